@@ -1,0 +1,100 @@
+"""Errors raised by dncguard.
+
+Every error derives from :class:`DncguardError`; errors caused by bad input also derive from
+:class:`ValueError`, so code that already catches ``ValueError`` keeps working::
+
+    DncguardError
+    ├── InvalidNumberError      (ValueError)  a string that is not a US/Canadian NANP number
+    ├── RegistryFormatError     (ValueError)  a registry download that cannot be read: file, member, line
+    ├── CoverageError           (ValueError)  a number outside the area codes a source declared
+    ├── CorruptIndexError       (ValueError)  an index file with a wrong magic, version, size or checksum
+    └── StaleRegistryError                    a registry copy too old for the call (``on_stale="raise"``)
+
+Each error carries the context a user needs to act on it (``path``, ``line``, ``number``) as
+attributes, and says in its message what to do.
+
+>>> try:
+...     raise RegistryFormatError("expected a 10-digit number", path="ftc.txt", line=3)
+... except ValueError as e:
+...     print(e)
+ftc.txt, line 3: expected a 10-digit number
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = [
+    "CorruptIndexError",
+    "CoverageError",
+    "DncguardError",
+    "InvalidNumberError",
+    "RegistryFormatError",
+    "StaleRegistryError",
+]
+
+
+class DncguardError(Exception):
+    """The base of every error dncguard raises."""
+
+
+class InvalidNumberError(DncguardError, ValueError):
+    """A string that is not a valid US or Canadian number in the North American Numbering Plan.
+
+    ``value`` is the input as given; ``why`` is a short reason such as ``"too short"``.
+    """
+
+    def __init__(self, value: object, why: str) -> None:
+        self.value = value
+        self.why = why
+        super().__init__(f"{value!r} is not a US or Canadian phone number: {why}")
+
+
+class RegistryFormatError(DncguardError, ValueError):
+    """A registry download (or one member of its archive) that cannot be read.
+
+    The message starts with the file, the archive member and the line (``line N``, 1-based) when
+    they are known, then says what was expected. Nothing built from the file is kept.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        member: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        self.path = None if path is None else os.fspath(path)
+        self.member = member
+        self.line = line
+        self.detail = message
+        where = [p for p in (self.path, member) if p]
+        loc = ":".join(where)
+        if line is not None:
+            loc = f"{loc}, line {line}" if loc else f"line {line}"
+        super().__init__(f"{loc}: {message}" if loc else message)
+
+
+class CoverageError(DncguardError, ValueError):
+    """A number outside the area codes its source declared (``area_codes=``)."""
+
+    def __init__(self, message: str, *, number: int | None = None, path: str | None = None) -> None:
+        self.number = number
+        self.path = path
+        super().__init__(message)
+
+
+class CorruptIndexError(DncguardError, ValueError):
+    """An index file that is damaged, truncated or of another format version: it is never served.
+
+    Rebuild it with ``Registry.build(...).save(path)`` (or ``dncguard build``) from the downloads.
+    """
+
+    def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = None if path is None else os.fspath(path)
+        super().__init__(f"{self.path}: {message}" if self.path else message)
+
+
+class StaleRegistryError(DncguardError):
+    """The registry copy a call depends on is older than the law allows (``on_stale="raise"``)."""

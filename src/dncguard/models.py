@@ -1,0 +1,223 @@
+"""The vocabulary: a call, the evidence about it, and the decision with its reasons.
+
+These are pydantic v2 models; JSON uses the same field names as Python, and every model
+round-trips through ``model_dump(mode="json")`` / ``model_validate``. A call's time must be an
+aware datetime: a naive one is ambiguous across the called party's zones and is refused.
+
+>>> call = Call.model_validate({"to": "(212) 555-0143", "at": "2026-03-16T14:00:00-04:00",
+...                             "seller": "acme"})
+>>> call.purpose, call.caller, call.line
+('sale', 'seller', 'unknown')
+>>> Call.model_validate({"to": "2125550143", "at": "2026-03-16T14:00:00", "seller": "acme"})
+Traceback (most recent call last):
+...
+pydantic_core._pydantic_core.ValidationError: 1 validation error for Call
+at
+  Input should have timezone info ...
+
+Dates (``on``, ``ends``, ``revoked_on``, ``reassigned_on``) are calendar dates. A datetime is
+accepted and reduced to its date in its own UTC offset (write the date in the called party's
+local calendar when it matters at midnight).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+__all__ = [
+    "Call",
+    "Caller",
+    "Consent",
+    "ConsentKind",
+    "Decision",
+    "DncRequest",
+    "Exemption",
+    "ExemptionCode",
+    "Line",
+    "Purpose",
+    "Reason",
+    "ReasonCode",
+    "Relationship",
+    "RelationshipKind",
+]
+
+
+def _to_date(value: Any) -> Any:
+    """Accept a datetime (or an ISO datetime string) where a date is expected: keep its date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str) and ("T" in value or " " in value.strip()):
+        try:
+            return dt.datetime.fromisoformat(value.strip()).date()
+        except ValueError:
+            return value  # let pydantic report the field
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_to_date)]
+
+Caller = Literal["seller", "telemarketer", "charity"]
+Purpose = Literal["sale", "donation", "political", "survey", "newspaper_subscription", "informational"]
+Line = Literal["residential", "wireless", "business", "unknown"]
+RelationshipKind = Literal["purchase", "inquiry", "contract"]
+ConsentKind = Literal["written", "electronic", "recorded_verbal", "verbal"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Relationship(_Model):
+    """An established business relationship: a purchase, an inquiry, or a contract.
+
+    ``on`` is the last purchase, payment, shipment or inquiry (for a contract, its start);
+    ``ends`` is a contract's end (``None`` while in force); ``seller`` defaults to the call's.
+    """
+
+    kind: RelationshipKind
+    on: Date
+    ends: Date | None = None
+    seller: str | None = None
+
+
+class Consent(_Model):
+    """Permission to call: ``written``/``electronic`` mean signed (E-SIGN counts)."""
+
+    kind: ConsentKind
+    on: Date
+    seller: str | None = None
+    number: str | None = None
+    revoked_on: Date | None = None
+
+
+class DncRequest(_Model):
+    """A do-not-call request made to ``seller`` (default: the call's seller) on ``on``."""
+
+    on: Date
+    seller: str | None = None
+
+
+class Call(_Model):
+    """One planned outbound call. See ``shared/design/API.md`` for every field's meaning."""
+
+    to: str
+    at: AwareDatetime
+    seller: str
+    caller: Caller = "seller"
+    purpose: Purpose = "sale"
+    line: Line = "unknown"
+    prerecorded: bool = False
+    relationships: tuple[Relationship, ...] = ()
+    consents: tuple[Consent, ...] = ()
+    dnc_requests: tuple[DncRequest, ...] = ()
+    callee_region: str | None = None
+    callee_timezone: str | None = None
+    reassigned_on: Date | None = None
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _number_as_text(cls, value: Any) -> Any:
+        # A CRM export often holds numbers as integers; 2125550143 means "2125550143".
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+    @field_validator("seller")
+    @classmethod
+    def _seller_named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("seller must name the party on whose behalf the call is made")
+        return value
+
+    @field_validator("callee_region")
+    @classmethod
+    def _region_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        v = value.strip().upper()
+        if len(v) < 4 or v[2] != "-" or v[:2] not in ("US", "CA"):
+            raise ValueError(f"callee_region {value!r}: expected ISO 3166-2 such as 'US-GA' or 'CA-ON'")
+        return v
+
+    @field_validator("callee_timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"callee_timezone {value!r}: not an IANA time zone such as 'America/Chicago'") from e
+        return value
+
+
+class ReasonCode(str, enum.Enum):
+    """Why a call is blocked. Stable strings: dialers match on them."""
+
+    INVALID_NUMBER = "invalid_number"
+    NATIONAL_REGISTRY = "national_registry"
+    STATE_REGISTRY = "state_registry"
+    INTERNAL_LIST = "internal_list"
+    CALLING_HOURS = "calling_hours"
+    STALE_REGISTRY = "stale_registry"
+    AREA_CODE_NOT_COVERED = "area_code_not_covered"
+    PRERECORDED_WITHOUT_CONSENT = "prerecorded_without_consent"
+    JURISDICTION_EXCLUDED = "jurisdiction_excluded"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ExemptionCode(str, enum.Enum):
+    """What allowed a call despite a listing."""
+
+    EBR_PURCHASE = "ebr_purchase"
+    EBR_INQUIRY = "ebr_inquiry"
+    EBR_CONTRACT = "ebr_contract"
+    CONSENT = "consent"
+    CHARITY = "charity"
+    POLITICAL = "political"
+    SURVEY = "survey"
+    NEWSPAPER = "newspaper"
+    BUSINESS_LINE = "business_line"
+    INFORMATIONAL = "informational"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Reason(_Model):
+    """One rule that blocks a call, with the jurisdiction and the citation."""
+
+    code: ReasonCode
+    jurisdiction: str
+    rule: str
+    message: str
+
+
+class Exemption(_Model):
+    """One exemption that was needed for the call and applied."""
+
+    code: ExemptionCode
+    jurisdiction: str
+    rule: str
+
+
+class Decision(_Model):
+    """Whether a call is allowed, and why. Never a bare bool."""
+
+    allowed: bool
+    reasons: tuple[Reason, ...] = ()
+    exemptions: tuple[Exemption, ...] = ()
+    next_allowed_at: AwareDatetime | None = None
+    number: str = Field(description="the called number in E.164, or the input as given if invalid")
+    jurisdictions: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.allowed
