@@ -44,7 +44,7 @@ __all__ = ["Chunk", "Layer", "LayerKey", "LayerKind", "Listing", "Op"]
 _NATIONAL_NAMES: Mapping[str, str] = MappingProxyType({"US": "us-ftc", "CA": "ca-dncl"})
 
 
-class LayerKind(str, enum.Enum):
+class LayerKind(enum.StrEnum):
     """What kind of list a layer is."""
 
     NATIONAL = "national"
@@ -52,7 +52,7 @@ class LayerKind(str, enum.Enum):
     INTERNAL = "internal"
 
 
-class Op(str, enum.Enum):
+class Op(enum.StrEnum):
     """What a chunk does to its layer."""
 
     ADD = "add"
@@ -121,9 +121,10 @@ class Chunk:
     def __post_init__(self) -> None:
         if self.numbers.dtype != np.uint64 or self.numbers.ndim != 1:
             raise TypeError("Chunk.numbers must be a 1-D uint64 array")
-        if self.dates is not None:
-            if self.dates.dtype != np.dtype("datetime64[D]") or self.dates.shape != self.numbers.shape:
-                raise TypeError("Chunk.dates must be datetime64[D] parallel to Chunk.numbers")
+        if self.dates is not None and (
+            self.dates.dtype != np.dtype("datetime64[D]") or self.dates.shape != self.numbers.shape
+        ):
+            raise TypeError("Chunk.dates must be datetime64[D] parallel to Chunk.numbers")
 
 
 @dataclass(frozen=True)

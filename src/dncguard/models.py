@@ -153,11 +153,13 @@ class Call(_Model):
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
-            raise ValueError(f"callee_timezone {value!r}: not an IANA time zone such as 'America/Chicago'") from e
+            raise ValueError(
+                f"callee_timezone {value!r}: not an IANA time zone such as 'America/Chicago'"
+            ) from e
         return value
 
 
-class ReasonCode(str, enum.Enum):
+class ReasonCode(enum.StrEnum):
     """Why a call is blocked. Stable strings: dialers match on them."""
 
     INVALID_NUMBER = "invalid_number"
@@ -170,11 +172,8 @@ class ReasonCode(str, enum.Enum):
     PRERECORDED_WITHOUT_CONSENT = "prerecorded_without_consent"
     JURISDICTION_EXCLUDED = "jurisdiction_excluded"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class ExemptionCode(str, enum.Enum):
+class ExemptionCode(enum.StrEnum):
     """What allowed a call despite a listing."""
 
     EBR_PURCHASE = "ebr_purchase"
@@ -187,9 +186,6 @@ class ExemptionCode(str, enum.Enum):
     NEWSPAPER = "newspaper"
     BUSINESS_LINE = "business_line"
     INFORMATIONAL = "informational"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class Reason(_Model):
