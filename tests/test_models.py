@@ -55,7 +55,7 @@ def test_unknown_fields_are_refused() -> None:
 def test_defaults_follow_the_api() -> None:
     call = Call.model_validate(CALL)
     assert (call.caller, call.purpose, call.line, call.prerecorded) == ("seller", "sale", "unknown", False)
-    assert call.relationships == () and call.consents == () and call.dnc_requests == ()
+    assert (call.relationships, call.consents, call.dnc_requests) == ((), (), ())
 
 
 def test_integer_number_is_accepted_as_text() -> None:
