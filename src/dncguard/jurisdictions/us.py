@@ -1,0 +1,118 @@
+"""United States federal rules: the Telemarketing Sales Rule and the TCPA rules.
+
+Two regimes stack and dncguard applies the stricter of them (RULES §1.1):
+
+* FTC Telemarketing Sales Rule, 16 CFR Part 310 (https://www.ecfr.gov/current/title-16/part-310)
+* FCC TCPA rules, 47 CFR 64.1200 (https://www.ecfr.gov/current/title-47/section-64.1200)
+
+References: ``shared/domain/RULES.md`` sections 1 and 6 (the defaults dncguard takes).
+
+>>> US.ebr.purchase, US.ebr.inquiry
+(Months(n=18), Months(n=3))
+>>> US.hours.days[6]
+Hours(start=480, end=1260)
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Final
+
+from dncguard.jurisdictions.base import EbrWindows, Hours, Jurisdiction, Months, PurposeExemption, Week
+from dncguard.models import ExemptionCode
+
+__all__ = [
+    "CALLING_HOURS",
+    "CHARITY_CALLERS",
+    "CONSENT_KINDS",
+    "EBR_AFTER_CONTRACT_END",
+    "EBR_AFTER_INQUIRY",
+    "EBR_AFTER_PURCHASE",
+    "REGISTRY_MAX_AGE_DAYS",
+    "US",
+]
+
+# 16 CFR 310.2 "established business relationship" (1); 47 CFR 64.1200(f)(5): the last purchase,
+# rental, lease or financial transaction within the 18 months immediately preceding the call.
+EBR_AFTER_PURCHASE: Final = Months(18)
+# 16 CFR 310.2 "established business relationship" (2); 47 CFR 64.1200(f)(5): an inquiry or
+# application within the 3 months immediately preceding the call.
+EBR_AFTER_INQUIRY: Final = Months(3)
+# A contract is a continuing financial transaction (16 CFR 310.2): it supports calls while in force
+# and for the purchase window after it ends, its last possible transaction date. (RULES names no
+# separate US contract window; this reading never exceeds the purchase window.)
+EBR_AFTER_CONTRACT_END: Final = EBR_AFTER_PURCHASE
+EBR_RULE: Final = "16 CFR 310.2 (established business relationship); 47 CFR 64.1200(f)(5)"
+
+# 16 CFR 310.4(b)(1)(iii)(B)(1); 47 CFR 64.1200(c)(2)(ii): a signed written agreement (E-SIGN
+# signatures count) naming the seller and the number. Plain verbal consent never counts (RULES §6.6).
+CONSENT_KINDS: Final = frozenset({"written", "electronic"})
+CONSENT_RULE: Final = "16 CFR 310.4(b)(1)(iii)(B)(1); 47 CFR 64.1200(c)(2)(ii)"
+
+# 16 CFR 310.4(c); 47 CFR 64.1200(c)(1): not before 08:00 or after 21:00 at the called person's
+# location; both ends permitted (RULES §1.6, §6.7).
+CALLING_HOURS: Final = Hours.of("08:00", "21:00")
+HOURS_RULE: Final = "16 CFR 310.4(c); 47 CFR 64.1200(c)(1)"
+
+# 16 CFR 310.4(b)(3)(iv); 47 CFR 64.1200(c)(2)(i)(D): a registry copy obtained no more than 31
+# days before the call (calendar dates, per area code, RULES §6.2).
+REGISTRY_MAX_AGE_DAYS: Final = 31
+FRESH_RULE: Final = "16 CFR 310.4(b)(3)(iv); 47 CFR 64.1200(c)(2)(i)(D)"
+# 16 CFR 310.8: no calls into an area code whose registry data the seller has not accessed.
+COVERAGE_RULE: Final = "16 CFR 310.8"
+
+REGISTRY_RULE: Final = "16 CFR 310.4(b)(1)(iii)(B); 47 CFR 64.1200(c)(2)"
+INTERNAL_LIST_RULE: Final = "16 CFR 310.4(b)(1)(iii)(A); 47 CFR 64.1200(d)"
+
+# Surveys, political and informational calls are neither "telemarketing" (16 CFR 310.2) nor
+# "telephone solicitation" (47 CFR 64.1200(f)(15)).
+NOT_TELEMARKETING_RULE: Final = "16 CFR 310.2 (telemarketing); 47 CFR 64.1200(f)(15)"
+
+# Who may rely on the charity exemption: a charity's own staff, or a telemarketer soliciting for
+# it (16 CFR 310.6(a); 47 CFR 64.1200(f)(15)(iii); RULES §6.8).
+CHARITY_CALLERS: Final = frozenset({"charity", "telemarketer"})
+
+# 16 CFR 310.4(b)(1)(v); 47 CFR 64.1200(a)(3): prerecorded sales calls need express written
+# consent; a relationship is not enough (RULES §6.10).
+PRERECORDED_RULE: Final = "16 CFR 310.4(b)(1)(v); 47 CFR 64.1200(a)(3)"
+SELLING_PURPOSES: Final = frozenset({"sale", "newspaper_subscription"})
+
+US: Final = Jurisdiction(
+    code="US",
+    name="United States (federal)",
+    country="US",
+    lists=("national",),
+    list_rule=REGISTRY_RULE,
+    ebr=EbrWindows(EBR_AFTER_PURCHASE, EBR_AFTER_INQUIRY, EBR_AFTER_CONTRACT_END, EBR_RULE),
+    consent_kinds=CONSENT_KINDS,
+    consent_rule=CONSENT_RULE,
+    hours=Week.of(CALLING_HOURS),
+    hours_rule=HOURS_RULE,
+    # Surveys, political and informational calls are not telemarketing / telephone solicitations,
+    # so the hour rules do not reach them (RULES §1.8, §6.7).
+    hours_exempt_purposes=frozenset({"survey", "political", "informational"}),
+    list_exempt_purposes=MappingProxyType(
+        {
+            "donation": PurposeExemption(
+                ExemptionCode.CHARITY, "16 CFR 310.6(a); 47 CFR 64.1200(f)(15)(iii)", CHARITY_CALLERS
+            ),
+            "political": PurposeExemption(ExemptionCode.POLITICAL, NOT_TELEMARKETING_RULE),
+            "survey": PurposeExemption(ExemptionCode.SURVEY, NOT_TELEMARKETING_RULE),
+            "informational": PurposeExemption(ExemptionCode.INFORMATIONAL, NOT_TELEMARKETING_RULE),
+        }
+    ),
+    # 16 CFR 310.6(b)(7); 47 CFR 64.1200(c)(2) protects residential subscribers only (RULES §6.9).
+    business_line_rule="16 CFR 310.6(b)(7); 47 CFR 64.1200(c)(2)",
+    internal_list_rule=INTERNAL_LIST_RULE,
+    # RULES §6.8 names only Canada's survey carve-out; in the US every caller honours a
+    # do-not-call request made to it (fail closed, RULES §6.1).
+    internal_list_exempt_purposes=frozenset(),
+    prerecorded_purposes=SELLING_PURPOSES,
+    prerecorded_consent_kinds=CONSENT_KINDS,
+    prerecorded_rule=PRERECORDED_RULE,
+    fresh_days=REGISTRY_MAX_AGE_DAYS,
+    fresh_rule=FRESH_RULE,
+    coverage_rule=COVERAGE_RULE,
+    source="16 CFR 310; 47 CFR 64.1200",
+)
+"""The US federal rule set."""
