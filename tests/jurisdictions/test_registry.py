@@ -27,7 +27,8 @@ def test_each_rule_set_is_keyed_by_its_own_code_and_cites_its_source(code: str) 
     assert j.source, f"{code} has no source"
     assert code == j.country or code.startswith(j.country + "-")
     if j.lists:
-        assert j.ebr is not None and j.ebr.rule, f"{code} governs a list without windows"
+        assert j.ebr is not None, f"{code} governs a list without windows"
+        assert j.ebr.rule
         assert j.list_rule
 
 
@@ -40,7 +41,8 @@ def test_state_hours_are_never_looser_than_federal(code: str) -> None:
     federal = us.CALLING_HOURS
     for day in week.days:
         if day is not None:
-            assert federal.start <= day.start and day.end <= federal.end
+            assert federal.start <= day.start
+            assert day.end <= federal.end
 
 
 def test_law_numbers_live_only_in_jurisdictions() -> None:
