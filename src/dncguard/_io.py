@@ -1,0 +1,643 @@
+"""Call files for the command line: read ``.jsonl``/``.json``/``.csv``/``.parquet``, write results.
+
+A call file holds one call per record with the fields of :class:`dncguard.Call`. CSV and Parquet
+hold them as columns named like the fields, with the evidence in the flat columns of the bulk API
+(``last_purchase``, ``last_inquiry``, ``contract_on``, ``contract_ends``, ``consent_kind``,
+``consent_on``, ``consent_revoked_on``, ``dnc_requested_on``); a JSON object may use those flat
+fields, the nested ``relationships``/``consents``/``dnc_requests`` lists, or both. Other columns
+are carried along and ignored.
+
+CSV and Parquet files are read in batches and checked column by column (no Python loop over
+rows): :func:`read_table_batches` yields :class:`Batch` values whose ``calls`` table has the typed
+columns ``Guard.scrub`` takes. Every problem is a :class:`CallsFileError` that names the file, the
+1-based data row (a CSV header is not a row) and the field:
+
+>>> import pyarrow as pa
+>>> raw = pa.table({"to": ["212-555-0143"], "at": ["2026-03-16T14:00:00"], "seller": ["acme"]})
+>>> normalise(raw, path="calls.csv", first_row=1, defaults=Defaults())
+Traceback (most recent call last):
+...
+dncguard._io.CallsFileError: calls.csv, row 1, field 'at': '2026-03-16T14:00:00' has no UTC offset ...
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import tempfile
+import zoneinfo
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+from pydantic import BaseModel, ValidationError
+
+from dncguard.errors import DncguardError
+from dncguard.models import Call, Caller, Consent, ConsentKind, DncRequest, Line, Purpose, Relationship
+
+__all__ = [
+    "EVIDENCE_COLUMNS",
+    "Batch",
+    "CallsFileError",
+    "Defaults",
+    "OutputWriter",
+    "call_from_record",
+    "is_table_file",
+    "normalise",
+    "read_records",
+    "read_table_batches",
+]
+
+#: The flat evidence columns of API.md section 5, each a date except ``consent_kind``.
+EVIDENCE_COLUMNS: tuple[str, ...] = (
+    "last_purchase",
+    "last_inquiry",
+    "contract_on",
+    "contract_ends",
+    "consent_kind",
+    "consent_on",
+    "consent_revoked_on",
+    "dnc_requested_on",
+)
+
+_CHOICES: Mapping[str, tuple[str, ...]] = {
+    "caller": get_args(Caller),
+    "purpose": get_args(Purpose),
+    "line": get_args(Line),
+    "consent_kind": get_args(ConsentKind),
+}
+_DATE_COLUMNS = (
+    "reassigned_on",
+    "last_purchase",
+    "last_inquiry",
+    "contract_on",
+    "contract_ends",
+    "consent_on",
+    "consent_revoked_on",
+    "dnc_requested_on",
+)
+_STRING_COLUMNS = ("to", "seller", "caller", "purpose", "line", "callee_region", "callee_timezone")
+_KNOWN = frozenset(Call.model_fields) | frozenset(EVIDENCE_COLUMNS)
+_TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+_RECORD_SUFFIXES = (".jsonl", ".ndjson", ".json")
+_BATCH_ROWS = 65_536
+# The type ``Guard.scrub`` is given for ``at``: one instant per row; the offset is not needed
+# because local time is taken in the called party's zones.
+AT_TYPE = pa.timestamp("us", tz="UTC")
+
+
+class CallsFileError(DncguardError, ValueError):
+    """A call file that cannot be used: names the file, the 1-based data row and the field."""
+
+    def __init__(self, message: str, *, path: str, row: int | None = None, field: str | None = None) -> None:
+        self.path = path
+        self.row = row
+        self.field = field
+        where = [path]
+        if row is not None:
+            where.append(f"row {row}")
+        if field is not None:
+            where.append(f"field {field!r}")
+        super().__init__(f"{', '.join(where)}: {message}")
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Values for records that lack ``at``, ``seller`` or ``purpose`` (``--at`` and friends)."""
+
+    at: dt.datetime | None = None
+    seller: str | None = None
+    purpose: str | None = None
+
+    def fill(self, record: dict[str, Any]) -> None:
+        """Set the missing (absent or null) defaulted fields of ``record`` in place."""
+        for name in ("at", "seller", "purpose"):
+            value = getattr(self, name)
+            if value is not None and record.get(name) is None:
+                record[name] = value
+
+
+def is_table_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a CSV or Parquet file (read in batches), judged by its suffix."""
+    return Path(path).suffix.lower() in _TABLE_SUFFIXES
+
+
+def _check_suffix(path: str | os.PathLike[str], allowed: Sequence[str], what: str) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in allowed:
+        raise CallsFileError(
+            f"unknown {what} format {suffix or '(no suffix)'!r}: expected one of {', '.join(allowed)}",
+            path=os.fspath(path),
+        )
+    return suffix
+
+
+# --- records: JSON Lines and JSON -----------------------------------------------------------
+
+
+def read_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
+    """Yield ``(row, object)`` from a ``.jsonl`` file (one object a line) or a ``.json`` array.
+
+    Rows count records from 1; a blank line in JSON Lines is skipped and not counted.
+    """
+    name = os.fspath(path)
+    suffix = _check_suffix(path, _RECORD_SUFFIXES + _TABLE_SUFFIXES, "call file")
+    with open(path, encoding="utf-8-sig") as f:
+        if suffix == ".json":
+            try:
+                data = json.load(f)
+            except json.JSONDecodeError as e:
+                raise CallsFileError(f"not JSON: {e.msg} (line {e.lineno})", path=name) from None
+            if not isinstance(data, list):
+                raise CallsFileError("expected a JSON array of call objects", path=name)
+            yield from enumerate(data, start=1)
+            return
+        row = 0
+        for line_no, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            row += 1
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                where = f"line {line_no}, " if line_no != row else ""
+                raise CallsFileError(f"{where}not JSON: {e.msg}", path=name, row=row) from None
+            yield row, obj
+
+
+def _error_field(err: ValidationError, rename: Mapping[str, str] | None = None) -> tuple[str, str]:
+    first = err.errors()[0]
+    loc = [str(p) for p in first["loc"]]
+    name = ".".join(loc) if loc else "(record)"
+    if rename and loc and loc[0] in rename:
+        name = rename[loc[0]]
+    value = first.get("input")
+    shown = f"{value!r}: " if isinstance(value, str | int | float) and loc else ""
+    return name, shown + first["msg"]
+
+
+def _model(
+    model: type[BaseModel], data: dict[str, Any], *, path: str, row: int, rename: Mapping[str, str]
+) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        name, message = _error_field(e, rename)
+        raise CallsFileError(message, path=path, row=row, field=name) from None
+
+
+def _fold_evidence(record: dict[str, Any], *, path: str, row: int) -> None:
+    """Turn the flat evidence fields of ``record`` into its nested lists, in place."""
+    flat = {k: record.pop(k) for k in EVIDENCE_COLUMNS if k in record}
+    flat = {k: v for k, v in flat.items() if v is not None}
+    if not flat:
+        return
+    rels: list[Any] = list(record.get("relationships") or ())
+    consents: list[Any] = list(record.get("consents") or ())
+    requests: list[Any] = list(record.get("dnc_requests") or ())
+
+    def add(target: list[Any], model: type[BaseModel], data: dict[str, Any], names: dict[str, str]) -> None:
+        target.append(_model(model, data, path=path, row=row, rename=names))
+
+    for column, kind in (("last_purchase", "purchase"), ("last_inquiry", "inquiry")):
+        if column in flat:
+            add(rels, Relationship, {"kind": kind, "on": flat[column]}, {"on": column})
+    # A contract exists only where contract_on is set; then a null contract_ends means in force.
+    if "contract_on" in flat:
+        data = {"kind": "contract", "on": flat["contract_on"], "ends": flat.get("contract_ends")}
+        add(rels, Relationship, data, {"on": "contract_on", "ends": "contract_ends"})
+    if "consent_on" in flat or "consent_kind" in flat:
+        for need in ("consent_on", "consent_kind"):
+            if need not in flat:
+                other = "consent_kind" if need == "consent_on" else "consent_on"
+                raise CallsFileError(f"missing: required when {other} is set", path=path, row=row, field=need)
+        data = {
+            "kind": flat["consent_kind"],
+            "on": flat["consent_on"],
+            "revoked_on": flat.get("consent_revoked_on"),
+        }
+        add(
+            consents,
+            Consent,
+            data,
+            {"kind": "consent_kind", "on": "consent_on", "revoked_on": "consent_revoked_on"},
+        )
+    if "dnc_requested_on" in flat:
+        add(requests, DncRequest, {"on": flat["dnc_requested_on"]}, {"on": "dnc_requested_on"})
+    for key, items in (("relationships", rels), ("consents", consents), ("dnc_requests", requests)):
+        if items:
+            record[key] = items
+
+
+def call_from_record(record: Any, *, path: str, row: int, defaults: Defaults) -> Call:
+    """Validate one record (a JSON object or a table row) as a :class:`Call`.
+
+    Defaults fill absent or null ``at``/``seller``/``purpose``; flat evidence fields become the
+    nested lists; fields that are not call fields are dropped (see :func:`unknown_fields`).
+    """
+    if not isinstance(record, dict):
+        raise CallsFileError(
+            f"expected an object with the call's fields, got {type(record).__name__}", path=path, row=row
+        )
+    data = {k: v for k, v in record.items() if k in _KNOWN}
+    defaults.fill(data)
+    _fold_evidence(data, path=path, row=row)
+    for name in ("to", "at", "seller"):
+        if data.get(name) is None:
+            hint = f" (or give --{name})" if name != "to" else ""
+            raise CallsFileError(f"missing: every call needs it{hint}", path=path, row=row, field=name)
+    data = {k: v for k, v in data.items() if v is not None}
+    call = _model(Call, data, path=path, row=row, rename={})
+    assert isinstance(call, Call)
+    return call
+
+
+def unknown_fields(names: Iterator[str] | Sequence[str]) -> list[str]:
+    """The names among ``names`` that are neither a call field nor an evidence column."""
+    return [n for n in names if n not in _KNOWN]
+
+
+# --- tables: CSV and Parquet ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A slice of a CSV/Parquet call file.
+
+    ``raw``: the rows as read (CSV: every column a string), for writing back out.
+    ``calls``: the call columns typed and checked as ``Guard.scrub`` takes them (``to`` string,
+    ``at`` aware timestamp, dates ``date32``, ``prerecorded`` bool), defaults filled.
+    ``first_row``: the 1-based data row of the batch's first row.
+    """
+
+    raw: pa.Table
+    calls: pa.Table
+    first_row: int
+    ignored: tuple[str, ...] = field(default=())
+
+
+def _csv_header(path: str) -> list[str]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        try:
+            return next(csv.reader(f))
+        except StopIteration:
+            raise CallsFileError("empty file: expected a header row naming the columns", path=path) from None
+
+
+def _raw_batches(path: str | os.PathLike[str]) -> Iterator[pa.Table]:
+    name = os.fspath(path)
+    suffix = _check_suffix(path, _TABLE_SUFFIXES, "table")
+    try:
+        if suffix == ".csv":
+            header = _csv_header(name)
+            # Every column is read as text: a number column stays as written, and the typing below
+            # knows which row of which column is wrong.
+            reader = pa_csv.open_csv(
+                name,
+                read_options=pa_csv.ReadOptions(block_size=1 << 22),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types=dict.fromkeys(header, pa.string()),
+                    strings_can_be_null=True,
+                    null_values=[""],
+                ),
+            )
+            for batch in reader:
+                yield pa.Table.from_batches([batch])
+        else:
+            for batch in pq.ParquetFile(name).iter_batches(batch_size=_BATCH_ROWS):
+                yield pa.Table.from_batches([batch])
+    except pa.ArrowInvalid as e:
+        raise CallsFileError(f"cannot read: {e}", path=name) from None
+
+
+def read_table_batches(path: str | os.PathLike[str], *, defaults: Defaults) -> Iterator[Batch]:
+    """Read a CSV or Parquet call file in batches, each typed and checked by :func:`normalise`."""
+    name = os.fspath(path)
+    first_row = 1
+    for raw in _raw_batches(path):
+        calls = normalise(raw, path=name, first_row=first_row, defaults=defaults)
+        yield Batch(raw, calls, first_row, tuple(unknown_fields(raw.column_names)))
+        first_row += raw.num_rows
+
+
+def _first_failure(values: pa.Array, convert: Callable[[pa.Array], object]) -> int:
+    """The index of the first value that ``convert`` rejects (a bisection over slices)."""
+    lo, hi = 0, len(values)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            convert(values.slice(lo, mid - lo))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            hi = mid
+        else:
+            lo = mid
+    return lo
+
+
+def _bad(message: str, *, path: str, row: int | None, column: str) -> CallsFileError:
+    return CallsFileError(message, path=path, row=row, field=column)
+
+
+def _as_string(values: pa.ChunkedArray, *, path: str, first_row: int, column: str) -> pa.Array:
+    arr = values.combine_chunks()
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        return arr.cast(pa.string())
+    if pa.types.is_integer(arr.type) or pa.types.is_dictionary(arr.type):
+        return arr.cast(pa.string())
+    raise _bad(f"expected text, found a column of {arr.type}", path=path, row=None, column=column)
+
+
+def _parse_at(arr: pa.Array, *, path: str, first_row: int) -> pa.Array:
+    if pa.types.is_timestamp(arr.type):
+        if arr.type.tz is None:
+            valid = pc.indices_nonzero(arr.is_valid())
+            row = first_row + (valid[0].as_py() if len(valid) else 0)
+            raise _bad(
+                "a timestamp without a time zone is ambiguous: store aware timestamps (UTC)",
+                path=path,
+                row=row,
+                column="at",
+            )
+        return arr.cast(AT_TYPE)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        raise _bad(
+            f"expected an ISO 8601 date-time, found a column of {arr.type}", path=path, row=None, column="at"
+        )
+
+    def convert(a: pa.Array) -> pa.Array:
+        return pc.utf8_trim_whitespace(a).cast(AT_TYPE)
+
+    try:
+        return convert(arr)
+    except pa.ArrowInvalid:
+        i = _first_failure(arr, convert)
+        text = arr[i].as_py()
+        try:
+            pa.array([text.strip()]).cast(pa.timestamp("us"))
+            why = "has no UTC offset: a naive time is ambiguous, write e.g. 2026-03-16T14:00:00-04:00"
+        except pa.ArrowInvalid:
+            why = "is not an ISO 8601 date-time with a UTC offset such as 2026-03-16T14:00:00-04:00"
+        raise _bad(f"{text!r} {why}", path=path, row=first_row + i, column="at") from None
+
+
+def _parse_date(arr: pa.Array, *, path: str, first_row: int, column: str) -> pa.Array:
+    if pa.types.is_date(arr.type):
+        return arr.cast(pa.date32())
+    if pa.types.is_timestamp(arr.type):
+        # A datetime stands for its own calendar date (as dncguard.models reads it).
+        if arr.type.tz is not None:
+            arr = pc.local_timestamp(arr)
+        return arr.cast(pa.date32())
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        raise _bad(f"expected a date, found a column of {arr.type}", path=path, row=None, column=column)
+
+    def convert(a: pa.Array) -> pa.Array:
+        a = pc.utf8_trim_whitespace(a)
+        # "2026-03-16T10:00:00-04:00" stands for 2026-03-16, as in dncguard.models.
+        is_datetime = pc.and_(
+            pc.greater(pc.utf8_length(a), 10), pc.match_substring_regex(a, r"^\d{4}-\d\d-\d\d[T ]")
+        )
+        return pc.if_else(is_datetime, pc.utf8_slice_codeunits(a, 0, 10), a).cast(pa.date32())
+
+    try:
+        return convert(arr)
+    except pa.ArrowInvalid:
+        i = _first_failure(arr, convert)
+        raise _bad(
+            f"{arr[i].as_py()!r} is not a date: write YYYY-MM-DD", path=path, row=first_row + i, column=column
+        ) from None
+
+
+def _parse_bool(arr: pa.Array, *, path: str, first_row: int, column: str) -> pa.Array:
+    if pa.types.is_boolean(arr.type):
+        return arr
+    if pa.types.is_integer(arr.type):
+        return pc.not_equal(arr, 0)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        raise _bad(f"expected true/false, found a column of {arr.type}", path=path, row=None, column=column)
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+    truthy = pc.is_in(text, value_set=pa.array(["true", "1", "yes", "y", "t"]))
+    falsy = pc.is_in(text, value_set=pa.array(["false", "0", "no", "n", "f"]))
+    bad = pc.and_(arr.is_valid(), pc.invert(pc.or_(truthy, falsy)))
+    if pc.any(bad).as_py():
+        i = pc.indices_nonzero(bad)[0].as_py()
+        raise _bad(f"{arr[i].as_py()!r} is not true or false", path=path, row=first_row + i, column=column)
+    return pc.if_else(arr.is_valid(), truthy, pa.scalar(None, pa.bool_()))
+
+
+def _first_true(mask: pa.Array) -> int | None:
+    mask = pc.fill_null(mask, False)
+    if not pc.any(mask).as_py():
+        return None
+    return int(pc.indices_nonzero(mask)[0].as_py())
+
+
+def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -> pa.Table:
+    """Type and check the call columns of ``raw`` (see :class:`Batch`); raise :class:`CallsFileError`.
+
+    Columns are matched by name, ignoring case and outer spaces. Absent or null ``at``/``seller``/
+    ``purpose`` take ``defaults``; a null ``caller``/``purpose``/``line`` takes the Call default;
+    a null ``prerecorded`` is false. Columns that are not call fields are left out.
+    """
+    by_name: dict[str, pa.ChunkedArray] = {}
+    for name, values in zip(raw.column_names, raw.columns, strict=True):
+        key = name.strip().lower()
+        if key in _KNOWN and key not in by_name:
+            by_name[key] = values
+    n = raw.num_rows
+    if "to" not in by_name:
+        raise _bad("no such column: the called number is required", path=path, row=None, column="to")
+    out: dict[str, pa.Array] = {}
+    for column in (
+        "to",
+        "at",
+        "seller",
+        *_CHOICES,
+        "prerecorded",
+        "callee_region",
+        "callee_timezone",
+        *_DATE_COLUMNS,
+    ):
+        given = by_name.get(column)
+        if column == "at":
+            if given is None:
+                values = pa.nulls(n, AT_TYPE)
+            else:
+                values = _parse_at(given.combine_chunks(), path=path, first_row=first_row)
+            if defaults.at is not None:
+                values = pc.fill_null(values, pa.scalar(defaults.at, AT_TYPE))
+        elif column in _DATE_COLUMNS:
+            if given is None:
+                continue
+            values = _parse_date(given.combine_chunks(), path=path, first_row=first_row, column=column)
+        elif column == "prerecorded":
+            if given is None:
+                continue
+            values = _parse_bool(given.combine_chunks(), path=path, first_row=first_row, column=column)
+            values = pc.fill_null(values, False)
+        else:
+            if given is None:
+                values = pa.nulls(n, pa.string())
+            else:
+                values = _as_string(given, path=path, first_row=first_row, column=column)
+                values = pc.if_else(
+                    pc.equal(pc.utf8_trim_whitespace(values), ""), pa.scalar(None, pa.string()), values
+                )
+            default: str | None = None
+            if column == "seller":
+                default = defaults.seller
+            elif column == "purpose":
+                default = defaults.purpose or Call.model_fields["purpose"].default
+            elif column in ("caller", "line"):
+                default = Call.model_fields[column].default
+            if default is not None:
+                values = pc.fill_null(values, default)
+            elif column in ("callee_region", "callee_timezone", "consent_kind") and given is None:
+                continue
+        out[column] = values
+
+    for column in ("to", "at", "seller"):
+        missing = _first_true(out[column].is_null())
+        if missing is not None:
+            hint = f" (or give --{column})" if column != "to" else ""
+            raise _bad(
+                f"missing: every call needs it{hint}", path=path, row=first_row + missing, column=column
+            )
+    for column, allowed in _CHOICES.items():
+        if column not in out:
+            continue
+        values = out[column]
+        bad = _first_true(
+            pc.and_(values.is_valid(), pc.invert(pc.is_in(values, value_set=pa.array(allowed))))
+        )
+        if bad is not None:
+            value = out[column][bad].as_py()
+            raise _bad(
+                f"{value!r} is not one of {', '.join(allowed)}", path=path, row=first_row + bad, column=column
+            )
+    if "callee_region" in out:
+        region = pc.utf8_upper(pc.utf8_trim_whitespace(out["callee_region"]))
+        bad = _first_true(pc.invert(pc.match_substring_regex(region, r"^(US|CA)-.")))
+        if bad is not None:
+            value = out["callee_region"][bad].as_py()
+            raise _bad(
+                f"{value!r} is not ISO 3166-2 such as 'US-GA' or 'CA-ON'",
+                path=path,
+                row=first_row + bad,
+                column="callee_region",
+            )
+        out["callee_region"] = region
+    if "callee_timezone" in out:
+        zones = out["callee_timezone"]
+        for zone in pc.unique(zones.drop_null()).to_pylist():
+            try:
+                zoneinfo.ZoneInfo(zone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                row = first_row + int(pc.index(zones, zone).as_py())
+                raise _bad(
+                    f"{zone!r} is not an IANA time zone such as 'America/Chicago'",
+                    path=path,
+                    row=row,
+                    column="callee_timezone",
+                ) from None
+    has_on, has_kind = "consent_on" in out, "consent_kind" in out
+    if has_on or has_kind:
+        on = out["consent_on"] if has_on else pa.nulls(n, pa.date32())
+        kind = out["consent_kind"] if has_kind else pa.nulls(n, pa.string())
+        for need, have in (("consent_on", kind), ("consent_kind", on)):
+            other = "consent_kind" if need == "consent_on" else "consent_on"
+            lacking = on if need == "consent_on" else kind
+            bad = _first_true(pc.and_(have.is_valid(), lacking.is_null()))
+            if bad is not None:
+                raise _bad(
+                    f"missing: required when {other} is set", path=path, row=first_row + bad, column=need
+                )
+    seller_blank = _first_true(pc.equal(pc.utf8_trim_whitespace(out["seller"]), ""))
+    if seller_blank is not None:
+        raise _bad(
+            "empty: name the party on whose behalf the call is made",
+            path=path,
+            row=first_row + seller_blank,
+            column="seller",
+        )
+    return pa.table(out)
+
+
+def table_records(calls: pa.Table) -> Iterator[dict[str, Any]]:
+    """The rows of a :func:`normalise` table as dicts for :func:`call_from_record`."""
+    for batch in calls.to_batches(max_chunksize=_BATCH_ROWS):
+        yield from batch.to_pylist()
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+DECISION_COLUMNS: tuple[str, ...] = ("allowed", "reason", "reasons", "next_allowed_at")
+DECISION_SCHEMA = pa.schema(
+    [
+        ("allowed", pa.bool_()),
+        ("reason", pa.string()),
+        ("reasons", pa.list_(pa.string())),
+        ("next_allowed_at", AT_TYPE),
+    ]
+)
+
+
+def _for_csv(table: pa.Table) -> pa.Table:
+    """CSV has no lists: ``reasons`` becomes codes joined by ``;``; times become ISO 8601 (UTC)."""
+    columns = []
+    for values in table.columns:
+        if pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
+            values = pc.binary_join(values, ";")
+        elif pa.types.is_timestamp(values.type) and values.type.tz is not None:
+            seconds = pc.cast(values, pa.timestamp("s", tz="UTC"), safe=False)
+            values = pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ")
+        columns.append(values)
+    return pa.table(columns, names=table.column_names)
+
+
+class OutputWriter:
+    """Write tables to a ``.csv`` or ``.parquet`` file batch by batch, atomically.
+
+    The rows go to a temporary file beside ``path``, renamed over it by :meth:`close`: an
+    interrupted run never leaves a half-written output. Use as a context manager.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self.suffix = _check_suffix(path, _TABLE_SUFFIXES, "output")
+        directory = os.path.dirname(os.path.abspath(self.path))
+        fd, self._tmp = tempfile.mkstemp(prefix=".dncguard-", suffix=self.suffix, dir=directory)
+        os.close(fd)
+        self._writer: pa_csv.CSVWriter | pq.ParquetWriter | None = None
+
+    def write(self, table: pa.Table) -> None:
+        """Append ``table``'s rows (every call must have the same schema)."""
+        if self.suffix == ".csv":
+            table = _for_csv(table)
+            if self._writer is None:
+                self._writer = pa_csv.CSVWriter(self._tmp, table.schema)
+        elif self._writer is None:
+            self._writer = pq.ParquetWriter(self._tmp, table.schema)
+        self._writer.write_table(table)
+
+    def close(self, *, keep: bool = True) -> None:
+        """Finish the file and move it into place (``keep=False``: discard it)."""
+        if self._writer is not None:
+            self._writer.close()
+        if keep:
+            os.replace(self._tmp, self.path)
+        else:
+            os.unlink(self._tmp)
+
+    def __enter__(self) -> OutputWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.close(keep=exc_type is None)
