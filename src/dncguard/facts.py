@@ -1,0 +1,441 @@
+"""Facts: what the policy decides from, derived once for one call (``guard``) or a column (``bulk``).
+
+The policy (``policy.decide``) never sees a raw date. Every date-dependent question ("is this
+purchase within Texas's 12 months on the call's local date?", "is the national copy still within
+31 days?") is answered here as a :data:`DayMask`: bit ``d`` is set when the answer is *yes* on
+local day ``call_date + d``, for ``d`` in ``0..HORIZON``. A mask is a small int, so a
+:class:`CallFacts` is a frozen, hashable, low-cardinality value: the bulk front end groups millions
+of rows by it and asks the policy once per distinct value. The days after the call matter to
+``next_allowed_at``, which may land on a later date where a relationship has lapsed or the
+registry copy has gone stale (RULES §6.7: "passes every rule").
+
+Every date function here works on Python ``int`` day numbers (days since 1970-01-01) **and** on
+numpy ``int64`` arrays of them, with the same code: no per-row Python in the bulk path.
+
+>>> day_number(dt.date(2025, 11, 30))
+20422
+>>> date_of(add_months(day_number(dt.date(2025, 11, 30)), 3))      # month-end clamped
+datetime.date(2026, 2, 28)
+>>> import numpy as np
+>>> [date_of(int(d)) for d in add_months(np.array([20422, 20453]), 3)]
+[datetime.date(2026, 2, 28), datetime.date(2026, 3, 31)]
+
+An inquiry on 30 Nov 2025 supports a US call (3 months, anniversary exclusive) through 27 Feb 2026:
+
+>>> from dncguard.jurisdictions.base import Months
+>>> date_of(window_end(day_number(dt.date(2025, 11, 30)), Months(3), "exclusive") - 1)
+datetime.date(2026, 2, 27)
+>>> span_mask(0, 3)                                # valid on days +0, +1, +2
+7
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from dncguard.jurisdictions import JURISDICTIONS
+from dncguard.jurisdictions.base import Jurisdiction, Months, Window
+from dncguard.jurisdictions.holidays import holidays
+
+__all__ = [
+    "ALL_DAYS",
+    "FAR_FUTURE",
+    "FAR_PAST",
+    "HORIZON",
+    "NO_DAYS",
+    "SEARCH_DAYS",
+    "Anniversary",
+    "CallFacts",
+    "DayMask",
+    "Evidence",
+    "EvidenceMasks",
+    "TimeRule",
+    "add_months",
+    "call_day",
+    "civil_from_days",
+    "date_of",
+    "day_number",
+    "days_from_civil",
+    "evidence_masks",
+    "is_holiday",
+    "local_day_minute",
+    "local_day_minute_array",
+    "requests_mask",
+    "span_mask",
+    "time_rule",
+    "time_rule_passes",
+    "window_end",
+]
+
+Anniversary = Literal["exclusive", "inclusive"]
+
+SEARCH_DAYS: Final = 8
+"""``next_allowed_at`` looks this many days ahead (API.md, RULES §6.7)."""
+HORIZON: Final = SEARCH_DAYS + 2
+"""Masks cover local days ``0..HORIZON`` after the call's date (zones may split a day)."""
+
+DayMask = int
+"""Bit ``d`` (``0 <= d <= HORIZON``): the fact holds on local day ``call_date + d``."""
+ALL_DAYS: Final[DayMask] = (1 << (HORIZON + 1)) - 1
+NO_DAYS: Final[DayMask] = 0
+
+FAR_PAST: Final = -(10**7)
+"""A day number before any real date: "since always" (an undated internal-list entry)."""
+FAR_FUTURE: Final = 10**7
+"""A day number after any real date: "never ends"."""
+
+_EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
+
+IntLike = TypeVar("IntLike", int, npt.NDArray[np.int64])
+
+
+# --------------------------------------------------------------------------------------------
+# Calendar arithmetic on day numbers: one code path for ints and numpy arrays
+# --------------------------------------------------------------------------------------------
+
+
+def day_number(d: dt.date) -> int:
+    """Days since 1970-01-01 of a date."""
+    return d.toordinal() - _EPOCH_ORDINAL
+
+
+def date_of(day: int) -> dt.date:
+    """The date of a day number."""
+    return dt.date.fromordinal(int(day) + _EPOCH_ORDINAL)
+
+
+def days_from_civil(y: Any, m: Any, d: Any) -> Any:
+    """Day number of proleptic Gregorian ``y-m-d`` (H. Hinnant's algorithm; ints or arrays)."""
+    y = y - (m <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    mp = (m + 9) % 12
+    doy = (153 * mp + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def civil_from_days(z: Any) -> tuple[Any, Any, Any]:
+    """``(year, month, day)`` of a day number (H. Hinnant's algorithm; ints or arrays)."""
+    z = z + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 - 12 * (mp >= 10)
+    return yoe + era * 400 + (m <= 2), m, d
+
+
+def add_months(days: IntLike, n: int) -> IntLike:
+    """``days`` plus ``n`` calendar months, clamped to the month's last day (RULES §6.3)."""
+    y, m, d = civil_from_days(days)
+    m0 = m - 1 + n
+    y = y + m0 // 12
+    m = m0 % 12 + 1
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    # 31 for Jan, Mar, May, Jul, Aug, Oct, Dec; 30 otherwise; February 28 or 29.
+    last = 30 + (m + m // 8) % 2 - (m == 2) * (2 - leap)
+    d = d - (d > last) * (d - last)
+    result: IntLike = days_from_civil(y, m, d)
+    return result
+
+
+def window_end(on: IntLike, window: Window, anniversary: Anniversary) -> IntLike:
+    """The first day on which evidence dated ``on`` no longer supports a call (exclusive end).
+
+    Anniversary exclusive (the default, RULES §6.3): exactly ``N`` months later has expired;
+    inclusive keeps that day.
+    """
+    end: IntLike = add_months(on, window.n) if isinstance(window, Months) else on + window.n
+    return end + 1 if anniversary == "inclusive" else end
+
+
+def span_mask(lo: Any, hi: Any) -> Any:
+    """The :data:`DayMask` of day offsets ``lo <= d < hi`` (offsets clamped to the horizon)."""
+    if isinstance(lo, np.ndarray) or isinstance(hi, np.ndarray):
+        lo_c = np.clip(lo, 0, HORIZON + 1).astype(np.int64)
+        hi_c = np.clip(hi, 0, HORIZON + 1).astype(np.int64)
+        hi_c = np.maximum(hi_c, lo_c)
+        return (np.int64(1) << hi_c) - (np.int64(1) << lo_c)
+    lo_i = min(max(lo, 0), HORIZON + 1)
+    hi_i = max(min(max(hi, 0), HORIZON + 1), lo_i)
+    return (1 << hi_i) - (1 << lo_i)
+
+
+# --------------------------------------------------------------------------------------------
+# Evidence: relationships, consents and do-not-call requests, reduced to day masks
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A call's evidence for one seller, as day numbers (``None``: absent).
+
+    ``purchases``, ``inquiries``: event days; ``contracts``: ``(start, end or None)``;
+    ``consents``: ``(kind, given, revoked or None)`` (only consents naming this seller and number);
+    ``requests``: request days, :data:`FAR_PAST` for an undated internal-list entry;
+    ``reassigned``: the day the number was last permanently disconnected.
+    """
+
+    purchases: tuple[int, ...] = ()
+    inquiries: tuple[int, ...] = ()
+    contracts: tuple[tuple[int, int | None], ...] = ()
+    consents: tuple[tuple[str, int, int | None], ...] = ()
+    requests: tuple[int, ...] = ()
+    reassigned: int | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceMasks:
+    """Evidence reduced to day masks for one jurisdiction's windows and consent kinds."""
+
+    purchase: DayMask
+    inquiry: DayMask
+    contract: DayMask
+    consent: DayMask
+
+
+def _relationship_mask(
+    events: Iterable[tuple[int, int]], window: Window | None, anniversary: Anniversary, today: int, cut: int
+) -> DayMask:
+    """Union over ``(valid_from, window_from)`` events, each valid up to its window's end or ``cut``."""
+    if window is None:
+        return NO_DAYS
+    mask = NO_DAYS
+    for start, anchor in events:
+        end = min(window_end(anchor, window, anniversary), cut)
+        mask |= span_mask(start - today, end - today)
+    return mask
+
+
+def evidence_masks(
+    ev: Evidence, jurisdiction: Jurisdiction, anniversary: Anniversary, today: int
+) -> EvidenceMasks:
+    """Which exemptions the evidence supports under ``jurisdiction``'s rules, day by day.
+
+    * A relationship is valid from its day until its window ends (RULES §6.3, §6.4), and never
+      on or after the seller's first do-not-call request, which ends every relationship with that
+      seller for good, later purchases included (RULES §6.5).
+    * Evidence dated before ``reassigned`` belonged to the number's previous holder (RULES §6.6).
+    * A consent of a kind the jurisdiction accepts is valid from its day until revoked, and only
+      while no do-not-call request dated on or after it exists: a consent given before a request is
+      superseded by it; one given after it permits calls again (RULES §6.5). An undated
+      internal-list entry predates every consent.
+    """
+    first_request = min(ev.requests, default=FAR_FUTURE)
+    since = FAR_PAST if ev.reassigned is None else ev.reassigned
+    ebr = jurisdiction.ebr
+    if ebr is None:
+        purchase = inquiry = contract = NO_DAYS
+    else:
+        purchase = _relationship_mask(
+            ((p, p) for p in ev.purchases if p >= since), ebr.purchase, anniversary, today, first_request
+        )
+        inquiry = _relationship_mask(
+            ((q, q) for q in ev.inquiries if q >= since), ebr.inquiry, anniversary, today, first_request
+        )
+        contract = NO_DAYS
+        if ebr.contract is not None:
+            for start, ends in ev.contracts:
+                if start < since:
+                    continue
+                end = FAR_FUTURE if ends is None else window_end(ends, ebr.contract, anniversary)
+                contract |= span_mask(start - today, min(end, first_request) - today)
+    consent = NO_DAYS
+    undated_request = FAR_PAST in ev.requests
+    if not undated_request:
+        for kind, given, revoked in ev.consents:
+            if kind not in jurisdiction.consent_kinds or given < since:
+                continue
+            end = FAR_FUTURE if revoked is None else revoked
+            end = min([end, *(r for r in ev.requests if r >= given)])
+            consent |= span_mask(given - today, end - today)
+    return EvidenceMasks(purchase, inquiry, contract, consent)
+
+
+def requests_mask(requests: Iterable[int], today: int) -> DayMask:
+    """Days on which some do-not-call request for the seller is in effect (from its day on)."""
+    first = min(requests, default=FAR_FUTURE)
+    mask: DayMask = span_mask(first - today, FAR_FUTURE - today)
+    return mask
+
+
+# --------------------------------------------------------------------------------------------
+# The facts the policy decides from
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CallFacts:
+    """Everything ``policy.decide`` needs about one call; hashable and low-cardinality.
+
+    Call-level: ``country`` of the called number (``"US"``/``"CA"``); ``jurisdictions`` in play
+    (codes of :data:`~dncguard.jurisdictions.JURISDICTIONS`: the number's country, the area code's
+    and ``callee_region``'s states and their countries, and any state whose loaded list holds the
+    number); ``purpose``, ``caller``, ``line``, ``prerecorded`` as in the call.
+
+    Registry: ``national_listed`` (the number's country's national list holds it);
+    ``national_covered`` (that list is loaded and covers the area code, TSR 310.8);
+    ``national_fresh`` (days on which the area code's copy is within the freshness window);
+    ``state_listed`` (``(state, days)`` for every loaded state list holding the number, from the
+    day it was obtained); ``requested`` (days on which a do-not-call request to the seller, from
+    the registry's internal list or the call, is in effect).
+
+    Evidence: ``exemptions`` maps each jurisdiction in play to ``(purchase, inquiry, contract,
+    consent)`` day masks under its windows and consent kinds.
+
+    Time: ``location_known`` (some candidate zone exists); ``hours_failed`` (jurisdictions whose
+    calling hours or day bans the call's start fails in some candidate zone); ``day`` (the local
+    day offset at which to decide: 0 for the call itself, more when ``next_allowed_at`` searches).
+    """
+
+    country: str
+    jurisdictions: tuple[str, ...]
+    purpose: str = "sale"
+    caller: str = "seller"
+    line: str = "unknown"
+    prerecorded: bool = False
+    national_listed: bool = False
+    national_covered: bool = True
+    national_fresh: DayMask = ALL_DAYS
+    state_listed: tuple[tuple[str, DayMask], ...] = ()
+    requested: DayMask = NO_DAYS
+    exemptions: tuple[tuple[str, tuple[DayMask, DayMask, DayMask, DayMask]], ...] = ()
+    location_known: bool = True
+    hours_failed: frozenset[str] = field(default_factory=frozenset)
+    day: int = 0
+
+
+# --------------------------------------------------------------------------------------------
+# Calling hours: (zone, local day, local minute) against a jurisdiction's time rule
+# --------------------------------------------------------------------------------------------
+
+_CLOSED: Final = (24 * 60, -1)  # a day with no calls: no minute satisfies start <= m <= end
+
+
+@dataclass(frozen=True)
+class TimeRule:
+    """A jurisdiction's calling hours compiled to per-weekday bounds (Monday = 0).
+
+    ``starts``/``ends`` are inclusive minute bounds (a day without calls has an empty range);
+    ``holidays`` names the calendar on whose days no call is allowed.
+    """
+
+    code: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    holidays: str | None
+    starts_array: npt.NDArray[np.int64]
+    ends_array: npt.NDArray[np.int64]
+
+
+@functools.cache
+def time_rule(code: str) -> TimeRule:
+    """The compiled time rule of jurisdiction ``code`` (all day, every day, if it sets no hours)."""
+    j = JURISDICTIONS[code]
+    days = j.hours.days if j.hours is not None else (None,) * 7
+    bounds = [
+        (0, 24 * 60 - 1) if j.hours is None else (_CLOSED if h is None else (h.start, h.end)) for h in days
+    ]
+    starts = tuple(b[0] for b in bounds)
+    ends = tuple(b[1] for b in bounds)
+    return TimeRule(code, starts, ends, j.holidays, np.array(starts, np.int64), np.array(ends, np.int64))
+
+
+@functools.cache
+def _holiday_days(calendar: str, year: int) -> frozenset[int]:
+    return frozenset(day_number(d) for d in holidays(calendar, year))
+
+
+@functools.cache
+def _holiday_array(calendar: str, first_year: int, last_year: int) -> npt.NDArray[np.int64]:
+    days = sorted(d for y in range(first_year, last_year + 1) for d in _holiday_days(calendar, y))
+    return np.array(days, dtype=np.int64)
+
+
+def is_holiday(calendar: str, day: Any) -> Any:
+    """Whether local ``day`` (a day number or an array of them) is a holiday of ``calendar``."""
+    if isinstance(day, np.ndarray):
+        if day.size == 0:
+            return np.zeros(day.shape, dtype=bool)
+        y0 = int(civil_from_days(int(day.min()))[0])
+        y1 = int(civil_from_days(int(day.max()))[0])
+        table = _holiday_array(calendar, y0, y1)
+        pos = np.searchsorted(table, day)
+        return (pos < table.size) & (table[np.minimum(pos, table.size - 1)] == day)
+    year = date_of(day).year
+    return day in _holiday_days(calendar, year)
+
+
+def time_rule_passes(rule: TimeRule, day: Any, minute: Any) -> Any:
+    """Whether a call starting at local ``minute`` of local ``day`` meets ``rule`` (ints or arrays).
+
+    Minute resolution, both ends inclusive (RULES §6.7).
+    """
+    weekday = (day + 3) % 7  # 1970-01-01 was a Thursday
+    if isinstance(weekday, np.ndarray):
+        ok = (rule.starts_array[weekday] <= minute) & (minute <= rule.ends_array[weekday])
+    else:
+        ok = rule.starts[weekday] <= minute <= rule.ends[weekday]
+    if rule.holidays is not None:
+        ok = ok & (is_holiday(rule.holidays, day) ^ True)
+    return ok
+
+
+def local_day_minute(instant: dt.datetime, zone: zoneinfo.ZoneInfo) -> tuple[int, int]:
+    """The local day number and minute after midnight of an aware instant in ``zone``."""
+    local = instant.astimezone(zone)
+    return local.toordinal() - _EPOCH_ORDINAL, local.hour * 60 + local.minute
+
+
+def call_day(instant: dt.datetime, zones: Sequence[zoneinfo.ZoneInfo], fallback: dt.tzinfo | None) -> int:
+    """The call's local date as a day number: the latest over the candidate zones (fail closed).
+
+    Windows, requests and registry age are judged on this date (RULES §6.2, §6.3); without a
+    candidate zone, the date in ``fallback`` (the call's own offset).
+    """
+    if zones:
+        return max(local_day_minute(instant, z)[0] for z in zones)
+    return instant.astimezone(fallback).toordinal() - _EPOCH_ORDINAL
+
+
+_QUARTER_HOUR: Final = 900
+
+
+def _utc_offset(utc_second: int, zone: zoneinfo.ZoneInfo) -> int:
+    offset = dt.datetime.fromtimestamp(utc_second, dt.UTC).astimezone(zone).utcoffset()
+    return 0 if offset is None else int(offset.total_seconds())
+
+
+def local_day_minute_array(
+    utc_seconds: npt.NDArray[np.int64], zone: zoneinfo.ZoneInfo
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Local day numbers and minutes of UTC instants (seconds since the epoch) in ``zone``.
+
+    The UTC offset is looked up once per distinct quarter hour (every modern zone transition,
+    Newfoundland's included, falls on a UTC quarter hour), then broadcast.
+    """
+    quarters = utc_seconds // _QUARTER_HOUR
+    order = np.argsort(quarters, kind="stable")
+    sorted_q = quarters[order]
+    first = np.empty(sorted_q.shape, dtype=bool)
+    if sorted_q.size:
+        first[0] = True
+        first[1:] = sorted_q[1:] != sorted_q[:-1]
+    distinct = sorted_q[first]
+    offsets = np.array([_utc_offset(int(q) * _QUARTER_HOUR, zone) for q in distinct], dtype=np.int64)
+    group = np.cumsum(first) - 1
+    per_row = np.empty(quarters.shape, dtype=np.int64)
+    per_row[order] = offsets[group]
+    local = utc_seconds + per_row
+    return local // 86400, (local % 86400) // 60

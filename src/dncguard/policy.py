@@ -1,0 +1,357 @@
+"""The decision: pure, no I/O, the single source of truth for ``Guard.check`` and ``Guard.scrub``.
+
+:func:`decide` turns :class:`~dncguard.facts.CallFacts` into a :class:`Verdict`: every blocking
+reason (not only the first) with its jurisdiction and citation, and every exemption that was
+needed. It reads only the facts and the rule tables in :mod:`dncguard.jurisdictions`; the same
+facts always give the same verdict, so callers may cache it (the bulk front end asks once per
+distinct combination of facts). :func:`next_allowed_at` searches forward for the earliest minute
+at which the same call passes every rule.
+
+How a call is decided, for each jurisdiction in play (RULES §6):
+
+1. A jurisdiction the ``jurisdictions`` option leaves out blocks (``jurisdiction_excluded``).
+2. Each list the jurisdiction governs (its national registry; a state's own list; the national
+   registry under a state's own windows) blocks a listed number unless an exemption applies: an
+   exempt purpose, a business line (national lists only), a consent of an accepted kind, or a
+   relationship within the jurisdiction's window. Where the answer depends on the national copy,
+   an area code it does not cover or a copy older than the freshness window blocks too.
+3. The seller's do-not-call requests (internal list) block unless a later consent permits.
+4. A prerecorded sales call needs consent.
+5. Calling hours, day and holiday bans, in every candidate zone.
+
+>>> from dncguard.facts import CallFacts
+>>> decide(CallFacts(country="US", jurisdictions=("US",))).allowed
+True
+>>> v = decide(CallFacts(country="US", jurisdictions=("US",), national_listed=True))
+>>> [(r.code.value, r.jurisdiction) for r in v.reasons]
+[('national_registry', 'US')]
+>>> survey = CallFacts(country="US", jurisdictions=("US",), national_listed=True, purpose="survey")
+>>> decide(survey).allowed, decide(survey).exemptions[0].code
+(True, <ExemptionCode.SURVEY: 'survey'>)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import zoneinfo
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from dncguard.facts import (
+    SEARCH_DAYS,
+    CallFacts,
+    DayMask,
+    call_day,
+    local_day_minute,
+    time_rule,
+    time_rule_passes,
+)
+from dncguard.jurisdictions import JURISDICTIONS
+from dncguard.jurisdictions.base import Jurisdiction, ListName
+from dncguard.models import Exemption, ExemptionCode, Reason, ReasonCode
+
+__all__ = [
+    "EXCLUDED_RULE",
+    "INVALID_NUMBER_RULE",
+    "Verdict",
+    "decide",
+    "invalid_number",
+    "next_allowed_at",
+    "time_rules",
+]
+
+EXCLUDED_RULE: Final = (
+    "dncguard Guard(jurisdictions=...): a call to a jurisdiction left out is blocked (RULES §6.12)"
+)
+INVALID_NUMBER_RULE: Final = "North American Numbering Plan: US and Canadian numbers only (RULES §6.12)"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the policy decided: the parts of a :class:`~dncguard.Decision` that facts determine."""
+
+    allowed: bool
+    reasons: tuple[Reason, ...]
+    exemptions: tuple[Exemption, ...]
+    jurisdictions: tuple[str, ...]
+
+
+def invalid_number(text: str, why: str) -> Verdict:
+    """The verdict for a called number that is not a US or Canadian number (fail closed).
+
+    >>> invalid_number("123", "too short").reasons[0].code.value
+    'invalid_number'
+    """
+    reason = Reason(
+        code=ReasonCode.INVALID_NUMBER,
+        jurisdiction="NANP",
+        rule=INVALID_NUMBER_RULE,
+        message=f"{text!r} is not a US or Canadian phone number: {why}",
+    )
+    return Verdict(False, (reason,), (), ())
+
+
+def _on(mask: DayMask, day: int) -> bool:
+    return bool((mask >> day) & 1)
+
+
+def _rules(code: str) -> Jurisdiction:
+    return JURISDICTIONS[code]
+
+
+def _list_exemptions(
+    j: Jurisdiction, which: ListName, facts: CallFacts, masks: tuple[DayMask, ...]
+) -> tuple[Exemption, ...]:
+    """The exemptions that let a call through list ``which`` of jurisdiction ``j`` on ``facts.day``."""
+    country = _rules(j.country)
+    purpose = j.list_exempt_purposes.get(facts.purpose)
+    if purpose is not None and (purpose.callers is None or facts.caller in purpose.callers):
+        return (Exemption(code=purpose.code, jurisdiction=j.code, rule=purpose.rule),)
+    if which == "national" and facts.line == "business" and country.business_line_rule:
+        return (
+            Exemption(code=ExemptionCode.BUSINESS_LINE, jurisdiction=j.code, rule=country.business_line_rule),
+        )
+    purchase, inquiry, contract, consent = masks
+    ebr_rule = j.ebr.rule if j.ebr is not None else ""
+    found = []
+    day = facts.day
+    if _on(consent, day):
+        found.append(Exemption(code=ExemptionCode.CONSENT, jurisdiction=j.code, rule=j.consent_rule))
+    for code, mask in (
+        (ExemptionCode.EBR_PURCHASE, purchase),
+        (ExemptionCode.EBR_CONTRACT, contract),
+        (ExemptionCode.EBR_INQUIRY, inquiry),
+    ):
+        if _on(mask, day):
+            found.append(Exemption(code=code, jurisdiction=j.code, rule=ebr_rule))
+    return tuple(found)
+
+
+_NO_MASKS: Final = (0, 0, 0, 0)
+
+
+def _applies(code: str, allowed: frozenset[str] | None) -> bool:
+    return allowed is None or code in allowed
+
+
+def time_rules(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> tuple[str, ...]:
+    """The jurisdictions whose calling hours and day bans apply to this call (RULES §6.7).
+
+    Hours reach every telemarketing call, exempt or not, but not the purposes a jurisdiction
+    leaves outside them (US: surveys, political and informational calls; Canada: surveys and
+    informational calls). ``jurisdictions`` is the ``Guard`` option (``None``: all).
+    """
+    return tuple(
+        code
+        for code in facts.jurisdictions
+        if _applies(code, jurisdictions)
+        and (_rules(code).hours is not None or _rules(code).holidays is not None)
+        and facts.purpose not in _rules(code).hours_exempt_purposes
+    )
+
+
+@functools.lru_cache(maxsize=65536)
+def decide(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> Verdict:
+    """Decide a call from its facts. ``jurisdictions``: the ``Guard`` option (``None``: all known)."""
+    reasons: list[Reason] = []
+    exemptions: list[Exemption] = []
+    applied: list[str] = []
+    day = facts.day
+    masks = dict(facts.exemptions)
+    states = dict(facts.state_listed)
+    hour_codes = time_rules(facts, jurisdictions)
+    for code in facts.jurisdictions:
+        j = _rules(code)
+        if not _applies(code, jurisdictions):
+            reasons.append(
+                Reason(
+                    code=ReasonCode.JURISDICTION_EXCLUDED,
+                    jurisdiction=code,
+                    rule=EXCLUDED_RULE,
+                    message=f"the call reaches {j.name}, whose rules this Guard leaves out",
+                )
+            )
+            continue
+        applied.append(code)
+        own = masks.get(code, _NO_MASKS)
+        for which in j.lists:
+            if which == "national":
+                if j.country != facts.country:
+                    continue  # this country's registry holds only its own numbers
+                listed = facts.national_listed
+                unknown = j.is_country and not (facts.national_covered and _on(facts.national_fresh, day))
+            else:
+                listed = _on(states.get(code, 0), day)
+                unknown = False
+            if not (listed or unknown):
+                continue
+            found = _list_exemptions(j, which, facts, own)
+            if found:
+                exemptions.extend(found)
+                continue
+            if listed:
+                national = which == "national"
+                reasons.append(
+                    Reason(
+                        code=ReasonCode.NATIONAL_REGISTRY if national else ReasonCode.STATE_REGISTRY,
+                        jurisdiction=code,
+                        rule=j.list_rule,
+                        message=f"listed on the {'national registry' if national else 'state list'}"
+                        f" and no exemption applies under {j.name}'s rules",
+                    )
+                )
+            if unknown and not facts.national_covered:
+                reasons.append(
+                    Reason(
+                        code=ReasonCode.AREA_CODE_NOT_COVERED,
+                        jurisdiction=code,
+                        rule=j.coverage_rule,
+                        message="the loaded national registry does not cover this area code",
+                    )
+                )
+            elif unknown:
+                reasons.append(
+                    Reason(
+                        code=ReasonCode.STALE_REGISTRY,
+                        jurisdiction=code,
+                        rule=j.fresh_rule,
+                        message=f"the national copy for this area code is over {j.fresh_days} days old",
+                    )
+                )
+        if j.is_country:
+            consent = _on(own[3], day)
+            if (
+                facts.purpose not in j.internal_list_exempt_purposes
+                and _on(facts.requested, day)
+                and not consent
+            ):
+                reasons.append(
+                    Reason(
+                        code=ReasonCode.INTERNAL_LIST,
+                        jurisdiction=code,
+                        rule=j.internal_list_rule,
+                        message="the called party asked this seller not to call, and gave no consent since",
+                    )
+                )
+            if facts.prerecorded and facts.purpose in j.prerecorded_purposes and not consent:
+                reasons.append(
+                    Reason(
+                        code=ReasonCode.PRERECORDED_WITHOUT_CONSENT,
+                        jurisdiction=code,
+                        rule=j.prerecorded_rule,
+                        message="a prerecorded sales call needs the called party's express written consent",
+                    )
+                )
+        if code in hour_codes:
+            if not facts.location_known:
+                if code == facts.country or code == hour_codes[0]:
+                    reasons.append(
+                        Reason(
+                            code=ReasonCode.CALLING_HOURS,
+                            jurisdiction=code,
+                            rule=j.hours_rule,
+                            message="location unknown: give callee_timezone or callee_region for this number",
+                        )
+                    )
+            elif code in facts.hours_failed:
+                reasons.append(
+                    Reason(
+                        code=ReasonCode.CALLING_HOURS,
+                        jurisdiction=code,
+                        rule=j.hours_rule if j.hours is not None else j.holidays_rule,
+                        message=f"outside {j.name} calling hours, days or holidays (local time)",
+                    )
+                )
+    return Verdict(not reasons, tuple(reasons), tuple(exemptions), tuple(applied))
+
+
+# --------------------------------------------------------------------------------------------
+# next_allowed_at: the earliest minute at which the same call passes every rule
+# --------------------------------------------------------------------------------------------
+
+_MINUTE: Final = dt.timedelta(minutes=1)
+_UTC: Final = dt.UTC
+
+
+def _next_open(code: str, zone: zoneinfo.ZoneInfo, t: dt.datetime) -> dt.datetime | None:
+    """The earliest instant at or after ``t`` at which ``code``'s time rule passes in ``zone``."""
+    rule = time_rule(code)
+    local = t.astimezone(zone)
+    day, minute = local_day_minute(t, zone)
+    for k in range(SEARCH_DAYS + 2):
+        d = day + k
+        weekday = (d + 3) % 7
+        start, end = rule.starts[weekday], rule.ends[weekday]
+        if start > end or not time_rule_passes(rule, d, start):
+            continue
+        m = max(start, minute) if k == 0 else start
+        if m > end:
+            continue
+        wall = dt.datetime.combine(local.date() + dt.timedelta(days=k), dt.time(m // 60, m % 60), tzinfo=zone)
+        return wall.astimezone(_UTC)
+    return None
+
+
+def _next_midnight(
+    t: dt.datetime, zones: Sequence[zoneinfo.ZoneInfo], fallback: dt.tzinfo | None
+) -> dt.datetime:
+    candidates = []
+    for zone in zones or ((fallback or _UTC),):
+        local = t.astimezone(zone)
+        midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+        candidates.append(midnight.astimezone(_UTC))
+    return min(candidates)
+
+
+def next_allowed_at(
+    facts: CallFacts,
+    at: dt.datetime,
+    zones: Sequence[zoneinfo.ZoneInfo],
+    jurisdictions: frozenset[str] | None = None,
+) -> dt.datetime | None:
+    """The earliest instant after ``at``, up to 8 days ahead, at which the call passes every rule.
+
+    ``facts`` are the call's facts at ``at`` (with ``day=0``); ``zones`` its candidate zones. Only
+    ``at`` changes: the search moves minute by minute in effect (jumping straight to the next
+    opening of whichever rule fails), re-deciding the whole call at each candidate, so a
+    relationship that lapses or a registry copy that goes stale on a later date is honoured. The
+    result is a minute boundary in ``at``'s own offset; ``None`` when no minute within
+    ``SEARCH_DAYS`` days passes.
+    """
+    codes = time_rules(facts, jurisdictions)
+    if codes and not zones:
+        return None  # location unknown: no minute can pass
+    base = dataclasses.replace(facts, hours_failed=frozenset(), location_known=True)
+    open_days = {
+        d for d in range(SEARCH_DAYS + 2) if decide(dataclasses.replace(base, day=d), jurisdictions).allowed
+    }
+    if not open_days:
+        return None
+    tz = at.tzinfo
+    today = call_day(at, zones, tz)
+    start = at.astimezone(_UTC).replace(second=0, microsecond=0) + _MINUTE
+    limit = at.astimezone(_UTC) + dt.timedelta(days=SEARCH_DAYS)
+    t = start
+    while t <= limit:
+        jump: dt.datetime | None = None
+        failed = False
+        for zone in zones:
+            day, minute = local_day_minute(t, zone)
+            for code in codes:
+                if time_rule_passes(time_rule(code), day, minute):
+                    continue
+                failed = True
+                nxt = _next_open(code, zone, t)
+                if nxt is None:
+                    return None
+                jump = nxt if jump is None or nxt > jump else jump
+        if not failed:
+            if call_day(t, zones, tz) - today in open_days:
+                return t.astimezone(tz)
+            jump = _next_midnight(t, zones, tz)
+        assert jump is not None
+        t = max(jump, t + _MINUTE).replace(second=0, microsecond=0)
+    return None
