@@ -1,0 +1,243 @@
+"""Containers and lines: the bytes of a registry download, member by member, in blocks of whole lines.
+
+A download is a bare file, a ``.gz`` file or a ``.zip`` with one or many members (nested folders
+too); the container is recognised by its magic bytes, not its name. Each member is UTF-8 text with
+or without a byte-order mark and LF, CRLF or CR line ends. :func:`members` lists the members;
+:func:`blocks` reads one member as blocks that end on a line end (or, for XML, after a ``>``), so
+that a parser can work on a whole block at once, vectorised, in constant memory.
+
+Line numbers are only needed when something is wrong, so they are computed on the error path:
+each block knows how many lines precede it, and :meth:`Block.line_at` counts line ends up to a
+byte offset.
+
+>>> import io
+>>> bs = list(blocks(io.BytesIO(b"\\xef\\xbb\\xbf212,5550143\\r\\n305,5550199\\r\\n"), size=8))
+>>> b"".join(b.data for b in bs)
+b'212,5550143\\r\\n305,5550199\\r\\n'
+>>> bs[-1].line_at(len(bs[-1].data) - 2)
+2
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import os
+import re
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, cast
+
+from dncguard.errors import CoverageError, RegistryFormatError
+
+__all__ = [
+    "BLOCK_BYTES",
+    "READ_ERRORS",
+    "Block",
+    "Member",
+    "Trailer",
+    "blocks",
+    "count_lines",
+    "members",
+    "parse_date",
+    "split_trailer",
+]
+
+#: Bytes read per block. Small enough that a block's numpy temporaries stay in cache, large
+#: enough that the per-block Python work is noise (see benchmarks/bench_sources.py).
+BLOCK_BYTES = 4 << 20
+
+_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+#: What a damaged archive member or gzip stream raises while being read.
+READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
+_OPEN_PH = re.compile(rb"<\s*ph\b[^>/]*>", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Member:
+    """One text stream of a download: the file itself, or one member of its zip archive."""
+
+    path: str
+    name: str | None
+    open: Callable[[], IO[bytes]]
+
+    def error(self, message: str, line: int | None = None) -> RegistryFormatError:
+        """A :class:`RegistryFormatError` naming this file, member and (when given) line."""
+        return RegistryFormatError(message, path=self.path, member=self.name, line=line)
+
+    def outside(self, number: int, line: int | None, what: str) -> CoverageError:
+        """A :class:`CoverageError`: ``number`` (at ``line``) is outside the coverage ``what``."""
+        loc = ":".join(p for p in (self.path, self.name) if p)
+        if line is not None:
+            loc += f", line {line}"
+        return CoverageError(
+            f"{loc}: {number} is outside {what}; pass area_codes= listing every area code "
+            "the download covers",
+            number=number,
+            path=self.path,
+        )
+
+    @property
+    def basename(self) -> str:
+        """The member's (or file's) name without folders."""
+        return os.path.basename(self.name if self.name is not None else self.path)
+
+
+def members(path: str) -> Iterator[Member]:
+    """The text members of a download, in archive order (directories and dot-files skipped)."""
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError as e:
+        raise RegistryFormatError(f"cannot be read: {e.strerror or e}", path=path) from e
+    if magic[:2] == b"PK":
+        try:
+            archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as e:
+            raise RegistryFormatError(f"not a readable zip archive ({e})", path=path) from e
+        with archive:
+            for info in archive.infolist():
+                base = info.filename.rsplit("/", 1)[-1]
+                if info.is_dir() or not base or base.startswith(".") or "__MACOSX/" in info.filename:
+                    continue
+                yield Member(path, info.filename, _zip_opener(archive, info))
+    elif magic[:2] == b"\x1f\x8b":
+        yield Member(path, None, lambda: cast(IO[bytes], gzip.GzipFile(path, "rb")))
+    else:
+        yield Member(path, None, lambda: open(path, "rb"))  # noqa: SIM115 (opened by the reader)
+
+
+def _zip_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], IO[bytes]]:
+    return lambda: archive.open(info)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Whole lines of one member: ``data`` starts at byte ``offset`` after ``line`` earlier lines."""
+
+    data: bytes
+    offset: int
+    line: int
+    last: bool
+
+    def line_at(self, pos: int) -> int:
+        """The 1-based line number of the byte at ``pos`` in ``data``."""
+        return self.line + count_lines(self.data[:pos]) + 1
+
+
+def count_lines(data: bytes) -> int:
+    """How many line ends (LF, CRLF or CR) ``data`` holds."""
+    n = data.count(b"\n")
+    cr = data.count(b"\r")
+    return n + cr - data.count(b"\r\n") if cr else n
+
+
+def _read(stream: IO[bytes], size: int, member: Member | None) -> bytes:
+    try:
+        return stream.read(size)
+    except READ_ERRORS as e:
+        what = "archive member" if member is not None and member.name else "file"
+        err = RegistryFormatError(
+            f"unreadable {what}: {e} (damaged or truncated download; fetch it again)",
+            path=None if member is None else member.path,
+            member=None if member is None else member.name,
+        )
+        raise err from e
+
+
+def blocks(
+    stream: IO[bytes], *, size: int = BLOCK_BYTES, cut: bytes = b"\n", member: Member | None = None
+) -> Iterator[Block]:
+    """Read ``stream`` as blocks of whole lines (``cut=b">"``: blocks ending after a tag).
+
+    A byte-order mark is dropped; a CRLF is never split between blocks. The last block may end
+    without a line end.
+    """
+    buf = _read(stream, size, member)
+    if buf.startswith(_BOM):
+        buf = buf[len(_BOM) :]
+    elif buf.startswith(_UTF16_BOMS):
+        raise RegistryFormatError(
+            "expected UTF-8 text, found a UTF-16 byte-order mark",
+            path=None if member is None else member.path,
+            member=None if member is None else member.name,
+        )
+    carry = b""
+    offset = line = 0
+    while True:
+        nxt = _read(stream, size, member) if buf else b""
+        data = carry + buf if carry else buf
+        if not nxt:
+            yield Block(data, offset, line, last=True)
+            return
+        end = data.rfind(cut) + 1
+        if cut == b"\n" and end == 0:
+            end = data.rfind(b"\r") + 1
+            if end == len(data):  # a CR at the very end may be the first half of a CRLF
+                end -= 1
+        elif cut == b">" and end > 0:
+            lt = data.rfind(b"<", 0, end)
+            if lt >= 0 and _OPEN_PH.fullmatch(data, lt, end):  # keep <ph>text</ph> in one block
+                end = lt
+        if end <= 0:
+            carry, buf = data, nxt
+            continue
+        block = data[:end]
+        yield Block(block, offset, line, last=False)
+        offset += end
+        line += count_lines(block)
+        carry, buf = data[end:], nxt
+
+
+@dataclass(frozen=True)
+class Trailer:
+    """A final ``Total records: N`` line: the record count it states, and where it is."""
+
+    count: int
+    line: int
+
+
+# A trailer has a letter and exactly one run of at most 9 digits: a 10-digit number never is one.
+_TRAILER = re.compile(rb"[^\d]*[A-Za-z][^\d]*(\d{1,9})[^\d]*|[^\d]*(\d{1,9})[^\d]*[A-Za-z][^\d]*")
+
+
+def split_trailer(block: Block) -> tuple[Block, Trailer | None]:
+    """Take a trailer record count off the last block of a member, if there is one."""
+    data = block.data
+    end = len(data.rstrip())
+    start = max(data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end)) + 1
+    m = _TRAILER.fullmatch(data, start, end)
+    if m is None:
+        return block, None
+    count = int(m.group(1) or m.group(2))
+    trailer = Trailer(count, block.line_at(start))
+    return Block(data[:start], block.offset, block.line, block.last), trailer
+
+
+_DATE = re.compile(
+    rb"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    rb"|(\d{1,2})/(\d{1,2})/(\d{4})|(\d{4})(\d{2})(\d{2})"
+)
+
+
+def parse_date(text: bytes) -> dt.date | None:
+    """A date as change lists and CSV exports write it; ``None`` when it does not parse.
+
+    Accepted: ``2026-03-10`` (also with ``/`` or ``.``, and with a time such as ``T14:22:01``),
+    ``03/10/2026`` (US order) and ``20260310``.
+
+    >>> parse_date(b"2026-03-10 14:22:01"), parse_date(b"03/10/2026"), parse_date(b"2026-02-30")
+    (datetime.date(2026, 3, 10), datetime.date(2026, 3, 10), None)
+    """
+    m = _DATE.fullmatch(text.strip())
+    if m is None:
+        return None
+    g = m.groups()
+    y, mo, d = (g[0], g[1], g[2]) if g[0] else (g[5], g[3], g[4]) if g[5] else (g[6], g[7], g[8])
+    try:
+        return dt.date(int(y), int(mo), int(d))
+    except ValueError:
+        return None

@@ -1,0 +1,235 @@
+"""The FTC National Do Not Call Registry: full downloads and change lists.
+
+Subscribers download, per area code, per state or for the whole registry, either the full list
+or the changes (additions and deletions) since their last download, as flat text or XML, in a
+zip (https://telemarketing.donotcall.gov; formats in RULES.md §4.1, §4.4). The flat full list has
+one number per line, ``2125550143`` or ``212,5550143``. A change list has, per record, the
+number, a date (optionally with a time) and a flag in any order and with any separator; flags
+are ``A``/``D``, ``ADD``/``DEL``, ``added``/``deleted`` or ``I``/``D`` in any case, or are implied
+by separate addition and deletion files (``additions.txt``, ``deletions.txt``).
+
+A full download replaces the ``us-ftc`` layer for the area codes it covers; a change list adds
+and deletes, and refreshes only the area codes it covers (given, or present in it: fail closed).
+Change records are applied in date order (equal dates keep file order), so each number ends in
+the state of its latest record.
+
+>>> import datetime as dt, pathlib, tempfile
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "212.txt").write_text("2125550143\\n212,5550199\\n")
+>>> [(c.op.value, c.numbers.tolist(), c.coverage) for c in ftc(d / "212.txt", obtained=dt.date(2026, 3, 10))]
+[('replace', [2125550143, 2125550199], {212: datetime.date(2026, 3, 10)})]
+>>> _ = (d / "changes.txt").write_text("2125550143,2026-03-11,D\\nA,2026-03-10,2125550143\\n")
+>>> [(c.op.value, c.numbers.tolist()) for c in ftc_changes(d / "changes.txt", obtained=dt.date(2026, 3, 11))]
+[('delete', [2125550143]), ('add', [])]
+>>> _ = (d / "bad.txt").write_text("2125550143\\n212555014\\n")
+>>> list(ftc(d / "bad.txt", obtained=dt.date(2026, 3, 10)))
+Traceback (most recent call last):
+...
+dncguard.errors.RegistryFormatError: .../bad.txt, line 2: expected a 10-digit number...
+>>> ftc(d / "212.txt", obtained=None)
+Traceback (most recent call last):
+...
+TypeError: ftc(): obtained= must be the datetime.date the download was obtained, got None
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+import numpy.typing as npt
+
+from dncguard.layers import Chunk, LayerKey, Op
+from dncguard.sources._full import read_full, sniff
+from dncguard.sources._read import Member, blocks, members, parse_date, split_trailer
+from dncguard.sources._source import Batcher, Source, check_area_codes, check_obtained, existing_file
+from dncguard.sources._xml import FLAGS, looks_like_xml, xml_records
+
+__all__ = ["ftc", "ftc_changes"]
+
+_E7 = 10_000_000
+_NO_DATE = np.iinfo(np.int64).min  # undated records sort before dated ones, in file order
+
+
+def ftc(
+    path: str | os.PathLike[str], *, obtained: dt.date, area_codes: Iterable[int | str] | None = None
+) -> Source:
+    """An FTC full download (zip of per-area-code or whole-registry files, or a bare file).
+
+    ``obtained`` is the date the download was obtained: it dates every covered area code.
+    ``area_codes`` are the area codes it covers; by default those named by the zip members
+    (``212.txt``), or else those present in the data.
+    """
+    p = existing_file(path, "ftc")
+    ob = check_obtained(obtained, "ftc")
+    acs = check_area_codes(area_codes)
+    layer = LayerKey.national("US")
+    return Source("ftc", p, layer, ob, area_codes=acs, _read=lambda: read_full(p, layer, ob, acs))
+
+
+def ftc_changes(
+    path: str | os.PathLike[str], *, obtained: dt.date, area_codes: Iterable[int | str] | None = None
+) -> Source:
+    """An FTC change list: additions and deletions since the last download.
+
+    Yields one ``delete`` and one ``add`` chunk (or more for very large lists) holding, for each
+    number, its final state after applying the records in date order. Coverage is
+    ``area_codes`` when given (a number outside them is a ``CoverageError``), else the area codes
+    present in the list. The whole list is held in memory while it is sorted (change lists are
+    small: about 13,000 additions a day).
+    """
+    p = existing_file(path, "ftc_changes")
+    ob = check_obtained(obtained, "ftc_changes")
+    acs = check_area_codes(area_codes)
+    layer = LayerKey.national("US")
+    return Source("ftc_changes", p, layer, ob, area_codes=acs, _read=lambda: _read_changes(p, layer, ob, acs))
+
+
+_ADD_NAME = re.compile(r"(?<![a-z])(adds?|added|additions?|ins|inserts?|inserted)(?![a-z])", re.I)
+_DEL_NAME = re.compile(r"(?<![a-z])(dels?|deletes?|deleted|deletions?)(?![a-z])", re.I)
+
+
+def implied_op(name: str) -> Op | None:
+    """The operation a separate addition or deletion file's name implies.
+
+    >>> implied_op("ftc/additions_2026-03-11.txt"), implied_op("DEL.csv"), implied_op("changes.txt")
+    (<Op.ADD: 'add'>, <Op.DELETE: 'delete'>, None)
+    """
+    stem = os.path.splitext(os.path.basename(name))[0]
+    add, delete = _ADD_NAME.search(stem), _DEL_NAME.search(stem)
+    if bool(add) == bool(delete):
+        return None
+    return Op.ADD if add else Op.DELETE
+
+
+_DATE_IN = re.compile(
+    rb"(?<![0-9])(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
+    rb"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    rb"|\d{1,2}/\d{1,2}/\d{4}|\d{8})(?![0-9])"
+)
+_WORD = re.compile(rb"[A-Za-z]+")
+_NOT_NUMBER = re.compile(rb"[^0-9 \t,;\-()+.\"'|]")
+_FLAG_HELP = "expected A/D, ADD/DEL, ADDED/DELETED or I/D"
+
+
+class _Changes:
+    """Change records as parallel arrays: number, date (days; ``_NO_DATE`` if none), is-add."""
+
+    def __init__(self) -> None:
+        self.numbers: list[int] = []
+        self.days: list[int] = []
+        self.adds: list[bool] = []
+        self.bulk: list[tuple[npt.NDArray[np.uint64], int, bool]] = []
+
+    def arrays(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        n = [np.array(self.numbers, dtype=np.uint64)] + [b[0] for b in self.bulk]
+        d = [np.array(self.days, dtype=np.int64)] + [np.full(b[0].size, b[1], np.int64) for b in self.bulk]
+        a = [np.array(self.adds, dtype=bool)] + [np.full(b[0].size, b[2], bool) for b in self.bulk]
+        return np.concatenate(n), np.concatenate(d), np.concatenate(a)
+
+
+def _flat_changes(member: Member, implied: Op | None, acs: frozenset[int] | None, out: _Changes) -> None:
+    """One flat change-list member, line by line (change lists are small; errors name the line)."""
+    records = 0
+    with member.open() as stream:
+        for raw in blocks(stream, member=member):
+            block, trailer = split_trailer(raw) if raw.last else (raw, None)
+            for k, line in enumerate(block.data.splitlines()):
+                if not any(48 <= c <= 57 for c in line):
+                    continue  # blank, header: no digits
+                lineno = block.line + k + 1
+                records += 1
+                number, day, op = _change_record(member, line, lineno, implied)
+                if acs is not None and number // _E7 not in acs:
+                    raise member.outside(number, lineno, "the area codes given in area_codes=")
+                out.numbers.append(number)
+                out.days.append(day)
+                out.adds.append(op is Op.ADD)
+            if trailer is not None and trailer.count != records:
+                raise member.error(
+                    f"the trailer says {trailer.count} records but the file has {records}: "
+                    "the download is incomplete; fetch it again",
+                    trailer.line,
+                )
+
+
+def _change_record(member: Member, line: bytes, lineno: int, implied: Op | None) -> tuple[int, int, Op]:
+    text = line.decode("utf-8", "replace").strip()
+    day = _NO_DATE
+    m = _DATE_IN.search(line)
+    if m is not None:
+        date = parse_date(m.group(1))
+        if date is None:
+            raise member.error(f"date {m.group(1).decode()!r} does not parse: expected YYYY-MM-DD", lineno)
+        day = (date - dt.date(1970, 1, 1)).days
+        line = line[: m.start()] + b" " + line[m.end() :]
+    words = _WORD.findall(line)
+    if len(words) > 1:
+        raise member.error(f"expected one add/delete flag ({_FLAG_HELP}), got {text!r}", lineno)
+    op = implied
+    if words:
+        word = words[0].decode().lower()
+        if word not in FLAGS:
+            raise member.error(f"unknown flag {words[0].decode()!r}: {_FLAG_HELP}", lineno)
+        op = FLAGS[word]
+        if implied is not None and op is not implied:
+            raise member.error(f"flag {words[0].decode()!r} in a file of {implied.value}s", lineno)
+        line = _WORD.sub(b" ", line)
+    if op is None:
+        raise member.error(f"expected an add/delete flag ({_FLAG_HELP}), got {text!r}", lineno)
+    digits = bytes(c for c in line if 48 <= c <= 57)
+    if _NOT_NUMBER.search(line) or not (
+        (len(digits) == 10 or (len(digits) == 11 and digits[0] == 49))
+        and digits[-10] >= 50
+        and digits[-7] >= 50
+    ):
+        raise member.error(
+            "expected a 10-digit number (or 11 starting with 1), area code and exchange starting 2-9, "
+            f"a date and a flag; got {text!r}",
+            lineno,
+        )
+    return int(digits[-10:]), day, op
+
+
+def _read_changes(
+    path: str, layer: LayerKey, obtained: dt.date, acs: frozenset[int] | None
+) -> Iterator[Chunk]:
+    out = _Changes()
+    for member in members(path):
+        implied = implied_op(member.name if member.name is not None else member.path)
+        if not looks_like_xml(sniff(member)):
+            _flat_changes(member, implied, acs, out)
+            continue
+        for rec in xml_records(member):
+            op = rec.op or implied
+            if op is None:
+                raise member.error(
+                    "expected the change records inside an <add> or <delete> element", rec.line_of(0)
+                )
+            if acs is not None:
+                outside = [int(n) // _E7 not in acs for n in rec.numbers]  # change lists are small
+                if any(outside):
+                    i = outside.index(True)
+                    what = "the area codes given in area_codes="
+                    raise member.outside(int(rec.numbers[i]), rec.line_of(i), what)
+            day = _NO_DATE if rec.date is None else (rec.date - dt.date(1970, 1, 1)).days
+            out.bulk.append((rec.numbers, day, op is Op.ADD))
+    numbers, days, adds = out.arrays()
+    # The latest record of each number decides its final state: sort by number, date, file order.
+    order = np.lexsort((np.arange(numbers.size), days, numbers))
+    numbers, adds = numbers[order], adds[order]
+    last = np.ones(numbers.size, dtype=bool)
+    last[:-1] = numbers[1:] != numbers[:-1]
+    numbers, adds = numbers[last], adds[last]
+    cover = (
+        sorted(acs)
+        if acs is not None
+        else np.flatnonzero(np.bincount((numbers // np.uint64(_E7)).astype(np.intp), minlength=1000)).tolist()
+    )
+    for op, pick in ((Op.DELETE, ~adds), (Op.ADD, adds)):
+        batch = Batcher(layer, op, obtained=obtained, source=path)
+        yield from batch.add(numbers[pick], cover)
+        yield from batch.flush()
