@@ -455,7 +455,8 @@ def _indices(codes: npt.ArrayLike) -> npt.NDArray[np.intp]:
         raise ValueError(
             f"{bad} is not an area code (0..999): for 10-digit numbers, take npas(numbers) first"
         )
-    return array.astype(np.intp, copy=False)
+    # Typed as intp for the indexing below, which takes any integer dtype: no copy of a column.
+    return cast("npt.NDArray[np.intp]", array)
 
 
 def countries(codes: npt.ArrayLike) -> npt.NDArray[np.uint8]:
@@ -541,10 +542,10 @@ def _derive() -> dict[int, _Row]:
         if region in _TERRITORIES:
             regs: tuple[str, ...] | None = (_TERRITORIES[region],)
         elif prefix in GEOCODE_DATA:
-            regs = _regions_of(GEOCODE_DATA[prefix]["en"], country)
+            regs = _regions_of(GEOCODE_DATA[prefix].get("en", ""), country)
         else:  # no description for the whole code: the regions most of its exchanges name
             votes = Counter(
-                _regions_of(v["en"], country) for k, v in GEOCODE_DATA.items() if k.startswith(prefix)
+                _regions_of(v.get("en", ""), country) for k, v in GEOCODE_DATA.items() if k.startswith(prefix)
             )
             votes.pop(None, None)
             regs = votes.most_common(1)[0][0] if votes else None
