@@ -1,0 +1,381 @@
+"""The compact registry index: one layer's numbers in prefix blocks, probed by vectorised numpy.
+
+A 10-digit NANP number ``n`` splits into its 6-digit prefix ``n // 10000`` (area code + exchange,
+a block of 10,000 lines) and its line ``n % 10000``. :class:`BlockIndex` stores each non-empty
+block's lines in the smallest container (a bitmap, a sorted ``uint16`` array, or bucket counts +
+packed low bits; see :mod:`dncguard.index._codec`), found through a directory with one entry per
+exchange of each area code present. A bulk query computes prefix and line for every number,
+gathers the directory entries, then probes each container type as one vectorised group: a cost
+per query of a few array gathers, never a Python loop or a binary search per row from Python.
+
+The index knows nothing of file formats or registries: :class:`dncguard.Registry` names the
+layers and writes them to disk (:mod:`dncguard.index._format` holds the byte layout).
+
+>>> import numpy as np
+>>> ix = BlockIndex.from_numbers(np.array([2125550143, 2125550144, 4165551234], dtype=np.uint64))
+>>> ix.count
+3
+>>> ix.contains(np.array([2125550143, 2125550145, 7, 4165551234], dtype=np.uint64)).tolist()
+[True, False, False, True]
+>>> ix.contains_one(2125550144), ix.contains_one(99)
+(True, False)
+>>> ix2 = ix.edit(adds=np.array([3125550000], dtype=np.uint64),
+...               dels=np.array([2125550143], dtype=np.uint64))
+>>> ix2.numbers().tolist(), ix.count
+([2125550144, 3125550000, 4165551234], 3)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_left
+from collections.abc import Sequence
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from dncguard.index import _codec
+
+__all__ = ["NAT", "BlockIndex", "difference", "sort_unique", "union"]
+
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+
+#: ``datetime64[D]`` NaT as the int64 the dates arrays hold.
+NAT: Final = int(np.iinfo(np.int64).min)
+_EPOCH: Final = dt.date(1970, 1, 1)
+_PIECE: Final = 1 << 23  # numbers per encoding piece: bounds the temporaries of a large build
+_EMPTY_U64: Final = np.zeros(0, np.uint64)
+_EMPTY_I64: Final = np.zeros(0, np.int64)
+
+
+def sort_unique(a: U64) -> U64:
+    """``a`` sorted with duplicates removed (``np.sort`` + neighbour mask; never ``np.unique``)."""
+    a = np.sort(a)
+    if len(a) < 2:
+        return a
+    keep = np.empty(len(a), bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
+
+
+def member(sorted_set: U64, values: U64) -> npt.NDArray[np.bool_]:
+    """For each of ``values``: is it in the sorted array ``sorted_set``?"""
+    if len(sorted_set) == 0:
+        return np.zeros(len(values), bool)
+    idx = np.searchsorted(sorted_set, values)
+    found: npt.NDArray[np.bool_] = sorted_set[np.minimum(idx, len(sorted_set) - 1)] == values
+    return found
+
+
+def difference(a: U64, b: U64) -> U64:
+    """The sorted ``a`` without the values of the sorted ``b``."""
+    if len(a) == 0 or len(b) == 0:
+        return a
+    return a[~member(b, a)]
+
+
+def union(a: U64, b: U64) -> U64:
+    """The sorted union of the sorted, distinct ``a`` and ``b`` (a merge, not a sort)."""
+    if len(b) == 0:
+        return a
+    if len(a) == 0:
+        return b
+    b = b[~member(a, b)]
+    return np.insert(a, np.searchsorted(a, b), b)
+
+
+class BlockIndex:
+    """One layer's set of numbers, with optional per-number dates.
+
+    Arrays (all little-endian, memory-mapped when opened from a file):
+
+    ``pages`` (``int32[1001]``)
+        ``pages[npa]`` is the directory row of area code ``npa``; an area code without numbers
+        (and index 1000, where out-of-range queries are clipped) points at the last row, which is
+        all zero. Rows are in increasing area-code order.
+    ``directory`` (``uint64[(rows + 1) * 1000]``)
+        entry of prefix ``npa * 1000 + nxx`` at ``pages[npa] * 1000 + nxx``: ``0`` for an empty
+        block, else ``type | l << 2 | n << 6 | offset << 20`` (see ``_codec``).
+    ``data`` (``uint8``)
+        the containers in increasing prefix order, back to back, then 8 zero bytes.
+    ``dated`` (``uint64``, sorted) and ``dates`` (``int64`` days since 1970, parallel)
+        the numbers that carry a date (an internal list's request date); a listed number not in
+        ``dated`` has none.
+
+    A lookup of ``n`` computes ``e = directory[pages[min(n // 10**7, 1000)] * 1000 + (n // 10**4)
+    % 1000]`` and probes container ``e`` for line ``n % 10000``.
+    """
+
+    __slots__ = ("_d16", "_d64", "_mv", "count", "data", "dated", "dates", "directory", "pages")
+
+    def __init__(
+        self,
+        pages: npt.NDArray[np.int32],
+        directory: U64,
+        data: npt.NDArray[np.uint8],
+        dated: U64,
+        dates: I64,
+        count: int,
+    ) -> None:
+        self.pages = pages
+        self.directory = directory
+        self.data = data
+        self.dated = dated
+        self.dates = dates
+        self.count = count
+        self._d16 = data[: len(data) // 2 * 2].view("<u2")
+        self._d64 = data[: len(data) // 8 * 8].view("<u8")
+        self._mv: tuple[memoryview, memoryview, memoryview, memoryview, memoryview, memoryview] | None = None
+
+    # construction -----------------------------------------------------------------------------
+
+    @classmethod
+    def empty(cls) -> BlockIndex:
+        """An index holding no numbers."""
+        return cls._assemble(_EMPTY_U64, _EMPTY_U64, np.zeros(8, np.uint8), _EMPTY_U64, _EMPTY_I64)
+
+    @classmethod
+    def from_numbers(cls, numbers: U64, dated: U64 | None = None, dates: I64 | None = None) -> BlockIndex:
+        """An index of the sorted, distinct 10-digit ``numbers`` (``dated``/``dates``: see class)."""
+        return cls.empty().edit(
+            adds=numbers,
+            add_dates=None if dated is None else _dates_for(numbers, dated, dates),
+        )
+
+    @classmethod
+    def _assemble(
+        cls, prefixes: U64, entries: U64, data: npt.NDArray[np.uint8], dated: U64, dates: I64
+    ) -> BlockIndex:
+        pre = prefixes.astype(np.int64)
+        npa = pre // 1000
+        rows_npa = npa[_codec_runs(npa)] if len(npa) else _EMPTY_I64
+        pages = np.full(1001, len(rows_npa), np.int32)
+        pages[rows_npa] = np.arange(len(rows_npa), dtype=np.int32)
+        directory = np.zeros((len(rows_npa) + 1) * 1000, np.uint64)
+        directory[pages[npa].astype(np.int64) * 1000 + pre % 1000] = entries
+        count = int(((entries >> np.uint64(6)) & np.uint64(0x3FFF)).sum())
+        return cls(pages, directory, data, dated, dates, count)
+
+    # queries ----------------------------------------------------------------------------------
+
+    def entries(self, numbers: U64) -> tuple[U64, I64]:
+        """Directory entry and line of each number."""
+        q = numbers.astype(np.uint64, copy=False)
+        prefix = (q // 10_000).astype(np.int64)
+        line = (q % 10_000).astype(np.int64)
+        npa = np.minimum(prefix // 1000, 1000)
+        row = self.pages[npa].astype(np.int64)
+        return self.directory[row * 1000 + (prefix - npa * 1000) % 1000], line
+
+    def contains(self, numbers: U64) -> npt.NDArray[np.bool_]:
+        """For each of the ``uint64`` ``numbers``: is it in this index?"""
+        entry, line = self.entries(numbers)
+        nz = np.flatnonzero(entry)
+        found = np.zeros(len(entry), bool)
+        if len(nz):
+            found[nz] = _codec.contains(entry[nz], line[nz], self.data, self._d16, self._d64)
+        return found
+
+    def _views(self) -> tuple[memoryview, memoryview, memoryview, memoryview, memoryview, memoryview]:
+        if self._mv is None:
+            data = self.data.data.cast("B")
+            self._mv = (
+                self.pages.data.cast("B").cast("i"),
+                self.directory.data.cast("B").cast("Q"),
+                data,
+                self._d16.data.cast("B").cast("H"),
+                self._d64.data.cast("B").cast("Q"),
+                self.dated.data.cast("B").cast("Q"),
+            )
+        return self._mv
+
+    def contains_one(self, number: int) -> bool:
+        """Is ``number`` (a Python ``int``) in this index? No numpy on this path."""
+        pages, directory, data, d16, d64, _ = self._mv or self._views()
+        if not 0 <= number < 10_000_000_000:
+            return False
+        prefix, line = divmod(number, 10_000)
+        npa, nxx = divmod(prefix, 1000)
+        entry = directory[pages[npa] * 1000 + nxx]
+        return bool(entry) and _codec.contains_one(entry, line, data, d16, d64)
+
+    def date_one(self, number: int) -> dt.date | None:
+        """The date stored for ``number``, or ``None``."""
+        if not len(self.dated):
+            return None
+        dated = (self._mv or self._views())[5]
+        i = bisect_left(dated, number)
+        if i < len(dated) and dated[i] == number:
+            return _EPOCH + dt.timedelta(days=int(self.dates[i]))
+        return None
+
+    def dates_of(self, numbers: U64) -> npt.NDArray[np.datetime64]:
+        """The date stored for each number (``NaT`` when none), as ``datetime64[D]``."""
+        out = np.full(len(numbers), NAT, np.int64)
+        if len(self.dated):
+            q = numbers.astype(np.uint64, copy=False)
+            idx = np.minimum(np.searchsorted(self.dated, q), len(self.dated) - 1)
+            hit = self.dated[idx] == q
+            out[hit] = self.dates[idx[hit]]
+        return out.view("datetime64[D]")
+
+    def blocks(self) -> tuple[U64, U64]:
+        """The non-empty blocks: their prefixes (sorted) and directory entries."""
+        pos = np.flatnonzero(self.directory)
+        rows_npa = np.full(len(self.directory) // 1000, -1, np.int64)
+        present = np.flatnonzero(self.pages[:1000] != len(rows_npa) - 1)
+        rows_npa[self.pages[present]] = present
+        prefixes = (rows_npa[pos // 1000] * 1000 + pos % 1000).astype(np.uint64)
+        return prefixes, self.directory[pos]
+
+    def numbers(self) -> U64:
+        """All numbers, sorted."""
+        prefixes, entries = self.blocks()
+        return _codec.decode(entries, prefixes, self.data)
+
+    def npa_counts(self) -> dict[int, int]:
+        """How many numbers each area code holds."""
+        prefixes, entries = self.blocks()
+        n = ((entries >> np.uint64(6)) & np.uint64(0x3FFF)).astype(np.int64)
+        counts = np.bincount((prefixes // np.uint64(1000)).astype(np.int64), weights=n, minlength=1000)
+        return {int(a): int(counts[a]) for a in np.flatnonzero(counts)}
+
+    # editing ----------------------------------------------------------------------------------
+
+    def edit(
+        self,
+        *,
+        clear_npas: Sequence[int] = (),
+        adds: U64 = _EMPTY_U64,
+        add_dates: I64 | None = None,
+        dels: U64 = _EMPTY_U64,
+    ) -> BlockIndex:
+        """A new index: this one without the area codes ``clear_npas`` and the numbers ``dels``,
+        plus ``adds`` (sorted, distinct, disjoint from ``dels``).
+
+        ``add_dates`` (``int64`` days, ``NAT`` for none) parallel to ``adds``: a number already
+        listed (and not cleared) keeps the stricter of its old and new date: no date wins, else
+        the later one. Untouched blocks are copied byte for byte; touched blocks are re-encoded.
+        """
+        clear = np.zeros(1001, bool)
+        clear[list(clear_npas)] = True
+        old_prefixes, old_entries = self.blocks()
+        old_npa = (old_prefixes // np.uint64(1000)).astype(np.int64)
+        touched = sort_unique(
+            np.concatenate(
+                [adds // np.uint64(10_000), dels // np.uint64(10_000), old_prefixes[clear[old_npa]]]
+            ).astype(np.uint64)
+        )
+        hit = member(touched, old_prefixes)
+        current = _codec.decode(old_entries[hit], old_prefixes[hit], self.data)
+        if clear.any():
+            current = current[~clear[(current // np.uint64(10_000_000)).astype(np.int64)]]
+        current = difference(current, dels)
+        new_numbers = union(current, adds)
+        del current
+        enc = _encode_pieces(new_numbers)
+
+        # dates
+        dated, dates = self.dated, self.dates
+        if len(dated):
+            drop = clear[(dated // np.uint64(10_000_000)).astype(np.int64)] | member(dels, dated)
+            if add_dates is not None:
+                drop |= member(adds, dated)
+            if add_dates is not None and len(adds):
+                was = self.contains(adds) & ~clear[(adds // np.uint64(10_000_000)).astype(np.int64)]
+                old = self.dates_of(adds).view(np.int64)
+                add_dates = np.where(was, _stricter(old, add_dates), add_dates)
+            dated, dates = dated[~drop], dates[~drop]
+        if add_dates is not None and len(adds):
+            keep = add_dates != NAT
+            dated = np.concatenate([dated, adds[keep]])
+            dates = np.concatenate([dates, add_dates[keep]])
+            order = np.argsort(dated, kind="stable")
+            dated, dates = dated[order], dates[order]
+
+        # assemble: untouched old blocks and re-encoded ones, in prefix order
+        keep_old = ~hit
+        prefixes = np.concatenate([old_prefixes[keep_old], enc.prefixes])
+        src_new = np.concatenate([np.zeros(int(keep_old.sum()), bool), np.ones(len(enc.prefixes), bool)])
+        sizes_all = np.concatenate(
+            [_codec.container_sizes(old_entries[keep_old]), _codec.container_sizes(enc.entries)]
+        )
+        src_off = np.concatenate(
+            [
+                (old_entries[keep_old] >> np.uint64(20)).astype(np.int64),
+                (enc.entries >> np.uint64(20)).astype(np.int64),
+            ]
+        )
+        meta = np.concatenate([old_entries[keep_old], enc.entries]) & np.uint64((1 << 20) - 1)
+        order = np.argsort(prefixes, kind="stable")
+        prefixes, src_new, sizes_all, src_off, meta = (
+            prefixes[order],
+            src_new[order],
+            sizes_all[order],
+            src_off[order],
+            meta[order],
+        )
+        dst_off = np.concatenate([[0], np.cumsum(sizes_all)]).astype(np.int64)
+        data = np.zeros(int(dst_off[-1]) + 8, np.uint8)
+        if len(prefixes):
+            # runs of blocks that come from the same source contiguously
+            brk = (
+                np.flatnonzero((src_new[1:] != src_new[:-1]) | (src_off[1:] != src_off[:-1] + sizes_all[:-1]))
+                + 1
+            )
+            starts = np.concatenate([[0], brk])
+            ends = np.concatenate([brk, [len(prefixes)]])
+            old_data, new_data = self.data, enc.data
+            for s, e, is_new in zip(starts.tolist(), ends.tolist(), src_new[starts].tolist(), strict=True):
+                a = int(src_off[s])
+                b = int(src_off[e - 1] + sizes_all[e - 1])
+                data[dst_off[s] : dst_off[e]] = (new_data if is_new else old_data)[a:b]
+        entries = meta | (dst_off[:-1].astype(np.uint64) << np.uint64(20))
+        return BlockIndex._assemble(prefixes, entries, data, dated, dates)
+
+
+def _codec_runs(a: I64) -> I64:
+    return np.concatenate([[0], np.flatnonzero(a[1:] != a[:-1]) + 1]).astype(np.int64)
+
+
+def _stricter(old: I64, new: I64) -> I64:
+    """Combine two request dates: no date (NAT) wins, else the later."""
+    both = np.maximum(old, new)
+    return np.where((old == NAT) | (new == NAT), NAT, both)
+
+
+def _dates_for(numbers: U64, dated: U64, dates: I64 | None) -> I64:
+    out = np.full(len(numbers), NAT, np.int64)
+    if dates is not None and len(dated):
+        idx = np.minimum(np.searchsorted(dated, numbers), len(dated) - 1)
+        hit = dated[idx] == numbers
+        out[hit] = dates[idx[hit]]
+    return out
+
+
+def _encode_pieces(numbers: U64) -> _codec.Encoded:
+    """Encode in block-aligned pieces, so a 258-million-number build keeps small temporaries."""
+    if len(numbers) <= _PIECE:
+        return _codec.encode(numbers)
+    parts: list[_codec.Encoded] = []
+    start = 0
+    while start < len(numbers):
+        stop = min(start + _PIECE, len(numbers))
+        if stop < len(numbers):
+            # move the cut back to the first number of the block holding numbers[stop]
+            stop = int(np.searchsorted(numbers, (numbers[stop] // np.uint64(10_000)) * np.uint64(10_000)))
+            if stop <= start:
+                stop = start + _PIECE
+        parts.append(_codec.encode(numbers[start:stop]))
+        start = stop
+    shift = np.cumsum([0] + [len(p.data) for p in parts[:-1]])
+    return _codec.Encoded(
+        np.concatenate([p.prefixes for p in parts]),
+        np.concatenate(
+            [p.entries + (np.uint64(int(s)) << np.uint64(20)) for p, s in zip(parts, shift, strict=True)]
+        ),
+        np.concatenate([p.data for p in parts]),
+    )

@@ -1,0 +1,419 @@
+"""Block containers: vectorised encoding, decoding and membership tests (numpy only).
+
+Numbers are grouped by their 6-digit prefix (area code + exchange); each non-empty prefix block
+holds the set of its 4-digit line numbers (0-9999) in one *container*, the smallest of:
+
+``BITMAP`` (1256 bytes)
+    10,000 bits, line ``x`` at byte ``x >> 3``, bit ``x & 7``; zero-padded to 1256 bytes.
+``ARRAY`` (``2n`` bytes, padded to 8)
+    the ``n`` lines as sorted ``uint16``.
+``PACKED`` with parameter ``l`` (1-13)
+    line ``x`` is split into bucket ``h = x >> l`` and low part ``x & (2**l - 1)``.
+    ``W = NW[l]`` count words (``uint64``): nibble ``j`` of word ``w`` is the number of lines in
+    bucket ``16w + j`` (at most 15: blocks whose buckets overflow take a smaller ``l`` or
+    another container); then ``W`` ``uint16`` samples, sample ``w`` = lines in buckets before
+    ``16w``, padded to 8 bytes; then the low parts of the ``n`` lines in order, ``l`` bits each,
+    least significant bit first, padded to 8 bytes. This is Elias-Fano with the unary high part
+    replaced by fixed-width bucket counts, so a probe needs rank (a popcount) and no select.
+
+A block's directory entry (``uint64``) packs ``type | l << 2 | n << 6 | offset << 20``;
+``0`` means the block is empty. Containers start on 8-byte boundaries, and the data section ends
+with 8 zero bytes so that a two-word read at the last word stays inside it.
+
+A probe for line ``x`` in a ``PACKED`` block reads one count word and one sample: the lines of
+bucket ``h`` are those of rank ``s .. s + c - 1`` with ``s = sample + (sum of the nibbles below
+j)`` and ``c`` = nibble ``j``; their low parts are compared with ``x``'s.
+
+>>> import numpy as np
+>>> numbers = np.array([2125550000, 2125550143, 2125559999, 4165551234], dtype=np.uint64)
+>>> enc = encode(numbers)
+>>> enc.prefixes.tolist(), [int(t) for t in enc.entries & 3]
+([212555, 416555], [2, 2])
+>>> data = np.concatenate([enc.data, np.zeros(8, np.uint8)])
+>>> decode(enc.entries, enc.prefixes, data).tolist() == numbers.tolist()
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "ARRAY",
+    "BITMAP",
+    "PACKED",
+    "Encoded",
+    "container_sizes",
+    "contains",
+    "contains_one",
+    "decode",
+    "encode",
+]
+
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+
+BITMAP: Final = 1
+ARRAY: Final = 2
+PACKED: Final = 3
+LINES: Final = 10_000
+BITMAP_BYTES: Final = 1256
+MAX_L: Final = 13
+#: Prefer a bitmap (faster to probe) while it is at most this many times the smallest container.
+#: 1.0 = always the smallest; benchmarks vary it to show the size/speed trade-off.
+BITMAP_BIAS: float = 1.0
+
+_NW = np.array([((((LINES - 1) >> lw) + 1) + 15) >> 4 for lw in range(MAX_L + 1)], dtype=np.int64)
+_LOWS_AT = 8 * _NW + ((2 * _NW + 7) // 8) * 8
+_NW_PY: Final = [int(x) for x in _NW]
+_LOWS_AT_PY: Final = [int(x) for x in _LOWS_AT]
+_M4: Final = 0x0F0F0F0F0F0F0F0F
+_ONES: Final = 0x0101010101010101
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """Containers for a run of blocks: ``prefixes`` (sorted), directory ``entries`` with offsets
+    relative to the start of ``data``, and ``data`` (the containers back to back)."""
+
+    prefixes: U64
+    entries: U64
+    data: npt.NDArray[np.uint8]
+
+
+def container_sizes(entries: U64) -> I64:
+    """The byte size of each entry's container (0 for an empty entry)."""
+    e = entries.astype(np.int64)
+    t = e & 3
+    lw = (e >> 2) & 15
+    n = (e >> 6) & 0x3FFF
+    size = np.zeros(len(e), np.int64)
+    size[t == BITMAP] = BITMAP_BYTES
+    size = np.where(t == ARRAY, 8 * ((n + 3) // 4), size)
+    packed = _LOWS_AT[lw] + 8 * ((n * lw + 63) // 64)
+    return np.where(t == PACKED, packed, size)
+
+
+def _runs(keys: I64) -> I64:
+    """Start indices of the runs of equal values in ``keys`` (non-empty)."""
+    return np.concatenate([[0], np.flatnonzero(keys[1:] != keys[:-1]) + 1]).astype(np.int64)
+
+
+def _choose(bidx: I64, line: I64, counts: I64) -> tuple[I64, I64, I64]:
+    """Per block: container type, ``l`` and size in bytes."""
+    nb = len(counts)
+    ls = np.arange(1, MAX_L + 1, dtype=np.int64)
+    sizes = _LOWS_AT[ls][None, :] + 8 * ((counts[:, None] * ls[None, :] + 63) // 64)
+    upper = np.full(nb, MAX_L, np.int64)
+    pending = np.ones(nb, bool)
+    best = np.zeros(nb, np.int64)
+    while pending.any():
+        masked = np.where(ls[None, :] <= upper[:, None], sizes, np.iinfo(np.int64).max)
+        best = np.where(pending, np.argmin(masked, axis=1) + 1, best)
+        sel = np.flatnonzero(pending[bidx])
+        if len(sel) == 0:
+            break
+        b = bidx[sel]
+        key = (b << 16) | (line[sel] >> best[b])
+        rs = _runs(key)
+        runlen = np.diff(np.append(rs, len(sel)))
+        blocks_of_runs = b[rs]
+        first = _runs(blocks_of_runs)
+        maxc = np.maximum.reduceat(runlen, first)
+        checked = blocks_of_runs[first]
+        bad = checked[maxc > 15]
+        pending[:] = False
+        pending[bad] = True
+        upper[bad] = best[bad] - 1
+        # l = 1 always fits only if no bucket of two lines has more than 15: it always does.
+    best_size = sizes[np.arange(nb), best - 1]
+    array_size = 8 * ((counts + 3) // 4)
+    kind = np.full(nb, PACKED, np.int64)
+    size = best_size.copy()
+    use_array = array_size < size
+    kind[use_array] = ARRAY
+    size[use_array] = array_size[use_array]
+    use_bitmap = size * BITMAP_BIAS >= BITMAP_BYTES
+    kind[use_bitmap] = BITMAP
+    size[use_bitmap] = BITMAP_BYTES
+    return kind, np.where(kind == PACKED, best, 0), size
+
+
+def encode(numbers: U64) -> Encoded:
+    """Encode sorted, distinct 10-digit ``numbers`` into containers, one per prefix block."""
+    if len(numbers) == 0:
+        empty = np.zeros(0, np.uint64)
+        return Encoded(empty, empty, np.zeros(0, np.uint8))
+    num = numbers.astype(np.int64)
+    prefix: I64 = num // LINES
+    line: I64 = num - prefix * LINES
+    del num
+    starts = _runs(prefix)
+    m = len(line)
+    counts = np.diff(np.append(starts, m))
+    nb = len(starts)
+    bidx = np.repeat(np.arange(nb, dtype=np.int64), counts)
+    kind, lsel, size = _choose(bidx, line, counts)
+    offs = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+    total = int(size.sum())
+    out = np.zeros(total, np.uint8)
+    out16 = out.view("<u2")
+    out64 = out.view("<u8")
+    ekind = kind[bidx]
+
+    sel = np.flatnonzero(ekind == BITMAP)
+    if len(sel):
+        pos = offs[bidx[sel]] * 8 + line[sel]
+        byte = pos >> 3
+        val = (1 << (pos & 7)).astype(np.uint8)
+        rs = _runs(byte)
+        out[byte[rs]] = np.add.reduceat(val, rs)
+
+    sel = np.flatnonzero(ekind == ARRAY)
+    if len(sel):
+        b = bidx[sel]
+        out16[offs[b] // 2 + (sel - starts[b])] = line[sel]
+
+    sel = np.flatnonzero(ekind == PACKED)
+    if len(sel):
+        _encode_packed(out, out16, out64, sel, bidx, line, starts, offs, lsel, kind)
+
+    entries = (
+        kind.astype(np.uint64)
+        | (lsel.astype(np.uint64) << np.uint64(2))
+        | (counts.astype(np.uint64) << np.uint64(6))
+        | (offs.astype(np.uint64) << np.uint64(20))
+    )
+    return Encoded(prefix[starts].astype(np.uint64), entries, out)
+
+
+def _encode_packed(
+    out: npt.NDArray[np.uint8],
+    out16: npt.NDArray[np.uint16],
+    out64: U64,
+    sel: I64,
+    bidx: I64,
+    line: I64,
+    starts: I64,
+    offs: I64,
+    lsel: I64,
+    kind: I64,
+) -> None:
+    b = bidx[sel]
+    lb = lsel[b]
+    h = line[sel] >> lb
+    # counts: one run per (block, bucket), summed into the block's count words
+    rs = _runs((b << 16) | h)
+    runcount = np.diff(np.append(rs, len(sel)))
+    rb = b[rs]
+    rh = h[rs]
+    word = offs[rb] // 8 + (rh >> 4)
+    val = runcount.astype(np.uint64) << (4 * (rh & 15)).astype(np.uint64)
+    ws = _runs(word)
+    out64[word[ws]] = np.add.reduceat(val, ws)
+    # samples: exclusive prefix sums of the per-word counts within each block
+    pblocks = np.flatnonzero(kind == PACKED)
+    nw = _NW[lsel[pblocks]]
+    wbase = np.concatenate([[0], np.cumsum(nw)[:-1]]).astype(np.int64)
+    slot = np.full(len(kind), -1, np.int64)
+    slot[pblocks] = np.arange(len(pblocks))
+    wc = np.zeros(int(nw.sum()), np.int64)
+    wc[wbase[slot[rb[ws]]] + (rh[ws] >> 4)] = np.add.reduceat(runcount, ws)
+    cum = np.cumsum(wc) - wc
+    rep_base = np.repeat(wbase, nw)
+    samp = cum - np.repeat(cum[wbase], nw)
+    dst = np.repeat(offs[pblocks] // 2 + 4 * nw, nw) + (np.arange(len(wc)) - rep_base)
+    out16[dst] = samp.astype(np.uint16)
+    # low parts: l bits each at bit (offset + LOWS_AT[l]) * 8 + rank * l
+    r = sel - starts[b]
+    lo = (line[sel] & ((1 << lb) - 1)).astype(np.uint64)
+    bitpos = (offs[b] + _LOWS_AT[lb]) * 8 + r * lb
+    w0 = bitpos >> 6
+    sh = bitpos & 63
+    part = lo << sh.astype(np.uint64)
+    ws = _runs(w0)
+    out64[w0[ws]] = np.add.reduceat(part, ws)
+    spill = np.flatnonzero(sh + lb > 64)
+    if len(spill):
+        w1 = w0[spill] + 1
+        part1 = lo[spill] >> (64 - sh[spill]).astype(np.uint64)
+        ws = _runs(w1)
+        tgt = w1[ws]
+        out64[tgt] |= np.bitwise_or.reduceat(part1, ws)
+
+
+def _read_bits(data64: U64, bitpos: I64, width: I64) -> U64:
+    """``width`` bits (< 64) at each ``bitpos`` of the little-endian word array ``data64``."""
+    w0 = bitpos >> 6
+    sh = (bitpos & 63).astype(np.uint64)
+    lo = data64[w0] >> sh
+    hi = (data64[w0 + 1] << np.uint64(1)) << (np.uint64(63) - sh)
+    bits: U64 = (lo | hi) & ((np.uint64(1) << width.astype(np.uint64)) - np.uint64(1))
+    return bits
+
+
+def _nibble_sum(x: U64) -> U64:
+    t = (x & np.uint64(_M4)) + ((x >> np.uint64(4)) & np.uint64(_M4))
+    total: U64 = (t * np.uint64(_ONES)) >> np.uint64(56)
+    return total
+
+
+def decode(entries: U64, prefixes: U64, data: npt.NDArray[np.uint8]) -> U64:
+    """The sorted numbers held by the (non-empty) ``entries`` of blocks ``prefixes``."""
+    e = entries.astype(np.int64)
+    t = e & 3
+    lw = (e >> 2) & 15
+    n = (e >> 6) & 0x3FFF
+    off = e >> 20
+    base = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
+    total = int(n.sum())
+    lines = np.zeros(total, np.int64)
+    data16 = data[: len(data) // 2 * 2].view("<u2")
+    data64 = data[: len(data) // 8 * 8].view("<u8")
+
+    blk = np.flatnonzero(t == ARRAY)
+    if len(blk):
+        nn = n[blk]
+        rank = np.arange(int(nn.sum())) - np.repeat(np.cumsum(nn) - nn, nn)
+        lines[np.repeat(base[blk], nn) + rank] = data16[np.repeat(off[blk] // 2, nn) + rank]
+
+    blk = np.flatnonzero(t == BITMAP)
+    step = 4096
+    for i in range(0, len(blk), step):
+        part = blk[i : i + step]
+        rows = data[off[part][:, None] + np.arange(LINES // 8)[None, :]]
+        bits = np.unpackbits(rows, axis=1, bitorder="little")
+        row, line = np.nonzero(bits)
+        nn = n[part]
+        rank = np.arange(len(row)) - np.repeat(np.cumsum(nn) - nn, nn)
+        lines[base[part][row] + rank] = line
+
+    blk = np.flatnonzero(t == PACKED)
+    if len(blk):
+        lb = lw[blk]
+        nw = _NW[lb]
+        wstart = np.repeat(off[blk] // 8, nw) + (np.arange(int(nw.sum())) - np.repeat(np.cumsum(nw) - nw, nw))
+        words = data64[wstart]
+        nib = (
+            (words[:, None] >> (np.arange(16, dtype=np.uint64) * np.uint64(4))[None, :]) & np.uint64(15)
+        ).ravel()
+        nbuck = 16 * nw
+        bucket = np.arange(len(nib)) - np.repeat(np.cumsum(nbuck) - nbuck, nbuck)
+        h = np.repeat(bucket, nib.astype(np.int64))
+        nn = n[blk]
+        rank = np.arange(len(h)) - np.repeat(np.cumsum(nn) - nn, nn)
+        le = np.repeat(lb, nn)
+        bitpos = np.repeat((off[blk] + _LOWS_AT[lb]) * 8, nn) + rank * le
+        low = _read_bits(data64, bitpos, le).astype(np.int64)
+        lines[np.repeat(base[blk], nn) + rank] = (h << le) | low
+
+    return (np.repeat(prefixes.astype(np.int64), n) * LINES + lines).astype(np.uint64)
+
+
+def contains(
+    entry: U64,
+    line: I64,
+    data: npt.NDArray[np.uint8],
+    data16: npt.NDArray[np.uint16],
+    data64: U64,
+) -> npt.NDArray[np.bool_]:
+    """For each query (its block's directory ``entry`` and its ``line``): is the line present?"""
+    found = np.zeros(len(entry), bool)
+    t = entry & np.uint64(3)
+
+    q = np.flatnonzero(t == np.uint64(BITMAP))
+    if len(q):
+        ln = line[q]
+        off = (entry[q] >> np.uint64(20)).astype(np.int64)
+        found[q] = (data[off + (ln >> 3)] >> (ln & 7).astype(np.uint8)) & np.uint8(1) != 0
+
+    q = np.flatnonzero(t == np.uint64(PACKED))
+    if len(q):
+        e = entry[q]
+        ln = line[q]
+        lw = ((e >> np.uint64(2)) & np.uint64(15)).astype(np.int64)
+        off = (e >> np.uint64(20)).astype(np.int64)
+        h = ln >> lw
+        lo = (ln & ((1 << lw) - 1)).astype(np.uint64)
+        wi = (off >> 3) + (h >> 4)
+        cw = data64[wi]
+        f4 = (4 * (h & 15)).astype(np.uint64)
+        c = ((cw >> f4) & np.uint64(15)).astype(np.int64)
+        below = cw & ((np.uint64(1) << f4) - np.uint64(1))
+        s = data16[(off >> 1) + 4 * _NW[lw] + (h >> 4)].astype(np.int64) + _nibble_sum(below).astype(np.int64)
+        bit = (off + _LOWS_AT[lw]) * 8 + s * lw
+        hit = np.zeros(len(q), bool)
+        act = np.flatnonzero(c > 0)
+        k = 0
+        while len(act):
+            v = _read_bits(data64, bit[act] + k * lw[act], lw[act])
+            want = lo[act]
+            hit[act[v == want]] = True
+            keep = (v < want) & (c[act] > k + 1)
+            act = act[keep]
+            k += 1
+        found[q] = hit
+
+    q = np.flatnonzero(t == np.uint64(ARRAY))
+    if len(q):
+        e = entry[q].astype(np.int64)
+        ln = line[q]
+        lo_i = (e >> 20) >> 1
+        hi_i = lo_i + ((e >> 6) & 0x3FFF)
+        while True:
+            active = lo_i < hi_i
+            if not active.any():
+                break
+            mid = (lo_i + hi_i) >> 1
+            v = data16[np.where(active, mid, 0)].astype(np.int64)
+            less = active & (v < ln)
+            lo_i = np.where(less, mid + 1, lo_i)
+            hi_i = np.where(active & ~less, mid, hi_i)
+        hit_a = data16[np.minimum(lo_i, len(data16) - 1)].astype(np.int64) == ln
+        found[q] = hit_a & (lo_i < ((e >> 20) >> 1) + ((e >> 6) & 0x3FFF))
+    return found
+
+
+def contains_one(entry: int, line: int, data: memoryview, data16: memoryview, data64: memoryview) -> bool:
+    """One probe from Python (plain ``int`` arithmetic over memoryviews; no numpy scalars)."""
+    kind = entry & 3
+    off = entry >> 20
+    if kind == BITMAP:
+        return bool((data[off + (line >> 3)] >> (line & 7)) & 1)
+    if kind == PACKED:
+        lw = (entry >> 2) & 15
+        h = line >> lw
+        cw = data64[(off >> 3) + (h >> 4)]
+        f4 = (h & 15) << 2
+        c = (cw >> f4) & 15
+        if not c:
+            return False
+        below = cw & ((1 << f4) - 1)
+        t = (below & _M4) + ((below >> 4) & _M4)
+        s = data16[(off >> 1) + 4 * _NW_PY[lw] + (h >> 4)] + (((t * _ONES) >> 56) & 0xFF)
+        bit = ((off + _LOWS_AT_PY[lw]) << 3) + s * lw
+        start = bit >> 3
+        span = int.from_bytes(data[start : ((bit + c * lw + 7) >> 3)], "little") >> (bit & 7)
+        want = line & ((1 << lw) - 1)
+        mask = (1 << lw) - 1
+        for _ in range(c):
+            v = span & mask
+            if v >= want:
+                return v == want
+            span >>= lw
+        return False
+    if kind == ARRAY:
+        lo = off >> 1
+        hi = lo + ((entry >> 6) & 0x3FFF)
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if data16[mid] < line:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo < ((off >> 1) + ((entry >> 6) & 0x3FFF)) and data16[lo] == line
+    return False

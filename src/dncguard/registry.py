@@ -1,0 +1,543 @@
+"""Registry: named do-not-call layers over the compact index; build, save, open, update, query.
+
+A registry holds one layer per list: the national registries (``us-ftc``, ``ca-dncl``), state
+lists (``us-tx``) and sellers' internal lists (``internal:acme``). National layers record, per
+covered area code, the date its data was obtained (RULES.md section 6.2: the 31-day test is
+judged per area code); internal layers record each entry's request date. Layers are ordered
+national, state, internal, then by name; bit ``i`` of a :meth:`Registry.membership` mask is
+``registry.layers[i]``.
+
+Sources (:mod:`dncguard.sources`) feed a registry through :class:`~dncguard.layers.Chunk`
+streams. :meth:`Registry.save` writes one file atomically (temporary file, flush, fsync, rename,
+fsync of the directory); :meth:`Registry.open` maps it read-only and verifies every checksum, so a
+damaged file raises :class:`~dncguard.errors.CorruptIndexError` instead of being served.
+
+>>> import datetime as dt, numpy as np
+>>> from dncguard.layers import Chunk, LayerKey, Op
+>>> ftc = [Chunk(LayerKey.national("US"), Op.REPLACE,
+...              np.array([2125550143, 2125550199, 3055550100], dtype=np.uint64),
+...              coverage={212: dt.date(2026, 3, 10), 305: dt.date(2026, 3, 9)})]
+>>> registry = Registry.build([ftc])
+>>> [(layer.name, layer.count, str(layer.obtained)) for layer in registry.layers]
+[('us-ftc', 3, '2026-03-09')]
+>>> registry.lookup(2125550143)[0].layer.name
+'us-ftc'
+>>> registry.lookup(2125550144)
+()
+>>> registry.membership(np.array([2125550143, 2125550144], dtype=np.uint64)).tolist()
+[1, 0]
+>>> changes = [Chunk(LayerKey.national("US"), Op.DELETE, np.array([2125550143], dtype=np.uint64),
+...                  coverage={212: dt.date(2026, 3, 11)})]
+>>> updated = registry.update([changes])
+>>> updated.layers[0].count, registry.layers[0].count, updated.layers[0].area_codes[212]
+(2, 3, datetime.date(2026, 3, 11))
+>>> Registry.build([[Chunk(LayerKey.national("US"), Op.REPLACE,
+...                        np.array([4165550100], dtype=np.uint64),
+...                        coverage={212: dt.date(2026, 3, 10)}, source="ftc.txt")]])
+Traceback (most recent call last):
+    ...
+dncguard.errors.CoverageError: ftc.txt: 4165550100 is outside the area codes this source covers (212)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import itertools
+import mmap
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import IO, Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from dncguard.errors import CorruptIndexError, CoverageError, InvalidNumberError
+from dncguard.index import NAT, BlockIndex, sort_unique
+from dncguard.index import _format as fmt
+from dncguard.layers import Chunk, Layer, LayerKey, LayerKind, Listing, Op
+
+__all__ = ["MAX_LAYERS", "Registry"]
+
+#: A membership mask is a ``uint64``: one bit per layer.
+MAX_LAYERS: Final = 64
+_KIND_ORDER: Final = {LayerKind.NATIONAL: 0, LayerKind.STATE: 1, LayerKind.INTERNAL: 2}
+_SECTIONS: Final = ("pages", "directory", "data", "dated", "dates")
+_DTYPES: Final = {"pages": "<i4", "directory": "<u8", "data": "u1", "dated": "<u8", "dates": "<i8"}
+_LOW: Final = 2_000_000_000
+_HIGH: Final = 10_000_000_000
+_EPOCH: Final = dt.date(1970, 1, 1)
+
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+
+
+@dataclass
+class _Meta:
+    """A layer's metadata while a registry is being built or updated."""
+
+    key: LayerKey
+    area_codes: dict[int, dt.date] = field(default_factory=dict)
+    obtained: dt.date | None = None
+    published: dt.date | None = None
+
+    def layer(self, count: int) -> Layer:
+        codes = dict(sorted(self.area_codes.items()))
+        obtained = min(codes.values()) if codes else self.obtained
+        return Layer(
+            name=self.key.name,
+            kind=str(self.key.kind),
+            jurisdiction=self.key.jurisdiction,
+            seller=self.key.seller,
+            obtained=obtained,
+            area_codes=MappingProxyType(codes),
+            count=count,
+            published=self.published,
+        )
+
+
+def _sort_key(key: LayerKey) -> tuple[int, str]:
+    return _KIND_ORDER[key.kind], key.name
+
+
+class Registry:
+    """Do-not-call layers and the numbers each lists; immutable (``update`` returns a new one).
+
+    ``layers`` is ordered national, state, internal, then by name, the same after save and open.
+    Each layer's numbers live in a :class:`~dncguard.index.BlockIndex` (memory-mapped when the
+    registry was opened from a file); see there for the arrays and how a lookup computes.
+    """
+
+    __slots__ = ("_coverage", "_indexes", "_layers", "_listings", "_mmap")
+
+    def __init__(
+        self, layers: Iterable[Layer] = (), indexes: Iterable[BlockIndex] = (), *, _mmap: Any = None
+    ) -> None:
+        self._layers = tuple(layers)
+        self._indexes = tuple(indexes)
+        if len(self._layers) != len(self._indexes):
+            raise ValueError("one index per layer")
+        if len(self._layers) > MAX_LAYERS:
+            raise ValueError(
+                f"{len(self._layers)} layers: a registry holds at most {MAX_LAYERS} (one bit each in a mask)"
+            )
+        self._mmap = _mmap
+        self._listings = tuple(Listing(layer, None) for layer in self._layers)
+        cov = np.full((max(len(self._layers), 1), 1001), NAT, np.int64)
+        for i, layer in enumerate(self._layers):
+            for npa, day in layer.area_codes.items():
+                cov[i, npa] = (day - _EPOCH).days
+        self._coverage = cov.view("datetime64[D]")
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{layer.name}: {layer.count:,}" for layer in self._layers)
+        return f"<Registry {inner or 'empty'}>"
+
+    # ----------------------------------------------------------------------------- properties
+
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        """The layers, in mask-bit order: national, state, internal, then by name."""
+        return self._layers
+
+    # ----------------------------------------------------------------------------- building
+
+    @classmethod
+    def build(cls, sources: Iterable[Iterable[Chunk]]) -> Registry:
+        """A registry from ``sources`` (each an iterable of chunks, e.g. ``sources.ftc(...)``).
+
+        Streaming: each source is read once, chunk by chunk. Duplicates are merged; a number
+        outside the area codes a chunk declares raises :class:`~dncguard.errors.CoverageError`
+        naming it. Sources apply in the order of the date they were obtained (undated last).
+        """
+        return cls().update(sources)
+
+    def update(self, sources: Iterable[Iterable[Chunk]]) -> Registry:
+        """A new registry with ``sources`` applied; this one is left as it was.
+
+        A change list adds and deletes (its last record for a number wins, records ordered by
+        date then arrival; applying it twice changes nothing) and refreshes the dates of the area
+        codes it covers; a full national download replaces its layer for the area codes it covers
+        and refreshes their dates; a state or internal list replaces that list. Sources apply in
+        the order of the date they were obtained (stable; undated sources last).
+        """
+        metas = {layer.key: _meta_of(layer) for layer in self._layers}
+        indexes = {layer.key: ix for layer, ix in zip(self._layers, self._indexes, strict=True)}
+        for chunks in _by_date(sources):
+            _apply_source(chunks, metas, indexes)
+        keys = sorted(metas, key=_sort_key)
+        return Registry([metas[k].layer(indexes[k].count) for k in keys], [indexes[k] for k in keys])
+
+    # ----------------------------------------------------------------------------- queries
+
+    def lookup(self, number: str | int) -> tuple[Listing, ...]:
+        """The listings of one number: ``(Listing(layer, on), ...)`` in layer order.
+
+        ``number`` is a 10-digit ``int`` or any common NANP spelling (``"212-555-0143"``);
+        ``on`` is the request date of an internal-list entry (``None`` when it has none).
+        """
+        n = number if type(number) is int else _parse(number)
+        if not _LOW <= n < _HIGH:
+            raise InvalidNumberError(number, "not a 10-digit NANP number")
+        out = []
+        for i, ix in enumerate(self._indexes):
+            if ix.contains_one(n):
+                out.append(Listing(self._layers[i], ix.date_one(n)) if len(ix.dated) else self._listings[i])
+        return tuple(out)
+
+    def membership(self, numbers: npt.ArrayLike) -> U64:
+        """Layer bit masks of ``numbers`` (``uint64`` 10-digit): bit ``i`` = in ``layers[i]``."""
+        q = np.asarray(numbers)
+        if q.dtype != np.uint64:
+            q = q.astype(np.uint64)
+        mask = np.zeros(q.shape, np.uint64)
+        flat = q.ravel()
+        out = mask.reshape(-1)
+        for i, ix in enumerate(self._indexes):
+            hit = ix.contains(flat).view(np.uint8).astype(np.uint64)
+            np.bitwise_or(out, hit << np.uint64(i), out=out)
+        return mask
+
+    def request_dates(self, numbers: npt.ArrayLike, layer_index: int) -> npt.NDArray[np.datetime64]:
+        """The request date of each number in layer ``layer_index`` (``NaT``: none, or not listed)."""
+        q = np.asarray(numbers)
+        return self._indexes[layer_index].dates_of(q.astype(np.uint64, copy=False).ravel()).reshape(q.shape)
+
+    def coverage_dates(self, npas: npt.ArrayLike, layer_index: int) -> npt.NDArray[np.datetime64]:
+        """For each area code: the date layer ``layer_index``'s data for it was obtained (``NaT``:
+        not covered)."""
+        if not 0 <= layer_index < len(self._layers):
+            raise IndexError(f"layer {layer_index}: the registry has {len(self._layers)} layers")
+        a = np.asarray(npas).astype(np.int64)
+        out: npt.NDArray[np.datetime64] = self._coverage[layer_index][
+            np.where((a >= 0) & (a < 1000), a, 1000)
+        ]
+        return out
+
+    # ----------------------------------------------------------------------------- files
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the registry to ``path`` atomically: a temporary file in the same directory,
+        flushed and fsynced, renamed over ``path``, then the directory fsynced. A crash at any
+        point leaves the previous file untouched; readers that have it open keep working."""
+        target = os.fspath(path)
+        arrays: list[np.ndarray[Any, Any]] = []
+        layers_meta = []
+        for layer, ix in zip(self._layers, self._indexes, strict=True):
+            arrays += [ix.pages, ix.directory, ix.data, ix.dated, ix.dates]
+            layers_meta.append(_layer_json(layer))
+        meta = {"layers": layers_meta, "sections": list(_SECTIONS)}
+        crcs = [fmt.section_crc(a) for a in arrays]
+        header = fmt.pack_header(meta, [a.nbytes for a in arrays], crcs)
+        directory = os.path.dirname(os.path.abspath(target))
+        tmp = os.path.join(directory, f".{os.path.basename(target)}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        try:
+            with open(tmp, "wb") as f:
+                f.write(header)
+                for a in arrays:
+                    _write_array(f, a)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        if sys.platform != "win32":  # pragma: no branch - directories cannot be fsynced on Windows
+            fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, verify: bool = True) -> Registry:
+        """Map the index file at ``path`` read-only. Checks its magic, version, size and header
+        checksum, and (unless ``verify=False``, for a file already trusted) every section
+        checksum; :class:`~dncguard.errors.CorruptIndexError` if anything is wrong."""
+        name = os.fspath(path)
+        with open(name, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size == 0:
+                raise CorruptIndexError("empty file: not a dncguard index", path=name)
+            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        if hasattr(mm, "madvise") and hasattr(mmap, "MADV_WILLNEED"):
+            mm.madvise(mmap.MADV_WILLNEED)
+        try:
+            header = fmt.read_header(mm, size)
+            if verify:
+                fmt.verify_sections(mm, header)
+            layers, indexes = _load(mm, header)
+        except CorruptIndexError as e:
+            raise CorruptIndexError(str(e), path=name) from None
+        return cls(layers, indexes, _mmap=mm)
+
+
+# --------------------------------------------------------------------------------- helpers
+
+
+def _parse(number: object) -> int:
+    if isinstance(number, np.integer):
+        return int(number)
+    if isinstance(number, bool) or not isinstance(number, (str, int)):
+        raise TypeError(f"a number must be a str or int, got {type(number).__name__}")
+    if isinstance(number, int):
+        return int(number)
+    try:
+        from dncguard.numbers import parse_number  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # pragma: no cover - until dncguard.numbers lands
+        digits = "".join(c for c in number if c.isdigit())
+        if len(digits) == 11 and digits[0] == "1":
+            digits = digits[1:]
+        if len(digits) != 10:
+            raise InvalidNumberError(number, "expected 10 digits") from None
+        return int(digits)
+    return int(parse_number(number))
+
+
+def _meta_of(layer: Layer) -> _Meta:
+    return _Meta(
+        layer.key, dict(layer.area_codes), None if layer.area_codes else layer.obtained, layer.published
+    )
+
+
+def _by_date(sources: Iterable[Iterable[Chunk]]) -> Iterator[Iterator[Chunk]]:
+    """The sources, each as an iterator of its chunks, ordered by the date of their first chunk."""
+    peeked = []
+    for pos, source in enumerate(sources):
+        it = iter(source)
+        first = next(it, None)
+        if first is None:
+            continue
+        when = first.obtained or (max(first.coverage.values()) if first.coverage else None)
+        peeked.append(((when is None, when or dt.date.min, pos), itertools.chain([first], it)))
+    peeked.sort(key=lambda p: p[0])
+    for _, chunks in peeked:
+        yield chunks
+
+
+@dataclass
+class _Pending:
+    """What one source does to one layer, gathered from its chunks."""
+
+    replace: list[U64] = field(default_factory=list)
+    replace_dates: list[I64] = field(default_factory=list)
+    replaced: bool = False
+    changes: list[tuple[U64, bool, I64 | None]] = field(default_factory=list)
+    coverage: dict[int, dt.date] = field(default_factory=dict)
+    obtained: dt.date | None = None
+    published: dt.date | None = None
+
+
+def _check_chunk(chunk: Chunk) -> None:
+    nums = chunk.numbers
+    if not len(nums):
+        return
+    lo, hi = int(nums.min()), int(nums.max())
+    if lo < _LOW or hi >= _HIGH:
+        bad = lo if lo < _LOW else hi
+        where = f" (from {chunk.source})" if chunk.source else ""
+        raise InvalidNumberError(bad, f"not a 10-digit NANP number{where}")
+    if chunk.coverage:
+        allowed = np.zeros(1000, bool)
+        allowed[list(chunk.coverage)] = True
+        outside = np.flatnonzero(~allowed[(nums // np.uint64(10_000_000)).astype(np.int64)])
+        if len(outside):
+            n = int(nums[outside[0]])
+            codes = ", ".join(str(a) for a in sorted(chunk.coverage))
+            where = chunk.source or chunk.layer.name
+            raise CoverageError(
+                f"{where}: {n} is outside the area codes this source covers ({codes})",
+                number=n,
+                path=chunk.source,
+            )
+
+
+def _apply_source(
+    chunks: Iterator[Chunk], metas: dict[LayerKey, _Meta], indexes: dict[LayerKey, BlockIndex]
+) -> None:
+    pending: dict[LayerKey, _Pending] = {}
+    for chunk in chunks:
+        _check_chunk(chunk)
+        p = pending.setdefault(chunk.layer, _Pending())
+        keep_dates = chunk.layer.kind is LayerKind.INTERNAL
+        dates = None if chunk.dates is None else chunk.dates.view(np.int64)
+        if chunk.op is Op.REPLACE:
+            p.replaced = True
+            p.replace.append(chunk.numbers)
+            if keep_dates:
+                p.replace_dates.append(np.full(len(chunk.numbers), NAT, np.int64) if dates is None else dates)
+        else:
+            p.changes.append((chunk.numbers, chunk.op is Op.ADD, dates))
+        for npa, day in chunk.coverage.items():
+            p.coverage[npa] = max(day, p.coverage.get(npa, day))
+        if chunk.obtained is not None:
+            p.obtained = max(chunk.obtained, p.obtained or chunk.obtained)
+        if chunk.published is not None:
+            p.published = chunk.published
+    for key, p in pending.items():
+        meta = metas.get(key) or _Meta(key)
+        ix = indexes.get(key) or BlockIndex.empty()
+        internal = key.kind is LayerKind.INTERNAL
+        if p.replaced:
+            numbers, dates = _merge_list(p.replace, p.replace_dates if internal else None)
+            p.replace.clear()
+            if key.kind is LayerKind.NATIONAL:
+                covered = dict(p.coverage)
+                if not covered and p.obtained is not None:
+                    npas = (numbers // np.uint64(10_000_000)).astype(np.int64)
+                    covered = dict.fromkeys(
+                        (int(a) for a in np.flatnonzero(np.bincount(npas, minlength=1000))), p.obtained
+                    )
+                ix = ix.edit(clear_npas=sorted(covered), adds=numbers)
+                meta.area_codes.update(covered)
+            else:
+                ix = BlockIndex.empty().edit(adds=numbers, add_dates=dates)
+                meta.area_codes = {}
+            del numbers
+        if p.changes:
+            adds, add_dates, dels = _resolve(p.changes, internal)
+            ix = ix.edit(adds=adds, add_dates=add_dates, dels=dels)
+            if key.kind is LayerKind.NATIONAL:
+                meta.area_codes.update(p.coverage)
+        if key.kind is not LayerKind.NATIONAL and p.obtained is not None:
+            meta.obtained = p.obtained
+        if p.published is not None:
+            meta.published = p.published
+        metas[key] = meta
+        indexes[key] = ix
+        if len(metas) > MAX_LAYERS:
+            raise ValueError(f"more than {MAX_LAYERS} layers: a registry holds at most {MAX_LAYERS}")
+
+
+def _merge_list(parts: list[U64], dates: list[I64] | None) -> tuple[U64, I64 | None]:
+    """One list's numbers sorted and distinct; a duplicate keeps the stricter date (none wins,
+    else the later)."""
+    if not parts:
+        return np.zeros(0, np.uint64), None if dates is None else np.zeros(0, np.int64)
+    # a copy: the caller's chunk arrays are never modified
+    numbers = parts[0].copy() if len(parts) == 1 else np.concatenate(parts)
+    parts.clear()
+    if dates is None:
+        numbers.sort()
+        keep = np.empty(len(numbers), bool)
+        if len(numbers):
+            keep[0] = True
+            np.not_equal(numbers[1:], numbers[:-1], out=keep[1:])
+        return numbers[keep], None
+    d = np.concatenate(dates) if dates else np.zeros(0, np.int64)
+    strict = np.where(d == NAT, np.iinfo(np.int64).max, d)
+    order = np.lexsort((strict, numbers))
+    numbers, strict = numbers[order], strict[order]
+    last = np.ones(len(numbers), bool)
+    if len(numbers):
+        np.not_equal(numbers[1:], numbers[:-1], out=last[:-1])
+    numbers, strict = numbers[last], strict[last]
+    return numbers, np.where(strict == np.iinfo(np.int64).max, NAT, strict)
+
+
+def _resolve(changes: list[tuple[U64, bool, I64 | None]], internal: bool) -> tuple[U64, I64 | None, U64]:
+    """The net effect of change records: the last record per number wins, by date then arrival."""
+    nums = np.concatenate([c[0] for c in changes])
+    if all(c[1] for c in changes) and (not internal or all(c[2] is None for c in changes)):
+        return sort_unique(nums), None, np.zeros(0, np.uint64)
+    add = np.concatenate([np.full(len(c[0]), c[1]) for c in changes])
+    dates = np.concatenate([np.full(len(c[0]), NAT, np.int64) if c[2] is None else c[2] for c in changes])
+    order = np.lexsort((np.arange(len(nums)), dates, nums))
+    nums, add, dates = nums[order], add[order], dates[order]
+    last = np.ones(len(nums), bool)
+    if len(nums):
+        np.not_equal(nums[1:], nums[:-1], out=last[:-1])
+    nums, add, dates = nums[last], add[last], dates[last]
+    return nums[add], (dates[add] if internal else None), nums[~add]
+
+
+def _layer_json(layer: Layer) -> dict[str, Any]:
+    return {
+        "name": layer.name,
+        "kind": layer.kind,
+        "jurisdiction": layer.jurisdiction,
+        "seller": layer.seller,
+        "obtained": None if layer.obtained is None else layer.obtained.isoformat(),
+        "published": None if layer.published is None else layer.published.isoformat(),
+        "count": layer.count,
+        "area_codes": {str(a): d.isoformat() for a, d in sorted(layer.area_codes.items())},
+    }
+
+
+def _write_array(f: IO[bytes], a: np.ndarray[Any, Any]) -> None:
+    buf = np.ascontiguousarray(a).data.cast("B")
+    step = 1 << 26
+    for i in range(0, len(buf), step):
+        f.write(buf[i : i + step])
+    pad = fmt.align(len(buf)) - len(buf)
+    if pad:
+        f.write(bytes(pad))
+
+
+def _date(s: object) -> dt.date | None:
+    if s is None:
+        return None
+    if not isinstance(s, str):
+        raise TypeError(s)
+    return dt.date.fromisoformat(s)
+
+
+def _load(mm: Any, header: fmt.Header) -> tuple[list[Layer], list[BlockIndex]]:
+    meta = header.meta
+    try:
+        names = meta["sections"]
+        if list(names) != list(_SECTIONS) or len(header.sections) != len(_SECTIONS) * len(meta["layers"]):
+            raise CorruptIndexError("section table does not match the layers")
+        layers: list[Layer] = []
+        indexes: list[BlockIndex] = []
+        for i, lj in enumerate(meta["layers"]):
+            key = LayerKey(LayerKind(lj["kind"]), lj["jurisdiction"], lj["seller"])
+            codes = {int(a): _date(d) for a, d in lj["area_codes"].items()}
+            layer = Layer(
+                name=str(lj["name"]),
+                kind=str(key.kind),
+                jurisdiction=key.jurisdiction,
+                seller=key.seller,
+                obtained=_date(lj["obtained"]),
+                area_codes=MappingProxyType(dict(sorted(codes.items()))),  # type: ignore[arg-type]
+                count=int(lj["count"]),
+                published=_date(lj["published"]),
+            )
+            arrays = {}
+            for j, name in enumerate(_SECTIONS):
+                s = header.sections[i * len(_SECTIONS) + j]
+                dtype = np.dtype(_DTYPES[name])
+                if s.length % dtype.itemsize:
+                    raise CorruptIndexError(f"layer {layer.name}: section {name} has a bad length")
+                arrays[name] = np.frombuffer(mm, dtype, s.length // dtype.itemsize, s.offset)
+            ix = BlockIndex(
+                arrays["pages"],
+                arrays["directory"],
+                arrays["data"],
+                arrays["dated"],
+                arrays["dates"],
+                layer.count,
+            )
+            rows = len(ix.directory) // 1000
+            if (
+                len(ix.pages) != 1001
+                or len(ix.directory) != rows * 1000
+                or rows < 1
+                or int(ix.pages.min()) < 0
+                or int(ix.pages.max()) >= rows
+                or len(ix.data) < 8
+                or len(ix.dated) != len(ix.dates)
+                or key.name != layer.name
+            ):
+                raise CorruptIndexError(f"layer {layer.name}: inconsistent arrays")
+            layers.append(layer)
+            indexes.append(ix)
+    except CorruptIndexError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise CorruptIndexError(f"unreadable metadata: {e!r}") from None
+    return layers, indexes
