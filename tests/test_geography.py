@@ -183,6 +183,13 @@ def test_area_codes_that_span_time_zones(npa: int, region: str, winter_offsets: 
     assert offsets(ac.zones, WINTER) == winter_offsets
 
 
+def test_saskatchewan_border_towns_that_keep_dst() -> None:
+    # Lloydminster keeps Alberta time, Creighton Manitoba's; the rest CST all year.
+    for npa in (306, 639, 474):
+        assert offsets(known(npa).zones, SUMMER) == {-5, -6}
+    assert offsets(region_zones("CA-SK"), WINTER) == {-6, -7}
+
+
 def test_alaska_has_no_hawaii_time_in_summer() -> None:
     ac = area_code(907)
     assert ac is not None

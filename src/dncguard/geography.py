@@ -14,9 +14,10 @@ countries (Jamaica 876/658, the Bahamas 242, ...) and unassigned codes are not U
 
 Regions are ISO 3166-2 codes (``US-FL``, ``US-DC``, ``US-PR``, ``CA-NL``); zones are IANA names
 loadable with :class:`zoneinfo.ZoneInfo`. A zone list covers every UTC offset in use in the area
-at every instant; a zone whose offset always equals that of a listed one (Creston and Dawson
-Creek in British Columbia, Atikokan, Blanc-Sablon) adds nothing to a calling-hours check and is
-not listed.
+at every instant, including local practice the law does not sanction (Phenix City, Alabama keeps
+Eastern time; Creighton, Saskatchewan keeps Manitoba's). A zone that at every instant repeats
+the offset of a listed one (Creston and Dawson Creek in British Columbia, Atikokan, Blanc-Sablon)
+adds nothing to a calling-hours check and is not added.
 
 Data: libphonenumber's numbering plan, time-zone and geocoding data (the ``phonenumbers``
 package), precomputed into ``dncguard._geodata`` by ``python -m dncguard.geography`` because
@@ -184,7 +185,7 @@ _REGION_NAMES: Final[Mapping[str, str]] = MappingProxyType(
 _BC: Final = ("America/Edmonton", "America/Vancouver")
 _NL: Final = ("America/Halifax", "America/St_Johns")
 _QC_EAST: Final = ("America/Halifax", "America/Toronto")
-_SK: Final = ("America/Edmonton", "America/Regina")
+_SK: Final = ("America/Edmonton", "America/Regina", "America/Winnipeg")
 _OVERRIDES: Final[Mapping[int, _Row]] = MappingProxyType(
     {
         # --- United States ---
@@ -226,9 +227,10 @@ _OVERRIDES: Final[Mapping[int, _Row]] = MappingProxyType(
         273: ("CA", ("CA-QC",), _QC_EAST),
         367: ("CA", ("CA-QC",), _QC_EAST),
         581: ("CA", ("CA-QC",), _QC_EAST),
-        # Saskatchewan keeps CST all year, but Lloydminster keeps Alberta time (zone1970.tab:
-        # America/Edmonton, "SK(W)"); 639 and 474 overlay 306. Libphonenumber: America/Regina
-        # for 306/639 and America/Winnipeg for 474.
+        # Saskatchewan keeps CST all year, but Lloydminster and its neighbours keep Alberta time
+        # (zone1970.tab: America/Edmonton, "SK(W)") and Creighton and Denare Beach keep
+        # Manitoba's, with DST (tz "northamerica" file; Maclean's). 639 and 474 overlay 306.
+        # Libphonenumber: America/Regina for 306/639 and America/Winnipeg for 474.
         306: ("CA", ("CA-SK",), _SK),
         474: ("CA", ("CA-SK",), _SK),
         639: ("CA", ("CA-SK",), _SK),
