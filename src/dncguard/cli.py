@@ -239,7 +239,7 @@ def _path_at(spec: str, flag: str) -> tuple[str, dt.date]:
 
 def _existing(path: str, flag: str) -> str:
     if not os.path.exists(path):
-        raise UsageError(f"{flag} {path}: no such file")
+        raise UsageError(f"{path}: no such file ({flag})")
     return path
 
 
@@ -406,21 +406,46 @@ def _check_calls(guard: Guard, calls: Sequence[Call], rows: Sequence[int], *, pa
         raise
 
 
-def _decide_records(guard: Guard, path: str, defaults: _io.Defaults) -> list[_Outcome]:
-    """JSON / JSON Lines: every record validated first, then decided with ``check_many``."""
-    calls: list[Call] = []
-    rows: list[int] = []
-    tos: list[str] = []
+@dataclasses.dataclass(frozen=True)
+class _Records:
+    """A JSON / JSON Lines call file, every record validated: calls, data rows, numbers as written."""
+
+    calls: list[Call]
+    rows: list[int]
+    tos: list[str]
+
+
+def _read_records(path: str, defaults: _io.Defaults) -> _Records:
+    records = _Records([], [], [])
     ignored: set[str] = set()
     for row, record in _io.read_records(path):
-        calls.append(_io.call_from_record(record, path=path, row=row, defaults=defaults))
-        rows.append(row)
-        tos.append(str(record.get("to")))
+        records.calls.append(_io.call_from_record(record, path=path, row=row, defaults=defaults))
+        records.rows.append(row)
+        records.tos.append(str(record.get("to")))
         ignored.update(_io.unknown_fields(list(record)))
     if ignored:
         _warn(f"{path}: ignoring fields that are not call fields: {', '.join(sorted(ignored))}")
-    decisions = _check_calls(guard, calls, rows, path=path)
-    return [_Outcome(r, t, d.allowed, d) for r, t, d in zip(rows, tos, decisions, strict=True)]
+    return records
+
+
+def _decide_records(guard: Guard, records: _Records, *, path: str) -> list[_Outcome]:
+    """Decide JSON records with ``check_many`` (they may carry nested evidence ``scrub`` cannot)."""
+    decisions = _check_calls(guard, records.calls, records.rows, path=path)
+    return [
+        _Outcome(r, t, d.allowed, d) for r, t, d in zip(records.rows, records.tos, decisions, strict=True)
+    ]
+
+
+def _read_table(path: str, defaults: _io.Defaults) -> list[_io.Batch]:
+    """A CSV / Parquet call file, read and checked in full before anything is decided."""
+    progress = _Progress()
+    batches = []
+    for batch in _io.read_table_batches(path, defaults=defaults):
+        batches.append(batch)
+        progress.show(f"{path}: read {batch.first_row + batch.calls.num_rows - 1:,} rows")
+    if batches and batches[0].ignored:
+        _warn(f"{path}: ignoring columns that are not call fields: {', '.join(batches[0].ignored)}")
+    return batches
 
 
 def _decision_columns(decisions: Sequence[Decision]) -> pa.Table:
@@ -463,16 +488,10 @@ def _verdicts(guard: Guard, batch: _io.Batch, *, path: str) -> tuple[pa.Table, d
 
 
 def _decide_table(
-    guard: Guard, path: str, defaults: _io.Defaults, *, explain_allowed: bool
+    guard: Guard, batches: Sequence[_io.Batch], *, path: str, explain_allowed: bool
 ) -> list[_Outcome]:
-    """CSV / Parquet: validated in full first, decided in bulk, blocked calls explained one by one."""
+    """Decide CSV / Parquet batches in bulk; explain blocked calls (all: ``explain_allowed``) one by one."""
     progress = _Progress()
-    batches = []
-    for batch in _io.read_table_batches(path, defaults=defaults):
-        batches.append(batch)
-        progress.show(f"{path}: read {batch.first_row + batch.calls.num_rows - 1:,} rows")
-    if batches and batches[0].ignored:
-        _warn(f"{path}: ignoring columns that are not call fields: {', '.join(batches[0].ignored)}")
     outcomes: list[_Outcome] = []
     for batch in batches:
         verdicts, known = _verdicts(guard, batch, path=path)
@@ -497,11 +516,13 @@ def _decide_table(
 def _cmd_check(args: argparse.Namespace) -> int:
     defaults = _defaults(args)
     path = _existing(args.calls, "CALLS")
-    guard = _guard(args)
     if _io.is_table_file(path):
-        outcomes = _decide_table(guard, path, defaults, explain_allowed=args.format == "json")
+        batches = _read_table(path, defaults)
+        guard = _guard(args)
+        outcomes = _decide_table(guard, batches, path=path, explain_allowed=args.format == "json")
     else:
-        outcomes = _decide_records(guard, path, defaults)
+        records = _read_records(path, defaults)
+        outcomes = _decide_records(_guard(args), records, path=path)
     write = {"text": _write_text, "json": _write_json, "junit": _write_junit}[args.format]
     write(outcomes, path, sys.stdout)
     return EXIT_OK if all(o.allowed for o in outcomes) else EXIT_BLOCKED
@@ -563,17 +584,19 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
     defaults = _defaults(args)
     path = _existing(args.input, "IN")
     if not _io.is_table_file(args.output):
-        raise UsageError(f"OUT {args.output}: write a .csv or .parquet file")
+        raise UsageError(f"{args.output}: OUT must be a .csv or .parquet file")
+    if not _io.is_table_file(path):
+        # JSON may hold nested evidence that scrub's flat columns cannot: decide call by call.
+        records = _read_records(path, defaults)
+        outcomes = _decide_records(_guard(args), records, path=path)
+        decisions = [o.decision for o in outcomes if o.decision is not None]
+        with _io.OutputWriter(args.output) as writer:
+            writer.write(_with_verdicts(_records_table(path), _decision_columns(decisions)))
+        return EXIT_OK
     guard = _guard(args)
     progress = _Progress()
     done = 0
     with _io.OutputWriter(args.output) as writer:
-        if not _io.is_table_file(path):
-            outcomes = _decide_records(guard, path, defaults)
-            decisions = [o.decision for o in outcomes if o.decision is not None]
-            raw = _records_table(path)
-            writer.write(_with_verdicts(raw, _decision_columns(decisions)))
-            return EXIT_OK
         wrote = False
         for batch in _io.read_table_batches(path, defaults=defaults):
             if not wrote and batch.ignored:

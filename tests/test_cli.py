@@ -1,0 +1,531 @@
+"""The ``dncguard`` command line, run in-process through ``main([...])`` as a user would type it.
+
+The registry downloads are written here, small and synthetic (555 exchanges), so each test
+states the lists it relies on. Calls start on Monday 2026-03-16 at 14:00 Eastern, six days after
+the downloads were obtained.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+import pytest
+
+from dncguard.cli import main
+from dncguard.models import Decision
+
+OBTAINED = "2026-03-10"
+AT = "2026-03-16T14:00:00-04:00"
+
+LISTED = "212-555-0199"  # on the FTC list
+CLEAN = "212-555-0100"  # on no list
+OPTED_OUT = "212-555-0143"  # on acme's internal list since 2026-01-05
+TX_LISTED = "512-555-0177"  # on the Texas list
+CA_LISTED = "416-555-0199"  # on the Canadian DNCL
+INVALID = "555-0100"  # seven digits: not a NANP number
+
+CALLS: list[dict[str, Any]] = [
+    {"to": CLEAN, "at": AT, "seller": "acme"},
+    {"to": LISTED, "at": AT, "seller": "acme"},
+    {"to": LISTED, "at": AT, "seller": "acme", "last_purchase": "2025-12-01"},
+    {"to": OPTED_OUT, "at": AT, "seller": "acme"},
+    {"to": INVALID, "at": AT, "seller": "acme"},
+]
+# What each of CALLS must come to: (allowed, the reason codes it must carry).
+EXPECTED = [
+    (True, set()),
+    (False, {"national_registry"}),
+    (True, set()),
+    (False, {"internal_list"}),
+    (False, {"invalid_number"}),
+]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
+    """Run the command line; return (exit code, stdout, stderr). A traceback is never output."""
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def downloads(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("downloads")
+    files = {
+        "ftc": ("ftc.txt", "2125550199\n2125550198\n5125550100\n3055550100\n"),
+        "dncl": ("dncl.txt", "416,5550199\n709,5550100\n"),
+        "texas": ("texas.csv", "number,name\n5125550177,A. Resident\n"),
+        "internal": ("optouts.csv", "number,requested_on\n2125550143,2026-01-05\n"),
+        "changes": ("ftc-changes.txt", "2125550111,2026-03-11,A\n2125550198,2026-03-11,D\n"),
+    }
+    paths = {}
+    for key, (name, text) in files.items():
+        paths[key] = d / name
+        paths[key].write_text(text)
+    return paths
+
+
+def build_args(downloads: dict[str, Path]) -> list[str]:
+    return [
+        f"--ftc={downloads['ftc']}@{OBTAINED}",
+        f"--dncl={downloads['dncl']}@{OBTAINED}",
+        f"--state=US-TX={downloads['texas']}@{OBTAINED}",
+        f"--internal=acme={downloads['internal']}",
+    ]
+
+
+@pytest.fixture(scope="module")
+def index(downloads: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("index") / "registry.dncg"
+    assert main(["build", str(out), *build_args(downloads)]) == 0
+    return out
+
+
+def write_calls(path: Path, calls: list[dict[str, Any]]) -> Path:
+    """Write calls as .jsonl, .json, .csv or .parquet (tables: every column as text)."""
+    if path.suffix == ".jsonl":
+        path.write_text("".join(json.dumps(c) + "\n" for c in calls))
+    elif path.suffix == ".json":
+        path.write_text(json.dumps(calls))
+    else:
+        names = list(dict.fromkeys(k for c in calls for k in c))
+        table = pa.table({n: pa.array([c.get(n) for c in calls], pa.string()) for n in names})
+        if path.suffix == ".csv":
+            pa_csv.write_csv(table, path)
+        else:
+            pq.write_table(table, path)
+    return path
+
+
+# --- build, update, info, lookup ------------------------------------------------------------
+
+
+def test_build_writes_an_index_that_info_describes(index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "info", index)
+    assert code == 0
+    for name in ("us-ftc", "ca-dncl", "us-tx", "internal:acme"):
+        assert name in out
+    assert OBTAINED in out
+    # Texas is loaded; the other states that keep their own lists are named as missing.
+    missing = next(line for line in out.splitlines() if "state lists not loaded" in line)
+    assert "US-FL" in missing
+    assert "US-PA" in missing
+    assert "US-TX" not in missing
+
+
+def test_info_json_gives_each_layer_its_dates_coverage_and_count(
+    index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "info", index, "--format", "json")
+    assert code == 0
+    info = json.loads(out)
+    layers = {layer["name"]: layer for layer in info["layers"]}
+    assert layers["us-ftc"]["obtained"] == OBTAINED
+    assert layers["us-ftc"]["count"] == 4
+    assert layers["us-ftc"]["coverage"] == "212, 305, 512"
+    assert layers["internal:acme"]["count"] == 1
+    assert info["size"] == index.stat().st_size
+
+
+def test_info_warns_when_the_national_copy_is_older_than_the_law_allows(
+    index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dncguard.jurisdictions import JURISDICTIONS
+
+    code, out, _ = run(capsys, "info", index)
+    assert code == 0
+    # The downloads were obtained on 2026-03-10; info judges against today's date.
+    import datetime as dt
+
+    if (dt.date.today() - dt.date.fromisoformat(OBTAINED)).days > JURISDICTIONS["US"].fresh_days:
+        assert any(line.startswith("warning: us-ftc") for line in out.splitlines())
+
+
+def test_lookup_names_the_lists_holding_each_number(index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "lookup", "--registry", index, LISTED, CLEAN, OPTED_OUT, CA_LISTED, INVALID)
+    assert code == 0
+    lines = dict(line.split(None, 1) for line in out.splitlines())
+    assert lines[LISTED].strip() == "us-ftc"
+    assert lines[CLEAN].strip() == "not listed"
+    assert lines[OPTED_OUT].strip() == "internal:acme (requested 2026-01-05)"
+    assert lines[CA_LISTED].strip() == "ca-dncl"
+    assert lines[INVALID].startswith("invalid number")
+
+
+def test_lookup_json(index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "lookup", "--registry", index, "--format", "json", OPTED_OUT, INVALID)
+    assert code == 0
+    opted_out, invalid = (json.loads(line) for line in out.splitlines())
+    assert opted_out["lists"] == [{"layer": "internal:acme", "on": "2026-01-05"}]
+    assert invalid["valid"] is False
+
+
+def test_update_applies_a_change_list_in_place(
+    downloads: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    idx = tmp_path / "registry.dncg"
+    assert run(capsys, "build", idx, f"--ftc={downloads['ftc']}@{OBTAINED}")[0] == 0
+    code, _, err = run(capsys, "update", idx, "--ftc-changes", f"{downloads['changes']}@2026-03-11")
+    assert (code, err) == (0, "")
+    _, out, _ = run(capsys, "lookup", "--registry", idx, "212-555-0111", "212-555-0198")
+    lines = dict(line.split(None, 1) for line in out.splitlines())
+    assert lines["212-555-0111"].strip() == "us-ftc"  # added
+    assert lines["212-555-0198"].strip() == "not listed"  # deleted
+    assert not list(tmp_path.glob(".*"))  # no temporary file left behind
+
+
+def test_build_accepts_a_change_list_after_the_full_list(
+    downloads: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    idx = tmp_path / "registry.dncg"
+    changes = f"--ftc-changes={downloads['changes']}@2026-03-11"
+    assert run(capsys, "build", idx, changes, f"--ftc={downloads['ftc']}@{OBTAINED}")[0] == 0
+    _, out, _ = run(capsys, "lookup", "--registry", idx, "212-555-0111")
+    assert "us-ftc" in out
+
+
+@pytest.mark.parametrize("flag", ["--ftc", "--dncl", "--ftc-changes"])
+def test_build_refuses_a_download_without_its_date(
+    flag: str, downloads: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "registry.dncg"
+    code, _, err = run(capsys, "build", out, flag, downloads["ftc"])
+    assert code == 2
+    assert flag in err
+    assert "obtained" in err
+    assert "YYYY-MM-DD" in err
+    assert not out.exists()
+
+
+def test_build_refuses_a_state_list_without_its_date(
+    downloads: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "build", tmp_path / "r.dncg", "--state", f"US-TX={downloads['texas']}")
+    assert code == 2
+    assert "--state" in err
+    assert "YYYY-MM-DD" in err
+
+
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [("{ftc}@2026-13-01", "not a date"), ("{dir}/absent.txt@2026-03-10", "no such file")],
+)
+def test_build_bad_source_argument_exits_2(
+    spec: str, says: str, downloads: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arg = spec.format(ftc=downloads["ftc"], dir=tmp_path)
+    code, _, err = run(capsys, "build", tmp_path / "r.dncg", "--ftc", arg)
+    assert code == 2
+    assert says in err
+
+
+def test_build_without_sources_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "build", tmp_path / "r.dncg")
+    assert code == 2
+    assert "no sources" in err
+
+
+def test_build_names_the_file_and_line_of_a_broken_download(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "ftc.txt"
+    broken.write_text("2125550199\n21255501x9\n")
+    out = tmp_path / "r.dncg"
+    code, _, err = run(capsys, "build", out, "--ftc", f"{broken}@{OBTAINED}")
+    assert code == 2
+    assert str(broken) in err
+    assert "line 2" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["info", "lookup", "check", "update"])
+def test_a_corrupt_index_exits_2_naming_it(
+    command: str,
+    index: Path,
+    downloads: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    corrupt = tmp_path / "corrupt.dncg"
+    data = bytearray(index.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    corrupt.write_bytes(bytes(data))
+    calls = write_calls(tmp_path / "calls.jsonl", CALLS[:1])
+    argv = {
+        "info": ["info", corrupt],
+        "lookup": ["lookup", "--registry", corrupt, CLEAN],
+        "check": ["check", "--registry", corrupt, calls],
+        "update": ["update", corrupt, f"--ftc={downloads['ftc']}@{OBTAINED}"],
+    }[command]
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert str(corrupt) in err
+    assert out == ""
+
+
+def test_a_missing_index_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "info", tmp_path / "absent.dncg")
+    assert code == 2
+    assert "absent.dncg" in err
+    assert "no such file" in err
+
+
+# --- check ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json", ".csv", ".parquet"])
+def test_check_json_gives_every_call_its_row_and_decision(
+    suffix: str, index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = write_calls(tmp_path / f"calls{suffix}", CALLS)
+    code, out, _ = run(capsys, "check", "--registry", index, calls, "--format", "json")
+    assert code == 1
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["row"] for r in records] == [1, 2, 3, 4, 5]
+    for record, (allowed, codes) in zip(records, EXPECTED, strict=True):
+        decision = Decision.model_validate({k: v for k, v in record.items() if k != "row"})
+        assert decision.allowed is allowed
+        assert codes <= {r.code.value for r in decision.reasons}
+    assert records[0]["number"] == "+12125550100"
+    assert "ebr_purchase" in {e["code"] for e in records[2]["exemptions"]}
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_check_text_one_line_per_call_with_reasons_and_citations(
+    suffix: str, index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = write_calls(tmp_path / f"calls{suffix}", CALLS)
+    code, out, _ = run(capsys, "check", "--registry", index, calls)
+    assert code == 1
+    lines = out.splitlines()
+    assert len(lines) == len(CALLS) + 1
+    for line, call, (allowed, codes) in zip(lines, CALLS, EXPECTED, strict=False):
+        assert line.startswith("ALLOWED" if allowed else "BLOCKED")
+        assert call["to"] in line
+        for code_ in codes:
+            assert code_ in line
+    assert "[US, 16 CFR 310.4(b)(1)(iii)(B)" in lines[1]  # jurisdiction and citation
+    assert lines[-1] == "5 calls: 2 allowed, 3 blocked"
+
+
+def test_check_junit_makes_blocked_calls_failures(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = write_calls(tmp_path / "calls.csv", CALLS)
+    code, out, _ = run(capsys, "check", "--registry", index, calls, "--format", "junit")
+    assert code == 1
+    suites = ET.fromstring(out)
+    suite = suites.find("testsuite")
+    assert suite is not None
+    assert suite.get("tests") == "5"
+    assert suite.get("failures") == "3"
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases][:2] == [f"row 1: {CLEAN}", f"row 2: {LISTED}"]
+    for case, (allowed, codes) in zip(cases, EXPECTED, strict=True):
+        failure = case.find("failure")
+        assert (failure is None) is allowed
+        if failure is not None:
+            assert failure.get("type") in codes
+            assert all(c in (failure.text or "") for c in codes)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_check_exits_0_when_every_call_is_allowed(
+    suffix: str, index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    allowed = [c for c, (ok, _) in zip(CALLS, EXPECTED, strict=True) if ok]
+    calls = write_calls(tmp_path / f"calls{suffix}", allowed)
+    code, out, _ = run(capsys, "check", "--registry", index, calls)
+    assert code == 0
+    assert all(line.startswith("ALLOWED") for line in out.splitlines()[:-1])
+
+
+def test_check_defaults_fill_calls_lacking_at_seller_purpose(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = write_calls(tmp_path / "calls.csv", [{"to": LISTED}, {"to": LISTED, "purpose": "sale"}])
+    argv = ["check", "--registry", index, calls, "--at", AT, "--seller", "acme", "--format", "json"]
+    code, out, _ = run(capsys, *argv, "--purpose", "survey")
+    survey, sale = (json.loads(line) for line in out.splitlines())
+    assert code == 1
+    assert survey["allowed"] is True  # a survey is outside the registry
+    assert sale["allowed"] is False  # the row's own purpose wins over --purpose
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_check_names_file_row_and_field_of_a_naive_time(
+    suffix: str, index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = [CALLS[0], {**CALLS[1], "at": "2026-03-16T14:00:00"}]
+    calls = write_calls(tmp_path / f"calls{suffix}", bad)
+    code, out, err = run(capsys, "check", "--registry", index, calls)
+    assert code == 2
+    assert out == ""  # nothing decided before the file is known good
+    assert f"{calls}, row 2, field 'at'" in err
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("purpose", "cold_call"),
+        ("caller", "robot"),
+        ("last_purchase", "last spring"),
+        ("callee_timezone", "Mars/Olympus"),
+        ("prerecorded", "maybe"),
+    ],
+)
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_check_names_file_row_and_field_of_a_bad_value(
+    field: str,
+    value: str,
+    suffix: str,
+    index: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bad = [*CALLS[:2], {**CALLS[0], field: value}]
+    calls = write_calls(tmp_path / f"calls{suffix}", bad)
+    code, _, err = run(capsys, "check", "--registry", index, calls)
+    assert code == 2
+    assert f"{calls}, row 3, field '{field}'" in err
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_check_names_a_missing_required_field(
+    suffix: str, index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = write_calls(tmp_path / f"calls{suffix}", [CALLS[0], {"to": CLEAN, "seller": "acme"}])
+    code, _, err = run(capsys, "check", "--registry", index, calls)
+    assert code == 2
+    assert f"{calls}, row 2, field 'at'" in err
+    assert "--at" in err
+
+
+def test_check_a_consent_date_without_its_kind_is_bad_input(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = write_calls(tmp_path / "calls.csv", [{**CALLS[1], "consent_on": "2026-01-01"}])
+    code, _, err = run(capsys, "check", "--registry", index, calls)
+    assert code == 2
+    assert "row 1, field 'consent_kind'" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [("{not json\n", "row 1"), ("[1, 2]", "row 1")],
+)
+def test_check_unreadable_json(
+    content: str, says: str, index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = tmp_path / ("calls.jsonl" if content.startswith("{") else "calls.json")
+    calls.write_text(content)
+    code, _, err = run(capsys, "check", "--registry", index, calls)
+    assert code == 2
+    assert str(calls) in err
+    assert says in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--at", "2026-03-16T14:00:00"],  # naive
+        ["--purpose", "cold_call"],
+        ["--format", "xml"],
+    ],
+)
+def test_check_bad_options_exit_2(
+    argv: list[str], index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = write_calls(tmp_path / "calls.jsonl", CALLS[:1])
+    code, out, _ = run(capsys, "check", "--registry", index, calls, *argv)
+    assert code == 2
+    assert out == ""
+
+
+def test_check_a_missing_calls_file_exits_2(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "check", "--registry", index, tmp_path / "absent.csv")
+    assert code == 2
+    assert "absent.csv" in err
+
+
+def test_check_unknown_format_exits_2(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = tmp_path / "calls.xlsx"
+    calls.write_text("x")
+    code, _, err = run(capsys, "check", "--registry", index, calls)
+    assert code == 2
+    assert "calls.xlsx" in err
+
+
+# --- scrub ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "target"), [(".csv", ".parquet"), (".parquet", ".csv"), (".jsonl", ".csv")]
+)
+def test_scrub_writes_the_rows_plus_decision_columns(
+    source: str, target: str, index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [{**c, "crm_id": str(i)} for i, c in enumerate(CALLS)]
+    calls = write_calls(tmp_path / f"calls{source}", rows)
+    out = tmp_path / f"scrubbed{target}"
+    code, stdout, _ = run(capsys, "scrub", "--registry", index, calls, out)
+    assert (code, stdout) == (0, "")
+    table = pq.read_table(out) if target == ".parquet" else pa_csv.read_csv(out)
+    assert table.column("crm_id").cast(pa.string()).to_pylist() == [str(i) for i in range(len(CALLS))]
+    assert table.column("allowed").to_pylist() == [ok for ok, _ in EXPECTED]
+    reasons = table.column("reason").to_pylist()
+    for reason, (ok, codes) in zip(reasons, EXPECTED, strict=True):
+        assert (reason is None) if ok else (reason in codes)
+    if target == ".parquet":
+        assert pa.types.is_list(table.schema.field("reasons").type)
+
+
+def test_scrub_leaves_no_output_on_bad_input(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = write_calls(tmp_path / "calls.csv", [CALLS[0], {**CALLS[1], "at": "soon"}])
+    out = tmp_path / "scrubbed.csv"
+    code, _, err = run(capsys, "scrub", "--registry", index, calls, out)
+    assert code == 2
+    assert "row 2, field 'at'" in err
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.csv"]
+
+
+def test_scrub_refuses_an_unknown_output_format(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = write_calls(tmp_path / "calls.csv", CALLS[:1])
+    code, _, err = run(capsys, "scrub", "--registry", index, calls, tmp_path / "out.xlsx")
+    assert code == 2
+    assert "out.xlsx" in err
+
+
+# --- the program ------------------------------------------------------------------------------
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "frobnicate")[0] == 2
+    assert run(capsys)[0] == 2
+
+
+def test_python_m_dncguard_help() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "dncguard", "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    for command in ("build", "update", "check", "scrub", "lookup", "info"):
+        assert command in result.stdout
