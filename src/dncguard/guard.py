@@ -1,0 +1,352 @@
+"""Guard: what a dialer calls before every call. Gathers the facts, asks the policy, explains.
+
+``Guard(registry).check(call)`` parses the called number, finds its country, regions and time
+zones (``geography``), asks the registry which lists hold it, reduces the call's evidence to the
+facts of :mod:`dncguard.facts`, and lets :func:`dncguard.policy.decide` decide. It holds no rules:
+every window, hour and citation comes from :mod:`dncguard.jurisdictions`. Uncertain input fails
+closed (RULES §6.1): an invalid number gives a blocked decision with ``invalid_number``, never an
+exception.
+
+Options (keyword-only, API.md §4): ``on_stale`` (``"block"``: a stale national copy blocks with
+``stale_registry``; ``"raise"``: :class:`~dncguard.errors.StaleRegistryError`), ``ebr_anniversary``
+(``"exclusive"``: a relationship exactly N months old has expired; ``"inclusive"`` keeps that
+day), ``jurisdictions`` (the rule sets to apply; a call reaching another is blocked with
+``jurisdiction_excluded``).
+
+>>> Guard(object(), on_stale="sometimes")
+Traceback (most recent call last):
+...
+ValueError: on_stale='sometimes': expected one of 'block', 'raise'
+>>> Guard(object(), jurisdictions=("US", "XX"))
+Traceback (most recent call last):
+...
+ValueError: jurisdictions: unknown code 'XX'; known: CA, US, US-AL, ...
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, get_args
+
+from dncguard import geography
+from dncguard.errors import InvalidNumberError, StaleRegistryError
+from dncguard.facts import (
+    FAR_FUTURE,
+    FAR_PAST,
+    NO_DAYS,
+    CallFacts,
+    DayMask,
+    Evidence,
+    call_day,
+    day_number,
+    evidence_masks,
+    local_day_minute,
+    requests_mask,
+    span_mask,
+    time_rule,
+    time_rule_passes,
+)
+from dncguard.jurisdictions import JURISDICTIONS
+from dncguard.layers import Layer, Listing
+from dncguard.models import Call, Decision, ReasonCode
+
+try:
+    from dncguard.numbers import format_e164, parse_number  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # pragma: no cover - until dncguard.numbers lands
+
+    def parse_number(s: str) -> int:
+        """Stand-in for ``dncguard.numbers.parse_number``."""
+        digits = "".join(c for c in s if c.isdigit())
+        if len(digits) == 11 and digits[0] == "1":
+            digits = digits[1:]
+        if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
+            raise InvalidNumberError(s, "expected 10 digits") from None
+        return int(digits)
+
+    def format_e164(n: int) -> str:
+        """Stand-in for ``dncguard.numbers.format_e164``."""
+        return f"+1{n}"
+
+
+from dncguard.policy import Verdict, decide, invalid_number, next_allowed_at, time_rules
+
+__all__ = ["Anniversary", "Guard", "OnStale"]
+
+OnStale = Literal["block", "raise"]
+Anniversary = Literal["exclusive", "inclusive"]
+
+
+class _Registry(Protocol):
+    @property
+    def layers(self) -> tuple[Layer, ...]: ...
+
+    def lookup(self, number: Any, /) -> tuple[Listing, ...]: ...
+
+
+@dataclass(frozen=True)
+class _Area:
+    """What an area code contributes to every call into it (computed once per area code)."""
+
+    country: str
+    regions: tuple[str, ...]
+    zones: tuple[zoneinfo.ZoneInfo, ...]
+    codes: tuple[str, ...]
+    """Jurisdictions in play from the number alone: its country, then its states with rules."""
+    national_obtained: int | None
+    """Day number the national copy of this area code was obtained; ``None``: not covered."""
+
+
+@functools.cache
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
+def _choice(name: str, value: object, allowed: tuple[str, ...]) -> Any:
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r}: expected one of {', '.join(repr(a) for a in allowed)}")
+    return value
+
+
+def _order(codes: Iterable[str], country: str) -> tuple[str, ...]:
+    """Countries first (the number's own first), then states, each once."""
+    unique = set(codes)
+    return tuple(sorted(unique, key=lambda c: (c != country, "-" in c, c)))
+
+
+def _day(value: dt.date | None) -> int | None:
+    return None if value is None else day_number(value)
+
+
+class Guard:
+    """Decides calls against a registry. See the module docstring and ``shared/design/API.md``."""
+
+    def __init__(
+        self,
+        registry: _Registry,
+        *,
+        on_stale: OnStale = "block",
+        ebr_anniversary: Anniversary = "exclusive",
+        jurisdictions: Iterable[str] | None = None,
+    ) -> None:
+        self.on_stale: OnStale = _choice("on_stale", on_stale, get_args(OnStale))
+        self.ebr_anniversary: Anniversary = _choice("ebr_anniversary", ebr_anniversary, get_args(Anniversary))
+        if jurisdictions is None:
+            self.jurisdictions: frozenset[str] | None = None
+        else:
+            if isinstance(jurisdictions, str):
+                raise ValueError(
+                    f"jurisdictions={jurisdictions!r}: expected a collection of codes such as ('US', 'CA')"
+                )
+            chosen = frozenset(jurisdictions)
+            for code in sorted(chosen):
+                if code not in JURISDICTIONS:
+                    known = ", ".join(sorted(JURISDICTIONS)[:3])
+                    raise ValueError(f"jurisdictions: unknown code {code!r}; known: {known}, ...")
+            self.jurisdictions = chosen
+        self.registry = registry
+        self._areas: dict[int, _Area | None] = {}
+        self._national: dict[str, Layer] = {}
+        self._layers_ready = False
+
+    # ----------------------------------------------------------------------------------------
+
+    def _ready(self) -> None:
+        for layer in self.registry.layers:
+            if layer.kind == "national" and layer.jurisdiction is not None:
+                self._national[layer.jurisdiction] = layer
+        self._layers_ready = True
+
+    def _area(self, npa: int) -> _Area | None:
+        try:
+            return self._areas[npa]
+        except KeyError:
+            pass
+        if not self._layers_ready:
+            self._ready()
+        ac = geography.area_code(npa)
+        area = None
+        if ac is not None:
+            layer = self._national.get(ac.country)
+            obtained = None if layer is None else layer.area_codes.get(npa)
+            codes = _order([ac.country, *(r for r in ac.regions if r in JURISDICTIONS)], ac.country)
+            area = _Area(ac.country, ac.regions, tuple(_zone(z) for z in ac.zones), codes, _day(obtained))
+        self._areas[npa] = area
+        return area
+
+    def check(self, call: Call | Mapping[str, Any]) -> Decision:
+        """Decide one call (a :class:`~dncguard.Call` or a dict of its fields).
+
+        Invalid call fields raise a ``ValueError`` naming the field; an invalid number is a
+        blocked decision. Raises :class:`~dncguard.errors.StaleRegistryError` only with
+        ``on_stale="raise"``.
+        """
+        if not isinstance(call, Call):
+            call = Call.model_validate(call)
+        try:
+            number = parse_number(call.to)
+        except InvalidNumberError as e:
+            return self._decision(invalid_number(call.to, e.why), None, call.to)
+        area = self._area(number // 10_000_000)
+        if area is None:
+            verdict = invalid_number(call.to, "not a US or Canadian area code")
+            return self._decision(verdict, None, call.to)
+        facts, zones = self.facts(call, number, area)
+        verdict = decide(facts, self.jurisdictions)
+        if verdict.allowed:
+            return self._decision(verdict, None, format_e164(number))
+        if self.on_stale == "raise" and any(r.code is ReasonCode.STALE_REGISTRY for r in verdict.reasons):
+            raise StaleRegistryError(
+                f"the national registry copy for area code {number // 10_000_000} is too old for a call"
+                f" at {call.at.isoformat()}: download a fresh copy"
+            )
+        return self._decision(
+            verdict, next_allowed_at(facts, call.at, zones, self.jurisdictions), format_e164(number)
+        )
+
+    def check_many(self, calls: Iterable[Call | Mapping[str, Any]]) -> list[Decision]:
+        """Decide every call of an iterable, in order."""
+        return [self.check(call) for call in calls]
+
+    @staticmethod
+    def _decision(verdict: Verdict, next_at: dt.datetime | None, number: str) -> Decision:
+        return Decision.model_construct(
+            allowed=verdict.allowed,
+            reasons=verdict.reasons,
+            exemptions=verdict.exemptions,
+            next_allowed_at=next_at,
+            number=number,
+            jurisdictions=verdict.jurisdictions,
+        )
+
+    # ----------------------------------------------------------------------------------------
+
+    def facts(self, call: Call, number: int, area: _Area) -> tuple[CallFacts, tuple[zoneinfo.ZoneInfo, ...]]:
+        """The call's facts for the policy, and its candidate time zones."""
+        seller = call.seller
+        national_listed = False
+        state_listed: list[tuple[str, DayMask]] = []
+        requests: list[int] = []
+        listed_states: list[tuple[str, dt.date | None]] = []
+        for listing in self.registry.lookup(number):
+            layer = listing.layer
+            if layer.kind == "national":
+                national_listed = national_listed or layer.jurisdiction == area.country
+            elif layer.kind == "state":
+                if layer.jurisdiction is not None:
+                    listed_states.append((layer.jurisdiction, layer.obtained))
+            elif layer.seller == seller:
+                requests.append(FAR_PAST if listing.on is None else day_number(listing.on))
+        requests.extend(day_number(r.on) for r in call.dnc_requests if (r.seller or seller) == seller)
+
+        # Candidate zones and jurisdictions: the area code's, callee_region's and callee_timezone's,
+        # and those of any state whose loaded list holds the number (RULES §6.7, §6.12).
+        zones = area.zones
+        codes = area.codes
+        extra_regions = [
+            r for r in (call.callee_region, *(s for s, _ in listed_states)) if r and r not in area.regions
+        ]
+        if extra_regions or call.callee_timezone:
+            names = {z.key for z in zones}
+            more = [*(z for r in extra_regions for z in geography.region_zones(r))]
+            if call.callee_timezone:
+                more.append(call.callee_timezone)
+            zones = zones + tuple(_zone(z) for z in sorted(set(more) - names))
+            extra_codes = [
+                c for r in extra_regions for c in (geography.region_country(r), r) if c in JURISDICTIONS
+            ]
+            codes = _order([*codes, *extra_codes], area.country)
+        today = call_day(call.at, zones, call.at.tzinfo)
+
+        for region, layer_obtained in listed_states:
+            # A loaded state list binds in full from the day it was obtained; the statutory grace
+            # periods for new entries are not applied (RULES §6.11).
+            start = FAR_PAST if layer_obtained is None else day_number(layer_obtained)
+            state_listed.append((region, span_mask(start - today, FAR_FUTURE - today)))
+
+        country_rules = JURISDICTIONS[area.country]
+        if area.national_obtained is None:
+            covered, fresh = False, NO_DAYS
+        else:
+            assert country_rules.fresh_days is not None
+            covered = True
+            fresh = span_mask(FAR_PAST - today, area.national_obtained + country_rules.fresh_days + 1 - today)
+
+        exemptions: tuple[tuple[str, tuple[DayMask, DayMask, DayMask, DayMask]], ...] = ()
+        if call.relationships or call.consents:
+            evidence = self._evidence(call, number, requests)
+            exemptions = tuple(
+                (
+                    code,
+                    dataclasses.astuple(
+                        evidence_masks(evidence, JURISDICTIONS[code], self.ebr_anniversary, today)
+                    ),
+                )
+                for code in codes
+            )
+        facts = CallFacts(
+            country=area.country,
+            jurisdictions=codes,
+            purpose=call.purpose,
+            caller=call.caller,
+            line=call.line,
+            prerecorded=call.prerecorded,
+            national_listed=national_listed,
+            national_covered=covered,
+            national_fresh=fresh,
+            state_listed=tuple(sorted(state_listed)),
+            requested=requests_mask(requests, today) if requests else NO_DAYS,
+            exemptions=exemptions,
+            location_known=bool(zones),
+        )
+        failed = set()
+        hour_codes = time_rules(facts, self.jurisdictions)
+        if hour_codes:
+            clocks = [local_day_minute(call.at, zone) for zone in zones]
+            for code in hour_codes:
+                rule = time_rule(code)
+                if not all(time_rule_passes(rule, day, minute) for day, minute in clocks):
+                    failed.add(code)
+        if failed:
+            facts = dataclasses.replace(facts, hours_failed=frozenset(failed))
+        return facts, zones
+
+    @staticmethod
+    def _evidence(call: Call, number: int, requests: list[int]) -> Evidence:
+        """The call's relationships and consents with its own seller, as day numbers."""
+        seller = call.seller
+        purchases: list[int] = []
+        inquiries: list[int] = []
+        contracts: list[tuple[int, int | None]] = []
+        for r in call.relationships:
+            if (r.seller or seller) != seller:
+                continue  # a relationship with another seller does not count (RULES §6.4)
+            if r.kind == "purchase":
+                purchases.append(day_number(r.on))
+            elif r.kind == "inquiry":
+                inquiries.append(day_number(r.on))
+            else:
+                contracts.append((day_number(r.on), _day(r.ends)))
+        consents: list[tuple[str, int, int | None]] = []
+        for c in call.consents:
+            if (c.seller or seller) != seller:
+                continue
+            if c.number is not None:
+                try:
+                    if parse_number(c.number) != number:
+                        continue  # consent names another number
+                except InvalidNumberError:
+                    continue
+            consents.append((c.kind, day_number(c.on), _day(c.revoked_on)))
+        return Evidence(
+            purchases=tuple(purchases),
+            inquiries=tuple(inquiries),
+            contracts=tuple(contracts),
+            consents=tuple(consents),
+            requests=tuple(requests),
+            reassigned=_day(call.reassigned_on),
+        )
