@@ -483,7 +483,10 @@ def test_scrub_writes_the_rows_plus_decision_columns(
     out = tmp_path / f"scrubbed{target}"
     code, stdout, _ = run(capsys, "scrub", "--registry", index, calls, out)
     assert (code, stdout) == (0, "")
-    table = pq.read_table(out) if target == ".parquet" else pa_csv.read_csv(out)
+    blank_is_null = pa_csv.ConvertOptions(strings_can_be_null=True)
+    table = (
+        pq.read_table(out) if target == ".parquet" else pa_csv.read_csv(out, convert_options=blank_is_null)
+    )
     assert table.column("crm_id").cast(pa.string()).to_pylist() == [str(i) for i in range(len(CALLS))]
     assert table.column("allowed").to_pylist() == [ok for ok, _ in EXPECTED]
     reasons = table.column("reason").to_pylist()

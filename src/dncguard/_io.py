@@ -5,7 +5,8 @@ hold them as columns named like the fields, with the evidence in the flat column
 (``last_purchase``, ``last_inquiry``, ``contract_on``, ``contract_ends``, ``consent_kind``,
 ``consent_on``, ``consent_revoked_on``, ``dnc_requested_on``); a JSON object may use those flat
 fields, the nested ``relationships``/``consents``/``dnc_requests`` lists, or both. Other columns
-are carried along and ignored.
+of a table are carried along (``scrub`` writes them back) and otherwise ignored; other keys of a
+JSON object are ignored too, and :func:`unknown_fields` names them for a warning.
 
 CSV and Parquet files are read in batches and checked column by column (no Python loop over
 rows): :func:`read_table_batches` yields :class:`Batch` values whose ``calls`` table has the typed
@@ -29,7 +30,7 @@ import os
 import tempfile
 import zoneinfo
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
 
@@ -280,7 +281,6 @@ class Batch:
     raw: pa.Table
     calls: pa.Table
     first_row: int
-    ignored: tuple[str, ...] = field(default=())
 
 
 def _csv_header(path: str) -> list[str]:
@@ -323,7 +323,7 @@ def read_table_batches(path: str | os.PathLike[str], *, defaults: Defaults) -> I
     first_row = 1
     for raw in _raw_batches(path):
         calls = normalise(raw, path=name, first_row=first_row, defaults=defaults)
-        yield Batch(raw, calls, first_row, tuple(unknown_fields(raw.column_names)))
+        yield Batch(raw, calls, first_row)
         first_row += raw.num_rows
 
 

@@ -29,7 +29,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO, get_args
 
 import pyarrow as pa
@@ -40,7 +40,7 @@ from dncguard.models import Call, Decision, Purpose
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
-    from dncguard.layers import Layer
+    from dncguard.layers import Chunk, Layer
     from dncguard.registry import Registry
 
 __all__ = ["main"]
@@ -243,21 +243,16 @@ def _existing(path: str, flag: str) -> str:
     return path
 
 
-@dataclasses.dataclass(frozen=True)
-class _SourceSpec:
-    flag: str
-    path: str
-    obtained: dt.date | None
-    region: str | None = None
-    seller: str | None = None
+def _open_source(kind: str, spec: str) -> Iterable[Chunk]:
+    """The source one flag names: ``--ftc PATH@DATE``, ``--state REGION=PATH@DATE``, ..."""
+    from dncguard import sources
 
-    @property
-    def is_change_list(self) -> bool:
-        return self.flag == "--ftc-changes"
-
-
-def _parse_source(kind: str, spec: str) -> _SourceSpec:
     flag = "--" + kind.replace("_", "-")
+    if kind == "internal":
+        seller, sep, rest = spec.partition("=")
+        if sep and seller and os.sep not in seller and "/" not in seller and not os.path.exists(spec):
+            return sources.internal(_existing(rest, flag), seller=seller)
+        return sources.internal(_existing(spec, flag))
     if kind == "state":
         region, sep, rest = spec.partition("=")
         if not sep or not region:
@@ -265,41 +260,38 @@ def _parse_source(kind: str, spec: str) -> _SourceSpec:
                 f"--state {spec}: write --state REGION=PATH@DATE, e.g. US-TX=texas.csv@2026-03-01"
             )
         path, obtained = _path_at(rest, flag)
-        return _SourceSpec(flag, path, obtained, region=region.strip().upper())
-    if kind == "internal":
-        seller, sep, rest = spec.partition("=")
-        if sep and seller and os.sep not in seller and "/" not in seller and not os.path.exists(spec):
-            return _SourceSpec(flag, _existing(rest, flag), None, seller=seller)
-        return _SourceSpec(flag, _existing(spec, flag), None)
+        return sources.state(region.strip().upper(), path, obtained=obtained)
     path, obtained = _path_at(spec, flag)
-    return _SourceSpec(flag, path, obtained)
+    read = {"ftc": sources.ftc, "ftc_changes": sources.ftc_changes, "dncl": sources.dncl}[kind]
+    return read(path, obtained=obtained)
 
 
-def _open_source(spec: _SourceSpec) -> Any:
-    from dncguard import sources
-
-    if spec.flag == "--ftc":
-        return sources.ftc(spec.path, obtained=spec.obtained)
-    if spec.flag == "--ftc-changes":
-        return sources.ftc_changes(spec.path, obtained=spec.obtained)
-    if spec.flag == "--dncl":
-        return sources.dncl(spec.path, obtained=spec.obtained)
-    if spec.flag == "--state":
-        assert spec.region is not None
-        return sources.state(spec.region, spec.path, obtained=spec.obtained)
-    return sources.internal(spec.path, seller=spec.seller)
-
-
-def _source_specs(args: argparse.Namespace) -> list[_SourceSpec]:
-    """The sources in the order they apply: full lists as given, then change lists by date."""
-    specs = [_parse_source(kind, value) for kind, value in (args.sources or [])]
-    if not specs:
+def _sources(args: argparse.Namespace, progress: _Progress) -> list[Iterable[Chunk]]:
+    """The sources the flags name (the registry applies them in the order of their dates)."""
+    flags: list[tuple[str, str]] = args.sources or []
+    if not flags:
         raise UsageError(
             "no sources given: add at least one of --ftc, --ftc-changes, --dncl, --state, --internal"
         )
-    full = [s for s in specs if not s.is_change_list]
-    changes = sorted((s for s in specs if s.is_change_list), key=lambda s: s.obtained or dt.date.min)
-    return full + changes
+    opened = [_open_source(kind, spec) for kind, spec in flags]
+    if not progress.enabled:
+        return opened
+    return [_Counted(source, spec, progress) for source, (_, spec) in zip(opened, flags, strict=True)]
+
+
+class _Counted:
+    """A source whose chunks, as they are read, move the progress line on."""
+
+    def __init__(self, source: Iterable[Chunk], label: str, progress: _Progress) -> None:
+        self.source, self.label, self.progress = source, label, progress
+
+    def __iter__(self) -> Iterator[Chunk]:
+        count = 0
+        self.progress.show(f"reading {self.label} ...", force=True)
+        for chunk in self.source:
+            count += len(chunk.numbers)
+            self.progress.show(f"reading {self.label}: {count:,} numbers")
+            yield chunk
 
 
 def _summary(registry: Registry, path: str) -> str:
@@ -310,15 +302,8 @@ def _summary(registry: Registry, path: str) -> str:
 def _cmd_build(args: argparse.Namespace) -> int:
     from dncguard.registry import Registry
 
-    specs = _source_specs(args)
     progress = _Progress()
-    full = [s for s in specs if not s.is_change_list]
-    changes = [s for s in specs if s.is_change_list]
-    progress.show(f"reading {len(specs)} source(s) ...", force=True)
-    registry = Registry.build([_open_source(s) for s in full or changes])
-    if full and changes:
-        progress.show(f"applying {len(changes)} change list(s) ...", force=True)
-        registry = registry.update([_open_source(s) for s in changes])
+    registry = Registry.build(_sources(args, progress))
     progress.show(f"writing {args.out} ...", force=True)
     registry.save(args.out)
     progress.done(_summary(registry, args.out))
@@ -328,12 +313,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_update(args: argparse.Namespace) -> int:
     from dncguard.registry import Registry
 
-    specs = _source_specs(args)
     progress = _Progress()
+    sources = _sources(args, progress)
     progress.show(f"opening {args.index} ...", force=True)
-    registry = Registry.open(_existing(args.index, "INDEX"))
-    progress.show(f"applying {len(specs)} source(s) ...", force=True)
-    registry = registry.update([_open_source(s) for s in specs])
+    registry = Registry.open(_existing(args.index, "INDEX")).update(sources)
     progress.show(f"writing {args.index} ...", force=True)
     registry.save(args.index)
     progress.done(_summary(registry, args.index))
@@ -443,8 +426,6 @@ def _read_table(path: str, defaults: _io.Defaults) -> list[_io.Batch]:
     for batch in _io.read_table_batches(path, defaults=defaults):
         batches.append(batch)
         progress.show(f"{path}: read {batch.first_row + batch.calls.num_rows - 1:,} rows")
-    if batches and batches[0].ignored:
-        _warn(f"{path}: ignoring columns that are not call fields: {', '.join(batches[0].ignored)}")
     return batches
 
 
@@ -599,8 +580,6 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
     with _io.OutputWriter(args.output) as writer:
         wrote = False
         for batch in _io.read_table_batches(path, defaults=defaults):
-            if not wrote and batch.ignored:
-                _warn(f"{path}: ignoring columns that are not call fields: {', '.join(batch.ignored)}")
             verdicts, _ = _verdicts(guard, batch, path=path)
             writer.write(_with_verdicts(batch.raw, verdicts))
             wrote = True
