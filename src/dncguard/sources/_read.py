@@ -149,14 +149,15 @@ def _read(stream: IO[bytes], size: int, member: Member | None) -> bytes:
 
 
 def blocks(
-    stream: IO[bytes], *, size: int = BLOCK_BYTES, cut: bytes = b"\n", member: Member | None = None
+    stream: IO[bytes], *, size: int | None = None, cut: bytes = b"\n", member: Member | None = None
 ) -> Iterator[Block]:
     """Read ``stream`` as blocks of whole lines (``cut=b">"``: blocks ending after a tag).
 
     A byte-order mark is dropped; a CRLF is never split between blocks. The last block may end
     without a line end.
     """
-    buf = _read(stream, size, member)
+    size = size or BLOCK_BYTES
+    buf = _read(stream, max(size, len(_BOM)), member)
     if buf.startswith(_BOM):
         buf = buf[len(_BOM) :]
     elif buf.startswith(_UTF16_BOMS):

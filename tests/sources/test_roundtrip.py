@@ -1,0 +1,109 @@
+"""Round trip: random numbers written in any accepted variant read back as the same set.
+
+The writer picks, per file, a container (bare, gzip, zip with one or several members in folders),
+a byte-order mark, a line end (LF, CRLF, CR), header and trailer lines, blank lines, and per line
+a spelling (``2125550143``, ``212,5550143``, ``1...``, ``+1 (212) 555-0143``, quoted, dashed); the
+block size is drawn too, so records straddle block boundaries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import pathlib
+import tempfile
+import zipfile
+from unittest import mock
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dncguard import sources
+
+D = dt.date(2026, 3, 10)
+
+nanp = st.builds(
+    lambda ac, ex, line: ac * 10_000_000 + ex * 10_000 + line,
+    st.integers(200, 999),
+    st.integers(200, 999),
+    st.integers(0, 9999),
+)
+
+SPELLINGS = [
+    lambda s: s,
+    lambda s: f"{s[:3]},{s[3:]}",
+    lambda s: f"1{s}",
+    lambda s: f"+1 ({s[:3]}) {s[3:6]}-{s[6:]}",
+    lambda s: f'"{s}"',
+    lambda s: f"{s[:3]}-{s[3:6]}-{s[6:]}  ",
+    lambda s: f"{s[:3]}.{s[3:6]}.{s[6:]}",
+]
+
+
+@st.composite
+def downloads(draw: st.DrawFn) -> tuple[list[int], str, dict[str, bytes] | bytes, int]:
+    numbers = draw(st.lists(nanp, max_size=300))
+    eol = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    uniform = draw(st.booleans())  # a uniform layout takes the fast path
+    fixed = draw(st.sampled_from(SPELLINGS[:3]))
+    lines = [(fixed if uniform else draw(st.sampled_from(SPELLINGS)))(str(n)) for n in numbers]
+    if not uniform:
+        for _ in range(draw(st.integers(0, 3))):
+            lines.insert(draw(st.integers(0, len(lines))), draw(st.sampled_from(["", "   "])))
+    header = draw(st.sampled_from(["", "FTC DO NOT CALL FULL LIST" + eol]))
+    trailer = draw(st.sampled_from(["", f"TOTAL RECORDS: {len(numbers)}{eol}"]))
+    text = (
+        header
+        + eol.join(lines)
+        + (eol if lines and draw(st.booleans()) else "")
+        + (eol if trailer and lines else "")
+        + trailer
+    )
+    data = (b"\xef\xbb\xbf" if draw(st.booleans()) else b"") + text.encode()
+    container = draw(st.sampled_from(["bare", "gz", "zip"]))
+    block = draw(st.sampled_from([16, 64, 1000, 1 << 20]))
+    if container == "zip":
+        cut = draw(st.integers(0, len(lines)))
+        first = eol.join(lines[:cut]) + eol
+        second = eol.join(lines[cut:])
+        return numbers, container, {"dir/a.txt": first.encode(), "dir/sub/b.txt": second.encode()}, block
+    return numbers, container, data, block
+
+
+@given(downloads())
+def test_numbers_written_in_any_variant_read_back_as_the_same_set(
+    case: tuple[list[int], str, dict[str, bytes] | bytes, int],
+) -> None:
+    numbers, container, data, block = case
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "download"
+        if isinstance(data, dict):
+            with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+                for name, body in data.items():
+                    z.writestr(name, body)
+        elif container == "gz":
+            path.write_bytes(gzip.compress(data))
+        else:
+            path.write_bytes(data)
+        with mock.patch("dncguard.sources._read.BLOCK_BYTES", block):
+            chunks = list(sources.ftc(path, obtained=D))
+    got = sorted(int(n) for c in chunks for n in c.numbers)
+    assert got == sorted(numbers)
+    covered = {ac for c in chunks for ac in c.coverage}
+    assert covered == {n // 10_000_000 for n in numbers}
+
+
+@given(st.lists(st.tuples(nanp, st.dates(dt.date(2020, 1, 1), dt.date(2026, 12, 31)), st.booleans())))
+def test_change_lists_end_in_each_numbers_latest_state(records: list[tuple[int, dt.date, bool]]) -> None:
+    expected: dict[int, tuple[dt.date, bool]] = {}
+    for n, day, add in records:  # file order breaks ties between equal dates
+        if n not in expected or day >= expected[n][0]:
+            expected[n] = (day, add)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "changes.txt"
+        path.write_text("".join(f"{'A' if a else 'D'},{d.isoformat()},{n}\n" for n, d, a in records))
+        chunks = list(sources.ftc_changes(path, obtained=D))
+    adds = {int(n) for c in chunks if c.op.value == "add" for n in c.numbers}
+    deletes = {int(n) for c in chunks if c.op.value == "delete" for n in c.numbers}
+    assert adds == {n for n, (_, a) in expected.items() if a}
+    assert deletes == {n for n, (_, a) in expected.items() if not a}
