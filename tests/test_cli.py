@@ -532,3 +532,58 @@ def test_python_m_dncguard_help() -> None:
     assert result.returncode == 0
     for command in ("build", "update", "check", "scrub", "lookup", "info"):
         assert command in result.stdout
+
+
+# --- the sample call lists in data/fixtures ---------------------------------------------------
+
+FIXTURES = Path(__file__).parent.parent / "data" / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def quickstart_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    q = FIXTURES / "quickstart"
+    out = tmp_path_factory.mktemp("quickstart") / "registry.dncg"
+    argv = [
+        "build",
+        str(out),
+        f"--ftc={q / 'ftc-full.zip'}@2026-03-10",
+        f"--ftc-changes={q / 'ftc-changes.txt'}@2026-03-11",
+        f"--dncl={q / 'dncl.zip'}@2026-03-10",
+        f"--state=US-TX={q / 'us-tx.csv'}@2026-03-10",
+        f"--internal=acme={q / 'optouts.csv'}",
+    ]
+    assert main(argv) == 0
+    return out
+
+
+def test_sample_calls_come_out_as_their_expect_column_says(
+    quickstart_index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    expected = pa_csv.read_csv(FIXTURES / "calls.csv").column("expect").to_pylist()
+    for name in ("calls.csv", "calls.jsonl"):
+        code, out, _ = run(
+            capsys, "check", "--registry", quickstart_index, FIXTURES / name, "--format", "json"
+        )
+        assert code == 1
+        decisions = [json.loads(line) for line in out.splitlines()]
+        got = ["allowed" if d["allowed"] else d["reasons"][0]["code"] for d in decisions]
+        assert got == expected, name
+
+
+def test_sample_calls_agree_across_formats_and_keep_the_callers_offset(
+    quickstart_index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = [
+        run(capsys, "check", "--registry", quickstart_index, FIXTURES / name)[1]
+        for name in ("calls.csv", "calls.jsonl")
+    ]
+    assert outputs[0] == outputs[1]
+    # Newfoundland, 21:40 local: Canadian hours end at 21:30. Area code 709 also covers Labrador,
+    # on Atlantic time half an hour behind, and a call must fit the hours in every zone of its
+    # area code: 09:00 in Labrador is 09:30 in St. John's.
+    newfoundland = next(line for line in outputs[0].splitlines() if "709.555.0151" in line)
+    assert newfoundland.startswith("BLOCKED")
+    assert "next allowed 2026-03-17T09:30:00-02:30" in newfoundland
+    texas_sunday = next(line for line in outputs[0].splitlines() if "512-555-0150" in line)
+    assert "calling_hours [US-TX" in texas_sunday
+    assert "next allowed 2026-03-15T12:00:00-05:00" in texas_sunday

@@ -54,6 +54,7 @@ __all__ = [
     "normalise",
     "read_records",
     "read_table_batches",
+    "unknown_fields",
 ]
 
 #: The flat evidence columns of API.md section 5, each a date except ``consent_kind``.
@@ -276,11 +277,41 @@ class Batch:
     ``calls``: the call columns typed and checked as ``Guard.scrub`` takes them (``to`` string,
     ``at`` aware timestamp, dates ``date32``, ``prerecorded`` bool), defaults filled.
     ``first_row``: the 1-based data row of the batch's first row.
+    ``default_at``: the ``at`` given for rows without one (``--at``), if any.
     """
 
     raw: pa.Table
     calls: pa.Table
     first_row: int
+    default_at: dt.datetime | None = None
+
+    def records(self, indices: Sequence[int] | None = None) -> list[dict[str, Any]]:
+        """Rows (all, or those at ``indices``) as dicts for :func:`call_from_record`.
+
+        ``at`` keeps the UTC offset it was written with (the typed column holds only the
+        instant), so a decision's ``next_allowed_at`` reads in the caller's own offset.
+        """
+        picked = None if indices is None else pa.array(indices, pa.int64())
+        calls = self.calls if picked is None else self.calls.take(picked)
+        rows: list[dict[str, Any]] = calls.to_pylist()
+        names = [n.strip().lower() for n in self.raw.column_names]
+        texts: list[str | None] = [None] * len(rows)
+        if "at" in names:
+            raw_at = self.raw.column(names.index("at"))
+            if pa.types.is_string(raw_at.type):
+                texts = (raw_at if picked is None else raw_at.take(picked)).to_pylist()
+        for row, text in zip(rows, texts, strict=True):
+            if text is None:
+                if self.default_at is not None and row["at"] == self.default_at:
+                    row["at"] = self.default_at
+                continue
+            try:
+                written = dt.datetime.fromisoformat(text.strip())
+            except ValueError:
+                continue
+            if written.utcoffset() is not None and written == row["at"]:
+                row["at"] = written
+        return rows
 
 
 def _csv_header(path: str) -> list[str]:
@@ -323,7 +354,7 @@ def read_table_batches(path: str | os.PathLike[str], *, defaults: Defaults) -> I
     first_row = 1
     for raw in _raw_batches(path):
         calls = normalise(raw, path=name, first_row=first_row, defaults=defaults)
-        yield Batch(raw, calls, first_row)
+        yield Batch(raw, calls, first_row, defaults.at)
         first_row += raw.num_rows
 
 
@@ -568,12 +599,6 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
             column="seller",
         )
     return pa.table(out)
-
-
-def table_records(calls: pa.Table) -> Iterator[dict[str, Any]]:
-    """The rows of a :func:`normalise` table as dicts for :func:`call_from_record`."""
-    for batch in calls.to_batches(max_chunksize=_BATCH_ROWS):
-        yield from batch.to_pylist()
 
 
 # --- writing ----------------------------------------------------------------------------------

@@ -462,7 +462,7 @@ def _verdicts(guard: Guard, batch: _io.Batch, *, path: str) -> tuple[pa.Table, d
     rows = range(batch.first_row, batch.first_row + batch.calls.num_rows)
     calls = [
         _io.call_from_record(record, path=path, row=row, defaults=_io.Defaults())
-        for row, record in zip(rows, _io.table_records(batch.calls), strict=True)
+        for row, record in zip(rows, batch.records(), strict=True)
     ]
     decisions = _check_calls(guard, calls, list(rows), path=path)
     return _decision_columns(decisions), dict(enumerate(decisions))
@@ -483,7 +483,7 @@ def _decide_table(
             rows = [batch.first_row + i for i in wanted]
             calls = [
                 _io.call_from_record(rec, path=path, row=row, defaults=_io.Defaults())
-                for row, rec in zip(rows, _io.table_records(batch.calls.take(wanted)), strict=True)
+                for row, rec in zip(rows, batch.records(wanted), strict=True)
             ]
             known.update(zip(wanted, _check_calls(guard, calls, rows, path=path), strict=True))
         outcomes.extend(
@@ -515,8 +515,9 @@ def _reason_text(decision: Decision) -> str:
 
 def _write_text(outcomes: Sequence[_Outcome], path: str, out: TextIO) -> None:
     width = max((len(o.to) for o in outcomes), default=0)
+    row_width = len(f"row {outcomes[-1].row}") if outcomes else 0
     for o in outcomes:
-        parts = ["ALLOWED" if o.allowed else "BLOCKED", f"row {o.row}", o.to.ljust(width)]
+        parts = ["ALLOWED" if o.allowed else "BLOCKED", f"row {o.row}".ljust(row_width), o.to.ljust(width)]
         d = o.decision
         if d is not None and not o.allowed:
             parts.append(_reason_text(d))
