@@ -22,8 +22,8 @@ datetime.date(2026, 2, 28)
 
 An inquiry on 30 Nov 2025 supports a US call (3 months, anniversary exclusive) through 27 Feb 2026:
 
->>> from dncguard.jurisdictions.base import Months
->>> date_of(window_end(day_number(dt.date(2025, 11, 30)), Months(3), "exclusive") - 1)
+>>> from dncguard.jurisdictions.us import EBR_AFTER_INQUIRY
+>>> date_of(window_end(day_number(dt.date(2025, 11, 30)), EBR_AFTER_INQUIRY, "exclusive") - 1)
 datetime.date(2026, 2, 27)
 >>> span_mask(0, 3)                                # valid on days +0, +1, +2
 7

@@ -54,25 +54,7 @@ from dncguard.facts import (
 from dncguard.jurisdictions import JURISDICTIONS
 from dncguard.layers import Layer, Listing
 from dncguard.models import Call, Decision, ReasonCode
-
-try:
-    from dncguard.numbers import format_e164, parse_number  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # pragma: no cover - until dncguard.numbers lands
-
-    def parse_number(s: str) -> int:
-        """Stand-in for ``dncguard.numbers.parse_number``."""
-        digits = "".join(c for c in s if c.isdigit())
-        if len(digits) == 11 and digits[0] == "1":
-            digits = digits[1:]
-        if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
-            raise InvalidNumberError(s, "expected 10 digits") from None
-        return int(digits)
-
-    def format_e164(n: int) -> str:
-        """Stand-in for ``dncguard.numbers.format_e164``."""
-        return f"+1{n}"
-
-
+from dncguard.numbers import format_e164, parse_number
 from dncguard.policy import Verdict, decide, invalid_number, next_allowed_at, time_rules
 
 __all__ = ["Anniversary", "Guard", "OnStale"]
