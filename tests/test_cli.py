@@ -587,3 +587,122 @@ def test_sample_calls_agree_across_formats_and_keep_the_callers_offset(
     texas_sunday = next(line for line in outputs[0].splitlines() if "512-555-0150" in line)
     assert "calling_hours [US-TX" in texas_sunday
     assert "next allowed 2026-03-15T12:00:00-05:00" in texas_sunday
+
+
+# --- policy options ---------------------------------------------------------------------------
+
+LATE = "2026-05-01T14:00:00-04:00"  # 52 days after the downloads: the national copies are stale
+
+
+def test_check_blocks_calls_a_stale_copy_cannot_clear(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = write_calls(tmp_path / "calls.csv", [{**CALLS[0], "at": LATE}])
+    code, out, _ = run(capsys, "check", "--registry", index, calls)
+    assert code == 1
+    assert "stale_registry" in out.splitlines()[0]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_check_on_stale_raise_exits_2_naming_the_row(
+    suffix: str, index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = write_calls(tmp_path / f"calls{suffix}", [CALLS[0], {**CALLS[0], "at": LATE}])
+    code, out, err = run(capsys, "check", "--registry", index, calls, "--on-stale", "raise")
+    assert code == 2
+    assert out == ""
+    assert f"{calls}, row 2" in err
+
+
+def test_check_jurisdictions_leaves_rule_sets_out_and_blocks_their_calls(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = write_calls(tmp_path / "calls.jsonl", [{**CALLS[0], "to": "416-555-0150"}])
+    code, out, _ = run(capsys, "check", "--registry", index, calls, "--jurisdictions", "US")
+    assert code == 1
+    assert "jurisdiction_excluded" in out
+
+
+def test_check_unknown_jurisdiction_exits_2(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = write_calls(tmp_path / "calls.jsonl", CALLS[:1])
+    code, out, err = run(capsys, "check", "--registry", index, calls, "--jurisdictions", "US,XX")
+    assert code == 2
+    assert out == ""
+    assert "XX" in err
+
+
+# --- bulk routing and progress ----------------------------------------------------------------
+
+
+def test_check_decides_tables_in_bulk_when_the_guard_can_scrub(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``Guard.scrub``, a CSV is decided in bulk; only blocked calls are checked one by one."""
+    from dncguard.guard import Guard
+
+    calls = write_calls(tmp_path / "calls.csv", CALLS)
+    expected = run(capsys, "check", "--registry", index, calls)
+
+    checked: list[str] = []
+    scrubbed: list[int] = []
+    check_many = Guard.check_many
+
+    def counting_check_many(self: Guard, batch: Any) -> list[Decision]:
+        batch = list(batch)
+        checked.extend(c.to for c in batch)
+        return check_many(self, batch)
+
+    def scrub(self: Guard, table: pa.Table) -> pa.Table:
+        # Stands in for the bulk engine: the same decisions, as scrub's columns.
+        scrubbed.append(table.num_rows)
+        decisions = [self.check({k: v for k, v in row.items() if v is not None}) for row in _flat(table)]
+        return (
+            table.append_column("allowed", pa.array([d.allowed for d in decisions]))
+            .append_column(
+                "reason",
+                pa.array([d.reasons[0].code.value if d.reasons else None for d in decisions], pa.string()),
+            )
+            .append_column(
+                "reasons",
+                pa.array([[r.code.value for r in d.reasons] for d in decisions], pa.list_(pa.string())),
+            )
+            .append_column(
+                "next_allowed_at",
+                pa.array([d.next_allowed_at for d in decisions], pa.timestamp("us", tz="UTC")),
+            )
+        )
+
+    monkeypatch.setattr(Guard, "check_many", counting_check_many)
+    monkeypatch.setattr(Guard, "scrub", scrub, raising=False)
+    assert run(capsys, "check", "--registry", index, calls) == expected
+    assert scrubbed == [len(CALLS)]
+    assert checked == [c["to"] for c, (ok, _) in zip(CALLS, EXPECTED, strict=True) if not ok]
+
+
+def _flat(table: pa.Table) -> list[dict[str, Any]]:
+    """Rows of a scrub input table as Call dicts (evidence columns folded the simple way)."""
+    out = []
+    for row in table.to_pylist():
+        purchase = row.pop("last_purchase", None)
+        if purchase is not None:
+            row["relationships"] = [{"kind": "purchase", "on": purchase}]
+        out.append(row)
+    return out
+
+
+def test_progress_shows_on_a_terminal_only(
+    downloads: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    argv = ["build", tmp_path / "r.dncg", f"--ftc={downloads['ftc']}@{OBTAINED}"]
+    assert run(capsys, *argv)[2] == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, out, err = run(capsys, *argv)
+    assert code == 0
+    assert out == ""
+    assert str(downloads["ftc"]) in err
+    assert "us-ftc (4)" in err
