@@ -102,6 +102,22 @@ def _add_guard_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+_CHECK_DESCRIPTION = """\
+Decide every call in CALLS. Exit 0 if all are allowed, 1 if any is blocked, 2 on bad input
+(a message names the file, the data row and the field; nothing is decided until the whole file
+reads well).
+
+Fields (JSON keys, or CSV/Parquet columns by name): to, at (ISO 8601 with a UTC offset), seller,
+caller, purpose, line, prerecorded, callee_region, callee_timezone, reassigned_on; evidence as
+the flat columns last_purchase, last_inquiry, contract_on, contract_ends, consent_kind,
+consent_on, consent_revoked_on, dnc_requested_on (the call's seller's), or in JSON also as the
+lists relationships, consents and dnc_requests. Other columns are ignored.
+
+CSV and Parquet files are decided in bulk; the text and junit formats then explain each blocked
+call, and json explains every call.
+"""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -123,11 +139,17 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "check",
         help="decide every call in a file",
-        description="Decide every call in CALLS (.jsonl, .json, .csv, .parquet). "
-        "Exit 0 if all are allowed, 1 if any is blocked, 2 on bad input.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=_CHECK_DESCRIPTION,
     )
-    p.add_argument("calls", metavar="CALLS")
-    p.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    p.add_argument("calls", metavar="CALLS", help="a .jsonl, .json (array), .csv or .parquet call file")
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "junit"),
+        default="text",
+        help="text: a line per call (default); json: a JSON line per call with its row and full "
+        "decision; junit: JUnit XML, a blocked call is a failed test case",
+    )
     _add_guard_flags(p)
     p.set_defaults(run=_cmd_check)
 
