@@ -68,29 +68,28 @@ def csv_batches(member: Member, layout: Layout) -> Iterator[CsvBatch]:
     roles: dict[str, int] = {}
     delimiter = ","
     records = 0
-    with member.open() as stream:
-        for raw in blocks(stream, member=member):
-            block, trailer = split_trailer(raw) if raw.last else (raw, None)
-            if not names:
-                block, names, roles, delimiter = _start(member, block, layout)
-            if block.data.strip():
-                table = _read_block(member, block, names, delimiter, list(roles.values()))
+    for raw in blocks(member):
+        block, trailer = split_trailer(raw) if raw.last else (raw, None)
+        if not names:
+            block, names, roles, delimiter = _start(member, block, layout)
+        if block.data.strip():
+            table = _read_block(member, block, names, delimiter, list(roles.values()))
 
-                def line_of(i: int, block: Block = block) -> int:
-                    for n, (line, _) in enumerate(_rows(block)):
-                        if n == i:
-                            return line
-                    return block.line + 1
+            def line_of(i: int, block: Block = block) -> int:
+                for n, (line, _) in enumerate(_rows(block)):
+                    if n == i:
+                        return line
+                return block.line + 1
 
-                cols = {role: table.column(names[i]).combine_chunks() for role, i in roles.items()}
-                records += table.num_rows
-                yield CsvBatch(cols, line_of)
-            if trailer is not None and trailer.count != records:
-                raise member.error(
-                    f"the trailer says {trailer.count} records but the file has {records}: "
-                    "the download is incomplete; fetch it again",
-                    trailer.line,
-                )
+            cols = {role: table.column(names[i]).combine_chunks() for role, i in roles.items()}
+            records += table.num_rows
+            yield CsvBatch(cols, line_of)
+        if trailer is not None and trailer.count != records:
+            raise member.error(
+                f"the trailer says {trailer.count} records but the file has {records}: "
+                "the download is incomplete; fetch it again",
+                trailer.line,
+            )
 
 
 _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n|$)")

@@ -23,7 +23,16 @@ import numpy.typing as npt
 
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.sources._nanp import Parsed, area_code_counts, parse_lines
-from dncguard.sources._read import READ_ERRORS, Block, Member, blocks, members, split_trailer
+from dncguard.sources._read import (
+    READ_ERRORS,
+    Block,
+    Member,
+    blocks,
+    members,
+    open_member,
+    split_trailer,
+    unreadable,
+)
 from dncguard.sources._source import Batcher
 from dncguard.sources._xml import looks_like_xml, xml_records
 
@@ -47,11 +56,11 @@ def member_area_code(name: str) -> int | None:
 
 def sniff(member: Member) -> bytes:
     """The first bytes of a member (to tell XML from flat text)."""
-    with member.open() as stream:
+    with open_member(member) as stream:
         try:
             return stream.read(512)
         except READ_ERRORS as e:
-            raise member.error(f"unreadable: {e} (damaged or truncated download; fetch it again)") from e
+            raise unreadable(member, e) from e
 
 
 LineOf = Callable[[int], int]
@@ -64,26 +73,25 @@ def member_numbers(member: Member) -> Iterator[tuple[U64, LineOf, str | None]]:
             yield rec.numbers, rec.line_of, rec.list_type
         return
     records = 0
-    with member.open() as stream:
-        for raw in blocks(stream, member=member):
-            block, trailer = split_trailer(raw) if raw.last else (raw, None)
-            parsed = parse_lines(block.data)
-            if parsed.error is not None:
-                at = parsed.error_at
-                text = block.data[at : at + 80].splitlines()[0].decode("utf-8", "replace").strip()
-                raise member.error(f"{parsed.error}; got {text!r}", block.line_at(at))
-            records += parsed.numbers.size
+    for raw in blocks(member):
+        block, trailer = split_trailer(raw) if raw.last else (raw, None)
+        parsed = parse_lines(block.data)
+        if parsed.error is not None:
+            at = parsed.error_at
+            text = block.data[at : at + 80].splitlines()[0].decode("utf-8", "replace").strip()
+            raise member.error(f"{parsed.error}; got {text!r}", block.line_at(at))
+        records += parsed.numbers.size
 
-            def line_of(i: int, block: Block = block, parsed: Parsed = parsed) -> int:
-                return block.line_at(parsed.offset(i))
+        def line_of(i: int, block: Block = block, parsed: Parsed = parsed) -> int:
+            return block.line_at(parsed.offset(i))
 
-            yield parsed.numbers, line_of, None
-            if trailer is not None and trailer.count != records:
-                raise member.error(
-                    f"the trailer says {trailer.count} records but the file has {records}: "
-                    "the download is incomplete; fetch it again",
-                    trailer.line,
-                )
+        yield parsed.numbers, line_of, None
+        if trailer is not None and trailer.count != records:
+            raise member.error(
+                f"the trailer says {trailer.count} records but the file has {records}: "
+                "the download is incomplete; fetch it again",
+                trailer.line,
+            )
 
 
 def read_full(
@@ -106,7 +114,7 @@ def read_full(
             acs = (numbers // _E7).astype(np.intp)
             if allowed is not None:
                 _check(member, numbers, line_of, ~allowed[acs], "the area codes given in area_codes=")
-                cover: Iterable[int] = ()
+                cover: Iterable[int] = area_codes or ()  # every chunk states the whole coverage
             elif declared is not None:
                 _check(member, numbers, line_of, acs != declared, f"area code {declared} its name declares")
                 cover = (declared,)

@@ -11,7 +11,8 @@ each block knows how many lines precede it, and :meth:`Block.line_at` counts lin
 byte offset.
 
 >>> import io
->>> bs = list(blocks(io.BytesIO(b"\\xef\\xbb\\xbf212,5550143\\r\\n305,5550199\\r\\n"), size=8))
+>>> member = Member("ftc.txt", None, lambda: io.BytesIO(b"\\xef\\xbb\\xbf212,5550143\\r\\n305,5550199\\r\\n"))
+>>> bs = list(blocks(member, size=8))
 >>> b"".join(b.data for b in bs)
 b'212,5550143\\r\\n305,5550199\\r\\n'
 >>> bs[-1].line_at(len(bs[-1].data) - 2)
@@ -23,7 +24,9 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import os
+import queue
 import re
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -41,8 +44,10 @@ __all__ = [
     "blocks",
     "count_lines",
     "members",
+    "open_member",
     "parse_date",
     "split_trailer",
+    "unreadable",
 ]
 
 #: Bytes read per block. Small enough that a block's numpy temporaries stay in cache, large
@@ -135,43 +140,90 @@ def count_lines(data: bytes) -> int:
     return n + cr - data.count(b"\r\n") if cr else n
 
 
-def _read(stream: IO[bytes], size: int, member: Member | None) -> bytes:
+def unreadable(member: Member, e: BaseException) -> RegistryFormatError:
+    """The error for a member that cannot be read: damaged, truncated, encrypted."""
+    what = "archive member" if member.name else "file"
+    return member.error(f"unreadable {what}: {e} (damaged or truncated download; fetch it again)")
+
+
+def open_member(member: Member) -> IO[bytes]:
+    """Open a member; a damaged, encrypted or unsupported one is a ``RegistryFormatError``."""
     try:
-        return stream.read(size)
-    except READ_ERRORS as e:
-        what = "archive member" if member is not None and member.name else "file"
-        err = RegistryFormatError(
-            f"unreadable {what}: {e} (damaged or truncated download; fetch it again)",
-            path=None if member is None else member.path,
-            member=None if member is None else member.name,
-        )
-        raise err from e
+        return member.open()
+    except (*READ_ERRORS, NotImplementedError, RuntimeError) as e:
+        raise unreadable(member, e) from e
 
 
-def blocks(
-    stream: IO[bytes], *, size: int | None = None, cut: bytes = b"\n", member: Member | None = None
-) -> Iterator[Block]:
-    """Read ``stream`` as blocks of whole lines (``cut=b">"``: blocks ending after a tag).
+def _reads(member: Member, size: int) -> Iterator[bytes]:
+    """The member's bytes in pieces of ``size``, then ``b""``; read (and inflated) ahead by a thread.
 
-    A byte-order mark is dropped; a CRLF is never split between blocks. The last block may end
-    without a line end.
+    zlib releases the GIL, so inflating the next piece overlaps parsing this one (2 cores). The
+    stream is opened and closed here, after the reader thread has stopped.
+    """
+    pieces: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def put(item: bytes | BaseException) -> bool:
+        while not stop.is_set():
+            try:
+                pieces.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work(stream: IO[bytes]) -> None:
+        try:
+            while True:
+                piece = stream.read(size)
+                if not put(piece) or not piece:
+                    return
+        except BaseException as e:  # handed to the consumer, which raises it
+            put(e)
+
+    with open_member(member) as stream:
+        worker = threading.Thread(target=work, args=(stream,), name="dncguard-read", daemon=True)
+        worker.start()
+        try:
+            while True:
+                item = pieces.get()
+                if isinstance(item, READ_ERRORS):
+                    raise unreadable(member, item) from item
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+                if not item:
+                    return
+        finally:
+            stop.set()
+            worker.join()
+
+
+def blocks(member: Member, *, size: int | None = None, cut: bytes = b"\n") -> Iterator[Block]:
+    """Read a member as blocks of whole lines (``cut=b">"``: blocks ending after a tag).
+
+    A byte-order mark is dropped; a CRLF is never split between blocks; the last block holds the
+    last non-blank line (for :func:`split_trailer`) and may end without a line end.
     """
     size = size or BLOCK_BYTES
-    buf = _read(stream, max(size, len(_BOM)), member)
+    reads = _reads(member, max(size, len(_BOM)))
+    buf = next(reads)
     if buf.startswith(_BOM):
         buf = buf[len(_BOM) :]
     elif buf.startswith(_UTF16_BOMS):
-        raise RegistryFormatError(
-            "expected UTF-8 text, found a UTF-16 byte-order mark",
-            path=None if member is None else member.path,
-            member=None if member is None else member.name,
-        )
+        raise member.error("expected UTF-8 text, found a UTF-16 byte-order mark")
     carry = b""
     offset = line = 0
+    held: Block | None = None  # one block held back, so the last block holds the last non-blank line
     while True:
-        nxt = _read(stream, size, member) if buf else b""
+        nxt = next(reads) if buf else b""
         data = carry + buf if carry else buf
         if not nxt:
+            if held is not None and not data.strip():
+                yield Block(held.data + data, held.offset, held.line, last=True)
+                return
+            if held is not None:
+                yield held
             yield Block(data, offset, line, last=True)
             return
         end = data.rfind(cut) + 1
@@ -187,7 +239,9 @@ def blocks(
             carry, buf = data, nxt
             continue
         block = data[:end]
-        yield Block(block, offset, line, last=False)
+        if held is not None:
+            yield held
+        held = Block(block, offset, line, last=False)
         offset += end
         line += count_lines(block)
         carry, buf = data[end:], nxt

@@ -88,46 +88,45 @@ def xml_records(member: Member) -> Iterator[XmlRecords]:
     """The ``ph`` numbers of an XML member, in document order, grouped by their context."""
     stack: list[_Open] = []
     list_type: str | None = None
-    with member.open() as stream:
-        for block in blocks(stream, cut=b">", member=member):
-            data = block.data
-            pos = 0
-            for m in _STRUCT.finditer(data):
-                yield from _segment(member, block, pos, m.start(), stack, list_type)
-                pos = m.end()
-                closing, name = m.group(1), m.group(2).decode("ascii", "replace").lower()
-                if closing:
-                    for k in range(len(stack) - 1, -1, -1):  # tolerant: close up to the match
-                        if stack[k].name == name:
-                            del stack[k:]
-                            break
-                    continue
-                attrs = _attrs(m.group(3))
-                top = stack[-1] if stack else _Open("", None, None, None)
-                ac, op, date = top.ac, top.op, top.date
-                if name == "list":
-                    list_type = attrs.get("type", list_type or "").lower() or list_type
-                    if attrs.get("level") == "ac" and attrs.get("val"):
-                        ac = _area_code(member, block, m.start(), attrs["val"])
-                elif name == "ac" and "val" in attrs:
+    for block in blocks(member, cut=b">"):
+        data = block.data
+        pos = 0
+        for m in _STRUCT.finditer(data):
+            yield from _segment(member, block, pos, m.start(), stack, list_type)
+            pos = m.end()
+            closing, name = m.group(1), m.group(2).decode("ascii", "replace").lower()
+            if closing:
+                for k in range(len(stack) - 1, -1, -1):  # tolerant: close up to the match
+                    if stack[k].name == name:
+                        del stack[k:]
+                        break
+                continue
+            attrs = _attrs(m.group(3))
+            top = stack[-1] if stack else _Open("", None, None, None)
+            ac, op, date = top.ac, top.op, top.date
+            if name == "list":
+                list_type = attrs.get("type", list_type or "").lower() or list_type
+                if attrs.get("level") == "ac" and attrs.get("val"):
                     ac = _area_code(member, block, m.start(), attrs["val"])
-                flag = name if name in FLAGS and len(name) > 1 else None
-                for key in ("type", "flag", "action", "op"):
-                    if name != "list" and attrs.get(key, "").lower() in FLAGS:
-                        flag = attrs[key].lower()
-                if flag is not None:
-                    op = FLAGS[flag]
-                if "date" in attrs:
-                    date = parse_date(attrs["date"].encode())
-                    if date is None:
-                        raise member.error(
-                            f"date {attrs['date']!r} does not parse: expected YYYY-MM-DD",
-                            block.line_at(m.start()),
-                        )
-                # The DNCL sample's self-closed root <list level='ac' val='416' /> still sets the area code.
-                if not m.group(4) or name == "list":
-                    stack.append(_Open(name, ac, op, date))
-            yield from _segment(member, block, pos, len(data), stack, list_type)
+            elif name == "ac" and "val" in attrs:
+                ac = _area_code(member, block, m.start(), attrs["val"])
+            flag = name if name in FLAGS and len(name) > 1 else None
+            for key in ("type", "flag", "action", "op"):
+                if name != "list" and attrs.get(key, "").lower() in FLAGS:
+                    flag = attrs[key].lower()
+            if flag is not None:
+                op = FLAGS[flag]
+            if "date" in attrs:
+                date = parse_date(attrs["date"].encode())
+                if date is None:
+                    raise member.error(
+                        f"date {attrs['date']!r} does not parse: expected YYYY-MM-DD",
+                        block.line_at(m.start()),
+                    )
+            # The DNCL sample's self-closed root <list level='ac' val='416' /> still sets the area code.
+            if not m.group(4) or name == "list":
+                stack.append(_Open(name, ac, op, date))
+        yield from _segment(member, block, pos, len(data), stack, list_type)
 
 
 def _area_code(member: Member, block: Block, at: int, val: str) -> int:

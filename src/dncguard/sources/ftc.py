@@ -134,26 +134,25 @@ class _Changes:
 def _flat_changes(member: Member, implied: Op | None, acs: frozenset[int] | None, out: _Changes) -> None:
     """One flat change-list member, line by line (change lists are small; errors name the line)."""
     records = 0
-    with member.open() as stream:
-        for raw in blocks(stream, member=member):
-            block, trailer = split_trailer(raw) if raw.last else (raw, None)
-            for k, line in enumerate(block.data.splitlines()):
-                if not any(48 <= c <= 57 for c in line):
-                    continue  # blank, header: no digits
-                lineno = block.line + k + 1
-                records += 1
-                number, day, op = _change_record(member, line, lineno, implied)
-                if acs is not None and number // _E7 not in acs:
-                    raise member.outside(number, lineno, "the area codes given in area_codes=")
-                out.numbers.append(number)
-                out.days.append(day)
-                out.adds.append(op is Op.ADD)
-            if trailer is not None and trailer.count != records:
-                raise member.error(
-                    f"the trailer says {trailer.count} records but the file has {records}: "
-                    "the download is incomplete; fetch it again",
-                    trailer.line,
-                )
+    for raw in blocks(member):
+        block, trailer = split_trailer(raw) if raw.last else (raw, None)
+        for k, line in enumerate(block.data.splitlines()):
+            if not any(48 <= c <= 57 for c in line):
+                continue  # blank, header: no digits
+            lineno = block.line + k + 1
+            records += 1
+            number, day, op = _change_record(member, line, lineno, implied)
+            if acs is not None and number // _E7 not in acs:
+                raise member.outside(number, lineno, "the area codes given in area_codes=")
+            out.numbers.append(number)
+            out.days.append(day)
+            out.adds.append(op is Op.ADD)
+        if trailer is not None and trailer.count != records:
+            raise member.error(
+                f"the trailer says {trailer.count} records but the file has {records}: "
+                "the download is incomplete; fetch it again",
+                trailer.line,
+            )
 
 
 def _change_record(member: Member, line: bytes, lineno: int, implied: Op | None) -> tuple[int, int, Op]:
