@@ -706,3 +706,12 @@ def test_progress_shows_on_a_terminal_only(
     assert out == ""
     assert str(downloads["ftc"]) in err
     assert "us-ftc (4)" in err
+
+
+def test_build_into_a_missing_directory_exits_2(
+    downloads: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "absent" / "registry.dncg"
+    code, _, err = run(capsys, "build", out, f"--ftc={downloads['ftc']}@{OBTAINED}")
+    assert code == 2
+    assert f"{out}: no such directory" in err

@@ -265,6 +265,14 @@ def _existing(path: str, flag: str) -> str:
     return path
 
 
+def _output(path: str, flag: str) -> str:
+    """An output path whose directory exists (the file is written beside it, then renamed)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"{path}: no such directory {directory} ({flag})")
+    return path
+
+
 def _open_source(kind: str, spec: str) -> Iterable[Chunk]:
     """The source one flag names: ``--ftc PATH@DATE``, ``--state REGION=PATH@DATE``, ..."""
     from dncguard import sources
@@ -324,11 +332,12 @@ def _summary(registry: Registry, path: str) -> str:
 def _cmd_build(args: argparse.Namespace) -> int:
     from dncguard.registry import Registry
 
+    out = _output(args.out, "OUT")
     progress = _Progress()
     registry = Registry.build(_sources(args, progress))
-    progress.show(f"writing {args.out} ...", force=True)
-    registry.save(args.out)
-    progress.done(_summary(registry, args.out))
+    progress.show(f"writing {out} ...", force=True)
+    registry.save(out)
+    progress.done(_summary(registry, out))
     return EXIT_OK
 
 
@@ -481,13 +490,23 @@ def _verdicts(guard: Guard, batch: _io.Batch, *, path: str) -> tuple[pa.Table, d
             for name, field in zip(_io.DECISION_COLUMNS, _io.DECISION_SCHEMA, strict=True)
         ]
         return pa.table(columns, schema=_io.DECISION_SCHEMA), {}
-    rows = range(batch.first_row, batch.first_row + batch.calls.num_rows)
-    calls = [
-        _io.call_from_record(record, path=path, row=row, defaults=_io.Defaults())
-        for row, record in zip(rows, batch.records(), strict=True)
-    ]
-    decisions = _check_calls(guard, calls, list(rows), path=path)
+    rows, calls = _batch_calls(batch, path=path)
+    decisions = _check_calls(guard, calls, rows, path=path)
     return _decision_columns(decisions), dict(enumerate(decisions))
+
+
+def _batch_calls(
+    batch: _io.Batch, *, path: str, indices: Sequence[int] | None = None
+) -> tuple[list[int], list[Call]]:
+    """The data rows and calls of a batch (all, or those at ``indices``), for ``check``."""
+    picked = range(batch.calls.num_rows) if indices is None else indices
+    rows = [batch.first_row + i for i in picked]
+    records = batch.records(indices)
+    calls = [
+        _io.call_from_record(rec, path=path, row=row, defaults=_io.Defaults())
+        for row, rec in zip(rows, records, strict=True)
+    ]
+    return rows, calls
 
 
 def _decide_table(
@@ -502,11 +521,7 @@ def _decide_table(
         tos: list[str] = batch.calls.column("to").to_pylist()
         wanted = [i for i, ok in enumerate(allowed) if (explain_allowed or not ok) and i not in known]
         if wanted:
-            rows = [batch.first_row + i for i in wanted]
-            calls = [
-                _io.call_from_record(rec, path=path, row=row, defaults=_io.Defaults())
-                for row, rec in zip(rows, batch.records(wanted), strict=True)
-            ]
+            rows, calls = _batch_calls(batch, path=path, indices=wanted)
             known.update(zip(wanted, _check_calls(guard, calls, rows, path=path), strict=True))
         outcomes.extend(
             _Outcome(batch.first_row + i, tos[i], ok, known.get(i)) for i, ok in enumerate(allowed)
@@ -587,7 +602,7 @@ def _write_junit(outcomes: Sequence[_Outcome], path: str, out: TextIO) -> None:
 def _cmd_scrub(args: argparse.Namespace) -> int:
     defaults = _defaults(args)
     path = _existing(args.input, "IN")
-    if not _io.is_table_file(args.output):
+    if not _io.is_table_file(_output(args.output, "OUT")):
         raise UsageError(f"{args.output}: OUT must be a .csv or .parquet file")
     if not _io.is_table_file(path):
         # JSON may hold nested evidence that scrub's flat columns cannot: decide call by call.
