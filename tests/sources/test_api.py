@@ -159,3 +159,33 @@ def test_sources_registry_matches_the_modules() -> None:
     for name, fn in sources.SOURCES.items():
         assert fn.__name__ == name
         assert fn.__doc__
+
+
+def test_an_xml_ph_without_a_number_is_an_error_not_a_skip(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "ftc.xml"
+    path.write_text("<list>\n<ph>2125550100</ph>\n<ph value='2125550101'/>\n</list>\n")
+    with pytest.raises(RegistryFormatError, match="line 3"):
+        list(sources.ftc(path, obtained=D))
+
+
+def test_a_last_csv_row_with_a_zip_code_is_a_row_not_a_trailer(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "tx.csv"
+    path.write_text("name,phone,zip\nAl,5125550100,78701\nBo,,78702\n")
+    [chunk] = sources.state("US-TX", path, obtained=D)
+    assert chunk.numbers.tolist() == [5125550100]
+
+
+def test_abandoning_a_source_midway_stops_its_reader(tmp_path: pathlib.Path) -> None:
+    import threading
+
+    path = tmp_path / "ftc.txt"
+    path.write_text("".join(f"212555{k:04d}\n" for k in range(5000)))
+    before = threading.active_count()
+    with (
+        mock.patch("dncguard.sources._source.CHUNK_NUMBERS", 10),
+        mock.patch("dncguard.sources._read.BLOCK_BYTES", 200),
+    ):
+        it = iter(sources.ftc(path, obtained=D))
+        next(it)
+        del it
+    assert threading.active_count() == before

@@ -69,9 +69,15 @@ def csv_batches(member: Member, layout: Layout) -> Iterator[CsvBatch]:
     delimiter = ","
     records = 0
     for raw in blocks(member):
-        block, trailer = split_trailer(raw) if raw.last else (raw, None)
         if not names:
-            block, names, roles, delimiter = _start(member, block, layout)
+            raw, names, roles, delimiter = _start(member, raw, layout)
+        block, trailer = split_trailer(raw) if raw.last else (raw, None)
+        if (
+            trailer is not None
+            and len(names) > 1
+            and len(split_fields(trailer.text, delimiter)) == len(names)
+        ):
+            block, trailer = raw, None  # a regular row (a name and a ZIP code), not a trailer
         if block.data.strip():
             table = _read_block(member, block, names, delimiter, list(roles.values()))
 

@@ -110,7 +110,9 @@ def read_full(
             declared = member_area_code(member.name)
         for numbers, line_of, list_type in member_numbers(member):
             if list_type == "change":
-                raise member.error("this is a change list (type='change'): read it with ftc_changes()")
+                raise member.error(
+                    "expected a full list, found a change list (type='change'): read it with ftc_changes()"
+                )
             acs = (numbers // _E7).astype(np.intp)
             if allowed is not None:
                 _check(member, numbers, line_of, ~allowed[acs], "the area codes given in area_codes=")

@@ -98,7 +98,7 @@ def members(path: str) -> Iterator[Member]:
             magic = f.read(4)
     except OSError as e:
         raise RegistryFormatError(f"cannot be read: {e.strerror or e}", path=path) from e
-    if magic[:2] == b"PK":
+    if magic in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
         try:
             archive = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as e:
@@ -249,10 +249,11 @@ def blocks(member: Member, *, size: int | None = None, cut: bytes = b"\n") -> It
 
 @dataclass(frozen=True)
 class Trailer:
-    """A final ``Total records: N`` line: the record count it states, and where it is."""
+    """A final ``Total records: N`` line: the record count it states, where it is, its text."""
 
     count: int
     line: int
+    text: bytes
 
 
 # A trailer has a letter and exactly one run of at most 9 digits: a 10-digit number never is one.
@@ -268,7 +269,7 @@ def split_trailer(block: Block) -> tuple[Block, Trailer | None]:
     if m is None:
         return block, None
     count = int(m.group(1) or m.group(2))
-    trailer = Trailer(count, block.line_at(start))
+    trailer = Trailer(count, block.line_at(start), data[start:end])
     return Block(data[:start], block.offset, block.line, block.last), trailer
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from dncguard.layers import Chunk, LayerKey, Op
+from dncguard.layers import Chunk, LayerKey, LayerKind, Op
 
 __all__ = [
     "CHUNK_NUMBERS",
@@ -160,7 +160,7 @@ class Batcher:
             self.layer,
             self.op,
             numbers,
-            coverage=cov if self.layer.kind == "national" else {},
+            coverage=cov if self.layer.kind is LayerKind.NATIONAL else {},
             dates=dates,
             obtained=self.obtained,
             published=self.published,

@@ -47,7 +47,8 @@ _STRUCT = re.compile(
 )
 _ATTR = re.compile(rb"([A-Za-z_][\w.:-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _PH_VAL = re.compile(rb"<\s*ph\b[^>]*?\bval\s*=\s*[\"']([^\"']*)[\"']", re.IGNORECASE)
-_PH_TEXT = re.compile(rb"<\s*ph\s*>([^<]*)<", re.IGNORECASE)
+_PH_TEXT = re.compile(rb"<\s*ph\b(?![^>]*\bval\s*=)[^>]*(?<!/)>([^<]*)<", re.IGNORECASE)
+_PH = re.compile(rb"<\s*ph\b", re.IGNORECASE)
 _E7 = np.uint64(10_000_000)
 
 
@@ -143,6 +144,10 @@ def _segment(
     data = block.data
     vals = _PH_VAL.findall(data, start, end)
     texts = _PH_TEXT.findall(data, start, end)
+    if len(vals) + len(texts) != len(_PH.findall(data, start, end)):  # never skip a <ph> silently
+        seen = {m.start() for p in (_PH_VAL, _PH_TEXT) for m in p.finditer(data, start, end)}
+        at = next(m.start() for m in _PH.finditer(data, start, end) if m.start() not in seen)
+        raise member.error("expected <ph val='NNNNNNN'/> or <ph>NNNNNNNNNN</ph>", block.line_at(at))
     if not vals and not texts:
         return
     found = vals + texts
