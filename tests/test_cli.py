@@ -715,3 +715,33 @@ def test_build_into_a_missing_directory_exits_2(
     code, _, err = run(capsys, "build", out, f"--ftc={downloads['ftc']}@{OBTAINED}")
     assert code == 2
     assert f"{out}: no such directory" in err
+
+
+def test_check_names_the_row_of_a_csv_line_with_too_many_fields(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = tmp_path / "calls.csv"
+    calls.write_text(f"to,at,seller\n{CLEAN},{AT},acme\n{CLEAN},{AT},acme,surplus\n")
+    code, out, err = run(capsys, "check", "--registry", index, calls)
+    assert code == 2
+    assert out == ""
+    assert f"{calls}, row 2: expected 3 fields, found 4" in err
+
+
+def test_scrub_of_a_file_without_rows_keeps_its_columns(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = tmp_path / "calls.csv"
+    calls.write_text("to,at,seller,crm_id\n")
+    out = tmp_path / "scrubbed.csv"
+    assert run(capsys, "scrub", "--registry", index, calls, out)[0] == 0
+    assert pa_csv.read_csv(out).column_names == [
+        "to",
+        "at",
+        "seller",
+        "crm_id",
+        "allowed",
+        "reason",
+        "reasons",
+        "next_allowed_at",
+    ]

@@ -323,29 +323,51 @@ def _csv_header(path: str) -> list[str]:
 
 
 def _raw_batches(path: str | os.PathLike[str]) -> Iterator[pa.Table]:
+    """The file's rows as read, in batches; a file without rows gives one empty batch."""
     name = os.fspath(path)
     suffix = _check_suffix(path, _TABLE_SUFFIXES, "table")
+    ragged: list[Any] = []
+
+    def invalid_row(row: Any) -> str:
+        ragged.append(row)
+        return "error"
+
+    empty = True
     try:
         if suffix == ".csv":
             header = _csv_header(name)
             # Every column is read as text: a number column stays as written, and the typing below
-            # knows which row of which column is wrong.
+            # knows which row of which column is wrong. One reader thread: a bad row's number is
+            # known only then.
             reader = pa_csv.open_csv(
                 name,
-                read_options=pa_csv.ReadOptions(block_size=1 << 22),
+                read_options=pa_csv.ReadOptions(block_size=1 << 22, use_threads=False),
+                parse_options=pa_csv.ParseOptions(invalid_row_handler=invalid_row),
                 convert_options=pa_csv.ConvertOptions(
                     column_types=dict.fromkeys(header, pa.string()),
                     strings_can_be_null=True,
                     null_values=[""],
                 ),
             )
+            schema = reader.schema
             for batch in reader:
+                empty = False
                 yield pa.Table.from_batches([batch])
         else:
-            for batch in pq.ParquetFile(name).iter_batches(batch_size=_BATCH_ROWS):
+            parquet = pq.ParquetFile(name)
+            schema = parquet.schema_arrow
+            for batch in parquet.iter_batches(batch_size=_BATCH_ROWS):
+                empty = False
                 yield pa.Table.from_batches([batch])
     except pa.ArrowInvalid as e:
+        if ragged:
+            bad = ragged[0]
+            row = bad.number - 1 if bad.number is not None else None  # the header is row 0
+            message = f"expected {bad.expected_columns} fields, found {bad.actual_columns}: {bad.text}"
+            raise CallsFileError(message, path=name, row=row) from None
         raise CallsFileError(f"cannot read: {e}", path=name) from None
+    if empty:
+        yield schema.empty_table()
 
 
 def read_table_batches(path: str | os.PathLike[str], *, defaults: Defaults) -> Iterator[Batch]:
