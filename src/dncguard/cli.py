@@ -616,15 +616,11 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
     progress = _Progress()
     done = 0
     with _io.OutputWriter(args.output) as writer:
-        wrote = False
         for batch in _io.read_table_batches(path, defaults=defaults):
             verdicts, _ = _verdicts(guard, batch, path=path)
             writer.write(_with_verdicts(batch.raw, verdicts))
-            wrote = True
             done += batch.calls.num_rows
             progress.show(f"{path}: scrubbed {done:,} rows")
-        if not wrote:
-            writer.write(_io.DECISION_SCHEMA.empty_table())
     progress.done()
     return EXIT_OK
 
