@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dncguard.errors import StaleRegistryError
 from dncguard.guard import Guard
@@ -778,3 +780,215 @@ class TestNextAllowedHonestly:
             "212-555-0143", "2026-03-16T14:00:00-04:00", consents=[{"kind": "written", "on": "2026-03-18"}]
         )
         assert d.next_allowed_at == dt.datetime.fromisoformat("2026-03-18T08:00:00-04:00")
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties (issue 5, "Done when")
+# ---------------------------------------------------------------------------------------------
+
+PROPERTY_NUMBERS = [
+    "212-555-0144",
+    "212-555-0143",
+    "212-555-0111",
+    "305-555-0144",
+    "512-555-0177",
+    "915-555-0144",
+    "205-555-0144",
+    "215-555-0144",
+    "401-555-0144",
+    "206-555-0143",
+    "416-555-0143",
+    "709-555-0144",
+    "800-555-0144",
+]
+REGISTRY_ALL_LISTED = Registry.build(
+    [
+        [
+            Chunk(
+                LayerKey.national("US"),
+                Op.REPLACE,
+                np.array(
+                    [2125550144, 3055550144, 9155550144, 2055550144, 2155550144, 4015550144, 8005550144],
+                    np.uint64,
+                ),
+                coverage={n: OBTAINED for n in US_NPAS},
+                obtained=OBTAINED,
+            )
+        ],
+        [
+            Chunk(
+                LayerKey.national("CA"),
+                Op.REPLACE,
+                np.array([7095550144], np.uint64),
+                coverage={n: OBTAINED for n in CA_NPAS},
+                obtained=OBTAINED,
+            )
+        ],
+        [
+            Chunk(
+                LayerKey.state("US-TX"),
+                Op.REPLACE,
+                np.array([2125550144, 3055550144], np.uint64),
+                obtained=OBTAINED,
+            )
+        ],
+        [
+            Chunk(
+                LayerKey.internal("acme"),
+                Op.REPLACE,
+                np.array([2125550143, 4165550143], np.uint64),
+                dates=np.array(["2026-03-20", "NaT"], dtype="datetime64[D]"),
+            )
+        ],
+    ]
+)
+# Every list of REGISTRY, plus more listings: a superset of REGISTRY's listings.
+REGISTRY_MORE = Registry.build(
+    [
+        [
+            Chunk(
+                LayerKey.national("US"),
+                Op.REPLACE,
+                np.array(sorted({*FTC_LISTED, 2125550144, 3055550144, 2055550144}), np.uint64),
+                coverage={n: OBTAINED for n in US_NPAS},
+                obtained=OBTAINED,
+            )
+        ],
+        [
+            Chunk(
+                LayerKey.national("CA"),
+                Op.REPLACE,
+                np.array([*DNCL_LISTED, 7095550144], np.uint64),
+                coverage={n: OBTAINED for n in CA_NPAS},
+                obtained=OBTAINED,
+            )
+        ],
+        [
+            Chunk(
+                LayerKey.state("US-TX"),
+                Op.REPLACE,
+                np.array([*TX_LISTED, 9155550144], np.uint64),
+                obtained=D(2026, 1, 1),
+            )
+        ],
+        [Chunk(LayerKey.state("US-IN"), Op.REPLACE, np.array(IN_LISTED, np.uint64), obtained=D(2026, 1, 1))],
+        [Chunk(LayerKey.state("US-LA"), Op.REPLACE, np.array(LA_LISTED, np.uint64), obtained=D(2026, 1, 1))],
+        [
+            Chunk(
+                LayerKey.internal("acme"),
+                Op.REPLACE,
+                np.array([*ACME_REQUESTS, 2155550144], np.uint64),
+                dates=np.array(
+                    [*(d or "NaT" for d in ACME_REQUESTS.values()), "2026-03-01"], dtype="datetime64[D]"
+                ),
+            )
+        ],
+    ]
+)
+GUARD_MORE = Guard(REGISTRY_MORE)
+
+_T0 = dt.datetime(2026, 2, 20, tzinfo=dt.UTC)
+_dates = st.dates(D(2024, 6, 1), D(2026, 5, 1)).map(str)
+_relationships = st.lists(
+    st.fixed_dictionaries(
+        {"kind": st.sampled_from(["purchase", "inquiry", "contract"]), "on": _dates},
+        optional={"ends": _dates, "seller": st.sampled_from(["acme", "globex"])},
+    ),
+    max_size=2,
+)
+_consents = st.lists(
+    st.fixed_dictionaries(
+        {"kind": st.sampled_from(["written", "electronic", "recorded_verbal", "verbal"]), "on": _dates},
+        optional={"revoked_on": _dates, "seller": st.sampled_from(["acme", "globex"])},
+    ),
+    max_size=2,
+)
+_requests = st.lists(
+    st.fixed_dictionaries({"on": _dates}, optional={"seller": st.just("globex")}), max_size=1
+)
+
+
+@st.composite
+def calls(draw: st.DrawFn) -> dict[str, Any]:
+    """Random calls to the numbers above, from late February to early April 2026."""
+    at = _T0 + dt.timedelta(minutes=draw(st.integers(0, 45 * 24 * 60)), seconds=draw(st.integers(0, 59)))
+    offset = dt.timezone(dt.timedelta(minutes=draw(st.sampled_from([-300, -240, -210, 0, 60]))))
+    call: dict[str, Any] = {
+        "to": draw(st.sampled_from(PROPERTY_NUMBERS)),
+        "at": at.astimezone(offset).isoformat(),
+        "seller": "acme",
+        "caller": draw(st.sampled_from(["seller", "telemarketer", "charity"])),
+        "purpose": draw(
+            st.sampled_from(["sale", "donation", "political", "survey", "newspaper_subscription"])
+        ),
+        "line": draw(st.sampled_from(["unknown", "wireless", "business"])),
+        "prerecorded": draw(st.booleans()),
+        "relationships": draw(_relationships),
+        "consents": draw(_consents),
+        "dnc_requests": draw(_requests),
+    }
+    if draw(st.booleans()):
+        call["callee_region"] = draw(st.sampled_from(["US-TX", "US-GA", "US-PA", "CA-NL", "US-AL"]))
+    if draw(st.booleans()):
+        call["callee_timezone"] = draw(
+            st.sampled_from(["America/Chicago", "America/Los_Angeles", "America/St_Johns"])
+        )
+    if draw(st.booleans()):
+        call["reassigned_on"] = draw(_dates)
+    return call
+
+
+@given(calls(), _requests)
+def test_property_adding_a_listing_or_request_never_allows(
+    call: dict[str, Any], more: list[dict[str, str]]
+) -> None:
+    if GUARD.check(call).allowed:
+        return
+    assert not GUARD_MORE.check(call).allowed
+    assert not GUARD.check({**call, "dnc_requests": [*call["dnc_requests"], *more]}).allowed
+
+
+@given(calls(), _relationships, _consents, st.booleans())
+def test_property_adding_an_exemption_never_blocks_except_by_hours(
+    call: dict[str, Any], rels: list[dict[str, str]], cons: list[dict[str, str]], business: bool
+) -> None:
+    if not GUARD.check(call).allowed:
+        return
+    more = {
+        **call,
+        "relationships": [*call["relationships"], *rels],
+        "consents": [*call["consents"], *cons],
+        "line": "business" if business else call["line"],
+    }
+    after = GUARD.check(more)
+    assert after.allowed or set(codes(after)) == {"calling_hours"}
+
+
+@given(calls(), st.randoms(use_true_random=False))
+def test_property_next_allowed_at_is_allowed_and_earliest(call: dict[str, Any], rnd: Any) -> None:
+    d = GUARD.check(call)
+    if d.allowed or d.next_allowed_at is None:
+        return
+    at = dt.datetime.fromisoformat(call["at"])
+    nxt = d.next_allowed_at
+    assert at < nxt <= at + dt.timedelta(days=8)
+    assert GUARD.check({**call, "at": nxt.isoformat()}).allowed
+    minutes = int((nxt - at).total_seconds() // 60)
+    earlier = {1} | {rnd.randint(1, max(minutes, 1)) for _ in range(20)}
+    for k in sorted(earlier):
+        t = nxt - dt.timedelta(minutes=k)
+        if t >= at:
+            assert not GUARD.check({**call, "at": t.isoformat()}).allowed, t
+
+
+@pytest.mark.slow
+@given(calls())
+def test_property_no_earlier_minute_is_allowed_exhaustive(call: dict[str, Any]) -> None:
+    d = GUARD.check(call)
+    if d.allowed or d.next_allowed_at is None:
+        return
+    t = d.next_allowed_at - dt.timedelta(minutes=1)
+    at = dt.datetime.fromisoformat(call["at"])
+    while t >= at:
+        assert not GUARD.check({**call, "at": t.isoformat()}).allowed, t
+        t -= dt.timedelta(minutes=1)
