@@ -136,18 +136,46 @@ def test_info_json_gives_each_layer_its_dates_coverage_and_count(
     assert info["size"] == index.stat().st_size
 
 
-def test_info_warns_when_the_national_copy_is_older_than_the_law_allows(
+def test_info_warns_when_a_national_copy_is_older_than_the_law_allows(
     index: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from dncguard.jurisdictions import JURISDICTIONS
-
+    # The downloads were obtained on 2026-03-10, long before any day these tests run.
     code, out, _ = run(capsys, "info", index)
     assert code == 0
-    # The downloads were obtained on 2026-03-10; info judges against today's date.
+    warnings = [line for line in out.splitlines() if line.startswith("warning:")]
+    assert any(w.startswith("warning: us-ftc: 3 area code(s)") and "212, 305, 512" in w for w in warnings)
+    assert any(w.startswith("warning: ca-dncl: 2 area code(s)") for w in warnings)
+
+
+def test_info_warns_when_a_state_list_is_old(
+    index: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dncguard.jurisdictions import us_states
+
+    # The threshold is law-adjacent and lives in dncguard.jurisdictions (RULES section 6.2).
+    monkeypatch.setattr(us_states, "STATE_LIST_WARN_DAYS", 92, raising=False)
+    _, out, _ = run(capsys, "info", index)
+    assert "warning: us-tx: obtained 2026-03-10, more than 92 days ago" in out
+
+
+def test_info_is_quiet_about_fresh_lists(
+    downloads: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import datetime as dt
 
-    if (dt.date.today() - dt.date.fromisoformat(OBTAINED)).days > JURISDICTIONS["US"].fresh_days:
-        assert any(line.startswith("warning: us-ftc") for line in out.splitlines())
+    today = dt.date.today().isoformat()
+    idx = tmp_path / "registry.dncg"
+    run(
+        capsys,
+        "build",
+        idx,
+        f"--ftc={downloads['ftc']}@{today}",
+        f"--state=US-TX={downloads['texas']}@{today}",
+    )
+    _, out, _ = run(capsys, "info", idx)
+    warnings = [line for line in out.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("warning: state lists not loaded: US-CO, US-FL")
 
 
 def test_lookup_names_the_lists_holding_each_number(index: Path, capsys: pytest.CaptureFixture[str]) -> None:
