@@ -47,7 +47,7 @@ import itertools
 import mmap
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import IO, Any, Final
@@ -111,7 +111,7 @@ class Registry:
     registry was opened from a file); see there for the arrays and how a lookup computes.
     """
 
-    __slots__ = ("_coverage", "_indexes", "_layers", "_listings", "_mmap")
+    __slots__ = ("_coverage", "_indexes", "_layers", "_listings", "_mmap", "_probes")
 
     def __init__(
         self, layers: Iterable[Layer] = (), indexes: Iterable[BlockIndex] = (), *, _mmap: Any = None
@@ -126,6 +126,7 @@ class Registry:
             )
         self._mmap = _mmap
         self._listings = tuple(Listing(layer, None) for layer in self._layers)
+        self._probes: list[tuple[Callable[[int], bool], Listing, BlockIndex | None]] | None = None
         cov = np.full((max(len(self._layers), 1), 1001), NAT, np.int64)
         for i, layer in enumerate(self._layers):
             for npa, day in layer.area_codes.items():
@@ -183,10 +184,17 @@ class Registry:
         if not _LOW <= n < _HIGH:
             raise InvalidNumberError(number, "not a 10-digit NANP number")
         out = []
-        for i, ix in enumerate(self._indexes):
-            if ix.contains_one(n):
-                out.append(Listing(self._layers[i], ix.date_one(n)) if len(ix.dated) else self._listings[i])
+        for probe, listing, ix in self._probes or self._make_probes():
+            if probe(n):
+                out.append(listing if ix is None else Listing(listing.layer, ix.date_one(n)))
         return tuple(out)
+
+    def _make_probes(self) -> list[tuple[Callable[[int], bool], Listing, BlockIndex | None]]:
+        self._probes = [
+            (ix.probe, listing, ix if len(ix.dated) else None)
+            for ix, listing in zip(self._indexes, self._listings, strict=True)
+        ]
+        return self._probes
 
     def membership(self, numbers: npt.ArrayLike) -> U64:
         """Layer bit masks of ``numbers`` (``uint64`` 10-digit): bit ``i`` = in ``layers[i]``."""

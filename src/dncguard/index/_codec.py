@@ -36,6 +36,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -49,9 +50,9 @@ __all__ = [
     "Encoded",
     "container_sizes",
     "contains",
-    "contains_one",
     "decode",
     "encode",
+    "make_probe",
 ]
 
 U64 = npt.NDArray[np.uint64]
@@ -71,6 +72,15 @@ _NW = np.array([((((LINES - 1) >> lw) + 1) + 15) >> 4 for lw in range(MAX_L + 1)
 _LOWS_AT = 8 * _NW + ((2 * _NW + 7) // 8) * 8
 _NW_PY: Final = [int(x) for x in _NW]
 _LOWS_AT_PY: Final = [int(x) for x in _LOWS_AT]
+_SWAR_FIELDS = np.array([0] + [64 // lw for lw in range(1, MAX_L + 1)], dtype=np.int64)
+_SWAR_ONES = np.array(
+    [0] + [sum(1 << (k * lw) for k in range(64 // lw)) for lw in range(1, MAX_L + 1)], dtype=np.uint64
+)
+_SWAR_HIGHS = np.array(
+    [0] + [sum(1 << (k * lw + lw - 1) for k in range(64 // lw)) for lw in range(1, MAX_L + 1)],
+    dtype=np.uint64,
+)
+_ALL: Final = np.uint64(0xFFFFFFFFFFFFFFFF)
 _M4: Final = 0x0F0F0F0F0F0F0F0F
 _ONES: Final = 0x0101010101010101
 
@@ -346,16 +356,22 @@ def contains(
         below = cw & ((np.uint64(1) << f4) - np.uint64(1))
         s = data16[(off >> 1) + 4 * _NW[lw] + (h >> 4)].astype(np.int64) + _nibble_sum(below).astype(np.int64)
         bit = (off + _LOWS_AT[lw]) * 8 + s * lw
-        hit = np.zeros(len(q), bool)
-        act = np.flatnonzero(c > 0)
-        k = 0
+        # compare lo with every low part of the bucket at once (SWAR zero-field test)
+        span = (c * lw).astype(np.uint64)
+        w0 = bit >> 6
+        sh = (bit & 63).astype(np.uint64)
+        window = (data64[w0] >> sh) | ((data64[w0 + 1] << np.uint64(1)) << (np.uint64(63) - sh))
+        ones = _SWAR_ONES[lw]
+        x = (window ^ (lo * ones)) | (_ALL << span)
+        hit = ((x - ones) & ~x & _SWAR_HIGHS[lw]) != 0
+        # buckets longer than one window: test the rest one low part at a time
+        act = np.flatnonzero(~hit & (c > _SWAR_FIELDS[lw]))
+        k = _SWAR_FIELDS[lw[act]]
         while len(act):
             v = _read_bits(data64, bit[act] + k * lw[act], lw[act])
-            want = lo[act]
-            hit[act[v == want]] = True
-            keep = (v < want) & (c[act] > k + 1)
-            act = act[keep]
-            k += 1
+            hit[act[v == lo[act]]] = True
+            keep = (v < lo[act]) & (c[act] > k + 1)
+            act, k = act[keep], k[keep] + 1
         found[q] = hit
 
     q = np.flatnonzero(t == np.uint64(ARRAY))
@@ -378,42 +394,60 @@ def contains(
     return found
 
 
-def contains_one(entry: int, line: int, data: memoryview, data16: memoryview, data64: memoryview) -> bool:
-    """One probe from Python (plain ``int`` arithmetic over memoryviews; no numpy scalars)."""
-    kind = entry & 3
-    off = entry >> 20
-    if kind == BITMAP:
-        return bool((data[off + (line >> 3)] >> (line & 7)) & 1)
-    if kind == PACKED:
-        lw = (entry >> 2) & 15
-        h = line >> lw
-        cw = data64[(off >> 3) + (h >> 4)]
-        f4 = (h & 15) << 2
-        c = (cw >> f4) & 15
-        if not c:
+def make_probe(
+    rows: list[int], directory: memoryview, data: memoryview, data16: memoryview, data64: memoryview
+) -> Callable[[int], bool]:
+    """A function ``probe(n) -> bool`` for one Python ``int`` ``n`` (0 <= n < 10**10).
+
+    ``rows[npa]`` is ``pages[npa] * 1000``; the views are the directory (``Q``), and the data as
+    bytes, ``H`` and ``Q``. Plain ``int`` arithmetic over memoryviews: no numpy scalars, and the
+    low parts of a bucket are compared at once (the zero-field test on a Python ``int``).
+    """
+    nw4 = [4 * w for w in _NW_PY]
+    lows_at = [8 * a for a in _LOWS_AT_PY]
+    ones = [[sum(1 << (k * lw) for k in range(c)) for c in range(16)] for lw in range(MAX_L + 1)]
+    highs = [[o << max(lw - 1, 0) for o in ones[lw]] for lw in range(MAX_L + 1)]
+    from_bytes = int.from_bytes
+
+    def probe(n: int) -> bool:
+        prefix = n // 10_000
+        line = n - prefix * 10_000
+        npa = prefix // 1000
+        entry = directory[rows[npa] + prefix - npa * 1000]
+        if not entry:
             return False
-        below = cw & ((1 << f4) - 1)
-        t = (below & _M4) + ((below >> 4) & _M4)
-        s = data16[(off >> 1) + 4 * _NW_PY[lw] + (h >> 4)] + (((t * _ONES) >> 56) & 0xFF)
-        bit = ((off + _LOWS_AT_PY[lw]) << 3) + s * lw
-        start = bit >> 3
-        span = int.from_bytes(data[start : ((bit + c * lw + 7) >> 3)], "little") >> (bit & 7)
-        want = line & ((1 << lw) - 1)
-        mask = (1 << lw) - 1
-        for _ in range(c):
-            v = span & mask
-            if v >= want:
-                return v == want
-            span >>= lw
-        return False
-    if kind == ARRAY:
-        lo = off >> 1
-        hi = lo + ((entry >> 6) & 0x3FFF)
+        kind = entry & 3
+        off = entry >> 20
+        if kind == 1:  # BITMAP
+            return (data[off + (line >> 3)] >> (line & 7)) & 1 == 1
+        if kind == 3:  # PACKED
+            lw = (entry >> 2) & 15
+            h = line >> lw
+            hw = h >> 4
+            cw = data64[(off >> 3) + hw]
+            f4 = (h & 15) << 2
+            c = (cw >> f4) & 15
+            if not c:
+                return False
+            below = cw & ((1 << f4) - 1)
+            t = (below & _M4) + ((below >> 4) & _M4)
+            s = data16[(off >> 1) + nw4[lw] + hw] + (((t * _ONES) >> 56) & 0xFF)
+            bit = (off << 3) + lows_at[lw] + s * lw
+            width = c * lw
+            window = (from_bytes(data[bit >> 3 : (bit + width + 7) >> 3], "little") >> (bit & 7)) & (
+                (1 << width) - 1
+            )
+            o = ones[lw][c]
+            x = window ^ ((line & ((1 << lw) - 1)) * o)
+            return ((x - o) & ~x & highs[lw][c]) != 0
+        lo = off >> 1  # ARRAY
+        end = hi = lo + ((entry >> 6) & 0x3FFF)
         while lo < hi:
             mid = (lo + hi) >> 1
             if data16[mid] < line:
                 lo = mid + 1
             else:
                 hi = mid
-        return lo < ((off >> 1) + ((entry >> 6) & 0x3FFF)) and data16[lo] == line
-    return False
+        return lo < end and data16[lo] == line
+
+    return probe
