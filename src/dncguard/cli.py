@@ -473,13 +473,15 @@ def _decision_columns(decisions: Sequence[Decision]) -> pa.Table:
     )
 
 
-def _verdicts(guard: Guard, batch: _io.Batch, *, path: str) -> tuple[pa.Table, dict[int, Decision]]:
+def _verdicts(
+    guard: Guard, batch: _io.Batch, *, path: str, bulk: bool = True
+) -> tuple[pa.Table, dict[int, Decision]]:
     """Decide a batch: the scrub columns, and the full decisions already at hand (by batch index).
 
-    With ``Guard.scrub`` the batch is decided in bulk and no decision objects exist; without it
-    each call is checked and every decision is returned.
+    With ``Guard.scrub`` (and ``bulk``) the batch is decided in bulk and no decision objects
+    exist; otherwise each call is checked and every decision is returned.
     """
-    scrub = getattr(guard, "scrub", None)
+    scrub = getattr(guard, "scrub", None) if bulk else None
     if scrub is not None:
         try:
             out = scrub(batch.calls)
@@ -516,7 +518,8 @@ def _decide_table(
     progress = _Progress()
     outcomes: list[_Outcome] = []
     for batch in batches:
-        verdicts, known = _verdicts(guard, batch, path=path)
+        # Explaining every call takes a check per call anyway: bulk would only add work.
+        verdicts, known = _verdicts(guard, batch, path=path, bulk=not explain_allowed)
         allowed: list[bool] = verdicts.column("allowed").to_pylist()
         tos: list[str] = batch.calls.column("to").to_pylist()
         wanted = [i for i, ok in enumerate(allowed) if (explain_allowed or not ok) and i not in known]
