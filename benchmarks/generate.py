@@ -68,7 +68,7 @@ def generate(
     expected = 0.0
     for npa in npas:
         active = rng.uniform(0.35, 0.85)
-        nxx = np.sort(rng.choice(np.arange(200, 1000), size=int(round(800 * active)), replace=False))
+        nxx = np.sort(rng.choice(np.arange(200, 1000), size=round(800 * active), replace=False))
         dens = rng.beta(1.6, 9.0, size=len(nxx))
         plan.append((int(npa), nxx, dens))
         expected += float(dens.sum()) * 10_000
