@@ -55,7 +55,7 @@ from dncguard.jurisdictions import JURISDICTIONS
 from dncguard.layers import Layer, Listing
 from dncguard.models import Call, Decision, ReasonCode
 from dncguard.numbers import format_e164, parse_number
-from dncguard.policy import Verdict, decide, invalid_number, next_allowed_at, time_rules
+from dncguard.policy import Verdict, decide, hour_rules, invalid_number, next_allowed_at
 
 __all__ = ["Anniversary", "Guard", "OnStale"]
 
@@ -81,6 +81,8 @@ class _Area:
     """Jurisdictions in play from the number alone: its country, then its states with rules."""
     national_obtained: int | None
     """Day number the national copy of this area code was obtained; ``None``: not covered."""
+    fresh_days: int
+    """How many days old the national copy may be (the country's rule)."""
 
 
 @functools.cache
@@ -156,7 +158,10 @@ class Guard:
             layer = self._national.get(ac.country)
             obtained = None if layer is None else layer.area_codes.get(npa)
             codes = _order([ac.country, *(r for r in ac.regions if r in JURISDICTIONS)], ac.country)
-            area = _Area(ac.country, ac.regions, tuple(_zone(z) for z in ac.zones), codes, _day(obtained))
+            fresh_days = JURISDICTIONS[ac.country].fresh_days
+            assert fresh_days is not None
+            zones = tuple(_zone(z) for z in ac.zones)
+            area = _Area(ac.country, ac.regions, zones, codes, _day(obtained), fresh_days)
         self._areas[npa] = area
         return area
 
@@ -196,7 +201,7 @@ class Guard:
 
     @staticmethod
     def _decision(verdict: Verdict, next_at: dt.datetime | None, number: str) -> Decision:
-        return Decision.model_construct(
+        return Decision(
             allowed=verdict.allowed,
             reasons=verdict.reasons,
             exemptions=verdict.exemptions,
@@ -211,9 +216,8 @@ class Guard:
         """The call's facts for the policy, and its candidate time zones."""
         seller = call.seller
         national_listed = False
-        state_listed: list[tuple[str, DayMask]] = []
-        requests: list[int] = []
         listed_states: list[tuple[str, dt.date | None]] = []
+        requests: list[int] = []
         for listing in self.registry.lookup(number):
             layer = listing.layer
             if layer.kind == "national":
@@ -223,18 +227,19 @@ class Guard:
                     listed_states.append((layer.jurisdiction, layer.obtained))
             elif layer.seller == seller:
                 requests.append(FAR_PAST if listing.on is None else day_number(listing.on))
-        requests.extend(day_number(r.on) for r in call.dnc_requests if (r.seller or seller) == seller)
+        for r in call.dnc_requests:
+            if (r.seller or seller) == seller:
+                requests.append(day_number(r.on))
 
         # Candidate zones and jurisdictions: the area code's, callee_region's and callee_timezone's,
         # and those of any state whose loaded list holds the number (RULES §6.7, §6.12).
         zones = area.zones
         codes = area.codes
-        extra_regions = [
-            r for r in (call.callee_region, *(s for s, _ in listed_states)) if r and r not in area.regions
-        ]
-        if extra_regions or call.callee_timezone:
+        if call.callee_region or call.callee_timezone or listed_states:
+            located = (call.callee_region, *(state for state, _ in listed_states))
+            extra_regions = [r for r in located if r and r not in area.regions]
             names = {z.key for z in zones}
-            more = [*(z for r in extra_regions for z in geography.region_zones(r))]
+            more = [z for r in extra_regions for z in geography.region_zones(r)]
             if call.callee_timezone:
                 more.append(call.callee_timezone)
             zones = zones + tuple(_zone(z) for z in sorted(set(more) - names))
@@ -242,33 +247,43 @@ class Guard:
                 c for r in extra_regions for c in (geography.region_country(r), r) if c in JURISDICTIONS
             ]
             codes = _order([*codes, *extra_codes], area.country)
-        today = call_day(call.at, zones, call.at.tzinfo)
+        at = call.at
+        clocks = [local_day_minute(at, zone) for zone in zones]
+        # The call's local date, judged fail-closed as the latest over the zones (facts.call_day).
+        today = max(day for day, _ in clocks) if clocks else call_day(at, (), at.tzinfo)
 
-        for region, layer_obtained in listed_states:
-            # A loaded state list binds in full from the day it was obtained; the statutory grace
-            # periods for new entries are not applied (RULES §6.11).
-            start = FAR_PAST if layer_obtained is None else day_number(layer_obtained)
-            state_listed.append((region, span_mask(start - today, FAR_FUTURE - today)))
-
-        country_rules = JURISDICTIONS[area.country]
+        # A loaded state list binds in full from the day it was obtained; the statutory grace
+        # periods for new entries are not applied (RULES §6.11).
+        state_listed = tuple(
+            sorted(
+                (
+                    region,
+                    span_mask((FAR_PAST if obtained is None else day_number(obtained)) - today, FAR_FUTURE),
+                )
+                for region, obtained in listed_states
+            )
+        )
         if area.national_obtained is None:
             covered, fresh = False, NO_DAYS
         else:
-            assert country_rules.fresh_days is not None
             covered = True
-            fresh = span_mask(FAR_PAST - today, area.national_obtained + country_rules.fresh_days + 1 - today)
+            fresh = span_mask(FAR_PAST, area.national_obtained + area.fresh_days + 1 - today)
 
         exemptions: tuple[tuple[str, tuple[DayMask, DayMask, DayMask, DayMask]], ...] = ()
         if call.relationships or call.consents:
             evidence = self._evidence(call, number, requests)
+            anniversary = self.ebr_anniversary
             exemptions = tuple(
-                (
-                    code,
-                    dataclasses.astuple(
-                        evidence_masks(evidence, JURISDICTIONS[code], self.ebr_anniversary, today)
-                    ),
-                )
+                (code, dataclasses.astuple(evidence_masks(evidence, JURISDICTIONS[code], anniversary, today)))
                 for code in codes
+            )
+        failed: frozenset[str] = frozenset()
+        hour_codes = hour_rules(codes, call.purpose, self.jurisdictions)
+        if hour_codes and clocks:
+            failed = frozenset(
+                code
+                for code in hour_codes
+                if not all(time_rule_passes(time_rule(code), day, minute) for day, minute in clocks)
             )
         facts = CallFacts(
             country=area.country,
@@ -280,21 +295,12 @@ class Guard:
             national_listed=national_listed,
             national_covered=covered,
             national_fresh=fresh,
-            state_listed=tuple(sorted(state_listed)),
+            state_listed=state_listed,
             requested=requests_mask(requests, today) if requests else NO_DAYS,
             exemptions=exemptions,
             location_known=bool(zones),
+            hours_failed=failed,
         )
-        failed = set()
-        hour_codes = time_rules(facts, self.jurisdictions)
-        if hour_codes:
-            clocks = [local_day_minute(call.at, zone) for zone in zones]
-            for code in hour_codes:
-                rule = time_rule(code)
-                if not all(time_rule_passes(rule, day, minute) for day, minute in clocks):
-                    failed.add(code)
-        if failed:
-            facts = dataclasses.replace(facts, hours_failed=frozenset(failed))
         return facts, zones
 
     @staticmethod

@@ -58,6 +58,7 @@ __all__ = [
     "INVALID_NUMBER_RULE",
     "Verdict",
     "decide",
+    "hour_rules",
     "invalid_number",
     "next_allowed_at",
     "time_rules",
@@ -144,12 +145,20 @@ def time_rules(facts: CallFacts, jurisdictions: frozenset[str] | None = None) ->
     leaves outside them (US: surveys, political and informational calls; Canada: surveys and
     informational calls). ``jurisdictions`` is the ``Guard`` option (``None``: all).
     """
+    return hour_rules(facts.jurisdictions, facts.purpose, jurisdictions)
+
+
+@functools.lru_cache(maxsize=4096)
+def hour_rules(
+    in_play: tuple[str, ...], purpose: str, jurisdictions: frozenset[str] | None = None
+) -> tuple[str, ...]:
+    """:func:`time_rules` from the jurisdictions in play and the purpose alone."""
     return tuple(
         code
-        for code in facts.jurisdictions
+        for code in in_play
         if _applies(code, jurisdictions)
         and (_rules(code).hours is not None or _rules(code).holidays is not None)
-        and facts.purpose not in _rules(code).hours_exempt_purposes
+        and purpose not in _rules(code).hours_exempt_purposes
     )
 
 
@@ -306,6 +315,14 @@ def _next_midnight(
     return min(candidates)
 
 
+@functools.lru_cache(maxsize=16384)
+def _open_days(facts: CallFacts, jurisdictions: frozenset[str] | None) -> frozenset[int]:
+    """The day offsets on which every rule but the clock lets the call through."""
+    base = dataclasses.replace(facts, hours_failed=frozenset(), location_known=True)
+    days = range(SEARCH_DAYS + 2)
+    return frozenset(d for d in days if decide(dataclasses.replace(base, day=d), jurisdictions).allowed)
+
+
 def next_allowed_at(
     facts: CallFacts,
     at: dt.datetime,
@@ -324,10 +341,7 @@ def next_allowed_at(
     codes = time_rules(facts, jurisdictions)
     if codes and not zones:
         return None  # location unknown: no minute can pass
-    base = dataclasses.replace(facts, hours_failed=frozenset(), location_known=True)
-    open_days = {
-        d for d in range(SEARCH_DAYS + 2) if decide(dataclasses.replace(base, day=d), jurisdictions).allowed
-    }
+    open_days = _open_days(facts, jurisdictions)
     if not open_days:
         return None
     tz = at.tzinfo
