@@ -25,7 +25,6 @@ ValueError: jurisdictions: unknown code 'XX'; known: CA, US, US-AL, ...
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 import zoneinfo
@@ -273,10 +272,10 @@ class Guard:
         if call.relationships or call.consents:
             evidence = self._evidence(call, number, requests)
             anniversary = self.ebr_anniversary
-            exemptions = tuple(
-                (code, dataclasses.astuple(evidence_masks(evidence, JURISDICTIONS[code], anniversary, today)))
-                for code in codes
-            )
+            masks = [
+                (code, evidence_masks(evidence, JURISDICTIONS[code], anniversary, today)) for code in codes
+            ]
+            exemptions = tuple((code, (m.purchase, m.inquiry, m.contract, m.consent)) for code, m in masks)
         failed: frozenset[str] = frozenset()
         hour_codes = hour_rules(codes, call.purpose, self.jurisdictions)
         if hour_codes and clocks:
