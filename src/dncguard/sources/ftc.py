@@ -78,8 +78,9 @@ def ftc_changes(
     Yields one ``delete`` and one ``add`` chunk (or more for very large lists) holding, for each
     number, its final state after applying the records in date order. Coverage is
     ``area_codes`` when given (a number outside them is a ``CoverageError``), else the area codes
-    present in the list. The whole list is held in memory while it is sorted (change lists are
-    small: about 13,000 additions a day).
+    present in the list. Records without a date count as older than any dated record. The whole
+    list is held in memory while it is sorted (change lists are small: about 13,000 additions a
+    day).
     """
     p = existing_file(path, "ftc_changes")
     ob = check_obtained(obtained, "ftc_changes")
@@ -115,24 +116,15 @@ _NOT_NUMBER = re.compile(rb"[^0-9 \t,;\-()+.\"'|]")
 _FLAG_HELP = "expected A/D, ADD/DEL, ADDED/DELETED or I/D"
 
 
-class _Changes:
-    """Change records as parallel arrays: number, date (days; ``_NO_DATE`` if none), is-add."""
-
-    def __init__(self) -> None:
-        self.numbers: list[int] = []
-        self.days: list[int] = []
-        self.adds: list[bool] = []
-        self.bulk: list[tuple[npt.NDArray[np.uint64], int, bool]] = []
-
-    def arrays(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-        n = [np.array(self.numbers, dtype=np.uint64)] + [b[0] for b in self.bulk]
-        d = [np.array(self.days, dtype=np.int64)] + [np.full(b[0].size, b[1], np.int64) for b in self.bulk]
-        a = [np.array(self.adds, dtype=bool)] + [np.full(b[0].size, b[2], bool) for b in self.bulk]
-        return np.concatenate(n), np.concatenate(d), np.concatenate(a)
+#: Change records of one member, in file order: numbers, dates (days since 1970), is-add flags.
+_Records = tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]
 
 
-def _flat_changes(member: Member, implied: Op | None, acs: frozenset[int] | None, out: _Changes) -> None:
+def _flat_changes(member: Member, implied: Op | None, acs: frozenset[int] | None) -> _Records:
     """One flat change-list member, line by line (change lists are small; errors name the line)."""
+    numbers: list[int] = []
+    days: list[int] = []
+    adds: list[bool] = []
     records = 0
     for raw in blocks(member):
         block, trailer = split_trailer(raw) if raw.last else (raw, None)
@@ -144,15 +136,20 @@ def _flat_changes(member: Member, implied: Op | None, acs: frozenset[int] | None
             number, day, op = _change_record(member, line, lineno, implied)
             if acs is not None and number // _E7 not in acs:
                 raise member.outside(number, lineno, "the area codes given in area_codes=")
-            out.numbers.append(number)
-            out.days.append(day)
-            out.adds.append(op is Op.ADD)
+            numbers.append(number)
+            days.append(day)
+            adds.append(op is Op.ADD)
         if trailer is not None and trailer.count != records:
             raise member.error(
                 f"the trailer says {trailer.count} records but the file has {records}: "
                 "the download is incomplete; fetch it again",
                 trailer.line,
             )
+    return (
+        np.array(numbers, dtype=np.uint64),
+        np.array(days, dtype=np.int64),
+        np.array(adds, dtype=bool),
+    )
 
 
 def _change_record(member: Member, line: bytes, lineno: int, implied: Op | None) -> tuple[int, int, Op]:
@@ -196,11 +193,11 @@ def _change_record(member: Member, line: bytes, lineno: int, implied: Op | None)
 def _read_changes(
     path: str, layer: LayerKey, obtained: dt.date, acs: frozenset[int] | None
 ) -> Iterator[Chunk]:
-    out = _Changes()
+    parts: list[_Records] = []
     for member in members(path):
         implied = implied_op(member.name if member.name is not None else member.path)
         if not looks_like_xml(sniff(member)):
-            _flat_changes(member, implied, acs, out)
+            parts.append(_flat_changes(member, implied, acs))
             continue
         for rec in xml_records(member):
             op = rec.op or implied
@@ -215,8 +212,11 @@ def _read_changes(
                     what = "the area codes given in area_codes="
                     raise member.outside(int(rec.numbers[i]), rec.line_of(i), what)
             day = _NO_DATE if rec.date is None else (rec.date - dt.date(1970, 1, 1)).days
-            out.bulk.append((rec.numbers, day, op is Op.ADD))
-    numbers, days, adds = out.arrays()
+            size = rec.numbers.size
+            parts.append((rec.numbers, np.full(size, day, np.int64), np.full(size, op is Op.ADD)))
+    numbers = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, np.uint64)
+    days = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64)
+    adds = np.concatenate([p[2] for p in parts]) if parts else np.empty(0, bool)
     # The latest record of each number decides its final state: sort by number, date, file order.
     order = np.lexsort((np.arange(numbers.size), days, numbers))
     numbers, adds = numbers[order], adds[order]
