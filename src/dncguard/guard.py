@@ -13,6 +13,27 @@ Options (keyword-only, API.md §4): ``on_stale`` (``"block"``: a stale national 
 day), ``jurisdictions`` (the rule sets to apply; a call reaching another is blocked with
 ``jurisdiction_excluded``).
 
+>>> import datetime as dt, numpy as np
+>>> from dncguard.layers import Chunk, LayerKey, Op
+>>> from dncguard.registry import Registry
+>>> ftc = Chunk(LayerKey.national("US"), Op.REPLACE, np.array([2125550143], dtype=np.uint64),
+...             coverage={212: dt.date(2026, 3, 10)}, obtained=dt.date(2026, 3, 10))
+>>> guard = Guard(Registry.build([[ftc]]))
+>>> call = {"to": "(212) 555-0143", "at": "2026-03-16T14:00:00-04:00", "seller": "acme"}
+>>> d = guard.check(call)
+>>> d.allowed, [r.code.value for r in d.reasons], d.number
+(False, ['national_registry'], '+12125550143')
+>>> d.reasons[0].rule
+'16 CFR 310.4(b)(1)(iii)(B); 47 CFR 64.1200(c)(2)'
+>>> d = guard.check({**call, "relationships": [{"kind": "purchase", "on": "2025-04-10"}]})
+>>> d.allowed, [e.code.value for e in d.exemptions]
+(True, ['ebr_purchase'])
+>>> late = guard.check({**call, "to": "212-555-0144", "at": "2026-03-16T21:01:00-04:00"})
+>>> [r.code.value for r in late.reasons], late.next_allowed_at.isoformat()
+(['calling_hours'], '2026-03-17T08:00:00-04:00')
+>>> guard.check({**call, "to": "876-555-0100"}).reasons[0].code.value
+'invalid_number'
+
 >>> Guard(object(), on_stale="sometimes")
 Traceback (most recent call last):
 ...
@@ -172,7 +193,7 @@ class Guard:
         ``on_stale="raise"``.
         """
         if not isinstance(call, Call):
-            call = Call.model_validate(call)
+            call = Call.model_validate(call if isinstance(call, dict) else dict(call))
         try:
             number = parse_number(call.to)
         except InvalidNumberError as e:
