@@ -9,7 +9,7 @@ toll-free numbers have this shape and are kept.
 
 Two paths give the same numbers. The fast path takes a block whose lines all have the layout of
 its first line (``2125550143`` or ``212,5550143``, LF or CRLF): one reshape, a column check and a
-small matrix product. Anything else (mixed layouts, blank or header lines) takes the general
+Horner pass over the digit columns. Anything else (mixed layouts, blank or header lines) takes the general
 path: line ends, a running digit count and a gather. A bad record is found, and its offset
 reported, only after the vectorised checks fail.
 
@@ -34,7 +34,7 @@ I64 = npt.NDArray[np.int64]
 
 _ZERO = np.uint8(48)
 _NINE = np.uint8(9)
-_W5 = np.array([10_000, 1_000, 100, 10, 1], dtype=np.float32)  # 5 digits stay exact in float32
+_TEN = np.uint32(10)
 _E5 = np.uint64(100_000)
 _E7 = np.uint64(10_000_000)
 
@@ -68,11 +68,22 @@ class Parsed:
 
 
 def _digits_value(d: U8) -> U64:
-    """Rows of 10 digit values (0-9) -> their numbers."""
-    f = d.astype(np.float32)
-    hi = (f[:, :5] @ _W5).astype(np.uint64)
-    lo = (f[:, 5:] @ _W5).astype(np.uint64)
-    return hi * _E5 + lo
+    """Rows of 10 digit values (0-9) -> their numbers: Horner in two uint32 halves.
+
+    Single-threaded integer arithmetic: faster here than a float matrix product through BLAS,
+    whose threads compete with the reader thread inflating the next block.
+    """
+    hi = d[:, 0].astype(np.uint32)
+    lo = d[:, 5].astype(np.uint32)
+    for k in range(1, 5):
+        hi *= _TEN
+        hi += d[:, k]
+        lo *= _TEN
+        lo += d[:, k + 5]
+    out = hi.astype(np.uint64)
+    out *= _E5
+    out += lo
+    return out
 
 
 def _fixed(a: U8) -> Parsed | None:
@@ -96,7 +107,7 @@ def _fixed(a: U8) -> Parsed | None:
         if not _ALLOWED[first[c]] or not (m[:, c] == first[c]).all():
             return None
     d = (m[:, dcols[0] : dcols[-1] + 1] if dcols[-1] - dcols[0] == 9 else m[:, dcols]) - _ZERO
-    if (d > _NINE).any() or (d[:, 0] < 2).any() or (d[:, 3] < 2).any():
+    if d.max() > _NINE or d[:, 0].min() < 2 or d[:, 3].min() < 2:
         return None  # the general path finds and names the bad record
     return Parsed(_digits_value(d), stride=width)
 
