@@ -13,6 +13,7 @@ import gzip
 import pathlib
 import tempfile
 import zipfile
+from collections.abc import Callable
 from unittest import mock
 
 from hypothesis import given
@@ -107,3 +108,47 @@ def test_change_lists_end_in_each_numbers_latest_state(records: list[tuple[int, 
     deletes = {int(n) for c in chunks if c.op.value == "delete" for n in c.numbers}
     assert adds == {n for n, (_, a) in expected.items() if a}
     assert deletes == {n for n, (_, a) in expected.items() if not a}
+
+
+@given(st.lists(nanp, max_size=200), st.booleans(), st.sampled_from([16, 64, 4096]))
+def test_xml_in_either_style_reads_back_as_the_same_set(
+    numbers: list[int], by_area: bool, block: int
+) -> None:
+    if by_area:  # the DNCL style: <ac val='416'><ph val='5550143'/></ac>, self-closed root as published
+        groups: dict[int, list[int]] = {}
+        for n in numbers:
+            groups.setdefault(n // 10_000_000, []).append(n % 10_000_000)
+        body = "".join(
+            f"<ac val='{ac}'>\n" + "".join(f"<ph val='{x:07d}' />\n" for x in xs) + "</ac>\n"
+            for ac, xs in groups.items()
+        )
+        doc = f"<?xml version='1.0'?>\n<list type='full' level='all' val='' />\n{body}</list>\n"
+    else:
+        doc = "<list type='full'>" + "".join(f"<ph>{n}</ph>" for n in numbers) + "</list>"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "dncl.xml"
+        path.write_text(doc)
+        with mock.patch("dncguard.sources._read.BLOCK_BYTES", block):
+            chunks = list(sources.dncl(path, obtained=D))
+    assert sorted(int(n) for c in chunks for n in c.numbers) == sorted(numbers)
+
+
+@given(
+    st.lists(st.tuples(nanp, st.text("abc ,", max_size=8)), max_size=200),
+    st.sampled_from([",", "\t", ";", "|"]),
+    st.booleans(),
+    st.sampled_from(SPELLINGS[:4] + SPELLINGS[5:]),
+)
+def test_state_lists_with_extra_columns_read_back_as_the_same_set(
+    rows: list[tuple[int, str]], sep: str, header: bool, spell: Callable[[str], str]
+) -> None:
+    def quote(s: str) -> str:
+        return '"' + s.replace('"', '""') + '"'
+
+    lines = [f"{quote(name)}{sep}{quote(spell(str(n)))}{sep}78701" for n, name in rows]
+    text = ("Name" + sep + "Phone" + sep + "ZIP\n" if header else "") + "\n".join(lines) + "\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "us-tx.csv"
+        path.write_text(text)
+        chunks = list(sources.state("US-TX", path, obtained=D))
+    assert sorted(int(n) for c in chunks for n in c.numbers) == sorted(n for n, _ in rows)
