@@ -80,6 +80,7 @@ from dncguard.policy import Verdict, decide, hour_rules, invalid_number, next_al
 __all__ = ["Anniversary", "Guard", "OnStale"]
 
 OnStale = Literal["block", "raise"]
+_MEMO_SIZE = 1 << 16
 Anniversary = Literal["exclusive", "inclusive"]
 
 
@@ -156,6 +157,7 @@ class Guard:
         self._areas: dict[int, _Area | None] = {}
         self._national: dict[str, Layer] = {}
         self._layers_ready = False
+        self._facts_memo: dict[tuple[Any, ...], CallFacts] = {}
 
     # ----------------------------------------------------------------------------------------
 
@@ -305,22 +307,46 @@ class Guard:
                 for code in hour_codes
                 if not all(time_rule_passes(time_rule(code), day, minute) for day, minute in clocks)
             )
-        facts = CallFacts(
-            country=area.country,
-            jurisdictions=codes,
-            purpose=call.purpose,
-            caller=call.caller,
-            line=call.line,
-            prerecorded=call.prerecorded,
-            national_listed=national_listed,
-            national_covered=covered,
-            national_fresh=fresh,
-            state_listed=state_listed,
-            requested=requests_mask(requests, today) if requests else NO_DAYS,
-            exemptions=exemptions,
-            location_known=bool(zones),
-            hours_failed=failed,
+        requested = requests_mask(requests, today) if requests else NO_DAYS
+        location_known = bool(zones)
+        # Memoised by the fields' values: most calls share their facts, and a frozen dataclass
+        # costs more to build than this tuple. The policy stays the judge of every combination.
+        key = (
+            codes,
+            call.purpose,
+            call.caller,
+            call.line,
+            call.prerecorded,
+            national_listed,
+            covered,
+            fresh,
+            state_listed,
+            requested,
+            exemptions,
+            location_known,
+            failed,
         )
+        facts = self._facts_memo.get(key)
+        if facts is None:
+            facts = CallFacts(
+                country=area.country,
+                jurisdictions=codes,
+                purpose=call.purpose,
+                caller=call.caller,
+                line=call.line,
+                prerecorded=call.prerecorded,
+                national_listed=national_listed,
+                national_covered=covered,
+                national_fresh=fresh,
+                state_listed=state_listed,
+                requested=requested,
+                exemptions=exemptions,
+                location_known=location_known,
+                hours_failed=failed,
+            )
+            if len(self._facts_memo) >= _MEMO_SIZE:
+                self._facts_memo.clear()
+            self._facts_memo[key] = facts
         return facts, zones
 
     @staticmethod
