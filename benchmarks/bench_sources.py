@@ -2,6 +2,7 @@
 
     python benchmarks/bench_sources.py parse            # 50M-line FTC zip, medians of 3 runs each
     python benchmarks/bench_sources.py parse --lines 5000000 --repeat 5
+    python benchmarks/bench_sources.py memory           # peak memory of dncguard at 2M, 20M, 50M lines
     python benchmarks/bench_sources.py e2e              # 258.5M-number FTC zip -> Registry -> saved index
 
 ``parse`` writes a synthetic FTC full download (numbers clustered like a real registry by
@@ -164,16 +165,33 @@ def spawn(impl: str, path: Path) -> dict[str, float]:
     return dict(json.loads(out))
 
 
-def parse(args: argparse.Namespace) -> None:
-    path = OUT / f"ftc-{args.lines}-{args.compression}.zip"
+def download(lines: int, compression: str) -> tuple[Path, dict[str, int]]:
+    """The generated download of ``lines`` numbers (made on first use) and its facts."""
+    path = OUT / f"ftc-{lines}-{compression}.zip"
     OUT.mkdir(exist_ok=True)
     meta_path = path.with_suffix(".json")
     if not path.exists():
         t = time.perf_counter()
-        meta = write_download(path, numbers_for(args.lines), args.compression)
-        meta_path.write_text(json.dumps(meta))
+        meta_path.write_text(json.dumps(write_download(path, numbers_for(lines), compression)))
         print(f"generated {path} in {time.perf_counter() - t:.0f} s", file=sys.stderr)
-    meta = json.loads(meta_path.read_text())
+    return path, dict(json.loads(meta_path.read_text()))
+
+
+def memory(args: argparse.Namespace) -> None:
+    print("\n### Peak memory does not grow with the file\n")
+    print(f"`python benchmarks/bench_sources.py memory --lines {' '.join(map(str, args.lines))}`\n")
+    print("| lines | MB | seconds | peak RSS MiB |")
+    print("|---|---|---|---|")
+    for lines in args.lines:
+        path, meta = download(lines, "deflate")
+        res = spawn("dncguard", path)
+        assert res["numbers"] == lines
+        mb, seconds, peak = meta["bytes"] / 1e6, res["seconds"], res["peak_mib"]
+        print(f"| {lines / 1e6:.0f}M | {mb:.0f} | {seconds:.1f} | {peak:.0f} |")
+
+
+def parse(args: argparse.Namespace) -> None:
+    path, meta = download(args.lines, args.compression)
     impls = ["dncguard", "python-loop", "inflate-only"]
     runs: dict[str, list[dict[str, float]]] = {i: [] for i in impls}
     for r in range(args.repeat):
@@ -205,12 +223,7 @@ def parse(args: argparse.Namespace) -> None:
 
 def e2e(args: argparse.Namespace) -> None:
     count = args.numbers
-    path = OUT / f"ftc-{count}-deflate.zip"
-    if not path.exists():
-        t = time.perf_counter()
-        meta = write_download(path, numbers_for(count), "deflate")
-        path.with_suffix(".json").write_text(json.dumps(meta))
-        print(f"generated {path} in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    path, _ = download(count, "deflate")
     res = subprocess.run(
         [sys.executable, __file__, "_e2e", str(path)], check=True, capture_output=True, text=True
     ).stdout
@@ -264,10 +277,12 @@ def main(argv: list[str] | None = None) -> int:
     pp.add_argument("--lines", type=int, default=50_000_000)
     pp.add_argument("--repeat", type=int, default=3)
     pp.add_argument("--compression", choices=["deflate", "stored"], default="deflate")
+    pm = sub.add_parser("memory")
+    pm.add_argument("--lines", type=int, nargs="+", default=[2_000_000, 20_000_000, 50_000_000])
     pe = sub.add_parser("e2e")
     pe.add_argument("--numbers", type=int, default=258_500_000)
     args = p.parse_args(argv)
-    parse(args) if args.cmd == "parse" else e2e(args)
+    {"parse": parse, "memory": memory, "e2e": e2e}[args.cmd](args)
     return 0
 
 
