@@ -544,202 +544,158 @@ def _parse_reference(text: str, value: object) -> int:
 # The vectorised parser.
 # ---------------------------------------------------------------------------------------------
 
-_DIG: Final = 1  # 0-9
-_PLUS: Final = 2  # +
-_ALPHA: Final = 4  # A-Z a-z
-_CLEAN_PUNCT: Final = 8  # space ( ) . [ ] / ~ * -
-_HASH: Final = 16  # #
-_SLOW: Final = 32  # non-ASCII, "," ";" "\\" tab: the scalar path decides
-_SLASH: Final = 64  # /
-_TILDE: Final = 128  # ~
-
-
-def _class_table() -> npt.NDArray[np.uint8]:
-    lut = np.zeros(256, dtype=np.uint8)
-    for c in b"0123456789":
-        lut[c] |= _DIG
-    lut[ord("+")] |= _PLUS
-    for c in range(ord("A"), ord("Z") + 1):
-        lut[c] |= _ALPHA
-        lut[c + 32] |= _ALPHA
-    for c in b" ().[]/~*-":
-        lut[c] |= _CLEAN_PUNCT
-    lut[ord("#")] |= _HASH
-    lut[128:] |= _SLOW
-    for c in b",;\\\t":
-        lut[c] |= _SLOW
-    lut[ord("/")] |= _SLASH
-    lut[ord("~")] |= _TILDE
-    return lut
-
-
-_CLASS: Final = _class_table()
-_POW10: Final = 10 ** np.arange(9, -1, -1, dtype=np.uint64)
-# Labels of an extension, lowercase: (label, longest extension it takes).
-_LABELS: Final = (
-    (b"extension", 20),
-    (b"xtension", 20),
-    (b"extensio", 20),
-    (b"xtensio", 20),
-    (b"anexo", 20),
-    (b"extn", 20),
-    (b"xtn", 20),
-    (b"ext", 20),
-    (b"xt", 20),
-    (b"int", 9),
-    (b"x", 9),
-    (b"#", 9),
-    (b"~", 9),
+# The scalar rules above, as two whole-string regular expressions (RE2, run by pyarrow.compute)
+# for the spellings that need no further analysis: junk without digits or "+" (and without ";",
+# which may start RFC 3966 parameters); an optional "+"; the number part, digits and phonenumbers'
+# punctuation, starting and ending with a digit; then either up to two letters (which
+# phonenumbers drops) or one extension; then trailing characters phonenumbers strips (other
+# than "+", so that a "+" in a covered row is the one before the number). The number
+# part of an extension row has at least 3 digits, so that phonenumbers strips the extension
+# exactly where the expression does (the leftmost match at the end). A row matching neither
+# goes through parse_number.
+_LEAD: Final = r"[\x00-\x2a\x2c-\x2f\x3a\x3c-\x7f]*(?:\+[ ().\-/]*)?"
+_PUNCT: Final = r"[ ().\-/\[\]*]"
+_TAIL: Final = r"[\x00-\x22\x24-\x2a\x2c-\x2f\x3a\x3c-\x40\x5b-\x60\x7b-\x7f]*$"
+_PLAIN_ROW: Final = rf"^{_LEAD}[0-9](?:[0-9 ().\-/\[\]*]*[0-9])?(?:{_PUNCT}*[A-Za-z]){{0,2}}{_TAIL}"
+_EXTENSION_ROW: Final = (
+    rf"^{_LEAD}[0-9]{_PUNCT}*[0-9]{_PUNCT}*[0-9](?:[0-9 ().\-/\[\]*]*[0-9])?"
+    r"(?: *(?:[eE]?[xX][tT](?:[eE][nN][sS][iI][oO])?[nN]?|[aA][nN][eE][xX][oO])[:.]?[ -]*[0-9]{1,20}#?"
+    r"| *(?:[xX#~]|[iI][nN][tT])[:.]?[ -]*[0-9]{1,9}#?"
+    rf"|[- ]+[0-9]{{1,6}}#){_TAIL}"
 )
+# Sure refusals among the other rows: ASCII without a digit; ASCII without ";" "/" "\\" whose
+# last digit is followed by three or more letters (a spelling: no extension can follow).
+_NO_DIGITS_ROW: Final = r"^[\x00-\x2f\x3a-\x7f]*$"
+_TRAILING_LETTERS_ROW: Final = (
+    r"^[\x00-\x2e\x30-\x3a\x3c-\x5b\x5d-\x7f]*[0-9](?:[^0-9;/\\\x{80}-\x{10ffff}]*[A-Za-z]){3}"
+    r"[^0-9;/\\\x{80}-\x{10ffff}]*$"
+)
+_POW10: Final = 10 ** np.arange(9, -1, -1, dtype=np.int64)
+_THREADS_FROM_ROWS: Final = 20_000
 
 
-def _last_true(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
-    """Per row, the index of the last True (-1 when none)."""
-    w = mask.shape[1]
-    last: npt.NDArray[np.intp] = (w - 1 - mask[:, ::-1].argmax(axis=1)) - np.where(mask.any(axis=1), 0, w)
-    return last
+def _last_digit_run(
+    data: npt.NDArray[np.uint8], ends: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Per row, the length of its last run of digits, looked for in its last 32 bytes (0: not there)."""
+    width = 32
+    if len(data) < width:
+        ends = ends + width - len(data)
+        data = np.concatenate([np.zeros(width - len(data), dtype=np.uint8), data])
+    tail = np.lib.stride_tricks.sliding_window_view(data, width)[np.maximum(ends - width, 0)][:, ::-1]
+    shift = np.maximum(width - ends, 0)  # rows near the buffer's start: their window ends early
+    cols = np.arange(width)[None, :]
+    inside = (cols >= shift[:, None]) & (cols < (shift + lengths)[:, None])
+    is_digit = ((tail - ord("0")) < 10) & inside
+    last = is_digit.argmax(axis=1)  # counted from the end
+    stop = ~is_digit & (cols > last[:, None])
+    run: npt.NDArray[np.int64] = np.where(stop.any(axis=1), stop.argmax(axis=1) - last, 0)
+    return run
 
 
-def _matrix(
-    data: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]
-) -> npt.NDArray[np.uint8]:
-    """The rows' bytes as a zero-padded ``(rows, width)`` matrix."""
-    width = int(lengths.max()) if len(lengths) else 0
-    cols = np.arange(width, dtype=np.int64)
-    inside = cols[None, :] < lengths[:, None]
-    idx = np.where(inside, starts[:, None] + cols[None, :], 0)
-    out: npt.NDArray[np.uint8] = np.where(inside, data[idx], 0).astype(np.uint8, copy=False)
-    return out
+def _eight_digits(word: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The values of 8 ASCII digits packed in little-endian uint64s, and of their first 4."""
+    x = word - np.uint64(0x3030303030303030)
+    x = (x * np.uint64(10) + (x >> np.uint64(8))) & np.uint64(0x00FF00FF00FF00FF)
+    x = (x * np.uint64(100) + (x >> np.uint64(16))) & np.uint64(0x0000FFFF0000FFFF)
+    four = (x & np.uint64(0xFFFF)).astype(np.int64)
+    x = (x * np.uint64(10000) + (x >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
+    return x.astype(np.int64), four
 
 
-def _parse_rows(
-    data: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """Vectorised :func:`parse_number` on ASCII rows: (numbers, valid, needs the scalar path).
+def _matches(arr: pa.Array, pattern: str) -> npt.NDArray[np.bool_]:
+    """Where the RE2 ``pattern`` matches (False for nulls)."""
+    found: npt.NDArray[np.bool_] = pc.fill_null(pc.match_substring_regex(arr, pattern), False).to_numpy(
+        zero_copy_only=False
+    )
+    return found
 
-    Mirrors the scalar rules step by step: start at the first digit or ``+``, drop trailing
-    characters other than letters, digits and ``#``, find the leftmost extension at the end,
-    refuse letters or foreign characters in the number part, then read the digits.
-    """
-    n = len(lengths)
+
+def _parse_slice(arr: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_], npt.NDArray[np.intp]]:
+    """Vectorised :func:`parse_number` on one Arrow array: (numbers, valid, rows left to it)."""
+    n = len(arr)
     numbers = np.zeros(n, dtype=np.uint64)
     valid = np.zeros(n, dtype=bool)
-    if n == 0:
-        return numbers, valid, np.zeros(0, dtype=bool)
-    b = _matrix(data, starts, lengths)
-    cls = _CLASS[b]
-    width = b.shape[1]
-    cols = np.arange(width)
-    rows = np.arange(n)
+    present = arr.is_valid().to_numpy(zero_copy_only=False)
+    offset_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=offset_type)[arr.offset : arr.offset + n + 1].astype(np.int64)
+    lengths = offsets[1:] - offsets[:-1]
+    base = int(offsets[0])
+    if data_buf is None or offsets[-1] == base:
+        return numbers, valid, np.zeros(0, dtype=np.intp)
+    data = np.frombuffer(data_buf, dtype=np.uint8)[base : int(offsets[-1])]
 
-    is_start = (cls & (_DIG | _PLUS)) != 0
-    has_start = is_start.any(axis=1)
-    begin = is_start.argmax(axis=1)
-    end = _last_true((cls & (_DIG | _ALPHA | _HASH)) != 0) + 1
-    plus = b[rows, begin] == ord("+")
-    after = cols[None, :] >= begin[:, None]
-    special = cls & after * np.uint8(0xFF)
-    any_class = np.bitwise_or.reduce(special, axis=1)
-    # Rows the scalar path decides: special characters anywhere, "/" with a letter (phonenumbers cuts a
-    # second number at "/x"), or a run of "+" signs.
-    slow = ((cls & _SLOW) != 0).any(axis=1)
-    slow |= ((any_class & _SLASH) != 0) & ((any_class & _ALPHA) != 0)
-    slow |= plus & (b[rows, np.minimum(begin + 1, width - 1)] == ord("+"))
-    live = has_start & (end > begin) & ~slow
+    # Which rule covers each row: a plain spelling, one with an extension, a sure refusal, or
+    # none (left to parse_number).
+    sized = present & (lengths > 0) & (lengths <= _MAX_INPUT_CHARS)
+    plain = _matches(arr, _PLAIN_ROW) & sized
+    extension = np.zeros(n, dtype=bool)
+    refused = ~present | (lengths == 0)
+    rest = np.flatnonzero(sized & ~plain)
+    if len(rest):
+        others = arr.take(pa.array(rest))
+        extension[rest] = _matches(others, _EXTENSION_ROW)
+        refused[rest] = _matches(others, _NO_DIGITS_ROW) | _matches(others, _TRAILING_LETTERS_ROW)
+    fast = plain | extension
 
-    # Extensions: only rows with a letter, "#" or "~" after the start can have one.
-    cut = end.copy()
+    # Where the digits (and "+" signs) are, and per row the index of its first one among them.
+    # In a covered row, a "+" can only be the one just before the number's first digit.
+    where = np.flatnonzero(((data - ord("0")) < 10) | (data == ord("+")))
+    bounds = offsets - base
+    first_and_end = np.searchsorted(where, bounds)
+    first = first_and_end[:-1]
+    counts = np.diff(first_and_end)
+    if len(where) == 0:  # no digit anywhere: every row is refused or left to parse_number
+        return numbers, valid, np.flatnonzero(~fast & ~refused)
+    plus = (counts > 0) & (data[where[np.minimum(first, len(where) - 1)]] == ord("+"))
+    first = first + plus
+    counts = counts - plus
+    # An extension is the row's last run of digits.
     ext_digits = np.zeros(n, dtype=np.int64)
-    cand = np.flatnonzero(live & ((any_class & (_ALPHA | _HASH | _TILDE)) != 0))
-    if len(cand):
-        cut[cand], ext_digits[cand] = _extensions(b[cand], cls[cand], begin[cand], end[cand])
-
-    # The number part is [begin + plus, cut): digits, punctuation and at most two letters after
-    # the last digit (phonenumbers drops those), or it is refused.
-    other = (cls & (_DIG | _CLEAN_PUNCT | _ALPHA)) == 0
-    in_number = (cols[None, :] >= (begin + plus)[:, None]) & (cols[None, :] < cut[:, None])
-    clean = ~(other & in_number).any(axis=1)
-    digit_in_number = ((cls & _DIG) != 0) & in_number
-    count = digit_in_number.sum(axis=1)
-    if len(cand):
-        letters = ((cls[cand] & _ALPHA) != 0) & in_number[cand]
-        last_digit = _last_true(digit_in_number[cand])
-        before_last_digit = letters & (cols[None, :] < last_digit[:, None])
-        clean[cand] &= (letters.sum(axis=1) < 3) & ~before_last_digit.any(axis=1)
-    ok = live & clean & (count >= 10) & (count <= 15) & (ext_digits < _TWO_NUMBER_DIGITS)
+    ext_rows = np.flatnonzero(extension)
+    if len(ext_rows):
+        ext_digits[ext_rows] = _last_digit_run(data, bounds[ext_rows + 1], lengths[ext_rows])
+        fast[ext_rows[ext_digits[ext_rows] == 0]] = False  # not near the end: left to parse_number
+    in_number = counts - ext_digits
+    ok = fast & (in_number >= 10) & (in_number <= 15) & (ext_digits < _TWO_NUMBER_DIGITS)
     idx = np.flatnonzero(ok)
     if len(idx):
-        # The digits of each kept row, right-aligned into 15 columns.
-        sub = digit_in_number[idx]
-        rank = np.cumsum(sub, axis=1, dtype=np.int16) - 1 + (15 - count[idx])[:, None]
-        digits = np.zeros((len(idx), 15), dtype=np.uint8)
-        r, c = np.nonzero(sub)
-        digits[r, rank[r, c]] = b[idx[r], c] - ord("0")
-        nn = digits[:, 5:].astype(np.uint64) @ _POW10
-        head = digits[:, 1:5].astype(np.uint64) @ _POW10[-4:]
-        k = count[idx] - 10
-        # head holds the k digits before the national number (as an integer; see _PREFIXES_*).
-        p = plus[idx]
-        good = (
-            ((k == 0) & ~p)
-            | ((k == 1) & (head == 1))
-            | ((k == 2) & (head == 11))
-            | ((k == 3) & (head == 111) & ~p)
-            | ((k == 4) & (head == 111))
-            | ((k == 5) & (head == 1111) & (digits[:, 0] == 0))
-        )
-        good &= _plan().valid[(nn // 10_000).astype(np.intp)]
-        numbers[idx[good]] = nn[good]
+        # Each row's last 15 number digits (ASCII, "0"-padded on the left), in 16-byte rows
+        # read as two little-endian uint64 words: d0..d6 and d7..d14.
+        codes = data[where]
+        end = first[idx] + in_number[idx]
+        block = np.empty((len(idx), 16), dtype=np.uint8)
+        block[:, 0] = ord("0")
+        if len(codes) >= 15:
+            block[:, 1:] = np.lib.stride_tricks.sliding_window_view(codes, 15)[np.maximum(end - 15, 0)]
+        for row in np.flatnonzero(end < 15).tolist():  # the slice's first rows: pad on the left
+            block[row, 1:] = ord("0")
+            block[row, 16 - end[row] :] = codes[: end[row]]
+        words = block.view("<u8")
+        eight, four = _eight_digits(words[:, 1])  # int(d7..d14), int(d7..d10)
+        d5d6 = (block[:, 6].astype(np.int64) - ord("0")) * 10 + (block[:, 7].astype(np.int64) - ord("0"))
+        nn = d5d6 * 10**8 + eight
+        prefix = d5d6 * 10**4 + four
+        # The k digits before the national number must read 1, 11, 111 (not after "+"),
+        # 0111 or 01111: phonenumbers' country code, trunk prefix and "011" (see _PREFIXES_*).
+        k = in_number[idx] - 10
+        good = (k == 0) & ~plus[idx]
+        prefixed = np.flatnonzero(k > 0)
+        if len(prefixed):
+            kp = k[prefixed]
+            head = ((block[prefixed, 1:6].astype(np.int64) - ord("0")) @ _POW10[-5:]) % 10**kp
+            good[prefixed] = (
+                ((kp == 1) & (head == 1))
+                | ((kp == 2) & (head == 11))
+                | ((kp == 3) & (head == 111) & ~plus[idx[prefixed]])
+                | ((kp == 4) & (head == 111))
+                | ((kp == 5) & (head == 1111))
+            )
+        good &= _plan().valid[prefix]
+        numbers[idx[good]] = nn[good].astype(np.uint64)
         valid[idx[good]] = True
-    return numbers, valid, slow
-
-
-def _extensions(
-    b: npt.NDArray[np.uint8],
-    cls: npt.NDArray[np.uint8],
-    begin: npt.NDArray[np.intp],
-    end: npt.NDArray[np.intp],
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
-    """Where phonenumbers' extension match starts (``end`` when none) and its digit count.
-
-    The match ends the string: optional ``#``, a run of digits, separators, a label, spaces.
-    Every part before the digit run is determined by the run, so the leftmost match is the
-    longest label that fits, extended over the spaces before it.
-    """
-    n, width = b.shape
-    rows = np.arange(n)
-    cols = np.arange(width)[None, :]
-    hashed = b[rows, end - 1] == ord("#")
-    e1 = end - hashed
-    is_digit = (cls & _DIG) != 0
-    q = _last_true(~is_digit & (cols < e1[:, None])) + 1
-    q = np.maximum(q, begin)
-    run = e1 - q
-    is_sep = (b == ord(" ")) | (b == ord("-"))
-    s1 = _last_true(~is_sep & (cols < q[:, None])) + 1
-    s1 = np.maximum(s1, begin)
-    best = end.copy()
-    # "[- ]+digits#": at most 6 digits.
-    alt_c = hashed & (run >= 1) & (run <= 6) & (s1 < q)
-    best = np.where(alt_c, s1, best)
-    # "spaces label [:.] separators digits #?"
-    sp = s1 - 1
-    sp_char = b[rows, np.maximum(sp, 0)]
-    le = sp - ((sp_char == ord(":")) | (sp_char == ord("."))).astype(np.intp)
-    lower = b | np.where((cls & _ALPHA) != 0, 0x20, 0).astype(np.uint8)
-    label_start = np.full(n, width, dtype=np.intp)
-    for label, limit in _LABELS:
-        ls = le - len(label) + 1
-        fits = (run >= 1) & (run <= limit) & (ls >= begin)
-        for j, ch in enumerate(label):
-            fits &= lower[rows, np.clip(ls + j, 0, width - 1)] == ch
-        label_start = np.where(fits & (ls < label_start), ls, label_start)
-    has_label = label_start < width
-    spaces = b == ord(" ")
-    ls0 = _last_true(~spaces & (cols < label_start[:, None])) + 1
-    best = np.where(has_label & (ls0 < best), ls0, best)
-    matched = best < end
-    return best, np.where(matched, run, 0)
+    return numbers, valid, np.flatnonzero(~fast & ~refused)
 
 
 def _as_arrow(values: object) -> pa.Array | pa.ChunkedArray:
@@ -775,8 +731,9 @@ def parse_numbers(values: _Column) -> tuple[npt.NDArray[np.uint64], npt.NDArray[
     a numpy array of ``str`` or ``object`` (``None`` is null), or a sequence of ``str``.
     Returns ``(numbers, valid)``: ``uint64`` national numbers (0 where invalid) and where each
     row is valid. Row for row it agrees with :func:`parse_number`; null and empty rows are
-    invalid. Work runs on both cores over the Arrow buffers; rows with non-ASCII characters,
-    commas, semicolons, backslashes or tabs, and very long rows, go through :func:`parse_number`.
+    invalid. The common spellings are parsed without a Python loop, over the Arrow buffers, on
+    both cores; rows no fast rule covers (non-ASCII, vanity letters, commas, tabs, ...) go
+    through :func:`parse_number` one by one.
 
     >>> numbers, valid = parse_numbers(["+1 416 555 0143", "212-555-CALL", ""])
     >>> numbers.tolist(), valid.tolist()
@@ -792,33 +749,16 @@ def parse_numbers(values: _Column) -> tuple[npt.NDArray[np.uint64], npt.NDArray[
 
 def _parse_array(arr: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
     n = len(arr)
-    numbers = np.zeros(n, dtype=np.uint64)
-    valid = np.zeros(n, dtype=bool)
-    if n == 0:
-        return numbers, valid
-    offset_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    _, offsets_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=offset_type)[arr.offset : arr.offset + n + 1].astype(np.int64)
-    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(1, dtype=np.uint8)
-    if len(data) == 0:
-        data = np.zeros(1, dtype=np.uint8)
-    starts = offsets[:-1]
-    lengths = offsets[1:] - starts
-    present = ~np.asarray(pc.is_null(arr).to_numpy(zero_copy_only=False), dtype=bool)
-    wide = lengths > _MATRIX_WIDTH
-    fast = np.flatnonzero(present & ~wide & (lengths > 0))
-    halves = np.array_split(fast, 2) if len(fast) >= 20_000 else [fast]
-    if len(halves) == 2:
+    if n >= _THREADS_FROM_ROWS:
+        half = n // 2
         with ThreadPoolExecutor(max_workers=2) as pool:
-            results = list(pool.map(lambda ix: _parse_rows(data, starts[ix], lengths[ix]), halves))
+            parts = list(pool.map(_parse_slice, [arr.slice(0, half), arr.slice(half)]))
+        numbers = np.concatenate([parts[0][0], parts[1][0]])
+        valid = np.concatenate([parts[0][1], parts[1][1]])
+        left = np.concatenate([parts[0][2], parts[1][2] + half])
     else:
-        results = [_parse_rows(data, starts[fast], lengths[fast])]
-    slow_rows = [np.flatnonzero(present & wide)]
-    for ix, (nums, ok, slow) in zip(halves, results, strict=True):
-        numbers[ix] = nums
-        valid[ix] = ok
-        slow_rows.append(ix[slow])
-    for i in np.concatenate(slow_rows).tolist():
+        numbers, valid, left = _parse_slice(arr)
+    for i in left.tolist():
         try:
             numbers[i] = parse_number(arr[i].as_py())
             valid[i] = True
