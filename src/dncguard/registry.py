@@ -275,13 +275,19 @@ class Registry:
         if hasattr(mm, "madvise") and hasattr(mmap, "MADV_WILLNEED"):
             mm.madvise(mmap.MADV_WILLNEED)
         try:
-            header = fmt.read_header(mm, size)
-            if verify:
-                fmt.verify_sections(mm, header)
-            layers, indexes = _load(mm, header)
+            return cls._from_buffer(mm, verify=verify)
         except CorruptIndexError as e:
             raise CorruptIndexError(str(e), path=name) from None
-        return cls(layers, indexes, _mmap=mm)
+
+    @classmethod
+    def _from_buffer(cls, buf: Any, *, verify: bool = True) -> Registry:
+        """A registry over the bytes of an index file (``mmap``, ``bytes``); the arrays are views."""
+        size = len(buf)
+        header = fmt.read_header(buf, size)
+        if verify:
+            fmt.verify_sections(buf, header)
+        layers, indexes = _load(buf, header)
+        return cls(layers, indexes, _mmap=buf)
 
 
 # --------------------------------------------------------------------------------- helpers
