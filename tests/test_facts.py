@@ -76,6 +76,20 @@ def test_window_end_is_exclusive_by_default(on: str, months: int, anniversary: s
     assert date_of(end - 1) == dt.date.fromisoformat(last_valid)
 
 
+@given(dates, st.integers(1, 60))
+def test_business_day_window_counts_weekdays_for_ints_and_arrays(d: dt.date, n: int) -> None:
+    """California's 30-business-day inquiry window (RULES §2.3): the n-th weekday after the event."""
+    from dncguard.jurisdictions.base import BusinessDays
+
+    end = window_end(day_number(d), BusinessDays(n), "exclusive")
+    start = d - dt.timedelta(days=max(0, d.weekday() - 4))  # a weekend event counts from Friday
+    span = (date_of(end) - start).days
+    assert date_of(end).weekday() < 5
+    assert sum((start + dt.timedelta(days=k)).weekday() < 5 for k in range(1, span + 1)) == n
+    assert window_end(day_number(d), BusinessDays(n), "inclusive") == end + 1
+    assert window_end(np.array([day_number(d)]), BusinessDays(n), "exclusive")[0] == end
+
+
 @given(st.integers(-50, 50), st.integers(-50, 50))
 def test_span_mask_holds_exactly_the_days_in_range(lo: int, hi: int) -> None:
     mask = span_mask(lo, hi)

@@ -24,12 +24,13 @@ from dncguard.registry import Registry
 
 D = dt.date
 OBTAINED = D(2026, 3, 10)
-US_NPAS = (212, 305, 512, 915, 206, 215, 205, 401, 801, 504, 317, 787, 800, 404)
+US_NPAS = (212, 415, 305, 512, 915, 206, 215, 205, 401, 801, 504, 317, 787, 800, 404)
 CA_NPAS = (416, 709, 604)
 
 # Listed numbers, by list.
 FTC_LISTED = [
     2125550143,
+    4155550143,
     3055550143,
     5125550143,
     9155550143,
@@ -342,6 +343,23 @@ WINDOW_CASES = [
         False,
     ),
     ("Washington's 12 months: day before", "206-555-0143", "purchase", "2025-03-16", "2026-03-15", True),
+    (
+        "California inquiry 30 business days: day before",
+        "415-555-0143",
+        "inquiry",
+        "2026-03-02",
+        "2026-04-12",
+        True,
+    ),
+    (
+        "California inquiry 30 business days: 30th",
+        "415-555-0143",
+        "inquiry",
+        "2026-03-02",
+        "2026-04-13",
+        False,
+    ),
+    ("California purchase: federal 18 months", "415-555-0143", "purchase", "2025-03-02", "2026-04-13", True),
     ("Canada inquiry 6 months: day before", "416-555-0143", "inquiry", "2025-09-16", "2026-03-15", True),
     ("Canada inquiry 6 months: anniversary", "416-555-0143", "inquiry", "2025-09-16", "2026-03-16", False),
     ("Canada purchase 18 months: anniversary", "416-555-0143", "purchase", "2024-09-16", "2026-03-16", False),

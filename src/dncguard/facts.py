@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dncguard.jurisdictions import JURISDICTIONS
-from dncguard.jurisdictions.base import Jurisdiction, Months, Window
+from dncguard.jurisdictions.base import BusinessDays, Jurisdiction, Months, Window
 from dncguard.jurisdictions.holidays import holidays
 
 __all__ = [
@@ -156,7 +156,16 @@ def window_end(on: IntLike, window: Window, anniversary: Anniversary) -> IntLike
     Anniversary exclusive (the default, RULES §6.3): exactly ``N`` months later has expired;
     inclusive keeps that day.
     """
-    end: IntLike = add_months(on, window.n) if isinstance(window, Months) else on + window.n
+    end: IntLike
+    if isinstance(window, Months):
+        end = add_months(on, window.n)
+    elif isinstance(window, BusinessDays):
+        # The n-th weekday after the event (a weekend event counts from the Friday before).
+        days = np.asarray(on, dtype=np.int64).view("datetime64[D]")
+        shifted = np.busday_offset(days, window.n, roll="backward").view(np.int64)
+        end = shifted if isinstance(on, np.ndarray) else int(shifted)
+    else:
+        end = on + window.n
     return end + 1 if anniversary == "inclusive" else end
 
 

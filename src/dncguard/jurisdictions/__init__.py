@@ -27,6 +27,7 @@ JURISDICTIONS: Final[Mapping[str, Jurisdiction]] = MappingProxyType(
         "US": us.US,
         "CA": ca.CA,
         "US-AL": us_states.ALABAMA,
+        "US-CA": us_states.CALIFORNIA,
         "US-CO": us_states.COLORADO,
         "US-CT": us_states.CONNECTICUT,
         "US-FL": us_states.FLORIDA,

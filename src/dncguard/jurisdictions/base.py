@@ -28,6 +28,7 @@ from typing import Literal
 from dncguard.models import ExemptionCode
 
 __all__ = [
+    "BusinessDays",
     "Days",
     "EbrWindows",
     "Hours",
@@ -56,7 +57,15 @@ class Days:
     n: int
 
 
-Window = Months | Days
+@dataclass(frozen=True)
+class BusinessDays:
+    """A window of ``n`` business days (Monday-Friday; holidays are not skipped, which can only
+    shorten the window: fail closed)."""
+
+    n: int
+
+
+Window = Months | Days | BusinessDays
 """A relationship window. ``None`` where a window is expected means: no such exemption."""
 
 

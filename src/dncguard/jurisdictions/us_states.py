@@ -26,10 +26,21 @@ from __future__ import annotations
 from typing import Final
 
 from dncguard.jurisdictions import us
-from dncguard.jurisdictions.base import Days, EbrWindows, Hours, Jurisdiction, ListName, Months, Week, Window
+from dncguard.jurisdictions.base import (
+    BusinessDays,
+    Days,
+    EbrWindows,
+    Hours,
+    Jurisdiction,
+    ListName,
+    Months,
+    Week,
+    Window,
+)
 
 __all__ = [
     "ALABAMA",
+    "CALIFORNIA",
     "COLORADO",
     "CONNECTICUT",
     "FLORIDA",
@@ -107,6 +118,12 @@ def _federal_windows(rule: str) -> EbrWindows:
 ALABAMA: Final = _state(
     "US-AL", "Alabama", "Ala. Code 8-19A (RULES §2.2)",
     hours=Week.of(H("08:00", "20:00"), sunday=None), holidays="US-AL")
+CALIFORNIA: Final = _state(
+    "US-CA", "California", "Cal. Bus. & Prof. Code 17590-17594 (RULES §2.3)",
+    # No list of its own (California adopted the national registry); an inquiry supports calls
+    # for 30 business days, which governs California numbers on the national registry.
+    lists=("national",),
+    ebr=_windows(us.EBR_AFTER_PURCHASE, BusinessDays(30), "Cal. Bus. & Prof. Code 17592"))
 COLORADO: Final = _state(
     "US-CO", "Colorado", "C.R.S. 6-1-901 to 6-1-908 (RULES §2.1, §2.3)",
     lists=("state",), ebr=_windows(us.EBR_AFTER_PURCHASE, Days(30), "C.R.S. 6-1-903"))
