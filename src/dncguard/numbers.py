@@ -100,8 +100,6 @@ ACCEPTED_REGIONS: Final = frozenset({"US", "PR", "VI", "GU", "MP", "AS", "CA"})
 _MAX_INPUT_CHARS: Final = 250
 # A second "number" of this many digits in an extension or after "/x" is a phone number.
 _TWO_NUMBER_DIGITS: Final = 7
-# Rows longer than this go through the scalar parser in parse_numbers (keeps the matrix narrow).
-_MATRIX_WIDTH: Final = 48
 
 # ---------------------------------------------------------------------------------------------
 # The numbering plan, derived from phonenumbers' metadata.
@@ -294,6 +292,7 @@ class _Plan:
                 valid |= take & ok
         self.region = region
         self.valid = valid
+        self.valid_bytes = valid.tobytes()  # for single lookups: indexing bytes is fastest
         self.valid_area: npt.NDArray[np.bool_] = np.asarray(valid.reshape(1000, 1000).any(axis=1))
         self.country_codes = frozenset(_pnu.COUNTRY_CODE_TO_REGION_CODE)
 
@@ -401,7 +400,7 @@ def _checked(nn: int, value: object) -> int:
     """``nn`` when the plan holds it; else an error naming the area code or exchange."""
     plan = _plan()
     prefix = nn // 10_000
-    if plan.valid[prefix]:
+    if plan.valid_bytes[prefix]:
         return nn
     area = prefix // 1000
     code = plan.regions[plan.region[prefix] - 1] if plan.region[prefix] else area_code_region(area)
@@ -415,6 +414,33 @@ def _checked(nn: int, value: object) -> int:
 # ---------------------------------------------------------------------------------------------
 # The scalar parser.
 # ---------------------------------------------------------------------------------------------
+
+# The common spellings, as two whole-string regular expressions that Python's re (in
+# parse_number) and RE2 (in parse_numbers, through pyarrow.compute) read alike: junk without
+# digits or "+" (nor ";", which may start RFC 3966 parameters); an optional "+"; the number part,
+# digits and phonenumbers' punctuation, starting and ending with a digit; then either up to two
+# letters (which phonenumbers drops) or one extension; then trailing characters phonenumbers
+# strips (other than "+", so that a "+" in a covered row is the one before the number). The
+# number part of an extension row has at least 3 digits, so that phonenumbers strips the
+# extension exactly where the expression does (the leftmost match at the end). A row matching
+# neither goes through the step-by-step rules below (in parse_numbers: through parse_number).
+_LEAD: Final = r"[\x00-\x2a\x2c-\x2f\x3a\x3c-\x7f]*(?:(?P<plus>\+)[ ().\-/]*)?"
+_PUNCT: Final = r"[ ().\-/\[\]*]"
+_TAIL: Final = r"[\x00-\x22\x24-\x2a\x2c-\x2f\x3a\x3c-\x40\x5b-\x60\x7b-\x7f]*$"
+_PLAIN_ROW: Final = (
+    rf"^{_LEAD}(?P<number>[0-9](?:[0-9 ().\-/\[\]*]*[0-9])?)(?:{_PUNCT}*[A-Za-z]){{0,2}}{_TAIL}"
+)
+_EXTENSION_ROW: Final = (
+    rf"^{_LEAD}(?P<number>[0-9]{_PUNCT}*[0-9]{_PUNCT}*[0-9](?:[0-9 ().\-/\[\]*]*[0-9])?)"
+    r"(?: *(?:[eE]?[xX][tT](?:[eE][nN][sS][iI][oO])?[nN]?|[aA][nN][eE][xX][oO])[:.]?[ -]*"
+    r"(?P<ext1>[0-9]{1,20})#?"
+    r"| *(?:[xX#~]|[iI][nN][tT])[:.]?[ -]*(?P<ext2>[0-9]{1,9})#?"
+    rf"|[- ]+(?P<ext3>[0-9]{{1,6}})#){_TAIL}"
+)
+_PLAIN_RE: Final = re.compile(_PLAIN_ROW)
+_EXTENSION_RE: Final = re.compile(_EXTENSION_ROW)
+_NUMBER_PUNCT: Final = b" ().-/[]*"
+
 
 # phonenumbers' extraction on ASCII input without "," ";" "\\" or tabs, written out: the number
 # starts at the first digit or "+"; trailing characters other than letters, digits and "#" are
@@ -459,6 +485,16 @@ def parse_number(s: str | int | None) -> int:
         raise InvalidNumberError(s, "empty")
     if len(text) > _MAX_INPUT_CHARS:
         raise InvalidNumberError(s, f"too long: more than {_MAX_INPUT_CHARS} characters")
+    m = _PLAIN_RE.match(text)
+    if m is not None:
+        digits = m["number"].encode().translate(None, _NUMBER_PUNCT).decode()
+        return _national(digits, m["plus"] is not None, s)
+    m = _EXTENSION_RE.match(text)
+    if m is not None:
+        if len(m["ext1"] or m["ext2"] or m["ext3"]) >= _TWO_NUMBER_DIGITS:
+            raise InvalidNumberError(s, "two numbers in one field; give one number per field")
+        digits = m["number"].encode().translate(None, _NUMBER_PUNCT).decode()
+        return _national(digits, m["plus"] is not None, s)
     if not text.isascii() or not _SLOW_CHARS.isdisjoint(text):
         return _parse_reference(text, s)
     start = _START.search(text)
@@ -544,25 +580,6 @@ def _parse_reference(text: str, value: object) -> int:
 # The vectorised parser.
 # ---------------------------------------------------------------------------------------------
 
-# The scalar rules above, as two whole-string regular expressions (RE2, run by pyarrow.compute)
-# for the spellings that need no further analysis: junk without digits or "+" (and without ";",
-# which may start RFC 3966 parameters); an optional "+"; the number part, digits and phonenumbers'
-# punctuation, starting and ending with a digit; then either up to two letters (which
-# phonenumbers drops) or one extension; then trailing characters phonenumbers strips (other
-# than "+", so that a "+" in a covered row is the one before the number). The number
-# part of an extension row has at least 3 digits, so that phonenumbers strips the extension
-# exactly where the expression does (the leftmost match at the end). A row matching neither
-# goes through parse_number.
-_LEAD: Final = r"[\x00-\x2a\x2c-\x2f\x3a\x3c-\x7f]*(?:\+[ ().\-/]*)?"
-_PUNCT: Final = r"[ ().\-/\[\]*]"
-_TAIL: Final = r"[\x00-\x22\x24-\x2a\x2c-\x2f\x3a\x3c-\x40\x5b-\x60\x7b-\x7f]*$"
-_PLAIN_ROW: Final = rf"^{_LEAD}[0-9](?:[0-9 ().\-/\[\]*]*[0-9])?(?:{_PUNCT}*[A-Za-z]){{0,2}}{_TAIL}"
-_EXTENSION_ROW: Final = (
-    rf"^{_LEAD}[0-9]{_PUNCT}*[0-9]{_PUNCT}*[0-9](?:[0-9 ().\-/\[\]*]*[0-9])?"
-    r"(?: *(?:[eE]?[xX][tT](?:[eE][nN][sS][iI][oO])?[nN]?|[aA][nN][eE][xX][oO])[:.]?[ -]*[0-9]{1,20}#?"
-    r"| *(?:[xX#~]|[iI][nN][tT])[:.]?[ -]*[0-9]{1,9}#?"
-    rf"|[- ]+[0-9]{{1,6}}#){_TAIL}"
-)
 # Sure refusals among the other rows: ASCII without a digit; ASCII without ";" "/" "\\" whose
 # last digit is followed by three or more letters (a spelling: no extension can follow).
 _NO_DIGITS_ROW: Final = r"^[\x00-\x2f\x3a-\x7f]*$"
