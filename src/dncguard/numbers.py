@@ -591,25 +591,6 @@ _POW10: Final = 10 ** np.arange(9, -1, -1, dtype=np.int64)
 _THREADS_FROM_ROWS: Final = 20_000
 
 
-def _last_digit_run(
-    data: npt.NDArray[np.uint8], ends: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]
-) -> npt.NDArray[np.int64]:
-    """Per row, the length of its last run of digits, looked for in its last 32 bytes (0: not there)."""
-    width = 32
-    if len(data) < width:
-        ends = ends + width - len(data)
-        data = np.concatenate([np.zeros(width - len(data), dtype=np.uint8), data])
-    tail = np.lib.stride_tricks.sliding_window_view(data, width)[np.maximum(ends - width, 0)][:, ::-1]
-    shift = np.maximum(width - ends, 0)  # rows near the buffer's start: their window ends early
-    cols = np.arange(width)[None, :]
-    inside = (cols >= shift[:, None]) & (cols < (shift + lengths)[:, None])
-    is_digit = ((tail - ord("0")) < 10) & inside
-    last = is_digit.argmax(axis=1)  # counted from the end
-    stop = ~is_digit & (cols > last[:, None])
-    run: npt.NDArray[np.int64] = np.where(stop.any(axis=1), stop.argmax(axis=1) - last, 0)
-    return run
-
-
 def _eight_digits(word: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """The values of 8 ASCII digits packed in little-endian uint64s, and of their first 4."""
     x = word - np.uint64(0x3030303030303030)
@@ -668,12 +649,16 @@ def _parse_slice(arr: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.
     plus = (counts > 0) & (data[where[np.minimum(first, len(where) - 1)]] == ord("+"))
     first = first + plus
     counts = counts - plus
-    # An extension is the row's last run of digits.
+    # An extension is the row's last run of digits; only its length up to 7 matters (7 or more
+    # digits make it a second number).
     ext_digits = np.zeros(n, dtype=np.int64)
     ext_rows = np.flatnonzero(extension)
     if len(ext_rows):
-        ext_digits[ext_rows] = _last_digit_run(data, bounds[ext_rows + 1], lengths[ext_rows])
-        fast[ext_rows[ext_digits[ext_rows] == 0]] = False  # not near the end: left to parse_number
+        last = (first[ext_rows] + counts[ext_rows] - 1)[:, None]
+        back = np.arange(1, _TWO_NUMBER_DIGITS)[None, :]
+        adjacent = where[np.maximum(last - back, 0)] == where[last] - back
+        adjacent &= back < counts[ext_rows][:, None]
+        ext_digits[ext_rows] = 1 + np.minimum.accumulate(adjacent, axis=1).sum(axis=1)
     in_number = counts - ext_digits
     ok = fast & (in_number >= 10) & (in_number <= 15) & (ext_digits < _TWO_NUMBER_DIGITS)
     idx = np.flatnonzero(ok)
