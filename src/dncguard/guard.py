@@ -49,7 +49,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, get_args
 
@@ -220,6 +220,22 @@ class Guard:
     def check_many(self, calls: Iterable[Call | Mapping[str, Any]]) -> list[Decision]:
         """Decide every call of an iterable, in order."""
         return [self.check(call) for call in calls]
+
+    def scrub(self, data: Any, **defaults: Any) -> Any:
+        """Decide a ``pyarrow.Table`` or ``RecordBatch`` of calls in bulk (see :mod:`dncguard.bulk`).
+
+        Returns its rows plus ``allowed``, ``reason``, ``reasons`` and ``next_allowed_at``; for
+        every row the same answer :meth:`check` gives. ``defaults`` fill missing columns.
+        """
+        from dncguard import bulk
+
+        return bulk.scrub(self, data, **defaults)
+
+    def scrub_batches(self, batches: Iterable[Any], **defaults: Any) -> Iterator[Any]:
+        """Decide a stream of record batches in bounded memory, yielding one output per input."""
+        from dncguard import bulk
+
+        return bulk.scrub_batches(self, batches, **defaults)
 
     @staticmethod
     def _decision(verdict: Verdict, next_at: dt.datetime | None, number: str) -> Decision:
