@@ -21,19 +21,48 @@ code, null when allowed), ``reasons`` and ``next_allowed_at`` (UTC).
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import datetime as dt
 import functools
+import os
+import threading
 import zoneinfo
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["DECISION_FIELDS", "decision_schema", "factorize", "local_clock"]
+from dncguard import geography, policy
+from dncguard.errors import StaleRegistryError
+from dncguard.facts import (
+    FAR_FUTURE,
+    FAR_PAST,
+    HORIZON,
+    SEARCH_DAYS,
+    Anniversary,
+    CallFacts,
+    day_number,
+    span_mask,
+    time_rule,
+    time_rule_passes,
+    window_end,
+)
+from dncguard.jurisdictions import JURISDICTIONS
+from dncguard.jurisdictions.base import Jurisdiction, Window
+from dncguard.models import Call, ReasonCode
+from dncguard.numbers import parse_numbers
+from dncguard.policy import Verdict, decide, hour_rules, invalid_number, next_allowed_at
+
+if TYPE_CHECKING:
+    from dncguard.guard import Guard
+
+__all__ = ["DECISION_FIELDS", "decision_schema", "factorize", "local_clock", "scrub", "scrub_batches"]
 
 DECISION_FIELDS: Final = (
     pa.field("allowed", pa.bool_(), nullable=False),
@@ -82,6 +111,8 @@ _BATCH_ROWS: Final = 1 << 20
 """Rows per unit of work: large enough to amortise numpy calls, small enough to bound memory."""
 
 NAT: Final = np.datetime64("NaT", "D")
+NONE: Final = np.iinfo(np.int64).min
+"""The day number of an absent date in the columns bulk reads."""
 
 
 def decision_schema(schema: pa.Schema) -> pa.Schema:
@@ -143,13 +174,20 @@ def _column(batch: pa.RecordBatch, name: str) -> pa.Array | None:
 
 
 def _enum(
-    batch: pa.RecordBatch, name: str, allowed: Iterable[str], default: Any, n: int, *, optional: bool = False
+    batch: pa.RecordBatch,
+    name: str,
+    allowed: Iterable[str],
+    default: Any,
+    n: int,
+    *,
+    optional: bool = False,
+    check: bool = True,
 ) -> Codes:
     """A string column whose values must be one of ``allowed``; nulls take ``default``."""
     col = _column(batch, name)
     allowed = tuple(allowed)
     if col is None:
-        if default is not None and default not in allowed:
+        if check and default is not None and default not in allowed:
             raise ValueError(f"{name}={default!r}: expected one of {', '.join(allowed)}")
         return Codes.constant(default, n)
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type) or pa.types.is_null(col.type)):
@@ -158,7 +196,7 @@ def _enum(
             raise ValueError(f"column {name!r}: expected strings, got {col.type}")
     codes = _codes(col, default)
     for k, v in enumerate(codes.values):
-        if v is None and optional:
+        if not check or (v is None and optional):
             continue
         if v not in allowed:
             row = _first(codes.codes == k)
@@ -179,17 +217,23 @@ def _bool(batch: pa.RecordBatch, name: str, default: bool, n: int) -> npt.NDArra
     return np.asarray(pc.fill_null(col, default).to_numpy(zero_copy_only=False), dtype=np.bool_)
 
 
-def _utc_micros(batch: pa.RecordBatch, default: Any, n: int) -> npt.NDArray[np.int64]:
-    """The ``at`` column as microseconds since the epoch, UTC; naive or missing values refused."""
+_Fallback = tuple[str, Any]
+"""How to find a call's local date in its own offset: ("const", minutes), ("zone", name) or
+("rows", per-row minutes). Used only for calls with no candidate zone, as ``Guard`` does."""
+
+
+def _at(batch: pa.RecordBatch, default: Any, n: int) -> tuple[npt.NDArray[np.int64], _Fallback]:
+    """The ``at`` column as microseconds since the epoch (UTC); naive or missing values refused."""
     col = _column(batch, "at")
     if col is None:
         if default is None:
             raise ValueError("no 'at' column and no at= default: every call needs its start time")
         value = _aware(default, "at")
         micros = (value - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
-        return np.full(n, micros, np.int64)
+        return np.full(n, micros, np.int64), _tz_fallback(value.tzinfo, value)
     if pa.types.is_dictionary(col.type):
         col = col.dictionary_decode()
+    fallback: _Fallback
     if pa.types.is_timestamp(col.type):
         if col.type.tz is None:
             raise _bad(
@@ -199,16 +243,64 @@ def _utc_micros(batch: pa.RecordBatch, default: Any, n: int) -> npt.NDArray[np.i
                 "give the column a time zone (e.g. cast to timestamp[us, tz=UTC])",
             )
         ts = col.cast(pa.timestamp("us", tz="UTC"))
+        fallback = _tz_name_fallback(col.type.tz)
     elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        text = pc.utf8_trim_whitespace(col)
         try:
-            ts = pc.utf8_trim_whitespace(col).cast(pa.timestamp("us", tz="UTC"))
+            ts = text.cast(pa.timestamp("us", tz="UTC"))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             ts = _first_bad_time(col)
+        fallback = ("rows", _text_offsets(text))
     else:
         raise ValueError(f"column 'at': expected an aware timestamp or ISO 8601 text, got {col.type}")
     if ts.null_count:
-        raise _bad("at", _first(np.asarray(ts.is_null())), "no start time")
-    return np.asarray(ts.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+        raise _bad("at", _first(np.asarray(ts.is_null())), "no start time: every call needs one")
+    return np.asarray(ts.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64), fallback
+
+
+def _tz_fallback(tz: dt.tzinfo | None, when: dt.datetime) -> _Fallback:
+    if isinstance(tz, zoneinfo.ZoneInfo):
+        return ("zone", tz.key)
+    offset = when.utcoffset()
+    return ("const", 0 if offset is None else offset // dt.timedelta(minutes=1))
+
+
+def _tz_name_fallback(name: str) -> _Fallback:
+    text = name.strip()
+    if text in ("UTC", "Z", "Etc/UTC", "GMT", "+00:00", "-00:00"):
+        return ("const", 0)
+    if text[:1] in "+-" and len(text) == 6 and text[3] == ":":
+        sign = -1 if text[0] == "-" else 1
+        return ("const", sign * (int(text[1:3]) * 60 + int(text[4:6])))
+    return ("zone", text)
+
+
+def _text_offsets(text: pa.Array) -> npt.NDArray[np.int64]:
+    """The UTC offset, in minutes, written at the end of each ISO 8601 time."""
+    parts = pc.extract_regex(text, r"(?P<sign>[+-])(?P<hh>\d{2}):?(?P<mm>\d{2})?$")
+    sign = pc.struct_field(parts, "sign")
+    hh = pc.struct_field(parts, "hh")
+    mm = pc.struct_field(parts, "mm")
+    hours = pc.cast(pc.if_else(pc.equal(hh, ""), "0", hh), pa.int64())
+    mins = pc.cast(pc.if_else(pc.equal(mm, ""), "0", mm), pa.int64())
+    total = pc.add(pc.multiply(hours, 60), mins)
+    total = pc.if_else(pc.equal(sign, "-"), pc.negate(total), total)
+    return np.asarray(pc.fill_null(total, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _fallback_days(
+    fallback: _Fallback, minutes: npt.NDArray[np.int64], rows: npt.NDArray[np.intp]
+) -> npt.NDArray[np.int64]:
+    kind, value = fallback
+    m = minutes[rows]
+    if kind == "const":
+        shift: Any = value
+    elif kind == "rows":
+        shift = value[rows]
+    else:
+        return local_clock(m, value)[0]
+    out: npt.NDArray[np.int64] = (m + shift) // 1440
+    return out
 
 
 def _first_bad_time(col: pa.Array) -> pa.Array:
@@ -259,15 +351,17 @@ def _to_date(value: Any, name: str) -> np.datetime64:
     return np.datetime64(value, "D")
 
 
-def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArray[np.datetime64]:
-    """A date column as ``datetime64[D]`` (``NaT`` for null), read as ``Call`` reads a date.
+def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArray[np.int64]:
+    """A date column as day numbers (days since 1970-01-01; :data:`NONE` for null).
 
-    Accepts date columns, timestamps (the date in the column's own zone, or as written when
-    naive) and ISO 8601 date or datetime text (the date as written).
+    Read as ``Call`` reads a date: date columns; timestamps (the date in the column's own zone,
+    or as written when naive); ISO 8601 date or datetime text (the date as written). A null
+    takes ``default`` when one is given.
     """
     col = _column(batch, name)
     if col is None:
-        return np.full(n, _to_date(default, name), "datetime64[D]")
+        value = _to_date(default, name)
+        return np.full(n, NONE if np.isnat(value) else int(value.astype(np.int64)), np.int64)
     if pa.types.is_dictionary(col.type):
         col = col.dictionary_decode()
     t = col.type
@@ -280,10 +374,13 @@ def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArra
         out = local.cast(pa.timestamp("s")).cast(pa.date32())
     elif pa.types.is_string(t) or pa.types.is_large_string(t):
         text = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(col), 0, 10)
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
         try:
             out = text.cast(pa.date32())
         except pa.ArrowInvalid:
             for row, value in enumerate(col.to_pylist()):
+                if value is None or not value.strip():
+                    continue
                 try:
                     _to_date(value, name)
                 except ValueError:
@@ -291,12 +388,14 @@ def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArra
             raise
     else:
         raise ValueError(f"column {name!r}: expected dates, got {t}")
-    days = np.asarray(out.cast(pa.int32()).fill_null(np.iinfo(np.int32).min).to_numpy(zero_copy_only=False))
-    result = days.astype("datetime64[D]")
-    result[days == np.iinfo(np.int32).min] = NAT
-    if default is not None and out.null_count:
-        result[np.isnat(result)] = _to_date(default, name)
-    return result
+    days = np.asarray(out.cast(pa.int32()).to_numpy(zero_copy_only=False))
+    if out.null_count:
+        fill = _to_date(default, name)
+        fill_day: int = NONE if np.isnat(fill) else int(fill.astype(np.int64))
+        missing = np.asarray(out.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        result = np.where(missing, fill_day, np.nan_to_num(days, nan=0).astype(np.int64))
+        return result.astype(np.int64)
+    return days.astype(np.int64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,21 +442,32 @@ def _year_transitions(zone: str, year: int) -> tuple[tuple[int, int], ...]:
 
 
 def _offset_table(zone: str, lo: int, hi: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Sorted transition instants and the offset in force from each, covering ``[lo, hi]``."""
-    y0 = dt.datetime.fromtimestamp(lo, dt.UTC).year
-    y1 = dt.datetime.fromtimestamp(hi, dt.UTC).year
+    """Transition instants (UTC minutes) and the offset (minutes) in force from each, over [lo, hi].
+
+    Only the transitions that matter inside the range are returned; the first entry is in force
+    at ``lo``.
+    """
+    y0 = dt.datetime.fromtimestamp(lo * 60, dt.UTC).year
+    y1 = dt.datetime.fromtimestamp(hi * 60, dt.UTC).year
     pairs = [p for y in range(y0, y1 + 1) for p in _year_transitions(zone, y)]
-    starts = np.array([p[0] for p in pairs], np.int64)
-    offsets = np.array([p[1] for p in pairs], np.int64)
-    return starts, offsets
+    # Every NANP zone changes offset on a whole minute; the minute grid is then exact.
+    assert all(p[0] % 60 == 0 and p[1] % 60 == 0 for p in pairs), zone
+    starts = np.array([p[0] // 60 for p in pairs], np.int64)
+    offsets = np.array([p[1] // 60 for p in pairs], np.int64)
+    i0 = int(np.searchsorted(starts, lo, side="right")) - 1
+    i1 = int(np.searchsorted(starts, hi, side="right"))
+    return starts[i0:i1], offsets[i0:i1]
 
 
 def local_clock(
-    seconds: npt.NDArray[np.int64], zone: str
+    minutes: npt.NDArray[np.int64], zone: str
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Local calendar day (days since 1970-01-01) and minute after midnight of UTC ``seconds``.
+    """Local calendar day (days since 1970-01-01) and minute after midnight of UTC ``minutes``.
 
-    >>> t = int(dt.datetime(2026, 3, 16, 18, 0, tzinfo=dt.UTC).timestamp())
+    ``minutes``: instants as whole minutes since 1970-01-01T00:00Z (calling hours are checked at
+    minute resolution, RULES §6.7).
+
+    >>> t = int(dt.datetime(2026, 3, 16, 18, 0, tzinfo=dt.UTC).timestamp()) // 60
     >>> day, minute = local_clock(np.array([t]), "America/New_York")
     >>> str(np.datetime64(int(day[0]), "D")), int(minute[0]) // 60, int(minute[0]) % 60
     ('2026-03-16', 14, 0)
@@ -365,18 +475,16 @@ def local_clock(
     >>> int(minute[0]) // 60, int(minute[0]) % 60
     (15, 30)
     """
-    if len(seconds) == 0:
+    if len(minutes) == 0:
         empty = np.zeros(0, np.int64)
         return empty, empty
-    lo, hi = int(seconds.min()), int(seconds.max())
-    starts, offsets = _offset_table(zone, lo, hi)
+    starts, offsets = _offset_table(zone, int(minutes.min()), int(minutes.max()))
     if len(starts) == 1:
-        local = seconds + offsets[0]
+        local = minutes + offsets[0]
     else:
-        local = seconds + offsets[np.searchsorted(starts, seconds, side="right") - 1]
-    day = local // 86400
-    minute = (local - day * 86400) // 60
-    return day, minute
+        local = minutes + offsets[np.searchsorted(starts, minutes, side="right") - 1]
+    day = local // 1440
+    return day, local - day * 1440
 
 
 # --------------------------------------------------------------------------------------------
@@ -453,3 +561,753 @@ def _check_defaults(defaults: Mapping[str, Any]) -> None:
     unknown = sorted(set(defaults) - _KNOWN)
     if unknown:
         raise TypeError(f"scrub() got unknown column default(s): {', '.join(unknown)}")
+
+
+# --------------------------------------------------------------------------------------------
+# The engine: columns -> facts -> one policy call per distinct combination -> columns
+# --------------------------------------------------------------------------------------------
+
+_CODES: Final = tuple(sorted(JURISDICTIONS))
+_BIT: Final[Mapping[str, int]] = {code: i for i, code in enumerate(_CODES)}
+_MASK_BITS: Final = HORIZON + 1  # bits of one DayMask
+_ALL_CODE_BITS: Final = (1 << len(_CODES)) - 1
+_MINUTE_US: Final = 60_000_000
+_SEARCH_MINUTES: Final = SEARCH_DAYS * 1440
+_NO_ROW: Final = np.iinfo(np.int64).max
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a call goes: what the area code, callee_region, callee_timezone and the state lists
+    holding the number give (the same derivation as ``Guard.facts``), computed once per distinct
+    combination. ``valid`` is false for an area code outside the US and Canada."""
+
+    valid: bool
+    country: str = ""
+    codes: tuple[str, ...] = ()
+    zones: tuple[zoneinfo.ZoneInfo, ...] = ()
+    national_obtained: int | None = None
+    states: tuple[tuple[str, int], ...] = ()
+    """(region, first day the loaded list binds) for each state list holding the number."""
+
+
+class _Engine:
+    """Everything about a Guard that bulk needs, derived once and reused across batches."""
+
+    def __init__(self, guard: Guard) -> None:
+        self.guard = guard
+        self.registry: Any = guard.registry
+        self.jurisdictions = guard.jurisdictions
+        self.anniversary = guard.ebr_anniversary
+        layers = tuple(self.registry.layers)
+        self.layers = layers
+        self.national_bit: dict[str, int] = {}
+        self.state_layers: list[tuple[int, str, int]] = []  # (bit, region, binding-from day)
+        self.internal: dict[str, int] = {}
+        for i, layer in enumerate(layers):
+            if layer.kind == "national" and layer.jurisdiction is not None:
+                self.national_bit.setdefault(layer.jurisdiction, i)
+            elif layer.kind == "state" and layer.jurisdiction is not None:
+                start = FAR_PAST if layer.obtained is None else day_number(layer.obtained)
+                self.state_layers.append((i, layer.jurisdiction, start))
+            elif layer.kind == "internal" and layer.seller is not None:
+                self.internal.setdefault(layer.seller, i)
+        self.state_bits = np.uint64(sum(1 << b for b, _, _ in self.state_layers))
+        # Per area code: whether Guard knows it, and the national-layer bit of its country.
+        self.area_ok = np.zeros(1000, bool)
+        self.nat_mask = np.zeros(1000, np.uint64)
+        for npa in range(200, 1000):
+            area = guard._area(npa)
+            if area is not None:
+                self.area_ok[npa] = True
+                bit = self.national_bit.get(area.country)
+                if bit is not None:
+                    self.nat_mask[npa] = np.uint64(1 << bit)
+        self.places: dict[tuple[int, str | None, str | None, int], _Place] = {}
+        self.lock = threading.Lock()
+
+    def place(self, npa: int, region: str | None, zone: str | None, state_mask: int) -> _Place:
+        key = (npa, region, zone, state_mask)
+        found = self.places.get(key)
+        if found is not None:
+            return found
+        area = self.guard._area(npa)
+        if area is None:
+            place = _Place(False)
+        else:
+            listed = [(r, start) for b, r, start in self.state_layers if state_mask >> b & 1]
+            zones = area.zones
+            codes = area.codes
+            extra = [r for r in (region, *(r for r, _ in listed)) if r and r not in area.regions]
+            if extra or zone:
+                names = {z.key for z in zones}
+                more = [z for r in extra for z in geography.region_zones(r)]
+                if zone:
+                    more.append(zone)
+                zones = zones + tuple(zoneinfo.ZoneInfo(z) for z in sorted(set(more) - names))
+                extra_codes = [
+                    c for r in extra for c in (geography.region_country(r), r) if c in JURISDICTIONS
+                ]
+                unique = set([*codes, *extra_codes])
+                codes = tuple(sorted(unique, key=lambda c: (c != area.country, "-" in c, c)))
+            place = _Place(True, area.country, codes, zones, area.national_obtained, tuple(listed))
+        self.places[key] = place
+        return place
+
+
+@dataclass
+class _Rows:
+    """One batch's columns, validated and typed."""
+
+    n: int
+    micros: npt.NDArray[np.int64]
+    fallback_day: Any  # rows -> the local date in the call's own offset (used without zones)
+    seller: Codes
+    caller: Codes
+    purpose: Codes
+    line: Codes
+    prerecorded: npt.NDArray[np.bool_]
+    region: Codes
+    zone: Codes
+    dates: dict[str, npt.NDArray[np.int64]]
+    consent_kind: Codes
+    to: pa.Array
+
+
+_CALLERS: Final = ("seller", "telemarketer", "charity")
+_PURPOSES: Final = ("sale", "donation", "political", "survey", "newspaper_subscription", "informational")
+_LINES: Final = ("residential", "wireless", "business", "unknown")
+_CONSENTS: Final = ("written", "electronic", "recorded_verbal", "verbal")
+
+
+def _default(defaults: Mapping[str, Any], name: str) -> Any:
+    return defaults[name] if name in defaults else _SCALAR_DEFAULTS.get(name)
+
+
+def _read(batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> _Rows:
+    n = batch.num_rows
+    to = _column(batch, "to")
+    if to is None:
+        if "to" not in defaults:
+            raise ValueError("no 'to' column: every call needs the called number")
+        to = pa.array([defaults["to"]] * n, pa.string())
+    if pa.types.is_dictionary(to.type):
+        to = to.dictionary_decode()
+    if pa.types.is_integer(to.type) or pa.types.is_large_string(to.type):
+        to = to.cast(pa.string())
+    elif not (pa.types.is_string(to.type) or pa.types.is_null(to.type)):
+        raise ValueError(f"column 'to': expected text or integers, got {to.type}")
+    if to.null_count:
+        raise _bad("to", _first(np.asarray(to.is_null())), "no number: every call needs the called number")
+    micros, fallback = _at(batch, defaults.get("at"), n)
+
+    seller_default = defaults.get("seller")
+    seller = _codes(_column(batch, "seller")) if _column(batch, "seller") is not None else None
+    if seller is None:
+        if seller_default is None:
+            raise ValueError(
+                "no 'seller' column and no seller= default: name the party on whose behalf the calls are made"
+            )
+        seller = Codes.constant(seller_default, n)
+    for k, v in enumerate(seller.values):
+        value = seller_default if v is None else v
+        if value is None:
+            raise _bad("seller", _first(seller.codes == k), "no seller: name the party the call is made for")
+        if not isinstance(value, str) or not value.strip():
+            raise _bad("seller", _first(seller.codes == k), f"{value!r}: expected the seller's name")
+    seller = Codes(seller.codes, tuple(seller_default if v is None else v for v in seller.values))
+
+    region = _enum(
+        batch, "callee_region", (), _default(defaults, "callee_region"), n, optional=True, check=False
+    )
+    fixed: list[str | None] = []
+    for k, v in enumerate(region.values):
+        if v is None:
+            fixed.append(None)
+            continue
+        r = v.strip().upper() if isinstance(v, str) else v
+        try:
+            Call.model_fields["callee_region"]  # the same rule as Call: ISO 3166-2, US or CA
+            if not isinstance(r, str) or len(r) < 4 or r[2] != "-" or r[:2] not in ("US", "CA"):
+                raise ValueError("expected ISO 3166-2 such as 'US-GA' or 'CA-ON'")
+            geography.region_zones(r)
+        except ValueError as e:
+            raise _bad("callee_region", _first(region.codes == k), f"{v!r}: {e}") from None
+        fixed.append(r)
+    region = Codes(region.codes, tuple(fixed))
+
+    zone = _enum(
+        batch, "callee_timezone", (), _default(defaults, "callee_timezone"), n, optional=True, check=False
+    )
+    for k, v in enumerate(zone.values):
+        if v is None:
+            continue
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+            raise _bad(
+                "callee_timezone",
+                _first(zone.codes == k),
+                f"{v!r} is not an IANA time zone such as 'America/Chicago'",
+            ) from None
+
+    dates = {name: _dates(batch, name, defaults.get(name), n) for name in _DATE_COLUMNS}
+    kind = _enum(batch, "consent_kind", _CONSENTS, defaults.get("consent_kind"), n, optional=True)
+    has_kind = np.array([v is not None for v in kind.values], bool)[kind.codes]
+    has_on = dates["consent_on"] != NONE
+    for need, have, lacking in (("consent_on", has_kind, ~has_on), ("consent_kind", has_on, ~has_kind)):
+        bad = have & lacking
+        if bad.any():
+            other = "consent_kind" if need == "consent_on" else "consent_on"
+            raise _bad(need, _first(bad), f"missing: required where {other} is set")
+    return _Rows(
+        n=n,
+        micros=micros,
+        fallback_day=fallback,
+        seller=seller,
+        caller=_enum(batch, "caller", _CALLERS, _default(defaults, "caller"), n),
+        purpose=_enum(batch, "purpose", _PURPOSES, _default(defaults, "purpose"), n),
+        line=_enum(batch, "line", _LINES, _default(defaults, "line"), n),
+        prerecorded=_bool(batch, "prerecorded", _default(defaults, "prerecorded"), n),
+        region=region,
+        zone=zone,
+        dates=dates,
+        consent_kind=kind,
+        to=to,
+    )
+
+
+def _span(lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    out: npt.NDArray[np.int64] = span_mask(lo, hi)
+    return out
+
+
+def _evidence_masks(
+    j: Jurisdiction,
+    anniversary: Anniversary,
+    today: npt.NDArray[np.int64],
+    d: Mapping[str, npt.NDArray[np.int64]],
+    consent_ok: npt.NDArray[np.bool_],
+    requests: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+) -> npt.NDArray[np.int64]:
+    """:func:`dncguard.facts.evidence_masks` for whole columns, packed ``p | i<<11 | c<<22 | k<<33``.
+
+    The flat columns hold at most one purchase, inquiry, contract, consent and request each (plus
+    the registry's internal-list entry); ``NONE`` marks an absent date.
+    """
+    r1, r2 = requests  # FAR_FUTURE: no request; FAR_PAST: an undated internal-list entry
+    first_request = np.minimum(r1, r2)
+    reassigned = d["reassigned_on"]
+    since = np.where(reassigned == NONE, FAR_PAST, reassigned)
+    zero = np.zeros(len(today), np.int64)
+    purchase = inquiry = contract = zero
+    ebr = j.ebr
+    if ebr is not None:
+
+        def relationship(on: npt.NDArray[np.int64], window: Window | None) -> npt.NDArray[np.int64]:
+            if window is None:
+                return zero
+            ok = (on != NONE) & (on >= since)
+            anchor = np.where(ok, on, 0)
+            end = np.minimum(window_end(anchor, window, anniversary), first_request)
+            return np.where(ok, _span(anchor - today, end - today), 0)
+
+        purchase = relationship(d["last_purchase"], ebr.purchase)
+        inquiry = relationship(d["last_inquiry"], ebr.inquiry)
+        if ebr.contract is not None:
+            start, ends = d["contract_on"], d["contract_ends"]
+            ok = (start != NONE) & (start >= since)
+            s0 = np.where(ok, start, 0)
+            end = np.where(
+                ends == NONE,
+                FAR_FUTURE,
+                window_end(np.where(ends == NONE, 0, ends), ebr.contract, anniversary),
+            )
+            contract = np.where(ok, _span(s0 - today, np.minimum(end, first_request) - today), 0)
+    given = d["consent_on"]
+    ok = consent_ok & (given != NONE) & (given >= since) & (r1 != FAR_PAST) & (r2 != FAR_PAST)
+    g0 = np.where(ok, given, 0)
+    revoked = d["consent_revoked_on"]
+    end = np.where(revoked == NONE, FAR_FUTURE, revoked)
+    for r in (r1, r2):
+        end = np.where(r >= g0, np.minimum(end, r), end)
+    consent = np.where(ok, _span(g0 - today, end - today), 0)
+    return purchase | inquiry << 11 | contract << 22 | consent << 33
+
+
+def _unpack(packed: int) -> tuple[int, int, int, int]:
+    m = (1 << _MASK_BITS) - 1
+    return (packed & m, packed >> 11 & m, packed >> 22 & m, packed >> 33 & m)
+
+
+@functools.lru_cache(maxsize=8192)
+def _day_clock(zone: str, utc_day: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Local day and minute in ``zone`` of each of the 1440 UTC minutes of ``utc_day`` (cached)."""
+    day, minute = local_clock(np.arange(utc_day * 1440, utc_day * 1440 + 1440, dtype=np.int64), zone)
+    day.setflags(write=False)
+    minute.setflags(write=False)
+    return day, minute
+
+
+@functools.lru_cache(maxsize=65536)
+def _day_passes(zone: str, code: str, utc_day: int) -> npt.NDArray[np.int64]:
+    """Bit ``_BIT[code]`` set on each UTC minute of ``utc_day`` at which ``code``'s calling hours,
+    day and holiday bans pass in ``zone`` (cached)."""
+    day, minute = _day_clock(zone, utc_day)
+    bits = np.asarray(time_rule_passes(time_rule(code), day, minute), np.int64) << _BIT[code]
+    bits.setflags(write=False)
+    return bits
+
+
+def _zone_days(
+    zone: str, codes: Iterable[str], days: Sequence[int]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Over the UTC ``days`` (their minutes, concatenated): local days in ``zone``, and the bits of
+    the ``codes`` whose time rules pass there."""
+    codes = tuple(codes)
+    local = np.concatenate([_day_clock(zone, d)[0] for d in days])
+    passes = np.zeros(len(local), np.int64)
+    for code in codes:
+        passes |= np.concatenate([_day_passes(zone, code, d) for d in days])
+    return local, passes
+
+
+class _ZoneTables:
+    """Per candidate zone, over the UTC days the calls fall on: the local day, and which
+    jurisdictions' time rules pass (bit ``_BIT[code]``), minute by minute. Rows read them with a
+    gather instead of converting each time."""
+
+    def __init__(self, zone_codes: Mapping[str, Iterable[str]], minutes: npt.NDArray[np.int64]) -> None:
+        self.index = {z: i for i, z in enumerate(zone_codes)}
+        utc_day = minutes // 1440
+        self.minute_of_day = minutes - utc_day * 1440
+        d0 = int(utc_day.min()) if len(utc_day) else 0
+        d1 = int(utc_day.max()) if len(utc_day) else 0
+        present = np.zeros(d1 - d0 + 1, bool)
+        present[utc_day - d0] = True
+        self.days = (np.flatnonzero(present) + d0).tolist()
+        position = np.cumsum(present) - 1
+        self.row_base = position[utc_day - d0] * 1440 + self.minute_of_day
+        self.span = len(self.days) * 1440
+        local = [np.zeros(0, np.int64)]
+        passes = [np.zeros(0, np.int64)]
+        for zone, codes in zone_codes.items():
+            zl, zp = _zone_days(zone, codes, self.days)
+            local.append(zl)
+            passes.append(zp)
+        self.local = np.concatenate(local)
+        self.passes = np.concatenate(passes)
+
+
+def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> pa.RecordBatch:
+    rows = _read(batch, defaults)
+    n = rows.n
+    numbers, valid = parse_numbers(rows.to)
+    npa = np.where(valid, numbers // np.uint64(10_000_000), 0).astype(np.int64)
+    ok = valid & engine.area_ok[npa]
+    masks = np.zeros(n, np.uint64)
+    live = np.flatnonzero(ok)
+    if len(live):
+        masks[live] = engine.registry.membership(numbers[live])
+
+    # Internal lists: the seller's request date for the number (FAR_PAST: undated entry).
+    reg_request = np.full(n, FAR_FUTURE, np.int64)
+    for k, seller in enumerate(rows.seller.values):
+        bit = engine.internal.get(seller)
+        if bit is None:
+            continue
+        hit = np.flatnonzero(
+            (rows.seller.codes == k) & ((masks >> np.uint64(bit)) & np.uint64(1)).astype(bool)
+        )
+        if len(hit):
+            when = engine.registry.request_dates(numbers[hit], bit)
+            reg_request[hit] = np.where(
+                np.isnat(when), FAR_PAST, when.astype("datetime64[D]").astype(np.int64)
+            )
+
+    # Places: (area code, callee_region, callee_timezone, state lists holding the number).
+    state_mask = (masks & engine.state_bits).astype(np.int64)
+    place_inv, place_first = factorize([npa, rows.region.codes, rows.zone.codes, state_mask])
+    places = [
+        engine.place(
+            int(npa[r]),
+            rows.region.values[rows.region.codes[r]],
+            rows.zone.values[rows.zone.codes[r]],
+            int(state_mask[r]),
+        )
+        if ok[r]
+        else _Place(False)
+        for r in place_first.tolist()
+    ]
+    # Invalid rows (number or area code): their own place, whatever the key said.
+    place_valid = np.array([p.valid for p in places], bool)
+    ok &= place_valid[place_inv]
+
+    # Clocks: UTC minutes; per candidate zone the local day and the time rules that pass.
+    minutes = rows.micros // _MINUTE_US
+    zone_codes: dict[str, set[str]] = {}
+    for p in places:
+        for z in p.zones:
+            zone_codes.setdefault(z.key, set()).update(p.codes)
+    all_codes = sorted({c for p in places for c in p.codes})
+    tables = _ZoneTables({z: sorted(c) for z, c in sorted(zone_codes.items())}, minutes)
+    slots = max((len(p.zones) for p in places), default=0)
+    zone_slot = np.full((max(slots, 1), len(places)), -1, np.int64)
+    for pi, p in enumerate(places):
+        for s, z in enumerate(p.zones):
+            zone_slot[s, pi] = tables.index[z.key]
+    today = np.full(n, np.iinfo(np.int64).min, np.int64)
+    passes = np.full(n, _ALL_CODE_BITS, np.int64)
+    for s in range(slots):
+        zid = zone_slot[s][place_inv]
+        has = zid >= 0
+        if s > 0:
+            idx_rows = np.flatnonzero(has)
+            flat = zid[idx_rows] * tables.span + tables.row_base[idx_rows]
+            today[idx_rows] = np.maximum(today[idx_rows], tables.local[flat])
+            passes[idx_rows] &= tables.passes[flat]
+        else:
+            flat = np.where(has, zid * tables.span + tables.row_base, 0)
+            today = np.where(has, tables.local[flat], today)
+            passes = np.where(has, tables.passes[flat], passes)
+    no_zone = np.flatnonzero(today == np.iinfo(np.int64).min)
+    if len(no_zone):
+        today[no_zone] = _fallback_days(rows.fallback_day, minutes, no_zone)
+
+    # Registry facts.
+    place_codes = np.array([sum(1 << _BIT[c] for c in p.codes) for p in places], np.int64)
+    failed_bits = place_codes[place_inv] & ~passes
+    national_listed = (masks & engine.nat_mask[npa]) != 0
+    obtained = np.array(
+        [FAR_FUTURE if p.national_obtained is None else p.national_obtained for p in places], np.int64
+    )[place_inv]
+    fresh_days = np.array(
+        [JURISDICTIONS[p.country].fresh_days or 0 if p.valid else 0 for p in places], np.int64
+    )[place_inv]
+    covered = obtained != FAR_FUTURE
+    fresh = np.where(covered, _span(FAR_PAST - today, obtained + fresh_days + 1 - today), 0)
+    dnc = rows.dates["dnc_requested_on"]
+    col_request = np.where(dnc == NONE, FAR_FUTURE, dnc)
+    first_request = np.minimum(reg_request, col_request)
+    requested = _span(first_request - today, FAR_FUTURE - today)
+    state_keys = []
+    for bit, _, start in engine.state_layers:
+        on = ((masks >> np.uint64(bit)) & np.uint64(1)).astype(bool)
+        if on.any():
+            state_keys.append(np.where(on, _span(start - today, FAR_FUTURE - today), 0))
+
+    # Evidence, per jurisdiction slot of each row's place.
+    d = rows.dates
+    kind = rows.consent_kind
+    has_ev = (
+        (d["last_purchase"] != NONE)
+        | (d["last_inquiry"] != NONE)
+        | (d["contract_on"] != NONE)
+        | (np.array([v is not None for v in kind.values], bool)[kind.codes])
+    ) & ok
+    code_slots = max((len(p.codes) for p in places), default=0)
+    ev_keys = [np.zeros(n, np.int64) for _ in range(code_slots)]
+    ev_rows = np.flatnonzero(has_ev)
+    if len(ev_rows):
+        sub = {name: col[ev_rows] for name, col in d.items()}
+        sub_today = today[ev_rows]
+        sub_place = place_inv[ev_rows]
+        sub_kind = kind.codes[ev_rows]
+        requests = (reg_request[ev_rows], col_request[ev_rows])
+        for code in all_codes:
+            j = JURISDICTIONS[code]
+            slot_of = np.array([p.codes.index(code) if code in p.codes else -1 for p in places], np.int64)
+            slot = slot_of[sub_place]
+            if not (slot >= 0).any():
+                continue
+            kinds_ok = np.array([v in j.consent_kinds for v in kind.values], bool)[sub_kind]
+            packed = _evidence_masks(j, engine.anniversary, sub_today, sub, kinds_ok, requests)
+            for s in range(code_slots):
+                here = slot == s
+                if here.any():
+                    ev_keys[s][ev_rows[here]] = packed[here]
+
+    # Distinct combinations of facts; invalid rows all share place 0's key with ok=False.
+    keys = [
+        np.where(ok, place_inv, -1) + 1,
+        rows.purpose.codes,
+        rows.caller.codes,
+        rows.line.codes,
+        rows.prerecorded.astype(np.int64),
+        national_listed.astype(np.int64),
+        fresh,
+        requested,
+        *state_keys,
+        has_ev.astype(np.int64),
+        *ev_keys,
+        failed_bits,
+    ]
+    keys = [np.where(ok, k, 0) if i else k for i, k in enumerate(keys)]
+    inverse, first = factorize(keys)
+
+    # One policy call per distinct combination.
+    jset = engine.jurisdictions
+    verdicts: list[Verdict] = []
+    group_facts: list[CallFacts | None] = []
+    group_place: list[_Place] = []
+    for r in first.tolist():
+        if not ok[r]:
+            verdicts.append(_INVALID)
+            group_facts.append(None)
+            group_place.append(_Place(False))
+            continue
+        p = places[place_inv[r]]
+        t = int(today[r])
+        exemptions: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
+        if has_ev[r]:
+            exemptions = tuple((code, _unpack(int(ev_keys[k][r]))) for k, code in enumerate(p.codes))
+        facts = CallFacts(
+            country=p.country,
+            jurisdictions=p.codes,
+            purpose=rows.purpose.values[rows.purpose.codes[r]],
+            caller=rows.caller.values[rows.caller.codes[r]],
+            line=rows.line.values[rows.line.codes[r]],
+            prerecorded=bool(rows.prerecorded[r]),
+            national_listed=bool(national_listed[r]),
+            national_covered=bool(covered[r]),
+            national_fresh=int(fresh[r]),
+            state_listed=tuple(
+                sorted((region, span_mask(start - t, FAR_FUTURE - t)) for region, start in p.states)
+            ),
+            requested=int(requested[r]),
+            exemptions=exemptions,
+            location_known=bool(p.zones),
+        )
+        bits = int(failed_bits[r])
+        failed = frozenset(c for c in hour_rules(p.codes, facts.purpose, jset) if bits >> _BIT[c] & 1)
+        if failed:
+            facts = dataclasses.replace(facts, hours_failed=failed)
+        verdicts.append(decide(facts, jset))
+        group_facts.append(facts)
+        group_place.append(p)
+
+    allowed_g = np.array([v.allowed for v in verdicts], bool)
+    if engine.guard.on_stale == "raise":
+        for g, v in enumerate(verdicts):
+            if any(reason.code is ReasonCode.STALE_REGISTRY for reason in v.reasons):
+                row = int(np.argmax(inverse == g))
+                raise StaleRegistryError(
+                    f"row {row}: the national registry copy for area code {int(npa[row])} is too old for a"
+                    " call at that time: download a fresh copy"
+                )
+    codes_g = [[r.code.value for r in v.reasons] for v in verdicts]
+    next_at = _next_allowed(engine, rows, inverse, verdicts, group_facts, group_place, today, minutes, tables)
+
+    take = pa.array(inverse.astype(np.int64))
+    columns = [
+        pa.array(allowed_g[inverse]),
+        pc.take(pa.array([c[0] if c else None for c in codes_g], pa.string()), take),
+        pc.take(pa.array(codes_g, pa.list_(pa.string())), take),
+        pa.array(next_at, pa.int64(), mask=next_at == _NO_ROW).cast(pa.timestamp("us", tz="UTC")),
+    ]
+    return _append(batch, columns)
+
+
+_INVALID: Final = invalid_number("", "not a US or Canadian number")
+
+
+@functools.lru_cache(maxsize=65536)
+def _open_day_bits(facts: CallFacts, jurisdictions: frozenset[str] | None) -> int:
+    """The policy's open days of a call (every rule but the clock passes) as a bit mask."""
+    return sum(1 << d for d in policy._open_days(facts, jurisdictions))
+
+
+def _next_allowed(
+    engine: _Engine,
+    rows: _Rows,
+    inverse: npt.NDArray[np.intp],
+    verdicts: Sequence[Verdict],
+    group_facts: Sequence[CallFacts | None],
+    group_place: Sequence[_Place],
+    today: npt.NDArray[np.int64],
+    minutes: npt.NDArray[np.int64],
+    tables: _ZoneTables,
+) -> npt.NDArray[np.int64]:
+    """``policy.next_allowed_at`` for every blocked row, in UTC microseconds (``_NO_ROW``: none).
+
+    It is the first minute after the call's minute, up to 8 days after the call, at which every
+    time rule passes in every candidate zone and the call's local day is one on which the rest of
+    the rules pass (the policy's open days). Per distinct (zones, time rules, open days, call day), the
+    answer for every minute of the range is one reverse running minimum over a minute grid.
+    """
+    jset = engine.jurisdictions
+    out = np.full(len(inverse), _NO_ROW, np.int64)
+    schedules: dict[tuple[tuple[int, ...], int, int], int] = {}
+    sched_of_group = np.full(len(verdicts), -1, np.int64)
+    python_groups = []
+    for g, (v, facts, p) in enumerate(zip(verdicts, group_facts, group_place, strict=True)):
+        if v.allowed or facts is None:
+            continue
+        open_days = _open_day_bits(facts, jset)
+        if not open_days:
+            continue
+        codes = hour_rules(facts.jurisdictions, facts.purpose, jset)
+        if codes and not p.zones:
+            continue
+        if not p.zones:
+            python_groups.append(g)
+            continue
+        key = (tuple(tables.index[z.key] for z in p.zones), sum(1 << _BIT[c] for c in codes), open_days)
+        sched_of_group[g] = schedules.setdefault(key, len(schedules))
+    if python_groups:
+        _next_allowed_python(engine, rows, inverse, python_groups, group_facts, out)
+    if not schedules:
+        return out
+    row_sched = sched_of_group[inverse]
+    todo = np.flatnonzero(row_sched >= 0)
+    if not len(todo):
+        return out
+    keys = list(schedules)
+    names = list(tables.index)
+    t_min = int(today[todo].min())
+    sub_inv, sub_first = factorize([row_sched[todo], today[todo] - t_min])
+    order = np.argsort(sub_inv, kind="stable")
+    bounds = np.searchsorted(sub_inv[order], np.arange(len(sub_first) + 1))
+    limit = rows.micros + SEARCH_DAYS * 86400 * 1_000_000
+    never = np.iinfo(np.int64).max
+    for s, first_of in enumerate(sub_first.tolist()):
+        r0 = int(todo[first_of])
+        members = todo[order[bounds[s] : bounds[s + 1]]]
+        zids, code_bits, open_days = keys[int(row_sched[r0])]
+        hour_codes = [c for c in _CODES if code_bits >> _BIT[c] & 1]
+        t0 = int(today[r0])
+        start = minutes[members] + 1  # the search starts at the minute after the call's
+        d0 = int(start.min()) // 1440
+        d1 = (int(start.max()) + _SEARCH_MINUTES) // 1440
+        days = list(range(d0, d1 + 1))
+        pass_all = np.ones(len(days) * 1440, bool)
+        call_day = np.full(len(days) * 1440, np.iinfo(np.int64).min, np.int64)
+        for z in zids:
+            local, bits = _zone_days(names[z], hour_codes, days)
+            pass_all &= (bits & code_bits) == code_bits
+            np.maximum(call_day, local, out=call_day)
+        offset = call_day - t0
+        inside = (offset >= 0) & (offset < SEARCH_DAYS + 2)
+        day_ok = inside & ((open_days >> np.clip(offset, 0, SEARCH_DAYS + 1)) & 1).astype(bool)
+        good = pass_all & day_ok
+        pos = np.where(good, np.arange(len(good)), never)
+        nxt = np.minimum.accumulate(pos[::-1])[::-1]
+        found = nxt[start - d0 * 1440]
+        has = found != never
+        when = (d0 * 1440 + np.where(has, found, 0)) * _MINUTE_US
+        has &= when <= limit[members]
+        out[members] = np.where(has, when, _NO_ROW)
+    return out
+
+
+def _next_allowed_python(
+    engine: _Engine,
+    rows: _Rows,
+    inverse: npt.NDArray[np.intp],
+    groups: Sequence[int],
+    group_facts: Sequence[CallFacts | None],
+    out: npt.NDArray[np.int64],
+) -> None:
+    """Calls with no candidate zone and no calling hours (rare): ask the policy per row."""
+    kind, value = rows.fallback_day
+    for g in groups:
+        facts = group_facts[g]
+        assert facts is not None
+        for r in np.flatnonzero(inverse == g).tolist():
+            at = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=int(rows.micros[r]))
+            if kind == "zone":
+                tz: dt.tzinfo = zoneinfo.ZoneInfo(value)
+            else:
+                minutes = int(value if kind == "const" else value[r])
+                tz = dt.timezone(dt.timedelta(minutes=minutes))
+            found = next_allowed_at(facts, at.astimezone(tz), (), engine.jurisdictions)
+            if found is not None:
+                out[r] = (found - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
+
+
+# --------------------------------------------------------------------------------------------
+# Public entry points
+# --------------------------------------------------------------------------------------------
+
+_ENGINES: Final[dict[int, tuple[Any, _Engine]]] = {}
+_ENGINES_LOCK: Final = threading.Lock()
+
+
+def _engine(guard: Guard) -> _Engine:
+    with _ENGINES_LOCK:
+        found = _ENGINES.get(id(guard))
+        if found is not None and found[0] is guard:
+            return found[1]
+        engine = _Engine(guard)
+        if len(_ENGINES) > 64:
+            _ENGINES.clear()
+        _ENGINES[id(guard)] = (guard, engine)
+        return engine
+
+
+def _threads(threads: int | None) -> int:
+    if threads is None:
+        return min(2, os.cpu_count() or 1)
+    if threads < 1:
+        raise ValueError(f"threads={threads}: expected 1 or more")
+    return threads
+
+
+def scrub(
+    guard: Guard, data: pa.Table | pa.RecordBatch, *, threads: int | None = None, **defaults: Any
+) -> pa.Table | pa.RecordBatch:
+    """Decide every row of ``data``: its columns plus ``allowed``, ``reason``, ``reasons``,
+    ``next_allowed_at``. Returns the same kind it was given (a Table or a RecordBatch).
+
+    ``defaults`` give values for missing columns (and null cells), e.g. ``seller="acme"``.
+    ``threads``: batches decided at once (default: up to 2). Raises ``ValueError`` naming the
+    column and the first bad row for invalid input.
+    """
+    _check_defaults(defaults)
+    batches = _batches(data)
+    out = list(scrub_batches(guard, batches, threads=threads, **defaults))
+    if isinstance(data, pa.RecordBatch):
+        if len(out) == 1:
+            return out[0]
+        return pa.Table.from_batches(out).combine_chunks().to_batches()[0]
+    return pa.Table.from_batches(out, schema=decision_schema(data.schema))
+
+
+def scrub_batches(
+    guard: Guard, batches: Iterable[pa.RecordBatch], *, threads: int | None = None, **defaults: Any
+) -> Iterator[pa.RecordBatch]:
+    """Decide a stream of record batches, yielding one output batch per input batch, in order.
+
+    Memory stays bounded: at most ``threads`` batches are in flight (plus one waiting), so a
+    stream of any length can be scrubbed batch by batch. Batches larger than about a million
+    rows are decided in slices.
+    """
+    _check_defaults(defaults)
+    engine = _engine(guard)
+    n_threads = _threads(threads)
+
+    def pieces() -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            if isinstance(batch, pa.Table):
+                yield from _batches(batch)
+            elif batch.num_rows > _BATCH_ROWS:
+                for start in range(0, batch.num_rows, _BATCH_ROWS):
+                    yield batch.slice(start, _BATCH_ROWS)
+            else:
+                yield batch
+
+    def work(batch: pa.RecordBatch) -> pa.RecordBatch:
+        return _scrub_batch(engine, batch, defaults)
+
+    if n_threads == 1:
+        for batch in pieces():
+            yield work(batch)
+        return
+    with ThreadPoolExecutor(n_threads, thread_name_prefix="dncguard-scrub") as pool:
+        pending: collections.deque[Future[pa.RecordBatch]] = collections.deque()
+        for batch in pieces():
+            pending.append(pool.submit(work, batch))
+            if len(pending) > n_threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
