@@ -90,12 +90,8 @@ def csv_batches(member: Member, layout: Layout) -> Iterator[CsvBatch]:
             cols = {role: table.column(names[i]).combine_chunks() for role, i in roles.items()}
             records += table.num_rows
             yield CsvBatch(cols, line_of)
-        if trailer is not None and trailer.count != records:
-            raise member.error(
-                f"the trailer says {trailer.count} records but the file has {records}: "
-                "the download is incomplete; fetch it again",
-                trailer.line,
-            )
+        if trailer is not None:
+            trailer.check(member, records)
 
 
 _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n|$)")

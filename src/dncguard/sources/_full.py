@@ -86,12 +86,8 @@ def member_numbers(member: Member) -> Iterator[tuple[U64, LineOf, str | None]]:
             return block.line_at(parsed.offset(i))
 
         yield parsed.numbers, line_of, None
-        if trailer is not None and trailer.count != records:
-            raise member.error(
-                f"the trailer says {trailer.count} records but the file has {records}: "
-                "the download is incomplete; fetch it again",
-                trailer.line,
-            )
+        if trailer is not None:
+            trailer.check(member, records)
 
 
 def read_full(
@@ -131,4 +127,4 @@ def read_full(
 def _check(member: Member, numbers: U64, line_of: LineOf, outside: npt.NDArray[np.bool_], what: str) -> None:
     if outside.any():
         i = int(np.argmax(outside))
-        raise member.outside(int(numbers[i]), line_of(i), what)
+        raise member.coverage_error(int(numbers[i]), line_of(i), what)

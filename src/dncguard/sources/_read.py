@@ -73,7 +73,7 @@ class Member:
         """A :class:`RegistryFormatError` naming this file, member and (when given) line."""
         return RegistryFormatError(message, path=self.path, member=self.name, line=line)
 
-    def outside(self, number: int, line: int | None, what: str) -> CoverageError:
+    def coverage_error(self, number: int, line: int | None, what: str) -> CoverageError:
         """A :class:`CoverageError`: ``number`` (at ``line``) is outside the coverage ``what``."""
         loc = ":".join(p for p in (self.path, self.name) if p)
         if line is not None:
@@ -254,6 +254,15 @@ class Trailer:
     count: int
     line: int
     text: bytes
+
+    def check(self, member: Member, records: int) -> None:
+        """Refuse a member whose trailer's count is not the number of records read."""
+        if records != self.count:
+            raise member.error(
+                f"the trailer says {self.count} records but the file has {records}: "
+                "the download is incomplete; fetch it again",
+                self.line,
+            )
 
 
 # A trailer has a letter and exactly one run of at most 9 digits: a 10-digit number never is one.

@@ -135,16 +135,12 @@ def _flat_changes(member: Member, implied: Op | None, acs: frozenset[int] | None
             records += 1
             number, day, op = _change_record(member, line, lineno, implied)
             if acs is not None and number // _E7 not in acs:
-                raise member.outside(number, lineno, "the area codes given in area_codes=")
+                raise member.coverage_error(number, lineno, "the area codes given in area_codes=")
             numbers.append(number)
             days.append(day)
             adds.append(op is Op.ADD)
-        if trailer is not None and trailer.count != records:
-            raise member.error(
-                f"the trailer says {trailer.count} records but the file has {records}: "
-                "the download is incomplete; fetch it again",
-                trailer.line,
-            )
+        if trailer is not None:
+            trailer.check(member, records)
     return (
         np.array(numbers, dtype=np.uint64),
         np.array(days, dtype=np.int64),
@@ -210,7 +206,7 @@ def _read_changes(
                 if any(outside):
                     i = outside.index(True)
                     what = "the area codes given in area_codes="
-                    raise member.outside(int(rec.numbers[i]), rec.line_of(i), what)
+                    raise member.coverage_error(int(rec.numbers[i]), rec.line_of(i), what)
             day = _NO_DATE if rec.date is None else (rec.date - dt.date(1970, 1, 1)).days
             size = rec.numbers.size
             parts.append((rec.numbers, np.full(size, day, np.int64), np.full(size, op is Op.ADD)))
