@@ -140,6 +140,19 @@ def test_vector_parser_agrees_with_scalar_on_a_large_threaded_batch() -> None:
     assert got == [expected[s] for s in values]
 
 
+def test_vector_parser_in_many_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long columns are cut into blocks of rows; the result does not depend on the cut."""
+    import dncguard.numbers
+
+    monkeypatch.setattr(dncguard.numbers, "_BLOCK_ROWS", 1000)
+    monkeypatch.setattr(dncguard.numbers, "_THREADS_FROM_ROWS", 10)
+    pool = _spelling_pool(random.Random(11), 50)
+    values = [pool[i % len(pool)] for i in range(5_001)]
+    numbers, valid = parse_numbers(pa.array(values, type=pa.large_string()))
+    expected = [dncguard(s) for s in values]
+    assert [int(n) if ok else None for n, ok in zip(numbers, valid, strict=True)] == expected
+
+
 def _spelling_pool(rnd: random.Random, n: int) -> list[str]:
     forms = [
         "{a}{e}{l}",
@@ -189,6 +202,9 @@ def test_parse_numbers_accepts_every_column_kind(convert) -> None:  # type: igno
 def test_parse_numbers_of_nothing() -> None:
     numbers, valid = parse_numbers([])
     assert len(numbers) == len(valid) == 0
+    numbers, valid = parse_numbers(pa.array([None, None]))  # pyarrow's type for it: null
+    assert numbers.tolist() == [0, 0]
+    assert valid.tolist() == [False, False]
     numbers, valid = parse_numbers(pa.chunked_array([], type=pa.string()))
     assert len(numbers) == len(valid) == 0
 

@@ -38,9 +38,13 @@ Unicode dashes and spaces), which are read as phonenumbers reads them. Validity 
 area code and exchange only (the first 6 digits): the table of valid prefixes is derived from
 phonenumbers' metadata on first use (about 0.1 s), never typed by hand.
 
-ASCII strings without ``,`` ``;`` ``\\`` or tabs are parsed by dncguard's own rules (ten times
-faster than phonenumbers, vectorised over Arrow buffers in :func:`parse_numbers`); the rest go
-through phonenumbers itself, plus the checks above.
+How: two regular expressions describe the common spellings (a number with punctuation, prefix
+junk, an optional ``+``, an extension, trailing junk); Python's ``re`` applies them in
+:func:`parse_number` and RE2 (``pyarrow.compute``) in :func:`parse_numbers`, which then reads the
+digits straight from the Arrow buffers with numpy, on both cores. Other ASCII strings without
+``,`` ``;`` ``\\`` or tabs follow phonenumbers' extraction steps written out in this module;
+anything else goes through phonenumbers itself plus the checks above. Speed against phonenumbers
+is measured by ``benchmarks/bench_numbers.py``.
 
 >>> parse_number("+1 (212) 555-0143")
 2125550143
@@ -589,6 +593,7 @@ _TRAILING_LETTERS_ROW: Final = (
 )
 _POW10: Final = 10 ** np.arange(9, -1, -1, dtype=np.int64)
 _THREADS_FROM_ROWS: Final = 20_000
+_BLOCK_ROWS: Final = 2_000_000  # rows in flight at once (two threads, half each): bounds memory
 
 
 def _eight_digits(word: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -633,14 +638,17 @@ def _parse_slice(arr: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.
     rest = np.flatnonzero(sized & ~plain)
     if len(rest):
         others = arr.take(pa.array(rest))
-        extension[rest] = _matches(others, _EXTENSION_ROW)
-        refused[rest] = _matches(others, _NO_DIGITS_ROW) | _matches(others, _TRAILING_LETTERS_ROW)
+        extension[rest] = found = _matches(others, _EXTENSION_ROW)
+        if not found.all():
+            odd = others.filter(pa.array(~found))
+            refused[rest[~found]] = _matches(odd, _NO_DIGITS_ROW) | _matches(odd, _TRAILING_LETTERS_ROW)
     fast = plain | extension
 
     # Where the digits (and "+" signs) are, and per row the index of its first one among them.
     # In a covered row, a "+" can only be the one just before the number's first digit.
-    where = np.flatnonzero(((data - ord("0")) < 10) | (data == ord("+")))
-    bounds = offsets - base
+    position = np.int32 if len(data) < 2**31 else np.int64  # int32 halves the memory traffic
+    where = np.flatnonzero(((data - ord("0")) < 10) | (data == ord("+"))).astype(position)
+    bounds = (offsets - base).astype(position)
     first_and_end = np.searchsorted(where, bounds)
     first = first_and_end[:-1]
     counts = np.diff(first_and_end)
@@ -716,6 +724,8 @@ def _as_arrow(values: object) -> pa.Array | pa.ChunkedArray:
             "parse_numbers() takes a pyarrow string array, a numpy array of str, or a sequence of "
             f"str; got {type(values).__name__}"
         )
+    if pa.types.is_null(arr.type):  # all nulls (what pyarrow infers for [] or [None, ...])
+        arr = arr.cast(pa.string())
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         raise TypeError(f"parse_numbers() takes strings; got an Arrow column of {arr.type}")
     return arr
@@ -750,20 +760,26 @@ def parse_numbers(values: _Column) -> tuple[npt.NDArray[np.uint64], npt.NDArray[
 
 
 def _parse_array(arr: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
+    """parse_numbers on one Arrow array: blocks of rows, each split over two threads."""
+    _plan()  # build the table once, before the threads need it
     n = len(arr)
-    if n >= _THREADS_FROM_ROWS:
-        half = n // 2
+    count = -(-n // (_BLOCK_ROWS // 2)) if n >= _THREADS_FROM_ROWS else 1
+    count += count % 2 if n >= _THREADS_FROM_ROWS else 0  # an even number of equal pieces
+    size = -(-n // count) if n else 0
+    pieces = [arr.slice(i, size) for i in range(0, n, size)] if n else []
+    if len(pieces) > 1:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            parts = list(pool.map(_parse_slice, [arr.slice(0, half), arr.slice(half)]))
-        numbers = np.concatenate([parts[0][0], parts[1][0]])
-        valid = np.concatenate([parts[0][1], parts[1][1]])
-        left = np.concatenate([parts[0][2], parts[1][2] + half])
+            parts = list(pool.map(_parse_slice, pieces))
     else:
-        numbers, valid, left = _parse_slice(arr)
-    for i in left.tolist():
-        try:
-            numbers[i] = parse_number(arr[i].as_py())
-            valid[i] = True
-        except InvalidNumberError:
-            pass
+        parts = [_parse_slice(arr)]
+    numbers = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.uint64)
+    valid = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=bool)
+    starts = np.cumsum([0] + [len(p) for p in pieces[:-1]]) if len(pieces) > 1 else [0]
+    for start, part in zip(starts, parts, strict=True):
+        for i in (part[2] + start).tolist():
+            try:
+                numbers[i] = parse_number(arr[i].as_py())
+                valid[i] = True
+            except InvalidNumberError:
+                pass
     return numbers, valid
