@@ -142,10 +142,10 @@ def test_vector_parser_agrees_with_scalar_on_a_large_threaded_batch() -> None:
 
 def test_vector_parser_in_many_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Long columns are cut into blocks of rows; the result does not depend on the cut."""
-    import dncguard.numbers
+    import dncguard.numbers as module
 
-    monkeypatch.setattr(dncguard.numbers, "_BLOCK_ROWS", 1000)
-    monkeypatch.setattr(dncguard.numbers, "_THREADS_FROM_ROWS", 10)
+    monkeypatch.setattr(module, "_BLOCK_ROWS", 1000)
+    monkeypatch.setattr(module, "_THREADS_FROM_ROWS", 10)
     pool = _spelling_pool(random.Random(11), 50)
     values = [pool[i % len(pool)] for i in range(5_001)]
     numbers, valid = parse_numbers(pa.array(values, type=pa.large_string()))
