@@ -226,3 +226,24 @@ def test_a_number_outside_the_declared_member_area_code_is_a_coverage_error(tmp_
         list(sources.ftc(path, obtained=OBTAINED))
     assert info.value.number == 3055550100
     assert "212.txt, line 2" in str(info.value)
+
+
+def test_the_quickstart_set_builds_a_registry_with_its_coverage() -> None:
+    from dncguard.registry import Registry
+
+    registry = Registry.build(
+        [
+            sources.ftc(QUICKSTART / "ftc-full.zip", obtained=OBTAINED),
+            sources.ftc_changes(QUICKSTART / "ftc-changes.txt", obtained=dt.date(2026, 3, 11)),
+            sources.dncl(QUICKSTART / "dncl.zip", obtained=OBTAINED),
+            sources.state("US-TX", QUICKSTART / "us-tx.csv", obtained=OBTAINED),
+            sources.internal(QUICKSTART / "optouts.csv", seller="acme"),
+        ]
+    )
+    layers = {layer.name: layer for layer in registry.layers}
+    assert set(layers) == {"us-ftc", "ca-dncl", "us-tx", "internal:acme"}
+    # The change list refreshed 212 only (the area code it covers); 305 and 512 keep their date.
+    assert layers["us-ftc"].area_codes == {212: dt.date(2026, 3, 11), 305: OBTAINED, 512: OBTAINED}
+    assert layers["us-ftc"].count == 20  # 20 listed, one added and one deleted by the change list
+    assert [listing.layer.name for listing in registry.lookup("212-555-0110")] == ["us-ftc"]
+    assert registry.lookup("212-555-0109") == ()
