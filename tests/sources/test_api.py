@@ -189,3 +189,14 @@ def test_abandoning_a_source_midway_stops_its_reader(tmp_path: pathlib.Path) -> 
         next(it)
         del it
     assert threading.active_count() == before
+
+
+def test_a_file_without_line_ends_is_refused_in_bounded_memory(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "ftc.txt"
+    path.write_bytes(b"2125550100 " * 200)
+    with (
+        mock.patch("dncguard.sources._read.BLOCK_BYTES", 64),
+        mock.patch("dncguard.sources._read.MAX_LINE", 1000),
+        pytest.raises(RegistryFormatError, match="no line end"),
+    ):
+        list(sources.ftc(path, obtained=D))

@@ -37,6 +37,7 @@ from dncguard.errors import CoverageError, RegistryFormatError
 
 __all__ = [
     "BLOCK_BYTES",
+    "MAX_LINE",
     "READ_ERRORS",
     "Block",
     "Member",
@@ -53,6 +54,9 @@ __all__ = [
 #: Bytes read per block. Small enough that a block's numpy temporaries stay in cache, large
 #: enough that the per-block Python work is noise (see benchmarks/bench_sources.py).
 BLOCK_BYTES = 4 << 20
+
+#: The longest line (or, for XML, run without a ``>``) accepted.
+MAX_LINE = 64 << 20
 
 _BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -236,6 +240,10 @@ def blocks(member: Member, *, size: int | None = None, cut: bytes = b"\n") -> It
             if lt >= 0 and _OPEN_PH.fullmatch(data, lt, end):  # keep <ph>text</ph> in one block
                 end = lt
         if end <= 0:
+            if len(data) > MAX_LINE:  # keep memory bounded on a file that is not line-oriented
+                raise member.error(
+                    f"no line end in {MAX_LINE >> 20} MiB: expected one record per line", line + 1
+                )
             carry, buf = data, nxt
             continue
         block = data[:end]
