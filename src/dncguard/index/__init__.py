@@ -46,7 +46,8 @@ I64 = npt.NDArray[np.int64]
 NAT: Final = int(np.iinfo(np.int64).min)
 _EPOCH: Final = dt.date(1970, 1, 1)
 _BATCH: Final = 1 << 15  # queries per batch of a bulk probe
-_PIECE: Final = 1 << 23  # numbers per encoding piece: bounds the temporaries of a large build
+_PIECE: Final = 1 << 18  # numbers per encoding piece: temporaries stay in cache (3x faster than 8M)
+_DECODE_BLOCKS: Final = 256  # blocks per decoding piece, for the same reason
 _EMPTY_U64: Final = np.zeros(0, np.uint64)
 _EMPTY_I64: Final = np.zeros(0, np.int64)
 
@@ -72,10 +73,13 @@ def member(sorted_set: U64, values: U64) -> npt.NDArray[np.bool_]:
 
 
 def difference(a: U64, b: U64) -> U64:
-    """The sorted ``a`` without the values of the sorted ``b``."""
+    """The sorted, distinct ``a`` without the values of the sorted ``b`` (``b`` searched in ``a``)."""
     if len(a) == 0 or len(b) == 0:
         return a
-    return a[~member(b, a)]
+    pos = np.searchsorted(a, b)
+    inside = pos < len(a)
+    pos, bb = pos[inside], b[inside]
+    return np.delete(a, pos[a[pos] == bb])
 
 
 def union(a: U64, b: U64) -> U64:
@@ -248,7 +252,7 @@ class BlockIndex:
     def numbers(self) -> U64:
         """All numbers, sorted."""
         prefixes, entries = self.blocks()
-        return _codec.decode(entries, prefixes, self.data)
+        return _decode_pieces(entries, prefixes, self.data)
 
     def npa_counts(self) -> dict[int, int]:
         """How many numbers each area code holds."""
@@ -282,11 +286,41 @@ class BlockIndex:
             np.concatenate([_prefixes_of(adds), _prefixes_of(dels), old_prefixes[clear[old_npa]]])
         )
         hit = member(touched, old_prefixes)
-        current = _codec.decode(old_entries[hit], old_prefixes[hit], self.data)
+        # Bitmap blocks that stay bitmaps (decided by their new count alone) are patched in place:
+        # most numbers live in them, and decoding + re-encoding them would dominate an update.
+        inplace = np.zeros(len(old_prefixes), bool)
+        add_new, add_pos, del_old, del_pos = _EMPTY_U64, _EMPTY_I64, _EMPTY_U64, _EMPTY_I64
+        candidates = hit & ((old_entries & np.uint64(3)) == np.uint64(_codec.BITMAP)) & ~clear[old_npa]
+        if candidates.any():
+            add_new = adds[~self.contains(adds)]
+            del_old = dels[self.contains(dels)]
+            add_pos, add_in = _block_of(old_prefixes, add_new)
+            del_pos, _ = _block_of(old_prefixes, del_old)
+            delta = np.bincount(add_pos[add_in], minlength=len(old_prefixes)) - np.bincount(
+                del_pos, minlength=len(old_prefixes)
+            )
+            n_new = _counts(old_entries) + delta
+            inplace = candidates & (n_new > 0) & _codec.bitmap_stays(n_new)
+            old_entries = np.where(
+                inplace, (old_entries & ~_N_MASK) | (n_new.astype(np.uint64) << np.uint64(6)), old_entries
+            )
+            keep_add = add_in & inplace[add_pos]
+            add_new, add_pos = add_new[keep_add], add_pos[keep_add]
+            keep_del = inplace[del_pos]
+            del_old, del_pos = del_old[keep_del], del_pos[keep_del]
+            if inplace.any():
+                pos, found = _block_of(old_prefixes, adds)
+                adds_rest = adds[~(found & inplace[pos])]
+            else:
+                adds_rest = adds
+        else:
+            adds_rest = adds
+        redo = hit & ~inplace
+        current = _decode_pieces(old_entries[redo], old_prefixes[redo], self.data)
         if clear.any():
             current = current[~clear[(current // np.uint64(10_000_000)).astype(np.int64)]]
         current = difference(current, dels)
-        new_numbers = union(current, adds)
+        new_numbers = union(current, adds_rest)
         del current
         enc = _encode_pieces(new_numbers)
 
@@ -309,7 +343,7 @@ class BlockIndex:
             dated, dates = dated[order], dates[order]
 
         # assemble: untouched old blocks and re-encoded ones, in prefix order
-        keep_old = ~hit
+        keep_old = ~redo
         prefixes = np.concatenate([old_prefixes[keep_old], enc.prefixes])
         src_new = np.concatenate([np.zeros(int(keep_old.sum()), bool), np.ones(len(enc.prefixes), bool)])
         sizes_all = np.concatenate(
@@ -346,7 +380,33 @@ class BlockIndex:
                 b = int(src_off[e - 1] + sizes_all[e - 1])
                 data[dst_off[s] : dst_off[e]] = (new_data if is_new else old_data)[a:b]
         entries = meta | (dst_off[:-1].astype(np.uint64) << np.uint64(20))
+        if len(add_new) or len(del_old):
+            final = dst_off[np.searchsorted(prefixes, old_prefixes)]  # only read for kept blocks
+            for numbers, pos, set_bits in ((add_new, add_pos, True), (del_old, del_pos, False)):
+                line = (numbers % np.uint64(10_000)).astype(np.int64)
+                byte = final[pos] + (line >> 3)
+                bit = (1 << (line & 7)).astype(np.uint8)
+                if set_bits:
+                    np.bitwise_or.at(data, byte, bit)
+                else:
+                    np.bitwise_and.at(data, byte, ~bit)
         return BlockIndex._assemble(prefixes, entries, data, dated, dates)
+
+
+_N_MASK: Final = np.uint64(0x3FFF << 6)
+
+
+def _counts(entries: U64) -> I64:
+    return ((entries >> np.uint64(6)) & np.uint64(0x3FFF)).astype(np.int64)
+
+
+def _block_of(prefixes: U64, numbers: U64) -> tuple[I64, npt.NDArray[np.bool_]]:
+    """For each number: the index of its block in the sorted ``prefixes``, and whether it exists."""
+    if len(prefixes) == 0:
+        return np.zeros(len(numbers), np.int64), np.zeros(len(numbers), bool)
+    p = numbers // np.uint64(10_000)
+    pos = np.minimum(np.searchsorted(prefixes, p), len(prefixes) - 1)
+    return pos.astype(np.int64), prefixes[pos] == p
 
 
 def _prefixes_of(numbers: U64) -> U64:
@@ -375,6 +435,18 @@ def _dates_for(numbers: U64, dated: U64, dates: I64 | None) -> I64:
         hit = dated[idx] == numbers
         out[hit] = dates[idx[hit]]
     return out
+
+
+def _decode_pieces(entries: U64, prefixes: U64, data: npt.NDArray[np.uint8]) -> U64:
+    """Decode a few hundred blocks at a time: cache-sized temporaries."""
+    if len(entries) <= _DECODE_BLOCKS:
+        return _codec.decode(entries, prefixes, data)
+    return np.concatenate(
+        [
+            _codec.decode(entries[i : i + _DECODE_BLOCKS], prefixes[i : i + _DECODE_BLOCKS], data)
+            for i in range(0, len(entries), _DECODE_BLOCKS)
+        ]
+    )
 
 
 def _encode_pieces(numbers: U64) -> _codec.Encoded:

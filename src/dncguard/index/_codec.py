@@ -48,6 +48,7 @@ __all__ = [
     "BITMAP",
     "PACKED",
     "Encoded",
+    "bitmap_stays",
     "container_sizes",
     "contains",
     "decode",
@@ -106,6 +107,16 @@ def container_sizes(entries: U64) -> I64:
     size = np.where(t == ARRAY, 8 * ((n + 3) // 4), size)
     packed = _LOWS_AT[lw] + 8 * ((n * lw + 63) // 64)
     return np.where(t == PACKED, packed, size)
+
+
+def bitmap_stays(counts: I64) -> npt.NDArray[np.bool_]:
+    """Where a block of ``counts`` lines is a bitmap whatever its lines: no array, and no packed
+    container even without bucket overflows, would be chosen over it."""
+    ls = np.arange(1, MAX_L + 1, dtype=np.int64)
+    packed = (_LOWS_AT[ls][None, :] + 8 * ((counts[:, None] * ls[None, :] + 63) // 64)).min(axis=1)
+    smallest = np.minimum(packed, 8 * ((counts + 3) // 4))
+    stays: npt.NDArray[np.bool_] = smallest * BITMAP_BIAS >= BITMAP_BYTES
+    return stays
 
 
 def _runs(keys: I64) -> I64:
@@ -296,8 +307,9 @@ def decode(entries: U64, prefixes: U64, data: npt.NDArray[np.uint8]) -> U64:
     for i in range(0, len(blk), step):
         part = blk[i : i + step]
         rows = data[off[part][:, None] + np.arange(LINES // 8)[None, :]]
-        bits = np.unpackbits(rows, axis=1, bitorder="little")
-        row, line = np.nonzero(bits)
+        flat = np.flatnonzero(np.unpackbits(rows, axis=1, bitorder="little"))
+        row = flat // LINES
+        line = flat - row * LINES
         nn = n[part]
         rank = np.arange(len(row)) - np.repeat(np.cumsum(nn) - nn, nn)
         lines[base[part][row] + rank] = line
@@ -360,7 +372,9 @@ def contains(
         span = (c * lw).astype(np.uint64)
         w0 = bit >> 6
         sh = (bit & 63).astype(np.uint64)
-        window = (data64[w0] >> sh) | ((data64[w0 + 1] << np.uint64(1)) << (np.uint64(63) - sh))
+        # an empty bucket at the end of the last container points at the final pad word: clip
+        w1 = np.minimum(w0 + 1, len(data64) - 1)
+        window = (data64[w0] >> sh) | ((data64[w1] << np.uint64(1)) << (np.uint64(63) - sh))
         ones = _SWAR_ONES[lw]
         x = (window ^ (lo * ones)) | (_ALL << span)
         hit = ((x - ones) & ~x & _SWAR_HIGHS[lw]) != 0
