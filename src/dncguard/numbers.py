@@ -297,6 +297,7 @@ class _Plan:
         self.region = region
         self.valid = valid
         self.valid_bytes = valid.tobytes()  # for single lookups: indexing bytes is fastest
+        self.valid_bits = np.packbits(valid, bitorder="little")  # 125 KB: stays in cache for bulk
         self.valid_area: npt.NDArray[np.bool_] = np.asarray(valid.reshape(1000, 1000).any(axis=1))
         self.country_codes = frozenset(_pnu.COUNTRY_CODE_TO_REGION_CODE)
 
@@ -596,12 +597,12 @@ _THREADS_FROM_ROWS: Final = 20_000
 _BLOCK_ROWS: Final = 2_000_000  # rows in flight at once (two threads, half each): bounds memory
 
 
-def _eight_digits(word: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def _eight_digits(word: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
     """The values of 8 ASCII digits packed in little-endian uint64s, and of their first 4."""
     x = word - np.uint64(0x3030303030303030)
     x = (x * np.uint64(10) + (x >> np.uint64(8))) & np.uint64(0x00FF00FF00FF00FF)
     x = (x * np.uint64(100) + (x >> np.uint64(16))) & np.uint64(0x0000FFFF0000FFFF)
-    four = (x & np.uint64(0xFFFF)).astype(np.int64)
+    four = (x & np.uint64(0xFFFF)).astype(np.int32)
     x = (x * np.uint64(10000) + (x >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
     return x.astype(np.int64), four
 
@@ -684,8 +685,8 @@ def _parse_slice(arr: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.
             block[row, 16 - end[row] :] = codes[: end[row]]
         words = block.view("<u8")
         eight, four = _eight_digits(words[:, 1])  # int(d7..d14), int(d7..d10)
-        d5d6 = (block[:, 6].astype(np.int64) - ord("0")) * 10 + (block[:, 7].astype(np.int64) - ord("0"))
-        nn = d5d6 * 10**8 + eight
+        d5d6 = (block[:, 6].astype(np.int32) - ord("0")) * 10 + (block[:, 7] - ord("0"))
+        nn = d5d6.astype(np.int64) * 10**8 + eight
         prefix = d5d6 * 10**4 + four
         # The k digits before the national number must read 1, 11, 111 (not after "+"),
         # 0111 or 01111: phonenumbers' country code, trunk prefix and "011" (see _PREFIXES_*).
@@ -702,7 +703,8 @@ def _parse_slice(arr: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.
                 | ((kp == 4) & (head == 111))
                 | ((kp == 5) & (head == 1111))
             )
-        good &= _plan().valid[prefix]
+        bits = _plan().valid_bits
+        good &= ((bits[prefix >> 3] >> (prefix & 7).astype(np.uint8)) & 1).astype(bool)
         numbers[idx[good]] = nn[good].astype(np.uint64)
         valid[idx[good]] = True
     return numbers, valid, np.flatnonzero(~fast & ~refused)
