@@ -664,60 +664,33 @@ def test_check_unknown_jurisdiction_exits_2(
 # --- bulk routing and progress ----------------------------------------------------------------
 
 
-def test_check_decides_tables_in_bulk_when_the_guard_can_scrub(
+def test_check_decides_tables_in_bulk_and_explains_only_blocked_calls(
     index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With ``Guard.scrub``, a CSV is decided in bulk; only blocked calls are checked one by one."""
+    """A CSV goes through ``Guard.scrub`` in bulk; only blocked calls are checked one by one."""
     from dncguard.guard import Guard
 
     calls = write_calls(tmp_path / "calls.csv", CALLS)
-    expected = run(capsys, "check", "--registry", index, calls)
+    expected = run(capsys, "check", "--registry", index, write_calls(tmp_path / "calls.jsonl", CALLS))
 
     checked: list[str] = []
     scrubbed: list[int] = []
-    check_many = Guard.check_many
+    check_many, scrub = Guard.check_many, Guard.scrub
 
     def counting_check_many(self: Guard, batch: Any) -> list[Decision]:
         batch = list(batch)
         checked.extend(c.to for c in batch)
         return check_many(self, batch)
 
-    def scrub(self: Guard, table: pa.Table) -> pa.Table:
-        # Stands in for the bulk engine: the same decisions, as scrub's columns.
+    def counting_scrub(self: Guard, table: pa.Table, **defaults: Any) -> Any:
         scrubbed.append(table.num_rows)
-        decisions = [self.check({k: v for k, v in row.items() if v is not None}) for row in _flat(table)]
-        return (
-            table.append_column("allowed", pa.array([d.allowed for d in decisions]))
-            .append_column(
-                "reason",
-                pa.array([d.reasons[0].code.value if d.reasons else None for d in decisions], pa.string()),
-            )
-            .append_column(
-                "reasons",
-                pa.array([[r.code.value for r in d.reasons] for d in decisions], pa.list_(pa.string())),
-            )
-            .append_column(
-                "next_allowed_at",
-                pa.array([d.next_allowed_at for d in decisions], pa.timestamp("us", tz="UTC")),
-            )
-        )
+        return scrub(self, table, **defaults)
 
     monkeypatch.setattr(Guard, "check_many", counting_check_many)
-    monkeypatch.setattr(Guard, "scrub", scrub, raising=False)
+    monkeypatch.setattr(Guard, "scrub", counting_scrub)
     assert run(capsys, "check", "--registry", index, calls) == expected
     assert scrubbed == [len(CALLS)]
     assert checked == [c["to"] for c, (ok, _) in zip(CALLS, EXPECTED, strict=True) if not ok]
-
-
-def _flat(table: pa.Table) -> list[dict[str, Any]]:
-    """Rows of a scrub input table as Call dicts (evidence columns folded the simple way)."""
-    out = []
-    for row in table.to_pylist():
-        purchase = row.pop("last_purchase", None)
-        if purchase is not None:
-            row["relationships"] = [{"kind": "purchase", "on": purchase}]
-        out.append(row)
-    return out
 
 
 def test_progress_shows_on_a_terminal_only(

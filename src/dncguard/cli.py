@@ -486,6 +486,9 @@ def _verdicts(
         try:
             out = scrub(batch.calls)
         except StaleRegistryError as e:
+            # Name the file's first such row: the batch's calls, one by one, find it.
+            rows, calls = _batch_calls(batch, path=path)
+            _check_calls(guard, calls, rows, path=path)
             raise StaleRegistryError(f"{path}: {e}") from None
         columns = [
             out.column(name).cast(field.type)
