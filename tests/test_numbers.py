@@ -268,6 +268,21 @@ def test_area_codes(area_code: int, valid: bool, region: str | None) -> None:
     assert area_code_region(area_code) == region
 
 
+@pytest.mark.parametrize("plus", ["", "+", "+ "])
+@pytest.mark.parametrize("separator", ["", " ", "-"])
+def test_country_code_and_trunk_prefixes_as_phonenumbers_reads_them(plus: str, separator: str) -> None:
+    """Every prefix of 0s and 1s (up to 5 digits) before a number: accepted exactly when phonenumbers does."""
+    heads = ["", *(format(i, f"0{k}b") for k in range(1, 6) for i in range(2**k)), "011", "44", "2", "212"]
+    values = [
+        f"{plus}{head}{separator}{body[:3]}{separator}{body[3:]}"
+        for head in heads
+        for body in ("2125550143", "4165550143", "8765550143")
+    ]
+    expected = [reference(s) for s in values]
+    assert [dncguard(s) for s in values] == expected
+    assert parse_numbers(values)[0].tolist() == [n or 0 for n in expected]
+
+
 def test_fictional_555_01xx_and_toll_free_numbers_are_valid() -> None:
     """phonenumbers treats 555-0100..0199 as ordinary lines of the exchange, and 8XX as toll-free."""
     assert parse_number("212-555-0100") == 2125550100
