@@ -481,13 +481,14 @@ def parse_number(s: str | int | None) -> int:
     ...
     dncguard.errors.InvalidNumberError: '' is not a US or Canadian phone number: empty
     """
-    if s is None:
+    if type(s) is str:  # the common case, checked first
+        text = s
+    elif s is None:
         raise InvalidNumberError(s, "empty")
-    if isinstance(s, bool) or not isinstance(s, str | int | np.integer):
+    elif isinstance(s, bool) or not isinstance(s, str | int | np.integer):
         raise TypeError(f"parse_number() takes a str or int, not {type(s).__name__}: {s!r}")
-    text = s if isinstance(s, str) else str(s)
-    if not text.strip():
-        raise InvalidNumberError(s, "empty")
+    else:
+        text = s if isinstance(s, str) else str(s)
     if len(text) > _MAX_INPUT_CHARS:
         raise InvalidNumberError(s, f"too long: more than {_MAX_INPUT_CHARS} characters")
     m = _PLAIN_RE.match(text)
@@ -500,6 +501,8 @@ def parse_number(s: str | int | None) -> int:
             raise InvalidNumberError(s, "two numbers in one field; give one number per field")
         digits = m["number"].encode().translate(None, _NUMBER_PUNCT).decode()
         return _national(digits, m["plus"] is not None, s)
+    if not text.strip():
+        raise InvalidNumberError(s, "empty")
     if not text.isascii() or not _SLOW_CHARS.isdisjoint(text):
         return _parse_reference(text, s)
     start = _START.search(text)
@@ -746,8 +749,8 @@ def parse_numbers(values: _Column) -> tuple[npt.NDArray[np.uint64], npt.NDArray[
     Returns ``(numbers, valid)``: ``uint64`` national numbers (0 where invalid) and where each
     row is valid. Row for row it agrees with :func:`parse_number`; null and empty rows are
     invalid. The common spellings are parsed without a Python loop, over the Arrow buffers, on
-    both cores; rows no fast rule covers (non-ASCII, vanity letters, commas, tabs, ...) go
-    through :func:`parse_number` one by one.
+    both cores; the rare rows those rules do not cover (non-ASCII characters, commas or tabs
+    inside the number, ...) go through :func:`parse_number` one by one.
 
     >>> numbers, valid = parse_numbers(["+1 416 555 0143", "212-555-CALL", ""])
     >>> numbers.tolist(), valid.tolist()
