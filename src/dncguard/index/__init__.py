@@ -119,6 +119,7 @@ class BlockIndex:
         "_d64",
         "_dated_mv",
         "_probe",
+        "_rows",
         "count",
         "data",
         "dated",
@@ -144,6 +145,7 @@ class BlockIndex:
         self.count = count
         self._d16 = data[: len(data) // 2 * 2].view("<u2")
         self._d64 = data[: len(data) // 8 * 8].view("<u8")
+        self._rows = pages.astype(np.int64) * 1000  # pages[npa] * 1000: the row's first entry
         self._probe: Callable[[int], bool] | None = None
         self._dated_mv: memoryview | None = None
 
@@ -184,27 +186,23 @@ class BlockIndex:
         prefix = (q // np.uint64(10_000)).astype(np.int64)
         line = q.view(np.int64) - prefix * 10_000
         pq = prefix // 1000
-        npa = np.minimum(pq, 1000)
-        row = self.pages[npa].astype(np.int64)
-        return self.directory[row * 1000 + (prefix - pq * 1000)], line
+        return self.directory[self._rows[np.minimum(pq, 1000)] + (prefix - pq * 1000)], line
 
     def contains(self, numbers: U64) -> npt.NDArray[np.bool_]:
         """For each of the ``uint64`` ``numbers``: is it in this index?"""
         q = numbers.astype(np.uint64, copy=False)
-        found = np.zeros(len(q), bool)
+        found = np.empty(len(q), bool)
         # batches that keep the temporaries in cache: several times faster than whole arrays
         for i in range(0, len(q), _BATCH):
             entry, line = self.entries(q[i : i + _BATCH])
-            nz = np.flatnonzero(entry)
-            if len(nz):
-                found[i + nz] = _codec.contains(entry[nz], line[nz], self.data, self._d16, self._d64)
+            found[i : i + len(entry)] = _codec.contains(entry, line, self.data, self._d16, self._d64)
         return found
 
     @property
     def probe(self) -> Callable[[int], bool]:
         """``probe(n) -> bool`` for one Python ``int`` ``0 <= n < 10**10``; no numpy on this path."""
         if self._probe is None:
-            rows = (self.pages.astype(np.int64) * 1000).tolist()
+            rows = self._rows.tolist()
             self._probe = _codec.make_probe(
                 rows,
                 self.directory.data.cast("B").cast("Q"),

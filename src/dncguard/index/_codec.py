@@ -9,20 +9,22 @@ holds the set of its 4-digit line numbers (0-9999) in one *container*, the small
     the ``n`` lines as sorted ``uint16``.
 ``PACKED`` with parameter ``l`` (1-13)
     line ``x`` is split into bucket ``h = x >> l`` and low part ``x & (2**l - 1)``.
-    ``W = NW[l]`` count words (``uint64``): nibble ``j`` of word ``w`` is the number of lines in
-    bucket ``16w + j`` (at most 15: blocks whose buckets overflow take a smaller ``l`` or
-    another container); then ``W`` ``uint16`` samples, sample ``w`` = lines in buckets before
-    ``16w``, padded to 8 bytes; then the low parts of the ``n`` lines in order, ``l`` bits each,
-    least significant bit first, padded to 8 bytes. This is Elias-Fano with the unary high part
-    replaced by fixed-width bucket counts, so a probe needs rank (a popcount) and no select.
+    ``W = NW[l] = ceil(nb / 12)`` count words (``uint64``, ``nb = (9999 >> l) + 1`` buckets):
+    bits 0-15 of word ``w`` hold its *sample*, the number of lines in buckets before ``12w``;
+    nibble ``j`` of bits 16-63 holds the number of lines in bucket ``12w + j`` (at most 15:
+    a block whose buckets overflow takes a smaller ``l`` or another container). Then the low
+    parts of the ``n`` lines in order, ``l`` bits each, least significant bit first, padded to
+    8 bytes. This is Elias-Fano with the unary high part replaced by fixed-width bucket counts
+    and in-word samples, so a probe needs one word and a popcount-like sum, and no select.
 
 A block's directory entry (``uint64``) packs ``type | l << 2 | n << 6 | offset << 20``;
 ``0`` means the block is empty. Containers start on 8-byte boundaries, and the data section ends
 with 8 zero bytes so that a two-word read at the last word stays inside it.
 
-A probe for line ``x`` in a ``PACKED`` block reads one count word and one sample: the lines of
-bucket ``h`` are those of rank ``s .. s + c - 1`` with ``s = sample + (sum of the nibbles below
-j)`` and ``c`` = nibble ``j``; their low parts are compared with ``x``'s.
+A probe for line ``x`` in a ``PACKED`` block reads one count word: the lines of bucket ``h`` are
+those of rank ``s .. s + c - 1`` with ``s`` = the word's sample + the nibbles below ``j``, and
+``c`` = nibble ``j``; their ``c`` low parts (one or two more words) are compared with ``x``'s all
+at once (a zero-field test on ``window ^ (low * 0b0..01 0..01)``).
 
 >>> import numpy as np
 >>> numbers = np.array([2125550000, 2125550143, 2125559999, 4165551234], dtype=np.uint64)
@@ -69,8 +71,10 @@ MAX_L: Final = 13
 #: 1.0 = always the smallest; benchmarks vary it to show the size/speed trade-off.
 BITMAP_BIAS: float = 1.0
 
-_NW = np.array([((((LINES - 1) >> lw) + 1) + 15) >> 4 for lw in range(MAX_L + 1)], dtype=np.int64)
-_LOWS_AT = 8 * _NW + ((2 * _NW + 7) // 8) * 8
+#: buckets per count word: a 16-bit sample, then 12 four-bit counts
+PER_WORD: Final = 12
+_NW = np.array([(((LINES - 1) >> lw) + PER_WORD) // PER_WORD for lw in range(MAX_L + 1)], dtype=np.int64)
+_LOWS_AT = 8 * _NW
 _NW_PY: Final = [int(x) for x in _NW]
 _LOWS_AT_PY: Final = [int(x) for x in _LOWS_AT]
 _SWAR_FIELDS = np.array([0] + [64 // lw for lw in range(1, MAX_L + 1)], dtype=np.int64)
@@ -232,8 +236,9 @@ def _encode_packed(
     runcount = np.diff(np.append(rs, len(sel)))
     rb = b[rs]
     rh = h[rs]
-    word = offs[rb] // 8 + (rh >> 4)
-    val = runcount.astype(np.uint64) << (4 * (rh & 15)).astype(np.uint64)
+    rw = rh // PER_WORD
+    word = offs[rb] // 8 + rw
+    val = runcount.astype(np.uint64) << (16 + 4 * (rh - rw * PER_WORD)).astype(np.uint64)
     ws = _runs(word)
     out64[word[ws]] = np.add.reduceat(val, ws)
     # samples: exclusive prefix sums of the per-word counts within each block
@@ -243,12 +248,12 @@ def _encode_packed(
     slot = np.full(len(kind), -1, np.int64)
     slot[pblocks] = np.arange(len(pblocks))
     wc = np.zeros(int(nw.sum()), np.int64)
-    wc[wbase[slot[rb[ws]]] + (rh[ws] >> 4)] = np.add.reduceat(runcount, ws)
+    wc[wbase[slot[rb[ws]]] + rw[ws]] = np.add.reduceat(runcount, ws)
     cum = np.cumsum(wc) - wc
     rep_base = np.repeat(wbase, nw)
     samp = cum - np.repeat(cum[wbase], nw)
-    dst = np.repeat(offs[pblocks] // 2 + 4 * nw, nw) + (np.arange(len(wc)) - rep_base)
-    out16[dst] = samp.astype(np.uint16)
+    dst = np.repeat(offs[pblocks] // 8, nw) + (np.arange(len(wc)) - rep_base)
+    out64[dst] |= samp.astype(np.uint64)
     # low parts: l bits each at bit (offset + LOWS_AT[l]) * 8 + rank * l
     r = sel - starts[b]
     lo = (line[sel] & ((1 << lb) - 1)).astype(np.uint64)
@@ -320,10 +325,9 @@ def decode(entries: U64, prefixes: U64, data: npt.NDArray[np.uint8]) -> U64:
         nw = _NW[lb]
         wstart = np.repeat(off[blk] // 8, nw) + (np.arange(int(nw.sum())) - np.repeat(np.cumsum(nw) - nw, nw))
         words = data64[wstart]
-        nib = (
-            (words[:, None] >> (np.arange(16, dtype=np.uint64) * np.uint64(4))[None, :]) & np.uint64(15)
-        ).ravel()
-        nbuck = 16 * nw
+        shifts = np.uint64(16) + np.arange(PER_WORD, dtype=np.uint64) * np.uint64(4)
+        nib = ((words[:, None] >> shifts[None, :]) & np.uint64(15)).ravel()
+        nbuck = PER_WORD * nw
         bucket = np.arange(len(nib)) - np.repeat(np.cumsum(nbuck) - nbuck, nbuck)
         h = np.repeat(bucket, nib.astype(np.int64))
         nn = n[blk]
@@ -361,13 +365,14 @@ def contains(
         off = (e >> np.uint64(20)).astype(np.int64)
         h = ln >> lw
         lo = (ln & ((1 << lw) - 1)).astype(np.uint64)
-        wi = (off >> 3) + (h >> 4)
-        cw = data64[wi]
-        f4 = (4 * (h & 15)).astype(np.uint64)
-        c = ((cw >> f4) & np.uint64(15)).astype(np.int64)
-        below = cw & ((np.uint64(1) << f4) - np.uint64(1))
-        s = data16[(off >> 1) + 4 * _NW[lw] + (h >> 4)].astype(np.int64) + _nibble_sum(below).astype(np.int64)
-        bit = (off + _LOWS_AT[lw]) * 8 + s * lw
+        hw = (h * 43691) >> 19  # h // 12, exact for h < 20000
+        cw = data64[(off >> 3) + hw]
+        j4 = (4 * (h - hw * PER_WORD)).astype(np.uint64)
+        nibbles = cw >> np.uint64(16)
+        c = ((nibbles >> j4) & np.uint64(15)).astype(np.int64)
+        below = nibbles & ((np.uint64(1) << j4) - np.uint64(1))
+        s = ((cw & np.uint64(0xFFFF)) + _nibble_sum(below)).astype(np.int64)
+        bit = (off + 8 * _NW[lw]) * 8 + s * lw
         # compare lo with every low part of the bucket at once (SWAR zero-field test)
         span = (c * lw).astype(np.uint64)
         w0 = bit >> 6
@@ -417,7 +422,6 @@ def make_probe(
     bytes, ``H`` and ``Q``. Plain ``int`` arithmetic over memoryviews: no numpy scalars, and the
     low parts of a bucket are compared at once (the zero-field test on a Python ``int``).
     """
-    nw4 = [4 * w for w in _NW_PY]
     lows_at = [8 * a for a in _LOWS_AT_PY]
     ones = [[sum(1 << (k * lw) for k in range(c)) for c in range(16)] for lw in range(MAX_L + 1)]
     highs = [[o << max(lw - 1, 0) for o in ones[lw]] for lw in range(MAX_L + 1)]
@@ -437,15 +441,16 @@ def make_probe(
         if kind == 3:  # PACKED
             lw = (entry >> 2) & 15
             h = line >> lw
-            hw = h >> 4
+            hw = h // 12
             cw = data64[(off >> 3) + hw]
-            f4 = (h & 15) << 2
-            c = (cw >> f4) & 15
+            j4 = (h - hw * 12) << 2
+            nibbles = cw >> 16
+            c = (nibbles >> j4) & 15
             if not c:
                 return False
-            below = cw & ((1 << f4) - 1)
+            below = nibbles & ((1 << j4) - 1)
             t = (below & _M4) + ((below >> 4) & _M4)
-            s = data16[(off >> 1) + nw4[lw] + hw] + (((t * _ONES) >> 56) & 0xFF)
+            s = (cw & 0xFFFF) + (((t * _ONES) >> 56) & 0xFF)
             bit = (off << 3) + lows_at[lw] + s * lw
             width = c * lw
             window = (from_bytes(data[bit >> 3 : (bit + width + 7) >> 3], "little") >> (bit & 7)) & (
