@@ -105,6 +105,65 @@ def containers(registry: Registry) -> dict[str, tuple[int, int]]:
     return {names[k]: (int((kinds == k).sum()), int(sizes[kinds == k].sum())) for k in names}
 
 
+def variants(say: Callable[[str], None], args: argparse.Namespace) -> None:
+    """Where each container choice lands: size against speed on a 20M-number set of the same kind."""
+    from dncguard.index import BlockIndex
+
+    numbers, info = numbers_for("us", 20_000_000, args.seed)
+    numbers = np.ascontiguousarray(numbers)
+    n = len(numbers)
+    rng = np.random.default_rng(args.seed + 2)
+    half = 1_000_000
+    q = numbers[rng.integers(0, n, half)]
+    q = np.concatenate(
+        [q, (q // np.uint64(10_000)) * np.uint64(10_000) + rng.integers(0, 10_000, half, dtype=np.uint64)]
+    )
+    rng.shuffle(q)
+
+    def baseline() -> object:
+        s = np.sort(q)
+        return numbers[np.minimum(np.searchsorted(numbers, s), n - 1)] == s
+
+    say("## Container choice: size against bulk speed\n")
+    say(
+        f"On a {n / 1e6:.0f}M-number set from the same generator (seed {args.seed}), 2M queries "
+        "(50% listed, 50% random lines of active blocks); each variant's bulk rate and the "
+        "sort + `np.searchsorted` baseline are measured alternately, medians of "
+        f"{args.repeat} runs.\n"
+    )
+    say("| containers | x floor | bitmap blocks | packed blocks | bulk | baseline | speed-up |")
+    say("|---|---|---|---|---|---|---|")
+    cases = [
+        ("smallest of bitmap / array / packed (the default)", 1.0, True),
+        ("bitmap preferred up to 1.25x the smallest", 1.25, True),
+        ("bitmap preferred up to 1.5x the smallest", 1.5, True),
+        ("bitmap + array only (Roaring-style)", 1.0, False),
+    ]
+    saved = (_codec.BITMAP_BIAS, _codec.ALLOW_PACKED)
+    try:
+        for label, bias, packed in cases:
+            _codec.BITMAP_BIAS, _codec.ALLOW_PACKED = bias, packed
+            ix = BlockIndex.from_numbers(numbers)
+            _, entries = ix.blocks()
+            kinds = (entries & np.uint64(3)).astype(np.int64)
+            size = ix.data.nbytes + ix.directory.nbytes + ix.pages.nbytes
+            t_ix, t_base = [], []
+            for _ in range(args.repeat):
+                t_ix.append(median_time(lambda ix=ix: ix.contains(q), 1))
+                t_base.append(median_time(baseline, 1))
+            r_ix = len(q) / statistics.median(t_ix) / 1e6
+            r_base = len(q) / statistics.median(t_base) / 1e6
+            bitmaps = int((kinds == _codec.BITMAP).sum())
+            packs = int((kinds == _codec.PACKED).sum())
+            say(
+                f"| {label} | {size / info['floor_bytes']:.2f} | {bitmaps:,} | {packs:,} | "
+                f"{r_ix:.1f} M/s | {r_base:.1f} M/s | {r_ix / r_base:.1f}x |"
+            )
+    finally:
+        _codec.BITMAP_BIAS, _codec.ALLOW_PACKED = saved
+    say("")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--scale", choices=sorted(SCALES), default="us")
@@ -113,11 +172,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--queries", type=int, default=10_000_000)
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--write", action="store_true", help="write benchmarks/results/index.md")
+    p.add_argument("--variants-only", action="store_true", help="only the container-choice table")
     p.add_argument("--build-child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--out", default=str(OUT / "bench.dncg"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.build_child:
         return build_child(args)
+    if args.variants_only:
+        out: list[str] = []
+        variants(out.append, args)
+        print("\n".join(out))
+        return 0
 
     numbers, info = numbers_for(args.scale, args.count, args.seed)
     n = len(numbers)
@@ -288,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     change = f"{len(adds):,} additions + {len(dels):,} deletions"
     say(f"| `registry.update` with {change} | {t_upd:.1f} s | < 30 s |")
     say(f"| update + atomic save | {t_upd_save:.1f} s | |\n")
+
+    variants(say, args)
 
     text = "\n".join(rows) + "\n"
     print(text)

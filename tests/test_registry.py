@@ -133,8 +133,9 @@ def test_at_most_64_layers() -> None:
 
 def test_full_download_replaces_only_the_area_codes_it_covers() -> None:
     registry = Registry.build([ftc([2125550001, 3055550001], [212, 305], D1)])
-    updated = registry.update([ftc([2125550002], [212], D2)])
+    updated = registry.update([ftc([2125550002, 2125550002], [212], D2)])
     assert listed(updated, "us-ftc") == {2125550002, 3055550001}
+    assert updated.layers[0].count == 2
     assert dict(updated.layers[0].area_codes) == {212: D2, 305: D1}
     assert listed(registry, "us-ftc") == {2125550001, 3055550001}  # left as it was
 
@@ -195,8 +196,10 @@ def test_internal_additions_keep_the_stricter_request_date() -> None:
 
 def test_the_callers_arrays_are_not_modified() -> None:
     numbers = u64(3125550001, 2125550001, 2125550001)
-    Registry.build([[Chunk(TX, Op.REPLACE, numbers)]])
+    registry = Registry.build([[Chunk(TX, Op.REPLACE, numbers), Chunk(TX, Op.REPLACE, numbers[:2])]])
     assert numbers.tolist() == [3125550001, 2125550001, 2125550001]
+    assert registry.layers[0].count == 2  # duplicates within and across chunks count once
+    assert listed(registry, "us-tx") == {2125550001, 3125550001}
 
 
 # --------------------------------------------------------------------------- the model

@@ -270,7 +270,7 @@ class BlockIndex:
         dels: U64 = _EMPTY_U64,
     ) -> BlockIndex:
         """A new index: this one without the area codes ``clear_npas`` and the numbers ``dels``,
-        plus ``adds`` (sorted, distinct, disjoint from ``dels``).
+        plus ``adds`` (sorted, disjoint from ``dels``; duplicates allowed).
 
         ``add_dates`` (``int64`` days, ``NAT`` for none) parallel to ``adds``: a number already
         listed (and not cleared) keeps the stricter of its old and new date: no date wins, else
@@ -290,7 +290,7 @@ class BlockIndex:
         add_new, add_pos, del_old, del_pos = _EMPTY_U64, _EMPTY_I64, _EMPTY_U64, _EMPTY_I64
         candidates = hit & ((old_entries & np.uint64(3)) == np.uint64(_codec.BITMAP)) & ~clear[old_npa]
         if candidates.any():
-            add_new = adds[~self.contains(adds)]
+            add_new = sort_unique(adds[~self.contains(adds)])
             del_old = dels[self.contains(dels)]
             add_pos, add_in = _block_of(old_prefixes, add_new)
             del_pos, _ = _block_of(old_prefixes, del_old)

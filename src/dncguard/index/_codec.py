@@ -70,6 +70,8 @@ MAX_L: Final = 13
 #: Prefer a bitmap (faster to probe) while it is at most this many times the smallest container.
 #: 1.0 = always the smallest; benchmarks vary it to show the size/speed trade-off.
 BITMAP_BIAS: float = 1.0
+#: Whether ``PACKED`` containers may be chosen (benchmarks turn it off to show bitmap + array only).
+ALLOW_PACKED: bool = True
 
 #: buckets per count word: a 16-bit sample, then 12 four-bit counts
 PER_WORD: Final = 12
@@ -118,6 +120,8 @@ def bitmap_stays(counts: I64) -> npt.NDArray[np.bool_]:
     container even without bucket overflows, would be chosen over it."""
     ls = np.arange(1, MAX_L + 1, dtype=np.int64)
     packed = (_LOWS_AT[ls][None, :] + 8 * ((counts[:, None] * ls[None, :] + 63) // 64)).min(axis=1)
+    if not ALLOW_PACKED:
+        packed = np.full(len(counts), np.iinfo(np.int64).max // 2)
     smallest = np.minimum(packed, 8 * ((counts + 3) // 4))
     stays: npt.NDArray[np.bool_] = smallest * BITMAP_BIAS >= BITMAP_BYTES
     return stays
@@ -156,6 +160,8 @@ def _choose(bidx: I64, line: I64, counts: I64) -> tuple[I64, I64, I64]:
         upper[bad] = best[bad] - 1
         # l = 1 always fits only if no bucket of two lines has more than 15: it always does.
     best_size = sizes[np.arange(nb), best - 1]
+    if not ALLOW_PACKED:
+        best_size = np.full(nb, np.iinfo(np.int64).max // 2)
     array_size = 8 * ((counts + 3) // 4)
     kind = np.full(nb, PACKED, np.int64)
     size = best_size.copy()
@@ -169,11 +175,17 @@ def _choose(bidx: I64, line: I64, counts: I64) -> tuple[I64, I64, I64]:
 
 
 def encode(numbers: U64) -> Encoded:
-    """Encode sorted, distinct 10-digit ``numbers`` into containers, one per prefix block."""
+    """Encode sorted 10-digit ``numbers`` (duplicates are dropped) into one container per block."""
     if len(numbers) == 0:
         empty = np.zeros(0, np.uint64)
         return Encoded(empty, empty, np.zeros(0, np.uint8))
     num = numbers.astype(np.int64)
+    if len(num) > 1:
+        distinct = np.empty(len(num), bool)
+        distinct[0] = True
+        np.not_equal(num[1:], num[:-1], out=distinct[1:])
+        if not distinct.all():
+            num = num[distinct]
     prefix: I64 = num // LINES
     line: I64 = num - prefix * LINES
     del num
