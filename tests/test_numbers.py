@@ -105,6 +105,7 @@ def check_against_reference(s: str) -> None:
 @example("(530) 583-6985 x302/x2303")
 @example("+011 1 212 555 0143")
 @example("1 xt2125550143")
+@example("4~165550143")  # "~" starts an extension only after a viable number
 def test_agrees_with_phonenumbers(s: str) -> None:
     """Every number dncguard accepts is phonenumbers'; each refusal of one it accepts is documented."""
     check_against_reference(s)

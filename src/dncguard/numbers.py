@@ -519,6 +519,8 @@ def parse_number(s: str | int | None) -> int:
         if len(_NON_DIGIT.sub("", cut)) >= _TWO_NUMBER_DIGITS:
             raise InvalidNumberError(s, "two numbers in one field; give one number per field")
     ext = _EXTENSION.search(t)
+    if ext is not None and not _pnu._is_viable_phone_number(t[: ext.start()]):
+        ext = None  # phonenumbers strips an extension only after a viable number
     number = t if ext is None else t[: ext.start()]
     if _refuses_letters(number):
         raise InvalidNumberError(s, "letters in the number; write it in digits")
