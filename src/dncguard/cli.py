@@ -393,18 +393,23 @@ def _guard(args: argparse.Namespace) -> Guard:
         raise UsageError(str(e)) from None
 
 
-@dataclasses.dataclass(frozen=True)
-class _Outcome:
-    """One decided call: its data row, the number as written, the verdict, and the decision.
+@dataclasses.dataclass
+class _Outcomes:
+    """Decided calls, column by column (a million calls make no million objects).
 
-    ``decision`` is ``None`` only for an allowed call decided in bulk when its details were not
-    asked for.
+    ``rows``: the 1-based data rows; ``tos``: the numbers as written; ``allowed``: the verdicts;
+    ``decisions``: full decisions by position, for every blocked call (and for every call when
+    asked), the others decided in bulk.
     """
 
-    row: int
-    to: str
-    allowed: bool
-    decision: Decision | None
+    rows: list[int] = dataclasses.field(default_factory=list)
+    tos: list[str] = dataclasses.field(default_factory=list)
+    allowed: list[bool] = dataclasses.field(default_factory=list)
+    decisions: dict[int, Decision] = dataclasses.field(default_factory=dict)
+
+    @property
+    def blocked(self) -> int:
+        return self.allowed.count(False)
 
 
 def _check_calls(guard: Guard, calls: Sequence[Call], rows: Sequence[int], *, path: str) -> list[Decision]:
@@ -442,12 +447,11 @@ def _read_records(path: str, defaults: _io.Defaults) -> _Records:
     return records
 
 
-def _decide_records(guard: Guard, records: _Records, *, path: str) -> list[_Outcome]:
+def _decide_records(guard: Guard, records: _Records, *, path: str) -> _Outcomes:
     """Decide JSON records with ``check_many`` (they may carry nested evidence ``scrub`` cannot)."""
     decisions = _check_calls(guard, records.calls, records.rows, path=path)
-    return [
-        _Outcome(r, t, d.allowed, d) for r, t, d in zip(records.rows, records.tos, decisions, strict=True)
-    ]
+    allowed = [d.allowed for d in decisions]
+    return _Outcomes(records.rows, records.tos, allowed, dict(enumerate(decisions)))
 
 
 def _read_table(path: str, defaults: _io.Defaults) -> list[_io.Batch]:
@@ -516,23 +520,24 @@ def _batch_calls(
 
 def _decide_table(
     guard: Guard, batches: Sequence[_io.Batch], *, path: str, explain_allowed: bool
-) -> list[_Outcome]:
+) -> _Outcomes:
     """Decide CSV / Parquet batches in bulk; explain blocked calls (all: ``explain_allowed``) one by one."""
     progress = _Progress()
-    outcomes: list[_Outcome] = []
+    outcomes = _Outcomes()
     for batch in batches:
         # Explaining every call takes a check per call anyway: bulk would only add work.
         verdicts, known = _verdicts(guard, batch, path=path, bulk=not explain_allowed)
         allowed: list[bool] = verdicts.column("allowed").to_pylist()
-        tos: list[str] = batch.calls.column("to").to_pylist()
         wanted = [i for i, ok in enumerate(allowed) if (explain_allowed or not ok) and i not in known]
         if wanted:
             rows, calls = _batch_calls(batch, path=path, indices=wanted)
             known.update(zip(wanted, _check_calls(guard, calls, rows, path=path), strict=True))
-        outcomes.extend(
-            _Outcome(batch.first_row + i, tos[i], ok, known.get(i)) for i, ok in enumerate(allowed)
-        )
-        progress.show(f"{path}: decided {len(outcomes):,} calls")
+        offset = len(outcomes.rows)
+        outcomes.rows.extend(range(batch.first_row, batch.first_row + batch.calls.num_rows))
+        outcomes.tos.extend(batch.calls.column("to").to_pylist())
+        outcomes.allowed.extend(allowed)
+        outcomes.decisions.update((offset + i, d) for i, d in known.items())
+        progress.show(f"{path}: decided {len(outcomes.rows):,} calls")
     progress.done()
     return outcomes
 
@@ -549,55 +554,61 @@ def _cmd_check(args: argparse.Namespace) -> int:
         outcomes = _decide_records(_guard(args), records, path=path)
     write = {"text": _write_text, "json": _write_json, "junit": _write_junit}[args.format]
     write(outcomes, path, sys.stdout)
-    return EXIT_OK if all(o.allowed for o in outcomes) else EXIT_BLOCKED
+    return EXIT_BLOCKED if outcomes.blocked else EXIT_OK
 
 
 def _reason_text(decision: Decision) -> str:
     return "; ".join(f"{r.code.value} [{r.jurisdiction}, {r.rule}]" for r in decision.reasons)
 
 
-def _write_text(outcomes: Sequence[_Outcome], path: str, out: TextIO) -> None:
-    width = max((len(o.to) for o in outcomes), default=0)
-    row_width = len(f"row {outcomes[-1].row}") if outcomes else 0
-    for o in outcomes:
-        parts = ["ALLOWED" if o.allowed else "BLOCKED", f"row {o.row}".ljust(row_width), o.to.ljust(width)]
-        d = o.decision
-        if d is not None and not o.allowed:
-            parts.append(_reason_text(d))
-            if d.next_allowed_at is not None:
-                parts.append(f"next allowed {d.next_allowed_at.isoformat()}")
-        out.write("  ".join(parts).rstrip() + "\n")
-    blocked = sum(not o.allowed for o in outcomes)
-    out.write(f"{len(outcomes)} calls: {len(outcomes) - blocked} allowed, {blocked} blocked\n")
+def _write_text(outcomes: _Outcomes, path: str, out: TextIO) -> None:
+    """A line per call: verdict, row, number as written; for a blocked call its reasons (code,
+    jurisdiction, citation) and when it may be made; then a count."""
+    width = max(map(len, outcomes.tos), default=0)
+    row_width = len(str(outcomes.rows[-1])) if outcomes.rows else 0
+    lines = []
+    for i, (row, to, ok) in enumerate(zip(outcomes.rows, outcomes.tos, outcomes.allowed, strict=True)):
+        where = f"row {row:<{row_width}}"
+        if ok:
+            lines.append(f"ALLOWED  {where}  {to}\n")
+            continue
+        d = outcomes.decisions[i]
+        when = f"  next allowed {d.next_allowed_at.isoformat()}" if d.next_allowed_at else ""
+        lines.append(f"BLOCKED  {where}  {to:<{width}}  {_reason_text(d)}{when}\n")
+    out.writelines(lines)
+    n, blocked = len(outcomes.rows), outcomes.blocked
+    out.write(f"{n} calls: {n - blocked} allowed, {blocked} blocked\n")
 
 
-def _write_json(outcomes: Sequence[_Outcome], path: str, out: TextIO) -> None:
+def _write_json(outcomes: _Outcomes, path: str, out: TextIO) -> None:
     """JSON Lines: ``{"row": N, **decision.model_dump(mode="json")}`` per call."""
-    for o in outcomes:
-        assert o.decision is not None  # explain_allowed=True: every decision is at hand
-        out.write(json.dumps({"row": o.row, **o.decision.model_dump(mode="json")}) + "\n")
+    for i, row in enumerate(outcomes.rows):
+        decision = outcomes.decisions[i]  # asked with explain_allowed: every decision is at hand
+        out.write(json.dumps({"row": row, **decision.model_dump(mode="json")}) + "\n")
 
 
-def _write_junit(outcomes: Sequence[_Outcome], path: str, out: TextIO) -> None:
+def _write_junit(outcomes: _Outcomes, path: str, out: TextIO) -> None:
     """JUnit XML: a test case per call; a blocked call is a failure carrying its reasons."""
-    failures = sum(not o.allowed for o in outcomes)
-    counts = {"tests": str(len(outcomes)), "failures": str(failures), "errors": "0", "skipped": "0"}
+    n = len(outcomes.rows)
+    counts = {"tests": str(n), "failures": str(outcomes.blocked), "errors": "0", "skipped": "0"}
     suites = ET.Element("testsuites", {"name": f"{PROG} check", **counts})
     suite = ET.SubElement(suites, "testsuite", {"name": path, **counts})
     classname = os.path.splitext(os.path.basename(path))[0]
-    for o in outcomes:
+    for i, (row, to, ok) in enumerate(zip(outcomes.rows, outcomes.tos, outcomes.allowed, strict=True)):
         case = ET.SubElement(
-            suite, "testcase", {"classname": classname, "name": f"row {o.row}: {o.to}", "time": "0"}
+            suite, "testcase", {"classname": classname, "name": f"row {row}: {to}", "time": "0"}
         )
-        d = o.decision
-        if o.allowed or d is None:
+        if ok:
             continue
+        d = outcomes.decisions[i]
         lines = [f"{r.code.value} ({r.jurisdiction}, {r.rule}): {r.message}" for r in d.reasons]
         if d.next_allowed_at is not None:
             lines.append(f"next allowed at {d.next_allowed_at.isoformat()}")
-        message = f"{o.to} blocked: " + ", ".join(r.code.value for r in d.reasons)
+        codes = [r.code.value for r in d.reasons]
         failure = ET.SubElement(
-            case, "failure", {"message": message, "type": d.reasons[0].code.value if d.reasons else "blocked"}
+            case,
+            "failure",
+            {"message": f"{to} blocked: {', '.join(codes)}", "type": codes[0] if codes else "blocked"},
         )
         failure.text = "\n".join(lines)
     ET.indent(suites)
@@ -614,7 +625,7 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
         # JSON may hold nested evidence that scrub's flat columns cannot: decide call by call.
         records = _read_records(path, defaults)
         outcomes = _decide_records(_guard(args), records, path=path)
-        decisions = [o.decision for o in outcomes if o.decision is not None]
+        decisions = [outcomes.decisions[i] for i in range(len(outcomes.rows))]
         with _io.OutputWriter(args.output) as writer:
             writer.write(_with_verdicts(_records_table(path), _decision_columns(decisions)))
         return EXIT_OK
