@@ -16,13 +16,15 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dncguard import Call, Consent, DncRequest, Relationship
+from dncguard import Call, Consent, DncRequest, Relationship, StaleRegistryError, bulk
 from dncguard.bulk import factorize, local_clock
+from dncguard.guard import Guard
+from dncguard.layers import Chunk, LayerKey, Op
+from dncguard.registry import Registry
 
 UTC = dt.UTC
 OBTAINED = dt.date(2026, 3, 2)  # the national copies' date for most area codes (a Monday)
@@ -53,109 +55,88 @@ def number_text(npa: int, line: int, style: int) -> str:
 # Strategies
 # --------------------------------------------------------------------------------------------
 
-BOUNDARY_MINUTES = (
-    0,
-    8 * 60,
-    9 * 60,
-    10 * 60,
-    12 * 60,
-    13 * 60 + 30,
-    17 * 60,
-    18 * 60,
-    20 * 60,
-    21 * 60,
-    21 * 60 + 30,
-)
+BOUNDARY_MINUTES = (0, 480, 540, 600, 720, 810, 1020, 1080, 1200, 1260, 1290)  # 08:00, 09:00, ... 21:30
 UTC_OFFSETS = (-150, -180, -210, -240, -300, -360, -420, -480, -540, -600, -660, 600)
+SPECIAL_DAYS = (
+    dt.date(2026, 3, 8),  # DST starts
+    dt.date(2026, 11, 1),  # DST ends
+    dt.date(2026, 11, 26),  # Thanksgiving
+    dt.date(2026, 12, 25),
+    dt.date(2026, 7, 3),  # Independence Day observed
+    dt.date(2026, 4, 3),  # Good Friday
+    dt.date(2026, 3, 31),
+    dt.date(2026, 4, 1),
+)
+SHOWN_IN = (UTC, dt.timezone(dt.timedelta(hours=-5)), dt.timezone(dt.timedelta(hours=5, minutes=30)))
+
+# Strategies are built once: Hypothesis spends most of its time building them otherwise.
+_DAYS = st.one_of(st.dates(dt.date(2026, 2, 20), dt.date(2026, 4, 12)), st.sampled_from(SPECIAL_DAYS))
+_MINUTES = st.one_of(
+    st.tuples(
+        st.sampled_from(BOUNDARY_MINUTES), st.sampled_from(UTC_OFFSETS), st.sampled_from((-1, 0, 0, 1))
+    ),
+    st.tuples(st.integers(0, 1439), st.just(0), st.just(0)),
+)
+_SECONDS = st.sampled_from((0, 0, 0, 30, 59))
+_SHOWN = st.sampled_from(SHOWN_IN)
+_EVIDENCE = st.one_of(
+    st.tuples(st.just("months"), st.sampled_from((1, 3, 6, 12, 18)), st.sampled_from((-1, 0, 1))),
+    st.tuples(st.just("days"), st.sampled_from((-2, -1, 0, 1, 2, 29, 30, 31)), st.just(0)),
+    st.tuples(st.just("days"), st.integers(-10, 900), st.just(0)),
+)
+_NUMBER_KIND = st.sampled_from(("us", "us", "us", "ca", "ca", "tollfree", "invalid"))
+_STYLE = st.integers(0, 4)
+_LINE_NO = st.sampled_from((*LISTED_LINES[:12], 180, 181, 199))
+_US = st.sampled_from(US_NPAS)
+_CA = st.sampled_from(CA_NPAS)
+_TF = st.sampled_from(TOLL_FREE)
+_INVALID = st.sampled_from(
+    ("", "12345", "876-555-0100", "212-055-0100", "+44 20 7946 0000", "212555010", "call me")
+)
+_RARE = st.integers(0, 3)  # 0: present (one in four)
+_CONSENT_KIND = st.sampled_from(("written", "electronic", "recorded_verbal", "verbal"))
+_SELLER = st.sampled_from(("acme", "acme", "other"))
+_CALLER = st.sampled_from(("seller", "telemarketer", "charity"))
+_PURPOSE = st.sampled_from(
+    ("sale", "sale", "sale", "donation", "political", "survey", "newspaper_subscription", "informational")
+)
+_LINE = st.sampled_from(("unknown", "residential", "wireless", "business"))
+_REGION = st.sampled_from((None, None, *REGIONS))
+_ZONE = st.sampled_from((None, None, None, None, *ZONES))
+
+
+def _months_back(d: dt.date, months: int, days: int) -> dt.date:
+    y, m = divmod(d.year * 12 + d.month - 1 - months, 12)
+    last = (dt.date(y + (m + 1) // 12, (m + 1) % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(y, m + 1, min(d.day, last)) + dt.timedelta(days=days)
+
+
+def _evidence_day(draw: st.DrawFn, call_day: dt.date) -> dt.date:
+    """A date around a window edge before ``call_day`` (30 days, 1/3/6/12/18 months), or anywhere."""
+    kind, a, b = draw(_EVIDENCE)
+    if kind == "months":
+        return _months_back(call_day, a, b)
+    return call_day - dt.timedelta(days=a)
 
 
 @st.composite
 def instants(draw: st.DrawFn) -> dt.datetime:
     """A call time: near a calling-hours edge in some zone, around DST changes or holidays."""
-    day = draw(
-        st.one_of(
-            st.dates(dt.date(2026, 2, 20), dt.date(2026, 4, 12)),
-            st.sampled_from(
-                [
-                    dt.date(2026, 3, 8),
-                    dt.date(2026, 11, 1),
-                    dt.date(2026, 11, 26),
-                    dt.date(2026, 12, 25),
-                    dt.date(2026, 7, 3),
-                    dt.date(2026, 4, 3),
-                    dt.date(2026, 3, 31),
-                    dt.date(2026, 4, 1),
-                ]
-            ),
-        )
+    day = draw(_DAYS)
+    m, offset, nudge = draw(_MINUTES)
+    t = dt.datetime.combine(day, dt.time(), UTC) + dt.timedelta(
+        minutes=(m - offset + nudge) % 1440, seconds=draw(_SECONDS)
     )
-    minute = draw(
-        st.one_of(
-            st.builds(
-                lambda m, off, d: (m - off + d) % 1440,
-                st.sampled_from(BOUNDARY_MINUTES),
-                st.sampled_from(UTC_OFFSETS),
-                st.sampled_from((-1, 0, 0, 1)),
-            ),
-            st.integers(0, 1439),
-        )
-    )
-    second = draw(st.sampled_from((0, 0, 0, 30, 59)))
-    t = dt.datetime.combine(day, dt.time(), UTC) + dt.timedelta(minutes=minute, seconds=second)
-    shown = draw(
-        st.sampled_from(
-            (UTC, dt.timezone(dt.timedelta(hours=-5)), dt.timezone(dt.timedelta(hours=5, minutes=30)))
-        )
-    )
-    return t.astimezone(shown)
+    return t.astimezone(draw(_SHOWN))
 
 
 @st.composite
 def number_texts(draw: st.DrawFn) -> str:
-    kind = draw(st.sampled_from(("us", "us", "us", "ca", "ca", "tollfree", "invalid")))
-    style = draw(st.integers(0, 4))
-    line = draw(st.sampled_from((*LISTED_LINES[:12], 180, 181, 199)))
-    if kind == "us":
-        return number_text(draw(st.sampled_from(US_NPAS)), line, style)
-    if kind == "ca":
-        return number_text(draw(st.sampled_from(CA_NPAS)), line, style)
-    if kind == "tollfree":
-        return number_text(draw(st.sampled_from(TOLL_FREE)), line, style)
-    return draw(
-        st.sampled_from(
-            ("", "12345", "876-555-0100", "212-055-0100", "+44 20 7946 0000", "212555010", "call me")
-        )
-    )
-
-
-def _months_back(d: dt.date, months: int, days: int) -> dt.date:
-    y, m = divmod(d.year * 12 + d.month - 1 - months, 12)
-    m += 1
-    for day in range(d.day, 0, -1):
-        try:
-            return dt.date(y, m, day) + dt.timedelta(days=days)
-        except ValueError:
-            continue
-    raise AssertionError
-
-
-@st.composite
-def evidence_date(draw: st.DrawFn, call_day: dt.date) -> dt.date:
-    """A date around a window edge before ``call_day`` (30 days, 3/6/12/18 months), or anywhere."""
-    return draw(
-        st.one_of(
-            st.builds(
-                _months_back,
-                st.just(call_day),
-                st.sampled_from((1, 3, 6, 12, 18)),
-                st.sampled_from((-1, 0, 1)),
-            ),
-            st.builds(
-                lambda k: call_day - dt.timedelta(days=k), st.sampled_from((-2, -1, 0, 1, 2, 29, 30, 31))
-            ),
-            st.dates(call_day - dt.timedelta(days=900), call_day + dt.timedelta(days=10)),
-        )
-    )
+    kind = draw(_NUMBER_KIND)
+    if kind == "invalid":
+        return draw(_INVALID)
+    npa = draw(_US if kind == "us" else _CA if kind == "ca" else _TF)
+    return number_text(npa, draw(_LINE_NO), draw(_STYLE))
 
 
 @st.composite
@@ -163,54 +144,37 @@ def calls(draw: st.DrawFn) -> Call:
     """A random call whose evidence fits the flat columns of API.md section 5."""
     at = draw(instants())
     day = at.astimezone(UTC).date()
-    maybe = lambda: draw(st.booleans()) and draw(st.booleans())  # noqa: E731 - one in four
     relationships = []
-    if maybe():
-        relationships.append(Relationship(kind="purchase", on=draw(evidence_date(day))))
-    if maybe():
-        relationships.append(Relationship(kind="inquiry", on=draw(evidence_date(day))))
-    if maybe():
-        start = draw(evidence_date(day))
-        ends = draw(st.one_of(st.none(), evidence_date(day)))
-        relationships.append(Relationship(kind="contract", on=start, ends=ends))
+    if draw(_RARE) == 0:
+        relationships.append(Relationship(kind="purchase", on=_evidence_day(draw, day)))
+    if draw(_RARE) == 0:
+        relationships.append(Relationship(kind="inquiry", on=_evidence_day(draw, day)))
+    if draw(_RARE) == 0:
+        ends = _evidence_day(draw, day) if draw(_RARE) < 2 else None
+        relationships.append(Relationship(kind="contract", on=_evidence_day(draw, day), ends=ends))
     consents = []
-    if maybe():
-        consents.append(
-            Consent(
-                kind=draw(st.sampled_from(("written", "electronic", "recorded_verbal", "verbal"))),
-                on=draw(evidence_date(day)),
-                revoked_on=draw(st.one_of(st.none(), st.none(), evidence_date(day))),
-            )
-        )
-    requests = [DncRequest(on=draw(evidence_date(day)))] if maybe() else []
+    if draw(_RARE) == 0:
+        revoked = _evidence_day(draw, day) if draw(_RARE) == 0 else None
+        consents.append(Consent(kind=draw(_CONSENT_KIND), on=_evidence_day(draw, day), revoked_on=revoked))
+    requests = [DncRequest(on=_evidence_day(draw, day))] if draw(_RARE) == 0 else []
     return Call(
         to=draw(number_texts()),
         at=at,
-        seller=draw(st.sampled_from(("acme", "acme", "other"))),
-        caller=draw(st.sampled_from(("seller", "telemarketer", "charity"))),
-        purpose=draw(
-            st.sampled_from(
-                (
-                    "sale",
-                    "sale",
-                    "sale",
-                    "donation",
-                    "political",
-                    "survey",
-                    "newspaper_subscription",
-                    "informational",
-                )
-            )
-        ),
-        line=draw(st.sampled_from(("unknown", "residential", "wireless", "business"))),
-        prerecorded=draw(st.booleans()) and draw(st.booleans()),
+        seller=draw(_SELLER),
+        caller=draw(_CALLER),
+        purpose=draw(_PURPOSE),
+        line=draw(_LINE),
+        prerecorded=draw(_RARE) == 0,
         relationships=tuple(relationships),
         consents=tuple(consents),
         dnc_requests=tuple(requests),
-        callee_region=draw(st.one_of(st.none(), st.none(), st.sampled_from(REGIONS))),
-        callee_timezone=draw(st.one_of(st.none(), st.none(), st.none(), st.sampled_from(ZONES))),
-        reassigned_on=draw(st.one_of(st.none(), st.none(), st.none(), evidence_date(day))),
+        callee_region=draw(_REGION),
+        callee_timezone=draw(_ZONE),
+        reassigned_on=_evidence_day(draw, day) if draw(_RARE) == 0 else None,
     )
+
+
+_CALL_LISTS = st.lists(calls(), min_size=1, max_size=24)
 
 
 def table_of(calls: Sequence[Call], *, at_as_text: bool = False) -> pa.Table:
@@ -257,14 +221,19 @@ def table_of(calls: Sequence[Call], *, at_as_text: bool = False) -> pa.Table:
     )
 
 
-def assert_agrees(guard: Any, calls: Sequence[Call], out: pa.Table) -> None:
-    """Row for row: ``scrub``'s decision columns equal ``check`` of each call."""
+def assert_agrees(guard: Any, calls: Sequence[Call], out: pa.Table, *, as_utc: bool = True) -> None:
+    """Row for row: ``scrub``'s decision columns equal ``check`` of each call.
+
+    ``as_utc``: the table held ``at`` as a UTC timestamp, so the row's call is the call with its
+    time in UTC (the offset decides the date of a call with no candidate zone).
+    """
     allowed = out.column("allowed").to_pylist()
     reason = out.column("reason").to_pylist()
     reasons = out.column("reasons").to_pylist()
     nxt = out.column("next_allowed_at").to_pylist()
     for i, call in enumerate(calls):
-        d = guard.check(call)
+        row_call = call.model_copy(update={"at": call.at.astimezone(UTC)}) if as_utc else call
+        d = guard.check(row_call)
         codes = [r.code.value for r in d.reasons]
         got = (allowed[i], reason[i], reasons[i], nxt[i])
         want = (d.allowed, codes[0] if codes else None, codes, d.next_allowed_at)
@@ -296,8 +265,8 @@ def assert_agrees(guard: Any, calls: Sequence[Call], out: pa.Table) -> None:
     ),
 )
 def test_local_clock_matches_zoneinfo(times: list[dt.datetime], zone: str) -> None:
-    seconds = np.array([int(t.timestamp()) for t in times], np.int64)
-    day, minute = local_clock(seconds, zone)
+    minutes = np.array([int(t.timestamp()) // 60 for t in times], np.int64)
+    day, minute = local_clock(minutes, zone)
     zi = zoneinfo.ZoneInfo(zone)
     for t, d, m in zip(times, day.tolist(), minute.tolist(), strict=True):
         local = t.astimezone(zi)
@@ -309,8 +278,8 @@ def test_local_clock_matches_zoneinfo(times: list[dt.datetime], zone: str) -> No
 
 def test_local_clock_at_the_dst_change_of_newfoundland() -> None:
     # 2026-03-08 02:00 NST (05:30 UTC) becomes 03:00 NDT: the change is on a half hour in UTC.
-    t = int(dt.datetime(2026, 3, 8, 5, 29, 59, tzinfo=UTC).timestamp())
-    _, minute = local_clock(np.array([t, t + 1]), "America/St_Johns")
+    t = int(dt.datetime(2026, 3, 8, 5, 29, tzinfo=UTC).timestamp())
+    _, minute = local_clock(np.array([t // 60, t // 60 + 1]), "America/St_Johns")
     assert minute.tolist() == [1 * 60 + 59, 3 * 60]
 
 
@@ -333,4 +302,295 @@ def test_factorize_keys_beyond_int64_radix() -> None:
     assert first.tolist() == [0, 1]
 
 
-_ = (pc, pytest, HealthCheck, settings)
+# --------------------------------------------------------------------------------------------
+# A small synthetic registry with every kind of layer
+# --------------------------------------------------------------------------------------------
+
+
+def _numbers(npas: Sequence[int], lines: range) -> np.ndarray:
+    return np.array([npa * 10**7 + 5_550_000 + line for npa in npas for line in lines], np.uint64)
+
+
+def _registry() -> Registry:
+    """US and Canadian national lists (one US area code older, one of each country not covered),
+    Texas and Florida lists, and acme's internal list with dated and undated entries."""
+    us = {npa: (OLDER if npa == 305 else OBTAINED) for npa in (*US_NPAS, *TOLL_FREE) if npa != 401}
+    ca = {npa: OBTAINED for npa in CA_NPAS if npa != 867}
+    internal = _numbers((*US_NPAS[:6], *CA_NPAS[:3], 800), range(100, 106))
+    dates = np.array(
+        [np.datetime64("2026-03-05") if i % 3 else np.datetime64("NaT") for i in range(len(internal))],
+        "datetime64[D]",
+    )
+    return Registry.build(
+        [
+            [
+                Chunk(
+                    LayerKey.national("US"),
+                    Op.REPLACE,
+                    _numbers(list(us), range(100, 120)),
+                    us,
+                    obtained=OBTAINED,
+                )
+            ],
+            [
+                Chunk(
+                    LayerKey.national("CA"),
+                    Op.REPLACE,
+                    _numbers(list(ca), range(105, 125)),
+                    ca,
+                    obtained=OBTAINED,
+                )
+            ],
+            [
+                Chunk(
+                    LayerKey.state("US-TX"),
+                    Op.REPLACE,
+                    _numbers((512, 713, 212, 305), range(110, 130)),
+                    obtained=dt.date(2026, 3, 1),
+                )
+            ],
+            [
+                Chunk(
+                    LayerKey.state("US-FL"),
+                    Op.REPLACE,
+                    _numbers((305, 850, 416), range(100, 112)),
+                    obtained=dt.date(2026, 3, 20),
+                )
+            ],
+            [Chunk(LayerKey.internal("acme"), Op.REPLACE, internal, dates=dates)],
+        ]
+    )
+
+
+REGISTRY = _registry()
+GUARDS = {
+    "default": Guard(REGISTRY),
+    "inclusive": Guard(REGISTRY, ebr_anniversary="inclusive"),
+    "countries": Guard(REGISTRY, jurisdictions=("US", "CA")),
+    "us-only": Guard(REGISTRY, jurisdictions=("US", "US-TX", "US-FL")),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Agreement: scrub(table) == [check(row) for row in table]
+# --------------------------------------------------------------------------------------------
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(
+    _CALL_LISTS,
+    st.sampled_from(sorted(GUARDS)),
+    st.booleans(),
+    st.sampled_from(("auto", "rows", "tables")),
+)
+def test_scrub_agrees_with_check(calls: list[Call], guard_name: str, at_as_text: bool, clocks: str) -> None:
+    guard = GUARDS[guard_name]
+    table = table_of(calls, at_as_text=at_as_text)
+    with pytest.MonkeyPatch.context() as mp:
+        if clocks != "auto":
+            mp.setattr(bulk, "_use_tables", lambda *_: clocks == "tables")
+        out = guard.scrub(table)
+    assert out.column_names == [*table.column_names, "allowed", "reason", "reasons", "next_allowed_at"]
+    assert_agrees(guard, calls, out, as_utc=not at_as_text)
+
+
+def test_scrub_agrees_with_check_on_a_larger_table() -> None:
+    """Thousands of rows over a few days: the minute-table path, several batches, two threads."""
+    rng = np.random.default_rng(6)
+    start = dt.datetime(2026, 3, 7, tzinfo=UTC)
+    calls = [
+        Call(
+            to=number_text(
+                int(rng.choice([*US_NPAS, *CA_NPAS, *TOLL_FREE])),
+                int(rng.integers(95, 135)),
+                int(rng.integers(5)),
+            ),
+            at=start + dt.timedelta(minutes=int(rng.integers(0, 3 * 1440))),
+            seller=str(rng.choice(["acme", "other"])),
+            purpose=str(rng.choice(["sale", "sale", "donation", "survey"])),
+            caller=str(rng.choice(["seller", "charity", "telemarketer"])),
+            callee_region=None if rng.random() < 0.8 else str(rng.choice(REGIONS)),
+            relationships=(
+                Relationship(
+                    kind="purchase", on=dt.date(2025, 1, 1) + dt.timedelta(days=int(rng.integers(0, 450)))
+                ),
+            )
+            if rng.random() < 0.3
+            else (),
+        )
+        for _ in range(6000)
+    ]
+    table = table_of(calls)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bulk, "_BATCH_ROWS", 1500)
+        out = GUARDS["default"].scrub(table)
+    assert out.num_rows == len(calls)
+    assert_agrees(GUARDS["default"], calls, out)
+
+
+# --------------------------------------------------------------------------------------------
+# Input: types, defaults, errors
+# --------------------------------------------------------------------------------------------
+
+AT = dt.datetime(2026, 3, 16, 18, 0, tzinfo=UTC)  # 14:00 in New York, a Monday
+
+
+def test_a_minimal_table_with_keyword_defaults() -> None:
+    table = pa.table({"to": ["(212) 555-0107", "212-555-0180", "876-555-0100"]})
+    out = GUARDS["default"].scrub(table, at=AT, seller="acme")
+    assert out.column("allowed").to_pylist() == [False, True, False]
+    assert out.column("reason").to_pylist() == ["national_registry", None, "invalid_number"]
+    assert out.column("reasons").to_pylist() == [["national_registry"], [], ["invalid_number"]]
+    assert out.schema.field("next_allowed_at").type == pa.timestamp("us", tz="UTC")
+
+
+def test_integer_numbers_and_text_times() -> None:
+    table = pa.table(
+        {"to": pa.array([2125550110, 12125550180], pa.int64()), "at": ["2026-03-16T14:00:00-04:00"] * 2}
+    )
+    out = GUARDS["default"].scrub(table, seller="acme")
+    assert out.column("allowed").to_pylist() == [False, True]
+
+
+def test_a_record_batch_in_gives_a_record_batch_out() -> None:
+    batch = pa.record_batch(
+        {"to": ["212-555-0180"], "at": pa.array([AT], pa.timestamp("us", tz="UTC")), "seller": ["acme"]}
+    )
+    out = GUARDS["default"].scrub(batch)
+    assert isinstance(out, pa.RecordBatch)
+    assert out.column("allowed").to_pylist() == [True]
+
+
+def test_next_allowed_at_when_only_the_clock_blocks() -> None:
+    late = dt.datetime(2026, 3, 17, 1, 30, tzinfo=UTC)  # 21:30 in New York
+    out = GUARDS["default"].scrub(pa.table({"to": ["212-555-0180"]}), at=late, seller="acme")
+    assert out.column("reason").to_pylist() == ["calling_hours"]
+    assert out.column("next_allowed_at").to_pylist() == [dt.datetime(2026, 3, 17, 12, 0, tzinfo=UTC)]
+
+
+def test_rescrubbing_replaces_the_decision_columns() -> None:
+    once = GUARDS["default"].scrub(pa.table({"to": ["212-555-0180"]}), at=AT, seller="acme")
+    twice = GUARDS["default"].scrub(once, at=AT, seller="acme")
+    assert twice.column_names == once.column_names
+    assert twice.equals(once)
+
+
+def test_empty_table() -> None:
+    table = pa.table({"to": pa.array([], pa.string()), "at": pa.array([], pa.timestamp("us", tz="UTC"))})
+    out = GUARDS["default"].scrub(table, seller="acme")
+    assert out.num_rows == 0
+    assert out.column_names[-4:] == ["allowed", "reason", "reasons", "next_allowed_at"]
+
+
+@pytest.mark.parametrize(
+    ("columns", "defaults", "message"),
+    [
+        ({"to": ["212-555-0180"]}, {"at": AT}, "'seller'"),
+        ({"to": ["212-555-0180"]}, {"seller": "acme"}, "'at'"),
+        (
+            {
+                "to": ["212-555-0180", "212-555-0181"],
+                "at": pa.array([AT.replace(tzinfo=None)] * 2, pa.timestamp("us")),
+            },
+            {"seller": "acme"},
+            "column 'at', row 0",
+        ),
+        (
+            {"to": ["212-555-0180"] * 3, "at": ["2026-03-16T14:00:00-04:00", "2026-03-16T14:00:00", "x"]},
+            {"seller": "acme"},
+            "column 'at', row 1",
+        ),
+        (
+            {"to": ["212-555-0180"] * 3, "purpose": ["sale", "sale", "robbery"]},
+            {"at": AT, "seller": "acme"},
+            "column 'purpose', row 2",
+        ),
+        (
+            {"to": ["212-555-0180"] * 2, "caller": ["seller", "bot"]},
+            {"at": AT, "seller": "acme"},
+            "column 'caller', row 1",
+        ),
+        ({"to": ["212-555-0180"] * 2, "seller": ["acme", None]}, {"at": AT}, "column 'seller', row 1"),
+        ({"to": ["212-555-0180"] * 2, "seller": ["acme", "  "]}, {"at": AT}, "column 'seller', row 1"),
+        ({"to": ["212-555-0180", None]}, {"at": AT, "seller": "acme"}, "column 'to', row 1"),
+        (
+            {"to": ["212-555-0180"] * 2, "callee_timezone": [None, "Mars/Olympus"]},
+            {"at": AT, "seller": "acme"},
+            "column 'callee_timezone', row 1",
+        ),
+        (
+            {"to": ["212-555-0180"] * 2, "callee_region": ["US-GA", "GA"]},
+            {"at": AT, "seller": "acme"},
+            "column 'callee_region', row 1",
+        ),
+        (
+            {"to": ["212-555-0180"] * 2, "consent_kind": [None, "written"]},
+            {"at": AT, "seller": "acme"},
+            "column 'consent_on', row 1",
+        ),
+        (
+            {"to": ["212-555-0180"] * 2, "last_purchase": ["2025-01-01", "soon"]},
+            {"at": AT, "seller": "acme"},
+            "column 'last_purchase', row 1",
+        ),
+        ({"to": ["212-555-0180"]}, {"at": AT, "seller": "acme", "purpose": "robbery"}, "purpose='robbery'"),
+    ],
+)
+def test_bad_input_names_the_column_and_the_first_bad_row(
+    columns: dict[str, Any], defaults: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        GUARDS["default"].scrub(pa.table(columns), **defaults)
+
+
+def test_an_unknown_default_is_refused() -> None:
+    with pytest.raises(TypeError, match="colour"):
+        GUARDS["default"].scrub(pa.table({"to": ["212-555-0180"]}), at=AT, seller="acme", colour="red")
+
+
+def test_on_stale_raise() -> None:
+    guard = Guard(REGISTRY, on_stale="raise")
+    late = dt.datetime(2026, 4, 20, 16, 0, tzinfo=UTC)
+    with pytest.raises(StaleRegistryError, match="row 1"):
+        guard.scrub(
+            pa.table({"to": ["212-555-0180", "212-555-0107"], "purpose": ["survey", "sale"]}),
+            at=late,
+            seller="acme",
+        )
+
+
+def test_evidence_columns_exempt_a_listed_number() -> None:
+    table = pa.table(
+        {
+            "to": ["212-555-0107"] * 4,
+            "last_purchase": pa.array([dt.date(2025, 4, 10), None, None, None], pa.date32()),
+            "consent_kind": [None, "written", "verbal", None],
+            "consent_on": pa.array([None, dt.date(2026, 1, 2), dt.date(2026, 1, 2), None], pa.date32()),
+            "last_inquiry": ["", None, None, "2025-12-20T10:00:00-05:00"],
+        }
+    )
+    out = GUARDS["default"].scrub(table, at=AT, seller="other")
+    assert out.column("allowed").to_pylist() == [True, True, False, True]
+
+
+# --------------------------------------------------------------------------------------------
+# Streaming
+# --------------------------------------------------------------------------------------------
+
+
+def test_scrub_batches_yields_one_batch_per_batch_in_order() -> None:
+    numbers = [f"212-555-01{k:02d}" for k in range(40)]
+    batches = [
+        pa.record_batch(
+            {
+                "to": numbers[i : i + 7],
+                "at": pa.array([AT] * len(numbers[i : i + 7]), pa.timestamp("us", tz="UTC")),
+            }
+        )
+        for i in range(0, 40, 7)
+    ]
+    outs = list(GUARDS["default"].scrub_batches(iter(batches), seller="acme"))
+    assert [b.num_rows for b in outs] == [b.num_rows for b in batches]
+    whole = GUARDS["default"].scrub(pa.Table.from_batches(batches), seller="acme")
+    assert pa.Table.from_batches(outs).equals(whole)
+    assert pa.Table.from_batches(outs).column("to").to_pylist() == numbers

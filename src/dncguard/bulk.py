@@ -25,6 +25,7 @@ import collections
 import dataclasses
 import datetime as dt
 import functools
+import itertools
 import os
 import threading
 import zoneinfo
@@ -402,15 +403,14 @@ def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArra
 # Local clocks: UTC instants to local calendar day and minute, per IANA zone, vectorised
 # --------------------------------------------------------------------------------------------
 
-_HOUR: Final = 3600
-_YEAR_SECONDS: Final = 366 * 86400
+_SAMPLE: Final = 6 * 3600  # no zone changes its offset twice within six hours
 
 
 @functools.lru_cache(maxsize=4096)
 def _year_transitions(zone: str, year: int) -> tuple[tuple[int, int], ...]:
     """The UTC offsets of ``zone`` during ``year``: ((start second, offset seconds), ...).
 
-    Sampled hourly through zoneinfo, then each change located to the second by bisection, so a
+    Sampled every six hours through zoneinfo, then each change located to the second by bisection, so a
     transition at any second (Newfoundland's 02:00 local is 05:30 UTC) is exact.
     """
     zi = zoneinfo.ZoneInfo(zone)
@@ -425,7 +425,7 @@ def _year_transitions(zone: str, year: int) -> tuple[tuple[int, int], ...]:
     current = offset(lo)
     out = [(lo, current)]
     prev = lo
-    for t in [*range(lo + _HOUR, hi, _HOUR), hi - 1]:
+    for t in [*range(lo + _SAMPLE, hi, _SAMPLE), hi - 1]:
         now = offset(t)
         if now != current:
             a, b = prev, t  # offset(a) is the old one, offset(b) the new: find its first second
@@ -872,6 +872,14 @@ def _zone_days(
     return local, passes
 
 
+def _use_tables(n: int, slots: int, zones: int, minutes: npt.NDArray[np.int64]) -> bool:
+    """Whether per-zone minute tables cost less than converting each row's time."""
+    if n >= 4096:
+        return True
+    utc_days = len(np.unique(minutes // 1440))
+    return n * max(slots, 1) * 8 >= zones * utc_days * 1440
+
+
 class _ZoneTables:
     """Per candidate zone, over the UTC days the calls fall on: the local day, and which
     jurisdictions' time rules pass (bit ``_BIT[code]``), minute by minute. Rows read them with a
@@ -879,6 +887,11 @@ class _ZoneTables:
 
     def __init__(self, zone_codes: Mapping[str, Iterable[str]], minutes: npt.NDArray[np.int64]) -> None:
         self.index = {z: i for i, z in enumerate(zone_codes)}
+        self.days: list[int] = []
+        if not len(minutes):
+            self.span = 0
+            self.local = self.passes = self.row_base = np.zeros(0, np.int64)
+            return
         utc_day = minutes // 1440
         self.minute_of_day = minutes - utc_day * 1440
         d0 = int(utc_day.min()) if len(utc_day) else 0
@@ -950,26 +963,42 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
         for z in p.zones:
             zone_codes.setdefault(z.key, set()).update(p.codes)
     all_codes = sorted({c for p in places for c in p.codes})
-    tables = _ZoneTables({z: sorted(c) for z, c in sorted(zone_codes.items())}, minutes)
+    zone_codes_sorted = {z: sorted(c) for z, c in sorted(zone_codes.items())}
     slots = max((len(p.zones) for p in places), default=0)
-    zone_slot = np.full((max(slots, 1), len(places)), -1, np.int64)
-    for pi, p in enumerate(places):
-        for s, z in enumerate(p.zones):
-            zone_slot[s, pi] = tables.index[z.key]
     today = np.full(n, np.iinfo(np.int64).min, np.int64)
     passes = np.full(n, _ALL_CODE_BITS, np.int64)
-    for s in range(slots):
-        zid = zone_slot[s][place_inv]
-        has = zid >= 0
-        if s > 0:
-            idx_rows = np.flatnonzero(has)
-            flat = zid[idx_rows] * tables.span + tables.row_base[idx_rows]
-            today[idx_rows] = np.maximum(today[idx_rows], tables.local[flat])
-            passes[idx_rows] &= tables.passes[flat]
-        else:
-            flat = np.where(has, zid * tables.span + tables.row_base, 0)
-            today = np.where(has, tables.local[flat], today)
-            passes = np.where(has, tables.passes[flat], passes)
+    if not _use_tables(n, slots, len(zone_codes), minutes):
+        # Few rows over many days: convert each row's time (tables would cost more).
+        for zone, codes in zone_codes_sorted.items():
+            holder = np.array([any(z.key == zone for z in p.zones) for p in places], bool)
+            idx_rows = np.flatnonzero(holder[place_inv])
+            day, minute = local_clock(minutes[idx_rows], zone)
+            today[idx_rows] = np.maximum(today[idx_rows], day)
+            bits = np.full(len(idx_rows), _ALL_CODE_BITS, np.int64)
+            for code in codes:
+                ok_code = np.asarray(time_rule_passes(time_rule(code), day, minute), bool)
+                bits &= np.where(ok_code, _ALL_CODE_BITS, _ALL_CODE_BITS ^ (1 << _BIT[code]))
+            passes[idx_rows] &= bits
+        tables = _ZoneTables({}, minutes[:0])
+        tables.index = {z: i for i, z in enumerate(zone_codes_sorted)}
+    else:
+        tables = _ZoneTables(zone_codes_sorted, minutes)
+        zone_slot = np.full((max(slots, 1), len(places)), -1, np.int64)
+        for pi, p in enumerate(places):
+            for s, z in enumerate(p.zones):
+                zone_slot[s, pi] = tables.index[z.key]
+        for s in range(slots):
+            zid = zone_slot[s][place_inv]
+            has = zid >= 0
+            if s > 0:
+                idx_rows = np.flatnonzero(has)
+                flat = zid[idx_rows] * tables.span + tables.row_base[idx_rows]
+                today[idx_rows] = np.maximum(today[idx_rows], tables.local[flat])
+                passes[idx_rows] &= tables.passes[flat]
+            else:
+                flat = np.where(has, zid * tables.span + tables.row_base, 0)
+                today = np.where(has, tables.local[flat], today)
+                passes = np.where(has, tables.passes[flat], passes)
     no_zone = np.flatnonzero(today == np.iinfo(np.int64).min)
     if len(no_zone):
         today[no_zone] = _fallback_days(rows.fallback_day, minutes, no_zone)
@@ -1299,13 +1328,15 @@ def scrub_batches(
     def work(batch: pa.RecordBatch) -> pa.RecordBatch:
         return _scrub_batch(engine, batch, defaults)
 
-    if n_threads == 1:
-        for batch in pieces():
+    stream = pieces()
+    head = list(itertools.islice(stream, 2))
+    if n_threads == 1 or len(head) < 2:  # one batch: no threads to start
+        for batch in itertools.chain(head, stream):
             yield work(batch)
         return
     with ThreadPoolExecutor(n_threads, thread_name_prefix="dncguard-scrub") as pool:
         pending: collections.deque[Future[pa.RecordBatch]] = collections.deque()
-        for batch in pieces():
+        for batch in itertools.chain(head, stream):
             pending.append(pool.submit(work, batch))
             if len(pending) > n_threads:
                 yield pending.popleft().result()
