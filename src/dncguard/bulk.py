@@ -1107,8 +1107,8 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
             exemptions=exemptions,
             location_known=bool(p.zones),
         )
-        bits = int(failed_bits[r])
-        failed = frozenset(c for c in hour_rules(p.codes, facts.purpose, jset) if bits >> _BIT[c] & 1)
+        fail_mask = int(failed_bits[r])
+        failed = frozenset(c for c in hour_rules(p.codes, facts.purpose, jset) if fail_mask >> _BIT[c] & 1)
         if failed:
             facts = dataclasses.replace(facts, hours_failed=failed)
         verdicts.append(decide(facts, jset))
