@@ -90,8 +90,7 @@ _KNOWN = frozenset(Call.model_fields) | frozenset(EVIDENCE_COLUMNS)
 _TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 _RECORD_SUFFIXES = (".jsonl", ".ndjson", ".json")
 _BATCH_ROWS = 65_536
-# The type ``Guard.scrub`` is given for ``at``: one instant per row; the offset is not needed
-# because local time is taken in the called party's zones.
+# Instants: ``next_allowed_at`` as scrub writes it, and what an ``at`` text must parse to.
 AT_TYPE = pa.timestamp("us", tz="UTC")
 
 
@@ -275,42 +274,19 @@ class Batch:
 
     ``raw``: the rows as read (CSV: every column a string), for writing back out.
     ``calls``: the call columns typed and checked as ``Guard.scrub`` takes them (``to`` string,
-    ``at`` aware timestamp, dates ``date32``, ``prerecorded`` bool), defaults filled.
+    ``at`` ISO 8601 text or an aware timestamp, as given; dates ``date32``; ``prerecorded``
+    bool), defaults filled.
     ``first_row``: the 1-based data row of the batch's first row.
-    ``default_at``: the ``at`` given for rows without one (``--at``), if any.
     """
 
     raw: pa.Table
     calls: pa.Table
     first_row: int
-    default_at: dt.datetime | None = None
 
     def records(self, indices: Sequence[int] | None = None) -> list[dict[str, Any]]:
-        """Rows (all, or those at ``indices``) as dicts for :func:`call_from_record`.
-
-        ``at`` keeps the UTC offset it was written with (the typed column holds only the
-        instant), so a decision's ``next_allowed_at`` reads in the caller's own offset.
-        """
-        picked = None if indices is None else pa.array(indices, pa.int64())
-        calls = self.calls if picked is None else self.calls.take(picked)
+        """Rows (all, or those at ``indices``) as dicts for :func:`call_from_record`."""
+        calls = self.calls if indices is None else self.calls.take(pa.array(indices, pa.int64()))
         rows: list[dict[str, Any]] = calls.to_pylist()
-        names = [n.strip().lower() for n in self.raw.column_names]
-        texts: list[str | None] = [None] * len(rows)
-        if "at" in names:
-            raw_at = self.raw.column(names.index("at"))
-            if pa.types.is_string(raw_at.type):
-                texts = (raw_at if picked is None else raw_at.take(picked)).to_pylist()
-        for row, text in zip(rows, texts, strict=True):
-            if text is None:
-                if self.default_at is not None and row["at"] == self.default_at:
-                    row["at"] = self.default_at
-                continue
-            try:
-                written = dt.datetime.fromisoformat(text.strip())
-            except ValueError:
-                continue
-            if written.utcoffset() is not None and written == row["at"]:
-                row["at"] = written
         return rows
 
 
@@ -376,7 +352,7 @@ def read_table_batches(path: str | os.PathLike[str], *, defaults: Defaults) -> I
     first_row = 1
     for raw in _raw_batches(path):
         calls = normalise(raw, path=name, first_row=first_row, defaults=defaults)
-        yield Batch(raw, calls, first_row, defaults.at)
+        yield Batch(raw, calls, first_row)
         first_row += raw.num_rows
 
 
@@ -408,6 +384,11 @@ def _as_string(values: pa.ChunkedArray, *, path: str, first_row: int, column: st
 
 
 def _parse_at(arr: pa.Array, *, path: str, first_row: int) -> pa.Array:
+    """Check the ``at`` column; return it as given (text trimmed).
+
+    The written UTC offset is kept, not converted away: where the called party's zone is unknown
+    it is the caller's calendar that dates the call, in ``check`` and ``scrub`` alike.
+    """
     if pa.types.is_timestamp(arr.type):
         if arr.type.tz is None:
             valid = pc.indices_nonzero(arr.is_valid())
@@ -418,26 +399,28 @@ def _parse_at(arr: pa.Array, *, path: str, first_row: int) -> pa.Array:
                 row=row,
                 column="at",
             )
-        return arr.cast(AT_TYPE)
+        return arr
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         raise _bad(
             f"expected an ISO 8601 date-time, found a column of {arr.type}", path=path, row=None, column="at"
         )
+    text = pc.utf8_trim_whitespace(arr.cast(pa.string()))
 
     def convert(a: pa.Array) -> pa.Array:
-        return pc.utf8_trim_whitespace(a).cast(AT_TYPE)
+        return a.cast(AT_TYPE)
 
     try:
-        return convert(arr)
+        convert(text)
     except pa.ArrowInvalid:
-        i = _first_failure(arr, convert)
-        text = arr[i].as_py()
+        i = _first_failure(text, convert)
+        value = text[i].as_py()
         try:
-            pa.array([text.strip()]).cast(pa.timestamp("us"))
+            pa.array([value]).cast(pa.timestamp("us"))
             why = "has no UTC offset: a naive time is ambiguous, write e.g. 2026-03-16T14:00:00-04:00"
         except pa.ArrowInvalid:
             why = "is not an ISO 8601 date-time with a UTC offset such as 2026-03-16T14:00:00-04:00"
-        raise _bad(f"{text!r} {why}", path=path, row=first_row + i, column="at") from None
+        raise _bad(f"{value!r} {why}", path=path, row=first_row + i, column="at") from None
+    return text
 
 
 def _parse_date(arr: pa.Array, *, path: str, first_row: int, column: str) -> pa.Array:
@@ -521,11 +504,12 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
         given = by_name.get(column)
         if column == "at":
             if given is None:
-                values = pa.nulls(n, AT_TYPE)
+                values = pa.nulls(n, pa.string())
             else:
                 values = _parse_at(given.combine_chunks(), path=path, first_row=first_row)
             if defaults.at is not None:
-                values = pc.fill_null(values, pa.scalar(defaults.at, AT_TYPE))
+                default_at = defaults.at.isoformat() if pa.types.is_string(values.type) else defaults.at
+                values = pc.fill_null(values, pa.scalar(default_at, values.type))
         elif column in _DATE_COLUMNS:
             if given is None:
                 continue
