@@ -80,7 +80,13 @@ def _add_source_flags(p: argparse.ArgumentParser) -> None:
         ("--ftc-changes", "ftc_changes", "PATH@DATE", "FTC change list (additions and deletions)"),
         ("--dncl", "dncl", "PATH@DATE", "Canadian National DNCL download"),
         ("--state", "state", "REGION=PATH@DATE", "a US state list, e.g. US-TX=texas.csv@2026-03-01"),
-        ("--internal", "internal", "[SELLER=]PATH", "a seller's own do-not-call list (CSV)"),
+        (
+            "--internal",
+            "internal",
+            "[SELLER=]PATH",
+            "a seller's own do-not-call list (CSV: number, optional requested_on; SELLER= names the "
+            "seller, else a seller column does)",
+        ),
     ]
     for flag, kind, metavar, text in flags:
         g.add_argument(flag, dest="sources", action=_SourceAction, const=kind, metavar=metavar, help=text)
@@ -113,8 +119,8 @@ the flat columns last_purchase, last_inquiry, contract_on, contract_ends, consen
 consent_on, consent_revoked_on, dnc_requested_on (the call's seller's), or in JSON also as the
 lists relationships, consents and dnc_requests. Other columns are ignored.
 
-CSV and Parquet files are decided in bulk; the text and junit formats then explain each blocked
-call, and json explains every call.
+CSV and Parquet files are decided in bulk, then the text and junit formats explain each blocked
+call; json explains every call, one check each.
 """
 
 
@@ -156,8 +162,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "scrub",
         help="write a call file's rows plus decision columns",
-        description="Write IN's rows plus the columns allowed, reason, reasons (';'-joined in CSV) "
-        "and next_allowed_at to OUT (.csv or .parquet), atomically.",
+        description="Write IN's rows (a call file, as for check) plus the columns allowed, reason, "
+        "reasons (';'-joined in CSV) and next_allowed_at (UTC) to OUT (.csv or .parquet), atomically. "
+        "Exit 0, or 2 on bad input (OUT is then left as it was).",
     )
     p.add_argument("input", metavar="IN")
     p.add_argument("output", metavar="OUT")
