@@ -44,6 +44,8 @@ from dncguard.errors import DncguardError
 from dncguard.models import Call, Caller, Consent, ConsentKind, DncRequest, Line, Purpose, Relationship
 
 __all__ = [
+    "DECISION_COLUMNS",
+    "DECISION_SCHEMA",
     "EVIDENCE_COLUMNS",
     "Batch",
     "CallsFileError",
@@ -85,7 +87,6 @@ _DATE_COLUMNS = (
     "consent_revoked_on",
     "dnc_requested_on",
 )
-_STRING_COLUMNS = ("to", "seller", "caller", "purpose", "line", "callee_region", "callee_timezone")
 _KNOWN = frozenset(Call.model_fields) | frozenset(EVIDENCE_COLUMNS)
 _TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 _RECORD_SUFFIXES = (".jsonl", ".ndjson", ".json")
