@@ -724,15 +724,15 @@ def _freshness() -> tuple[dict[str, int], int | None, tuple[str, ...]]:
     """What ``info`` warns about, all from ``dncguard.jurisdictions`` (law lives there).
 
     The days a national copy stays fresh, by country; the days after which a state list is
-    reported old (``us_states.STATE_LIST_WARN_DAYS``, RULES section 6.2; ``None`` when that module
-    does not define it); and the US states that keep their own lists.
+    reported old (``us_states.STATE_LIST_WARN_DAYS``, RULES section 6.2); and the US states that
+    keep their own lists.
     """
     from dncguard import jurisdictions
     from dncguard.jurisdictions import us_states
 
     rules = jurisdictions.JURISDICTIONS
     national = {code: j.fresh_days for code, j in rules.items() if j.is_country and j.fresh_days}
-    state_days: int | None = getattr(us_states, "STATE_LIST_WARN_DAYS", None)
+    state_days: int | None = us_states.STATE_LIST_WARN_DAYS
     list_states = tuple(code for code, j in rules.items() if not j.is_country and "state" in j.lists)
     return national, state_days, list_states
 

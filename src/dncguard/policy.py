@@ -65,9 +65,10 @@ __all__ = [
 ]
 
 EXCLUDED_RULE: Final = (
-    "dncguard Guard(jurisdictions=...): a call to a jurisdiction left out is blocked (RULES §6.12)"
+    "dncguard Guard(jurisdictions=...): a call to a jurisdiction left out is blocked"  # RULES §6.12
 )
-INVALID_NUMBER_RULE: Final = "North American Numbering Plan: US and Canadian numbers only (RULES §6.12)"
+# RULES §6.12: numbers of other NANP countries are outside dncguard.
+INVALID_NUMBER_RULE: Final = "North American Numbering Plan: US and Canadian numbers only"
 
 
 @dataclass(frozen=True)

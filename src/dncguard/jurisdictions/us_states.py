@@ -70,6 +70,9 @@ __all__ = [
 ]
 
 H = Hours.of
+# State lists have no staleness rule of their own; ``dncguard info`` warns when a loaded state list
+# is older than this (about one quarterly release cycle; RULES §6.2 and §2.1's quarterly cadences).
+STATE_LIST_WARN_DAYS: Final = 92
 # A contract in force exempts; nothing after it ends ("current agreement only").
 IN_FORCE_ONLY: Final = Months(0)
 
@@ -116,19 +119,19 @@ def _federal_windows(rule: str) -> EbrWindows:
 
 # fmt: off
 ALABAMA: Final = _state(
-    "US-AL", "Alabama", "Ala. Code 8-19A (RULES §2.2)",
+    "US-AL", "Alabama", "Ala. Code 8-19A",  # RULES §2.2
     hours=Week.of(H("08:00", "20:00"), sunday=None), holidays="US-AL")
 CALIFORNIA: Final = _state(
-    "US-CA", "California", "Cal. Bus. & Prof. Code 17590-17594 (RULES §2.3)",
+    "US-CA", "California", "Cal. Bus. & Prof. Code 17590-17594",  # RULES §2.3
     # No list of its own (California adopted the national registry); an inquiry supports calls
     # for 30 business days, which governs California numbers on the national registry.
     lists=("national",),
     ebr=_windows(us.EBR_AFTER_PURCHASE, BusinessDays(30), "Cal. Bus. & Prof. Code 17592"))
 COLORADO: Final = _state(
-    "US-CO", "Colorado", "C.R.S. 6-1-901 to 6-1-908 (RULES §2.1, §2.3)",
+    "US-CO", "Colorado", "C.R.S. 6-1-901 to 6-1-908",  # RULES §2.1, §2.3
     lists=("state",), ebr=_windows(us.EBR_AFTER_PURCHASE, Days(30), "C.R.S. 6-1-903"))
 CONNECTICUT: Final = _state(
-    "US-CT", "Connecticut", "Conn. Gen. Stat. 42-288a (RULES §2.2, §2.3; older sources say 21:00)",
+    "US-CT", "Connecticut", "Conn. Gen. Stat. 42-288a",  # RULES §2.2, §2.3; older sources say 21:00
     lists=("national",), ebr=_windows(Months(12), Months(12), "Conn. Gen. Stat. 42-288a"),
     hours=Week.of(H("09:00", "20:00")))
 FLORIDA: Final = _state(
@@ -136,58 +139,58 @@ FLORIDA: Final = _state(
     lists=("state",), ebr=_federal_windows("Fla. Stat. 501.059(1)"),
     hours=Week.of(H("08:00", "20:00")))
 INDIANA: Final = _state(
-    "US-IN", "Indiana", "Ind. Code 24-4.7 (RULES §2.1, §2.3)",
+    "US-IN", "Indiana", "Ind. Code 24-4.7",  # RULES §2.1, §2.3
     # No relationship exemption: only an existing contract not yet performed.
     lists=("state",), ebr=EbrWindows(None, None, IN_FORCE_ONLY, "Ind. Code 24-4.7-1-1"))
 KANSAS: Final = _state(
-    "US-KS", "Kansas", "K.S.A. 50-670 (RULES §2.2)",
+    "US-KS", "Kansas", "K.S.A. 50-670",  # RULES §2.2
     hours=Week.of(H("09:00", "20:00")))
 KENTUCKY: Final = _state(
-    "US-KY", "Kentucky", "KRS 367.46955 (RULES §2.2)",
+    "US-KY", "Kentucky", "KRS 367.46955",  # RULES §2.2
     hours=Week.of(H("10:00", "21:00")))
 LOUISIANA: Final = _state(
-    "US-LA", "Louisiana", "La. R.S. 45:844.11 et seq.; LPSC telemarketing rules (RULES §2.2, §2.3)",
+    "US-LA", "Louisiana", "La. R.S. 45:844.11 et seq.; LPSC telemarketing rules",  # RULES §2.2, §2.3
     lists=("state",), ebr=_windows(Months(6), Months(6), "La. R.S. 45:844.12"),
     hours=Week.of(H("08:00", "20:00"), sunday=None), holidays="US-LA")
 MARYLAND: Final = _state(
     "US-MD", "Maryland", "Md. Code Com. Law 14-4501 (Stop the Spam Calls Act, 2024)",
     hours=Week.of(H("08:00", "20:00")))
 MASSACHUSETTS: Final = _state(
-    "US-MA", "Massachusetts", "M.G.L. c. 159C (RULES §2.1, §2.2)",
+    "US-MA", "Massachusetts", "M.G.L. c. 159C",  # RULES §2.1, §2.2
     lists=("state",), ebr=_federal_windows("M.G.L. c. 159C, s. 1"),
     hours=Week.of(H("08:00", "20:00")))
 MICHIGAN: Final = _state(
-    "US-MI", "Michigan", "MCL 445.111a (RULES §2.2, §2.3)",
+    "US-MI", "Michigan", "MCL 445.111a",  # RULES §2.2, §2.3
     lists=("national",), ebr=_windows(Months(12), None, "MCL 445.111"),
     hours=Week.of(H("09:00", "21:00")))
 MINNESOTA: Final = _state(
-    "US-MN", "Minnesota", "Minn. Stat. 325E.27 (RULES §2.2)",
+    "US-MN", "Minnesota", "Minn. Stat. 325E.27",  # RULES §2.2
     hours=Week.of(H("09:00", "21:00")))
 MISSISSIPPI: Final = _state(
-    "US-MS", "Mississippi", "Miss. Code 77-3-701 et seq. (RULES §2.1-2.3; list status unverified)",
+    "US-MS", "Mississippi", "Miss. Code 77-3-701 et seq.",  # RULES §2.1-2.3; list status unverified
     # Sources disagree on whether Mississippi keeps its own list: its window governs both a
     # loaded Mississippi list and Mississippi numbers on the national registry (stricter reading).
     lists=("state", "national"), ebr=_windows(Months(6), Months(6), "Miss. Code 77-3-703"),
     hours=Week.of(H("08:00", "20:00"), sunday=None))
 MISSOURI: Final = _state(
-    "US-MO", "Missouri", "Mo. Rev. Stat. 407.1095-407.1110 (RULES §2.1, §2.3)",
+    "US-MO", "Missouri", "Mo. Rev. Stat. 407.1095-407.1110",  # RULES §2.1, §2.3
     lists=("state",), ebr=_windows(Months(6), Months(6), "Mo. Rev. Stat. 407.1095"))
 MONTANA: Final = _state(
-    "US-MT", "Montana", "MCA 30-14-1601 et seq. (RULES §2.3)",
+    "US-MT", "Montana", "MCA 30-14-1601 et seq.",  # RULES §2.3
     lists=("national",), ebr=_windows(Months(6), Months(6), "MCA 30-14-1602"))
 NEVADA: Final = _state(
-    "US-NV", "Nevada", "NRS 228.590 (RULES §2.2)",
+    "US-NV", "Nevada", "NRS 228.590",  # RULES §2.2
     hours=Week.of(H("09:00", "20:00")))
 NEW_JERSEY: Final = _state(
-    "US-NJ", "New Jersey", "N.J.S.A. 56:8-119 et seq. (RULES §2.3)",
+    "US-NJ", "New Jersey", "N.J.S.A. 56:8-119 et seq.",  # RULES §2.3
     # No inquiry-based relationship: a current agreement only.
     lists=("national",), ebr=EbrWindows(None, None, IN_FORCE_ONLY, "N.J.S.A. 56:8-119"))
 NEW_MEXICO: Final = _state(
-    "US-NM", "New Mexico", "NMSA 57-12-22 (RULES §2.2, §2.3)",
+    "US-NM", "New Mexico", "NMSA 57-12-22",  # RULES §2.2, §2.3
     lists=("national",), ebr=_windows(Months(12), Months(12), "NMSA 57-12-22"),
     hours=Week.of(H("09:00", "21:00")))
 OKLAHOMA: Final = _state(
-    "US-OK", "Oklahoma", "Okla. Stat. tit. 15, 775B, 775C.4 (RULES §2.1, §2.2)",
+    "US-OK", "Oklahoma", "Okla. Stat. tit. 15, 775B, 775C.4",  # RULES §2.1, §2.2
     lists=("state",), ebr=_federal_windows("Okla. Stat. tit. 15, 775B.2"),
     hours=Week.of(H("08:00", "20:00")))
 PENNSYLVANIA: Final = _state(
@@ -196,26 +199,26 @@ PENNSYLVANIA: Final = _state(
     # Some vendors report a 13:30 Sunday start: the stricter reading is kept (RULES §2.2).
     hours=Week.of(H("08:00", "21:00"), sunday=H("13:30", "21:00")), holidays="US-PA")
 RHODE_ISLAND: Final = _state(
-    "US-RI", "Rhode Island", "R.I. Gen. Laws 5-61-3.5 (RULES §2.2)",
+    "US-RI", "Rhode Island", "R.I. Gen. Laws 5-61-3.5",  # RULES §2.2
     hours=Week.of(H("09:00", "18:00"), saturday=H("10:00", "17:00"), sunday=None), holidays="US-RI")
 TENNESSEE: Final = _state(
-    "US-TN", "Tennessee", "Tenn. Code 65-4-401 et seq. (RULES §2.1, §2.3)",
+    "US-TN", "Tennessee", "Tenn. Code 65-4-401 et seq.",  # RULES §2.1, §2.3
     lists=("state",), ebr=_windows(Months(12), Months(12), "Tenn. Code 65-4-401"))
 TEXAS: Final = _state(
-    "US-TX", "Texas", "Tex. Bus. & Com. Code 301.051; 304.051-304.052 (RULES §2.1-2.3)",
+    "US-TX", "Texas", "Tex. Bus. & Com. Code 301.051; 304.051-304.052",  # RULES §2.1-2.3
     lists=("state",), ebr=_windows(Months(12), Months(12), "Tex. Bus. & Com. Code 304.004"),
     hours=Week.of(H("09:00", "21:00"), sunday=H("12:00", "21:00")))
 UTAH: Final = _state(
-    "US-UT", "Utah", "Utah Code 13-25a-103 (RULES §2.2)",
+    "US-UT", "Utah", "Utah Code 13-25a-103",  # RULES §2.2
     hours=Week.of(H("08:00", "21:00"), sunday=None), holidays="US-UT")
 WASHINGTON: Final = _state(
-    "US-WA", "Washington", "RCW 80.36.390 (RULES §2.2, §2.3)",
+    "US-WA", "Washington", "RCW 80.36.390",  # RULES §2.2, §2.3
     lists=("national",), ebr=_windows(Months(12), Months(12), "RCW 80.36.390"),
     hours=Week.of(H("08:00", "20:00")))
 WISCONSIN: Final = _state(
-    "US-WI", "Wisconsin", "Wis. Stat. 100.52 (RULES §2.1, §2.3; state list abolished)",
+    "US-WI", "Wisconsin", "Wis. Stat. 100.52",  # RULES §2.1, §2.3; state list abolished
     lists=("national",), ebr=EbrWindows(None, None, IN_FORCE_ONLY, "Wis. Stat. 100.52(1)"))
 WYOMING: Final = _state(
-    "US-WY", "Wyoming", "Wyo. Stat. 40-12-301 et seq. (RULES §2.1)",
+    "US-WY", "Wyoming", "Wyo. Stat. 40-12-301 et seq.",  # RULES §2.1
     lists=("state",), ebr=_federal_windows("Wyo. Stat. 40-12-301"))
 # fmt: on
