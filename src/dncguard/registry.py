@@ -56,7 +56,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dncguard.errors import CorruptIndexError, CoverageError, InvalidNumberError
-from dncguard.index import NAT, BlockIndex, sort_unique
+from dncguard.index import BATCH, NAT, BlockIndex, sort_unique, split
 from dncguard.index import _format as fmt
 from dncguard.layers import Chunk, Layer, LayerKey, LayerKind, Listing, Op
 
@@ -204,9 +204,16 @@ class Registry:
         mask = np.zeros(q.shape, np.uint64)
         flat = q.ravel()
         out = mask.reshape(-1)
-        for i, ix in enumerate(self._indexes):
-            hit = ix.contains(flat).view(np.uint8).astype(np.uint64)
-            np.bitwise_or(out, hit << np.uint64(i), out=out)
+        # one pass per batch: prefix and line once, then each layer's directory and containers
+        for start in range(0, len(flat), BATCH):
+            prefix, line = split(flat[start : start + BATCH])
+            acc = out[start : start + len(line)]
+            for i, ix in enumerate(self._indexes):
+                hit = ix.probe_lines(ix.entries_of(prefix), line)
+                if i == 0:
+                    acc[:] = hit
+                else:
+                    acc |= hit.view(np.uint8).astype(np.uint64) << np.uint64(i)
         return mask
 
     def request_dates(self, numbers: npt.ArrayLike, layer_index: int) -> npt.NDArray[np.datetime64]:

@@ -37,7 +37,7 @@ import numpy.typing as npt
 
 from dncguard.index import _codec
 
-__all__ = ["NAT", "BlockIndex", "difference", "sort_unique", "union"]
+__all__ = ["BATCH", "NAT", "BlockIndex", "difference", "member", "sort_unique", "split", "union"]
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -45,11 +45,19 @@ I64 = npt.NDArray[np.int64]
 #: ``datetime64[D]`` NaT as the int64 the dates arrays hold.
 NAT: Final = int(np.iinfo(np.int64).min)
 _EPOCH: Final = dt.date(1970, 1, 1)
-_BATCH: Final = 1 << 15  # queries per batch of a bulk probe
+#: Queries per batch of a bulk probe: temporaries stay in cache.
+BATCH: Final = 1 << 15
 _PIECE: Final = 1 << 18  # numbers per encoding piece: temporaries stay in cache (3x faster than 8M)
 _DECODE_BLOCKS: Final = 256  # blocks per decoding piece, for the same reason
 _EMPTY_U64: Final = np.zeros(0, np.uint64)
 _EMPTY_I64: Final = np.zeros(0, np.int64)
+
+
+def split(numbers: U64) -> tuple[I64, I64]:
+    """6-digit prefix and 4-digit line of each ``uint64`` number (as ``int64``)."""
+    q = numbers.astype(np.uint64, copy=False)
+    prefix = (q // np.uint64(10_000)).astype(np.int64)
+    return prefix, q.view(np.int64) - prefix * 10_000
 
 
 def sort_unique(a: U64) -> U64:
@@ -182,20 +190,27 @@ class BlockIndex:
 
     def entries(self, numbers: U64) -> tuple[U64, I64]:
         """Directory entry and line of each number."""
-        q = numbers.astype(np.uint64, copy=False)
-        prefix = (q // np.uint64(10_000)).astype(np.int64)
-        line = q.view(np.int64) - prefix * 10_000
+        prefix, line = split(numbers)
+        return self.entries_of(prefix), line
+
+    def entries_of(self, prefix: I64) -> U64:
+        """Directory entry of each 6-digit ``prefix`` (``int64``; anything out of range: ``0``)."""
         pq = prefix // 1000
-        return self.directory[self._rows[np.minimum(pq, 1000)] + (prefix - pq * 1000)], line
+        entry: U64 = self.directory[self._rows[np.minimum(pq, 1000)] + (prefix - pq * 1000)]
+        return entry
+
+    def probe_lines(self, entry: U64, line: I64) -> npt.NDArray[np.bool_]:
+        """For each query (its directory ``entry`` and ``line``): is the line in the block?"""
+        return _codec.contains(entry, line, self.data, self._d16, self._d64)
 
     def contains(self, numbers: U64) -> npt.NDArray[np.bool_]:
         """For each of the ``uint64`` ``numbers``: is it in this index?"""
         q = numbers.astype(np.uint64, copy=False)
         found = np.empty(len(q), bool)
         # batches that keep the temporaries in cache: several times faster than whole arrays
-        for i in range(0, len(q), _BATCH):
-            entry, line = self.entries(q[i : i + _BATCH])
-            found[i : i + len(entry)] = _codec.contains(entry, line, self.data, self._d16, self._d64)
+        for i in range(0, len(q), BATCH):
+            prefix, line = split(q[i : i + BATCH])
+            found[i : i + len(line)] = self.probe_lines(self.entries_of(prefix), line)
         return found
 
     @property
