@@ -363,18 +363,19 @@ def contains(
     found = np.zeros(len(entry), bool)
     t = entry & np.uint64(3)
 
+    signed = entry.view(np.int64)  # offsets are far below 2**63: no conversions needed
     q = np.flatnonzero(t == np.uint64(BITMAP))
     if len(q):
         ln = line[q]
-        off = (entry[q] >> np.uint64(20)).astype(np.int64)
+        off = signed[q] >> 20
         found[q] = (data[off + (ln >> 3)] >> (ln & 7).astype(np.uint8)) & np.uint8(1) != 0
 
     q = np.flatnonzero(t == np.uint64(PACKED))
     if len(q):
-        e = entry[q]
+        e = signed[q]
         ln = line[q]
-        lw = ((e >> np.uint64(2)) & np.uint64(15)).astype(np.int64)
-        off = (e >> np.uint64(20)).astype(np.int64)
+        lw = (e >> 2) & 15
+        off = e >> 20
         h = ln >> lw
         lo = (ln & ((1 << lw) - 1)).astype(np.uint64)
         hw = (h * 43691) >> 19  # h // 12, exact for h < 20000
@@ -395,8 +396,10 @@ def contains(
         ones = _SWAR_ONES[lw]
         x = (window ^ (lo * ones)) | (_ALL << span)
         hit = ((x - ones) & ~x & _SWAR_HIGHS[lw]) != 0
-        # buckets longer than one window: test the rest one low part at a time
-        act = np.flatnonzero(~hit & (c > _SWAR_FIELDS[lw]))
+        # buckets longer than one window (c > 64 // l, that is c * l > 64): test the rest one
+        # low part at a time
+        act = np.flatnonzero(span > np.uint64(64))
+        act = act[~hit[act]]
         k = _SWAR_FIELDS[lw[act]]
         while len(act):
             v = _read_bits(data64, bit[act] + k * lw[act], lw[act])
