@@ -599,7 +599,7 @@ _TRAILING_LETTERS_ROW: Final = (
 )
 _POW10: Final = 10 ** np.arange(9, -1, -1, dtype=np.int64)
 _THREADS_FROM_ROWS: Final = 20_000
-_BLOCK_ROWS: Final = 2_000_000  # rows in flight at once (two threads, half each): bounds memory
+_BLOCK_ROWS: Final = 262_144  # rows in flight (two threads, half each): fits the caches, bounds memory
 
 
 def _eight_digits(word: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
