@@ -180,9 +180,7 @@ class Registry:
         ``number`` is a 10-digit ``int`` or any common NANP spelling (``"212-555-0143"``);
         ``on`` is the request date of an internal-list entry (``None`` when it has none).
         """
-        n = number if type(number) is int else _parse(number)
-        if not _LOW <= n < _HIGH:
-            raise InvalidNumberError(number, "not a 10-digit NANP number")
+        n = number if type(number) is int and _LOW <= number < _HIGH else _parse(number)
         out = []
         for probe, listing, ix in self._probes or self._make_probes():
             if probe(n):
@@ -300,23 +298,10 @@ class Registry:
 # --------------------------------------------------------------------------------- helpers
 
 
-def _parse(number: object) -> int:
-    if isinstance(number, np.integer):
-        return int(number)
-    if isinstance(number, bool) or not isinstance(number, (str, int)):
-        raise TypeError(f"a number must be a str or int, got {type(number).__name__}")
-    if isinstance(number, int):
-        return int(number)
-    try:
-        from dncguard.numbers import parse_number  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # pragma: no cover - until dncguard.numbers lands
-        digits = "".join(c for c in number if c.isdigit())
-        if len(digits) == 11 and digits[0] == "1":
-            digits = digits[1:]
-        if len(digits) != 10:
-            raise InvalidNumberError(number, "expected 10 digits") from None
-        return int(digits)
-    return int(parse_number(number))
+def _parse(number: str | int) -> int:
+    from dncguard.numbers import parse_number  # lazily: the single-int path never needs it
+
+    return parse_number(number)
 
 
 def _meta_of(layer: Layer) -> _Meta:

@@ -119,7 +119,11 @@ class BlockIndex:
         ``dated`` has none.
 
     A lookup of ``n`` computes ``e = directory[pages[min(n // 10**7, 1000)] * 1000 + (n // 10**4)
-    % 1000]`` and probes container ``e`` for line ``n % 10000``.
+    % 1000]`` and probes container ``e`` for line ``n % 10000``: a bitmap reads one byte, an array
+    is binary-searched, a packed block reads one count word (its bucket's rank and size) and then
+    compares the bucket's low parts all at once. :meth:`contains` does this for ``BATCH`` numbers
+    at a time, each container type as one vectorised group; :attr:`probe` does it for one ``int``
+    in plain Python.
     """
 
     __slots__ = (
