@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -182,7 +182,7 @@ class BlockIndex:
     ) -> BlockIndex:
         pre = prefixes.astype(np.int64)
         npa = pre // 1000
-        rows_npa = npa[_codec_runs(npa)] if len(npa) else _EMPTY_I64
+        rows_npa = npa[_codec.runs(npa)] if len(npa) else _EMPTY_I64
         pages = np.full(1001, len(rows_npa), np.int32)
         pages[rows_npa] = np.arange(len(rows_npa), dtype=np.int32)
         directory = np.zeros((len(rows_npa) + 1) * 1000, np.uint64)
@@ -431,12 +431,8 @@ def _prefixes_of(numbers: U64) -> U64:
     parts = []
     for i in range(0, len(numbers), _PIECE):
         p = numbers[i : i + _PIECE] // np.uint64(10_000)
-        parts.append(p[_codec_runs(p)])
+        parts.append(p[_codec.runs(p)])
     return sort_unique(np.concatenate(parts)) if parts else _EMPTY_U64
-
-
-def _codec_runs(a: npt.NDArray[np.integer[Any]]) -> I64:
-    return np.concatenate([[0], np.flatnonzero(a[1:] != a[:-1]) + 1]).astype(np.int64)
 
 
 def _stricter(old: I64, new: I64) -> I64:

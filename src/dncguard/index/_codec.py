@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +56,7 @@ __all__ = [
     "decode",
     "encode",
     "make_probe",
+    "runs",
 ]
 
 U64 = npt.NDArray[np.uint64]
@@ -127,7 +128,7 @@ def bitmap_stays(counts: I64) -> npt.NDArray[np.bool_]:
     return stays
 
 
-def _runs(keys: I64) -> I64:
+def runs(keys: npt.NDArray[np.integer[Any]]) -> I64:
     """Start indices of the runs of equal values in ``keys`` (non-empty)."""
     return np.concatenate([[0], np.flatnonzero(keys[1:] != keys[:-1]) + 1]).astype(np.int64)
 
@@ -148,10 +149,10 @@ def _choose(bidx: I64, line: I64, counts: I64) -> tuple[I64, I64, I64]:
             break
         b = bidx[sel]
         key = (b << 16) | (line[sel] >> best[b])
-        rs = _runs(key)
+        rs = runs(key)
         runlen = np.diff(np.append(rs, len(sel)))
         blocks_of_runs = b[rs]
-        first = _runs(blocks_of_runs)
+        first = runs(blocks_of_runs)
         maxc = np.maximum.reduceat(runlen, first)
         checked = blocks_of_runs[first]
         bad = checked[maxc > 15]
@@ -189,7 +190,7 @@ def encode(numbers: U64) -> Encoded:
     prefix: I64 = num // LINES
     line: I64 = num - prefix * LINES
     del num
-    starts = _runs(prefix)
+    starts = runs(prefix)
     m = len(line)
     counts = np.diff(np.append(starts, m))
     nb = len(starts)
@@ -207,7 +208,7 @@ def encode(numbers: U64) -> Encoded:
         pos = offs[bidx[sel]] * 8 + line[sel]
         byte = pos >> 3
         val = (1 << (pos & 7)).astype(np.uint8)
-        rs = _runs(byte)
+        rs = runs(byte)
         out[byte[rs]] = np.add.reduceat(val, rs)
 
     sel = np.flatnonzero(ekind == ARRAY)
@@ -244,14 +245,14 @@ def _encode_packed(
     lb = lsel[b]
     h = line[sel] >> lb
     # counts: one run per (block, bucket), summed into the block's count words
-    rs = _runs((b << 16) | h)
+    rs = runs((b << 16) | h)
     runcount = np.diff(np.append(rs, len(sel)))
     rb = b[rs]
     rh = h[rs]
     rw = rh // PER_WORD
     word = offs[rb] // 8 + rw
     val = runcount.astype(np.uint64) << (16 + 4 * (rh - rw * PER_WORD)).astype(np.uint64)
-    ws = _runs(word)
+    ws = runs(word)
     out64[word[ws]] = np.add.reduceat(val, ws)
     # samples: exclusive prefix sums of the per-word counts within each block
     pblocks = np.flatnonzero(kind == PACKED)
@@ -273,13 +274,13 @@ def _encode_packed(
     w0 = bitpos >> 6
     sh = bitpos & 63
     part = lo << sh.astype(np.uint64)
-    ws = _runs(w0)
+    ws = runs(w0)
     out64[w0[ws]] = np.add.reduceat(part, ws)
     spill = np.flatnonzero(sh + lb > 64)
     if len(spill):
         w1 = w0[spill] + 1
         part1 = lo[spill] >> (64 - sh[spill]).astype(np.uint64)
-        ws = _runs(w1)
+        ws = runs(w1)
         tgt = w1[ws]
         out64[tgt] |= np.bitwise_or.reduceat(part1, ws)
 
