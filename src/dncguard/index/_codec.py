@@ -78,7 +78,6 @@ ALLOW_PACKED: bool = True
 PER_WORD: Final = 12
 _NW = np.array([(((LINES - 1) >> lw) + PER_WORD) // PER_WORD for lw in range(MAX_L + 1)], dtype=np.int64)
 _LOWS_AT = 8 * _NW
-_NW_PY: Final = [int(x) for x in _NW]
 _LOWS_AT_PY: Final = [int(x) for x in _LOWS_AT]
 _SWAR_FIELDS = np.array([0] + [64 // lw for lw in range(1, MAX_L + 1)], dtype=np.int64)
 _SWAR_ONES = np.array(
@@ -218,7 +217,7 @@ def encode(numbers: U64) -> Encoded:
 
     sel = np.flatnonzero(ekind == PACKED)
     if len(sel):
-        _encode_packed(out, out16, out64, sel, bidx, line, starts, offs, lsel, kind)
+        _encode_packed(out64, sel, bidx, line, starts, offs, lsel, kind)
 
     entries = (
         kind.astype(np.uint64)
@@ -230,8 +229,6 @@ def encode(numbers: U64) -> Encoded:
 
 
 def _encode_packed(
-    out: npt.NDArray[np.uint8],
-    out16: npt.NDArray[np.uint16],
     out64: U64,
     sel: I64,
     bidx: I64,
