@@ -136,3 +136,20 @@ def test_bitmap_bias_changes_size_not_answers(monkeypatch: pytest.MonkeyPatch, b
     numbers = np.unique(rng.integers(212_555 * 10_000, 212_560 * 10_000, 8000)).astype(np.uint64)
     ix = BlockIndex.from_numbers(numbers)
     assert np.array_equal(ix.numbers(), numbers)
+
+
+def test_a_dense_block_edited_in_place_matches_a_fresh_build() -> None:
+    rng = np.random.default_rng(11)
+    lines = np.sort(rng.choice(10_000, 6000, replace=False))
+    numbers = (212_555 * 10_000 + lines).astype(np.uint64)
+    ix = BlockIndex.from_numbers(numbers)
+    absent = np.setdiff1d(np.arange(10_000), lines)[:10]
+    adds = (212_555 * 10_000 + absent).astype(np.uint64)
+    dels = numbers[::600]
+    edited = ix.edit(adds=np.sort(np.concatenate([adds, adds])), dels=dels)  # repeated: counts once
+    expected = np.union1d(np.setdiff1d(numbers, dels), adds).astype(np.uint64)
+    fresh = BlockIndex.from_numbers(expected)
+    assert edited.count == len(expected) == 6000
+    assert np.array_equal(edited.data, fresh.data)
+    assert np.array_equal(edited.directory, fresh.directory)
+    assert (edited.directory[edited.directory != 0] & np.uint64(3)).tolist() == [_codec.BITMAP]
