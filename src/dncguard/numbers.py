@@ -75,7 +75,7 @@ import functools
 import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Final, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -635,34 +635,49 @@ def _parse_slice(arr: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.
         return numbers, valid, np.zeros(0, dtype=np.intp)
     data = np.frombuffer(data_buf, dtype=np.uint8)[base : int(offsets[-1])]
 
+    # Where the digits (and "+" signs) are, and per row the index of its first one among them.
+    # In a covered row, a "+" can only be the one just before the number's first digit.
+    position = np.int32 if len(data) < 2**31 else np.int64  # int32 halves the memory traffic
+    where: npt.NDArray[np.integer[Any]] = np.flatnonzero(
+        ((data - ord("0")) < 10) | (data == ord("+"))
+    ).astype(position)
+    bounds = (offsets - base).astype(position)
+    first_and_end = np.searchsorted(where, bounds)
+    first = first_and_end[:-1]
+    counts = np.diff(first_and_end)
+    plus = (
+        (counts > 0) & (data[where[np.minimum(first, len(where) - 1)]] == ord("+"))
+        if len(where)
+        else counts > 0
+    )
+    first = first + plus
+    counts = counts - plus
+
     # Which rule covers each row: a plain spelling, one with an extension, a sure refusal, or
-    # none (left to parse_number).
+    # none (left to parse_number). Rows of only digits, " ().-/" and one "+" before the digits
+    # are plain spellings without asking RE2 (the cheap, common case).
     sized = present & (lengths > 0) & (lengths <= _MAX_INPUT_CHARS)
-    plain = _matches(arr, _PLAIN_ROW) & sized
+    shifted = data - ord("(")  # "(" ")" "+" "-" "." "/" and digits are 0, 1, 3 and 5 to 17
+    other = ((shifted >= 18) | (shifted == 2) | (shifted == 4)) & (data != ord(" "))
+    others_in_row = np.diff(np.searchsorted(np.flatnonzero(other), bounds))
+    pluses_in_row = np.diff(np.searchsorted(np.flatnonzero(data == ord("+")), bounds))
+    plain = sized & (others_in_row == 0) & (counts > 0) & (pluses_in_row == plus)
     extension = np.zeros(n, dtype=bool)
     refused = ~present | (lengths == 0)
     rest = np.flatnonzero(sized & ~plain)
     if len(rest):
         others = arr.take(pa.array(rest))
-        extension[rest] = found = _matches(others, _EXTENSION_ROW)
+        plain[rest] = found = _matches(others, _PLAIN_ROW)
         if not found.all():
-            odd = others.filter(pa.array(~found))
-            refused[rest[~found]] = _matches(odd, _NO_DIGITS_ROW) | _matches(odd, _TRAILING_LETTERS_ROW)
+            rest, others = rest[~found], others.filter(pa.array(~found))
+            extension[rest] = found = _matches(others, _EXTENSION_ROW)
+        if not found.all():
+            rest, others = rest[~found], others.filter(pa.array(~found))
+            refused[rest] = _matches(others, _NO_DIGITS_ROW) | _matches(others, _TRAILING_LETTERS_ROW)
     fast = plain | extension
-
-    # Where the digits (and "+" signs) are, and per row the index of its first one among them.
-    # In a covered row, a "+" can only be the one just before the number's first digit.
-    position = np.int32 if len(data) < 2**31 else np.int64  # int32 halves the memory traffic
-    where = np.flatnonzero(((data - ord("0")) < 10) | (data == ord("+"))).astype(position)
-    bounds = (offsets - base).astype(position)
-    first_and_end = np.searchsorted(where, bounds)
-    first = first_and_end[:-1]
-    counts = np.diff(first_and_end)
     if len(where) == 0:  # no digit anywhere: every row is refused or left to parse_number
         return numbers, valid, np.flatnonzero(~fast & ~refused)
-    plus = (counts > 0) & (data[where[np.minimum(first, len(where) - 1)]] == ord("+"))
-    first = first + plus
-    counts = counts - plus
+
     # An extension is the row's last run of digits; only its length up to 7 matters (7 or more
     # digits make it a second number).
     ext_digits = np.zeros(n, dtype=np.int64)
