@@ -389,14 +389,16 @@ def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArra
             raise
     else:
         raise ValueError(f"column {name!r}: expected dates, got {t}")
-    days = np.asarray(out.cast(pa.int32()).to_numpy(zero_copy_only=False))
-    if out.null_count:
-        fill = _to_date(default, name)
-        fill_day: int = NONE if np.isnat(fill) else int(fill.astype(np.int64))
-        missing = np.asarray(out.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-        result = np.where(missing, fill_day, np.nan_to_num(days, nan=0).astype(np.int64))
-        return result.astype(np.int64)
-    return days.astype(np.int64)
+    if not out.null_count:
+        return np.asarray(out.cast(pa.int32()).to_numpy(zero_copy_only=False)).astype(np.int64)
+    fill = _to_date(default, name)
+    fill_day: int = NONE if np.isnat(fill) else int(fill.astype(np.int64))
+    marker = np.iinfo(np.int32).min
+    days = np.asarray(pc.fill_null(out.cast(pa.int32()), marker).to_numpy(zero_copy_only=False)).astype(
+        np.int64
+    )
+    days[days == marker] = fill_day
+    return days
 
 
 # --------------------------------------------------------------------------------------------
@@ -583,12 +585,18 @@ class _Place:
     combination. ``valid`` is false for an area code outside the US and Canada."""
 
     valid: bool
+    npa: int = 0
     country: str = ""
     codes: tuple[str, ...] = ()
     zones: tuple[zoneinfo.ZoneInfo, ...] = ()
     national_obtained: int | None = None
     states: tuple[tuple[str, int], ...] = ()
     """(region, first day the loaded list binds) for each state list holding the number."""
+
+    @property
+    def covered(self) -> bool:
+        """Whether the loaded national list of the number's country covers its area code."""
+        return self.national_obtained is not None
 
 
 class _Engine:
@@ -613,6 +621,8 @@ class _Engine:
             elif layer.kind == "internal" and layer.seller is not None:
                 self.internal.setdefault(layer.seller, i)
         self.state_bits = np.uint64(sum(1 << b for b, _, _ in self.state_layers))
+        # Layers are ordered national, state, internal: the state bits are contiguous.
+        self.state_shift = min((b for b, _, _ in self.state_layers), default=0)
         # Per area code: whether Guard knows it, and the national-layer bit of its country.
         self.area_ok = np.zeros(1000, bool)
         self.nat_mask = np.zeros(1000, np.uint64)
@@ -631,7 +641,7 @@ class _Engine:
         found = self.places.get(key)
         if found is not None:
             return found
-        area = self.guard._area(npa)
+        area = self.guard._area(npa) if self.area_ok[npa] else None
         if area is None:
             place = _Place(False)
         else:
@@ -650,7 +660,7 @@ class _Engine:
                 ]
                 unique = set([*codes, *extra_codes])
                 codes = tuple(sorted(unique, key=lambda c: (c != area.country, "-" in c, c)))
-            place = _Place(True, area.country, codes, zones, area.national_obtained, tuple(listed))
+            place = _Place(True, npa, area.country, codes, zones, area.national_obtained, tuple(listed))
         self.places[key] = place
         return place
 
@@ -751,10 +761,14 @@ def _read(batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> _Rows:
                 f"{v!r} is not an IANA time zone such as 'America/Chicago'",
             ) from None
 
-    dates = {name: _dates(batch, name, defaults.get(name), n) for name in _DATE_COLUMNS}
+    dates = {
+        name: _dates(batch, name, defaults.get(name), n)
+        for name in _DATE_COLUMNS
+        if defaults.get(name) is not None or _column(batch, name) is not None
+    }
     kind = _enum(batch, "consent_kind", _CONSENTS, defaults.get("consent_kind"), n, optional=True)
     has_kind = np.array([v is not None for v in kind.values], bool)[kind.codes]
-    has_on = dates["consent_on"] != NONE
+    has_on = dates["consent_on"] != NONE if "consent_on" in dates else np.zeros(n, bool)
     for need, have, lacking in (("consent_on", has_kind, ~has_on), ("consent_kind", has_on, ~has_kind)):
         bad = have & lacking
         if bad.any():
@@ -912,49 +926,102 @@ class _ZoneTables:
         self.passes = np.concatenate(passes)
 
 
+class _Packer:
+    """Packs small non-negative integer columns into as few ``int64`` key columns as fit."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.columns: list[npt.NDArray[np.int64]] = []
+        self.used = 62  # start a new column on the first add
+
+    def add(self, values: npt.NDArray[Any], bound: int) -> None:
+        """Add ``values``, all in ``0..bound``."""
+        bits = max(int(bound).bit_length(), 1)
+        v = values.astype(np.int64, copy=False)
+        if self.used + bits > 62:
+            self.columns.append(v.copy() if v is values else v)
+            self.used = bits
+        else:
+            self.columns[-1] |= v << self.used
+            self.used += bits
+
+
+def _fresh_end(place: _Place) -> int:
+    """The first day on which the national copy of the place's area code is too old (0: none)."""
+    if place.national_obtained is None:
+        return 0
+    fresh_days = JURISDICTIONS[place.country].fresh_days
+    return place.national_obtained + (fresh_days or 0) + 1
+
+
+def _clip_offset(days: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Day offsets clamped to ``0..HORIZON+1``, the range a :data:`~dncguard.facts.DayMask` sees."""
+    out: npt.NDArray[np.int64] = np.clip(days, 0, HORIZON + 1)
+    return out
+
+
+def _from(lo: int) -> int:
+    """The day mask of offsets ``lo..HORIZON``."""
+    return ((1 << (HORIZON + 1)) - 1) ^ ((1 << lo) - 1)
+
+
 def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> pa.RecordBatch:
     rows = _read(batch, defaults)
     n = rows.n
-    numbers, valid = parse_numbers(rows.to)
-    npa = np.where(valid, numbers // np.uint64(10_000_000), 0).astype(np.int64)
-    ok = valid & engine.area_ok[npa]
-    masks = np.zeros(n, np.uint64)
-    live = np.flatnonzero(ok)
-    if len(live):
-        masks[live] = engine.registry.membership(numbers[live])
+    numbers, _ = parse_numbers(rows.to)  # 0 where invalid: area code 0 is no area
+    npa = (numbers // np.uint64(10_000_000)).astype(np.intp)
+    known = engine.area_ok[npa]
+    if known.all():
+        masks = engine.registry.membership(numbers)
+    else:
+        masks = np.zeros(n, np.uint64)
+        live = np.flatnonzero(known)
+        if len(live):
+            masks[live] = engine.registry.membership(numbers[live])
 
     # Internal lists: the seller's request date for the number (FAR_PAST: undated entry).
-    reg_request = np.full(n, FAR_FUTURE, np.int64)
+    reg_request: npt.NDArray[np.int64] | None = None
     for k, seller in enumerate(rows.seller.values):
         bit = engine.internal.get(seller)
         if bit is None:
             continue
-        hit = np.flatnonzero(
-            (rows.seller.codes == k) & ((masks >> np.uint64(bit)) & np.uint64(1)).astype(bool)
-        )
+        hit = np.flatnonzero(masks & np.uint64(1 << bit))
+        if len(rows.seller.values) > 1:
+            hit = hit[rows.seller.codes[hit] == k]
         if len(hit):
+            if reg_request is None:
+                reg_request = np.full(n, FAR_FUTURE, np.int64)
             when = engine.registry.request_dates(numbers[hit], bit)
             reg_request[hit] = np.where(
                 np.isnat(when), FAR_PAST, when.astype("datetime64[D]").astype(np.int64)
             )
 
     # Places: (area code, callee_region, callee_timezone, state lists holding the number).
-    state_mask = (masks & engine.state_bits).astype(np.int64)
-    place_inv, place_first = factorize([npa, rows.region.codes, rows.zone.codes, state_mask])
+    state_shift = engine.state_shift
+    state_code = (
+        ((masks & engine.state_bits) >> np.uint64(state_shift)).astype(np.intp)
+        if engine.state_layers
+        else None
+    )
+    place_keys: list[npt.NDArray[Any]] = [npa]
+    if len(rows.region.values) > 1:
+        place_keys.append(rows.region.codes)
+    if len(rows.zone.values) > 1:
+        place_keys.append(rows.zone.codes)
+    if state_code is not None and state_code.any():
+        place_keys.append(state_code)
+    place_inv, place_first = factorize(place_keys)
     places = [
         engine.place(
             int(npa[r]),
             rows.region.values[rows.region.codes[r]],
             rows.zone.values[rows.zone.codes[r]],
-            int(state_mask[r]),
+            0 if state_code is None else int(state_code[r]) << state_shift,
         )
-        if ok[r]
-        else _Place(False)
         for r in place_first.tolist()
     ]
-    # Invalid rows (number or area code): their own place, whatever the key said.
     place_valid = np.array([p.valid for p in places], bool)
-    ok &= place_valid[place_inv]
+    ok = place_valid[place_inv]
 
     # Clocks: UTC minutes; per candidate zone the local day and the time rules that pass.
     minutes = rows.micros // _MINUTE_US
@@ -989,107 +1056,129 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
                 zone_slot[s, pi] = tables.index[z.key]
         for s in range(slots):
             zid = zone_slot[s][place_inv]
-            has = zid >= 0
-            if s > 0:
-                idx_rows = np.flatnonzero(has)
-                flat = zid[idx_rows] * tables.span + tables.row_base[idx_rows]
-                today[idx_rows] = np.maximum(today[idx_rows], tables.local[flat])
-                passes[idx_rows] &= tables.passes[flat]
-            else:
-                flat = np.where(has, zid * tables.span + tables.row_base, 0)
-                today = np.where(has, tables.local[flat], today)
-                passes = np.where(has, tables.passes[flat], passes)
+            if s == 0 and (zid >= 0).all():
+                flat = zid * tables.span + tables.row_base
+                today = tables.local[flat]
+                passes = tables.passes[flat]
+                continue
+            idx_rows = np.flatnonzero(zid >= 0)
+            flat = zid[idx_rows] * tables.span + tables.row_base[idx_rows]
+            today[idx_rows] = np.maximum(today[idx_rows], tables.local[flat])
+            passes[idx_rows] &= tables.passes[flat]
     no_zone = np.flatnonzero(today == np.iinfo(np.int64).min)
     if len(no_zone):
         today[no_zone] = _fallback_days(rows.fallback_day, minutes, no_zone)
 
-    # Registry facts.
+    # Registry facts, as day offsets: a DayMask is a prefix (fresh) or a suffix (requested).
     place_codes = np.array([sum(1 << _BIT[c] for c in p.codes) for p in places], np.int64)
     failed_bits = place_codes[place_inv] & ~passes
-    national_listed = (masks & engine.nat_mask[npa]) != 0
-    obtained = np.array(
-        [FAR_FUTURE if p.national_obtained is None else p.national_obtained for p in places], np.int64
-    )[place_inv]
-    fresh_days = np.array(
-        [JURISDICTIONS[p.country].fresh_days or 0 if p.valid else 0 for p in places], np.int64
-    )[place_inv]
-    covered = obtained != FAR_FUTURE
-    fresh = np.where(covered, _span(FAR_PAST - today, obtained + fresh_days + 1 - today), 0)
-    dnc = rows.dates["dnc_requested_on"]
-    col_request = np.where(dnc == NONE, FAR_FUTURE, dnc)
-    first_request = np.minimum(reg_request, col_request)
-    requested = _span(first_request - today, FAR_FUTURE - today)
-    state_keys = []
-    for bit, _, start in engine.state_layers:
-        on = ((masks >> np.uint64(bit)) & np.uint64(1)).astype(bool)
-        if on.any():
-            state_keys.append(np.where(on, _span(start - today, FAR_FUTURE - today), 0))
+    nat_mask = np.array([engine.nat_mask[p.npa] if p.valid else 0 for p in places], np.uint64)
+    national_listed = (masks & nat_mask[place_inv]) != 0
+    fresh_end = np.array([_fresh_end(p) for p in places], np.int64)
+    fresh_len = _clip_offset(fresh_end[place_inv] - today)
+    dnc = rows.dates.get("dnc_requested_on")
+    col_request = None if dnc is None else np.where(dnc == NONE, FAR_FUTURE, dnc)
+    if reg_request is None and col_request is None:
+        request_lo = np.full(n, HORIZON + 1, np.int64)
+    elif reg_request is None or col_request is None:
+        only = reg_request if col_request is None else col_request
+        assert only is not None
+        request_lo = _clip_offset(only - today)
+    else:
+        request_lo = _clip_offset(np.minimum(reg_request, col_request) - today)
 
-    # Evidence, per jurisdiction slot of each row's place.
+    # Evidence and state listings: only for the rows that have some, folded into one key.
     d = rows.dates
     kind = rows.consent_kind
-    has_ev = (
-        (d["last_purchase"] != NONE)
-        | (d["last_inquiry"] != NONE)
-        | (d["contract_on"] != NONE)
-        | (np.array([v is not None for v in kind.values], bool)[kind.codes])
-    ) & ok
+    has_ev = np.zeros(n, bool)
+    for name in ("last_purchase", "last_inquiry", "contract_on"):
+        if name in d:
+            has_ev |= d[name] != NONE
+    if len(kind.values) > 1 or kind.values[0] is not None:
+        has_ev |= np.array([v is not None for v in kind.values], bool)[kind.codes]
+    has_ev &= ok
+    has_state = (state_code != 0) & ok if state_code is not None else np.zeros(n, bool)
+    special = np.flatnonzero(has_ev | has_state)
+    extra = np.zeros(n, np.int64)
     code_slots = max((len(p.codes) for p in places), default=0)
-    ev_keys = [np.zeros(n, np.int64) for _ in range(code_slots)]
-    ev_rows = np.flatnonzero(has_ev)
-    if len(ev_rows):
-        sub = {name: col[ev_rows] for name, col in d.items()}
-        sub_today = today[ev_rows]
-        sub_place = place_inv[ev_rows]
-        sub_kind = kind.codes[ev_rows]
-        requests = (reg_request[ev_rows], col_request[ev_rows])
-        for code in all_codes:
-            j = JURISDICTIONS[code]
-            slot_of = np.array([p.codes.index(code) if code in p.codes else -1 for p in places], np.int64)
-            slot = slot_of[sub_place]
-            if not (slot >= 0).any():
-                continue
-            kinds_ok = np.array([v in j.consent_kinds for v in kind.values], bool)[sub_kind]
-            packed = _evidence_masks(j, engine.anniversary, sub_today, sub, kinds_ok, requests)
-            for s in range(code_slots):
-                here = slot == s
-                if here.any():
-                    ev_keys[s][ev_rows[here]] = packed[here]
+    sub_state: list[npt.NDArray[np.int64]] = []
+    sub_ev: list[npt.NDArray[np.int64]] = []
+    n_extra = 0
+    if len(special):
+        sub_today = today[special]
+        sub_place = place_inv[special]
+        for bit, _, start in engine.state_layers:
+            on = (masks[special] & np.uint64(1 << bit)) != 0
+            sub_state.append(np.where(on, _clip_offset(start - sub_today) + 1, 0))
+        ev_here = has_ev[special]
+        sub_ev = [np.zeros(len(special), np.int64) for _ in range(code_slots)]
+        if ev_here.any():
+            sub = {
+                name: (d[name][special] if name in d else np.full(len(special), NONE))
+                for name in _DATE_COLUMNS
+            }
+            sub_kind = kind.codes[special]
+            none_ = np.full(len(special), FAR_FUTURE, np.int64)
+            requests = (
+                none_ if reg_request is None else reg_request[special],
+                none_ if col_request is None else col_request[special],
+            )
+            done: dict[tuple[Any, ...], npt.NDArray[np.int64]] = {}
+            for code in all_codes:
+                j = JURISDICTIONS[code]
+                slot_of = np.array([p.codes.index(code) if code in p.codes else -1 for p in places], np.int64)
+                slot = slot_of[sub_place]
+                if not (slot >= 0).any():
+                    continue
+                signature = (j.ebr, j.consent_kinds)
+                packed = done.get(signature)
+                if packed is None:
+                    kinds_ok = np.array([v in j.consent_kinds for v in kind.values], bool)[sub_kind]
+                    packed = _evidence_masks(j, engine.anniversary, sub_today, sub, kinds_ok, requests)
+                    packed = np.where(ev_here, packed, 0)
+                    done[signature] = packed
+                for s in range(code_slots):
+                    here = slot == s
+                    if here.any():
+                        sub_ev[s][here] = packed[here]
+        sub_inv, _ = factorize([*sub_state, ev_here.astype(np.int64), *sub_ev])
+        extra[special] = sub_inv + 1
+        n_extra = int(sub_inv.max()) + 1
 
-    # Distinct combinations of facts; invalid rows all share place 0's key with ok=False.
-    keys = [
-        np.where(ok, place_inv, -1) + 1,
-        rows.purpose.codes,
-        rows.caller.codes,
-        rows.line.codes,
-        rows.prerecorded.astype(np.int64),
-        national_listed.astype(np.int64),
-        fresh,
-        requested,
-        *state_keys,
-        has_ev.astype(np.int64),
-        *ev_keys,
-        failed_bits,
-    ]
-    keys = [np.where(ok, k, 0) if i else k for i, k in enumerate(keys)]
-    inverse, first = factorize(keys)
+    # Distinct combinations of facts.
+    packer = _Packer(n)
+    packer.add(np.where(ok, place_inv, 0), len(places))  # invalid rows: one key per other field
+    packer.add(rows.purpose.codes, len(rows.purpose.values))
+    packer.add(rows.caller.codes, len(rows.caller.values))
+    packer.add(rows.line.codes, len(rows.line.values))
+    packer.add(rows.prerecorded, 1)
+    packer.add(national_listed, 1)
+    packer.add(fresh_len, HORIZON + 1)
+    packer.add(request_lo, HORIZON + 1)
+    packer.add(extra, n_extra)
+    packer.add(failed_bits, _ALL_CODE_BITS)
+    inverse, first_rows = factorize(packer.columns)
 
     # One policy call per distinct combination.
     jset = engine.jurisdictions
     verdicts: list[Verdict] = []
     group_facts: list[CallFacts | None] = []
     group_place: list[_Place] = []
-    for r in first.tolist():
+    for r in first_rows.tolist():
         if not ok[r]:
             verdicts.append(_INVALID)
             group_facts.append(None)
-            group_place.append(_Place(False))
+            group_place.append(_INVALID_PLACE)
             continue
         p = places[place_inv[r]]
         t = int(today[r])
         exemptions: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
-        if has_ev[r]:
-            exemptions = tuple((code, _unpack(int(ev_keys[k][r]))) for k, code in enumerate(p.codes))
+        states: tuple[tuple[str, int], ...] = ()
+        if extra[r]:
+            i = int(np.searchsorted(special, r))
+            if has_ev[r]:
+                exemptions = tuple((code, _unpack(int(sub_ev[k][i]))) for k, code in enumerate(p.codes))
+            states = tuple(sorted((region, span_mask(start - t, FAR_FUTURE)) for region, start in p.states))
         facts = CallFacts(
             country=p.country,
             jurisdictions=p.codes,
@@ -1098,12 +1187,10 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
             line=rows.line.values[rows.line.codes[r]],
             prerecorded=bool(rows.prerecorded[r]),
             national_listed=bool(national_listed[r]),
-            national_covered=bool(covered[r]),
-            national_fresh=int(fresh[r]),
-            state_listed=tuple(
-                sorted((region, span_mask(start - t, FAR_FUTURE - t)) for region, start in p.states)
-            ),
-            requested=int(requested[r]),
+            national_covered=p.covered,
+            national_fresh=(1 << int(fresh_len[r])) - 1 if p.covered else 0,
+            state_listed=states,
+            requested=_from(int(request_lo[r])),
             exemptions=exemptions,
             location_known=bool(p.zones),
         )
@@ -1115,7 +1202,6 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
         group_facts.append(facts)
         group_place.append(p)
 
-    allowed_g = np.array([v.allowed for v in verdicts], bool)
     if engine.guard.on_stale == "raise":
         for g, v in enumerate(verdicts):
             if any(reason.code is ReasonCode.STALE_REGISTRY for reason in v.reasons):
@@ -1124,17 +1210,37 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
                     f"row {row}: the national registry copy for area code {int(npa[row])} is too old for a"
                     " call at that time: download a fresh copy"
                 )
-    codes_g = [[r.code.value for r in v.reasons] for v in verdicts]
     next_at = _next_allowed(engine, rows, inverse, verdicts, group_facts, group_place, today, minutes, tables)
+    return _append(batch, _decision_columns(verdicts, inverse, next_at))
 
-    take = pa.array(inverse.astype(np.int64))
-    columns = [
-        pa.array(allowed_g[inverse]),
-        pc.take(pa.array([c[0] if c else None for c in codes_g], pa.string()), take),
-        pc.take(pa.array(codes_g, pa.list_(pa.string())), take),
+
+_INVALID_PLACE: Final = _Place(False)
+
+
+def _decision_columns(
+    verdicts: Sequence[Verdict], inverse: npt.NDArray[np.intp], next_at: npt.NDArray[np.int64]
+) -> list[pa.Array]:
+    """The four decision columns: per-group answers gathered to the rows by Arrow's ``take``."""
+    codes = [[r.code.value for r in v.reasons] for v in verdicts]
+    rows = pa.array(inverse.astype(np.int32, copy=False), pa.int32())
+    return [
+        _bools(np.array([v.allowed for v in verdicts], bool)[inverse]),
+        pc.take(pa.array([c[0] if c else None for c in codes], pa.string()), rows),
+        pc.take(pa.array(codes, pa.list_(pa.string())), rows),
         pa.array(next_at, pa.int64(), mask=next_at == _NO_ROW).cast(pa.timestamp("us", tz="UTC")),
     ]
-    return _append(batch, columns)
+
+
+def _bools(values: npt.NDArray[np.bool_]) -> pa.Array:
+    """A numpy bool array as an Arrow one, bit-packed directly (``pa.array`` is slow for this)."""
+    bitmap = np.packbits(values, bitorder="little")
+    return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(bitmap)])
+
+
+def _strings(index: npt.NDArray[np.intp], values: Sequence[str]) -> pa.Array:
+    """``values[index[i]]`` for each ``i`` as an Arrow string array (null where ``index`` < 0)."""
+    positions = pa.array(index.astype(np.int32), pa.int32(), mask=index < 0)
+    return pc.take(pa.array(values, pa.string()), positions)
 
 
 _INVALID: Final = invalid_number("", "not a US or Canadian number")

@@ -1,0 +1,346 @@
+"""Benchmark: bulk scrubbing (``Guard.scrub``) against the loop a user would otherwise write.
+
+Reproduce (2 cores; the first run generates the US-scale index with ``benchmarks/generate.py``,
+the same content as ``bench_guard.py``'s, as ``benchmarks/out/bulk-us-258500000.dncg``)::
+
+    python benchmarks/bench_bulk.py --rows 10000000 --memory-rows 100000000 \
+        --write benchmarks/results/bulk.md
+
+What it measures, each against a baseline in the same run (medians of ``--repeat`` runs):
+
+* throughput: ``guard.scrub(table)`` end to end over ``--rows`` rows of messy number strings
+  (``(212) 555-0143``, ``+1 212.555.0143``, ``1-212-555-0143 ext 7``, ...) with timestamps spread
+  over a week and sparse evidence columns, against the full index;
+* the baseline: per row ``phonenumbers.parse`` then ``in`` a ``frozenset`` of registered numbers
+  (2 million of them: a set of all 258.5 million would need about 19 GB), timed on a sample
+  and scaled (it would take about two minutes per million rows);
+* memory: ``guard.scrub_batches`` over ``--memory-rows`` generated rows, peak anonymous RSS
+  (``RssAnon``: the mapped index's file pages are not counted) above the level before the run.
+
+Generated calls use synthetic numbers only (``benchmarks/generate.py``): half are registered
+numbers of the synthetic index, half other lines of the same blocks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+# Layouts people type numbers in; "#" marks a digit, filled from (area code, exchange, line).
+LAYOUTS = (
+    "(###) ###-####",
+    "###-###-####",
+    "###.###.####",
+    "##########",
+    "+1 ### ### ####",
+    "1-###-###-####",
+    "+1 (###) ###-####",
+    "### ### ####  ",
+    "(###)###-#### ext 12",
+    "1##########",
+    "Tel: ###/###-####",
+)
+WEEK_START = dt.datetime(2026, 3, 16, tzinfo=dt.UTC)  # a Monday; the registry copy (10 March) is fresh
+
+
+def messy_numbers(rng: np.random.Generator, numbers: np.ndarray) -> pa.Array:
+    """The 10-digit ``numbers`` as strings in mixed layouts, 1% made invalid, built as Arrow buffers."""
+    n = len(numbers)
+    digits = np.empty((n, 10), np.uint8)
+    rest = numbers.astype(np.int64)
+    for k in range(9, -1, -1):
+        digits[:, k] = 48 + rest % 10
+        rest //= 10
+    bad = rng.random(n) < 0.01  # an exchange starting with 1: not a number
+    digits[bad, 3] = 49
+    layout = rng.integers(0, len(LAYOUTS), n)
+    parts = []
+    order = np.empty(n, np.int64)
+    done = 0
+    for i, text in enumerate(LAYOUTS):
+        rows = np.flatnonzero(layout == i)
+        template = np.frombuffer(text.encode(), np.uint8)
+        mat = np.repeat(template[None, :], len(rows), axis=0)
+        mat[:, np.flatnonzero(template == ord("#"))] = digits[rows]
+        width = len(template)
+        offsets = np.arange(0, (len(rows) + 1) * width, width, dtype=np.int32)
+        parts.append(
+            pa.Array.from_buffers(
+                pa.string(), len(rows), [None, pa.py_buffer(offsets), pa.py_buffer(mat.tobytes())]
+            )
+        )
+        order[rows] = np.arange(done, done + len(rows))
+        done += len(rows)
+    return pc.take(pa.concat_arrays(parts), pa.array(order))
+
+
+def pick_numbers(rng: np.random.Generator, listed: np.ndarray, n: int) -> np.ndarray:
+    """Half registered numbers, half other lines of the same blocks (mostly not registered)."""
+    picked = np.asarray(listed[np.sort(rng.integers(0, len(listed), n))])[rng.permutation(n)]
+    other = rng.random(n) < 0.5
+    picked[other] = (
+        picked[other] - picked[other] % 10_000 + rng.integers(0, 10_000, int(other.sum())).astype(np.uint64)
+    )
+    return picked
+
+
+def calls_table(rng: np.random.Generator, n: int, listed: np.ndarray) -> pa.Table:
+    """``n`` generated calls: messy ``to``, ``at`` over a week, sparse evidence columns."""
+    seconds = rng.integers(0, 7 * 86400, n)
+    at = pa.array((int(WEEK_START.timestamp()) + seconds) * 1_000_000, pa.timestamp("us", tz="UTC"))
+    day0 = np.datetime64(WEEK_START.date(), "D")
+
+    def sparse_dates(p: float, max_age: int) -> pa.Array:
+        has = rng.random(n) < p
+        dates = (day0 - rng.integers(0, max_age, n).astype("timedelta64[D]")).astype("datetime64[D]")
+        return pa.array(dates, pa.date32(), mask=~has)
+
+    consent = rng.random(n) < 0.02
+    kinds = np.array(["written", "electronic", "verbal", "recorded_verbal"])[rng.integers(0, 4, n)]
+    return pa.table(
+        {
+            "to": messy_numbers(rng, pick_numbers(rng, listed, n)),
+            "at": at,
+            "last_purchase": sparse_dates(0.05, 900),
+            "last_inquiry": sparse_dates(0.03, 200),
+            "consent_kind": pa.array(kinds, pa.string(), mask=~consent),
+            "consent_on": pa.array(
+                (day0 - rng.integers(0, 700, n).astype("timedelta64[D]")).astype("datetime64[D]"),
+                pa.date32(),
+                mask=~consent,
+            ),
+            "dnc_requested_on": sparse_dates(0.005, 400),
+        }
+    )
+
+
+def build_registry(count: int) -> tuple[Any, np.ndarray, str]:
+    """The index: ``count`` national listings (``generate.py``), a Texas list, acme's internal list.
+
+    The same content as ``bench_guard.py``'s, saved under its own name in ``benchmarks/out``.
+    """
+    from bench_guard import OBTAINED, OUT, SEED, national_numbers
+    from dncguard.layers import Chunk, LayerKey, Op
+    from dncguard.registry import Registry
+
+    numbers = national_numbers(count)
+    path = OUT / f"bulk-us-{count}.dncg"
+    if path.exists():
+        t = time.perf_counter()
+        reg = Registry.open(path)
+        return reg, numbers, f"opened `{path.name}` in {time.perf_counter() - t:.2f} s"
+    rng = np.random.default_rng(SEED)
+    npas = sorted(
+        {int(n) for n in np.unique(np.asarray(numbers[:: max(1, len(numbers) // 1_000_000)]) // 10**7)}
+    )
+    tx_npas = np.array([512, 214, 713, 210, 817, 915], dtype=np.uint64)
+    tx = np.unique(
+        tx_npas[rng.integers(0, len(tx_npas), 500_000)] * np.uint64(10**7)
+        + rng.integers(2_000_000, 10**7, 500_000).astype(np.uint64)
+    )
+    internal = np.unique(np.asarray(numbers)[rng.integers(0, len(numbers), 100_000)])
+    dates = (np.datetime64("2024-01-01") + rng.integers(0, 800, len(internal))).astype("datetime64[D]")
+    t = time.perf_counter()
+    coverage = dict.fromkeys(npas, OBTAINED)
+    reg = Registry.build(
+        [
+            [Chunk(LayerKey.national("US"), Op.REPLACE, np.asarray(numbers), coverage, obtained=OBTAINED)],
+            [Chunk(LayerKey.state("US-TX"), Op.REPLACE, tx, obtained=dt.date(2026, 1, 1))],
+            [Chunk(LayerKey.internal("acme"), Op.REPLACE, internal, dates=dates)],
+        ]
+    )
+    built = time.perf_counter() - t
+    reg.save(path)
+    del reg
+    return Registry.open(path), numbers, f"built in {built:.0f} s, saved as `{path.name}` and opened"
+
+
+def rss_anon() -> int:
+    """Anonymous resident memory of this process in bytes (file-backed mmap pages excluded)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no RssAnon in /proc/self/status")
+
+
+class PeakSampler:
+    """Samples ``RssAnon`` every few milliseconds in a thread; ``peak`` is the highest seen."""
+
+    def __init__(self, interval: float = 0.02) -> None:
+        self.interval = interval
+        self.peak = rss_anon()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss_anon())
+            time.sleep(self.interval)
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_anon())
+
+
+def median_time(fn: Any, repeat: int) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times
+
+
+def baseline_loop(strings: list[str], listed: frozenset[int]) -> int:
+    """What a user writes without dncguard: parse each string, then look it up in a set."""
+    import phonenumbers
+
+    hits = 0
+    for s in strings:
+        try:
+            number = phonenumbers.parse(s, "US")
+        except phonenumbers.NumberParseException:
+            continue
+        if number.national_number in listed:
+            hits += 1
+    return hits
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--count", type=int, default=258_500_000, help="national listings (default: US scale)")
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--baseline-sample", type=int, default=100_000)
+    ap.add_argument("--memory-rows", type=int, default=0, help="rows for the scrub_batches memory run")
+    ap.add_argument("--batch-rows", type=int, default=1_000_000)
+    ap.add_argument("--write", type=Path, help="write the results as Markdown here")
+    args = ap.parse_args(argv)
+
+    from dncguard.guard import Guard
+
+    lines: list[str] = []
+
+    def say(text: str = "") -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    rng = np.random.default_rng(2026)
+    registry, listed, how = build_registry(args.count)
+    guard = Guard(registry)
+    layers = ", ".join(f"{layer.name} {layer.count:,}" for layer in registry.layers)
+    say(f"Index: {layers}; {how}.")
+
+    t0 = time.perf_counter()
+    table = calls_table(rng, args.rows, listed)
+    say(
+        f"Calls: {args.rows:,} generated in {time.perf_counter() - t0:.1f} s; `to` spelled "
+        f"{len(LAYOUTS)} ways (1% invalid), half registered numbers; `at` over the week of "
+        f"{WEEK_START.date()}; sparse purchase/inquiry/consent/request columns; seller=acme."
+    )
+    say(f"Sample: {table.column('to').slice(0, 6).to_pylist()}")
+    guard.scrub(table.slice(0, 200_000), seller="acme")  # warm-up: zone tables, caches
+
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        result["out"] = guard.scrub(table, seller="acme")
+
+    med, times = median_time(run, args.repeat)
+    out = result.pop("out")
+    allowed = pc.sum(out.column("allowed")).as_py()
+    rate = args.rows / med
+    say("")
+    say(
+        f"guard.scrub(table): median {med:.2f} s over {args.repeat} runs "
+        f"({', '.join(f'{t:.2f}' for t in times)}) = {rate / 1e6:.2f} M rows/s; {allowed:,} allowed."
+    )
+    reasons = pc.value_counts(out.column("reason")).to_pylist()
+    say("  first reasons: " + ", ".join(f"{r['values']} {r['counts']:,}" for r in reasons))
+    del out
+
+    # Baseline on a sample: phonenumbers.parse + membership in a frozenset of registered numbers.
+    sample = table.column("to").slice(0, args.baseline_sample).to_pylist()
+    members = frozenset(int(x) for x in np.asarray(listed[:: max(1, len(listed) // 2_000_000)]))
+    base_med, base_times = median_time(lambda: baseline_loop(sample, members), args.repeat)
+    base_rate = len(sample) / base_med
+    say(
+        f"Baseline loop (phonenumbers.parse, then `in` a frozenset of {len(members):,} registered "
+        f"numbers), {len(sample):,}-row sample: median {base_med:.2f} s "
+        f"({', '.join(f'{t:.2f}' for t in base_times)}) = {base_rate / 1e3:.0f} k rows/s; "
+        f"scaled to {args.rows:,} rows: {args.rows / base_rate:.0f} s."
+    )
+    say(f"Speed-up of scrub over the loop: {rate / base_rate:.0f}x (same run).")
+
+    if args.memory_rows:
+        del table
+        gc.collect()
+        batch_rows = args.batch_rows
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            gen = np.random.default_rng(7)
+            template = calls_table(gen, batch_rows, listed)
+            at_us = template.column("at").cast(pa.int64())
+            for i in range(0, args.memory_rows, batch_rows):
+                k = min(batch_rows, args.memory_rows - i)
+                # Fresh times per batch, same strings: generation must not dominate the run.
+                shift = (i // batch_rows * 7919 % 86400) * 1_000_000
+                at = pc.add(at_us.slice(0, k), shift).cast(pa.timestamp("us", tz="UTC"))
+                yield template.slice(0, k).set_column(1, "at", at).to_batches()[0]
+
+        gc.collect()
+        base = rss_anon()
+        rows = 0
+        t0 = time.perf_counter()
+        with PeakSampler() as sampler:
+            for out_batch in guard.scrub_batches(batches(), seller="acme"):
+                rows += out_batch.num_rows
+        secs = time.perf_counter() - t0
+        say("")
+        say(
+            f"guard.scrub_batches over {rows:,} rows in batches of {batch_rows:,}: {secs:.0f} s "
+            f"({rows / secs / 1e6:.2f} M rows/s); peak anonymous RSS {sampler.peak / 2**30:.2f} GiB, "
+            f"{(sampler.peak - base) / 2**30:.2f} GiB above the {base / 2**30:.2f} GiB before the run "
+            f"(RssAnon: the mapped index's file pages are not counted)."
+        )
+
+    if args.write:
+        command = " ".join(["python benchmarks/bench_bulk.py", *(argv if argv is not None else sys.argv[1:])])
+        header = [
+            "<!-- Generated by benchmarks/bench_bulk.py; rerun it to refresh. -->",
+            "# Guard.scrub: bulk scrubbing against the US-scale index",
+            "",
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"{platform.system()}; {dt.date.today()}. Command: `{command}`.",
+            "",
+        ]
+        args.write.parent.mkdir(parents=True, exist_ok=True)
+        args.write.write_text("\n".join([*header, *lines, ""]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
