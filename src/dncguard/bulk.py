@@ -17,6 +17,31 @@ call's seller's. A missing column takes the keyword default given to ``scrub``, 
 default; a null cell in a column with a default takes that default too. ``seller`` and ``at``
 have no Call default. Output: the input columns plus ``allowed``, ``reason`` (the first blocking
 code, null when allowed), ``reasons`` and ``next_allowed_at`` (UTC).
+
+>>> import datetime as dt, numpy as np
+>>> from dncguard.guard import Guard
+>>> from dncguard.layers import Chunk, LayerKey, Op
+>>> from dncguard.registry import Registry
+>>> ftc = Chunk(LayerKey.national("US"), Op.REPLACE, np.array([2125550143], dtype=np.uint64),
+...             coverage={212: dt.date(2026, 3, 10)}, obtained=dt.date(2026, 3, 10))
+>>> guard = Guard(Registry.build([[ftc]]))
+>>> calls = pa.table({
+...     "to": ["(212) 555-0143", "212-555-0199", "212 555 0198", "876-555-0100"],
+...     "at": ["2026-03-16T14:00:00-04:00", "2026-03-16T14:00:00-04:00",
+...            "2026-03-16T21:30:00-04:00", "2026-03-16T14:00:00-04:00"],
+... })
+>>> out = guard.scrub(calls, seller="acme")
+>>> out.column("allowed").to_pylist()
+[False, True, False, False]
+>>> out.column("reason").to_pylist()
+['national_registry', None, 'calling_hours', 'invalid_number']
+>>> out.column("next_allowed_at")[2].as_py().isoformat()
+'2026-03-17T12:00:00+00:00'
+>>> guard.scrub(pa.table({"to": ["212-555-0199"], "purpose": ["robbery"]}), at=dt.datetime(
+...     2026, 3, 16, 18, tzinfo=dt.UTC), seller="acme")
+Traceback (most recent call last):
+...
+ValueError: column 'purpose', row 0: 'robbery' is not one of sale, donation, ...
 """
 
 from __future__ import annotations
@@ -63,7 +88,15 @@ from dncguard.policy import Verdict, decide, hour_rules, invalid_number, next_al
 if TYPE_CHECKING:
     from dncguard.guard import Guard
 
-__all__ = ["DECISION_FIELDS", "decision_schema", "factorize", "local_clock", "scrub", "scrub_batches"]
+__all__ = [
+    "DECISION_FIELDS",
+    "coalesce",
+    "decision_schema",
+    "factorize",
+    "local_clock",
+    "scrub",
+    "scrub_batches",
+]
 
 DECISION_FIELDS: Final = (
     pa.field("allowed", pa.bool_(), nullable=False),
@@ -549,14 +582,30 @@ def _append(batch: pa.RecordBatch, columns: Sequence[pa.Array]) -> pa.RecordBatc
 
 
 def _batches(data: pa.Table | pa.RecordBatch) -> list[pa.RecordBatch]:
+    """Units of work of about ``_BATCH_ROWS`` rows: large chunks split, runs of small ones joined."""
     if isinstance(data, pa.RecordBatch):
-        return (
-            [data] if data.num_rows <= _BATCH_ROWS else pa.Table.from_batches([data]).to_batches(_BATCH_ROWS)
-        )
-    if isinstance(data, pa.Table):
-        out = data.to_batches(max_chunksize=_BATCH_ROWS)
-        return out or [pa.RecordBatch.from_pylist([], schema=data.schema)]
-    raise TypeError(f"scrub() takes a pyarrow.Table or RecordBatch, not {type(data).__name__}")
+        data = pa.Table.from_batches([data])
+    if not isinstance(data, pa.Table):
+        raise TypeError(f"scrub() takes a pyarrow.Table or RecordBatch, not {type(data).__name__}")
+    out: list[pa.RecordBatch] = []
+    run: list[pa.RecordBatch] = []
+    size = 0
+    for batch in data.to_batches(max_chunksize=_BATCH_ROWS):
+        if size + batch.num_rows > _BATCH_ROWS and run:
+            out.append(coalesce(run))
+            run, size = [], 0
+        run.append(batch)
+        size += batch.num_rows
+    if run:
+        out.append(coalesce(run))
+    return out or [pa.RecordBatch.from_pylist([], schema=data.schema)]
+
+
+def coalesce(batches: Sequence[pa.RecordBatch]) -> pa.RecordBatch:
+    """One record batch holding ``batches`` (of one schema) in order; no copy for a single one."""
+    if len(batches) == 1:
+        return batches[0]
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
 
 
 def _check_defaults(defaults: Mapping[str, Any]) -> None:
