@@ -135,23 +135,30 @@ def test_vector_parser_agrees_with_scalar_on_a_large_threaded_batch() -> None:
     rnd = random.Random(20260316)
     pool = _spelling_pool(rnd, 400)
     values = [rnd.choice(pool) for _ in range(25_000)]
-    numbers, valid = parse_numbers(values)
+    numbers, valid = parse_numbers(values, threads=2)
     expected = {s: dncguard(s) for s in pool}
     got = [int(n) if ok else None for n, ok in zip(numbers, valid, strict=True)]
     assert got == [expected[s] for s in values]
 
 
-def test_vector_parser_in_many_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Long columns are cut into blocks of rows; the result does not depend on the cut."""
+@pytest.mark.parametrize("threads", [None, 1, 2, 3])
+def test_vector_parser_in_many_blocks(monkeypatch: pytest.MonkeyPatch, threads: int | None) -> None:
+    """Long columns are cut into blocks of rows; the result depends on neither cut nor threads."""
     import dncguard.numbers as module
 
     monkeypatch.setattr(module, "_BLOCK_ROWS", 1000)
     monkeypatch.setattr(module, "_THREADS_FROM_ROWS", 10)
     pool = _spelling_pool(random.Random(11), 50)
     values = [pool[i % len(pool)] for i in range(5_001)]
-    numbers, valid = parse_numbers(pa.array(values, type=pa.large_string()))
+    numbers, valid = parse_numbers(pa.array(values, type=pa.large_string()), threads=threads)
     expected = [dncguard(s) for s in values]
     assert [int(n) if ok else None for n, ok in zip(numbers, valid, strict=True)] == expected
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5, True])
+def test_parse_numbers_refuses_a_bad_thread_count(threads: object) -> None:
+    with pytest.raises(ValueError, match="threads"):
+        parse_numbers(["212-555-0143"], threads=threads)  # type: ignore[arg-type]
 
 
 def _spelling_pool(rnd: random.Random, n: int) -> list[str]:

@@ -72,6 +72,7 @@ two numbers in one field; give one number per field
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -599,7 +600,7 @@ _TRAILING_LETTERS_ROW: Final = (
 )
 _POW10: Final = 10 ** np.arange(9, -1, -1, dtype=np.int64)
 _THREADS_FROM_ROWS: Final = 20_000
-_BLOCK_ROWS: Final = 262_144  # rows in flight (two threads, half each): fits the caches, bounds memory
+_BLOCK_ROWS: Final = 65_536  # rows per block: its arrays stay in cache, and memory stays bounded
 
 
 def _eight_digits(word: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
@@ -758,45 +759,56 @@ _Column: TypeAlias = (
 )
 
 
-def parse_numbers(values: _Column) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
+def parse_numbers(
+    values: _Column, *, threads: int | None = None
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
     """Vectorised :func:`parse_number`: a column of strings to numbers and a validity mask.
 
     ``values`` is a pyarrow ``string``/``large_string`` array or chunked array (nulls allowed),
     a numpy array of ``str`` or ``object`` (``None`` is null), or a sequence of ``str``.
     Returns ``(numbers, valid)``: ``uint64`` national numbers (0 where invalid) and where each
     row is valid. Row for row it agrees with :func:`parse_number`; null and empty rows are
-    invalid. The common spellings are parsed without a Python loop, over the Arrow buffers, on
-    both cores; the rare rows those rules do not cover (non-ASCII characters, commas or tabs
+    invalid. The common spellings are parsed without a Python loop, over the Arrow buffers, in
+    blocks of rows; the rare rows those rules do not cover (non-ASCII characters, commas or tabs
     inside the number, ...) go through :func:`parse_number` one by one.
+
+    ``threads`` is how many threads share the blocks (numpy and pyarrow release the GIL). The
+    default, None, uses two when the machine has a core to spare (1-minute load average at
+    most the core count minus one) and one otherwise: on a busy machine a second thread only
+    competes for the same core and its cache. The result does not depend on it.
 
     >>> numbers, valid = parse_numbers(["+1 416 555 0143", "212-555-CALL", ""])
     >>> numbers.tolist(), valid.tolist()
     ([4165550143, 0, 0], [True, False, False])
     """
+    if threads is None:
+        cores = os.cpu_count() or 1
+        threads = 2 if cores >= 2 and os.getloadavg()[0] <= cores - 1 else 1
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a positive int or None, not {threads!r}")
     arr = _as_arrow(values)
     chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
-    parts = [_parse_array(chunk) for chunk in chunks]
+    parts = [_parse_array(chunk, threads) for chunk in chunks]
     if not parts:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool)
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
-def _parse_array(arr: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
-    """parse_numbers on one Arrow array: blocks of rows, each split over two threads."""
+def _parse_array(arr: pa.Array, threads: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
+    """parse_numbers on one Arrow array: blocks of rows, shared by ``threads`` threads."""
     _plan()  # build the table once, before the threads need it
     n = len(arr)
-    count = -(-n // (_BLOCK_ROWS // 2)) if n >= _THREADS_FROM_ROWS else 1
-    count += count % 2 if n >= _THREADS_FROM_ROWS else 0  # an even number of equal pieces
-    size = -(-n // count) if n else 0
-    pieces = [arr.slice(i, size) for i in range(0, n, size)] if n else []
-    if len(pieces) > 1:
-        with ThreadPoolExecutor(max_workers=2) as pool:
+    pieces = [arr.slice(i, _BLOCK_ROWS) for i in range(0, n, _BLOCK_ROWS)]
+    if threads > 1 and len(pieces) == 1 and n >= _THREADS_FROM_ROWS:
+        pieces = [arr.slice(0, n // 2), arr.slice(n // 2)]
+    if threads > 1 and len(pieces) > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
             parts = list(pool.map(_parse_slice, pieces))
     else:
-        parts = [_parse_slice(arr)]
+        parts = [_parse_slice(piece) for piece in pieces]
     numbers = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.uint64)
     valid = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=bool)
-    starts = np.cumsum([0] + [len(p) for p in pieces[:-1]]) if len(pieces) > 1 else [0]
+    starts = np.cumsum([0] + [len(piece) for piece in pieces])[:-1].tolist()
     for start, part in zip(starts, parts, strict=True):
         for i in (part[2] + start).tolist():
             try:
