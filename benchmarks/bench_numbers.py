@@ -183,7 +183,7 @@ def main() -> None:
     per_repeat2 = ", ".join(f"{lp / b:.0f}" for lp, b in zip(loops, bulks2, strict=True))
     _, valid = parse_numbers(column)
     print(
-        f"bulk: parse_numbers {bulk:.3f} s for {args.rows:,} rows ({args.rows / bulk / 1e6:.2f} M/s), 1 thread"
+        f"bulk: parse_numbers {bulk:.3f} s, {args.rows:,} rows ({args.rows / bulk / 1e6:.2f} M/s), 1 thread"
     )
     print(f"      parse_numbers {bulk2:.3f} s with 2 threads")
     print(f"      phonenumbers.parse loop {loop:.1f} s (scaled from {len(sample):,}): {bulk_ratio:.0f}x")
