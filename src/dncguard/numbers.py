@@ -41,7 +41,7 @@ phonenumbers' metadata on first use (about 0.1 s), never typed by hand.
 How: two regular expressions describe the common spellings (a number with punctuation, prefix
 junk, an optional ``+``, an extension, trailing junk); Python's ``re`` applies them in
 :func:`parse_number` and RE2 (``pyarrow.compute``) in :func:`parse_numbers`, which then reads the
-digits straight from the Arrow buffers with numpy, on both cores. Other ASCII strings without
+digits straight from the Arrow buffers with numpy (on two threads when a core is idle). Other ASCII strings without
 ``,`` ``;`` ``\\`` or tabs follow phonenumbers' extraction steps written out in this module;
 anything else goes through phonenumbers itself plus the checks above. Speed against phonenumbers
 is measured by ``benchmarks/bench_numbers.py``.
@@ -598,7 +598,7 @@ _TRAILING_LETTERS_ROW: Final = (
     r"^[\x00-\x2e\x30-\x3a\x3c-\x5b\x5d-\x7f]*[0-9](?:[^0-9;/\\\x{80}-\x{10ffff}]*[A-Za-z]){3}"
     r"[^0-9;/\\\x{80}-\x{10ffff}]*$"
 )
-_POW10: Final = 10 ** np.arange(9, -1, -1, dtype=np.int64)
+_HEAD_WEIGHTS: Final = 10 ** np.arange(4, -1, -1, dtype=np.int64)
 _THREADS_FROM_ROWS: Final = 20_000
 _BLOCK_ROWS: Final = 65_536  # rows per block: its arrays stay in cache, and memory stays bounded
 
@@ -709,21 +709,19 @@ def _parse_slice(arr: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.
         d5d6 = (block[:, 6].astype(np.int32) - ord("0")) * 10 + (block[:, 7] - ord("0"))
         nn = d5d6.astype(np.int64) * 10**8 + eight
         prefix = d5d6 * 10**4 + four
-        # The k digits before the national number must read 1, 11, 111 (not after "+"),
-        # 0111 or 01111: phonenumbers' country code, trunk prefix and "011" (see _PREFIXES_*).
+        # The k digits before the national number must be one of _PREFIXES_PLAIN (after a "+":
+        # _PREFIXES_PLUS), phonenumbers' country code, trunk prefix and "011" forms.
         k = in_number[idx] - 10
-        good = (k == 0) & ~plus[idx]
+        after_plus = plus[idx]
+        good = np.zeros(len(idx), dtype=bool)
         prefixed = np.flatnonzero(k > 0)
+        head = np.zeros(len(idx), dtype=np.int64)
         if len(prefixed):
-            kp = k[prefixed]
-            head = ((block[prefixed, 1:6].astype(np.int64) - ord("0")) @ _POW10[-5:]) % 10**kp
-            good[prefixed] = (
-                ((kp == 1) & (head == 1))
-                | ((kp == 2) & (head == 11))
-                | ((kp == 3) & (head == 111) & ~plus[idx[prefixed]])
-                | ((kp == 4) & (head == 111))
-                | ((kp == 5) & (head == 1111))
-            )
+            digits_before = block[prefixed, 1:6].astype(np.int64) - ord("0")
+            head[prefixed] = (digits_before @ _HEAD_WEIGHTS) % 10 ** k[prefixed]  # this row's k only
+        for form in _PREFIXES_PLAIN:
+            fits = (k == len(form)) & (head == int(form or "0"))
+            good |= fits if form in _PREFIXES_PLUS else fits & ~after_plus
         bits = _plan().valid_bits
         good &= ((bits[prefix >> 3] >> (prefix & 7).astype(np.uint8)) & 1).astype(bool)
         numbers[idx[good]] = nn[good].astype(np.uint64)
