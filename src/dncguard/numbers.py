@@ -41,10 +41,10 @@ phonenumbers' metadata on first use (about 0.1 s), never typed by hand.
 How: two regular expressions describe the common spellings (a number with punctuation, prefix
 junk, an optional ``+``, an extension, trailing junk); Python's ``re`` applies them in
 :func:`parse_number` and RE2 (``pyarrow.compute``) in :func:`parse_numbers`, which then reads the
-digits straight from the Arrow buffers with numpy (on two threads when a core is idle). Other ASCII strings without
-``,`` ``;`` ``\\`` or tabs follow phonenumbers' extraction steps written out in this module;
-anything else goes through phonenumbers itself plus the checks above. Speed against phonenumbers
-is measured by ``benchmarks/bench_numbers.py``.
+digits straight from the Arrow buffers with numpy (on two threads when a core is idle). Other
+ASCII strings without ``,`` ``;`` ``\\`` or tabs follow phonenumbers' extraction steps written
+out in this module; anything else goes through phonenumbers itself plus the checks above. Speed
+against phonenumbers is measured by ``benchmarks/bench_numbers.py``.
 
 >>> parse_number("+1 (212) 555-0143")
 2125550143
