@@ -436,8 +436,10 @@ def make_probe(
     low parts of a bucket are compared at once (the zero-field test on a Python ``int``).
     """
     lows_at = [8 * a for a in _LOWS_AT_PY]
-    ones = [[sum(1 << (k * lw) for k in range(c)) for c in range(16)] for lw in range(MAX_L + 1)]
-    highs = [[o << max(lw - 1, 0) for o in ones[lw]] for lw in range(MAX_L + 1)]
+    # per (l, c) at index 16 * l + c: the bucket's c fields of l bits, their lowest and highest bits
+    ones = [sum(1 << (k * lw) for k in range(c)) for lw in range(MAX_L + 1) for c in range(16)]
+    highs = [o << max(i // 16 - 1, 0) for i, o in enumerate(ones)]
+    low_mask = [(1 << lw) - 1 for lw in range(MAX_L + 1)]
     from_bytes = int.from_bytes
 
     def probe(n: int) -> bool:
@@ -463,15 +465,17 @@ def make_probe(
                 return False
             below = nibbles & ((1 << j4) - 1)
             t = (below & _M4) + ((below >> 4) & _M4)
-            s = (cw & 0xFFFF) + (((t * _ONES) >> 56) & 0xFF)
-            bit = (off << 3) + lows_at[lw] + s * lw
-            width = c * lw
-            window = (from_bytes(data[bit >> 3 : (bit + width + 7) >> 3], "little") >> (bit & 7)) & (
-                (1 << width) - 1
-            )
-            o = ones[lw][c]
-            x = window ^ ((line & ((1 << lw) - 1)) * o)
-            return ((x - o) & ~x & highs[lw][c]) != 0
+            bit = (off << 3) + lows_at[lw] + ((cw & 0xFFFF) + (((t * _ONES) >> 56) & 0xFF)) * lw
+            # bits above the bucket's fields may be anything: the zero-field test only looks down
+            if c * lw <= 64:
+                w = bit >> 6
+                window = (data64[w] | (data64[w + 1] << 64)) >> (bit & 63)
+            else:
+                window = from_bytes(data[bit >> 3 : (bit + c * lw + 7) >> 3], "little") >> (bit & 7)
+            k = (lw << 4) + c
+            o = ones[k]
+            x = window ^ ((line & low_mask[lw]) * o)
+            return ((x - o) & ~x & highs[k]) != 0
         lo = off >> 1  # ARRAY
         end = hi = lo + ((entry >> 6) & 0x3FFF)
         while lo < hi:
