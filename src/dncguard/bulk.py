@@ -47,7 +47,6 @@ ValueError: column 'purpose', row 0: 'robbery' is not one of sale, donation, ...
 from __future__ import annotations
 
 import collections
-import dataclasses
 import datetime as dt
 import functools
 import itertools
@@ -1071,6 +1070,15 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
     ]
     place_valid = np.array([p.valid for p in places], bool)
     ok = place_valid[place_inv]
+    # What the policy sees of a place (zones only as "known or not"): many area codes share it.
+    seen: dict[tuple[Any, ...], int] = {}
+    decision_place = np.array(
+        [
+            seen.setdefault((p.valid, p.country, p.codes, p.covered, p.states, bool(p.zones)), len(seen))
+            for p in places
+        ],
+        np.intp,
+    )
 
     # Clocks: UTC minutes; per candidate zone the local day and the time rules that pass.
     minutes = rows.micros // _MINUTE_US
@@ -1172,31 +1180,42 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
                 none_ if reg_request is None else reg_request[special],
                 none_ if col_request is None else col_request[special],
             )
-            done: dict[tuple[Any, ...], npt.NDArray[np.int64]] = {}
+            # Jurisdictions with the same windows and consent kinds give the same masks.
+            by_signature: dict[tuple[Any, ...], list[str]] = {}
             for code in all_codes:
                 j = JURISDICTIONS[code]
-                slot_of = np.array([p.codes.index(code) if code in p.codes else -1 for p in places], np.int64)
-                slot = slot_of[sub_place]
-                if not (slot >= 0).any():
+                by_signature.setdefault((j.ebr, j.consent_kinds), []).append(code)
+            for codes in by_signature.values():
+                j = JURISDICTIONS[codes[0]]
+                slots_of = [
+                    np.array([p.codes.index(c) if c in p.codes else -1 for p in places], np.int64)[sub_place]
+                    for c in codes
+                ]
+                in_play = np.flatnonzero(ev_here & np.logical_or.reduce([sl >= 0 for sl in slots_of]))
+                if not len(in_play):
                     continue
-                signature = (j.ebr, j.consent_kinds)
-                packed = done.get(signature)
-                if packed is None:
-                    kinds_ok = np.array([v in j.consent_kinds for v in kind.values], bool)[sub_kind]
-                    packed = _evidence_masks(j, engine.anniversary, sub_today, sub, kinds_ok, requests)
-                    packed = np.where(ev_here, packed, 0)
-                    done[signature] = packed
-                for s in range(code_slots):
-                    here = slot == s
-                    if here.any():
-                        sub_ev[s][here] = packed[here]
+                kinds_ok = np.array([v in j.consent_kinds for v in kind.values], bool)[sub_kind[in_play]]
+                packed = _evidence_masks(
+                    j,
+                    engine.anniversary,
+                    sub_today[in_play],
+                    {name: col[in_play] for name, col in sub.items()},
+                    kinds_ok,
+                    (requests[0][in_play], requests[1][in_play]),
+                )
+                for sl in slots_of:
+                    slot = sl[in_play]
+                    for k in range(code_slots):
+                        here = slot == k
+                        if here.any():
+                            sub_ev[k][in_play[here]] = packed[here]
         sub_inv, _ = factorize([*sub_state, ev_here.astype(np.int64), *sub_ev])
         extra[special] = sub_inv + 1
         n_extra = int(sub_inv.max()) + 1
 
     # Distinct combinations of facts.
     packer = _Packer(n)
-    packer.add(np.where(ok, place_inv, 0), len(places))  # invalid rows: one key per other field
+    packer.add(decision_place[place_inv], len(seen))
     packer.add(rows.purpose.codes, len(rows.purpose.values))
     packer.add(rows.caller.codes, len(rows.caller.values))
     packer.add(rows.line.codes, len(rows.line.values))
@@ -1212,12 +1231,10 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
     jset = engine.jurisdictions
     verdicts: list[Verdict] = []
     group_facts: list[CallFacts | None] = []
-    group_place: list[_Place] = []
     for r in first_rows.tolist():
         if not ok[r]:
             verdicts.append(_INVALID)
             group_facts.append(None)
-            group_place.append(_INVALID_PLACE)
             continue
         p = places[place_inv[r]]
         t = int(today[r])
@@ -1228,10 +1245,12 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
             if has_ev[r]:
                 exemptions = tuple((code, _unpack(int(sub_ev[k][i]))) for k, code in enumerate(p.codes))
             states = tuple(sorted((region, span_mask(start - t, FAR_FUTURE)) for region, start in p.states))
+        purpose = rows.purpose.values[rows.purpose.codes[r]]
+        fail_mask = int(failed_bits[r])
         facts = CallFacts(
             country=p.country,
             jurisdictions=p.codes,
-            purpose=rows.purpose.values[rows.purpose.codes[r]],
+            purpose=purpose,
             caller=rows.caller.values[rows.caller.codes[r]],
             line=rows.line.values[rows.line.codes[r]],
             prerecorded=bool(rows.prerecorded[r]),
@@ -1242,14 +1261,10 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
             requested=_from(int(request_lo[r])),
             exemptions=exemptions,
             location_known=bool(p.zones),
+            hours_failed=frozenset(c for c in hour_rules(p.codes, purpose, jset) if fail_mask >> _BIT[c] & 1),
         )
-        fail_mask = int(failed_bits[r])
-        failed = frozenset(c for c in hour_rules(p.codes, facts.purpose, jset) if fail_mask >> _BIT[c] & 1)
-        if failed:
-            facts = dataclasses.replace(facts, hours_failed=failed)
         verdicts.append(decide(facts, jset))
         group_facts.append(facts)
-        group_place.append(p)
 
     if engine.guard.on_stale == "raise":
         for g, v in enumerate(verdicts):
@@ -1259,11 +1274,10 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
                     f"row {row}: the national registry copy for area code {int(npa[row])} is too old for a"
                     " call at that time: download a fresh copy"
                 )
-    next_at = _next_allowed(engine, rows, inverse, verdicts, group_facts, group_place, today, minutes, tables)
+    next_at = _next_allowed(
+        engine, rows, inverse, verdicts, group_facts, places, place_inv, today, minutes, tables
+    )
     return _append(batch, _decision_columns(verdicts, inverse, next_at))
-
-
-_INVALID_PLACE: Final = _Place(False)
 
 
 def _decision_columns(
@@ -1307,7 +1321,8 @@ def _next_allowed(
     inverse: npt.NDArray[np.intp],
     verdicts: Sequence[Verdict],
     group_facts: Sequence[CallFacts | None],
-    group_place: Sequence[_Place],
+    places: Sequence[_Place],
+    place_inv: npt.NDArray[np.intp],
     today: npt.NDArray[np.int64],
     minutes: npt.NDArray[np.int64],
     tables: _ZoneTables,
@@ -1316,33 +1331,56 @@ def _next_allowed(
 
     It is the first minute after the call's minute, up to 8 days after the call, at which every
     time rule passes in every candidate zone and the call's local day is one on which the rest of
-    the rules pass (the policy's open days). Per distinct (zones, time rules, open days, call day), the
-    answer for every minute of the range is one reverse running minimum over a minute grid.
+    the rules pass (the policy's open days). Per distinct (zones, time rules, open days, call
+    day), the answer for every minute of the range is one reverse running minimum over a minute
+    grid.
     """
     jset = engine.jurisdictions
     out = np.full(len(inverse), _NO_ROW, np.int64)
-    schedules: dict[tuple[tuple[int, ...], int, int], int] = {}
-    sched_of_group = np.full(len(verdicts), -1, np.int64)
-    python_groups = []
-    for g, (v, facts, p) in enumerate(zip(verdicts, group_facts, group_place, strict=True)):
+    group_open = np.zeros(len(verdicts), np.int64)
+    group_codes: dict[int, tuple[str, ...]] = {}
+    for g, (v, facts) in enumerate(zip(verdicts, group_facts, strict=True)):
         if v.allowed or facts is None:
             continue
-        open_days = _open_day_bits(facts, jset)
-        if not open_days:
-            continue
-        codes = hour_rules(facts.jurisdictions, facts.purpose, jset)
-        if codes and not p.zones:
-            continue
-        if not p.zones:
-            python_groups.append(g)
-            continue
-        key = (tuple(tables.index[z.key] for z in p.zones), sum(1 << _BIT[c] for c in codes), open_days)
-        sched_of_group[g] = schedules.setdefault(key, len(schedules))
-    if python_groups:
-        _next_allowed_python(engine, rows, inverse, python_groups, group_facts, out)
+        group_open[g] = _open_day_bits(facts, jset)
+        if group_open[g]:
+            group_codes[g] = hour_rules(facts.jurisdictions, facts.purpose, jset)
+    wanted = np.flatnonzero((group_open != 0)[inverse])
+    if not len(wanted):
+        return out
+    zonesets: dict[tuple[str, ...], int] = {}
+    zoneset_of_place = np.array(
+        [zonesets.setdefault(tuple(z.key for z in p.zones), len(zonesets)) for p in places], np.intp
+    )
+    names_of_zoneset = list(zonesets)
+    combo_inv, combo_first = factorize([inverse[wanted], zoneset_of_place[place_inv[wanted]]])
+    schedules: dict[tuple[tuple[int, ...], int, int], int] = {}
+    sched_of_combo = np.full(len(combo_first), -1, np.int64)
+    python_combos = []
+    for c, i in enumerate(combo_first.tolist()):
+        r = int(wanted[i])
+        g = int(inverse[r])
+        zones = names_of_zoneset[zoneset_of_place[place_inv[r]]]
+        codes = group_codes[g]
+        if not zones:
+            if not codes:
+                python_combos.append(c)  # no zone and no hours: the date in the call's own offset
+            continue  # location unknown: no minute can pass
+        key = (
+            tuple(tables.index[z] for z in zones),
+            sum(1 << _BIT[code] for code in codes),
+            int(group_open[g]),
+        )
+        sched_of_combo[c] = schedules.setdefault(key, len(schedules))
+    for c in python_combos:
+        members = wanted[combo_inv == c]
+        facts = group_facts[int(inverse[members[0]])]
+        assert facts is not None
+        _next_allowed_python(engine, rows, members, facts, out)
     if not schedules:
         return out
-    row_sched = sched_of_group[inverse]
+    row_sched = np.full(len(inverse), -1, np.int64)
+    row_sched[wanted] = sched_of_combo[combo_inv]
     todo = np.flatnonzero(row_sched >= 0)
     if not len(todo):
         return out
@@ -1385,28 +1423,19 @@ def _next_allowed(
 
 
 def _next_allowed_python(
-    engine: _Engine,
-    rows: _Rows,
-    inverse: npt.NDArray[np.intp],
-    groups: Sequence[int],
-    group_facts: Sequence[CallFacts | None],
-    out: npt.NDArray[np.int64],
+    engine: _Engine, rows: _Rows, members: npt.NDArray[np.intp], facts: CallFacts, out: npt.NDArray[np.int64]
 ) -> None:
     """Calls with no candidate zone and no calling hours (rare): ask the policy per row."""
     kind, value = rows.fallback_day
-    for g in groups:
-        facts = group_facts[g]
-        assert facts is not None
-        for r in np.flatnonzero(inverse == g).tolist():
-            at = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=int(rows.micros[r]))
-            if kind == "zone":
-                tz: dt.tzinfo = zoneinfo.ZoneInfo(value)
-            else:
-                minutes = int(value if kind == "const" else value[r])
-                tz = dt.timezone(dt.timedelta(minutes=minutes))
-            found = next_allowed_at(facts, at.astimezone(tz), (), engine.jurisdictions)
-            if found is not None:
-                out[r] = (found - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
+    for r in members.tolist():
+        at = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=int(rows.micros[r]))
+        if kind == "zone":
+            tz: dt.tzinfo = zoneinfo.ZoneInfo(value)
+        else:
+            tz = dt.timezone(dt.timedelta(minutes=int(value if kind == "const" else value[r])))
+        found = next_allowed_at(facts, at.astimezone(tz), (), engine.jurisdictions)
+        if found is not None:
+            out[r] = (found - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
 
 
 # --------------------------------------------------------------------------------------------
