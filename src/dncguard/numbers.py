@@ -89,7 +89,6 @@ from dncguard.errors import InvalidNumberError
 
 __all__ = [
     "ACCEPTED_REGIONS",
-    "area_code_region",
     "format_e164",
     "is_valid_area_code",
     "is_valid_prefix",
@@ -328,13 +327,13 @@ def is_valid_area_code(area_code: int) -> bool:
     return 200 <= area_code < 1000 and bool(_plan().valid_area[area_code])
 
 
-def area_code_region(area_code: int) -> str | None:
-    """The NANP member (ISO 3166 code) that phonenumbers places most numbers of an area code in.
+def _area_code_region(area_code: int) -> str | None:
+    """The NANP member (ISO 3166 code) phonenumbers places most numbers of an area code in.
 
-    None for an area code not in service. This names the country only; use ``geography`` for
-    states and provinces.
+    For error messages only ("area code 876 is in JM"); :mod:`dncguard.geography` is the public
+    answer to where an area code is. None for an area code not in service.
 
-    >>> area_code_region(212), area_code_region(787), area_code_region(876), area_code_region(456)
+    >>> _area_code_region(212), _area_code_region(787), _area_code_region(876), _area_code_region(456)
     ('US', 'PR', 'JM', None)
     """
     if not 200 <= area_code < 1000:
@@ -409,7 +408,7 @@ def _checked(nn: int, value: object) -> int:
     if plan.valid_bytes[prefix]:
         return nn
     area = prefix // 1000
-    code = plan.regions[plan.region[prefix] - 1] if plan.region[prefix] else area_code_region(area)
+    code = plan.regions[plan.region[prefix] - 1] if plan.region[prefix] else _area_code_region(area)
     if code is not None and code not in ACCEPTED_REGIONS:
         raise InvalidNumberError(value, f"area code {area} is in {code}, not the US or Canada")
     if not is_valid_area_code(area):
