@@ -332,10 +332,9 @@ class BlockIndex:
                 adds_rest = adds
         else:
             adds_rest = adds
-        redo = hit & ~inplace
+        dropped = clear[old_npa]  # blocks of cleared area codes: neither kept nor decoded
+        redo = hit & ~inplace & ~dropped
         current = _decode_pieces(old_entries[redo], old_prefixes[redo], self.data)
-        if clear.any():
-            current = current[~clear[(current // np.uint64(10_000_000)).astype(np.int64)]]
         current = difference(current, dels)
         new_numbers = union(current, adds_rest)
         del current
@@ -360,7 +359,7 @@ class BlockIndex:
             dated, dates = dated[order], dates[order]
 
         # assemble: untouched old blocks and re-encoded ones, in prefix order
-        keep_old = ~redo
+        keep_old = ~(redo | dropped)
         prefixes = np.concatenate([old_prefixes[keep_old], enc.prefixes])
         src_new = np.concatenate([np.zeros(int(keep_old.sum()), bool), np.ones(len(enc.prefixes), bool)])
         sizes_all = np.concatenate(
