@@ -47,6 +47,7 @@ ValueError: column 'purpose', row 0: 'robbery' is not one of sale, donation, ...
 from __future__ import annotations
 
 import collections
+import dataclasses
 import datetime as dt
 import functools
 import itertools
@@ -66,9 +67,11 @@ import pyarrow.compute as pc
 from dncguard import geography, policy
 from dncguard.errors import StaleRegistryError
 from dncguard.facts import (
+    ALL_DAYS,
     FAR_FUTURE,
     FAR_PAST,
     HORIZON,
+    NO_DAYS,
     SEARCH_DAYS,
     Anniversary,
     CallFacts,
@@ -560,9 +563,18 @@ def factorize(
 
 
 def _encode(packed: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    enc = pc.dictionary_encode(pa.array(packed))
-    inverse = enc.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
-    groups = len(enc.dictionary)
+    top = int(packed.max())
+    if top < max(2 * len(packed), 1 << 16):
+        # Small keys: address a table directly (no hashing).
+        present = np.zeros(top + 1, bool)
+        present[packed] = True
+        ids = np.cumsum(present, dtype=np.intp) - 1
+        inverse = ids[packed]
+        groups = int(ids[-1]) + 1
+    else:
+        enc = pc.dictionary_encode(pa.array(packed))
+        inverse = enc.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+        groups = len(enc.dictionary)
     first = np.full(groups, len(inverse), np.intp)
     # Rows in reverse: each group's slot ends holding its first row.
     first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1, dtype=np.intp)
@@ -1309,10 +1321,21 @@ def _strings(index: npt.NDArray[np.intp], values: Sequence[str]) -> pa.Array:
 _INVALID: Final = invalid_number("", "not a US or Canadian number")
 
 
-@functools.lru_cache(maxsize=65536)
 def _open_day_bits(facts: CallFacts, jurisdictions: frozenset[str] | None) -> int:
     """The policy's open days of a call (every rule but the clock passes) as a bit mask."""
-    return sum(1 << d for d in policy._open_days(facts, jurisdictions))
+    base = dataclasses.replace(facts, hours_failed=frozenset(), location_known=True)
+    return _open_days_of(base, jurisdictions)
+
+
+@functools.lru_cache(maxsize=65536)
+def _open_days_of(base: CallFacts, jurisdictions: frozenset[str] | None) -> int:
+    masks = [base.national_fresh, base.requested, *(m for _, m in base.state_listed)]
+    masks += [m for _, four in base.exemptions for m in four]
+    if all(m in (NO_DAYS, ALL_DAYS) for m in masks):
+        # Facts that read the same on every day (the policy sees dates only through day masks):
+        # one decision answers for all of them.
+        return ALL_DAYS if decide(base, jurisdictions).allowed else NO_DAYS
+    return sum(1 << d for d in policy._open_days(base, jurisdictions))
 
 
 def _next_allowed(
@@ -1391,35 +1414,54 @@ def _next_allowed(
     order = np.argsort(sub_inv, kind="stable")
     bounds = np.searchsorted(sub_inv[order], np.arange(len(sub_first) + 1))
     limit = rows.micros + SEARCH_DAYS * 86400 * 1_000_000
-    never = np.iinfo(np.int64).max
     for s, first_of in enumerate(sub_first.tolist()):
         r0 = int(todo[first_of])
         members = todo[order[bounds[s] : bounds[s + 1]]]
         zids, code_bits, open_days = keys[int(row_sched[r0])]
-        hour_codes = [c for c in _CODES if code_bits >> _BIT[c] & 1]
         t0 = int(today[r0])
-        start = minutes[members] + 1  # the search starts at the minute after the call's
-        d0 = int(start.min()) // 1440
-        d1 = (int(start.max()) + _SEARCH_MINUTES) // 1440
-        days = list(range(d0, d1 + 1))
-        pass_all = np.ones(len(days) * 1440, bool)
-        call_day = np.full(len(days) * 1440, np.iinfo(np.int64).min, np.int64)
-        for z in zids:
-            local, bits = _zone_days(names[z], hour_codes, days)
-            pass_all &= (bits & code_bits) == code_bits
-            np.maximum(call_day, local, out=call_day)
-        offset = call_day - t0
-        inside = (offset >= 0) & (offset < SEARCH_DAYS + 2)
-        day_ok = inside & ((open_days >> np.clip(offset, 0, SEARCH_DAYS + 1)) & 1).astype(bool)
-        good = pass_all & day_ok
-        pos = np.where(good, np.arange(len(good)), never)
-        nxt = np.minimum.accumulate(pos[::-1])[::-1]
-        found = nxt[start - d0 * 1440]
-        has = found != never
-        when = (d0 * 1440 + np.where(has, found, 0)) * _MINUTE_US
+        wait = _next_open_minutes(tuple(names[z] for z in zids), code_bits, open_days, t0)
+        start = minutes[members] + 1 - (t0 - 1) * 1440  # the search starts at the minute after the call's
+        ahead = wait[start]
+        has = ahead != _NEVER
+        when = ((t0 - 1) * 1440 + start + np.where(has, ahead, 0).astype(np.int64)) * _MINUTE_US
         has &= when <= limit[members]
         out[members] = np.where(has, when, _NO_ROW)
     return out
+
+
+_NEVER: Final = np.iinfo(np.uint16).max
+
+
+@functools.lru_cache(maxsize=2048)  # 34 KB each
+def _next_open_minutes(
+    zones: tuple[str, ...], code_bits: int, open_days: int, t0: int
+) -> npt.NDArray[np.uint16]:
+    """For each UTC minute from the start of UTC day ``t0 - 1``: how many minutes until the first
+    minute (at or after it) at which the time rules ``code_bits`` pass in every zone and the
+    call's local day (the latest over the zones) is ``t0 + d`` for an open day ``d``; ``_NEVER``
+    if none does within the range.
+
+    A call on local day ``t0`` starts within UTC days ``t0 - 1 .. t0 + 1`` (no zone is more than
+    14 hours from UTC), and its search ends 8 days later: UTC days ``t0 - 1 .. t0 + 10`` cover it.
+    Cached: every batch over the same days and places asks the same questions.
+    """
+    days = list(range(t0 - 1, t0 + 11))
+    hour_codes = [c for c in _CODES if code_bits >> _BIT[c] & 1]
+    pass_all = np.ones(len(days) * 1440, bool)
+    call_day = np.full(len(days) * 1440, np.iinfo(np.int64).min, np.int64)
+    for zone in zones:
+        local, bits = _zone_days(zone, hour_codes, days)
+        pass_all &= (bits & code_bits) == code_bits
+        np.maximum(call_day, local, out=call_day)
+    offset = call_day - t0
+    inside = (offset >= 0) & (offset < SEARCH_DAYS + 2)
+    day_ok = inside & ((open_days >> np.clip(offset, 0, SEARCH_DAYS + 1)) & 1).astype(bool)
+    never = np.iinfo(np.int64).max
+    index = np.arange(len(pass_all), dtype=np.int64)
+    nxt = np.minimum.accumulate(np.where(pass_all & day_ok, index, never)[::-1])[::-1]
+    wait = np.where(nxt == never, _NEVER, nxt - index).astype(np.uint16)
+    wait.setflags(write=False)
+    return wait
 
 
 def _next_allowed_python(
