@@ -53,6 +53,7 @@ import functools
 import itertools
 import os
 import threading
+import weakref
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -1484,19 +1485,16 @@ def _next_allowed_python(
 # Public entry points
 # --------------------------------------------------------------------------------------------
 
-_ENGINES: Final[dict[int, tuple[Any, _Engine]]] = {}
+_ENGINES: Final[weakref.WeakKeyDictionary[Any, _Engine]] = weakref.WeakKeyDictionary()
 _ENGINES_LOCK: Final = threading.Lock()
 
 
 def _engine(guard: Guard) -> _Engine:
+    """The bulk view of ``guard``, built on first use and kept while the guard lives."""
     with _ENGINES_LOCK:
-        found = _ENGINES.get(id(guard))
-        if found is not None and found[0] is guard:
-            return found[1]
-        engine = _Engine(guard)
-        if len(_ENGINES) > 64:
-            _ENGINES.clear()
-        _ENGINES[id(guard)] = (guard, engine)
+        engine = _ENGINES.get(guard)
+        if engine is None or engine.registry is not guard.registry:
+            engine = _ENGINES[guard] = _Engine(guard)
         return engine
 
 

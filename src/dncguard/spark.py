@@ -7,8 +7,9 @@ is the input DataFrame plus the decision columns ``allowed``, ``reason``, ``reas
 ``next_allowed_at``, with the same answer ``Guard.check`` gives for each row.
 
 PySpark is an optional extra (``pip install 'dncguard[spark]'``, Java 17+) and is imported only
-when :func:`scrub_dataframe` is called. The index file must be readable at the same path on every
-executor (a shared file system, or ``SparkContext.addFile`` and ``SparkFiles.get``).
+when :func:`scrub_dataframe` is called. The index file must be readable at the same path on the
+driver (which checks it and the options before the job starts) and on every executor: a shared or
+replicated file system, or a copy at the same local path on each node.
 
 Example (a sketch; see the README)::
 
