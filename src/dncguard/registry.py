@@ -181,18 +181,18 @@ class Registry:
         ``on`` is the request date of an internal-list entry (``None`` when it has none).
         """
         n = number if type(number) is int and _LOW <= number < _HIGH else _parse(number)
-        out = []
-        for probe, listing, ix in self._probes or self._make_probes():
-            if probe(n):
-                out.append(listing if ix is None else Listing(listing.layer, ix.date_one(n)))
-        return tuple(out)
-
-    def _make_probes(self) -> list[tuple[Callable[[int], bool], Listing, BlockIndex | None]]:
-        self._probes = [
-            (ix.probe, listing, ix if len(ix.dated) else None)
-            for ix, listing in zip(self._indexes, self._listings, strict=True)
-        ]
-        return self._probes
+        if self._probes is None:
+            self._probes = [
+                (ix.probe, listing, ix if len(ix.dated) else None)
+                for ix, listing in zip(self._indexes, self._listings, strict=True)
+            ]
+        return tuple(
+            [
+                listing if ix is None else Listing(listing.layer, ix.date_one(n))
+                for probe, listing, ix in self._probes
+                if probe(n)
+            ]
+        )
 
     def membership(self, numbers: npt.ArrayLike) -> U64:
         """Layer bit masks of ``numbers`` (``uint64`` 10-digit): bit ``i`` = in ``layers[i]``."""

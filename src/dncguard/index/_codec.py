@@ -442,11 +442,13 @@ def make_probe(
     low_mask = [(1 << lw) - 1 for lw in range(MAX_L + 1)]
     from_bytes = int.from_bytes
 
+    # directory position of prefix p: rows[p // 1000] + p % 1000 = p + shift[p // 1000]
+    shift = [row - 1000 * npa for npa, row in enumerate(rows)]
+
     def probe(n: int) -> bool:
         prefix = n // 10_000
-        line = n - prefix * 10_000
-        npa = prefix // 1000
-        entry = directory[rows[npa] + prefix - npa * 1000]
+        line = n % 10_000
+        entry = directory[prefix + shift[prefix // 1000]]
         if not entry:
             return False
         kind = entry & 3
