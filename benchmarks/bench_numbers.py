@@ -248,9 +248,9 @@ about 5% odd values (empty, foreign, vanity, other NANP countries).
 `parse_numbers(threads=None)`, the default, uses the second thread only when the 1-minute load
 average leaves a core idle: on a busy shared machine a second thread competes for the same core
 and its cache (compare the two rows). Per-call times include the timer's own cost (the same for
-both). Strings that neither of the two
-fast rules covers (non-ASCII, tabs or commas inside the number, ...) go through phonenumbers-exact
-step-by-step rules or phonenumbers itself (see the module docstring); this input has few.
+both). Strings that neither of the two fast rules covers (non-ASCII, tabs or commas inside the
+number, ...) go through phonenumbers-exact step-by-step rules or phonenumbers itself (see the
+module docstring); this input has few.
 """
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report)
