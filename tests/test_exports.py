@@ -19,7 +19,7 @@ def test_api_md_names_are_exported() -> None:
     required = {
         "Call", "Relationship", "Consent", "DncRequest", "Decision", "Reason", "Exemption",
         "ReasonCode", "ExemptionCode", "DncguardError", "InvalidNumberError", "CorruptIndexError",
-        "RegistryFormatError",
+        "RegistryFormatError", "Registry", "Guard", "parse_number", "sources",
     }  # fmt: skip
     assert required <= set(dncguard.__all__)
 

@@ -1,5 +1,6 @@
 """dncguard: local, exact, explainable Do-Not-Call compliance for US and Canadian calls."""
 
+from dncguard import sources
 from dncguard.errors import (
     CorruptIndexError,
     CoverageError,
@@ -8,6 +9,7 @@ from dncguard.errors import (
     RegistryFormatError,
     StaleRegistryError,
 )
+from dncguard.guard import Guard
 from dncguard.layers import Layer, Listing
 from dncguard.models import (
     Call,
@@ -20,6 +22,8 @@ from dncguard.models import (
     ReasonCode,
     Relationship,
 )
+from dncguard.numbers import format_e164, parse_number, parse_numbers
+from dncguard.registry import Registry
 
 __version__ = "0.1.0.dev0"
 
@@ -33,12 +37,18 @@ __all__ = [
     "DncguardError",
     "Exemption",
     "ExemptionCode",
+    "Guard",
     "InvalidNumberError",
     "Layer",
     "Listing",
     "Reason",
     "ReasonCode",
+    "Registry",
     "RegistryFormatError",
     "Relationship",
     "StaleRegistryError",
+    "format_e164",
+    "parse_number",
+    "parse_numbers",
+    "sources",
 ]
