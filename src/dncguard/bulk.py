@@ -114,13 +114,16 @@ _DECISION_NAMES: Final = frozenset(f.name for f in DECISION_FIELDS)
 # Call fields that a column (or a keyword default) may give, with the Call default. ``to``,
 # ``at`` and ``seller`` have none.
 _SCALAR_DEFAULTS: Final[Mapping[str, Any]] = {
-    "caller": "seller",
-    "purpose": "sale",
-    "line": "unknown",
-    "prerecorded": False,
-    "callee_region": None,
-    "callee_timezone": None,
-    "reassigned_on": None,
+    name: Call.model_fields[name].default
+    for name in (
+        "caller",
+        "purpose",
+        "line",
+        "prerecorded",
+        "callee_region",
+        "callee_timezone",
+        "reassigned_on",
+    )
 }
 _EVIDENCE: Final = (
     "last_purchase",
@@ -187,10 +190,8 @@ class Codes:
 
     @classmethod
     def constant(cls, value: Any, n: int) -> Codes:
+        """``n`` rows of one value."""
         return cls(np.zeros(n, np.int32), (value,))
-
-    def take(self, rows: npt.NDArray[np.intp]) -> list[Any]:
-        return [self.values[c] for c in self.codes[rows].tolist()]
 
 
 def _codes(column: pa.Array | pa.ChunkedArray, null_value: Any = None) -> Codes:
@@ -797,8 +798,7 @@ def _read(batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> _Rows:
             fixed.append(None)
             continue
         r = v.strip().upper() if isinstance(v, str) else v
-        try:
-            Call.model_fields["callee_region"]  # the same rule as Call: ISO 3166-2, US or CA
+        try:  # Call's rule: ISO 3166-2 of a US or Canadian subdivision dncguard knows
             if not isinstance(r, str) or len(r) < 4 or r[2] != "-" or r[:2] not in ("US", "CA"):
                 raise ValueError("expected ISO 3166-2 such as 'US-GA' or 'CA-ON'")
             geography.region_zones(r)
