@@ -1240,41 +1240,74 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
     packer.add(failed_bits, _ALL_CODE_BITS)
     inverse, first_rows = factorize(packer.columns)
 
-    # One policy call per distinct combination.
+    # One policy call per distinct combination: its first row's values, read once as lists.
     jset = engine.jurisdictions
     verdicts: list[Verdict] = []
     group_facts: list[CallFacts | None] = []
-    for r in first_rows.tolist():
-        if not ok[r]:
+    fr = first_rows
+    ev_at = np.searchsorted(special, fr).tolist()
+    columns = zip(
+        fr.tolist(),
+        ok[fr].tolist(),
+        place_inv[fr].tolist(),
+        today[fr].tolist(),
+        extra[fr].tolist(),
+        has_ev[fr].tolist(),
+        rows.purpose.codes[fr].tolist(),
+        rows.caller.codes[fr].tolist(),
+        rows.line.codes[fr].tolist(),
+        rows.prerecorded[fr].tolist(),
+        national_listed[fr].tolist(),
+        fresh_len[fr].tolist(),
+        request_lo[fr].tolist(),
+        failed_bits[fr].tolist(),
+        ev_at,
+        strict=True,
+    )
+    for (
+        _,
+        valid,
+        pi,
+        t,
+        ext,
+        ev,
+        purpose_code,
+        caller_code,
+        line_code,
+        pre,
+        listed,
+        fresh,
+        lo,
+        fail,
+        i,
+    ) in columns:
+        if not valid:
             verdicts.append(_INVALID)
             group_facts.append(None)
             continue
-        p = places[place_inv[r]]
-        t = int(today[r])
+        p = places[pi]
         exemptions: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
         states: tuple[tuple[str, int], ...] = ()
-        if extra[r]:
-            i = int(np.searchsorted(special, r))
-            if has_ev[r]:
+        if ext:
+            if ev:
                 exemptions = tuple((code, _unpack(int(sub_ev[k][i]))) for k, code in enumerate(p.codes))
             states = tuple(sorted((region, span_mask(start - t, FAR_FUTURE)) for region, start in p.states))
-        purpose = rows.purpose.values[rows.purpose.codes[r]]
-        fail_mask = int(failed_bits[r])
+        purpose = rows.purpose.values[purpose_code]
         facts = CallFacts(
             country=p.country,
             jurisdictions=p.codes,
             purpose=purpose,
-            caller=rows.caller.values[rows.caller.codes[r]],
-            line=rows.line.values[rows.line.codes[r]],
-            prerecorded=bool(rows.prerecorded[r]),
-            national_listed=bool(national_listed[r]),
+            caller=rows.caller.values[caller_code],
+            line=rows.line.values[line_code],
+            prerecorded=pre,
+            national_listed=listed,
             national_covered=p.covered,
-            national_fresh=(1 << int(fresh_len[r])) - 1 if p.covered else 0,
+            national_fresh=(1 << fresh) - 1 if p.covered else 0,
             state_listed=states,
-            requested=_from(int(request_lo[r])),
+            requested=_from(lo),
             exemptions=exemptions,
             location_known=bool(p.zones),
-            hours_failed=frozenset(c for c in hour_rules(p.codes, purpose, jset) if fail_mask >> _BIT[c] & 1),
+            hours_failed=frozenset(c for c in hour_rules(p.codes, purpose, jset) if fail >> _BIT[c] & 1),
         )
         verdicts.append(decide(facts, jset))
         group_facts.append(facts)
