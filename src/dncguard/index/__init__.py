@@ -307,31 +307,26 @@ class BlockIndex:
         # most numbers live in them, and decoding + re-encoding them would dominate an update.
         inplace = np.zeros(len(old_prefixes), bool)
         add_new, add_pos, del_old, del_pos = _EMPTY_U64, _EMPTY_I64, _EMPTY_U64, _EMPTY_I64
+        adds_rest = adds
         candidates = hit & ((old_entries & np.uint64(3)) == np.uint64(_codec.BITMAP)) & ~clear[old_npa]
         if candidates.any():
             add_new = sort_unique(adds[~self.contains(adds)])
             del_old = dels[self.contains(dels)]
             add_pos, add_in = _block_of(old_prefixes, add_new)
             del_pos, _ = _block_of(old_prefixes, del_old)
-            delta = np.bincount(add_pos[add_in], minlength=len(old_prefixes)) - np.bincount(
-                del_pos, minlength=len(old_prefixes)
+            n_new = (
+                _counts(old_entries)
+                + np.bincount(add_pos[add_in], minlength=len(old_prefixes))
+                - np.bincount(del_pos, minlength=len(old_prefixes))
             )
-            n_new = _counts(old_entries) + delta
             inplace = candidates & (n_new > 0) & _codec.bitmap_stays(n_new)
             old_entries = np.where(
                 inplace, (old_entries & ~_N_MASK) | (n_new.astype(np.uint64) << np.uint64(6)), old_entries
             )
-            keep_add = add_in & inplace[add_pos]
-            add_new, add_pos = add_new[keep_add], add_pos[keep_add]
-            keep_del = inplace[del_pos]
-            del_old, del_pos = del_old[keep_del], del_pos[keep_del]
-            if inplace.any():
-                pos, found = _block_of(old_prefixes, adds)
-                adds_rest = adds[~(found & inplace[pos])]
-            else:
-                adds_rest = adds
-        else:
-            adds_rest = adds
+            add_new, add_pos = add_new[add_in & inplace[add_pos]], add_pos[add_in & inplace[add_pos]]
+            del_old, del_pos = del_old[inplace[del_pos]], del_pos[inplace[del_pos]]
+            pos, found = _block_of(old_prefixes, adds)
+            adds_rest = adds[~(found & inplace[pos])]
         dropped = clear[old_npa]  # blocks of cleared area codes: neither kept nor decoded
         redo = hit & ~inplace & ~dropped
         current = _decode_pieces(old_entries[redo], old_prefixes[redo], self.data)
