@@ -29,6 +29,7 @@ import gc
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -204,16 +205,6 @@ class PeakSampler:
         self.peak = max(self.peak, rss_anon())
 
 
-def median_time(fn: Any, repeat: int) -> tuple[float, list[float]]:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), times
-
-
 def baseline_loop(strings: list[str], listed: frozenset[int]) -> int:
     """What a user writes without dncguard: parse each string, then look it up in a set."""
     import phonenumbers
@@ -227,6 +218,58 @@ def baseline_loop(strings: list[str], listed: frozenset[int]) -> int:
         if number.national_number in listed:
             hits += 1
     return hits
+
+
+def throughput(
+    args: argparse.Namespace, guard: Any, listed: np.ndarray, rng: np.random.Generator, say: Any
+) -> None:
+    """``guard.scrub`` on ``args.rows`` rows against the loop, timed back to back per repeat."""
+    t0 = time.perf_counter()
+    table = calls_table(rng, args.rows, listed)
+    say(
+        f"Calls: {args.rows:,} generated in {time.perf_counter() - t0:.1f} s; `to` spelled "
+        f"{len(LAYOUTS)} ways (1% invalid), half registered numbers; `at` over the week of "
+        f"{WEEK_START.date()}; sparse purchase/inquiry/consent/request columns; seller=acme."
+    )
+    say(f"Sample: {table.column('to').slice(0, 6).to_pylist()}")
+    guard.scrub(table.slice(0, 200_000), seller="acme")  # warm-up: zone tables, caches
+    sample = table.column("to").slice(0, args.baseline_sample).to_pylist()
+    members = frozenset(int(x) for x in np.asarray(listed[:: max(1, len(listed) // 2_000_000)]))
+    scrub_times: list[float] = []
+    loop_rates: list[float] = []
+    out = None
+    for _ in range(args.repeat):
+        out = None
+        gc.collect()
+        t0 = time.perf_counter()
+        out = guard.scrub(table, seller="acme")
+        scrub_times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        baseline_loop(sample, members)
+        loop_rates.append(len(sample) / (time.perf_counter() - t0))
+    assert out is not None
+    med = statistics.median(scrub_times)
+    rate = args.rows / med
+    base_rate = statistics.median(loop_rates)
+    ratios = [args.rows / t / r for t, r in zip(scrub_times, loop_rates, strict=True)]
+    allowed = pc.sum(out.column("allowed")).as_py()
+    say("")
+    say(
+        f"guard.scrub(table): median {med:.2f} s over {args.repeat} runs "
+        f"({', '.join(f'{t:.2f}' for t in scrub_times)}) = {rate / 1e6:.2f} M rows/s; {allowed:,} allowed."
+    )
+    reasons = pc.value_counts(out.column("reason")).to_pylist()
+    say("  first reasons: " + ", ".join(f"{r['values']} {r['counts']:,}" for r in reasons))
+    say(
+        f"Baseline loop (phonenumbers.parse, then `in` a frozenset of {len(members):,} registered "
+        f"numbers), {len(sample):,}-row sample after each scrub: median {base_rate / 1e3:.0f} k rows/s "
+        f"({', '.join(f'{r / 1e3:.0f}' for r in loop_rates)}); scaled to {args.rows:,} rows: "
+        f"{args.rows / base_rate:.0f} s."
+    )
+    say(
+        f"Speed-up of scrub over the loop: median of per-repeat ratios {statistics.median(ratios):.0f}x "
+        f"({', '.join(f'{r:.0f}' for r in ratios)})."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -254,50 +297,18 @@ def main(argv: list[str] | None = None) -> int:
     layers = ", ".join(f"{layer.name} {layer.count:,}" for layer in registry.layers)
     say(f"Index: {layers}; {how}.")
 
-    t0 = time.perf_counter()
-    table = calls_table(rng, args.rows, listed)
-    say(
-        f"Calls: {args.rows:,} generated in {time.perf_counter() - t0:.1f} s; `to` spelled "
-        f"{len(LAYOUTS)} ways (1% invalid), half registered numbers; `at` over the week of "
-        f"{WEEK_START.date()}; sparse purchase/inquiry/consent/request columns; seller=acme."
-    )
-    say(f"Sample: {table.column('to').slice(0, 6).to_pylist()}")
-    guard.scrub(table.slice(0, 200_000), seller="acme")  # warm-up: zone tables, caches
+    say(f"Load average before the run (1/5/15 min): {' / '.join(f'{x:.1f}' for x in os.getloadavg())}.")
+    if args.rows:
+        throughput(args, guard, listed, rng, say)
 
-    result: dict[str, Any] = {}
-
-    def run() -> None:
-        result["out"] = guard.scrub(table, seller="acme")
-
-    med, times = median_time(run, args.repeat)
-    out = result.pop("out")
-    allowed = pc.sum(out.column("allowed")).as_py()
-    rate = args.rows / med
-    say("")
-    say(
-        f"guard.scrub(table): median {med:.2f} s over {args.repeat} runs "
-        f"({', '.join(f'{t:.2f}' for t in times)}) = {rate / 1e6:.2f} M rows/s; {allowed:,} allowed."
-    )
-    reasons = pc.value_counts(out.column("reason")).to_pylist()
-    say("  first reasons: " + ", ".join(f"{r['values']} {r['counts']:,}" for r in reasons))
-    del out
-
-    # Baseline on a sample: phonenumbers.parse + membership in a frozenset of registered numbers.
-    sample = table.column("to").slice(0, args.baseline_sample).to_pylist()
-    members = frozenset(int(x) for x in np.asarray(listed[:: max(1, len(listed) // 2_000_000)]))
-    base_med, base_times = median_time(lambda: baseline_loop(sample, members), args.repeat)
-    base_rate = len(sample) / base_med
-    say(
-        f"Baseline loop (phonenumbers.parse, then `in` a frozenset of {len(members):,} registered "
-        f"numbers), {len(sample):,}-row sample: median {base_med:.2f} s "
-        f"({', '.join(f'{t:.2f}' for t in base_times)}) = {base_rate / 1e3:.0f} k rows/s; "
-        f"scaled to {args.rows:,} rows: {args.rows / base_rate:.0f} s."
-    )
-    say(f"Speed-up of scrub over the loop: {rate / base_rate:.0f}x (same run).")
-
-    if args.memory_rows:
-        del table
-        gc.collect()
+    if args.memory_rows and args.rows:
+        # A fresh process: the throughput run's freed memory would hide the stream's own needs.
+        child_args = [sys.executable, __file__, "--rows", "0", "--count", str(args.count)]
+        child_args += ["--memory-rows", str(args.memory_rows), "--batch-rows", str(args.batch_rows)]
+        child = subprocess.run(child_args, capture_output=True, text=True, check=True)
+        say("")
+        say(child.stdout.strip().splitlines()[-1])
+    elif args.memory_rows:
         batch_rows = args.batch_rows
 
         def batches() -> Iterator[pa.RecordBatch]:
