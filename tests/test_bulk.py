@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -449,6 +450,13 @@ def test_integer_numbers_and_text_times() -> None:
     )
     out = GUARDS["default"].scrub(table, seller="acme")
     assert out.column("allowed").to_pylist() == [False, True]
+
+
+def test_times_in_nanoseconds_and_named_zones() -> None:
+    nanos = pa.array([AT], pa.timestamp("us", tz="UTC")).cast(pa.timestamp("ns", tz="America/New_York"))
+    nanos = pc.add(nanos.cast(pa.int64()), 123).cast(pa.timestamp("ns", tz="America/New_York"))
+    out = GUARDS["default"].scrub(pa.table({"to": ["212-555-0180"], "at": nanos}), seller="acme")
+    assert out.column("allowed").to_pylist() == [True]
 
 
 def test_a_record_batch_in_gives_a_record_batch_out() -> None:

@@ -280,7 +280,8 @@ def _at(batch: pa.RecordBatch, default: Any, n: int) -> tuple[npt.NDArray[np.int
                 "a timestamp without a time zone is ambiguous across the called party's zones; "
                 "give the column a time zone (e.g. cast to timestamp[us, tz=UTC])",
             )
-        ts = col.cast(pa.timestamp("us", tz="UTC"))
+        # Nanoseconds are truncated to microseconds, as a Python datetime holds them.
+        ts = pc.cast(col, pa.timestamp("us", tz="UTC"), safe=False)
         fallback = _tz_name_fallback(col.type.tz)
     elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         text = pc.utf8_trim_whitespace(col)
