@@ -63,6 +63,9 @@ def worker_guard(registry_path: str, *, verify: bool = True, **options: Any) -> 
         if guard is None:
             registry = Registry.open(registry_path, verify=verify)
             guard = Guard(registry, **options)
+            # A replaced file's old guard (and its mapping) is let go.
+            for old in [k for k in _GUARDS if k[0] == key[0] and k[-2:] == key[-2:]]:
+                del _GUARDS[old]
             _GUARDS[key] = guard
         return guard
 
