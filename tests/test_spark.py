@@ -24,14 +24,21 @@ from dncguard.guard import Guard
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
 
-pytestmark = [
+# pyspark's own import-time and shutdown warnings are not dncguard's to fix.
+spark_test = [
     pytest.mark.slow,
-    # pyspark's own import-time and shutdown warnings are not dncguard's to fix.
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
     pytest.mark.filterwarnings("ignore::FutureWarning"),
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
+
+
+def _marked(f: Any) -> Any:
+    for mark in spark_test:
+        f = mark(f)
+    return f
+
 
 UTC = dt.UTC
 OBTAINED = dt.date(2026, 3, 2)
@@ -156,6 +163,7 @@ def _calls(n: int) -> pa.Table:
     )
 
 
+@_marked
 def test_scrub_dataframe_agrees_with_check(spark: Any, index: Path) -> None:
     from dncguard.spark import scrub_dataframe
 
@@ -188,6 +196,7 @@ def test_scrub_dataframe_agrees_with_check(spark: Any, index: Path) -> None:
     assert 0 < blocked < len(rows)  # the data exercises both outcomes
 
 
+@_marked
 def test_scrub_dataframe_refuses_a_bad_option_on_the_driver(spark: Any, index: Path) -> None:
     from dncguard.spark import scrub_dataframe
 
@@ -198,3 +207,14 @@ def test_scrub_dataframe_refuses_a_bad_option_on_the_driver(spark: Any, index: P
         scrub_dataframe(df, index, defaults={"colour": "red"})
     with pytest.raises(FileNotFoundError, match="nowhere"):
         scrub_dataframe(df, index.parent / "nowhere.dncg")
+
+
+def test_worker_guard_opens_an_index_once_per_process(index: Path) -> None:
+    """Executors reuse one guard per file and options; a file replaced in place is reopened."""
+    from dncguard.spark import worker_guard
+
+    first = worker_guard(str(index))
+    assert worker_guard(str(index)) is first
+    assert worker_guard(str(index), on_stale="raise") is not first
+    Registry.open(index).save(index)  # replaced atomically: a new file at the same path
+    assert worker_guard(str(index)) is not first
