@@ -33,10 +33,23 @@ OLDER = dt.date(2026, 2, 1)  # an area code whose copy goes stale earlier
 
 # Synthetic numbers only: 555-01XX lines are reserved for fiction.
 LISTED_LINES = tuple(range(100, 130))
-US_NPAS = (212, 305, 512, 713, 850, 270, 907, 808, 787, 671, 684, 340, 602, 317, 334, 541, 401, 208)
+US_NPAS = (212, 305, 512, 713, 850, 270, 907, 808, 787, 671, 684, 340, 602, 317, 334, 541, 401, 208, 415)
 CA_NPAS = (416, 709, 867, 902, 306, 250, 418, 514)
 TOLL_FREE = (800, 888, 833)
-REGIONS = ("US-GA", "US-FL", "US-TX", "US-NY", "US-PR", "US-IN", "CA-ON", "CA-NL", "CA-QC", "US-RI", "US-AL")
+REGIONS = (
+    "US-GA",
+    "US-FL",
+    "US-TX",
+    "US-NY",
+    "US-PR",
+    "US-IN",
+    "CA-ON",
+    "CA-NL",
+    "CA-QC",
+    "US-RI",
+    "US-AL",
+    "US-CA",
+)
 ZONES = ("America/New_York", "America/Chicago", "America/St_Johns", "America/Phoenix", "Pacific/Guam")
 
 
