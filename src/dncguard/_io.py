@@ -41,7 +41,18 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
 from dncguard.errors import DncguardError
-from dncguard.models import Call, Caller, Consent, ConsentKind, DncRequest, Line, Purpose, Relationship
+from dncguard.models import (
+    EVIDENCE_COLUMNS,
+    EVIDENCE_DATE_COLUMNS,
+    Call,
+    Caller,
+    Consent,
+    ConsentKind,
+    DncRequest,
+    Line,
+    Purpose,
+    Relationship,
+)
 
 __all__ = [
     "DECISION_COLUMNS",
@@ -59,17 +70,6 @@ __all__ = [
     "unknown_fields",
 ]
 
-#: The flat evidence columns of API.md section 5, each a date except ``consent_kind``.
-EVIDENCE_COLUMNS: tuple[str, ...] = (
-    "last_purchase",
-    "last_inquiry",
-    "contract_on",
-    "contract_ends",
-    "consent_kind",
-    "consent_on",
-    "consent_revoked_on",
-    "dnc_requested_on",
-)
 
 _CHOICES: Mapping[str, tuple[str, ...]] = {
     "caller": get_args(Caller),
@@ -77,16 +77,7 @@ _CHOICES: Mapping[str, tuple[str, ...]] = {
     "line": get_args(Line),
     "consent_kind": get_args(ConsentKind),
 }
-_DATE_COLUMNS = (
-    "reassigned_on",
-    "last_purchase",
-    "last_inquiry",
-    "contract_on",
-    "contract_ends",
-    "consent_on",
-    "consent_revoked_on",
-    "dnc_requested_on",
-)
+_DATE_COLUMNS = EVIDENCE_DATE_COLUMNS
 _KNOWN = frozenset(Call.model_fields) | frozenset(EVIDENCE_COLUMNS)
 _TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 _RECORD_SUFFIXES = (".jsonl", ".ndjson", ".json")

@@ -84,7 +84,7 @@ from dncguard.facts import (
 )
 from dncguard.jurisdictions import JURISDICTIONS
 from dncguard.jurisdictions.base import Jurisdiction, Window
-from dncguard.models import Call, ReasonCode
+from dncguard.models import EVIDENCE_COLUMNS, EVIDENCE_DATE_COLUMNS, Call, ReasonCode
 from dncguard.numbers import parse_numbers
 from dncguard.policy import Verdict, decide, hour_rules, invalid_number, next_allowed_at
 
@@ -125,26 +125,8 @@ _SCALAR_DEFAULTS: Final[Mapping[str, Any]] = {
         "reassigned_on",
     )
 }
-_EVIDENCE: Final = (
-    "last_purchase",
-    "last_inquiry",
-    "contract_on",
-    "contract_ends",
-    "consent_kind",
-    "consent_on",
-    "consent_revoked_on",
-    "dnc_requested_on",
-)
-_DATE_COLUMNS: Final = (
-    "reassigned_on",
-    "last_purchase",
-    "last_inquiry",
-    "contract_on",
-    "contract_ends",
-    "consent_on",
-    "consent_revoked_on",
-    "dnc_requested_on",
-)
+_EVIDENCE: Final = EVIDENCE_COLUMNS
+_DATE_COLUMNS: Final = EVIDENCE_DATE_COLUMNS
 _KNOWN: Final = frozenset({"to", "at", "seller", *_SCALAR_DEFAULTS, *_EVIDENCE})
 
 _BATCH_ROWS: Final = 1 << 20

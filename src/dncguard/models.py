@@ -29,6 +29,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 __all__ = [
+    "EVIDENCE_COLUMNS",
+    "EVIDENCE_DATE_COLUMNS",
     "Call",
     "Caller",
     "Consent",
@@ -157,6 +159,26 @@ class Call(_Model):
                 f"callee_timezone {value!r}: not an IANA time zone such as 'America/Chicago'"
             ) from e
         return value
+
+
+#: The flat, nullable evidence columns of a bulk table (API.md section 5): the call's seller's last
+#: purchase and inquiry, its contract, its consent and its do-not-call request. ``contract_ends``
+#: counts only where ``contract_on`` is set; ``consent_kind`` and ``consent_on`` go together.
+EVIDENCE_COLUMNS: tuple[str, ...] = (
+    "last_purchase",
+    "last_inquiry",
+    "contract_on",
+    "contract_ends",
+    "consent_kind",
+    "consent_on",
+    "consent_revoked_on",
+    "dnc_requested_on",
+)
+#: The columns of a bulk table that hold calendar dates.
+EVIDENCE_DATE_COLUMNS: tuple[str, ...] = (
+    "reassigned_on",
+    *(name for name in EVIDENCE_COLUMNS if name != "consent_kind"),
+)
 
 
 class ReasonCode(enum.StrEnum):
