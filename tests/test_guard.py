@@ -1010,3 +1010,47 @@ def test_property_no_earlier_minute_is_allowed_exhaustive(call: dict[str, Any]) 
     while t >= at:
         assert not GUARD.check({**call, "at": t.isoformat()}).allowed, t
         t -= dt.timedelta(minutes=1)
+
+
+# --- RULES §6.1 (fail closed) and §6.11: a loaded state list always binds -----------------------
+
+
+def test_a_loaded_state_list_without_a_rule_set_still_blocks() -> None:
+    # New York has no rule set here and California keeps no list of its own: a list the user
+    # loaded for either must not be ignored (that would be a silent allow).
+    ny, ca = 2125550143, 3105550143
+    coverage = {212: OBTAINED, 310: OBTAINED}
+    registry = Registry.build(
+        [
+            [
+                Chunk(
+                    LayerKey.national("US"), Op.REPLACE, np.array([], np.uint64), coverage, obtained=OBTAINED
+                )
+            ],
+            [Chunk(LayerKey.state("US-NY"), Op.REPLACE, np.array([ny], np.uint64), obtained=OBTAINED)],
+            [Chunk(LayerKey.state("US-CA"), Op.REPLACE, np.array([ca], np.uint64), obtained=OBTAINED)],
+        ]
+    )
+    guard = Guard(registry)
+    import pyarrow as pa
+
+    at = "2026-03-16T14:00:00-04:00"
+    for to, region in (("212-555-0143", "US-NY"), ("310-555-0143", "US-CA")):
+        blocked = guard.check({"to": to, "at": at, "seller": "acme"})
+        assert not blocked.allowed
+        assert [(r.code.value, r.jurisdiction) for r in blocked.reasons] == [("state_registry", region)]
+        # the country's exemptions still apply to it: a charity's donation call, a recent purchase
+        charity = guard.check({"to": to, "at": at, "seller": "x", "caller": "charity", "purpose": "donation"})
+        assert charity.allowed
+        customer = guard.check(
+            {
+                "to": to,
+                "at": at,
+                "seller": "acme",
+                "relationships": [{"kind": "purchase", "on": "2026-01-05"}],
+            }
+        )
+        assert customer.allowed
+        # the bulk path asks the same policy
+        table = pa.table({"to": [to], "at": [at], "seller": ["acme"]})
+        assert guard.scrub(table).column("reason").to_pylist() == ["state_registry"]

@@ -36,7 +36,7 @@ import dataclasses
 import datetime as dt
 import functools
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -275,7 +275,45 @@ def decide(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> Ver
                         message=f"outside {j.name} calling hours, days or holidays (local time)",
                     )
                 )
+    _unruled_state_lists(facts, jurisdictions, masks, reasons, exemptions)
     return Verdict(not reasons, tuple(reasons), tuple(exemptions), tuple(applied))
+
+
+def _unruled_state_lists(
+    facts: CallFacts,
+    jurisdictions: frozenset[str] | None,
+    masks: Mapping[str, tuple[DayMask, ...]],
+    reasons: list[Reason],
+    exemptions: list[Exemption],
+) -> None:
+    """A loaded state list for a state without list rules here still binds (fail closed).
+
+    A state with no rule set in ``dncguard.jurisdictions`` (e.g. a New York list), or whose rule
+    set keeps no list of its own, would otherwise be ignored: a silent allow. Such a list blocks
+    under the country's exemptions (RULES §6.1, §6.8, §6.11).
+    """
+    for region, mask in facts.state_listed:
+        rules = JURISDICTIONS.get(region)
+        if rules is not None and "state" in rules.lists and region in facts.jurisdictions:
+            continue  # decided above under the state's own rules
+        if not _on(mask, facts.day):
+            continue
+        country = _rules(region.split("-", 1)[0])
+        if not _applies(country.code, jurisdictions):
+            continue  # the country's rules are left out: JURISDICTION_EXCLUDED already blocks
+        found = _list_exemptions(country, "state", facts, masks.get(country.code, _NO_MASKS))
+        if found:
+            exemptions.extend(e for e in found if e not in exemptions)
+            continue
+        reasons.append(
+            Reason(
+                code=ReasonCode.STATE_REGISTRY,
+                jurisdiction=region,
+                rule=f"{region} do-not-call list",
+                message=f"listed on the loaded {region} list; dncguard has no rule set for that list,"
+                f" so only {country.name}'s exemptions are applied",
+            )
+        )
 
 
 # --------------------------------------------------------------------------------------------
