@@ -132,44 +132,10 @@ def calls_table(rng: np.random.Generator, n: int, listed: np.ndarray) -> pa.Tabl
 
 
 def build_registry(count: int) -> tuple[Any, np.ndarray, str]:
-    """The index: ``count`` national listings (``generate.py``), a Texas list, acme's internal list.
+    """The same index as ``bench_guard.py``'s, saved under its own name in ``benchmarks/out``."""
+    from bench_guard import registry
 
-    The same content as ``bench_guard.py``'s, saved under its own name in ``benchmarks/out``.
-    """
-    from bench_guard import OBTAINED, OUT, SEED, national_numbers
-    from dncguard.layers import Chunk, LayerKey, Op
-    from dncguard.registry import Registry
-
-    numbers = national_numbers(count)
-    path = OUT / f"bulk-us-{count}.dncg"
-    if path.exists():
-        t = time.perf_counter()
-        reg = Registry.open(path)
-        return reg, numbers, f"opened `{path.name}` in {time.perf_counter() - t:.2f} s"
-    rng = np.random.default_rng(SEED)
-    npas = sorted(
-        {int(n) for n in np.unique(np.asarray(numbers[:: max(1, len(numbers) // 1_000_000)]) // 10**7)}
-    )
-    tx_npas = np.array([512, 214, 713, 210, 817, 915], dtype=np.uint64)
-    tx = np.unique(
-        tx_npas[rng.integers(0, len(tx_npas), 500_000)] * np.uint64(10**7)
-        + rng.integers(2_000_000, 10**7, 500_000).astype(np.uint64)
-    )
-    internal = np.unique(np.asarray(numbers)[rng.integers(0, len(numbers), 100_000)])
-    dates = (np.datetime64("2024-01-01") + rng.integers(0, 800, len(internal))).astype("datetime64[D]")
-    t = time.perf_counter()
-    coverage = dict.fromkeys(npas, OBTAINED)
-    reg = Registry.build(
-        [
-            [Chunk(LayerKey.national("US"), Op.REPLACE, np.asarray(numbers), coverage, obtained=OBTAINED)],
-            [Chunk(LayerKey.state("US-TX"), Op.REPLACE, tx, obtained=dt.date(2026, 1, 1))],
-            [Chunk(LayerKey.internal("acme"), Op.REPLACE, internal, dates=dates)],
-        ]
-    )
-    built = time.perf_counter() - t
-    reg.save(path)
-    del reg
-    return Registry.open(path), numbers, f"built in {built:.0f} s, saved as `{path.name}` and opened"
+    return registry(count, name="bulk")
 
 
 def rss_anon() -> int:

@@ -71,9 +71,13 @@ def national_numbers(count: int) -> np.ndarray:
     return numbers
 
 
-def registry(count: int, say: Any) -> tuple[Registry, np.ndarray, str]:
+def registry(count: int, name: str = "guard") -> tuple[Registry, np.ndarray, str]:
+    """The index: ``count`` national listings (``generate.py``), a Texas list, acme's internal list.
+
+    Saved as ``benchmarks/out/{name}-us-{count}.dncg`` and reused; ``bench_bulk.py`` uses it too.
+    """
     numbers = national_numbers(count)
-    path = OUT / f"guard-us-{count}.dncg"
+    path = OUT / f"{name}-us-{count}.dncg"
     if path.exists():
         t = time.perf_counter()
         reg = Registry.open(path)
@@ -143,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         print(s, flush=True)
         lines.append(s)
 
-    reg, numbers, how = registry(args.count, say)
+    reg, numbers, how = registry(args.count)
     guard = Guard(reg)
     calls = sample_calls(numbers, args.calls)
     decisions = [guard.check(c) for c in calls]  # warm: area-code caches, policy cache, page faults
