@@ -93,7 +93,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DECISION_FIELDS",
+    "NO_NEXT",
+    "Decided",
     "coalesce",
+    "decide_batches",
     "decision_schema",
     "factorize",
     "local_clock",
@@ -621,6 +624,8 @@ _ALL_CODE_BITS: Final = (1 << len(_CODES)) - 1
 _MINUTE_US: Final = 60_000_000
 _SEARCH_MINUTES: Final = SEARCH_DAYS * 1440
 _NO_ROW: Final = np.iinfo(np.int64).max
+NO_NEXT: Final = _NO_ROW
+"""``Decided.next_at`` of a row without a ``next_allowed_at``."""
 
 
 @dataclass(frozen=True)
@@ -1009,7 +1014,23 @@ def _from(lo: int) -> int:
     return ((1 << (HORIZON + 1)) - 1) ^ ((1 << lo) - 1)
 
 
-def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> pa.RecordBatch:
+@dataclass(frozen=True)
+class Decided:
+    """One decided batch: its output, and the per-group answers behind it (for explaining rows).
+
+    ``output``: the input columns plus the decision columns (what ``scrub_batches`` yields).
+    ``verdicts``: the policy's answer for each distinct combination of facts; ``inverse[i]`` is
+    the one of row ``i``. Invalid numbers share one verdict with a generic message.
+    ``next_at``: ``next_allowed_at`` per row in UTC microseconds (:data:`NO_NEXT`: none).
+    """
+
+    output: pa.RecordBatch
+    verdicts: tuple[Verdict, ...]
+    inverse: npt.NDArray[np.intp]
+    next_at: npt.NDArray[np.int64]
+
+
+def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> Decided:
     rows = _read(batch, defaults)
     n = rows.n
     numbers, _ = parse_numbers(rows.to)  # 0 where invalid: area code 0 is no area
@@ -1306,7 +1327,8 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
     next_at = _next_allowed(
         engine, rows, inverse, verdicts, group_facts, places, place_inv, today, minutes, tables
     )
-    return _append(batch, _decision_columns(verdicts, inverse, next_at))
+    output = _append(batch, _decision_columns(verdicts, inverse, next_at))
+    return Decided(output, tuple(verdicts), inverse, next_at)
 
 
 def _decision_columns(
@@ -1551,6 +1573,17 @@ def scrub_batches(
     stream of any length can be scrubbed batch by batch. Batches larger than about a million
     rows are decided in slices.
     """
+    return (d.output for d in decide_batches(guard, batches, threads=threads, **defaults))
+
+
+def decide_batches(
+    guard: Guard, batches: Iterable[pa.RecordBatch], *, threads: int | None = None, **defaults: Any
+) -> Iterator[Decided]:
+    """:func:`scrub_batches`, yielding each output with its per-group verdicts (:class:`Decided`).
+
+    One output per input batch, except that batches over about a million rows are decided (and
+    yielded) in slices of that size.
+    """
     _check_defaults(defaults)
     engine = _engine(guard)
     n_threads = _threads(threads)
@@ -1565,7 +1598,7 @@ def scrub_batches(
             else:
                 yield batch
 
-    def work(batch: pa.RecordBatch) -> pa.RecordBatch:
+    def work(batch: pa.RecordBatch) -> Decided:
         return _scrub_batch(engine, batch, defaults)
 
     stream = pieces()
@@ -1575,7 +1608,7 @@ def scrub_batches(
             yield work(batch)
         return
     with ThreadPoolExecutor(n_threads, thread_name_prefix="dncguard-scrub") as pool:
-        pending: collections.deque[Future[pa.RecordBatch]] = collections.deque()
+        pending: collections.deque[Future[Decided]] = collections.deque()
         for batch in itertools.chain(head, stream):
             pending.append(pool.submit(work, batch))
             if len(pending) > n_threads:
