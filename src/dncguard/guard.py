@@ -51,13 +51,14 @@ import functools
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, get_args
+from typing import Any, Final, Literal, Protocol, get_args
 
 from dncguard import geography
 from dncguard.errors import InvalidNumberError, StaleRegistryError
 from dncguard.facts import (
     FAR_FUTURE,
     FAR_PAST,
+    HORIZON,
     NO_DAYS,
     CallFacts,
     DayMask,
@@ -74,8 +75,16 @@ from dncguard.facts import (
 from dncguard.jurisdictions import JURISDICTIONS
 from dncguard.layers import Layer, Listing
 from dncguard.models import Call, Decision, ReasonCode
-from dncguard.numbers import format_e164, parse_number
-from dncguard.policy import Verdict, decide, hour_rules, invalid_number, next_allowed_at
+from dncguard.numbers import parse_number
+from dncguard.policy import (
+    Verdict,
+    decide,
+    hour_rules,
+    invalid_number,
+    next_allowed_at,
+    open_days,
+    time_rules,
+)
 
 __all__ = ["Anniversary", "Guard", "OnStale"]
 
@@ -104,6 +113,34 @@ class _Area:
     """Day number the national copy of this area code was obtained; ``None``: not covered."""
     fresh_days: int
     """How many days old the national copy may be (the country's rule)."""
+
+
+_HORIZON_END: Final = HORIZON + 1
+_NONE_FAILED: Final[frozenset[str]] = frozenset()
+_CLOSED_DAY: Final = (1, 0)  # no minute m satisfies 1 <= m <= 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """Memoised per distinct facts: the facts, the verdict, and what ``check`` needs beyond it."""
+
+    facts: CallFacts
+    verdict: Verdict
+    stale: bool
+    """The verdict holds ``stale_registry`` (``on_stale="raise"`` raises)."""
+    may_open: bool
+    """A blocked call may pass at a later minute: ``next_allowed_at`` must search."""
+
+    @classmethod
+    def of(cls, facts: CallFacts, jurisdictions: frozenset[str] | None) -> _Known:
+        verdict = decide(facts, jurisdictions)
+        stale = any(r.code is ReasonCode.STALE_REGISTRY for r in verdict.reasons)
+        # next_allowed_at's own early answers (no candidate zone with hours to meet; no day on
+        # which every rule but the clock passes) are facts alone: decided once here.
+        may_open = not verdict.allowed and bool(open_days(facts, jurisdictions))
+        if may_open and time_rules(facts, jurisdictions) and not facts.location_known:
+            may_open = False
+        return cls(facts, verdict, stale, may_open)
 
 
 @functools.cache
@@ -157,7 +194,8 @@ class Guard:
         self._areas: dict[int, _Area | None] = {}
         self._national: dict[str, Layer] = {}
         self._layers_ready = False
-        self._facts_memo: dict[tuple[Any, ...], CallFacts] = {}
+        self._facts_memo: dict[tuple[Any, ...], _Known] = {}
+        self._windows: dict[tuple[str, int], tuple[int, int]] = {}
 
     # ----------------------------------------------------------------------------------------
 
@@ -200,22 +238,28 @@ class Guard:
             number = parse_number(call.to)
         except InvalidNumberError as e:
             return self._decision(invalid_number(call.to, e.why), None, call.to)
-        area = self._area(number // 10_000_000)
+        npa = number // 10_000_000
+        area = self._areas[npa] if npa in self._areas else self._area(npa)
         if area is None:
             verdict = invalid_number(call.to, "not a US or Canadian area code")
             return self._decision(verdict, None, call.to)
-        facts, zones = self.facts(call, number, area)
-        verdict = decide(facts, self.jurisdictions)
+        known, zones = self._known(call, number, area)
+        verdict = known.verdict
         if verdict.allowed:
-            return self._decision(verdict, None, format_e164(number))
-        if self.on_stale == "raise" and any(r.code is ReasonCode.STALE_REGISTRY for r in verdict.reasons):
+            return Decision(
+                allowed=True,
+                reasons=verdict.reasons,
+                exemptions=verdict.exemptions,
+                number=f"+1{number}",
+                jurisdictions=verdict.jurisdictions,
+            )
+        if self.on_stale == "raise" and known.stale:
             raise StaleRegistryError(
-                f"the national registry copy for area code {number // 10_000_000} is too old for a call"
+                f"the national registry copy for area code {npa} is too old for a call"
                 f" at {call.at.isoformat()}: download a fresh copy"
             )
-        return self._decision(
-            verdict, next_allowed_at(facts, call.at, zones, self.jurisdictions), format_e164(number)
-        )
+        next_at = next_allowed_at(known.facts, call.at, zones, self.jurisdictions) if known.may_open else None
+        return self._decision(verdict, next_at, f"+1{number}")
 
     def check_many(self, calls: Iterable[Call | Mapping[str, Any]]) -> list[Decision]:
         """Decide every call of an iterable, in order."""
@@ -252,6 +296,15 @@ class Guard:
 
     def facts(self, call: Call, number: int, area: _Area) -> tuple[CallFacts, tuple[zoneinfo.ZoneInfo, ...]]:
         """The call's facts for the policy, and its candidate time zones."""
+        known, zones = self._known(call, number, area)
+        return known.facts, zones
+
+    def _known(self, call: Call, number: int, area: _Area) -> tuple[_Known, tuple[zoneinfo.ZoneInfo, ...]]:
+        """The call's facts with the policy's verdict on them, and the call's candidate zones.
+
+        The hot path of :meth:`check`: the facts are reduced to a small key of plain values
+        (offsets rather than day masks, built only on a miss), memoised with the verdict.
+        """
         seller = call.seller
         national_listed = False
         listed_states: list[tuple[str, dt.date | None]] = []
@@ -286,26 +339,41 @@ class Guard:
             ]
             codes = _order([*codes, *extra_codes], area.country)
         at = call.at
-        clocks = [local_day_minute(at, zone) for zone in zones]
         # The call's local date, judged fail-closed as the latest over the zones (facts.call_day).
-        today = max(day for day, _ in clocks) if clocks else call_day(at, (), at.tzinfo)
+        if len(zones) == 1:
+            clocks = [local_day_minute(at, zones[0])]
+            today = clocks[0][0]
+        elif zones:
+            clocks = [local_day_minute(at, zone) for zone in zones]
+            today = max(day for day, _ in clocks)
+        else:
+            clocks = []
+            today = call_day(at, (), at.tzinfo)
 
         # A loaded state list binds in full from the day it was obtained; the statutory grace
         # periods for new entries are not applied (RULES §6.11).
-        state_listed = tuple(
-            sorted(
-                (
-                    region,
-                    span_mask((FAR_PAST if obtained is None else day_number(obtained)) - today, FAR_FUTURE),
+        state_listed: tuple[tuple[str, DayMask], ...] = ()
+        if listed_states:
+            state_listed = tuple(
+                sorted(
+                    (
+                        region,
+                        span_mask(
+                            (FAR_PAST if obtained is None else day_number(obtained)) - today, FAR_FUTURE
+                        ),
+                    )
+                    for region, obtained in listed_states
                 )
-                for region, obtained in listed_states
             )
-        )
-        if area.national_obtained is None:
-            covered, fresh = False, NO_DAYS
+        # The national copy is fresh on day offsets below fresh_until (a prefix mask); -1: not covered.
+        obtained_day = area.national_obtained
+        if obtained_day is None:
+            fresh_until = -1
         else:
-            covered = True
-            fresh = span_mask(FAR_PAST, area.national_obtained + area.fresh_days + 1 - today)
+            fresh_until = obtained_day + area.fresh_days + 1 - today
+            fresh_until = (
+                0 if fresh_until < 0 else (_HORIZON_END if fresh_until > _HORIZON_END else fresh_until)
+            )
 
         exemptions: tuple[tuple[str, tuple[DayMask, DayMask, DayMask, DayMask]], ...] = ()
         if call.relationships or call.consents:
@@ -315,16 +383,18 @@ class Guard:
                 (code, evidence_masks(evidence, JURISDICTIONS[code], anniversary, today)) for code in codes
             ]
             exemptions = tuple((code, (m.purchase, m.inquiry, m.contract, m.consent)) for code, m in masks)
-        failed: frozenset[str] = frozenset()
-        hour_codes = hour_rules(codes, call.purpose, self.jurisdictions)
-        if hour_codes and clocks:
-            failed = frozenset(
-                code
-                for code in hour_codes
-                if not all(time_rule_passes(time_rule(code), day, minute) for day, minute in clocks)
-            )
+        failed = _NONE_FAILED
+        if clocks:
+            hour_codes = hour_rules(codes, call.purpose, self.jurisdictions)
+            if hour_codes:
+                failed = frozenset(
+                    [
+                        code
+                        for code in hour_codes
+                        if not all(self._open_at(code, day, minute) for day, minute in clocks)
+                    ]
+                )
         requested = requests_mask(requests, today) if requests else NO_DAYS
-        location_known = bool(zones)
         # Memoised by the fields' values: most calls share their facts, and a frozen dataclass
         # costs more to build than this tuple. The policy stays the judge of every combination.
         key = (
@@ -334,16 +404,15 @@ class Guard:
             call.line,
             call.prerecorded,
             national_listed,
-            covered,
-            fresh,
+            fresh_until,
             state_listed,
             requested,
             exemptions,
-            location_known,
+            bool(zones),
             failed,
         )
-        facts = self._facts_memo.get(key)
-        if facts is None:
+        known = self._facts_memo.get(key)
+        if known is None:
             facts = CallFacts(
                 country=area.country,
                 jurisdictions=codes,
@@ -352,18 +421,32 @@ class Guard:
                 line=call.line,
                 prerecorded=call.prerecorded,
                 national_listed=national_listed,
-                national_covered=covered,
-                national_fresh=fresh,
+                national_covered=fresh_until >= 0,
+                national_fresh=NO_DAYS if fresh_until < 0 else span_mask(FAR_PAST, fresh_until),
                 state_listed=state_listed,
                 requested=requested,
                 exemptions=exemptions,
-                location_known=location_known,
+                location_known=bool(zones),
                 hours_failed=failed,
             )
+            known = _Known.of(facts, self.jurisdictions)
             if len(self._facts_memo) >= _MEMO_SIZE:
                 self._facts_memo.clear()
-            self._facts_memo[key] = facts
-        return facts, zones
+            self._facts_memo[key] = known
+        return known, zones
+
+    def _open_at(self, code: str, day: int, minute: int) -> bool:
+        """Whether ``code``'s time rule lets a call start at local ``minute`` of local ``day``."""
+        window = self._windows.get((code, day))
+        if window is None:
+            rule = time_rule(code)
+            weekday = (day + 3) % 7  # 1970-01-01 was a Thursday
+            open_day = time_rule_passes(rule, day, rule.starts[weekday])
+            window = (rule.starts[weekday], rule.ends[weekday]) if open_day else _CLOSED_DAY
+            if len(self._windows) >= _MEMO_SIZE:
+                self._windows.clear()
+            self._windows[(code, day)] = window
+        return window[0] <= minute <= window[1]
 
     @staticmethod
     def _evidence(call: Call, number: int, requests: list[int]) -> Evidence:

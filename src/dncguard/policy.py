@@ -61,6 +61,7 @@ __all__ = [
     "hour_rules",
     "invalid_number",
     "next_allowed_at",
+    "open_days",
     "time_rules",
 ]
 
@@ -355,11 +356,14 @@ def _next_midnight(
 
 
 @functools.lru_cache(maxsize=16384)
-def _open_days(facts: CallFacts, jurisdictions: frozenset[str] | None) -> frozenset[int]:
+def open_days(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> frozenset[int]:
     """The day offsets on which every rule but the clock lets the call through."""
     base = dataclasses.replace(facts, hours_failed=frozenset(), location_known=True)
     days = range(SEARCH_DAYS + 2)
     return frozenset(d for d in days if decide(dataclasses.replace(base, day=d), jurisdictions).allowed)
+
+
+_open_days = open_days  # the name bulk uses
 
 
 def next_allowed_at(
@@ -380,8 +384,8 @@ def next_allowed_at(
     codes = time_rules(facts, jurisdictions)
     if codes and not zones:
         return None  # location unknown: no minute can pass
-    open_days = _open_days(facts, jurisdictions)
-    if not open_days:
+    open_on = open_days(facts, jurisdictions)
+    if not open_on:
         return None
     tz = at.tzinfo
     today = call_day(at, zones, tz)
@@ -402,7 +406,7 @@ def next_allowed_at(
                     return None
                 jump = nxt if jump is None or nxt > jump else jump
         if not failed:
-            if call_day(t, zones, tz) - today in open_days:
+            if call_day(t, zones, tz) - today in open_on:
                 return t.astimezone(tz)
             jump = _next_midnight(t, zones, tz)
         assert jump is not None
