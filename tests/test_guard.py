@@ -1054,3 +1054,69 @@ def test_a_loaded_state_list_without_a_rule_set_still_blocks() -> None:
         # the bulk path asks the same policy
         table = pa.table({"to": [to], "at": [at], "seller": ["acme"]})
         assert guard.scrub(table).column("reason").to_pylist() == ["state_registry"]
+
+
+class _LookupOnly:
+    """A registry offering only the protocol's ``layers`` and ``lookup`` (no ``probes``)."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.layers = registry.layers
+        self.lookup = registry.lookup
+
+
+# Both countries' registries and two sellers' internal lists: Guard.check asks only the layers
+# that can matter for the call (its country's registry, its seller's list, every state list).
+REGISTRY_SELLERS = REGISTRY.update(
+    [
+        [
+            Chunk(
+                LayerKey.internal("globex"),
+                Op.REPLACE,
+                np.array([2125550143, 2155550144, 4165550143, 2125550111], np.uint64),
+                dates=np.array(["2026-03-02", "NaT", "2026-02-01", "2026-03-20"], dtype="datetime64[D]"),
+            )
+        ]
+    ]
+)
+
+
+@pytest.mark.hypothesis
+@given(calls(), st.sampled_from(["acme", "globex", "initech"]))
+def test_property_asking_only_the_layers_that_matter_changes_nothing(
+    call: dict[str, Any], seller: str
+) -> None:
+    call = {**call, "seller": seller}
+    fast = Guard(REGISTRY_SELLERS).check(call)
+    assert fast == Guard(_LookupOnly(REGISTRY_SELLERS)).check(call)  # type: ignore[arg-type]
+    # and over many calls through one guard (its memos warm)
+    assert GUARD_SELLERS.check(call) == fast
+
+
+GUARD_SELLERS = Guard(REGISTRY_SELLERS)
+
+
+def test_another_sellers_list_and_another_countrys_registry_are_not_asked() -> None:
+    asked: list[str] = []
+
+    class Counting:
+        layers = REGISTRY_SELLERS.layers
+
+        def lookup(self, number: Any) -> Any:
+            return REGISTRY_SELLERS.lookup(number)
+
+        def probes(self) -> Any:
+            def counted(name: str, probe: Any) -> Any:
+                return lambda n: asked.append(name) or probe(n)
+
+            return tuple((layer, counted(layer.name, p), d) for layer, p, d in REGISTRY_SELLERS.probes())
+
+    guard = Guard(Counting())  # type: ignore[arg-type]
+    d = guard.check({"to": "212-555-0143", "at": MON_2PM_ET, "seller": "globex"})
+    assert [r.code.value for r in d.reasons] == ["national_registry", "internal_list"]  # globex's request
+    assert sorted(asked) == sorted(
+        layer.name
+        for layer in REGISTRY_SELLERS.layers
+        if layer.kind == "state"
+        or (layer.kind == "national" and layer.jurisdiction == "US")
+        or layer.seller == "globex"
+    )

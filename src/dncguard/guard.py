@@ -119,7 +119,10 @@ _HORIZON_END: Final = HORIZON + 1
 _validate_call: Final = Call.__pydantic_validator__.validate_python
 _validate_decision: Final = Decision.__pydantic_validator__.validate_python
 _NONE_FAILED: Final[frozenset[str]] = frozenset()
-_CLOSED_DAY: Final = (1, 0)  # no minute m satisfies 1 <= m <= 0
+_CLOSED_DAY: Final = (1, 0)
+_NATIONAL: Final = "national"
+_STATE: Final = "state"
+_INTERNAL: Final = "internal"  # no minute m satisfies 1 <= m <= 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +200,7 @@ class Guard:
         self._national: dict[str, Layer] = {}
         self._layers_ready = False
         self._facts_memo: dict[tuple[Any, ...], _Known] = {}
+        self._plans: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._windows: dict[tuple[tuple[str, ...], int], tuple[int, int]] = {}
 
     # ----------------------------------------------------------------------------------------
@@ -311,15 +315,29 @@ class Guard:
         national_listed = False
         listed_states: list[tuple[str, dt.date | None]] = []
         requests: list[int] = []
-        for listing in self.registry.lookup(number):
-            layer = listing.layer
-            if layer.kind == "national":
-                national_listed = national_listed or layer.jurisdiction == area.country
-            elif layer.kind == "state":
-                if layer.jurisdiction is not None:
-                    listed_states.append((layer.jurisdiction, layer.obtained))
-            elif layer.seller == seller:
-                requests.append(FAR_PAST if listing.on is None else day_number(listing.on))
+        plan = self._plans.get((area.country, seller))
+        if plan is None:
+            plan = self._plan(area.country, seller)
+        if plan:
+            for probe, kind, name, extra in plan[1:]:
+                if probe(number):
+                    if kind is _NATIONAL:
+                        national_listed = True
+                    elif kind is _STATE:
+                        listed_states.append((name, extra))
+                    else:
+                        on = None if extra is None else extra(number)
+                        requests.append(FAR_PAST if on is None else day_number(on))
+        else:
+            for listing in self.registry.lookup(number):
+                layer = listing.layer
+                if layer.kind == "national":
+                    national_listed = national_listed or layer.jurisdiction == area.country
+                elif layer.kind == "state":
+                    if layer.jurisdiction is not None:
+                        listed_states.append((layer.jurisdiction, layer.obtained))
+                elif layer.seller == seller:
+                    requests.append(FAR_PAST if listing.on is None else day_number(listing.on))
         for r in call.dnc_requests:
             if (r.seller or seller) == seller:
                 requests.append(day_number(r.on))
@@ -444,6 +462,32 @@ class Guard:
                 self._facts_memo.clear()
             self._facts_memo[key] = known
         return known, zones
+
+    def _plan(self, country: str, seller: str) -> tuple[Any, ...]:
+        """The layers a call to ``country`` for ``seller`` must ask, as ``(probe, kind, name, extra)``
+        after a leading ``True`` (``()``: the registry has no ``probes``; ask ``lookup``).
+
+        Other countries' national registries and other sellers' internal lists cannot change
+        the call's facts (see the ``lookup`` loop in :meth:`_known`), so they are not asked.
+        """
+        probes = getattr(self.registry, "probes", None)
+        plan: list[Any] = [True]
+        if probes is None:
+            plan = []
+        else:
+            for layer, probe, dated in probes():
+                if layer.kind == "national":
+                    if layer.jurisdiction == country:
+                        plan.append((probe, _NATIONAL, None, None))
+                elif layer.kind == "state":
+                    if layer.jurisdiction is not None:
+                        plan.append((probe, _STATE, layer.jurisdiction, layer.obtained))
+                elif layer.seller == seller:
+                    plan.append((probe, _INTERNAL, None, dated))
+        if len(self._plans) >= _MEMO_SIZE:
+            self._plans.clear()
+        self._plans[(country, seller)] = result = tuple(plan)
+        return result
 
     def _window(self, codes: tuple[str, ...], day: int) -> tuple[int, int]:
         """The local minutes ``(first, last)`` of ``day`` at which every rule of ``codes`` lets a

@@ -194,6 +194,21 @@ class Registry:
             ]
         )
 
+    def probes(
+        self,
+    ) -> tuple[tuple[Layer, Callable[[int], bool], Callable[[int], dt.date | None] | None], ...]:
+        """Per layer, in layer order: the layer, its membership test for one 10-digit ``int``,
+        and for a layer with dates its date lookup (``None`` otherwise).
+
+        For callers that ask about single numbers in a loop and only need some layers
+        (``Guard.check`` skips other sellers' internal lists and other countries' registries);
+        the answers are :meth:`lookup`'s.
+        """
+        return tuple(
+            (layer, ix.probe, ix.date_one if len(ix.dated) else None)
+            for layer, ix in zip(self._layers, self._indexes, strict=True)
+        )
+
     def membership(self, numbers: npt.ArrayLike) -> U64:
         """Layer bit masks of ``numbers`` (``uint64`` 10-digit): bit ``i`` = in ``layers[i]``."""
         q = np.asarray(numbers)
