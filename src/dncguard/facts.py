@@ -36,7 +36,7 @@ import functools
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Final, Literal, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -158,7 +158,7 @@ def window_end(on: IntLike, window: Window, anniversary: Anniversary) -> IntLike
     """
     end: IntLike
     if isinstance(window, Months):
-        end = add_months(on, window.n)
+        end = add_months(on, window.n) if isinstance(on, np.ndarray) else _add_months_day(on, window.n)
     elif isinstance(window, BusinessDays):
         # The n-th weekday after the event (a weekend event counts from the Friday before).
         days = np.asarray(on, dtype=np.int64).view("datetime64[D]")
@@ -167,6 +167,12 @@ def window_end(on: IntLike, window: Window, anniversary: Anniversary) -> IntLike
     else:
         end = on + window.n
     return end + 1 if anniversary == "inclusive" else end
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _add_months_day(day: int, n: int) -> int:
+    """:func:`add_months` of one day number (memoised: a dialer sees the same dates again)."""
+    return int(add_months(day, n))
 
 
 def span_mask(lo: Any, hi: Any) -> Any:
@@ -186,8 +192,7 @@ def span_mask(lo: Any, hi: Any) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     """A call's evidence for one seller, as day numbers (``None``: absent).
 
     ``purchases``, ``inquiries``: event days; ``contracts``: ``(start, end or None)``;
@@ -204,8 +209,7 @@ class Evidence:
     reassigned: int | None = None
 
 
-@dataclass(frozen=True)
-class EvidenceMasks:
+class EvidenceMasks(NamedTuple):
     """Evidence reduced to day masks for one jurisdiction's windows and consent kinds."""
 
     purchase: DayMask

@@ -148,6 +148,17 @@ class _Known:
         return cls(facts, verdict, stale, may_open)
 
 
+_Exemptions = tuple[tuple[str, tuple[DayMask, DayMask, DayMask, DayMask]], ...]
+_RULE_SETS: dict[tuple[Any, frozenset[str]], int] = {}
+
+
+@functools.cache
+def _evidence_rules(code: str) -> int:
+    """A number shared by the jurisdictions whose evidence rules (windows, consent kinds) match."""
+    j = JURISDICTIONS[code]
+    return _RULE_SETS.setdefault((j.ebr, j.consent_kinds), len(_RULE_SETS))
+
+
 @functools.cache
 def _zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
@@ -200,6 +211,7 @@ class Guard:
         self._national: dict[str, Layer] = {}
         self._layers_ready = False
         self._facts_memo: dict[tuple[Any, ...], _Known] = {}
+        self._exemptions_memo: dict[tuple[Evidence, tuple[str, ...], int], _Exemptions] = {}
         self._plans: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._windows: dict[tuple[tuple[str, ...], int], tuple[int, int]] = {}
 
@@ -395,14 +407,18 @@ class Guard:
                 0 if fresh_until < 0 else (_HORIZON_END if fresh_until > _HORIZON_END else fresh_until)
             )
 
-        exemptions: tuple[tuple[str, tuple[DayMask, DayMask, DayMask, DayMask]], ...] = ()
+        exemptions: _Exemptions = ()
         if call.relationships or call.consents:
             evidence = self._evidence(call, number, requests)
-            anniversary = self.ebr_anniversary
-            masks = [
-                (code, evidence_masks(evidence, JURISDICTIONS[code], anniversary, today)) for code in codes
-            ]
-            exemptions = tuple((code, (m.purchase, m.inquiry, m.contract, m.consent)) for code, m in masks)
+            # Memoised by value: the masks depend only on the evidence's days, the rules and today.
+            evidence_key = (evidence, codes, today)
+            found = self._exemptions_memo.get(evidence_key)
+            if found is None:
+                found = self._exemptions(evidence, codes, today)
+                if len(self._exemptions_memo) >= _MEMO_SIZE:
+                    self._exemptions_memo.clear()
+                self._exemptions_memo[evidence_key] = found
+            exemptions = found
         failed = _NONE_FAILED
         if clocks:
             hour_codes = hour_rules(codes, call.purpose, self.jurisdictions)
@@ -462,6 +478,21 @@ class Guard:
                 self._facts_memo.clear()
             self._facts_memo[key] = known
         return known, zones
+
+    def _exemptions(self, evidence: Evidence, codes: tuple[str, ...], today: int) -> _Exemptions:
+        """Per jurisdiction in play, the days its exemptions hold (``CallFacts.exemptions``)."""
+        anniversary = self.ebr_anniversary
+        # Jurisdictions with the same windows and consent kinds reduce the evidence alike.
+        reduced: dict[int, tuple[DayMask, DayMask, DayMask, DayMask]] = {}
+        items = []
+        for code in codes:
+            rules = _evidence_rules(code)
+            m = reduced.get(rules)
+            if m is None:
+                e = evidence_masks(evidence, JURISDICTIONS[code], anniversary, today)
+                m = reduced[rules] = (e.purchase, e.inquiry, e.contract, e.consent)
+            items.append((code, m))
+        return tuple(items)
 
     def _plan(self, country: str, seller: str) -> tuple[Any, ...]:
         """The layers a call to ``country`` for ``seller`` must ask, as ``(probe, kind, name, extra)``
