@@ -121,12 +121,15 @@ def sample_calls(numbers: np.ndarray, n: int) -> list[dict[str, Any]]:
     listed = np.asarray(numbers)[rng.integers(0, len(numbers), n)]
     # Unlisted neighbours: the same blocks, other lines (most are not registered).
     others = listed - listed % np.uint64(10_000) + rng.integers(0, 10_000, n).astype(np.uint64)
+    purchase_ago = rng.integers(1, 731, n)
     calls: list[dict[str, Any]] = []
     for i in range(n):
         number = int(listed[i] if i % 2 else others[i])
         call: dict[str, Any] = {"to": messy(number, i), "at": AT, "seller": "acme"}
         if i % 5 == 0:
-            call["relationships"] = [{"kind": "purchase", "on": "2025-11-02"}]
+            # a purchase on one of the last 730 days: within the 18-month window or not
+            on = dt.date(2026, 3, 16) - dt.timedelta(days=int(purchase_ago[i]))
+            call["relationships"] = [{"kind": "purchase", "on": on.isoformat()}]
         if i % 7 == 0:
             call["purpose"] = "survey"
         calls.append(call)
@@ -189,8 +192,9 @@ def main(argv: list[str] | None = None) -> int:
         f" (benchmarks/generate.py, seed {SEED}), a Texas list and an internal list; {how}."
     )
     say(
-        f"Calls: {len(calls):,} dicts with messy number strings (half listed; 20% with a purchase,"
-        f" 1 in 7 surveys); {allowed:,} allowed. Medians over {args.repeat} rounds of per-call medians.\n"
+        f"Calls: {len(calls):,} dicts with messy number strings (half listed; 20% with a purchase on"
+        f" one of the last 730 days, 1 in 7 surveys); {allowed:,} allowed."
+        f" Medians over {args.repeat} rounds of per-call medians.\n"
     )
     say("| measure | median per call |")
     say("|---|---|")
