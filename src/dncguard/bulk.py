@@ -684,6 +684,7 @@ class _Engine:
                 if bit is not None:
                     self.nat_mask[npa] = np.uint64(1 << bit)
         self.places: dict[tuple[int, str | None, str | None, int], _Place] = {}
+        self.groups: dict[_GroupKey, _Group] = {}
         self.lock = threading.Lock()
 
     def place(self, npa: int, region: str | None, zone: str | None, state_mask: int) -> _Place:
@@ -1244,14 +1245,20 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
     packer.add(failed_bits, _ALL_CODE_BITS)
     inverse, first_rows = factorize(packer.columns)
 
-    # One policy call per distinct combination: its first row's values, read once as lists.
+    # One policy call per distinct combination of facts, cached across batches: its first row's
+    # values, read once as lists, make a key from which the facts follow.
     jset = engine.jurisdictions
-    verdicts: list[Verdict] = []
-    group_facts: list[CallFacts | None] = []
     fr = first_rows
-    ev_at = np.searchsorted(special, fr).tolist()
+    n_groups = len(fr)
+    ev_at = np.minimum(np.searchsorted(special, fr), max(len(special) - 1, 0))
+    ev_rows: list[list[int]] = (
+        np.stack(sub_ev)[:, ev_at].T.tolist() if sub_ev and len(special) else [[]] * n_groups
+    )
+    groups: list[_Group] = []
+    cache = engine.groups
+    if len(cache) > _GROUP_CACHE:
+        cache.clear()
     columns = zip(
-        fr.tolist(),
         ok[fr].tolist(),
         place_inv[fr].tolist(),
         today[fr].tolist(),
@@ -1265,11 +1272,11 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
         fresh_len[fr].tolist(),
         request_lo[fr].tolist(),
         failed_bits[fr].tolist(),
-        ev_at,
+        ev_rows,
         strict=True,
     )
+    purposes, callers, lines = rows.purpose.values, rows.caller.values, rows.line.values
     for (
-        _,
         valid,
         pi,
         t,
@@ -1283,38 +1290,31 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
         fresh,
         lo,
         fail,
-        i,
+        evs,
     ) in columns:
         if not valid:
-            verdicts.append(_INVALID)
-            group_facts.append(None)
+            groups.append(_INVALID_GROUP)
             continue
         p = places[pi]
-        exemptions: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
-        states: tuple[tuple[str, int], ...] = ()
-        if ext:
-            if ev:
-                exemptions = tuple((code, _unpack(int(sub_ev[k][i]))) for k, code in enumerate(p.codes))
-            states = tuple(sorted((region, span_mask(start - t, FAR_FUTURE)) for region, start in p.states))
-        purpose = rows.purpose.values[purpose_code]
-        facts = CallFacts(
-            country=p.country,
-            jurisdictions=p.codes,
-            purpose=purpose,
-            caller=rows.caller.values[caller_code],
-            line=rows.line.values[line_code],
-            prerecorded=pre,
-            national_listed=listed,
-            national_covered=p.covered,
-            national_fresh=(1 << fresh) - 1 if p.covered else 0,
-            state_listed=states,
-            requested=_from(lo),
-            exemptions=exemptions,
-            location_known=bool(p.zones),
-            hours_failed=frozenset(c for c in hour_rules(p.codes, purpose, jset) if fail >> _BIT[c] & 1),
+        ev_key = tuple(evs[: len(p.codes)]) if ext and ev else None
+        key = (
+            id(p),
+            purposes[purpose_code],
+            callers[caller_code],
+            lines[line_code],
+            pre,
+            listed,
+            fresh,
+            lo,
+            fail,
+            ev_key,
+            t if ext and p.states else None,
         )
-        verdicts.append(decide(facts, jset))
-        group_facts.append(facts)
+        group = cache.get(key)
+        if group is None:
+            group = cache[key] = _Group(_facts(p, key, jset), jset)
+        groups.append(group)
+    verdicts = [g.verdict for g in groups]
 
     if engine.guard.on_stale == "raise":
         for g, v in enumerate(verdicts):
@@ -1324,9 +1324,7 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
                     f"row {row}: the national registry copy for area code {int(npa[row])} is too old for a"
                     " call at that time: download a fresh copy"
                 )
-    next_at = _next_allowed(
-        engine, rows, inverse, verdicts, group_facts, places, place_inv, today, minutes, tables
-    )
+    next_at = _next_allowed(engine, rows, inverse, groups, places, place_inv, today, minutes)
     output = _append(batch, _decision_columns(verdicts, inverse, next_at))
     return Decided(output, tuple(verdicts), inverse, next_at)
 
@@ -1359,6 +1357,77 @@ def _strings(index: npt.NDArray[np.intp], values: Sequence[str]) -> pa.Array:
 
 _INVALID: Final = invalid_number("", "not a US or Canadian number")
 
+_GROUP_CACHE: Final = 1 << 16
+"""Distinct fact combinations an engine remembers across batches (then it starts afresh)."""
+
+_GroupKey = tuple[Any, ...]
+"""What a combination's facts follow from: (id of its place, purpose, caller, line, prerecorded,
+national listed, fresh days, first requested day offset, failed time rule bits, packed evidence
+masks per jurisdiction or None, the call's day if state lists hold the number or None)."""
+
+
+def _facts(p: _Place, key: _GroupKey, jset: frozenset[str] | None) -> CallFacts:
+    """The facts of a combination of ``key`` at place ``p`` (the same as ``Guard.facts``)."""
+    _, purpose, caller, line, pre, listed, fresh, lo, fail, ev_key, t = key
+    exemptions: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
+    if ev_key is not None:
+        exemptions = tuple((code, _unpack(v)) for code, v in zip(p.codes, ev_key, strict=True))
+    states: tuple[tuple[str, int], ...] = ()
+    if t is not None:
+        states = tuple(sorted((region, span_mask(start - t, FAR_FUTURE)) for region, start in p.states))
+    return CallFacts(
+        country=p.country,
+        jurisdictions=p.codes,
+        purpose=purpose,
+        caller=caller,
+        line=line,
+        prerecorded=pre,
+        national_listed=listed,
+        national_covered=p.covered,
+        national_fresh=(1 << fresh) - 1 if p.covered else 0,
+        state_listed=states,
+        requested=_from(lo),
+        exemptions=exemptions,
+        location_known=bool(p.zones),
+        hours_failed=frozenset(c for c in hour_rules(p.codes, purpose, jset) if fail >> _BIT[c] & 1),
+    )
+
+
+class _Group:
+    """One distinct combination of facts: the policy's verdict, and for a blocked call what
+    ``next_allowed_at`` needs (computed on first use)."""
+
+    __slots__ = ("_open", "facts", "hour_bits", "jset", "verdict")
+
+    def __init__(
+        self, facts: CallFacts | None, jset: frozenset[str] | None, verdict: Verdict | None = None
+    ) -> None:
+        self.facts = facts
+        self.jset = jset
+        if verdict is None:
+            assert facts is not None
+            verdict = decide(facts, jset)
+        self.verdict = verdict
+        self._open: int | None = None if facts is not None else 0
+        self.hour_bits = 0
+
+    @property
+    def open_days(self) -> int:
+        """The policy's open days when only the clock may block (bit mask; 0: allowed, invalid
+        or blocked on every day); sets ``hour_bits``, the time rules that then apply."""
+        if self._open is None:
+            facts = self.facts
+            assert facts is not None
+            found = 0 if self.verdict.allowed else _open_day_bits(facts, self.jset)
+            if found:
+                codes = hour_rules(facts.jurisdictions, facts.purpose, self.jset)
+                self.hour_bits = sum(1 << _BIT[c] for c in codes)
+            self._open = found
+        return self._open
+
+
+_INVALID_GROUP: Final = _Group(None, None, _INVALID)
+
 
 def _open_day_bits(facts: CallFacts, jurisdictions: frozenset[str] | None) -> int:
     """The policy's open days of a call (every rule but the clock passes) as a bit mask."""
@@ -1381,13 +1450,11 @@ def _next_allowed(
     engine: _Engine,
     rows: _Rows,
     inverse: npt.NDArray[np.intp],
-    verdicts: Sequence[Verdict],
-    group_facts: Sequence[CallFacts | None],
+    groups: Sequence[_Group],
     places: Sequence[_Place],
     place_inv: npt.NDArray[np.intp],
     today: npt.NDArray[np.int64],
     minutes: npt.NDArray[np.int64],
-    tables: _ZoneTables,
 ) -> npt.NDArray[np.int64]:
     """``policy.next_allowed_at`` for every blocked row, in UTC microseconds (``_NO_ROW``: none).
 
@@ -1395,77 +1462,77 @@ def _next_allowed(
     time rule passes in every candidate zone and the call's local day is one on which the rest of
     the rules pass (the policy's open days). Per distinct (zones, time rules, open days, call
     day), the answer for every minute of the range is one reverse running minimum over a minute
-    grid.
+    grid; the rows read theirs with one gather from these grids laid end to end.
     """
-    jset = engine.jurisdictions
     out = np.full(len(inverse), _NO_ROW, np.int64)
-    group_open = np.zeros(len(verdicts), np.int64)
-    group_codes: dict[int, tuple[str, ...]] = {}
-    for g, (v, facts) in enumerate(zip(verdicts, group_facts, strict=True)):
-        if v.allowed or facts is None:
-            continue
-        group_open[g] = _open_day_bits(facts, jset)
-        if group_open[g]:
-            group_codes[g] = hour_rules(facts.jurisdictions, facts.purpose, jset)
+    group_open = np.array([g.open_days for g in groups], np.int64)
     wanted = np.flatnonzero((group_open != 0)[inverse])
     if not len(wanted):
         return out
+    group_bits = np.array([g.hour_bits for g in groups], np.int64)
     zonesets: dict[tuple[str, ...], int] = {}
     zoneset_of_place = np.array(
         [zonesets.setdefault(tuple(z.key for z in p.zones), len(zonesets)) for p in places], np.intp
     )
     names_of_zoneset = list(zonesets)
-    combo_inv, combo_first = factorize([inverse[wanted], zoneset_of_place[place_inv[wanted]]])
-    schedules: dict[tuple[tuple[int, ...], int, int], int] = {}
-    sched_of_combo = np.full(len(combo_first), -1, np.int64)
-    python_combos = []
-    for c, i in enumerate(combo_first.tolist()):
-        r = int(wanted[i])
-        g = int(inverse[r])
-        zones = names_of_zoneset[zoneset_of_place[place_inv[r]]]
-        codes = group_codes[g]
-        if not zones:
-            if not codes:
-                python_combos.append(c)  # no zone and no hours: the date in the call's own offset
-            continue  # location unknown: no minute can pass
-        key = (
-            tuple(tables.index[z] for z in zones),
-            sum(1 << _BIT[code] for code in codes),
-            int(group_open[g]),
+    g_w = inverse[wanted]
+    zs_w = zoneset_of_place[place_inv[wanted]]
+    no_zone = zonesets.get(())
+    if no_zone is not None:
+        unplaced = zs_w == no_zone
+        if unplaced.any():
+            # Location unknown: no minute can pass the time rules; without any (rare), the date
+            # in the call's own offset decides: ask the policy per row.
+            python = unplaced & (group_bits[g_w] == 0)
+            if python.any():
+                g_inv, g_first = factorize([g_w[python]])
+                members_of = wanted[python]
+                for k, i in enumerate(g_first.tolist()):
+                    facts = groups[int(g_w[python][i])].facts
+                    assert facts is not None
+                    _next_allowed_python(engine, rows, members_of[g_inv == k], facts, out)
+            keep = ~unplaced
+            wanted, g_w, zs_w = wanted[keep], g_w[keep], zs_w[keep]
+            if not len(wanted):
+                return out
+    # Schedules: distinct (zones, time rules, open days); then per schedule and call day, a grid.
+    rule_inv, _ = factorize([*_small(group_bits), group_open])
+    day_w = today[wanted]
+    t_min = int(day_w.min())
+    sub_inv, sub_first = factorize([zs_w, rule_inv[g_w], day_w - t_min])
+    minute_w = minutes[wanted]
+    start = minute_w + 1 - (day_w - 1) * 1440  # the search starts at the minute after the call's
+    width = _HEAD_MINUTES if int(start.min()) >= 0 and int(start.max()) < _HEAD_MINUTES else _GRID_MINUTES
+    firsts = sub_first.tolist()
+    heads = [
+        _next_open_minutes(names_of_zoneset[z], bits, open_days, t0)[:width]
+        for z, bits, open_days, t0 in zip(
+            zs_w[firsts].tolist(),
+            group_bits[g_w[firsts]].tolist(),
+            group_open[g_w[firsts]].tolist(),
+            day_w[firsts].tolist(),
+            strict=True,
         )
-        sched_of_combo[c] = schedules.setdefault(key, len(schedules))
-    for c in python_combos:
-        members = wanted[combo_inv == c]
-        facts = group_facts[int(inverse[members[0]])]
-        assert facts is not None
-        _next_allowed_python(engine, rows, members, facts, out)
-    if not schedules:
-        return out
-    row_sched = np.full(len(inverse), -1, np.int64)
-    row_sched[wanted] = sched_of_combo[combo_inv]
-    todo = np.flatnonzero(row_sched >= 0)
-    if not len(todo):
-        return out
-    keys = list(schedules)
-    names = list(tables.index)
-    t_min = int(today[todo].min())
-    sub_inv, sub_first = factorize([row_sched[todo], today[todo] - t_min])
-    order = np.argsort(sub_inv, kind="stable")
-    bounds = np.searchsorted(sub_inv[order], np.arange(len(sub_first) + 1))
-    limit = rows.micros + SEARCH_DAYS * 86400 * 1_000_000
-    for s, first_of in enumerate(sub_first.tolist()):
-        r0 = int(todo[first_of])
-        members = todo[order[bounds[s] : bounds[s + 1]]]
-        zids, code_bits, open_days = keys[int(row_sched[r0])]
-        t0 = int(today[r0])
-        wait = _next_open_minutes(tuple(names[z] for z in zids), code_bits, open_days, t0)
-        start = minutes[members] + 1 - (t0 - 1) * 1440  # the search starts at the minute after the call's
-        ahead = wait[start]
-        has = ahead != _NEVER
-        when = ((t0 - 1) * 1440 + start + np.where(has, ahead, 0).astype(np.int64)) * _MINUTE_US
-        has &= when <= limit[members]
-        out[members] = np.where(has, when, _NO_ROW)
+    ]
+    grid = np.concatenate(heads) if len(heads) > 1 else heads[0]
+    ahead = grid[sub_inv * width + start]
+    has = ahead != _NEVER
+    when = (minute_w + 1 + np.where(has, ahead, 0).astype(np.int64)) * _MINUTE_US
+    has &= when <= rows.micros[wanted] + SEARCH_DAYS * 86400 * 1_000_000
+    out[wanted] = np.where(has, when, _NO_ROW)
     return out
+
+
+def _small(values: npt.NDArray[np.int64]) -> list[npt.NDArray[np.int64]]:
+    """``values`` (non-negative, below 2**62) as 31-bit pieces, for :func:`factorize`."""
+    return [values >> 31, values & ((1 << 31) - 1)]
+
+
+_GRID_MINUTES: Final = 12 * 1440
+"""Minutes of one ``_next_open_minutes`` grid: UTC days ``t0 - 1 .. t0 + 10``."""
+_HEAD_MINUTES: Final = 3 * 1440 + 1
+"""The grid's minutes a call of local day ``t0`` starts its search at: its UTC minute + 1 lies
+within UTC days ``t0 - 1 .. t0 + 1`` (no zone is more than 14 hours from UTC)."""
 
 
 _NEVER: Final = np.iinfo(np.uint16).max
