@@ -663,33 +663,43 @@ def test_check_unknown_jurisdiction_exits_2(
 # --- bulk routing and progress ----------------------------------------------------------------
 
 
-def test_check_decides_tables_in_bulk_and_explains_only_blocked_calls(
+def test_check_decides_tables_in_bulk_and_explains_them_without_a_check_per_call(
     index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A CSV goes through ``Guard.scrub`` in bulk; only blocked calls are checked one by one."""
+    """A CSV goes through ``bulk.decide_batches``; its calls are explained from the per-group
+    verdicts, with no ``check`` per call (the invalid number, in json, is explained alone)."""
+    from dncguard import bulk
     from dncguard.guard import Guard
 
     calls = write_calls(tmp_path / "calls.csv", CALLS)
-    expected = run(capsys, "check", "--registry", index, write_calls(tmp_path / "calls.jsonl", CALLS))
+    records = write_calls(tmp_path / "calls.jsonl", CALLS)
+    expected = {fmt: run(capsys, "check", "--registry", index, records, "--format", fmt) for fmt in FORMATS}
 
     checked: list[str] = []
-    scrubbed: list[int] = []
-    check_many, scrub = Guard.check_many, Guard.scrub
+    decided: list[int] = []
+    check, decide_batches = Guard.check, bulk.decide_batches
 
-    def counting_check_many(self: Guard, batch: Any) -> list[Decision]:
-        batch = list(batch)
-        checked.extend(c.to for c in batch)
-        return check_many(self, batch)
+    def counting_check(self: Guard, call: Any) -> Decision:
+        checked.append(call.to if hasattr(call, "to") else call["to"])
+        return check(self, call)
 
-    def counting_scrub(self: Guard, table: pa.Table, **defaults: Any) -> Any:
-        scrubbed.append(table.num_rows)
-        return scrub(self, table, **defaults)
+    def counting_decide_batches(guard: Guard, batches: Any, **kwargs: Any) -> Any:
+        for batch in batches:
+            decided.append(batch.num_rows)
+            yield from decide_batches(guard, [batch], **kwargs)
 
-    monkeypatch.setattr(Guard, "check_many", counting_check_many)
-    monkeypatch.setattr(Guard, "scrub", counting_scrub)
-    assert run(capsys, "check", "--registry", index, calls) == expected
-    assert scrubbed == [len(CALLS)]
-    assert checked == [c["to"] for c, (ok, _) in zip(CALLS, EXPECTED, strict=True) if not ok]
+    monkeypatch.setattr(Guard, "check", counting_check)
+    monkeypatch.setattr(bulk, "decide_batches", counting_decide_batches)
+    for fmt in FORMATS:
+        got = run(capsys, "check", "--registry", index, calls, "--format", fmt)
+        if fmt == "junit":  # the suite is named after the file
+            got = (got[0], got[1].replace(str(calls), str(records)), got[2])
+        assert got == expected[fmt], fmt
+    assert decided == [len(CALLS)] * len(FORMATS)
+    assert checked == []
+
+
+FORMATS = ("text", "junit", "json")
 
 
 def test_progress_shows_on_a_terminal_only(

@@ -290,50 +290,68 @@ def _csv_header(path: str) -> list[str]:
             raise CallsFileError("empty file: expected a header row naming the columns", path=path) from None
 
 
-def _raw_batches(path: str | os.PathLike[str]) -> Iterator[pa.Table]:
-    """The file's rows as read, in batches; a file without rows gives one empty batch."""
-    name = os.fspath(path)
-    suffix = _check_suffix(path, _TABLE_SUFFIXES, "table")
+def _csv_reader(name: str, header: Sequence[str], *, threads: bool, invalid_row: Any = None) -> Any:
+    # Every column is read as text: a number column stays as written, and the typing below knows
+    # which row of which column is wrong.
+    return pa_csv.open_csv(
+        name,
+        read_options=pa_csv.ReadOptions(block_size=1 << 22, use_threads=threads),
+        parse_options=pa_csv.ParseOptions(invalid_row_handler=invalid_row),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(header, pa.string()),
+            strings_can_be_null=True,
+            null_values=[""],
+        ),
+    )
+
+
+def _bad_csv_row(name: str, header: Sequence[str], error: pa.ArrowInvalid) -> CallsFileError:
+    """The error of a CSV file the threaded reader refused: read again on one thread, where the
+    number of a row with the wrong count of fields is known."""
     ragged: list[Any] = []
 
     def invalid_row(row: Any) -> str:
         ragged.append(row)
         return "error"
 
-    empty = True
     try:
-        if suffix == ".csv":
-            header = _csv_header(name)
-            # Every column is read as text: a number column stays as written, and the typing below
-            # knows which row of which column is wrong. One reader thread: a bad row's number is
-            # known only then.
-            reader = pa_csv.open_csv(
-                name,
-                read_options=pa_csv.ReadOptions(block_size=1 << 22, use_threads=False),
-                parse_options=pa_csv.ParseOptions(invalid_row_handler=invalid_row),
-                convert_options=pa_csv.ConvertOptions(
-                    column_types=dict.fromkeys(header, pa.string()),
-                    strings_can_be_null=True,
-                    null_values=[""],
-                ),
-            )
+        for _ in _csv_reader(name, header, threads=False, invalid_row=invalid_row):
+            pass
+    except pa.ArrowInvalid as e:
+        error = e
+    if ragged:
+        bad = ragged[0]
+        row = bad.number - 1 if bad.number is not None else None  # the header is row 0
+        message = f"expected {bad.expected_columns} fields, found {bad.actual_columns}: {bad.text}"
+        return CallsFileError(message, path=name, row=row)
+    return CallsFileError(f"cannot read: {error}", path=name)
+
+
+def _raw_batches(path: str | os.PathLike[str]) -> Iterator[pa.Table]:
+    """The file's rows as read, in batches; a file without rows gives one empty batch."""
+    name = os.fspath(path)
+    suffix = _check_suffix(path, _TABLE_SUFFIXES, "table")
+    empty = True
+    if suffix == ".csv":
+        header = _csv_header(name)
+        # Parsed on every core; a file that does not parse is read again to name its bad row.
+        try:
+            reader = _csv_reader(name, header, threads=True)
             schema = reader.schema
             for batch in reader:
                 empty = False
                 yield pa.Table.from_batches([batch])
-        else:
+        except pa.ArrowInvalid as e:
+            raise _bad_csv_row(name, header, e) from None
+    else:
+        try:
             parquet = pq.ParquetFile(name)
             schema = parquet.schema_arrow
             for batch in parquet.iter_batches(batch_size=_BATCH_ROWS):
                 empty = False
                 yield pa.Table.from_batches([batch])
-    except pa.ArrowInvalid as e:
-        if ragged:
-            bad = ragged[0]
-            row = bad.number - 1 if bad.number is not None else None  # the header is row 0
-            message = f"expected {bad.expected_columns} fields, found {bad.actual_columns}: {bad.text}"
-            raise CallsFileError(message, path=name, row=row) from None
-        raise CallsFileError(f"cannot read: {e}", path=name) from None
+        except pa.ArrowInvalid as e:
+            raise CallsFileError(f"cannot read: {e}", path=name) from None
     if empty:
         yield schema.empty_table()
 
@@ -435,6 +453,12 @@ def _parse_date(arr: pa.Array, *, path: str, first_row: int, column: str) -> pa.
         return pc.if_else(is_datetime, pc.utf8_slice_codeunits(a, 0, 10), a).cast(pa.date32())
 
     try:
+        # Plain YYYY-MM-DD everywhere (the common case) casts as is; anything else (spaces, a
+        # date-time standing for its date) goes through convert, which gives the same dates.
+        return arr.cast(pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    try:
         return convert(arr)
     except pa.ArrowInvalid:
         i = _first_failure(arr, convert)
@@ -516,9 +540,9 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
                 values = pa.nulls(n, pa.string())
             else:
                 values = _as_string(given, path=path, first_row=first_row, column=column)
-                values = pc.if_else(
-                    pc.equal(pc.utf8_trim_whitespace(values), ""), pa.scalar(None, pa.string()), values
-                )
+                blank = pc.equal(pc.utf8_trim_whitespace(values), "")
+                if pc.any(blank).as_py():
+                    values = pc.if_else(blank, pa.scalar(None, pa.string()), values)
             default: str | None = None
             if column == "seller":
                 default = defaults.seller

@@ -21,8 +21,10 @@ Progress goes to stderr, and only when stderr is a terminal.
 from __future__ import annotations
 
 import argparse
+import codecs
 import dataclasses
 import datetime as dt
+import functools
 import json
 import os
 import sys
@@ -32,15 +34,19 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO, get_args
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dncguard import _io
 from dncguard.errors import DncguardError, StaleRegistryError
-from dncguard.models import Call, Decision, Purpose
+from dncguard.models import Call, Decision, Purpose, Reason, ReasonCode
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
     from dncguard.layers import Chunk, Layer
+    from dncguard.policy import Verdict
     from dncguard.registry import Registry
 
 __all__ = ["main"]
@@ -525,27 +531,17 @@ def _batch_calls(
     return rows, calls
 
 
-def _decide_table(
-    guard: Guard, batches: Sequence[_io.Batch], *, path: str, explain_allowed: bool
-) -> _Outcomes:
-    """Decide CSV / Parquet batches in bulk; explain blocked calls (all: ``explain_allowed``) one by one."""
-    progress = _Progress()
+def _decide_table_per_call(guard: Guard, batches: Sequence[_io.Batch], *, path: str) -> _Outcomes:
+    """Decide CSV / Parquet batches with a ``check`` per call: the reference the bulk path matches."""
     outcomes = _Outcomes()
     for batch in batches:
-        # Explaining every call takes a check per call anyway: bulk would only add work.
-        verdicts, known = _verdicts(guard, batch, path=path, bulk=not explain_allowed)
-        allowed: list[bool] = verdicts.column("allowed").to_pylist()
-        wanted = [i for i, ok in enumerate(allowed) if (explain_allowed or not ok) and i not in known]
-        if wanted:
-            rows, calls = _batch_calls(batch, path=path, indices=wanted)
-            known.update(zip(wanted, _check_calls(guard, calls, rows, path=path), strict=True))
+        rows, calls = _batch_calls(batch, path=path)
+        decisions = _check_calls(guard, calls, rows, path=path)
         offset = len(outcomes.rows)
-        outcomes.rows.extend(range(batch.first_row, batch.first_row + batch.calls.num_rows))
+        outcomes.rows.extend(rows)
         outcomes.tos.extend(batch.calls.column("to").to_pylist())
-        outcomes.allowed.extend(allowed)
-        outcomes.decisions.update((offset + i, d) for i, d in known.items())
-        progress.show(f"{path}: decided {len(outcomes.rows):,} calls")
-    progress.done()
+        outcomes.allowed.extend(d.allowed for d in decisions)
+        outcomes.decisions.update((offset + i, d) for i, d in enumerate(decisions))
     return outcomes
 
 
@@ -554,11 +550,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     path = _existing(args.calls, "CALLS")
     if _io.is_table_file(path):
         batches = _read_table(path, defaults)
-        guard = _guard(args)
-        outcomes = _decide_table(guard, batches, path=path, explain_allowed=args.format == "json")
-    else:
-        records = _read_records(path, defaults)
-        outcomes = _decide_records(_guard(args), records, path=path)
+        blocked = _check_table(_guard(args), batches, path=path, fmt=args.format, out=sys.stdout)
+        return EXIT_BLOCKED if blocked else EXIT_OK
+    records = _read_records(path, defaults)
+    outcomes = _decide_records(_guard(args), records, path=path)
     write = {"text": _write_text, "json": _write_json, "junit": _write_junit}[args.format]
     write(outcomes, path, sys.stdout)
     return EXIT_BLOCKED if outcomes.blocked else EXIT_OK
@@ -621,6 +616,481 @@ def _write_junit(outcomes: _Outcomes, path: str, out: TextIO) -> None:
     ET.indent(suites)
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     out.write(ET.tostring(suites, encoding="unicode") + "\n")
+
+
+# --- check: CSV / Parquet in bulk -------------------------------------------------------------
+#
+# One policy, two front ends: ``bulk.decide_batches`` decides the rows per distinct combination
+# of facts; each verdict's text is built once and broadcast to its rows with Arrow's ``take``;
+# only what varies per row (the row number, the number as written, ``next_allowed_at``, the
+# called number in E.164) is formatted per row, by Arrow string kernels. The result is, byte for
+# byte, what ``_write_text`` / ``_write_junit`` / ``_write_json`` print for a ``check`` per call.
+
+_FORMAT_ROWS = 1 << 18
+"""Rows formatted (and written) at a time: bounds the memory the output text takes."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Piece:
+    """Rows ``start .. start + len(inverse)`` (0-based) of a table file, decided in bulk."""
+
+    start: int
+    verdicts: tuple[Verdict, ...]
+    inverse: npt.NDArray[np.int32]
+    next_at: npt.NDArray[np.int64]
+
+
+def _decide_bulk(guard: Guard, batches: Sequence[_io.Batch], *, path: str) -> tuple[pa.Table, list[_Piece]]:
+    """All the file's calls in one table, and its rows decided in bulk, in order."""
+    from dncguard import bulk
+
+    calls = pa.concat_tables([b.calls for b in batches], promote_options="default")
+    progress = _Progress()
+    pieces: list[_Piece] = []
+    start = 0
+    try:
+        for decided in bulk.decide_batches(guard, [calls]):
+            n = decided.output.num_rows
+            inverse = decided.inverse.astype(np.int32, copy=False)
+            pieces.append(_Piece(start, decided.verdicts, inverse, decided.next_at))
+            start += n
+            progress.show(f"{path}: decided {start:,} calls")
+    except StaleRegistryError as e:
+        # Name the file's first such row: the calls, one by one, find it.
+        for batch in batches:
+            rows, checked = _batch_calls(batch, path=path)
+            _check_calls(guard, checked, rows, path=path)
+        raise StaleRegistryError(f"{path}: {e}") from None
+    progress.done()
+    return calls, pieces
+
+
+def _strings(values: Sequence[str | None]) -> pa.Array:
+    return pa.array(values, pa.string())
+
+
+def _attr(text: str) -> str:
+    """``text`` escaped as ElementTree escapes an attribute value."""
+    for old, new in _ATTR_ESCAPES:
+        text = text.replace(old, new)
+    return text
+
+
+def _cdata(text: str) -> str:
+    """``text`` escaped as ElementTree escapes element text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_ATTR_ESCAPES = (
+    ("&", "&amp;"),
+    ("<", "&lt;"),
+    (">", "&gt;"),
+    ('"', "&quot;"),
+    ("\r", "&#13;"),
+    ("\n", "&#10;"),
+    ("\t", "&#09;"),
+)
+
+
+def _attr_column(values: pa.Array) -> pa.Array:
+    """:func:`_attr` of every string (the kernels run only when some value needs escaping)."""
+    if not pc.any(pc.match_substring_regex(values, '[&<>"\r\n\t]')).as_py():
+        return values
+    for old, new in _ATTR_ESCAPES:
+        values = pc.replace_substring(values, old, new)
+    return values
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MINUTE_US = 60_000_000
+
+
+def _instant_text(utc_us: int, offset_seconds: int, *, json_style: bool) -> str:
+    """An instant in a UTC offset, as ``Decision.next_allowed_at`` is written: ``isoformat()``
+    (text, junit), or the Decision's JSON (json)."""
+    tz = dt.timezone(dt.timedelta(seconds=offset_seconds))
+    when = (_EPOCH + dt.timedelta(microseconds=utc_us)).astimezone(tz)
+    if json_style:
+        dumped = Decision(allowed=False, number="", next_allowed_at=when).model_dump(mode="json")
+        return str(dumped["next_allowed_at"])
+    return when.isoformat()
+
+
+def _next_texts(next_at: npt.NDArray[np.int64], at: pa.Array, *, json_style: bool) -> pa.Array:
+    """``next_allowed_at`` of each row as the per-call path writes ``Decision.next_allowed_at``:
+    in the UTC offset of the call's own ``at`` (``policy.next_allowed_at`` returns
+    ``t.astimezone(at.tzinfo)``).
+
+    ``next_at``: UTC microseconds, ``bulk.NO_NEXT`` where none (null in the result). ``at``: the
+    calls' ``at`` column as read: ISO 8601 text keeps its written offset; an aware timestamp
+    column has its time zone, whose offset at the instant itself applies. The rows share few
+    distinct (instant, offset) pairs (the next opening of a rule, per zone and day): each pair
+    is written once, in Python, exactly as ``check``'s decision writes it.
+    """
+    from dncguard import bulk
+
+    n = len(next_at)
+    has = next_at != bulk.NO_NEXT
+    rows = np.flatnonzero(has)
+    if not len(rows):
+        return pa.nulls(n, pa.string())
+    utc = next_at[rows]
+    picked = at.take(pa.array(rows))
+    if pa.types.is_timestamp(picked.type):
+        instants = pa.array(utc, pa.int64()).cast(pa.timestamp("us", tz=picked.type.tz or "UTC"))
+        local = np.asarray(pc.local_timestamp(instants).cast(pa.int64()).to_numpy(zero_copy_only=False))
+        offsets = (local.astype(np.int64) - utc) // 1_000_000
+    else:
+        offsets = _text_offsets(picked.cast(pa.string())) * 60
+    if np.any(utc % _MINUTE_US) or np.any(np.abs(offsets) >= 1 << 20):
+        keys = np.arange(len(rows), dtype=np.int64)  # never from the minute search: one by one
+    else:
+        keys = (utc // _MINUTE_US) << 21 | (offsets + (1 << 20))
+    encoded = pa.array(keys).dictionary_encode()
+    first = np.asarray(pc.index_in(encoded.dictionary, value_set=pa.array(keys)))
+    texts = _strings([_instant_text(int(utc[i]), int(offsets[i]), json_style=json_style) for i in first])
+    positions = np.full(n, -1, np.int32)
+    positions[rows] = np.asarray(encoded.indices)
+    return pc.take(texts, pa.array(positions, mask=~has))
+
+
+def _text_offsets(text: pa.Array) -> npt.NDArray[np.int64]:
+    """The UTC offset, in minutes, written in each ISO 8601 time (``Z``: 0).
+
+    The text's wall-clock part read as a naive time, less the instant it stands for; a text whose
+    first 19 characters are not ``YYYY-MM-DDTHH:MM:SS`` (no seconds, say) is read by a pattern.
+    """
+    text = pc.utf8_trim_whitespace(text)
+    instants = text.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+    try:
+        wall = pc.utf8_slice_codeunits(text, 0, 19).cast(pa.timestamp("us")).cast(pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return _pattern_offsets(text)
+    utc = np.asarray(instants.to_numpy(zero_copy_only=False), dtype=np.int64)
+    local = np.asarray(wall.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return (local - (utc - utc % 1_000_000)) // _MINUTE_US
+
+
+def _pattern_offsets(text: pa.Array) -> npt.NDArray[np.int64]:
+    parts = pc.extract_regex(text, r"(?P<sign>[+-])(?P<hh>\d{2}):?(?P<mm>\d{2})?$")
+    sign, hh, mm = (pc.struct_field(parts, name) for name in ("sign", "hh", "mm"))
+    hours = pc.cast(pc.if_else(pc.equal(hh, ""), "0", hh), pa.int64())
+    minutes = pc.cast(pc.if_else(pc.equal(mm, ""), "0", mm), pa.int64())
+    total = pc.add(pc.multiply(hours, 60), minutes)
+    total = pc.if_else(pc.equal(sign, "-"), pc.negate(total), total)
+    return np.asarray(pc.fill_null(total, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _is_invalid(verdict: Verdict) -> bool:
+    return any(r.code is ReasonCode.INVALID_NUMBER for r in verdict.reasons)
+
+
+class _Explainer:
+    """Full decisions of the rows whose number is invalid: bulk gives them one generic verdict,
+    ``check`` a message naming the number and why (they are few: decided one by one)."""
+
+    def __init__(self, guard: Guard, calls: pa.Table, *, path: str) -> None:
+        self.guard, self.calls, self.path = guard, calls, path
+
+    def decision(self, index: int) -> Decision:
+        from dncguard.errors import InvalidNumberError
+        from dncguard.numbers import parse_number
+        from dncguard.policy import invalid_number
+
+        to = self.calls.column("to")[index].as_py()
+        try:
+            parse_number(to)
+        except InvalidNumberError as e:
+            # What Guard.check decides for a number that does not parse, without the Call.
+            verdict = invalid_number(to, e.why)
+            return Decision(
+                allowed=False, reasons=verdict.reasons, exemptions=(), next_allowed_at=None, number=to
+            )
+        # It parses, but its area code is not a US or Canadian one: check says so (rarer still).
+        record = self.calls.slice(index, 1).to_pylist()[0]
+        call = _io.call_from_record(record, path=self.path, row=index + 1, defaults=_io.Defaults())
+        return self.guard.check(call)
+
+
+class _Lines:
+    """Builds the output of one format for slices of decided rows (see :meth:`lines`)."""
+
+    def __init__(
+        self, fmt: str, calls: pa.Table, pieces: Sequence[_Piece], explainer: _Explainer, path: str
+    ) -> None:
+        self.fmt, self.calls, self.explainer, self.path = fmt, calls, explainer, path
+        n = calls.num_rows
+        self.row_width = len(str(n))
+        self.width = pc.max(pc.utf8_length(calls.column("to"))).as_py() or 0
+        self.blocked = sum(
+            int(np.count_nonzero(~np.array([v.allowed for v in p.verdicts], bool)[p.inverse])) for p in pieces
+        )
+        self.classname = _attr(os.path.splitext(os.path.basename(path))[0])
+
+    def head(self) -> str:
+        if self.fmt != "junit":
+            return ""
+        n = self.calls.num_rows
+        counts = f'tests="{n}" failures="{self.blocked}" errors="0" skipped="0"'
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<testsuites name="{_attr(PROG + " check")}" {counts}>\n'
+            f'  <testsuite name="{_attr(self.path)}" {counts}>\n'
+        )
+
+    def tail(self) -> str:
+        n = self.calls.num_rows
+        if self.fmt == "text":
+            return f"{n} calls: {n - self.blocked} allowed, {self.blocked} blocked\n"
+        if self.fmt == "junit":
+            return "  </testsuite>\n</testsuites>\n"
+        return ""
+
+    def lines(self, piece: _Piece, lo: int, hi: int) -> pa.Array:
+        """The output of rows ``lo .. hi`` of ``piece`` (indices within it), one string a call."""
+        verdicts = piece.verdicts
+        inverse = piece.inverse[lo:hi]
+        take = pa.array(inverse)
+        start = piece.start + lo
+        calls = self.calls.slice(start, hi - lo)
+        to = calls.column("to").combine_chunks()
+        allowed_v = np.array([v.allowed for v in verdicts], bool)
+        allowed = allowed_v[inverse]
+        next_at = np.where(allowed, np.int64(_no_next()), piece.next_at[lo:hi])
+        rows = pa.array(np.arange(start + 1, start + 1 + (hi - lo), dtype=np.int64)).cast(pa.string())
+        invalid_v = np.array([_is_invalid(v) for v in verdicts], bool)
+        invalid = np.flatnonzero(invalid_v[inverse])
+        if self.fmt == "text":
+            return self._text(verdicts, take, to, pa.array(allowed), rows, next_at, calls)
+        explained = [self.explainer.decision(start + int(i)) for i in invalid]
+        if self.fmt == "junit":
+            return self._junit(
+                verdicts, take, to, pa.array(allowed), rows, next_at, calls, invalid, explained
+            )
+        return self._json(verdicts, take, to, rows, next_at, calls, invalid, explained)
+
+    def _text(
+        self,
+        verdicts: Sequence[Verdict],
+        take: pa.Array,
+        to: pa.Array,
+        allowed: pa.Array,
+        rows: pa.Array,
+        next_at: npt.NDArray[np.int64],
+        calls: pa.Table,
+    ) -> pa.Array:
+        head = pc.if_else(allowed, "ALLOWED  row ", "BLOCKED  row ")
+        number = pc.if_else(allowed, to, pc.utf8_rpad(to, width=self.width, padding=" "))
+        reasons = _strings(["" if v.allowed else f"  {_reason_text_of(v.reasons)}" for v in verdicts])
+        when = _next_texts(next_at, calls.column("at").combine_chunks(), json_style=False)
+        when = pc.fill_null(pc.binary_join_element_wise("  next allowed ", when, ""), "")
+        return pc.binary_join_element_wise(
+            head,
+            pc.utf8_rpad(rows, width=self.row_width, padding=" "),
+            "  ",
+            number,
+            pc.take(reasons, take),
+            when,
+            "\n",
+            "",
+        )
+
+    def _junit(
+        self,
+        verdicts: Sequence[Verdict],
+        take: pa.Array,
+        to: pa.Array,
+        allowed: pa.Array,
+        rows: pa.Array,
+        next_at: npt.NDArray[np.int64],
+        calls: pa.Table,
+        invalid: npt.NDArray[np.intp],
+        explained: Sequence[Decision],
+    ) -> pa.Array:
+        def failure_lines(reasons: Sequence[Reason]) -> str:
+            return _cdata(
+                "\n".join(f"{r.code.value} ({r.jurisdiction}, {r.rule}): {r.message}" for r in reasons)
+            )
+
+        opening, blocked_by, body, closing, next_label = [], [], [], [], []
+        for v in verdicts:
+            codes = [r.code.value for r in v.reasons]
+            if v.allowed:
+                opening.append('" time="0" />\n')
+                blocked_by.append("")
+                closing.append("")
+            else:
+                opening.append('" time="0">\n      <failure message="')
+                kind = codes[0] if codes else "blocked"
+                blocked_by.append(_attr(f" blocked: {', '.join(codes)}") + f'" type="{_attr(kind)}">')
+                closing.append("</failure>\n    </testcase>\n")
+            body.append(failure_lines(v.reasons) if not v.allowed else "")
+            next_label.append("\nnext allowed at " if v.reasons else "next allowed at ")
+        to_attr = _attr_column(to)
+        text = pc.take(_strings(body), take)
+        if len(invalid):
+            mask = np.zeros(len(to), bool)
+            mask[invalid] = True
+            text = pc.replace_with_mask(
+                text, pa.array(mask), _strings([failure_lines(d.reasons) for d in explained])
+            )
+        when = _next_texts(next_at, calls.column("at").combine_chunks(), json_style=False)
+        when = pc.fill_null(pc.binary_join_element_wise(pc.take(_strings(next_label), take), when, ""), "")
+        return pc.binary_join_element_wise(
+            f'    <testcase classname="{self.classname}" name="row ',
+            rows,
+            ": ",
+            to_attr,
+            pc.take(_strings(opening), take),
+            pc.if_else(allowed, "", to_attr),
+            pc.take(_strings(blocked_by), take),
+            text,
+            when,
+            pc.take(_strings(closing), take),
+            "",
+        )
+
+    def _json(
+        self,
+        verdicts: Sequence[Verdict],
+        take: pa.Array,
+        to: pa.Array,
+        rows: pa.Array,
+        next_at: npt.NDArray[np.int64],
+        calls: pa.Table,
+        invalid: npt.NDArray[np.intp],
+        explained: Sequence[Decision],
+    ) -> pa.Array:
+        from dncguard.numbers import parse_numbers
+
+        templates = [_json_template(v) for v in verdicts]
+        order = templates[0][0]
+        pieces = [_strings([t[1][k] for t in templates]) for k in range(len(order) + 1)]
+        when = _next_texts(next_at, calls.column("at").combine_chunks(), json_style=True)
+        slots = {
+            "row": rows,
+            "next_allowed_at": pc.fill_null(pc.binary_join_element_wise('"', when, '"', ""), "null"),
+        }
+        numbers, _ = parse_numbers(to)
+        slots["number"] = pc.binary_join_element_wise('"+1', pa.array(numbers).cast(pa.string()), '"', "")
+        parts: list[Any] = [pc.take(pieces[0], take)]
+        for k, name in enumerate(order):
+            parts += [slots[name], pc.take(pieces[k + 1], take)]
+        lines = pc.binary_join_element_wise(*parts, "")
+        if len(invalid):
+            mask = np.zeros(len(to), bool)
+            mask[invalid] = True
+            rows_of = [int(r) for r in np.asarray(rows.cast(pa.int64()))[invalid]]
+            texts = [_json_line(row, d) for row, d in zip(rows_of, explained, strict=True)]
+            lines = pc.replace_with_mask(lines, pa.array(mask), _strings(texts))
+        return lines
+
+
+def _no_next() -> int:
+    from dncguard import bulk
+
+    return int(bulk.NO_NEXT)
+
+
+def _json_line(row: int, decision: Decision) -> str:
+    return json.dumps({"row": row, **decision.model_dump(mode="json")}) + "\n"
+
+
+_SLOTS = ("row", "next_allowed_at", "number")
+
+
+@functools.lru_cache(maxsize=4096)
+def _json_template(verdict: Verdict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A verdict's JSON line split around the per-row values: (slot names in order, the text
+    before, between and after them), from :func:`_json_line` itself."""
+    marks = {name: f"\x00{name}\x00" for name in _SLOTS}
+    decision = Decision(
+        allowed=verdict.allowed,
+        reasons=verdict.reasons,
+        exemptions=verdict.exemptions,
+        number="",
+        jurisdictions=verdict.jurisdictions,
+    )
+    record: dict[str, Any] = {"row": marks["row"], **decision.model_dump(mode="json")}
+    record["next_allowed_at"], record["number"] = marks["next_allowed_at"], marks["number"]
+    text = json.dumps(record) + "\n"
+    quoted = {name: json.dumps(mark) for name, mark in marks.items()}
+    order = tuple(sorted(_SLOTS, key=lambda name: text.index(quoted[name])))
+    between: list[str] = []
+    for name in order:
+        before, text = text.split(quoted[name], 1)
+        between.append(before)
+    between.append(text)
+    return order, tuple(between)
+
+
+def _reason_text_of(reasons: Sequence[Reason]) -> str:
+    return "; ".join(f"{r.code.value} [{r.jurisdiction}, {r.rule}]" for r in reasons)
+
+
+class _Sink:
+    """Writes text, and Arrow string arrays as their UTF-8 bytes, to a text stream."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        buffer = getattr(out, "buffer", None)
+        encoding = getattr(out, "encoding", None) or ""
+        utf8 = False
+        if encoding:
+            try:
+                utf8 = codecs.lookup(encoding).name == "utf-8"
+            except LookupError:
+                utf8 = False
+        self.buffer = buffer if utf8 and os.linesep == "\n" else None
+
+    def text(self, text: str) -> None:
+        if text:
+            self.out.write(text)
+
+    def lines(self, lines: pa.Array) -> None:
+        if len(lines) == 0:
+            return
+        assert lines.null_count == 0
+        if pa.types.is_large_string(lines.type):
+            width: type[np.integer[Any]] = np.int64
+        else:
+            width = np.int32
+        _, offsets_buf, data = lines.buffers()
+        offsets = np.frombuffer(
+            offsets_buf, width, count=len(lines) + 1, offset=lines.offset * np.dtype(width).itemsize
+        )
+        view = memoryview(data)[int(offsets[0]) : int(offsets[-1])]
+        if self.buffer is None:
+            self.out.write(bytes(view).decode("utf-8"))
+            return
+        self.out.flush()
+        self.buffer.write(view)
+        self.buffer.flush()
+
+
+def _check_table(guard: Guard, batches: Sequence[_io.Batch], *, path: str, fmt: str, out: TextIO) -> int:
+    """Decide a CSV / Parquet file's calls in bulk and write them in ``fmt``; return the blocked count."""
+    calls, pieces = _decide_bulk(guard, batches, path=path)
+    if calls.num_rows == 0:
+        write = {"text": _write_text, "json": _write_json, "junit": _write_junit}[fmt]
+        write(_Outcomes(), path, out)
+        return 0
+    explainer = _Explainer(guard, calls, path=path)
+    builder = _Lines(fmt, calls, pieces, explainer, path)
+    sink = _Sink(out)
+    progress = _Progress()
+    sink.text(builder.head())
+    done = 0
+    for piece in pieces:
+        for lo in range(0, len(piece.inverse), _FORMAT_ROWS):
+            hi = min(lo + _FORMAT_ROWS, len(piece.inverse))
+            sink.lines(builder.lines(piece, lo, hi))
+            done += hi - lo
+            progress.show(f"{path}: wrote {done:,} calls")
+    sink.text(builder.tail())
+    out.flush()
+    progress.done()
+    return builder.blocked
 
 
 def _cmd_scrub(args: argparse.Namespace) -> int:

@@ -1,0 +1,398 @@
+"""``dncguard check`` on CSV / Parquet: the bulk path prints, byte for byte, what a ``check`` per call prints.
+
+The command line decides table files with ``bulk.decide_batches`` and writes each verdict's text
+once, broadcast to its rows. The reference is the per-call path: every row read as a
+:class:`~dncguard.Call`, decided by ``Guard.check``, written by the same writers JSON call files
+use (``cli._decide_table_per_call`` and ``cli._write_text`` / ``_write_junit`` / ``_write_json``).
+The property draws rows over numbers (listed nationally, on a state list, on the seller's list,
+unlisted, invalid, written oddly), times around calling-hour boundaries in several UTC offsets,
+purposes, callers, lines and evidence; the table tests pin the edges.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dncguard import _io, cli
+from dncguard.layers import Chunk, LayerKey, Op
+from dncguard.registry import Registry
+
+OBTAINED = dt.date(2026, 3, 2)
+FORMATS = ("text", "junit", "json")
+
+# Synthetic numbers only: 555-01XX lines.
+US_NPAS = (212, 305, 512, 713, 850, 907, 808, 787, 602, 317, 401, 415)
+CA_NPAS = (416, 709, 867, 306)
+
+
+def _numbers(npas: tuple[int, ...], lines: range) -> np.ndarray:
+    return np.array([npa * 10**7 + 5_550_000 + line for npa in npas for line in lines], np.uint64)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """US and Canadian lists (401 and 867 not covered; 305 older), Texas and Florida lists, and
+    acme's internal list with dated and undated entries."""
+    us = {npa: (dt.date(2026, 2, 1) if npa == 305 else OBTAINED) for npa in (*US_NPAS, 800) if npa != 401}
+    ca = {npa: OBTAINED for npa in CA_NPAS if npa != 867}
+    internal = _numbers((212, 305, 512, 416), range(100, 106))
+    dates = np.array(
+        [np.datetime64("2026-03-05") if i % 3 else np.datetime64("NaT") for i in range(len(internal))],
+        "datetime64[D]",
+    )
+    registry = Registry.build(
+        [
+            [
+                Chunk(
+                    LayerKey.national("US"),
+                    Op.REPLACE,
+                    _numbers(tuple(us), range(100, 120)),
+                    us,
+                    obtained=OBTAINED,
+                )
+            ],
+            [
+                Chunk(
+                    LayerKey.national("CA"),
+                    Op.REPLACE,
+                    _numbers(tuple(ca), range(105, 125)),
+                    ca,
+                    obtained=OBTAINED,
+                )
+            ],
+            [
+                Chunk(
+                    LayerKey.state("US-TX"),
+                    Op.REPLACE,
+                    _numbers((512, 713, 212), range(110, 130)),
+                    obtained=dt.date(2026, 3, 1),
+                )
+            ],
+            [
+                Chunk(
+                    LayerKey.state("US-FL"),
+                    Op.REPLACE,
+                    _numbers((305, 850), range(100, 112)),
+                    obtained=OBTAINED,
+                )
+            ],
+            [Chunk(LayerKey.internal("acme"), Op.REPLACE, internal, dates=dates)],
+        ]
+    )
+    path = tmp_path_factory.mktemp("bulk-cli") / "registry.dncg"
+    registry.save(path)
+    return str(path)
+
+
+@contextlib.contextmanager
+def stdout(binary: bool = True) -> Iterator[io.TextIOBase]:
+    """``sys.stdout`` replaced: a UTF-8 text stream over bytes (like a file), or a bare StringIO."""
+    out: Any = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="") if binary else io.StringIO()
+    with contextlib.redirect_stdout(out):
+        yield out
+
+
+def printed(out: Any) -> str:
+    out.flush()
+    return out.buffer.getvalue().decode() if hasattr(out, "buffer") else str(out.getvalue())
+
+
+def fast(index: str, path: Path, fmt: str, *flags: str, binary: bool = True) -> tuple[int, str]:
+    """What ``dncguard check`` prints for ``path``."""
+    with stdout(binary) as out:
+        code = cli.main(["check", "--registry", index, str(path), "--format", fmt, *flags])
+    return code, printed(out)
+
+
+def per_call(index: str, path: Path, fmt: str, *flags: str) -> tuple[int, str]:
+    """What a ``check`` per call prints for ``path`` (the reference)."""
+    args = cli._parser().parse_args(["check", "--registry", index, str(path), "--format", fmt, *flags])
+    guard = cli._guard(args)
+    batches = list(_io.read_table_batches(str(path), defaults=cli._defaults(args)))
+    outcomes = cli._decide_table_per_call(guard, batches, path=str(path))
+    out = io.StringIO()
+    {"text": cli._write_text, "junit": cli._write_junit, "json": cli._write_json}[fmt](
+        outcomes, str(path), out
+    )
+    return (cli.EXIT_BLOCKED if outcomes.blocked else cli.EXIT_OK), out.getvalue()
+
+
+def write(path: Path, rows: list[dict[str, Any]]) -> Path:
+    names = list(dict.fromkeys(k for r in rows for k in r)) or ["to"]
+    table = pa.table({n: pa.array([r.get(n) for r in rows], pa.string()) for n in names})
+    if path.suffix == ".csv":
+        pa_csv.write_csv(table, path)
+    else:
+        pq.write_table(table, path)
+    return path
+
+
+def assert_same(index: str, path: Path, *flags: str, formats: tuple[str, ...] = FORMATS) -> dict[str, str]:
+    outputs = {}
+    for fmt in formats:
+        expected = per_call(index, path, fmt, *flags)
+        assert fast(index, path, fmt, *flags) == expected, fmt
+        outputs[fmt] = expected[1]
+    return outputs
+
+
+# --- strategies -------------------------------------------------------------------------------
+
+LINES = (100, 104, 107, 111, 115, 119, 123, 128, 140)
+OFFSETS = ("-04:00", "-05:00", "-02:30", "+05:30", "Z", "+00:00", "-0700", "-10:00")
+MINUTES = (0, 479, 480, 539, 540, 600, 719, 720, 1019, 1080, 1199, 1200, 1259, 1260, 1289, 1290, 1439)
+DAYS = (
+    dt.date(2026, 3, 7),
+    dt.date(2026, 3, 8),
+    dt.date(2026, 3, 15),
+    dt.date(2026, 3, 16),
+    dt.date(2026, 4, 5),
+)
+
+
+@st.composite
+def numbers(draw: st.DrawFn) -> str:
+    if draw(st.integers(0, 9)) == 0:
+        return draw(
+            st.sampled_from(
+                ("555-0100", "212-155-0100", "+44 20 7946 0958", "876-555-0100", "abc", "212 555 01O0", "911")
+            )
+        )
+    npa = draw(st.sampled_from((*US_NPAS, *CA_NPAS, 800)))
+    d = f"{npa}5550{draw(st.sampled_from(LINES)):03d}"
+    style = draw(st.integers(0, 7))
+    return (
+        d,
+        f"({d[:3]}) {d[3:6]}-{d[6:]}",
+        f"+1 {d[:3]} {d[3:6]} {d[6:]}",
+        f"{d[:3]}.{d[3:6]}.{d[6:]}",
+        f"1-{d[:3]}-{d[3:6]}-{d[6:]}",
+        f" {d} ",
+        f'"{d}" & <{d[:3]}>',
+        f"tél {d}",
+    )[style]
+
+
+@st.composite
+def times(draw: st.DrawFn) -> str:
+    day = draw(st.sampled_from(DAYS)) + dt.timedelta(days=draw(st.integers(0, 2)))
+    minute = draw(st.sampled_from(MINUTES)) + draw(st.integers(-1, 1))
+    when = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minute % 1440)
+    offset = draw(st.sampled_from(OFFSETS))
+    separator = draw(st.sampled_from("T "))
+    return when.strftime(f"%Y-%m-%d{separator}%H:%M:%S") + offset
+
+
+DATES = st.one_of(st.none(), st.dates(dt.date(2024, 1, 1), dt.date(2026, 4, 1)).map(dt.date.isoformat))
+
+
+@st.composite
+def rows(draw: st.DrawFn, columns: frozenset[str]) -> dict[str, Any]:
+    row: dict[str, Any] = {"to": draw(numbers())}
+    if "at" in columns:
+        row["at"] = draw(st.one_of(times(), st.none()))  # none: --at
+    if "seller" in columns:
+        row["seller"] = draw(st.sampled_from(("acme", "other", None)))
+    if "purpose" in columns:
+        row["purpose"] = draw(st.sampled_from(("sale", "survey", "donation", "political", None)))
+    if "caller" in columns:
+        row["caller"] = draw(st.sampled_from(("seller", "telemarketer", "charity", None)))
+    if "line" in columns:
+        row["line"] = draw(st.sampled_from(("unknown", "business", "wireless", None)))
+    if "prerecorded" in columns:
+        row["prerecorded"] = draw(st.sampled_from(("true", "false", None)))
+    if "callee_region" in columns:
+        row["callee_region"] = draw(st.sampled_from(("US-TX", "US-FL", "CA-ON", "US-GA", None)))
+    if "callee_timezone" in columns:
+        row["callee_timezone"] = draw(st.sampled_from(("America/Chicago", "America/St_Johns", None)))
+    if "evidence" in columns:
+        row["last_purchase"] = draw(DATES)
+        row["last_inquiry"] = draw(DATES)
+        row["dnc_requested_on"] = draw(DATES)
+        consent = draw(DATES)
+        if consent is not None:
+            row["consent_on"] = consent
+            row["consent_kind"] = draw(st.sampled_from(("written", "verbal", "electronic")))
+    return row
+
+
+OPTIONAL = (
+    "at",
+    "seller",
+    "purpose",
+    "caller",
+    "line",
+    "prerecorded",
+    "callee_region",
+    "callee_timezone",
+    "evidence",
+)
+
+
+@st.composite
+def files(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[str]]:
+    columns = frozenset(draw(st.sets(st.sampled_from(OPTIONAL))))
+    calls = draw(st.lists(rows(columns), min_size=1, max_size=30))
+    flags = ["--at", draw(times()).replace(" ", "T").replace("-0700", "-07:00"), "--seller", "acme"]
+    flags += draw(
+        st.sampled_from(
+            ([], ["--purpose", "survey"], ["--jurisdictions", "US,CA"], ["--ebr-anniversary", "inclusive"])
+        )
+    )
+    return calls, flags
+
+
+# --- the property -----------------------------------------------------------------------------
+
+
+@pytest.mark.hypothesis
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(files(), st.sampled_from((".csv", ".parquet")))
+def test_bulk_output_equals_the_per_call_output(
+    index: str, tmp_path: Path, file: tuple[list[dict[str, Any]], list[str]], suffix: str
+) -> None:
+    calls, flags = file
+    path = write(tmp_path / f"calls{suffix}", calls)
+    assert_same(index, path, *flags)
+
+
+# --- the edges --------------------------------------------------------------------------------
+
+AT = "2026-03-16T14:00:00-04:00"  # a Monday afternoon in the Eastern zone
+
+
+def test_invalid_numbers_get_check_s_own_message(index: str, tmp_path: Path) -> None:
+    calls = [
+        {"to": "555-0100", "at": AT, "seller": "acme"},
+        {"to": "876-555-0100", "at": AT, "seller": "acme"},  # a NANP country outside the US and Canada
+        {"to": "212-155-0100", "at": AT, "seller": "acme"},
+        {"to": "<&\"'>", "at": AT, "seller": "acme"},
+        {"to": "212-555-0140", "at": AT, "seller": "acme"},
+    ]
+    out = assert_same(index, write(tmp_path / "calls.csv", calls))
+    assert "'555-0100' is not a US or Canadian phone number" in out["junit"]
+    assert '"number": "555-0100"' in out["json"]
+
+
+@pytest.mark.parametrize("offset", ["-04:00", "-02:30", "+05:30", "Z", "-0700"])
+def test_calling_hours_next_allowed_at_in_the_call_s_own_offset(
+    index: str, tmp_path: Path, offset: str
+) -> None:
+    late = dt.datetime(2026, 3, 17, 2, 0) if offset not in ("+05:30",) else dt.datetime(2026, 3, 17, 12, 0)
+    calls = [
+        {"to": f"{npa}-555-0140", "at": late.strftime("%Y-%m-%dT%H:%M:%S") + offset, "seller": "acme"}
+        for npa in (212, 512, 709, 907, 808, 415)
+    ]
+    out = assert_same(index, write(tmp_path / "calls.csv", calls))
+    assert "next allowed" in out["text"]
+    assert "next_allowed_at" in out["json"]
+
+
+def test_timestamp_columns_keep_their_zone(index: str, tmp_path: Path) -> None:
+    """Parquet ``at`` as aware timestamps: ``next_allowed_at`` in the column's zone at that instant."""
+    when = [dt.datetime(2026, 3, 7, 23, 30, tzinfo=dt.UTC) + dt.timedelta(hours=h) for h in range(0, 30, 5)]
+    for zone in ("UTC", "America/New_York", "+05:30"):
+        table = pa.table(
+            {
+                "to": [f"{npa}-555-0140" for npa in (212, 512, 709, 907, 808, 415)],
+                "at": pa.array(when, pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us", tz=zone)),
+                "seller": ["acme"] * len(when),
+            }
+        )
+        path = tmp_path / f"calls-{zone.replace('/', '-')}.parquet"
+        pq.write_table(table, path)
+        assert_same(index, path)
+
+
+def test_state_internal_lists_and_exemptions(index: str, tmp_path: Path) -> None:
+    calls = [
+        {"to": "512-555-0125", "at": AT, "seller": "acme"},  # Texas list only
+        {"to": "305-555-0101", "at": AT, "seller": "acme"},  # Florida list, older national copy
+        {"to": "212-555-0101", "at": AT, "seller": "acme"},  # acme's list, undated
+        {
+            "to": "212-555-0102",
+            "at": AT,
+            "seller": "acme",
+            "consent_kind": "written",
+            "consent_on": "2026-03-10",
+        },
+        {"to": "212-555-0102", "at": AT, "seller": "other"},
+        {"to": "212-555-0110", "at": AT, "seller": "acme", "last_purchase": "2025-12-01"},
+        {"to": "212-555-0110", "at": AT, "seller": "acme", "purpose": "survey"},
+        {"to": "212-555-0110", "at": AT, "seller": "acme", "line": "business"},
+        {"to": "416-555-0110", "at": AT, "seller": "acme", "caller": "charity", "purpose": "donation"},
+        {"to": "401-555-0110", "at": AT, "seller": "acme"},  # area code the national copy lacks
+        {"to": "212-555-0110", "at": "2026-05-01T14:00:00-04:00", "seller": "acme"},  # stale copy
+    ]
+    out = assert_same(index, write(tmp_path / "calls.csv", calls))
+    assert all(code in out["text"] for code in ("state_registry", "internal_list", "area_code_not_covered"))
+    assert '"exemptions": [{"code": "survey"' in out["json"]
+
+
+def test_defaults_from_flags_and_a_file_of_numbers_only(index: str, tmp_path: Path) -> None:
+    path = tmp_path / "numbers.csv"
+    path.write_text("to\n212-555-0140\n212-555-0101\n512-555-0125\n555-0100\n")
+    for at in ("2026-03-16T23:00:00-04:00", "2026-03-16T23:00:00+00:00", "2026-03-16T10:00:00-07:00"):
+        assert_same(index, path, "--at", at, "--seller", "acme")
+
+
+def test_empty_file_and_all_allowed(index: str, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("to,at,seller\n")
+    assert_same(index, empty)
+    assert fast(index, empty, "text")[0] == 0
+    fine = write(tmp_path / "fine.csv", [{"to": "212-555-0140", "at": AT, "seller": "acme"}])
+    out = assert_same(index, fine)
+    assert fast(index, fine, "text")[0] == 0
+    assert out["text"].endswith("1 calls: 1 allowed, 0 blocked\n")
+
+
+def test_a_text_stream_without_bytes_gets_the_same_text(index: str, tmp_path: Path) -> None:
+    calls = [
+        {"to": "tél 212-555-0101", "at": AT, "seller": "acme"},
+        {"to": "212-555-0140", "at": AT, "seller": "acme"},
+    ]
+    path = write(tmp_path / "calls.csv", calls)
+    for fmt in FORMATS:
+        assert fast(index, path, fmt, binary=False) == per_call(index, path, fmt)
+
+
+def test_json_lines_parse_and_junit_is_xml(index: str, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    calls = [{"to": f'212-555-01{i:02d} "&<', "at": AT, "seller": "acme"} for i in range(0, 30, 3)]
+    path = write(tmp_path / "calls.csv", calls)
+    _, text = fast(index, path, "json")
+    assert [json.loads(line)["row"] for line in text.splitlines()] == list(range(1, 11))
+    _, xml = fast(index, path, "junit")
+    cases = ET.fromstring(xml.split("\n", 1)[1]).findall(".//testcase")
+    assert [c.get("name") for c in cases] == [f"row {i + 1}: {c['to']}" for i, c in enumerate(calls)]
+
+
+def test_on_stale_raise_names_the_file_and_row(
+    index: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = [
+        {"to": "212-555-0140", "at": AT, "seller": "acme"},
+        {"to": "212-555-0140", "at": "2026-05-01T14:00:00-04:00", "seller": "acme"},
+    ]
+    path = write(tmp_path / "calls.csv", calls)
+    code = cli.main(["check", "--registry", index, str(path), "--on-stale", "raise"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert f"{path}, row 2" in err
+    assert "Traceback" not in err
