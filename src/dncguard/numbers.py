@@ -612,6 +612,20 @@ def _eight_digits(word: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], 
     return x.astype(np.int64), four
 
 
+def _row_sums(
+    marked: npt.NDArray[np.bool_], starts: npt.NDArray[np.int64], empty: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.int64]:
+    """How many bytes are marked in each row (rows start at ``starts``; ``empty``: no bytes).
+
+    ``marked`` has one ``False`` past the last row's bytes, so that every start (an empty last
+    row starts at the end) is a valid index for ``reduceat``, which gives an empty row the value
+    at its start: reset to 0 by ``empty``.
+    """
+    sums = np.add.reduceat(marked.view(np.uint8), starts, dtype=np.int64)
+    sums[empty] = 0
+    return sums
+
+
 def _matches(arr: pa.Array, pattern: str) -> npt.NDArray[np.bool_]:
     """Where the RE2 ``pattern`` matches (False for nulls)."""
     found: npt.NDArray[np.bool_] = pc.fill_null(pc.match_substring_regex(arr, pattern), False).to_numpy(
@@ -638,13 +652,14 @@ def _parse_slice(arr: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.
     # Where the digits (and "+" signs) are, and per row the index of its first one among them.
     # In a covered row, a "+" can only be the one just before the number's first digit.
     position = np.int32 if len(data) < 2**31 else np.int64  # int32 halves the memory traffic
-    where: npt.NDArray[np.integer[Any]] = np.flatnonzero(
-        ((data - ord("0")) < 10) | (data == ord("+"))
-    ).astype(position)
-    bounds = (offsets - base).astype(position)
-    first_and_end = np.searchsorted(where, bounds)
-    first = first_and_end[:-1]
-    counts = np.diff(first_and_end)
+    starts = offsets[:-1] - base
+    empty = lengths == 0
+    marked = np.empty(len(data) + 1, dtype=bool)  # one False past the end: see _row_sums
+    marked[-1] = False
+    np.logical_or((data - ord("0")) < 10, data == ord("+"), out=marked[:-1])
+    where: npt.NDArray[np.integer[Any]] = np.flatnonzero(marked).astype(position)
+    counts = _row_sums(marked, starts, empty)
+    first = np.cumsum(counts) - counts
     plus = (
         (counts > 0) & (data[where[np.minimum(first, len(where) - 1)]] == ord("+"))
         if len(where)
@@ -658,10 +673,10 @@ def _parse_slice(arr: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.
     # are plain spellings without asking RE2 (the cheap, common case).
     sized = present & (lengths > 0) & (lengths <= _MAX_INPUT_CHARS)
     shifted = data - ord("(")  # "(" ")" "+" "-" "." "/" and digits are 0, 1, 3 and 5 to 17
-    other = ((shifted >= 18) | (shifted == 2) | (shifted == 4)) & (data != ord(" "))
-    others_in_row = np.diff(np.searchsorted(np.flatnonzero(other), bounds))
-    pluses_in_row = np.diff(np.searchsorted(np.flatnonzero(data == ord("+")), bounds))
-    plain = sized & (others_in_row == 0) & (counts > 0) & (pluses_in_row == plus)
+    # Characters other than digits, " ().-/", and "+" (any "+": only the one before the number's
+    # first digit may be there).
+    np.logical_and((shifted >= 18) | ((shifted - 2) <= 2), data != ord(" "), out=marked[:-1])
+    plain = sized & (_row_sums(marked, starts, empty) == plus) & (counts > 0)
     extension = np.zeros(n, dtype=bool)
     refused = ~present | (lengths == 0)
     rest = np.flatnonzero(sized & ~plain)
