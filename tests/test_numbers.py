@@ -154,6 +154,31 @@ def test_vector_parser_in_many_blocks(monkeypatch: pytest.MonkeyPatch, threads: 
     assert [int(n) if ok else None for n, ok in zip(numbers, valid, strict=True)] == expected
 
 
+@pytest.mark.parametrize("start", range(6))
+def test_vector_parser_at_the_start_of_a_slice(start: int) -> None:
+    """A row's digits are read backwards from its end: the first rows of a slice (fewer than 15
+    digits before their end), country code and trunk prefixes right there, empty and null rows
+    between them, and slices of an Arrow array that do not start at its buffer's start."""
+    values = [
+        "12125550143",
+        "",
+        "+12125550143",
+        None,
+        "0111 212 555 0143",
+        "+1 (212) 555-0143",
+        "2125550143",
+        "1 1 2125550143",
+        "+2125550143",
+        "",
+        "2125550143 ext 12",
+        "99 2125550143",
+    ]
+    arr = pa.array(["+1 212 555 0199", *values]).slice(1 + start)
+    numbers, valid = parse_numbers(arr, threads=1)
+    expected = [None if s is None else dncguard(s) for s in values[start:]]
+    assert [int(n) if ok else None for n, ok in zip(numbers, valid, strict=True)] == expected
+
+
 @pytest.mark.parametrize("threads", [0, -1, 1.5, True])
 def test_parse_numbers_refuses_a_bad_thread_count(threads: object) -> None:
     with pytest.raises(ValueError, match="threads"):

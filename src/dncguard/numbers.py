@@ -613,7 +613,7 @@ def _eight_digits(word: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], 
 
 
 def _row_sums(
-    marked: npt.NDArray[np.bool_], starts: npt.NDArray[np.int64], empty: npt.NDArray[np.bool_]
+    marked: npt.NDArray[np.bool_], starts: npt.NDArray[np.integer[Any]], empty: npt.NDArray[np.bool_]
 ) -> npt.NDArray[np.int64]:
     """How many bytes are marked in each row (rows start at ``starts``; ``empty``: no bytes).
 
@@ -651,13 +651,12 @@ def _parse_slice(arr: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.
 
     # Where the digits (and "+" signs) are, and per row the index of its first one among them.
     # In a covered row, a "+" can only be the one just before the number's first digit.
-    position = np.int32 if len(data) < 2**31 else np.int64  # int32 halves the memory traffic
     starts = offsets[:-1] - base
     empty = lengths == 0
     marked = np.empty(len(data) + 1, dtype=bool)  # one False past the end: see _row_sums
     marked[-1] = False
     np.logical_or((data - ord("0")) < 10, data == ord("+"), out=marked[:-1])
-    where: npt.NDArray[np.integer[Any]] = np.flatnonzero(marked).astype(position)
+    where = np.flatnonzero(marked)
     counts = _row_sums(marked, starts, empty)
     first = np.cumsum(counts) - counts
     plus = (
@@ -707,20 +706,16 @@ def _parse_slice(arr: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.
     ok = fast & (in_number >= 10) & (in_number <= 15) & (ext_digits < _TWO_NUMBER_DIGITS)
     idx = np.flatnonzero(ok)
     if len(idx):
-        # Each row's last 15 number digits (ASCII, "0"-padded on the left), in 16-byte rows
-        # read as two little-endian uint64 words: d0..d6 and d7..d14.
-        codes = data[where]
+        # Each row's number digits end at ``end`` in ``codes`` (the digits and "+" signs of the
+        # slice, back to back): the last 8 read as one little-endian uint64 at any byte offset,
+        # the two before them one by one (a row has at least 10).
+        codes = np.take(data, where)
         end = first[idx] + in_number[idx]
-        block = np.empty((len(idx), 16), dtype=np.uint8)
-        block[:, 0] = ord("0")
-        if len(codes) >= 15:
-            block[:, 1:] = np.lib.stride_tricks.sliding_window_view(codes, 15)[np.maximum(end - 15, 0)]
-        for row in np.flatnonzero(end < 15).tolist():  # the slice's first rows: pad on the left
-            block[row, 1:] = ord("0")
-            block[row, 16 - end[row] :] = codes[: end[row]]
-        words = block.view("<u8")
-        eight, four = _eight_digits(words[:, 1])  # int(d7..d14), int(d7..d10)
-        d5d6 = (block[:, 6].astype(np.int32) - ord("0")) * 10 + (block[:, 7] - ord("0"))
+        lanes: npt.NDArray[np.uint64] = np.ndarray((len(codes) - 7,), dtype="<u8", buffer=codes, strides=(1,))
+        eight, four = _eight_digits(lanes[end - 8])  # int(d7..d14), int(d7..d10)
+        d5d6 = (np.take(codes, end - 10).astype(np.int32) - ord("0")) * 10 + (
+            np.take(codes, end - 9) - ord("0")
+        )
         nn = d5d6.astype(np.int64) * 10**8 + eight
         prefix = d5d6 * 10**4 + four
         # The k digits before the national number must be one of _PREFIXES_PLAIN (after a "+":
@@ -731,7 +726,10 @@ def _parse_slice(arr: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.
         prefixed = np.flatnonzero(k > 0)
         head = np.zeros(len(idx), dtype=np.int64)
         if len(prefixed):
-            digits_before = block[prefixed, 1:6].astype(np.int64) - ord("0")
+            # d0..d4, the 5 digits before the national number: those before the row's first
+            # (another row's, or clipped at the start) are dropped by the modulo.
+            before = np.maximum(end[prefixed][:, None] - np.arange(15, 10, -1)[None, :], 0)
+            digits_before = np.take(codes, before).astype(np.int64) - ord("0")
             head[prefixed] = (digits_before @ _HEAD_WEIGHTS) % 10 ** k[prefixed]  # this row's k only
         for form in _PREFIXES_PLAIN:
             fits = (k == len(form)) & (head == int(form or "0"))
