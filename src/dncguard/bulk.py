@@ -1252,7 +1252,7 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
     n_groups = len(fr)
     ev_at = np.minimum(np.searchsorted(special, fr), max(len(special) - 1, 0))
     ev_rows: list[list[int]] = (
-        np.stack(sub_ev)[:, ev_at].T.tolist() if sub_ev and len(special) else [[]] * n_groups
+        np.stack([a[ev_at] for a in sub_ev], axis=1).tolist() if sub_ev and len(special) else [[]] * n_groups
     )
     groups: list[_Group] = []
     cache = engine.groups
@@ -1332,21 +1332,13 @@ def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, 
 def _decision_columns(
     verdicts: Sequence[Verdict], inverse: npt.NDArray[np.intp], next_at: npt.NDArray[np.int64]
 ) -> list[pa.Array]:
-    """The four decision columns: answers gathered to the rows by Arrow's ``take`` from the few
-    distinct reason lists (a small table stays in cache; many groups share a list)."""
-    lists: dict[tuple[str, ...], int] = {}
-    seen: dict[int, int] = {}
-    list_of = np.empty(len(verdicts), np.int32)
-    for g, v in enumerate(verdicts):
-        k = seen.get(id(v))
-        if k is None:
-            k = seen[id(v)] = lists.setdefault(tuple(r.code.value for r in v.reasons), len(lists))
-        list_of[g] = k
-    rows = pa.array(list_of[inverse], pa.int32())
+    """The four decision columns: per-group answers gathered to the rows by Arrow's ``take``."""
+    codes = [[r.code.value for r in v.reasons] for v in verdicts]
+    rows = pa.array(inverse.astype(np.int32, copy=False), pa.int32())
     return [
         _bools(np.array([v.allowed for v in verdicts], bool)[inverse]),
-        pc.take(pa.array([c[0] if c else None for c in lists], pa.string()), rows),
-        pc.take(pa.array([list(c) for c in lists], pa.list_(pa.string())), rows),
+        pc.take(pa.array([c[0] if c else None for c in codes], pa.string()), rows),
+        pc.take(pa.array(codes, pa.list_(pa.string())), rows),
         pa.array(next_at, pa.int64(), mask=next_at == _NO_ROW).cast(pa.timestamp("us", tz="UTC")),
     ]
 
