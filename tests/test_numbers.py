@@ -179,6 +179,16 @@ def test_vector_parser_at_the_start_of_a_slice(start: int) -> None:
     assert [int(n) if ok else None for n, ok in zip(numbers, valid, strict=True)] == expected
 
 
+@pytest.mark.parametrize("long_row", [" " * 250 + "2125550143", "(212) 555-0143" + " " * 250, "9" * 300])
+def test_vector_parser_with_a_row_over_255_bytes(long_row: str) -> None:
+    """Per-row counts take another path when a row is longer than 255 bytes; same answers."""
+    values = ["+1 (212) 555-0143", long_row, "Tel: 212/555-0143", "", "1-212-555-0143 ext 7"]
+    numbers, valid = parse_numbers(values, threads=1)
+    assert [int(n) if ok else None for n, ok in zip(numbers, valid, strict=True)] == [
+        dncguard(s) for s in values
+    ]
+
+
 @pytest.mark.parametrize("threads", [0, -1, 1.5, True])
 def test_parse_numbers_refuses_a_bad_thread_count(threads: object) -> None:
     with pytest.raises(ValueError, match="threads"):

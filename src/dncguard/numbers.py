@@ -612,18 +612,36 @@ def _eight_digits(word: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], 
     return x.astype(np.int64), four
 
 
-def _row_sums(
-    marked: npt.NDArray[np.bool_], starts: npt.NDArray[np.integer[Any]], empty: npt.NDArray[np.bool_]
-) -> npt.NDArray[np.int64]:
-    """How many bytes are marked in each row (rows start at ``starts``; ``empty``: no bytes).
+def _row_counts(
+    digits: npt.NDArray[np.bool_],
+    others: npt.NDArray[np.bool_],
+    starts: npt.NDArray[np.integer[Any]],
+    lengths: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """How many bytes of each row are marked in ``digits`` and in ``others`` (rows start at
+    ``starts``, ``lengths`` bytes long; the masks cover the rows' bytes back to back).
 
-    ``marked`` has one ``False`` past the last row's bytes, so that every start (an empty last
-    row starts at the end) is a valid index for ``reduceat``, which gives an empty row the value
-    at its start: reset to 0 by ``empty``.
+    One ``reduceat`` (its cost is per row) sums both as the two bytes of a ``uint16`` when no
+    row is longer than 255 bytes; the sums get one 0 past the end, so that every start (an empty
+    last row starts at the end) is a valid index, and an empty row, for which ``reduceat`` gives
+    the value at its start, is reset to 0.
     """
-    sums = np.add.reduceat(marked.view(np.uint8), starts, dtype=np.int64)
-    sums[empty] = 0
-    return sums
+    empty = lengths == 0
+    if len(lengths) and int(lengths.max()) <= 255:
+        both = np.zeros(len(digits) + 1, dtype=np.uint16)
+        np.left_shift(others, 8, out=both[:-1], dtype=np.uint16)
+        both[:-1] |= digits
+        sums = np.add.reduceat(both, starts)
+        sums[empty] = 0
+        return (sums & 0xFF).astype(np.int64), (sums >> 8).astype(np.int64)
+    out = []
+    for marked in (digits, others):
+        padded = np.zeros(len(marked) + 1, dtype=np.uint8)
+        padded[:-1] = marked
+        one = np.add.reduceat(padded, starts, dtype=np.int64)
+        one[empty] = 0
+        out.append(one)
+    return out[0], out[1]
 
 
 def _matches(arr: pa.Array, pattern: str) -> npt.NDArray[np.bool_]:
@@ -652,12 +670,13 @@ def _parse_slice(arr: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.
     # Where the digits (and "+" signs) are, and per row the index of its first one among them.
     # In a covered row, a "+" can only be the one just before the number's first digit.
     starts = offsets[:-1] - base
-    empty = lengths == 0
-    marked = np.empty(len(data) + 1, dtype=bool)  # one False past the end: see _row_sums
-    marked[-1] = False
-    np.logical_or((data - ord("0")) < 10, data == ord("+"), out=marked[:-1])
-    where = np.flatnonzero(marked)
-    counts = _row_sums(marked, starts, empty)
+    digits = ((data - ord("0")) < 10) | (data == ord("+"))
+    where = np.flatnonzero(digits)
+    # Characters other than digits, " ().-/", and "+" (any "+": only the one before the number's
+    # first digit may be there; "(" ")" "+" "-" "." "/" and digits are 0, 1, 3 and 5 to 17).
+    shifted = data - ord("(")
+    others = ((shifted >= 18) | ((shifted - 2) <= 2)) & (data != ord(" "))
+    counts, others_in_row = _row_counts(digits, others, starts, lengths)
     first = np.cumsum(counts) - counts
     plus = (
         (counts > 0) & (data[where[np.minimum(first, len(where) - 1)]] == ord("+"))
@@ -671,11 +690,7 @@ def _parse_slice(arr: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.
     # none (left to parse_number). Rows of only digits, " ().-/" and one "+" before the digits
     # are plain spellings without asking RE2 (the cheap, common case).
     sized = present & (lengths > 0) & (lengths <= _MAX_INPUT_CHARS)
-    shifted = data - ord("(")  # "(" ")" "+" "-" "." "/" and digits are 0, 1, 3 and 5 to 17
-    # Characters other than digits, " ().-/", and "+" (any "+": only the one before the number's
-    # first digit may be there).
-    np.logical_and((shifted >= 18) | ((shifted - 2) <= 2), data != ord(" "), out=marked[:-1])
-    plain = sized & (_row_sums(marked, starts, empty) == plus) & (counts > 0)
+    plain = sized & (others_in_row == plus) & (counts > 0)
     extension = np.zeros(n, dtype=bool)
     refused = ~present | (lengths == 0)
     rest = np.flatnonzero(sized & ~plain)
