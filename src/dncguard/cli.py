@@ -22,16 +22,21 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import collections
 import dataclasses
 import datetime as dt
 import functools
+import itertools
 import json
 import os
+import queue
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TextIO, get_args
 
 import numpy as np
@@ -467,16 +472,6 @@ def _decide_records(guard: Guard, records: _Records, *, path: str) -> _Outcomes:
     return _Outcomes(records.rows, records.tos, allowed, dict(enumerate(decisions)))
 
 
-def _read_table(path: str, defaults: _io.Defaults) -> list[_io.Batch]:
-    """A CSV / Parquet call file, read and checked in full before anything is decided."""
-    progress = _Progress()
-    batches = []
-    for batch in _io.read_table_batches(path, defaults=defaults):
-        batches.append(batch)
-        progress.show(f"{path}: read {batch.first_row + batch.calls.num_rows - 1:,} rows")
-    return batches
-
-
 def _decision_columns(decisions: Sequence[Decision]) -> pa.Table:
     """The scrub columns (``allowed``, ``reason``, ``reasons``, ``next_allowed_at``) of decisions."""
     return pa.table(
@@ -549,8 +544,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     defaults = _defaults(args)
     path = _existing(args.calls, "CALLS")
     if _io.is_table_file(path):
-        batches = _read_table(path, defaults)
-        blocked = _check_table(_guard(args), batches, path=path, fmt=args.format, out=sys.stdout)
+        blocked = _check_table(args, path=path, defaults=defaults, out=sys.stdout)
         return EXIT_BLOCKED if blocked else EXIT_OK
     records = _read_records(path, defaults)
     outcomes = _decide_records(_guard(args), records, path=path)
@@ -640,29 +634,89 @@ class _Piece:
     next_at: npt.NDArray[np.int64]
 
 
-def _decide_bulk(guard: Guard, batches: Sequence[_io.Batch], *, path: str) -> tuple[pa.Table, list[_Piece]]:
-    """All the file's calls in one table, and its rows decided in bulk, in order."""
-    from dncguard import bulk
+class _TableReader:
+    """Reads a CSV / Parquet call file's batches in a thread while the batches read are decided.
 
-    calls = pa.concat_tables([b.calls for b in batches], promote_options="default")
-    progress = _Progress()
-    pieces: list[_Piece] = []
-    start = 0
-    try:
-        for decided in bulk.decide_batches(guard, [calls]):
-            n = decided.output.num_rows
-            inverse = decided.inverse.astype(np.int32, copy=False)
-            pieces.append(_Piece(start, decided.verdicts, inverse, decided.next_at))
-            start += n
-            progress.show(f"{path}: decided {start:,} calls")
-    except StaleRegistryError as e:
-        # Name the file's first such row: the calls, one by one, find it.
-        for batch in batches:
-            rows, checked = _batch_calls(batch, path=path)
-            _check_calls(guard, checked, rows, path=path)
-        raise StaleRegistryError(f"{path}: {e}") from None
-    progress.done()
-    return calls, pieces
+    Iterate once for the batches as they come (the reading error, if any, is raised at the end);
+    :meth:`wait` gives them all once the whole file has read well.
+    """
+
+    def __init__(self, path: str, defaults: _io.Defaults) -> None:
+        self.path, self.defaults = path, defaults
+        self.batches: list[_io.Batch] = []
+        self.error: BaseException | None = None
+        self._queue: queue.SimpleQueue[_io.Batch | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="dncguard-read", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        progress = _Progress()
+        try:
+            for batch in _io.read_table_batches(self.path, defaults=self.defaults):
+                self.batches.append(batch)
+                self._queue.put(batch)
+                progress.show(f"{self.path}: read {batch.first_row + batch.calls.num_rows - 1:,} rows")
+        except BaseException as e:  # handed to the main thread
+            self.error = e
+        finally:
+            self._queue.put(None)
+
+    def __iter__(self) -> Iterator[_io.Batch]:
+        while (batch := self._queue.get()) is not None:
+            yield batch
+        if self.error is not None:
+            raise self.error
+
+    @property
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def wait(self) -> list[_io.Batch]:
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.batches
+
+
+_BULK_ROWS = 1 << 20
+"""Rows handed to ``bulk.decide_batches`` at a time (its own unit of work)."""
+
+# Call columns a file may leave out, which the reader then fills with one value for every row:
+# bulk is given that value as a default instead of a column of copies.
+_DEFAULTED = ("seller", "purpose", "caller", "line")
+
+
+def _bulk_tables(reader: _TableReader) -> tuple[Iterator[pa.Table], dict[str, Any]]:
+    """The calls as ``decide_batches`` takes them, about a million rows a table, and its defaults."""
+    batches = iter(reader)
+    first = next(batches)
+    given = {name.strip().lower() for name in first.raw.column_names}
+    left_out = [c for c in _DEFAULTED if c not in given and c in first.calls.column_names]
+    defaults: dict[str, Any] = {}
+    for column in left_out:
+        defaults[column] = first.calls.column(column)[0].as_py() if first.calls.num_rows else None
+    defaults = {k: v for k, v in defaults.items() if v is not None}
+    left_out = [c for c in left_out if c in defaults or c in ("caller", "line")]
+
+    def tables() -> Iterator[pa.Table]:
+        run: list[pa.Table] = []
+        size = 0
+        for batch in itertools.chain([first], batches):
+            calls = batch.calls.drop_columns(left_out)
+            if run and size + calls.num_rows > _BULK_ROWS:
+                yield pa.concat_tables(run)
+                run, size = [], 0
+            run.append(calls)
+            size += calls.num_rows
+        yield pa.concat_tables(run)
+
+    return tables(), defaults
+
+
+def _blocked(pieces: Sequence[_Piece]) -> int:
+    return sum(
+        int(np.count_nonzero(~np.array([v.allowed for v in p.verdicts], bool)[p.inverse])) for p in pieces
+    )
 
 
 def _strings(values: Sequence[str | None]) -> pa.Array:
@@ -815,16 +869,12 @@ class _Explainer:
 class _Lines:
     """Builds the output of one format for slices of decided rows (see :meth:`lines`)."""
 
-    def __init__(
-        self, fmt: str, calls: pa.Table, pieces: Sequence[_Piece], explainer: _Explainer, path: str
-    ) -> None:
+    def __init__(self, fmt: str, calls: pa.Table, explainer: _Explainer, path: str) -> None:
         self.fmt, self.calls, self.explainer, self.path = fmt, calls, explainer, path
         n = calls.num_rows
         self.row_width = len(str(n))
         self.width = pc.max(pc.utf8_length(calls.column("to"))).as_py() or 0
-        self.blocked = sum(
-            int(np.count_nonzero(~np.array([v.allowed for v in p.verdicts], bool)[p.inverse])) for p in pieces
-        )
+        self.blocked = 0  # set before head() (junit) and tail() are asked for
         self.classname = _attr(os.path.splitext(os.path.basename(path))[0])
 
     def head(self) -> str:
@@ -1068,29 +1118,111 @@ class _Sink:
         self.buffer.flush()
 
 
-def _check_table(guard: Guard, batches: Sequence[_io.Batch], *, path: str, fmt: str, out: TextIO) -> int:
-    """Decide a CSV / Parquet file's calls in bulk and write them in ``fmt``; return the blocked count."""
-    calls, pieces = _decide_bulk(guard, batches, path=path)
-    if calls.num_rows == 0:
-        write = {"text": _write_text, "json": _write_json, "junit": _write_junit}[fmt]
-        write(_Outcomes(), path, out)
-        return 0
-    explainer = _Explainer(guard, calls, path=path)
-    builder = _Lines(fmt, calls, pieces, explainer, path)
-    sink = _Sink(out)
+def _check_table(args: argparse.Namespace, *, path: str, defaults: _io.Defaults, out: TextIO) -> int:
+    """Decide a CSV / Parquet file's calls in bulk and write them in ``args.format``; return the
+    number blocked.
+
+    The file is read in a thread while the batches already read are decided. Nothing is written
+    before the whole file has read well; text and json are then written as the rest is decided,
+    junit (whose first line counts the failures) and ``--on-stale raise`` once all is decided.
+    """
+    from dncguard import bulk
+
+    fmt: str = args.format
+    reader = _TableReader(path, defaults)
+    try:
+        guard = _guard(args)
+    except BaseException:
+        reader.wait()  # a bad call file is reported first, as when it was read before the index
+        raise
+    stream = fmt != "junit" and getattr(guard, "on_stale", "block") != "raise"
+    tables, bulk_defaults = _bulk_tables(reader)
+    pieces: list[_Piece] = []
+    writer: _PieceWriter | None = None
     progress = _Progress()
-    sink.text(builder.head())
-    done = 0
-    for piece in pieces:
-        for lo in range(0, len(piece.inverse), _FORMAT_ROWS):
-            hi = min(lo + _FORMAT_ROWS, len(piece.inverse))
-            sink.lines(builder.lines(piece, lo, hi))
-            done += hi - lo
-            progress.show(f"{path}: wrote {done:,} calls")
-    sink.text(builder.tail())
-    out.flush()
+    try:
+        start = 0
+        for decided in bulk.decide_batches(guard, tables, **bulk_defaults):
+            inverse = decided.inverse.astype(np.int32, copy=False)
+            pieces.append(_Piece(start, decided.verdicts, inverse, decided.next_at))
+            start += len(inverse)
+            progress.show(f"{path}: decided {start:,} calls")
+            if stream and reader.done and reader.error is None:
+                if writer is None:
+                    writer = _PieceWriter(guard, reader.wait(), fmt=fmt, path=path, out=out)
+                writer.write(pieces[writer.pieces_written :])
+    except StaleRegistryError as e:
+        # Name the file's first such row: the calls, one by one, find it.
+        for batch in reader.wait():
+            rows, checked = _batch_calls(batch, path=path)
+            _check_calls(guard, checked, rows, path=path)
+        raise StaleRegistryError(f"{path}: {e}") from None
+    batches = reader.wait()
     progress.done()
-    return builder.blocked
+    if writer is None:
+        writer = _PieceWriter(guard, batches, fmt=fmt, path=path, out=out)
+    blocked = _blocked(pieces)
+    writer.finish(pieces, blocked)
+    return blocked
+
+
+class _PieceWriter:
+    """Writes decided pieces in order, formatted on two threads."""
+
+    def __init__(
+        self, guard: Guard, batches: Sequence[_io.Batch], *, fmt: str, path: str, out: TextIO
+    ) -> None:
+        calls = pa.concat_tables([b.calls for b in batches], promote_options="default")
+        self.fmt, self.path, self.out = fmt, path, out
+        self.calls = calls
+        self.builder = _Lines(fmt, calls, _Explainer(guard, calls, path=path), path)
+        self.sink = _Sink(out)
+        self.pieces_written = 0
+        self.rows_written = 0
+        self.progress = _Progress()
+        self.started = False
+
+    def _start(self, blocked: int) -> None:
+        if not self.started:
+            self.started = True
+            self.builder.blocked = blocked
+            self.sink.text(self.builder.head())
+
+    def write(self, pieces: Sequence[_Piece], blocked: int = 0) -> None:
+        if not pieces:
+            return
+        self._start(blocked)
+        slices = [
+            (p, lo, min(lo + _FORMAT_ROWS, len(p.inverse)))
+            for p in pieces
+            for lo in range(0, len(p.inverse), _FORMAT_ROWS)
+        ]
+        with ThreadPoolExecutor(2, thread_name_prefix="dncguard-format") as pool:
+            pending: collections.deque[Future[pa.Array]] = collections.deque()
+            for piece, lo, hi in slices:
+                pending.append(pool.submit(self.builder.lines, piece, lo, hi))
+                if len(pending) > 2:
+                    self._write(pending.popleft().result())
+            while pending:
+                self._write(pending.popleft().result())
+        self.pieces_written += len(pieces)
+
+    def _write(self, lines: pa.Array) -> None:
+        self.sink.lines(lines)
+        self.rows_written += len(lines)
+        self.progress.show(f"{self.path}: wrote {self.rows_written:,} calls")
+
+    def finish(self, pieces: Sequence[_Piece], blocked: int) -> None:
+        if self.calls.num_rows == 0:
+            write = {"text": _write_text, "json": _write_json, "junit": _write_junit}[self.fmt]
+            write(_Outcomes(), self.path, self.out)
+            return
+        self._start(blocked)
+        self.write(pieces[self.pieces_written :], blocked)
+        self.builder.blocked = blocked
+        self.sink.text(self.builder.tail())
+        self.out.flush()
+        self.progress.done()
 
 
 def _cmd_scrub(args: argparse.Namespace) -> int:
