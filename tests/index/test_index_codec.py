@@ -153,3 +153,27 @@ def test_a_dense_block_edited_in_place_matches_a_fresh_build() -> None:
     assert np.array_equal(edited.data, fresh.data)
     assert np.array_equal(edited.directory, fresh.directory)
     assert (edited.directory[edited.directory != 0] & np.uint64(3)).tolist() == [_codec.BITMAP]
+
+
+@pytest.mark.parametrize("sizes", [(1, 2), (3, 4), (4, 16), (1, 40), (2, 3, 4, 17)])
+def test_small_arrays_answer_like_a_set(sizes: tuple[int, ...]) -> None:
+    """Arrays of up to 4 lines are probed as the 16-bit lanes of one word, longer ones (runs of
+    consecutive lines, which overflow a packed block's bucket counts) by binary search: both
+    next to each other, with line 0, line 9999 and misses on every side."""
+    rng = np.random.default_rng(sum(sizes))
+    parts = []
+    for k, prefix in enumerate(PREFIXES):
+        n = sizes[k % len(sizes)]
+        if n <= 4:
+            lines = rng.choice(np.arange(1, 9999), n, replace=False)
+            lines[0] = 0 if k % 3 == 0 else 9999 if k % 3 == 1 else lines[0]
+        else:
+            start = 0 if k % 3 == 0 else 10_000 - n if k % 3 == 1 else int(rng.integers(1, 9000))
+            lines = np.arange(start, start + n)
+        parts.append(prefix * 10_000 + np.unique(lines).astype(np.int64))
+    numbers = np.unique(np.concatenate(parts)).astype(np.uint64)
+    ix = BlockIndex.from_numbers(numbers)
+    assert set((ix.blocks()[1] & np.uint64(3)).tolist()) == {_codec.ARRAY}
+    every = np.array([p * 10_000 + x for p in PREFIXES for x in range(10_000)], np.uint64)
+    q = np.concatenate([queries_for(numbers), every])
+    assert np.array_equal(ix.contains(q), np.isin(q, numbers))

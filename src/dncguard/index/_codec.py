@@ -408,6 +408,17 @@ def contains(
 
     q = np.flatnonzero(t == np.uint64(ARRAY))
     if len(q):
+        # Up to 4 lines fill one 8-byte word (a container starts on a word and is zero-padded):
+        # compare the line with its 16-bit lanes at once; binary search the longer arrays.
+        e = signed[q]
+        count = (e >> 6) & 0x3FFF
+        small = count <= _LANES
+        if small.all():
+            found[q] = _in_lanes(data64[e >> 23], line[q], count)
+            return found
+        few = np.flatnonzero(small)
+        found[q[few]] = _in_lanes(data64[e[few] >> 23], line[q[few]], count[few])
+        q = q[~small]
         e = entry[q].astype(np.int64)
         ln = line[q]
         lo_i = (e >> 20) >> 1
@@ -424,6 +435,26 @@ def contains(
         hit_a = data16[np.minimum(lo_i, len(data16) - 1)].astype(np.int64) == ln
         found[q] = hit_a & (lo_i < ((e >> 20) >> 1) + ((e >> 6) & 0x3FFF))
     return found
+
+
+_LANES: Final = 4
+_LANE_ONES: Final = np.uint64(0x0001000100010001)
+_LANE_HIGHS: Final = np.uint64(0x8000800080008000)
+
+
+def _in_lanes(words: U64, line: I64, count: I64) -> npt.NDArray[np.bool_]:
+    """Whether ``line`` is one of the first ``count`` (at most 4) ``uint16`` lanes of ``words``.
+
+    A zero lane of ``words ^ line * 0x0001000100010001`` is a match; the SWAR test can also flag
+    a lane above a zero lane, so only "some lane below ``count``" is exact, and that is all it
+    answers (lanes from ``count`` up are masked off).
+    """
+    x = words ^ (line.astype(np.uint64) * _LANE_ONES)
+    below = np.where(
+        count >= _LANES, _ALL, (np.uint64(1) << (count.astype(np.uint64) * np.uint64(16))) - np.uint64(1)
+    )
+    hit: npt.NDArray[np.bool_] = ((x - _LANE_ONES) & ~x & _LANE_HIGHS & below) != 0
+    return hit
 
 
 def make_probe(
