@@ -396,3 +396,30 @@ def test_on_stale_raise_names_the_file_and_row(
     assert (code, out) == (2, "")
     assert f"{path}, row 2" in err
     assert "Traceback" not in err
+
+
+def test_an_invalid_number_that_parses_is_left_to_check(
+    index: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should a number parse yet bulk find it invalid (an area code outside the US and Canada),
+    the command line asks ``check`` for that row."""
+    from dncguard import numbers
+
+    calls = [
+        {"to": "555-0100", "at": AT, "seller": "acme"},
+        {"to": "212-555-0140", "at": AT, "seller": "acme"},
+    ]
+    path = write(tmp_path / "calls.csv", calls)
+    expected = {fmt: per_call(index, path, fmt) for fmt in FORMATS}
+    asked: list[int] = []
+    decision = cli._Explainer.decision
+
+    def counted(self: cli._Explainer, i: int) -> Any:
+        asked.append(i)
+        return decision(self, i)
+
+    monkeypatch.setattr(numbers, "parse_number", lambda text: 0)  # the explainer's only
+    monkeypatch.setattr(cli._Explainer, "decision", counted)
+    for fmt in FORMATS:
+        assert fast(index, path, fmt) == expected[fmt], fmt
+    assert asked == [0, 0]  # junit and json need the message; text does not

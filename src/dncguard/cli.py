@@ -840,30 +840,81 @@ def _is_invalid(verdict: Verdict) -> bool:
 
 
 class _Explainer:
-    """Full decisions of the rows whose number is invalid: bulk gives them one generic verdict,
-    ``check`` a message naming the number and why (they are few: decided one by one)."""
+    """The rows whose number is invalid: bulk gives them one generic verdict, ``check`` a message
+    naming the number and why. Each is explained alone (they are few), from the texts of
+    ``policy.invalid_number`` itself filled in per row; a number that parses but whose area code
+    is not a US or Canadian one (rarer still) is decided by ``check``."""
+
+    _TO, _WHY, _ROW, _NUMBER = "\x00to\x00", "\x00why\x00", "\x00row\x00", "\x00number\x00"
 
     def __init__(self, guard: Guard, calls: pa.Table, *, path: str) -> None:
-        self.guard, self.calls, self.path = guard, calls, path
-
-    def decision(self, index: int) -> Decision:
-        from dncguard.errors import InvalidNumberError
-        from dncguard.numbers import parse_number
         from dncguard.policy import invalid_number
 
-        to = self.calls.column("to")[index].as_py()
+        self.guard, self.calls, self.path = guard, calls, path
+        template = invalid_number(self._TO, self._WHY)
+        (reason,) = template.reasons
+        self._message = reason.message
+        self._junit = f"{reason.code.value} ({reason.jurisdiction}, {reason.rule}): "
+        decision = Decision(allowed=False, reasons=template.reasons, exemptions=(), number=self._NUMBER)
+        line = _json_line(0, decision).replace('"row": 0', f'"row": {json.dumps(self._ROW)}', 1)
+        marks = {
+            "row": json.dumps(self._ROW),
+            "message": json.dumps(reason.message),
+            "number": json.dumps(self._NUMBER),
+        }
+        self._order = sorted(marks, key=lambda name: line.index(marks[name]))
+        self._json: list[str] = []
+        for name in self._order:
+            before, line = line.split(marks[name], 1)
+            self._json.append(before)
+        self._json.append(line)
+
+    def _why(self, index: int) -> tuple[str, str | None]:
+        """The number as written, and why it does not parse (None: it parses)."""
+        from dncguard.errors import InvalidNumberError
+        from dncguard.numbers import parse_number
+
+        to = str(self.calls.column("to")[index].as_py())
         try:
             parse_number(to)
         except InvalidNumberError as e:
-            # What Guard.check decides for a number that does not parse, without the Call.
-            verdict = invalid_number(to, e.why)
-            return Decision(
-                allowed=False, reasons=verdict.reasons, exemptions=(), next_allowed_at=None, number=to
-            )
-        # It parses, but its area code is not a US or Canadian one: check says so (rarer still).
+            return to, e.why
+        return to, None
+
+    def _message_of(self, to: str, why: str) -> str:
+        return self._message.replace(repr(self._TO), repr(to)).replace(self._WHY, why)
+
+    def decision(self, index: int) -> Decision:
+        """``check``'s decision of row ``index`` (0-based)."""
         record = self.calls.slice(index, 1).to_pylist()[0]
         call = _io.call_from_record(record, path=self.path, row=index + 1, defaults=_io.Defaults())
         return self.guard.check(call)
+
+    def junit_text(self, index: int) -> str:
+        """The failure text ``_write_junit`` writes for row ``index`` (0-based), escaped."""
+        to, why = self._why(index)
+        if why is None:
+            return _cdata(_failure_lines(self.decision(index).reasons))
+        return _cdata(self._junit + self._message_of(to, why))
+
+    def json_line(self, index: int) -> str:
+        """The line ``_write_json`` writes for row ``index`` (0-based)."""
+        to, why = self._why(index)
+        if why is None:
+            return _json_line(index + 1, self.decision(index))
+        values = {
+            "row": str(index + 1),
+            "message": json.dumps(self._message_of(to, why)),
+            "number": json.dumps(to),
+        }
+        parts = [self._json[0]]
+        for k, name in enumerate(self._order):
+            parts += [values[name], self._json[k + 1]]
+        return "".join(parts)
+
+
+def _failure_lines(reasons: Sequence[Reason]) -> str:
+    return "\n".join(f"{r.code.value} ({r.jurisdiction}, {r.rule}): {r.message}" for r in reasons)
 
 
 class _Lines:
@@ -912,7 +963,8 @@ class _Lines:
         invalid = np.flatnonzero(invalid_v[inverse])
         if self.fmt == "text":
             return self._text(verdicts, take, to, pa.array(allowed), rows, next_at, calls)
-        explained = [self.explainer.decision(start + int(i)) for i in invalid]
+        explain = self.explainer.junit_text if self.fmt == "junit" else self.explainer.json_line
+        explained = [explain(start + int(i)) for i in invalid]
         if self.fmt == "junit":
             return self._junit(
                 verdicts, take, to, pa.array(allowed), rows, next_at, calls, invalid, explained
@@ -955,13 +1007,8 @@ class _Lines:
         next_at: npt.NDArray[np.int64],
         calls: pa.Table,
         invalid: npt.NDArray[np.intp],
-        explained: Sequence[Decision],
+        explained: Sequence[str],
     ) -> pa.Array:
-        def failure_lines(reasons: Sequence[Reason]) -> str:
-            return _cdata(
-                "\n".join(f"{r.code.value} ({r.jurisdiction}, {r.rule}): {r.message}" for r in reasons)
-            )
-
         opening, blocked_by, body, closing, next_label = [], [], [], [], []
         for v in verdicts:
             codes = [r.code.value for r in v.reasons]
@@ -974,16 +1021,14 @@ class _Lines:
                 kind = codes[0] if codes else "blocked"
                 blocked_by.append(_attr(f" blocked: {', '.join(codes)}") + f'" type="{_attr(kind)}">')
                 closing.append("</failure>\n    </testcase>\n")
-            body.append(failure_lines(v.reasons) if not v.allowed else "")
+            body.append(_cdata(_failure_lines(v.reasons)) if not v.allowed else "")
             next_label.append("\nnext allowed at " if v.reasons else "next allowed at ")
         to_attr = _attr_column(to)
         text = pc.take(_strings(body), take)
         if len(invalid):
             mask = np.zeros(len(to), bool)
             mask[invalid] = True
-            text = pc.replace_with_mask(
-                text, pa.array(mask), _strings([failure_lines(d.reasons) for d in explained])
-            )
+            text = pc.replace_with_mask(text, pa.array(mask), _strings(explained))
         when = _next_texts(next_at, calls.column("at").combine_chunks(), json_style=False)
         when = pc.fill_null(pc.binary_join_element_wise(pc.take(_strings(next_label), take), when, ""), "")
         return pc.binary_join_element_wise(
@@ -1009,7 +1054,7 @@ class _Lines:
         next_at: npt.NDArray[np.int64],
         calls: pa.Table,
         invalid: npt.NDArray[np.intp],
-        explained: Sequence[Decision],
+        explained: Sequence[str],
     ) -> pa.Array:
         from dncguard.numbers import parse_numbers
 
@@ -1030,9 +1075,7 @@ class _Lines:
         if len(invalid):
             mask = np.zeros(len(to), bool)
             mask[invalid] = True
-            rows_of = [int(r) for r in np.asarray(rows.cast(pa.int64()))[invalid]]
-            texts = [_json_line(row, d) for row, d in zip(rows_of, explained, strict=True)]
-            lines = pc.replace_with_mask(lines, pa.array(mask), _strings(texts))
+            lines = pc.replace_with_mask(lines, pa.array(mask), _strings(explained))
         return lines
 
 
