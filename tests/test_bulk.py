@@ -614,3 +614,27 @@ def test_scrub_batches_yields_one_batch_per_batch_in_order() -> None:
     whole = GUARDS["default"].scrub(pa.Table.from_batches(batches), seller="acme")
     assert pa.Table.from_batches(outs).equals(whole)
     assert pa.Table.from_batches(outs).column("to").to_pylist() == numbers
+
+
+@pytest.mark.parametrize("anniversary", ["exclusive", "inclusive"])
+@pytest.mark.parametrize("spread", [30, 900, 40_000])
+def test_window_ends_from_tables_are_window_end(anniversary: Any, spread: int) -> None:
+    """Relationship window ends come from per-run tables (or directly, for dates far apart):
+    the same as ``facts.window_end`` day by day, for every window a jurisdiction uses."""
+    from dncguard.facts import window_end
+    from dncguard.jurisdictions import JURISDICTIONS
+
+    windows = {
+        w
+        for j in JURISDICTIONS.values()
+        if j.ebr is not None
+        for w in (j.ebr.purchase, j.ebr.inquiry, j.ebr.contract)
+        if w is not None
+    }
+    rng = np.random.default_rng(spread)
+    days = rng.integers(20_000 - spread, 20_000 + 1, 500).astype(np.int64)
+    where = rng.random(500) < 0.7
+    for window in windows:
+        got = bulk._window_ends(days, where, window, anniversary)
+        assert np.array_equal(got[where], np.asarray(window_end(days[where], window, anniversary)))
+        assert not got[~where].any()

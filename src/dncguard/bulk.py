@@ -873,7 +873,7 @@ def _evidence_masks(
                 return zero
             ok = (on != NONE) & (on >= since)
             anchor = np.where(ok, on, 0)
-            end = np.minimum(window_end(anchor, window, anniversary), first_request)
+            end = np.minimum(_window_ends(anchor, ok, window, anniversary), first_request)
             return np.where(ok, _span(anchor - today, end - today), 0)
 
         purchase = relationship(d["last_purchase"], ebr.purchase)
@@ -882,11 +882,8 @@ def _evidence_masks(
             start, ends = d["contract_on"], d["contract_ends"]
             ok = (start != NONE) & (start >= since)
             s0 = np.where(ok, start, 0)
-            end = np.where(
-                ends == NONE,
-                FAR_FUTURE,
-                window_end(np.where(ends == NONE, 0, ends), ebr.contract, anniversary),
-            )
+            dated = ends != NONE
+            end = np.where(dated, _window_ends(ends, dated, ebr.contract, anniversary), FAR_FUTURE)
             contract = np.where(ok, _span(s0 - today, np.minimum(end, first_request) - today), 0)
     given = d["consent_on"]
     ok = consent_ok & (given != NONE) & (given >= since) & (r1 != FAR_PAST) & (r2 != FAR_PAST)
@@ -897,6 +894,37 @@ def _evidence_masks(
         end = np.where(r >= g0, np.minimum(end, r), end)
     consent = np.where(ok, _span(g0 - today, end - today), 0)
     return purchase | inquiry << 11 | contract << 22 | consent << 33
+
+
+_END_TABLE_DAYS: Final = 4096
+
+
+def _window_ends(
+    on: npt.NDArray[np.int64], where: npt.NDArray[np.bool_], window: Window, anniversary: Anniversary
+) -> npt.NDArray[np.int64]:
+    """``window_end`` of ``on`` where ``where`` holds (0 elsewhere), read from tables of whole
+    runs of days (``window_end`` is per day, and most batches see the same few hundred days)."""
+    out = np.zeros(len(on), np.int64)
+    rows = np.flatnonzero(where)
+    if not len(rows):
+        return out
+    days = on[rows]
+    lo = int(days.min()) // _END_TABLE_DAYS
+    hi = int(days.max()) // _END_TABLE_DAYS
+    if hi - lo > 4:  # dates far apart: no table
+        out[rows] = window_end(days, window, anniversary)
+        return out
+    out[rows] = _window_end_table(window, anniversary, lo, hi)[days - lo * _END_TABLE_DAYS]
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _window_end_table(window: Window, anniversary: Anniversary, lo: int, hi: int) -> npt.NDArray[np.int64]:
+    """``window_end`` of every day from ``lo * _END_TABLE_DAYS`` to the end of run ``hi``."""
+    days = np.arange(lo * _END_TABLE_DAYS, (hi + 1) * _END_TABLE_DAYS, dtype=np.int64)
+    table: npt.NDArray[np.int64] = np.asarray(window_end(days, window, anniversary), np.int64)
+    table.setflags(write=False)
+    return table
 
 
 def _unpack(packed: int) -> tuple[int, int, int, int]:
