@@ -751,8 +751,8 @@ def _parse_slice(arr: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.
             good |= fits if form in _PREFIXES_PLUS else fits & ~after_plus
         bits = _plan().valid_bits
         good &= ((bits[prefix >> 3] >> (prefix & 7).astype(np.uint8)) & 1).astype(bool)
-        numbers[idx[good]] = nn[good].astype(np.uint64)
-        valid[idx[good]] = True
+        numbers[idx] = np.where(good, nn, 0).astype(np.uint64)
+        valid[idx] = good
     return numbers, valid, np.flatnonzero(~fast & ~refused)
 
 
