@@ -1059,10 +1059,14 @@ class Decided:
     next_at: npt.NDArray[np.int64]
 
 
-def _scrub_batch(engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> Decided:
+def _scrub_batch(
+    engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, Any], parse_threads: int | None = None
+) -> Decided:
+    """Decide one batch. ``parse_threads``: for ``parse_numbers`` (1 when batches already run
+    on every thread; None: its own choice)."""
     rows = _read(batch, defaults)
     n = rows.n
-    numbers, _ = parse_numbers(rows.to)  # 0 where invalid: area code 0 is no area
+    numbers, _ = parse_numbers(rows.to, threads=parse_threads)  # 0 where invalid: area code 0 is no area
     npa = (numbers // np.uint64(10_000_000)).astype(np.intp)
     known = engine.area_ok[npa]
     if known.all():
@@ -1693,19 +1697,17 @@ def decide_batches(
             else:
                 yield batch
 
-    def work(batch: pa.RecordBatch) -> Decided:
-        return _scrub_batch(engine, batch, defaults)
-
     stream = pieces()
     head = list(itertools.islice(stream, 2))
-    if n_threads == 1 or len(head) < 2:  # one batch: no threads to start
+    if n_threads == 1 or len(head) < 2:  # one batch: no threads to start (but parsing may)
         for batch in itertools.chain(head, stream):
-            yield work(batch)
+            yield _scrub_batch(engine, batch, defaults, 1 if n_threads == 1 else None)
         return
     with ThreadPoolExecutor(n_threads, thread_name_prefix="dncguard-scrub") as pool:
         pending: collections.deque[Future[Decided]] = collections.deque()
         for batch in itertools.chain(head, stream):
-            pending.append(pool.submit(work, batch))
+            # Batches on every thread: each parses on its own (no threads within threads).
+            pending.append(pool.submit(_scrub_batch, engine, batch, defaults, 1))
             if len(pending) > n_threads:
                 yield pending.popleft().result()
         while pending:
