@@ -441,6 +441,41 @@ def test_scrub_agrees_with_check_on_a_larger_table() -> None:
     assert_agrees(GUARDS["default"], calls, out)
 
 
+@pytest.mark.parametrize("cache", [10, 1 << 16])
+def test_answers_do_not_depend_on_threads_batches_or_the_group_cache(cache: int) -> None:
+    """Verdicts are cached per guard across batches (and cleared when the cache is full); one
+    thread or two, a warm or a cleared cache: the same answers as Guard.check."""
+    rng = np.random.default_rng(9)
+    start = dt.datetime(2026, 3, 9, tzinfo=UTC)
+    calls = [
+        Call(
+            to=number_text(
+                int(rng.choice([*US_NPAS, *CA_NPAS])), int(rng.integers(95, 135)), int(rng.integers(5))
+            ),
+            at=start + dt.timedelta(minutes=int(rng.integers(0, 4 * 1440))),
+            seller=str(rng.choice(["acme", "other"])),
+            callee_region=None if rng.random() < 0.7 else str(rng.choice(REGIONS)),
+            relationships=(
+                Relationship(
+                    kind="inquiry", on=dt.date(2026, 1, 1) + dt.timedelta(days=int(rng.integers(0, 70)))
+                ),
+            )
+            if rng.random() < 0.4
+            else (),
+        )
+        for _ in range(3000)
+    ]
+    table = table_of(calls)
+    guard = GUARDS["default"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bulk, "_BATCH_ROWS", 700)
+        mp.setattr(bulk, "_GROUP_CACHE", cache)
+        outputs = [bulk.scrub(guard, table, threads=threads) for threads in (1, 2, 2, 1)]
+    for out in outputs:
+        assert out.equals(outputs[0])
+    assert_agrees(guard, calls, outputs[0])
+
+
 # --------------------------------------------------------------------------------------------
 # Input: types, defaults, errors
 # --------------------------------------------------------------------------------------------
