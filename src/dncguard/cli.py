@@ -632,6 +632,10 @@ class _Piece:
     verdicts: tuple[Verdict, ...]
     inverse: npt.NDArray[np.int32]
     next_at: npt.NDArray[np.int64]
+    invalid: npt.NDArray[np.intp]
+    """The rows (within the piece) whose number is invalid."""
+    explained: Future[list[str | None]] | None = None
+    """Their text (junit) or line (json), worked out while the rest is decided (None: ask check)."""
 
 
 class _TableReader:
@@ -847,10 +851,11 @@ class _Explainer:
 
     _TO, _WHY, _ROW, _NUMBER = "\x00to\x00", "\x00why\x00", "\x00row\x00", "\x00number\x00"
 
-    def __init__(self, guard: Guard, calls: pa.Table, *, path: str) -> None:
+    def __init__(self, guard: Guard, *, path: str) -> None:
         from dncguard.policy import invalid_number
 
-        self.guard, self.calls, self.path = guard, calls, path
+        self.guard, self.path = guard, path
+        self.calls: pa.Table | None = None  # every call, for check (set once the file is read)
         template = invalid_number(self._TO, self._WHY)
         (reason,) = template.reasons
         self._message = reason.message
@@ -869,39 +874,50 @@ class _Explainer:
             self._json.append(before)
         self._json.append(line)
 
-    def _why(self, index: int) -> tuple[str, str | None]:
-        """The number as written, and why it does not parse (None: it parses)."""
+    @staticmethod
+    def _why(to: str) -> str | None:
+        """Why the number as written does not parse (None: it parses)."""
         from dncguard.errors import InvalidNumberError
         from dncguard.numbers import parse_number
 
-        to = str(self.calls.column("to")[index].as_py())
         try:
             parse_number(to)
         except InvalidNumberError as e:
-            return to, e.why
-        return to, None
+            return e.why
+        return None
+
+    def explain(self, fmt: str, tos: Sequence[str], indices: Sequence[int]) -> list[str | None]:
+        """The junit failure texts or json lines of invalid rows (0-based ``indices`` of the file,
+        numbers ``tos`` as written); None where ``check`` must say (see :meth:`resolve`)."""
+        out: list[str | None] = []
+        for to, index in zip(tos, indices, strict=True):
+            why = self._why(to)
+            if why is None:
+                out.append(None)
+            elif fmt == "junit":
+                out.append(_cdata(self._junit + self._message_of(to, why)))
+            else:
+                out.append(self._json_line(to, why, index))
+        return out
+
+    def resolve(self, fmt: str, index: int) -> str:
+        """:meth:`explain` of row ``index`` by ``check``."""
+        decision = self.decision(index)
+        if fmt == "junit":
+            return _cdata(_failure_lines(decision.reasons))
+        return _json_line(index + 1, decision)
 
     def _message_of(self, to: str, why: str) -> str:
         return self._message.replace(repr(self._TO), repr(to)).replace(self._WHY, why)
 
     def decision(self, index: int) -> Decision:
         """``check``'s decision of row ``index`` (0-based)."""
+        assert self.calls is not None
         record = self.calls.slice(index, 1).to_pylist()[0]
         call = _io.call_from_record(record, path=self.path, row=index + 1, defaults=_io.Defaults())
         return self.guard.check(call)
 
-    def junit_text(self, index: int) -> str:
-        """The failure text ``_write_junit`` writes for row ``index`` (0-based), escaped."""
-        to, why = self._why(index)
-        if why is None:
-            return _cdata(_failure_lines(self.decision(index).reasons))
-        return _cdata(self._junit + self._message_of(to, why))
-
-    def json_line(self, index: int) -> str:
-        """The line ``_write_json`` writes for row ``index`` (0-based)."""
-        to, why = self._why(index)
-        if why is None:
-            return _json_line(index + 1, self.decision(index))
+    def _json_line(self, to: str, why: str, index: int) -> str:
         values = {
             "row": str(index + 1),
             "message": json.dumps(self._message_of(to, why)),
@@ -925,6 +941,7 @@ class _Lines:
         n = calls.num_rows
         self.row_width = len(str(n))
         self.width = pc.max(pc.utf8_length(calls.column("to"))).as_py() or 0
+        self.escape_to = _needs_escaping(calls.column("to"))
         self.blocked = 0  # set before head() (junit) and tail() are asked for
         self.classname = _attr(os.path.splitext(os.path.basename(path))[0])
 
@@ -959,12 +976,15 @@ class _Lines:
         allowed = allowed_v[inverse]
         next_at = np.where(allowed, np.int64(_no_next()), piece.next_at[lo:hi])
         rows = pa.array(np.arange(start + 1, start + 1 + (hi - lo), dtype=np.int64)).cast(pa.string())
-        invalid_v = np.array([_is_invalid(v) for v in verdicts], bool)
-        invalid = np.flatnonzero(invalid_v[inverse])
         if self.fmt == "text":
             return self._text(verdicts, take, to, pa.array(allowed), rows, next_at, calls)
-        explain = self.explainer.junit_text if self.fmt == "junit" else self.explainer.json_line
-        explained = [explain(start + int(i)) for i in invalid]
+        within = (piece.invalid >= lo) & (piece.invalid < hi)
+        invalid = piece.invalid[within] - lo
+        texts = piece.explained.result() if piece.explained is not None else [None] * len(piece.invalid)
+        explained = [
+            text if text is not None else self.explainer.resolve(self.fmt, start + int(i))
+            for i, text in zip(invalid, itertools.compress(texts, within), strict=True)
+        ]
         if self.fmt == "junit":
             return self._junit(
                 verdicts, take, to, pa.array(allowed), rows, next_at, calls, invalid, explained
@@ -1009,26 +1029,29 @@ class _Lines:
         invalid: npt.NDArray[np.intp],
         explained: Sequence[str],
     ) -> pa.Array:
-        opening, blocked_by, body, closing, next_label = [], [], [], [], []
+        opening, failure, closing, next_label = [], [], [], []
         for v in verdicts:
             codes = [r.code.value for r in v.reasons]
             if v.allowed:
                 opening.append('" time="0" />\n')
-                blocked_by.append("")
+                failure.append("")
                 closing.append("")
             else:
                 opening.append('" time="0">\n      <failure message="')
                 kind = codes[0] if codes else "blocked"
-                blocked_by.append(_attr(f" blocked: {', '.join(codes)}") + f'" type="{_attr(kind)}">')
+                failure.append(_attr(f" blocked: {', '.join(codes)}") + f'" type="{_attr(kind)}">')
                 closing.append("</failure>\n    </testcase>\n")
-            body.append(_cdata(_failure_lines(v.reasons)) if not v.allowed else "")
             next_label.append("\nnext allowed at " if v.reasons else "next allowed at ")
-        to_attr = _attr_column(to)
-        text = pc.take(_strings(body), take)
-        if len(invalid):
-            mask = np.zeros(len(to), bool)
-            mask[invalid] = True
-            text = pc.replace_with_mask(text, pa.array(mask), _strings(explained))
+        # The failure's opening and text: per verdict, and per row for the invalid numbers.
+        head = [
+            f + (_cdata(_failure_lines(v.reasons)) if not v.allowed else "")
+            for f, v in zip(failure, verdicts, strict=True)
+        ]
+        head += [
+            failure[int(inverse)] + text
+            for inverse, text in zip(np.asarray(take)[invalid], explained, strict=True)
+        ]
+        to_attr = _attr_column(to) if self.escape_to else to
         when = _next_texts(next_at, calls.column("at").combine_chunks(), json_style=False)
         when = pc.fill_null(pc.binary_join_element_wise(pc.take(_strings(next_label), take), when, ""), "")
         return pc.binary_join_element_wise(
@@ -1038,8 +1061,7 @@ class _Lines:
             to_attr,
             pc.take(_strings(opening), take),
             pc.if_else(allowed, "", to_attr),
-            pc.take(_strings(blocked_by), take),
-            text,
+            pc.take(_strings(head), _extended(take, invalid, len(verdicts))),
             when,
             pc.take(_strings(closing), take),
             "",
@@ -1068,15 +1090,43 @@ class _Lines:
         }
         numbers, _ = parse_numbers(to)
         slots["number"] = pc.binary_join_element_wise('"+1', pa.array(numbers).cast(pa.string()), '"', "")
-        parts: list[Any] = [pc.take(pieces[0], take)]
-        for k, name in enumerate(order):
-            parts += [slots[name], pc.take(pieces[k + 1], take)]
-        lines = pc.binary_join_element_wise(*parts, "")
+        index = take
         if len(invalid):
+            # An invalid number's whole line (its message names the number) is the first piece.
             mask = np.zeros(len(to), bool)
             mask[invalid] = True
-            lines = pc.replace_with_mask(lines, pa.array(mask), _strings(explained))
-        return lines
+            blank = pa.array(mask)
+            slots = {name: pc.if_else(blank, "", values) for name, values in slots.items()}
+            pieces = [pa.concat_arrays([pieces[0], _strings(explained)])] + [
+                pa.concat_arrays([p, _strings([""] * len(explained))]) for p in pieces[1:]
+            ]
+            index = _extended(take, invalid, len(verdicts))
+        parts: list[Any] = [pc.take(pieces[0], index)]
+        for k, name in enumerate(order):
+            parts += [slots[name], pc.take(pieces[k + 1], index)]
+        return pc.binary_join_element_wise(*parts, "")
+
+
+def _extended(take: pa.Array, rows: npt.NDArray[np.intp], base: int) -> pa.Array:
+    """``take`` with ``rows`` pointing past the ``base`` per-verdict entries, to their own."""
+    if not len(rows):
+        return take
+    index = np.array(take, np.int32)
+    index[rows] = base + np.arange(len(rows), dtype=np.int32)
+    return pa.array(index)
+
+
+_ESCAPED = np.zeros(256, bool)
+_ESCAPED[[ord(c) for c in '&<>"\r\n\t']] = True
+
+
+def _needs_escaping(values: pa.ChunkedArray) -> bool:
+    """Whether any value holds a character an XML attribute escapes (a scan of the bytes)."""
+    for chunk in values.chunks:
+        data = chunk.buffers()[2]
+        if data is not None and _ESCAPED[np.frombuffer(data, np.uint8)].any():
+            return True
+    return False
 
 
 def _no_next() -> int:
@@ -1182,28 +1232,41 @@ def _check_table(args: argparse.Namespace, *, path: str, defaults: _io.Defaults,
     tables, bulk_defaults = _bulk_tables(reader)
     pieces: list[_Piece] = []
     writer: _PieceWriter | None = None
+    explainer = _Explainer(guard, path=path)
+    # The invalid numbers' texts (junit, json) are worked out as the rest is decided.
+    explaining = ThreadPoolExecutor(1, thread_name_prefix="dncguard-explain") if fmt != "text" else None
     progress = _Progress()
+    decided_all = False
     try:
         start = 0
         for decided in bulk.decide_batches(guard, tables, **bulk_defaults):
             inverse = decided.inverse.astype(np.int32, copy=False)
-            pieces.append(_Piece(start, decided.verdicts, inverse, decided.next_at))
+            invalid = np.flatnonzero(np.array([_is_invalid(v) for v in decided.verdicts], bool)[inverse])
+            explained = None
+            if explaining is not None:
+                tos = decided.output.column("to").take(pa.array(invalid)).to_pylist()
+                explained = explaining.submit(explainer.explain, fmt, tos, (start + invalid).tolist())
+            pieces.append(_Piece(start, decided.verdicts, inverse, decided.next_at, invalid, explained))
             start += len(inverse)
             progress.show(f"{path}: decided {start:,} calls")
             if stream and reader.done and reader.error is None:
                 if writer is None:
-                    writer = _PieceWriter(guard, reader.wait(), fmt=fmt, path=path, out=out)
+                    writer = _PieceWriter(explainer, reader.wait(), fmt=fmt, path=path, out=out)
                 writer.write(pieces[writer.pieces_written :])
+        decided_all = True
     except StaleRegistryError as e:
         # Name the file's first such row: the calls, one by one, find it.
         for batch in reader.wait():
             rows, checked = _batch_calls(batch, path=path)
             _check_calls(guard, checked, rows, path=path)
         raise StaleRegistryError(f"{path}: {e}") from None
+    finally:
+        if explaining is not None:
+            explaining.shutdown(wait=False, cancel_futures=not decided_all)
     batches = reader.wait()
     progress.done()
     if writer is None:
-        writer = _PieceWriter(guard, batches, fmt=fmt, path=path, out=out)
+        writer = _PieceWriter(explainer, batches, fmt=fmt, path=path, out=out)
     blocked = _blocked(pieces)
     writer.finish(pieces, blocked)
     return blocked
@@ -1213,12 +1276,12 @@ class _PieceWriter:
     """Writes decided pieces in order, formatted on two threads."""
 
     def __init__(
-        self, guard: Guard, batches: Sequence[_io.Batch], *, fmt: str, path: str, out: TextIO
+        self, explainer: _Explainer, batches: Sequence[_io.Batch], *, fmt: str, path: str, out: TextIO
     ) -> None:
         calls = pa.concat_tables([b.calls for b in batches], promote_options="default")
         self.fmt, self.path, self.out = fmt, path, out
-        self.calls = calls
-        self.builder = _Lines(fmt, calls, _Explainer(guard, calls, path=path), path)
+        self.calls = explainer.calls = calls
+        self.builder = _Lines(fmt, calls, explainer, path)
         self.sink = _Sink(out)
         self.pieces_written = 0
         self.rows_written = 0
