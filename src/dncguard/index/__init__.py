@@ -37,7 +37,17 @@ import numpy.typing as npt
 
 from dncguard.index import _codec
 
-__all__ = ["BATCH", "NAT", "BlockIndex", "difference", "member", "sort_unique", "split", "union"]
+__all__ = [
+    "BATCH",
+    "NAT",
+    "BlockIndex",
+    "difference",
+    "member",
+    "sort_queries",
+    "sort_unique",
+    "split",
+    "union",
+]
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -69,6 +79,27 @@ def sort_unique(a: U64) -> U64:
     keep[0] = True
     np.not_equal(a[1:], a[:-1], out=keep[1:])
     return a[keep]
+
+
+def sort_queries(numbers: U64) -> tuple[U64, npt.NDArray[np.intp]]:
+    """``numbers`` in increasing order, and the position each came from (``sorted[k]`` is
+    ``numbers[order[k]]``), numbers of ``10**10`` or more read as ``10**10`` (none is a number
+    of the plan: the answers for them are the same).
+
+    One ``np.sort`` of ``number << b | position`` (``b`` bits for the positions; 63 bits in all
+    up to 2**29 numbers), not an ``argsort``: several times faster.
+
+    >>> s, order = sort_queries(np.array([5, 2**64 - 1, 3, 5], dtype=np.uint64))
+    >>> s.tolist(), order.tolist()
+    ([3, 5, 5, 10000000000], [2, 0, 3, 1])
+    """
+    q = np.minimum(numbers.astype(np.uint64, copy=False), np.uint64(10**10))
+    bits = max(len(q) - 1, 1).bit_length()
+    if bits > 63 - 34:  # 10**10 < 2**34
+        order = np.argsort(q, kind="stable")
+        return q[order], order
+    key = np.sort((q << np.uint64(bits)) | np.arange(len(q), dtype=np.uint64))
+    return key >> np.uint64(bits), (key & np.uint64((1 << bits) - 1)).astype(np.intp)
 
 
 def member(sorted_set: U64, values: U64) -> npt.NDArray[np.bool_]:
