@@ -504,6 +504,7 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
         if key in _KNOWN and key not in by_name:
             by_name[key] = values
     n = raw.num_rows
+    constant: set[str] = set()  # columns the file lacks, filled with one default for every row
     if "to" not in by_name:
         raise _bad("no such column: the called number is required", path=path, row=None, column="to")
     out: dict[str, pa.Array] = {}
@@ -536,13 +537,6 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
             values = _parse_bool(given.combine_chunks(), path=path, first_row=first_row, column=column)
             values = pc.fill_null(values, False)
         else:
-            if given is None:
-                values = pa.nulls(n, pa.string())
-            else:
-                values = _as_string(given, path=path, first_row=first_row, column=column)
-                blank = pc.equal(pc.utf8_trim_whitespace(values), "")
-                if pc.any(blank).as_py():
-                    values = pc.if_else(blank, pa.scalar(None, pa.string()), values)
             default: str | None = None
             if column == "seller":
                 default = defaults.seller
@@ -550,10 +544,22 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
                 default = defaults.purpose or Call.model_fields["purpose"].default
             elif column in ("caller", "line"):
                 default = Call.model_fields[column].default
-            if default is not None:
-                values = pc.fill_null(values, default)
-            elif column in ("callee_region", "callee_timezone", "consent_kind") and given is None:
-                continue
+            if given is None:
+                if default is None:
+                    if column in ("callee_region", "callee_timezone", "consent_kind"):
+                        continue
+                    values = pa.nulls(n, pa.string())
+                else:
+                    values = pa.repeat(pa.scalar(default, pa.string()), n)
+                    constant.add(column)
+            else:
+                values = _as_string(given, path=path, first_row=first_row, column=column)
+                # Blank text is absent (the same test as an empty trimmed value, without a copy).
+                blank = pc.or_(pc.utf8_is_space(values), pc.equal(pc.binary_length(values), 0))
+                if pc.any(blank).as_py():
+                    values = pc.if_else(blank, pa.scalar(None, pa.string()), values)
+                if default is not None:
+                    values = pc.fill_null(values, default)
         out[column] = values
 
     for column in ("to", "at", "seller"):
@@ -566,7 +572,7 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
     for column, allowed in _CHOICES.items():
         if column not in out:
             continue
-        values = out[column]
+        values = out[column].slice(0, 1) if column in constant else out[column]
         bad = _first_true(
             pc.and_(values.is_valid(), pc.invert(pc.is_in(values, value_set=pa.array(allowed))))
         )
@@ -612,7 +618,8 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
                 raise _bad(
                     f"missing: required when {other} is set", path=path, row=first_row + bad, column=need
                 )
-    seller_blank = _first_true(pc.equal(pc.utf8_trim_whitespace(out["seller"]), ""))
+    sellers = out["seller"].slice(0, 1) if "seller" in constant else out["seller"]
+    seller_blank = _first_true(pc.equal(pc.utf8_trim_whitespace(sellers), ""))
     if seller_blank is not None:
         raise _bad(
             "empty: name the party on whose behalf the call is made",
