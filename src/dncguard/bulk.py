@@ -1013,8 +1013,10 @@ class _Packer:
         self.used = 62  # start a new column on the first add
 
     def add(self, values: npt.NDArray[Any], bound: int) -> None:
-        """Add ``values``, all in ``0..bound``."""
-        bits = max(int(bound).bit_length(), 1)
+        """Add ``values``, all in ``0..bound`` (nothing to add when ``bound`` is 0)."""
+        if bound <= 0:
+            return
+        bits = int(bound).bit_length()
         v = values.astype(np.int64, copy=False)
         if self.used + bits > 62:
             self.columns.append(v.copy() if v is values else v)
@@ -1022,6 +1024,10 @@ class _Packer:
         else:
             self.columns[-1] |= v << self.used
             self.used += bits
+
+    def keys(self) -> list[npt.NDArray[np.int64]]:
+        """The key columns (one of zeros when every column added was constant)."""
+        return self.columns or [np.zeros(self.n, np.int64)]
 
 
 def _fresh_end(place: _Place) -> int:
@@ -1265,17 +1271,18 @@ def _scrub_batch(
 
     # Distinct combinations of facts.
     packer = _Packer(n)
-    packer.add(decision_place[place_inv], len(seen))
-    packer.add(rows.purpose.codes, len(rows.purpose.values))
-    packer.add(rows.caller.codes, len(rows.caller.values))
-    packer.add(rows.line.codes, len(rows.line.values))
-    packer.add(rows.prerecorded, 1)
+    # Bounds are exact maxima: a column that can only be 0 adds nothing.
+    packer.add(decision_place[place_inv], len(seen) - 1)
+    packer.add(rows.purpose.codes, len(rows.purpose.values) - 1)
+    packer.add(rows.caller.codes, len(rows.caller.values) - 1)
+    packer.add(rows.line.codes, len(rows.line.values) - 1)
+    packer.add(rows.prerecorded, int(rows.prerecorded.any()))
     packer.add(national_listed, 1)
     packer.add(fresh_len, HORIZON + 1)
     packer.add(request_lo, HORIZON + 1)
     packer.add(extra, n_extra)
     packer.add(failed_bits, _ALL_CODE_BITS)
-    inverse, first_rows = factorize(packer.columns)
+    inverse, first_rows = factorize(packer.keys())
 
     # One policy call per distinct combination of facts, cached across batches: its first row's
     # values, read once as lists, make a key from which the facts follow.
