@@ -82,6 +82,9 @@ _KNOWN = frozenset(Call.model_fields) | frozenset(EVIDENCE_COLUMNS)
 _TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 _RECORD_SUFFIXES = (".jsonl", ".ndjson", ".json")
 _BATCH_ROWS = 65_536
+_CSV_BLOCK = 1 << 25
+"""Bytes of CSV parsed at a time: large enough that a batch is most of bulk's unit of work
+(about a million rows: no copy to join batches), small enough to start deciding early."""
 # Instants: ``next_allowed_at`` as scrub writes it, and what an ``at`` text must parse to.
 AT_TYPE = pa.timestamp("us", tz="UTC")
 
@@ -295,7 +298,7 @@ def _csv_reader(name: str, header: Sequence[str], *, threads: bool, invalid_row:
     # which row of which column is wrong.
     return pa_csv.open_csv(
         name,
-        read_options=pa_csv.ReadOptions(block_size=1 << 22, use_threads=threads),
+        read_options=pa_csv.ReadOptions(block_size=_CSV_BLOCK, use_threads=threads),
         parse_options=pa_csv.ParseOptions(invalid_row_handler=invalid_row),
         convert_options=pa_csv.ConvertOptions(
             column_types=dict.fromkeys(header, pa.string()),

@@ -712,7 +712,11 @@ def _bulk_tables(reader: _TableReader) -> tuple[Iterator[pa.Table], dict[str, An
                 run, size = [], 0
             run.append(calls)
             size += calls.num_rows
-        yield pa.concat_tables(run)
+            if size >= _BULK_ROWS // 2:  # large enough: decided as it is, without a copy to join
+                yield pa.concat_tables(run)
+                run, size = [], 0
+        if run:
+            yield pa.concat_tables(run)
 
     return tables(), defaults
 
