@@ -130,8 +130,9 @@ the flat columns last_purchase, last_inquiry, contract_on, contract_ends, consen
 consent_on, consent_revoked_on, dnc_requested_on (the call's seller's), or in JSON also as the
 lists relationships, consents and dnc_requests. Other columns are ignored.
 
-CSV and Parquet files are decided in bulk, then the text and junit formats explain each blocked
-call; json explains every call, one check each.
+CSV and Parquet files are decided in bulk, and every call is explained from the answer for its
+combination of facts (the same text a check of the call gives); JSON files, which may nest
+evidence, are decided call by call.
 """
 
 

@@ -1,0 +1,226 @@
+"""Benchmark: ``dncguard check`` on a 10-million-row CSV against ``guard.scrub`` of the same rows.
+
+Reproduce (2 cores; the index is ``bench_bulk.py``'s, ``benchmarks/out/bulk-us-258500000.dncg``,
+built on first use from ``benchmarks/generate.py``'s US-scale list; the CSV is written once to
+``benchmarks/out/cli-calls-10000000.csv`` and reused)::
+
+    python benchmarks/bench_cli.py --rows 10000000 --repeat 3 --write benchmarks/results/cli.md
+
+Target (issue 6): ``dncguard check`` on a 10-million-row CSV in under 1.5x the time of
+``guard.scrub`` on the same rows loaded in memory (the command line adds I/O, not a slow path).
+
+What it measures, per repeat and back to back so both see the same machine state:
+
+* ``guard.scrub(table, seller="acme")`` where ``table`` holds the CSV's rows already in memory,
+  typed (``at`` as an aware timestamp, dates as dates: the form a pipeline hands to ``scrub``);
+* ``dncguard check --registry INDEX --seller acme FILE --format F`` run in-process through
+  ``dncguard.cli.main`` with file descriptor 1 redirected to a file in ``benchmarks/out`` (the
+  output is really written: about 1 GB of text for 10 million rows), for each ``--format`` asked
+  (text, junit, json). The command reads and checks the CSV, decides it in bulk, and writes a
+  line (text), a test case (junit) or a full decision (json) per call.
+
+The report gives each median and the ratio check / scrub per repeat (scrub timed just before).
+Rows: ``bench_bulk.py``'s generator (messy ``to`` spelled 11 ways, 1% invalid, half registered;
+sparse purchase / inquiry / consent / request dates), with ``at`` written as ISO 8601 text in
+four UTC offsets (``-04:00``, ``-05:00``, ``-07:00``, ``Z``). Synthetic numbers only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from bench_bulk import build_registry, calls_table  # the same generator and index
+
+OUT = Path(__file__).parent / "out"
+OFFSETS = (("-04:00", -4 * 3600), ("-05:00", -5 * 3600), ("-07:00", -7 * 3600), ("Z", 0))
+
+
+def at_text(rng: np.random.Generator, at: pa.Array) -> pa.Array:
+    """``at`` (UTC timestamps) as ISO 8601 text in one of :data:`OFFSETS` per row."""
+    pick = rng.integers(0, len(OFFSETS), len(at))
+    seconds = np.array([s for _, s in OFFSETS], np.int64)[pick]
+    local = pc.add(at.cast(pa.int64()), pa.array(seconds * 1_000_000)).cast(pa.timestamp("us"))
+    wall = pc.strftime(local.cast(pa.timestamp("s")), format="%Y-%m-%dT%H:%M:%S")
+    suffix = pc.take(pa.array([text for text, _ in OFFSETS]), pa.array(pick))
+    return pc.binary_join_element_wise(wall, suffix, "")
+
+
+def write_csv(path: Path, rows: int, listed: np.ndarray, say: Any) -> pa.Table:
+    """Generate ``rows`` calls, write them to ``path`` as a CSV (once), return the typed table."""
+    rng = np.random.default_rng(2026)
+    t0 = time.perf_counter()
+    table = calls_table(rng, rows, listed)
+    text = table.set_column(1, "at", at_text(rng, table.column("at").combine_chunks()))
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        pa_csv.write_csv(text, tmp, write_options=pa_csv.WriteOptions(quoting_style="none"))
+        os.replace(tmp, path)
+        secs = time.perf_counter() - t0
+        say(f"Wrote {path.name}: {rows:,} rows, {path.stat().st_size / 1e6:,.0f} MB in {secs:.1f} s.")
+    else:
+        say(f"Reusing {path.name}: {rows:,} rows, {path.stat().st_size / 1e6:,.0f} MB.")
+    return table
+
+
+@contextlib.contextmanager
+def stdout_to(path: Path) -> Iterator[None]:
+    """File descriptor 1 (and ``sys.stdout``) redirected to ``path`` for the block."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 1)
+    os.close(fd)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def run_check(index: str, csv: Path, fmt: str, out: Path) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (all threads) and exit code of ``dncguard check``."""
+    from dncguard.cli import main
+
+    gc.collect()
+    with stdout_to(out):
+        t0, c0 = time.perf_counter(), time.process_time()
+        code = main(["check", "--registry", index, "--seller", "acme", str(csv), "--format", fmt])
+        secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return secs, cpu, code
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--count", type=int, default=258_500_000, help="national listings (default: US scale)")
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--formats", default="text,junit,json", help="comma-separated --format values")
+    ap.add_argument("--write", type=Path, help="write the results as Markdown here")
+    args = ap.parse_args(argv)
+
+    from dncguard.guard import Guard
+
+    lines: list[str] = []
+
+    def say(text: str = "") -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    registry, listed, how = build_registry(args.count)
+    index = str(OUT / f"bulk-us-{args.count}.dncg")
+    guard = Guard(registry)
+    layers = ", ".join(f"{layer.name} {layer.count:,}" for layer in registry.layers)
+    say(f"Index: {layers}; {how}.")
+    say(f"Load average before the run (1/5/15 min): {' / '.join(f'{x:.1f}' for x in os.getloadavg())}.")
+    csv = OUT / f"cli-calls-{args.rows}.csv"
+    table = write_csv(csv, args.rows, listed, say)
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+
+    guard.scrub(table.slice(0, 200_000), seller="acme")  # warm-up: zone tables, caches
+    scrub_times: list[float] = []
+    scrub_cpu: list[float] = []
+    check_times: dict[str, list[float]] = {f: [] for f in formats}
+    check_cpu: dict[str, list[float]] = {f: [] for f in formats}
+    sizes: dict[str, int] = {}
+    codes: dict[str, int] = {}
+    allowed = 0
+    for r in range(args.repeat):
+        gc.collect()
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = guard.scrub(table, seller="acme")
+        scrub_times.append(time.perf_counter() - t0)
+        scrub_cpu.append(time.process_time() - c0)
+        allowed = pc.sum(out.column("allowed")).as_py()
+        del out
+        for fmt in formats:
+            target = OUT / f"cli-check-out.{fmt}"
+            secs, cpu, code = run_check(index, csv, fmt, target)
+            check_times[fmt].append(secs)
+            check_cpu[fmt].append(cpu)
+            sizes[fmt], codes[fmt] = target.stat().st_size, code
+            target.unlink()
+        say(
+            f"repeat {r + 1}: scrub {scrub_times[-1]:.2f} s; "
+            + "; ".join(f"check --format {f} {check_times[f][-1]:.2f} s" for f in formats)
+            + f" (load {os.getloadavg()[0]:.1f})"
+        )
+    say("")
+    med = statistics.median(scrub_times)
+    say(
+        f"guard.scrub(table) of the {args.rows:,} rows in memory: median {med:.2f} s "
+        f"({', '.join(f'{t:.2f}' for t in scrub_times)}); {allowed:,} allowed."
+    )
+    for fmt in formats:
+        times = check_times[fmt]
+        ratios = [c / s for c, s in zip(times, scrub_times, strict=True)]
+        say(
+            f"dncguard check --format {fmt}: median {statistics.median(times):.2f} s "
+            f"({', '.join(f'{t:.2f}' for t in times)}), exit {codes[fmt]}, "
+            f"{sizes[fmt] / 1e6:,.0f} MB written; check / scrub per repeat "
+            f"{', '.join(f'{x:.2f}' for x in ratios)} (median {statistics.median(ratios):.2f}x; "
+            f"ratio of medians {statistics.median(times) / med:.2f}x)."
+        )
+    say("")
+    say(
+        f"CPU seconds (all threads; less sensitive to the other users of the machine): scrub median "
+        f"{statistics.median(scrub_cpu):.1f} ({', '.join(f'{t:.1f}' for t in scrub_cpu)})"
+    )
+    for fmt in formats:
+        ratios = [c / s for c, s in zip(check_cpu[fmt], scrub_cpu, strict=True)]
+        say(
+            f"  check --format {fmt}: median {statistics.median(check_cpu[fmt]):.1f} "
+            f"({', '.join(f'{t:.1f}' for t in check_cpu[fmt])}); check / scrub per repeat "
+            f"{', '.join(f'{x:.2f}' for x in ratios)}."
+        )
+    say("")
+    for fmt in formats:
+        ratio = statistics.median(c / s for c, s in zip(check_times[fmt], scrub_times, strict=True))
+        verdict = "met" if ratio < 1.5 else "NOT met"
+        say(
+            f"Target check < 1.5x scrub (wall, median of per-repeat ratios), --format {fmt}: "
+            f"{verdict} ({ratio:.2f}x)."
+        )
+
+    if args.write:
+        command = " ".join(["python benchmarks/bench_cli.py", *(argv if argv is not None else sys.argv[1:])])
+        header = [
+            "<!-- Generated by benchmarks/bench_cli.py; rerun it to refresh. -->",
+            "# dncguard check on a 10-million-row CSV against guard.scrub",
+            "",
+            f"Command: `{command}`",
+            "",
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"{platform.system()}; {dt.date.today()}. The machine is shared: the load average is "
+            "printed before the run and after each repeat.",
+            "",
+            "Target (issue 6): `dncguard check` on a 10-million-row CSV in under 1.5x the time of",
+            "`guard.scrub` on the same rows loaded in memory. `check` runs in-process (`cli.main`, file",
+            "descriptor 1 redirected to a file); `scrub` gets the rows already typed in memory.",
+            "",
+        ]
+        args.write.parent.mkdir(parents=True, exist_ok=True)
+        args.write.write_text("\n".join([*header, "```", *lines, "```", ""]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
