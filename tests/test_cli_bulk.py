@@ -267,7 +267,23 @@ def test_bulk_output_equals_the_per_call_output(
 ) -> None:
     calls, flags = file
     path = write(tmp_path / f"calls{suffix}", calls)
-    assert_same(index, path, *flags)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cli, "_guard", cached_guard)
+        assert_same(index, path, *flags)
+
+
+_GUARDS: dict[tuple[Any, ...], Any] = {}
+_open_guard = cli._guard
+
+
+def cached_guard(args: Any) -> Any:
+    """One guard per index and policy options for the whole property: each ``Guard`` keeps its
+    bulk engine (and the mapped index) for the life of the process, and ten thousand examples
+    would otherwise run out of file descriptors."""
+    key = (args.registry, args.on_stale, args.ebr_anniversary, args.jurisdictions)
+    if key not in _GUARDS:
+        _GUARDS[key] = _open_guard(args)
+    return _GUARDS[key]
 
 
 # --- the edges --------------------------------------------------------------------------------
