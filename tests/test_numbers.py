@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+from typing import Any
 
 import numpy as np
 import phonenumbers
@@ -444,3 +445,41 @@ def test_format_e164() -> None:
 @given(messy_spellings(2125550143))
 def test_messy_spellings_of_one_number(s: str) -> None:
     check_against_reference(s)
+
+
+# ---------------------------------------------------------------------------------------------
+# The scalar fast path: digits and " ().-/" only, perhaps a leading "+".
+# ---------------------------------------------------------------------------------------------
+
+
+def _answer(parse: Any, s: str) -> tuple[str, object]:
+    try:
+        return "number", parse(s)
+    except InvalidNumberError as e:
+        return "error", str(e)
+
+
+_fast_spellings = st.builds(
+    lambda plus, body: ("+" if plus else "") + body,
+    st.booleans(),
+    st.text(alphabet="0123456789 ().-/", max_size=24)
+    | st.builds(
+        lambda n, sep: sep.join([str(n)[:3], str(n)[3:6], str(n)[6:]]),
+        nanp_numbers(),
+        st.sampled_from(["", " ", "-", ".", ") ", "/"]),
+    ),
+)
+
+
+@pytest.mark.hypothesis
+@given(_fast_spellings)
+@example("+1 (212) 555-0143")
+@example("+ 1 212 555 0143")
+@example("+")
+@example("(((")
+@example("+2125550143")
+def test_property_the_fast_path_answers_as_the_full_rules(s: str) -> None:
+    """Same number, or the same error, with or without the shortcut for the common spellings."""
+    from dncguard.numbers import _parse_text
+
+    assert _answer(parse_number, s) == _answer(lambda t: _parse_text(t, t), s)

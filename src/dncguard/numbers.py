@@ -445,6 +445,7 @@ _EXTENSION_ROW: Final = (
 _PLAIN_RE: Final = re.compile(_PLAIN_ROW)
 _EXTENSION_RE: Final = re.compile(_EXTENSION_ROW)
 _NUMBER_PUNCT: Final = b" ().-/[]*"
+_FAST_PUNCT: Final = b" ().-/"  # what may stand between "+" and the number (_LEAD), and in it
 
 
 # phonenumbers' extraction on ASCII input without "," ";" "\\" or tabs, written out: the number
@@ -491,6 +492,19 @@ def parse_number(s: str | int | None) -> int:
         text = s if isinstance(s, str) else str(s)
     if len(text) > _MAX_INPUT_CHARS:
         raise InvalidNumberError(s, f"too long: more than {_MAX_INPUT_CHARS} characters")
+    if text.isascii():
+        # The commonest spellings, only digits and " ().-/" with perhaps a leading "+": the plain
+        # expression below reads all their digits as the number, so do that without it.
+        raw = text.encode()
+        plus = raw[:1] == b"+"
+        digits_b = raw.translate(None, _FAST_PUNCT)[plus:]
+        if digits_b.isdigit():
+            return _national(digits_b.decode(), plus, s)
+    return _parse_text(text, s)
+
+
+def _parse_text(text: str, s: object) -> int:
+    """:func:`parse_number` of ``text`` (the value ``s`` as text) without its fast path."""
     m = _PLAIN_RE.match(text)
     if m is not None:
         digits = m["number"].encode().translate(None, _NUMBER_PUNCT).decode()
