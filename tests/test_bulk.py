@@ -673,3 +673,40 @@ def test_window_ends_from_tables_are_window_end(anniversary: Any, spread: int) -
         got = bulk._window_ends(days, where, window, anniversary)
         assert np.array_equal(got[where], np.asarray(window_end(days[where], window, anniversary)))
         assert not got[~where].any()
+
+
+def test_a_guard_used_in_bulk_is_freed_with_its_engine() -> None:
+    """The bulk engine a guard gets must not keep the guard (and its mapped index) alive."""
+    import gc
+    import weakref
+
+    from dncguard import bulk
+
+    guard = Guard(GUARDS["default"].registry)
+    guard.scrub(pa.table({"to": ["212-555-0143"]}), at="2026-03-16T14:00:00-04:00", seller="acme")
+    assert guard in bulk._ENGINES
+    ref = weakref.ref(guard)
+    del guard
+    gc.collect()
+    assert ref() is None
+
+
+def test_decide_batches_without_columns_gives_the_same_verdicts() -> None:
+    from dncguard import bulk
+
+    calls = pa.table(
+        {
+            "to": ["212-555-0143", "212-555-0199", "(212) 555-0198", "876-555-0100", "800-555-0100"],
+            "at": ["2026-03-16T14:00:00-04:00"] * 2
+            + ["2026-03-16T21:30:00-04:00", "2026-03-16T14:00:00Z"] * 1
+            + ["2026-03-16T23:30:00-05:00"],
+        }
+    )
+    guard = GUARDS["default"]
+    (full,) = bulk.decide_batches(guard, calls.to_batches(), seller="acme")
+    (bare,) = bulk.decide_batches(guard, calls.to_batches(), seller="acme", columns=False)
+    assert bare.output.equals(calls.to_batches()[0])
+    assert full.output.num_columns == calls.num_columns + 4
+    assert bare.verdicts == full.verdicts
+    assert (bare.inverse == full.inverse).all()
+    assert (bare.next_at == full.next_at).all()

@@ -274,7 +274,7 @@ def _at(batch: pa.RecordBatch, default: Any, n: int) -> tuple[npt.NDArray[np.int
             ts = text.cast(pa.timestamp("us", tz="UTC"))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             ts = _first_bad_time(col)
-        fallback = ("rows", _text_offsets(text))
+        fallback = ("rows", _TextOffsets(text))
     else:
         raise ValueError(f"column 'at': expected an aware timestamp or ISO 8601 text, got {col.type}")
     if ts.null_count:
@@ -310,6 +310,19 @@ def _text_offsets(text: pa.Array) -> npt.NDArray[np.int64]:
     total = pc.add(pc.multiply(hours, 60), mins)
     total = pc.if_else(pc.equal(sign, "-"), pc.negate(total), total)
     return np.asarray(pc.fill_null(total, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+class _TextOffsets:
+    """The UTC offsets written in an ``at`` text column, read only for the rows asked about
+    (those without a candidate zone: few, so the whole column is not searched)."""
+
+    def __init__(self, text: pa.Array | pa.ChunkedArray) -> None:
+        self.text = text
+
+    def __getitem__(self, rows: Any) -> Any:
+        if isinstance(rows, int | np.integer):
+            return int(_text_offsets(self.text.take(pa.array([int(rows)])))[0])
+        return _text_offsets(self.text.take(pa.array(np.asarray(rows, dtype=np.int64))))
 
 
 def _fallback_days(
@@ -653,7 +666,9 @@ class _Engine:
     """Everything about a Guard that bulk needs, derived once and reused across batches."""
 
     def __init__(self, guard: Guard) -> None:
-        self.guard = guard
+        # A weak reference: _ENGINES holds engines weakly by their guard, and a strong one here
+        # would keep every guard used in bulk (and its mapped index) alive for good.
+        self.guard: Guard = weakref.proxy(guard)
         self.registry: Any = guard.registry
         self.jurisdictions = guard.jurisdictions
         self.anniversary = guard.ebr_anniversary
@@ -1066,10 +1081,14 @@ class Decided:
 
 
 def _scrub_batch(
-    engine: _Engine, batch: pa.RecordBatch, defaults: Mapping[str, Any], parse_threads: int | None = None
+    engine: _Engine,
+    batch: pa.RecordBatch,
+    defaults: Mapping[str, Any],
+    parse_threads: int | None = None,
+    with_columns: bool = True,
 ) -> Decided:
     """Decide one batch. ``parse_threads``: for ``parse_numbers`` (1 when batches already run
-    on every thread; None: its own choice)."""
+    on every thread; None: its own choice). ``with_columns``: append the decision columns."""
     rows = _read(batch, defaults)
     n = rows.n
     numbers, _ = parse_numbers(rows.to, threads=parse_threads)  # 0 where invalid: area code 0 is no area
@@ -1364,7 +1383,7 @@ def _scrub_batch(
                     " call at that time: download a fresh copy"
                 )
     next_at = _next_allowed(engine, rows, inverse, groups, places, place_inv, today, minutes)
-    output = _append(batch, _decision_columns(verdicts, inverse, next_at))
+    output = _append(batch, _decision_columns(verdicts, inverse, next_at)) if with_columns else batch
     return Decided(output, tuple(verdicts), inverse, next_at)
 
 
@@ -1683,12 +1702,18 @@ def scrub_batches(
 
 
 def decide_batches(
-    guard: Guard, batches: Iterable[pa.RecordBatch], *, threads: int | None = None, **defaults: Any
+    guard: Guard,
+    batches: Iterable[pa.RecordBatch],
+    *,
+    threads: int | None = None,
+    columns: bool = True,
+    **defaults: Any,
 ) -> Iterator[Decided]:
     """:func:`scrub_batches`, yielding each output with its per-group verdicts (:class:`Decided`).
 
     One output per input batch, except that batches over about a million rows are decided (and
-    yielded) in slices of that size.
+    yielded) in slices of that size. ``columns=False``: each ``output`` is its input batch as
+    given, without the decision columns (for callers that read the verdicts instead).
     """
     _check_defaults(defaults)
     engine = _engine(guard)
@@ -1708,13 +1733,13 @@ def decide_batches(
     head = list(itertools.islice(stream, 2))
     if n_threads == 1 or len(head) < 2:  # one batch: no threads to start (but parsing may)
         for batch in itertools.chain(head, stream):
-            yield _scrub_batch(engine, batch, defaults, 1 if n_threads == 1 else None)
+            yield _scrub_batch(engine, batch, defaults, 1 if n_threads == 1 else None, columns)
         return
     with ThreadPoolExecutor(n_threads, thread_name_prefix="dncguard-scrub") as pool:
         pending: collections.deque[Future[Decided]] = collections.deque()
         for batch in itertools.chain(head, stream):
             # Batches on every thread: each parses on its own (no threads within threads).
-            pending.append(pool.submit(_scrub_batch, engine, batch, defaults, 1))
+            pending.append(pool.submit(_scrub_batch, engine, batch, defaults, 1, columns))
             if len(pending) > n_threads:
                 yield pending.popleft().result()
         while pending:

@@ -1244,7 +1244,7 @@ def _check_table(args: argparse.Namespace, *, path: str, defaults: _io.Defaults,
     decided_all = False
     try:
         start = 0
-        for decided in bulk.decide_batches(guard, tables, **bulk_defaults):
+        for decided in bulk.decide_batches(guard, tables, columns=False, **bulk_defaults):
             inverse = decided.inverse.astype(np.int32, copy=False)
             invalid = np.flatnonzero(np.array([_is_invalid(v) for v in decided.verdicts], bool)[inverse])
             explained = None
