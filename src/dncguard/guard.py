@@ -213,6 +213,7 @@ class Guard:
         self._facts_memo: dict[tuple[Any, ...], _Known] = {}
         self._exemptions_memo: dict[tuple[Evidence, tuple[str, ...], int], _Exemptions] = {}
         self._plans: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self._probing = callable(getattr(registry, "probes", None))
         self._windows: dict[tuple[tuple[str, ...], int], tuple[int, int]] = {}
 
     # ----------------------------------------------------------------------------------------
@@ -330,8 +331,8 @@ class Guard:
         plan = self._plans.get((area.country, seller))
         if plan is None:
             plan = self._plan(area.country, seller)
-        if plan:
-            for probe, kind, name, extra in plan[1:]:
+        if self._probing:
+            for probe, kind, name, extra in plan:
                 if probe(number):
                     if kind is _NATIONAL:
                         national_listed = True
@@ -423,8 +424,9 @@ class Guard:
         if clocks:
             hour_codes = hour_rules(codes, call.purpose, self.jurisdictions)
             if hour_codes:
+                windows = self._windows
                 for day, minute in clocks:
-                    start, end = self._window(hour_codes, day)
+                    start, end = windows.get((hour_codes, day)) or self._window(hour_codes, day)
                     if not start <= minute <= end:
                         # Some rule fails: which ones (rare; each rule's own window).
                         failed = frozenset(
@@ -496,16 +498,14 @@ class Guard:
 
     def _plan(self, country: str, seller: str) -> tuple[Any, ...]:
         """The layers a call to ``country`` for ``seller`` must ask, as ``(probe, kind, name, extra)``
-        after a leading ``True`` (``()``: the registry has no ``probes``; ask ``lookup``).
+        (``()`` when the registry has no ``probes``: then :meth:`_known` asks ``lookup``).
 
         Other countries' national registries and other sellers' internal lists cannot change
         the call's facts (see the ``lookup`` loop in :meth:`_known`), so they are not asked.
         """
         probes = getattr(self.registry, "probes", None)
-        plan: list[Any] = [True]
-        if probes is None:
-            plan = []
-        else:
+        plan: list[Any] = []
+        if probes is not None:
             for layer, probe, dated in probes():
                 if layer.kind == "national":
                     if layer.jurisdiction == country:
