@@ -116,6 +116,8 @@ class _Area:
 
 
 _HORIZON_END: Final = HORIZON + 1
+_EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
+_UNSEEN: Final[Any] = object()
 _validate_call: Final = Call.__pydantic_validator__.validate_python
 _validate_decision: Final = Decision.__pydantic_validator__.validate_python
 _NONE_FAILED: Final[frozenset[str]] = frozenset()
@@ -260,7 +262,9 @@ class Guard:
         except InvalidNumberError as e:
             return self._decision(invalid_number(call.to, e.why), None, call.to)
         npa = number // 10_000_000
-        area = self._areas[npa] if npa in self._areas else self._area(npa)
+        area = self._areas.get(npa, _UNSEEN)
+        if area is _UNSEEN:
+            area = self._area(npa)
         if area is None:
             verdict = invalid_number(call.to, "not a US or Canadian area code")
             return self._decision(verdict, None, call.to)
@@ -374,8 +378,9 @@ class Guard:
         at = call.at
         # The call's local date, judged fail-closed as the latest over the zones (facts.call_day).
         if len(zones) == 1:
-            clocks = [local_day_minute(at, zones[0])]
-            today = clocks[0][0]
+            local = at.astimezone(zones[0])  # facts.local_day_minute, inline: the common case
+            today = local.toordinal() - _EPOCH_ORDINAL
+            clocks = [(today, local.hour * 60 + local.minute)]
         elif zones:
             clocks = [local_day_minute(at, zone) for zone in zones]
             today = max(day for day, _ in clocks)
