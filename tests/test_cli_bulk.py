@@ -259,8 +259,17 @@ def files(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[str]]:
 # --- the property -----------------------------------------------------------------------------
 
 
+# Each example writes a file and runs the command line twice (about 60 ms): the thorough profile's
+# 10,000 would take over ten minutes of CI's 30, so it gets at most 2,000 (about two minutes).
+_EXAMPLES = min(settings.default.max_examples, 2_000)
+
+
 @pytest.mark.hypothesis
-@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(files(), st.sampled_from((".csv", ".parquet")))
 def test_bulk_output_equals_the_per_call_output(
     index: str, tmp_path: Path, file: tuple[list[dict[str, Any]], list[str]], suffix: str
