@@ -1501,7 +1501,7 @@ def _open_days_of(base: CallFacts, jurisdictions: frozenset[str] | None) -> int:
         # Facts that read the same on every day (the policy sees dates only through day masks):
         # one decision answers for all of them.
         return ALL_DAYS if decide(base, jurisdictions).allowed else NO_DAYS
-    return sum(1 << d for d in policy._open_days(base, jurisdictions))
+    return sum(1 << d for d in policy.open_days(base, jurisdictions))
 
 
 def _next_allowed(

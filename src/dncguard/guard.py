@@ -121,10 +121,10 @@ _UNSEEN: Final[Any] = object()
 _validate_call: Final = Call.__pydantic_validator__.validate_python
 _validate_decision: Final = Decision.__pydantic_validator__.validate_python
 _NONE_FAILED: Final[frozenset[str]] = frozenset()
-_CLOSED_DAY: Final = (1, 0)
+_CLOSED_DAY: Final = (1, 0)  # no minute m satisfies 1 <= m <= 0
 _NATIONAL: Final = "national"
 _STATE: Final = "state"
-_INTERNAL: Final = "internal"  # no minute m satisfies 1 <= m <= 0
+_INTERNAL: Final = "internal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,10 +408,7 @@ class Guard:
         if obtained_day is None:
             fresh_until = -1
         else:
-            fresh_until = obtained_day + area.fresh_days + 1 - today
-            fresh_until = (
-                0 if fresh_until < 0 else (_HORIZON_END if fresh_until > _HORIZON_END else fresh_until)
-            )
+            fresh_until = min(max(obtained_day + area.fresh_days + 1 - today, 0), _HORIZON_END)
 
         exemptions: _Exemptions = ()
         if call.relationships or call.consents:
@@ -435,14 +432,7 @@ class Guard:
                     if not start <= minute <= end:
                         # Some rule fails: which ones (rare; each rule's own window).
                         failed = frozenset(
-                            [
-                                code
-                                for code in hour_codes
-                                if not all(
-                                    self._window((code,), d)[0] <= m <= self._window((code,), d)[1]
-                                    for d, m in clocks
-                                )
-                            ]
+                            [code for code in hour_codes if not self._open_at((code,), clocks)]
                         )
                         break
         requested = requests_mask(requests, today) if requests else NO_DAYS
@@ -524,6 +514,14 @@ class Guard:
             self._plans.clear()
         self._plans[(country, seller)] = result = tuple(plan)
         return result
+
+    def _open_at(self, codes: tuple[str, ...], clocks: list[tuple[int, int]]) -> bool:
+        """Whether every rule of ``codes`` lets the call start at each ``(local day, minute)``."""
+        for day, minute in clocks:
+            first, last = self._window(codes, day)
+            if not first <= minute <= last:
+                return False
+        return True
 
     def _window(self, codes: tuple[str, ...], day: int) -> tuple[int, int]:
         """The local minutes ``(first, last)`` of ``day`` at which every rule of ``codes`` lets a

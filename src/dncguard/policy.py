@@ -363,9 +363,6 @@ def open_days(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> 
     return frozenset(d for d in days if decide(dataclasses.replace(base, day=d), jurisdictions).allowed)
 
 
-_open_days = open_days  # the name bulk uses
-
-
 def next_allowed_at(
     facts: CallFacts,
     at: dt.datetime,
