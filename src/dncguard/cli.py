@@ -486,31 +486,20 @@ def _decision_columns(decisions: Sequence[Decision]) -> pa.Table:
     )
 
 
-def _verdicts(
-    guard: Guard, batch: _io.Batch, *, path: str, bulk: bool = True
-) -> tuple[pa.Table, dict[int, Decision]]:
-    """Decide a batch: the scrub columns, and the full decisions already at hand (by batch index).
-
-    With ``Guard.scrub`` (and ``bulk``) the batch is decided in bulk and no decision objects
-    exist; otherwise each call is checked and every decision is returned.
-    """
-    scrub = getattr(guard, "scrub", None) if bulk else None
-    if scrub is not None:
-        try:
-            out = scrub(batch.calls)
-        except StaleRegistryError as e:
-            # Name the file's first such row: the batch's calls, one by one, find it.
-            rows, calls = _batch_calls(batch, path=path)
-            _check_calls(guard, calls, rows, path=path)
-            raise StaleRegistryError(f"{path}: {e}") from None
-        columns = [
-            out.column(name).cast(field.type)
-            for name, field in zip(_io.DECISION_COLUMNS, _io.DECISION_SCHEMA, strict=True)
-        ]
-        return pa.table(columns, schema=_io.DECISION_SCHEMA), {}
-    rows, calls = _batch_calls(batch, path=path)
-    decisions = _check_calls(guard, calls, rows, path=path)
-    return _decision_columns(decisions), dict(enumerate(decisions))
+def _verdicts(guard: Guard, batch: _io.Batch, *, path: str) -> pa.Table:
+    """Decide a batch in bulk: the scrub columns (``allowed``, ``reason``, ...)."""
+    try:
+        out = guard.scrub(batch.calls)
+    except StaleRegistryError as e:
+        # Name the file's first such row: the batch's calls, one by one, find it.
+        rows, calls = _batch_calls(batch, path=path)
+        _check_calls(guard, calls, rows, path=path)
+        raise StaleRegistryError(f"{path}: {e}") from None
+    columns = [
+        out.column(name).cast(field.type)
+        for name, field in zip(_io.DECISION_COLUMNS, _io.DECISION_SCHEMA, strict=True)
+    ]
+    return pa.table(columns, schema=_io.DECISION_SCHEMA)
 
 
 def _batch_calls(
@@ -1354,7 +1343,7 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
     done = 0
     with _io.OutputWriter(args.output) as writer:
         for batch in _io.read_table_batches(path, defaults=defaults):
-            verdicts, _ = _verdicts(guard, batch, path=path)
+            verdicts = _verdicts(guard, batch, path=path)
             writer.write(_with_verdicts(batch.raw, verdicts))
             done += batch.calls.num_rows
             progress.show(f"{path}: scrubbed {done:,} rows")
