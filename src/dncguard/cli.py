@@ -768,7 +768,15 @@ def _instant_text(utc_us: int, offset_seconds: int, *, json_style: bool) -> str:
     return when.isoformat()
 
 
-def _next_texts(next_at: npt.NDArray[np.int64], at: pa.Array, *, json_style: bool) -> pa.Array:
+def _next_texts(
+    next_at: npt.NDArray[np.int64],
+    at: pa.Array,
+    *,
+    json_style: bool,
+    before: str = "",
+    after: str = "",
+    none: str | None = None,
+) -> pa.Array:
     """``next_allowed_at`` of each row as the per-call path writes ``Decision.next_allowed_at``:
     in the UTC offset of the call's own ``at`` (``policy.next_allowed_at`` returns
     ``t.astimezone(at.tzinfo)``).
@@ -777,7 +785,8 @@ def _next_texts(next_at: npt.NDArray[np.int64], at: pa.Array, *, json_style: boo
     calls' ``at`` column as read: ISO 8601 text keeps its written offset; an aware timestamp
     column has its time zone, whose offset at the instant itself applies. The rows share few
     distinct (instant, offset) pairs (the next opening of a rule, per zone and day): each pair
-    is written once, in Python, exactly as ``check``'s decision writes it.
+    is written once, in Python, exactly as ``check``'s decision writes it, between ``before``
+    and ``after``; a row without one gets ``none``.
     """
     from dncguard import bulk
 
@@ -785,7 +794,7 @@ def _next_texts(next_at: npt.NDArray[np.int64], at: pa.Array, *, json_style: boo
     has = next_at != bulk.NO_NEXT
     rows = np.flatnonzero(has)
     if not len(rows):
-        return pa.nulls(n, pa.string())
+        return pa.nulls(n, pa.string()) if none is None else pa.repeat(pa.scalar(none, pa.string()), n)
     utc = next_at[rows]
     picked = at.take(pa.array(rows))
     if pa.types.is_timestamp(picked.type):
@@ -800,10 +809,16 @@ def _next_texts(next_at: npt.NDArray[np.int64], at: pa.Array, *, json_style: boo
         keys = (utc // _MINUTE_US) << 21 | (offsets + (1 << 20))
     encoded = pa.array(keys).dictionary_encode()
     first = np.asarray(pc.index_in(encoded.dictionary, value_set=pa.array(keys)))
-    texts = _strings([_instant_text(int(utc[i]), int(offsets[i]), json_style=json_style) for i in first])
-    positions = np.full(n, -1, np.int32)
+    texts = [
+        f"{before}{_instant_text(int(utc[i]), int(offsets[i]), json_style=json_style)}{after}" for i in first
+    ]
+    if none is None:
+        positions = np.full(n, -1, np.int32)
+        positions[rows] = np.asarray(encoded.indices)
+        return pc.take(_strings(texts), pa.array(positions, mask=~has))
+    positions = np.full(n, len(texts), np.int32)  # the last entry: ``none``
     positions[rows] = np.asarray(encoded.indices)
-    return pc.take(texts, pa.array(positions, mask=~has))
+    return pc.take(_strings([*texts, none]), pa.array(positions))
 
 
 def _text_offsets(text: pa.Array) -> npt.NDArray[np.int64]:
@@ -935,7 +950,7 @@ class _Lines:
         n = calls.num_rows
         self.row_width = len(str(n))
         self.width = pc.max(pc.utf8_length(calls.column("to"))).as_py() or 0
-        self.escape_to = _needs_escaping(calls.column("to"))
+        self.escape_to = fmt == "junit" and _needs_escaping(calls.column("to"))
         self.blocked = 0  # set before head() (junit) and tail() are asked for
         self.classname = _attr(os.path.splitext(os.path.basename(path))[0])
 
@@ -996,18 +1011,38 @@ class _Lines:
         calls: pa.Table,
     ) -> pa.Array:
         head = pc.if_else(allowed, "ALLOWED  row ", "BLOCKED  row ")
-        number = pc.if_else(allowed, to, pc.utf8_rpad(to, width=self.width, padding=" "))
-        reasons = _strings(["" if v.allowed else f"  {_reason_text_of(v.reasons)}" for v in verdicts])
-        when = _next_texts(next_at, calls.column("at").combine_chunks(), json_style=False)
-        when = pc.fill_null(pc.binary_join_element_wise("  next allowed ", when, ""), "")
+        # What follows the number as written: for a blocked call, the spaces that pad it to the
+        # file's widest number and its verdict's reasons; built once per (verdict, padding) met.
+        blocked = ~np.asarray(allowed)
+        pad = np.zeros(len(to), np.int64)
+        pad[blocked] = self.width - np.asarray(pc.utf8_length(to))[blocked]
+        keys = pa.array(np.asarray(take, np.int64) * (self.width + 1) + pad).dictionary_encode()
+        reasons: dict[int, str] = {}
+        suffixes = []
+        for key in keys.dictionary.to_pylist():
+            verdict, spaces = divmod(key, self.width + 1)
+            v = verdicts[verdict]
+            if v.allowed:
+                suffixes.append("")
+                continue
+            if verdict not in reasons:
+                reasons[verdict] = _reason_text_cached(v.reasons)
+            suffixes.append(" " * spaces + "  " + reasons[verdict])
+        when = _next_texts(
+            next_at,
+            calls.column("at").combine_chunks(),
+            json_style=False,
+            before="  next allowed ",
+            after="\n",
+            none="\n",
+        )
         return pc.binary_join_element_wise(
             head,
             pc.utf8_rpad(rows, width=self.row_width, padding=" "),
             "  ",
-            number,
-            pc.take(reasons, take),
+            to,
+            pc.take(_strings(suffixes), keys.indices),
             when,
-            "\n",
             "",
         )
 
@@ -1159,6 +1194,11 @@ def _json_template(verdict: Verdict) -> tuple[tuple[str, ...], tuple[str, ...]]:
         between.append(before)
     between.append(text)
     return order, tuple(between)
+
+
+@functools.lru_cache(maxsize=4096)
+def _reason_text_cached(reasons: tuple[Reason, ...]) -> str:
+    return _reason_text_of(reasons)
 
 
 def _reason_text_of(reasons: Sequence[Reason]) -> str:
