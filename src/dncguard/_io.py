@@ -34,12 +34,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
+from dncguard._arrow import trimmed
 from dncguard.errors import DncguardError
 from dncguard.models import (
     EVIDENCE_COLUMNS,
@@ -417,7 +419,7 @@ def _parse_at(arr: pa.Array, *, path: str, first_row: int) -> pa.Array:
         raise _bad(
             f"expected an ISO 8601 date-time, found a column of {arr.type}", path=path, row=None, column="at"
         )
-    text = pc.utf8_trim_whitespace(arr.cast(pa.string()))
+    text = trimmed(arr.cast(pa.string()))
 
     def convert(a: pa.Array) -> pa.Array:
         return a.cast(AT_TYPE)
@@ -494,6 +496,12 @@ def _first_true(mask: pa.Array) -> int | None:
     return int(pc.indices_nonzero(mask)[0].as_py())
 
 
+def _repeat(value: str, n: int) -> pa.Array:
+    """``value`` ``n`` times, as a dictionary column: a byte a row, not a copy of the text each
+    row (``Guard.scrub`` and Arrow's kernels read it as the text)."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int8)), pa.array([value], pa.string()))
+
+
 def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -> pa.Table:
     """Type and check the call columns of ``raw`` (see :class:`Batch`); raise :class:`CallsFileError`.
 
@@ -553,7 +561,7 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
                         continue
                     values = pa.nulls(n, pa.string())
                 else:
-                    values = pa.repeat(pa.scalar(default, pa.string()), n)
+                    values = _repeat(default, n)
                     constant.add(column)
             else:
                 values = _as_string(given, path=path, first_row=first_row, column=column)
@@ -575,7 +583,7 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
     for column, allowed in _CHOICES.items():
         if column not in out:
             continue
-        values = out[column].slice(0, 1) if column in constant else out[column]
+        values = out[column].slice(0, 1).dictionary_decode() if column in constant else out[column]
         bad = _first_true(
             pc.and_(values.is_valid(), pc.invert(pc.is_in(values, value_set=pa.array(allowed))))
         )
@@ -621,7 +629,7 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
                 raise _bad(
                     f"missing: required when {other} is set", path=path, row=first_row + bad, column=need
                 )
-    sellers = out["seller"].slice(0, 1) if "seller" in constant else out["seller"]
+    sellers = out["seller"].slice(0, 1).dictionary_decode() if "seller" in constant else out["seller"]
     seller_blank = _first_true(pc.equal(pc.utf8_trim_whitespace(sellers), ""))
     if seller_blank is not None:
         raise _bad(

@@ -66,6 +66,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dncguard import geography, policy
+from dncguard._arrow import trimmed
 from dncguard.errors import StaleRegistryError
 from dncguard.facts import (
     ALL_DAYS,
@@ -269,7 +270,7 @@ def _at(batch: pa.RecordBatch, default: Any, n: int) -> tuple[npt.NDArray[np.int
         ts = pc.cast(col, pa.timestamp("us", tz="UTC"), safe=False)
         fallback = _tz_name_fallback(col.type.tz)
     elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-        text = pc.utf8_trim_whitespace(col)
+        text = trimmed(col)
         try:
             ts = text.cast(pa.timestamp("us", tz="UTC"))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

@@ -45,6 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dncguard import _io
+from dncguard._arrow import trimmed
 from dncguard.errors import DncguardError, StaleRegistryError
 from dncguard.models import Call, Decision, Purpose, Reason, ReasonCode
 
@@ -827,7 +828,7 @@ def _text_offsets(text: pa.Array) -> npt.NDArray[np.int64]:
     The text's wall-clock part read as a naive time, less the instant it stands for; a text whose
     first 19 characters are not ``YYYY-MM-DDTHH:MM:SS`` (no seconds, say) is read by a pattern.
     """
-    text = pc.utf8_trim_whitespace(text)
+    text = trimmed(text)
     instants = text.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
     try:
         wall = pc.utf8_slice_codeunits(text, 0, 19).cast(pa.timestamp("us")).cast(pa.int64())
