@@ -1073,12 +1073,14 @@ class Decided:
     ``verdicts``: the policy's answer for each distinct combination of facts; ``inverse[i]`` is
     the one of row ``i``. Invalid numbers share one verdict with a generic message.
     ``next_at``: ``next_allowed_at`` per row in UTC microseconds (:data:`NO_NEXT`: none).
+    ``numbers``: the called number per row as ``numbers.parse_numbers`` reads it (0: invalid).
     """
 
     output: pa.RecordBatch
     verdicts: tuple[Verdict, ...]
     inverse: npt.NDArray[np.intp]
     next_at: npt.NDArray[np.int64]
+    numbers: npt.NDArray[np.uint64]
 
 
 def _scrub_batch(
@@ -1385,7 +1387,7 @@ def _scrub_batch(
                 )
     next_at = _next_allowed(engine, rows, inverse, groups, places, place_inv, today, minutes)
     output = _append(batch, _decision_columns(verdicts, inverse, next_at)) if with_columns else batch
-    return Decided(output, tuple(verdicts), inverse, next_at)
+    return Decided(output, tuple(verdicts), inverse, next_at, numbers)
 
 
 def _decision_columns(

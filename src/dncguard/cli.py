@@ -625,6 +625,8 @@ class _Piece:
     next_at: npt.NDArray[np.int64]
     invalid: npt.NDArray[np.intp]
     """The rows (within the piece) whose number is invalid."""
+    numbers: npt.NDArray[np.uint64]
+    """The called numbers, as decided (0: invalid)."""
     explained: Future[list[str | None]] | None = None
     """Their text (junit) or line (json), worked out while the rest is decided (None: ask check)."""
 
@@ -999,7 +1001,7 @@ class _Lines:
             return self._junit(
                 verdicts, take, to, pa.array(allowed), rows, next_at, calls, invalid, explained
             )
-        return self._json(verdicts, take, to, rows, next_at, calls, invalid, explained)
+        return self._json(verdicts, take, piece.numbers[lo:hi], rows, next_at, calls, invalid, explained)
 
     def _text(
         self,
@@ -1101,29 +1103,28 @@ class _Lines:
         self,
         verdicts: Sequence[Verdict],
         take: pa.Array,
-        to: pa.Array,
+        numbers: npt.NDArray[np.uint64],
         rows: pa.Array,
         next_at: npt.NDArray[np.int64],
         calls: pa.Table,
         invalid: npt.NDArray[np.intp],
         explained: Sequence[str],
     ) -> pa.Array:
-        from dncguard.numbers import parse_numbers
-
         templates = [_json_template(v) for v in verdicts]
         order = templates[0][0]
         pieces = [_strings([t[1][k] for t in templates]) for k in range(len(order) + 1)]
-        when = _next_texts(next_at, calls.column("at").combine_chunks(), json_style=True)
+        when = _next_texts(
+            next_at, calls.column("at").combine_chunks(), json_style=True, before='"', after='"', none="null"
+        )
         slots = {
             "row": rows,
-            "next_allowed_at": pc.fill_null(pc.binary_join_element_wise('"', when, '"', ""), "null"),
+            "next_allowed_at": when,
+            "number": pc.binary_join_element_wise('"+1', pa.array(numbers).cast(pa.string()), '"', ""),
         }
-        numbers, _ = parse_numbers(to)
-        slots["number"] = pc.binary_join_element_wise('"+1', pa.array(numbers).cast(pa.string()), '"', "")
         index = take
         if len(invalid):
             # An invalid number's whole line (its message names the number) is the first piece.
-            mask = np.zeros(len(to), bool)
+            mask = np.zeros(len(numbers), bool)
             mask[invalid] = True
             blank = pa.array(mask)
             slots = {name: pc.if_else(blank, "", values) for name, values in slots.items()}
@@ -1281,7 +1282,9 @@ def _check_table(args: argparse.Namespace, *, path: str, defaults: _io.Defaults,
             if explaining is not None:
                 tos = decided.output.column("to").take(pa.array(invalid)).to_pylist()
                 explained = explaining.submit(explainer.explain, fmt, tos, (start + invalid).tolist())
-            pieces.append(_Piece(start, decided.verdicts, inverse, decided.next_at, invalid, explained))
+            pieces.append(
+                _Piece(start, decided.verdicts, inverse, decided.next_at, invalid, decided.numbers, explained)
+            )
             start += len(inverse)
             progress.show(f"{path}: decided {start:,} calls")
             if stream and reader.done and reader.error is None:
