@@ -426,6 +426,26 @@ def test_check_names_file_row_and_field_of_a_bad_value(
     assert f"{calls}, row 3, field '{field}'" in err
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_blank_date_text_in_a_table_file_is_no_date(
+    suffix: str, index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A CRM export writes "" (or spaces) where a call has no such date: the call has none, as an
+    # empty CSV field says, whatever the file type. A listed number then stays blocked.
+    blank = [
+        {**c, "last_purchase": c.get("last_purchase", ""), "dnc_requested_on": " " if i % 2 else ""}
+        for i, c in enumerate(CALLS)
+    ]
+    with_blanks = write_calls(tmp_path / f"blank{suffix}", blank)
+    without = write_calls(tmp_path / f"calls{suffix}", CALLS)
+    code, out, err = run(capsys, "check", "--registry", index, with_blanks)
+    _, expected, _ = run(capsys, "check", "--registry", index, without)
+    assert (code, err) == (1, "")
+    assert out == expected
+    assert "BLOCKED  row 2" in out
+    assert "ALLOWED  row 3" in out
+
+
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
 def test_check_names_a_missing_required_field(
     suffix: str, index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]

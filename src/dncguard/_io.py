@@ -451,6 +451,8 @@ def _parse_date(arr: pa.Array, *, path: str, first_row: int, column: str) -> pa.
 
     def convert(a: pa.Array) -> pa.Array:
         a = pc.utf8_trim_whitespace(a)
+        # Blank text is no date, as an empty CSV field is (a Parquet or Arrow file may hold "").
+        a = pc.if_else(pc.equal(a, ""), pa.scalar(None, a.type), a)
         # "2026-03-16T10:00:00-04:00" stands for 2026-03-16, as in dncguard.models.
         is_datetime = pc.and_(
             pc.greater(pc.utf8_length(a), 10), pc.match_substring_regex(a, r"^\d{4}-\d\d-\d\d[T ]")
