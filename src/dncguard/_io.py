@@ -83,7 +83,8 @@ _DATE_COLUMNS = EVIDENCE_DATE_COLUMNS
 _KNOWN = frozenset(Call.model_fields) | frozenset(EVIDENCE_COLUMNS)
 _TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 _RECORD_SUFFIXES = (".jsonl", ".ndjson", ".json")
-_BATCH_ROWS = 65_536
+_BATCH_ROWS = 1 << 19
+"""Parquet rows read at a time: half of bulk's unit of work, which takes such a batch as it is."""
 _CSV_BLOCK = 1 << 25
 """Bytes of CSV parsed at a time: large enough that a batch is most of bulk's unit of work
 (about a million rows: no copy to join batches), small enough to start deciding early."""
@@ -459,6 +460,10 @@ def _parse_date(arr: pa.Array, *, path: str, first_row: int, column: str) -> pa.
         )
         return pc.if_else(is_datetime, pc.utf8_slice_codeunits(a, 0, 10), a).cast(pa.date32())
 
+    empty = pc.equal(arr, "")
+    if pc.any(empty).as_py():
+        # No date, as an empty CSV field (a failed cast costs ~0.3 us a row: not as a test).
+        arr = pc.if_else(empty, pa.scalar(None, arr.type), arr)
     try:
         # Plain YYYY-MM-DD everywhere (the common case) casts as is; anything else (spaces, a
         # date-time standing for its date) goes through convert, which gives the same dates.
