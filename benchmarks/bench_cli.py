@@ -4,7 +4,10 @@ Reproduce (2 cores; the index is ``bench_bulk.py``'s, ``benchmarks/out/bulk-us-2
 built on first use from ``benchmarks/generate.py``'s US-scale list; the CSV is written once to
 ``benchmarks/out/cli-calls-10000000.csv`` and reused)::
 
-    python benchmarks/bench_cli.py --rows 10000000 --repeat 3 --write benchmarks/results/cli.md
+    python benchmarks/bench_cli.py --rows 10000000 --repeat 3 --phases 3 --write benchmarks/results/cli.md
+
+``--phases N`` then times each phase of ``check`` (CSV parse, typing, deciding, formatting,
+writing) alone, N times, with the command's own functions: where its CPU goes.
 
 Target (issue 6): ``dncguard check`` on a 10-million-row CSV in under 1.5x the time of
 ``guard.scrub`` on the same rows loaded in memory (the command line adds I/O, not a slow path).
@@ -28,6 +31,7 @@ four UTC offsets (``-04:00``, ``-05:00``, ``-07:00``, ``Z``). Synthetic numbers 
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import datetime as dt
 import gc
@@ -108,6 +112,86 @@ def run_check(index: str, csv: Path, fmt: str, out: Path) -> tuple[float, float,
     return secs, cpu, code
 
 
+def cpu_now() -> float:
+    return time.process_time()
+
+
+def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
+    """CPU seconds of each phase of ``check`` alone, one after the other in this process: the
+    command's own functions (``dncguard.cli`` and ``dncguard._io`` internals), not a model."""
+    from dncguard import _io, bulk, cli
+
+    args = cli._parser().parse_args(["check", "--registry", index, "--seller", "acme", str(csv)])
+    defaults = cli._defaults(args)
+    guard = cli._guard(args)
+    times: dict[str, list[float]] = collections.defaultdict(list)
+
+    def timed(name: str, work: Any) -> Any:
+        c0 = cpu_now()
+        result = work()
+        times[name].append(cpu_now() - c0)
+        return result
+
+    class Read:  # what cli._TableReader hands on, once the file has been read
+        def __init__(self, batches: list[Any]) -> None:
+            self.batches, self.done, self.error = batches, True, None
+
+        def __iter__(self) -> Iterator[Any]:
+            return iter(self.batches)
+
+        def wait(self) -> list[Any]:
+            return self.batches
+
+    def one_round() -> None:
+        raw = timed("CSV parse (`_io._raw_batches`)", lambda: list(_io._raw_batches(csv)))
+        calls = timed(
+            "typing and checking (`_io.normalise`)",
+            lambda: [_io.normalise(r, path=str(csv), first_row=1, defaults=defaults) for r in raw],
+        )
+        read = Read([_io.Batch(r, c, 1) for r, c in zip(raw, calls, strict=True)])
+
+        def decide() -> list[Any]:
+            tables, bulk_defaults = cli._bulk_tables(read)  # type: ignore[arg-type]
+            return list(bulk.decide_batches(guard, tables, columns=False, **bulk_defaults))
+
+        decided = timed("`bulk.decide_batches(columns=False)`", decide)
+        pieces, start = [], 0
+        for d in decided:
+            inverse = d.inverse.astype(np.int32, copy=False)
+            invalid = np.flatnonzero(np.array([cli._is_invalid(v) for v in d.verdicts], bool)[inverse])
+            pieces.append(cli._Piece(start, d.verdicts, inverse, d.next_at, invalid, d.numbers, None))
+            start += len(inverse)
+        explainer = cli._Explainer(guard, path=str(csv))
+        target = OUT / f"cli-phase-out.{fmt}"
+        with open(target, "w", encoding="utf-8") as out:
+            writer = timed(
+                "whole-file index for formatting (`_PieceWriter`)",
+                lambda: cli._PieceWriter(explainer, read.batches, fmt=fmt, path=str(csv), out=out),
+            )
+            format_cpu = write_cpu = 0.0
+            for piece in pieces:
+                for lo in range(0, len(piece.inverse), cli._FORMAT_ROWS):
+                    c0 = cpu_now()
+                    lines = writer.builder.lines(piece, lo, min(lo + cli._FORMAT_ROWS, len(piece.inverse)))
+                    c1 = cpu_now()
+                    writer.sink.lines(lines)
+                    format_cpu, write_cpu = format_cpu + c1 - c0, write_cpu + cpu_now() - c1
+            times[f"formatting, {fmt}"].append(format_cpu)
+            times["writing"].append(write_cpu)
+        target.unlink()
+
+    for _ in range(repeat):
+        gc.collect()
+        one_round()
+    say("")
+    say(f"Phases of `check --format {fmt}`, each alone, CPU seconds (median of {repeat}; all threads):")
+    total = 0.0
+    for name, values in times.items():
+        total += statistics.median(values)
+        say(f"  {name}: {statistics.median(values):.2f} ({', '.join(f'{v:.2f}' for v in values)})")
+    say(f"  sum of the medians: {total:.2f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=258_500_000, help="national listings (default: US scale)")
@@ -115,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--formats", default="text,junit,json", help="comma-separated --format values")
     ap.add_argument("--write", type=Path, help="write the results as Markdown here")
+    ap.add_argument("--phases", type=int, default=0, help="then time each phase of check alone, N times")
     args = ap.parse_args(argv)
 
     from dncguard.guard import Guard
@@ -199,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
             f"Target check < 1.5x scrub (wall, median of per-repeat ratios), --format {fmt}: "
             f"{verdict} ({ratio:.2f}x)."
         )
+    if args.phases:
+        phases(index, csv, formats[0], args.phases, say)
 
     if args.write:
         command = " ".join(["python benchmarks/bench_cli.py", *(argv if argv is not None else sys.argv[1:])])
