@@ -6,10 +6,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# A value may start or end with whitespace when its first or last byte is ASCII whitespace, or
-# a byte of a multi-byte character (Unicode spaces such as U+00A0 are not ASCII).
+# A value may start or end with whitespace when its first or last byte is ASCII whitespace as
+# Arrow (and Python's str.isspace) reads it, or a byte of a multi-byte character (Unicode spaces
+# such as U+00A0 are not ASCII).
+_ASCII_SPACES = " \t\n\v\f\r\x1c\x1d\x1e\x1f"
 _MAY_BE_SPACE = np.zeros(256, bool)
-_MAY_BE_SPACE[[ord(c) for c in " \t\n\v\f\r"]] = True
+_MAY_BE_SPACE[[ord(c) for c in _ASCII_SPACES]] = True
 _MAY_BE_SPACE[0x80:] = True
 
 
