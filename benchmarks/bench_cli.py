@@ -112,10 +112,6 @@ def run_check(index: str, csv: Path, fmt: str, out: Path) -> tuple[float, float,
     return secs, cpu, code
 
 
-def cpu_now() -> float:
-    return time.process_time()
-
-
 def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
     """CPU seconds of each phase of ``check`` alone, one after the other in this process: the
     command's own functions (``dncguard.cli`` and ``dncguard._io`` internals), not a model."""
@@ -127,9 +123,9 @@ def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
     times: dict[str, list[float]] = collections.defaultdict(list)
 
     def timed(name: str, work: Any) -> Any:
-        c0 = cpu_now()
+        c0 = time.process_time()
         result = work()
-        times[name].append(cpu_now() - c0)
+        times[name].append(time.process_time() - c0)
         return result
 
     class Read:  # what cli._TableReader hands on, once the file has been read
@@ -157,10 +153,8 @@ def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
         decided = timed("`bulk.decide_batches(columns=False)`", decide)
         pieces, start = [], 0
         for d in decided:
-            inverse = d.inverse.astype(np.int32, copy=False)
-            invalid = np.flatnonzero(np.array([cli._is_invalid(v) for v in d.verdicts], bool)[inverse])
-            pieces.append(cli._Piece(start, d.verdicts, inverse, d.next_at, invalid, d.numbers, None))
-            start += len(inverse)
+            pieces.append(cli._Piece.of(start, d))
+            start += len(d.inverse)
         explainer = cli._Explainer(guard, path=str(csv))
         target = OUT / f"cli-phase-out.{fmt}"
         with open(target, "w", encoding="utf-8") as out:
@@ -171,11 +165,11 @@ def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
             format_cpu = write_cpu = 0.0
             for piece in pieces:
                 for lo in range(0, len(piece.inverse), cli._FORMAT_ROWS):
-                    c0 = cpu_now()
+                    c0 = time.process_time()
                     lines = writer.builder.lines(piece, lo, min(lo + cli._FORMAT_ROWS, len(piece.inverse)))
-                    c1 = cpu_now()
+                    c1 = time.process_time()
                     writer.sink.lines(lines)
-                    format_cpu, write_cpu = format_cpu + c1 - c0, write_cpu + cpu_now() - c1
+                    format_cpu, write_cpu = format_cpu + c1 - c0, write_cpu + time.process_time() - c1
             times[f"formatting, {fmt}"].append(format_cpu)
             times["writing"].append(write_cpu)
         target.unlink()

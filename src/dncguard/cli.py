@@ -50,6 +50,7 @@ from dncguard.errors import DncguardError, StaleRegistryError
 from dncguard.models import Call, Decision, Purpose, Reason, ReasonCode
 
 if TYPE_CHECKING:
+    from dncguard.bulk import Decided
     from dncguard.guard import Guard
     from dncguard.layers import Chunk, Layer
     from dncguard.policy import Verdict
@@ -545,7 +546,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _reason_text(decision: Decision) -> str:
-    return "; ".join(f"{r.code.value} [{r.jurisdiction}, {r.rule}]" for r in decision.reasons)
+    return _reason_text_of(decision.reasons)
 
 
 def _write_text(outcomes: _Outcomes, path: str, out: TextIO) -> None:
@@ -629,6 +630,13 @@ class _Piece:
     """The called numbers, as decided (0: invalid)."""
     explained: Future[list[str | None]] | None = None
     """Their text (junit) or line (json), worked out while the rest is decided (None: ask check)."""
+
+    @classmethod
+    def of(cls, start: int, decided: Decided) -> _Piece:
+        """The piece of one answer of ``bulk.decide_batches``, starting at row ``start``."""
+        inverse = decided.inverse.astype(np.int32, copy=False)
+        invalid = np.flatnonzero(np.array([_is_invalid(v) for v in decided.verdicts], bool)[inverse])
+        return cls(start, decided.verdicts, inverse, decided.next_at, invalid, decided.numbers)
 
 
 class _TableReader:
@@ -797,7 +805,7 @@ def _next_texts(
     has = next_at != bulk.NO_NEXT
     rows = np.flatnonzero(has)
     if not len(rows):
-        return pa.nulls(n, pa.string()) if none is None else pa.repeat(pa.scalar(none, pa.string()), n)
+        return pa.repeat(pa.scalar(none, pa.string()), n)
     utc = next_at[rows]
     picked = at.take(pa.array(rows))
     if pa.types.is_timestamp(picked.type):
@@ -815,11 +823,7 @@ def _next_texts(
     texts = [
         f"{before}{_instant_text(int(utc[i]), int(offsets[i]), json_style=json_style)}{after}" for i in first
     ]
-    if none is None:
-        positions = np.full(n, -1, np.int32)
-        positions[rows] = np.asarray(encoded.indices)
-        return pc.take(_strings(texts), pa.array(positions, mask=~has))
-    positions = np.full(n, len(texts), np.int32)  # the last entry: ``none``
+    positions = np.full(n, len(texts), np.int32)  # the last entry: ``none`` (None: null)
     positions[rows] = np.asarray(encoded.indices)
     return pc.take(_strings([*texts, none]), pa.array(positions))
 
@@ -989,7 +993,7 @@ class _Lines:
         next_at = np.where(allowed, np.int64(_no_next()), piece.next_at[lo:hi])
         rows = pa.array(np.arange(start + 1, start + 1 + (hi - lo), dtype=np.int64)).cast(pa.string())
         if self.fmt == "text":
-            return self._text(verdicts, take, to, pa.array(allowed), rows, next_at, calls)
+            return self._text(verdicts, take, to, allowed, rows, next_at, calls)
         within = (piece.invalid >= lo) & (piece.invalid < hi)
         invalid = piece.invalid[within] - lo
         texts = piece.explained.result() if piece.explained is not None else [None] * len(piece.invalid)
@@ -1008,19 +1012,17 @@ class _Lines:
         verdicts: Sequence[Verdict],
         take: pa.Array,
         to: pa.Array,
-        allowed: pa.Array,
+        allowed: npt.NDArray[np.bool_],
         rows: pa.Array,
         next_at: npt.NDArray[np.int64],
         calls: pa.Table,
     ) -> pa.Array:
-        head = pc.if_else(allowed, "ALLOWED  row ", "BLOCKED  row ")
+        head = pc.if_else(pa.array(allowed), "ALLOWED  row ", "BLOCKED  row ")
         # What follows the number as written: for a blocked call, the spaces that pad it to the
         # file's widest number and its verdict's reasons; built once per (verdict, padding) met.
-        blocked = ~np.asarray(allowed)
-        pad = np.zeros(len(to), np.int64)
-        pad[blocked] = self.width - np.asarray(pc.utf8_length(to))[blocked]
+        pad = np.where(allowed, 0, self.width - np.asarray(pc.utf8_length(to), np.int64))
         keys = pa.array(np.asarray(take, np.int64) * (self.width + 1) + pad).dictionary_encode()
-        reasons: dict[int, str] = {}
+        reasons: dict[int, str] = {}  # per verdict here: a cache hit compares Reason models
         suffixes = []
         for key in keys.dictionary.to_pylist():
             verdict, spaces = divmod(key, self.width + 1)
@@ -1029,7 +1031,7 @@ class _Lines:
                 suffixes.append("")
                 continue
             if verdict not in reasons:
-                reasons[verdict] = _reason_text_cached(v.reasons)
+                reasons[verdict] = _reason_text_of(v.reasons)
             suffixes.append(" " * spaces + "  " + reasons[verdict])
         when = _next_texts(
             next_at,
@@ -1199,11 +1201,7 @@ def _json_template(verdict: Verdict) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _reason_text_cached(reasons: tuple[Reason, ...]) -> str:
-    return _reason_text_of(reasons)
-
-
-def _reason_text_of(reasons: Sequence[Reason]) -> str:
+def _reason_text_of(reasons: tuple[Reason, ...]) -> str:
     return "; ".join(f"{r.code.value} [{r.jurisdiction}, {r.rule}]" for r in reasons)
 
 
@@ -1276,16 +1274,14 @@ def _check_table(args: argparse.Namespace, *, path: str, defaults: _io.Defaults,
     try:
         start = 0
         for decided in bulk.decide_batches(guard, tables, columns=False, **bulk_defaults):
-            inverse = decided.inverse.astype(np.int32, copy=False)
-            invalid = np.flatnonzero(np.array([_is_invalid(v) for v in decided.verdicts], bool)[inverse])
-            explained = None
+            piece = _Piece.of(start, decided)
             if explaining is not None:
-                tos = decided.output.column("to").take(pa.array(invalid)).to_pylist()
-                explained = explaining.submit(explainer.explain, fmt, tos, (start + invalid).tolist())
-            pieces.append(
-                _Piece(start, decided.verdicts, inverse, decided.next_at, invalid, decided.numbers, explained)
-            )
-            start += len(inverse)
+                tos = decided.output.column("to").take(pa.array(piece.invalid)).to_pylist()
+                rows = (start + piece.invalid).tolist()
+                explained = explaining.submit(explainer.explain, fmt, tos, rows)
+                piece = dataclasses.replace(piece, explained=explained)
+            pieces.append(piece)
+            start += len(piece.inverse)
             progress.show(f"{path}: decided {start:,} calls")
             if stream and reader.done and reader.error is None:
                 if writer is None:
