@@ -775,3 +775,64 @@ def test_scrub_of_a_file_without_rows_keeps_its_columns(
         "reasons",
         "next_allowed_at",
     ]
+
+
+def _many_calls(n: int) -> list[dict[str, Any]]:
+    """``n`` calls cycling through CALLS, each with its own crm_id."""
+    return [{**CALLS[i % len(CALLS)], "crm_id": str(i)} for i in range(n)]
+
+
+@pytest.mark.parametrize("target", [".csv", ".parquet"])
+def test_scrub_in_many_batches_writes_what_one_batch_writes(
+    target: str,
+    index: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The command reads, decides and writes a file's batches at the same time; with batches of a
+    few rows (and bulk deciding them in slices smaller still) each row keeps its own decision."""
+    from dncguard import _io, bulk
+
+    calls = write_calls(tmp_path / "calls.csv", _many_calls(400))
+    whole = tmp_path / f"whole{target}"
+    assert run(capsys, "scrub", "--registry", index, calls, whole)[0] == 0
+    monkeypatch.setattr(_io, "_CSV_BLOCK", 1 << 10)  # about 12 rows a batch
+    monkeypatch.setattr(bulk, "_BATCH_ROWS", 5)  # and each decided five rows at a time
+    pieces = tmp_path / f"pieces{target}"
+    assert run(capsys, "scrub", "--registry", index, calls, pieces)[0] == 0
+    assert len(list(_io._raw_batches(calls))) > 20
+    read = pq.read_table if target == ".parquet" else pa_csv.read_csv
+    got, want = read(pieces), read(whole)
+    assert got.equals(want)
+    assert got.column("crm_id").cast(pa.string()).to_pylist() == [str(i) for i in range(400)]
+    assert got.column("allowed").to_pylist() == [EXPECTED[i % len(CALLS)][0] for i in range(400)]
+
+
+@pytest.mark.parametrize(
+    ("bad", "options", "message"),
+    [
+        ({"at": "soon"}, [], "row 331, field 'at'"),
+        ({"at": LATE}, ["--on-stale", "raise"], "row 331"),
+    ],
+)
+def test_scrub_in_many_batches_names_a_late_bad_row_and_leaves_no_output(
+    bad: dict[str, str],
+    options: list[str],
+    message: str,
+    index: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dncguard import _io
+
+    rows = _many_calls(400)
+    rows[330] = {**rows[330], **bad}  # a call to CLEAN: only the registry can clear it
+    calls = write_calls(tmp_path / "calls.csv", rows)
+    monkeypatch.setattr(_io, "_CSV_BLOCK", 1 << 10)
+    out = tmp_path / "scrubbed.parquet"
+    code, stdout, err = run(capsys, "scrub", "--registry", index, calls, out, *options)
+    assert (code, stdout) == (2, "")
+    assert f"{calls}, {message}" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.csv"]

@@ -488,22 +488,6 @@ def _decision_columns(decisions: Sequence[Decision]) -> pa.Table:
     )
 
 
-def _verdicts(guard: Guard, batch: _io.Batch, *, path: str) -> pa.Table:
-    """Decide a batch in bulk: the scrub columns (``allowed``, ``reason``, ...)."""
-    try:
-        out = guard.scrub(batch.calls)
-    except StaleRegistryError as e:
-        # Name the file's first such row: the batch's calls, one by one, find it.
-        rows, calls = _batch_calls(batch, path=path)
-        _check_calls(guard, calls, rows, path=path)
-        raise StaleRegistryError(f"{path}: {e}") from None
-    columns = [
-        out.column(name).cast(field.type)
-        for name, field in zip(_io.DECISION_COLUMNS, _io.DECISION_SCHEMA, strict=True)
-    ]
-    return pa.table(columns, schema=_io.DECISION_SCHEMA)
-
-
 def _batch_calls(
     batch: _io.Batch, *, path: str, indices: Sequence[int] | None = None
 ) -> tuple[list[int], list[Call]]:
@@ -643,28 +627,47 @@ class _TableReader:
     """Reads a CSV / Parquet call file's batches in a thread while the batches read are decided.
 
     Iterate once for the batches as they come (the reading error, if any, is raised at the end);
-    :meth:`wait` gives them all once the whole file has read well.
+    :meth:`wait` gives them all once the whole file has read well. ``keep=False``: the batches
+    are not kept, and the thread reads at most :data:`_AHEAD` batches ahead of the iteration
+    (bounded memory; :meth:`wait` then only waits); :meth:`close` stops it early.
     """
 
-    def __init__(self, path: str, defaults: _io.Defaults) -> None:
-        self.path, self.defaults = path, defaults
+    def __init__(self, path: str, defaults: _io.Defaults, *, keep: bool = True) -> None:
+        self.path, self.defaults, self.keep = path, defaults, keep
         self.batches: list[_io.Batch] = []
         self.error: BaseException | None = None
-        self._queue: queue.SimpleQueue[_io.Batch | None] = queue.SimpleQueue()
+        self._queue: queue.Queue[_io.Batch | None] = queue.Queue(0 if keep else _AHEAD)
+        self._closed = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dncguard-read", daemon=True)
         self._thread.start()
+
+    def _put(self, batch: _io.Batch | None) -> bool:
+        while not self._closed.is_set():
+            try:
+                self._queue.put(batch, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def _run(self) -> None:
         progress = _Progress()
         try:
             for batch in _io.read_table_batches(self.path, defaults=self.defaults):
-                self.batches.append(batch)
-                self._queue.put(batch)
+                if self.keep:
+                    self.batches.append(batch)
+                if not self._put(batch):
+                    return
                 progress.show(f"{self.path}: read {batch.first_row + batch.calls.num_rows - 1:,} rows")
         except BaseException as e:  # handed to the main thread
             self.error = e
         finally:
-            self._queue.put(None)
+            self._put(None)
+
+    def close(self) -> None:
+        """Stop reading (the batches not yet taken are dropped)."""
+        self._closed.set()
+        self._thread.join()
 
     def __iter__(self) -> Iterator[_io.Batch]:
         while (batch := self._queue.get()) is not None:
@@ -683,6 +686,9 @@ class _TableReader:
         return self.batches
 
 
+_AHEAD = 1
+"""Batches a reader that does not keep them reads ahead of their use (``dncguard scrub``)."""
+
 _BULK_ROWS = 1 << 20
 """Rows handed to ``bulk.decide_batches`` at a time (its own unit of work)."""
 
@@ -691,17 +697,23 @@ _BULK_ROWS = 1 << 20
 _DEFAULTED = ("seller", "purpose", "caller", "line")
 
 
-def _bulk_tables(reader: _TableReader) -> tuple[Iterator[pa.Table], dict[str, Any]]:
-    """The calls as ``decide_batches`` takes them, about a million rows a table, and its defaults."""
-    batches = iter(reader)
-    first = next(batches)
+def _left_out(first: _io.Batch) -> tuple[list[str], dict[str, Any]]:
+    """The call columns the file leaves out (filled by the reader with one value for every row),
+    to drop from the calls, and that value of each, as a ``decide_batches`` default."""
     given = {name.strip().lower() for name in first.raw.column_names}
     left_out = [c for c in _DEFAULTED if c not in given and c in first.calls.column_names]
     defaults: dict[str, Any] = {}
     for column in left_out:
         defaults[column] = first.calls.column(column)[0].as_py() if first.calls.num_rows else None
     defaults = {k: v for k, v in defaults.items() if v is not None}
-    left_out = [c for c in left_out if c in defaults or c in ("caller", "line")]
+    return [c for c in left_out if c in defaults or c in ("caller", "line")], defaults
+
+
+def _bulk_tables(reader: _TableReader) -> tuple[Iterator[pa.Table], dict[str, Any]]:
+    """The calls as ``decide_batches`` takes them, about a million rows a table, and its defaults."""
+    batches = iter(reader)
+    first = next(batches)
+    left_out, defaults = _left_out(first)
 
     def tables() -> Iterator[pa.Table]:
         run: list[pa.Table] = []
@@ -1379,16 +1391,58 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
             writer.write(_with_verdicts(_records_table(path), _decision_columns(decisions)))
         return EXIT_OK
     guard = _guard(args)
-    progress = _Progress()
-    done = 0
-    with _io.OutputWriter(args.output) as writer:
-        for batch in _io.read_table_batches(path, defaults=defaults):
-            verdicts = _verdicts(guard, batch, path=path)
-            writer.write(_with_verdicts(batch.raw, verdicts))
-            done += batch.calls.num_rows
-            progress.show(f"{path}: scrubbed {done:,} rows")
-    progress.done()
+    reader = _TableReader(path, defaults, keep=False)
+    try:
+        with _io.OutputWriter(args.output) as writer:
+            _scrub_table(guard, reader, writer, path=path)
+    finally:
+        reader.close()
     return EXIT_OK
+
+
+def _scrub_table(guard: Guard, reader: _TableReader, writer: _io.OutputWriter, *, path: str) -> None:
+    """``scrub`` of a CSV / Parquet file: its batches are read (a thread), decided (``bulk``'s
+    threads) and written at the same time, a few batches apart (bounded memory); each output
+    row is its input row as read plus the decision columns."""
+    from dncguard import bulk
+
+    progress = _Progress()
+    batches = iter(reader)
+    first = next(batches)
+    left_out, bulk_defaults = _left_out(first)
+    fed: collections.deque[_io.Batch] = collections.deque()  # read, not yet written whole
+
+    def calls() -> Iterator[pa.Table]:
+        for batch in itertools.chain([first], batches):
+            fed.append(batch)
+            yield batch.calls.drop_columns(left_out)
+
+    taken = 0  # rows of fed[0] already written
+    done = 0
+    try:
+        # Written as decided: meanwhile ``decide_batches``' threads decide the next batches.
+        for decided in bulk.decide_batches(guard, calls(), **bulk_defaults):
+            n = decided.output.num_rows
+            # A batch of over a million rows is decided in slices: its rows, a slice at a time.
+            raw = fed[0].raw.slice(taken, n)
+            taken += n
+            if taken == fed[0].raw.num_rows:
+                fed.popleft()
+                taken = 0
+            verdicts = pa.table(
+                [decided.output.column(f.name).cast(f.type) for f in _io.DECISION_SCHEMA],
+                schema=_io.DECISION_SCHEMA,
+            )
+            writer.write(_with_verdicts(raw, verdicts))
+            done += n
+            progress.show(f"{path}: scrubbed {done:,} rows")
+    except StaleRegistryError as e:
+        # Name the file's first such row: the calls not yet written, one by one, find it.
+        for batch in fed:
+            rows, checked = _batch_calls(batch, path=path)
+            _check_calls(guard, checked, rows, path=path)
+        raise StaleRegistryError(f"{path}: {e}") from None
+    progress.done()
 
 
 def _with_verdicts(raw: pa.Table, verdicts: pa.Table) -> pa.Table:
