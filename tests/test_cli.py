@@ -836,3 +836,21 @@ def test_scrub_in_many_batches_names_a_late_bad_row_and_leaves_no_output(
     assert (code, stdout) == (2, "")
     assert f"{calls}, {message}" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.csv"]
+
+
+@pytest.mark.parametrize("target", [".csv", ".parquet"])
+def test_scrub_output_gets_the_mode_a_new_file_gets(
+    target: str, index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Written through a temporary file, the output still has the umask's mode (not 0600)."""
+    import os
+    import stat
+
+    calls = write_calls(tmp_path / "calls.csv", CALLS)
+    out = tmp_path / f"scrubbed{target}"
+    old = os.umask(0o027)
+    try:
+        assert run(capsys, "scrub", "--registry", index, calls, out)[0] == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640

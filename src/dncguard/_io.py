@@ -27,7 +27,6 @@ import csv
 import datetime as dt
 import json
 import os
-import tempfile
 import zoneinfo
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -688,8 +687,11 @@ class OutputWriter:
         self.path = os.fspath(path)
         self.suffix = _check_suffix(path, _TABLE_SUFFIXES, "output")
         directory = os.path.dirname(os.path.abspath(self.path))
-        fd, self._tmp = tempfile.mkstemp(prefix=".dncguard-", suffix=self.suffix, dir=directory)
-        os.close(fd)
+        # Created as open() creates a file (mode 0666 less the umask), not mkstemp's 0600: the
+        # output is the user's file, for other programs to read.
+        name = f".dncguard-{os.getpid()}-{os.urandom(4).hex()}{self.suffix}"
+        self._tmp = os.path.join(directory, name)
+        os.close(os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         self._writer: pa_csv.CSVWriter | pq.ParquetWriter | None = None
 
     def write(self, table: pa.Table) -> None:
