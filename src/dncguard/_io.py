@@ -663,6 +663,39 @@ DECISION_SCHEMA = pa.schema(
 )
 
 
+_ISO_YEARS = (
+    int(dt.datetime(1000, 1, 1, tzinfo=dt.UTC).timestamp()),
+    int(dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC).timestamp()),
+)
+"""The seconds whose ISO 8601 text has a four-digit year."""
+
+
+def iso_utc(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Aware timestamps as ISO 8601 text in UTC, to the second (``2026-03-16T18:00:00Z``): what
+    ``strftime("%Y-%m-%dT%H:%M:%SZ")`` writes, at a fraction of its cost (which is about 0.8 us
+    a value). Each distinct second is written once when values repeat (``next_allowed_at``);
+    nulls stay null."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    seconds = pc.cast(values, pa.timestamp("s", tz="UTC"), safe=False)
+    encoded = seconds.dictionary_encode()
+    if 2 * len(encoded.dictionary) <= len(seconds):
+        return pc.take(_iso_seconds(encoded.dictionary), encoded.indices)
+    return _iso_seconds(seconds)
+
+
+def _iso_seconds(seconds: pa.Array) -> pa.Array:
+    numbers = seconds.cast(pa.int64())
+    low, high = pc.min_max(numbers).values()
+    if low.as_py() is None or low.as_py() < _ISO_YEARS[0] or high.as_py() > _ISO_YEARS[1]:
+        return pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ")
+    # A naive timestamp cast to text is "YYYY-MM-DD HH:MM:SS", without time zone lookups.
+    text = pc.cast(numbers.cast(pa.timestamp("s")), pa.string())
+    return pc.binary_join_element_wise(
+        pc.utf8_replace_slice(text, start=10, stop=11, replacement="T"), "Z", ""
+    )
+
+
 def _for_csv(table: pa.Table) -> pa.Table:
     """CSV has no lists: ``reasons`` becomes codes joined by ``;``; times become ISO 8601 (UTC)."""
     columns = []
@@ -670,8 +703,7 @@ def _for_csv(table: pa.Table) -> pa.Table:
         if pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
             values = pc.binary_join(values, ";")
         elif pa.types.is_timestamp(values.type) and values.type.tz is not None:
-            seconds = pc.cast(values, pa.timestamp("s", tz="UTC"), safe=False)
-            values = pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ")
+            values = iso_utc(values)
         columns.append(values)
     return pa.table(columns, names=table.column_names)
 
