@@ -8,6 +8,8 @@ built on first use from ``benchmarks/generate.py``'s US-scale list; the CSV is w
 
 ``--phases N`` then times each phase of ``check`` (CSV parse, typing, deciding, formatting,
 writing) alone, N times, with the command's own functions: where its CPU goes.
+``--jsonl-rows N`` then times ``check`` of the first N rows written as JSON Lines (decided call by
+call) against the same rows as CSV (decided in bulk).
 
 Target (issue 6): ``dncguard check`` on a 10-million-row CSV in under 1.5x the time of
 ``guard.scrub`` on the same rows loaded in memory (the command line adds I/O, not a slow path).
@@ -38,6 +40,8 @@ import collections
 import contextlib
 import datetime as dt
 import gc
+import itertools
+import json
 import os
 import platform
 import statistics
@@ -123,6 +127,37 @@ def run_scrub(index: str, csv: Path, out: Path) -> tuple[float, float, int]:
     t0, c0 = time.perf_counter(), time.process_time()
     code = main(["scrub", "--registry", index, "--seller", "acme", str(csv), str(out)])
     return time.perf_counter() - t0, time.process_time() - c0, code
+
+
+def jsonl_against_csv(index: str, csv: Path, rows: int, repeat: int, say: Any) -> None:
+    """``check`` of the same ``rows`` calls as JSON Lines (a record a line, decided call by call:
+    a record may hold nested evidence) and as CSV (decided in bulk), alternately."""
+    head = OUT / f"cli-calls-head-{rows}.csv"
+    lines = OUT / f"cli-calls-head-{rows}.jsonl"
+    with open(csv, encoding="utf-8") as src, open(head, "w", encoding="utf-8") as dst:
+        dst.writelines(itertools.islice(src, rows + 1))
+    as_text = pa_csv.ConvertOptions(strings_can_be_null=True, column_types={"to": pa.string()})
+    table = pa_csv.read_csv(head, convert_options=as_text)
+    with open(lines, "w", encoding="utf-8") as f:
+        for record in table.cast(pa.schema([(n, pa.string()) for n in table.column_names])).to_pylist():
+            f.write(json.dumps({k: v for k, v in record.items() if v is not None}) + "\n")
+    times: dict[str, list[float]] = {"jsonl": [], "csv": []}
+    for _ in range(repeat):
+        for kind, path in (("jsonl", lines), ("csv", head)):
+            target = OUT / f"cli-check-out.{kind}.txt"
+            secs, _, _ = run_check(index, path, "text", target)
+            times[kind].append(secs)
+            target.unlink()
+    say("")
+    say(f"check --format text of the first {rows:,} rows, as JSON Lines (call by call) and as CSV (bulk):")
+    for kind, values in times.items():
+        med = statistics.median(values)
+        each = ", ".join(f"{t:.2f}" for t in values)
+        say(f"  {kind}: median {med:.2f} s ({each}): {rows / med:,.0f} calls/s")
+    ratios = [j / c for j, c in zip(times["jsonl"], times["csv"], strict=True)]
+    say(f"  JSON Lines / CSV per repeat {', '.join(f'{x:.1f}' for x in ratios)}")
+    head.unlink()
+    lines.unlink()
 
 
 def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
@@ -212,6 +247,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--write", type=Path, help="write the results as Markdown here")
     ap.add_argument("--phases", type=int, default=0, help="then time each phase of check alone, N times")
+    ap.add_argument(
+        "--jsonl-rows",
+        type=int,
+        default=0,
+        help="then time check on the first N rows as JSON Lines (decided call by call) and as CSV",
+    )
     args = ap.parse_args(argv)
 
     from dncguard.guard import Guard
@@ -308,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.phases and check_formats:
         phases(index, csv, check_formats[0], args.phases, say)
+    if args.jsonl_rows:
+        jsonl_against_csv(index, csv, args.jsonl_rows, args.repeat, say)
 
     if args.write:
         command = " ".join(["python benchmarks/bench_cli.py", *(argv if argv is not None else sys.argv[1:])])
