@@ -629,11 +629,13 @@ class _TableReader:
     Iterate once for the batches as they come (the reading error, if any, is raised at the end);
     :meth:`wait` gives them all once the whole file has read well. ``keep=False``: the batches
     are not kept, and the thread reads at most :data:`_AHEAD` batches ahead of the iteration
-    (bounded memory; :meth:`wait` then only waits); :meth:`close` stops it early.
+    (bounded memory; :meth:`wait` then only waits); :meth:`close` stops it early. ``raw=False``:
+    each batch's ``raw`` is left empty (its columns named, no rows), for a caller that never
+    writes the rows back (``check``: half the memory it holds).
     """
 
-    def __init__(self, path: str, defaults: _io.Defaults, *, keep: bool = True) -> None:
-        self.path, self.defaults, self.keep = path, defaults, keep
+    def __init__(self, path: str, defaults: _io.Defaults, *, keep: bool = True, raw: bool = True) -> None:
+        self.path, self.defaults, self.keep, self.raw = path, defaults, keep, raw
         self.batches: list[_io.Batch] = []
         self.error: BaseException | None = None
         self._queue: queue.Queue[_io.Batch | None] = queue.Queue(0 if keep else _AHEAD)
@@ -654,6 +656,8 @@ class _TableReader:
         progress = _Progress()
         try:
             for batch in _io.read_table_batches(self.path, defaults=self.defaults):
+                if not self.raw:
+                    batch = dataclasses.replace(batch, raw=batch.raw.schema.empty_table())
                 if self.keep:
                     self.batches.append(batch)
                 if not self._put(batch):
@@ -1268,7 +1272,7 @@ def _check_table(args: argparse.Namespace, *, path: str, defaults: _io.Defaults,
     from dncguard import bulk
 
     fmt: str = args.format
-    reader = _TableReader(path, defaults)
+    reader = _TableReader(path, defaults, raw=False)
     try:
         guard = _guard(args)
     except BaseException:
