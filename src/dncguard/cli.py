@@ -1427,8 +1427,15 @@ def _scrub_table(guard: Guard, reader: _TableReader, writer: _io.OutputWriter, *
         # Written as decided: meanwhile ``decide_batches``' threads decide the next batches.
         for decided in bulk.decide_batches(guard, calls(), **bulk_defaults):
             n = decided.output.num_rows
+            while n and taken == fed[0].raw.num_rows:  # a batch without rows
+                fed.popleft()
+                taken = 0
             # A batch of over a million rows is decided in slices: its rows, a slice at a time.
             raw = fed[0].raw.slice(taken, n)
+            # Fail closed: each decision must be written beside its own row.
+            to = fed[0].calls.column("to").slice(taken, n)
+            if raw.num_rows != n or not to.equals(pa.chunked_array([decided.output.column("to")], to.type)):
+                raise RuntimeError(f"{path}: decisions out of step with rows {fed[0].first_row + taken:,} on")
             taken += n
             if taken == fed[0].raw.num_rows:
                 fed.popleft()
