@@ -448,3 +448,159 @@ def test_an_invalid_number_that_parses_is_left_to_check(
     for fmt in FORMATS:
         assert fast(index, path, fmt) == expected[fmt], fmt
     assert asked == [0, 0]  # junit and json need the message; text does not
+
+
+# --- JSON call files --------------------------------------------------------------------------
+
+
+def per_call_records(index: str, path: Path, fmt: str, *flags: str) -> tuple[int, str]:
+    """What a ``check`` per call of a JSON call file prints (the reference)."""
+    args = cli._parser().parse_args(["check", "--registry", index, str(path), "--format", fmt, *flags])
+    records = cli._read_records(str(path), cli._defaults(args))
+    outcomes = cli._decide_records(cli._guard(args), records, path=str(path))
+    out = io.StringIO()
+    {"text": cli._write_text, "junit": cli._write_junit, "json": cli._write_json}[fmt](
+        outcomes, str(path), out
+    )
+    return (cli.EXIT_BLOCKED if outcomes.blocked else cli.EXIT_OK), out.getvalue()
+
+
+EVIDENCE_SELLERS = st.sampled_from((None, "acme", "other"))
+
+
+@st.composite
+def json_records(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[str]]:
+    """``files()`` as JSON: numbers sometimes as JSON integers, ``prerecorded`` as booleans, and
+    evidence sometimes nested (relationships, consents, requests). In half the files the nested
+    evidence fits the flat columns (at most one of each kind, no other seller's, no consent for a
+    number), so the file is decided in bulk; in the others anything goes, and one call that does
+    not fit sends the whole file call by call."""
+    calls, flags = draw(files())
+    fits = draw(st.booleans())
+    sellers = st.just(None) if fits else st.sampled_from((None, "acme", "other"))
+    records = []
+    for row in calls:
+        record = {k: v for k, v in row.items() if v is not None or draw(st.booleans())}
+        if record["to"].isdigit() and draw(st.booleans()):
+            record["to"] = int(record["to"])
+        if record.get("prerecorded") in ("true", "false") and draw(st.booleans()):
+            record["prerecorded"] = record["prerecorded"] == "true"
+        if draw(st.integers(0, 2)) == 0:
+            kinds = draw(
+                st.lists(st.sampled_from(("purchase", "inquiry", "contract")), max_size=2, unique=fits)
+            )
+            record["relationships"] = [
+                {
+                    "kind": kind,
+                    "on": draw(DATES.filter(bool)),
+                    "ends": draw(DATES.filter(bool))
+                    if draw(st.booleans()) and (kind == "contract" or not fits)
+                    else None,
+                    "seller": draw(sellers),
+                }
+                for kind in kinds
+            ]
+            if draw(st.booleans()):
+                numbers = (None,) if fits or not isinstance(record["to"], str) else (None, record["to"])
+                consent = {
+                    "kind": draw(st.sampled_from(("written", "verbal"))),
+                    "on": draw(DATES.filter(bool)),
+                    "revoked_on": draw(DATES.filter(bool)) if draw(st.booleans()) else None,
+                    "seller": draw(sellers),
+                    "number": draw(st.sampled_from(numbers)),
+                }
+                record["consents"] = [consent] * (1 if fits else draw(st.integers(1, 2)))
+            if draw(st.booleans()):
+                record["dnc_requests"] = [{"on": draw(DATES.filter(bool)), "seller": draw(sellers)}]
+            for name in ("last_purchase", "last_inquiry", "consent_on", "consent_kind", "dnc_requested_on"):
+                record.pop(name, None)
+        records.append({k: v for k, v in record.items() if not (isinstance(v, dict | list) and not v)})
+    return records, flags
+
+
+def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps({k: v for k, v in r.items()}) + "\n" for r in records))
+    return path
+
+
+@pytest.mark.hypothesis
+@settings(
+    max_examples=_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(json_records())
+def test_json_lines_decided_in_bulk_print_what_a_check_per_call_prints(
+    index: str, tmp_path: Path, file: tuple[list[dict[str, Any]], list[str]]
+) -> None:
+    """A JSON Lines file whose calls fit the flat columns is decided in bulk; whatever the file
+    holds, the command prints, byte for byte, what a ``check`` of each call prints."""
+    records, flags = file
+    path = write_jsonl(tmp_path / "calls.jsonl", records)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cli, "_guard", cached_guard)
+        for fmt in FORMATS:
+            try:
+                expected = per_call_records(index, path, fmt, *flags)
+            except _io.CallsFileError:
+                assert fast(index, path, fmt, *flags)[0] == 2  # refused alike, before deciding
+                continue
+            assert fast(index, path, fmt, *flags) == expected, fmt
+
+
+def test_flat_json_calls_are_decided_in_bulk_and_nested_evidence_call_by_call(
+    index: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flat = [
+        {"to": "212-555-0140", "at": AT, "seller": "acme", "last_purchase": "2026-01-02"},
+        {
+            "to": 5125550110,
+            "at": AT,
+            "seller": "acme",
+            "relationships": [{"kind": "inquiry", "on": "2026-03-01"}],
+        },
+    ]
+    nested = [
+        *flat,
+        {
+            "to": "212-555-0141",
+            "at": AT,
+            "seller": "acme",
+            "consents": [{"kind": "written", "on": "2026-01-05"}, {"kind": "verbal", "on": "2026-02-05"}],
+        },
+    ]
+    bulk_runs: list[int] = []
+    check_table = cli._check_table
+    monkeypatch.setattr(cli, "_check_table", lambda *a, **k: bulk_runs.append(1) or check_table(*a, **k))
+    for records, in_bulk in ((flat, 1), (nested, 0)):
+        bulk_runs.clear()
+        path = write_jsonl(tmp_path / "calls.jsonl", records)
+        for fmt in FORMATS:
+            assert fast(index, path, fmt) == per_call_records(index, path, fmt)
+        assert len(bulk_runs) == in_bulk * len(FORMATS)
+
+
+# Each kind of nested evidence, where it decides the call: a listed number on a Monday afternoon.
+LISTED = "212-555-0107"  # on the national list only
+NESTED_EVIDENCE = [
+    {"relationships": [{"kind": "contract", "on": "2022-01-01", "ends": "2024-01-01"}]},  # ended long ago
+    {"relationships": [{"kind": "contract", "on": "2025-01-01"}]},  # in force
+    {"relationships": [{"kind": "purchase", "on": "2026-01-02", "seller": "acme"}]},
+    {"relationships": [{"kind": "inquiry", "on": "2026-03-01"}]},
+    {"consents": [{"kind": "written", "on": "2026-01-05"}]},
+    {"consents": [{"kind": "written", "on": "2026-01-05", "revoked_on": "2026-02-01"}]},
+    {"relationships": [{"kind": "purchase", "on": "2026-01-02"}], "dnc_requests": [{"on": "2026-02-01"}]},
+]
+
+
+def test_nested_evidence_that_fits_the_flat_columns_decides_as_a_check_per_call(
+    index: str, tmp_path: Path
+) -> None:
+    records = [{"to": LISTED, "at": AT, "seller": "acme", **evidence} for evidence in NESTED_EVIDENCE]
+    path = write_jsonl(tmp_path / "calls.jsonl", records)
+    args = cli._parser().parse_args(["check", "--registry", index, str(path)])
+    assert cli._flat_batches(cli._read_records(str(path), cli._defaults(args))) is not None  # in bulk
+    allowed = [line.startswith("ALLOWED") for line in fast(index, path, "text")[1].splitlines()[:-1]]
+    assert allowed == [False, True, True, True, True, False, False]
+    for fmt in FORMATS:
+        assert fast(index, path, fmt) == per_call_records(index, path, fmt)
