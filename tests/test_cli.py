@@ -854,3 +854,16 @@ def test_scrub_output_gets_the_mode_a_new_file_gets(
     finally:
         os.umask(old)
     assert stat.S_IMODE(out.stat().st_mode) == 0o640
+
+
+def test_scrub_of_json_lines_on_stale_raise_names_the_row_and_leaves_no_output(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = _many_calls(40)
+    rows[30] = {**rows[30], "at": LATE}  # a call to CLEAN: only the registry can clear it
+    calls = write_calls(tmp_path / "calls.jsonl", rows)
+    out = tmp_path / "scrubbed.csv"
+    code, stdout, err = run(capsys, "scrub", "--registry", index, calls, out, "--on-stale", "raise")
+    assert (code, stdout) == (2, "")
+    assert f"{calls}, row 31" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.jsonl"]

@@ -604,3 +604,48 @@ def test_nested_evidence_that_fits_the_flat_columns_decides_as_a_check_per_call(
     assert allowed == [False, True, True, True, True, False, False]
     for fmt in FORMATS:
         assert fast(index, path, fmt) == per_call_records(index, path, fmt)
+
+
+@pytest.mark.parametrize("target", [".csv", ".parquet"])
+@pytest.mark.parametrize("fits", [True, False])
+def test_scrub_of_json_lines_writes_what_a_check_per_call_decides(
+    index: str, tmp_path: Path, target: str, fits: bool
+) -> None:
+    """``dncguard scrub`` of a JSON Lines file decides it in bulk when its evidence fits the flat
+    columns (else call by call); either way each row gets ``check``'s answer."""
+    records: list[dict[str, Any]] = [
+        {"to": LISTED, "at": AT, "seller": "acme", "crm_id": i, **evidence}
+        for i, evidence in enumerate(NESTED_EVIDENCE)
+    ]
+    records += [
+        {"to": "555-0100", "at": AT, "seller": "acme"},
+        {"to": 2125550140, "at": "2026-03-17T02:00:00-04:00", "seller": "acme"},  # calling hours
+    ]
+    if not fits:
+        records.append({"to": LISTED, "at": AT, "seller": "acme", "dnc_requests": [{"on": "2026-01-01"}] * 2})
+    path = write_jsonl(tmp_path / "calls.jsonl", records)
+    out = tmp_path / f"scrubbed{target}"
+    with stdout():
+        assert cli.main(["scrub", "--registry", index, str(path), str(out)]) == 0
+    blank_is_null = pa_csv.ConvertOptions(strings_can_be_null=True)
+    got = pq.read_table(out) if target == ".parquet" else pa_csv.read_csv(out, convert_options=blank_is_null)
+    args = cli._parser().parse_args(["check", "--registry", index, str(path)])
+    read = cli._read_records(str(path), cli._defaults(args))
+    decisions = [cli._guard(args).check(call) for call in read.calls]
+    assert (cli._flat_batches(read) is not None) == fits
+    assert got.column("allowed").to_pylist() == [d.allowed for d in decisions]
+    assert got.column("reason").to_pylist() == [
+        d.reasons[0].code.value if d.reasons else None for d in decisions
+    ]
+    want_next = [d.next_allowed_at for d in decisions]
+    assert any(want_next)
+    if target == ".parquet":
+        assert got.column("reasons").to_pylist() == [[r.code.value for r in d.reasons] for d in decisions]
+        assert got.column("next_allowed_at").to_pylist() == want_next
+    else:
+        assert got.column("reasons").to_pylist() == [
+            ";".join(r.code.value for r in d.reasons) or None for d in decisions
+        ]
+        assert [t and t.timestamp() for t in got.column("next_allowed_at").to_pylist()] == [
+            t and t.timestamp() for t in want_next
+        ]

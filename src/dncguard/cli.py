@@ -600,6 +600,26 @@ def _decide_records(guard: Guard, records: _Records, *, path: str) -> _Outcomes:
     return _Outcomes(records.rows, records.tos, allowed, dict(enumerate(decisions)))
 
 
+def _flat_verdicts(guard: Guard, batches: list[_io.Batch], records: _Records, *, path: str) -> pa.Table:
+    """The scrub columns of a JSON call file's calls decided in bulk (see :func:`_flat_batches`)."""
+    from dncguard import bulk
+
+    try:
+        decided = list(bulk.decide_batches(guard, [b.calls for b in batches]))
+    except StaleRegistryError as e:
+        _check_calls(guard, records.calls, records.rows, path=path)  # names the first such row
+        raise StaleRegistryError(f"{path}: {e}") from None
+    return pa.concat_tables(
+        [
+            pa.table(
+                [d.output.column(f.name).cast(f.type) for f in _io.DECISION_SCHEMA],
+                schema=_io.DECISION_SCHEMA,
+            )
+            for d in decided
+        ]
+    )
+
+
 def _decision_columns(decisions: Sequence[Decision]) -> pa.Table:
     """The scrub columns (``allowed``, ``reason``, ``reasons``, ``next_allowed_at``) of decisions."""
     return pa.table(
@@ -1524,12 +1544,17 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
     if not _io.is_table_file(_output(args.output, "OUT")):
         raise UsageError(f"{args.output}: OUT must be a .csv or .parquet file")
     if not _io.is_table_file(path):
-        # JSON may hold nested evidence that scrub's flat columns cannot: decide call by call.
-        records = _read_records(path, defaults)
-        outcomes = _decide_records(_guard(args), records, path=path)
-        decisions = [outcomes.decisions[i] for i in range(len(outcomes.rows))]
+        with _collector_paused():
+            records = _read_records(path, defaults)
+            flat = _flat_batches(records)
+        guard = _guard(args)
+        if flat is not None:  # decided in bulk, as a CSV file of the same calls is
+            verdicts = _flat_verdicts(guard, flat, records, path=path)
+        else:  # nested evidence that scrub's flat columns cannot hold: decided call by call
+            outcomes = _decide_records(guard, records, path=path)
+            verdicts = _decision_columns([outcomes.decisions[i] for i in range(len(outcomes.rows))])
         with _io.OutputWriter(args.output) as writer:
-            writer.write(_with_verdicts(_records_table(path), _decision_columns(decisions)))
+            writer.write(_with_verdicts(_records_table(path), verdicts))
         return EXIT_OK
     guard = _guard(args)
     reader = _TableReader(path, defaults, keep=False)
