@@ -867,3 +867,25 @@ def test_scrub_of_json_lines_on_stale_raise_names_the_row_and_leaves_no_output(
     assert (code, stdout) == (2, "")
     assert f"{calls}, row 31" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.jsonl"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_check_names_an_unknown_region_before_printing_anything(
+    suffix: str,
+    index: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An unknown ``callee_region`` late in the file is refused while reading, naming its row,
+    not while deciding, after earlier rows had been printed."""
+    from dncguard import _io
+
+    rows = _many_calls(400)
+    rows[330] = {**rows[330], "callee_region": "US-ZZ"}
+    calls = write_calls(tmp_path / f"calls{suffix}", rows)
+    monkeypatch.setattr(_io, "_CSV_BLOCK", 1 << 10)
+    code, stdout, err = run(capsys, "check", "--registry", index, calls)
+    assert (code, stdout) == (2, "")
+    assert f"{calls}, row 331, field 'callee_region'" in err
+    assert "did you mean 'US-AZ'?" in err

@@ -36,6 +36,7 @@ def test_naive_python_datetime_is_refused() -> None:
         ("caller", "robot"),
         ("line", "fax"),
         ("callee_region", "Georgia"),
+        ("callee_region", "US-ZZ"),  # the shape of a region, but none dncguard knows
         ("callee_timezone", "Mars/Olympus_Mons"),
         ("seller", "  "),
     ],

@@ -40,6 +40,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
+from dncguard import geography
 from dncguard._arrow import trimmed
 from dncguard.errors import DncguardError
 from dncguard.models import (
@@ -612,6 +613,12 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
                 row=first_row + bad,
                 column="callee_region",
             )
+        for value in pc.unique(region.drop_null()).to_pylist():
+            try:
+                geography.region_zones(value)
+            except ValueError as e:
+                row = first_row + int(pc.index(region, value).as_py())
+                raise _bad(str(e), path=path, row=row, column="callee_region") from None
         out["callee_region"] = region
     if "callee_timezone" in out:
         zones = out["callee_timezone"]

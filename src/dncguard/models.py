@@ -143,6 +143,9 @@ class Call(_Model):
         v = value.strip().upper()
         if len(v) < 4 or v[2] != "-" or v[:2] not in ("US", "CA"):
             raise ValueError(f"callee_region {value!r}: expected ISO 3166-2 such as 'US-GA' or 'CA-ON'")
+        from dncguard import geography
+
+        geography.region_zones(v)  # a subdivision dncguard knows, else ValueError with a suggestion
         return v
 
     @field_validator("callee_timezone")
