@@ -600,24 +600,33 @@ def _decide_records(guard: Guard, records: _Records, *, path: str) -> _Outcomes:
     return _Outcomes(records.rows, records.tos, allowed, dict(enumerate(decisions)))
 
 
-def _flat_verdicts(guard: Guard, batches: list[_io.Batch], records: _Records, *, path: str) -> pa.Table:
+def _flat_verdicts(guard: Guard, batches: list[_io.Batch], *, path: str) -> pa.Table:
     """The scrub columns of a JSON call file's calls decided in bulk (see :func:`_flat_batches`)."""
     from dncguard import bulk
 
     try:
         decided = list(bulk.decide_batches(guard, [b.calls for b in batches]))
     except StaleRegistryError as e:
-        _check_calls(guard, records.calls, records.rows, path=path)  # names the first such row
-        raise StaleRegistryError(f"{path}: {e}") from None
-    return pa.concat_tables(
-        [
-            pa.table(
-                [d.output.column(f.name).cast(f.type) for f in _io.DECISION_SCHEMA],
-                schema=_io.DECISION_SCHEMA,
-            )
-            for d in decided
-        ]
+        raise _stale_error(guard, batches, path, e) from None
+    return pa.concat_tables([_verdict_columns(d.output) for d in decided])
+
+
+def _verdict_columns(output: pa.RecordBatch) -> pa.Table:
+    """The scrub columns of a bulk answer, as :data:`_io.DECISION_SCHEMA` types them."""
+    return pa.table(
+        [output.column(f.name).cast(f.type) for f in _io.DECISION_SCHEMA], schema=_io.DECISION_SCHEMA
     )
+
+
+def _stale_error(
+    guard: Guard, batches: Iterable[_io.Batch], path: str, error: StaleRegistryError
+) -> StaleRegistryError:
+    """A stale registry met in bulk, with the file's first such row: the calls of ``batches``,
+    one by one, raise naming it (else ``error``, naming the file, is returned to raise)."""
+    for batch in batches:
+        rows, calls = _batch_calls(batch, path=path)
+        _check_calls(guard, calls, rows, path=path)
+    return StaleRegistryError(f"{path}: {error}")
 
 
 def _decision_columns(decisions: Sequence[Decision]) -> pa.Table:
@@ -1462,11 +1471,7 @@ def _check_table(
                 writer.write(pieces[writer.pieces_written :])
         decided_all = True
     except StaleRegistryError as e:
-        # Name the file's first such row: the calls, one by one, find it.
-        for batch in reader.wait():
-            rows, checked = _batch_calls(batch, path=path)
-            _check_calls(guard, checked, rows, path=path)
-        raise StaleRegistryError(f"{path}: {e}") from None
+        raise _stale_error(guard, reader.wait(), path, e) from None
     finally:
         if explaining is not None:
             explaining.shutdown(wait=False, cancel_futures=not decided_all)
@@ -1549,7 +1554,7 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
             flat = _flat_batches(records)
         guard = _guard(args)
         if flat is not None:  # decided in bulk, as a CSV file of the same calls is
-            verdicts = _flat_verdicts(guard, flat, records, path=path)
+            verdicts = _flat_verdicts(guard, flat, path=path)
         else:  # nested evidence that scrub's flat columns cannot hold: decided call by call
             outcomes = _decide_records(guard, records, path=path)
             verdicts = _decision_columns([outcomes.decisions[i] for i in range(len(outcomes.rows))])
@@ -1602,19 +1607,11 @@ def _scrub_table(guard: Guard, reader: _TableReader, writer: _io.OutputWriter, *
             if taken == fed[0].raw.num_rows:
                 fed.popleft()
                 taken = 0
-            verdicts = pa.table(
-                [decided.output.column(f.name).cast(f.type) for f in _io.DECISION_SCHEMA],
-                schema=_io.DECISION_SCHEMA,
-            )
-            writer.write(_with_verdicts(raw, verdicts))
+            writer.write(_with_verdicts(raw, _verdict_columns(decided.output)))
             done += n
             progress.show(f"{path}: scrubbed {done:,} rows")
     except StaleRegistryError as e:
-        # Name the file's first such row: the calls not yet written, one by one, find it.
-        for batch in fed:
-            rows, checked = _batch_calls(batch, path=path)
-            _check_calls(guard, checked, rows, path=path)
-        raise StaleRegistryError(f"{path}: {e}") from None
+        raise _stale_error(guard, fed, path, e) from None  # among the calls not yet written
     progress.done()
 
 
