@@ -519,7 +519,7 @@ def json_records(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
-    path.write_text("".join(json.dumps({k: v for k, v in r.items()}) + "\n" for r in records))
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
     return path
 
 
@@ -549,7 +549,7 @@ def test_json_lines_decided_in_bulk_print_what_a_check_per_call_prints(
 
 
 def test_flat_json_calls_are_decided_in_bulk_and_nested_evidence_call_by_call(
-    index: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    index: str, tmp_path: Path
 ) -> None:
     flat = [
         {"to": "212-555-0140", "at": AT, "seller": "acme", "last_purchase": "2026-01-02"},
@@ -569,15 +569,17 @@ def test_flat_json_calls_are_decided_in_bulk_and_nested_evidence_call_by_call(
             "consents": [{"kind": "written", "on": "2026-01-05"}, {"kind": "verbal", "on": "2026-02-05"}],
         },
     ]
-    bulk_runs: list[int] = []
-    check_table = cli._check_table
-    monkeypatch.setattr(cli, "_check_table", lambda *a, **k: bulk_runs.append(1) or check_table(*a, **k))
-    for records, in_bulk in ((flat, 1), (nested, 0)):
-        bulk_runs.clear()
+    for records, in_bulk in ((flat, True), (nested, False)):
         path = write_jsonl(tmp_path / "calls.jsonl", records)
+        assert (flat_batches(index, path) is not None) == in_bulk
         for fmt in FORMATS:
             assert fast(index, path, fmt) == per_call_records(index, path, fmt)
-        assert len(bulk_runs) == in_bulk * len(FORMATS)
+
+
+def flat_batches(index: str, path: Path) -> list[Any] | None:
+    """The batches ``check`` decides a JSON call file in, or None when it decides call by call."""
+    args = cli._parser().parse_args(["check", "--registry", index, str(path)])
+    return cli._flat_batches(cli._read_records(str(path), cli._defaults(args)))
 
 
 # Each kind of nested evidence, where it decides the call: a listed number on a Monday afternoon.
@@ -598,8 +600,7 @@ def test_nested_evidence_that_fits_the_flat_columns_decides_as_a_check_per_call(
 ) -> None:
     records = [{"to": LISTED, "at": AT, "seller": "acme", **evidence} for evidence in NESTED_EVIDENCE]
     path = write_jsonl(tmp_path / "calls.jsonl", records)
-    args = cli._parser().parse_args(["check", "--registry", index, str(path)])
-    assert cli._flat_batches(cli._read_records(str(path), cli._defaults(args))) is not None  # in bulk
+    assert flat_batches(index, path) is not None  # decided in bulk
     allowed = [line.startswith("ALLOWED") for line in fast(index, path, "text")[1].splitlines()[:-1]]
     assert allowed == [False, True, True, True, True, False, False]
     for fmt in FORMATS:
@@ -630,9 +631,9 @@ def test_scrub_of_json_lines_writes_what_a_check_per_call_decides(
     blank_is_null = pa_csv.ConvertOptions(strings_can_be_null=True)
     got = pq.read_table(out) if target == ".parquet" else pa_csv.read_csv(out, convert_options=blank_is_null)
     args = cli._parser().parse_args(["check", "--registry", index, str(path)])
-    read = cli._read_records(str(path), cli._defaults(args))
-    decisions = [cli._guard(args).check(call) for call in read.calls]
-    assert (cli._flat_batches(read) is not None) == fits
+    guard = cli._guard(args)
+    decisions = [guard.check(call) for call in cli._read_records(str(path), cli._defaults(args)).calls]
+    assert (flat_batches(index, path) is not None) == fits
     assert got.column("allowed").to_pylist() == [d.allowed for d in decisions]
     assert got.column("reason").to_pylist() == [
         d.reasons[0].code.value if d.reasons else None for d in decisions
