@@ -8,8 +8,8 @@ built on first use from ``benchmarks/generate.py``'s US-scale list; the CSV is w
 
 ``--phases N`` then times each phase of ``check`` (CSV parse, typing, deciding, formatting,
 writing) alone, N times, with the command's own functions: where its CPU goes.
-``--jsonl-rows N`` then times ``check`` of the first N rows written as JSON Lines (decided call by
-call) against the same rows as CSV (decided in bulk).
+``--jsonl-rows N`` then times ``check`` of the first N rows written as JSON Lines (each record
+validated as a ``Call``, then decided in bulk) against the same rows as CSV.
 
 Target (issue 6): ``dncguard check`` on a 10-million-row CSV in under 1.5x the time of
 ``guard.scrub`` on the same rows loaded in memory (the command line adds I/O, not a slow path).
@@ -130,8 +130,8 @@ def run_scrub(index: str, csv: Path, out: Path) -> tuple[float, float, int]:
 
 
 def jsonl_against_csv(index: str, csv: Path, rows: int, repeat: int, say: Any) -> None:
-    """``check`` of the same ``rows`` calls as JSON Lines (a record a line, decided call by call:
-    a record may hold nested evidence) and as CSV (decided in bulk), alternately."""
+    """``check`` of the same ``rows`` calls as JSON Lines (a record a line, each validated as a
+    ``Call``: a record may hold nested evidence) and as CSV, alternately."""
     head = OUT / f"cli-calls-head-{rows}.csv"
     lines = OUT / f"cli-calls-head-{rows}.jsonl"
     with open(csv, encoding="utf-8") as src, open(head, "w", encoding="utf-8") as dst:
@@ -149,7 +149,7 @@ def jsonl_against_csv(index: str, csv: Path, rows: int, repeat: int, say: Any) -
             times[kind].append(secs)
             target.unlink()
     say("")
-    say(f"check --format text of the first {rows:,} rows, as JSON Lines (call by call) and as CSV (bulk):")
+    say(f"check --format text of the first {rows:,} rows, as JSON Lines and as CSV:")
     for kind, values in times.items():
         med = statistics.median(values)
         each = ", ".join(f"{t:.2f}" for t in values)
@@ -176,26 +176,16 @@ def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
         times[name].append(time.process_time() - c0)
         return result
 
-    class Read:  # what cli._TableReader hands on, once the file has been read
-        def __init__(self, batches: list[Any]) -> None:
-            self.batches, self.done, self.error = batches, True, None
-
-        def __iter__(self) -> Iterator[Any]:
-            return iter(self.batches)
-
-        def wait(self) -> list[Any]:
-            return self.batches
-
     def one_round() -> None:
         raw = timed("CSV parse (`_io._raw_batches`)", lambda: list(_io._raw_batches(csv)))
         calls = timed(
             "typing and checking (`_io.normalise`)",
             lambda: [_io.normalise(r, path=str(csv), first_row=1, defaults=defaults) for r in raw],
         )
-        read = Read([_io.Batch(r, c, 1) for r, c in zip(raw, calls, strict=True)])
+        read = cli._ReadBatches([_io.Batch(r, c, 1) for r, c in zip(raw, calls, strict=True)])
 
         def decide() -> list[Any]:
-            tables, bulk_defaults = cli._bulk_tables(read)  # type: ignore[arg-type]
+            tables, bulk_defaults = cli._bulk_tables(read)
             return list(bulk.decide_batches(guard, tables, columns=False, **bulk_defaults))
 
         decided = timed("`bulk.decide_batches(columns=False)`", decide)
@@ -251,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         "--jsonl-rows",
         type=int,
         default=0,
-        help="then time check on the first N rows as JSON Lines (decided call by call) and as CSV",
+        help="then time check on the first N rows as JSON Lines and as CSV",
     )
     args = ap.parse_args(argv)
 
@@ -272,17 +262,19 @@ def main(argv: list[str] | None = None) -> int:
     csv = OUT / f"cli-calls-{args.rows}.csv"
     table = write_csv(csv, args.rows, listed, say)
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
-    check_formats = list(formats)
     scrub_kinds = [k.strip() for k in args.scrub_to.split(",") if k.strip()]
-    # Each command timed after scrub in every repeat, by its label.
-    commands = [f"check --format {f}" for f in formats] + [f"scrub to .{k}" for k in scrub_kinds]
-    formats = commands
+    # Each command timed after guard.scrub in every repeat: (label, check's --format or None for
+    # the scrub command, output kind).
+    commands = [(f"check --format {f}", f, f) for f in formats]
+    commands += [(f"scrub to .{k}", None, k) for k in scrub_kinds]
+    labels = [label for label, _, _ in commands]
+    checks = [label for label, fmt, _ in commands if fmt is not None]
 
     guard.scrub(table.slice(0, 200_000), seller="acme")  # warm-up: zone tables, caches
     scrub_times: list[float] = []
     scrub_cpu: list[float] = []
-    check_times: dict[str, list[float]] = {f: [] for f in formats}
-    check_cpu: dict[str, list[float]] = {f: [] for f in formats}
+    check_times: dict[str, list[float]] = {label: [] for label in labels}
+    check_cpu: dict[str, list[float]] = {label: [] for label in labels}
     sizes: dict[str, int] = {}
     codes: dict[str, int] = {}
     allowed = 0
@@ -294,11 +286,10 @@ def main(argv: list[str] | None = None) -> int:
         scrub_cpu.append(time.process_time() - c0)
         allowed = pc.sum(out.column("allowed")).as_py()
         del out
-        for label in commands:
-            kind = label.rsplit(" ", 1)[1].lstrip(".")
-            target = OUT / f"cli-{label.split()[0]}-out.{kind}"
-            if label.startswith("check"):
-                secs, cpu, code = run_check(index, csv, kind, target)
+        for label, fmt, kind in commands:
+            target = OUT / f"cli-command-out.{kind}"
+            if fmt is not None:
+                secs, cpu, code = run_check(index, csv, fmt, target)
             else:
                 secs, cpu, code = run_scrub(index, csv, target)
             check_times[label].append(secs)
@@ -307,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
             target.unlink()
         say(
             f"repeat {r + 1}: scrub {scrub_times[-1]:.2f} s; "
-            + "; ".join(f"{f} {check_times[f][-1]:.2f} s" for f in formats)
+            + "; ".join(f"{label} {check_times[label][-1]:.2f} s" for label in labels)
             + f" (load {os.getloadavg()[0]:.1f})"
         )
     say("")
@@ -316,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         f"guard.scrub(table) of the {args.rows:,} rows in memory: median {med:.2f} s "
         f"({', '.join(f'{t:.2f}' for t in scrub_times)}); {allowed:,} allowed."
     )
-    for fmt in formats:
+    for fmt in labels:
         times = check_times[fmt]
         ratios = [c / s for c, s in zip(times, scrub_times, strict=True)]
         say(
@@ -331,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         f"CPU seconds (all threads; less sensitive to the other users of the machine): scrub median "
         f"{statistics.median(scrub_cpu):.1f} ({', '.join(f'{t:.1f}' for t in scrub_cpu)})"
     )
-    for fmt in formats:
+    for fmt in labels:
         ratios = [c / s for c, s in zip(check_cpu[fmt], scrub_cpu, strict=True)]
         say(
             f"  {fmt}: median {statistics.median(check_cpu[fmt]):.1f} "
@@ -339,16 +330,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{', '.join(f'{x:.2f}' for x in ratios)}."
         )
     say("")
-    for fmt in formats:
-        if not fmt.startswith("check"):
-            continue  # the target is check's; scrub's command is reported for comparison
+    for fmt in checks:  # the target is check's; the scrub command is reported for comparison
         ratio = statistics.median(c / s for c, s in zip(check_times[fmt], scrub_times, strict=True))
         verdict = "met" if ratio < 1.5 else "NOT met"
         say(
             f"Target check < 1.5x scrub (wall, median of per-repeat ratios), {fmt}: {verdict} ({ratio:.2f}x)."
         )
-    if args.phases and check_formats:
-        phases(index, csv, check_formats[0], args.phases, say)
+    if args.phases and formats:
+        phases(index, csv, formats[0], args.phases, say)
     if args.jsonl_rows:
         jsonl_against_csv(index, csv, args.jsonl_rows, args.repeat, say)
 
