@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,8 @@ def reference(s: str) -> int | None:
 
 def deliberate_refusal(s: str) -> str | None:
     """Which documented dncguard refusal applies to an input phonenumbers accepts, if any."""
+    if any(c not in "\t\n\r" and unicodedata.category(c) in ("Cc", "Cf") for c in s):
+        return "control character"
     if ";phone-context=" not in s:
         start = pnu._VALID_START_CHAR_PATTERN.search(s)
         rest = s[start.start() :] if start else ""
@@ -106,6 +109,9 @@ def check_against_reference(s: str) -> None:
 @example("+011 1 212 555 0143")
 @example("1 xt2125550143")
 @example("4~165550143")  # "~" starts an extension only after a viable number
+@example("2125550146\x01")
+@example("\x1b[31m212 555 0146\x1b[0m")
+@example("\u202e2125550146")
 def test_agrees_with_phonenumbers(s: str) -> None:
     """Every number dncguard accepts is phonenumbers'; each refusal of one it accepts is documented."""
     check_against_reference(s)
@@ -483,3 +489,31 @@ def test_property_the_fast_path_answers_as_the_full_rules(s: str) -> None:
     from dncguard.numbers import _parse_text
 
     assert _answer(parse_number, s) == _answer(lambda t: _parse_text(t, t), s)
+
+
+_INVISIBLE = st.sampled_from(
+    [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x85, 0x9B)]
+    + ["\u200b", "\u200e", "\u202e", "\u2060", "\ufeff"]
+)
+
+
+@given(messy_spellings(), _INVISIBLE, st.integers(min_value=0, max_value=40))
+def test_a_control_character_anywhere_makes_a_number_invalid(s: str, bad: str, at: int) -> None:
+    """A control or format character (other than tab, LF, CR) anywhere in the field refuses it,
+    in the scalar and the vectorised parser alike (phonenumbers would ignore many of them)."""
+    at = min(at, len(s))
+    text = s[:at] + bad + s[at:]
+    with pytest.raises(InvalidNumberError, match="control character"):
+        parse_number(text)
+    numbers, valid = parse_numbers([text])
+    assert not valid[0]
+    assert numbers[0] == 0
+
+
+@pytest.mark.parametrize("space", ["\t", "\n", "\r", "\r\n"])
+def test_tab_and_line_ends_around_a_number_are_spaces(space: str) -> None:
+    text = f"{space}212 555 0143{space}"
+    assert parse_number(text) == 2125550143
+    numbers, valid = parse_numbers([text])
+    assert valid[0]
+    assert numbers[0] == 2125550143

@@ -28,6 +28,11 @@ accepts (a refused number is a blocked call, never a guessed one):
 * **7-digit numbers**: phonenumbers accepts Canada's 7-digit ``310-XXXX`` service numbers as
   valid. dncguard numbers are 10 digits (every registry lists 10-digit numbers), so these are
   refused as too short.
+* **control characters**: phonenumbers ignores invisible characters around the number
+  (``"2125550146\x01"``, a terminal escape, a zero-width space or a right-to-left override). A
+  field holding one was not typed as a phone number, and can make what a person reads differ
+  from what is dialled: dncguard refuses any control (Unicode category Cc) or format (Cf)
+  character other than tab, line feed and carriage return, which count as spaces.
 
 Everything else follows phonenumbers, including its quirks: the plan it knows (unassigned area
 codes and exchanges are refused; the fictional 555-0100 to 555-0199 lines and toll-free 8XX
@@ -74,6 +79,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, TypeAlias
@@ -429,9 +435,9 @@ def _checked(nn: int, value: object) -> int:
 # number part of an extension row has at least 3 digits, so that phonenumbers strips the
 # extension exactly where the expression does (the leftmost match at the end). A row matching
 # neither goes through the step-by-step rules below (in parse_numbers: through parse_number).
-_LEAD: Final = r"[\x00-\x2a\x2c-\x2f\x3a\x3c-\x7f]*(?:(?P<plus>\+)[ ().\-/]*)?"
+_LEAD: Final = r"[\t\n\r\x20-\x2a\x2c-\x2f\x3a\x3c-\x7e]*(?:(?P<plus>\+)[ ().\-/]*)?"
 _PUNCT: Final = r"[ ().\-/\[\]*]"
-_TAIL: Final = r"[\x00-\x22\x24-\x2a\x2c-\x2f\x3a\x3c-\x40\x5b-\x60\x7b-\x7f]*$"
+_TAIL: Final = r"[\t\n\r\x20-\x22\x24-\x2a\x2c-\x2f\x3a\x3c-\x40\x5b-\x60\x7b-\x7e]*$"
 _PLAIN_ROW: Final = (
     rf"^{_LEAD}(?P<number>[0-9](?:[0-9 ().\-/\[\]*]*[0-9])?)(?:{_PUNCT}*[A-Za-z]){{0,2}}{_TAIL}"
 )
@@ -466,6 +472,21 @@ _LETTER: Final = re.compile(r"[A-Za-z]")
 _LETTER_BEFORE_DIGIT: Final = re.compile(r"[A-Za-z].*\d", re.DOTALL)
 _NON_DIGIT: Final = re.compile(r"[^0-9]")
 _SLOW_CHARS: Final = frozenset(",;\\\t")
+# Control characters refused anywhere in a number field (tab, LF and CR count as spaces).
+_ASCII_CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_INVISIBLE_CATEGORIES: Final = frozenset({"Cc", "Cf"})
+
+
+def _control_character(text: str) -> str | None:
+    """The first control or format character of ``text`` other than tab, LF and CR, if any."""
+    m = _ASCII_CONTROL.search(text)
+    if m is not None:
+        return m.group()
+    if not text.isascii():
+        for c in text:
+            if c not in "\t\n\r" and unicodedata.category(c) in _INVISIBLE_CATEGORIES:
+                return c
+    return None
 
 
 def parse_number(s: str | int | None) -> int:
@@ -515,6 +536,9 @@ def _parse_text(text: str, s: object) -> int:
             raise InvalidNumberError(s, "two numbers in one field; give one number per field")
         digits = m["number"].encode().translate(None, _NUMBER_PUNCT).decode()
         return _national(digits, m["plus"] is not None, s)
+    bad = _control_character(text)
+    if bad is not None:
+        raise InvalidNumberError(s, f"control character U+{ord(bad):04X} in the field")
     if not text.strip():
         raise InvalidNumberError(s, "empty")
     if not text.isascii() or not _SLOW_CHARS.isdisjoint(text):
