@@ -134,7 +134,19 @@ class EbrWindows:
     rule: str
 
 
-RowName = Literal["list", "ebr", "hours", "holidays", "consent", "prerecorded", "fresh", "exemptions"]
+RowName = Literal[
+    "list",
+    "ebr",
+    "hours",
+    "holidays",
+    "consent",
+    "prerecorded",
+    "fresh",
+    "exemptions",
+    "frequency_cap",
+    "automated_dialing",
+    "texts",
+]
 """The rows of a :class:`Jurisdiction` whose law a :class:`Basis` records."""
 
 

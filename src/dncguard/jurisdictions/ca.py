@@ -1,5 +1,7 @@
 """Canada: Telecommunications Act s. 41.7 and the CRTC Unsolicited Telecommunications Rules.
 
+References (official texts):
+
 * Telecommunications Act, S.C. 1993, c. 38, s. 41.7 (https://laws-lois.justice.gc.ca/eng/acts/t-3.4/)
 * Unsolicited Telecommunications Rules (UTR), Telecom Decision CRTC 2007-48 as amended
   (https://crtc.gc.ca/eng/trules-reglest.htm): Part II National DNCL Rules, Part III

@@ -102,7 +102,7 @@ FREQUENCY_CAPS: Final[Mapping[str, FrequencyCap]] = MappingProxyType(
             ("voice", "text"),
             "Fla. Stat. 501.616(6)(b)",
             Basis(
-                "exemptions",
+                "frequency_cap",
                 "Fla. Stat. 501.616(6)(b)",
                 True,
                 "https://www.flsenate.gov/Session/Bill/2021/1120/BillText/er/HTML",
@@ -120,7 +120,7 @@ FREQUENCY_CAPS: Final[Mapping[str, FrequencyCap]] = MappingProxyType(
             ("voice", "text"),
             "Okla. Stat. tit. 15, 775C.4",
             Basis(
-                "exemptions",
+                "frequency_cap",
                 "Okla. Stat. tit. 15, 775C.4",
                 False,
                 note="DNC.com and Consumer Finance Monitor (2022) summaries; the section text was not read",
@@ -136,7 +136,7 @@ FREQUENCY_CAPS: Final[Mapping[str, FrequencyCap]] = MappingProxyType(
             ("voice", "text"),
             "Md. Code Com. Law 14-4503",
             Basis(
-                "exemptions",
+                "frequency_cap",
                 "Md. Code Com. Law 14-4503",
                 False,
                 note="WMAR and Kelley Drye (2024) summaries; the section number is not confirmed",
@@ -161,7 +161,7 @@ AUTOMATED_DIALING: Final[Mapping[str, AutomatedDialingRule]] = MappingProxyType(
             "selection and dialing of numbers or a recorded message",
             "Fla. Stat. 501.059(8)(a)",
             Basis(
-                "consent",
+                "automated_dialing",
                 "Fla. Stat. 501.059(1)(g), (8)(a)",
                 False,
                 note="501.059(1)(g) read (a copy of the 2021 text); (8)(a) as amended in 2023 and "
@@ -180,7 +180,7 @@ AUTOMATED_DIALING: Final[Mapping[str, AutomatedDialingRule]] = MappingProxyType(
             "dialing of numbers or a recorded message",
             "Okla. Stat. tit. 15, 775C.3",
             Basis(
-                "consent",
+                "automated_dialing",
                 "Okla. Stat. tit. 15, 775C.2(3), 775C.3",
                 False,
                 note="775C.2 read (copies of the code); 775C.3 and the Act's relationship exemption "
@@ -201,7 +201,7 @@ AUTOMATED_DIALING: Final[Mapping[str, AutomatedDialingRule]] = MappingProxyType(
             "or dialing of numbers or a recorded message",
             "Md. Code Com. Law 14-4502(a)(3)",
             Basis(
-                "consent",
+                "automated_dialing",
                 "Md. Code Com. Law 14-4501(d), 14-4502(a)",
                 True,
                 "https://mgaleg.maryland.gov/mgawebsite/Laws/StatuteText?article=gcl&section=14-4502",
@@ -222,7 +222,7 @@ CASL_RULE: Final = "S.C. 2010, c. 23, s. 10(10)"
 CASL_IMPLIED_CONSENT: Final = EbrWindows(Months(24), Months(6), Months(24), CASL_RULE)
 """Canadian implied consent to a commercial text, by relationship. Used by rules added next."""
 CASL_BASIS: Final = Basis(
-    "ebr",
+    "texts",
     CASL_RULE,
     False,
     note="two years / six months from law-firm summaries (Blakes, Stewart McKelvey, 2014) and the "

@@ -267,13 +267,18 @@ MARYLAND: Final = _state(
     hours=Week.of(H("08:00", "20:00")),
     basis=(_unread("hours", "Md. Code Com. Law 14-4503", "Stop the Spam Calls Act summaries (2023-2024)"),))
 MASSACHUSETTS: Final = _state(
-    "US-MA", "Massachusetts", "M.G.L. c. 159C",
+    "US-MA", "Massachusetts", "M.G.L. c. 159C; 201 CMR 12.00",
+    # 201 CMR 12.02(2): no unsolicited telephonic sales call "between the hours of 8:00 P.M. to
+    # 8:00 A.M., local time at the consumer's location". "Between" includes its ends: 20:00 and
+    # 08:00 themselves are refused (fail closed), as in Utah.
     lists=("state",), ebr=_federal_windows("M.G.L. c. 159C, s. 1"),
-    hours=Week.of(H("08:00", "20:00")),
+    hours=Week.of(H("08:01", "19:59")),
     basis=(
-        _unread("list", "M.G.L. c. 159C, s. 3", _TABLES),
+        _unread("list", "M.G.L. c. 159C, s. 2; 201 CMR 12.02(1)", _TABLES),
         _unread("ebr", "M.G.L. c. 159C, s. 1", _TABLES),
-        _unread("hours", "M.G.L. c. 159C, s. 3", _TABLES),
+        _read("hours", "201 CMR 12.02(2)",
+              "https://regulations.justia.com/states/massachusetts/201-cmr/title-201-cmr-12-00/section-12-02",
+              "the Justia copy of the Code of Massachusetts Regulations (Register 1531, 2024)"),
     ))
 MICHIGAN: Final = _state(
     "US-MI", "Michigan", "MCL 445.111a",
@@ -401,7 +406,9 @@ TEXAS: Final = _state(
     hours=Week.of(H("09:00", "21:00"), sunday=H("12:00", "21:00")),
     basis=(
         _unread("list", "Tex. Bus. & Com. Code 304.051-304.052", "PUC Texas no-call pages"),
-        _unread("ebr", "Tex. Bus. & Com. Code 304.004", _TABLES),
+        _unread("ebr", "Tex. Bus. & Com. Code 304.004",
+                "304.004(2) read (FindLaw copy): an established business relationship, or one ended "
+                "less than a year before; the 12 months for a relationship itself: " + _TABLES),
         _unread("hours", "Tex. Bus. & Com. Code 301.051", _TABLES),
     ))
 UTAH: Final = _state(
@@ -420,13 +427,18 @@ UTAH: Final = _state(
               "on H.B. 104 (2026) as introduced, its enactment not seen (fail closed)"),
     ))
 WASHINGTON: Final = _state(
-    "US-WA", "Washington", "RCW 80.36.390",
-    lists=("national",), ebr=_windows(Months(12), Months(12), "RCW 80.36.390"),
+    "US-WA", "Washington", "RCW 80.36.390; RCW 19.158.040",
+    # RCW 80.36.390(1)(a): not a telephone solicitation: "calls regarding an item that has been
+    # purchased by the called party ... during a period not longer than twelve months prior"; a
+    # call "in response to a request or inquiry" (no window given: the same 12 months kept).
+    # RCW 19.158.040(2): no calls "received before 8:00 a.m. or after 8:00 p.m." local time.
+    lists=("national",), ebr=_windows(Months(12), Months(12), "RCW 80.36.390(1)(a)"),
     hours=Week.of(H("08:00", "20:00")),
     basis=(
-        _unread("list", "RCW 80.36.390", _TABLES),
-        _unread("ebr", "RCW 80.36.390", _TABLES),
-        _unread("hours", "RCW 80.36.390(2)", _TABLES),
+        _unread("list", "RCW 80.36.390", "Washington keeps no list of its own: " + _TABLES),
+        _read("ebr", "RCW 80.36.390(1)(a)", "https://app.leg.wa.gov/RCW/default.aspx?cite=80.36.390",
+              "read via copies of the RCW (instalawyer, CLIC); the inquiry window is not in the text"),
+        _read("hours", "RCW 19.158.040(2)", "https://app.leg.wa.gov/RCW/default.aspx?cite=19.158.040"),
     ))
 WISCONSIN: Final = _state(
     "US-WI", "Wisconsin", "Wis. Stat. 100.52",  # state list abolished
