@@ -41,7 +41,7 @@ __all__ = [
     "listed_ok",
 ]
 
-US_NPAS = (205, 206, 212, 215, 303, 305, 314, 401, 504, 512, 580, 601, 617, 801)
+US_NPAS = (205, 206, 212, 215, 303, 305, 314, 317, 401, 504, 505, 512, 580, 601, 615, 617, 801)
 CA_NPAS = (416,)
 
 NUMBER: Mapping[str, str] = {
@@ -67,11 +67,13 @@ ZONE: Mapping[str, str] = {
     "US-AL": "America/Chicago",
     "US-CO": "America/Denver",
     "US-FL": "America/New_York",
+    "US-IN": "America/New_York",
     "US-LA": "America/Chicago",
     "US-MO": "America/Chicago",
     "US-MS": "America/Chicago",
     "US-PA": "America/New_York",
     "US-RI": "America/New_York",
+    "US-TN": "America/Chicago",
     "US-TX": "America/Chicago",
     "US-UT": "America/Denver",
 }
@@ -79,9 +81,11 @@ ZONE: Mapping[str, str] = {
 
 STATE_LISTED: Mapping[str, int] = {
     "US-CO": 3035550177,
+    "US-IN": 3175550177,
     "US-LA": 5045550177,
     "US-MO": 3145550177,
     "US-PA": 2155550177,
+    "US-TN": 6155550177,
     "US-TX": 5125550177,
 }
 """A number on each loaded state list (the lists hold nothing else)."""

@@ -232,7 +232,9 @@ INDIANA: Final = _state(
     lists=("state",), ebr=EbrWindows(None, None, IN_FORCE_ONLY, "Ind. Code 24-4.7-1-1"),
     basis=(
         _unread("list", "Ind. Code 24-4.7-4-1", _TABLES),
-        _unread("ebr", "Ind. Code 24-4.7-1-1", _TABLES),
+        _read("ebr", "Ind. Code 24-4.7-1-1(1), (2)", "https://statutes.laws.com/indiana/title-24/ar-4.7/ch-1/",
+              "a copy of IC 24-4.7-1-1 read: only a call at the person's express request or about an "
+              "existing debt or contract not yet performed is outside the article; no relationship window"),
     ))
 KANSAS: Final = _state(
     "US-KS", "Kansas", "K.S.A. 50-670",
@@ -349,7 +351,8 @@ NEW_MEXICO: Final = _state(
     basis=(
         _unread("list", "NMSA 57-12-22", _TABLES),
         _unread("ebr", "NMSA 57-12-22", _TABLES),
-        _unread("hours", "NMSA 57-12-22", _TABLES),
+        _read("hours", "NMSA 57-12-22(B)(5)", "https://law.justia.com/codes/new-mexico/2006/nmrc/jd_57-12-22-13117.html",
+              "Justia's copy (2006) read: calls 'received before 9:00 a.m. or after 9:00 p.m.'"),
     ))
 OKLAHOMA: Final = _state(
     "US-OK", "Oklahoma", "Okla. Stat. tit. 15, 775B, 775C.4",
@@ -398,7 +401,9 @@ TENNESSEE: Final = _state(
     lists=("state",), ebr=_windows(Months(12), Months(12), "Tenn. Code 65-4-401"),
     basis=(
         _unread("list", "Tenn. Code 65-4-404", _TABLES),
-        _unread("ebr", "Tenn. Code 65-4-401", _TABLES),
+        _read("ebr", "Tenn. Code 65-4-401", "https://lawserver.com/law/state/tennessee/tn-code/tennessee_code_65-4-401",
+              "LawServer's copy read: an 'existing customer' includes one with a prior relationship "
+              "within the prior twelve months; Tenn. Comp. R. & Regs. 1220-04-11-.01(7) says the same"),
     ))
 TEXAS: Final = _state(
     "US-TX", "Texas", "Tex. Bus. & Com. Code 301.051; 304.051-304.052",
