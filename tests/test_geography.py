@@ -163,6 +163,7 @@ def test_newfoundland_and_labrador_has_both_its_times() -> None:
         (423, "US-TN", {-5, -6}),
         (906, "US-MI", {-5, -6}),
         (334, "US-AL", {-5, -6}),  # Phenix City keeps Eastern time
+        (580, "US-OK", {-6, -7}),  # Kenton keeps Mountain time
         (689, "US-FL", {-5}),  # Orlando
         (907, "US-AK", {-9, -10}),
         (808, "US-HI", {-10}),

@@ -15,9 +15,9 @@ countries (Jamaica 876/658, the Bahamas 242, ...) and unassigned codes are not U
 Regions are ISO 3166-2 codes (``US-FL``, ``US-DC``, ``US-PR``, ``CA-NL``); zones are IANA names
 loadable with :class:`zoneinfo.ZoneInfo`. A zone list covers every UTC offset in use in the area
 at every instant, including local practice the law does not sanction (Phenix City, Alabama keeps
-Eastern time; Creighton, Saskatchewan keeps Manitoba's). A zone that at every instant repeats
-the offset of a listed one (Creston and Dawson Creek in British Columbia, Atikokan, Blanc-Sablon)
-adds nothing to a calling-hours check and is not added.
+Eastern time; Kenton, Oklahoma Mountain time; Creighton, Saskatchewan Manitoba's). A zone that
+at every instant repeats the offset of a listed one (Creston and Dawson Creek in British
+Columbia, Atikokan, Blanc-Sablon) adds nothing to a calling-hours check and is not added.
 
 Data: libphonenumber's numbering plan, time-zone and geocoding data (the ``phonenumbers``
 package), precomputed into ``dncguard._geodata`` by ``python -m dncguard.geography`` because
@@ -201,6 +201,10 @@ _OVERRIDES: Final[Mapping[int, _Row]] = MappingProxyType(
         # Overlay of 541, which has Malheur County on Mountain time (zone1970.tab: America/Boise,
         # "OR (east)"); libphonenumber: Pacific only.
         458: ("US", ("US-OR",), (_MT, _PT)),
+        # Kenton (Cimarron County, in the Panhandle's far west) keeps Mountain time, unofficially,
+        # with New Mexico a few miles west (local reports; as Phenix City in 334); libphonenumber:
+        # Central only.
+        580: ("US", ("US-OK",), (_CT, _MT)),
         # Overlay of 407/321 (Orlando, Eastern time); libphonenumber: America/Chicago.
         689: ("US", ("US-FL",), (_ET,)),
         # US federal government (GETS), assigned by NANPA, non-geographic; not in libphonenumber.

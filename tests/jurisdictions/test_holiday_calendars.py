@@ -5,8 +5,23 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from dncguard.jurisdictions.holidays import CALENDARS, easter, holidays
+from dncguard.jurisdictions.holidays import (
+    CALENDARS,
+    FEDERAL,
+    MON,
+    NEXT_MONDAY,
+    NO_SHIFT,
+    UT_JUNETEENTH,
+    Easter,
+    Fixed,
+    NthWeekday,
+    Shift,
+    easter,
+    holidays,
+)
 
 D = dt.date
 
@@ -63,3 +78,53 @@ def test_every_calendar_computes_for_any_year() -> None:
 )
 def test_easter(year: int, day: dt.date) -> None:
     assert easter(year) == day
+
+
+# ---------------------------------------------------------------------------------------------
+# Observance shifts and the years a rule holds (the statutes' own weekend rules, as data)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("shift", "day", "expected"),
+    [
+        (FEDERAL, D(2026, 7, 4), {D(2026, 7, 4), D(2026, 7, 3)}),  # Saturday: Friday before
+        (FEDERAL, D(2027, 7, 4), {D(2027, 7, 4), D(2027, 7, 5)}),  # Sunday: Monday after
+        (NEXT_MONDAY, D(2026, 7, 4), {D(2026, 7, 4), D(2026, 7, 6)}),  # R.I.: Saturday to Monday
+        (NEXT_MONDAY, D(2027, 7, 4), {D(2027, 7, 4), D(2027, 7, 5)}),
+        (UT_JUNETEENTH, D(2026, 6, 19), {D(2026, 6, 19), D(2026, 6, 15)}),  # Friday: Monday before
+        (UT_JUNETEENTH, D(2029, 6, 19), {D(2029, 6, 19), D(2029, 6, 18)}),  # Tuesday: Monday before
+        (UT_JUNETEENTH, D(2027, 6, 19), {D(2027, 6, 19), D(2027, 6, 21)}),  # Saturday: Monday after
+        (UT_JUNETEENTH, D(2028, 6, 19), {D(2028, 6, 19)}),  # a Monday stays
+        (NO_SHIFT, D(2026, 7, 4), {D(2026, 7, 4)}),
+    ],
+)
+def test_observance_shift(shift: Shift, day: dt.date, expected: set[dt.date]) -> None:
+    assert set(Fixed(day.month, day.day, observed=shift).dates(day.year)) == expected
+
+
+def test_rules_that_hold_from_a_year_or_every_few_years() -> None:
+    inauguration = NthWeekday(1, MON, 2, since=2024, every=4)
+    assert inauguration.dates(2028) == (D(2028, 1, 10),)
+    assert inauguration.dates(2027) == ()
+    assert inauguration.dates(2020) == ()  # before ``since``
+    assert Easter(-2, since=2027).dates(2026) == ()
+    assert Easter(-2, until=2026).dates(2027) == ()
+
+
+@given(st.integers(min_value=1900, max_value=2200))
+def test_state_calendars_that_include_the_federal_days_never_lose_one(year: int) -> None:
+    """Alabama, Louisiana, Pennsylvania and Rhode Island name every federal holiday too."""
+    federal = holidays("US-FEDERAL", year)
+    for calendar in ("US-AL", "US-LA", "US-PA", "US-RI"):
+        assert federal <= holidays(calendar, year), calendar
+
+
+@given(st.sampled_from(sorted(CALENDARS)), st.integers(min_value=1900, max_value=2200))
+def test_an_observed_day_is_a_weekday(calendar: str, year: int) -> None:
+    """A moved holiday lands on Monday-Friday; only a holiday's own date may be a weekend day."""
+    nominal = {
+        d for rule in CALENDARS[calendar] for y in (year - 1, year, year + 1) for d in rule.dates(y)[:1]
+    }
+    for day in holidays(calendar, year):
+        assert day in nominal or day.weekday() < 5, (calendar, day)

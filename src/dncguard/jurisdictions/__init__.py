@@ -3,7 +3,9 @@
 ``JURISDICTIONS`` maps each jurisdiction code to its rule set: ``"US"`` (``us.py``), ``"CA"``
 (``ca.py``) and each US state that adds to the federal rules (``us_states.py``, keyed by ISO
 3166-2). Holiday calendars are computed per year in ``holidays.py``. A test holds this dict equal
-to the rule sets the modules define.
+to the rule sets the modules define. ``call_rules.py`` holds the tables of the rules added next
+(frequency caps, automated dialing, Canadian texts); ``audit.py`` walks every row's ``Basis`` (the
+statute text read, or secondary sources only) and writes the README's list of the latter.
 
 >>> JURISDICTIONS["US-TX"].name
 'Texas'

@@ -28,6 +28,7 @@ from typing import Literal
 from dncguard.models import ExemptionCode
 
 __all__ = [
+    "Basis",
     "BusinessDays",
     "Days",
     "EbrWindows",
@@ -36,6 +37,7 @@ __all__ = [
     "ListName",
     "Months",
     "PurposeExemption",
+    "RowName",
     "Week",
     "Window",
 ]
@@ -132,6 +134,38 @@ class EbrWindows:
     rule: str
 
 
+RowName = Literal[
+    "list",
+    "ebr",
+    "hours",
+    "holidays",
+    "consent",
+    "prerecorded",
+    "fresh",
+    "exemptions",
+    "frequency_cap",
+    "automated_dialing",
+    "texts",
+]
+"""The rows of a :class:`Jurisdiction` whose law a :class:`Basis` records."""
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What one row of a rule set rests on: the section it applies and whether its text was read.
+
+    ``primary``: the row was checked against the statute or regulation text (``url``: the
+    official text, or the mirror of it that was read); ``False``: it rests only on secondary
+    sources (agency summaries, vendor or law-firm tables), named in ``note`` with what is open.
+    """
+
+    row: RowName
+    citation: str
+    primary: bool
+    url: str = ""
+    note: str = ""
+
+
 @dataclass(frozen=True)
 class PurposeExemption:
     """A call purpose outside a do-not-call list; ``callers`` limits who may rely on it."""
@@ -179,6 +213,14 @@ class Jurisdiction:
     fresh_rule: str = ""
     coverage_rule: str = ""
     source: str = ""
+    hours_clock: str | None = None
+    """An IANA zone whose clock the ``hours`` are *also* read on, besides the called party's local
+    time (``None``: local time only). A statute that sets its hours in a named standard time
+    (Mississippi: "Central Standard Time") is read both ways, and a call must pass both (fail
+    closed): ``"Etc/GMT+6"`` is UTC-6 all year."""
+    hours_clock_rule: str = ""
+    basis: tuple[Basis, ...] = ()
+    """What each row rests on (:class:`Basis`), one entry per row this rule set sets."""
 
     @property
     def is_country(self) -> bool:

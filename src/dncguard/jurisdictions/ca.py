@@ -1,11 +1,14 @@
 """Canada: Telecommunications Act s. 41.7 and the CRTC Unsolicited Telecommunications Rules.
 
+References (official texts):
+
 * Telecommunications Act, S.C. 1993, c. 38, s. 41.7 (https://laws-lois.justice.gc.ca/eng/acts/t-3.4/)
 * Unsolicited Telecommunications Rules (UTR), Telecom Decision CRTC 2007-48 as amended
   (https://crtc.gc.ca/eng/trules-reglest.htm): Part II National DNCL Rules, Part III
   Telemarketing Rules, Part IV Automatic Dialing-Announcing Device (ADAD) Rules.
 
-References: ``shared/domain/RULES.md`` sections 3 and 6.
+Each row records what it rests on (``CA.basis``): the CRTC's consolidated Rules and the operator's
+pages were read during the design research; none was re-read in this audit.
 
 >>> CA.ebr.purchase, CA.ebr.contract, CA.ebr.inquiry
 (Months(n=18), Months(n=18), Months(n=6))
@@ -18,7 +21,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Final
 
-from dncguard.jurisdictions.base import EbrWindows, Hours, Jurisdiction, Months, PurposeExemption, Week
+from dncguard.jurisdictions.base import Basis, EbrWindows, Hours, Jurisdiction, Months, PurposeExemption, Week
 from dncguard.models import ExemptionCode
 
 __all__ = [
@@ -71,6 +74,8 @@ EXEMPTION_RULE: Final = "Telecommunications Act s. 41.7(1)"
 PRERECORDED_RULE: Final = "UTR Part IV (ADAD Rules)"
 SELLING_PURPOSES: Final = frozenset({"sale", "newspaper_subscription"})
 
+_EARLIER: Final = "CRTC consolidated UTR page read during the design research, not re-read in this audit"
+
 CA: Final = Jurisdiction(
     code="CA",
     name="Canada",
@@ -106,5 +111,14 @@ CA: Final = Jurisdiction(
     fresh_rule=FRESH_RULE,
     coverage_rule=COVERAGE_RULE,
     source="Telecommunications Act s. 41.7; CRTC Unsolicited Telecommunications Rules",
+    basis=(
+        Basis("list", REGISTRY_RULE, False, note=_EARLIER),
+        Basis("ebr", EBR_RULE, False, note=_EARLIER),
+        Basis("consent", CONSENT_RULE, False, note=_EARLIER + " (operator's consent page)"),
+        Basis("hours", HOURS_RULE, False, note=_EARLIER),
+        Basis("fresh", FRESH_RULE, False, note=_EARLIER + " (operator FAQ: 31 days)"),
+        Basis("exemptions", EXEMPTION_RULE, False, note=_EARLIER),
+        Basis("prerecorded", PRERECORDED_RULE, False, note=_EARLIER),
+    ),
 )
 """The Canadian federal rule set."""

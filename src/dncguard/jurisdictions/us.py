@@ -5,7 +5,15 @@ Two regimes stack and dncguard applies the stricter of them (RULES §1.1):
 * FTC Telemarketing Sales Rule, 16 CFR Part 310 (https://www.ecfr.gov/current/title-16/part-310)
 * FCC TCPA rules, 47 CFR 64.1200 (https://www.ecfr.gov/current/title-47/section-64.1200)
 
-References: ``shared/domain/RULES.md`` sections 1 and 6 (the defaults dncguard takes).
+References (official texts):
+
+* 16 CFR 310.2, 310.4, 310.6, 310.8: https://www.ecfr.gov/current/title-16/chapter-I/subchapter-C/part-310
+* 47 CFR 64.1200(a), (c), (d), (f): https://www.ecfr.gov/current/title-47/chapter-I/subchapter-B/part-64/subpart-L/section-64.1200
+* 5 U.S.C. 6103 (federal holidays, used by the state calendars): https://uscode.house.gov
+
+Each row records what it rests on (``US.basis``): the federal rows were read in the GPO and
+Cornell copies of the rules during the design research; this audit re-read 47 CFR 64.1200(a)
+(GPO 2003 and 2008 editions, the 2021 edition's (a)(1)) for the prerecorded-call row.
 
 >>> US.ebr.purchase, US.ebr.inquiry
 (Months(n=18), Months(n=3))
@@ -18,7 +26,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Final
 
-from dncguard.jurisdictions.base import EbrWindows, Hours, Jurisdiction, Months, PurposeExemption, Week
+from dncguard.jurisdictions.base import Basis, EbrWindows, Hours, Jurisdiction, Months, PurposeExemption, Week
 from dncguard.models import ExemptionCode
 
 __all__ = [
@@ -72,10 +80,17 @@ NOT_TELEMARKETING_RULE: Final = "16 CFR 310.2 (telemarketing); 47 CFR 64.1200(f)
 # it (16 CFR 310.6(a); 47 CFR 64.1200(f)(15)(iii); RULES §6.8).
 CHARITY_CALLERS: Final = frozenset({"charity", "telemarketer"})
 
-# 16 CFR 310.4(b)(1)(v); 47 CFR 64.1200(a)(3): prerecorded sales calls need express written
-# consent; a relationship is not enough (RULES §6.10).
-PRERECORDED_RULE: Final = "16 CFR 310.4(b)(1)(v); 47 CFR 64.1200(a)(3)"
+# 16 CFR 310.4(b)(1)(v): prerecorded sales calls need the person's express written agreement; a
+# relationship is not enough. 47 CFR 64.1200(a)(3) covers residential lines; wireless numbers are
+# (a)(1)(iii) (any prerecorded call needs prior express consent) and (a)(2) (a sales call, prior
+# express written consent). dncguard applies the written rule to every selling prerecorded call,
+# whatever the line.
+PRERECORDED_RULE: Final = (
+    "16 CFR 310.4(b)(1)(v); 47 CFR 64.1200(a)(3) (residential), (a)(1)(iii), (a)(2) (wireless)"
+)
 SELLING_PURPOSES: Final = frozenset({"sale", "newspaper_subscription"})
+
+_EARLIER: Final = "read in GPO/Cornell copies during the design research, not re-read in this audit"
 
 US: Final = Jurisdiction(
     code="US",
@@ -114,5 +129,20 @@ US: Final = Jurisdiction(
     fresh_rule=FRESH_RULE,
     coverage_rule=COVERAGE_RULE,
     source="16 CFR 310; 47 CFR 64.1200",
+    basis=(
+        Basis("list", REGISTRY_RULE, False, note=_EARLIER),
+        Basis("ebr", EBR_RULE, False, note=_EARLIER + "; the contract reading is dncguard's"),
+        Basis("consent", CONSENT_RULE, False, note=_EARLIER),
+        Basis("hours", HOURS_RULE, False, note=_EARLIER),
+        Basis("fresh", FRESH_RULE, False, note=_EARLIER),
+        Basis("exemptions", NOT_TELEMARKETING_RULE, False, note=_EARLIER),
+        Basis(
+            "prerecorded",
+            PRERECORDED_RULE,
+            True,
+            "https://www.ecfr.gov/current/title-47/chapter-I/subchapter-B/part-64/subpart-L/section-64.1200",
+            "64.1200(a) read in the GPO 2003/2008 and 2021 editions; 16 CFR 310.4(b)(1)(v) not re-read",
+        ),
+    ),
 )
 """The US federal rule set."""

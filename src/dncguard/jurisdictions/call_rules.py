@@ -1,0 +1,230 @@
+"""Law for the call types the next rules add: frequency caps, automated dialing, Canadian texts.
+
+**Used by rules added next.** No rule reads these tables yet: the decision engine gains
+``channel="text"``, ``automated=True`` and ``Call.attempts`` in a following change. The numbers
+live here now so that every number of the law stays in ``jurisdictions/``, each with its citation
+and a :class:`~dncguard.jurisdictions.base.Basis` saying whether the statute text was read.
+
+* :data:`FREQUENCY_CAPS`: at most ``calls`` telephone solicitations in a rolling window of
+  ``window_minutes`` to one called number on one subject, whatever number the seller dials from.
+* :data:`AUTOMATED_DIALING`: states whose law requires prior express written consent (a signed
+  writing; an electronic signature counts) for a sales call that uses an automated system for
+  the selection or dialing of numbers; ``relationship_exempts`` says whether the statute's own
+  scope takes a call to an existing customer outside the rule (``False`` where the text is
+  unclear or was not read: fail closed).
+* :data:`CASL_IMPLIED_CONSENT`: how long a Canadian existing business relationship implies
+  consent to a commercial electronic message (a text), S.C. 2010, c. 23, s. 10(10).
+
+References (official texts):
+
+* Fla. Stat. 501.059, 501.616: https://www.flsenate.gov/Laws/Statutes
+* Okla. Stat. tit. 15, 775C.1 et seq. (Telephone Solicitation Act of 2022): https://oksenate.gov
+* Md. Code Com. Law 14-4501 et seq. (Stop the Spam Calls Act of 2023): https://mgaleg.maryland.gov
+* An Act to promote the efficiency and adaptability of the Canadian economy ... (CASL), S.C. 2010,
+  c. 23, s. 10: https://laws-lois.justice.gc.ca/eng/acts/E-1.6/
+
+>>> FREQUENCY_CAPS["US-FL"].calls, FREQUENCY_CAPS["US-FL"].window_minutes
+(3, 1440)
+>>> AUTOMATED_DIALING["US-MD"].relationship_exempts
+False
+>>> CASL_IMPLIED_CONSENT.purchase, CASL_IMPLIED_CONSENT.inquiry
+(Months(n=24), Months(n=6))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final, Literal
+
+from dncguard.jurisdictions.base import Basis, EbrWindows, Months
+
+__all__ = [
+    "AUTOMATED_DIALING",
+    "CASL_BASIS",
+    "CASL_IMPLIED_CONSENT",
+    "CASL_RULE",
+    "FREQUENCY_CAPS",
+    "AutomatedDialingRule",
+    "FrequencyCap",
+]
+
+Channel = Literal["voice", "text"]
+
+_DAY_MINUTES: Final = 24 * 60
+
+
+@dataclass(frozen=True)
+class FrequencyCap:
+    """At most ``calls`` solicitations in ``window_minutes`` to one number on one subject.
+
+    ``exemptions``: what lifts the cap, in the statute's words (``""``: nothing does);
+    ``channels``: the call kinds it counts.
+    """
+
+    jurisdiction: str
+    calls: int
+    window_minutes: int
+    exemptions: str
+    channels: tuple[Channel, ...]
+    rule: str
+    basis: Basis
+
+
+@dataclass(frozen=True)
+class AutomatedDialingRule:
+    """A state's prior-express-written-consent rule for automated selection or dialing."""
+
+    jurisdiction: str
+    consent_kinds: frozenset[str]
+    relationship_exempts: bool
+    scope: str
+    rule: str
+    basis: Basis
+
+
+_WRITTEN: Final = frozenset({"written", "electronic"})
+
+FREQUENCY_CAPS: Final[Mapping[str, FrequencyCap]] = MappingProxyType(
+    {
+        # Fla. Stat. 501.616(6)(b) (SB 1120, 2021): not "more than three commercial telephone
+        # solicitation phone calls from any number to a person over a 24-hour period on the same
+        # subject matter or issue, regardless of the phone number used to make the call". The
+        # 501.604 exemptions do not reach 501.616(6); no consent or relationship exception.
+        # 501.616(6) names "phone calls"; texts are counted too (fail closed: 501.059 treats a
+        # text message as a telephonic sales call).
+        "US-FL": FrequencyCap(
+            "US-FL",
+            3,
+            _DAY_MINUTES,
+            "",
+            ("voice", "text"),
+            "Fla. Stat. 501.616(6)(b)",
+            Basis(
+                "frequency_cap",
+                "Fla. Stat. 501.616(6)(b)",
+                True,
+                "https://www.flsenate.gov/Session/Bill/2021/1120/BillText/er/HTML",
+                "SB 1120 text read; that 501.604's exemptions do not lift the cap is from secondary notes",
+            ),
+        ),
+        # Telephone Solicitation Act of 2022: the same three-in-24-hours cap; the Act's own
+        # exemptions (15 O.S. 775C.5, among them a business-to-business call and an existing
+        # business relationship) apply. Section number and exemptions from secondary sources.
+        "US-OK": FrequencyCap(
+            "US-OK",
+            3,
+            _DAY_MINUTES,
+            "the Act's exemptions (15 O.S. 775C.5)",
+            ("voice", "text"),
+            "Okla. Stat. tit. 15, 775C.4",
+            Basis(
+                "frequency_cap",
+                "Okla. Stat. tit. 15, 775C.4",
+                False,
+                note="DNC.com and Consumer Finance Monitor (2022) summaries; the section text was not read",
+            ),
+        ),
+        # Stop the Spam Calls Act of 2023 (in force 1 January 2024): three calls or text messages
+        # per 24 hours on the same subject; 14-4502(a)(1)'s exemptions apply.
+        "US-MD": FrequencyCap(
+            "US-MD",
+            3,
+            _DAY_MINUTES,
+            "Md. Code Com. Law 14-4502(a)(1)",
+            ("voice", "text"),
+            "Md. Code Com. Law 14-4503",
+            Basis(
+                "frequency_cap",
+                "Md. Code Com. Law 14-4503",
+                False,
+                note="WMAR and Kelley Drye (2024) summaries; the section number is not confirmed",
+            ),
+        ),
+    }
+)
+"""Frequency caps by jurisdiction (no other state cap was found). Used by rules added next."""
+
+AUTOMATED_DIALING: Final[Mapping[str, AutomatedDialingRule]] = MappingProxyType(
+    {
+        # Fla. Stat. 501.059(8)(a) as amended by CS/CS/HB 761 (2023): no "unsolicited" telephonic
+        # sales call involving an automated system for the selection and dialing of numbers or a
+        # recorded message without prior express written consent (501.059(1)(g): signed, E-SIGN
+        # counts). The 2012 definition of "unsolicited" left out calls to a person with a prior or
+        # existing business relationship; the current 501.059(1) text was not read: fail closed.
+        "US-FL": AutomatedDialingRule(
+            "US-FL",
+            _WRITTEN,
+            False,
+            "unsolicited telephonic sales calls (calls and texts) using an automated system for the "
+            "selection and dialing of numbers or a recorded message",
+            "Fla. Stat. 501.059(8)(a)",
+            Basis(
+                "automated_dialing",
+                "Fla. Stat. 501.059(1)(g), (8)(a)",
+                False,
+                note="501.059(1)(g) read (a copy of the 2021 text); (8)(a) as amended in 2023 and "
+                "the current definition of 'unsolicited' not read",
+            ),
+        ),
+        # Okla. Stat. tit. 15, 775C.2(3): prior express written consent for a commercial
+        # telephonic sales call "using an automated system for the selection or dialing of
+        # telephone numbers, the playing of a recorded message ... or the transmission of a
+        # prerecorded voicemail". The prohibition (775C.3) and its exemptions were not read.
+        "US-OK": AutomatedDialingRule(
+            "US-OK",
+            _WRITTEN,
+            False,
+            "commercial telephonic sales calls using an automated system for the selection or "
+            "dialing of numbers or a recorded message",
+            "Okla. Stat. tit. 15, 775C.3",
+            Basis(
+                "automated_dialing",
+                "Okla. Stat. tit. 15, 775C.2(3), 775C.3",
+                False,
+                note="775C.2 read (copies of the code); 775C.3 and the Act's relationship exemption "
+                "from summaries only: not applied (fail closed)",
+            ),
+        ),
+        # Md. Code Com. Law 14-4502(a)(3): "Without the prior express written consent of the called
+        # party, a person may not make or cause to be made a telephone solicitation that involves
+        # (i) an automated system for the selection or dialing of telephone numbers; or (ii) the
+        # playing of a recorded message". (a)(1) exempts a business-customer communication only
+        # when it starts as informational and becomes a solicitation on the customer's inquiry:
+        # no general relationship exemption.
+        "US-MD": AutomatedDialingRule(
+            "US-MD",
+            _WRITTEN,
+            False,
+            "telephone solicitations (calls and texts) using an automated system for the selection "
+            "or dialing of numbers or a recorded message",
+            "Md. Code Com. Law 14-4502(a)(3)",
+            Basis(
+                "automated_dialing",
+                "Md. Code Com. Law 14-4501(d), 14-4502(a)",
+                True,
+                "https://mgaleg.maryland.gov/mgawebsite/Laws/StatuteText?article=gcl&section=14-4502",
+                "read via copies of the code (Lexace, self-law)",
+            ),
+        ),
+    }
+)
+"""States requiring prior express written consent for automated dialing. Used by rules added next."""
+
+# S.C. 2010, c. 23, s. 10(9)(a) and (10): consent is implied by an existing business relationship
+# arising from (a) a purchase or lease of a product, goods, a service, land or an interest in land
+# within the two-year period before the message, (b) the acceptance of a business opportunity in
+# that period, (c) a written contract in force or expired within that period, (d) an inquiry or
+# application within the six-month period before the message. A do-not-call list and the UTR
+# calling hours do not govern a commercial electronic message.
+CASL_RULE: Final = "S.C. 2010, c. 23, s. 10(10)"
+CASL_IMPLIED_CONSENT: Final = EbrWindows(Months(24), Months(6), Months(24), CASL_RULE)
+"""Canadian implied consent to a commercial text, by relationship. Used by rules added next."""
+CASL_BASIS: Final = Basis(
+    "texts",
+    CASL_RULE,
+    False,
+    note="two years / six months from law-firm summaries (Blakes, Stewart McKelvey, 2014) and the "
+    "design research; s. 10(10)'s text was not read in this audit",
+)
