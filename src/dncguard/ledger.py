@@ -571,6 +571,11 @@ class Ledger:
         ``ValueError``, and nothing is recorded). Every entry gets the same ``placed`` and
         ``recorded_at``. Returns the number of entries recorded.
         """
+        calls, decisions = list(calls), list(decisions)
+        if len(calls) != len(decisions):
+            raise ValueError(
+                f"record_many: {len(calls)} calls but {len(decisions)} decisions; give one decision per call"
+            )
         encoded = [_encode(_as_call(c), _as_decision(d)) for c, d in zip(calls, decisions, strict=True)]
         if not encoded:
             return 0
@@ -719,7 +724,12 @@ class Ledger:
                     h = sha256(previous)
                     h.update(prefix)
                     h.update(tails(seq, recorded_us, placed, number, seller, purpose, at_us))
-                    good = d.eof and not d.unused_data and h.digest() == digest
+                    good = (
+                        d.eof
+                        and not d.unused_data
+                        and h.digest() == digest
+                        and _zero_padded(payload, prefix, dictionary)
+                    )
                 except (zlib.error, TypeError, ValueError):
                     good = False
                 if not good:
@@ -786,6 +796,24 @@ class Ledger:
             for name, value in zip(schema.names, values, strict=True):
                 cols[name].append(value)
         return pa.Table.from_pydict(cols, schema=schema)
+
+
+def _zero_padded(payload: bytes, prefix: bytes, dictionary: bytes) -> bool:
+    """Whether the unused high bits of the deflate stream's last byte are zero, as zlib writes them.
+
+    A decoder ignores those bits, so setting one changes the stored bytes without changing the
+    decoded entry; the chain alone would not see it. If the last byte's highest set bit can be
+    cleared without changing what decodes, it was such a bit, and the payload was altered.
+    """
+    last = payload[-1]
+    if not last:
+        return True
+    probe = payload[:-1] + bytes([last ^ (1 << (last.bit_length() - 1))])
+    try:
+        d = zlib.decompressobj(_WBITS, zdict=dictionary)
+        return not (d.decompress(probe) == prefix and d.eof and not d.unused_data)
+    except zlib.error:
+        return True
 
 
 def _check_anchor(anchor: tuple[int, str] | None) -> tuple[int | None, bytes | None]:
