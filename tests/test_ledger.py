@@ -686,3 +686,127 @@ def test_ledger_errors_are_dncguard_errors() -> None:
     for error in (CorruptLedgerError, LedgerVersionError, NotALedgerError):
         assert issubclass(error, DncguardError)
     assert issubclass(CorruptLedgerError, ValueError)
+
+
+# --- the command line (dncguard ledger verify|head|export) ------------------------------------------
+
+
+def _cli(*argv: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    import argparse
+
+    from dncguard import ledger_cli
+
+    parser = argparse.ArgumentParser(prog="dncguard")
+    ledger_cli.add_parser(parser.add_subparsers(dest="command", required=True))
+    try:
+        args = parser.parse_args(list(argv))
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 2
+    else:
+        code = args.run(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_verify_exit_codes(
+    filled: tuple[Ledger, list[LedgerEntry]], capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path
+) -> None:
+    ledger, entries = filled
+    anchor = f"{entries[-1].seq}:{entries[-1].digest}"
+    assert _cli("ledger", "verify", ledger.path, capsys=capsys)[:2] == (0, "intact: 8 entries verified\n")
+    code, out, _ = _cli("ledger", "verify", ledger.path, "--anchor", anchor, capsys=capsys)
+    assert code == 0
+    assert "entry 8 has the anchored digest" in out
+    code, out, _ = _cli("ledger", "head", ledger.path, capsys=capsys)
+    assert code == 0
+    assert out.splitlines()[0] == anchor
+    _tamper(ledger.path, "DELETE FROM entries WHERE seq = 8")
+    code, out, _ = _cli("ledger", "verify", ledger.path, capsys=capsys)
+    assert code == 0  # a cut-back chain is still a chain
+    code, out, _ = _cli("ledger", "verify", ledger.path, "--anchor", anchor, capsys=capsys)
+    assert code == 1
+    assert "first bad entry: 8" in out
+    assert "cut back" in out
+    _tamper(ledger.path, "UPDATE entries SET seller = 'x' WHERE seq = 3")
+    code, out, _ = _cli("ledger", "verify", ledger.path, capsys=capsys)
+    assert code == 1
+    assert "first bad entry: 3" in out
+    # Bad input: exit 2, with the file or flag named.
+    code, _, err = _cli("ledger", "verify", ledger.path, "--anchor", "8:abc", capsys=capsys)
+    assert code == 2
+    assert "--anchor '8:abc'" in err
+    missing = str(tmp_path / "missing.ledger")
+    code, _, err = _cli("ledger", "verify", missing, capsys=capsys)
+    assert code == 2
+    assert "missing.ledger: no such ledger file" in err
+    assert not os.path.exists(missing)
+    text = tmp_path / "calls.csv"
+    text.write_text("to\n")
+    code, _, err = _cli("ledger", "head", str(text), capsys=capsys)
+    assert code == 2
+    assert "not a dncguard ledger" in err
+    assert _cli("ledger", "verify", capsys=capsys)[0] == 2
+
+
+def test_cli_export_parquet_and_csv(
+    filled: tuple[Ledger, list[LedgerEntry]], capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    ledger, entries = filled
+    out = tmp_path / "out.parquet"
+    assert _cli("ledger", "export", ledger.path, str(out), capsys=capsys)[0] == 0
+    table = pq.read_table(out)
+    assert table.column("seq").to_pylist() == list(range(1, 9))
+    assert table.equals(ledger.to_arrow())
+    day = entries[0].recorded_at.date()
+    csv_out = tmp_path / "out.csv"
+    code, _, err = _cli(
+        "ledger", "export", ledger.path, str(csv_out), "--since", str(day), "--until", str(day), capsys=capsys
+    )
+    assert code == 0
+    assert "8 entries written" in err
+    import csv
+
+    with open(csv_out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["seq"] for r in rows] == [str(i) for i in range(1, 9)]
+    assert rows[0]["number"] == "+12125550100"  # a plain number stays as it is
+    assert rows[0]["recorded_at"] == entries[0].recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert rows[0]["reasons"] == ";".join(r.code.value for r in entries[0].decision.reasons)
+    code, _, _ = _cli(
+        "ledger", "export", ledger.path, str(csv_out), "--since", str(day + dt.timedelta(1)), capsys=capsys
+    )
+    assert code == 0
+    assert csv_out.read_text().count("\n") == 1  # the header only
+    for bad in (["--since", "yesterday"], ["--until", "2026-12-01T10:00:00"]):
+        code, _, err = _cli("ledger", "export", ledger.path, str(csv_out), *bad, capsys=capsys)
+        assert code == 2
+        assert bad[0] in err
+    code, _, err = _cli("ledger", "export", ledger.path, str(tmp_path / "out.xlsx"), capsys=capsys)
+    assert code == 2
+    assert "OUT must end in .parquet or .csv" in err
+
+
+def test_cli_export_csv_neutralises_formulas(
+    tmp_path: pathlib.Path, guard: dncguard.Guard, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ledger = Ledger(tmp_path / "l")
+    sellers = ['=HYPERLINK("http://x")', "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx", "acme"]
+    for seller in sellers:
+        call = Call(to="+1 212 555 0143", at=AT, seller=seller)
+        ledger.record(call, guard.check(call), placed=True)
+    out = tmp_path / "out.csv"
+    assert _cli("ledger", "export", ledger.path, str(out), capsys=capsys)[0] == 0
+    import csv
+
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["seller"] for r in rows] == ["'" + s for s in sellers[:-1]] + ["acme"]
+    assert rows[0]["to"] == "'+1 212 555 0143"  # a spreadsheet would read it as a formula
+    assert rows[0]["number"] == "+12125550143"  # a plain number: left alone
+
+
+def test_cli_head_of_an_empty_ledger(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    Ledger(tmp_path / "e").close()
+    assert _cli("ledger", "head", str(tmp_path / "e"), capsys=capsys)[:2] == (0, "the ledger is empty\n")

@@ -772,6 +772,15 @@ class Ledger:
         import pyarrow as pa
 
         schema = _arrow_schema()
+        return pa.Table.from_batches(list(self.arrow_batches(since, until)), schema=schema)
+
+    def arrow_batches(
+        self, since: dt.datetime | None = None, until: dt.datetime | None = None, *, rows: int = 65_536
+    ) -> Iterator[pa.RecordBatch]:
+        """:meth:`to_arrow` as record batches of at most ``rows`` entries (bounded memory)."""
+        import pyarrow as pa
+
+        schema = _arrow_schema()
         cols: dict[str, list[Any]] = {name: [] for name in schema.names}
         for e in self.entries(since, until):
             reasons = [r.code.value for r in e.decision.reasons]
@@ -795,7 +804,11 @@ class Ledger:
             )
             for name, value in zip(schema.names, values, strict=True):
                 cols[name].append(value)
-        return pa.Table.from_pydict(cols, schema=schema)
+            if len(cols["seq"]) >= rows:
+                yield pa.RecordBatch.from_pydict(cols, schema=schema)
+                cols = {name: [] for name in schema.names}
+        if cols["seq"]:
+            yield pa.RecordBatch.from_pydict(cols, schema=schema)
 
 
 def _zero_padded(payload: bytes, prefix: bytes, dictionary: bytes) -> bool:
