@@ -810,3 +810,11 @@ def test_cli_export_csv_neutralises_formulas(
 def test_cli_head_of_an_empty_ledger(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
     Ledger(tmp_path / "e").close()
     assert _cli("ledger", "head", str(tmp_path / "e"), capsys=capsys)[:2] == (0, "the ledger is empty\n")
+
+
+def test_placed_calls_refuses_naive_times_and_bad_numbers(tmp_path: pathlib.Path) -> None:
+    ledger = Ledger(tmp_path / "l")
+    with pytest.raises(ValueError, match="since: expected an aware datetime"):
+        ledger.placed_calls(2125550143, "acme", "sale", since=dt.datetime(2026, 1, 1), until=AT)
+    with pytest.raises(dncguard.InvalidNumberError):
+        ledger.placed_calls("12", "acme", "sale", since=AT, until=AT)

@@ -157,6 +157,10 @@ _INSERT: Final = (
     "INSERT INTO entries (seq, recorded_us, placed, number, seller, purpose, at_us, digest, payload)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_PLACED_CALLS: Final = (
+    "SELECT at_us FROM entries WHERE placed = 1 AND number = ? AND seller = ? AND purpose = ?"
+    " AND at_us >= ? AND at_us < ? ORDER BY at_us"
+)
 _COLUMNS: Final = "seq, recorded_us, placed, number, seller, purpose, at_us, digest, payload"
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -219,8 +223,8 @@ class LedgerReport(NamedTuple):
 # --- the canonical encoding -----------------------------------------------------------------------
 
 
-def _dumps(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+_dumps: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+"""The canonical JSON: keys sorted, no whitespace, ASCII (one encoder, built once)."""
 
 
 def _seller_key(seller: str) -> str:
@@ -231,6 +235,12 @@ def _seller_key(seller: str) -> str:
 def _us(t: dt.datetime) -> int:
     delta = t - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _aware_us(name: str, value: dt.datetime) -> int:
+    if not isinstance(value, dt.datetime) or value.utcoffset() is None:
+        raise ValueError(f"{name}: expected an aware datetime (with a UTC offset), got {value!r}")
+    return _us(value)
 
 
 def _from_us(us: int) -> dt.datetime:
@@ -311,6 +321,10 @@ class _Encoded:
     at_us: int
 
 
+_CALL_JSON: Final = Call.__pydantic_serializer__.to_python
+_DECISION_JSON: Final = Decision.__pydantic_serializer__.to_python
+
+
 def _number(call: Call) -> int | None:
     try:
         return parse_number(call.to)
@@ -319,9 +333,10 @@ def _number(call: Call) -> int | None:
 
 
 def _encode(call: Call, decision: Decision) -> _Encoded:
+    # model_dump(mode="json"), less its Python wrapper: every field, including ones added later.
     prefix = b'{"call":%s,"decision":%s' % (
-        _dumps(call.model_dump(mode="json")).encode(),
-        _dumps(decision.model_dump(mode="json")).encode(),
+        _dumps(_CALL_JSON(call, mode="json")).encode(),
+        _dumps(_DECISION_JSON(decision, mode="json")).encode(),
     )
     return _Encoded(prefix, _number(call), _seller_key(call.seller), call.purpose, _us(call.at))
 
@@ -644,10 +659,8 @@ class Ledger:
         for name, value, op in (("since", since, ">="), ("until", until, "<")):
             if value is None:
                 continue
-            if not isinstance(value, dt.datetime) or value.tzinfo is None or value.utcoffset() is None:
-                raise ValueError(f"{name}: expected an aware datetime (with a UTC offset), got {value!r}")
             where.append(f"recorded_us {op} ?")
-            params.append(_us(value))
+            params.append(_aware_us(name, value))
         return (" WHERE " + " AND ".join(where)) if where else "", tuple(params)
 
     def entries(
@@ -684,13 +697,20 @@ class Ledger:
         search uses an index on (number, seller, purpose, start): its cost does not grow with the
         ledger's size beyond a B-tree's depth.
         """
-        n = parse_number(number)
-        with self._lock, self._errors():
-            rows = self._db.execute(
-                "SELECT at_us FROM entries WHERE placed = 1 AND number = ? AND seller = ? AND purpose = ?"
-                " AND at_us >= ? AND at_us < ? ORDER BY at_us",
-                (n, _seller_key(seller), purpose, _us(since), _us(until)),
-            ).fetchall()
+        n = (
+            number
+            if type(number) is int and 2_000_000_000 <= number < 10_000_000_000
+            else parse_number(number)
+        )
+        key = _seller_key(seller)
+        try:
+            with self._lock:
+                rows = self._db.execute(
+                    _PLACED_CALLS, (n, key, purpose, _aware_us("since", since), _aware_us("until", until))
+                ).fetchall()
+        except sqlite3.DatabaseError:
+            with self._errors():
+                raise
         return [_from_us(r[0]) for r in rows]
 
     # -- verifying
