@@ -818,3 +818,35 @@ def test_placed_calls_refuses_naive_times_and_bad_numbers(tmp_path: pathlib.Path
         ledger.placed_calls(2125550143, "acme", "sale", since=dt.datetime(2026, 1, 1), until=AT)
     with pytest.raises(dncguard.InvalidNumberError):
         ledger.placed_calls("12", "acme", "sale", since=AT, until=AT)
+
+
+def test_placed_table_for_caps_in_bulk(tmp_path: pathlib.Path) -> None:
+    ledger = Ledger(tmp_path / "l")
+    d = Decision(allowed=True, number="+12125550143")
+    rows = [
+        ("212-555-0143", "Acme", "sale", 0, True),
+        ("212-555-0143", "acme ", "sale", 30, True),
+        ("212-555-0143", "acme", "sale", 60, False),  # a decision only
+        ("415-555-0143", "globex", "survey", 10, True),
+        ("12", "acme", "sale", 10, True),  # no valid number: nothing to count it against
+        ("212-555-0143", "acme", "sale", 60 * 25, True),  # outside the window
+    ]
+    for to, seller, purpose, minutes, placed in rows:
+        call = Call(to=to, at=AT + dt.timedelta(minutes=minutes), seller=seller, purpose=purpose)
+        ledger.record(call, d, placed=placed)
+    table = ledger.placed_table(since=AT, until=AT + dt.timedelta(hours=24))
+    assert table.to_pylist() == [
+        {"number": 2125550143, "seller": "acme", "purpose": "sale", "at": AT.astimezone(UTC)},
+        {
+            "number": 2125550143,
+            "seller": "acme",
+            "purpose": "sale",
+            "at": (AT + dt.timedelta(minutes=30)).astimezone(UTC),
+        },
+        {
+            "number": 4155550143,
+            "seller": "globex",
+            "purpose": "survey",
+            "at": (AT + dt.timedelta(minutes=10)).astimezone(UTC),
+        },
+    ]

@@ -713,6 +713,37 @@ class Ledger:
                 raise
         return [_from_us(r[0]) for r in rows]
 
+    def placed_table(self, *, since: dt.datetime, until: dt.datetime) -> pa.Table:
+        """Every placed call that started at or after ``since`` and before ``until``, as a
+        ``pyarrow.Table`` for frequency caps in bulk: ``number`` (uint64, the 10-digit number),
+        ``seller`` (trimmed and case-folded), ``purpose``, ``at`` (timestamp, UTC), sorted by
+        number, seller, purpose and time. It reads only the index of placed calls (decisions
+        recorded with ``placed=False`` cost nothing here)."""
+        import pyarrow as pa
+
+        numbers: list[int] = []
+        sellers: list[str] = []
+        purposes: list[str] = []
+        starts: list[int] = []
+        for number, seller, purpose, at_us in self._rows(
+            "SELECT number, seller, purpose, at_us FROM entries INDEXED BY placed_calls"
+            " WHERE placed = 1 AND number IS NOT NULL AND at_us >= ? AND at_us < ?"
+            " ORDER BY number, seller, purpose, at_us",
+            (_aware_us("since", since), _aware_us("until", until)),
+        ):
+            numbers.append(number)
+            sellers.append(seller)
+            purposes.append(purpose)
+            starts.append(at_us)
+        return pa.table(
+            {
+                "number": pa.array(numbers, pa.uint64()),
+                "seller": pa.array(sellers, pa.string()),
+                "purpose": pa.array(purposes, pa.string()),
+                "at": pa.array(starts, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+            }
+        )
+
     # -- verifying
 
     def verify(self, anchor: tuple[int, str] | None = None) -> LedgerReport:
