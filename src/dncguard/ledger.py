@@ -616,15 +616,9 @@ class Ledger:
             db.close()
 
     def _decode(self, seq: int, payload: bytes) -> bytes:
-        try:
-            d = zlib.decompressobj(_WBITS, zdict=self._dictionary)
-            data = d.decompress(payload)
-            if not d.eof or d.unused_data:
-                raise zlib.error("incomplete or trailing data")
-        except (zlib.error, TypeError) as e:
-            raise CorruptLedgerError(
-                f"entry {seq}: its payload cannot be decoded ({e})", path=self.path
-            ) from e
+        data = _inflate(payload, self._dictionary) if isinstance(payload, bytes) else None
+        if data is None:
+            raise CorruptLedgerError(f"entry {seq}: its payload cannot be decoded", path=self.path)
         return data
 
     def _entry(self, row: tuple[Any, ...], previous: bytes) -> LedgerEntry:
@@ -757,7 +751,7 @@ class Ledger:
         anchor_seq, anchor_digest = _check_anchor(anchor)
         tails = _Tails()
         sha256 = hashlib.sha256
-        decompressobj = zlib.decompressobj
+        inflate = _inflate
         dictionary = self._dictionary
         previous = ZERO_DIGEST
         expected = 1
@@ -770,18 +764,15 @@ class Ledger:
                     what = "missing" if seq > expected else "out of order"
                     return LedgerReport(False, ok_count, expected, f"entry {expected} is {what}")
                 try:
-                    d = decompressobj(_WBITS, zdict=dictionary)
-                    prefix = d.decompress(payload)
-                    h = sha256(previous)
-                    h.update(prefix)
-                    h.update(tails(seq, recorded_us, placed, number, seller, purpose, at_us))
-                    good = (
-                        d.eof
-                        and not d.unused_data
-                        and h.digest() == digest
-                        and _zero_padded(payload, prefix, dictionary)
-                    )
-                except (zlib.error, TypeError, ValueError):
+                    prefix = inflate(payload, dictionary)
+                    if prefix is None:
+                        good = False
+                    else:
+                        h = sha256(previous)
+                        h.update(prefix)
+                        h.update(tails(seq, recorded_us, placed, number, seller, purpose, at_us))
+                        good = h.digest() == digest
+                except (TypeError, ValueError):
                     good = False
                 if not good:
                     return LedgerReport(
@@ -862,22 +853,36 @@ class Ledger:
             yield pa.RecordBatch.from_pydict(cols, schema=schema)
 
 
-def _zero_padded(payload: bytes, prefix: bytes, dictionary: bytes) -> bool:
-    """Whether the unused high bits of the deflate stream's last byte are zero, as zlib writes them.
+def _inflate(payload: bytes, dictionary: bytes) -> bytes | None:
+    """A stored payload decoded, or None when it is not exactly one deflate stream as zlib
+    writes it (corrupt, truncated, trailing bytes, or a set padding bit).
 
-    A decoder ignores those bits, so setting one changes the stored bytes without changing the
-    decoded entry; the chain alone would not see it. If the last byte's highest set bit can be
-    cleared without changing what decodes, it was such a bit, and the payload was altered.
+    A decoder ignores the unused high bits of the stream's last byte, so setting one changes the
+    stored bytes without changing what decodes; the chain alone would not see it. zlib writes
+    them as zero: if the last byte's highest set bit can be flipped without changing what the
+    last byte decodes to, it was such a bit, and the payload was altered. (The decoder's state
+    before the last byte is copied, so the check costs one byte's decoding, not a second pass.)
     """
-    last = payload[-1]
-    if not last:
-        return True
-    probe = payload[:-1] + bytes([last ^ (1 << (last.bit_length() - 1))])
+    if not payload:
+        return None
     try:
-        d = zlib.decompressobj(_WBITS, zdict=dictionary)
-        return not (d.decompress(probe) == prefix and d.eof and not d.unused_data)
+        d = zlib.decompressobj(_WINDOW, zdict=dictionary)
+        head = d.decompress(payload[:-1])
+        last = payload[-1]
+        probe = d.copy() if last else None
+        end = d.decompress(payload[-1:])
+        if not d.eof or d.unused_data:
+            return None
     except zlib.error:
-        return True
+        return None
+    if probe is not None:
+        try:
+            flipped = probe.decompress(bytes((last ^ (1 << (last.bit_length() - 1)),)))
+            if flipped == end and probe.eof and not probe.unused_data:
+                return None
+        except zlib.error:
+            pass
+    return head + end
 
 
 def _check_anchor(anchor: tuple[int, str] | None) -> tuple[int | None, bytes | None]:
