@@ -277,6 +277,8 @@ class _Tails:
         if s is None:
             if not isinstance(value, str):
                 raise TypeError(f"expected text, found {type(value).__name__}")
+            if len(self._strings) > 65_536:  # bounded: a ledger of many sellers stays small here
+                self._strings.clear()
             s = self._strings[value] = json.dumps(value)
         return s
 
