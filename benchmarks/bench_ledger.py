@@ -199,21 +199,22 @@ def main(argv: list[str] | None = None) -> int:
         say(f"Ledger: {path.parent} ({args.entries:,} entries, batches of {args.batch:,}).")
 
         # record_many, batch by batch; one in ten entries placed (a dialer's history).
-        elapsed = 0.0
+        elapsed = cpu = 0.0
         done = 0
         while done < args.entries:
             n = min(args.batch, args.entries - done)
             batch = _mix(templates, n, rng)
             placed = [c for c, _ in batch[: n // 10]]
             rest = batch[n // 10 :]
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             ledger.record_many(placed, [d for _, d in batch[: n // 10]], placed=True)
             ledger.record_many([c for c, _ in rest], [d for _, d in rest])
             elapsed += time.perf_counter() - t
+            cpu += time.process_time() - c
             done += n
         say(
             f"record_many: {done / elapsed:,.0f} entries/s ({elapsed:.2f} s for {done:,}; "
-            "target >= 200,000/s)"
+            f"{done / cpu:,.0f}/s of CPU time; target >= 200,000/s)"
         )
 
         # record, durable, one at a time.
@@ -239,11 +240,14 @@ def main(argv: list[str] | None = None) -> int:
         say(f"size: {size / total:.0f} bytes/entry ({size / 1e6:,.1f} MB for {total:,}; target <= 300)")
 
         ledger = Ledger(path)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         report = ledger.verify()
-        took = time.perf_counter() - t
+        took, cpu = time.perf_counter() - t, time.process_time() - c
         assert report.ok, report
-        say(f"verify: {report.entries / took:,.0f} entries/s ({took:.2f} s; target >= 500,000/s)")
+        say(
+            f"verify: {report.entries / took:,.0f} entries/s ({took:.2f} s; "
+            f"{report.entries / cpu:,.0f}/s of CPU time; target >= 500,000/s)"
+        )
 
         # placed_calls: a 24-hour window before a call, for numbers with and without history.
         numbers = [int(c.to) for c, _ in _mix(templates, args.queries, rng) if c.to.isdigit()]
