@@ -850,3 +850,29 @@ def test_placed_table_for_caps_in_bulk(tmp_path: pathlib.Path) -> None:
             "at": (AT + dt.timedelta(minutes=10)).astimezone(UTC),
         },
     ]
+
+
+@given(
+    seq=st.integers(1, 2**62),
+    recorded_us=st.integers(0, 4_000_000_000_000_000),
+    placed=st.booleans(),
+    number=st.none() | st.integers(2_000_000_000, 9_999_999_999),
+    seller=st.text(),
+    purpose=st.text(),
+    at_us=st.integers(-(2**62), 2**62),
+)
+def test_fast_tail_is_the_documented_tail(
+    seq: int, recorded_us: int, placed: bool, number: int | None, seller: str, purpose: str, at_us: int
+) -> None:
+    from dncguard.ledger import _Tails, canonical_tail
+
+    fast = _Tails()(seq, recorded_us, int(placed), number, seller, purpose, at_us)
+    assert fast == canonical_tail(
+        seq=seq,
+        recorded_us=recorded_us,
+        placed=placed,
+        number=number,
+        seller=seller,
+        purpose=purpose,
+        at_us=at_us,
+    )
