@@ -28,10 +28,10 @@ separators=(",", ":"))``), of the object::
 The values hold no floats, so the encoding is exact. Stored per entry (table ``entries``): the
 ``index`` values, ``placed`` and ``recorded_at`` (as UTC microseconds, ``recorded_us``) as
 columns (frequency caps search them), the 32-byte ``digest``, and ``payload``: the canonical
-JSON up to, not including, the ``,"index":`` that follows the decision, deflated (raw deflate,
-``zlib`` with ``wbits=-15``) with the preset dictionary kept in the ``meta`` table. Anyone can
-check a ledger with ``sqlite3``, ``zlib``, ``json`` and ``hashlib`` alone (the user guide
-``docs/ledger.md`` has the script).
+JSON up to, not including, the ``,"index":`` that follows the decision, deflated (raw deflate;
+``zlib.decompressobj(-15, zdict=...)`` reads it) with the preset dictionary kept in the
+``meta`` table. Anyone can check a ledger with ``sqlite3``, ``zlib``, ``json`` and ``hashlib``
+alone (the user guide ``docs/ledger.md`` has the script).
 
 >>> import tempfile, os, datetime as dt
 >>> from dncguard.models import Call, Decision
@@ -95,8 +95,9 @@ SCHEMA_VERSION: Final = 1
 """``PRAGMA user_version`` this dncguard writes; a ledger with a higher one is refused."""
 ZERO_DIGEST: Final = bytes(32)
 _SQLITE_MAGIC: Final = b"SQLite format 3\x00"
-_WBITS: Final = -15  # raw deflate; a 32 KiB window reads any window a writer used
-_WINDOW: Final = -12  # written with a 4 KiB window: holds the preset dictionary, and is cheap to set up
+# Raw deflate with a 4 KiB window: it holds the preset dictionary and is cheap to set up. Any
+# larger window reads it too (the user guide's script uses zlib's default, wbits=-15).
+_WINDOW: Final = -12
 _CODEC: Final = "deflate-raw-zdict-1"
 
 # The preset dictionary of codec 1: the text most entries share (JSON keys and frequent values).
