@@ -6,6 +6,8 @@ list of real subscribers' numbers.
 
 from __future__ import annotations
 
+import datetime as _dt
+
 from hypothesis import strategies as st
 
 # Keypad letters, for vanity spellings (E.161).
@@ -190,4 +192,94 @@ def messy_strings() -> st.SearchStrategy[str]:
         foreign_numbers(),
         st.sampled_from(["", " ", "\t", "n/a", "none", "-", "+", "1", "+1", "555-0143", "310-1234"]),
         junk_strings(),
+    )
+
+
+# --- calls and decisions (the ledger's round trips) --------------------------------------------------
+
+_aware = st.datetimes(min_value=_dt.datetime(1990, 1, 1), max_value=_dt.datetime(2090, 1, 1))
+
+
+def _offsets() -> st.SearchStrategy[_dt.timezone]:
+    return st.builds(
+        lambda minutes: _dt.timezone(_dt.timedelta(minutes=minutes)), st.integers(-14 * 60 + 1, 14 * 60 - 1)
+    )
+
+
+def aware_datetimes() -> st.SearchStrategy[_dt.datetime]:
+    """Aware datetimes with fixed UTC offsets (a zone's gap or fold times compare unequal across zones)."""
+    return st.builds(lambda t, tz: t.replace(tzinfo=tz), _aware, _offsets())
+
+
+def _names() -> st.SearchStrategy[str]:
+    return st.text(min_size=1, max_size=12).filter(lambda s: s.strip() != "")
+
+
+@st.composite
+def calls(draw: st.DrawFn) -> object:
+    """Any valid :class:`dncguard.Call`, with evidence, messy numbers and unusual seller names."""
+    from dncguard.models import Call, Consent, DncRequest, Relationship
+
+    dates = st.dates()
+    relationship = st.builds(
+        Relationship,
+        kind=st.sampled_from(["purchase", "inquiry", "contract"]),
+        on=dates,
+        ends=st.none() | dates,
+        seller=st.none() | _names(),
+    )
+    consent = st.builds(
+        Consent,
+        kind=st.sampled_from(["written", "electronic", "recorded_verbal", "verbal"]),
+        on=dates,
+        seller=st.none() | _names(),
+        number=st.none() | messy_strings(),
+        revoked_on=st.none() | dates,
+    )
+    request = st.builds(DncRequest, on=dates, seller=st.none() | _names())
+    return Call(
+        to=draw(st.one_of(messy_strings(), junk_strings().filter(bool))),
+        at=draw(aware_datetimes()),
+        seller=draw(_names()),
+        caller=draw(st.sampled_from(["seller", "telemarketer", "charity"])),
+        purpose=draw(
+            st.sampled_from(
+                ["sale", "donation", "political", "survey", "newspaper_subscription", "informational"]
+            )
+        ),
+        line=draw(st.sampled_from(["residential", "wireless", "business", "unknown"])),
+        prerecorded=draw(st.booleans()),
+        relationships=tuple(draw(st.lists(relationship, max_size=2))),
+        consents=tuple(draw(st.lists(consent, max_size=2))),
+        dnc_requests=tuple(draw(st.lists(request, max_size=2))),
+        callee_region=draw(st.sampled_from([None, "US-GA", "CA-ON", "US-FL"])),
+        callee_timezone=draw(st.sampled_from([None, "America/Chicago", "America/Toronto"])),
+        reassigned_on=draw(st.none() | dates),
+    )
+
+
+@st.composite
+def decisions(draw: st.DrawFn) -> object:
+    """Any :class:`dncguard.Decision`: every reason and exemption code, any text in messages."""
+    from dncguard.models import Decision, Exemption, ExemptionCode, Reason, ReasonCode
+
+    reason = st.builds(
+        Reason,
+        code=st.sampled_from(list(ReasonCode)),
+        jurisdiction=st.text(max_size=6),
+        rule=st.text(),
+        message=st.text(),
+    )
+    exemption = st.builds(
+        Exemption, code=st.sampled_from(list(ExemptionCode)), jurisdiction=st.text(max_size=6), rule=st.text()
+    )
+    return Decision(
+        allowed=draw(st.booleans()),
+        reasons=tuple(draw(st.lists(reason, max_size=3))),
+        exemptions=tuple(draw(st.lists(exemption, max_size=2))),
+        next_allowed_at=draw(st.none() | aware_datetimes()),
+        number=draw(st.text(max_size=16)),
+        jurisdictions=tuple(
+            draw(st.lists(st.sampled_from(["US", "CA", "US-FL", "US-TX", "CA-ON"]), max_size=3))
+        ),
     )

@@ -1,0 +1,285 @@
+"""Benchmark: the call ledger (``dncguard.Ledger``) at a given size.
+
+Reproduce (2 cores, a quiet machine; the full run takes several minutes and about 2 GB of disk)::
+
+    python benchmarks/bench_ledger.py --entries 10000000 --write benchmarks/results/ledger.md
+
+A small check that the script works::
+
+    python benchmarks/bench_ledger.py --entries 20000
+
+What it measures, on a ledger in ``--dir`` (default: the system's temporary directory; put it
+on the disk a dialer would use, since ``record`` waits for it):
+
+- ``record``: the median and 95th percentile of one durable append (SQLite ``synchronous=FULL``
+  in WAL mode: one ``fsync`` per entry), on a ledger already holding ``--entries`` entries.
+  Target (issue 14): median at most 2 ms.
+- ``record_many``: entries per second appending ``--entries`` entries in batches of
+  ``--batch`` (each batch one transaction), from ``Call`` and ``Decision`` objects made
+  beforehand (their making is not timed). Target: at least 200,000 entries/s.
+- ``verify``: entries per second recomputing the whole chain. Target: at least 500,000/s.
+- bytes per entry: the file's size after a WAL checkpoint, divided by the entries (the index
+  included). Target: at most 300.
+- ``placed_calls``: the median latency of one frequency-cap query (one number, seller and
+  purpose over a 24-hour window) at that size. Target: ``Guard.check`` with a ledger of 10
+  million entries at most 15 microseconds slower than without.
+
+The calls are a realistic mix: numbers over a dozen area codes (one in ten placed), four
+sellers, mostly sales with some surveys and donations, a quarter with a relationship or a
+consent, one in fifty an invalid number; each decision is ``Guard.check``'s answer on a registry
+built from a synthetic FTC download (a third of the numbers listed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import dncguard
+from dncguard.ledger import Ledger
+from dncguard.models import Call, Decision
+
+OBTAINED = dt.date(2026, 11, 20)
+START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+AREA_CODES = (212, 305, 312, 415, 512, 617, 702, 202, 303, 404, 503, 615)
+SELLERS = ("acme", "Acme Insurance", "globex", "initech")
+PURPOSES = ("sale",) * 8 + ("survey", "donation")
+
+
+def _templates(guard: dncguard.Guard, rng: random.Random, n: int) -> list[tuple[Call, Decision]]:
+    """``n`` distinct realistic calls with Guard's decisions."""
+    out = []
+    for i in range(n):
+        number = f"{rng.choice(AREA_CODES)}555{rng.randrange(10_000):04d}"
+        fields: dict[str, object] = {
+            "to": number if i % 50 else "555-0143",
+            "at": START + dt.timedelta(minutes=rng.randrange(60 * 16)),
+            "seller": rng.choice(SELLERS),
+            "purpose": rng.choice(PURPOSES),
+        }
+        if i % 4 == 1:
+            fields["relationships"] = [{"kind": "purchase", "on": "2026-06-01"}]
+        elif i % 4 == 2:
+            fields["consents"] = [{"kind": "written", "on": "2026-05-01"}]
+        call = Call.model_validate(fields)
+        out.append((call, guard.check(call)))
+    return out
+
+
+def _mix(templates: list[tuple[Call, Decision]], n: int, rng: random.Random) -> list[tuple[Call, Decision]]:
+    """``n`` entries: each a template with its own number and start time (not timed)."""
+    out = []
+    for i in range(n):
+        call, decision = templates[i % len(templates)]
+        if call.to != "555-0143":
+            number = f"{rng.choice(AREA_CODES)}555{rng.randrange(10_000):04d}"
+            call = call.model_copy(update={"to": number, "at": call.at + dt.timedelta(seconds=i)})
+            decision = decision.model_copy(update={"number": "+1" + number})
+        out.append((call, decision))
+    return out
+
+
+def _guard(folder: str) -> dncguard.Guard:
+    rng = random.Random(1)
+    path = Path(folder) / "ftc.txt"
+    listed = {f"{a}555{rng.randrange(10_000):04d}" for a in AREA_CODES for _ in range(3_300)}
+    path.write_text("\n".join(sorted(listed)) + "\n")
+    registry = dncguard.Registry.build(
+        [dncguard.sources.ftc(path, obtained=OBTAINED, area_codes=list(AREA_CODES))]
+    )
+    return dncguard.Guard(registry)
+
+
+def _query_at_scale(path: Path, n: int, queries: int, say: Callable[[str], None]) -> None:
+    """placed_calls on a ledger of ``n`` rows inserted with SQL: decisions about ~120,000
+    numbers over 30 days, one row in ten a placed call to one of 5,000 numbers being dialed
+    (half the queries ask about those)."""
+    Ledger(path).close()
+    rng = random.Random(7)
+    numbers = [a * 10_000_000 + 5_550_000 + line for a in AREA_CODES for line in range(10_000)]
+    hot = numbers[:: len(numbers) // 5_000][:5_000]
+    sellers = [s.strip().casefold() for s in SELLERS]
+    start_us = int(START.timestamp() * 1_000_000)
+    month_us = 30 * 86_400 * 1_000_000
+    payload = bytes(rng.randrange(256) for _ in range(90))
+    db = sqlite3.connect(path, isolation_level=None)
+    t = time.perf_counter()
+    db.execute("BEGIN")
+    chunk = 200_000
+    for first in range(1, n + 1, chunk):
+        rows = [
+            (
+                seq,
+                start_us + seq,
+                1 if seq % 10 == 0 else 0,
+                rng.choice(hot) if seq % 10 == 0 else rng.choice(numbers),
+                rng.choice(sellers),
+                "survey" if rng.random() < 0.2 else "sale",
+                start_us + rng.randrange(month_us),
+                bytes(32),
+                payload,
+            )
+            for seq in range(first, min(first + chunk, n + 1))
+        ]
+        db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    db.execute("COMMIT")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    say(
+        f"filled {n:,} rows with SQL in {time.perf_counter() - t:.1f} s "
+        f"({path.stat().st_size / n:.0f} bytes/row)"
+    )
+    with Ledger(path) as ledger:
+        until = START + dt.timedelta(days=15)
+        since = until - dt.timedelta(hours=24)
+        asked = [rng.choice(hot if i % 2 else numbers) for i in range(queries)]
+        for number in asked[:100]:
+            ledger.placed_calls(number, "acme", "sale", since=since, until=until)
+        times, found = [], 0
+        for number in asked:
+            t = time.perf_counter()
+            found += len(ledger.placed_calls(number, "acme", "sale", since=since, until=until))
+            times.append(time.perf_counter() - t)
+        month = [
+            len(ledger.placed_calls(x, "acme", "sale", since=START, until=START + dt.timedelta(days=30)))
+            for x in asked[1:400:2]
+        ]
+    say(
+        f"placed_calls at {n:,} entries: median {statistics.median(times) * 1e6:.1f} us over {len(times):,} "
+        f"queries ({found:,} calls found in 24 h windows; {statistics.mean(month):.1f} placed calls a month "
+        "per dialed number, seller and purpose)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--entries", type=int, default=200_000, help="ledger size (default 200,000)")
+    parser.add_argument("--batch", type=int, default=100_000, help="entries per record_many call")
+    parser.add_argument("--records", type=int, default=200, help="durable record() calls timed")
+    parser.add_argument("--queries", type=int, default=5_000, help="placed_calls queries timed")
+    parser.add_argument(
+        "--query-entries",
+        type=int,
+        default=0,
+        help="also time placed_calls on a ledger of this many rows filled directly with SQL "
+        "(fast to make; its chain is not valid, which the query does not read)",
+    )
+    parser.add_argument("--dir", default=None, help="where the ledger is written (default: a temp dir)")
+    parser.add_argument("--write", default=None, help="also write the report to this Markdown file")
+    args = parser.parse_args(argv)
+
+    lines: list[str] = []
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    rng = random.Random(20261206)
+    with tempfile.TemporaryDirectory(dir=args.dir) as folder:
+        guard = _guard(folder)
+        templates = _templates(guard, rng, 2_000)
+        path = Path(folder) / "bench.ledger"
+        ledger = Ledger(path)
+        say(
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"SQLite {sqlite3.sqlite_version}; {dt.date.today()}; load average {os.getloadavg()[0]:.1f}."
+        )
+        say(f"Ledger: {path.parent} ({args.entries:,} entries, batches of {args.batch:,}).")
+
+        # record_many, batch by batch; one in ten entries placed (a dialer's history).
+        elapsed = cpu = 0.0
+        done = 0
+        while done < args.entries:
+            n = min(args.batch, args.entries - done)
+            batch = _mix(templates, n, rng)
+            placed = [c for c, _ in batch[: n // 10]]
+            rest = batch[n // 10 :]
+            t, c = time.perf_counter(), time.process_time()
+            ledger.record_many(placed, [d for _, d in batch[: n // 10]], placed=True)
+            ledger.record_many([c for c, _ in rest], [d for _, d in rest])
+            elapsed += time.perf_counter() - t
+            cpu += time.process_time() - c
+            done += n
+        say(
+            f"record_many: {done / elapsed:,.0f} entries/s ({elapsed:.2f} s for {done:,}; "
+            f"{done / cpu:,.0f}/s of CPU time; target >= 200,000/s)"
+        )
+
+        # record, durable, one at a time.
+        latencies = []
+        for call, decision in _mix(templates, args.records, rng):
+            t = time.perf_counter()
+            ledger.record(call, decision, placed=True)
+            latencies.append(time.perf_counter() - t)
+        latencies.sort()
+        say(
+            f"record (durable): median {statistics.median(latencies) * 1e3:.2f} ms, "
+            f"p95 {latencies[int(len(latencies) * 0.95) - 1] * 1e3:.2f} ms over {len(latencies)} "
+            "(target median <= 2 ms)"
+        )
+
+        # Size on disk, WAL folded in.
+        ledger.close()
+        db = sqlite3.connect(path)
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.close()
+        total = done + args.records
+        size = path.stat().st_size
+        say(f"size: {size / total:.0f} bytes/entry ({size / 1e6:,.1f} MB for {total:,}; target <= 300)")
+
+        ledger = Ledger(path)
+        t, c = time.perf_counter(), time.process_time()
+        report = ledger.verify()
+        took, cpu = time.perf_counter() - t, time.process_time() - c
+        assert report.ok, report
+        say(
+            f"verify: {report.entries / took:,.0f} entries/s ({took:.2f} s; "
+            f"{report.entries / cpu:,.0f}/s of CPU time; target >= 500,000/s)"
+        )
+
+        # placed_calls: a 24-hour window before a call, for numbers with and without history.
+        numbers = [int(c.to) for c, _ in _mix(templates, args.queries, rng) if c.to.isdigit()]
+        until = START + dt.timedelta(hours=20)
+        since = until - dt.timedelta(hours=24)
+        for number in numbers[:100]:  # warm the cache, as a running dialer's would be
+            ledger.placed_calls(number, "acme", "sale", since=since, until=until)
+        times = []
+        found = 0
+        for number in numbers:
+            t = time.perf_counter()
+            hits = ledger.placed_calls(number, "acme", "sale", since=since, until=until)
+            times.append(time.perf_counter() - t)
+            found += len(hits)
+        say(
+            f"placed_calls: median {statistics.median(times) * 1e6:.1f} us over {len(times):,} queries "
+            f"({found:,} calls found) at {total:,} entries (target: Guard.check +15 us at 10M)"
+        )
+        ledger.close()
+
+        if args.query_entries:
+            _query_at_scale(Path(folder) / "filled.ledger", args.query_entries, args.queries, say)
+
+    if args.write:
+        header = (
+            "<!-- Generated by benchmarks/bench_ledger.py; rerun it to refresh. -->\n"
+            "# The call ledger\n\n"
+            f"Command: `python benchmarks/bench_ledger.py {' '.join(argv or sys.argv[1:])}`\n\n```\n"
+        )
+        Path(args.write).write_text(header + "\n".join(lines) + "\n```\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

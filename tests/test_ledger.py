@@ -1,0 +1,878 @@
+"""The call ledger (API.md §7): a tamper-evident, append-only record of calls and decisions.
+
+Tampering is done the way a person with the ``sqlite3`` shell could: change a column of one row,
+delete, swap or insert rows, cut the tail off, replace the file, drop the triggers first. Calls
+and decisions come from ``dncguard.Guard`` on a registry built from a synthetic FTC download.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import json
+import os
+import pathlib
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import zlib
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import dncguard
+from dncguard.errors import DncguardError
+from dncguard.ledger import (
+    CorruptLedgerError,
+    Ledger,
+    LedgerEntry,
+    LedgerReport,
+    LedgerVersionError,
+    NotALedgerError,
+)
+from dncguard.models import Call, Decision
+from strategies import calls, decisions
+
+OBTAINED = dt.date(2026, 11, 20)
+AT = dt.datetime(2026, 12, 1, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+UTC = dt.UTC
+
+
+@pytest.fixture(scope="module")
+def guard(tmp_path_factory: pytest.TempPathFactory) -> dncguard.Guard:
+    ftc = tmp_path_factory.mktemp("registry") / "ftc.txt"
+    ftc.write_text("2125550143\n2125550144\n4155550143\n")
+    registry = dncguard.Registry.build(
+        [dncguard.sources.ftc(ftc, obtained=OBTAINED, area_codes=[212, 415, 305])]
+    )
+    return dncguard.Guard(registry)
+
+
+def _calls(n: int) -> list[Call]:
+    out = []
+    for i in range(n):
+        out.append(
+            Call(
+                to=f"(212) 555-01{i % 100:02d}",
+                at=AT + dt.timedelta(minutes=7 * i),
+                seller=["acme", " Acme ", "ACME", "globex"][i % 4],
+                purpose=["sale", "sale", "survey"][i % 3],
+            )
+        )
+    return out
+
+
+@pytest.fixture
+def filled(tmp_path: pathlib.Path, guard: dncguard.Guard) -> Iterator[tuple[Ledger, list[LedgerEntry]]]:
+    ledger = Ledger(tmp_path / "calls.ledger")
+    entries = []
+    for i, call in enumerate(_calls(8)):
+        entries.append(ledger.record(call, guard.check(call), placed=i % 2 == 0))
+    yield ledger, entries
+    ledger.close()
+
+
+def _tamper(path: str | os.PathLike[str], *statements: str, drop_triggers: bool = True) -> None:
+    """What a person with the sqlite3 shell could do: drop the triggers, then edit."""
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        if drop_triggers:
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+                db.execute(f"DROP TRIGGER {name}")
+        for statement in statements:
+            db.execute(statement)
+    finally:
+        db.close()
+
+
+# --- the happy path -----------------------------------------------------------------------------
+
+
+def test_record_chains_entries_from_zeros(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, entries = filled
+    assert [e.seq for e in entries] == list(range(1, 9))
+    assert entries[0].previous == "0" * 64
+    for before, after in itertools.pairwise(entries):
+        assert after.previous == before.digest
+    assert all(
+        e.recorded_at.tzinfo is not None and e.recorded_at.utcoffset() == dt.timedelta(0) for e in entries
+    )
+    assert ledger.verify() == LedgerReport(True, 8, None, "8 entries verified")
+    head = ledger.head()
+    assert head == entries[-1]
+    assert len(ledger) == 8
+
+
+def test_entries_read_back_equal(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, entries = filled
+    assert list(ledger.entries()) == entries
+
+
+def test_entries_since_until_on_recorded_at(tmp_path: pathlib.Path, guard: dncguard.Guard) -> None:
+    ledger = Ledger(tmp_path / "l")
+    call = _calls(1)[0]
+    first = ledger.record(call, guard.check(call), placed=False)
+    time.sleep(0.002)
+    second = ledger.record(call, guard.check(call), placed=False)
+    assert [e.seq for e in ledger.entries(since=second.recorded_at)] == [2]
+    assert [e.seq for e in ledger.entries(until=second.recorded_at)] == [1]
+    assert list(ledger.entries(since=first.recorded_at))[1].previous == first.digest
+    with pytest.raises(ValueError, match="since: expected an aware datetime"):
+        list(ledger.entries(since=dt.datetime(2026, 1, 1)))
+
+
+def test_empty_ledger(tmp_path: pathlib.Path) -> None:
+    ledger = Ledger(tmp_path / "empty.ledger")
+    assert ledger.head() is None
+    assert ledger.verify() == LedgerReport(True, 0, None, "0 entries verified")
+    assert list(ledger.entries()) == []
+    assert ledger.to_arrow().num_rows == 0
+    assert ledger.record_many([], []) == 0
+
+
+def test_record_takes_dicts_and_requires_placed(tmp_path: pathlib.Path, guard: dncguard.Guard) -> None:
+    ledger = Ledger(tmp_path / "l")
+    call = {"to": "212-555-0143", "at": "2026-12-01T14:00:00-05:00", "seller": "acme"}
+    decision = guard.check(call)
+    entry = ledger.record(call, decision.model_dump(mode="json"), placed=True)
+    assert entry.call == Call.model_validate(call)
+    assert entry.decision == decision
+    with pytest.raises(TypeError):
+        ledger.record(call, decision)  # type: ignore[call-arg]  # placed must be said
+    with pytest.raises(TypeError, match="placed must be"):
+        ledger.record(call, decision, placed=1)  # type: ignore[arg-type]
+
+
+def test_record_many_is_one_transaction(tmp_path: pathlib.Path, guard: dncguard.Guard) -> None:
+    ledger = Ledger(tmp_path / "l")
+    calls_ = _calls(50)
+    assert ledger.record_many(calls_, guard.check_many(calls_)) == 50
+    assert ledger.verify().entries == 50
+    # Lengths differ: nothing is recorded.
+    with pytest.raises(ValueError, match="50 calls but 49 decisions"):
+        ledger.record_many(calls_, guard.check_many(calls_[:-1]))
+    assert len(ledger) == 50
+    assert ledger.verify().ok
+    assert not any(e.placed for e in ledger.entries())
+
+
+def test_placed_calls_counts_only_placed_same_seller_number_purpose(
+    tmp_path: pathlib.Path, guard: dncguard.Guard
+) -> None:
+    ledger = Ledger(tmp_path / "l")
+    base = Call(to="212-555-0143", at=AT, seller="Acme")
+    d = guard.check(base)
+    for minutes, changes, placed in [
+        (0, {}, True),
+        (10, {"seller": " ACME "}, True),  # the same seller, spelled otherwise (RULES §6.13)
+        (20, {"seller": "globex"}, True),
+        (30, {"purpose": "survey"}, True),
+        (40, {"to": "212-555-0144"}, True),
+        (50, {}, False),  # a decision only
+        (60, {}, True),
+    ]:
+        call = base.model_copy(update={"at": AT + dt.timedelta(minutes=minutes), **changes})
+        ledger.record(call, d, placed=placed)
+    found = ledger.placed_calls(
+        "+1 212 555 0143", "acme", "sale", since=AT, until=AT + dt.timedelta(minutes=61)
+    )
+    assert found == [(AT + dt.timedelta(minutes=m)).astimezone(UTC) for m in (0, 10, 60)]
+    hour = ledger.placed_calls("+1 212 555 0143", "acme", "sale", since=AT, until=AT + dt.timedelta(hours=1))
+    assert hour == [(AT + dt.timedelta(minutes=m)).astimezone(UTC) for m in (0, 10)]
+    # since is inclusive, until exclusive.
+    assert (
+        ledger.placed_calls(2125550143, "acme", "sale", since=AT + dt.timedelta(minutes=10), until=AT) == []
+    )
+    window = ledger.placed_calls(
+        2125550143, "acme", "sale", since=AT + dt.timedelta(minutes=10), until=AT + dt.timedelta(minutes=60)
+    )
+    assert window == [(AT + dt.timedelta(minutes=10)).astimezone(UTC)]
+    assert ledger.placed_calls(2125550143, "acme", "survey", since=AT, until=AT + dt.timedelta(1)) == [
+        (AT + dt.timedelta(minutes=30)).astimezone(UTC)
+    ]
+
+
+def test_invalid_number_is_recorded_not_indexed(tmp_path: pathlib.Path, guard: dncguard.Guard) -> None:
+    ledger = Ledger(tmp_path / "l")
+    call = Call(to="12", at=AT, seller="acme")
+    entry = ledger.record(call, guard.check(call), placed=False)
+    assert entry.decision.reasons[0].code == "invalid_number"
+    assert ledger.verify().ok
+    assert next(ledger.entries()).call.to == "12"
+
+
+def test_to_arrow(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, entries = filled
+    table = ledger.to_arrow()
+    assert table.num_rows == 8
+    row = table.slice(0, 1).to_pylist()[0]
+    assert row["seq"] == 1
+    assert row["digest"] == entries[0].digest
+    assert row["previous"] == "0" * 64
+    assert row["number"] == "+12125550100"
+    assert row["seller"] == "acme"
+    assert Decision.model_validate_json(row["decision"]) == entries[0].decision
+    assert Call.model_validate_json(row["call"]) == entries[0].call
+    assert table.column("placed").to_pylist() == [e.placed for e in entries]
+    assert table.column("allowed").to_pylist() == [e.decision.allowed for e in entries]
+    later = ledger.to_arrow(since=entries[-1].recorded_at)
+    assert later.column("seq").to_pylist()[-1] == 8
+
+
+# --- the canonical encoding, as documented --------------------------------------------------------
+
+
+def test_digest_is_sha256_of_previous_and_documented_json(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    _ledger, entries = filled
+    e = entries[2]
+    obj = {
+        "call": e.call.model_dump(mode="json"),
+        "decision": e.decision.model_dump(mode="json"),
+        "index": {
+            "at_us": int(e.call.at.timestamp() * 1_000_000),
+            "number": 2125550102,
+            "purpose": e.call.purpose,
+            "seller": e.call.seller.strip().casefold(),
+        },
+        "placed": e.placed,
+        "recorded_at": e.recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "seq": 3,
+    }
+    canonical = json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
+    assert hashlib.sha256(bytes.fromhex(e.previous) + canonical).hexdigest() == e.digest
+
+
+def _doc_snippet() -> str:
+    text = (pathlib.Path(__file__).parents[1] / "docs" / "ledger.md").read_text()
+    start = text.index("```python\n# verify_ledger.py")
+    return text[start + len("```python\n") : text.index("```", start + 10)]
+
+
+def test_the_documented_script_verifies_a_real_ledger(
+    filled: tuple[Ledger, list[LedgerEntry]], tmp_path: pathlib.Path
+) -> None:
+    ledger, entries = filled
+    script = tmp_path / "verify_ledger.py"
+    script.write_text(_doc_snippet())
+    # Run without dncguard importable: the standard library alone.
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONNOUSERSITE": "1"}
+    ok = subprocess.run(
+        [sys.executable, "-I", str(script), ledger.path], capture_output=True, text=True, env=env, check=False
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert f"8 entries, head 8 {entries[-1].digest}" in ok.stdout
+    _tamper(ledger.path, "UPDATE entries SET placed = 1 - placed WHERE seq = 5")
+    bad = subprocess.run(
+        [sys.executable, "-I", str(script), ledger.path], capture_output=True, text=True, env=env, check=False
+    )
+    assert bad.returncode == 1
+    assert "entry 5" in bad.stdout
+
+
+# --- tampering ------------------------------------------------------------------------------------
+
+
+def test_triggers_refuse_update_and_delete(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, _ = filled
+    for statement in ("UPDATE entries SET placed = 0 WHERE seq = 1", "DELETE FROM entries WHERE seq = 8"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            _tamper(ledger.path, statement, drop_triggers=False)
+    assert ledger.verify().ok
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("recorded_us", "recorded_us + 1"),
+        ("placed", "1 - placed"),
+        ("number", "number + 1"),
+        ("number", "NULL"),
+        ("seller", "'initech'"),
+        ("purpose", "'survey'"),
+        ("at_us", "at_us - 60000000"),
+        ("digest", "zeroblob(32)"),
+        ("payload", "(SELECT payload FROM entries WHERE seq = 3)"),
+        ("recorded_us", "CAST(recorded_us AS REAL) + 0.5"),
+        ("seller", "CAST(seller AS BLOB)"),
+    ],
+)
+def test_changed_column_is_found(filled: tuple[Ledger, list[LedgerEntry]], column: str, value: str) -> None:
+    ledger, _ = filled
+    _tamper(ledger.path, f"UPDATE entries SET {column} = {value} WHERE seq = 4")
+    report = ledger.verify()
+    assert not report.ok
+    assert report.first_bad_seq == 4
+    assert report.entries == 3
+    assert "entry 4" in report.message
+
+
+def test_deleted_entry_is_found(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, _ = filled
+    _tamper(ledger.path, "DELETE FROM entries WHERE seq = 5")
+    report = ledger.verify()
+    assert (report.ok, report.first_bad_seq, report.entries) == (False, 5, 4)
+    assert "missing" in report.message
+
+
+def test_deleted_and_renumbered_is_found(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, _ = filled
+    _tamper(
+        ledger.path,
+        "DELETE FROM entries WHERE seq = 5",
+        "UPDATE entries SET seq = seq - 1 WHERE seq > 5",
+    )
+    assert ledger.verify().first_bad_seq == 5
+
+
+def test_swapped_entries_are_found(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, _ = filled
+    _tamper(
+        ledger.path,
+        "UPDATE entries SET seq = -3 WHERE seq = 3",
+        "UPDATE entries SET seq = 3 WHERE seq = 6",
+        "UPDATE entries SET seq = 6 WHERE seq = -3",
+    )
+    report = ledger.verify()
+    assert (report.ok, report.first_bad_seq) == (False, 3)
+
+
+def test_inserted_entry_is_found(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, _ = filled
+    # A copy of entry 2 slipped in as entry 3, the later ones moved up by one.
+    _tamper(
+        ledger.path,
+        "UPDATE entries SET seq = seq + 100 WHERE seq >= 3",
+        "UPDATE entries SET seq = seq - 99 WHERE seq >= 103",
+        "INSERT INTO entries SELECT 3, recorded_us, placed, number, seller, purpose, at_us, digest, payload"
+        " FROM entries WHERE seq = 2",
+    )
+    report = ledger.verify()
+    assert (report.ok, report.first_bad_seq) == (False, 3)
+
+
+def test_appended_forgery_is_found(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, _ = filled
+    _tamper(
+        ledger.path,
+        "INSERT INTO entries SELECT 9, recorded_us, placed, number, seller, purpose, at_us, digest, payload"
+        " FROM entries WHERE seq = 8",
+        drop_triggers=False,
+    )
+    assert ledger.verify().first_bad_seq == 9
+
+
+def test_cut_back_is_found_only_with_an_anchor(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, entries = filled
+    anchor = (entries[-1].seq, entries[-1].digest)
+    assert ledger.verify(anchor=anchor).ok
+    _tamper(ledger.path, "DELETE FROM entries WHERE seq > 6")
+    assert ledger.verify().ok  # a shorter chain is still a chain: the anchor is what proves it
+    report = ledger.verify(anchor=anchor)
+    assert (report.ok, report.first_bad_seq, report.entries) == (False, 7, 6)
+    assert "cut back" in report.message
+    assert ledger.verify(anchor=(6, entries[5].digest)).ok
+
+
+def test_replaced_file_is_found_with_an_anchor(
+    filled: tuple[Ledger, list[LedgerEntry]], tmp_path: pathlib.Path, guard: dncguard.Guard
+) -> None:
+    ledger, entries = filled
+    anchor = (5, entries[4].digest)
+    # A whole new ledger, consistent in itself, with entry 3 told otherwise.
+    forged = Ledger(tmp_path / "forged.ledger")
+    for i, call in enumerate(_calls(8)):
+        decision = guard.check(call)
+        if i == 2:
+            decision = decision.model_copy(update={"allowed": not decision.allowed})
+        forged.record(call, decision, placed=i % 2 == 0)
+    forged.close()
+    ledger.close()
+    os.replace(tmp_path / "forged.ledger", ledger.path)
+    for suffix in ("-wal", "-shm"):
+        with_suffix = pathlib.Path(ledger.path + suffix)
+        if with_suffix.exists():
+            with_suffix.unlink()
+    reopened = Ledger(ledger.path)
+    assert reopened.verify().ok
+    report = reopened.verify(anchor=anchor)
+    assert (report.ok, report.first_bad_seq) == (False, 5)
+    assert "rewritten" in report.message
+    reopened.close()
+
+
+def test_changed_dictionary_is_found(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, _ = filled
+    ledger.close()
+    _tamper(
+        ledger.path, "UPDATE meta SET value = CAST(? AS BLOB) WHERE key = 'dictionary'".replace("?", "'x'")
+    )
+    report = Ledger(ledger.path).verify()
+    assert (report.ok, report.first_bad_seq) == (False, 1)
+
+
+def test_bad_anchor_is_a_value_error(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, _ = filled
+    for anchor in [(0, "00" * 32), (1, "xyz"), (1, "00"), ("1", "00" * 32), (True, "00" * 32)]:
+        with pytest.raises(ValueError, match="anchor="):
+            ledger.verify(anchor=anchor)  # type: ignore[arg-type]
+
+
+def test_reading_a_damaged_payload_names_the_entry(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, _ = filled
+    _tamper(ledger.path, "UPDATE entries SET payload = x'00ff' WHERE seq = 2")
+    with pytest.raises(CorruptLedgerError, match="entry 2"):
+        list(ledger.entries())
+
+
+# --- the file: not a ledger, newer, damaged -------------------------------------------------------
+
+
+def test_not_a_ledger(tmp_path: pathlib.Path) -> None:
+    text = tmp_path / "calls.csv"
+    text.write_text("to,at\n")
+    with pytest.raises(NotALedgerError, match=r"calls\.csv: not a dncguard ledger \(not an SQLite file\)"):
+        Ledger(text)
+    other = tmp_path / "other.db"
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE t (x)")
+    db.commit()
+    db.close()
+    with pytest.raises(NotALedgerError, match="an SQLite database of something else"):
+        Ledger(other)
+    db = sqlite3.connect(other)
+    db.execute("PRAGMA application_id = 1234")
+    db.commit()
+    db.close()
+    with pytest.raises(NotALedgerError, match="application_id 0x4d2"):
+        Ledger(other)
+    with pytest.raises(NotALedgerError, match="no such ledger"):
+        Ledger(tmp_path / "missing.ledger", create=False)
+    assert not (tmp_path / "missing.ledger").exists()
+    assert issubclass(NotALedgerError, ValueError)
+    assert issubclass(NotALedgerError, DncguardError)
+
+
+def test_empty_file_becomes_a_ledger(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "touched.ledger"
+    path.write_bytes(b"")
+    assert Ledger(path).verify().ok
+
+
+def test_newer_schema_is_refused(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, _ = filled
+    ledger.close()
+    db = sqlite3.connect(ledger.path)
+    db.execute("PRAGMA user_version = 99")
+    db.commit()
+    db.close()
+    with pytest.raises(LedgerVersionError, match=r"newer dncguard.*upgrade dncguard"):
+        Ledger(ledger.path)
+
+
+def test_damaged_sqlite_file_is_a_named_error(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, _ = filled
+    ledger.close()
+    db = sqlite3.connect(ledger.path)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    data = bytearray(pathlib.Path(ledger.path).read_bytes())
+    page = 4096
+    assert len(data) > 2 * page
+    # Scribble over every page after the first (the schema page stays readable).
+    for i in range(page + 100, len(data), 7):
+        data[i] = 0xA5
+    pathlib.Path(ledger.path).write_bytes(bytes(data))
+    # Either opening says so, or verify reports it: never another exception.
+    outcome: LedgerReport | str
+    try:
+        with Ledger(ledger.path) as opened:
+            outcome = opened.verify()
+    except CorruptLedgerError as e:
+        outcome = str(e)
+    if isinstance(outcome, str):
+        assert "damaged ledger file" in outcome
+    else:
+        assert not outcome.ok
+        assert outcome.first_bad_seq == 1
+
+
+def test_truncated_file_is_a_named_error(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, _ = filled
+    ledger.close()
+    db = sqlite3.connect(ledger.path)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    data = pathlib.Path(ledger.path).read_bytes()
+    pathlib.Path(ledger.path).write_bytes(data[:50])
+    with pytest.raises((CorruptLedgerError, NotALedgerError)):
+        Ledger(ledger.path).verify()
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pairs=st.lists(st.tuples(calls(), decisions(), st.booleans()), min_size=1, max_size=4))
+def test_entries_round_trip(tmp_path: pathlib.Path, pairs: list[tuple[Call, Decision, bool]]) -> None:
+    path = pathlib.Path(tempfile.mkdtemp(dir=tmp_path)) / "rt.ledger"
+    with Ledger(path) as ledger:
+        # The first through record, the rest through record_many (placed=False).
+        recorded = [ledger.record(*pairs[0][:2], placed=pairs[0][2])]
+        ledger.record_many([c for c, _, _ in pairs[1:]], [d for _, d, _ in pairs[1:]])
+        pairs = [pairs[0], *((c, d, False) for c, d, _ in pairs[1:])]
+        read = list(ledger.entries())
+        assert read[0] == recorded[0]
+        for entry, (c, d, p) in zip(read, pairs, strict=True):
+            assert entry.call == c
+            assert entry.decision == d
+            assert entry.placed is p
+        assert ledger.verify().ok
+
+
+@pytest.fixture(scope="module")
+def sample_ledger(tmp_path_factory: pytest.TempPathFactory, guard: dncguard.Guard) -> pathlib.Path:
+    path = tmp_path_factory.mktemp("sample") / "sample.ledger"
+    with Ledger(path) as ledger:
+        calls_ = _calls(6)
+        ledger.record_many(calls_, guard.check_many(calls_))
+        db = sqlite3.connect(path)
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.close()
+    return path
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seq=st.integers(1, 6), where=st.integers(0, 10_000), value=st.integers(1, 255))
+def test_any_byte_change_of_a_payload_is_found(
+    sample_ledger: pathlib.Path, tmp_path: pathlib.Path, seq: int, where: int, value: int
+) -> None:
+    path = pathlib.Path(tempfile.mkdtemp(dir=tmp_path)) / "b.ledger"
+    path.write_bytes(sample_ledger.read_bytes())
+    db = sqlite3.connect(path, isolation_level=None)
+    payload = bytearray(db.execute("SELECT payload FROM entries WHERE seq = ?", (seq,)).fetchone()[0])
+    i = where % len(payload)
+    payload[i] ^= value  # value != 0: the byte changes
+    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        db.execute(f"DROP TRIGGER {name}")
+    db.execute("UPDATE entries SET payload = ? WHERE seq = ?", (bytes(payload), seq))
+    db.close()
+    with Ledger(path) as ledger:
+        report = ledger.verify()
+    assert (report.ok, report.first_bad_seq) == (False, seq)
+
+
+def test_padding_bits_of_the_last_byte_are_checked(
+    sample_ledger: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    # A decoder ignores the unused high bits of a deflate stream's last byte; setting one must
+    # still be found.
+    db = sqlite3.connect(sample_ledger)
+    payload, dictionary = db.execute(
+        "SELECT payload, (SELECT value FROM meta WHERE key = 'dictionary') FROM entries WHERE seq = 1"
+    ).fetchone()
+    db.close()
+    content = zlib.decompressobj(-15, zdict=dictionary).decompress(payload)
+    ignored = 0
+    for bit in range(8):
+        probe = payload[:-1] + bytes([payload[-1] ^ (1 << bit)])
+        d = zlib.decompressobj(-15, zdict=dictionary)
+        try:
+            if d.decompress(probe) != content or not d.eof:
+                continue
+        except zlib.error:
+            continue
+        ignored += 1
+        path = tmp_path / f"pad{bit}.ledger"
+        path.write_bytes(sample_ledger.read_bytes())
+        _tamper(path, f"UPDATE entries SET payload = x'{probe.hex()}' WHERE seq = 1")
+        with Ledger(path) as ledger:
+            assert ledger.verify().first_bad_seq == 1
+    assert ignored <= 7
+
+
+# --- reliability: crashes and concurrent writers ---------------------------------------------------
+
+_WRITER = textwrap.dedent(
+    """
+    import datetime as dt, sys
+    from dncguard.ledger import Ledger
+    from dncguard.models import Call, Decision
+    path, who, n, many = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "many"
+    at = dt.datetime(2026, 12, 1, 19, tzinfo=dt.UTC)
+    ledger = Ledger(path)
+    print("ready", flush=True)
+    for i in range(n):
+        call = Call(to=f"212555{i % 10000:04d}", at=at + dt.timedelta(seconds=i), seller=who)
+        decision = Decision(allowed=True, number="+1" + call.to)
+        if many:
+            ledger.record_many([call] * 50, [decision] * 50)
+        else:
+            ledger.record(call, decision, placed=True)
+    """
+)
+
+
+def _writer(path: pathlib.Path, who: str, n: int, mode: str) -> subprocess.Popen[str]:
+    root = pathlib.Path(__file__).parents[1]
+    return subprocess.Popen(
+        [sys.executable, "-c", _WRITER, str(path), who, str(n), mode],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=root,
+    )
+
+
+def test_four_processes_recording_keep_one_chain(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "shared.ledger"
+    Ledger(path).close()
+    procs = [_writer(path, f"seller{i}", 40, "one" if i % 2 else "many") for i in range(4)]
+    for p in procs:
+        p.communicate(timeout=120)
+        assert p.returncode == 0
+    with Ledger(path) as ledger:
+        report = ledger.verify()
+        assert report.ok, report
+        assert report.entries == 2 * 40 + 2 * 40 * 50
+        by_seller: dict[str, int] = {}
+        for e in ledger.entries():
+            by_seller[e.call.seller] = by_seller.get(e.call.seller, 0) + 1
+        assert by_seller == {"seller0": 2000, "seller1": 40, "seller2": 2000, "seller3": 40}
+
+
+def _kill_during_writes(tmp_path: pathlib.Path, kills: int, seed: int) -> None:
+    rng = random.Random(seed)
+    path = tmp_path / "killed.ledger"
+    total_before = 0
+    modes: dict[str, str] = {}
+    for k in range(kills):
+        modes[f"w{k}"] = rng.choice(["one", "many"])
+        p = _writer(path, f"w{k}", 10_000, modes[f"w{k}"])
+        assert p.stdout is not None
+        assert p.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.0, 0.15))
+        p.send_signal(signal.SIGKILL)
+        p.communicate()
+        with Ledger(path) as ledger:
+            report = ledger.verify()
+            assert report.ok, (k, report)
+            assert report.entries >= total_before
+            total_before = report.entries
+            # record_many is all or nothing: a batch of 50 is whole or absent.
+            sizes: dict[str, int] = {}
+            for e in ledger.entries():
+                sizes[e.call.seller] = sizes.get(e.call.seller, 0) + 1
+            for who, size in sizes.items():
+                assert modes[who] == "one" or size % 50 == 0, (who, size)
+
+
+def test_sigkill_while_recording_leaves_a_ledger_that_verifies(tmp_path: pathlib.Path) -> None:
+    _kill_during_writes(tmp_path, kills=2, seed=1)
+
+
+@pytest.mark.slow
+def test_sigkill_many_times(tmp_path: pathlib.Path) -> None:
+    _kill_during_writes(tmp_path, kills=40, seed=2)
+
+
+def test_ledger_errors_are_dncguard_errors() -> None:
+    for error in (CorruptLedgerError, LedgerVersionError, NotALedgerError):
+        assert issubclass(error, DncguardError)
+    assert issubclass(CorruptLedgerError, ValueError)
+
+
+# --- the command line (dncguard ledger verify|head|export) ------------------------------------------
+
+
+def _cli(*argv: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    import argparse
+
+    from dncguard import ledger_cli
+
+    parser = argparse.ArgumentParser(prog="dncguard")
+    ledger_cli.add_parser(parser.add_subparsers(dest="command", required=True))
+    try:
+        args = parser.parse_args(list(argv))
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 2
+    else:
+        code = args.run(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_verify_exit_codes(
+    filled: tuple[Ledger, list[LedgerEntry]], capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path
+) -> None:
+    ledger, entries = filled
+    anchor = f"{entries[-1].seq}:{entries[-1].digest}"
+    assert _cli("ledger", "verify", ledger.path, capsys=capsys)[:2] == (0, "intact: 8 entries verified\n")
+    code, out, _ = _cli("ledger", "verify", ledger.path, "--anchor", anchor, capsys=capsys)
+    assert code == 0
+    assert "entry 8 has the anchored digest" in out
+    code, out, _ = _cli("ledger", "head", ledger.path, capsys=capsys)
+    assert code == 0
+    assert out.splitlines()[0] == anchor
+    _tamper(ledger.path, "DELETE FROM entries WHERE seq = 8")
+    code, out, _ = _cli("ledger", "verify", ledger.path, capsys=capsys)
+    assert code == 0  # a cut-back chain is still a chain
+    code, out, _ = _cli("ledger", "verify", ledger.path, "--anchor", anchor, capsys=capsys)
+    assert code == 1
+    assert "first bad entry: 8" in out
+    assert "cut back" in out
+    _tamper(ledger.path, "UPDATE entries SET seller = 'x' WHERE seq = 3")
+    code, out, _ = _cli("ledger", "verify", ledger.path, capsys=capsys)
+    assert code == 1
+    assert "first bad entry: 3" in out
+    # Bad input: exit 2, with the file or flag named.
+    code, _, err = _cli("ledger", "verify", ledger.path, "--anchor", "8:abc", capsys=capsys)
+    assert code == 2
+    assert "--anchor '8:abc'" in err
+    missing = str(tmp_path / "missing.ledger")
+    code, _, err = _cli("ledger", "verify", missing, capsys=capsys)
+    assert code == 2
+    assert "missing.ledger: no such ledger file" in err
+    assert not os.path.exists(missing)
+    text = tmp_path / "calls.csv"
+    text.write_text("to\n")
+    code, _, err = _cli("ledger", "head", str(text), capsys=capsys)
+    assert code == 2
+    assert "not a dncguard ledger" in err
+    assert _cli("ledger", "verify", capsys=capsys)[0] == 2
+
+
+def test_cli_export_parquet_and_csv(
+    filled: tuple[Ledger, list[LedgerEntry]], capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    ledger, entries = filled
+    out = tmp_path / "out.parquet"
+    assert _cli("ledger", "export", ledger.path, str(out), capsys=capsys)[0] == 0
+    table = pq.read_table(out)
+    assert table.column("seq").to_pylist() == list(range(1, 9))
+    assert table.equals(ledger.to_arrow())
+    day = entries[0].recorded_at.date()
+    csv_out = tmp_path / "out.csv"
+    code, _, err = _cli(
+        "ledger", "export", ledger.path, str(csv_out), "--since", str(day), "--until", str(day), capsys=capsys
+    )
+    assert code == 0
+    assert "8 entries written" in err
+    import csv
+
+    with open(csv_out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["seq"] for r in rows] == [str(i) for i in range(1, 9)]
+    assert rows[0]["number"] == "+12125550100"  # a plain number stays as it is
+    assert rows[0]["recorded_at"] == entries[0].recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert rows[0]["reasons"] == ";".join(r.code.value for r in entries[0].decision.reasons)
+    code, _, _ = _cli(
+        "ledger", "export", ledger.path, str(csv_out), "--since", str(day + dt.timedelta(1)), capsys=capsys
+    )
+    assert code == 0
+    assert csv_out.read_text().count("\n") == 1  # the header only
+    for bad in (["--since", "yesterday"], ["--until", "2026-12-01T10:00:00"]):
+        code, _, err = _cli("ledger", "export", ledger.path, str(csv_out), *bad, capsys=capsys)
+        assert code == 2
+        assert bad[0] in err
+    code, _, err = _cli("ledger", "export", ledger.path, str(tmp_path / "out.xlsx"), capsys=capsys)
+    assert code == 2
+    assert "OUT must end in .parquet or .csv" in err
+
+
+def test_cli_export_csv_neutralises_formulas(
+    tmp_path: pathlib.Path, guard: dncguard.Guard, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ledger = Ledger(tmp_path / "l")
+    sellers = ['=HYPERLINK("http://x")', "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx", "acme"]
+    for seller in sellers:
+        call = Call(to="+1 212 555 0143", at=AT, seller=seller)
+        ledger.record(call, guard.check(call), placed=True)
+    out = tmp_path / "out.csv"
+    assert _cli("ledger", "export", ledger.path, str(out), capsys=capsys)[0] == 0
+    import csv
+
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["seller"] for r in rows] == ["'" + s for s in sellers[:-1]] + ["acme"]
+    assert rows[0]["to"] == "'+1 212 555 0143"  # a spreadsheet would read it as a formula
+    assert rows[0]["number"] == "+12125550143"  # a plain number: left alone
+
+
+def test_cli_head_of_an_empty_ledger(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    Ledger(tmp_path / "e").close()
+    assert _cli("ledger", "head", str(tmp_path / "e"), capsys=capsys)[:2] == (0, "the ledger is empty\n")
+
+
+def test_placed_calls_refuses_naive_times_and_bad_numbers(tmp_path: pathlib.Path) -> None:
+    ledger = Ledger(tmp_path / "l")
+    with pytest.raises(ValueError, match="since: expected an aware datetime"):
+        ledger.placed_calls(2125550143, "acme", "sale", since=dt.datetime(2026, 1, 1), until=AT)
+    with pytest.raises(dncguard.InvalidNumberError):
+        ledger.placed_calls("12", "acme", "sale", since=AT, until=AT)
+
+
+def test_placed_table_for_caps_in_bulk(tmp_path: pathlib.Path) -> None:
+    ledger = Ledger(tmp_path / "l")
+    d = Decision(allowed=True, number="+12125550143")
+    rows = [
+        ("212-555-0143", "Acme", "sale", 0, True),
+        ("212-555-0143", "acme ", "sale", 30, True),
+        ("212-555-0143", "acme", "sale", 60, False),  # a decision only
+        ("415-555-0143", "globex", "survey", 10, True),
+        ("12", "acme", "sale", 10, True),  # no valid number: nothing to count it against
+        ("212-555-0143", "acme", "sale", 60 * 25, True),  # outside the window
+    ]
+    for to, seller, purpose, minutes, placed in rows:
+        call = Call(to=to, at=AT + dt.timedelta(minutes=minutes), seller=seller, purpose=purpose)
+        ledger.record(call, d, placed=placed)
+    table = ledger.placed_table(since=AT, until=AT + dt.timedelta(hours=24))
+    assert table.to_pylist() == [
+        {"number": 2125550143, "seller": "acme", "purpose": "sale", "at": AT.astimezone(UTC)},
+        {
+            "number": 2125550143,
+            "seller": "acme",
+            "purpose": "sale",
+            "at": (AT + dt.timedelta(minutes=30)).astimezone(UTC),
+        },
+        {
+            "number": 4155550143,
+            "seller": "globex",
+            "purpose": "survey",
+            "at": (AT + dt.timedelta(minutes=10)).astimezone(UTC),
+        },
+    ]
+
+
+@given(
+    seq=st.integers(1, 2**62),
+    recorded_us=st.integers(0, 4_000_000_000_000_000),
+    placed=st.booleans(),
+    number=st.none() | st.integers(2_000_000_000, 9_999_999_999),
+    seller=st.text(),
+    purpose=st.text(),
+    at_us=st.integers(-(2**62), 2**62),
+)
+def test_fast_tail_is_the_documented_tail(
+    seq: int, recorded_us: int, placed: bool, number: int | None, seller: str, purpose: str, at_us: int
+) -> None:
+    from dncguard.ledger import _Tails, canonical_tail
+
+    fast = _Tails()(seq, recorded_us, int(placed), number, seller, purpose, at_us)
+    assert fast == canonical_tail(
+        seq=seq,
+        recorded_us=recorded_us,
+        placed=placed,
+        number=number,
+        seller=seller,
+        purpose=purpose,
+        at_us=at_us,
+    )
