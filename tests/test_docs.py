@@ -23,7 +23,7 @@ from dncguard.jurisdictions.base import BusinessDays, Days, Hours, Jurisdiction,
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-PAGES = ("README.md", "calls.md", "decisions.md", "defaults.md", "cli.md", "index.md")
+PAGES = ("README.md", "calls.md", "decisions.md", "defaults.md", "sources.md", "cli.md", "index.md")
 FORBIDDEN = ("shared/design", "shared/domain", "RULES.md", "API.md")
 
 
