@@ -186,6 +186,27 @@ def test_every_command_and_flag_is_described_in_cli(capsys: pytest.CaptureFixtur
             assert f"`{flag}" in text, f"docs/cli.md does not describe `dncguard {command} {flag}`"
 
 
+def _anchors(text: str) -> set[str]:
+    """GitHub's anchors of a page's headings: lower case, punctuation dropped, spaces to ``-``."""
+    found = set()
+    for heading in re.findall(r"^#+ (.+)$", text, flags=re.M):
+        found.add(re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-"))
+    return found
+
+
+def test_links_between_pages_resolve() -> None:
+    for name in PAGES:
+        for target, anchor in re.findall(r"\]\(([\w./-]*?)(?:#([\w-]+))?\)", _text(name)):
+            if target.startswith(("http", "../")):
+                continue
+            page = target or name
+            assert (DOCS / page).is_file(), f"docs/{name} links to a missing page {page}"
+            if anchor:
+                assert anchor in _anchors(_text(page)), (
+                    f"docs/{name} links to {page}#{anchor}: no such heading"
+                )
+
+
 def test_generated_tables_are_the_rule_tables() -> None:
     text = _text("defaults.md")
     assert _regenerate(text) == text, "docs/defaults.md is out of date: run `python tests/test_docs.py`"
