@@ -139,6 +139,16 @@ def test_every_code_is_explained_in_decisions(code: dncguard.ReasonCode | dncgua
     )
 
 
+def test_the_call_example_runs_as_shown() -> None:
+    (block,) = re.findall(r"```python\n(.*?)```", _text("calls.md"), flags=re.S)
+    namespace: dict[str, object] = {}
+    exec(block, namespace)  # the page's own example, run to show it is right
+    call = namespace["call"]
+    assert isinstance(call, dncguard.Call)
+    assert (call.purpose, call.caller, call.line) == ("sale", "seller", "unknown")
+    assert "# ('sale', 'seller', 'unknown')" in block
+
+
 @pytest.mark.parametrize("field", sorted(dncguard.Call.model_fields))
 def test_every_call_field_is_described_in_calls(field: str) -> None:
     text = _text("calls.md")
