@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dncguard import Call, Consent, DncRequest, Relationship, StaleRegistryError, bulk
-from dncguard.bulk import factorize, local_clock
+from dncguard.bulk import _engine, _evidence, _scrub, factorize, local_clock
 from dncguard.guard import Guard
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
@@ -401,7 +401,7 @@ def test_scrub_agrees_with_check(calls: list[Call], guard_name: str, at_as_text:
     table = table_of(calls, at_as_text=at_as_text)
     with pytest.MonkeyPatch.context() as mp:
         if clocks != "auto":
-            mp.setattr(bulk, "_use_tables", lambda *_: clocks == "tables")
+            mp.setattr(_scrub, "_use_tables", lambda *_: clocks == "tables")
         out = guard.scrub(table)
     assert out.column_names == [*table.column_names, "allowed", "reason", "reasons", "next_allowed_at"]
     assert_agrees(guard, calls, out, as_utc=not at_as_text)
@@ -435,7 +435,7 @@ def test_scrub_agrees_with_check_on_a_larger_table() -> None:
     ]
     table = table_of(calls)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(bulk, "_BATCH_ROWS", 1500)
+        mp.setattr(_scrub, "_BATCH_ROWS", 1500)
         out = GUARDS["default"].scrub(table)
     assert out.num_rows == len(calls)
     assert_agrees(GUARDS["default"], calls, out)
@@ -468,8 +468,8 @@ def test_answers_do_not_depend_on_threads_batches_or_the_group_cache(cache: int)
     table = table_of(calls)
     guard = GUARDS["default"]
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(bulk, "_BATCH_ROWS", 700)
-        mp.setattr(bulk, "_GROUP_CACHE", cache)
+        mp.setattr(_scrub, "_BATCH_ROWS", 700)
+        mp.setattr(_scrub, "_GROUP_CACHE", cache)
         outputs = [bulk.scrub(guard, table, threads=threads) for threads in (1, 2, 2, 1)]
     for out in outputs:
         assert out.equals(outputs[0])
@@ -670,7 +670,7 @@ def test_window_ends_from_tables_are_window_end(anniversary: Any, spread: int) -
     days = rng.integers(20_000 - spread, 20_000 + 1, 500).astype(np.int64)
     where = rng.random(500) < 0.7
     for window in windows:
-        got = bulk._window_ends(days, where, window, anniversary)
+        got = _evidence._window_ends(days, where, window, anniversary)
         assert np.array_equal(got[where], np.asarray(window_end(days[where], window, anniversary)))
         assert not got[~where].any()
 
@@ -680,11 +680,9 @@ def test_a_guard_used_in_bulk_is_freed_with_its_engine() -> None:
     import gc
     import weakref
 
-    from dncguard import bulk
-
     guard = Guard(GUARDS["default"].registry)
     guard.scrub(pa.table({"to": ["212-555-0143"]}), at="2026-03-16T14:00:00-04:00", seller="acme")
-    assert guard in bulk._ENGINES
+    assert guard in _engine._ENGINES
     ref = weakref.ref(guard)
     del guard
     gc.collect()
