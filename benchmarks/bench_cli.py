@@ -199,7 +199,9 @@ def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
         with open(target, "w", encoding="utf-8") as out:
             writer = timed(
                 "whole-file index for formatting (`_PieceWriter`)",
-                lambda: _report._PieceWriter(explainer, read.batches, fmt=fmt, path=str(csv), out=out),
+                lambda: _report._PieceWriter(
+                    explainer, _report._calls_table(read.batches), fmt=fmt, path=str(csv), out=out
+                ),
             )
             format_cpu = write_cpu = 0.0
             for piece in pieces:

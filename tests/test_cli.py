@@ -887,3 +887,23 @@ def test_check_names_an_unknown_region_before_printing_anything(
     assert (code, stdout) == (2, "")
     assert f"{calls}, row 331, field 'callee_region'" in err
     assert "did you mean 'US-AZ'?" in err
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+def test_a_call_file_without_calls_reports_none(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str
+) -> None:
+    """An empty JSON call file is an empty report (exit 0) and an empty scrub, as an empty CSV
+    file is; it once crashed in bulk, which was handed a batch without rows."""
+    calls = tmp_path / f"calls{suffix}"
+    calls.write_text("[]\n" if suffix == ".json" else "")
+    assert run(capsys, "check", "--registry", index, calls)[:2] == (0, "0 calls: 0 allowed, 0 blocked\n")
+    assert run(capsys, "check", "--registry", index, "--format", "json", calls)[:2] == (0, "")
+    code, junit, _ = run(capsys, "check", "--registry", index, "--format", "junit", calls)
+    suite = ET.fromstring(junit).find("testsuite")
+    assert code == 0
+    assert suite is not None
+    assert (suite.get("tests"), len(suite)) == ("0", 0)
+    out = tmp_path / "out.csv"
+    assert run(capsys, "scrub", "--registry", index, calls, out)[0] == 0
+    assert pa_csv.read_csv(out).num_rows == 0

@@ -3,7 +3,7 @@
 The command line decides table files with ``bulk.decide_batches`` and writes each verdict's text
 once, broadcast to its rows. The reference is the per-call path: every row read as a
 :class:`~dncguard.Call`, decided by ``Guard.check``, written by the same writers JSON call files
-use (``_decide._decide_table_per_call`` and ``_report._write_text`` / ``_write_junit`` / ``_write_json``).
+use (``reference_report``: a ``check`` per call, written by ElementTree / ``json.dumps`` / f-strings).
 The property draws rows over numbers (listed nationally, on a state list, on the seller's list,
 unlisted, invalid, written oddly), times around calling-hour boundaries in several UTC offsets,
 purposes, callers, lines and evidence; the table tests pin the edges.
@@ -27,6 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import reference_report
 from dncguard.cli import _batches, _callfile, _check, _common, _decide, _main, _report, main
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
@@ -123,11 +124,9 @@ def per_call(index: str, path: Path, fmt: str, *flags: str) -> tuple[int, str]:
     args = _main._parser().parse_args(["check", "--registry", index, str(path), "--format", fmt, *flags])
     guard = _common._guard(args)
     batches = list(_callfile.read_table_batches(str(path), defaults=_common._defaults(args)))
-    outcomes = _decide._decide_table_per_call(guard, batches, path=str(path))
+    outcomes = reference_report.decide_table_per_call(guard, batches, path=str(path))
     out = io.StringIO()
-    {"text": _report._write_text, "junit": _report._write_junit, "json": _report._write_json}[fmt](
-        outcomes, str(path), out
-    )
+    reference_report.WRITERS[fmt](outcomes, str(path), out)
     return (_common.EXIT_BLOCKED if outcomes.blocked else _common.EXIT_OK), out.getvalue()
 
 
@@ -457,11 +456,10 @@ def per_call_records(index: str, path: Path, fmt: str, *flags: str) -> tuple[int
     """What a ``check`` per call of a JSON call file prints (the reference)."""
     args = _main._parser().parse_args(["check", "--registry", index, str(path), "--format", fmt, *flags])
     records = _batches._read_records(str(path), _common._defaults(args))
-    outcomes = _decide._decide_records(_common._guard(args), records, path=str(path))
+    decisions = _decide._decide_records(_common._guard(args), records, path=str(path))
+    outcomes = reference_report.write_records(decisions, records.rows, records.tos)
     out = io.StringIO()
-    {"text": _report._write_text, "junit": _report._write_junit, "json": _report._write_json}[fmt](
-        outcomes, str(path), out
-    )
+    reference_report.WRITERS[fmt](outcomes, str(path), out)
     return (_common.EXIT_BLOCKED if outcomes.blocked else _common.EXIT_OK), out.getvalue()
 
 

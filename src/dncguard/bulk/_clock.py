@@ -8,19 +8,16 @@ import datetime as dt
 import functools
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
+from dncguard.bulk._place import _BIT
 from dncguard.facts import (
     time_rule,
     time_rule_passes,
 )
-
-if TYPE_CHECKING:
-    pass
-from dncguard.bulk._place import _BIT
 
 # --------------------------------------------------------------------------------------------
 # Local clocks: UTC instants to local calendar day and minute, per IANA zone, vectorised

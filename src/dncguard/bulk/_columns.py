@@ -9,7 +9,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -18,11 +18,8 @@ import pyarrow.compute as pc
 
 from dncguard import geography
 from dncguard._arrow import trimmed
-from dncguard.models import EVIDENCE_COLUMNS, EVIDENCE_DATE_COLUMNS, Call
-
-if TYPE_CHECKING:
-    pass
 from dncguard.bulk._clock import local_clock
+from dncguard.models import EVIDENCE_COLUMNS, EVIDENCE_DATE_COLUMNS, Call
 
 # Call fields that a column (or a keyword default) may give, with the Call default. ``to``,
 # ``at`` and ``seller`` have none.

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 
 from dncguard import geography
+from dncguard.bulk._place import _Place
 from dncguard.facts import (
     FAR_PAST,
     day_number,
@@ -20,7 +21,6 @@ from dncguard.jurisdictions import JURISDICTIONS
 if TYPE_CHECKING:
     from dncguard.bulk._grouping import _Group, _GroupKey
     from dncguard.guard import Guard
-from dncguard.bulk._place import _Place
 
 
 class _Engine:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
+from dncguard.bulk._columns import NONE
+from dncguard.bulk._place import _Place
 from dncguard.facts import (
     FAR_FUTURE,
     FAR_PAST,
@@ -21,11 +23,6 @@ from dncguard.facts import (
 )
 from dncguard.jurisdictions import JURISDICTIONS
 from dncguard.jurisdictions.base import Jurisdiction, Window
-
-if TYPE_CHECKING:
-    pass
-from dncguard.bulk._columns import NONE
-from dncguard.bulk._place import _Place
 
 
 def _span(lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -15,6 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dncguard import policy
+from dncguard.bulk._evidence import _from
+from dncguard.bulk._place import _BIT, _MASK_BITS, _Place
 from dncguard.facts import (
     ALL_DAYS,
     FAR_FUTURE,
@@ -23,11 +25,6 @@ from dncguard.facts import (
     span_mask,
 )
 from dncguard.policy import Verdict, decide, hour_rules, invalid_number
-
-if TYPE_CHECKING:
-    pass
-from dncguard.bulk._evidence import _from
-from dncguard.bulk._place import _BIT, _MASK_BITS, _Place
 
 # --------------------------------------------------------------------------------------------
 # Distinct combinations

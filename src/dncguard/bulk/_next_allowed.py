@@ -13,6 +13,10 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import numpy.typing as npt
 
+from dncguard.bulk._clock import _zone_days
+from dncguard.bulk._columns import _Rows
+from dncguard.bulk._grouping import factorize
+from dncguard.bulk._place import _BIT, _CODES, _MINUTE_US, _NO_ROW, _Place
 from dncguard.facts import (
     SEARCH_DAYS,
     CallFacts,
@@ -22,10 +26,6 @@ from dncguard.policy import next_allowed_at
 if TYPE_CHECKING:
     from dncguard.bulk._engine import _Engine
     from dncguard.bulk._grouping import _Group
-from dncguard.bulk._clock import _zone_days
-from dncguard.bulk._columns import _Rows
-from dncguard.bulk._grouping import factorize
-from dncguard.bulk._place import _BIT, _CODES, _MINUTE_US, _NO_ROW, _Place
 
 
 def _next_allowed(

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dncguard.policy import Verdict
-
-if TYPE_CHECKING:
-    pass
 from dncguard.bulk._place import _NO_ROW
+from dncguard.policy import Verdict
 
 DECISION_FIELDS: Final = (
     pa.field("allowed", pa.bool_(), nullable=False),

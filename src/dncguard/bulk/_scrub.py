@@ -15,6 +15,14 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from dncguard.bulk._clock import _use_tables, _ZoneTables, local_clock
+from dncguard.bulk._columns import _DATE_COLUMNS, NONE, _check_defaults, _fallback_days, _read
+from dncguard.bulk._engine import _Engine, _engine, _threads
+from dncguard.bulk._evidence import _clip_offset, _evidence_masks, _fresh_end
+from dncguard.bulk._grouping import _GROUP_CACHE, _INVALID_GROUP, _facts, _Group, _Packer, factorize
+from dncguard.bulk._next_allowed import _next_allowed
+from dncguard.bulk._output import _append, _decision_columns, decision_schema
+from dncguard.bulk._place import _ALL_CODE_BITS, _BIT, _MINUTE_US
 from dncguard.errors import StaleRegistryError
 from dncguard.facts import (
     FAR_FUTURE,
@@ -30,14 +38,6 @@ from dncguard.policy import Verdict
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
-from dncguard.bulk._clock import _use_tables, _ZoneTables, local_clock
-from dncguard.bulk._columns import _DATE_COLUMNS, NONE, _check_defaults, _fallback_days, _read
-from dncguard.bulk._engine import _Engine, _engine, _threads
-from dncguard.bulk._evidence import _clip_offset, _evidence_masks, _fresh_end
-from dncguard.bulk._grouping import _GROUP_CACHE, _INVALID_GROUP, _facts, _Group, _Packer, factorize
-from dncguard.bulk._next_allowed import _next_allowed
-from dncguard.bulk._output import _append, _decision_columns, decision_schema
-from dncguard.bulk._place import _ALL_CODE_BITS, _BIT, _MINUTE_US
 
 _BATCH_ROWS: Final = 1 << 20
 """Rows per unit of work: large enough to amortise numpy calls, small enough to bound memory."""

@@ -10,15 +10,11 @@ import itertools
 import queue
 import threading
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 import pydantic_core
 
-from dncguard.models import EVIDENCE_COLUMNS, Call
-
-if TYPE_CHECKING:
-    pass
 from dncguard.cli._callfile import (
     _BATCH_ROWS,
     Batch,
@@ -29,6 +25,7 @@ from dncguard.cli._callfile import (
     unknown_fields,
 )
 from dncguard.cli._common import _Progress, _warn
+from dncguard.models import EVIDENCE_COLUMNS, Call
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,6 +125,8 @@ def _flat_batches(records: _Records) -> list[Batch] | None:
     """A JSON call file's validated calls as the batches ``check`` decides a CSV file in, or None
     when some call does not fit the flat columns (see :func:`_flat_row`): then every call is
     decided by ``check``. ``raw`` is left empty (``check`` never writes the rows back)."""
+    if not records.calls:  # nothing to decide: no batch (bulk takes none without rows)
+        return None
     rows = []
     for call, to in zip(records.calls, records.tos, strict=True):
         row = _flat_row(call, to)

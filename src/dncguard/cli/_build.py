@@ -8,10 +8,11 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from dncguard.cli._common import EXIT_OK, UsageError, _existing, _output, _Progress
+
 if TYPE_CHECKING:
     from dncguard.layers import Chunk
     from dncguard.registry import Registry
-from dncguard.cli._common import EXIT_OK, UsageError, _existing, _output, _Progress
 
 # --- build / update ---------------------------------------------------------------------------
 

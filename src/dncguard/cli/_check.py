@@ -6,14 +6,10 @@ import argparse
 import dataclasses
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 import pyarrow as pa
 
-from dncguard.errors import StaleRegistryError
-
-if TYPE_CHECKING:
-    pass
 from dncguard.cli._batches import _bulk_tables, _flat_batches, _read_records, _ReadBatches, _TableReader
 from dncguard.cli._callfile import Defaults, is_table_file
 from dncguard.cli._common import (
@@ -26,7 +22,8 @@ from dncguard.cli._common import (
     _Progress,
 )
 from dncguard.cli._decide import _blocked, _decide_records, _Piece, _stale_error
-from dncguard.cli._report import _Explainer, _PieceWriter, _write_json, _write_junit, _write_text
+from dncguard.cli._report import _calls_table, _Explainer, _PieceWriter, _write_decisions
+from dncguard.errors import StaleRegistryError
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -41,10 +38,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if flat is not None:  # decided in bulk, as a CSV file of the same calls is
         blocked = _check_table(args, path=path, defaults=defaults, out=sys.stdout, read=_ReadBatches(flat))
         return EXIT_BLOCKED if blocked else EXIT_OK
-    outcomes = _decide_records(_guard(args), records, path=path)
-    write = {"text": _write_text, "json": _write_json, "junit": _write_junit}[args.format]
-    write(outcomes, path, sys.stdout)
-    return EXIT_BLOCKED if outcomes.blocked else EXIT_OK
+    guard = _guard(args)
+    decisions = _decide_records(guard, records, path=path)
+    _write_decisions(guard, records.calls, records.tos, decisions, fmt=args.format, path=path, out=sys.stdout)
+    return EXIT_OK if all(d.allowed for d in decisions) else EXIT_BLOCKED
 
 
 def _check_table(
@@ -94,7 +91,7 @@ def _check_table(
             progress.show(f"{path}: decided {start:,} calls")
             if stream and reader.done and reader.error is None:
                 if writer is None:
-                    writer = _PieceWriter(explainer, reader.wait(), fmt=fmt, path=path, out=out)
+                    writer = _PieceWriter(explainer, _calls_table(reader.wait()), fmt=fmt, path=path, out=out)
                 writer.write(pieces[writer.pieces_written :])
         decided_all = True
     except StaleRegistryError as e:
@@ -105,7 +102,7 @@ def _check_table(
     batches = reader.wait()
     progress.done()
     if writer is None:
-        writer = _PieceWriter(explainer, batches, fmt=fmt, path=path, out=out)
+        writer = _PieceWriter(explainer, _calls_table(batches), fmt=fmt, path=path, out=out)
     blocked = _blocked(pieces)
     writer.finish(pieces, blocked)
     return blocked

@@ -14,12 +14,12 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from dncguard.cli._callfile import Defaults
 from dncguard.errors import DncguardError, StaleRegistryError
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
     from dncguard.registry import Registry
-from dncguard.cli._callfile import Defaults
 
 PROG = "dncguard"
 

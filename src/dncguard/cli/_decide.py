@@ -13,6 +13,9 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from dncguard.cli._batches import _batch_calls, _Records
+from dncguard.cli._callfile import Batch
+from dncguard.cli._write import DECISION_SCHEMA
 from dncguard.errors import StaleRegistryError
 from dncguard.models import Call, Decision, ReasonCode
 
@@ -20,28 +23,6 @@ if TYPE_CHECKING:
     from dncguard.bulk import Decided
     from dncguard.guard import Guard
     from dncguard.policy import Verdict
-from dncguard.cli._batches import _batch_calls, _Records
-from dncguard.cli._callfile import Batch
-from dncguard.cli._write import DECISION_SCHEMA
-
-
-@dataclasses.dataclass
-class _Outcomes:
-    """Decided calls, column by column (a million calls make no million objects).
-
-    ``rows``: the 1-based data rows; ``tos``: the numbers as written; ``allowed``: the verdicts;
-    ``decisions``: full decisions by position, for every blocked call (and for every call when
-    asked), the others decided in bulk.
-    """
-
-    rows: list[int] = dataclasses.field(default_factory=list)
-    tos: list[str] = dataclasses.field(default_factory=list)
-    allowed: list[bool] = dataclasses.field(default_factory=list)
-    decisions: dict[int, Decision] = dataclasses.field(default_factory=dict)
-
-    @property
-    def blocked(self) -> int:
-        return self.allowed.count(False)
 
 
 def _check_calls(guard: Guard, calls: Sequence[Call], rows: Sequence[int], *, path: str) -> list[Decision]:
@@ -57,11 +38,9 @@ def _check_calls(guard: Guard, calls: Sequence[Call], rows: Sequence[int], *, pa
         raise
 
 
-def _decide_records(guard: Guard, records: _Records, *, path: str) -> _Outcomes:
+def _decide_records(guard: Guard, records: _Records, *, path: str) -> list[Decision]:
     """Decide JSON records with ``check_many`` (they may carry nested evidence ``scrub`` cannot)."""
-    decisions = _check_calls(guard, records.calls, records.rows, path=path)
-    allowed = [d.allowed for d in decisions]
-    return _Outcomes(records.rows, records.tos, allowed, dict(enumerate(decisions)))
+    return _check_calls(guard, records.calls, records.rows, path=path)
 
 
 def _flat_verdicts(guard: Guard, batches: list[Batch], *, path: str) -> pa.Table:
@@ -102,20 +81,6 @@ def _decision_columns(decisions: Sequence[Decision]) -> pa.Table:
         },
         schema=DECISION_SCHEMA,
     )
-
-
-def _decide_table_per_call(guard: Guard, batches: Sequence[Batch], *, path: str) -> _Outcomes:
-    """Decide CSV / Parquet batches with a ``check`` per call: the reference the bulk path matches."""
-    outcomes = _Outcomes()
-    for batch in batches:
-        rows, calls = _batch_calls(batch, path=path)
-        decisions = _check_calls(guard, calls, rows, path=path)
-        offset = len(outcomes.rows)
-        outcomes.rows.extend(rows)
-        outcomes.tos.extend(batch.calls.column("to").to_pylist())
-        outcomes.allowed.extend(d.allowed for d in decisions)
-        outcomes.decisions.update((offset + i, d) for i, d in enumerate(decisions))
-    return outcomes
 
 
 @dataclasses.dataclass(frozen=True)

@@ -9,9 +9,10 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from dncguard.cli._common import EXIT_OK, _open_registry
+
 if TYPE_CHECKING:
     from dncguard.layers import Layer
-from dncguard.cli._common import EXIT_OK, _open_registry
 
 
 def _cmd_lookup(args: argparse.Namespace) -> int:

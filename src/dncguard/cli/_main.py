@@ -7,18 +7,15 @@ import os
 import sys
 import zipfile
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, get_args
+from typing import Any, get_args
 
-from dncguard.errors import DncguardError
-from dncguard.models import Purpose
-
-if TYPE_CHECKING:
-    pass
 from dncguard.cli._build import _cmd_build, _cmd_update
 from dncguard.cli._check import _cmd_check
 from dncguard.cli._common import EXIT_BAD_INPUT, EXIT_OK, PROG, _describe, _error
 from dncguard.cli._info import _cmd_info, _cmd_lookup
 from dncguard.cli._scrub import _cmd_scrub
+from dncguard.errors import DncguardError
+from dncguard.models import Purpose
 
 # --- arguments --------------------------------------------------------------------------------
 

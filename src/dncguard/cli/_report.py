@@ -11,7 +11,6 @@ import functools
 import itertools
 import json
 import os
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TextIO
@@ -22,82 +21,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dncguard._arrow import trimmed
-from dncguard.models import Decision, Reason
+from dncguard.cli._callfile import Batch, Defaults, call_from_record
+from dncguard.cli._common import PROG, _Progress
+from dncguard.cli._decide import _is_invalid, _Piece
+from dncguard.models import Call, Decision, Reason
+from dncguard.policy import Verdict
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
-    from dncguard.policy import Verdict
-from dncguard.cli._callfile import Batch, Defaults, call_from_record
-from dncguard.cli._common import PROG, _Progress
-from dncguard.cli._decide import _Outcomes, _Piece
 
 
-def _reason_text(decision: Decision) -> str:
-    return _reason_text_of(decision.reasons)
-
-
-def _write_text(outcomes: _Outcomes, path: str, out: TextIO) -> None:
-    """A line per call: verdict, row, number as written; for a blocked call its reasons (code,
-    jurisdiction, citation) and when it may be made; then a count."""
-    width = max(map(len, outcomes.tos), default=0)
-    row_width = len(str(outcomes.rows[-1])) if outcomes.rows else 0
-    lines = []
-    for i, (row, to, ok) in enumerate(zip(outcomes.rows, outcomes.tos, outcomes.allowed, strict=True)):
-        where = f"row {row:<{row_width}}"
-        if ok:
-            lines.append(f"ALLOWED  {where}  {to}\n")
-            continue
-        d = outcomes.decisions[i]
-        when = f"  next allowed {d.next_allowed_at.isoformat()}" if d.next_allowed_at else ""
-        lines.append(f"BLOCKED  {where}  {to:<{width}}  {_reason_text(d)}{when}\n")
-    out.writelines(lines)
-    n, blocked = len(outcomes.rows), outcomes.blocked
-    out.write(f"{n} calls: {n - blocked} allowed, {blocked} blocked\n")
-
-
-def _write_json(outcomes: _Outcomes, path: str, out: TextIO) -> None:
-    """JSON Lines: ``{"row": N, **decision.model_dump(mode="json")}`` per call."""
-    for i, row in enumerate(outcomes.rows):
-        decision = outcomes.decisions[i]  # asked with explain_allowed: every decision is at hand
-        out.write(json.dumps({"row": row, **decision.model_dump(mode="json")}) + "\n")
-
-
-def _write_junit(outcomes: _Outcomes, path: str, out: TextIO) -> None:
-    """JUnit XML: a test case per call; a blocked call is a failure carrying its reasons."""
-    n = len(outcomes.rows)
-    counts = {"tests": str(n), "failures": str(outcomes.blocked), "errors": "0", "skipped": "0"}
-    suites = ET.Element("testsuites", {"name": f"{PROG} check", **counts})
-    suite = ET.SubElement(suites, "testsuite", {"name": path, **counts})
-    classname = os.path.splitext(os.path.basename(path))[0]
-    for i, (row, to, ok) in enumerate(zip(outcomes.rows, outcomes.tos, outcomes.allowed, strict=True)):
-        case = ET.SubElement(
-            suite, "testcase", {"classname": classname, "name": f"row {row}: {to}", "time": "0"}
-        )
-        if ok:
-            continue
-        d = outcomes.decisions[i]
-        lines = [f"{r.code.value} ({r.jurisdiction}, {r.rule}): {r.message}" for r in d.reasons]
-        if d.next_allowed_at is not None:
-            lines.append(f"next allowed at {d.next_allowed_at.isoformat()}")
-        codes = [r.code.value for r in d.reasons]
-        failure = ET.SubElement(
-            case,
-            "failure",
-            {"message": f"{to} blocked: {', '.join(codes)}", "type": codes[0] if codes else "blocked"},
-        )
-        failure.text = "\n".join(lines)
-    ET.indent(suites)
-    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    out.write(ET.tostring(suites, encoding="unicode") + "\n")
-
-
-# --- check: CSV / Parquet in bulk -------------------------------------------------------------
-#
-# One policy, two front ends: ``bulk.decide_batches`` decides the rows per distinct combination
-# of facts; each verdict's text is built once and broadcast to its rows with Arrow's ``take``;
-# only what varies per row (the row number, the number as written, ``next_allowed_at``, the
-# called number in E.164) is formatted per row, by Arrow string kernels. The result is, byte for
-# byte, what ``_write_text`` / ``_write_junit`` / ``_write_json`` print for a ``check`` per call.
+# One policy, two front ends, one template per format: ``bulk.decide_batches`` decides the rows
+# per distinct combination of facts; each verdict's text is built once and broadcast to its rows
+# with Arrow's ``take``; only what varies per row (the row number, the number as written,
+# ``next_allowed_at``, the called number in E.164) is formatted per row, by Arrow string kernels.
+# Calls decided one by one (:func:`_write_decisions`) are written through the same templates.
 
 _FORMAT_ROWS = 1 << 18
 """Rows formatted (and written) at a time: bounds the memory the output text takes."""
@@ -342,7 +280,7 @@ class _Lines:
         return (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<testsuites name="{_attr(PROG + " check")}" {counts}>\n'
-            f'  <testsuite name="{_attr(self.path)}" {counts}>\n'
+            f'  <testsuite name="{_attr(self.path)}" {counts}{" />" if n == 0 else ">"}\n'
         )
 
     def tail(self) -> str:
@@ -350,7 +288,7 @@ class _Lines:
         if self.fmt == "text":
             return f"{n} calls: {n - self.blocked} allowed, {self.blocked} blocked\n"
         if self.fmt == "junit":
-            return "  </testsuite>\n</testsuites>\n"
+            return "</testsuites>\n" if n == 0 else "  </testsuite>\n</testsuites>\n"
         return ""
 
     def lines(self, piece: _Piece, lo: int, hi: int) -> pa.Array:
@@ -621,10 +559,7 @@ class _Sink:
 class _PieceWriter:
     """Writes decided pieces in order, formatted on two threads."""
 
-    def __init__(
-        self, explainer: _Explainer, batches: Sequence[Batch], *, fmt: str, path: str, out: TextIO
-    ) -> None:
-        calls = pa.concat_tables([b.calls for b in batches], promote_options="default")
+    def __init__(self, explainer: _Explainer, calls: pa.Table, *, fmt: str, path: str, out: TextIO) -> None:
         self.fmt, self.path, self.out = fmt, path, out
         self.calls = explainer.calls = calls
         self.builder = _Lines(fmt, calls, explainer, path)
@@ -665,13 +600,55 @@ class _PieceWriter:
         self.progress.show(f"{self.path}: wrote {self.rows_written:,} calls")
 
     def finish(self, pieces: Sequence[_Piece], blocked: int) -> None:
-        if self.calls.num_rows == 0:
-            write = {"text": _write_text, "json": _write_json, "junit": _write_junit}[self.fmt]
-            write(_Outcomes(), self.path, self.out)
-            return
         self._start(blocked)
         self.write(pieces[self.pieces_written :], blocked)
         self.builder.blocked = blocked
         self.sink.text(self.builder.tail())
         self.out.flush()
         self.progress.done()
+
+
+def _calls_table(batches: Sequence[Batch]) -> pa.Table:
+    """The calls of a table file's batches, as one table (the report reads ``to`` and ``at``)."""
+    return pa.concat_tables([b.calls for b in batches], promote_options="default")
+
+
+def _write_decisions(
+    guard: Guard,
+    calls: Sequence[Call],
+    tos: Sequence[str],
+    decisions: Sequence[Decision],
+    *,
+    fmt: str,
+    path: str,
+    out: TextIO,
+) -> None:
+    """Report calls decided one by one (JSON records whose evidence the flat columns cannot
+    hold) with the same templates as calls decided in bulk: the decisions become one piece of
+    distinct verdicts, each invalid number's text taken from its own decision."""
+    n = len(decisions)
+    index: dict[Verdict, int] = {}
+    inverse = np.empty(n, np.int32)
+    next_at = np.full(n, _no_next(), np.int64)
+    numbers = np.zeros(n, np.uint64)
+    at: list[str] = []
+    invalid: list[int] = []
+    explained: list[str | None] = []
+    for i, (call, d) in enumerate(zip(calls, decisions, strict=True)):
+        verdict = Verdict(d.allowed, d.reasons, d.exemptions, d.jurisdictions)
+        inverse[i] = index.setdefault(verdict, len(index))
+        when = d.next_allowed_at
+        if when is not None:
+            next_at[i] = (when - _EPOCH) // dt.timedelta(microseconds=1)
+        at.append((when or call.at).isoformat())  # the offset next_allowed_at is written in
+        if _is_invalid(verdict):
+            invalid.append(i)
+            explained.append(_json_line(i + 1, d) if fmt == "json" else _cdata(_failure_lines(d.reasons)))
+        else:
+            numbers[i] = int(d.number.removeprefix("+1"))
+    done: Future[list[str | None]] = Future()
+    done.set_result(explained)
+    piece = _Piece(0, tuple(index), inverse, next_at, np.array(invalid, np.intp), numbers, done)
+    table = pa.table({"to": _strings(list(tos)), "at": _strings(at)})
+    writer = _PieceWriter(_Explainer(guard, path=path), table, fmt=fmt, path=path, out=out)
+    writer.finish([piece], int(np.count_nonzero(~np.array([d.allowed for d in decisions], bool))))

@@ -11,10 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from dncguard.errors import StaleRegistryError
-
-if TYPE_CHECKING:
-    from dncguard.guard import Guard
 from dncguard.cli._batches import _flat_batches, _left_out, _read_records, _TableReader
 from dncguard.cli._callfile import Batch, is_table_file, read_records
 from dncguard.cli._common import (
@@ -35,6 +31,10 @@ from dncguard.cli._decide import (
     _verdict_columns,
 )
 from dncguard.cli._write import DECISION_COLUMNS, OutputWriter
+from dncguard.errors import StaleRegistryError
+
+if TYPE_CHECKING:
+    from dncguard.guard import Guard
 
 
 def _cmd_scrub(args: argparse.Namespace) -> int:
@@ -50,8 +50,7 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
         if flat is not None:  # decided in bulk, as a CSV file of the same calls is
             verdicts = _flat_verdicts(guard, flat, path=path)
         else:  # nested evidence that scrub's flat columns cannot hold: decided call by call
-            outcomes = _decide_records(guard, records, path=path)
-            verdicts = _decision_columns([outcomes.decisions[i] for i in range(len(outcomes.rows))])
+            verdicts = _decision_columns(_decide_records(guard, records, path=path))
         with OutputWriter(args.output) as writer:
             writer.write(_with_verdicts(_records_table(path), verdicts))
         return EXIT_OK
