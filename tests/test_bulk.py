@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dncguard import Call, Consent, DncRequest, Relationship, StaleRegistryError, bulk
-from dncguard.bulk import _engine, _evidence, _scrub, factorize, local_clock
+from dncguard import Call, Consent, DncRequest, Relationship, StaleRegistryError, bulk, facts
+from dncguard.bulk import _engine, _scrub, factorize, local_clock
 from dncguard.guard import Guard
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
@@ -670,7 +670,7 @@ def test_window_ends_from_tables_are_window_end(anniversary: Any, spread: int) -
     days = rng.integers(20_000 - spread, 20_000 + 1, 500).astype(np.int64)
     where = rng.random(500) < 0.7
     for window in windows:
-        got = _evidence._window_ends(days, where, window, anniversary)
+        got = facts._window_ends(days, where, window, anniversary)
         assert np.array_equal(got[where], np.asarray(window_end(days[where], window, anniversary)))
         assert not got[~where].any()
 

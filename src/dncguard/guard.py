@@ -59,6 +59,8 @@ from dncguard.facts import (
     FAR_FUTURE,
     FAR_PAST,
     HORIZON,
+    JURISDICTION_CODES,
+    KNOWN_JURISDICTIONS,
     NO_DAYS,
     CallFacts,
     DayMask,
@@ -66,13 +68,14 @@ from dncguard.facts import (
     call_day,
     day_number,
     evidence_masks,
+    evidence_signature,
+    fresh_end,
     local_day_minute,
     requests_mask,
     span_mask,
     time_rule,
     time_rule_passes,
 )
-from dncguard.jurisdictions import JURISDICTIONS
 from dncguard.layers import Layer, Listing
 from dncguard.models import Call, Decision, ReasonCode
 from dncguard.numbers import parse_number
@@ -111,8 +114,8 @@ class _Area:
     """Jurisdictions in play from the number alone: its country, then its states with rules."""
     national_obtained: int | None
     """Day number the national copy of this area code was obtained; ``None``: not covered."""
-    fresh_days: int
-    """How many days old the national copy may be (the country's rule)."""
+    fresh_end: int | None
+    """The first day on which that copy is too old to call on (``facts.fresh_end``); ``None``: not covered."""
 
 
 _HORIZON_END: Final = HORIZON + 1
@@ -157,8 +160,7 @@ _RULE_SETS: dict[tuple[Any, frozenset[str]], int] = {}
 @functools.cache
 def _evidence_rules(code: str) -> int:
     """A number shared by the jurisdictions whose evidence rules (windows, consent kinds) match."""
-    j = JURISDICTIONS[code]
-    return _RULE_SETS.setdefault((j.ebr, j.consent_kinds), len(_RULE_SETS))
+    return _RULE_SETS.setdefault(evidence_signature(code), len(_RULE_SETS))
 
 
 @functools.cache
@@ -204,8 +206,8 @@ class Guard:
                 )
             chosen = frozenset(jurisdictions)
             for code in sorted(chosen):
-                if code not in JURISDICTIONS:
-                    known = ", ".join(sorted(JURISDICTIONS)[:3])
+                if code not in KNOWN_JURISDICTIONS:
+                    known = ", ".join(JURISDICTION_CODES[:3])
                     raise ValueError(f"jurisdictions: unknown code {code!r}; known: {known}, ...")
             self.jurisdictions = chosen
         self.registry = registry
@@ -238,11 +240,11 @@ class Guard:
         if ac is not None:
             layer = self._national.get(ac.country)
             obtained = None if layer is None else layer.area_codes.get(npa)
-            codes = _order([ac.country, *(r for r in ac.regions if r in JURISDICTIONS)], ac.country)
-            fresh_days = JURISDICTIONS[ac.country].fresh_days
-            assert fresh_days is not None
+            codes = _order([ac.country, *(r for r in ac.regions if r in KNOWN_JURISDICTIONS)], ac.country)
             zones = tuple(_zone(z) for z in ac.zones)
-            area = _Area(ac.country, ac.regions, zones, codes, _day(obtained), fresh_days)
+            day = _day(obtained)
+            ends = None if day is None else fresh_end(ac.country, day)
+            area = _Area(ac.country, ac.regions, zones, codes, day, ends)
         self._areas[npa] = area
         return area
 
@@ -372,7 +374,7 @@ class Guard:
                 more.append(call.callee_timezone)
             zones = zones + tuple(_zone(z) for z in sorted(set(more) - names))
             extra_codes = [
-                c for r in extra_regions for c in (geography.region_country(r), r) if c in JURISDICTIONS
+                c for r in extra_regions for c in (geography.region_country(r), r) if c in KNOWN_JURISDICTIONS
             ]
             codes = _order([*codes, *extra_codes], area.country)
         at = call.at
@@ -404,11 +406,7 @@ class Guard:
                 )
             )
         # The national copy is fresh on day offsets below fresh_until (a prefix mask); -1: not covered.
-        obtained_day = area.national_obtained
-        if obtained_day is None:
-            fresh_until = -1
-        else:
-            fresh_until = min(max(obtained_day + area.fresh_days + 1 - today, 0), _HORIZON_END)
+        fresh_until = -1 if area.fresh_end is None else min(max(area.fresh_end - today, 0), _HORIZON_END)
 
         exemptions: _Exemptions = ()
         if call.relationships or call.consents:
@@ -486,7 +484,7 @@ class Guard:
             rules = _evidence_rules(code)
             m = reduced.get(rules)
             if m is None:
-                e = evidence_masks(evidence, JURISDICTIONS[code], anniversary, today)
+                e = evidence_masks(evidence, code, anniversary, today)
                 m = reduced[rules] = (e.purchase, e.inquiry, e.contract, e.consent)
             items.append((code, m))
         return tuple(items)

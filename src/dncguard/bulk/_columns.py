@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from dncguard import geography
 from dncguard._arrow import trimmed
 from dncguard.bulk._clock import local_clock
+from dncguard.facts import NO_DATE
 from dncguard.models import EVIDENCE_COLUMNS, EVIDENCE_DATE_COLUMNS, Call
 
 # Call fields that a column (or a keyword default) may give, with the Call default. ``to``,
@@ -49,8 +50,8 @@ _KNOWN: Final = frozenset({"to", "at", "seller", *_SCALAR_DEFAULTS, *_EVIDENCE})
 NAT: Final = np.datetime64("NaT", "D")
 
 
-NONE: Final = np.iinfo(np.int64).min
-"""The day number of an absent date in the columns bulk reads."""
+NONE: Final = NO_DATE
+"""The day number of an absent date in the columns bulk reads (the facts' own sentinel)."""
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,9 +14,9 @@ from dncguard import geography
 from dncguard.bulk._place import _Place
 from dncguard.facts import (
     FAR_PAST,
+    KNOWN_JURISDICTIONS,
     day_number,
 )
-from dncguard.jurisdictions import JURISDICTIONS
 
 if TYPE_CHECKING:
     from dncguard.bulk._grouping import _Group, _GroupKey
@@ -83,7 +83,7 @@ class _Engine:
                     more.append(zone)
                 zones = zones + tuple(zoneinfo.ZoneInfo(z) for z in sorted(set(more) - names))
                 extra_codes = [
-                    c for r in extra for c in (geography.region_country(r), r) if c in JURISDICTIONS
+                    c for r in extra for c in (geography.region_country(r), r) if c in KNOWN_JURISDICTIONS
                 ]
                 unique = set([*codes, *extra_codes])
                 codes = tuple(sorted(unique, key=lambda c: (c != area.country, "-" in c, c)))

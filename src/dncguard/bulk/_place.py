@@ -11,9 +11,9 @@ import numpy as np
 
 from dncguard.facts import (
     HORIZON,
+    JURISDICTION_CODES,
     SEARCH_DAYS,
 )
-from dncguard.jurisdictions import JURISDICTIONS
 
 if TYPE_CHECKING:
     pass
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 # The engine: columns -> facts -> one policy call per distinct combination -> columns
 # --------------------------------------------------------------------------------------------
 
-_CODES: Final = tuple(sorted(JURISDICTIONS))
+_CODES: Final = JURISDICTION_CODES
 
 
 _BIT: Final[Mapping[str, int]] = {code: i for i, code in enumerate(_CODES)}

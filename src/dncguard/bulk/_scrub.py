@@ -18,7 +18,7 @@ import pyarrow as pa
 from dncguard.bulk._clock import _use_tables, _ZoneTables, local_clock
 from dncguard.bulk._columns import _DATE_COLUMNS, NONE, _check_defaults, _fallback_days, _read
 from dncguard.bulk._engine import _Engine, _engine, _threads
-from dncguard.bulk._evidence import _clip_offset, _evidence_masks, _fresh_end
+from dncguard.bulk._evidence import _clip_offset, _fresh_end
 from dncguard.bulk._grouping import _GROUP_CACHE, _INVALID_GROUP, _facts, _Group, _Packer, factorize
 from dncguard.bulk._next_allowed import _next_allowed
 from dncguard.bulk._output import _append, _decision_columns, decision_schema
@@ -28,10 +28,12 @@ from dncguard.facts import (
     FAR_FUTURE,
     FAR_PAST,
     HORIZON,
+    consent_accepted,
+    evidence_masks_columns,
+    evidence_signature,
     time_rule,
     time_rule_passes,
 )
-from dncguard.jurisdictions import JURISDICTIONS
 from dncguard.models import ReasonCode
 from dncguard.numbers import parse_numbers
 from dncguard.policy import Verdict
@@ -266,10 +268,8 @@ def _scrub_batch(
             # Jurisdictions with the same windows and consent kinds give the same masks.
             by_signature: dict[tuple[Any, ...], list[str]] = {}
             for code in all_codes:
-                j = JURISDICTIONS[code]
-                by_signature.setdefault((j.ebr, j.consent_kinds), []).append(code)
+                by_signature.setdefault(evidence_signature(code), []).append(code)
             for codes in by_signature.values():
-                j = JURISDICTIONS[codes[0]]
                 slots_of = [
                     np.array([p.codes.index(c) if c in p.codes else -1 for p in places], np.int64)[sub_place]
                     for c in codes
@@ -277,9 +277,10 @@ def _scrub_batch(
                 in_play = np.flatnonzero(ev_here & np.logical_or.reduce([sl >= 0 for sl in slots_of]))
                 if not len(in_play):
                     continue
-                kinds_ok = np.array([v in j.consent_kinds for v in kind.values], bool)[sub_kind[in_play]]
-                packed = _evidence_masks(
-                    j,
+                accepted = [v is not None and consent_accepted(codes[0], v) for v in kind.values]
+                kinds_ok = np.array(accepted, bool)[sub_kind[in_play]]
+                packed = evidence_masks_columns(
+                    codes[0],
                     engine.anniversary,
                     sub_today[in_play],
                     {name: col[in_play] for name, col in sub.items()},

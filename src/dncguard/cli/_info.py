@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from dncguard.cli._common import EXIT_OK, _open_registry
+from dncguard.facts import age_limits
 
 if TYPE_CHECKING:
     from dncguard.layers import Layer
@@ -60,23 +61,6 @@ def _ranges(codes: Iterable[int]) -> str:
     return ", ".join(out)
 
 
-def _freshness() -> tuple[dict[str, int], int | None, tuple[str, ...]]:
-    """What ``info`` warns about, all from ``dncguard.jurisdictions`` (law lives there).
-
-    The days a national copy stays fresh, by country; the days after which a state list is
-    reported old (``us_states.STATE_LIST_WARN_DAYS``, RULES section 6.2); and the US states that
-    keep their own lists.
-    """
-    from dncguard import jurisdictions
-    from dncguard.jurisdictions import us_states
-
-    rules = jurisdictions.JURISDICTIONS
-    national = {code: j.fresh_days for code, j in rules.items() if j.is_country and j.fresh_days}
-    state_days: int | None = us_states.STATE_LIST_WARN_DAYS
-    list_states = tuple(code for code, j in rules.items() if not j.is_country and "state" in j.lists)
-    return national, state_days, list_states
-
-
 def _layer_info(layer: Layer, today: dt.date) -> dict[str, Any]:
     return {
         "name": layer.name,
@@ -95,7 +79,7 @@ def _layer_info(layer: Layer, today: dt.date) -> dict[str, Any]:
 def _cmd_info(args: argparse.Namespace) -> int:
     registry = _open_registry(args.index, "INDEX")
     today = dt.date.today()
-    national_days, state_days, list_states = _freshness()
+    national_days, state_days, list_states = age_limits()
     layers = [_layer_info(layer, today) for layer in registry.layers]
     warnings: list[str] = []
     for layer in registry.layers:
