@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 import reference_report
 from dncguard.cli import _batches, _callfile, _check, _common, _decide, _main, _report, main
+from dncguard.errors import CallColumnError
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
 
@@ -540,7 +541,7 @@ def test_json_lines_decided_in_bulk_print_what_a_check_per_call_prints(
         for fmt in FORMATS:
             try:
                 expected = per_call_records(index, path, fmt, *flags)
-            except _callfile.CallsFileError:
+            except CallColumnError:
                 assert fast(index, path, fmt, *flags)[0] == 2  # refused alike, before deciding
                 continue
             assert fast(index, path, fmt, *flags) == expected, fmt

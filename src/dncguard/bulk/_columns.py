@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from dncguard import geography
 from dncguard._arrow import trimmed
 from dncguard.bulk._clock import local_clock
+from dncguard.errors import CallColumnError
 from dncguard.facts import NO_DATE
 from dncguard.models import EVIDENCE_COLUMNS, EVIDENCE_DATE_COLUMNS, Call
 
@@ -59,8 +60,8 @@ NONE: Final = NO_DATE
 # --------------------------------------------------------------------------------------------
 
 
-def _bad(column: str, row: int, what: str) -> ValueError:
-    return ValueError(f"column {column!r}, row {row}: {what}")
+def _bad(column: str, row: int, what: str) -> CallColumnError:
+    return CallColumnError(what, column=column, row=row)
 
 
 def _first(mask: npt.NDArray[np.bool_]) -> int:
@@ -120,7 +121,7 @@ def _enum(
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type) or pa.types.is_null(col.type)):
         col_t = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
         if not (pa.types.is_string(col_t) or pa.types.is_large_string(col_t)):
-            raise ValueError(f"column {name!r}: expected strings, got {col.type}")
+            raise CallColumnError(f"expected strings, got {col.type}", column=name)
     codes = _codes(col, default)
     for k, v in enumerate(codes.values):
         if not check or (v is None and optional):
@@ -140,7 +141,7 @@ def _bool(batch: pa.RecordBatch, name: str, default: bool, n: int) -> npt.NDArra
     if pa.types.is_null(col.type):
         return np.full(n, default)
     if not pa.types.is_boolean(col.type):
-        raise ValueError(f"column {name!r}: expected booleans, got {col.type}")
+        raise CallColumnError(f"expected booleans, got {col.type}", column=name)
     return np.asarray(pc.fill_null(col, default).to_numpy(zero_copy_only=False), dtype=np.bool_)
 
 
@@ -154,7 +155,7 @@ def _at(batch: pa.RecordBatch, default: Any, n: int) -> tuple[npt.NDArray[np.int
     col = _column(batch, "at")
     if col is None:
         if default is None:
-            raise ValueError("no 'at' column and no at= default: every call needs its start time")
+            raise CallColumnError("no 'at' column and no at= default: every call needs its start time")
         value = _aware(default, "at")
         micros = (value - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
         return np.full(n, micros, np.int64), _tz_fallback(value.tzinfo, value)
@@ -180,7 +181,7 @@ def _at(batch: pa.RecordBatch, default: Any, n: int) -> tuple[npt.NDArray[np.int
             ts = _first_bad_time(col)
         fallback = ("rows", _TextOffsets(text))
     else:
-        raise ValueError(f"column 'at': expected an aware timestamp or ISO 8601 text, got {col.type}")
+        raise CallColumnError(f"expected an aware timestamp or ISO 8601 text, got {col.type}", column="at")
     if ts.null_count:
         raise _bad("at", _first(np.asarray(ts.is_null())), "no start time: every call needs one")
     return np.asarray(ts.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64), fallback
@@ -328,7 +329,7 @@ def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArra
                     raise _bad(name, row, f"{value!r} is not an ISO 8601 date") from None
             raise
     else:
-        raise ValueError(f"column {name!r}: expected dates, got {t}")
+        raise CallColumnError(f"expected dates, got {t}", column=name)
     if not out.null_count:
         return np.asarray(out.cast(pa.int32()).to_numpy(zero_copy_only=False)).astype(np.int64)
     fill = _to_date(default, name)
@@ -387,14 +388,14 @@ def _read(batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> _Rows:
     to = _column(batch, "to")
     if to is None:
         if "to" not in defaults:
-            raise ValueError("no 'to' column: every call needs the called number")
+            raise CallColumnError("no 'to' column: every call needs the called number")
         to = pa.array([defaults["to"]] * n, pa.string())
     if pa.types.is_dictionary(to.type):
         to = to.dictionary_decode()
     if pa.types.is_integer(to.type) or pa.types.is_large_string(to.type):
         to = to.cast(pa.string())
     elif not (pa.types.is_string(to.type) or pa.types.is_null(to.type)):
-        raise ValueError(f"column 'to': expected text or integers, got {to.type}")
+        raise CallColumnError(f"expected text or integers, got {to.type}", column="to")
     if to.null_count:
         raise _bad("to", _first(np.asarray(to.is_null())), "no number: every call needs the called number")
     micros, fallback = _at(batch, defaults.get("at"), n)

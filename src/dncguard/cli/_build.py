@@ -8,7 +8,8 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from dncguard.cli._common import EXIT_OK, UsageError, _existing, _output, _Progress
+from dncguard.cli._common import EXIT_OK, _existing, _output, _Progress
+from dncguard.errors import UsageError
 
 if TYPE_CHECKING:
     from dncguard.layers import Chunk

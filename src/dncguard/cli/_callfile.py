@@ -10,7 +10,7 @@ JSON object are ignored too, and :func:`unknown_fields` names them for a warning
 
 CSV and Parquet files are read in batches and checked column by column (no Python loop over
 rows): :func:`read_table_batches` yields :class:`Batch` values whose ``calls`` table has the typed
-columns ``Guard.scrub`` takes. Every problem is a :class:`CallsFileError` that names the file, the
+columns ``Guard.scrub`` takes. Every problem is a :class:`CallColumnError` that names the file, the
 1-based data row (a CSV header is not a row) and the field:
 
 >>> import pyarrow as pa
@@ -18,7 +18,7 @@ columns ``Guard.scrub`` takes. Every problem is a :class:`CallsFileError` that n
 >>> normalise(raw, path="calls.csv", first_row=1, defaults=Defaults())
 Traceback (most recent call last):
 ...
-dncguard.cli._callfile.CallsFileError: calls.csv, row 1, field 'at': '2026-03-16T14:00:00' has no UTC ...
+dncguard.errors.CallColumnError: calls.csv, row 1, field 'at': '2026-03-16T14:00:00' has no UTC ...
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from pydantic import BaseModel, ValidationError
 
 from dncguard import geography
 from dncguard._arrow import trimmed
-from dncguard.errors import DncguardError
+from dncguard.errors import CallColumnError
 from dncguard.models import (
     EVIDENCE_COLUMNS,
     EVIDENCE_DATE_COLUMNS,
@@ -89,21 +89,6 @@ _CSV_BLOCK = 1 << 25
 AT_TYPE = pa.timestamp("us", tz="UTC")
 
 
-class CallsFileError(DncguardError, ValueError):
-    """A call file that cannot be used: names the file, the 1-based data row and the field."""
-
-    def __init__(self, message: str, *, path: str, row: int | None = None, field: str | None = None) -> None:
-        self.path = path
-        self.row = row
-        self.field = field
-        where = [path]
-        if row is not None:
-            where.append(f"row {row}")
-        if field is not None:
-            where.append(f"field {field!r}")
-        super().__init__(f"{', '.join(where)}: {message}")
-
-
 @dataclass(frozen=True)
 class Defaults:
     """Values for records that lack ``at``, ``seller`` or ``purpose`` (``--at`` and friends)."""
@@ -128,7 +113,7 @@ def is_table_file(path: str | os.PathLike[str]) -> bool:
 def _check_suffix(path: str | os.PathLike[str], allowed: Sequence[str], what: str) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in allowed:
-        raise CallsFileError(
+        raise CallColumnError(
             f"unknown {what} format {suffix or '(no suffix)'!r}: expected one of {', '.join(allowed)}",
             path=os.fspath(path),
         )
@@ -150,9 +135,9 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
             try:
                 data = json.load(f)
             except json.JSONDecodeError as e:
-                raise CallsFileError(f"not JSON: {e.msg} (line {e.lineno})", path=name) from None
+                raise CallColumnError(f"not JSON: {e.msg} (line {e.lineno})", path=name) from None
             if not isinstance(data, list):
-                raise CallsFileError("expected a JSON array of call objects", path=name)
+                raise CallColumnError("expected a JSON array of call objects", path=name)
             yield from enumerate(data, start=1)
             return
         row = 0
@@ -164,7 +149,7 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
                 where = f"line {line_no}, " if line_no != row else ""
-                raise CallsFileError(f"{where}not JSON: {e.msg}", path=name, row=row) from None
+                raise CallColumnError(f"{where}not JSON: {e.msg}", path=name, row=row) from None
             yield row, obj
 
 
@@ -186,7 +171,7 @@ def _model(
         return model.model_validate(data)
     except ValidationError as e:
         name, message = _error_field(e, rename)
-        raise CallsFileError(message, path=path, row=row, field=name) from None
+        raise CallColumnError(message, path=path, row=row, column=name) from None
 
 
 def _fold_evidence(record: dict[str, Any], *, path: str, row: int) -> None:
@@ -213,7 +198,9 @@ def _fold_evidence(record: dict[str, Any], *, path: str, row: int) -> None:
         for need in ("consent_on", "consent_kind"):
             if need not in flat:
                 other = "consent_kind" if need == "consent_on" else "consent_on"
-                raise CallsFileError(f"missing: required when {other} is set", path=path, row=row, field=need)
+                raise CallColumnError(
+                    f"missing: required when {other} is set", path=path, row=row, column=need
+                )
         data = {
             "kind": flat["consent_kind"],
             "on": flat["consent_on"],
@@ -239,7 +226,7 @@ def call_from_record(record: Any, *, path: str, row: int, defaults: Defaults) ->
     nested lists; fields that are not call fields are dropped (see :func:`unknown_fields`).
     """
     if not isinstance(record, dict):
-        raise CallsFileError(
+        raise CallColumnError(
             f"expected an object with the call's fields, got {type(record).__name__}", path=path, row=row
         )
     data = {k: v for k, v in record.items() if k in _KNOWN}
@@ -248,7 +235,7 @@ def call_from_record(record: Any, *, path: str, row: int, defaults: Defaults) ->
     for name in ("to", "at", "seller"):
         if data.get(name) is None:
             hint = f" (or give --{name})" if name != "to" else ""
-            raise CallsFileError(f"missing: every call needs it{hint}", path=path, row=row, field=name)
+            raise CallColumnError(f"missing: every call needs it{hint}", path=path, row=row, column=name)
     data = {k: v for k, v in data.items() if v is not None}
     call = _model(Call, data, path=path, row=row, rename={})
     assert isinstance(call, Call)
@@ -290,7 +277,7 @@ def _csv_header(path: str) -> list[str]:
         try:
             return next(csv.reader(f))
         except StopIteration:
-            raise CallsFileError("empty file: expected a header row naming the columns", path=path) from None
+            raise CallColumnError("empty file: expected a header row naming the columns", path=path) from None
 
 
 def _csv_reader(name: str, header: Sequence[str], *, threads: bool, invalid_row: Any = None) -> Any:
@@ -308,7 +295,7 @@ def _csv_reader(name: str, header: Sequence[str], *, threads: bool, invalid_row:
     )
 
 
-def _bad_csv_row(name: str, header: Sequence[str], error: pa.ArrowInvalid) -> CallsFileError:
+def _bad_csv_row(name: str, header: Sequence[str], error: pa.ArrowInvalid) -> CallColumnError:
     """The error of a CSV file the threaded reader refused: read again on one thread, where the
     number of a row with the wrong count of fields is known."""
     ragged: list[Any] = []
@@ -326,8 +313,8 @@ def _bad_csv_row(name: str, header: Sequence[str], error: pa.ArrowInvalid) -> Ca
         bad = ragged[0]
         row = bad.number - 1 if bad.number is not None else None  # the header is row 0
         message = f"expected {bad.expected_columns} fields, found {bad.actual_columns}: {bad.text}"
-        return CallsFileError(message, path=name, row=row)
-    return CallsFileError(f"cannot read: {error}", path=name)
+        return CallColumnError(message, path=name, row=row)
+    return CallColumnError(f"cannot read: {error}", path=name)
 
 
 def _raw_batches(path: str | os.PathLike[str]) -> Iterator[pa.Table]:
@@ -354,7 +341,7 @@ def _raw_batches(path: str | os.PathLike[str]) -> Iterator[pa.Table]:
                 empty = False
                 yield pa.Table.from_batches([batch])
         except pa.ArrowInvalid as e:
-            raise CallsFileError(f"cannot read: {e}", path=name) from None
+            raise CallColumnError(f"cannot read: {e}", path=name) from None
     if empty:
         yield schema.empty_table()
 
@@ -383,8 +370,8 @@ def _first_failure(values: pa.Array, convert: Callable[[pa.Array], object]) -> i
     return lo
 
 
-def _bad(message: str, *, path: str, row: int | None, column: str) -> CallsFileError:
-    return CallsFileError(message, path=path, row=row, field=column)
+def _bad(message: str, *, path: str, row: int | None, column: str) -> CallColumnError:
+    return CallColumnError(message, path=path, row=row, column=column)
 
 
 def _as_string(values: pa.ChunkedArray, *, path: str, first_row: int, column: str) -> pa.Array:
@@ -513,7 +500,7 @@ def _repeat(value: str, n: int) -> pa.Array:
 
 
 def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -> pa.Table:
-    """Type and check the call columns of ``raw`` (see :class:`Batch`); raise :class:`CallsFileError`.
+    """Type and check the call columns of ``raw`` (see :class:`Batch`); raise :class:`CallColumnError`.
 
     Columns are matched by name, ignoring case and outer spaces. Absent or null ``at``/``seller``/
     ``purpose`` take ``defaults``; a null ``caller``/``purpose``/``line`` takes the Call default;

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from dncguard.cli._callfile import Defaults
-from dncguard.errors import DncguardError, StaleRegistryError
+from dncguard.errors import StaleRegistryError, UsageError
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
@@ -25,10 +25,6 @@ PROG = "dncguard"
 
 
 EXIT_OK, EXIT_BLOCKED, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class UsageError(DncguardError, ValueError):
-    """A command-line argument that cannot be used (exit 2)."""
 
 
 def _describe(e: BaseException) -> str:

@@ -15,7 +15,6 @@ from dncguard.cli._batches import _flat_batches, _left_out, _read_records, _Tabl
 from dncguard.cli._callfile import Batch, is_table_file, read_records
 from dncguard.cli._common import (
     EXIT_OK,
-    UsageError,
     _collector_paused,
     _defaults,
     _existing,
@@ -31,7 +30,7 @@ from dncguard.cli._decide import (
     _verdict_columns,
 )
 from dncguard.cli._write import DECISION_COLUMNS, OutputWriter
-from dncguard.errors import StaleRegistryError
+from dncguard.errors import StaleRegistryError, UsageError
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
