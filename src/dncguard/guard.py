@@ -80,6 +80,7 @@ from dncguard.layers import Layer, Listing
 from dncguard.models import Call, Decision, ReasonCode
 from dncguard.numbers import parse_number
 from dncguard.policy import (
+    NOT_NANP_AREA,
     Verdict,
     decide,
     hour_rules,
@@ -268,7 +269,7 @@ class Guard:
         if area is _UNSEEN:
             area = self._area(npa)
         if area is None:
-            verdict = invalid_number(call.to, "not a US or Canadian area code")
+            verdict = invalid_number(call.to, NOT_NANP_AREA)
             return self._decision(verdict, None, call.to)
         known, zones = self._known(call, number, area)
         verdict = known.verdict

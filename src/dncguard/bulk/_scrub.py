@@ -5,6 +5,7 @@ entry points ``scrub``, ``scrub_batches`` and ``decide_batches``.
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,7 +23,7 @@ from dncguard.bulk._evidence import _clip_offset, _fresh_end
 from dncguard.bulk._grouping import _GROUP_CACHE, _INVALID_GROUP, _facts, _Group, _Packer, factorize
 from dncguard.bulk._next_allowed import _next_allowed
 from dncguard.bulk._output import _append, _decision_columns, decision_schema
-from dncguard.bulk._place import _ALL_CODE_BITS, _BIT, _MINUTE_US
+from dncguard.bulk._place import _ALL_CODE_BITS, _BIT, _MINUTE_US, NO_NEXT
 from dncguard.errors import StaleRegistryError
 from dncguard.facts import (
     FAR_FUTURE,
@@ -34,9 +35,9 @@ from dncguard.facts import (
     time_rule,
     time_rule_passes,
 )
-from dncguard.models import ReasonCode
-from dncguard.numbers import parse_numbers
-from dncguard.policy import Verdict
+from dncguard.models import Decision, ReasonCode
+from dncguard.numbers import format_e164, parse_numbers
+from dncguard.policy import Verdict, invalid_call_number
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
@@ -72,6 +73,20 @@ def coalesce(batches: Sequence[pa.RecordBatch]) -> pa.RecordBatch:
     return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
 
 
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _decision(verdict: Verdict, when: dt.datetime | None, number: str) -> Decision:
+    return Decision(
+        allowed=verdict.allowed,
+        reasons=verdict.reasons,
+        exemptions=verdict.exemptions,
+        next_allowed_at=when,
+        number=number,
+        jurisdictions=verdict.jurisdictions,
+    )
+
+
 @dataclass(frozen=True)
 class Decided:
     """One decided batch: its output, and the per-group answers behind it (for explaining rows).
@@ -88,6 +103,19 @@ class Decided:
     inverse: npt.NDArray[np.intp]
     next_at: npt.NDArray[np.int64]
     numbers: npt.NDArray[np.uint64]
+
+    def decision(self, row: int) -> Decision:
+        """Row ``row``'s whole decision, as ``Guard.check`` gives it for the row's call: every
+        reason (an invalid number's message names it and says why), every exemption, the
+        jurisdictions, the number, and ``next_allowed_at`` (in UTC)."""
+        verdict = self.verdicts[int(self.inverse[row])]
+        number = int(self.numbers[row])
+        if any(r.code is ReasonCode.INVALID_NUMBER for r in verdict.reasons):
+            to = str(self.output.column("to")[row].as_py())
+            return _decision(invalid_call_number(to), None, to)
+        micros = int(self.next_at[row])
+        when = None if micros == NO_NEXT else _EPOCH + dt.timedelta(microseconds=micros)
+        return _decision(verdict, when, format_e164(number))
 
 
 def _scrub_batch(

@@ -24,10 +24,10 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
+import reference_report
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import reference_report
 from dncguard.cli import _batches, _callfile, _check, _common, _decide, _main, _report, main
 from dncguard.errors import CallColumnError
 from dncguard.layers import Chunk, LayerKey, Op

@@ -584,7 +584,7 @@ def test_python_m_dncguard_help() -> None:
 
 # --- the sample call lists in data/fixtures ---------------------------------------------------
 
-FIXTURES = Path(__file__).parent.parent / "data" / "fixtures"
+FIXTURES = Path(__file__).parent.parent.parent / "data" / "fixtures"
 
 
 @pytest.fixture(scope="module")
