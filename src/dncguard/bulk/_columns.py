@@ -9,7 +9,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +21,7 @@ from dncguard._arrow import trimmed
 from dncguard.bulk._clock import local_clock
 from dncguard.errors import CallColumnError
 from dncguard.facts import NO_DATE
-from dncguard.models import EVIDENCE_COLUMNS, EVIDENCE_DATE_COLUMNS, Call
+from dncguard.models import EVIDENCE_COLUMNS, EVIDENCE_DATE_COLUMNS, Call, Caller, ConsentKind, Line, Purpose
 
 # Call fields that a column (or a keyword default) may give, with the Call default. ``to``,
 # ``at`` and ``seller`` have none.
@@ -367,16 +367,12 @@ class _Rows:
     to: pa.Array
 
 
-_CALLERS: Final = ("seller", "telemarketer", "charity")
-
-
-_PURPOSES: Final = ("sale", "donation", "political", "survey", "newspaper_subscription", "informational")
-
-
-_LINES: Final = ("residential", "wireless", "business", "unknown")
-
-
-_CONSENTS: Final = ("written", "electronic", "recorded_verbal", "verbal")
+# The values a column may hold: the Call model's own Literal types (one definition for Call,
+# Guard.scrub and the command line).
+_CALLERS: Final = get_args(Caller)
+_PURPOSES: Final = get_args(Purpose)
+_LINES: Final = get_args(Line)
+_CONSENTS: Final = get_args(ConsentKind)
 
 
 def _default(defaults: Mapping[str, Any], name: str) -> Any:
