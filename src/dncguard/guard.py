@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, Protocol, get_args
 
 from dncguard import geography
+from dncguard._context import Area, Context, OnStale, day_of, order_jurisdictions, zone
 from dncguard.errors import InvalidNumberError, StaleRegistryError
 from dncguard.facts import (
     FAR_FUTURE,
@@ -69,7 +70,6 @@ from dncguard.facts import (
     day_number,
     evidence_masks,
     evidence_signature,
-    fresh_end,
     local_day_minute,
     requests_mask,
     span_mask,
@@ -92,7 +92,6 @@ from dncguard.policy import (
 
 __all__ = ["Anniversary", "Guard", "OnStale"]
 
-OnStale = Literal["block", "raise"]
 _MEMO_SIZE = 1 << 16
 Anniversary = Literal["exclusive", "inclusive"]
 
@@ -102,21 +101,6 @@ class _Registry(Protocol):
     def layers(self) -> tuple[Layer, ...]: ...
 
     def lookup(self, number: Any, /) -> tuple[Listing, ...]: ...
-
-
-@dataclass(frozen=True)
-class _Area:
-    """What an area code contributes to every call into it (computed once per area code)."""
-
-    country: str
-    regions: tuple[str, ...]
-    zones: tuple[zoneinfo.ZoneInfo, ...]
-    codes: tuple[str, ...]
-    """Jurisdictions in play from the number alone: its country, then its states with rules."""
-    national_obtained: int | None
-    """Day number the national copy of this area code was obtained; ``None``: not covered."""
-    fresh_end: int | None
-    """The first day on which that copy is too old to call on (``facts.fresh_end``); ``None``: not covered."""
 
 
 _HORIZON_END: Final = HORIZON + 1
@@ -164,25 +148,10 @@ def _evidence_rules(code: str) -> int:
     return _RULE_SETS.setdefault(evidence_signature(code), len(_RULE_SETS))
 
 
-@functools.cache
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(name)
-
-
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> Any:
     if value not in allowed:
         raise ValueError(f"{name}={value!r}: expected one of {', '.join(repr(a) for a in allowed)}")
     return value
-
-
-def _order(codes: Iterable[str], country: str) -> tuple[str, ...]:
-    """Countries first (the number's own first), then states, each once."""
-    unique = set(codes)
-    return tuple(sorted(unique, key=lambda c: (c != country, "-" in c, c)))
-
-
-def _day(value: dt.date | None) -> int | None:
-    return None if value is None else day_number(value)
 
 
 class Guard:
@@ -212,9 +181,14 @@ class Guard:
                     raise ValueError(f"jurisdictions: unknown code {code!r}; known: {known}, ...")
             self.jurisdictions = chosen
         self.registry = registry
-        self._areas: dict[int, _Area | None] = {}
-        self._national: dict[str, Layer] = {}
-        self._layers_ready = False
+        self.context = Context(
+            registry,
+            jurisdictions=self.jurisdictions,
+            anniversary=self.ebr_anniversary,
+            on_stale=self.on_stale,
+        )
+        """What ``check`` and bulk decide with (the options, the registry, its area codes)."""
+        self._areas = self.context.areas
         self._facts_memo: dict[tuple[Any, ...], _Known] = {}
         self._exemptions_memo: dict[tuple[Evidence, tuple[str, ...], int], _Exemptions] = {}
         self._plans: dict[tuple[str, str], tuple[Any, ...]] = {}
@@ -223,31 +197,8 @@ class Guard:
 
     # ----------------------------------------------------------------------------------------
 
-    def _ready(self) -> None:
-        for layer in self.registry.layers:
-            if layer.kind == "national" and layer.jurisdiction is not None:
-                self._national[layer.jurisdiction] = layer
-        self._layers_ready = True
-
-    def _area(self, npa: int) -> _Area | None:
-        try:
-            return self._areas[npa]
-        except KeyError:
-            pass
-        if not self._layers_ready:
-            self._ready()
-        ac = geography.area_code(npa)
-        area = None
-        if ac is not None:
-            layer = self._national.get(ac.country)
-            obtained = None if layer is None else layer.area_codes.get(npa)
-            codes = _order([ac.country, *(r for r in ac.regions if r in KNOWN_JURISDICTIONS)], ac.country)
-            zones = tuple(_zone(z) for z in ac.zones)
-            day = _day(obtained)
-            ends = None if day is None else fresh_end(ac.country, day)
-            area = _Area(ac.country, ac.regions, zones, codes, day, ends)
-        self._areas[npa] = area
-        return area
+    def _area(self, npa: int) -> Area | None:
+        return self.context.area(npa)
 
     def check(self, call: Call | Mapping[str, Any]) -> Decision:
         """Decide one call (a :class:`~dncguard.Call` or a dict of its fields).
@@ -320,12 +271,12 @@ class Guard:
 
     # ----------------------------------------------------------------------------------------
 
-    def facts(self, call: Call, number: int, area: _Area) -> tuple[CallFacts, tuple[zoneinfo.ZoneInfo, ...]]:
+    def facts(self, call: Call, number: int, area: Area) -> tuple[CallFacts, tuple[zoneinfo.ZoneInfo, ...]]:
         """The call's facts for the policy, and its candidate time zones."""
         known, zones = self._known(call, number, area)
         return known.facts, zones
 
-    def _known(self, call: Call, number: int, area: _Area) -> tuple[_Known, tuple[zoneinfo.ZoneInfo, ...]]:
+    def _known(self, call: Call, number: int, area: Area) -> tuple[_Known, tuple[zoneinfo.ZoneInfo, ...]]:
         """The call's facts with the policy's verdict on them, and the call's candidate zones.
 
         The hot path of :meth:`check`: the facts are reduced to a small key of plain values
@@ -373,11 +324,11 @@ class Guard:
             more = [z for r in extra_regions for z in geography.region_zones(r)]
             if call.callee_timezone:
                 more.append(call.callee_timezone)
-            zones = zones + tuple(_zone(z) for z in sorted(set(more) - names))
+            zones = zones + tuple(zone(z) for z in sorted(set(more) - names))
             extra_codes = [
                 c for r in extra_regions for c in (geography.region_country(r), r) if c in KNOWN_JURISDICTIONS
             ]
-            codes = _order([*codes, *extra_codes], area.country)
+            codes = order_jurisdictions([*codes, *extra_codes], area.country)
         at = call.at
         # The call's local date, judged fail-closed as the latest over the zones (facts.call_day).
         if len(zones) == 1:
@@ -556,7 +507,7 @@ class Guard:
             elif r.kind == "inquiry":
                 inquiries.append(day_number(r.on))
             else:
-                contracts.append((day_number(r.on), _day(r.ends)))
+                contracts.append((day_number(r.on), day_of(r.ends)))
         consents: list[tuple[str, int, int | None]] = []
         for c in call.consents:
             if (c.seller or seller) != seller:
@@ -567,12 +518,12 @@ class Guard:
                         continue  # consent names another number
                 except InvalidNumberError:
                     continue
-            consents.append((c.kind, day_number(c.on), _day(c.revoked_on)))
+            consents.append((c.kind, day_number(c.on), day_of(c.revoked_on)))
         return Evidence(
             purchases=tuple(purchases),
             inquiries=tuple(inquiries),
             contracts=tuple(contracts),
             consents=tuple(consents),
             requests=tuple(requests),
-            reassigned=_day(call.reassigned_on),
+            reassigned=day_of(call.reassigned_on),
         )

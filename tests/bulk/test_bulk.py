@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dncguard import Call, Consent, Relationship, StaleRegistryError, bulk, facts
-from dncguard.bulk import _engine, _scrub, factorize, local_clock
+from dncguard.bulk import _scrub, factorize, local_clock
 from dncguard.guard import Guard
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
@@ -539,7 +539,7 @@ def test_a_guard_used_in_bulk_is_freed_with_its_engine() -> None:
 
     guard = Guard(GUARDS["default"].registry)
     guard.scrub(pa.table({"to": ["212-555-0143"]}), at="2026-03-16T14:00:00-04:00", seller="acme")
-    assert guard in _engine._ENGINES
+    assert guard.context.bulk is not None
     ref = weakref.ref(guard)
     del guard
     gc.collect()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import threading
-import weakref
 import zoneinfo
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from dncguard import geography
+from dncguard._context import order_jurisdictions
 from dncguard.bulk._place import _Place
 from dncguard.facts import (
     FAR_PAST,
@@ -19,6 +19,7 @@ from dncguard.facts import (
 )
 
 if TYPE_CHECKING:
+    from dncguard._context import Context
     from dncguard.bulk._grouping import _Group, _GroupKey
     from dncguard.guard import Guard
 
@@ -26,13 +27,11 @@ if TYPE_CHECKING:
 class _Engine:
     """Everything about a Guard that bulk needs, derived once and reused across batches."""
 
-    def __init__(self, guard: Guard) -> None:
-        # A weak reference: _ENGINES holds engines weakly by their guard, and a strong one here
-        # would keep every guard used in bulk (and its mapped index) alive for good.
-        self.guard: Guard = weakref.proxy(guard)
-        self.registry: Any = guard.registry
-        self.jurisdictions = guard.jurisdictions
-        self.anniversary = guard.ebr_anniversary
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.registry: Any = context.registry
+        self.jurisdictions = context.jurisdictions
+        self.anniversary = context.anniversary
         layers = tuple(self.registry.layers)
         self.layers = layers
         self.national_bit: dict[str, int] = {}
@@ -53,7 +52,7 @@ class _Engine:
         self.area_ok = np.zeros(1000, bool)
         self.nat_mask = np.zeros(1000, np.uint64)
         for npa in range(200, 1000):
-            area = guard._area(npa)
+            area = context.area(npa)
             if area is not None:
                 self.area_ok[npa] = True
                 bit = self.national_bit.get(area.country)
@@ -68,7 +67,7 @@ class _Engine:
         found = self.places.get(key)
         if found is not None:
             return found
-        area = self.guard._area(npa) if self.area_ok[npa] else None
+        area = self.context.area(npa) if self.area_ok[npa] else None
         if area is None:
             place = _Place(False)
         else:
@@ -85,8 +84,7 @@ class _Engine:
                 extra_codes = [
                     c for r in extra for c in (geography.region_country(r), r) if c in KNOWN_JURISDICTIONS
                 ]
-                unique = set([*codes, *extra_codes])
-                codes = tuple(sorted(unique, key=lambda c: (c != area.country, "-" in c, c)))
+                codes = order_jurisdictions([*codes, *extra_codes], area.country)
             place = _Place(True, npa, area.country, codes, zones, area.national_obtained, tuple(listed))
         self.places[key] = place
         return place
@@ -96,18 +94,16 @@ class _Engine:
 # Public entry points
 # --------------------------------------------------------------------------------------------
 
-_ENGINES: Final[weakref.WeakKeyDictionary[Any, _Engine]] = weakref.WeakKeyDictionary()
-
-
-_ENGINES_LOCK: Final = threading.Lock()
-
 
 def _engine(guard: Guard) -> _Engine:
-    """The bulk view of ``guard``, built on first use and kept while the guard lives."""
-    with _ENGINES_LOCK:
-        engine = _ENGINES.get(guard)
-        if engine is None or engine.registry is not guard.registry:
-            engine = _ENGINES[guard] = _Engine(guard)
+    """The bulk view of ``guard``'s context, built on first use and kept with the context (the
+    guard's), so it lives and dies with the guard."""
+    context = guard.context
+    with context.lock:
+        engine = context.bulk
+        if engine is None:
+            engine = context.bulk = _Engine(context)
+        assert isinstance(engine, _Engine)
         return engine
 
 

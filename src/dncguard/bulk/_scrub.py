@@ -411,7 +411,7 @@ def _scrub_batch(
         groups.append(group)
     verdicts = [g.verdict for g in groups]
 
-    if engine.guard.on_stale == "raise":
+    if engine.context.on_stale == "raise":
         for g, v in enumerate(verdicts):
             if any(reason.code is ReasonCode.STALE_REGISTRY for reason in v.reasons):
                 row = int(np.argmax(inverse == g))
