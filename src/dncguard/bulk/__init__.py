@@ -23,7 +23,8 @@ The modules, in the order a batch flows through them:
 - ``_columns``: column checks (each call column read, validated and typed);
 - ``_engine``, ``_place``: the Guard's layers and area codes, and where each call goes;
 - ``_clock``: UTC instants to local days and minutes, per zone;
-- ``_evidence``: relationships, consents and requests as day masks;
+- ``_evidence``: day offsets and masks from the facts' day numbers (the evidence rules are in
+  :mod:`dncguard.facts`);
 - ``_grouping``: rows reduced to their distinct combinations of facts;
 - ``_next_allowed``: the next minute a clock-blocked call may be made;
 - ``_output``: the decision columns;
