@@ -162,12 +162,13 @@ def jsonl_against_csv(index: str, csv: Path, rows: int, repeat: int, say: Any) -
 
 def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
     """CPU seconds of each phase of ``check`` alone, one after the other in this process: the
-    command's own functions (``dncguard.cli`` and ``dncguard._io`` internals), not a model."""
-    from dncguard import _io, bulk, cli
+    command's own functions (``dncguard.cli`` internals), not a model."""
+    from dncguard import bulk
+    from dncguard.cli import _batches, _callfile, _common, _decide, _main, _report
 
-    args = cli._parser().parse_args(["check", "--registry", index, "--seller", "acme", str(csv)])
-    defaults = cli._defaults(args)
-    guard = cli._guard(args)
+    args = _main._parser().parse_args(["check", "--registry", index, "--seller", "acme", str(csv)])
+    defaults = _common._defaults(args)
+    guard = _common._guard(args)
     times: dict[str, list[float]] = collections.defaultdict(list)
 
     def timed(name: str, work: Any) -> Any:
@@ -177,34 +178,38 @@ def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
         return result
 
     def one_round() -> None:
-        raw = timed("CSV parse (`_io._raw_batches`)", lambda: list(_io._raw_batches(csv)))
+        raw = timed("CSV parse (`_callfile._raw_batches`)", lambda: list(_callfile._raw_batches(csv)))
         calls = timed(
-            "typing and checking (`_io.normalise`)",
-            lambda: [_io.normalise(r, path=str(csv), first_row=1, defaults=defaults) for r in raw],
+            "typing and checking (`_callfile.normalise`)",
+            lambda: [_callfile.normalise(r, path=str(csv), first_row=1, defaults=defaults) for r in raw],
         )
-        read = cli._ReadBatches([_io.Batch(r, c, 1) for r, c in zip(raw, calls, strict=True)])
+        read = _batches._ReadBatches([_callfile.Batch(r, c, 1) for r, c in zip(raw, calls, strict=True)])
 
         def decide() -> list[Any]:
-            tables, bulk_defaults = cli._bulk_tables(read)
+            tables, bulk_defaults = _batches._bulk_tables(read)
             return list(bulk.decide_batches(guard, tables, columns=False, **bulk_defaults))
 
         decided = timed("`bulk.decide_batches(columns=False)`", decide)
         pieces, start = [], 0
         for d in decided:
-            pieces.append(cli._Piece.of(start, d))
+            pieces.append(_decide._Piece.of(start, d))
             start += len(d.inverse)
-        explainer = cli._Explainer(guard, path=str(csv))
+        explainer = _report._Explainer(guard, path=str(csv))
         target = OUT / f"cli-phase-out.{fmt}"
         with open(target, "w", encoding="utf-8") as out:
             writer = timed(
                 "whole-file index for formatting (`_PieceWriter`)",
-                lambda: cli._PieceWriter(explainer, read.batches, fmt=fmt, path=str(csv), out=out),
+                lambda: _report._PieceWriter(
+                    explainer, _report._calls_table(read.batches), fmt=fmt, path=str(csv), out=out
+                ),
             )
             format_cpu = write_cpu = 0.0
             for piece in pieces:
-                for lo in range(0, len(piece.inverse), cli._FORMAT_ROWS):
+                for lo in range(0, len(piece.inverse), _report._FORMAT_ROWS):
                     c0 = time.process_time()
-                    lines = writer.builder.lines(piece, lo, min(lo + cli._FORMAT_ROWS, len(piece.inverse)))
+                    lines = writer.builder.lines(
+                        piece, lo, min(lo + _report._FORMAT_ROWS, len(piece.inverse))
+                    )
                     c1 = time.process_time()
                     writer.sink.lines(lines)
                     format_cpu, write_cpu = format_cpu + c1 - c0, write_cpu + time.process_time() - c1

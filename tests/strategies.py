@@ -6,9 +6,14 @@ list of real subscribers' numbers.
 
 from __future__ import annotations
 
-import datetime as _dt
+import datetime as dt
 
 from hypothesis import strategies as st
+
+from dncguard import Call, Consent, DncRequest, Relationship
+from dncguard.facts import JURISDICTION_CODES
+
+UTC = dt.UTC
 
 # Keypad letters, for vanity spellings (E.161).
 _KEYPAD = {
@@ -195,18 +200,179 @@ def messy_strings() -> st.SearchStrategy[str]:
     )
 
 
-# --- calls and decisions (the ledger's round trips) --------------------------------------------------
+# --------------------------------------------------------------------------------------------
+# Calls: the one strategy of random calls (every jurisdiction, every evidence kind, times around
+# every calling-hours, day and window boundary), for the agreement of scrub and check
+# --------------------------------------------------------------------------------------------
 
-_aware = st.datetimes(min_value=_dt.datetime(1990, 1, 1), max_value=_dt.datetime(2090, 1, 1))
+# Synthetic numbers only: 555-01XX lines are reserved for fiction.
+LISTED_LINES = tuple(range(100, 130))
+US_NPAS = (212, 305, 512, 713, 850, 270, 907, 808, 787, 671, 684, 340, 602, 317, 334, 541, 401, 208, 415)
+CA_NPAS = (416, 709, 867, 902, 306, 250, 418, 514)
+CALLED_TOLL_FREE = (800, 888, 833)
+REGIONS = (
+    "US-GA",
+    "US-FL",
+    "US-TX",
+    "US-NY",
+    "US-PR",
+    "US-IN",
+    "CA-ON",
+    "CA-NL",
+    "CA-QC",
+    "US-RI",
+    "US-AL",
+    "US-CA",
+)
+ZONES = ("America/New_York", "America/Chicago", "America/St_Johns", "America/Phoenix", "Pacific/Guam")
 
 
-def _offsets() -> st.SearchStrategy[_dt.timezone]:
-    return st.builds(
-        lambda minutes: _dt.timezone(_dt.timedelta(minutes=minutes)), st.integers(-14 * 60 + 1, 14 * 60 - 1)
+def number_text(npa: int, line: int, style: int) -> str:
+    """A synthetic number ``NPA-555-01LL`` written one of the ways people write numbers."""
+    d = f"{npa}5550{line:03d}"
+    return (
+        d,
+        f"({d[:3]}) {d[3:6]}-{d[6:]}",
+        f"+1 {d[:3]} {d[3:6]} {d[6:]}",
+        f"{d[:3]}.{d[3:6]}.{d[6:]}",
+        f"1-{d[:3]}-{d[3:6]}-{d[6:]}",
+    )[style % 5]
+
+
+BOUNDARY_MINUTES = (0, 480, 540, 600, 720, 810, 1020, 1080, 1200, 1260, 1290)  # 08:00, 09:00, ... 21:30
+UTC_OFFSETS = (-150, -180, -210, -240, -300, -360, -420, -480, -540, -600, -660, 600)
+SPECIAL_DAYS = (
+    dt.date(2026, 3, 8),  # DST starts
+    dt.date(2026, 11, 1),  # DST ends
+    dt.date(2026, 11, 26),  # Thanksgiving
+    dt.date(2026, 12, 25),
+    dt.date(2026, 7, 3),  # Independence Day observed
+    dt.date(2026, 4, 3),  # Good Friday
+    dt.date(2026, 3, 31),
+    dt.date(2026, 4, 1),
+)
+SHOWN_IN = (UTC, dt.timezone(dt.timedelta(hours=-5)), dt.timezone(dt.timedelta(hours=5, minutes=30)))
+
+# Strategies are built once: Hypothesis spends most of its time building them otherwise.
+_DAYS = st.one_of(st.dates(dt.date(2026, 2, 20), dt.date(2026, 4, 12)), st.sampled_from(SPECIAL_DAYS))
+_MINUTES = st.one_of(
+    st.tuples(
+        st.sampled_from(BOUNDARY_MINUTES), st.sampled_from(UTC_OFFSETS), st.sampled_from((-1, 0, 0, 1))
+    ),
+    st.tuples(st.integers(0, 1439), st.just(0), st.just(0)),
+)
+_SECONDS = st.sampled_from((0, 0, 0, 30, 59))
+_SHOWN = st.sampled_from(SHOWN_IN)
+_EVIDENCE = st.one_of(
+    st.tuples(st.just("months"), st.sampled_from((1, 3, 6, 12, 18)), st.sampled_from((-1, 0, 1))),
+    st.tuples(st.just("days"), st.sampled_from((-2, -1, 0, 1, 2, 29, 30, 31)), st.just(0)),
+    st.tuples(st.just("days"), st.integers(-10, 900), st.just(0)),
+)
+_NUMBER_KIND = st.sampled_from(("us", "us", "us", "ca", "ca", "tollfree", "invalid"))
+_STYLE = st.integers(0, 4)
+_LINE_NO = st.sampled_from((*LISTED_LINES[:12], 180, 181, 199))
+_US = st.sampled_from(US_NPAS)
+_CA = st.sampled_from(CA_NPAS)
+_TF = st.sampled_from(CALLED_TOLL_FREE)
+_INVALID = st.sampled_from(
+    ("", "12345", "876-555-0100", "212-055-0100", "+44 20 7946 0000", "212555010", "call me")
+)
+_RARE = st.integers(0, 3)  # 0: present (one in four)
+_CONSENT_KIND = st.sampled_from(("written", "electronic", "recorded_verbal", "verbal"))
+_SELLER = st.sampled_from(("acme", "acme", "other"))
+_CALLER = st.sampled_from(("seller", "telemarketer", "charity"))
+_PURPOSE = st.sampled_from(
+    ("sale", "sale", "sale", "donation", "political", "survey", "newspaper_subscription", "informational")
+)
+_LINE = st.sampled_from(("unknown", "residential", "wireless", "business"))
+_REGION = st.sampled_from((None, None, *REGIONS, *(c for c in JURISDICTION_CODES if "-" in c)))
+_ZONE = st.sampled_from((None, None, None, None, *ZONES))
+
+
+def _months_back(d: dt.date, months: int, days: int) -> dt.date:
+    y, m = divmod(d.year * 12 + d.month - 1 - months, 12)
+    last = (dt.date(y + (m + 1) // 12, (m + 1) % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(y, m + 1, min(d.day, last)) + dt.timedelta(days=days)
+
+
+def _evidence_day(draw: st.DrawFn, call_day: dt.date) -> dt.date:
+    """A date around a window edge before ``call_day`` (30 days, 1/3/6/12/18 months), or anywhere."""
+    kind, a, b = draw(_EVIDENCE)
+    if kind == "months":
+        return _months_back(call_day, a, b)
+    return call_day - dt.timedelta(days=a)
+
+
+@st.composite
+def instants(draw: st.DrawFn) -> dt.datetime:
+    """A call time: near a calling-hours edge in some zone, around DST changes or holidays."""
+    day = draw(_DAYS)
+    m, offset, nudge = draw(_MINUTES)
+    t = dt.datetime.combine(day, dt.time(), UTC) + dt.timedelta(
+        minutes=(m - offset + nudge) % 1440, seconds=draw(_SECONDS)
+    )
+    return t.astimezone(draw(_SHOWN))
+
+
+@st.composite
+def number_texts(draw: st.DrawFn) -> str:
+    kind = draw(_NUMBER_KIND)
+    if kind == "invalid":
+        return draw(_INVALID)
+    npa = draw(_US if kind == "us" else _CA if kind == "ca" else _TF)
+    return number_text(npa, draw(_LINE_NO), draw(_STYLE))
+
+
+@st.composite
+def calls(draw: st.DrawFn) -> Call:
+    """A random call whose evidence fits the flat columns of API.md section 5."""
+    at = draw(instants())
+    day = at.astimezone(UTC).date()
+    relationships = []
+    if draw(_RARE) == 0:
+        relationships.append(Relationship(kind="purchase", on=_evidence_day(draw, day)))
+    if draw(_RARE) == 0:
+        relationships.append(Relationship(kind="inquiry", on=_evidence_day(draw, day)))
+    if draw(_RARE) == 0:
+        ends = _evidence_day(draw, day) if draw(_RARE) < 2 else None
+        relationships.append(Relationship(kind="contract", on=_evidence_day(draw, day), ends=ends))
+    consents = []
+    if draw(_RARE) == 0:
+        revoked = _evidence_day(draw, day) if draw(_RARE) == 0 else None
+        consents.append(Consent(kind=draw(_CONSENT_KIND), on=_evidence_day(draw, day), revoked_on=revoked))
+    requests = [DncRequest(on=_evidence_day(draw, day))] if draw(_RARE) == 0 else []
+    return Call(
+        to=draw(number_texts()),
+        at=at,
+        seller=draw(_SELLER),
+        caller=draw(_CALLER),
+        purpose=draw(_PURPOSE),
+        line=draw(_LINE),
+        prerecorded=draw(_RARE) == 0,
+        relationships=tuple(relationships),
+        consents=tuple(consents),
+        dnc_requests=tuple(requests),
+        callee_region=draw(_REGION),
+        callee_timezone=draw(_ZONE),
+        reassigned_on=_evidence_day(draw, day) if draw(_RARE) == 0 else None,
     )
 
 
-def aware_datetimes() -> st.SearchStrategy[_dt.datetime]:
+CALL_LISTS = st.lists(calls(), min_size=1, max_size=24)
+
+
+# --- calls and decisions (the ledger's round trips) --------------------------------------------------
+
+_aware = st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2090, 1, 1))
+
+
+def _offsets() -> st.SearchStrategy[dt.timezone]:
+    return st.builds(
+        lambda minutes: dt.timezone(dt.timedelta(minutes=minutes)), st.integers(-14 * 60 + 1, 14 * 60 - 1)
+    )
+
+
+def aware_datetimes() -> st.SearchStrategy[dt.datetime]:
     """Aware datetimes with fixed UTC offsets (a zone's gap or fold times compare unequal across zones)."""
     return st.builds(lambda t, tz: t.replace(tzinfo=tz), _aware, _offsets())
 
@@ -216,7 +382,7 @@ def _names() -> st.SearchStrategy[str]:
 
 
 @st.composite
-def calls(draw: st.DrawFn) -> object:
+def any_calls(draw: st.DrawFn) -> object:
     """Any valid :class:`dncguard.Call`, with evidence, messy numbers and unusual seller names."""
     from dncguard.models import Call, Consent, DncRequest, Relationship
 

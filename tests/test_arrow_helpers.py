@@ -1,5 +1,5 @@
 """Arrow helpers against the Arrow kernels they stand in for: ``_arrow.trimmed`` gives what
-``utf8_trim_whitespace`` gives, whatever the text; ``_io.iso_utc`` writes what ``strftime`` writes,
+``utf8_trim_whitespace`` gives, whatever the text; ``_write.iso_utc`` writes what ``strftime`` writes,
 whatever the instant."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from dncguard._arrow import trimmed
-from dncguard._io import iso_utc
+from dncguard.cli._write import iso_utc
 
 _SPACES = " \t\n\r\v\f\x1c\x1f\u0085\u00a0\u2003\u3000"
 _values = st.lists(

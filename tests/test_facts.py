@@ -142,7 +142,7 @@ def test_local_clock_at_newfoundland_dst_change() -> None:
 class TestEvidence:
     """RULES §6.4-6.6 as day masks."""
 
-    US = JURISDICTIONS["US"]
+    US = "US"
     TODAY = day_number(dt.date(2026, 3, 16))
 
     def masks(self, **kw: object) -> tuple[int, int, int, int]:

@@ -39,7 +39,7 @@ from dncguard.ledger import (
     NotALedgerError,
 )
 from dncguard.models import Call, Decision
-from strategies import calls, decisions
+from strategies import any_calls, decisions
 
 OBTAINED = dt.date(2026, 11, 20)
 AT = dt.datetime(2026, 12, 1, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
@@ -520,7 +520,7 @@ def test_truncated_file_is_a_named_error(filled: tuple[Ledger, list[LedgerEntry]
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(pairs=st.lists(st.tuples(calls(), decisions(), st.booleans()), min_size=1, max_size=4))
+@given(pairs=st.lists(st.tuples(any_calls(), decisions(), st.booleans()), min_size=1, max_size=4))
 def test_entries_round_trip(tmp_path: pathlib.Path, pairs: list[tuple[Call, Decision, bool]]) -> None:
     path = pathlib.Path(tempfile.mkdtemp(dir=tmp_path)) / "rt.ledger"
     with Ledger(path) as ledger:

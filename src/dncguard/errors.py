@@ -8,6 +8,8 @@ Every error derives from :class:`DncguardError`; errors caused by bad input also
     ├── RegistryFormatError     (ValueError)  a registry download that cannot be read: file, member, line
     ├── CoverageError           (ValueError)  a number outside the area codes a source declared
     ├── CorruptIndexError       (ValueError)  an index file with a wrong magic, version, size or checksum
+    ├── CallColumnError         (ValueError)  a call field that cannot be used: column, row (and file)
+    ├── UsageError              (ValueError)  a command-line argument that cannot be used (exit 2)
     └── StaleRegistryError                    a registry copy too old for the call (``on_stale="raise"``)
 
 Each error carries the context a user needs to act on it (``path``, ``line``, ``number``) as
@@ -25,12 +27,14 @@ from __future__ import annotations
 import os
 
 __all__ = [
+    "CallColumnError",
     "CorruptIndexError",
     "CoverageError",
     "DncguardError",
     "InvalidNumberError",
     "RegistryFormatError",
     "StaleRegistryError",
+    "UsageError",
 ]
 
 
@@ -94,6 +98,42 @@ class CorruptIndexError(DncguardError, ValueError):
     def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None) -> None:
         self.path = None if path is None else os.fspath(path)
         super().__init__(f"{self.path}: {message}" if self.path else message)
+
+
+class CallColumnError(DncguardError, ValueError):
+    """A call field that cannot be used, in a table given to ``Guard.scrub`` or a call file given
+    to the command line: ``column`` (the column or field), ``row`` (0-based in a table, the 1-based
+    data row in a file) and ``path`` (the call file, on the command line) where they are known.
+
+    >>> print(CallColumnError("'robbery' is not one of sale, ...", column="purpose", row=0))
+    column 'purpose', row 0: 'robbery' is not one of sale, ...
+    >>> print(CallColumnError("no UTC offset", column="at", row=3, path="calls.csv"))
+    calls.csv, row 3, field 'at': no UTC offset
+    """
+
+    def __init__(
+        self, message: str, *, column: str | None = None, row: int | None = None, path: str | None = None
+    ) -> None:
+        self.column = column
+        self.row = row
+        self.path = path
+        self.detail = message
+        if path is None:
+            where = [f"column {column!r}"] if column is not None else []
+            where += [f"row {row}"] if row is not None else []
+        else:
+            where = [path, *([f"row {row}"] if row is not None else [])]
+            where += [f"field {column!r}"] if column is not None else []
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+    @property
+    def field(self) -> str | None:
+        """The command line's word for ``column`` (a JSON key or a CSV column)."""
+        return self.column
+
+
+class UsageError(DncguardError, ValueError):
+    """A command-line argument that cannot be used; the command exits with status 2."""
 
 
 class StaleRegistryError(DncguardError):

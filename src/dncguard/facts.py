@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, NamedTuple, TypeVar
 
@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dncguard.jurisdictions import JURISDICTIONS
-from dncguard.jurisdictions.base import BusinessDays, Jurisdiction, Months, Window
+from dncguard.jurisdictions.base import BusinessDays, Months, Window
 from dncguard.jurisdictions.holidays import holidays
 
 __all__ = [
@@ -50,6 +50,9 @@ __all__ = [
     "FAR_FUTURE",
     "FAR_PAST",
     "HORIZON",
+    "JURISDICTION_CODES",
+    "KNOWN_JURISDICTIONS",
+    "NO_DATE",
     "NO_DAYS",
     "SEARCH_DAYS",
     "Anniversary",
@@ -59,15 +62,23 @@ __all__ = [
     "EvidenceMasks",
     "TimeRule",
     "add_months",
+    "age_limits",
     "call_day",
     "civil_from_days",
+    "consent_accepted",
+    "consent_end",
     "date_of",
     "day_number",
     "days_from_civil",
     "evidence_masks",
+    "evidence_masks_columns",
+    "evidence_signature",
+    "fresh_end",
+    "held_by_caller",
     "is_holiday",
     "local_day_minute",
     "local_day_minute_array",
+    "relationship_end",
     "requests_mask",
     "span_mask",
     "time_rule",
@@ -188,8 +199,75 @@ def span_mask(lo: Any, hi: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------
-# Evidence: relationships, consents and do-not-call requests, reduced to day masks
+# The law's tables, as the front ends may see them (they read no Jurisdiction field themselves)
 # --------------------------------------------------------------------------------------------
+
+JURISDICTION_CODES: Final = tuple(sorted(JURISDICTIONS))
+"""Every known rule set's code, sorted (``"CA"``, ``"US"``, ``"US-AL"``, ...)."""
+KNOWN_JURISDICTIONS: Final = frozenset(JURISDICTIONS)
+
+
+def fresh_end(country: str, obtained: IntLike) -> IntLike:
+    """The first day on which a copy of ``country``'s national list obtained on day ``obtained``
+    is too old to call on (its jurisdiction's ``fresh_days``, e.g. 31 for the US).
+
+    A country without a freshness period is an error, never a silent zero days.
+    """
+    days = JURISDICTIONS[country].fresh_days
+    if days is None:
+        raise ValueError(f"jurisdiction {country!r}: no freshness period for its national list")
+    return obtained + days + 1
+
+
+def evidence_signature(code: str) -> tuple[object, frozenset[str]]:
+    """What the evidence masks of ``code`` depend on: jurisdictions with equal signatures share them."""
+    j = JURISDICTIONS[code]
+    return (j.ebr, j.consent_kinds)
+
+
+def consent_accepted(code: str, kind: str) -> bool:
+    """Whether ``code``'s rules accept a consent of ``kind`` (e.g. written only)."""
+    return kind in JURISDICTIONS[code].consent_kinds
+
+
+def age_limits() -> tuple[dict[str, int], int | None, tuple[str, ...]]:
+    """What ``dncguard info`` warns about: the days a national copy stays fresh, by country; the
+    days after which a state list is reported old; and the US states that keep their own lists."""
+    from dncguard.jurisdictions import us_states
+
+    national = {code: j.fresh_days for code, j in JURISDICTIONS.items() if j.is_country and j.fresh_days}
+    list_states = tuple(code for code, j in JURISDICTIONS.items() if not j.is_country and "state" in j.lists)
+    return national, us_states.STATE_LIST_WARN_DAYS, list_states
+
+
+# --------------------------------------------------------------------------------------------
+# Evidence: relationships, consents and do-not-call requests, reduced to day masks.
+# Each rule is written once, for one call (Python ints) and for whole columns (numpy arrays).
+# --------------------------------------------------------------------------------------------
+
+
+def relationship_end(window_ends: IntLike, first_request: IntLike) -> IntLike:
+    """The day a relationship stops counting: its window's end, or the seller's first
+    do-not-call request if that is earlier. A request ends every relationship with that seller
+    for good, later purchases included (RULES §6.5)."""
+    if isinstance(window_ends, np.ndarray) or isinstance(first_request, np.ndarray):
+        return np.minimum(window_ends, first_request)
+    return min(window_ends, first_request)
+
+
+def consent_end(end: IntLike, request: IntLike, given: IntLike) -> IntLike:
+    """A consent given on ``given`` and counting until ``end``, after a do-not-call request dated
+    ``request``: a request on or after the consent supersedes it; a consent given after the
+    request permits calls again (RULES §6.5)."""
+    if isinstance(end, np.ndarray) or isinstance(request, np.ndarray) or isinstance(given, np.ndarray):
+        return np.where(request >= given, np.minimum(end, request), end)
+    return min(end, request) if request >= given else end
+
+
+def held_by_caller(on: IntLike, reassigned: IntLike) -> Any:
+    """Whether evidence dated ``on`` is the current subscriber's: evidence from before the number
+    was last permanently disconnected belonged to its previous holder (RULES §6.6)."""
+    return on >= reassigned
 
 
 class Evidence(NamedTuple):
@@ -226,15 +304,13 @@ def _relationship_mask(
         return NO_DAYS
     mask = NO_DAYS
     for start, anchor in events:
-        end = min(window_end(anchor, window, anniversary), cut)
+        end = relationship_end(window_end(anchor, window, anniversary), cut)
         mask |= span_mask(start - today, end - today)
     return mask
 
 
-def evidence_masks(
-    ev: Evidence, jurisdiction: Jurisdiction, anniversary: Anniversary, today: int
-) -> EvidenceMasks:
-    """Which exemptions the evidence supports under ``jurisdiction``'s rules, day by day.
+def evidence_masks(ev: Evidence, code: str, anniversary: Anniversary, today: int) -> EvidenceMasks:
+    """Which exemptions the evidence supports under the rules of jurisdiction ``code``, day by day.
 
     * A relationship is valid from its day until its window ends (RULES §6.3, §6.4), and never
       on or after the seller's first do-not-call request, which ends every relationship with that
@@ -245,6 +321,7 @@ def evidence_masks(
       superseded by it; one given after it permits calls again (RULES §6.5). An undated
       internal-list entry predates every consent.
     """
+    jurisdiction = JURISDICTIONS[code]
     first_request = min(ev.requests, default=FAR_FUTURE)
     since = FAR_PAST if ev.reassigned is None else ev.reassigned
     ebr = jurisdiction.ebr
@@ -252,26 +329,35 @@ def evidence_masks(
         purchase = inquiry = contract = NO_DAYS
     else:
         purchase = _relationship_mask(
-            ((p, p) for p in ev.purchases if p >= since), ebr.purchase, anniversary, today, first_request
+            ((p, p) for p in ev.purchases if held_by_caller(p, since)),
+            ebr.purchase,
+            anniversary,
+            today,
+            first_request,
         )
         inquiry = _relationship_mask(
-            ((q, q) for q in ev.inquiries if q >= since), ebr.inquiry, anniversary, today, first_request
+            ((q, q) for q in ev.inquiries if held_by_caller(q, since)),
+            ebr.inquiry,
+            anniversary,
+            today,
+            first_request,
         )
         contract = NO_DAYS
         if ebr.contract is not None:
             for start, ends in ev.contracts:
-                if start < since:
+                if not held_by_caller(start, since):
                     continue
                 end = FAR_FUTURE if ends is None else window_end(ends, ebr.contract, anniversary)
-                contract |= span_mask(start - today, min(end, first_request) - today)
+                contract |= span_mask(start - today, relationship_end(end, first_request) - today)
     consent = NO_DAYS
     undated_request = FAR_PAST in ev.requests
     if not undated_request:
         for kind, given, revoked in ev.consents:
-            if kind not in jurisdiction.consent_kinds or given < since:
+            if kind not in jurisdiction.consent_kinds or not held_by_caller(given, since):
                 continue
             end = FAR_FUTURE if revoked is None else revoked
-            end = min([end, *(r for r in ev.requests if r >= given)])
+            for request in ev.requests:
+                end = consent_end(end, request, given)
             consent |= span_mask(given - today, end - today)
     return EvidenceMasks(purchase, inquiry, contract, consent)
 
@@ -281,6 +367,95 @@ def requests_mask(requests: Iterable[int], today: int) -> DayMask:
     first = min(requests, default=FAR_FUTURE)
     mask: DayMask = span_mask(first - today, FAR_FUTURE - today)
     return mask
+
+
+NO_DATE: Final = int(np.iinfo(np.int64).min)
+"""The day number of an absent date in a column of dates (a null cell)."""
+
+
+def evidence_masks_columns(
+    code: str,
+    anniversary: Anniversary,
+    today: npt.NDArray[np.int64],
+    d: Mapping[str, npt.NDArray[np.int64]],
+    consent_ok: npt.NDArray[np.bool_],
+    requests: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+) -> npt.NDArray[np.int64]:
+    """:func:`evidence_masks` for whole columns under ``code``'s rules, packed
+    ``purchase | inquiry << 11 | contract << 22 | consent << 33``.
+
+    ``d``: the flat evidence columns as day numbers (:data:`NO_DATE`: absent), at most one
+    purchase, inquiry, contract, consent and request each; ``requests``: that request and the
+    registry's internal-list entry (:data:`FAR_FUTURE`: none; :data:`FAR_PAST`: undated).
+    The rules are the same functions :func:`evidence_masks` applies to one call.
+    """
+    r1, r2 = requests
+    first_request = np.minimum(r1, r2)
+    reassigned = d["reassigned_on"]
+    since = np.where(reassigned == NO_DATE, FAR_PAST, reassigned)
+    zero = np.zeros(len(today), np.int64)
+    purchase = inquiry = contract = zero
+    ebr = JURISDICTIONS[code].ebr
+    if ebr is not None:
+
+        def relationship(on: npt.NDArray[np.int64], window: Window | None) -> npt.NDArray[np.int64]:
+            if window is None:
+                return zero
+            ok = (on != NO_DATE) & held_by_caller(on, since)
+            anchor = np.where(ok, on, 0)
+            end = relationship_end(_window_ends(anchor, ok, window, anniversary), first_request)
+            return np.where(ok, span_mask(anchor - today, end - today), 0)
+
+        purchase = relationship(d["last_purchase"], ebr.purchase)
+        inquiry = relationship(d["last_inquiry"], ebr.inquiry)
+        if ebr.contract is not None:
+            start, ends = d["contract_on"], d["contract_ends"]
+            ok = (start != NO_DATE) & held_by_caller(start, since)
+            s0 = np.where(ok, start, 0)
+            dated = ends != NO_DATE
+            end = np.where(dated, _window_ends(ends, dated, ebr.contract, anniversary), FAR_FUTURE)
+            contract = np.where(ok, span_mask(s0 - today, relationship_end(end, first_request) - today), 0)
+    given = d["consent_on"]
+    ok = consent_ok & (given != NO_DATE) & held_by_caller(given, since) & (r1 != FAR_PAST) & (r2 != FAR_PAST)
+    g0 = np.where(ok, given, 0)
+    revoked = d["consent_revoked_on"]
+    end = np.where(revoked == NO_DATE, FAR_FUTURE, revoked)
+    for r in (r1, r2):
+        end = consent_end(end, r, g0)
+    consent = np.where(ok, span_mask(g0 - today, end - today), 0)
+    packed: npt.NDArray[np.int64] = purchase | inquiry << 11 | contract << 22 | consent << 33
+    return packed
+
+
+_END_TABLE_DAYS: Final = 4096
+
+
+def _window_ends(
+    on: npt.NDArray[np.int64], where: npt.NDArray[np.bool_], window: Window, anniversary: Anniversary
+) -> npt.NDArray[np.int64]:
+    """``window_end`` of ``on`` where ``where`` holds (0 elsewhere), read from tables of whole
+    runs of days (``window_end`` is per day, and most batches see the same few hundred days)."""
+    out = np.zeros(len(on), np.int64)
+    rows = np.flatnonzero(where)
+    if not len(rows):
+        return out
+    days = on[rows]
+    lo = int(days.min()) // _END_TABLE_DAYS
+    hi = int(days.max()) // _END_TABLE_DAYS
+    if hi - lo > 4:  # dates far apart: no table
+        out[rows] = window_end(days, window, anniversary)
+        return out
+    out[rows] = _window_end_table(window, anniversary, lo, hi)[days - lo * _END_TABLE_DAYS]
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _window_end_table(window: Window, anniversary: Anniversary, lo: int, hi: int) -> npt.NDArray[np.int64]:
+    """``window_end`` of every day from ``lo * _END_TABLE_DAYS`` to the end of run ``hi``."""
+    days = np.arange(lo * _END_TABLE_DAYS, (hi + 1) * _END_TABLE_DAYS, dtype=np.int64)
+    table: npt.NDArray[np.int64] = np.asarray(window_end(days, window, anniversary), np.int64)
+    table.setflags(write=False)
+    return table
 
 
 # --------------------------------------------------------------------------------------------

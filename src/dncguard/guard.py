@@ -54,11 +54,14 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, Protocol, get_args
 
 from dncguard import geography
+from dncguard._context import Area, Context, OnStale, day_of, order_jurisdictions, zone
 from dncguard.errors import InvalidNumberError, StaleRegistryError
 from dncguard.facts import (
     FAR_FUTURE,
     FAR_PAST,
     HORIZON,
+    JURISDICTION_CODES,
+    KNOWN_JURISDICTIONS,
     NO_DAYS,
     CallFacts,
     DayMask,
@@ -66,17 +69,18 @@ from dncguard.facts import (
     call_day,
     day_number,
     evidence_masks,
+    evidence_signature,
     local_day_minute,
     requests_mask,
     span_mask,
     time_rule,
     time_rule_passes,
 )
-from dncguard.jurisdictions import JURISDICTIONS
 from dncguard.layers import Layer, Listing
 from dncguard.models import Call, Decision, ReasonCode
 from dncguard.numbers import parse_number
 from dncguard.policy import (
+    NOT_NANP_AREA,
     Verdict,
     decide,
     hour_rules,
@@ -88,7 +92,6 @@ from dncguard.policy import (
 
 __all__ = ["Anniversary", "Guard", "OnStale"]
 
-OnStale = Literal["block", "raise"]
 _MEMO_SIZE = 1 << 16
 Anniversary = Literal["exclusive", "inclusive"]
 
@@ -98,21 +101,6 @@ class _Registry(Protocol):
     def layers(self) -> tuple[Layer, ...]: ...
 
     def lookup(self, number: Any, /) -> tuple[Listing, ...]: ...
-
-
-@dataclass(frozen=True)
-class _Area:
-    """What an area code contributes to every call into it (computed once per area code)."""
-
-    country: str
-    regions: tuple[str, ...]
-    zones: tuple[zoneinfo.ZoneInfo, ...]
-    codes: tuple[str, ...]
-    """Jurisdictions in play from the number alone: its country, then its states with rules."""
-    national_obtained: int | None
-    """Day number the national copy of this area code was obtained; ``None``: not covered."""
-    fresh_days: int
-    """How many days old the national copy may be (the country's rule)."""
 
 
 _HORIZON_END: Final = HORIZON + 1
@@ -157,29 +145,13 @@ _RULE_SETS: dict[tuple[Any, frozenset[str]], int] = {}
 @functools.cache
 def _evidence_rules(code: str) -> int:
     """A number shared by the jurisdictions whose evidence rules (windows, consent kinds) match."""
-    j = JURISDICTIONS[code]
-    return _RULE_SETS.setdefault((j.ebr, j.consent_kinds), len(_RULE_SETS))
-
-
-@functools.cache
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(name)
+    return _RULE_SETS.setdefault(evidence_signature(code), len(_RULE_SETS))
 
 
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> Any:
     if value not in allowed:
         raise ValueError(f"{name}={value!r}: expected one of {', '.join(repr(a) for a in allowed)}")
     return value
-
-
-def _order(codes: Iterable[str], country: str) -> tuple[str, ...]:
-    """Countries first (the number's own first), then states, each once."""
-    unique = set(codes)
-    return tuple(sorted(unique, key=lambda c: (c != country, "-" in c, c)))
-
-
-def _day(value: dt.date | None) -> int | None:
-    return None if value is None else day_number(value)
 
 
 class Guard:
@@ -204,14 +176,19 @@ class Guard:
                 )
             chosen = frozenset(jurisdictions)
             for code in sorted(chosen):
-                if code not in JURISDICTIONS:
-                    known = ", ".join(sorted(JURISDICTIONS)[:3])
+                if code not in KNOWN_JURISDICTIONS:
+                    known = ", ".join(JURISDICTION_CODES[:3])
                     raise ValueError(f"jurisdictions: unknown code {code!r}; known: {known}, ...")
             self.jurisdictions = chosen
         self.registry = registry
-        self._areas: dict[int, _Area | None] = {}
-        self._national: dict[str, Layer] = {}
-        self._layers_ready = False
+        self.context = Context(
+            registry,
+            jurisdictions=self.jurisdictions,
+            anniversary=self.ebr_anniversary,
+            on_stale=self.on_stale,
+        )
+        """What ``check`` and bulk decide with (the options, the registry, its area codes)."""
+        self._areas = self.context.areas
         self._facts_memo: dict[tuple[Any, ...], _Known] = {}
         self._exemptions_memo: dict[tuple[Evidence, tuple[str, ...], int], _Exemptions] = {}
         self._plans: dict[tuple[str, str], tuple[Any, ...]] = {}
@@ -220,31 +197,8 @@ class Guard:
 
     # ----------------------------------------------------------------------------------------
 
-    def _ready(self) -> None:
-        for layer in self.registry.layers:
-            if layer.kind == "national" and layer.jurisdiction is not None:
-                self._national[layer.jurisdiction] = layer
-        self._layers_ready = True
-
-    def _area(self, npa: int) -> _Area | None:
-        try:
-            return self._areas[npa]
-        except KeyError:
-            pass
-        if not self._layers_ready:
-            self._ready()
-        ac = geography.area_code(npa)
-        area = None
-        if ac is not None:
-            layer = self._national.get(ac.country)
-            obtained = None if layer is None else layer.area_codes.get(npa)
-            codes = _order([ac.country, *(r for r in ac.regions if r in JURISDICTIONS)], ac.country)
-            fresh_days = JURISDICTIONS[ac.country].fresh_days
-            assert fresh_days is not None
-            zones = tuple(_zone(z) for z in ac.zones)
-            area = _Area(ac.country, ac.regions, zones, codes, _day(obtained), fresh_days)
-        self._areas[npa] = area
-        return area
+    def _area(self, npa: int) -> Area | None:
+        return self.context.area(npa)
 
     def check(self, call: Call | Mapping[str, Any]) -> Decision:
         """Decide one call (a :class:`~dncguard.Call` or a dict of its fields).
@@ -266,7 +220,7 @@ class Guard:
         if area is _UNSEEN:
             area = self._area(npa)
         if area is None:
-            verdict = invalid_number(call.to, "not a US or Canadian area code")
+            verdict = invalid_number(call.to, NOT_NANP_AREA)
             return self._decision(verdict, None, call.to)
         known, zones = self._known(call, number, area)
         verdict = known.verdict
@@ -317,12 +271,12 @@ class Guard:
 
     # ----------------------------------------------------------------------------------------
 
-    def facts(self, call: Call, number: int, area: _Area) -> tuple[CallFacts, tuple[zoneinfo.ZoneInfo, ...]]:
+    def facts(self, call: Call, number: int, area: Area) -> tuple[CallFacts, tuple[zoneinfo.ZoneInfo, ...]]:
         """The call's facts for the policy, and its candidate time zones."""
         known, zones = self._known(call, number, area)
         return known.facts, zones
 
-    def _known(self, call: Call, number: int, area: _Area) -> tuple[_Known, tuple[zoneinfo.ZoneInfo, ...]]:
+    def _known(self, call: Call, number: int, area: Area) -> tuple[_Known, tuple[zoneinfo.ZoneInfo, ...]]:
         """The call's facts with the policy's verdict on them, and the call's candidate zones.
 
         The hot path of :meth:`check`: the facts are reduced to a small key of plain values
@@ -370,11 +324,11 @@ class Guard:
             more = [z for r in extra_regions for z in geography.region_zones(r)]
             if call.callee_timezone:
                 more.append(call.callee_timezone)
-            zones = zones + tuple(_zone(z) for z in sorted(set(more) - names))
+            zones = zones + tuple(zone(z) for z in sorted(set(more) - names))
             extra_codes = [
-                c for r in extra_regions for c in (geography.region_country(r), r) if c in JURISDICTIONS
+                c for r in extra_regions for c in (geography.region_country(r), r) if c in KNOWN_JURISDICTIONS
             ]
-            codes = _order([*codes, *extra_codes], area.country)
+            codes = order_jurisdictions([*codes, *extra_codes], area.country)
         at = call.at
         # The call's local date, judged fail-closed as the latest over the zones (facts.call_day).
         if len(zones) == 1:
@@ -404,11 +358,7 @@ class Guard:
                 )
             )
         # The national copy is fresh on day offsets below fresh_until (a prefix mask); -1: not covered.
-        obtained_day = area.national_obtained
-        if obtained_day is None:
-            fresh_until = -1
-        else:
-            fresh_until = min(max(obtained_day + area.fresh_days + 1 - today, 0), _HORIZON_END)
+        fresh_until = -1 if area.fresh_end is None else min(max(area.fresh_end - today, 0), _HORIZON_END)
 
         exemptions: _Exemptions = ()
         if call.relationships or call.consents:
@@ -486,7 +436,7 @@ class Guard:
             rules = _evidence_rules(code)
             m = reduced.get(rules)
             if m is None:
-                e = evidence_masks(evidence, JURISDICTIONS[code], anniversary, today)
+                e = evidence_masks(evidence, code, anniversary, today)
                 m = reduced[rules] = (e.purchase, e.inquiry, e.contract, e.consent)
             items.append((code, m))
         return tuple(items)
@@ -557,7 +507,7 @@ class Guard:
             elif r.kind == "inquiry":
                 inquiries.append(day_number(r.on))
             else:
-                contracts.append((day_number(r.on), _day(r.ends)))
+                contracts.append((day_number(r.on), day_of(r.ends)))
         consents: list[tuple[str, int, int | None]] = []
         for c in call.consents:
             if (c.seller or seller) != seller:
@@ -568,12 +518,12 @@ class Guard:
                         continue  # consent names another number
                 except InvalidNumberError:
                     continue
-            consents.append((c.kind, day_number(c.on), _day(c.revoked_on)))
+            consents.append((c.kind, day_number(c.on), day_of(c.revoked_on)))
         return Evidence(
             purchases=tuple(purchases),
             inquiries=tuple(inquiries),
             contracts=tuple(contracts),
             consents=tuple(consents),
             requests=tuple(requests),
-            reassigned=_day(call.reassigned_on),
+            reassigned=day_of(call.reassigned_on),
         )

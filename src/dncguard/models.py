@@ -23,10 +23,11 @@ local calendar when it matters at midnight).
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from dncguard.codes import ExemptionCode, ReasonCode
 
 __all__ = [
     "EVIDENCE_COLUMNS",
@@ -182,35 +183,6 @@ EVIDENCE_DATE_COLUMNS: tuple[str, ...] = (
     "reassigned_on",
     *(name for name in EVIDENCE_COLUMNS if name != "consent_kind"),
 )
-
-
-class ReasonCode(enum.StrEnum):
-    """Why a call is blocked. Stable strings: dialers match on them."""
-
-    INVALID_NUMBER = "invalid_number"
-    NATIONAL_REGISTRY = "national_registry"
-    STATE_REGISTRY = "state_registry"
-    INTERNAL_LIST = "internal_list"
-    CALLING_HOURS = "calling_hours"
-    STALE_REGISTRY = "stale_registry"
-    AREA_CODE_NOT_COVERED = "area_code_not_covered"
-    PRERECORDED_WITHOUT_CONSENT = "prerecorded_without_consent"
-    JURISDICTION_EXCLUDED = "jurisdiction_excluded"
-
-
-class ExemptionCode(enum.StrEnum):
-    """What allowed a call despite a listing."""
-
-    EBR_PURCHASE = "ebr_purchase"
-    EBR_INQUIRY = "ebr_inquiry"
-    EBR_CONTRACT = "ebr_contract"
-    CONSENT = "consent"
-    CHARITY = "charity"
-    POLITICAL = "political"
-    SURVEY = "survey"
-    NEWSPAPER = "newspaper"
-    BUSINESS_LINE = "business_line"
-    INFORMATIONAL = "informational"
 
 
 class Reason(_Model):

@@ -40,6 +40,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from dncguard.errors import InvalidNumberError
 from dncguard.facts import (
     SEARCH_DAYS,
     CallFacts,
@@ -52,13 +53,16 @@ from dncguard.facts import (
 from dncguard.jurisdictions import JURISDICTIONS
 from dncguard.jurisdictions.base import Jurisdiction, ListName
 from dncguard.models import Exemption, ExemptionCode, Reason, ReasonCode
+from dncguard.numbers import parse_number
 
 __all__ = [
     "EXCLUDED_RULE",
     "INVALID_NUMBER_RULE",
+    "NOT_NANP_AREA",
     "Verdict",
     "decide",
     "hour_rules",
+    "invalid_call_number",
     "invalid_number",
     "next_allowed_at",
     "open_days",
@@ -95,6 +99,24 @@ def invalid_number(text: str, why: str) -> Verdict:
         message=f"{text!r} is not a US or Canadian phone number: {why}",
     )
     return Verdict(False, (reason,), (), ())
+
+
+NOT_NANP_AREA: Final = "not a US or Canadian area code"
+"""Why a number that parses is still invalid: its area code is not in the US or Canada."""
+
+
+def invalid_call_number(text: str) -> Verdict:
+    """The verdict of a called number written ``text`` that is not a US or Canadian number,
+    saying why: it does not parse as one, or its area code is not one of theirs.
+
+    >>> invalid_call_number("555-0100").reasons[0].message
+    "'555-0100' is not a US or Canadian phone number: too short: 7 digits, expected 10"
+    """
+    try:
+        parse_number(text)
+    except InvalidNumberError as e:
+        return invalid_number(text, e.why)
+    return invalid_number(text, NOT_NANP_AREA)
 
 
 def _on(mask: DayMask, day: int) -> bool:

@@ -121,7 +121,8 @@ def scrub_dataframe(
     """
     from pyspark.sql.types import StructType
 
-    from dncguard.bulk import DECISION_FIELDS, _check_defaults
+    from dncguard.bulk import DECISION_FIELDS
+    from dncguard.bulk._columns import _check_defaults
 
     path = os.fspath(registry_path)
     column_defaults = dict(defaults or {})

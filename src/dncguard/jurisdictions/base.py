@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
-from dncguard.models import ExemptionCode
+from dncguard.codes import ExemptionCode
 
 __all__ = [
     "Basis",

@@ -10,7 +10,7 @@ JSON object are ignored too, and :func:`unknown_fields` names them for a warning
 
 CSV and Parquet files are read in batches and checked column by column (no Python loop over
 rows): :func:`read_table_batches` yields :class:`Batch` values whose ``calls`` table has the typed
-columns ``Guard.scrub`` takes. Every problem is a :class:`CallsFileError` that names the file, the
+columns ``Guard.scrub`` takes. Every problem is a :class:`CallColumnError` that names the file, the
 1-based data row (a CSV header is not a row) and the field:
 
 >>> import pyarrow as pa
@@ -18,7 +18,7 @@ columns ``Guard.scrub`` takes. Every problem is a :class:`CallsFileError` that n
 >>> normalise(raw, path="calls.csv", first_row=1, defaults=Defaults())
 Traceback (most recent call last):
 ...
-dncguard._io.CallsFileError: calls.csv, row 1, field 'at': '2026-03-16T14:00:00' has no UTC offset: ...
+dncguard.errors.CallColumnError: calls.csv, row 1, field 'at': '2026-03-16T14:00:00' has no UTC ...
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from pydantic import BaseModel, ValidationError
 
 from dncguard import geography
 from dncguard._arrow import trimmed
-from dncguard.errors import DncguardError
+from dncguard.errors import CallColumnError
 from dncguard.models import (
     EVIDENCE_COLUMNS,
     EVIDENCE_DATE_COLUMNS,
@@ -56,55 +56,37 @@ from dncguard.models import (
     Relationship,
 )
 
-__all__ = [
-    "DECISION_COLUMNS",
-    "DECISION_SCHEMA",
-    "EVIDENCE_COLUMNS",
-    "Batch",
-    "CallsFileError",
-    "Defaults",
-    "OutputWriter",
-    "call_from_record",
-    "is_table_file",
-    "normalise",
-    "read_records",
-    "read_table_batches",
-    "unknown_fields",
-]
-
-
 _CHOICES: Mapping[str, tuple[str, ...]] = {
     "caller": get_args(Caller),
     "purpose": get_args(Purpose),
     "line": get_args(Line),
     "consent_kind": get_args(ConsentKind),
 }
+
+
 _DATE_COLUMNS = EVIDENCE_DATE_COLUMNS
+
+
 _KNOWN = frozenset(Call.model_fields) | frozenset(EVIDENCE_COLUMNS)
+
+
 _TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+
+
 _RECORD_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+
 _BATCH_ROWS = 1 << 19
 """Parquet rows read at a time: half of bulk's unit of work, which takes such a batch as it is."""
+
+
 _CSV_BLOCK = 1 << 25
 """Bytes of CSV parsed at a time: large enough that a batch is most of bulk's unit of work
 (about a million rows: no copy to join batches), small enough to start deciding early."""
+
+
 # Instants: ``next_allowed_at`` as scrub writes it, and what an ``at`` text must parse to.
 AT_TYPE = pa.timestamp("us", tz="UTC")
-
-
-class CallsFileError(DncguardError, ValueError):
-    """A call file that cannot be used: names the file, the 1-based data row and the field."""
-
-    def __init__(self, message: str, *, path: str, row: int | None = None, field: str | None = None) -> None:
-        self.path = path
-        self.row = row
-        self.field = field
-        where = [path]
-        if row is not None:
-            where.append(f"row {row}")
-        if field is not None:
-            where.append(f"field {field!r}")
-        super().__init__(f"{', '.join(where)}: {message}")
 
 
 @dataclass(frozen=True)
@@ -131,7 +113,7 @@ def is_table_file(path: str | os.PathLike[str]) -> bool:
 def _check_suffix(path: str | os.PathLike[str], allowed: Sequence[str], what: str) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in allowed:
-        raise CallsFileError(
+        raise CallColumnError(
             f"unknown {what} format {suffix or '(no suffix)'!r}: expected one of {', '.join(allowed)}",
             path=os.fspath(path),
         )
@@ -153,9 +135,9 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
             try:
                 data = json.load(f)
             except json.JSONDecodeError as e:
-                raise CallsFileError(f"not JSON: {e.msg} (line {e.lineno})", path=name) from None
+                raise CallColumnError(f"not JSON: {e.msg} (line {e.lineno})", path=name) from None
             if not isinstance(data, list):
-                raise CallsFileError("expected a JSON array of call objects", path=name)
+                raise CallColumnError("expected a JSON array of call objects", path=name)
             yield from enumerate(data, start=1)
             return
         row = 0
@@ -167,7 +149,7 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
                 where = f"line {line_no}, " if line_no != row else ""
-                raise CallsFileError(f"{where}not JSON: {e.msg}", path=name, row=row) from None
+                raise CallColumnError(f"{where}not JSON: {e.msg}", path=name, row=row) from None
             yield row, obj
 
 
@@ -189,7 +171,7 @@ def _model(
         return model.model_validate(data)
     except ValidationError as e:
         name, message = _error_field(e, rename)
-        raise CallsFileError(message, path=path, row=row, field=name) from None
+        raise CallColumnError(message, path=path, row=row, column=name) from None
 
 
 def _fold_evidence(record: dict[str, Any], *, path: str, row: int) -> None:
@@ -216,7 +198,9 @@ def _fold_evidence(record: dict[str, Any], *, path: str, row: int) -> None:
         for need in ("consent_on", "consent_kind"):
             if need not in flat:
                 other = "consent_kind" if need == "consent_on" else "consent_on"
-                raise CallsFileError(f"missing: required when {other} is set", path=path, row=row, field=need)
+                raise CallColumnError(
+                    f"missing: required when {other} is set", path=path, row=row, column=need
+                )
         data = {
             "kind": flat["consent_kind"],
             "on": flat["consent_on"],
@@ -242,7 +226,7 @@ def call_from_record(record: Any, *, path: str, row: int, defaults: Defaults) ->
     nested lists; fields that are not call fields are dropped (see :func:`unknown_fields`).
     """
     if not isinstance(record, dict):
-        raise CallsFileError(
+        raise CallColumnError(
             f"expected an object with the call's fields, got {type(record).__name__}", path=path, row=row
         )
     data = {k: v for k, v in record.items() if k in _KNOWN}
@@ -251,7 +235,7 @@ def call_from_record(record: Any, *, path: str, row: int, defaults: Defaults) ->
     for name in ("to", "at", "seller"):
         if data.get(name) is None:
             hint = f" (or give --{name})" if name != "to" else ""
-            raise CallsFileError(f"missing: every call needs it{hint}", path=path, row=row, field=name)
+            raise CallColumnError(f"missing: every call needs it{hint}", path=path, row=row, column=name)
     data = {k: v for k, v in data.items() if v is not None}
     call = _model(Call, data, path=path, row=row, rename={})
     assert isinstance(call, Call)
@@ -293,7 +277,7 @@ def _csv_header(path: str) -> list[str]:
         try:
             return next(csv.reader(f))
         except StopIteration:
-            raise CallsFileError("empty file: expected a header row naming the columns", path=path) from None
+            raise CallColumnError("empty file: expected a header row naming the columns", path=path) from None
 
 
 def _csv_reader(name: str, header: Sequence[str], *, threads: bool, invalid_row: Any = None) -> Any:
@@ -311,7 +295,7 @@ def _csv_reader(name: str, header: Sequence[str], *, threads: bool, invalid_row:
     )
 
 
-def _bad_csv_row(name: str, header: Sequence[str], error: pa.ArrowInvalid) -> CallsFileError:
+def _bad_csv_row(name: str, header: Sequence[str], error: pa.ArrowInvalid) -> CallColumnError:
     """The error of a CSV file the threaded reader refused: read again on one thread, where the
     number of a row with the wrong count of fields is known."""
     ragged: list[Any] = []
@@ -329,8 +313,8 @@ def _bad_csv_row(name: str, header: Sequence[str], error: pa.ArrowInvalid) -> Ca
         bad = ragged[0]
         row = bad.number - 1 if bad.number is not None else None  # the header is row 0
         message = f"expected {bad.expected_columns} fields, found {bad.actual_columns}: {bad.text}"
-        return CallsFileError(message, path=name, row=row)
-    return CallsFileError(f"cannot read: {error}", path=name)
+        return CallColumnError(message, path=name, row=row)
+    return CallColumnError(f"cannot read: {error}", path=name)
 
 
 def _raw_batches(path: str | os.PathLike[str]) -> Iterator[pa.Table]:
@@ -357,7 +341,7 @@ def _raw_batches(path: str | os.PathLike[str]) -> Iterator[pa.Table]:
                 empty = False
                 yield pa.Table.from_batches([batch])
         except pa.ArrowInvalid as e:
-            raise CallsFileError(f"cannot read: {e}", path=name) from None
+            raise CallColumnError(f"cannot read: {e}", path=name) from None
     if empty:
         yield schema.empty_table()
 
@@ -386,8 +370,8 @@ def _first_failure(values: pa.Array, convert: Callable[[pa.Array], object]) -> i
     return lo
 
 
-def _bad(message: str, *, path: str, row: int | None, column: str) -> CallsFileError:
-    return CallsFileError(message, path=path, row=row, field=column)
+def _bad(message: str, *, path: str, row: int | None, column: str) -> CallColumnError:
+    return CallColumnError(message, path=path, row=row, column=column)
 
 
 def _as_string(values: pa.ChunkedArray, *, path: str, first_row: int, column: str) -> pa.Array:
@@ -516,7 +500,7 @@ def _repeat(value: str, n: int) -> pa.Array:
 
 
 def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -> pa.Table:
-    """Type and check the call columns of ``raw`` (see :class:`Batch`); raise :class:`CallsFileError`.
+    """Type and check the call columns of ``raw`` (see :class:`Batch`); raise :class:`CallColumnError`.
 
     Columns are matched by name, ignoring case and outer spaces. Absent or null ``at``/``seller``/
     ``purpose`` take ``defaults``; a null ``caller``/``purpose``/``line`` takes the Call default;
@@ -655,105 +639,3 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
             column="seller",
         )
     return pa.table(out)
-
-
-# --- writing ----------------------------------------------------------------------------------
-
-DECISION_COLUMNS: tuple[str, ...] = ("allowed", "reason", "reasons", "next_allowed_at")
-DECISION_SCHEMA = pa.schema(
-    [
-        ("allowed", pa.bool_()),
-        ("reason", pa.string()),
-        ("reasons", pa.list_(pa.string())),
-        ("next_allowed_at", AT_TYPE),
-    ]
-)
-
-
-_ISO_YEARS = (
-    int(dt.datetime(1000, 1, 1, tzinfo=dt.UTC).timestamp()),
-    int(dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC).timestamp()),
-)
-"""The seconds whose ISO 8601 text has a four-digit year."""
-
-
-def iso_utc(values: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Aware timestamps as ISO 8601 text in UTC, to the second (``2026-03-16T18:00:00Z``): what
-    ``strftime("%Y-%m-%dT%H:%M:%SZ")`` writes, at a fraction of its cost (which is about 0.8 us
-    a value). Each distinct second is written once when values repeat (``next_allowed_at``);
-    nulls stay null."""
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    seconds = pc.cast(values, pa.timestamp("s", tz="UTC"), safe=False)
-    encoded = seconds.dictionary_encode()
-    if 2 * len(encoded.dictionary) <= len(seconds):
-        return pc.take(_iso_seconds(encoded.dictionary), encoded.indices)
-    return _iso_seconds(seconds)
-
-
-def _iso_seconds(seconds: pa.Array) -> pa.Array:
-    numbers = seconds.cast(pa.int64())
-    low, high = pc.min_max(numbers).values()
-    if low.as_py() is None or low.as_py() < _ISO_YEARS[0] or high.as_py() > _ISO_YEARS[1]:
-        return pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ")
-    # A naive timestamp cast to text is "YYYY-MM-DD HH:MM:SS", without time zone lookups.
-    text = pc.cast(numbers.cast(pa.timestamp("s")), pa.string())
-    return pc.binary_join_element_wise(
-        pc.utf8_replace_slice(text, start=10, stop=11, replacement="T"), "Z", ""
-    )
-
-
-def _for_csv(table: pa.Table) -> pa.Table:
-    """CSV has no lists: ``reasons`` becomes codes joined by ``;``; times become ISO 8601 (UTC)."""
-    columns = []
-    for values in table.columns:
-        if pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
-            values = pc.binary_join(values, ";")
-        elif pa.types.is_timestamp(values.type) and values.type.tz is not None:
-            values = iso_utc(values)
-        columns.append(values)
-    return pa.table(columns, names=table.column_names)
-
-
-class OutputWriter:
-    """Write tables to a ``.csv`` or ``.parquet`` file batch by batch, atomically.
-
-    The rows go to a temporary file beside ``path``, renamed over it by :meth:`close`: an
-    interrupted run never leaves a half-written output. Use as a context manager.
-    """
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = os.fspath(path)
-        self.suffix = _check_suffix(path, _TABLE_SUFFIXES, "output")
-        directory = os.path.dirname(os.path.abspath(self.path))
-        # Created as open() creates a file (mode 0666 less the umask), not mkstemp's 0600: the
-        # output is the user's file, for other programs to read.
-        name = f".dncguard-{os.getpid()}-{os.urandom(4).hex()}{self.suffix}"
-        self._tmp = os.path.join(directory, name)
-        os.close(os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-        self._writer: pa_csv.CSVWriter | pq.ParquetWriter | None = None
-
-    def write(self, table: pa.Table) -> None:
-        """Append ``table``'s rows (every call must have the same schema)."""
-        if self.suffix == ".csv":
-            table = _for_csv(table)
-            if self._writer is None:
-                self._writer = pa_csv.CSVWriter(self._tmp, table.schema)
-        elif self._writer is None:
-            self._writer = pq.ParquetWriter(self._tmp, table.schema)
-        self._writer.write_table(table)
-
-    def close(self, *, keep: bool = True) -> None:
-        """Finish the file and move it into place (``keep=False``: discard it)."""
-        if self._writer is not None:
-            self._writer.close()
-        if keep:
-            os.replace(self._tmp, self.path)
-        else:
-            os.unlink(self._tmp)
-
-    def __enter__(self) -> OutputWriter:
-        return self
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.close(keep=exc_type is None)

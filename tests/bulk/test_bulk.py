@@ -21,174 +21,23 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dncguard import Call, Consent, DncRequest, Relationship, StaleRegistryError, bulk
-from dncguard.bulk import factorize, local_clock
+from dncguard import Call, Consent, Relationship, StaleRegistryError, bulk, facts
+from dncguard.bulk import _scrub, factorize, local_clock
 from dncguard.guard import Guard
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
+from strategies import (
+    CA_NPAS,
+    CALL_LISTS,
+    CALLED_TOLL_FREE,
+    REGIONS,
+    US_NPAS,
+    number_text,
+)
 
 UTC = dt.UTC
 OBTAINED = dt.date(2026, 3, 2)  # the national copies' date for most area codes (a Monday)
 OLDER = dt.date(2026, 2, 1)  # an area code whose copy goes stale earlier
-
-# Synthetic numbers only: 555-01XX lines are reserved for fiction.
-LISTED_LINES = tuple(range(100, 130))
-US_NPAS = (212, 305, 512, 713, 850, 270, 907, 808, 787, 671, 684, 340, 602, 317, 334, 541, 401, 208, 415)
-CA_NPAS = (416, 709, 867, 902, 306, 250, 418, 514)
-TOLL_FREE = (800, 888, 833)
-REGIONS = (
-    "US-GA",
-    "US-FL",
-    "US-TX",
-    "US-NY",
-    "US-PR",
-    "US-IN",
-    "CA-ON",
-    "CA-NL",
-    "CA-QC",
-    "US-RI",
-    "US-AL",
-    "US-CA",
-)
-ZONES = ("America/New_York", "America/Chicago", "America/St_Johns", "America/Phoenix", "Pacific/Guam")
-
-
-def number_text(npa: int, line: int, style: int) -> str:
-    """A synthetic number ``NPA-555-01LL`` written one of the ways people write numbers."""
-    d = f"{npa}5550{line:03d}"
-    return (
-        d,
-        f"({d[:3]}) {d[3:6]}-{d[6:]}",
-        f"+1 {d[:3]} {d[3:6]} {d[6:]}",
-        f"{d[:3]}.{d[3:6]}.{d[6:]}",
-        f"1-{d[:3]}-{d[3:6]}-{d[6:]}",
-    )[style % 5]
-
-
-# --------------------------------------------------------------------------------------------
-# Strategies
-# --------------------------------------------------------------------------------------------
-
-BOUNDARY_MINUTES = (0, 480, 540, 600, 720, 810, 1020, 1080, 1200, 1260, 1290)  # 08:00, 09:00, ... 21:30
-UTC_OFFSETS = (-150, -180, -210, -240, -300, -360, -420, -480, -540, -600, -660, 600)
-SPECIAL_DAYS = (
-    dt.date(2026, 3, 8),  # DST starts
-    dt.date(2026, 11, 1),  # DST ends
-    dt.date(2026, 11, 26),  # Thanksgiving
-    dt.date(2026, 12, 25),
-    dt.date(2026, 7, 3),  # Independence Day observed
-    dt.date(2026, 4, 3),  # Good Friday
-    dt.date(2026, 3, 31),
-    dt.date(2026, 4, 1),
-)
-SHOWN_IN = (UTC, dt.timezone(dt.timedelta(hours=-5)), dt.timezone(dt.timedelta(hours=5, minutes=30)))
-
-# Strategies are built once: Hypothesis spends most of its time building them otherwise.
-_DAYS = st.one_of(st.dates(dt.date(2026, 2, 20), dt.date(2026, 4, 12)), st.sampled_from(SPECIAL_DAYS))
-_MINUTES = st.one_of(
-    st.tuples(
-        st.sampled_from(BOUNDARY_MINUTES), st.sampled_from(UTC_OFFSETS), st.sampled_from((-1, 0, 0, 1))
-    ),
-    st.tuples(st.integers(0, 1439), st.just(0), st.just(0)),
-)
-_SECONDS = st.sampled_from((0, 0, 0, 30, 59))
-_SHOWN = st.sampled_from(SHOWN_IN)
-_EVIDENCE = st.one_of(
-    st.tuples(st.just("months"), st.sampled_from((1, 3, 6, 12, 18)), st.sampled_from((-1, 0, 1))),
-    st.tuples(st.just("days"), st.sampled_from((-2, -1, 0, 1, 2, 29, 30, 31)), st.just(0)),
-    st.tuples(st.just("days"), st.integers(-10, 900), st.just(0)),
-)
-_NUMBER_KIND = st.sampled_from(("us", "us", "us", "ca", "ca", "tollfree", "invalid"))
-_STYLE = st.integers(0, 4)
-_LINE_NO = st.sampled_from((*LISTED_LINES[:12], 180, 181, 199))
-_US = st.sampled_from(US_NPAS)
-_CA = st.sampled_from(CA_NPAS)
-_TF = st.sampled_from(TOLL_FREE)
-_INVALID = st.sampled_from(
-    ("", "12345", "876-555-0100", "212-055-0100", "+44 20 7946 0000", "212555010", "call me")
-)
-_RARE = st.integers(0, 3)  # 0: present (one in four)
-_CONSENT_KIND = st.sampled_from(("written", "electronic", "recorded_verbal", "verbal"))
-_SELLER = st.sampled_from(("acme", "acme", "other"))
-_CALLER = st.sampled_from(("seller", "telemarketer", "charity"))
-_PURPOSE = st.sampled_from(
-    ("sale", "sale", "sale", "donation", "political", "survey", "newspaper_subscription", "informational")
-)
-_LINE = st.sampled_from(("unknown", "residential", "wireless", "business"))
-_REGION = st.sampled_from((None, None, *REGIONS))
-_ZONE = st.sampled_from((None, None, None, None, *ZONES))
-
-
-def _months_back(d: dt.date, months: int, days: int) -> dt.date:
-    y, m = divmod(d.year * 12 + d.month - 1 - months, 12)
-    last = (dt.date(y + (m + 1) // 12, (m + 1) % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(y, m + 1, min(d.day, last)) + dt.timedelta(days=days)
-
-
-def _evidence_day(draw: st.DrawFn, call_day: dt.date) -> dt.date:
-    """A date around a window edge before ``call_day`` (30 days, 1/3/6/12/18 months), or anywhere."""
-    kind, a, b = draw(_EVIDENCE)
-    if kind == "months":
-        return _months_back(call_day, a, b)
-    return call_day - dt.timedelta(days=a)
-
-
-@st.composite
-def instants(draw: st.DrawFn) -> dt.datetime:
-    """A call time: near a calling-hours edge in some zone, around DST changes or holidays."""
-    day = draw(_DAYS)
-    m, offset, nudge = draw(_MINUTES)
-    t = dt.datetime.combine(day, dt.time(), UTC) + dt.timedelta(
-        minutes=(m - offset + nudge) % 1440, seconds=draw(_SECONDS)
-    )
-    return t.astimezone(draw(_SHOWN))
-
-
-@st.composite
-def number_texts(draw: st.DrawFn) -> str:
-    kind = draw(_NUMBER_KIND)
-    if kind == "invalid":
-        return draw(_INVALID)
-    npa = draw(_US if kind == "us" else _CA if kind == "ca" else _TF)
-    return number_text(npa, draw(_LINE_NO), draw(_STYLE))
-
-
-@st.composite
-def calls(draw: st.DrawFn) -> Call:
-    """A random call whose evidence fits the flat columns of API.md section 5."""
-    at = draw(instants())
-    day = at.astimezone(UTC).date()
-    relationships = []
-    if draw(_RARE) == 0:
-        relationships.append(Relationship(kind="purchase", on=_evidence_day(draw, day)))
-    if draw(_RARE) == 0:
-        relationships.append(Relationship(kind="inquiry", on=_evidence_day(draw, day)))
-    if draw(_RARE) == 0:
-        ends = _evidence_day(draw, day) if draw(_RARE) < 2 else None
-        relationships.append(Relationship(kind="contract", on=_evidence_day(draw, day), ends=ends))
-    consents = []
-    if draw(_RARE) == 0:
-        revoked = _evidence_day(draw, day) if draw(_RARE) == 0 else None
-        consents.append(Consent(kind=draw(_CONSENT_KIND), on=_evidence_day(draw, day), revoked_on=revoked))
-    requests = [DncRequest(on=_evidence_day(draw, day))] if draw(_RARE) == 0 else []
-    return Call(
-        to=draw(number_texts()),
-        at=at,
-        seller=draw(_SELLER),
-        caller=draw(_CALLER),
-        purpose=draw(_PURPOSE),
-        line=draw(_LINE),
-        prerecorded=draw(_RARE) == 0,
-        relationships=tuple(relationships),
-        consents=tuple(consents),
-        dnc_requests=tuple(requests),
-        callee_region=draw(_REGION),
-        callee_timezone=draw(_ZONE),
-        reassigned_on=_evidence_day(draw, day) if draw(_RARE) == 0 else None,
-    )
-
-
-_CALL_LISTS = st.lists(calls(), min_size=1, max_size=24)
 
 
 def table_of(calls: Sequence[Call], *, at_as_text: bool = False) -> pa.Table:
@@ -327,7 +176,7 @@ def _numbers(npas: Sequence[int], lines: range) -> np.ndarray:
 def _registry() -> Registry:
     """US and Canadian national lists (one US area code older, one of each country not covered),
     Texas and Florida lists, and acme's internal list with dated and undated entries."""
-    us = {npa: (OLDER if npa == 305 else OBTAINED) for npa in (*US_NPAS, *TOLL_FREE) if npa != 401}
+    us = {npa: (OLDER if npa == 305 else OBTAINED) for npa in (*US_NPAS, *CALLED_TOLL_FREE) if npa != 401}
     ca = {npa: OBTAINED for npa in CA_NPAS if npa != 867}
     internal = _numbers((*US_NPAS[:6], *CA_NPAS[:3], 800), range(100, 106))
     dates = np.array(
@@ -391,20 +240,28 @@ GUARDS = {
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(
-    _CALL_LISTS,
+    CALL_LISTS,
     st.sampled_from(sorted(GUARDS)),
     st.booleans(),
     st.sampled_from(("auto", "rows", "tables")),
 )
 def test_scrub_agrees_with_check(calls: list[Call], guard_name: str, at_as_text: bool, clocks: str) -> None:
+    """Every field of every row's decision: allowed, each reason (code, jurisdiction, rule,
+    message), each exemption, ``next_allowed_at``, the number and the jurisdictions."""
     guard = GUARDS[guard_name]
     table = table_of(calls, at_as_text=at_as_text)
     with pytest.MonkeyPatch.context() as mp:
         if clocks != "auto":
-            mp.setattr(bulk, "_use_tables", lambda *_: clocks == "tables")
-        out = guard.scrub(table)
+            mp.setattr(_scrub, "_use_tables", lambda *_: clocks == "tables")
+        decided = list(bulk.decide_batches(guard, [table]))
+    out = pa.Table.from_batches([d.output for d in decided])
     assert out.column_names == [*table.column_names, "allowed", "reason", "reasons", "next_allowed_at"]
     assert_agrees(guard, calls, out, as_utc=not at_as_text)
+    rows = [(d, i) for d in decided for i in range(d.output.num_rows)]
+    for call, (d, i) in zip(calls, rows, strict=True):
+        row_call = call if at_as_text else call.model_copy(update={"at": call.at.astimezone(UTC)})
+        want = guard.check(row_call)
+        assert d.decision(i) == want, f"{call!r}\nscrub: {d.decision(i)!r}\ncheck: {want!r}"
 
 
 def test_scrub_agrees_with_check_on_a_larger_table() -> None:
@@ -414,7 +271,7 @@ def test_scrub_agrees_with_check_on_a_larger_table() -> None:
     calls = [
         Call(
             to=number_text(
-                int(rng.choice([*US_NPAS, *CA_NPAS, *TOLL_FREE])),
+                int(rng.choice([*US_NPAS, *CA_NPAS, *CALLED_TOLL_FREE])),
                 int(rng.integers(95, 135)),
                 int(rng.integers(5)),
             ),
@@ -435,7 +292,7 @@ def test_scrub_agrees_with_check_on_a_larger_table() -> None:
     ]
     table = table_of(calls)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(bulk, "_BATCH_ROWS", 1500)
+        mp.setattr(_scrub, "_BATCH_ROWS", 1500)
         out = GUARDS["default"].scrub(table)
     assert out.num_rows == len(calls)
     assert_agrees(GUARDS["default"], calls, out)
@@ -468,8 +325,8 @@ def test_answers_do_not_depend_on_threads_batches_or_the_group_cache(cache: int)
     table = table_of(calls)
     guard = GUARDS["default"]
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(bulk, "_BATCH_ROWS", 700)
-        mp.setattr(bulk, "_GROUP_CACHE", cache)
+        mp.setattr(_scrub, "_BATCH_ROWS", 700)
+        mp.setattr(_scrub, "_GROUP_CACHE", cache)
         outputs = [bulk.scrub(guard, table, threads=threads) for threads in (1, 2, 2, 1)]
     for out in outputs:
         assert out.equals(outputs[0])
@@ -670,7 +527,7 @@ def test_window_ends_from_tables_are_window_end(anniversary: Any, spread: int) -
     days = rng.integers(20_000 - spread, 20_000 + 1, 500).astype(np.int64)
     where = rng.random(500) < 0.7
     for window in windows:
-        got = bulk._window_ends(days, where, window, anniversary)
+        got = facts._window_ends(days, where, window, anniversary)
         assert np.array_equal(got[where], np.asarray(window_end(days[where], window, anniversary)))
         assert not got[~where].any()
 
@@ -680,11 +537,9 @@ def test_a_guard_used_in_bulk_is_freed_with_its_engine() -> None:
     import gc
     import weakref
 
-    from dncguard import bulk
-
     guard = Guard(GUARDS["default"].registry)
     guard.scrub(pa.table({"to": ["212-555-0143"]}), at="2026-03-16T14:00:00-04:00", seller="acme")
-    assert guard in bulk._ENGINES
+    assert guard.context.bulk is not None
     ref = weakref.ref(guard)
     del guard
     gc.collect()

@@ -3,7 +3,7 @@
 The command line decides table files with ``bulk.decide_batches`` and writes each verdict's text
 once, broadcast to its rows. The reference is the per-call path: every row read as a
 :class:`~dncguard.Call`, decided by ``Guard.check``, written by the same writers JSON call files
-use (``cli._decide_table_per_call`` and ``cli._write_text`` / ``_write_junit`` / ``_write_json``).
+use (``reference_report``: a ``check`` per call, written by ElementTree / ``json.dumps`` / f-strings).
 The property draws rows over numbers (listed nationally, on a state list, on the seller's list,
 unlisted, invalid, written oddly), times around calling-hour boundaries in several UTC offsets,
 purposes, callers, lines and evidence; the table tests pin the edges.
@@ -24,10 +24,12 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
+import reference_report
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dncguard import _io, cli
+from dncguard.cli import _batches, _callfile, _check, _common, _decide, _main, _report, main
+from dncguard.errors import CallColumnError
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
 
@@ -114,21 +116,19 @@ def printed(out: Any) -> str:
 def fast(index: str, path: Path, fmt: str, *flags: str, binary: bool = True) -> tuple[int, str]:
     """What ``dncguard check`` prints for ``path``."""
     with stdout(binary) as out:
-        code = cli.main(["check", "--registry", index, str(path), "--format", fmt, *flags])
+        code = main(["check", "--registry", index, str(path), "--format", fmt, *flags])
     return code, printed(out)
 
 
 def per_call(index: str, path: Path, fmt: str, *flags: str) -> tuple[int, str]:
     """What a ``check`` per call prints for ``path`` (the reference)."""
-    args = cli._parser().parse_args(["check", "--registry", index, str(path), "--format", fmt, *flags])
-    guard = cli._guard(args)
-    batches = list(_io.read_table_batches(str(path), defaults=cli._defaults(args)))
-    outcomes = cli._decide_table_per_call(guard, batches, path=str(path))
+    args = _main._parser().parse_args(["check", "--registry", index, str(path), "--format", fmt, *flags])
+    guard = _common._guard(args)
+    batches = list(_callfile.read_table_batches(str(path), defaults=_common._defaults(args)))
+    outcomes = reference_report.decide_table_per_call(guard, batches, path=str(path))
     out = io.StringIO()
-    {"text": cli._write_text, "junit": cli._write_junit, "json": cli._write_json}[fmt](
-        outcomes, str(path), out
-    )
-    return (cli.EXIT_BLOCKED if outcomes.blocked else cli.EXIT_OK), out.getvalue()
+    reference_report.WRITERS[fmt](outcomes, str(path), out)
+    return (_common.EXIT_BLOCKED if outcomes.blocked else _common.EXIT_OK), out.getvalue()
 
 
 def write(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -277,12 +277,12 @@ def test_bulk_output_equals_the_per_call_output(
     calls, flags = file
     path = write(tmp_path / f"calls{suffix}", calls)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cli, "_guard", cached_guard)
+        mp.setattr(_check, "_guard", cached_guard)
         assert_same(index, path, *flags)
 
 
 _GUARDS: dict[tuple[Any, ...], Any] = {}
-_open_guard = cli._guard
+_open_guard = _common._guard
 
 
 def cached_guard(args: Any) -> Any:
@@ -416,7 +416,7 @@ def test_on_stale_raise_names_the_file_and_row(
         {"to": "212-555-0140", "at": "2026-05-01T14:00:00-04:00", "seller": "acme"},
     ]
     path = write(tmp_path / "calls.csv", calls)
-    code = cli.main(["check", "--registry", index, str(path), "--on-stale", "raise"])
+    code = main(["check", "--registry", index, str(path), "--on-stale", "raise"])
     out, err = capsys.readouterr()
     assert (code, out) == (2, "")
     assert f"{path}, row 2" in err
@@ -437,14 +437,14 @@ def test_an_invalid_number_that_parses_is_left_to_check(
     path = write(tmp_path / "calls.csv", calls)
     expected = {fmt: per_call(index, path, fmt) for fmt in FORMATS}
     asked: list[int] = []
-    decision = cli._Explainer.decision
+    decision = _report._Explainer.decision
 
-    def counted(self: cli._Explainer, i: int) -> Any:
+    def counted(self: _report._Explainer, i: int) -> Any:
         asked.append(i)
         return decision(self, i)
 
     monkeypatch.setattr(numbers, "parse_number", lambda text: 0)  # the explainer's only
-    monkeypatch.setattr(cli._Explainer, "decision", counted)
+    monkeypatch.setattr(_report._Explainer, "decision", counted)
     for fmt in FORMATS:
         assert fast(index, path, fmt) == expected[fmt], fmt
     assert asked == [0, 0]  # junit and json need the message; text does not
@@ -455,14 +455,13 @@ def test_an_invalid_number_that_parses_is_left_to_check(
 
 def per_call_records(index: str, path: Path, fmt: str, *flags: str) -> tuple[int, str]:
     """What a ``check`` per call of a JSON call file prints (the reference)."""
-    args = cli._parser().parse_args(["check", "--registry", index, str(path), "--format", fmt, *flags])
-    records = cli._read_records(str(path), cli._defaults(args))
-    outcomes = cli._decide_records(cli._guard(args), records, path=str(path))
+    args = _main._parser().parse_args(["check", "--registry", index, str(path), "--format", fmt, *flags])
+    records = _batches._read_records(str(path), _common._defaults(args))
+    decisions = _decide._decide_records(_common._guard(args), records, path=str(path))
+    outcomes = reference_report.write_records(decisions, records.rows, records.tos)
     out = io.StringIO()
-    {"text": cli._write_text, "junit": cli._write_junit, "json": cli._write_json}[fmt](
-        outcomes, str(path), out
-    )
-    return (cli.EXIT_BLOCKED if outcomes.blocked else cli.EXIT_OK), out.getvalue()
+    reference_report.WRITERS[fmt](outcomes, str(path), out)
+    return (_common.EXIT_BLOCKED if outcomes.blocked else _common.EXIT_OK), out.getvalue()
 
 
 EVIDENCE_SELLERS = st.sampled_from((None, "acme", "other"))
@@ -538,11 +537,11 @@ def test_json_lines_decided_in_bulk_print_what_a_check_per_call_prints(
     records, flags = file
     path = write_jsonl(tmp_path / "calls.jsonl", records)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cli, "_guard", cached_guard)
+        mp.setattr(_check, "_guard", cached_guard)
         for fmt in FORMATS:
             try:
                 expected = per_call_records(index, path, fmt, *flags)
-            except _io.CallsFileError:
+            except CallColumnError:
                 assert fast(index, path, fmt, *flags)[0] == 2  # refused alike, before deciding
                 continue
             assert fast(index, path, fmt, *flags) == expected, fmt
@@ -578,8 +577,8 @@ def test_flat_json_calls_are_decided_in_bulk_and_nested_evidence_call_by_call(
 
 def flat_batches(index: str, path: Path) -> list[Any] | None:
     """The batches ``check`` decides a JSON call file in, or None when it decides call by call."""
-    args = cli._parser().parse_args(["check", "--registry", index, str(path)])
-    return cli._flat_batches(cli._read_records(str(path), cli._defaults(args)))
+    args = _main._parser().parse_args(["check", "--registry", index, str(path)])
+    return _batches._flat_batches(_batches._read_records(str(path), _common._defaults(args)))
 
 
 # Each kind of nested evidence, where it decides the call: a listed number on a Monday afternoon.
@@ -627,12 +626,14 @@ def test_scrub_of_json_lines_writes_what_a_check_per_call_decides(
     path = write_jsonl(tmp_path / "calls.jsonl", records)
     out = tmp_path / f"scrubbed{target}"
     with stdout():
-        assert cli.main(["scrub", "--registry", index, str(path), str(out)]) == 0
+        assert main(["scrub", "--registry", index, str(path), str(out)]) == 0
     blank_is_null = pa_csv.ConvertOptions(strings_can_be_null=True)
     got = pq.read_table(out) if target == ".parquet" else pa_csv.read_csv(out, convert_options=blank_is_null)
-    args = cli._parser().parse_args(["check", "--registry", index, str(path)])
-    guard = cli._guard(args)
-    decisions = [guard.check(call) for call in cli._read_records(str(path), cli._defaults(args)).calls]
+    args = _main._parser().parse_args(["check", "--registry", index, str(path)])
+    guard = _common._guard(args)
+    decisions = [
+        guard.check(call) for call in _batches._read_records(str(path), _common._defaults(args)).calls
+    ]
     assert (flat_batches(index, path) is not None) == fits
     assert got.column("allowed").to_pylist() == [d.allowed for d in decisions]
     assert got.column("reason").to_pylist() == [

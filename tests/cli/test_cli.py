@@ -19,7 +19,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
-from dncguard.cli import main
+from dncguard.bulk import _scrub
+from dncguard.cli import _callfile, main
 from dncguard.models import Decision
 
 OBTAINED = "2026-03-10"
@@ -583,7 +584,7 @@ def test_python_m_dncguard_help() -> None:
 
 # --- the sample call lists in data/fixtures ---------------------------------------------------
 
-FIXTURES = Path(__file__).parent.parent / "data" / "fixtures"
+FIXTURES = Path(__file__).parent.parent.parent / "data" / "fixtures"
 
 
 @pytest.fixture(scope="module")
@@ -792,16 +793,15 @@ def test_scrub_in_many_batches_writes_what_one_batch_writes(
 ) -> None:
     """The command reads, decides and writes a file's batches at the same time; with batches of a
     few rows (and bulk deciding them in slices smaller still) each row keeps its own decision."""
-    from dncguard import _io, bulk
 
     calls = write_calls(tmp_path / "calls.csv", _many_calls(400))
     whole = tmp_path / f"whole{target}"
     assert run(capsys, "scrub", "--registry", index, calls, whole)[0] == 0
-    monkeypatch.setattr(_io, "_CSV_BLOCK", 1 << 10)  # about 12 rows a batch
-    monkeypatch.setattr(bulk, "_BATCH_ROWS", 5)  # and each decided five rows at a time
+    monkeypatch.setattr(_callfile, "_CSV_BLOCK", 1 << 10)  # about 12 rows a batch
+    monkeypatch.setattr(_scrub, "_BATCH_ROWS", 5)  # and each decided five rows at a time
     pieces = tmp_path / f"pieces{target}"
     assert run(capsys, "scrub", "--registry", index, calls, pieces)[0] == 0
-    assert len(list(_io._raw_batches(calls))) > 20
+    assert len(list(_callfile._raw_batches(calls))) > 20
     read = pq.read_table if target == ".parquet" else pa_csv.read_csv
     got, want = read(pieces), read(whole)
     assert got.equals(want)
@@ -825,12 +825,11 @@ def test_scrub_in_many_batches_names_a_late_bad_row_and_leaves_no_output(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from dncguard import _io
 
     rows = _many_calls(400)
     rows[330] = {**rows[330], **bad}  # a call to CLEAN: only the registry can clear it
     calls = write_calls(tmp_path / "calls.csv", rows)
-    monkeypatch.setattr(_io, "_CSV_BLOCK", 1 << 10)
+    monkeypatch.setattr(_callfile, "_CSV_BLOCK", 1 << 10)
     out = tmp_path / "scrubbed.parquet"
     code, stdout, err = run(capsys, "scrub", "--registry", index, calls, out, *options)
     assert (code, stdout) == (2, "")
@@ -879,13 +878,32 @@ def test_check_names_an_unknown_region_before_printing_anything(
 ) -> None:
     """An unknown ``callee_region`` late in the file is refused while reading, naming its row,
     not while deciding, after earlier rows had been printed."""
-    from dncguard import _io
 
     rows = _many_calls(400)
     rows[330] = {**rows[330], "callee_region": "US-ZZ"}
     calls = write_calls(tmp_path / f"calls{suffix}", rows)
-    monkeypatch.setattr(_io, "_CSV_BLOCK", 1 << 10)
+    monkeypatch.setattr(_callfile, "_CSV_BLOCK", 1 << 10)
     code, stdout, err = run(capsys, "check", "--registry", index, calls)
     assert (code, stdout) == (2, "")
     assert f"{calls}, row 331, field 'callee_region'" in err
     assert "did you mean 'US-AZ'?" in err
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+def test_a_call_file_without_calls_reports_none(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str
+) -> None:
+    """An empty JSON call file is an empty report (exit 0) and an empty scrub, as an empty CSV
+    file is; it once crashed in bulk, which was handed a batch without rows."""
+    calls = tmp_path / f"calls{suffix}"
+    calls.write_text("[]\n" if suffix == ".json" else "")
+    assert run(capsys, "check", "--registry", index, calls)[:2] == (0, "0 calls: 0 allowed, 0 blocked\n")
+    assert run(capsys, "check", "--registry", index, "--format", "json", calls)[:2] == (0, "")
+    code, junit, _ = run(capsys, "check", "--registry", index, "--format", "junit", calls)
+    suite = ET.fromstring(junit).find("testsuite")
+    assert code == 0
+    assert suite is not None
+    assert (suite.get("tests"), len(suite)) == ("0", 0)
+    out = tmp_path / "out.csv"
+    assert run(capsys, "scrub", "--registry", index, calls, out)[0] == 0
+    assert pa_csv.read_csv(out).num_rows == 0

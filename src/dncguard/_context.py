@@ -1,0 +1,118 @@
+"""What both front ends decide with: the Guard's options, the registry and its area-code table.
+
+``Guard.check`` (one call) and ``dncguard.bulk`` (whole tables) take the same :class:`Context`,
+so an area code's country, zones, jurisdictions in play and national copy are derived once, by
+one piece of code, and the bulk engine built for a guard lives (and dies) with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import threading
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from dncguard import geography
+from dncguard.facts import KNOWN_JURISDICTIONS, Anniversary, day_number, fresh_end
+
+if TYPE_CHECKING:
+    from dncguard.layers import Layer
+
+OnStale = Literal["block", "raise"]
+
+__all__ = ["Area", "Context", "OnStale", "day_of", "order_jurisdictions", "zone"]
+
+
+@dataclass(frozen=True)
+class Area:
+    """What an area code contributes to every call into it (computed once per area code)."""
+
+    country: str
+    regions: tuple[str, ...]
+    zones: tuple[zoneinfo.ZoneInfo, ...]
+    codes: tuple[str, ...]
+    """Jurisdictions in play from the number alone: its country, then its states with rules."""
+    national_obtained: int | None
+    """Day number the national copy of this area code was obtained; ``None``: not covered."""
+    fresh_end: int | None
+    """The first day on which that copy is too old to call on (``facts.fresh_end``); ``None``: not covered."""
+
+
+@functools.cache
+def zone(name: str) -> zoneinfo.ZoneInfo:
+    """The IANA zone ``name`` (one object per name)."""
+    return zoneinfo.ZoneInfo(name)
+
+
+def order_jurisdictions(codes: Iterable[str], country: str) -> tuple[str, ...]:
+    """The jurisdictions in play, in the order decisions list them: countries first (the
+    number's own first), then states, each once."""
+    unique = set(codes)
+    return tuple(sorted(unique, key=lambda c: (c != country, "-" in c, c)))
+
+
+def day_of(value: dt.date | None) -> int | None:
+    """The day number of a date (None: no date)."""
+    return None if value is None else day_number(value)
+
+
+class Context:
+    """A Guard's options and registry, and the area-code table derived from them.
+
+    ``jurisdictions``: the rule sets that apply (None: all); ``anniversary``: how a relationship
+    window's last day counts; ``on_stale``: what a registry copy too old for a call does;
+    ``areas``: area code -> :class:`Area` (None: not a US or Canadian one), filled on first
+    use; ``bulk``: the bulk engine of this context, built by ``dncguard.bulk`` on first use
+    (guarded by ``lock``).
+    """
+
+    def __init__(
+        self,
+        registry: Any,
+        *,
+        jurisdictions: frozenset[str] | None,
+        anniversary: Anniversary,
+        on_stale: OnStale,
+    ) -> None:
+        self.registry = registry
+        self.on_stale: OnStale = on_stale
+        self.jurisdictions = jurisdictions
+        self.anniversary: Anniversary = anniversary
+        self.areas: dict[int, Area | None] = {}
+        self._national: dict[str, Layer] | None = None
+        self.bulk: Any = None
+        self.lock = threading.Lock()
+
+    def national(self) -> dict[str, Layer]:
+        """The registry's national layer of each country."""
+        if self._national is None:
+            self._national = {
+                layer.jurisdiction: layer
+                for layer in self.registry.layers
+                if layer.kind == "national" and layer.jurisdiction is not None
+            }
+        return self._national
+
+    def area(self, npa: int) -> Area | None:
+        """What area code ``npa`` contributes to every call into it (None: not US or Canadian)."""
+        try:
+            return self.areas[npa]
+        except KeyError:
+            pass
+        ac = geography.area_code(npa)
+        area = None
+        if ac is not None:
+            layer = self.national().get(ac.country)
+            obtained = None if layer is None else layer.area_codes.get(npa)
+            codes = order_jurisdictions(
+                [ac.country, *(r for r in ac.regions if r in KNOWN_JURISDICTIONS)], ac.country
+            )
+            zones = tuple(zone(z) for z in ac.zones)
+            day = day_of(obtained)
+            ends = None if day is None else fresh_end(ac.country, day)
+            area = Area(ac.country, ac.regions, zones, codes, day, ends)
+        self.areas[npa] = area
+        return area

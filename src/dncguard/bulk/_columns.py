@@ -1,0 +1,475 @@
+"""Column checks: a batch's call columns read, validated and typed (:func:`_read` -> :class:`_Rows`).
+
+Every problem names the column and the first bad row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, get_args
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dncguard import geography
+from dncguard._arrow import trimmed
+from dncguard.bulk._clock import local_clock
+from dncguard.errors import CallColumnError
+from dncguard.facts import NO_DATE
+from dncguard.models import EVIDENCE_COLUMNS, EVIDENCE_DATE_COLUMNS, Call, Caller, ConsentKind, Line, Purpose
+
+# Call fields that a column (or a keyword default) may give, with the Call default. ``to``,
+# ``at`` and ``seller`` have none.
+_SCALAR_DEFAULTS: Final[Mapping[str, Any]] = {
+    name: Call.model_fields[name].default
+    for name in (
+        "caller",
+        "purpose",
+        "line",
+        "prerecorded",
+        "callee_region",
+        "callee_timezone",
+        "reassigned_on",
+    )
+}
+
+
+_EVIDENCE: Final = EVIDENCE_COLUMNS
+
+
+_DATE_COLUMNS: Final = EVIDENCE_DATE_COLUMNS
+
+
+_KNOWN: Final = frozenset({"to", "at", "seller", *_SCALAR_DEFAULTS, *_EVIDENCE})
+
+
+NAT: Final = np.datetime64("NaT", "D")
+
+
+NONE: Final = NO_DATE
+"""The day number of an absent date in the columns bulk reads (the facts' own sentinel)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Reading and validating the input columns
+# --------------------------------------------------------------------------------------------
+
+
+def _bad(column: str, row: int, what: str) -> CallColumnError:
+    return CallColumnError(what, column=column, row=row)
+
+
+def _first(mask: npt.NDArray[np.bool_]) -> int:
+    return int(np.argmax(mask))
+
+
+@dataclass(frozen=True)
+class Codes:
+    """A low-cardinality column as integer codes into its distinct values.
+
+    ``codes[i]`` indexes ``values``; ``values`` holds Python values (``None`` for a null).
+    """
+
+    codes: npt.NDArray[np.int32]
+    values: tuple[Any, ...]
+
+    @classmethod
+    def constant(cls, value: Any, n: int) -> Codes:
+        """``n`` rows of one value."""
+        return cls(np.zeros(n, np.int32), (value,))
+
+
+def _codes(column: pa.Array | pa.ChunkedArray, null_value: Any = None) -> Codes:
+    """Dictionary-encode ``column``: one hash pass in C++, then Python sees only distinct values."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if pa.types.is_dictionary(column.type):
+        column = column.dictionary_decode()
+    enc = pc.dictionary_encode(column, null_encoding="encode")
+    values = [null_value if v is None else v for v in enc.dictionary.to_pylist()]
+    codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    return Codes(codes, tuple(values))
+
+
+def _column(batch: pa.RecordBatch, name: str) -> pa.Array | None:
+    i = batch.schema.get_field_index(name)
+    return None if i < 0 else batch.column(i)
+
+
+def _enum(
+    batch: pa.RecordBatch,
+    name: str,
+    allowed: Iterable[str],
+    default: Any,
+    n: int,
+    *,
+    optional: bool = False,
+    check: bool = True,
+) -> Codes:
+    """A string column whose values must be one of ``allowed``; nulls take ``default``."""
+    col = _column(batch, name)
+    allowed = tuple(allowed)
+    if col is None:
+        if check and default is not None and default not in allowed:
+            raise ValueError(f"{name}={default!r}: expected one of {', '.join(allowed)}")
+        return Codes.constant(default, n)
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type) or pa.types.is_null(col.type)):
+        col_t = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+        if not (pa.types.is_string(col_t) or pa.types.is_large_string(col_t)):
+            raise CallColumnError(f"expected strings, got {col.type}", column=name)
+    codes = _codes(col, default)
+    for k, v in enumerate(codes.values):
+        if not check or (v is None and optional):
+            continue
+        if v not in allowed:
+            row = _first(codes.codes == k)
+            raise _bad(name, row, f"{v!r} is not one of {', '.join(allowed)}")
+    return codes
+
+
+def _bool(batch: pa.RecordBatch, name: str, default: bool, n: int) -> npt.NDArray[np.bool_]:
+    col = _column(batch, name)
+    if col is None:
+        if not isinstance(default, bool):
+            raise ValueError(f"{name}={default!r}: expected True or False")
+        return np.full(n, default)
+    if pa.types.is_null(col.type):
+        return np.full(n, default)
+    if not pa.types.is_boolean(col.type):
+        raise CallColumnError(f"expected booleans, got {col.type}", column=name)
+    return np.asarray(pc.fill_null(col, default).to_numpy(zero_copy_only=False), dtype=np.bool_)
+
+
+_Fallback = tuple[str, Any]
+"""How to find a call's local date in its own offset: ("const", minutes), ("zone", name) or
+("rows", per-row minutes). Used only for calls with no candidate zone, as ``Guard`` does."""
+
+
+def _at(batch: pa.RecordBatch, default: Any, n: int) -> tuple[npt.NDArray[np.int64], _Fallback]:
+    """The ``at`` column as microseconds since the epoch (UTC); naive or missing values refused."""
+    col = _column(batch, "at")
+    if col is None:
+        if default is None:
+            raise CallColumnError("no 'at' column and no at= default: every call needs its start time")
+        value = _aware(default, "at")
+        micros = (value - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
+        return np.full(n, micros, np.int64), _tz_fallback(value.tzinfo, value)
+    if pa.types.is_dictionary(col.type):
+        col = col.dictionary_decode()
+    fallback: _Fallback
+    if pa.types.is_timestamp(col.type):
+        if col.type.tz is None:
+            raise _bad(
+                "at",
+                0,
+                "a timestamp without a time zone is ambiguous across the called party's zones; "
+                "give the column a time zone (e.g. cast to timestamp[us, tz=UTC])",
+            )
+        # Nanoseconds are truncated to microseconds, as a Python datetime holds them.
+        ts = pc.cast(col, pa.timestamp("us", tz="UTC"), safe=False)
+        fallback = _tz_name_fallback(col.type.tz)
+    elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        text = trimmed(col)
+        try:
+            ts = text.cast(pa.timestamp("us", tz="UTC"))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            ts = _first_bad_time(col)
+        fallback = ("rows", _TextOffsets(text))
+    else:
+        raise CallColumnError(f"expected an aware timestamp or ISO 8601 text, got {col.type}", column="at")
+    if ts.null_count:
+        raise _bad("at", _first(np.asarray(ts.is_null())), "no start time: every call needs one")
+    return np.asarray(ts.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64), fallback
+
+
+def _tz_fallback(tz: dt.tzinfo | None, when: dt.datetime) -> _Fallback:
+    if isinstance(tz, zoneinfo.ZoneInfo):
+        return ("zone", tz.key)
+    offset = when.utcoffset()
+    return ("const", 0 if offset is None else offset // dt.timedelta(minutes=1))
+
+
+def _tz_name_fallback(name: str) -> _Fallback:
+    text = name.strip()
+    if text in ("UTC", "Z", "Etc/UTC", "GMT", "+00:00", "-00:00"):
+        return ("const", 0)
+    if text[:1] in "+-" and len(text) == 6 and text[3] == ":":
+        sign = -1 if text[0] == "-" else 1
+        return ("const", sign * (int(text[1:3]) * 60 + int(text[4:6])))
+    return ("zone", text)
+
+
+def _text_offsets(text: pa.Array) -> npt.NDArray[np.int64]:
+    """The UTC offset, in minutes, written at the end of each ISO 8601 time."""
+    parts = pc.extract_regex(text, r"(?P<sign>[+-])(?P<hh>\d{2}):?(?P<mm>\d{2})?$")
+    sign = pc.struct_field(parts, "sign")
+    hh = pc.struct_field(parts, "hh")
+    mm = pc.struct_field(parts, "mm")
+    hours = pc.cast(pc.if_else(pc.equal(hh, ""), "0", hh), pa.int64())
+    mins = pc.cast(pc.if_else(pc.equal(mm, ""), "0", mm), pa.int64())
+    total = pc.add(pc.multiply(hours, 60), mins)
+    total = pc.if_else(pc.equal(sign, "-"), pc.negate(total), total)
+    return np.asarray(pc.fill_null(total, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+class _TextOffsets:
+    """The UTC offsets written in an ``at`` text column, read only for the rows asked about
+    (those without a candidate zone: few, so the whole column is not searched)."""
+
+    def __init__(self, text: pa.Array | pa.ChunkedArray) -> None:
+        self.text = text
+
+    def __getitem__(self, rows: Any) -> Any:
+        if isinstance(rows, int | np.integer):
+            return int(_text_offsets(self.text.take(pa.array([int(rows)])))[0])
+        return _text_offsets(self.text.take(pa.array(np.asarray(rows, dtype=np.int64))))
+
+
+def _fallback_days(
+    fallback: _Fallback, minutes: npt.NDArray[np.int64], rows: npt.NDArray[np.intp]
+) -> npt.NDArray[np.int64]:
+    kind, value = fallback
+    m = minutes[rows]
+    if kind == "const":
+        shift: Any = value
+    elif kind == "rows":
+        shift = value[rows]
+    else:
+        return local_clock(m, value)[0]
+    out: npt.NDArray[np.int64] = (m + shift) // 1440
+    return out
+
+
+def _first_bad_time(col: pa.Array) -> pa.Array:
+    """Find and report the first string that is not an ISO 8601 time with an offset (error path)."""
+    for row, value in enumerate(col.to_pylist()):
+        if value is None:
+            continue
+        try:
+            pa.array([value.strip()]).cast(pa.timestamp("us", tz="UTC"))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise _bad(
+                "at",
+                row,
+                f"{value!r} is not an ISO 8601 time with a UTC offset, e.g. 2026-03-16T14:00:00-04:00",
+            ) from None
+    raise AssertionError("unreachable: the column failed to parse as a whole")
+
+
+def _aware(value: Any, name: str) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{name}={value!r}: expected an ISO 8601 time with a UTC offset") from None
+    if not isinstance(value, dt.datetime) or value.utcoffset() is None:
+        raise ValueError(f"{name}={value!r}: expected an aware datetime (a naive time is ambiguous)")
+    return value
+
+
+def _to_date(value: Any, name: str) -> np.datetime64:
+    """A keyword default for a date column, read as ``Call`` reads it."""
+    if value is None:
+        return NAT
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = (
+                dt.datetime.fromisoformat(text).date()
+                if ("T" in text or " " in text)
+                else dt.date.fromisoformat(text)
+            )
+        except ValueError:
+            raise ValueError(f"{name}={value!r}: expected an ISO 8601 date") from None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        raise ValueError(f"{name}={value!r}: expected a date")
+    return np.datetime64(value, "D")
+
+
+def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArray[np.int64]:
+    """A date column as day numbers (days since 1970-01-01; :data:`NONE` for null).
+
+    Read as ``Call`` reads a date: date columns; timestamps (the date in the column's own zone,
+    or as written when naive); ISO 8601 date or datetime text (the date as written). A null
+    takes ``default`` when one is given.
+    """
+    col = _column(batch, name)
+    if col is None:
+        value = _to_date(default, name)
+        return np.full(n, NONE if np.isnat(value) else int(value.astype(np.int64)), np.int64)
+    if pa.types.is_dictionary(col.type):
+        col = col.dictionary_decode()
+    t = col.type
+    if pa.types.is_null(t):
+        out = pa.nulls(len(col), pa.date32())
+    elif pa.types.is_date(t):
+        out = col.cast(pa.date32())
+    elif pa.types.is_timestamp(t):
+        local = pc.local_timestamp(col) if t.tz is not None else col
+        out = local.cast(pa.timestamp("s")).cast(pa.date32())
+    elif pa.types.is_string(t) or pa.types.is_large_string(t):
+        text = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(col), 0, 10)
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        try:
+            out = text.cast(pa.date32())
+        except pa.ArrowInvalid:
+            for row, value in enumerate(col.to_pylist()):
+                if value is None or not value.strip():
+                    continue
+                try:
+                    _to_date(value, name)
+                except ValueError:
+                    raise _bad(name, row, f"{value!r} is not an ISO 8601 date") from None
+            raise
+    else:
+        raise CallColumnError(f"expected dates, got {t}", column=name)
+    if not out.null_count:
+        return np.asarray(out.cast(pa.int32()).to_numpy(zero_copy_only=False)).astype(np.int64)
+    fill = _to_date(default, name)
+    fill_day: int = NONE if np.isnat(fill) else int(fill.astype(np.int64))
+    marker = np.iinfo(np.int32).min
+    days = np.asarray(pc.fill_null(out.cast(pa.int32()), marker).to_numpy(zero_copy_only=False)).astype(
+        np.int64
+    )
+    days[days == marker] = fill_day
+    return days
+
+
+def _check_defaults(defaults: Mapping[str, Any]) -> None:
+    unknown = sorted(set(defaults) - _KNOWN)
+    if unknown:
+        raise TypeError(f"scrub() got unknown column default(s): {', '.join(unknown)}")
+
+
+@dataclass
+class _Rows:
+    """One batch's columns, validated and typed."""
+
+    n: int
+    micros: npt.NDArray[np.int64]
+    fallback_day: Any  # rows -> the local date in the call's own offset (used without zones)
+    seller: Codes
+    caller: Codes
+    purpose: Codes
+    line: Codes
+    prerecorded: npt.NDArray[np.bool_]
+    region: Codes
+    zone: Codes
+    dates: dict[str, npt.NDArray[np.int64]]
+    consent_kind: Codes
+    to: pa.Array
+
+
+# The values a column may hold: the Call model's own Literal types (one definition for Call,
+# Guard.scrub and the command line).
+_CALLERS: Final = get_args(Caller)
+_PURPOSES: Final = get_args(Purpose)
+_LINES: Final = get_args(Line)
+_CONSENTS: Final = get_args(ConsentKind)
+
+
+def _default(defaults: Mapping[str, Any], name: str) -> Any:
+    return defaults[name] if name in defaults else _SCALAR_DEFAULTS.get(name)
+
+
+def _read(batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> _Rows:
+    n = batch.num_rows
+    to = _column(batch, "to")
+    if to is None:
+        if "to" not in defaults:
+            raise CallColumnError("no 'to' column: every call needs the called number")
+        to = pa.array([defaults["to"]] * n, pa.string())
+    if pa.types.is_dictionary(to.type):
+        to = to.dictionary_decode()
+    if pa.types.is_integer(to.type) or pa.types.is_large_string(to.type):
+        to = to.cast(pa.string())
+    elif not (pa.types.is_string(to.type) or pa.types.is_null(to.type)):
+        raise CallColumnError(f"expected text or integers, got {to.type}", column="to")
+    if to.null_count:
+        raise _bad("to", _first(np.asarray(to.is_null())), "no number: every call needs the called number")
+    micros, fallback = _at(batch, defaults.get("at"), n)
+
+    seller_default = defaults.get("seller")
+    seller = _codes(_column(batch, "seller")) if _column(batch, "seller") is not None else None
+    if seller is None:
+        if seller_default is None:
+            raise ValueError(
+                "no 'seller' column and no seller= default: name the party on whose behalf the calls are made"
+            )
+        seller = Codes.constant(seller_default, n)
+    for k, v in enumerate(seller.values):
+        value = seller_default if v is None else v
+        if value is None:
+            raise _bad("seller", _first(seller.codes == k), "no seller: name the party the call is made for")
+        if not isinstance(value, str) or not value.strip():
+            raise _bad("seller", _first(seller.codes == k), f"{value!r}: expected the seller's name")
+    seller = Codes(seller.codes, tuple(seller_default if v is None else v for v in seller.values))
+
+    region = _enum(
+        batch, "callee_region", (), _default(defaults, "callee_region"), n, optional=True, check=False
+    )
+    fixed: list[str | None] = []
+    for k, v in enumerate(region.values):
+        if v is None:
+            fixed.append(None)
+            continue
+        r = v.strip().upper() if isinstance(v, str) else v
+        try:  # Call's rule: ISO 3166-2 of a US or Canadian subdivision dncguard knows
+            if not isinstance(r, str) or len(r) < 4 or r[2] != "-" or r[:2] not in ("US", "CA"):
+                raise ValueError("expected ISO 3166-2 such as 'US-GA' or 'CA-ON'")
+            geography.region_zones(r)
+        except ValueError as e:
+            raise _bad("callee_region", _first(region.codes == k), f"{v!r}: {e}") from None
+        fixed.append(r)
+    region = Codes(region.codes, tuple(fixed))
+
+    zone = _enum(
+        batch, "callee_timezone", (), _default(defaults, "callee_timezone"), n, optional=True, check=False
+    )
+    for k, v in enumerate(zone.values):
+        if v is None:
+            continue
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+            raise _bad(
+                "callee_timezone",
+                _first(zone.codes == k),
+                f"{v!r} is not an IANA time zone such as 'America/Chicago'",
+            ) from None
+
+    dates = {
+        name: _dates(batch, name, defaults.get(name), n)
+        for name in _DATE_COLUMNS
+        if defaults.get(name) is not None or _column(batch, name) is not None
+    }
+    kind = _enum(batch, "consent_kind", _CONSENTS, defaults.get("consent_kind"), n, optional=True)
+    has_kind = np.array([v is not None for v in kind.values], bool)[kind.codes]
+    has_on = dates["consent_on"] != NONE if "consent_on" in dates else np.zeros(n, bool)
+    for need, have, lacking in (("consent_on", has_kind, ~has_on), ("consent_kind", has_on, ~has_kind)):
+        bad = have & lacking
+        if bad.any():
+            other = "consent_kind" if need == "consent_on" else "consent_on"
+            raise _bad(need, _first(bad), f"missing: required where {other} is set")
+    return _Rows(
+        n=n,
+        micros=micros,
+        fallback_day=fallback,
+        seller=seller,
+        caller=_enum(batch, "caller", _CALLERS, _default(defaults, "caller"), n),
+        purpose=_enum(batch, "purpose", _PURPOSES, _default(defaults, "purpose"), n),
+        line=_enum(batch, "line", _LINES, _default(defaults, "line"), n),
+        prerecorded=_bool(batch, "prerecorded", _default(defaults, "prerecorded"), n),
+        region=region,
+        zone=zone,
+        dates=dates,
+        consent_kind=kind,
+        to=to,
+    )

@@ -1,0 +1,207 @@
+"""Grouping: rows reduced to their distinct decision-relevant combinations of facts (packed
+integer keys, then one policy call per combination).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Sequence
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dncguard import policy
+from dncguard.bulk._evidence import _from
+from dncguard.bulk._place import _BIT, _MASK_BITS, _Place
+from dncguard.facts import (
+    ALL_DAYS,
+    FAR_FUTURE,
+    NO_DAYS,
+    CallFacts,
+    span_mask,
+)
+from dncguard.policy import Verdict, decide, hour_rules, invalid_number
+
+# --------------------------------------------------------------------------------------------
+# Distinct combinations
+# --------------------------------------------------------------------------------------------
+
+
+def factorize(
+    keys: Sequence[npt.NDArray[np.integer[Any]]],
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Group rows by the tuple of small non-negative integer ``keys``.
+
+    Returns ``(inverse, first)``: ``first[g]`` is a row of group ``g`` and ``inverse[i]`` the
+    group of row ``i``. Keys are packed into one ``int64`` by mixed radix where they fit and
+    hashed by Arrow's dictionary encoder (one C++ pass, no sort) otherwise.
+
+    >>> inv, first = factorize([np.array([1, 2, 1, 2]), np.array([0, 0, 0, 5])])
+    >>> inv.tolist(), first.tolist()
+    ([0, 1, 0, 2], [0, 1, 3])
+    """
+    n = len(keys[0]) if keys else 0
+    if n == 0:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    packed: npt.NDArray[np.int64] | None = None
+    radix = 1
+    for k in keys:
+        k64 = k.astype(np.int64, copy=False)
+        span = int(k64.max()) + 1 if len(k64) else 1
+        if packed is None:
+            packed, radix = k64.copy(), span
+        elif radix * span < (1 << 62):
+            packed = packed * span + k64
+            radix *= span
+        else:
+            inv, _ = _encode(packed)
+            packed, radix = inv.astype(np.int64) * span + k64, (int(inv.max()) + 1) * span
+    assert packed is not None
+    return _encode(packed)
+
+
+def _encode(packed: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    top = int(packed.max())
+    if top < max(2 * len(packed), 1 << 16):
+        # Small keys: address a table directly (no hashing).
+        present = np.zeros(top + 1, bool)
+        present[packed] = True
+        ids = np.cumsum(present, dtype=np.intp) - 1
+        inverse = ids[packed]
+        groups = int(ids[-1]) + 1
+    else:
+        enc = pc.dictionary_encode(pa.array(packed))
+        inverse = enc.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+        groups = len(enc.dictionary)
+    first = np.full(groups, len(inverse), np.intp)
+    # Rows in reverse: each group's slot ends holding its first row.
+    first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1, dtype=np.intp)
+    return inverse, first
+
+
+def _unpack(packed: int) -> tuple[int, int, int, int]:
+    m = (1 << _MASK_BITS) - 1
+    return (packed & m, packed >> 11 & m, packed >> 22 & m, packed >> 33 & m)
+
+
+class _Packer:
+    """Packs small non-negative integer columns into as few ``int64`` key columns as fit."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.columns: list[npt.NDArray[np.int64]] = []
+        self.used = 62  # start a new column on the first add
+
+    def add(self, values: npt.NDArray[Any], bound: int) -> None:
+        """Add ``values``, all in ``0..bound`` (nothing to add when ``bound`` is 0)."""
+        if bound <= 0:
+            return
+        bits = int(bound).bit_length()
+        v = values.astype(np.int64, copy=False)
+        if self.used + bits > 62:
+            self.columns.append(v.copy() if v is values else v)
+            self.used = bits
+        else:
+            self.columns[-1] |= v << self.used
+            self.used += bits
+
+    def keys(self) -> list[npt.NDArray[np.int64]]:
+        """The key columns (one of zeros when every column added was constant)."""
+        return self.columns or [np.zeros(self.n, np.int64)]
+
+
+_INVALID: Final = invalid_number("", "not a US or Canadian number")
+
+
+_GROUP_CACHE: Final = 1 << 16
+"""Distinct fact combinations an engine remembers across batches (then it starts afresh)."""
+
+
+_GroupKey = tuple[Any, ...]
+"""What a combination's facts follow from: (id of its place, purpose, caller, line, prerecorded,
+national listed, fresh days, first requested day offset, failed time rule bits, packed evidence
+masks per jurisdiction or None, the call's day if state lists hold the number or None)."""
+
+
+def _facts(p: _Place, key: _GroupKey, jset: frozenset[str] | None) -> CallFacts:
+    """The facts of a combination of ``key`` at place ``p`` (the same as ``Guard.facts``)."""
+    _, purpose, caller, line, pre, listed, fresh, lo, fail, ev_key, t = key
+    exemptions: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
+    if ev_key is not None:
+        exemptions = tuple((code, _unpack(v)) for code, v in zip(p.codes, ev_key, strict=True))
+    states: tuple[tuple[str, int], ...] = ()
+    if t is not None:
+        states = tuple(sorted((region, span_mask(start - t, FAR_FUTURE)) for region, start in p.states))
+    return CallFacts(
+        country=p.country,
+        jurisdictions=p.codes,
+        purpose=purpose,
+        caller=caller,
+        line=line,
+        prerecorded=pre,
+        national_listed=listed,
+        national_covered=p.covered,
+        national_fresh=(1 << fresh) - 1 if p.covered else 0,
+        state_listed=states,
+        requested=_from(lo),
+        exemptions=exemptions,
+        location_known=bool(p.zones),
+        hours_failed=frozenset(c for c in hour_rules(p.codes, purpose, jset) if fail >> _BIT[c] & 1),
+    )
+
+
+class _Group:
+    """One distinct combination of facts: the policy's verdict, and for a blocked call what
+    ``next_allowed_at`` needs (computed on first use)."""
+
+    __slots__ = ("_open", "facts", "hour_bits", "jset", "verdict")
+
+    def __init__(
+        self, facts: CallFacts | None, jset: frozenset[str] | None, verdict: Verdict | None = None
+    ) -> None:
+        self.facts = facts
+        self.jset = jset
+        if verdict is None:
+            assert facts is not None
+            verdict = decide(facts, jset)
+        self.verdict = verdict
+        self._open: int | None = None if facts is not None else 0
+        self.hour_bits = 0
+
+    @property
+    def open_days(self) -> int:
+        """The policy's open days when only the clock may block (bit mask; 0: allowed, invalid
+        or blocked on every day); sets ``hour_bits``, the time rules that then apply."""
+        if self._open is None:
+            facts = self.facts
+            assert facts is not None
+            found = 0 if self.verdict.allowed else _open_day_bits(facts, self.jset)
+            if found:
+                codes = hour_rules(facts.jurisdictions, facts.purpose, self.jset)
+                self.hour_bits = sum(1 << _BIT[c] for c in codes)
+            self._open = found
+        return self._open
+
+
+_INVALID_GROUP: Final = _Group(None, None, _INVALID)
+
+
+def _open_day_bits(facts: CallFacts, jurisdictions: frozenset[str] | None) -> int:
+    """The policy's open days of a call (every rule but the clock passes) as a bit mask."""
+    base = dataclasses.replace(facts, hours_failed=frozenset(), location_known=True)
+    return _open_days_of(base, jurisdictions)
+
+
+@functools.lru_cache(maxsize=65536)
+def _open_days_of(base: CallFacts, jurisdictions: frozenset[str] | None) -> int:
+    masks = [base.national_fresh, base.requested, *(m for _, m in base.state_listed)]
+    masks += [m for _, four in base.exemptions for m in four]
+    if all(m in (NO_DAYS, ALL_DAYS) for m in masks):
+        # Facts that read the same on every day (the policy sees dates only through day masks):
+        # one decision answers for all of them.
+        return ALL_DAYS if decide(base, jurisdictions).allowed else NO_DAYS
+    return sum(1 << d for d in policy.open_days(base, jurisdictions))

@@ -1,0 +1,501 @@
+"""Deciding batches: read, parse, place, group, decide, broadcast (:func:`_scrub_batch`), and the
+entry points ``scrub``, ``scrub_batches`` and ``decide_batches``.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from dncguard.bulk._clock import _use_tables, _ZoneTables, local_clock
+from dncguard.bulk._columns import _DATE_COLUMNS, NONE, _check_defaults, _fallback_days, _read
+from dncguard.bulk._engine import _Engine, _engine, _threads
+from dncguard.bulk._evidence import _clip_offset, _fresh_end
+from dncguard.bulk._grouping import _GROUP_CACHE, _INVALID_GROUP, _facts, _Group, _Packer, factorize
+from dncguard.bulk._next_allowed import _next_allowed
+from dncguard.bulk._output import _append, _decision_columns, decision_schema
+from dncguard.bulk._place import _ALL_CODE_BITS, _BIT, _MINUTE_US, NO_NEXT
+from dncguard.errors import StaleRegistryError
+from dncguard.facts import (
+    FAR_FUTURE,
+    FAR_PAST,
+    HORIZON,
+    consent_accepted,
+    evidence_masks_columns,
+    evidence_signature,
+    time_rule,
+    time_rule_passes,
+)
+from dncguard.models import Decision, ReasonCode
+from dncguard.numbers import format_e164, parse_numbers
+from dncguard.policy import Verdict, invalid_call_number
+
+if TYPE_CHECKING:
+    from dncguard.guard import Guard
+
+_BATCH_ROWS: Final = 1 << 20
+"""Rows per unit of work: large enough to amortise numpy calls, small enough to bound memory."""
+
+
+def _batches(data: pa.Table | pa.RecordBatch) -> list[pa.RecordBatch]:
+    """Units of work of about ``_BATCH_ROWS`` rows: large chunks split, runs of small ones joined."""
+    if isinstance(data, pa.RecordBatch):
+        data = pa.Table.from_batches([data])
+    if not isinstance(data, pa.Table):
+        raise TypeError(f"scrub() takes a pyarrow.Table or RecordBatch, not {type(data).__name__}")
+    out: list[pa.RecordBatch] = []
+    run: list[pa.RecordBatch] = []
+    size = 0
+    for batch in data.to_batches(max_chunksize=_BATCH_ROWS):
+        if size + batch.num_rows > _BATCH_ROWS and run:
+            out.append(coalesce(run))
+            run, size = [], 0
+        run.append(batch)
+        size += batch.num_rows
+    if run:
+        out.append(coalesce(run))
+    return out or [pa.RecordBatch.from_pylist([], schema=data.schema)]
+
+
+def coalesce(batches: Sequence[pa.RecordBatch]) -> pa.RecordBatch:
+    """One record batch holding ``batches`` (of one schema) in order; no copy for a single one."""
+    if len(batches) == 1:
+        return batches[0]
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+
+
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _decision(verdict: Verdict, when: dt.datetime | None, number: str) -> Decision:
+    return Decision(
+        allowed=verdict.allowed,
+        reasons=verdict.reasons,
+        exemptions=verdict.exemptions,
+        next_allowed_at=when,
+        number=number,
+        jurisdictions=verdict.jurisdictions,
+    )
+
+
+@dataclass(frozen=True)
+class Decided:
+    """One decided batch: its output, and the per-group answers behind it (for explaining rows).
+
+    ``output``: the input columns plus the decision columns (what ``scrub_batches`` yields).
+    ``verdicts``: the policy's answer for each distinct combination of facts; ``inverse[i]`` is
+    the one of row ``i``. Invalid numbers share one verdict with a generic message.
+    ``next_at``: ``next_allowed_at`` per row in UTC microseconds (:data:`NO_NEXT`: none).
+    ``numbers``: the called number per row as ``numbers.parse_numbers`` reads it (0: invalid).
+    """
+
+    output: pa.RecordBatch
+    verdicts: tuple[Verdict, ...]
+    inverse: npt.NDArray[np.intp]
+    next_at: npt.NDArray[np.int64]
+    numbers: npt.NDArray[np.uint64]
+
+    def decision(self, row: int) -> Decision:
+        """Row ``row``'s whole decision, as ``Guard.check`` gives it for the row's call: every
+        reason (an invalid number's message names it and says why), every exemption, the
+        jurisdictions, the number, and ``next_allowed_at`` (in UTC)."""
+        verdict = self.verdicts[int(self.inverse[row])]
+        number = int(self.numbers[row])
+        if any(r.code is ReasonCode.INVALID_NUMBER for r in verdict.reasons):
+            to = str(self.output.column("to")[row].as_py())
+            return _decision(invalid_call_number(to), None, to)
+        micros = int(self.next_at[row])
+        when = None if micros == NO_NEXT else _EPOCH + dt.timedelta(microseconds=micros)
+        return _decision(verdict, when, format_e164(number))
+
+
+def _scrub_batch(
+    engine: _Engine,
+    batch: pa.RecordBatch,
+    defaults: Mapping[str, Any],
+    parse_threads: int | None = None,
+    with_columns: bool = True,
+) -> Decided:
+    """Decide one batch. ``parse_threads``: for ``parse_numbers`` (1 when batches already run
+    on every thread; None: its own choice). ``with_columns``: append the decision columns."""
+    rows = _read(batch, defaults)
+    n = rows.n
+    numbers, _ = parse_numbers(rows.to, threads=parse_threads)  # 0 where invalid: area code 0 is no area
+    npa = (numbers // np.uint64(10_000_000)).astype(np.intp)
+    known = engine.area_ok[npa]
+    if known.all():
+        masks = engine.registry.membership(numbers)
+    else:
+        masks = np.zeros(n, np.uint64)
+        live = np.flatnonzero(known)
+        if len(live):
+            masks[live] = engine.registry.membership(numbers[live])
+
+    # Internal lists: the seller's request date for the number (FAR_PAST: undated entry).
+    reg_request: npt.NDArray[np.int64] | None = None
+    for k, seller in enumerate(rows.seller.values):
+        bit = engine.internal.get(seller)
+        if bit is None:
+            continue
+        hit = np.flatnonzero(masks & np.uint64(1 << bit))
+        if len(rows.seller.values) > 1:
+            hit = hit[rows.seller.codes[hit] == k]
+        if len(hit):
+            if reg_request is None:
+                reg_request = np.full(n, FAR_FUTURE, np.int64)
+            when = engine.registry.request_dates(numbers[hit], bit)
+            reg_request[hit] = np.where(
+                np.isnat(when), FAR_PAST, when.astype("datetime64[D]").astype(np.int64)
+            )
+
+    # Places: (area code, callee_region, callee_timezone, state lists holding the number).
+    state_shift = engine.state_shift
+    state_code = (
+        ((masks & engine.state_bits) >> np.uint64(state_shift)).astype(np.intp)
+        if engine.state_layers
+        else None
+    )
+    place_keys: list[npt.NDArray[Any]] = [npa]
+    if len(rows.region.values) > 1:
+        place_keys.append(rows.region.codes)
+    if len(rows.zone.values) > 1:
+        place_keys.append(rows.zone.codes)
+    if state_code is not None and state_code.any():
+        place_keys.append(state_code)
+    place_inv, place_first = factorize(place_keys)
+    places = [
+        engine.place(
+            int(npa[r]),
+            rows.region.values[rows.region.codes[r]],
+            rows.zone.values[rows.zone.codes[r]],
+            0 if state_code is None else int(state_code[r]) << state_shift,
+        )
+        for r in place_first.tolist()
+    ]
+    place_valid = np.array([p.valid for p in places], bool)
+    ok = place_valid[place_inv]
+    # What the policy sees of a place (zones only as "known or not"): many area codes share it.
+    seen: dict[tuple[Any, ...], int] = {}
+    decision_place = np.array(
+        [
+            seen.setdefault((p.valid, p.country, p.codes, p.covered, p.states, bool(p.zones)), len(seen))
+            for p in places
+        ],
+        np.intp,
+    )
+
+    # Clocks: UTC minutes; per candidate zone the local day and the time rules that pass.
+    minutes = rows.micros // _MINUTE_US
+    zone_codes: dict[str, set[str]] = {}
+    for p in places:
+        for z in p.zones:
+            zone_codes.setdefault(z.key, set()).update(p.codes)
+    all_codes = sorted({c for p in places for c in p.codes})
+    zone_codes_sorted = {z: sorted(c) for z, c in sorted(zone_codes.items())}
+    slots = max((len(p.zones) for p in places), default=0)
+    today = np.full(n, np.iinfo(np.int64).min, np.int64)
+    passes = np.full(n, _ALL_CODE_BITS, np.int64)
+    if not _use_tables(n, slots, len(zone_codes), minutes):
+        # Few rows over many days: convert each row's time (tables would cost more).
+        for zone, codes in zone_codes_sorted.items():
+            holder = np.array([any(z.key == zone for z in p.zones) for p in places], bool)
+            idx_rows = np.flatnonzero(holder[place_inv])
+            day, minute = local_clock(minutes[idx_rows], zone)
+            today[idx_rows] = np.maximum(today[idx_rows], day)
+            bits = np.full(len(idx_rows), _ALL_CODE_BITS, np.int64)
+            for code in codes:
+                ok_code = np.asarray(time_rule_passes(time_rule(code), day, minute), bool)
+                bits &= np.where(ok_code, _ALL_CODE_BITS, _ALL_CODE_BITS ^ (1 << _BIT[code]))
+            passes[idx_rows] &= bits
+        tables = _ZoneTables({}, minutes[:0])
+        tables.index = {z: i for i, z in enumerate(zone_codes_sorted)}
+    else:
+        tables = _ZoneTables(zone_codes_sorted, minutes)
+        zone_slot = np.full((max(slots, 1), len(places)), -1, np.int64)
+        for pi, p in enumerate(places):
+            for s, z in enumerate(p.zones):
+                zone_slot[s, pi] = tables.index[z.key]
+        for s in range(slots):
+            zid = zone_slot[s][place_inv]
+            if s == 0 and (zid >= 0).all():
+                flat = zid * tables.span + tables.row_base
+                today = tables.local[flat]
+                passes = tables.passes[flat]
+                continue
+            idx_rows = np.flatnonzero(zid >= 0)
+            flat = zid[idx_rows] * tables.span + tables.row_base[idx_rows]
+            today[idx_rows] = np.maximum(today[idx_rows], tables.local[flat])
+            passes[idx_rows] &= tables.passes[flat]
+    no_zone = np.flatnonzero(today == np.iinfo(np.int64).min)
+    if len(no_zone):
+        today[no_zone] = _fallback_days(rows.fallback_day, minutes, no_zone)
+
+    # Registry facts, as day offsets: a DayMask is a prefix (fresh) or a suffix (requested).
+    place_codes = np.array([sum(1 << _BIT[c] for c in p.codes) for p in places], np.int64)
+    failed_bits = place_codes[place_inv] & ~passes
+    nat_mask = np.array([engine.nat_mask[p.npa] if p.valid else 0 for p in places], np.uint64)
+    national_listed = (masks & nat_mask[place_inv]) != 0
+    fresh_end = np.array([_fresh_end(p) for p in places], np.int64)
+    fresh_len = _clip_offset(fresh_end[place_inv] - today)
+    dnc = rows.dates.get("dnc_requested_on")
+    col_request = None if dnc is None else np.where(dnc == NONE, FAR_FUTURE, dnc)
+    if reg_request is None and col_request is None:
+        request_lo = np.full(n, HORIZON + 1, np.int64)
+    elif reg_request is None or col_request is None:
+        only = reg_request if col_request is None else col_request
+        assert only is not None
+        request_lo = _clip_offset(only - today)
+    else:
+        request_lo = _clip_offset(np.minimum(reg_request, col_request) - today)
+
+    # Evidence and state listings: only for the rows that have some, folded into one key.
+    d = rows.dates
+    kind = rows.consent_kind
+    has_ev = np.zeros(n, bool)
+    for name in ("last_purchase", "last_inquiry", "contract_on"):
+        if name in d:
+            has_ev |= d[name] != NONE
+    if len(kind.values) > 1 or kind.values[0] is not None:
+        has_ev |= np.array([v is not None for v in kind.values], bool)[kind.codes]
+    has_ev &= ok
+    has_state = (state_code != 0) & ok if state_code is not None else np.zeros(n, bool)
+    special = np.flatnonzero(has_ev | has_state)
+    extra = np.zeros(n, np.int64)
+    code_slots = max((len(p.codes) for p in places), default=0)
+    sub_state: list[npt.NDArray[np.int64]] = []
+    sub_ev: list[npt.NDArray[np.int64]] = []
+    n_extra = 0
+    if len(special):
+        sub_today = today[special]
+        sub_place = place_inv[special]
+        for bit, _, start in engine.state_layers:
+            on = (masks[special] & np.uint64(1 << bit)) != 0
+            sub_state.append(np.where(on, _clip_offset(start - sub_today) + 1, 0))
+        ev_here = has_ev[special]
+        sub_ev = [np.zeros(len(special), np.int64) for _ in range(code_slots)]
+        if ev_here.any():
+            sub = {
+                name: (d[name][special] if name in d else np.full(len(special), NONE))
+                for name in _DATE_COLUMNS
+            }
+            sub_kind = kind.codes[special]
+            none_ = np.full(len(special), FAR_FUTURE, np.int64)
+            requests = (
+                none_ if reg_request is None else reg_request[special],
+                none_ if col_request is None else col_request[special],
+            )
+            # Jurisdictions with the same windows and consent kinds give the same masks.
+            by_signature: dict[tuple[Any, ...], list[str]] = {}
+            for code in all_codes:
+                by_signature.setdefault(evidence_signature(code), []).append(code)
+            for codes in by_signature.values():
+                slots_of = [
+                    np.array([p.codes.index(c) if c in p.codes else -1 for p in places], np.int64)[sub_place]
+                    for c in codes
+                ]
+                in_play = np.flatnonzero(ev_here & np.logical_or.reduce([sl >= 0 for sl in slots_of]))
+                if not len(in_play):
+                    continue
+                accepted = [v is not None and consent_accepted(codes[0], v) for v in kind.values]
+                kinds_ok = np.array(accepted, bool)[sub_kind[in_play]]
+                packed = evidence_masks_columns(
+                    codes[0],
+                    engine.anniversary,
+                    sub_today[in_play],
+                    {name: col[in_play] for name, col in sub.items()},
+                    kinds_ok,
+                    (requests[0][in_play], requests[1][in_play]),
+                )
+                for sl in slots_of:
+                    slot = sl[in_play]
+                    for k in range(code_slots):
+                        here = slot == k
+                        if here.any():
+                            sub_ev[k][in_play[here]] = packed[here]
+        sub_inv, _ = factorize([*sub_state, ev_here.astype(np.int64), *sub_ev])
+        extra[special] = sub_inv + 1
+        n_extra = int(sub_inv.max()) + 1
+
+    # Distinct combinations of facts.
+    packer = _Packer(n)
+    # Bounds are exact maxima: a column that can only be 0 adds nothing.
+    packer.add(decision_place[place_inv], len(seen) - 1)
+    packer.add(rows.purpose.codes, len(rows.purpose.values) - 1)
+    packer.add(rows.caller.codes, len(rows.caller.values) - 1)
+    packer.add(rows.line.codes, len(rows.line.values) - 1)
+    packer.add(rows.prerecorded, int(rows.prerecorded.any()))
+    packer.add(national_listed, 1)
+    packer.add(fresh_len, HORIZON + 1)
+    packer.add(request_lo, HORIZON + 1)
+    packer.add(extra, n_extra)
+    packer.add(failed_bits, _ALL_CODE_BITS)
+    inverse, first_rows = factorize(packer.keys())
+
+    # One policy call per distinct combination of facts, cached across batches: its first row's
+    # values, read once as lists, make a key from which the facts follow.
+    jset = engine.jurisdictions
+    fr = first_rows
+    n_groups = len(fr)
+    ev_at = np.minimum(np.searchsorted(special, fr), max(len(special) - 1, 0))
+    ev_rows: list[list[int]] = (
+        np.stack([a[ev_at] for a in sub_ev], axis=1).tolist() if sub_ev and len(special) else [[]] * n_groups
+    )
+    groups: list[_Group] = []
+    cache = engine.groups
+    if len(cache) > _GROUP_CACHE:
+        cache.clear()
+    columns = zip(
+        ok[fr].tolist(),
+        place_inv[fr].tolist(),
+        today[fr].tolist(),
+        extra[fr].tolist(),
+        has_ev[fr].tolist(),
+        rows.purpose.codes[fr].tolist(),
+        rows.caller.codes[fr].tolist(),
+        rows.line.codes[fr].tolist(),
+        rows.prerecorded[fr].tolist(),
+        national_listed[fr].tolist(),
+        fresh_len[fr].tolist(),
+        request_lo[fr].tolist(),
+        failed_bits[fr].tolist(),
+        ev_rows,
+        strict=True,
+    )
+    purposes, callers, lines = rows.purpose.values, rows.caller.values, rows.line.values
+    for (
+        valid,
+        pi,
+        t,
+        ext,
+        ev,
+        purpose_code,
+        caller_code,
+        line_code,
+        pre,
+        listed,
+        fresh,
+        lo,
+        fail,
+        evs,
+    ) in columns:
+        if not valid:
+            groups.append(_INVALID_GROUP)
+            continue
+        p = places[pi]
+        ev_key = tuple(evs[: len(p.codes)]) if ext and ev else None
+        key = (
+            id(p),
+            purposes[purpose_code],
+            callers[caller_code],
+            lines[line_code],
+            pre,
+            listed,
+            fresh,
+            lo,
+            fail,
+            ev_key,
+            t if ext and p.states else None,
+        )
+        group = cache.get(key)
+        if group is None:
+            group = cache[key] = _Group(_facts(p, key, jset), jset)
+        groups.append(group)
+    verdicts = [g.verdict for g in groups]
+
+    if engine.context.on_stale == "raise":
+        for g, v in enumerate(verdicts):
+            if any(reason.code is ReasonCode.STALE_REGISTRY for reason in v.reasons):
+                row = int(np.argmax(inverse == g))
+                raise StaleRegistryError(
+                    f"row {row}: the national registry copy for area code {int(npa[row])} is too old for a"
+                    " call at that time: download a fresh copy"
+                )
+    next_at = _next_allowed(engine, rows, inverse, groups, places, place_inv, today, minutes)
+    output = _append(batch, _decision_columns(verdicts, inverse, next_at)) if with_columns else batch
+    return Decided(output, tuple(verdicts), inverse, next_at, numbers)
+
+
+def scrub(
+    guard: Guard, data: pa.Table | pa.RecordBatch, *, threads: int | None = None, **defaults: Any
+) -> pa.Table | pa.RecordBatch:
+    """Decide every row of ``data``: its columns plus ``allowed``, ``reason``, ``reasons``,
+    ``next_allowed_at``. Returns the same kind it was given (a Table or a RecordBatch).
+
+    ``defaults`` give values for missing columns (and null cells), e.g. ``seller="acme"``.
+    ``threads``: batches decided at once (default: up to 2). Raises ``ValueError`` naming the
+    column and the first bad row for invalid input.
+    """
+    _check_defaults(defaults)
+    batches = _batches(data)
+    out = list(scrub_batches(guard, batches, threads=threads, **defaults))
+    if isinstance(data, pa.RecordBatch):
+        if len(out) == 1:
+            return out[0]
+        return pa.Table.from_batches(out).combine_chunks().to_batches()[0]
+    return pa.Table.from_batches(out, schema=decision_schema(data.schema))
+
+
+def scrub_batches(
+    guard: Guard, batches: Iterable[pa.RecordBatch], *, threads: int | None = None, **defaults: Any
+) -> Iterator[pa.RecordBatch]:
+    """Decide a stream of record batches, yielding one output batch per input batch, in order.
+
+    Memory stays bounded: at most ``threads`` batches are in flight (plus one waiting), so a
+    stream of any length can be scrubbed batch by batch. Batches larger than about a million
+    rows are decided in slices.
+    """
+    return (d.output for d in decide_batches(guard, batches, threads=threads, **defaults))
+
+
+def decide_batches(
+    guard: Guard,
+    batches: Iterable[pa.RecordBatch],
+    *,
+    threads: int | None = None,
+    columns: bool = True,
+    **defaults: Any,
+) -> Iterator[Decided]:
+    """:func:`scrub_batches`, yielding each output with its per-group verdicts (:class:`Decided`).
+
+    One output per input batch, except that batches over about a million rows are decided (and
+    yielded) in slices of that size. ``columns=False``: each ``output`` is its input batch as
+    given, without the decision columns (for callers that read the verdicts instead).
+    """
+    _check_defaults(defaults)
+    engine = _engine(guard)
+    n_threads = _threads(threads)
+
+    def pieces() -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            if isinstance(batch, pa.Table):
+                yield from _batches(batch)
+            elif batch.num_rows > _BATCH_ROWS:
+                for start in range(0, batch.num_rows, _BATCH_ROWS):
+                    yield batch.slice(start, _BATCH_ROWS)
+            else:
+                yield batch
+
+    stream = pieces()
+    head = list(itertools.islice(stream, 2))
+    if n_threads == 1 or len(head) < 2:  # one batch: no threads to start (but parsing may)
+        for batch in itertools.chain(head, stream):
+            yield _scrub_batch(engine, batch, defaults, 1 if n_threads == 1 else None, columns)
+        return
+    with ThreadPoolExecutor(n_threads, thread_name_prefix="dncguard-scrub") as pool:
+        pending: collections.deque[Future[Decided]] = collections.deque()
+        for batch in itertools.chain(head, stream):
+            # Batches on every thread: each parses on its own (no threads within threads).
+            pending.append(pool.submit(_scrub_batch, engine, batch, defaults, 1, columns))
+            if len(pending) > n_threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

@@ -1,0 +1,292 @@
+"""Call files as ``bulk`` takes them: batches read in a thread (:class:`_TableReader`), JSON
+records validated (:class:`_Records`) and, where they fit, as the flat columns of a table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pyarrow as pa
+import pydantic_core
+
+from dncguard.cli._callfile import (
+    _BATCH_ROWS,
+    Batch,
+    Defaults,
+    call_from_record,
+    read_records,
+    read_table_batches,
+    unknown_fields,
+)
+from dncguard.cli._common import _Progress, _warn
+from dncguard.models import EVIDENCE_COLUMNS, Call
+
+
+@dataclasses.dataclass(frozen=True)
+class _Records:
+    """A JSON / JSON Lines call file, every record validated: calls, data rows, numbers as written."""
+
+    calls: list[Call]
+    rows: list[int]
+    tos: list[str]
+
+
+def _read_records(path: str, defaults: Defaults) -> _Records:
+    records = _Records([], [], [])
+    ignored: set[str] = set()
+    for row, record in read_records(path):
+        records.calls.append(call_from_record(record, path=path, row=row, defaults=defaults))
+        records.rows.append(row)
+        records.tos.append(str(record.get("to")))
+        ignored.update(unknown_fields(list(record)))
+    if ignored:
+        _warn(f"{path}: ignoring fields that are not call fields: {', '.join(sorted(ignored))}")
+    return records
+
+
+_FIXED_OFFSETS = (dt.timezone, pydantic_core.TzInfo)
+"""The time zones of an ``at`` read from ISO 8601 text or ``--at``: a fixed UTC offset."""
+
+
+_FLAT_TYPES: dict[str, pa.DataType] = {
+    "to": pa.string(),
+    "at": pa.string(),
+    "seller": pa.string(),
+    "caller": pa.string(),
+    "purpose": pa.string(),
+    "line": pa.string(),
+    "prerecorded": pa.bool_(),
+    "callee_region": pa.string(),
+    "callee_timezone": pa.string(),
+    "reassigned_on": pa.date32(),
+    **{name: pa.string() if name == "consent_kind" else pa.date32() for name in EVIDENCE_COLUMNS},
+}
+
+
+def _flat_row(call: Call, to: str) -> tuple[Any, ...] | None:
+    """``call`` as ``scrub``'s flat columns (API.md section 5; :data:`_FLAT_TYPES` in order),
+    with ``at`` as ISO 8601 text in its own offset; None where they cannot hold it exactly:
+    evidence beyond one relationship of each kind, one consent and one request, all the call's
+    seller's; a consent for another number; an offset that is not a whole minute; a number
+    decided other than as written."""
+    offset = call.at.utcoffset()
+    if call.to != to or not isinstance(call.at.tzinfo, _FIXED_OFFSETS) or offset is None:
+        return None
+    if offset % dt.timedelta(minutes=1) or len(call.consents) > 1 or len(call.dnc_requests) > 1:
+        return None
+    mine = (None, call.seller)  # evidence without a seller is the call's seller's
+    on: dict[str, dt.date] = {}
+    contract_ends = None
+    for rel in call.relationships:
+        if rel.seller not in mine or rel.kind in on or (rel.kind != "contract" and rel.ends is not None):
+            return None
+        on[rel.kind] = rel.on
+        if rel.kind == "contract":
+            contract_ends = rel.ends
+    consent_kind = consent_on = consent_revoked_on = None
+    for consent in call.consents:
+        if consent.seller not in mine or consent.number is not None:
+            return None
+        consent_kind, consent_on, consent_revoked_on = consent.kind, consent.on, consent.revoked_on
+    requested = None
+    for request in call.dnc_requests:
+        if request.seller not in mine:
+            return None
+        requested = request.on
+    return (
+        call.to,
+        call.at.isoformat(),
+        call.seller,
+        call.caller,
+        call.purpose,
+        call.line,
+        call.prerecorded,
+        call.callee_region,
+        call.callee_timezone,
+        call.reassigned_on,
+        on.get("purchase"),
+        on.get("inquiry"),
+        on.get("contract"),
+        contract_ends,
+        consent_kind,
+        consent_on,
+        consent_revoked_on,
+        requested,
+    )
+
+
+def _flat_batches(records: _Records) -> list[Batch] | None:
+    """A JSON call file's validated calls as the batches ``check`` decides a CSV file in, or None
+    when some call does not fit the flat columns (see :func:`_flat_row`): then every call is
+    decided by ``check``. ``raw`` is left empty (``check`` never writes the rows back)."""
+    if not records.calls:  # nothing to decide: no batch (bulk takes none without rows)
+        return None
+    rows = []
+    for call, to in zip(records.calls, records.tos, strict=True):
+        row = _flat_row(call, to)
+        if row is None:
+            return None
+        rows.append(row)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(_FLAT_TYPES)
+    table = pa.table(
+        {
+            name: pa.array(values, kind)
+            for (name, kind), values in zip(_FLAT_TYPES.items(), columns, strict=True)
+        }
+    )
+    raw = table.schema.empty_table()
+    step = _BATCH_ROWS
+    return [Batch(raw, table.slice(i, step), i + 1) for i in range(0, max(table.num_rows, 1), step)]
+
+
+class _ReadBatches:
+    """Batches already read, handed on as :class:`_TableReader` hands them."""
+
+    done = True
+    error: BaseException | None = None
+
+    def __init__(self, batches: list[Batch]) -> None:
+        self.batches = batches
+
+    def __iter__(self) -> Iterator[Batch]:
+        return iter(self.batches)
+
+    def wait(self) -> list[Batch]:
+        return self.batches
+
+
+def _batch_calls(
+    batch: Batch, *, path: str, indices: Sequence[int] | None = None
+) -> tuple[list[int], list[Call]]:
+    """The data rows and calls of a batch (all, or those at ``indices``), for ``check``."""
+    picked = range(batch.calls.num_rows) if indices is None else indices
+    rows = [batch.first_row + i for i in picked]
+    records = batch.records(indices)
+    calls = [
+        call_from_record(rec, path=path, row=row, defaults=Defaults())
+        for row, rec in zip(rows, records, strict=True)
+    ]
+    return rows, calls
+
+
+class _TableReader:
+    """Reads a CSV / Parquet call file's batches in a thread while the batches read are decided.
+
+    Iterate once for the batches as they come (the reading error, if any, is raised at the end);
+    :meth:`wait` gives them all once the whole file has read well. ``keep=False``: the batches
+    are not kept, and the thread reads at most :data:`_AHEAD` batches ahead of the iteration
+    (bounded memory; :meth:`wait` then only waits); :meth:`close` stops it early. ``raw=False``:
+    each batch's ``raw`` is left empty (its columns named, no rows), for a caller that never
+    writes the rows back (``check``: half the memory it holds).
+    """
+
+    def __init__(self, path: str, defaults: Defaults, *, keep: bool = True, raw: bool = True) -> None:
+        self.path, self.defaults, self.keep, self.raw = path, defaults, keep, raw
+        self.batches: list[Batch] = []
+        self.error: BaseException | None = None
+        self._queue: queue.Queue[Batch | None] = queue.Queue(0 if keep else _AHEAD)
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="dncguard-read", daemon=True)
+        self._thread.start()
+
+    def _put(self, batch: Batch | None) -> bool:
+        while not self._closed.is_set():
+            try:
+                self._queue.put(batch, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        progress = _Progress()
+        try:
+            for batch in read_table_batches(self.path, defaults=self.defaults):
+                if not self.raw:
+                    batch = dataclasses.replace(batch, raw=batch.raw.schema.empty_table())
+                if self.keep:
+                    self.batches.append(batch)
+                if not self._put(batch):
+                    return
+                progress.show(f"{self.path}: read {batch.first_row + batch.calls.num_rows - 1:,} rows")
+        except BaseException as e:  # handed to the main thread
+            self.error = e
+        finally:
+            self._put(None)
+
+    def close(self) -> None:
+        """Stop reading (the batches not yet taken are dropped)."""
+        self._closed.set()
+        self._thread.join()
+
+    def __iter__(self) -> Iterator[Batch]:
+        while (batch := self._queue.get()) is not None:
+            yield batch
+        if self.error is not None:
+            raise self.error
+
+    @property
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def wait(self) -> list[Batch]:
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.batches
+
+
+_AHEAD = 1
+"""Batches a reader that does not keep them reads ahead of their use (``dncguard scrub``)."""
+
+
+_BULK_ROWS = 1 << 20
+"""Rows handed to ``bulk.decide_batches`` at a time (its own unit of work)."""
+
+
+# Call columns a file may leave out, which the reader then fills with one value for every row:
+# bulk is given that value as a default instead of a column of copies.
+_DEFAULTED = ("seller", "purpose", "caller", "line")
+
+
+def _left_out(first: Batch) -> tuple[list[str], dict[str, Any]]:
+    """The call columns the file leaves out (filled by the reader with one value for every row),
+    to drop from the calls, and that value of each, as a ``decide_batches`` default."""
+    given = {name.strip().lower() for name in first.raw.column_names}
+    left_out = [c for c in _DEFAULTED if c not in given and c in first.calls.column_names]
+    defaults: dict[str, Any] = {}
+    for column in left_out:
+        defaults[column] = first.calls.column(column)[0].as_py() if first.calls.num_rows else None
+    defaults = {k: v for k, v in defaults.items() if v is not None}
+    return [c for c in left_out if c in defaults or c in ("caller", "line")], defaults
+
+
+def _bulk_tables(reader: _TableReader | _ReadBatches) -> tuple[Iterator[pa.Table], dict[str, Any]]:
+    """The calls as ``decide_batches`` takes them, about a million rows a table, and its defaults."""
+    batches = iter(reader)
+    first = next(batches)
+    left_out, defaults = _left_out(first)
+
+    def tables() -> Iterator[pa.Table]:
+        run: list[pa.Table] = []
+        size = 0
+        for batch in itertools.chain([first], batches):
+            calls = batch.calls.drop_columns(left_out)
+            if run and size + calls.num_rows > _BULK_ROWS:
+                yield pa.concat_tables(run)
+                run, size = [], 0
+            run.append(calls)
+            size += calls.num_rows
+            if size >= _BULK_ROWS // 2:  # large enough: decided as it is, without a copy to join
+                yield pa.concat_tables(run)
+                run, size = [], 0
+        if run:
+            yield pa.concat_tables(run)
+
+    return tables(), defaults

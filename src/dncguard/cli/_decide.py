@@ -1,0 +1,116 @@
+"""Deciding a call file's calls: per call (``check_many``) or in bulk (``decide_batches``),
+and the rows named when the registry is too old.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from dncguard.cli._batches import _batch_calls, _Records
+from dncguard.cli._callfile import Batch
+from dncguard.cli._write import DECISION_SCHEMA
+from dncguard.errors import StaleRegistryError
+from dncguard.models import Call, Decision, ReasonCode
+
+if TYPE_CHECKING:
+    from dncguard.bulk import Decided
+    from dncguard.guard import Guard
+    from dncguard.policy import Verdict
+
+
+def _check_calls(guard: Guard, calls: Sequence[Call], rows: Sequence[int], *, path: str) -> list[Decision]:
+    try:
+        return list(guard.check_many(calls))
+    except StaleRegistryError:
+        # Say which call needed the fresher copy: decide one by one up to it.
+        for row, call in zip(rows, calls, strict=True):
+            try:
+                guard.check(call)
+            except StaleRegistryError as e:
+                raise StaleRegistryError(f"{path}, row {row}: {e}") from None
+        raise
+
+
+def _decide_records(guard: Guard, records: _Records, *, path: str) -> list[Decision]:
+    """Decide JSON records with ``check_many`` (they may carry nested evidence ``scrub`` cannot)."""
+    return _check_calls(guard, records.calls, records.rows, path=path)
+
+
+def _flat_verdicts(guard: Guard, batches: list[Batch], *, path: str) -> pa.Table:
+    """The scrub columns of a JSON call file's calls decided in bulk (see :func:`_flat_batches`)."""
+    from dncguard import bulk
+
+    try:
+        decided = list(bulk.decide_batches(guard, [b.calls for b in batches]))
+    except StaleRegistryError as e:
+        raise _stale_error(guard, batches, path, e) from None
+    return pa.concat_tables([_verdict_columns(d.output) for d in decided])
+
+
+def _verdict_columns(output: pa.RecordBatch) -> pa.Table:
+    """The scrub columns of a bulk answer, as :data:`DECISION_SCHEMA` types them."""
+    return pa.table([output.column(f.name).cast(f.type) for f in DECISION_SCHEMA], schema=DECISION_SCHEMA)
+
+
+def _stale_error(
+    guard: Guard, batches: Iterable[Batch], path: str, error: StaleRegistryError
+) -> StaleRegistryError:
+    """A stale registry met in bulk, with the file's first such row: the calls of ``batches``,
+    one by one, raise naming it (else ``error``, naming the file, is returned to raise)."""
+    for batch in batches:
+        rows, calls = _batch_calls(batch, path=path)
+        _check_calls(guard, calls, rows, path=path)
+    return StaleRegistryError(f"{path}: {error}")
+
+
+def _decision_columns(decisions: Sequence[Decision]) -> pa.Table:
+    """The scrub columns (``allowed``, ``reason``, ``reasons``, ``next_allowed_at``) of decisions."""
+    return pa.table(
+        {
+            "allowed": [d.allowed for d in decisions],
+            "reason": [d.reasons[0].code.value if d.reasons else None for d in decisions],
+            "reasons": [[r.code.value for r in d.reasons] for d in decisions],
+            "next_allowed_at": [d.next_allowed_at for d in decisions],
+        },
+        schema=DECISION_SCHEMA,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Piece:
+    """Rows ``start .. start + len(inverse)`` (0-based) of a table file, decided in bulk."""
+
+    start: int
+    verdicts: tuple[Verdict, ...]
+    inverse: npt.NDArray[np.int32]
+    next_at: npt.NDArray[np.int64]
+    invalid: npt.NDArray[np.intp]
+    """The rows (within the piece) whose number is invalid."""
+    numbers: npt.NDArray[np.uint64]
+    """The called numbers, as decided (0: invalid)."""
+    explained: Future[list[str | None]] | None = None
+    """Their text (junit) or line (json), worked out while the rest is decided (None: ask check)."""
+
+    @classmethod
+    def of(cls, start: int, decided: Decided) -> _Piece:
+        """The piece of one answer of ``bulk.decide_batches``, starting at row ``start``."""
+        inverse = decided.inverse.astype(np.int32, copy=False)
+        invalid = np.flatnonzero(np.array([_is_invalid(v) for v in decided.verdicts], bool)[inverse])
+        return cls(start, decided.verdicts, inverse, decided.next_at, invalid, decided.numbers)
+
+
+def _blocked(pieces: Sequence[_Piece]) -> int:
+    return sum(
+        int(np.count_nonzero(~np.array([v.allowed for v in p.verdicts], bool)[p.inverse])) for p in pieces
+    )
+
+
+def _is_invalid(verdict: Verdict) -> bool:
+    return any(r.code is ReasonCode.INVALID_NUMBER for r in verdict.reasons)
