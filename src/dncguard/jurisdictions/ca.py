@@ -21,8 +21,8 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Final
 
+from dncguard.codes import ExemptionCode
 from dncguard.jurisdictions.base import Basis, EbrWindows, Hours, Jurisdiction, Months, PurposeExemption, Week
-from dncguard.models import ExemptionCode
 
 __all__ = [
     "CA",
