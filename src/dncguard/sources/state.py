@@ -42,7 +42,7 @@ def state(
     """
     layer = LayerKey.state(region)
     p = existing_file(path, "state")
-    ob = check_obtained(obtained, "state")
+    ob = check_obtained(obtained, "state", p)
     pub = check_date(published, "state", "published")
     return Source("state", p, layer, ob, published=pub, _read=lambda: _read(p, layer, ob, pub))
 
