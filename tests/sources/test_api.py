@@ -92,13 +92,12 @@ def test_a_number_outside_the_area_codes_given_names_number_file_and_line(tmp_pa
         list(sources.ftc_changes(changes, obtained=D, area_codes=[212]))
 
 
-def test_an_empty_download_still_replaces_its_layer(tmp_path: pathlib.Path) -> None:
+def test_an_empty_internal_list_still_replaces_its_layer(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "empty.txt"
     path.write_text("")
-    [chunk] = sources.state("US-TX", path, obtained=D)
-    assert chunk.op is Op.REPLACE
-    assert chunk.numbers.size == 0
-    [chunk] = sources.internal(path, seller="acme")
+    with pytest.raises(RegistryFormatError, match="no number can be read"):  # RULES.md §6.16
+        list(sources.state("US-TX", path, obtained=D))
+    [chunk] = sources.internal(path, seller="acme")  # a seller may have no requests
     assert chunk.layer.name == "internal:acme"
     assert chunk.numbers.size == 0
 
