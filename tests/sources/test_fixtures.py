@@ -158,7 +158,7 @@ ANY_SELLER: Read = lambda p: list(sources.internal(p))  # noqa: E731
         (FTC, "ftc/full-truncated.txt.gz", None, None, "unreadable"),
         (FTC, "ftc/full-bad.xml", None, 5, "expected a 10-digit number"),
         (FTC, "ftc/full-truncated.xml", None, 8, "does not close (<list> is still open)"),
-        (FTC, "ftc/full-unknown-elements.xml", None, None, "no number can be read from this file"),
+        (FTC, "ftc/full-unknown-elements.xml", None, 2, "a number outside a <ph> element"),
         (FTC, "ftc/full-empty-member.zip", "ftc/907.txt", None, "no number can be read"),
         (FTC, "ftc/full-macosx-only.zip", None, None, "holds no registry file"),
         (CHANGES, "ftc-changes/changes-bad-flag.txt", None, 3, "unknown flag 'X'"),

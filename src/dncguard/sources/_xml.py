@@ -77,6 +77,12 @@ _CLOSE = re.compile(rb"<\s*+/")
 _SKIP = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b"<?": b"?>", b"<!": b">"}
 _E7 = np.uint64(10_000_000)
 _SPACE = b" \t\r\n"
+#: Elements other than ``ph`` per record: a change list may wrap each record in its own group
+#: (``<add date='…'>`` and ``</add>``); a prologue of up to 4096 tags is allowed besides.
+TAGS_PER_RECORD = 4
+SLACK_TAGS = 4096
+#: Registry XML nests four deep (``list``, ``ac``, a change group, ``ph``); 64 is never real.
+MAX_DEPTH = 64
 
 
 def looks_like_xml(head: bytes) -> bool:
@@ -103,6 +109,17 @@ class _Open:
     date: dt.date | None
 
 
+#: Attributes that hold a number in registry XML; on an element other than ``ph`` they mean
+#: a damaged or unknown layout (a flipped bit turns ``<ph val=…>`` into ``<qh val=…>``).
+_NUMBER_ATTRS = frozenset({"val", "value", "number", "phone", "tel", "tn"})
+
+
+def _looks_like_number(text: str) -> bool:
+    """Seven digits or more that are not a date: a phone number written where none is read."""
+    digits = sum(c.isdigit() for c in text)
+    return digits >= 7 and parse_date(text.strip().encode()) is None
+
+
 def _local(name: bytes) -> str:
     return name.rsplit(b":", 1)[-1].decode("ascii", "replace").lower()
 
@@ -120,8 +137,9 @@ def _attrs(raw: bytes) -> dict[str, str]:
 class _Scanner:
     """The state of one member's scan: open elements, carried bytes and their line."""
 
-    def __init__(self, member: Member) -> None:
-        self.member = member
+    def __init__(self, member: Member, budget: Budget | None) -> None:
+        self.member, self.budget = member, budget
+        self.tags = 0
         self.stack: list[_Open] = []
         self.list_type: str | None = None
         self.rooted = False  # a root element was opened
@@ -132,8 +150,8 @@ class _Scanner:
     def error(self, message: str, data: bytes, base: int, at: int) -> Exception:
         return self.member.error(message, base + count_lines(data[:at]) + 1)
 
-    def feed(self, data: bytes, base: int, final: bool) -> Iterator[XmlRecords]:
-        """Scan ``data`` (after ``base`` line ends); keep an unfinished tail for the next block."""
+    def feed(self, data: bytes, base: int, offset: int, final: bool) -> Iterator[XmlRecords]:
+        """Scan ``data`` (at byte ``offset``, after ``base`` line ends); keep an unfinished tail."""
         pos, n = 0, len(data)
         while pos < n:
             lt = data.find(b"<", pos)
@@ -171,6 +189,17 @@ class _Scanner:
                 )
             self._tag(t, data, base)
             pos = t.end()
+            self.tags += 1
+            if not self.tags % 1024:  # tags without records cost time too: refuse early
+                if self.tags > TAGS_PER_RECORD * self.records + SLACK_TAGS:
+                    raise self.error(
+                        f"not a registry file: {self.tags} elements hold only {self.records} records",
+                        data,
+                        base,
+                        pos,
+                    )
+                if self.budget is not None:
+                    self.budget.check(offset + pos, self.records)
         tail = data[pos:]
         if final:
             if tail.strip(_SPACE):
@@ -249,6 +278,16 @@ class _Scanner:
         raw = t.group(3)
         selfclosed = raw.rstrip(_SPACE).endswith(b"/")
         attrs = _attrs(raw)
+        if name not in ("list", "ac"):
+            for key in _NUMBER_ATTRS & attrs.keys():
+                if _looks_like_number(attrs[key]):
+                    raise self.error(
+                        f"<{name} {key}='{attrs[key]}'>: a number outside a <ph> element "
+                        "(expected <ph val='…'/>); a damaged or unknown XML layout",
+                        data,
+                        base,
+                        t.start(),
+                    )
         top = self.stack[-1] if self.stack else _Open("", None, None, None)
         ac, op, date = top.ac, top.op, top.date
         if name == "list":
@@ -271,6 +310,13 @@ class _Scanner:
                 )
         # The DNCL sample's self-closed root <list level='ac' val='416' /> still sets the area code.
         if not selfclosed or name == "list":
+            if len(self.stack) >= MAX_DEPTH:
+                raise self.error(
+                    f"elements nested more than {MAX_DEPTH} deep: not a registry XML file",
+                    data,
+                    base,
+                    t.start(),
+                )
             self.stack.append(_Open(name, ac, op, date))
             self.rooted = True
 
@@ -282,8 +328,21 @@ class _Scanner:
     def _run(self, data: bytes, base: int, start: int, end: int) -> Iterator[XmlRecords]:
         """The ``ph`` elements between two structural tags, in bulk."""
         n_lt = data.count(b"<", start, end)
-        if not n_lt:
-            return  # text between structural tags
+        if not n_lt:  # text between structural tags: no number may hide there
+            text = data[start:end]
+            if (
+                len(text) < 4096
+                and text.strip(_SPACE)
+                and _looks_like_number(text.decode("utf-8", "replace"))
+            ):
+                raise self.error(
+                    f"{text.strip(_SPACE).decode('utf-8', 'replace')[:40]!r}: a number outside a <ph> "
+                    "element (expected <ph>NNNNNNNNNN</ph>); a damaged or unknown XML layout",
+                    data,
+                    base,
+                    start + len(text) - len(text.lstrip(_SPACE)),
+                )
+            return
         member = self.member
         if not self.stack:
             at = data.find(b"<", start, end)
@@ -396,13 +455,14 @@ def xml_records(member: Member, budget: Budget | None = None) -> Iterator[XmlRec
     :class:`~dncguard.errors.RegistryFormatError` naming the line. ``budget`` (see
     :class:`~dncguard.sources._read.Budget`) refuses a member that is not a registry file early.
     """
-    scan = _Scanner(member)
+    scan = _Scanner(member, budget)
     for block in blocks(member, cut=b">"):
         if scan.carry:  # the carried tail precedes the block: count its lines back
             data, base = scan.carry + block.data, block.line - count_lines(scan.carry)
         else:
             data, base = block.data, block.line
+        offset = block.offset - len(scan.carry)
         scan.carry = b""
-        yield from scan.feed(data, base, block.last)
+        yield from scan.feed(data, base, offset, block.last)
         if budget is not None:
             budget.check(block.offset + len(block.data) - len(scan.carry), scan.records)
