@@ -685,11 +685,13 @@ def test_damaged_downloads_are_read_exactly_or_refused(case: tuple[str, str], da
         at = data.draw(st.integers(0, len(original) - 1))
         damaged = original[:at]
     else:
-        damaged = bytearray(original)
+        flipped = bytearray(original)
+        digit_to_digit = False
         for _ in range(data.draw(st.integers(1, 4))):
             i = data.draw(st.integers(0, len(original) - 1))
-            damaged[i] ^= 1 << data.draw(st.integers(0, 7))
-        damaged = bytes(damaged)
+            flipped[i] ^= 1 << data.draw(st.integers(0, 7))
+            digit_to_digit |= chr(original[i]).isdigit() and chr(flipped[i]).isdigit()
+        damaged = bytes(flipped)
     tmp = (
         pathlib.Path(os.environ.get("TMPDIR", "/tmp"))
         / f"dncguard-attack-{os.getpid()}{pathlib.Path(rel).suffix}"
@@ -701,15 +703,17 @@ def test_damaged_downloads_are_read_exactly_or_refused(case: tuple[str, str], da
         return  # refused, named
     finally:
         tmp.unlink()
-    if damage == "truncate" and not rel.endswith((".txt", ".csv")):
-        # A truncated zip, gzip or XML document is never read: it must have been refused.
-        pytest.fail(f"{rel} cut at {len(damaged)} of {len(original)} bytes was read: {got}")
-    if got != expected:
-        # A flipped digit may change a number into another valid one: the damage a checksum-less
-        # text format cannot see. Anything else (a number lost, coverage gained) is a bug.
-        assert len(got[0]) == len(expected[0]), (rel, got, expected)
-        assert len(got[1]) == len(expected[1]), (rel, got, expected)
-        assert got[2] <= expected[2] | {n // 10_000_000 for n in got[0] + got[1]}
+    if damage == "truncate":
+        # A truncated zip, gzip or XML document is never read: it must have been refused. A flat
+        # text file has no end marker (unless a trailer states its count): a cut one reads a prefix.
+        assert rel.endswith((".txt", ".csv")), f"{rel} cut at {len(damaged)} of {len(original)} was read"
+        assert set(got[0]) <= set(expected[0])
+        return
+    if digit_to_digit and rel.endswith((".txt", ".xml")):
+        # A digit flipped into another digit writes another valid number: the damage a text
+        # format without checksums cannot see (a zip's CRC does). Nothing else may be read wrong.
+        return
+    assert got == expected, (rel, got, expected)
 
 
 @pytest.mark.slow

@@ -72,6 +72,8 @@ _PH_VAL = re.compile(
 )
 #: ``<ph>text</ph>`` (attributes other than ``val`` allowed): the text.
 _PH_TEXT = re.compile(_PH + rb"(?:" + _OTHER_ATTR + rb")*+\s*+>([^<]*+)<\s*+/\s*+(?:[\w.-]++:)?+ph\s*+>", _I)
+#: Text with a digit after a self-closed or closing tag, in a run of ``ph`` elements.
+_STRAY = re.compile(rb"(?:/\s*+>|<\s*+/[^<>]*+>)[^<\d]*+\d")
 _PH_OPEN = re.compile(_PH + rb"(?![\w.:-])", _I)
 _CLOSE = re.compile(rb"<\s*+/")
 _SKIP = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b"<?": b"?>", b"<!": b">"}
@@ -278,16 +280,18 @@ class _Scanner:
         raw = t.group(3)
         selfclosed = raw.rstrip(_SPACE).endswith(b"/")
         attrs = _attrs(raw)
-        if name not in ("list", "ac"):
-            for key in _NUMBER_ATTRS & attrs.keys():
-                if _looks_like_number(attrs[key]):
-                    raise self.error(
-                        f"<{name} {key}='{attrs[key]}'>: a number outside a <ph> element "
-                        "(expected <ph val='…'/>); a damaged or unknown XML layout",
-                        data,
-                        base,
-                        t.start(),
-                    )
+        if name not in ("list", "ac") and any(48 <= c <= 57 for c in t.group(0)):
+            rest = _ATTR.sub(b"", raw) + b" ".join(
+                v.encode() for k, v in attrs.items() if k != "date" and _looks_like_number(v)
+            )
+            if name[:2] == "ph" or _looks_like_number((t.group(2) + rest).decode("utf-8", "replace")):
+                raise self.error(
+                    f"{t.group(0)[:60].decode('utf-8', 'replace')!r}: a number outside a <ph> element "
+                    "(expected <ph val='…'/>); a damaged or unknown XML layout",
+                    data,
+                    base,
+                    t.start(),
+                )
         top = self.stack[-1] if self.stack else _Open("", None, None, None)
         ac, op, date = top.ac, top.op, top.date
         if name == "list":
@@ -361,6 +365,17 @@ class _Scanner:
             else:
                 at = start
             raise self.error("expected <ph val='NNNNNNN'/> or <ph>NNNNNNNNNN</ph>", data, base, at)
+        lead = data.find(b"<", start, end)
+        stray = _STRAY.search(data, start, end)
+        if stray is not None or any(48 <= c <= 57 for c in data[start:lead]):
+            at = start if stray is None else stray.end() - 1
+            raise self.error(
+                "text with digits outside a <ph> element: expected <ph val='NNNNNNN'/> or "
+                "<ph>NNNNNNNNNN</ph>; a damaged or unknown XML layout",
+                data,
+                base,
+                at,
+            )
         if not vals and not texts:
             return
         found = vals + texts
