@@ -93,6 +93,10 @@ def member_numbers(member: Member, budget: Budget) -> Iterator[tuple[U64, LineOf
         return
     records = 0
     for raw in blocks(member):
+        # A record has 10 digits: a block of line ends and spaces is refused before it is parsed
+        # (parsing a block of blank lines takes memory in proportion to its line count).
+        most = (len(raw.data) - raw.data.count(b"\n")) // 10
+        budget.check(raw.offset + len(raw.data), records + most)
         block, trailer = split_trailer(raw) if raw.last else (raw, None)
         parsed = parse_lines(block.data)
         if parsed.error is not None:
