@@ -53,6 +53,18 @@ def write_zip(path: pathlib.Path, members: dict[str, str | bytes]) -> pathlib.Pa
     return path
 
 
+# --- 12.1: heavy duplicates (the readers' half: every number reaches the index) --------------------
+
+
+def test_a_number_repeated_past_a_piece_reaches_the_index_with_its_neighbour(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "d.txt"
+    path.write_text("2125550143\n" * 262_144 + "2125550199\n")
+    chunks = list(sources.ftc(path, obtained=D))
+    got = np.concatenate([c.numbers for c in chunks])
+    assert got.size == 262_145
+    assert np.unique(got).tolist() == [2125550143, 2125550199]
+
+
 # --- 12.2: an empty member is no coverage -------------------------------------------------------
 
 
@@ -513,6 +525,27 @@ def test_an_archive_inside_the_archive_is_named(tmp_path: pathlib.Path) -> None:
     path = write_zip(tmp_path / "outer2.zip", {"212.txt.gz": gzip.compress(b"2125550100\n")})
     with pytest.raises(RegistryFormatError, match="is itself a gzip archive"):
         list(sources.ftc(path, obtained=D))
+
+
+def test_a_gzip_holding_a_zip_is_named(tmp_path: pathlib.Path) -> None:
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as z:
+        z.writestr("212.txt", "2125550100\n")
+    path = tmp_path / "ftc.zip.gz"
+    path.write_bytes(gzip.compress(inner.getvalue()))
+    with pytest.raises(RegistryFormatError, match="is itself a zip archive"):
+        list(sources.ftc(path, obtained=D))
+
+
+@pytest.mark.parametrize("rows", [3, 30])  # the general path and the uniform-row fast path
+def test_a_10_digit_ph_of_another_area_code_inside_an_ac_is_refused(
+    tmp_path: pathlib.Path, rows: int
+) -> None:
+    body = "".join(f"<ph>416555{k:04d}</ph>\n" for k in range(rows)) + "<ph>2125550100</ph>\n"
+    path = tmp_path / "dncl.xml"
+    path.write_text(f"<list type='full'>\n<ac val='416'>\n{body}</ac>\n</list>\n")
+    with pytest.raises(CoverageError, match=rf"line {rows + 3}: 2125550100 is outside its <ac val='416'>"):
+        list(sources.dncl(path, obtained=D))
 
 
 def test_member_paths_with_dot_dot_are_only_names(tmp_path: pathlib.Path) -> None:

@@ -16,11 +16,13 @@ import zipfile
 from collections.abc import Callable
 from unittest import mock
 
+import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dncguard import RegistryFormatError, geography, sources
+from strategies import registry_numbers
 
 D = dt.date(2026, 3, 10)
 
@@ -171,3 +173,59 @@ def test_state_lists_with_extra_columns_read_back_as_the_same_set(
         path.write_text(text)
         chunks = list(sources.state("US-TX", path, obtained=D))
     assert sorted(int(n) for c in chunks for n in c.numbers) == sorted(n for n, _ in rows)
+
+
+def _write(path: pathlib.Path, packaging: str, lines: list[str], copies: int, xml: str | None) -> None:
+    """One download: ``lines`` (flat) or an XML document, bare, gzipped or zipped ``copies`` times."""
+    body = (xml if xml is not None else "".join(lines)).encode()
+    if packaging == "bare":
+        path.write_bytes(body)
+    elif packaging == "gz":
+        path.write_bytes(gzip.compress(body))
+    else:
+        import warnings
+
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the same member name many times: the point of the test
+            for k in range(copies):
+                z.writestr("daily/all.txt" if packaging == "zip-same" else f"daily/{k}/all.txt", body)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(registry_numbers("US"), min_size=1, max_size=60),
+    st.integers(1, 40),
+    st.sampled_from(["bare", "gz", "zip-same", "zip-many"]),
+    st.integers(1, 6),
+    st.sampled_from(["flat", "comma", "xml-text", "xml-attr"]),
+    st.sampled_from([64, 4096, 1 << 20]),
+)
+def test_any_packaging_with_heavy_repetition_yields_exactly_the_numbers_put_in(
+    distinct: list[int], repeat: int, packaging: str, copies: int, layout: str, block: int
+) -> None:
+    """Repetition, the same member many times, any layout: exactly the distinct numbers come out."""
+    put = [n for n in distinct for _ in range(repeat)]
+    lines = [f"{n}\n" if layout == "flat" else f"{str(n)[:3]},{str(n)[3:]}\n" for n in put]
+    xml = None
+    if layout == "xml-text":
+        xml = "<list type='full'>\n" + "".join(f"<ph>{n}</ph>\n" for n in put) + "</list>\n"
+    elif layout == "xml-attr":
+        by_ac: dict[int, list[int]] = {}
+        for n in put:
+            by_ac.setdefault(n // 10**7, []).append(n % 10**7)
+        xml = (
+            "<list type='full' level='all'>\n"
+            + "".join(
+                f"<ac val='{ac}'>\n" + "".join(f"<ph val='{x:07d}' />\n" for x in xs) + "</ac>\n"
+                for ac, xs in by_ac.items()
+            )
+            + "</list>\n"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "download"
+        _write(path, packaging, lines, copies, xml)
+        with mock.patch("dncguard.sources._read.BLOCK_BYTES", block):
+            chunks = list(sources.ftc(path, obtained=D))
+    got = np.unique(np.concatenate([c.numbers for c in chunks]))
+    assert got.tolist() == np.unique(np.array(distinct, dtype=np.uint64)).tolist()
+    assert {ac for c in chunks for ac in c.coverage} == {n // 10**7 for n in distinct}

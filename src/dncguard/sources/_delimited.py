@@ -46,9 +46,10 @@ class CsvBatch:
 
 
 #: The longest legal row of a delimited list, line end included: a state list carries a name, an
-#: address and a number (Texas publishes names and numbers); 1 KiB a row is more than any real
-#: export writes. A member averaging more is not a registry file (see ``_read.Budget``).
-CSV_RECORD_BYTES = 1024
+#: address and a number, and an internal list may be a wide CRM export (dozens of columns); 64 KiB
+#: a row is more than any real export writes. A member averaging more bytes a row (gigabytes of
+#: blank lines) is not a registry file (see ``_read.Budget``).
+CSV_RECORD_BYTES = 64 << 10
 
 # Column names by preference (compared after case-folding and dropping spaces, ``_``, ``-``, ``.``):
 # an exact number name, then a name mentioning a phone, then one mentioning a number.

@@ -243,6 +243,7 @@ class _Scanner:
         def row_line(i: int) -> int:
             return base + count_lines(data[:first]) + 1 + i * per_row
 
+        self._check_ac(numbers, row_line)
         self.records += numbers.size
         return XmlRecords(numbers, top.op, top.date, row_line, self.list_type), first + rows * width
 
@@ -410,8 +411,19 @@ class _Scanner:
                     line_of_number(int(np.argmax(local))),
                 )
             numbers = numbers + local.astype(np.uint64) * (np.uint64(top.ac) * _E7)
+        self._check_ac(numbers, line_of_number)
         self.records += numbers.size
         yield XmlRecords(numbers, top.op, top.date, line_of_number, self.list_type)
+
+    def _check_ac(self, numbers: npt.NDArray[np.uint64], line_of: Callable[[int], int]) -> None:
+        """A 10-digit ``<ph>`` inside ``<ac val='416'>`` must be of area code 416."""
+        ac = self.stack[-1].ac
+        if ac is None or not numbers.size:
+            return
+        other = numbers // _E7 != np.uint64(ac)
+        if other.any():
+            i = int(np.argmax(other))
+            raise self.member.coverage_error(int(numbers[i]), line_of(i), f"its <ac val='{ac}'> element")
 
 
 def _fixed_rows(data: bytes, first: int, end: int) -> tuple[npt.NDArray[np.uint64], int, int, bool] | None:
