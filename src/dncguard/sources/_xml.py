@@ -54,27 +54,30 @@ FLAGS: dict[str, Op] = {
     **dict.fromkeys(["d", "del", "dels", "delete", "deleted", "deletes", "deletion", "deletions"], Op.DELETE),
 }
 
-_I = re.IGNORECASE
+# Names compare case-insensitively, written out as classes: faster than re.IGNORECASE.
+_PH_NAME = rb"[pP][hH]"
+_VAL_NAME = rb"[vV][aA][lL]"
 _NAME = rb"(?:[\w.-]++:)?+[\w.-]++"  # an optionally prefixed name; no backtracking
 _VALUE = rb"""(?:"[^"<]*+"|'[^'<]*+')"""
-_OTHER_ATTR = rb"\s++(?:[\w.-]++:)?+(?!val\s*+=)[\w.-]++\s*+=\s*+" + _VALUE
-_PH = rb"<\s*+(?:[\w.-]++:)?+ph"
+_OTHER_ATTR = rb"\s++(?:[\w.-]++:)?+(?!" + _VAL_NAME + rb"\s*+=)[\w.-]++\s*+=\s*+" + _VALUE
+_PH = rb"<\s*+(?:[\w.-]++:)?+" + _PH_NAME
 #: The next ``<`` that does not open or close a ``ph`` element.
-_NEXT_STRUCT = re.compile(rb"<(?!\s*+/?+\s*+(?:[\w.-]++:)?+ph(?![\w.:-]))", _I)
+_NEXT_STRUCT = re.compile(rb"<(?!\s*+/?+\s*+(?:[\w.-]++:)?+" + _PH_NAME + rb"(?![\w.:-]))")
 #: A structural tag: closing slash, name, attributes (the ``/`` of a self-closed tag at their end).
-_TAG = re.compile(rb"<\s*+(/?+)\s*+(" + _NAME + rb")((?:[^<>\"']++|" + _VALUE + rb")*+)>", _I)
+_TAG = re.compile(rb"<\s*+(/?+)\s*+(" + _NAME + rb")((?:[^<>\"']++|" + _VALUE + rb")*+)>")
 _ATTR = re.compile(rb"(" + _NAME + rb")\s*+=\s*+(?:\"([^\"<]*+)\"|'([^'<]*+)')")
 #: ``<ph … val='…' …/>`` (or not self-closed): the value.
 _PH_VAL = re.compile(
-    _PH + rb"(?:" + _OTHER_ATTR + rb")*+\s++(?:[\w.-]++:)?+val\s*+=\s*+[\"']([^\"'<>]*+)[\"']"
-    rb"(?:" + _OTHER_ATTR + rb")*+\s*+/?+\s*+>",
-    _I,
+    _PH + rb"(?:" + _OTHER_ATTR + rb")*+\s++(?:[\w.-]++:)?+" + _VAL_NAME + rb"\s*+=\s*+[\"']([^\"'<>]*+)[\"']"
+    rb"(?:" + _OTHER_ATTR + rb")*+\s*+/?+\s*+>"
 )
 #: ``<ph>text</ph>`` (attributes other than ``val`` allowed): the text.
-_PH_TEXT = re.compile(_PH + rb"(?:" + _OTHER_ATTR + rb")*+\s*+>([^<]*+)<\s*+/\s*+(?:[\w.-]++:)?+ph\s*+>", _I)
+_PH_TEXT = re.compile(
+    _PH + rb"(?:" + _OTHER_ATTR + rb")*+\s*+>([^<]*+)<\s*+/\s*+(?:[\w.-]++:)?+" + _PH_NAME + rb"\s*+>"
+)
 #: Text with a digit after a self-closed or closing tag, in a run of ``ph`` elements.
 _STRAY = re.compile(rb"(?:/\s*+>|<\s*+/[^<>]*+>)[^<\d]*+\d")
-_PH_OPEN = re.compile(_PH + rb"(?![\w.:-])", _I)
+_PH_OPEN = re.compile(_PH + rb"(?![\w.:-])")
 _CLOSE = re.compile(rb"<\s*+/")
 _SKIP = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b"<?": b"?>", b"<!": b">"}
 _E7 = np.uint64(10_000_000)
@@ -116,10 +119,14 @@ class _Open:
 _NUMBER_ATTRS = frozenset({"val", "value", "number", "phone", "tel", "tn"})
 
 
-def _looks_like_number(text: str) -> bool:
+def _digits(text: bytes) -> int:
+    """How many ASCII digits ``text`` holds (at C speed: a tag may be megabytes long)."""
+    return len(text) - len(text.translate(None, b"0123456789"))
+
+
+def _looks_like_number(text: bytes) -> bool:
     """Seven digits or more that are not a date: a phone number written where none is read."""
-    digits = sum(c.isdigit() for c in text)
-    return digits >= 7 and parse_date(text.strip().encode()) is None
+    return _digits(text) >= 7 and (len(text) > 64 or parse_date(text.strip()) is None)
 
 
 def _local(name: bytes) -> str:
@@ -281,11 +288,11 @@ class _Scanner:
         raw = t.group(3)
         selfclosed = raw.rstrip(_SPACE).endswith(b"/")
         attrs = _attrs(raw)
-        if name not in ("list", "ac") and any(48 <= c <= 57 for c in t.group(0)):
+        if name not in ("list", "ac") and _digits(t.group(0)):
             rest = _ATTR.sub(b"", raw) + b" ".join(
-                v.encode() for k, v in attrs.items() if k != "date" and _looks_like_number(v)
+                v.encode() for k, v in attrs.items() if k != "date" and _looks_like_number(v.encode())
             )
-            if name[:2] == "ph" or _looks_like_number((t.group(2) + rest).decode("utf-8", "replace")):
+            if name[:2] == "ph" or _looks_like_number(t.group(2) + rest):
                 raise self.error(
                     f"{t.group(0)[:60].decode('utf-8', 'replace')!r}: a number outside a <ph> element "
                     "(expected <ph val='…'/>); a damaged or unknown XML layout",
@@ -335,11 +342,7 @@ class _Scanner:
         n_lt = data.count(b"<", start, end)
         if not n_lt:  # text between structural tags: no number may hide there
             text = data[start:end]
-            if (
-                len(text) < 4096
-                and text.strip(_SPACE)
-                and _looks_like_number(text.decode("utf-8", "replace"))
-            ):
+            if len(text) < 4096 and text.strip(_SPACE) and _looks_like_number(text):
                 raise self.error(
                     f"{text.strip(_SPACE).decode('utf-8', 'replace')[:40]!r}: a number outside a <ph> "
                     "element (expected <ph>NNNNNNNNNN</ph>); a damaged or unknown XML layout",
@@ -368,7 +371,7 @@ class _Scanner:
             raise self.error("expected <ph val='NNNNNNN'/> or <ph>NNNNNNNNNN</ph>", data, base, at)
         lead = data.find(b"<", start, end)
         stray = _STRAY.search(data, start, end)
-        if stray is not None or any(48 <= c <= 57 for c in data[start:lead]):
+        if stray is not None or _digits(data[start:lead]):
             at = start if stray is None else stray.end() - 1
             raise self.error(
                 "text with digits outside a <ph> element: expected <ph val='NNNNNNN'/> or "
