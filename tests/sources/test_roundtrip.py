@@ -229,3 +229,33 @@ def test_any_packaging_with_heavy_repetition_yields_exactly_the_numbers_put_in(
     got = np.unique(np.concatenate([c.numbers for c in chunks]))
     assert got.tolist() == np.unique(np.array(distinct, dtype=np.uint64)).tolist()
     assert {ac for c in chunks for ac in c.coverage} == {n // 10**7 for n in distinct}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(canadian, min_size=1, max_size=40),
+    st.sampled_from(["text", "attr"]),
+    st.data(),
+    st.sampled_from([16, 64, 4096]),
+)
+def test_xml_cut_at_any_byte_before_its_end_is_refused(
+    numbers: list[int], style: str, data: st.DataObject, block: int
+) -> None:
+    if style == "text":
+        doc = "<list type='full'>\n" + "".join(f"  <ph>{n}</ph>\n" for n in numbers) + "</list>\n"
+    else:
+        doc = (
+            "<list type='full' level='all'>\n"
+            + "".join(f"<ac val='{n // 10**7}'><ph val='{n % 10**7:07d}'/></ac>\n" for n in numbers)
+            + "</list>\n"
+        )
+    cut = data.draw(st.integers(0, doc.rindex("</list>") + len("</list>") - 1))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "dncl.xml"
+        path.write_text(doc[:cut])
+        with mock.patch("dncguard.sources._read.BLOCK_BYTES", block), pytest.raises(RegistryFormatError):
+            list(sources.dncl(path, obtained=D))
+        path.write_text(doc)
+        with mock.patch("dncguard.sources._read.BLOCK_BYTES", block):
+            got = [int(n) for c in sources.dncl(path, obtained=D) for n in c.numbers]
+    assert sorted(got) == sorted(numbers)

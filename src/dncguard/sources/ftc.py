@@ -6,7 +6,9 @@ zip (https://telemarketing.donotcall.gov; formats in RULES.md §4.1, §4.4). The
 one number per line, ``2125550143`` or ``212,5550143``. A change list has, per record, the
 number, a date (optionally with a time) and a flag in any order and with any separator; flags
 are ``A``/``D``, ``ADD``/``DEL``, ``added``/``deleted`` or ``I``/``D`` in any case, or are implied
-by separate addition and deletion files (``additions.txt``, ``deletions.txt``).
+by separate addition and deletion files (``additions.txt``, ``deletions.txt``). Dates are read in
+the layouts US exports write (``2026-03-11``, ``03/11/2026``, ``20260311``, ``Mar 11 2026``); a
+day and month that could be either order (``11.03.2026``) are refused as ambiguous.
 
 A full download replaces the ``us-ftc`` layer for the area codes it covers; a change list adds
 and deletes, and refreshes only the area codes it covers (given, or present in it: fail closed).
