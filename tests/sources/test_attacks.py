@@ -766,3 +766,12 @@ def test_random_truncations_of_a_large_xml_download_are_refused(tmp_path: pathli
             pytest.raises(RegistryFormatError),
         ):
             list(sources.dncl(path, obtained=D))
+
+
+def test_a_seller_column_spelt_another_way_is_the_same_seller(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "optouts.csv"
+    path.write_text("seller,number\nACME,2125550100\n  Acme ,3055550100\nacme,5125550100\n")
+    assert numbers(list(sources.internal(path, seller="acme"))) == [2125550100, 3055550100, 5125550100]
+    path.write_text("seller,number\nacme,2125550100\nglobex,3055550100\n")
+    with pytest.raises(RegistryFormatError, match="seller 'globex' in a file read for seller 'acme'"):
+        list(sources.internal(path, seller="acme"))

@@ -100,9 +100,17 @@ def _read(path: str, seller: str | None, number_column: str | None) -> Iterator[
                 continue
             names = pc.utf8_trim_whitespace(b.columns["seller"].take(take))
             if seller is not None:
-                other = pc.and_(pc.not_equal(names, ""), pc.not_equal(names, seller))
-                if pc.any(other).as_py():
-                    i = int(np.argmax(other.to_numpy(zero_copy_only=False)))
+                # One seller however written (RULES.md §6.13): compare trimmed and case-folded.
+                codes = pc.dictionary_encode(names)
+                if isinstance(codes, pa.ChunkedArray):
+                    codes = codes.combine_chunks()
+                same = np.array(
+                    [not v or v.casefold() == seller.casefold() for v in codes.dictionary.to_pylist()],
+                    dtype=bool,
+                )
+                other = ~same[codes.indices.to_numpy(zero_copy_only=False)]
+                if other.any():
+                    i = int(np.argmax(other))
                     raise member.error(
                         f"seller {names[i].as_py()!r} in a file read for seller {seller!r}",
                         b.line_of(int(rows[i])),
