@@ -775,3 +775,12 @@ def test_a_seller_column_spelt_another_way_is_the_same_seller(tmp_path: pathlib.
     path.write_text("seller,number\nacme,2125550100\nglobex,3055550100\n")
     with pytest.raises(RegistryFormatError, match="seller 'globex' in a file read for seller 'acme'"):
         list(sources.internal(path, seller="acme"))
+
+
+def test_a_change_list_given_as_a_full_list_says_so(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "changes.txt"
+    path.write_text("2125550100,2026-03-11,A\n2125550101,2026-03-11,D\n")
+    with pytest.raises(
+        RegistryFormatError, match=r"line 1: .*looks like a change list: read it with sources\.ftc_changes"
+    ):
+        list(sources.ftc(path, obtained=D))

@@ -73,6 +73,12 @@ def sniff(member: Member) -> bytes:
 
 LineOf = Callable[[int], int]
 
+#: A record with a date and an add/delete flag: a change list given as a full list.
+_CHANGE_RECORD = re.compile(
+    r"\d{4}[-/.]?\d{2}[-/.]?\d{2}.*\b(?:[AD]|ADD|DEL|ADDED|DELETED|I)\b|\b(?:[AD]|ADD|DEL|ADDED|DELETED|I)\b.*\d{8}",
+    re.IGNORECASE,
+)
+
 #: The longest legal line of a flat list, line end included: the FTC and DNCL write 11-12 bytes
 #: (``2125550143``, ``212,5550143``); the longest spelling accepted, ``"+1 (212) 555-0143"`` with
 #: a CRLF, is 21. Twice that and more leaves room for padding; a member averaging more bytes a
@@ -102,7 +108,10 @@ def member_numbers(member: Member, budget: Budget) -> Iterator[tuple[U64, LineOf
         if parsed.error is not None:
             at = parsed.error_at
             text = block.data[at : at + 80].splitlines()[0].decode("utf-8", "replace").strip()
-            raise member.error(f"{parsed.error}; got {text!r}", block.line_at(at))
+            hint = ""
+            if _CHANGE_RECORD.search(text):
+                hint = " (this looks like a change list: read it with sources.ftc_changes(...))"
+            raise member.error(f"{parsed.error}; got {text!r}{hint}", block.line_at(at))
         records += parsed.numbers.size
         budget.check(raw.offset + len(raw.data), records)
 
