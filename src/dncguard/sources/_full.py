@@ -6,9 +6,11 @@ layer they fill. A member is flat text (one number per line in any NANP spelling
 checked) or XML (see :mod:`dncguard.sources._xml`).
 
 Coverage, per source: the ``area_codes=`` given (a number outside them is a
-:class:`~dncguard.errors.CoverageError`); otherwise, per zip member, the area code its name
-declares (``212.txt``; a number of another area code in it is a ``CoverageError``), or else the
-area codes present in its data. Every covered area code gets the ``obtained`` date.
+:class:`~dncguard.errors.CoverageError`, and one of them without a number in the download is a
+:class:`~dncguard.errors.RegistryFormatError`: no data arrived for it); otherwise, per zip
+member, the area code its name declares (``212.txt``; a number of another area code in it is a
+``CoverageError``), or else the area codes present in its data. Every covered area code gets the
+``obtained`` date.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dncguard import geography
-from dncguard.errors import CoverageError
+from dncguard.errors import CoverageError, RegistryFormatError
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.sources._nanp import Parsed, area_code_counts, parse_lines
 from dncguard.sources._read import (
@@ -172,6 +174,7 @@ def read_full(
         allowed = np.zeros(1000, dtype=bool)
         allowed[list(area_codes)] = True
         yield from batch.add(np.empty(0, np.uint64), area_codes)
+    seen = np.zeros(1000, dtype=bool)
     for member in members(path):
         declared = None
         if allowed is None and member.name is not None:
@@ -186,6 +189,7 @@ def read_full(
                     "expected a full list, found a change list (type='change'): read it with ftc_changes()"
                 )
             acs = (numbers // _E7).astype(np.intp)
+            seen[acs] = True
             budget.count(acs)
             read += numbers.size
             _check(member, numbers, line_of, foreign(layer, acs), layer=layer)
@@ -200,6 +204,16 @@ def read_full(
             yield from batch.add(numbers, cover)
         if not read:
             raise member.empty_error()
+    if area_codes is not None:
+        missing = sorted(ac for ac in area_codes if not seen[ac])
+        if missing:  # covered only by data that arrived for it (RULES.md §6.16)
+            raise RegistryFormatError(
+                f"no number of area code{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(map(str, missing))} (given in area_codes=) is in the download: an area "
+                "code is covered only by data that arrived for it; fetch its file again or leave "
+                "it out of area_codes=",
+                path=path,
+            )
     yield from batch.flush()
 
 
