@@ -784,3 +784,14 @@ def test_a_change_list_given_as_a_full_list_says_so(tmp_path: pathlib.Path) -> N
         RegistryFormatError, match=r"line 1: .*looks like a change list: read it with sources\.ftc_changes"
     ):
         list(sources.ftc(path, obtained=D))
+
+
+def test_a_zip_of_thousands_of_tiny_members_reads_in_linear_time(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "many.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for k in range(5000):
+            z.writestr(f"part{k}a{k}.txt", f"212555{k % 10000:04d}\n")
+    t = time.perf_counter()
+    chunks = list(sources.ftc(path, obtained=D))
+    assert time.perf_counter() - t < 5.0  # 1.4 ms a member (a thread each) before: 7 s
+    assert numbers(chunks) == [2125550000 + k for k in range(5000)]

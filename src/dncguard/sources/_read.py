@@ -297,6 +297,18 @@ def _reads(member: Member, size: int) -> Iterator[bytes]:
     zlib releases the GIL, so inflating the next piece overlaps parsing this one (2 cores). The
     stream is opened and closed here, after the reader thread has stopped.
     """
+    if member.size is not None and member.size < size:
+        # A small zip member: read it here. A reader thread costs more than it saves, and a zip
+        # of many tiny members would otherwise take a thread hand-off per member.
+        with open_member(member) as stream:
+            try:
+                data = stream.read(size)
+            except READ_ERRORS as e:
+                raise unreadable(member, e) from e
+        yield data
+        if data:
+            yield b""
+        return
     pieces: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=2)
     stop = threading.Event()
 
