@@ -4,6 +4,7 @@
     python benchmarks/bench_sources.py parse --lines 5000000 --repeat 5
     python benchmarks/bench_sources.py memory           # peak memory of dncguard at 2M, 20M, 50M lines
     python benchmarks/bench_sources.py e2e              # 258.5M-number FTC zip -> Registry -> saved index
+    python benchmarks/bench_sources.py attacks          # zip bombs and adversarial XML: seconds, peak RSS
 
 ``parse`` writes a synthetic FTC full download (numbers clustered like a real registry by
 ``benchmarks/generate.py``; one zip member per area code, every other member in the
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gzip
 import io
 import json
 import os
@@ -263,10 +265,93 @@ def run_e2e(path: str) -> dict[str, float]:
     }
 
 
+def _attack_files(mib: int) -> dict[str, tuple[str, Path]]:
+    """Hostile downloads of about ``mib`` MiB inflated (made on first use): reader, path."""
+    OUT.mkdir(exist_ok=True)
+    files: dict[str, tuple[str, Path]] = {}
+    piece = 1 << 20
+
+    def gz(name: str, unit: bytes, head: bytes = b"") -> Path:
+        path = OUT / f"attack-{name}-{mib}.gz"
+        if not path.exists():
+            with gzip.open(path, "wb", compresslevel=1) as g:
+                g.write(head)
+                block = unit * (piece // len(unit))
+                for _ in range(mib):
+                    g.write(block)
+        return path
+
+    files["gzip: blank lines"] = ("ftc", gz("blank", b"\n", b"2125550143\n"))
+    files["gzip: one number repeated"] = ("ftc", gz("repeat", b"2125550143\n"))
+    bomb = OUT / f"attack-zip-{mib}.zip"
+    if not bomb.exists():
+        with (
+            zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z,
+            z.open("ftc/212.txt", "w", force_zip64=True) as f,
+        ):
+            block = b"\n" * piece
+            for _ in range(mib):
+                f.write(block)
+    files["zip member 212.txt: blank lines"] = ("ftc", bomb)
+    size = 4 << 20
+    xml = {
+        "spaces in a tag": b"<list>\n<a" + b" " * size + b"\n",
+        "many <ph openings": b"<list>" + b"<ph" * (size // 3),
+        "many <ph val= openings": b"<list>" + b"<ph val='" * (size // 9),
+        "<ph> without text end": b"<list>" + b"<ph>2" * (size // 5),
+        "sibling elements": b"<list>" + b"<ac val='212'></ac>" * (size // 19) + b"</list>",
+    }
+    for name, doc in xml.items():
+        path = OUT / f"attack-xml-{name.replace(' ', '-').replace('<', '').replace('=', '')}.xml"
+        path.write_bytes(doc)
+        files[f"4 MiB XML: {name}"] = ("ftc", path)
+    return files
+
+
+def run_attack(reader: str, path: str) -> dict[str, object]:
+    """In this process: read one hostile download; how long, how much memory, what was said."""
+    from dncguard import DncguardError, sources
+
+    t = time.perf_counter()
+    try:
+        count = sum(c.numbers.size for c in sources.SOURCES[reader](path, obtained=OBTAINED))
+        said = f"read {count} numbers"
+    except DncguardError as e:
+        said = e.detail if hasattr(e, "detail") else str(e)
+    return {"seconds": time.perf_counter() - t, "peak_mib": peak_mib(), "said": said[:90]}
+
+
+def attacks(args: argparse.Namespace) -> None:
+    print("\n### Hostile downloads: refused early, in bounded memory\n")
+    print(f"`python benchmarks/bench_sources.py attacks --mib {args.mib}`; each in its own process.\n")
+    print("| download | size on disk | seconds | peak RSS MiB | dncguard says |")
+    print("|---|---|---|---|---|")
+    for name, (reader, path) in _attack_files(args.mib).items():
+        out = subprocess.run(
+            [sys.executable, __file__, "_attack", reader, str(path)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        res = json.loads(out)
+        disk = path.stat().st_size
+        cells = [
+            name,
+            f"{disk / 2**20:.1f} MiB",
+            f"{res['seconds']:.2f}",
+            f"{res['peak_mib']:.0f}",
+            res["said"],
+        ]
+        print("| " + " | ".join(cells) + " |")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "_run":
         print(json.dumps(run_one(argv[1], argv[2])))
+        return 0
+    if argv and argv[0] == "_attack":
+        print(json.dumps(run_attack(argv[1], argv[2])))
         return 0
     if argv and argv[0] == "_e2e":
         print(json.dumps(run_e2e(argv[1])))
@@ -281,8 +366,10 @@ def main(argv: list[str] | None = None) -> int:
     pm.add_argument("--lines", type=int, nargs="+", default=[2_000_000, 20_000_000, 50_000_000])
     pe = sub.add_parser("e2e")
     pe.add_argument("--numbers", type=int, default=258_500_000)
+    pa = sub.add_parser("attacks")
+    pa.add_argument("--mib", type=int, default=2048, help="inflated size of each bomb, MiB")
     args = p.parse_args(argv)
-    {"parse": parse, "memory": memory, "e2e": e2e}[args.cmd](args)
+    {"parse": parse, "memory": memory, "e2e": e2e, "attacks": attacks}[args.cmd](args)
     return 0
 
 

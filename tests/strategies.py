@@ -449,3 +449,15 @@ def decisions(draw: st.DrawFn) -> object:
             draw(st.lists(st.sampled_from(["US", "CA", "US-FL", "US-TX", "CA-ON"]), max_size=3))
         ),
     )
+
+
+def registry_numbers(country: str = "US") -> st.SearchStrategy[int]:
+    """Numbers a national registry of ``country`` lists: its area codes, exchanges 2-9, any line.
+
+    Clustered in a few exchanges (as real registrations are), so blocks get dense and numbers
+    repeat when drawn many times.
+    """
+    codes = AREA_CODES_US + AREA_CODES_US_TERRITORIES + TOLL_FREE if country == "US" else AREA_CODES_CANADA
+    exchange = st.one_of(st.sampled_from((555, 201, 999)), st.integers(200, 999))
+    line = st.one_of(st.integers(100, 199), st.integers(0, 9999))
+    return st.builds(lambda a, e, n: a * 10**7 + e * 10**4 + n, st.sampled_from(codes), exchange, line)

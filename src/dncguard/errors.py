@@ -81,11 +81,23 @@ class RegistryFormatError(DncguardError, ValueError):
 
 
 class CoverageError(DncguardError, ValueError):
-    """A number outside the area codes its source declared (``area_codes=``)."""
+    """A number outside the area codes its source declared (``area_codes=``), or its country.
 
-    def __init__(self, message: str, *, number: int | None = None, path: str | None = None) -> None:
+    ``suggested_source`` names the reader the number belongs to when it is another country's
+    (``"dncl"`` for a Canadian number in an FTC file, ``"ftc"`` for a US number in the DNCL).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        number: int | None = None,
+        path: str | None = None,
+        suggested_source: str | None = None,
+    ) -> None:
         self.number = number
         self.path = path
+        self.suggested_source = suggested_source
         super().__init__(message)
 
 

@@ -69,14 +69,23 @@ def test_errors_surface_while_iterating(tmp_path: pathlib.Path) -> None:
         list(src)
 
 
-def test_area_codes_given_are_the_coverage_even_when_empty(tmp_path: pathlib.Path) -> None:
+def test_area_codes_given_are_the_coverage(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "ftc.txt"
-    path.write_text("2125550100\n")
+    path.write_text("2125550100\n9075550100\n")
     chunks = list(sources.ftc(path, obtained=D, area_codes=[212, "907"]))
     cov: dict[int, dt.date] = {}
     for c in chunks:
         cov.update(c.coverage)
     assert cov == {212: D, 907: D}
+
+
+def test_an_area_code_given_without_data_in_the_download_is_refused(tmp_path: pathlib.Path) -> None:
+    """Covered only by data that arrived for it: a missing 907 file must not cover 907."""
+    path = tmp_path / "ftc.txt"
+    path.write_text("2125550100\n")
+    with pytest.raises(RegistryFormatError, match=r"area code 907 \(given in area_codes=\)") as info:
+        list(sources.ftc(path, obtained=D, area_codes=[212, "907"]))
+    assert info.value.path == str(path)
 
 
 def test_a_number_outside_the_area_codes_given_names_number_file_and_line(tmp_path: pathlib.Path) -> None:
@@ -92,13 +101,12 @@ def test_a_number_outside_the_area_codes_given_names_number_file_and_line(tmp_pa
         list(sources.ftc_changes(changes, obtained=D, area_codes=[212]))
 
 
-def test_an_empty_download_still_replaces_its_layer(tmp_path: pathlib.Path) -> None:
+def test_an_empty_internal_list_still_replaces_its_layer(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "empty.txt"
     path.write_text("")
-    [chunk] = sources.state("US-TX", path, obtained=D)
-    assert chunk.op is Op.REPLACE
-    assert chunk.numbers.size == 0
-    [chunk] = sources.internal(path, seller="acme")
+    with pytest.raises(RegistryFormatError, match="no number can be read"):  # RULES.md §6.16
+        list(sources.state("US-TX", path, obtained=D))
+    [chunk] = sources.internal(path, seller="acme")  # a seller may have no requests
     assert chunk.layer.name == "internal:acme"
     assert chunk.numbers.size == 0
 

@@ -47,11 +47,12 @@ def ftc(name: str) -> list[Chunk]:
         ("comma.txt", syn(212, 0, 1, 2, 3, 4), {212}),
         ("full.txt.gz", syn(212, 0, 1, 2, 3, 4), {212}),
         ("full.xml", syn(212, 0, 1, 2, 3, 4) | syn(305, 0), {212, 305}),
-        # Members named by area code: the empty 907.txt is covered too (nothing listed there).
+        ("full-namespaced.xml", syn(212, 0, 1, 2, 3, 4), {212}),
+        # Members named by area code (an empty member is refused: see full-empty-member.zip).
         (
             "full.zip",
             syn(212, 0, 1, 2, 3, 4) | syn(305, 0, 1, 2) | syn(512, 0, 1, 2) | syn(800, 0, 1) | syn(787, 0),
-            {212, 305, 512, 800, 787, 907},
+            {212, 305, 512, 800, 787},
         ),
     ],
 )
@@ -88,7 +89,7 @@ def test_ftc_change_fixtures_end_in_the_latest_state(name: str) -> None:
 @pytest.mark.parametrize(
     ("name", "expected", "covered"),
     [
-        ("dncl.zip", syn(416, 0, 1, 2, 3) | syn(709, 0, 1, 2), {416, 709, 905}),
+        ("dncl.zip", syn(416, 0, 1, 2, 3) | syn(709, 0, 1, 2), {416, 709}),
         ("national.txt", syn(416, 0, 1, 2, 3) | syn(709, 0, 1, 2), {416, 709}),
         ("sample.xml", syn(416, 0, 1), {416}),
     ],
@@ -156,15 +157,26 @@ ANY_SELLER: Read = lambda p: list(sources.internal(p))  # noqa: E731
         (FTC, "ftc/full-truncated.zip", None, None, "not a readable zip archive"),
         (FTC, "ftc/full-truncated.txt.gz", None, None, "unreadable"),
         (FTC, "ftc/full-bad.xml", None, 5, "expected a 10-digit number"),
+        (FTC, "ftc/full-truncated.xml", None, 8, "does not close (<list> is still open)"),
+        (FTC, "ftc/full-unknown-elements.xml", None, 2, "a number outside a <ph> element"),
+        (FTC, "ftc/full-empty-member.zip", "ftc/907.txt", None, "no number can be read"),
+        (FTC, "ftc/full-macosx-only.zip", None, None, "holds no registry file"),
         (CHANGES, "ftc-changes/changes-bad-flag.txt", None, 3, "unknown flag 'X'"),
         (CHANGES, "ftc-changes/changes-bad-date.txt", None, 2, "date '2026-02-30' does not parse"),
         (CHANGES, "ftc-changes/split-bad.zip", "deletions.txt", 4, "flag 'A' in a file of deletes"),
         (CHANGES, "ftc-changes/changes-bad.xml", None, 9, "inside an <add> or <delete> element"),
         (DNCL, "dncl/dncl-bad.zip", "709.txt", 2, "expected a 10-digit number"),
+        (DNCL, "dncl/dncl-empty-member.zip", "905.txt", None, "no number can be read"),
         (DNCL, "dncl/sample-bad.xml", None, 5, "'55501'"),
         (STATE, "state/us-tx-bad.csv", None, 4, "'512-555-010'"),
         (STATE, "state/us-fl-bad.txt", None, 3, "'305555O102'"),
-        (ACME, "internal/optouts-bad-date.csv", None, 3, "requested_on '2026-13-01' does not parse"),
+        (
+            ACME,
+            "internal/optouts-bad-date.csv",
+            None,
+            3,
+            "requested_on '2026-13-01': date '2026-13-01' does not parse",
+        ),
         (ANY_SELLER, "internal/sellers-bad.csv", None, 3, "expected a seller name"),
         (ANY_SELLER, "internal/optouts.csv", None, 1, "no seller column"),
         (ACME, "internal/sellers.csv", None, 3, "seller 'globex' in a file read for seller 'acme'"),
@@ -185,6 +197,14 @@ def test_broken_fixtures_name_file_member_and_line(
     assert str(path) in str(err)
     if line is not None:
         assert f"line {line}" in str(err)
+
+
+def test_a_us_number_in_the_dncl_fixture_points_to_the_ftc_reader() -> None:
+    path = FIXTURES / "dncl" / "dncl-us-number.zip"
+    with pytest.raises(CoverageError, match=r"416\.txt, line 5: 2125550100 is a US number") as info:
+        DNCL(path)
+    assert info.value.suggested_source == "ftc"
+    assert "sources.ftc(...)" in str(info.value)
 
 
 def test_every_fixture_is_tested() -> None:

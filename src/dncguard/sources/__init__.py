@@ -11,6 +11,16 @@ Every reader accepts ``.zip`` archives (one or many members, nested folders), ``
 files; UTF-8 with or without a byte-order mark; LF, CRLF or CR line ends; blank lines; header and
 trailer lines without digits; and checks a trailer's record count (RULES.md §4.4).
 
+Every reader fails closed, naming the file, member and line: a download from which no number can
+be read (an empty file or member, a zip of only ``__MACOSX/`` entries, XML without ``<ph>``
+records) covers nothing and is refused (an empty internal list is allowed); an XML document that
+does not close is truncated and refused; a number of the other country (a Canadian number in an
+FTC file, a US one in the DNCL) is a :class:`~dncguard.errors.CoverageError` whose
+``suggested_source`` names the right reader; an ``obtained`` or request date after today (UTC,
+plus a day) is refused; a member that inflates past what an area code could hold, or holds
+megabytes without a record, is refused early as not a registry file. Every reader runs in time
+linear in its input and in memory bounded by its block size.
+
 >>> import datetime as dt, pathlib, tempfile
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "305.txt"
 >>> _ = path.write_text("3055550143\\n3055550199\\n")

@@ -27,9 +27,9 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from dncguard.sources._nanp import parse_spans
-from dncguard.sources._read import Block, Member, blocks, split_trailer
+from dncguard.sources._read import Block, Budget, Member, blocks, split_trailer
 
-__all__ = ["CsvBatch", "Layout", "csv_batches", "numbers_of", "split_fields"]
+__all__ = ["CsvBatch", "Layout", "csv_batches", "numbers_of", "pick_number_column", "split_fields"]
 
 #: header fields (``None`` without a header), first data row (``None`` if none) -> role -> column;
 #: a ``ValueError`` it raises becomes a ``RegistryFormatError`` naming the file and first line.
@@ -42,6 +42,71 @@ class CsvBatch:
 
     columns: dict[str, pa.Array]
     line_of: Callable[[int], int]
+    labels: dict[str, str]  # role -> how errors name the column (``column 'Phone'``)
+
+
+#: The longest legal row of a delimited list, line end included: a state list carries a name, an
+#: address and a number, and an internal list may be a wide CRM export (dozens of columns); 64 KiB
+#: a row is more than any real export writes. A member averaging more bytes a row (gigabytes of
+#: blank lines) is not a registry file (see ``_read.Budget``).
+CSV_RECORD_BYTES = 64 << 10
+
+# Column names by preference (compared after case-folding and dropping spaces, ``_``, ``-``, ``.``):
+# an exact number name, then a name mentioning a phone, then one mentioning a number.
+_EXACT = {
+    "number", "phone", "phonenumber", "phoneno", "phonenum", "telephone", "telephonenumber", "tel",
+    "telno", "telnumber", "mobile", "mobilenumber", "cell", "cellphone", "cellnumber", "msisdn",
+    "dncnumber", "listednumber", "tn", "ani",
+}  # fmt: skip
+_PHONE_WORD = re.compile(r"phone|\btel(?:e|no|num|\b)|\bmobile|\bcell|msisdn")
+_NUMBER_WORD = re.compile(r"number|\bnum\b|\bno\b")
+
+
+def _fold(name: str) -> str:
+    return re.sub(r"[\s_\-.#]+", "", name.casefold())
+
+
+def _words(name: str) -> str:
+    return re.sub(r"[\s_\-.#]+", " ", name.casefold())
+
+
+def pick_number_column(header: list[str], explicit: str | None = None) -> int:
+    """The index of the phone-number column of ``header``; ``ValueError`` naming the choice.
+
+    ``explicit`` (the ``number_column=`` keyword) names it outright. Otherwise the column whose
+    name is a number's (``number``, ``phone``, ``Phone Number``, ``telephone``, ``tel``, ...)
+    wins over one that mentions a phone (``Home Phone``), which wins over one that only mentions
+    a number (``Account Number``); two columns tied at the best rank are ambiguous.
+
+    >>> pick_number_column(["Account Number", "Name", "Phone Number"])
+    2
+    >>> pick_number_column(["Home Phone", "Work Phone"])
+    Traceback (most recent call last):
+    ...
+    ValueError: two phone-number columns, 'Home Phone' and 'Work Phone': name the one to read with...
+    """
+    if explicit is not None:
+        for i, name in enumerate(header):
+            if name.strip().casefold() == explicit.strip().casefold():
+                return i
+        raise ValueError(f"no column named {explicit!r} (number_column=) in the header {header}")
+    ranks = [
+        [i for i, h in enumerate(header) if _fold(h) in _EXACT],
+        [i for i, h in enumerate(header) if _PHONE_WORD.search(_words(h))],
+        [i for i, h in enumerate(header) if _NUMBER_WORD.search(_words(h))],
+    ]
+    for hits in ranks:
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            raise ValueError(
+                f"two phone-number columns, {header[hits[0]]!r} and {header[hits[1]]!r}: "
+                "name the one to read with number_column="
+            )
+    raise ValueError(
+        f"no phone-number column in the header {header}: expected one named number, phone, "
+        "telephone or tel, or name it with number_column="
+    )
 
 
 def split_fields(line: bytes, delimiter: str) -> list[str]:
@@ -68,9 +133,16 @@ def csv_batches(member: Member, layout: Layout) -> Iterator[CsvBatch]:
     roles: dict[str, int] = {}
     delimiter = ","
     records = 0
+    budget = Budget(member, CSV_RECORD_BYTES)
+    labels: dict[str, str] = {}
     for raw in blocks(member):
+        budget.check(raw.offset, records)
         if not names:
-            raw, names, roles, delimiter = _start(member, raw, layout)
+            raw, names, roles, delimiter, header = _start(member, raw, layout)
+            labels = {
+                role: repr(header[i]) if header is not None and i < len(header) else f"{i + 1}"
+                for role, i in roles.items()
+            }
         block, trailer = split_trailer(raw) if raw.last else (raw, None)
         if (
             trailer is not None
@@ -89,7 +161,7 @@ def csv_batches(member: Member, layout: Layout) -> Iterator[CsvBatch]:
 
             cols = {role: table.column(names[i]).combine_chunks() for role, i in roles.items()}
             records += table.num_rows
-            yield CsvBatch(cols, line_of)
+            yield CsvBatch(cols, line_of, labels)
         if trailer is not None:
             trailer.check(member, records)
 
@@ -97,8 +169,11 @@ def csv_batches(member: Member, layout: Layout) -> Iterator[CsvBatch]:
 _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n|$)")
 
 
-def _start(member: Member, block: Block, layout: Layout) -> tuple[Block, list[str], dict[str, int], str]:
-    """Read the header (if any) of the first block: the data after it, column names, roles, delimiter."""
+def _start(
+    member: Member, block: Block, layout: Layout
+) -> tuple[Block, list[str], dict[str, int], str, list[str] | None]:
+    """Read the header (if any) of the first block: the data after it, column names, roles,
+    delimiter and the header's fields."""
     lines = (m for m in _LINE.finditer(block.data) if m.group().strip())
     first = next(lines, None)
 
@@ -110,18 +185,19 @@ def _start(member: Member, block: Block, layout: Layout) -> tuple[Block, list[st
 
     if first is None:
         found = roles(None, None)
-        return block, [f"c{i}" for i in range(max(found.values(), default=0) + 1)], found, ","
+        return block, [f"c{i}" for i in range(max(found.values(), default=0) + 1)], found, ",", None
     text = first.group().strip()
     delimiter = _sniff(text)
     fields = split_fields(text, delimiter)
     names = [f"c{i}" for i in range(len(fields))]
     if any(48 <= c <= 57 for c in text):
-        return block, names, roles(None, fields), delimiter
+        return block, names, roles(None, fields), delimiter, None
     second = next(lines, None)
     row = None if second is None else split_fields(second.group().strip(), delimiter)
     cut = first.end()
     rest = Block(block.data[cut:], block.offset + cut, block.line_at(cut) - 1, block.last)
-    return rest, names, roles([f.strip() for f in fields], row), delimiter
+    header = [f.strip() for f in fields]
+    return rest, names, roles(header, row), delimiter, header
 
 
 def _read_block(
@@ -151,7 +227,7 @@ def _read_block(
 
 
 def numbers_of(
-    member: Member, column: pa.Array, line_of: Callable[[int], int]
+    member: Member, column: pa.Array, line_of: Callable[[int], int], label: str | None = None
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]:
     """The numbers of a string column and the rows they came from (rows without digits skipped)."""
     n = len(column)
@@ -166,7 +242,8 @@ def numbers_of(
     parsed = parse_spans(data, starts, ends)
     if parsed.error is not None:
         row = int(np.searchsorted(starts, parsed.error_at, side="right") - 1)
-        raise member.error(f"{parsed.error}; got {column[row].as_py()!r}", line_of(row))
+        where = "" if label is None else f"column {label}: "
+        raise member.error(f"{where}{parsed.error}; got {column[row].as_py()!r}", line_of(row))
     assert parsed.starts is not None
     rows = np.searchsorted(starts, parsed.starts, side="right") - 1
     return parsed.numbers, rows

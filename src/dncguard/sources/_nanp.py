@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Parsed", "parse_lines", "parse_spans"]
+__all__ = ["Parsed", "digits_value", "parse_lines", "parse_spans"]
 
 U8 = npt.NDArray[np.uint8]
 U64 = npt.NDArray[np.uint64]
@@ -67,7 +67,7 @@ class Parsed:
         return int(self.starts[i]) if self.starts is not None else i * self.stride
 
 
-def _digits_value(d: U8) -> U64:
+def digits_value(d: U8) -> U64:
     """Rows of 10 digit values (0-9) -> their numbers: Horner in two uint32 halves.
 
     Single-threaded integer arithmetic: faster here than a float matrix product through BLAS,
@@ -109,7 +109,7 @@ def _fixed(a: U8) -> Parsed | None:
     d = (m[:, dcols[0] : dcols[-1] + 1] if dcols[-1] - dcols[0] == 9 else m[:, dcols]) - _ZERO
     if d.max() > _NINE or d[:, 0].min() < 2 or d[:, 3].min() < 2:
         return None  # the general path finds and names the bad record
-    return Parsed(_digits_value(d), stride=width)
+    return Parsed(digits_value(d), stride=width)
 
 
 def parse_lines(data: bytes, *, local: bool = False) -> Parsed:
@@ -173,7 +173,7 @@ def parse_spans(a: U8, starts: I64, ends: I64, *, local: bool = False) -> Parsed
     if shape_bad.any():
         i = int(keep[np.argmax(shape_bad)])
         return _bad(starts, i, "expected the area code and the exchange to start with 2-9")
-    return Parsed(_digits_value(d), starts=starts[keep], local=is_local if local else None)
+    return Parsed(digits_value(d), starts=starts[keep], local=is_local if local else None)
 
 
 def _bad(starts: I64, i: int, why: str) -> Parsed:

@@ -33,13 +33,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, cast
 
+import numpy as np
+import numpy.typing as npt
+
 from dncguard.errors import CoverageError, RegistryFormatError
 
 __all__ = [
+    "AREA_CODE_NUMBERS",
     "BLOCK_BYTES",
     "MAX_LINE",
     "READ_ERRORS",
     "Block",
+    "Budget",
     "Member",
     "Trailer",
     "blocks",
@@ -47,6 +52,7 @@ __all__ = [
     "members",
     "open_member",
     "parse_date",
+    "read_date",
     "split_trailer",
     "unreadable",
 ]
@@ -62,16 +68,20 @@ _BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 #: What a damaged archive member or gzip stream raises while being read.
 READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
-_OPEN_PH = re.compile(rb"<\s*ph\b[^>/]*>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Member:
-    """One text stream of a download: the file itself, or one member of its zip archive."""
+    """One text stream of a download: the file itself, or one member of its zip archive.
+
+    ``size`` is the inflated size a zip member declares (``None`` for a bare or gzip file):
+    zipfile never reads past it, so a check on it is a check on what will be read.
+    """
 
     path: str
     name: str | None
     open: Callable[[], IO[bytes]]
+    size: int | None = None
 
     def error(self, message: str, line: int | None = None) -> RegistryFormatError:
         """A :class:`RegistryFormatError` naming this file, member and (when given) line."""
@@ -89,34 +99,157 @@ class Member:
             path=self.path,
         )
 
+    def empty_error(self, what: str = "number") -> RegistryFormatError:
+        """The error for a member (or file) from which no record can be read (RULES.md §6.16)."""
+        it = "archive member" if self.name else "file"
+        return self.error(
+            f"no {what} can be read from this {it} (empty, blank or header lines only): a failed or "
+            "truncated download covers nothing; fetch it again"
+        )
+
     @property
     def basename(self) -> str:
         """The member's (or file's) name without folders."""
         return os.path.basename(self.name if self.name is not None else self.path)
 
 
-def members(path: str) -> Iterator[Member]:
-    """The text members of a download, in archive order (directories and dot-files skipped)."""
+#: The most numbers one area code can hold: its 10**7 seven-digit lines (8 million of them are
+#: in service, exchanges 200-999; the round bound never refuses a real download).
+AREA_CODE_NUMBERS = 10_000_000
+
+#: Bytes of a member that are not records (headers, trailers, blank lines, XML prologue, comments)
+#: accepted beyond its records' share: real headers are one line, so 1 MiB is generous.
+SLACK_BYTES = 1 << 20
+
+#: Deflate cannot compress better than about 1032:1; sorted registry numbers compress 3-10:1
+#: (the last digits differ line to line). A member inflating more than 200 times its compressed
+#: size, once past 64 MiB, is long runs of the same bytes: a zip bomb, not a registry file.
+MAX_RATIO = 200
+RATIO_FLOOR = 64 << 20
+
+
+class Budget:
+    """Refuses, early and in bounded memory, a member that is not a registry file.
+
+    ``record_bytes`` is the longest legal record of the member's format (line end included). A
+    member may hold at most ``record_bytes`` per record read plus :data:`SLACK_BYTES`: so gigabytes
+    of blank lines are refused after the first block, not read to the end. :meth:`count` refuses
+    a member holding more records for one area code than the area code has lines.
+    """
+
+    def __init__(self, member: Member, record_bytes: int) -> None:
+        self.member, self.record_bytes = member, record_bytes
+        self._counted = 0
+        self._per_ac = np.zeros(1000, np.int64)
+
+    def check(self, nbytes: int, records: int) -> None:
+        """``nbytes`` read so far hold ``records`` records."""
+        if nbytes > records * self.record_bytes + SLACK_BYTES:
+            raise self.member.error(
+                f"not a registry file: {nbytes} bytes hold only {records} records "
+                f"(a registry line is at most {self.record_bytes} bytes); a damaged download or a "
+                "zip bomb"
+            )
+
+    def count(self, area_codes: npt.NDArray[np.intp]) -> None:
+        """Count records by area code (``numbers // 10**7``)."""
+        self._counted += area_codes.size
+        self._per_ac += np.bincount(area_codes, minlength=1000)
+        if self._counted > AREA_CODE_NUMBERS:
+            worst = int(np.argmax(self._per_ac))
+            if self._per_ac[worst] > AREA_CODE_NUMBERS:
+                raise self.member.error(
+                    f"not a registry file: more than {AREA_CODE_NUMBERS} records for area code "
+                    f"{worst}, more than the area code has numbers; a damaged download or a zip bomb"
+                )
+
+    def check_declared(self, max_records: int) -> None:
+        """Refuse a zip member whose declared size exceeds ``max_records`` of the longest record."""
+        size = self.member.size
+        if size is not None and size > max_records * self.record_bytes + SLACK_BYTES:
+            raise self.member.error(
+                f"not a registry file: it inflates to {size} bytes, more than {max_records} records "
+                f"of at most {self.record_bytes} bytes (what one area code could hold); a zip bomb"
+            )
+
+
+def _open_regular(path: str) -> IO[bytes]:
+    """Open a regular file for reading; anything else (a FIFO, a directory) is refused unopened.
+
+    ``O_NONBLOCK`` keeps the open of a FIFO that replaced the file from hanging.
+    """
+    from dncguard.sources._source import regular_file_error
+
     try:
-        with open(path, "rb") as f:
-            magic = f.read(4)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as e:
         raise RegistryFormatError(f"cannot be read: {e.strerror or e}", path=path) from e
+    try:
+        why = regular_file_error(path, os.fstat(fd).st_mode)
+        if why is not None:
+            raise RegistryFormatError(why, path=path)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return open(fd, "rb", closefd=True)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+class _Gzip(gzip.GzipFile):
+    """A gzip stream over an open file, which it closes with itself."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        super().__init__(fileobj=raw, mode="rb")
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
+
+
+def members(path: str) -> Iterator[Member]:
+    """The text members of a download, in archive order (directories and dot-files skipped).
+
+    A download with no member to read (an empty zip, one holding only ``__MACOSX/`` entries or
+    folders) is a :class:`RegistryFormatError` (RULES.md §6.16).
+    """
+    with _open_regular(path) as f:
+        try:
+            magic = f.read(4)
+        except OSError as e:
+            raise RegistryFormatError(f"cannot be read: {e.strerror or e}", path=path) from e
     if magic in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
         try:
             archive = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as e:
             raise RegistryFormatError(f"not a readable zip archive ({e})", path=path) from e
         with archive:
+            found = 0
             for info in archive.infolist():
                 base = info.filename.rsplit("/", 1)[-1]
                 if info.is_dir() or not base or base.startswith(".") or "__MACOSX/" in info.filename:
                     continue
-                yield Member(path, info.filename, _zip_opener(archive, info))
+                member = Member(path, info.filename, _zip_opener(archive, info), info.file_size)
+                if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                    raise member.error(
+                        f"not a registry file: it inflates {info.file_size // max(info.compress_size, 1)} "
+                        f"times ({info.compress_size} bytes to {info.file_size}); a zip bomb"
+                    )
+                found += 1
+                yield member
+            if not found:
+                raise RegistryFormatError(
+                    "the zip archive holds no registry file (empty, or only folders, dot-files and "
+                    "__MACOSX/ entries): fetch the download again",
+                    path=path,
+                )
     elif magic[:2] == b"\x1f\x8b":
-        yield Member(path, None, lambda: cast(IO[bytes], gzip.GzipFile(path, "rb")))
+        yield Member(path, None, lambda: cast(IO[bytes], _Gzip(_open_regular(path))))
     else:
-        yield Member(path, None, lambda: open(path, "rb"))  # noqa: SIM115 (opened by the reader)
+        yield Member(path, None, lambda: _open_regular(path))
 
 
 def _zip_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], IO[bytes]]:
@@ -164,6 +297,18 @@ def _reads(member: Member, size: int) -> Iterator[bytes]:
     zlib releases the GIL, so inflating the next piece overlaps parsing this one (2 cores). The
     stream is opened and closed here, after the reader thread has stopped.
     """
+    if member.size is not None and member.size < size:
+        # A small zip member: read it here. A reader thread costs more than it saves, and a zip
+        # of many tiny members would otherwise take a thread hand-off per member.
+        with open_member(member) as stream:
+            try:
+                data = stream.read(size)
+            except READ_ERRORS as e:
+                raise unreadable(member, e) from e
+        yield data
+        if data:
+            yield b""
+        return
     pieces: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=2)
     stop = threading.Event()
 
@@ -235,10 +380,6 @@ def blocks(member: Member, *, size: int | None = None, cut: bytes = b"\n") -> It
             end = data.rfind(b"\r") + 1
             if end == len(data):  # a CR at the very end may be the first half of a CRLF
                 end -= 1
-        elif cut == b">" and end > 0:
-            lt = data.rfind(b"<", 0, end)
-            if lt >= 0 and _OPEN_PH.fullmatch(data, lt, end):  # keep <ph>text</ph> in one block
-                end = lt
         if end <= 0:
             if len(data) > MAX_LINE:  # keep memory bounded on a file that is not line-oriented
                 raise member.error(
@@ -290,27 +431,93 @@ def split_trailer(block: Block) -> tuple[Block, Trailer | None]:
     return Block(data[:start], block.offset, block.line, block.last), trailer
 
 
-_DATE = re.compile(
-    rb"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
-    rb"|(\d{1,2})/(\d{1,2})/(\d{4})|(\d{4})(\d{2})(\d{2})"
+_MONTHS = {
+    m: k
+    for k, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+_TIME = rb"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*+[AaPp][Mm])?(?:Z|\s*+[+-]\d{2}:?\d{2})?)?"
+_MONTH = rb"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*+\.?"
+#: The date layouts of US exports (each alternative's groups: see :func:`read_date`).
+DATE_PATTERN = (
+    rb"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})"
+    + _TIME  # 2026-03-11, 2026/03/11, 2026.03.11
+    + rb"|(\d{1,2})([-/.])(\d{1,2})\6(\d{4})"
+    + _TIME  # 03/11/2026 (US order), 11.03.2026 (ambiguous)
+    + rb"|(\d{4})(\d{2})(\d{2})"  # 20260311
+    + rb"|("
+    + _MONTH
+    + rb")[ -]?+(\d{1,2}),?+[ -]?+(\d{4})"
+    + _TIME  # Mar 11 2026, March 11, 2026
+    + rb"|(\d{1,2})[ -]?+("
+    + _MONTH
+    + rb"),?+[ -]?+(\d{4})"
+    + _TIME  # 11 Mar 2026, 11-Mar-2026
 )
+_DATE = re.compile(DATE_PATTERN, re.IGNORECASE)
+
+
+def read_date(text: bytes) -> dt.date:
+    """A date as change lists and CSV exports write it; ``ValueError`` saying why it is not one.
+
+    Accepted: ``2026-03-11`` (also with ``/`` or ``.``, and with a time such as
+    ``T14:22:01``), ``03/11/2026`` and ``3/11/2026`` (US order, month first), ``20260311``,
+    ``Mar 11 2026``, ``March 11, 2026``, ``11 Mar 2026`` and ``11-Mar-2026``. Day and month
+    written with dots or dashes (``11.03.2026``) are read when only one order makes a date, and
+    refused as ambiguous when both do.
+
+    >>> read_date(b"2026-03-11 14:22:01"), read_date(b"3/11/2026"), read_date(b"Mar 11 2026")
+    (datetime.date(2026, 3, 11), datetime.date(2026, 3, 11), datetime.date(2026, 3, 11))
+    >>> read_date(b"13.03.2026")
+    datetime.date(2026, 3, 13)
+    >>> read_date(b"11.03.2026")
+    Traceback (most recent call last):
+    ...
+    ValueError: date '11.03.2026' is ambiguous (11 March or November 3): write it as 2026-03-11
+    """
+    word = text.strip().decode("utf-8", "replace")
+    m = _DATE.fullmatch(text.strip())
+    if m is None:
+        raise ValueError(f"date {word!r} does not parse: expected a date like 2026-03-11")
+    g = m.groups()
+    try:
+        if g[0]:
+            return dt.date(int(g[0]), int(g[2]), int(g[3]))
+        if g[4]:
+            a, b, year = int(g[4]), int(g[6]), int(g[7])
+            if g[5] == b"/":
+                return dt.date(year, a, b)  # US order, as US exports write it
+            if a <= 12 and b <= 12 and a != b:
+                raise ValueError(
+                    f"date {word!r} is ambiguous ({a} {_month_name(b)} or {_month_name(a)} {b}): "
+                    f"write it as {year:04d}-{b:02d}-{a:02d}"
+                )
+            return dt.date(year, b, a) if a > 12 else dt.date(year, a, b)
+        if g[8]:
+            return dt.date(int(g[8]), int(g[9]), int(g[10]))
+        if g[11]:
+            return dt.date(int(g[13]), _MONTHS[g[11][:3].decode().lower()], int(g[12]))
+        return dt.date(int(g[16]), _MONTHS[g[15][:3].decode().lower()], int(g[14]))
+    except (ValueError, KeyError) as e:
+        if "ambiguous" in str(e):
+            raise
+        raise ValueError(
+            f"date {word!r} does not parse: no such day; expected a date like 2026-03-11"
+        ) from None
+
+
+def _month_name(k: int) -> str:
+    return dt.date(2000, k, 1).strftime("%B")
 
 
 def parse_date(text: bytes) -> dt.date | None:
-    """A date as change lists and CSV exports write it; ``None`` when it does not parse.
-
-    Accepted: ``2026-03-10`` (also with ``/`` or ``.``, and with a time such as ``T14:22:01``),
-    ``03/10/2026`` (US order) and ``20260310``.
+    """:func:`read_date`, or ``None`` when the text is not a date.
 
     >>> parse_date(b"2026-03-10 14:22:01"), parse_date(b"03/10/2026"), parse_date(b"2026-02-30")
     (datetime.date(2026, 3, 10), datetime.date(2026, 3, 10), None)
     """
-    m = _DATE.fullmatch(text.strip())
-    if m is None:
-        return None
-    g = m.groups()
-    y, mo, d = (g[0], g[1], g[2]) if g[0] else (g[5], g[3], g[4]) if g[5] else (g[6], g[7], g[8])
     try:
-        return dt.date(int(y), int(mo), int(d))
+        return read_date(text)
     except ValueError:
         return None

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
+from dncguard.errors import RegistryFormatError
 from dncguard.layers import Chunk, LayerKey, LayerKind, Op
 
 __all__ = [
@@ -32,6 +34,8 @@ __all__ = [
     "check_obtained",
     "check_path",
     "existing_file",
+    "latest_date",
+    "regular_file_error",
 ]
 
 #: Numbers per chunk (32 MiB of uint64): memory stays constant whatever the download's size.
@@ -69,19 +73,61 @@ def check_path(path: str | os.PathLike[str], fn: str) -> str:
     return os.fspath(path)
 
 
+def regular_file_error(path: str, mode: int) -> str | None:
+    """Why a path whose ``st_mode`` is ``mode`` is not a download to read, or ``None`` for a file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a registry download: give the downloaded file (a .zip, .txt, .xml ...)"
+    what = (
+        "a FIFO"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+    )
+    return f"is not a regular file ({what}): save the download to a file and give that file"
+
+
 def existing_file(path: str | os.PathLike[str], fn: str) -> str:
-    """The path of an existing file, checked when the source is made (not when it is read)."""
+    """The path of an existing regular file, checked when the source is made (not when it is read).
+
+    A directory or a FIFO is called what it is (a FIFO is never opened: reading one could hang).
+    """
     p = check_path(path, fn)
-    if not os.path.isfile(p):
-        raise FileNotFoundError(f"{fn}(): no such registry download: {p}")
+    try:
+        mode = os.stat(p).st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{fn}(): no such registry download: {p}") from None
+    except OSError as e:
+        raise RegistryFormatError(f"cannot be read: {e.strerror or e}", path=p) from e
+    why = regular_file_error(p, mode)
+    if why is not None:
+        raise RegistryFormatError(why, path=p)
     return p
 
 
-def check_obtained(obtained: object, fn: str) -> dt.date:
-    """``obtained`` must be a date: a download without the date it was obtained is refused."""
+def latest_date() -> dt.date:
+    """The latest date a download or a request may carry: today in UTC plus one day.
+
+    A date after it is in the future wherever the user is (the zones ahead of UTC are at most a
+    day ahead), so it is a typo or a wrong clock, never data (RULES.md §6.14).
+    """
+    return dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+
+
+def check_obtained(obtained: object, fn: str, path: str | None = None) -> dt.date:
+    """``obtained`` must be a date, not in the future: a download without its date is refused."""
     if isinstance(obtained, dt.datetime) or not isinstance(obtained, dt.date):
         raise TypeError(
             f"{fn}(): obtained= must be the datetime.date the download was obtained, got {obtained!r}"
+        )
+    latest = latest_date()
+    if obtained > latest:
+        raise RegistryFormatError(
+            f"{fn}(): obtained={obtained.isoformat()} is in the future (today is "
+            f"{(latest - dt.timedelta(days=1)).isoformat()} in UTC): give the date the download was obtained",
+            path=path,
         )
     return obtained
 

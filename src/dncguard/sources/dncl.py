@@ -10,10 +10,19 @@ are not documented; a download replaces the ``ca-dncl`` layer for the area codes
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "dncl.zip"
 >>> with zipfile.ZipFile(path, "w") as z:
 ...     z.writestr("416.txt", "416,5550143\\n416,5550199\\n")
-...     z.writestr("709.txt", "")
+...     z.writestr("709.txt", "709,5550100\\n")
 >>> [chunk] = dncl(path, obtained=dt.date(2026, 3, 10))
->>> chunk.layer.name, chunk.numbers.tolist(), chunk.coverage
-('ca-dncl', [4165550143, 4165550199], {416: datetime.date(2026, 3, 10), 709: datetime.date(2026, 3, 10)})
+>>> chunk.layer.name, chunk.numbers.tolist(), sorted(chunk.coverage)
+('ca-dncl', [4165550143, 4165550199, 7095550100], [416, 709])
+
+A member from which no number can be read covers nothing: it is refused, like a US number.
+
+>>> with zipfile.ZipFile(path, "a") as z:
+...     z.writestr("905.txt", "")
+>>> list(dncl(path, obtained=dt.date(2026, 3, 10)))
+Traceback (most recent call last):
+...
+dncguard.errors.RegistryFormatError: .../dncl.zip:905.txt: no number can be read from this archive member...
 """
 
 from __future__ import annotations
@@ -38,7 +47,7 @@ def dncl(
     (by default those named by the zip members, ``416.txt``, or else those in the data).
     """
     p = existing_file(path, "dncl")
-    ob = check_obtained(obtained, "dncl")
+    ob = check_obtained(obtained, "dncl", p)
     acs = check_area_codes(area_codes)
     layer = LayerKey.national("CA")
     return Source("dncl", p, layer, ob, area_codes=acs, _read=lambda: read_full(p, layer, ob, acs))

@@ -6,7 +6,9 @@ zip (https://telemarketing.donotcall.gov; formats in RULES.md §4.1, §4.4). The
 one number per line, ``2125550143`` or ``212,5550143``. A change list has, per record, the
 number, a date (optionally with a time) and a flag in any order and with any separator; flags
 are ``A``/``D``, ``ADD``/``DEL``, ``added``/``deleted`` or ``I``/``D`` in any case, or are implied
-by separate addition and deletion files (``additions.txt``, ``deletions.txt``).
+by separate addition and deletion files (``additions.txt``, ``deletions.txt``). Dates are read in
+the layouts US exports write (``2026-03-11``, ``03/11/2026``, ``20260311``, ``Mar 11 2026``); a
+day and month that could be either order (``11.03.2026``) are refused as ambiguous.
 
 A full download replaces the ``us-ftc`` layer for the area codes it covers; a change list adds
 and deletes, and refreshes only the area codes it covers (given, or present in it: fail closed).
@@ -42,15 +44,20 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 import numpy.typing as npt
 
+from dncguard import geography
 from dncguard.layers import Chunk, LayerKey, Op
-from dncguard.sources._full import read_full, sniff
-from dncguard.sources._read import Member, blocks, members, parse_date, split_trailer
+from dncguard.sources._full import XML_RECORD_BYTES, foreign, foreign_error, read_full, sniff
+from dncguard.sources._read import DATE_PATTERN, Budget, Member, blocks, members, read_date, split_trailer
 from dncguard.sources._source import Batcher, Source, check_area_codes, check_obtained, existing_file
 from dncguard.sources._xml import FLAGS, looks_like_xml, xml_records
 
 __all__ = ["ftc", "ftc_changes"]
 
 _E7 = 10_000_000
+_US = LayerKey.national("US")
+#: The longest legal change record, line end included: a number, an ISO date-time with a zone
+#: and a word flag (``2125550143,2026-03-11T08:15:00.000000+00:00,DELETED``) is about 55 bytes.
+CHANGE_RECORD_BYTES = 128
 _NO_DATE = np.iinfo(np.int64).min  # undated records sort before dated ones, in file order
 
 
@@ -64,7 +71,7 @@ def ftc(
     (``212.txt``), or else those present in the data.
     """
     p = existing_file(path, "ftc")
-    ob = check_obtained(obtained, "ftc")
+    ob = check_obtained(obtained, "ftc", p)
     acs = check_area_codes(area_codes)
     layer = LayerKey.national("US")
     return Source("ftc", p, layer, ob, area_codes=acs, _read=lambda: read_full(p, layer, ob, acs))
@@ -83,7 +90,7 @@ def ftc_changes(
     day).
     """
     p = existing_file(path, "ftc_changes")
-    ob = check_obtained(obtained, "ftc_changes")
+    ob = check_obtained(obtained, "ftc_changes", p)
     acs = check_area_codes(area_codes)
     layer = LayerKey.national("US")
     return Source("ftc_changes", p, layer, ob, area_codes=acs, _read=lambda: _read_changes(p, layer, ob, acs))
@@ -106,11 +113,9 @@ def implied_op(name: str) -> Op | None:
     return Op.ADD if add else Op.DELETE
 
 
-_DATE_IN = re.compile(
-    rb"(?<![0-9])(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
-    rb"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
-    rb"|\d{1,2}/\d{1,2}/\d{4}|\d{8})(?![0-9])"
-)
+_DATE_IN = re.compile(rb"(?<![0-9A-Za-z])(?:" + DATE_PATTERN + rb")(?![0-9A-Za-z])", re.IGNORECASE)
+#: Something written as a date that no accepted layout reads (``03/11/26``): the date is blamed.
+_DATE_LIKE = re.compile(rb"(?<![0-9])\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?![0-9])")
 _WORD = re.compile(rb"[A-Za-z]+")
 _NOT_NUMBER = re.compile(rb"[^0-9 \t,;\-()+.\"'|]")
 _FLAG_HELP = "expected A/D, ADD/DEL, ADDED/DELETED or I/D"
@@ -126,7 +131,9 @@ def _flat_changes(member: Member, implied: Op | None, acs: frozenset[int] | None
     days: list[int] = []
     adds: list[bool] = []
     records = 0
+    budget = Budget(member, CHANGE_RECORD_BYTES)
     for raw in blocks(member):
+        budget.check(raw.offset, records)  # before the line loop: blank gigabytes stop here
         block, trailer = split_trailer(raw) if raw.last else (raw, None)
         for k, line in enumerate(block.data.splitlines()):
             if not any(48 <= c <= 57 for c in line):
@@ -136,11 +143,15 @@ def _flat_changes(member: Member, implied: Op | None, acs: frozenset[int] | None
             number, day, op = _change_record(member, line, lineno, implied)
             if acs is not None and number // _E7 not in acs:
                 raise member.coverage_error(number, lineno, "the area codes given in area_codes=")
+            if geography.COUNTRY[number // _E7] == 2:
+                raise foreign_error(member, _US, number, lineno)
             numbers.append(number)
             days.append(day)
             adds.append(op is Op.ADD)
         if trailer is not None:
             trailer.check(member, records)
+    if not records:
+        raise member.empty_error("change record")
     return (
         np.array(numbers, dtype=np.uint64),
         np.array(days, dtype=np.int64),
@@ -151,11 +162,12 @@ def _flat_changes(member: Member, implied: Op | None, acs: frozenset[int] | None
 def _change_record(member: Member, line: bytes, lineno: int, implied: Op | None) -> tuple[int, int, Op]:
     text = line.decode("utf-8", "replace").strip()
     day = _NO_DATE
-    m = _DATE_IN.search(line)
+    m = _DATE_IN.search(line) or _DATE_LIKE.search(line)
     if m is not None:
-        date = parse_date(m.group(1))
-        if date is None:
-            raise member.error(f"date {m.group(1).decode()!r} does not parse: expected YYYY-MM-DD", lineno)
+        try:
+            date = read_date(m.group(0))
+        except ValueError as e:
+            raise member.error(str(e), lineno) from None
         day = (date - dt.date(1970, 1, 1)).days
         line = line[: m.start()] + b" " + line[m.end() :]
     words = _WORD.findall(line)
@@ -195,7 +207,14 @@ def _read_changes(
         if not looks_like_xml(sniff(member)):
             parts.append(_flat_changes(member, implied, acs))
             continue
-        for rec in xml_records(member):
+        found = 0
+        for rec in xml_records(member, Budget(member, XML_RECORD_BYTES)):
+            found += rec.numbers.size
+            acs_of = (rec.numbers // np.uint64(_E7)).astype(np.intp)
+            bad = foreign(_US, acs_of)
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise foreign_error(member, _US, int(rec.numbers[i]), rec.line_of(i))
             op = rec.op or implied
             if op is None:
                 raise member.error(
@@ -210,6 +229,8 @@ def _read_changes(
             day = _NO_DATE if rec.date is None else (rec.date - dt.date(1970, 1, 1)).days
             size = rec.numbers.size
             parts.append((rec.numbers, np.full(size, day, np.int64), np.full(size, op is Op.ADD)))
+        if not found:
+            raise member.empty_error("change record")
     numbers = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, np.uint64)
     days = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64)
     adds = np.concatenate([p[2] for p in parts]) if parts else np.empty(0, bool)

@@ -20,8 +20,8 @@ dncguard.errors.RegistryFormatError: .../optouts.csv, line 1: no seller column: 
 
 from __future__ import annotations
 
+import contextlib
 import os
-import re
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -30,29 +30,38 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dncguard.layers import Chunk, LayerKey, Op
-from dncguard.sources._delimited import csv_batches, numbers_of
-from dncguard.sources._read import Member, members, parse_date
-from dncguard.sources._source import Batcher, Source, existing_file
+from dncguard.sources._delimited import csv_batches, numbers_of, pick_number_column
+from dncguard.sources._read import Member, members, read_date
+from dncguard.sources._source import Batcher, Source, existing_file, latest_date
 
 __all__ = ["internal"]
 
 _ISO = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
 
 
-def internal(path: str | os.PathLike[str], *, seller: str | None = None) -> Source:
+def internal(
+    path: str | os.PathLike[str], *, seller: str | None = None, number_column: str | None = None
+) -> Source:
     """A seller's internal do-not-call list (CSV with ``number``, ``requested_on``, ``seller``).
 
     With ``seller``, the file is that seller's list (a ``seller`` column, if any, must agree);
-    without it, the file's ``seller`` column says whose list each row belongs to.
+    without it, the file's ``seller`` column says whose list each row belongs to. The number
+    column is found under any common spelling (``number``, ``phone``, ``Phone Number``,
+    ``telephone``, ``tel``), preferring a phone-named column to one like ``Account Number``;
+    ``number_column`` names it outright.
     """
     p = existing_file(path, "internal")
     if seller is not None and not isinstance(seller, str):
         raise TypeError(f"internal(): seller= must be a str or None, got {seller!r}")
+    if number_column is not None and not isinstance(number_column, str):
+        raise TypeError(f"internal(): number_column= must be a column name, got {number_column!r}")
     layer = None if seller is None else LayerKey.internal(seller)
-    return Source("internal", p, layer, None, _read=lambda: _read(p, seller))
+    return Source("internal", p, layer, None, _read=lambda: _read(p, seller, number_column))
 
 
-def _layout(seller: str | None) -> Callable[[list[str] | None, list[str] | None], dict[str, int]]:
+def _layout(
+    seller: str | None, number_column: str | None
+) -> Callable[[list[str] | None, list[str] | None], dict[str, int]]:
     def layout(header: list[str] | None, row: list[str] | None) -> dict[str, int]:
         if header is None:
             if row is None:
@@ -61,11 +70,8 @@ def _layout(seller: str | None) -> Callable[[list[str] | None, list[str] | None]
                 "expected a header row naming the columns: number, and optionally requested_on and seller"
             )
         names = [h.strip().lower() for h in header]
-        if "number" not in names:
-            raise ValueError(f"no 'number' column in the header {header}")
-        roles: dict[str, int] = {
-            role: names.index(role) for role in ("number", "requested_on", "seller") if role in names
-        }
+        roles: dict[str, int] = {"number": pick_number_column(header, number_column)}
+        roles.update({role: names.index(role) for role in ("requested_on", "seller") if role in names})
         if seller is None and "seller" not in roles:
             raise ValueError("no seller column: pass seller= or add a 'seller' column")
         return roles
@@ -73,7 +79,7 @@ def _layout(seller: str | None) -> Callable[[list[str] | None, list[str] | None]
     return layout
 
 
-def _read(path: str, seller: str | None) -> Iterator[Chunk]:
+def _read(path: str, seller: str | None, number_column: str | None) -> Iterator[Chunk]:
     batches: dict[str, Batcher] = {}
 
     def batcher(name: str) -> Batcher:
@@ -84,8 +90,8 @@ def _read(path: str, seller: str | None) -> Iterator[Chunk]:
     if seller is not None:
         batcher(seller)
     for member in members(path):
-        for b in csv_batches(member, _layout(seller)):
-            numbers, rows = numbers_of(member, b.columns["number"], b.line_of)
+        for b in csv_batches(member, _layout(seller, number_column)):
+            numbers, rows = numbers_of(member, b.columns["number"], b.line_of, b.labels["number"])
             take = pa.array(rows, type=pa.int64())
             dates = _dates(member, b.columns.get("requested_on"), take, b.line_of)
             if "seller" not in b.columns:
@@ -94,9 +100,17 @@ def _read(path: str, seller: str | None) -> Iterator[Chunk]:
                 continue
             names = pc.utf8_trim_whitespace(b.columns["seller"].take(take))
             if seller is not None:
-                other = pc.and_(pc.not_equal(names, ""), pc.not_equal(names, seller))
-                if pc.any(other).as_py():
-                    i = int(np.argmax(other.to_numpy(zero_copy_only=False)))
+                # One seller however written (RULES.md §6.13): compare trimmed and case-folded.
+                codes = pc.dictionary_encode(names)
+                if isinstance(codes, pa.ChunkedArray):
+                    codes = codes.combine_chunks()
+                same = np.array(
+                    [not v or v.casefold() == seller.casefold() for v in codes.dictionary.to_pylist()],
+                    dtype=bool,
+                )
+                other = ~same[codes.indices.to_numpy(zero_copy_only=False)]
+                if other.any():
+                    i = int(np.argmax(other))
                     raise member.error(
                         f"seller {names[i].as_py()!r} in a file read for seller {seller!r}",
                         b.line_of(int(rows[i])),
@@ -121,27 +135,36 @@ def _read(path: str, seller: str | None) -> Iterator[Chunk]:
 def _dates(
     member: Member, column: pa.Array | None, take: pa.Array, line_of: Callable[[int], int]
 ) -> npt.NDArray[np.datetime64]:
-    """Request dates of the kept rows (``NaT`` where empty): ISO dates vectorised, others one by one."""
+    """Request dates of the kept rows (``NaT`` where empty): ISO dates vectorised, others one by one.
+
+    A date after :func:`~dncguard.sources._source.latest_date` is refused (RULES.md §6.14).
+    """
     if column is None:
         return np.full(len(take), np.datetime64("NaT"), dtype="datetime64[D]")
     text = pc.utf8_trim_whitespace(column.take(take))
     empty = pc.equal(text, "")
+    out: npt.NDArray[np.datetime64] | None = None
     if pc.all(pc.or_(empty, pc.match_substring_regex(text, _ISO))).as_py():
         day = pc.if_else(empty, pa.scalar(None, pa.string()), pc.utf8_slice_codeunits(text, 0, 10))
-        try:
-            out: npt.NDArray[np.datetime64] = pc.cast(day, pa.date32()).to_numpy(zero_copy_only=False)
-            return out.astype("datetime64[D]")
-        except pa.ArrowInvalid:
-            pass  # an impossible date such as 2026-02-30: found and named below
+        with contextlib.suppress(pa.ArrowInvalid):  # 2026-02-30: found and named below
+            out = pc.cast(day, pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
     values = text.to_pylist()
-    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
-    for i, v in enumerate(values):
-        if v:
-            d = parse_date(v.encode())
-            if d is None or not re.fullmatch(r"[\d\-/.:TZ+ ]+", v):
-                raise member.error(
-                    f"requested_on {v!r} does not parse: expected a date like 2026-03-10",
-                    line_of(int(take[i].as_py())),
-                )
-            out[i] = np.datetime64(d, "D")
+    if out is None:
+        out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
+        for i, v in enumerate(values):
+            if v:
+                try:
+                    d = read_date(v.encode())
+                except ValueError as e:
+                    raise member.error(f"requested_on {v!r}: {e}", line_of(int(take[i].as_py()))) from None
+                out[i] = np.datetime64(d, "D")
+    latest = np.datetime64(latest_date(), "D")
+    late = out > latest  # NaT compares false
+    if late.any():
+        i = int(np.argmax(late))
+        raise member.error(
+            f"requested_on {values[i]!r} is in the future (today is "
+            f"{latest - np.timedelta64(1, 'D')} in UTC): a request cannot be recorded before it is made",
+            line_of(int(take[i].as_py())),
+        )
     return out
