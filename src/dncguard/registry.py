@@ -56,7 +56,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dncguard.errors import CorruptIndexError, CoverageError, InvalidNumberError
-from dncguard.index import BATCH, NAT, BlockIndex, sort_queries, sort_unique, split
+from dncguard.index import BATCH, NAT, BlockIndex, sort_queries, sort_unique, split, unique_sorted
 from dncguard.index import _format as fmt
 from dncguard.layers import Chunk, Layer, LayerKey, LayerKind, Listing, Op
 
@@ -455,10 +455,10 @@ def _merge_list(parts: list[U64], dates: list[I64] | None) -> tuple[U64, I64 | N
     numbers = parts[0].copy() if len(parts) == 1 else np.concatenate(parts)
     parts.clear()
     if dates is None:
-        # sorted in place; duplicates are dropped piece by piece by the encoder, which saves a
-        # full-size copy (2 GB at US scale) at the build's peak
+        # sorted and deduplicated in place: no full-size copy (2 GB at US scale) at the build's
+        # peak; the encoder is correct with repeats too (a block is never split across pieces)
         numbers.sort()
-        return numbers, None
+        return unique_sorted(numbers), None
     d = np.concatenate(dates) if dates else np.zeros(0, np.int64)
     strict = np.where(d == NAT, np.iinfo(np.int64).max, d)
     order = np.lexsort((strict, numbers))
