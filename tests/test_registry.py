@@ -395,3 +395,53 @@ def test_a_file_that_is_not_an_index_is_refused(tmp_path: pathlib.Path) -> None:
     other.write_text("2125550143\n" * 20)
     with pytest.raises(CorruptIndexError, match="wrong magic"):
         Registry.open(other)
+
+
+# --------------------------------------------------------------------------- data only moves forward
+
+
+def test_a_change_list_older_than_the_data_is_refused() -> None:
+    """RULES 6.15: a change list obtained 03-10 applied after one obtained 03-12 would undo it."""
+    from dncguard.errors import ChangeOrderError
+
+    base = Registry.build([ftc([2125550143], [212, 305], D1)])
+    newer = base.update([[chunk(US, Op.ADD, [2125550199], coverage={212: D3}, source="new.zip")]])
+    with pytest.raises(ChangeOrderError, match="apply change lists in date order") as e:
+        newer.update([[chunk(US, Op.DELETE, [2125550199], coverage={212: D2}, source="old.zip")]])
+    assert "old.zip" in str(e.value)
+    assert "212" in str(e.value)
+    with pytest.raises(ChangeOrderError):
+        newer.update([ftc([2125550143], [212], D2)])  # an older replacement too
+    # other area codes are not held back by 212's date
+    moved = newer.update([[chunk(US, Op.ADD, [3055550100], coverage={305: D2})]])
+    assert moved.layers[0].area_codes == {212: D3, 305: D2}
+
+
+def test_the_same_change_list_applied_twice_changes_nothing() -> None:
+    base = Registry.build([ftc([2125550143, 2125550144], [212], D1)])
+    changes = [
+        chunk(US, Op.ADD, [2125550199], coverage={212: D2}),
+        chunk(US, Op.DELETE, [2125550143], coverage={212: D2}),
+    ]
+    once = base.update([changes])
+    twice = once.update([changes])
+    assert listed(twice, "us-ftc") == listed(once, "us-ftc") == {2125550144, 2125550199}
+    assert twice.layers == once.layers
+
+
+def test_an_older_state_list_is_refused() -> None:
+    from dncguard.errors import ChangeOrderError
+
+    base = Registry.build([[chunk(TX, Op.REPLACE, [2145550001], obtained=D2)]])
+    with pytest.raises(ChangeOrderError, match=r"us-tx.*apply change lists in date order"):
+        base.update([[chunk(TX, Op.REPLACE, [2145550002], obtained=D1)]])
+    same = base.update([[chunk(TX, Op.REPLACE, [2145550002], obtained=D2)]])
+    assert listed(same, "us-tx") == {2145550002}
+
+
+def test_an_older_download_whose_coverage_comes_from_its_data_is_refused() -> None:
+    from dncguard.errors import ChangeOrderError
+
+    base = Registry.build([[chunk(US, Op.REPLACE, [2125550143], obtained=D2)]])
+    with pytest.raises(ChangeOrderError):
+        base.update([[chunk(US, Op.REPLACE, [2125550144], obtained=D1)]])

@@ -2,6 +2,7 @@
 
 from dncguard import sources
 from dncguard.errors import (
+    ChangeOrderError,
     CorruptIndexError,
     CoverageError,
     DncguardError,
@@ -29,6 +30,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "Call",
+    "ChangeOrderError",
     "Consent",
     "CorruptIndexError",
     "CoverageError",

@@ -7,6 +7,7 @@ Every error derives from :class:`DncguardError`; errors caused by bad input also
     ├── InvalidNumberError      (ValueError)  a string that is not a US/Canadian NANP number
     ├── RegistryFormatError     (ValueError)  a registry download that cannot be read: file, member, line
     ├── CoverageError           (ValueError)  a number outside the area codes a source declared
+    ├── ChangeOrderError        (ValueError)  a change list or replacement older than the data it changes
     ├── CorruptIndexError       (ValueError)  an index file with a wrong magic, version, size or checksum
     └── StaleRegistryError                    a registry copy too old for the call (``on_stale="raise"``)
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 import os
 
 __all__ = [
+    "ChangeOrderError",
     "CorruptIndexError",
     "CoverageError",
     "DncguardError",
@@ -82,6 +84,15 @@ class CoverageError(DncguardError, ValueError):
     def __init__(self, message: str, *, number: int | None = None, path: str | None = None) -> None:
         self.number = number
         self.path = path
+        super().__init__(message)
+
+
+class ChangeOrderError(DncguardError, ValueError):
+    """A change list or replacement obtained before the data it would change: registry data only
+    moves forward. Apply change lists in the order of the dates they were obtained."""
+
+    def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = None if path is None else os.fspath(path)
         super().__init__(message)
 
 

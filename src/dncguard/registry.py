@@ -55,7 +55,7 @@ from typing import IO, Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from dncguard.errors import CorruptIndexError, CoverageError, InvalidNumberError
+from dncguard.errors import ChangeOrderError, CorruptIndexError, CoverageError, InvalidNumberError
 from dncguard.index import BATCH, NAT, BlockIndex, sort_queries, sort_unique, split, unique_sorted
 from dncguard.index import _format as fmt
 from dncguard.layers import Chunk, Layer, LayerKey, LayerKind, Listing, Op
@@ -363,6 +363,40 @@ class _Pending:
     coverage: dict[int, dt.date] = field(default_factory=dict)
     obtained: dt.date | None = None
     published: dt.date | None = None
+    source: str | None = None
+
+
+def _check_order(key: LayerKey, p: _Pending, meta: _Meta | None) -> None:
+    """Registry data only moves forward (RULES 6.15): refuse a change list or replacement older
+    than the data it would change. The same date again is allowed (re-applying it is a no-op)."""
+    if meta is None:
+        return
+    what = p.source or key.name
+    if key.kind is LayerKind.NATIONAL:
+        older = {
+            npa: meta.area_codes[npa]
+            for npa, day in p.coverage.items()
+            if meta.area_codes.get(npa, day) > day
+        }
+        if not older:
+            return
+        codes = sorted(older)
+        shown = ", ".join(str(a) for a in codes[:10]) + (
+            f" and {len(codes) - 10} more" if len(codes) > 10 else ""
+        )
+        theirs = min(p.coverage[a] for a in codes).isoformat()
+        newest = max(older.values()).isoformat()
+        raise ChangeOrderError(
+            f"{what}: obtained {theirs}, older than the {key.name} data already held for area code(s) "
+            f"{shown} (obtained up to {newest}): apply change lists in date order",
+            path=p.source,
+        )
+    if p.obtained is not None and meta.obtained is not None and p.obtained < meta.obtained:
+        raise ChangeOrderError(
+            f"{what}: obtained {p.obtained.isoformat()}, older than the {key.name} list already held "
+            f"(obtained {meta.obtained.isoformat()}): apply change lists in date order",
+            path=p.source,
+        )
 
 
 def _check_chunk(chunk: Chunk) -> None:
@@ -411,6 +445,12 @@ def _apply_source(
             p.obtained = max(chunk.obtained, p.obtained or chunk.obtained)
         if chunk.published is not None:
             p.published = chunk.published
+        if p.source is None:
+            p.source = chunk.source
+    for key, p in pending.items():
+        if key.kind is LayerKind.NATIONAL and not p.coverage and p.replaced and p.obtained is not None:
+            continue  # coverage taken from the data: checked below once the numbers are known
+        _check_order(key, p, metas.get(key))
     for key, p in pending.items():
         meta = metas.get(key) or _Meta(key)
         ix = indexes.get(key) or BlockIndex.empty()
@@ -425,6 +465,8 @@ def _apply_source(
                     covered = dict.fromkeys(
                         (int(a) for a in np.flatnonzero(np.bincount(npas, minlength=1000))), p.obtained
                     )
+                    p.coverage = dict(covered)
+                    _check_order(key, p, metas.get(key))
                 ix = ix.edit(clear_npas=sorted(covered), adds=numbers)
                 meta.area_codes.update(covered)
             else:
