@@ -370,10 +370,9 @@ def _cmd_update(args: argparse.Namespace) -> int:
 
     progress = _Progress()
     sources = _sources(args, progress)
-    progress.show(f"opening {args.index} ...", force=True)
-    registry = Registry.open(_existing(args.index, "INDEX")).update(sources)
-    progress.show(f"writing {args.index} ...", force=True)
-    registry.save(args.index)
+    progress.show(f"updating {args.index} ...", force=True)
+    # under the index's lock: a concurrent update waits, and neither is lost
+    registry = Registry.update_file(_existing(args.index, "INDEX"), sources)
     progress.done(_summary(registry, args.index))
     return EXIT_OK
 

@@ -9,6 +9,9 @@ Every error derives from :class:`DncguardError`; errors caused by bad input also
     ├── CoverageError           (ValueError)  a number outside the area codes a source declared
     ├── ChangeOrderError        (ValueError)  a change list or replacement older than the data it changes
     ├── CorruptIndexError       (ValueError)  an index file with a wrong magic, version, size or checksum
+    │   └── IndexChangedError                 an open index file changed in place under its reader
+    ├── IndexFileError          (OSError)     an index file that cannot be read or written: names it
+    ├── IndexLockedError                      another update holds the index's lock (``timeout=``)
     └── StaleRegistryError                    a registry copy too old for the call (``on_stale="raise"``)
 
 Each error carries the context a user needs to act on it (``path``, ``line``, ``number``) as
@@ -30,6 +33,9 @@ __all__ = [
     "CorruptIndexError",
     "CoverageError",
     "DncguardError",
+    "IndexChangedError",
+    "IndexFileError",
+    "IndexLockedError",
     "InvalidNumberError",
     "RegistryFormatError",
     "StaleRegistryError",
@@ -105,6 +111,36 @@ class CorruptIndexError(DncguardError, ValueError):
     def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None) -> None:
         self.path = None if path is None else os.fspath(path)
         super().__init__(f"{self.path}: {message}" if self.path else message)
+
+
+class IndexChangedError(CorruptIndexError):
+    """An open index file was changed in place (truncated, or overwritten by ``cp``) under the
+    registry reading it: it is not served. Replace index files (save to a new name and rename,
+    as ``Registry.save`` does), never overwrite them in place; open the new file."""
+
+
+class IndexFileError(DncguardError, OSError):
+    """The operating system refused to read or write an index file (a full disk, no permission).
+
+    ``filename`` (``path``) names the file and ``errno`` is the system's error number.
+    """
+
+    def __init__(self, message: str, *, path: str | os.PathLike[str], errno: int | None = None) -> None:
+        super().__init__(errno, message)
+        self.path = os.fspath(path)
+        self.filename = self.path
+        self.detail = f"{self.path}: {message}"
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+class IndexLockedError(DncguardError):
+    """Another update holds the lock of an index file, and ``timeout`` ran out while waiting."""
+
+    def __init__(self, message: str, *, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        super().__init__(message)
 
 
 class StaleRegistryError(DncguardError):

@@ -46,7 +46,12 @@ import datetime as dt
 import itertools
 import mmap
 import os
+import re
+import socket
+import stat
 import sys
+import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -55,7 +60,14 @@ from typing import IO, Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from dncguard.errors import ChangeOrderError, CorruptIndexError, CoverageError, InvalidNumberError
+from dncguard.errors import (
+    ChangeOrderError,
+    CorruptIndexError,
+    CoverageError,
+    IndexFileError,
+    IndexLockedError,
+    InvalidNumberError,
+)
 from dncguard.index import BATCH, NAT, BlockIndex, sort_queries, sort_unique, split, unique_sorted
 from dncguard.index import _format as fmt
 from dncguard.layers import Chunk, Layer, LayerKey, LayerKind, Listing, Op
@@ -262,8 +274,15 @@ class Registry:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the registry to ``path`` atomically: a temporary file in the same directory,
         flushed and fsynced, renamed over ``path``, then the directory fsynced. A crash at any
-        point leaves the previous file untouched; readers that have it open keep working."""
-        target = os.fspath(path)
+        point leaves the previous file untouched; readers that have it open keep working.
+
+        A symbolic link at ``path`` is followed: the file it points to is replaced and the link
+        stays a link. The temporary file is removed on every failure; temporary files left by
+        writers that were killed (their process no longer runs) are removed by the next save.
+        An operating-system error (a full disk, no permission) raises
+        :class:`~dncguard.errors.IndexFileError` naming the file.
+        """
+        target = os.path.realpath(os.fspath(path))
         arrays: list[np.ndarray[Any, Any]] = []
         layers_meta = []
         for layer, ix in zip(self._layers, self._indexes, strict=True):
@@ -272,26 +291,51 @@ class Registry:
         meta = {"layers": layers_meta, "sections": list(_SECTIONS)}
         crcs = [fmt.section_crc(a) for a in arrays]
         header = fmt.pack_header(meta, [a.nbytes for a in arrays], crcs)
-        directory = os.path.dirname(os.path.abspath(target))
-        tmp = os.path.join(directory, f".{os.path.basename(target)}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-        try:
-            with open(tmp, "wb") as f:
-                f.write(header)
-                for a in arrays:
-                    _write_array(f, a)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        if sys.platform != "win32":  # pragma: no branch - directories cannot be fsynced on Windows
-            fd = os.open(directory, os.O_RDONLY)
+        directory = os.path.dirname(target)
+        with _naming(target, "write"):
+            _remove_stale_temps(target)
+            tmp = _temp_name(target)
             try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+                with open(tmp, "xb") as f:
+                    f.write(header)
+                    for a in arrays:
+                        _write_array(f, a)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+            if sys.platform != "win32":  # pragma: no branch - directories cannot be fsynced on Windows
+                fd = os.open(directory, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+
+    @classmethod
+    def update_file(
+        cls,
+        path: str | os.PathLike[str],
+        sources: Iterable[Iterable[Chunk]],
+        *,
+        timeout: float | None = None,
+    ) -> Registry:
+        """Apply ``sources`` to the index file at ``path`` and save it, holding an exclusive lock.
+
+        The lock is taken on ``<path>.lock`` beside the file (created if missing, never removed);
+        under it the latest ``path`` is opened, updated and saved, so two concurrent
+        ``update_file`` calls (or ``dncguard update`` commands) apply one after the other and
+        neither update is lost. A second caller waits for the first; with ``timeout`` (seconds)
+        it gives up after that long with :class:`~dncguard.errors.IndexLockedError`. Returns the
+        updated registry.
+        """
+        target = os.path.realpath(os.fspath(path))
+        with _locked(target + ".lock", timeout):
+            registry = cls.open(target).update(sources)
+            registry.save(target)
+        return registry
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, verify: bool = True) -> Registry:
@@ -299,11 +343,14 @@ class Registry:
         checksum, and (unless ``verify=False``, for a file already trusted) every section
         checksum; :class:`~dncguard.errors.CorruptIndexError` if anything is wrong."""
         name = os.fspath(path)
-        with open(name, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size == 0:
-                raise CorruptIndexError("empty file: not a dncguard index", path=name)
-            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        with _naming(name, "read"):
+            if not stat.S_ISREG(os.stat(name).st_mode):
+                raise CorruptIndexError("not a regular file: not a dncguard index", path=name)
+            with open(name, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                if size == 0:
+                    raise CorruptIndexError("empty file: not a dncguard index", path=name)
+                mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         if hasattr(mm, "madvise") and hasattr(mmap, "MADV_WILLNEED"):
             mm.madvise(mmap.MADV_WILLNEED)
         try:
@@ -614,3 +661,100 @@ def _load(mm: Any, header: fmt.Header) -> tuple[list[Layer], list[BlockIndex]]:
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise CorruptIndexError(f"unreadable metadata: {e!r}") from None
     return layers, indexes
+
+
+# --------------------------------------------------------------------------------- files
+
+_TEMP_SUFFIX: Final = ".dncg-tmp"
+_HOST: Final = zlib.crc32(socket.gethostname().encode()) & 0xFFFFFFFF
+
+
+def _temp_name(target: str) -> str:
+    """``.<name>.<host>.<pid>.<random>.dncg-tmp`` beside ``target``: recognisable, with its owner."""
+    directory, name = os.path.split(target)
+    return os.path.join(directory, f".{name}.{_HOST:08x}.{os.getpid()}.{os.urandom(4).hex()}{_TEMP_SUFFIX}")
+
+
+def _remove_stale_temps(target: str) -> None:
+    """Remove temporary files of ``target`` whose writer (on this host) no longer runs: a writer
+    killed mid-save (SIGKILL, power loss) cannot remove its own."""
+    if sys.platform == "win32":  # pragma: no cover - no cheap liveness test of a PID there
+        return
+    directory, name = os.path.split(target)
+    pattern = re.compile(
+        re.escape(f".{name}.") + r"([0-9a-f]{8})\.(\d+)\.[0-9a-f]{8}" + re.escape(_TEMP_SUFFIX)
+    )
+    try:
+        entries = os.listdir(directory)
+    except OSError:
+        return
+    for entry in entries:
+        m = pattern.fullmatch(entry)
+        if m is None or int(m.group(1), 16) != _HOST:
+            continue
+        pid = int(m.group(2))
+        if pid == os.getpid() or _alive(pid):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(directory, entry))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process (or not a PID we can ask about): leave its file
+    return True
+
+
+@contextlib.contextmanager
+def _naming(path: str, doing: str) -> Iterator[None]:
+    """Re-raise an ``OSError`` that names no file as :class:`IndexFileError` naming ``path``."""
+    try:
+        yield
+    except IndexFileError:
+        raise
+    except OSError as e:
+        raise IndexFileError(
+            f"cannot {doing} the index: {e.strerror or e}", path=e.filename or path, errno=e.errno
+        ) from e
+
+
+@contextlib.contextmanager
+def _locked(lock_path: str, timeout: float | None) -> Iterator[None]:
+    """An exclusive lock on ``lock_path`` (``fcntl.flock``; ``msvcrt.locking`` on Windows)."""
+    with _naming(lock_path, "lock"):
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not _try_lock(fd, blocking=deadline is None):
+            if deadline is not None and time.monotonic() >= deadline:
+                raise IndexLockedError(
+                    f"another update holds the lock {lock_path} (waited {timeout} s): "
+                    "try again when it has finished",
+                    path=lock_path,
+                )
+            time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _try_lock(fd: int, *, blocking: bool) -> bool:
+    if sys.platform == "win32":  # pragma: no cover
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_LOCK if blocking else msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
