@@ -51,6 +51,7 @@ import socket
 import stat
 import sys
 import time
+import weakref
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ from dncguard.errors import (
     ChangeOrderError,
     CorruptIndexError,
     CoverageError,
+    IndexChangedError,
     IndexFileError,
     IndexLockedError,
     InvalidNumberError,
@@ -127,10 +129,15 @@ class Registry:
     registry was opened from a file); see there for the arrays and how a lookup computes.
     """
 
-    __slots__ = ("_coverage", "_indexes", "_layers", "_listings", "_mmap", "_probes")
+    __slots__ = ("_coverage", "_indexes", "_layers", "_listings", "_mmap", "_probes", "_watch")
 
     def __init__(
-        self, layers: Iterable[Layer] = (), indexes: Iterable[BlockIndex] = (), *, _mmap: Any = None
+        self,
+        layers: Iterable[Layer] = (),
+        indexes: Iterable[BlockIndex] = (),
+        *,
+        _mmap: Any = None,
+        _watch: _FileWatch | None = None,
     ) -> None:
         self._layers = tuple(layers)
         self._indexes = tuple(indexes)
@@ -141,6 +148,7 @@ class Registry:
                 f"{len(self._layers)} layers: a registry holds at most {MAX_LAYERS} (one bit each in a mask)"
             )
         self._mmap = _mmap
+        self._watch = _watch
         self._listings = tuple(Listing(layer, None) for layer in self._layers)
         self._probes: list[tuple[Callable[[int], bool], Listing, BlockIndex | None]] | None = None
         cov = np.full((max(len(self._layers), 1), 1001), NAT, np.int64)
@@ -186,7 +194,10 @@ class Registry:
         for chunks in _by_date(sources):
             _apply_source(chunks, metas, indexes)
         keys = sorted(metas, key=_sort_key)
-        return Registry([metas[k].layer(indexes[k].count) for k in keys], [indexes[k] for k in keys])
+        # layers left as they were still read this registry's file: keep watching it
+        return Registry(
+            [metas[k].layer(indexes[k].count) for k in keys], [indexes[k] for k in keys], _watch=self._watch
+        )
 
     # ----------------------------------------------------------------------------- queries
 
@@ -227,6 +238,9 @@ class Registry:
 
     def membership(self, numbers: npt.ArrayLike) -> U64:
         """Layer bit masks of ``numbers`` (``uint64`` 10-digit): bit ``i`` = in ``layers[i]``."""
+        watch = self._watch
+        if watch is not None:
+            watch.check()
         q = np.asarray(numbers)
         if q.dtype != np.uint64:
             q = q.astype(np.uint64)
@@ -251,12 +265,19 @@ class Registry:
                     acc |= hit.view(np.uint8).astype(np.uint64) << np.uint64(i)
         if order is not None:
             mask.reshape(-1)[order] = out
+        if watch is not None:
+            watch.check()  # the file did not change while it was read: the answers are its own
         return mask
 
     def request_dates(self, numbers: npt.ArrayLike, layer_index: int) -> npt.NDArray[np.datetime64]:
         """The request date of each number in layer ``layer_index`` (``NaT``: none, or not listed)."""
         q = np.asarray(numbers)
-        return self._indexes[layer_index].dates_of(q.astype(np.uint64, copy=False).ravel()).reshape(q.shape)
+        if self._watch is not None:
+            self._watch.check()
+        out = self._indexes[layer_index].dates_of(q.astype(np.uint64, copy=False).ravel()).reshape(q.shape)
+        if self._watch is not None:
+            self._watch.check()
+        return out
 
     def coverage_dates(self, npas: npt.ArrayLike, layer_index: int) -> npt.NDArray[np.datetime64]:
         """For each area code: the date layer ``layer_index``'s data for it was obtained (``NaT``:
@@ -338,35 +359,71 @@ class Registry:
         return registry
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, verify: bool = True) -> Registry:
-        """Map the index file at ``path`` read-only. Checks its magic, version, size and header
-        checksum, and (unless ``verify=False``, for a file already trusted) every section
-        checksum; :class:`~dncguard.errors.CorruptIndexError` if anything is wrong."""
+    def open(cls, path: str | os.PathLike[str], *, verify: bool = True, copy: bool = False) -> Registry:
+        """Open the index file at ``path``. Checks its magic, version, size, header checksum and
+        structure, and (unless ``verify=False``, for a file already trusted) every section
+        checksum; :class:`~dncguard.errors.CorruptIndexError` if anything is wrong.
+
+        The file is memory-mapped read-only (shared by every process that opens it; constant-time
+        with ``verify=False``). Replace an index file, never overwrite it in place: a reader keeps
+        answering from the file it opened when a new one is renamed over it (``save`` does), and
+        raises :class:`~dncguard.errors.IndexChangedError` when it finds the file it maps changed
+        in place (checked on every bulk call and every 256 single lookups). A truncation can still
+        stop a mapping process before the check sees it (``SIGBUS``): where other programs may
+        overwrite the file in place, pass ``copy=True`` to read it into private memory instead
+        (one read of the file at open; then immune to changes of the file).
+        """
         name = os.fspath(path)
         with _naming(name, "read"):
             if not stat.S_ISREG(os.stat(name).st_mode):
                 raise CorruptIndexError("not a regular file: not a dncguard index", path=name)
-            with open(name, "rb") as f:
-                size = os.fstat(f.fileno()).st_size
-                if size == 0:
+            fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+            try:
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode):
+                    raise CorruptIndexError("not a regular file: not a dncguard index", path=name)
+                if st.st_size == 0:
                     raise CorruptIndexError("empty file: not a dncguard index", path=name)
-                mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        if hasattr(mm, "madvise") and hasattr(mmap, "MADV_WILLNEED"):
-            mm.madvise(mmap.MADV_WILLNEED)
+                if copy:
+                    buf: Any = _read_all(fd, st.st_size, name)
+                    if _stamp(os.fstat(fd)) != _stamp(st):
+                        raise IndexChangedError(
+                            "the file changed while it was read: open it again", path=name
+                        )
+                else:
+                    buf = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+            except BaseException:
+                os.close(fd)
+                raise
+        watch = None
+        if copy:
+            os.close(fd)
+        else:
+            watch = _FileWatch(fd, name, st, buf)
+            if hasattr(buf, "madvise") and hasattr(mmap, "MADV_WILLNEED"):
+                buf.madvise(mmap.MADV_WILLNEED)
         try:
-            return cls._from_buffer(mm, verify=verify)
+            registry = cls._from_buffer(buf, verify=verify, _watch=watch)
+            if watch is not None:
+                watch.check()  # unchanged while it was verified
+            return registry
+        except IndexChangedError:
+            raise
         except CorruptIndexError as e:
             raise CorruptIndexError(str(e), path=name) from None
 
     @classmethod
-    def _from_buffer(cls, buf: Any, *, verify: bool = True) -> Registry:
+    def _from_buffer(cls, buf: Any, *, verify: bool = True, _watch: _FileWatch | None = None) -> Registry:
         """A registry over the bytes of an index file (``mmap``, ``bytes``); the arrays are views."""
         size = len(buf)
         header = fmt.read_header(buf, size)
         if verify:
             fmt.verify_sections(buf, header)
         layers, indexes = _load(buf, header)
-        return cls(layers, indexes, _mmap=buf)
+        if _watch is not None:
+            for ix in indexes:
+                ix.watch(_watch.check)
+        return cls(layers, indexes, _mmap=buf, _watch=_watch)
 
 
 # --------------------------------------------------------------------------------- helpers
@@ -758,3 +815,50 @@ def _try_lock(fd: int, *, blocking: bool) -> bool:
     except BlockingIOError:
         return False
     return True
+
+
+def _stamp(st: os.stat_result) -> tuple[int, ...]:
+    # not st_ctime: replacing the file (unlinking this inode) changes it, and that is no change
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+class _FileWatch:
+    """The identity of an open index file (device, inode, size and modification time),
+    checked on the descriptor the registry holds: ``check`` raises
+    :class:`~dncguard.errors.IndexChangedError` once the file was changed in place."""
+
+    __slots__ = ("__weakref__", "buf", "changed", "fd", "head", "path", "stamp")
+
+    def __init__(self, fd: int, path: str, st: os.stat_result, buf: Any) -> None:
+        self.fd = fd
+        self.path = path
+        self.stamp = _stamp(st)
+        self.changed = False
+        # the fixed header as mapped: it holds the header checksum, which covers every section's
+        # checksum, so new content copied in place within one clock tick (same mtime) shows too
+        self.buf = buf
+        self.head = bytes(buf[: fmt.FIXED.size])
+        weakref.finalize(self, os.close, fd)
+
+    def check(self) -> None:
+        # the size first: reading the mapped header of a truncated file would fault (SIGBUS)
+        if self.changed or _stamp(os.fstat(self.fd)) != self.stamp or self.buf[: fmt.FIXED.size] != self.head:
+            self.changed = True
+            raise IndexChangedError(
+                "the index file was changed in place while open (truncated or overwritten): "
+                "its answers can no longer be trusted; open it again, and replace index files "
+                "(save to a new name and rename) instead of overwriting them",
+                path=self.path,
+            )
+
+
+def _read_all(fd: int, size: int, name: str) -> bytearray:
+    buf = bytearray(size)
+    with open(fd, "rb", buffering=0, closefd=False) as f, memoryview(buf) as view:
+        got = 0
+        while got < size:
+            n = f.readinto(view[got:])
+            if not n:
+                raise IndexChangedError(f"the file shrank to {got} bytes while it was read", path=name)
+            got += n
+    return buf

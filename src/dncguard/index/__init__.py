@@ -41,6 +41,7 @@ __all__ = [
     "BATCH",
     "NAT",
     "PIECE",
+    "TICK_EVERY",
     "BlockIndex",
     "difference",
     "encode_pieces",
@@ -60,6 +61,8 @@ NAT: Final = int(np.iinfo(np.int64).min)
 _EPOCH: Final = dt.date(1970, 1, 1)
 #: Queries per batch of a bulk probe: temporaries stay in cache.
 BATCH: Final = 1 << 15
+#: Single probes between two calls of a watched index's ``tick`` (see :meth:`BlockIndex.watch`).
+TICK_EVERY: Final = 256
 #: Numbers per encoding piece: temporaries stay in cache (3x faster than 8M). Correctness does
 #: not depend on it (a block is never split across pieces; see :func:`encode_pieces`).
 PIECE: Final = 1 << 18
@@ -168,6 +171,7 @@ class BlockIndex:
         "_dated_mv",
         "_probe",
         "_rows",
+        "_tick",
         "count",
         "data",
         "dated",
@@ -196,6 +200,13 @@ class BlockIndex:
         self._rows = pages.astype(np.int64) * 1000  # pages[npa] * 1000: the row's first entry
         self._probe: Callable[[int], bool] | None = None
         self._dated_mv: memoryview | None = None
+        self._tick: Callable[[], None] | None = None
+
+    def watch(self, tick: Callable[[], None]) -> None:
+        """Call ``tick()`` (which may raise) before every :data:`TICK_EVERY`-th :attr:`probe`:
+        a registry opened from a file checks there that the file did not change under it."""
+        self._tick = tick
+        self._probe = None
 
     # construction -----------------------------------------------------------------------------
 
@@ -264,6 +275,8 @@ class BlockIndex:
                 self.data.data.cast("B"),
                 self._d16.data.cast("B").cast("H"),
                 self._d64.data.cast("B").cast("Q"),
+                tick=self._tick,
+                every=TICK_EVERY,
             )
         return self._probe
 

@@ -458,9 +458,19 @@ def _in_lanes(words: U64, line: I64, count: I64) -> npt.NDArray[np.bool_]:
 
 
 def make_probe(
-    rows: list[int], directory: memoryview, data: memoryview, data16: memoryview, data64: memoryview
+    rows: list[int],
+    directory: memoryview,
+    data: memoryview,
+    data16: memoryview,
+    data64: memoryview,
+    *,
+    tick: Callable[[], None] | None = None,
+    every: int = 256,
 ) -> Callable[[int], bool]:
     """A function ``probe(n) -> bool`` for one Python ``int`` ``n`` (0 <= n < 10**10).
+
+    With ``tick``, the first call and then every ``every``-th call ``tick()`` first (it may
+    raise: the caller's check that the mapped file did not change).
 
     ``rows[npa]`` is ``pages[npa] * 1000``; the views are the directory (``Q``), and the data as
     bytes, ``H`` and ``Q``. Plain ``int`` arithmetic over memoryviews: no numpy scalars, and the
@@ -476,7 +486,16 @@ def make_probe(
     # directory position of prefix p: rows[p // 1000] + p % 1000 = p + shift[p // 1000]
     shift = [row - 1000 * npa for npa, row in enumerate(rows)]
 
+    left = 1
+
     def probe(n: int) -> bool:
+        if tick is not None:
+            nonlocal left
+            left -= 1
+            if not left:
+                left = 1  # a tick that raises raises again on the next call
+                tick()
+                left = every
         prefix = n // 10_000
         line = n % 10_000
         entry = directory[prefix + shift[prefix // 1000]]
