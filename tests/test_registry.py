@@ -445,3 +445,34 @@ def test_an_older_download_whose_coverage_comes_from_its_data_is_refused() -> No
     base = Registry.build([[chunk(US, Op.REPLACE, [2125550143], obtained=D2)]])
     with pytest.raises(ChangeOrderError):
         base.update([[chunk(US, Op.REPLACE, [2125550144], obtained=D1)]])
+
+
+# --------------------------------------------------------------------------- Registry.id
+
+
+def test_the_registry_id_is_a_digest_of_the_content(tmp_path: pathlib.Path) -> None:
+    import re
+
+    from dncguard.index import _format as fmt
+
+    sources = [ftc([2125550143, 3055550100], [212, 305]), [chunk(TX, Op.REPLACE, [2145550001], obtained=D1)]]
+    a, b = Registry.build(sources), Registry.build(list(reversed(sources)))
+    assert re.fullmatch(r"dncg:[0-9a-f]{32}", a.id)
+    assert a.id == b.id  # the same content, built another way
+    a.save(tmp_path / "a.dncg")
+    b.save(tmp_path / "b.dncg")
+    Registry.open(tmp_path / "a.dncg").save(tmp_path / "c.dncg")
+    ids = {Registry.open(tmp_path / name).id for name in ("a.dncg", "b.dncg", "c.dncg")}
+    assert ids == {a.id}
+    blob = (tmp_path / "a.dncg").read_bytes()
+    assert fmt.read_header(blob, len(blob)).meta["id"] == a.id  # open reads it, hashing nothing
+
+    changed = [
+        a.update([[chunk(US, Op.ADD, [2125550144], coverage={212: D1})]]),  # a number
+        a.update([[chunk(US, Op.ADD, [], coverage={212: D2})]]),  # only a date
+        a.update([[chunk(LayerKey.internal("acme"), Op.REPLACE, [])]]),  # an empty layer
+        a.update([[chunk(TX, Op.REPLACE, [2145550001], obtained=D2)]]),  # the same list, newer
+    ]
+    assert len({a.id, *(r.id for r in changed)}) == 1 + len(changed)
+    # the same change list again changes no content, so no id
+    assert changed[0].update([[chunk(US, Op.ADD, [2125550144], coverage={212: D1})]]).id == changed[0].id

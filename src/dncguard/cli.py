@@ -350,7 +350,7 @@ class _Counted:
 
 def _summary(registry: Registry, path: str) -> str:
     layers = ", ".join(f"{layer.name} ({layer.count:,})" for layer in registry.layers)
-    return f"wrote {path}: {layers or 'no layers'}"
+    return f"wrote {path} ({registry.id}): {layers or 'no layers'}"
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -1753,6 +1753,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "index": args.index,
+                    "id": registry.id,
                     "size": size,
                     "today": today.isoformat(),
                     "layers": layers,
@@ -1762,7 +1763,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
             )
         )
         return EXIT_OK
-    print(f"{args.index}: {size:,} bytes, {len(layers)} layer(s), checked {today.isoformat()}")
+    print(f"{args.index}: {registry.id}, {size:,} bytes, {len(layers)} layer(s), checked {today.isoformat()}")
     header = ("layer", "kind", "obtained", "age", "count", "coverage")
     rows = [
         (

@@ -41,9 +41,12 @@ dncguard.errors.CoverageError: ftc.txt: 4165550100 is outside the area codes thi
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
+import hashlib
 import itertools
+import json
 import mmap
 import os
 import re
@@ -129,7 +132,7 @@ class Registry:
     registry was opened from a file); see there for the arrays and how a lookup computes.
     """
 
-    __slots__ = ("_coverage", "_indexes", "_layers", "_listings", "_mmap", "_probes", "_watch")
+    __slots__ = ("_coverage", "_id", "_indexes", "_layers", "_listings", "_mmap", "_probes", "_watch")
 
     def __init__(
         self,
@@ -149,6 +152,7 @@ class Registry:
             )
         self._mmap = _mmap
         self._watch = _watch
+        self._id: str | None = None
         self._listings = tuple(Listing(layer, None) for layer in self._layers)
         self._probes: list[tuple[Callable[[int], bool], Listing, BlockIndex | None]] | None = None
         cov = np.full((max(len(self._layers), 1), 1001), NAT, np.int64)
@@ -167,6 +171,25 @@ class Registry:
     def layers(self) -> tuple[Layer, ...]:
         """The layers, in mask-bit order: national, state, internal, then by name."""
         return self._layers
+
+    @property
+    def id(self) -> str:
+        """The registry's identity: ``"dncg:"`` and 32 hex digits of a SHA-256 digest of its
+        content (every layer's metadata and numbers). Two registries with the same content have
+        the same id, saved or not; any update changes it. Stored in the index file's header:
+        :meth:`open` reads it without hashing the file."""
+        if self._id is None:
+            layers_meta, arrays = self._parts()
+            self._id = _content_id(layers_meta, arrays)
+        return self._id
+
+    def _parts(self) -> tuple[list[dict[str, Any]], list[np.ndarray[Any, Any]]]:
+        arrays: list[np.ndarray[Any, Any]] = []
+        layers_meta = []
+        for layer, ix in zip(self._layers, self._indexes, strict=True):
+            arrays += [ix.pages, ix.directory, ix.data, ix.dated, ix.dates]
+            layers_meta.append(_layer_json(layer))
+        return layers_meta, arrays
 
     # ----------------------------------------------------------------------------- building
 
@@ -254,15 +277,16 @@ class Registry:
             flat, order = sort_queries(flat)
             out = np.empty(len(flat), np.uint64)
         # one pass per batch: prefix and line once, then each layer's directory and containers
-        for start in range(0, len(flat), BATCH):
-            prefix, line = split(flat[start : start + BATCH])
-            acc = out[start : start + len(line)]
-            for i, ix in enumerate(self._indexes):
-                hit = ix.probe_lines(ix.entries_of(prefix), line)
-                if i == 0:
-                    acc[:] = hit
-                else:
-                    acc |= hit.view(np.uint8).astype(np.uint64) << np.uint64(i)
+        with _damage_is_corrupt():
+            for start in range(0, len(flat), BATCH):
+                prefix, line = split(flat[start : start + BATCH])
+                acc = out[start : start + len(line)]
+                for i, ix in enumerate(self._indexes):
+                    hit = ix.probe_lines(ix.entries_of(prefix), line)
+                    if i == 0:
+                        acc[:] = hit
+                    else:
+                        acc |= hit.view(np.uint8).astype(np.uint64) << np.uint64(i)
         if order is not None:
             mask.reshape(-1)[order] = out
         if watch is not None:
@@ -274,7 +298,10 @@ class Registry:
         q = np.asarray(numbers)
         if self._watch is not None:
             self._watch.check()
-        out = self._indexes[layer_index].dates_of(q.astype(np.uint64, copy=False).ravel()).reshape(q.shape)
+        with _damage_is_corrupt():
+            out = (
+                self._indexes[layer_index].dates_of(q.astype(np.uint64, copy=False).ravel()).reshape(q.shape)
+            )
         if self._watch is not None:
             self._watch.check()
         return out
@@ -304,13 +331,17 @@ class Registry:
         :class:`~dncguard.errors.IndexFileError` naming the file.
         """
         target = os.path.realpath(os.fspath(path))
-        arrays: list[np.ndarray[Any, Any]] = []
-        layers_meta = []
-        for layer, ix in zip(self._layers, self._indexes, strict=True):
-            arrays += [ix.pages, ix.directory, ix.data, ix.dated, ix.dates]
-            layers_meta.append(_layer_json(layer))
-        meta = {"layers": layers_meta, "sections": list(_SECTIONS)}
-        crcs = [fmt.section_crc(a) for a in arrays]
+        layers_meta, arrays = self._parts()
+        if self._id is None:
+            # the id's hash and the checksums, each one pass over the sections, run side by side
+            # (both release the GIL): the save takes no longer than the checksums alone
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                digest = pool.submit(_content_id, layers_meta, arrays)
+                crcs = [fmt.section_crc(a) for a in arrays]
+                self._id = digest.result()
+        else:
+            crcs = [fmt.section_crc(a) for a in arrays]
+        meta = {"layers": layers_meta, "sections": list(_SECTIONS), "id": self._id}
         header = fmt.pack_header(meta, [a.nbytes for a in arrays], crcs)
         directory = os.path.dirname(target)
         with _naming(target, "write"):
@@ -419,11 +450,13 @@ class Registry:
         header = fmt.read_header(buf, size)
         if verify:
             fmt.verify_sections(buf, header)
-        layers, indexes = _load(buf, header)
+        layers, indexes, content_id = _load(buf, header)
         if _watch is not None:
             for ix in indexes:
                 ix.watch(_watch.check)
-        return cls(layers, indexes, _mmap=buf, _watch=_watch)
+        registry = cls(layers, indexes, _mmap=buf, _watch=_watch)
+        registry._id = content_id
+        return registry
 
 
 # --------------------------------------------------------------------------------- helpers
@@ -555,6 +588,13 @@ def _apply_source(
         if key.kind is LayerKind.NATIONAL and not p.coverage and p.replaced and p.obtained is not None:
             continue  # coverage taken from the data: checked below once the numbers are known
         _check_order(key, p, metas.get(key))
+    with _damage_is_corrupt():  # the chunks are read: from here on only index arrays are indexed
+        _apply_pending(pending, metas, indexes)
+
+
+def _apply_pending(
+    pending: dict[LayerKey, _Pending], metas: dict[LayerKey, _Meta], indexes: dict[LayerKey, BlockIndex]
+) -> None:
     for key, p in pending.items():
         meta = metas.get(key) or _Meta(key)
         ix = indexes.get(key) or BlockIndex.empty()
@@ -663,25 +703,56 @@ def _date(s: object) -> dt.date | None:
     return dt.date.fromisoformat(s)
 
 
-def _load(mm: Any, header: fmt.Header) -> tuple[list[Layer], list[BlockIndex]]:
+_ID: Final = re.compile(r"dncg:[0-9a-f]{32}")
+
+
+def _key_of(lj: dict[str, Any]) -> LayerKey:
+    """The layer's key, through the same checks as a key made by a source."""
+    kind = LayerKind(lj["kind"])
+    if kind is LayerKind.NATIONAL:
+        key = LayerKey.national(lj["jurisdiction"])
+    elif kind is LayerKind.STATE:
+        key = LayerKey.state(lj["jurisdiction"])
+    else:
+        key = LayerKey.internal(lj["seller"])
+    if (key.jurisdiction, key.seller) != (lj["jurisdiction"], lj["seller"]) or key.name != lj["name"]:
+        raise CorruptIndexError(f"layer {lj['name']!r}: name, kind, jurisdiction and seller disagree")
+    return key
+
+
+def _load(mm: Any, header: fmt.Header) -> tuple[list[Layer], list[BlockIndex], str]:
     meta = header.meta
     try:
         names = meta["sections"]
         if list(names) != list(_SECTIONS) or len(header.sections) != len(_SECTIONS) * len(meta["layers"]):
             raise CorruptIndexError("section table does not match the layers")
+        if len(meta["layers"]) > MAX_LAYERS:
+            raise CorruptIndexError(f"{len(meta['layers'])} layers: at most {MAX_LAYERS}")
+        content_id = meta["id"]
+        if not isinstance(content_id, str) or not _ID.fullmatch(content_id):
+            raise CorruptIndexError("no registry id in the metadata")
         layers: list[Layer] = []
         indexes: list[BlockIndex] = []
+        seen: set[LayerKey] = set()
         for i, lj in enumerate(meta["layers"]):
-            key = LayerKey(LayerKind(lj["kind"]), lj["jurisdiction"], lj["seller"])
+            key = _key_of(lj)
+            if key in seen:
+                raise CorruptIndexError(f"layer {key.name} appears twice")
+            seen.add(key)
             codes = {int(a): _date(d) for a, d in lj["area_codes"].items()}
+            if any(not 200 <= a <= 999 or d is None for a, d in codes.items()):
+                raise CorruptIndexError(f"layer {key.name}: an area code out of range or without a date")
+            count = lj["count"]
+            if type(count) is not int or not 0 <= count < _HIGH:
+                raise CorruptIndexError(f"layer {key.name}: bad count {count!r}")
             layer = Layer(
-                name=str(lj["name"]),
+                name=key.name,
                 kind=str(key.kind),
                 jurisdiction=key.jurisdiction,
                 seller=key.seller,
                 obtained=_date(lj["obtained"]),
                 area_codes=MappingProxyType(dict(sorted(codes.items()))),  # type: ignore[arg-type]
-                count=int(lj["count"]),
+                count=count,
                 published=_date(lj["published"]),
             )
             arrays = {}
@@ -699,25 +770,39 @@ def _load(mm: Any, header: fmt.Header) -> tuple[list[Layer], list[BlockIndex]]:
                 arrays["dates"],
                 layer.count,
             )
-            rows = len(ix.directory) // 1000
-            if (
-                len(ix.pages) != 1001
-                or len(ix.directory) != rows * 1000
-                or rows < 1
-                or int(ix.pages.min()) < 0
-                or int(ix.pages.max()) >= rows
-                or len(ix.data) < 8
-                or len(ix.dated) != len(ix.dates)
-                or key.name != layer.name
-            ):
-                raise CorruptIndexError(f"layer {layer.name}: inconsistent arrays")
+            try:
+                ix.validate(layer.count)
+            except CorruptIndexError as e:
+                raise CorruptIndexError(f"layer {layer.name}: {e}") from None
             layers.append(layer)
             indexes.append(ix)
     except CorruptIndexError:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
         raise CorruptIndexError(f"unreadable metadata: {e!r}") from None
-    return layers, indexes
+    return layers, indexes, content_id
+
+
+@contextlib.contextmanager
+def _damage_is_corrupt() -> Iterator[None]:
+    """A query over a damaged file opened with ``verify=False`` that reads out of bounds raises
+    :class:`CorruptIndexError` (the structure was checked at open; a container's bits were not)."""
+    try:
+        yield
+    except (IndexError, OverflowError) as e:
+        raise CorruptIndexError(f"damaged index: {e} (open it with verify=True)") from None
+
+
+def _content_id(layers_meta: list[dict[str, Any]], arrays: list[np.ndarray[Any, Any]]) -> str:
+    """The registry id: SHA-256 over the layers' metadata (canonical JSON) and every section's
+    length and bytes. The encoding is a function of the numbers (the smallest container per
+    block, in prefix order), so the same content always gives the same id."""
+    h = hashlib.sha256(json.dumps(layers_meta, sort_keys=True, separators=(",", ":")).encode())
+    for a in arrays:
+        buf = np.ascontiguousarray(a).data.cast("B")
+        h.update(len(buf).to_bytes(8, "little"))
+        h.update(buf)
+    return "dncg:" + h.hexdigest()[:32]
 
 
 # --------------------------------------------------------------------------------- files

@@ -35,6 +35,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from dncguard.errors import CorruptIndexError
 from dncguard.index import _codec
 
 __all__ = [
@@ -67,6 +68,8 @@ TICK_EVERY: Final = 256
 #: not depend on it (a block is never split across pieces; see :func:`encode_pieces`).
 PIECE: Final = 1 << 18
 _DECODE_BLOCKS: Final = 256  # blocks per decoding piece, for the same reason
+_MIN_DAY: Final = (dt.date.min - _EPOCH).days
+_MAX_DAY: Final = (dt.date.max - _EPOCH).days
 _EMPTY_U64: Final = np.zeros(0, np.uint64)
 _EMPTY_I64: Final = np.zeros(0, np.int64)
 
@@ -207,6 +210,58 @@ class BlockIndex:
         a registry opened from a file checks there that the file did not change under it."""
         self._tick = tick
         self._probe = None
+
+    def validate(self, count: int) -> None:
+        """Check the structure of arrays read from a file (constant work per directory entry, no
+        container decoded): :class:`~dncguard.errors.CorruptIndexError` when an offset, a count,
+        a container type or size, the area-code table, or the dated numbers are out of place.
+
+        Run at every open, also with ``verify=False``: a damaged file is refused there instead
+        of failing (or indexing out of bounds) later in a query. What it cannot see (a flipped
+        bit inside a container) is what the checksums are for.
+        """
+        pages, directory, data = self.pages, self.directory, self.data
+        rows = len(directory) // 1000
+        if len(pages) != 1001 or len(directory) != rows * 1000 or rows < 1 or len(data) < 8:
+            raise CorruptIndexError("inconsistent array lengths")
+        if len(self.dated) != len(self.dates):
+            raise CorruptIndexError("dated numbers and their dates differ in length")
+        p = pages.astype(np.int64)
+        if int(p.min()) < 0 or int(p.max()) >= rows or int(p[1000]) != rows - 1:
+            raise CorruptIndexError("area-code table points outside the directory")
+        present = np.flatnonzero(p[:1000] != rows - 1)
+        if not np.array_equal(p[present], np.arange(rows - 1)):
+            raise CorruptIndexError("area-code table is not one row per area code in increasing order")
+        if directory[(rows - 1) * 1000 :].any():
+            raise CorruptIndexError("the empty directory row holds entries")
+        e = directory[np.flatnonzero(directory)].astype(np.uint64)  # in prefix order
+        t = (e & np.uint64(3)).astype(np.int64)
+        lw = ((e >> np.uint64(2)) & np.uint64(15)).astype(np.int64)
+        n = ((e >> np.uint64(6)) & np.uint64(0x3FFF)).astype(np.int64)
+        off = e >> np.uint64(20)
+        ok = (t != 0) & (n >= 1) & (n <= _codec.LINES)
+        ok &= np.where(t == _codec.PACKED, (lw >= 1) & (lw <= _codec.MAX_L), lw == 0)
+        if not ok.all():
+            raise CorruptIndexError("a directory entry has a bad container type, parameter or count")
+        if len(e):
+            if int(off.max()) > len(data):
+                raise CorruptIndexError("a directory entry points past the data")
+            start = off.astype(np.int64)
+            end = start + _codec.container_sizes(e)
+            if int(start[0]) != 0 or not np.array_equal(start[1:], end[:-1]) or int(end[-1]) != len(data) - 8:
+                raise CorruptIndexError("containers do not lie back to back in prefix order")
+        elif len(data) != 8:
+            raise CorruptIndexError("data without directory entries")
+        if data[-8:].any():
+            raise CorruptIndexError("the data does not end with its zero pad")
+        if int(n.sum()) != count:
+            raise CorruptIndexError(f"the directory holds {int(n.sum())} numbers, the metadata says {count}")
+        dated, dates = self.dated, self.dates
+        if len(dated):
+            if not bool((dated[1:] > dated[:-1]).all()) or int(dated[0]) < 0 or int(dated[-1]) >= 10**10:
+                raise CorruptIndexError("dated numbers out of order or out of range")
+            if int(dates.min()) < _MIN_DAY or int(dates.max()) > _MAX_DAY:
+                raise CorruptIndexError("a request date out of range")
 
     # construction -----------------------------------------------------------------------------
 

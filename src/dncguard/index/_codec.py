@@ -45,6 +45,8 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from dncguard.errors import CorruptIndexError
+
 __all__ = [
     "ARRAY",
     "BITMAP",
@@ -496,46 +498,52 @@ def make_probe(
                 left = 1  # a tick that raises raises again on the next call
                 tick()
                 left = every
-        prefix = n // 10_000
-        line = n % 10_000
-        entry = directory[prefix + shift[prefix // 1000]]
-        if not entry:
-            return False
-        kind = entry & 3
-        off = entry >> 20
-        if kind == 1:  # BITMAP
-            return (data[off + (line >> 3)] >> (line & 7)) & 1 == 1
-        if kind == 3:  # PACKED
-            lw = (entry >> 2) & 15
-            h = line >> lw
-            hw = h // 12
-            cw = data64[(off >> 3) + hw]
-            j4 = (h - hw * 12) << 2
-            nibbles = cw >> 16
-            c = (nibbles >> j4) & 15
-            if not c:
+        try:
+            prefix = n // 10_000
+            line = n % 10_000
+            entry = directory[prefix + shift[prefix // 1000]]
+            if not entry:
                 return False
-            below = nibbles & ((1 << j4) - 1)
-            t = (below & _M4) + ((below >> 4) & _M4)
-            bit = (off << 3) + lows_at[lw] + ((cw & 0xFFFF) + (((t * _ONES) >> 56) & 0xFF)) * lw
-            # bits above the bucket's fields may be anything: the zero-field test only looks down
-            if c * lw <= 64:
-                w = bit >> 6
-                window = (data64[w] | (data64[w + 1] << 64)) >> (bit & 63)
-            else:
-                window = from_bytes(data[bit >> 3 : (bit + c * lw + 7) >> 3], "little") >> (bit & 7)
-            k = (lw << 4) + c
-            o = ones[k]
-            x = window ^ ((line & low_mask[lw]) * o)
-            return ((x - o) & ~x & highs[k]) != 0
-        lo = off >> 1  # ARRAY
-        end = hi = lo + ((entry >> 6) & 0x3FFF)
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if data16[mid] < line:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo < end and data16[lo] == line
+            kind = entry & 3
+            off = entry >> 20
+            if kind == 1:  # BITMAP
+                return (data[off + (line >> 3)] >> (line & 7)) & 1 == 1
+            if kind == 3:  # PACKED
+                lw = (entry >> 2) & 15
+                h = line >> lw
+                hw = h // 12
+                cw = data64[(off >> 3) + hw]
+                j4 = (h - hw * 12) << 2
+                nibbles = cw >> 16
+                c = (nibbles >> j4) & 15
+                if not c:
+                    return False
+                below = nibbles & ((1 << j4) - 1)
+                t = (below & _M4) + ((below >> 4) & _M4)
+                bit = (off << 3) + lows_at[lw] + ((cw & 0xFFFF) + (((t * _ONES) >> 56) & 0xFF)) * lw
+                # bits above the bucket's fields may be anything: the zero-field test only looks down
+                if c * lw <= 64:
+                    w = bit >> 6
+                    window = (data64[w] | (data64[w + 1] << 64)) >> (bit & 63)
+                else:
+                    window = from_bytes(data[bit >> 3 : (bit + c * lw + 7) >> 3], "little") >> (bit & 7)
+                k = (lw << 4) + c
+                o = ones[k]
+                x = window ^ ((line & low_mask[lw]) * o)
+                return ((x - o) & ~x & highs[k]) != 0
+            lo = off >> 1  # ARRAY
+            end = hi = lo + ((entry >> 6) & 0x3FFF)
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if data16[mid] < line:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            return lo < end and data16[lo] == line
+        except (IndexError, OverflowError):
+            # only a damaged file opened with verify=False gets here (the structure was checked)
+            raise CorruptIndexError(
+                "damaged index: a container reads outside the data (open it with verify=True)"
+            ) from None
 
     return probe
