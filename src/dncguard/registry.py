@@ -826,15 +826,20 @@ def _remove_stale_temps(target: str) -> None:
     pattern = re.compile(
         re.escape(f".{name}.") + r"([0-9a-f]{8})\.(\d+)\.[0-9a-f]{8}" + re.escape(_TEMP_SUFFIX)
     )
+    # the names earlier versions used (no host): ``.<name>.<pid>.<random>.tmp``
+    earlier = re.compile(re.escape(f".{name}.") + r"(\d+)\.[0-9a-f]{8}\.tmp")
     try:
         entries = os.listdir(directory)
     except OSError:
         return
     for entry in entries:
         m = pattern.fullmatch(entry)
-        if m is None or int(m.group(1), 16) != _HOST:
+        if m is not None and int(m.group(1), 16) == _HOST:
+            pid = int(m.group(2))
+        elif (m := earlier.fullmatch(entry)) is not None:
+            pid = int(m.group(1))
+        else:
             continue
-        pid = int(m.group(2))
         if pid == os.getpid() or _alive(pid):
             continue
         with contextlib.suppress(OSError):

@@ -249,3 +249,51 @@ def test_opening_a_fifo_or_a_directory_is_refused(tmp_path: pathlib.Path) -> Non
         Registry.open(fifo)
     with pytest.raises(CorruptIndexError, match="not a regular file"):
         Registry.open(tmp_path)
+
+
+UPDATE_FOREVER = """
+path = sys.argv[1]
+rng = np.random.default_rng()
+print("ready", flush=True)
+day = dt.date(2026, 3, 11)
+while True:
+    adds = np.sort(2125550000 + rng.integers(0, 40_000, 20_000)).astype(np.uint64)
+    Registry.update_file(path, [[Chunk(LayerKey.national("US"), Op.ADD, adds, coverage={212: day})]])
+"""
+
+
+@posix_only
+@pytest.mark.slow
+def test_updates_killed_at_random_points_leave_a_file_a_lock_and_no_temporary_files(
+    tmp_path: pathlib.Path,
+) -> None:
+    path = tmp_path / "r.dncg"
+    small([2125550143]).save(path)
+    rng = np.random.default_rng(3)
+    for _ in range(25):
+        proc = python(UPDATE_FOREVER, str(path))
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == b"ready"
+        time.sleep(float(rng.uniform(0.0, 1.0)))
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        # the file opens whole; the killed process's lock died with it
+        registry = Registry.open(path)
+        assert registry.lookup(2125550143) != ()
+        source = [
+            Chunk(US, Op.ADD, np.array([2125550144], np.uint64), coverage={212: D1 + dt.timedelta(days=1)})
+        ]
+        Registry.update_file(path, [source], timeout=10)
+        assert temps(tmp_path) == []
+
+
+def test_temporary_files_named_by_earlier_versions_are_removed_too(tmp_path: pathlib.Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True
+    )
+    dead = int(done.stdout)
+    path = tmp_path / "r.dncg"
+    leftover = tmp_path / f".r.dncg.{dead}.0123abcd.tmp"
+    leftover.write_bytes(b"half an index")
+    small([2125550143]).save(path)
+    assert not leftover.exists()
