@@ -234,20 +234,26 @@ class BlockIndex:
             raise CorruptIndexError("area-code table is not one row per area code in increasing order")
         if directory[(rows - 1) * 1000 :].any():
             raise CorruptIndexError("the empty directory row holds entries")
-        e = directory[np.flatnonzero(directory)].astype(np.uint64)  # in prefix order
-        t = (e & np.uint64(3)).astype(np.int64)
-        lw = ((e >> np.uint64(2)) & np.uint64(15)).astype(np.int64)
-        n = ((e >> np.uint64(6)) & np.uint64(0x3FFF)).astype(np.int64)
-        off = e >> np.uint64(20)
+        e = directory[np.flatnonzero(directory)]  # in prefix order
+        if len(e) and int(e.max()) >> 20 > len(data):  # also: every entry is below 2**63
+            raise CorruptIndexError("a directory entry points past the data")
+        e = e.view(np.int64)
+        t = e & 3
+        lw = (e >> 2) & 15
+        n = (e >> 6) & 0x3FFF
         ok = (t != 0) & (n >= 1) & (n <= _codec.LINES)
-        ok &= np.where(t == _codec.PACKED, (lw >= 1) & (lw <= _codec.MAX_L), lw == 0)
+        ok &= (lw == 0) | ((t == _codec.PACKED) & (lw <= _codec.MAX_L))
+        ok &= (t != _codec.PACKED) | (lw != 0)
         if not ok.all():
             raise CorruptIndexError("a directory entry has a bad container type, parameter or count")
         if len(e):
-            if int(off.max()) > len(data):
-                raise CorruptIndexError("a directory entry points past the data")
-            start = off.astype(np.int64)
-            end = start + _codec.container_sizes(e)
+            start = e >> 20
+            # container sizes (as _codec.container_sizes, leaner: l <= MAX_L was checked above)
+            size = np.where(t == _codec.ARRAY, 8 * ((n + 3) >> 2), _codec.BITMAP_BYTES)
+            packed = np.flatnonzero(t == _codec.PACKED)
+            lp = lw[packed]
+            size[packed] = _codec.LOWS_AT[lp] + 8 * ((n[packed] * lp + 63) >> 6)
+            end = start + size
             if int(start[0]) != 0 or not np.array_equal(start[1:], end[:-1]) or int(end[-1]) != len(data) - 8:
                 raise CorruptIndexError("containers do not lie back to back in prefix order")
         elif len(data) != 8:

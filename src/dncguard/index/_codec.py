@@ -50,6 +50,10 @@ from dncguard.errors import CorruptIndexError
 __all__ = [
     "ARRAY",
     "BITMAP",
+    "BITMAP_BYTES",
+    "LINES",
+    "LOWS_AT",
+    "MAX_L",
     "PACKED",
     "Encoded",
     "bitmap_stays",
@@ -80,6 +84,8 @@ ALLOW_PACKED: bool = True
 PER_WORD: Final = 12
 _NW = np.array([(((LINES - 1) >> lw) + PER_WORD) // PER_WORD for lw in range(MAX_L + 1)], dtype=np.int64)
 _LOWS_AT = 8 * _NW
+#: Byte offset of the low parts in a ``PACKED`` container with parameter ``l`` (its count words).
+LOWS_AT: Final = _LOWS_AT
 _LOWS_AT_PY: Final = [int(x) for x in _LOWS_AT]
 _SWAR_FIELDS = np.array([0] + [64 // lw for lw in range(1, MAX_L + 1)], dtype=np.int64)
 _SWAR_ONES = np.array(
