@@ -344,11 +344,14 @@ class Registry:
         meta = {"layers": layers_meta, "sections": list(_SECTIONS), "id": self._id}
         header = fmt.pack_header(meta, [a.nbytes for a in arrays], crcs)
         directory = os.path.dirname(target)
-        with _naming(target, "write"):
+        with _naming(target, "write", named_too=True):
             _remove_stale_temps(target)
             tmp = _temp_name(target)
             try:
                 with open(tmp, "xb") as f:
+                    with contextlib.suppress(FileNotFoundError):
+                        # the replaced file's permissions (an index readable by one group stays so)
+                        os.chmod(f.fileno(), stat.S_IMODE(os.stat(target).st_mode))
                     f.write(header)
                     for a in arrays:
                         _write_array(f, a)
@@ -857,13 +860,16 @@ def _alive(pid: int) -> bool:
 
 
 @contextlib.contextmanager
-def _naming(path: str, doing: str) -> Iterator[None]:
-    """Re-raise an ``OSError`` that names no file as :class:`IndexFileError` naming ``path``."""
+def _naming(path: str, doing: str, *, named_too: bool = False) -> Iterator[None]:
+    """Re-raise an ``OSError`` that names no file (or, ``named_too``, any: a save names its
+    target, not its temporary file) as :class:`IndexFileError` naming ``path``."""
     try:
         yield
     except IndexFileError:
         raise
     except OSError as e:
+        if e.filename and not named_too:
+            raise
         raise IndexFileError(
             f"cannot {doing} the index: {e.strerror or e}", path=e.filename or path, errno=e.errno
         ) from e
@@ -872,7 +878,7 @@ def _naming(path: str, doing: str) -> Iterator[None]:
 @contextlib.contextmanager
 def _locked(lock_path: str, timeout: float | None) -> Iterator[None]:
     """An exclusive lock on ``lock_path`` (``fcntl.flock``; ``msvcrt.locking`` on Windows)."""
-    with _naming(lock_path, "lock"):
+    with _naming(lock_path, "lock", named_too=True):
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
     try:
         deadline = None if timeout is None else time.monotonic() + timeout

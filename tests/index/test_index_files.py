@@ -297,3 +297,22 @@ def test_temporary_files_named_by_earlier_versions_are_removed_too(tmp_path: pat
     leftover.write_bytes(b"half an index")
     small([2125550143]).save(path)
     assert not leftover.exists()
+
+
+@posix_only
+def test_a_saved_index_keeps_the_permissions_of_the_file_it_replaces(tmp_path: pathlib.Path) -> None:
+    """Before, an update turned a 0640 index into 0644 (readable by every user: subscriber data)."""
+    path = tmp_path / "r.dncg"
+    small([2125550143]).save(path)
+    path.chmod(0o640)
+    small([2125550144]).save(path)
+    assert path.stat().st_mode & 0o777 == 0o640
+    Registry.update_file(
+        path, [[Chunk(LayerKey.internal("acme"), Op.REPLACE, np.array([2125550100], np.uint64))]]
+    )
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_missing_index_is_still_a_file_not_found_error_naming_it(tmp_path: pathlib.Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"nothing\.dncg"):
+        Registry.open(tmp_path / "nothing.dncg")
