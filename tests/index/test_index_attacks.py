@@ -241,3 +241,22 @@ def test_a_file_of_an_older_format_version_asks_for_a_rebuild(
         CorruptIndexError, match=r"old\.dncg: format version 1.*rebuild the index with this version"
     ):
         Registry.open(path)
+
+
+def test_deeply_nested_forged_metadata_is_refused() -> None:
+    """json.loads raises RecursionError (not a ValueError) on a deeply nested document."""
+    blob = fmt.pack_file({"layers": []}, [])
+    header = fmt.read_header(blob, len(blob))
+    nested = b"[" * 100_000 + b"]" * 100_000
+    forged = bytearray(blob[: fmt.FIXED.size]) + nested
+    forged += bytes(fmt.align(len(forged)) - len(forged))
+    fmt.FIXED.pack_into(
+        forged, 0, fmt.MAGIC, fmt.FORMAT_VERSION, 0, 0, 0, len(nested), len(forged), len(forged)
+    )
+    import struct
+    import zlib
+
+    struct.pack_into("<I", forged, 12, zlib.crc32(forged))
+    assert header.sections == ()
+    with pytest.raises(CorruptIndexError, match="unreadable metadata"):
+        Registry._from_buffer(bytes(forged), verify=False)

@@ -189,7 +189,7 @@ def read_header(buf: Any, size: int) -> Header:
     start = FIXED.size + SECTION.size * count
     try:
         meta = json.loads(bytes(head[start : start + meta_length]))
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:  # RecursionError: a forged, deeply nested document
         raise CorruptIndexError(f"unreadable metadata: {e}") from None
     if not isinstance(meta, dict):
         raise CorruptIndexError("unreadable metadata: not a JSON object")
