@@ -316,3 +316,24 @@ def test_a_saved_index_keeps_the_permissions_of_the_file_it_replaces(tmp_path: p
 def test_a_missing_index_is_still_a_file_not_found_error_naming_it(tmp_path: pathlib.Path) -> None:
     with pytest.raises(FileNotFoundError, match=r"nothing\.dncg"):
         Registry.open(tmp_path / "nothing.dncg")
+
+
+def test_info_shows_the_registry_id_and_update_takes_the_lock(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from dncguard.cli import main
+
+    path = tmp_path / "r.dncg"
+    registry = small([2125550143])
+    registry.save(path)
+    assert main(["info", str(path)]) == 0
+    assert registry.id in capsys.readouterr().out
+    assert main(["info", str(path), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["id"] == registry.id
+    internal = tmp_path / "optouts.csv"
+    internal.write_text("number\n2125550100\n")
+    assert main(["update", str(path), "--internal", f"acme={internal}"]) == 0  # under the lock
+    assert [layer.name for layer in Registry.open(path).layers] == ["us-ftc", "internal:acme"]
+    assert (tmp_path / "r.dncg.lock").exists()
