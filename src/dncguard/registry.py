@@ -636,8 +636,11 @@ def _apply_pending(
 
 
 def _merge_list(parts: list[U64], dates: list[I64] | None) -> tuple[U64, I64 | None]:
-    """One list's numbers sorted (distinct when dated: a duplicate keeps the stricter date, none
-    wins, else the later)."""
+    """One list's numbers sorted and distinct. A number listed twice with request dates keeps
+    one: no date wins (the entry applies always), else the later date. A consent given between
+    two requests is ended by the second (RULES 6.5), so for a call on or after the later request,
+    as every call made today is, the later date is the one that blocks; the earlier would let
+    that consent through."""
     if not parts:
         return np.zeros(0, np.uint64), None if dates is None else np.zeros(0, np.int64)
     # a copy: the caller's chunk arrays are never modified
