@@ -20,6 +20,12 @@ D1 = dt.date(2026, 3, 10)
 PREFIXES = [212555, 212556, 305555, 416555]
 
 
+def examples(fast: int, thorough: int) -> settings:
+    """``fast`` examples in the default profile, ``thorough`` in the thorough pass (each example
+    builds arrays of up to a few hundred thousand numbers: 10,000 would take too long)."""
+    return settings(max_examples=fast if settings().max_examples <= 200 else thorough)
+
+
 def decoded(enc: _codec.Encoded) -> np.ndarray:
     return _codec.decode(enc.entries, enc.prefixes, np.concatenate([enc.data, np.zeros(8, np.uint8)]))
 
@@ -42,7 +48,7 @@ def repeated_numbers(draw: st.DrawFn) -> np.ndarray:
     return a.astype(np.uint64)
 
 
-@settings(max_examples=60)
+@examples(60, 600)
 @given(repeated_numbers(), st.sampled_from([1, 2, 7, 1000, 9999, 10_000, 10_001, 65_536, PIECE]))
 def test_encoded_pieces_hold_exactly_the_distinct_numbers(numbers: np.ndarray, piece: int) -> None:
     numbers = np.sort(numbers)
@@ -53,7 +59,7 @@ def test_encoded_pieces_hold_exactly_the_distinct_numbers(numbers: np.ndarray, p
     assert unique_sorted(numbers.copy(), piece=piece).tolist() == expected.tolist()
 
 
-@settings(max_examples=30)
+@examples(30, 300)
 @given(repeated_numbers(), st.sampled_from(["national", "state", "internal"]))
 def test_a_built_layer_holds_exactly_the_distinct_numbers(numbers: np.ndarray, kind: str) -> None:
     rng = np.random.default_rng(len(numbers))
