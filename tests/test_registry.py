@@ -476,3 +476,10 @@ def test_the_registry_id_is_a_digest_of_the_content(tmp_path: pathlib.Path) -> N
     assert len({a.id, *(r.id for r in changed)}) == 1 + len(changed)
     # the same change list again changes no content, so no id
     assert changed[0].update([[chunk(US, Op.ADD, [2125550144], coverage={212: D1})]]).id == changed[0].id
+
+
+@pytest.mark.parametrize("code", [1200, -1, 99, "212"])
+def test_a_coverage_that_is_not_an_area_code_is_refused(code: object) -> None:
+    """Before, 1200 raised IndexError and -1 silently marked area code 999 as covered."""
+    with pytest.raises(CoverageError, match="not a NANP area code"):
+        Registry.build([[chunk(US, Op.REPLACE, [], coverage={code: D1}, source="x.zip")]])

@@ -540,6 +540,12 @@ def _check_order(key: LayerKey, p: _Pending, meta: _Meta | None) -> None:
 
 
 def _check_chunk(chunk: Chunk) -> None:
+    bad_codes = [a for a in chunk.coverage if type(a) is not int or not 200 <= a <= 999]
+    if bad_codes:
+        where = chunk.source or chunk.layer.name
+        raise CoverageError(
+            f"{where}: area code {bad_codes[0]!r} is not a NANP area code (200-999)", path=chunk.source
+        )
     nums = chunk.numbers
     if not len(nums):
         return
