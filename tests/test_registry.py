@@ -483,3 +483,33 @@ def test_a_coverage_that_is_not_an_area_code_is_refused(code: object) -> None:
     """Before, 1200 raised IndexError and -1 silently marked area code 999 as covered."""
     with pytest.raises(CoverageError, match="not a NANP area code"):
         Registry.build([[chunk(US, Op.REPLACE, [], coverage={code: D1}, source="x.zip")]])
+
+
+@settings(max_examples=30)
+@given(
+    st.lists(st.integers(0, 29_999), max_size=3000),
+    st.lists(st.integers(0, 29_999), max_size=600),
+    st.lists(st.integers(0, 29_999), max_size=600),
+)
+def test_the_same_content_reached_by_updates_has_the_same_id(
+    base: list[int], adds: list[int], dels: list[int]
+) -> None:
+    """The id hashes the encoded bytes: they must be a function of the numbers (blocks patched in
+    place by an update are byte for byte what a fresh build writes)."""
+    lines = set(base)
+    dels_set = set(dels)
+    adds_set = set(adds) - dels_set
+    # many in one block too: bitmaps patched in place
+    base_n = [2125550000 + x for x in sorted(lines | set(range(0, 10_000, 2)))]
+    updated = Registry.build([ftc(base_n, [212])]).update(
+        [
+            [
+                chunk(US, Op.ADD, [2125550000 + x for x in sorted(adds_set)], coverage={212: D1}),
+                chunk(US, Op.DELETE, [2125550000 + x for x in sorted(dels_set)], coverage={212: D1}),
+            ]
+        ]
+    )
+    final = (set(base_n) | {2125550000 + x for x in adds_set}) - {2125550000 + x for x in dels_set}
+    fresh = Registry.build([ftc(sorted(final), [212])])
+    assert updated.layers == fresh.layers
+    assert updated.id == fresh.id
