@@ -152,7 +152,7 @@ def test_a_symlinked_index_is_updated_through_its_link(tmp_path: pathlib.Path) -
 SAVE_FOREVER = """
 path = sys.argv[1]
 rng = np.random.default_rng(1)
-numbers = np.unique(rng.integers(2_000_000_000, 2_600_000_000, 300_000)).astype(np.uint64)
+numbers = np.unique(rng.integers(2_000_000_000, 2_600_000_000, 150_000)).astype(np.uint64)
 r = Registry.build([[Chunk(LayerKey.state("US-TX"), Op.REPLACE, numbers, obtained=dt.date(2026, 3, 10))]])
 print("ready", flush=True)
 while True:
@@ -184,7 +184,7 @@ def test_temporary_files_of_killed_writers_are_removed_by_the_next_save(tmp_path
 @posix_only
 @pytest.mark.slow
 def test_many_killed_writers_leave_no_temporary_files(tmp_path: pathlib.Path) -> None:
-    kill_during_saves(tmp_path, kills=40, seed=1)
+    kill_during_saves(tmp_path, kills=20, seed=1)
 
 
 def test_a_temporary_file_of_a_running_writer_is_kept(tmp_path: pathlib.Path) -> None:
@@ -270,7 +270,7 @@ def test_updates_killed_at_random_points_leave_a_file_a_lock_and_no_temporary_fi
     path = tmp_path / "r.dncg"
     small([2125550143]).save(path)
     rng = np.random.default_rng(3)
-    for _ in range(25):
+    for _ in range(15):
         proc = python(UPDATE_FOREVER, str(path))
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == b"ready"
