@@ -396,7 +396,10 @@ class Registry:
     def open(cls, path: str | os.PathLike[str], *, verify: bool = True, copy: bool = False) -> Registry:
         """Open the index file at ``path``. Checks its magic, version, size, header checksum and
         structure, and (unless ``verify=False``, for a file already trusted) every section
-        checksum; :class:`~dncguard.errors.CorruptIndexError` if anything is wrong.
+        checksum; :class:`~dncguard.errors.CorruptIndexError` if anything is wrong. Without the
+        checksums a damaged file is still refused at open or at query when its structure is
+        wrong (never another exception), but a flipped bit inside a container can change an
+        answer: pass ``verify=False`` only for a file verified before.
 
         The file is memory-mapped read-only (shared by every process that opens it; constant-time
         with ``verify=False``). Replace an index file, never overwrite it in place: a reader keeps
