@@ -14,7 +14,9 @@ Measures, in one run:
 * build speed: ``bench_index.py --build-child`` (generated data fed as shuffled 4M-number
   chunks: sort, deduplicate, encode, save) with this code and with ``--old-src``, alternating;
 * ``Guard.check`` on a memory-mapped index (checks the file every 256 lookups) against the same
-  bytes in memory (no checks), alternating; ``open`` with ``copy=True`` against the mapping.
+  bytes in memory (no checks), alternating; ``open`` with ``copy=True`` against the mapping;
+* with ``--old-src``, a single probe (Guard.check's per-layer membership test) of the old code
+  against the new one, unwatched and watched, on the same arrays, interleaved.
 """
 
 from __future__ import annotations
@@ -160,6 +162,50 @@ def guard_check(count: int, repeat: int) -> tuple[float, float, float, float]:
     )
 
 
+def probes(old_src: str, repeat: int) -> dict[str, float]:
+    """ns per single probe: the old code's probe, the new one unwatched and watched (a tick every
+    256 probes), on the same arrays, interleaved; medians of per-repeat ratios to the old one."""
+    import importlib.util
+
+    from dncguard.index import BlockIndex
+    from dncguard.index import _codec as new
+
+    spec = importlib.util.spec_from_file_location("_old_codec", Path(old_src) / "dncguard/index/_codec.py")
+    assert spec is not None
+    assert spec.loader is not None
+    old = importlib.util.module_from_spec(spec)
+    sys.modules["_old_codec"] = old
+    spec.loader.exec_module(old)
+    rng = np.random.default_rng(0)
+    numbers = np.unique(rng.integers(2_010_000_000, 9_999_999_999, 2_000_000)).astype(np.uint64)
+    ix = BlockIndex.from_numbers(numbers)
+    views = (
+        ix._rows.tolist(),
+        ix.directory.data.cast("B").cast("Q"),
+        ix.data.data.cast("B"),
+        ix._d16.data.cast("B").cast("H"),
+        ix._d64.data.cast("B").cast("Q"),
+    )
+    found = [int(x) for x in numbers[rng.integers(0, len(numbers), 100_000)]]
+    queries = found + rng.integers(2_010_000_000, 9_999_999_999, 100_000).tolist()
+    made = {
+        "old": old.make_probe(*views),
+        "new": new.make_probe(*views),
+        "new, watched": new.make_probe(*views, tick=lambda: None, every=256),
+    }
+    times: dict[str, list[float]] = {k: [] for k in made}
+    for _ in range(max(repeat, 5)):
+        for label, probe in made.items():
+            t = time.perf_counter()
+            for n in queries:
+                probe(n)
+            times[label].append((time.perf_counter() - t) / len(queries) * 1e9)
+    out = {f"{k} (ns)": statistics.median(v) for k, v in times.items()}
+    for k in ("new", "new, watched"):
+        out[f"{k} / old"] = statistics.median(a / b for a, b in zip(times[k], times["old"], strict=True))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--old-src", default="", help="a src/ directory of the code to compare build speed with")
@@ -189,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     out.append(f"| Guard.check, mapped index (checked every 256 lookups) | {mapped:.2f} µs ({ratio:.3f}x) |")
     out.append(f"| open(verify=False), mapped | {open_mmap:.2f} ms |")
     out.append(f"| open(verify=False, copy=True) | {open_copy:.2f} ms |")
+    if args.old_src:
+        out += ["", "| single probe (Guard.check's per-layer test) | value |", "|---|---|"]
+        out += [f"| {k} | {v:.3f} |" for k, v in probes(args.old_src, args.repeat).items()]
     print("\n".join(out))
     return 0
 
