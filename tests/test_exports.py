@@ -19,7 +19,8 @@ DOCUMENTED = {
     "parse_number", "parse_numbers", "format_e164",
     # errors (the tree in dncguard.errors)
     "DncguardError", "InvalidNumberError", "RegistryFormatError", "CoverageError",
-    "CorruptIndexError", "CallColumnError", "StaleRegistryError",
+    "CorruptIndexError", "CallColumnError", "StaleRegistryError", "ChangeOrderError",
+    "IndexChangedError", "IndexFileError", "IndexLockedError",
 }  # fmt: skip
 
 

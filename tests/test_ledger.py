@@ -49,7 +49,7 @@ UTC = dt.UTC
 @pytest.fixture(scope="module")
 def guard(tmp_path_factory: pytest.TempPathFactory) -> dncguard.Guard:
     ftc = tmp_path_factory.mktemp("registry") / "ftc.txt"
-    ftc.write_text("2125550143\n2125550144\n4155550143\n")
+    ftc.write_text("2125550143\n2125550144\n4155550143\n3055550100\n")
     registry = dncguard.Registry.build(
         [dncguard.sources.ftc(ftc, obtained=OBTAINED, area_codes=[212, 415, 305])]
     )

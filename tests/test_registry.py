@@ -395,3 +395,121 @@ def test_a_file_that_is_not_an_index_is_refused(tmp_path: pathlib.Path) -> None:
     other.write_text("2125550143\n" * 20)
     with pytest.raises(CorruptIndexError, match="wrong magic"):
         Registry.open(other)
+
+
+# --------------------------------------------------------------------------- data only moves forward
+
+
+def test_a_change_list_older_than_the_data_is_refused() -> None:
+    """RULES 6.15: a change list obtained 03-10 applied after one obtained 03-12 would undo it."""
+    from dncguard.errors import ChangeOrderError
+
+    base = Registry.build([ftc([2125550143], [212, 305], D1)])
+    newer = base.update([[chunk(US, Op.ADD, [2125550199], coverage={212: D3}, source="new.zip")]])
+    with pytest.raises(ChangeOrderError, match="apply change lists in date order") as e:
+        newer.update([[chunk(US, Op.DELETE, [2125550199], coverage={212: D2}, source="old.zip")]])
+    assert "old.zip" in str(e.value)
+    assert "212" in str(e.value)
+    with pytest.raises(ChangeOrderError):
+        newer.update([ftc([2125550143], [212], D2)])  # an older replacement too
+    # other area codes are not held back by 212's date
+    moved = newer.update([[chunk(US, Op.ADD, [3055550100], coverage={305: D2})]])
+    assert moved.layers[0].area_codes == {212: D3, 305: D2}
+
+
+def test_the_same_change_list_applied_twice_changes_nothing() -> None:
+    base = Registry.build([ftc([2125550143, 2125550144], [212], D1)])
+    changes = [
+        chunk(US, Op.ADD, [2125550199], coverage={212: D2}),
+        chunk(US, Op.DELETE, [2125550143], coverage={212: D2}),
+    ]
+    once = base.update([changes])
+    twice = once.update([changes])
+    assert listed(twice, "us-ftc") == listed(once, "us-ftc") == {2125550144, 2125550199}
+    assert twice.layers == once.layers
+
+
+def test_an_older_state_list_is_refused() -> None:
+    from dncguard.errors import ChangeOrderError
+
+    base = Registry.build([[chunk(TX, Op.REPLACE, [2145550001], obtained=D2)]])
+    with pytest.raises(ChangeOrderError, match=r"us-tx.*apply change lists in date order"):
+        base.update([[chunk(TX, Op.REPLACE, [2145550002], obtained=D1)]])
+    same = base.update([[chunk(TX, Op.REPLACE, [2145550002], obtained=D2)]])
+    assert listed(same, "us-tx") == {2145550002}
+
+
+def test_an_older_download_whose_coverage_comes_from_its_data_is_refused() -> None:
+    from dncguard.errors import ChangeOrderError
+
+    base = Registry.build([[chunk(US, Op.REPLACE, [2125550143], obtained=D2)]])
+    with pytest.raises(ChangeOrderError):
+        base.update([[chunk(US, Op.REPLACE, [2125550144], obtained=D1)]])
+
+
+# --------------------------------------------------------------------------- Registry.id
+
+
+def test_the_registry_id_is_a_digest_of_the_content(tmp_path: pathlib.Path) -> None:
+    import re
+
+    from dncguard.index import _format as fmt
+
+    sources = [ftc([2125550143, 3055550100], [212, 305]), [chunk(TX, Op.REPLACE, [2145550001], obtained=D1)]]
+    a, b = Registry.build(sources), Registry.build(list(reversed(sources)))
+    assert re.fullmatch(r"dncg:[0-9a-f]{32}", a.id)
+    assert a.id == b.id  # the same content, built another way
+    a.save(tmp_path / "a.dncg")
+    b.save(tmp_path / "b.dncg")
+    Registry.open(tmp_path / "a.dncg").save(tmp_path / "c.dncg")
+    ids = {Registry.open(tmp_path / name).id for name in ("a.dncg", "b.dncg", "c.dncg")}
+    assert ids == {a.id}
+    blob = (tmp_path / "a.dncg").read_bytes()
+    assert fmt.read_header(blob, len(blob)).meta["id"] == a.id  # open reads it, hashing nothing
+
+    changed = [
+        a.update([[chunk(US, Op.ADD, [2125550144], coverage={212: D1})]]),  # a number
+        a.update([[chunk(US, Op.ADD, [], coverage={212: D2})]]),  # only a date
+        a.update([[chunk(LayerKey.internal("acme"), Op.REPLACE, [])]]),  # an empty layer
+        a.update([[chunk(TX, Op.REPLACE, [2145550001], obtained=D2)]]),  # the same list, newer
+    ]
+    assert len({a.id, *(r.id for r in changed)}) == 1 + len(changed)
+    # the same change list again changes no content, so no id
+    assert changed[0].update([[chunk(US, Op.ADD, [2125550144], coverage={212: D1})]]).id == changed[0].id
+
+
+@pytest.mark.parametrize("code", [1200, -1, 99, "212"])
+def test_a_coverage_that_is_not_an_area_code_is_refused(code: object) -> None:
+    """Before, 1200 raised IndexError and -1 silently marked area code 999 as covered."""
+    with pytest.raises(CoverageError, match="not a NANP area code"):
+        Registry.build([[chunk(US, Op.REPLACE, [], coverage={code: D1}, source="x.zip")]])
+
+
+@settings(max_examples=30)
+@given(
+    st.lists(st.integers(0, 29_999), max_size=3000),
+    st.lists(st.integers(0, 29_999), max_size=600),
+    st.lists(st.integers(0, 29_999), max_size=600),
+)
+def test_the_same_content_reached_by_updates_has_the_same_id(
+    base: list[int], adds: list[int], dels: list[int]
+) -> None:
+    """The id hashes the encoded bytes: they must be a function of the numbers (blocks patched in
+    place by an update are byte for byte what a fresh build writes)."""
+    lines = set(base)
+    dels_set = set(dels)
+    adds_set = set(adds) - dels_set
+    # many in one block too: bitmaps patched in place
+    base_n = [2125550000 + x for x in sorted(lines | set(range(0, 10_000, 2)))]
+    updated = Registry.build([ftc(base_n, [212])]).update(
+        [
+            [
+                chunk(US, Op.ADD, [2125550000 + x for x in sorted(adds_set)], coverage={212: D1}),
+                chunk(US, Op.DELETE, [2125550000 + x for x in sorted(dels_set)], coverage={212: D1}),
+            ]
+        ]
+    )
+    final = (set(base_n) | {2125550000 + x for x in adds_set}) - {2125550000 + x for x in dels_set}
+    fresh = Registry.build([ftc(sorted(final), [212])])
+    assert updated.layers == fresh.layers
+    assert updated.id == fresh.id

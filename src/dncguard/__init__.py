@@ -3,9 +3,13 @@
 from dncguard import sources
 from dncguard.errors import (
     CallColumnError,
+    ChangeOrderError,
     CorruptIndexError,
     CoverageError,
     DncguardError,
+    IndexChangedError,
+    IndexFileError,
+    IndexLockedError,
     InvalidNumberError,
     RegistryFormatError,
     StaleRegistryError,
@@ -31,6 +35,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "Call",
     "CallColumnError",
+    "ChangeOrderError",
     "Consent",
     "CorruptIndexError",
     "CoverageError",
@@ -40,6 +45,9 @@ __all__ = [
     "Exemption",
     "ExemptionCode",
     "Guard",
+    "IndexChangedError",
+    "IndexFileError",
+    "IndexLockedError",
     "InvalidNumberError",
     "Layer",
     "Listing",

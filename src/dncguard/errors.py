@@ -7,9 +7,13 @@ Every error derives from :class:`DncguardError`; errors caused by bad input also
     ├── InvalidNumberError      (ValueError)  a string that is not a US/Canadian NANP number
     ├── RegistryFormatError     (ValueError)  a registry download that cannot be read: file, member, line
     ├── CoverageError           (ValueError)  a number outside the area codes a source declared
+    ├── ChangeOrderError        (ValueError)  a change list or replacement older than the data it changes
     ├── CorruptIndexError       (ValueError)  an index file with a wrong magic, version, size or checksum
+    │   └── IndexChangedError                 an open index file changed in place under its reader
     ├── CallColumnError         (ValueError)  a call field that cannot be used: column, row (and file)
     ├── UsageError              (ValueError)  a command-line argument that cannot be used (exit 2)
+    ├── IndexFileError          (OSError)     an index file that cannot be read or written: names it
+    ├── IndexLockedError                      another update holds the index's lock (``timeout=``)
     └── StaleRegistryError                    a registry copy too old for the call (``on_stale="raise"``)
 
 Each error carries the context a user needs to act on it (``path``, ``line``, ``number``) as
@@ -28,9 +32,13 @@ import os
 
 __all__ = [
     "CallColumnError",
+    "ChangeOrderError",
     "CorruptIndexError",
     "CoverageError",
     "DncguardError",
+    "IndexChangedError",
+    "IndexFileError",
+    "IndexLockedError",
     "InvalidNumberError",
     "RegistryFormatError",
     "StaleRegistryError",
@@ -101,6 +109,15 @@ class CoverageError(DncguardError, ValueError):
         super().__init__(message)
 
 
+class ChangeOrderError(DncguardError, ValueError):
+    """A change list or replacement obtained before the data it would change: registry data only
+    moves forward. Apply change lists in the order of the dates they were obtained."""
+
+    def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = None if path is None else os.fspath(path)
+        super().__init__(message)
+
+
 class CorruptIndexError(DncguardError, ValueError):
     """An index file that is damaged, truncated or of another format version: it is never served.
 
@@ -146,6 +163,36 @@ class CallColumnError(DncguardError, ValueError):
 
 class UsageError(DncguardError, ValueError):
     """A command-line argument that cannot be used; the command exits with status 2."""
+
+
+class IndexChangedError(CorruptIndexError):
+    """An open index file was changed in place (truncated, or overwritten by ``cp``) under the
+    registry reading it: it is not served. Replace index files (save to a new name and rename,
+    as ``Registry.save`` does), never overwrite them in place; open the new file."""
+
+
+class IndexFileError(DncguardError, OSError):
+    """The operating system refused to read or write an index file (a full disk, no permission).
+
+    ``filename`` (``path``) names the file and ``errno`` is the system's error number.
+    """
+
+    def __init__(self, message: str, *, path: str | os.PathLike[str], errno: int | None = None) -> None:
+        super().__init__(errno, message)
+        self.path = os.fspath(path)
+        self.filename = self.path
+        self.detail = f"{self.path}: {message}"
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+class IndexLockedError(DncguardError):
+    """Another update holds the lock of an index file, and ``timeout`` ran out while waiting."""
+
+    def __init__(self, message: str, *, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        super().__init__(message)
 
 
 class StaleRegistryError(DncguardError):

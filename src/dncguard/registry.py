@@ -41,12 +41,21 @@ dncguard.errors.CoverageError: ftc.txt: 4165550100 is outside the area codes thi
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
+import hashlib
 import itertools
+import json
 import mmap
 import os
+import re
+import socket
+import stat
 import sys
+import time
+import weakref
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -55,8 +64,16 @@ from typing import IO, Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from dncguard.errors import CorruptIndexError, CoverageError, InvalidNumberError
-from dncguard.index import BATCH, NAT, BlockIndex, sort_queries, sort_unique, split
+from dncguard.errors import (
+    ChangeOrderError,
+    CorruptIndexError,
+    CoverageError,
+    IndexChangedError,
+    IndexFileError,
+    IndexLockedError,
+    InvalidNumberError,
+)
+from dncguard.index import BATCH, NAT, BlockIndex, sort_queries, sort_unique, split, unique_sorted
 from dncguard.index import _format as fmt
 from dncguard.layers import Chunk, Layer, LayerKey, LayerKind, Listing, Op
 
@@ -115,10 +132,15 @@ class Registry:
     registry was opened from a file); see there for the arrays and how a lookup computes.
     """
 
-    __slots__ = ("_coverage", "_indexes", "_layers", "_listings", "_mmap", "_probes")
+    __slots__ = ("_coverage", "_id", "_indexes", "_layers", "_listings", "_mmap", "_probes", "_watch")
 
     def __init__(
-        self, layers: Iterable[Layer] = (), indexes: Iterable[BlockIndex] = (), *, _mmap: Any = None
+        self,
+        layers: Iterable[Layer] = (),
+        indexes: Iterable[BlockIndex] = (),
+        *,
+        _mmap: Any = None,
+        _watch: _FileWatch | None = None,
     ) -> None:
         self._layers = tuple(layers)
         self._indexes = tuple(indexes)
@@ -129,6 +151,8 @@ class Registry:
                 f"{len(self._layers)} layers: a registry holds at most {MAX_LAYERS} (one bit each in a mask)"
             )
         self._mmap = _mmap
+        self._watch = _watch
+        self._id: str | None = None
         self._listings = tuple(Listing(layer, None) for layer in self._layers)
         self._probes: list[tuple[Callable[[int], bool], Listing, BlockIndex | None]] | None = None
         cov = np.full((max(len(self._layers), 1), 1001), NAT, np.int64)
@@ -147,6 +171,25 @@ class Registry:
     def layers(self) -> tuple[Layer, ...]:
         """The layers, in mask-bit order: national, state, internal, then by name."""
         return self._layers
+
+    @property
+    def id(self) -> str:
+        """The registry's identity: ``"dncg:"`` and 32 hex digits of a SHA-256 digest of its
+        content (every layer's metadata and numbers). Two registries with the same content have
+        the same id, saved or not; any update changes it. Stored in the index file's header:
+        :meth:`open` reads it without hashing the file."""
+        if self._id is None:
+            layers_meta, arrays = self._parts()
+            self._id = _content_id(layers_meta, arrays)
+        return self._id
+
+    def _parts(self) -> tuple[list[dict[str, Any]], list[np.ndarray[Any, Any]]]:
+        arrays: list[np.ndarray[Any, Any]] = []
+        layers_meta = []
+        for layer, ix in zip(self._layers, self._indexes, strict=True):
+            arrays += [ix.pages, ix.directory, ix.data, ix.dated, ix.dates]
+            layers_meta.append(_layer_json(layer))
+        return layers_meta, arrays
 
     # ----------------------------------------------------------------------------- building
 
@@ -174,7 +217,10 @@ class Registry:
         for chunks in _by_date(sources):
             _apply_source(chunks, metas, indexes)
         keys = sorted(metas, key=_sort_key)
-        return Registry([metas[k].layer(indexes[k].count) for k in keys], [indexes[k] for k in keys])
+        # layers left as they were still read this registry's file: keep watching it
+        return Registry(
+            [metas[k].layer(indexes[k].count) for k in keys], [indexes[k] for k in keys], _watch=self._watch
+        )
 
     # ----------------------------------------------------------------------------- queries
 
@@ -215,6 +261,9 @@ class Registry:
 
     def membership(self, numbers: npt.ArrayLike) -> U64:
         """Layer bit masks of ``numbers`` (``uint64`` 10-digit): bit ``i`` = in ``layers[i]``."""
+        watch = self._watch
+        if watch is not None:
+            watch.check()
         q = np.asarray(numbers)
         if q.dtype != np.uint64:
             q = q.astype(np.uint64)
@@ -228,23 +277,34 @@ class Registry:
             flat, order = sort_queries(flat)
             out = np.empty(len(flat), np.uint64)
         # one pass per batch: prefix and line once, then each layer's directory and containers
-        for start in range(0, len(flat), BATCH):
-            prefix, line = split(flat[start : start + BATCH])
-            acc = out[start : start + len(line)]
-            for i, ix in enumerate(self._indexes):
-                hit = ix.probe_lines(ix.entries_of(prefix), line)
-                if i == 0:
-                    acc[:] = hit
-                else:
-                    acc |= hit.view(np.uint8).astype(np.uint64) << np.uint64(i)
+        with _damage_is_corrupt():
+            for start in range(0, len(flat), BATCH):
+                prefix, line = split(flat[start : start + BATCH])
+                acc = out[start : start + len(line)]
+                for i, ix in enumerate(self._indexes):
+                    hit = ix.probe_lines(ix.entries_of(prefix), line)
+                    if i == 0:
+                        acc[:] = hit
+                    else:
+                        acc |= hit.view(np.uint8).astype(np.uint64) << np.uint64(i)
         if order is not None:
             mask.reshape(-1)[order] = out
+        if watch is not None:
+            watch.check()  # the file did not change while it was read: the answers are its own
         return mask
 
     def request_dates(self, numbers: npt.ArrayLike, layer_index: int) -> npt.NDArray[np.datetime64]:
         """The request date of each number in layer ``layer_index`` (``NaT``: none, or not listed)."""
         q = np.asarray(numbers)
-        return self._indexes[layer_index].dates_of(q.astype(np.uint64, copy=False).ravel()).reshape(q.shape)
+        if self._watch is not None:
+            self._watch.check()
+        with _damage_is_corrupt():
+            out = (
+                self._indexes[layer_index].dates_of(q.astype(np.uint64, copy=False).ravel()).reshape(q.shape)
+            )
+        if self._watch is not None:
+            self._watch.check()
+        return out
 
     def coverage_dates(self, npas: npt.ArrayLike, layer_index: int) -> npt.NDArray[np.datetime64]:
         """For each area code: the date layer ``layer_index``'s data for it was obtained (``NaT``:
@@ -262,64 +322,147 @@ class Registry:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the registry to ``path`` atomically: a temporary file in the same directory,
         flushed and fsynced, renamed over ``path``, then the directory fsynced. A crash at any
-        point leaves the previous file untouched; readers that have it open keep working."""
-        target = os.fspath(path)
-        arrays: list[np.ndarray[Any, Any]] = []
-        layers_meta = []
-        for layer, ix in zip(self._layers, self._indexes, strict=True):
-            arrays += [ix.pages, ix.directory, ix.data, ix.dated, ix.dates]
-            layers_meta.append(_layer_json(layer))
-        meta = {"layers": layers_meta, "sections": list(_SECTIONS)}
-        crcs = [fmt.section_crc(a) for a in arrays]
+        point leaves the previous file untouched; readers that have it open keep working.
+
+        A symbolic link at ``path`` is followed: the file it points to is replaced and the link
+        stays a link. The temporary file is removed on every failure; temporary files left by
+        writers that were killed (their process no longer runs) are removed by the next save.
+        An operating-system error (a full disk, no permission) raises
+        :class:`~dncguard.errors.IndexFileError` naming the file.
+        """
+        target = os.path.realpath(os.fspath(path))
+        layers_meta, arrays = self._parts()
+        if self._id is None:
+            # the id's hash and the checksums, each one pass over the sections, run side by side
+            # (both release the GIL): the save takes no longer than the checksums alone
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                digest = pool.submit(_content_id, layers_meta, arrays)
+                crcs = [fmt.section_crc(a) for a in arrays]
+                self._id = digest.result()
+        else:
+            crcs = [fmt.section_crc(a) for a in arrays]
+        meta = {"layers": layers_meta, "sections": list(_SECTIONS), "id": self._id}
         header = fmt.pack_header(meta, [a.nbytes for a in arrays], crcs)
-        directory = os.path.dirname(os.path.abspath(target))
-        tmp = os.path.join(directory, f".{os.path.basename(target)}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-        try:
-            with open(tmp, "wb") as f:
-                f.write(header)
-                for a in arrays:
-                    _write_array(f, a)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        if sys.platform != "win32":  # pragma: no branch - directories cannot be fsynced on Windows
-            fd = os.open(directory, os.O_RDONLY)
+        directory = os.path.dirname(target)
+        with _naming(target, "write", named_too=True):
+            _remove_stale_temps(target)
+            tmp = _temp_name(target)
             try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+                with open(tmp, "xb") as f:
+                    with contextlib.suppress(FileNotFoundError):
+                        # the replaced file's permissions (an index readable by one group stays so)
+                        os.chmod(f.fileno(), stat.S_IMODE(os.stat(target).st_mode))
+                    f.write(header)
+                    for a in arrays:
+                        _write_array(f, a)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+            if sys.platform != "win32":  # pragma: no branch - directories cannot be fsynced on Windows
+                fd = os.open(directory, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, verify: bool = True) -> Registry:
-        """Map the index file at ``path`` read-only. Checks its magic, version, size and header
-        checksum, and (unless ``verify=False``, for a file already trusted) every section
-        checksum; :class:`~dncguard.errors.CorruptIndexError` if anything is wrong."""
+    def update_file(
+        cls,
+        path: str | os.PathLike[str],
+        sources: Iterable[Iterable[Chunk]],
+        *,
+        timeout: float | None = None,
+    ) -> Registry:
+        """Apply ``sources`` to the index file at ``path`` and save it, holding an exclusive lock.
+
+        The lock is taken on ``<path>.lock`` beside the file (created if missing, never removed);
+        under it the latest ``path`` is opened, updated and saved, so two concurrent
+        ``update_file`` calls (or ``dncguard update`` commands) apply one after the other and
+        neither update is lost. A second caller waits for the first; with ``timeout`` (seconds)
+        it gives up after that long with :class:`~dncguard.errors.IndexLockedError`. Returns the
+        updated registry.
+        """
+        target = os.path.realpath(os.fspath(path))
+        with _locked(target + ".lock", timeout):
+            registry = cls.open(target).update(sources)
+            registry.save(target)
+        return registry
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, verify: bool = True, copy: bool = False) -> Registry:
+        """Open the index file at ``path``. Checks its magic, version, size, header checksum and
+        structure, and (unless ``verify=False``, for a file already trusted) every section
+        checksum; :class:`~dncguard.errors.CorruptIndexError` if anything is wrong. Without the
+        checksums a damaged file is still refused at open or at query when its structure is
+        wrong (never another exception), but a flipped bit inside a container can change an
+        answer: pass ``verify=False`` only for a file verified before.
+
+        The file is memory-mapped read-only (shared by every process that opens it; constant-time
+        with ``verify=False``). Replace an index file, never overwrite it in place: a reader keeps
+        answering from the file it opened when a new one is renamed over it (``save`` does), and
+        raises :class:`~dncguard.errors.IndexChangedError` when it finds the file it maps changed
+        in place (checked on every bulk call and every 256 single lookups). A truncation can still
+        stop a mapping process before the check sees it (``SIGBUS``): where other programs may
+        overwrite the file in place, pass ``copy=True`` to read it into private memory instead
+        (one read of the file at open; then immune to changes of the file).
+        """
         name = os.fspath(path)
-        with open(name, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size == 0:
-                raise CorruptIndexError("empty file: not a dncguard index", path=name)
-            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        if hasattr(mm, "madvise") and hasattr(mmap, "MADV_WILLNEED"):
-            mm.madvise(mmap.MADV_WILLNEED)
+        with _naming(name, "read"):
+            if not stat.S_ISREG(os.stat(name).st_mode):
+                raise CorruptIndexError("not a regular file: not a dncguard index", path=name)
+            fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+            try:
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode):
+                    raise CorruptIndexError("not a regular file: not a dncguard index", path=name)
+                if st.st_size == 0:
+                    raise CorruptIndexError("empty file: not a dncguard index", path=name)
+                if copy:
+                    buf: Any = _read_all(fd, st.st_size, name)
+                    if _stamp(os.fstat(fd)) != _stamp(st):
+                        raise IndexChangedError(
+                            "the file changed while it was read: open it again", path=name
+                        )
+                else:
+                    buf = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+            except BaseException:
+                os.close(fd)
+                raise
+        watch = None
+        if copy:
+            os.close(fd)
+        else:
+            watch = _FileWatch(fd, name, st, buf)
+            if hasattr(buf, "madvise") and hasattr(mmap, "MADV_WILLNEED"):
+                buf.madvise(mmap.MADV_WILLNEED)
         try:
-            return cls._from_buffer(mm, verify=verify)
+            registry = cls._from_buffer(buf, verify=verify, _watch=watch)
+            if watch is not None:
+                watch.check()  # unchanged while it was verified
+            return registry
+        except IndexChangedError:
+            raise
         except CorruptIndexError as e:
             raise CorruptIndexError(str(e), path=name) from None
 
     @classmethod
-    def _from_buffer(cls, buf: Any, *, verify: bool = True) -> Registry:
+    def _from_buffer(cls, buf: Any, *, verify: bool = True, _watch: _FileWatch | None = None) -> Registry:
         """A registry over the bytes of an index file (``mmap``, ``bytes``); the arrays are views."""
         size = len(buf)
         header = fmt.read_header(buf, size)
         if verify:
             fmt.verify_sections(buf, header)
-        layers, indexes = _load(buf, header)
-        return cls(layers, indexes, _mmap=buf)
+        layers, indexes, content_id = _load(buf, header)
+        if _watch is not None:
+            for ix in indexes:
+                ix.watch(_watch.check)
+        registry = cls(layers, indexes, _mmap=buf, _watch=_watch)
+        registry._id = content_id
+        return registry
 
 
 # --------------------------------------------------------------------------------- helpers
@@ -363,9 +506,49 @@ class _Pending:
     coverage: dict[int, dt.date] = field(default_factory=dict)
     obtained: dt.date | None = None
     published: dt.date | None = None
+    source: str | None = None
+
+
+def _check_order(key: LayerKey, p: _Pending, meta: _Meta | None) -> None:
+    """Registry data only moves forward (RULES 6.15): refuse a change list or replacement older
+    than the data it would change. The same date again is allowed (re-applying it is a no-op)."""
+    if meta is None:
+        return
+    what = p.source or key.name
+    if key.kind is LayerKind.NATIONAL:
+        older = {
+            npa: meta.area_codes[npa]
+            for npa, day in p.coverage.items()
+            if meta.area_codes.get(npa, day) > day
+        }
+        if not older:
+            return
+        codes = sorted(older)
+        shown = ", ".join(str(a) for a in codes[:10]) + (
+            f" and {len(codes) - 10} more" if len(codes) > 10 else ""
+        )
+        theirs = min(p.coverage[a] for a in codes).isoformat()
+        newest = max(older.values()).isoformat()
+        raise ChangeOrderError(
+            f"{what}: obtained {theirs}, older than the {key.name} data already held for area code(s) "
+            f"{shown} (obtained up to {newest}): apply change lists in date order",
+            path=p.source,
+        )
+    if p.obtained is not None and meta.obtained is not None and p.obtained < meta.obtained:
+        raise ChangeOrderError(
+            f"{what}: obtained {p.obtained.isoformat()}, older than the {key.name} list already held "
+            f"(obtained {meta.obtained.isoformat()}): apply change lists in date order",
+            path=p.source,
+        )
 
 
 def _check_chunk(chunk: Chunk) -> None:
+    bad_codes = [a for a in chunk.coverage if type(a) is not int or not 200 <= a <= 999]
+    if bad_codes:
+        where = chunk.source or chunk.layer.name
+        raise CoverageError(
+            f"{where}: area code {bad_codes[0]!r} is not a NANP area code (200-999)", path=chunk.source
+        )
     nums = chunk.numbers
     if not len(nums):
         return
@@ -411,6 +594,19 @@ def _apply_source(
             p.obtained = max(chunk.obtained, p.obtained or chunk.obtained)
         if chunk.published is not None:
             p.published = chunk.published
+        if p.source is None:
+            p.source = chunk.source
+    for key, p in pending.items():
+        if key.kind is LayerKind.NATIONAL and not p.coverage and p.replaced and p.obtained is not None:
+            continue  # coverage taken from the data: checked below once the numbers are known
+        _check_order(key, p, metas.get(key))
+    with _damage_is_corrupt():  # the chunks are read: from here on only index arrays are indexed
+        _apply_pending(pending, metas, indexes)
+
+
+def _apply_pending(
+    pending: dict[LayerKey, _Pending], metas: dict[LayerKey, _Meta], indexes: dict[LayerKey, BlockIndex]
+) -> None:
     for key, p in pending.items():
         meta = metas.get(key) or _Meta(key)
         ix = indexes.get(key) or BlockIndex.empty()
@@ -425,6 +621,8 @@ def _apply_source(
                     covered = dict.fromkeys(
                         (int(a) for a in np.flatnonzero(np.bincount(npas, minlength=1000))), p.obtained
                     )
+                    p.coverage = dict(covered)
+                    _check_order(key, p, metas.get(key))
                 ix = ix.edit(clear_npas=sorted(covered), adds=numbers)
                 meta.area_codes.update(covered)
             else:
@@ -447,18 +645,21 @@ def _apply_source(
 
 
 def _merge_list(parts: list[U64], dates: list[I64] | None) -> tuple[U64, I64 | None]:
-    """One list's numbers sorted (distinct when dated: a duplicate keeps the stricter date, none
-    wins, else the later)."""
+    """One list's numbers sorted and distinct. A number listed twice with request dates keeps
+    one: no date wins (the entry applies always), else the later date. A consent given between
+    two requests is ended by the second (RULES 6.5), so for a call on or after the later request,
+    as every call made today is, the later date is the one that blocks; the earlier would let
+    that consent through."""
     if not parts:
         return np.zeros(0, np.uint64), None if dates is None else np.zeros(0, np.int64)
     # a copy: the caller's chunk arrays are never modified
     numbers = parts[0].copy() if len(parts) == 1 else np.concatenate(parts)
     parts.clear()
     if dates is None:
-        # sorted in place; duplicates are dropped piece by piece by the encoder, which saves a
-        # full-size copy (2 GB at US scale) at the build's peak
+        # sorted and deduplicated in place: no full-size copy (2 GB at US scale) at the build's
+        # peak; the encoder is correct with repeats too (a block is never split across pieces)
         numbers.sort()
-        return numbers, None
+        return unique_sorted(numbers), None
     d = np.concatenate(dates) if dates else np.zeros(0, np.int64)
     strict = np.where(d == NAT, np.iinfo(np.int64).max, d)
     order = np.lexsort((strict, numbers))
@@ -517,25 +718,56 @@ def _date(s: object) -> dt.date | None:
     return dt.date.fromisoformat(s)
 
 
-def _load(mm: Any, header: fmt.Header) -> tuple[list[Layer], list[BlockIndex]]:
+_ID: Final = re.compile(r"dncg:[0-9a-f]{32}")
+
+
+def _key_of(lj: dict[str, Any]) -> LayerKey:
+    """The layer's key, through the same checks as a key made by a source."""
+    kind = LayerKind(lj["kind"])
+    if kind is LayerKind.NATIONAL:
+        key = LayerKey.national(lj["jurisdiction"])
+    elif kind is LayerKind.STATE:
+        key = LayerKey.state(lj["jurisdiction"])
+    else:
+        key = LayerKey.internal(lj["seller"])
+    if (key.jurisdiction, key.seller) != (lj["jurisdiction"], lj["seller"]) or key.name != lj["name"]:
+        raise CorruptIndexError(f"layer {lj['name']!r}: name, kind, jurisdiction and seller disagree")
+    return key
+
+
+def _load(mm: Any, header: fmt.Header) -> tuple[list[Layer], list[BlockIndex], str]:
     meta = header.meta
     try:
         names = meta["sections"]
         if list(names) != list(_SECTIONS) or len(header.sections) != len(_SECTIONS) * len(meta["layers"]):
             raise CorruptIndexError("section table does not match the layers")
+        if len(meta["layers"]) > MAX_LAYERS:
+            raise CorruptIndexError(f"{len(meta['layers'])} layers: at most {MAX_LAYERS}")
+        content_id = meta["id"]
+        if not isinstance(content_id, str) or not _ID.fullmatch(content_id):
+            raise CorruptIndexError("no registry id in the metadata")
         layers: list[Layer] = []
         indexes: list[BlockIndex] = []
+        seen: set[LayerKey] = set()
         for i, lj in enumerate(meta["layers"]):
-            key = LayerKey(LayerKind(lj["kind"]), lj["jurisdiction"], lj["seller"])
+            key = _key_of(lj)
+            if key in seen:
+                raise CorruptIndexError(f"layer {key.name} appears twice")
+            seen.add(key)
             codes = {int(a): _date(d) for a, d in lj["area_codes"].items()}
+            if any(not 200 <= a <= 999 or d is None for a, d in codes.items()):
+                raise CorruptIndexError(f"layer {key.name}: an area code out of range or without a date")
+            count = lj["count"]
+            if type(count) is not int or not 0 <= count < _HIGH:
+                raise CorruptIndexError(f"layer {key.name}: bad count {count!r}")
             layer = Layer(
-                name=str(lj["name"]),
+                name=key.name,
                 kind=str(key.kind),
                 jurisdiction=key.jurisdiction,
                 seller=key.seller,
                 obtained=_date(lj["obtained"]),
                 area_codes=MappingProxyType(dict(sorted(codes.items()))),  # type: ignore[arg-type]
-                count=int(lj["count"]),
+                count=count,
                 published=_date(lj["published"]),
             )
             arrays = {}
@@ -553,22 +785,188 @@ def _load(mm: Any, header: fmt.Header) -> tuple[list[Layer], list[BlockIndex]]:
                 arrays["dates"],
                 layer.count,
             )
-            rows = len(ix.directory) // 1000
-            if (
-                len(ix.pages) != 1001
-                or len(ix.directory) != rows * 1000
-                or rows < 1
-                or int(ix.pages.min()) < 0
-                or int(ix.pages.max()) >= rows
-                or len(ix.data) < 8
-                or len(ix.dated) != len(ix.dates)
-                or key.name != layer.name
-            ):
-                raise CorruptIndexError(f"layer {layer.name}: inconsistent arrays")
+            try:
+                ix.validate(layer.count)
+            except CorruptIndexError as e:
+                raise CorruptIndexError(f"layer {layer.name}: {e}") from None
             layers.append(layer)
             indexes.append(ix)
     except CorruptIndexError:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
         raise CorruptIndexError(f"unreadable metadata: {e!r}") from None
-    return layers, indexes
+    return layers, indexes, content_id
+
+
+@contextlib.contextmanager
+def _damage_is_corrupt() -> Iterator[None]:
+    """A query over a damaged file opened with ``verify=False`` that reads out of bounds raises
+    :class:`CorruptIndexError` (the structure was checked at open; a container's bits were not)."""
+    try:
+        yield
+    except (IndexError, OverflowError) as e:
+        raise CorruptIndexError(f"damaged index: {e} (open it with verify=True)") from None
+
+
+def _content_id(layers_meta: list[dict[str, Any]], arrays: list[np.ndarray[Any, Any]]) -> str:
+    """The registry id: SHA-256 over the layers' metadata (canonical JSON) and every section's
+    length and bytes. The encoding is a function of the numbers (the smallest container per
+    block, in prefix order), so the same content always gives the same id."""
+    h = hashlib.sha256(json.dumps(layers_meta, sort_keys=True, separators=(",", ":")).encode())
+    for a in arrays:
+        buf = np.ascontiguousarray(a).data.cast("B")
+        h.update(len(buf).to_bytes(8, "little"))
+        h.update(buf)
+    return "dncg:" + h.hexdigest()[:32]
+
+
+# --------------------------------------------------------------------------------- files
+
+_TEMP_SUFFIX: Final = ".dncg-tmp"
+_HOST: Final = zlib.crc32(socket.gethostname().encode()) & 0xFFFFFFFF
+
+
+def _temp_name(target: str) -> str:
+    """``.<name>.<host>.<pid>.<random>.dncg-tmp`` beside ``target``: recognisable, with its owner."""
+    directory, name = os.path.split(target)
+    return os.path.join(directory, f".{name}.{_HOST:08x}.{os.getpid()}.{os.urandom(4).hex()}{_TEMP_SUFFIX}")
+
+
+def _remove_stale_temps(target: str) -> None:
+    """Remove temporary files of ``target`` whose writer (on this host) no longer runs: a writer
+    killed mid-save (SIGKILL, power loss) cannot remove its own."""
+    if sys.platform == "win32":  # pragma: no cover - no cheap liveness test of a PID there
+        return
+    directory, name = os.path.split(target)
+    pattern = re.compile(
+        re.escape(f".{name}.") + r"([0-9a-f]{8})\.(\d+)\.[0-9a-f]{8}" + re.escape(_TEMP_SUFFIX)
+    )
+    # the names earlier versions used (no host): ``.<name>.<pid>.<random>.tmp``
+    earlier = re.compile(re.escape(f".{name}.") + r"(\d+)\.[0-9a-f]{8}\.tmp")
+    try:
+        entries = os.listdir(directory)
+    except OSError:
+        return
+    for entry in entries:
+        m = pattern.fullmatch(entry)
+        if m is not None and int(m.group(1), 16) == _HOST:
+            pid = int(m.group(2))
+        elif (m := earlier.fullmatch(entry)) is not None:
+            pid = int(m.group(1))
+        else:
+            continue
+        if pid == os.getpid() or _alive(pid):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(directory, entry))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process (or not a PID we can ask about): leave its file
+    return True
+
+
+@contextlib.contextmanager
+def _naming(path: str, doing: str, *, named_too: bool = False) -> Iterator[None]:
+    """Re-raise an ``OSError`` that names no file (or, ``named_too``, any: a save names its
+    target, not its temporary file) as :class:`IndexFileError` naming ``path``."""
+    try:
+        yield
+    except IndexFileError:
+        raise
+    except OSError as e:
+        if e.filename and not named_too:
+            raise
+        raise IndexFileError(
+            f"cannot {doing} the index: {e.strerror or e}", path=e.filename or path, errno=e.errno
+        ) from e
+
+
+@contextlib.contextmanager
+def _locked(lock_path: str, timeout: float | None) -> Iterator[None]:
+    """An exclusive lock on ``lock_path`` (``fcntl.flock``; ``msvcrt.locking`` on Windows)."""
+    with _naming(lock_path, "lock", named_too=True):
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not _try_lock(fd, blocking=deadline is None):
+            if deadline is not None and time.monotonic() >= deadline:
+                raise IndexLockedError(
+                    f"another update holds the lock {lock_path} (waited {timeout} s): "
+                    "try again when it has finished",
+                    path=lock_path,
+                )
+            time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _try_lock(fd: int, *, blocking: bool) -> bool:
+    if sys.platform == "win32":  # pragma: no cover
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_LOCK if blocking else msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _stamp(st: os.stat_result) -> tuple[int, ...]:
+    # not st_ctime: replacing the file (unlinking this inode) changes it, and that is no change
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+class _FileWatch:
+    """The identity of an open index file (device, inode, size and modification time),
+    checked on the descriptor the registry holds: ``check`` raises
+    :class:`~dncguard.errors.IndexChangedError` once the file was changed in place."""
+
+    __slots__ = ("__weakref__", "buf", "changed", "fd", "head", "path", "stamp")
+
+    def __init__(self, fd: int, path: str, st: os.stat_result, buf: Any) -> None:
+        self.fd = fd
+        self.path = path
+        self.stamp = _stamp(st)
+        self.changed = False
+        # the fixed header as mapped: it holds the header checksum, which covers every section's
+        # checksum, so new content copied in place within one clock tick (same mtime) shows too
+        self.buf = buf
+        self.head = bytes(buf[: fmt.FIXED.size])
+        weakref.finalize(self, os.close, fd)
+
+    def check(self) -> None:
+        # the size first: reading the mapped header of a truncated file would fault (SIGBUS)
+        if self.changed or _stamp(os.fstat(self.fd)) != self.stamp or self.buf[: fmt.FIXED.size] != self.head:
+            self.changed = True
+            raise IndexChangedError(
+                "the index file was changed in place while open (truncated or overwritten): "
+                "its answers can no longer be trusted; open it again, and replace index files "
+                "(save to a new name and rename) instead of overwriting them",
+                path=self.path,
+            )
+
+
+def _read_all(fd: int, size: int, name: str) -> bytearray:
+    buf = bytearray(size)
+    with open(fd, "rb", buffering=0, closefd=False) as f, memoryview(buf) as view:
+        got = 0
+        while got < size:
+            n = f.readinto(view[got:])
+            if not n:
+                raise IndexChangedError(f"the file shrank to {got} bytes while it was read", path=name)
+            got += n
+    return buf

@@ -22,13 +22,13 @@ def test_golden_header_bytes() -> None:
     table = struct.pack("<QQII", 128, 3, section_crc, 0)
 
     def fixed(crc: int) -> bytes:
-        return struct.pack("<8sHHIIIQQ", b"DNCGIDX\x1a", 1, 0, crc, 1, len(meta_bytes), header_length, 192)
+        return struct.pack("<8sHHIIIQQ", b"DNCGIDX\x1a", 2, 0, crc, 1, len(meta_bytes), header_length, 192)
 
     body = table + meta_bytes
     unsigned = fixed(0) + body + bytes(header_length - 40 - len(body))
     header = fixed(zlib.crc32(unsigned)) + body + bytes(header_length - 40 - len(body))
     assert blob == header + section + bytes(61)
-    assert fmt.FORMAT_VERSION == 1
+    assert fmt.FORMAT_VERSION == 2
 
 
 def test_read_header_round_trip() -> None:
@@ -48,7 +48,14 @@ def _with(blob: bytes, at: int, new: bytes) -> bytes:
     ("mutate", "message"),
     [
         (lambda b: _with(b, 0, b"PK\x03\x04"), "wrong magic"),
-        (lambda b: _with(b, 8, struct.pack("<H", 2)), "format version 2"),
+        (
+            lambda b: _with(b, 8, struct.pack("<H", 1)),
+            "format version 1, .* rebuild the index with this version",
+        ),
+        (
+            lambda b: _with(b, 8, struct.pack("<H", 3)),
+            "format version 3, .* rebuild the index with this version",
+        ),
         (lambda b: b + b"\0", "header records 192 bytes, the file has 193"),
         (lambda b: b[:150], "truncated"),
         (lambda b: b[:10], "shorter than the 40-byte header"),

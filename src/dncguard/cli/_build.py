@@ -88,7 +88,7 @@ class _Counted:
 
 def _summary(registry: Registry, path: str) -> str:
     layers = ", ".join(f"{layer.name} ({layer.count:,})" for layer in registry.layers)
-    return f"wrote {path}: {layers or 'no layers'}"
+    return f"wrote {path} ({registry.id}): {layers or 'no layers'}"
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -108,9 +108,8 @@ def _cmd_update(args: argparse.Namespace) -> int:
 
     progress = _Progress()
     sources = _sources(args, progress)
-    progress.show(f"opening {args.index} ...", force=True)
-    registry = Registry.open(_existing(args.index, "INDEX")).update(sources)
-    progress.show(f"writing {args.index} ...", force=True)
-    registry.save(args.index)
+    progress.show(f"updating {args.index} ...", force=True)
+    # under the index's lock: a concurrent update waits, and neither is lost
+    registry = Registry.update_file(_existing(args.index, "INDEX"), sources)
     progress.done(_summary(registry, args.index))
     return EXIT_OK

@@ -112,6 +112,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "index": args.index,
+                    "id": registry.id,
                     "size": size,
                     "today": today.isoformat(),
                     "layers": layers,
@@ -121,7 +122,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
             )
         )
         return EXIT_OK
-    print(f"{args.index}: {size:,} bytes, {len(layers)} layer(s), checked {today.isoformat()}")
+    print(f"{args.index}: {registry.id}, {size:,} bytes, {len(layers)} layer(s), checked {today.isoformat()}")
     header = ("layer", "kind", "obtained", "age", "count", "coverage")
     rows = [
         (

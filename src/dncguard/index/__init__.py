@@ -35,18 +35,23 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from dncguard.errors import CorruptIndexError
 from dncguard.index import _codec
 
 __all__ = [
     "BATCH",
     "NAT",
+    "PIECE",
+    "TICK_EVERY",
     "BlockIndex",
     "difference",
+    "encode_pieces",
     "member",
     "sort_queries",
     "sort_unique",
     "split",
     "union",
+    "unique_sorted",
 ]
 
 U64 = npt.NDArray[np.uint64]
@@ -57,8 +62,14 @@ NAT: Final = int(np.iinfo(np.int64).min)
 _EPOCH: Final = dt.date(1970, 1, 1)
 #: Queries per batch of a bulk probe: temporaries stay in cache.
 BATCH: Final = 1 << 15
-_PIECE: Final = 1 << 18  # numbers per encoding piece: temporaries stay in cache (3x faster than 8M)
+#: Single probes between two calls of a watched index's ``tick`` (see :meth:`BlockIndex.watch`).
+TICK_EVERY: Final = 256
+#: Numbers per encoding piece: temporaries stay in cache (3x faster than 8M). Correctness does
+#: not depend on it (a block is never split across pieces; see :func:`encode_pieces`).
+PIECE: Final = 1 << 18
 _DECODE_BLOCKS: Final = 256  # blocks per decoding piece, for the same reason
+_MIN_DAY: Final = (dt.date.min - _EPOCH).days
+_MAX_DAY: Final = (dt.date.max - _EPOCH).days
 _EMPTY_U64: Final = np.zeros(0, np.uint64)
 _EMPTY_I64: Final = np.zeros(0, np.int64)
 
@@ -163,6 +174,7 @@ class BlockIndex:
         "_dated_mv",
         "_probe",
         "_rows",
+        "_tick",
         "count",
         "data",
         "dated",
@@ -191,6 +203,71 @@ class BlockIndex:
         self._rows = pages.astype(np.int64) * 1000  # pages[npa] * 1000: the row's first entry
         self._probe: Callable[[int], bool] | None = None
         self._dated_mv: memoryview | None = None
+        self._tick: Callable[[], None] | None = None
+
+    def watch(self, tick: Callable[[], None]) -> None:
+        """Call ``tick()`` (which may raise) before every :data:`TICK_EVERY`-th :attr:`probe`:
+        a registry opened from a file checks there that the file did not change under it."""
+        self._tick = tick
+        self._probe = None
+
+    def validate(self, count: int) -> None:
+        """Check the structure of arrays read from a file (constant work per directory entry, no
+        container decoded): :class:`~dncguard.errors.CorruptIndexError` when an offset, a count,
+        a container type or size, the area-code table, or the dated numbers are out of place.
+
+        Run at every open, also with ``verify=False``: a damaged file is refused there instead
+        of failing (or indexing out of bounds) later in a query. What it cannot see (a flipped
+        bit inside a container) is what the checksums are for.
+        """
+        pages, directory, data = self.pages, self.directory, self.data
+        rows = len(directory) // 1000
+        if len(pages) != 1001 or len(directory) != rows * 1000 or rows < 1 or len(data) < 8:
+            raise CorruptIndexError("inconsistent array lengths")
+        if len(self.dated) != len(self.dates):
+            raise CorruptIndexError("dated numbers and their dates differ in length")
+        p = pages.astype(np.int64)
+        if int(p.min()) < 0 or int(p.max()) >= rows or int(p[1000]) != rows - 1:
+            raise CorruptIndexError("area-code table points outside the directory")
+        present = np.flatnonzero(p[:1000] != rows - 1)
+        if not np.array_equal(p[present], np.arange(rows - 1)):
+            raise CorruptIndexError("area-code table is not one row per area code in increasing order")
+        if directory[(rows - 1) * 1000 :].any():
+            raise CorruptIndexError("the empty directory row holds entries")
+        e = directory[np.flatnonzero(directory)]  # in prefix order
+        if len(e) and int(e.max()) >> 20 > len(data):  # also: every entry is below 2**63
+            raise CorruptIndexError("a directory entry points past the data")
+        e = e.view(np.int64)
+        t = e & 3
+        lw = (e >> 2) & 15
+        n = (e >> 6) & 0x3FFF
+        ok = (t != 0) & (n >= 1) & (n <= _codec.LINES)
+        ok &= (lw == 0) | ((t == _codec.PACKED) & (lw <= _codec.MAX_L))
+        ok &= (t != _codec.PACKED) | (lw != 0)
+        if not ok.all():
+            raise CorruptIndexError("a directory entry has a bad container type, parameter or count")
+        if len(e):
+            start = e >> 20
+            # container sizes (as _codec.container_sizes, leaner: l <= MAX_L was checked above)
+            size = np.where(t == _codec.ARRAY, 8 * ((n + 3) >> 2), _codec.BITMAP_BYTES)
+            packed = np.flatnonzero(t == _codec.PACKED)
+            lp = lw[packed]
+            size[packed] = _codec.LOWS_AT[lp] + 8 * ((n[packed] * lp + 63) >> 6)
+            end = start + size
+            if int(start[0]) != 0 or not np.array_equal(start[1:], end[:-1]) or int(end[-1]) != len(data) - 8:
+                raise CorruptIndexError("containers do not lie back to back in prefix order")
+        elif len(data) != 8:
+            raise CorruptIndexError("data without directory entries")
+        if data[-8:].any():
+            raise CorruptIndexError("the data does not end with its zero pad")
+        if int(n.sum()) != count:
+            raise CorruptIndexError(f"the directory holds {int(n.sum())} numbers, the metadata says {count}")
+        dated, dates = self.dated, self.dates
+        if len(dated):
+            if not bool((dated[1:] > dated[:-1]).all()) or int(dated[0]) < 0 or int(dated[-1]) >= 10**10:
+                raise CorruptIndexError("dated numbers out of order or out of range")
+            if int(dates.min()) < _MIN_DAY or int(dates.max()) > _MAX_DAY:
+                raise CorruptIndexError("a request date out of range")
 
     # construction -----------------------------------------------------------------------------
 
@@ -259,6 +336,8 @@ class BlockIndex:
                 self.data.data.cast("B"),
                 self._d16.data.cast("B").cast("H"),
                 self._d64.data.cast("B").cast("Q"),
+                tick=self._tick,
+                every=TICK_EVERY,
             )
         return self._probe
 
@@ -364,7 +443,7 @@ class BlockIndex:
         current = difference(current, dels)
         new_numbers = union(current, adds_rest)
         del current
-        enc = _encode_pieces(new_numbers)
+        enc = encode_pieces(new_numbers)
 
         # dates
         dated, dates = self.dated, self.dates
@@ -454,8 +533,8 @@ def _block_of(prefixes: U64, numbers: U64) -> tuple[I64, npt.NDArray[np.bool_]]:
 def _prefixes_of(numbers: U64) -> U64:
     """The distinct prefixes of sorted ``numbers``, computed in pieces (no full-size temporary)."""
     parts = []
-    for i in range(0, len(numbers), _PIECE):
-        p = numbers[i : i + _PIECE] // np.uint64(10_000)
+    for i in range(0, len(numbers), PIECE):
+        p = numbers[i : i + PIECE] // np.uint64(10_000)
         parts.append(p[_codec.runs(p)])
     return sort_unique(np.concatenate(parts)) if parts else _EMPTY_U64
 
@@ -487,19 +566,59 @@ def _decode_pieces(entries: U64, prefixes: U64, data: npt.NDArray[np.uint8]) -> 
     )
 
 
-def _encode_pieces(numbers: U64) -> _codec.Encoded:
-    """Encode in block-aligned pieces, so a 258-million-number build keeps small temporaries."""
-    if len(numbers) <= _PIECE:
+def unique_sorted(a: U64, piece: int | None = None) -> U64:
+    """The sorted ``a`` without repeats, compacted in place (``a`` is overwritten): a prefix view.
+
+    Piece by piece, so a list repeated many times never needs a second full-size array (2 GB at
+    US scale) at the build's peak.
+
+    >>> unique_sorted(np.array([3, 3, 3, 5, 7, 7], dtype=np.uint64), piece=2).tolist()
+    [3, 5, 7]
+    """
+    step = PIECE if piece is None else piece
+    if len(a) < 2:
+        return a
+    w = 0
+    last = None
+    for i in range(0, len(a), step):
+        p = a[i : i + step]
+        keep = np.empty(len(p), bool)
+        keep[0] = last is None or p[0] != last
+        np.not_equal(p[1:], p[:-1], out=keep[1:])
+        last = p[-1]
+        kept = p[keep]  # a copy: writing it below position i is safe
+        a[w : w + len(kept)] = kept
+        w += len(kept)
+    return a[:w]
+
+
+def encode_pieces(numbers: U64, piece: int | None = None) -> _codec.Encoded:
+    """Encode sorted ``numbers`` (repeats allowed) in pieces of about ``piece`` numbers (default
+    :data:`PIECE`), so a 258-million-number build keeps small temporaries.
+
+    A piece always ends at a block boundary: a block (6-digit prefix) is never split across two
+    pieces, whatever its number of entries (a block denser than a piece, or one number repeated
+    more times than a piece holds, is encoded whole). The result is the same for every ``piece``.
+    """
+    step = PIECE if piece is None else piece
+    if step < 1:
+        raise ValueError(f"piece={step}: expected at least 1")
+    if len(numbers) <= step:
         return _codec.encode(numbers)
     parts: list[_codec.Encoded] = []
     start = 0
+    ten_k = np.uint64(10_000)
     while start < len(numbers):
-        stop = min(start + _PIECE, len(numbers))
+        stop = start + step
         if stop < len(numbers):
-            # move the cut back to the first number of the block holding numbers[stop]
-            stop = int(np.searchsorted(numbers, (numbers[stop] // np.uint64(10_000)) * np.uint64(10_000)))
+            block = numbers[stop] // ten_k
+            # cut before the block holding numbers[stop] ...
+            stop = int(np.searchsorted(numbers, block * ten_k))
             if stop <= start:
-                stop = start + _PIECE
+                # ... unless the piece lies inside that block: then cut after the block
+                stop = int(np.searchsorted(numbers, (block + np.uint64(1)) * ten_k))
+        else:
+            stop = len(numbers)
         parts.append(_codec.encode(numbers[start:stop]))
         start = stop
     shift = np.cumsum([0] + [len(p.data) for p in parts[:-1]])

@@ -45,9 +45,15 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from dncguard.errors import CorruptIndexError
+
 __all__ = [
     "ARRAY",
     "BITMAP",
+    "BITMAP_BYTES",
+    "LINES",
+    "LOWS_AT",
+    "MAX_L",
     "PACKED",
     "Encoded",
     "bitmap_stays",
@@ -78,6 +84,8 @@ ALLOW_PACKED: bool = True
 PER_WORD: Final = 12
 _NW = np.array([(((LINES - 1) >> lw) + PER_WORD) // PER_WORD for lw in range(MAX_L + 1)], dtype=np.int64)
 _LOWS_AT = 8 * _NW
+#: Byte offset of the low parts in a ``PACKED`` container with parameter ``l`` (its count words).
+LOWS_AT: Final = _LOWS_AT
 _LOWS_AT_PY: Final = [int(x) for x in _LOWS_AT]
 _SWAR_FIELDS = np.array([0] + [64 // lw for lw in range(1, MAX_L + 1)], dtype=np.int64)
 _SWAR_ONES = np.array(
@@ -458,9 +466,19 @@ def _in_lanes(words: U64, line: I64, count: I64) -> npt.NDArray[np.bool_]:
 
 
 def make_probe(
-    rows: list[int], directory: memoryview, data: memoryview, data16: memoryview, data64: memoryview
+    rows: list[int],
+    directory: memoryview,
+    data: memoryview,
+    data16: memoryview,
+    data64: memoryview,
+    *,
+    tick: Callable[[], None] | None = None,
+    every: int = 256,
 ) -> Callable[[int], bool]:
     """A function ``probe(n) -> bool`` for one Python ``int`` ``n`` (0 <= n < 10**10).
+
+    With ``tick``, the first call and then every ``every``-th call ``tick()`` first (it may
+    raise: the caller's check that the mapped file did not change).
 
     ``rows[npa]`` is ``pages[npa] * 1000``; the views are the directory (``Q``), and the data as
     bytes, ``H`` and ``Q``. Plain ``int`` arithmetic over memoryviews: no numpy scalars, and the
@@ -476,47 +494,62 @@ def make_probe(
     # directory position of prefix p: rows[p // 1000] + p % 1000 = p + shift[p // 1000]
     shift = [row - 1000 * npa for npa, row in enumerate(rows)]
 
+    left = 1
+
     def probe(n: int) -> bool:
-        prefix = n // 10_000
-        line = n % 10_000
-        entry = directory[prefix + shift[prefix // 1000]]
-        if not entry:
-            return False
-        kind = entry & 3
-        off = entry >> 20
-        if kind == 1:  # BITMAP
-            return (data[off + (line >> 3)] >> (line & 7)) & 1 == 1
-        if kind == 3:  # PACKED
-            lw = (entry >> 2) & 15
-            h = line >> lw
-            hw = h // 12
-            cw = data64[(off >> 3) + hw]
-            j4 = (h - hw * 12) << 2
-            nibbles = cw >> 16
-            c = (nibbles >> j4) & 15
-            if not c:
+        if tick is not None:
+            nonlocal left
+            left -= 1
+            if not left:
+                left = 1  # a tick that raises raises again on the next call
+                tick()
+                left = every
+        try:
+            prefix = n // 10_000
+            line = n % 10_000
+            entry = directory[prefix + shift[prefix // 1000]]
+            if not entry:
                 return False
-            below = nibbles & ((1 << j4) - 1)
-            t = (below & _M4) + ((below >> 4) & _M4)
-            bit = (off << 3) + lows_at[lw] + ((cw & 0xFFFF) + (((t * _ONES) >> 56) & 0xFF)) * lw
-            # bits above the bucket's fields may be anything: the zero-field test only looks down
-            if c * lw <= 64:
-                w = bit >> 6
-                window = (data64[w] | (data64[w + 1] << 64)) >> (bit & 63)
-            else:
-                window = from_bytes(data[bit >> 3 : (bit + c * lw + 7) >> 3], "little") >> (bit & 7)
-            k = (lw << 4) + c
-            o = ones[k]
-            x = window ^ ((line & low_mask[lw]) * o)
-            return ((x - o) & ~x & highs[k]) != 0
-        lo = off >> 1  # ARRAY
-        end = hi = lo + ((entry >> 6) & 0x3FFF)
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if data16[mid] < line:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo < end and data16[lo] == line
+            kind = entry & 3
+            off = entry >> 20
+            if kind == 1:  # BITMAP
+                return (data[off + (line >> 3)] >> (line & 7)) & 1 == 1
+            if kind == 3:  # PACKED
+                lw = (entry >> 2) & 15
+                h = line >> lw
+                hw = h // 12
+                cw = data64[(off >> 3) + hw]
+                j4 = (h - hw * 12) << 2
+                nibbles = cw >> 16
+                c = (nibbles >> j4) & 15
+                if not c:
+                    return False
+                below = nibbles & ((1 << j4) - 1)
+                t = (below & _M4) + ((below >> 4) & _M4)
+                bit = (off << 3) + lows_at[lw] + ((cw & 0xFFFF) + (((t * _ONES) >> 56) & 0xFF)) * lw
+                # bits above the bucket's fields may be anything: the zero-field test only looks down
+                if c * lw <= 64:
+                    w = bit >> 6
+                    window = (data64[w] | (data64[w + 1] << 64)) >> (bit & 63)
+                else:
+                    window = from_bytes(data[bit >> 3 : (bit + c * lw + 7) >> 3], "little") >> (bit & 7)
+                k = (lw << 4) + c
+                o = ones[k]
+                x = window ^ ((line & low_mask[lw]) * o)
+                return ((x - o) & ~x & highs[k]) != 0
+            lo = off >> 1  # ARRAY
+            end = hi = lo + ((entry >> 6) & 0x3FFF)
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if data16[mid] < line:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            return lo < end and data16[lo] == line
+        except (IndexError, OverflowError):
+            # only a damaged file opened with verify=False gets here (the structure was checked)
+            raise CorruptIndexError(
+                "damaged index: a container reads outside the data (open it with verify=True)"
+            ) from None
 
     return probe

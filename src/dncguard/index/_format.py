@@ -69,7 +69,9 @@ __all__ = [
 ]
 
 MAGIC: Final = b"DNCGIDX\x1a"
-FORMAT_VERSION: Final = 1
+#: Version 2 (dncguard 0.1): the metadata carries the registry's content id (``"id"``) and the
+#: sections are checked for structure at open. Files of another version are refused: rebuild.
+FORMAT_VERSION: Final = 2
 ALIGN: Final = 64
 FIXED: Final = struct.Struct("<8sHHIIIQQ")
 SECTION: Final = struct.Struct("<QQII")
@@ -159,7 +161,8 @@ def read_header(buf: Any, size: int) -> Header:
         raise CorruptIndexError(f"not a dncguard index (wrong magic {bytes(magic)!r})")
     if version != FORMAT_VERSION:
         raise CorruptIndexError(
-            f"format version {version}, this dncguard reads version {FORMAT_VERSION}: rebuild the index"
+            f"format version {version}, this dncguard reads version {FORMAT_VERSION}: "
+            "rebuild the index with this version of dncguard (dncguard build, or Registry.build)"
         )
     if file_length != size:
         raise CorruptIndexError(
@@ -186,7 +189,7 @@ def read_header(buf: Any, size: int) -> Header:
     start = FIXED.size + SECTION.size * count
     try:
         meta = json.loads(bytes(head[start : start + meta_length]))
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:  # RecursionError: a forged, deeply nested document
         raise CorruptIndexError(f"unreadable metadata: {e}") from None
     if not isinstance(meta, dict):
         raise CorruptIndexError("unreadable metadata: not a JSON object")
