@@ -92,6 +92,9 @@ U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
 
+_HASH_ASIDE: Final = 1 << 23
+"""Sections of this many bytes or more are hashed for the id in a second thread while saving."""
+
 _SORT_FROM: Final = 1 << 15
 """Bulk queries from this many on are probed in increasing order (see ``membership``)."""
 
@@ -332,7 +335,7 @@ class Registry:
         """
         target = os.path.realpath(os.fspath(path))
         layers_meta, arrays = self._parts()
-        if self._id is None:
+        if self._id is None and sum(a.nbytes for a in arrays) >= _HASH_ASIDE:
             # the id's hash and the checksums, each one pass over the sections, run side by side
             # (both release the GIL): the save takes no longer than the checksums alone
             with concurrent.futures.ThreadPoolExecutor(1) as pool:
@@ -341,7 +344,7 @@ class Registry:
                 self._id = digest.result()
         else:
             crcs = [fmt.section_crc(a) for a in arrays]
-        meta = {"layers": layers_meta, "sections": list(_SECTIONS), "id": self._id}
+        meta = {"layers": layers_meta, "sections": list(_SECTIONS), "id": self.id}
         header = fmt.pack_header(meta, [a.nbytes for a in arrays], crcs)
         directory = os.path.dirname(target)
         with _naming(target, "write", named_too=True):
