@@ -704,8 +704,12 @@ def _timestamp_json(col: pa.Array, times: _Times) -> pa.Array:
     col = col.cast(pa.timestamp("us", tz=col.type.tz))  # safe: refuses to drop nanoseconds
     micros = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
     offsets = _zone_offsets(micros, col.type.tz)
-    local = pa.array(micros + offsets * 1_000_000, pa.int64()).cast(pa.timestamp("us", tz="UTC"))
-    wall = pc.replace_substring_regex(pc.strftime(local, format="%Y-%m-%dT%H:%M:%S"), r"\.0+$", "")
+    local = micros + offsets * 1_000_000
+    seconds, fraction = np.divmod(local, 1_000_000)
+    wall: Any = pa.array(np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s"), pa.string())
+    if fraction.any():  # microseconds, six digits, where there are any (as isoformat writes them)
+        digits = pc.utf8_lpad(pa.array(fraction).cast(pa.string()), width=6, padding="0")
+        wall = pc.if_else(pa.array(fraction != 0), _join([wall, ".", digits]), wall)
     distinct, inverse = np.unique(offsets, return_inverse=True)
     if len(distinct) == 1:
         suffix: Any = times.suffix(dt.timedelta(seconds=int(distinct[0])))
@@ -903,8 +907,8 @@ class _Columns:
         call_json = _join(_fill(self.call_parts, values))
 
         # The decision: its distinct template per row, with the row's number and next_allowed_at.
+        parsed, valid = parse_numbers(to)
         if numbers is None:
-            parsed, valid = parse_numbers(to)
             e164 = pc.binary_join_element_wise("+1", pa.array(parsed).cast(pa.string()), "")
             number_text = pc.if_else(pa.array(valid), e164, to)
         elif isinstance(numbers, pa.Array) and pa.types.is_string(numbers.type):
@@ -928,7 +932,6 @@ class _Columns:
             dvalues[p[0]] if isinstance(p, tuple) else _take(p, which) for p in self.decision_parts
         ]
         # The index: start, number (null when not valid), purpose, seller trimmed and case-folded.
-        parsed, valid = parse_numbers(to)
         index_number = pc.if_else(pa.array(valid), pa.array(parsed).cast(pa.string()), "null")
         bodies = _join(
             [
