@@ -917,7 +917,7 @@ def _digests_follow_the_definition(ledger: Ledger) -> None:
         assert e.digest == previous.hex(), e.seq
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     pairs=st.lists(st.tuples(calls(), decisions()), min_size=1, max_size=70),
     placed=st.booleans(),
@@ -1036,7 +1036,7 @@ def _canonical_texts(ledger: Ledger) -> list[bytes]:
     return out
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     rows=st.lists(flat_rows(), min_size=1, max_size=12),
     templates=st.lists(decisions(), min_size=1, max_size=3),

@@ -59,6 +59,7 @@ dncguard.ledger.NotALedgerError: ...calls.ledger: not a dncguard ledger (not an 
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
 import hashlib
@@ -1262,7 +1263,7 @@ class Ledger:
 
         db = self._db
         sha256 = hashlib.sha256
-        compressor = self._compressor
+        pool: concurrent.futures.ThreadPoolExecutor | None = None
         with self._lock, self._errors():
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -1278,37 +1279,42 @@ class Ledger:
                     n = len(entries)
                     if not n:
                         continue
-                    digests = []
-                    pages = []
+                    digests: list[bytes] = []
+                    bounds = [(i, min(i + PAGE_ENTRIES, n)) for i in range(0, n, PAGE_ENTRIES)]
+                    if pool is None and len(bounds) > 1 and (os.cpu_count() or 1) > 1:
+                        # Pages are compressed on a second thread (zlib lets go of the GIL)
+                        # while this one hashes: the chain is sequential, the pages are not.
+                        pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dncguard-ledger")
                     if isinstance(entries, list):
-                        for line in entries:
-                            before = previous
-                            previous = sha256(previous + line).digest()
-                            digests.append(previous)
-                        for i in range(0, n, PAGE_ENTRIES):
-                            j = min(i + PAGE_ENTRIES, n)
-                            c = compressor.copy()
-                            payload = c.compress(b"\n".join(entries[i:j])) + c.compress(b"\n") + c.flush()
-                            pages.append((seq + 1 + i, j - i, recorded_us, b"".join(digests[i:j]), payload))
+                        texts: list[Any] = [b"\n".join(entries[i:j]) + b"\n" for i, j in bounds]
+                        lines: Iterable[Any] = entries
                     else:
                         seqs = pa.array(np.arange(seq + 1, seq + n + 1, dtype=np.int64)).cast(pa.string())
-                        lines = pc.binary_join_element_wise(entries, stamp, seqs, "}\n", "")
-                        if lines.offset:
-                            lines = pa.concat_arrays([lines])
-                        buffers = lines.buffers()
+                        joined = pc.binary_join_element_wise(entries, stamp, seqs, "}\n", "")
+                        if joined.offset:
+                            joined = pa.concat_arrays([joined])
+                        buffers = joined.buffers()
                         offsets = np.frombuffer(buffers[1], np.int32, n + 1).tolist()
                         data = memoryview(buffers[2])
-                        start = offsets[0]
-                        for end in offsets[1:]:
-                            before = previous
-                            previous = sha256(previous + data[start : end - 1]).digest()
-                            digests.append(previous)
-                            start = end
-                        for i in range(0, n, PAGE_ENTRIES):
-                            j = min(i + PAGE_ENTRIES, n)
-                            c = compressor.copy()
-                            payload = c.compress(data[offsets[i] : offsets[j]]) + c.flush()
-                            pages.append((seq + 1 + i, j - i, recorded_us, b"".join(digests[i:j]), payload))
+                        texts = [data[offsets[i] : offsets[j]] for i, j in bounds]
+                        lines = (data[a : b - 1] for a, b in itertools.pairwise(offsets))
+                    payloads: list[Any] = (
+                        [pool.submit(self._compress, t) for t in texts] if pool is not None else texts
+                    )
+                    for line in lines:
+                        before = previous
+                        previous = sha256(previous + line).digest()
+                        digests.append(previous)
+                    pages = [
+                        (
+                            seq + 1 + i,
+                            j - i,
+                            recorded_us,
+                            b"".join(digests[i:j]),
+                            p.result() if pool is not None else self._compress(p),
+                        )
+                        for (i, j), p in zip(bounds, payloads, strict=True)
+                    ]
                     db.executemany(_INSERT_PAGE, pages)
                     if placed_rows is not None:
                         db.executemany(
@@ -1321,7 +1327,14 @@ class Ledger:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
+            finally:
+                if pool is not None:
+                    pool.shutdown(cancel_futures=True)
         return seq, previous, before, recorded_us
+
+    def _compress(self, text: bytes | memoryview) -> bytes:
+        c = self._compressor.copy()
+        return c.compress(text) + c.flush()
 
     def _produce(
         self, calls: Sequence[Call], decisions: Sequence[Decision], placed: bool
