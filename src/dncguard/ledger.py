@@ -442,12 +442,24 @@ _decision_values: Final = _getter(_DECISION_VALUES) if _DECISION_VALUES else (la
 _decision_models: Final = _getter(_DECISION_MODELS) if _DECISION_MODELS else (lambda d: ())
 
 
+def _decision_key(dd: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A decision's key within one batch: its plain values, and its models by identity."""
+    return (_decision_values(dd), *[tuple(map(id, v)) for v in _decision_models(dd)])
+
+
+if len(_DECISION_MODELS) == 2:  # today: reasons and exemptions (the general form above)
+    _m0, _m1 = _DECISION_MODELS
+
+    def _decision_key(dd: Mapping[str, Any]) -> tuple[Any, ...]:
+        return (_decision_values(dd), tuple(map(id, dd[_m0])), tuple(map(id, dd[_m1])))
+
+
 class _Times:
     """Aware datetimes as pydantic's JSON writes them (``...T14:00:00Z``, ``...-04:00``), fast."""
 
     def __init__(self) -> None:
         self._suffixes: dict[dt.timedelta | None, str] = {}
-        self._by_text: dict[str, str] = {}
+        self.by_text: dict[str, str] = {}
 
     def suffix(self, offset: dt.timedelta | None) -> str:
         s = self._suffixes.get(offset)
@@ -460,16 +472,17 @@ class _Times:
             s = self._suffixes[offset] = text[19:]
         return s
 
+    def learn(self, t: dt.datetime, iso_offset: str) -> str:
+        """isoformat's offset text (+05:30, +05:30:07, ...) maps to one of pydantic's: learn which."""
+        s = self.suffix(t.utcoffset())
+        if len(self.by_text) < 4096:
+            self.by_text[iso_offset] = s
+        return s
+
     def __call__(self, t: dt.datetime) -> str:
         iso = t.isoformat()
         cut = 26 if t.microsecond else 19
-        s = self._by_text.get(iso[cut:])
-        if s is None:
-            # isoformat's offset (+05:30, +05:30:07, ...) maps to one of pydantic's; learn which.
-            s = self.suffix(t.utcoffset())
-            if len(self._by_text) < 4096:
-                self._by_text[iso[cut:]] = s
-        return iso[:cut] + s
+        return iso[:cut] + (self.by_text.get(iso[cut:]) or self.learn(t, iso[cut:]))
 
 
 class _Encoder:
@@ -528,6 +541,7 @@ class _Encoder:
         decision_t: dict[tuple[Any, ...], tuple[str, ...]] = {}
         evidence: dict[int, str] = {}
         times = self.times
+        by_offset = times.by_text
         epoch = _EPOCH
         p = "true" if placed else "false"
         out: list[bytes] = []
@@ -548,9 +562,12 @@ class _Encoder:
             else:
                 ev = _NO_EVIDENCE
             dd = decision.__dict__
-            dkey = (_decision_values(dd), *[tuple(map(id, v)) for v in _decision_models(dd)])
+            dkey = _decision_key(dd)
             d = decision_t.get(dkey) or self._decision_texts(decision, dkey, decision_t)
             at: dt.datetime = cd["at"]
+            iso = at.isoformat()
+            cut = 26 if at.microsecond else 19
+            at_json = iso[:cut] + (by_offset.get(iso[cut:]) or times.learn(at, iso[cut:]))
             nxt = dd["next_allowed_at"]
             delta = at - epoch
             at_us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
@@ -559,7 +576,7 @@ class _Encoder:
             nxt_json = "null" if nxt is None else f'"{times(nxt)}"'
             index = "null" if number is None else number
             out.append(
-                f'{c[0]}"{times(at)}"{c[1]}{ev[0]}{c[2]}{ev[1]}{c[3]}{ev[2]}{c[4]}{to}{c[5]}'
+                f'{c[0]}"{at_json}"{c[1]}{ev[0]}{c[2]}{ev[1]}{c[3]}{ev[2]}{c[4]}{to}{c[5]}'
                 f"{d[0]}{nxt_json}{d[1]}{number_json}{d[2]}{at_us},"
                 f'"number":{index}{c[6]}{p},"recorded_at":{stamp}{seq}}}'.encode()
             )
@@ -1768,14 +1785,15 @@ class Ledger:
         lines = text.split(b"\n")
         if lines.pop():
             return first + min(len(lines), count - 1)
-        # The page's columns agree with its entries: each says when it was recorded and its seq
-        # (the chain fixes their order: the first and the last seq place them all).
+        # The page's columns agree with its entries: each says when it was recorded and its seq.
+        # The chain fixes the entries' order and their text, and a page is written at once, so
+        # its first and last entries place them all.
         last = first + count - 1
+        stamp = b',"recorded_at":"%s","seq":' % _iso(recorded_us).encode()
         if (
             len(lines) != count
-            or text.count(b',"recorded_at":"%s","seq":' % _iso(recorded_us).encode()) != count
-            or not lines[0].endswith(b',"seq":%d}' % first)
-            or not lines[-1].endswith(b',"seq":%d}' % last)
+            or not lines[0].endswith(b"%s%d}" % (stamp, first))
+            or not lines[-1].endswith(b"%s%d}" % (stamp, last))
         ):
             sha256 = hashlib.sha256
             for i, line in enumerate(lines[:count]):
