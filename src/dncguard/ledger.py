@@ -1535,10 +1535,11 @@ class Ledger:
             raise CorruptLedgerError(f"entry {first}: its page cannot be decoded", path=self.path)
         return lines[:-1]
 
-    def _entries_of(self, page: tuple[Any, ...], previous: bytes) -> Iterator[LedgerEntry]:
+    def _entries_of(self, page: tuple[Any, ...], previous: bytes, skip: int = 0) -> Iterator[LedgerEntry]:
+        """The entries of a page (from its ``skip``-th; ``previous``: the digest before that one)."""
         first, count, recorded_us, digests, payload = page
         recorded_at = _from_us(recorded_us)
-        for i, line in enumerate(self._lines(first, count, digests, payload)):
+        for i, line in enumerate(self._lines(first, count, digests, payload)[skip:], skip):
             seq = first + i
             try:
                 obj = json.loads(line)
@@ -1559,10 +1560,11 @@ class Ledger:
         rows = list(self._rows(f"SELECT {_PAGE_COLUMNS} FROM pages ORDER BY first_seq DESC LIMIT 1"))
         if not rows:
             return None
-        first = rows[0][0]
-        previous = self._previous(first)
-        *_, last = self._entries_of(rows[0], previous)
-        return last
+        first, count, _, digests, _ = rows[0]
+        if not isinstance(count, int) or count < 1 or not isinstance(digests, bytes):
+            raise CorruptLedgerError(f"entry {first}: its page cannot be decoded", path=self.path)
+        previous = digests[-64:-32] if count > 1 else self._previous(first)
+        return next(self._entries_of(rows[0], previous, count - 1))
 
     def __len__(self) -> int:
         """The number of entries (the last ``seq``)."""
