@@ -1682,7 +1682,6 @@ class Ledger:
         ledger still reaches it (it was not cut back). Each page is decompressed once.
         """
         anchor_seq, anchor_digest = _check_anchor(anchor)
-        sha256 = hashlib.sha256
         previous = ZERO_DIGEST
         expected = 1  # the next entry's seq
         try:
@@ -1692,60 +1691,28 @@ class Ledger:
                     "SELECT seq, number, seller, purpose, at_us FROM placed ORDER BY seq"
                 )
                 pending: list[tuple[Any, ...]] = []
-                while True:
-                    with self._errors():
-                        batch = pages.fetchmany(16)
-                    if not batch:
-                        break
-                    for first, count, recorded_us, digests, payload in batch:
-                        ok_count = expected - 1
-                        if first != expected or type(first) is not int:
-                            what = "missing" if type(first) is int and first > expected else "out of order"
-                            return LedgerReport(False, ok_count, expected, f"entry {expected} is {what}")
-                        bad = self._page_error(first, count, recorded_us, digests, payload, previous)
-                        if isinstance(bad, int):
-                            return _changed(bad)
-                        lines, text = bad
-                        computed = []
-                        for line in lines:
-                            previous = sha256(previous + line).digest()
-                            computed.append(previous)
-                        if b"".join(computed) != digests:
-                            i = next(i for i, d in enumerate(computed) if d != digests[32 * i : 32 * i + 32])
-                            return _changed(first + i)
-                        last = first + count - 1
-                        if anchor_seq is not None and first <= anchor_seq <= last:
-                            i = anchor_seq - first
-                            if computed[i] != anchor_digest:
-                                return LedgerReport(
-                                    False,
-                                    anchor_seq - 1,
-                                    anchor_seq,
-                                    f"entry {anchor_seq} does not have the anchored digest: the ledger was "
-                                    "rewritten at or before it",
-                                )
-                        # The index of placed calls holds exactly this page's placed entries.
-                        said = (
-                            [
-                                (int(m[4]), None if m[1] == b"null" else int(m[1]), m[3], m[2], int(m[0]))
-                                for m in _PLACED_INDEX.findall(text)
-                            ]
-                            if b'},"placed":true,"recorded_at":' in text
-                            else []
+                # Pages are decompressed on a second thread (zlib lets go of the GIL) while this
+                # one hashes the page before.
+                pool = (
+                    concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dncguard-verify")
+                    if (os.cpu_count() or 1) > 1
+                    else None
+                )
+                dictionary = self._dictionary
+                try:
+                    batch = self._fetch(pages, pool, dictionary)
+                    while batch:
+                        ahead = self._fetch(pages, pool, dictionary)
+                        report = self._verify_pages(
+                            batch, anchor_seq, anchor_digest, previous, expected, pending, placed_rows
                         )
-                        while True:
-                            if pending and pending[-1][0] > last:
-                                break
-                            with self._errors():
-                                more = placed_rows.fetchmany(256)
-                            if not more:
-                                break
-                            pending += more
-                        here = [r for r in pending if r[0] <= last]
-                        pending = pending[len(here) :]
-                        if _placed_key(here) != said:
-                            return _index_changed(first, said, here)
-                        expected = last + 1
+                        if isinstance(report, LedgerReport):
+                            return report
+                        previous, expected, pending = report
+                        batch = ahead
+                finally:
+                    if pool is not None:
+                        pool.shutdown(cancel_futures=True)
                 with self._errors():
                     pending += placed_rows.fetchall()
                 if pending:
@@ -1768,8 +1735,98 @@ class Ledger:
             )
         return LedgerReport(True, ok_count, None, f"{ok_count} entries verified")
 
+    def _fetch(
+        self, pages: sqlite3.Cursor, pool: concurrent.futures.ThreadPoolExecutor | None, dictionary: bytes
+    ) -> list[tuple[Any, ...]]:
+        """The next pages, each with its text (a future of it, or None when it is not bytes)."""
+        with self._errors():
+            rows = pages.fetchmany(16)
+        out = []
+        for row in rows:
+            payload = row[4]
+            text: Any = None
+            if isinstance(payload, bytes):
+                text = (
+                    pool.submit(_inflate, payload, dictionary)
+                    if pool is not None
+                    else _inflate(payload, dictionary)
+                )
+            out.append((*row, text))
+        return out
+
+    def _verify_pages(
+        self,
+        batch: list[tuple[Any, ...]],
+        anchor_seq: int | None,
+        anchor_digest: bytes | None,
+        previous: bytes,
+        expected: int,
+        pending: list[tuple[Any, ...]],
+        placed_rows: sqlite3.Cursor,
+    ) -> LedgerReport | tuple[bytes, int, list[tuple[Any, ...]]]:
+        """Check pages in order: the first bad entry's report, or the chain's state after them."""
+        sha256 = hashlib.sha256
+        for first, count, recorded_us, digests, payload, inflated in batch:
+            text = inflated.result() if isinstance(inflated, concurrent.futures.Future) else inflated
+            ok_count = expected - 1
+            if first != expected or type(first) is not int:
+                what = "missing" if type(first) is int and first > expected else "out of order"
+                return LedgerReport(False, ok_count, expected, f"entry {expected} is {what}")
+            bad = self._page_error(first, count, recorded_us, digests, payload, previous, text)
+            if isinstance(bad, int):
+                return _changed(bad)
+            lines, text = bad
+            computed = []
+            for line in lines:
+                previous = sha256(previous + line).digest()
+                computed.append(previous)
+            if b"".join(computed) != digests:
+                i = next(i for i, d in enumerate(computed) if d != digests[32 * i : 32 * i + 32])
+                return _changed(first + i)
+            last = first + count - 1
+            if anchor_seq is not None and first <= anchor_seq <= last:
+                i = anchor_seq - first
+                if computed[i] != anchor_digest:
+                    return LedgerReport(
+                        False,
+                        anchor_seq - 1,
+                        anchor_seq,
+                        f"entry {anchor_seq} does not have the anchored digest: the ledger was "
+                        "rewritten at or before it",
+                    )
+            # The index of placed calls holds exactly this page's placed entries.
+            said = (
+                [
+                    (int(m[4]), None if m[1] == b"null" else int(m[1]), m[3], m[2], int(m[0]))
+                    for m in _PLACED_INDEX.findall(text)
+                ]
+                if b'},"placed":true,"recorded_at":' in text
+                else []
+            )
+            while True:
+                if pending and pending[-1][0] > last:
+                    break
+                with self._errors():
+                    more = placed_rows.fetchmany(256)
+                if not more:
+                    break
+                pending += more
+            here = [r for r in pending if r[0] <= last]
+            pending = pending[len(here) :]
+            if _placed_key(here) != said:
+                return _index_changed(first, said, here)
+            expected = last + 1
+        return previous, expected, pending
+
     def _page_error(
-        self, first: int, count: Any, recorded_us: Any, digests: Any, payload: Any, previous: bytes
+        self,
+        first: int,
+        count: Any,
+        recorded_us: Any,
+        digests: Any,
+        payload: Any,
+        previous: bytes,
+        text: bytes | None,
     ) -> int | tuple[list[bytes], bytes]:
         """A page's lines and text, or the first entry of it that is not what it should be."""
         if (
@@ -1781,7 +1838,6 @@ class Ledger:
             return first
         if len(digests) != 32 * count or not isinstance(payload, bytes):
             return first
-        text = _inflate(payload, self._dictionary)
         if text is None:
             return first
         lines = text.split(b"\n")
