@@ -1178,3 +1178,23 @@ def test_record_columns_refuses_bad_input_and_records_nothing(tmp_path: pathlib.
     assert len(ledger) == 0
     assert ledger.record_columns(pa.table(good), d, np.zeros(2, np.int64), placed=True) == 2
     assert len(ledger.placed_calls("212-555-0144", "ACME", "sale", since=AT, until=AT + dt.timedelta(1))) == 1
+
+
+def test_verify_reads_ahead_and_still_names_the_first_bad_entry(tmp_path: pathlib.Path) -> None:
+    # 40 pages (verify fetches them 16 at a time and decompresses ahead): a change in a late one
+    # is named, and so is one in the index of placed calls of an earlier one.
+    ledger = Ledger(tmp_path / "l")
+    for i in range(40):
+        call = Call(to=f"212-555-01{i:02d}", at=AT + dt.timedelta(minutes=i), seller="acme")
+        ledger.record_many(
+            [call, call], [Decision(allowed=True, number="+1212555" + f"01{i:02d}")] * 2, placed=i % 3 == 0
+        )
+    assert ledger.verify().ok
+    _tamper(
+        ledger.path,
+        "UPDATE pages SET payload = (SELECT payload FROM pages WHERE first_seq = 69) WHERE first_seq = 71",
+    )
+    assert ledger.verify().first_bad_seq == 71
+    _tamper(ledger.path, "UPDATE placed SET at_us = at_us + 1 WHERE seq = 62")
+    report = ledger.verify()
+    assert (report.ok, report.first_bad_seq, report.entries) == (False, 62, 61)
