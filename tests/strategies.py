@@ -461,3 +461,42 @@ def registry_numbers(country: str = "US") -> st.SearchStrategy[int]:
     exchange = st.one_of(st.sampled_from((555, 201, 999)), st.integers(200, 999))
     line = st.one_of(st.integers(100, 199), st.integers(0, 9999))
     return st.builds(lambda a, e, n: a * 10**7 + e * 10**4 + n, st.sampled_from(codes), exchange, line)
+
+
+# --- flat call tables (the bulk columns of API.md section 5), for the ledger's record_columns ------
+
+_FLAT_DATES = st.none() | st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2090, 1, 1))
+
+
+@st.composite
+def flat_rows(draw: st.DrawFn) -> dict[str, object]:
+    """One row of a flat call table: every column a call can have there, any of them null, with
+    odd offsets, zones, text that JSON must escape, and whatever evidence fits the columns."""
+    from zoneinfo import ZoneInfo
+
+    zone = draw(st.sampled_from([dt.UTC, ZoneInfo("America/New_York"), ZoneInfo("America/St_Johns")]))
+    at = draw(st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2090, 1, 1)))
+    consent_on = draw(_FLAT_DATES)
+    contract_on = draw(_FLAT_DATES)
+    return {
+        "to": draw(st.one_of(messy_strings(), junk_strings().filter(bool))),
+        "at": at.replace(tzinfo=dt.UTC).astimezone(zone),
+        "seller": draw(st.none() | _names()),
+        "caller": draw(st.sampled_from([None, "seller", "telemarketer", "charity"])),
+        "purpose": draw(st.sampled_from([None, "sale", "donation", "survey", "informational"])),
+        "line": draw(st.sampled_from([None, "residential", "wireless", "business", "unknown"])),
+        "prerecorded": draw(st.none() | st.booleans()),
+        "callee_region": draw(st.sampled_from([None, "US-GA", " us-fl ", "CA-ON"])),
+        "callee_timezone": draw(st.sampled_from([None, "America/Chicago", "America/Toronto"])),
+        "reassigned_on": draw(_FLAT_DATES),
+        "last_purchase": draw(_FLAT_DATES),
+        "last_inquiry": draw(_FLAT_DATES),
+        "contract_on": contract_on,
+        "contract_ends": draw(_FLAT_DATES) if contract_on else None,
+        "consent_kind": draw(st.sampled_from(["written", "electronic", "recorded_verbal", "verbal"]))
+        if consent_on
+        else None,
+        "consent_on": consent_on,
+        "consent_revoked_on": draw(_FLAT_DATES) if consent_on else None,
+        "dnc_requested_on": draw(_FLAT_DATES),
+    }

@@ -24,6 +24,7 @@ import time
 import zlib
 from collections.abc import Iterator
 
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -39,7 +40,7 @@ from dncguard.ledger import (
     NotALedgerError,
 )
 from dncguard.models import Call, Decision
-from strategies import any_calls, decisions
+from strategies import any_calls, decisions, flat_rows
 
 OBTAINED = dt.date(2026, 11, 20)
 AT = dt.datetime(2026, 12, 1, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
@@ -269,7 +270,7 @@ def test_the_documented_script_verifies_a_real_ledger(
     )
     assert ok.returncode == 0, ok.stderr
     assert f"8 entries, head 8 {entries[-1].digest}" in ok.stdout
-    _tamper(ledger.path, "UPDATE entries SET placed = 1 - placed WHERE seq = 5")
+    _tamper(ledger.path, "DELETE FROM placed WHERE seq = 5")  # entry 5 no longer counted as dialed
     bad = subprocess.run(
         [sys.executable, "-I", str(script), ledger.path], capture_output=True, text=True, env=env, check=False
     )
@@ -282,41 +283,54 @@ def test_the_documented_script_verifies_a_real_ledger(
 
 def test_triggers_refuse_update_and_delete(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
     ledger, _ = filled
-    for statement in ("UPDATE entries SET placed = 0 WHERE seq = 1", "DELETE FROM entries WHERE seq = 8"):
+    for statement in (
+        "UPDATE pages SET recorded_us = 0 WHERE first_seq = 1",
+        "DELETE FROM pages WHERE first_seq = 8",
+        "UPDATE placed SET at_us = 0 WHERE seq = 1",
+        "DELETE FROM placed WHERE seq = 1",
+    ):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             _tamper(ledger.path, statement, drop_triggers=False)
     assert ledger.verify().ok
 
 
 @pytest.mark.parametrize(
-    ("column", "value"),
+    "statement",
     [
-        ("recorded_us", "recorded_us + 1"),
-        ("placed", "1 - placed"),
-        ("number", "number + 1"),
-        ("number", "NULL"),
-        ("seller", "'initech'"),
-        ("purpose", "'survey'"),
-        ("at_us", "at_us - 60000000"),
-        ("digest", "zeroblob(32)"),
-        ("payload", "(SELECT payload FROM entries WHERE seq = 3)"),
-        ("recorded_us", "CAST(recorded_us AS REAL) + 0.5"),
-        ("seller", "CAST(seller AS BLOB)"),
+        # Entry 4 (a decision only) is alone in its page; entry 5 is a placed call.
+        "UPDATE pages SET recorded_us = recorded_us + 1 WHERE first_seq = 4",
+        "UPDATE pages SET recorded_us = CAST(recorded_us AS REAL) + 0.5 WHERE first_seq = 4",
+        "UPDATE pages SET entries = 2 WHERE first_seq = 4",
+        "UPDATE pages SET digests = zeroblob(32) WHERE first_seq = 4",
+        "UPDATE pages SET digests = CAST(digests AS TEXT) WHERE first_seq = 4",
+        "UPDATE pages SET payload = (SELECT payload FROM pages WHERE first_seq = 3) WHERE first_seq = 4",
+        "UPDATE pages SET payload = CAST(payload AS TEXT) WHERE first_seq = 4",
+        # The index of placed calls: marking entry 4 as dialed, or changing entry 5's row.
+        "INSERT INTO placed SELECT 4, number, seller, purpose, at_us FROM placed WHERE seq = 5",
+        "UPDATE placed SET number = number + 1 WHERE seq = 5",
+        "UPDATE placed SET number = NULL WHERE seq = 5",
+        "UPDATE placed SET seller = 'initech' WHERE seq = 5",
+        "UPDATE placed SET seller = CAST(seller AS BLOB) WHERE seq = 5",
+        "UPDATE placed SET purpose = 'survey' WHERE seq = 5",
+        "UPDATE placed SET at_us = at_us - 60000000 WHERE seq = 5",
+        "UPDATE placed SET seq = 6 WHERE seq = 5",
+        "DELETE FROM placed WHERE seq = 5",
     ],
 )
-def test_changed_column_is_found(filled: tuple[Ledger, list[LedgerEntry]], column: str, value: str) -> None:
+def test_changed_column_is_found(filled: tuple[Ledger, list[LedgerEntry]], statement: str) -> None:
     ledger, _ = filled
-    _tamper(ledger.path, f"UPDATE entries SET {column} = {value} WHERE seq = 4")
+    _tamper(ledger.path, statement)
+    bad = 4 if "first_seq = 4" in statement or "SELECT 4" in statement else 5
     report = ledger.verify()
     assert not report.ok
-    assert report.first_bad_seq == 4
-    assert report.entries == 3
-    assert "entry 4" in report.message
+    assert report.first_bad_seq == bad
+    assert report.entries == bad - 1
+    assert f"entry {bad}" in report.message
 
 
 def test_deleted_entry_is_found(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
     ledger, _ = filled
-    _tamper(ledger.path, "DELETE FROM entries WHERE seq = 5")
+    _tamper(ledger.path, "DELETE FROM pages WHERE first_seq = 5", "DELETE FROM placed WHERE seq = 5")
     report = ledger.verify()
     assert (report.ok, report.first_bad_seq, report.entries) == (False, 5, 4)
     assert "missing" in report.message
@@ -326,8 +340,8 @@ def test_deleted_and_renumbered_is_found(filled: tuple[Ledger, list[LedgerEntry]
     ledger, _ = filled
     _tamper(
         ledger.path,
-        "DELETE FROM entries WHERE seq = 5",
-        "UPDATE entries SET seq = seq - 1 WHERE seq > 5",
+        "DELETE FROM pages WHERE first_seq = 5",
+        "UPDATE pages SET first_seq = first_seq - 1 WHERE first_seq > 5",
     )
     assert ledger.verify().first_bad_seq == 5
 
@@ -336,9 +350,9 @@ def test_swapped_entries_are_found(filled: tuple[Ledger, list[LedgerEntry]]) -> 
     ledger, _ = filled
     _tamper(
         ledger.path,
-        "UPDATE entries SET seq = -3 WHERE seq = 3",
-        "UPDATE entries SET seq = 3 WHERE seq = 6",
-        "UPDATE entries SET seq = 6 WHERE seq = -3",
+        "UPDATE pages SET first_seq = -3 WHERE first_seq = 3",
+        "UPDATE pages SET first_seq = 3 WHERE first_seq = 6",
+        "UPDATE pages SET first_seq = 6 WHERE first_seq = -3",
     )
     report = ledger.verify()
     assert (report.ok, report.first_bad_seq) == (False, 3)
@@ -349,10 +363,9 @@ def test_inserted_entry_is_found(filled: tuple[Ledger, list[LedgerEntry]]) -> No
     # A copy of entry 2 slipped in as entry 3, the later ones moved up by one.
     _tamper(
         ledger.path,
-        "UPDATE entries SET seq = seq + 100 WHERE seq >= 3",
-        "UPDATE entries SET seq = seq - 99 WHERE seq >= 103",
-        "INSERT INTO entries SELECT 3, recorded_us, placed, number, seller, purpose, at_us, digest, payload"
-        " FROM entries WHERE seq = 2",
+        "UPDATE pages SET first_seq = first_seq + 100 WHERE first_seq >= 3",
+        "UPDATE pages SET first_seq = first_seq - 99 WHERE first_seq >= 103",
+        "INSERT INTO pages SELECT 3, entries, recorded_us, digests, payload FROM pages WHERE first_seq = 2",
     )
     report = ledger.verify()
     assert (report.ok, report.first_bad_seq) == (False, 3)
@@ -362,8 +375,7 @@ def test_appended_forgery_is_found(filled: tuple[Ledger, list[LedgerEntry]]) -> 
     ledger, _ = filled
     _tamper(
         ledger.path,
-        "INSERT INTO entries SELECT 9, recorded_us, placed, number, seller, purpose, at_us, digest, payload"
-        " FROM entries WHERE seq = 8",
+        "INSERT INTO pages SELECT 9, entries, recorded_us, digests, payload FROM pages WHERE first_seq = 8",
         drop_triggers=False,
     )
     assert ledger.verify().first_bad_seq == 9
@@ -373,7 +385,7 @@ def test_cut_back_is_found_only_with_an_anchor(filled: tuple[Ledger, list[Ledger
     ledger, entries = filled
     anchor = (entries[-1].seq, entries[-1].digest)
     assert ledger.verify(anchor=anchor).ok
-    _tamper(ledger.path, "DELETE FROM entries WHERE seq > 6")
+    _tamper(ledger.path, "DELETE FROM pages WHERE first_seq > 6", "DELETE FROM placed WHERE seq > 6")
     assert ledger.verify().ok  # a shorter chain is still a chain: the anchor is what proves it
     report = ledger.verify(anchor=anchor)
     assert (report.ok, report.first_bad_seq, report.entries) == (False, 7, 6)
@@ -427,7 +439,7 @@ def test_bad_anchor_is_a_value_error(filled: tuple[Ledger, list[LedgerEntry]]) -
 
 def test_reading_a_damaged_payload_names_the_entry(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
     ledger, _ = filled
-    _tamper(ledger.path, "UPDATE entries SET payload = x'00ff' WHERE seq = 2")
+    _tamper(ledger.path, "UPDATE pages SET payload = x'00ff' WHERE first_seq = 2")
     with pytest.raises(CorruptLedgerError, match="entry 2"):
         list(ledger.entries())
 
@@ -541,8 +553,9 @@ def test_entries_round_trip(tmp_path: pathlib.Path, pairs: list[tuple[Call, Deci
 def sample_ledger(tmp_path_factory: pytest.TempPathFactory, guard: dncguard.Guard) -> pathlib.Path:
     path = tmp_path_factory.mktemp("sample") / "sample.ledger"
     with Ledger(path) as ledger:
-        calls_ = _calls(6)
-        ledger.record_many(calls_, guard.check_many(calls_))
+        calls_ = _calls(6)  # two pages: entries 1-3 and 4-6
+        ledger.record_many(calls_[:3], guard.check_many(calls_[:3]))
+        ledger.record_many(calls_[3:], guard.check_many(calls_[3:]), placed=True)
         db = sqlite3.connect(path)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()
@@ -550,23 +563,26 @@ def sample_ledger(tmp_path_factory: pytest.TempPathFactory, guard: dncguard.Guar
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seq=st.integers(1, 6), where=st.integers(0, 10_000), value=st.integers(1, 255))
+@given(seq=st.sampled_from([1, 4]), where=st.integers(0, 10_000), value=st.integers(1, 255))
 def test_any_byte_change_of_a_payload_is_found(
     sample_ledger: pathlib.Path, tmp_path: pathlib.Path, seq: int, where: int, value: int
 ) -> None:
     path = pathlib.Path(tempfile.mkdtemp(dir=tmp_path)) / "b.ledger"
     path.write_bytes(sample_ledger.read_bytes())
     db = sqlite3.connect(path, isolation_level=None)
-    payload = bytearray(db.execute("SELECT payload FROM entries WHERE seq = ?", (seq,)).fetchone()[0])
+    payload = bytearray(db.execute("SELECT payload FROM pages WHERE first_seq = ?", (seq,)).fetchone()[0])
     i = where % len(payload)
     payload[i] ^= value  # value != 0: the byte changes
     for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
         db.execute(f"DROP TRIGGER {name}")
-    db.execute("UPDATE entries SET payload = ? WHERE seq = ?", (bytes(payload), seq))
+    db.execute("UPDATE pages SET payload = ? WHERE first_seq = ?", (bytes(payload), seq))
     db.close()
     with Ledger(path) as ledger:
         report = ledger.verify()
-    assert (report.ok, report.first_bad_seq) == (False, seq)
+    # The page holds entries seq..seq+2: the first one whose text changed is named.
+    assert not report.ok
+    assert report.first_bad_seq in range(seq, seq + 3)
+    assert report.entries == report.first_bad_seq - 1
 
 
 def test_padding_bits_of_the_last_byte_are_checked(
@@ -576,7 +592,7 @@ def test_padding_bits_of_the_last_byte_are_checked(
     # still be found.
     db = sqlite3.connect(sample_ledger)
     payload, dictionary = db.execute(
-        "SELECT payload, (SELECT value FROM meta WHERE key = 'dictionary') FROM entries WHERE seq = 1"
+        "SELECT payload, (SELECT value FROM meta WHERE key = 'dictionary') FROM pages WHERE first_seq = 1"
     ).fetchone()
     db.close()
     content = zlib.decompressobj(-15, zdict=dictionary).decompress(payload)
@@ -592,7 +608,7 @@ def test_padding_bits_of_the_last_byte_are_checked(
         ignored += 1
         path = tmp_path / f"pad{bit}.ledger"
         path.write_bytes(sample_ledger.read_bytes())
-        _tamper(path, f"UPDATE entries SET payload = x'{probe.hex()}' WHERE seq = 1")
+        _tamper(path, f"UPDATE pages SET payload = x'{probe.hex()}' WHERE first_seq = 1")
         with Ledger(path) as ledger:
             assert ledger.verify().first_bad_seq == 1
     assert ignored <= 7
@@ -720,14 +736,14 @@ def test_cli_verify_exit_codes(
     code, out, _ = _cli("ledger", "head", ledger.path, capsys=capsys)
     assert code == 0
     assert out.splitlines()[0] == anchor
-    _tamper(ledger.path, "DELETE FROM entries WHERE seq = 8")
+    _tamper(ledger.path, "DELETE FROM pages WHERE first_seq = 8")
     code, out, _ = _cli("ledger", "verify", ledger.path, capsys=capsys)
     assert code == 0  # a cut-back chain is still a chain
     code, out, _ = _cli("ledger", "verify", ledger.path, "--anchor", anchor, capsys=capsys)
     assert code == 1
     assert "first bad entry: 8" in out
     assert "cut back" in out
-    _tamper(ledger.path, "UPDATE entries SET seller = 'x' WHERE seq = 3")
+    _tamper(ledger.path, "UPDATE placed SET seller = 'x' WHERE seq = 3")
     code, out, _ = _cli("ledger", "verify", ledger.path, capsys=capsys)
     assert code == 1
     assert "first bad entry: 3" in out
@@ -876,3 +892,309 @@ def test_fast_tail_is_the_documented_tail(
         purpose=purpose,
         at_us=at_us,
     )
+
+
+# --- the fast encoding is the documented one; pages; record_columns -----------------------------------
+
+
+def _digests_follow_the_definition(ledger: Ledger) -> None:
+    """Every stored digest is SHA-256(previous || canonical_entry(...)) of the entry read back."""
+    from dncguard.ledger import canonical_entry
+
+    previous = bytes(32)
+    for e in ledger.entries():
+        assert e.previous == previous.hex()
+        canonical = canonical_entry(
+            e.call,
+            e.decision,
+            seq=e.seq,
+            recorded_us=int(
+                (e.recorded_at - dt.datetime(1970, 1, 1, tzinfo=UTC)) / dt.timedelta(microseconds=1)
+            ),
+            placed=e.placed,
+        )
+        previous = hashlib.sha256(previous + canonical).digest()
+        assert e.digest == previous.hex(), e.seq
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pairs=st.lists(st.tuples(any_calls(), decisions()), min_size=1, max_size=70),
+    placed=st.booleans(),
+    zone=st.sampled_from([None, "America/New_York", "Asia/Kolkata", "America/St_Johns"]),
+)
+def test_fast_builder_is_the_documented_canonical_encoding(
+    tmp_path: pathlib.Path, pairs: list[tuple[Call, Decision]], placed: bool, zone: str | None
+) -> None:
+    import zoneinfo
+
+    if zone is not None:  # zone-aware times (a zone's offset, not a fixed one)
+        tz = zoneinfo.ZoneInfo(zone)
+        pairs = [(c.model_copy(update={"at": c.at.astimezone(tz)}), d) for c, d in pairs]
+    # Shared templates: the same decision (but its number) and the same evidence objects.
+    pairs += [(c, pairs[0][1].model_copy(update={"number": c.to})) for c, _ in pairs[:5]]
+    path = pathlib.Path(tempfile.mkdtemp(dir=tmp_path)) / "fast.ledger"
+    with Ledger(path) as ledger:
+        ledger.record_many(
+            [c for c, _ in pairs], [d for _, d in pairs], placed=placed
+        )  # > 64: vectorised numbers
+        ledger.record(*pairs[0], placed=True)
+        _digests_follow_the_definition(ledger)
+        assert ledger.verify().ok
+        read = list(ledger.entries())
+        assert [(e.call, e.decision) for e in read[:-1]] == pairs
+
+
+def test_pages_hold_at_most_page_entries(tmp_path: pathlib.Path) -> None:
+    from dncguard.ledger import PAGE_ENTRIES
+
+    ledger = Ledger(tmp_path / "l")
+    call = Call(to="212-555-0143", at=AT, seller="acme")
+    d = Decision(allowed=True, number="+12125550143")
+    n = 2 * PAGE_ENTRIES + 3
+    assert ledger.record_many([call] * n, [d] * n, placed=True) == n
+    db = sqlite3.connect(ledger.path)
+    pages = db.execute("SELECT first_seq, entries FROM pages ORDER BY first_seq").fetchall()
+    placed = db.execute("SELECT count(*) FROM placed").fetchone()[0]
+    db.close()
+    assert pages == [(1, PAGE_ENTRIES), (PAGE_ENTRIES + 1, PAGE_ENTRIES), (2 * PAGE_ENTRIES + 1, 3)]
+    assert placed == n
+    assert ledger.verify() == LedgerReport(True, n, None, f"{n} entries verified")
+    anchor = (PAGE_ENTRIES + 7, list(ledger.entries())[PAGE_ENTRIES + 6].digest)
+    assert ledger.verify(anchor=anchor).ok
+    report = ledger.verify(anchor=(anchor[0], "ab" * 32))
+    assert (report.ok, report.first_bad_seq) == (False, PAGE_ENTRIES + 7)
+    assert len(ledger) == n
+    assert ledger.head() == list(ledger.entries())[-1]
+
+
+def test_an_index_row_outside_the_chain_is_found(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, _ = filled
+    _tamper(
+        ledger.path, "INSERT INTO placed SELECT 99, number, seller, purpose, at_us FROM placed WHERE seq = 1"
+    )
+    report = ledger.verify()
+    assert (report.ok, report.first_bad_seq, report.entries) == (False, 99, 8)
+    assert "not in the chain" in report.message
+
+
+def test_schema_1_ledger_is_a_named_error(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "v1.ledger"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY NOT NULL) WITHOUT ROWID")
+    db.execute("CREATE TABLE entries (seq INTEGER PRIMARY KEY, payload BLOB)")
+    db.execute(f"PRAGMA application_id = {dncguard.ledger.APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with pytest.raises(
+        LedgerVersionError, match=r"v1\.ledger: ledger schema 1 .*with the dncguard that wrote it"
+    ):
+        Ledger(path)
+
+
+def _flat_table(rows: list[dict[str, object]]) -> pa.Table:
+    import pyarrow as pa
+
+    dates = pa.date32()
+    types = {
+        "to": pa.string(),
+        "at": pa.timestamp("us", tz="UTC"),
+        "seller": pa.string(),
+        "caller": pa.string(),
+        "purpose": pa.string(),
+        "line": pa.string(),
+        "prerecorded": pa.bool_(),
+        "callee_region": pa.string(),
+        "callee_timezone": pa.string(),
+        "consent_kind": pa.string(),
+    }
+    names = list(rows[0])
+    return pa.table({k: pa.array([r[k] for r in rows], types.get(k, dates)) for k in names})
+
+
+def _as_calls(table: pa.Table, seller: str | None = None) -> list[Call]:
+    """The calls a flat table stands for, as the command line reads its rows."""
+    from dncguard.cli._callfile import Defaults, call_from_record
+
+    return [
+        call_from_record(row, path="t", row=i, defaults=Defaults(seller=seller))
+        for i, row in enumerate(table.to_pylist())
+    ]
+
+
+def _canonical_texts(ledger: Ledger) -> list[bytes]:
+    import re
+
+    db = sqlite3.connect(ledger.path)
+    dictionary = db.execute("SELECT value FROM meta WHERE key = 'dictionary'").fetchone()[0]
+    out = []
+    for (payload,) in db.execute("SELECT payload FROM pages ORDER BY first_seq"):
+        text = zlib.decompressobj(-15, zdict=dictionary).decompress(payload)
+        out += [re.sub(rb'"recorded_at":"[^"]*"', b"", line) for line in text.split(b"\n")[:-1]]
+    db.close()
+    return out
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(flat_rows(), min_size=1, max_size=12),
+    templates=st.lists(decisions(), min_size=1, max_size=3),
+    data=st.data(),
+    placed=st.booleans(),
+    zone=st.sampled_from(["UTC", "America/New_York", "Asia/Kolkata"]),
+)
+def test_record_columns_records_what_record_many_would(
+    tmp_path: pathlib.Path,
+    rows: list[dict[str, object]],
+    templates: list[Decision],
+    data: st.DataObject,
+    placed: bool,
+    zone: str,
+) -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(rows)
+    table = _flat_table(rows)
+    table = table.set_column(
+        0 + table.schema.get_field_index("at"), "at", table.column("at").cast(pa.timestamp("us", tz=zone))
+    )
+    which = np.array(data.draw(st.lists(st.integers(0, len(templates) - 1), min_size=n, max_size=n)))
+    nexts = data.draw(
+        st.lists(
+            st.none() | st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2090, 1, 1)),
+            min_size=n,
+            max_size=n,
+        )
+    )
+    next_col = pa.array(
+        [None if t is None else t.replace(tzinfo=UTC) for t in nexts], pa.timestamp("us", tz="UTC")
+    )
+    calls_ = _as_calls(table, seller="Default Seller")
+    from dncguard.numbers import format_e164
+
+    def number(call: Call) -> str:
+        try:
+            return format_e164(dncguard.parse_number(call.to))
+        except dncguard.InvalidNumberError:
+            return call.to
+
+    decisions_ = [
+        templates[k].model_copy(update={"number": number(c), "next_allowed_at": next_col[i].as_py()})
+        for i, (c, k) in enumerate(zip(calls_, which.tolist(), strict=True))
+    ]
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    with Ledger(folder / "columns.ledger") as a, Ledger(folder / "objects.ledger") as b:
+        assert (
+            a.record_columns(
+                table, templates, which, next_allowed_at=next_col, placed=placed, seller="Default Seller"
+            )
+            == n
+        )
+        b.record_many(calls_, decisions_, placed=placed)
+        assert a.verify().ok
+        _digests_follow_the_definition(a)
+        assert _canonical_texts(a) == _canonical_texts(b)
+        entries = list(a.entries())
+        assert [e.call for e in entries] == calls_
+        assert [e.decision for e in entries] == decisions_
+        assert [e.placed for e in entries] == [placed] * n
+        assert a.placed_table(
+            since=dt.datetime(1900, 1, 1, tzinfo=UTC), until=dt.datetime(2100, 1, 1, tzinfo=UTC)
+        ).equals(
+            b.placed_table(
+                since=dt.datetime(1900, 1, 1, tzinfo=UTC), until=dt.datetime(2100, 1, 1, tzinfo=UTC)
+            )
+        )
+
+
+def test_record_columns_from_a_scrub(tmp_path: pathlib.Path, guard: dncguard.Guard) -> None:
+    """What a bulk scrubber has at hand (distinct verdicts, an index per row, numbers, next
+    times in microseconds) records the same entries as check() and record_many."""
+    import numpy as np
+    import pyarrow as pa
+
+    from dncguard.bulk import NO_NEXT
+
+    calls_ = [
+        *_calls(30),
+        Call(to="12", at=AT, seller="acme"),
+        Call(to="212-555-0143", at=AT + dt.timedelta(hours=9), seller="acme"),
+    ]
+    decided = guard.check_many(calls_)
+    distinct: list[Decision] = []
+    which = []
+    for d in decided:
+        template = d.model_copy(update={"number": "", "next_allowed_at": None})
+        if template not in distinct:
+            distinct.append(template)
+        which.append(distinct.index(template))
+    table = pa.table(
+        {
+            "to": [c.to for c in calls_],
+            "at": pa.array([c.at for c in calls_], pa.timestamp("us", tz="UTC")),
+            "seller": [c.seller for c in calls_],
+            "purpose": [c.purpose for c in calls_],
+        }
+    )
+    numbers = np.array([dncguard.parse_number(c.to) if c.to != "12" else 0 for c in calls_], np.uint64)
+    next_us = np.array(
+        [
+            NO_NEXT if d.next_allowed_at is None else int(d.next_allowed_at.timestamp() * 1_000_000)
+            for d in decided
+        ],
+        np.int64,
+    )
+    with Ledger(tmp_path / "a") as a, Ledger(tmp_path / "b") as b:
+        a.record_columns(table, distinct, np.array(which), numbers=numbers, next_allowed_at=next_us)
+        b.record_many([c.model_copy(update={"at": c.at.astimezone(UTC)}) for c in calls_], decided)
+        assert _canonical_texts(a) == _canonical_texts(b)
+        assert a.verify().ok
+
+
+def test_record_columns_refuses_bad_input_and_records_nothing(tmp_path: pathlib.Path) -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    ledger = Ledger(tmp_path / "l")
+    d = [Decision(allowed=True, number="")]
+    at = pa.array([AT, AT], pa.timestamp("us", tz="UTC"))
+    good = {"to": ["212-555-0143", "212-555-0144"], "at": at, "seller": ["acme", "acme"]}
+    for changes, message in [
+        ({"purpose": ["sale", "robbery"]}, r"column 'purpose', row 1: 'robbery'"),
+        ({"seller": ["acme", " "]}, r"column 'seller', row 1"),
+        ({"to": ["212-555-0143", None]}, r"column 'to', row 1"),
+        ({"callee_region": [None, "US-XX"]}, r"column 'callee_region', row 1"),
+        ({"consent_kind": [None, "written"]}, r"column 'consent_on', row 1: missing"),
+        ({"at": pa.array([AT, AT], pa.timestamp("us"))}, r"column 'at': timestamps without a time zone"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            ledger.record_columns(pa.table({**good, **changes}), d, np.zeros(2, np.int64))
+    with pytest.raises(ValueError, match=r"which: indices must be in 0\.\.0"):
+        ledger.record_columns(pa.table(good), d, np.array([0, 1]))
+    with pytest.raises(ValueError, match="which: expected 2 integer indices"):
+        ledger.record_columns(pa.table(good), d, np.array([0]))
+    assert len(ledger) == 0
+    assert ledger.record_columns(pa.table(good), d, np.zeros(2, np.int64), placed=True) == 2
+    assert len(ledger.placed_calls("212-555-0144", "ACME", "sale", since=AT, until=AT + dt.timedelta(1))) == 1
+
+
+def test_verify_reads_ahead_and_still_names_the_first_bad_entry(tmp_path: pathlib.Path) -> None:
+    # 40 pages (verify fetches them 16 at a time and decompresses ahead): a change in a late one
+    # is named, and so is one in the index of placed calls of an earlier one.
+    ledger = Ledger(tmp_path / "l")
+    for i in range(40):
+        call = Call(to=f"212-555-01{i:02d}", at=AT + dt.timedelta(minutes=i), seller="acme")
+        ledger.record_many(
+            [call, call], [Decision(allowed=True, number="+1212555" + f"01{i:02d}")] * 2, placed=i % 3 == 0
+        )
+    assert ledger.verify().ok
+    _tamper(
+        ledger.path,
+        "UPDATE pages SET payload = (SELECT payload FROM pages WHERE first_seq = 69) WHERE first_seq = 71",
+    )
+    assert ledger.verify().first_bad_seq == 71
+    _tamper(ledger.path, "UPDATE placed SET at_us = at_us + 1 WHERE seq = 62")
+    report = ledger.verify()
+    assert (report.ok, report.first_bad_seq, report.entries) == (False, 62, 61)
