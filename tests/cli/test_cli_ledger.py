@@ -117,3 +117,16 @@ def test_check_json_prints_provenance(
     for line, decision in zip(lines, expected(index), strict=True):
         assert line["registry_id"] == decision.registry_id
         assert line["consulted"] == [c.model_dump(mode="json") for c in decision.consulted]
+
+
+def test_check_text_summary_names_the_registry_oldest_copy_and_sellers_without_a_list(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = write_calls(
+        tmp_path / "calls.csv", [*CALLS, {"to": "212-555-0100", "at": CALLS[0]["at"], "seller": "Acme Inc"}]
+    )
+    _, out, _ = run(capsys, "check", "--registry", index, calls)
+    lines = out.splitlines()
+    registry_id = dncguard.Registry.open(index).id
+    assert lines[-3] == f"registry {registry_id}; oldest national copy used: ca-dncl obtained 2026-03-10"
+    assert lines[-2] == "no internal list loaded for seller 'acme inc'"

@@ -276,6 +276,7 @@ class _Lines:
         self.width = pc.max(pc.utf8_length(calls.column("to"))).as_py() or 0
         self.escape_to = fmt == "junit" and _needs_escaping(calls.column("to"))
         self.blocked = 0  # set before head() (junit) and tail() are asked for
+        self.provenance = ""  # the text summary's provenance lines, set before tail()
         self.classname = _attr(os.path.splitext(os.path.basename(path))[0])
 
     def head(self) -> str:
@@ -292,7 +293,7 @@ class _Lines:
     def tail(self) -> str:
         n = self.calls.num_rows
         if self.fmt == "text":
-            return f"{n} calls: {n - self.blocked} allowed, {self.blocked} blocked\n"
+            return f"{self.provenance}{n} calls: {n - self.blocked} allowed, {self.blocked} blocked\n"
         if self.fmt == "junit":
             return "</testsuites>\n" if n == 0 else "  </testsuite>\n</testsuites>\n"
         return ""
@@ -503,6 +504,33 @@ def consulted_json(consulted: Sequence[Consulted]) -> str:
     return json.dumps([c.model_dump(mode="json") for c in consulted])
 
 
+def provenance_summary(registry_id: str, consulted: Sequence[Sequence[Consulted]]) -> str:
+    """The text summary's provenance lines: the registry id and the oldest national copy the
+    calls were decided on, and the sellers whose internal list is not loaded when the registry
+    holds others' (``consulted``: the calls' distinct ``consulted`` values)."""
+    national = [
+        c for value in consulted for c in value if c.obtained is not None and c.layer in ("us-ftc", "ca-dncl")
+    ]
+    if national:
+        oldest = min(national, key=lambda c: (c.obtained, c.layer))
+        copy = f"oldest national copy used: {oldest.layer} obtained {oldest.obtained}"
+    else:
+        copy = "no national copy used"
+    lines = f"registry {registry_id or '(no id)'}; {copy}\n"
+    missing = sorted(
+        {
+            c.layer.removeprefix("internal:")
+            for value in consulted
+            for c in value
+            if c.layer.startswith("internal:") and c.listed is None
+        }
+    )
+    if missing:
+        names = ", ".join(repr(name) for name in missing)
+        lines += f"no internal list loaded for seller{'s' if len(missing) > 1 else ''} {names}\n"
+    return lines
+
+
 def _registry_id(guard: Any) -> str:
     """The ``Registry.id`` of a guard's registry (``""``: a registry-like without one)."""
     from dncguard._provenance import provenance
@@ -636,6 +664,11 @@ class _PieceWriter:
         self._start(blocked)
         self.write(pieces[self.pieces_written :], blocked)
         self.builder.blocked = blocked
+        if self.fmt == "text" and self.calls.num_rows:
+            registry_id = next((p.registry_id for p in pieces if p.registry_id), "")
+            self.builder.provenance = provenance_summary(
+                registry_id, [v for p in pieces for v in p.consulted[0]]
+            )
         self.sink.text(self.builder.tail())
         self.out.flush()
         self.progress.done()
