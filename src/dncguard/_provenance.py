@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["Provenance", "provenance"]
 
 _MEMO_SIZE: Final = 1 << 16
+_NO_STATES: Final[frozenset[str]] = frozenset()
 _Key = tuple[int, str | None, str, bool, frozenset[str], tuple[bool, ...]]
 
 
@@ -59,6 +60,7 @@ class Provenance:
         self._memo: dict[_Key, tuple[Consulted, ...]] = {}
         self._sellers: dict[str, str] = {}
         self._probes: dict[str, tuple[Callable[[int], bool], ...]] = {}
+        self._exact: dict[str, bool] = {}
         self._id: str | None = None
 
     @property
@@ -86,17 +88,25 @@ class Provenance:
         seller: str,
         national_listed: bool,
         listed_states: Iterable[str],
+        on_exact_internal: bool,
     ) -> tuple[Consulted, ...]:
         """``Guard.check``'s: the number (10 digits), ``callee_region``, the seller, and what the
-        check found (the national list holds it; the states whose loaded lists hold it)."""
+        check found (the national list holds it; the states whose loaded lists hold it; the
+        internal list named exactly as the seller is written holds it). The internal lists whose
+        seller is written otherwise (``"ACME"`` for ``"acme"``) are asked here."""
         key = self.seller_key(seller)
-        probes = self._probes.get(key)
-        if probes is None:
-            probes = self._internal_probes(key)
-        internal = tuple(probe(number) for probe in probes)
-        return self.consulted(
-            number // 10_000_000, region, key, national_listed, frozenset(listed_states), internal
-        )
+        exact = self._exact.get(seller)
+        if exact is None:
+            exact = self._exact_of(seller, key)
+        if exact:  # the check asked the seller's one internal list (or there is none)
+            internal: tuple[bool, ...] = (on_exact_internal,) if key in self._internal else ()
+        else:
+            probes = self._probes.get(key)
+            if probes is None:
+                probes = self._internal_probes(key)
+            internal = tuple(probe(number) for probe in probes)
+        states = frozenset(listed_states) if listed_states else _NO_STATES
+        return self.consulted(number // 10_000_000, region, key, national_listed, states, internal)
 
     def for_mask(self, npa: int, region: str | None, seller: str, mask: int) -> tuple[Consulted, ...]:
         """Bulk's: a row's area code, ``callee_region``, seller and layer bits (bit ``i``: the
@@ -110,6 +120,16 @@ class Provenance:
         states = frozenset(j for j, (i, _) in self._states.items() if mask >> i & 1)
         internal = tuple(bool(mask >> i & 1) for i, _ in self._internal.get(key, ()))
         return self.consulted(npa, region, key, national_listed, states, internal)
+
+    def _exact_of(self, seller: str, key: str) -> bool:
+        """Whether the internal lists of ``seller`` (compared trimmed and case-folded) are at
+        most one, named exactly ``seller`` (the one ``Guard.check`` asks)."""
+        lists = self._internal.get(key, [])
+        exact = len(lists) <= 1 and all(layer.seller == seller for _, layer in lists)
+        if len(self._exact) >= _MEMO_SIZE:
+            self._exact.clear()
+        self._exact[seller] = exact
+        return exact
 
     def _internal_probes(self, key: str) -> tuple[Callable[[int], bool], ...]:
         indexes = [i for i, _ in self._internal.get(key, ())]

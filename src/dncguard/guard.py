@@ -224,12 +224,17 @@ class Guard:
         if area is None:
             verdict = invalid_number(call.to, NOT_NANP_AREA)
             return self._decision(verdict, None, call.to, self._provenance.registry_id)
-        known, zones = self._known(call, number, area)
+        known, zones, on_internal = self._known(call, number, area)
         verdict = known.verdict
         facts = known.facts
         prov = self._provenance
         consulted = prov.for_call(
-            number, call.callee_region, call.seller, facts.national_listed, [s for s, _ in facts.state_listed]
+            number,
+            call.callee_region,
+            call.seller,
+            facts.national_listed,
+            [s for s, _ in facts.state_listed] if facts.state_listed else (),
+            on_internal,
         )
         if verdict.allowed:
             return self._decision(verdict, None, f"+1{number}", prov.registry_id, consulted)
@@ -289,11 +294,14 @@ class Guard:
 
     def facts(self, call: Call, number: int, area: Area) -> tuple[CallFacts, tuple[zoneinfo.ZoneInfo, ...]]:
         """The call's facts for the policy, and its candidate time zones."""
-        known, zones = self._known(call, number, area)
+        known, zones, _ = self._known(call, number, area)
         return known.facts, zones
 
-    def _known(self, call: Call, number: int, area: Area) -> tuple[_Known, tuple[zoneinfo.ZoneInfo, ...]]:
-        """The call's facts with the policy's verdict on them, and the call's candidate zones.
+    def _known(
+        self, call: Call, number: int, area: Area
+    ) -> tuple[_Known, tuple[zoneinfo.ZoneInfo, ...], bool]:
+        """The call's facts with the policy's verdict on them, the call's candidate zones, and
+        whether an internal list of the call's seller (as written) holds the number.
 
         The hot path of :meth:`check`: the facts are reduced to a small key of plain values
         (offsets rather than day masks, built only on a miss), memoised with the verdict.
@@ -302,6 +310,7 @@ class Guard:
         national_listed = False
         listed_states: list[tuple[str, dt.date | None]] = []
         requests: list[int] = []
+        on_internal = False
         plan = self._plans.get((area.country, seller))
         if plan is None:
             plan = self._plan(area.country, seller)
@@ -313,6 +322,7 @@ class Guard:
                     elif kind is _STATE:
                         listed_states.append((name, extra))
                     else:
+                        on_internal = True
                         on = None if extra is None else extra(number)
                         requests.append(FAR_PAST if on is None else day_number(on))
         else:
@@ -324,6 +334,7 @@ class Guard:
                     if layer.jurisdiction is not None:
                         listed_states.append((layer.jurisdiction, layer.obtained))
                 elif layer.seller == seller:
+                    on_internal = True
                     requests.append(FAR_PAST if listing.on is None else day_number(listing.on))
         for r in call.dnc_requests:
             if (r.seller or seller) == seller:
@@ -440,7 +451,7 @@ class Guard:
             if len(self._facts_memo) >= _MEMO_SIZE:
                 self._facts_memo.clear()
             self._facts_memo[key] = known
-        return known, zones
+        return known, zones, on_internal
 
     def _exemptions(self, evidence: Evidence, codes: tuple[str, ...], today: int) -> _Exemptions:
         """Per jurisdiction in play, the days its exemptions hold (``CallFacts.exemptions``)."""

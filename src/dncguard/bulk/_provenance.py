@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from dncguard._provenance import Provenance
+from dncguard.bulk._grouping import factorize
 from dncguard.models import Consulted
 
 __all__ = ["CONSULTED_TYPE", "PROVENANCE_FIELDS", "ProvenanceRows"]
@@ -65,16 +66,27 @@ class ProvenanceRows:
         n = len(self.npa)
         if not n:
             return [], np.zeros(0, np.intp)
-        keys = np.stack(
-            [
-                self.npa.astype(np.uint64),
-                self.masks.astype(np.uint64, copy=False),
-                np.asarray(self.seller_codes, np.uint64),
-                np.asarray(self.region_codes, np.uint64),
-            ],
-            axis=1,
-        )
-        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        masks = self.masks.astype(np.uint64, copy=False)
+        if int(masks.max()) < 1 << 63:  # factorize takes non-negative int64 keys
+            inverse, first = factorize(
+                [
+                    self.npa,
+                    masks.astype(np.int64),
+                    np.asarray(self.seller_codes, np.int64),
+                    np.asarray(self.region_codes, np.int64),
+                ]
+            )
+        else:
+            keys = np.stack(
+                [
+                    self.npa.astype(np.uint64),
+                    masks,
+                    np.asarray(self.seller_codes, np.uint64),
+                    np.asarray(self.region_codes, np.uint64),
+                ],
+                axis=1,
+            )
+            _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
         return [self.row(int(r)) for r in first], np.asarray(inverse, np.intp).reshape(-1)
 
     def columns(self) -> list[pa.Array]:
