@@ -214,6 +214,20 @@ def throughput(
         baseline_loop(sample, members)
         loop_rates.append(len(sample) / (time.perf_counter() - t0))
     assert out is not None
+    if args.provenance:
+        # provenance=True against provenance=False, alternated in the same run
+        plain, stamped = [], []
+        for _ in range(args.repeat):
+            for flag, times in ((False, plain), (True, stamped)):
+                gc.collect()
+                t0 = time.perf_counter()
+                guard.scrub(table, seller="acme", provenance=flag)
+                times.append(time.perf_counter() - t0)
+        say(
+            f"guard.scrub(table, provenance=False): median {statistics.median(plain):.2f} s; "
+            f"provenance=True: median {statistics.median(stamped):.2f} s "
+            f"({statistics.median(stamped) / statistics.median(plain):.2f}x)"
+        )
     med = statistics.median(scrub_times)
     rate = args.rows / med
     base_rate = statistics.median(loop_rates)
@@ -262,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline-sample", type=int, default=100_000)
     ap.add_argument("--memory-rows", type=int, default=0, help="rows for the scrub_batches memory run")
     ap.add_argument("--batch-rows", type=int, default=1_000_000)
+    ap.add_argument(
+        "--provenance", action="store_true", help="also time scrub(provenance=True) against provenance=False"
+    )
     ap.add_argument("--write", type=Path, help="write the results as Markdown here")
     args = ap.parse_args(argv)
 

@@ -12,7 +12,7 @@ import dncguard
 DOCUMENTED = {
     # the vocabulary
     "Call", "Relationship", "Consent", "DncRequest", "Decision", "Reason", "Exemption",
-    "ReasonCode", "ExemptionCode",
+    "ReasonCode", "ExemptionCode", "Consulted",
     # the registry and the guard
     "Registry", "Layer", "Listing", "Guard", "sources",
     # numbers
@@ -21,6 +21,9 @@ DOCUMENTED = {
     "DncguardError", "InvalidNumberError", "RegistryFormatError", "CoverageError",
     "CorruptIndexError", "CallColumnError", "StaleRegistryError", "ChangeOrderError",
     "IndexChangedError", "IndexFileError", "IndexLockedError",
+    "LedgerError", "NotALedgerError", "LedgerVersionError", "CorruptLedgerError",
+    # the call ledger
+    "Ledger", "LedgerEntry", "LedgerReport",
 }  # fmt: skip
 
 

@@ -1057,11 +1057,13 @@ def test_a_loaded_state_list_without_a_rule_set_still_blocks() -> None:
 
 
 class _LookupOnly:
-    """A registry offering only the protocol's ``layers`` and ``lookup`` (no ``probes``)."""
+    """A registry offering only the protocol's ``layers`` and ``lookup`` (no ``probes``), and
+    its ``id`` (what decisions' ``registry_id`` names)."""
 
     def __init__(self, registry: Registry) -> None:
         self.layers = registry.layers
         self.lookup = registry.lookup
+        self.id = registry.id
 
 
 # Both countries' registries and two sellers' internal lists: Guard.check asks only the layers

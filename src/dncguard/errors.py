@@ -14,7 +14,11 @@ Every error derives from :class:`DncguardError`; errors caused by bad input also
     ├── UsageError              (ValueError)  a command-line argument that cannot be used (exit 2)
     ├── IndexFileError          (OSError)     an index file that cannot be read or written: names it
     ├── IndexLockedError                      another update holds the index's lock (``timeout=``)
-    └── StaleRegistryError                    a registry copy too old for the call (``on_stale="raise"``)
+    ├── StaleRegistryError                    a registry copy too old for the call (``on_stale="raise"``)
+    └── LedgerError                           a call ledger that cannot be used (locked, refused): names it
+        ├── NotALedgerError     (ValueError)  a file that is not a dncguard ledger, or no file
+        ├── LedgerVersionError                a ledger written by a newer dncguard: upgrade
+        └── CorruptLedgerError  (ValueError)  a damaged ledger (SQLite reports it, or an entry cannot be read)
 
 Each error carries the context a user needs to act on it (``path``, ``line``, ``number``) as
 attributes, and says in its message what to do.
@@ -34,12 +38,16 @@ __all__ = [
     "CallColumnError",
     "ChangeOrderError",
     "CorruptIndexError",
+    "CorruptLedgerError",
     "CoverageError",
     "DncguardError",
     "IndexChangedError",
     "IndexFileError",
     "IndexLockedError",
     "InvalidNumberError",
+    "LedgerError",
+    "LedgerVersionError",
+    "NotALedgerError",
     "RegistryFormatError",
     "StaleRegistryError",
     "UsageError",
@@ -197,3 +205,25 @@ class IndexLockedError(DncguardError):
 
 class StaleRegistryError(DncguardError):
     """The registry copy a call depends on is older than the law allows (``on_stale="raise"``)."""
+
+
+class LedgerError(DncguardError):
+    """A ledger file that cannot be used. ``path`` names it."""
+
+    def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = None if path is None else os.fspath(path)
+        self.detail = message
+        super().__init__(f"{self.path}: {message}" if self.path else message)
+
+
+class NotALedgerError(LedgerError, ValueError):
+    """A file that is not a dncguard ledger (another SQLite database, another kind of file), or
+    no file at all where an existing ledger was asked for."""
+
+
+class LedgerVersionError(LedgerError):
+    """A ledger written by a newer dncguard (a higher schema version): upgrade dncguard to read it."""
+
+
+class CorruptLedgerError(LedgerError, ValueError):
+    """A damaged ledger: SQLite reports the file malformed, or an entry cannot be decoded."""

@@ -55,6 +55,7 @@ from typing import Any, Final, Literal, Protocol, get_args
 
 from dncguard import geography
 from dncguard._context import Area, Context, OnStale, day_of, order_jurisdictions, zone
+from dncguard._provenance import Provenance, provenance
 from dncguard.errors import InvalidNumberError, StaleRegistryError
 from dncguard.facts import (
     FAR_FUTURE,
@@ -194,6 +195,7 @@ class Guard:
         self._plans: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._probing = callable(getattr(registry, "probes", None))
         self._windows: dict[tuple[tuple[str, ...], int], tuple[int, int]] = {}
+        self._provenance: Provenance = provenance(self.context)
 
     # ----------------------------------------------------------------------------------------
 
@@ -214,39 +216,50 @@ class Guard:
         try:
             number = parse_number(call.to)
         except InvalidNumberError as e:
-            return self._decision(invalid_number(call.to, e.why), None, call.to)
+            return self._decision(invalid_number(call.to, e.why), None, call.to, self._provenance.registry_id)
         npa = number // 10_000_000
         area = self._areas.get(npa, _UNSEEN)
         if area is _UNSEEN:
             area = self._area(npa)
         if area is None:
             verdict = invalid_number(call.to, NOT_NANP_AREA)
-            return self._decision(verdict, None, call.to)
-        known, zones = self._known(call, number, area)
+            return self._decision(verdict, None, call.to, self._provenance.registry_id)
+        known, zones, on_internal = self._known(call, number, area)
         verdict = known.verdict
+        facts = known.facts
+        prov = self._provenance
+        consulted = prov.for_call(
+            number,
+            call.callee_region,
+            call.seller,
+            facts.national_listed,
+            [s for s, _ in facts.state_listed] if facts.state_listed else (),
+            on_internal,
+        )
         if verdict.allowed:
-            return self._decision(verdict, None, f"+1{number}")
+            return self._decision(verdict, None, f"+1{number}", prov.registry_id, consulted)
         if self.on_stale == "raise" and known.stale:
             raise StaleRegistryError(
                 f"the national registry copy for area code {npa} is too old for a call"
                 f" at {call.at.isoformat()}: download a fresh copy"
             )
-        next_at = next_allowed_at(known.facts, call.at, zones, self.jurisdictions) if known.may_open else None
-        return self._decision(verdict, next_at, f"+1{number}")
+        next_at = next_allowed_at(facts, call.at, zones, self.jurisdictions) if known.may_open else None
+        return self._decision(verdict, next_at, f"+1{number}", prov.registry_id, consulted)
 
     def check_many(self, calls: Iterable[Call | Mapping[str, Any]]) -> list[Decision]:
         """Decide every call of an iterable, in order."""
         return [self.check(call) for call in calls]
 
-    def scrub(self, data: Any, **defaults: Any) -> Any:
+    def scrub(self, data: Any, *, provenance: bool = False, **defaults: Any) -> Any:
         """Decide a ``pyarrow.Table`` or ``RecordBatch`` of calls in bulk (see :mod:`dncguard.bulk`).
 
         Returns its rows plus ``allowed``, ``reason``, ``reasons`` and ``next_allowed_at``; for
-        every row the same answer :meth:`check` gives. ``defaults`` fill missing columns.
+        every row the same answer :meth:`check` gives. ``provenance=True`` adds ``registry_id``
+        and ``consulted`` (check's fields of those names). ``defaults`` fill missing columns.
         """
         from dncguard import bulk
 
-        return bulk.scrub(self, data, **defaults)
+        return bulk.scrub(self, data, provenance=provenance, **defaults)
 
     def scrub_batches(self, batches: Iterable[Any], **defaults: Any) -> Iterator[Any]:
         """Decide a stream of record batches in bounded memory, yielding one output per input."""
@@ -255,9 +268,17 @@ class Guard:
         return bulk.scrub_batches(self, batches, **defaults)
 
     @staticmethod
-    def _decision(verdict: Verdict, next_at: dt.datetime | None, number: str) -> Decision:
+    def _decision(
+        verdict: Verdict,
+        next_at: dt.datetime | None,
+        number: str,
+        registry_id: str,
+        consulted: tuple[Any, ...] = (),
+    ) -> Decision:
         # Validated as a Decision (only the fields without their default: faster on this path).
-        fields: dict[str, Any] = {"allowed": verdict.allowed, "number": number}
+        fields: dict[str, Any] = {"allowed": verdict.allowed, "number": number, "registry_id": registry_id}
+        if consulted:
+            fields["consulted"] = consulted
         if verdict.reasons:
             fields["reasons"] = verdict.reasons
         if verdict.exemptions:
@@ -273,11 +294,14 @@ class Guard:
 
     def facts(self, call: Call, number: int, area: Area) -> tuple[CallFacts, tuple[zoneinfo.ZoneInfo, ...]]:
         """The call's facts for the policy, and its candidate time zones."""
-        known, zones = self._known(call, number, area)
+        known, zones, _ = self._known(call, number, area)
         return known.facts, zones
 
-    def _known(self, call: Call, number: int, area: Area) -> tuple[_Known, tuple[zoneinfo.ZoneInfo, ...]]:
-        """The call's facts with the policy's verdict on them, and the call's candidate zones.
+    def _known(
+        self, call: Call, number: int, area: Area
+    ) -> tuple[_Known, tuple[zoneinfo.ZoneInfo, ...], bool]:
+        """The call's facts with the policy's verdict on them, the call's candidate zones, and
+        whether an internal list of the call's seller (as written) holds the number.
 
         The hot path of :meth:`check`: the facts are reduced to a small key of plain values
         (offsets rather than day masks, built only on a miss), memoised with the verdict.
@@ -286,6 +310,7 @@ class Guard:
         national_listed = False
         listed_states: list[tuple[str, dt.date | None]] = []
         requests: list[int] = []
+        on_internal = False
         plan = self._plans.get((area.country, seller))
         if plan is None:
             plan = self._plan(area.country, seller)
@@ -297,6 +322,7 @@ class Guard:
                     elif kind is _STATE:
                         listed_states.append((name, extra))
                     else:
+                        on_internal = True
                         on = None if extra is None else extra(number)
                         requests.append(FAR_PAST if on is None else day_number(on))
         else:
@@ -308,6 +334,7 @@ class Guard:
                     if layer.jurisdiction is not None:
                         listed_states.append((layer.jurisdiction, layer.obtained))
                 elif layer.seller == seller:
+                    on_internal = True
                     requests.append(FAR_PAST if listing.on is None else day_number(listing.on))
         for r in call.dnc_requests:
             if (r.seller or seller) == seller:
@@ -424,7 +451,7 @@ class Guard:
             if len(self._facts_memo) >= _MEMO_SIZE:
                 self._facts_memo.clear()
             self._facts_memo[key] = known
-        return known, zones
+        return known, zones, on_internal
 
     def _exemptions(self, evidence: Evidence, codes: tuple[str, ...], today: int) -> _Exemptions:
         """Per jurisdiction in play, the days its exemptions hold (``CallFacts.exemptions``)."""

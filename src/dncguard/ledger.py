@@ -54,7 +54,7 @@ LedgerReport(ok=True, entries=1, first_bad_seq=None, message='1 entries verified
 >>> Ledger(path)
 Traceback (most recent call last):
 ...
-dncguard.ledger.NotALedgerError: ...calls.ledger: not a dncguard ledger (not an SQLite file)...
+dncguard.errors.NotALedgerError: ...calls.ledger: not a dncguard ledger (not an SQLite file)...
 """
 
 from __future__ import annotations
@@ -77,7 +77,13 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as _json_str
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-from dncguard.errors import DncguardError, InvalidNumberError
+from dncguard.errors import (
+    CorruptLedgerError,
+    InvalidNumberError,
+    LedgerError,
+    LedgerVersionError,
+    NotALedgerError,
+)
 from dncguard.models import Call, Decision
 from dncguard.numbers import parse_number
 
@@ -188,31 +194,6 @@ _PLACED_CALLS: Final = (
 )
 _PAGE_COLUMNS: Final = "first_seq, entries, recorded_us, digests, payload"
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-# --- errors (to move to dncguard/errors.py) -------------------------------------------------------
-
-
-class LedgerError(DncguardError):
-    """A ledger file that cannot be used. ``path`` names it."""
-
-    def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None) -> None:
-        self.path = None if path is None else os.fspath(path)
-        self.detail = message
-        super().__init__(f"{self.path}: {message}" if self.path else message)
-
-
-class NotALedgerError(LedgerError, ValueError):
-    """A file that is not a dncguard ledger (another SQLite database, another kind of file), or
-    no file at all where an existing ledger was asked for."""
-
-
-class LedgerVersionError(LedgerError):
-    """A ledger written by a newer dncguard (a higher schema version): upgrade dncguard to read it."""
-
-
-class CorruptLedgerError(LedgerError, ValueError):
-    """A damaged ledger: SQLite reports the file malformed, or an entry cannot be decoded."""
 
 
 # --- values ---------------------------------------------------------------------------------------

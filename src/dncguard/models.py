@@ -36,6 +36,7 @@ __all__ = [
     "Caller",
     "Consent",
     "ConsentKind",
+    "Consulted",
     "Decision",
     "DncRequest",
     "Exemption",
@@ -202,8 +203,28 @@ class Exemption(_Model):
     rule: str
 
 
+class Consulted(_Model):
+    """One list a decision depended on (its provenance), as the registry held it.
+
+    ``layer``: the list's name (``"us-ftc"``, ``"us-tx"``, ``"internal:acme"``);
+    ``jurisdiction``: whose list it is (an internal list: the called number's country);
+    ``obtained``: the date of that list's data for the called area code (None when the list is
+    not loaded or does not cover it; an internal list has no such date); ``listed``: whether the
+    number is on it (None when unknown: the list is not loaded or does not cover the number).
+    """
+
+    layer: str
+    jurisdiction: str
+    obtained: Date | None
+    listed: bool | None
+
+
 class Decision(_Model):
-    """Whether a call is allowed, and why. Never a bare bool."""
+    """Whether a call is allowed, and why. Never a bare bool.
+
+    ``registry_id`` and ``consulted`` say what it was decided on: the ``Registry.id`` and every
+    list whose answer it depended on (see :class:`Consulted`).
+    """
 
     allowed: bool
     reasons: tuple[Reason, ...] = ()
@@ -211,6 +232,8 @@ class Decision(_Model):
     next_allowed_at: AwareDatetime | None = None
     number: str = Field(description="the called number in E.164, or the input as given if invalid")
     jurisdictions: tuple[str, ...] = ()
+    registry_id: str = ""
+    consulted: tuple[Consulted, ...] = ()
 
     def __bool__(self) -> bool:
         return self.allowed

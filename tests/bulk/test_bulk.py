@@ -103,6 +103,17 @@ def assert_agrees(guard: Any, calls: Sequence[Call], out: pa.Table, *, as_utc: b
         assert got == want, f"row {i}: {call!r}\nscrub: {got}\ncheck: {want}"
 
 
+def assert_provenance_agrees(guard: Any, calls: Sequence[Call], out: pa.Table) -> None:
+    """Row for row: ``scrub(..., provenance=True)``'s ``registry_id`` and ``consulted`` equal
+    ``check``'s fields of those names (``consulted`` as a list of dicts)."""
+    registry_id = out.column("registry_id").to_pylist()
+    consulted = out.column("consulted").to_pylist()
+    for i, call in enumerate(calls):
+        d = guard.check(call)
+        want = (d.registry_id, [c.model_dump() for c in d.consulted])
+        assert (registry_id[i], consulted[i]) == want, f"row {i}: {call!r}"
+
+
 # --------------------------------------------------------------------------------------------
 # Building blocks
 # --------------------------------------------------------------------------------------------
@@ -253,10 +264,19 @@ def test_scrub_agrees_with_check(calls: list[Call], guard_name: str, at_as_text:
     with pytest.MonkeyPatch.context() as mp:
         if clocks != "auto":
             mp.setattr(_scrub, "_use_tables", lambda *_: clocks == "tables")
-        decided = list(bulk.decide_batches(guard, [table]))
+        decided = list(bulk.decide_batches(guard, [table], provenance=True))
     out = pa.Table.from_batches([d.output for d in decided])
-    assert out.column_names == [*table.column_names, "allowed", "reason", "reasons", "next_allowed_at"]
+    assert out.column_names == [
+        *table.column_names,
+        "allowed",
+        "reason",
+        "reasons",
+        "next_allowed_at",
+        "registry_id",
+        "consulted",
+    ]
     assert_agrees(guard, calls, out, as_utc=not at_as_text)
+    assert_provenance_agrees(guard, calls, out)
     rows = [(d, i) for d in decided for i in range(d.output.num_rows)]
     for call, (d, i) in zip(calls, rows, strict=True):
         row_call = call if at_as_text else call.model_copy(update={"at": call.at.astimezone(UTC)})

@@ -73,6 +73,31 @@ def write_text(outcomes: Outcomes, path: str, out: TextIO) -> None:
         lines.append(f"BLOCKED  {where}  {to:<{width}}  {reason_text(d)}{when}\n")
     out.writelines(lines)
     n, blocked = len(outcomes.rows), outcomes.blocked
+    if n:
+        decisions = list(outcomes.decisions.values())
+        dated = [
+            (c.obtained, c.layer)
+            for d in decisions
+            for c in d.consulted
+            if c.layer in ("us-ftc", "ca-dncl") and c.obtained is not None
+        ]
+        if dated:
+            obtained, layer = min(dated)
+            copy = f"oldest national copy used: {layer} obtained {obtained.isoformat()}"
+        else:
+            copy = "no national copy used"
+        out.write(f"registry {decisions[0].registry_id}; {copy}\n")
+        sellers = sorted(
+            {
+                c.layer[len("internal:") :]
+                for d in decisions
+                for c in d.consulted
+                if c.layer.startswith("internal:") and c.listed is None
+            }
+        )
+        if sellers:
+            plural = "s" if len(sellers) > 1 else ""
+            out.write(f"no internal list loaded for seller{plural} {', '.join(map(repr, sellers))}\n")
     out.write(f"{n} calls: {n - blocked} allowed, {blocked} blocked\n")
 
 

@@ -22,6 +22,7 @@ import pytest
 from dncguard.bulk import _scrub
 from dncguard.cli import _callfile, main
 from dncguard.models import Decision
+from dncguard.registry import Registry
 
 OBTAINED = "2026-03-10"
 AT = "2026-03-16T14:00:00-04:00"
@@ -335,7 +336,7 @@ def test_check_text_one_line_per_call_with_reasons_and_citations(
     code, out, _ = run(capsys, "check", "--registry", index, calls)
     assert code == 1
     lines = out.splitlines()
-    assert len(lines) == len(CALLS) + 1
+    assert len(lines) == len(CALLS) + 2
     for line, call, (allowed, codes) in zip(lines, CALLS, EXPECTED, strict=False):
         assert line.startswith("ALLOWED" if allowed else "BLOCKED")
         assert call["to"] in line
@@ -343,6 +344,11 @@ def test_check_text_one_line_per_call_with_reasons_and_citations(
             assert code_ in line
     assert "[US, 16 CFR 310.4(b)(1)(iii)(B)" in lines[1]  # jurisdiction and citation
     assert lines[-1] == "5 calls: 2 allowed, 3 blocked"
+    # the summary names the registry and the oldest national copy the calls were decided on
+    assert (
+        lines[-2]
+        == f"registry {Registry.open(index).id}; oldest national copy used: us-ftc obtained {OBTAINED}"
+    )
 
 
 def test_check_junit_makes_blocked_calls_failures(
@@ -374,7 +380,8 @@ def test_check_exits_0_when_every_call_is_allowed(
     calls = write_calls(tmp_path / f"calls{suffix}", allowed)
     code, out, _ = run(capsys, "check", "--registry", index, calls)
     assert code == 0
-    assert all(line.startswith("ALLOWED") for line in out.splitlines()[:-1])
+    assert all(line.startswith("ALLOWED") for line in out.splitlines()[: len(allowed)])
+    assert out.splitlines()[len(allowed)].startswith("registry dncg:")
 
 
 def test_check_defaults_fill_calls_lacking_at_seller_purpose(

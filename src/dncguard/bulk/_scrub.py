@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from dncguard._provenance import provenance as _provenance_of
 from dncguard.bulk._clock import _use_tables, _ZoneTables, local_clock
 from dncguard.bulk._columns import _DATE_COLUMNS, NONE, _check_defaults, _fallback_days, _read
 from dncguard.bulk._engine import _Engine, _engine, _threads
@@ -24,6 +25,7 @@ from dncguard.bulk._grouping import _GROUP_CACHE, _INVALID_GROUP, _facts, _Group
 from dncguard.bulk._next_allowed import _next_allowed
 from dncguard.bulk._output import _append, _decision_columns, decision_schema
 from dncguard.bulk._place import _ALL_CODE_BITS, _BIT, _MINUTE_US, NO_NEXT
+from dncguard.bulk._provenance import ProvenanceRows, append_provenance, provenance_schema
 from dncguard.errors import StaleRegistryError
 from dncguard.facts import (
     FAR_FUTURE,
@@ -76,7 +78,9 @@ def coalesce(batches: Sequence[pa.RecordBatch]) -> pa.RecordBatch:
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def _decision(verdict: Verdict, when: dt.datetime | None, number: str) -> Decision:
+def _decision(
+    verdict: Verdict, when: dt.datetime | None, number: str, registry_id: str = "", consulted: Any = ()
+) -> Decision:
     return Decision(
         allowed=verdict.allowed,
         reasons=verdict.reasons,
@@ -84,6 +88,8 @@ def _decision(verdict: Verdict, when: dt.datetime | None, number: str) -> Decisi
         next_allowed_at=when,
         number=number,
         jurisdictions=verdict.jurisdictions,
+        registry_id=registry_id,
+        consulted=consulted,
     )
 
 
@@ -96,6 +102,8 @@ class Decided:
     the one of row ``i``. Invalid numbers share one verdict with a generic message.
     ``next_at``: ``next_allowed_at`` per row in UTC microseconds (:data:`NO_NEXT`: none).
     ``numbers``: the called number per row as ``numbers.parse_numbers`` reads it (0: invalid).
+    ``provenance``: what each row's ``registry_id`` and ``consulted`` follow from
+    (:meth:`provenance_columns`; None only for a batch built without it).
     """
 
     output: pa.RecordBatch
@@ -103,6 +111,12 @@ class Decided:
     inverse: npt.NDArray[np.intp]
     next_at: npt.NDArray[np.int64]
     numbers: npt.NDArray[np.uint64]
+    provenance: ProvenanceRows | None = None
+
+    def provenance_columns(self) -> list[pa.Array]:
+        """The ``registry_id`` and ``consulted`` columns of this batch's rows."""
+        assert self.provenance is not None
+        return self.provenance.columns()
 
     def decision(self, row: int) -> Decision:
         """Row ``row``'s whole decision, as ``Guard.check`` gives it for the row's call: every
@@ -110,12 +124,15 @@ class Decided:
         jurisdictions, the number, and ``next_allowed_at`` (in UTC)."""
         verdict = self.verdicts[int(self.inverse[row])]
         number = int(self.numbers[row])
+        prov = self.provenance
+        registry_id = "" if prov is None else prov.provenance.registry_id
         if any(r.code is ReasonCode.INVALID_NUMBER for r in verdict.reasons):
             to = str(self.output.column("to")[row].as_py())
-            return _decision(invalid_call_number(to), None, to)
+            return _decision(invalid_call_number(to), None, to, registry_id)
         micros = int(self.next_at[row])
         when = None if micros == NO_NEXT else _EPOCH + dt.timedelta(microseconds=micros)
-        return _decision(verdict, when, format_e164(number))
+        consulted = () if prov is None else prov.row(row)
+        return _decision(verdict, when, format_e164(number), registry_id, consulted)
 
 
 def _scrub_batch(
@@ -124,9 +141,11 @@ def _scrub_batch(
     defaults: Mapping[str, Any],
     parse_threads: int | None = None,
     with_columns: bool = True,
+    with_provenance: bool = False,
 ) -> Decided:
     """Decide one batch. ``parse_threads``: for ``parse_numbers`` (1 when batches already run
-    on every thread; None: its own choice). ``with_columns``: append the decision columns."""
+    on every thread; None: its own choice). ``with_columns``: append the decision columns;
+    ``with_provenance``: and the provenance columns after them."""
     rows = _read(batch, defaults)
     n = rows.n
     numbers, _ = parse_numbers(rows.to, threads=parse_threads)  # 0 where invalid: area code 0 is no area
@@ -420,15 +439,33 @@ def _scrub_batch(
                     " call at that time: download a fresh copy"
                 )
     next_at = _next_allowed(engine, rows, inverse, groups, places, place_inv, today, minutes)
+    prov = ProvenanceRows(
+        _provenance_of(engine.context),
+        npa,
+        masks,
+        rows.seller.codes,
+        rows.seller.values,
+        rows.region.codes,
+        rows.region.values,
+    )
     output = _append(batch, _decision_columns(verdicts, inverse, next_at)) if with_columns else batch
-    return Decided(output, tuple(verdicts), inverse, next_at, numbers)
+    if with_columns and with_provenance:
+        output = append_provenance(output, prov)
+    return Decided(output, tuple(verdicts), inverse, next_at, numbers, prov)
 
 
 def scrub(
-    guard: Guard, data: pa.Table | pa.RecordBatch, *, threads: int | None = None, **defaults: Any
+    guard: Guard,
+    data: pa.Table | pa.RecordBatch,
+    *,
+    threads: int | None = None,
+    provenance: bool = False,
+    **defaults: Any,
 ) -> pa.Table | pa.RecordBatch:
     """Decide every row of ``data``: its columns plus ``allowed``, ``reason``, ``reasons``,
-    ``next_allowed_at``. Returns the same kind it was given (a Table or a RecordBatch).
+    ``next_allowed_at`` (and with ``provenance=True`` also ``registry_id`` and ``consulted``,
+    each row's :class:`~dncguard.Decision` fields of those names). Returns the same kind it was
+    given (a Table or a RecordBatch).
 
     ``defaults`` give values for missing columns (and null cells), e.g. ``seller="acme"``.
     ``threads``: batches decided at once (default: up to 2). Raises ``ValueError`` naming the
@@ -436,16 +473,22 @@ def scrub(
     """
     _check_defaults(defaults)
     batches = _batches(data)
-    out = list(scrub_batches(guard, batches, threads=threads, **defaults))
+    out = list(scrub_batches(guard, batches, threads=threads, provenance=provenance, **defaults))
     if isinstance(data, pa.RecordBatch):
         if len(out) == 1:
             return out[0]
         return pa.Table.from_batches(out).combine_chunks().to_batches()[0]
-    return pa.Table.from_batches(out, schema=decision_schema(data.schema))
+    schema = decision_schema(data.schema)
+    return pa.Table.from_batches(out, schema=provenance_schema(schema) if provenance else schema)
 
 
 def scrub_batches(
-    guard: Guard, batches: Iterable[pa.RecordBatch], *, threads: int | None = None, **defaults: Any
+    guard: Guard,
+    batches: Iterable[pa.RecordBatch],
+    *,
+    threads: int | None = None,
+    provenance: bool = False,
+    **defaults: Any,
 ) -> Iterator[pa.RecordBatch]:
     """Decide a stream of record batches, yielding one output batch per input batch, in order.
 
@@ -453,7 +496,8 @@ def scrub_batches(
     stream of any length can be scrubbed batch by batch. Batches larger than about a million
     rows are decided in slices.
     """
-    return (d.output for d in decide_batches(guard, batches, threads=threads, **defaults))
+    decided = decide_batches(guard, batches, threads=threads, provenance=provenance, **defaults)
+    return (d.output for d in decided)
 
 
 def decide_batches(
@@ -462,6 +506,7 @@ def decide_batches(
     *,
     threads: int | None = None,
     columns: bool = True,
+    provenance: bool = False,
     **defaults: Any,
 ) -> Iterator[Decided]:
     """:func:`scrub_batches`, yielding each output with its per-group verdicts (:class:`Decided`).
@@ -469,6 +514,7 @@ def decide_batches(
     One output per input batch, except that batches over about a million rows are decided (and
     yielded) in slices of that size. ``columns=False``: each ``output`` is its input batch as
     given, without the decision columns (for callers that read the verdicts instead).
+    ``provenance=True``: the provenance columns follow the decision columns.
     """
     _check_defaults(defaults)
     engine = _engine(guard)
@@ -488,13 +534,13 @@ def decide_batches(
     head = list(itertools.islice(stream, 2))
     if n_threads == 1 or len(head) < 2:  # one batch: no threads to start (but parsing may)
         for batch in itertools.chain(head, stream):
-            yield _scrub_batch(engine, batch, defaults, 1 if n_threads == 1 else None, columns)
+            yield _scrub_batch(engine, batch, defaults, 1 if n_threads == 1 else None, columns, provenance)
         return
     with ThreadPoolExecutor(n_threads, thread_name_prefix="dncguard-scrub") as pool:
         pending: collections.deque[Future[Decided]] = collections.deque()
         for batch in itertools.chain(head, stream):
             # Batches on every thread: each parses on its own (no threads within threads).
-            pending.append(pool.submit(_scrub_batch, engine, batch, defaults, 1, columns))
+            pending.append(pool.submit(_scrub_batch, engine, batch, defaults, 1, columns, provenance))
             if len(pending) > n_threads:
                 yield pending.popleft().result()
         while pending:

@@ -6,12 +6,12 @@ import argparse
 import dataclasses
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import pyarrow as pa
 
 from dncguard.cli._batches import _bulk_tables, _flat_batches, _read_records, _ReadBatches, _TableReader
-from dncguard.cli._callfile import Defaults, is_table_file
+from dncguard.cli._callfile import Batch, Defaults, is_table_file
 from dncguard.cli._common import (
     EXIT_BLOCKED,
     EXIT_OK,
@@ -22,24 +22,41 @@ from dncguard.cli._common import (
     _Progress,
 )
 from dncguard.cli._decide import _blocked, _decide_records, _Piece, _stale_error
+from dncguard.cli._ledger import Recorder, recorder
 from dncguard.cli._report import _calls_table, _Explainer, _PieceWriter, _write_decisions
 from dncguard.errors import StaleRegistryError
+
+if TYPE_CHECKING:
+    from dncguard.bulk import Decided
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
     defaults = _defaults(args)
     path = _existing(args.calls, "CALLS")
+    record = recorder(args, path=path)
+    try:
+        return _check_file(args, path, defaults, record)
+    finally:
+        if record is not None:
+            record.close()
+
+
+def _check_file(args: argparse.Namespace, path: str, defaults: Defaults, record: Recorder | None) -> int:
     if is_table_file(path):
-        blocked = _check_table(args, path=path, defaults=defaults, out=sys.stdout)
+        blocked = _check_table(args, path=path, defaults=defaults, out=sys.stdout, record=record)
         return EXIT_BLOCKED if blocked else EXIT_OK
     with _collector_paused():
         records = _read_records(path, defaults)
         flat = _flat_batches(records)
     if flat is not None:  # decided in bulk, as a CSV file of the same calls is
-        blocked = _check_table(args, path=path, defaults=defaults, out=sys.stdout, read=_ReadBatches(flat))
+        blocked = _check_table(
+            args, path=path, defaults=defaults, out=sys.stdout, read=_ReadBatches(flat), record=record
+        )
         return EXIT_BLOCKED if blocked else EXIT_OK
     guard = _guard(args)
     decisions = _decide_records(guard, records, path=path)
+    if record is not None:
+        record.calls(records.calls, decisions)
     _write_decisions(guard, records.calls, records.tos, decisions, fmt=args.format, path=path, out=sys.stdout)
     return EXIT_OK if all(d.allowed for d in decisions) else EXIT_BLOCKED
 
@@ -51,6 +68,7 @@ def _check_table(
     defaults: Defaults,
     out: TextIO,
     read: _ReadBatches | None = None,
+    record: Recorder | None = None,
 ) -> int:
     """Decide a CSV / Parquet file's calls in bulk and write them in ``args.format``; return the
     number blocked.
@@ -77,9 +95,12 @@ def _check_table(
     explaining = ThreadPoolExecutor(1, thread_name_prefix="dncguard-explain") if fmt != "text" else None
     progress = _Progress()
     decided_all = False
+    kept: list[Decided] = []  # for the ledger
     try:
         start = 0
         for decided in bulk.decide_batches(guard, tables, columns=False, **bulk_defaults):
+            if record is not None:
+                kept.append(decided)
             piece = _Piece.of(start, decided)
             if explaining is not None:
                 tos = decided.output.column("to").take(pa.array(piece.invalid)).to_pylist()
@@ -101,6 +122,13 @@ def _check_table(
             explaining.shutdown(wait=False, cancel_futures=not decided_all)
     batches = reader.wait()
     progress.done()
+    if record is not None and batches:
+        every = _calls_table(batches)
+        whole = Batch(every, every, batches[0].first_row)
+        at = 0
+        for decided in kept:
+            record.decided(whole, at, decided)
+            at += decided.output.num_rows
     if writer is None:
         writer = _PieceWriter(explainer, _calls_table(batches), fmt=fmt, path=path, out=out)
     blocked = _blocked(pieces)

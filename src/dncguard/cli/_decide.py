@@ -17,7 +17,7 @@ from dncguard.cli._batches import _batch_calls, _Records
 from dncguard.cli._callfile import Batch
 from dncguard.cli._write import DECISION_SCHEMA
 from dncguard.errors import StaleRegistryError
-from dncguard.models import Call, Decision, ReasonCode
+from dncguard.models import Call, Consulted, Decision, ReasonCode
 
 if TYPE_CHECKING:
     from dncguard.bulk import Decided
@@ -97,13 +97,36 @@ class _Piece:
     """The called numbers, as decided (0: invalid)."""
     explained: Future[list[str | None]] | None = None
     """Their text (junit) or line (json), worked out while the rest is decided (None: ask check)."""
+    registry_id: str = ""
+    """The ``Registry.id`` the rows were decided on."""
+    consulted: tuple[tuple[tuple[Consulted, ...], ...], npt.NDArray[np.intp]] = ((), np.zeros(0, np.intp))
+    """The distinct ``consulted`` values of the rows, and each row's index into them."""
 
     @classmethod
     def of(cls, start: int, decided: Decided) -> _Piece:
         """The piece of one answer of ``bulk.decide_batches``, starting at row ``start``."""
         inverse = decided.inverse.astype(np.int32, copy=False)
         invalid = np.flatnonzero(np.array([_is_invalid(v) for v in decided.verdicts], bool)[inverse])
-        return cls(start, decided.verdicts, inverse, decided.next_at, invalid, decided.numbers)
+        prov = decided.provenance
+        registry_id = "" if prov is None else prov.provenance.registry_id
+        if prov is None:
+            consulted: tuple[tuple[tuple[Consulted, ...], ...], npt.NDArray[np.intp]] = (
+                ((),),
+                np.zeros(len(inverse), np.intp),
+            )
+        else:
+            values, rows = prov.distinct()
+            consulted = (tuple(values), rows)
+        return cls(
+            start,
+            decided.verdicts,
+            inverse,
+            decided.next_at,
+            invalid,
+            decided.numbers,
+            registry_id=registry_id,
+            consulted=consulted,
+        )
 
 
 def _blocked(pieces: Sequence[_Piece]) -> int:

@@ -9,10 +9,12 @@ import zipfile
 from collections.abc import Callable, Sequence
 from typing import Any, get_args
 
+from dncguard import ledger_cli
 from dncguard.cli._build import _cmd_build, _cmd_update
 from dncguard.cli._check import _cmd_check
 from dncguard.cli._common import EXIT_BAD_INPUT, EXIT_OK, PROG, _describe, _error
 from dncguard.cli._info import _cmd_info, _cmd_lookup
+from dncguard.cli._ledger import add_ledger_flag
 from dncguard.cli._scrub import _cmd_scrub
 from dncguard.errors import DncguardError
 from dncguard.models import Purpose
@@ -122,6 +124,7 @@ def _parser() -> argparse.ArgumentParser:
         "decision; junit: JUnit XML, a blocked call is a failed test case",
     )
     _add_guard_flags(p)
+    add_ledger_flag(p)
     p.set_defaults(run=_cmd_check)
 
     p = sub.add_parser(
@@ -134,6 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("input", metavar="IN")
     p.add_argument("output", metavar="OUT")
     _add_guard_flags(p)
+    add_ledger_flag(p)
     p.set_defaults(run=_cmd_scrub)
 
     p = sub.add_parser(
@@ -151,6 +155,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("index", metavar="INDEX")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=_cmd_info)
+
+    ledger_cli.add_parser(sub)
     return parser
 
 

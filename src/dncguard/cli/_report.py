@@ -24,7 +24,7 @@ from dncguard._arrow import trimmed
 from dncguard.cli._callfile import Batch, Defaults, call_from_record
 from dncguard.cli._common import PROG, _Progress
 from dncguard.cli._decide import _is_invalid, _Piece
-from dncguard.models import Call, Decision, Reason
+from dncguard.models import Call, Consulted, Decision, Reason
 from dncguard.policy import Verdict
 
 if TYPE_CHECKING:
@@ -187,7 +187,13 @@ class _Explainer:
         (reason,) = template.reasons
         self._message = reason.message
         self._junit = f"{reason.code.value} ({reason.jurisdiction}, {reason.rule}): "
-        decision = Decision(allowed=False, reasons=template.reasons, exemptions=(), number=self._NUMBER)
+        decision = Decision(
+            allowed=False,
+            reasons=template.reasons,
+            exemptions=(),
+            number=self._NUMBER,
+            registry_id=_registry_id(guard),
+        )
         line = _json_line(0, decision).replace('"row": 0', f'"row": {json.dumps(self._ROW)}', 1)
         marks = {
             "row": json.dumps(self._ROW),
@@ -270,6 +276,7 @@ class _Lines:
         self.width = pc.max(pc.utf8_length(calls.column("to"))).as_py() or 0
         self.escape_to = fmt == "junit" and _needs_escaping(calls.column("to"))
         self.blocked = 0  # set before head() (junit) and tail() are asked for
+        self.provenance = ""  # the text summary's provenance lines, set before tail()
         self.classname = _attr(os.path.splitext(os.path.basename(path))[0])
 
     def head(self) -> str:
@@ -286,7 +293,7 @@ class _Lines:
     def tail(self) -> str:
         n = self.calls.num_rows
         if self.fmt == "text":
-            return f"{n} calls: {n - self.blocked} allowed, {self.blocked} blocked\n"
+            return f"{self.provenance}{n} calls: {n - self.blocked} allowed, {self.blocked} blocked\n"
         if self.fmt == "junit":
             return "</testsuites>\n" if n == 0 else "  </testsuite>\n</testsuites>\n"
         return ""
@@ -316,7 +323,7 @@ class _Lines:
             return self._junit(
                 verdicts, take, to, pa.array(allowed), rows, next_at, calls, invalid, explained
             )
-        return self._json(verdicts, take, piece.numbers[lo:hi], rows, next_at, calls, invalid, explained)
+        return self._json(piece, lo, hi, take, rows, next_at, calls, invalid, explained)
 
     def _text(
         self,
@@ -414,15 +421,19 @@ class _Lines:
 
     def _json(
         self,
-        verdicts: Sequence[Verdict],
+        piece: _Piece,
+        lo: int,
+        hi: int,
         take: pa.Array,
-        numbers: npt.NDArray[np.uint64],
         rows: pa.Array,
         next_at: npt.NDArray[np.int64],
         calls: pa.Table,
         invalid: npt.NDArray[np.intp],
         explained: Sequence[str],
     ) -> pa.Array:
+        verdicts, numbers = piece.verdicts, piece.numbers[lo:hi]
+        values, which = piece.consulted
+        consulted = pc.take(_strings([consulted_json(v) for v in values]), pa.array(which[lo:hi]))
         templates = [_json_template(v) for v in verdicts]
         order = templates[0][0]
         pieces = [_strings([t[1][k] for t in templates]) for k in range(len(order) + 1)]
@@ -433,6 +444,8 @@ class _Lines:
             "row": rows,
             "next_allowed_at": when,
             "number": pc.binary_join_element_wise('"+1', pa.array(numbers).cast(pa.string()), '"', ""),
+            "registry_id": pa.repeat(pa.scalar(json.dumps(piece.registry_id), pa.string()), hi - lo),
+            "consulted": consulted,
         }
         index = take
         if len(invalid):
@@ -479,11 +492,58 @@ def _no_next() -> int:
     return int(bulk.NO_NEXT)
 
 
+def decision_record(decision: Decision) -> dict[str, Any]:
+    """A decision as the command line prints it in JSON: every field, provenance included
+    (``registry_id``, ``consulted``), as ``Decision.model_dump(mode="json")`` gives them. The one
+    decision-to-JSON mapping of every JSON format."""
+    return decision.model_dump(mode="json")
+
+
+def consulted_json(consulted: Sequence[Consulted]) -> str:
+    """The JSON text of a decision's ``consulted`` field, as :func:`decision_record` writes it."""
+    return json.dumps([c.model_dump(mode="json") for c in consulted])
+
+
+def provenance_summary(registry_id: str, consulted: Sequence[Sequence[Consulted]]) -> str:
+    """The text summary's provenance lines: the registry id and the oldest national copy the
+    calls were decided on, and the sellers whose internal list is not loaded when the registry
+    holds others' (``consulted``: the calls' distinct ``consulted`` values)."""
+    national = [
+        c for value in consulted for c in value if c.obtained is not None and c.layer in ("us-ftc", "ca-dncl")
+    ]
+    if national:
+        oldest = min(national, key=lambda c: (c.obtained, c.layer))
+        copy = f"oldest national copy used: {oldest.layer} obtained {oldest.obtained}"
+    else:
+        copy = "no national copy used"
+    lines = f"registry {registry_id or '(no id)'}; {copy}\n"
+    missing = sorted(
+        {
+            c.layer.removeprefix("internal:")
+            for value in consulted
+            for c in value
+            if c.layer.startswith("internal:") and c.listed is None
+        }
+    )
+    if missing:
+        names = ", ".join(repr(name) for name in missing)
+        lines += f"no internal list loaded for seller{'s' if len(missing) > 1 else ''} {names}\n"
+    return lines
+
+
+def _registry_id(guard: Any) -> str:
+    """The ``Registry.id`` of a guard's registry (``""``: a registry-like without one)."""
+    from dncguard._provenance import provenance
+
+    context = getattr(guard, "context", None)
+    return "" if context is None else provenance(context).registry_id
+
+
 def _json_line(row: int, decision: Decision) -> str:
-    return json.dumps({"row": row, **decision.model_dump(mode="json")}) + "\n"
+    return json.dumps({"row": row, **decision_record(decision)}) + "\n"
 
 
-_SLOTS = ("row", "next_allowed_at", "number")
+_SLOTS = ("row", "next_allowed_at", "number", "registry_id", "consulted")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -498,8 +558,9 @@ def _json_template(verdict: Verdict) -> tuple[tuple[str, ...], tuple[str, ...]]:
         number="",
         jurisdictions=verdict.jurisdictions,
     )
-    record: dict[str, Any] = {"row": marks["row"], **decision.model_dump(mode="json")}
-    record["next_allowed_at"], record["number"] = marks["next_allowed_at"], marks["number"]
+    record: dict[str, Any] = {"row": marks["row"], **decision_record(decision)}
+    for name in _SLOTS[1:]:
+        record[name] = marks[name]
     text = json.dumps(record) + "\n"
     quoted = {name: json.dumps(mark) for name, mark in marks.items()}
     order = tuple(sorted(_SLOTS, key=lambda name: text.index(quoted[name])))
@@ -603,6 +664,11 @@ class _PieceWriter:
         self._start(blocked)
         self.write(pieces[self.pieces_written :], blocked)
         self.builder.blocked = blocked
+        if self.fmt == "text" and self.calls.num_rows:
+            registry_id = next((p.registry_id for p in pieces if p.registry_id), "")
+            self.builder.provenance = provenance_summary(
+                registry_id, [v for p in pieces for v in p.consulted[0]]
+            )
         self.sink.text(self.builder.tail())
         self.out.flush()
         self.progress.done()
@@ -634,9 +700,12 @@ def _write_decisions(
     at: list[str] = []
     invalid: list[int] = []
     explained: list[str | None] = []
+    consulted: dict[tuple[Consulted, ...], int] = {}
+    which = np.zeros(n, np.intp)
     for i, (call, d) in enumerate(zip(calls, decisions, strict=True)):
         verdict = Verdict(d.allowed, d.reasons, d.exemptions, d.jurisdictions)
         inverse[i] = index.setdefault(verdict, len(index))
+        which[i] = consulted.setdefault(d.consulted, len(consulted))
         when = d.next_allowed_at
         if when is not None:
             next_at[i] = (when - _EPOCH) // dt.timedelta(microseconds=1)
@@ -648,7 +717,17 @@ def _write_decisions(
             numbers[i] = int(d.number.removeprefix("+1"))
     done: Future[list[str | None]] = Future()
     done.set_result(explained)
-    piece = _Piece(0, tuple(index), inverse, next_at, np.array(invalid, np.intp), numbers, done)
+    piece = _Piece(
+        0,
+        tuple(index),
+        inverse,
+        next_at,
+        np.array(invalid, np.intp),
+        numbers,
+        done,
+        registry_id=decisions[0].registry_id if decisions else _registry_id(guard),
+        consulted=(tuple(consulted), which),
+    )
     table = pa.table({"to": _strings(list(tos)), "at": _strings(at)})
     writer = _PieceWriter(_Explainer(guard, path=path), table, fmt=fmt, path=path, out=out)
     writer.finish([piece], int(np.count_nonzero(~np.array([d.allowed for d in decisions], bool))))

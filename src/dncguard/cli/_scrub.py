@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from dncguard.cli._batches import _flat_batches, _left_out, _read_records, _TableReader
-from dncguard.cli._callfile import Batch, is_table_file, read_records
+from dncguard.cli._callfile import Batch, Defaults, is_table_file, read_records
 from dncguard.cli._common import (
     EXIT_OK,
     _collector_paused,
@@ -29,6 +29,7 @@ from dncguard.cli._decide import (
     _stale_error,
     _verdict_columns,
 )
+from dncguard.cli._ledger import Recorder, recorder
 from dncguard.cli._write import DECISION_COLUMNS, OutputWriter
 from dncguard.errors import StaleRegistryError, UsageError
 
@@ -41,6 +42,15 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
     path = _existing(args.input, "IN")
     if not is_table_file(_output(args.output, "OUT")):
         raise UsageError(f"{args.output}: OUT must be a .csv or .parquet file")
+    record = recorder(args, path=path)
+    try:
+        return _scrub_file(args, path, defaults, record)
+    finally:
+        if record is not None:
+            record.close()
+
+
+def _scrub_file(args: argparse.Namespace, path: str, defaults: Defaults, record: Recorder | None) -> int:
     if not is_table_file(path):
         with _collector_paused():
             records = _read_records(path, defaults)
@@ -49,7 +59,13 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
         if flat is not None:  # decided in bulk, as a CSV file of the same calls is
             verdicts = _flat_verdicts(guard, flat, path=path)
         else:  # nested evidence that scrub's flat columns cannot hold: decided call by call
-            verdicts = _decision_columns(_decide_records(guard, records, path=path))
+            decisions = _decide_records(guard, records, path=path)
+            verdicts = _decision_columns(decisions)
+            if record is not None:
+                record.calls(records.calls, decisions)
+                record = None
+        if record is not None:  # each call's whole decision, as check gives it
+            record.calls(records.calls, _decide_records(guard, records, path=path))
         with OutputWriter(args.output) as writer:
             writer.write(_with_verdicts(_records_table(path), verdicts))
         return EXIT_OK
@@ -57,13 +73,15 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
     reader = _TableReader(path, defaults, keep=False)
     try:
         with OutputWriter(args.output) as writer:
-            _scrub_table(guard, reader, writer, path=path)
+            _scrub_table(guard, reader, writer, path=path, record=record)
     finally:
         reader.close()
     return EXIT_OK
 
 
-def _scrub_table(guard: Guard, reader: _TableReader, writer: OutputWriter, *, path: str) -> None:
+def _scrub_table(
+    guard: Guard, reader: _TableReader, writer: OutputWriter, *, path: str, record: Recorder | None = None
+) -> None:
     """``scrub`` of a CSV / Parquet file: its batches are read (a thread), decided (``bulk``'s
     threads) and written at the same time, a few batches apart (bounded memory); each output
     row is its input row as read plus the decision columns."""
@@ -95,6 +113,8 @@ def _scrub_table(guard: Guard, reader: _TableReader, writer: OutputWriter, *, pa
             to = fed[0].calls.column("to").slice(taken, n)
             if raw.num_rows != n or not to.equals(pa.chunked_array([decided.output.column("to")], to.type)):
                 raise RuntimeError(f"{path}: decisions out of step with rows {fed[0].first_row + taken:,} on")
+            if record is not None:
+                record.decided(fed[0], taken, decided)
             taken += n
             if taken == fed[0].raw.num_rows:
                 fed.popleft()
