@@ -15,9 +15,9 @@ from dncguard.cli._callfile import Defaults, is_table_file
 from dncguard.cli._common import (
     EXIT_BLOCKED,
     EXIT_OK,
+    _call_file,
     _collector_paused,
     _defaults,
-    _existing,
     _guard,
     _Progress,
 )
@@ -28,7 +28,7 @@ from dncguard.errors import StaleRegistryError
 
 def _cmd_check(args: argparse.Namespace) -> int:
     defaults = _defaults(args)
-    path = _existing(args.calls, "CALLS")
+    path = _call_file(args.calls, "CALLS")
     if is_table_file(path):
         blocked = _check_table(args, path=path, defaults=defaults, out=sys.stdout)
         return EXIT_BLOCKED if blocked else EXIT_OK

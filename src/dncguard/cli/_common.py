@@ -9,6 +9,7 @@ import contextlib
 import datetime as dt
 import gc
 import os
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -65,6 +66,23 @@ def _existing(path: str, flag: str) -> str:
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file ({flag})")
     return path
+
+
+def _call_file(path: str, flag: str) -> str:
+    """An existing regular file to read calls from. A FIFO, a device or ``/dev/stdin`` is
+    refused by name, never opened: a call file is read more than once (its header, then its
+    rows; a bad row again to name it), and a second read of a pipe would wait forever."""
+    _existing(path, flag)
+    mode = os.stat(path).st_mode
+    if stat.S_ISREG(mode):
+        return path
+    if stat.S_ISDIR(mode):
+        raise UsageError(f"{path}: is a directory, not a call file ({flag})")
+    what = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    raise UsageError(
+        f"{path}: is not a regular file ({what}) ({flag}): a call file is read more than once; "
+        "save the calls to a file and give that file"
+    )
 
 
 def _output(path: str, flag: str) -> str:

@@ -9,6 +9,8 @@ import zipfile
 from collections.abc import Callable, Sequence
 from typing import Any, get_args
 
+import pyarrow as pa
+
 from dncguard.cli._build import _cmd_build, _cmd_update
 from dncguard.cli._check import _cmd_check
 from dncguard.cli._common import EXIT_BAD_INPUT, EXIT_OK, PROG, _describe, _error
@@ -169,8 +171,11 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
-    except (DncguardError, ValueError, OSError, zipfile.BadZipFile) as e:
+    except (DncguardError, ValueError, OSError, zipfile.BadZipFile, pa.ArrowException) as e:
         _error(_describe(e))
+        return EXIT_BAD_INPUT
+    except RecursionError:  # input nested past Python's limit: bad input, never exit 1
+        _error("input nested too deeply to read")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         _error("interrupted")

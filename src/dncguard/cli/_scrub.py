@@ -15,9 +15,9 @@ from dncguard.cli._batches import _flat_batches, _left_out, _read_records, _Tabl
 from dncguard.cli._callfile import Batch, is_table_file, read_records
 from dncguard.cli._common import (
     EXIT_OK,
+    _call_file,
     _collector_paused,
     _defaults,
-    _existing,
     _guard,
     _output,
     _Progress,
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 def _cmd_scrub(args: argparse.Namespace) -> int:
     defaults = _defaults(args)
-    path = _existing(args.input, "IN")
+    path = _call_file(args.input, "IN")
     if not is_table_file(_output(args.output, "OUT")):
         raise UsageError(f"{args.output}: OUT must be a .csv or .parquet file")
     if not is_table_file(path):

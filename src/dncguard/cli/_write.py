@@ -60,16 +60,51 @@ def _iso_seconds(seconds: pa.Array) -> pa.Array:
     )
 
 
+_FORMULA_START = r"^[=+\-@\t\r]"
+"""What a spreadsheet reads as the start of a formula (OWASP "CSV injection")."""
+
+
+_PLAIN_NUMBER = r"^[+-]?[0-9]+(\.[0-9]+)?$"
+"""A plain number (``+12125550143``, ``-5``, ``3.25``): a spreadsheet reads it as that number."""
+
+
+def neutralise_formulas(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Text cells made safe for a spreadsheet, a column at a time: a cell that starts with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe (shown by a
+    spreadsheet, never evaluated), unless it is a plain number such as ``+12125550143`` or ``-5``
+    (a cell a spreadsheet reads as that number: it stays as written). The rule of
+    :func:`dncguard.ledger_cli.neutralise_formulas`, without a Python step per cell; a column
+    without such a cell is returned as it is.
+    """
+    starts = pc.match_substring_regex(values, _FORMULA_START)
+    if not pc.any(starts).as_py():
+        return values
+    risky = pc.and_(starts, pc.invert(pc.match_substring_regex(values, _PLAIN_NUMBER)))
+    if not pc.any(risky).as_py():
+        return values
+    return pc.if_else(risky, pc.binary_join_element_wise("'", values, ""), values)
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
 def _for_csv(table: pa.Table) -> pa.Table:
-    """CSV has no lists: ``reasons`` becomes codes joined by ``;``; times become ISO 8601 (UTC)."""
+    """CSV has no lists: ``reasons`` becomes codes joined by ``;``; times become ISO 8601 (UTC);
+    text that a spreadsheet would evaluate as a formula is neutralised (:func:`neutralise_formulas`)."""
     columns = []
     for values in table.columns:
         if pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
             values = pc.binary_join(values, ";")
         elif pa.types.is_timestamp(values.type) and values.type.tz is not None:
             values = iso_utc(values)
+        elif pa.types.is_dictionary(values.type) and _is_text(values.type.value_type):
+            values = values.cast(values.type.value_type)
+        if _is_text(values.type):
+            values = neutralise_formulas(values)
         columns.append(values)
-    return pa.table(columns, names=table.column_names)
+    names = neutralise_formulas(pa.array(table.column_names, pa.string())).to_pylist()
+    return pa.table(columns, names=names)
 
 
 class OutputWriter:

@@ -1,0 +1,216 @@
+"""The command line at the user's edge: broken call files, outputs, versions and summaries.
+
+Every broken call file is a named error (the file, and the row or field where known) with exit 2:
+never a traceback, never exit 1 (which a CI job reads as "some calls are blocked").
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dncguard import ledger_cli
+from dncguard.cli import _write, main
+
+OBTAINED = "2026-03-10"
+AT = "2026-03-16T14:00:00-04:00"
+HEADER = "to,at,seller\n"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("edges")
+    ftc = d / "ftc.txt"
+    ftc.write_text("2125550199\n2125550198\n")
+    optouts = d / "optouts.csv"
+    optouts.write_text("number,requested_on\n2125550143,2026-01-05\n")
+    out = d / "registry.dncg"
+    assert main(["build", str(out), f"--ftc={ftc}@{OBTAINED}", f"--internal=acme={optouts}"]) == 0
+    return out
+
+
+# --- item 5: bad call files -----------------------------------------------------------------
+
+_DEEP = "[" * 100_000
+
+BROKEN: dict[str, bytes] = {
+    # name: content; each must be refused, naming the file
+    "latin1.csv": (HEADER + f"2125550100,{AT},acme\n2125550101,{AT},").encode() + b"ac\xf1me\n",
+    "latin1-header.csv": b"to,at,s\xe9ller\n2125550100," + AT.encode() + b",acme\n",
+    "latin1.jsonl": b'{"to": "2125550100", "at": "' + AT.encode() + b'", "seller": "ac\xf1me"}\n',
+    "latin1.json": b'[{"to": "2125550100", "at": "' + AT.encode() + b'", "seller": "ac\xf1me"}]',
+    "deep.json": _DEEP.encode(),
+    "deep.jsonl": ('{"to": ' + _DEEP + "\n").encode(),
+    "year0.csv": (HEADER + "2125550100,0000-03-16T14:00:00-04:00,acme\n").encode(),
+    "year10000.csv": (HEADER + "2125550100,10000-03-16T14:00:00-04:00,acme\n").encode(),
+    "date-year0.csv": ("to,at,seller,last_purchase\n" + f"2125550100,{AT},acme,0000-01-01\n").encode(),
+    "date-year10000.csv": (
+        "to,at,seller,dnc_requested_on\n" + f"2125550100,{AT},acme,10000-01-01\n"
+    ).encode(),
+    "year0.jsonl": b'{"to": "2125550100", "at": "0000-03-16T14:00:00-04:00", "seller": "acme"}\n',
+    "year10000.jsonl": b'{"to": "2125550100", "at": "10000-03-16T14:00:00-04:00", "seller": "acme"}\n',
+    "semicolons.csv": f"to;at;seller\n2125550100;{AT};acme\n".encode(),
+    "ragged.csv": (HEADER + f"2125550100,{AT},acme,extra\n").encode(),
+    "empty.csv": b"",
+    "not-json.jsonl": b"{to: 2125550100}\n",
+    "scalar.json": b"42",
+    "nul.csv": (HEADER + f"2125550100,{AT},acme\n").encode() + b"\x00\x00\xff\xfe\n",
+}
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("broken")
+    paths = {}
+    for name, content in BROKEN.items():
+        paths[name] = d / name
+        paths[name].write_bytes(content)
+    return paths
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+@pytest.mark.parametrize("command", ["check", "scrub"])
+def test_a_broken_call_file_is_a_one_line_error_naming_it_with_exit_2(
+    name: str,
+    command: str,
+    index: Path,
+    broken: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out_file = tmp_path / "out.csv"
+    args = ["--registry", index, broken[name]] + ([out_file] if command == "scrub" else [])
+    code, out, err = run(capsys, command, *args)
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("dncguard: error: "), err
+    assert str(broken[name]) in lines[0]
+    assert out == ""
+    assert not out_file.exists()
+
+
+def test_a_file_that_is_not_utf8_names_the_row_and_byte_offset(
+    index: Path, broken: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "check", "--registry", index, broken["latin1.csv"])
+    offset = BROKEN["latin1.csv"].index(b"\xf1")
+    assert code == 2
+    assert "row 2" in err
+    assert "not UTF-8" in err
+    assert f"byte offset {offset}" in err
+    assert "0xf1" in err
+    code, _, err = run(capsys, "check", "--registry", index, broken["latin1.jsonl"])
+    assert "row 1" in err
+    assert "not UTF-8" in err
+
+
+def test_years_0_and_10000_name_the_row_and_field(
+    index: Path, broken: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, field in [
+        ("year0.csv", "at"),
+        ("year10000.csv", "at"),
+        ("date-year0.csv", "last_purchase"),
+        ("date-year10000.csv", "dnc_requested_on"),
+        ("year0.jsonl", "at"),
+    ]:
+        code, _, err = run(capsys, "check", "--registry", index, broken[name])
+        assert code == 2, err
+        assert f"row 1, field '{field}'" in err, err
+
+
+def test_deeply_nested_json_is_bad_input_not_a_blocked_call(
+    index: Path, broken: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "check", "--registry", index, broken["deep.jsonl"])
+    assert code == 2
+    assert "row 1" in err
+    assert "nested too deeply" in err
+
+
+def test_a_semicolon_separated_csv_says_the_separator_may_be_wrong(
+    index: Path, broken: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "check", "--registry", index, broken["semicolons.csv"])
+    assert code == 2
+    assert "separator may be wrong" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+@pytest.mark.parametrize("command", ["check", "scrub"])
+def test_a_fifo_is_refused_by_name_without_hanging(command: str, index: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "calls.csv"
+    os.mkfifo(fifo)
+    args = [sys.executable, "-m", "dncguard", command, "--registry", str(index), str(fifo)]
+    if command == "scrub":
+        args.append(str(tmp_path / "out.csv"))
+    # Nothing ever writes to the FIFO: a command that opened it would wait forever.
+    done = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert str(fifo) in done.stderr
+    assert "FIFO" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# --- item 4: scrub to CSV neutralises formulas ---------------------------------------------
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.text(), st.from_regex(r"[=+\-@\t\r]?[0-9 .e+-]{0,12}", fullmatch=True)))
+)
+def test_csv_cells_are_neutralised_as_the_ledger_export_neutralises_them(cells: list[str | None]) -> None:
+    column = pa.chunked_array([pa.array(cells, pa.string())])
+    assert _write.neutralise_formulas(column).to_pylist() == [
+        ledger_cli.neutralise_formulas(c) for c in cells
+    ]
+
+
+def test_scrub_to_csv_neutralises_formulas_and_leaves_numbers_alone(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = tmp_path / "calls.csv"
+    rows = [
+        ["+12125550143", AT, "acme", '=HYPERLINK("http://x.example","click")', "-5"],
+        ["2125550100", AT, "@acme", "+1 212 555 0100", "3.25"],
+        ["2125550101", AT, "acme", "\tcmd", "plain"],
+    ]
+    pa_csv.write_csv(
+        pa.table(list(zip(*rows, strict=True)), names=["to", "at", "seller", "note", "=score"]), calls
+    )
+    out = tmp_path / "out.csv"
+    code, _, err = run(capsys, "scrub", "--registry", index, calls, out)
+    assert code == 0, err
+    header = next(csv.reader(out.read_text().splitlines()))
+    as_text = pa_csv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()))
+    table = pa_csv.read_csv(out, convert_options=as_text)
+    assert table.column_names[:5] == ["to", "at", "seller", "note", "'=score"]
+    assert table.column("to").to_pylist() == ["+12125550143", "2125550100", "2125550101"]
+    assert table.column("seller").to_pylist() == ["acme", "'@acme", "acme"]
+    assert table.column("note").to_pylist() == [
+        '\'=HYPERLINK("http://x.example","click")',
+        "'+1 212 555 0100",
+        "'\tcmd",
+    ]
+    assert table.column("'=score").to_pylist() == ["-5", "3.25", "plain"]
+    # Parquet keeps every value as it is: only a spreadsheet reads CSV cells as formulas.
+    out_pq = tmp_path / "out.parquet"
+    assert run(capsys, "scrub", "--registry", index, calls, out_pq)[0] == 0
+    assert pq.read_table(out_pq).column("note")[0].as_py().startswith("=HYPERLINK")
