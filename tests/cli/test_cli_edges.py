@@ -7,6 +7,7 @@ never a traceback, never exit 1 (which a CI job reads as "some calls are blocked
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -214,3 +215,70 @@ def test_scrub_to_csv_neutralises_formulas_and_leaves_numbers_alone(
     out_pq = tmp_path / "out.parquet"
     assert run(capsys, "scrub", "--registry", index, calls, out_pq)[0] == 0
     assert pq.read_table(out_pq).column("note")[0].as_py().startswith("=HYPERLINK")
+
+
+# --- item 6: scrub's output, lookup's coverage ----------------------------------------------
+
+
+@pytest.mark.parametrize("link", ["same", "symlink", "hardlink"])
+def test_scrub_refuses_to_write_over_its_own_input(
+    link: str, index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = tmp_path / "calls.csv"
+    text = HEADER + f"2125550199,{AT},acme\n"
+    calls.write_text(text)
+    out = calls
+    if link == "symlink":
+        out = tmp_path / "out.csv"
+        out.symlink_to(calls)
+    elif link == "hardlink":
+        out = tmp_path / "out.csv"
+        os.link(calls, out)
+    code, _, err = run(capsys, "scrub", "--registry", index, calls, out)
+    assert code == 2
+    assert "OUT is the call file IN" in err
+    assert calls.read_text() == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({calls.name, out.name})
+
+
+def test_scrub_output_is_on_disk_before_it_is_renamed_into_place(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = tmp_path / "calls.csv"
+    calls.write_text(HEADER + f"2125550199,{AT},acme\n")
+    out = tmp_path / "out.csv"
+    events: list[str] = []
+    fsync, replace = os.fsync, os.replace
+
+    def traced_fsync(fd: int) -> None:
+        events.append("fsync " + ("dir" if os.path.isdir(f"/proc/self/fd/{fd}") else "file"))
+        fsync(fd)
+
+    def traced_replace(src: str, dst: str) -> None:
+        events.append("replace")
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", traced_fsync)
+    monkeypatch.setattr(os, "replace", traced_replace)
+    code, _, err = run(capsys, "scrub", "--registry", index, calls, out)
+    assert code == 0, err
+    assert events == ["fsync file", "replace", "fsync dir"]
+
+
+def test_lookup_says_not_covered_where_check_blocks_the_area_code_as_not_covered(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    uncovered = "3125550100"  # the FTC download covers area code 212 only
+    code, out, _ = run(capsys, "lookup", "--registry", index, uncovered, "2125550100", "2125550199")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split(None, 1)[1].startswith("not covered")
+    assert lines[1].endswith("not listed")
+    assert lines[2].endswith("us-ftc")
+    calls = tmp_path / "calls.csv"
+    calls.write_text(HEADER + f"{uncovered},{AT},acme\n")
+    code, out, _ = run(capsys, "check", "--registry", index, "--format", "json", calls)
+    assert code == 1
+    assert "area_code_not_covered" in out
+    code, out, _ = run(capsys, "lookup", "--registry", index, "--format", "json", uncovered)
+    assert json.loads(out) == {"number": uncovered, "valid": True, "covered": False, "lists": []}

@@ -17,18 +17,31 @@ if TYPE_CHECKING:
 
 
 def _cmd_lookup(args: argparse.Namespace) -> int:
+    from dncguard import geography
     from dncguard.errors import InvalidNumberError
+    from dncguard.numbers import parse_number
 
     registry = _open_registry(args.registry, "--registry")
+    national = {
+        layer.jurisdiction: layer
+        for layer in registry.layers
+        if layer.kind == "national" and layer.jurisdiction is not None
+    }
     results: list[dict[str, Any]] = []
     for number in args.numbers:
         try:
             listings = registry.lookup(number)
+            npa = parse_number(number) // 10_000_000
         except InvalidNumberError as e:
             results.append({"number": number, "valid": False, "error": e.why, "lists": []})
             continue
         lists = [{"layer": x.layer.name, "on": x.on.isoformat() if x.on else None} for x in listings]
-        results.append({"number": number, "valid": True, "lists": lists})
+        # As check judges it: a national list that does not cover the area code says nothing of
+        # the number (check blocks it with area_code_not_covered), so "not listed" would mislead.
+        area = geography.area_code(npa)
+        layer = None if area is None else national.get(area.country)
+        covered = layer is not None and npa in layer.area_codes
+        results.append({"number": number, "valid": True, "covered": covered, "lists": lists})
     if args.format == "json":
         for r in results:
             print(json.dumps(r))
@@ -37,10 +50,11 @@ def _cmd_lookup(args: argparse.Namespace) -> int:
     for r in results:
         if not r["valid"]:
             text = f"invalid number: {r['error']}"
-        elif not r["lists"]:
-            text = "not listed"
         else:
-            text = ", ".join(x["layer"] + (f" (requested {x['on']})" if x["on"] else "") for x in r["lists"])
+            listed = [x["layer"] + (f" (requested {x['on']})" if x["on"] else "") for x in r["lists"]]
+            if not r["covered"]:
+                listed.append("not covered (no national list loaded covers its area code)")
+            text = ", ".join(listed) or "not listed"
         print(f"{r['number'].ljust(width)}  {text}")
     return EXIT_OK
 

@@ -6,6 +6,7 @@ import argparse
 import collections
 import itertools
 import json
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,9 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
     path = _call_file(args.input, "IN")
     if not is_table_file(_output(args.output, "OUT")):
         raise UsageError(f"{args.output}: OUT must be a .csv or .parquet file")
+    if os.path.exists(args.output) and os.path.samefile(path, args.output):
+        # also through a symlink or a hard link: the rows would be overwritten as they are read
+        raise UsageError(f"{args.output}: OUT is the call file IN ({path}): write the output to another file")
     if not is_table_file(path):
         with _collector_paused():
             records = _read_records(path, defaults)

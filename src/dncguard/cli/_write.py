@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -86,7 +87,7 @@ def neutralise_formulas(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.Chu
 
 
 def _is_text(kind: pa.DataType) -> bool:
-    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
 def _for_csv(table: pa.Table) -> pa.Table:
@@ -110,8 +111,9 @@ def _for_csv(table: pa.Table) -> pa.Table:
 class OutputWriter:
     """Write tables to a ``.csv`` or ``.parquet`` file batch by batch, atomically.
 
-    The rows go to a temporary file beside ``path``, renamed over it by :meth:`close`: an
-    interrupted run never leaves a half-written output. Use as a context manager.
+    The rows go to a temporary file beside ``path``, flushed to disk (fsync) and renamed over it
+    by :meth:`close`, then the directory is flushed: an interrupted run or a crash never leaves a
+    half-written output. Use as a context manager.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -139,10 +141,23 @@ class OutputWriter:
         """Finish the file and move it into place (``keep=False``: discard it)."""
         if self._writer is not None:
             self._writer.close()
-        if keep:
-            os.replace(self._tmp, self.path)
-        else:
+        if not keep:
             os.unlink(self._tmp)
+            return
+        # On disk before it is in place, as an index is: a crash leaves the old file or the new
+        # one, never a renamed file whose rows were still in the page cache.
+        fd = os.open(self._tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(self._tmp, self.path)
+        if sys.platform != "win32":  # pragma: no branch - directories cannot be fsynced on Windows
+            fd = os.open(os.path.dirname(os.path.abspath(self.path)), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
     def __enter__(self) -> OutputWriter:
         return self
