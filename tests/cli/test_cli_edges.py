@@ -282,3 +282,69 @@ def test_lookup_says_not_covered_where_check_blocks_the_area_code_as_not_covered
     assert "area_code_not_covered" in out
     code, out, _ = run(capsys, "lookup", "--registry", index, "--format", "json", uncovered)
     assert json.loads(out) == {"number": uncovered, "valid": True, "covered": False, "lists": []}
+
+
+# --- item 8: --version, summaries, info's exit code -----------------------------------------
+
+
+def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    import dncguard
+
+    code, out, _ = run(capsys, "--version")
+    assert code == 0
+    assert out == f"dncguard {dncguard.__version__}\n"
+
+
+def test_build_and_update_print_a_summary_on_stdout_when_it_is_not_a_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dncguard.registry import Registry
+
+    ftc = tmp_path / "ftc.txt"
+    ftc.write_text("2125550199\n2125550198\n")
+    changes = tmp_path / "changes.txt"
+    changes.write_text("2125550111,2026-03-11,A\n")
+    out_file = tmp_path / "registry.dncg"
+    code, out, err = run(capsys, "build", out_file, f"--ftc={ftc}@{OBTAINED}")
+    assert code == 0, err
+    registry_id = Registry.open(out_file).id
+    assert out == f"wrote {out_file} ({registry_id}): 1 layer(s): us-ftc (2)\n"
+    code, out, err = run(capsys, "update", out_file, f"--ftc-changes={changes}@2026-03-11")
+    assert code == 0, err
+    registry_id = Registry.open(out_file).id
+    assert out == f"wrote {out_file} ({registry_id}): 1 layer(s): us-ftc (3)\n"
+
+
+def test_info_exits_1_when_a_national_list_is_stale_and_on_judges_another_day(
+    index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # obtained 2026-03-10: fresh on the day of the calls, stale 32 days after
+    code, out, _ = run(capsys, "info", index, "--on", "2026-03-16")
+    assert code == 0
+    assert "warning: us-ftc" not in out
+    assert "checked 2026-03-16" in out
+    code, out, _ = run(capsys, "info", index, "--on", "2026-04-11")
+    assert code == 1
+    assert "warning: us-ftc: 1 area code(s) obtained more than 31 days ago" in out
+    code, out, _ = run(capsys, "info", index, "--format", "json", "--on", "2026-04-11")
+    assert code == 1
+    assert json.loads(out)["stale"] is True
+    code, _, err = run(capsys, "info", index, "--on", "16/03/2026")
+    assert code == 2
+    assert "--on '16/03/2026': not a date" in err
+
+
+def test_the_readme_demo_shows_no_stale_warning_for_its_march_2026_calls(tmp_path: Path) -> None:
+    root = Path(__file__).parent.parent.parent
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(
+        ["sh", str(root / "data" / "fixtures" / "demo.sh"), str(tmp_path / "registry.dncg")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "dncguard check exited 1" in done.stdout
+    assert "stale" not in done.stdout + done.stderr
+    assert "wrote " in done.stdout

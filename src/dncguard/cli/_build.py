@@ -87,8 +87,9 @@ class _Counted:
 
 
 def _summary(registry: Registry, path: str) -> str:
+    """One line: the file, the registry id, and each layer with its count of numbers."""
     layers = ", ".join(f"{layer.name} ({layer.count:,})" for layer in registry.layers)
-    return f"wrote {path} ({registry.id}): {layers or 'no layers'}"
+    return f"wrote {path} ({registry.id}): {len(registry.layers)} layer(s): {layers or 'none'}"
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -99,7 +100,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
     registry = Registry.build(_sources(args, progress))
     progress.show(f"writing {out} ...", force=True)
     registry.save(out)
-    progress.done(_summary(registry, out))
+    progress.done()
+    print(_summary(registry, out))  # on stdout, terminal or not: a cron log records what was written
     return EXIT_OK
 
 
@@ -111,5 +113,6 @@ def _cmd_update(args: argparse.Namespace) -> int:
     progress.show(f"updating {args.index} ...", force=True)
     # under the index's lock: a concurrent update waits, and neither is lost
     registry = Registry.update_file(_existing(args.index, "INDEX"), sources)
-    progress.done(_summary(registry, args.index))
+    progress.done()
+    print(_summary(registry, args.index))
     return EXIT_OK

@@ -9,7 +9,8 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from dncguard.cli._common import EXIT_OK, _open_registry
+from dncguard.cli._common import EXIT_BLOCKED, EXIT_OK, _open_registry
+from dncguard.errors import UsageError
 from dncguard.facts import age_limits
 
 if TYPE_CHECKING:
@@ -90,9 +91,20 @@ def _layer_info(layer: Layer, today: dt.date) -> dict[str, Any]:
     }
 
 
+def _on_day(text: str | None) -> dt.date:
+    """``--on DATE``: the day freshness is judged on (default today)."""
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--on {text!r}: not a date: write YYYY-MM-DD") from None
+
+
 def _cmd_info(args: argparse.Namespace) -> int:
     registry = _open_registry(args.index, "INDEX")
-    today = dt.date.today()
+    today = _on_day(args.on)
+    stale = False  # a national list too old for an area code it covers: calls to it are blocked
     national_days, state_days, list_states = age_limits()
     layers = [_layer_info(layer, today) for layer in registry.layers]
     warnings: list[str] = []
@@ -101,6 +113,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
         if limit is not None:
             old = {code: on for code, on in layer.area_codes.items() if (today - on).days > limit}
             if old:
+                stale = True
                 warnings.append(
                     f"{layer.name}: {len(old)} area code(s) obtained more than {limit} days ago "
                     f"({_ranges(old)}; oldest {min(old.values()).isoformat()}): "
@@ -129,13 +142,14 @@ def _cmd_info(args: argparse.Namespace) -> int:
                     "id": registry.id,
                     "size": size,
                     "today": today.isoformat(),
+                    "stale": stale,
                     "layers": layers,
                     "warnings": warnings,
                 },
                 indent=2,
             )
         )
-        return EXIT_OK
+        return EXIT_BLOCKED if stale else EXIT_OK
     print(f"{args.index}: {registry.id}, {size:,} bytes, {len(layers)} layer(s), checked {today.isoformat()}")
     header = ("layer", "kind", "obtained", "age", "count", "coverage")
     rows = [
@@ -154,4 +168,4 @@ def _cmd_info(args: argparse.Namespace) -> int:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
     for w in warnings:
         print(f"warning: {w}")
-    return EXIT_OK
+    return EXIT_BLOCKED if stale else EXIT_OK

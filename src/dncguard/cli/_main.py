@@ -11,6 +11,7 @@ from typing import Any, get_args
 
 import pyarrow as pa
 
+from dncguard import __version__
 from dncguard.cli._build import _cmd_build, _cmd_update
 from dncguard.cli._check import _cmd_check
 from dncguard.cli._common import EXIT_BAD_INPUT, EXIT_OK, PROG, _describe, _error
@@ -95,8 +96,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Local, exact, explainable Do-Not-Call compliance for US and Canadian calls.",
-        epilog="Exit codes: 0 ok / all calls allowed, 1 a call is blocked (check), 2 bad input.",
+        epilog="Exit codes: 0 ok / all calls allowed, 1 a call is blocked (check) or a national "
+        "list is stale (info), 2 bad input.",
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("build", help="build an index from registry downloads")
@@ -149,9 +152,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("numbers", nargs="+", metavar="NUMBER")
     p.set_defaults(run=_cmd_lookup)
 
-    p = sub.add_parser("info", help="an index's lists, dates, coverage, counts and freshness")
+    p = sub.add_parser(
+        "info",
+        help="an index's lists, dates, coverage, counts and freshness",
+        description="Show INDEX's lists, dates, coverage and counts, and warn about stale lists. "
+        "Exit 1 when a national list is too old for an area code it covers (calls to it are "
+        "blocked), so `dncguard info INDEX && dial` works; else 0.",
+    )
     p.add_argument("index", metavar="INDEX")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument(
+        "--on",
+        metavar="DATE",
+        help="judge freshness on this day (YYYY-MM-DD, e.g. the day of the calls) instead of today",
+    )
     p.set_defaults(run=_cmd_info)
     return parser
 
