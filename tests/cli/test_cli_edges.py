@@ -348,3 +348,138 @@ def test_the_readme_demo_shows_no_stale_warning_for_its_march_2026_calls(tmp_pat
     assert "dncguard check exited 1" in done.stdout
     assert "stale" not in done.stdout + done.stderr
     assert "wrote " in done.stdout
+
+
+# --- item 9: one spelling for the same thing ------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["info", "update"])
+def test_info_and_update_take_the_index_as_registry_too(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ftc = tmp_path / "ftc.txt"
+    ftc.write_text("2125550199\n")
+    changes = tmp_path / "changes.txt"
+    changes.write_text("2125550111,2026-03-11,A\n")
+    idx = tmp_path / "registry.dncg"
+    assert run(capsys, "build", idx, f"--ftc={ftc}@{OBTAINED}")[0] == 0
+    extra = ["--on", "2026-03-16"] if command == "info" else [f"--ftc-changes={changes}@2026-03-11"]
+    code, out, err = run(capsys, command, "--registry", idx, *extra)
+    assert code == 0, err
+    assert str(idx) in out
+    # both, naming the same file: fine; naming two files: a usage error
+    assert run(capsys, command, idx, "--registry", idx, *extra)[0] == 0
+    code, _, err = run(capsys, command, idx, "--registry", tmp_path / "other.dncg", *extra)
+    assert code == 2
+    assert "two indexes given" in err
+    code, _, err = run(capsys, command, *extra)
+    assert code == 2
+    assert "INDEX or --registry INDEX" in err
+
+
+def test_jurisdictions_are_read_in_any_case(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = tmp_path / "calls.csv"
+    calls.write_text(HEADER + f"4165550150,{AT},acme\n")
+    code, out, err = run(capsys, "check", "--registry", index, calls, "--jurisdictions", "us, ca ")
+    assert code == 1, err  # Canada is in play: blocked as not covered, not as excluded
+    assert "jurisdiction_excluded" not in out
+    code, out, err = run(capsys, "check", "--registry", index, calls, "--jurisdictions", "us")
+    assert code == 1, err
+    assert "jurisdiction_excluded" in out
+
+
+@pytest.fixture
+def lists(tmp_path: Path) -> dict[str, Path]:
+    files = {
+        "ftc": ("ftc.txt", "2125550199\n6465550100\n"),
+        "dncl": ("dncl.txt", "416,5550199\n"),
+        "texas": ("texas.csv", "Account Number,Home Phone,Cell Phone\n1001,5125550177,5125550178\n"),
+        "optouts": ("optouts.csv", "id,primary,alternate\n7,2125550143,2125550144\n"),
+    }
+    out = {}
+    for key, (name, text) in files.items():
+        out[key] = tmp_path / name
+        out[key].write_text(text)
+    return out
+
+
+def test_area_codes_qualify_the_national_download_before_them(
+    lists: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dncguard.registry import Registry
+
+    idx = tmp_path / "registry.dncg"
+    ftc = f"--ftc={lists['ftc']}@{OBTAINED}"
+    code, _, err = run(capsys, "build", idx, ftc, "--area-codes", "212,646,917")
+    assert code == 2
+    # the source's error in the command line's words: no "area_codes=" a CLI user cannot pass
+    assert "917 (given in --area-codes)" in err
+    assert "area_codes=" not in err
+    code, _, err = run(capsys, "build", idx, ftc, "--area-codes", "212")
+    assert code == 2
+    assert "give --area-codes" in err
+    assert "area_codes=" not in err
+    code, _, err = run(capsys, "build", idx, ftc, "--area-codes", "212, 646")
+    assert code == 0, err
+    assert sorted(Registry.open(idx).layers[0].area_codes) == [212, 646]
+    # an option with no source flag before it, or before a source that takes no such option
+    code, _, err = run(capsys, "build", idx, "--area-codes", "212", ftc)
+    assert code == 2
+    assert "after --ftc" in err
+    code, _, err = run(capsys, "build", idx, f"--internal={lists['optouts']}", "--area-codes", "212")
+    assert code == 2
+    assert "--internal" in err
+    code, _, err = run(capsys, "build", idx, ftc, "--area-codes", "212", "--area-codes", "646")
+    assert code == 2
+    assert "twice" in err
+
+
+def test_state_lists_take_published_and_number_column(
+    lists: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dncguard.registry import Registry
+
+    idx = tmp_path / "registry.dncg"
+    state = f"--state=US-TX={lists['texas']}@{OBTAINED}"
+    code, _, err = run(
+        capsys, "build", idx, state, "--published", "2026-03-01", "--number-column", "Cell Phone"
+    )
+    assert code == 0, err
+    registry = Registry.open(idx)
+    assert str(registry.layers[0].published) == "2026-03-01"
+    assert [x.layer.name for x in registry.lookup("5125550178")] == ["us-tx"]
+    assert registry.lookup("5125550177") == ()
+    code, _, err = run(capsys, "build", idx, state, "--published", "March 1")
+    assert code == 2
+    assert "not a date" in err
+
+
+def test_internal_lists_take_number_column_and_errors_name_the_flag(
+    lists: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dncguard.registry import Registry
+
+    idx = tmp_path / "registry.dncg"
+    internal = f"--internal=acme={lists['optouts']}"
+    code, _, err = run(capsys, "build", idx, internal)
+    assert code == 2
+    assert "--number-column" in err
+    assert "number_column=" not in err
+    code, _, err = run(capsys, "build", idx, internal, "--number-column", "alternate")
+    assert code == 0, err
+    assert [x.layer.name for x in Registry.open(idx).lookup("2125550144")] == ["internal:acme"]
+    code, _, err = run(capsys, "build", idx, f"--internal={lists['optouts']}", "--number-column", "primary")
+    assert code == 2
+    assert "--internal SELLER=PATH" in err
+    assert "seller=" not in err
+
+
+def test_a_download_of_the_other_country_names_the_flag_to_use(
+    lists: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "build", tmp_path / "r.dncg", f"--ftc={lists['dncl']}@{OBTAINED}")
+    assert code == 2
+    assert "--dncl" in err
+    assert "sources." not in err

@@ -124,8 +124,10 @@ def _guard(args: argparse.Namespace) -> Guard:
         options["on_stale"] = args.on_stale
     if args.ebr_anniversary:
         options["ebr_anniversary"] = args.ebr_anniversary
-    if args.jurisdictions:
-        options["jurisdictions"] = tuple(j.strip() for j in args.jurisdictions.split(",") if j.strip())
+    if args.jurisdictions:  # in any case, as --state's REGION
+        options["jurisdictions"] = tuple(
+            j.strip().upper() for j in args.jurisdictions.split(",") if j.strip()
+        )
     try:
         return Guard(registry, **options)
     except (TypeError, ValueError) as e:
@@ -147,6 +149,17 @@ def _collector_paused() -> Iterator[None]:
 
 
 # --- lookup / info ----------------------------------------------------------------------------
+
+
+def _index_path(args: argparse.Namespace) -> str:
+    """The index of ``update`` / ``info``: the positional ``INDEX`` or ``--registry INDEX``
+    (both: the same file, else a usage error)."""
+    given = [p for p in (args.index, args.registry) if p is not None]
+    if not given:
+        raise UsageError("the index is required: give INDEX or --registry INDEX")
+    if len(given) == 2 and os.path.abspath(given[0]) != os.path.abspath(given[1]):
+        raise UsageError(f"two indexes given, {given[0]} (INDEX) and {given[1]} (--registry): give one")
+    return str(given[0])
 
 
 def _open_registry(path: str, flag: str) -> Registry:

@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from dncguard.cli._common import EXIT_BLOCKED, EXIT_OK, _open_registry
+from dncguard.cli._common import EXIT_BLOCKED, EXIT_OK, _index_path, _open_registry
 from dncguard.errors import UsageError
 from dncguard.facts import age_limits
 
@@ -102,7 +102,8 @@ def _on_day(text: str | None) -> dt.date:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    registry = _open_registry(args.index, "INDEX")
+    index = _index_path(args)
+    registry = _open_registry(index, "INDEX")
     today = _on_day(args.on)
     stale = False  # a national list too old for an area code it covers: calls to it are blocked
     national_days, state_days, list_states = age_limits()
@@ -133,12 +134,12 @@ def _cmd_info(args: argparse.Namespace) -> int:
     missing = [s for s in list_states if s not in loaded]
     if missing:
         warnings.append(f"state lists not loaded: {', '.join(missing)}")
-    size = os.path.getsize(args.index)
+    size = os.path.getsize(index)
     if args.format == "json":
         print(
             json.dumps(
                 {
-                    "index": args.index,
+                    "index": index,
                     "id": registry.id,
                     "size": size,
                     "today": today.isoformat(),
@@ -150,7 +151,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
             )
         )
         return EXIT_BLOCKED if stale else EXIT_OK
-    print(f"{args.index}: {registry.id}, {size:,} bytes, {len(layers)} layer(s), checked {today.isoformat()}")
+    print(f"{index}: {registry.id}, {size:,} bytes, {len(layers)} layer(s), checked {today.isoformat()}")
     header = ("layer", "kind", "obtained", "age", "count", "coverage")
     rows = [
         (
