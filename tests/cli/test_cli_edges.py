@@ -483,3 +483,27 @@ def test_a_download_of_the_other_country_names_the_flag_to_use(
     assert code == 2
     assert "--dncl" in err
     assert "sources." not in err
+
+
+def test_a_future_obtained_date_is_blamed_on_the_flags_date(
+    lists: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "build", tmp_path / "r.dncg", f"--ftc={lists['ftc']}@2999-01-01")
+    assert code == 2
+    assert "--ftc: the date @2999-01-01 is in the future" in err
+    assert "obtained=" not in err
+
+
+def test_change_list_dates_are_blamed_on_the_date_on_the_command_line(
+    lists: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    idx = tmp_path / "registry.dncg"
+    assert run(capsys, "build", idx, f"--ftc={lists['ftc']}@{OBTAINED}")[0] == 0
+    changes = tmp_path / "changes.txt"
+    changes.write_text("2125550160,Mar 11 2026,A\n")
+    code, _, err = run(capsys, "update", idx, f"--ftc-changes={changes}@2026-03-12")
+    assert code == 0, err
+    changes.write_text("2125550161,11.03.2026,A\n")
+    code, _, err = run(capsys, "update", idx, f"--ftc-changes={changes}@2026-03-12")
+    assert code == 2
+    assert f"{changes}, line 1: date '11.03.2026' is ambiguous" in err

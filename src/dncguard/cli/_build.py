@@ -94,6 +94,7 @@ _CLI_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bpass seller= or add", "write --internal SELLER=PATH or add"),
         (r"\bseller=", "SELLER= (--internal SELLER=PATH)"),
         (r"\bpublished=", "--published"),
+        (r"\bobtained=(\d\S*)", r"the date @\1"),
         (r"\bobtained=", "the @DATE"),
         (r"\bsources\.ftc_changes\(\.\.\.\)", "--ftc-changes"),
         (r"\bsources\.ftc\(\.\.\.\)", "--ftc"),
