@@ -73,6 +73,9 @@ BROKEN: dict[str, bytes] = {
     "not-json.jsonl": b"{to: 2125550100}\n",
     "scalar.json": b"42",
     "nul.csv": (HEADER + f"2125550100,{AT},acme\n").encode() + b"\x00\x00\xff\xfe\n",
+    # a bad row quoting a carriage return and a terminal escape: the message stays one line
+    "control.csv": (HEADER + f'2125550100,{AT},acme\n"a\rb\x1b[2J",x\n').encode(),
+    "control.jsonl": b'{"to": "2125550100", "at": "\x1b[2J", "seller": "acme"}\n',
 }
 
 
@@ -104,6 +107,7 @@ def test_a_broken_call_file_is_a_one_line_error_naming_it_with_exit_2(
     assert len(lines) == 1, err
     assert lines[0].startswith("dncguard: error: "), err
     assert str(broken[name]) in lines[0]
+    assert "\x1b" not in err
     assert out == ""
     assert not out_file.exists()
 

@@ -9,6 +9,7 @@ import contextlib
 import datetime as dt
 import gc
 import os
+import re
 import stat
 import sys
 import time
@@ -36,12 +37,21 @@ def _describe(e: BaseException) -> str:
     return str(e) or type(e).__name__
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(message: str) -> str:
+    """``message`` with its control characters escaped (``\\r``, ``\\x1b``): a message quoting
+    the input stays one line, and an escape sequence in a call file never reaches the terminal."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], message)
+
+
 def _error(message: str) -> None:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    print(f"{PROG}: error: {_one_line(message)}", file=sys.stderr)
 
 
 def _warn(message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=sys.stderr)
+    print(f"{PROG}: warning: {_one_line(message)}", file=sys.stderr)
 
 
 class _Progress:
