@@ -182,10 +182,12 @@ def test_a_fifo_is_refused_by_name_without_hanging(command: str, index: Path, tm
     st.lists(st.one_of(st.none(), st.text(), st.from_regex(r"[=+\-@\t\r]?[0-9 .e+-]{0,12}", fullmatch=True)))
 )
 def test_csv_cells_are_neutralised_as_the_ledger_export_neutralises_them(cells: list[str | None]) -> None:
+    expected = [ledger_cli.neutralise_formulas(c) for c in cells]
     column = pa.chunked_array([pa.array(cells, pa.string())])
-    assert _write.neutralise_formulas(column).to_pylist() == [
-        ledger_cli.neutralise_formulas(c) for c in cells
-    ]
+    assert _write.neutralise_formulas(column).to_pylist() == expected
+    # large strings, and an array that is a slice of another (an offset into its buffers)
+    large = pa.array([None, *cells], pa.large_string()).slice(1)
+    assert _write.neutralise_formulas(large).to_pylist() == expected
 
 
 def test_scrub_to_csv_neutralises_formulas_and_leaves_numbers_alone(
