@@ -513,3 +513,13 @@ def test_change_list_dates_are_blamed_on_the_date_on_the_command_line(
     code, _, err = run(capsys, "update", idx, f"--ftc-changes={changes}@2026-03-12")
     assert code == 2
     assert f"{changes}, line 1: date '11.03.2026' is ambiguous" in err
+
+
+def test_info_warns_about_an_empty_internal_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "optouts.csv"
+    empty.write_text("number,requested_on\n")
+    idx = tmp_path / "registry.dncg"
+    assert run(capsys, "build", idx, f"--internal=acme={empty}")[0] == 0
+    code, out, _ = run(capsys, "info", "--registry", idx)
+    assert code == 0
+    assert "warning: internal:acme: empty" in out

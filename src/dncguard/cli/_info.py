@@ -130,6 +130,11 @@ def _cmd_info(args: argparse.Namespace) -> int:
                 f"{layer.name}: obtained {layer.obtained.isoformat()}, more than {state_days} days ago: "
                 "download the current list"
             )
+        elif layer.kind == "internal" and layer.count == 0:
+            warnings.append(
+                f"{layer.name}: empty: no number is on this seller's do-not-call list; "
+                "check that the right file was given"
+            )
     loaded = {layer.jurisdiction for layer in registry.layers if layer.kind == "state"}
     missing = [s for s in list_states if s not in loaded]
     if missing:
