@@ -328,9 +328,10 @@ def test_info_shows_the_registry_id_and_update_takes_the_lock(
     path = tmp_path / "r.dncg"
     registry = small([2125550143])
     registry.save(path)
-    assert main(["info", str(path)]) == 0
+    on = ["--on", D1.isoformat()]  # fresh on the day it was obtained (info exits 1 when stale)
+    assert main(["info", str(path), *on]) == 0
     assert registry.id in capsys.readouterr().out
-    assert main(["info", str(path), "--format", "json"]) == 0
+    assert main(["info", str(path), "--format", "json", *on]) == 0
     assert json.loads(capsys.readouterr().out)["id"] == registry.id
     internal = tmp_path / "optouts.csv"
     internal.write_text("number\n2125550100\n")

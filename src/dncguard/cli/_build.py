@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
+import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from dncguard.cli._common import EXIT_OK, _existing, _output, _Progress
-from dncguard.errors import UsageError
+from dncguard.cli._common import EXIT_OK, _existing, _index_path, _output, _Progress
+from dncguard.errors import DncguardError, UsageError
 
 if TYPE_CHECKING:
     from dncguard.layers import Chunk
@@ -35,16 +37,28 @@ def _path_at(spec: str, flag: str) -> tuple[str, dt.date]:
     return _existing(path, flag), _iso_date(date, flag=flag, spec=spec)
 
 
-def _open_source(kind: str, spec: str) -> Iterable[Chunk]:
-    """The source one flag names: ``--ftc PATH@DATE``, ``--state REGION=PATH@DATE``, ..."""
+def _area_codes(text: str, *, flag: str, spec: str) -> list[str]:
+    codes = [c.strip() for c in text.split(",") if c.strip()]
+    if not codes:
+        raise UsageError(f"{flag} {spec} --area-codes {text!r}: list the area codes, e.g. 212,646")
+    return codes
+
+
+def _open_source(kind: str, spec: str, options: dict[str, str] | None = None) -> Iterable[Chunk]:
+    """The source one flag names: ``--ftc PATH@DATE``, ``--state REGION=PATH@DATE``, ..., with
+    the source options that follow it (``--area-codes``, ``--published``, ``--number-column``)."""
     from dncguard import sources
 
     flag = "--" + kind.replace("_", "-")
+    options = options or {}
+    column = options.get("number_column")
+    if column is not None and not column.strip():
+        raise UsageError(f"{flag} {spec} --number-column: name the column holding the numbers")
     if kind == "internal":
         seller, sep, rest = spec.partition("=")
         if sep and seller and os.sep not in seller and "/" not in seller and not os.path.exists(spec):
-            return sources.internal(_existing(rest, flag), seller=seller)
-        return sources.internal(_existing(spec, flag))
+            return sources.internal(_existing(rest, flag), seller=seller, number_column=column)
+        return sources.internal(_existing(spec, flag), number_column=column)
     if kind == "state":
         region, sep, rest = spec.partition("=")
         if not sep or not region:
@@ -52,23 +66,82 @@ def _open_source(kind: str, spec: str) -> Iterable[Chunk]:
                 f"--state {spec}: write --state REGION=PATH@DATE, e.g. US-TX=texas.csv@2026-03-01"
             )
         path, obtained = _path_at(rest, flag)
-        return sources.state(region.strip().upper(), path, obtained=obtained)
+        published = options.get("published")
+        return sources.state(
+            region.strip().upper(),
+            path,
+            obtained=obtained,
+            published=None if published is None else _iso_date(published, flag="--published", spec=spec),
+            number_column=column,
+        )
     path, obtained = _path_at(spec, flag)
     read = {"ftc": sources.ftc, "ftc_changes": sources.ftc_changes, "dncl": sources.dncl}[kind]
-    return read(path, obtained=obtained)
+    codes = options.get("area_codes")
+    if codes is None:
+        return read(path, obtained=obtained)
+    return read(path, obtained=obtained, area_codes=_area_codes(codes, flag=flag, spec=spec))
+
+
+# The Python API's words in a source's error, and the command line's (one mapping, here): a
+# message telling a command-line user to "pass area_codes=" names the flag that does it.
+_CLI_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), words)
+    for pattern, words in (
+        (r"\bpass area_codes= listing", "give --area-codes (after the source flag) listing"),
+        (r"\barea_codes=", "--area-codes"),
+        (r"\bwith number_column=", "with --number-column (after the source flag)"),
+        (r"\bnumber_column=", "--number-column"),
+        (r"\bpass seller= or add", "write --internal SELLER=PATH or add"),
+        (r"\bseller=", "SELLER= (--internal SELLER=PATH)"),
+        (r"\bpublished=", "--published"),
+        (r"\bobtained=(\d\S*)", r"the date @\1"),
+        (r"\bobtained=", "the @DATE"),
+        (r"\bsources\.ftc_changes\(\.\.\.\)", "--ftc-changes"),
+        (r"\bsources\.ftc\(\.\.\.\)", "--ftc"),
+        (r"\bsources\.dncl\(\.\.\.\)", "--dncl"),
+        (r"\bsources\.state\(\.\.\.\)", "--state"),
+        (r"\bsources\.internal\(\.\.\.\)", "--internal"),
+        (r"\bftc_changes\(\)", "--ftc-changes"),
+        (r"(?<![-\w])(ftc|dncl|state|internal)\(\)", r"--\1"),
+    )
+)
+
+
+def cli_words(message: str) -> str:
+    """A source's error message in the command line's words: ``pass area_codes=`` -> ``give
+    --area-codes``, ``sources.dncl(...)`` -> ``--dncl``, ``state():`` -> ``--state:``.
+
+    >>> cli_words("read this download with sources.dncl(...)")
+    'read this download with --dncl'
+    """
+    for pattern, words in _CLI_WORDS:
+        message = pattern.sub(words, message)
+    return message
+
+
+@contextlib.contextmanager
+def _in_cli_words() -> Iterator[None]:
+    """Errors of the sources read in the block, reworded for the command line (exit 2 still)."""
+    try:
+        yield
+    except (DncguardError, ValueError, TypeError) as e:
+        message = cli_words(str(e))
+        if message == str(e) and not isinstance(e, TypeError):
+            raise
+        raise UsageError(message) from e
 
 
 def _sources(args: argparse.Namespace, progress: _Progress) -> list[Iterable[Chunk]]:
     """The sources the flags name (the registry applies them in the order of their dates)."""
-    flags: list[tuple[str, str]] = args.sources or []
+    flags: list[tuple[str, str, dict[str, str]]] = args.sources or []
     if not flags:
         raise UsageError(
             "no sources given: add at least one of --ftc, --ftc-changes, --dncl, --state, --internal"
         )
-    opened = [_open_source(kind, spec) for kind, spec in flags]
+    opened = [_open_source(kind, spec, options) for kind, spec, options in flags]
     if not progress.enabled:
         return opened
-    return [_Counted(source, spec, progress) for source, (_, spec) in zip(opened, flags, strict=True)]
+    return [_Counted(source, spec, progress) for source, (_, spec, _) in zip(opened, flags, strict=True)]
 
 
 class _Counted:
@@ -87,8 +160,9 @@ class _Counted:
 
 
 def _summary(registry: Registry, path: str) -> str:
+    """One line: the file, the registry id, and each layer with its count of numbers."""
     layers = ", ".join(f"{layer.name} ({layer.count:,})" for layer in registry.layers)
-    return f"wrote {path} ({registry.id}): {layers or 'no layers'}"
+    return f"wrote {path} ({registry.id}): {len(registry.layers)} layer(s): {layers or 'none'}"
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -96,20 +170,25 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     out = _output(args.out, "OUT")
     progress = _Progress()
-    registry = Registry.build(_sources(args, progress))
+    with _in_cli_words():
+        registry = Registry.build(_sources(args, progress))
     progress.show(f"writing {out} ...", force=True)
     registry.save(out)
-    progress.done(_summary(registry, out))
+    progress.done()
+    print(_summary(registry, out))  # on stdout, terminal or not: a cron log records what was written
     return EXIT_OK
 
 
 def _cmd_update(args: argparse.Namespace) -> int:
     from dncguard.registry import Registry
 
+    index = _index_path(args)
     progress = _Progress()
-    sources = _sources(args, progress)
-    progress.show(f"updating {args.index} ...", force=True)
-    # under the index's lock: a concurrent update waits, and neither is lost
-    registry = Registry.update_file(_existing(args.index, "INDEX"), sources)
-    progress.done(_summary(registry, args.index))
+    with _in_cli_words():
+        sources = _sources(args, progress)
+        progress.show(f"updating {index} ...", force=True)
+        # under the index's lock: a concurrent update waits, and neither is lost
+        registry = Registry.update_file(_existing(index, "INDEX"), sources)
+    progress.done()
+    print(_summary(registry, index))
     return EXIT_OK

@@ -120,6 +120,37 @@ def _check_suffix(path: str | os.PathLike[str], allowed: Sequence[str], what: st
     return suffix
 
 
+# --- decoding --------------------------------------------------------------------------------
+
+
+def _not_utf8(path: str, *, header: bool) -> CallColumnError:
+    """The error for a call file that is not UTF-8 text, naming the first byte that is not: its
+    byte offset (from 0), its line and the data row there (a CSV ``header`` is not a row, blank
+    lines of JSON Lines are not rows). Called once a read has failed: a pass over the bytes."""
+    offset = 0
+    row = 0
+    with open(path, "rb") as f:
+        for line_no, line in enumerate(f, start=1):
+            if line_no > 1 or not header:
+                row += bool(line.strip())
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as e:
+                at = offset + e.start
+                byte = line[e.start : e.start + 1].hex()
+                return CallColumnError(
+                    f"the encoding is not UTF-8: byte 0x{byte} at byte offset {at:,} (line {line_no}) "
+                    "is not valid UTF-8; save the file as UTF-8",
+                    path=path,
+                    row=row or None,
+                )
+            offset += len(line)
+    return CallColumnError("the encoding is not UTF-8: save the file as UTF-8", path=path)
+
+
+_MAX_DEPTH_HINT = "a call is one object of fields, its evidence at most a list of objects"
+
+
 # --- records: JSON Lines and JSON -----------------------------------------------------------
 
 
@@ -130,12 +161,21 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
     """
     name = os.fspath(path)
     suffix = _check_suffix(path, _RECORD_SUFFIXES + _TABLE_SUFFIXES, "call file")
-    with open(path, encoding="utf-8-sig") as f:
+    try:
+        yield from _json_records(name, suffix)
+    except UnicodeDecodeError:
+        raise _not_utf8(name, header=False) from None
+
+
+def _json_records(name: str, suffix: str) -> Iterator[tuple[int, Any]]:
+    with open(name, encoding="utf-8-sig") as f:
         if suffix == ".json":
             try:
                 data = json.load(f)
             except json.JSONDecodeError as e:
                 raise CallColumnError(f"not JSON: {e.msg} (line {e.lineno})", path=name) from None
+            except RecursionError:
+                raise CallColumnError(f"JSON nested too deeply: {_MAX_DEPTH_HINT}", path=name) from None
             if not isinstance(data, list):
                 raise CallColumnError("expected a JSON array of call objects", path=name)
             yield from enumerate(data, start=1)
@@ -145,11 +185,15 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
             if not line.strip():
                 continue
             row += 1
+            where = f"line {line_no}, " if line_no != row else ""
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
-                where = f"line {line_no}, " if line_no != row else ""
                 raise CallColumnError(f"{where}not JSON: {e.msg}", path=name, row=row) from None
+            except RecursionError:
+                raise CallColumnError(
+                    f"{where}JSON nested too deeply: {_MAX_DEPTH_HINT}", path=name, row=row
+                ) from None
             yield row, obj
 
 
@@ -278,6 +322,8 @@ def _csv_header(path: str) -> list[str]:
             return next(csv.reader(f))
         except StopIteration:
             raise CallColumnError("empty file: expected a header row naming the columns", path=path) from None
+        except UnicodeDecodeError:
+            raise _not_utf8(path, header=True) from None
 
 
 def _csv_reader(name: str, header: Sequence[str], *, threads: bool, invalid_row: Any = None) -> Any:
@@ -332,6 +378,8 @@ def _raw_batches(path: str | os.PathLike[str]) -> Iterator[pa.Table]:
                 empty = False
                 yield pa.Table.from_batches([batch])
         except pa.ArrowInvalid as e:
+            if "invalid UTF8" in str(e):
+                raise _not_utf8(name, header=True) from None
             raise _bad_csv_row(name, header, e) from None
     else:
         try:
@@ -383,6 +431,33 @@ def _as_string(values: pa.ChunkedArray, *, path: str, first_row: int, column: st
     raise _bad(f"expected text, found a column of {arr.type}", path=path, row=None, column=column)
 
 
+_AT_RANGE = (dt.datetime(1, 1, 2, tzinfo=dt.UTC), dt.datetime(9999, 12, 30, tzinfo=dt.UTC))
+"""The instants a call may be at: years 1 to 9999 (what ISO 8601 and Python's dates hold), a day
+in from either end so that every UTC offset keeps the local date in range too."""
+
+
+_DATE_RANGE = (dt.date(1, 1, 1), dt.date(9999, 12, 31))
+
+
+def _check_range(
+    values: pa.Array, low: object, high: object, *, path: str, first_row: int, column: str, text: pa.Array
+) -> None:
+    """Refuse a value outside ``low``..``high`` (year 0, year 10000) by file, row and field."""
+    outside = pc.or_(
+        pc.less(values, pa.scalar(low, values.type)), pc.greater(values, pa.scalar(high, values.type))
+    )
+    bad = _first_true(outside)
+    if bad is not None:
+        value = text[bad].as_py()
+        shown = repr(value) if isinstance(value, str) else "the value"
+        raise _bad(
+            f"{shown} is out of range: dncguard reads the years 1 to 9999",
+            path=path,
+            row=first_row + bad,
+            column=column,
+        )
+
+
 def _parse_at(arr: pa.Array, *, path: str, first_row: int) -> pa.Array:
     """Check the ``at`` column; return it as given (text trimmed).
 
@@ -399,6 +474,7 @@ def _parse_at(arr: pa.Array, *, path: str, first_row: int) -> pa.Array:
                 row=row,
                 column="at",
             )
+        _check_range(arr.cast(AT_TYPE), *_AT_RANGE, path=path, first_row=first_row, column="at", text=arr)
         return arr
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         raise _bad(
@@ -410,7 +486,7 @@ def _parse_at(arr: pa.Array, *, path: str, first_row: int) -> pa.Array:
         return a.cast(AT_TYPE)
 
     try:
-        convert(text)
+        parsed = convert(text)
     except pa.ArrowInvalid:
         i = _first_failure(text, convert)
         value = text[i].as_py()
@@ -420,6 +496,7 @@ def _parse_at(arr: pa.Array, *, path: str, first_row: int) -> pa.Array:
         except pa.ArrowInvalid:
             why = "is not an ISO 8601 date-time with a UTC offset such as 2026-03-16T14:00:00-04:00"
         raise _bad(f"{value!r} {why}", path=path, row=first_row + i, column="at") from None
+    _check_range(parsed, *_AT_RANGE, path=path, first_row=first_row, column="at", text=text)
     return text
 
 
@@ -433,6 +510,12 @@ def _blank_as_null(values: pa.Array) -> pa.Array:
 
 
 def _parse_date(arr: pa.Array, *, path: str, first_row: int, column: str) -> pa.Array:
+    dates = _parse_any_date(arr, path=path, first_row=first_row, column=column)
+    _check_range(dates, *_DATE_RANGE, path=path, first_row=first_row, column=column, text=arr)
+    return dates
+
+
+def _parse_any_date(arr: pa.Array, *, path: str, first_row: int, column: str) -> pa.Array:
     if pa.types.is_date(arr.type):
         return arr.cast(pa.date32())
     if pa.types.is_timestamp(arr.type):
@@ -499,6 +582,17 @@ def _repeat(value: str, n: int) -> pa.Array:
     return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int8)), pa.array([value], pa.string()))
 
 
+def _separator_hint(names: Sequence[str]) -> str:
+    """A hint when the header looks split by another separator than the comma CSV uses."""
+    for separator, word in ((";", "semicolon"), ("\t", "tab"), ("|", "bar")):
+        if any(separator in name for name in names):
+            return (
+                f" (the header {','.join(names)!r} holds a {word}: the separator may be wrong; "
+                "a .csv call file is comma-separated)"
+            )
+    return ""
+
+
 def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -> pa.Table:
     """Type and check the call columns of ``raw`` (see :class:`Batch`); raise :class:`CallColumnError`.
 
@@ -514,7 +608,12 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
     n = raw.num_rows
     constant: set[str] = set()  # columns the file lacks, filled with one default for every row
     if "to" not in by_name:
-        raise _bad("no such column: the called number is required", path=path, row=None, column="to")
+        raise _bad(
+            "no such column: the called number is required" + _separator_hint(raw.column_names),
+            path=path,
+            row=None,
+            column="to",
+        )
     out: dict[str, pa.Array] = {}
     for column in (
         "to",

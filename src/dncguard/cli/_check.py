@@ -15,9 +15,9 @@ from dncguard.cli._callfile import Batch, Defaults, is_table_file
 from dncguard.cli._common import (
     EXIT_BLOCKED,
     EXIT_OK,
+    _call_file,
     _collector_paused,
     _defaults,
-    _existing,
     _guard,
     _Progress,
 )
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     defaults = _defaults(args)
-    path = _existing(args.calls, "CALLS")
+    path = _call_file(args.calls, "CALLS")
     record = recorder(args, path=path)
     try:
         return _check_file(args, path, defaults, record)

@@ -9,6 +9,8 @@ import contextlib
 import datetime as dt
 import gc
 import os
+import re
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -35,12 +37,21 @@ def _describe(e: BaseException) -> str:
     return str(e) or type(e).__name__
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(message: str) -> str:
+    """``message`` with its control characters escaped (``\\r``, ``\\x1b``): a message quoting
+    the input stays one line, and an escape sequence in a call file never reaches the terminal."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], message)
+
+
 def _error(message: str) -> None:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    print(f"{PROG}: error: {_one_line(message)}", file=sys.stderr)
 
 
 def _warn(message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=sys.stderr)
+    print(f"{PROG}: warning: {_one_line(message)}", file=sys.stderr)
 
 
 class _Progress:
@@ -65,6 +76,23 @@ def _existing(path: str, flag: str) -> str:
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file ({flag})")
     return path
+
+
+def _call_file(path: str, flag: str) -> str:
+    """An existing regular file to read calls from. A FIFO, a device or ``/dev/stdin`` is
+    refused by name, never opened: a call file is read more than once (its header, then its
+    rows; a bad row again to name it), and a second read of a pipe would wait forever."""
+    _existing(path, flag)
+    mode = os.stat(path).st_mode
+    if stat.S_ISREG(mode):
+        return path
+    if stat.S_ISDIR(mode):
+        raise UsageError(f"{path}: is a directory, not a call file ({flag})")
+    what = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    raise UsageError(
+        f"{path}: is not a regular file ({what}) ({flag}): a call file is read more than once; "
+        "save the calls to a file and give that file"
+    )
 
 
 def _output(path: str, flag: str) -> str:
@@ -106,8 +134,10 @@ def _guard(args: argparse.Namespace) -> Guard:
         options["on_stale"] = args.on_stale
     if args.ebr_anniversary:
         options["ebr_anniversary"] = args.ebr_anniversary
-    if args.jurisdictions:
-        options["jurisdictions"] = tuple(j.strip() for j in args.jurisdictions.split(",") if j.strip())
+    if args.jurisdictions:  # in any case, as --state's REGION
+        options["jurisdictions"] = tuple(
+            j.strip().upper() for j in args.jurisdictions.split(",") if j.strip()
+        )
     try:
         return Guard(registry, **options)
     except (TypeError, ValueError) as e:
@@ -129,6 +159,17 @@ def _collector_paused() -> Iterator[None]:
 
 
 # --- lookup / info ----------------------------------------------------------------------------
+
+
+def _index_path(args: argparse.Namespace) -> str:
+    """The index of ``update`` / ``info``: the positional ``INDEX`` or ``--registry INDEX``
+    (both: the same file, else a usage error)."""
+    given = [p for p in (args.index, args.registry) if p is not None]
+    if not given:
+        raise UsageError("the index is required: give INDEX or --registry INDEX")
+    if len(given) == 2 and os.path.abspath(given[0]) != os.path.abspath(given[1]):
+        raise UsageError(f"two indexes given, {given[0]} (INDEX) and {given[1]} (--registry): give one")
+    return str(given[0])
 
 
 def _open_registry(path: str, flag: str) -> Registry:

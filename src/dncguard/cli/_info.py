@@ -9,7 +9,8 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from dncguard.cli._common import EXIT_OK, _open_registry
+from dncguard.cli._common import EXIT_BLOCKED, EXIT_OK, _index_path, _open_registry
+from dncguard.errors import UsageError
 from dncguard.facts import age_limits
 
 if TYPE_CHECKING:
@@ -17,18 +18,31 @@ if TYPE_CHECKING:
 
 
 def _cmd_lookup(args: argparse.Namespace) -> int:
+    from dncguard import geography
     from dncguard.errors import InvalidNumberError
+    from dncguard.numbers import parse_number
 
     registry = _open_registry(args.registry, "--registry")
+    national = {
+        layer.jurisdiction: layer
+        for layer in registry.layers
+        if layer.kind == "national" and layer.jurisdiction is not None
+    }
     results: list[dict[str, Any]] = []
     for number in args.numbers:
         try:
             listings = registry.lookup(number)
+            npa = parse_number(number) // 10_000_000
         except InvalidNumberError as e:
             results.append({"number": number, "valid": False, "error": e.why, "lists": []})
             continue
         lists = [{"layer": x.layer.name, "on": x.on.isoformat() if x.on else None} for x in listings]
-        results.append({"number": number, "valid": True, "lists": lists})
+        # As check judges it: a national list that does not cover the area code says nothing of
+        # the number (check blocks it with area_code_not_covered), so "not listed" would mislead.
+        area = geography.area_code(npa)
+        layer = None if area is None else national.get(area.country)
+        covered = layer is not None and npa in layer.area_codes
+        results.append({"number": number, "valid": True, "covered": covered, "lists": lists})
     if args.format == "json":
         for r in results:
             print(json.dumps(r))
@@ -37,10 +51,11 @@ def _cmd_lookup(args: argparse.Namespace) -> int:
     for r in results:
         if not r["valid"]:
             text = f"invalid number: {r['error']}"
-        elif not r["lists"]:
-            text = "not listed"
         else:
-            text = ", ".join(x["layer"] + (f" (requested {x['on']})" if x["on"] else "") for x in r["lists"])
+            listed = [x["layer"] + (f" (requested {x['on']})" if x["on"] else "") for x in r["lists"]]
+            if not r["covered"]:
+                listed.append("not covered (no national list loaded covers its area code)")
+            text = ", ".join(listed) or "not listed"
         print(f"{r['number'].ljust(width)}  {text}")
     return EXIT_OK
 
@@ -76,9 +91,21 @@ def _layer_info(layer: Layer, today: dt.date) -> dict[str, Any]:
     }
 
 
+def _on_day(text: str | None) -> dt.date:
+    """``--on DATE``: the day freshness is judged on (default today)."""
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--on {text!r}: not a date: write YYYY-MM-DD") from None
+
+
 def _cmd_info(args: argparse.Namespace) -> int:
-    registry = _open_registry(args.index, "INDEX")
-    today = dt.date.today()
+    index = _index_path(args)
+    registry = _open_registry(index, "INDEX")
+    today = _on_day(args.on)
+    stale = False  # a national list too old for an area code it covers: calls to it are blocked
     national_days, state_days, list_states = age_limits()
     layers = [_layer_info(layer, today) for layer in registry.layers]
     warnings: list[str] = []
@@ -87,6 +114,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
         if limit is not None:
             old = {code: on for code, on in layer.area_codes.items() if (today - on).days > limit}
             if old:
+                stale = True
                 warnings.append(
                     f"{layer.name}: {len(old)} area code(s) obtained more than {limit} days ago "
                     f"({_ranges(old)}; oldest {min(old.values()).isoformat()}): "
@@ -102,27 +130,33 @@ def _cmd_info(args: argparse.Namespace) -> int:
                 f"{layer.name}: obtained {layer.obtained.isoformat()}, more than {state_days} days ago: "
                 "download the current list"
             )
+        elif layer.kind == "internal" and layer.count == 0:
+            warnings.append(
+                f"{layer.name}: empty: no number is on this seller's do-not-call list; "
+                "check that the right file was given"
+            )
     loaded = {layer.jurisdiction for layer in registry.layers if layer.kind == "state"}
     missing = [s for s in list_states if s not in loaded]
     if missing:
         warnings.append(f"state lists not loaded: {', '.join(missing)}")
-    size = os.path.getsize(args.index)
+    size = os.path.getsize(index)
     if args.format == "json":
         print(
             json.dumps(
                 {
-                    "index": args.index,
+                    "index": index,
                     "id": registry.id,
                     "size": size,
                     "today": today.isoformat(),
+                    "stale": stale,
                     "layers": layers,
                     "warnings": warnings,
                 },
                 indent=2,
             )
         )
-        return EXIT_OK
-    print(f"{args.index}: {registry.id}, {size:,} bytes, {len(layers)} layer(s), checked {today.isoformat()}")
+        return EXIT_BLOCKED if stale else EXIT_OK
+    print(f"{index}: {registry.id}, {size:,} bytes, {len(layers)} layer(s), checked {today.isoformat()}")
     header = ("layer", "kind", "obtained", "age", "count", "coverage")
     rows = [
         (
@@ -140,4 +174,4 @@ def _cmd_info(args: argparse.Namespace) -> int:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
     for w in warnings:
         print(f"warning: {w}")
-    return EXIT_OK
+    return EXIT_BLOCKED if stale else EXIT_OK

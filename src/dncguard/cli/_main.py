@@ -9,7 +9,9 @@ import zipfile
 from collections.abc import Callable, Sequence
 from typing import Any, get_args
 
-from dncguard import ledger_cli
+import pyarrow as pa
+
+from dncguard import __version__, ledger_cli
 from dncguard.cli._build import _cmd_build, _cmd_update
 from dncguard.cli._check import _cmd_check
 from dncguard.cli._common import EXIT_BAD_INPUT, EXIT_OK, PROG, _describe, _error
@@ -23,7 +25,8 @@ from dncguard.models import Purpose
 
 
 class _SourceAction(argparse.Action):
-    """Collect every source flag, in command-line order, as ``(flag, value)`` in ``sources``."""
+    """Collect every source flag, in command-line order, as ``(kind, value, options)`` in
+    ``sources``; ``options`` collects the source options that follow it (:class:`_SourceOption`)."""
 
     def __call__(
         self,
@@ -33,8 +36,35 @@ class _SourceAction(argparse.Action):
         option_string: str | None = None,
     ) -> None:
         items = list(getattr(namespace, self.dest, None) or [])
-        items.append((self.const, values))
+        items.append((self.const, values, {}))
         setattr(namespace, self.dest, items)
+
+
+class _SourceOption(argparse.Action):
+    """A source option (``--area-codes``, ``--published``, ``--number-column``): it qualifies
+    the source flag just before it, which must be one of the kinds in ``const``."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        kinds: tuple[str, ...] = self.const
+        flags = ", ".join("--" + k.replace("_", "-") for k in kinds)
+        items = getattr(namespace, "sources", None) or []
+        if not items:
+            parser.error(f"{option_string} qualifies the source flag before it: write it after {flags}")
+        kind, spec, options = items[-1]
+        if kind not in kinds:
+            parser.error(
+                f"{option_string} qualifies the source flag before it, which must be one of {flags}; "
+                f"--{kind.replace('_', '-')} {spec} takes no {option_string}"
+            )
+        if self.dest in options:
+            parser.error(f"{option_string} given twice for --{kind.replace('_', '-')} {spec}")
+        options[self.dest] = values
 
 
 def _add_source_flags(p: argparse.ArgumentParser) -> None:
@@ -56,6 +86,29 @@ def _add_source_flags(p: argparse.ArgumentParser) -> None:
     ]
     for flag, kind, metavar, text in flags:
         g.add_argument(flag, dest="sources", action=_SourceAction, const=kind, metavar=metavar, help=text)
+    g = p.add_argument_group(
+        "source options (each follows the source flag it qualifies, e.g. "
+        "--ftc ftc.zip@2026-03-10 --area-codes 212,646)"
+    )
+    options = [
+        (
+            "--area-codes",
+            ("ftc", "ftc_changes", "dncl"),
+            "LIST",
+            "the area codes the download covers, comma-separated (default: from member names such "
+            "as 212.txt, else from the data)",
+        ),
+        ("--published", ("state",), "DATE", "the day the state issued its list, YYYY-MM-DD"),
+        (
+            "--number-column",
+            ("state", "internal"),
+            "NAME",
+            "the phone-number column of a state or internal list (default: the column named like "
+            "number, phone, telephone or tel)",
+        ),
+    ]
+    for flag, kinds, metavar, text in options:
+        g.add_argument(flag, action=_SourceOption, const=kinds, metavar=metavar, help=text)
 
 
 def _add_guard_flags(p: argparse.ArgumentParser) -> None:
@@ -70,8 +123,15 @@ def _add_guard_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--jurisdictions",
         metavar="LIST",
-        help="comma-separated rule sets to apply, e.g. US,CA (default: all known)",
+        help="comma-separated rule sets to apply, in any case, e.g. US,CA (default: all known)",
     )
+
+
+def _add_index_args(p: argparse.ArgumentParser) -> None:
+    """The index of ``update`` and ``info``: ``INDEX``, or ``--registry INDEX`` as every command
+    that reads an index takes it (see ``_common._index_path``)."""
+    p.add_argument("index", metavar="INDEX", nargs="?", help="the index file (or --registry INDEX)")
+    p.add_argument("--registry", metavar="INDEX", help="the index file, as the other commands take it")
 
 
 _CHECK_DESCRIPTION = """\
@@ -95,8 +155,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Local, exact, explainable Do-Not-Call compliance for US and Canadian calls.",
-        epilog="Exit codes: 0 ok / all calls allowed, 1 a call is blocked (check), 2 bad input.",
+        epilog="Exit codes: 0 ok / all calls allowed, 1 a call is blocked (check) or a national "
+        "list is stale (info), 2 bad input.",
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("build", help="build an index from registry downloads")
@@ -105,7 +167,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_build)
 
     p = sub.add_parser("update", help="apply change lists and replacements to an index in place")
-    p.add_argument("index", metavar="INDEX")
+    _add_index_args(p)
     _add_source_flags(p)
     p.set_defaults(run=_cmd_update)
 
@@ -151,9 +213,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("numbers", nargs="+", metavar="NUMBER")
     p.set_defaults(run=_cmd_lookup)
 
-    p = sub.add_parser("info", help="an index's lists, dates, coverage, counts and freshness")
-    p.add_argument("index", metavar="INDEX")
+    p = sub.add_parser(
+        "info",
+        help="an index's lists, dates, coverage, counts and freshness",
+        description="Show INDEX's lists, dates, coverage and counts, and warn about stale lists. "
+        "Exit 1 when a national list is too old for an area code it covers (calls to it are "
+        "blocked), so `dncguard info INDEX && dial` works; else 0.",
+    )
+    _add_index_args(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument(
+        "--on",
+        metavar="DATE",
+        help="judge freshness on this day (YYYY-MM-DD, e.g. the day of the calls) instead of today",
+    )
     p.set_defaults(run=_cmd_info)
 
     ledger_cli.add_parser(sub)
@@ -175,8 +248,11 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
-    except (DncguardError, ValueError, OSError, zipfile.BadZipFile) as e:
+    except (DncguardError, ValueError, OSError, zipfile.BadZipFile, pa.ArrowException) as e:
         _error(_describe(e))
+        return EXIT_BAD_INPUT
+    except RecursionError:  # input nested past Python's limit: bad input, never exit 1
+        _error("input nested too deeply to read")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         _error("interrupted")

@@ -6,6 +6,7 @@ import argparse
 import collections
 import itertools
 import json
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -15,9 +16,9 @@ from dncguard.cli._batches import _flat_batches, _left_out, _read_records, _Tabl
 from dncguard.cli._callfile import Batch, Defaults, is_table_file, read_records
 from dncguard.cli._common import (
     EXIT_OK,
+    _call_file,
     _collector_paused,
     _defaults,
-    _existing,
     _guard,
     _output,
     _Progress,
@@ -39,9 +40,12 @@ if TYPE_CHECKING:
 
 def _cmd_scrub(args: argparse.Namespace) -> int:
     defaults = _defaults(args)
-    path = _existing(args.input, "IN")
+    path = _call_file(args.input, "IN")
     if not is_table_file(_output(args.output, "OUT")):
         raise UsageError(f"{args.output}: OUT must be a .csv or .parquet file")
+    if os.path.exists(args.output) and os.path.samefile(path, args.output):
+        # also through a symlink or a hard link: the rows would be overwritten as they are read
+        raise UsageError(f"{args.output}: OUT is the call file IN ({path}): write the output to another file")
     record = recorder(args, path=path)
     try:
         return _scrub_file(args, path, defaults, record)
