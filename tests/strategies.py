@@ -461,3 +461,28 @@ def registry_numbers(country: str = "US") -> st.SearchStrategy[int]:
     exchange = st.one_of(st.sampled_from((555, 201, 999)), st.integers(200, 999))
     line = st.one_of(st.integers(100, 199), st.integers(0, 9999))
     return st.builds(lambda a, e, n: a * 10**7 + e * 10**4 + n, st.sampled_from(codes), exchange, line)
+
+
+# --- seller spellings (RULES §6.13: one seller however written) ----------------------------------
+
+
+@st.composite
+def seller_spellings(draw: st.DrawFn, name: str) -> str:
+    """Another spelling of seller ``name`` that is the same seller: each letter in any case form
+    that case-folds alike (``ß`` as ``SS``/``ss``), inner spaces doubled or tabbed, outer
+    whitespace added."""
+    out = []
+    for ch in name:
+        if ch == " ":
+            out.append(draw(st.sampled_from([" ", "  ", "\t", " \u00a0"])))
+            continue
+        forms = sorted(
+            {
+                f
+                for f in (ch, ch.upper(), ch.lower(), ch.title(), ch.swapcase(), ch.casefold())
+                if f.casefold() == ch.casefold()
+            }
+        )
+        out.append(draw(st.sampled_from(forms)))
+    pad = st.sampled_from(["", " ", "  ", "\t", "\n", "\u2003"])
+    return draw(pad) + "".join(out) + draw(pad)

@@ -55,6 +55,7 @@ from typing import Any, Final, Literal, Protocol, get_args
 
 from dncguard import geography
 from dncguard._context import Area, Context, OnStale, day_of, order_jurisdictions, zone
+from dncguard._seller import normalize_seller
 from dncguard.errors import InvalidNumberError, StaleRegistryError
 from dncguard.facts import (
     FAR_FUTURE,
@@ -283,6 +284,7 @@ class Guard:
         (offsets rather than day masks, built only on a miss), memoised with the verdict.
         """
         seller = call.seller
+        mine = normalize_seller(seller)  # cached: one dictionary lookup for a seller seen before
         national_listed = False
         listed_states: list[tuple[str, dt.date | None]] = []
         requests: list[int] = []
@@ -307,10 +309,10 @@ class Guard:
                 elif layer.kind == "state":
                     if layer.jurisdiction is not None:
                         listed_states.append((layer.jurisdiction, layer.obtained))
-                elif layer.seller == seller:
+                elif layer.seller is not None and normalize_seller(layer.seller) == mine:
                     requests.append(FAR_PAST if listing.on is None else day_number(listing.on))
         for r in call.dnc_requests:
-            if (r.seller or seller) == seller:
+            if r.seller is None or normalize_seller(r.seller) == mine:
                 requests.append(day_number(r.on))
 
         # Candidate zones and jurisdictions: the area code's, callee_region's and callee_timezone's,
@@ -449,6 +451,7 @@ class Guard:
         the call's facts (see the ``lookup`` loop in :meth:`_known`), so they are not asked.
         """
         probes = getattr(self.registry, "probes", None)
+        mine = normalize_seller(seller)  # one seller however written (RULES §6.13)
         plan: list[Any] = []
         if probes is not None:
             for layer, probe, dated in probes():
@@ -458,7 +461,7 @@ class Guard:
                 elif layer.kind == "state":
                     if layer.jurisdiction is not None:
                         plan.append((probe, _STATE, layer.jurisdiction, layer.obtained))
-                elif layer.seller == seller:
+                elif layer.seller is not None and normalize_seller(layer.seller) == mine:
                     plan.append((probe, _INTERNAL, None, dated))
         if len(self._plans) >= _MEMO_SIZE:
             self._plans.clear()
@@ -495,12 +498,12 @@ class Guard:
     @staticmethod
     def _evidence(call: Call, number: int, requests: list[int]) -> Evidence:
         """The call's relationships and consents with its own seller, as day numbers."""
-        seller = call.seller
+        mine = normalize_seller(call.seller)
         purchases: list[int] = []
         inquiries: list[int] = []
         contracts: list[tuple[int, int | None]] = []
         for r in call.relationships:
-            if (r.seller or seller) != seller:
+            if r.seller is not None and normalize_seller(r.seller) != mine:
                 continue  # a relationship with another seller does not count (RULES §6.4)
             if r.kind == "purchase":
                 purchases.append(day_number(r.on))
@@ -510,7 +513,7 @@ class Guard:
                 contracts.append((day_number(r.on), day_of(r.ends)))
         consents: list[tuple[str, int, int | None]] = []
         for c in call.consents:
-            if (c.seller or seller) != seller:
+            if c.seller is not None and normalize_seller(c.seller) != mine:
                 continue
             if c.number is not None:
                 try:

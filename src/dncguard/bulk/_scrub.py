@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from dncguard._seller import normalize_seller
 from dncguard.bulk._clock import _use_tables, _ZoneTables, local_clock
 from dncguard.bulk._columns import _DATE_COLUMNS, NONE, _check_defaults, _fallback_days, _read
 from dncguard.bulk._engine import _Engine, _engine, _threads
@@ -103,6 +104,8 @@ class Decided:
     inverse: npt.NDArray[np.intp]
     next_at: npt.NDArray[np.int64]
     numbers: npt.NDArray[np.uint64]
+    sellers: tuple[str, ...] = ()
+    """The distinct sellers of the batch, as written (for a summary that names sellers)."""
 
     def decision(self, row: int) -> Decision:
         """Row ``row``'s whole decision, as ``Guard.check`` gives it for the row's call: every
@@ -143,7 +146,7 @@ def _scrub_batch(
     # Internal lists: the seller's request date for the number (FAR_PAST: undated entry).
     reg_request: npt.NDArray[np.int64] | None = None
     for k, seller in enumerate(rows.seller.values):
-        bit = engine.internal.get(seller)
+        bit = engine.internal.get(normalize_seller(seller))
         if bit is None:
             continue
         hit = np.flatnonzero(masks & np.uint64(1 << bit))
@@ -421,7 +424,7 @@ def _scrub_batch(
                 )
     next_at = _next_allowed(engine, rows, inverse, groups, places, place_inv, today, minutes)
     output = _append(batch, _decision_columns(verdicts, inverse, next_at)) if with_columns else batch
-    return Decided(output, tuple(verdicts), inverse, next_at, numbers)
+    return Decided(output, tuple(verdicts), inverse, next_at, numbers, tuple(rows.seller.values))
 
 
 def scrub(
