@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from dncguard import geography
 from dncguard._arrow import trimmed
+from dncguard._fields import call_columns, near_miss
 from dncguard.bulk._clock import local_clock
 from dncguard.errors import CallColumnError
 from dncguard.facts import NO_DATE
@@ -345,7 +346,11 @@ def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArra
 def _check_defaults(defaults: Mapping[str, Any]) -> None:
     unknown = sorted(set(defaults) - _KNOWN)
     if unknown:
-        raise TypeError(f"scrub() got unknown column default(s): {', '.join(unknown)}")
+        hints = [near_miss(name, tuple(sorted(_KNOWN))) for name in unknown]
+        said = ", ".join(
+            n if h is None else f"{n} (did you mean {h}=?)" for n, h in zip(unknown, hints, strict=True)
+        )
+        raise TypeError(f"scrub() got unknown column default(s): {said}")
 
 
 @dataclass
@@ -380,6 +385,7 @@ def _default(defaults: Mapping[str, Any], name: str) -> Any:
 
 
 def _read(batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> _Rows:
+    call_columns(batch.schema.names)  # a near miss of a call field is an error (RULES §6.17)
     n = batch.num_rows
     to = _column(batch, "to")
     if to is None:

@@ -194,6 +194,8 @@ class _TableReader:
     def __init__(self, path: str, defaults: Defaults, *, keep: bool = True, raw: bool = True) -> None:
         self.path, self.defaults, self.keep, self.raw = path, defaults, keep, raw
         self.batches: list[Batch] = []
+        self.columns: list[str] | None = None
+        """The file's column names, once its first batch is read."""
         self.error: BaseException | None = None
         self._queue: queue.Queue[Batch | None] = queue.Queue(0 if keep else _AHEAD)
         self._closed = threading.Event()
@@ -213,6 +215,8 @@ class _TableReader:
         progress = _Progress()
         try:
             for batch in read_table_batches(self.path, defaults=self.defaults):
+                if self.columns is None:
+                    self.columns = batch.raw.column_names
                 if not self.raw:
                     batch = dataclasses.replace(batch, raw=batch.raw.schema.empty_table())
                 if self.keep:

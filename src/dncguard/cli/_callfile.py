@@ -42,6 +42,7 @@ from pydantic import BaseModel, ValidationError
 
 from dncguard import geography
 from dncguard._arrow import trimmed
+from dncguard._fields import RECORD_FIELDS, call_columns, first_problem
 from dncguard.errors import CallColumnError
 from dncguard.models import (
     EVIDENCE_COLUMNS,
@@ -154,14 +155,16 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
 
 
 def _error_field(err: ValidationError, rename: Mapping[str, str] | None = None) -> tuple[str, str]:
-    first = err.errors()[0]
-    loc = [str(p) for p in first["loc"]]
+    errors = err.errors()
+    loc, message = first_problem(errors)
+    first = next(e for e in errors if [str(p) for p in e["loc"]] == loc)
     name = ".".join(loc) if loc else "(record)"
     if rename and loc and loc[0] in rename:
         name = rename[loc[0]]
     value = first.get("input")
-    shown = f"{value!r}: " if isinstance(value, str | int | float) and loc else ""
-    return name, shown + first["msg"]
+    extra = first.get("type") == "extra_forbidden"
+    shown = f"{value!r}: " if isinstance(value, str | int | float) and loc and not extra else ""
+    return name, shown + message
 
 
 def _model(
@@ -229,6 +232,7 @@ def call_from_record(record: Any, *, path: str, row: int, defaults: Defaults) ->
         raise CallColumnError(
             f"expected an object with the call's fields, got {type(record).__name__}", path=path, row=row
         )
+    call_columns(record, fields=RECORD_FIELDS, path=path, row=row)  # near misses (RULES §6.17)
     data = {k: v for k, v in record.items() if k in _KNOWN}
     defaults.fill(data)
     _fold_evidence(data, path=path, row=row)
@@ -506,6 +510,8 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
     ``purpose`` take ``defaults``; a null ``caller``/``purpose``/``line`` takes the Call default;
     a null ``prerecorded`` is false. Columns that are not call fields are left out.
     """
+    # A near miss of a call field (or two columns giving one) is an error (RULES §6.17).
+    call_columns(raw.column_names, fold_case=True, path=path)
     by_name: dict[str, pa.ChunkedArray] = {}
     for name, values in zip(raw.column_names, raw.columns, strict=True):
         key = name.strip().lower()

@@ -10,6 +10,7 @@ from typing import TextIO
 
 import pyarrow as pa
 
+from dncguard._fields import call_columns
 from dncguard._seller import normalize_seller
 from dncguard.cli._batches import _bulk_tables, _flat_batches, _read_records, _ReadBatches, _TableReader
 from dncguard.cli._callfile import Defaults, is_table_file
@@ -111,6 +112,10 @@ def _check_table(
     blocked = _blocked(pieces)
     writer.finish(pieces, blocked)
     _warn_unlisted_sellers(guard, path, sellers)
+    if isinstance(reader, _TableReader) and reader.columns:
+        passed = call_columns(reader.columns, fold_case=True)
+        if passed:
+            _warn(f"{path}: ignoring columns that are not call fields: {', '.join(passed)}")
     return blocked
 
 
