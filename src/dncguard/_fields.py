@@ -34,15 +34,20 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, get_origin
 
-from dncguard.errors import CallColumnError
+from pydantic import BaseModel, ValidationError
+
+from dncguard.errors import CallColumnError, InvalidCallError
 from dncguard.models import EVIDENCE_COLUMNS, Call, Consent, DncRequest, Relationship
 
 __all__ = [
+    "FLAT_KEYS",
     "NESTED_FIELDS",
     "RECORD_FIELDS",
     "TABLE_FIELDS",
     "call_columns",
     "first_problem",
+    "fold_flat_evidence",
+    "invalid_call",
     "near_miss",
 ]
 
@@ -210,3 +215,78 @@ def first_problem(errors: Sequence[Mapping[str, Any]]) -> tuple[list[str], str]:
         if close is not None:
             message += f": did you mean {close!r}?"
     return loc, message
+
+
+#: Flat evidence column -> the evidence model it becomes, and the model field each column fills.
+_FLAT_RENAMES: Final[dict[str, dict[str, str]]] = {
+    "purchase": {"on": "last_purchase"},
+    "inquiry": {"on": "last_inquiry"},
+    "contract": {"on": "contract_on", "ends": "contract_ends"},
+    "consent": {"kind": "consent_kind", "on": "consent_on", "revoked_on": "consent_revoked_on"},
+    "request": {"on": "dnc_requested_on"},
+}
+FLAT_KEYS: Final[frozenset[str]] = frozenset(EVIDENCE_COLUMNS)
+
+
+def _piece(model: type[BaseModel], data: dict[str, Any], rename: Mapping[str, str]) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        loc, message = first_problem(e.errors())
+        value = e.errors()[0].get("input")
+        shown = f"{value!r}: " if isinstance(value, str | int | float) and loc else ""
+        field = rename.get(loc[0], loc[0]) if loc else None
+        raise InvalidCallError(shown + message, field=field) from e
+
+
+def fold_flat_evidence(record: Mapping[str, Any]) -> dict[str, Any]:
+    """``record`` with its flat evidence fields (a table row's ``last_purchase``, ``consent_kind``
+    ...) turned into the nested ``relationships``/``consents``/``dnc_requests`` a Call holds,
+    with the meaning ``Guard.scrub`` gives the columns: all of it the call's seller's and for
+    the called number; a contract only where ``contract_on`` is set (then an absent
+    ``contract_ends`` means in force); ``consent_kind`` and ``consent_on`` together. A null
+    (``None``) flat field is absent. Nested evidence given too is kept: the flat fields add to it.
+
+    Raises :class:`~dncguard.errors.InvalidCallError` naming the flat field that cannot be used.
+    The one mapping ``Guard.check`` and the command line's call records share.
+    """
+    out = {k: v for k, v in record.items() if k not in FLAT_KEYS}
+    flat = {k: v for k, v in record.items() if k in FLAT_KEYS and v is not None}
+    if not flat:
+        return out
+    rels: list[Any] = list(out.get("relationships") or ())
+    consents: list[Any] = list(out.get("consents") or ())
+    requests: list[Any] = list(out.get("dnc_requests") or ())
+    for column, kind in (("last_purchase", "purchase"), ("last_inquiry", "inquiry")):
+        if column in flat:
+            rels.append(_piece(Relationship, {"kind": kind, "on": flat[column]}, _FLAT_RENAMES[kind]))
+    if "contract_on" in flat:
+        data = {"kind": "contract", "on": flat["contract_on"], "ends": flat.get("contract_ends")}
+        rels.append(_piece(Relationship, data, _FLAT_RENAMES["contract"]))
+    if "consent_on" in flat or "consent_kind" in flat:
+        for need, other in (("consent_on", "consent_kind"), ("consent_kind", "consent_on")):
+            if need not in flat:
+                raise InvalidCallError(f"missing: required when {other} is set", field=need)
+        data = {
+            "kind": flat["consent_kind"],
+            "on": flat["consent_on"],
+            "revoked_on": flat.get("consent_revoked_on"),
+        }
+        consents.append(_piece(Consent, data, _FLAT_RENAMES["consent"]))
+    if "dnc_requested_on" in flat:
+        requests.append(_piece(DncRequest, {"on": flat["dnc_requested_on"]}, _FLAT_RENAMES["request"]))
+    for key, items in (("relationships", rels), ("consents", consents), ("dnc_requests", requests)):
+        if items:
+            out[key] = items
+    return out
+
+
+def invalid_call(error: ValidationError) -> InvalidCallError:
+    """A Call's validation error as :class:`~dncguard.errors.InvalidCallError` naming the field."""
+    errors = error.errors()
+    loc, message = first_problem(errors)
+    chosen = next((e for e in errors if [str(p) for p in e.get("loc", ())] == loc), errors[0])
+    value = chosen.get("input")
+    extra = chosen.get("type") == "extra_forbidden"
+    shown = f"{value!r}: " if isinstance(value, str | int | float) and loc and not extra else ""
+    return InvalidCallError(shown + message, field=".".join(loc) if loc else None)

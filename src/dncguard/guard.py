@@ -53,8 +53,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, Protocol, get_args
 
+from pydantic import ValidationError
+
 from dncguard import geography
 from dncguard._context import Area, Context, OnStale, day_of, order_jurisdictions, zone
+from dncguard._fields import FLAT_KEYS as _FLAT_KEYS
+from dncguard._fields import fold_flat_evidence, invalid_call
 from dncguard._seller import normalize_seller
 from dncguard.errors import InvalidNumberError, StaleRegistryError
 from dncguard.facts import (
@@ -204,13 +208,23 @@ class Guard:
     def check(self, call: Call | Mapping[str, Any]) -> Decision:
         """Decide one call (a :class:`~dncguard.Call` or a dict of its fields).
 
-        Invalid call fields raise a ``ValueError`` naming the field; an invalid number is a
-        blocked decision. Raises :class:`~dncguard.errors.StaleRegistryError` only with
-        ``on_stale="raise"``.
+        A dict may give the evidence as a table row does, in the flat fields ``last_purchase``,
+        ``last_inquiry``, ``contract_on``, ``contract_ends``, ``consent_kind``, ``consent_on``,
+        ``consent_revoked_on`` and ``dnc_requested_on``, with the meaning ``scrub`` gives them
+        (the call's seller's, for the called number); given with the nested lists too, they add
+        to them. Invalid call fields raise :class:`~dncguard.errors.InvalidCallError` (a
+        ``ValueError``) naming the field; an invalid number is a blocked decision. Raises
+        :class:`~dncguard.errors.StaleRegistryError` only with ``on_stale="raise"``.
         """
         if not isinstance(call, Call):
-            # Call.model_validate, less its Python wrapper (a microsecond on this path).
-            valid: Call = _validate_call(call if isinstance(call, dict) else dict(call))
+            data = call if isinstance(call, dict) else dict(call)
+            if not _FLAT_KEYS.isdisjoint(data):
+                data = fold_flat_evidence(data)  # a table row's flat evidence, as scrub reads it
+            try:
+                # Call.model_validate, less its Python wrapper (a microsecond on this path).
+                valid: Call = _validate_call(data)
+            except ValidationError as e:
+                raise invalid_call(e) from e
             call = valid
         try:
             number = parse_number(call.to)
@@ -240,17 +254,25 @@ class Guard:
         return [self.check(call) for call in calls]
 
     def scrub(self, data: Any, **defaults: Any) -> Any:
-        """Decide a ``pyarrow.Table`` or ``RecordBatch`` of calls in bulk (see :mod:`dncguard.bulk`).
+        """Decide a table of calls in bulk (see :mod:`dncguard.bulk`): a ``pyarrow.Table`` or
+        ``RecordBatch``, or any Arrow data as it is (a Polars DataFrame, a DuckDB result, a
+        pyarrow Dataset or RecordBatchReader: anything exporting ``__arrow_c_stream__`` or
+        ``__arrow_c_array__``).
 
         Returns its rows plus ``allowed``, ``reason``, ``reasons`` and ``next_allowed_at``; for
-        every row the same answer :meth:`check` gives. ``defaults`` fill missing columns.
+        every row the same answer :meth:`check` gives. ``defaults`` fill missing columns. A
+        column close to a call field is a :class:`~dncguard.errors.CallColumnError`; errors
+        count rows from 1.
         """
         from dncguard import bulk
 
         return bulk.scrub(self, data, **defaults)
 
     def scrub_batches(self, batches: Iterable[Any], **defaults: Any) -> Iterator[Any]:
-        """Decide a stream of record batches in bounded memory, yielding one output per input."""
+        """Decide a stream of record batches in bounded memory, yielding one output per input.
+
+        ``batches``: an iterable of record batches, or one Arrow stream (a RecordBatchReader, a
+        Polars DataFrame, a DuckDB relation ...) read batch by batch, never whole."""
         from dncguard import bulk
 
         return bulk.scrub_batches(self, batches, **defaults)

@@ -99,7 +99,16 @@ def _codes(column: pa.Array | pa.ChunkedArray, null_value: Any = None) -> Codes:
 
 def _column(batch: pa.RecordBatch, name: str) -> pa.Array | None:
     i = batch.schema.get_field_index(name)
-    return None if i < 0 else batch.column(i)
+    if i < 0:
+        return None
+    col = batch.column(i)
+    t = col.type
+    # Text as views (Polars exports string_view) is read as plain text, as is a view dictionary.
+    if pa.types.is_dictionary(t) and pa.types.is_string_view(t.value_type):
+        return pa.DictionaryArray.from_arrays(col.indices, col.dictionary.cast(pa.string()))
+    if pa.types.is_string_view(t):
+        return col.cast(pa.string())
+    return col
 
 
 def _enum(

@@ -25,7 +25,7 @@ from dncguard.bulk._grouping import _GROUP_CACHE, _INVALID_GROUP, _facts, _Group
 from dncguard.bulk._next_allowed import _next_allowed
 from dncguard.bulk._output import _append, _decision_columns, decision_schema
 from dncguard.bulk._place import _ALL_CODE_BITS, _BIT, _MINUTE_US, NO_NEXT
-from dncguard.errors import StaleRegistryError
+from dncguard.errors import CallColumnError, StaleRegistryError
 from dncguard.facts import (
     FAR_FUTURE,
     FAR_PAST,
@@ -47,12 +47,72 @@ _BATCH_ROWS: Final = 1 << 20
 """Rows per unit of work: large enough to amortise numpy calls, small enough to bound memory."""
 
 
+_TAKES: Final = (
+    "a pyarrow Table, RecordBatch, RecordBatchReader or Dataset, or an object that exports an Arrow"
+    " stream or array (__arrow_c_stream__, __arrow_c_array__: a Polars DataFrame, a DuckDB result)"
+)
+
+
+def _is_dataset(data: Any) -> bool:
+    import pyarrow.dataset as pa_ds
+
+    return isinstance(data, pa_ds.Dataset)
+
+
+def _reader(data: Any) -> pa.RecordBatchReader | None:
+    """``data`` as a stream of record batches, read lazily (None: not a stream)."""
+    if isinstance(data, pa.RecordBatchReader):
+        return data
+    if _is_dataset(data):
+        return data.scanner().to_reader()
+    if hasattr(data, "__arrow_c_stream__") and not isinstance(data, pa.Table | pa.RecordBatch):
+        try:
+            return pa.RecordBatchReader.from_stream(data)
+        except (TypeError, ValueError, pa.ArrowException) as e:
+            raise TypeError(f"scrub() takes {_TAKES}; {type(data).__name__}'s Arrow stream: {e}") from None
+    return None
+
+
+def as_arrow(data: Any) -> pa.Table | pa.RecordBatch:
+    """``data`` as a pyarrow Table or RecordBatch: as it is when it is one, else read from the
+    Arrow stream or array it exports (the whole of it)."""
+    if isinstance(data, pa.Table | pa.RecordBatch):
+        return data
+    reader = _reader(data)
+    if reader is not None:
+        return reader.read_all()
+    if hasattr(data, "__arrow_c_array__"):
+        try:
+            return pa.record_batch(data)
+        except (TypeError, ValueError, pa.ArrowException) as e:
+            raise TypeError(f"scrub() takes {_TAKES}; {type(data).__name__}'s Arrow array: {e}") from None
+    raise TypeError(f"scrub() takes {_TAKES}, not {type(data).__name__}")
+
+
+def _stream(batches: Any) -> Iterator[pa.RecordBatch | pa.Table]:
+    """The batches of ``scrub_batches``' input: an iterable of batches or tables (or of objects
+    exporting Arrow data), or one object that is itself a stream (read batch by batch, never
+    materialised whole)."""
+    if isinstance(batches, pa.Table | pa.RecordBatch):
+        yield batches
+        return
+    reader = _reader(batches)
+    if reader is not None:
+        yield from reader
+        return
+    if hasattr(batches, "__arrow_c_array__"):
+        yield as_arrow(batches)
+        return
+    for batch in batches:
+        yield batch if isinstance(batch, pa.Table | pa.RecordBatch) else as_arrow(batch)
+
+
 def _batches(data: pa.Table | pa.RecordBatch) -> list[pa.RecordBatch]:
     """Units of work of about ``_BATCH_ROWS`` rows: large chunks split, runs of small ones joined."""
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
     if not isinstance(data, pa.Table):
-        raise TypeError(f"scrub() takes a pyarrow.Table or RecordBatch, not {type(data).__name__}")
+        raise TypeError(f"scrub() takes {_TAKES}, not {type(data).__name__}")
     out: list[pa.RecordBatch] = []
     run: list[pa.RecordBatch] = []
     size = 0
@@ -127,10 +187,19 @@ def _scrub_batch(
     defaults: Mapping[str, Any],
     parse_threads: int | None = None,
     with_columns: bool = True,
+    first_row: int = 1,
 ) -> Decided:
     """Decide one batch. ``parse_threads``: for ``parse_numbers`` (1 when batches already run
-    on every thread; None: its own choice). ``with_columns``: append the decision columns."""
-    rows = _read(batch, defaults)
+    on every thread; None: its own choice). ``with_columns``: append the decision columns.
+    ``first_row``: the number of the batch's first row in the whole input (counted from 1), for
+    errors."""
+    try:
+        rows = _read(batch, defaults)
+    except CallColumnError as e:
+        if e.row is None:
+            raise
+        # rows are counted from 1 over the whole input, as on the command line
+        raise CallColumnError(e.detail, column=e.column, row=first_row + e.row, path=e.path) from None
     n = rows.n
     numbers, _ = parse_numbers(rows.to, threads=parse_threads)  # 0 where invalid: area code 0 is no area
     npa = (numbers // np.uint64(10_000_000)).astype(np.intp)
@@ -419,8 +488,8 @@ def _scrub_batch(
             if any(reason.code is ReasonCode.STALE_REGISTRY for reason in v.reasons):
                 row = int(np.argmax(inverse == g))
                 raise StaleRegistryError(
-                    f"row {row}: the national registry copy for area code {int(npa[row])} is too old for a"
-                    " call at that time: download a fresh copy"
+                    f"row {first_row + row}: the national registry copy for area code {int(npa[row])}"
+                    " is too old for a call at that time: download a fresh copy"
                 )
     next_at = _next_allowed(engine, rows, inverse, groups, places, place_inv, today, minutes)
     output = _append(batch, _decision_columns(verdicts, inverse, next_at)) if with_columns else batch
@@ -428,16 +497,22 @@ def _scrub_batch(
 
 
 def scrub(
-    guard: Guard, data: pa.Table | pa.RecordBatch, *, threads: int | None = None, **defaults: Any
+    guard: Guard, data: Any, *, threads: int | None = None, **defaults: Any
 ) -> pa.Table | pa.RecordBatch:
     """Decide every row of ``data``: its columns plus ``allowed``, ``reason``, ``reasons``,
-    ``next_allowed_at``. Returns the same kind it was given (a Table or a RecordBatch).
+    ``next_allowed_at``. Returns the same kind it was given for a pyarrow Table or RecordBatch;
+    for anything else that holds Arrow data (a RecordBatchReader, a pyarrow Dataset, or any
+    object exporting ``__arrow_c_stream__`` or ``__arrow_c_array__``, such as a Polars
+    DataFrame or a DuckDB result), a pyarrow Table (``polars.from_arrow`` turns it back).
 
     ``defaults`` give values for missing columns (and null cells), e.g. ``seller="acme"``.
     ``threads``: batches decided at once (default: up to 2). Raises ``ValueError`` naming the
-    column and the first bad row for invalid input.
+    column and the first bad row (counted from 1) for invalid input.
     """
     _check_defaults(defaults)
+    if not isinstance(data, pa.Table | pa.RecordBatch):
+        arrow = as_arrow(data)
+        data = pa.Table.from_batches([arrow]) if isinstance(arrow, pa.RecordBatch) else arrow
     batches = _batches(data)
     out = list(scrub_batches(guard, batches, threads=threads, **defaults))
     if isinstance(data, pa.RecordBatch):
@@ -448,20 +523,23 @@ def scrub(
 
 
 def scrub_batches(
-    guard: Guard, batches: Iterable[pa.RecordBatch], *, threads: int | None = None, **defaults: Any
+    guard: Guard, batches: Iterable[pa.RecordBatch] | Any, *, threads: int | None = None, **defaults: Any
 ) -> Iterator[pa.RecordBatch]:
     """Decide a stream of record batches, yielding one output batch per input batch, in order.
 
-    Memory stays bounded: at most ``threads`` batches are in flight (plus one waiting), so a
-    stream of any length can be scrubbed batch by batch. Batches larger than about a million
-    rows are decided in slices.
+    ``batches``: an iterable of record batches or tables, or one object that is a stream of
+    them (a ``pyarrow.RecordBatchReader``, a pyarrow Dataset, or any object exporting
+    ``__arrow_c_stream__``: a Polars DataFrame or LazyFrame result, a DuckDB relation), read
+    batch by batch. Memory stays bounded: at most ``threads`` batches are in flight (plus one
+    waiting), so a stream of any length can be scrubbed batch by batch. Batches larger than
+    about a million rows are decided in slices. Error rows count from 1 over the whole stream.
     """
     return (d.output for d in decide_batches(guard, batches, threads=threads, **defaults))
 
 
 def decide_batches(
     guard: Guard,
-    batches: Iterable[pa.RecordBatch],
+    batches: Iterable[pa.RecordBatch] | Any,
     *,
     threads: int | None = None,
     columns: bool = True,
@@ -477,8 +555,8 @@ def decide_batches(
     engine = _engine(guard)
     n_threads = _threads(threads)
 
-    def pieces() -> Iterator[pa.RecordBatch]:
-        for batch in batches:
+    def split() -> Iterator[pa.RecordBatch]:
+        for batch in _stream(batches):
             if isinstance(batch, pa.Table):
                 yield from _batches(batch)
             elif batch.num_rows > _BATCH_ROWS:
@@ -487,17 +565,23 @@ def decide_batches(
             else:
                 yield batch
 
+    def pieces() -> Iterator[tuple[int, pa.RecordBatch]]:
+        first = 1  # each piece's first row in the whole stream, counted from 1
+        for batch in split():
+            yield first, batch
+            first += batch.num_rows
+
     stream = pieces()
     head = list(itertools.islice(stream, 2))
     if n_threads == 1 or len(head) < 2:  # one batch: no threads to start (but parsing may)
-        for batch in itertools.chain(head, stream):
-            yield _scrub_batch(engine, batch, defaults, 1 if n_threads == 1 else None, columns)
+        for first, batch in itertools.chain(head, stream):
+            yield _scrub_batch(engine, batch, defaults, 1 if n_threads == 1 else None, columns, first)
         return
     with ThreadPoolExecutor(n_threads, thread_name_prefix="dncguard-scrub") as pool:
         pending: collections.deque[Future[Decided]] = collections.deque()
-        for batch in itertools.chain(head, stream):
+        for first, batch in itertools.chain(head, stream):
             # Batches on every thread: each parses on its own (no threads within threads).
-            pending.append(pool.submit(_scrub_batch, engine, batch, defaults, 1, columns))
+            pending.append(pool.submit(_scrub_batch, engine, batch, defaults, 1, columns, first))
             if len(pending) > n_threads:
                 yield pending.popleft().result()
         while pending:
