@@ -306,7 +306,6 @@ class Guard:
         (offsets rather than day masks, built only on a miss), memoised with the verdict.
         """
         seller = call.seller
-        mine = normalize_seller(seller)  # cached: one dictionary lookup for a seller seen before
         national_listed = False
         listed_states: list[tuple[str, dt.date | None]] = []
         requests: list[int] = []
@@ -324,6 +323,7 @@ class Guard:
                         on = None if extra is None else extra(number)
                         requests.append(FAR_PAST if on is None else day_number(on))
         else:
+            mine = normalize_seller(seller)  # cached: a dictionary lookup for a seller seen before
             for listing in self.registry.lookup(number):
                 layer = listing.layer
                 if layer.kind == "national":
@@ -334,7 +334,7 @@ class Guard:
                 elif layer.seller is not None and normalize_seller(layer.seller) == mine:
                     requests.append(FAR_PAST if listing.on is None else day_number(listing.on))
         for r in call.dnc_requests:
-            if r.seller is None or normalize_seller(r.seller) == mine:
+            if r.seller is None or normalize_seller(r.seller) == normalize_seller(seller):
                 requests.append(day_number(r.on))
 
         # Candidate zones and jurisdictions: the area code's, callee_region's and callee_timezone's,
@@ -520,12 +520,12 @@ class Guard:
     @staticmethod
     def _evidence(call: Call, number: int, requests: list[int]) -> Evidence:
         """The call's relationships and consents with its own seller, as day numbers."""
-        mine = normalize_seller(call.seller)
+        seller = call.seller
         purchases: list[int] = []
         inquiries: list[int] = []
         contracts: list[tuple[int, int | None]] = []
         for r in call.relationships:
-            if r.seller is not None and normalize_seller(r.seller) != mine:
+            if r.seller is not None and normalize_seller(r.seller) != normalize_seller(seller):
                 continue  # a relationship with another seller does not count (RULES §6.4)
             if r.kind == "purchase":
                 purchases.append(day_number(r.on))
@@ -535,7 +535,7 @@ class Guard:
                 contracts.append((day_number(r.on), day_of(r.ends)))
         consents: list[tuple[str, int, int | None]] = []
         for c in call.consents:
-            if c.seller is not None and normalize_seller(c.seller) != mine:
+            if c.seller is not None and normalize_seller(c.seller) != normalize_seller(seller):
                 continue
             if c.number is not None:
                 try:
