@@ -139,3 +139,13 @@ def test_scrub_counts_rows_from_1_over_the_whole_stream() -> None:
     with pytest.raises(CallColumnError) as e:
         list(GUARD.scrub_batches(batches, threads=1))
     assert e.value.row == 3
+
+
+def test_a_misspelt_evidence_key_suggests_the_key() -> None:
+    rel = {"kind": "purchase", "onn": "2025-12-01"}
+    with pytest.raises(InvalidCallError, match="did you mean 'on'") as e:
+        GUARD.check({**CALL, "relationships": [rel]})
+    assert e.value.field == "relationships.0.onn"
+    consent = {"kind": "written", "on": "2025-12-01", "revoke_on": "2026-01-01"}
+    with pytest.raises(InvalidCallError, match="did you mean 'revoked_on'"):
+        GUARD.check({**CALL, "consents": [consent]})

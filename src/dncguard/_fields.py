@@ -211,6 +211,10 @@ def first_problem(errors: Sequence[Mapping[str, Any]]) -> tuple[list[str], str]:
     if chosen.get("type") == "extra_forbidden" and loc:
         keys = RECORD_FIELDS if len(loc) == 1 else EVIDENCE_KEYS
         close = near_miss(loc[-1], keys)
+        if close is None:  # only a hint in an error already raised: two edits of any key
+            hints = [(_edits(loc[-1].casefold(), k), k) for k in keys]
+            d, k = min(hints, default=(3, ""))
+            close = k if d <= min(2, len(k) - 1) else None
         message = "not a field of a call" if len(loc) == 1 else "not a field of this evidence"
         if close is not None:
             message += f": did you mean {close!r}?"
