@@ -500,3 +500,28 @@ def flat_rows(draw: st.DrawFn) -> dict[str, object]:
         "consent_revoked_on": draw(_FLAT_DATES) if consent_on else None,
         "dnc_requested_on": draw(_FLAT_DATES),
     }
+
+
+# --- seller spellings (RULES §6.13: one seller however written) ----------------------------------
+
+
+@st.composite
+def seller_spellings(draw: st.DrawFn, name: str) -> str:
+    """Another spelling of seller ``name`` that is the same seller: each letter in any case form
+    that case-folds alike (``ß`` as ``SS``/``ss``), inner spaces doubled or tabbed, outer
+    whitespace added."""
+    out = []
+    for ch in name:
+        if ch == " ":
+            out.append(draw(st.sampled_from([" ", "  ", "\t", " \u00a0"])))
+            continue
+        forms = sorted(
+            {
+                f
+                for f in (ch, ch.upper(), ch.lower(), ch.title(), ch.swapcase(), ch.casefold())
+                if f.casefold() == ch.casefold()
+            }
+        )
+        out.append(draw(st.sampled_from(forms)))
+    pad = st.sampled_from(["", " ", "  ", "\t", "\n", "\u2003"])
+    return draw(pad) + "".join(out) + draw(pad)

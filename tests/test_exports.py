@@ -20,7 +20,7 @@ DOCUMENTED = {
     # errors (the tree in dncguard.errors)
     "DncguardError", "InvalidNumberError", "RegistryFormatError", "CoverageError",
     "CorruptIndexError", "CallColumnError", "StaleRegistryError", "ChangeOrderError",
-    "IndexChangedError", "IndexFileError", "IndexLockedError",
+    "IndexChangedError", "IndexFileError", "IndexLockedError", "InvalidCallError",
     "LedgerError", "NotALedgerError", "LedgerVersionError", "CorruptLedgerError",
     # the call ledger
     "Ledger", "LedgerEntry", "LedgerReport",
@@ -94,7 +94,7 @@ def test_a_bad_call_column_is_the_same_error_in_python_and_on_the_command_line()
     table = pa.table({"to": ["212-555-0199"], "at": ["2026-03-16T14:00:00-04:00"], "purpose": ["robbery"]})
     with pytest.raises(dncguard.CallColumnError) as in_python:
         guard.scrub(table, seller="acme")
-    assert (in_python.value.column, in_python.value.row) == ("purpose", 0)
+    assert (in_python.value.column, in_python.value.row) == ("purpose", 1)
     with pytest.raises(dncguard.CallColumnError) as on_the_command_line:
         normalise(table, path="calls.csv", first_row=1, defaults=Defaults(seller="acme"))
     error = on_the_command_line.value

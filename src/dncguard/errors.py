@@ -11,6 +11,7 @@ Every error derives from :class:`DncguardError`; errors caused by bad input also
     ├── CorruptIndexError       (ValueError)  an index file with a wrong magic, version, size or checksum
     │   └── IndexChangedError                 an open index file changed in place under its reader
     ├── CallColumnError         (ValueError)  a call field that cannot be used: column, row (and file)
+    ├── InvalidCallError        (ValueError)  a call given to Guard.check that cannot be used: field
     ├── UsageError              (ValueError)  a command-line argument that cannot be used (exit 2)
     ├── IndexFileError          (OSError)     an index file that cannot be read or written: names it
     ├── IndexLockedError                      another update holds the index's lock (``timeout=``)
@@ -44,6 +45,7 @@ __all__ = [
     "IndexChangedError",
     "IndexFileError",
     "IndexLockedError",
+    "InvalidCallError",
     "InvalidNumberError",
     "LedgerError",
     "LedgerVersionError",
@@ -139,11 +141,12 @@ class CorruptIndexError(DncguardError, ValueError):
 
 class CallColumnError(DncguardError, ValueError):
     """A call field that cannot be used, in a table given to ``Guard.scrub`` or a call file given
-    to the command line: ``column`` (the column or field), ``row`` (0-based in a table, the 1-based
-    data row in a file) and ``path`` (the call file, on the command line) where they are known.
+    to the command line: ``column`` (the column or field), ``row`` (counted from 1: the row of the
+    table or of the whole stream given to ``Guard.scrub``; the data row of a file, whose header is
+    not a row) and ``path`` (the call file, on the command line) where they are known.
 
-    >>> print(CallColumnError("'robbery' is not one of sale, ...", column="purpose", row=0))
-    column 'purpose', row 0: 'robbery' is not one of sale, ...
+    >>> print(CallColumnError("'robbery' is not one of sale, ...", column="purpose", row=1))
+    column 'purpose', row 1: 'robbery' is not one of sale, ...
     >>> print(CallColumnError("no UTC offset", column="at", row=3, path="calls.csv"))
     calls.csv, row 3, field 'at': no UTC offset
     """
@@ -167,6 +170,23 @@ class CallColumnError(DncguardError, ValueError):
     def field(self) -> str | None:
         """The command line's word for ``column`` (a JSON key or a CSV column)."""
         return self.column
+
+
+class InvalidCallError(DncguardError, ValueError):
+    """A call given to ``Guard.check`` or ``check_many`` with a field that cannot be used.
+
+    ``field`` names it as the call spells it (``"at"``, ``"relationships.0.on"``,
+    ``"last_purchase"``); the message says what is wrong. Pydantic's own ``ValidationError``, when
+    there was one, is the ``__cause__``.
+
+    >>> print(InvalidCallError("Input should have timezone info", field="at"))
+    field 'at': Input should have timezone info
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        self.detail = message
+        super().__init__(f"field {field!r}: {message}" if field else message)
 
 
 class UsageError(DncguardError, ValueError):

@@ -53,9 +53,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, Protocol, get_args
 
+from pydantic import ValidationError
+
 from dncguard import geography
 from dncguard._context import Area, Context, OnStale, day_of, order_jurisdictions, zone
+from dncguard._fields import FLAT_KEYS as _FLAT_KEYS
+from dncguard._fields import fold_flat_evidence, invalid_call
 from dncguard._provenance import Provenance, provenance
+from dncguard._seller import normalize_seller
 from dncguard.errors import InvalidNumberError, StaleRegistryError
 from dncguard.facts import (
     FAR_FUTURE,
@@ -205,13 +210,23 @@ class Guard:
     def check(self, call: Call | Mapping[str, Any]) -> Decision:
         """Decide one call (a :class:`~dncguard.Call` or a dict of its fields).
 
-        Invalid call fields raise a ``ValueError`` naming the field; an invalid number is a
-        blocked decision. Raises :class:`~dncguard.errors.StaleRegistryError` only with
-        ``on_stale="raise"``.
+        A dict may give the evidence as a table row does, in the flat fields ``last_purchase``,
+        ``last_inquiry``, ``contract_on``, ``contract_ends``, ``consent_kind``, ``consent_on``,
+        ``consent_revoked_on`` and ``dnc_requested_on``, with the meaning ``scrub`` gives them
+        (the call's seller's, for the called number); given with the nested lists too, they add
+        to them. Invalid call fields raise :class:`~dncguard.errors.InvalidCallError` (a
+        ``ValueError``) naming the field; an invalid number is a blocked decision. Raises
+        :class:`~dncguard.errors.StaleRegistryError` only with ``on_stale="raise"``.
         """
         if not isinstance(call, Call):
-            # Call.model_validate, less its Python wrapper (a microsecond on this path).
-            valid: Call = _validate_call(call if isinstance(call, dict) else dict(call))
+            data = call if isinstance(call, dict) else dict(call)
+            if not _FLAT_KEYS.isdisjoint(data):
+                data = fold_flat_evidence(data)  # a table row's flat evidence, as scrub reads it
+            try:
+                # Call.model_validate, less its Python wrapper (a microsecond on this path).
+                valid: Call = _validate_call(data)
+            except ValidationError as e:
+                raise invalid_call(e) from e
             call = valid
         try:
             number = parse_number(call.to)
@@ -251,18 +266,26 @@ class Guard:
         return [self.check(call) for call in calls]
 
     def scrub(self, data: Any, *, provenance: bool = False, **defaults: Any) -> Any:
-        """Decide a ``pyarrow.Table`` or ``RecordBatch`` of calls in bulk (see :mod:`dncguard.bulk`).
+        """Decide a table of calls in bulk (see :mod:`dncguard.bulk`): a ``pyarrow.Table`` or
+        ``RecordBatch``, or any Arrow data as it is (a Polars DataFrame, a DuckDB result, a
+        pyarrow Dataset or RecordBatchReader: anything exporting ``__arrow_c_stream__`` or
+        ``__arrow_c_array__``).
 
         Returns its rows plus ``allowed``, ``reason``, ``reasons`` and ``next_allowed_at``; for
         every row the same answer :meth:`check` gives. ``provenance=True`` adds ``registry_id``
-        and ``consulted`` (check's fields of those names). ``defaults`` fill missing columns.
+        and ``consulted`` (check's fields of those names). ``defaults`` fill missing columns. A
+        column close to a call field is a :class:`~dncguard.errors.CallColumnError`; errors
+        count rows from 1.
         """
         from dncguard import bulk
 
         return bulk.scrub(self, data, provenance=provenance, **defaults)
 
     def scrub_batches(self, batches: Iterable[Any], **defaults: Any) -> Iterator[Any]:
-        """Decide a stream of record batches in bounded memory, yielding one output per input."""
+        """Decide a stream of record batches in bounded memory, yielding one output per input.
+
+        ``batches``: an iterable of record batches, or one Arrow stream (a RecordBatchReader, a
+        Polars DataFrame, a DuckDB relation ...) read batch by batch, never whole."""
         from dncguard import bulk
 
         return bulk.scrub_batches(self, batches, **defaults)
@@ -326,6 +349,7 @@ class Guard:
                         on = None if extra is None else extra(number)
                         requests.append(FAR_PAST if on is None else day_number(on))
         else:
+            mine = normalize_seller(seller)  # cached: a dictionary lookup for a seller seen before
             for listing in self.registry.lookup(number):
                 layer = listing.layer
                 if layer.kind == "national":
@@ -333,11 +357,11 @@ class Guard:
                 elif layer.kind == "state":
                     if layer.jurisdiction is not None:
                         listed_states.append((layer.jurisdiction, layer.obtained))
-                elif layer.seller == seller:
+                elif layer.seller is not None and normalize_seller(layer.seller) == mine:
                     on_internal = True
                     requests.append(FAR_PAST if listing.on is None else day_number(listing.on))
         for r in call.dnc_requests:
-            if (r.seller or seller) == seller:
+            if r.seller is None or normalize_seller(r.seller) == normalize_seller(seller):
                 requests.append(day_number(r.on))
 
         # Candidate zones and jurisdictions: the area code's, callee_region's and callee_timezone's,
@@ -476,6 +500,7 @@ class Guard:
         the call's facts (see the ``lookup`` loop in :meth:`_known`), so they are not asked.
         """
         probes = getattr(self.registry, "probes", None)
+        mine = normalize_seller(seller)  # one seller however written (RULES §6.13)
         plan: list[Any] = []
         if probes is not None:
             for layer, probe, dated in probes():
@@ -485,7 +510,7 @@ class Guard:
                 elif layer.kind == "state":
                     if layer.jurisdiction is not None:
                         plan.append((probe, _STATE, layer.jurisdiction, layer.obtained))
-                elif layer.seller == seller:
+                elif layer.seller is not None and normalize_seller(layer.seller) == mine:
                     plan.append((probe, _INTERNAL, None, dated))
         if len(self._plans) >= _MEMO_SIZE:
             self._plans.clear()
@@ -527,7 +552,7 @@ class Guard:
         inquiries: list[int] = []
         contracts: list[tuple[int, int | None]] = []
         for r in call.relationships:
-            if (r.seller or seller) != seller:
+            if r.seller is not None and normalize_seller(r.seller) != normalize_seller(seller):
                 continue  # a relationship with another seller does not count (RULES §6.4)
             if r.kind == "purchase":
                 purchases.append(day_number(r.on))
@@ -537,7 +562,7 @@ class Guard:
                 contracts.append((day_number(r.on), day_of(r.ends)))
         consents: list[tuple[str, int, int | None]] = []
         for c in call.consents:
-            if (c.seller or seller) != seller:
+            if c.seller is not None and normalize_seller(c.seller) != normalize_seller(seller):
                 continue
             if c.number is not None:
                 try:

@@ -22,7 +22,7 @@ Operations, applied in the order the chunks arrive:
 >>> key = LayerKey.national("US")
 >>> key.name
 'us-ftc'
->>> LayerKey.internal("acme").name
+>>> LayerKey.internal(" Acme ").name
 'internal:acme'
 >>> LayerKey.state("US-TX").name
 'us-tx'
@@ -38,6 +38,8 @@ from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
+
+from dncguard._seller import normalize_seller
 
 __all__ = ["Chunk", "Layer", "LayerKey", "LayerKind", "Listing", "Op"]
 
@@ -82,9 +84,12 @@ class LayerKey:
 
     @classmethod
     def internal(cls, seller: str) -> LayerKey:
-        if not seller or seller != seller.strip():
-            raise ValueError(f"seller {seller!r}: expected a non-empty name without outer spaces")
-        return cls(LayerKind.INTERNAL, None, seller)
+        """The internal list of ``seller``, named by its normalised name (one seller however
+        written: see :func:`dncguard._seller.normalize_seller`)."""
+        name = normalize_seller(seller) if isinstance(seller, str) else ""
+        if not name:
+            raise ValueError(f"seller {seller!r}: expected a non-empty name")
+        return cls(LayerKind.INTERNAL, None, name)
 
     @property
     def name(self) -> str:

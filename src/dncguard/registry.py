@@ -732,7 +732,16 @@ def _key_of(lj: dict[str, Any]) -> LayerKey:
     elif kind is LayerKind.STATE:
         key = LayerKey.state(lj["jurisdiction"])
     else:
-        key = LayerKey.internal(lj["seller"])
+        seller = lj["seller"]
+        # as every writer made it: a non-empty name without outer spaces, in the layer's name
+        named = (
+            isinstance(seller, str) and seller == seller.strip() != "" and lj["name"] == f"internal:{seller}"
+        )
+        if not named or lj["jurisdiction"] is not None:
+            raise CorruptIndexError(f"layer {lj['name']!r}: name, kind, jurisdiction and seller disagree")
+        # An index written before sellers were normalised may name "internal:Acme": read as the
+        # list of the one seller "acme" however written (RULES §6.13).
+        return LayerKey.internal(seller)
     if (key.jurisdiction, key.seller) != (lj["jurisdiction"], lj["seller"]) or key.name != lj["name"]:
         raise CorruptIndexError(f"layer {lj['name']!r}: name, kind, jurisdiction and seller disagree")
     return key
@@ -755,6 +764,12 @@ def _load(mm: Any, header: fmt.Header) -> tuple[list[Layer], list[BlockIndex], s
         for i, lj in enumerate(meta["layers"]):
             key = _key_of(lj)
             if key in seen:
+                if lj["name"] != key.name:  # written before sellers were normalised
+                    raise CorruptIndexError(
+                        f"layer {lj['name']!r} and another hold the internal list of one seller"
+                        f" ({key.seller!r}: names are compared trimmed and case-folded): rebuild the"
+                        " index from the downloads, each seller's list once"
+                    )
                 raise CorruptIndexError(f"layer {key.name} appears twice")
             seen.add(key)
             codes = {int(a): _date(d) for a, d in lj["area_codes"].items()}

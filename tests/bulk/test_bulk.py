@@ -425,45 +425,45 @@ def test_empty_table() -> None:
                 "at": pa.array([AT.replace(tzinfo=None)] * 2, pa.timestamp("us")),
             },
             {"seller": "acme"},
-            "column 'at', row 0",
+            "column 'at', row 1",
         ),
         (
             {"to": ["212-555-0180"] * 3, "at": ["2026-03-16T14:00:00-04:00", "2026-03-16T14:00:00", "x"]},
             {"seller": "acme"},
-            "column 'at', row 1",
+            "column 'at', row 2",
         ),
         (
             {"to": ["212-555-0180"] * 3, "purpose": ["sale", "sale", "robbery"]},
             {"at": AT, "seller": "acme"},
-            "column 'purpose', row 2",
+            "column 'purpose', row 3",
         ),
         (
             {"to": ["212-555-0180"] * 2, "caller": ["seller", "bot"]},
             {"at": AT, "seller": "acme"},
-            "column 'caller', row 1",
+            "column 'caller', row 2",
         ),
-        ({"to": ["212-555-0180"] * 2, "seller": ["acme", None]}, {"at": AT}, "column 'seller', row 1"),
-        ({"to": ["212-555-0180"] * 2, "seller": ["acme", "  "]}, {"at": AT}, "column 'seller', row 1"),
-        ({"to": ["212-555-0180", None]}, {"at": AT, "seller": "acme"}, "column 'to', row 1"),
+        ({"to": ["212-555-0180"] * 2, "seller": ["acme", None]}, {"at": AT}, "column 'seller', row 2"),
+        ({"to": ["212-555-0180"] * 2, "seller": ["acme", "  "]}, {"at": AT}, "column 'seller', row 2"),
+        ({"to": ["212-555-0180", None]}, {"at": AT, "seller": "acme"}, "column 'to', row 2"),
         (
             {"to": ["212-555-0180"] * 2, "callee_timezone": [None, "Mars/Olympus"]},
             {"at": AT, "seller": "acme"},
-            "column 'callee_timezone', row 1",
+            "column 'callee_timezone', row 2",
         ),
         (
             {"to": ["212-555-0180"] * 2, "callee_region": ["US-GA", "GA"]},
             {"at": AT, "seller": "acme"},
-            "column 'callee_region', row 1",
+            "column 'callee_region', row 2",
         ),
         (
             {"to": ["212-555-0180"] * 2, "consent_kind": [None, "written"]},
             {"at": AT, "seller": "acme"},
-            "column 'consent_on', row 1",
+            "column 'consent_on', row 2",
         ),
         (
             {"to": ["212-555-0180"] * 2, "last_purchase": ["2025-01-01", "soon"]},
             {"at": AT, "seller": "acme"},
-            "column 'last_purchase', row 1",
+            "column 'last_purchase', row 2",
         ),
         ({"to": ["212-555-0180"]}, {"at": AT, "seller": "acme", "purpose": "robbery"}, "purpose='robbery'"),
     ],
@@ -483,7 +483,7 @@ def test_an_unknown_default_is_refused() -> None:
 def test_on_stale_raise() -> None:
     guard = Guard(REGISTRY, on_stale="raise")
     late = dt.datetime(2026, 4, 20, 16, 0, tzinfo=UTC)
-    with pytest.raises(StaleRegistryError, match="row 1"):
+    with pytest.raises(StaleRegistryError, match="row 2"):
         guard.scrub(
             pa.table({"to": ["212-555-0180", "212-555-0107"], "purpose": ["survey", "sale"]}),
             at=late,

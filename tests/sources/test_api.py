@@ -48,7 +48,9 @@ def test_arguments_are_checked_before_reading(tmp_path: pathlib.Path, flat: path
     with pytest.raises(ValueError, match="area code '12'"):
         sources.ftc(flat, obtained=D, area_codes=["12"])
     with pytest.raises(ValueError, match="seller"):
-        sources.internal(flat, seller=" acme")
+        sources.internal(flat, seller="  ")
+    # one seller however written (RULES 6.13): " Acme" is acme's list
+    assert sources.internal(flat, seller=" Acme").layer.name == "internal:acme"
 
 
 def test_a_source_is_lazy_and_can_be_read_again(flat: pathlib.Path) -> None:

@@ -13,7 +13,9 @@ Input columns (``shared/design/API.md`` §5): ``to`` (string or integer), any sc
 ``prerecorded``, ``callee_region``, ``callee_timezone``, ``reassigned_on``) and the evidence as
 flat nullable columns (``last_purchase``, ``last_inquiry``, ``contract_on``, ``contract_ends``,
 ``consent_kind``, ``consent_on``, ``consent_revoked_on``, ``dnc_requested_on``), all of it the
-call's seller's. A missing column takes the keyword default given to ``scrub``, else the Call
+call's seller's. A column that is not a call field but is close to one (``dnc_request_on``) is
+a ``CallColumnError`` naming both spellings; other columns pass through. A missing column takes
+the keyword default given to ``scrub``, else the Call
 default; a null cell in a column with a default takes that default too. ``seller`` and ``at``
 have no Call default. Output: the input columns plus ``allowed``, ``reason`` (the first blocking
 code, null when allowed), ``reasons`` and ``next_allowed_at`` (UTC).
@@ -53,7 +55,7 @@ The modules, in the order a batch flows through them:
 ...     2026, 3, 16, 18, tzinfo=dt.UTC), seller="acme")
 Traceback (most recent call last):
 ...
-dncguard.errors.CallColumnError: column 'purpose', row 0: 'robbery' is not one of sale, donation, ...
+dncguard.errors.CallColumnError: column 'purpose', row 1: 'robbery' is not one of sale, donation, ...
 """
 
 from dncguard.bulk._clock import local_clock

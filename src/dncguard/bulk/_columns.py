@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from dncguard import geography
 from dncguard._arrow import trimmed
+from dncguard._fields import call_columns, near_miss
 from dncguard.bulk._clock import local_clock
 from dncguard.errors import CallColumnError
 from dncguard.facts import NO_DATE
@@ -98,7 +99,16 @@ def _codes(column: pa.Array | pa.ChunkedArray, null_value: Any = None) -> Codes:
 
 def _column(batch: pa.RecordBatch, name: str) -> pa.Array | None:
     i = batch.schema.get_field_index(name)
-    return None if i < 0 else batch.column(i)
+    if i < 0:
+        return None
+    col = batch.column(i)
+    t = col.type
+    # Text as views (Polars exports string_view) is read as plain text, as is a view dictionary.
+    if pa.types.is_dictionary(t) and pa.types.is_string_view(t.value_type):
+        return pa.DictionaryArray.from_arrays(col.indices, col.dictionary.cast(pa.string()))
+    if pa.types.is_string_view(t):
+        return col.cast(pa.string())
+    return col
 
 
 def _enum(
@@ -345,7 +355,11 @@ def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArra
 def _check_defaults(defaults: Mapping[str, Any]) -> None:
     unknown = sorted(set(defaults) - _KNOWN)
     if unknown:
-        raise TypeError(f"scrub() got unknown column default(s): {', '.join(unknown)}")
+        hints = [near_miss(name, tuple(sorted(_KNOWN))) for name in unknown]
+        said = ", ".join(
+            n if h is None else f"{n} (did you mean {h}=?)" for n, h in zip(unknown, hints, strict=True)
+        )
+        raise TypeError(f"scrub() got unknown column default(s): {said}")
 
 
 @dataclass
@@ -380,6 +394,7 @@ def _default(defaults: Mapping[str, Any], name: str) -> Any:
 
 
 def _read(batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> _Rows:
+    call_columns(batch.schema.names)  # a near miss of a call field is an error (RULES §6.17)
     n = batch.num_rows
     to = _column(batch, "to")
     if to is None:

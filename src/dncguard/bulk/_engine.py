@@ -11,6 +11,7 @@ import numpy as np
 
 from dncguard import geography
 from dncguard._context import order_jurisdictions
+from dncguard._seller import normalize_seller
 from dncguard.bulk._place import _Place
 from dncguard.facts import (
     FAR_PAST,
@@ -44,7 +45,8 @@ class _Engine:
                 start = FAR_PAST if layer.obtained is None else day_number(layer.obtained)
                 self.state_layers.append((i, layer.jurisdiction, start))
             elif layer.kind == "internal" and layer.seller is not None:
-                self.internal.setdefault(layer.seller, i)
+                # keyed by the normalised name: one seller however written (RULES §6.13)
+                self.internal.setdefault(normalize_seller(layer.seller), i)
         self.state_bits = np.uint64(sum(1 << b for b, _, _ in self.state_layers))
         # Layers are ordered national, state, internal: the state bits are contiguous.
         self.state_shift = min((b for b, _, _ in self.state_layers), default=0)

@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from dncguard._provenance import provenance as _provenance_of
+from dncguard._seller import normalize_seller
 from dncguard.bulk._clock import _use_tables, _ZoneTables, local_clock
 from dncguard.bulk._columns import _DATE_COLUMNS, NONE, _check_defaults, _fallback_days, _read
 from dncguard.bulk._engine import _Engine, _engine, _threads
@@ -26,7 +27,7 @@ from dncguard.bulk._next_allowed import _next_allowed
 from dncguard.bulk._output import _append, _decision_columns, decision_schema
 from dncguard.bulk._place import _ALL_CODE_BITS, _BIT, _MINUTE_US, NO_NEXT
 from dncguard.bulk._provenance import ProvenanceRows, append_provenance, provenance_schema
-from dncguard.errors import StaleRegistryError
+from dncguard.errors import CallColumnError, StaleRegistryError
 from dncguard.facts import (
     FAR_FUTURE,
     FAR_PAST,
@@ -48,12 +49,72 @@ _BATCH_ROWS: Final = 1 << 20
 """Rows per unit of work: large enough to amortise numpy calls, small enough to bound memory."""
 
 
+_TAKES: Final = (
+    "a pyarrow Table, RecordBatch, RecordBatchReader or Dataset, or an object that exports an Arrow"
+    " stream or array (__arrow_c_stream__, __arrow_c_array__: a Polars DataFrame, a DuckDB result)"
+)
+
+
+def _is_dataset(data: Any) -> bool:
+    import pyarrow.dataset as pa_ds
+
+    return isinstance(data, pa_ds.Dataset)
+
+
+def _reader(data: Any) -> pa.RecordBatchReader | None:
+    """``data`` as a stream of record batches, read lazily (None: not a stream)."""
+    if isinstance(data, pa.RecordBatchReader):
+        return data
+    if _is_dataset(data):
+        return data.scanner().to_reader()
+    if hasattr(data, "__arrow_c_stream__") and not isinstance(data, pa.Table | pa.RecordBatch):
+        try:
+            return pa.RecordBatchReader.from_stream(data)
+        except (TypeError, ValueError, pa.ArrowException) as e:
+            raise TypeError(f"scrub() takes {_TAKES}; {type(data).__name__}'s Arrow stream: {e}") from None
+    return None
+
+
+def as_arrow(data: Any) -> pa.Table | pa.RecordBatch:
+    """``data`` as a pyarrow Table or RecordBatch: as it is when it is one, else read from the
+    Arrow stream or array it exports (the whole of it)."""
+    if isinstance(data, pa.Table | pa.RecordBatch):
+        return data
+    reader = _reader(data)
+    if reader is not None:
+        return reader.read_all()
+    if hasattr(data, "__arrow_c_array__"):
+        try:
+            return pa.record_batch(data)
+        except (TypeError, ValueError, pa.ArrowException) as e:
+            raise TypeError(f"scrub() takes {_TAKES}; {type(data).__name__}'s Arrow array: {e}") from None
+    raise TypeError(f"scrub() takes {_TAKES}, not {type(data).__name__}")
+
+
+def _stream(batches: Any) -> Iterator[pa.RecordBatch | pa.Table]:
+    """The batches of ``scrub_batches``' input: an iterable of batches or tables (or of objects
+    exporting Arrow data), or one object that is itself a stream (read batch by batch, never
+    materialised whole)."""
+    if isinstance(batches, pa.Table | pa.RecordBatch):
+        yield batches
+        return
+    reader = _reader(batches)
+    if reader is not None:
+        yield from reader
+        return
+    if hasattr(batches, "__arrow_c_array__"):
+        yield as_arrow(batches)
+        return
+    for batch in batches:
+        yield batch if isinstance(batch, pa.Table | pa.RecordBatch) else as_arrow(batch)
+
+
 def _batches(data: pa.Table | pa.RecordBatch) -> list[pa.RecordBatch]:
     """Units of work of about ``_BATCH_ROWS`` rows: large chunks split, runs of small ones joined."""
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
     if not isinstance(data, pa.Table):
-        raise TypeError(f"scrub() takes a pyarrow.Table or RecordBatch, not {type(data).__name__}")
+        raise TypeError(f"scrub() takes {_TAKES}, not {type(data).__name__}")
     out: list[pa.RecordBatch] = []
     run: list[pa.RecordBatch] = []
     size = 0
@@ -112,6 +173,8 @@ class Decided:
     next_at: npt.NDArray[np.int64]
     numbers: npt.NDArray[np.uint64]
     provenance: ProvenanceRows | None = None
+    sellers: tuple[str, ...] = ()
+    """The distinct sellers of the batch, as written (for a summary that names sellers)."""
 
     def provenance_columns(self) -> list[pa.Array]:
         """The ``registry_id`` and ``consulted`` columns of this batch's rows."""
@@ -142,11 +205,19 @@ def _scrub_batch(
     parse_threads: int | None = None,
     with_columns: bool = True,
     with_provenance: bool = False,
+    first_row: int = 1,
 ) -> Decided:
     """Decide one batch. ``parse_threads``: for ``parse_numbers`` (1 when batches already run
     on every thread; None: its own choice). ``with_columns``: append the decision columns;
-    ``with_provenance``: and the provenance columns after them."""
-    rows = _read(batch, defaults)
+    ``with_provenance``: and the provenance columns after them. ``first_row``: the number of the
+    batch's first row in the whole input (counted from 1), for errors."""
+    try:
+        rows = _read(batch, defaults)
+    except CallColumnError as e:
+        if e.row is None:
+            raise
+        # rows are counted from 1 over the whole input, as on the command line
+        raise CallColumnError(e.detail, column=e.column, row=first_row + e.row, path=e.path) from None
     n = rows.n
     numbers, _ = parse_numbers(rows.to, threads=parse_threads)  # 0 where invalid: area code 0 is no area
     npa = (numbers // np.uint64(10_000_000)).astype(np.intp)
@@ -162,7 +233,7 @@ def _scrub_batch(
     # Internal lists: the seller's request date for the number (FAR_PAST: undated entry).
     reg_request: npt.NDArray[np.int64] | None = None
     for k, seller in enumerate(rows.seller.values):
-        bit = engine.internal.get(seller)
+        bit = engine.internal.get(normalize_seller(seller))
         if bit is None:
             continue
         hit = np.flatnonzero(masks & np.uint64(1 << bit))
@@ -435,8 +506,8 @@ def _scrub_batch(
             if any(reason.code is ReasonCode.STALE_REGISTRY for reason in v.reasons):
                 row = int(np.argmax(inverse == g))
                 raise StaleRegistryError(
-                    f"row {row}: the national registry copy for area code {int(npa[row])} is too old for a"
-                    " call at that time: download a fresh copy"
+                    f"row {first_row + row}: the national registry copy for area code {int(npa[row])}"
+                    " is too old for a call at that time: download a fresh copy"
                 )
     next_at = _next_allowed(engine, rows, inverse, groups, places, place_inv, today, minutes)
     prov = ProvenanceRows(
@@ -451,12 +522,12 @@ def _scrub_batch(
     output = _append(batch, _decision_columns(verdicts, inverse, next_at)) if with_columns else batch
     if with_columns and with_provenance:
         output = append_provenance(output, prov)
-    return Decided(output, tuple(verdicts), inverse, next_at, numbers, prov)
+    return Decided(output, tuple(verdicts), inverse, next_at, numbers, prov, tuple(rows.seller.values))
 
 
 def scrub(
     guard: Guard,
-    data: pa.Table | pa.RecordBatch,
+    data: Any,
     *,
     threads: int | None = None,
     provenance: bool = False,
@@ -465,13 +536,19 @@ def scrub(
     """Decide every row of ``data``: its columns plus ``allowed``, ``reason``, ``reasons``,
     ``next_allowed_at`` (and with ``provenance=True`` also ``registry_id`` and ``consulted``,
     each row's :class:`~dncguard.Decision` fields of those names). Returns the same kind it was
-    given (a Table or a RecordBatch).
+    given for a pyarrow Table or RecordBatch; for anything else that holds Arrow data (a
+    RecordBatchReader, a pyarrow Dataset, or any object exporting ``__arrow_c_stream__`` or
+    ``__arrow_c_array__``, such as a Polars DataFrame or a DuckDB result), a pyarrow Table
+    (``polars.from_arrow`` turns it back).
 
     ``defaults`` give values for missing columns (and null cells), e.g. ``seller="acme"``.
     ``threads``: batches decided at once (default: up to 2). Raises ``ValueError`` naming the
-    column and the first bad row for invalid input.
+    column and the first bad row (counted from 1) for invalid input.
     """
     _check_defaults(defaults)
+    if not isinstance(data, pa.Table | pa.RecordBatch):
+        arrow = as_arrow(data)
+        data = pa.Table.from_batches([arrow]) if isinstance(arrow, pa.RecordBatch) else arrow
     batches = _batches(data)
     out = list(scrub_batches(guard, batches, threads=threads, provenance=provenance, **defaults))
     if isinstance(data, pa.RecordBatch):
@@ -484,7 +561,7 @@ def scrub(
 
 def scrub_batches(
     guard: Guard,
-    batches: Iterable[pa.RecordBatch],
+    batches: Iterable[pa.RecordBatch] | Any,
     *,
     threads: int | None = None,
     provenance: bool = False,
@@ -492,9 +569,12 @@ def scrub_batches(
 ) -> Iterator[pa.RecordBatch]:
     """Decide a stream of record batches, yielding one output batch per input batch, in order.
 
-    Memory stays bounded: at most ``threads`` batches are in flight (plus one waiting), so a
-    stream of any length can be scrubbed batch by batch. Batches larger than about a million
-    rows are decided in slices.
+    ``batches``: an iterable of record batches or tables, or one object that is a stream of
+    them (a ``pyarrow.RecordBatchReader``, a pyarrow Dataset, or any object exporting
+    ``__arrow_c_stream__``: a Polars DataFrame or LazyFrame result, a DuckDB relation), read
+    batch by batch. Memory stays bounded: at most ``threads`` batches are in flight (plus one
+    waiting), so a stream of any length can be scrubbed batch by batch. Batches larger than
+    about a million rows are decided in slices. Error rows count from 1 over the whole stream.
     """
     decided = decide_batches(guard, batches, threads=threads, provenance=provenance, **defaults)
     return (d.output for d in decided)
@@ -502,7 +582,7 @@ def scrub_batches(
 
 def decide_batches(
     guard: Guard,
-    batches: Iterable[pa.RecordBatch],
+    batches: Iterable[pa.RecordBatch] | Any,
     *,
     threads: int | None = None,
     columns: bool = True,
@@ -520,8 +600,8 @@ def decide_batches(
     engine = _engine(guard)
     n_threads = _threads(threads)
 
-    def pieces() -> Iterator[pa.RecordBatch]:
-        for batch in batches:
+    def split() -> Iterator[pa.RecordBatch]:
+        for batch in _stream(batches):
             if isinstance(batch, pa.Table):
                 yield from _batches(batch)
             elif batch.num_rows > _BATCH_ROWS:
@@ -530,17 +610,25 @@ def decide_batches(
             else:
                 yield batch
 
+    def pieces() -> Iterator[tuple[int, pa.RecordBatch]]:
+        first = 1  # each piece's first row in the whole stream, counted from 1
+        for batch in split():
+            yield first, batch
+            first += batch.num_rows
+
     stream = pieces()
     head = list(itertools.islice(stream, 2))
     if n_threads == 1 or len(head) < 2:  # one batch: no threads to start (but parsing may)
-        for batch in itertools.chain(head, stream):
-            yield _scrub_batch(engine, batch, defaults, 1 if n_threads == 1 else None, columns, provenance)
+        for first, batch in itertools.chain(head, stream):
+            yield _scrub_batch(
+                engine, batch, defaults, 1 if n_threads == 1 else None, columns, provenance, first
+            )
         return
     with ThreadPoolExecutor(n_threads, thread_name_prefix="dncguard-scrub") as pool:
         pending: collections.deque[Future[Decided]] = collections.deque()
-        for batch in itertools.chain(head, stream):
+        for first, batch in itertools.chain(head, stream):
             # Batches on every thread: each parses on its own (no threads within threads).
-            pending.append(pool.submit(_scrub_batch, engine, batch, defaults, 1, columns, provenance))
+            pending.append(pool.submit(_scrub_batch, engine, batch, defaults, 1, columns, provenance, first))
             if len(pending) > n_threads:
                 yield pending.popleft().result()
         while pending:

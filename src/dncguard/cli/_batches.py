@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pydantic_core
 
+from dncguard._seller import normalize_seller
 from dncguard.cli._callfile import (
     _BATCH_ROWS,
     Batch,
@@ -80,23 +81,27 @@ def _flat_row(call: Call, to: str) -> tuple[Any, ...] | None:
         return None
     if offset % dt.timedelta(minutes=1) or len(call.consents) > 1 or len(call.dnc_requests) > 1:
         return None
-    mine = (None, call.seller)  # evidence without a seller is the call's seller's
+    seller = normalize_seller(call.seller)
+
+    def theirs(name: str | None) -> bool:  # evidence without a seller is the call's seller's
+        return name is not None and normalize_seller(name) != seller
+
     on: dict[str, dt.date] = {}
     contract_ends = None
     for rel in call.relationships:
-        if rel.seller not in mine or rel.kind in on or (rel.kind != "contract" and rel.ends is not None):
+        if theirs(rel.seller) or rel.kind in on or (rel.kind != "contract" and rel.ends is not None):
             return None
         on[rel.kind] = rel.on
         if rel.kind == "contract":
             contract_ends = rel.ends
     consent_kind = consent_on = consent_revoked_on = None
     for consent in call.consents:
-        if consent.seller not in mine or consent.number is not None:
+        if theirs(consent.seller) or consent.number is not None:
             return None
         consent_kind, consent_on, consent_revoked_on = consent.kind, consent.on, consent.revoked_on
     requested = None
     for request in call.dnc_requests:
-        if request.seller not in mine:
+        if theirs(request.seller):
             return None
         requested = request.on
     return (
@@ -189,6 +194,8 @@ class _TableReader:
     def __init__(self, path: str, defaults: Defaults, *, keep: bool = True, raw: bool = True) -> None:
         self.path, self.defaults, self.keep, self.raw = path, defaults, keep, raw
         self.batches: list[Batch] = []
+        self.columns: list[str] | None = None
+        """The file's column names, once its first batch is read."""
         self.error: BaseException | None = None
         self._queue: queue.Queue[Batch | None] = queue.Queue(0 if keep else _AHEAD)
         self._closed = threading.Event()
@@ -208,6 +215,8 @@ class _TableReader:
         progress = _Progress()
         try:
             for batch in read_table_batches(self.path, defaults=self.defaults):
+                if self.columns is None:
+                    self.columns = batch.raw.column_names
                 if not self.raw:
                     batch = dataclasses.replace(batch, raw=batch.raw.schema.empty_table())
                 if self.keep:

@@ -42,18 +42,16 @@ from pydantic import BaseModel, ValidationError
 
 from dncguard import geography
 from dncguard._arrow import trimmed
-from dncguard.errors import CallColumnError
+from dncguard._fields import RECORD_FIELDS, call_columns, first_problem, fold_flat_evidence
+from dncguard.errors import CallColumnError, InvalidCallError
 from dncguard.models import (
     EVIDENCE_COLUMNS,
     EVIDENCE_DATE_COLUMNS,
     Call,
     Caller,
-    Consent,
     ConsentKind,
-    DncRequest,
     Line,
     Purpose,
-    Relationship,
 )
 
 _CHOICES: Mapping[str, tuple[str, ...]] = {
@@ -198,14 +196,16 @@ def _json_records(name: str, suffix: str) -> Iterator[tuple[int, Any]]:
 
 
 def _error_field(err: ValidationError, rename: Mapping[str, str] | None = None) -> tuple[str, str]:
-    first = err.errors()[0]
-    loc = [str(p) for p in first["loc"]]
+    errors = err.errors()
+    loc, message = first_problem(errors)
+    first = next(e for e in errors if [str(p) for p in e["loc"]] == loc)
     name = ".".join(loc) if loc else "(record)"
     if rename and loc and loc[0] in rename:
         name = rename[loc[0]]
     value = first.get("input")
-    shown = f"{value!r}: " if isinstance(value, str | int | float) and loc else ""
-    return name, shown + first["msg"]
+    extra = first.get("type") == "extra_forbidden"
+    shown = f"{value!r}: " if isinstance(value, str | int | float) and loc and not extra else ""
+    return name, shown + message
 
 
 def _model(
@@ -218,51 +218,6 @@ def _model(
         raise CallColumnError(message, path=path, row=row, column=name) from None
 
 
-def _fold_evidence(record: dict[str, Any], *, path: str, row: int) -> None:
-    """Turn the flat evidence fields of ``record`` into its nested lists, in place."""
-    flat = {k: record.pop(k) for k in EVIDENCE_COLUMNS if k in record}
-    flat = {k: v for k, v in flat.items() if v is not None}
-    if not flat:
-        return
-    rels: list[Any] = list(record.get("relationships") or ())
-    consents: list[Any] = list(record.get("consents") or ())
-    requests: list[Any] = list(record.get("dnc_requests") or ())
-
-    def add(target: list[Any], model: type[BaseModel], data: dict[str, Any], names: dict[str, str]) -> None:
-        target.append(_model(model, data, path=path, row=row, rename=names))
-
-    for column, kind in (("last_purchase", "purchase"), ("last_inquiry", "inquiry")):
-        if column in flat:
-            add(rels, Relationship, {"kind": kind, "on": flat[column]}, {"on": column})
-    # A contract exists only where contract_on is set; then a null contract_ends means in force.
-    if "contract_on" in flat:
-        data = {"kind": "contract", "on": flat["contract_on"], "ends": flat.get("contract_ends")}
-        add(rels, Relationship, data, {"on": "contract_on", "ends": "contract_ends"})
-    if "consent_on" in flat or "consent_kind" in flat:
-        for need in ("consent_on", "consent_kind"):
-            if need not in flat:
-                other = "consent_kind" if need == "consent_on" else "consent_on"
-                raise CallColumnError(
-                    f"missing: required when {other} is set", path=path, row=row, column=need
-                )
-        data = {
-            "kind": flat["consent_kind"],
-            "on": flat["consent_on"],
-            "revoked_on": flat.get("consent_revoked_on"),
-        }
-        add(
-            consents,
-            Consent,
-            data,
-            {"kind": "consent_kind", "on": "consent_on", "revoked_on": "consent_revoked_on"},
-        )
-    if "dnc_requested_on" in flat:
-        add(requests, DncRequest, {"on": flat["dnc_requested_on"]}, {"on": "dnc_requested_on"})
-    for key, items in (("relationships", rels), ("consents", consents), ("dnc_requests", requests)):
-        if items:
-            record[key] = items
-
-
 def call_from_record(record: Any, *, path: str, row: int, defaults: Defaults) -> Call:
     """Validate one record (a JSON object or a table row) as a :class:`Call`.
 
@@ -273,9 +228,13 @@ def call_from_record(record: Any, *, path: str, row: int, defaults: Defaults) ->
         raise CallColumnError(
             f"expected an object with the call's fields, got {type(record).__name__}", path=path, row=row
         )
+    call_columns(record, fields=RECORD_FIELDS, path=path, row=row)  # near misses (RULES §6.17)
     data = {k: v for k, v in record.items() if k in _KNOWN}
     defaults.fill(data)
-    _fold_evidence(data, path=path, row=row)
+    try:
+        data = fold_flat_evidence(data)  # the meaning Guard.check and Guard.scrub give them
+    except InvalidCallError as e:
+        raise CallColumnError(e.detail, path=path, row=row, column=e.field) from None
     for name in ("to", "at", "seller"):
         if data.get(name) is None:
             hint = f" (or give --{name})" if name != "to" else ""
@@ -600,6 +559,8 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
     ``purpose`` take ``defaults``; a null ``caller``/``purpose``/``line`` takes the Call default;
     a null ``prerecorded`` is false. Columns that are not call fields are left out.
     """
+    # A near miss of a call field (or two columns giving one) is an error (RULES §6.17).
+    call_columns(raw.column_names, fold_case=True, path=path)
     by_name: dict[str, pa.ChunkedArray] = {}
     for name, values in zip(raw.column_names, raw.columns, strict=True):
         key = name.strip().lower()

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, TextIO
 
 import pyarrow as pa
 
+from dncguard._fields import call_columns
+from dncguard._seller import normalize_seller
 from dncguard.cli._batches import _bulk_tables, _flat_batches, _read_records, _ReadBatches, _TableReader
 from dncguard.cli._callfile import Batch, Defaults, is_table_file
 from dncguard.cli._common import (
@@ -20,6 +22,7 @@ from dncguard.cli._common import (
     _defaults,
     _guard,
     _Progress,
+    _warn,
 )
 from dncguard.cli._decide import _blocked, _decide_records, _Piece, _stale_error
 from dncguard.cli._ledger import Recorder, recorder
@@ -57,6 +60,7 @@ def _check_file(args: argparse.Namespace, path: str, defaults: Defaults, record:
     decisions = _decide_records(guard, records, path=path)
     if record is not None:
         record.calls(records.calls, decisions)
+    _warn_unlisted_sellers(guard, path, {call.seller for call in records.calls})
     _write_decisions(guard, records.calls, records.tos, decisions, fmt=args.format, path=path, out=sys.stdout)
     return EXIT_OK if all(d.allowed for d in decisions) else EXIT_BLOCKED
 
@@ -94,6 +98,7 @@ def _check_table(
     # The invalid numbers' texts (junit, json) are worked out as the rest is decided.
     explaining = ThreadPoolExecutor(1, thread_name_prefix="dncguard-explain") if fmt != "text" else None
     progress = _Progress()
+    sellers: set[str] = set()
     decided_all = False
     kept: list[Decided] = []  # for the ledger
     try:
@@ -101,6 +106,7 @@ def _check_table(
         for decided in bulk.decide_batches(guard, tables, columns=False, **bulk_defaults):
             if record is not None:
                 kept.append(decided)
+            sellers.update(decided.sellers)
             piece = _Piece.of(start, decided)
             if explaining is not None:
                 tos = decided.output.column("to").take(pa.array(piece.invalid)).to_pylist()
@@ -133,4 +139,42 @@ def _check_table(
         writer = _PieceWriter(explainer, _calls_table(batches), fmt=fmt, path=path, out=out)
     blocked = _blocked(pieces)
     writer.finish(pieces, blocked)
+    _warn_unlisted_sellers(guard, path, sellers)
+    if isinstance(reader, _TableReader) and reader.columns:
+        passed = call_columns(reader.columns, fold_case=True)
+        if passed:
+            _warn(f"{path}: ignoring columns that are not call fields: {', '.join(passed)}")
     return blocked
+
+
+_SELLERS_NAMED = 10
+"""Sellers named at most in the warning about sellers without an internal list."""
+
+
+def _warn_unlisted_sellers(guard: object, path: str, sellers: set[str]) -> None:
+    """When the index holds internal lists but none for some of the calls' sellers, name those
+    sellers on stderr (RULES §6.13): a misspelt seller is seen, not silently decided without its
+    list. A seller is one name however written (trimmed, case-folded)."""
+    layers = getattr(getattr(guard, "registry", None), "layers", ())
+    held = {
+        normalize_seller(layer.seller): layer.seller
+        for layer in layers
+        if layer.kind == "internal" and layer.seller is not None
+    }
+    if not held:
+        return
+    missing: dict[str, str] = {}
+    for seller in sorted(sellers):
+        key = normalize_seller(seller)
+        if key not in held:
+            missing.setdefault(key, seller)
+    if not missing:
+        return
+    names = sorted(missing.values())
+    shown = ", ".join(repr(n) for n in names[:_SELLERS_NAMED])
+    more = f" and {len(names) - _SELLERS_NAMED} more" if len(names) > _SELLERS_NAMED else ""
+    lists = ", ".join(repr(n) for n in sorted(held.values())[:_SELLERS_NAMED])
+    _warn(
+        f"{path}: the index holds no internal do-not-call list for seller {shown}{more}: their calls"
+        f" were decided without one (the index holds lists for {lists}); check the seller's spelling"
+    )

@@ -29,6 +29,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dncguard._seller import normalize_seller
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.sources._delimited import csv_batches, numbers_of, pick_number_column
 from dncguard.sources._read import Member, members, read_date
@@ -83,9 +84,11 @@ def _read(path: str, seller: str | None, number_column: str | None) -> Iterator[
     batches: dict[str, Batcher] = {}
 
     def batcher(name: str) -> Batcher:
-        if name not in batches:
-            batches[name] = Batcher(LayerKey.internal(name), Op.REPLACE, obtained=None, source=path)
-        return batches[name]
+        # One seller however written (RULES.md §6.13): "Acme" and " acme " fill one list.
+        key = normalize_seller(name)
+        if key not in batches:
+            batches[key] = Batcher(LayerKey.internal(name), Op.REPLACE, obtained=None, source=path)
+        return batches[key]
 
     if seller is not None:
         batcher(seller)
@@ -104,8 +107,9 @@ def _read(path: str, seller: str | None, number_column: str | None) -> Iterator[
                 codes = pc.dictionary_encode(names)
                 if isinstance(codes, pa.ChunkedArray):
                     codes = codes.combine_chunks()
+                mine = normalize_seller(seller)
                 same = np.array(
-                    [not v or v.casefold() == seller.casefold() for v in codes.dictionary.to_pylist()],
+                    [not v or normalize_seller(v) == mine for v in codes.dictionary.to_pylist()],
                     dtype=bool,
                 )
                 other = ~same[codes.indices.to_numpy(zero_copy_only=False)]
