@@ -14,6 +14,7 @@ Every error derives from :class:`DncguardError`; errors caused by bad input also
     ├── UsageError              (ValueError)  a command-line argument that cannot be used (exit 2)
     ├── IndexFileError          (OSError)     an index file that cannot be read or written: names it
     ├── IndexLockedError                      another update holds the index's lock (``timeout=``)
+    ├── HistoryError            (LookupError) a date or registry id the index's history does not reach
     └── StaleRegistryError                    a registry copy too old for the call (``on_stale="raise"``)
 
 Each error carries the context a user needs to act on it (``path``, ``line``, ``number``) as
@@ -36,6 +37,7 @@ __all__ = [
     "CorruptIndexError",
     "CoverageError",
     "DncguardError",
+    "HistoryError",
     "IndexChangedError",
     "IndexFileError",
     "IndexLockedError",
@@ -197,3 +199,8 @@ class IndexLockedError(DncguardError):
 
 class StaleRegistryError(DncguardError):
     """The registry copy a call depends on is older than the law allows (``on_stale="raise"``)."""
+
+
+class HistoryError(DncguardError, LookupError):
+    """``Registry.as_of`` asked for a date or registry id the history kept does not reach: older
+    than the oldest change kept (``keep_history=`` on ``update``), or an id of no version kept."""
