@@ -397,8 +397,10 @@ class Registry:
             past = self._rewind(undo)
             past._id = when
         elif isinstance(when, dt.date) and not isinstance(when, dt.datetime):
-            first = steps[0].obtained if steps else None
-            if first is None or when < first or (hist is not None and hist.start and when < hist.start):
+            # before the first change kept, the registry held what it held before it: data up to
+            # ``start`` (a registry whose history begins empty did not exist yet)
+            start = None if hist is None else hist.start
+            if (start is None and (not steps or when < steps[0].obtained)) or (start and when < start):
                 raise HistoryError(f"{when.isoformat()}: older than the history kept ({_span(hist)})")
             undo_at = {i for i, step in enumerate(steps) if step.obtained > when}
             seen: set[str] = set()
@@ -1010,7 +1012,7 @@ def _prune(steps: list[_Step], base_id: str | None, start: dt.date | None, keep:
 def _span(hist: _History | None) -> str:
     if hist is None or not hist.steps:
         return "no history"
-    first = max(d for d in (hist.steps[0].obtained, hist.start) if d is not None)
+    first = hist.start or hist.steps[0].obtained
     return f"{first.isoformat()} to {hist.steps[-1].obtained.isoformat()}, {len(hist.steps)} changes"
 
 
