@@ -13,6 +13,7 @@ from dncguard.cli._build import _cmd_build, _cmd_update
 from dncguard.cli._check import _cmd_check
 from dncguard.cli._common import EXIT_BAD_INPUT, EXIT_OK, PROG, _describe, _error
 from dncguard.cli._info import _cmd_info, _cmd_lookup
+from dncguard.cli._replay import add_parser as _add_replay
 from dncguard.cli._scrub import _cmd_scrub
 from dncguard.errors import DncguardError
 from dncguard.models import Purpose
@@ -151,6 +152,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("index", metavar="INDEX")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=_cmd_info)
+
+    _add_replay(sub)
     return parser
 
 
