@@ -4,6 +4,7 @@ as the version a decision recorded; a damaged history is refused, never answered
 from __future__ import annotations
 
 import datetime as dt
+import json
 import pathlib
 import struct
 import tempfile
@@ -214,3 +215,23 @@ def test_a_version_2_file_reads_as_having_no_history(tmp_path: pathlib.Path) -> 
     new = old.update([_ftc([2125550101], D + dt.timedelta(days=1), Op.ADD)])
     assert new.as_of(r.id).layers == r.layers  # the version opened is the history's start
     assert new.as_of(D).layers == r.layers
+
+
+def test_info_shows_the_history_kept(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from dncguard.cli import main
+
+    r = Registry.build([_ftc([2125550100], D)]).update([_ftc([2125550101], D + dt.timedelta(days=3), Op.ADD)])
+    path = tmp_path / "r.dncg"
+    r.save(path)
+    doc, data = _history_sections(path)
+    assert main(["info", str(path), "--format", "json"]) == 0
+    history = json.loads(capsys.readouterr().out)["history"]
+    assert history == {
+        "first": "2026-03-01",
+        "last": "2026-03-04",
+        "versions": 2,
+        "changes": 2,
+        "size": doc.length + data.length,
+    }
+    assert main(["info", str(path)]) == 0
+    assert "history: 2026-03-01 to 2026-03-04, 2 version(s), 2 change(s)" in capsys.readouterr().out

@@ -364,6 +364,14 @@ class Registry:
         own = self.id if any(step.registry_id is None for step in hist.steps) else ""
         return tuple(step.change(own) for step in hist.steps)
 
+    def history_size(self) -> int:
+        """The bytes the history takes in the index file (as :meth:`save` writes it)."""
+        hist = self._history_data()
+        if hist is None:
+            return 0
+        own = self.id if any(step.registry_id is None for step in hist.steps) else ""
+        return sum(a.nbytes for a in _history_sections(hist, own))
+
     def as_of(self, when: dt.date | str) -> Registry:
         """The registry as it was: for a date, the data obtained on or before it; for a registry
         id (``"dncg:..."``, as a decision records it), exactly that version (the same
