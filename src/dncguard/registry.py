@@ -1052,7 +1052,8 @@ def _history_sections(hist: _History, own_id: str) -> list[npt.NDArray[np.uint8]
         "base": hist.base_id,
         "start": None if hist.start is None else hist.start.isoformat(),
     }
-    text = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+    # compressed: each change repeats its layer's metadata (a national layer's area codes)
+    text = zlib.compress(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode(), 6)
     return [np.frombuffer(text, np.uint8), np.frombuffer(bytes(data), np.uint8)]
 
 
@@ -1074,7 +1075,11 @@ def _history_reader(
                         raise CorruptIndexError("checksum mismatch in the history: the file is damaged")
                 finally:
                     view.release()
-            return _parse_history(bytes(buf[s_doc.offset : s_doc.offset + s_doc.length]), buf, s_data)
+            try:
+                text = zlib.decompress(bytes(buf[s_doc.offset : s_doc.offset + s_doc.length]))
+            except zlib.error as e:
+                raise CorruptIndexError(f"unreadable history: {e}") from None
+            return _parse_history(text, buf, s_data)
         except CorruptIndexError as e:
             raise CorruptIndexError(str(e), path=path) from None
 
@@ -1103,7 +1108,10 @@ def _parse_history(text: bytes, buf: Any, s_data: fmt.Section) -> _History:
                 or len(r["at"]) != 5
             ):
                 raise CorruptIndexError("a history entry is malformed")
-            if r["before"] is not None and _layer_from_json(r["before"]).name != layer:
+            # checked in full (``_layer_from_json``) when a step is undone: opening stays cheap
+            if r["before"] is not None and (
+                not isinstance(r["before"], dict) or r["before"].get("name") != layer
+            ):
                 raise CorruptIndexError("a history entry names two layers")
             sets = []
             for off, length in r["at"]:
