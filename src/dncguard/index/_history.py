@@ -9,8 +9,8 @@ loop per number).
 
 >>> import numpy as np
 >>> blob = encode_set(np.array([2125550143, 2125550144, 4165551234], dtype=np.uint64))
->>> len(blob)
-10
+>>> len(blob)  # the first number whole (5 bytes), then gaps of 1 and 2,040,001,090
+11
 >>> decode_set(blob, 3).tolist()
 [2125550143, 2125550144, 4165551234]
 >>> decode_set(blob, 2)
