@@ -937,18 +937,27 @@ def _step_of(
     touched: list[U64],
 ) -> _Step:
     """The history step of one source's change to one layer: what it added and removed (among
-    the ``touched`` numbers, the only ones whose membership it can have changed)."""
+    the ``touched`` numbers, each array sorted and distinct: the only numbers whose membership it
+    can have changed)."""
     when = p.obtained or (max(p.coverage.values()) if p.coverage else None) or dt.date.today()
     kind = "build" if before is None else "replace" if p.replaced else "changes"
     if before is None:
         return _Step(key.name, when, kind, new.count, 0, None, None, (0, 0, 0, 0))
-    if len(touched) == 1:
-        cand = touched[0]  # already sorted and distinct
-    else:
-        cand = sort_unique(np.concatenate(touched)) if touched else np.zeros(0, np.uint64)
-    was, now = old.contains(cand), new.contains(cand)
-    added, removed = cand[now & ~was], cand[was & ~now]
-    del cand, was, now
+    # each touched array on its own (a full download and the data it replaces are 2 GB each at
+    # US scale: never concatenated); what changed is small, and merged at the end
+    added_parts, removed_parts = [], []
+    for cand in touched:
+        was, now = old.contains(cand), new.contains(cand)
+        added_parts.append(cand[now & ~was])
+        removed_parts.append(cand[was & ~now])
+        del was, now
+    empty = np.zeros(0, np.uint64)
+    added = sort_unique(np.concatenate(added_parts)) if len(added_parts) > 1 else (added_parts or [empty])[0]
+    removed = (
+        sort_unique(np.concatenate(removed_parts))
+        if len(removed_parts) > 1
+        else (removed_parts or [empty])[0]
+    )
     dnew, dgone, dgone_dates = _pair_diff(old.dated, old.dates, new.dated, new.dates)
     sets = (
         encode_set(added),
