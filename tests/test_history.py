@@ -235,3 +235,18 @@ def test_info_shows_the_history_kept(tmp_path: pathlib.Path, capsys: pytest.Capt
     }
     assert main(["info", str(path)]) == 0
     assert "history: 2026-03-01 to 2026-03-04, 2 version(s), 2 change(s)" in capsys.readouterr().out
+
+
+def test_history_read_from_a_file_is_kept_by_the_next_update(tmp_path: pathlib.Path) -> None:
+    r1 = Registry.build([_ftc([2125550100, 3055550100], D)])
+    r2 = r1.update([_ftc([2125550101], D + dt.timedelta(days=1), Op.ADD, (212,))])
+    path = tmp_path / "r.dncg"
+    r2.save(path)
+    r3 = Registry.open(path).update([_ftc([3055550100], D + dt.timedelta(days=2), Op.DELETE, (305,))])
+    r3.save(path)
+    opened = Registry.open(path)
+    assert [c.registry_id for c in opened.history] == [r1.id, r2.id, r3.id]
+    for version in (r1, r2, r3):
+        past = opened.as_of(version.id)
+        assert past.layers == version.layers
+        assert _content_id(past) == version.id

@@ -175,7 +175,7 @@ class _Step:
     added: int
     removed: int
     registry_id: str | None  # None: the version that holds it (not known until it is hashed)
-    before: dict[str, Any] | None
+    before: Any  # dict, or as stored (JSON bytes in the data section), parsed only when undone
     counts: tuple[int, int, int, int]
     sets: tuple[Any, ...] = _NO_SETS
 
@@ -463,7 +463,7 @@ class Registry:
                     if step.counts[2] or step.counts[3]:
                         dated, dates = _undo_dates(dated, dates, step)
                         redate = True
-                layer = _layer_from_json(first.before)
+                layer = _layer_from_json(_before(first))
                 if len(gone) or len(back):
                     ix = ix.edit(adds=back, dels=gone)
                 if redate:
@@ -1000,6 +1000,19 @@ def _undo_dates(dated: U64, dates: I64, step: _Step) -> tuple[U64, I64]:
     return dated, dates
 
 
+def _before(step: _Step) -> dict[str, Any]:
+    """A step's layer metadata before it, parsed if stored, and naming the step's layer."""
+    before = step.before
+    if not isinstance(before, dict):
+        try:
+            before = json.loads(bytes(before))
+        except (ValueError, RecursionError) as e:
+            raise CorruptIndexError(f"unreadable history: {e}") from None
+    if not isinstance(before, dict) or before.get("name") != step.layer:
+        raise CorruptIndexError(f"history of layer {step.layer}: its metadata names another layer")
+    return before
+
+
 def _with_id(step: _Step, own: str) -> _Step:
     return step if step.registry_id is not None else dataclasses.replace(step, registry_id=own)
 
@@ -1039,7 +1052,11 @@ def _history_sections(hist: _History, own_id: str) -> list[npt.NDArray[np.uint8]
     records = []
     for step in hist.steps:
         at = []
-        for blob in step.sets:
+        before = step.before
+        if isinstance(before, dict):
+            before = json.dumps(before, sort_keys=True, separators=(",", ":")).encode()
+        # the layer's metadata before, as a sixth blob: reading the history parses it only when undone
+        for blob in (*step.sets, b"" if before is None else before):
             at.append([len(data), len(blob)])
             data += blob
             data += bytes(-len(data) % 8)
@@ -1051,7 +1068,7 @@ def _history_sections(hist: _History, own_id: str) -> list[npt.NDArray[np.uint8]
                 "added": step.added,
                 "removed": step.removed,
                 "id": step.registry_id or own_id,
-                "before": step.before,
+                "before": before is not None,
                 "counts": list(step.counts),
                 "at": at,
             }
@@ -1113,15 +1130,11 @@ def _parse_history(text: bytes, buf: Any, s_data: fmt.Section) -> _History:
                 or len(counts) != 4
                 or any(type(n) is not int or not 0 <= n < _HIGH for n in numbers)
                 or (kind != "build" and counts[:2] != (added, removed))
-                or (kind == "build") != (r["before"] is None)
-                or len(r["at"]) != 5
+                or type(r["before"]) is not bool
+                or (kind == "build") == r["before"]
+                or len(r["at"]) != 6
             ):
                 raise CorruptIndexError("a history entry is malformed")
-            # checked in full (``_layer_from_json``) when a step is undone: opening stays cheap
-            if r["before"] is not None and (
-                not isinstance(r["before"], dict) or r["before"].get("name") != layer
-            ):
-                raise CorruptIndexError("a history entry names two layers")
             sets = []
             for off, length in r["at"]:
                 if (
@@ -1134,7 +1147,12 @@ def _parse_history(text: bytes, buf: Any, s_data: fmt.Section) -> _History:
             obtained = _date(r["obtained"])
             if obtained is None:
                 raise CorruptIndexError("a history entry without a date")
-            steps.append(_Step(layer, obtained, kind, added, removed, rid, r["before"], counts, tuple(sets)))
+            # the metadata before is parsed and checked in full (``_before``) when the step is undone
+            last = sets.pop()
+            before = last if r["before"] else None
+            if before is None and len(last):
+                raise CorruptIndexError("a history entry is malformed")
+            steps.append(_Step(layer, obtained, kind, added, removed, rid, before, counts, tuple(sets)))
         base, start = doc["base"], _date(doc["start"])
         if base is not None and (not isinstance(base, str) or not _ID.fullmatch(base)):
             raise CorruptIndexError("bad base id in the history")
