@@ -525,3 +525,79 @@ def seller_spellings(draw: st.DrawFn, name: str) -> str:
         out.append(draw(st.sampled_from(forms)))
     pad = st.sampled_from(["", " ", "  ", "\t", "\n", "\u2003"])
     return draw(pad) + "".join(out) + draw(pad)
+
+
+# --------------------------------------------------------------------------- registry histories
+
+HISTORY_POOL = tuple(
+    [2125550100 + i for i in range(8)]
+    + [2122010100 + i for i in range(4)]
+    + [3055550100 + i for i in range(6)]
+)
+
+
+@st.composite
+def registry_histories(draw: st.DrawFn) -> list[list[tuple[dt.date, list[object]]]]:
+    """A random sequence of updates (the first a build), each a list of ``(date, chunks)``
+    sources at non-decreasing dates: full national downloads (of some area codes), national
+    change lists, state lists and internal lists (full and changes, with request dates), over a
+    small pool of numbers so that numbers repeat, come back and are deleted. One dense block
+    (hundreds of lines) now and then, so bitmap containers are edited too."""
+    import numpy as np
+
+    from dncguard.layers import Chunk, LayerKey, Op
+
+    us, tx, acme = LayerKey.national("US"), LayerKey.state("US-TX"), LayerKey.internal("acme")
+    dense = np.arange(2129990000, 2129990800, dtype=np.uint64)
+
+    def nums(pool: tuple[int, ...], with_dense: bool = False) -> np.ndarray:  # type: ignore[type-arg]
+        picked = draw(st.lists(st.sampled_from(pool), max_size=10)) if pool else []
+        a = np.array(picked, dtype=np.uint64)
+        if with_dense:
+            drop = draw(st.integers(0, 400))
+            a = np.concatenate([a, dense[drop : drop + 400 + draw(st.integers(0, 400))]])
+        return a
+
+    def req_dates(n: int, day: dt.date) -> np.ndarray:  # type: ignore[type-arg]
+        back = draw(st.lists(st.one_of(st.none(), st.integers(0, 30)), min_size=n, max_size=n))
+        return np.array(
+            ["NaT" if b is None else (day - dt.timedelta(days=b)).isoformat() for b in back], "datetime64[D]"
+        )
+
+    day = dt.date(2026, 1, 1) + dt.timedelta(days=draw(st.integers(0, 30)))
+    updates: list[list[tuple[dt.date, list[object]]]] = []
+    for _ in range(draw(st.integers(1, 5))):
+        update: list[tuple[dt.date, list[object]]] = []
+        for _ in range(draw(st.integers(1, 3))):
+            day += dt.timedelta(days=draw(st.integers(0, 6)))
+            kind = draw(st.sampled_from(["ftc", "ftc-changes", "state", "internal", "internal-changes"]))
+            if kind in ("ftc", "ftc-changes"):
+                npas = draw(st.sampled_from([(212,), (305,), (212, 305)]))
+                pool = tuple(n for n in HISTORY_POOL if n // 10**7 in npas)
+                cover = dict.fromkeys(npas, day)
+                dense_ok = 212 in npas and draw(st.integers(0, 4)) == 0
+                if kind == "ftc":
+                    chunks: list[object] = [Chunk(us, Op.REPLACE, nums(pool, dense_ok), coverage=cover)]
+                else:
+                    chunks = [
+                        Chunk(
+                            us,
+                            draw(st.sampled_from([Op.ADD, Op.DELETE])),
+                            nums(pool, dense_ok),
+                            coverage=cover,
+                        )
+                        for _ in range(draw(st.integers(1, 3)))
+                    ]
+            elif kind == "state":
+                published = draw(st.one_of(st.none(), st.just(day - dt.timedelta(days=1))))
+                chunks = [Chunk(tx, Op.REPLACE, nums(HISTORY_POOL), obtained=day, published=published)]
+            else:
+                chunks = []
+                for _ in range(draw(st.integers(1, 2))):
+                    a = nums(HISTORY_POOL)
+                    op = Op.REPLACE if kind == "internal" else draw(st.sampled_from([Op.ADD, Op.DELETE]))
+                    dates = req_dates(len(a), day) if op is not Op.DELETE and draw(st.booleans()) else None
+                    chunks.append(Chunk(acme, op, a, dates=dates, obtained=day))
+            update.append((day, chunks))
+        updates.append(update)
+    return updates

@@ -14,13 +14,13 @@ DOCUMENTED = {
     "Call", "Relationship", "Consent", "DncRequest", "Decision", "Reason", "Exemption",
     "ReasonCode", "ExemptionCode", "Consulted",
     # the registry and the guard
-    "Registry", "Layer", "Listing", "Guard", "sources",
+    "Registry", "Layer", "Listing", "Guard", "sources", "Change",
     # numbers
     "parse_number", "parse_numbers", "format_e164",
     # errors (the tree in dncguard.errors)
     "DncguardError", "InvalidNumberError", "RegistryFormatError", "CoverageError",
     "CorruptIndexError", "CallColumnError", "StaleRegistryError", "ChangeOrderError",
-    "IndexChangedError", "IndexFileError", "IndexLockedError", "InvalidCallError",
+    "IndexChangedError", "IndexFileError", "IndexLockedError", "InvalidCallError", "HistoryError",
     "LedgerError", "NotALedgerError", "LedgerVersionError", "CorruptLedgerError",
     # the call ledger
     "Ledger", "LedgerEntry", "LedgerReport",

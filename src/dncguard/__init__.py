@@ -8,6 +8,7 @@ from dncguard.errors import (
     CorruptLedgerError,
     CoverageError,
     DncguardError,
+    HistoryError,
     IndexChangedError,
     IndexFileError,
     IndexLockedError,
@@ -35,13 +36,14 @@ from dncguard.models import (
     Relationship,
 )
 from dncguard.numbers import format_e164, parse_number, parse_numbers
-from dncguard.registry import Registry
+from dncguard.registry import Change, Registry
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "Call",
     "CallColumnError",
+    "Change",
     "ChangeOrderError",
     "Consent",
     "Consulted",
@@ -54,6 +56,7 @@ __all__ = [
     "Exemption",
     "ExemptionCode",
     "Guard",
+    "HistoryError",
     "IndexChangedError",
     "IndexFileError",
     "IndexLockedError",

@@ -15,6 +15,7 @@ Every error derives from :class:`DncguardError`; errors caused by bad input also
     ├── UsageError              (ValueError)  a command-line argument that cannot be used (exit 2)
     ├── IndexFileError          (OSError)     an index file that cannot be read or written: names it
     ├── IndexLockedError                      another update holds the index's lock (``timeout=``)
+    ├── HistoryError            (LookupError) a date or registry id the index's history does not reach
     ├── StaleRegistryError                    a registry copy too old for the call (``on_stale="raise"``)
     └── LedgerError                           a call ledger that cannot be used (locked, refused): names it
         ├── NotALedgerError     (ValueError)  a file that is not a dncguard ledger, or no file
@@ -42,6 +43,7 @@ __all__ = [
     "CorruptLedgerError",
     "CoverageError",
     "DncguardError",
+    "HistoryError",
     "IndexChangedError",
     "IndexFileError",
     "IndexLockedError",
@@ -247,3 +249,8 @@ class LedgerVersionError(LedgerError):
 
 class CorruptLedgerError(LedgerError, ValueError):
     """A damaged ledger: SQLite reports the file malformed, or an entry cannot be decoded."""
+
+
+class HistoryError(DncguardError, LookupError):
+    """``Registry.as_of`` asked for a date or registry id the history kept does not reach: older
+    than the oldest change kept (``keep_history=`` on ``update``), or an id of no version kept."""

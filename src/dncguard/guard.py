@@ -290,6 +290,15 @@ class Guard:
 
         return bulk.scrub_batches(self, batches, **defaults)
 
+    def replay(self, entries: Iterable[Any]) -> Any:
+        """Re-decide ledger entries with this guard's rules against the registry version each was
+        decided on (``registry.as_of(entry.decision.registry_id)``); a ``pyarrow`` table of the
+        entries whose answer changed, and of those that could not be replayed (see
+        :mod:`dncguard.replay`)."""
+        from dncguard.replay import replay
+
+        return replay(self, entries)
+
     @staticmethod
     def _decision(
         verdict: Verdict,

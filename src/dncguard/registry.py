@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import itertools
@@ -68,16 +69,29 @@ from dncguard.errors import (
     ChangeOrderError,
     CorruptIndexError,
     CoverageError,
+    HistoryError,
     IndexChangedError,
     IndexFileError,
     IndexLockedError,
     InvalidNumberError,
 )
-from dncguard.index import BATCH, NAT, BlockIndex, sort_queries, sort_unique, split, unique_sorted
+from dncguard.index import (
+    BATCH,
+    NAT,
+    BlockIndex,
+    difference,
+    member,
+    sort_queries,
+    sort_unique,
+    split,
+    union,
+    unique_sorted,
+)
 from dncguard.index import _format as fmt
+from dncguard.index._history import decode_set, encode_set
 from dncguard.layers import Chunk, Layer, LayerKey, LayerKind, Listing, Op
 
-__all__ = ["MAX_LAYERS", "Registry"]
+__all__ = ["MAX_LAYERS", "Change", "Registry"]
 
 #: A membership mask is a ``uint64``: one bit per layer.
 MAX_LAYERS: Final = 64
@@ -87,6 +101,11 @@ _DTYPES: Final = {"pages": "<i4", "directory": "<u8", "data": "u1", "dated": "<u
 _LOW: Final = 2_000_000_000
 _HIGH: Final = 10_000_000_000
 _EPOCH: Final = dt.date(1970, 1, 1)
+#: How long ``update`` keeps history by default: four years and a day, the limitation period of a
+#: private TCPA action (28 U.S.C. 1658(a)) and a day's margin.
+KEEP_HISTORY: Final = dt.timedelta(days=1462)
+_KINDS: Final = ("build", "changes", "replace")
+_NO_SETS: Final = (b"", b"", b"", b"", b"")
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -123,6 +142,68 @@ class _Meta:
         )
 
 
+@dataclass(frozen=True)
+class Change:
+    """One change the registry's history keeps: what one source did to one layer.
+
+    ``kind`` is ``"build"`` (the layer's first data), ``"changes"`` (a change list) or
+    ``"replace"`` (a full download or a state or internal list replacing the layer's data);
+    ``added`` and ``removed`` count the numbers that entered and left the layer; ``obtained`` is
+    the date the source's data was obtained (for a list without one, the day it was applied);
+    ``registry_id`` is the :attr:`Registry.id` of the version the update that applied it produced.
+    """
+
+    layer: str
+    obtained: dt.date
+    kind: str
+    added: int
+    removed: int
+    registry_id: str
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A change with what it takes to undo it: the layer's metadata before (``None``: the layer
+    did not exist) and five number sets (varint bytes, see ``index._history``): the numbers it
+    added (not kept for a ``build``: undoing it drops the layer) and removed, and for a layer with
+    request dates the numbers whose (number, date) pair it introduced, and the pairs it ended
+    (their numbers; their dates as ``int64`` days)."""
+
+    layer: str
+    obtained: dt.date
+    kind: str
+    added: int
+    removed: int
+    registry_id: str | None  # None: the version that holds it (not known until it is hashed)
+    before: Any  # dict, or as stored (JSON bytes in the data section), parsed only when undone
+    counts: tuple[int, int, int, int]
+    sets: tuple[Any, ...] = _NO_SETS
+
+    def change(self, own_id: str) -> Change:
+        rid = own_id if self.registry_id is None else self.registry_id
+        return Change(self.layer, self.obtained, self.kind, self.added, self.removed, rid)
+
+    def numbers(self, i: int) -> U64:
+        return decode_set(self.sets[i], self.counts[i])
+
+    def gone_dates(self) -> I64:
+        raw = self.sets[4]
+        if len(raw) != 8 * self.counts[3]:
+            raise CorruptIndexError(f"history of {self.layer}: request dates of the wrong length")
+        return np.frombuffer(raw, "<i8").astype(np.int64)
+
+
+@dataclass(frozen=True)
+class _History:
+    """The history a registry carries: its steps in the order applied, the id of the version
+    before the first (``None``: not a version of its own), and the newest date of the data that
+    was there before the first step (``None``: none), before which ``as_of`` cannot answer."""
+
+    steps: tuple[_Step, ...]
+    base_id: str | None
+    start: dt.date | None
+
+
 def _sort_key(key: LayerKey) -> tuple[int, str]:
     return _KIND_ORDER[key.kind], key.name
 
@@ -135,7 +216,18 @@ class Registry:
     registry was opened from a file); see there for the arrays and how a lookup computes.
     """
 
-    __slots__ = ("_coverage", "_id", "_indexes", "_layers", "_listings", "_mmap", "_probes", "_watch")
+    __slots__ = (
+        "_coverage",
+        "_hist",
+        "_id",
+        "_indexes",
+        "_layers",
+        "_listings",
+        "_mmap",
+        "_past",
+        "_probes",
+        "_watch",
+    )
 
     def __init__(
         self,
@@ -156,6 +248,9 @@ class Registry:
         self._mmap = _mmap
         self._watch = _watch
         self._id: str | None = None
+        # None: no history; else the history, or a function reading it from the file (lazily)
+        self._hist: _History | Callable[[], _History] | None = None
+        self._past = False  # a version returned by as_of: read-only
         self._listings = tuple(Listing(layer, None) for layer in self._layers)
         self._probes: list[tuple[Callable[[int], bool], Listing, BlockIndex | None]] | None = None
         cov = np.full((max(len(self._layers), 1), 1001), NAT, np.int64)
@@ -206,7 +301,9 @@ class Registry:
         """
         return cls().update(sources)
 
-    def update(self, sources: Iterable[Iterable[Chunk]]) -> Registry:
+    def update(
+        self, sources: Iterable[Iterable[Chunk]], *, keep_history: dt.timedelta = KEEP_HISTORY
+    ) -> Registry:
         """A new registry with ``sources`` applied; this one is left as it was.
 
         A change list adds and deletes (its last record for a number wins, records ordered by
@@ -214,15 +311,169 @@ class Registry:
         codes it covers; a full national download replaces its layer for the area codes it covers
         and refreshes their dates; a state or internal list replaces that list. Sources apply in
         the order of the date they were obtained (stable; undated sources last).
+
+        The new registry keeps this one's :attr:`history` and what ``sources`` changed (see
+        :meth:`as_of`); changes obtained more than ``keep_history`` before the newest change
+        kept are dropped (default :data:`KEEP_HISTORY`: four years and a day, the limitation
+        period of a private TCPA action, 28 U.S.C. 1658(a)).
         """
+        self._writable("update")
+        if not isinstance(keep_history, dt.timedelta) or keep_history < dt.timedelta(0):
+            raise ValueError(f"keep_history={keep_history!r}: expected a datetime.timedelta of 0 or more")
+        old = self._history_data()
+        if old is None:
+            old = _History((), self.id, _newest_date(self._layers))
+        elif any(step.registry_id is None for step in old.steps):
+            own = self.id
+            old = _History(tuple(_with_id(step, own) for step in old.steps), old.base_id, old.start)
+        steps = list(old.steps)
         metas = {layer.key: _meta_of(layer) for layer in self._layers}
         indexes = {layer.key: ix for layer, ix in zip(self._layers, self._indexes, strict=True)}
         for chunks in _by_date(sources):
-            _apply_source(chunks, metas, indexes)
+            _apply_source(chunks, metas, indexes, steps)
         keys = sorted(metas, key=_sort_key)
         # layers left as they were still read this registry's file: keep watching it
-        return Registry(
+        registry = Registry(
             [metas[k].layer(indexes[k].count) for k in keys], [indexes[k] for k in keys], _watch=self._watch
+        )
+        registry._hist = _prune(steps, old.base_id, old.start, keep_history)
+        return registry
+
+    def _writable(self, doing: str) -> None:
+        if self._past:
+            raise TypeError(
+                f"cannot {doing} a past version of the registry (from as_of): it is read-only; "
+                "update or save the registry it came from"
+            )
+
+    # ----------------------------------------------------------------------------- history
+
+    def _history_data(self) -> _History | None:
+        hist = self._hist
+        if hist is None or isinstance(hist, _History):
+            return hist
+        self._hist = hist = hist()  # read from the file on first use
+        return hist
+
+    @property
+    def history(self) -> tuple[Change, ...]:
+        """The changes kept, oldest first: one :class:`Change` per layer each source changed."""
+        hist = self._history_data()
+        if hist is None:
+            return ()
+        own = self.id if any(step.registry_id is None for step in hist.steps) else ""
+        return tuple(step.change(own) for step in hist.steps)
+
+    def history_size(self) -> int:
+        """The bytes the history takes in the index file (as :meth:`save` writes it)."""
+        hist = self._history_data()
+        if hist is None:
+            return 0
+        own = self.id if any(step.registry_id is None for step in hist.steps) else ""
+        return sum(a.nbytes for a in _history_sections(hist, own))
+
+    def as_of(self, when: dt.date | str) -> Registry:
+        """The registry as it was: for a date, the data obtained on or before it; for a registry
+        id (``"dncg:..."``, as a decision records it), exactly that version (the same
+        :attr:`id`).
+
+        A read-only :class:`Registry` (``save`` and ``update`` raise ``TypeError``): ``layers``,
+        ``lookup``, ``membership`` and :class:`~dncguard.Guard` work on it as on any other.
+        Raises :class:`~dncguard.errors.HistoryError` for a date older than the history kept (or
+        one the history cannot separate: a layer's data applied out of date order around it), or
+        an id of no version kept. A damaged history is
+        :class:`~dncguard.errors.CorruptIndexError`, never a wrong answer.
+        """
+        hist = self._history_data()
+        steps = () if hist is None else hist.steps
+        if isinstance(when, str):
+            own = self.id
+            if when == own:
+                keep = len(steps)
+            else:
+                at = [i for i, step in enumerate(steps) if step.registry_id == when]
+                if at:
+                    keep = at[-1] + 1
+                elif hist is not None and when == hist.base_id:
+                    keep = 0
+                else:
+                    raise HistoryError(
+                        f"registry id {when!r}: no version of this registry's history (kept from "
+                        f"{_span(hist)}) has it"
+                    )
+            kept, undo = list(steps[:keep]), list(steps[keep:])
+            past = self._rewind(undo)
+            past._id = when
+        elif isinstance(when, dt.date) and not isinstance(when, dt.datetime):
+            # before the first change kept, the registry held what it held before it: data up to
+            # ``start`` (a registry whose history begins empty did not exist yet)
+            start = None if hist is None else hist.start
+            if (start is None and (not steps or when < steps[0].obtained)) or (start and when < start):
+                raise HistoryError(f"{when.isoformat()}: older than the history kept ({_span(hist)})")
+            undo_at = {i for i, step in enumerate(steps) if step.obtained > when}
+            seen: set[str] = set()
+            for i, step in enumerate(steps):
+                if i in undo_at:
+                    seen.add(step.layer)
+                elif step.layer in seen:
+                    raise HistoryError(
+                        f"{when.isoformat()}: layer {step.layer} had data obtained after it applied "
+                        f"before data obtained on or before it: ask for a registry id instead"
+                    )
+            kept = [step for i, step in enumerate(steps) if i not in undo_at]
+            undo = [step for i, step in enumerate(steps) if i in undo_at]
+            past = self._rewind(undo)
+            if not undo:
+                past._id = self._id
+        else:
+            raise TypeError(f"as_of({when!r}): expected a datetime.date or a registry id string")
+        own_id = self.id if any(step.registry_id is None for step in kept) else ""
+        past._hist = _History(
+            tuple(_with_id(step, own_id) for step in kept),
+            None if hist is None else hist.base_id,
+            None if hist is None else hist.start,
+        )
+        past._past = True
+        return past
+
+    def _rewind(self, undo: list[_Step]) -> Registry:
+        """This registry with ``undo``'s steps undone (each layer's net change at once)."""
+        current = {layer.key: (layer, ix) for layer, ix in zip(self._layers, self._indexes, strict=True)}
+        by_name = {key.name: key for key in current}
+        per_layer: dict[str, list[_Step]] = {}
+        for step in undo:
+            per_layer.setdefault(step.layer, []).append(step)
+        with _damage_is_corrupt():
+            for name, layer_steps in per_layer.items():
+                key = by_name.get(name)
+                if key is None or any(step.before is None for step in layer_steps[1:]):
+                    raise CorruptIndexError(f"history of layer {name} does not match the registry")
+                first = layer_steps[0]
+                if first.before is None:
+                    del current[key]  # the layer's first data: before it, no layer
+                    continue
+                ix = current[key][1]
+                gone, back = np.zeros(0, np.uint64), np.zeros(0, np.uint64)
+                dated, dates = ix.dated, ix.dates
+                redate = False
+                for step in reversed(layer_steps):
+                    added, removed = step.numbers(0), step.numbers(1)
+                    gone = difference(union(gone, added[ix.contains(added)]), removed)
+                    back = union(difference(back, added), removed[~ix.contains(removed)])
+                    if step.counts[2] or step.counts[3]:
+                        dated, dates = _undo_dates(dated, dates, step)
+                        redate = True
+                layer = _layer_from_json(_before(first))
+                if len(gone) or len(back):
+                    ix = ix.edit(adds=back, dels=gone)
+                if redate:
+                    ix = BlockIndex(ix.pages, ix.directory, ix.data, dated, dates, ix.count)
+                if ix.count != layer.count:
+                    raise CorruptIndexError(f"history of layer {name} does not match the registry")
+                current[key] = (layer, ix)
+        keys = sorted(current, key=_sort_key)
+        return Registry(
+            [current[k][0] for k in keys], [current[k][1] for k in keys], _mmap=self._mmap, _watch=self._watch
         )
 
     # ----------------------------------------------------------------------------- queries
@@ -333,6 +584,7 @@ class Registry:
         An operating-system error (a full disk, no permission) raises
         :class:`~dncguard.errors.IndexFileError` naming the file.
         """
+        self._writable("save")
         target = os.path.realpath(os.fspath(path))
         layers_meta, arrays = self._parts()
         if self._id is None and sum(a.nbytes for a in arrays) >= _HASH_ASIDE:
@@ -344,7 +596,13 @@ class Registry:
                 self._id = digest.result()
         else:
             crcs = [fmt.section_crc(a) for a in arrays]
-        meta = {"layers": layers_meta, "sections": list(_SECTIONS), "id": self.id}
+        meta: dict[str, Any] = {"layers": layers_meta, "sections": list(_SECTIONS), "id": self.id}
+        hist = self._history_data()
+        if hist is not None:
+            extra = _history_sections(hist, self.id)
+            arrays = [*arrays, *extra]
+            crcs += [fmt.section_crc(a) for a in extra]
+            meta["history"] = len(extra)
         header = fmt.pack_header(meta, [a.nbytes for a in arrays], crcs)
         directory = os.path.dirname(target)
         with _naming(target, "write", named_too=True):
@@ -379,6 +637,7 @@ class Registry:
         sources: Iterable[Iterable[Chunk]],
         *,
         timeout: float | None = None,
+        keep_history: dt.timedelta = KEEP_HISTORY,
     ) -> Registry:
         """Apply ``sources`` to the index file at ``path`` and save it, holding an exclusive lock.
 
@@ -387,11 +646,11 @@ class Registry:
         ``update_file`` calls (or ``dncguard update`` commands) apply one after the other and
         neither update is lost. A second caller waits for the first; with ``timeout`` (seconds)
         it gives up after that long with :class:`~dncguard.errors.IndexLockedError`. Returns the
-        updated registry.
+        updated registry. ``keep_history``: as for :meth:`update`.
         """
         target = os.path.realpath(os.fspath(path))
         with _locked(target + ".lock", timeout):
-            registry = cls.open(target).update(sources)
+            registry = cls.open(target).update(sources, keep_history=keep_history)
             registry.save(target)
         return registry
 
@@ -459,12 +718,14 @@ class Registry:
         header = fmt.read_header(buf, size)
         if verify:
             fmt.verify_sections(buf, header)
-        layers, indexes, content_id = _load(buf, header)
+        layers, indexes, content_id, history_at = _load(buf, header)
         if _watch is not None:
             for ix in indexes:
                 ix.watch(_watch.check)
         registry = cls(layers, indexes, _mmap=buf, _watch=_watch)
         registry._id = content_id
+        if history_at is not None:
+            registry._hist = _history_reader(buf, header, history_at, _watch)
         return registry
 
 
@@ -576,7 +837,10 @@ def _check_chunk(chunk: Chunk) -> None:
 
 
 def _apply_source(
-    chunks: Iterator[Chunk], metas: dict[LayerKey, _Meta], indexes: dict[LayerKey, BlockIndex]
+    chunks: Iterator[Chunk],
+    metas: dict[LayerKey, _Meta],
+    indexes: dict[LayerKey, BlockIndex],
+    steps: list[_Step] | None = None,
 ) -> None:
     pending: dict[LayerKey, _Pending] = {}
     for chunk in chunks:
@@ -604,15 +868,22 @@ def _apply_source(
             continue  # coverage taken from the data: checked below once the numbers are known
         _check_order(key, p, metas.get(key))
     with _damage_is_corrupt():  # the chunks are read: from here on only index arrays are indexed
-        _apply_pending(pending, metas, indexes)
+        _apply_pending(pending, metas, indexes, steps)
 
 
 def _apply_pending(
-    pending: dict[LayerKey, _Pending], metas: dict[LayerKey, _Meta], indexes: dict[LayerKey, BlockIndex]
+    pending: dict[LayerKey, _Pending],
+    metas: dict[LayerKey, _Meta],
+    indexes: dict[LayerKey, BlockIndex],
+    steps: list[_Step] | None = None,
 ) -> None:
     for key, p in pending.items():
+        existed = key in metas
         meta = metas.get(key) or _Meta(key)
         ix = indexes.get(key) or BlockIndex.empty()
+        before = _layer_json(meta.layer(ix.count)) if existed else None
+        ix_old = ix
+        touched: list[U64] = []  # numbers whose membership this source may have changed
         internal = key.kind is LayerKind.INTERNAL
         if p.replaced:
             numbers, dates = _merge_list(p.replace, p.replace_dates if internal else None)
@@ -626,15 +897,23 @@ def _apply_pending(
                     )
                     p.coverage = dict(covered)
                     _check_order(key, p, metas.get(key))
+                if steps is not None and existed:
+                    touched.append(ix.numbers_in(sorted(covered)))
                 ix = ix.edit(clear_npas=sorted(covered), adds=numbers)
                 meta.area_codes.update(covered)
             else:
+                if steps is not None and existed:
+                    touched.append(ix.numbers())
                 ix = BlockIndex.empty().edit(adds=numbers, add_dates=dates)
                 meta.area_codes = {}
+            if steps is not None and existed:
+                touched.append(numbers)
             del numbers
         if p.changes:
             adds, add_dates, dels = _resolve(p.changes, internal)
             ix = ix.edit(adds=adds, add_dates=add_dates, dels=dels)
+            if steps is not None and existed:
+                touched += [adds, dels]
             if key.kind is LayerKind.NATIONAL:
                 meta.area_codes.update(p.coverage)
         if key.kind is not LayerKind.NATIONAL and p.obtained is not None:
@@ -645,6 +924,251 @@ def _apply_pending(
         indexes[key] = ix
         if len(metas) > MAX_LAYERS:
             raise ValueError(f"more than {MAX_LAYERS} layers: a registry holds at most {MAX_LAYERS}")
+        if steps is not None:
+            steps.append(_step_of(key, p, before, ix_old, ix, touched))
+
+
+def _step_of(
+    key: LayerKey,
+    p: _Pending,
+    before: dict[str, Any] | None,
+    old: BlockIndex,
+    new: BlockIndex,
+    touched: list[U64],
+) -> _Step:
+    """The history step of one source's change to one layer: what it added and removed (among
+    the ``touched`` numbers, each array sorted and distinct: the only numbers whose membership it
+    can have changed)."""
+    when = p.obtained or (max(p.coverage.values()) if p.coverage else None) or dt.date.today()
+    kind = "build" if before is None else "replace" if p.replaced else "changes"
+    if before is None:
+        return _Step(key.name, when, kind, new.count, 0, None, None, (0, 0, 0, 0))
+    # each touched array on its own (a full download and the data it replaces are 2 GB each at
+    # US scale: never concatenated); what changed is small, and merged at the end
+    added_parts, removed_parts = [], []
+    for cand in touched:
+        was, now = old.contains(cand), new.contains(cand)
+        added_parts.append(cand[now & ~was])
+        removed_parts.append(cand[was & ~now])
+        del was, now
+    empty = np.zeros(0, np.uint64)
+    added = sort_unique(np.concatenate(added_parts)) if len(added_parts) > 1 else (added_parts or [empty])[0]
+    removed = (
+        sort_unique(np.concatenate(removed_parts))
+        if len(removed_parts) > 1
+        else (removed_parts or [empty])[0]
+    )
+    dnew, dgone, dgone_dates = _pair_diff(old.dated, old.dates, new.dated, new.dates)
+    sets = (
+        encode_set(added),
+        encode_set(removed),
+        encode_set(dnew),
+        encode_set(dgone),
+        dgone_dates.astype("<i8").tobytes(),
+    )
+    counts = (len(added), len(removed), len(dnew), len(dgone))
+    return _Step(key.name, when, kind, len(added), len(removed), None, before, counts, sets)
+
+
+def _pair_diff(od: U64, ot: I64, nd: U64, nt: I64) -> tuple[U64, U64, I64]:
+    """Of two sorted (number, date) lists: the numbers whose pair only the new one has, and the
+    pairs only the old one has."""
+
+    def kept(a: U64, at: I64, b: U64, bt: I64) -> npt.NDArray[np.bool_]:
+        if not len(b):
+            return np.zeros(len(a), bool)
+        i = np.minimum(np.searchsorted(b, a), len(b) - 1)
+        same: npt.NDArray[np.bool_] = (b[i] == a) & (bt[i] == at)
+        return same
+
+    gone = ~kept(od, ot, nd, nt)
+    return nd[~kept(nd, nt, od, ot)], od[gone], ot[gone]
+
+
+def _undo_dates(dated: U64, dates: I64, step: _Step) -> tuple[U64, I64]:
+    """The (number, date) pairs before ``step``, from those after it."""
+    dnew, gone, gone_dates = step.numbers(2), step.numbers(3), step.gone_dates()
+    keep = ~member(dnew, dated)
+    dated, dates = dated[keep], dates[keep]
+    if len(gone):
+        if member(dated, gone).any():
+            raise CorruptIndexError(f"history of layer {step.layer}: request dates do not match")
+        dated = np.concatenate([dated, gone])
+        dates = np.concatenate([dates, gone_dates])
+        order = np.argsort(dated, kind="stable")
+        dated, dates = dated[order], dates[order]
+    return dated, dates
+
+
+def _before(step: _Step) -> dict[str, Any]:
+    """A step's layer metadata before it, parsed if stored, and naming the step's layer."""
+    before = step.before
+    if not isinstance(before, dict):
+        try:
+            before = json.loads(bytes(before))
+        except (ValueError, RecursionError) as e:
+            raise CorruptIndexError(f"unreadable history: {e}") from None
+    if not isinstance(before, dict) or before.get("name") != step.layer:
+        raise CorruptIndexError(f"history of layer {step.layer}: its metadata names another layer")
+    return before
+
+
+def _with_id(step: _Step, own: str) -> _Step:
+    return step if step.registry_id is not None else dataclasses.replace(step, registry_id=own)
+
+
+def _newest_date(layers: Iterable[Layer]) -> dt.date | None:
+    days = [d for layer in layers for d in (layer.obtained, *layer.area_codes.values()) if d is not None]
+    return max(days, default=None)
+
+
+def _prune(steps: list[_Step], base_id: str | None, start: dt.date | None, keep: dt.timedelta) -> _History:
+    """The history without the changes obtained more than ``keep`` before the newest (only from
+    the oldest end: what is kept can always be undone back to its start)."""
+    if not steps:
+        return _History((), base_id, start)
+    cutoff = max(step.obtained for step in steps) - keep
+    i = 0
+    while i < len(steps) and steps[i].obtained < cutoff:
+        i += 1
+    if i:
+        last = steps[i - 1]
+        whole = i == len(steps) or steps[i].registry_id != last.registry_id
+        base_id = last.registry_id if whole else None
+        start = max([d for d in (start, *(step.obtained for step in steps[:i])) if d is not None])
+    return _History(tuple(steps[i:]), base_id, start)
+
+
+def _span(hist: _History | None) -> str:
+    if hist is None or not hist.steps:
+        return "no history"
+    first = hist.start or hist.steps[0].obtained
+    return f"{first.isoformat()} to {hist.steps[-1].obtained.isoformat()}, {len(hist.steps)} changes"
+
+
+def _history_sections(hist: _History, own_id: str) -> list[npt.NDArray[np.uint8]]:
+    """The two history sections: a JSON document of the steps, and their number sets."""
+    data = bytearray()
+    records = []
+    for step in hist.steps:
+        at = []
+        before = step.before
+        if isinstance(before, dict):
+            before = json.dumps(before, sort_keys=True, separators=(",", ":")).encode()
+        # the layer's metadata before, as a sixth blob: reading the history parses it only when undone
+        for blob in (*step.sets, b"" if before is None else before):
+            at.append([len(data), len(blob)])
+            data += blob
+            data += bytes(-len(data) % 8)
+        records.append(
+            {
+                "layer": step.layer,
+                "obtained": step.obtained.isoformat(),
+                "kind": step.kind,
+                "added": step.added,
+                "removed": step.removed,
+                "id": step.registry_id or own_id,
+                "before": before is not None,
+                "counts": list(step.counts),
+                "at": at,
+            }
+        )
+    doc = {
+        "steps": records,
+        "base": hist.base_id,
+        "start": None if hist.start is None else hist.start.isoformat(),
+    }
+    # compressed: each change repeats its layer's metadata (a national layer's area codes)
+    text = zlib.compress(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode(), 6)
+    return [np.frombuffer(text, np.uint8), np.frombuffer(bytes(data), np.uint8)]
+
+
+def _history_reader(
+    buf: Any, header: fmt.Header, at: int, watch: _FileWatch | None
+) -> Callable[[], _History]:
+    """Read the history sections on first use: checksums, then the document, every field checked."""
+    path = None if watch is None else watch.path
+
+    def read() -> _History:
+        if watch is not None:
+            watch.check()
+        s_doc, s_data = header.sections[at], header.sections[at + 1]
+        try:
+            for s in (s_doc, s_data):
+                view = memoryview(buf)[s.offset : s.offset + fmt.align(s.length)]
+                try:
+                    if zlib.crc32(view) != s.crc:
+                        raise CorruptIndexError("checksum mismatch in the history: the file is damaged")
+                finally:
+                    view.release()
+            try:
+                text = zlib.decompress(bytes(buf[s_doc.offset : s_doc.offset + s_doc.length]))
+            except zlib.error as e:
+                raise CorruptIndexError(f"unreadable history: {e}") from None
+            return _parse_history(text, buf, s_data)
+        except CorruptIndexError as e:
+            raise CorruptIndexError(str(e), path=path) from None
+
+    return read
+
+
+def _parse_history(text: bytes, buf: Any, s_data: fmt.Section) -> _History:
+    try:
+        doc = json.loads(text)
+        steps = []
+        data = memoryview(buf)[s_data.offset : s_data.offset + s_data.length]
+        for r in doc["steps"]:
+            layer, kind, rid = r["layer"], r["kind"], r["id"]
+            counts = tuple(r["counts"])
+            added, removed = r["added"], r["removed"]
+            numbers = [added, removed, *counts]
+            if (
+                not isinstance(layer, str)
+                or kind not in _KINDS
+                or not isinstance(rid, str)
+                or not _ID.fullmatch(rid)
+                or len(counts) != 4
+                or any(type(n) is not int or not 0 <= n < _HIGH for n in numbers)
+                or (kind != "build" and counts[:2] != (added, removed))
+                or type(r["before"]) is not bool
+                or (kind == "build") == r["before"]
+                or len(r["at"]) != 6
+            ):
+                raise CorruptIndexError("a history entry is malformed")
+            sets = []
+            for off, length in r["at"]:
+                if (
+                    type(off) is not int
+                    or type(length) is not int
+                    or not 0 <= off <= off + length <= len(data)
+                ):
+                    raise CorruptIndexError("a history entry points outside the history data")
+                sets.append(data[off : off + length])
+            obtained = _date(r["obtained"])
+            if obtained is None:
+                raise CorruptIndexError("a history entry without a date")
+            # the metadata before is parsed and checked in full (``_before``) when the step is undone
+            last = sets.pop()
+            before = last if r["before"] else None
+            if before is None and len(last):
+                raise CorruptIndexError("a history entry is malformed")
+            steps.append(_Step(layer, obtained, kind, added, removed, rid, before, counts, tuple(sets)))
+        base, start = doc["base"], _date(doc["start"])
+        if base is not None and (not isinstance(base, str) or not _ID.fullmatch(base)):
+            raise CorruptIndexError("bad base id in the history")
+        return _History(tuple(steps), base, start)
+    except CorruptIndexError:
+        raise
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        OverflowError,
+        AssertionError,
+        RecursionError,
+    ) as e:
+        raise CorruptIndexError(f"unreadable history: {e!r}") from None
 
 
 def _merge_list(parts: list[U64], dates: list[I64] | None) -> tuple[U64, I64 | None]:
@@ -747,11 +1271,15 @@ def _key_of(lj: dict[str, Any]) -> LayerKey:
     return key
 
 
-def _load(mm: Any, header: fmt.Header) -> tuple[list[Layer], list[BlockIndex], str]:
+def _load(mm: Any, header: fmt.Header) -> tuple[list[Layer], list[BlockIndex], str, int | None]:
     meta = header.meta
     try:
         names = meta["sections"]
-        if list(names) != list(_SECTIONS) or len(header.sections) != len(_SECTIONS) * len(meta["layers"]):
+        extra = meta.get("history", 0) if header.version >= 3 else 0
+        if extra not in (0, 2) or type(extra) is not int:
+            raise CorruptIndexError("bad history entry in the metadata")
+        layer_sections = len(_SECTIONS) * len(meta["layers"])
+        if list(names) != list(_SECTIONS) or len(header.sections) != layer_sections + extra:
             raise CorruptIndexError("section table does not match the layers")
         if len(meta["layers"]) > MAX_LAYERS:
             raise CorruptIndexError(f"{len(meta['layers'])} layers: at most {MAX_LAYERS}")
@@ -762,32 +1290,16 @@ def _load(mm: Any, header: fmt.Header) -> tuple[list[Layer], list[BlockIndex], s
         indexes: list[BlockIndex] = []
         seen: set[LayerKey] = set()
         for i, lj in enumerate(meta["layers"]):
-            key = _key_of(lj)
-            if key in seen:
-                if lj["name"] != key.name:  # written before sellers were normalised
+            layer = _layer_from_json(lj)
+            if layer.key in seen:
+                if lj.get("name") != layer.name:  # written before sellers were normalised
                     raise CorruptIndexError(
-                        f"layer {lj['name']!r} and another hold the internal list of one seller"
-                        f" ({key.seller!r}: names are compared trimmed and case-folded): rebuild the"
+                        f"layer {lj.get('name')!r} and another hold the internal list of one seller"
+                        f" ({layer.seller!r}: names are compared trimmed and case-folded): rebuild the"
                         " index from the downloads, each seller's list once"
                     )
-                raise CorruptIndexError(f"layer {key.name} appears twice")
-            seen.add(key)
-            codes = {int(a): _date(d) for a, d in lj["area_codes"].items()}
-            if any(not 200 <= a <= 999 or d is None for a, d in codes.items()):
-                raise CorruptIndexError(f"layer {key.name}: an area code out of range or without a date")
-            count = lj["count"]
-            if type(count) is not int or not 0 <= count < _HIGH:
-                raise CorruptIndexError(f"layer {key.name}: bad count {count!r}")
-            layer = Layer(
-                name=key.name,
-                kind=str(key.kind),
-                jurisdiction=key.jurisdiction,
-                seller=key.seller,
-                obtained=_date(lj["obtained"]),
-                area_codes=MappingProxyType(dict(sorted(codes.items()))),  # type: ignore[arg-type]
-                count=count,
-                published=_date(lj["published"]),
-            )
+                raise CorruptIndexError(f"layer {layer.name} appears twice")
+            seen.add(layer.key)
             arrays = {}
             for j, name in enumerate(_SECTIONS):
                 s = header.sections[i * len(_SECTIONS) + j]
@@ -813,7 +1325,33 @@ def _load(mm: Any, header: fmt.Header) -> tuple[list[Layer], list[BlockIndex], s
         raise
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
         raise CorruptIndexError(f"unreadable metadata: {e!r}") from None
-    return layers, indexes, content_id
+    return layers, indexes, content_id, (layer_sections if extra else None)
+
+
+def _layer_from_json(lj: dict[str, Any]) -> Layer:
+    """A layer's metadata as stored (in the header, or in the history), through every check."""
+    try:
+        key = _key_of(lj)
+        codes = {int(a): _date(d) for a, d in lj["area_codes"].items()}
+        if any(not 200 <= a <= 999 or d is None for a, d in codes.items()):
+            raise CorruptIndexError(f"layer {key.name}: an area code out of range or without a date")
+        count = lj["count"]
+        if type(count) is not int or not 0 <= count < _HIGH:
+            raise CorruptIndexError(f"layer {key.name}: bad count {count!r}")
+        return Layer(
+            name=key.name,
+            kind=str(key.kind),
+            jurisdiction=key.jurisdiction,
+            seller=key.seller,
+            obtained=_date(lj["obtained"]),
+            area_codes=MappingProxyType(dict(sorted(codes.items()))),  # type: ignore[arg-type]
+            count=count,
+            published=_date(lj["published"]),
+        )
+    except CorruptIndexError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
+        raise CorruptIndexError(f"unreadable layer metadata: {e!r}") from None
 
 
 @contextlib.contextmanager

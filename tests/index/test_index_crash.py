@@ -113,3 +113,5 @@ def test_killed_update_leaves_a_file_that_opens_and_answers_as_before(tmp_path: 
         if path.stat().st_mtime_ns == mtime:
             assert after.membership(queries).tobytes() == before_answers
         assert len(after._indexes[0].numbers()) == after.layers[0].count
+        # the history the update added is whole: the version before answers as it did
+        assert after.as_of(before.id).membership(queries).tobytes() == before_answers

@@ -140,6 +140,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     if missing:
         warnings.append(f"state lists not loaded: {', '.join(missing)}")
     size = os.path.getsize(index)
+    history = _history_info(registry)
     if args.format == "json":
         print(
             json.dumps(
@@ -150,6 +151,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
                     "today": today.isoformat(),
                     "stale": stale,
                     "layers": layers,
+                    "history": history,
                     "warnings": warnings,
                 },
                 indent=2,
@@ -172,6 +174,25 @@ def _cmd_info(args: argparse.Namespace) -> int:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    if history["changes"]:
+        print(
+            f"history: {history['first']} to {history['last']}, {history['versions']} version(s), "
+            f"{history['changes']} change(s), {history['size']:,} bytes"
+        )
+    else:
+        print("history: none kept")
     for w in warnings:
         print(f"warning: {w}")
     return EXIT_BLOCKED if stale else EXIT_OK
+
+
+def _history_info(registry: Any) -> dict[str, Any]:
+    """The history the index keeps: its span, versions, changes and size in bytes."""
+    changes = registry.history
+    return {
+        "first": changes[0].obtained.isoformat() if changes else None,
+        "last": changes[-1].obtained.isoformat() if changes else None,
+        "versions": len({c.registry_id for c in changes}),
+        "changes": len(changes),
+        "size": registry.history_size(),
+    }

@@ -17,6 +17,7 @@ from dncguard.cli._check import _cmd_check
 from dncguard.cli._common import EXIT_BAD_INPUT, EXIT_OK, PROG, _describe, _error
 from dncguard.cli._info import _cmd_info, _cmd_lookup
 from dncguard.cli._ledger import add_ledger_flag
+from dncguard.cli._replay import add_parser as _add_replay
 from dncguard.cli._scrub import _cmd_scrub
 from dncguard.errors import DncguardError
 from dncguard.models import Purpose
@@ -230,6 +231,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_info)
 
     ledger_cli.add_parser(sub)
+    _add_replay(sub)
     return parser
 
 

@@ -381,6 +381,14 @@ class BlockIndex:
         prefixes, entries = self.blocks()
         return _decode_pieces(entries, prefixes, self.data)
 
+    def numbers_in(self, npas: Sequence[int]) -> U64:
+        """The numbers of the area codes ``npas``, sorted."""
+        prefixes, entries = self.blocks()
+        want = np.zeros(1001, bool)
+        want[list(npas)] = True
+        keep = want[(prefixes // np.uint64(1000)).astype(np.int64)]
+        return _decode_pieces(entries[keep], prefixes[keep], self.data)
+
     def npa_counts(self) -> dict[int, int]:
         """How many numbers each area code holds."""
         prefixes, entries = self.blocks()

@@ -57,6 +57,7 @@ __all__ = [
     "FIXED",
     "FORMAT_VERSION",
     "MAGIC",
+    "READS",
     "SECTION",
     "Header",
     "Section",
@@ -70,8 +71,13 @@ __all__ = [
 
 MAGIC: Final = b"DNCGIDX\x1a"
 #: Version 2 (dncguard 0.1): the metadata carries the registry's content id (``"id"``) and the
-#: sections are checked for structure at open. Files of another version are refused: rebuild.
-FORMAT_VERSION: Final = 2
+#: sections are checked for structure at open. Version 3: the same, plus (when the metadata's
+#: ``"history"`` says so) two history sections after the layers' (the registry's history: a JSON
+#: list of changes, and their number sets). Version 2 files are read as having no history; files
+#: of any other version are refused: rebuild.
+FORMAT_VERSION: Final = 3
+#: The versions this dncguard reads.
+READS: Final = (2, 3)
 ALIGN: Final = 64
 FIXED: Final = struct.Struct("<8sHHIIIQQ")
 SECTION: Final = struct.Struct("<QQII")
@@ -159,9 +165,9 @@ def read_header(buf: Any, size: int) -> Header:
     magic, version, _flags, crc, count, meta_length, header_length, file_length = FIXED.unpack_from(buf, 0)
     if magic != MAGIC:
         raise CorruptIndexError(f"not a dncguard index (wrong magic {bytes(magic)!r})")
-    if version != FORMAT_VERSION:
+    if version not in READS:
         raise CorruptIndexError(
-            f"format version {version}, this dncguard reads version {FORMAT_VERSION}: "
+            f"format version {version}, this dncguard reads versions {READS[0]}-{READS[-1]}: "
             "rebuild the index with this version of dncguard (dncguard build, or Registry.build)"
         )
     if file_length != size:

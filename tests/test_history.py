@@ -1,0 +1,253 @@
+"""Registry history: ``as_of`` answers exactly as a registry built from the data of that day, or
+as the version a decision recorded; a damaged history is refused, never answered from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import pathlib
+import struct
+import tempfile
+import zlib
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dncguard
+from dncguard.errors import CorruptIndexError, HistoryError
+from dncguard.index import _format as fmt
+from dncguard.layers import Chunk, LayerKey, Op
+from dncguard.registry import KEEP_HISTORY, Registry
+from strategies import HISTORY_POOL, registry_histories
+
+US = LayerKey.national("US")
+D = dt.date(2026, 3, 1)
+QUERIES = np.array(
+    [*HISTORY_POOL, 2125550199, 3055550199, *range(2129990000, 2129990800, 7), 4165550100], dtype=np.uint64
+)
+
+
+def _bounded(fast: int, thorough: int) -> Any:
+    return settings(max_examples=fast if settings().max_examples <= 200 else thorough)
+
+
+def _content_id(r: Registry) -> str:
+    """The id computed from the content (not the one recorded)."""
+    return Registry(r.layers, r._indexes).id
+
+
+def _same(past: Registry, expected: Registry) -> None:
+    assert past.layers == expected.layers
+    assert _content_id(past) == expected.id
+    assert past.id == expected.id
+    assert past.membership(QUERIES).tolist() == expected.membership(QUERIES).tolist()
+    for n in QUERIES.tolist():
+        assert past.lookup(n) == expected.lookup(n)
+    for i in range(len(expected.layers)):
+        assert past.request_dates(QUERIES, i).tolist() == expected.request_dates(QUERIES, i).tolist()
+
+
+def _ftc(
+    numbers: list[int], day: dt.date, op: Op = Op.REPLACE, npas: tuple[int, ...] = (212, 305)
+) -> list[Chunk]:
+    return [Chunk(US, op, np.array(numbers, dtype=np.uint64), coverage=dict.fromkeys(npas, day))]
+
+
+@_bounded(100, 300)  # an example builds and saves several registries (1000 took 15 min, loaded)
+@given(registry_histories(), st.one_of(st.none(), st.integers(0, 15)))
+def test_as_of_answers_as_the_registry_built_from_that_days_data(
+    updates: list[list[tuple[dt.date, list[Chunk]]]], keep_days: int | None
+) -> None:
+    keep = KEEP_HISTORY if keep_days is None else dt.timedelta(days=keep_days)
+    registry = Registry()
+    versions = []
+    for update in updates:
+        registry = registry.update([chunks for _, chunks in update], keep_history=keep)
+        versions.append((update[-1][0], registry))
+    sources = [(day, chunks) for update in updates for day, chunks in update]
+    first, last = sources[0][0], sources[-1][0]
+    cutoff = last - keep
+    days = sorted({day for day, _ in sources} | {first - dt.timedelta(days=1), last + dt.timedelta(days=3)})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "r.dncg"
+        registry.save(path)
+        opened = Registry.open(path)
+        assert opened.history == registry.history
+        for reg in (registry, opened):
+            for day in days:
+                if day < first:
+                    with pytest.raises(HistoryError):
+                        reg.as_of(day)
+                    continue
+                try:
+                    past = reg.as_of(day)
+                except HistoryError:
+                    assert day < cutoff  # at least keep_history is kept
+                    continue
+                _same(past, Registry.build([chunks for d, chunks in sources if d <= day]))
+            for newest, version in versions:
+                try:
+                    past = reg.as_of(version.id)
+                except HistoryError:
+                    assert newest < cutoff
+                    continue
+                _same(past, version)
+            _same(reg.as_of(reg.id), registry)
+
+
+def test_history_lists_each_change_with_counts_dates_and_version_ids() -> None:
+    r1 = Registry.build([_ftc([2125550100, 2125550101, 3055550100], D)])
+    r2 = r1.update([_ftc([2125550101], D + dt.timedelta(days=1), Op.DELETE, (212,))])
+    r3 = r2.update([_ftc([2125550100, 2125550102], D + dt.timedelta(days=30))])
+    assert r3.history == (
+        dncguard.Change("us-ftc", D, "build", 3, 0, r1.id),
+        dncguard.Change("us-ftc", D + dt.timedelta(days=1), "changes", 0, 1, r2.id),
+        dncguard.Change("us-ftc", D + dt.timedelta(days=30), "replace", 1, 1, r3.id),
+    )
+    assert r3.as_of(D).lookup(2125550101)[0].layer.name == "us-ftc"
+    assert r3.as_of(D + dt.timedelta(days=29)).lookup(2125550101) == ()
+    assert r3.as_of(r1.id).id == r1.id
+
+
+def test_history_older_than_keep_history_is_pruned() -> None:
+    r1 = Registry.build([_ftc([2125550100], D)])
+    r2 = r1.update([_ftc([2125550101], D + dt.timedelta(days=1), Op.ADD)])
+    r3 = r2.update([_ftc([2125550102], D + dt.timedelta(days=20), Op.ADD)], keep_history=dt.timedelta(days=5))
+    assert [c.registry_id for c in r3.history] == [r3.id]
+    with pytest.raises(HistoryError, match="older than the history kept"):
+        r3.as_of(D)  # the day before the pruned change: no longer known
+    with pytest.raises(HistoryError, match="no version"):
+        r3.as_of(r1.id)
+    # from the newest pruned change's date on, the version before the kept change answers
+    assert r3.as_of(D + dt.timedelta(days=1)).id == r2.id
+    assert r3.as_of(r2.id).lookup(2125550101) != ()
+    assert r3.as_of(D + dt.timedelta(days=19)).lookup(2125550102) == ()
+    assert r3.as_of(D + dt.timedelta(days=20)).lookup(2125550102) != ()
+
+
+def test_unknown_ids_and_dates_before_the_registry_are_history_errors() -> None:
+    r = Registry.build([_ftc([2125550100], D)])
+    with pytest.raises(HistoryError, match="no version"):
+        r.as_of("dncg:" + "0" * 32)
+    with pytest.raises(HistoryError):
+        r.as_of(D - dt.timedelta(days=1))
+    assert issubclass(HistoryError, LookupError)
+    assert issubclass(HistoryError, dncguard.DncguardError)
+    with pytest.raises(TypeError):
+        r.as_of(dt.datetime(2026, 3, 1, 12))  # type: ignore[arg-type]
+
+
+def test_a_past_version_is_read_only(tmp_path: pathlib.Path) -> None:
+    r = Registry.build([_ftc([2125550100], D)]).update([_ftc([2125550101], D + dt.timedelta(days=1), Op.ADD)])
+    past = r.as_of(D)
+    with pytest.raises(TypeError, match="read-only"):
+        past.save(tmp_path / "x.dncg")
+    with pytest.raises(TypeError, match="read-only"):
+        past.update([_ftc([2125550102], D + dt.timedelta(days=2), Op.ADD)])
+    assert not (tmp_path / "x.dncg").exists()
+
+
+def test_guard_decides_on_a_past_version() -> None:
+    r = Registry.build([_ftc([2125550100], D)]).update(
+        [_ftc([2125550100], D + dt.timedelta(days=2), Op.DELETE)]
+    )
+    call = {"to": "212-555-0100", "at": "2026-03-04T15:00:00-05:00", "seller": "acme"}
+    assert dncguard.Guard(r.as_of(D)).check(call).allowed is False
+    assert dncguard.Guard(r).check(call).allowed is True
+
+
+def _history_sections(path: pathlib.Path) -> tuple[fmt.Section, fmt.Section]:
+    blob = path.read_bytes()
+    header = fmt.read_header(blob, len(blob))
+    return header.sections[-2], header.sections[-1]
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_a_damaged_history_is_refused_at_open_or_at_first_use(tmp_path: pathlib.Path, which: int) -> None:
+    r = Registry.build([_ftc([2125550100, 2125550101], D)])
+    r = r.update([_ftc([2125550101, 3055550100], D + dt.timedelta(days=1), Op.DELETE)])
+    path = tmp_path / "r.dncg"
+    r.save(path)
+    section = _history_sections(path)[which]
+    blob = bytearray(path.read_bytes())
+    blob[section.offset + section.length // 2] ^= 0x10
+    path.write_bytes(bytes(blob))
+    with pytest.raises(CorruptIndexError, match=r"r\.dncg"):
+        Registry.open(path)
+    lazy = Registry.open(path, verify=False)
+    assert lazy.lookup(2125550100)  # today's data still answers
+    with pytest.raises(CorruptIndexError, match="history"):
+        lazy.as_of(D)
+    with pytest.raises(CorruptIndexError, match="history"):
+        _ = lazy.history
+
+
+def test_opening_reads_no_history_until_asked(tmp_path: pathlib.Path) -> None:
+    r = Registry.build([_ftc([2125550100], D)]).update([_ftc([2125550101], D + dt.timedelta(days=1), Op.ADD)])
+    path = tmp_path / "r.dncg"
+    r.save(path)
+    opened = Registry.open(path, verify=False)
+    assert callable(opened._hist)  # not parsed at open
+    assert len(opened.history) == 2
+    assert not callable(opened._hist)
+
+
+def test_a_version_2_file_reads_as_having_no_history(tmp_path: pathlib.Path) -> None:
+    r = Registry.build([_ftc([2125550100], D)])
+    plain = Registry(r.layers, r._indexes)  # no history: the sections a version 2 file holds
+    path = tmp_path / "old.dncg"
+    plain.save(path)
+    blob = bytearray(path.read_bytes())
+    header = fmt.read_header(bytes(blob), len(blob))
+    struct.pack_into("<H", blob, 8, 2)
+    struct.pack_into("<I", blob, 12, 0)
+    struct.pack_into("<I", blob, 12, zlib.crc32(bytes(blob[: header.header_length])))
+    path.write_bytes(bytes(blob))
+    old = Registry.open(path)
+    assert old.history == ()
+    assert old.id == r.id
+    with pytest.raises(HistoryError):
+        old.as_of(D)
+    assert old.as_of(old.id).id == old.id
+    new = old.update([_ftc([2125550101], D + dt.timedelta(days=1), Op.ADD)])
+    assert new.as_of(r.id).layers == r.layers  # the version opened is the history's start
+    assert new.as_of(D).layers == r.layers
+
+
+def test_info_shows_the_history_kept(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from dncguard.cli import main
+
+    r = Registry.build([_ftc([2125550100], D)]).update([_ftc([2125550101], D + dt.timedelta(days=3), Op.ADD)])
+    path = tmp_path / "r.dncg"
+    r.save(path)
+    doc, data = _history_sections(path)
+    on = (D + dt.timedelta(days=3)).isoformat()  # judged fresh on the day of the last change
+    assert main(["info", str(path), "--format", "json", "--on", on]) == 0
+    history = json.loads(capsys.readouterr().out)["history"]
+    assert history == {
+        "first": "2026-03-01",
+        "last": "2026-03-04",
+        "versions": 2,
+        "changes": 2,
+        "size": doc.length + data.length,
+    }
+    assert main(["info", str(path)]) == 0
+    assert "history: 2026-03-01 to 2026-03-04, 2 version(s), 2 change(s)" in capsys.readouterr().out
+
+
+def test_history_read_from_a_file_is_kept_by_the_next_update(tmp_path: pathlib.Path) -> None:
+    r1 = Registry.build([_ftc([2125550100, 3055550100], D)])
+    r2 = r1.update([_ftc([2125550101], D + dt.timedelta(days=1), Op.ADD, (212,))])
+    path = tmp_path / "r.dncg"
+    r2.save(path)
+    r3 = Registry.open(path).update([_ftc([3055550100], D + dt.timedelta(days=2), Op.DELETE, (305,))])
+    r3.save(path)
+    opened = Registry.open(path)
+    assert [c.registry_id for c in opened.history] == [r1.id, r2.id, r3.id]
+    for version in (r1, r2, r3):
+        past = opened.as_of(version.id)
+        assert past.layers == version.layers
+        assert _content_id(past) == version.id

@@ -1,0 +1,95 @@
+"""Replay: ledger entries decided again with today's rules against their registry version."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import pathlib
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+import dncguard
+from dncguard.cli import main
+from dncguard.layers import Chunk, LayerKey, Op
+from dncguard.ledger import Ledger
+from dncguard.registry import Registry
+from dncguard.replay import NO_REGISTRY_ID, NOT_IN_HISTORY
+
+US = LayerKey.national("US")
+D = dt.date(2026, 3, 1)
+CALL = {"to": "212-555-0100", "at": "2026-03-04T15:00:00-05:00", "seller": "acme"}
+
+
+def _registries() -> tuple[Registry, Registry]:
+    cover = {212: D, 305: D}
+    r1 = Registry.build([[Chunk(US, Op.REPLACE, np.array([2125550100], dtype=np.uint64), coverage=cover)]])
+    later = {212: D + dt.timedelta(days=2)}
+    r2 = r1.update([[Chunk(US, Op.DELETE, np.array([2125550100], dtype=np.uint64), coverage=later)]])
+    return r1, r2
+
+
+def _entry(seq: int, decision: Any, registry_id: str | None, call: dict[str, str] = CALL) -> Any:
+    """A ledger entry whose decision records ``registry_id`` (None: recorded before decisions
+    carried one)."""
+    d = decision.model_copy(update={"registry_id": registry_id or ""})
+    return SimpleNamespace(seq=seq, call=dncguard.Call.model_validate(call), decision=d)
+
+
+def test_replay_lists_changed_answers_and_entries_it_cannot_replay() -> None:
+    r1, r2 = _registries()
+    guard = dncguard.Guard(r2)
+    right = dncguard.Guard(r1).check(CALL)  # blocked: listed on that version
+    assert not right.allowed
+    wrong = right.model_copy(update={"allowed": True, "reasons": ()})  # as a past bug decided it
+    entries = [
+        _entry(1, right, r1.id),  # the same answer today: not listed
+        _entry(2, wrong, r1.id),  # today's rules block it on r1's data
+        _entry(3, right, None),  # decided before registry ids were recorded
+        _entry(4, right, "dncg:" + "0" * 32),  # a version the history does not hold
+        _entry(5, wrong, r2.id),  # on r2 the number is not listed: allowed, unchanged
+    ]
+    table = guard.replay(entries)
+    rows = table.to_pylist()
+    assert [r["seq"] for r in rows] == [2, 3, 4]
+    assert rows[0]["old_allowed"] is True
+    assert rows[0]["new_allowed"] is False
+    assert rows[0]["old_reasons"] == []
+    assert rows[0]["new_reasons"] == sorted({str(x.code) for x in right.reasons})
+    assert rows[0]["problem"] is None
+    assert rows[0]["registry_id"] == r1.id
+    assert rows[1]["problem"] == NO_REGISTRY_ID
+    assert rows[1]["new_allowed"] is None
+    assert rows[2]["problem"] == NOT_IN_HISTORY
+
+
+def _ledger(tmp_path: pathlib.Path, name: str, decision: dncguard.Decision) -> pathlib.Path:
+    path = tmp_path / name
+    with Ledger(path) as ledger:
+        ledger.record(CALL, decision, placed=True)
+    return path
+
+
+def test_cli_replay_exit_codes(tmp_path: pathlib.Path, capsys: Any) -> None:
+    r1, r2 = _registries()
+    index = tmp_path / "r.dncg"
+    r2.save(index)
+    right = dncguard.Guard(r1).check(CALL)
+    assert right.registry_id == r1.id  # each decision records the version it was made on
+    # decided on r1 and still decided so on r1's data: nothing changed
+    assert main(["replay", "--registry", str(index), str(_ledger(tmp_path, "calls.ledger", right))]) == 0
+    assert "1 entries replayed: 0 changed" in capsys.readouterr().out
+    # a decision that records no registry id cannot be replayed: bad input, named
+    anonymous = right.model_copy(update={"registry_id": ""})
+    assert main(["replay", "--registry", str(index), str(_ledger(tmp_path, "old.ledger", anonymous))]) == 2
+    out, err = capsys.readouterr()
+    assert "cannot replay: no registry id recorded" in out
+    assert "old.ledger: 1 entries cannot be replayed" in err
+    # a past bug allowed it: today's rules on r1's data block it
+    wrong = right.model_copy(update={"allowed": True, "reasons": ()})
+    path = _ledger(tmp_path, "wrong.ledger", wrong)
+    assert main(["replay", "--registry", str(index), str(path), "--format", "json"]) == 1
+    row = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert (row["seq"], row["old_allowed"], row["new_allowed"]) == (1, True, False)
+    assert main(["replay", "--registry", str(index), str(tmp_path / "missing.ledger")]) == 2
