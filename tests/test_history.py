@@ -234,7 +234,7 @@ def test_info_shows_the_history_kept(tmp_path: pathlib.Path, capsys: pytest.Capt
         "changes": 2,
         "size": doc.length + data.length,
     }
-    assert main(["info", str(path)]) == 0
+    assert main(["info", str(path), "--on", on]) == 0
     assert "history: 2026-03-01 to 2026-03-04, 2 version(s), 2 change(s)" in capsys.readouterr().out
 
 
