@@ -235,7 +235,20 @@ class TestPrerecorded:
         ).allowed
 
     def test_prerecorded_survey_is_not_a_sales_call(self) -> None:
-        assert decide(dataclasses.replace(US, prerecorded=True, purpose="survey")).allowed
+        # A residential line: the sales rule alone (a wireless line needs consent, RULES §6.21).
+        assert decide(dataclasses.replace(US, prerecorded=True, purpose="survey", line="residential")).allowed
+
+    def test_prerecorded_survey_to_a_wireless_number_needs_any_consent(self) -> None:
+        f = dataclasses.replace(US, prerecorded=True, purpose="survey", line="wireless")
+        assert codes(f) == [("prerecorded_without_consent", "US")]
+        assert decide(dataclasses.replace(f, consents=(("verbal", ALL_DAYS),))).allowed
+
+    def test_automated_sale_into_florida_needs_written_consent(self) -> None:
+        fl = dataclasses.replace(US, jurisdictions=("US", "US-FL"), automated=True)
+        assert ("automated_without_consent", "US-FL") in codes(fl)
+        assert ("automated_without_consent", "US-FL") not in codes(
+            dataclasses.replace(fl, consents=(("written", ALL_DAYS),))
+        )
 
     def test_canada_too(self) -> None:
         assert codes(dataclasses.replace(CA, prerecorded=True)) == [("prerecorded_without_consent", "CA")]

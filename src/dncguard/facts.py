@@ -67,6 +67,8 @@ __all__ = [
     "civil_from_days",
     "consent_accepted",
     "consent_end",
+    "consent_mask_columns",
+    "consent_masks",
     "date_of",
     "day_number",
     "days_from_civil",
@@ -75,6 +77,8 @@ __all__ = [
     "evidence_signature",
     "fresh_end",
     "held_by_caller",
+    "hours_clock",
+    "hours_clocks",
     "is_holiday",
     "local_day_minute",
     "local_day_minute_array",
@@ -362,6 +366,25 @@ def evidence_masks(ev: Evidence, code: str, anniversary: Anniversary, today: int
     return EvidenceMasks(purchase, inquiry, contract, consent)
 
 
+def consent_masks(ev: Evidence, today: int) -> tuple[tuple[str, DayMask], ...]:
+    """Per consent kind, the days on which a consent of that kind holds (kinds with none left
+    out), under the same rules as :func:`evidence_masks` but whatever kinds a list accepts: for
+    the rules that name their own consent (a prerecorded call to a wireless number, automated
+    dialing), which read the kinds they accept from these."""
+    if FAR_PAST in ev.requests:
+        return ()  # an undated internal-list entry predates every consent
+    since = FAR_PAST if ev.reassigned is None else ev.reassigned
+    found: dict[str, DayMask] = {}
+    for kind, given, revoked in ev.consents:
+        if not held_by_caller(given, since):
+            continue
+        end = FAR_FUTURE if revoked is None else revoked
+        for request in ev.requests:
+            end = consent_end(end, request, given)
+        found[kind] = found.get(kind, NO_DAYS) | span_mask(given - today, end - today)
+    return tuple(sorted((kind, mask) for kind, mask in found.items() if mask))
+
+
 def requests_mask(requests: Iterable[int], today: int) -> DayMask:
     """Days on which some do-not-call request for the seller is in effect (from its day on)."""
     first = min(requests, default=FAR_FUTURE)
@@ -415,6 +438,22 @@ def evidence_masks_columns(
             dated = ends != NO_DATE
             end = np.where(dated, _window_ends(ends, dated, ebr.contract, anniversary), FAR_FUTURE)
             contract = np.where(ok, span_mask(s0 - today, relationship_end(end, first_request) - today), 0)
+    consent = consent_mask_columns(today, d, consent_ok, requests)
+    packed: npt.NDArray[np.int64] = purchase | inquiry << 11 | contract << 22 | consent << 33
+    return packed
+
+
+def consent_mask_columns(
+    today: npt.NDArray[np.int64],
+    d: Mapping[str, npt.NDArray[np.int64]],
+    consent_ok: npt.NDArray[np.bool_],
+    requests: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+) -> npt.NDArray[np.int64]:
+    """The consent day mask of each row (:func:`consent_masks` for the flat columns: one consent
+    per row, counted where ``consent_ok``, i.e. of a kind the rule at hand accepts)."""
+    r1, r2 = requests
+    reassigned = d["reassigned_on"]
+    since = np.where(reassigned == NO_DATE, FAR_PAST, reassigned)
     given = d["consent_on"]
     ok = consent_ok & (given != NO_DATE) & held_by_caller(given, since) & (r1 != FAR_PAST) & (r2 != FAR_PAST)
     g0 = np.where(ok, given, 0)
@@ -422,9 +461,8 @@ def evidence_masks_columns(
     end = np.where(revoked == NO_DATE, FAR_FUTURE, revoked)
     for r in (r1, r2):
         end = consent_end(end, r, g0)
-    consent = np.where(ok, span_mask(g0 - today, end - today), 0)
-    packed: npt.NDArray[np.int64] = purchase | inquiry << 11 | contract << 22 | consent << 33
-    return packed
+    consent: npt.NDArray[np.int64] = np.where(ok, span_mask(g0 - today, end - today), 0)
+    return consent
 
 
 _END_TABLE_DAYS: Final = 4096
@@ -485,6 +523,11 @@ class CallFacts:
     Time: ``location_known`` (some candidate zone exists); ``hours_failed`` (jurisdictions whose
     calling hours or day bans the call's start fails in some candidate zone); ``day`` (the local
     day offset at which to decide: 0 for the call itself, more when ``next_allowed_at`` searches).
+
+    Call kinds (API.md §9): ``channel`` (``"voice"``/``"text"``), ``automated`` (an automated
+    system selected or dialed the number); ``consents``: ``(kind, days)`` per consent kind
+    (:func:`consent_masks`), filled only for a prerecorded or automated call (the rules that
+    read consent by kind), else empty.
     """
 
     country: str
@@ -502,6 +545,9 @@ class CallFacts:
     location_known: bool = True
     hours_failed: frozenset[str] = field(default_factory=frozenset)
     day: int = 0
+    channel: str = "voice"
+    automated: bool = False
+    consents: tuple[tuple[str, DayMask], ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -538,6 +584,22 @@ def time_rule(code: str) -> TimeRule:
     starts = tuple(b[0] for b in bounds)
     ends = tuple(b[1] for b in bounds)
     return TimeRule(code, starts, ends, j.holidays, np.array(starts, np.int64), np.array(ends, np.int64))
+
+
+@functools.cache
+def hours_clock(code: str) -> zoneinfo.ZoneInfo | None:
+    """The fixed clock on which jurisdiction ``code``'s hours are *also* read (``None``: local
+    time only). Mississippi sets its hours in Central Standard Time (Miss. Code 77-3-723): a call
+    must pass its time rule both on the called party's local clock and on UTC-6."""
+    name = JURISDICTIONS[code].hours_clock
+    return None if name is None else zoneinfo.ZoneInfo(name)
+
+
+@functools.lru_cache(maxsize=4096)
+def hours_clocks(codes: tuple[str, ...]) -> tuple[tuple[str, zoneinfo.ZoneInfo], ...]:
+    """``(code, clock)`` for each of ``codes`` whose hours are also read on a fixed clock."""
+    found = ((code, hours_clock(code)) for code in codes)
+    return tuple((code, clock) for code, clock in found if clock is not None)
 
 
 @functools.cache

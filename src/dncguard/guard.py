@@ -67,9 +67,11 @@ from dncguard.facts import (
     DayMask,
     Evidence,
     call_day,
+    consent_masks,
     day_number,
     evidence_masks,
     evidence_signature,
+    hours_clocks,
     local_day_minute,
     requests_mask,
     span_mask,
@@ -361,8 +363,11 @@ class Guard:
         fresh_until = -1 if area.fresh_end is None else min(max(area.fresh_end - today, 0), _HORIZON_END)
 
         exemptions: _Exemptions = ()
+        by_kind: tuple[tuple[str, DayMask], ...] = ()
         if call.relationships or call.consents:
             evidence = self._evidence(call, number, requests)
+            if call.consents and (call.prerecorded or call.automated):
+                by_kind = consent_masks(evidence, today)
             # Memoised by value: the masks depend only on the evidence's days, the rules and today.
             evidence_key = (evidence, codes, today)
             found = self._exemptions_memo.get(evidence_key)
@@ -385,6 +390,9 @@ class Guard:
                             [code for code in hour_codes if not self._open_at((code,), clocks)]
                         )
                         break
+                clocked = hours_clocks(hour_codes)
+                if clocked:
+                    failed = failed | self._clock_failed(clocked, at)
         requested = requests_mask(requests, today) if requests else NO_DAYS
         # Memoised by the fields' values: most calls share their facts, and a frozen dataclass
         # costs more to build than this tuple. The policy stays the judge of every combination.
@@ -401,6 +409,9 @@ class Guard:
             exemptions,
             bool(zones),
             failed,
+            call.channel,
+            call.automated,
+            by_kind,
         )
         known = self._facts_memo.get(key)
         if known is None:
@@ -419,6 +430,9 @@ class Guard:
                 exemptions=exemptions,
                 location_known=bool(zones),
                 hours_failed=failed,
+                channel=call.channel,
+                automated=call.automated,
+                consents=by_kind,
             )
             known = _Known.of(facts, self.jurisdictions)
             if len(self._facts_memo) >= _MEMO_SIZE:
@@ -464,6 +478,16 @@ class Guard:
             self._plans.clear()
         self._plans[(country, seller)] = result = tuple(plan)
         return result
+
+    @staticmethod
+    def _clock_failed(clocked: tuple[tuple[str, zoneinfo.ZoneInfo], ...], at: dt.datetime) -> frozenset[str]:
+        """The jurisdictions whose hours, read on their fixed clock (``facts.hours_clock``), the
+        call's start fails (a call must pass both readings)."""
+        return frozenset(
+            code
+            for code, clock in clocked
+            if not time_rule_passes(time_rule(code), *local_day_minute(at, clock))
+        )
 
     def _open_at(self, codes: tuple[str, ...], clocks: list[tuple[int, int]]) -> bool:
         """Whether every rule of ``codes`` lets the call start at each ``(local day, minute)``."""

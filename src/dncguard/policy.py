@@ -46,12 +46,14 @@ from dncguard.facts import (
     CallFacts,
     DayMask,
     call_day,
+    hours_clocks,
     local_day_minute,
     time_rule,
     time_rule_passes,
 )
 from dncguard.jurisdictions import JURISDICTIONS
 from dncguard.jurisdictions.base import Jurisdiction, ListName
+from dncguard.jurisdictions.call_rules import AUTOMATED_DIALING, PRERECORDED_WIRELESS
 from dncguard.models import Exemption, ExemptionCode, Reason, ReasonCode
 from dncguard.numbers import parse_number
 
@@ -278,6 +280,7 @@ def decide(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> Ver
                         message="a prerecorded sales call needs the called party's express written consent",
                     )
                 )
+        _call_kind_rules(code, facts, own, reasons)
         if code in hour_codes:
             if not facts.location_known:
                 if code == facts.country or code == hour_codes[0]:
@@ -300,6 +303,57 @@ def decide(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> Ver
                 )
     _unruled_state_lists(facts, jurisdictions, masks, reasons, exemptions)
     return Verdict(not reasons, tuple(reasons), tuple(exemptions), tuple(applied))
+
+
+def _consented(facts: CallFacts, kinds: frozenset[str]) -> bool:
+    """Whether a consent of one of ``kinds`` holds on ``facts.day`` (``CallFacts.consents``)."""
+    return any(kind in kinds and _on(mask, facts.day) for kind, mask in facts.consents)
+
+
+def _call_kind_rules(code: str, facts: CallFacts, own: tuple[DayMask, ...], reasons: list[Reason]) -> None:
+    """The rules that depend on how the call is made (API.md §9, RULES §6.20, §6.21).
+
+    * An artificial or prerecorded voice call to a wireless number (or one of unknown line type)
+      needs prior express consent whatever its purpose; a selling call's written consent is the
+      country's prerecorded rule above.
+    * A sales call with automated selection or dialing into a state that requires prior express
+      written consent for it needs that consent; a relationship does not replace it unless the
+      statute's scope says so.
+    """
+    wireless = PRERECORDED_WIRELESS.get(code)
+    if (
+        wireless is not None
+        and facts.prerecorded
+        and facts.line in wireless.lines
+        and facts.purpose not in _rules(code).prerecorded_purposes
+        and not _consented(facts, wireless.consent_kinds)
+    ):
+        reasons.append(
+            Reason(
+                code=ReasonCode.PRERECORDED_WITHOUT_CONSENT,
+                jurisdiction=code,
+                rule=wireless.rule,
+                message="a prerecorded or artificial voice call to a wireless number (or one of unknown"
+                " line type) needs the called party's prior express consent",
+            )
+        )
+    automated = AUTOMATED_DIALING.get(code)
+    if (
+        automated is not None
+        and facts.automated
+        and facts.purpose in automated.purposes
+        and not _consented(facts, automated.consent_kinds)
+        and not (automated.relationship_exempts and any(_on(m, facts.day) for m in own[:3]))
+    ):
+        reasons.append(
+            Reason(
+                code=ReasonCode.AUTOMATED_WITHOUT_CONSENT,
+                jurisdiction=code,
+                rule=automated.rule,
+                message=f"a sales call with automated selection or dialing needs the called party's prior"
+                f" express written consent under {_rules(code).name}'s law",
+            )
+        )
 
 
 def _unruled_state_lists(
@@ -411,6 +465,7 @@ def next_allowed_at(
     start = at.astimezone(_UTC).replace(second=0, microsecond=0) + _MINUTE
     limit = at.astimezone(_UTC) + dt.timedelta(days=SEARCH_DAYS)
     t = start
+    clocked = hours_clocks(codes)
     while t <= limit:
         jump: dt.datetime | None = None
         failed = False
@@ -424,6 +479,16 @@ def next_allowed_at(
                 if nxt is None:
                     return None
                 jump = nxt if jump is None or nxt > jump else jump
+        for code, clock in clocked:
+            # Hours set on a fixed clock (Mississippi's Central Standard Time) are read there too.
+            day, minute = local_day_minute(t, clock)
+            if time_rule_passes(time_rule(code), day, minute):
+                continue
+            failed = True
+            nxt = _next_open(code, clock, t)
+            if nxt is None:
+                return None
+            jump = nxt if jump is None or nxt > jump else jump
         if not failed:
             if call_day(t, zones, tz) - today in open_on:
                 return t.astimezone(tz)

@@ -80,6 +80,8 @@ def table_of(calls: Sequence[Call], *, at_as_text: bool = False) -> pa.Table:
             "dnc_requested_on": pa.array(
                 [c.dnc_requests[0].on if c.dnc_requests else None for c in calls], pa.date32()
             ),
+            "channel": [c.channel for c in calls],
+            "automated": [c.automated for c in calls],
         }
     )
 

@@ -21,7 +21,16 @@ from dncguard._arrow import trimmed
 from dncguard.bulk._clock import local_clock
 from dncguard.errors import CallColumnError
 from dncguard.facts import NO_DATE
-from dncguard.models import EVIDENCE_COLUMNS, EVIDENCE_DATE_COLUMNS, Call, Caller, ConsentKind, Line, Purpose
+from dncguard.models import (
+    EVIDENCE_COLUMNS,
+    EVIDENCE_DATE_COLUMNS,
+    Call,
+    Caller,
+    Channel,
+    ConsentKind,
+    Line,
+    Purpose,
+)
 
 # Call fields that a column (or a keyword default) may give, with the Call default. ``to``,
 # ``at`` and ``seller`` have none.
@@ -35,6 +44,8 @@ _SCALAR_DEFAULTS: Final[Mapping[str, Any]] = {
         "callee_region",
         "callee_timezone",
         "reassigned_on",
+        "channel",
+        "automated",
     )
 }
 
@@ -365,6 +376,8 @@ class _Rows:
     dates: dict[str, npt.NDArray[np.int64]]
     consent_kind: Codes
     to: pa.Array
+    channel: Codes
+    automated: npt.NDArray[np.bool_]
 
 
 # The values a column may hold: the Call model's own Literal types (one definition for Call,
@@ -373,6 +386,7 @@ _CALLERS: Final = get_args(Caller)
 _PURPOSES: Final = get_args(Purpose)
 _LINES: Final = get_args(Line)
 _CONSENTS: Final = get_args(ConsentKind)
+_CHANNELS: Final = get_args(Channel)
 
 
 def _default(defaults: Mapping[str, Any], name: str) -> Any:
@@ -472,4 +486,6 @@ def _read(batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> _Rows:
         dates=dates,
         consent_kind=kind,
         to=to,
+        channel=_enum(batch, "channel", _CHANNELS, _default(defaults, "channel"), n),
+        automated=_bool(batch, "automated", _default(defaults, "automated"), n),
     )

@@ -124,12 +124,13 @@ _GROUP_CACHE: Final = 1 << 16
 _GroupKey = tuple[Any, ...]
 """What a combination's facts follow from: (id of its place, purpose, caller, line, prerecorded,
 national listed, fresh days, first requested day offset, failed time rule bits, packed evidence
-masks per jurisdiction or None, the call's day if state lists hold the number or None)."""
+masks per jurisdiction or None, the call's day if state lists hold the number or None, channel,
+automated, consent masks by kind)."""
 
 
 def _facts(p: _Place, key: _GroupKey, jset: frozenset[str] | None) -> CallFacts:
     """The facts of a combination of ``key`` at place ``p`` (the same as ``Guard.facts``)."""
-    _, purpose, caller, line, pre, listed, fresh, lo, fail, ev_key, t = key
+    _, purpose, caller, line, pre, listed, fresh, lo, fail, ev_key, t, channel, automated, by_kind = key
     exemptions: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
     if ev_key is not None:
         exemptions = tuple((code, _unpack(v)) for code, v in zip(p.codes, ev_key, strict=True))
@@ -151,6 +152,9 @@ def _facts(p: _Place, key: _GroupKey, jset: frozenset[str] | None) -> CallFacts:
         exemptions=exemptions,
         location_known=bool(p.zones),
         hours_failed=frozenset(c for c in hour_rules(p.codes, purpose, jset) if fail >> _BIT[c] & 1),
+        channel=channel,
+        automated=automated,
+        consents=by_kind,
     )
 
 

@@ -10,14 +10,14 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, get_args
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
 from dncguard.bulk._clock import _use_tables, _ZoneTables, local_clock
-from dncguard.bulk._columns import _DATE_COLUMNS, NONE, _check_defaults, _fallback_days, _read
+from dncguard.bulk._columns import _DATE_COLUMNS, NONE, _check_defaults, _fallback_days, _read, _Rows
 from dncguard.bulk._engine import _Engine, _engine, _threads
 from dncguard.bulk._evidence import _clip_offset, _fresh_end
 from dncguard.bulk._grouping import _GROUP_CACHE, _INVALID_GROUP, _facts, _Group, _Packer, factorize
@@ -30,12 +30,14 @@ from dncguard.facts import (
     FAR_PAST,
     HORIZON,
     consent_accepted,
+    consent_mask_columns,
     evidence_masks_columns,
     evidence_signature,
+    hours_clocks,
     time_rule,
     time_rule_passes,
 )
-from dncguard.models import Decision, ReasonCode
+from dncguard.models import ConsentKind, Decision, ReasonCode
 from dncguard.numbers import format_e164, parse_numbers
 from dncguard.policy import Verdict, invalid_call_number
 
@@ -235,6 +237,11 @@ def _scrub_batch(
             flat = zid[idx_rows] * tables.span + tables.row_base[idx_rows]
             today[idx_rows] = np.maximum(today[idx_rows], tables.local[flat])
             passes[idx_rows] &= tables.passes[flat]
+    for code, clock in hours_clocks(tuple(all_codes)):
+        # Hours set on a fixed clock (Mississippi's Central Standard Time) must pass there too.
+        day, minute = local_clock(minutes, clock.key)
+        clock_ok = np.asarray(time_rule_passes(time_rule(code), day, minute), bool)
+        passes &= np.where(clock_ok, _ALL_CODE_BITS, _ALL_CODE_BITS ^ (1 << _BIT[code]))
     no_zone = np.flatnonzero(today == np.iinfo(np.int64).min)
     if len(no_zone):
         today[no_zone] = _fallback_days(rows.fallback_day, minutes, no_zone)
@@ -325,6 +332,8 @@ def _scrub_batch(
         extra[special] = sub_inv + 1
         n_extra = int(sub_inv.max()) + 1
 
+    by_kind = _consents_by_kind(rows, ok, today, reg_request, col_request)
+
     # Distinct combinations of facts.
     packer = _Packer(n)
     # Bounds are exact maxima: a column that can only be 0 adds nothing.
@@ -338,6 +347,9 @@ def _scrub_batch(
     packer.add(request_lo, HORIZON + 1)
     packer.add(extra, n_extra)
     packer.add(failed_bits, _ALL_CODE_BITS)
+    packer.add(rows.channel.codes, len(rows.channel.values) - 1)
+    packer.add(rows.automated, int(rows.automated.any()))
+    packer.add(by_kind, int(by_kind.max()) if n else 0)
     inverse, first_rows = factorize(packer.keys())
 
     # One policy call per distinct combination of facts, cached across batches: its first row's
@@ -368,6 +380,9 @@ def _scrub_batch(
         request_lo[fr].tolist(),
         failed_bits[fr].tolist(),
         ev_rows,
+        rows.channel.codes[fr].tolist(),
+        rows.automated[fr].tolist(),
+        by_kind[fr].tolist(),
         strict=True,
     )
     purposes, callers, lines = rows.purpose.values, rows.caller.values, rows.line.values
@@ -386,6 +401,9 @@ def _scrub_batch(
         lo,
         fail,
         evs,
+        channel_code,
+        automated,
+        kind_mask,
     ) in columns:
         if not valid:
             groups.append(_INVALID_GROUP)
@@ -404,6 +422,9 @@ def _scrub_batch(
             fail,
             ev_key,
             t if ext and p.states else None,
+            rows.channel.values[channel_code],
+            automated,
+            () if not kind_mask else ((_CONSENT_KINDS[(kind_mask & 7) - 1], kind_mask >> 3),),
         )
         group = cache.get(key)
         if group is None:
@@ -422,6 +443,43 @@ def _scrub_batch(
     next_at = _next_allowed(engine, rows, inverse, groups, places, place_inv, today, minutes)
     output = _append(batch, _decision_columns(verdicts, inverse, next_at)) if with_columns else batch
     return Decided(output, tuple(verdicts), inverse, next_at, numbers)
+
+
+_CONSENT_KINDS: Final = get_args(ConsentKind)
+
+
+def _consents_by_kind(
+    rows: _Rows,
+    ok: npt.NDArray[np.bool_],
+    today: npt.NDArray[np.int64],
+    reg_request: npt.NDArray[np.int64] | None,
+    col_request: npt.NDArray[np.int64] | None,
+) -> npt.NDArray[np.int64]:
+    """``CallFacts.consents`` per row, packed ``mask << 3 | kind + 1`` (0: none): filled, as
+    ``Guard.check`` fills it, only for prerecorded or automated calls with a consent."""
+    out = np.zeros(rows.n, np.int64)
+    kind = rows.consent_kind
+    if len(kind.values) == 1 and kind.values[0] is None:
+        return out
+    index = np.array([-1 if v is None else _CONSENT_KINDS.index(v) for v in kind.values], np.int64)[
+        kind.codes
+    ]
+    want = np.flatnonzero((rows.prerecorded | rows.automated) & ok & (index >= 0))
+    if not len(want):
+        return out
+    d = rows.dates
+    cols = {
+        name: (d[name][want] if name in d else np.full(len(want), NONE, np.int64))
+        for name in ("reassigned_on", "consent_on", "consent_revoked_on")
+    }
+    none_ = np.full(len(want), FAR_FUTURE, np.int64)
+    requests = (
+        none_ if reg_request is None else reg_request[want],
+        none_ if col_request is None else col_request[want],
+    )
+    mask = consent_mask_columns(today[want], cols, np.ones(len(want), bool), requests)
+    out[want] = np.where(mask != 0, mask << 3 | (index[want] + 1), 0)
+    return out
 
 
 def scrub(

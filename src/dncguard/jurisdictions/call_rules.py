@@ -46,8 +46,10 @@ __all__ = [
     "CASL_IMPLIED_CONSENT",
     "CASL_RULE",
     "FREQUENCY_CAPS",
+    "PRERECORDED_WIRELESS",
     "AutomatedDialingRule",
     "FrequencyCap",
+    "PrerecordedWirelessRule",
 ]
 
 Channel = Literal["voice", "text"]
@@ -82,9 +84,53 @@ class AutomatedDialingRule:
     scope: str
     rule: str
     basis: Basis
+    purposes: frozenset[str] = frozenset({"sale", "newspaper_subscription"})
+    """The call purposes the rule reaches: sales calls (a survey with sales content is a sale)."""
 
 
 _WRITTEN: Final = frozenset({"written", "electronic"})
+
+
+@dataclass(frozen=True)
+class PrerecordedWirelessRule:
+    """An artificial or prerecorded voice call to a wireless number needs the called party's
+    prior express consent whatever the purpose; ``consent_kinds`` are the kinds that show it for
+    a call not selling anything (a selling call needs the country's written consent as well).
+    ``lines``: the line types treated as wireless (``"unknown"`` too: fail closed)."""
+
+    jurisdiction: str
+    lines: frozenset[str]
+    consent_kinds: frozenset[str]
+    rule: str
+    basis: Basis
+
+
+# 47 CFR 64.1200(a)(1)(iii): no call "using any automatic telephone dialing system or an artificial
+# or prerecorded voice ... to any telephone number assigned to a ... cellular telephone service"
+# other than for emergency purposes or with the prior express consent of the called party; prior
+# express consent may be given orally (the FCC's 1992 and 2015 orders), so a recorded or plain
+# verbal consent counts for a call that sells nothing. A selling call needs prior express written
+# consent ((a)(2)): the country's prerecorded rule. Most US numbers are wireless and a number's
+# line type is often unknown: ``unknown`` is read as wireless (RULES §6.21, fail closed).
+PRERECORDED_WIRELESS: Final[Mapping[str, PrerecordedWirelessRule]] = MappingProxyType(
+    {
+        "US": PrerecordedWirelessRule(
+            "US",
+            frozenset({"wireless", "unknown"}),
+            frozenset({"written", "electronic", "recorded_verbal", "verbal"}),
+            "47 CFR 64.1200(a)(1)(iii)",
+            Basis(
+                "prerecorded",
+                "47 CFR 64.1200(a)(1)(iii), (a)(2)",
+                True,
+                "https://www.ecfr.gov/current/title-47/chapter-I/subchapter-B/part-64/subpart-L/section-64.1200",
+                "64.1200(a)(1) read in the GPO 2003/2008 and 2021 editions; oral consent from the FCC's"
+                " orders as summarised in the design research",
+            ),
+        ),
+    }
+)
+"""Prerecorded or artificial voice calls to wireless numbers, by country."""
 
 FREQUENCY_CAPS: Final[Mapping[str, FrequencyCap]] = MappingProxyType(
     {
