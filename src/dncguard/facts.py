@@ -80,6 +80,7 @@ __all__ = [
     "hours_clock",
     "hours_clocks",
     "is_holiday",
+    "list_states",
     "local_day_minute",
     "local_day_minute_array",
     "relationship_end",
@@ -232,6 +233,12 @@ def evidence_signature(code: str) -> tuple[object, frozenset[str]]:
 def consent_accepted(code: str, kind: str) -> bool:
     """Whether ``code``'s rules accept a consent of ``kind`` (e.g. written only)."""
     return kind in JURISDICTIONS[code].consent_kinds
+
+
+@functools.cache
+def list_states() -> frozenset[str]:
+    """The US states that keep a do-not-call list of their own (RULES §2.1, §6.11)."""
+    return frozenset(code for code, j in JURISDICTIONS.items() if not j.is_country and "state" in j.lists)
 
 
 def age_limits() -> tuple[dict[str, int], int | None, tuple[str, ...]]:
@@ -528,6 +535,9 @@ class CallFacts:
     system selected or dialed the number); ``consents``: ``(kind, days)`` per consent kind
     (:func:`consent_masks`), filled only for a prerecorded or automated call (the rules that
     read consent by kind), else empty.
+
+    ``states_unloaded``: the states in play that keep their own list whose list the registry
+    does not hold (empty under ``Guard(missing_state_lists="allow")``, RULES §6.11).
     """
 
     country: str
@@ -548,6 +558,7 @@ class CallFacts:
     channel: str = "voice"
     automated: bool = False
     consents: tuple[tuple[str, DayMask], ...] = ()
+    states_unloaded: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ Options (keyword-only, API.md §4): ``on_stale`` (``"block"``: a stale national 
 ``stale_registry``; ``"raise"``: :class:`~dncguard.errors.StaleRegistryError`), ``ebr_anniversary``
 (``"exclusive"``: a relationship exactly N months old has expired; ``"inclusive"`` keeps that
 day), ``jurisdictions`` (the rule sets to apply; a call reaching another is blocked with
-``jurisdiction_excluded``).
+``jurisdiction_excluded``), ``missing_state_lists`` (``"block"``: a call that a state's own list
+would govern is blocked with ``state_list_not_loaded`` when that list is not loaded; ``"allow"``).
 
 >>> import datetime as dt, numpy as np
 >>> from dncguard.layers import Chunk, LayerKey, Op
@@ -38,6 +39,10 @@ day), ``jurisdictions`` (the rule sets to apply; a call reaching another is bloc
 Traceback (most recent call last):
 ...
 ValueError: on_stale='sometimes': expected one of 'block', 'raise'
+>>> Guard(object(), missing_state_lists="ignore")
+Traceback (most recent call last):
+...
+ValueError: missing_state_lists='ignore': expected one of 'block', 'allow'
 >>> Guard(object(), jurisdictions=("US", "XX"))
 Traceback (most recent call last):
 ...
@@ -54,7 +59,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, Protocol, get_args
 
 from dncguard import geography
-from dncguard._context import Area, Context, OnStale, day_of, order_jurisdictions, zone
+from dncguard._context import Area, Context, MissingStateLists, OnStale, day_of, order_jurisdictions, zone
 from dncguard.errors import InvalidNumberError, StaleRegistryError
 from dncguard.facts import (
     FAR_FUTURE,
@@ -92,7 +97,7 @@ from dncguard.policy import (
     time_rules,
 )
 
-__all__ = ["Anniversary", "Guard", "OnStale"]
+__all__ = ["Anniversary", "Guard", "MissingStateLists", "OnStale"]
 
 _MEMO_SIZE = 1 << 16
 Anniversary = Literal["exclusive", "inclusive"]
@@ -166,8 +171,12 @@ class Guard:
         on_stale: OnStale = "block",
         ebr_anniversary: Anniversary = "exclusive",
         jurisdictions: Iterable[str] | None = None,
+        missing_state_lists: MissingStateLists = "block",
     ) -> None:
         self.on_stale: OnStale = _choice("on_stale", on_stale, get_args(OnStale))
+        self.missing_state_lists: MissingStateLists = _choice(
+            "missing_state_lists", missing_state_lists, get_args(MissingStateLists)
+        )
         self.ebr_anniversary: Anniversary = _choice("ebr_anniversary", ebr_anniversary, get_args(Anniversary))
         if jurisdictions is None:
             self.jurisdictions: frozenset[str] | None = None
@@ -188,6 +197,7 @@ class Guard:
             jurisdictions=self.jurisdictions,
             anniversary=self.ebr_anniversary,
             on_stale=self.on_stale,
+            missing_state_lists=self.missing_state_lists,
         )
         """What ``check`` and bulk decide with (the options, the registry, its area codes)."""
         self._areas = self.context.areas
@@ -433,6 +443,7 @@ class Guard:
                 channel=call.channel,
                 automated=call.automated,
                 consents=by_kind,
+                states_unloaded=self.context.unloaded_states(codes),
             )
             known = _Known.of(facts, self.jurisdictions)
             if len(self._facts_memo) >= _MEMO_SIZE:

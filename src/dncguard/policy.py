@@ -221,6 +221,9 @@ def decide(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> Ver
             else:
                 listed = _on(states.get(code, 0), day)
                 unknown = False
+                if code in facts.states_unloaded:
+                    _state_list_not_loaded(j, facts, own, reasons)
+                    continue
             if not (listed or unknown):
                 continue
             found = _list_exemptions(j, which, facts, own)
@@ -303,6 +306,24 @@ def decide(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> Ver
                 )
     _unruled_state_lists(facts, jurisdictions, masks, reasons, exemptions)
     return Verdict(not reasons, tuple(reasons), tuple(exemptions), tuple(applied))
+
+
+def _state_list_not_loaded(
+    j: Jurisdiction, facts: CallFacts, own: tuple[DayMask, ...], reasons: list[Reason]
+) -> None:
+    """A state that keeps its own list binds whether or not the list is loaded (RULES §6.11):
+    a call the list would govern (no exemption from it, as for a listed number) fails closed."""
+    if _list_exemptions(j, "state", facts, own):
+        return
+    reasons.append(
+        Reason(
+            code=ReasonCode.STATE_LIST_NOT_LOADED,
+            jurisdiction=j.code,
+            rule=j.list_rule,
+            message=f"{j.name} keeps its own do-not-call list and it is not loaded: add the {j.code}"
+            " list to the registry, or pass missing_state_lists='allow'",
+        )
+    )
 
 
 def _consented(facts: CallFacts, kinds: frozenset[str]) -> bool:

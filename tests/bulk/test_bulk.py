@@ -232,6 +232,7 @@ GUARDS = {
     "inclusive": Guard(REGISTRY, ebr_anniversary="inclusive"),
     "countries": Guard(REGISTRY, jurisdictions=("US", "CA")),
     "us-only": Guard(REGISTRY, jurisdictions=("US", "US-TX", "US-FL")),
+    "missing-lists-allowed": Guard(REGISTRY, missing_state_lists="allow"),
 }
 
 

@@ -155,6 +155,7 @@ def _facts(p: _Place, key: _GroupKey, jset: frozenset[str] | None) -> CallFacts:
         channel=channel,
         automated=automated,
         consents=by_kind,
+        states_unloaded=p.unloaded,
     )
 
 
