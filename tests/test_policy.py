@@ -416,3 +416,20 @@ def test_property_blocked_means_reasons_and_allowed_means_none(f: CallFacts) -> 
     v = decide(f)
     assert v.allowed is (not v.reasons)
     assert set(v.jurisdictions) <= set(f.jurisdictions)
+
+
+class TestTexts:
+    """RULES §6.19: a Canadian commercial text is decided under CASL, not the DNCL or UTR hours."""
+
+    def test_a_listed_canadian_number_may_be_texted_with_implied_consent(self) -> None:
+        text = dataclasses.replace(CA, national_listed=True, channel="text", casl=(ALL_DAYS, 0, 0, 0))
+        v = decide(text)
+        assert v.allowed
+        assert [e.code.value for e in v.exemptions] == ["ebr_purchase"]
+        assert codes(dataclasses.replace(text, casl=(0, 0, 0, 0))) == [("text_without_consent", "CA")]
+
+    def test_canadian_hours_do_not_reach_a_text(self) -> None:
+        text = dataclasses.replace(
+            CA, channel="text", hours_failed=frozenset({"CA"}), casl=(0, 0, 0, ALL_DAYS)
+        )
+        assert decide(text).allowed

@@ -31,6 +31,7 @@ class ReasonCode(enum.StrEnum):
     STATE_LIST_NOT_LOADED = "state_list_not_loaded"
     FREQUENCY_CAP = "frequency_cap"
     AUTOMATED_WITHOUT_CONSENT = "automated_without_consent"
+    TEXT_WITHOUT_CONSENT = "text_without_consent"
 
 
 class ExemptionCode(enum.StrEnum):

@@ -42,7 +42,8 @@ import numpy as np
 import numpy.typing as npt
 
 from dncguard.jurisdictions import JURISDICTIONS
-from dncguard.jurisdictions.base import BusinessDays, Months, Window
+from dncguard.jurisdictions.base import BusinessDays, EbrWindows, Months, Window
+from dncguard.jurisdictions.call_rules import CASL_CONSENT_KINDS, CASL_IMPLIED_CONSENT, TEXT_RULES
 from dncguard.jurisdictions.holidays import holidays
 
 __all__ = [
@@ -64,6 +65,10 @@ __all__ = [
     "add_months",
     "age_limits",
     "call_day",
+    "casl_consent_accepted",
+    "casl_in_play",
+    "casl_masks",
+    "casl_masks_columns",
     "civil_from_days",
     "consent_accepted",
     "consent_end",
@@ -333,9 +338,32 @@ def evidence_masks(ev: Evidence, code: str, anniversary: Anniversary, today: int
       internal-list entry predates every consent.
     """
     jurisdiction = JURISDICTIONS[code]
+    return _masks_under(ev, jurisdiction.ebr, jurisdiction.consent_kinds, anniversary, today)
+
+
+def casl_masks(ev: Evidence, anniversary: Anniversary, today: int) -> EvidenceMasks:
+    """:func:`evidence_masks` under Canada's anti-spam law for a commercial text: implied consent
+    by relationship (two years after a purchase or contract, six months after an inquiry,
+    S.C. 2010, c. 23, s. 10(10)) and express consent of the kinds it accepts."""
+    return _masks_under(ev, CASL_IMPLIED_CONSENT, CASL_CONSENT_KINDS, anniversary, today)
+
+
+def casl_in_play(codes: Iterable[str], channel: str) -> bool:
+    """Whether a call of ``channel`` to the jurisdictions ``codes`` is a text that Canada's
+    anti-spam law governs (then :func:`casl_masks` are needed)."""
+    return channel == "text" and any(code in TEXT_RULES for code in codes)
+
+
+def casl_consent_accepted(kind: str) -> bool:
+    """Whether a consent of ``kind`` is express consent under CASL (s. 10(1))."""
+    return kind in CASL_CONSENT_KINDS
+
+
+def _masks_under(
+    ev: Evidence, ebr: EbrWindows | None, kinds: frozenset[str], anniversary: Anniversary, today: int
+) -> EvidenceMasks:
     first_request = min(ev.requests, default=FAR_FUTURE)
     since = FAR_PAST if ev.reassigned is None else ev.reassigned
-    ebr = jurisdiction.ebr
     if ebr is None:
         purchase = inquiry = contract = NO_DAYS
     else:
@@ -364,7 +392,7 @@ def evidence_masks(ev: Evidence, code: str, anniversary: Anniversary, today: int
     undated_request = FAR_PAST in ev.requests
     if not undated_request:
         for kind, given, revoked in ev.consents:
-            if kind not in jurisdiction.consent_kinds or not held_by_caller(given, since):
+            if kind not in kinds or not held_by_caller(given, since):
                 continue
             end = FAR_FUTURE if revoked is None else revoked
             for request in ev.requests:
@@ -419,13 +447,34 @@ def evidence_masks_columns(
     registry's internal-list entry (:data:`FAR_FUTURE`: none; :data:`FAR_PAST`: undated).
     The rules are the same functions :func:`evidence_masks` applies to one call.
     """
+    return _masks_columns_under(JURISDICTIONS[code].ebr, anniversary, today, d, consent_ok, requests)
+
+
+def casl_masks_columns(
+    anniversary: Anniversary,
+    today: npt.NDArray[np.int64],
+    d: Mapping[str, npt.NDArray[np.int64]],
+    consent_ok: npt.NDArray[np.bool_],
+    requests: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+) -> npt.NDArray[np.int64]:
+    """:func:`casl_masks` for whole columns, packed as :func:`evidence_masks_columns`."""
+    return _masks_columns_under(CASL_IMPLIED_CONSENT, anniversary, today, d, consent_ok, requests)
+
+
+def _masks_columns_under(
+    ebr: EbrWindows | None,
+    anniversary: Anniversary,
+    today: npt.NDArray[np.int64],
+    d: Mapping[str, npt.NDArray[np.int64]],
+    consent_ok: npt.NDArray[np.bool_],
+    requests: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+) -> npt.NDArray[np.int64]:
     r1, r2 = requests
     first_request = np.minimum(r1, r2)
     reassigned = d["reassigned_on"]
     since = np.where(reassigned == NO_DATE, FAR_PAST, reassigned)
     zero = np.zeros(len(today), np.int64)
     purchase = inquiry = contract = zero
-    ebr = JURISDICTIONS[code].ebr
     if ebr is not None:
 
         def relationship(on: npt.NDArray[np.int64], window: Window | None) -> npt.NDArray[np.int64]:
@@ -538,6 +587,8 @@ class CallFacts:
 
     ``states_unloaded``: the states in play that keep their own list whose list the registry
     does not hold (empty under ``Guard(missing_state_lists="allow")``, RULES §6.11).
+    ``casl``: for a text into Canada, ``(purchase, inquiry, contract, consent)`` day masks under
+    its anti-spam law (:func:`casl_masks`); zeros otherwise.
     """
 
     country: str
@@ -559,6 +610,7 @@ class CallFacts:
     automated: bool = False
     consents: tuple[tuple[str, DayMask], ...] = ()
     states_unloaded: tuple[str, ...] = ()
+    casl: tuple[DayMask, DayMask, DayMask, DayMask] = (0, 0, 0, 0)
 
 
 # --------------------------------------------------------------------------------------------

@@ -72,6 +72,8 @@ from dncguard.facts import (
     DayMask,
     Evidence,
     call_day,
+    casl_in_play,
+    casl_masks,
     consent_masks,
     day_number,
     evidence_masks,
@@ -116,6 +118,7 @@ _UNSEEN: Final[Any] = object()
 _validate_call: Final = Call.__pydantic_validator__.validate_python
 _validate_decision: Final = Decision.__pydantic_validator__.validate_python
 _NONE_FAILED: Final[frozenset[str]] = frozenset()
+_NO_CASL: Final = (0, 0, 0, 0)
 _CLOSED_DAY: Final = (1, 0)  # no minute m satisfies 1 <= m <= 0
 _NATIONAL: Final = "national"
 _STATE: Final = "state"
@@ -374,10 +377,13 @@ class Guard:
 
         exemptions: _Exemptions = ()
         by_kind: tuple[tuple[str, DayMask], ...] = ()
+        casl: tuple[DayMask, ...] = _NO_CASL
         if call.relationships or call.consents:
             evidence = self._evidence(call, number, requests)
             if call.consents and (call.prerecorded or call.automated):
                 by_kind = consent_masks(evidence, today)
+            if casl_in_play(codes, call.channel):
+                casl = tuple(casl_masks(evidence, self.ebr_anniversary, today))
             # Memoised by value: the masks depend only on the evidence's days, the rules and today.
             evidence_key = (evidence, codes, today)
             found = self._exemptions_memo.get(evidence_key)
@@ -389,7 +395,7 @@ class Guard:
             exemptions = found
         failed = _NONE_FAILED
         if clocks:
-            hour_codes = hour_rules(codes, call.purpose, self.jurisdictions)
+            hour_codes = hour_rules(codes, call.purpose, self.jurisdictions, call.channel)
             if hour_codes:
                 windows = self._windows
                 for day, minute in clocks:
@@ -422,6 +428,7 @@ class Guard:
             call.channel,
             call.automated,
             by_kind,
+            casl,
         )
         known = self._facts_memo.get(key)
         if known is None:
@@ -444,6 +451,7 @@ class Guard:
                 automated=call.automated,
                 consents=by_kind,
                 states_unloaded=self.context.unloaded_states(codes),
+                casl=(casl[0], casl[1], casl[2], casl[3]),
             )
             known = _Known.of(facts, self.jurisdictions)
             if len(self._facts_memo) >= _MEMO_SIZE:

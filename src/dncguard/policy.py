@@ -53,7 +53,15 @@ from dncguard.facts import (
 )
 from dncguard.jurisdictions import JURISDICTIONS
 from dncguard.jurisdictions.base import Jurisdiction, ListName
-from dncguard.jurisdictions.call_rules import AUTOMATED_DIALING, PRERECORDED_WIRELESS
+from dncguard.jurisdictions.call_rules import (
+    AUTOMATED_DIALING,
+    CASL_EXPRESS_RULE,
+    CASL_PURPOSES,
+    CASL_RULE,
+    CASL_UNSUBSCRIBE_RULE,
+    PRERECORDED_WIRELESS,
+    TEXT_RULES,
+)
 from dncguard.models import Exemption, ExemptionCode, Reason, ReasonCode
 from dncguard.numbers import parse_number
 
@@ -171,20 +179,25 @@ def time_rules(facts: CallFacts, jurisdictions: frozenset[str] | None = None) ->
     leaves outside them (US: surveys, political and informational calls; Canada: surveys and
     informational calls). ``jurisdictions`` is the ``Guard`` option (``None``: all).
     """
-    return hour_rules(facts.jurisdictions, facts.purpose, jurisdictions)
+    return hour_rules(facts.jurisdictions, facts.purpose, jurisdictions, facts.channel)
 
 
 @functools.lru_cache(maxsize=4096)
 def hour_rules(
-    in_play: tuple[str, ...], purpose: str, jurisdictions: frozenset[str] | None = None
+    in_play: tuple[str, ...],
+    purpose: str,
+    jurisdictions: frozenset[str] | None = None,
+    channel: str = "voice",
 ) -> tuple[str, ...]:
-    """:func:`time_rules` from the jurisdictions in play and the purpose alone."""
+    """:func:`time_rules` from the jurisdictions in play, the purpose and the channel alone (a
+    text into a country whose electronic-message law governs it keeps no calling hours there)."""
     return tuple(
         code
         for code in in_play
         if _applies(code, jurisdictions)
         and (_rules(code).hours is not None or _rules(code).holidays is not None)
         and purpose not in _rules(code).hours_exempt_purposes
+        and not (channel == "text" and code in TEXT_RULES)
     )
 
 
@@ -212,6 +225,9 @@ def decide(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> Ver
             continue
         applied.append(code)
         own = masks.get(code, _NO_MASKS)
+        if facts.channel == "text" and code in TEXT_RULES:
+            _electronic_message(code, facts, reasons, exemptions)
+            continue  # neither its lists nor its hours (hour_rules leaves it out for texts)
         for which in j.lists:
             if which == "national":
                 if j.country != facts.country:
@@ -322,6 +338,56 @@ def _state_list_not_loaded(
             rule=j.list_rule,
             message=f"{j.name} keeps its own do-not-call list and it is not loaded: add the {j.code}"
             " list to the registry, or pass missing_state_lists='allow'",
+        )
+    )
+
+
+def _electronic_message(
+    code: str, facts: CallFacts, reasons: list[Reason], exemptions: list[Exemption]
+) -> None:
+    """A commercial text into Canada: CASL, not the telemarketing rules (RULES §6.19).
+
+    It needs express consent or consent implied by a relationship (``facts.casl``: both already
+    end at a do-not-call request, CASL s. 11); the national list and calling hours do not govern
+    it. A text that is not commercial is outside CASL's consent rule.
+    """
+    if facts.purpose not in CASL_PURPOSES:
+        return
+    day = facts.day
+    purchase, inquiry, contract, consent = facts.casl
+    if _on(consent, day):
+        exemptions.append(Exemption(code=ExemptionCode.CONSENT, jurisdiction=code, rule=CASL_EXPRESS_RULE))
+        return
+    found = [
+        Exemption(code=kind, jurisdiction=code, rule=TEXT_RULES[code])
+        for kind, mask in (
+            (ExemptionCode.EBR_PURCHASE, purchase),
+            (ExemptionCode.EBR_CONTRACT, contract),
+            (ExemptionCode.EBR_INQUIRY, inquiry),
+        )
+        if _on(mask, day)
+    ]
+    if found:
+        exemptions.extend(found)
+        return
+    if _on(facts.requested, day):
+        reasons.append(
+            Reason(
+                code=ReasonCode.INTERNAL_LIST,
+                jurisdiction=code,
+                rule=CASL_UNSUBSCRIBE_RULE,
+                message="the recipient asked this sender to stop (unsubscribe) and gave no express"
+                " consent since",
+            )
+        )
+        return
+    reasons.append(
+        Reason(
+            code=ReasonCode.TEXT_WITHOUT_CONSENT,
+            jurisdiction=code,
+            rule=CASL_EXPRESS_RULE,
+            message="a commercial text into Canada needs the recipient's express consent, or consent implied"
+            f" by a relationship ({CASL_RULE})",
         )
     )
 

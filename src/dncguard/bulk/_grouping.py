@@ -125,12 +125,12 @@ _GroupKey = tuple[Any, ...]
 """What a combination's facts follow from: (id of its place, purpose, caller, line, prerecorded,
 national listed, fresh days, first requested day offset, failed time rule bits, packed evidence
 masks per jurisdiction or None, the call's day if state lists hold the number or None, channel,
-automated, consent masks by kind)."""
+automated, consent masks by kind, packed CASL masks or 0)."""
 
 
 def _facts(p: _Place, key: _GroupKey, jset: frozenset[str] | None) -> CallFacts:
     """The facts of a combination of ``key`` at place ``p`` (the same as ``Guard.facts``)."""
-    _, purpose, caller, line, pre, listed, fresh, lo, fail, ev_key, t, channel, automated, by_kind = key
+    _, purpose, caller, line, pre, listed, fresh, lo, fail, ev_key, t, channel, automated, by_kind, casl = key
     exemptions: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
     if ev_key is not None:
         exemptions = tuple((code, _unpack(v)) for code, v in zip(p.codes, ev_key, strict=True))
@@ -151,11 +151,12 @@ def _facts(p: _Place, key: _GroupKey, jset: frozenset[str] | None) -> CallFacts:
         requested=_from(lo),
         exemptions=exemptions,
         location_known=bool(p.zones),
-        hours_failed=frozenset(c for c in hour_rules(p.codes, purpose, jset) if fail >> _BIT[c] & 1),
+        hours_failed=frozenset(c for c in hour_rules(p.codes, purpose, jset, channel) if fail >> _BIT[c] & 1),
         channel=channel,
         automated=automated,
         consents=by_kind,
         states_unloaded=p.unloaded,
+        casl=_unpack(casl),
     )
 
 
@@ -186,7 +187,7 @@ class _Group:
             assert facts is not None
             found = 0 if self.verdict.allowed else _open_day_bits(facts, self.jset)
             if found:
-                codes = hour_rules(facts.jurisdictions, facts.purpose, self.jset)
+                codes = hour_rules(facts.jurisdictions, facts.purpose, self.jset, facts.channel)
                 self.hour_bits = sum(1 << _BIT[c] for c in codes)
             self._open = found
         return self._open

@@ -29,6 +29,9 @@ from dncguard.facts import (
     FAR_FUTURE,
     FAR_PAST,
     HORIZON,
+    casl_consent_accepted,
+    casl_in_play,
+    casl_masks_columns,
     consent_accepted,
     consent_mask_columns,
     evidence_masks_columns,
@@ -280,6 +283,7 @@ def _scrub_batch(
     code_slots = max((len(p.codes) for p in places), default=0)
     sub_state: list[npt.NDArray[np.int64]] = []
     sub_ev: list[npt.NDArray[np.int64]] = []
+    sub_casl = np.zeros(0, np.int64)
     n_extra = 0
     if len(special):
         sub_today = today[special]
@@ -289,6 +293,7 @@ def _scrub_batch(
             sub_state.append(np.where(on, _clip_offset(start - sub_today) + 1, 0))
         ev_here = has_ev[special]
         sub_ev = [np.zeros(len(special), np.int64) for _ in range(code_slots)]
+        sub_casl = np.zeros(len(special), np.int64)
         if ev_here.any():
             sub = {
                 name: (d[name][special] if name in d else np.full(len(special), NONE))
@@ -328,7 +333,10 @@ def _scrub_batch(
                         here = slot == k
                         if here.any():
                             sub_ev[k][in_play[here]] = packed[here]
-        sub_inv, _ = factorize([*sub_state, ev_here.astype(np.int64), *sub_ev])
+            sub_casl = _casl_columns(
+                engine, rows, places, sub_place, special, ev_here, sub_today, sub, sub_kind, requests
+            )
+        sub_inv, _ = factorize([*sub_state, ev_here.astype(np.int64), *sub_ev, sub_casl])
         extra[special] = sub_inv + 1
         n_extra = int(sub_inv.max()) + 1
 
@@ -361,6 +369,7 @@ def _scrub_batch(
     ev_rows: list[list[int]] = (
         np.stack([a[ev_at] for a in sub_ev], axis=1).tolist() if sub_ev and len(special) else [[]] * n_groups
     )
+    casl_rows: list[int] = sub_casl[ev_at].tolist() if len(special) else [0] * n_groups
     groups: list[_Group] = []
     cache = engine.groups
     if len(cache) > _GROUP_CACHE:
@@ -383,6 +392,7 @@ def _scrub_batch(
         rows.channel.codes[fr].tolist(),
         rows.automated[fr].tolist(),
         by_kind[fr].tolist(),
+        casl_rows,
         strict=True,
     )
     purposes, callers, lines = rows.purpose.values, rows.caller.values, rows.line.values
@@ -404,6 +414,7 @@ def _scrub_batch(
         channel_code,
         automated,
         kind_mask,
+        casl_packed,
     ) in columns:
         if not valid:
             groups.append(_INVALID_GROUP)
@@ -425,6 +436,7 @@ def _scrub_batch(
             rows.channel.values[channel_code],
             automated,
             () if not kind_mask else ((_CONSENT_KINDS[(kind_mask & 7) - 1], kind_mask >> 3),),
+            casl_packed if ext and ev else 0,
         )
         group = cache.get(key)
         if group is None:
@@ -446,6 +458,41 @@ def _scrub_batch(
 
 
 _CONSENT_KINDS: Final = get_args(ConsentKind)
+
+
+def _casl_columns(
+    engine: _Engine,
+    rows: _Rows,
+    places: Sequence[Any],
+    sub_place: npt.NDArray[np.intp],
+    special: npt.NDArray[np.intp],
+    ev_here: npt.NDArray[np.bool_],
+    sub_today: npt.NDArray[np.int64],
+    sub: Mapping[str, npt.NDArray[np.int64]],
+    sub_kind: npt.NDArray[np.int32],
+    requests: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+) -> npt.NDArray[np.int64]:
+    """``CallFacts.casl`` packed, for the special rows (zeros where it does not apply): texts
+    into Canada with evidence, as ``Guard.check`` fills it."""
+    out = np.zeros(len(special), np.int64)
+    channel = rows.channel
+    text_values = [v == "text" for v in channel.values]
+    if not any(text_values):
+        return out
+    in_place = np.array([casl_in_play(p.codes, "text") for p in places], bool)[sub_place]
+    is_text = np.array(text_values, bool)[channel.codes[special]]
+    want = np.flatnonzero(ev_here & in_place & is_text)
+    if not len(want):
+        return out
+    accepted = np.array([v is not None and casl_consent_accepted(v) for v in rows.consent_kind.values], bool)
+    out[want] = casl_masks_columns(
+        engine.anniversary,
+        sub_today[want],
+        {name: col[want] for name, col in sub.items()},
+        accepted[sub_kind[want]],
+        (requests[0][want], requests[1][want]),
+    )
+    return out
 
 
 def _consents_by_kind(

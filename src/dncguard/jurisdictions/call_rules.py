@@ -43,10 +43,15 @@ from dncguard.jurisdictions.base import Basis, EbrWindows, Months
 __all__ = [
     "AUTOMATED_DIALING",
     "CASL_BASIS",
+    "CASL_CONSENT_KINDS",
+    "CASL_EXPRESS_RULE",
     "CASL_IMPLIED_CONSENT",
+    "CASL_PURPOSES",
     "CASL_RULE",
+    "CASL_UNSUBSCRIBE_RULE",
     "FREQUENCY_CAPS",
     "PRERECORDED_WIRELESS",
+    "TEXT_RULES",
     "AutomatedDialingRule",
     "FrequencyCap",
     "PrerecordedWirelessRule",
@@ -274,3 +279,26 @@ CASL_BASIS: Final = Basis(
     note="two years / six months from law-firm summaries (Blakes, Stewart McKelvey, 2014) and the "
     "design research; s. 10(10)'s text was not read in this audit",
 )
+
+# S.C. 2010, c. 23, s. 6(1): no commercial electronic message without the recipient's express or
+# implied consent. s. 10(1) and the CRTC's Electronic Commerce Protection Regulations (CRTC),
+# SOR/2012-36, with Telecom Regulatory Policy CRTC 2012-183: express consent may be obtained in
+# writing (paper or electronic) or orally, and oral consent must be verifiable (an audio recording
+# or an independent third party): ``written``, ``electronic``, ``recorded_verbal``; plain
+# ``verbal`` is not proof (fail closed).
+CASL_EXPRESS_RULE: Final = "S.C. 2010, c. 23, s. 6(1), 10(1)"
+CASL_CONSENT_KINDS: Final = frozenset({"written", "electronic", "recorded_verbal"})
+# s. 1(2): a message is commercial if one of its purposes is to encourage participation in a
+# commercial activity (a sale; a newspaper subscription). Surveys, political and informational
+# messages are not; a registered charity's fundraising message is excluded by s. 3(g) of the
+# Electronic Commerce Protection Regulations, SOR/2013-221.
+CASL_PURPOSES: Final = frozenset({"sale", "newspaper_subscription"})
+# s. 11(3): an unsubscribe request takes effect no later than 10 business days after it is sent;
+# dncguard honours it from the day it is recorded (RULES §6.5), and it ends implied consent and an
+# earlier express consent alike.
+CASL_UNSUBSCRIBE_RULE: Final = "S.C. 2010, c. 23, s. 11(3)"
+
+TEXT_RULES: Final[Mapping[str, str]] = MappingProxyType({"CA": CASL_RULE})
+"""Countries where a commercial text is governed by an electronic-message law (CASL) instead of
+the telemarketing rules: their do-not-call list, internal-list and calling-hour rules do not
+govern a text; consent does (``channel="text"``, RULES §6.19)."""
