@@ -309,6 +309,11 @@ _PURPOSE = st.sampled_from(
 )
 _LINE = st.sampled_from(("unknown", "residential", "wireless", "business"))
 _CHANNEL = st.sampled_from(("voice", "voice", "text"))
+# Earlier calls, minutes before the call: around the 24-hour window's edge (1,440 minutes).
+_ATTEMPTS = st.one_of(
+    st.just(()),
+    st.lists(st.sampled_from((1, 30, 600, 1439, 1440, 1441, 3000)), max_size=5).map(tuple),
+)
 _REGION = st.sampled_from((None, None, *REGIONS, *(c for c in JURISDICTION_CODES if "-" in c)))
 _ZONE = st.sampled_from((None, None, None, None, *ZONES))
 
@@ -381,6 +386,7 @@ def calls(draw: st.DrawFn) -> Call:
         reassigned_on=_evidence_day(draw, day) if draw(_RARE) == 0 else None,
         channel=draw(_CHANNEL),
         automated=draw(_RARE) == 0,
+        attempts=tuple(at - dt.timedelta(minutes=m) for m in draw(_ATTEMPTS)),
     )
 
 

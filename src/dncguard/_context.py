@@ -79,8 +79,11 @@ class Context:
         anniversary: Anniversary,
         on_stale: OnStale,
         missing_state_lists: MissingStateLists = "block",
+        ledger: Any = None,
     ) -> None:
         self.registry = registry
+        self.ledger = ledger
+        """The ``Ledger`` whose placed calls the frequency caps count (None: ``attempts`` only)."""
         self.missing_state_lists: MissingStateLists = missing_state_lists
         self._unloaded: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._loaded_states: frozenset[str] | None = None

@@ -43,7 +43,12 @@ import numpy.typing as npt
 
 from dncguard.jurisdictions import JURISDICTIONS
 from dncguard.jurisdictions.base import BusinessDays, EbrWindows, Months, Window
-from dncguard.jurisdictions.call_rules import CASL_CONSENT_KINDS, CASL_IMPLIED_CONSENT, TEXT_RULES
+from dncguard.jurisdictions.call_rules import (
+    CASL_CONSENT_KINDS,
+    CASL_IMPLIED_CONSENT,
+    FREQUENCY_CAPS,
+    TEXT_RULES,
+)
 from dncguard.jurisdictions.holidays import holidays
 
 __all__ = [
@@ -65,6 +70,8 @@ __all__ = [
     "add_months",
     "age_limits",
     "call_day",
+    "cap_windows",
+    "caps_in_play",
     "casl_consent_accepted",
     "casl_in_play",
     "casl_masks",
@@ -348,6 +355,22 @@ def casl_masks(ev: Evidence, anniversary: Anniversary, today: int) -> EvidenceMa
     return _masks_under(ev, CASL_IMPLIED_CONSENT, CASL_CONSENT_KINDS, anniversary, today)
 
 
+@functools.cache
+def cap_windows() -> tuple[tuple[int, int], ...]:
+    """The frequency caps' distinct rolling windows (minutes), each with the largest number of
+    calls any cap allows in it: earlier calls are counted per window, up to that number."""
+    found: dict[int, int] = {}
+    for cap in FREQUENCY_CAPS.values():
+        found[cap.window_minutes] = max(found.get(cap.window_minutes, 0), cap.calls)
+    return tuple(sorted(found.items()))
+
+
+@functools.lru_cache(maxsize=4096)
+def caps_in_play(codes: tuple[str, ...]) -> bool:
+    """Whether any of the jurisdictions ``codes`` caps the calls to a number (earlier calls count)."""
+    return any(code in FREQUENCY_CAPS for code in codes)
+
+
 def casl_in_play(codes: Iterable[str], channel: str) -> bool:
     """Whether a call of ``channel`` to the jurisdictions ``codes`` is a text that Canada's
     anti-spam law governs (then :func:`casl_masks` are needed)."""
@@ -588,7 +611,10 @@ class CallFacts:
     ``states_unloaded``: the states in play that keep their own list whose list the registry
     does not hold (empty under ``Guard(missing_state_lists="allow")``, RULES §6.11).
     ``casl``: for a text into Canada, ``(purchase, inquiry, contract, consent)`` day masks under
-    its anti-spam law (:func:`casl_masks`); zeros otherwise.
+    its anti-spam law (:func:`casl_masks`); zeros otherwise. ``recent``: ``(window minutes,
+    earlier calls in it)`` per frequency-cap window (:func:`cap_windows`) holding some: the
+    call's ``attempts`` in the window that ends at its start (the start excluded, the window's
+    first instant included), counted up to the cap.
     """
 
     country: str
@@ -611,6 +637,7 @@ class CallFacts:
     consents: tuple[tuple[str, DayMask], ...] = ()
     states_unloaded: tuple[str, ...] = ()
     casl: tuple[DayMask, DayMask, DayMask, DayMask] = (0, 0, 0, 0)
+    recent: tuple[tuple[int, int], ...] = ()
 
 
 # --------------------------------------------------------------------------------------------

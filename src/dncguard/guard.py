@@ -11,8 +11,10 @@ Options (keyword-only, API.md §4): ``on_stale`` (``"block"``: a stale national 
 ``stale_registry``; ``"raise"``: :class:`~dncguard.errors.StaleRegistryError`), ``ebr_anniversary``
 (``"exclusive"``: a relationship exactly N months old has expired; ``"inclusive"`` keeps that
 day), ``jurisdictions`` (the rule sets to apply; a call reaching another is blocked with
-``jurisdiction_excluded``), ``missing_state_lists`` (``"block"``: a call that a state's own list
-would govern is blocked with ``state_list_not_loaded`` when that list is not loaded; ``"allow"``).
+``jurisdiction_excluded``), ``ledger`` (a :class:`~dncguard.Ledger` whose placed calls the frequency
+caps count with each call's ``attempts``; None: ``attempts`` only), ``missing_state_lists``
+(``"block"``: a call that a state's own list would govern is blocked with
+``state_list_not_loaded`` when that list is not loaded; ``"allow"``).
 
 >>> import datetime as dt, numpy as np
 >>> from dncguard.layers import Chunk, LayerKey, Op
@@ -72,6 +74,8 @@ from dncguard.facts import (
     DayMask,
     Evidence,
     call_day,
+    cap_windows,
+    caps_in_play,
     casl_in_play,
     casl_masks,
     consent_masks,
@@ -91,6 +95,7 @@ from dncguard.numbers import parse_number
 from dncguard.policy import (
     NOT_NANP_AREA,
     Verdict,
+    cap_release,
     decide,
     hour_rules,
     invalid_number,
@@ -164,6 +169,18 @@ def _choice(name: str, value: object, allowed: tuple[str, ...]) -> Any:
     return value
 
 
+def _recent(attempts: tuple[dt.datetime, ...], at: dt.datetime) -> tuple[tuple[int, int], ...]:
+    """``CallFacts.recent``: per cap window, the earlier calls in the window that ends at ``at``
+    (its first instant included, ``at`` excluded), counted up to the largest cap."""
+    found = []
+    for minutes, most in cap_windows():
+        since = at - dt.timedelta(minutes=minutes)
+        n = sum(1 for a in attempts if since <= a < at)
+        if n:
+            found.append((minutes, min(n, most)))
+    return tuple(found)
+
+
 class Guard:
     """Decides calls against a registry. See the module docstring and ``shared/design/API.md``."""
 
@@ -175,7 +192,13 @@ class Guard:
         ebr_anniversary: Anniversary = "exclusive",
         jurisdictions: Iterable[str] | None = None,
         missing_state_lists: MissingStateLists = "block",
+        ledger: Any = None,
     ) -> None:
+        from dncguard.ledger import Ledger
+
+        if ledger is not None and not isinstance(ledger, Ledger):
+            raise ValueError(f"ledger={ledger!r}: expected a dncguard.Ledger or None")
+        self.ledger: Ledger | None = ledger
         self.on_stale: OnStale = _choice("on_stale", on_stale, get_args(OnStale))
         self.missing_state_lists: MissingStateLists = _choice(
             "missing_state_lists", missing_state_lists, get_args(MissingStateLists)
@@ -201,6 +224,7 @@ class Guard:
             anniversary=self.ebr_anniversary,
             on_stale=self.on_stale,
             missing_state_lists=self.missing_state_lists,
+            ledger=ledger,
         )
         """What ``check`` and bulk decide with (the options, the registry, its area codes)."""
         self._areas = self.context.areas
@@ -246,7 +270,11 @@ class Guard:
                 f"the national registry copy for area code {npa} is too old for a call"
                 f" at {call.at.isoformat()}: download a fresh copy"
             )
-        next_at = next_allowed_at(known.facts, call.at, zones, self.jurisdictions) if known.may_open else None
+        next_at = None
+        if known.may_open:
+            earlier = self._earlier(call, number, known.facts.jurisdictions) if known.facts.recent else ()
+            release = cap_release(known.facts, earlier, call.at, self.jurisdictions) if earlier else None
+            next_at = next_allowed_at(known.facts, call.at, zones, self.jurisdictions, release)
         return self._decision(verdict, next_at, f"+1{number}")
 
     def check_many(self, calls: Iterable[Call | Mapping[str, Any]]) -> list[Decision]:
@@ -410,6 +438,8 @@ class Guard:
                 if clocked:
                     failed = failed | self._clock_failed(clocked, at)
         requested = requests_mask(requests, today) if requests else NO_DAYS
+        earlier = self._earlier(call, number, codes)
+        recent = _recent(earlier, at) if earlier else ()
         # Memoised by the fields' values: most calls share their facts, and a frozen dataclass
         # costs more to build than this tuple. The policy stays the judge of every combination.
         key = (
@@ -429,6 +459,7 @@ class Guard:
             call.automated,
             by_kind,
             casl,
+            recent,
         )
         known = self._facts_memo.get(key)
         if known is None:
@@ -452,12 +483,25 @@ class Guard:
                 consents=by_kind,
                 states_unloaded=self.context.unloaded_states(codes),
                 casl=(casl[0], casl[1], casl[2], casl[3]),
+                recent=recent,
             )
             known = _Known.of(facts, self.jurisdictions)
             if len(self._facts_memo) >= _MEMO_SIZE:
                 self._facts_memo.clear()
             self._facts_memo[key] = known
         return known, zones
+
+    def _earlier(self, call: Call, number: int, codes: tuple[str, ...]) -> tuple[dt.datetime, ...]:
+        """The earlier calls the frequency caps count: the call's ``attempts`` and, with a
+        ledger, its placed calls by this seller to this number with this purpose in the longest
+        cap window before the call (only where a cap is in play)."""
+        if self.ledger is None or not caps_in_play(codes):
+            return call.attempts
+        longest = dt.timedelta(minutes=max(minutes for minutes, _ in cap_windows()))
+        placed = self.ledger.placed_calls(
+            number, call.seller, call.purpose, since=call.at - longest, until=call.at
+        )
+        return (*call.attempts, *placed)
 
     def _exemptions(self, evidence: Evidence, codes: tuple[str, ...], today: int) -> _Exemptions:
         """Per jurisdiction in play, the days its exemptions hold (``CallFacts.exemptions``)."""

@@ -59,6 +59,7 @@ from dncguard.jurisdictions.call_rules import (
     CASL_PURPOSES,
     CASL_RULE,
     CASL_UNSUBSCRIBE_RULE,
+    FREQUENCY_CAPS,
     PRERECORDED_WIRELESS,
     TEXT_RULES,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "INVALID_NUMBER_RULE",
     "NOT_NANP_AREA",
     "Verdict",
+    "cap_release",
     "decide",
     "hour_rules",
     "invalid_call_number",
@@ -300,6 +302,7 @@ def decide(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> Ver
                     )
                 )
         _call_kind_rules(code, facts, own, reasons)
+        _frequency_cap(code, facts, reasons)
         if code in hour_codes:
             if not facts.location_known:
                 if code == facts.country or code == hour_codes[0]:
@@ -443,6 +446,46 @@ def _call_kind_rules(code: str, facts: CallFacts, own: tuple[DayMask, ...], reas
         )
 
 
+def _frequency_cap(code: str, facts: CallFacts, reasons: list[Reason]) -> None:
+    """More earlier calls in the cap's rolling window than the state allows (RULES §6.18)."""
+    cap = FREQUENCY_CAPS.get(code)
+    if cap is None or facts.purpose not in cap.purposes or facts.channel not in cap.channels:
+        return
+    if dict(facts.recent).get(cap.window_minutes, 0) >= cap.calls:
+        reasons.append(
+            Reason(
+                code=ReasonCode.FREQUENCY_CAP,
+                jurisdiction=code,
+                rule=cap.rule,
+                message=f"{cap.calls} calls to this number on this subject in the {cap.window_minutes}"
+                f" minutes before this one already: {_rules(code).name} allows no more",
+            )
+        )
+
+
+def cap_release(
+    facts: CallFacts, attempts: Sequence[dt.datetime], at: dt.datetime, jurisdictions: frozenset[str] | None
+) -> dt.datetime | None:
+    """The first minute boundary at which no frequency cap in play blocks the call any longer:
+    when the oldest counted call has left each reached cap's window (``None``: no cap reached)."""
+    release: dt.datetime | None = None
+    for code in facts.jurisdictions:
+        cap = FREQUENCY_CAPS.get(code)
+        if cap is None or not _applies(code, jurisdictions):
+            continue
+        if facts.purpose not in cap.purposes or facts.channel not in cap.channels:
+            continue
+        window = dt.timedelta(minutes=cap.window_minutes)
+        times = sorted(a for a in attempts if at - window <= a < at)
+        if len(times) < cap.calls:
+            continue
+        # Counted while within the window (its first instant included): free just after.
+        free = (times[len(times) - cap.calls] + window).astimezone(_UTC)
+        free = free.replace(second=0, microsecond=0) + _MINUTE
+        release = free if release is None or free > release else release
+    return release
+
+
 def _unruled_state_lists(
     facts: CallFacts,
     jurisdictions: frozenset[str] | None,
@@ -521,7 +564,8 @@ def _next_midnight(
 @functools.lru_cache(maxsize=16384)
 def open_days(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> frozenset[int]:
     """The day offsets on which every rule but the clock lets the call through."""
-    base = dataclasses.replace(facts, hours_failed=frozenset(), location_known=True)
+    # Frequency caps release within the day (cap_release), not by day: left to next_allowed_at.
+    base = dataclasses.replace(facts, hours_failed=frozenset(), location_known=True, recent=())
     days = range(SEARCH_DAYS + 2)
     return frozenset(d for d in days if decide(dataclasses.replace(base, day=d), jurisdictions).allowed)
 
@@ -531,8 +575,12 @@ def next_allowed_at(
     at: dt.datetime,
     zones: Sequence[zoneinfo.ZoneInfo],
     jurisdictions: frozenset[str] | None = None,
+    not_before: dt.datetime | None = None,
 ) -> dt.datetime | None:
     """The earliest instant after ``at``, up to 8 days ahead, at which the call passes every rule.
+
+    ``not_before``: an instant before which the call cannot pass (a frequency cap's release,
+    :func:`cap_release`), a minute boundary.
 
     ``facts`` are the call's facts at ``at`` (with ``day=0``); ``zones`` its candidate zones. Only
     ``at`` changes: the search moves minute by minute in effect (jumping straight to the next
@@ -551,6 +599,8 @@ def next_allowed_at(
     today = call_day(at, zones, tz)
     start = at.astimezone(_UTC).replace(second=0, microsecond=0) + _MINUTE
     limit = at.astimezone(_UTC) + dt.timedelta(days=SEARCH_DAYS)
+    if not_before is not None and not_before > start:
+        start = not_before.astimezone(_UTC)
     t = start
     clocked = hours_clocks(codes)
     while t <= limit:

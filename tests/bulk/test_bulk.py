@@ -82,6 +82,10 @@ def table_of(calls: Sequence[Call], *, at_as_text: bool = False) -> pa.Table:
             ),
             "channel": [c.channel for c in calls],
             "automated": [c.automated for c in calls],
+            "attempts": pa.array(
+                [[a.astimezone(UTC) for a in c.attempts] for c in calls],
+                pa.list_(pa.timestamp("us", tz="UTC")),
+            ),
         }
     )
 

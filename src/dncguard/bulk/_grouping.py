@@ -125,12 +125,29 @@ _GroupKey = tuple[Any, ...]
 """What a combination's facts follow from: (id of its place, purpose, caller, line, prerecorded,
 national listed, fresh days, first requested day offset, failed time rule bits, packed evidence
 masks per jurisdiction or None, the call's day if state lists hold the number or None, channel,
-automated, consent masks by kind, packed CASL masks or 0)."""
+automated, consent masks by kind, packed CASL masks or 0, counts of recent attempts)."""
 
 
 def _facts(p: _Place, key: _GroupKey, jset: frozenset[str] | None) -> CallFacts:
     """The facts of a combination of ``key`` at place ``p`` (the same as ``Guard.facts``)."""
-    _, purpose, caller, line, pre, listed, fresh, lo, fail, ev_key, t, channel, automated, by_kind, casl = key
+    (
+        _,
+        purpose,
+        caller,
+        line,
+        pre,
+        listed,
+        fresh,
+        lo,
+        fail,
+        ev_key,
+        t,
+        channel,
+        automated,
+        by_kind,
+        casl,
+        recent,
+    ) = key
     exemptions: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
     if ev_key is not None:
         exemptions = tuple((code, _unpack(v)) for code, v in zip(p.codes, ev_key, strict=True))
@@ -157,6 +174,7 @@ def _facts(p: _Place, key: _GroupKey, jset: frozenset[str] | None) -> CallFacts:
         consents=by_kind,
         states_unloaded=p.unloaded,
         casl=_unpack(casl),
+        recent=recent,
     )
 
 
@@ -198,7 +216,7 @@ _INVALID_GROUP: Final = _Group(None, None, _INVALID)
 
 def _open_day_bits(facts: CallFacts, jurisdictions: frozenset[str] | None) -> int:
     """The policy's open days of a call (every rule but the clock passes) as a bit mask."""
-    base = dataclasses.replace(facts, hours_failed=frozenset(), location_known=True)
+    base = dataclasses.replace(facts, hours_failed=frozenset(), location_known=True, recent=())
     return _open_days_of(base, jurisdictions)
 
 

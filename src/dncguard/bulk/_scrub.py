@@ -29,6 +29,8 @@ from dncguard.facts import (
     FAR_FUTURE,
     FAR_PAST,
     HORIZON,
+    cap_windows,
+    caps_in_play,
     casl_consent_accepted,
     casl_in_play,
     casl_masks_columns,
@@ -42,7 +44,7 @@ from dncguard.facts import (
 )
 from dncguard.models import ConsentKind, Decision, ReasonCode
 from dncguard.numbers import format_e164, parse_numbers
-from dncguard.policy import Verdict, invalid_call_number
+from dncguard.policy import Verdict, cap_release, invalid_call_number, next_allowed_at
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
@@ -358,6 +360,11 @@ def _scrub_batch(
     packer.add(rows.channel.codes, len(rows.channel.values) - 1)
     packer.add(rows.automated, int(rows.automated.any()))
     packer.add(by_kind, int(by_kind.max()) if n else 0)
+    if engine.context.ledger is not None:
+        _add_placed_calls(engine, rows, numbers, places, place_inv)
+    recent_cols = _recent_counts(rows)
+    for _, counts, most in recent_cols:
+        packer.add(counts, most)
     inverse, first_rows = factorize(packer.keys())
 
     # One policy call per distinct combination of facts, cached across batches: its first row's
@@ -393,6 +400,9 @@ def _scrub_batch(
         rows.automated[fr].tolist(),
         by_kind[fr].tolist(),
         casl_rows,
+        list(zip(*(c[fr].tolist() for _, c, _ in recent_cols), strict=True))
+        if recent_cols
+        else [()] * n_groups,
         strict=True,
     )
     purposes, callers, lines = rows.purpose.values, rows.caller.values, rows.line.values
@@ -415,6 +425,7 @@ def _scrub_batch(
         automated,
         kind_mask,
         casl_packed,
+        recent_counts,
     ) in columns:
         if not valid:
             groups.append(_INVALID_GROUP)
@@ -437,6 +448,7 @@ def _scrub_batch(
             automated,
             () if not kind_mask else ((_CONSENT_KINDS[(kind_mask & 7) - 1], kind_mask >> 3),),
             casl_packed if ext and ev else 0,
+            tuple((m, c) for (m, _, _), c in zip(recent_cols, recent_counts, strict=True) if c),
         )
         group = cache.get(key)
         if group is None:
@@ -453,11 +465,96 @@ def _scrub_batch(
                     " call at that time: download a fresh copy"
                 )
     next_at = _next_allowed(engine, rows, inverse, groups, places, place_inv, today, minutes)
+    if recent_cols:
+        _capped_next_allowed(engine, rows, inverse, groups, places, place_inv, next_at)
     output = _append(batch, _decision_columns(verdicts, inverse, next_at)) if with_columns else batch
     return Decided(output, tuple(verdicts), inverse, next_at, numbers)
 
 
 _CONSENT_KINDS: Final = get_args(ConsentKind)
+
+
+def _add_placed_calls(
+    engine: _Engine,
+    rows: _Rows,
+    numbers: npt.NDArray[np.uint64],
+    places: Sequence[Any],
+    place_inv: npt.NDArray[np.intp],
+) -> None:
+    """Add the ledger's placed calls (same seller, number and purpose, in the longest cap window
+    before each call) to ``rows.attempts``, for the rows into a jurisdiction with a cap, as
+    ``Guard.check`` counts them."""
+    ledger = engine.context.ledger
+    in_cap = np.array([p.valid and caps_in_play(p.codes) for p in places], bool)[place_inv]
+    wanted = np.flatnonzero(in_cap)
+    if not len(wanted):
+        return
+    longest = max(minutes for minutes, _ in cap_windows()) * _MINUTE_US
+    if rows.attempts is None:
+        offsets, values = np.zeros(rows.n + 1, np.int64), np.zeros(0, np.int64)
+    else:
+        offsets, values = rows.attempts
+    per_row = [values[offsets[i] : offsets[i + 1]] for i in range(rows.n)]
+    for r in wanted.tolist():
+        at = int(rows.micros[r])
+        placed = ledger.placed_calls(
+            int(numbers[r]),
+            rows.seller.values[rows.seller.codes[r]],
+            rows.purpose.values[rows.purpose.codes[r]],
+            since=_EPOCH + dt.timedelta(microseconds=at - longest),
+            until=_EPOCH + dt.timedelta(microseconds=at),
+        )
+        if placed:
+            extra = np.array([(p - _EPOCH) // dt.timedelta(microseconds=1) for p in placed], np.int64)
+            per_row[r] = np.concatenate([per_row[r], extra])
+    lengths = np.array([len(v) for v in per_row], np.int64)
+    new_offsets = np.concatenate([np.zeros(1, np.int64), np.cumsum(lengths)])
+    rows.attempts = (new_offsets, np.concatenate(per_row) if per_row else np.zeros(0, np.int64))
+
+
+def _recent_counts(rows: _Rows) -> list[tuple[int, npt.NDArray[np.int64], int]]:
+    """``CallFacts.recent`` as columns: per cap window ``(minutes, counts, largest cap)``, each
+    row's earlier calls in the window that ends at its start (the start excluded)."""
+    if rows.attempts is None:
+        return []
+    offsets, values = rows.attempts
+    row_of = np.repeat(np.arange(rows.n), np.diff(offsets))
+    at = rows.micros[row_of]
+    out = []
+    for minutes, most in cap_windows():
+        inside = (values >= at - minutes * _MINUTE_US) & (values < at)
+        counts = np.minimum(np.bincount(row_of[inside], minlength=rows.n), most).astype(np.int64)
+        out.append((minutes, counts, most))
+    return out
+
+
+def _capped_next_allowed(
+    engine: _Engine,
+    rows: _Rows,
+    inverse: npt.NDArray[np.intp],
+    groups: Sequence[_Group],
+    places: Sequence[Any],
+    place_inv: npt.NDArray[np.intp],
+    next_at: npt.NDArray[np.int64],
+) -> None:
+    """``next_allowed_at`` of the rows a frequency cap blocks (few): per row, as ``Guard.check``
+    finds it, from when the oldest counted call leaves the cap's window."""
+    capped = [
+        g.open_days != 0 and any(r.code is ReasonCode.FREQUENCY_CAP for r in g.verdict.reasons)
+        for g in groups
+    ]
+    rows_capped = np.flatnonzero(np.array(capped, bool)[inverse]) if any(capped) else np.zeros(0, np.intp)
+    assert rows.attempts is not None or not len(rows_capped)
+    for r in rows_capped.tolist():
+        facts = groups[int(inverse[r])].facts
+        assert facts is not None
+        assert rows.attempts is not None
+        offsets, values = rows.attempts
+        at = _EPOCH + dt.timedelta(microseconds=int(rows.micros[r]))
+        attempts = [_EPOCH + dt.timedelta(microseconds=int(v)) for v in values[offsets[r] : offsets[r + 1]]]
+        release = cap_release(facts, attempts, at, engine.jurisdictions)
+        found = next_allowed_at(facts, at, places[int(place_inv[r])].zones, engine.jurisdictions, release)
+        next_at[r] = NO_NEXT if found is None else (found - _EPOCH) // dt.timedelta(microseconds=1)
 
 
 def _casl_columns(

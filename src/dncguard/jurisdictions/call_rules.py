@@ -77,6 +77,8 @@ class FrequencyCap:
     channels: tuple[Channel, ...]
     rule: str
     basis: Basis
+    purposes: frozenset[str] = frozenset({"sale", "newspaper_subscription"})
+    """The purposes the cap reaches: commercial solicitations (exempt purposes are outside it)."""
 
 
 @dataclass(frozen=True)
