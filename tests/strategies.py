@@ -207,7 +207,30 @@ def messy_strings() -> st.SearchStrategy[str]:
 
 # Synthetic numbers only: 555-01XX lines are reserved for fiction.
 LISTED_LINES = tuple(range(100, 130))
-US_NPAS = (212, 305, 512, 713, 850, 270, 907, 808, 787, 671, 684, 340, 602, 317, 334, 541, 401, 208, 415)
+US_NPAS = (
+    212,
+    305,
+    512,
+    713,
+    850,
+    270,
+    907,
+    808,
+    787,
+    671,
+    684,
+    340,
+    602,
+    317,
+    334,
+    541,
+    401,
+    208,
+    415,
+    601,
+    405,
+    410,
+)
 CA_NPAS = (416, 709, 867, 902, 306, 250, 418, 514)
 CALLED_TOLL_FREE = (800, 888, 833)
 REGIONS = (
@@ -285,6 +308,12 @@ _PURPOSE = st.sampled_from(
     ("sale", "sale", "sale", "donation", "political", "survey", "newspaper_subscription", "informational")
 )
 _LINE = st.sampled_from(("unknown", "residential", "wireless", "business"))
+_CHANNEL = st.sampled_from(("voice", "voice", "text"))
+# Earlier calls, minutes before the call: around the 24-hour window's edge (1,440 minutes).
+_ATTEMPTS = st.one_of(
+    st.just(()),
+    st.lists(st.sampled_from((1, 30, 600, 1439, 1440, 1441, 3000)), max_size=5).map(tuple),
+)
 _REGION = st.sampled_from((None, None, *REGIONS, *(c for c in JURISDICTION_CODES if "-" in c)))
 _ZONE = st.sampled_from((None, None, None, None, *ZONES))
 
@@ -355,6 +384,9 @@ def calls(draw: st.DrawFn) -> Call:
         callee_region=draw(_REGION),
         callee_timezone=draw(_ZONE),
         reassigned_on=_evidence_day(draw, day) if draw(_RARE) == 0 else None,
+        channel=draw(_CHANNEL),
+        automated=draw(_RARE) == 0,
+        attempts=tuple(at - dt.timedelta(minutes=m) for m in draw(_ATTEMPTS)),
     )
 
 

@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dncguard.errors import StaleRegistryError
+from dncguard.facts import list_states
 from dncguard.guard import Guard
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.models import Call, Decision
@@ -45,6 +46,7 @@ DNCL_LISTED = [4165550143, 7095550143]
 TX_LISTED = [5125550177, 2125550177]  # a Texas-list entry with a New York area code too
 IN_LISTED = [3175550177]
 LA_LISTED = [5045550177]
+UNUSED = 2125550198  # on the lists of the states this registry holds nothing for
 ACME_REQUESTS = {2125550111: "2026-03-01", 2125550112: None}
 
 
@@ -70,9 +72,12 @@ def _registry(obtained: dt.date = OBTAINED, *, uncovered: tuple[int, ...] = ()) 
             obtained=obtained,
         )
     ]
+    # Every state that keeps its own list is loaded (a missing one blocks, RULES §6.11): the
+    # others hold only an unused number.
+    lists = {"US-TX": TX_LISTED, "US-IN": IN_LISTED, "US-LA": LA_LISTED}
     states = [
-        [Chunk(LayerKey.state(region), Op.REPLACE, u64(nums), obtained=D(2026, 1, 1))]
-        for region, nums in (("US-TX", TX_LISTED), ("US-IN", IN_LISTED), ("US-LA", LA_LISTED))
+        [Chunk(LayerKey.state(region), Op.REPLACE, u64(lists.get(region, [UNUSED])), obtained=D(2026, 1, 1))]
+        for region in sorted(list_states())
     ]
     internal = [
         Chunk(
@@ -251,9 +256,69 @@ class TestFreshness:
             coverage={305: OBTAINED},
             obtained=OBTAINED,
         )
-        guard = Guard(Registry.build([[old], [new]]))
+        guard = Guard(Registry.build([[old], [new]]), missing_state_lists="allow")  # no Florida list here
         assert codes(check("212-555-0144", MON_2PM_ET, guard)) == ["stale_registry"]
         assert check("305-555-0144", MON_2PM_ET, guard).allowed
+
+
+# ---------------------------------------------------------------------------------------------
+# A state's own list binds, loaded or not (RULES §6.11)
+# ---------------------------------------------------------------------------------------------
+
+
+class TestStateListNotLoaded:
+    """A call into a state that keeps its own list, which that list would govern, is blocked
+    when the list is not loaded; calls the list would not govern are not."""
+
+    @staticmethod
+    def guard(**options: Any) -> Guard:
+        ftc = Chunk(
+            LayerKey.national("US"),
+            Op.REPLACE,
+            np.array([], dtype=np.uint64),
+            coverage={n: OBTAINED for n in US_NPAS},
+            obtained=OBTAINED,
+        )
+        tx = Chunk(LayerKey.state("US-TX"), Op.REPLACE, np.array([UNUSED], np.uint64), obtained=D(2026, 1, 1))
+        return Guard(Registry.build([[ftc], [tx]]), **options)
+
+    def test_a_sale_into_florida_without_its_list_is_blocked(self) -> None:
+        d = check("305-555-0144", MON_2PM_ET, self.guard())
+        assert [(r.code.value, r.jurisdiction) for r in d.reasons] == [("state_list_not_loaded", "US-FL")]
+        assert "Fla. Stat." in d.reasons[0].rule
+        assert "missing_state_lists='allow'" in d.reasons[0].message
+        assert d.next_allowed_at is None
+
+    def test_a_loaded_list_or_a_state_without_one_does_not_block(self) -> None:
+        assert check("512-555-0144", "2026-03-16T14:00:00-05:00", self.guard()).allowed  # Texas loaded
+        assert check("212-555-0144", MON_2PM_ET, self.guard()).allowed  # New York: no list rule here
+
+    def test_callee_region_brings_its_state_list(self) -> None:
+        d = check("212-555-0144", MON_2PM_ET, self.guard(), callee_region="US-FL")
+        assert ("state_list_not_loaded", "US-FL") in [(r.code.value, r.jurisdiction) for r in d.reasons]
+
+    def test_exempt_calls_are_not_blocked(self) -> None:
+        g = self.guard()
+        assert check("305-555-0144", MON_2PM_ET, g, purpose="survey").allowed
+        assert check("305-555-0144", MON_2PM_ET, g, purpose="donation", caller="charity").allowed
+        purchase = [{"kind": "purchase", "on": "2026-01-05"}]
+        assert check("305-555-0144", MON_2PM_ET, g, relationships=purchase).allowed
+        written = [{"kind": "written", "on": "2026-01-05"}]
+        assert check("305-555-0144", MON_2PM_ET, g, consents=written).allowed
+        verbal = [{"kind": "verbal", "on": "2026-01-05"}]
+        assert not check("305-555-0144", MON_2PM_ET, g, consents=verbal).allowed
+
+    def test_a_relationship_that_lapses_moves_next_allowed_at_nowhere(self) -> None:
+        # An inquiry whose window ends tonight: late tonight blocked by the clock, tomorrow by the list.
+        inquiry = [{"kind": "inquiry", "on": "2025-12-17"}]
+        d = check("305-555-0144", "2026-03-16T20:30:00-04:00", self.guard(), relationships=inquiry)
+        assert "calling_hours" in codes(d)
+        assert d.next_allowed_at is None
+
+    def test_the_option(self) -> None:
+        assert check("305-555-0144", MON_2PM_ET, self.guard(missing_state_lists="allow")).allowed
+        with pytest.raises(ValueError, match="missing_state_lists='no'"):
+            self.guard(missing_state_lists="no")
 
 
 # ---------------------------------------------------------------------------------------------

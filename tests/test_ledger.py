@@ -1180,6 +1180,34 @@ def test_record_columns_refuses_bad_input_and_records_nothing(tmp_path: pathlib.
     assert len(ledger.placed_calls("212-555-0144", "ACME", "sale", since=AT, until=AT + dt.timedelta(1))) == 1
 
 
+def test_record_columns_records_every_call_field_of_the_table(tmp_path: pathlib.Path) -> None:
+    """A channel or automated column is recorded as given (a text is not recorded as a voice
+    call), and a table with earlier attempts is refused rather than recorded without them."""
+    import numpy as np
+    import pyarrow as pa
+
+    ledger = Ledger(tmp_path / "l")
+    d = [Decision(allowed=True, number="")]
+    at = pa.array([AT, AT], pa.timestamp("us", tz="UTC"))
+    table = pa.table(
+        {
+            "to": ["212-555-0143", "212-555-0144"],
+            "at": at,
+            "seller": ["acme", "acme"],
+            "channel": ["text", "voice"],
+            "automated": [True, False],
+        }
+    )
+    assert ledger.record_columns(table, d, np.zeros(2, np.int64)) == 2
+    calls = [e.call for e in ledger.entries()]
+    assert [(c.channel, c.automated) for c in calls] == [("text", True), ("voice", False)]
+    assert ledger.verify().ok
+    attempts = pa.array([[AT - dt.timedelta(hours=1)], []], pa.list_(pa.timestamp("us", tz="UTC")))
+    with pytest.raises(ValueError, match="column 'attempts'"):
+        ledger.record_columns(table.append_column("attempts", attempts), d, np.zeros(2, np.int64))
+    assert len(ledger) == 2
+
+
 def test_verify_reads_ahead_and_still_names_the_first_bad_entry(tmp_path: pathlib.Path) -> None:
     # 40 pages (verify fetches them 16 at a time and decompresses ahead): a change in a late one
     # is named, and so is one in the index of placed calls of an earlier one.

@@ -235,7 +235,20 @@ class TestPrerecorded:
         ).allowed
 
     def test_prerecorded_survey_is_not_a_sales_call(self) -> None:
-        assert decide(dataclasses.replace(US, prerecorded=True, purpose="survey")).allowed
+        # A residential line: the sales rule alone (a wireless line needs consent, RULES §6.21).
+        assert decide(dataclasses.replace(US, prerecorded=True, purpose="survey", line="residential")).allowed
+
+    def test_prerecorded_survey_to_a_wireless_number_needs_any_consent(self) -> None:
+        f = dataclasses.replace(US, prerecorded=True, purpose="survey", line="wireless")
+        assert codes(f) == [("prerecorded_without_consent", "US")]
+        assert decide(dataclasses.replace(f, consents=(("verbal", ALL_DAYS),))).allowed
+
+    def test_automated_sale_into_florida_needs_written_consent(self) -> None:
+        fl = dataclasses.replace(US, jurisdictions=("US", "US-FL"), automated=True)
+        assert ("automated_without_consent", "US-FL") in codes(fl)
+        assert ("automated_without_consent", "US-FL") not in codes(
+            dataclasses.replace(fl, consents=(("written", ALL_DAYS),))
+        )
 
     def test_canada_too(self) -> None:
         assert codes(dataclasses.replace(CA, prerecorded=True)) == [("prerecorded_without_consent", "CA")]
@@ -403,3 +416,20 @@ def test_property_blocked_means_reasons_and_allowed_means_none(f: CallFacts) -> 
     v = decide(f)
     assert v.allowed is (not v.reasons)
     assert set(v.jurisdictions) <= set(f.jurisdictions)
+
+
+class TestTexts:
+    """RULES §6.19: a Canadian commercial text is decided under CASL, not the DNCL or UTR hours."""
+
+    def test_a_listed_canadian_number_may_be_texted_with_implied_consent(self) -> None:
+        text = dataclasses.replace(CA, national_listed=True, channel="text", casl=(ALL_DAYS, 0, 0, 0))
+        v = decide(text)
+        assert v.allowed
+        assert [e.code.value for e in v.exemptions] == ["ebr_purchase"]
+        assert codes(dataclasses.replace(text, casl=(0, 0, 0, 0))) == [("text_without_consent", "CA")]
+
+    def test_canadian_hours_do_not_reach_a_text(self) -> None:
+        text = dataclasses.replace(
+            CA, channel="text", hours_failed=frozenset({"CA"}), casl=(0, 0, 0, ALL_DAYS)
+        )
+        assert decide(text).allowed

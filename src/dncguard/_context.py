@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from dncguard import geography
-from dncguard.facts import KNOWN_JURISDICTIONS, Anniversary, day_number, fresh_end
+from dncguard.facts import KNOWN_JURISDICTIONS, Anniversary, day_number, fresh_end, list_states
 
 if TYPE_CHECKING:
     from dncguard.layers import Layer
 
 OnStale = Literal["block", "raise"]
+MissingStateLists = Literal["block", "allow"]
 
-__all__ = ["Area", "Context", "OnStale", "day_of", "order_jurisdictions", "zone"]
+__all__ = ["Area", "Context", "MissingStateLists", "OnStale", "day_of", "order_jurisdictions", "zone"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Context:
 
     ``jurisdictions``: the rule sets that apply (None: all); ``anniversary``: how a relationship
     window's last day counts; ``on_stale``: what a registry copy too old for a call does;
+    ``missing_state_lists``: whether a state list that binds and is not loaded blocks;
     ``areas``: area code -> :class:`Area` (None: not a US or Canadian one), filled on first
     use; ``bulk``: the bulk engine of this context, built by ``dncguard.bulk`` on first use
     (guarded by ``lock``).
@@ -76,8 +78,15 @@ class Context:
         jurisdictions: frozenset[str] | None,
         anniversary: Anniversary,
         on_stale: OnStale,
+        missing_state_lists: MissingStateLists = "block",
+        ledger: Any = None,
     ) -> None:
         self.registry = registry
+        self.ledger = ledger
+        """The ``Ledger`` whose placed calls the frequency caps count (None: ``attempts`` only)."""
+        self.missing_state_lists: MissingStateLists = missing_state_lists
+        self._unloaded: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._loaded_states: frozenset[str] | None = None
         self.on_stale: OnStale = on_stale
         self.jurisdictions = jurisdictions
         self.anniversary: Anniversary = anniversary
@@ -95,6 +104,26 @@ class Context:
                 if layer.kind == "national" and layer.jurisdiction is not None
             }
         return self._national
+
+    def unloaded_states(self, codes: tuple[str, ...]) -> tuple[str, ...]:
+        """Of the jurisdictions in play ``codes``, the states that keep their own list and whose
+        list the registry does not hold: their calls fail closed (``state_list_not_loaded``),
+        unless ``missing_state_lists="allow"`` (then none)."""
+        found = self._unloaded.get(codes)
+        if found is None:
+            if self.missing_state_lists == "allow":
+                found = ()
+            else:
+                if self._loaded_states is None:
+                    self._loaded_states = frozenset(
+                        layer.jurisdiction
+                        for layer in self.registry.layers
+                        if layer.kind == "state" and layer.jurisdiction is not None
+                    )
+                states = list_states()
+                found = tuple(c for c in codes if c in states and c not in self._loaded_states)
+            self._unloaded[codes] = found
+        return found
 
     def area(self, npa: int) -> Area | None:
         """What area code ``npa`` contributes to every call into it (None: not US or Canadian)."""

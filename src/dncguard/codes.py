@@ -28,6 +28,10 @@ class ReasonCode(enum.StrEnum):
     AREA_CODE_NOT_COVERED = "area_code_not_covered"
     PRERECORDED_WITHOUT_CONSENT = "prerecorded_without_consent"
     JURISDICTION_EXCLUDED = "jurisdiction_excluded"
+    STATE_LIST_NOT_LOADED = "state_list_not_loaded"
+    FREQUENCY_CAP = "frequency_cap"
+    AUTOMATED_WITHOUT_CONSENT = "automated_without_consent"
+    TEXT_WITHOUT_CONSENT = "text_without_consent"
 
 
 class ExemptionCode(enum.StrEnum):

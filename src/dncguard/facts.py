@@ -42,7 +42,13 @@ import numpy as np
 import numpy.typing as npt
 
 from dncguard.jurisdictions import JURISDICTIONS
-from dncguard.jurisdictions.base import BusinessDays, Months, Window
+from dncguard.jurisdictions.base import BusinessDays, EbrWindows, Months, Window
+from dncguard.jurisdictions.call_rules import (
+    CASL_CONSENT_KINDS,
+    CASL_IMPLIED_CONSENT,
+    FREQUENCY_CAPS,
+    TEXT_RULES,
+)
 from dncguard.jurisdictions.holidays import holidays
 
 __all__ = [
@@ -64,9 +70,17 @@ __all__ = [
     "add_months",
     "age_limits",
     "call_day",
+    "cap_windows",
+    "caps_in_play",
+    "casl_consent_accepted",
+    "casl_in_play",
+    "casl_masks",
+    "casl_masks_columns",
     "civil_from_days",
     "consent_accepted",
     "consent_end",
+    "consent_mask_columns",
+    "consent_masks",
     "date_of",
     "day_number",
     "days_from_civil",
@@ -75,7 +89,10 @@ __all__ = [
     "evidence_signature",
     "fresh_end",
     "held_by_caller",
+    "hours_clock",
+    "hours_clocks",
     "is_holiday",
+    "list_states",
     "local_day_minute",
     "local_day_minute_array",
     "relationship_end",
@@ -230,6 +247,12 @@ def consent_accepted(code: str, kind: str) -> bool:
     return kind in JURISDICTIONS[code].consent_kinds
 
 
+@functools.cache
+def list_states() -> frozenset[str]:
+    """The US states that keep a do-not-call list of their own (RULES §2.1, §6.11)."""
+    return frozenset(code for code, j in JURISDICTIONS.items() if not j.is_country and "state" in j.lists)
+
+
 def age_limits() -> tuple[dict[str, int], int | None, tuple[str, ...]]:
     """What ``dncguard info`` warns about: the days a national copy stays fresh, by country; the
     days after which a state list is reported old; and the US states that keep their own lists."""
@@ -322,9 +345,48 @@ def evidence_masks(ev: Evidence, code: str, anniversary: Anniversary, today: int
       internal-list entry predates every consent.
     """
     jurisdiction = JURISDICTIONS[code]
+    return _masks_under(ev, jurisdiction.ebr, jurisdiction.consent_kinds, anniversary, today)
+
+
+def casl_masks(ev: Evidence, anniversary: Anniversary, today: int) -> EvidenceMasks:
+    """:func:`evidence_masks` under Canada's anti-spam law for a commercial text: implied consent
+    by relationship (two years after a purchase or contract, six months after an inquiry,
+    S.C. 2010, c. 23, s. 10(10)) and express consent of the kinds it accepts."""
+    return _masks_under(ev, CASL_IMPLIED_CONSENT, CASL_CONSENT_KINDS, anniversary, today)
+
+
+@functools.cache
+def cap_windows() -> tuple[tuple[int, int], ...]:
+    """The frequency caps' distinct rolling windows (minutes), each with the largest number of
+    calls any cap allows in it: earlier calls are counted per window, up to that number."""
+    found: dict[int, int] = {}
+    for cap in FREQUENCY_CAPS.values():
+        found[cap.window_minutes] = max(found.get(cap.window_minutes, 0), cap.calls)
+    return tuple(sorted(found.items()))
+
+
+@functools.lru_cache(maxsize=4096)
+def caps_in_play(codes: tuple[str, ...]) -> bool:
+    """Whether any of the jurisdictions ``codes`` caps the calls to a number (earlier calls count)."""
+    return any(code in FREQUENCY_CAPS for code in codes)
+
+
+def casl_in_play(codes: Iterable[str], channel: str) -> bool:
+    """Whether a call of ``channel`` to the jurisdictions ``codes`` is a text that Canada's
+    anti-spam law governs (then :func:`casl_masks` are needed)."""
+    return channel == "text" and any(code in TEXT_RULES for code in codes)
+
+
+def casl_consent_accepted(kind: str) -> bool:
+    """Whether a consent of ``kind`` is express consent under CASL (s. 10(1))."""
+    return kind in CASL_CONSENT_KINDS
+
+
+def _masks_under(
+    ev: Evidence, ebr: EbrWindows | None, kinds: frozenset[str], anniversary: Anniversary, today: int
+) -> EvidenceMasks:
     first_request = min(ev.requests, default=FAR_FUTURE)
     since = FAR_PAST if ev.reassigned is None else ev.reassigned
-    ebr = jurisdiction.ebr
     if ebr is None:
         purchase = inquiry = contract = NO_DAYS
     else:
@@ -353,13 +415,32 @@ def evidence_masks(ev: Evidence, code: str, anniversary: Anniversary, today: int
     undated_request = FAR_PAST in ev.requests
     if not undated_request:
         for kind, given, revoked in ev.consents:
-            if kind not in jurisdiction.consent_kinds or not held_by_caller(given, since):
+            if kind not in kinds or not held_by_caller(given, since):
                 continue
             end = FAR_FUTURE if revoked is None else revoked
             for request in ev.requests:
                 end = consent_end(end, request, given)
             consent |= span_mask(given - today, end - today)
     return EvidenceMasks(purchase, inquiry, contract, consent)
+
+
+def consent_masks(ev: Evidence, today: int) -> tuple[tuple[str, DayMask], ...]:
+    """Per consent kind, the days on which a consent of that kind holds (kinds with none left
+    out), under the same rules as :func:`evidence_masks` but whatever kinds a list accepts: for
+    the rules that name their own consent (a prerecorded call to a wireless number, automated
+    dialing), which read the kinds they accept from these."""
+    if FAR_PAST in ev.requests:
+        return ()  # an undated internal-list entry predates every consent
+    since = FAR_PAST if ev.reassigned is None else ev.reassigned
+    found: dict[str, DayMask] = {}
+    for kind, given, revoked in ev.consents:
+        if not held_by_caller(given, since):
+            continue
+        end = FAR_FUTURE if revoked is None else revoked
+        for request in ev.requests:
+            end = consent_end(end, request, given)
+        found[kind] = found.get(kind, NO_DAYS) | span_mask(given - today, end - today)
+    return tuple(sorted((kind, mask) for kind, mask in found.items() if mask))
 
 
 def requests_mask(requests: Iterable[int], today: int) -> DayMask:
@@ -389,13 +470,34 @@ def evidence_masks_columns(
     registry's internal-list entry (:data:`FAR_FUTURE`: none; :data:`FAR_PAST`: undated).
     The rules are the same functions :func:`evidence_masks` applies to one call.
     """
+    return _masks_columns_under(JURISDICTIONS[code].ebr, anniversary, today, d, consent_ok, requests)
+
+
+def casl_masks_columns(
+    anniversary: Anniversary,
+    today: npt.NDArray[np.int64],
+    d: Mapping[str, npt.NDArray[np.int64]],
+    consent_ok: npt.NDArray[np.bool_],
+    requests: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+) -> npt.NDArray[np.int64]:
+    """:func:`casl_masks` for whole columns, packed as :func:`evidence_masks_columns`."""
+    return _masks_columns_under(CASL_IMPLIED_CONSENT, anniversary, today, d, consent_ok, requests)
+
+
+def _masks_columns_under(
+    ebr: EbrWindows | None,
+    anniversary: Anniversary,
+    today: npt.NDArray[np.int64],
+    d: Mapping[str, npt.NDArray[np.int64]],
+    consent_ok: npt.NDArray[np.bool_],
+    requests: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+) -> npt.NDArray[np.int64]:
     r1, r2 = requests
     first_request = np.minimum(r1, r2)
     reassigned = d["reassigned_on"]
     since = np.where(reassigned == NO_DATE, FAR_PAST, reassigned)
     zero = np.zeros(len(today), np.int64)
     purchase = inquiry = contract = zero
-    ebr = JURISDICTIONS[code].ebr
     if ebr is not None:
 
         def relationship(on: npt.NDArray[np.int64], window: Window | None) -> npt.NDArray[np.int64]:
@@ -415,6 +517,22 @@ def evidence_masks_columns(
             dated = ends != NO_DATE
             end = np.where(dated, _window_ends(ends, dated, ebr.contract, anniversary), FAR_FUTURE)
             contract = np.where(ok, span_mask(s0 - today, relationship_end(end, first_request) - today), 0)
+    consent = consent_mask_columns(today, d, consent_ok, requests)
+    packed: npt.NDArray[np.int64] = purchase | inquiry << 11 | contract << 22 | consent << 33
+    return packed
+
+
+def consent_mask_columns(
+    today: npt.NDArray[np.int64],
+    d: Mapping[str, npt.NDArray[np.int64]],
+    consent_ok: npt.NDArray[np.bool_],
+    requests: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+) -> npt.NDArray[np.int64]:
+    """The consent day mask of each row (:func:`consent_masks` for the flat columns: one consent
+    per row, counted where ``consent_ok``, i.e. of a kind the rule at hand accepts)."""
+    r1, r2 = requests
+    reassigned = d["reassigned_on"]
+    since = np.where(reassigned == NO_DATE, FAR_PAST, reassigned)
     given = d["consent_on"]
     ok = consent_ok & (given != NO_DATE) & held_by_caller(given, since) & (r1 != FAR_PAST) & (r2 != FAR_PAST)
     g0 = np.where(ok, given, 0)
@@ -422,9 +540,8 @@ def evidence_masks_columns(
     end = np.where(revoked == NO_DATE, FAR_FUTURE, revoked)
     for r in (r1, r2):
         end = consent_end(end, r, g0)
-    consent = np.where(ok, span_mask(g0 - today, end - today), 0)
-    packed: npt.NDArray[np.int64] = purchase | inquiry << 11 | contract << 22 | consent << 33
-    return packed
+    consent: npt.NDArray[np.int64] = np.where(ok, span_mask(g0 - today, end - today), 0)
+    return consent
 
 
 _END_TABLE_DAYS: Final = 4096
@@ -485,6 +602,19 @@ class CallFacts:
     Time: ``location_known`` (some candidate zone exists); ``hours_failed`` (jurisdictions whose
     calling hours or day bans the call's start fails in some candidate zone); ``day`` (the local
     day offset at which to decide: 0 for the call itself, more when ``next_allowed_at`` searches).
+
+    Call kinds (API.md §9): ``channel`` (``"voice"``/``"text"``), ``automated`` (an automated
+    system selected or dialed the number); ``consents``: ``(kind, days)`` per consent kind
+    (:func:`consent_masks`), filled only for a prerecorded or automated call (the rules that
+    read consent by kind), else empty.
+
+    ``states_unloaded``: the states in play that keep their own list whose list the registry
+    does not hold (empty under ``Guard(missing_state_lists="allow")``, RULES §6.11).
+    ``casl``: for a text into Canada, ``(purchase, inquiry, contract, consent)`` day masks under
+    its anti-spam law (:func:`casl_masks`); zeros otherwise. ``recent``: ``(window minutes,
+    earlier calls in it)`` per frequency-cap window (:func:`cap_windows`) holding some: the
+    call's ``attempts`` in the window that ends at its start (the start excluded, the window's
+    first instant included), counted up to the cap.
     """
 
     country: str
@@ -502,6 +632,12 @@ class CallFacts:
     location_known: bool = True
     hours_failed: frozenset[str] = field(default_factory=frozenset)
     day: int = 0
+    channel: str = "voice"
+    automated: bool = False
+    consents: tuple[tuple[str, DayMask], ...] = ()
+    states_unloaded: tuple[str, ...] = ()
+    casl: tuple[DayMask, DayMask, DayMask, DayMask] = (0, 0, 0, 0)
+    recent: tuple[tuple[int, int], ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -538,6 +674,22 @@ def time_rule(code: str) -> TimeRule:
     starts = tuple(b[0] for b in bounds)
     ends = tuple(b[1] for b in bounds)
     return TimeRule(code, starts, ends, j.holidays, np.array(starts, np.int64), np.array(ends, np.int64))
+
+
+@functools.cache
+def hours_clock(code: str) -> zoneinfo.ZoneInfo | None:
+    """The fixed clock on which jurisdiction ``code``'s hours are *also* read (``None``: local
+    time only). Mississippi sets its hours in Central Standard Time (Miss. Code 77-3-723): a call
+    must pass its time rule both on the called party's local clock and on UTC-6."""
+    name = JURISDICTIONS[code].hours_clock
+    return None if name is None else zoneinfo.ZoneInfo(name)
+
+
+@functools.lru_cache(maxsize=4096)
+def hours_clocks(codes: tuple[str, ...]) -> tuple[tuple[str, zoneinfo.ZoneInfo], ...]:
+    """``(code, clock)`` for each of ``codes`` whose hours are also read on a fixed clock."""
+    found = ((code, hours_clock(code)) for code in codes)
+    return tuple((code, clock) for code, clock in found if clock is not None)
 
 
 @functools.cache

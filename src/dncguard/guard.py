@@ -11,7 +11,10 @@ Options (keyword-only, API.md §4): ``on_stale`` (``"block"``: a stale national 
 ``stale_registry``; ``"raise"``: :class:`~dncguard.errors.StaleRegistryError`), ``ebr_anniversary``
 (``"exclusive"``: a relationship exactly N months old has expired; ``"inclusive"`` keeps that
 day), ``jurisdictions`` (the rule sets to apply; a call reaching another is blocked with
-``jurisdiction_excluded``).
+``jurisdiction_excluded``), ``ledger`` (a :class:`~dncguard.Ledger` whose placed calls the frequency
+caps count with each call's ``attempts``; None: ``attempts`` only), ``missing_state_lists``
+(``"block"``: a call that a state's own list would govern is blocked with
+``state_list_not_loaded`` when that list is not loaded; ``"allow"``).
 
 >>> import datetime as dt, numpy as np
 >>> from dncguard.layers import Chunk, LayerKey, Op
@@ -38,6 +41,10 @@ day), ``jurisdictions`` (the rule sets to apply; a call reaching another is bloc
 Traceback (most recent call last):
 ...
 ValueError: on_stale='sometimes': expected one of 'block', 'raise'
+>>> Guard(object(), missing_state_lists="ignore")
+Traceback (most recent call last):
+...
+ValueError: missing_state_lists='ignore': expected one of 'block', 'allow'
 >>> Guard(object(), jurisdictions=("US", "XX"))
 Traceback (most recent call last):
 ...
@@ -56,7 +63,7 @@ from typing import Any, Final, Literal, Protocol, get_args
 from pydantic import ValidationError
 
 from dncguard import geography
-from dncguard._context import Area, Context, OnStale, day_of, order_jurisdictions, zone
+from dncguard._context import Area, Context, MissingStateLists, OnStale, day_of, order_jurisdictions, zone
 from dncguard._fields import FLAT_KEYS as _FLAT_KEYS
 from dncguard._fields import fold_flat_evidence, invalid_call
 from dncguard._provenance import Provenance, provenance
@@ -73,9 +80,15 @@ from dncguard.facts import (
     DayMask,
     Evidence,
     call_day,
+    cap_windows,
+    caps_in_play,
+    casl_in_play,
+    casl_masks,
+    consent_masks,
     day_number,
     evidence_masks,
     evidence_signature,
+    hours_clocks,
     local_day_minute,
     requests_mask,
     span_mask,
@@ -88,6 +101,7 @@ from dncguard.numbers import parse_number
 from dncguard.policy import (
     NOT_NANP_AREA,
     Verdict,
+    cap_release,
     decide,
     hour_rules,
     invalid_number,
@@ -96,7 +110,7 @@ from dncguard.policy import (
     time_rules,
 )
 
-__all__ = ["Anniversary", "Guard", "OnStale"]
+__all__ = ["Anniversary", "Guard", "MissingStateLists", "OnStale"]
 
 _MEMO_SIZE = 1 << 16
 Anniversary = Literal["exclusive", "inclusive"]
@@ -115,6 +129,7 @@ _UNSEEN: Final[Any] = object()
 _validate_call: Final = Call.__pydantic_validator__.validate_python
 _validate_decision: Final = Decision.__pydantic_validator__.validate_python
 _NONE_FAILED: Final[frozenset[str]] = frozenset()
+_NO_CASL: Final = (0, 0, 0, 0)
 _CLOSED_DAY: Final = (1, 0)  # no minute m satisfies 1 <= m <= 0
 _NATIONAL: Final = "national"
 _STATE: Final = "state"
@@ -160,6 +175,18 @@ def _choice(name: str, value: object, allowed: tuple[str, ...]) -> Any:
     return value
 
 
+def _recent(attempts: tuple[dt.datetime, ...], at: dt.datetime) -> tuple[tuple[int, int], ...]:
+    """``CallFacts.recent``: per cap window, the earlier calls in the window that ends at ``at``
+    (its first instant included, ``at`` excluded), counted up to the largest cap."""
+    found = []
+    for minutes, most in cap_windows():
+        since = at - dt.timedelta(minutes=minutes)
+        n = sum(1 for a in attempts if since <= a < at)
+        if n:
+            found.append((minutes, min(n, most)))
+    return tuple(found)
+
+
 class Guard:
     """Decides calls against a registry. See the module docstring and ``shared/design/API.md``."""
 
@@ -170,8 +197,18 @@ class Guard:
         on_stale: OnStale = "block",
         ebr_anniversary: Anniversary = "exclusive",
         jurisdictions: Iterable[str] | None = None,
+        missing_state_lists: MissingStateLists = "block",
+        ledger: Any = None,
     ) -> None:
+        from dncguard.ledger import Ledger
+
+        if ledger is not None and not isinstance(ledger, Ledger):
+            raise ValueError(f"ledger={ledger!r}: expected a dncguard.Ledger or None")
+        self.ledger: Ledger | None = ledger
         self.on_stale: OnStale = _choice("on_stale", on_stale, get_args(OnStale))
+        self.missing_state_lists: MissingStateLists = _choice(
+            "missing_state_lists", missing_state_lists, get_args(MissingStateLists)
+        )
         self.ebr_anniversary: Anniversary = _choice("ebr_anniversary", ebr_anniversary, get_args(Anniversary))
         if jurisdictions is None:
             self.jurisdictions: frozenset[str] | None = None
@@ -192,6 +229,8 @@ class Guard:
             jurisdictions=self.jurisdictions,
             anniversary=self.ebr_anniversary,
             on_stale=self.on_stale,
+            missing_state_lists=self.missing_state_lists,
+            ledger=ledger,
         )
         """What ``check`` and bulk decide with (the options, the registry, its area codes)."""
         self._areas = self.context.areas
@@ -258,7 +297,11 @@ class Guard:
                 f"the national registry copy for area code {npa} is too old for a call"
                 f" at {call.at.isoformat()}: download a fresh copy"
             )
-        next_at = next_allowed_at(facts, call.at, zones, self.jurisdictions) if known.may_open else None
+        next_at = None
+        if known.may_open:
+            earlier = self._earlier(call, number, known.facts.jurisdictions) if known.facts.recent else ()
+            release = cap_release(known.facts, earlier, call.at, self.jurisdictions) if earlier else None
+            next_at = next_allowed_at(known.facts, call.at, zones, self.jurisdictions, release)
         return self._decision(verdict, next_at, f"+1{number}", prov.registry_id, consulted)
 
     def check_many(self, calls: Iterable[Call | Mapping[str, Any]]) -> list[Decision]:
@@ -421,8 +464,14 @@ class Guard:
         fresh_until = -1 if area.fresh_end is None else min(max(area.fresh_end - today, 0), _HORIZON_END)
 
         exemptions: _Exemptions = ()
+        by_kind: tuple[tuple[str, DayMask], ...] = ()
+        casl: tuple[DayMask, ...] = _NO_CASL
         if call.relationships or call.consents:
             evidence = self._evidence(call, number, requests)
+            if call.consents and (call.prerecorded or call.automated):
+                by_kind = consent_masks(evidence, today)
+            if casl_in_play(codes, call.channel):
+                casl = tuple(casl_masks(evidence, self.ebr_anniversary, today))
             # Memoised by value: the masks depend only on the evidence's days, the rules and today.
             evidence_key = (evidence, codes, today)
             found = self._exemptions_memo.get(evidence_key)
@@ -434,7 +483,7 @@ class Guard:
             exemptions = found
         failed = _NONE_FAILED
         if clocks:
-            hour_codes = hour_rules(codes, call.purpose, self.jurisdictions)
+            hour_codes = hour_rules(codes, call.purpose, self.jurisdictions, call.channel)
             if hour_codes:
                 windows = self._windows
                 for day, minute in clocks:
@@ -445,7 +494,12 @@ class Guard:
                             [code for code in hour_codes if not self._open_at((code,), clocks)]
                         )
                         break
+                clocked = hours_clocks(hour_codes)
+                if clocked:
+                    failed = failed | self._clock_failed(clocked, at)
         requested = requests_mask(requests, today) if requests else NO_DAYS
+        earlier = self._earlier(call, number, codes)
+        recent = _recent(earlier, at) if earlier else ()
         # Memoised by the fields' values: most calls share their facts, and a frozen dataclass
         # costs more to build than this tuple. The policy stays the judge of every combination.
         key = (
@@ -461,6 +515,11 @@ class Guard:
             exemptions,
             bool(zones),
             failed,
+            call.channel,
+            call.automated,
+            by_kind,
+            casl,
+            recent,
         )
         known = self._facts_memo.get(key)
         if known is None:
@@ -479,12 +538,30 @@ class Guard:
                 exemptions=exemptions,
                 location_known=bool(zones),
                 hours_failed=failed,
+                channel=call.channel,
+                automated=call.automated,
+                consents=by_kind,
+                states_unloaded=self.context.unloaded_states(codes),
+                casl=(casl[0], casl[1], casl[2], casl[3]),
+                recent=recent,
             )
             known = _Known.of(facts, self.jurisdictions)
             if len(self._facts_memo) >= _MEMO_SIZE:
                 self._facts_memo.clear()
             self._facts_memo[key] = known
         return known, zones, on_internal
+
+    def _earlier(self, call: Call, number: int, codes: tuple[str, ...]) -> tuple[dt.datetime, ...]:
+        """The earlier calls the frequency caps count: the call's ``attempts`` and, with a
+        ledger, its placed calls by this seller to this number with this purpose in the longest
+        cap window before the call (only where a cap is in play)."""
+        if self.ledger is None or not caps_in_play(codes):
+            return call.attempts
+        longest = dt.timedelta(minutes=max(minutes for minutes, _ in cap_windows()))
+        placed = self.ledger.placed_calls(
+            number, call.seller, call.purpose, since=call.at - longest, until=call.at
+        )
+        return (*call.attempts, *placed)
 
     def _exemptions(self, evidence: Evidence, codes: tuple[str, ...], today: int) -> _Exemptions:
         """Per jurisdiction in play, the days its exemptions hold (``CallFacts.exemptions``)."""
@@ -525,6 +602,16 @@ class Guard:
             self._plans.clear()
         self._plans[(country, seller)] = result = tuple(plan)
         return result
+
+    @staticmethod
+    def _clock_failed(clocked: tuple[tuple[str, zoneinfo.ZoneInfo], ...], at: dt.datetime) -> frozenset[str]:
+        """The jurisdictions whose hours, read on their fixed clock (``facts.hours_clock``), the
+        call's start fails (a call must pass both readings)."""
+        return frozenset(
+            code
+            for code, clock in clocked
+            if not time_rule_passes(time_rule(code), *local_day_minute(at, clock))
+        )
 
     def _open_at(self, codes: tuple[str, ...], clocks: list[tuple[int, int]]) -> bool:
         """Whether every rule of ``codes`` lets the call start at each ``(local day, minute)``."""

@@ -77,6 +77,7 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as _json_str
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
+from dncguard.bulk._columns import _SCALAR_DEFAULTS
 from dncguard.errors import (
     CorruptLedgerError,
     InvalidNumberError,
@@ -84,7 +85,7 @@ from dncguard.errors import (
     LedgerVersionError,
     NotALedgerError,
 )
-from dncguard.models import Call, Decision
+from dncguard.models import EVIDENCE_COLUMNS, Call, Decision
 from dncguard.numbers import parse_number
 
 if TYPE_CHECKING:
@@ -571,31 +572,10 @@ class _Encoder:
 
 _PLAIN_TEXT: Final = r"^[ !#-\[\]-~]*$"
 """Text whose JSON is itself in quotes: printable ASCII without ``"`` or ``\\``."""
-_SCALARS: Final = (
-    "caller",
-    "purpose",
-    "line",
-    "prerecorded",
-    "callee_region",
-    "callee_timezone",
-    "reassigned_on",
-)
-_FLAT: Final = frozenset(
-    {
-        "to",
-        "at",
-        "seller",
-        *_SCALARS,
-        "last_purchase",
-        "last_inquiry",
-        "contract_on",
-        "contract_ends",
-        "consent_kind",
-        "consent_on",
-        "consent_revoked_on",
-        "dnc_requested_on",
-    }
-)
+# The scalar call fields and evidence columns of a flat table: the bulk reader's own lists, so a
+# field added to calls (channel, automated, ...) is recorded, never silently left at its default.
+_SCALARS: Final = tuple(_SCALAR_DEFAULTS)
+_FLAT: Final = frozenset({"to", "at", "seller", *_SCALARS, *EVIDENCE_COLUMNS})
 _PROTOTYPE_AT: Final = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
@@ -875,6 +855,12 @@ class _Columns:
                 us.append(_us(t))
             values["at"] = _take(js, idx)
             at_us = pa.array(us, pa.int64()).take(idx)
+        attempts = self._column(batch, "attempts")
+        if attempts is not None and pc.sum(pc.list_value_length(attempts)).as_py():
+            raise ValueError(
+                "column 'attempts': record_columns does not record earlier attempts; record these calls"
+                " with record_many"
+            )
         # seller: as given (never blank); the index has it trimmed and case-folded.
         seller = self._column(batch, "seller")
         default_seller = self.defaults.get("seller")

@@ -34,6 +34,7 @@ __all__ = [
     "EVIDENCE_DATE_COLUMNS",
     "Call",
     "Caller",
+    "Channel",
     "Consent",
     "ConsentKind",
     "Consulted",
@@ -67,6 +68,7 @@ Date = Annotated[dt.date, BeforeValidator(_to_date)]
 Caller = Literal["seller", "telemarketer", "charity"]
 Purpose = Literal["sale", "donation", "political", "survey", "newspaper_subscription", "informational"]
 Line = Literal["residential", "wireless", "business", "unknown"]
+Channel = Literal["voice", "text"]
 RelationshipKind = Literal["purchase", "inquiry", "contract"]
 ConsentKind = Literal["written", "electronic", "recorded_verbal", "verbal"]
 
@@ -121,6 +123,9 @@ class Call(_Model):
     callee_region: str | None = None
     callee_timezone: str | None = None
     reassigned_on: Date | None = None
+    channel: Channel = "voice"
+    automated: bool = False
+    attempts: tuple[AwareDatetime, ...] = ()
 
     @field_validator("to", mode="before")
     @classmethod

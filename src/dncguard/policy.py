@@ -46,12 +46,23 @@ from dncguard.facts import (
     CallFacts,
     DayMask,
     call_day,
+    hours_clocks,
     local_day_minute,
     time_rule,
     time_rule_passes,
 )
 from dncguard.jurisdictions import JURISDICTIONS
 from dncguard.jurisdictions.base import Jurisdiction, ListName
+from dncguard.jurisdictions.call_rules import (
+    AUTOMATED_DIALING,
+    CASL_EXPRESS_RULE,
+    CASL_PURPOSES,
+    CASL_RULE,
+    CASL_UNSUBSCRIBE_RULE,
+    FREQUENCY_CAPS,
+    PRERECORDED_WIRELESS,
+    TEXT_RULES,
+)
 from dncguard.models import Exemption, ExemptionCode, Reason, ReasonCode
 from dncguard.numbers import parse_number
 
@@ -60,6 +71,7 @@ __all__ = [
     "INVALID_NUMBER_RULE",
     "NOT_NANP_AREA",
     "Verdict",
+    "cap_release",
     "decide",
     "hour_rules",
     "invalid_call_number",
@@ -169,20 +181,25 @@ def time_rules(facts: CallFacts, jurisdictions: frozenset[str] | None = None) ->
     leaves outside them (US: surveys, political and informational calls; Canada: surveys and
     informational calls). ``jurisdictions`` is the ``Guard`` option (``None``: all).
     """
-    return hour_rules(facts.jurisdictions, facts.purpose, jurisdictions)
+    return hour_rules(facts.jurisdictions, facts.purpose, jurisdictions, facts.channel)
 
 
 @functools.lru_cache(maxsize=4096)
 def hour_rules(
-    in_play: tuple[str, ...], purpose: str, jurisdictions: frozenset[str] | None = None
+    in_play: tuple[str, ...],
+    purpose: str,
+    jurisdictions: frozenset[str] | None = None,
+    channel: str = "voice",
 ) -> tuple[str, ...]:
-    """:func:`time_rules` from the jurisdictions in play and the purpose alone."""
+    """:func:`time_rules` from the jurisdictions in play, the purpose and the channel alone (a
+    text into a country whose electronic-message law governs it keeps no calling hours there)."""
     return tuple(
         code
         for code in in_play
         if _applies(code, jurisdictions)
         and (_rules(code).hours is not None or _rules(code).holidays is not None)
         and purpose not in _rules(code).hours_exempt_purposes
+        and not (channel == "text" and code in TEXT_RULES)
     )
 
 
@@ -210,6 +227,9 @@ def decide(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> Ver
             continue
         applied.append(code)
         own = masks.get(code, _NO_MASKS)
+        if facts.channel == "text" and code in TEXT_RULES:
+            _electronic_message(code, facts, reasons, exemptions)
+            continue  # neither its lists nor its hours (hour_rules leaves it out for texts)
         for which in j.lists:
             if which == "national":
                 if j.country != facts.country:
@@ -219,6 +239,9 @@ def decide(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> Ver
             else:
                 listed = _on(states.get(code, 0), day)
                 unknown = False
+                if code in facts.states_unloaded:
+                    _state_list_not_loaded(j, facts, own, reasons)
+                    continue
             if not (listed or unknown):
                 continue
             found = _list_exemptions(j, which, facts, own)
@@ -278,6 +301,8 @@ def decide(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> Ver
                         message="a prerecorded sales call needs the called party's express written consent",
                     )
                 )
+        _call_kind_rules(code, facts, own, reasons)
+        _frequency_cap(code, facts, reasons)
         if code in hour_codes:
             if not facts.location_known:
                 if code == facts.country or code == hour_codes[0]:
@@ -300,6 +325,165 @@ def decide(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> Ver
                 )
     _unruled_state_lists(facts, jurisdictions, masks, reasons, exemptions)
     return Verdict(not reasons, tuple(reasons), tuple(exemptions), tuple(applied))
+
+
+def _state_list_not_loaded(
+    j: Jurisdiction, facts: CallFacts, own: tuple[DayMask, ...], reasons: list[Reason]
+) -> None:
+    """A state that keeps its own list binds whether or not the list is loaded (RULES §6.11):
+    a call the list would govern (no exemption from it, as for a listed number) fails closed."""
+    if _list_exemptions(j, "state", facts, own):
+        return
+    reasons.append(
+        Reason(
+            code=ReasonCode.STATE_LIST_NOT_LOADED,
+            jurisdiction=j.code,
+            rule=j.list_rule,
+            message=f"{j.name} keeps its own do-not-call list and it is not loaded: add the {j.code}"
+            " list to the registry, or pass missing_state_lists='allow'",
+        )
+    )
+
+
+def _electronic_message(
+    code: str, facts: CallFacts, reasons: list[Reason], exemptions: list[Exemption]
+) -> None:
+    """A commercial text into Canada: CASL, not the telemarketing rules (RULES §6.19).
+
+    It needs express consent or consent implied by a relationship (``facts.casl``: both already
+    end at a do-not-call request, CASL s. 11); the national list and calling hours do not govern
+    it. A text that is not commercial is outside CASL's consent rule.
+    """
+    if facts.purpose not in CASL_PURPOSES:
+        return
+    day = facts.day
+    purchase, inquiry, contract, consent = facts.casl
+    if _on(consent, day):
+        exemptions.append(Exemption(code=ExemptionCode.CONSENT, jurisdiction=code, rule=CASL_EXPRESS_RULE))
+        return
+    found = [
+        Exemption(code=kind, jurisdiction=code, rule=TEXT_RULES[code])
+        for kind, mask in (
+            (ExemptionCode.EBR_PURCHASE, purchase),
+            (ExemptionCode.EBR_CONTRACT, contract),
+            (ExemptionCode.EBR_INQUIRY, inquiry),
+        )
+        if _on(mask, day)
+    ]
+    if found:
+        exemptions.extend(found)
+        return
+    if _on(facts.requested, day):
+        reasons.append(
+            Reason(
+                code=ReasonCode.INTERNAL_LIST,
+                jurisdiction=code,
+                rule=CASL_UNSUBSCRIBE_RULE,
+                message="the recipient asked this sender to stop (unsubscribe) and gave no express"
+                " consent since",
+            )
+        )
+        return
+    reasons.append(
+        Reason(
+            code=ReasonCode.TEXT_WITHOUT_CONSENT,
+            jurisdiction=code,
+            rule=CASL_EXPRESS_RULE,
+            message="a commercial text into Canada needs the recipient's express consent, or consent implied"
+            f" by a relationship ({CASL_RULE})",
+        )
+    )
+
+
+def _consented(facts: CallFacts, kinds: frozenset[str]) -> bool:
+    """Whether a consent of one of ``kinds`` holds on ``facts.day`` (``CallFacts.consents``)."""
+    return any(kind in kinds and _on(mask, facts.day) for kind, mask in facts.consents)
+
+
+def _call_kind_rules(code: str, facts: CallFacts, own: tuple[DayMask, ...], reasons: list[Reason]) -> None:
+    """The rules that depend on how the call is made (API.md §9, RULES §6.20, §6.21).
+
+    * An artificial or prerecorded voice call to a wireless number (or one of unknown line type)
+      needs prior express consent whatever its purpose; a selling call's written consent is the
+      country's prerecorded rule above.
+    * A sales call with automated selection or dialing into a state that requires prior express
+      written consent for it needs that consent; a relationship does not replace it unless the
+      statute's scope says so.
+    """
+    wireless = PRERECORDED_WIRELESS.get(code)
+    if (
+        wireless is not None
+        and facts.prerecorded
+        and facts.line in wireless.lines
+        and facts.purpose not in _rules(code).prerecorded_purposes
+        and not _consented(facts, wireless.consent_kinds)
+    ):
+        reasons.append(
+            Reason(
+                code=ReasonCode.PRERECORDED_WITHOUT_CONSENT,
+                jurisdiction=code,
+                rule=wireless.rule,
+                message="a prerecorded or artificial voice call to a wireless number (or one of unknown"
+                " line type) needs the called party's prior express consent",
+            )
+        )
+    automated = AUTOMATED_DIALING.get(code)
+    if (
+        automated is not None
+        and facts.automated
+        and facts.purpose in automated.purposes
+        and not _consented(facts, automated.consent_kinds)
+        and not (automated.relationship_exempts and any(_on(m, facts.day) for m in own[:3]))
+    ):
+        reasons.append(
+            Reason(
+                code=ReasonCode.AUTOMATED_WITHOUT_CONSENT,
+                jurisdiction=code,
+                rule=automated.rule,
+                message=f"a sales call with automated selection or dialing needs the called party's prior"
+                f" express written consent under {_rules(code).name}'s law",
+            )
+        )
+
+
+def _frequency_cap(code: str, facts: CallFacts, reasons: list[Reason]) -> None:
+    """More earlier calls in the cap's rolling window than the state allows (RULES §6.18)."""
+    cap = FREQUENCY_CAPS.get(code)
+    if cap is None or facts.purpose not in cap.purposes or facts.channel not in cap.channels:
+        return
+    if dict(facts.recent).get(cap.window_minutes, 0) >= cap.calls:
+        reasons.append(
+            Reason(
+                code=ReasonCode.FREQUENCY_CAP,
+                jurisdiction=code,
+                rule=cap.rule,
+                message=f"{cap.calls} calls to this number on this subject in the {cap.window_minutes}"
+                f" minutes before this one already: {_rules(code).name} allows no more",
+            )
+        )
+
+
+def cap_release(
+    facts: CallFacts, attempts: Sequence[dt.datetime], at: dt.datetime, jurisdictions: frozenset[str] | None
+) -> dt.datetime | None:
+    """The first minute boundary at which no frequency cap in play blocks the call any longer:
+    when the oldest counted call has left each reached cap's window (``None``: no cap reached)."""
+    release: dt.datetime | None = None
+    for code in facts.jurisdictions:
+        cap = FREQUENCY_CAPS.get(code)
+        if cap is None or not _applies(code, jurisdictions):
+            continue
+        if facts.purpose not in cap.purposes or facts.channel not in cap.channels:
+            continue
+        window = dt.timedelta(minutes=cap.window_minutes)
+        times = sorted(a for a in attempts if at - window <= a < at)
+        if len(times) < cap.calls:
+            continue
+        # Counted while within the window (its first instant included): free just after.
+        free = (times[len(times) - cap.calls] + window).astimezone(_UTC)
+        free = free.replace(second=0, microsecond=0) + _MINUTE
+        release = free if release is None or free > release else release
+    return release
 
 
 def _unruled_state_lists(
@@ -380,7 +564,8 @@ def _next_midnight(
 @functools.lru_cache(maxsize=16384)
 def open_days(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> frozenset[int]:
     """The day offsets on which every rule but the clock lets the call through."""
-    base = dataclasses.replace(facts, hours_failed=frozenset(), location_known=True)
+    # Frequency caps release within the day (cap_release), not by day: left to next_allowed_at.
+    base = dataclasses.replace(facts, hours_failed=frozenset(), location_known=True, recent=())
     days = range(SEARCH_DAYS + 2)
     return frozenset(d for d in days if decide(dataclasses.replace(base, day=d), jurisdictions).allowed)
 
@@ -390,8 +575,12 @@ def next_allowed_at(
     at: dt.datetime,
     zones: Sequence[zoneinfo.ZoneInfo],
     jurisdictions: frozenset[str] | None = None,
+    not_before: dt.datetime | None = None,
 ) -> dt.datetime | None:
     """The earliest instant after ``at``, up to 8 days ahead, at which the call passes every rule.
+
+    ``not_before``: an instant before which the call cannot pass (a frequency cap's release,
+    :func:`cap_release`), a minute boundary.
 
     ``facts`` are the call's facts at ``at`` (with ``day=0``); ``zones`` its candidate zones. Only
     ``at`` changes: the search moves minute by minute in effect (jumping straight to the next
@@ -410,7 +599,10 @@ def next_allowed_at(
     today = call_day(at, zones, tz)
     start = at.astimezone(_UTC).replace(second=0, microsecond=0) + _MINUTE
     limit = at.astimezone(_UTC) + dt.timedelta(days=SEARCH_DAYS)
+    if not_before is not None and not_before > start:
+        start = not_before.astimezone(_UTC)
     t = start
+    clocked = hours_clocks(codes)
     while t <= limit:
         jump: dt.datetime | None = None
         failed = False
@@ -424,6 +616,16 @@ def next_allowed_at(
                 if nxt is None:
                     return None
                 jump = nxt if jump is None or nxt > jump else jump
+        for code, clock in clocked:
+            # Hours set on a fixed clock (Mississippi's Central Standard Time) are read there too.
+            day, minute = local_day_minute(t, clock)
+            if time_rule_passes(time_rule(code), day, minute):
+                continue
+            failed = True
+            nxt = _next_open(code, clock, t)
+            if nxt is None:
+                return None
+            jump = nxt if jump is None or nxt > jump else jump
         if not failed:
             if call_day(t, zones, tz) - today in open_on:
                 return t.astimezone(tz)

@@ -80,6 +80,12 @@ def table_of(calls: Sequence[Call], *, at_as_text: bool = False) -> pa.Table:
             "dnc_requested_on": pa.array(
                 [c.dnc_requests[0].on if c.dnc_requests else None for c in calls], pa.date32()
             ),
+            "channel": [c.channel for c in calls],
+            "automated": [c.automated for c in calls],
+            "attempts": pa.array(
+                [[a.astimezone(UTC) for a in c.attempts] for c in calls],
+                pa.list_(pa.timestamp("us", tz="UTC")),
+            ),
         }
     )
 
@@ -241,6 +247,7 @@ GUARDS = {
     "inclusive": Guard(REGISTRY, ebr_anniversary="inclusive"),
     "countries": Guard(REGISTRY, jurisdictions=("US", "CA")),
     "us-only": Guard(REGISTRY, jurisdictions=("US", "US-TX", "US-FL")),
+    "missing-lists-allowed": Guard(REGISTRY, missing_state_lists="allow"),
 }
 
 

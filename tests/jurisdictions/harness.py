@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from dncguard import Decision, Guard, Registry
+from dncguard.facts import list_states
 from dncguard.layers import Chunk, LayerKey, Op
 
 __all__ = [
@@ -90,6 +91,9 @@ STATE_LISTED: Mapping[str, int] = {
 }
 """A number on each loaded state list (the lists hold nothing else)."""
 
+UNUSED = 2125550198
+"""The one number on the other states' lists (no case calls it)."""
+
 
 def _u64(xs: Iterable[int]) -> np.ndarray[Any, np.dtype[np.uint64]]:
     return np.array(list(xs), dtype=np.uint64)
@@ -111,9 +115,18 @@ def _guard(obtained: dt.date) -> Guard:
         coverage=dict.fromkeys(CA_NPAS, obtained),
         obtained=obtained,
     )
+    # Every state that keeps its own list is loaded (a missing one blocks, RULES §6.11); those
+    # without a listed number here hold only an unused one.
     states = [
-        [Chunk(LayerKey.state(region), Op.REPLACE, _u64([n]), obtained=dt.date(2020, 1, 1))]
-        for region, n in STATE_LISTED.items()
+        [
+            Chunk(
+                LayerKey.state(region),
+                Op.REPLACE,
+                _u64([STATE_LISTED.get(region, UNUSED)]),
+                obtained=dt.date(2020, 1, 1),
+            )
+        ]
+        for region in sorted(list_states())
     ]
     return Guard(Registry.build([[ftc], [dncl], *states]))
 

@@ -7,8 +7,10 @@ was repealed in 2023).
 
 from __future__ import annotations
 
-import pytest
-from harness import NUMBER, assert_window, hours_ok
+import datetime as dt
+
+import pyarrow as pa
+from harness import NUMBER, _guard, assert_window, at, check, hours_ok
 
 from dncguard.jurisdictions import JURISDICTIONS
 
@@ -26,12 +28,30 @@ def test_winter_hours_8_to_8() -> None:
     assert_window(MS, "2026-01-12", "08:00", "20:00")  # CST = local time
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine side pending: Jurisdiction.hours_clock is data only until the engine reads it",
-)
 def test_daylight_time_hours_9_to_8_local() -> None:
     assert_window(MS, "2026-07-01", "09:00", "20:00")
+
+
+def test_next_allowed_at_is_nine_local_during_daylight_time() -> None:
+    d = check(MS, at("2026-07-01", "08:30", "America/Chicago"))
+    assert {r.code.value for r in d.reasons} == {"calling_hours"}
+    assert [r.jurisdiction for r in d.reasons] == ["US-MS"]
+    assert d.next_allowed_at == dt.datetime.fromisoformat(at("2026-07-01", "09:00", "America/Chicago"))
+
+
+def test_scrub_reads_the_fixed_clock_too() -> None:
+    times = [
+        at("2026-07-01", hhmm, "America/Chicago") for hhmm in ("08:30", "08:59", "09:00", "20:00", "20:01")
+    ]
+    guard = _guard(dt.date(2026, 6, 30))
+    table = pa.table(
+        {"to": [MS] * len(times), "at": [dt.datetime.fromisoformat(t) for t in times], "seller": ["acme"] * 5}
+    )
+    out = guard.scrub(table)
+    assert out.column("allowed").to_pylist() == [False, False, True, True, False]
+    want = [check(MS, t).next_allowed_at for t in times]
+    got = out.column("next_allowed_at").to_pylist()
+    assert [g and g.astimezone(dt.UTC) for g in got] == [w and w.astimezone(dt.UTC) for w in want]
 
 
 def test_no_calls_on_sunday_and_no_holiday_ban() -> None:

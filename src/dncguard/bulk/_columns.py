@@ -22,7 +22,16 @@ from dncguard._fields import call_columns, near_miss
 from dncguard.bulk._clock import local_clock
 from dncguard.errors import CallColumnError
 from dncguard.facts import NO_DATE
-from dncguard.models import EVIDENCE_COLUMNS, EVIDENCE_DATE_COLUMNS, Call, Caller, ConsentKind, Line, Purpose
+from dncguard.models import (
+    EVIDENCE_COLUMNS,
+    EVIDENCE_DATE_COLUMNS,
+    Call,
+    Caller,
+    Channel,
+    ConsentKind,
+    Line,
+    Purpose,
+)
 
 # Call fields that a column (or a keyword default) may give, with the Call default. ``to``,
 # ``at`` and ``seller`` have none.
@@ -36,6 +45,8 @@ _SCALAR_DEFAULTS: Final[Mapping[str, Any]] = {
         "callee_region",
         "callee_timezone",
         "reassigned_on",
+        "channel",
+        "automated",
     )
 }
 
@@ -46,7 +57,7 @@ _EVIDENCE: Final = EVIDENCE_COLUMNS
 _DATE_COLUMNS: Final = EVIDENCE_DATE_COLUMNS
 
 
-_KNOWN: Final = frozenset({"to", "at", "seller", *_SCALAR_DEFAULTS, *_EVIDENCE})
+_KNOWN: Final = frozenset({"to", "at", "seller", "attempts", *_SCALAR_DEFAULTS, *_EVIDENCE})
 
 
 NAT: Final = np.datetime64("NaT", "D")
@@ -379,6 +390,11 @@ class _Rows:
     dates: dict[str, npt.NDArray[np.int64]]
     consent_kind: Codes
     to: pa.Array
+    channel: Codes
+    automated: npt.NDArray[np.bool_]
+    attempts: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+    """``(offsets, micros)``: row ``i``'s earlier calls are ``micros[offsets[i]:offsets[i + 1]]``
+    (UTC microseconds); ``None``: no ``attempts`` column."""
 
 
 # The values a column may hold: the Call model's own Literal types (one definition for Call,
@@ -387,6 +403,7 @@ _CALLERS: Final = get_args(Caller)
 _PURPOSES: Final = get_args(Purpose)
 _LINES: Final = get_args(Line)
 _CONSENTS: Final = get_args(ConsentKind)
+_CHANNELS: Final = get_args(Channel)
 
 
 def _default(defaults: Mapping[str, Any], name: str) -> Any:
@@ -487,4 +504,43 @@ def _read(batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> _Rows:
         dates=dates,
         consent_kind=kind,
         to=to,
+        channel=_enum(batch, "channel", _CHANNELS, _default(defaults, "channel"), n),
+        automated=_bool(batch, "automated", _default(defaults, "automated"), n),
+        attempts=_attempts(batch, n),
     )
+
+
+def _attempts(batch: pa.RecordBatch, n: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+    """The ``attempts`` column (a list of aware timestamps per row; null: none) as offsets and UTC
+    microseconds."""
+    col = _column(batch, "attempts")
+    if col is None:
+        return None
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    if pa.types.is_null(col.type):
+        return np.zeros(n + 1, np.int64), np.zeros(0, np.int64)
+    if not (pa.types.is_list(col.type) or pa.types.is_large_list(col.type)) or not pa.types.is_timestamp(
+        col.type.value_type
+    ):
+        raise CallColumnError(
+            f"expected a list of timestamps with a time zone per row, got {col.type}", column="attempts"
+        )
+    if col.type.value_type.tz is None:
+        raise _bad(
+            "attempts",
+            0,
+            "timestamps without a time zone are ambiguous; give the list's timestamps a time zone",
+        )
+    filled = pc.fill_null(col, pa.scalar([], col.type))
+    offsets = np.asarray(filled.offsets.to_numpy(zero_copy_only=False), np.int64)
+    values = filled.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+    if values.null_count:
+        raise _bad("attempts", 0, "an earlier call without a time: every attempt needs one")
+    micros = np.asarray(
+        pc.cast(values, pa.timestamp("us", tz="UTC"), safe=False)
+        .cast(pa.int64())
+        .to_numpy(zero_copy_only=False),
+        np.int64,
+    )
+    return offsets - offsets[0], micros

@@ -87,7 +87,16 @@ class _Engine:
                     c for r in extra for c in (geography.region_country(r), r) if c in KNOWN_JURISDICTIONS
                 ]
                 codes = order_jurisdictions([*codes, *extra_codes], area.country)
-            place = _Place(True, npa, area.country, codes, zones, area.national_obtained, tuple(listed))
+            place = _Place(
+                True,
+                npa,
+                area.country,
+                codes,
+                zones,
+                area.national_obtained,
+                tuple(listed),
+                self.context.unloaded_states(codes),
+            )
         self.places[key] = place
         return place
 

@@ -124,12 +124,30 @@ _GROUP_CACHE: Final = 1 << 16
 _GroupKey = tuple[Any, ...]
 """What a combination's facts follow from: (id of its place, purpose, caller, line, prerecorded,
 national listed, fresh days, first requested day offset, failed time rule bits, packed evidence
-masks per jurisdiction or None, the call's day if state lists hold the number or None)."""
+masks per jurisdiction or None, the call's day if state lists hold the number or None, channel,
+automated, consent masks by kind, packed CASL masks or 0, counts of recent attempts)."""
 
 
 def _facts(p: _Place, key: _GroupKey, jset: frozenset[str] | None) -> CallFacts:
     """The facts of a combination of ``key`` at place ``p`` (the same as ``Guard.facts``)."""
-    _, purpose, caller, line, pre, listed, fresh, lo, fail, ev_key, t = key
+    (
+        _,
+        purpose,
+        caller,
+        line,
+        pre,
+        listed,
+        fresh,
+        lo,
+        fail,
+        ev_key,
+        t,
+        channel,
+        automated,
+        by_kind,
+        casl,
+        recent,
+    ) = key
     exemptions: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
     if ev_key is not None:
         exemptions = tuple((code, _unpack(v)) for code, v in zip(p.codes, ev_key, strict=True))
@@ -150,7 +168,13 @@ def _facts(p: _Place, key: _GroupKey, jset: frozenset[str] | None) -> CallFacts:
         requested=_from(lo),
         exemptions=exemptions,
         location_known=bool(p.zones),
-        hours_failed=frozenset(c for c in hour_rules(p.codes, purpose, jset) if fail >> _BIT[c] & 1),
+        hours_failed=frozenset(c for c in hour_rules(p.codes, purpose, jset, channel) if fail >> _BIT[c] & 1),
+        channel=channel,
+        automated=automated,
+        consents=by_kind,
+        states_unloaded=p.unloaded,
+        casl=_unpack(casl),
+        recent=recent,
     )
 
 
@@ -181,7 +205,7 @@ class _Group:
             assert facts is not None
             found = 0 if self.verdict.allowed else _open_day_bits(facts, self.jset)
             if found:
-                codes = hour_rules(facts.jurisdictions, facts.purpose, self.jset)
+                codes = hour_rules(facts.jurisdictions, facts.purpose, self.jset, facts.channel)
                 self.hour_bits = sum(1 << _BIT[c] for c in codes)
             self._open = found
         return self._open
@@ -192,7 +216,7 @@ _INVALID_GROUP: Final = _Group(None, None, _INVALID)
 
 def _open_day_bits(facts: CallFacts, jurisdictions: frozenset[str] | None) -> int:
     """The policy's open days of a call (every rule but the clock passes) as a bit mask."""
-    base = dataclasses.replace(facts, hours_failed=frozenset(), location_known=True)
+    base = dataclasses.replace(facts, hours_failed=frozenset(), location_known=True, recent=())
     return _open_days_of(base, jurisdictions)
 
 

@@ -20,6 +20,7 @@ from dncguard.bulk._place import _BIT, _CODES, _MINUTE_US, _NO_ROW, _Place
 from dncguard.facts import (
     SEARCH_DAYS,
     CallFacts,
+    hours_clocks,
 )
 from dncguard.policy import next_allowed_at
 
@@ -143,6 +144,10 @@ def _next_open_minutes(
         local, bits = _zone_days(zone, hour_codes, days)
         pass_all &= (bits & code_bits) == code_bits
         np.maximum(call_day, local, out=call_day)
+    for code, clock in hours_clocks(tuple(hour_codes)):
+        # Hours set on a fixed clock pass there too; the call's local day is not the clock's.
+        _, bits = _zone_days(clock.key, (code,), days)
+        pass_all &= (bits >> _BIT[code] & 1).astype(bool)
     offset = call_day - t0
     inside = (offset >= 0) & (offset < SEARCH_DAYS + 2)
     day_ok = inside & ((open_days >> np.clip(offset, 0, SEARCH_DAYS + 1)) & 1).astype(bool)

@@ -62,6 +62,8 @@ class _Place:
     national_obtained: int | None = None
     states: tuple[tuple[str, int], ...] = ()
     """(region, first day the loaded list binds) for each state list holding the number."""
+    unloaded: tuple[str, ...] = ()
+    """The states in play keeping their own list that is not loaded (``Context.unloaded_states``)."""
 
     @property
     def covered(self) -> bool:

@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -19,7 +19,7 @@ import pyarrow as pa
 from dncguard._provenance import provenance as _provenance_of
 from dncguard._seller import normalize_seller
 from dncguard.bulk._clock import _use_tables, _ZoneTables, local_clock
-from dncguard.bulk._columns import _DATE_COLUMNS, NONE, _check_defaults, _fallback_days, _read
+from dncguard.bulk._columns import _DATE_COLUMNS, NONE, _check_defaults, _fallback_days, _read, _Rows
 from dncguard.bulk._engine import _Engine, _engine, _threads
 from dncguard.bulk._evidence import _clip_offset, _fresh_end
 from dncguard.bulk._grouping import _GROUP_CACHE, _INVALID_GROUP, _facts, _Group, _Packer, factorize
@@ -32,15 +32,22 @@ from dncguard.facts import (
     FAR_FUTURE,
     FAR_PAST,
     HORIZON,
+    cap_windows,
+    caps_in_play,
+    casl_consent_accepted,
+    casl_in_play,
+    casl_masks_columns,
     consent_accepted,
+    consent_mask_columns,
     evidence_masks_columns,
     evidence_signature,
+    hours_clocks,
     time_rule,
     time_rule_passes,
 )
-from dncguard.models import Decision, ReasonCode
+from dncguard.models import ConsentKind, Decision, ReasonCode
 from dncguard.numbers import format_e164, parse_numbers
-from dncguard.policy import Verdict, invalid_call_number
+from dncguard.policy import Verdict, cap_release, invalid_call_number, next_allowed_at
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
@@ -325,6 +332,11 @@ def _scrub_batch(
             flat = zid[idx_rows] * tables.span + tables.row_base[idx_rows]
             today[idx_rows] = np.maximum(today[idx_rows], tables.local[flat])
             passes[idx_rows] &= tables.passes[flat]
+    for code, clock in hours_clocks(tuple(all_codes)):
+        # Hours set on a fixed clock (Mississippi's Central Standard Time) must pass there too.
+        day, minute = local_clock(minutes, clock.key)
+        clock_ok = np.asarray(time_rule_passes(time_rule(code), day, minute), bool)
+        passes &= np.where(clock_ok, _ALL_CODE_BITS, _ALL_CODE_BITS ^ (1 << _BIT[code]))
     no_zone = np.flatnonzero(today == np.iinfo(np.int64).min)
     if len(no_zone):
         today[no_zone] = _fallback_days(rows.fallback_day, minutes, no_zone)
@@ -363,6 +375,7 @@ def _scrub_batch(
     code_slots = max((len(p.codes) for p in places), default=0)
     sub_state: list[npt.NDArray[np.int64]] = []
     sub_ev: list[npt.NDArray[np.int64]] = []
+    sub_casl = np.zeros(0, np.int64)
     n_extra = 0
     if len(special):
         sub_today = today[special]
@@ -372,6 +385,7 @@ def _scrub_batch(
             sub_state.append(np.where(on, _clip_offset(start - sub_today) + 1, 0))
         ev_here = has_ev[special]
         sub_ev = [np.zeros(len(special), np.int64) for _ in range(code_slots)]
+        sub_casl = np.zeros(len(special), np.int64)
         if ev_here.any():
             sub = {
                 name: (d[name][special] if name in d else np.full(len(special), NONE))
@@ -411,9 +425,14 @@ def _scrub_batch(
                         here = slot == k
                         if here.any():
                             sub_ev[k][in_play[here]] = packed[here]
-        sub_inv, _ = factorize([*sub_state, ev_here.astype(np.int64), *sub_ev])
+            sub_casl = _casl_columns(
+                engine, rows, places, sub_place, special, ev_here, sub_today, sub, sub_kind, requests
+            )
+        sub_inv, _ = factorize([*sub_state, ev_here.astype(np.int64), *sub_ev, sub_casl])
         extra[special] = sub_inv + 1
         n_extra = int(sub_inv.max()) + 1
+
+    by_kind = _consents_by_kind(rows, ok, today, reg_request, col_request)
 
     # Distinct combinations of facts.
     packer = _Packer(n)
@@ -428,6 +447,14 @@ def _scrub_batch(
     packer.add(request_lo, HORIZON + 1)
     packer.add(extra, n_extra)
     packer.add(failed_bits, _ALL_CODE_BITS)
+    packer.add(rows.channel.codes, len(rows.channel.values) - 1)
+    packer.add(rows.automated, int(rows.automated.any()))
+    packer.add(by_kind, int(by_kind.max()) if n else 0)
+    if engine.context.ledger is not None:
+        _add_placed_calls(engine, rows, numbers, places, place_inv)
+    recent_cols = _recent_counts(rows)
+    for _, counts, most in recent_cols:
+        packer.add(counts, most)
     inverse, first_rows = factorize(packer.keys())
 
     # One policy call per distinct combination of facts, cached across batches: its first row's
@@ -439,6 +466,7 @@ def _scrub_batch(
     ev_rows: list[list[int]] = (
         np.stack([a[ev_at] for a in sub_ev], axis=1).tolist() if sub_ev and len(special) else [[]] * n_groups
     )
+    casl_rows: list[int] = sub_casl[ev_at].tolist() if len(special) else [0] * n_groups
     groups: list[_Group] = []
     cache = engine.groups
     if len(cache) > _GROUP_CACHE:
@@ -458,6 +486,13 @@ def _scrub_batch(
         request_lo[fr].tolist(),
         failed_bits[fr].tolist(),
         ev_rows,
+        rows.channel.codes[fr].tolist(),
+        rows.automated[fr].tolist(),
+        by_kind[fr].tolist(),
+        casl_rows,
+        list(zip(*(c[fr].tolist() for _, c, _ in recent_cols), strict=True))
+        if recent_cols
+        else [()] * n_groups,
         strict=True,
     )
     purposes, callers, lines = rows.purpose.values, rows.caller.values, rows.line.values
@@ -476,6 +511,11 @@ def _scrub_batch(
         lo,
         fail,
         evs,
+        channel_code,
+        automated,
+        kind_mask,
+        casl_packed,
+        recent_counts,
     ) in columns:
         if not valid:
             groups.append(_INVALID_GROUP)
@@ -494,6 +534,11 @@ def _scrub_batch(
             fail,
             ev_key,
             t if ext and p.states else None,
+            rows.channel.values[channel_code],
+            automated,
+            () if not kind_mask else ((_CONSENT_KINDS[(kind_mask & 7) - 1], kind_mask >> 3),),
+            casl_packed if ext and ev else 0,
+            tuple((m, c) for (m, _, _), c in zip(recent_cols, recent_counts, strict=True) if c),
         )
         group = cache.get(key)
         if group is None:
@@ -510,6 +555,8 @@ def _scrub_batch(
                     " is too old for a call at that time: download a fresh copy"
                 )
     next_at = _next_allowed(engine, rows, inverse, groups, places, place_inv, today, minutes)
+    if recent_cols:
+        _capped_next_allowed(engine, rows, inverse, groups, places, place_inv, next_at)
     prov = ProvenanceRows(
         _provenance_of(engine.context),
         npa,
@@ -523,6 +570,161 @@ def _scrub_batch(
     if with_columns and with_provenance:
         output = append_provenance(output, prov)
     return Decided(output, tuple(verdicts), inverse, next_at, numbers, prov, tuple(rows.seller.values))
+
+
+_CONSENT_KINDS: Final = get_args(ConsentKind)
+
+
+def _add_placed_calls(
+    engine: _Engine,
+    rows: _Rows,
+    numbers: npt.NDArray[np.uint64],
+    places: Sequence[Any],
+    place_inv: npt.NDArray[np.intp],
+) -> None:
+    """Add the ledger's placed calls (same seller, number and purpose, in the longest cap window
+    before each call) to ``rows.attempts``, for the rows into a jurisdiction with a cap, as
+    ``Guard.check`` counts them."""
+    ledger = engine.context.ledger
+    in_cap = np.array([p.valid and caps_in_play(p.codes) for p in places], bool)[place_inv]
+    wanted = np.flatnonzero(in_cap)
+    if not len(wanted):
+        return
+    longest = max(minutes for minutes, _ in cap_windows()) * _MINUTE_US
+    if rows.attempts is None:
+        offsets, values = np.zeros(rows.n + 1, np.int64), np.zeros(0, np.int64)
+    else:
+        offsets, values = rows.attempts
+    per_row = [values[offsets[i] : offsets[i + 1]] for i in range(rows.n)]
+    for r in wanted.tolist():
+        at = int(rows.micros[r])
+        placed = ledger.placed_calls(
+            int(numbers[r]),
+            rows.seller.values[rows.seller.codes[r]],
+            rows.purpose.values[rows.purpose.codes[r]],
+            since=_EPOCH + dt.timedelta(microseconds=at - longest),
+            until=_EPOCH + dt.timedelta(microseconds=at),
+        )
+        if placed:
+            extra = np.array([(p - _EPOCH) // dt.timedelta(microseconds=1) for p in placed], np.int64)
+            per_row[r] = np.concatenate([per_row[r], extra])
+    lengths = np.array([len(v) for v in per_row], np.int64)
+    new_offsets = np.concatenate([np.zeros(1, np.int64), np.cumsum(lengths)])
+    rows.attempts = (new_offsets, np.concatenate(per_row) if per_row else np.zeros(0, np.int64))
+
+
+def _recent_counts(rows: _Rows) -> list[tuple[int, npt.NDArray[np.int64], int]]:
+    """``CallFacts.recent`` as columns: per cap window ``(minutes, counts, largest cap)``, each
+    row's earlier calls in the window that ends at its start (the start excluded)."""
+    if rows.attempts is None:
+        return []
+    offsets, values = rows.attempts
+    row_of = np.repeat(np.arange(rows.n), np.diff(offsets))
+    at = rows.micros[row_of]
+    out = []
+    for minutes, most in cap_windows():
+        inside = (values >= at - minutes * _MINUTE_US) & (values < at)
+        counts = np.minimum(np.bincount(row_of[inside], minlength=rows.n), most).astype(np.int64)
+        out.append((minutes, counts, most))
+    return out
+
+
+def _capped_next_allowed(
+    engine: _Engine,
+    rows: _Rows,
+    inverse: npt.NDArray[np.intp],
+    groups: Sequence[_Group],
+    places: Sequence[Any],
+    place_inv: npt.NDArray[np.intp],
+    next_at: npt.NDArray[np.int64],
+) -> None:
+    """``next_allowed_at`` of the rows a frequency cap blocks (few): per row, as ``Guard.check``
+    finds it, from when the oldest counted call leaves the cap's window."""
+    capped = [
+        g.open_days != 0 and any(r.code is ReasonCode.FREQUENCY_CAP for r in g.verdict.reasons)
+        for g in groups
+    ]
+    rows_capped = np.flatnonzero(np.array(capped, bool)[inverse]) if any(capped) else np.zeros(0, np.intp)
+    assert rows.attempts is not None or not len(rows_capped)
+    for r in rows_capped.tolist():
+        facts = groups[int(inverse[r])].facts
+        assert facts is not None
+        assert rows.attempts is not None
+        offsets, values = rows.attempts
+        at = _EPOCH + dt.timedelta(microseconds=int(rows.micros[r]))
+        attempts = [_EPOCH + dt.timedelta(microseconds=int(v)) for v in values[offsets[r] : offsets[r + 1]]]
+        release = cap_release(facts, attempts, at, engine.jurisdictions)
+        found = next_allowed_at(facts, at, places[int(place_inv[r])].zones, engine.jurisdictions, release)
+        next_at[r] = NO_NEXT if found is None else (found - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+def _casl_columns(
+    engine: _Engine,
+    rows: _Rows,
+    places: Sequence[Any],
+    sub_place: npt.NDArray[np.intp],
+    special: npt.NDArray[np.intp],
+    ev_here: npt.NDArray[np.bool_],
+    sub_today: npt.NDArray[np.int64],
+    sub: Mapping[str, npt.NDArray[np.int64]],
+    sub_kind: npt.NDArray[np.int32],
+    requests: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+) -> npt.NDArray[np.int64]:
+    """``CallFacts.casl`` packed, for the special rows (zeros where it does not apply): texts
+    into Canada with evidence, as ``Guard.check`` fills it."""
+    out = np.zeros(len(special), np.int64)
+    channel = rows.channel
+    text_values = [v == "text" for v in channel.values]
+    if not any(text_values):
+        return out
+    in_place = np.array([casl_in_play(p.codes, "text") for p in places], bool)[sub_place]
+    is_text = np.array(text_values, bool)[channel.codes[special]]
+    want = np.flatnonzero(ev_here & in_place & is_text)
+    if not len(want):
+        return out
+    accepted = np.array([v is not None and casl_consent_accepted(v) for v in rows.consent_kind.values], bool)
+    out[want] = casl_masks_columns(
+        engine.anniversary,
+        sub_today[want],
+        {name: col[want] for name, col in sub.items()},
+        accepted[sub_kind[want]],
+        (requests[0][want], requests[1][want]),
+    )
+    return out
+
+
+def _consents_by_kind(
+    rows: _Rows,
+    ok: npt.NDArray[np.bool_],
+    today: npt.NDArray[np.int64],
+    reg_request: npt.NDArray[np.int64] | None,
+    col_request: npt.NDArray[np.int64] | None,
+) -> npt.NDArray[np.int64]:
+    """``CallFacts.consents`` per row, packed ``mask << 3 | kind + 1`` (0: none): filled, as
+    ``Guard.check`` fills it, only for prerecorded or automated calls with a consent."""
+    out = np.zeros(rows.n, np.int64)
+    kind = rows.consent_kind
+    if len(kind.values) == 1 and kind.values[0] is None:
+        return out
+    index = np.array([-1 if v is None else _CONSENT_KINDS.index(v) for v in kind.values], np.int64)[
+        kind.codes
+    ]
+    want = np.flatnonzero((rows.prerecorded | rows.automated) & ok & (index >= 0))
+    if not len(want):
+        return out
+    d = rows.dates
+    cols = {
+        name: (d[name][want] if name in d else np.full(len(want), NONE, np.int64))
+        for name in ("reassigned_on", "consent_on", "consent_revoked_on")
+    }
+    none_ = np.full(len(want), FAR_FUTURE, np.int64)
+    requests = (
+        none_ if reg_request is None else reg_request[want],
+        none_ if col_request is None else col_request[want],
+    )
+    mask = consent_mask_columns(today[want], cols, np.ones(len(want), bool), requests)
+    out[want] = np.where(mask != 0, mask << 3 | (index[want] + 1), 0)
+    return out
 
 
 def scrub(

@@ -138,7 +138,10 @@ def _cmd_info(args: argparse.Namespace) -> int:
     loaded = {layer.jurisdiction for layer in registry.layers if layer.kind == "state"}
     missing = [s for s in list_states if s not in loaded]
     if missing:
-        warnings.append(f"state lists not loaded: {', '.join(missing)}")
+        warnings.append(
+            f"state lists not loaded: {', '.join(missing)}: sales calls into these states are blocked"
+            " (state_list_not_loaded) until you add their lists with --state REGION=PATH@DATE"
+        )
     size = os.path.getsize(index)
     history = _history_info(registry)
     if args.format == "json":

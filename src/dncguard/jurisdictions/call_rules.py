@@ -43,11 +43,18 @@ from dncguard.jurisdictions.base import Basis, EbrWindows, Months
 __all__ = [
     "AUTOMATED_DIALING",
     "CASL_BASIS",
+    "CASL_CONSENT_KINDS",
+    "CASL_EXPRESS_RULE",
     "CASL_IMPLIED_CONSENT",
+    "CASL_PURPOSES",
     "CASL_RULE",
+    "CASL_UNSUBSCRIBE_RULE",
     "FREQUENCY_CAPS",
+    "PRERECORDED_WIRELESS",
+    "TEXT_RULES",
     "AutomatedDialingRule",
     "FrequencyCap",
+    "PrerecordedWirelessRule",
 ]
 
 Channel = Literal["voice", "text"]
@@ -70,6 +77,8 @@ class FrequencyCap:
     channels: tuple[Channel, ...]
     rule: str
     basis: Basis
+    purposes: frozenset[str] = frozenset({"sale", "newspaper_subscription"})
+    """The purposes the cap reaches: commercial solicitations (exempt purposes are outside it)."""
 
 
 @dataclass(frozen=True)
@@ -82,9 +91,53 @@ class AutomatedDialingRule:
     scope: str
     rule: str
     basis: Basis
+    purposes: frozenset[str] = frozenset({"sale", "newspaper_subscription"})
+    """The call purposes the rule reaches: sales calls (a survey with sales content is a sale)."""
 
 
 _WRITTEN: Final = frozenset({"written", "electronic"})
+
+
+@dataclass(frozen=True)
+class PrerecordedWirelessRule:
+    """An artificial or prerecorded voice call to a wireless number needs the called party's
+    prior express consent whatever the purpose; ``consent_kinds`` are the kinds that show it for
+    a call not selling anything (a selling call needs the country's written consent as well).
+    ``lines``: the line types treated as wireless (``"unknown"`` too: fail closed)."""
+
+    jurisdiction: str
+    lines: frozenset[str]
+    consent_kinds: frozenset[str]
+    rule: str
+    basis: Basis
+
+
+# 47 CFR 64.1200(a)(1)(iii): no call "using any automatic telephone dialing system or an artificial
+# or prerecorded voice ... to any telephone number assigned to a ... cellular telephone service"
+# other than for emergency purposes or with the prior express consent of the called party; prior
+# express consent may be given orally (the FCC's 1992 and 2015 orders), so a recorded or plain
+# verbal consent counts for a call that sells nothing. A selling call needs prior express written
+# consent ((a)(2)): the country's prerecorded rule. Most US numbers are wireless and a number's
+# line type is often unknown: ``unknown`` is read as wireless (RULES §6.21, fail closed).
+PRERECORDED_WIRELESS: Final[Mapping[str, PrerecordedWirelessRule]] = MappingProxyType(
+    {
+        "US": PrerecordedWirelessRule(
+            "US",
+            frozenset({"wireless", "unknown"}),
+            frozenset({"written", "electronic", "recorded_verbal", "verbal"}),
+            "47 CFR 64.1200(a)(1)(iii)",
+            Basis(
+                "prerecorded",
+                "47 CFR 64.1200(a)(1)(iii), (a)(2)",
+                True,
+                "https://www.ecfr.gov/current/title-47/chapter-I/subchapter-B/part-64/subpart-L/section-64.1200",
+                "64.1200(a)(1) read in the GPO 2003/2008 and 2021 editions; oral consent from the FCC's"
+                " orders as summarised in the design research",
+            ),
+        ),
+    }
+)
+"""Prerecorded or artificial voice calls to wireless numbers, by country."""
 
 FREQUENCY_CAPS: Final[Mapping[str, FrequencyCap]] = MappingProxyType(
     {
@@ -228,3 +281,26 @@ CASL_BASIS: Final = Basis(
     note="two years / six months from law-firm summaries (Blakes, Stewart McKelvey, 2014) and the "
     "design research; s. 10(10)'s text was not read in this audit",
 )
+
+# S.C. 2010, c. 23, s. 6(1): no commercial electronic message without the recipient's express or
+# implied consent. s. 10(1) and the CRTC's Electronic Commerce Protection Regulations (CRTC),
+# SOR/2012-36, with Telecom Regulatory Policy CRTC 2012-183: express consent may be obtained in
+# writing (paper or electronic) or orally, and oral consent must be verifiable (an audio recording
+# or an independent third party): ``written``, ``electronic``, ``recorded_verbal``; plain
+# ``verbal`` is not proof (fail closed).
+CASL_EXPRESS_RULE: Final = "S.C. 2010, c. 23, s. 6(1), 10(1)"
+CASL_CONSENT_KINDS: Final = frozenset({"written", "electronic", "recorded_verbal"})
+# s. 1(2): a message is commercial if one of its purposes is to encourage participation in a
+# commercial activity (a sale; a newspaper subscription). Surveys, political and informational
+# messages are not; a registered charity's fundraising message is excluded by s. 3(g) of the
+# Electronic Commerce Protection Regulations, SOR/2013-221.
+CASL_PURPOSES: Final = frozenset({"sale", "newspaper_subscription"})
+# s. 11(3): an unsubscribe request takes effect no later than 10 business days after it is sent;
+# dncguard honours it from the day it is recorded (RULES §6.5), and it ends implied consent and an
+# earlier express consent alike.
+CASL_UNSUBSCRIBE_RULE: Final = "S.C. 2010, c. 23, s. 11(3)"
+
+TEXT_RULES: Final[Mapping[str, str]] = MappingProxyType({"CA": CASL_RULE})
+"""Countries where a commercial text is governed by an electronic-message law (CASL) instead of
+the telemarketing rules: their do-not-call list, internal-list and calling-hour rules do not
+govern a text; consent does (``channel="text"``, RULES §6.19)."""
