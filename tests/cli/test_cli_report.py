@@ -34,7 +34,7 @@ from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
 
 OBTAINED = dt.date(2026, 3, 2)
-FORMATS = ("text", "junit", "json")
+FORMATS = ("text", "junit", "json", "jsonl")
 
 # Synthetic numbers only: 555-01XX lines.
 US_NPAS = (212, 305, 512, 713, 850, 907, 808, 787, 602, 317, 401, 415)
@@ -127,7 +127,7 @@ def per_call(index: str, path: Path, fmt: str, *flags: str) -> tuple[int, str]:
     batches = list(_callfile.read_table_batches(str(path), defaults=_common._defaults(args)))
     outcomes = reference_report.decide_table_per_call(guard, batches, path=str(path))
     out = io.StringIO()
-    reference_report.WRITERS[fmt](outcomes, str(path), out)
+    reference_report.WRITERS[fmt](outcomes, str(path), out, every=args.all)
     return (_common.EXIT_BLOCKED if outcomes.blocked else _common.EXIT_OK), out.getvalue()
 
 
@@ -253,6 +253,7 @@ def files(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[str]]:
             ([], ["--purpose", "survey"], ["--jurisdictions", "US,CA"], ["--ebr-anniversary", "inclusive"])
         )
     )
+    flags += draw(st.sampled_from(([], ["--all"])))
     return calls, flags
 
 
@@ -401,9 +402,11 @@ def test_json_lines_parse_and_junit_is_xml(index: str, tmp_path: Path) -> None:
 
     calls = [{"to": f'212-555-01{i:02d} "&<', "at": AT, "seller": "acme"} for i in range(0, 30, 3)]
     path = write(tmp_path / "calls.csv", calls)
-    _, text = fast(index, path, "json")
+    _, text = fast(index, path, "jsonl")
     assert [json.loads(line)["row"] for line in text.splitlines()] == list(range(1, 11))
-    _, xml = fast(index, path, "junit")
+    _, text = fast(index, path, "json")
+    assert [d["row"] for d in json.loads(text)] == list(range(1, 11))
+    _, xml = fast(index, path, "junit", "--all")
     cases = ET.fromstring(xml.split("\n", 1)[1]).findall(".//testcase")
     assert [c.get("name") for c in cases] == [f"row {i + 1}: {c['to']}" for i, c in enumerate(calls)]
 
@@ -439,15 +442,15 @@ def test_an_invalid_number_that_parses_is_left_to_check(
     asked: list[int] = []
     decision = _report._Explainer.decision
 
-    def counted(self: _report._Explainer, i: int) -> Any:
+    def counted(self: _report._Explainer, calls: Any, i: int, row: int) -> Any:
         asked.append(i)
-        return decision(self, i)
+        return decision(self, calls, i, row)
 
     monkeypatch.setattr(numbers, "parse_number", lambda text: 0)  # the explainer's only
     monkeypatch.setattr(_report._Explainer, "decision", counted)
     for fmt in FORMATS:
         assert fast(index, path, fmt) == expected[fmt], fmt
-    assert asked == [0, 0]  # junit and json need the message; text does not
+    assert asked == [0, 0, 0]  # junit, json and jsonl need the message; text does not
 
 
 # --- JSON call files --------------------------------------------------------------------------
@@ -460,7 +463,7 @@ def per_call_records(index: str, path: Path, fmt: str, *flags: str) -> tuple[int
     decisions = _decide._decide_records(_common._guard(args), records, path=str(path))
     outcomes = reference_report.write_records(decisions, records.rows, records.tos)
     out = io.StringIO()
-    reference_report.WRITERS[fmt](outcomes, str(path), out)
+    reference_report.WRITERS[fmt](outcomes, str(path), out, every=args.all)
     return (_common.EXIT_BLOCKED if outcomes.blocked else _common.EXIT_OK), out.getvalue()
 
 
@@ -600,7 +603,7 @@ def test_nested_evidence_that_fits_the_flat_columns_decides_as_a_check_per_call(
     records = [{"to": LISTED, "at": AT, "seller": "acme", **evidence} for evidence in NESTED_EVIDENCE]
     path = write_jsonl(tmp_path / "calls.jsonl", records)
     assert flat_batches(index, path) is not None  # decided in bulk
-    allowed = [line.startswith("ALLOWED") for line in fast(index, path, "text")[1].splitlines()[:-1]]
+    allowed = [json.loads(line)["allowed"] for line in fast(index, path, "jsonl")[1].splitlines()]
     assert allowed == [False, True, True, True, True, False, False]
     for fmt in FORMATS:
         assert fast(index, path, fmt) == per_call_records(index, path, fmt)

@@ -95,21 +95,21 @@ class _Piece:
     """The rows (within the piece) whose number is invalid."""
     numbers: npt.NDArray[np.uint64]
     """The called numbers, as decided (0: invalid)."""
+    calls: pa.Table | pa.RecordBatch
+    """The rows as decided (``to`` as written, ``at`` as read, ...): what the report writes of
+    the input, and what ``check`` is asked about a row the bulk answer cannot explain."""
     explained: Future[list[str | None]] | None = None
-    """Their text (junit) or line (json), worked out while the rest is decided (None: ask check)."""
+    """Their text (junit) or JSON object (json, jsonl), worked out while the rest is decided
+    (None: ask check)."""
 
     @classmethod
     def of(cls, start: int, decided: Decided) -> _Piece:
         """The piece of one answer of ``bulk.decide_batches``, starting at row ``start``."""
         inverse = decided.inverse.astype(np.int32, copy=False)
         invalid = np.flatnonzero(np.array([_is_invalid(v) for v in decided.verdicts], bool)[inverse])
-        return cls(start, decided.verdicts, inverse, decided.next_at, invalid, decided.numbers)
-
-
-def _blocked(pieces: Sequence[_Piece]) -> int:
-    return sum(
-        int(np.count_nonzero(~np.array([v.allowed for v in p.verdicts], bool)[p.inverse])) for p in pieces
-    )
+        return cls(
+            start, decided.verdicts, inverse, decided.next_at, invalid, decided.numbers, decided.output
+        )
 
 
 def _is_invalid(verdict: Verdict) -> bool:

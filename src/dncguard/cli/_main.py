@@ -13,6 +13,7 @@ from dncguard.cli._build import _cmd_build, _cmd_update
 from dncguard.cli._check import _cmd_check
 from dncguard.cli._common import EXIT_BAD_INPUT, EXIT_OK, PROG, _describe, _error
 from dncguard.cli._info import _cmd_info, _cmd_lookup
+from dncguard.cli._report import FORMATS
 from dncguard.cli._scrub import _cmd_scrub
 from dncguard.errors import DncguardError
 from dncguard.models import Purpose
@@ -116,10 +117,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("calls", metavar="CALLS", help="a .jsonl, .json (array), .csv or .parquet call file")
     p.add_argument(
         "--format",
-        choices=("text", "json", "junit"),
+        choices=FORMATS,
         default="text",
-        help="text: a line per call (default); json: a JSON line per call with its row and full "
-        "decision; junit: JUnit XML, a blocked call is a failed test case",
+        help="text: the blocked calls, a legend of citations and a summary (default); json: a JSON "
+        "array, an object per call with its row and full decision; jsonl: the same objects, one a "
+        "line; junit: JUnit XML, a blocked call is a failed test case",
+    )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="list every call, the allowed ones with the exemption that allowed them (text, junit)",
     )
     _add_guard_flags(p)
     p.set_defaults(run=_cmd_check)
