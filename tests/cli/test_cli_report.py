@@ -32,6 +32,7 @@ from dncguard.cli import _batches, _callfile, _check, _common, _decide, _main, _
 from dncguard.errors import CallColumnError
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
+from strategies import hostile_texts
 
 OBTAINED = dt.date(2026, 3, 2)
 FORMATS = ("text", "junit", "json", "jsonl")
@@ -654,3 +655,83 @@ def test_scrub_of_json_lines_writes_what_a_check_per_call_decides(
         assert [t and t.timestamp() for t in got.column("next_allowed_at").to_pylist()] == [
             t and t.timestamp() for t in want_next
         ]
+
+
+# --- output safety: what the input holds never breaks the report's consumer --------------------
+
+
+def _hostile_file(tmp_path: Path, suffix: str, tos: list[str]) -> Path:
+    records = [{"to": to, "at": AT, "seller": "acme"} for to in tos]
+    if suffix == ".jsonl":
+        return write_jsonl(tmp_path / "calls.jsonl", records)
+    return write(tmp_path / f"calls{suffix}", records)
+
+
+def assert_safe(out: dict[str, str]) -> None:
+    """JUnit parses as XML; every JSON line and the JSON array parse; the text holds no control
+    character but the line ends (nothing reaches a terminal as an escape sequence)."""
+    import xml.etree.ElementTree as ET
+
+    ET.fromstring(out["junit"].split("\n", 1)[1])
+    assert [json.loads(line) for line in out["jsonl"].splitlines()] == json.loads(out["json"])
+    for line in out["text"].splitlines():
+        assert not any(reference_report.terminal_safe(c) != c for c in line), repr(line)
+
+
+@pytest.mark.hypothesis
+@settings(
+    max_examples=min(settings.default.max_examples, 500),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.one_of(
+        st.tuples(st.sampled_from((".csv", ".parquet")), st.lists(hostile_texts(), min_size=1, max_size=6)),
+        st.tuples(st.just(".jsonl"), st.lists(hostile_texts(surrogates=True), min_size=1, max_size=6)),
+    ),
+    st.booleans(),
+)
+def test_any_field_text_gives_well_formed_reports(
+    index: str, tmp_path: Path, file: tuple[str, list[str]], every: bool
+) -> None:
+    suffix, tos = file
+    path = _hostile_file(tmp_path, suffix, tos)
+    flags = ["--all"] if every else []
+    out: dict[str, str] = {}
+    codes = set()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_check, "_guard", cached_guard)
+        for fmt in FORMATS:
+            code, out[fmt] = fast(index, path, fmt, *flags)
+            codes.add(code)
+    if 2 in codes:  # a blank number is refused by name (exit 2), in every format alike
+        assert codes == {2}
+        return
+    assert_safe(out)
+
+
+def test_control_characters_are_escaped_in_text_and_xml(index: str, tmp_path: Path) -> None:
+    """An ANSI escape in a number is shown as ``\\x1b``; characters XML 1.0 forbids become the
+    same escapes in JUnit (attributes and failure text), on the bulk and the per-call path."""
+    tos = ["212-555-0101\x1b[2J", "\x00212-555-0102\x0b", "212-555-0103\ufffe", "212-555-0104\u202e"]
+    for suffix in (".csv", ".jsonl"):
+        path = _hostile_file(tmp_path, suffix, tos)
+        out = {fmt: fast(index, path, fmt, "--all")[1] for fmt in FORMATS}
+        assert_safe(out)
+        assert "\x1b" not in out["text"]
+        assert "212-555-0101\\x1b[2J" in out["text"]
+        assert "\\u202e" in out["text"]
+        assert "\\x00212-555-0102\\x0b" in out["junit"]
+        assert "\\ufffe" in out["junit"]
+        assert "\ufffe" not in out["junit"]
+
+
+def test_a_path_xml_cannot_hold_gives_well_formed_junit(index: str, tmp_path: Path) -> None:
+    """The file name is the suite's name and the test cases' class: escaped like any field."""
+    import xml.etree.ElementTree as ET
+
+    path = write(tmp_path / "calls\x1b\x01.csv", [{"to": "212-555-0101", "at": AT, "seller": "acme"}])
+    _, junit = fast(index, path, "junit")
+    suite = ET.fromstring(junit.split("\n", 1)[1]).find("testsuite")
+    assert suite is not None
+    assert suite.get("name") == str(path).replace("\x1b", "\\x1b").replace("\x01", "\\x01")
