@@ -798,3 +798,24 @@ def test_check_memory_does_not_grow_with_the_file(index: str, tmp_path: Path, fm
         _peak_rss(["check", "--registry", index, str(p), "--format", *fmt], tmp_path) for p in (small, large)
     ]
     assert peaks[1] - peaks[0] < 48 * 2**20, [f"{p / 2**20:.0f} MiB" for p in peaks]
+
+
+def test_a_stale_row_far_into_the_file_is_named_after_the_report_has_begun(
+    index: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The report streams, so a stale registry met in a later piece stops the command (exit 2)
+    naming the first stale row, counted over the whole file; JUnit writes nothing."""
+    from dncguard.bulk import _scrub
+
+    monkeypatch.setattr(_callfile, "_BATCH_ROWS", 1 << 8)
+    monkeypatch.setattr(_batches, "_BULK_ROWS", 1 << 9)
+    monkeypatch.setattr(_scrub, "_BATCH_ROWS", 1 << 9)
+    calls = [{"to": "212-555-0101", "at": AT, "seller": "acme"}] * 2000
+    calls += [{"to": "212-555-0140", "at": "2026-05-01T14:00:00-04:00", "seller": "acme"}] * 3
+    path = write(tmp_path / "calls.csv", calls)
+    for fmt in ("text", "junit"):
+        code, out = fast(index, path, fmt, "--on-stale", "raise")
+        err = capsys.readouterr().err
+        assert code == 2
+        assert f"{path}, row 2001:" in err
+        assert out.startswith("BLOCKED  row 1 ") if fmt == "text" else out == ""
