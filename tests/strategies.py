@@ -200,6 +200,32 @@ def messy_strings() -> st.SearchStrategy[str]:
     )
 
 
+# What an output must not pass on as is: C0 controls (``\x1b`` starts an ANSI escape), C1
+# controls, DEL, XML's forbidden noncharacters, line separators, bidirectional overrides, and the
+# characters markup and CSV escape.
+HOSTILE_CHARACTERS = tuple(
+    "\x00\x01\x07\x08\x0b\x0c\x0e\x1b\x1f\x7f\x85\x9b\ufffe\uffff\u2028\u2029\u202e\u2066&<>\"'\r\n\t;,=+-@\\"
+)
+
+
+def hostile_texts(*, surrogates: bool = False) -> st.SearchStrategy[str]:
+    """Text a call file's field may hold to break a report: numbers with :data:`HOSTILE_CHARACTERS`
+    and any other character mixed in; ``surrogates``: lone surrogates too (a JSON file can
+    write them as ``\\udc80``; Arrow's UTF-8 cannot hold them)."""
+    alphabet = st.one_of(
+        st.sampled_from(HOSTILE_CHARACTERS),
+        st.sampled_from("0123456789 "),
+        st.characters(),
+        *([st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)] if surrogates else []),
+    )
+    return st.one_of(
+        st.text(alphabet, max_size=16),
+        st.builds(
+            lambda a, b: a + "212-555-0101" + b, st.text(alphabet, max_size=4), st.text(alphabet, max_size=4)
+        ),
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Calls: the one strategy of random calls (every jurisdiction, every evidence kind, times around
 # every calling-hours, day and window boundary), for the agreement of scrub and check

@@ -1,10 +1,11 @@
 """The reference the ``check`` report is tested against: each format written call by call from
 ``check``'s own decisions, independently of the templates ``dncguard check`` writes with
-(ElementTree for JUnit, ``json.dumps`` of the decision for JSON Lines, f-strings for text).
+(ElementTree for JUnit, ``json.dumps`` of the decision for JSON, f-strings for text).
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 import os
@@ -25,8 +26,8 @@ class Outcomes:
     """Decided calls, column by column (a million calls make no million objects).
 
     ``rows``: the 1-based data rows; ``tos``: the numbers as written; ``allowed``: the verdicts;
-    ``decisions``: full decisions by position, for every blocked call (and for every call when
-    asked), the others decided in bulk.
+    ``decisions``: every call's full decision by position (the text summary's provenance lines
+    read them all: the registry id, the oldest national copy, the sellers without a list).
     """
 
     rows: list[int] = dataclasses.field(default_factory=list)
@@ -53,25 +54,66 @@ def decide_table_per_call(guard: Guard, batches: Sequence[Batch], *, path: str) 
     return outcomes
 
 
-def reason_text(decision: Decision) -> str:
-    return "; ".join(f"{r.code.value} [{r.jurisdiction}, {r.rule}]" for r in decision.reasons)
+def terminal_safe(text: str) -> str:
+    """``text`` as the text report shows it: C0 and C1 controls, DEL, the line separators and the
+    bidirectional overrides as ``\\xNN`` / ``\\uNNNN`` (nothing reaches a terminal as a control)."""
+
+    def unsafe(c: str) -> bool:
+        o = ord(c)
+        return (
+            o < 0x20
+            or 0x7F <= o <= 0x9F
+            or o in (0x2028, 0x2029)
+            or 0x202A <= o <= 0x202E
+            or 0x2066 <= o <= 0x2069
+        )
+
+    return "".join(
+        (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") if unsafe(c) else c for c in text
+    )
 
 
-def write_text(outcomes: Outcomes, path: str, out: TextIO) -> None:
-    """A line per call: verdict, row, number as written; for a blocked call its reasons (code,
-    jurisdiction, citation) and when it may be made; then a count."""
-    width = max(map(len, outcomes.tos), default=0)
-    row_width = len(str(outcomes.rows[-1])) if outcomes.rows else 0
+def xml_safe(text: str) -> str:
+    """``text`` with the characters XML 1.0 cannot hold as ``\\xNN`` / ``\\uNNNN``."""
+
+    def allowed(c: str) -> bool:
+        o = ord(c)
+        return o in (0x9, 0xA, 0xD) or 0x20 <= o <= 0xD7FF or 0xE000 <= o <= 0xFFFD or o >= 0x10000
+
+    return "".join(
+        c if allowed(c) else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") for c in text
+    )
+
+
+def write_text(outcomes: Outcomes, path: str, out: TextIO, *, every: bool = False) -> None:
+    """The blocked calls (every call with ``every``): verdict, row, number as written (controls
+    escaped), a blocked call's reasons (code, jurisdiction) and when it may be made, an allowed
+    one's exemptions; then the citations once each, and the counts (per reason code too)."""
     lines = []
+    cited: set[tuple[str, str, str]] = set()
+    per_reason: collections.Counter[str] = collections.Counter()
     for i, (row, to, ok) in enumerate(zip(outcomes.rows, outcomes.tos, outcomes.allowed, strict=True)):
-        where = f"row {row:<{row_width}}"
+        d = outcomes.decisions.get(i)
         if ok:
-            lines.append(f"ALLOWED  {where}  {to}\n")
+            if not every:
+                continue
+            assert d is not None
+            items = [f"{e.code.value} [{e.jurisdiction}]" for e in d.exemptions]
+            cited.update((e.code.value, e.jurisdiction, e.rule) for e in d.exemptions)
+            suffix = "  " + "; ".join(items) if items else ""
+            lines.append(f"ALLOWED  row {row}  {terminal_safe(to)}{suffix}\n")
             continue
-        d = outcomes.decisions[i]
+        assert d is not None
         when = f"  next allowed {d.next_allowed_at.isoformat()}" if d.next_allowed_at else ""
-        lines.append(f"BLOCKED  {where}  {to:<{width}}  {reason_text(d)}{when}\n")
+        reasons = "; ".join(f"{r.code.value} [{r.jurisdiction}]" for r in d.reasons)
+        cited.update((r.code.value, r.jurisdiction, r.rule) for r in d.reasons)
+        per_reason.update(r.code.value for r in d.reasons)
+        lines.append(f"BLOCKED  row {row}  {terminal_safe(to)}  {reasons}{when}\n")
     out.writelines(lines)
+    if cited:
+        out.write("\ncitations:\n")
+        out.writelines(f"  {code} [{where}]: {rule}\n" for code, where, rule in sorted(cited))
+        out.write("\n")
     n, blocked = len(outcomes.rows), outcomes.blocked
     if n:
         decisions = list(outcomes.decisions.values())
@@ -99,25 +141,50 @@ def write_text(outcomes: Outcomes, path: str, out: TextIO) -> None:
             plural = "s" if len(sellers) > 1 else ""
             out.write(f"no internal list loaded for seller{plural} {', '.join(map(repr, sellers))}\n")
     out.write(f"{n} calls: {n - blocked} allowed, {blocked} blocked\n")
+    for code, count in sorted(per_reason.items(), key=lambda item: (-item[1], item[0])):
+        out.write(f"  {code}: {count}\n")
 
 
-def write_json(outcomes: Outcomes, path: str, out: TextIO) -> None:
+def _objects(outcomes: Outcomes) -> list[str]:
+    return [
+        json.dumps({"row": row, **outcomes.decisions[i].model_dump(mode="json")})
+        for i, row in enumerate(outcomes.rows)
+    ]
+
+
+def write_jsonl(outcomes: Outcomes, path: str, out: TextIO, *, every: bool = False) -> None:
     """JSON Lines: ``{"row": N, **decision.model_dump(mode="json")}`` per call."""
-    for i, row in enumerate(outcomes.rows):
-        decision = outcomes.decisions[i]  # asked with explain_allowed: every decision is at hand
-        out.write(json.dumps({"row": row, **decision.model_dump(mode="json")}) + "\n")
+    out.writelines(obj + "\n" for obj in _objects(outcomes))
 
 
-def write_junit(outcomes: Outcomes, path: str, out: TextIO) -> None:
-    """JUnit XML: a test case per call; a blocked call is a failure carrying its reasons."""
-    n = len(outcomes.rows)
-    counts = {"tests": str(n), "failures": str(outcomes.blocked), "errors": "0", "skipped": "0"}
+def write_json(outcomes: Outcomes, path: str, out: TextIO, *, every: bool = False) -> None:
+    """One JSON array of the objects :func:`write_jsonl` writes, one element a line."""
+    objects = _objects(outcomes)
+    out.write("[\n" + ",\n".join(objects) + "\n]\n" if objects else "[]\n")
+
+
+def write_junit(outcomes: Outcomes, path: str, out: TextIO, *, every: bool = False) -> None:
+    """JUnit XML: a failed test case per blocked call, carrying its reasons; the allowed calls
+    as one passing test case (each its own with ``every``); the counts as properties."""
+    n, blocked = len(outcomes.rows), outcomes.blocked
+    aggregate = not every and n - blocked > 0
+    tests = n if every else blocked + aggregate
+    counts = {"tests": str(tests), "failures": str(blocked), "errors": "0", "skipped": "0"}
     suites = ET.Element("testsuites", {"name": f"{PROG} check", **counts})
-    suite = ET.SubElement(suites, "testsuite", {"name": path, **counts})
-    classname = os.path.splitext(os.path.basename(path))[0]
+    suite = ET.SubElement(suites, "testsuite", {"name": xml_safe(path), **counts})
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (("calls", n), ("allowed", n - blocked), ("blocked", blocked)):
+        ET.SubElement(properties, "property", {"name": name, "value": str(value)})
+    classname = xml_safe(os.path.splitext(os.path.basename(path))[0])
+    if aggregate:
+        ET.SubElement(
+            suite, "testcase", {"classname": classname, "name": f"{n - blocked} allowed calls", "time": "0"}
+        )
     for i, (row, to, ok) in enumerate(zip(outcomes.rows, outcomes.tos, outcomes.allowed, strict=True)):
+        if ok and not every:
+            continue
         case = ET.SubElement(
-            suite, "testcase", {"classname": classname, "name": f"row {row}: {to}", "time": "0"}
+            suite, "testcase", {"classname": classname, "name": f"row {row}: {xml_safe(to)}", "time": "0"}
         )
         if ok:
             continue
@@ -129,9 +196,12 @@ def write_junit(outcomes: Outcomes, path: str, out: TextIO) -> None:
         failure = ET.SubElement(
             case,
             "failure",
-            {"message": f"{to} blocked: {', '.join(codes)}", "type": codes[0] if codes else "blocked"},
+            {
+                "message": xml_safe(f"{to} blocked: {', '.join(codes)}"),
+                "type": codes[0] if codes else "blocked",
+            },
         )
-        failure.text = "\n".join(lines)
+        failure.text = xml_safe("\n".join(lines))
     ET.indent(suites)
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     out.write(ET.tostring(suites, encoding="unicode") + "\n")
@@ -142,4 +212,4 @@ def write_records(decisions: Sequence[Decision], rows: Sequence[int], tos: Seque
     return Outcomes(list(rows), list(tos), [d.allowed for d in decisions], dict(enumerate(decisions)))
 
 
-WRITERS = {"text": write_text, "json": write_json, "junit": write_junit}
+WRITERS = {"text": write_text, "json": write_json, "jsonl": write_jsonl, "junit": write_junit}

@@ -33,6 +33,7 @@ OPTED_OUT = "212-555-0143"  # on acme's internal list since 2026-01-05
 TX_LISTED = "512-555-0177"  # on the Texas list
 CA_LISTED = "416-555-0199"  # on the Canadian DNCL
 INVALID = "555-0100"  # seven digits: not a NANP number
+NATIONAL_COPY = f"oldest national copy used: us-ftc obtained {OBTAINED}"  # the text summary says
 
 CALLS: list[dict[str, Any]] = [
     {"to": CLEAN, "at": AT, "seller": "acme"},
@@ -312,14 +313,16 @@ def test_a_missing_index_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
 # --- check ------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
 @pytest.mark.parametrize("suffix", [".jsonl", ".json", ".csv", ".parquet"])
 def test_check_json_gives_every_call_its_row_and_decision(
-    suffix: str, index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    suffix: str, fmt: str, index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """json: one array; jsonl: the same objects, one a line."""
     calls = write_calls(tmp_path / f"calls{suffix}", CALLS)
-    code, out, _ = run(capsys, "check", "--registry", index, calls, "--format", "json")
+    code, out, _ = run(capsys, "check", "--registry", index, calls, "--format", fmt)
     assert code == 1
-    records = [json.loads(line) for line in out.splitlines()]
+    records = json.loads(out) if fmt == "json" else [json.loads(line) for line in out.splitlines()]
     assert [r["row"] for r in records] == [1, 2, 3, 4, 5]
     for record, (allowed, codes) in zip(records, EXPECTED, strict=True):
         decision = Decision.model_validate({k: v for k, v in record.items() if k != "row"})
@@ -330,33 +333,60 @@ def test_check_json_gives_every_call_its_row_and_decision(
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
-def test_check_text_one_line_per_call_with_reasons_and_citations(
+def test_check_text_lists_the_blocked_calls_then_citations_and_counts(
     suffix: str, index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A CI gate needs the calls that fail: each blocked call with its reason codes and
+    jurisdictions, each citation once in a legend, then the counts (per reason code too)."""
     calls = write_calls(tmp_path / f"calls{suffix}", CALLS)
     code, out, _ = run(capsys, "check", "--registry", index, calls)
     assert code == 1
-    lines = out.splitlines()
-    assert len(lines) == len(CALLS) + 2
-    for line, call, (allowed, codes) in zip(lines, CALLS, EXPECTED, strict=False):
+    listed, legend, summary = out.split("\n\n")
+    blocked = [(c, codes) for c, (ok, codes) in zip(CALLS, EXPECTED, strict=True) if not ok]
+    lines = listed.splitlines()
+    assert len(lines) == len(blocked) == 3
+    for line, (call, codes) in zip(lines, blocked, strict=True):
+        assert line.startswith("BLOCKED")
+        assert call["to"] in line
+        for code_ in codes:
+            assert f"{code_} [" in line
+    assert "national_registry [US]" in lines[0]  # the code and its jurisdiction
+    assert "16 CFR" not in listed  # citations are in the legend, once each
+    assert legend.startswith("citations:\n")
+    assert "  national_registry [US]: 16 CFR 310.4(b)(1)(iii)(B)" in legend
+    assert len(legend.splitlines()) == len(set(legend.splitlines()))
+    # the summary names the registry and the oldest national copy the calls were decided on,
+    # then counts the calls, and the calls each reason blocked
+    assert summary.splitlines()[0] == f"registry {Registry.open(index).id}; {NATIONAL_COPY}"
+    assert summary.splitlines()[1] == "5 calls: 2 allowed, 3 blocked"
+    per_reason = dict(line.strip().split(": ") for line in summary.splitlines()[2:])
+    assert sum(map(int, per_reason.values())) >= 3
+    assert set(per_reason) == {r for _, codes in blocked for r in codes} | set(per_reason)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_check_all_lists_every_call_the_allowed_with_their_exemption(
+    suffix: str, index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = write_calls(tmp_path / f"calls{suffix}", CALLS)
+    code, out, _ = run(capsys, "check", "--registry", index, calls, "--all")
+    assert code == 1
+    lines = out.split("\n\n")[0].splitlines()
+    assert len(lines) == len(CALLS)
+    for line, call, (allowed, codes) in zip(lines, CALLS, EXPECTED, strict=True):
         assert line.startswith("ALLOWED" if allowed else "BLOCKED")
         assert call["to"] in line
         for code_ in codes:
             assert code_ in line
-    assert "[US, 16 CFR 310.4(b)(1)(iii)(B)" in lines[1]  # jurisdiction and citation
-    assert lines[-1] == "5 calls: 2 allowed, 3 blocked"
-    # the summary names the registry and the oldest national copy the calls were decided on
-    assert (
-        lines[-2]
-        == f"registry {Registry.open(index).id}; oldest national copy used: us-ftc obtained {OBTAINED}"
-    )
+    assert "ebr_purchase [US]" in lines[2]  # allowed by an exemption: which one
+    assert "ebr_purchase [US]: " in out.split("citations:\n")[1]  # cited in the legend
 
 
 def test_check_junit_makes_blocked_calls_failures(
     index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     calls = write_calls(tmp_path / "calls.csv", CALLS)
-    code, out, _ = run(capsys, "check", "--registry", index, calls, "--format", "junit")
+    code, out, _ = run(capsys, "check", "--registry", index, calls, "--format", "junit", "--all")
     assert code == 1
     suites = ET.fromstring(out)
     suite = suites.find("testsuite")
@@ -373,6 +403,29 @@ def test_check_junit_makes_blocked_calls_failures(
             assert all(c in (failure.text or "") for c in codes)
 
 
+def test_check_junit_lists_the_blocked_calls_and_counts_the_allowed(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --all: a failed test case per blocked call, and the allowed calls as one passing
+    test case (what Jenkins, GitLab and the GitHub reporters count), their number in properties."""
+    calls = write_calls(tmp_path / "calls.csv", CALLS)
+    code, out, _ = run(capsys, "check", "--registry", index, calls, "--format", "junit")
+    assert code == 1
+    suite = ET.fromstring(out).find("testsuite")
+    assert suite is not None
+    cases = suite.findall("testcase")
+    failed = [c for c in cases if c.find("failure") is not None]
+    assert [c.get("name") for c in failed] == [
+        f"row {i + 1}: {c['to']}"
+        for i, (c, (ok, _)) in enumerate(zip(CALLS, EXPECTED, strict=True))
+        if not ok
+    ]
+    assert [c.get("name") for c in cases if c.find("failure") is None] == ["2 allowed calls"]
+    assert (suite.get("tests"), suite.get("failures")) == (str(len(cases)), "3")
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert properties == {"calls": "5", "allowed": "2", "blocked": "3"}
+
+
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
 def test_check_exits_0_when_every_call_is_allowed(
     suffix: str, index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -381,15 +434,17 @@ def test_check_exits_0_when_every_call_is_allowed(
     calls = write_calls(tmp_path / f"calls{suffix}", allowed)
     code, out, _ = run(capsys, "check", "--registry", index, calls)
     assert code == 0
-    assert all(line.startswith("ALLOWED") for line in out.splitlines()[: len(allowed)])
-    assert out.splitlines()[len(allowed)].startswith("registry dncg:")
+    assert out == f"registry {Registry.open(index).id}; {NATIONAL_COPY}\n2 calls: 2 allowed, 0 blocked\n"
+    code, out, _ = run(capsys, "check", "--registry", index, calls, "--all")
+    assert code == 0
+    assert all(line.startswith("ALLOWED") for line in out.split("\n\n")[0].splitlines())
 
 
 def test_check_defaults_fill_calls_lacking_at_seller_purpose(
     index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     calls = write_calls(tmp_path / "calls.csv", [{"to": LISTED}, {"to": LISTED, "purpose": "sale"}])
-    argv = ["check", "--registry", index, calls, "--at", AT, "--seller", "acme", "--format", "json"]
+    argv = ["check", "--registry", index, calls, "--at", AT, "--seller", "acme", "--format", "jsonl"]
     code, out, _ = run(capsys, *argv, "--purpose", "survey")
     survey, sale = (json.loads(line) for line in out.splitlines())
     assert code == 1
@@ -451,8 +506,8 @@ def test_blank_date_text_in_a_table_file_is_no_date(
     _, expected, _ = run(capsys, "check", "--registry", index, without)
     assert (code, err) == (1, "")
     assert out == expected
-    assert "BLOCKED  row 2" in out
-    assert "ALLOWED  row 3" in out
+    assert "BLOCKED  row 2 " in out
+    assert "row 3 " not in out  # allowed
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
@@ -621,7 +676,7 @@ def test_sample_calls_come_out_as_their_expect_column_says(
             capsys, "check", "--registry", quickstart_index, FIXTURES / name, "--format", "json"
         )
         assert code == 1
-        decisions = [json.loads(line) for line in out.splitlines()]
+        decisions = json.loads(out)
         got = ["allowed" if d["allowed"] else d["reasons"][0]["code"] for d in decisions]
         assert got == expected, name
 
@@ -905,12 +960,13 @@ def test_a_call_file_without_calls_reports_none(
     calls = tmp_path / f"calls{suffix}"
     calls.write_text("[]\n" if suffix == ".json" else "")
     assert run(capsys, "check", "--registry", index, calls)[:2] == (0, "0 calls: 0 allowed, 0 blocked\n")
-    assert run(capsys, "check", "--registry", index, "--format", "json", calls)[:2] == (0, "")
+    assert run(capsys, "check", "--registry", index, "--format", "json", calls)[:2] == (0, "[]\n")
+    assert run(capsys, "check", "--registry", index, "--format", "jsonl", calls)[:2] == (0, "")
     code, junit, _ = run(capsys, "check", "--registry", index, "--format", "junit", calls)
     suite = ET.fromstring(junit).find("testsuite")
     assert code == 0
     assert suite is not None
-    assert (suite.get("tests"), len(suite)) == ("0", 0)
+    assert (suite.get("tests"), len(suite.findall("testcase"))) == ("0", 0)
     out = tmp_path / "out.csv"
     assert run(capsys, "scrub", "--registry", index, calls, out)[0] == 0
     assert pa_csv.read_csv(out).num_rows == 0

@@ -107,16 +107,41 @@ def test_a_file_that_is_not_a_ledger_stops_check_before_any_output(
     assert "not a dncguard ledger" in err
 
 
+# Calls whose evidence the flat columns cannot hold (two consents): decided one by one.
+PER_CALL = [
+    {
+        **call,
+        "consents": [
+            {"kind": "written", "on": "2025-01-01", "seller": "other"},
+            {"kind": "written", "on": "2025-01-01", "seller": "another"},
+        ],
+    }
+    for call in CALLS
+]
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+@pytest.mark.parametrize("source", ["calls.csv", "calls.jsonl", "per-call.jsonl"])
 def test_check_json_prints_provenance(
-    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str, source: str
 ) -> None:
-    calls = write_calls(tmp_path / "calls.csv", CALLS)
-    code, out, _ = run(capsys, "check", "--registry", index, calls, "--format", "json")
+    """Every object, on every path (bulk templates, the invalid number, calls decided one by
+    one), carries the decision's registry_id and consulted, as Guard.check gives them."""
+    given = PER_CALL if source.startswith("per-call") else CALLS
+    calls = write_calls(tmp_path / source, given)
+    code, out, _ = run(capsys, "check", "--registry", index, calls, "--format", fmt)
     assert code == 1
-    lines = [json.loads(line) for line in out.splitlines()]
-    for line, decision in zip(lines, expected(index), strict=True):
-        assert line["registry_id"] == decision.registry_id
-        assert line["consulted"] == [c.model_dump(mode="json") for c in decision.consulted]
+    objects = json.loads(out) if fmt == "json" else [json.loads(line) for line in out.splitlines()]
+    assert len(objects) == len(CALLS)
+    registry = dncguard.Registry.open(index)
+    registry_id, guard = registry.id, dncguard.Guard(registry)
+    for row, (obj, call) in enumerate(zip(objects, given, strict=True), 1):
+        decision = guard.check(call)
+        assert obj["row"] == row
+        assert obj["registry_id"] == decision.registry_id == registry_id
+        assert obj["consulted"] == [c.model_dump(mode="json") for c in decision.consulted]
+    assert any(obj["consulted"] for obj in objects)
+    assert objects[-1]["consulted"] == []  # the invalid number consults no list
 
 
 def test_check_text_summary_names_the_registry_oldest_copy_and_sellers_without_a_list(
@@ -128,5 +153,57 @@ def test_check_text_summary_names_the_registry_oldest_copy_and_sellers_without_a
     _, out, _ = run(capsys, "check", "--registry", index, calls)
     lines = out.splitlines()
     registry_id = dncguard.Registry.open(index).id
-    assert lines[-3] == f"registry {registry_id}; oldest national copy used: ca-dncl obtained 2026-03-10"
-    assert lines[-2] == "no internal list loaded for seller 'acme inc'"
+    count = lines.index("7 calls: 1 allowed, 6 blocked")  # then a count per reason
+    assert (
+        lines[count - 2] == f"registry {registry_id}; oldest national copy used: ca-dncl obtained 2026-03-10"
+    )
+    assert lines[count - 1] == "no internal list loaded for seller 'acme inc'"
+
+
+def _small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read, and decide, a call file a few rows at a time: many pieces."""
+    from dncguard.bulk import _scrub
+    from dncguard.cli import _batches, _callfile
+
+    monkeypatch.setattr(_callfile, "_BATCH_ROWS", 8)
+    monkeypatch.setattr(_batches, "_BULK_ROWS", 16)
+    monkeypatch.setattr(_scrub, "_BATCH_ROWS", 16)
+
+
+def test_check_records_each_piece_as_it_is_decided_with_the_defaults_it_was_given(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file decided in many pieces, whose calls take their seller from --seller (a column the
+    file leaves out): every row is recorded once, in order, with the call and the decision a
+    check of it gives."""
+    _small_pieces(monkeypatch)
+    rows = [{"to": CALLS[i % len(CALLS)]["to"], "at": CALLS[i % len(CALLS)]["at"]} for i in range(100)]
+    calls = write_calls(tmp_path / "calls.csv", rows)
+    ledger = tmp_path / "calls.ledger"
+    code, _, _ = run(capsys, "check", "--registry", index, calls, "--seller", "acme", "--ledger", ledger)
+    assert code == 1
+    got = entries(ledger)
+    guard = dncguard.Guard(dncguard.Registry.open(index))
+    assert len(got) == len(rows)
+    for entry, row in zip(got, rows, strict=True):
+        assert (entry.call.to, entry.call.seller) == (row["to"], "acme")
+        assert entry.decision == guard.check({**row, "seller": "acme"})
+
+
+def test_check_stopped_part_way_keeps_the_pieces_recorded_before(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each piece is recorded as it is decided, nothing held back for the end: a stale registry
+    met far into the file (--on-stale raise: exit 2) leaves the rows decided before it recorded,
+    and none from the stale row on."""
+    _small_pieces(monkeypatch)
+    fresh = {"to": "212-555-0199", "at": "2026-03-16T14:00:00-04:00", "seller": "acme"}
+    stale = {**fresh, "at": "2026-06-16T14:00:00-04:00"}
+    calls = write_calls(tmp_path / "calls.csv", [fresh] * 200 + [stale])
+    ledger = tmp_path / "calls.ledger"
+    code, _, err = run(capsys, "check", "--registry", index, calls, "--on-stale", "raise", "--ledger", ledger)
+    assert code == 2
+    assert f"{calls}, row 201:" in err
+    got = entries(ledger)
+    assert 0 < len(got) <= 200
+    assert all(entry.call.at.month == 3 for entry in got)

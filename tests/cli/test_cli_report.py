@@ -32,9 +32,10 @@ from dncguard.cli import _batches, _callfile, _check, _common, _decide, _main, _
 from dncguard.errors import CallColumnError
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
+from strategies import hostile_texts
 
 OBTAINED = dt.date(2026, 3, 2)
-FORMATS = ("text", "junit", "json")
+FORMATS = ("text", "junit", "json", "jsonl")
 
 # Synthetic numbers only: 555-01XX lines.
 US_NPAS = (212, 305, 512, 713, 850, 907, 808, 787, 602, 317, 401, 415)
@@ -127,7 +128,7 @@ def per_call(index: str, path: Path, fmt: str, *flags: str) -> tuple[int, str]:
     batches = list(_callfile.read_table_batches(str(path), defaults=_common._defaults(args)))
     outcomes = reference_report.decide_table_per_call(guard, batches, path=str(path))
     out = io.StringIO()
-    reference_report.WRITERS[fmt](outcomes, str(path), out)
+    reference_report.WRITERS[fmt](outcomes, str(path), out, every=args.all)
     return (_common.EXIT_BLOCKED if outcomes.blocked else _common.EXIT_OK), out.getvalue()
 
 
@@ -253,6 +254,7 @@ def files(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[str]]:
             ([], ["--purpose", "survey"], ["--jurisdictions", "US,CA"], ["--ebr-anniversary", "inclusive"])
         )
     )
+    flags += draw(st.sampled_from(([], ["--all"])))
     return calls, flags
 
 
@@ -401,9 +403,11 @@ def test_json_lines_parse_and_junit_is_xml(index: str, tmp_path: Path) -> None:
 
     calls = [{"to": f'212-555-01{i:02d} "&<', "at": AT, "seller": "acme"} for i in range(0, 30, 3)]
     path = write(tmp_path / "calls.csv", calls)
-    _, text = fast(index, path, "json")
+    _, text = fast(index, path, "jsonl")
     assert [json.loads(line)["row"] for line in text.splitlines()] == list(range(1, 11))
-    _, xml = fast(index, path, "junit")
+    _, text = fast(index, path, "json")
+    assert [d["row"] for d in json.loads(text)] == list(range(1, 11))
+    _, xml = fast(index, path, "junit", "--all")
     cases = ET.fromstring(xml.split("\n", 1)[1]).findall(".//testcase")
     assert [c.get("name") for c in cases] == [f"row {i + 1}: {c['to']}" for i, c in enumerate(calls)]
 
@@ -439,15 +443,15 @@ def test_an_invalid_number_that_parses_is_left_to_check(
     asked: list[int] = []
     decision = _report._Explainer.decision
 
-    def counted(self: _report._Explainer, i: int) -> Any:
+    def counted(self: _report._Explainer, calls: Any, i: int, row: int) -> Any:
         asked.append(i)
-        return decision(self, i)
+        return decision(self, calls, i, row)
 
     monkeypatch.setattr(numbers, "parse_number", lambda text: 0)  # the explainer's only
     monkeypatch.setattr(_report._Explainer, "decision", counted)
     for fmt in FORMATS:
         assert fast(index, path, fmt) == expected[fmt], fmt
-    assert asked == [0, 0]  # junit and json need the message; text does not
+    assert asked == [0, 0, 0]  # junit, json and jsonl need the message; text does not
 
 
 # --- JSON call files --------------------------------------------------------------------------
@@ -460,7 +464,7 @@ def per_call_records(index: str, path: Path, fmt: str, *flags: str) -> tuple[int
     decisions = _decide._decide_records(_common._guard(args), records, path=str(path))
     outcomes = reference_report.write_records(decisions, records.rows, records.tos)
     out = io.StringIO()
-    reference_report.WRITERS[fmt](outcomes, str(path), out)
+    reference_report.WRITERS[fmt](outcomes, str(path), out, every=args.all)
     return (_common.EXIT_BLOCKED if outcomes.blocked else _common.EXIT_OK), out.getvalue()
 
 
@@ -600,8 +604,7 @@ def test_nested_evidence_that_fits_the_flat_columns_decides_as_a_check_per_call(
     records = [{"to": LISTED, "at": AT, "seller": "acme", **evidence} for evidence in NESTED_EVIDENCE]
     path = write_jsonl(tmp_path / "calls.jsonl", records)
     assert flat_batches(index, path) is not None  # decided in bulk
-    lines = fast(index, path, "text")[1].splitlines()
-    allowed = [line.startswith("ALLOWED") for line in lines if line.startswith(("ALLOWED", "BLOCKED"))]
+    allowed = [json.loads(line)["allowed"] for line in fast(index, path, "jsonl")[1].splitlines()]
     assert allowed == [False, True, True, True, True, False, False]
     for fmt in FORMATS:
         assert fast(index, path, fmt) == per_call_records(index, path, fmt)
@@ -652,3 +655,182 @@ def test_scrub_of_json_lines_writes_what_a_check_per_call_decides(
         assert [t and t.timestamp() for t in got.column("next_allowed_at").to_pylist()] == [
             t and t.timestamp() for t in want_next
         ]
+
+
+# --- output safety: what the input holds never breaks the report's consumer --------------------
+
+
+def _hostile_file(tmp_path: Path, suffix: str, tos: list[str]) -> Path:
+    records = [{"to": to, "at": AT, "seller": "acme"} for to in tos]
+    if suffix == ".jsonl":
+        return write_jsonl(tmp_path / "calls.jsonl", records)
+    return write(tmp_path / f"calls{suffix}", records)
+
+
+def assert_safe(out: dict[str, str]) -> None:
+    """JUnit parses as XML; every JSON line and the JSON array parse; the text holds no control
+    character but the line ends (nothing reaches a terminal as an escape sequence)."""
+    import xml.etree.ElementTree as ET
+
+    ET.fromstring(out["junit"].split("\n", 1)[1])
+    assert [json.loads(line) for line in out["jsonl"].splitlines()] == json.loads(out["json"])
+    for line in out["text"].splitlines():
+        assert not any(reference_report.terminal_safe(c) != c for c in line), repr(line)
+
+
+@pytest.mark.hypothesis
+@settings(
+    max_examples=min(settings.default.max_examples, 500),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.one_of(
+        st.tuples(st.sampled_from((".csv", ".parquet")), st.lists(hostile_texts(), min_size=1, max_size=6)),
+        st.tuples(st.just(".jsonl"), st.lists(hostile_texts(surrogates=True), min_size=1, max_size=6)),
+    ),
+    st.booleans(),
+)
+def test_any_field_text_gives_well_formed_reports(
+    index: str, tmp_path: Path, file: tuple[str, list[str]], every: bool
+) -> None:
+    suffix, tos = file
+    path = _hostile_file(tmp_path, suffix, tos)
+    flags = ["--all"] if every else []
+    out: dict[str, str] = {}
+    codes = set()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_check, "_guard", cached_guard)
+        for fmt in FORMATS:
+            code, out[fmt] = fast(index, path, fmt, *flags)
+            codes.add(code)
+    if 2 in codes:  # a blank number is refused by name (exit 2), in every format alike
+        assert codes == {2}
+        return
+    assert_safe(out)
+
+
+def test_control_characters_are_escaped_in_text_and_xml(index: str, tmp_path: Path) -> None:
+    """An ANSI escape in a number is shown as ``\\x1b``; characters XML 1.0 forbids become the
+    same escapes in JUnit (attributes and failure text), on the bulk and the per-call path."""
+    tos = ["212-555-0101\x1b[2J", "\x00212-555-0102\x0b", "212-555-0103\ufffe", "212-555-0104\u202e"]
+    for suffix in (".csv", ".jsonl"):
+        path = _hostile_file(tmp_path, suffix, tos)
+        out = {fmt: fast(index, path, fmt, "--all")[1] for fmt in FORMATS}
+        assert_safe(out)
+        assert "\x1b" not in out["text"]
+        assert "212-555-0101\\x1b[2J" in out["text"]
+        assert "\\u202e" in out["text"]
+        assert "\\x00212-555-0102\\x0b" in out["junit"]
+        assert "\\ufffe" in out["junit"]
+        assert "\ufffe" not in out["junit"]
+
+
+def test_a_seller_named_with_control_characters_is_escaped_in_the_text_summary(
+    index: str, tmp_path: Path
+) -> None:
+    """The summary names the sellers without an internal list as written in the call file: their
+    control characters and bidirectional overrides are escaped there too."""
+    records = [{"to": "212-555-0140", "at": AT, "seller": "evil\x1b[2J\u202eco"}]
+    for suffix in (".csv", ".jsonl"):
+        path = _hostile_file(tmp_path, suffix, ["212-555-0140"])
+        path = write_jsonl(path, records) if suffix == ".jsonl" else write(path, records)
+        code, text = fast(index, path, "text")
+        assert code == 0
+        assert_safe({"junit": fast(index, path, "junit")[1], "text": text, "jsonl": "", "json": "[]"})
+        assert "no internal list loaded for seller 'evil\\x1b[2j\\u202eco'" in text.splitlines()
+
+
+def test_a_path_xml_cannot_hold_gives_well_formed_junit(index: str, tmp_path: Path) -> None:
+    """The file name is the suite's name and the test cases' class: escaped like any field."""
+    import xml.etree.ElementTree as ET
+
+    path = write(tmp_path / "calls\x1b\x01.csv", [{"to": "212-555-0101", "at": AT, "seller": "acme"}])
+    _, junit = fast(index, path, "junit")
+    suite = ET.fromstring(junit.split("\n", 1)[1]).find("testsuite")
+    assert suite is not None
+    assert suite.get("name") == str(path).replace("\x1b", "\\x1b").replace("\x01", "\\x01")
+
+
+# --- memory: check holds nothing per call ---------------------------------------------------------
+
+_PEAK_SCRIPT = """
+import sys
+from dncguard.bulk import _scrub
+from dncguard.cli import _batches, _callfile, _report, main
+# Small units of work, so that a few of them are far less than the file (the sizes are
+# constants of the program; the file is what must not count).
+_callfile._CSV_BLOCK = 1 << 18
+_callfile._BATCH_ROWS = 1 << 13
+_batches._BULK_ROWS = 1 << 14
+_scrub._BATCH_ROWS = 1 << 14
+_report._FORMAT_ROWS = 1 << 13
+code = main(sys.argv[2:])
+# This process's own peak: the wait status's ru_maxrss would keep the parent's (fork and exec
+# carry the high-water mark over).
+with open("/proc/self/status") as status, open(sys.argv[1], "w") as out:
+    out.write(next(line for line in status if line.startswith("VmHWM:")).split()[1])
+sys.exit(code)
+"""
+
+
+def _peak_rss(argv: list[str], tmp_path: Path) -> int:
+    """The peak resident memory (bytes) of ``dncguard`` run with ``argv`` in a fresh process."""
+    import os
+    import subprocess
+    import sys
+
+    peak = tmp_path / "peak"
+    with open(os.devnull, "wb") as sink:
+        code = subprocess.run([sys.executable, "-c", _PEAK_SCRIPT, str(peak), *argv], stdout=sink).returncode
+    assert code in (0, 1), argv
+    return int(peak.read_text()) * 1024
+
+
+def _many_calls(path: Path, rows: int) -> Path:
+    """``rows`` calls, about one in six blocked (listed numbers, a late hour, an invalid number)."""
+    lines = [f"{npa}-555-01{line:02d}" for npa in (212, 512, 416, 305) for line in range(40)]
+    to = pa.array(lines * (rows // len(lines) + 1)).slice(0, rows)
+    at = pa.array(["2026-03-16T14:00:00-04:00"] * 13 + ["2026-03-16T23:30:00-04:00"]).take(
+        pa.array(np.arange(rows) % 14)
+    )
+    pa_csv.write_csv(pa.table({"to": to, "at": at, "seller": pa.repeat(pa.scalar("acme"), rows)}), path)
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", [["text"], ["junit"], ["jsonl"], ["text", "--all"]])
+def test_check_memory_does_not_grow_with_the_file(index: str, tmp_path: Path, fmt: list[str]) -> None:
+    """200,000 and 1,200,000 calls: the same peak memory, give or take a small constant and the
+    noise of a process's peak (about 20 MiB either way here). Holding the calls until the end,
+    as ``check`` did, took about 100 bytes a call of this file (58 MiB more for 800,000 calls
+    than for 200,000; 220 bytes a call of a wide file): about 100 MiB more here."""
+    small, large = (
+        _many_calls(tmp_path / "small.csv", 200_000),
+        _many_calls(tmp_path / "large.csv", 1_200_000),
+    )
+    peaks = [
+        _peak_rss(["check", "--registry", index, str(p), "--format", *fmt], tmp_path) for p in (small, large)
+    ]
+    assert peaks[1] - peaks[0] < 48 * 2**20, [f"{p / 2**20:.0f} MiB" for p in peaks]
+
+
+def test_a_stale_row_far_into_the_file_is_named_after_the_report_has_begun(
+    index: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The report streams, so a stale registry met in a later piece stops the command (exit 2)
+    naming the first stale row, counted over the whole file; JUnit writes nothing."""
+    from dncguard.bulk import _scrub
+
+    monkeypatch.setattr(_callfile, "_BATCH_ROWS", 1 << 8)
+    monkeypatch.setattr(_batches, "_BULK_ROWS", 1 << 9)
+    monkeypatch.setattr(_scrub, "_BATCH_ROWS", 1 << 9)
+    calls = [{"to": "212-555-0101", "at": AT, "seller": "acme"}] * 2000
+    calls += [{"to": "212-555-0140", "at": "2026-05-01T14:00:00-04:00", "seller": "acme"}] * 3
+    path = write(tmp_path / "calls.csv", calls)
+    for fmt in ("text", "junit"):
+        code, out = fast(index, path, fmt, "--on-stale", "raise")
+        err = capsys.readouterr().err
+        assert code == 2
+        assert f"{path}, row 2001:" in err
+        assert out.startswith("BLOCKED  row 1 ") if fmt == "text" else out == ""

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import collections
 import dataclasses
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import pyarrow as pa
 
 from dncguard._fields import call_columns
 from dncguard._seller import normalize_seller
 from dncguard.cli._batches import _bulk_tables, _flat_batches, _read_records, _ReadBatches, _TableReader
-from dncguard.cli._callfile import Batch, Defaults, is_table_file
+from dncguard.cli._callfile import Batch, Defaults, call_from_record, is_table_file
 from dncguard.cli._common import (
     EXIT_BLOCKED,
     EXIT_OK,
@@ -24,13 +26,14 @@ from dncguard.cli._common import (
     _Progress,
     _warn,
 )
-from dncguard.cli._decide import _blocked, _decide_records, _Piece, _stale_error
+from dncguard.cli._decide import _check_calls, _decide_records, _Piece
 from dncguard.cli._ledger import Recorder, recorder
-from dncguard.cli._report import _calls_table, _Explainer, _PieceWriter, _write_decisions
+from dncguard.cli._report import _Explainer, _Report, _write_decisions
 from dncguard.errors import StaleRegistryError
 
 if TYPE_CHECKING:
     from dncguard.bulk import Decided
+    from dncguard.guard import Guard
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -45,6 +48,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _check_file(args: argparse.Namespace, path: str, defaults: Defaults, record: Recorder | None) -> int:
+    every = bool(getattr(args, "all", False))
     if is_table_file(path):
         blocked = _check_table(args, path=path, defaults=defaults, out=sys.stdout, record=record)
         return EXIT_BLOCKED if blocked else EXIT_OK
@@ -61,7 +65,9 @@ def _check_file(args: argparse.Namespace, path: str, defaults: Defaults, record:
     if record is not None:
         record.calls(records.calls, decisions)
     _warn_unlisted_sellers(guard, path, {call.seller for call in records.calls})
-    _write_decisions(guard, records.calls, records.tos, decisions, fmt=args.format, path=path, out=sys.stdout)
+    _write_decisions(
+        guard, records.calls, records.tos, decisions, fmt=args.format, path=path, out=sys.stdout, every=every
+    )
     return EXIT_OK if all(d.allowed for d in decisions) else EXIT_BLOCKED
 
 
@@ -77,74 +83,137 @@ def _check_table(
     """Decide a CSV / Parquet file's calls in bulk and write them in ``args.format``; return the
     number blocked.
 
-    The file is read in a thread while the batches already read are decided. Nothing is written
-    before the whole file has read well; text and json are then written as the rest is decided,
-    junit (whose first line counts the failures) and ``--on-stale raise`` once all is decided.
+    The file is read in a thread (a batch ahead) while the batches read are decided, and each
+    decided piece is written at once and dropped: nothing is kept per call, so memory does not
+    grow with the file. A bad row or (``--on-stale raise``) a stale registry met part way stops
+    the command with exit 2; what was written by then stays written (text, jsonl; a json array
+    is left without its closing bracket, and junit writes nothing: see ``_Report``). With
+    ``--ledger``, each decided piece is recorded as it is decided (the pieces decided before such
+    a stop stay recorded).
     """
-    from dncguard import bulk
-
     fmt: str = args.format
-    reader = _TableReader(path, defaults, raw=False) if read is None else read
+    reader = _TableReader(path, defaults, keep=False, raw=False) if read is None else read
     try:
         guard = _guard(args)
     except BaseException:
-        reader.wait()  # a bad call file is reported first, as when it was read before the index
+        _close(reader)
         raise
-    stream = fmt != "junit" and getattr(guard, "on_stale", "block") != "raise"
+    try:
+        return _decide_and_report(args, guard, reader, path=path, out=out, fmt=fmt, record=record)
+    finally:
+        _close(reader)
+
+
+def _close(reader: _TableReader | _ReadBatches) -> None:
+    if isinstance(reader, _TableReader):
+        reader.close()
+
+
+def _decide_and_report(
+    args: argparse.Namespace,
+    guard: Guard,
+    reader: _TableReader | _ReadBatches,
+    *,
+    path: str,
+    out: TextIO,
+    fmt: str,
+    record: Recorder | None = None,
+) -> int:
+    from dncguard import bulk
+
     tables, bulk_defaults = _bulk_tables(reader)
-    pieces: list[_Piece] = []
-    writer: _PieceWriter | None = None
-    explainer = _Explainer(guard, path=path)
+    explainer = _Explainer(guard, path=path, defaults=bulk_defaults)
+    report = _Report(explainer, fmt=fmt, path=path, out=out, every=bool(getattr(args, "all", False)))
+    # The tables handed to bulk and not yet answered, with their first row (0-based): where a
+    # stale registry is met, the row to name is among them.
+    fed: collections.deque[tuple[int, pa.Table]] = collections.deque()
+
+    def feed() -> Iterator[pa.Table]:
+        start = 0
+        for table in tables:
+            fed.append((start, table))
+            start += table.num_rows
+            yield table
+
     # The invalid numbers' texts (junit, json) are worked out as the rest is decided.
     explaining = ThreadPoolExecutor(1, thread_name_prefix="dncguard-explain") if fmt != "text" else None
     progress = _Progress()
     sellers: set[str] = set()
     decided_all = False
-    kept: list[Decided] = []  # for the ledger
+    start = 0
     try:
-        start = 0
-        for decided in bulk.decide_batches(guard, tables, columns=False, **bulk_defaults):
-            if record is not None:
-                kept.append(decided)
+        for decided in bulk.decide_batches(guard, feed(), columns=False, **bulk_defaults):
+            if record is not None:  # recorded as decided, nothing kept: memory stays flat
+                _record(record, start, decided, bulk_defaults)
             sellers.update(decided.sellers)
-            piece = _Piece.of(start, decided)
+            piece = _Piece.of(start, decided, consulted=fmt != "junit")
             if explaining is not None:
                 tos = decided.output.column("to").take(pa.array(piece.invalid)).to_pylist()
                 rows = (start + piece.invalid).tolist()
                 explained = explaining.submit(explainer.explain, fmt, tos, rows)
                 piece = dataclasses.replace(piece, explained=explained)
-            pieces.append(piece)
             start += len(piece.inverse)
+            while fed and fed[0][0] + fed[0][1].num_rows <= start:
+                fed.popleft()
             progress.show(f"{path}: decided {start:,} calls")
-            if stream and reader.done and reader.error is None:
-                if writer is None:
-                    writer = _PieceWriter(explainer, _calls_table(reader.wait()), fmt=fmt, path=path, out=out)
-                writer.write(pieces[writer.pieces_written :])
+            report.write([piece])
         decided_all = True
+        progress.done()
+        report.finish()
     except StaleRegistryError as e:
-        raise _stale_error(guard, reader.wait(), path, e) from None
+        raise _stale_row(guard, fed, start, bulk_defaults, path, e) from None
     finally:
+        report.close()
         if explaining is not None:
             explaining.shutdown(wait=False, cancel_futures=not decided_all)
-    batches = reader.wait()
-    progress.done()
-    if record is not None and batches:
-        every = _calls_table(batches)
-        whole = Batch(every, every, batches[0].first_row)
-        at = 0
-        for decided in kept:
-            record.decided(whole, at, decided)
-            at += decided.output.num_rows
-    if writer is None:
-        writer = _PieceWriter(explainer, _calls_table(batches), fmt=fmt, path=path, out=out)
-    blocked = _blocked(pieces)
-    writer.finish(pieces, blocked)
     _warn_unlisted_sellers(guard, path, sellers)
     if isinstance(reader, _TableReader) and reader.columns:
         passed = call_columns(reader.columns, fold_case=True)
         if passed:
             _warn(f"{path}: ignoring columns that are not call fields: {', '.join(passed)}")
-    return blocked
+    return report.blocked
+
+
+def _stale_row(
+    guard: Guard,
+    fed: collections.deque[tuple[int, pa.Table]],
+    decided: int,
+    defaults: dict[str, Any],
+    path: str,
+    error: StaleRegistryError,
+) -> StaleRegistryError:
+    """A stale registry met in bulk, with the file's first such row: the calls handed to bulk
+    and not yet answered (from row ``decided``, 0-based), one by one, raise naming it (else
+    ``error``, naming the file, is returned to raise)."""
+    for first, table in fed:
+        skip = max(decided - first, 0)
+        for lo in range(skip, table.num_rows, 1 << 14):
+            records = table.slice(lo, 1 << 14).to_pylist()
+            rows = [first + lo + i + 1 for i in range(len(records))]
+            calls = []
+            for row, record in zip(rows, records, strict=True):
+                for name, value in defaults.items():
+                    if record.get(name) is None:
+                        record[name] = value
+                calls.append(call_from_record(record, path=path, row=row, defaults=Defaults()))
+            _check_calls(guard, calls, rows, path=path)
+    return StaleRegistryError(f"{path}: {error}")
+
+
+def _with_defaults(calls: pa.Table | pa.RecordBatch, defaults: dict[str, Any]) -> pa.Table:
+    """``calls`` (rows as handed to bulk) with the columns the file leaves out, each filled with
+    the value bulk was given for it."""
+    table = calls if isinstance(calls, pa.Table) else pa.Table.from_batches([calls])
+    for name, value in defaults.items():
+        if name not in table.column_names:
+            table = table.append_column(name, pa.repeat(pa.scalar(value), table.num_rows))
+    return table
+
+
+def _record(record: Recorder, start: int, decided: Decided, defaults: dict[str, Any]) -> None:
+    """Record the rows of one bulk answer (from row ``start``, 0-based) in the ledger."""
+    calls = _with_defaults(decided.output, defaults)
+    record.decided(Batch(calls.schema.empty_table(), calls, start + 1), 0, decided)
 
 
 _SELLERS_NAMED = 10

@@ -95,28 +95,34 @@ class _Piece:
     """The rows (within the piece) whose number is invalid."""
     numbers: npt.NDArray[np.uint64]
     """The called numbers, as decided (0: invalid)."""
+    calls: pa.Table | pa.RecordBatch
+    """The rows as decided (``to`` as written, ``at`` as read, ...): what the report writes of
+    the input, and what ``check`` is asked about a row the bulk answer cannot explain."""
     explained: Future[list[str | None]] | None = None
-    """Their text (junit) or line (json), worked out while the rest is decided (None: ask check)."""
+    """Their text (junit) or JSON object (json, jsonl), worked out while the rest is decided
+    (None: ask check)."""
     registry_id: str = ""
     """The ``Registry.id`` the rows were decided on."""
     consulted: tuple[tuple[tuple[Consulted, ...], ...], npt.NDArray[np.intp]] = ((), np.zeros(0, np.intp))
     """The distinct ``consulted`` values of the rows, and each row's index into them."""
 
     @classmethod
-    def of(cls, start: int, decided: Decided) -> _Piece:
-        """The piece of one answer of ``bulk.decide_batches``, starting at row ``start``."""
+    def of(cls, start: int, decided: Decided, *, consulted: bool = True) -> _Piece:
+        """The piece of one answer of ``bulk.decide_batches``, starting at row ``start``.
+        ``consulted=False``: the rows' ``consulted`` values are not worked out (a report that
+        does not show them: junit)."""
         inverse = decided.inverse.astype(np.int32, copy=False)
         invalid = np.flatnonzero(np.array([_is_invalid(v) for v in decided.verdicts], bool)[inverse])
         prov = decided.provenance
         registry_id = "" if prov is None else prov.provenance.registry_id
-        if prov is None:
-            consulted: tuple[tuple[tuple[Consulted, ...], ...], npt.NDArray[np.intp]] = (
+        if prov is None or not consulted:
+            distinct: tuple[tuple[tuple[Consulted, ...], ...], npt.NDArray[np.intp]] = (
                 ((),),
                 np.zeros(len(inverse), np.intp),
             )
         else:
             values, rows = prov.distinct()
-            consulted = (tuple(values), rows)
+            distinct = (tuple(values), rows)
         return cls(
             start,
             decided.verdicts,
@@ -124,15 +130,10 @@ class _Piece:
             decided.next_at,
             invalid,
             decided.numbers,
+            decided.output,
             registry_id=registry_id,
-            consulted=consulted,
+            consulted=distinct,
         )
-
-
-def _blocked(pieces: Sequence[_Piece]) -> int:
-    return sum(
-        int(np.count_nonzero(~np.array([v.allowed for v in p.verdicts], bool)[p.inverse])) for p in pieces
-    )
 
 
 def _is_invalid(verdict: Verdict) -> bool:

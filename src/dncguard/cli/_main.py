@@ -18,6 +18,7 @@ from dncguard.cli._common import EXIT_BAD_INPUT, EXIT_OK, PROG, _describe, _erro
 from dncguard.cli._info import _cmd_info, _cmd_lookup
 from dncguard.cli._ledger import add_ledger_flag
 from dncguard.cli._replay import add_parser as _add_replay
+from dncguard.cli._report import FORMATS
 from dncguard.cli._scrub import _cmd_scrub
 from dncguard.errors import DncguardError
 from dncguard.models import Purpose
@@ -137,8 +138,9 @@ def _add_index_args(p: argparse.ArgumentParser) -> None:
 
 _CHECK_DESCRIPTION = """\
 Decide every call in CALLS. Exit 0 if all are allowed, 1 if any is blocked, 2 on bad input
-(a message names the file, the data row and the field; nothing is decided until the whole file
-reads well).
+(a message names the file, the data row and the field). The report is written as the calls are
+decided: a bad row far into a large file stops a text or jsonl report part way, so read the
+exit code.
 
 Fields (JSON keys, or CSV/Parquet columns by name): to, at (ISO 8601 with a UTC offset), seller,
 caller, purpose, line, prerecorded, callee_region, callee_timezone, reassigned_on; evidence as
@@ -181,10 +183,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("calls", metavar="CALLS", help="a .jsonl, .json (array), .csv or .parquet call file")
     p.add_argument(
         "--format",
-        choices=("text", "json", "junit"),
+        choices=FORMATS,
         default="text",
-        help="text: a line per call (default); json: a JSON line per call with its row and full "
-        "decision; junit: JUnit XML, a blocked call is a failed test case",
+        help="text: the blocked calls, a legend of citations and a summary (default); json: a JSON "
+        "array, an object per call with its row and full decision; jsonl: the same objects, one a "
+        "line; junit: JUnit XML, a blocked call is a failed test case",
+    )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="list every call, the allowed ones with the exemption that allowed them (text, junit)",
     )
     _add_guard_flags(p)
     add_ledger_flag(p)

@@ -1,19 +1,28 @@
-"""The ``check`` report, one template per format (text, json, junit), written from decided
-pieces: per verdict once, per row by Arrow string kernels.
+"""The ``check`` report, one template per format (text, json, jsonl, junit), written as the
+calls are decided: per verdict once, per row by Arrow string kernels.
+
+Text and JSON go to the output as each piece is decided; JUnit, whose opening element carries the
+counts, goes to a temporary file until the counts are known. Nothing is kept per call, so the
+memory ``check`` takes does not grow with the file (the text summary's provenance is tallied as
+the pieces go: the registry id, the oldest national copy, the sellers without a list).
 """
 
 from __future__ import annotations
 
 import codecs
 import collections
+import dataclasses
 import datetime as dt
 import functools
 import itertools
 import json
 import os
+import re
+import shutil
+import tempfile
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dncguard._arrow import trimmed
-from dncguard.cli._callfile import Batch, Defaults, call_from_record
+from dncguard.cli._callfile import Defaults, call_from_record
 from dncguard.cli._common import PROG, _Progress
 from dncguard.cli._decide import _is_invalid, _Piece
 from dncguard.models import Call, Consulted, Decision, Reason
@@ -34,11 +43,61 @@ if TYPE_CHECKING:
 # One policy, two front ends, one template per format: ``bulk.decide_batches`` decides the rows
 # per distinct combination of facts; each verdict's text is built once and broadcast to its rows
 # with Arrow's ``take``; only what varies per row (the row number, the number as written,
-# ``next_allowed_at``, the called number in E.164) is formatted per row, by Arrow string kernels.
+# ``next_allowed_at``, the called number in E.164, the registry id and the lists consulted) is
+# formatted per row, by Arrow string kernels.
 # Calls decided one by one (:func:`_write_decisions`) are written through the same templates.
+
+FORMATS = ("text", "json", "jsonl", "junit")
+"""``check --format``: text (for people), json (one array), jsonl (a line a call), junit."""
 
 _FORMAT_ROWS = 1 << 18
 """Rows formatted (and written) at a time: bounds the memory the output text takes."""
+
+
+# --- what the input may hold that the output must not pass on -------------------------------
+
+_TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""Characters the text report shows escaped: C0 and C1 controls (ANSI escapes start with one),
+DEL, line separators and the bidirectional overrides (which reorder what a terminal shows)."""
+
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+"""Characters XML 1.0 cannot hold at all, not even as a character reference."""
+
+
+def _escaped_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _terminal_text(text: str) -> str:
+    """``text`` with every character of :data:`_TERMINAL_UNSAFE` written as ``\\xNN`` / ``\\uNNNN``."""
+    return _TERMINAL_UNSAFE.sub(_escaped_char, text)
+
+
+def _xml_text(text: str) -> str:
+    """``text`` with every character XML 1.0 forbids written as ``\\xNN`` / ``\\uNNNN``."""
+    return _XML_UNSAFE.sub(_escaped_char, text)
+
+
+def _byte_table(values: Sequence[int]) -> npt.NDArray[np.bool_]:
+    table = np.zeros(256, bool)
+    table[list(values)] = True
+    return table
+
+
+# The UTF-8 bytes that start (or are) an unsafe character: a value holding none needs no look.
+_TERMINAL_BYTES = _byte_table([*range(0x20), 0x7F, 0xC2, 0xE2])
+_XML_BYTES = _byte_table([b for b in range(0x20) if b not in (0x09, 0x0A, 0x0D)] + [0xED, 0xEF])
+
+
+def _safe_column(values: pa.Array, pattern: re.Pattern[str], starts: npt.NDArray[np.bool_]) -> pa.Array:
+    """``values`` with the characters of ``pattern`` escaped (a scan of the bytes first: the
+    values are rewritten in Python only when some byte may start such a character)."""
+    data = values.buffers()[2] if len(values) else None
+    if data is None or not starts[np.frombuffer(data, np.uint8)].any():
+        return values
+    texts = values.to_pylist()
+    return _strings([None if t is None else pattern.sub(_escaped_char, t) for t in texts])
 
 
 def _strings(values: Sequence[str | None]) -> pa.Array:
@@ -46,15 +105,16 @@ def _strings(values: Sequence[str | None]) -> pa.Array:
 
 
 def _attr(text: str) -> str:
-    """``text`` escaped as ElementTree escapes an attribute value."""
+    """``text`` escaped as ElementTree escapes an attribute value (after :func:`_xml_text`)."""
+    text = _xml_text(text)
     for old, new in _ATTR_ESCAPES:
         text = text.replace(old, new)
     return text
 
 
 def _cdata(text: str) -> str:
-    """``text`` escaped as ElementTree escapes element text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """``text`` escaped as ElementTree escapes element text (after :func:`_xml_text`)."""
+    return _xml_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 _ATTR_ESCAPES = (
@@ -70,7 +130,8 @@ _ATTR_ESCAPES = (
 
 def _attr_column(values: pa.Array) -> pa.Array:
     """:func:`_attr` of every string (the kernels run only when some value needs escaping)."""
-    if not pc.any(pc.match_substring_regex(values, '[&<>"\r\n\t]')).as_py():
+    values = _safe_column(values, _XML_UNSAFE, _XML_BYTES)
+    if not len(values) or not pc.any(pc.match_substring_regex(values, '[&<>"\r\n\t]')).as_py():
         return values
     for old, new in _ATTR_ESCAPES:
         values = pc.replace_substring(values, old, new)
@@ -174,19 +235,22 @@ class _Explainer:
     """The rows whose number is invalid: bulk gives them one generic verdict, ``check`` a message
     naming the number and why. Each is explained alone (they are few), from the texts of
     ``policy.invalid_number`` itself filled in per row; a number that parses but whose area code
-    is not a US or Canadian one (rarer still) is decided by ``check``."""
+    is not a US or Canadian one (rarer still) is decided by ``check``.
+
+    ``defaults``: the values ``bulk`` was given for the columns the file leaves out (they are
+    not in a piece's rows)."""
 
     _TO, _WHY, _ROW, _NUMBER = "\x00to\x00", "\x00why\x00", "\x00row\x00", "\x00number\x00"
 
-    def __init__(self, guard: Guard, *, path: str) -> None:
+    def __init__(self, guard: Guard, *, path: str, defaults: dict[str, Any] | None = None) -> None:
         from dncguard.policy import invalid_number
 
-        self.guard, self.path = guard, path
-        self.calls: pa.Table | None = None  # every call, for check (set once the file is read)
+        self.guard, self.path, self.defaults = guard, path, dict(defaults or {})
         template = invalid_number(self._TO, self._WHY)
         (reason,) = template.reasons
         self._message = reason.message
         self._junit = f"{reason.code.value} ({reason.jurisdiction}, {reason.rule}): "
+        # An invalid number consults no list (``consulted`` empty), as ``Guard.check`` says.
         decision = Decision(
             allowed=False,
             reasons=template.reasons,
@@ -194,7 +258,7 @@ class _Explainer:
             number=self._NUMBER,
             registry_id=_registry_id(guard),
         )
-        line = _json_line(0, decision).replace('"row": 0', f'"row": {json.dumps(self._ROW)}', 1)
+        line = _json_object(0, decision).replace('"row": 0', f'"row": {json.dumps(self._ROW)}', 1)
         marks = {
             "row": json.dumps(self._ROW),
             "message": json.dumps(reason.message),
@@ -220,8 +284,8 @@ class _Explainer:
         return None
 
     def explain(self, fmt: str, tos: Sequence[str], indices: Sequence[int]) -> list[str | None]:
-        """The junit failure texts or json lines of invalid rows (0-based ``indices`` of the file,
-        numbers ``tos`` as written); None where ``check`` must say (see :meth:`resolve`)."""
+        """The junit failure texts or JSON objects of invalid rows (0-based ``indices`` of the
+        file, numbers ``tos`` as written); None where ``check`` must say (see :meth:`resolve`)."""
         out: list[str | None] = []
         for to, index in zip(tos, indices, strict=True):
             why = self._why(to)
@@ -230,27 +294,29 @@ class _Explainer:
             elif fmt == "junit":
                 out.append(_cdata(self._junit + self._message_of(to, why)))
             else:
-                out.append(self._json_line(to, why, index))
+                out.append(self._json_object(to, why, index))
         return out
 
-    def resolve(self, fmt: str, index: int) -> str:
-        """:meth:`explain` of row ``index`` by ``check``."""
-        decision = self.decision(index)
+    def resolve(self, fmt: str, calls: pa.Table | pa.RecordBatch, i: int, row: int) -> str:
+        """:meth:`explain` of row ``i`` of ``calls`` (data row ``row`` of the file) by ``check``."""
+        decision = self.decision(calls, i, row)
         if fmt == "junit":
             return _cdata(_failure_lines(decision.reasons))
-        return _json_line(index + 1, decision)
+        return _json_object(row, decision)
 
     def _message_of(self, to: str, why: str) -> str:
         return self._message.replace(repr(self._TO), repr(to)).replace(self._WHY, why)
 
-    def decision(self, index: int) -> Decision:
-        """``check``'s decision of row ``index`` (0-based)."""
-        assert self.calls is not None
-        record = self.calls.slice(index, 1).to_pylist()[0]
-        call = call_from_record(record, path=self.path, row=index + 1, defaults=Defaults())
+    def decision(self, calls: pa.Table | pa.RecordBatch, i: int, row: int) -> Decision:
+        """``check``'s decision of row ``i`` of ``calls`` (data row ``row`` of the file)."""
+        record = calls.slice(i, 1).to_pylist()[0]
+        for name, value in self.defaults.items():
+            if record.get(name) is None:
+                record[name] = value
+        call = call_from_record(record, path=self.path, row=row, defaults=Defaults())
         return self.guard.check(call)
 
-    def _json_line(self, to: str, why: str, index: int) -> str:
+    def _json_object(self, to: str, why: str, index: int) -> str:
         values = {
             "row": str(index + 1),
             "message": json.dumps(self._message_of(to, why)),
@@ -266,124 +332,112 @@ def _failure_lines(reasons: Sequence[Reason]) -> str:
     return "\n".join(f"{r.code.value} ({r.jurisdiction}, {r.rule}): {r.message}" for r in reasons)
 
 
-class _Lines:
-    """Builds the output of one format for slices of decided rows (see :meth:`lines`)."""
+@dataclasses.dataclass(frozen=True)
+class _Rows:
+    """The rows of a piece a format lists (all, or the blocked ones), as the templates take them."""
 
-    def __init__(self, fmt: str, calls: pa.Table, explainer: _Explainer, path: str) -> None:
-        self.fmt, self.calls, self.explainer, self.path = fmt, calls, explainer, path
-        n = calls.num_rows
-        self.row_width = len(str(n))
-        self.width = pc.max(pc.utf8_length(calls.column("to"))).as_py() or 0
-        self.escape_to = fmt == "junit" and _needs_escaping(calls.column("to"))
-        self.blocked = 0  # set before head() (junit) and tail() are asked for
-        self.provenance = ""  # the text summary's provenance lines, set before tail()
+    verdicts: Sequence[Verdict]
+    take: pa.Array
+    """Each row's verdict (an index into ``verdicts``)."""
+    allowed: npt.NDArray[np.bool_]
+    rows: pa.Array
+    """The data rows (from 1), as text."""
+    to: pa.Array
+    at: pa.Array
+    next_at: npt.NDArray[np.int64]
+    numbers: npt.NDArray[np.uint64]
+    invalid: npt.NDArray[np.intp]
+    """The positions (among these rows) of the invalid numbers."""
+    explained: Sequence[str]
+    """Their junit text or JSON object."""
+    registry_id: str = ""
+    """The ``Registry.id`` the rows were decided on (json, jsonl)."""
+    consulted: pa.Array | None = None
+    """Each row's ``consulted`` as JSON text (json, jsonl; None for text and junit)."""
+
+
+class _Lines:
+    """Builds the output of one format for slices of decided rows (see :meth:`lines`).
+
+    ``every``: list every call (``--all``; json and jsonl always do), else the blocked ones."""
+
+    def __init__(self, fmt: str, explainer: _Explainer, path: str, *, every: bool = False) -> None:
+        self.fmt, self.explainer, self.path = fmt, explainer, path
+        self.every = every or fmt in ("json", "jsonl")
         self.classname = _attr(os.path.splitext(os.path.basename(path))[0])
 
-    def head(self) -> str:
-        if self.fmt != "junit":
-            return ""
-        n = self.calls.num_rows
-        counts = f'tests="{n}" failures="{self.blocked}" errors="0" skipped="0"'
-        return (
-            '<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<testsuites name="{_attr(PROG + " check")}" {counts}>\n'
-            f'  <testsuite name="{_attr(self.path)}" {counts}{" />" if n == 0 else ">"}\n'
-        )
-
-    def tail(self) -> str:
-        n = self.calls.num_rows
-        if self.fmt == "text":
-            return f"{self.provenance}{n} calls: {n - self.blocked} allowed, {self.blocked} blocked\n"
-        if self.fmt == "junit":
-            return "</testsuites>\n" if n == 0 else "  </testsuite>\n</testsuites>\n"
-        return ""
-
     def lines(self, piece: _Piece, lo: int, hi: int) -> pa.Array:
-        """The output of rows ``lo .. hi`` of ``piece`` (indices within it), one string a call."""
-        verdicts = piece.verdicts
-        inverse = piece.inverse[lo:hi]
-        take = pa.array(inverse)
-        start = piece.start + lo
-        calls = self.calls.slice(start, hi - lo)
-        to = calls.column("to").combine_chunks()
-        allowed_v = np.array([v.allowed for v in verdicts], bool)
+        """The output of the rows listed among rows ``lo .. hi`` of ``piece`` (indices within
+        it), one string a call."""
+        allowed_v = np.array([v.allowed for v in piece.verdicts], bool)
+        picked = np.arange(lo, hi) if self.every else lo + np.flatnonzero(~allowed_v[piece.inverse[lo:hi]])
+        if not len(picked):
+            return _strings([])
+        inverse = piece.inverse[picked]
         allowed = allowed_v[inverse]
-        next_at = np.where(allowed, np.int64(_no_next()), piece.next_at[lo:hi])
-        rows = pa.array(np.arange(start + 1, start + 1 + (hi - lo), dtype=np.int64)).cast(pa.string())
-        if self.fmt == "text":
-            return self._text(verdicts, take, to, allowed, rows, next_at, calls)
-        within = (piece.invalid >= lo) & (piece.invalid < hi)
-        invalid = piece.invalid[within] - lo
-        texts = piece.explained.result() if piece.explained is not None else [None] * len(piece.invalid)
-        explained = [
-            text if text is not None else self.explainer.resolve(self.fmt, start + int(i))
-            for i, text in zip(invalid, itertools.compress(texts, within), strict=True)
-        ]
-        if self.fmt == "junit":
-            return self._junit(
-                verdicts, take, to, pa.array(allowed), rows, next_at, calls, invalid, explained
-            )
-        return self._json(piece, lo, hi, take, rows, next_at, calls, invalid, explained)
-
-    def _text(
-        self,
-        verdicts: Sequence[Verdict],
-        take: pa.Array,
-        to: pa.Array,
-        allowed: npt.NDArray[np.bool_],
-        rows: pa.Array,
-        next_at: npt.NDArray[np.int64],
-        calls: pa.Table,
-    ) -> pa.Array:
-        head = pc.if_else(pa.array(allowed), "ALLOWED  row ", "BLOCKED  row ")
-        # What follows the number as written: for a blocked call, the spaces that pad it to the
-        # file's widest number and its verdict's reasons; built once per (verdict, padding) met.
-        pad = np.where(allowed, 0, self.width - np.asarray(pc.utf8_length(to), np.int64))
-        keys = pa.array(np.asarray(take, np.int64) * (self.width + 1) + pad).dictionary_encode()
-        reasons: dict[int, str] = {}  # per verdict here: a cache hit compares Reason models
-        suffixes = []
-        for key in keys.dictionary.to_pylist():
-            verdict, spaces = divmod(key, self.width + 1)
-            v = verdicts[verdict]
-            if v.allowed:
-                suffixes.append("")
-                continue
-            if verdict not in reasons:
-                reasons[verdict] = _reason_text_of(v.reasons)
-            suffixes.append(" " * spaces + "  " + reasons[verdict])
-        when = _next_texts(
+        next_at = np.where(allowed, np.int64(_no_next()), piece.next_at[picked])
+        index = pa.array(picked)
+        calls = piece.calls.select(["to", "at"]).take(index)
+        rows = pa.array(piece.start + 1 + picked.astype(np.int64)).cast(pa.string())
+        invalid: npt.NDArray[np.intp] = np.zeros(0, np.intp)
+        explained: list[str] = []
+        if self.fmt != "text":
+            within = (piece.invalid >= lo) & (piece.invalid < hi)
+            inside = piece.invalid[within]
+            invalid = np.searchsorted(picked, inside).astype(np.intp)
+            texts = piece.explained.result() if piece.explained is not None else [None] * len(piece.invalid)
+            explained = [
+                text
+                if text is not None
+                else self.explainer.resolve(self.fmt, piece.calls, int(i), piece.start + int(i) + 1)
+                for i, text in zip(inside, itertools.compress(texts, within), strict=True)
+            ]
+        consulted = None
+        if self.fmt in ("json", "jsonl"):
+            values, which = piece.consulted
+            texts = _strings([_consulted_json(v) for v in values])
+            consulted = pc.take(texts, pa.array(which[picked]))
+        chosen = _Rows(
+            piece.verdicts,
+            pa.array(inverse),
+            allowed,
+            rows,
+            calls.column("to").combine_chunks() if isinstance(calls, pa.Table) else calls.column("to"),
+            calls.column("at").combine_chunks() if isinstance(calls, pa.Table) else calls.column("at"),
             next_at,
-            calls.column("at").combine_chunks(),
-            json_style=False,
-            before="  next allowed ",
-            after="\n",
-            none="\n",
+            piece.numbers[picked],
+            invalid,
+            explained,
+            piece.registry_id,
+            consulted,
         )
+        if self.fmt == "text":
+            return self._text(chosen)
+        if self.fmt == "junit":
+            return self._junit(chosen)
+        objects = self._json(chosen)
+        if self.fmt == "jsonl":
+            return pc.binary_join_element_wise(objects, "\n", "")
+        return pc.binary_join_element_wise(",\n", objects, "")  # the first comma is left out
+
+    def _text(self, r: _Rows) -> pa.Array:
+        head = pc.if_else(pa.array(r.allowed), "ALLOWED  row ", "BLOCKED  row ")
+        suffixes = [_text_suffix(v) for v in r.verdicts]
+        when = _next_texts(r.next_at, r.at, json_style=False, before="  next allowed ", after="\n", none="\n")
         return pc.binary_join_element_wise(
             head,
-            pc.utf8_rpad(rows, width=self.row_width, padding=" "),
+            r.rows,
             "  ",
-            to,
-            pc.take(_strings(suffixes), keys.indices),
+            _safe_column(r.to, _TERMINAL_UNSAFE, _TERMINAL_BYTES),
+            pc.take(_strings(suffixes), r.take),
             when,
             "",
         )
 
-    def _junit(
-        self,
-        verdicts: Sequence[Verdict],
-        take: pa.Array,
-        to: pa.Array,
-        allowed: pa.Array,
-        rows: pa.Array,
-        next_at: npt.NDArray[np.int64],
-        calls: pa.Table,
-        invalid: npt.NDArray[np.intp],
-        explained: Sequence[str],
-    ) -> pa.Array:
+    def _junit(self, r: _Rows) -> pa.Array:
         opening, failure, closing, next_label = [], [], [], []
-        for v in verdicts:
-            codes = [r.code.value for r in v.reasons]
+        for v in r.verdicts:
+            codes = [x.code.value for x in v.reasons]
             if v.allowed:
                 opening.append('" time="0" />\n')
                 failure.append("")
@@ -397,67 +451,53 @@ class _Lines:
         # The failure's opening and text: per verdict, and per row for the invalid numbers.
         head = [
             f + (_cdata(_failure_lines(v.reasons)) if not v.allowed else "")
-            for f, v in zip(failure, verdicts, strict=True)
+            for f, v in zip(failure, r.verdicts, strict=True)
         ]
         head += [
             failure[int(inverse)] + text
-            for inverse, text in zip(np.asarray(take)[invalid], explained, strict=True)
+            for inverse, text in zip(np.asarray(r.take)[r.invalid], r.explained, strict=True)
         ]
-        to_attr = _attr_column(to) if self.escape_to else to
-        when = _next_texts(next_at, calls.column("at").combine_chunks(), json_style=False)
-        when = pc.fill_null(pc.binary_join_element_wise(pc.take(_strings(next_label), take), when, ""), "")
+        to_attr = _attr_column(r.to)
+        when = _next_texts(r.next_at, r.at, json_style=False)
+        when = pc.fill_null(pc.binary_join_element_wise(pc.take(_strings(next_label), r.take), when, ""), "")
         return pc.binary_join_element_wise(
             f'    <testcase classname="{self.classname}" name="row ',
-            rows,
+            r.rows,
             ": ",
             to_attr,
-            pc.take(_strings(opening), take),
-            pc.if_else(allowed, "", to_attr),
-            pc.take(_strings(head), _extended(take, invalid, len(verdicts))),
+            pc.take(_strings(opening), r.take),
+            pc.if_else(pa.array(r.allowed), "", to_attr),
+            pc.take(_strings(head), _extended(r.take, r.invalid, len(r.verdicts))),
             when,
-            pc.take(_strings(closing), take),
+            pc.take(_strings(closing), r.take),
             "",
         )
 
-    def _json(
-        self,
-        piece: _Piece,
-        lo: int,
-        hi: int,
-        take: pa.Array,
-        rows: pa.Array,
-        next_at: npt.NDArray[np.int64],
-        calls: pa.Table,
-        invalid: npt.NDArray[np.intp],
-        explained: Sequence[str],
-    ) -> pa.Array:
-        verdicts, numbers = piece.verdicts, piece.numbers[lo:hi]
-        values, which = piece.consulted
-        consulted = pc.take(_strings([consulted_json(v) for v in values]), pa.array(which[lo:hi]))
-        templates = [_json_template(v) for v in verdicts]
+    def _json(self, r: _Rows) -> pa.Array:
+        """Each row's JSON object (:func:`_decision_record`), without a line end."""
+        templates = [_json_template(v) for v in r.verdicts]
         order = templates[0][0]
         pieces = [_strings([t[1][k] for t in templates]) for k in range(len(order) + 1)]
-        when = _next_texts(
-            next_at, calls.column("at").combine_chunks(), json_style=True, before='"', after='"', none="null"
-        )
+        when = _next_texts(r.next_at, r.at, json_style=True, before='"', after='"', none="null")
+        assert r.consulted is not None
         slots = {
-            "row": rows,
+            "row": r.rows,
             "next_allowed_at": when,
-            "number": pc.binary_join_element_wise('"+1', pa.array(numbers).cast(pa.string()), '"', ""),
-            "registry_id": pa.repeat(pa.scalar(json.dumps(piece.registry_id), pa.string()), hi - lo),
-            "consulted": consulted,
+            "number": pc.binary_join_element_wise('"+1', pa.array(r.numbers).cast(pa.string()), '"', ""),
+            "registry_id": pa.repeat(pa.scalar(json.dumps(r.registry_id), pa.string()), len(r.numbers)),
+            "consulted": r.consulted,
         }
-        index = take
-        if len(invalid):
-            # An invalid number's whole line (its message names the number) is the first piece.
-            mask = np.zeros(len(numbers), bool)
-            mask[invalid] = True
+        index = r.take
+        if len(r.invalid):
+            # An invalid number's whole object (its message names the number) is the first piece.
+            mask = np.zeros(len(r.numbers), bool)
+            mask[r.invalid] = True
             blank = pa.array(mask)
             slots = {name: pc.if_else(blank, "", values) for name, values in slots.items()}
-            pieces = [pa.concat_arrays([pieces[0], _strings(explained)])] + [
-                pa.concat_arrays([p, _strings([""] * len(explained))]) for p in pieces[1:]
+            pieces = [pa.concat_arrays([pieces[0], _strings(r.explained)])] + [
+                pa.concat_arrays([p, _strings([""] * len(r.explained))]) for p in pieces[1:]
             ]
-            index = _extended(take, invalid, len(verdicts))
+            index = _extended(r.take, r.invalid, len(r.verdicts))
         parts: list[Any] = [pc.take(pieces[0], index)]
         for k, name in enumerate(order):
             parts += [slots[name], pc.take(pieces[k + 1], index)]
@@ -473,62 +513,31 @@ def _extended(take: pa.Array, rows: npt.NDArray[np.intp], base: int) -> pa.Array
     return pa.array(index)
 
 
-_ESCAPED = np.zeros(256, bool)
-_ESCAPED[[ord(c) for c in '&<>"\r\n\t']] = True
-
-
-def _needs_escaping(values: pa.ChunkedArray) -> bool:
-    """Whether any value holds a character an XML attribute escapes (a scan of the bytes)."""
-    for chunk in values.chunks:
-        data = chunk.buffers()[2]
-        if data is not None and _ESCAPED[np.frombuffer(data, np.uint8)].any():
-            return True
-    return False
-
-
 def _no_next() -> int:
     from dncguard import bulk
 
     return int(bulk.NO_NEXT)
 
 
-def decision_record(decision: Decision) -> dict[str, Any]:
-    """A decision as the command line prints it in JSON: every field, provenance included
-    (``registry_id``, ``consulted``), as ``Decision.model_dump(mode="json")`` gives them. The one
-    decision-to-JSON mapping of every JSON format."""
-    return decision.model_dump(mode="json")
+def _decision_record(row: int | str, decision: Decision) -> dict[str, Any]:
+    """A decision as the JSON object ``check --format json`` / ``jsonl`` writes for it: the data
+    row, then every field of the decision, provenance included (``registry_id``, ``consulted``),
+    as ``Decision.model_dump(mode="json")`` gives them. The one place that says what the object
+    holds: every JSON path (bulk templates, invalid numbers, calls decided one by one) is built
+    from it."""
+    return {"row": row, **decision.model_dump(mode="json")}
 
 
-def consulted_json(consulted: Sequence[Consulted]) -> str:
-    """The JSON text of a decision's ``consulted`` field, as :func:`decision_record` writes it."""
-    return json.dumps([c.model_dump(mode="json") for c in consulted])
+def _json_object(row: int, decision: Decision) -> str:
+    return json.dumps(_decision_record(row, decision))
 
 
-def provenance_summary(registry_id: str, consulted: Sequence[Sequence[Consulted]]) -> str:
-    """The text summary's provenance lines: the registry id and the oldest national copy the
-    calls were decided on, and the sellers whose internal list is not loaded when the registry
-    holds others' (``consulted``: the calls' distinct ``consulted`` values)."""
-    national = [
-        c for value in consulted for c in value if c.obtained is not None and c.layer in ("us-ftc", "ca-dncl")
-    ]
-    if national:
-        oldest = min(national, key=lambda c: (c.obtained, c.layer))
-        copy = f"oldest national copy used: {oldest.layer} obtained {oldest.obtained}"
-    else:
-        copy = "no national copy used"
-    lines = f"registry {registry_id or '(no id)'}; {copy}\n"
-    missing = sorted(
-        {
-            c.layer.removeprefix("internal:")
-            for value in consulted
-            for c in value
-            if c.layer.startswith("internal:") and c.listed is None
-        }
+@functools.lru_cache(maxsize=4096)
+def _consulted_json(consulted: tuple[Consulted, ...]) -> str:
+    """The JSON text of a decision's ``consulted`` field, as :func:`_decision_record` writes it."""
+    return json.dumps(
+        _decision_record(0, Decision(allowed=False, number="", consulted=consulted))["consulted"]
     )
-    if missing:
-        names = ", ".join(repr(name) for name in missing)
-        lines += f"no internal list loaded for seller{'s' if len(missing) > 1 else ''} {names}\n"
-    return lines
 
 
 def _registry_id(guard: Any) -> str:
@@ -539,17 +548,13 @@ def _registry_id(guard: Any) -> str:
     return "" if context is None else provenance(context).registry_id
 
 
-def _json_line(row: int, decision: Decision) -> str:
-    return json.dumps({"row": row, **decision_record(decision)}) + "\n"
-
-
 _SLOTS = ("row", "next_allowed_at", "number", "registry_id", "consulted")
 
 
 @functools.lru_cache(maxsize=4096)
 def _json_template(verdict: Verdict) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """A verdict's JSON line split around the per-row values: (slot names in order, the text
-    before, between and after them), from :func:`_json_line` itself."""
+    """A verdict's JSON object split around the per-row values: (slot names in order, the text
+    before, between and after them), from :func:`_decision_record` itself."""
     marks = {name: f"\x00{name}\x00" for name in _SLOTS}
     decision = Decision(
         allowed=verdict.allowed,
@@ -558,10 +563,11 @@ def _json_template(verdict: Verdict) -> tuple[tuple[str, ...], tuple[str, ...]]:
         number="",
         jurisdictions=verdict.jurisdictions,
     )
-    record: dict[str, Any] = {"row": marks["row"], **decision_record(decision)}
+    record = _decision_record(marks["row"], decision)
     for name in _SLOTS[1:]:
+        assert name in record, name  # every slot is a field of the decision's object
         record[name] = marks[name]
-    text = json.dumps(record) + "\n"
+    text = json.dumps(record)
     quoted = {name: json.dumps(mark) for name, mark in marks.items()}
     order = tuple(sorted(_SLOTS, key=lambda name: text.index(quoted[name])))
     between: list[str] = []
@@ -573,30 +579,45 @@ def _json_template(verdict: Verdict) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _reason_text_of(reasons: tuple[Reason, ...]) -> str:
-    return "; ".join(f"{r.code.value} [{r.jurisdiction}, {r.rule}]" for r in reasons)
+def _text_suffix(verdict: Verdict) -> str:
+    """What follows the number in a text line: a blocked call's reasons, an allowed call's
+    exemptions, each as ``code [jurisdiction]`` (the citations are in the legend)."""
+    if verdict.allowed:
+        items = [f"{e.code.value} [{e.jurisdiction}]" for e in verdict.exemptions]
+    else:
+        items = [f"{r.code.value} [{r.jurisdiction}]" for r in verdict.reasons]
+    return "  " + "; ".join(items) if items else ""
 
 
 class _Sink:
-    """Writes text, and Arrow string arrays as their UTF-8 bytes, to a text stream."""
+    """Writes text, and Arrow string arrays as their UTF-8 bytes, to a text stream, or to a
+    binary file (``binary``)."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO | None, binary: IO[bytes] | None = None) -> None:
         self.out = out
-        buffer = getattr(out, "buffer", None)
-        encoding = getattr(out, "encoding", None) or ""
-        utf8 = False
-        if encoding:
-            try:
-                utf8 = codecs.lookup(encoding).name == "utf-8"
-            except LookupError:
-                utf8 = False
-        self.buffer = buffer if utf8 and os.linesep == "\n" else None
+        self.buffer: IO[bytes] | None = binary
+        if out is not None:
+            buffer = getattr(out, "buffer", None)
+            encoding = getattr(out, "encoding", None) or ""
+            utf8 = False
+            if encoding:
+                try:
+                    utf8 = codecs.lookup(encoding).name == "utf-8"
+                except LookupError:
+                    utf8 = False
+            self.buffer = buffer if utf8 and os.linesep == "\n" else None
 
     def text(self, text: str) -> None:
-        if text:
+        if not text:
+            return
+        if self.out is None:
+            assert self.buffer is not None
+            self.buffer.write(text.encode("utf-8"))
+        else:
             self.out.write(text)
 
-    def lines(self, lines: pa.Array) -> None:
+    def lines(self, lines: pa.Array, skip: int = 0) -> None:
+        """Write ``lines`` (all but their first ``skip`` bytes)."""
         if len(lines) == 0:
             return
         assert lines.null_count == 0
@@ -608,7 +629,11 @@ class _Sink:
         offsets = np.frombuffer(
             offsets_buf, width, count=len(lines) + 1, offset=lines.offset * np.dtype(width).itemsize
         )
-        view = memoryview(data)[int(offsets[0]) : int(offsets[-1])]
+        view = memoryview(data)[int(offsets[0]) + skip : int(offsets[-1])]
+        if self.out is None:
+            assert self.buffer is not None
+            self.buffer.write(view)
+            return
         if self.buffer is None:
             self.out.write(bytes(view).decode("utf-8"))
             return
@@ -616,30 +641,74 @@ class _Sink:
         self.buffer.write(view)
         self.buffer.flush()
 
+    def copy(self, spool: IO[bytes]) -> None:
+        """Write what ``spool`` holds (UTF-8), from its start."""
+        spool.seek(0)
+        if self.out is None or self.buffer is not None:
+            target = self.buffer
+            assert target is not None
+            if self.out is not None:
+                self.out.flush()
+            shutil.copyfileobj(spool, target, 1 << 20)
+            target.flush()
+            return
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        while chunk := spool.read(1 << 20):
+            self.out.write(decoder.decode(chunk))
+        self.out.write(decoder.decode(b"", final=True))
 
-class _PieceWriter:
-    """Writes decided pieces in order, formatted on two threads."""
 
-    def __init__(self, explainer: _Explainer, calls: pa.Table, *, fmt: str, path: str, out: TextIO) -> None:
-        self.fmt, self.path, self.out = fmt, path, out
-        self.calls = explainer.calls = calls
-        self.builder = _Lines(fmt, calls, explainer, path)
-        self.sink = _Sink(out)
-        self.pieces_written = 0
+class _Report:
+    """The report of one ``check``: decided pieces written in order as they come (formatted on
+    two threads), the counts kept, and the summary (text), the closing bracket (json) or the
+    whole document around the spooled test cases (junit) written by :meth:`finish`.
+
+    JUnit's ``<testsuite>`` carries its counts in its opening tag, before the test cases, which
+    is where every consumer reads them; so the test cases go to a temporary file first (disk,
+    not memory) and the document is put together once the counts are known. A bad input met
+    late in the file (exit 2) then leaves no JUnit document at all, rather than a wrong one."""
+
+    def __init__(
+        self, explainer: _Explainer, *, fmt: str, path: str, out: TextIO, every: bool = False
+    ) -> None:
+        self.fmt, self.path, self.every = fmt, path, every
+        self.builder = _Lines(fmt, explainer, path, every=every)
+        self.out = _Sink(out)
+        self.spool: IO[bytes] | None = None
+        self.sink = self.out
+        if fmt == "junit":
+            self.spool = tempfile.TemporaryFile(prefix="dncguard-check-")  # noqa: SIM115 (closed by close)
+            self.sink = _Sink(None, self.spool)
+        self.calls = self.blocked = 0
+        self.reasons: collections.Counter[str] = collections.Counter()
+        self.cited: dict[tuple[str, str, str], None] = {}
+        self.sources = _Sources()
+        self.started = False
         self.rows_written = 0
         self.progress = _Progress()
-        self.started = False
 
-    def _start(self, blocked: int) -> None:
-        if not self.started:
-            self.started = True
-            self.builder.blocked = blocked
-            self.sink.text(self.builder.head())
+    def _count(self, piece: _Piece) -> None:
+        if self.fmt == "text":
+            self.sources.add(piece.registry_id, piece.consulted[0])
+        counts = np.bincount(piece.inverse, minlength=len(piece.verdicts)).tolist()
+        for v, count in zip(piece.verdicts, counts, strict=True):
+            if not count:
+                continue
+            self.calls += count
+            if v.allowed:
+                if self.every:
+                    self.cited.update(((e.code.value, e.jurisdiction, e.rule), None) for e in v.exemptions)
+                continue
+            self.blocked += count
+            for r in v.reasons:
+                self.reasons[r.code.value] += count
+                self.cited[(r.code.value, r.jurisdiction, r.rule)] = None
 
-    def write(self, pieces: Sequence[_Piece], blocked: int = 0) -> None:
+    def write(self, pieces: Sequence[_Piece]) -> None:
         if not pieces:
             return
-        self._start(blocked)
+        for piece in pieces:
+            self._count(piece)
         slices = [
             (p, lo, min(lo + _FORMAT_ROWS, len(p.inverse)))
             for p in pieces
@@ -653,30 +722,125 @@ class _PieceWriter:
                     self._write(pending.popleft().result())
             while pending:
                 self._write(pending.popleft().result())
-        self.pieces_written += len(pieces)
 
     def _write(self, lines: pa.Array) -> None:
-        self.sink.lines(lines)
+        if not len(lines):
+            return
+        skip = 0
+        if not self.started:
+            self.started = True
+            if self.fmt == "json":
+                self.sink.text("[")
+                skip = 1  # the comma before the first element
+        self.sink.lines(lines, skip)
         self.rows_written += len(lines)
         self.progress.show(f"{self.path}: wrote {self.rows_written:,} calls")
 
-    def finish(self, pieces: Sequence[_Piece], blocked: int) -> None:
-        self._start(blocked)
-        self.write(pieces[self.pieces_written :], blocked)
-        self.builder.blocked = blocked
-        if self.fmt == "text" and self.calls.num_rows:
-            registry_id = next((p.registry_id for p in pieces if p.registry_id), "")
-            self.builder.provenance = provenance_summary(
-                registry_id, [v for p in pieces for v in p.consulted[0]]
-            )
-        self.sink.text(self.builder.tail())
-        self.out.flush()
+    def finish(self) -> None:
+        """Write what follows the calls (and, for junit, the whole document); flush."""
+        if self.fmt == "text":
+            self.out.text(self._legend() + self._summary())
+        elif self.fmt == "json":
+            self.out.text("\n]\n" if self.started else "[]\n")
+        elif self.fmt == "junit":
+            assert self.spool is not None
+            self.out.text(self._junit_head())
+            self.out.copy(self.spool)
+            self.out.text("  </testsuite>\n</testsuites>\n")
+            self.spool.close()
+        if self.out.out is not None:
+            self.out.out.flush()
         self.progress.done()
 
+    def close(self) -> None:
+        """Drop the spool (after an error: nothing of a junit document is written)."""
+        if self.spool is not None:
+            self.spool.close()
 
-def _calls_table(batches: Sequence[Batch]) -> pa.Table:
-    """The calls of a table file's batches, as one table (the report reads ``to`` and ``at``)."""
-    return pa.concat_tables([b.calls for b in batches], promote_options="default")
+    def _legend(self) -> str:
+        if not self.cited:
+            return ""
+        lines = [f"  {code} [{where}]: {rule}\n" for code, where, rule in sorted(self.cited)]
+        return "\ncitations:\n" + "".join(lines) + "\n"
+
+    def _summary(self) -> str:
+        """The provenance lines (when there are calls), the counts, and the count per reason."""
+        n, blocked = self.calls, self.blocked
+        counts = sorted(self.reasons.items(), key=lambda item: (-item[1], item[0]))
+        provenance = self.sources.summary() if n else ""
+        return f"{provenance}{n} calls: {n - blocked} allowed, {blocked} blocked\n" + "".join(
+            f"  {code}: {count}\n" for code, count in counts
+        )
+
+    def _junit_head(self) -> str:
+        n, blocked = self.calls, self.blocked
+        allowed = n - blocked
+        aggregate = not self.every and allowed > 0
+        cases = n if self.every else blocked + aggregate
+        counts = f'tests="{cases}" failures="{blocked}" errors="0" skipped="0"'
+        head = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<testsuites name="{_attr(PROG + " check")}" {counts}>\n'
+            f'  <testsuite name="{_attr(self.path)}" {counts}>\n'
+            "    <properties>\n"
+            f'      <property name="calls" value="{n}" />\n'
+            f'      <property name="allowed" value="{allowed}" />\n'
+            f'      <property name="blocked" value="{blocked}" />\n'
+            "    </properties>\n"
+        )
+        if aggregate:
+            head += (
+                f'    <testcase classname="{self.builder.classname}" '
+                f'name="{allowed} allowed calls" time="0" />\n'
+            )
+        return head
+
+
+_NATIONAL_LAYERS = ("us-ftc", "ca-dncl")
+
+
+class _Sources:
+    """What the text summary says the calls were decided on, tallied piece by piece from each
+    piece's distinct ``consulted`` values (nothing kept per call): the registry id, the oldest
+    national copy used, and the sellers whose internal list is not loaded when the registry
+    holds others'."""
+
+    def __init__(self) -> None:
+        self.registry_id = ""
+        self.oldest: tuple[dt.date, str] | None = None
+        self.unlisted: set[str] = set()
+
+    def add(self, registry_id: str, consulted: Sequence[Sequence[Consulted]]) -> None:
+        if not self.registry_id:
+            self.registry_id = registry_id
+        for value in consulted:
+            for c in value:
+                if c.layer in _NATIONAL_LAYERS and c.obtained is not None:
+                    if self.oldest is None or (c.obtained, c.layer) < self.oldest:
+                        self.oldest = (c.obtained, c.layer)
+                elif c.layer.startswith("internal:") and c.listed is None:
+                    self.unlisted.add(c.layer.removeprefix("internal:"))
+
+    def summary(self) -> str:
+        if self.oldest is None:
+            copy = "no national copy used"
+        else:
+            obtained, layer = self.oldest
+            copy = f"oldest national copy used: {layer} obtained {obtained.isoformat()}"
+        lines = f"registry {self.registry_id or '(no id)'}; {copy}\n"
+        if self.unlisted:  # repr escapes any control character a seller's name holds
+            names = ", ".join(repr(name) for name in sorted(self.unlisted))
+            plural = "s" if len(self.unlisted) > 1 else ""
+            lines += f"no internal list loaded for seller{plural} {names}\n"
+        return lines
+
+
+def provenance_summary(registry_id: str, consulted: Sequence[Sequence[Consulted]]) -> str:
+    """The text summary's provenance lines for calls decided on registry ``registry_id`` whose
+    distinct ``consulted`` values are ``consulted``."""
+    sources = _Sources()
+    sources.add(registry_id, consulted)
+    return sources.summary()
 
 
 def _write_decisions(
@@ -688,20 +852,22 @@ def _write_decisions(
     fmt: str,
     path: str,
     out: TextIO,
+    every: bool = False,
 ) -> None:
     """Report calls decided one by one (JSON records whose evidence the flat columns cannot
     hold) with the same templates as calls decided in bulk: the decisions become one piece of
-    distinct verdicts, each invalid number's text taken from its own decision."""
+    distinct verdicts (and distinct ``consulted`` values), each invalid number's text taken from
+    its own decision."""
     n = len(decisions)
     index: dict[Verdict, int] = {}
+    consulted: dict[tuple[Consulted, ...], int] = {}
+    which = np.zeros(n, np.intp)
     inverse = np.empty(n, np.int32)
     next_at = np.full(n, _no_next(), np.int64)
     numbers = np.zeros(n, np.uint64)
     at: list[str] = []
     invalid: list[int] = []
     explained: list[str | None] = []
-    consulted: dict[tuple[Consulted, ...], int] = {}
-    which = np.zeros(n, np.intp)
     for i, (call, d) in enumerate(zip(calls, decisions, strict=True)):
         verdict = Verdict(d.allowed, d.reasons, d.exemptions, d.jurisdictions)
         inverse[i] = index.setdefault(verdict, len(index))
@@ -712,11 +878,12 @@ def _write_decisions(
         at.append((when or call.at).isoformat())  # the offset next_allowed_at is written in
         if _is_invalid(verdict):
             invalid.append(i)
-            explained.append(_json_line(i + 1, d) if fmt == "json" else _cdata(_failure_lines(d.reasons)))
+            explained.append(_cdata(_failure_lines(d.reasons)) if fmt == "junit" else _json_object(i + 1, d))
         else:
             numbers[i] = int(d.number.removeprefix("+1"))
     done: Future[list[str | None]] = Future()
     done.set_result(explained)
+    table = pa.table({"to": _strings(list(tos)), "at": _strings(at)})
     piece = _Piece(
         0,
         tuple(index),
@@ -724,10 +891,14 @@ def _write_decisions(
         next_at,
         np.array(invalid, np.intp),
         numbers,
+        table,
         done,
         registry_id=decisions[0].registry_id if decisions else _registry_id(guard),
         consulted=(tuple(consulted), which),
     )
-    table = pa.table({"to": _strings(list(tos)), "at": _strings(at)})
-    writer = _PieceWriter(_Explainer(guard, path=path), table, fmt=fmt, path=path, out=out)
-    writer.finish([piece], int(np.count_nonzero(~np.array([d.allowed for d in decisions], bool))))
+    report = _Report(_Explainer(guard, path=path), fmt=fmt, path=path, out=out, every=every)
+    try:
+        report.write([piece] if n else [])
+        report.finish()
+    finally:
+        report.close()
