@@ -32,7 +32,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final, get_origin
+from typing import Any, Final, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -51,9 +51,13 @@ __all__ = [
     "near_miss",
 ]
 
-#: The Call fields that hold lists of evidence: a record may have them, a table may not.
+#: The Call fields that hold lists of evidence models: a record may have them, a table may not
+#: (``attempts``, a list of times, is a list column of a table).
 NESTED_FIELDS: Final[tuple[str, ...]] = tuple(
-    name for name, f in Call.model_fields.items() if get_origin(f.annotation) is tuple
+    name
+    for name, f in Call.model_fields.items()
+    if get_origin(f.annotation) is tuple
+    and any(isinstance(a, type) and issubclass(a, BaseModel) for a in get_args(f.annotation))
 )
 #: The names a table's columns may take: the scalar Call fields and the flat evidence columns.
 TABLE_FIELDS: Final[tuple[str, ...]] = (

@@ -339,7 +339,7 @@ def canonical_entry(call: Call, decision: Decision, *, seq: int, recorded_us: in
     >>> call = Call(to="212-555-0143", at=dt.datetime(2026, 3, 16, 14, tzinfo=dt.UTC), seller="Acme")
     >>> canonical_entry(call, Decision(allowed=True, number="+12125550143"), seq=1, recorded_us=0,
     ...                 placed=False)[:52]
-    b'{"call":{"at":"2026-03-16T14:00:00Z","callee_region"'
+    b'{"call":{"at":"2026-03-16T14:00:00Z","attempts":[],"'
     """
     obj = {
         # model_dump(mode="json"), less its Python wrapper: every field, including ones added later.

@@ -66,6 +66,9 @@ _FLAT_TYPES: dict[str, pa.DataType] = {
     "callee_region": pa.string(),
     "callee_timezone": pa.string(),
     "reassigned_on": pa.date32(),
+    "channel": pa.string(),
+    "automated": pa.bool_(),
+    "attempts": pa.list_(pa.timestamp("us", tz="UTC")),
     **{name: pa.string() if name == "consent_kind" else pa.date32() for name in EVIDENCE_COLUMNS},
 }
 
@@ -115,6 +118,9 @@ def _flat_row(call: Call, to: str) -> tuple[Any, ...] | None:
         call.callee_region,
         call.callee_timezone,
         call.reassigned_on,
+        call.channel,
+        call.automated,
+        [a.astimezone(dt.UTC) for a in call.attempts],
         on.get("purchase"),
         on.get("inquiry"),
         on.get("contract"),
