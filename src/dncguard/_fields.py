@@ -1,4 +1,4 @@
-"""A call's fields by name, as tables and records spell them (RULES §6.17).
+"""A call's fields by name, as tables and records spell them (docs/defaults.md#near-miss-call-columns).
 
 A column of a call table (or a key of a call record) is a call field, or it is passed through
 untouched; but a name that is *not* a call field and yet *close to one* is an error naming both

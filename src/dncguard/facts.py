@@ -7,7 +7,7 @@ local day ``call_date + d``, for ``d`` in ``0..HORIZON``. A mask is a small int,
 :class:`CallFacts` is a frozen, hashable, low-cardinality value: the bulk front end groups millions
 of rows by it and asks the policy once per distinct value. The days after the call matter to
 ``next_allowed_at``, which may land on a later date where a relationship has lapsed or the
-registry copy has gone stale (RULES §6.7: "passes every rule").
+registry copy has gone stale (docs/defaults.md#calling-hours: "passes every rule").
 
 Every date function here works on Python ``int`` day numbers (days since 1970-01-01) **and** on
 numpy ``int64`` arrays of them, with the same code: no per-row Python in the bulk path.
@@ -106,7 +106,7 @@ __all__ = [
 Anniversary = Literal["exclusive", "inclusive"]
 
 SEARCH_DAYS: Final = 8
-"""``next_allowed_at`` looks this many days ahead (API.md, RULES §6.7)."""
+"""``next_allowed_at`` looks this many days ahead (docs/decisions.md, docs/defaults.md#calling-hours)."""
 HORIZON: Final = SEARCH_DAYS + 2
 """Masks cover local days ``0..HORIZON`` after the call's date (zones may split a day)."""
 
@@ -165,7 +165,7 @@ def civil_from_days(z: Any) -> tuple[Any, Any, Any]:
 
 
 def add_months(days: IntLike, n: int) -> IntLike:
-    """``days`` plus ``n`` calendar months, clamped to the month's last day (RULES §6.3)."""
+    """``days`` plus ``n`` calendar months, clamped to the month's last day (docs/defaults.md)."""
     y, m, d = civil_from_days(days)
     m0 = m - 1 + n
     y = y + m0 // 12
@@ -181,7 +181,7 @@ def add_months(days: IntLike, n: int) -> IntLike:
 def window_end(on: IntLike, window: Window, anniversary: Anniversary) -> IntLike:
     """The first day on which evidence dated ``on`` no longer supports a call (exclusive end).
 
-    Anniversary exclusive (the default, RULES §6.3): exactly ``N`` months later has expired;
+    Anniversary exclusive (the default, docs/defaults.md): exactly ``N`` months later has expired;
     inclusive keeps that day.
     """
     end: IntLike
@@ -249,7 +249,7 @@ def consent_accepted(code: str, kind: str) -> bool:
 
 @functools.cache
 def list_states() -> frozenset[str]:
-    """The US states that keep a do-not-call list of their own (RULES §2.1, §6.11)."""
+    """The US states that keep a do-not-call list of their own (docs/defaults.md)."""
     return frozenset(code for code, j in JURISDICTIONS.items() if not j.is_country and "state" in j.lists)
 
 
@@ -272,7 +272,7 @@ def age_limits() -> tuple[dict[str, int], int | None, tuple[str, ...]]:
 def relationship_end(window_ends: IntLike, first_request: IntLike) -> IntLike:
     """The day a relationship stops counting: its window's end, or the seller's first
     do-not-call request if that is earlier. A request ends every relationship with that seller
-    for good, later purchases included (RULES §6.5)."""
+    for good, later purchases included (docs/defaults.md#do-not-call-requests)."""
     if isinstance(window_ends, np.ndarray) or isinstance(first_request, np.ndarray):
         return np.minimum(window_ends, first_request)
     return min(window_ends, first_request)
@@ -281,7 +281,7 @@ def relationship_end(window_ends: IntLike, first_request: IntLike) -> IntLike:
 def consent_end(end: IntLike, request: IntLike, given: IntLike) -> IntLike:
     """A consent given on ``given`` and counting until ``end``, after a do-not-call request dated
     ``request``: a request on or after the consent supersedes it; a consent given after the
-    request permits calls again (RULES §6.5)."""
+    request permits calls again (docs/defaults.md#do-not-call-requests)."""
     if isinstance(end, np.ndarray) or isinstance(request, np.ndarray) or isinstance(given, np.ndarray):
         return np.where(request >= given, np.minimum(end, request), end)
     return min(end, request) if request >= given else end
@@ -289,7 +289,7 @@ def consent_end(end: IntLike, request: IntLike, given: IntLike) -> IntLike:
 
 def held_by_caller(on: IntLike, reassigned: IntLike) -> Any:
     """Whether evidence dated ``on`` is the current subscriber's: evidence from before the number
-    was last permanently disconnected belonged to its previous holder (RULES §6.6)."""
+    was last permanently disconnected belonged to its previous holder (docs/defaults.md#consent)."""
     return on >= reassigned
 
 
@@ -335,13 +335,13 @@ def _relationship_mask(
 def evidence_masks(ev: Evidence, code: str, anniversary: Anniversary, today: int) -> EvidenceMasks:
     """Which exemptions the evidence supports under the rules of jurisdiction ``code``, day by day.
 
-    * A relationship is valid from its day until its window ends (RULES §6.3, §6.4), and never
+    * A relationship is valid from its day until its window ends (docs/defaults.md), and never
       on or after the seller's first do-not-call request, which ends every relationship with that
-      seller for good, later purchases included (RULES §6.5).
-    * Evidence dated before ``reassigned`` belonged to the number's previous holder (RULES §6.6).
+      seller for good, later purchases included (docs/defaults.md#do-not-call-requests).
+    * Evidence dated before ``reassigned`` belonged to the number's previous holder (docs/defaults.md).
     * A consent of a kind the jurisdiction accepts is valid from its day until revoked, and only
       while no do-not-call request dated on or after it exists: a consent given before a request is
-      superseded by it; one given after it permits calls again (RULES §6.5). An undated
+      superseded by it; one given after it permits calls again (docs/defaults.md). An undated
       internal-list entry predates every consent.
     """
     jurisdiction = JURISDICTIONS[code]
@@ -603,13 +603,13 @@ class CallFacts:
     calling hours or day bans the call's start fails in some candidate zone); ``day`` (the local
     day offset at which to decide: 0 for the call itself, more when ``next_allowed_at`` searches).
 
-    Call kinds (API.md §9): ``channel`` (``"voice"``/``"text"``), ``automated`` (an automated
+    Call kinds (docs/calls.md): ``channel`` (``"voice"``/``"text"``), ``automated`` (an automated
     system selected or dialed the number); ``consents``: ``(kind, days)`` per consent kind
     (:func:`consent_masks`), filled only for a prerecorded or automated call (the rules that
     read consent by kind), else empty.
 
     ``states_unloaded``: the states in play that keep their own list whose list the registry
-    does not hold (empty under ``Guard(missing_state_lists="allow")``, RULES §6.11).
+    does not hold (empty under ``Guard(missing_state_lists="allow")``, docs/defaults.md#state-lists).
     ``casl``: for a text into Canada, ``(purchase, inquiry, contract, consent)`` day masks under
     its anti-spam law (:func:`casl_masks`); zeros otherwise. ``recent``: ``(window minutes,
     earlier calls in it)`` per frequency-cap window (:func:`cap_windows`) holding some: the
@@ -720,7 +720,7 @@ def is_holiday(calendar: str, day: Any) -> Any:
 def time_rule_passes(rule: TimeRule, day: Any, minute: Any) -> Any:
     """Whether a call starting at local ``minute`` of local ``day`` meets ``rule`` (ints or arrays).
 
-    Minute resolution, both ends inclusive (RULES §6.7).
+    Minute resolution, both ends inclusive (docs/defaults.md#calling-hours).
     """
     weekday = (day + 3) % 7  # 1970-01-01 was a Thursday
     if isinstance(weekday, np.ndarray):
@@ -741,7 +741,7 @@ def local_day_minute(instant: dt.datetime, zone: zoneinfo.ZoneInfo) -> tuple[int
 def call_day(instant: dt.datetime, zones: Sequence[zoneinfo.ZoneInfo], fallback: dt.tzinfo | None) -> int:
     """The call's local date as a day number: the latest over the candidate zones (fail closed).
 
-    Windows, requests and registry age are judged on this date (RULES §6.2, §6.3); without a
+    Windows, requests and registry age are judged on this date (docs/defaults.md); without a
     candidate zone, the date in ``fallback`` (the call's own offset).
     """
     if zones:

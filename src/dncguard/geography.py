@@ -5,12 +5,12 @@ code lies in one US state, DC or territory, or one Canadian province or territor
 Nova Scotia and Prince Edward Island, 867 the three northern territories), and may straddle time
 zones: Newfoundland and Labrador's 709 has St. John's time (UTC-3:30) and Atlantic time (UTC-4).
 A number's local time is therefore a set of candidates, and a calling-hours check must hold in
-every zone listed (RULES.md §6.7). *Non-geographic* codes (toll-free 800/833/844/855/866/877/888,
+every zone listed (docs/defaults.md). *Non-geographic* codes (toll-free 800/833/844/855/866/877/888,
 personal 5XX, premium 900, Canada's 600/622/633, the US government's 710) belong to no region and
 no zone. Toll-free codes are shared by the US and Canada; dncguard files them under ``"US"``
-because the FTC registry holds toll-free numbers (RULES.md §4.4). Area codes of other NANP
+because the FTC registry holds toll-free numbers (docs/sources.md). Area codes of other NANP
 countries (Jamaica 876/658, the Bahamas 242, ...) and unassigned codes are not US or Canadian:
-:func:`area_code` returns ``None`` for them (RULES.md §6.12).
+:func:`area_code` returns ``None`` for them (docs/defaults.md#jurisdiction-follows-the-number).
 
 Regions are ISO 3166-2 codes (``US-FL``, ``US-DC``, ``US-PR``, ``CA-NL``); zones are IANA names
 loadable with :class:`zoneinfo.ZoneInfo`. A zone list covers every UTC offset in use in the area
@@ -487,7 +487,7 @@ def geographic(codes: npt.ArrayLike) -> npt.NDArray[np.bool_]:
 
 # --- generating _geodata.py from libphonenumber ----------------------------------------------
 
-# Regions of the NANP territories that are part of the US (RULES.md §6.12).
+# Regions of the NANP territories that are part of the US (docs/defaults.md#jurisdiction-follows-the-number).
 _TERRITORIES: Final = {"PR": "US-PR", "VI": "US-VI", "GU": "US-GU", "MP": "US-MP", "AS": "US-AS"}
 # Libphonenumber's English descriptions that are not a region's name or "City, XX".
 _DESCRIPTION_ALIASES: Final = {

@@ -4,10 +4,10 @@
 zones (``geography``), asks the registry which lists hold it, reduces the call's evidence to the
 facts of :mod:`dncguard.facts`, and lets :func:`dncguard.policy.decide` decide. It holds no rules:
 every window, hour and citation comes from :mod:`dncguard.jurisdictions`. Uncertain input fails
-closed (RULES §6.1): an invalid number gives a blocked decision with ``invalid_number``, never an
+closed (docs/defaults.md): an invalid number gives a blocked decision with ``invalid_number``, never an
 exception.
 
-Options (keyword-only, API.md §4): ``on_stale`` (``"block"``: a stale national copy blocks with
+Options (keyword-only, docs/defaults.md): ``on_stale`` (``"block"``: a stale national copy blocks with
 ``stale_registry``; ``"raise"``: :class:`~dncguard.errors.StaleRegistryError`), ``ebr_anniversary``
 (``"exclusive"``: a relationship exactly N months old has expired; ``"inclusive"`` keeps that
 day), ``jurisdictions`` (the rule sets to apply; a call reaching another is blocked with
@@ -188,7 +188,7 @@ def _recent(attempts: tuple[dt.datetime, ...], at: dt.datetime) -> tuple[tuple[i
 
 
 class Guard:
-    """Decides calls against a registry. See the module docstring and ``shared/design/API.md``."""
+    """Decides calls against a registry. See the module docstring, docs/calls.md and docs/decisions.md."""
 
     def __init__(
         self,
@@ -417,7 +417,7 @@ class Guard:
                 requests.append(day_number(r.on))
 
         # Candidate zones and jurisdictions: the area code's, callee_region's and callee_timezone's,
-        # and those of any state whose loaded list holds the number (RULES §6.7, §6.12).
+        # and those of any state whose loaded list holds the number (docs/defaults.md).
         zones = area.zones
         codes = area.codes
         if call.callee_region or call.callee_timezone or listed_states:
@@ -446,7 +446,7 @@ class Guard:
             today = call_day(at, (), at.tzinfo)
 
         # A loaded state list binds in full from the day it was obtained; the statutory grace
-        # periods for new entries are not applied (RULES §6.11).
+        # periods for new entries are not applied (docs/defaults.md#state-lists).
         state_listed: tuple[tuple[str, DayMask], ...] = ()
         if listed_states:
             state_listed = tuple(
@@ -586,7 +586,7 @@ class Guard:
         the call's facts (see the ``lookup`` loop in :meth:`_known`), so they are not asked.
         """
         probes = getattr(self.registry, "probes", None)
-        mine = normalize_seller(seller)  # one seller however written (RULES §6.13)
+        mine = normalize_seller(seller)  # one seller however written (docs/defaults.md#sellers-are-one-name)
         plan: list[Any] = []
         if probes is not None:
             for layer, probe, dated in probes():
@@ -649,7 +649,7 @@ class Guard:
         contracts: list[tuple[int, int | None]] = []
         for r in call.relationships:
             if r.seller is not None and normalize_seller(r.seller) != normalize_seller(seller):
-                continue  # a relationship with another seller does not count (RULES §6.4)
+                continue  # a relationship with another seller does not count (docs/defaults.md)
             if r.kind == "purchase":
                 purchases.append(day_number(r.on))
             elif r.kind == "inquiry":

@@ -235,7 +235,7 @@ _dumps: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
 
 def _seller_key(seller: str) -> str:
-    # RULES §6.13: a seller is one name however it is written.
+    # docs/defaults.md#sellers-are-one-name: a seller is one name however it is written.
     return seller.strip().casefold()
 
 

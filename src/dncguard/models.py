@@ -108,7 +108,7 @@ class DncRequest(_Model):
 
 
 class Call(_Model):
-    """One planned outbound call. See ``shared/design/API.md`` for every field's meaning."""
+    """One planned outbound call. See docs/calls.md for every field's meaning."""
 
     to: str
     at: AwareDatetime
@@ -171,7 +171,7 @@ class Call(_Model):
         return value
 
 
-#: The flat, nullable evidence columns of a bulk table (API.md section 5): the call's seller's last
+#: The flat, nullable evidence columns of a bulk table (docs/calls.md): the call's seller's last
 #: purchase and inquiry, its contract, its consent and its do-not-call request. ``contract_ends``
 #: counts only where ``contract_on`` is set; ``consent_kind`` and ``consent_on`` go together.
 EVIDENCE_COLUMNS: tuple[str, ...] = (

@@ -6,7 +6,7 @@ of the North American Numbering Plan (area code, exchange, line) as an ``int``: 
 Only numbers of the United States (the states, DC, Puerto Rico, the US Virgin Islands, Guam, the
 Northern Mariana Islands and American Samoa) and of Canada are accepted; numbers of the other NANP
 countries (Jamaica 876, the Bahamas 242, ...) and of the rest of the world are refused, since no
-registry dncguard reads covers them (``shared/domain/RULES.md`` section 6, item 12).
+registry dncguard reads covers them (docs/defaults.md#jurisdiction-follows-the-number).
 
 The reference is ``phonenumbers`` (Google's libphonenumber): a string is a number of ours when
 ``phonenumbers.parse(s, "US")`` gives country code 1, ``is_valid_number`` holds and
@@ -103,7 +103,7 @@ __all__ = [
 ]
 
 #: ISO 3166 codes of the NANP members whose numbers dncguard accepts: the US, its territories
-#: in the plan, and Canada (``shared/domain/RULES.md`` section 6, item 12).
+#: in the plan, and Canada (docs/defaults.md#jurisdiction-follows-the-number).
 ACCEPTED_REGIONS: Final = frozenset({"US", "PR", "VI", "GU", "MP", "AS", "CA"})
 
 # phonenumbers refuses longer input outright (NumberParseException TOO_LONG).

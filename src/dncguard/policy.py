@@ -7,7 +7,7 @@ facts always give the same verdict, so callers may cache it (the bulk front end 
 distinct combination of facts). :func:`next_allowed_at` searches forward for the earliest minute
 at which the same call passes every rule.
 
-How a call is decided, for each jurisdiction in play (RULES §6):
+How a call is decided, for each jurisdiction in play (docs/defaults.md):
 
 1. A jurisdiction the ``jurisdictions`` option leaves out blocks (``jurisdiction_excluded``).
 2. Each list the jurisdiction governs (its national registry; a state's own list; the national
@@ -82,9 +82,9 @@ __all__ = [
 ]
 
 EXCLUDED_RULE: Final = (
-    "dncguard Guard(jurisdictions=...): a call to a jurisdiction left out is blocked"  # RULES §6.12
+    "dncguard Guard(jurisdictions=...): a call to a jurisdiction left out is blocked"  # docs/defaults.md
 )
-# RULES §6.12: numbers of other NANP countries are outside dncguard.
+# docs/defaults.md#jurisdiction-follows-the-number: numbers of other NANP countries are outside dncguard.
 INVALID_NUMBER_RULE: Final = "North American Numbering Plan: US and Canadian numbers only"
 
 
@@ -175,7 +175,7 @@ def _applies(code: str, allowed: frozenset[str] | None) -> bool:
 
 
 def time_rules(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> tuple[str, ...]:
-    """The jurisdictions whose calling hours and day bans apply to this call (RULES §6.7).
+    """The jurisdictions whose calling hours and day bans apply to this call (docs/defaults.md#calling-hours).
 
     Hours reach every telemarketing call, exempt or not, but not the purposes a jurisdiction
     leaves outside them (US: surveys, political and informational calls; Canada: surveys and
@@ -330,7 +330,7 @@ def decide(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> Ver
 def _state_list_not_loaded(
     j: Jurisdiction, facts: CallFacts, own: tuple[DayMask, ...], reasons: list[Reason]
 ) -> None:
-    """A state that keeps its own list binds whether or not the list is loaded (RULES §6.11):
+    """A state that keeps its own list binds whether or not the list is loaded (docs/defaults.md#state-lists):
     a call the list would govern (no exemption from it, as for a listed number) fails closed."""
     if _list_exemptions(j, "state", facts, own):
         return
@@ -348,7 +348,7 @@ def _state_list_not_loaded(
 def _electronic_message(
     code: str, facts: CallFacts, reasons: list[Reason], exemptions: list[Exemption]
 ) -> None:
-    """A commercial text into Canada: CASL, not the telemarketing rules (RULES §6.19).
+    """A commercial text into Canada: CASL, not the telemarketing rules (docs/defaults.md#channels-texts).
 
     It needs express consent or consent implied by a relationship (``facts.casl``: both already
     end at a do-not-call request, CASL s. 11); the national list and calling hours do not govern
@@ -401,7 +401,7 @@ def _consented(facts: CallFacts, kinds: frozenset[str]) -> bool:
 
 
 def _call_kind_rules(code: str, facts: CallFacts, own: tuple[DayMask, ...], reasons: list[Reason]) -> None:
-    """The rules that depend on how the call is made (API.md §9, RULES §6.20, §6.21).
+    """The rules that depend on how the call is made (docs/calls.md, docs/defaults.md).
 
     * An artificial or prerecorded voice call to a wireless number (or one of unknown line type)
       needs prior express consent whatever its purpose; a selling call's written consent is the
@@ -447,7 +447,7 @@ def _call_kind_rules(code: str, facts: CallFacts, own: tuple[DayMask, ...], reas
 
 
 def _frequency_cap(code: str, facts: CallFacts, reasons: list[Reason]) -> None:
-    """More earlier calls in the cap's rolling window than the state allows (RULES §6.18)."""
+    """More earlier calls in the cap's rolling window than the state allows (docs/defaults.md)."""
     cap = FREQUENCY_CAPS.get(code)
     if cap is None or facts.purpose not in cap.purposes or facts.channel not in cap.channels:
         return
@@ -497,7 +497,7 @@ def _unruled_state_lists(
 
     A state with no rule set in ``dncguard.jurisdictions`` (e.g. a New York list), or whose rule
     set keeps no list of its own, would otherwise be ignored: a silent allow. Such a list blocks
-    under the country's exemptions (RULES §6.1, §6.8, §6.11).
+    under the country's exemptions (docs/defaults.md#fail-closed, #exempt-purposes, #state-lists).
     """
     for region, mask in facts.state_listed:
         rules = JURISDICTIONS.get(region)

@@ -2,7 +2,7 @@
 
 A registry holds one layer per list: the national registries (``us-ftc``, ``ca-dncl``), state
 lists (``us-tx``) and sellers' internal lists (``internal:acme``). National layers record, per
-covered area code, the date its data was obtained (RULES.md section 6.2: the 31-day test is
+covered area code, the date its data was obtained (docs/defaults.md: the 31-day test is
 judged per area code); internal layers record each entry's request date. Layers are ordered
 national, state, internal, then by name; bit ``i`` of a :meth:`Registry.membership` mask is
 ``registry.layers[i]``.
@@ -774,7 +774,7 @@ class _Pending:
 
 
 def _check_order(key: LayerKey, p: _Pending, meta: _Meta | None) -> None:
-    """Registry data only moves forward (RULES 6.15): refuse a change list or replacement older
+    """Registry data only moves forward (docs/defaults.md): refuse a change list or replacement older
     than the data it would change. The same date again is allowed (re-applying it is a no-op)."""
     if meta is None:
         return
@@ -1174,7 +1174,7 @@ def _parse_history(text: bytes, buf: Any, s_data: fmt.Section) -> _History:
 def _merge_list(parts: list[U64], dates: list[I64] | None) -> tuple[U64, I64 | None]:
     """One list's numbers sorted and distinct. A number listed twice with request dates keeps
     one: no date wins (the entry applies always), else the later date. A consent given between
-    two requests is ended by the second (RULES 6.5), so for a call on or after the later request,
+    two requests is ended by the second (docs/defaults.md), so for a call on or after the later request,
     as every call made today is, the later date is the one that blocks; the earlier would let
     that consent through."""
     if not parts:
@@ -1264,7 +1264,7 @@ def _key_of(lj: dict[str, Any]) -> LayerKey:
         if not named or lj["jurisdiction"] is not None:
             raise CorruptIndexError(f"layer {lj['name']!r}: name, kind, jurisdiction and seller disagree")
         # An index written before sellers were normalised may name "internal:Acme": read as the
-        # list of the one seller "acme" however written (RULES §6.13).
+        # list of the one seller "acme" however written (docs/defaults.md#sellers-are-one-name).
         return LayerKey.internal(seller)
     if (key.jurisdiction, key.seller) != (lj["jurisdiction"], lj["seller"]) or key.name != lj["name"]:
         raise CorruptIndexError(f"layer {lj['name']!r}: name, kind, jurisdiction and seller disagree")

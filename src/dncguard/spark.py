@@ -14,7 +14,7 @@ replicated file system, or a copy at the same local path on each node.
 Example (a sketch; see the README)::
 
     from dncguard.spark import scrub_dataframe
-    calls = spark.read.parquet("calls.parquet")      # to, at, seller, ... (API.md section 5)
+    calls = spark.read.parquet("calls.parquet")      # to, at, seller, ... (docs/calls.md)
     out = scrub_dataframe(calls, "/shared/registry.dncg", defaults={"purpose": "sale"})
     out.filter("allowed").write.parquet("callable.parquet")
 """

@@ -8,7 +8,7 @@ zone, which relationship, consent or request applies), reduces the rows to the f
 decision-relevant combinations of facts, asks the policy once per combination, and broadcasts
 the answers back to the rows. No Python runs per row.
 
-Input columns (``shared/design/API.md`` §5): ``to`` (string or integer), any scalar
+Input columns (docs/calls.md): ``to`` (string or integer), any scalar
 :class:`~dncguard.Call` field (``at``, ``seller``, ``caller``, ``purpose``, ``line``,
 ``prerecorded``, ``callee_region``, ``callee_timezone``, ``reassigned_on``) and the evidence as
 flat nullable columns (``last_purchase``, ``last_inquiry``, ``contract_on``, ``contract_ends``,

@@ -85,7 +85,7 @@ def local_clock(
     """Local calendar day (days since 1970-01-01) and minute after midnight of UTC ``minutes``.
 
     ``minutes``: instants as whole minutes since 1970-01-01T00:00Z (calling hours are checked at
-    minute resolution, RULES §6.7).
+    minute resolution, docs/defaults.md#calling-hours).
 
     >>> t = int(dt.datetime(2026, 3, 16, 18, 0, tzinfo=dt.UTC).timestamp()) // 60
     >>> day, minute = local_clock(np.array([t]), "America/New_York")

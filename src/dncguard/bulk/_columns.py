@@ -411,7 +411,7 @@ def _default(defaults: Mapping[str, Any], name: str) -> Any:
 
 
 def _read(batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> _Rows:
-    call_columns(batch.schema.names)  # a near miss of a call field is an error (RULES §6.17)
+    call_columns(batch.schema.names)  # a near miss of a call field is an error (docs/defaults.md)
     n = batch.num_rows
     to = _column(batch, "to")
     if to is None:

@@ -45,7 +45,7 @@ class _Engine:
                 start = FAR_PAST if layer.obtained is None else day_number(layer.obtained)
                 self.state_layers.append((i, layer.jurisdiction, start))
             elif layer.kind == "internal" and layer.seller is not None:
-                # keyed by the normalised name: one seller however written (RULES §6.13)
+                # keyed by the normalised name: one seller however written (docs/defaults.md)
                 self.internal.setdefault(normalize_seller(layer.seller), i)
         self.state_bits = np.uint64(sum(1 << b for b, _, _ in self.state_layers))
         # Layers are ordered national, state, internal: the state bits are contiguous.

@@ -74,7 +74,7 @@ _FLAT_TYPES: dict[str, pa.DataType] = {
 
 
 def _flat_row(call: Call, to: str) -> tuple[Any, ...] | None:
-    """``call`` as ``scrub``'s flat columns (API.md section 5; :data:`_FLAT_TYPES` in order),
+    """``call`` as ``scrub``'s flat columns (docs/calls.md; :data:`_FLAT_TYPES` in order),
     with ``at`` as ISO 8601 text in its own offset; None where they cannot hold it exactly:
     evidence beyond one relationship of each kind, one consent and one request, all the call's
     seller's; a consent for another number; an offset that is not a whole minute; a number

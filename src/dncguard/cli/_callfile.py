@@ -228,7 +228,7 @@ def call_from_record(record: Any, *, path: str, row: int, defaults: Defaults) ->
         raise CallColumnError(
             f"expected an object with the call's fields, got {type(record).__name__}", path=path, row=row
         )
-    call_columns(record, fields=RECORD_FIELDS, path=path, row=row)  # near misses (RULES §6.17)
+    call_columns(record, fields=RECORD_FIELDS, path=path, row=row)  # near misses (docs/defaults.md)
     data = {k: v for k, v in record.items() if k in _KNOWN}
     defaults.fill(data)
     try:
@@ -559,7 +559,7 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
     ``purpose`` take ``defaults``; a null ``caller``/``purpose``/``line`` takes the Call default;
     a null ``prerecorded`` is false. Columns that are not call fields are left out.
     """
-    # A near miss of a call field (or two columns giving one) is an error (RULES §6.17).
+    # A near miss of a call field (or two columns giving one) is an error (docs/defaults.md).
     call_columns(raw.column_names, fold_case=True, path=path)
     by_name: dict[str, pa.ChunkedArray] = {}
     for name, values in zip(raw.column_names, raw.columns, strict=True):

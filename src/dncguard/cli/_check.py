@@ -222,7 +222,7 @@ _SELLERS_NAMED = 10
 
 def _warn_unlisted_sellers(guard: object, path: str, sellers: set[str]) -> None:
     """When the index holds internal lists but none for some of the calls' sellers, name those
-    sellers on stderr (RULES §6.13): a misspelt seller is seen, not silently decided without its
+    sellers on stderr (docs/defaults.md): a misspelt seller is seen, not silently decided without its
     list. A seller is one name however written (trimmed, case-folded)."""
     layers = getattr(getattr(guard, "registry", None), "layers", ())
     held = {

@@ -47,7 +47,7 @@ ListName = Literal["national", "state"]
 
 @dataclass(frozen=True)
 class Months:
-    """A window of ``n`` calendar months, month-end clamped (RULES §6.3)."""
+    """A window of ``n`` calendar months, month-end clamped (docs/defaults.md#relationship-windows)."""
 
     n: int
 
@@ -185,7 +185,7 @@ class Jurisdiction:
     ``lists`` names the do-not-call lists whose exemptions this jurisdiction's ``ebr`` windows
     govern: a country its national registry; a state with a list of its own its ``state`` list; a
     state without one that sets its own windows the ``national`` registry for its numbers
-    (RULES §6.4). A state row leaves ``None`` where the country's rule applies unchanged.
+    (docs/defaults.md). A state row leaves ``None`` where the country's rule applies unchanged.
     """
 
     code: str

@@ -44,18 +44,18 @@ EBR_AFTER_INQUIRY: Final = Months(6)
 EBR_RULE: Final = "Telecommunications Act s. 41.7(2)"
 
 # UTR Part II s. 4: express consent, written (paper, electronic, online) or verbal recorded or
-# verified by an independent third party; unrecorded verbal consent is not proof (RULES §6.6).
+# verified by an independent third party; unrecorded verbal consent is not proof (docs/defaults.md#consent).
 CONSENT_KINDS: Final = frozenset({"written", "electronic", "recorded_verbal"})
 CONSENT_RULE: Final = "UTR Part II s. 4 (express consent)"
 
 # UTR Part III: 09:00-21:30 Monday-Friday, 10:00-18:00 Saturday and Sunday, called consumer's
-# local time (RULES §3.4, §6.7).
+# local time (docs/defaults.md#calling-hours, #calling-hours).
 CALLING_HOURS_WEEKDAYS: Final = Hours.of("09:00", "21:30")
 CALLING_HOURS_WEEKENDS: Final = Hours.of("10:00", "18:00")
 HOURS_RULE: Final = "UTR Part III (Telemarketing Rules), calling hours"
 
 # UTR Part II: do not call numbers registered on the National DNCL for more than 31 days; a copy
-# older than 31 days cannot show that (RULES §3.2, §6.2).
+# older than 31 days cannot show that (docs/defaults.md).
 REGISTRY_MAX_AGE_DAYS: Final = 31
 FRESH_RULE: Final = "UTR Part II (National DNCL Rules), 31-day list subscription"
 COVERAGE_RULE: Final = "UTR Part II (National DNCL Rules), subscription to the area codes called"
@@ -70,7 +70,7 @@ INTERNAL_LIST_EXEMPT_PURPOSES: Final = frozenset({"survey"})
 CHARITY_CALLERS: Final = frozenset({"charity", "telemarketer"})
 EXEMPTION_RULE: Final = "Telecommunications Act s. 41.7(1)"
 
-# UTR Part IV: ADAD calls for solicitation need express consent; no EBR exemption (RULES §3.4).
+# UTR Part IV: ADAD calls for solicitation need express consent; no EBR exemption (docs/defaults.md).
 PRERECORDED_RULE: Final = "UTR Part IV (ADAD Rules)"
 SELLING_PURPOSES: Final = frozenset({"sale", "newspaper_subscription"})
 
@@ -87,7 +87,7 @@ CA: Final = Jurisdiction(
     consent_rule=CONSENT_RULE,
     hours=Week.of(CALLING_HOURS_WEEKDAYS, saturday=CALLING_HOURS_WEEKENDS, sunday=CALLING_HOURS_WEEKENDS),
     hours_rule=HOURS_RULE,
-    # Surveys and informational (collection, service) calls are not telemarketing (RULES §3.4,
+    # Surveys and informational (collection, service) calls are not telemarketing (docs/defaults.md,
     # §6.7); Canadian political callers and charities keep the hours.
     hours_exempt_purposes=frozenset({"survey", "informational"}),
     list_exempt_purposes=MappingProxyType(
@@ -96,11 +96,11 @@ CA: Final = Jurisdiction(
             "political": PurposeExemption(ExemptionCode.POLITICAL, EXEMPTION_RULE),
             "survey": PurposeExemption(ExemptionCode.SURVEY, EXEMPTION_RULE),
             "newspaper_subscription": PurposeExemption(ExemptionCode.NEWSPAPER, EXEMPTION_RULE),
-            # Not telemarketing at all (RULES §6.8).
+            # Not telemarketing at all (docs/defaults.md#exempt-purposes).
             "informational": PurposeExemption(ExemptionCode.INFORMATIONAL, "UTR Part II (telemarketing)"),
         }
     ),
-    # The National DNCL Rules apply to consumers, not to business consumers (RULES §3.2, §6.9).
+    # The National DNCL Rules apply to consumers, not to business consumers (docs/defaults.md).
     business_line_rule="UTR Part II (National DNCL Rules): business consumers",
     internal_list_rule=INTERNAL_LIST_RULE,
     internal_list_exempt_purposes=INTERNAL_LIST_EXEMPT_PURPOSES,

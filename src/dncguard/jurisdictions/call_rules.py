@@ -118,7 +118,7 @@ class PrerecordedWirelessRule:
 # express consent may be given orally (the FCC's 1992 and 2015 orders), so a recorded or plain
 # verbal consent counts for a call that sells nothing. A selling call needs prior express written
 # consent ((a)(2)): the country's prerecorded rule. Most US numbers are wireless and a number's
-# line type is often unknown: ``unknown`` is read as wireless (RULES §6.21, fail closed).
+# line type is often unknown: ``unknown`` is read as wireless (docs/defaults.md, fail closed).
 PRERECORDED_WIRELESS: Final[Mapping[str, PrerecordedWirelessRule]] = MappingProxyType(
     {
         "US": PrerecordedWirelessRule(
@@ -296,11 +296,11 @@ CASL_CONSENT_KINDS: Final = frozenset({"written", "electronic", "recorded_verbal
 # Electronic Commerce Protection Regulations, SOR/2013-221.
 CASL_PURPOSES: Final = frozenset({"sale", "newspaper_subscription"})
 # s. 11(3): an unsubscribe request takes effect no later than 10 business days after it is sent;
-# dncguard honours it from the day it is recorded (RULES §6.5), and it ends implied consent and an
+# dncguard honours it from the day it is recorded (docs/defaults.md), and it ends implied consent and an
 # earlier express consent alike.
 CASL_UNSUBSCRIBE_RULE: Final = "S.C. 2010, c. 23, s. 11(3)"
 
 TEXT_RULES: Final[Mapping[str, str]] = MappingProxyType({"CA": CASL_RULE})
 """Countries where a commercial text is governed by an electronic-message law (CASL) instead of
 the telemarketing rules: their do-not-call list, internal-list and calling-hour rules do not
-govern a text; consent does (``channel="text"``, RULES §6.19)."""
+govern a text; consent does (``channel="text"``, docs/defaults.md#channels-texts)."""

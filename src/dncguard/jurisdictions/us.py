@@ -1,6 +1,6 @@
 """United States federal rules: the Telemarketing Sales Rule and the TCPA rules.
 
-Two regimes stack and dncguard applies the stricter of them (RULES §1.1):
+Two regimes stack and dncguard applies the stricter of them (docs/defaults.md):
 
 * FTC Telemarketing Sales Rule, 16 CFR Part 310 (https://www.ecfr.gov/current/title-16/part-310)
 * FCC TCPA rules, 47 CFR 64.1200 (https://www.ecfr.gov/current/title-47/section-64.1200)
@@ -47,23 +47,23 @@ EBR_AFTER_PURCHASE: Final = Months(18)
 # application within the 3 months immediately preceding the call.
 EBR_AFTER_INQUIRY: Final = Months(3)
 # A contract is a continuing financial transaction (16 CFR 310.2): it supports calls while in force
-# and for the purchase window after it ends, its last possible transaction date. (RULES names no
+# and for the purchase window after it ends, its last possible transaction date. (No rule names a
 # separate US contract window; this reading never exceeds the purchase window.)
 EBR_AFTER_CONTRACT_END: Final = EBR_AFTER_PURCHASE
 EBR_RULE: Final = "16 CFR 310.2 (established business relationship); 47 CFR 64.1200(f)(5)"
 
 # 16 CFR 310.4(b)(1)(iii)(B)(1); 47 CFR 64.1200(c)(2)(ii): a signed written agreement (E-SIGN
-# signatures count) naming the seller and the number. Plain verbal consent never counts (RULES §6.6).
+# signatures count) naming the seller and the number. Plain verbal consent never counts (docs/defaults.md).
 CONSENT_KINDS: Final = frozenset({"written", "electronic"})
 CONSENT_RULE: Final = "16 CFR 310.4(b)(1)(iii)(B)(1); 47 CFR 64.1200(c)(2)(ii)"
 
 # 16 CFR 310.4(c); 47 CFR 64.1200(c)(1): not before 08:00 or after 21:00 at the called person's
-# location; both ends permitted (RULES §1.6, §6.7).
+# location; both ends permitted (docs/defaults.md#calling-hours, #calling-hours).
 CALLING_HOURS: Final = Hours.of("08:00", "21:00")
 HOURS_RULE: Final = "16 CFR 310.4(c); 47 CFR 64.1200(c)(1)"
 
 # 16 CFR 310.4(b)(3)(iv); 47 CFR 64.1200(c)(2)(i)(D): a registry copy obtained no more than 31
-# days before the call (calendar dates, per area code, RULES §6.2).
+# days before the call (calendar dates, per area code, docs/defaults.md).
 REGISTRY_MAX_AGE_DAYS: Final = 31
 FRESH_RULE: Final = "16 CFR 310.4(b)(3)(iv); 47 CFR 64.1200(c)(2)(i)(D)"
 # 16 CFR 310.8: no calls into an area code whose registry data the seller has not accessed.
@@ -77,7 +77,7 @@ INTERNAL_LIST_RULE: Final = "16 CFR 310.4(b)(1)(iii)(A); 47 CFR 64.1200(d)"
 NOT_TELEMARKETING_RULE: Final = "16 CFR 310.2 (telemarketing); 47 CFR 64.1200(f)(15)"
 
 # Who may rely on the charity exemption: a charity's own staff, or a telemarketer soliciting for
-# it (16 CFR 310.6(a); 47 CFR 64.1200(f)(15)(iii); RULES §6.8).
+# it (16 CFR 310.6(a); 47 CFR 64.1200(f)(15)(iii); docs/defaults.md#exempt-purposes).
 CHARITY_CALLERS: Final = frozenset({"charity", "telemarketer"})
 
 # 16 CFR 310.4(b)(1)(v): prerecorded sales calls need the person's express written agreement; a
@@ -104,7 +104,7 @@ US: Final = Jurisdiction(
     hours=Week.of(CALLING_HOURS),
     hours_rule=HOURS_RULE,
     # Surveys, political and informational calls are not telemarketing / telephone solicitations,
-    # so the hour rules do not reach them (RULES §1.8, §6.7).
+    # so the hour rules do not reach them (docs/defaults.md#exempt-purposes, #calling-hours).
     hours_exempt_purposes=frozenset({"survey", "political", "informational"}),
     list_exempt_purposes=MappingProxyType(
         {
@@ -116,11 +116,11 @@ US: Final = Jurisdiction(
             "informational": PurposeExemption(ExemptionCode.INFORMATIONAL, NOT_TELEMARKETING_RULE),
         }
     ),
-    # 16 CFR 310.6(b)(7); 47 CFR 64.1200(c)(2) protects residential subscribers only (RULES §6.9).
+    # 16 CFR 310.6(b)(7); 47 CFR 64.1200(c)(2) protects residential subscribers only (docs/defaults.md).
     business_line_rule="16 CFR 310.6(b)(7); 47 CFR 64.1200(c)(2)",
     internal_list_rule=INTERNAL_LIST_RULE,
-    # RULES §6.8 names only Canada's survey carve-out; in the US every caller honours a
-    # do-not-call request made to it (fail closed, RULES §6.1).
+    # docs/defaults.md#exempt-purposes names only Canada's survey carve-out; in the US every caller honours a
+    # do-not-call request made to it (fail closed, docs/defaults.md#fail-closed).
     internal_list_exempt_purposes=frozenset(),
     prerecorded_purposes=SELLING_PURPOSES,
     prerecorded_consent_kinds=CONSENT_KINDS,

@@ -9,7 +9,7 @@ while iterating.
 
 Every reader accepts ``.zip`` archives (one or many members, nested folders), ``.gz`` and bare
 files; UTF-8 with or without a byte-order mark; LF, CRLF or CR line ends; blank lines; header and
-trailer lines without digits; and checks a trailer's record count (RULES.md §4.4).
+trailer lines without digits; and checks a trailer's record count (docs/sources.md#what-every-reader-accepts).
 
 Every reader fails closed, naming the file, member and line: a download from which no number can
 be read (an empty file or member, a zip of only ``__MACOSX/`` entries, XML without ``<ph>``
@@ -44,7 +44,7 @@ from dncguard.sources.state import state
 
 __all__ = ["SOURCES", "Source", "dncl", "ftc", "ftc_changes", "internal", "state"]
 
-#: Every reader by name (a test ties this to the modules and to API.md).
+#: Every reader by name (a test ties this to the modules and to docs/sources.md).
 SOURCES: MappingProxyType[str, Callable[..., Source]] = MappingProxyType(
     {
         "dncl": dncl,

@@ -166,7 +166,7 @@ def read_full(
 ) -> Iterator[Chunk]:
     """The ``replace`` chunks of a full download, with its coverage.
 
-    Every member must yield at least one number: an empty member covers nothing (RULES.md §6.16).
+    Every member must yield at least one number: an empty member covers nothing (docs/defaults.md).
     """
     batch = Batcher(layer, Op.REPLACE, obtained=obtained, source=path)
     allowed: npt.NDArray[np.bool_] | None = None
@@ -206,7 +206,7 @@ def read_full(
             raise member.empty_error()
     if area_codes is not None:
         missing = sorted(ac for ac in area_codes if not seen[ac])
-        if missing:  # covered only by data that arrived for it (RULES.md §6.16)
+        if missing:  # covered only by data that arrived for it (docs/defaults.md)
             raise RegistryFormatError(
                 f"no number of area code{'s' if len(missing) > 1 else ''} "
                 f"{', '.join(map(str, missing))} (given in area_codes=) is in the download: an area "

@@ -100,7 +100,7 @@ class Member:
         )
 
     def empty_error(self, what: str = "number") -> RegistryFormatError:
-        """The error for a member (or file) from which no record can be read (RULES.md §6.16)."""
+        """The error for a member (or file) from which no record can be read (docs/defaults.md)."""
         it = "archive member" if self.name else "file"
         return self.error(
             f"no {what} can be read from this {it} (empty, blank or header lines only): a failed or "
@@ -214,7 +214,7 @@ def members(path: str) -> Iterator[Member]:
     """The text members of a download, in archive order (directories and dot-files skipped).
 
     A download with no member to read (an empty zip, one holding only ``__MACOSX/`` entries or
-    folders) is a :class:`RegistryFormatError` (RULES.md §6.16).
+    folders) is a :class:`RegistryFormatError` (docs/defaults.md#a-download-that-yields-nothing-is-an-error).
     """
     with _open_regular(path) as f:
         try:

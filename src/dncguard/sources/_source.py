@@ -111,7 +111,7 @@ def latest_date() -> dt.date:
     """The latest date a download or a request may carry: today in UTC plus one day.
 
     A date after it is in the future wherever the user is (the zones ahead of UTC are at most a
-    day ahead), so it is a typo or a wrong clock, never data (RULES.md §6.14).
+    day ahead), so it is a typo or a wrong clock, never data (docs/defaults.md).
     """
     return dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
 

@@ -14,7 +14,7 @@ It runs in time linear in its input: every pattern is anchored at a ``<``, canno
 next ``<`` and uses possessive quantifiers (no backtracking), and text that is carried to the
 next block (an unfinished tag or comment) is bounded. A document must close: its records sit in
 one root element (``<list>``) that ends with the file, so a download cut short is refused, not
-read in part (RULES.md §6.16).
+read in part (docs/defaults.md#a-download-that-yields-nothing-is-an-error).
 
 >>> import io
 >>> from dncguard.sources._read import Member

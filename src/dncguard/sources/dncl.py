@@ -3,7 +3,7 @@
 Subscribers download one zip holding one file per area code (NPA) or a single file for the whole
 national list, as flat text (``416,1234567`` per line) or XML (``<ac val='416'>`` holding
 ``<ph val='1234567' />``; the operator's published sample is not well-formed, and is read
-anyway). See the CRTC/operator brochure "File Formats" and RULES.md §4.2. Incremental downloads
+anyway). See the CRTC/operator brochure "File Formats" and docs/sources.md. Incremental downloads
 are not documented; a download replaces the ``ca-dncl`` layer for the area codes it covers.
 
 >>> import datetime as dt, pathlib, tempfile, zipfile

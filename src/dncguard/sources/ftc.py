@@ -2,7 +2,7 @@
 
 Subscribers download, per area code, per state or for the whole registry, either the full list
 or the changes (additions and deletions) since their last download, as flat text or XML, in a
-zip (https://telemarketing.donotcall.gov; formats in RULES.md §4.1, §4.4). The flat full list has
+zip (https://telemarketing.donotcall.gov; formats in docs/sources.md). The flat full list has
 one number per line, ``2125550143`` or ``212,5550143``. A change list has, per record, the
 number, a date (optionally with a time) and a flag in any order and with any separator; flags
 are ``A``/``D``, ``ADD``/``DEL``, ``added``/``deleted`` or ``I``/``D`` in any case, or are implied

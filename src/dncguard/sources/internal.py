@@ -1,7 +1,7 @@
 """Internal (entity-specific) do-not-call lists: the seller's own opt-out records.
 
 Sellers must keep a list of the people who asked them not to call (TSR 16 CFR 310.4(b)(1)(iii)(A),
-47 CFR 64.1200(d); RULES.md §1.7). dncguard reads it as CSV (or tab/semicolon separated) with a
+47 CFR 64.1200(d); docs/sources.md). dncguard reads it as CSV (or tab/semicolon separated) with a
 header naming a ``number`` column (any common spelling of the number), an optional
 ``requested_on`` date column (``2026-03-10``, also with a time, or ``03/10/2026``; empty: no date,
 the entry applies always) and, when one file holds several sellers, a ``seller`` column. Each
@@ -84,7 +84,7 @@ def _read(path: str, seller: str | None, number_column: str | None) -> Iterator[
     batches: dict[str, Batcher] = {}
 
     def batcher(name: str) -> Batcher:
-        # One seller however written (RULES.md §6.13): "Acme" and " acme " fill one list.
+        # One seller however written (docs/defaults.md): "Acme" and " acme " fill one list.
         key = normalize_seller(name)
         if key not in batches:
             batches[key] = Batcher(LayerKey.internal(name), Op.REPLACE, obtained=None, source=path)
@@ -103,7 +103,7 @@ def _read(path: str, seller: str | None, number_column: str | None) -> Iterator[
                 continue
             names = pc.utf8_trim_whitespace(b.columns["seller"].take(take))
             if seller is not None:
-                # One seller however written (RULES.md §6.13): compare trimmed and case-folded.
+                # One seller however written (docs/defaults.md): compare trimmed and case-folded.
                 codes = pc.dictionary_encode(names)
                 if isinstance(codes, pa.ChunkedArray):
                     codes = codes.combine_chunks()
@@ -141,7 +141,7 @@ def _dates(
 ) -> npt.NDArray[np.datetime64]:
     """Request dates of the kept rows (``NaT`` where empty): ISO dates vectorised, others one by one.
 
-    A date after :func:`~dncguard.sources._source.latest_date` is refused (RULES.md §6.14).
+    A date after :func:`~dncguard.sources._source.latest_date` is refused (docs/defaults.md).
     """
     if column is None:
         return np.full(len(take), np.datetime64("NaT"), dtype="datetime64[D]")

@@ -1,6 +1,6 @@
 """US state do-not-call lists (Texas, Florida, Pennsylvania, ...): one number per row.
 
-No state publishes a file layout (RULES.md §4.3); Texas law says its list holds names and
+No state publishes a file layout (docs/sources.md#state-lists); Texas law says its list holds names and
 telephone numbers. A state list is therefore read as delimited text (comma, tab, semicolon or
 pipe) with one number per row, extra columns ignored and an optional header. With a header, the
 number column is the one named like a phone number (``Phone``, ``Telephone``, ``Phone Number``;
@@ -39,7 +39,7 @@ _E7 = np.uint64(10_000_000)
 
 _NUMBER_FIELD = re.compile(r"\D*1?\D*[2-9]\d{2}\D*[2-9]\d{2}\D*\d{4}\D*")
 
-#: The US territories: their numbers are on the FTC registry (RULES.md §6.12) and dncguard knows
+#: The US territories: their numbers are on the FTC registry (docs/defaults.md) and dncguard knows
 #: no do-not-call list of their own, so ``state()`` takes the 50 states and DC only.
 TERRITORIES = frozenset({"US-AS", "US-GU", "US-MP", "US-PR", "US-UM", "US-VI"})
 
@@ -128,7 +128,7 @@ def _read(
                 raise foreign_error(member, us, int(numbers[i]), b.line_of(int(rows[i])))
             read += numbers.size
             yield from batch.add(numbers)
-    if not read:  # a state list that lists nobody is a failed download (RULES.md §6.16)
+    if not read:  # a state list that lists nobody is a failed download (docs/defaults.md)
         raise RegistryFormatError(
             "no number can be read from this state list (empty, blank or header lines only): "
             "a failed or truncated download; fetch it again",
