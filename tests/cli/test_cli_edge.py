@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
-import pyarrow as pa
-import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
 import pytest
+from test_cli import run, write_calls
 
 from dncguard.cli import main
 
 OBTAINED = "2026-03-10"
 AT = "2026-03-16T14:00:00-04:00"
 OPTED_OUT = "212-555-0143"  # on acme's internal list
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
 
 
 @pytest.fixture(scope="module")
@@ -35,21 +24,6 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = d / "registry.dncg"
     assert main(["build", str(out), f"--ftc={ftc}@{OBTAINED}", f"--internal=Acme={optouts}"]) == 0
     return out
-
-
-def write_calls(path: Path, calls: list[dict[str, Any]]) -> Path:
-    if path.suffix == ".jsonl":
-        path.write_text("".join(json.dumps(c) + "\n" for c in calls))
-    elif path.suffix == ".json":
-        path.write_text(json.dumps(calls))
-    else:
-        names = list(dict.fromkeys(k for c in calls for k in c))
-        table = pa.table({n: pa.array([c.get(n) for c in calls], pa.string()) for n in names})
-        if path.suffix == ".csv":
-            pa_csv.write_csv(table, path)
-        else:
-            pq.write_table(table, path)
-    return path
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])

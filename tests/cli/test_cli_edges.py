@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_cli import run
 
 from dncguard import ledger_cli
 from dncguard.cli import _write, main
@@ -26,13 +27,6 @@ from dncguard.cli import _write, main
 OBTAINED = "2026-03-10"
 AT = "2026-03-16T14:00:00-04:00"
 HEADER = "to,at,seller\n"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
 
 
 @pytest.fixture(scope="module")
