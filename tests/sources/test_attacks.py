@@ -118,6 +118,39 @@ def test_a_zip_without_a_registry_file_is_refused(
         assert info.value.path == str(path)
 
 
+def _damage_central_directory(path: pathlib.Path, offset: int, value: bytes) -> None:
+    """Overwrite bytes of the (only) central directory record, ``offset`` bytes into it."""
+    data = bytearray(path.read_bytes())
+    at = data.rindex(b"PK\x01\x02") + offset
+    data[at : at + len(value)] = value
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("offset", "value"),
+    [
+        (6, bytes([84, 0])),  # "version needed to extract" 8.4: zipfile raises NotImplementedError
+        (8, (0x800).to_bytes(2, "little")),  # file name flagged UTF-8, then made invalid UTF-8 below
+    ],
+)
+@pytest.mark.parametrize("read", [sources.ftc, sources.dncl, sources.ftc_changes])
+def test_a_damaged_zip_directory_is_a_named_format_error(
+    tmp_path: pathlib.Path, offset: int, value: bytes, read: Callable[..., sources.Source]
+) -> None:
+    # Found by the thorough pass's random damage: these raised NotImplementedError or
+    # UnicodeDecodeError out of zipfile instead of naming the download.
+    path = write_zip(tmp_path / "d.zip", {"\u00e9212.txt": b"2125550143\n"})
+    _damage_central_directory(path, offset, value)
+    if offset == 8:
+        data = bytearray(path.read_bytes())
+        at = data.rindex(b"PK\x01\x02") + 46  # the file name
+        data[at] = 0xFF
+        path.write_bytes(bytes(data))
+    with pytest.raises(RegistryFormatError, match="not a readable zip archive") as info:
+        list(read(path, obtained=D))
+    assert info.value.path == str(path)
+
+
 @pytest.mark.parametrize(
     "doc",
     [

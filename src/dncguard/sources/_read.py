@@ -224,7 +224,10 @@ def members(path: str) -> Iterator[Member]:
     if magic in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
         try:
             archive = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError) as e:
+        # A damaged central directory can also surface as NotImplementedError (an "extract
+        # version" byte flipped above 6.3), UnicodeDecodeError (a file name flagged UTF-8 that
+        # is not) or another ValueError: all of them mean the download is damaged.
+        except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError, EOFError) as e:
             raise RegistryFormatError(f"not a readable zip archive ({e})", path=path) from e
         with archive:
             found = 0
