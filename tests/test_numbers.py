@@ -30,6 +30,7 @@ from dncguard.numbers import (
     parse_number,
     parse_numbers,
 )
+from profiles import invariant
 from strategies import messy_spellings, messy_strings, nanp_numbers
 
 # ---------------------------------------------------------------------------------------------
@@ -448,6 +449,7 @@ def test_format_e164() -> None:
             format_e164(bad)  # type: ignore[arg-type]
 
 
+@invariant()
 @given(messy_spellings(2125550143))
 def test_messy_spellings_of_one_number(s: str) -> None:
     check_against_reference(s)
