@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import json
 import pathlib
 import struct
@@ -349,3 +350,26 @@ def test_keep_history_durations(text: str, days: int) -> None:
 
     assert keep_history(text) == dt.timedelta(days=days)
     assert keep_history("4y1d") == KEEP_HISTORY  # the default, written as the flag writes it
+
+
+@given(st.lists(st.integers(0, 10**10 - 1), max_size=300, unique=True))
+def test_history_sets_round_trip(numbers: list[int]) -> None:
+    from dncguard.index._history import decode_set
+
+    a = np.array(sorted(numbers), dtype=np.uint64)
+    assert decode_set(encode_set(a), len(a)).tolist() == a.tolist()
+
+
+@given(st.binary(max_size=40), st.integers(0, 12))
+def test_damaged_history_sets_are_refused_or_read_as_sorted_numbers(blob: bytes, count: int) -> None:
+    """Whatever the bytes, decoding gives ``count`` strictly increasing 10-digit numbers or
+    raises ``CorruptIndexError``: never another exception, never numbers out of place."""
+    from dncguard.index._history import decode_set
+
+    try:
+        got = decode_set(blob, count)
+    except CorruptIndexError:
+        return
+    assert len(got) == count
+    assert all(0 <= n < 10**10 for n in got.tolist())
+    assert all(a < b for a, b in itertools.pairwise(got.tolist()))

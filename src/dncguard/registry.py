@@ -1254,8 +1254,10 @@ def _span(hist: _History | None) -> str:
 
 def _history_sections(hist: _History, own_id: str) -> list[npt.NDArray[np.uint8]]:
     """The two history sections: a JSON document of the steps, and their number sets."""
-    data = bytearray()
+    parts: list[Any] = []  # the blobs and their padding, joined once (no growing buffer)
+    size = 0
     records = []
+    pads = [bytes(n) for n in range(8)]
     for step in hist.steps:
         at = []
         before = step.before
@@ -1263,9 +1265,11 @@ def _history_sections(hist: _History, own_id: str) -> list[npt.NDArray[np.uint8]
             before = json.dumps(before, sort_keys=True, separators=(",", ":")).encode()
         # the layer's metadata before, as a sixth blob: reading the history parses it only when undone
         for blob in (*step.sets, b"" if before is None else before):
-            at.append([len(data), len(blob)])
-            data += blob
-            data += bytes(-len(data) % 8)
+            length = len(blob)
+            at.append([size, length])
+            pad = -length % 8
+            parts += [blob, pads[pad]]
+            size += length + pad
         records.append(
             {
                 "layer": step.layer,
@@ -1286,7 +1290,7 @@ def _history_sections(hist: _History, own_id: str) -> list[npt.NDArray[np.uint8]
     }
     # compressed: each change repeats its layer's metadata (a national layer's area codes)
     text = zlib.compress(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode(), 6)
-    return [np.frombuffer(text, np.uint8), np.frombuffer(bytes(data), np.uint8)]
+    return [np.frombuffer(text, np.uint8), np.frombuffer(b"".join(parts), np.uint8)]
 
 
 def _history_reader(
