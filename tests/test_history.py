@@ -3,7 +3,9 @@ as the version a decision recorded; a damaged history is refused, never answered
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import itertools
 import json
 import pathlib
 import struct
@@ -12,6 +14,7 @@ import zlib
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,6 +22,7 @@ from hypothesis import strategies as st
 import dncguard
 from dncguard.errors import CorruptIndexError, HistoryError
 from dncguard.index import _format as fmt
+from dncguard.index._history import encode_set
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import KEEP_HISTORY, Registry
 from strategies import HISTORY_POOL, registry_histories
@@ -39,11 +43,33 @@ def _content_id(r: Registry) -> str:
     return Registry(r.layers, r._indexes).id
 
 
-def _same(past: Registry, expected: Registry) -> None:
+# enough queries for the bulk path that probes in increasing order (``registry._SORT_FROM``)
+MANY = np.random.default_rng(15).permutation(np.tile(QUERIES, -(-(1 << 15) // len(QUERIES)) + 1))
+CALL_TIMES = ("2026-03-02T15:00:00-05:00", "2026-04-20T15:00:00-04:00")
+
+
+def _decisions(registry: Registry) -> list[Any]:
+    """``Guard.check`` and ``Guard.scrub`` on a few calls: the decisions as comparable values."""
+    guard = dncguard.Guard(registry)
+    calls = [
+        {"to": str(n), "at": at, "seller": seller}
+        for n in HISTORY_POOL[::3]
+        for at in CALL_TIMES
+        for seller in ("acme", "zed")
+    ]
+    checked = [guard.check(call).model_dump(mode="json") for call in calls]
+    table = guard.scrub(pa.table({k: [c[k] for c in calls] for k in ("to", "at", "seller")}))
+    return [checked, table.drop_columns(["to", "at", "seller"]).to_pylist()]
+
+
+def _same(past: Registry, expected: Registry, *, guard: bool = False) -> None:
     assert past.layers == expected.layers
-    assert _content_id(past) == expected.id
     assert past.id == expected.id
     assert past.membership(QUERIES).tolist() == expected.membership(QUERIES).tolist()
+    assert past.membership(MANY).tolist() == expected.membership(MANY).tolist()
+    if guard:
+        assert _decisions(past) == _decisions(expected)
+    assert _content_id(past) == expected.id
     for n in QUERIES.tolist():
         assert past.lookup(n) == expected.lookup(n)
     for i in range(len(expected.layers)):
@@ -87,7 +113,9 @@ def test_as_of_answers_as_the_registry_built_from_that_days_data(
                 except HistoryError:
                     assert day < cutoff  # at least keep_history is kept
                     continue
-                _same(past, Registry.build([chunks for d, chunks in sources if d <= day]))
+                # Guard.check and scrub on two of the days (each builds guards: bounded cost)
+                decide = reg is opened and day in (days[len(days) // 2], days[-1])
+                _same(past, Registry.build([chunks for d, chunks in sources if d <= day]), guard=decide)
             for newest, version in versions:
                 try:
                     past = reg.as_of(version.id)
@@ -251,3 +279,97 @@ def test_history_read_from_a_file_is_kept_by_the_next_update(tmp_path: pathlib.P
         past = opened.as_of(version.id)
         assert past.layers == version.layers
         assert _content_id(past) == version.id
+
+
+def test_as_of_is_a_view_over_todays_index_not_a_copy() -> None:
+    r1 = Registry.build([_ftc([2125550100, 2125550101, 3055550100], D)])
+    r2 = r1.update([_ftc([2125550101, 3055550101], D + dt.timedelta(days=1), Op.DELETE)])
+    r3 = r2.update([_ftc([2125550102], D + dt.timedelta(days=2), Op.ADD)])
+    past = r3.as_of(D)
+    (ix,) = past._indexes
+    assert ix.base is r3._indexes[0]  # today's containers answer, corrected by what changed since
+    assert ix.flip.tolist() == [2125550101, 2125550102]
+    assert past.id == r1.id  # the version ending with the changes kept: its id, no hashing
+    assert past.membership(np.array([2125550101, 2125550102], dtype=np.uint64)).tolist() == [1, 0]
+    assert past.as_of(D).layers == r1.layers  # a view of a view
+    assert r3.as_of(r2.id).as_of(r1.id).membership(np.array([2125550101], dtype=np.uint64)).tolist() == [1]
+
+
+def test_a_history_that_does_not_add_up_is_corrupt() -> None:
+    r1 = Registry.build([_ftc([2125550100, 2125550101], D)])
+    r2 = r1.update([_ftc([2125550101], D + dt.timedelta(days=1), Op.DELETE)])
+    hist = r2._history_data()
+    assert hist is not None
+    step = hist.steps[-1]
+    # the change claims to have removed a number today's index still holds
+    forged = dataclasses.replace(
+        step, sets=(b"", encode_set(np.array([2125550100], dtype=np.uint64)), *step.sets[2:])
+    )
+    r2._hist = dataclasses.replace(hist, steps=(*hist.steps[:-1], forged))
+    with pytest.raises(CorruptIndexError, match="history of layer us-ftc does not match"):
+        r2.as_of(D)
+
+
+def test_keep_history_flag_of_build_and_update(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dncguard.cli import main
+
+    ftc = tmp_path / "ftc.txt"
+    ftc.write_text("2125550100\n2125550101\n")
+    changes = tmp_path / "changes.txt"
+    changes.write_text("2125550102,2026-03-02,A\n")
+    later = tmp_path / "later.txt"
+    later.write_text("2125550103,2026-03-12,A\n")
+    index = tmp_path / "r.dncg"
+    assert main(["build", str(index), "--ftc", f"{ftc}@2026-03-01", "--keep-history", "4y1d"]) == 0
+    assert main(["update", str(index), "--ftc-changes", f"{changes}@2026-03-02"]) == 0
+    assert len(Registry.open(index).history) == 2
+    # ten days later, keeping five days: the two changes older than that are dropped
+    assert main(["update", str(index), "--ftc-changes", f"{later}@2026-03-12", "--keep-history", "5"]) == 0
+    kept = Registry.open(index)
+    assert [c.obtained for c in kept.history] == [dt.date(2026, 3, 12)]
+    with pytest.raises(HistoryError):
+        kept.as_of(dt.date(2026, 3, 1))
+    assert kept.as_of(dt.date(2026, 3, 11)).lookup(2125550102)  # the version before the change kept
+    capsys.readouterr()
+    assert (
+        main(["update", str(index), "--ftc-changes", f"{later}@2026-03-12", "--keep-history", "4 years"]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "--keep-history '4 years'" in err
+    assert "4y1d" in err
+    assert "keep_history" not in err
+
+
+@pytest.mark.parametrize(
+    ("text", "days"), [("4y1d", 1462), ("1462", 1462), ("1y", 366), ("4y", 1461), ("90d", 90), ("0", 0)]
+)
+def test_keep_history_durations(text: str, days: int) -> None:
+    from dncguard.cli._build import keep_history
+
+    assert keep_history(text) == dt.timedelta(days=days)
+    assert keep_history("4y1d") == KEEP_HISTORY  # the default, written as the flag writes it
+
+
+@given(st.lists(st.integers(0, 10**10 - 1), max_size=300, unique=True))
+def test_history_sets_round_trip(numbers: list[int]) -> None:
+    from dncguard.index._history import decode_set
+
+    a = np.array(sorted(numbers), dtype=np.uint64)
+    assert decode_set(encode_set(a), len(a)).tolist() == a.tolist()
+
+
+@given(st.binary(max_size=40), st.integers(0, 12))
+def test_damaged_history_sets_are_refused_or_read_as_sorted_numbers(blob: bytes, count: int) -> None:
+    """Whatever the bytes, decoding gives ``count`` strictly increasing 10-digit numbers or
+    raises ``CorruptIndexError``: never another exception, never numbers out of place."""
+    from dncguard.index._history import decode_set
+
+    try:
+        got = decode_set(blob, count)
+    except CorruptIndexError:
+        return
+    assert len(got) == count
+    assert all(0 <= n < 10**10 for n in got.tolist())
+    assert all(a < b for a, b in itertools.pairwise(got.tolist()))

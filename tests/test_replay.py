@@ -93,3 +93,42 @@ def test_cli_replay_exit_codes(tmp_path: pathlib.Path, capsys: Any) -> None:
     row = json.loads(capsys.readouterr().out.splitlines()[0])
     assert (row["seq"], row["old_allowed"], row["new_allowed"]) == (1, True, False)
     assert main(["replay", "--registry", str(index), str(tmp_path / "missing.ledger")]) == 2
+
+
+def test_replay_over_many_versions_in_any_order_answers_as_each_version(monkeypatch: Any) -> None:
+    """Entries are grouped by version a chunk at a time and each version is derived from the
+    next newer one: the answers are those of ``as_of(id)`` and ``check``, entry by entry, in
+    ledger order."""
+    import dncguard.replay
+
+    numbers = [2125550100 + i for i in range(6)]
+    registry = Registry.build(
+        [[Chunk(US, Op.REPLACE, np.array(numbers[:3], dtype=np.uint64), coverage={212: D, 305: D})]]
+    )
+    versions = [registry]
+    for day in range(1, 6):
+        cover = {212: D + dt.timedelta(days=day)}
+        op = Op.ADD if day % 2 else Op.DELETE
+        change = np.array([numbers[day], numbers[(day + 2) % 6]], dtype=np.uint64)
+        registry = registry.update([[Chunk(US, op, np.sort(change), coverage=cover)]])
+        versions.append(registry)
+    rng = np.random.default_rng(7)
+    entries = []
+    for seq in range(1, 61):
+        version = versions[int(rng.integers(0, len(versions)))]
+        call = {**CALL, "to": str(numbers[int(rng.integers(0, 6))])}
+        decided = dncguard.Guard(version).check(call)
+        if rng.integers(0, 2):  # as a past bug decided it
+            decided = decided.model_copy(update={"allowed": not decided.allowed, "reasons": ()})
+        entries.append(_entry(seq, decided, version.id, call))
+    expected = []
+    for e in entries:
+        again = dncguard.Guard(registry.as_of(e.decision.registry_id)).check(e.call)
+        codes = sorted({str(r.code) for r in again.reasons})
+        if again.allowed != e.decision.allowed or codes != sorted({str(r.code) for r in e.decision.reasons}):
+            expected.append((e.seq, again.allowed, codes))
+    assert expected  # the test exercises changed answers
+    for chunk in (1, 7, 1 << 16):
+        monkeypatch.setattr(dncguard.replay, "CHUNK", chunk)
+        rows = dncguard.Guard(registry).replay(entries).to_pylist()
+        assert [(r["seq"], r["new_allowed"], r["new_reasons"]) for r in rows] == expected

@@ -57,6 +57,7 @@ import sys
 import time
 import weakref
 import zlib
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -204,6 +205,152 @@ class _History:
     start: dt.date | None
 
 
+class _PastIndex:
+    """One layer as it was at a past version: a view over today's index, not a copy.
+
+    ``base`` is the layer's :class:`~dncguard.index.BlockIndex` now; ``flip`` (``uint64``,
+    sorted, distinct) holds every number whose membership changed between that version and now
+    (the numbers the changes since added or removed, each counted once per change: those
+    changed an even number of times cancel out). A number is in the past layer exactly when it is
+    in ``base`` xor in ``flip``. ``in_base`` counts the numbers of ``flip`` that ``base`` holds, so
+    the past count is ``base.count + len(flip) - 2 * in_base`` (checked against the count the
+    history recorded). ``dated``/``dates`` are the past layer's own (number, date) pairs.
+
+    Queries cost today's probe plus one binary search in ``flip`` (cache-resident for bulk
+    queries in increasing order: each batch searches only the part of ``flip`` in its range).
+    The content id (and ``pages``, ``directory``, ``data``) is computed on a materialised copy,
+    built once when first asked.
+    """
+
+    __slots__ = (
+        "_dated_mv",
+        "_full",
+        "_probe",
+        "base",
+        "count",
+        "dated",
+        "dates",
+        "flip",
+        "in_base",
+    )
+
+    def __init__(self, base: BlockIndex, flip: U64, in_base: int, dated: U64, dates: I64) -> None:
+        self.base = base
+        self.flip = flip
+        self.in_base = in_base
+        self.count = base.count + len(flip) - 2 * in_base
+        self.dated = dated
+        self.dates = dates
+        self._full: BlockIndex | None = None
+        self._probe: Callable[[int], bool] | None = None
+        self._dated_mv: memoryview | None = None
+
+    def hits(self, prefix: I64, line: I64, q: U64, increasing: bool) -> npt.NDArray[np.bool_]:
+        """For each query of a batch (``q``, split into ``prefix`` and ``line``): in the layer?"""
+        base = self.base
+        hit = base.probe_lines(base.entries_of(prefix), line)
+        flip = self.flip
+        if len(flip) and len(q):
+            if increasing:
+                lo, hi = np.searchsorted(flip, q[[0, -1]]).tolist()
+                flip = flip[lo : hi + 1]
+            hit ^= member(flip, q)
+        return hit
+
+    def contains(self, numbers: U64) -> npt.NDArray[np.bool_]:
+        q = numbers.astype(np.uint64, copy=False)
+        found: npt.NDArray[np.bool_] = self.base.contains(q) ^ member(self.flip, q)
+        return found
+
+    @property
+    def probe(self) -> Callable[[int], bool]:
+        """``probe(n) -> bool`` for one Python ``int``, as :attr:`BlockIndex.probe`."""
+        if self._probe is None:
+            base = self.base.probe
+            flip = self.flip
+            if not len(flip):
+                self._probe = base
+            else:
+                mv = flip.data.cast("B").cast("Q")
+                size = len(mv)
+
+                def probe(n: int) -> bool:
+                    i = bisect_left(mv, n)
+                    return base(n) != (i < size and mv[i] == n)
+
+                self._probe = probe
+        return self._probe
+
+    def contains_one(self, number: int) -> bool:
+        return 0 <= number < _HIGH and self.probe(number)
+
+    def date_one(self, number: int) -> dt.date | None:
+        if not len(self.dated):
+            return None
+        if self._dated_mv is None:
+            self._dated_mv = self.dated.data.cast("B").cast("Q")
+        dated = self._dated_mv
+        i = bisect_left(dated, number)
+        if i < len(dated) and dated[i] == number:
+            return _EPOCH + dt.timedelta(days=int(self.dates[i]))
+        return None
+
+    def dates_of(self, numbers: U64) -> npt.NDArray[np.datetime64]:
+        out = np.full(len(numbers), NAT, np.int64)
+        if len(self.dated):
+            q = numbers.astype(np.uint64, copy=False)
+            idx = np.minimum(np.searchsorted(self.dated, q), len(self.dated) - 1)
+            hit = self.dated[idx] == q
+            out[hit] = self.dates[idx[hit]]
+        return out.view("datetime64[D]")
+
+    def materialize(self) -> BlockIndex:
+        """The past layer as an index of its own (built once)."""
+        if self._full is None:
+            base, flip = self.base, self.flip
+            ix = base
+            if len(flip):
+                was = base.contains(flip)
+                ix = base.edit(adds=flip[~was], dels=flip[was])
+            self._full = BlockIndex(ix.pages, ix.directory, ix.data, self.dated, self.dates, ix.count)
+        return self._full
+
+    @property
+    def pages(self) -> npt.NDArray[np.int32]:
+        return self.materialize().pages
+
+    @property
+    def directory(self) -> U64:
+        return self.materialize().directory
+
+    @property
+    def data(self) -> npt.NDArray[np.uint8]:
+        return self.materialize().data
+
+
+_AnyIndex = BlockIndex | _PastIndex
+
+
+def _hits(ix: _AnyIndex, prefix: I64, line: I64, q: U64, increasing: bool) -> npt.NDArray[np.bool_]:
+    if type(ix) is BlockIndex:
+        return ix.probe_lines(ix.entries_of(prefix), line)
+    assert isinstance(ix, _PastIndex)
+    return ix.hits(prefix, line, q, increasing)
+
+
+def _odd(a: U64) -> U64:
+    """The values of the sorted ``a`` that occur an odd number of times."""
+    if len(a) < 2:
+        return a
+    first = np.empty(len(a), bool)
+    first[0] = True
+    np.not_equal(a[1:], a[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    runs = np.diff(np.append(starts, len(a)))
+    odd: U64 = a[starts[(runs & 1) == 1]]
+    return odd
+
+
 def _sort_key(key: LayerKey) -> tuple[int, str]:
     return _KIND_ORDER[key.kind], key.name
 
@@ -232,7 +379,7 @@ class Registry:
     def __init__(
         self,
         layers: Iterable[Layer] = (),
-        indexes: Iterable[BlockIndex] = (),
+        indexes: Iterable[BlockIndex | _PastIndex] = (),
         *,
         _mmap: Any = None,
         _watch: _FileWatch | None = None,
@@ -252,7 +399,7 @@ class Registry:
         self._hist: _History | Callable[[], _History] | None = None
         self._past = False  # a version returned by as_of: read-only
         self._listings = tuple(Listing(layer, None) for layer in self._layers)
-        self._probes: list[tuple[Callable[[int], bool], Listing, BlockIndex | None]] | None = None
+        self._probes: list[tuple[Callable[[int], bool], Listing, _AnyIndex | None]] | None = None
         cov = np.full((max(len(self._layers), 1), 1001), NAT, np.int64)
         for i, layer in enumerate(self._layers):
             for npa, day in layer.area_codes.items():
@@ -328,7 +475,10 @@ class Registry:
             old = _History(tuple(_with_id(step, own) for step in old.steps), old.base_id, old.start)
         steps = list(old.steps)
         metas = {layer.key: _meta_of(layer) for layer in self._layers}
-        indexes = {layer.key: ix for layer, ix in zip(self._layers, self._indexes, strict=True)}
+        indexes = {
+            layer.key: ix if isinstance(ix, BlockIndex) else ix.materialize()
+            for layer, ix in zip(self._layers, self._indexes, strict=True)
+        }
         for chunks in _by_date(sources):
             _apply_source(chunks, metas, indexes, steps)
         keys = sorted(metas, key=_sort_key)
@@ -425,6 +575,16 @@ class Registry:
             past = self._rewind(undo)
             if not undo:
                 past._id = self._id
+            elif min(undo_at) == len(kept):
+                # the steps kept are the first ones: the version that ends with the last of them,
+                # if no update applied both kept and undone steps (its id is recorded)
+                k = len(kept)
+                if k == 0:
+                    past._id = None if hist is None else hist.base_id
+                else:
+                    rid = steps[k - 1].registry_id
+                    if rid is not None and rid != steps[k].registry_id:
+                        past._id = rid
         else:
             raise TypeError(f"as_of({when!r}): expected a datetime.date or a registry id string")
         own_id = self.id if any(step.registry_id is None for step in kept) else ""
@@ -436,8 +596,41 @@ class Registry:
         past._past = True
         return past
 
+    def _versions(self, ids: Iterable[str]) -> Iterator[tuple[str, Registry | None]]:
+        """``(id, as_of(id))`` for each distinct id of ``ids``, ``None`` for an id of no version
+        kept; newest version first, each older one derived from the one before it (undoing only
+        the changes between them: replaying a ledger visits many neighbouring versions)."""
+        hist = self._history_data()
+        steps = () if hist is None else hist.steps
+        position: dict[str, int] = {}
+        if hist is not None and hist.base_id is not None:
+            position[hist.base_id] = 0
+        for i, step in enumerate(steps):
+            if step.registry_id is not None:
+                position[step.registry_id] = i + 1
+        own = self.id
+        position[own] = len(steps)
+        wanted = set(ids)
+        for rid in sorted(wanted - position.keys()):
+            yield rid, None
+        own_id = own if any(step.registry_id is None for step in steps) else ""
+        newer, at = self, len(steps)
+        for rid in sorted(wanted & position.keys(), key=lambda r: -position[r]):
+            keep = position[rid]
+            past = newer._rewind(list(steps[keep:at]))
+            past._id = rid
+            past._hist = _History(
+                tuple(_with_id(step, own_id) for step in steps[:keep]),
+                None if hist is None else hist.base_id,
+                None if hist is None else hist.start,
+            )
+            past._past = True
+            newer, at = past, keep
+            yield rid, past
+
     def _rewind(self, undo: list[_Step]) -> Registry:
-        """This registry with ``undo``'s steps undone (each layer's net change at once)."""
+        """This registry with ``undo``'s steps undone: a view (see :class:`_PastIndex`) over the
+        same indexes, each layer's numbers corrected by the numbers its undone steps changed."""
         current = {layer.key: (layer, ix) for layer, ix in zip(self._layers, self._indexes, strict=True)}
         by_name = {key.name: key for key in current}
         per_layer: dict[str, list[_Step]] = {}
@@ -453,24 +646,11 @@ class Registry:
                     del current[key]  # the layer's first data: before it, no layer
                     continue
                 ix = current[key][1]
-                gone, back = np.zeros(0, np.uint64), np.zeros(0, np.uint64)
-                dated, dates = ix.dated, ix.dates
-                redate = False
-                for step in reversed(layer_steps):
-                    added, removed = step.numbers(0), step.numbers(1)
-                    gone = difference(union(gone, added[ix.contains(added)]), removed)
-                    back = union(difference(back, added), removed[~ix.contains(removed)])
-                    if step.counts[2] or step.counts[3]:
-                        dated, dates = _undo_dates(dated, dates, step)
-                        redate = True
+                past = _undo(ix, layer_steps)
                 layer = _layer_from_json(_before(first))
-                if len(gone) or len(back):
-                    ix = ix.edit(adds=back, dels=gone)
-                if redate:
-                    ix = BlockIndex(ix.pages, ix.directory, ix.data, dated, dates, ix.count)
-                if ix.count != layer.count:
+                if past.count != layer.count:
                     raise CorruptIndexError(f"history of layer {name} does not match the registry")
-                current[key] = (layer, ix)
+                current[key] = (layer, past)
         keys = sorted(current, key=_sort_key)
         return Registry(
             [current[k][0] for k in keys], [current[k][1] for k in keys], _mmap=self._mmap, _watch=self._watch
@@ -535,8 +715,9 @@ class Registry:
             for start in range(0, len(flat), BATCH):
                 prefix, line = split(flat[start : start + BATCH])
                 acc = out[start : start + len(line)]
+                batch = flat[start : start + BATCH]
                 for i, ix in enumerate(self._indexes):
-                    hit = ix.probe_lines(ix.entries_of(prefix), line)
+                    hit = _hits(ix, prefix, line, batch, order is not None)
                     if i == 0:
                         acc[:] = hit
                     else:
@@ -725,7 +906,7 @@ class Registry:
         registry = cls(layers, indexes, _mmap=buf, _watch=_watch)
         registry._id = content_id
         if history_at is not None:
-            registry._hist = _history_reader(buf, header, history_at, _watch)
+            registry._hist = _history_reader(buf, header, history_at, _watch, checked=verify)
         return registry
 
 
@@ -985,6 +1166,31 @@ def _pair_diff(od: U64, ot: I64, nd: U64, nt: I64) -> tuple[U64, U64, I64]:
     return nd[~kept(nd, nt, od, ot)], od[gone], ot[gone]
 
 
+def _undo(ix: _AnyIndex, steps: list[_Step]) -> _PastIndex:
+    """The layer ``ix`` with ``steps`` (in the order applied, the layer's newest) undone."""
+    if isinstance(ix, _PastIndex):
+        base, flip, in_base = ix.base, ix.flip, ix.in_base
+    else:
+        base, flip, in_base = ix, np.zeros(0, np.uint64), 0
+    dated, dates = ix.dated, ix.dates
+    sets = [step.numbers(i) for step in steps for i in (0, 1)]
+    sets = [a for a in sets if len(a)]
+    if len(sets) == 1:
+        changed = sets[0]
+    elif sets:
+        changed = _odd(np.sort(np.concatenate(sets)))
+    else:
+        changed = np.zeros(0, np.uint64)
+    if len(changed):
+        again = member(flip, changed)  # changed back: no longer a difference from now
+        in_base += int(base.contains(changed[~again]).sum()) - int(base.contains(changed[again]).sum())
+        flip = union(difference(flip, changed[again]), changed[~again])
+    for step in reversed(steps):
+        if step.counts[2] or step.counts[3]:
+            dated, dates = _undo_dates(dated, dates, step)
+    return _PastIndex(base, flip, in_base, dated, dates)
+
+
 def _undo_dates(dated: U64, dates: I64, step: _Step) -> tuple[U64, I64]:
     """The (number, date) pairs before ``step``, from those after it."""
     dnew, gone, gone_dates = step.numbers(2), step.numbers(3), step.gone_dates()
@@ -1048,8 +1254,10 @@ def _span(hist: _History | None) -> str:
 
 def _history_sections(hist: _History, own_id: str) -> list[npt.NDArray[np.uint8]]:
     """The two history sections: a JSON document of the steps, and their number sets."""
-    data = bytearray()
+    parts: list[Any] = []  # the blobs and their padding, joined once (no growing buffer)
+    size = 0
     records = []
+    pads = [bytes(n) for n in range(8)]
     for step in hist.steps:
         at = []
         before = step.before
@@ -1057,9 +1265,11 @@ def _history_sections(hist: _History, own_id: str) -> list[npt.NDArray[np.uint8]
             before = json.dumps(before, sort_keys=True, separators=(",", ":")).encode()
         # the layer's metadata before, as a sixth blob: reading the history parses it only when undone
         for blob in (*step.sets, b"" if before is None else before):
-            at.append([len(data), len(blob)])
-            data += blob
-            data += bytes(-len(data) % 8)
+            length = len(blob)
+            at.append([size, length])
+            pad = -length % 8
+            parts += [blob, pads[pad]]
+            size += length + pad
         records.append(
             {
                 "layer": step.layer,
@@ -1080,13 +1290,14 @@ def _history_sections(hist: _History, own_id: str) -> list[npt.NDArray[np.uint8]
     }
     # compressed: each change repeats its layer's metadata (a national layer's area codes)
     text = zlib.compress(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode(), 6)
-    return [np.frombuffer(text, np.uint8), np.frombuffer(bytes(data), np.uint8)]
+    return [np.frombuffer(text, np.uint8), np.frombuffer(b"".join(parts), np.uint8)]
 
 
 def _history_reader(
-    buf: Any, header: fmt.Header, at: int, watch: _FileWatch | None
+    buf: Any, header: fmt.Header, at: int, watch: _FileWatch | None, *, checked: bool
 ) -> Callable[[], _History]:
-    """Read the history sections on first use: checksums, then the document, every field checked."""
+    """Read the history sections on first use: checksums (unless ``checked`` at open), then the
+    document, every field checked."""
     path = None if watch is None else watch.path
 
     def read() -> _History:
@@ -1094,7 +1305,7 @@ def _history_reader(
             watch.check()
         s_doc, s_data = header.sections[at], header.sections[at + 1]
         try:
-            for s in (s_doc, s_data):
+            for s in () if checked else (s_doc, s_data):
                 view = memoryview(buf)[s.offset : s.offset + fmt.align(s.length)]
                 try:
                     if zlib.crc32(view) != s.crc:

@@ -14,8 +14,8 @@ The result is a ``pyarrow`` table, one row per entry, in ledger order, with the 
 
 from __future__ import annotations
 
-import collections
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 import pyarrow as pa
@@ -48,7 +48,9 @@ SCHEMA: Final = pa.schema(
     ]
 )
 
-_GUARDS_KEPT: Final = 2  # past versions materialised at a time (each may hold a whole index)
+#: Entries read and grouped by registry version at a time: each version among them is rebuilt
+#: once (newest first, each from the next newer), then its entries are decided one after another.
+CHUNK: Final = 1 << 16
 
 
 def _codes(decision: Decision) -> list[str]:
@@ -61,52 +63,61 @@ def replay(guard: Guard, entries: Iterable[LedgerEntry]) -> pa.Table:
     from dncguard.guard import Guard
 
     registry: Any = guard.registry
-    guards: collections.OrderedDict[str, Guard | str] = collections.OrderedDict()
     rows: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
-
-    def past_guard(registry_id: str) -> Guard | str:
-        found = guards.get(registry_id)
-        if found is not None:
-            guards.move_to_end(registry_id)
-            return found
-        try:
-            past: Guard | str = Guard(
-                registry.as_of(registry_id),
+    it = iter(entries)
+    while chunk := list(itertools.islice(it, CHUNK)):
+        # per entry: None (unchanged), or (new decision or None, problem)
+        outcome: list[tuple[Decision | None, str | None] | None] = [None] * len(chunk)
+        wanted: dict[str, list[int]] = {}
+        for pos, entry in enumerate(chunk):
+            registry_id = getattr(entry.decision, "registry_id", None)
+            if not isinstance(registry_id, str) or not registry_id:
+                outcome[pos] = (None, NO_REGISTRY_ID)
+            else:
+                wanted.setdefault(registry_id, []).append(pos)
+        for registry_id, past in _versions(registry, wanted):
+            if past is None:
+                for pos in wanted[registry_id]:
+                    outcome[pos] = (None, NOT_IN_HISTORY)
+                continue
+            check = Guard(
+                past,
                 on_stale=guard.on_stale,
                 ebr_anniversary=guard.ebr_anniversary,
                 jurisdictions=guard.jurisdictions,
-            )
-        except HistoryError:
-            past = NOT_IN_HISTORY
-        guards[registry_id] = past
-        while len([g for g in guards.values() if not isinstance(g, str)]) > _GUARDS_KEPT:
-            oldest = next(k for k, g in guards.items() if not isinstance(g, str))
-            del guards[oldest]
-        return past
-
-    for entry in entries:
-        old = entry.decision
-        registry_id = getattr(old, "registry_id", None)
-        new: Decision | None = None
-        if not isinstance(registry_id, str) or not registry_id:
-            problem: str | None = NO_REGISTRY_ID
-            registry_id = None
-        else:
-            past = past_guard(registry_id)
-            if isinstance(past, str):
-                problem = past
-            else:
-                new = past.check(entry.call)
-                if new.allowed == old.allowed and _codes(new) == _codes(old):
-                    continue
-                problem = None
-        rows["seq"].append(entry.seq)
-        rows["number"].append(old.number)
-        rows["at"].append(entry.call.at)
-        rows["registry_id"].append(registry_id)
-        rows["old_allowed"].append(old.allowed)
-        rows["new_allowed"].append(None if new is None else new.allowed)
-        rows["old_reasons"].append(_codes(old))
-        rows["new_reasons"].append(None if new is None else _codes(new))
-        rows["problem"].append(problem)
+            ).check
+            for pos in wanted[registry_id]:
+                entry = chunk[pos]
+                again = check(entry.call)
+                if again.allowed != entry.decision.allowed or _codes(again) != _codes(entry.decision):
+                    outcome[pos] = (again, None)
+            del past, check
+        for entry, result in zip(chunk, outcome, strict=True):
+            if result is None:
+                continue
+            new, problem = result
+            old = entry.decision
+            registry_id = getattr(old, "registry_id", None)
+            rows["seq"].append(entry.seq)
+            rows["number"].append(old.number)
+            rows["at"].append(entry.call.at)
+            rows["registry_id"].append(registry_id if isinstance(registry_id, str) and registry_id else None)
+            rows["old_allowed"].append(old.allowed)
+            rows["new_allowed"].append(None if new is None else new.allowed)
+            rows["old_reasons"].append(_codes(old))
+            rows["new_reasons"].append(None if new is None else _codes(new))
+            rows["problem"].append(problem)
     return pa.table(rows, schema=SCHEMA)
+
+
+def _versions(registry: Any, ids: dict[str, list[int]]) -> Iterator[tuple[str, Any]]:
+    """``(id, registry.as_of(id))`` for each id (``None``: not in the history kept)."""
+    versions = getattr(registry, "_versions", None)
+    if versions is not None:
+        yield from versions(ids)
+        return
+    for registry_id in ids:  # a registry-like object: as_of one by one
+        try:
+            yield registry_id, registry.as_of(registry_id)
+        except HistoryError:
+            yield registry_id, None

@@ -165,13 +165,62 @@ def _summary(registry: Registry, path: str) -> str:
     return f"wrote {path} ({registry.id}): {len(registry.layers)} layer(s): {layers or 'none'}"
 
 
+_DURATION = re.compile(r"(?:(\d+)y)?(?:(\d+)d)?")
+
+
+def keep_history(text: str) -> dt.timedelta:
+    """``--keep-history``: days (``1462``), or years and days (``4y1d``, ``2y``, ``90d``).
+
+    A year counts as the most days that many calendar years can span (366 for one, 1461 for
+    four: 365.25 a year, rounded up), so ``4y1d`` keeps at least four years and a day, the
+    default.
+
+    >>> keep_history("4y1d"), keep_history("1462"), keep_history("90d")
+    (datetime.timedelta(days=1462), datetime.timedelta(days=1462), datetime.timedelta(days=90))
+    >>> keep_history("4 years")
+    Traceback (most recent call last):
+        ...
+    dncguard.errors.UsageError: --keep-history '4 years': write days (1462) or years and days (4y1d, 90d)
+    """
+    spec = text.strip().lower()
+    m = _DURATION.fullmatch(spec)
+    if spec.isdigit():
+        days = int(spec)
+    elif m is not None and spec:
+        years, extra = int(m.group(1) or 0), int(m.group(2) or 0)
+        days = -(-years * 1461 // 4) + extra
+    else:
+        raise UsageError(f"--keep-history {text!r}: write days (1462) or years and days (4y1d, 90d)")
+    if days > 365_000:
+        raise UsageError(f"--keep-history {text!r}: at most 1000 years")
+    return dt.timedelta(days=days)
+
+
+def add_history_flag(p: argparse.ArgumentParser) -> None:
+    """``--keep-history`` of ``build`` and ``update``."""
+    p.add_argument(
+        "--keep-history",
+        metavar="DURATION",
+        help="keep the registry's history for at least this long, counted back from the newest "
+        "change: days (1462) or years and days (4y1d; a year counts 365.25 days, rounded up); "
+        "default 4y1d, the limitation period of a private TCPA action",
+    )
+
+
+def _keep(args: argparse.Namespace) -> dt.timedelta:
+    from dncguard.registry import KEEP_HISTORY
+
+    value = getattr(args, "keep_history", None)
+    return KEEP_HISTORY if value is None else keep_history(value)
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     from dncguard.registry import Registry
 
     out = _output(args.out, "OUT")
     progress = _Progress()
     with _in_cli_words():
-        registry = Registry.build(_sources(args, progress))
+        registry = Registry().update(_sources(args, progress), keep_history=_keep(args))
     progress.show(f"writing {out} ...", force=True)
     registry.save(out)
     progress.done()
@@ -188,7 +237,7 @@ def _cmd_update(args: argparse.Namespace) -> int:
         sources = _sources(args, progress)
         progress.show(f"updating {index} ...", force=True)
         # under the index's lock: a concurrent update waits, and neither is lost
-        registry = Registry.update_file(_existing(index, "INDEX"), sources)
+        registry = Registry.update_file(_existing(index, "INDEX"), sources, keep_history=_keep(args))
     progress.done()
     print(_summary(registry, index))
     return EXIT_OK

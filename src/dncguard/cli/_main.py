@@ -12,7 +12,7 @@ from typing import Any, get_args
 import pyarrow as pa
 
 from dncguard import __version__, ledger_cli
-from dncguard.cli._build import _cmd_build, _cmd_update
+from dncguard.cli._build import _cmd_build, _cmd_update, add_history_flag
 from dncguard.cli._check import _cmd_check
 from dncguard.cli._common import EXIT_BAD_INPUT, EXIT_OK, PROG, _describe, _error
 from dncguard.cli._info import _cmd_info, _cmd_lookup
@@ -167,11 +167,13 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="build an index from registry downloads")
     p.add_argument("out", metavar="OUT", help="the index file to write (atomically)")
     _add_source_flags(p)
+    add_history_flag(p)
     p.set_defaults(run=_cmd_build)
 
     p = sub.add_parser("update", help="apply change lists and replacements to an index in place")
     _add_index_args(p)
     _add_source_flags(p)
+    add_history_flag(p)
     p.set_defaults(run=_cmd_update)
 
     p = sub.add_parser(

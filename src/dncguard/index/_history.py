@@ -76,16 +76,21 @@ def decode_set(buf: Any, count: int) -> U64:
         return np.zeros(0, np.uint64)
     if int(ends[-1]) != len(b) - 1:
         raise CorruptIndexError("history set: an unfinished number at the end")
-    starts = np.concatenate([[0], ends[:-1] + 1])
+    starts = np.empty(count, np.int64)
+    starts[0] = 0
+    np.add(ends[:-1], 1, out=starts[1:])
     nb = ends - starts + 1
     if int(nb.max()) > _MAX_BYTES:
         raise CorruptIndexError("history set: a number longer than 5 bytes")
-    vals = np.zeros(count, np.uint64)
-    for k in range(_MAX_BYTES):
-        sel = np.flatnonzero(nb > k)
-        if not len(sel):
-            break
-        vals[sel] |= (b[starts[sel] + k] & np.uint8(0x7F)).astype(np.uint64) << np.uint64(7 * k)
+    # each number's (at most 5) bytes read as one little-endian word, then its 7-bit groups
+    # packed together and the bytes past its end masked off: one gather, no pass per byte
+    padded = np.zeros(len(b) + 8, np.uint8)
+    padded[: len(b)] = b
+    words = np.ndarray((len(b),), dtype="<u8", buffer=padded, strides=(1,))[starts]
+    vals = words & np.uint64(0x7F)
+    for k in range(1, _MAX_BYTES):
+        vals |= (words >> np.uint64(k)) & np.uint64(0x7F << (7 * k))
+    vals &= (np.uint64(1) << (np.uint64(7) * nb.astype(np.uint64))) - np.uint64(1)
     if count > 1 and not bool((vals[1:] > 0).all()):
         raise CorruptIndexError("history set: numbers out of order")
     if float(vals.astype(np.float64).sum()) >= _LIMIT:
