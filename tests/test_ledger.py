@@ -1231,3 +1231,65 @@ def test_verify_reads_ahead_and_still_names_the_first_bad_entry(tmp_path: pathli
     _tamper(ledger.path, "UPDATE placed SET at_us = at_us + 1 WHERE seq = 62")
     report = ledger.verify()
     assert (report.ok, report.first_bad_seq, report.entries) == (False, 62, 61)
+
+
+_TEXT_TIMES = st.builds(
+    lambda day, seconds, fraction, offset: (
+        f"{day.isoformat()}T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:"
+        f"{seconds % 60:02d}{fraction}{offset}"
+    ),
+    st.dates(dt.date(1990, 1, 1), dt.date(2090, 12, 31)),
+    st.integers(0, 86_399),
+    st.sampled_from(["", ".5", ".000000", ".250000", ".123456", ".000001", ".12"]),
+    st.sampled_from(["Z", "+00:00", "-00:00", "-04:00", "-05:00", "+05:30", "-09:30", "+14:00", "-23:59"]),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ats=st.lists(_TEXT_TIMES, min_size=1, max_size=8),
+    odd=st.sampled_from(
+        [None, "2026-02-30T10:00:00-05:00", "2026-03-16 14:00:00-04:00", "2026-03-16T14:00Z"]
+    ),
+    nexts=st.lists(st.integers(0, 4_000_000_000_000_000), min_size=9, max_size=9),
+)
+def test_record_columns_reads_text_times_as_a_call_does(
+    tmp_path: pathlib.Path, ats: list[str], odd: str | None, nexts: list[int]
+) -> None:
+    """An ``at`` column of ISO 8601 text (read column by column when every row is of the plain
+    form, else one distinct value at a time) records each call exactly as ``record_many`` does
+    the Call the row stands for, and each ``next_allowed_at`` in the call's own offset when asked
+    (as the command line records): the same bytes. A time no Call takes is refused, naming it."""
+    import numpy as np
+
+    from dncguard.cli._callfile import Defaults, call_from_record
+
+    texts = [*ats, odd] if odd is not None else ats
+    n = len(texts)
+    table = pa.table({"to": ["212-555-0143"] * n, "at": pa.array(texts, pa.string()), "seller": ["Acme"] * n})
+    nxt = [dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(microseconds=us) for us in nexts[:n]]
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    try:
+        calls_ = [
+            call_from_record(r, path="t", row=i, defaults=Defaults()) for i, r in enumerate(table.to_pylist())
+        ]
+    except DncguardError:
+        with Ledger(folder / "columns.ledger") as a, pytest.raises(ValueError, match="column 'at'"):
+            a.record_columns(table, [Decision(allowed=True, number="")], np.zeros(n, np.int64))
+        return
+    d = Decision(allowed=False, number="")
+    decisions_ = [
+        d.model_copy(update={"number": "+12125550143", "next_allowed_at": t.astimezone(c.at.tzinfo)})
+        for c, t in zip(calls_, nxt, strict=True)
+    ]
+    with Ledger(folder / "columns.ledger") as a, Ledger(folder / "objects.ledger") as b:
+        a._record_columns(
+            table,
+            [d],
+            np.zeros(n, np.int64),
+            next_allowed_at=pa.array(nxt, pa.timestamp("us", tz="UTC")),
+            next_in_call_zone=True,
+        )
+        b.record_many(calls_, decisions_)
+        assert _canonical_texts(a) == _canonical_texts(b)
+        assert [e.call for e in a.entries()] == calls_

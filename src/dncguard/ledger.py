@@ -676,13 +676,20 @@ def _zone_offsets(micros: npt.NDArray[Any], zone: str) -> npt.NDArray[Any]:
 def _timestamp_json(col: pa.Array, times: _Times) -> pa.Array:
     """Aware timestamps (no nulls) as pydantic's JSON of the datetimes pyarrow gives for them:
     the wall time in the column's zone, then the offset (``Z`` for UTC)."""
+    import pyarrow as pa
+
+    col = col.cast(pa.timestamp("us", tz=col.type.tz))  # safe: refuses to drop nanoseconds
+    micros = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    return _offset_json(micros, _zone_offsets(micros, col.type.tz), times)
+
+
+def _offset_json(micros: npt.NDArray[Any], offsets: npt.NDArray[Any], times: _Times) -> pa.Array:
+    """UTC microseconds as pydantic's JSON of aware datetimes at the given UTC offsets (seconds,
+    one per row): the wall time at that offset, then the offset (``Z`` for UTC)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    col = col.cast(pa.timestamp("us", tz=col.type.tz))  # safe: refuses to drop nanoseconds
-    micros = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
-    offsets = _zone_offsets(micros, col.type.tz)
     local = micros + offsets * 1_000_000
     seconds, fraction = np.divmod(local, 1_000_000)
     wall: Any = pa.array(np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s"), pa.string())
@@ -792,7 +799,11 @@ class _Columns:
         numbers: Any,
         next_at: pa.Array | None,
         placed: bool,
+        next_in_call_zone: bool = False,
     ) -> tuple[pa.Array, list[tuple[int | None, str, str, int]] | None]:
+        """The rows' canonical JSON up to ``"recorded_at":``, and the placed rows' index rows.
+        ``next_in_call_zone``: write each row's ``next_allowed_at`` in the zone of its call's
+        ``at`` (as ``Guard.check`` gives it) rather than in the zone of ``next_at``."""
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -817,6 +828,10 @@ class _Columns:
         at = self._column(batch, "at")
         default_at = self.defaults.get("at")
         fallback = None if default_at is None else _aware_default(default_at)
+        # Each row's zone: the at column's (index -1), or zones[k] (index k).
+        zone_tz: str | None = None
+        zones: list[dt.tzinfo | None] = [None if fallback is None else fallback.tzinfo]
+        zone_idx: Any = np.zeros(n, np.int64)
         if at is None:
             if fallback is None:
                 raise ValueError("record_columns: no 'at' column and no at= default")
@@ -828,6 +843,8 @@ class _Columns:
                     "column 'at': timestamps without a time zone are ambiguous; give them a zone"
                 )
             at = at.cast(pa.timestamp("us", tz=at.type.tz))  # safe: refuses to drop nanoseconds
+            zone_tz = at.type.tz
+            zone_idx = np.where(at.is_null().to_numpy(zero_copy_only=False), 0, -1)
             if at.null_count:
                 if fallback is None:
                     raise _bad_row(
@@ -840,6 +857,12 @@ class _Columns:
             else:
                 values["at"] = _timestamp_json(at, times)
             at_us = at.cast(pa.int64())
+        elif (fast := _text_times(at, times)) is not None:
+            values["at"], at_us, offsets = fast
+            # Each row's zone is its written offset.
+            distinct, inverse = np.unique(offsets, return_inverse=True)
+            zones += [dt.timezone(dt.timedelta(seconds=int(o))) for o in distinct.tolist()]
+            zone_idx = inverse.astype(np.int64).reshape(-1) + 1
         else:
             texts, idx = _distinct(at)
             js, us = [], []
@@ -853,7 +876,9 @@ class _Columns:
                 assert t is not None
                 js.append('"' + times(t) + '"')
                 us.append(_us(t))
+                zones.append(t.tzinfo)
             values["at"] = _take(js, idx)
+            zone_idx = idx.to_numpy(zero_copy_only=False).astype(np.int64) + 1
             at_us = pa.array(us, pa.int64()).take(idx)
         attempts = self._column(batch, "attempts")
         if attempts is not None and pc.sum(pc.list_value_length(attempts)).as_py():
@@ -909,7 +934,11 @@ class _Columns:
             )
         dvalues: dict[str, Any] = {"number": _json_texts(number_text), "next_allowed_at": "null"}
         if next_at is not None and next_at.null_count < n:
-            js = _timestamp_json(pc.fill_null(next_at, pa.scalar(0, next_at.type)), times)
+            filled_next = pc.fill_null(next_at, pa.scalar(0, next_at.type))
+            if next_in_call_zone:
+                js = _call_zone_json(filled_next, zone_tz, zones, zone_idx, times)
+            else:
+                js = _timestamp_json(filled_next, times)
             dvalues["next_allowed_at"] = (
                 pc.if_else(next_at.is_null(), "null", js) if next_at.null_count else js
             )
@@ -1025,6 +1054,80 @@ class _Columns:
                 asked.is_valid(), _join(["[", *_fill(self.request, {"on": asked.fill_null("")}), "]"]), "[]"
             )
         return out
+
+
+_ISO_AT: Final = (
+    r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
+    r"(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$"
+)
+"""ISO 8601 times that Arrow and pydantic read alike (others are read one by one as Call does)."""
+
+
+def _text_times(at: pa.Array, times: _Times) -> tuple[pa.Array, pa.Array, npt.NDArray[Any]] | None:
+    """A text ``at`` column read column by column: each row's JSON (as the Call it stands for
+    writes it), UTC microseconds and written UTC offset (seconds); None unless every row is
+    an ISO 8601 time of :data:`_ISO_AT`'s plain form."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if at.null_count or not pc.all(pc.match_substring_regex(at, _ISO_AT)).as_py():
+        return None
+    try:
+        micros = at.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. February 30th: read one by one
+        return None
+    parts = pc.extract_regex(at, r"(?P<sign>[+-])(?P<hh>\d\d):(?P<mm>\d\d)$|Z$")
+    written, idx = _distinct(
+        pc.binary_join_element_wise(
+            pc.struct_field(parts, "sign"), pc.struct_field(parts, "hh"), pc.struct_field(parts, "mm"), ""
+        )
+    )
+    seconds = []
+    for text in written:
+        if not text:  # Z
+            seconds.append(0)
+        else:
+            sign = -1 if text[0] == "-" else 1
+            seconds.append(sign * (int(text[1:3]) * 3600 + int(text[3:5]) * 60))
+    offsets = np.asarray(seconds, np.int64)[idx.to_numpy(zero_copy_only=False)]
+    us = micros.to_numpy(zero_copy_only=False)
+    return _offset_json(us, offsets, times), micros, offsets
+
+
+def _call_zone_json(
+    col: pa.Array, zone_tz: str | None, zones: Sequence[dt.tzinfo | None], zone_idx: Any, times: _Times
+) -> pa.Array:
+    """Timestamps (no nulls) as pydantic's JSON of each row's datetime in its call's zone:
+    ``zone_tz`` where ``zone_idx`` is -1, else ``zones[zone_idx]``."""
+    import numpy as np
+    import pyarrow as pa
+
+    col = col.cast(pa.timestamp("us", tz=col.type.tz))  # safe: refuses to drop nanoseconds
+    micros = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    offsets = np.zeros(len(micros), np.int64)
+    column_rows = zone_idx < 0
+    if zone_tz is not None and column_rows.any():
+        offsets[column_rows] = _zone_offsets(micros[column_rows], zone_tz)
+    # A fixed offset (what text with an offset reads as) is one number; a named zone's depends
+    # on the instant, and is asked row by row.
+    fixed = np.zeros(len(zones), np.int64)
+    named = np.zeros(len(zones), bool)
+    for k, zone in enumerate(zones):
+        off = None if zone is None else zone.utcoffset(None)
+        if off is None:
+            named[k] = zone is not None
+        else:
+            fixed[k] = int(off.total_seconds())
+    own = np.flatnonzero(~column_rows)
+    if len(own):
+        offsets[own] = fixed[zone_idx[own]]
+        for i in own[named[zone_idx[own]]].tolist():
+            zone = zones[int(zone_idx[i])]
+            off = (_EPOCH + dt.timedelta(microseconds=int(micros[i]))).astimezone(zone).utcoffset()
+            assert off is not None
+            offsets[i] = int(off.total_seconds())
+    return _offset_json(micros, offsets, times)
 
 
 def _consent_kind(value: Any) -> Any:
@@ -1413,6 +1516,30 @@ class Ledger:
         first bad row for input a :class:`Call` would refuse (nothing is recorded then). The
         rows are turned into JSON column by column (Arrow), the distinct decisions once each.
         """
+        return self._record_columns(
+            calls,
+            decisions,
+            which,
+            numbers=numbers,
+            next_allowed_at=next_allowed_at,
+            placed=placed,
+            **defaults,
+        )
+
+    def _record_columns(
+        self,
+        calls: pa.Table | pa.RecordBatch,
+        decisions: Sequence[Decision],
+        which: npt.ArrayLike,
+        *,
+        numbers: Any = None,
+        next_allowed_at: Any = None,
+        placed: bool = False,
+        next_in_call_zone: bool = False,
+        **defaults: Any,
+    ) -> int:
+        """:meth:`record_columns`; ``next_in_call_zone``: each ``next_allowed_at`` written in the
+        zone of the row's ``at``, as ``Guard.check`` gives it (the command line's ``--ledger``)."""
         import numpy as np
         import pyarrow as pa
 
@@ -1448,6 +1575,7 @@ class Ledger:
                         None if number_col is None else number_col[sl],
                         None if next_col is None else next_col[sl],
                         placed,
+                        next_in_call_zone,
                     )
                     done += k
 
@@ -1456,6 +1584,47 @@ class Ledger:
         first = next(stream)
         self._append(lambda _seq, _stamp: itertools.chain([first], stream))
         return int(n)
+
+    def _record_decided(self, calls: pa.Table, decided: Any) -> int:
+        """Record a table of calls decided in bulk (a ``dncguard.bulk.Decided`` of the same
+        rows) as ``Guard.check`` decides each: its whole decision (provenance included, an
+        invalid number's message naming it, ``next_allowed_at`` in the call's zone), with
+        :meth:`record_columns` (each distinct decision made once). ``placed=False``."""
+        import numpy as np
+
+        from dncguard.bulk import NO_NEXT
+        from dncguard.bulk._grouping import factorize
+        from dncguard.models import ReasonCode
+
+        n = calls.num_rows
+        if not n:
+            return 0
+        inverse = np.asarray(decided.inverse, np.int64)
+        prov = decided.provenance
+        if prov is not None:
+            _, consulted = prov.distinct()
+            consulted = np.asarray(consulted, np.int64)
+        else:
+            consulted = np.zeros(n, np.int64)
+        bad_verdict = np.array(
+            [any(r.code is ReasonCode.INVALID_NUMBER for r in v.reasons) for v in decided.verdicts], bool
+        )
+        bad = bad_verdict[inverse] if len(bad_verdict) else np.zeros(n, bool)
+        # Valid rows: one decision per (verdict, consulted); an invalid number's names it: one
+        # per distinct text.
+        inverse = np.where(bad, 0, inverse + 1)
+        consulted = np.where(bad, 0, consulted)
+        text_idx = np.zeros(n, np.int64)
+        if bad.any():
+            _, idx = _distinct(decided.output.column("to"))
+            text_idx = np.where(bad, idx.to_numpy(zero_copy_only=False).astype(np.int64) + 1, 0)
+        which, first = factorize([inverse, consulted, text_idx])
+        distinct = [decided.decision(int(row)) for row in first.tolist()]
+        numbers = np.where(bad, np.uint64(0), np.asarray(decided.numbers, np.uint64))
+        next_us = np.where(bad, np.int64(NO_NEXT), np.asarray(decided.next_at, np.int64))
+        return self._record_columns(
+            calls, distinct, which, numbers=numbers, next_allowed_at=next_us, next_in_call_zone=True
+        )
 
     # -- reading
 
