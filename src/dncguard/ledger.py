@@ -195,6 +195,7 @@ _PLACED_CALLS: Final = (
 )
 _PAGE_COLUMNS: Final = "first_seq, entries, recorded_us, digests, payload"
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_ONE_US: Final = dt.timedelta(microseconds=1)
 
 
 # --- values ---------------------------------------------------------------------------------------
@@ -240,8 +241,7 @@ def _seller_key(seller: str) -> str:
 
 
 def _us(t: dt.datetime) -> int:
-    delta = t - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return (t - _EPOCH) // _ONE_US
 
 
 def _aware_us(name: str, value: dt.datetime) -> int:
@@ -1883,9 +1883,9 @@ class Ledger:
             text: Any = None
             if isinstance(payload, bytes):
                 text = (
-                    pool.submit(_inflate, payload, dictionary)
+                    pool.submit(_inflate_lines, payload, dictionary)
                     if pool is not None
-                    else _inflate(payload, dictionary)
+                    else _inflate_lines(payload, dictionary)
                 )
             out.append((*row, text))
         return out
@@ -1962,7 +1962,7 @@ class Ledger:
         digests: Any,
         payload: Any,
         previous: bytes,
-        text: bytes | None,
+        inflated: tuple[bytes, list[bytes]] | None,
     ) -> int | tuple[list[bytes], bytes]:
         """A page's lines and text, or the first entry of it that is not what it should be."""
         if (
@@ -1974,9 +1974,9 @@ class Ledger:
             return first
         if len(digests) != 32 * count or not isinstance(payload, bytes):
             return first
-        if text is None:
+        if inflated is None:
             return first
-        lines = text.split(b"\n")
+        text, lines = inflated
         if lines.pop():
             return first + min(len(lines), count - 1)
         # The page's columns agree with its entries: each says when it was recorded and its seq.
@@ -2170,6 +2170,12 @@ def _inflate(payload: bytes, dictionary: bytes) -> bytes | None:
         except zlib.error:
             pass
     return head + end
+
+
+def _inflate_lines(payload: bytes, dictionary: bytes) -> tuple[bytes, list[bytes]] | None:
+    """:func:`_inflate`, and the text split into lines (on the thread that inflates)."""
+    text = _inflate(payload, dictionary)
+    return None if text is None else (text, text.split(b"\n"))
 
 
 def _check_anchor(anchor: tuple[int, str] | None) -> tuple[int | None, bytes | None]:
