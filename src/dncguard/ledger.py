@@ -1159,6 +1159,40 @@ def _as_decision(decision: Decision | Mapping[str, Any]) -> Decision:
 
 _CHUNK: Final = 128 * PAGE_ENTRIES
 """Entries built, hashed and written at a time (whole pages)."""
+_COLUMN_CHUNK: Final = 32 * PAGE_ENTRIES
+"""Rows of a table built into entries at a time by :meth:`Ledger.record_columns` (whole pages;
+smaller than :data:`_CHUNK`, so that building the next overlaps hashing this one)."""
+
+
+class _ReadAhead:
+    """An iterator whose next item is made on a second thread while the caller uses this one
+    (errors are raised where the item is taken). A context manager: leaving it waits for the
+    item being made and drops it."""
+
+    _END: Final = object()
+
+    def __init__(self, items: Iterator[Any]) -> None:
+        self._items = items
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dncguard-build")
+        self._next = self._pool.submit(next, items, self._END)
+
+    def __iter__(self) -> _ReadAhead:
+        return self
+
+    def __next__(self) -> Any:
+        item = self._next.result()
+        if item is self._END:
+            raise StopIteration
+        self._next = self._pool.submit(next, self._items, self._END)
+        return item
+
+    def __enter__(self) -> _ReadAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 _Chunk = tuple["list[bytes] | pa.Array", "Sequence[tuple[int | None, str, str, int] | None] | None"]
 _PLACED_INDEX: Final = re.compile(
     rb',"index":\{"at_us":(-?\d+),"number":(null|\d+),"purpose":("(?:[^"\\]|\\.)*"),'
@@ -1565,24 +1599,33 @@ class Ledger:
         def chunks() -> Iterator[_Chunk]:
             done = 0
             for batch in batches:
-                for start in range(0, batch.num_rows, _CHUNK):
-                    part = batch.slice(start, _CHUNK)
+                for start in range(0, batch.num_rows, _COLUMN_CHUNK):
+                    part = batch.slice(start, _COLUMN_CHUNK)
                     k = part.num_rows
                     sl = slice(done, done + k)
-                    yield builder.bodies(
-                        part,
-                        which_arr[sl],
-                        None if number_col is None else number_col[sl],
-                        None if next_col is None else next_col[sl],
-                        placed,
-                        next_in_call_zone,
-                    )
+                    try:
+                        built = builder.bodies(
+                            part,
+                            which_arr[sl],
+                            None if number_col is None else number_col[sl],
+                            None if next_col is None else next_col[sl],
+                            placed,
+                            next_in_call_zone,
+                        )
+                    except ValueError as e:  # the row of the piece, as the row of the table
+                        m = re.fullmatch(r"column '([^']*)', row (\d+)(.*)", str(e), re.S)
+                        if m is None:
+                            raise
+                        raise ValueError(f"column '{m[1]}', row {int(m[2]) + done}{m[3]}") from None
+                    yield built
                     done += k
 
         # Build the first chunk before taking the write lock: bad input fails before anything.
-        stream = chunks()
-        first = next(stream)
-        self._append(lambda _seq, _stamp: itertools.chain([first], stream))
+        # Each next chunk is built on another thread (Arrow lets go of the GIL) while this one
+        # hashes the chunk before.
+        with _ReadAhead(chunks()) as stream:
+            first = next(stream)
+            self._append(lambda _seq, _stamp: itertools.chain([first], stream))
         return int(n)
 
     def _record_decided(self, calls: pa.Table, decided: Any) -> int:
