@@ -429,11 +429,16 @@ def _decision_key(dd: Mapping[str, Any]) -> tuple[Any, ...]:
     return (_decision_values(dd), *[tuple(map(id, v)) for v in _decision_models(dd)])
 
 
-if len(_DECISION_MODELS) == 2:  # today: reasons and exemptions (the general form above)
-    _m0, _m1 = _DECISION_MODELS
+if len(_DECISION_MODELS) == 3:  # today: consulted, exemptions and reasons (the general form above)
+    _m0, _m1, _m2 = _DECISION_MODELS
 
     def _decision_key(dd: Mapping[str, Any]) -> tuple[Any, ...]:
-        return (_decision_values(dd), tuple(map(id, dd[_m0])), tuple(map(id, dd[_m1])))
+        return (
+            _decision_values(dd),
+            tuple(map(id, dd[_m0])),
+            tuple(map(id, dd[_m1])),
+            tuple(map(id, dd[_m2])),
+        )
 
 
 class _Times:
@@ -914,7 +919,7 @@ class _Columns:
             else (_dumps(_validated("reassigned_on", default_re)) if default_re else "null")
         )
         values.update(self._evidence(batch, n))
-        call_json = _join(_fill(self.call_parts, values))
+        call_json = _fill(self.call_parts, values)  # joined once, with the rest below
 
         # The decision: its distinct template per row, with the row's number and next_allowed_at.
         parsed, valid = parse_numbers(to)
@@ -950,7 +955,7 @@ class _Columns:
         bodies = _join(
             [
                 '{"call":',
-                call_json,
+                *call_json,
                 ',"decision":',
                 *decision_parts,
                 ',"index":{"at_us":',
