@@ -714,7 +714,15 @@ class _Columns:
     """One slice of a flat call table turned into entries' canonical JSON (without
     ``recorded_at`` and ``seq``), column by column, no Python per row."""
 
-    def __init__(self, decisions: Sequence[Decision], defaults: Mapping[str, Any], times: _Times) -> None:
+    def __init__(
+        self,
+        decisions: Sequence[Decision],
+        defaults: Mapping[str, Any],
+        times: _Times,
+        cuts: Sequence[list[str | tuple[str]]] | None = None,
+    ) -> None:
+        """``cuts``: the decisions' JSON already cut around ``next_allowed_at`` and ``number``
+        (as :func:`_cut` does), in place of ``decisions``."""
         unknown = set(defaults) - {"at", "seller", *_SCALARS}
         if unknown:
             raise TypeError(f"record_columns: unknown default(s) {', '.join(sorted(unknown))}")
@@ -722,7 +730,8 @@ class _Columns:
         self.times = times
         self.prototype: dict[str, Any] = _CALL_JSON(Call(to="0", at=_PROTOTYPE_AT, seller="x"), mode="json")
         self.call_parts = _cut(self.prototype, _FLAT | {"relationships", "consents", "dnc_requests"})
-        cuts = [_cut(_DECISION_JSON(d, mode="json"), ("number", "next_allowed_at")) for d in decisions]
+        if cuts is None:
+            cuts = [_cut(_DECISION_JSON(d, mode="json"), ("number", "next_allowed_at")) for d in decisions]
         self.decision_parts: list[Any] = []
         for i, part in enumerate(cuts[0] if cuts else []):
             if isinstance(part, tuple):
@@ -1575,10 +1584,12 @@ class Ledger:
         next_allowed_at: Any = None,
         placed: bool = False,
         next_in_call_zone: bool = False,
+        cuts: Sequence[list[str | tuple[str]]] | None = None,
         **defaults: Any,
     ) -> int:
         """:meth:`record_columns`; ``next_in_call_zone``: each ``next_allowed_at`` written in the
-        zone of the row's ``at``, as ``Guard.check`` gives it (the command line's ``--ledger``)."""
+        zone of the row's ``at``, as ``Guard.check`` gives it (the command line's ``--ledger``);
+        ``cuts``: the decisions' JSON already cut (see :class:`_Columns`)."""
         import numpy as np
         import pyarrow as pa
 
@@ -1591,12 +1602,12 @@ class Ledger:
             raise ValueError(
                 f"which: expected {n} integer indices into decisions, one per row, got {rows.shape}"
             )
-        if n and (rows.min() < 0 or rows.max() >= len(decisions)):
+        if n and (rows.min() < 0 or rows.max() >= len(decisions if cuts is None else cuts)):
             raise ValueError(f"which: indices must be in 0..{len(decisions) - 1} (one per distinct decision)")
         if n == 0:
             return 0
-        ds = [_as_decision(d) for d in decisions]
-        builder = _Columns(ds, defaults, self._encoder.times)
+        ds = [_as_decision(d) for d in decisions] if cuts is None else []
+        builder = _Columns(ds, defaults, self._encoder.times, cuts)
         number_col = _per_row("numbers", numbers, n)
         next_col = _next_column(next_allowed_at, n)
         which_arr = pa.array(rows.astype(np.int64, copy=False))
@@ -1649,8 +1660,9 @@ class Ledger:
             return 0
         inverse = np.asarray(decided.inverse, np.int64)
         prov = decided.provenance
+        consulted_values: list[Any] | None = None
         if prov is not None:
-            _, consulted = prov.distinct()
+            consulted_values, consulted = prov.distinct()
             consulted = np.asarray(consulted, np.int64)
         else:
             consulted = np.zeros(n, np.int64)
@@ -1667,11 +1679,11 @@ class Ledger:
             _, idx = _distinct(decided.output.column("to"))
             text_idx = np.where(bad, idx.to_numpy(zero_copy_only=False).astype(np.int64) + 1, 0)
         which, first = factorize([inverse, consulted, text_idx])
-        distinct = [decided.decision(int(row)) for row in first.tolist()]
+        cuts = _decided_cuts(decided, first.tolist(), bad, consulted_values, consulted)
         numbers = np.where(bad, np.uint64(0), np.asarray(decided.numbers, np.uint64))
         next_us = np.where(bad, np.int64(NO_NEXT), np.asarray(decided.next_at, np.int64))
         return self._record_columns(
-            calls, distinct, which, numbers=numbers, next_allowed_at=next_us, next_in_call_zone=True
+            calls, [], which, numbers=numbers, next_allowed_at=next_us, next_in_call_zone=True, cuts=cuts
         )
 
     # -- reading
@@ -2093,6 +2105,56 @@ class Ledger:
                 cols = {name: [] for name in schema.names}
         if cols["seq"]:
             yield pa.RecordBatch.from_pydict(cols, schema=schema)
+
+
+_HOLES: Final = ("\x00consulted\x00", "\x00next_allowed_at\x00", "\x00number\x00")
+_HOLE_JSON: Final = tuple(_dumps(h) for h in _HOLES)
+
+
+def _decided_cuts(
+    decided: Any,
+    firsts: Sequence[int],
+    bad: Any,
+    consulted_values: Sequence[Any] | None,
+    consulted_idx: npt.NDArray[Any],
+) -> list[list[str | tuple[str]]]:
+    """The JSON of the decision of each group of a bulk answer's rows (row ``firsts[g]`` stands
+    for group ``g``), cut around ``next_allowed_at`` and ``number`` as :func:`_cut` does. A
+    group's decision is its verdict's and its ``consulted``: each verdict is made into JSON once,
+    with ``consulted`` a hole, and each distinct ``consulted`` once (an invalid number's
+    decision, which names the number, is made whole)."""
+    holes = ("number", "next_allowed_at")
+    verdict_texts: dict[int, tuple[str, str, str] | None] = {}
+    consulted_texts: dict[int, str] = {}
+    out: list[list[str | tuple[str]]] = []
+    for row in firsts:
+        if bad[row]:
+            out.append(_cut(_DECISION_JSON(decided.decision(row), mode="json"), holes))
+            continue
+        v = int(decided.inverse[row])
+        if v not in verdict_texts:
+            dd = dict(_DECISION_JSON(decided.decision(row), mode="json"))
+            dd["consulted"], dd["next_allowed_at"], dd["number"] = _HOLES
+            text = _dumps(dd)
+            if all(text.count(h) == 1 for h in _HOLE_JSON):
+                before, rest = text.split(_HOLE_JSON[1])
+                between, after = rest.split(_HOLE_JSON[2])
+                verdict_texts[v] = (before, between, after)
+            else:  # a hole's text met elsewhere: this verdict's decisions are made whole
+                verdict_texts[v] = None
+        texts = verdict_texts[v]
+        if texts is None or consulted_values is None:
+            out.append(_cut(_DECISION_JSON(decided.decision(row), mode="json"), holes))
+            continue
+        k = int(consulted_idx[row])
+        consulted = consulted_texts.get(k)
+        if consulted is None:
+            consulted = consulted_texts[k] = _dumps([c.model_dump(mode="json") for c in consulted_values[k]])
+        before, between, after = texts  # consulted comes before next_allowed_at (keys sorted)
+        out.append(
+            [before.replace(_HOLE_JSON[0], consulted), ("next_allowed_at",), between, ("number",), after]
+        )
+    return out
 
 
 def _lenient_text(data: bytes) -> str:
