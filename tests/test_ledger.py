@@ -1322,3 +1322,41 @@ def test_record_columns_reads_text_times_as_a_call_does(
         b.record_many(calls_, decisions_)
         assert _canonical_texts(a) == _canonical_texts(b)
         assert [e.call for e in a.entries()] == calls_
+
+
+def test_each_group_of_a_bulk_answer_is_recorded_with_its_rows_whole_decision(
+    tmp_path: pathlib.Path, guard: dncguard.Guard
+) -> None:
+    """What ``--ledger`` records of a bulk answer: each row's decision, made a verdict and a
+    ``consulted`` at a time, is the JSON of that row's whole decision (``Decided.decision``),
+    for every row: listed, not listed, other area codes and states, invalid numbers."""
+    import numpy as np
+
+    from dncguard import bulk
+    from dncguard.ledger import _DECISION_JSON, _cut, _decided_cuts
+
+    tos = [
+        "212-555-0143",
+        "212-555-0150",
+        "415-555-0143",
+        "305-555-0100",
+        "305-555-0101",
+        "12",
+        "876-555-0100",
+    ]
+    n = 3 * len(tos)
+    table = pa.table(
+        {
+            "to": [tos[i % len(tos)] for i in range(n)],
+            "at": pa.array([AT + dt.timedelta(hours=5 * i) for i in range(n)], pa.timestamp("us", tz="UTC")),
+            "seller": ["acme"] * n,
+        }
+    )
+    (decided,) = list(bulk.decide_batches(guard, [table], provenance=True))
+    values, idx = decided.provenance.distinct()
+    bad = np.array([decided.decision(i).number == table["to"][i].as_py() for i in range(n)])
+    assert bad.any()
+    assert not bad.all()
+    for row in range(n):
+        want = _cut(_DECISION_JSON(decided.decision(row), mode="json"), ("number", "next_allowed_at"))
+        assert _decided_cuts(decided, [row], bad, values, np.asarray(idx)) == [want]
