@@ -1,12 +1,16 @@
 """Benchmark: the call ledger (``dncguard.Ledger``) at a given size.
 
-Reproduce (2 cores, a quiet machine; the full run takes several minutes and about 2 GB of disk)::
+Reproduce (2 cores, a quiet machine; the full run takes about an hour and about 6 GB of disk)::
 
-    python benchmarks/bench_ledger.py --entries 10000000 --write benchmarks/results/ledger.md
+    python benchmarks/bench_ledger.py --entries 10000000 --query-entries 10000000 \
+        --scrub-rows 10000000 --write benchmarks/results/ledger.md
 
 A small check that the script works::
 
-    python benchmarks/bench_ledger.py --entries 20000
+    python benchmarks/bench_ledger.py --entries 20000 --query-entries 200000 --scrub-rows 20000
+
+Every figure is printed with the load average at the time it was taken (a shared machine's
+figures are worth only that much); CPU time is given beside wall time.
 
 What it measures, on a ledger in ``--dir`` (default: the system's temporary directory; put it
 on the disk a dialer would use, since ``record`` waits for it):
@@ -24,8 +28,15 @@ on the disk a dialer would use, since ``record`` waits for it):
 - bytes per entry: the file's size after a WAL checkpoint, divided by the entries (the index
   included). Target: at most 300.
 - ``placed_calls``: the median latency of one frequency-cap query (one number, seller and
-  purpose over a 24-hour window) at that size. Target: ``Guard.check`` with a ledger of 10
-  million entries at most 15 microseconds slower than without.
+  purpose over a 24-hour window) at that size.
+- the floor: SHA-256 chained over the same entries' canonical JSON and deflating it, the work
+  no ledger keeping the documented chain avoids (a baseline in the same run).
+- ``Guard.check`` with a ledger (``--query-entries M``: the index of placed calls of an
+  M-entry ledger, filled with SQL) against the same guard without one, on the same calls
+  (numbers in states that cap calls, so the ledger is asked), alternately. Target: at most
+  15 microseconds more at 10 million entries.
+- ``dncguard scrub`` of a ``--scrub-rows``-row CSV with ``--ledger`` against the same command
+  without it, in-process, alternately (``--repeat`` times each). Target: at most 1.5x.
 
 The calls are a realistic mix: numbers over a dozen area codes (one in ten placed), four
 sellers, mostly sales with some surveys and donations, a quarter with a relationship or a
@@ -52,7 +63,7 @@ import numpy as np
 import pyarrow as pa
 
 import dncguard
-from dncguard.ledger import Ledger
+from dncguard.ledger import Ledger, canonical_entry
 from dncguard.models import Call, Decision
 
 OBTAINED = dt.date(2026, 11, 20)
@@ -129,18 +140,151 @@ def _columns(
     return table, list(distinct), np.array(which, np.int64), next_at
 
 
+def _load() -> str:
+    """The load average now, to print beside a figure taken now."""
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
 def _guard(folder: str) -> dncguard.Guard:
+    return dncguard.Guard(_registry(folder))
+
+
+def _registry(folder: str) -> dncguard.Registry:
     rng = random.Random(1)
     path = Path(folder) / "ftc.txt"
     listed = {f"{a}555{rng.randrange(10_000):04d}" for a in AREA_CODES for _ in range(3_300)}
     path.write_text("\n".join(sorted(listed)) + "\n")
-    registry = dncguard.Registry.build(
+    return dncguard.Registry.build(
         [dncguard.sources.ftc(path, obtained=OBTAINED, area_codes=list(AREA_CODES))]
     )
-    return dncguard.Guard(registry)
 
 
-def _query_at_scale(path: Path, n: int, queries: int, say: Callable[[str], None]) -> None:
+def _floor(texts: list[bytes]) -> float:
+    """CPU seconds to chain SHA-256 over ``texts`` and deflate them in pages (one thread): the
+    work a ledger keeping the documented chain cannot avoid."""
+    import hashlib
+    import zlib
+
+    c = time.process_time()
+    previous = bytes(32)
+    for text in texts:
+        previous = hashlib.sha256(previous + text).digest()
+    for i in range(0, len(texts), 512):
+        z = zlib.compressobj(1, zlib.DEFLATED, -15, 8, zlib.Z_FIXED)
+        z.compress(b"\n".join(texts[i : i + 512]))
+        z.flush()
+    return time.process_time() - c
+
+
+def _guard_with_ledger(
+    registry: dncguard.Registry,
+    ledger: Ledger,
+    hot: list[int],
+    n: int,
+    queries: int,
+    say: Callable[[str], None],
+) -> None:
+    """``Guard.check`` with and without the ledger, on the same calls, alternately: calls by
+    "acme" for a sale to numbers in a state that caps calls (Florida, area code 305), so the
+    guard asks the ledger for the placed calls before each, half of them numbers being dialed."""
+    with_ledger = dncguard.Guard(registry, ledger=ledger)
+    without = dncguard.Guard(registry)
+    rng = random.Random(11)
+    florida = [x for x in hot if x // 10_000_000 == 305]
+    others = [305 * 10_000_000 + 5_550_000 + line for line in range(10_000)]
+    day = START + dt.timedelta(days=15)
+    calls = [
+        Call(
+            to=str(rng.choice(florida if i % 2 else others)),
+            at=day + dt.timedelta(minutes=rng.randrange(8 * 60)),
+            seller="acme",
+        )
+        for i in range(queries)
+    ]
+    for call in calls[:200]:  # warm both, as a running dialer's would be
+        with_ledger.check(call)
+        without.check(call)
+    times: dict[str, list[float]] = {"with": [], "without": []}
+    cpu = {"with": 0.0, "without": 0.0}
+    blocked = 0
+    for i, call in enumerate(calls):
+        order = (
+            (("with", with_ledger), ("without", without))
+            if i % 2
+            else (("without", without), ("with", with_ledger))
+        )
+        for name, guard in order:
+            t, c = time.perf_counter(), time.process_time()
+            d = guard.check(call)
+            times[name].append(time.perf_counter() - t)
+            cpu[name] += time.process_time() - c
+            if name == "with":
+                blocked += any(r.code.value == "frequency_cap" for r in d.reasons)
+    a, b = statistics.median(times["with"]), statistics.median(times["without"])
+    say(
+        f"Guard.check with a ledger of {n:,} entries: median {a * 1e6:.1f} us against {b * 1e6:.1f} us "
+        f"without: +{(a - b) * 1e6:.1f} us (CPU "
+        f"+{(cpu['with'] - cpu['without']) / len(calls) * 1e6:.1f} us a call) over {len(calls):,} calls, "
+        f"{blocked:,} over a cap (target: at most +15 us at 10M; {_load()})"
+    )
+
+
+def _scrub_against_ledger(
+    folder: Path,
+    registry: dncguard.Registry,
+    templates: list[tuple[Call, Decision]],
+    rows: int,
+    repeat: int,
+    say: Callable[[str], None],
+) -> None:
+    """``dncguard scrub`` of a CSV with ``--ledger`` against without, in-process, alternately."""
+    import pyarrow.csv as pa_csv
+
+    from dncguard.cli import main
+
+    index = folder / "bench.dncg"
+    registry.save(index)
+    csv = folder / "scrub.csv"
+    rng = random.Random(3)
+    writer = None
+    for start in range(0, rows, 100_000):
+        mix = _mix(templates, min(100_000, rows - start), rng)
+        table, _, _, _ = _columns(mix)
+        table = table.set_column(1, "at", pa.array([c.at.isoformat() for c, _ in mix], pa.string()))
+        if writer is None:
+            writer = pa_csv.CSVWriter(csv, table.schema)
+        writer.write_table(table)
+    assert writer is not None
+    writer.close()
+    out = folder / "scrubbed.parquet"
+    runs: dict[str, list[tuple[float, float]]] = {"plain": [], "ledger": []}
+    ratios = []
+    for _ in range(repeat):
+        for kind in ("plain", "ledger"):
+            ledger = folder / "scrub.ledger"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{ledger}{suffix}").unlink(missing_ok=True)
+            extra = ["--ledger", str(ledger)] if kind == "ledger" else []
+            t, c = time.perf_counter(), time.process_time()
+            code = main(["scrub", "--registry", str(index), str(csv), str(out), *extra])
+            runs[kind].append((time.perf_counter() - t, time.process_time() - c))
+            assert code == 0, code
+        ratios.append(runs["ledger"][-1][0] / runs["plain"][-1][0])
+    with Ledger(folder / "scrub.ledger") as check:
+        assert len(check) == rows, (len(check), rows)
+    plain = statistics.median(w for w, _ in runs["plain"])
+    with_ledger = statistics.median(w for w, _ in runs["ledger"])
+    say(
+        f"scrub --ledger: {with_ledger:.2f} s (CPU {statistics.median(c for _, c in runs['ledger']):.2f} s) "
+        f"against {plain:.2f} s (CPU {statistics.median(c for _, c in runs['plain']):.2f} s) without, "
+        f"{rows:,} rows, medians of {repeat}: {with_ledger / plain:.2f}x (per repeat: "
+        f"{', '.join(f'{r:.2f}x' for r in ratios)}; target <= 1.5x; {_load()})"
+    )
+
+
+def _query_at_scale(
+    path: Path, n: int, queries: int, say: Callable[[str], None], registry: dncguard.Registry | None = None
+) -> None:
     """placed_calls on a ledger of ``n`` rows inserted with SQL: decisions about ~120,000
     numbers over 30 days, one row in ten a placed call to one of 5,000 numbers being dialed
     (half the queries ask about those)."""
@@ -198,11 +342,13 @@ def _query_at_scale(path: Path, n: int, queries: int, say: Callable[[str], None]
             len(ledger.placed_calls(x, "acme", "sale", since=START, until=START + dt.timedelta(days=30)))
             for x in asked[1:400:2]
         ]
-    say(
-        f"placed_calls at {n:,} entries: median {statistics.median(times) * 1e6:.1f} us over {len(times):,} "
-        f"queries ({found:,} calls found in 24 h windows; {statistics.mean(month):.1f} placed calls a month "
-        "per dialed number, seller and purpose)"
-    )
+        say(
+            f"placed_calls at {n:,} entries: median {statistics.median(times) * 1e6:.1f} us over "
+            f"{len(times):,} queries ({found:,} calls found in 24 h windows; {statistics.mean(month):.1f} "
+            f"placed calls a month per dialed number, seller and purpose; {_load()})"
+        )
+        if registry is not None:
+            _guard_with_ledger(registry, ledger, hot, n, queries, say)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -216,13 +362,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--query-entries",
         type=int,
-        default=0,
-        help="also time placed_calls on a ledger of this many rows filled directly with SQL "
-        "(fast to make; its chain is not valid, which the query does not read)",
+        default=None,
+        help="also time placed_calls and Guard.check with a ledger of this many entries whose index "
+        "of placed calls is filled directly with SQL (fast to make; its chain is not valid, which "
+        "neither reads; default: --entries; 0: skip)",
     )
+    parser.add_argument(
+        "--scrub-rows",
+        type=int,
+        default=None,
+        help="rows of the CSV that `dncguard scrub` scrubs with and without --ledger "
+        "(default: --entries; 0: skip)",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="scrub runs of each kind (median)")
     parser.add_argument("--dir", default=None, help="where the ledger is written (default: a temp dir)")
     parser.add_argument("--write", default=None, help="also write the report to this Markdown file")
     args = parser.parse_args(argv)
+    query_entries = args.entries if args.query_entries is None else args.query_entries
+    scrub_rows = args.entries if args.scrub_rows is None else args.scrub_rows
 
     lines: list[str] = []
 
@@ -232,7 +389,8 @@ def main(argv: list[str] | None = None) -> int:
 
     rng = random.Random(20261206)
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
-        guard = _guard(folder)
+        registry = _registry(folder)
+        guard = dncguard.Guard(registry)
         templates = _templates(guard, rng, 2_000)
         path = Path(folder) / "bench.ledger"
         ledger = Ledger(path)
@@ -243,8 +401,8 @@ def main(argv: list[str] | None = None) -> int:
         say(f"Ledger: {path.parent} ({args.entries:,} entries, batches of {args.batch:,}).")
 
         # record_many, batch by batch; one in ten entries placed (a dialer's history).
-        elapsed = cpu = 0.0
-        done = 0
+        elapsed = cpu = floor = 0.0
+        done = floor_entries = 0
         while done < args.entries:
             n = min(args.batch, args.entries - done)
             batch = _mix(templates, n, rng)
@@ -255,10 +413,24 @@ def main(argv: list[str] | None = None) -> int:
             ledger.record_many([c for c, _ in rest], [d for _, d in rest])
             elapsed += time.perf_counter() - t
             cpu += time.process_time() - c
+            if floor_entries < 200_000:  # the floor per entry does not depend on the ledger's size
+                floor += _floor(
+                    [
+                        canonical_entry(call, d, seq=done + i + 1, recorded_us=0, placed=False)
+                        for i, (call, d) in enumerate(batch)
+                    ]
+                )
+                floor_entries += n
             done += n
         say(
             f"record_many: {done / elapsed:,.0f} entries/s ({elapsed:.2f} s for {done:,}; "
-            f"{done / cpu:,.0f}/s of CPU time, {cpu / done * 1e6:.2f} us/entry; target >= 200,000/s)"
+            f"{done / cpu:,.0f}/s of CPU time, {cpu / done * 1e6:.2f} us/entry; target >= 200,000/s; "
+            f"{_load()})"
+        )
+        say(
+            "floor (SHA-256 chain + deflate of the same entries, one thread): "
+            f"{floor / floor_entries * 1e6:.2f} us/entry of CPU time, {floor_entries / floor:,.0f}/s over "
+            f"the first {floor_entries:,} ({_load()})"
         )
 
         # record_columns: what `scrub --ledger` records, from columns and distinct decisions.
@@ -275,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         say(
             f"record_columns: {columns_done / elapsed:,.0f} entries/s ({elapsed:.2f} s for {columns_done:,}; "
             f"{columns_done / cpu:,.0f}/s of CPU time, {cpu / columns_done * 1e6:.2f} us/entry; "
-            "target >= 200,000/s)"
+            f"target >= 200,000/s; {_load()})"
         )
 
         # record, durable, one at a time.
@@ -288,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
         say(
             f"record (durable): median {statistics.median(latencies) * 1e3:.2f} ms, "
             f"p95 {latencies[int(len(latencies) * 0.95) - 1] * 1e3:.2f} ms over {len(latencies)} "
-            "(target median <= 2 ms)"
+            f"(target median <= 2 ms; {_load()})"
         )
 
         # Size on disk, WAL folded in.
@@ -298,7 +470,11 @@ def main(argv: list[str] | None = None) -> int:
         db.close()
         total = done + columns_done + args.records
         size = path.stat().st_size
-        say(f"size: {size / total:.0f} bytes/entry ({size / 1e6:,.1f} MB for {total:,}; target <= 300)")
+        consulted = sum(1 for _, d in templates if d.consulted) / len(templates)
+        say(
+            f"size: {size / total:.0f} bytes/entry ({size / 1e6:,.1f} MB for {total:,}, the index included; "
+            f"{consulted:.0%} of the decisions list what they consulted; target <= 300)"
+        )
 
         ledger = Ledger(path)
         t, c = time.perf_counter(), time.process_time()
@@ -308,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         say(
             f"verify: {report.entries / took:,.0f} entries/s ({took:.2f} s; "
             f"{report.entries / cpu:,.0f}/s of CPU time, {cpu / report.entries * 1e6:.2f} us/entry; "
-            "target >= 500,000/s)"
+            f"target >= 500,000/s; {_load()})"
         )
 
         # placed_calls: a 24-hour window before a call, for numbers with and without history.
@@ -326,12 +502,14 @@ def main(argv: list[str] | None = None) -> int:
             found += len(hits)
         say(
             f"placed_calls: median {statistics.median(times) * 1e6:.1f} us over {len(times):,} queries "
-            f"({found:,} calls found) at {total:,} entries (target: Guard.check +15 us at 10M)"
+            f"({found:,} calls found) at {total:,} entries ({_load()})"
         )
         ledger.close()
 
-        if args.query_entries:
-            _query_at_scale(Path(folder) / "filled.ledger", args.query_entries, args.queries, say)
+        if query_entries:
+            _query_at_scale(Path(folder) / "filled.ledger", query_entries, args.queries, say, registry)
+        if scrub_rows:
+            _scrub_against_ledger(Path(folder), registry, templates, scrub_rows, args.repeat, say)
 
     if args.write:
         header = (

@@ -1185,6 +1185,35 @@ def test_record_columns_refuses_bad_input_and_records_nothing(tmp_path: pathlib.
     assert len(ledger.placed_calls("212-555-0144", "ACME", "sale", since=AT, until=AT + dt.timedelta(1))) == 1
 
 
+def test_record_columns_built_ahead_in_pieces_still_records_all_or_nothing(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table built into entries a piece at a time, the next piece on another thread while the
+    one before is hashed: a bad row in a late piece is the named error and nothing is
+    recorded; a good table is recorded whole, in order, and verifies."""
+    import numpy as np
+
+    from dncguard import ledger as ledger_module
+
+    monkeypatch.setattr(ledger_module, "PAGE_ENTRIES", 2)
+    monkeypatch.setattr(ledger_module, "_COLUMN_CHUNK", 4)
+    n = 23
+    d = [Decision(allowed=True, number="")]
+    good = {
+        "to": [f"212-555-01{i:02d}" for i in range(n)],
+        "at": pa.array([AT + dt.timedelta(minutes=i) for i in range(n)], pa.timestamp("us", tz="UTC")),
+        "seller": ["acme"] * n,
+    }
+    with Ledger(tmp_path / "l") as ledger:
+        bad = {**good, "purpose": ["sale"] * (n - 1) + ["robbery"]}
+        with pytest.raises(ValueError, match=r"column 'purpose', row 22: 'robbery'"):
+            ledger.record_columns(pa.table(bad), d, np.zeros(n, np.int64))
+        assert len(ledger) == 0
+        assert ledger.record_columns(pa.table(good), d, np.zeros(n, np.int64)) == n
+        assert ledger.verify().ok
+        assert [e.call.to for e in ledger.entries()] == good["to"]
+
+
 def test_record_columns_records_every_call_field_of_the_table(tmp_path: pathlib.Path) -> None:
     """A channel or automated column is recorded as given (a text is not recorded as a voice
     call), and a table with earlier attempts is refused rather than recorded without them."""
@@ -1231,3 +1260,103 @@ def test_verify_reads_ahead_and_still_names_the_first_bad_entry(tmp_path: pathli
     _tamper(ledger.path, "UPDATE placed SET at_us = at_us + 1 WHERE seq = 62")
     report = ledger.verify()
     assert (report.ok, report.first_bad_seq, report.entries) == (False, 62, 61)
+
+
+_TEXT_TIMES = st.builds(
+    lambda day, seconds, fraction, offset: (
+        f"{day.isoformat()}T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:"
+        f"{seconds % 60:02d}{fraction}{offset}"
+    ),
+    st.dates(dt.date(1990, 1, 1), dt.date(2090, 12, 31)),
+    st.integers(0, 86_399),
+    st.sampled_from(["", ".5", ".000000", ".250000", ".123456", ".000001", ".12"]),
+    st.sampled_from(["Z", "+00:00", "-00:00", "-04:00", "-05:00", "+05:30", "-09:30", "+14:00", "-23:59"]),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ats=st.lists(_TEXT_TIMES, min_size=1, max_size=8),
+    odd=st.sampled_from(
+        [None, "2026-02-30T10:00:00-05:00", "2026-03-16 14:00:00-04:00", "2026-03-16T14:00Z"]
+    ),
+    nexts=st.lists(st.integers(0, 4_000_000_000_000_000), min_size=9, max_size=9),
+)
+def test_record_columns_reads_text_times_as_a_call_does(
+    tmp_path: pathlib.Path, ats: list[str], odd: str | None, nexts: list[int]
+) -> None:
+    """An ``at`` column of ISO 8601 text (read column by column when every row is of the plain
+    form, else one distinct value at a time) records each call exactly as ``record_many`` does
+    the Call the row stands for, and each ``next_allowed_at`` in the call's own offset when asked
+    (as the command line records): the same bytes. A time no Call takes is refused, naming it."""
+    import numpy as np
+
+    from dncguard.cli._callfile import Defaults, call_from_record
+
+    texts = [*ats, odd] if odd is not None else ats
+    n = len(texts)
+    table = pa.table({"to": ["212-555-0143"] * n, "at": pa.array(texts, pa.string()), "seller": ["Acme"] * n})
+    nxt = [dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(microseconds=us) for us in nexts[:n]]
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    try:
+        calls_ = [
+            call_from_record(r, path="t", row=i, defaults=Defaults()) for i, r in enumerate(table.to_pylist())
+        ]
+    except DncguardError:
+        with Ledger(folder / "columns.ledger") as a, pytest.raises(ValueError, match="column 'at'"):
+            a.record_columns(table, [Decision(allowed=True, number="")], np.zeros(n, np.int64))
+        return
+    d = Decision(allowed=False, number="")
+    decisions_ = [
+        d.model_copy(update={"number": "+12125550143", "next_allowed_at": t.astimezone(c.at.tzinfo)})
+        for c, t in zip(calls_, nxt, strict=True)
+    ]
+    with Ledger(folder / "columns.ledger") as a, Ledger(folder / "objects.ledger") as b:
+        a._record_columns(
+            table,
+            [d],
+            np.zeros(n, np.int64),
+            next_allowed_at=pa.array(nxt, pa.timestamp("us", tz="UTC")),
+            next_in_call_zone=True,
+        )
+        b.record_many(calls_, decisions_)
+        assert _canonical_texts(a) == _canonical_texts(b)
+        assert [e.call for e in a.entries()] == calls_
+
+
+def test_each_group_of_a_bulk_answer_is_recorded_with_its_rows_whole_decision(
+    tmp_path: pathlib.Path, guard: dncguard.Guard
+) -> None:
+    """What ``--ledger`` records of a bulk answer: each row's decision, made a verdict and a
+    ``consulted`` at a time, is the JSON of that row's whole decision (``Decided.decision``),
+    for every row: listed, not listed, other area codes and states, invalid numbers."""
+    import numpy as np
+
+    from dncguard import bulk
+    from dncguard.ledger import _DECISION_JSON, _cut, _decided_cuts
+
+    tos = [
+        "212-555-0143",
+        "212-555-0150",
+        "415-555-0143",
+        "305-555-0100",
+        "305-555-0101",
+        "12",
+        "876-555-0100",
+    ]
+    n = 3 * len(tos)
+    table = pa.table(
+        {
+            "to": [tos[i % len(tos)] for i in range(n)],
+            "at": pa.array([AT + dt.timedelta(hours=5 * i) for i in range(n)], pa.timestamp("us", tz="UTC")),
+            "seller": ["acme"] * n,
+        }
+    )
+    (decided,) = list(bulk.decide_batches(guard, [table], provenance=True))
+    values, idx = decided.provenance.distinct()
+    bad = np.array([decided.decision(i).number == table["to"][i].as_py() for i in range(n)])
+    assert bad.any()
+    assert not bad.all()
+    for row in range(n):
+        want = _cut(_DECISION_JSON(decided.decision(row), mode="json"), ("number", "next_allowed_at"))
+        assert _decided_cuts(decided, [row], bad, values, np.asarray(idx)) == [want]

@@ -195,6 +195,7 @@ _PLACED_CALLS: Final = (
 )
 _PAGE_COLUMNS: Final = "first_seq, entries, recorded_us, digests, payload"
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_ONE_US: Final = dt.timedelta(microseconds=1)
 
 
 # --- values ---------------------------------------------------------------------------------------
@@ -240,8 +241,7 @@ def _seller_key(seller: str) -> str:
 
 
 def _us(t: dt.datetime) -> int:
-    delta = t - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return (t - _EPOCH) // _ONE_US
 
 
 def _aware_us(name: str, value: dt.datetime) -> int:
@@ -429,11 +429,16 @@ def _decision_key(dd: Mapping[str, Any]) -> tuple[Any, ...]:
     return (_decision_values(dd), *[tuple(map(id, v)) for v in _decision_models(dd)])
 
 
-if len(_DECISION_MODELS) == 2:  # today: reasons and exemptions (the general form above)
-    _m0, _m1 = _DECISION_MODELS
+if len(_DECISION_MODELS) == 3:  # today: consulted, exemptions and reasons (the general form above)
+    _m0, _m1, _m2 = _DECISION_MODELS
 
     def _decision_key(dd: Mapping[str, Any]) -> tuple[Any, ...]:
-        return (_decision_values(dd), tuple(map(id, dd[_m0])), tuple(map(id, dd[_m1])))
+        return (
+            _decision_values(dd),
+            tuple(map(id, dd[_m0])),
+            tuple(map(id, dd[_m1])),
+            tuple(map(id, dd[_m2])),
+        )
 
 
 class _Times:
@@ -676,13 +681,20 @@ def _zone_offsets(micros: npt.NDArray[Any], zone: str) -> npt.NDArray[Any]:
 def _timestamp_json(col: pa.Array, times: _Times) -> pa.Array:
     """Aware timestamps (no nulls) as pydantic's JSON of the datetimes pyarrow gives for them:
     the wall time in the column's zone, then the offset (``Z`` for UTC)."""
+    import pyarrow as pa
+
+    col = col.cast(pa.timestamp("us", tz=col.type.tz))  # safe: refuses to drop nanoseconds
+    micros = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    return _offset_json(micros, _zone_offsets(micros, col.type.tz), times)
+
+
+def _offset_json(micros: npt.NDArray[Any], offsets: npt.NDArray[Any], times: _Times) -> pa.Array:
+    """UTC microseconds as pydantic's JSON of aware datetimes at the given UTC offsets (seconds,
+    one per row): the wall time at that offset, then the offset (``Z`` for UTC)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    col = col.cast(pa.timestamp("us", tz=col.type.tz))  # safe: refuses to drop nanoseconds
-    micros = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
-    offsets = _zone_offsets(micros, col.type.tz)
     local = micros + offsets * 1_000_000
     seconds, fraction = np.divmod(local, 1_000_000)
     wall: Any = pa.array(np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s"), pa.string())
@@ -702,7 +714,15 @@ class _Columns:
     """One slice of a flat call table turned into entries' canonical JSON (without
     ``recorded_at`` and ``seq``), column by column, no Python per row."""
 
-    def __init__(self, decisions: Sequence[Decision], defaults: Mapping[str, Any], times: _Times) -> None:
+    def __init__(
+        self,
+        decisions: Sequence[Decision],
+        defaults: Mapping[str, Any],
+        times: _Times,
+        cuts: Sequence[list[str | tuple[str]]] | None = None,
+    ) -> None:
+        """``cuts``: the decisions' JSON already cut around ``next_allowed_at`` and ``number``
+        (as :func:`_cut` does), in place of ``decisions``."""
         unknown = set(defaults) - {"at", "seller", *_SCALARS}
         if unknown:
             raise TypeError(f"record_columns: unknown default(s) {', '.join(sorted(unknown))}")
@@ -710,7 +730,8 @@ class _Columns:
         self.times = times
         self.prototype: dict[str, Any] = _CALL_JSON(Call(to="0", at=_PROTOTYPE_AT, seller="x"), mode="json")
         self.call_parts = _cut(self.prototype, _FLAT | {"relationships", "consents", "dnc_requests"})
-        cuts = [_cut(_DECISION_JSON(d, mode="json"), ("number", "next_allowed_at")) for d in decisions]
+        if cuts is None:
+            cuts = [_cut(_DECISION_JSON(d, mode="json"), ("number", "next_allowed_at")) for d in decisions]
         self.decision_parts: list[Any] = []
         for i, part in enumerate(cuts[0] if cuts else []):
             if isinstance(part, tuple):
@@ -792,7 +813,11 @@ class _Columns:
         numbers: Any,
         next_at: pa.Array | None,
         placed: bool,
+        next_in_call_zone: bool = False,
     ) -> tuple[pa.Array, list[tuple[int | None, str, str, int]] | None]:
+        """The rows' canonical JSON up to ``"recorded_at":``, and the placed rows' index rows.
+        ``next_in_call_zone``: write each row's ``next_allowed_at`` in the zone of its call's
+        ``at`` (as ``Guard.check`` gives it) rather than in the zone of ``next_at``."""
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -817,6 +842,10 @@ class _Columns:
         at = self._column(batch, "at")
         default_at = self.defaults.get("at")
         fallback = None if default_at is None else _aware_default(default_at)
+        # Each row's zone: the at column's (index -1), or zones[k] (index k).
+        zone_tz: str | None = None
+        zones: list[dt.tzinfo | None] = [None if fallback is None else fallback.tzinfo]
+        zone_idx: Any = np.zeros(n, np.int64)
         if at is None:
             if fallback is None:
                 raise ValueError("record_columns: no 'at' column and no at= default")
@@ -828,6 +857,8 @@ class _Columns:
                     "column 'at': timestamps without a time zone are ambiguous; give them a zone"
                 )
             at = at.cast(pa.timestamp("us", tz=at.type.tz))  # safe: refuses to drop nanoseconds
+            zone_tz = at.type.tz
+            zone_idx = np.where(at.is_null().to_numpy(zero_copy_only=False), 0, -1)
             if at.null_count:
                 if fallback is None:
                     raise _bad_row(
@@ -840,6 +871,12 @@ class _Columns:
             else:
                 values["at"] = _timestamp_json(at, times)
             at_us = at.cast(pa.int64())
+        elif (fast := _text_times(at, times)) is not None:
+            values["at"], at_us, offsets = fast
+            # Each row's zone is its written offset.
+            distinct, inverse = np.unique(offsets, return_inverse=True)
+            zones += [dt.timezone(dt.timedelta(seconds=int(o))) for o in distinct.tolist()]
+            zone_idx = inverse.astype(np.int64).reshape(-1) + 1
         else:
             texts, idx = _distinct(at)
             js, us = [], []
@@ -853,7 +890,9 @@ class _Columns:
                 assert t is not None
                 js.append('"' + times(t) + '"')
                 us.append(_us(t))
+                zones.append(t.tzinfo)
             values["at"] = _take(js, idx)
+            zone_idx = idx.to_numpy(zero_copy_only=False).astype(np.int64) + 1
             at_us = pa.array(us, pa.int64()).take(idx)
         attempts = self._column(batch, "attempts")
         if attempts is not None and pc.sum(pc.list_value_length(attempts)).as_py():
@@ -889,7 +928,7 @@ class _Columns:
             else (_dumps(_validated("reassigned_on", default_re)) if default_re else "null")
         )
         values.update(self._evidence(batch, n))
-        call_json = _join(_fill(self.call_parts, values))
+        call_json = _fill(self.call_parts, values)  # joined once, with the rest below
 
         # The decision: its distinct template per row, with the row's number and next_allowed_at.
         parsed, valid = parse_numbers(to)
@@ -909,7 +948,11 @@ class _Columns:
             )
         dvalues: dict[str, Any] = {"number": _json_texts(number_text), "next_allowed_at": "null"}
         if next_at is not None and next_at.null_count < n:
-            js = _timestamp_json(pc.fill_null(next_at, pa.scalar(0, next_at.type)), times)
+            filled_next = pc.fill_null(next_at, pa.scalar(0, next_at.type))
+            if next_in_call_zone:
+                js = _call_zone_json(filled_next, zone_tz, zones, zone_idx, times)
+            else:
+                js = _timestamp_json(filled_next, times)
             dvalues["next_allowed_at"] = (
                 pc.if_else(next_at.is_null(), "null", js) if next_at.null_count else js
             )
@@ -921,7 +964,7 @@ class _Columns:
         bodies = _join(
             [
                 '{"call":',
-                call_json,
+                *call_json,
                 ',"decision":',
                 *decision_parts,
                 ',"index":{"at_us":',
@@ -1027,6 +1070,80 @@ class _Columns:
         return out
 
 
+_ISO_AT: Final = (
+    r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
+    r"(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$"
+)
+"""ISO 8601 times that Arrow and pydantic read alike (others are read one by one as Call does)."""
+
+
+def _text_times(at: pa.Array, times: _Times) -> tuple[pa.Array, pa.Array, npt.NDArray[Any]] | None:
+    """A text ``at`` column read column by column: each row's JSON (as the Call it stands for
+    writes it), UTC microseconds and written UTC offset (seconds); None unless every row is
+    an ISO 8601 time of :data:`_ISO_AT`'s plain form."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if at.null_count or not pc.all(pc.match_substring_regex(at, _ISO_AT)).as_py():
+        return None
+    try:
+        micros = at.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. February 30th: read one by one
+        return None
+    parts = pc.extract_regex(at, r"(?P<sign>[+-])(?P<hh>\d\d):(?P<mm>\d\d)$|Z$")
+    written, idx = _distinct(
+        pc.binary_join_element_wise(
+            pc.struct_field(parts, "sign"), pc.struct_field(parts, "hh"), pc.struct_field(parts, "mm"), ""
+        )
+    )
+    seconds = []
+    for text in written:
+        if not text:  # Z
+            seconds.append(0)
+        else:
+            sign = -1 if text[0] == "-" else 1
+            seconds.append(sign * (int(text[1:3]) * 3600 + int(text[3:5]) * 60))
+    offsets = np.asarray(seconds, np.int64)[idx.to_numpy(zero_copy_only=False)]
+    us = micros.to_numpy(zero_copy_only=False)
+    return _offset_json(us, offsets, times), micros, offsets
+
+
+def _call_zone_json(
+    col: pa.Array, zone_tz: str | None, zones: Sequence[dt.tzinfo | None], zone_idx: Any, times: _Times
+) -> pa.Array:
+    """Timestamps (no nulls) as pydantic's JSON of each row's datetime in its call's zone:
+    ``zone_tz`` where ``zone_idx`` is -1, else ``zones[zone_idx]``."""
+    import numpy as np
+    import pyarrow as pa
+
+    col = col.cast(pa.timestamp("us", tz=col.type.tz))  # safe: refuses to drop nanoseconds
+    micros = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    offsets = np.zeros(len(micros), np.int64)
+    column_rows = zone_idx < 0
+    if zone_tz is not None and column_rows.any():
+        offsets[column_rows] = _zone_offsets(micros[column_rows], zone_tz)
+    # A fixed offset (what text with an offset reads as) is one number; a named zone's depends
+    # on the instant, and is asked row by row.
+    fixed = np.zeros(len(zones), np.int64)
+    named = np.zeros(len(zones), bool)
+    for k, zone in enumerate(zones):
+        off = None if zone is None else zone.utcoffset(None)
+        if off is None:
+            named[k] = zone is not None
+        else:
+            fixed[k] = int(off.total_seconds())
+    own = np.flatnonzero(~column_rows)
+    if len(own):
+        offsets[own] = fixed[zone_idx[own]]
+        for i in own[named[zone_idx[own]]].tolist():
+            zone = zones[int(zone_idx[i])]
+            off = (_EPOCH + dt.timedelta(microseconds=int(micros[i]))).astimezone(zone).utcoffset()
+            assert off is not None
+            offsets[i] = int(off.total_seconds())
+    return _offset_json(micros, offsets, times)
+
+
 def _consent_kind(value: Any) -> Any:
     from dncguard.models import Consent
 
@@ -1056,6 +1173,40 @@ def _as_decision(decision: Decision | Mapping[str, Any]) -> Decision:
 
 _CHUNK: Final = 128 * PAGE_ENTRIES
 """Entries built, hashed and written at a time (whole pages)."""
+_COLUMN_CHUNK: Final = 32 * PAGE_ENTRIES
+"""Rows of a table built into entries at a time by :meth:`Ledger.record_columns` (whole pages;
+smaller than :data:`_CHUNK`, so that building the next overlaps hashing this one)."""
+
+
+class _ReadAhead:
+    """An iterator whose next item is made on a second thread while the caller uses this one
+    (errors are raised where the item is taken). A context manager: leaving it waits for the
+    item being made and drops it."""
+
+    _END: Final = object()
+
+    def __init__(self, items: Iterator[Any]) -> None:
+        self._items = items
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dncguard-build")
+        self._next = self._pool.submit(next, items, self._END)
+
+    def __iter__(self) -> _ReadAhead:
+        return self
+
+    def __next__(self) -> Any:
+        item = self._next.result()
+        if item is self._END:
+            raise StopIteration
+        self._next = self._pool.submit(next, self._items, self._END)
+        return item
+
+    def __enter__(self) -> _ReadAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 _Chunk = tuple["list[bytes] | pa.Array", "Sequence[tuple[int | None, str, str, int] | None] | None"]
 _PLACED_INDEX: Final = re.compile(
     rb',"index":\{"at_us":(-?\d+),"number":(null|\d+),"purpose":("(?:[^"\\]|\\.)*"),'
@@ -1413,6 +1564,32 @@ class Ledger:
         first bad row for input a :class:`Call` would refuse (nothing is recorded then). The
         rows are turned into JSON column by column (Arrow), the distinct decisions once each.
         """
+        return self._record_columns(
+            calls,
+            decisions,
+            which,
+            numbers=numbers,
+            next_allowed_at=next_allowed_at,
+            placed=placed,
+            **defaults,
+        )
+
+    def _record_columns(
+        self,
+        calls: pa.Table | pa.RecordBatch,
+        decisions: Sequence[Decision],
+        which: npt.ArrayLike,
+        *,
+        numbers: Any = None,
+        next_allowed_at: Any = None,
+        placed: bool = False,
+        next_in_call_zone: bool = False,
+        cuts: Sequence[list[str | tuple[str]]] | None = None,
+        **defaults: Any,
+    ) -> int:
+        """:meth:`record_columns`; ``next_in_call_zone``: each ``next_allowed_at`` written in the
+        zone of the row's ``at``, as ``Guard.check`` gives it (the command line's ``--ledger``);
+        ``cuts``: the decisions' JSON already cut (see :class:`_Columns`)."""
         import numpy as np
         import pyarrow as pa
 
@@ -1425,12 +1602,12 @@ class Ledger:
             raise ValueError(
                 f"which: expected {n} integer indices into decisions, one per row, got {rows.shape}"
             )
-        if n and (rows.min() < 0 or rows.max() >= len(decisions)):
+        if n and (rows.min() < 0 or rows.max() >= len(decisions if cuts is None else cuts)):
             raise ValueError(f"which: indices must be in 0..{len(decisions) - 1} (one per distinct decision)")
         if n == 0:
             return 0
-        ds = [_as_decision(d) for d in decisions]
-        builder = _Columns(ds, defaults, self._encoder.times)
+        ds = [_as_decision(d) for d in decisions] if cuts is None else []
+        builder = _Columns(ds, defaults, self._encoder.times, cuts)
         number_col = _per_row("numbers", numbers, n)
         next_col = _next_column(next_allowed_at, n)
         which_arr = pa.array(rows.astype(np.int64, copy=False))
@@ -1438,24 +1615,76 @@ class Ledger:
         def chunks() -> Iterator[_Chunk]:
             done = 0
             for batch in batches:
-                for start in range(0, batch.num_rows, _CHUNK):
-                    part = batch.slice(start, _CHUNK)
+                for start in range(0, batch.num_rows, _COLUMN_CHUNK):
+                    part = batch.slice(start, _COLUMN_CHUNK)
                     k = part.num_rows
                     sl = slice(done, done + k)
-                    yield builder.bodies(
-                        part,
-                        which_arr[sl],
-                        None if number_col is None else number_col[sl],
-                        None if next_col is None else next_col[sl],
-                        placed,
-                    )
+                    try:
+                        built = builder.bodies(
+                            part,
+                            which_arr[sl],
+                            None if number_col is None else number_col[sl],
+                            None if next_col is None else next_col[sl],
+                            placed,
+                            next_in_call_zone,
+                        )
+                    except ValueError as e:  # the row of the piece, as the row of the table
+                        m = re.fullmatch(r"column '([^']*)', row (\d+)(.*)", str(e), re.S)
+                        if m is None:
+                            raise
+                        raise ValueError(f"column '{m[1]}', row {int(m[2]) + done}{m[3]}") from None
+                    yield built
                     done += k
 
         # Build the first chunk before taking the write lock: bad input fails before anything.
-        stream = chunks()
-        first = next(stream)
-        self._append(lambda _seq, _stamp: itertools.chain([first], stream))
+        # Each next chunk is built on another thread (Arrow lets go of the GIL) while this one
+        # hashes the chunk before.
+        with _ReadAhead(chunks()) as stream:
+            first = next(stream)
+            self._append(lambda _seq, _stamp: itertools.chain([first], stream))
         return int(n)
+
+    def _record_decided(self, calls: pa.Table, decided: Any) -> int:
+        """Record a table of calls decided in bulk (a ``dncguard.bulk.Decided`` of the same
+        rows) as ``Guard.check`` decides each: its whole decision (provenance included, an
+        invalid number's message naming it, ``next_allowed_at`` in the call's zone), with
+        :meth:`record_columns` (each distinct decision made once). ``placed=False``."""
+        import numpy as np
+
+        from dncguard.bulk import NO_NEXT
+        from dncguard.bulk._grouping import factorize
+        from dncguard.models import ReasonCode
+
+        n = calls.num_rows
+        if not n:
+            return 0
+        inverse = np.asarray(decided.inverse, np.int64)
+        prov = decided.provenance
+        consulted_values: list[Any] | None = None
+        if prov is not None:
+            consulted_values, consulted = prov.distinct()
+            consulted = np.asarray(consulted, np.int64)
+        else:
+            consulted = np.zeros(n, np.int64)
+        bad_verdict = np.array(
+            [any(r.code is ReasonCode.INVALID_NUMBER for r in v.reasons) for v in decided.verdicts], bool
+        )
+        bad = bad_verdict[inverse] if len(bad_verdict) else np.zeros(n, bool)
+        # Valid rows: one decision per (verdict, consulted); an invalid number's names it: one
+        # per distinct text.
+        inverse = np.where(bad, 0, inverse + 1)
+        consulted = np.where(bad, 0, consulted)
+        text_idx = np.zeros(n, np.int64)
+        if bad.any():
+            _, idx = _distinct(decided.output.column("to"))
+            text_idx = np.where(bad, idx.to_numpy(zero_copy_only=False).astype(np.int64) + 1, 0)
+        which, first = factorize([inverse, consulted, text_idx])
+        cuts = _decided_cuts(decided, first.tolist(), bad, consulted_values, consulted)
+        numbers = np.where(bad, np.uint64(0), np.asarray(decided.numbers, np.uint64))
+        next_us = np.where(bad, np.int64(NO_NEXT), np.asarray(decided.next_at, np.int64))
+        return self._record_columns(
+            calls, [], which, numbers=numbers, next_allowed_at=next_us, next_in_call_zone=True, cuts=cuts
+        )
 
     # -- reading
 
@@ -1714,9 +1943,9 @@ class Ledger:
             text: Any = None
             if isinstance(payload, bytes):
                 text = (
-                    pool.submit(_inflate, payload, dictionary)
+                    pool.submit(_inflate_lines, payload, dictionary)
                     if pool is not None
-                    else _inflate(payload, dictionary)
+                    else _inflate_lines(payload, dictionary)
                 )
             out.append((*row, text))
         return out
@@ -1793,7 +2022,7 @@ class Ledger:
         digests: Any,
         payload: Any,
         previous: bytes,
-        text: bytes | None,
+        inflated: tuple[bytes, list[bytes]] | None,
     ) -> int | tuple[list[bytes], bytes]:
         """A page's lines and text, or the first entry of it that is not what it should be."""
         if (
@@ -1805,9 +2034,9 @@ class Ledger:
             return first
         if len(digests) != 32 * count or not isinstance(payload, bytes):
             return first
-        if text is None:
+        if inflated is None:
             return first
-        lines = text.split(b"\n")
+        text, lines = inflated
         if lines.pop():
             return first + min(len(lines), count - 1)
         # The page's columns agree with its entries: each says when it was recorded and its seq.
@@ -1876,6 +2105,56 @@ class Ledger:
                 cols = {name: [] for name in schema.names}
         if cols["seq"]:
             yield pa.RecordBatch.from_pydict(cols, schema=schema)
+
+
+_HOLES: Final = ("\x00consulted\x00", "\x00next_allowed_at\x00", "\x00number\x00")
+_HOLE_JSON: Final = tuple(_dumps(h) for h in _HOLES)
+
+
+def _decided_cuts(
+    decided: Any,
+    firsts: Sequence[int],
+    bad: Any,
+    consulted_values: Sequence[Any] | None,
+    consulted_idx: npt.NDArray[Any],
+) -> list[list[str | tuple[str]]]:
+    """The JSON of the decision of each group of a bulk answer's rows (row ``firsts[g]`` stands
+    for group ``g``), cut around ``next_allowed_at`` and ``number`` as :func:`_cut` does. A
+    group's decision is its verdict's and its ``consulted``: each verdict is made into JSON once,
+    with ``consulted`` a hole, and each distinct ``consulted`` once (an invalid number's
+    decision, which names the number, is made whole)."""
+    holes = ("number", "next_allowed_at")
+    verdict_texts: dict[int, tuple[str, str, str] | None] = {}
+    consulted_texts: dict[int, str] = {}
+    out: list[list[str | tuple[str]]] = []
+    for row in firsts:
+        if bad[row]:
+            out.append(_cut(_DECISION_JSON(decided.decision(row), mode="json"), holes))
+            continue
+        v = int(decided.inverse[row])
+        if v not in verdict_texts:
+            dd = dict(_DECISION_JSON(decided.decision(row), mode="json"))
+            dd["consulted"], dd["next_allowed_at"], dd["number"] = _HOLES
+            text = _dumps(dd)
+            if all(text.count(h) == 1 for h in _HOLE_JSON):
+                before, rest = text.split(_HOLE_JSON[1])
+                between, after = rest.split(_HOLE_JSON[2])
+                verdict_texts[v] = (before, between, after)
+            else:  # a hole's text met elsewhere: this verdict's decisions are made whole
+                verdict_texts[v] = None
+        texts = verdict_texts[v]
+        if texts is None or consulted_values is None:
+            out.append(_cut(_DECISION_JSON(decided.decision(row), mode="json"), holes))
+            continue
+        k = int(consulted_idx[row])
+        consulted = consulted_texts.get(k)
+        if consulted is None:
+            consulted = consulted_texts[k] = _dumps([c.model_dump(mode="json") for c in consulted_values[k]])
+        before, between, after = texts  # consulted comes before next_allowed_at (keys sorted)
+        out.append(
+            [before.replace(_HOLE_JSON[0], consulted), ("next_allowed_at",), between, ("number",), after]
+        )
+    return out
 
 
 def _lenient_text(data: bytes) -> str:
@@ -2001,6 +2280,12 @@ def _inflate(payload: bytes, dictionary: bytes) -> bytes | None:
         except zlib.error:
             pass
     return head + end
+
+
+def _inflate_lines(payload: bytes, dictionary: bytes) -> tuple[bytes, list[bytes]] | None:
+    """:func:`_inflate`, and the text split into lines (on the thread that inflates)."""
+    text = _inflate(payload, dictionary)
+    return None if text is None else (text, text.split(b"\n"))
 
 
 def _check_anchor(anchor: tuple[int, str] | None) -> tuple[int | None, bytes | None]:

@@ -207,3 +207,90 @@ def test_check_stopped_part_way_keeps_the_pieces_recorded_before(
     got = entries(ledger)
     assert 0 < len(got) <= 200
     assert all(entry.call.at.month == 3 for entry in got)
+
+
+def _texts(path: Path) -> list[bytes]:
+    """Each entry's canonical JSON, less its recorded_at (which differs between ledgers)."""
+    import re
+    import sqlite3
+    import zlib
+
+    db = sqlite3.connect(path)
+    dictionary = db.execute("SELECT value FROM meta WHERE key = 'dictionary'").fetchone()[0]
+    out = []
+    for (payload,) in db.execute("SELECT payload FROM pages ORDER BY first_seq"):
+        text = zlib.decompressobj(-15, zdict=dictionary).decompress(payload)
+        out += [re.sub(rb'"recorded_at":"[^"]*"', b"", line) for line in text.split(b"\n")[:-1]]
+    db.close()
+    return out
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", "-zoned.parquet"])
+@pytest.mark.parametrize("command", ["check", "scrub"])
+def test_a_file_decided_in_bulk_is_recorded_column_by_column_as_check_decides_it(
+    index: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    suffix: str,
+    command: str,
+) -> None:
+    """``--ledger`` on a file decided in bulk records each row column by column (not one Call
+    object a row: the fast way), and the entries are byte for byte those of ``Guard.check``'s
+    decisions recorded with ``record_many``: the call as the file gives it, every reason, the
+    provenance, an invalid number's own message, next_allowed_at in the call's zone."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from dncguard.cli._callfile import Defaults, call_from_record
+
+    _small_pieces(monkeypatch)
+    late = [  # outside calling hours: a next_allowed_at, in the call's own offset
+        {"to": "212-555-0101", "at": "2026-03-16T22:30:00-04:00", "seller": "acme"},
+        {"to": "212-555-0102", "at": "2026-03-16T04:15:30.250000-07:00", "seller": "Acme"},
+    ]
+    given = [*CALLS, *late]
+    rows = [
+        {**given[i % len(given)], "to": given[i % len(given)]["to"] if i % 7 else f"55-01{i:02d}"}
+        for i in range(40)
+    ]
+    path = tmp_path / f"calls{suffix}"
+    if suffix == "-zoned.parquet":  # aware timestamps in a named zone, as a dialer's export has them
+        import pyarrow.parquet as pq_
+
+        ats = [dt.datetime.fromisoformat(str(r["at"])) for r in rows]
+        table = pa.table(
+            {
+                "to": [r["to"] for r in rows],
+                "at": pa.array(ats, pa.timestamp("us", tz="UTC")).cast(
+                    pa.timestamp("us", tz="America/Chicago")
+                ),
+                "seller": [r["seller"] for r in rows],
+            }
+        )
+        pq_.write_table(table, path)
+        calls = [
+            call_from_record(r, path="t", row=i, defaults=Defaults()) for i, r in enumerate(table.to_pylist())
+        ]
+    else:
+        write_calls(path, rows)
+        calls = [call_from_record(dict(r), path="t", row=i, defaults=Defaults()) for i, r in enumerate(rows)]
+    ledger = tmp_path / "calls.ledger"
+
+    def refuse(*args: object, **kwargs: object) -> int:
+        raise AssertionError("recorded one Call object a row")
+
+    argv: list[object] = [command, "--registry", index, path, "--ledger", ledger]
+    if command == "scrub":
+        argv.insert(4, tmp_path / "out.parquet")
+    with monkeypatch.context() as m:
+        m.setattr(dncguard.Ledger, "record_many", refuse)
+        code, _, err = run(capsys, *argv)
+    assert code == (1 if command == "check" else 0), err
+    guard = dncguard.Guard(dncguard.Registry.open(index))
+    with dncguard.Ledger(tmp_path / "expected.ledger") as expected_ledger:
+        expected_ledger.record_many(calls, [guard.check(c) for c in calls])
+    assert any(guard.check(c).next_allowed_at for c in calls)
+    assert _texts(ledger) == _texts(tmp_path / "expected.ledger")
+    assert any(e.decision.consulted for e in entries(ledger))

@@ -1,8 +1,9 @@
 """``--ledger PATH`` for ``check`` and ``scrub``: every decision recorded in the call ledger.
 
 Each call's decision (with its provenance) is recorded as not placed (``placed=False``), a
-decided batch at a time (``Ledger.record_many``: one transaction a batch). The ledger is opened
-before anything is decided, so a path that is not a ledger stops the command (exit 2) before
+decided batch at a time (one transaction a batch; a batch decided in bulk is recorded column by
+column with ``Ledger.record_columns``, no Call object a row). The ledger is opened before
+anything is decided, so a path that is not a ledger stops the command (exit 2) before
 any output.
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+import pyarrow.compute as pc
 
 from dncguard.cli._batches import _batch_calls
 from dncguard.cli._callfile import Batch
@@ -48,6 +51,16 @@ class Recorder:
         each row's call, and its whole decision as ``Guard.check`` gives it (``next_allowed_at``
         in the call's own UTC offset)."""
         n = decided.output.num_rows
+        table = batch.calls.slice(start, n)
+        if (
+            "attempts" not in table.column_names
+            or not pc.sum(pc.list_value_length(table["attempts"])).as_py()
+        ):
+            try:  # column by column (fast); input it cannot take is recorded call by call below
+                self.recorded += self.ledger._record_decided(table, decided)
+                return
+            except ValueError:
+                pass
         _, calls = _batch_calls(batch, path=self.path, indices=range(start, start + n))
         decisions = []
         for i, call in enumerate(calls):
