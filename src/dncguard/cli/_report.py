@@ -352,8 +352,9 @@ class _Rows:
     """Their junit text or JSON object."""
     registry_id: str = ""
     """The ``Registry.id`` the rows were decided on (json, jsonl)."""
-    consulted: pa.Array | None = None
-    """Each row's ``consulted`` as JSON text (json, jsonl; None for text and junit)."""
+    consulted: tuple[Sequence[tuple[Consulted, ...]], npt.NDArray[np.intp]] | None = None
+    """The distinct ``consulted`` values and each row's index into them (json, jsonl; None for
+    text and junit)."""
 
 
 class _Lines:
@@ -376,8 +377,10 @@ class _Lines:
         inverse = piece.inverse[picked]
         allowed = allowed_v[inverse]
         next_at = np.where(allowed, np.int64(_no_next()), piece.next_at[picked])
-        index = pa.array(picked)
-        calls = piece.calls.select(["to", "at"]).take(index)
+        if self.every:  # every row of the slice: a slice, not a copy
+            calls = piece.calls.select(["to", "at"]).slice(lo, hi - lo)
+        else:
+            calls = piece.calls.select(["to", "at"]).take(pa.array(picked))
         rows = pa.array(piece.start + 1 + picked.astype(np.int64)).cast(pa.string())
         invalid: npt.NDArray[np.intp] = np.zeros(0, np.intp)
         explained: list[str] = []
@@ -392,11 +395,10 @@ class _Lines:
                 else self.explainer.resolve(self.fmt, piece.calls, int(i), piece.start + int(i) + 1)
                 for i, text in zip(inside, itertools.compress(texts, within), strict=True)
             ]
-        consulted = None
+        consulted: tuple[Sequence[tuple[Consulted, ...]], npt.NDArray[np.intp]] | None = None
         if self.fmt in ("json", "jsonl"):
             values, which = piece.consulted
-            texts = _strings([_consulted_json(v) for v in values])
-            consulted = pc.take(texts, pa.array(which[picked]))
+            consulted = (values, which[picked])
         chosen = _Rows(
             piece.verdicts,
             pa.array(inverse),
@@ -415,10 +417,7 @@ class _Lines:
             return self._text(chosen)
         if self.fmt == "junit":
             return self._junit(chosen)
-        objects = self._json(chosen)
-        if self.fmt == "jsonl":
-            return pc.binary_join_element_wise(objects, "\n", "")
-        return pc.binary_join_element_wise(",\n", objects, "")  # the first comma is left out
+        return self._json(chosen)
 
     def _text(self, r: _Rows) -> pa.Array:
         head = pc.if_else(pa.array(r.allowed), "ALLOWED  row ", "BLOCKED  row ")
@@ -474,34 +473,87 @@ class _Lines:
         )
 
     def _json(self, r: _Rows) -> pa.Array:
-        """Each row's JSON object (:func:`_decision_record`), without a line end."""
-        templates = [_json_template(v) for v in r.verdicts]
-        order = templates[0][0]
-        pieces = [_strings([t[1][k] for t in templates]) for k in range(len(order) + 1)]
-        when = _next_texts(r.next_at, r.at, json_style=True, before='"', after='"', none="null")
+        """Each row's JSON object (:func:`_decision_record`) with its line end (jsonl: ``\\n``
+        after it; json: ``,\\n`` before it, the first comma left out by the writer).
+
+        The text that is the same for every row of one verdict and one ``consulted`` value (all
+        but the row, ``next_allowed_at`` and the number) is one template per such combination,
+        taken per row; the rows' own values are joined in between by one Arrow kernel."""
         assert r.consulted is not None
-        slots = {
+        values, which = r.consulted
+        n = len(r.numbers)
+        combos, per_row = _combinations(np.asarray(r.take, np.int64), which, len(values))
+        before, after = (",\n", "") if self.fmt == "json" else ("", "\n")
+        slots: tuple[str, ...] = ()
+        segments: list[list[str]] = []
+        for v, c in combos:
+            slots, texts = _json_segments(r.verdicts[v], r.registry_id, values[c])
+            segments.append([before + texts[0], *texts[1:-1], texts[-1] + after])
+        columns = {
             "row": r.rows,
-            "next_allowed_at": when,
-            "number": pc.binary_join_element_wise('"+1', pa.array(r.numbers).cast(pa.string()), '"', ""),
-            "registry_id": pa.repeat(pa.scalar(json.dumps(r.registry_id), pa.string()), len(r.numbers)),
-            "consulted": r.consulted,
+            "next_allowed_at": _next_texts(
+                r.next_at, r.at, json_style=True, before='"', after='"', none="null"
+            ),
+            "number": pa.array(r.numbers).cast(pa.string()),
         }
-        index = r.take
         if len(r.invalid):
-            # An invalid number's whole object (its message names the number) is the first piece.
-            mask = np.zeros(len(r.numbers), bool)
-            mask[r.invalid] = True
-            blank = pa.array(mask)
-            slots = {name: pc.if_else(blank, "", values) for name, values in slots.items()}
-            pieces = [pa.concat_arrays([pieces[0], _strings(r.explained)])] + [
-                pa.concat_arrays([p, _strings([""] * len(r.explained))]) for p in pieces[1:]
-            ]
-            index = _extended(r.take, r.invalid, len(r.verdicts))
-        parts: list[Any] = [pc.take(pieces[0], index)]
-        for k, name in enumerate(order):
-            parts += [slots[name], pc.take(pieces[k + 1], index)]
+            # An invalid number's object is its own (its message names the number as written):
+            # the first segment of a template of its own, the rest and the row's values blank.
+            per_row[r.invalid] = len(segments) + np.arange(len(r.invalid), dtype=np.int32)
+            segments += [[before + text + after] + [""] * len(slots) for text in r.explained]
+            blanked = np.arange(n, dtype=np.int32)
+            blanked[r.invalid] = n
+            columns = {
+                name: pc.take(pa.concat_arrays([values, _strings([""])]), pa.array(blanked))
+                for name, values in columns.items()
+            }
+        index = pa.array(per_row)
+        parts: list[Any] = [pc.take(_strings([t[0] for t in segments]), index)]
+        for k, name in enumerate(slots):
+            parts += [columns[name], pc.take(_strings([t[k + 1] for t in segments]), index)]
         return pc.binary_join_element_wise(*parts, "")
+
+
+def _combinations(
+    verdict: npt.NDArray[np.int64], consulted: npt.NDArray[np.intp], n_consulted: int
+) -> tuple[list[tuple[int, int]], npt.NDArray[np.int32]]:
+    """The distinct (verdict, consulted) pairs of the rows, and each row's index into them."""
+    key = verdict * max(n_consulted, 1) + consulted
+    encoded = pa.array(key).dictionary_encode()
+    width = max(n_consulted, 1)
+    pairs = [(int(k) // width, int(k) % width) for k in np.asarray(encoded.dictionary)]
+    return pairs, np.array(encoded.indices, np.int32)  # a copy: the caller writes to it
+
+
+_VARYING = ("row", "next_allowed_at", "number")
+"""The slots of a JSON object written per row; the others are the same for a verdict and a
+``consulted`` value."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _json_segments(
+    verdict: Verdict, registry_id: str, consulted: tuple[Consulted, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A verdict's JSON object with its ``registry_id`` and ``consulted`` filled in, split around
+    the slots of :data:`_VARYING`: (those slots in order, the text before, between and after
+    them). The number's slot takes the ten digits (``"+1`` before it, ``"`` after)."""
+    order, between = _json_template(verdict)
+    filled = {"registry_id": json.dumps(registry_id), "consulted": _consulted_json(consulted)}
+    slots: list[str] = []
+    texts: list[str] = []
+    current = between[0]
+    for k, name in enumerate(order):
+        if name in filled:
+            current += filled[name] + between[k + 1]
+            continue
+        if name == "number":
+            current += '"+1'
+        texts.append(current)
+        slots.append(name)
+        current = ('"' if name == "number" else "") + between[k + 1]
+    texts.append(current)
+    assert tuple(sorted(slots)) == tuple(sorted(_VARYING))
+    return tuple(slots), tuple(texts)
 
 
 def _extended(take: pa.Array, rows: npt.NDArray[np.intp], base: int) -> pa.Array:
