@@ -28,7 +28,7 @@ import reference_report
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dncguard.cli import _batches, _callfile, _check, _common, _decide, _main, _report, main
+from dncguard.cli import _batches, _callfile, _check, _common, _decide, _main, _report, _tablefile, main
 from dncguard.errors import CallColumnError
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
@@ -757,11 +757,11 @@ def test_a_path_xml_cannot_hold_gives_well_formed_junit(index: str, tmp_path: Pa
 _PEAK_SCRIPT = """
 import sys
 from dncguard.bulk import _scrub
-from dncguard.cli import _batches, _callfile, _report, main
+from dncguard.cli import _batches, _report, _tablefile, main
 # Small units of work, so that a few of them are far less than the file (the sizes are
 # constants of the program; the file is what must not count).
-_callfile._CSV_BLOCK = 1 << 18
-_callfile._BATCH_ROWS = 1 << 13
+_tablefile._CSV_BLOCK = 1 << 18
+_tablefile._BATCH_ROWS = 1 << 13
 _batches._BULK_ROWS = 1 << 14
 _scrub._BATCH_ROWS = 1 << 14
 _report._FORMAT_ROWS = 1 << 13
@@ -822,7 +822,7 @@ def test_a_stale_row_far_into_the_file_is_named_after_the_report_has_begun(
     naming the first stale row, counted over the whole file; JUnit writes nothing."""
     from dncguard.bulk import _scrub
 
-    monkeypatch.setattr(_callfile, "_BATCH_ROWS", 1 << 8)
+    monkeypatch.setattr(_tablefile, "_BATCH_ROWS", 1 << 8)
     monkeypatch.setattr(_batches, "_BULK_ROWS", 1 << 9)
     monkeypatch.setattr(_scrub, "_BATCH_ROWS", 1 << 9)
     calls = [{"to": "212-555-0101", "at": AT, "seller": "acme"}] * 2000

@@ -16,8 +16,8 @@ import pyarrow as pa
 import pydantic_core
 
 from dncguard._seller import normalize_seller
+from dncguard.cli import _tablefile
 from dncguard.cli._callfile import (
-    _BATCH_ROWS,
     Batch,
     Defaults,
     call_from_record,
@@ -152,7 +152,7 @@ def _flat_batches(records: _Records) -> list[Batch] | None:
         }
     )
     raw = table.schema.empty_table()
-    step = _BATCH_ROWS
+    step = _tablefile._BATCH_ROWS
     return [Batch(raw, table.slice(i, step), i + 1) for i in range(0, max(table.num_rows, 1), step)]
 
 
