@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 # with Arrow's ``take``; only what varies per row (the row number, the number as written,
 # ``next_allowed_at``, the called number in E.164, the registry id and the lists consulted) is
 # formatted per row, by Arrow string kernels.
-# Calls decided one by one (:func:`_write_decisions`) are written through the same templates.
+# Calls decided one by one (:func:`_decisions_piece`) are written through the same templates.
 
 FORMATS = ("text", "json", "jsonl", "junit")
 """``check --format``: text (for people), json (one array), jsonl (a line a call), junit."""
@@ -895,21 +895,19 @@ def provenance_summary(registry_id: str, consulted: Sequence[Sequence[Consulted]
     return sources.summary()
 
 
-def _write_decisions(
+def _decisions_piece(
     guard: Guard,
+    start: int,
     calls: Sequence[Call],
     tos: Sequence[str],
     decisions: Sequence[Decision],
     *,
     fmt: str,
-    path: str,
-    out: TextIO,
-    every: bool = False,
-) -> None:
-    """Report calls decided one by one (JSON records whose evidence the flat columns cannot
-    hold) with the same templates as calls decided in bulk: the decisions become one piece of
-    distinct verdicts (and distinct ``consulted`` values), each invalid number's text taken from
-    its own decision."""
+) -> _Piece:
+    """Calls decided one by one (JSON records whose evidence the flat columns cannot hold), rows
+    ``start + 1 ..`` of the file, as a piece the templates write as they write calls decided in
+    bulk: the decisions' distinct verdicts (and distinct ``consulted`` values), each invalid
+    number's text taken from its own decision."""
     n = len(decisions)
     index: dict[Verdict, int] = {}
     consulted: dict[tuple[Consulted, ...], int] = {}
@@ -930,27 +928,21 @@ def _write_decisions(
         at.append((when or call.at).isoformat())  # the offset next_allowed_at is written in
         if _is_invalid(verdict):
             invalid.append(i)
-            explained.append(_cdata(_failure_lines(d.reasons)) if fmt == "junit" else _json_object(i + 1, d))
+            row = start + i + 1
+            explained.append(_cdata(_failure_lines(d.reasons)) if fmt == "junit" else _json_object(row, d))
         else:
             numbers[i] = int(d.number.removeprefix("+1"))
     done: Future[list[str | None]] = Future()
     done.set_result(explained)
-    table = pa.table({"to": _strings(list(tos)), "at": _strings(at)})
-    piece = _Piece(
-        0,
+    return _Piece(
+        start,
         tuple(index),
         inverse,
         next_at,
         np.array(invalid, np.intp),
         numbers,
-        table,
+        pa.table({"to": _strings(list(tos)), "at": _strings(at)}),
         done,
         registry_id=decisions[0].registry_id if decisions else _registry_id(guard),
         consulted=(tuple(consulted), which),
     )
-    report = _Report(_Explainer(guard, path=path), fmt=fmt, path=path, out=out, every=every)
-    try:
-        report.write([piece] if n else [])
-        report.finish()
-    finally:
-        report.close()
