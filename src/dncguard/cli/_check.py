@@ -29,7 +29,8 @@ from dncguard.cli._common import (
 )
 from dncguard.cli._decide import _check_calls, _decide_records, _Piece
 from dncguard.cli._ledger import Recorder, recorder
-from dncguard.cli._report import _decisions_piece, _Explainer, _Report
+from dncguard.cli._lines import _Explainer
+from dncguard.cli._report import _decisions_piece, _Report
 from dncguard.errors import StaleRegistryError
 
 if TYPE_CHECKING:
