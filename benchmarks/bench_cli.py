@@ -258,7 +258,7 @@ def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
     """CPU seconds of each phase of ``check`` alone, one after the other in this process: the
     command's own functions (``dncguard.cli`` internals), not a model."""
     from dncguard import bulk
-    from dncguard.cli import _batches, _callfile, _common, _decide, _main, _report
+    from dncguard.cli import _batches, _callfile, _common, _decide, _main, _report, _tablefile
 
     args = _main._parser().parse_args(["check", "--registry", index, "--seller", "acme", str(csv)])
     defaults = _common._defaults(args)
@@ -272,10 +272,10 @@ def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
         return result
 
     def one_round() -> None:
-        raw = timed("CSV parse (`_callfile._raw_batches`)", lambda: list(_callfile._raw_batches(csv)))
+        raw = timed("CSV parse (`_tablefile._raw_batches`)", lambda: list(_tablefile._raw_batches(csv)))
         calls = timed(
-            "typing and checking (`_callfile.normalise`)",
-            lambda: [_callfile.normalise(r, path=str(csv), first_row=1, defaults=defaults) for r in raw],
+            "typing and checking (`_tablefile.normalise`)",
+            lambda: [_tablefile.normalise(r, path=str(csv), first_row=1, defaults=defaults) for r in raw],
         )
         read = _batches._ReadBatches([_callfile.Batch(r, c, 1) for r, c in zip(raw, calls, strict=True)])
 

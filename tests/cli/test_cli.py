@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from dncguard.bulk import _scrub
-from dncguard.cli import _callfile, main
+from dncguard.cli import _tablefile, main
 from dncguard.models import Decision
 from dncguard.registry import Registry
 
@@ -859,11 +859,11 @@ def test_scrub_in_many_batches_writes_what_one_batch_writes(
     calls = write_calls(tmp_path / "calls.csv", _many_calls(400))
     whole = tmp_path / f"whole{target}"
     assert run(capsys, "scrub", "--registry", index, calls, whole)[0] == 0
-    monkeypatch.setattr(_callfile, "_CSV_BLOCK", 1 << 10)  # about 12 rows a batch
+    monkeypatch.setattr(_tablefile, "_CSV_BLOCK", 1 << 10)  # about 12 rows a batch
     monkeypatch.setattr(_scrub, "_BATCH_ROWS", 5)  # and each decided five rows at a time
     pieces = tmp_path / f"pieces{target}"
     assert run(capsys, "scrub", "--registry", index, calls, pieces)[0] == 0
-    assert len(list(_callfile._raw_batches(calls))) > 20
+    assert len(list(_tablefile._raw_batches(calls))) > 20
     read = pq.read_table if target == ".parquet" else pa_csv.read_csv
     got, want = read(pieces), read(whole)
     assert got.equals(want)
@@ -891,7 +891,7 @@ def test_scrub_in_many_batches_names_a_late_bad_row_and_leaves_no_output(
     rows = _many_calls(400)
     rows[330] = {**rows[330], **bad}  # a call to CLEAN: only the registry can clear it
     calls = write_calls(tmp_path / "calls.csv", rows)
-    monkeypatch.setattr(_callfile, "_CSV_BLOCK", 1 << 10)
+    monkeypatch.setattr(_tablefile, "_CSV_BLOCK", 1 << 10)
     out = tmp_path / "scrubbed.parquet"
     code, stdout, err = run(capsys, "scrub", "--registry", index, calls, out, *options)
     assert (code, stdout) == (2, "")
@@ -944,7 +944,7 @@ def test_check_names_an_unknown_region_before_printing_anything(
     rows = _many_calls(400)
     rows[330] = {**rows[330], "callee_region": "US-ZZ"}
     calls = write_calls(tmp_path / f"calls{suffix}", rows)
-    monkeypatch.setattr(_callfile, "_CSV_BLOCK", 1 << 10)
+    monkeypatch.setattr(_tablefile, "_CSV_BLOCK", 1 << 10)
     code, stdout, err = run(capsys, "check", "--registry", index, calls)
     assert (code, stdout) == (2, "")
     assert f"{calls}, row 331, field 'callee_region'" in err

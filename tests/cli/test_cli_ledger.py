@@ -163,9 +163,9 @@ def test_check_text_summary_names_the_registry_oldest_copy_and_sellers_without_a
 def _small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     """Read, and decide, a call file a few rows at a time: many pieces."""
     from dncguard.bulk import _scrub
-    from dncguard.cli import _batches, _callfile
+    from dncguard.cli import _batches, _tablefile
 
-    monkeypatch.setattr(_callfile, "_BATCH_ROWS", 8)
+    monkeypatch.setattr(_tablefile, "_BATCH_ROWS", 8)
     monkeypatch.setattr(_batches, "_BULK_ROWS", 16)
     monkeypatch.setattr(_scrub, "_BATCH_ROWS", 16)
 

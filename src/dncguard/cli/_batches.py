@@ -16,8 +16,8 @@ import pyarrow as pa
 import pydantic_core
 
 from dncguard._seller import normalize_seller
+from dncguard.cli import _tablefile
 from dncguard.cli._callfile import (
-    _BATCH_ROWS,
     Batch,
     Defaults,
     call_from_record,
@@ -39,16 +39,46 @@ class _Records:
 
 
 def _read_records(path: str, defaults: Defaults) -> _Records:
-    records = _Records([], [], [])
-    ignored: set[str] = set()
-    for row, record in read_records(path):
-        records.calls.append(call_from_record(record, path=path, row=row, defaults=defaults))
-        records.rows.append(row)
-        records.tos.append(str(record.get("to")))
-        ignored.update(unknown_fields(list(record)))
-    if ignored:
-        _warn(f"{path}: ignoring fields that are not call fields: {', '.join(sorted(ignored))}")
+    """Every record of a JSON call file, validated (for a command that needs them all)."""
+    chunks = _RecordChunks(path, defaults, whole=True)
+    records = next(iter(chunks), _Records([], [], []))
+    chunks.warn()
     return records
+
+
+_RECORD_CHUNK = 1 << 15
+"""Records of a JSON call file validated and decided at a time by ``check``."""
+
+
+class _RecordChunks:
+    """A JSON call file's records, validated, in :class:`_Records` of at most
+    :data:`_RECORD_CHUNK` (``whole``: one of all); ``ignored`` gathers the keys that are not call
+    fields as they go."""
+
+    def __init__(self, path: str, defaults: Defaults, *, whole: bool = False) -> None:
+        self.path, self.defaults = path, defaults
+        self.size = None if whole else _RECORD_CHUNK
+        self.ignored: set[str] = set()
+
+    def __iter__(self) -> Iterator[_Records]:
+        records = _Records([], [], [])
+        for row, record in read_records(self.path):
+            records.calls.append(call_from_record(record, path=self.path, row=row, defaults=self.defaults))
+            records.rows.append(row)
+            records.tos.append(str(record.get("to")))
+            self.ignored.update(unknown_fields(list(record)))
+            if self.size is not None and len(records.calls) >= self.size:
+                yield records
+                records = _Records([], [], [])
+        if records.calls or self.size is None:
+            yield records
+
+    def warn(self) -> None:
+        """Name the keys that are not call fields on stderr, once."""
+        if self.ignored:
+            names = ", ".join(sorted(self.ignored))
+            _warn(f"{self.path}: ignoring fields that are not call fields: {names}")
+            self.ignored = set()
 
 
 _FIXED_OFFSETS = (dt.timezone, pydantic_core.TzInfo)
@@ -152,7 +182,7 @@ def _flat_batches(records: _Records) -> list[Batch] | None:
         }
     )
     raw = table.schema.empty_table()
-    step = _BATCH_ROWS
+    step = _tablefile._BATCH_ROWS
     return [Batch(raw, table.slice(i, step), i + 1) for i in range(0, max(table.num_rows, 1), step)]
 
 

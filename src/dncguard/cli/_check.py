@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 import collections
 import dataclasses
+import gc
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TextIO
 
 import pyarrow as pa
 
 from dncguard._fields import call_columns
 from dncguard._seller import normalize_seller
-from dncguard.cli._batches import _bulk_tables, _flat_batches, _read_records, _ReadBatches, _TableReader
+from dncguard.cli._batches import _bulk_tables, _flat_batches, _ReadBatches, _RecordChunks, _TableReader
 from dncguard.cli._callfile import Batch, Defaults, call_from_record, is_table_file
 from dncguard.cli._common import (
     EXIT_BLOCKED,
@@ -28,7 +29,8 @@ from dncguard.cli._common import (
 )
 from dncguard.cli._decide import _check_calls, _decide_records, _Piece
 from dncguard.cli._ledger import Recorder, recorder
-from dncguard.cli._report import _Explainer, _Report, _write_decisions
+from dncguard.cli._lines import _Explainer
+from dncguard.cli._report import _decisions_piece, _Report
 from dncguard.errors import StaleRegistryError
 
 if TYPE_CHECKING:
@@ -48,27 +50,79 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _check_file(args: argparse.Namespace, path: str, defaults: Defaults, record: Recorder | None) -> int:
-    every = bool(getattr(args, "all", False))
     if is_table_file(path):
         blocked = _check_table(args, path=path, defaults=defaults, out=sys.stdout, record=record)
-        return EXIT_BLOCKED if blocked else EXIT_OK
-    with _collector_paused():
-        records = _read_records(path, defaults)
-        flat = _flat_batches(records)
-    if flat is not None:  # decided in bulk, as a CSV file of the same calls is
-        blocked = _check_table(
-            args, path=path, defaults=defaults, out=sys.stdout, read=_ReadBatches(flat), record=record
-        )
-        return EXIT_BLOCKED if blocked else EXIT_OK
+    else:
+        blocked = _check_records(args, path=path, defaults=defaults, out=sys.stdout, record=record)
+    return EXIT_BLOCKED if blocked else EXIT_OK
+
+
+def _check_records(
+    args: argparse.Namespace, *, path: str, defaults: Defaults, out: TextIO, record: Recorder | None
+) -> int:
+    """Decide a JSON / JSON Lines file's calls and write them in ``args.format``; return the
+    number blocked.
+
+    The records are read, validated and decided :data:`_RECORD_CHUNK` at a time, and each chunk
+    written at once and dropped, so memory does not grow with the file: a chunk whose calls all
+    fit the flat columns is decided in bulk, as a CSV file of the same calls is; one with nested
+    evidence they cannot hold is decided call by call. A bad record or a stale registry met part
+    way stops the command as for a table file (see :func:`_check_table`).
+    """
+    from dncguard import bulk
+
+    fmt: str = args.format
     guard = _guard(args)
-    decisions = _decide_records(guard, records, path=path)
-    if record is not None:
-        record.calls(records.calls, decisions)
-    _warn_unlisted_sellers(guard, path, {call.seller for call in records.calls})
-    _write_decisions(
-        guard, records.calls, records.tos, decisions, fmt=args.format, path=path, out=sys.stdout, every=every
-    )
-    return EXIT_OK if all(d.allowed for d in decisions) else EXIT_BLOCKED
+    explainer = _Explainer(guard, path=path)
+    report = _Report(explainer, fmt=fmt, path=path, out=out, every=bool(getattr(args, "all", False)))
+    chunks = _RecordChunks(path, defaults)
+    progress = _Progress()
+    sellers: set[str] = set()
+    start = 0
+    try:
+        with _collector_paused():
+            for chunk in chunks:
+                sellers.update(call.seller for call in chunk.calls)
+                flat = _flat_batches(chunk)
+                if flat is None:  # nested evidence that the flat columns cannot hold
+                    decisions = _decide_records(guard, chunk, path=path)
+                    if record is not None:
+                        record.calls(chunk.calls, decisions)
+                    report.write([_decisions_piece(guard, start, chunk.calls, chunk.tos, decisions, fmt=fmt)])
+                else:
+                    try:
+                        answers = list(bulk.decide_batches(guard, [b.calls for b in flat], columns=False))
+                    except StaleRegistryError as e:
+                        _check_calls(guard, chunk.calls, chunk.rows, path=path)  # names the row
+                        raise StaleRegistryError(f"{path}: {e}") from None
+                    first = start
+                    for decided in answers:
+                        if record is not None:
+                            _record(record, first, decided, {})
+                        piece = _Piece.of(first, decided, consulted=fmt != "junit")
+                        if fmt != "text":
+                            piece = _explained(explainer, fmt, piece)
+                        report.write([piece])
+                        first += len(piece.inverse)
+                start += len(chunk.calls)
+                progress.show(f"{path}: decided {start:,} calls")
+                del chunk, flat
+                gc.collect()  # what a chunk left in cycles (the collector is paused while reading)
+        progress.done()
+        report.finish()
+    finally:
+        report.close()
+    chunks.warn()
+    _warn_unlisted_sellers(guard, path, sellers)
+    return report.blocked
+
+
+def _explained(explainer: _Explainer, fmt: str, piece: _Piece) -> _Piece:
+    """``piece`` with the texts of its invalid numbers (junit, json, jsonl) worked out."""
+    tos = piece.calls.column("to").take(pa.array(piece.invalid)).to_pylist()
+    done: Future[list[str | None]] = Future()
+    done.set_result(explainer.explain(fmt, tos, (piece.start + piece.invalid).tolist()))
+    return dataclasses.replace(piece, explained=done)
 
 
 def _check_table(

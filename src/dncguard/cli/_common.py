@@ -134,6 +134,8 @@ def _guard(args: argparse.Namespace) -> Guard:
         options["on_stale"] = args.on_stale
     if args.ebr_anniversary:
         options["ebr_anniversary"] = args.ebr_anniversary
+    if args.missing_state_lists:
+        options["missing_state_lists"] = args.missing_state_lists
     if args.jurisdictions:  # in any case, as --state's REGION
         options["jurisdictions"] = tuple(
             j.strip().upper() for j in args.jurisdictions.split(",") if j.strip()

@@ -123,6 +123,12 @@ def _add_guard_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--on-stale", choices=("block", "raise"), help="a registry copy too old: block (default)")
     g.add_argument("--ebr-anniversary", choices=("exclusive", "inclusive"), help="default: exclusive")
     g.add_argument(
+        "--missing-state-lists",
+        choices=("block", "allow"),
+        help="a call a state's own list would govern, that list not loaded: block (default, with "
+        "state_list_not_loaded) or allow",
+    )
+    g.add_argument(
         "--jurisdictions",
         metavar="LIST",
         help="comma-separated rule sets to apply, in any case, e.g. US,CA (default: all known)",

@@ -1,5 +1,5 @@
-"""The ``check`` report, one template per format (text, json, jsonl, junit), written as the
-calls are decided: per verdict once, per row by Arrow string kernels.
+"""The ``check`` report, written as the calls are decided: the pieces of decided rows in order
+(their lines built by :mod:`._lines`, on two threads), the counts, the legend and the summary.
 
 Text and JSON go to the output as each piece is decided; JUnit, whose opening element carries the
 counts, goes to a temporary file until the counts are known. Nothing is kept per call, so the
@@ -11,13 +11,8 @@ from __future__ import annotations
 
 import codecs
 import collections
-import dataclasses
 import datetime as dt
-import functools
-import itertools
-import json
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -25,568 +20,32 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from dncguard._arrow import trimmed
-from dncguard.cli._callfile import Defaults, call_from_record
 from dncguard.cli._common import PROG, _Progress
 from dncguard.cli._decide import _is_invalid, _Piece
-from dncguard.models import Call, Consulted, Decision, Reason
+from dncguard.cli._escape import _attr, _cdata, _strings
+from dncguard.cli._lines import (
+    _EPOCH,
+    _Explainer,
+    _failure_lines,
+    _json_object,
+    _Lines,
+    _no_next,
+    _registry_id,
+)
+from dncguard.models import Call, Consulted, Decision
 from dncguard.policy import Verdict
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
 
 
-# One policy, two front ends, one template per format: ``bulk.decide_batches`` decides the rows
-# per distinct combination of facts; each verdict's text is built once and broadcast to its rows
-# with Arrow's ``take``; only what varies per row (the row number, the number as written,
-# ``next_allowed_at``, the called number in E.164, the registry id and the lists consulted) is
-# formatted per row, by Arrow string kernels.
-# Calls decided one by one (:func:`_write_decisions`) are written through the same templates.
-
 FORMATS = ("text", "json", "jsonl", "junit")
 """``check --format``: text (for people), json (one array), jsonl (a line a call), junit."""
 
 _FORMAT_ROWS = 1 << 18
 """Rows formatted (and written) at a time: bounds the memory the output text takes."""
-
-
-# --- what the input may hold that the output must not pass on -------------------------------
-
-_TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-"""Characters the text report shows escaped: C0 and C1 controls (ANSI escapes start with one),
-DEL, line separators and the bidirectional overrides (which reorder what a terminal shows)."""
-
-_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-"""Characters XML 1.0 cannot hold at all, not even as a character reference."""
-
-
-def _escaped_char(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def _terminal_text(text: str) -> str:
-    """``text`` with every character of :data:`_TERMINAL_UNSAFE` written as ``\\xNN`` / ``\\uNNNN``."""
-    return _TERMINAL_UNSAFE.sub(_escaped_char, text)
-
-
-def _xml_text(text: str) -> str:
-    """``text`` with every character XML 1.0 forbids written as ``\\xNN`` / ``\\uNNNN``."""
-    return _XML_UNSAFE.sub(_escaped_char, text)
-
-
-def _byte_table(values: Sequence[int]) -> npt.NDArray[np.bool_]:
-    table = np.zeros(256, bool)
-    table[list(values)] = True
-    return table
-
-
-# The UTF-8 bytes that start (or are) an unsafe character: a value holding none needs no look.
-_TERMINAL_BYTES = _byte_table([*range(0x20), 0x7F, 0xC2, 0xE2])
-_XML_BYTES = _byte_table([b for b in range(0x20) if b not in (0x09, 0x0A, 0x0D)] + [0xED, 0xEF])
-
-
-def _safe_column(values: pa.Array, pattern: re.Pattern[str], starts: npt.NDArray[np.bool_]) -> pa.Array:
-    """``values`` with the characters of ``pattern`` escaped (a scan of the bytes first: the
-    values are rewritten in Python only when some byte may start such a character)."""
-    data = values.buffers()[2] if len(values) else None
-    if data is None or not starts[np.frombuffer(data, np.uint8)].any():
-        return values
-    texts = values.to_pylist()
-    return _strings([None if t is None else pattern.sub(_escaped_char, t) for t in texts])
-
-
-def _strings(values: Sequence[str | None]) -> pa.Array:
-    return pa.array(values, pa.string())
-
-
-def _attr(text: str) -> str:
-    """``text`` escaped as ElementTree escapes an attribute value (after :func:`_xml_text`)."""
-    text = _xml_text(text)
-    for old, new in _ATTR_ESCAPES:
-        text = text.replace(old, new)
-    return text
-
-
-def _cdata(text: str) -> str:
-    """``text`` escaped as ElementTree escapes element text (after :func:`_xml_text`)."""
-    return _xml_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-_ATTR_ESCAPES = (
-    ("&", "&amp;"),
-    ("<", "&lt;"),
-    (">", "&gt;"),
-    ('"', "&quot;"),
-    ("\r", "&#13;"),
-    ("\n", "&#10;"),
-    ("\t", "&#09;"),
-)
-
-
-def _attr_column(values: pa.Array) -> pa.Array:
-    """:func:`_attr` of every string (the kernels run only when some value needs escaping)."""
-    values = _safe_column(values, _XML_UNSAFE, _XML_BYTES)
-    if not len(values) or not pc.any(pc.match_substring_regex(values, '[&<>"\r\n\t]')).as_py():
-        return values
-    for old, new in _ATTR_ESCAPES:
-        values = pc.replace_substring(values, old, new)
-    return values
-
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-_MINUTE_US = 60_000_000
-
-
-def _instant_text(utc_us: int, offset_seconds: int, *, json_style: bool) -> str:
-    """An instant in a UTC offset, as ``Decision.next_allowed_at`` is written: ``isoformat()``
-    (text, junit), or the Decision's JSON (json)."""
-    tz = dt.timezone(dt.timedelta(seconds=offset_seconds))
-    when = (_EPOCH + dt.timedelta(microseconds=utc_us)).astimezone(tz)
-    if json_style:
-        dumped = Decision(allowed=False, number="", next_allowed_at=when).model_dump(mode="json")
-        return str(dumped["next_allowed_at"])
-    return when.isoformat()
-
-
-def _next_texts(
-    next_at: npt.NDArray[np.int64],
-    at: pa.Array,
-    *,
-    json_style: bool,
-    before: str = "",
-    after: str = "",
-    none: str | None = None,
-) -> pa.Array:
-    """``next_allowed_at`` of each row as the per-call path writes ``Decision.next_allowed_at``:
-    in the UTC offset of the call's own ``at`` (``policy.next_allowed_at`` returns
-    ``t.astimezone(at.tzinfo)``).
-
-    ``next_at``: UTC microseconds, ``bulk.NO_NEXT`` where none (null in the result). ``at``: the
-    calls' ``at`` column as read: ISO 8601 text keeps its written offset; an aware timestamp
-    column has its time zone, whose offset at the instant itself applies. The rows share few
-    distinct (instant, offset) pairs (the next opening of a rule, per zone and day): each pair
-    is written once, in Python, exactly as ``check``'s decision writes it, between ``before``
-    and ``after``; a row without one gets ``none``.
-    """
-    from dncguard import bulk
-
-    n = len(next_at)
-    has = next_at != bulk.NO_NEXT
-    rows = np.flatnonzero(has)
-    if not len(rows):
-        return pa.repeat(pa.scalar(none, pa.string()), n)
-    utc = next_at[rows]
-    picked = at.take(pa.array(rows))
-    if pa.types.is_timestamp(picked.type):
-        instants = pa.array(utc, pa.int64()).cast(pa.timestamp("us", tz=picked.type.tz or "UTC"))
-        local = np.asarray(pc.local_timestamp(instants).cast(pa.int64()).to_numpy(zero_copy_only=False))
-        offsets = (local.astype(np.int64) - utc) // 1_000_000
-    else:
-        offsets = _text_offsets(picked.cast(pa.string())) * 60
-    if np.any(utc % _MINUTE_US) or np.any(np.abs(offsets) >= 1 << 20):
-        keys = np.arange(len(rows), dtype=np.int64)  # never from the minute search: one by one
-    else:
-        keys = (utc // _MINUTE_US) << 21 | (offsets + (1 << 20))
-    encoded = pa.array(keys).dictionary_encode()
-    first = np.asarray(pc.index_in(encoded.dictionary, value_set=pa.array(keys)))
-    texts = [
-        f"{before}{_instant_text(int(utc[i]), int(offsets[i]), json_style=json_style)}{after}" for i in first
-    ]
-    positions = np.full(n, len(texts), np.int32)  # the last entry: ``none`` (None: null)
-    positions[rows] = np.asarray(encoded.indices)
-    return pc.take(_strings([*texts, none]), pa.array(positions))
-
-
-def _text_offsets(text: pa.Array) -> npt.NDArray[np.int64]:
-    """The UTC offset, in minutes, written in each ISO 8601 time (``Z``: 0).
-
-    The text's wall-clock part read as a naive time, less the instant it stands for; a text whose
-    first 19 characters are not ``YYYY-MM-DDTHH:MM:SS`` (no seconds, say) is read by a pattern.
-    """
-    text = trimmed(text)
-    instants = text.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
-    try:
-        wall = pc.utf8_slice_codeunits(text, 0, 19).cast(pa.timestamp("us")).cast(pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return _pattern_offsets(text)
-    utc = np.asarray(instants.to_numpy(zero_copy_only=False), dtype=np.int64)
-    local = np.asarray(wall.to_numpy(zero_copy_only=False), dtype=np.int64)
-    return (local - (utc - utc % 1_000_000)) // _MINUTE_US
-
-
-def _pattern_offsets(text: pa.Array) -> npt.NDArray[np.int64]:
-    parts = pc.extract_regex(text, r"(?P<sign>[+-])(?P<hh>\d{2}):?(?P<mm>\d{2})?$")
-    sign, hh, mm = (pc.struct_field(parts, name) for name in ("sign", "hh", "mm"))
-    hours = pc.cast(pc.if_else(pc.equal(hh, ""), "0", hh), pa.int64())
-    minutes = pc.cast(pc.if_else(pc.equal(mm, ""), "0", mm), pa.int64())
-    total = pc.add(pc.multiply(hours, 60), minutes)
-    total = pc.if_else(pc.equal(sign, "-"), pc.negate(total), total)
-    return np.asarray(pc.fill_null(total, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
-
-
-class _Explainer:
-    """The rows whose number is invalid: bulk gives them one generic verdict, ``check`` a message
-    naming the number and why. Each is explained alone (they are few), from the texts of
-    ``policy.invalid_number`` itself filled in per row; a number that parses but whose area code
-    is not a US or Canadian one (rarer still) is decided by ``check``.
-
-    ``defaults``: the values ``bulk`` was given for the columns the file leaves out (they are
-    not in a piece's rows)."""
-
-    _TO, _WHY, _ROW, _NUMBER = "\x00to\x00", "\x00why\x00", "\x00row\x00", "\x00number\x00"
-
-    def __init__(self, guard: Guard, *, path: str, defaults: dict[str, Any] | None = None) -> None:
-        from dncguard.policy import invalid_number
-
-        self.guard, self.path, self.defaults = guard, path, dict(defaults or {})
-        template = invalid_number(self._TO, self._WHY)
-        (reason,) = template.reasons
-        self._message = reason.message
-        self._junit = f"{reason.code.value} ({reason.jurisdiction}, {reason.rule}): "
-        # An invalid number consults no list (``consulted`` empty), as ``Guard.check`` says.
-        decision = Decision(
-            allowed=False,
-            reasons=template.reasons,
-            exemptions=(),
-            number=self._NUMBER,
-            registry_id=_registry_id(guard),
-        )
-        line = _json_object(0, decision).replace('"row": 0', f'"row": {json.dumps(self._ROW)}', 1)
-        marks = {
-            "row": json.dumps(self._ROW),
-            "message": json.dumps(reason.message),
-            "number": json.dumps(self._NUMBER),
-        }
-        self._order = sorted(marks, key=lambda name: line.index(marks[name]))
-        self._json: list[str] = []
-        for name in self._order:
-            before, line = line.split(marks[name], 1)
-            self._json.append(before)
-        self._json.append(line)
-
-    @staticmethod
-    def _why(to: str) -> str | None:
-        """Why the number as written does not parse (None: it parses)."""
-        from dncguard.errors import InvalidNumberError
-        from dncguard.numbers import parse_number
-
-        try:
-            parse_number(to)
-        except InvalidNumberError as e:
-            return e.why
-        return None
-
-    def explain(self, fmt: str, tos: Sequence[str], indices: Sequence[int]) -> list[str | None]:
-        """The junit failure texts or JSON objects of invalid rows (0-based ``indices`` of the
-        file, numbers ``tos`` as written); None where ``check`` must say (see :meth:`resolve`)."""
-        out: list[str | None] = []
-        for to, index in zip(tos, indices, strict=True):
-            why = self._why(to)
-            if why is None:
-                out.append(None)
-            elif fmt == "junit":
-                out.append(_cdata(self._junit + self._message_of(to, why)))
-            else:
-                out.append(self._json_object(to, why, index))
-        return out
-
-    def resolve(self, fmt: str, calls: pa.Table | pa.RecordBatch, i: int, row: int) -> str:
-        """:meth:`explain` of row ``i`` of ``calls`` (data row ``row`` of the file) by ``check``."""
-        decision = self.decision(calls, i, row)
-        if fmt == "junit":
-            return _cdata(_failure_lines(decision.reasons))
-        return _json_object(row, decision)
-
-    def _message_of(self, to: str, why: str) -> str:
-        return self._message.replace(repr(self._TO), repr(to)).replace(self._WHY, why)
-
-    def decision(self, calls: pa.Table | pa.RecordBatch, i: int, row: int) -> Decision:
-        """``check``'s decision of row ``i`` of ``calls`` (data row ``row`` of the file)."""
-        record = calls.slice(i, 1).to_pylist()[0]
-        for name, value in self.defaults.items():
-            if record.get(name) is None:
-                record[name] = value
-        call = call_from_record(record, path=self.path, row=row, defaults=Defaults())
-        return self.guard.check(call)
-
-    def _json_object(self, to: str, why: str, index: int) -> str:
-        values = {
-            "row": str(index + 1),
-            "message": json.dumps(self._message_of(to, why)),
-            "number": json.dumps(to),
-        }
-        parts = [self._json[0]]
-        for k, name in enumerate(self._order):
-            parts += [values[name], self._json[k + 1]]
-        return "".join(parts)
-
-
-def _failure_lines(reasons: Sequence[Reason]) -> str:
-    return "\n".join(f"{r.code.value} ({r.jurisdiction}, {r.rule}): {r.message}" for r in reasons)
-
-
-@dataclasses.dataclass(frozen=True)
-class _Rows:
-    """The rows of a piece a format lists (all, or the blocked ones), as the templates take them."""
-
-    verdicts: Sequence[Verdict]
-    take: pa.Array
-    """Each row's verdict (an index into ``verdicts``)."""
-    allowed: npt.NDArray[np.bool_]
-    rows: pa.Array
-    """The data rows (from 1), as text."""
-    to: pa.Array
-    at: pa.Array
-    next_at: npt.NDArray[np.int64]
-    numbers: npt.NDArray[np.uint64]
-    invalid: npt.NDArray[np.intp]
-    """The positions (among these rows) of the invalid numbers."""
-    explained: Sequence[str]
-    """Their junit text or JSON object."""
-    registry_id: str = ""
-    """The ``Registry.id`` the rows were decided on (json, jsonl)."""
-    consulted: pa.Array | None = None
-    """Each row's ``consulted`` as JSON text (json, jsonl; None for text and junit)."""
-
-
-class _Lines:
-    """Builds the output of one format for slices of decided rows (see :meth:`lines`).
-
-    ``every``: list every call (``--all``; json and jsonl always do), else the blocked ones."""
-
-    def __init__(self, fmt: str, explainer: _Explainer, path: str, *, every: bool = False) -> None:
-        self.fmt, self.explainer, self.path = fmt, explainer, path
-        self.every = every or fmt in ("json", "jsonl")
-        self.classname = _attr(os.path.splitext(os.path.basename(path))[0])
-
-    def lines(self, piece: _Piece, lo: int, hi: int) -> pa.Array:
-        """The output of the rows listed among rows ``lo .. hi`` of ``piece`` (indices within
-        it), one string a call."""
-        allowed_v = np.array([v.allowed for v in piece.verdicts], bool)
-        picked = np.arange(lo, hi) if self.every else lo + np.flatnonzero(~allowed_v[piece.inverse[lo:hi]])
-        if not len(picked):
-            return _strings([])
-        inverse = piece.inverse[picked]
-        allowed = allowed_v[inverse]
-        next_at = np.where(allowed, np.int64(_no_next()), piece.next_at[picked])
-        index = pa.array(picked)
-        calls = piece.calls.select(["to", "at"]).take(index)
-        rows = pa.array(piece.start + 1 + picked.astype(np.int64)).cast(pa.string())
-        invalid: npt.NDArray[np.intp] = np.zeros(0, np.intp)
-        explained: list[str] = []
-        if self.fmt != "text":
-            within = (piece.invalid >= lo) & (piece.invalid < hi)
-            inside = piece.invalid[within]
-            invalid = np.searchsorted(picked, inside).astype(np.intp)
-            texts = piece.explained.result() if piece.explained is not None else [None] * len(piece.invalid)
-            explained = [
-                text
-                if text is not None
-                else self.explainer.resolve(self.fmt, piece.calls, int(i), piece.start + int(i) + 1)
-                for i, text in zip(inside, itertools.compress(texts, within), strict=True)
-            ]
-        consulted = None
-        if self.fmt in ("json", "jsonl"):
-            values, which = piece.consulted
-            texts = _strings([_consulted_json(v) for v in values])
-            consulted = pc.take(texts, pa.array(which[picked]))
-        chosen = _Rows(
-            piece.verdicts,
-            pa.array(inverse),
-            allowed,
-            rows,
-            calls.column("to").combine_chunks() if isinstance(calls, pa.Table) else calls.column("to"),
-            calls.column("at").combine_chunks() if isinstance(calls, pa.Table) else calls.column("at"),
-            next_at,
-            piece.numbers[picked],
-            invalid,
-            explained,
-            piece.registry_id,
-            consulted,
-        )
-        if self.fmt == "text":
-            return self._text(chosen)
-        if self.fmt == "junit":
-            return self._junit(chosen)
-        objects = self._json(chosen)
-        if self.fmt == "jsonl":
-            return pc.binary_join_element_wise(objects, "\n", "")
-        return pc.binary_join_element_wise(",\n", objects, "")  # the first comma is left out
-
-    def _text(self, r: _Rows) -> pa.Array:
-        head = pc.if_else(pa.array(r.allowed), "ALLOWED  row ", "BLOCKED  row ")
-        suffixes = [_text_suffix(v) for v in r.verdicts]
-        when = _next_texts(r.next_at, r.at, json_style=False, before="  next allowed ", after="\n", none="\n")
-        return pc.binary_join_element_wise(
-            head,
-            r.rows,
-            "  ",
-            _safe_column(r.to, _TERMINAL_UNSAFE, _TERMINAL_BYTES),
-            pc.take(_strings(suffixes), r.take),
-            when,
-            "",
-        )
-
-    def _junit(self, r: _Rows) -> pa.Array:
-        opening, failure, closing, next_label = [], [], [], []
-        for v in r.verdicts:
-            codes = [x.code.value for x in v.reasons]
-            if v.allowed:
-                opening.append('" time="0" />\n')
-                failure.append("")
-                closing.append("")
-            else:
-                opening.append('" time="0">\n      <failure message="')
-                kind = codes[0] if codes else "blocked"
-                failure.append(_attr(f" blocked: {', '.join(codes)}") + f'" type="{_attr(kind)}">')
-                closing.append("</failure>\n    </testcase>\n")
-            next_label.append("\nnext allowed at " if v.reasons else "next allowed at ")
-        # The failure's opening and text: per verdict, and per row for the invalid numbers.
-        head = [
-            f + (_cdata(_failure_lines(v.reasons)) if not v.allowed else "")
-            for f, v in zip(failure, r.verdicts, strict=True)
-        ]
-        head += [
-            failure[int(inverse)] + text
-            for inverse, text in zip(np.asarray(r.take)[r.invalid], r.explained, strict=True)
-        ]
-        to_attr = _attr_column(r.to)
-        when = _next_texts(r.next_at, r.at, json_style=False)
-        when = pc.fill_null(pc.binary_join_element_wise(pc.take(_strings(next_label), r.take), when, ""), "")
-        return pc.binary_join_element_wise(
-            f'    <testcase classname="{self.classname}" name="row ',
-            r.rows,
-            ": ",
-            to_attr,
-            pc.take(_strings(opening), r.take),
-            pc.if_else(pa.array(r.allowed), "", to_attr),
-            pc.take(_strings(head), _extended(r.take, r.invalid, len(r.verdicts))),
-            when,
-            pc.take(_strings(closing), r.take),
-            "",
-        )
-
-    def _json(self, r: _Rows) -> pa.Array:
-        """Each row's JSON object (:func:`_decision_record`), without a line end."""
-        templates = [_json_template(v) for v in r.verdicts]
-        order = templates[0][0]
-        pieces = [_strings([t[1][k] for t in templates]) for k in range(len(order) + 1)]
-        when = _next_texts(r.next_at, r.at, json_style=True, before='"', after='"', none="null")
-        assert r.consulted is not None
-        slots = {
-            "row": r.rows,
-            "next_allowed_at": when,
-            "number": pc.binary_join_element_wise('"+1', pa.array(r.numbers).cast(pa.string()), '"', ""),
-            "registry_id": pa.repeat(pa.scalar(json.dumps(r.registry_id), pa.string()), len(r.numbers)),
-            "consulted": r.consulted,
-        }
-        index = r.take
-        if len(r.invalid):
-            # An invalid number's whole object (its message names the number) is the first piece.
-            mask = np.zeros(len(r.numbers), bool)
-            mask[r.invalid] = True
-            blank = pa.array(mask)
-            slots = {name: pc.if_else(blank, "", values) for name, values in slots.items()}
-            pieces = [pa.concat_arrays([pieces[0], _strings(r.explained)])] + [
-                pa.concat_arrays([p, _strings([""] * len(r.explained))]) for p in pieces[1:]
-            ]
-            index = _extended(r.take, r.invalid, len(r.verdicts))
-        parts: list[Any] = [pc.take(pieces[0], index)]
-        for k, name in enumerate(order):
-            parts += [slots[name], pc.take(pieces[k + 1], index)]
-        return pc.binary_join_element_wise(*parts, "")
-
-
-def _extended(take: pa.Array, rows: npt.NDArray[np.intp], base: int) -> pa.Array:
-    """``take`` with ``rows`` pointing past the ``base`` per-verdict entries, to their own."""
-    if not len(rows):
-        return take
-    index = np.array(take, np.int32)
-    index[rows] = base + np.arange(len(rows), dtype=np.int32)
-    return pa.array(index)
-
-
-def _no_next() -> int:
-    from dncguard import bulk
-
-    return int(bulk.NO_NEXT)
-
-
-def _decision_record(row: int | str, decision: Decision) -> dict[str, Any]:
-    """A decision as the JSON object ``check --format json`` / ``jsonl`` writes for it: the data
-    row, then every field of the decision, provenance included (``registry_id``, ``consulted``),
-    as ``Decision.model_dump(mode="json")`` gives them. The one place that says what the object
-    holds: every JSON path (bulk templates, invalid numbers, calls decided one by one) is built
-    from it."""
-    return {"row": row, **decision.model_dump(mode="json")}
-
-
-def _json_object(row: int, decision: Decision) -> str:
-    return json.dumps(_decision_record(row, decision))
-
-
-@functools.lru_cache(maxsize=4096)
-def _consulted_json(consulted: tuple[Consulted, ...]) -> str:
-    """The JSON text of a decision's ``consulted`` field, as :func:`_decision_record` writes it."""
-    return json.dumps(
-        _decision_record(0, Decision(allowed=False, number="", consulted=consulted))["consulted"]
-    )
-
-
-def _registry_id(guard: Any) -> str:
-    """The ``Registry.id`` of a guard's registry (``""``: a registry-like without one)."""
-    from dncguard._provenance import provenance
-
-    context = getattr(guard, "context", None)
-    return "" if context is None else provenance(context).registry_id
-
-
-_SLOTS = ("row", "next_allowed_at", "number", "registry_id", "consulted")
-
-
-@functools.lru_cache(maxsize=4096)
-def _json_template(verdict: Verdict) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """A verdict's JSON object split around the per-row values: (slot names in order, the text
-    before, between and after them), from :func:`_decision_record` itself."""
-    marks = {name: f"\x00{name}\x00" for name in _SLOTS}
-    decision = Decision(
-        allowed=verdict.allowed,
-        reasons=verdict.reasons,
-        exemptions=verdict.exemptions,
-        number="",
-        jurisdictions=verdict.jurisdictions,
-    )
-    record = _decision_record(marks["row"], decision)
-    for name in _SLOTS[1:]:
-        assert name in record, name  # every slot is a field of the decision's object
-        record[name] = marks[name]
-    text = json.dumps(record)
-    quoted = {name: json.dumps(mark) for name, mark in marks.items()}
-    order = tuple(sorted(_SLOTS, key=lambda name: text.index(quoted[name])))
-    between: list[str] = []
-    for name in order:
-        before, text = text.split(quoted[name], 1)
-        between.append(before)
-    between.append(text)
-    return order, tuple(between)
-
-
-@functools.lru_cache(maxsize=4096)
-def _text_suffix(verdict: Verdict) -> str:
-    """What follows the number in a text line: a blocked call's reasons, an allowed call's
-    exemptions, each as ``code [jurisdiction]`` (the citations are in the legend)."""
-    if verdict.allowed:
-        items = [f"{e.code.value} [{e.jurisdiction}]" for e in verdict.exemptions]
-    else:
-        items = [f"{r.code.value} [{r.jurisdiction}]" for r in verdict.reasons]
-    return "  " + "; ".join(items) if items else ""
 
 
 class _Sink:
@@ -843,21 +302,19 @@ def provenance_summary(registry_id: str, consulted: Sequence[Sequence[Consulted]
     return sources.summary()
 
 
-def _write_decisions(
+def _decisions_piece(
     guard: Guard,
+    start: int,
     calls: Sequence[Call],
     tos: Sequence[str],
     decisions: Sequence[Decision],
     *,
     fmt: str,
-    path: str,
-    out: TextIO,
-    every: bool = False,
-) -> None:
-    """Report calls decided one by one (JSON records whose evidence the flat columns cannot
-    hold) with the same templates as calls decided in bulk: the decisions become one piece of
-    distinct verdicts (and distinct ``consulted`` values), each invalid number's text taken from
-    its own decision."""
+) -> _Piece:
+    """Calls decided one by one (JSON records whose evidence the flat columns cannot hold), rows
+    ``start + 1 ..`` of the file, as a piece the templates write as they write calls decided in
+    bulk: the decisions' distinct verdicts (and distinct ``consulted`` values), each invalid
+    number's text taken from its own decision."""
     n = len(decisions)
     index: dict[Verdict, int] = {}
     consulted: dict[tuple[Consulted, ...], int] = {}
@@ -878,27 +335,21 @@ def _write_decisions(
         at.append((when or call.at).isoformat())  # the offset next_allowed_at is written in
         if _is_invalid(verdict):
             invalid.append(i)
-            explained.append(_cdata(_failure_lines(d.reasons)) if fmt == "junit" else _json_object(i + 1, d))
+            row = start + i + 1
+            explained.append(_cdata(_failure_lines(d.reasons)) if fmt == "junit" else _json_object(row, d))
         else:
             numbers[i] = int(d.number.removeprefix("+1"))
     done: Future[list[str | None]] = Future()
     done.set_result(explained)
-    table = pa.table({"to": _strings(list(tos)), "at": _strings(at)})
-    piece = _Piece(
-        0,
+    return _Piece(
+        start,
         tuple(index),
         inverse,
         next_at,
         np.array(invalid, np.intp),
         numbers,
-        table,
+        pa.table({"to": _strings(list(tos)), "at": _strings(at)}),
         done,
         registry_id=decisions[0].registry_id if decisions else _registry_id(guard),
         consulted=(tuple(consulted), which),
     )
-    report = _Report(_Explainer(guard, path=path), fmt=fmt, path=path, out=out, every=every)
-    try:
-        report.write([piece] if n else [])
-        report.finish()
-    finally:
-        report.close()

@@ -1,0 +1,487 @@
+"""CSV and Parquet call files, read in batches and checked column by column (no Python loop
+over rows): :func:`read_table_batches` yields :class:`Batch` values whose ``calls`` table has the
+typed columns ``Guard.scrub`` takes. Every problem is a :class:`CallColumnError` that names the
+file, the 1-based data row (a CSV header is not a row) and the field:
+
+>>> import pyarrow as pa
+>>> raw = pa.table({"to": ["212-555-0143"], "at": ["2026-03-16T14:00:00"], "seller": ["acme"]})
+>>> normalise(raw, path="calls.csv", first_row=1, defaults=Defaults())
+Traceback (most recent call last):
+...
+dncguard.errors.CallColumnError: calls.csv, row 1, field 'at': '2026-03-16T14:00:00' has no UTC ...
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import zoneinfo
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, get_args
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from dncguard import geography
+from dncguard._arrow import trimmed
+from dncguard._fields import call_columns
+from dncguard.cli._filetypes import (
+    _KNOWN,
+    _TABLE_SUFFIXES,
+    AT_TYPE,
+    Batch,
+    Defaults,
+    _check_suffix,
+    _not_utf8,
+)
+from dncguard.errors import CallColumnError
+from dncguard.models import EVIDENCE_DATE_COLUMNS, Call, Caller, ConsentKind, Line, Purpose
+
+_CHOICES: Mapping[str, tuple[str, ...]] = {
+    "caller": get_args(Caller),
+    "purpose": get_args(Purpose),
+    "line": get_args(Line),
+    "consent_kind": get_args(ConsentKind),
+}
+
+
+_DATE_COLUMNS = EVIDENCE_DATE_COLUMNS
+
+
+_BATCH_ROWS = 1 << 19
+"""Parquet rows read at a time: half of bulk's unit of work, which takes such a batch as it is."""
+
+
+_CSV_BLOCK = 1 << 25
+"""Bytes of CSV parsed at a time: large enough that a batch is most of bulk's unit of work
+(about a million rows: no copy to join batches), small enough to start deciding early."""
+
+
+def _csv_header(path: str) -> list[str]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        try:
+            return next(csv.reader(f))
+        except StopIteration:
+            raise CallColumnError("empty file: expected a header row naming the columns", path=path) from None
+        except UnicodeDecodeError:
+            raise _not_utf8(path, header=True) from None
+
+
+def _csv_reader(name: str, header: Sequence[str], *, threads: bool, invalid_row: Any = None) -> Any:
+    # Every column is read as text: a number column stays as written, and the typing below knows
+    # which row of which column is wrong.
+    return pa_csv.open_csv(
+        name,
+        read_options=pa_csv.ReadOptions(block_size=_CSV_BLOCK, use_threads=threads),
+        parse_options=pa_csv.ParseOptions(invalid_row_handler=invalid_row),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(header, pa.string()),
+            strings_can_be_null=True,
+            null_values=[""],
+        ),
+    )
+
+
+def _bad_csv_row(name: str, header: Sequence[str], error: pa.ArrowInvalid) -> CallColumnError:
+    """The error of a CSV file the threaded reader refused: read again on one thread, where the
+    number of a row with the wrong count of fields is known."""
+    ragged: list[Any] = []
+
+    def invalid_row(row: Any) -> str:
+        ragged.append(row)
+        return "error"
+
+    try:
+        for _ in _csv_reader(name, header, threads=False, invalid_row=invalid_row):
+            pass
+    except pa.ArrowInvalid as e:
+        error = e
+    if ragged:
+        bad = ragged[0]
+        row = bad.number - 1 if bad.number is not None else None  # the header is row 0
+        message = f"expected {bad.expected_columns} fields, found {bad.actual_columns}: {bad.text}"
+        return CallColumnError(message, path=name, row=row)
+    return CallColumnError(f"cannot read: {error}", path=name)
+
+
+def _raw_batches(path: str | os.PathLike[str]) -> Iterator[pa.Table]:
+    """The file's rows as read, in batches; a file without rows gives one empty batch."""
+    name = os.fspath(path)
+    suffix = _check_suffix(path, _TABLE_SUFFIXES, "table")
+    empty = True
+    if suffix == ".csv":
+        header = _csv_header(name)
+        # Parsed on every core; a file that does not parse is read again to name its bad row.
+        try:
+            reader = _csv_reader(name, header, threads=True)
+            schema = reader.schema
+            for batch in reader:
+                empty = False
+                yield pa.Table.from_batches([batch])
+        except pa.ArrowInvalid as e:
+            if "invalid UTF8" in str(e):
+                raise _not_utf8(name, header=True) from None
+            raise _bad_csv_row(name, header, e) from None
+    else:
+        try:
+            parquet = pq.ParquetFile(name)
+            schema = parquet.schema_arrow
+            for batch in parquet.iter_batches(batch_size=_BATCH_ROWS):
+                empty = False
+                yield pa.Table.from_batches([batch])
+        except pa.ArrowInvalid as e:
+            raise CallColumnError(f"cannot read: {e}", path=name) from None
+    if empty:
+        yield schema.empty_table()
+
+
+def read_table_batches(path: str | os.PathLike[str], *, defaults: Defaults) -> Iterator[Batch]:
+    """Read a CSV or Parquet call file in batches, each typed and checked by :func:`normalise`."""
+    name = os.fspath(path)
+    first_row = 1
+    for raw in _raw_batches(path):
+        calls = normalise(raw, path=name, first_row=first_row, defaults=defaults)
+        yield Batch(raw, calls, first_row)
+        first_row += raw.num_rows
+
+
+def _first_failure(values: pa.Array, convert: Callable[[pa.Array], object]) -> int:
+    """The index of the first value that ``convert`` rejects (a bisection over slices)."""
+    lo, hi = 0, len(values)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            convert(values.slice(lo, mid - lo))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            hi = mid
+        else:
+            lo = mid
+    return lo
+
+
+def _bad(message: str, *, path: str, row: int | None, column: str) -> CallColumnError:
+    return CallColumnError(message, path=path, row=row, column=column)
+
+
+def _as_string(values: pa.ChunkedArray, *, path: str, first_row: int, column: str) -> pa.Array:
+    arr = values.combine_chunks()
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        return arr.cast(pa.string())
+    if pa.types.is_integer(arr.type) or pa.types.is_dictionary(arr.type):
+        return arr.cast(pa.string())
+    raise _bad(f"expected text, found a column of {arr.type}", path=path, row=None, column=column)
+
+
+_AT_RANGE = (dt.datetime(1, 1, 2, tzinfo=dt.UTC), dt.datetime(9999, 12, 30, tzinfo=dt.UTC))
+"""The instants a call may be at: years 1 to 9999 (what ISO 8601 and Python's dates hold), a day
+in from either end so that every UTC offset keeps the local date in range too."""
+
+
+_DATE_RANGE = (dt.date(1, 1, 1), dt.date(9999, 12, 31))
+
+
+def _check_range(
+    values: pa.Array, low: object, high: object, *, path: str, first_row: int, column: str, text: pa.Array
+) -> None:
+    """Refuse a value outside ``low``..``high`` (year 0, year 10000) by file, row and field."""
+    outside = pc.or_(
+        pc.less(values, pa.scalar(low, values.type)), pc.greater(values, pa.scalar(high, values.type))
+    )
+    bad = _first_true(outside)
+    if bad is not None:
+        value = text[bad].as_py()
+        shown = repr(value) if isinstance(value, str) else "the value"
+        raise _bad(
+            f"{shown} is out of range: dncguard reads the years 1 to 9999",
+            path=path,
+            row=first_row + bad,
+            column=column,
+        )
+
+
+def _parse_at(arr: pa.Array, *, path: str, first_row: int) -> pa.Array:
+    """Check the ``at`` column; return it as given (text trimmed).
+
+    The written UTC offset is kept, not converted away: where the called party's zone is unknown
+    it is the caller's calendar that dates the call, in ``check`` and ``scrub`` alike.
+    """
+    if pa.types.is_timestamp(arr.type):
+        if arr.type.tz is None:
+            valid = pc.indices_nonzero(arr.is_valid())
+            row = first_row + (valid[0].as_py() if len(valid) else 0)
+            raise _bad(
+                "a timestamp without a time zone is ambiguous: store aware timestamps (UTC)",
+                path=path,
+                row=row,
+                column="at",
+            )
+        _check_range(arr.cast(AT_TYPE), *_AT_RANGE, path=path, first_row=first_row, column="at", text=arr)
+        return arr
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        raise _bad(
+            f"expected an ISO 8601 date-time, found a column of {arr.type}", path=path, row=None, column="at"
+        )
+    text = trimmed(arr.cast(pa.string()))
+
+    def convert(a: pa.Array) -> pa.Array:
+        return a.cast(AT_TYPE)
+
+    try:
+        parsed = convert(text)
+    except pa.ArrowInvalid:
+        i = _first_failure(text, convert)
+        value = text[i].as_py()
+        try:
+            pa.array([value]).cast(pa.timestamp("us"))
+            why = "has no UTC offset: a naive time is ambiguous, write e.g. 2026-03-16T14:00:00-04:00"
+        except pa.ArrowInvalid:
+            why = "is not an ISO 8601 date-time with a UTC offset such as 2026-03-16T14:00:00-04:00"
+        raise _bad(f"{value!r} {why}", path=path, row=first_row + i, column="at") from None
+    _check_range(parsed, *_AT_RANGE, path=path, first_row=first_row, column="at", text=text)
+    return text
+
+
+def _blank_as_null(values: pa.Array) -> pa.Array:
+    """Blank text (empty or only spaces) as absent: the same test as an empty trimmed value,
+    without a copy when there is none."""
+    blank = pc.or_(pc.utf8_is_space(values), pc.equal(pc.binary_length(values), 0))
+    if pc.any(blank).as_py():
+        return pc.if_else(blank, pa.scalar(None, values.type), values)
+    return values
+
+
+def _parse_date(arr: pa.Array, *, path: str, first_row: int, column: str) -> pa.Array:
+    dates = _parse_any_date(arr, path=path, first_row=first_row, column=column)
+    _check_range(dates, *_DATE_RANGE, path=path, first_row=first_row, column=column, text=arr)
+    return dates
+
+
+def _parse_any_date(arr: pa.Array, *, path: str, first_row: int, column: str) -> pa.Array:
+    if pa.types.is_date(arr.type):
+        return arr.cast(pa.date32())
+    if pa.types.is_timestamp(arr.type):
+        # A datetime stands for its own calendar date (as dncguard.models reads it).
+        if arr.type.tz is not None:
+            arr = pc.local_timestamp(arr)
+        return arr.cast(pa.date32())
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        raise _bad(f"expected a date, found a column of {arr.type}", path=path, row=None, column=column)
+
+    def convert(a: pa.Array) -> pa.Array:
+        a = pc.utf8_trim_whitespace(a)
+        # "2026-03-16T10:00:00-04:00" stands for 2026-03-16, as in dncguard.models.
+        is_datetime = pc.and_(
+            pc.greater(pc.utf8_length(a), 10), pc.match_substring_regex(a, r"^\d{4}-\d\d-\d\d[T ]")
+        )
+        return pc.if_else(is_datetime, pc.utf8_slice_codeunits(a, 0, 10), a).cast(pa.date32())
+
+    # Blank text is no date, as an empty CSV field (a Parquet file may hold ""); nulled before
+    # the cast, which is no test: a failing cast costs ~0.3 us a row.
+    arr = _blank_as_null(arr)
+    try:
+        # Plain YYYY-MM-DD everywhere (the common case) casts as is; anything else (spaces, a
+        # date-time standing for its date) goes through convert, which gives the same dates.
+        return arr.cast(pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    try:
+        return convert(arr)
+    except pa.ArrowInvalid:
+        i = _first_failure(arr, convert)
+        raise _bad(
+            f"{arr[i].as_py()!r} is not a date: write YYYY-MM-DD", path=path, row=first_row + i, column=column
+        ) from None
+
+
+def _parse_bool(arr: pa.Array, *, path: str, first_row: int, column: str) -> pa.Array:
+    if pa.types.is_boolean(arr.type):
+        return arr
+    if pa.types.is_integer(arr.type):
+        return pc.not_equal(arr, 0)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        raise _bad(f"expected true/false, found a column of {arr.type}", path=path, row=None, column=column)
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+    truthy = pc.is_in(text, value_set=pa.array(["true", "1", "yes", "y", "t"]))
+    falsy = pc.is_in(text, value_set=pa.array(["false", "0", "no", "n", "f"]))
+    bad = pc.and_(arr.is_valid(), pc.invert(pc.or_(truthy, falsy)))
+    if pc.any(bad).as_py():
+        i = pc.indices_nonzero(bad)[0].as_py()
+        raise _bad(f"{arr[i].as_py()!r} is not true or false", path=path, row=first_row + i, column=column)
+    return pc.if_else(arr.is_valid(), truthy, pa.scalar(None, pa.bool_()))
+
+
+def _first_true(mask: pa.Array) -> int | None:
+    mask = pc.fill_null(mask, False)
+    if not pc.any(mask).as_py():
+        return None
+    return int(pc.indices_nonzero(mask)[0].as_py())
+
+
+def _repeat(value: str, n: int) -> pa.Array:
+    """``value`` ``n`` times, as a dictionary column: a byte a row, not a copy of the text each
+    row (``Guard.scrub`` and Arrow's kernels read it as the text)."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int8)), pa.array([value], pa.string()))
+
+
+def _separator_hint(names: Sequence[str]) -> str:
+    """A hint when the header looks split by another separator than the comma CSV uses."""
+    for separator, word in ((";", "semicolon"), ("\t", "tab"), ("|", "bar")):
+        if any(separator in name for name in names):
+            return (
+                f" (the header {','.join(names)!r} holds a {word}: the separator may be wrong; "
+                "a .csv call file is comma-separated)"
+            )
+    return ""
+
+
+def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -> pa.Table:
+    """Type and check the call columns of ``raw`` (see :class:`Batch`); raise :class:`CallColumnError`.
+
+    Columns are matched by name, ignoring case and outer spaces. Absent or null ``at``/``seller``/
+    ``purpose`` take ``defaults``; a null ``caller``/``purpose``/``line`` takes the Call default;
+    a null ``prerecorded`` is false. Columns that are not call fields are left out.
+    """
+    # A near miss of a call field (or two columns giving one) is an error (docs/defaults.md).
+    call_columns(raw.column_names, fold_case=True, path=path)
+    by_name: dict[str, pa.ChunkedArray] = {}
+    for name, values in zip(raw.column_names, raw.columns, strict=True):
+        key = name.strip().lower()
+        if key in _KNOWN and key not in by_name:
+            by_name[key] = values
+    n = raw.num_rows
+    constant: set[str] = set()  # columns the file lacks, filled with one default for every row
+    if "to" not in by_name:
+        raise _bad(
+            "no such column: the called number is required" + _separator_hint(raw.column_names),
+            path=path,
+            row=None,
+            column="to",
+        )
+    out: dict[str, pa.Array] = {}
+    for column in (
+        "to",
+        "at",
+        "seller",
+        *_CHOICES,
+        "prerecorded",
+        "callee_region",
+        "callee_timezone",
+        *_DATE_COLUMNS,
+    ):
+        given = by_name.get(column)
+        if column == "at":
+            if given is None:
+                values = pa.nulls(n, pa.string())
+            else:
+                values = _parse_at(given.combine_chunks(), path=path, first_row=first_row)
+            if defaults.at is not None:
+                default_at = defaults.at.isoformat() if pa.types.is_string(values.type) else defaults.at
+                values = pc.fill_null(values, pa.scalar(default_at, values.type))
+        elif column in _DATE_COLUMNS:
+            if given is None:
+                continue
+            values = _parse_date(given.combine_chunks(), path=path, first_row=first_row, column=column)
+        elif column == "prerecorded":
+            if given is None:
+                continue
+            values = _parse_bool(given.combine_chunks(), path=path, first_row=first_row, column=column)
+            values = pc.fill_null(values, False)
+        else:
+            default: str | None = None
+            if column == "seller":
+                default = defaults.seller
+            elif column == "purpose":
+                default = defaults.purpose or Call.model_fields["purpose"].default
+            elif column in ("caller", "line"):
+                default = Call.model_fields[column].default
+            if given is None:
+                if default is None:
+                    if column in ("callee_region", "callee_timezone", "consent_kind"):
+                        continue
+                    values = pa.nulls(n, pa.string())
+                else:
+                    values = _repeat(default, n)
+                    constant.add(column)
+            else:
+                values = _as_string(given, path=path, first_row=first_row, column=column)
+                values = _blank_as_null(values)
+                if default is not None:
+                    values = pc.fill_null(values, default)
+        out[column] = values
+
+    for column in ("to", "at", "seller"):
+        missing = _first_true(out[column].is_null())
+        if missing is not None:
+            hint = f" (or give --{column})" if column != "to" else ""
+            raise _bad(
+                f"missing: every call needs it{hint}", path=path, row=first_row + missing, column=column
+            )
+    for column, allowed in _CHOICES.items():
+        if column not in out:
+            continue
+        values = out[column].slice(0, 1).dictionary_decode() if column in constant else out[column]
+        bad = _first_true(
+            pc.and_(values.is_valid(), pc.invert(pc.is_in(values, value_set=pa.array(allowed))))
+        )
+        if bad is not None:
+            value = out[column][bad].as_py()
+            raise _bad(
+                f"{value!r} is not one of {', '.join(allowed)}", path=path, row=first_row + bad, column=column
+            )
+    if "callee_region" in out:
+        region = pc.utf8_upper(pc.utf8_trim_whitespace(out["callee_region"]))
+        bad = _first_true(pc.invert(pc.match_substring_regex(region, r"^(US|CA)-.")))
+        if bad is not None:
+            value = out["callee_region"][bad].as_py()
+            raise _bad(
+                f"{value!r} is not ISO 3166-2 such as 'US-GA' or 'CA-ON'",
+                path=path,
+                row=first_row + bad,
+                column="callee_region",
+            )
+        for value in pc.unique(region.drop_null()).to_pylist():
+            try:
+                geography.region_zones(value)
+            except ValueError as e:
+                row = first_row + int(pc.index(region, value).as_py())
+                raise _bad(str(e), path=path, row=row, column="callee_region") from None
+        out["callee_region"] = region
+    if "callee_timezone" in out:
+        zones = out["callee_timezone"]
+        for zone in pc.unique(zones.drop_null()).to_pylist():
+            try:
+                zoneinfo.ZoneInfo(zone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                row = first_row + int(pc.index(zones, zone).as_py())
+                raise _bad(
+                    f"{zone!r} is not an IANA time zone such as 'America/Chicago'",
+                    path=path,
+                    row=row,
+                    column="callee_timezone",
+                ) from None
+    has_on, has_kind = "consent_on" in out, "consent_kind" in out
+    if has_on or has_kind:
+        on = out["consent_on"] if has_on else pa.nulls(n, pa.date32())
+        kind = out["consent_kind"] if has_kind else pa.nulls(n, pa.string())
+        for need, have in (("consent_on", kind), ("consent_kind", on)):
+            other = "consent_kind" if need == "consent_on" else "consent_on"
+            lacking = on if need == "consent_on" else kind
+            bad = _first_true(pc.and_(have.is_valid(), lacking.is_null()))
+            if bad is not None:
+                raise _bad(
+                    f"missing: required when {other} is set", path=path, row=first_row + bad, column=need
+                )
+    sellers = out["seller"].slice(0, 1).dictionary_decode() if "seller" in constant else out["seller"]
+    seller_blank = _first_true(pc.equal(pc.utf8_trim_whitespace(sellers), ""))
+    if seller_blank is not None:
+        raise _bad(
+            "empty: name the party on whose behalf the call is made",
+            path=path,
+            row=first_row + seller_blank,
+            column="seller",
+        )
+    return pa.table(out)
