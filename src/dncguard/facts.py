@@ -639,6 +639,19 @@ class CallFacts:
     casl: tuple[DayMask, DayMask, DayMask, DayMask] = (0, 0, 0, 0)
     recent: tuple[tuple[int, int], ...] = ()
 
+    def day_masks(self) -> tuple[DayMask, ...]:
+        """Every :data:`DayMask` these facts hold: the policy sees the call's date only through
+        them, so facts whose masks are all :data:`NO_DAYS` or :data:`ALL_DAYS` decide the same
+        on every day (``tests/test_facts.py`` holds this list to the fields)."""
+        return (
+            self.national_fresh,
+            self.requested,
+            *(mask for _, mask in self.state_listed),
+            *(mask for _, four in self.exemptions for mask in four),
+            *(mask for _, mask in self.consents),
+            *self.casl,
+        )
+
 
 # --------------------------------------------------------------------------------------------
 # Calling hours: (zone, local day, local minute) against a jurisdiction's time rule

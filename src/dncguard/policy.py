@@ -42,6 +42,8 @@ from typing import Final
 
 from dncguard.errors import InvalidNumberError
 from dncguard.facts import (
+    ALL_DAYS,
+    NO_DAYS,
     SEARCH_DAYS,
     CallFacts,
     DayMask,
@@ -561,13 +563,24 @@ def _next_midnight(
     return min(candidates)
 
 
-@functools.lru_cache(maxsize=16384)
-def open_days(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> frozenset[int]:
-    """The day offsets on which every rule but the clock lets the call through."""
-    # Frequency caps release within the day (cap_release), not by day: left to next_allowed_at.
-    base = dataclasses.replace(facts, hours_failed=frozenset(), location_known=True, recent=())
+_SEARCHED_DAYS: Final[DayMask] = (1 << (SEARCH_DAYS + 2)) - 1
+"""The day offsets ``next_allowed_at`` may land on (local days ``0..SEARCH_DAYS + 1``)."""
+
+
+@functools.lru_cache(maxsize=65536)
+def open_days(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> DayMask:
+    """The day offsets (bit ``d``: local day ``call_date + d``, up to ``SEARCH_DAYS + 1``) on
+    which every rule but the clock lets the call through; ``0``: none.
+
+    Frequency caps release within a day (:func:`cap_release`), not by day: they are left to
+    ``next_allowed_at``'s ``not_before``.
+    """
+    base = dataclasses.replace(facts, hours_failed=frozenset(), location_known=True, recent=(), day=0)
+    if all(mask in (NO_DAYS, ALL_DAYS) for mask in base.day_masks()):
+        # The facts read the same on every day: one decision answers for all of them.
+        return _SEARCHED_DAYS if decide(base, jurisdictions).allowed else NO_DAYS
     days = range(SEARCH_DAYS + 2)
-    return frozenset(d for d in days if decide(dataclasses.replace(base, day=d), jurisdictions).allowed)
+    return sum(1 << d for d in days if decide(dataclasses.replace(base, day=d), jurisdictions).allowed)
 
 
 def next_allowed_at(
@@ -627,7 +640,8 @@ def next_allowed_at(
                 return None
             jump = nxt if jump is None or nxt > jump else jump
         if not failed:
-            if call_day(t, zones, tz) - today in open_on:
+            offset = call_day(t, zones, tz) - today
+            if offset >= 0 and open_on >> offset & 1:
                 return t.astimezone(tz)
             jump = _next_midnight(t, zones, tz)
         assert jump is not None

@@ -4,8 +4,6 @@ integer keys, then one policy call per combination).
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -18,9 +16,7 @@ from dncguard import policy
 from dncguard.bulk._evidence import _from
 from dncguard.bulk._place import _BIT, _MASK_BITS, _Place
 from dncguard.facts import (
-    ALL_DAYS,
     FAR_FUTURE,
-    NO_DAYS,
     CallFacts,
     span_mask,
 )
@@ -203,7 +199,7 @@ class _Group:
         if self._open is None:
             facts = self.facts
             assert facts is not None
-            found = 0 if self.verdict.allowed else _open_day_bits(facts, self.jset)
+            found = 0 if self.verdict.allowed else policy.open_days(facts, self.jset)
             if found:
                 codes = hour_rules(facts.jurisdictions, facts.purpose, self.jset, facts.channel)
                 self.hour_bits = sum(1 << _BIT[c] for c in codes)
@@ -212,20 +208,3 @@ class _Group:
 
 
 _INVALID_GROUP: Final = _Group(None, None, _INVALID)
-
-
-def _open_day_bits(facts: CallFacts, jurisdictions: frozenset[str] | None) -> int:
-    """The policy's open days of a call (every rule but the clock passes) as a bit mask."""
-    base = dataclasses.replace(facts, hours_failed=frozenset(), location_known=True, recent=())
-    return _open_days_of(base, jurisdictions)
-
-
-@functools.lru_cache(maxsize=65536)
-def _open_days_of(base: CallFacts, jurisdictions: frozenset[str] | None) -> int:
-    masks = [base.national_fresh, base.requested, *(m for _, m in base.state_listed)]
-    masks += [m for _, four in base.exemptions for m in four]
-    if all(m in (NO_DAYS, ALL_DAYS) for m in masks):
-        # Facts that read the same on every day (the policy sees dates only through day masks):
-        # one decision answers for all of them.
-        return ALL_DAYS if decide(base, jurisdictions).allowed else NO_DAYS
-    return sum(1 << d for d in policy.open_days(base, jurisdictions))
