@@ -41,6 +41,7 @@ from typing import Any, Final, Literal, NamedTuple, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from dncguard._minutes import Zone, day_clock
 from dncguard.jurisdictions import JURISDICTIONS
 from dncguard.jurisdictions.base import BusinessDays, EbrWindows, Months, Window
 from dncguard.jurisdictions.call_rules import (
@@ -100,6 +101,7 @@ __all__ = [
     "span_mask",
     "time_rule",
     "time_rule_passes",
+    "time_rule_passes_on",
     "window_end",
 ]
 
@@ -743,6 +745,16 @@ def time_rule_passes(rule: TimeRule, day: Any, minute: Any) -> Any:
     if rule.holidays is not None:
         ok = ok & (is_holiday(rule.holidays, day) ^ True)
     return ok
+
+
+@functools.lru_cache(maxsize=65536)
+def time_rule_passes_on(zone: Zone, code: str, utc_day: int) -> npt.NDArray[np.bool_]:
+    """Whether ``code``'s calling hours, day and holiday bans pass in ``zone`` at each of the
+    1440 UTC minutes of ``utc_day`` (cached, read-only)."""
+    day, minute = day_clock(zone, utc_day)
+    passes: npt.NDArray[np.bool_] = np.asarray(time_rule_passes(time_rule(code), day, minute), bool)
+    passes.setflags(write=False)
+    return passes
 
 
 def local_day_minute(instant: dt.datetime, zone: zoneinfo.ZoneInfo) -> tuple[int, int]:
