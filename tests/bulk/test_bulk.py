@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dncguard import Call, Consent, Relationship, StaleRegistryError, bulk, facts
-from dncguard.bulk import _scrub, factorize, local_clock
+from dncguard.bulk import _scrub, _steps, factorize, local_clock
 from dncguard.guard import Guard
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
@@ -310,8 +310,11 @@ def test_scrub_agrees_with_check(calls: list[Call], guard_name: str, at_as_text:
     guard = GUARDS[guard_name]
     table = table_of(calls, at_as_text=at_as_text)
     with pytest.MonkeyPatch.context() as mp:
+        # A private seam, on purpose: bulk converts times per row or through per-zone minute
+        # tables depending on the batch's size and spread (tables from 4,096 rows), and both
+        # paths must give check's answers; an example that large would make the property slow.
         if clocks != "auto":
-            mp.setattr(_scrub, "_use_tables", lambda *_: clocks == "tables")
+            mp.setattr(_steps, "_use_tables", lambda *_: clocks == "tables")
         decided = list(bulk.decide_batches(guard, [table], provenance=True))
     out = pa.Table.from_batches([d.output for d in decided])
     assert out.column_names == [
@@ -361,6 +364,8 @@ def test_scrub_agrees_with_check_on_a_larger_table() -> None:
     ]
     table = table_of(calls)
     with pytest.MonkeyPatch.context() as mp:
+        # A private seam: batches are a tuning constant (about a million rows); several
+        # batches at that size would take minutes, so the batch is made small here.
         mp.setattr(_scrub, "_BATCH_ROWS", 1500)
         out = GUARDS["default"].scrub(table)
     assert out.num_rows == len(calls)
@@ -394,8 +399,10 @@ def test_answers_do_not_depend_on_threads_batches_or_the_group_cache(cache: int)
     table = table_of(calls)
     guard = GUARDS["default"]
     with pytest.MonkeyPatch.context() as mp:
+        # Private seams: the batch size and the verdict cache's bound are tuning constants
+        # (a million rows, 65,536 combinations) too large to cross in a fast test.
         mp.setattr(_scrub, "_BATCH_ROWS", 700)
-        mp.setattr(_scrub, "_GROUP_CACHE", cache)
+        mp.setattr(_steps, "_GROUP_CACHE", cache)
         outputs = [bulk.scrub(guard, table, threads=threads) for threads in (1, 2, 2, 1)]
     for out in outputs:
         assert out.equals(outputs[0])
