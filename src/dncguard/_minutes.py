@@ -13,12 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zoneinfo
+from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Zone", "day_clock", "local_clock"]
+__all__ = ["Zone", "call_day", "day_clock", "local_clock", "local_day_minute", "local_day_minute_array"]
+
+_EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
 
 Zone = str | dt.tzinfo
 """An IANA zone name, or a ``tzinfo``."""
@@ -118,3 +121,52 @@ def day_clock(zone: Zone, utc_day: int) -> tuple[npt.NDArray[np.int64], npt.NDAr
     day.setflags(write=False)
     minute.setflags(write=False)
     return day, minute
+
+
+def local_day_minute(instant: dt.datetime, zone: zoneinfo.ZoneInfo) -> tuple[int, int]:
+    """The local day number and minute after midnight of an aware instant in ``zone``."""
+    local = instant.astimezone(zone)
+    return local.toordinal() - _EPOCH_ORDINAL, local.hour * 60 + local.minute
+
+
+def call_day(instant: dt.datetime, zones: Sequence[zoneinfo.ZoneInfo], fallback: dt.tzinfo | None) -> int:
+    """The call's local date as a day number: the latest over the candidate zones (fail closed).
+
+    Windows, requests and registry age are judged on this date (docs/defaults.md); without a
+    candidate zone, the date in ``fallback`` (the call's own offset).
+    """
+    if zones:
+        return max(local_day_minute(instant, z)[0] for z in zones)
+    return instant.astimezone(fallback).toordinal() - _EPOCH_ORDINAL
+
+
+_QUARTER_HOUR: Final = 900
+
+
+def _utc_offset(utc_second: int, zone: zoneinfo.ZoneInfo) -> int:
+    offset = dt.datetime.fromtimestamp(utc_second, dt.UTC).astimezone(zone).utcoffset()
+    return 0 if offset is None else int(offset.total_seconds())
+
+
+def local_day_minute_array(
+    utc_seconds: npt.NDArray[np.int64], zone: zoneinfo.ZoneInfo
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Local day numbers and minutes of UTC instants (seconds since the epoch) in ``zone``.
+
+    The UTC offset is looked up once per distinct quarter hour (every modern zone transition,
+    Newfoundland's included, falls on a UTC quarter hour), then broadcast.
+    """
+    quarters = utc_seconds // _QUARTER_HOUR
+    order = np.argsort(quarters, kind="stable")
+    sorted_q = quarters[order]
+    first = np.empty(sorted_q.shape, dtype=bool)
+    if sorted_q.size:
+        first[0] = True
+        first[1:] = sorted_q[1:] != sorted_q[:-1]
+    distinct = sorted_q[first]
+    offsets = np.array([_utc_offset(int(q) * _QUARTER_HOUR, zone) for q in distinct], dtype=np.int64)
+    group = np.cumsum(first) - 1
+    per_row = np.empty(quarters.shape, dtype=np.int64)
+    per_row[order] = offsets[group]
+    local = utc_seconds + per_row
+    return local // 86400, (local % 86400) // 60
