@@ -11,10 +11,10 @@
 The version measured is the ``dncguard`` on ``PYTHONPATH`` (its path is printed first).
 """
 
+import argparse
 import datetime as dt
 import json
 import statistics
-import sys
 import time
 
 import numpy as np
@@ -25,6 +25,10 @@ from dncguard.guard import Guard
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
 
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+parser.add_argument("out", help="JSON file the per-repetition figures are written to")
+parser.add_argument("reps", nargs="?", type=int, default=1, help="repetitions after one warm-up (default 1)")
+args = parser.parse_args()
 print(dncguard.__file__)
 
 rng = np.random.default_rng(13)
@@ -133,9 +137,9 @@ def bench_scrub():
 bench_check()
 bench_scrub()  # warm
 res = {"check_us": [], "scrub_rows_s": []}
-for _ in range(int(sys.argv[2]) if len(sys.argv) > 2 else 1):
+for _ in range(args.reps):
     res["check_us"].append(bench_check())
     res["scrub_rows_s"].append(bench_scrub())
-with open(sys.argv[1], "w") as f:
+with open(args.out, "w") as f:
     json.dump(res, f)
 print({k: statistics.median(v) for k, v in res.items()})

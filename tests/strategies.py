@@ -379,26 +379,52 @@ def number_texts(draw: st.DrawFn) -> str:
     return number_text(npa, draw(_LINE_NO), draw(_STYLE))
 
 
+_OTHER_SELLER = st.sampled_from((None, None, None, "globex"))
+"""The seller a nested piece of evidence names (None: the call's own seller)."""
+
+
 @st.composite
-def calls(draw: st.DrawFn) -> Call:
-    """A random call whose evidence fits the flat columns of API.md section 5."""
+def calls(draw: st.DrawFn, numbers: st.SearchStrategy[str] | None = None, *, nested: bool = False) -> Call:
+    """A random call over every field, at times around every boundary the rules have.
+
+    By default its evidence fits the flat columns of ``Guard.scrub`` (at most one purchase,
+    inquiry, contract, consent and request, all the call's seller's). ``nested=True``: also up to
+    two of each, some naming another seller (``"globex"``), as only a ``Call`` can hold.
+    ``numbers``: the called numbers (default :func:`number_texts`: US, Canadian, toll-free and
+    invalid numbers in every spelling).
+    """
     at = draw(instants())
     day = at.astimezone(UTC).date()
+    many = 2 if nested else 1
+
+    def seller() -> str | None:
+        return draw(_OTHER_SELLER) if nested else None
+
     relationships = []
-    if draw(_RARE) == 0:
-        relationships.append(Relationship(kind="purchase", on=_evidence_day(draw, day)))
-    if draw(_RARE) == 0:
-        relationships.append(Relationship(kind="inquiry", on=_evidence_day(draw, day)))
-    if draw(_RARE) == 0:
-        ends = _evidence_day(draw, day) if draw(_RARE) < 2 else None
-        relationships.append(Relationship(kind="contract", on=_evidence_day(draw, day), ends=ends))
+    for kind in ("purchase", "inquiry"):
+        for _ in range(many):
+            if draw(_RARE) == 0:
+                relationships.append(Relationship(kind=kind, on=_evidence_day(draw, day), seller=seller()))
+    for _ in range(many):
+        if draw(_RARE) == 0:
+            ends = _evidence_day(draw, day) if draw(_RARE) < 2 else None
+            relationships.append(
+                Relationship(kind="contract", on=_evidence_day(draw, day), ends=ends, seller=seller())
+            )
     consents = []
-    if draw(_RARE) == 0:
-        revoked = _evidence_day(draw, day) if draw(_RARE) == 0 else None
-        consents.append(Consent(kind=draw(_CONSENT_KIND), on=_evidence_day(draw, day), revoked_on=revoked))
-    requests = [DncRequest(on=_evidence_day(draw, day))] if draw(_RARE) == 0 else []
+    for _ in range(many):
+        if draw(_RARE) == 0:
+            revoked = _evidence_day(draw, day) if draw(_RARE) == 0 else None
+            consents.append(
+                Consent(
+                    kind=draw(_CONSENT_KIND), on=_evidence_day(draw, day), revoked_on=revoked, seller=seller()
+                )
+            )
+    requests = [
+        DncRequest(on=_evidence_day(draw, day), seller=seller()) for _ in range(many) if draw(_RARE) == 0
+    ]
     return Call(
-        to=draw(number_texts()),
+        to=draw(numbers if numbers is not None else number_texts()),
         at=at,
         seller=draw(_SELLER),
         caller=draw(_CALLER),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import zoneinfo
 
@@ -15,6 +16,7 @@ from dncguard.facts import (
     ALL_DAYS,
     FAR_PAST,
     HORIZON,
+    CallFacts,
     Evidence,
     add_months,
     civil_from_days,
@@ -176,3 +178,26 @@ class TestEvidence:
         older = self.TODAY - 30
         m = self.masks(purchases=(older,), consents=(("written", older, None),), reassigned=older + 1)
         assert m == (0, 0, 0, 0)
+
+
+# A day mask holding only day 1, in the shape of each CallFacts field type that carries masks.
+_ONE_DAY = 0b10
+_MASK_SAMPLES = {
+    "DayMask": _ONE_DAY,
+    "tuple[tuple[str, DayMask], ...]": (("US-TX", _ONE_DAY),),
+    "tuple[tuple[str, tuple[DayMask, DayMask, DayMask, DayMask]], ...]": (("US", (_ONE_DAY,) * 4),),
+    "tuple[DayMask, DayMask, DayMask, DayMask]": (_ONE_DAY,) * 4,
+}
+
+
+@pytest.mark.parametrize("name", [f.name for f in dataclasses.fields(CallFacts) if "DayMask" in str(f.type)])
+def test_day_masks_names_every_mask_field(name: str) -> None:
+    """``CallFacts.day_masks`` is how the policy tells facts that read the same on every day
+    (one decision answers for all days): a mask field it left out would make a call that opens
+    on a later day look closed for good. A new field of a new mask shape fails here until
+    ``_MASK_SAMPLES`` (and ``day_masks``) know it."""
+    field = next(f for f in dataclasses.fields(CallFacts) if f.name == name)
+    facts = dataclasses.replace(
+        CallFacts(country="US", jurisdictions=("US",)), **{name: _MASK_SAMPLES[str(field.type)]}
+    )
+    assert _ONE_DAY in facts.day_masks()

@@ -20,8 +20,9 @@ from dncguard.errors import StaleRegistryError
 from dncguard.facts import list_states
 from dncguard.guard import Guard
 from dncguard.layers import Chunk, LayerKey, Op
-from dncguard.models import Call, Decision
+from dncguard.models import Call, Consent, Decision, DncRequest, Relationship
 from dncguard.registry import Registry
+from strategies import calls
 
 D = dt.date
 OBTAINED = D(2026, 3, 10)
@@ -970,110 +971,87 @@ REGISTRY_MORE = Registry.build(
 )
 GUARD_MORE = Guard(REGISTRY_MORE)
 
-_T0 = dt.datetime(2026, 2, 20, tzinfo=dt.UTC)
-_dates = st.dates(D(2024, 6, 1), D(2026, 5, 1)).map(str)
+_dates = st.dates(D(2024, 6, 1), D(2026, 5, 1))
 _relationships = st.lists(
-    st.fixed_dictionaries(
-        {"kind": st.sampled_from(["purchase", "inquiry", "contract"]), "on": _dates},
-        optional={"ends": _dates, "seller": st.sampled_from(["acme", "globex"])},
+    st.builds(
+        Relationship,
+        kind=st.sampled_from(["purchase", "inquiry", "contract"]),
+        on=_dates,
+        ends=st.none() | _dates,
+        seller=st.sampled_from([None, "acme", "globex"]),
     ),
     max_size=2,
 )
 _consents = st.lists(
-    st.fixed_dictionaries(
-        {"kind": st.sampled_from(["written", "electronic", "recorded_verbal", "verbal"]), "on": _dates},
-        optional={"revoked_on": _dates, "seller": st.sampled_from(["acme", "globex"])},
+    st.builds(
+        Consent,
+        kind=st.sampled_from(["written", "electronic", "recorded_verbal", "verbal"]),
+        on=_dates,
+        revoked_on=st.none() | _dates,
+        seller=st.sampled_from([None, "acme", "globex"]),
     ),
     max_size=2,
 )
-_requests = st.lists(
-    st.fixed_dictionaries({"on": _dates}, optional={"seller": st.just("globex")}), max_size=1
-)
+_requests = st.lists(st.builds(DncRequest, on=_dates, seller=st.sampled_from([None, "globex"])), max_size=1)
+# The shared call strategy, to the numbers the registries above hold, with nested evidence.
+_calls = calls(st.sampled_from(PROPERTY_NUMBERS), nested=True)
 
 
-@st.composite
-def calls(draw: st.DrawFn) -> dict[str, Any]:
-    """Random calls to the numbers above, from late February to early April 2026."""
-    at = _T0 + dt.timedelta(minutes=draw(st.integers(0, 45 * 24 * 60)), seconds=draw(st.integers(0, 59)))
-    offset = dt.timezone(dt.timedelta(minutes=draw(st.sampled_from([-300, -240, -210, 0, 60]))))
-    call: dict[str, Any] = {
-        "to": draw(st.sampled_from(PROPERTY_NUMBERS)),
-        "at": at.astimezone(offset).isoformat(),
-        "seller": "acme",
-        "caller": draw(st.sampled_from(["seller", "telemarketer", "charity"])),
-        "purpose": draw(
-            st.sampled_from(["sale", "donation", "political", "survey", "newspaper_subscription"])
-        ),
-        "line": draw(st.sampled_from(["unknown", "wireless", "business"])),
-        "prerecorded": draw(st.booleans()),
-        "relationships": draw(_relationships),
-        "consents": draw(_consents),
-        "dnc_requests": draw(_requests),
-    }
-    if draw(st.booleans()):
-        call["callee_region"] = draw(st.sampled_from(["US-TX", "US-GA", "US-PA", "CA-NL", "US-AL"]))
-    if draw(st.booleans()):
-        call["callee_timezone"] = draw(
-            st.sampled_from(["America/Chicago", "America/Los_Angeles", "America/St_Johns"])
-        )
-    if draw(st.booleans()):
-        call["reassigned_on"] = draw(_dates)
-    return call
+def _at(call: Call, when: dt.datetime) -> Call:
+    return call.model_copy(update={"at": when})
 
 
-@given(calls(), _requests)
-def test_property_adding_a_listing_or_request_never_allows(
-    call: dict[str, Any], more: list[dict[str, str]]
-) -> None:
+@given(_calls, _requests)
+def test_property_adding_a_listing_or_request_never_allows(call: Call, more: list[DncRequest]) -> None:
     if GUARD.check(call).allowed:
         return
     assert not GUARD_MORE.check(call).allowed
-    assert not GUARD.check({**call, "dnc_requests": [*call["dnc_requests"], *more]}).allowed
+    assert not GUARD.check(call.model_copy(update={"dnc_requests": (*call.dnc_requests, *more)})).allowed
 
 
-@given(calls(), _relationships, _consents, st.booleans())
+@given(_calls, _relationships, _consents, st.booleans())
 def test_property_adding_an_exemption_never_blocks_except_by_hours(
-    call: dict[str, Any], rels: list[dict[str, str]], cons: list[dict[str, str]], business: bool
+    call: Call, rels: list[Relationship], cons: list[Consent], business: bool
 ) -> None:
     if not GUARD.check(call).allowed:
         return
-    more = {
-        **call,
-        "relationships": [*call["relationships"], *rels],
-        "consents": [*call["consents"], *cons],
-        "line": "business" if business else call["line"],
-    }
+    more = call.model_copy(
+        update={
+            "relationships": (*call.relationships, *rels),
+            "consents": (*call.consents, *cons),
+            "line": "business" if business else call.line,
+        }
+    )
     after = GUARD.check(more)
     assert after.allowed or set(codes(after)) == {"calling_hours"}
 
 
-@given(calls(), st.randoms(use_true_random=False))
-def test_property_next_allowed_at_is_allowed_and_earliest(call: dict[str, Any], rnd: Any) -> None:
+@given(_calls, st.randoms(use_true_random=False))
+def test_property_next_allowed_at_is_allowed_and_earliest(call: Call, rnd: Any) -> None:
     d = GUARD.check(call)
     if d.allowed or d.next_allowed_at is None:
         return
-    at = dt.datetime.fromisoformat(call["at"])
+    at = call.at
     nxt = d.next_allowed_at
     assert at < nxt <= at + dt.timedelta(days=8)
-    assert GUARD.check({**call, "at": nxt.isoformat()}).allowed
+    assert GUARD.check(_at(call, nxt)).allowed
     minutes = int((nxt - at).total_seconds() // 60)
     earlier = {1} | {rnd.randint(1, max(minutes, 1)) for _ in range(20)}
     for k in sorted(earlier):
         t = nxt - dt.timedelta(minutes=k)
         if t >= at:
-            assert not GUARD.check({**call, "at": t.isoformat()}).allowed, t
+            assert not GUARD.check(_at(call, t)).allowed, t
 
 
 @pytest.mark.slow
-@given(calls())
-def test_property_no_earlier_minute_is_allowed_exhaustive(call: dict[str, Any]) -> None:
+@given(_calls)
+def test_property_no_earlier_minute_is_allowed_exhaustive(call: Call) -> None:
     d = GUARD.check(call)
     if d.allowed or d.next_allowed_at is None:
         return
     t = d.next_allowed_at - dt.timedelta(minutes=1)
-    at = dt.datetime.fromisoformat(call["at"])
-    while t >= at:
-        assert not GUARD.check({**call, "at": t.isoformat()}).allowed, t
+    while t >= call.at:
+        assert not GUARD.check(_at(call, t)).allowed, t
         t -= dt.timedelta(minutes=1)
 
 
@@ -1148,11 +1126,9 @@ REGISTRY_SELLERS = REGISTRY.update(
 
 
 @pytest.mark.hypothesis
-@given(calls(), st.sampled_from(["acme", "globex", "initech"]))
-def test_property_asking_only_the_layers_that_matter_changes_nothing(
-    call: dict[str, Any], seller: str
-) -> None:
-    call = {**call, "seller": seller}
+@given(_calls, st.sampled_from(["acme", "globex", "initech"]))
+def test_property_asking_only_the_layers_that_matter_changes_nothing(call: Call, seller: str) -> None:
+    call = call.model_copy(update={"seller": seller})
     fast = Guard(REGISTRY_SELLERS).check(call)
     assert fast == Guard(_LookupOnly(REGISTRY_SELLERS)).check(call)  # type: ignore[arg-type]
     # and over many calls through one guard (its memos warm)

@@ -10,8 +10,12 @@ of rows by it and asks the policy once per distinct value. The days after the ca
 registry copy has gone stale (docs/defaults.md#calling-hours: "passes every rule").
 
 Every date function here works on Python ``int`` day numbers (days since 1970-01-01) **and** on
-numpy ``int64`` arrays of them, with the same code: no per-row Python in the bulk path.
+numpy ``int64`` arrays of them, with the same code: no per-row Python in the bulk path. The
+calendar arithmetic that holds no law (day numbers, months, day masks) is ``dncguard._calendar``
+and the clocks (UTC instants to local day and minute) are ``dncguard._minutes``; both are
+re-exported here, so the front ends ask ``facts`` alone.
 
+>>> import datetime as dt
 >>> day_number(dt.date(2025, 11, 30))
 20422
 >>> date_of(add_months(day_number(dt.date(2025, 11, 30)), 3))      # month-end clamped
@@ -31,16 +35,39 @@ datetime.date(2026, 2, 27)
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import zoneinfo
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, NamedTuple, TypeVar
+from typing import Any, Final, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
+from dncguard._calendar import (
+    ALL_DAYS,
+    FAR_FUTURE,
+    FAR_PAST,
+    HORIZON,
+    NO_DAYS,
+    SEARCH_DAYS,
+    DayMask,
+    IntLike,
+    add_months,
+    add_months_day,
+    civil_from_days,
+    date_of,
+    day_number,
+    days_from_civil,
+    span_mask,
+)
+from dncguard._minutes import (
+    Zone,
+    call_day,
+    day_clock,
+    local_day_minute,
+    local_day_minute_array,
+)
 from dncguard.jurisdictions import JURISDICTIONS
 from dncguard.jurisdictions.base import BusinessDays, EbrWindows, Months, Window
 from dncguard.jurisdictions.call_rules import (
@@ -100,82 +127,11 @@ __all__ = [
     "span_mask",
     "time_rule",
     "time_rule_passes",
+    "time_rule_passes_on",
     "window_end",
 ]
 
 Anniversary = Literal["exclusive", "inclusive"]
-
-SEARCH_DAYS: Final = 8
-"""``next_allowed_at`` looks this many days ahead (docs/decisions.md, docs/defaults.md#calling-hours)."""
-HORIZON: Final = SEARCH_DAYS + 2
-"""Masks cover local days ``0..HORIZON`` after the call's date (zones may split a day)."""
-
-DayMask = int
-"""Bit ``d`` (``0 <= d <= HORIZON``): the fact holds on local day ``call_date + d``."""
-ALL_DAYS: Final[DayMask] = (1 << (HORIZON + 1)) - 1
-NO_DAYS: Final[DayMask] = 0
-
-FAR_PAST: Final = -(10**7)
-"""A day number before any real date: "since always" (an undated internal-list entry)."""
-FAR_FUTURE: Final = 10**7
-"""A day number after any real date: "never ends"."""
-
-_EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
-
-IntLike = TypeVar("IntLike", int, npt.NDArray[np.int64])
-
-
-# --------------------------------------------------------------------------------------------
-# Calendar arithmetic on day numbers: one code path for ints and numpy arrays
-# --------------------------------------------------------------------------------------------
-
-
-def day_number(d: dt.date) -> int:
-    """Days since 1970-01-01 of a date."""
-    return d.toordinal() - _EPOCH_ORDINAL
-
-
-def date_of(day: int) -> dt.date:
-    """The date of a day number."""
-    return dt.date.fromordinal(int(day) + _EPOCH_ORDINAL)
-
-
-def days_from_civil(y: Any, m: Any, d: Any) -> Any:
-    """Day number of proleptic Gregorian ``y-m-d`` (H. Hinnant's algorithm; ints or arrays)."""
-    y = y - (m <= 2)
-    era = y // 400
-    yoe = y - era * 400
-    mp = (m + 9) % 12
-    doy = (153 * mp + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
-def civil_from_days(z: Any) -> tuple[Any, Any, Any]:
-    """``(year, month, day)`` of a day number (H. Hinnant's algorithm; ints or arrays)."""
-    z = z + 719468
-    era = z // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    d = doy - (153 * mp + 2) // 5 + 1
-    m = mp + 3 - 12 * (mp >= 10)
-    return yoe + era * 400 + (m <= 2), m, d
-
-
-def add_months(days: IntLike, n: int) -> IntLike:
-    """``days`` plus ``n`` calendar months, clamped to the month's last day (docs/defaults.md)."""
-    y, m, d = civil_from_days(days)
-    m0 = m - 1 + n
-    y = y + m0 // 12
-    m = m0 % 12 + 1
-    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
-    # 31 for Jan, Mar, May, Jul, Aug, Oct, Dec; 30 otherwise; February 28 or 29.
-    last = 30 + (m + m // 8) % 2 - (m == 2) * (2 - leap)
-    d = d - (d > last) * (d - last)
-    result: IntLike = days_from_civil(y, m, d)
-    return result
 
 
 def window_end(on: IntLike, window: Window, anniversary: Anniversary) -> IntLike:
@@ -186,7 +142,7 @@ def window_end(on: IntLike, window: Window, anniversary: Anniversary) -> IntLike
     """
     end: IntLike
     if isinstance(window, Months):
-        end = add_months(on, window.n) if isinstance(on, np.ndarray) else _add_months_day(on, window.n)
+        end = add_months(on, window.n) if isinstance(on, np.ndarray) else add_months_day(on, window.n)
     elif isinstance(window, BusinessDays):
         # The n-th weekday after the event (a weekend event counts from the Friday before).
         days = np.asarray(on, dtype=np.int64).view("datetime64[D]")
@@ -195,24 +151,6 @@ def window_end(on: IntLike, window: Window, anniversary: Anniversary) -> IntLike
     else:
         end = on + window.n
     return end + 1 if anniversary == "inclusive" else end
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _add_months_day(day: int, n: int) -> int:
-    """:func:`add_months` of one day number (memoised: a dialer sees the same dates again)."""
-    return int(add_months(day, n))
-
-
-def span_mask(lo: Any, hi: Any) -> Any:
-    """The :data:`DayMask` of day offsets ``lo <= d < hi`` (offsets clamped to the horizon)."""
-    if isinstance(lo, np.ndarray) or isinstance(hi, np.ndarray):
-        lo_c = np.clip(lo, 0, HORIZON + 1).astype(np.int64)
-        hi_c = np.clip(hi, 0, HORIZON + 1).astype(np.int64)
-        hi_c = np.maximum(hi_c, lo_c)
-        return (np.int64(1) << hi_c) - (np.int64(1) << lo_c)
-    lo_i = min(max(lo, 0), HORIZON + 1)
-    hi_i = max(min(max(hi, 0), HORIZON + 1), lo_i)
-    return (1 << hi_i) - (1 << lo_i)
 
 
 # --------------------------------------------------------------------------------------------
@@ -639,6 +577,19 @@ class CallFacts:
     casl: tuple[DayMask, DayMask, DayMask, DayMask] = (0, 0, 0, 0)
     recent: tuple[tuple[int, int], ...] = ()
 
+    def day_masks(self) -> tuple[DayMask, ...]:
+        """Every :data:`DayMask` these facts hold: the policy sees the call's date only through
+        them, so facts whose masks are all :data:`NO_DAYS` or :data:`ALL_DAYS` decide the same
+        on every day (``tests/test_facts.py`` holds this list to the fields)."""
+        return (
+            self.national_fresh,
+            self.requested,
+            *(mask for _, mask in self.state_listed),
+            *(mask for _, four in self.exemptions for mask in four),
+            *(mask for _, mask in self.consents),
+            *self.casl,
+        )
+
 
 # --------------------------------------------------------------------------------------------
 # Calling hours: (zone, local day, local minute) against a jurisdiction's time rule
@@ -732,50 +683,11 @@ def time_rule_passes(rule: TimeRule, day: Any, minute: Any) -> Any:
     return ok
 
 
-def local_day_minute(instant: dt.datetime, zone: zoneinfo.ZoneInfo) -> tuple[int, int]:
-    """The local day number and minute after midnight of an aware instant in ``zone``."""
-    local = instant.astimezone(zone)
-    return local.toordinal() - _EPOCH_ORDINAL, local.hour * 60 + local.minute
-
-
-def call_day(instant: dt.datetime, zones: Sequence[zoneinfo.ZoneInfo], fallback: dt.tzinfo | None) -> int:
-    """The call's local date as a day number: the latest over the candidate zones (fail closed).
-
-    Windows, requests and registry age are judged on this date (docs/defaults.md); without a
-    candidate zone, the date in ``fallback`` (the call's own offset).
-    """
-    if zones:
-        return max(local_day_minute(instant, z)[0] for z in zones)
-    return instant.astimezone(fallback).toordinal() - _EPOCH_ORDINAL
-
-
-_QUARTER_HOUR: Final = 900
-
-
-def _utc_offset(utc_second: int, zone: zoneinfo.ZoneInfo) -> int:
-    offset = dt.datetime.fromtimestamp(utc_second, dt.UTC).astimezone(zone).utcoffset()
-    return 0 if offset is None else int(offset.total_seconds())
-
-
-def local_day_minute_array(
-    utc_seconds: npt.NDArray[np.int64], zone: zoneinfo.ZoneInfo
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Local day numbers and minutes of UTC instants (seconds since the epoch) in ``zone``.
-
-    The UTC offset is looked up once per distinct quarter hour (every modern zone transition,
-    Newfoundland's included, falls on a UTC quarter hour), then broadcast.
-    """
-    quarters = utc_seconds // _QUARTER_HOUR
-    order = np.argsort(quarters, kind="stable")
-    sorted_q = quarters[order]
-    first = np.empty(sorted_q.shape, dtype=bool)
-    if sorted_q.size:
-        first[0] = True
-        first[1:] = sorted_q[1:] != sorted_q[:-1]
-    distinct = sorted_q[first]
-    offsets = np.array([_utc_offset(int(q) * _QUARTER_HOUR, zone) for q in distinct], dtype=np.int64)
-    group = np.cumsum(first) - 1
-    per_row = np.empty(quarters.shape, dtype=np.int64)
-    per_row[order] = offsets[group]
-    local = utc_seconds + per_row
-    return local // 86400, (local % 86400) // 60
+@functools.lru_cache(maxsize=65536)
+def time_rule_passes_on(zone: Zone, code: str, utc_day: int) -> npt.NDArray[np.bool_]:
+    """Whether ``code``'s calling hours, day and holiday bans pass in ``zone`` at each of the
+    1440 UTC minutes of ``utc_day`` (cached, read-only)."""
+    day, minute = day_clock(zone, utc_day)
+    passes: npt.NDArray[np.bool_] = np.asarray(time_rule_passes(time_rule(code), day, minute), bool)
+    passes.setflags(write=False)
+    return passes

@@ -58,7 +58,7 @@ import functools
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal, Protocol, get_args
+from typing import Any, Final, Literal, NamedTuple, Protocol, get_args
 
 from pydantic import ValidationError
 
@@ -157,6 +157,65 @@ class _Known:
         if may_open and time_rules(facts, jurisdictions) and not facts.location_known:
             may_open = False
         return cls(facts, verdict, stale, may_open)
+
+
+class _Listings(NamedTuple):
+    """Step 1 of ``Guard._known``: what the registry and the call say about the number."""
+
+    national_listed: bool
+    states: list[tuple[str, dt.date | None]]
+    """(state, the day its list was obtained) for each loaded state list holding the number."""
+    requests: list[int]
+    """The seller's do-not-call requests, as day numbers (FAR_PAST: undated)."""
+    on_internal: bool
+    """An internal list of the call's seller holds the number."""
+
+
+class _EvidenceFacts(NamedTuple):
+    """Step 4 of ``Guard._known``: the evidence as ``CallFacts`` day masks."""
+
+    exemptions: tuple[tuple[str, tuple[DayMask, DayMask, DayMask, DayMask]], ...]
+    by_kind: tuple[tuple[str, DayMask], ...]
+    casl: tuple[DayMask, ...]
+
+
+_NO_EVIDENCE: Final = _EvidenceFacts((), (), _NO_CASL)
+
+
+def _candidates(
+    call: Call, area: Area, listed_states: list[tuple[str, dt.date | None]]
+) -> tuple[tuple[zoneinfo.ZoneInfo, ...], tuple[str, ...]]:
+    """Step 2 of ``Guard._known``: the call's candidate zones and jurisdictions: the area
+    code's, callee_region's and callee_timezone's, and those of any state whose loaded list holds
+    the number (docs/defaults.md)."""
+    zones = area.zones
+    codes = area.codes
+    if call.callee_region or call.callee_timezone or listed_states:
+        located = (call.callee_region, *(state for state, _ in listed_states))
+        extra_regions = [r for r in located if r and r not in area.regions]
+        names = {z.key for z in zones}
+        more = [z for r in extra_regions for z in geography.region_zones(r)]
+        if call.callee_timezone:
+            more.append(call.callee_timezone)
+        zones = zones + tuple(zone(z) for z in sorted(set(more) - names))
+        extra_codes = [
+            c for r in extra_regions for c in (geography.region_country(r), r) if c in KNOWN_JURISDICTIONS
+        ]
+        codes = order_jurisdictions([*codes, *extra_codes], area.country)
+    return zones, codes
+
+
+def _local_clocks(at: dt.datetime, zones: tuple[zoneinfo.ZoneInfo, ...]) -> tuple[int, list[tuple[int, int]]]:
+    """Step 3 of ``Guard._known``: the call's local date, judged fail-closed as the latest over
+    the zones (``facts.call_day``), and its local (day, minute) in each zone."""
+    if len(zones) == 1:
+        local = at.astimezone(zones[0])  # facts.local_day_minute, inline: the common case
+        today = local.toordinal() - _EPOCH_ORDINAL
+        return today, [(today, local.hour * 60 + local.minute)]
+    if zones:
+        clocks = [local_day_minute(at, zone) for zone in zones]
+        return max(day for day, _ in clocks), clocks
+    return call_day(at, (), at.tzinfo), []
 
 
 _Exemptions = tuple[tuple[str, tuple[DayMask, DayMask, DayMask, DayMask]], ...]
@@ -378,9 +437,118 @@ class Guard:
         """The call's facts with the policy's verdict on them, the call's candidate zones, and
         whether an internal list of the call's seller (as written) holds the number.
 
-        The hot path of :meth:`check`: the facts are reduced to a small key of plain values
-        (offsets rather than day masks, built only on a miss), memoised with the verdict.
+        The hot path of :meth:`check`, in named steps: the lists holding the number
+        (:meth:`_listings`), where the call goes (:func:`_candidates`), its local date and
+        minute (:func:`_local_clocks`), the evidence as day masks (:meth:`_evidence_facts`), the
+        time rules it fails (:meth:`_hours_failed`). The facts are reduced to a small key of
+        plain values (offsets rather than day masks, built only on a miss), memoised with the
+        verdict (:meth:`_facts_of`).
         """
+        national_listed, listed_states, requests, on_internal = self._listings(call, number, area)
+        zones, codes = _candidates(call, area, listed_states)
+        at = call.at
+        today, clocks = _local_clocks(at, zones)
+        # A loaded state list binds in full from the day it was obtained; the statutory grace
+        # periods for new entries are not applied (docs/defaults.md#state-lists).
+        state_listed: tuple[tuple[str, DayMask], ...] = ()
+        if listed_states:
+            state_listed = tuple(
+                sorted(
+                    (
+                        region,
+                        span_mask(
+                            (FAR_PAST if obtained is None else day_number(obtained)) - today, FAR_FUTURE
+                        ),
+                    )
+                    for region, obtained in listed_states
+                )
+            )
+        # The national copy is fresh on day offsets below fresh_until (a prefix mask); -1: not covered.
+        fresh_until = -1 if area.fresh_end is None else min(max(area.fresh_end - today, 0), _HORIZON_END)
+        exemptions, by_kind, casl = self._evidence_facts(call, number, requests, codes, today)
+        failed = self._hours_failed(call, codes, clocks) if clocks else _NONE_FAILED
+        requested = requests_mask(requests, today) if requests else NO_DAYS
+        earlier = self._earlier(call, number, codes)
+        recent = _recent(earlier, at) if earlier else ()
+        # Memoised by the fields' values: most calls share their facts, and a frozen dataclass
+        # costs more to build than this tuple. The policy stays the judge of every combination.
+        key = (
+            codes,
+            call.purpose,
+            call.caller,
+            call.line,
+            call.prerecorded,
+            national_listed,
+            fresh_until,
+            state_listed,
+            requested,
+            exemptions,
+            bool(zones),
+            failed,
+            call.channel,
+            call.automated,
+            by_kind,
+            casl,
+            recent,
+        )
+        known = self._facts_memo.get(key)
+        if known is None:
+            known = self._facts_of(key, area.country)
+        return known, zones, on_internal
+
+    def _facts_of(self, key: tuple[Any, ...], country: str) -> _Known:
+        """On a memo miss: the :class:`CallFacts` of ``key`` (:meth:`_known`'s), decided, memoised."""
+        (
+            codes,
+            purpose,
+            caller,
+            line,
+            prerecorded,
+            national_listed,
+            fresh_until,
+            state_listed,
+            requested,
+            exemptions,
+            located,
+            failed,
+            channel,
+            automated,
+            by_kind,
+            casl,
+            recent,
+        ) = key
+        facts = CallFacts(
+            country=country,
+            jurisdictions=codes,
+            purpose=purpose,
+            caller=caller,
+            line=line,
+            prerecorded=prerecorded,
+            national_listed=national_listed,
+            national_covered=fresh_until >= 0,
+            national_fresh=NO_DAYS if fresh_until < 0 else span_mask(FAR_PAST, fresh_until),
+            state_listed=state_listed,
+            requested=requested,
+            exemptions=exemptions,
+            location_known=located,
+            hours_failed=failed,
+            channel=channel,
+            automated=automated,
+            consents=by_kind,
+            states_unloaded=self.context.unloaded_states(codes),
+            casl=(casl[0], casl[1], casl[2], casl[3]),
+            recent=recent,
+        )
+        known = _Known.of(facts, self.jurisdictions)
+        if len(self._facts_memo) >= _MEMO_SIZE:
+            self._facts_memo.clear()
+        self._facts_memo[key] = known
+        return known
+
+    def _listings(self, call: Call, number: int, area: Area) -> _Listings:
+        """Step 1: the lists holding the number (the national list of its country, state lists
+        with their obtained dates, this seller's internal list) and the seller's do-not-call
+        requests as day numbers (:data:`FAR_PAST`: an undated internal-list entry)."""
         seller = call.seller
         national_listed = False
         listed_states: list[tuple[str, dt.date | None]] = []
@@ -416,140 +584,53 @@ class Guard:
             if r.seller is None or normalize_seller(r.seller) == normalize_seller(seller):
                 requests.append(day_number(r.on))
 
-        # Candidate zones and jurisdictions: the area code's, callee_region's and callee_timezone's,
-        # and those of any state whose loaded list holds the number (docs/defaults.md).
-        zones = area.zones
-        codes = area.codes
-        if call.callee_region or call.callee_timezone or listed_states:
-            located = (call.callee_region, *(state for state, _ in listed_states))
-            extra_regions = [r for r in located if r and r not in area.regions]
-            names = {z.key for z in zones}
-            more = [z for r in extra_regions for z in geography.region_zones(r)]
-            if call.callee_timezone:
-                more.append(call.callee_timezone)
-            zones = zones + tuple(zone(z) for z in sorted(set(more) - names))
-            extra_codes = [
-                c for r in extra_regions for c in (geography.region_country(r), r) if c in KNOWN_JURISDICTIONS
-            ]
-            codes = order_jurisdictions([*codes, *extra_codes], area.country)
-        at = call.at
-        # The call's local date, judged fail-closed as the latest over the zones (facts.call_day).
-        if len(zones) == 1:
-            local = at.astimezone(zones[0])  # facts.local_day_minute, inline: the common case
-            today = local.toordinal() - _EPOCH_ORDINAL
-            clocks = [(today, local.hour * 60 + local.minute)]
-        elif zones:
-            clocks = [local_day_minute(at, zone) for zone in zones]
-            today = max(day for day, _ in clocks)
-        else:
-            clocks = []
-            today = call_day(at, (), at.tzinfo)
+        return _Listings(national_listed, listed_states, requests, on_internal)
 
-        # A loaded state list binds in full from the day it was obtained; the statutory grace
-        # periods for new entries are not applied (docs/defaults.md#state-lists).
-        state_listed: tuple[tuple[str, DayMask], ...] = ()
-        if listed_states:
-            state_listed = tuple(
-                sorted(
-                    (
-                        region,
-                        span_mask(
-                            (FAR_PAST if obtained is None else day_number(obtained)) - today, FAR_FUTURE
-                        ),
-                    )
-                    for region, obtained in listed_states
-                )
-            )
-        # The national copy is fresh on day offsets below fresh_until (a prefix mask); -1: not covered.
-        fresh_until = -1 if area.fresh_end is None else min(max(area.fresh_end - today, 0), _HORIZON_END)
-
-        exemptions: _Exemptions = ()
+    def _evidence_facts(
+        self, call: Call, number: int, requests: list[int], codes: tuple[str, ...], today: int
+    ) -> _EvidenceFacts:
+        """Step 4: the call's relationships and consents as day masks: per jurisdiction in play
+        (``CallFacts.exemptions``), by consent kind for a prerecorded or automated call, and under
+        CASL for a text into Canada."""
+        if not (call.relationships or call.consents):
+            return _NO_EVIDENCE
         by_kind: tuple[tuple[str, DayMask], ...] = ()
         casl: tuple[DayMask, ...] = _NO_CASL
-        if call.relationships or call.consents:
-            evidence = self._evidence(call, number, requests)
-            if call.consents and (call.prerecorded or call.automated):
-                by_kind = consent_masks(evidence, today)
-            if casl_in_play(codes, call.channel):
-                casl = tuple(casl_masks(evidence, self.ebr_anniversary, today))
-            # Memoised by value: the masks depend only on the evidence's days, the rules and today.
-            evidence_key = (evidence, codes, today)
-            found = self._exemptions_memo.get(evidence_key)
-            if found is None:
-                found = self._exemptions(evidence, codes, today)
-                if len(self._exemptions_memo) >= _MEMO_SIZE:
-                    self._exemptions_memo.clear()
-                self._exemptions_memo[evidence_key] = found
-            exemptions = found
+        evidence = self._evidence(call, number, requests)
+        if call.consents and (call.prerecorded or call.automated):
+            by_kind = consent_masks(evidence, today)
+        if casl_in_play(codes, call.channel):
+            casl = tuple(casl_masks(evidence, self.ebr_anniversary, today))
+        # Memoised by value: the masks depend only on the evidence's days, the rules and today.
+        evidence_key = (evidence, codes, today)
+        found = self._exemptions_memo.get(evidence_key)
+        if found is None:
+            found = self._exemptions(evidence, codes, today)
+            if len(self._exemptions_memo) >= _MEMO_SIZE:
+                self._exemptions_memo.clear()
+            self._exemptions_memo[evidence_key] = found
+        return _EvidenceFacts(found, by_kind, casl)
+
+    def _hours_failed(
+        self, call: Call, codes: tuple[str, ...], clocks: list[tuple[int, int]]
+    ) -> frozenset[str]:
+        """Step 5: the jurisdictions whose calling hours, day or holiday bans the call's start
+        fails in some candidate zone (``clocks``: its local day and minute in each), or on the
+        fixed clock a jurisdiction also reads its hours on."""
         failed = _NONE_FAILED
-        if clocks:
-            hour_codes = hour_rules(codes, call.purpose, self.jurisdictions, call.channel)
-            if hour_codes:
-                windows = self._windows
-                for day, minute in clocks:
-                    start, end = windows.get((hour_codes, day)) or self._window(hour_codes, day)
-                    if not start <= minute <= end:
-                        # Some rule fails: which ones (rare; each rule's own window).
-                        failed = frozenset(
-                            [code for code in hour_codes if not self._open_at((code,), clocks)]
-                        )
-                        break
-                clocked = hours_clocks(hour_codes)
-                if clocked:
-                    failed = failed | self._clock_failed(clocked, at)
-        requested = requests_mask(requests, today) if requests else NO_DAYS
-        earlier = self._earlier(call, number, codes)
-        recent = _recent(earlier, at) if earlier else ()
-        # Memoised by the fields' values: most calls share their facts, and a frozen dataclass
-        # costs more to build than this tuple. The policy stays the judge of every combination.
-        key = (
-            codes,
-            call.purpose,
-            call.caller,
-            call.line,
-            call.prerecorded,
-            national_listed,
-            fresh_until,
-            state_listed,
-            requested,
-            exemptions,
-            bool(zones),
-            failed,
-            call.channel,
-            call.automated,
-            by_kind,
-            casl,
-            recent,
-        )
-        known = self._facts_memo.get(key)
-        if known is None:
-            facts = CallFacts(
-                country=area.country,
-                jurisdictions=codes,
-                purpose=call.purpose,
-                caller=call.caller,
-                line=call.line,
-                prerecorded=call.prerecorded,
-                national_listed=national_listed,
-                national_covered=fresh_until >= 0,
-                national_fresh=NO_DAYS if fresh_until < 0 else span_mask(FAR_PAST, fresh_until),
-                state_listed=state_listed,
-                requested=requested,
-                exemptions=exemptions,
-                location_known=bool(zones),
-                hours_failed=failed,
-                channel=call.channel,
-                automated=call.automated,
-                consents=by_kind,
-                states_unloaded=self.context.unloaded_states(codes),
-                casl=(casl[0], casl[1], casl[2], casl[3]),
-                recent=recent,
-            )
-            known = _Known.of(facts, self.jurisdictions)
-            if len(self._facts_memo) >= _MEMO_SIZE:
-                self._facts_memo.clear()
-            self._facts_memo[key] = known
-        return known, zones, on_internal
+        hour_codes = hour_rules(codes, call.purpose, self.jurisdictions, call.channel)
+        if hour_codes:
+            windows = self._windows
+            for day, minute in clocks:
+                start, end = windows.get((hour_codes, day)) or self._window(hour_codes, day)
+                if not start <= minute <= end:
+                    # Some rule fails: which ones (rare; each rule's own window).
+                    failed = frozenset([code for code in hour_codes if not self._open_at((code,), clocks)])
+                    break
+            clocked = hours_clocks(hour_codes)
+            if clocked:
+                failed = failed | self._clock_failed(clocked, call.at)
+        return failed
 
     def _earlier(self, call: Call, number: int, codes: tuple[str, ...]) -> tuple[dt.datetime, ...]:
         """The earlier calls the frequency caps count: the call's ``attempts`` and, with a

@@ -24,13 +24,15 @@ The modules, in the order a batch flows through them:
 
 - ``_columns``: column checks (each call column read, validated and typed);
 - ``_engine``, ``_place``: the Guard's layers and area codes, and where each call goes;
-- ``_clock``: UTC instants to local days and minutes, per zone;
+- ``_clock``: which time rules pass at each UTC minute, per zone;
 - ``_evidence``: day offsets and masks from the facts' day numbers (the evidence rules are in
   :mod:`dncguard.facts`);
-- ``_grouping``: rows reduced to their distinct combinations of facts;
-- ``_next_allowed``: the next minute a clock-blocked call may be made;
+- ``_grouping``: rows reduced to their distinct combinations of facts (``_GroupKey``);
+- ``_steps``: one batch's steps, each a function over a small dataclass;
+- ``_caps``: frequency caps (the ledger's placed calls, one query per batch);
+- ``_next_allowed``: the next minute a clock-blocked call may be made (the policy's tables);
 - ``_output``: the decision columns;
-- ``_scrub``: the steps of one batch, and the entry points below.
+- ``_scrub``: one batch (the steps in order), and the entry points below.
 
 >>> import datetime as dt, numpy as np, pyarrow as pa
 >>> from dncguard.guard import Guard

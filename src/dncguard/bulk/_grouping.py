@@ -4,10 +4,8 @@ integer keys, then one policy call per combination).
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -18,9 +16,7 @@ from dncguard import policy
 from dncguard.bulk._evidence import _from
 from dncguard.bulk._place import _BIT, _MASK_BITS, _Place
 from dncguard.facts import (
-    ALL_DAYS,
     FAR_FUTURE,
-    NO_DAYS,
     CallFacts,
     span_mask,
 )
@@ -121,33 +117,40 @@ _GROUP_CACHE: Final = 1 << 16
 """Distinct fact combinations an engine remembers across batches (then it starts afresh)."""
 
 
-_GroupKey = tuple[Any, ...]
-"""What a combination's facts follow from: (id of its place, purpose, caller, line, prerecorded,
-national listed, fresh days, first requested day offset, failed time rule bits, packed evidence
-masks per jurisdiction or None, the call's day if state lists hold the number or None, channel,
-automated, consent masks by kind, packed CASL masks or 0, counts of recent attempts)."""
+class _GroupKey(NamedTuple):
+    """What a combination's facts follow from (and what its verdict is cached under)."""
+
+    place: int
+    """``id`` of its :class:`_Place` (places live as long as the engine)."""
+    purpose: str
+    caller: str
+    line: str
+    prerecorded: bool
+    listed: bool
+    """The number's country's national list holds it."""
+    fresh: int
+    """Days (from the call's) on which the national copy is fresh."""
+    requested: int
+    """Day offset of the first do-not-call request in effect."""
+    failed: int
+    """Bits of the time rules the call's start fails."""
+    evidence: tuple[int, ...] | None
+    """Packed evidence masks per jurisdiction of the place, or ``None``: no evidence."""
+    day: int | None
+    """The call's day when state lists hold the number (their masks depend on it), else ``None``."""
+    channel: str
+    automated: bool
+    consents: tuple[tuple[str, int], ...]
+    """``CallFacts.consents``: (kind, days) of the row's consent, if any."""
+    casl: int
+    """Packed CASL masks, or 0."""
+    recent: tuple[tuple[int, int], ...]
+    """``CallFacts.recent``: (window minutes, earlier calls in it)."""
 
 
 def _facts(p: _Place, key: _GroupKey, jset: frozenset[str] | None) -> CallFacts:
     """The facts of a combination of ``key`` at place ``p`` (the same as ``Guard.facts``)."""
-    (
-        _,
-        purpose,
-        caller,
-        line,
-        pre,
-        listed,
-        fresh,
-        lo,
-        fail,
-        ev_key,
-        t,
-        channel,
-        automated,
-        by_kind,
-        casl,
-        recent,
-    ) = key
+    purpose, channel, ev_key, t = key.purpose, key.channel, key.evidence, key.day
     exemptions: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
     if ev_key is not None:
         exemptions = tuple((code, _unpack(v)) for code, v in zip(p.codes, ev_key, strict=True))
@@ -158,23 +161,25 @@ def _facts(p: _Place, key: _GroupKey, jset: frozenset[str] | None) -> CallFacts:
         country=p.country,
         jurisdictions=p.codes,
         purpose=purpose,
-        caller=caller,
-        line=line,
-        prerecorded=pre,
-        national_listed=listed,
+        caller=key.caller,
+        line=key.line,
+        prerecorded=key.prerecorded,
+        national_listed=key.listed,
         national_covered=p.covered,
-        national_fresh=(1 << fresh) - 1 if p.covered else 0,
+        national_fresh=(1 << key.fresh) - 1 if p.covered else 0,
         state_listed=states,
-        requested=_from(lo),
+        requested=_from(key.requested),
         exemptions=exemptions,
         location_known=bool(p.zones),
-        hours_failed=frozenset(c for c in hour_rules(p.codes, purpose, jset, channel) if fail >> _BIT[c] & 1),
+        hours_failed=frozenset(
+            c for c in hour_rules(p.codes, purpose, jset, channel) if key.failed >> _BIT[c] & 1
+        ),
         channel=channel,
-        automated=automated,
-        consents=by_kind,
+        automated=key.automated,
+        consents=key.consents,
         states_unloaded=p.unloaded,
-        casl=_unpack(casl),
-        recent=recent,
+        casl=_unpack(key.casl),
+        recent=key.recent,
     )
 
 
@@ -203,7 +208,7 @@ class _Group:
         if self._open is None:
             facts = self.facts
             assert facts is not None
-            found = 0 if self.verdict.allowed else _open_day_bits(facts, self.jset)
+            found = 0 if self.verdict.allowed else policy.open_days(facts, self.jset)
             if found:
                 codes = hour_rules(facts.jurisdictions, facts.purpose, self.jset, facts.channel)
                 self.hour_bits = sum(1 << _BIT[c] for c in codes)
@@ -212,20 +217,3 @@ class _Group:
 
 
 _INVALID_GROUP: Final = _Group(None, None, _INVALID)
-
-
-def _open_day_bits(facts: CallFacts, jurisdictions: frozenset[str] | None) -> int:
-    """The policy's open days of a call (every rule but the clock passes) as a bit mask."""
-    base = dataclasses.replace(facts, hours_failed=frozenset(), location_known=True, recent=())
-    return _open_days_of(base, jurisdictions)
-
-
-@functools.lru_cache(maxsize=65536)
-def _open_days_of(base: CallFacts, jurisdictions: frozenset[str] | None) -> int:
-    masks = [base.national_fresh, base.requested, *(m for _, m in base.state_listed)]
-    masks += [m for _, four in base.exemptions for m in four]
-    if all(m in (NO_DAYS, ALL_DAYS) for m in masks):
-        # Facts that read the same on every day (the policy sees dates only through day masks):
-        # one decision answers for all of them.
-        return ALL_DAYS if decide(base, jurisdictions).allowed else NO_DAYS
-    return sum(1 << d for d in policy.open_days(base, jurisdictions))
