@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from dncguard import Call, Consent, Relationship, StaleRegistryError, bulk, facts
@@ -26,6 +26,7 @@ from dncguard.bulk import _scrub, _steps, factorize, local_clock
 from dncguard.guard import Guard
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
+from profiles import invariant
 from strategies import (
     CA_NPAS,
     CALL_LISTS,
@@ -297,7 +298,7 @@ GUARDS = {
 # --------------------------------------------------------------------------------------------
 
 
-@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@invariant(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(
     CALL_LISTS,
     st.sampled_from(sorted(GUARDS)),
