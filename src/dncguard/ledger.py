@@ -77,6 +77,7 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as _json_str
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
+from dncguard._seller import normalize_seller
 from dncguard.bulk._columns import _SCALAR_DEFAULTS
 from dncguard.errors import (
     CorruptLedgerError,
@@ -236,8 +237,10 @@ _dumps: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
 
 def _seller_key(seller: str) -> str:
-    # docs/defaults.md#sellers-are-one-name: a seller is one name however it is written.
-    return seller.strip().casefold()
+    # docs/defaults.md#sellers-are-one-name: a seller is one name however it is written, by the
+    # same rule as calls, lists and evidence (inner runs of spaces too, so that the caps count in
+    # check as in scrub, which compares normalised sellers on both sides).
+    return normalize_seller(seller)
 
 
 def _us(t: dt.datetime) -> int:

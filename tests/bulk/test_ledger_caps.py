@@ -99,12 +99,13 @@ def test_bulk_caps_count_the_ledger_as_check_does(
 
 
 def test_a_placed_call_counts_for_the_same_seller_however_written() -> None:
-    """Three placed sales calls by " ACME ", "acme" and "Acme" in the day before: the fourth,
-    by "acme", is capped in Florida, in bulk as call by call; another seller's is not."""
+    """Three placed sales calls by " ACME  Co ", "acme co" and "Acme Co" in the day before: the
+    fourth, by "acme co", is capped in Florida, in bulk as call by call; another seller's is not
+    (inner runs of spaces count as one, as everywhere a seller is named)."""
     with tempfile.TemporaryDirectory() as tmp:
         ledger = Ledger(Path(tmp) / "calls.ledger")
         try:
-            for minutes, seller in ((30, " ACME "), (60, "acme"), (90, "Acme")):
+            for minutes, seller in ((30, " ACME  Co "), (60, "acme co"), (90, "Acme Co")):
                 call = Call(to=NUMBERS[0], at=NOON - dt.timedelta(minutes=minutes), seller=seller)
                 ledger.record(call, PLAIN.check(call), placed=True)
             guard = Guard(REGISTRY, ledger=ledger)
@@ -112,13 +113,13 @@ def test_a_placed_call_counts_for_the_same_seller_however_written() -> None:
                 {
                     "to": [NUMBERS[0], NUMBERS[0], NUMBERS[2]],
                     "at": pa.array([NOON] * 3, pa.timestamp("us", tz="UTC")),
-                    "seller": ["acme", "globex", "acme"],
+                    "seller": ["acme co", "globex", "acme co"],
                 }
             )
             out = guard.scrub(table)
             assert out.column("reasons").to_pylist() == [["frequency_cap"], [], []]
             assert (
-                guard.check(Call(to=NUMBERS[0], at=NOON, seller="acme")).reasons[0].code.value
+                guard.check(Call(to=NUMBERS[0], at=NOON, seller="acme co")).reasons[0].code.value
                 == "frequency_cap"
             )
             assert out.column("next_allowed_at").to_pylist()[0] == NOON - dt.timedelta(
