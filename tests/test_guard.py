@@ -288,6 +288,7 @@ class TestStateListNotLoaded:
         assert [(r.code.value, r.jurisdiction) for r in d.reasons] == [("state_list_not_loaded", "US-FL")]
         assert "Fla. Stat." in d.reasons[0].rule
         assert "missing_state_lists='allow'" in d.reasons[0].message
+        assert "--missing-state-lists allow" in d.reasons[0].message  # the command line's words too
         assert d.next_allowed_at is None
 
     def test_a_loaded_list_or_a_state_without_one_does_not_block(self) -> None:

@@ -351,7 +351,9 @@ def _state_list_not_loaded(
             jurisdiction=j.code,
             rule=j.list_rule,
             message=f"{j.name} keeps its own do-not-call list and it is not loaded: add the {j.code}"
-            " list to the registry, or pass missing_state_lists='allow'",
+            f" list to the registry (dncguard build --state {j.code}=FILE@DATE), or allow such calls"
+            " knowingly (--missing-state-lists allow on the command line,"
+            " missing_state_lists='allow' in Python)",
         )
     )
 
