@@ -14,18 +14,21 @@ The result is a ``pyarrow`` table, one row per entry, in ledger order, with the 
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 import pyarrow as pa
+import pydantic_core
 
+from dncguard._seller import normalize_seller
 from dncguard.errors import HistoryError
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
     from dncguard.ledger import LedgerEntry
-    from dncguard.models import Decision
+    from dncguard.models import Call, Decision
 
 __all__ = ["NOT_IN_HISTORY", "NO_REGISTRY_ID", "SCHEMA", "replay"]
 
@@ -48,54 +51,178 @@ SCHEMA: Final = pa.schema(
     ]
 )
 
-#: Entries read and grouped by registry version at a time: each version among them is rebuilt
-#: once (newest first, each from the next newer), then its entries are decided one after another.
+#: Entries read and grouped by registry version at a time: each version among them is built
+#: once (newest first, each from the next newer), then its entries are decided together.
 CHUNK: Final = 1 << 16
+
+_FIXED_OFFSETS: Final = (dt.timezone, pydantic_core.TzInfo)
+"""The time zones an ``at`` read from ISO 8601 text has: a fixed UTC offset (written back as
+text in that offset, the bulk path reads it with the same meaning)."""
+
+#: The columns a call becomes for :meth:`Guard.scrub` (docs/calls.md), in :func:`_flat` order.
+_FLAT_TYPES: Final[dict[str, pa.DataType]] = {
+    "to": pa.string(),
+    "at": pa.string(),
+    "seller": pa.string(),
+    "caller": pa.string(),
+    "purpose": pa.string(),
+    "line": pa.string(),
+    "prerecorded": pa.bool_(),
+    "callee_region": pa.string(),
+    "callee_timezone": pa.string(),
+    "reassigned_on": pa.date32(),
+    "channel": pa.string(),
+    "automated": pa.bool_(),
+    "attempts": pa.list_(pa.timestamp("us", tz="UTC")),
+    "last_purchase": pa.date32(),
+    "last_inquiry": pa.date32(),
+    "contract_on": pa.date32(),
+    "contract_ends": pa.date32(),
+    "consent_kind": pa.string(),
+    "consent_on": pa.date32(),
+    "consent_revoked_on": pa.date32(),
+    "dnc_requested_on": pa.date32(),
+}
 
 
 def _codes(decision: Decision) -> list[str]:
     return sorted({str(reason.code) for reason in decision.reasons})
 
 
-def replay(guard: Guard, entries: Iterable[LedgerEntry]) -> pa.Table:
+def _flat(call: Call) -> tuple[Any, ...] | None:
+    """``call`` as the columns of :data:`_FLAT_TYPES`, or None where they cannot hold it exactly
+    (then it is decided by ``check``): evidence beyond one relationship of each kind, one consent
+    and one request, all the call's seller's; a consent naming a number; an ``at`` whose zone is
+    not a fixed offset of whole minutes."""
+    at = call.at
+    offset = at.utcoffset()
+    if not isinstance(at.tzinfo, _FIXED_OFFSETS) or offset is None or offset % _MINUTE:
+        return None
+    if len(call.consents) > 1 or len(call.dnc_requests) > 1:
+        return None
+    seller = normalize_seller(call.seller)
+
+    def theirs(name: str | None) -> bool:  # evidence without a seller is the call's seller's
+        return name is not None and normalize_seller(name) != seller
+
+    on: dict[str, dt.date] = {}
+    contract_ends = None
+    for rel in call.relationships:
+        if theirs(rel.seller) or rel.kind in on or (rel.kind != "contract" and rel.ends is not None):
+            return None
+        on[rel.kind] = rel.on
+        if rel.kind == "contract":
+            contract_ends = rel.ends
+    consent_kind = consent_on = consent_revoked_on = None
+    for consent in call.consents:
+        if theirs(consent.seller) or consent.number is not None:
+            return None
+        consent_kind, consent_on, consent_revoked_on = consent.kind, consent.on, consent.revoked_on
+    requested = None
+    for request in call.dnc_requests:
+        if theirs(request.seller):
+            return None
+        requested = request.on
+    return (
+        call.to,
+        at.isoformat(),
+        call.seller,
+        call.caller,
+        call.purpose,
+        call.line,
+        call.prerecorded,
+        call.callee_region,
+        call.callee_timezone,
+        call.reassigned_on,
+        call.channel,
+        call.automated,
+        [a.astimezone(dt.UTC) for a in call.attempts],
+        on.get("purchase"),
+        on.get("inquiry"),
+        on.get("contract"),
+        contract_ends,
+        consent_kind,
+        consent_on,
+        consent_revoked_on,
+        requested,
+    )
+
+
+_MINUTE: Final = dt.timedelta(minutes=1)
+
+
+def _decide_in_bulk(guard: Guard, rows: list[tuple[Any, ...]]) -> list[tuple[bool, list[str]]]:
+    """``(allowed, sorted distinct reason codes)`` of each flat row, decided by ``guard.scrub``
+    (the same answer ``check`` gives for each)."""
+    columns = list(zip(*rows, strict=True))
+    table = pa.table(
+        {
+            name: pa.array(values, kind)
+            for (name, kind), values in zip(_FLAT_TYPES.items(), columns, strict=True)
+        }
+    )
+    out = guard.scrub(table)
+    allowed = out.column("allowed").to_pylist()
+    reasons = out.column("reasons").to_pylist()
+    return [(a, sorted(set(r or ()))) for a, r in zip(allowed, reasons, strict=True)]
+
+
+def replay(guard: Guard, entries: Iterable[LedgerEntry], *, bulk: bool = True) -> pa.Table:
     """The entries whose answer changes when ``guard``'s rules decide them again against the
-    registry version each was decided on (see the module docstring)."""
+    registry version each was decided on (see the module docstring).
+
+    ``bulk=False`` decides every entry with ``Guard.check`` (the reference the bulk path, which
+    gives the same answers, is tested against)."""
     from dncguard.guard import Guard
 
     registry: Any = guard.registry
     rows: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
     it = iter(entries)
+    carried: tuple[str, Any] | None = None  # the oldest version the previous chunk built
     while chunk := list(itertools.islice(it, CHUNK)):
-        # per entry: None (unchanged), or (new decision or None, problem)
-        outcome: list[tuple[Decision | None, str | None] | None] = [None] * len(chunk)
+        # per entry: None (unchanged), or (new allowed or None, new codes or None, problem)
+        outcome: list[tuple[bool | None, list[str] | None, str | None] | None] = [None] * len(chunk)
         wanted: dict[str, list[int]] = {}
         for pos, entry in enumerate(chunk):
             registry_id = getattr(entry.decision, "registry_id", None)
             if not isinstance(registry_id, str) or not registry_id:
-                outcome[pos] = (None, NO_REGISTRY_ID)
+                outcome[pos] = (None, None, NO_REGISTRY_ID)
             else:
                 wanted.setdefault(registry_id, []).append(pos)
-        for registry_id, past in _versions(registry, wanted):
+        for registry_id, past in _versions(registry, wanted, carried):
             if past is None:
                 for pos in wanted[registry_id]:
-                    outcome[pos] = (None, NOT_IN_HISTORY)
+                    outcome[pos] = (None, None, NOT_IN_HISTORY)
                 continue
-            check = Guard(
+            carried = (registry_id, past)
+            again = Guard(
                 past,
                 on_stale=guard.on_stale,
                 ebr_anniversary=guard.ebr_anniversary,
                 jurisdictions=guard.jurisdictions,
-            ).check
-            for pos in wanted[registry_id]:
+                missing_state_lists=guard.missing_state_lists,
+            )
+            positions = wanted[registry_id]
+            answers: dict[int, tuple[bool, list[str]]] = {}
+            if bulk:
+                flat = [(pos, _flat(chunk[pos].call)) for pos in positions]
+                fits = [(pos, row) for pos, row in flat if row is not None]
+                if fits:
+                    decided = _decide_in_bulk(again, [row for _, row in fits])
+                    answers = dict(zip((pos for pos, _ in fits), decided, strict=True))
+            for pos in positions:
                 entry = chunk[pos]
-                again = check(entry.call)
-                if again.allowed != entry.decision.allowed or _codes(again) != _codes(entry.decision):
-                    outcome[pos] = (again, None)
-            del past, check
+                answer = answers.get(pos)
+                if answer is None:
+                    decision = again.check(entry.call)
+                    answer = (decision.allowed, _codes(decision))
+                if answer[0] != entry.decision.allowed or answer[1] != _codes(entry.decision):
+                    outcome[pos] = (answer[0], answer[1], None)
+            del past, again
         for entry, result in zip(chunk, outcome, strict=True):
             if result is None:
                 continue
-            new, problem = result
+            new_allowed, new_codes, problem = result
             old = entry.decision
             registry_id = getattr(old, "registry_id", None)
             rows["seq"].append(entry.seq)
@@ -103,21 +230,43 @@ def replay(guard: Guard, entries: Iterable[LedgerEntry]) -> pa.Table:
             rows["at"].append(entry.call.at)
             rows["registry_id"].append(registry_id if isinstance(registry_id, str) and registry_id else None)
             rows["old_allowed"].append(old.allowed)
-            rows["new_allowed"].append(None if new is None else new.allowed)
+            rows["new_allowed"].append(new_allowed)
             rows["old_reasons"].append(_codes(old))
-            rows["new_reasons"].append(None if new is None else _codes(new))
+            rows["new_reasons"].append(new_codes)
             rows["problem"].append(problem)
     return pa.table(rows, schema=SCHEMA)
 
 
-def _versions(registry: Any, ids: dict[str, list[int]]) -> Iterator[tuple[str, Any]]:
-    """``(id, registry.as_of(id))`` for each id (``None``: not in the history kept)."""
+def _versions(
+    registry: Any, ids: dict[str, list[int]], carried: tuple[str, Any] | None
+) -> Iterator[tuple[str, Any]]:
+    """``(id, registry.as_of(id))`` for each id (``None``: not in the history kept), newest first.
+
+    ``carried``: the oldest version the previous chunk built, ``(id, registry)``: the ids it
+    holds in its history (itself and older versions) are derived from it rather than from today
+    (a ledger written in order mostly asks a chunk for the versions around where the last one
+    ended)."""
     versions = getattr(registry, "_versions", None)
-    if versions is not None:
+    if versions is None:
+        for registry_id in ids:  # a registry-like object: as_of one by one
+            try:
+                yield registry_id, registry.as_of(registry_id)
+            except HistoryError:
+                yield registry_id, None
+        return
+    if carried is None:
         yield from versions(ids)
         return
-    for registry_id in ids:  # a registry-like object: as_of one by one
-        try:
-            yield registry_id, registry.as_of(registry_id)
-        except HistoryError:
-            yield registry_id, None
+    # ``carried._versions`` yields first every id it does not hold (newer than it, or of no
+    # version kept), then builds the ones it holds, newest first, as they are asked for
+    derived = carried[1]._versions(ids)
+    newer: list[str] = []
+    for registry_id, version in derived:
+        if version is not None:
+            if newer:
+                yield from versions(newer)
+            yield registry_id, version
+            yield from derived
+            return
+        newer.append(registry_id)
+    yield from versions(newer)
