@@ -190,7 +190,10 @@ def test_bulk_replay_answers_as_check_on_each_entrys_version(
     expected = _reference(registry, entries)
     guard = dncguard.Guard(registry)
     for chunk in (1, 3, 1 << 16):
-        with mock.patch.object(dncguard.replay, "CHUNK", chunk):
+        with (
+            mock.patch.object(dncguard.replay, "CHUNK", chunk),
+            mock.patch.object(dncguard.replay, "BULK_FROM", 1),
+        ):
             assert _rows(replay(guard, entries)) == expected
             assert _rows(replay(guard, entries, bulk=False)) == expected
 
@@ -205,9 +208,10 @@ def test_calls_the_flat_columns_cannot_hold_are_decided_by_check() -> None:
     }
     entries = [_entry(i, dncguard.Guard(r1).check(c), r1.id, c) for i, c in enumerate((CALL, other, two), 1)]
     for e in entries[1:]:
-        assert dncguard.replay._flat(e.call) is None
-    assert dncguard.replay._flat(entries[0].call) is not None
-    assert dncguard.Guard(r2).replay(entries).num_rows == 0
+        assert dncguard.replay._evidence(e.call) is None
+    assert dncguard.replay._evidence(entries[0].call) is not None
+    with mock.patch.object(dncguard.replay, "BULK_FROM", 1):
+        assert dncguard.Guard(r2).replay(entries).num_rows == 0
 
 
 def test_replay_decides_with_every_option_of_the_guard() -> None:

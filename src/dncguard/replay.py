@@ -55,11 +55,19 @@ SCHEMA: Final = pa.schema(
 #: once (newest first, each from the next newer), then its entries are decided together.
 CHUNK: Final = 1 << 16
 
+#: A version's entries are decided in bulk from this many on (the bulk path's set-up, about as
+#: long as ``check`` takes for a few hundred calls, is paid once per version), else one by one.
+BULK_FROM: Final = 512
+
 _FIXED_OFFSETS: Final = (dt.timezone, pydantic_core.TzInfo)
 """The time zones an ``at`` read from ISO 8601 text has: a fixed UTC offset (written back as
 text in that offset, the bulk path reads it with the same meaning)."""
 
-#: The columns a call becomes for :meth:`Guard.scrub` (docs/calls.md), in :func:`_flat` order.
+_MINUTE: Final = dt.timedelta(minutes=1)
+_NO_EVIDENCE: Final = (None,) * 8
+"""The evidence columns (the last eight of :data:`_FLAT_TYPES`) of a call without evidence."""
+
+#: The columns a call becomes for :meth:`Guard.scrub` (docs/calls.md), in order.
 _FLAT_TYPES: Final[dict[str, pa.DataType]] = {
     "to": pa.string(),
     "at": pa.string(),
@@ -86,18 +94,21 @@ _FLAT_TYPES: Final[dict[str, pa.DataType]] = {
 
 
 def _codes(decision: Decision) -> list[str]:
-    return sorted({str(reason.code) for reason in decision.reasons})
+    reasons = decision.reasons
+    return sorted({str(reason.code) for reason in reasons}) if reasons else []
 
 
-def _flat(call: Call) -> tuple[Any, ...] | None:
-    """``call`` as the columns of :data:`_FLAT_TYPES`, or None where they cannot hold it exactly
-    (then it is decided by ``check``): evidence beyond one relationship of each kind, one consent
-    and one request, all the call's seller's; a consent naming a number; an ``at`` whose zone is
-    not a fixed offset of whole minutes."""
+def _evidence(call: Call) -> tuple[Any, ...] | None:
+    """The evidence columns (the last eight of :data:`_FLAT_TYPES`) of ``call``, or None where
+    the flat columns cannot hold the call exactly (then it is decided by ``check``): evidence
+    beyond one relationship of each kind, one consent and one request, all the call's seller's; a
+    consent naming a number; an ``at`` whose zone is not a fixed offset of whole minutes."""
     at = call.at
     offset = at.utcoffset()
     if not isinstance(at.tzinfo, _FIXED_OFFSETS) or offset is None or offset % _MINUTE:
         return None
+    if not (call.relationships or call.consents or call.dnc_requests):  # most calls: no evidence
+        return _NO_EVIDENCE
     if len(call.consents) > 1 or len(call.dnc_requests) > 1:
         return None
     seller = normalize_seller(call.seller)
@@ -124,19 +135,6 @@ def _flat(call: Call) -> tuple[Any, ...] | None:
             return None
         requested = request.on
     return (
-        call.to,
-        at.isoformat(),
-        call.seller,
-        call.caller,
-        call.purpose,
-        call.line,
-        call.prerecorded,
-        call.callee_region,
-        call.callee_timezone,
-        call.reassigned_on,
-        call.channel,
-        call.automated,
-        [a.astimezone(dt.UTC) for a in call.attempts],
         on.get("purchase"),
         on.get("inquiry"),
         on.get("contract"),
@@ -148,23 +146,37 @@ def _flat(call: Call) -> tuple[Any, ...] | None:
     )
 
 
-_MINUTE: Final = dt.timedelta(minutes=1)
+def _table(calls: list[Call], evidence: list[tuple[Any, ...]]) -> pa.Table:
+    """``calls`` (each with its :func:`_evidence`) as a table of :data:`_FLAT_TYPES`, ``at`` as
+    ISO 8601 text in its own offset (the meaning ``check`` gives it)."""
+    columns: dict[str, list[Any]] = {
+        "to": [c.to for c in calls],
+        "at": [c.at.isoformat() for c in calls],
+        "seller": [c.seller for c in calls],
+        "caller": [c.caller for c in calls],
+        "purpose": [c.purpose for c in calls],
+        "line": [c.line for c in calls],
+        "prerecorded": [c.prerecorded for c in calls],
+        "callee_region": [c.callee_region for c in calls],
+        "callee_timezone": [c.callee_timezone for c in calls],
+        "reassigned_on": [c.reassigned_on for c in calls],
+        "channel": [c.channel for c in calls],
+        "automated": [c.automated for c in calls],
+        "attempts": [[a.astimezone(dt.UTC) for a in c.attempts] if c.attempts else [] for c in calls],
+    }
+    names = list(_FLAT_TYPES)[len(columns) :]
+    for i, name in enumerate(names):
+        columns[name] = [ev[i] for ev in evidence]
+    return pa.table({name: pa.array(columns[name], kind) for name, kind in _FLAT_TYPES.items()})
 
 
-def _decide_in_bulk(guard: Guard, rows: list[tuple[Any, ...]]) -> list[tuple[bool, list[str]]]:
-    """``(allowed, sorted distinct reason codes)`` of each flat row, decided by ``guard.scrub``
-    (the same answer ``check`` gives for each)."""
-    columns = list(zip(*rows, strict=True))
-    table = pa.table(
-        {
-            name: pa.array(values, kind)
-            for (name, kind), values in zip(_FLAT_TYPES.items(), columns, strict=True)
-        }
-    )
+def _decide_in_bulk(guard: Guard, table: pa.Table) -> list[tuple[bool, list[str]]]:
+    """``(allowed, sorted distinct reason codes)`` of each row of ``table``, decided by
+    ``guard.scrub`` (the same answer ``check`` gives for each)."""
     out = guard.scrub(table)
     allowed = out.column("allowed").to_pylist()
     reasons = out.column("reasons").to_pylist()
-    return [(a, sorted(set(r or ()))) for a, r in zip(allowed, reasons, strict=True)]
+    return [(a, sorted(set(r)) if r else []) for a, r in zip(allowed, reasons, strict=True)]
 
 
 def replay(guard: Guard, entries: Iterable[LedgerEntry], *, bulk: bool = True) -> pa.Table:
@@ -204,12 +216,16 @@ def replay(guard: Guard, entries: Iterable[LedgerEntry], *, bulk: bool = True) -
             )
             positions = wanted[registry_id]
             answers: dict[int, tuple[bool, list[str]]] = {}
-            if bulk:
-                flat = [(pos, _flat(chunk[pos].call)) for pos in positions]
-                fits = [(pos, row) for pos, row in flat if row is not None]
-                if fits:
-                    decided = _decide_in_bulk(again, [row for _, row in fits])
-                    answers = dict(zip((pos for pos, _ in fits), decided, strict=True))
+            if bulk and len(positions) >= BULK_FROM:
+                calls = [chunk[pos].call for pos in positions]
+                evidence = [_evidence(call) for call in calls]
+                fit = [i for i, ev in enumerate(evidence) if ev is not None]
+                if fit:
+                    if len(fit) < len(calls):
+                        calls = [calls[i] for i in fit]
+                    table = _table(calls, [ev for ev in evidence if ev is not None])
+                    decided = _decide_in_bulk(again, table)
+                    answers = dict(zip((positions[i] for i in fit), decided, strict=True))
             for pos in positions:
                 entry = chunk[pos]
                 answer = answers.get(pos)
