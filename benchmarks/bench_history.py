@@ -212,7 +212,12 @@ def main(argv: list[str] | None = None) -> int:
         calls = rng.integers(0, len(ids), n_entries)
         calls.sort()  # a ledger is written in time order
         picks = numbers[rng.integers(0, len(numbers), n_entries)]
-        calls_at = [dt.datetime.combine(ids[i][0], dt.time(16), dt.UTC) for i in calls.tolist()]
+        # at any second between 13:00 and 23:00 UTC of the version's day (calling hours in most zones)
+        seconds = rng.integers(13 * 3600, 23 * 3600, n_entries).tolist()
+        calls_at = [
+            dt.datetime.combine(ids[i][0], dt.time(), dt.UTC) + dt.timedelta(seconds=sec)
+            for i, sec in zip(calls.tolist(), seconds, strict=True)
+        ]
         table = pa.table(
             {
                 "to": [str(n) for n in picks.tolist()],
