@@ -10,6 +10,7 @@ from typing import Any
 from unittest import mock
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -224,3 +225,16 @@ def test_replay_decides_with_every_option_of_the_guard() -> None:
     assert not dncguard.Guard(r1).check(florida).allowed  # the default blocks it
     entries = [_entry(1, lenient, r1.id, florida)]
     assert dncguard.Guard(r2, missing_state_lists="allow").replay(entries).num_rows == 0
+
+
+def test_a_stale_registry_raises_as_check_does_on_the_bulk_path_too() -> None:
+    """With ``on_stale="raise"`` replay raises check's error for the call (not a table row's)."""
+    r1, r2 = _registries()
+    late = {**CALL, "at": "2026-09-04T15:00:00-04:00"}
+    entry = _entry(1, dncguard.Guard(r1).check(late), r1.id, late)
+    strict = dncguard.Guard(r2, on_stale="raise")
+    with pytest.raises(dncguard.StaleRegistryError) as expected:
+        dncguard.Guard(r1, on_stale="raise").check(late)
+    with mock.patch.object(dncguard.replay, "BULK_FROM", 1), pytest.raises(dncguard.StaleRegistryError) as e:
+        strict.replay([entry])
+    assert str(e.value) == str(expected.value)

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pydantic_core
 
 from dncguard._seller import normalize_seller
-from dncguard.errors import HistoryError
+from dncguard.errors import DncguardError, HistoryError
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
@@ -215,25 +215,30 @@ def replay(guard: Guard, entries: Iterable[LedgerEntry], *, bulk: bool = True) -
                 missing_state_lists=guard.missing_state_lists,
             )
             positions = wanted[registry_id]
-            answers: dict[int, tuple[bool, list[str]]] = {}
+            by_check = positions
+            answered: list[tuple[int, tuple[bool, list[str]]]] = []
             if bulk and len(positions) >= BULK_FROM:
                 calls = [chunk[pos].call for pos in positions]
                 evidence = [_evidence(call) for call in calls]
                 fit = [i for i, ev in enumerate(evidence) if ev is not None]
                 if fit:
-                    if len(fit) < len(calls):
+                    by_check = [positions[i] for i, ev in enumerate(evidence) if ev is None]
+                    if by_check:
                         calls = [calls[i] for i in fit]
                     table = _table(calls, [ev for ev in evidence if ev is not None])
-                    decided = _decide_in_bulk(again, table)
-                    answers = dict(zip((positions[i] for i in fit), decided, strict=True))
-            for pos in positions:
-                entry = chunk[pos]
-                answer = answers.get(pos)
-                if answer is None:
-                    decision = again.check(entry.call)
-                    answer = (decision.allowed, _codes(decision))
-                if answer[0] != entry.decision.allowed or answer[1] != _codes(entry.decision):
-                    outcome[pos] = (answer[0], answer[1], None)
+                    try:
+                        decided = _decide_in_bulk(again, table)
+                    except DncguardError:  # say it as check does, naming the call (not a table row)
+                        by_check = positions
+                    else:
+                        answered = list(zip([positions[i] for i in fit], decided, strict=True))
+            for pos in by_check:
+                decision = again.check(chunk[pos].call)
+                answered.append((pos, (decision.allowed, _codes(decision))))
+            for pos, (allowed, codes) in answered:
+                old = chunk[pos].decision
+                if allowed != old.allowed or codes != _codes(old):
+                    outcome[pos] = (allowed, codes, None)
             del past, again
         for entry, result in zip(chunk, outcome, strict=True):
             if result is None:
