@@ -7,15 +7,22 @@ import json
 import pathlib
 from types import SimpleNamespace
 from typing import Any
+from unittest import mock
 
 import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dncguard
+import dncguard.replay
 from dncguard.cli import main
+from dncguard.errors import HistoryError
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.ledger import Ledger
 from dncguard.registry import Registry
-from dncguard.replay import NO_REGISTRY_ID, NOT_IN_HISTORY
+from dncguard.replay import NO_REGISTRY_ID, NOT_IN_HISTORY, replay
+from strategies import HISTORY_POOL, any_calls, calls, decisions, registry_histories
 
 US = LayerKey.national("US")
 D = dt.date(2026, 3, 1)
@@ -132,3 +139,102 @@ def test_replay_over_many_versions_in_any_order_answers_as_each_version(monkeypa
         monkeypatch.setattr(dncguard.replay, "CHUNK", chunk)
         rows = dncguard.Guard(registry).replay(entries).to_pylist()
         assert [(r["seq"], r["new_allowed"], r["new_reasons"]) for r in rows] == expected
+
+
+def _reference(registry: Registry, entries: list[Any]) -> list[tuple[Any, ...]]:
+    """Replay by its definition: each entry's call decided by ``check`` on ``as_of`` its version."""
+    out = []
+    for e in entries:
+        rid = e.decision.registry_id
+        old = (e.decision.allowed, sorted({str(r.code) for r in e.decision.reasons}))
+        if not rid:
+            out.append((e.seq, None, None, NO_REGISTRY_ID))
+            continue
+        try:
+            past = registry.as_of(rid)
+        except HistoryError:
+            out.append((e.seq, None, None, NOT_IN_HISTORY))
+            continue
+        again = dncguard.Guard(past).check(e.call)
+        new = (again.allowed, sorted({str(r.code) for r in again.reasons}))
+        if new != old:
+            out.append((e.seq, *new, None))
+    return out
+
+
+def _rows(table: Any) -> list[tuple[Any, ...]]:
+    return [(r["seq"], r["new_allowed"], r["new_reasons"], r["problem"]) for r in table.to_pylist()]
+
+
+@settings(max_examples=40 if settings().max_examples <= 200 else 300, deadline=None)
+@given(registry_histories(), st.data())
+def test_bulk_replay_answers_as_check_on_each_entrys_version(
+    updates: list[list[tuple[dt.date, list[Chunk]]]], data: st.DataObject
+) -> None:
+    """Deciding each version's entries together with ``Guard.scrub`` (calls whose evidence the
+    flat columns cannot hold by ``check``), a chunk at a time with versions carried between
+    chunks, lists exactly the entries ``check`` on ``as_of`` each entry's version does."""
+    registry = Registry()
+    ids = []
+    for update in updates:
+        registry = registry.update([chunks for _, chunks in update])
+        ids.append(registry.id)
+    ids += ["", "dncg:" + "0" * 32]
+    entries = []
+    for seq in range(1, data.draw(st.integers(1, 30)) + 1):
+        call: Any = data.draw(st.one_of(calls(), any_calls()))
+        if data.draw(st.booleans()):
+            call = call.model_copy(update={"to": str(data.draw(st.sampled_from(HISTORY_POOL)))})
+        decision: Any = data.draw(decisions())
+        decision = decision.model_copy(update={"registry_id": data.draw(st.sampled_from(ids))})
+        entries.append(SimpleNamespace(seq=seq, call=call, decision=decision))
+    expected = _reference(registry, entries)
+    guard = dncguard.Guard(registry)
+    for chunk in (1, 3, 1 << 16):
+        with (
+            mock.patch.object(dncguard.replay, "CHUNK", chunk),
+            mock.patch.object(dncguard.replay, "BULK_FROM", 1),
+        ):
+            assert _rows(replay(guard, entries)) == expected
+            assert _rows(replay(guard, entries, bulk=False)) == expected
+
+
+def test_calls_the_flat_columns_cannot_hold_are_decided_by_check() -> None:
+    """Evidence of another seller, a second consent, a consent for another number: ``check``."""
+    r1, r2 = _registries()
+    other = {**CALL, "relationships": [{"kind": "purchase", "on": "2026-02-01", "seller": "other"}]}
+    two = {
+        **CALL,
+        "consents": [{"kind": "written", "on": "2026-02-01"}, {"kind": "verbal", "on": "2026-02-02"}],
+    }
+    entries = [_entry(i, dncguard.Guard(r1).check(c), r1.id, c) for i, c in enumerate((CALL, other, two), 1)]
+    for e in entries[1:]:
+        assert dncguard.replay._evidence(e.call) is None
+    assert dncguard.replay._evidence(entries[0].call) is not None
+    with mock.patch.object(dncguard.replay, "BULK_FROM", 1):
+        assert dncguard.Guard(r2).replay(entries).num_rows == 0
+
+
+def test_replay_decides_with_every_option_of_the_guard() -> None:
+    """A guard that does not block for a missing state list replays with that option too: a
+    Florida call it allowed is not reported as changed."""
+    r1, r2 = _registries()
+    florida = {**CALL, "to": "305-555-0100"}
+    lenient = dncguard.Guard(r1, missing_state_lists="allow").check(florida)
+    assert lenient.allowed
+    assert not dncguard.Guard(r1).check(florida).allowed  # the default blocks it
+    entries = [_entry(1, lenient, r1.id, florida)]
+    assert dncguard.Guard(r2, missing_state_lists="allow").replay(entries).num_rows == 0
+
+
+def test_a_stale_registry_raises_as_check_does_on_the_bulk_path_too() -> None:
+    """With ``on_stale="raise"`` replay raises check's error for the call (not a table row's)."""
+    r1, r2 = _registries()
+    late = {**CALL, "at": "2026-09-04T15:00:00-04:00"}
+    entry = _entry(1, dncguard.Guard(r1).check(late), r1.id, late)
+    strict = dncguard.Guard(r2, on_stale="raise")
+    with pytest.raises(dncguard.StaleRegistryError) as expected:
+        dncguard.Guard(r1, on_stale="raise").check(late)
+    with mock.patch.object(dncguard.replay, "BULK_FROM", 1), pytest.raises(dncguard.StaleRegistryError) as e:
+        strict.replay([entry])
+    assert str(e.value) == str(expected.value)

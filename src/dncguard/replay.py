@@ -14,18 +14,21 @@ The result is a ``pyarrow`` table, one row per entry, in ledger order, with the 
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 import pyarrow as pa
+import pydantic_core
 
-from dncguard.errors import HistoryError
+from dncguard._seller import normalize_seller
+from dncguard.errors import DncguardError, HistoryError
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
     from dncguard.ledger import LedgerEntry
-    from dncguard.models import Decision
+    from dncguard.models import Call, Decision
 
 __all__ = ["NOT_IN_HISTORY", "NO_REGISTRY_ID", "SCHEMA", "replay"]
 
@@ -48,54 +51,199 @@ SCHEMA: Final = pa.schema(
     ]
 )
 
-#: Entries read and grouped by registry version at a time: each version among them is rebuilt
-#: once (newest first, each from the next newer), then its entries are decided one after another.
+#: Entries read and grouped by registry version at a time: each version among them is built
+#: once (newest first, each from the next newer), then its entries are decided together.
 CHUNK: Final = 1 << 16
+
+#: A version's entries are decided in bulk from this many on (the bulk path's set-up, about as
+#: long as ``check`` takes for a few hundred calls, is paid once per version), else one by one.
+BULK_FROM: Final = 512
+
+_FIXED_OFFSETS: Final = (dt.timezone, pydantic_core.TzInfo)
+"""The time zones an ``at`` read from ISO 8601 text has: a fixed UTC offset (written back as
+text in that offset, the bulk path reads it with the same meaning)."""
+
+_MINUTE: Final = dt.timedelta(minutes=1)
+_NO_EVIDENCE: Final = (None,) * 8
+"""The evidence columns (the last eight of :data:`_FLAT_TYPES`) of a call without evidence."""
+
+#: The columns a call becomes for :meth:`Guard.scrub` (docs/calls.md), in order.
+_FLAT_TYPES: Final[dict[str, pa.DataType]] = {
+    "to": pa.string(),
+    "at": pa.string(),
+    "seller": pa.string(),
+    "caller": pa.string(),
+    "purpose": pa.string(),
+    "line": pa.string(),
+    "prerecorded": pa.bool_(),
+    "callee_region": pa.string(),
+    "callee_timezone": pa.string(),
+    "reassigned_on": pa.date32(),
+    "channel": pa.string(),
+    "automated": pa.bool_(),
+    "attempts": pa.list_(pa.timestamp("us", tz="UTC")),
+    "last_purchase": pa.date32(),
+    "last_inquiry": pa.date32(),
+    "contract_on": pa.date32(),
+    "contract_ends": pa.date32(),
+    "consent_kind": pa.string(),
+    "consent_on": pa.date32(),
+    "consent_revoked_on": pa.date32(),
+    "dnc_requested_on": pa.date32(),
+}
 
 
 def _codes(decision: Decision) -> list[str]:
-    return sorted({str(reason.code) for reason in decision.reasons})
+    reasons = decision.reasons
+    return sorted({str(reason.code) for reason in reasons}) if reasons else []
 
 
-def replay(guard: Guard, entries: Iterable[LedgerEntry]) -> pa.Table:
+def _evidence(call: Call) -> tuple[Any, ...] | None:
+    """The evidence columns (the last eight of :data:`_FLAT_TYPES`) of ``call``, or None where
+    the flat columns cannot hold the call exactly (then it is decided by ``check``): evidence
+    beyond one relationship of each kind, one consent and one request, all the call's seller's; a
+    consent naming a number; an ``at`` whose zone is not a fixed offset of whole minutes."""
+    at = call.at
+    offset = at.utcoffset()
+    if not isinstance(at.tzinfo, _FIXED_OFFSETS) or offset is None or offset % _MINUTE:
+        return None
+    if not (call.relationships or call.consents or call.dnc_requests):  # most calls: no evidence
+        return _NO_EVIDENCE
+    if len(call.consents) > 1 or len(call.dnc_requests) > 1:
+        return None
+    seller = normalize_seller(call.seller)
+
+    def theirs(name: str | None) -> bool:  # evidence without a seller is the call's seller's
+        return name is not None and normalize_seller(name) != seller
+
+    on: dict[str, dt.date] = {}
+    contract_ends = None
+    for rel in call.relationships:
+        if theirs(rel.seller) or rel.kind in on or (rel.kind != "contract" and rel.ends is not None):
+            return None
+        on[rel.kind] = rel.on
+        if rel.kind == "contract":
+            contract_ends = rel.ends
+    consent_kind = consent_on = consent_revoked_on = None
+    for consent in call.consents:
+        if theirs(consent.seller) or consent.number is not None:
+            return None
+        consent_kind, consent_on, consent_revoked_on = consent.kind, consent.on, consent.revoked_on
+    requested = None
+    for request in call.dnc_requests:
+        if theirs(request.seller):
+            return None
+        requested = request.on
+    return (
+        on.get("purchase"),
+        on.get("inquiry"),
+        on.get("contract"),
+        contract_ends,
+        consent_kind,
+        consent_on,
+        consent_revoked_on,
+        requested,
+    )
+
+
+def _table(calls: list[Call], evidence: list[tuple[Any, ...]]) -> pa.Table:
+    """``calls`` (each with its :func:`_evidence`) as a table of :data:`_FLAT_TYPES`, ``at`` as
+    ISO 8601 text in its own offset (the meaning ``check`` gives it)."""
+    columns: dict[str, list[Any]] = {
+        "to": [c.to for c in calls],
+        "at": [c.at.isoformat() for c in calls],
+        "seller": [c.seller for c in calls],
+        "caller": [c.caller for c in calls],
+        "purpose": [c.purpose for c in calls],
+        "line": [c.line for c in calls],
+        "prerecorded": [c.prerecorded for c in calls],
+        "callee_region": [c.callee_region for c in calls],
+        "callee_timezone": [c.callee_timezone for c in calls],
+        "reassigned_on": [c.reassigned_on for c in calls],
+        "channel": [c.channel for c in calls],
+        "automated": [c.automated for c in calls],
+        "attempts": [[a.astimezone(dt.UTC) for a in c.attempts] if c.attempts else [] for c in calls],
+    }
+    names = list(_FLAT_TYPES)[len(columns) :]
+    for i, name in enumerate(names):
+        columns[name] = [ev[i] for ev in evidence]
+    return pa.table({name: pa.array(columns[name], kind) for name, kind in _FLAT_TYPES.items()})
+
+
+def _decide_in_bulk(guard: Guard, table: pa.Table) -> list[tuple[bool, list[str]]]:
+    """``(allowed, sorted distinct reason codes)`` of each row of ``table``, decided by
+    ``guard.scrub`` (the same answer ``check`` gives for each)."""
+    out = guard.scrub(table)
+    allowed = out.column("allowed").to_pylist()
+    reasons = out.column("reasons").to_pylist()
+    return [(a, sorted(set(r)) if r else []) for a, r in zip(allowed, reasons, strict=True)]
+
+
+def replay(guard: Guard, entries: Iterable[LedgerEntry], *, bulk: bool = True) -> pa.Table:
     """The entries whose answer changes when ``guard``'s rules decide them again against the
-    registry version each was decided on (see the module docstring)."""
+    registry version each was decided on (see the module docstring).
+
+    ``bulk=False`` decides every entry with ``Guard.check`` (the reference the bulk path, which
+    gives the same answers, is tested against)."""
     from dncguard.guard import Guard
 
     registry: Any = guard.registry
     rows: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
     it = iter(entries)
+    carried: tuple[str, Any] | None = None  # the oldest version the previous chunk built
     while chunk := list(itertools.islice(it, CHUNK)):
-        # per entry: None (unchanged), or (new decision or None, problem)
-        outcome: list[tuple[Decision | None, str | None] | None] = [None] * len(chunk)
+        # per entry: None (unchanged), or (new allowed or None, new codes or None, problem)
+        outcome: list[tuple[bool | None, list[str] | None, str | None] | None] = [None] * len(chunk)
         wanted: dict[str, list[int]] = {}
         for pos, entry in enumerate(chunk):
             registry_id = getattr(entry.decision, "registry_id", None)
             if not isinstance(registry_id, str) or not registry_id:
-                outcome[pos] = (None, NO_REGISTRY_ID)
+                outcome[pos] = (None, None, NO_REGISTRY_ID)
             else:
                 wanted.setdefault(registry_id, []).append(pos)
-        for registry_id, past in _versions(registry, wanted):
+        for registry_id, past in _versions(registry, wanted, carried):
             if past is None:
                 for pos in wanted[registry_id]:
-                    outcome[pos] = (None, NOT_IN_HISTORY)
+                    outcome[pos] = (None, None, NOT_IN_HISTORY)
                 continue
-            check = Guard(
+            carried = (registry_id, past)
+            again = Guard(
                 past,
                 on_stale=guard.on_stale,
                 ebr_anniversary=guard.ebr_anniversary,
                 jurisdictions=guard.jurisdictions,
-            ).check
-            for pos in wanted[registry_id]:
-                entry = chunk[pos]
-                again = check(entry.call)
-                if again.allowed != entry.decision.allowed or _codes(again) != _codes(entry.decision):
-                    outcome[pos] = (again, None)
-            del past, check
+                missing_state_lists=guard.missing_state_lists,
+            )
+            positions = wanted[registry_id]
+            by_check = positions
+            answered: list[tuple[int, tuple[bool, list[str]]]] = []
+            if bulk and len(positions) >= BULK_FROM:
+                calls = [chunk[pos].call for pos in positions]
+                evidence = [_evidence(call) for call in calls]
+                fit = [i for i, ev in enumerate(evidence) if ev is not None]
+                if fit:
+                    by_check = [positions[i] for i, ev in enumerate(evidence) if ev is None]
+                    if by_check:
+                        calls = [calls[i] for i in fit]
+                    table = _table(calls, [ev for ev in evidence if ev is not None])
+                    try:
+                        decided = _decide_in_bulk(again, table)
+                    except DncguardError:  # say it as check does, naming the call (not a table row)
+                        by_check = positions
+                    else:
+                        answered = list(zip([positions[i] for i in fit], decided, strict=True))
+            for pos in by_check:
+                decision = again.check(chunk[pos].call)
+                answered.append((pos, (decision.allowed, _codes(decision))))
+            for pos, (allowed, codes) in answered:
+                old = chunk[pos].decision
+                if allowed != old.allowed or codes != _codes(old):
+                    outcome[pos] = (allowed, codes, None)
+            del past, again
         for entry, result in zip(chunk, outcome, strict=True):
             if result is None:
                 continue
-            new, problem = result
+            new_allowed, new_codes, problem = result
             old = entry.decision
             registry_id = getattr(old, "registry_id", None)
             rows["seq"].append(entry.seq)
@@ -103,21 +251,43 @@ def replay(guard: Guard, entries: Iterable[LedgerEntry]) -> pa.Table:
             rows["at"].append(entry.call.at)
             rows["registry_id"].append(registry_id if isinstance(registry_id, str) and registry_id else None)
             rows["old_allowed"].append(old.allowed)
-            rows["new_allowed"].append(None if new is None else new.allowed)
+            rows["new_allowed"].append(new_allowed)
             rows["old_reasons"].append(_codes(old))
-            rows["new_reasons"].append(None if new is None else _codes(new))
+            rows["new_reasons"].append(new_codes)
             rows["problem"].append(problem)
     return pa.table(rows, schema=SCHEMA)
 
 
-def _versions(registry: Any, ids: dict[str, list[int]]) -> Iterator[tuple[str, Any]]:
-    """``(id, registry.as_of(id))`` for each id (``None``: not in the history kept)."""
+def _versions(
+    registry: Any, ids: dict[str, list[int]], carried: tuple[str, Any] | None
+) -> Iterator[tuple[str, Any]]:
+    """``(id, registry.as_of(id))`` for each id (``None``: not in the history kept), newest first.
+
+    ``carried``: the oldest version the previous chunk built, ``(id, registry)``: the ids it
+    holds in its history (itself and older versions) are derived from it rather than from today
+    (a ledger written in order mostly asks a chunk for the versions around where the last one
+    ended)."""
     versions = getattr(registry, "_versions", None)
-    if versions is not None:
+    if versions is None:
+        for registry_id in ids:  # a registry-like object: as_of one by one
+            try:
+                yield registry_id, registry.as_of(registry_id)
+            except HistoryError:
+                yield registry_id, None
+        return
+    if carried is None:
         yield from versions(ids)
         return
-    for registry_id in ids:  # a registry-like object: as_of one by one
-        try:
-            yield registry_id, registry.as_of(registry_id)
-        except HistoryError:
-            yield registry_id, None
+    # ``carried._versions`` yields first every id it does not hold (newer than it, or of no
+    # version kept), then builds the ones it holds, newest first, as they are asked for
+    derived = carried[1]._versions(ids)
+    newer: list[str] = []
+    for registry_id, version in derived:
+        if version is not None:
+            if newer:
+                yield from versions(newer)
+            yield registry_id, version
+            yield from derived
+            return
+        newer.append(registry_id)
+    yield from versions(newer)
