@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import dncguard
 import dncguard.replay
+from dncguard._flatcall import flat_row
 from dncguard.cli import main
 from dncguard.errors import HistoryError
 from dncguard.layers import Chunk, LayerKey, Op
@@ -209,8 +210,8 @@ def test_calls_the_flat_columns_cannot_hold_are_decided_by_check() -> None:
     }
     entries = [_entry(i, dncguard.Guard(r1).check(c), r1.id, c) for i, c in enumerate((CALL, other, two), 1)]
     for e in entries[1:]:
-        assert dncguard.replay._evidence(e.call) is None
-    assert dncguard.replay._evidence(entries[0].call) is not None
+        assert flat_row(e.call) is None
+    assert flat_row(entries[0].call) is not None
     with mock.patch.object(dncguard.replay, "BULK_FROM", 1):
         assert dncguard.Guard(r2).replay(entries).num_rows == 0
 

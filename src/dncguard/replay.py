@@ -14,21 +14,19 @@ The result is a ``pyarrow`` table, one row per entry, in ledger order, with the 
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 import pyarrow as pa
-import pydantic_core
 
-from dncguard._seller import normalize_seller
+from dncguard._flatcall import flat_row, flat_table
 from dncguard.errors import DncguardError, HistoryError
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
     from dncguard.ledger import LedgerEntry
-    from dncguard.models import Call, Decision
+    from dncguard.models import Decision
 
 __all__ = ["NOT_IN_HISTORY", "NO_REGISTRY_ID", "SCHEMA", "replay"]
 
@@ -59,115 +57,10 @@ CHUNK: Final = 1 << 16
 #: long as ``check`` takes for a few hundred calls, is paid once per version), else one by one.
 BULK_FROM: Final = 512
 
-_FIXED_OFFSETS: Final = (dt.timezone, pydantic_core.TzInfo)
-"""The time zones an ``at`` read from ISO 8601 text has: a fixed UTC offset (written back as
-text in that offset, the bulk path reads it with the same meaning)."""
-
-_MINUTE: Final = dt.timedelta(minutes=1)
-_NO_EVIDENCE: Final = (None,) * 8
-"""The evidence columns (the last eight of :data:`_FLAT_TYPES`) of a call without evidence."""
-
-#: The columns a call becomes for :meth:`Guard.scrub` (docs/calls.md), in order.
-_FLAT_TYPES: Final[dict[str, pa.DataType]] = {
-    "to": pa.string(),
-    "at": pa.string(),
-    "seller": pa.string(),
-    "caller": pa.string(),
-    "purpose": pa.string(),
-    "line": pa.string(),
-    "prerecorded": pa.bool_(),
-    "callee_region": pa.string(),
-    "callee_timezone": pa.string(),
-    "reassigned_on": pa.date32(),
-    "channel": pa.string(),
-    "automated": pa.bool_(),
-    "attempts": pa.list_(pa.timestamp("us", tz="UTC")),
-    "last_purchase": pa.date32(),
-    "last_inquiry": pa.date32(),
-    "contract_on": pa.date32(),
-    "contract_ends": pa.date32(),
-    "consent_kind": pa.string(),
-    "consent_on": pa.date32(),
-    "consent_revoked_on": pa.date32(),
-    "dnc_requested_on": pa.date32(),
-}
-
 
 def _codes(decision: Decision) -> list[str]:
     reasons = decision.reasons
     return sorted({str(reason.code) for reason in reasons}) if reasons else []
-
-
-def _evidence(call: Call) -> tuple[Any, ...] | None:
-    """The evidence columns (the last eight of :data:`_FLAT_TYPES`) of ``call``, or None where
-    the flat columns cannot hold the call exactly (then it is decided by ``check``): evidence
-    beyond one relationship of each kind, one consent and one request, all the call's seller's; a
-    consent naming a number; an ``at`` whose zone is not a fixed offset of whole minutes."""
-    at = call.at
-    offset = at.utcoffset()
-    if not isinstance(at.tzinfo, _FIXED_OFFSETS) or offset is None or offset % _MINUTE:
-        return None
-    if not (call.relationships or call.consents or call.dnc_requests):  # most calls: no evidence
-        return _NO_EVIDENCE
-    if len(call.consents) > 1 or len(call.dnc_requests) > 1:
-        return None
-    seller = normalize_seller(call.seller)
-
-    def theirs(name: str | None) -> bool:  # evidence without a seller is the call's seller's
-        return name is not None and normalize_seller(name) != seller
-
-    on: dict[str, dt.date] = {}
-    contract_ends = None
-    for rel in call.relationships:
-        if theirs(rel.seller) or rel.kind in on or (rel.kind != "contract" and rel.ends is not None):
-            return None
-        on[rel.kind] = rel.on
-        if rel.kind == "contract":
-            contract_ends = rel.ends
-    consent_kind = consent_on = consent_revoked_on = None
-    for consent in call.consents:
-        if theirs(consent.seller) or consent.number is not None:
-            return None
-        consent_kind, consent_on, consent_revoked_on = consent.kind, consent.on, consent.revoked_on
-    requested = None
-    for request in call.dnc_requests:
-        if theirs(request.seller):
-            return None
-        requested = request.on
-    return (
-        on.get("purchase"),
-        on.get("inquiry"),
-        on.get("contract"),
-        contract_ends,
-        consent_kind,
-        consent_on,
-        consent_revoked_on,
-        requested,
-    )
-
-
-def _table(calls: list[Call], evidence: list[tuple[Any, ...]]) -> pa.Table:
-    """``calls`` (each with its :func:`_evidence`) as a table of :data:`_FLAT_TYPES`, ``at`` as
-    ISO 8601 text in its own offset (the meaning ``check`` gives it)."""
-    columns: dict[str, list[Any]] = {
-        "to": [c.to for c in calls],
-        "at": [c.at.isoformat() for c in calls],
-        "seller": [c.seller for c in calls],
-        "caller": [c.caller for c in calls],
-        "purpose": [c.purpose for c in calls],
-        "line": [c.line for c in calls],
-        "prerecorded": [c.prerecorded for c in calls],
-        "callee_region": [c.callee_region for c in calls],
-        "callee_timezone": [c.callee_timezone for c in calls],
-        "reassigned_on": [c.reassigned_on for c in calls],
-        "channel": [c.channel for c in calls],
-        "automated": [c.automated for c in calls],
-        "attempts": [[a.astimezone(dt.UTC) for a in c.attempts] if c.attempts else [] for c in calls],
-    }
-    names = list(_FLAT_TYPES)[len(columns) :]
-    for i, name in enumerate(names):
-        columns[name] = [ev[i] for ev in evidence]
-    return pa.table({name: pa.array(columns[name], kind) for name, kind in _FLAT_TYPES.items()})
 
 
 def _decide_in_bulk(guard: Guard, table: pa.Table) -> list[tuple[bool, list[str]]]:
@@ -219,13 +112,11 @@ def replay(guard: Guard, entries: Iterable[LedgerEntry], *, bulk: bool = True) -
             answered: list[tuple[int, tuple[bool, list[str]]]] = []
             if bulk and len(positions) >= BULK_FROM:
                 calls = [chunk[pos].call for pos in positions]
-                evidence = [_evidence(call) for call in calls]
-                fit = [i for i, ev in enumerate(evidence) if ev is not None]
+                flat = [flat_row(call) for call in calls]
+                fit = [i for i, row in enumerate(flat) if row is not None]
                 if fit:
-                    by_check = [positions[i] for i, ev in enumerate(evidence) if ev is None]
-                    if by_check:
-                        calls = [calls[i] for i in fit]
-                    table = _table(calls, [ev for ev in evidence if ev is not None])
+                    by_check = [positions[i] for i, row in enumerate(flat) if row is None]
+                    table = flat_table([row for row in flat if row is not None])
                     try:
                         decided = _decide_in_bulk(again, table)
                     except DncguardError:  # say it as check does, naming the call (not a table row)

@@ -5,7 +5,6 @@ records validated (:class:`_Records`) and, where they fit, as the flat columns o
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import itertools
 import queue
 import threading
@@ -13,9 +12,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pyarrow as pa
-import pydantic_core
 
-from dncguard._seller import normalize_seller
+from dncguard._flatcall import flat_row, flat_table
 from dncguard.cli import _tablefile
 from dncguard.cli._callfile import (
     Batch,
@@ -26,7 +24,7 @@ from dncguard.cli._callfile import (
     unknown_fields,
 )
 from dncguard.cli._common import _Progress, _warn
-from dncguard.models import EVIDENCE_COLUMNS, Call
+from dncguard.models import Call
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,85 +79,10 @@ class _RecordChunks:
             self.ignored = set()
 
 
-_FIXED_OFFSETS = (dt.timezone, pydantic_core.TzInfo)
-"""The time zones of an ``at`` read from ISO 8601 text or ``--at``: a fixed UTC offset."""
-
-
-_FLAT_TYPES: dict[str, pa.DataType] = {
-    "to": pa.string(),
-    "at": pa.string(),
-    "seller": pa.string(),
-    "caller": pa.string(),
-    "purpose": pa.string(),
-    "line": pa.string(),
-    "prerecorded": pa.bool_(),
-    "callee_region": pa.string(),
-    "callee_timezone": pa.string(),
-    "reassigned_on": pa.date32(),
-    "channel": pa.string(),
-    "automated": pa.bool_(),
-    "attempts": pa.list_(pa.timestamp("us", tz="UTC")),
-    **{name: pa.string() if name == "consent_kind" else pa.date32() for name in EVIDENCE_COLUMNS},
-}
-
-
 def _flat_row(call: Call, to: str) -> tuple[Any, ...] | None:
-    """``call`` as ``scrub``'s flat columns (docs/calls.md; :data:`_FLAT_TYPES` in order),
-    with ``at`` as ISO 8601 text in its own offset; None where they cannot hold it exactly:
-    evidence beyond one relationship of each kind, one consent and one request, all the call's
-    seller's; a consent for another number; an offset that is not a whole minute; a number
-    decided other than as written."""
-    offset = call.at.utcoffset()
-    if call.to != to or not isinstance(call.at.tzinfo, _FIXED_OFFSETS) or offset is None:
-        return None
-    if offset % dt.timedelta(minutes=1) or len(call.consents) > 1 or len(call.dnc_requests) > 1:
-        return None
-    seller = normalize_seller(call.seller)
-
-    def theirs(name: str | None) -> bool:  # evidence without a seller is the call's seller's
-        return name is not None and normalize_seller(name) != seller
-
-    on: dict[str, dt.date] = {}
-    contract_ends = None
-    for rel in call.relationships:
-        if theirs(rel.seller) or rel.kind in on or (rel.kind != "contract" and rel.ends is not None):
-            return None
-        on[rel.kind] = rel.on
-        if rel.kind == "contract":
-            contract_ends = rel.ends
-    consent_kind = consent_on = consent_revoked_on = None
-    for consent in call.consents:
-        if theirs(consent.seller) or consent.number is not None:
-            return None
-        consent_kind, consent_on, consent_revoked_on = consent.kind, consent.on, consent.revoked_on
-    requested = None
-    for request in call.dnc_requests:
-        if theirs(request.seller):
-            return None
-        requested = request.on
-    return (
-        call.to,
-        call.at.isoformat(),
-        call.seller,
-        call.caller,
-        call.purpose,
-        call.line,
-        call.prerecorded,
-        call.callee_region,
-        call.callee_timezone,
-        call.reassigned_on,
-        call.channel,
-        call.automated,
-        [a.astimezone(dt.UTC) for a in call.attempts],
-        on.get("purchase"),
-        on.get("inquiry"),
-        on.get("contract"),
-        contract_ends,
-        consent_kind,
-        consent_on,
-        consent_revoked_on,
-        requested,
-    )
+    """``call`` as ``scrub``'s flat columns (:func:`dncguard._flatcall.flat_row`), or None where
+    they cannot hold it exactly, or where its number was decided other than as written."""
+    return flat_row(call) if call.to == to else None
 
 
 def _flat_batches(records: _Records) -> list[Batch] | None:
@@ -174,13 +97,7 @@ def _flat_batches(records: _Records) -> list[Batch] | None:
         if row is None:
             return None
         rows.append(row)
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(_FLAT_TYPES)
-    table = pa.table(
-        {
-            name: pa.array(values, kind)
-            for (name, kind), values in zip(_FLAT_TYPES.items(), columns, strict=True)
-        }
-    )
+    table = flat_table(rows)
     raw = table.schema.empty_table()
     step = _tablefile._BATCH_ROWS
     return [Batch(raw, table.slice(i, step), i + 1) for i in range(0, max(table.num_rows, 1), step)]
