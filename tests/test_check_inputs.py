@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from dncguard import CallColumnError, DncguardError, Guard, InvalidCallError
-from dncguard.cli._batches import _FLAT_TYPES, _flat_row
+from dncguard._flatcall import FLAT_TYPES as _FLAT_TYPES
+from dncguard.cli._batches import _flat_row
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
 from strategies import calls

@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dncguard import Call, Guard
+from dncguard._flatcall import FLAT_TYPES as _FLAT_TYPES
 from dncguard._seller import normalize_seller
-from dncguard.cli._batches import _FLAT_TYPES, _flat_row
+from dncguard.cli._batches import _flat_row
 from dncguard.index import BlockIndex
 from dncguard.layers import Chunk, Layer, LayerKey, Op
 from dncguard.registry import Registry
