@@ -12,17 +12,15 @@ import datetime as dt
 import json
 import zlib
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
-from dncguard._stored import _HIGH, _ID, _date
-from dncguard.errors import (
-    CorruptIndexError,
-)
+from dncguard._stored import _HIGH, _ID, _damage_is_corrupt, _date, _layer_from_json
+from dncguard.errors import CorruptIndexError, HistoryError
 from dncguard.index import (
     NAT,
     BlockIndex,
@@ -32,12 +30,13 @@ from dncguard.index import (
     union,
 )
 from dncguard.index import _format as fmt
-from dncguard.index._history import decode_set, encode_set
+from dncguard.index._history import check_skips, decode_set, encode_set, has, skips_of
 from dncguard.layers import Layer, LayerKey
 
 if TYPE_CHECKING:
     from dncguard._apply import _Pending
     from dncguard._indexfile import _FileWatch
+    from dncguard.registry import Registry
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -77,7 +76,8 @@ class _Step:
     did not exist) and five number sets (varint bytes, see ``index._history``): the numbers it
     added (not kept for a ``build``: undoing it drops the layer) and removed, and for a layer with
     request dates the numbers whose (number, date) pair it introduced, and the pairs it ended
-    (their numbers; their dates as ``int64`` days)."""
+    (their numbers; their dates as ``int64`` days). ``skips``: the skip tables of the added and
+    removed sets (``None``: not stored, as in a version 3 file; made when saved again)."""
 
     layer: str
     obtained: dt.date
@@ -88,6 +88,7 @@ class _Step:
     before: Any  # dict, or as stored (JSON bytes in the data section), parsed only when undone
     counts: tuple[int, int, int, int]
     sets: tuple[Any, ...] = _NO_SETS
+    skips: tuple[Any, Any] | None = None
 
     def change(self, own_id: str) -> Change:
         rid = own_id if self.registry_id is None else self.registry_id
@@ -96,11 +97,46 @@ class _Step:
     def numbers(self, i: int) -> U64:
         return decode_set(self.sets[i], self.counts[i])
 
+    def pointable(self) -> bool:
+        """Whether :meth:`flips` can answer (each set has its skip table, or is empty)."""
+        skips = self.skips
+        return skips is not None and all(len(skips[i]) or not self.counts[i] for i in (0, 1))
+
+    def flips(self, n: int) -> bool:
+        """Whether this step changed ``n``'s membership (added or removed it), from the skip
+        tables: without decoding the sets."""
+        skips = self.skips
+        assert skips is not None
+        c = self.counts
+        return has(self.sets[0], skips[0], c[0], n) or has(self.sets[1], skips[1], c[1], n)
+
     def gone_dates(self) -> I64:
         raw = self.sets[4]
         if len(raw) != 8 * self.counts[3]:
             raise CorruptIndexError(f"history of {self.layer}: request dates of the wrong length")
         return np.frombuffer(raw, "<i8").astype(np.int64)
+
+    def with_skips(self) -> _Step:
+        if self.skips is not None:
+            return self
+        return dataclasses.replace(self, skips=(skips_of(self.sets[0]), skips_of(self.sets[1])))
+
+
+@dataclass(frozen=True)
+class _Zipped:
+    """A step's layer metadata as a version 4 file stores it: JSON, zlib-compressed (a national
+    layer's metadata lists every area code with its date: 14 kB a change, uncompressed)."""
+
+    blob: Any
+
+
+def _stored_before(before: Any) -> bytes | Any:
+    """The bytes of a step's metadata before, as :func:`_history_sections` writes them."""
+    if isinstance(before, _Zipped):
+        return before.blob
+    if isinstance(before, dict):
+        before = json.dumps(before, sort_keys=True, separators=(",", ":")).encode()
+    return zlib.compress(bytes(before), 6)
 
 
 @dataclass(frozen=True)
@@ -114,45 +150,130 @@ class _History:
     start: dt.date | None
 
 
+#: A past layer whose undone steps change at most this many numbers is computed (and its count
+#: checked against the history) when ``as_of`` makes it; a larger one lazily (see ``_PastIndex``).
+EAGER: Final = 1 << 16
+#: Single lookups a lazy past layer answers from the skip tables before it computes ``flip``.
+POINTS: Final = 64
+_NONE: Final = np.zeros(0, np.uint64)
+
+
 class _PastIndex:
     """One layer as it was at a past version: a view over today's index, not a copy.
 
     ``base`` is the layer's :class:`~dncguard.index.BlockIndex` now; ``flip`` (``uint64``,
-    sorted, distinct) holds every number whose membership changed between that version and now
-    (the numbers the changes since added or removed, each counted once per change: those
-    changed an even number of times cancel out). A number is in the past layer exactly when it is
-    in ``base`` xor in ``flip``. ``in_base`` counts the numbers of ``flip`` that ``base`` holds, so
-    the past count is ``base.count + len(flip) - 2 * in_base`` (checked against the count the
-    history recorded). ``dated``/``dates`` are the past layer's own (number, date) pairs.
+    sorted, distinct) holds every number whose membership changed between that version and now:
+    ``parent``'s ``flip`` (a newer past version of the layer, or none) and the numbers the undone
+    ``steps`` added or removed, each counted once per change (those changed an even number of
+    times cancel out). A number is in the past layer exactly when it is in ``base`` xor in
+    ``flip``, so the past layer holds ``base.count + len(flip) - 2 * in_base`` numbers
+    (``in_base``: the numbers of ``flip`` that ``base`` holds), checked against ``count`` (the
+    count the history recorded) when ``flip`` is computed with the check. ``dated``/``dates``
+    are the past layer's own (number, date) pairs.
 
-    Queries cost today's probe plus one binary search in ``flip`` (cache-resident for bulk
+    ``flip`` is computed when first needed, so ``as_of`` costs no decoding: a single lookup
+    (:attr:`probe`) asks each undone step's skip tables whether it changed the number (at most
+    ``SKIP`` gaps decoded per set), up to ``POINTS`` lookups; a bulk query computes ``flip``
+    once. Bulk queries cost today's probe plus one binary search in ``flip`` (cache-resident for
     queries in increasing order: each batch searches only the part of ``flip`` in its range).
     The content id (and ``pages``, ``directory``, ``data``) is computed on a materialised copy,
-    built once when first asked.
+    built once when first asked, after the count check.
     """
 
     __slots__ = (
         "_dated_mv",
+        "_flip",
         "_full",
+        "_in_base",
+        "_points",
         "_probe",
         "base",
         "count",
         "dated",
         "dates",
-        "flip",
-        "in_base",
+        "name",
+        "parent",
+        "steps",
     )
 
-    def __init__(self, base: BlockIndex, flip: U64, in_base: int, dated: U64, dates: I64) -> None:
+    def __init__(
+        self,
+        base: BlockIndex,
+        steps: tuple[_Step, ...],
+        parent: _PastIndex | None,
+        count: int,
+        dated: U64,
+        dates: I64,
+        name: str = "",
+    ) -> None:
         self.base = base
-        self.flip = flip
-        self.in_base = in_base
-        self.count = base.count + len(flip) - 2 * in_base
+        self.steps = steps
+        self.parent = parent  # its ``_flip`` is known
+        self.count = count
         self.dated = dated
         self.dates = dates
+        self.name = name
+        self._flip: U64 | None = None
+        self._in_base: int | None = None
+        self._points = 0 if all(step.pointable() for step in steps) else POINTS
         self._full: BlockIndex | None = None
         self._probe: Callable[[int], bool] | None = None
         self._dated_mv: memoryview | None = None
+
+    @property
+    def flip(self) -> U64:
+        if self._flip is None:
+            self.settle(check=False)
+        assert self._flip is not None
+        return self._flip
+
+    @property
+    def in_base(self) -> int:
+        self.settle(check=True)
+        assert self._in_base is not None
+        return self._in_base
+
+    def settle(self, *, check: bool) -> None:
+        """Compute ``flip`` (once); with ``check``, also ``in_base`` and check the count:
+        :class:`CorruptIndexError` if the history does not add up to the count it recorded."""
+        if self._flip is not None and (not check or self._in_base is not None):
+            return
+        parent, base = self.parent, self.base
+        before = _NONE if parent is None else parent.flip
+        sets = [a for step in self.steps for i in (0, 1) if len(a := step.numbers(i))]
+        if len(sets) == 1:
+            changed = sets[0]
+        elif sets:
+            changed = _odd(np.sort(np.concatenate(sets)))
+        else:
+            changed = _NONE
+        again = member(before, changed)  # changed back: no longer a difference from now
+        flip = union(difference(before, changed[again]), changed[~again]) if len(changed) else before
+        if check:
+            if parent is not None and parent._in_base is not None:
+                gained = int(base.contains(changed[~again]).sum())
+                in_base = parent._in_base + gained - int(base.contains(changed[again]).sum())
+            else:
+                in_base = int(base.contains(flip).sum())
+            if base.count + len(flip) - 2 * in_base != self.count:
+                raise CorruptIndexError(f"history of layer {self.name} does not match the registry")
+            self._in_base = in_base
+        self._flip = flip
+
+    def flips_one(self, n: int) -> bool:
+        """Whether ``n``'s membership differs between this version and now."""
+        flip = self._flip
+        if flip is None and self._points >= POINTS:
+            flip = self.flip
+        if flip is not None:
+            i = int(np.searchsorted(flip, np.uint64(n)))
+            return i < len(flip) and int(flip[i]) == n
+        self._points += 1
+        changed = False if self.parent is None else self.parent.flips_one(n)
+        for step in self.steps:
+            if step.flips(n):
+                changed = not changed
+        return changed
 
     def hits(self, prefix: I64, line: I64, q: U64, increasing: bool) -> npt.NDArray[np.bool_]:
         """For each query of a batch (``q``, split into ``prefix`` and ``line``): in the layer?"""
@@ -176,16 +297,13 @@ class _PastIndex:
         """``probe(n) -> bool`` for one Python ``int``, as :attr:`BlockIndex.probe`."""
         if self._probe is None:
             base = self.base.probe
-            flip = self.flip
-            if not len(flip):
+            if self._flip is not None and not len(self._flip):
                 self._probe = base
             else:
-                mv = flip.data.cast("B").cast("Q")
-                size = len(mv)
+                flips_one = self.flips_one
 
                 def probe(n: int) -> bool:
-                    i = bisect_left(mv, n)
-                    return base(n) != (i < size and mv[i] == n)
+                    return base(n) != (0 <= n < _HIGH and flips_one(n))
 
                 self._probe = probe
         return self._probe
@@ -216,6 +334,7 @@ class _PastIndex:
     def materialize(self) -> BlockIndex:
         """The past layer as an index of its own (built once)."""
         if self._full is None:
+            self.settle(check=True)
             base, flip = self.base, self.flip
             ix = base
             if len(flip):
@@ -299,7 +418,8 @@ def _step_of(
         dgone_dates.astype("<i8").tobytes(),
     )
     counts = (len(added), len(removed), len(dnew), len(dgone))
-    return _Step(key.name, when, kind, len(added), len(removed), None, before, counts, sets)
+    skips = (skips_of(sets[0]), skips_of(sets[1]))
+    return _Step(key.name, when, kind, len(added), len(removed), None, before, counts, sets, skips)
 
 
 def _pair_diff(od: U64, ot: I64, nd: U64, nt: I64) -> tuple[U64, U64, I64]:
@@ -317,29 +437,30 @@ def _pair_diff(od: U64, ot: I64, nd: U64, nt: I64) -> tuple[U64, U64, I64]:
     return nd[~kept(nd, nt, od, ot)], od[gone], ot[gone]
 
 
-def _undo(ix: _AnyIndex, steps: list[_Step]) -> _PastIndex:
-    """The layer ``ix`` with ``steps`` (in the order applied, the layer's newest) undone."""
-    if isinstance(ix, _PastIndex):
-        base, flip, in_base = ix.base, ix.flip, ix.in_base
-    else:
-        base, flip, in_base = ix, np.zeros(0, np.uint64), 0
+def _undo(ix: _AnyIndex, steps: list[_Step], count: int, name: str) -> _PastIndex:
+    """The layer ``ix`` with ``steps`` (in the order applied, the layer's newest) undone: a layer
+    of ``count`` numbers (the history's record), computed now when the steps change few numbers
+    (and the count checked), else when first asked (see :class:`_PastIndex`)."""
     dated, dates = ix.dated, ix.dates
-    sets = [step.numbers(i) for step in steps for i in (0, 1)]
-    sets = [a for a in sets if len(a)]
-    if len(sets) == 1:
-        changed = sets[0]
-    elif sets:
-        changed = _odd(np.sort(np.concatenate(sets)))
+    undone = tuple(steps)
+    if isinstance(ix, _PastIndex):
+        base = ix.base
+        if ix._flip is not None:
+            parent: _PastIndex | None = ix
+        else:  # ix is not computed: undo its steps and these together
+            parent, undone = ix.parent, (*undone, *ix.steps)
     else:
-        changed = np.zeros(0, np.uint64)
-    if len(changed):
-        again = member(flip, changed)  # changed back: no longer a difference from now
-        in_base += int(base.contains(changed[~again]).sum()) - int(base.contains(changed[again]).sum())
-        flip = union(difference(flip, changed[again]), changed[~again])
+        base, parent = ix, None
     for step in reversed(steps):
         if step.counts[2] or step.counts[3]:
             dated, dates = _undo_dates(dated, dates, step)
-    return _PastIndex(base, flip, in_base, dated, dates)
+    past = _PastIndex(base, undone, parent, count, dated, dates, name)
+    work = sum(step.counts[0] + step.counts[1] for step in undone)
+    if parent is not None and parent._in_base is None:
+        work += len(parent.flip)
+    if work <= EAGER:
+        past.settle(check=True)
+    return past
 
 
 def _undo_dates(dated: U64, dates: I64, step: _Step) -> tuple[U64, I64]:
@@ -362,8 +483,9 @@ def _before(step: _Step) -> dict[str, Any]:
     before = step.before
     if not isinstance(before, dict):
         try:
-            before = json.loads(bytes(before))
-        except (ValueError, RecursionError) as e:
+            text = zlib.decompress(bytes(before.blob)) if isinstance(before, _Zipped) else bytes(before)
+            before = json.loads(text)
+        except (ValueError, RecursionError, zlib.error) as e:
             raise CorruptIndexError(f"unreadable history: {e}") from None
     if not isinstance(before, dict) or before.get("name") != step.layer:
         raise CorruptIndexError(f"history of layer {step.layer}: its metadata names another layer")
@@ -404,18 +526,20 @@ def _span(hist: _History | None) -> str:
 
 
 def _history_sections(hist: _History, own_id: str) -> list[npt.NDArray[np.uint8]]:
-    """The two history sections: a JSON document of the steps, and their number sets."""
+    """The two history sections: a JSON document of the steps (``at``: where each blob of a step
+    is in the second section: its five number sets, its layer's metadata before (zlib-compressed
+    JSON) and the skip tables of its added and removed sets), and the blobs."""
     parts: list[Any] = []  # the blobs and their padding, joined once (no growing buffer)
     size = 0
     records = []
     pads = [bytes(n) for n in range(8)]
     for step in hist.steps:
         at = []
-        before = step.before
-        if isinstance(before, dict):
-            before = json.dumps(before, sort_keys=True, separators=(",", ":")).encode()
+        before = None if step.before is None else _stored_before(step.before)
+        skips = step.with_skips().skips
+        assert skips is not None
         # the layer's metadata before, as a sixth blob: reading the history parses it only when undone
-        for blob in (*step.sets, b"" if before is None else before):
+        for blob in (*step.sets, b"" if before is None else before, *skips):
             length = len(blob)
             at.append([size, length])
             pad = -length % 8
@@ -467,14 +591,17 @@ def _history_reader(
                 text = zlib.decompress(bytes(buf[s_doc.offset : s_doc.offset + s_doc.length]))
             except zlib.error as e:
                 raise CorruptIndexError(f"unreadable history: {e}") from None
-            return _parse_history(text, buf, s_data)
+            return _parse_history(text, buf, s_data, header.version)
         except CorruptIndexError as e:
             raise CorruptIndexError(str(e), path=path) from None
 
     return read
 
 
-def _parse_history(text: bytes, buf: Any, s_data: fmt.Section) -> _History:
+def _parse_history(text: bytes, buf: Any, s_data: fmt.Section, version: int = fmt.FORMAT_VERSION) -> _History:
+    """The history as stored (``version`` 3: six blobs a step, the metadata uncompressed and no
+    skip tables; 4: eight), every field checked."""
+    blobs = 6 if version == 3 else 8
     try:
         doc = json.loads(text)
         steps = []
@@ -494,7 +621,7 @@ def _parse_history(text: bytes, buf: Any, s_data: fmt.Section) -> _History:
                 or (kind != "build" and counts[:2] != (added, removed))
                 or type(r["before"]) is not bool
                 or (kind == "build") == r["before"]
-                or len(r["at"]) != 6
+                or len(r["at"]) != blobs
             ):
                 raise CorruptIndexError("a history entry is malformed")
             sets = []
@@ -509,12 +636,20 @@ def _parse_history(text: bytes, buf: Any, s_data: fmt.Section) -> _History:
             obtained = _date(r["obtained"])
             if obtained is None:
                 raise CorruptIndexError("a history entry without a date")
+            skips = None
+            if blobs == 8:
+                skips = (sets[6], sets[7])
+                del sets[6:]
+                for i in (0, 1):
+                    check_skips(skips[i], counts[i], len(sets[i]))
             # the metadata before is parsed and checked in full (``_before``) when the step is undone
             last = sets.pop()
-            before = last if r["before"] else None
+            before = (_Zipped(last) if blobs == 8 else last) if r["before"] else None
             if before is None and len(last):
                 raise CorruptIndexError("a history entry is malformed")
-            steps.append(_Step(layer, obtained, kind, added, removed, rid, before, counts, tuple(sets)))
+            steps.append(
+                _Step(layer, obtained, kind, added, removed, rid, before, counts, tuple(sets), skips)
+            )
         base, start = doc["base"], _date(doc["start"])
         if base is not None and (not isinstance(base, str) or not _ID.fullmatch(base)):
             raise CorruptIndexError("bad base id in the history")
@@ -531,3 +666,128 @@ def _parse_history(text: bytes, buf: Any, s_data: fmt.Section) -> _History:
         RecursionError,
     ) as e:
         raise CorruptIndexError(f"unreadable history: {e!r}") from None
+
+
+def as_of(registry: Registry, when: dt.date | str) -> Registry:
+    """:meth:`Registry.as_of`."""
+    hist = registry._history_data()
+    steps = () if hist is None else hist.steps
+    if isinstance(when, str):
+        own = registry.id
+        if when == own:
+            keep = len(steps)
+        else:
+            at = [i for i, step in enumerate(steps) if step.registry_id == when]
+            if at:
+                keep = at[-1] + 1
+            elif hist is not None and when == hist.base_id:
+                keep = 0
+            else:
+                raise HistoryError(
+                    f"registry id {when!r}: no version of this registry's history (kept from "
+                    f"{_span(hist)}) has it"
+                )
+        kept, undo = list(steps[:keep]), list(steps[keep:])
+        past = rewind(registry, undo)
+        past._id = when
+    elif isinstance(when, dt.date) and not isinstance(when, dt.datetime):
+        # before the first change kept, the registry held what it held before it: data up to
+        # ``start`` (a registry whose history begins empty did not exist yet)
+        start = None if hist is None else hist.start
+        if (start is None and (not steps or when < steps[0].obtained)) or (start and when < start):
+            raise HistoryError(f"{when.isoformat()}: older than the history kept ({_span(hist)})")
+        undo_at = {i for i, step in enumerate(steps) if step.obtained > when}
+        seen: set[str] = set()
+        for i, step in enumerate(steps):
+            if i in undo_at:
+                seen.add(step.layer)
+            elif step.layer in seen:
+                raise HistoryError(
+                    f"{when.isoformat()}: layer {step.layer} had data obtained after it applied "
+                    f"before data obtained on or before it: ask for a registry id instead"
+                )
+        kept = [step for i, step in enumerate(steps) if i not in undo_at]
+        undo = [step for i, step in enumerate(steps) if i in undo_at]
+        past = rewind(registry, undo)
+        if not undo:
+            past._id = registry._id
+        elif min(undo_at) == len(kept):
+            # the steps kept are the first ones: the version that ends with the last of them,
+            # if no update applied both kept and undone steps (its id is recorded)
+            k = len(kept)
+            if k == 0:
+                past._id = None if hist is None else hist.base_id
+            else:
+                rid = steps[k - 1].registry_id
+                if rid is not None and rid != steps[k].registry_id:
+                    past._id = rid
+    else:
+        raise TypeError(f"as_of({when!r}): expected a datetime.date or a registry id string")
+    own_id = registry.id if any(step.registry_id is None for step in kept) else ""
+    past._hist = _History(
+        tuple(_with_id(step, own_id) for step in kept),
+        None if hist is None else hist.base_id,
+        None if hist is None else hist.start,
+    )
+    past._past = True
+    return past
+
+
+def versions(registry: Registry, ids: Iterable[str]) -> Iterator[tuple[str, Registry | None]]:
+    """:meth:`Registry._versions`."""
+    hist = registry._history_data()
+    steps = () if hist is None else hist.steps
+    position: dict[str, int] = {}
+    if hist is not None and hist.base_id is not None:
+        position[hist.base_id] = 0
+    for i, step in enumerate(steps):
+        if step.registry_id is not None:
+            position[step.registry_id] = i + 1
+    own = registry.id
+    position[own] = len(steps)
+    wanted = set(ids)
+    for rid in sorted(wanted - position.keys()):
+        yield rid, None
+    own_id = own if any(step.registry_id is None for step in steps) else ""
+    newer, at = registry, len(steps)
+    for rid in sorted(wanted & position.keys(), key=lambda r: -position[r]):
+        keep = position[rid]
+        past = rewind(newer, list(steps[keep:at]))
+        past._id = rid
+        past._hist = _History(
+            tuple(_with_id(step, own_id) for step in steps[:keep]),
+            None if hist is None else hist.base_id,
+            None if hist is None else hist.start,
+        )
+        past._past = True
+        newer, at = past, keep
+        yield rid, past
+
+
+def rewind(registry: Registry, undo: list[_Step]) -> Registry:
+    """:meth:`Registry._rewind`."""
+    from dncguard._apply import _sort_key  # not at import: _apply imports this module
+
+    current = {layer.key: (layer, ix) for layer, ix in zip(registry._layers, registry._indexes, strict=True)}
+    by_name = {key.name: key for key in current}
+    per_layer: dict[str, list[_Step]] = {}
+    for step in undo:
+        per_layer.setdefault(step.layer, []).append(step)
+    with _damage_is_corrupt():
+        for name, layer_steps in per_layer.items():
+            key = by_name.get(name)
+            if key is None or any(step.before is None for step in layer_steps[1:]):
+                raise CorruptIndexError(f"history of layer {name} does not match the registry")
+            first = layer_steps[0]
+            if first.before is None:
+                del current[key]  # the layer's first data: before it, no layer
+                continue
+            layer = _layer_from_json(_before(first))
+            current[key] = (layer, _undo(current[key][1], layer_steps, layer.count, name))
+    keys = sorted(current, key=_sort_key)
+    return type(registry)(
+        [current[k][0] for k in keys],
+        [current[k][1] for k in keys],
+        _mmap=registry._mmap,
+        _watch=registry._watch,
+    )

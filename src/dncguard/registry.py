@@ -54,6 +54,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from dncguard import _history as _hist
 from dncguard._apply import (
     _LOW,
     _apply_source,
@@ -65,7 +66,6 @@ from dncguard._history import (
     _EPOCH,
     Change,
     _AnyIndex,
-    _before,
     _History,
     _history_reader,
     _history_sections,
@@ -73,9 +73,7 @@ from dncguard._history import (
     _newest_date,
     _PastIndex,
     _prune,
-    _span,
     _Step,
-    _undo,
     _with_id,
 )
 from dncguard._indexfile import (
@@ -94,13 +92,11 @@ from dncguard._stored import (
     MAX_LAYERS,
     _content_id,
     _damage_is_corrupt,
-    _layer_from_json,
     _layer_json,
     _load,
 )
 from dncguard.errors import (
     CorruptIndexError,
-    HistoryError,
     IndexChangedError,
 )
 from dncguard.index import (
@@ -317,127 +313,18 @@ class Registry:
         an id of no version kept. A damaged history is
         :class:`~dncguard.errors.CorruptIndexError`, never a wrong answer.
         """
-        hist = self._history_data()
-        steps = () if hist is None else hist.steps
-        if isinstance(when, str):
-            own = self.id
-            if when == own:
-                keep = len(steps)
-            else:
-                at = [i for i, step in enumerate(steps) if step.registry_id == when]
-                if at:
-                    keep = at[-1] + 1
-                elif hist is not None and when == hist.base_id:
-                    keep = 0
-                else:
-                    raise HistoryError(
-                        f"registry id {when!r}: no version of this registry's history (kept from "
-                        f"{_span(hist)}) has it"
-                    )
-            kept, undo = list(steps[:keep]), list(steps[keep:])
-            past = self._rewind(undo)
-            past._id = when
-        elif isinstance(when, dt.date) and not isinstance(when, dt.datetime):
-            # before the first change kept, the registry held what it held before it: data up to
-            # ``start`` (a registry whose history begins empty did not exist yet)
-            start = None if hist is None else hist.start
-            if (start is None and (not steps or when < steps[0].obtained)) or (start and when < start):
-                raise HistoryError(f"{when.isoformat()}: older than the history kept ({_span(hist)})")
-            undo_at = {i for i, step in enumerate(steps) if step.obtained > when}
-            seen: set[str] = set()
-            for i, step in enumerate(steps):
-                if i in undo_at:
-                    seen.add(step.layer)
-                elif step.layer in seen:
-                    raise HistoryError(
-                        f"{when.isoformat()}: layer {step.layer} had data obtained after it applied "
-                        f"before data obtained on or before it: ask for a registry id instead"
-                    )
-            kept = [step for i, step in enumerate(steps) if i not in undo_at]
-            undo = [step for i, step in enumerate(steps) if i in undo_at]
-            past = self._rewind(undo)
-            if not undo:
-                past._id = self._id
-            elif min(undo_at) == len(kept):
-                # the steps kept are the first ones: the version that ends with the last of them,
-                # if no update applied both kept and undone steps (its id is recorded)
-                k = len(kept)
-                if k == 0:
-                    past._id = None if hist is None else hist.base_id
-                else:
-                    rid = steps[k - 1].registry_id
-                    if rid is not None and rid != steps[k].registry_id:
-                        past._id = rid
-        else:
-            raise TypeError(f"as_of({when!r}): expected a datetime.date or a registry id string")
-        own_id = self.id if any(step.registry_id is None for step in kept) else ""
-        past._hist = _History(
-            tuple(_with_id(step, own_id) for step in kept),
-            None if hist is None else hist.base_id,
-            None if hist is None else hist.start,
-        )
-        past._past = True
-        return past
+        return _hist.as_of(self, when)
 
     def _versions(self, ids: Iterable[str]) -> Iterator[tuple[str, Registry | None]]:
         """``(id, as_of(id))`` for each distinct id of ``ids``, ``None`` for an id of no version
         kept; newest version first, each older one derived from the one before it (undoing only
         the changes between them: replaying a ledger visits many neighbouring versions)."""
-        hist = self._history_data()
-        steps = () if hist is None else hist.steps
-        position: dict[str, int] = {}
-        if hist is not None and hist.base_id is not None:
-            position[hist.base_id] = 0
-        for i, step in enumerate(steps):
-            if step.registry_id is not None:
-                position[step.registry_id] = i + 1
-        own = self.id
-        position[own] = len(steps)
-        wanted = set(ids)
-        for rid in sorted(wanted - position.keys()):
-            yield rid, None
-        own_id = own if any(step.registry_id is None for step in steps) else ""
-        newer, at = self, len(steps)
-        for rid in sorted(wanted & position.keys(), key=lambda r: -position[r]):
-            keep = position[rid]
-            past = newer._rewind(list(steps[keep:at]))
-            past._id = rid
-            past._hist = _History(
-                tuple(_with_id(step, own_id) for step in steps[:keep]),
-                None if hist is None else hist.base_id,
-                None if hist is None else hist.start,
-            )
-            past._past = True
-            newer, at = past, keep
-            yield rid, past
+        return _hist.versions(self, ids)
 
     def _rewind(self, undo: list[_Step]) -> Registry:
         """This registry with ``undo``'s steps undone: a view (see :class:`_PastIndex`) over the
         same indexes, each layer's numbers corrected by the numbers its undone steps changed."""
-        current = {layer.key: (layer, ix) for layer, ix in zip(self._layers, self._indexes, strict=True)}
-        by_name = {key.name: key for key in current}
-        per_layer: dict[str, list[_Step]] = {}
-        for step in undo:
-            per_layer.setdefault(step.layer, []).append(step)
-        with _damage_is_corrupt():
-            for name, layer_steps in per_layer.items():
-                key = by_name.get(name)
-                if key is None or any(step.before is None for step in layer_steps[1:]):
-                    raise CorruptIndexError(f"history of layer {name} does not match the registry")
-                first = layer_steps[0]
-                if first.before is None:
-                    del current[key]  # the layer's first data: before it, no layer
-                    continue
-                ix = current[key][1]
-                past = _undo(ix, layer_steps)
-                layer = _layer_from_json(_before(first))
-                if past.count != layer.count:
-                    raise CorruptIndexError(f"history of layer {name} does not match the registry")
-                current[key] = (layer, past)
-        keys = sorted(current, key=_sort_key)
-        return Registry(
-            [current[k][0] for k in keys], [current[k][1] for k in keys], _mmap=self._mmap, _watch=self._watch
-        )
+        return _hist.rewind(self, undo)
 
     # ----------------------------------------------------------------------------- queries
 
