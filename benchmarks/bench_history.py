@@ -78,7 +78,7 @@ from dncguard import Guard  # noqa: E402
 from dncguard._apply import _apply_source, _by_date, _meta_of, _sort_key  # noqa: E402
 from dncguard._history import _History, _Step  # noqa: E402
 from dncguard._stored import _layer_json  # noqa: E402
-from dncguard.index import sort_unique  # noqa: E402
+from dncguard.index import sort_unique, unique_sorted  # noqa: E402
 from dncguard.index._history import encode_set, skips_of  # noqa: E402
 from dncguard.layers import Chunk, LayerKey, Op  # noqa: E402
 from dncguard.models import Call  # noqa: E402
@@ -125,7 +125,7 @@ class Year:
         self.gone = np.zeros(len(numbers), bool)
         self.added: list[np.ndarray[Any, Any]] = []
         self.seen = np.zeros(10**10 // 8 + 1, np.uint8)  # untouched pages take no memory
-        self.prefixes = sort_unique(numbers // np.uint64(10_000))
+        self.prefixes = unique_sorted(numbers // np.uint64(10_000))  # numbers are sorted
         self.rng = rng
 
     def _new(self, n: int, lines: np.ndarray[Any, Any] | None = None) -> np.ndarray[Any, Any]:
@@ -181,9 +181,10 @@ def _label(day: dt.date) -> str:
 
 def simulate_steps(
     year: Year, npas: list[int], days: int, adds_day: int, dels_day: int
-) -> tuple[Registry, list[tuple[dt.date, str]]]:
+) -> tuple[Registry, list[tuple[dt.date, str]], tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
     """The year as history steps encoded from the simulated change lists, and today's registry
-    built once and given them (see the module docstring); and ``(day, version id)`` of each day."""
+    built once and given them (see the module docstring); ``(day, version id)`` of each day; and
+    the change list of the day after the year (the update measured)."""
     count = len(year.numbers)
     first = _label(DAY0)
     steps = [_Step("us-ftc", DAY0, "build", count, 0, first, None, (0, 0, 0, 0))]
@@ -200,8 +201,11 @@ def simulate_steps(
         steps.append(dataclasses.replace(step, skips=(skips_of(sets[0]), skips_of(sets[1]))))
         count += len(new) - len(gone)
     listed = year.listed()
+    extra = year.day(adds_day, dels_day)
+    year.numbers = year.gone = year.seen = np.zeros(0, np.uint64)  # 3.5 GB at US scale: not needed now
     last = DAY0 + dt.timedelta(days=days)
     registry = Registry.build([[Chunk(US, Op.REPLACE, listed, coverage=dict.fromkeys(npas, last))]])
+    del listed
     assert registry.layers[0].count == count
     template = _layer_json(registry.layers[0])
     for i, (on, n) in enumerate(befores, 1):
@@ -215,7 +219,7 @@ def simulate_steps(
     registry._hist = _History(tuple(steps), Registry().id, None)
     ids += [(DAY0 + dt.timedelta(days=day), _label(DAY0 + dt.timedelta(days=day))) for day in range(1, days)]
     ids.append((last, registry.id))
-    return registry, ids
+    return registry, ids, extra
 
 
 def floor_bits(k: int) -> float:
@@ -260,12 +264,19 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(args.seed)
     t = time.perf_counter()
     numbers, _ = generate(count, "US", args.seed)
-    npas = sorted({int(a) for a in np.unique(numbers // np.uint64(10_000_000))})
+    npas = [int(a) for a in unique_sorted(numbers // np.uint64(10_000_000))]
+    # what the measures below take from the numbers listed at the start, taken now: the array
+    # itself is dropped before today's registry is built (2 GB at US scale)
+    probe_number = int(numbers[len(numbers) // 3])
+    q = numbers[rng.integers(0, len(numbers), max(100_000, round(10_000_000 * args.scale)))]
+    picks = numbers[rng.integers(0, len(numbers), args.entries)]
     year = Year(numbers, rng)
+    del numbers
     if mode == "steps":
-        registry, ids = simulate_steps(year, npas, args.days, adds_day, dels_day)
+        registry, ids, extra = simulate_steps(year, npas, args.days, adds_day, dels_day)
     else:
-        registry = Registry.build([[Chunk(US, Op.REPLACE, numbers, coverage=dict.fromkeys(npas, DAY0))]])
+        start = year.numbers
+        registry = Registry.build([[Chunk(US, Op.REPLACE, start, coverage=dict.fromkeys(npas, DAY0))]])
         ids = [(DAY0, registry.id)]
         pending: list[list[Chunk]] = []
         for day in range(1, args.days + 1):
@@ -281,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
                 registry = registry.update(pending)  # one step per day's source, one version per update
                 ids.append((when, registry.id))
                 pending = []
-    extra = year.day(adds_day, dels_day)  # the day after the year: the update measured
+        extra = year.day(adds_day, dels_day)  # the day after the year: the update measured
     del year
     simulate = time.perf_counter() - t
 
@@ -299,7 +310,6 @@ def main(argv: list[str] | None = None) -> int:
         t_hist = median_time(lambda: Registry.open(with_history).update(day).save(out), args.repeat)
         t_plain = median_time(lambda: plain_update(Registry.open(plain), day).save(out), args.repeat)
         back = DAY0 + dt.timedelta(days=args.days // 2)
-        probe_number = int(numbers[len(numbers) // 3])
 
         def ready(on: dt.date) -> Callable[[], object]:
             # open without the checksum pass (a file verified before), as_of, one lookup
@@ -318,7 +328,6 @@ def main(argv: list[str] | None = None) -> int:
         floor = sum(floor_bits(st.counts[0]) + floor_bits(st.counts[1]) for st in hist.steps)
         skip_bits = sum(8 * len(s) for st in hist.steps for s in (st.skips or ()))
         opened = Registry.open(with_history)
-        q = numbers[rng.integers(0, len(numbers), max(100_000, round(10_000_000 * args.scale)))]
         past = opened.as_of(back)
         t = time.perf_counter()
         past.membership(q)  # the first computes the version's differences from today
@@ -329,7 +338,6 @@ def main(argv: list[str] | None = None) -> int:
         n_entries = args.entries
         calls = rng.integers(0, len(ids), n_entries)
         calls.sort()  # a ledger is written in time order
-        picks = numbers[rng.integers(0, len(numbers), n_entries)]
         # at any second between 13:00 and 23:00 UTC of the version's day (calling hours in most zones)
         seconds = rng.integers(13 * 3600, 23 * 3600, n_entries).tolist()
         calls_at = [

@@ -183,6 +183,7 @@ class _PastIndex:
     __slots__ = (
         "_dated_mv",
         "_flip",
+        "_flip_mv",
         "_full",
         "_in_base",
         "_points",
@@ -214,6 +215,7 @@ class _PastIndex:
         self.dates = dates
         self.name = name
         self._flip: U64 | None = None
+        self._flip_mv: memoryview | None = None
         self._in_base: int | None = None
         self._points = 0 if all(step.pointable() for step in steps) else POINTS
         self._full: BlockIndex | None = None
@@ -266,8 +268,11 @@ class _PastIndex:
         if flip is None and self._points >= POINTS:
             flip = self.flip
         if flip is not None:
-            i = int(np.searchsorted(flip, np.uint64(n)))
-            return i < len(flip) and int(flip[i]) == n
+            mv = self._flip_mv
+            if mv is None:
+                mv = self._flip_mv = np.ascontiguousarray(flip).data.cast("B").cast("Q")
+            i = bisect_left(mv, n)
+            return i < len(mv) and mv[i] == n
         self._points += 1
         changed = False if self.parent is None else self.parent.flips_one(n)
         for step in self.steps:
