@@ -553,3 +553,28 @@ def test_damaged_skip_tables_never_raise_another_error(blob: bytes, raw: bytes, 
     skips = raw[: len(raw) // 8 * 8]
     with contextlib.suppress(CorruptIndexError):
         assert has(blob, skips, count, n) in (True, False)
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_a_number_added_and_deleted_the_same_day_and_added_again(lazy: bool) -> None:
+    """Corners for the skip tables and the differences from today: a number added and deleted by
+    one day's list (no change), deleted then added back on later days (changed twice: no
+    difference from today), and a version asked for on the day of a change."""
+    d1, d2, d3 = (D + dt.timedelta(days=i) for i in (1, 2, 3))
+    same_day = [*_ftc([2125550101], d1, Op.ADD, (212,)), *_ftc([2125550101], d1, Op.DELETE, (212,))]
+    sources = [
+        (D, _ftc([2125550100, 2125550102], D, npas=(212,))),
+        (d1, same_day),
+        (d2, _ftc([2125550102], d2, Op.DELETE, (212,))),
+        (d3, _ftc([2125550102, 2125550103], d3, Op.ADD, (212,))),
+    ]
+    registry = Registry()
+    for _, chunks in sources:
+        registry = registry.update([chunks])
+    with _eager_up_to(-1 if lazy else _history.EAGER):
+        for day in (D, d1, d2, d3):
+            past = registry.as_of(day)
+            expected = Registry.build([chunks for on, chunks in sources if on <= day])
+            for n in range(2125550099, 2125550105):
+                assert past.lookup(n) == expected.lookup(n), (day, n)
+            assert past.id == expected.id
