@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dncguard
-from dncguard import _history
+from dncguard import _past
 from dncguard.errors import CorruptIndexError, HistoryError
 from dncguard.index import _format as fmt
 from dncguard.index._history import encode_set, skips_of
@@ -91,12 +91,12 @@ def _ftc(
 @contextlib.contextmanager
 def _eager_up_to(work: int) -> Iterator[None]:
     """Past layers computed at ``as_of`` up to ``work`` changed numbers (-1: never, all lazy)."""
-    was = _history.EAGER
-    _history.EAGER = work  # type: ignore[misc]
+    was = _past.EAGER
+    _past.EAGER = work  # type: ignore[misc]
     try:
         yield
     finally:
-        _history.EAGER = was  # type: ignore[misc]
+        _past.EAGER = was  # type: ignore[misc]
 
 
 @_bounded(100, 300)  # an example builds and saves several registries (1000 took 15 min, loaded)
@@ -106,7 +106,7 @@ def test_as_of_answers_as_the_registry_built_from_that_days_data(
 ) -> None:
     """``lazy``: every past layer computed when first asked (as at US scale), its first lookups
     answered from the skip tables; else computed, and its count checked, by ``as_of``."""
-    with _eager_up_to(-1 if lazy else _history.EAGER):
+    with _eager_up_to(-1 if lazy else _past.EAGER):
         _check_as_of(updates, keep_days)
 
 
@@ -474,7 +474,7 @@ def test_a_version_3_file_keeps_its_history(tmp_path: pathlib.Path, lazy: bool) 
     assert fmt.read_header(blob, len(blob)).version == 3
     versions = _v3_versions()
     assert tuple(r.id for r in versions) == V3_IDS
-    with _eager_up_to(-1 if lazy else _history.EAGER):
+    with _eager_up_to(-1 if lazy else _past.EAGER):
         opened = Registry.open(old)
         assert opened.history == versions[-1].history
         for version in versions:
@@ -518,7 +518,7 @@ def test_as_of_decodes_nothing_until_a_bulk_query(tmp_path: pathlib.Path) -> Non
         past = opened.as_of(D)
         (ix,) = past._indexes
         assert ix._flip is None  # nothing decoded
-        probe = np.arange(2125550000, 2125550000 + _history.POINTS, dtype=np.uint64).tolist()
+        probe = np.arange(2125550000, 2125550000 + _past.POINTS, dtype=np.uint64).tolist()
         assert [past.lookup(n) != () for n in probe] == [expected.lookup(n) != () for n in probe]
         assert ix._flip is None  # answered from the skip tables
         past.lookup(2125559999)
@@ -571,7 +571,7 @@ def test_a_number_added_and_deleted_the_same_day_and_added_again(lazy: bool) -> 
     registry = Registry()
     for _, chunks in sources:
         registry = registry.update([chunks])
-    with _eager_up_to(-1 if lazy else _history.EAGER):
+    with _eager_up_to(-1 if lazy else _past.EAGER):
         for day in (D, d1, d2, d3):
             past = registry.as_of(day)
             expected = Registry.build([chunks for on, chunks in sources if on <= day])

@@ -63,15 +63,11 @@ from dncguard._apply import (
     _sort_key,
 )
 from dncguard._history import (
-    _EPOCH,
     Change,
-    _AnyIndex,
     _History,
     _history_reader,
     _history_sections,
-    _hits,
     _newest_date,
-    _PastIndex,
     _prune,
     _Step,
     _with_id,
@@ -86,6 +82,7 @@ from dncguard._indexfile import (
     _temp_name,
     _write_array,
 )
+from dncguard._past import _EPOCH, _AnyIndex, _hits, _PastIndex
 from dncguard._stored import (
     _HIGH,
     _SECTIONS,
