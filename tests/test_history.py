@@ -3,6 +3,8 @@ as the version a decision recorded; a damaged history is refused, never answered
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import dataclasses
 import datetime as dt
 import itertools
@@ -11,6 +13,7 @@ import pathlib
 import struct
 import tempfile
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -20,9 +23,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dncguard
+from dncguard import _past
 from dncguard.errors import CorruptIndexError, HistoryError
 from dncguard.index import _format as fmt
-from dncguard.index._history import encode_set
+from dncguard.index._history import encode_set, skips_of
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import KEEP_HISTORY, Registry
 from strategies import HISTORY_POOL, registry_histories
@@ -65,13 +69,15 @@ def _decisions(registry: Registry) -> list[Any]:
 def _same(past: Registry, expected: Registry, *, guard: bool = False) -> None:
     assert past.layers == expected.layers
     assert past.id == expected.id
+    # single lookups first: a lazy past version answers them from the skip tables (``POINTS`` of
+    # them), then from ``flip``, which the bulk queries below compute
+    for n in QUERIES.tolist():
+        assert past.lookup(n) == expected.lookup(n)
     assert past.membership(QUERIES).tolist() == expected.membership(QUERIES).tolist()
     assert past.membership(MANY).tolist() == expected.membership(MANY).tolist()
     if guard:
         assert _decisions(past) == _decisions(expected)
     assert _content_id(past) == expected.id
-    for n in QUERIES.tolist():
-        assert past.lookup(n) == expected.lookup(n)
     for i in range(len(expected.layers)):
         assert past.request_dates(QUERIES, i).tolist() == expected.request_dates(QUERIES, i).tolist()
 
@@ -82,11 +88,29 @@ def _ftc(
     return [Chunk(US, op, np.array(numbers, dtype=np.uint64), coverage=dict.fromkeys(npas, day))]
 
 
+@contextlib.contextmanager
+def _eager_up_to(work: int) -> Iterator[None]:
+    """Past layers computed at ``as_of`` up to ``work`` changed numbers (-1: never, all lazy)."""
+    was = _past.EAGER
+    _past.EAGER = work  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        _past.EAGER = was  # type: ignore[misc]
+
+
 @_bounded(100, 300)  # an example builds and saves several registries (1000 took 15 min, loaded)
-@given(registry_histories(), st.one_of(st.none(), st.integers(0, 15)))
+@given(registry_histories(), st.one_of(st.none(), st.integers(0, 15)), st.booleans())
 def test_as_of_answers_as_the_registry_built_from_that_days_data(
-    updates: list[list[tuple[dt.date, list[Chunk]]]], keep_days: int | None
+    updates: list[list[tuple[dt.date, list[Chunk]]]], keep_days: int | None, lazy: bool
 ) -> None:
+    """``lazy``: every past layer computed when first asked (as at US scale), its first lookups
+    answered from the skip tables; else computed, and its count checked, by ``as_of``."""
+    with _eager_up_to(-1 if lazy else _past.EAGER):
+        _check_as_of(updates, keep_days)
+
+
+def _check_as_of(updates: list[list[tuple[dt.date, list[Chunk]]]], keep_days: int | None) -> None:
     keep = KEEP_HISTORY if keep_days is None else dt.timedelta(days=keep_days)
     registry = Registry()
     versions = []
@@ -302,10 +326,11 @@ def test_a_history_that_does_not_add_up_is_corrupt() -> None:
     assert hist is not None
     step = hist.steps[-1]
     # the change claims to have removed a number today's index still holds
-    forged = dataclasses.replace(
-        step, sets=(b"", encode_set(np.array([2125550100], dtype=np.uint64)), *step.sets[2:])
-    )
-    r2._hist = dataclasses.replace(hist, steps=(*hist.steps[:-1], forged))
+    removed = encode_set(np.array([2125550100], dtype=np.uint64))
+    forged = dataclasses.replace(step, sets=(b"", removed, *step.sets[2:]))
+    # (with skip tables that agree with the forged set: a lookup would read them)
+    consistent = dataclasses.replace(forged, skips=(b"", skips_of(removed)))
+    r2._hist = dataclasses.replace(hist, steps=(*hist.steps[:-1], consistent))
     with pytest.raises(CorruptIndexError, match="history of layer us-ftc does not match"):
         r2.as_of(D)
 
@@ -373,3 +398,183 @@ def test_damaged_history_sets_are_refused_or_read_as_sorted_numbers(blob: bytes,
     assert len(got) == count
     assert all(0 <= n < 10**10 for n in got.tolist())
     assert all(a < b for a, b in itertools.pairwise(got.tolist()))
+
+
+# A version 3 index file, as dncguard wrote it before skip tables (zlib, base64): three versions of
+# a registry with a national layer and an internal list with request dates (``_v3_versions``).
+V3_IDS = (
+    "dncg:da3500fc842523b3d9dc3e7e90447a7b",
+    "dncg:7445433a0f56f4db34383a229d9ba51e",
+    "dncg:37480cd7ad890ea6f03b362cb4b6efd5",
+)
+V3 = (
+    "eNrt3X1MVWUcwPGL5BqCQRpmIUsfp5vtIpdzL6hXcpqYmC/RdawSzQ73HODo8Vy4LzOHV8GavW/VNJq6moCC/zRdK0V8YVmT"
+    "NCeb72ZktZw2UzZnThfWufdct2BO7c75B/t+tt9+5/nd5znPbw/nsvEPp2DO1OkzCl5+MtFms23efD2cYubdCTbb5EjB1Pab"
+    "lW+NG1OtnOJJOhS9GBybt8DKZRuM3dFxpTUeaiXbail/e/SiynZ7d6n33ret5vb71nT23HfQjHXW/Fg9LVb/qMVXHb34uWf9"
+    "C6U4esfJsfryhFg+undS9D5nrfHZflYWR36NblUtKrRA0OdfJtySXWiKcAvF8Ja7neNc4x1eZZysjJ/gUOW8Moez1JkneUtd"
+    "pXlqmZIr7EKXl6n+gHCXVAvZr8oLvT5FNYfVQsqRzNtIDikvy+HMcuaYc52O3J6lsF14fSEjKNxOu1gU8msBRfMGNZ9hTiue"
+    "a65YrBmRZgw5UpR1s2LIS1SzEgpklQW95thXGpQ1Q1V671UZKtW1QEXkAyOk63YRUHVd9VujsL1Xt3doxFoda0Qzgqq/RyO3"
+    "Km7Za47j6EdEF4YXRCrRLSOHKSrlcrMxu1A0v1mN/GTMazkoW8m8i5UDYkHYFr9+BEHct+A79eAjgTMgCIIgCIIg+tjfFAAA"
+    "AAAAALi/VnEEAAAAAAAAAAAAAADYnrXVcAgAAAAAAAAAAAAAAAAAAAAA+hTFVhbN++Ncz//HJwje38b72wiCIAiCIAiC97cB"
+    "AAAAAAD0Vby/DQAAAAAAAAAAAAAA3t8GAAAAAAAAAAAAAAAAAAAAoO/5xPZpNNfFuf45z7YVkVwYy/9X/yIru4ri2//1DYeO"
+    "fG/sG55m61j5y6zG2gTf3kG/O9o65oUuts/c9PQfex9vLcl7RUstzn7/4bTPmmobKl1bmwsquqeq9dOeKkx/daLoqjk+vtw7"
+    "o71zW7onZeTVhubTW7Rzb6a+0fz19CkjKtPSn5+ihVr7J01scV9qrBzWOqk73+Pc+tie9aerJo3NOqg2NO8r12o7+hUsHLok"
+    "152idrVPqHtt1pyWmZueOfbnrp9mhwZ7TnckXxvz+erZw8Lrzp8pDE2sG+M6ryfuSFh7rrpz6eErrl0Hst+5+dbHOzNbfFu2"
+    "tF++3jR8x0OnXEMOXrve7M8f9UF3cKznpfozQxenJdUfqk96ZOCQwnl1G4NK+sr3/h75VWr+mR8zw+++uH1nw4CRx+ZvX730"
+    "xLz5dRcydt/IOKWtP9qUckXXHh0t5+33ZH9YUpW5uXHPKtkY0DWiqWhN25ppheNyjnQ+UVeV8lfG8SsbRxxe+k3XxZsXShzr"
+    "05N/GD18+bejXija8faBk8Un/Rkrk1ovncy8nJzdeeLS1YE39q/4MnL+axu/u/qwmauF7FflhV6fogaEu1pIOZJwC8kh5WU5"
+    "nFmOHGEXTkduz1LYLry+kBEUbqddLAr5tYCieYOazzCnFc81VyzWDMW8NuRIUdbNiiEvUc1KKJBVFvSaY19pUNYMVem9V2Wo"
+    "VNcCFZEPjJCu20VA1XXVb43Ckec+0nftqZ2tidZzdJf+pTv3Lz3w/q91/7M12cxrIjkxnv6l//Tvup/9S/fSf3vsuWm//fNz"
+    "h6O17hdrTTOCqr9Ha7cqbtlrjuM4YRFdGL7H3z//AtpuZQs="
+)
+
+
+def _v3_versions() -> list[Registry]:
+    acme = LayerKey.internal("acme")
+    r1 = Registry.build(
+        [
+            _ftc([2125550100, 2125550101, 3055550100], D),
+            [
+                Chunk(
+                    acme,
+                    Op.REPLACE,
+                    np.array([2125550150, 3055550151], dtype=np.uint64),
+                    dates=np.array(["2026-02-01", "NaT"], "datetime64[D]"),
+                    obtained=D,
+                )
+            ],
+        ]
+    )
+    day1, day30 = D + dt.timedelta(days=1), D + dt.timedelta(days=30)
+    r2 = r1.update(
+        [_ftc([2125550101], day1, Op.DELETE, (212,)), _ftc([2125550102, 3055550103], day1, Op.ADD)]
+    )
+    r3 = r2.update(
+        [
+            _ftc([2125550100, 2125550102, 3055550199], day30),
+            [
+                Chunk(
+                    acme,
+                    Op.ADD,
+                    np.array([2125550152], dtype=np.uint64),
+                    dates=np.array(["2026-03-20"], "datetime64[D]"),
+                    obtained=day30,
+                )
+            ],
+        ]
+    )
+    return [r1, r2, r3]
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_a_version_3_file_keeps_its_history(tmp_path: pathlib.Path, lazy: bool) -> None:
+    old = tmp_path / "v3.dncg"
+    old.write_bytes(zlib.decompress(base64.b64decode(V3)))
+    blob = old.read_bytes()
+    assert fmt.read_header(blob, len(blob)).version == 3
+    versions = _v3_versions()
+    assert tuple(r.id for r in versions) == V3_IDS
+    with _eager_up_to(-1 if lazy else _past.EAGER):
+        opened = Registry.open(old)
+        assert opened.history == versions[-1].history
+        for version in versions:
+            _same(opened.as_of(version.id), version)
+        # the next update writes version 4: the same history, with skip tables
+        day40 = D + dt.timedelta(days=40)
+        newer = opened.update([_ftc([3055550100], day40, Op.DELETE, (305,))])
+        new = tmp_path / "v4.dncg"
+        newer.save(new)
+        blob = new.read_bytes()
+        assert fmt.read_header(blob, len(blob)).version == fmt.FORMAT_VERSION == 4
+        reopened = Registry.open(new)
+        hist = reopened._history_data()
+        assert hist is not None
+        assert all(step.skips is not None for step in hist.steps)
+        for version in versions:
+            _same(reopened.as_of(version.id), version)
+        assert reopened.as_of(D + dt.timedelta(days=39)).id == V3_IDS[2]
+
+
+def test_as_of_decodes_nothing_until_a_bulk_query(tmp_path: pathlib.Path) -> None:
+    """A past version's single lookups read the skip tables (at most ``SKIP`` gaps a set), not the
+    history's sets: ``as_of`` is ready at once whatever the history's size."""
+    rng = np.random.default_rng(7)
+    start = np.unique(rng.integers(2125550000, 2125560000, 3000).astype(np.uint64))
+    registry = Registry.build([_ftc(start.tolist(), D, npas=(212,))])
+    days = []
+    for i in range(1, 6):
+        day = D + dt.timedelta(days=i)
+        adds = np.unique(rng.integers(2125550000, 2125560000, 400).astype(np.uint64))
+        dels = np.unique(rng.integers(2125550000, 2125560000, 400).astype(np.uint64))
+        registry = registry.update(
+            [_ftc(adds.tolist(), day, Op.ADD, (212,)), _ftc(dels.tolist(), day, Op.DELETE, (212,))]
+        )
+        days.append(day)
+    path = tmp_path / "r.dncg"
+    registry.save(path)
+    opened = Registry.open(path)
+    expected = Registry.build([_ftc(start.tolist(), D, npas=(212,))])  # the first version, rebuilt
+    with _eager_up_to(100):
+        past = opened.as_of(D)
+        (ix,) = past._indexes
+        assert ix._flip is None  # nothing decoded
+        probe = np.arange(2125550000, 2125550000 + _past.POINTS, dtype=np.uint64).tolist()
+        assert [past.lookup(n) != () for n in probe] == [expected.lookup(n) != () for n in probe]
+        assert ix._flip is None  # answered from the skip tables
+        past.lookup(2125559999)
+        assert ix._flip is not None  # the lookup after ``POINTS`` computes ``flip`` once
+        q = np.arange(2125550000, 2125560000, dtype=np.uint64)
+        assert past.membership(q).tolist() == expected.membership(q).tolist()
+        assert past.id == expected.id
+
+
+@given(
+    st.lists(st.integers(2 * 10**9, 10**10 - 1), max_size=700, unique=True),
+    st.lists(st.integers(2 * 10**9 - 5, 10**10 + 5), max_size=40),
+)
+def test_skip_tables_answer_as_the_set(numbers: list[int], probes: list[int]) -> None:
+    """``has`` (a skip-table search and at most ``SKIP`` gaps decoded) answers as the whole set."""
+    from dncguard.index._history import SKIP, has, skips_agree
+
+    a = np.array(sorted(numbers), dtype=np.uint64)
+    blob = encode_set(a)
+    skips = skips_of(blob)
+    assert len(skips) == 8 * -(-len(a) // SKIP)
+    assert skips_agree(skips, blob, a)
+    held = set(numbers)
+    for n in [*probes, *numbers[:40], *(n + 1 for n in numbers[:40])]:
+        assert has(blob, skips, len(a), n) == (n in held)
+
+
+@given(st.binary(max_size=60), st.binary(max_size=40), st.integers(1, 20), st.integers(0, 10**10))
+def test_damaged_skip_tables_never_raise_another_error(blob: bytes, raw: bytes, count: int, n: int) -> None:
+    from dncguard.index._history import has
+
+    skips = raw[: len(raw) // 8 * 8]
+    with contextlib.suppress(CorruptIndexError):
+        assert has(blob, skips, count, n) in (True, False)
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_a_number_added_and_deleted_the_same_day_and_added_again(lazy: bool) -> None:
+    """Corners for the skip tables and the differences from today: a number added and deleted by
+    one day's list (no change), deleted then added back on later days (changed twice: no
+    difference from today), and a version asked for on the day of a change."""
+    d1, d2, d3 = (D + dt.timedelta(days=i) for i in (1, 2, 3))
+    same_day = [*_ftc([2125550101], d1, Op.ADD, (212,)), *_ftc([2125550101], d1, Op.DELETE, (212,))]
+    sources = [
+        (D, _ftc([2125550100, 2125550102], D, npas=(212,))),
+        (d1, same_day),
+        (d2, _ftc([2125550102], d2, Op.DELETE, (212,))),
+        (d3, _ftc([2125550102, 2125550103], d3, Op.ADD, (212,))),
+    ]
+    registry = Registry()
+    for _, chunks in sources:
+        registry = registry.update([chunks])
+    with _eager_up_to(-1 if lazy else _past.EAGER):
+        for day in (D, d1, d2, d3):
+            past = registry.as_of(day)
+            expected = Registry.build([chunks for on, chunks in sources if on <= day])
+            for n in range(2125550099, 2125550105):
+                assert past.lookup(n) == expected.lookup(n), (day, n)
+            assert past.id == expected.id

@@ -48,6 +48,21 @@ def zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
+@functools.cache
+def _area_of(
+    npa: int,
+) -> tuple[str, tuple[str, ...], tuple[zoneinfo.ZoneInfo, ...], tuple[str, ...]] | None:
+    """What of :meth:`Context.area` depends on the numbering plan alone (country, regions, zones,
+    jurisdictions), kept across contexts: replay makes one per registry version."""
+    ac = geography.area_code(npa)
+    if ac is None:
+        return None
+    codes = order_jurisdictions(
+        [ac.country, *(r for r in ac.regions if r in KNOWN_JURISDICTIONS)], ac.country
+    )
+    return ac.country, tuple(ac.regions), tuple(zone(z) for z in ac.zones), codes
+
+
 def order_jurisdictions(codes: Iterable[str], country: str) -> tuple[str, ...]:
     """The jurisdictions in play, in the order decisions list them: countries first (the
     number's own first), then states, each once."""
@@ -131,17 +146,14 @@ class Context:
             return self.areas[npa]
         except KeyError:
             pass
-        ac = geography.area_code(npa)
+        static = _area_of(npa)
         area = None
-        if ac is not None:
-            layer = self.national().get(ac.country)
+        if static is not None:
+            country, regions, zones, codes = static
+            layer = self.national().get(country)
             obtained = None if layer is None else layer.area_codes.get(npa)
-            codes = order_jurisdictions(
-                [ac.country, *(r for r in ac.regions if r in KNOWN_JURISDICTIONS)], ac.country
-            )
-            zones = tuple(zone(z) for z in ac.zones)
             day = day_of(obtained)
-            ends = None if day is None else fresh_end(ac.country, day)
-            area = Area(ac.country, ac.regions, zones, codes, day, ends)
+            ends = None if day is None else fresh_end(country, day)
+            area = Area(country, regions, zones, codes, day, ends)
         self.areas[npa] = area
         return area

@@ -22,14 +22,14 @@ def test_golden_header_bytes() -> None:
     table = struct.pack("<QQII", 128, 3, section_crc, 0)
 
     def fixed(crc: int) -> bytes:
-        return struct.pack("<8sHHIIIQQ", b"DNCGIDX\x1a", 3, 0, crc, 1, len(meta_bytes), header_length, 192)
+        return struct.pack("<8sHHIIIQQ", b"DNCGIDX\x1a", 4, 0, crc, 1, len(meta_bytes), header_length, 192)
 
     body = table + meta_bytes
     unsigned = fixed(0) + body + bytes(header_length - 40 - len(body))
     header = fixed(zlib.crc32(unsigned)) + body + bytes(header_length - 40 - len(body))
     assert blob == header + section + bytes(61)
-    assert fmt.FORMAT_VERSION == 3
-    assert fmt.READS == (2, 3)
+    assert fmt.FORMAT_VERSION == 4
+    assert fmt.READS == (2, 3, 4)
 
 
 def test_read_header_round_trip() -> None:
@@ -54,8 +54,8 @@ def _with(blob: bytes, at: int, new: bytes) -> bytes:
             "format version 1, .* rebuild the index with this version",
         ),
         (
-            lambda b: _with(b, 8, struct.pack("<H", 4)),
-            "format version 4, .* rebuild the index with this version",
+            lambda b: _with(b, 8, struct.pack("<H", 5)),
+            "format version 5, .* rebuild the index with this version",
         ),
         (lambda b: b + b"\0", "header records 192 bytes, the file has 193"),
         (lambda b: b[:150], "truncated"),

@@ -73,11 +73,13 @@ MAGIC: Final = b"DNCGIDX\x1a"
 #: Version 2 (dncguard 0.1): the metadata carries the registry's content id (``"id"``) and the
 #: sections are checked for structure at open. Version 3: the same, plus (when the metadata's
 #: ``"history"`` says so) two history sections after the layers' (the registry's history: a JSON
-#: list of changes, and their number sets). Version 2 files are read as having no history; files
-#: of any other version are refused: rebuild.
-FORMAT_VERSION: Final = 3
+#: list of changes, and their number sets). Version 4: the same, the history's number sets with skip
+#: tables (a past version answers a lookup without decoding them) and each change's layer metadata
+#: compressed. Version 2 files are read as having no history, version 3 files' history without skip
+#: tables (the next save writes version 4); files of any other version are refused: rebuild.
+FORMAT_VERSION: Final = 4
 #: The versions this dncguard reads.
-READS: Final = (2, 3)
+READS: Final = (2, 3, 4)
 ALIGN: Final = 64
 FIXED: Final = struct.Struct("<8sHHIIIQQ")
 SECTION: Final = struct.Struct("<QQII")

@@ -17,10 +17,20 @@ loop per number).
 Traceback (most recent call last):
     ...
 dncguard.errors.CorruptIndexError: history set: 3 numbers stored, 2 expected
+
+A set also gets a skip table (:func:`skips_of`): for every ``SKIP``-th number, the number and
+where its encoding ends, so that one number is looked up by decoding at most ``SKIP`` gaps
+(:func:`has`), never the whole set: a past version answers its first lookup without decoding
+the history.
+
+>>> skips = skips_of(blob)
+>>> has(blob, skips, 3, 2125550144), has(blob, skips, 3, 2125550145)
+(True, False)
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Any, Final
 
 import numpy as np
@@ -28,12 +38,16 @@ import numpy.typing as npt
 
 from dncguard.errors import CorruptIndexError
 
-__all__ = ["decode_set", "encode_set"]
+__all__ = ["SKIP", "check_skips", "decode_set", "encode_set", "has", "skips_of"]
 
 U64 = npt.NDArray[np.uint64]
 
 _MAX_BYTES: Final = 5  # 10**10 < 2**35: a gap between 10-digit numbers takes at most 5 bytes
 _LIMIT: Final = 10_000_000_000
+#: One skip entry per this many numbers of a set (8 bytes: 0.5 bit a number).
+SKIP: Final = 128
+_OFF_BITS: Final = 30  # a skip entry is ``number << 30 | byte offset``: 10**10 < 2**34, 34 + 30 = 64
+_OFF_MASK: Final = (1 << _OFF_BITS) - 1
 
 
 def encode_set(numbers: U64) -> bytes:
@@ -96,3 +110,73 @@ def decode_set(buf: Any, count: int) -> U64:
     if float(vals.astype(np.float64).sum()) >= _LIMIT:
         raise CorruptIndexError("history set: a number out of range")
     return np.cumsum(vals, dtype=np.uint64)
+
+
+def _ends(buf: Any) -> npt.NDArray[np.intp]:
+    return np.flatnonzero(np.frombuffer(buf, np.uint8) < 0x80)
+
+
+def skips_of(blob: Any) -> bytes:
+    """The skip table of a set's bytes (as :func:`encode_set` made them): for numbers ``0, SKIP,
+    2 * SKIP, ...``, ``number << 30 | offset`` (``uint64``), ``offset`` being where the number's
+    bytes end. Empty when the set is (or when its bytes reach ``2**30``: then :func:`has` is not
+    used, the whole set is decoded instead)."""
+    b = np.frombuffer(blob, np.uint8)
+    if not len(b) or len(b) > _OFF_MASK:
+        return b""
+    ends = _ends(b)
+    values = decode_set(b, len(ends))[::SKIP]
+    offsets = (ends[::SKIP] + 1).astype(np.uint64)
+    return ((values << np.uint64(_OFF_BITS)) | offsets).astype("<u8").tobytes()
+
+
+def check_skips(skips: Any, count: int, length: int) -> None:
+    """:class:`CorruptIndexError` unless ``skips`` has the length a set of ``count`` numbers in
+    ``length`` bytes gives it (the entries themselves are checked against the set when it is
+    decoded whole: :func:`skips_agree`)."""
+    want = 0 if not count or length > _OFF_MASK else 8 * -(-count // SKIP)
+    if len(skips) != want:
+        raise CorruptIndexError(f"history set: a skip table of {len(skips)} bytes, {want} expected")
+
+
+def skips_agree(skips: Any, blob: Any, numbers: U64) -> bool:
+    """Whether ``skips`` is the skip table of ``blob``, whose numbers are ``numbers``."""
+    if not len(skips):
+        return True
+    table = np.frombuffer(skips, "<u8")
+    ends = _ends(blob)
+    return bool(
+        np.array_equal(table >> np.uint64(_OFF_BITS), numbers[::SKIP])
+        and np.array_equal(table & np.uint64(_OFF_MASK), (ends[::SKIP] + 1).astype(np.uint64))
+    )
+
+
+def has(blob: Any, skips: Any, count: int, n: int) -> bool:
+    """Whether the set of ``count`` numbers in ``blob`` (skip table ``skips``) holds ``n``: one
+    binary search in the skip table, then at most ``SKIP`` gaps decoded (in Python: for one
+    number, cheaper than numpy's per-call cost)."""
+    if not count:
+        return False
+    table = skips if isinstance(skips, memoryview) and skips.format == "Q" else memoryview(skips).cast("Q")
+    j = bisect_right(table, (n << _OFF_BITS) | _OFF_MASK) - 1
+    if j < 0:
+        return False
+    entry = table[j]
+    value = entry >> _OFF_BITS
+    if value == n:
+        return True
+    start = entry & _OFF_MASK
+    stop = table[j + 1] & _OFF_MASK if j + 1 < len(table) else len(blob)
+    if not 0 <= start <= stop <= len(blob) or stop - start > SKIP * _MAX_BYTES:
+        raise CorruptIndexError("history set: a skip entry points outside the set")
+    gap = shift = 0
+    for byte in bytes(blob[start:stop]):
+        gap |= (byte & 0x7F) << shift
+        if byte & 0x80:
+            shift += 7
+            continue
+        value += gap
+        if value >= n:
+            return value == n
+        gap = shift = 0
+    return False

@@ -1,0 +1,301 @@
+"""Past versions of a layer: a view over today's index and the numbers changed since.
+
+:func:`_undo` makes the view of a layer with some of its history steps undone
+(:class:`_PastIndex`); :mod:`dncguard._history` keeps the steps and finds which to undo."""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_left
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from dncguard._stored import _HIGH
+from dncguard.errors import CorruptIndexError
+from dncguard.index import NAT, BlockIndex, difference, member, union
+
+if TYPE_CHECKING:
+    from dncguard._history import _Step
+
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+
+_EPOCH: Final = dt.date(1970, 1, 1)
+
+
+#: A past layer whose undone steps change at most this many numbers is computed (and its count
+#: checked against the history) when ``as_of`` makes it; a larger one lazily (see ``_PastIndex``).
+EAGER: Final = 1 << 16
+#: Single lookups a lazy past layer answers from the skip tables before it computes ``flip``.
+POINTS: Final = 64
+_NONE: Final = np.zeros(0, np.uint64)
+
+
+class _PastIndex:
+    """One layer as it was at a past version: a view over today's index, not a copy.
+
+    ``base`` is the layer's :class:`~dncguard.index.BlockIndex` now; ``flip`` (``uint64``,
+    sorted, distinct) holds every number whose membership changed between that version and now:
+    ``parent``'s ``flip`` (a newer past version of the layer, or none) and the numbers the undone
+    ``steps`` added or removed, each counted once per change (those changed an even number of
+    times cancel out). A number is in the past layer exactly when it is in ``base`` xor in
+    ``flip``, so the past layer holds ``base.count + len(flip) - 2 * in_base`` numbers
+    (``in_base``: the numbers of ``flip`` that ``base`` holds), checked against ``count`` (the
+    count the history recorded) when ``flip`` is computed with the check. ``dated``/``dates``
+    are the past layer's own (number, date) pairs.
+
+    ``flip`` is computed when first needed, so ``as_of`` costs no decoding: a single lookup
+    (:attr:`probe`) asks each undone step's skip tables whether it changed the number (at most
+    ``SKIP`` gaps decoded per set), up to ``POINTS`` lookups; a bulk query computes ``flip``
+    once. Bulk queries cost today's probe plus one binary search in ``flip`` (cache-resident for
+    queries in increasing order: each batch searches only the part of ``flip`` in its range).
+    The content id (and ``pages``, ``directory``, ``data``) is computed on a materialised copy,
+    built once when first asked, after the count check.
+    """
+
+    __slots__ = (
+        "_dated_mv",
+        "_flip",
+        "_flip_mv",
+        "_full",
+        "_in_base",
+        "_points",
+        "_probe",
+        "base",
+        "count",
+        "dated",
+        "dates",
+        "name",
+        "parent",
+        "steps",
+    )
+
+    def __init__(
+        self,
+        base: BlockIndex,
+        steps: tuple[_Step, ...],
+        parent: _PastIndex | None,
+        count: int,
+        dated: U64,
+        dates: I64,
+        name: str = "",
+    ) -> None:
+        self.base = base
+        self.steps = steps
+        self.parent = parent  # its ``_flip`` is known
+        self.count = count
+        self.dated = dated
+        self.dates = dates
+        self.name = name
+        self._flip: U64 | None = None
+        self._flip_mv: memoryview | None = None
+        self._in_base: int | None = None
+        self._points = 0 if all(step.pointable() for step in steps) else POINTS
+        self._full: BlockIndex | None = None
+        self._probe: Callable[[int], bool] | None = None
+        self._dated_mv: memoryview | None = None
+
+    @property
+    def flip(self) -> U64:
+        if self._flip is None:
+            self.settle(check=False)
+        assert self._flip is not None
+        return self._flip
+
+    @property
+    def in_base(self) -> int:
+        self.settle(check=True)
+        assert self._in_base is not None
+        return self._in_base
+
+    def settle(self, *, check: bool) -> None:
+        """Compute ``flip`` (once); with ``check``, also ``in_base`` and check the count:
+        :class:`CorruptIndexError` if the history does not add up to the count it recorded."""
+        if self._flip is not None and (not check or self._in_base is not None):
+            return
+        parent, base = self.parent, self.base
+        before = _NONE if parent is None else parent.flip
+        sets = [a for step in self.steps for i in (0, 1) if len(a := step.numbers(i))]
+        if len(sets) == 1:
+            changed = sets[0]
+        elif sets:
+            changed = _odd(np.sort(np.concatenate(sets)))
+        else:
+            changed = _NONE
+        again = member(before, changed)  # changed back: no longer a difference from now
+        flip = union(difference(before, changed[again]), changed[~again]) if len(changed) else before
+        if check:
+            if parent is not None and parent._in_base is not None:
+                gained = int(base.contains(changed[~again]).sum())
+                in_base = parent._in_base + gained - int(base.contains(changed[again]).sum())
+            else:
+                in_base = int(base.contains(flip).sum())
+            if base.count + len(flip) - 2 * in_base != self.count:
+                raise CorruptIndexError(f"history of layer {self.name} does not match the registry")
+            self._in_base = in_base
+        self._flip = flip
+
+    def flips_one(self, n: int) -> bool:
+        """Whether ``n``'s membership differs between this version and now."""
+        flip = self._flip
+        if flip is None and self._points >= POINTS:
+            flip = self.flip
+        if flip is not None:
+            mv = self._flip_mv
+            if mv is None:
+                mv = self._flip_mv = np.ascontiguousarray(flip).data.cast("B").cast("Q")
+            i = bisect_left(mv, n)
+            return i < len(mv) and mv[i] == n
+        self._points += 1
+        changed = False if self.parent is None else self.parent.flips_one(n)
+        for step in self.steps:
+            if step.flips(n):
+                changed = not changed
+        return changed
+
+    def hits(self, prefix: I64, line: I64, q: U64, increasing: bool) -> npt.NDArray[np.bool_]:
+        """For each query of a batch (``q``, split into ``prefix`` and ``line``): in the layer?"""
+        base = self.base
+        hit = base.probe_lines(base.entries_of(prefix), line)
+        flip = self.flip
+        if len(flip) and len(q):
+            if increasing:
+                lo, hi = np.searchsorted(flip, q[[0, -1]]).tolist()
+                flip = flip[lo : hi + 1]
+            hit ^= member(flip, q)
+        return hit
+
+    def contains(self, numbers: U64) -> npt.NDArray[np.bool_]:
+        q = numbers.astype(np.uint64, copy=False)
+        found: npt.NDArray[np.bool_] = self.base.contains(q) ^ member(self.flip, q)
+        return found
+
+    @property
+    def probe(self) -> Callable[[int], bool]:
+        """``probe(n) -> bool`` for one Python ``int``, as :attr:`BlockIndex.probe`."""
+        if self._probe is None:
+            base = self.base.probe
+            if self._flip is not None and not len(self._flip):
+                self._probe = base
+            else:
+                flips_one = self.flips_one
+
+                def probe(n: int) -> bool:
+                    return base(n) != (0 <= n < _HIGH and flips_one(n))
+
+                self._probe = probe
+        return self._probe
+
+    def contains_one(self, number: int) -> bool:
+        return 0 <= number < _HIGH and self.probe(number)
+
+    def date_one(self, number: int) -> dt.date | None:
+        if not len(self.dated):
+            return None
+        if self._dated_mv is None:
+            self._dated_mv = self.dated.data.cast("B").cast("Q")
+        dated = self._dated_mv
+        i = bisect_left(dated, number)
+        if i < len(dated) and dated[i] == number:
+            return _EPOCH + dt.timedelta(days=int(self.dates[i]))
+        return None
+
+    def dates_of(self, numbers: U64) -> npt.NDArray[np.datetime64]:
+        out = np.full(len(numbers), NAT, np.int64)
+        if len(self.dated):
+            q = numbers.astype(np.uint64, copy=False)
+            idx = np.minimum(np.searchsorted(self.dated, q), len(self.dated) - 1)
+            hit = self.dated[idx] == q
+            out[hit] = self.dates[idx[hit]]
+        return out.view("datetime64[D]")
+
+    def materialize(self) -> BlockIndex:
+        """The past layer as an index of its own (built once)."""
+        if self._full is None:
+            self.settle(check=True)
+            base, flip = self.base, self.flip
+            ix = base
+            if len(flip):
+                was = base.contains(flip)
+                ix = base.edit(adds=flip[~was], dels=flip[was])
+            self._full = BlockIndex(ix.pages, ix.directory, ix.data, self.dated, self.dates, ix.count)
+        return self._full
+
+    @property
+    def pages(self) -> npt.NDArray[np.int32]:
+        return self.materialize().pages
+
+    @property
+    def directory(self) -> U64:
+        return self.materialize().directory
+
+    @property
+    def data(self) -> npt.NDArray[np.uint8]:
+        return self.materialize().data
+
+
+_AnyIndex = BlockIndex | _PastIndex
+
+
+def _hits(ix: _AnyIndex, prefix: I64, line: I64, q: U64, increasing: bool) -> npt.NDArray[np.bool_]:
+    if type(ix) is BlockIndex:
+        return ix.probe_lines(ix.entries_of(prefix), line)
+    assert isinstance(ix, _PastIndex)
+    return ix.hits(prefix, line, q, increasing)
+
+
+def _odd(a: U64) -> U64:
+    """The values of the sorted ``a`` that occur an odd number of times."""
+    if len(a) < 2:
+        return a
+    first = np.empty(len(a), bool)
+    first[0] = True
+    np.not_equal(a[1:], a[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    runs = np.diff(np.append(starts, len(a)))
+    odd: U64 = a[starts[(runs & 1) == 1]]
+    return odd
+
+
+def _undo(ix: _AnyIndex, steps: list[_Step], count: int, name: str) -> _PastIndex:
+    """The layer ``ix`` with ``steps`` (in the order applied, the layer's newest) undone: a layer
+    of ``count`` numbers (the history's record), computed now when the steps change few numbers
+    (and the count checked), else when first asked (see :class:`_PastIndex`)."""
+    dated, dates = ix.dated, ix.dates
+    undone = tuple(steps)
+    if isinstance(ix, _PastIndex):
+        base = ix.base
+        if ix._flip is not None:
+            parent: _PastIndex | None = ix
+        else:  # ix is not computed: undo its steps and these together
+            parent, undone = ix.parent, (*undone, *ix.steps)
+    else:
+        base, parent = ix, None
+    for step in reversed(steps):
+        if step.counts[2] or step.counts[3]:
+            dated, dates = _undo_dates(dated, dates, step)
+    past = _PastIndex(base, undone, parent, count, dated, dates, name)
+    work = sum(step.counts[0] + step.counts[1] for step in undone)
+    if parent is not None and parent._in_base is None:
+        work += len(parent.flip)
+    if work <= EAGER:
+        past.settle(check=True)
+    return past
+
+
+def _undo_dates(dated: U64, dates: I64, step: _Step) -> tuple[U64, I64]:
+    """The (number, date) pairs before ``step``, from those after it."""
+    dnew, gone, gone_dates = step.numbers(2), step.numbers(3), step.gone_dates()
+    keep = ~member(dnew, dated)
+    dated, dates = dated[keep], dates[keep]
+    if len(gone):
+        if member(dated, gone).any():
+            raise CorruptIndexError(f"history of layer {step.layer}: request dates do not match")
+        dated = np.concatenate([dated, gone])
+        dates = np.concatenate([dates, gone_dates])
+        order = np.argsort(dated, kind="stable")
+        dated, dates = dated[order], dates[order]
+    return dated, dates
