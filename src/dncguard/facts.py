@@ -49,6 +49,7 @@ from dncguard._calendar import (
     FAR_FUTURE,
     FAR_PAST,
     HORIZON,
+    NO_DATE,
     NO_DAYS,
     SEARCH_DAYS,
     DayMask,
@@ -386,10 +387,6 @@ def requests_mask(requests: Iterable[int], today: int) -> DayMask:
     first = min(requests, default=FAR_FUTURE)
     mask: DayMask = span_mask(first - today, FAR_FUTURE - today)
     return mask
-
-
-NO_DATE: Final = int(np.iinfo(np.int64).min)
-"""The day number of an absent date in a column of dates (a null cell)."""
 
 
 def evidence_masks_columns(

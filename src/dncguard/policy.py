@@ -47,6 +47,7 @@ from dncguard._minutes import Zone, day_clock
 from dncguard.errors import InvalidNumberError
 from dncguard.facts import (
     ALL_DAYS,
+    NO_DATE,
     NO_DAYS,
     SEARCH_DAYS,
     CallFacts,
@@ -663,7 +664,7 @@ def minute_waits(
     """
     days = range(t0 - 1, t0 - 1 + GRID_DAYS)
     passes = np.ones(GRID_DAYS * 1440, bool)
-    local_day = np.full(GRID_DAYS * 1440, np.iinfo(np.int64).min, np.int64)
+    local_day = np.full(GRID_DAYS * 1440, NO_DATE, np.int64)  # no zone yet: below every day
     for zone in clocks:
         np.maximum(local_day, np.concatenate([day_clock(zone, d)[0] for d in days]), out=local_day)
         for code in codes:

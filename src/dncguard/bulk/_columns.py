@@ -61,10 +61,7 @@ _KNOWN: Final = frozenset({"to", "at", "seller", "attempts", *_SCALAR_DEFAULTS, 
 
 
 NAT: Final = np.datetime64("NaT", "D")
-
-
-NONE: Final = NO_DATE
-"""The day number of an absent date in the columns bulk reads (the facts' own sentinel)."""
+"""No date where the type is ``datetime64`` (day numbers use ``NO_DATE``, its bits)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -315,7 +312,7 @@ def _to_date(value: Any, name: str) -> np.datetime64:
 
 
 def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArray[np.int64]:
-    """A date column as day numbers (days since 1970-01-01; :data:`NONE` for null).
+    """A date column as day numbers (days since 1970-01-01; :data:`NO_DATE` for null).
 
     Read as ``Call`` reads a date: date columns; timestamps (the date in the column's own zone,
     or as written when naive); ISO 8601 date or datetime text (the date as written). A null
@@ -324,7 +321,7 @@ def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArra
     col = _column(batch, name)
     if col is None:
         value = _to_date(default, name)
-        return np.full(n, NONE if np.isnat(value) else int(value.astype(np.int64)), np.int64)
+        return np.full(n, NO_DATE if np.isnat(value) else int(value.astype(np.int64)), np.int64)
     if pa.types.is_dictionary(col.type):
         col = col.dictionary_decode()
     t = col.type
@@ -354,7 +351,7 @@ def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArra
     if not out.null_count:
         return np.asarray(out.cast(pa.int32()).to_numpy(zero_copy_only=False)).astype(np.int64)
     fill = _to_date(default, name)
-    fill_day: int = NONE if np.isnat(fill) else int(fill.astype(np.int64))
+    fill_day: int = NO_DATE if np.isnat(fill) else int(fill.astype(np.int64))
     marker = np.iinfo(np.int32).min
     days = np.asarray(pc.fill_null(out.cast(pa.int32()), marker).to_numpy(zero_copy_only=False)).astype(
         np.int64
@@ -484,7 +481,7 @@ def _read(batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> _Rows:
     }
     kind = _enum(batch, "consent_kind", _CONSENTS, defaults.get("consent_kind"), n, optional=True)
     has_kind = np.array([v is not None for v in kind.values], bool)[kind.codes]
-    has_on = dates["consent_on"] != NONE if "consent_on" in dates else np.zeros(n, bool)
+    has_on = dates["consent_on"] != NO_DATE if "consent_on" in dates else np.zeros(n, bool)
     for need, have, lacking in (("consent_on", has_kind, ~has_on), ("consent_kind", has_on, ~has_kind)):
         bad = have & lacking
         if bad.any():

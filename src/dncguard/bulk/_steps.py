@@ -25,7 +25,7 @@ import numpy.typing as npt
 from dncguard._seller import normalize_seller
 from dncguard.bulk._caps import _add_placed_calls, _recent_counts
 from dncguard.bulk._clock import _use_tables, _ZoneTables, local_clock
-from dncguard.bulk._columns import _DATE_COLUMNS, NONE, _fallback_days, _Rows
+from dncguard.bulk._columns import _DATE_COLUMNS, _fallback_days, _Rows
 from dncguard.bulk._engine import _Engine
 from dncguard.bulk._evidence import _clip_offset, _fresh_end
 from dncguard.bulk._grouping import (
@@ -43,6 +43,7 @@ from dncguard.facts import (
     FAR_FUTURE,
     FAR_PAST,
     HORIZON,
+    NO_DATE,
     casl_consent_accepted,
     casl_in_play,
     casl_masks_columns,
@@ -194,7 +195,7 @@ def _clock_rows(rows: _Rows, placement: _Placement) -> _Clock:
     all_codes = sorted({c for p in places for c in p.codes})
     zone_codes_sorted = {z: sorted(c) for z, c in sorted(zone_codes.items())}
     slots = max((len(p.zones) for p in places), default=0)
-    today = np.full(n, np.iinfo(np.int64).min, np.int64)
+    today = np.full(n, NO_DATE, np.int64)  # no zone yet: below every day
     passes = np.full(n, _ALL_CODE_BITS, np.int64)
     if not _use_tables(n, slots, len(zone_codes), minutes):
         # Few rows over many days: convert each row's time (tables would cost more).
@@ -232,7 +233,7 @@ def _clock_rows(rows: _Rows, placement: _Placement) -> _Clock:
         day, minute = local_clock(minutes, clock.key)
         clock_ok = np.asarray(time_rule_passes(time_rule(code), day, minute), bool)
         passes &= np.where(clock_ok, _ALL_CODE_BITS, _ALL_CODE_BITS ^ (1 << _BIT[code]))
-    no_zone = np.flatnonzero(today == np.iinfo(np.int64).min)
+    no_zone = np.flatnonzero(today == NO_DATE)
     if len(no_zone):
         today[no_zone] = _fallback_days(rows.fallback_day, minutes, no_zone)
 
@@ -271,7 +272,7 @@ def _registry_facts(
     fresh_end = np.array([_fresh_end(p) for p in places], np.int64)
     fresh_len = _clip_offset(fresh_end[place_inv] - today)
     dnc = rows.dates.get("dnc_requested_on")
-    col_request = None if dnc is None else np.where(dnc == NONE, FAR_FUTURE, dnc)
+    col_request = None if dnc is None else np.where(dnc == NO_DATE, FAR_FUTURE, dnc)
     if reg_request is None and col_request is None:
         request_lo = np.full(n, HORIZON + 1, np.int64)
     elif reg_request is None or col_request is None:
@@ -326,7 +327,7 @@ def _evidence_keys(
     has_ev = np.zeros(n, bool)
     for name in ("last_purchase", "last_inquiry", "contract_on"):
         if name in d:
-            has_ev |= d[name] != NONE
+            has_ev |= d[name] != NO_DATE
     if len(kind.values) > 1 or kind.values[0] is not None:
         has_ev |= np.array([v is not None for v in kind.values], bool)[kind.codes]
     has_ev &= ok
@@ -349,7 +350,7 @@ def _evidence_keys(
         sub_casl = np.zeros(len(special), np.int64)
         if ev_here.any():
             sub = {
-                name: (d[name][special] if name in d else np.full(len(special), NONE))
+                name: (d[name][special] if name in d else np.full(len(special), NO_DATE))
                 for name in _DATE_COLUMNS
             }
             sub_kind = kind.codes[special]
@@ -644,7 +645,7 @@ def _consents_by_kind(
         return out
     d = rows.dates
     cols = {
-        name: (d[name][want] if name in d else np.full(len(want), NONE, np.int64))
+        name: (d[name][want] if name in d else np.full(len(want), NO_DATE, np.int64))
         for name in ("reassigned_on", "consent_on", "consent_revoked_on")
     }
     none_ = np.full(len(want), FAR_FUTURE, np.int64)
