@@ -70,9 +70,7 @@ def _int64_min_literals(tree: ast.AST) -> list[int]:
             and isinstance(node.value, ast.Call)
             and ast.unparse(node.value.func).endswith("iinfo")
             and "int64" in ast.unparse(node.value.args[0] if node.value.args else node.value)
-        ):
-            found.append(node.lineno)
-        elif (
+        ) or (
             isinstance(node, ast.UnaryOp)
             and isinstance(node.op, ast.USub)
             and ast.unparse(node) == "-2 ** 63"

@@ -29,7 +29,6 @@ from dncguard.bulk._columns import _DATE_COLUMNS, _fallback_days, _Rows
 from dncguard.bulk._engine import _Engine
 from dncguard.bulk._evidence import _clip_offset, _fresh_end
 from dncguard.bulk._grouping import (
-    _GROUP_CACHE,
     _INVALID_GROUP,
     _facts,
     _Group,
@@ -38,6 +37,7 @@ from dncguard.bulk._grouping import (
     factorize,
 )
 from dncguard.bulk._place import _ALL_CODE_BITS, _BIT, _MINUTE_US, _Place
+from dncguard.bulk._tuning import VERDICT_CACHE, Clocks
 from dncguard.errors import StaleRegistryError
 from dncguard.facts import (
     FAR_FUTURE,
@@ -182,8 +182,9 @@ class _Clock:
     """Every jurisdiction in play in the batch, sorted."""
 
 
-def _clock_rows(rows: _Rows, placement: _Placement) -> _Clock:
-    """Step 3: UTC minutes; per candidate zone the local day and the time rules that pass."""
+def _clock_rows(rows: _Rows, placement: _Placement, clocks: Clocks = "auto") -> _Clock:
+    """Step 3: UTC minutes; per candidate zone the local day and the time rules that pass.
+    ``clocks`` (``Tuning.clocks``): per row, through per-zone minute tables, or the cheaper."""
     n = rows.n
     places = placement.places
     place_inv = placement.place_inv
@@ -197,7 +198,8 @@ def _clock_rows(rows: _Rows, placement: _Placement) -> _Clock:
     slots = max((len(p.zones) for p in places), default=0)
     today = np.full(n, NO_DATE, np.int64)  # no zone yet: below every day
     passes = np.full(n, _ALL_CODE_BITS, np.int64)
-    if not _use_tables(n, slots, len(zone_codes), minutes):
+    tabled = _use_tables(n, slots, len(zone_codes), minutes) if clocks == "auto" else clocks == "tables"
+    if not tabled:
         # Few rows over many days: convert each row's time (tables would cost more).
         for zone, codes in zone_codes_sorted.items():
             holder = np.array([any(z.key == zone for z in p.zones) for p in places], bool)
@@ -464,6 +466,7 @@ def _group_verdicts(
     registry: _RegistryFacts,
     evidence: _EvidenceKeys,
     combinations: _Combinations,
+    verdict_cache: int = VERDICT_CACHE,
 ) -> list[_Group]:
     """Step 7: one policy call per distinct combination of facts, cached across batches: its
     first row's values, read once as lists, make a key (``_GroupKey``) from which the facts follow."""
@@ -493,7 +496,7 @@ def _group_verdicts(
     casl_rows: list[int] = sub_casl[ev_at].tolist() if len(special) else [0] * n_groups
     groups: list[_Group] = []
     cache = engine.groups
-    if len(cache) > _GROUP_CACHE:
+    if len(cache) > verdict_cache:
         cache.clear()
     columns = zip(
         ok[fr].tolist(),
