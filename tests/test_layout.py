@@ -14,7 +14,8 @@ import pytest
 from dncguard.jurisdictions.base import Jurisdiction
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "dncguard"
-READERS_OF_LAW = {"facts.py", "policy.py"}
+READERS_OF_LAW = {"facts", "policy"}
+"""The modules (or packages: every module in them) that may read the law."""
 # Field names too generic to tell a Jurisdiction from anything else (a layer has a ``name``...).
 GENERIC = {"code", "name", "country", "lists", "hours", "holidays", "source"}
 LAW_FIELDS = {f.name for f in dataclasses.fields(Jurisdiction)} - GENERIC
@@ -36,9 +37,15 @@ def imported(tree: ast.AST) -> set[str]:
     return names
 
 
+def reader_of_law(path: Path) -> bool:
+    """``facts.py``/``policy.py``, or any module of the ``facts/``/``policy/`` packages."""
+    top = path.relative_to(SRC).parts[0]
+    return top.removesuffix(".py") in READERS_OF_LAW
+
+
 @pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(SRC)))
 def test_only_facts_and_policy_read_the_law(path: Path) -> None:
-    if path.relative_to(SRC).as_posix() in READERS_OF_LAW:
+    if reader_of_law(path):
         return
     tree = ast.parse(path.read_text(encoding="utf-8"))
     law = sorted(n for n in imported(tree) if n.startswith("dncguard.jurisdictions"))
@@ -51,6 +58,17 @@ def test_the_law_does_not_import_the_models() -> None:
     """``jurisdictions/base.py`` (the shapes law takes) names codes, not pydantic models."""
     tree = ast.parse((SRC / "jurisdictions" / "base.py").read_text(encoding="utf-8"))
     assert not {n for n in imported(tree) if n.startswith(("dncguard.models", "pydantic"))}
+
+
+def test_the_readers_are_the_facts_and_policy_packages() -> None:
+    """Only ``facts`` and ``policy`` (module or package) are exempt: not ``guard``, not ``bulk/``."""
+    assert reader_of_law(SRC / "facts" / "_law.py")
+    assert reader_of_law(SRC / "policy.py")
+    assert reader_of_law(SRC / "policy" / "_decide.py")
+    assert not reader_of_law(SRC / "guard.py")
+    assert not reader_of_law(SRC / "bulk" / "_steps.py")
+    assert not reader_of_law(SRC / "factsheet.py")
+    assert any(reader_of_law(p) for p in modules()) and not all(reader_of_law(p) for p in modules())
 
 
 def test_the_rule_sees_an_import_and_an_attribute_read() -> None:
