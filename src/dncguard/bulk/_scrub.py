@@ -20,21 +20,14 @@ from dncguard._provenance import provenance as _provenance_of
 from dncguard.bulk._caps import _capped_next_allowed
 from dncguard.bulk._columns import _check_defaults, _read
 from dncguard.bulk._engine import _Engine, _engine, _threads
+from dncguard.bulk._evidence_keys import _evidence_keys
 from dncguard.bulk._next_allowed import _next_allowed
 from dncguard.bulk._output import _append, _decision_columns, decision_schema
 from dncguard.bulk._place import NO_NEXT
 from dncguard.bulk._provenance import ProvenanceRows, append_provenance, provenance_schema
-from dncguard.bulk._steps import (
-    _clock_rows,
-    _combine,
-    _evidence_keys,
-    _group_verdicts,
-    _look_up,
-    _place_rows,
-    _raise_if_stale,
-    _registry_facts,
-)
+from dncguard.bulk._steps import _clock_rows, _look_up, _place_rows, _raise_if_stale, _registry_facts
 from dncguard.bulk._tuning import DEFAULT, Tuning, resolve
+from dncguard.bulk._verdicts import _combine, _group_verdicts
 from dncguard.errors import CallColumnError
 from dncguard.models import Decision, ReasonCode
 from dncguard.numbers import format_e164
