@@ -28,7 +28,10 @@ The modules, in the order a batch flows through them:
 - ``_evidence``: day offsets and masks from the facts' day numbers (the evidence rules are in
   :mod:`dncguard.facts`);
 - ``_grouping``: rows reduced to their distinct combinations of facts (``_GroupKey``);
-- ``_steps``: one batch's steps, each a function over a small dataclass;
+- ``_steps``: one batch's first steps (look up, place, clock, registry facts), each a function
+  over a small dataclass;
+- ``_evidence_keys``: the evidence as day masks, per row that has any;
+- ``_verdicts``: the combinations of facts, and one verdict each;
 - ``_caps``: frequency caps (the ledger's placed calls, one query per batch);
 - ``_next_allowed``: the next minute a clock-blocked call may be made (the policy's tables);
 - ``_output``: the decision columns;
