@@ -273,8 +273,9 @@ class Guard:
 
         Returns its rows plus ``allowed``, ``reason``, ``reasons`` and ``next_allowed_at``; for
         every row the same answer :meth:`check` gives. ``provenance=True`` adds ``registry_id``
-        and ``consulted`` (check's fields of those names). ``defaults`` fill missing columns. A
-        column close to a call field is a :class:`~dncguard.errors.CallColumnError`; errors
+        and ``consulted`` (check's fields of those names). ``defaults`` fill missing columns;
+        ``tuning=dncguard.bulk.Tuning(...)`` divides the work differently (never the answers).
+        A column close to a call field is a :class:`~dncguard.errors.CallColumnError`; errors
         count rows from 1.
         """
         from dncguard import bulk
