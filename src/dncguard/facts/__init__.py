@@ -15,6 +15,11 @@ calendar arithmetic that holds no law (day numbers, months, day masks) is ``dncg
 and the clocks (UTC instants to local day and minute) are ``dncguard._minutes``; both are
 re-exported here, so the front ends ask ``facts`` alone.
 
+The modules: ``_law`` (the law's tables as the front ends may ask them), ``_windows`` (a
+window's end), ``_evidence`` (evidence to day masks for one call), ``_columns`` (the same rules
+for whole columns), ``_hours`` (calling hours), ``_callfacts`` (:class:`CallFacts`). Import
+from ``dncguard.facts``; the module names may change.
+
 >>> import datetime as dt
 >>> day_number(dt.date(2025, 11, 30))
 20422

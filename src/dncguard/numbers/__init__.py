@@ -51,6 +51,9 @@ ASCII strings without ``,`` ``;`` ``\\`` or tabs follow phonenumbers' extraction
 out in this module; anything else goes through phonenumbers itself plus the checks above. Speed
 against phonenumbers is measured by ``benchmarks/bench_numbers.py``.
 
+The modules: ``_plan`` (the numbering plan), ``_scalar`` (:func:`parse_number`), ``_vector``
+(:func:`parse_numbers`). Import from ``dncguard.numbers``; the module names may change.
+
 >>> parse_number("+1 (212) 555-0143")
 2125550143
 >>> parse_number("Tel: 212.555.0143 ext. 12")

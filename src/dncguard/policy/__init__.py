@@ -19,6 +19,10 @@ How a call is decided, for each jurisdiction in play (docs/defaults.md):
 4. A prerecorded sales call needs consent.
 5. Calling hours, day and holiday bans, in every candidate zone.
 
+The modules: ``_verdict`` (:class:`Verdict`, an invalid number's), ``_decide`` (:func:`decide`
+in named steps), ``_next_allowed`` (:func:`next_allowed_at`, :func:`open_days`, the minute
+tables). Import from ``dncguard.policy``; the module names may change.
+
 >>> from dncguard.facts import CallFacts
 >>> decide(CallFacts(country="US", jurisdictions=("US",))).allowed
 True
