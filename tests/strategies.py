@@ -7,6 +7,7 @@ list of real subscribers' numbers.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final
 
 from hypothesis import strategies as st
 
@@ -60,6 +61,68 @@ def _groups(number: int) -> tuple[str, str, str]:
     return s[:3], s[3:6], s[6:]
 
 
+# How CRMs spell a number around its digits (messy_spellings draws one of each).
+_COUNTRY_PREFIXES: Final = (
+    "",
+    "",
+    "",
+    "1",
+    "1 ",
+    "1-",
+    "+1",
+    "+1 ",
+    "+1-",
+    "+1.",
+    "(+1) ",
+    "+ 1 ",
+    "011 1 ",
+    "1 1 ",
+    "++1 ",
+    "+0111 ",
+)
+_LEADS: Final = (
+    "",
+    "",
+    "",
+    " ",
+    "\t",
+    "Tel: ",
+    "tel:",
+    "phone ",
+    "Cell: ",
+    "#",
+    "(",
+    "mobile - ",
+    "TEL:",
+    "no.",
+    "*",
+)
+_EXTENSION_LABELS: Final = (
+    " x",
+    "x",
+    " X",
+    " ext ",
+    " ext.",
+    " ext. ",
+    " EXT:",
+    " extension ",
+    " Extn ",
+    "#",
+    " #",
+    " #",
+    ",",
+    ",,",
+    ";ext=",
+    ";",
+    " int ",
+    " ~",
+    "-",
+    " anexo ",
+)
+_TRAILS: Final = ("", "", "", " ", "\t", ".", ")", " (home)", " cell", "!", "#", "_", " / x12", "/x34")
+_MANGLES: Final = ("none",) * 8 + ("vanity", "stray", "fullwidth", "arabic", "upper", "two")
+
+
 @st.composite
 def messy_spellings(draw: st.DrawFn, number: int | None = None) -> str:
     """One number spelled the way CRMs hold numbers: punctuation, prefixes, extensions, junk."""
@@ -70,90 +133,27 @@ def messy_spellings(draw: st.DrawFn, number: int | None = None) -> str:
     sep2 = draw(st.sampled_from([sep, sep, " ", "-", ""]))
     area_part = draw(st.sampled_from([area, f"({area})", f"({area}) ", f"[{area}]"]))
     body = f"{area_part}{sep}{exchange}{sep2}{line}"
-    country = draw(
-        st.sampled_from(
-            [
-                "",
-                "",
-                "",
-                "1",
-                "1 ",
-                "1-",
-                "+1",
-                "+1 ",
-                "+1-",
-                "+1.",
-                "(+1) ",
-                "+ 1 ",
-                "011 1 ",
-                "1 1 ",
-                "++1 ",
-                "+0111 ",
-            ]
-        )
-    )
-    lead = draw(
-        st.sampled_from(
-            [
-                "",
-                "",
-                "",
-                " ",
-                "\t",
-                "Tel: ",
-                "tel:",
-                "phone ",
-                "Cell: ",
-                "#",
-                "(",
-                "mobile - ",
-                "TEL:",
-                "no.",
-                "*",
-            ]
-        )
-    )
+    country = draw(st.sampled_from(_COUNTRY_PREFIXES))
+    lead = draw(st.sampled_from(_LEADS))
     ext = draw(
         st.one_of(
             st.just(""),
             st.builds(
                 lambda label, digits: label + digits,
-                st.sampled_from(
-                    [
-                        " x",
-                        "x",
-                        " X",
-                        " ext ",
-                        " ext.",
-                        " ext. ",
-                        " EXT:",
-                        " extension ",
-                        " Extn ",
-                        "#",
-                        " #",
-                        " #",
-                        ",",
-                        ",,",
-                        ";ext=",
-                        ";",
-                        " int ",
-                        " ~",
-                        "-",
-                        " anexo ",
-                    ]
-                ),
+                st.sampled_from(_EXTENSION_LABELS),
                 st.from_regex(r"[0-9]{1,12}", fullmatch=True),
             ),
             st.builds(lambda d: f" {d}#", st.from_regex(r"[0-9]{1,8}", fullmatch=True)),
         )
     )
-    trail = draw(
-        st.sampled_from(
-            ["", "", "", " ", "\t", ".", ")", " (home)", " cell", "!", "#", "_", " / x12", "/x34"]
-        )
-    )
-    text = f"{lead}{country}{body}{ext}{trail}"
-    mangle = draw(st.sampled_from(["none"] * 8 + ["vanity", "stray", "fullwidth", "arabic", "upper", "two"]))
+    trail = draw(st.sampled_from(_TRAILS))
+    return _mangled(draw, f"{lead}{country}{body}{ext}{trail}", body, line)
+
+
+def _mangled(draw: st.DrawFn, text: str, body: str, line: str) -> str:
+    """``text`` (holding the number's ``body``) as it was typed wrong: keypad letters, a stray
+    letter, full-width or Arabic-Indic digits, upper case, or a second number after it."""
+    mangle = draw(st.sampled_from(_MANGLES))
     if mangle == "vanity":
         # Replace the last 1-4 digits of the line with keypad letters.
         k = draw(st.integers(1, 4))

@@ -17,6 +17,7 @@ __all__ = [
     "FAR_FUTURE",
     "FAR_PAST",
     "HORIZON",
+    "NO_DATE",
     "NO_DAYS",
     "SEARCH_DAYS",
     "DayMask",
@@ -39,6 +40,12 @@ DayMask = int
 """Bit ``d`` (``0 <= d <= HORIZON``): the fact holds on local day ``call_date + d``."""
 ALL_DAYS: Final[DayMask] = (1 << (HORIZON + 1)) - 1
 NO_DAYS: Final[DayMask] = 0
+
+NO_DATE: Final = -(2**63)
+"""The day number of no date at all (a null cell, an absent date): the least ``int64``, below
+every real day and :data:`FAR_PAST`, and the bits of ``datetime64[D]``'s NaT viewed as ``int64``
+(``np.datetime64("NaT", "D").astype(np.int64) == NO_DATE``). Every column of day numbers uses
+this one value; where the type is ``datetime64``, NaT itself is the none."""
 
 FAR_PAST: Final = -(10**7)
 """A day number before any real date: "since always" (an undated internal-list entry)."""

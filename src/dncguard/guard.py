@@ -54,16 +54,36 @@ ValueError: jurisdictions: unknown code 'XX'; known: CA, US, US-AL, ...
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, Final, Literal, NamedTuple, Protocol, get_args
+from typing import Any, Final, Literal, Protocol, get_args
 
 from pydantic import ValidationError
 
-from dncguard import geography
-from dncguard._context import Area, Context, MissingStateLists, OnStale, day_of, order_jurisdictions, zone
+from dncguard._check_steps import (
+    _HORIZON_END,
+    _INTERNAL,
+    _MEMO_SIZE,
+    _NATIONAL,
+    _NO_CASL,
+    _NO_EVIDENCE,
+    _NONE_FAILED,
+    _STATE,
+    _call_evidence,
+    _candidates,
+    _clock_failed,
+    _evidence_rules,
+    _EvidenceFacts,
+    _Exemptions,
+    _Known,
+    _Listings,
+    _local_clocks,
+    _open_at,
+    _recent,
+    _window,
+    _Windows,
+)
+from dncguard._context import Area, Context, MissingStateLists, OnStale
 from dncguard._fields import FLAT_KEYS as _FLAT_KEYS
 from dncguard._fields import fold_flat_evidence, invalid_call
 from dncguard._provenance import Provenance, provenance
@@ -72,14 +92,12 @@ from dncguard.errors import InvalidNumberError, StaleRegistryError
 from dncguard.facts import (
     FAR_FUTURE,
     FAR_PAST,
-    HORIZON,
     JURISDICTION_CODES,
     KNOWN_JURISDICTIONS,
     NO_DAYS,
     CallFacts,
     DayMask,
     Evidence,
-    call_day,
     cap_windows,
     caps_in_play,
     casl_in_play,
@@ -87,32 +105,24 @@ from dncguard.facts import (
     consent_masks,
     day_number,
     evidence_masks,
-    evidence_signature,
     hours_clocks,
-    local_day_minute,
     requests_mask,
     span_mask,
-    time_rule,
-    time_rule_passes,
 )
 from dncguard.layers import Layer, Listing
-from dncguard.models import Call, Decision, ReasonCode
+from dncguard.models import Call, Decision
 from dncguard.numbers import parse_number
 from dncguard.policy import (
     NOT_NANP_AREA,
     Verdict,
     cap_release,
-    decide,
     hour_rules,
     invalid_number,
     next_allowed_at,
-    open_days,
-    time_rules,
 )
 
 __all__ = ["Anniversary", "Guard", "MissingStateLists", "OnStale"]
 
-_MEMO_SIZE = 1 << 16
 Anniversary = Literal["exclusive", "inclusive"]
 
 
@@ -123,127 +133,15 @@ class _Registry(Protocol):
     def lookup(self, number: Any, /) -> tuple[Listing, ...]: ...
 
 
-_HORIZON_END: Final = HORIZON + 1
-_EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
 _UNSEEN: Final[Any] = object()
 _validate_call: Final = Call.__pydantic_validator__.validate_python
 _validate_decision: Final = Decision.__pydantic_validator__.validate_python
-_NONE_FAILED: Final[frozenset[str]] = frozenset()
-_NO_CASL: Final = (0, 0, 0, 0)
-_CLOSED_DAY: Final = (1, 0)  # no minute m satisfies 1 <= m <= 0
-_NATIONAL: Final = "national"
-_STATE: Final = "state"
-_INTERNAL: Final = "internal"
-
-
-@dataclass(frozen=True, slots=True)
-class _Known:
-    """Memoised per distinct facts: the facts, the verdict, and what ``check`` needs beyond it."""
-
-    facts: CallFacts
-    verdict: Verdict
-    stale: bool
-    """The verdict holds ``stale_registry`` (``on_stale="raise"`` raises)."""
-    may_open: bool
-    """A blocked call may pass at a later minute: ``next_allowed_at`` must search."""
-
-    @classmethod
-    def of(cls, facts: CallFacts, jurisdictions: frozenset[str] | None) -> _Known:
-        verdict = decide(facts, jurisdictions)
-        stale = any(r.code is ReasonCode.STALE_REGISTRY for r in verdict.reasons)
-        # next_allowed_at's own early answers (no candidate zone with hours to meet; no day on
-        # which every rule but the clock passes) are facts alone: decided once here.
-        may_open = not verdict.allowed and bool(open_days(facts, jurisdictions))
-        if may_open and time_rules(facts, jurisdictions) and not facts.location_known:
-            may_open = False
-        return cls(facts, verdict, stale, may_open)
-
-
-class _Listings(NamedTuple):
-    """Step 1 of ``Guard._known``: what the registry and the call say about the number."""
-
-    national_listed: bool
-    states: list[tuple[str, dt.date | None]]
-    """(state, the day its list was obtained) for each loaded state list holding the number."""
-    requests: list[int]
-    """The seller's do-not-call requests, as day numbers (FAR_PAST: undated)."""
-    on_internal: bool
-    """An internal list of the call's seller holds the number."""
-
-
-class _EvidenceFacts(NamedTuple):
-    """Step 4 of ``Guard._known``: the evidence as ``CallFacts`` day masks."""
-
-    exemptions: tuple[tuple[str, tuple[DayMask, DayMask, DayMask, DayMask]], ...]
-    by_kind: tuple[tuple[str, DayMask], ...]
-    casl: tuple[DayMask, ...]
-
-
-_NO_EVIDENCE: Final = _EvidenceFacts((), (), _NO_CASL)
-
-
-def _candidates(
-    call: Call, area: Area, listed_states: list[tuple[str, dt.date | None]]
-) -> tuple[tuple[zoneinfo.ZoneInfo, ...], tuple[str, ...]]:
-    """Step 2 of ``Guard._known``: the call's candidate zones and jurisdictions: the area
-    code's, callee_region's and callee_timezone's, and those of any state whose loaded list holds
-    the number (docs/defaults.md)."""
-    zones = area.zones
-    codes = area.codes
-    if call.callee_region or call.callee_timezone or listed_states:
-        located = (call.callee_region, *(state for state, _ in listed_states))
-        extra_regions = [r for r in located if r and r not in area.regions]
-        names = {z.key for z in zones}
-        more = [z for r in extra_regions for z in geography.region_zones(r)]
-        if call.callee_timezone:
-            more.append(call.callee_timezone)
-        zones = zones + tuple(zone(z) for z in sorted(set(more) - names))
-        extra_codes = [
-            c for r in extra_regions for c in (geography.region_country(r), r) if c in KNOWN_JURISDICTIONS
-        ]
-        codes = order_jurisdictions([*codes, *extra_codes], area.country)
-    return zones, codes
-
-
-def _local_clocks(at: dt.datetime, zones: tuple[zoneinfo.ZoneInfo, ...]) -> tuple[int, list[tuple[int, int]]]:
-    """Step 3 of ``Guard._known``: the call's local date, judged fail-closed as the latest over
-    the zones (``facts.call_day``), and its local (day, minute) in each zone."""
-    if len(zones) == 1:
-        local = at.astimezone(zones[0])  # facts.local_day_minute, inline: the common case
-        today = local.toordinal() - _EPOCH_ORDINAL
-        return today, [(today, local.hour * 60 + local.minute)]
-    if zones:
-        clocks = [local_day_minute(at, zone) for zone in zones]
-        return max(day for day, _ in clocks), clocks
-    return call_day(at, (), at.tzinfo), []
-
-
-_Exemptions = tuple[tuple[str, tuple[DayMask, DayMask, DayMask, DayMask]], ...]
-_RULE_SETS: dict[tuple[Any, frozenset[str]], int] = {}
-
-
-@functools.cache
-def _evidence_rules(code: str) -> int:
-    """A number shared by the jurisdictions whose evidence rules (windows, consent kinds) match."""
-    return _RULE_SETS.setdefault(evidence_signature(code), len(_RULE_SETS))
 
 
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> Any:
     if value not in allowed:
         raise ValueError(f"{name}={value!r}: expected one of {', '.join(repr(a) for a in allowed)}")
     return value
-
-
-def _recent(attempts: tuple[dt.datetime, ...], at: dt.datetime) -> tuple[tuple[int, int], ...]:
-    """``CallFacts.recent``: per cap window, the earlier calls in the window that ends at ``at``
-    (its first instant included, ``at`` excluded), counted up to the largest cap."""
-    found = []
-    for minutes, most in cap_windows():
-        since = at - dt.timedelta(minutes=minutes)
-        n = sum(1 for a in attempts if since <= a < at)
-        if n:
-            found.append((minutes, min(n, most)))
-    return tuple(found)
 
 
 class Guard:
@@ -297,7 +195,7 @@ class Guard:
         self._exemptions_memo: dict[tuple[Evidence, tuple[str, ...], int], _Exemptions] = {}
         self._plans: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._probing = callable(getattr(registry, "probes", None))
-        self._windows: dict[tuple[tuple[str, ...], int], tuple[int, int]] = {}
+        self._windows: _Windows = {}
         self._provenance: Provenance = provenance(self.context)
 
     # ----------------------------------------------------------------------------------------
@@ -375,8 +273,9 @@ class Guard:
 
         Returns its rows plus ``allowed``, ``reason``, ``reasons`` and ``next_allowed_at``; for
         every row the same answer :meth:`check` gives. ``provenance=True`` adds ``registry_id``
-        and ``consulted`` (check's fields of those names). ``defaults`` fill missing columns. A
-        column close to a call field is a :class:`~dncguard.errors.CallColumnError`; errors
+        and ``consulted`` (check's fields of those names). ``defaults`` fill missing columns;
+        ``tuning=dncguard.bulk.Tuning(...)`` divides the work differently (never the answers).
+        A column close to a call field is a :class:`~dncguard.errors.CallColumnError`; errors
         count rows from 1.
         """
         from dncguard import bulk
@@ -596,7 +495,7 @@ class Guard:
             return _NO_EVIDENCE
         by_kind: tuple[tuple[str, DayMask], ...] = ()
         casl: tuple[DayMask, ...] = _NO_CASL
-        evidence = self._evidence(call, number, requests)
+        evidence = _call_evidence(call, number, requests)
         if call.consents and (call.prerecorded or call.automated):
             by_kind = consent_masks(evidence, today)
         if casl_in_play(codes, call.channel):
@@ -622,14 +521,16 @@ class Guard:
         if hour_codes:
             windows = self._windows
             for day, minute in clocks:
-                start, end = windows.get((hour_codes, day)) or self._window(hour_codes, day)
+                start, end = windows.get((hour_codes, day)) or _window(windows, hour_codes, day)
                 if not start <= minute <= end:
                     # Some rule fails: which ones (rare; each rule's own window).
-                    failed = frozenset([code for code in hour_codes if not self._open_at((code,), clocks)])
+                    failed = frozenset(
+                        [code for code in hour_codes if not _open_at(windows, (code,), clocks)]
+                    )
                     break
             clocked = hours_clocks(hour_codes)
             if clocked:
-                failed = failed | self._clock_failed(clocked, call.at)
+                failed = failed | _clock_failed(clocked, call.at)
         return failed
 
     def _earlier(self, call: Call, number: int, codes: tuple[str, ...]) -> tuple[dt.datetime, ...]:
@@ -683,76 +584,3 @@ class Guard:
             self._plans.clear()
         self._plans[(country, seller)] = result = tuple(plan)
         return result
-
-    @staticmethod
-    def _clock_failed(clocked: tuple[tuple[str, zoneinfo.ZoneInfo], ...], at: dt.datetime) -> frozenset[str]:
-        """The jurisdictions whose hours, read on their fixed clock (``facts.hours_clock``), the
-        call's start fails (a call must pass both readings)."""
-        return frozenset(
-            code
-            for code, clock in clocked
-            if not time_rule_passes(time_rule(code), *local_day_minute(at, clock))
-        )
-
-    def _open_at(self, codes: tuple[str, ...], clocks: list[tuple[int, int]]) -> bool:
-        """Whether every rule of ``codes`` lets the call start at each ``(local day, minute)``."""
-        for day, minute in clocks:
-            first, last = self._window(codes, day)
-            if not first <= minute <= last:
-                return False
-        return True
-
-    def _window(self, codes: tuple[str, ...], day: int) -> tuple[int, int]:
-        """The local minutes ``(first, last)`` of ``day`` at which every rule of ``codes`` lets a
-        call start (``(1, 0)``: none). Each rule's window is an interval; this is their meet."""
-        window = self._windows.get((codes, day))
-        if window is None:
-            weekday = (day + 3) % 7  # 1970-01-01 was a Thursday
-            first, last = 0, 24 * 60 - 1
-            for code in codes:
-                rule = time_rule(code)
-                if not time_rule_passes(rule, day, rule.starts[weekday]):  # closed all day
-                    first, last = _CLOSED_DAY
-                    break
-                first, last = max(first, rule.starts[weekday]), min(last, rule.ends[weekday])
-            window = (first, last) if first <= last else _CLOSED_DAY
-            if len(self._windows) >= _MEMO_SIZE:
-                self._windows.clear()
-            self._windows[(codes, day)] = window
-        return window
-
-    @staticmethod
-    def _evidence(call: Call, number: int, requests: list[int]) -> Evidence:
-        """The call's relationships and consents with its own seller, as day numbers."""
-        seller = call.seller
-        purchases: list[int] = []
-        inquiries: list[int] = []
-        contracts: list[tuple[int, int | None]] = []
-        for r in call.relationships:
-            if r.seller is not None and normalize_seller(r.seller) != normalize_seller(seller):
-                continue  # a relationship with another seller does not count (docs/defaults.md)
-            if r.kind == "purchase":
-                purchases.append(day_number(r.on))
-            elif r.kind == "inquiry":
-                inquiries.append(day_number(r.on))
-            else:
-                contracts.append((day_number(r.on), day_of(r.ends)))
-        consents: list[tuple[str, int, int | None]] = []
-        for c in call.consents:
-            if c.seller is not None and normalize_seller(c.seller) != normalize_seller(seller):
-                continue
-            if c.number is not None:
-                try:
-                    if parse_number(c.number) != number:
-                        continue  # consent names another number
-                except InvalidNumberError:
-                    continue
-            consents.append((c.kind, day_number(c.on), day_of(c.revoked_on)))
-        return Evidence(
-            purchases=tuple(purchases),
-            inquiries=tuple(inquiries),
-            contracts=tuple(contracts),
-            consents=tuple(consents),
-            requests=tuple(requests),
-            reassigned=day_of(call.reassigned_on),
-        )

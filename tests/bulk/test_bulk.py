@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from dncguard import Call, Consent, Relationship, StaleRegistryError, bulk, facts
-from dncguard.bulk import _scrub, _steps, factorize, local_clock
+from dncguard.bulk import factorize, local_clock
 from dncguard.guard import Guard
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
@@ -310,13 +310,11 @@ def test_scrub_agrees_with_check(calls: list[Call], guard_name: str, at_as_text:
     message), each exemption, ``next_allowed_at``, the number and the jurisdictions."""
     guard = GUARDS[guard_name]
     table = table_of(calls, at_as_text=at_as_text)
-    with pytest.MonkeyPatch.context() as mp:
-        # A private seam, on purpose: bulk converts times per row or through per-zone minute
-        # tables depending on the batch's size and spread (tables from 4,096 rows), and both
-        # paths must give check's answers; an example that large would make the property slow.
-        if clocks != "auto":
-            mp.setattr(_steps, "_use_tables", lambda *_: clocks == "tables")
-        decided = list(bulk.decide_batches(guard, [table], provenance=True))
+    # Bulk converts times per row or through per-zone minute tables depending on the batch's
+    # size and spread (tables from 4,096 rows); Tuning(clocks=...) takes either path with a
+    # small table, and both must give check's answers.
+    tuning = bulk.Tuning(clocks=clocks)
+    decided = list(bulk.decide_batches(guard, [table], provenance=True, tuning=tuning))
     out = pa.Table.from_batches([d.output for d in decided])
     assert out.column_names == [
         *table.column_names,
@@ -364,11 +362,8 @@ def test_scrub_agrees_with_check_on_a_larger_table() -> None:
         for _ in range(6000)
     ]
     table = table_of(calls)
-    with pytest.MonkeyPatch.context() as mp:
-        # A private seam: batches are a tuning constant (about a million rows); several
-        # batches at that size would take minutes, so the batch is made small here.
-        mp.setattr(_scrub, "_BATCH_ROWS", 1500)
-        out = GUARDS["default"].scrub(table)
+    # Batches of about a million rows by default: several at that size would take minutes.
+    out = GUARDS["default"].scrub(table, tuning=bulk.Tuning(batch_rows=1500))
     assert out.num_rows == len(calls)
     assert_agrees(GUARDS["default"], calls, out)
 
@@ -399,15 +394,30 @@ def test_answers_do_not_depend_on_threads_batches_or_the_group_cache(cache: int)
     ]
     table = table_of(calls)
     guard = GUARDS["default"]
-    with pytest.MonkeyPatch.context() as mp:
-        # Private seams: the batch size and the verdict cache's bound are tuning constants
-        # (a million rows, 65,536 combinations) too large to cross in a fast test.
-        mp.setattr(_scrub, "_BATCH_ROWS", 700)
-        mp.setattr(_steps, "_GROUP_CACHE", cache)
-        outputs = [bulk.scrub(guard, table, threads=threads) for threads in (1, 2, 2, 1)]
+    # The batch size and the verdict cache's bound (a million rows, 65,536 combinations by
+    # default) made small enough to cross in a fast test.
+    tuning = bulk.Tuning(batch_rows=700, verdict_cache=cache)
+    outputs = [bulk.scrub(guard, table, threads=threads, tuning=tuning) for threads in (1, 2, 2, 1)]
     for out in outputs:
         assert out.equals(outputs[0])
     assert_agrees(guard, calls, outputs[0])
+
+
+def test_tuning_divides_the_work_and_is_checked() -> None:
+    """``Tuning(batch_rows=...)`` is the size of the unit of work (one output batch each from
+    ``scrub_batches``); the answers are the same; a wrong ``tuning`` is a named error."""
+    calls = [Call(to=number_text(212, 100 + i % 30, i % 5), at=AT, seller="acme") for i in range(50)]
+    table = table_of(calls)
+    guard = GUARDS["default"]
+    sizes = [b.num_rows for b in guard.scrub_batches([table], tuning=bulk.Tuning(batch_rows=16))]
+    assert sizes == [16, 16, 16, 2]
+    small = guard.scrub(table, tuning=bulk.Tuning(batch_rows=16, clocks="tables", verdict_cache=1))
+    assert small.equals(guard.scrub(table))
+    with pytest.raises(TypeError, match=r"tuning=.*dncguard.bulk.Tuning"):
+        guard.scrub(table, tuning={"batch_rows": 16})
+    for bad in ({"batch_rows": 0}, {"verdict_cache": True}, {"clocks": "sometimes"}):
+        with pytest.raises(ValueError, match=r"Tuning\("):
+            bulk.Tuning(**bad)
 
 
 # --------------------------------------------------------------------------------------------

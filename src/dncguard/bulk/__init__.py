@@ -28,10 +28,14 @@ The modules, in the order a batch flows through them:
 - ``_evidence``: day offsets and masks from the facts' day numbers (the evidence rules are in
   :mod:`dncguard.facts`);
 - ``_grouping``: rows reduced to their distinct combinations of facts (``_GroupKey``);
-- ``_steps``: one batch's steps, each a function over a small dataclass;
+- ``_steps``: one batch's first steps (look up, place, clock, registry facts), each a function
+  over a small dataclass;
+- ``_evidence_keys``: the evidence as day masks, per row that has any;
+- ``_verdicts``: the combinations of facts, and one verdict each;
 - ``_caps``: frequency caps (the ledger's placed calls, one query per batch);
 - ``_next_allowed``: the next minute a clock-blocked call may be made (the policy's tables);
 - ``_output``: the decision columns;
+- ``_tuning``: how the work is divided (``Tuning``: batch size, clocks, verdict cache);
 - ``_scrub``: one batch (the steps in order), and the entry points below.
 
 >>> import datetime as dt, numpy as np, pyarrow as pa
@@ -65,11 +69,13 @@ from dncguard.bulk._grouping import factorize
 from dncguard.bulk._output import DECISION_FIELDS, decision_schema
 from dncguard.bulk._place import NO_NEXT
 from dncguard.bulk._scrub import Decided, coalesce, decide_batches, scrub, scrub_batches
+from dncguard.bulk._tuning import Tuning
 
 __all__ = [
     "DECISION_FIELDS",
     "NO_NEXT",
     "Decided",
+    "Tuning",
     "coalesce",
     "decide_batches",
     "decision_schema",

@@ -61,10 +61,7 @@ _KNOWN: Final = frozenset({"to", "at", "seller", "attempts", *_SCALAR_DEFAULTS, 
 
 
 NAT: Final = np.datetime64("NaT", "D")
-
-
-NONE: Final = NO_DATE
-"""The day number of an absent date in the columns bulk reads (the facts' own sentinel)."""
+"""No date where the type is ``datetime64`` (day numbers use ``NO_DATE``, its bits)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -315,7 +312,7 @@ def _to_date(value: Any, name: str) -> np.datetime64:
 
 
 def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArray[np.int64]:
-    """A date column as day numbers (days since 1970-01-01; :data:`NONE` for null).
+    """A date column as day numbers (days since 1970-01-01; :data:`NO_DATE` for null).
 
     Read as ``Call`` reads a date: date columns; timestamps (the date in the column's own zone,
     or as written when naive); ISO 8601 date or datetime text (the date as written). A null
@@ -324,7 +321,7 @@ def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArra
     col = _column(batch, name)
     if col is None:
         value = _to_date(default, name)
-        return np.full(n, NONE if np.isnat(value) else int(value.astype(np.int64)), np.int64)
+        return np.full(n, NO_DATE if np.isnat(value) else int(value.astype(np.int64)), np.int64)
     if pa.types.is_dictionary(col.type):
         col = col.dictionary_decode()
     t = col.type
@@ -354,7 +351,7 @@ def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArra
     if not out.null_count:
         return np.asarray(out.cast(pa.int32()).to_numpy(zero_copy_only=False)).astype(np.int64)
     fill = _to_date(default, name)
-    fill_day: int = NONE if np.isnat(fill) else int(fill.astype(np.int64))
+    fill_day: int = NO_DATE if np.isnat(fill) else int(fill.astype(np.int64))
     marker = np.iinfo(np.int32).min
     days = np.asarray(pc.fill_null(out.cast(pa.int32()), marker).to_numpy(zero_copy_only=False)).astype(
         np.int64
@@ -411,85 +408,17 @@ def _default(defaults: Mapping[str, Any], name: str) -> Any:
 
 
 def _read(batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> _Rows:
+    """One batch's call columns, read, validated and typed (``defaults``: the keyword defaults
+    of ``scrub``), column by column: ``to``, ``at``, ``seller``, ``callee_region``,
+    ``callee_timezone``, the evidence dates and consent, then the call's kinds."""
     call_columns(batch.schema.names)  # a near miss of a call field is an error (docs/defaults.md)
     n = batch.num_rows
-    to = _column(batch, "to")
-    if to is None:
-        if "to" not in defaults:
-            raise CallColumnError("no 'to' column: every call needs the called number")
-        to = pa.array([defaults["to"]] * n, pa.string())
-    if pa.types.is_dictionary(to.type):
-        to = to.dictionary_decode()
-    if pa.types.is_integer(to.type) or pa.types.is_large_string(to.type):
-        to = to.cast(pa.string())
-    elif not (pa.types.is_string(to.type) or pa.types.is_null(to.type)):
-        raise CallColumnError(f"expected text or integers, got {to.type}", column="to")
-    if to.null_count:
-        raise _bad("to", _first(np.asarray(to.is_null())), "no number: every call needs the called number")
+    to = _to_column(batch, defaults, n)
     micros, fallback = _at(batch, defaults.get("at"), n)
-
-    seller_default = defaults.get("seller")
-    seller = _codes(_column(batch, "seller")) if _column(batch, "seller") is not None else None
-    if seller is None:
-        if seller_default is None:
-            raise ValueError(
-                "no 'seller' column and no seller= default: name the party on whose behalf the calls are made"
-            )
-        seller = Codes.constant(seller_default, n)
-    for k, v in enumerate(seller.values):
-        value = seller_default if v is None else v
-        if value is None:
-            raise _bad("seller", _first(seller.codes == k), "no seller: name the party the call is made for")
-        if not isinstance(value, str) or not value.strip():
-            raise _bad("seller", _first(seller.codes == k), f"{value!r}: expected the seller's name")
-    seller = Codes(seller.codes, tuple(seller_default if v is None else v for v in seller.values))
-
-    region = _enum(
-        batch, "callee_region", (), _default(defaults, "callee_region"), n, optional=True, check=False
-    )
-    fixed: list[str | None] = []
-    for k, v in enumerate(region.values):
-        if v is None:
-            fixed.append(None)
-            continue
-        r = v.strip().upper() if isinstance(v, str) else v
-        try:  # Call's rule: ISO 3166-2 of a US or Canadian subdivision dncguard knows
-            if not isinstance(r, str) or len(r) < 4 or r[2] != "-" or r[:2] not in ("US", "CA"):
-                raise ValueError("expected ISO 3166-2 such as 'US-GA' or 'CA-ON'")
-            geography.region_zones(r)
-        except ValueError as e:
-            raise _bad("callee_region", _first(region.codes == k), f"{v!r}: {e}") from None
-        fixed.append(r)
-    region = Codes(region.codes, tuple(fixed))
-
-    zone = _enum(
-        batch, "callee_timezone", (), _default(defaults, "callee_timezone"), n, optional=True, check=False
-    )
-    for k, v in enumerate(zone.values):
-        if v is None:
-            continue
-        try:
-            zoneinfo.ZoneInfo(v)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-            raise _bad(
-                "callee_timezone",
-                _first(zone.codes == k),
-                f"{v!r} is not an IANA time zone such as 'America/Chicago'",
-            ) from None
-
-    dates = {
-        name: _dates(batch, name, defaults.get(name), n)
-        for name in _DATE_COLUMNS
-        if defaults.get(name) is not None or _column(batch, name) is not None
-    }
-    kind = _enum(batch, "consent_kind", _CONSENTS, defaults.get("consent_kind"), n, optional=True)
-    has_kind = np.array([v is not None for v in kind.values], bool)[kind.codes]
-    has_on = dates["consent_on"] != NONE if "consent_on" in dates else np.zeros(n, bool)
-    for need, have, lacking in (("consent_on", has_kind, ~has_on), ("consent_kind", has_on, ~has_kind)):
-        bad = have & lacking
-        if bad.any():
-            other = "consent_kind" if need == "consent_on" else "consent_on"
-            raise _bad(need, _first(bad), f"missing: required where {other} is set")
+    seller = _seller_column(batch, defaults.get("seller"), n)
+    region = _region_column(batch, defaults, n)
+    zone = _zone_column(batch, defaults, n)
+    dates, kind = _evidence_columns(batch, defaults, n)
     return _Rows(
         n=n,
         micros=micros,
@@ -508,6 +437,104 @@ def _read(batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> _Rows:
         automated=_bool(batch, "automated", _default(defaults, "automated"), n),
         attempts=_attempts(batch, n),
     )
+
+
+def _to_column(batch: pa.RecordBatch, defaults: Mapping[str, Any], n: int) -> pa.Array:
+    """The called numbers as a string column (integers read as their digits); none may be null."""
+    to = _column(batch, "to")
+    if to is None:
+        if "to" not in defaults:
+            raise CallColumnError("no 'to' column: every call needs the called number")
+        to = pa.array([defaults["to"]] * n, pa.string())
+    if pa.types.is_dictionary(to.type):
+        to = to.dictionary_decode()
+    if pa.types.is_integer(to.type) or pa.types.is_large_string(to.type):
+        to = to.cast(pa.string())
+    elif not (pa.types.is_string(to.type) or pa.types.is_null(to.type)):
+        raise CallColumnError(f"expected text or integers, got {to.type}", column="to")
+    if to.null_count:
+        raise _bad("to", _first(np.asarray(to.is_null())), "no number: every call needs the called number")
+    return to
+
+
+def _seller_column(batch: pa.RecordBatch, seller_default: Any, n: int) -> Codes:
+    """The sellers (a null cell takes ``seller=``); every row needs one."""
+    seller = _codes(_column(batch, "seller")) if _column(batch, "seller") is not None else None
+    if seller is None:
+        if seller_default is None:
+            raise ValueError(
+                "no 'seller' column and no seller= default: name the party on whose behalf the calls are made"
+            )
+        seller = Codes.constant(seller_default, n)
+    for k, v in enumerate(seller.values):
+        value = seller_default if v is None else v
+        if value is None:
+            raise _bad("seller", _first(seller.codes == k), "no seller: name the party the call is made for")
+        if not isinstance(value, str) or not value.strip():
+            raise _bad("seller", _first(seller.codes == k), f"{value!r}: expected the seller's name")
+    return Codes(seller.codes, tuple(seller_default if v is None else v for v in seller.values))
+
+
+def _region_column(batch: pa.RecordBatch, defaults: Mapping[str, Any], n: int) -> Codes:
+    """``callee_region`` as Call reads it: ISO 3166-2 of a US or Canadian subdivision dncguard
+    knows, trimmed and upper-cased."""
+    region = _enum(
+        batch, "callee_region", (), _default(defaults, "callee_region"), n, optional=True, check=False
+    )
+    fixed: list[str | None] = []
+    for k, v in enumerate(region.values):
+        if v is None:
+            fixed.append(None)
+            continue
+        r = v.strip().upper() if isinstance(v, str) else v
+        try:  # Call's rule: ISO 3166-2 of a US or Canadian subdivision dncguard knows
+            if not isinstance(r, str) or len(r) < 4 or r[2] != "-" or r[:2] not in ("US", "CA"):
+                raise ValueError("expected ISO 3166-2 such as 'US-GA' or 'CA-ON'")
+            geography.region_zones(r)
+        except ValueError as e:
+            raise _bad("callee_region", _first(region.codes == k), f"{v!r}: {e}") from None
+        fixed.append(r)
+    return Codes(region.codes, tuple(fixed))
+
+
+def _zone_column(batch: pa.RecordBatch, defaults: Mapping[str, Any], n: int) -> Codes:
+    """``callee_timezone``: IANA zone names."""
+    zone = _enum(
+        batch, "callee_timezone", (), _default(defaults, "callee_timezone"), n, optional=True, check=False
+    )
+    for k, v in enumerate(zone.values):
+        if v is None:
+            continue
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+            raise _bad(
+                "callee_timezone",
+                _first(zone.codes == k),
+                f"{v!r} is not an IANA time zone such as 'America/Chicago'",
+            ) from None
+    return zone
+
+
+def _evidence_columns(
+    batch: pa.RecordBatch, defaults: Mapping[str, Any], n: int
+) -> tuple[dict[str, npt.NDArray[np.int64]], Codes]:
+    """The evidence dates as day numbers (only the columns given) and the consent kinds; a
+    consent needs both its kind and its date."""
+    dates = {
+        name: _dates(batch, name, defaults.get(name), n)
+        for name in _DATE_COLUMNS
+        if defaults.get(name) is not None or _column(batch, name) is not None
+    }
+    kind = _enum(batch, "consent_kind", _CONSENTS, defaults.get("consent_kind"), n, optional=True)
+    has_kind = np.array([v is not None for v in kind.values], bool)[kind.codes]
+    has_on = dates["consent_on"] != NO_DATE if "consent_on" in dates else np.zeros(n, bool)
+    for need, have, lacking in (("consent_on", has_kind, ~has_on), ("consent_kind", has_on, ~has_kind)):
+        bad = have & lacking
+        if bad.any():
+            other = "consent_kind" if need == "consent_on" else "consent_on"
+            raise _bad(need, _first(bad), f"missing: required where {other} is set")
+    return dates, kind
 
 
 def _attempts(batch: pa.RecordBatch, n: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:

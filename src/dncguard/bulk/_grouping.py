@@ -113,10 +113,6 @@ class _Packer:
 _INVALID: Final = invalid_number("", "not a US or Canadian number")
 
 
-_GROUP_CACHE: Final = 1 << 16
-"""Distinct fact combinations an engine remembers across batches (then it starts afresh)."""
-
-
 class _GroupKey(NamedTuple):
     """What a combination's facts follow from (and what its verdict is cached under)."""
 

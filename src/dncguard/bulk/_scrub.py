@@ -20,20 +20,14 @@ from dncguard._provenance import provenance as _provenance_of
 from dncguard.bulk._caps import _capped_next_allowed
 from dncguard.bulk._columns import _check_defaults, _read
 from dncguard.bulk._engine import _Engine, _engine, _threads
+from dncguard.bulk._evidence_keys import _evidence_keys
 from dncguard.bulk._next_allowed import _next_allowed
 from dncguard.bulk._output import _append, _decision_columns, decision_schema
 from dncguard.bulk._place import NO_NEXT
 from dncguard.bulk._provenance import ProvenanceRows, append_provenance, provenance_schema
-from dncguard.bulk._steps import (
-    _clock_rows,
-    _combine,
-    _evidence_keys,
-    _group_verdicts,
-    _look_up,
-    _place_rows,
-    _raise_if_stale,
-    _registry_facts,
-)
+from dncguard.bulk._steps import _clock_rows, _look_up, _place_rows, _raise_if_stale, _registry_facts
+from dncguard.bulk._tuning import DEFAULT, Tuning, resolve
+from dncguard.bulk._verdicts import _combine, _group_verdicts
 from dncguard.errors import CallColumnError
 from dncguard.models import Decision, ReasonCode
 from dncguard.numbers import format_e164
@@ -43,7 +37,12 @@ if TYPE_CHECKING:
     from dncguard.guard import Guard
 
 _BATCH_ROWS: Final = 1 << 20
-"""Rows per unit of work: large enough to amortise numpy calls, small enough to bound memory."""
+"""Rows per unit of work unless ``Tuning.batch_rows`` says otherwise: large enough to amortise
+numpy calls, small enough to bound memory."""
+
+
+def _batch_rows(tuning: Tuning) -> int:
+    return _BATCH_ROWS if tuning.batch_rows is None else tuning.batch_rows
 
 
 _TAKES: Final = (
@@ -106,8 +105,8 @@ def _stream(batches: Any) -> Iterator[pa.RecordBatch | pa.Table]:
         yield batch if isinstance(batch, pa.Table | pa.RecordBatch) else as_arrow(batch)
 
 
-def _batches(data: pa.Table | pa.RecordBatch) -> list[pa.RecordBatch]:
-    """Units of work of about ``_BATCH_ROWS`` rows: large chunks split, runs of small ones joined."""
+def _batches(data: pa.Table | pa.RecordBatch, batch_rows: int) -> list[pa.RecordBatch]:
+    """Units of work of about ``batch_rows`` rows: large chunks split, runs of small ones joined."""
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
     if not isinstance(data, pa.Table):
@@ -115,8 +114,8 @@ def _batches(data: pa.Table | pa.RecordBatch) -> list[pa.RecordBatch]:
     out: list[pa.RecordBatch] = []
     run: list[pa.RecordBatch] = []
     size = 0
-    for batch in data.to_batches(max_chunksize=_BATCH_ROWS):
-        if size + batch.num_rows > _BATCH_ROWS and run:
+    for batch in data.to_batches(max_chunksize=batch_rows):
+        if size + batch.num_rows > batch_rows and run:
             out.append(coalesce(run))
             run, size = [], 0
         run.append(batch)
@@ -203,11 +202,13 @@ def _scrub_batch(
     with_columns: bool = True,
     with_provenance: bool = False,
     first_row: int = 1,
+    tuning: Tuning = DEFAULT,
 ) -> Decided:
     """Decide one batch. ``parse_threads``: for ``parse_numbers`` (1 when batches already run
     on every thread; None: its own choice). ``with_columns``: append the decision columns;
     ``with_provenance``: and the provenance columns after them. ``first_row``: the number of the
-    batch's first row in the whole input (counted from 1), for errors."""
+    batch's first row in the whole input (counted from 1), for errors. ``tuning``: how the
+    work is divided (:class:`~dncguard.bulk.Tuning`)."""
     try:
         rows = _read(batch, defaults)
     except CallColumnError as e:
@@ -217,11 +218,13 @@ def _scrub_batch(
         raise CallColumnError(e.detail, column=e.column, row=first_row + e.row, path=e.path) from None
     lookup = _look_up(engine, rows, parse_threads)
     placement = _place_rows(engine, rows, lookup)
-    clock = _clock_rows(rows, placement)
+    clock = _clock_rows(rows, placement, tuning.clocks)
     registry = _registry_facts(engine, rows, lookup, placement, clock)
     evidence = _evidence_keys(engine, rows, lookup, placement, clock, registry)
     combinations = _combine(engine, rows, lookup, placement, registry, evidence)
-    groups = _group_verdicts(engine, rows, placement, clock, registry, evidence, combinations)
+    groups = _group_verdicts(
+        engine, rows, placement, clock, registry, evidence, combinations, tuning.verdict_cache
+    )
     verdicts = [g.verdict for g in groups]
     _raise_if_stale(engine, verdicts, combinations.inverse, lookup.npa, first_row)
     # Step 9: next_allowed_at, then the output columns.
@@ -252,6 +255,7 @@ def scrub(
     *,
     threads: int | None = None,
     provenance: bool = False,
+    tuning: Tuning | None = None,
     **defaults: Any,
 ) -> pa.Table | pa.RecordBatch:
     """Decide every row of ``data``: its columns plus ``allowed``, ``reason``, ``reasons``,
@@ -263,15 +267,19 @@ def scrub(
     (``polars.from_arrow`` turns it back).
 
     ``defaults`` give values for missing columns (and null cells), e.g. ``seller="acme"``.
-    ``threads``: batches decided at once (default: up to 2). Raises ``ValueError`` naming the
-    column and the first bad row (counted from 1) for invalid input.
+    ``threads``: batches decided at once (default: up to 2). ``tuning``: how the work is
+    divided (:class:`~dncguard.bulk.Tuning`: batch size, clocks, verdict cache); it never
+    changes an answer. Raises ``ValueError`` naming the column and the first bad row (counted
+    from 1) for invalid input.
     """
     _check_defaults(defaults)
     if not isinstance(data, pa.Table | pa.RecordBatch):
         arrow = as_arrow(data)
         data = pa.Table.from_batches([arrow]) if isinstance(arrow, pa.RecordBatch) else arrow
-    batches = _batches(data)
-    out = list(scrub_batches(guard, batches, threads=threads, provenance=provenance, **defaults))
+    batches = _batches(data, _batch_rows(resolve(tuning)))
+    out = list(
+        scrub_batches(guard, batches, threads=threads, provenance=provenance, tuning=tuning, **defaults)
+    )
     if isinstance(data, pa.RecordBatch):
         if len(out) == 1:
             return out[0]
@@ -286,6 +294,7 @@ def scrub_batches(
     *,
     threads: int | None = None,
     provenance: bool = False,
+    tuning: Tuning | None = None,
     **defaults: Any,
 ) -> Iterator[pa.RecordBatch]:
     """Decide a stream of record batches, yielding one output batch per input batch, in order.
@@ -295,9 +304,12 @@ def scrub_batches(
     ``__arrow_c_stream__``: a Polars DataFrame or LazyFrame result, a DuckDB relation), read
     batch by batch. Memory stays bounded: at most ``threads`` batches are in flight (plus one
     waiting), so a stream of any length can be scrubbed batch by batch. Batches larger than
-    about a million rows are decided in slices. Error rows count from 1 over the whole stream.
+    about a million rows (``tuning.batch_rows``) are decided in slices. Error rows count from 1
+    over the whole stream.
     """
-    decided = decide_batches(guard, batches, threads=threads, provenance=provenance, **defaults)
+    decided = decide_batches(
+        guard, batches, threads=threads, provenance=provenance, tuning=tuning, **defaults
+    )
     return (d.output for d in decided)
 
 
@@ -308,6 +320,7 @@ def decide_batches(
     threads: int | None = None,
     columns: bool = True,
     provenance: bool = False,
+    tuning: Tuning | None = None,
     **defaults: Any,
 ) -> Iterator[Decided]:
     """:func:`scrub_batches`, yielding each output with its per-group verdicts (:class:`Decided`).
@@ -315,19 +328,22 @@ def decide_batches(
     One output per input batch, except that batches over about a million rows are decided (and
     yielded) in slices of that size. ``columns=False``: each ``output`` is its input batch as
     given, without the decision columns (for callers that read the verdicts instead).
-    ``provenance=True``: the provenance columns follow the decision columns.
+    ``provenance=True``: the provenance columns follow the decision columns. ``tuning``: as
+    for :func:`scrub`.
     """
     _check_defaults(defaults)
+    tune = resolve(tuning)
+    batch_rows = _batch_rows(tune)
     engine = _engine(guard)
     n_threads = _threads(threads)
 
     def split() -> Iterator[pa.RecordBatch]:
         for batch in _stream(batches):
             if isinstance(batch, pa.Table):
-                yield from _batches(batch)
-            elif batch.num_rows > _BATCH_ROWS:
-                for start in range(0, batch.num_rows, _BATCH_ROWS):
-                    yield batch.slice(start, _BATCH_ROWS)
+                yield from _batches(batch, batch_rows)
+            elif batch.num_rows > batch_rows:
+                for start in range(0, batch.num_rows, batch_rows):
+                    yield batch.slice(start, batch_rows)
             else:
                 yield batch
 
@@ -342,14 +358,16 @@ def decide_batches(
     if n_threads == 1 or len(head) < 2:  # one batch: no threads to start (but parsing may)
         for first, batch in itertools.chain(head, stream):
             yield _scrub_batch(
-                engine, batch, defaults, 1 if n_threads == 1 else None, columns, provenance, first
+                engine, batch, defaults, 1 if n_threads == 1 else None, columns, provenance, first, tune
             )
         return
     with ThreadPoolExecutor(n_threads, thread_name_prefix="dncguard-scrub") as pool:
         pending: collections.deque[Future[Decided]] = collections.deque()
         for first, batch in itertools.chain(head, stream):
             # Batches on every thread: each parses on its own (no threads within threads).
-            pending.append(pool.submit(_scrub_batch, engine, batch, defaults, 1, columns, provenance, first))
+            pending.append(
+                pool.submit(_scrub_batch, engine, batch, defaults, 1, columns, provenance, first, tune)
+            )
             if len(pending) > n_threads:
                 yield pending.popleft().result()
         while pending:

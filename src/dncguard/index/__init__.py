@@ -35,6 +35,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from dncguard._calendar import NO_DATE
 from dncguard.errors import CorruptIndexError
 from dncguard.index import _codec
 
@@ -57,8 +58,8 @@ __all__ = [
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
-#: ``datetime64[D]`` NaT as the int64 the dates arrays hold.
-NAT: Final = int(np.iinfo(np.int64).min)
+#: No date, in the int64 day numbers the dates arrays hold (``datetime64[D]`` NaT's bits).
+NAT: Final = NO_DATE
 _EPOCH: Final = dt.date(1970, 1, 1)
 #: Queries per batch of a bulk probe: temporaries stay in cache.
 BATCH: Final = 1 << 15

@@ -45,6 +45,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dncguard import geography
+from dncguard._calendar import NO_DATE
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.sources._full import XML_RECORD_BYTES, foreign, foreign_error, read_full, sniff
 from dncguard.sources._read import DATE_PATTERN, Budget, Member, blocks, members, read_date, split_trailer
@@ -58,7 +59,6 @@ _US = LayerKey.national("US")
 #: The longest legal change record, line end included: a number, an ISO date-time with a zone
 #: and a word flag (``2125550143,2026-03-11T08:15:00.000000+00:00,DELETED``) is about 55 bytes.
 CHANGE_RECORD_BYTES = 128
-_NO_DATE = np.iinfo(np.int64).min  # undated records sort before dated ones, in file order
 
 
 def ftc(
@@ -161,7 +161,7 @@ def _flat_changes(member: Member, implied: Op | None, acs: frozenset[int] | None
 
 def _change_record(member: Member, line: bytes, lineno: int, implied: Op | None) -> tuple[int, int, Op]:
     text = line.decode("utf-8", "replace").strip()
-    day = _NO_DATE
+    day = NO_DATE
     m = _DATE_IN.search(line) or _DATE_LIKE.search(line)
     if m is not None:
         try:
@@ -226,7 +226,7 @@ def _read_changes(
                     i = outside.index(True)
                     what = "the area codes given in area_codes="
                     raise member.coverage_error(int(rec.numbers[i]), rec.line_of(i), what)
-            day = _NO_DATE if rec.date is None else (rec.date - dt.date(1970, 1, 1)).days
+            day = NO_DATE if rec.date is None else (rec.date - dt.date(1970, 1, 1)).days
             size = rec.numbers.size
             parts.append((rec.numbers, np.full(size, day, np.int64), np.full(size, op is Op.ADD)))
         if not found:

@@ -1,0 +1,58 @@
+"""How bulk divides its work (:class:`Tuning`): never what it answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal, get_args
+
+Clocks = Literal["auto", "rows", "tables"]
+
+VERDICT_CACHE: Final = 1 << 16
+"""Distinct fact combinations an engine remembers across batches (then it starts afresh)."""
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """How ``scrub``, ``scrub_batches`` and ``decide_batches`` divide their work (their
+    ``tuning=`` keyword). Every setting gives the same answers: these trade speed for memory,
+    and let tests reach every path with small tables.
+
+    ``batch_rows``: rows per unit of work (None, the default: about a million); a larger batch
+    is decided in slices of this size, runs of smaller ones joined up to it. ``clocks``: how each call's time
+    becomes local days and minutes: ``"rows"`` converts each row's time, ``"tables"`` reads
+    per-zone minute tables over the days the batch spans, ``"auto"`` (the default) picks the
+    cheaper for the batch. ``verdict_cache``: distinct combinations of facts a guard remembers
+    across batches before it starts afresh (default 65,536).
+
+    >>> Tuning(batch_rows=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: Tuning(batch_rows=0): expected a whole number, at least 1
+    """
+
+    batch_rows: int | None = None
+    clocks: Clocks = "auto"
+    verdict_cache: int = VERDICT_CACHE
+
+    def __post_init__(self) -> None:
+        for name in ("batch_rows", "verdict_cache"):
+            value = getattr(self, name)
+            if value is None and name == "batch_rows":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"Tuning({name}={value!r}): expected a whole number, at least 1")
+        if self.clocks not in get_args(Clocks):
+            allowed = ", ".join(repr(c) for c in get_args(Clocks))
+            raise ValueError(f"Tuning(clocks={self.clocks!r}): expected one of {allowed}")
+
+
+DEFAULT: Final = Tuning()
+
+
+def resolve(tuning: object) -> Tuning:
+    """``tuning`` as given to ``scrub``: a :class:`Tuning`, or None for the defaults."""
+    if tuning is None:
+        return DEFAULT
+    if not isinstance(tuning, Tuning):
+        raise TypeError(f"tuning={tuning!r}: expected a dncguard.bulk.Tuning or None")
+    return tuning

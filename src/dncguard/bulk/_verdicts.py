@@ -1,0 +1,225 @@
+"""Steps 6 and 7 of a batch: every column the facts follow from packed into one key per row and
+grouped (:func:`_combine`), then one policy call per distinct combination (:func:`_group_verdicts`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Final, NamedTuple, get_args
+
+import numpy as np
+import numpy.typing as npt
+
+from dncguard.bulk._caps import _add_placed_calls, _recent_counts
+from dncguard.bulk._columns import _Rows
+from dncguard.bulk._engine import _Engine
+from dncguard.bulk._evidence_keys import _EvidenceKeys
+from dncguard.bulk._grouping import (
+    _INVALID_GROUP,
+    _facts,
+    _Group,
+    _GroupKey,
+    _Packer,
+    factorize,
+)
+from dncguard.bulk._place import _ALL_CODE_BITS, _Place
+from dncguard.bulk._steps import _Clock, _Lookup, _Placement, _RegistryFacts
+from dncguard.bulk._tuning import VERDICT_CACHE
+from dncguard.facts import (
+    HORIZON,
+)
+from dncguard.models import ConsentKind
+
+_CONSENT_KINDS: Final = get_args(ConsentKind)
+
+
+@dataclass(frozen=True)
+class _Combinations:
+    """The distinct combinations of facts: each row's, and a first row of each."""
+
+    inverse: npt.NDArray[np.intp]
+    first_rows: npt.NDArray[np.intp]
+    recent_cols: list[tuple[int, npt.NDArray[np.int64], int]]
+    """``_recent_counts``: per cap window, each row's earlier calls in it."""
+
+
+def _combine(
+    engine: _Engine,
+    rows: _Rows,
+    lookup: _Lookup,
+    placement: _Placement,
+    registry: _RegistryFacts,
+    evidence: _EvidenceKeys,
+) -> _Combinations:
+    """Step 6: every column the facts follow from packed into one key per row, then grouped
+    (the ledger's placed calls joined first, for frequency caps)."""
+    n = rows.n
+    numbers = lookup.numbers
+    places = placement.places
+    place_inv = placement.place_inv
+    decision_place = placement.decision_place
+    failed_bits = registry.failed_bits
+    national_listed = registry.national_listed
+    fresh_len = registry.fresh_len
+    request_lo = registry.request_lo
+    extra = evidence.extra
+    n_extra = evidence.n_extra
+    by_kind = evidence.by_kind
+    packer = _Packer(n)
+    # Bounds are exact maxima: a column that can only be 0 adds nothing.
+    packer.add(decision_place[place_inv], placement.n_decision_places - 1)
+    packer.add(rows.purpose.codes, len(rows.purpose.values) - 1)
+    packer.add(rows.caller.codes, len(rows.caller.values) - 1)
+    packer.add(rows.line.codes, len(rows.line.values) - 1)
+    packer.add(rows.prerecorded, int(rows.prerecorded.any()))
+    packer.add(national_listed, 1)
+    packer.add(fresh_len, HORIZON + 1)
+    packer.add(request_lo, HORIZON + 1)
+    packer.add(extra, n_extra)
+    packer.add(failed_bits, _ALL_CODE_BITS)
+    packer.add(rows.channel.codes, len(rows.channel.values) - 1)
+    packer.add(rows.automated, int(rows.automated.any()))
+    packer.add(by_kind, int(by_kind.max()) if n else 0)
+    if engine.context.ledger is not None:
+        _add_placed_calls(engine, rows, numbers, places, place_inv)
+    recent_cols = _recent_counts(rows)
+    for _, counts, most in recent_cols:
+        packer.add(counts, most)
+    inverse, first_rows = factorize(packer.keys())
+
+    return _Combinations(inverse, first_rows, recent_cols)
+
+
+class _FirstRow(NamedTuple):
+    """A combination's first row: the values its facts follow from, read once as Python values."""
+
+    valid: bool
+    place: int
+    today: int
+    extra: int
+    has_ev: bool
+    purpose: int
+    caller: int
+    line: int
+    prerecorded: bool
+    listed: bool
+    fresh: int
+    request_lo: int
+    failed: int
+    evidence: list[int]
+    channel: int
+    automated: bool
+    by_kind: int
+    casl: int
+    recent: tuple[int, ...]
+
+
+def _group_verdicts(
+    engine: _Engine,
+    rows: _Rows,
+    placement: _Placement,
+    clock: _Clock,
+    registry: _RegistryFacts,
+    evidence: _EvidenceKeys,
+    combinations: _Combinations,
+    verdict_cache: int = VERDICT_CACHE,
+) -> list[_Group]:
+    """Step 7: one policy call per distinct combination of facts, cached across batches (at most
+    ``verdict_cache`` of them, then afresh): its first row's values (:func:`_first_rows`) make
+    a key (:func:`_group_key`) from which the facts follow."""
+    places = placement.places
+    jset = engine.jurisdictions
+    cache = engine.groups
+    if len(cache) > verdict_cache:
+        cache.clear()
+    groups: list[_Group] = []
+    for first in _first_rows(rows, placement, clock, registry, evidence, combinations):
+        if not first.valid:
+            groups.append(_INVALID_GROUP)
+            continue
+        place = places[first.place]
+        key = _group_key(rows, place, first, combinations.recent_cols)
+        group = cache.get(key)
+        if group is None:
+            group = cache[key] = _Group(_facts(place, key, jset), jset)
+        groups.append(group)
+    return groups
+
+
+def _first_rows(
+    rows: _Rows,
+    placement: _Placement,
+    clock: _Clock,
+    registry: _RegistryFacts,
+    evidence: _EvidenceKeys,
+    combinations: _Combinations,
+) -> Iterator[_FirstRow]:
+    """Each combination's first row, its columns read once as lists (one ``tolist`` per column)."""
+    fr = combinations.first_rows
+    n_groups = len(fr)
+    special = evidence.special
+    sub_ev = evidence.sub_ev
+    recent_cols = combinations.recent_cols
+    ev_at = np.minimum(np.searchsorted(special, fr), max(len(special) - 1, 0))
+    ev_rows: list[list[int]] = (
+        np.stack([a[ev_at] for a in sub_ev], axis=1).tolist() if sub_ev and len(special) else [[]] * n_groups
+    )
+    casl_rows: list[int] = evidence.sub_casl[ev_at].tolist() if len(special) else [0] * n_groups
+    recent: list[tuple[int, ...]] = (
+        list(zip(*(c[fr].tolist() for _, c, _ in recent_cols), strict=True))
+        if recent_cols
+        else [()] * n_groups
+    )
+    columns = zip(
+        placement.ok[fr].tolist(),
+        placement.place_inv[fr].tolist(),
+        clock.today[fr].tolist(),
+        evidence.extra[fr].tolist(),
+        evidence.has_ev[fr].tolist(),
+        rows.purpose.codes[fr].tolist(),
+        rows.caller.codes[fr].tolist(),
+        rows.line.codes[fr].tolist(),
+        rows.prerecorded[fr].tolist(),
+        registry.national_listed[fr].tolist(),
+        registry.fresh_len[fr].tolist(),
+        registry.request_lo[fr].tolist(),
+        registry.failed_bits[fr].tolist(),
+        ev_rows,
+        rows.channel.codes[fr].tolist(),
+        rows.automated[fr].tolist(),
+        evidence.by_kind[fr].tolist(),
+        casl_rows,
+        recent,
+        strict=True,
+    )
+    return map(_FirstRow._make, columns)
+
+
+def _group_key(
+    rows: _Rows,
+    place: _Place,
+    first: _FirstRow,
+    recent_cols: list[tuple[int, npt.NDArray[np.int64], int]],
+) -> _GroupKey:
+    """What the combination's facts follow from: the place, the call's kinds, the registry's
+    offsets, and its evidence only where it has some (a state listing keeps the day too)."""
+    with_ev = bool(first.extra and first.has_ev)
+    kind_mask = first.by_kind
+    return _GroupKey(
+        id(place),
+        rows.purpose.values[first.purpose],
+        rows.caller.values[first.caller],
+        rows.line.values[first.line],
+        first.prerecorded,
+        first.listed,
+        first.fresh,
+        first.request_lo,
+        first.failed,
+        tuple(first.evidence[: len(place.codes)]) if with_ev else None,
+        first.today if first.extra and place.states else None,
+        rows.channel.values[first.channel],
+        first.automated,
+        () if not kind_mask else ((_CONSENT_KINDS[(kind_mask & 7) - 1], kind_mask >> 3),),
+        first.casl if with_ev else 0,
+        tuple((m, c) for (m, _, _), c in zip(recent_cols, first.recent, strict=True) if c),
+    )
