@@ -990,6 +990,125 @@ def test_schema_1_ledger_is_a_named_error(tmp_path: pathlib.Path) -> None:
         Ledger(path)
 
 
+def test_schema_2_ledger_is_a_named_error_that_says_how_to_keep_it(tmp_path: pathlib.Path) -> None:
+    # A ledger written before templates (schema 2, deflated pages) is refused, never misread.
+    path = tmp_path / "v2.ledger"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY NOT NULL) WITHOUT ROWID")
+    db.execute("CREATE TABLE pages (first_seq INTEGER PRIMARY KEY, entries, recorded_us, digests, payload)")
+    db.execute(
+        "INSERT INTO meta VALUES ('format', 'dncguard-ledger'), ('codec', 'deflate-raw-zdict-pages-2')"
+    )
+    db.execute(f"PRAGMA application_id = {dncguard.ledger.APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+    with pytest.raises(LedgerVersionError, match=r"v2\.ledger: ledger schema 2 .*`dncguard ledger export`"):
+        Ledger(path)
+    with pytest.raises(LedgerVersionError):
+        Ledger(path, create=False)
+
+
+def _pages(path: pathlib.Path) -> list[list[object]]:
+    db = sqlite3.connect(path)
+    rows = [
+        list(r) for r in db.execute("SELECT first_seq, entries, recorded_us, digests, payload FROM pages")
+    ]
+    db.close()
+    return rows
+
+
+def _rewrite_pages(path: pathlib.Path, pages: list[list[object]]) -> None:
+    _tamper(path, "DELETE FROM pages")
+    db = sqlite3.connect(path, isolation_level=None)
+    db.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?)", [tuple(p) for p in pages])
+    db.close()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    sizes=st.lists(st.integers(1, 4), min_size=2, max_size=4),
+    op=st.sampled_from(["change", "delete", "swap", "insert"]),
+    data=st.data(),
+)
+def test_any_single_tampered_entry_is_the_first_bad_seq(
+    tmp_path: pathlib.Path, guard: dncguard.Guard, sizes: list[int], op: str, data: st.DataObject
+) -> None:
+    """Change, delete, swap or insert one entry inside a page (its digests moved with it, as a
+    careful forger would): verify names exactly the first entry out of place."""
+    path = pathlib.Path(tempfile.mkdtemp(dir=tmp_path)) / "t.ledger"
+    calls_ = _calls(sum(sizes) + 1)
+    with Ledger(path) as ledger:
+        done = 0
+        for k, size in enumerate(sizes):
+            batch = calls_[done : done + size]
+            ledger.record_many(batch, guard.check_many(batch), placed=k % 2 == 1)
+            done += size
+        head = ledger.head()
+        assert head is not None
+    with Ledger(tmp_path / "foreign.ledger") as other:  # an entry from elsewhere (not a first one)
+        other.record(calls_[-1], guard.check(calls_[-1]), placed=False)
+        other.record(calls_[-1], guard.check(calls_[-1]), placed=False)
+        foreign = _pages(tmp_path / "foreign.ledger")[1]
+    pages = _pages(path)
+    k = data.draw(st.integers(0, len(pages) - 1))
+    first, count, _, digests, payload = pages[k]
+    assert isinstance(first, int)
+    assert isinstance(count, int)
+    assert isinstance(digests, bytes)
+    assert isinstance(payload, bytes)
+    lines = payload.split(b"\n")[:-1]
+    ds = [digests[32 * i : 32 * i + 32] for i in range(count)]
+    i = data.draw(st.integers(0, count - 1))
+    if op == "change":
+        lines[i] = lines[i].replace(b'"to"', b'"tO"') if b'"to"' in lines[i] else lines[i][:-1] + b" ]"
+        expected = first + i
+    elif op == "delete":
+        del lines[i], ds[i]
+        expected = first + i
+    elif op == "swap":
+        if count < 2:
+            return
+        j = data.draw(st.integers(0, count - 1).filter(lambda j: j != i))
+        lines[i], lines[j], ds[i], ds[j] = lines[j], lines[i], ds[j], ds[i]
+        expected = first + min(i, j)
+    else:
+        lines.insert(i, bytes(foreign[4])[:-1])  # type: ignore[index]
+        ds.insert(i, bytes(foreign[3]))  # type: ignore[arg-type]
+        expected = first + i
+    pages[k][1] = len(lines)
+    pages[k][3] = b"".join(ds)
+    pages[k][4] = b"".join(line + b"\n" for line in lines)
+    if not lines:
+        del pages[k]
+    _rewrite_pages(path, pages)
+    with Ledger(path) as ledger:
+        report = ledger.verify(anchor=(head.seq, head.digest))
+    assert (report.ok, report.first_bad_seq) == (False, expected), report
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pairs=st.lists(st.tuples(any_calls(), decisions(), st.booleans()), min_size=1, max_size=6))
+def test_record_many_records_what_repeated_record_does(
+    tmp_path: pathlib.Path, pairs: list[tuple[Call, Decision, bool]]
+) -> None:
+    """The same calls recorded one by one and in one ``record_many`` (per value of placed): the
+    same canonical bytes (but recorded_us), so the same digests at the same time, and the same
+    entries read back."""
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    with Ledger(folder / "one") as one, Ledger(folder / "many") as many:
+        for c, d, p in pairs:
+            one.record(c, d, placed=p)
+        for p, group in itertools.groupby(pairs, key=lambda t: t[2]):
+            items = list(group)
+            many.record_many([c for c, _, _ in items], [d for _, d, _ in items], placed=p)
+        assert _canonical_texts(one) == _canonical_texts(many)
+        strip = [(e.seq, e.call, e.decision, e.placed) for e in one.entries()]
+        assert strip == [(e.seq, e.call, e.decision, e.placed) for e in many.entries()]
+        assert one.verify().ok
+        assert many.verify().ok
+
+
 def _flat_table(rows: list[dict[str, object]]) -> pa.Table:
     import pyarrow as pa
 

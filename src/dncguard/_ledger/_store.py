@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Ledger"]
 
+SQLITE_PAGE: Final = 65_536
+_MMAP: Final = 1 << 30
 _CHUNK: Final = 128 * PAGE_ENTRIES
 """Entries built, hashed and written at a time (whole pages)."""
 _COLUMN_CHUNK: Final = 32 * PAGE_ENTRIES
@@ -112,6 +114,9 @@ class Ledger(Reader):
         try:
             with self._errors():
                 self._db.execute("PRAGMA synchronous = FULL")  # a commit is on disk before it returns
+                # Read the index of placed calls (Guard's frequency caps) from the mapped file
+                # rather than copying its 64 KiB pages into SQLite's cache.
+                self._db.execute(f"PRAGMA mmap_size = {_MMAP}")
                 self._open()
         except BaseException:
             self._db.close()
@@ -197,6 +202,9 @@ class Ledger(Reader):
 
     def _create(self) -> None:
         db = self._db
+        # 64 KiB pages: a page of entries (about 100 KiB) is two SQLite pages, not 28, which
+        # writes the WAL in a few large frames. Set before the first table and before WAL.
+        db.execute(f"PRAGMA page_size = {SQLITE_PAGE}")
         # WAL: readers never block the writer; it persists in the file once set.
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("BEGIN IMMEDIATE")
