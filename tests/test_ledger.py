@@ -1464,11 +1464,13 @@ def test_each_group_of_a_bulk_answer_is_recorded_with_its_rows_whole_decision(
         }
     )
     (decided,) = list(bulk.decide_batches(guard, [table], provenance=True))
+    values, idx = decided.provenance.distinct()
     bad = np.array([decided.decision(i).number == table["to"][i].as_py() for i in range(n)])
     assert bad.any()
     assert not bad.all()
     for row in range(n):
         want = decision_part(decided.decision(row))
         assert decided_parts(decided, [row]) == [want]
+        assert decided_parts(decided, [row], bad, values, np.asarray(idx)) == [want]
         assert '"number"' not in want
         assert '"next_allowed_at"' not in want

@@ -8,7 +8,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
@@ -425,12 +425,50 @@ class Columns:
         return out
 
 
-def decided_parts(decided: Any, firsts: Sequence[int]) -> list[str]:
+_HOLE: Final = "\x00consulted\x00"
+_HOLE_JSON: Final = dumps(_HOLE)
+
+
+def decided_parts(
+    decided: Any,
+    firsts: Sequence[int],
+    bad: Any = None,
+    consulted_values: Sequence[Any] | None = None,
+    consulted_idx: Any = None,
+) -> list[str]:
     """The template part of the decision of each group of a bulk answer's rows (row
     ``firsts[g]`` stands for group ``g``): its canonical JSON less ``number`` and
-    ``next_allowed_at``, made once per group."""
+    ``next_allowed_at``. With the rows' ``consulted`` (``consulted_values[consulted_idx[row]]``)
+    and which rows are invalid numbers (``bad``), each verdict is made into JSON once with
+    ``consulted`` a hole, and each distinct ``consulted`` once (an invalid number's decision,
+    which names the number, is made whole)."""
+    verdicts: dict[int, tuple[str, str] | None] = {}
+    consulted_texts: dict[int, str] = {}
     out = []
     for row in firsts:
-        dj = DECISION_JSON(decided.decision(row), mode="json")
-        out.append(dumps({k: v for k, v in dj.items() if k not in DECISION_ENTRY_FIELDS}))
+        if consulted_values is None or bad is None or bad[row]:
+            out.append(_whole_part(decided, row))
+            continue
+        v = int(decided.inverse[row])
+        if v not in verdicts:
+            dj = DECISION_JSON(decided.decision(row), mode="json")
+            d = {k: val for k, val in dj.items() if k not in DECISION_ENTRY_FIELDS}
+            d["consulted"] = _HOLE
+            text = dumps(d)
+            pieces = text.split(_HOLE_JSON)
+            verdicts[v] = (pieces[0], pieces[1]) if len(pieces) == 2 else None
+        cut = verdicts[v]
+        if cut is None:  # the hole's text met elsewhere: this verdict's decisions made whole
+            out.append(_whole_part(decided, row))
+            continue
+        k = int(consulted_idx[row])
+        consulted = consulted_texts.get(k)
+        if consulted is None:
+            consulted = consulted_texts[k] = dumps([c.model_dump(mode="json") for c in consulted_values[k]])
+        out.append(cut[0] + consulted + cut[1])
     return out
+
+
+def _whole_part(decided: Any, row: int) -> str:
+    dj = DECISION_JSON(decided.decision(row), mode="json")
+    return dumps({k: v for k, v in dj.items() if k not in DECISION_ENTRY_FIELDS})

@@ -519,8 +519,9 @@ class Ledger(Reader):
             return 0
         inverse = np.asarray(decided.inverse, np.int64)
         prov = decided.provenance
+        consulted_values: list[Any] | None = None
         if prov is not None:
-            _, consulted = prov.distinct()
+            consulted_values, consulted = prov.distinct()
             consulted = np.asarray(consulted, np.int64)
         else:
             consulted = np.zeros(n, np.int64)
@@ -537,7 +538,7 @@ class Ledger(Reader):
             _, idx = _distinct(decided.output.column("to"))
             text_idx = np.where(bad, idx.to_numpy(zero_copy_only=False).astype(np.int64) + 1, 0)
         which, first = factorize([inverse, consulted, text_idx])
-        parts = decided_parts(decided, first.tolist())
+        parts = decided_parts(decided, first.tolist(), bad, consulted_values, consulted)
         numbers = np.where(bad, np.uint64(0), np.asarray(decided.numbers, np.uint64))
         next_us = np.where(bad, np.int64(NO_NEXT), np.asarray(decided.next_at, np.int64))
         return self._record_columns(
