@@ -29,6 +29,7 @@ from dncguard._ledger._format import (
     number_of,
     seller_key,
     template_of,
+    us,
 )
 from dncguard.models import Call, Decision
 
@@ -89,6 +90,8 @@ _AT: Final = operator.itemgetter("at")
 _NUMBER: Final = operator.itemgetter("number")
 _NEXT: Final = operator.itemgetter("next_allowed_at")
 _EXTRA: Final = operator.itemgetter(*EXTRA_FIELDS)
+_SMALL: Final = 64
+"""Fewer entries than this are written one by one in Python (:meth:`Encoder._few`)."""
 _TZINFO: Final = operator.attrgetter("tzinfo")
 _UTCOFFSET: Final = dt.datetime.utcoffset
 _FIRST: Final = operator.itemgetter(0)
@@ -153,6 +156,43 @@ class Encoder:
             offsets = np.array(list(map(_seconds, deltas)), np.int64)
         return _offset_json(micros, offsets, self.times)
 
+    def _few(
+        self,
+        calls: Sequence[Call],
+        decisions: Sequence[Decision],
+        placed: bool,
+        first_seq: int,
+        recorded_us: int,
+    ) -> tuple[list[bytes], list[PlacedRow] | None, dict[bytes, bytes]]:
+        """:meth:`lines` for a few entries (``record``): each written whole, in Python (Arrow's
+        set-up costs more than it saves on a handful)."""
+        out: list[bytes] = []
+        rows: list[PlacedRow] | None = [] if placed else None
+        templates: dict[bytes, bytes] = {}
+        times = self.times
+        for seq, (call, decision) in enumerate(zip(calls, decisions, strict=True), first_seq):
+            c, tail = self._call_part(call)
+            body = template_of(c, self._decision_part(decision))
+            h = hashlib.sha256(body).hexdigest()
+            templates[h.encode()] = body
+            cj: dict[str, Any] = {}
+            if any(_EXTRA(call.__dict__)):
+                cj = CALL_JSON(call, mode="json", include=set(EXTRA_FIELDS))
+            extra = dumps({k: cj[k] for k in EXTRA_FIELDS if cj.get(k)})
+            index = "null"
+            if rows is not None:
+                at_us = us(call.at)
+                number = number_of(call.to)
+                index = f"[{at_us},{'null' if number is None else number}{tail}"
+                rows.append((number, seller_key(call.seller), call.purpose, at_us))
+            nxt = decision.next_allowed_at
+            out.append(
+                f'["{h}",{index},{seq},{recorded_us},{json_str(call.to)},"{times(call.at)}",'
+                f"{json_str(decision.number)},{'null' if nxt is None else chr(34) + times(nxt) + chr(34)},"
+                f"{extra}]".encode()
+            )
+        return out, rows, templates
+
     def lines(
         self,
         calls: Sequence[Call],
@@ -160,10 +200,10 @@ class Encoder:
         placed: bool,
         first_seq: int,
         recorded_us: int,
-    ) -> tuple[tuple[Any, Any], list[PlacedRow] | None, dict[bytes, bytes]]:
-        """The entries' canonical bytes before and after ``seq,recorded_us`` (Arrow arrays; see
-        ``Ledger._append``), the placed entries' index rows (None unless ``placed``), and the
-        templates used (hex digest: body).
+    ) -> tuple[Any, list[PlacedRow] | None, dict[bytes, bytes]]:
+        """The entries' canonical bytes (a list, for a few), or their bytes before and after
+        ``seq,recorded_us`` (Arrow arrays; see ``Ledger._append``); the placed entries' index
+        rows (None unless ``placed``); and the templates used (hex digest: body).
 
         Field by field over the whole batch (``map`` runs in C), no Python loop per entry."""
         import numpy as np
@@ -171,7 +211,8 @@ class Encoder:
 
         from dncguard._ledger._arrowtext import _join
 
-        del first_seq, recorded_us  # written by _append
+        if len(calls) < _SMALL:
+            return self._few(calls, decisions, placed, first_seq, recorded_us)
         cds = [c.__dict__ for c in calls]
         dds = [d.__dict__ for d in decisions]
         if len(cds) != len(dds):
