@@ -1109,6 +1109,36 @@ def test_record_many_records_what_repeated_record_does(
         assert many.verify().ok
 
 
+def test_a_large_batch_is_written_as_entries_one_by_one_are(
+    tmp_path: pathlib.Path, guard: dncguard.Guard
+) -> None:
+    """``record_many`` of many entries (built column by column) writes the bytes that one
+    ``record`` each (written whole in Python) does: UTC, fixed and zone offsets, evidence,
+    next times, placed and not."""
+    import zoneinfo
+
+    zones = [UTC, dt.timezone(dt.timedelta(hours=5, minutes=30)), zoneinfo.ZoneInfo("America/New_York")]
+    calls_ = []
+    for i, call in enumerate(_calls(90)):
+        update: dict[str, object] = {
+            "at": call.at.astimezone(zones[i % 3]) + dt.timedelta(microseconds=i % 2)
+        }
+        if i % 5 == 1:
+            update["relationships"] = (dncguard.Relationship(kind="purchase", on=dt.date(2026, 6, 1)),)
+        calls_.append(call.model_copy(update=update))
+    decided = [guard.check(c) for c in calls_]
+    assert any(d.next_allowed_at is not None for d in decided)
+    for placed in (False, True):
+        folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+        with Ledger(folder / "one") as one, Ledger(folder / "many") as many:
+            for c, d in zip(calls_, decided, strict=True):
+                one.record(c, d, placed=placed)
+            many.record_many(calls_, decided, placed=placed)
+            assert _canonical_texts(one) == _canonical_texts(many)
+            assert many.verify().ok
+            _digests_follow_the_definition(many)
+
+
 def _flat_table(rows: list[dict[str, object]]) -> pa.Table:
     import pyarrow as pa
 
