@@ -111,6 +111,7 @@ class Encoder:
     def __init__(self) -> None:
         self._calls: dict[tuple[Any, ...], tuple[str, str]] = {}
         self._decisions: dict[tuple[Any, ...], str] = {}
+        self._by_identity: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
         self.times = Times()
 
     def _call_part(self, call: Call) -> tuple[str, str]:
@@ -127,13 +128,23 @@ class Encoder:
         return got
 
     def _decision_part(self, decision: Decision) -> str:
+        """A decision's template part: by the identity of its tuples of models (held here, so
+        their identities stay theirs), else by value (hashing models is slow)."""
         dd = decision.__dict__
-        key = (_decision_values(dd), _decision_models(dd))
+        models = _decision_models(dd)
+        fast = (_decision_values(dd), *map(id, models))
+        held = self._by_identity.get(fast)
+        if held is not None:
+            return held[0]
+        key = (_decision_values(dd), models)
         got = self._decisions.get(key)
         if got is None:
             if len(self._decisions) > self._LIMIT:
                 self._decisions.clear()
             got = self._decisions[key] = decision_part(decision)
+        if len(self._by_identity) > self._LIMIT:
+            self._by_identity.clear()
+        self._by_identity[fast] = (got, models)
         return got
 
     def _at_json(self, ats: list[dt.datetime]) -> Any:
