@@ -298,10 +298,13 @@ class Ledger(Reader):
                     if not n:
                         continue
                     digests: list[bytes] = []
+                    append = digests.append
+                    before = previous
                     for line in lines:
-                        before = previous
                         previous = sha256(previous + line).digest()
-                        digests.append(previous)
+                        append(previous)
+                    if n > 1:
+                        before = digests[-2]
                     pages = [
                         (
                             seq + 1 + k * PAGE_ENTRIES,
@@ -368,8 +371,8 @@ class Ledger(Reader):
         """
         if not isinstance(placed, bool):
             raise TypeError("placed must be True (the calls were dialed) or False (decisions only)")
-        cs = [_as_call(c) for c in calls]
-        ds = [_as_decision(d) for d in decisions]
+        cs = [c if type(c) is Call else _as_call(c) for c in calls]
+        ds = [d if type(d) is Decision else _as_decision(d) for d in decisions]
         if len(cs) != len(ds):
             raise ValueError(
                 f"record_many: {len(cs)} calls but {len(ds)} decisions; give one decision per call"
