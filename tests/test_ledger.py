@@ -21,7 +21,6 @@ import sys
 import tempfile
 import textwrap
 import time
-import zlib
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -232,23 +231,45 @@ def test_to_arrow(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
 
 
 def test_digest_is_sha256_of_previous_and_documented_json(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    """Schema 3, built here from the documentation alone: the template (the call less its
+    per-entry fields, the decision less its number and next time) named by its SHA-256, then
+    the entry's own fields, as a compact JSON array."""
     _ledger, entries = filled
-    e = entries[2]
-    obj = {
-        "call": e.call.model_dump(mode="json"),
-        "decision": e.decision.model_dump(mode="json"),
-        "index": {
-            "at_us": int(e.call.at.timestamp() * 1_000_000),
-            "number": 2125550102,
-            "purpose": e.call.purpose,
-            "seller": e.call.seller.strip().casefold(),
-        },
-        "placed": e.placed,
-        "recorded_at": e.recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "seq": 3,
-    }
-    canonical = json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
-    assert hashlib.sha256(bytes.fromhex(e.previous) + canonical).hexdigest() == e.digest
+    for e, number in [(entries[2], 2125550102), (entries[3], None)]:
+        call, decision = e.call.model_dump(mode="json"), e.decision.model_dump(mode="json")
+        template = {
+            "call": {
+                k: v
+                for k, v in call.items()
+                if k not in ("to", "at", "attempts", "consents", "dnc_requests", "relationships")
+            },
+            "decision": {k: v for k, v in decision.items() if k not in ("number", "next_allowed_at")},
+        }
+        body = json.dumps(template, sort_keys=True, separators=(",", ":")).encode()
+        index = (
+            [int(e.call.at.timestamp() * 1_000_000), number, e.call.purpose, e.call.seller.strip().casefold()]
+            if e.placed
+            else None
+        )
+        entry = [
+            hashlib.sha256(body).hexdigest(),
+            index,
+            e.seq,
+            int(e.recorded_at.timestamp() * 1_000_000),
+            call["to"],
+            call["at"],
+            decision["number"],
+            decision["next_allowed_at"],
+            {},
+        ]
+        canonical = json.dumps(entry, sort_keys=True, separators=(",", ":")).encode()
+        assert hashlib.sha256(bytes.fromhex(e.previous) + canonical).hexdigest() == e.digest
+        db = sqlite3.connect(_ledger.path)
+        stored = db.execute("SELECT body FROM templates WHERE digest = ?", (hashlib.sha256(body).digest(),))
+        assert stored.fetchone()[0] == body
+        db.close()
+    assert entries[2].placed
+    assert not entries[3].placed
 
 
 def _doc_snippet() -> str:
@@ -420,14 +441,27 @@ def test_replaced_file_is_found_with_an_anchor(
     reopened.close()
 
 
-def test_changed_dictionary_is_found(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE templates SET body = CAST(replace(CAST(body AS TEXT), 'survey', 'sale!!') AS BLOB)",
+        "UPDATE templates SET body = CAST(body AS TEXT)",
+        "DELETE FROM templates",
+        "UPDATE templates SET digest = zeroblob(32) WHERE rowid = (SELECT min(rowid) FROM templates)",
+    ],
+)
+def test_changed_or_missing_template_names_its_first_entry(
+    filled: tuple[Ledger, list[LedgerEntry]], statement: str
+) -> None:
+    # A template is shared by many entries; the first entry that uses a changed one is named
+    # (entry 3 is the first survey: entries 1 and 2 use other templates).
     ledger, _ = filled
-    ledger.close()
-    _tamper(
-        ledger.path, "UPDATE meta SET value = CAST(? AS BLOB) WHERE key = 'dictionary'".replace("?", "'x'")
-    )
+    where = " WHERE instr(CAST(body AS TEXT), 'survey') > 0"
+    _tamper(ledger.path, statement + ("" if "zeroblob" in statement or "DELETE" in statement else where))
     report = Ledger(ledger.path).verify()
-    assert (report.ok, report.first_bad_seq) == (False, 1)
+    first = 1 if "zeroblob" in statement or "DELETE" in statement else 3
+    assert (report.ok, report.first_bad_seq, report.entries) == (False, first, first - 1)
+    assert "template" in report.message
 
 
 def test_bad_anchor_is_a_value_error(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
@@ -585,33 +619,17 @@ def test_any_byte_change_of_a_payload_is_found(
     assert report.entries == report.first_bad_seq - 1
 
 
-def test_padding_bits_of_the_last_byte_are_checked(
-    sample_ledger: pathlib.Path, tmp_path: pathlib.Path
-) -> None:
-    # A decoder ignores the unused high bits of a deflate stream's last byte; setting one must
-    # still be found.
+def test_pages_store_the_hashed_bytes(sample_ledger: pathlib.Path) -> None:
+    # Schema 3 keeps each entry's canonical bytes as they are hashed (no compression, whose
+    # ignored bits could change unseen): the payload is the entries, each followed by a line feed.
     db = sqlite3.connect(sample_ledger)
-    payload, dictionary = db.execute(
-        "SELECT payload, (SELECT value FROM meta WHERE key = 'dictionary') FROM pages WHERE first_seq = 1"
-    ).fetchone()
+    previous = bytes(32)
+    for payload, digests in db.execute("SELECT payload, digests FROM pages ORDER BY first_seq"):
+        assert payload.endswith(b"\n")
+        for i, line in enumerate(payload.split(b"\n")[:-1]):
+            previous = hashlib.sha256(previous + line).digest()
+            assert digests[32 * i : 32 * i + 32] == previous
     db.close()
-    content = zlib.decompressobj(-15, zdict=dictionary).decompress(payload)
-    ignored = 0
-    for bit in range(8):
-        probe = payload[:-1] + bytes([payload[-1] ^ (1 << bit)])
-        d = zlib.decompressobj(-15, zdict=dictionary)
-        try:
-            if d.decompress(probe) != content or not d.eof:
-                continue
-        except zlib.error:
-            continue
-        ignored += 1
-        path = tmp_path / f"pad{bit}.ledger"
-        path.write_bytes(sample_ledger.read_bytes())
-        _tamper(path, f"UPDATE pages SET payload = x'{probe.hex()}' WHERE first_seq = 1")
-        with Ledger(path) as ledger:
-            assert ledger.verify().first_bad_seq == 1
-    assert ignored <= 7
 
 
 # --- reliability: crashes and concurrent writers ---------------------------------------------------
@@ -868,32 +886,6 @@ def test_placed_table_for_caps_in_bulk(tmp_path: pathlib.Path) -> None:
     ]
 
 
-@given(
-    seq=st.integers(1, 2**62),
-    recorded_us=st.integers(0, 4_000_000_000_000_000),
-    placed=st.booleans(),
-    number=st.none() | st.integers(2_000_000_000, 9_999_999_999),
-    seller=st.text(),
-    purpose=st.text(),
-    at_us=st.integers(-(2**62), 2**62),
-)
-def test_fast_tail_is_the_documented_tail(
-    seq: int, recorded_us: int, placed: bool, number: int | None, seller: str, purpose: str, at_us: int
-) -> None:
-    from dncguard.ledger import _Tails, canonical_tail
-
-    fast = _Tails()(seq, recorded_us, int(placed), number, seller, purpose, at_us)
-    assert fast == canonical_tail(
-        seq=seq,
-        recorded_us=recorded_us,
-        placed=placed,
-        number=number,
-        seller=seller,
-        purpose=purpose,
-        at_us=at_us,
-    )
-
-
 # --- the fast encoding is the documented one; pages; record_columns -----------------------------------
 
 
@@ -998,6 +990,155 @@ def test_schema_1_ledger_is_a_named_error(tmp_path: pathlib.Path) -> None:
         Ledger(path)
 
 
+def test_schema_2_ledger_is_a_named_error_that_says_how_to_keep_it(tmp_path: pathlib.Path) -> None:
+    # A ledger written before templates (schema 2, deflated pages) is refused, never misread.
+    path = tmp_path / "v2.ledger"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY NOT NULL) WITHOUT ROWID")
+    db.execute("CREATE TABLE pages (first_seq INTEGER PRIMARY KEY, entries, recorded_us, digests, payload)")
+    db.execute(
+        "INSERT INTO meta VALUES ('format', 'dncguard-ledger'), ('codec', 'deflate-raw-zdict-pages-2')"
+    )
+    db.execute(f"PRAGMA application_id = {dncguard.ledger.APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+    with pytest.raises(LedgerVersionError, match=r"v2\.ledger: ledger schema 2 .*`dncguard ledger export`"):
+        Ledger(path)
+    with pytest.raises(LedgerVersionError):
+        Ledger(path, create=False)
+
+
+def _pages(path: pathlib.Path) -> list[list[object]]:
+    db = sqlite3.connect(path)
+    rows = [
+        list(r) for r in db.execute("SELECT first_seq, entries, recorded_us, digests, payload FROM pages")
+    ]
+    db.close()
+    return rows
+
+
+def _rewrite_pages(path: pathlib.Path, pages: list[list[object]]) -> None:
+    _tamper(path, "DELETE FROM pages")
+    db = sqlite3.connect(path, isolation_level=None)
+    db.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?)", [tuple(p) for p in pages])
+    db.close()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    sizes=st.lists(st.integers(1, 4), min_size=2, max_size=4),
+    op=st.sampled_from(["change", "delete", "swap", "insert"]),
+    data=st.data(),
+)
+def test_any_single_tampered_entry_is_the_first_bad_seq(
+    tmp_path: pathlib.Path, guard: dncguard.Guard, sizes: list[int], op: str, data: st.DataObject
+) -> None:
+    """Change, delete, swap or insert one entry inside a page (its digests moved with it, as a
+    careful forger would): verify names exactly the first entry out of place."""
+    path = pathlib.Path(tempfile.mkdtemp(dir=tmp_path)) / "t.ledger"
+    calls_ = _calls(sum(sizes) + 1)
+    with Ledger(path) as ledger:
+        done = 0
+        for k, size in enumerate(sizes):
+            batch = calls_[done : done + size]
+            ledger.record_many(batch, guard.check_many(batch), placed=k % 2 == 1)
+            done += size
+        head = ledger.head()
+        assert head is not None
+    with Ledger(tmp_path / "foreign.ledger") as other:  # an entry from elsewhere (not a first one)
+        other.record(calls_[-1], guard.check(calls_[-1]), placed=False)
+        other.record(calls_[-1], guard.check(calls_[-1]), placed=False)
+        foreign = _pages(tmp_path / "foreign.ledger")[1]
+    pages = _pages(path)
+    k = data.draw(st.integers(0, len(pages) - 1))
+    first, count, _, digests, payload = pages[k]
+    assert isinstance(first, int)
+    assert isinstance(count, int)
+    assert isinstance(digests, bytes)
+    assert isinstance(payload, bytes)
+    lines = payload.split(b"\n")[:-1]
+    ds = [digests[32 * i : 32 * i + 32] for i in range(count)]
+    i = data.draw(st.integers(0, count - 1))
+    if op == "change":
+        lines[i] = lines[i].replace(b'"to"', b'"tO"') if b'"to"' in lines[i] else lines[i][:-1] + b" ]"
+        expected = first + i
+    elif op == "delete":
+        del lines[i], ds[i]
+        expected = first + i
+    elif op == "swap":
+        if count < 2:
+            return
+        j = data.draw(st.integers(0, count - 1).filter(lambda j: j != i))
+        lines[i], lines[j], ds[i], ds[j] = lines[j], lines[i], ds[j], ds[i]
+        expected = first + min(i, j)
+    else:
+        lines.insert(i, bytes(foreign[4])[:-1])  # type: ignore[index]
+        ds.insert(i, bytes(foreign[3]))  # type: ignore[arg-type]
+        expected = first + i
+    pages[k][1] = len(lines)
+    pages[k][3] = b"".join(ds)
+    pages[k][4] = b"".join(line + b"\n" for line in lines)
+    if not lines:
+        del pages[k]
+    _rewrite_pages(path, pages)
+    with Ledger(path) as ledger:
+        report = ledger.verify(anchor=(head.seq, head.digest))
+    assert (report.ok, report.first_bad_seq) == (False, expected), report
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pairs=st.lists(st.tuples(any_calls(), decisions(), st.booleans()), min_size=1, max_size=6))
+def test_record_many_records_what_repeated_record_does(
+    tmp_path: pathlib.Path, pairs: list[tuple[Call, Decision, bool]]
+) -> None:
+    """The same calls recorded one by one and in one ``record_many`` (per value of placed): the
+    same canonical bytes (but recorded_us), so the same digests at the same time, and the same
+    entries read back."""
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    with Ledger(folder / "one") as one, Ledger(folder / "many") as many:
+        for c, d, p in pairs:
+            one.record(c, d, placed=p)
+        for p, group in itertools.groupby(pairs, key=lambda t: t[2]):
+            items = list(group)
+            many.record_many([c for c, _, _ in items], [d for _, d, _ in items], placed=p)
+        assert _canonical_texts(one) == _canonical_texts(many)
+        strip = [(e.seq, e.call, e.decision, e.placed) for e in one.entries()]
+        assert strip == [(e.seq, e.call, e.decision, e.placed) for e in many.entries()]
+        assert one.verify().ok
+        assert many.verify().ok
+
+
+def test_a_large_batch_is_written_as_entries_one_by_one_are(
+    tmp_path: pathlib.Path, guard: dncguard.Guard
+) -> None:
+    """``record_many`` of many entries (built column by column) writes the bytes that one
+    ``record`` each (written whole in Python) does: UTC, fixed and zone offsets, evidence,
+    next times, placed and not."""
+    import zoneinfo
+
+    zones = [UTC, dt.timezone(dt.timedelta(hours=5, minutes=30)), zoneinfo.ZoneInfo("America/New_York")]
+    calls_ = []
+    for i, call in enumerate(_calls(90)):
+        update: dict[str, object] = {
+            "at": call.at.astimezone(zones[i % 3]) + dt.timedelta(microseconds=i % 2)
+        }
+        if i % 5 == 1:
+            update["relationships"] = (dncguard.Relationship(kind="purchase", on=dt.date(2026, 6, 1)),)
+        calls_.append(call.model_copy(update=update))
+    decided = [guard.check(c) for c in calls_]
+    assert any(d.next_allowed_at is not None for d in decided)
+    for placed in (False, True):
+        folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+        with Ledger(folder / "one") as one, Ledger(folder / "many") as many:
+            for c, d in zip(calls_, decided, strict=True):
+                one.record(c, d, placed=placed)
+            many.record_many(calls_, decided, placed=placed)
+            assert _canonical_texts(one) == _canonical_texts(many)
+            assert many.verify().ok
+            _digests_follow_the_definition(many)
+
+
 def _flat_table(rows: list[dict[str, object]]) -> pa.Table:
     import pyarrow as pa
 
@@ -1029,14 +1170,13 @@ def _as_calls(table: pa.Table, seller: str | None = None) -> list[Call]:
 
 
 def _canonical_texts(ledger: Ledger) -> list[bytes]:
-    import re
-
+    """Every entry's stored canonical bytes, its recorded_us set to 0 (two ledgers compared)."""
     db = sqlite3.connect(ledger.path)
-    dictionary = db.execute("SELECT value FROM meta WHERE key = 'dictionary'").fetchone()[0]
     out = []
     for (payload,) in db.execute("SELECT payload FROM pages ORDER BY first_seq"):
-        text = zlib.decompressobj(-15, zdict=dictionary).decompress(payload)
-        out += [re.sub(rb'"recorded_at":"[^"]*"', b"", line) for line in text.split(b"\n")[:-1]]
+        for line in payload.split(b"\n")[:-1]:
+            entry = json.loads(line)
+            out.append(line.replace(b",%d,%d," % (entry[2], entry[3]), b",%d,0," % entry[2], 1))
     db.close()
     return out
 
@@ -1193,10 +1333,10 @@ def test_record_columns_built_ahead_in_pieces_still_records_all_or_nothing(
     recorded; a good table is recorded whole, in order, and verifies."""
     import numpy as np
 
-    from dncguard import ledger as ledger_module
+    from dncguard._ledger import _store
 
-    monkeypatch.setattr(ledger_module, "PAGE_ENTRIES", 2)
-    monkeypatch.setattr(ledger_module, "_COLUMN_CHUNK", 4)
+    monkeypatch.setattr(_store, "PAGE_ENTRIES", 2)
+    monkeypatch.setattr(_store, "_COLUMN_CHUNK", 4)
     n = 23
     d = [Decision(allowed=True, number="")]
     good = {
@@ -1333,7 +1473,8 @@ def test_each_group_of_a_bulk_answer_is_recorded_with_its_rows_whole_decision(
     import numpy as np
 
     from dncguard import bulk
-    from dncguard.ledger import _DECISION_JSON, _cut, _decided_cuts
+    from dncguard._ledger._columns import decided_parts
+    from dncguard._ledger._encode import decision_part
 
     tos = [
         "212-555-0143",
@@ -1358,5 +1499,8 @@ def test_each_group_of_a_bulk_answer_is_recorded_with_its_rows_whole_decision(
     assert bad.any()
     assert not bad.all()
     for row in range(n):
-        want = _cut(_DECISION_JSON(decided.decision(row), mode="json"), ("number", "next_allowed_at"))
-        assert _decided_cuts(decided, [row], bad, values, np.asarray(idx)) == [want]
+        want = decision_part(decided.decision(row))
+        assert decided_parts(decided, [row]) == [want]
+        assert decided_parts(decided, [row], bad, values, np.asarray(idx)) == [want]
+        assert '"number"' not in want
+        assert '"next_allowed_at"' not in want

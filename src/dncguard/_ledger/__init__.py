@@ -1,0 +1,1 @@
+"""The call ledger's implementation (the public names are in :mod:`dncguard.ledger`)."""

@@ -1,0 +1,323 @@
+"""Arrow helpers for recording tables of calls column by column (``record_columns``): the JSON
+text of each row's values as pydantic writes it, built with Arrow compute, no Python per row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from dncguard._ledger._format import CALL_JSON, EPOCH, Times, dumps, json_str
+from dncguard.bulk._columns import _SCALAR_DEFAULTS
+from dncguard.models import EVIDENCE_COLUMNS, Call, Decision
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    import pyarrow as pa
+
+_PLAIN_TEXT: Final = r"^[ !#-\[\]-~]*$"
+"""Text whose JSON is itself in quotes: printable ASCII without ``"`` or ``\\``."""
+# The scalar call fields and evidence columns of a flat table: the bulk reader's own lists, so a
+# field added to calls (channel, automated, ...) is recorded, never silently left at its default.
+_SCALARS: Final = tuple(_SCALAR_DEFAULTS)
+_FLAT: Final = frozenset({"to", "at", "seller", *_SCALARS, *EVIDENCE_COLUMNS})
+_PROTOTYPE_AT: Final = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def _join(parts: Sequence[Any]) -> pa.Array:
+    """Row-wise concatenation of Arrow string arrays and constant strings (no nulls)."""
+    import pyarrow.compute as pc
+
+    merged: list[Any] = []
+    for p in parts:
+        if isinstance(p, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += p
+        elif not (isinstance(p, str) and not p):
+            merged.append(p)
+    return pc.binary_join_element_wise(*merged, "")
+
+
+def _fill(parts: Sequence[str | tuple[str]], values: Mapping[str, Any]) -> list[Any]:
+    return [values[p[0]] if isinstance(p, tuple) else p for p in parts]
+
+
+def _bad_row(column: str, row: int, what: str) -> ValueError:
+    return ValueError(f"column {column!r}, row {row}: {what}")
+
+
+def _json_texts(arr: pa.Array) -> pa.Array:
+    """The JSON of each text of ``arr`` (no nulls), as ``json.dumps`` writes it."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    quoted = pc.binary_join_element_wise('"', arr, '"', "")
+    plain = pc.match_substring_regex(arr, _PLAIN_TEXT)
+    if plain.false_count:
+        other = np.flatnonzero(~plain.to_numpy(zero_copy_only=False))
+        fixed = [json_str(v) for v in arr.take(pa.array(other)).to_pylist()]
+        quoted = pc.replace_with_mask(quoted, pc.invert(plain), pa.array(fixed, pa.string()))
+    return quoted
+
+
+def _distinct(arr: pa.Array) -> tuple[list[Any], pa.Array]:
+    """``arr``'s distinct values (None for null) and each row's index into them."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    encoded = arr.dictionary_encode(null_encoding="encode")
+    return encoded.dictionary.to_pylist(), encoded.indices
+
+
+def _take(values: Sequence[str], indices: pa.Array) -> pa.Array:
+    import pyarrow as pa
+
+    return pa.array(values, pa.string()).take(indices)
+
+
+def _first_row(indices: pa.Array, k: int) -> int:
+    import numpy as np
+
+    return int(np.argmax(indices.to_numpy(zero_copy_only=False) == k))
+
+
+def _validated(name: str, value: Any) -> Any:
+    """The JSON value a Call holds for field ``name`` given ``value`` (pydantic's own rules)."""
+    fields: dict[str, Any] = {"to": "0", "at": _PROTOTYPE_AT, "seller": "x", name: value}
+    call = Call.model_validate(fields)
+    return CALL_JSON(call, mode="json", include={name})[name]
+
+
+def _zone_offsets(micros: npt.NDArray[Any], zone: str) -> npt.NDArray[Any]:
+    """The UTC offset (seconds) of ``zone`` at each instant (UTC microseconds), as Python's
+    ``zoneinfo`` has it (which is what pyarrow's datetimes carry): one look-up per distinct hour,
+    and per row only in an hour where the offset changes."""
+    import zoneinfo
+
+    import numpy as np
+
+    fixed = re.fullmatch(r"([+-])(\d\d):(\d\d)", zone)
+    if fixed or zone.upper() in ("UTC", "Z", "ETC/UTC"):
+        seconds = 0 if not fixed else int(fixed.group(2)) * 3600 + int(fixed.group(3)) * 60
+        return np.full(len(micros), -seconds if fixed and fixed.group(1) == "-" else seconds, np.int64)
+    zi = zoneinfo.ZoneInfo(zone)
+
+    def offset(us: int) -> int:
+        off = (EPOCH + dt.timedelta(microseconds=us)).astimezone(zi).utcoffset()
+        assert off is not None
+        return int(off.total_seconds())
+
+    hours, inverse = np.unique(micros // 3_600_000_000, return_inverse=True)
+    start = np.array([offset(int(h) * 3_600_000_000) for h in hours.tolist()], np.int64)
+    end = np.array([offset(int(h) * 3_600_000_000 + 3_599_999_999) for h in hours.tolist()], np.int64)
+    out = start[inverse]
+    changing = np.flatnonzero((start != end)[inverse])
+    if len(changing):
+        out[changing] = [offset(int(u)) for u in micros[changing].tolist()]
+    return out
+
+
+def _timestamp_json(col: pa.Array, times: Times) -> pa.Array:
+    """Aware timestamps (no nulls) as pydantic's JSON of the datetimes pyarrow gives for them:
+    the wall time in the column's zone, then the offset (``Z`` for UTC)."""
+    import pyarrow as pa
+
+    col = col.cast(pa.timestamp("us", tz=col.type.tz))  # safe: refuses to drop nanoseconds
+    micros = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    return _offset_json(micros, _zone_offsets(micros, col.type.tz), times)
+
+
+def _offset_json(micros: npt.NDArray[Any], offsets: npt.NDArray[Any], times: Times) -> pa.Array:
+    """UTC microseconds as pydantic's JSON of aware datetimes at the given UTC offsets (seconds,
+    one per row): the wall time at that offset, then the offset (``Z`` for UTC)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    local = micros + offsets * 1_000_000
+    seconds, fraction = np.divmod(local, 1_000_000)
+    wall: Any = pa.array(np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s"), pa.string())
+    if fraction.any():  # microseconds, six digits, where there are any (as isoformat writes them)
+        digits = pc.utf8_lpad(pa.array(fraction).cast(pa.string()), width=6, padding="0")
+        wall = pc.if_else(pa.array(fraction != 0), _join([wall, ".", digits]), wall)
+    distinct, inverse = np.unique(offsets, return_inverse=True)
+    if len(distinct) == 1:
+        suffix: Any = times.suffix(dt.timedelta(seconds=int(distinct[0])))
+    else:
+        texts = [times.suffix(dt.timedelta(seconds=int(o))) for o in distinct.tolist()]
+        suffix = _take(texts, pa.array(inverse.astype(np.int64)))
+    return _join(['"', wall, suffix, '"'])
+
+
+_ISO_AT: Final = (
+    r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
+    r"(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$"
+)
+"""ISO 8601 times that Arrow and pydantic read alike (others are read one by one as Call does)."""
+
+
+def _text_times(at: pa.Array, times: Times) -> tuple[pa.Array, pa.Array, npt.NDArray[Any]] | None:
+    """A text ``at`` column read column by column: each row's JSON (as the Call it stands for
+    writes it), UTC microseconds and written UTC offset (seconds); None unless every row is
+    an ISO 8601 time of :data:`_ISO_AT`'s plain form."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if at.null_count or not pc.all(pc.match_substring_regex(at, _ISO_AT)).as_py():
+        return None
+    try:
+        micros = at.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. February 30th: read one by one
+        return None
+    parts = pc.extract_regex(at, r"(?P<sign>[+-])(?P<hh>\d\d):(?P<mm>\d\d)$|Z$")
+    written, idx = _distinct(
+        pc.binary_join_element_wise(
+            pc.struct_field(parts, "sign"), pc.struct_field(parts, "hh"), pc.struct_field(parts, "mm"), ""
+        )
+    )
+    seconds = []
+    for text in written:
+        if not text:  # Z
+            seconds.append(0)
+        else:
+            sign = -1 if text[0] == "-" else 1
+            seconds.append(sign * (int(text[1:3]) * 3600 + int(text[3:5]) * 60))
+    offsets = np.asarray(seconds, np.int64)[idx.to_numpy(zero_copy_only=False)]
+    us = micros.to_numpy(zero_copy_only=False)
+    return _offset_json(us, offsets, times), micros, offsets
+
+
+def _call_zone_json(
+    col: pa.Array, zone_tz: str | None, zones: Sequence[dt.tzinfo | None], zone_idx: Any, times: Times
+) -> pa.Array:
+    """Timestamps (no nulls) as pydantic's JSON of each row's datetime in its call's zone:
+    ``zone_tz`` where ``zone_idx`` is -1, else ``zones[zone_idx]``."""
+    import numpy as np
+    import pyarrow as pa
+
+    col = col.cast(pa.timestamp("us", tz=col.type.tz))  # safe: refuses to drop nanoseconds
+    micros = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    offsets = np.zeros(len(micros), np.int64)
+    column_rows = zone_idx < 0
+    if zone_tz is not None and column_rows.any():
+        offsets[column_rows] = _zone_offsets(micros[column_rows], zone_tz)
+    # A fixed offset (what text with an offset reads as) is one number; a named zone's depends
+    # on the instant, and is asked row by row.
+    fixed = np.zeros(len(zones), np.int64)
+    named = np.zeros(len(zones), bool)
+    for k, zone in enumerate(zones):
+        off = None if zone is None else zone.utcoffset(None)
+        if off is None:
+            named[k] = zone is not None
+        else:
+            fixed[k] = int(off.total_seconds())
+    own = np.flatnonzero(~column_rows)
+    if len(own):
+        offsets[own] = fixed[zone_idx[own]]
+        for i in own[named[zone_idx[own]]].tolist():
+            zone = zones[int(zone_idx[i])]
+            off = (EPOCH + dt.timedelta(microseconds=int(micros[i]))).astimezone(zone).utcoffset()
+            assert off is not None
+            offsets[i] = int(off.total_seconds())
+    return _offset_json(micros, offsets, times)
+
+
+def _consent_kind(value: Any) -> Any:
+    from dncguard.models import Consent
+
+    return Consent.model_validate({"kind": value, "on": dt.date(2000, 1, 1)}).model_dump(mode="json")["kind"]
+
+
+def _first_error(e: ValueError) -> str:
+    from pydantic import ValidationError
+
+    if isinstance(e, ValidationError):
+        return str(e.errors()[0]["msg"])
+    return str(e)
+
+
+def _aware_default(value: Any) -> dt.datetime:
+    t = Call.model_validate({"to": "0", "at": value, "seller": "x"}).at
+    return t
+
+
+def _as_call(call: Call | Mapping[str, Any]) -> Call:
+    return call if isinstance(call, Call) else Call.model_validate(call)
+
+
+def _as_decision(decision: Decision | Mapping[str, Any]) -> Decision:
+    return decision if isinstance(decision, Decision) else Decision.model_validate(decision)
+
+
+def _per_row(name: str, values: Any, n: int) -> Any:
+    """A per-row argument of record_columns as an Arrow array or numpy array of ``n`` values."""
+    import numpy as np
+    import pyarrow as pa
+
+    if values is None:
+        return None
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        if pa.types.is_large_string(values.type):
+            values = values.cast(pa.string())
+        if not (pa.types.is_string(values.type) or pa.types.is_integer(values.type)):
+            raise ValueError(f"{name}: expected text or 10-digit integers, got {values.type}")
+        out: Any = values if pa.types.is_string(values.type) else values.to_numpy(zero_copy_only=False)
+    else:
+        array = np.asarray(values)
+        out = pa.array(array.tolist(), pa.string()) if array.dtype.kind in "UO" else array
+    if len(out) != n:
+        raise ValueError(f"{name}: expected {n} values, one per row, got {len(out)}")
+    return out
+
+
+def _next_column(values: Any, n: int) -> pa.Array | None:
+    """next_allowed_at per row as an Arrow timestamp array (null: none)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if values is None:
+        return None
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        if not pa.types.is_timestamp(values.type) or values.type.tz is None:
+            raise ValueError(f"next_allowed_at: expected aware timestamps, got {values.type}")
+        col = values
+    else:
+        array = np.asarray(values)
+        if array.dtype.kind == "M":
+            us = array.astype("datetime64[us]")
+            col = pa.array(us.astype(np.int64), pa.int64(), mask=np.isnat(us)).cast(
+                pa.timestamp("us", tz="UTC")
+            )
+        elif array.dtype.kind in "iu":
+            from dncguard.bulk import NO_NEXT
+
+            ints = array.astype(np.int64)
+            col = pa.array(ints, pa.int64(), mask=ints == NO_NEXT).cast(pa.timestamp("us", tz="UTC"))
+        else:
+            raise ValueError(f"next_allowed_at: expected timestamps or UTC microseconds, got {array.dtype}")
+    if len(col) != n:
+        raise ValueError(f"next_allowed_at: expected {n} values, one per row, got {len(col)}")
+    return col
+
+
+def _cut(obj: Mapping[str, Any], holes: Iterable[str]) -> list[str | tuple[str]]:
+    """The canonical JSON of ``obj`` as constant text and ``(key,)`` holes for the values of ``holes``."""
+    wanted = set(holes)
+    parts: list[str | tuple[str]] = []
+    text = "{"
+    for i, key in enumerate(sorted(obj)):
+        text += ("," if i else "") + dumps(key) + ":"
+        if key in wanted:
+            parts += [text, (key,)]
+            text = ""
+        else:
+            text += dumps(obj[key])
+    parts.append(text + "}")
+    return parts

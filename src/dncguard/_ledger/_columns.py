@@ -1,0 +1,474 @@
+"""A table of calls decided in bulk turned into ledger entries column by column
+(``record_columns`` and the command line's ``--ledger``): each distinct template made once, the
+per-entry fields with Arrow, no Python per row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+
+from dncguard._ledger._arrowtext import (
+    _FLAT,
+    _PROTOTYPE_AT,
+    _SCALARS,
+    _aware_default,
+    _bad_row,
+    _call_zone_json,
+    _consent_kind,
+    _cut,
+    _distinct,
+    _fill,
+    _first_error,
+    _first_row,
+    _join,
+    _json_texts,
+    _take,
+    _text_times,
+    _timestamp_json,
+    _validated,
+)
+from dncguard._ledger._encode import PlacedRow
+from dncguard._ledger._format import (
+    CALL_ENTRY_FIELDS,
+    CALL_JSON,
+    DECISION_ENTRY_FIELDS,
+    DECISION_JSON,
+    Times,
+    dumps,
+    json_str,
+    seller_key,
+    template_of,
+)
+from dncguard._ledger._format import us as to_us
+from dncguard.bulk._grouping import factorize
+from dncguard.models import Call
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+class Columns:
+    """One slice of a flat call table turned into entries' canonical JSON (without
+    ``recorded_at`` and ``seq``), column by column, no Python per row."""
+
+    def __init__(self, decision_parts: Sequence[str], defaults: Mapping[str, Any], times: Times) -> None:
+        """``decision_parts``: each distinct decision's template part (its canonical JSON less
+        ``number`` and ``next_allowed_at``)."""
+        unknown = set(defaults) - {"at", "seller", *_SCALARS}
+        if unknown:
+            raise TypeError(f"record_columns: unknown default(s) {', '.join(sorted(unknown))}")
+        self.defaults = dict(defaults)
+        self.times = times
+        self.decision_parts = list(decision_parts)
+        self.prototype: dict[str, Any] = CALL_JSON(Call(to="0", at=_PROTOTYPE_AT, seller="x"), mode="json")
+        rest = {k: v for k, v in self.prototype.items() if k not in CALL_ENTRY_FIELDS}
+        self.call_part = _cut(rest, _FLAT)
+        from dncguard.models import Consent, DncRequest, Relationship
+
+        day = dt.date(2000, 1, 1)
+        self.relationship = _cut(
+            Relationship(kind="purchase", on=day).model_dump(mode="json"), ("kind", "on", "ends")
+        )
+        self.consent = _cut(
+            Consent(kind="written", on=day).model_dump(mode="json"), ("kind", "on", "revoked_on")
+        )
+        self.request = _cut(DncRequest(on=day).model_dump(mode="json"), ("on",))
+
+    def _column(self, batch: pa.RecordBatch, name: str) -> pa.Array | None:
+        import pyarrow as pa
+
+        if name not in batch.schema.names:
+            return None
+        col = batch.column(name)
+        if pa.types.is_dictionary(col.type):
+            col = col.dictionary_decode()
+        return col
+
+    def _scalar(self, batch: pa.RecordBatch, name: str) -> tuple[list[str], pa.Array | None]:
+        """A field decided per distinct value by the Call model itself (validated, normalised):
+        its distinct JSON texts and each row's index into them (None: one value for all rows).
+        A null or missing value takes the default given, else the Call default."""
+        col = self._column(batch, name)
+        default = self.defaults.get(name)
+
+        def text(v: Any) -> str:
+            return dumps(self.prototype[name] if v is None else _validated(name, v))
+
+        if col is None:
+            return [text(default)], None
+        values, idx = _distinct(col)
+        texts = []
+        for k, v in enumerate(values):
+            v = default if v is None else v
+            try:
+                texts.append(text(v))
+            except ValueError as e:
+                raise _bad_row(name, _first_row(idx, k), f"{v!r}: {_first_error(e)}") from None
+        return texts, idx
+
+    def _dates(self, batch: pa.RecordBatch, name: str) -> pa.Array | None:
+        """A date column as its JSON text (``"YYYY-MM-DD"``), null where null; None when absent."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        col = self._column(batch, name)
+        if col is None or col.null_count == len(col):
+            return None
+        if pa.types.is_date(col.type):
+            return pc.binary_join_element_wise('"', col.cast(pa.date32()).cast(pa.string()), '"', "")
+        values, idx = _distinct(col)
+        texts: list[str | None] = []
+        for k, v in enumerate(values):
+            try:
+                texts.append(None if v is None else dumps(_validated("reassigned_on", v)))
+            except ValueError as e:
+                raise _bad_row(name, _first_row(idx, k), f"{v!r}: {_first_error(e)}") from None
+        return pa.array(texts, pa.string()).take(idx)
+
+    def bodies(
+        self,
+        batch: pa.RecordBatch,
+        which: pa.Array,
+        numbers: Any,
+        next_at: pa.Array | None,
+        placed: bool,
+        next_in_call_zone: bool = False,
+    ) -> tuple[pa.Array, pa.Array, list[PlacedRow] | None, dict[bytes, bytes]]:
+        """The rows' canonical bytes before and after ``seq,recorded_us`` (the two are known only
+        when written), the placed rows' index rows, and the templates used (hex: body).
+        ``next_in_call_zone``: write each row's ``next_allowed_at`` in the zone of its call's
+        ``at`` (as ``Guard.check`` gives it) rather than in the zone of ``next_at``."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from dncguard.numbers import parse_numbers
+
+        n = batch.num_rows
+        times = self.times
+        values: dict[str, Any] = {}
+        # to: text or integers, never null.
+        to = self._column(batch, "to")
+        if to is None:
+            raise ValueError("record_columns: no 'to' column: every call needs the called number")
+        if pa.types.is_integer(to.type) or pa.types.is_large_string(to.type):
+            to = to.cast(pa.string())
+        elif not pa.types.is_string(to.type):
+            raise ValueError(f"column 'to': expected text or integers, got {to.type}")
+        if to.null_count:
+            raise _bad_row("to", int(np.argmax(to.is_null().to_numpy(zero_copy_only=False))), "no number")
+        values["to"] = _json_texts(to)
+        # at: aware timestamps (fast) or text with an offset (each distinct one read like Call does).
+        at = self._column(batch, "at")
+        default_at = self.defaults.get("at")
+        fallback = None if default_at is None else _aware_default(default_at)
+        # Each row's zone: the at column's (index -1), or zones[k] (index k).
+        zone_tz: str | None = None
+        zones: list[dt.tzinfo | None] = [None if fallback is None else fallback.tzinfo]
+        zone_idx: Any = np.zeros(n, np.int64)
+        if at is None:
+            if fallback is None:
+                raise ValueError("record_columns: no 'at' column and no at= default")
+            values["at"] = '"' + times(fallback) + '"'
+            at_us = pa.array(np.full(n, to_us(fallback), np.int64))
+        elif pa.types.is_timestamp(at.type):
+            if at.type.tz is None:
+                raise ValueError(
+                    "column 'at': timestamps without a time zone are ambiguous; give them a zone"
+                )
+            at = at.cast(pa.timestamp("us", tz=at.type.tz))  # safe: refuses to drop nanoseconds
+            zone_tz = at.type.tz
+            zone_idx = np.where(at.is_null().to_numpy(zero_copy_only=False), 0, -1)
+            if at.null_count:
+                if fallback is None:
+                    raise _bad_row(
+                        "at", int(np.argmax(at.is_null().to_numpy(zero_copy_only=False))), "no time: give at="
+                    )
+                nulls = at.is_null()
+                filled = pc.fill_null(at, pa.scalar(fallback, at.type))
+                values["at"] = pc.if_else(nulls, '"' + times(fallback) + '"', _timestamp_json(filled, times))
+                at = filled
+            else:
+                values["at"] = _timestamp_json(at, times)
+            at_us = at.cast(pa.int64())
+        elif (fast := _text_times(at, times)) is not None:
+            values["at"], at_us, offsets = fast
+            # Each row's zone is its written offset.
+            written, inverse = np.unique(offsets, return_inverse=True)
+            zones += [dt.timezone(dt.timedelta(seconds=int(o))) for o in written.tolist()]
+            zone_idx = inverse.astype(np.int64).reshape(-1) + 1
+        else:
+            texts, idx = _distinct(at)
+            js, us = [], []
+            for k, v in enumerate(texts):
+                if v is None and fallback is None:
+                    raise _bad_row("at", _first_row(idx, k), "no time: give at=")
+                try:
+                    t = fallback if v is None else Call.model_validate({"to": "0", "at": v, "seller": "x"}).at
+                except ValueError as e:
+                    raise _bad_row("at", _first_row(idx, k), f"{v!r}: {_first_error(e)}") from None
+                assert t is not None
+                js.append('"' + times(t) + '"')
+                us.append(to_us(t))
+                zones.append(t.tzinfo)
+            values["at"] = _take(js, idx)
+            zone_idx = idx.to_numpy(zero_copy_only=False).astype(np.int64) + 1
+            at_us = pa.array(us, pa.int64()).take(idx)
+        attempts = self._column(batch, "attempts")
+        if attempts is not None and pc.sum(pc.list_value_length(attempts)).as_py():
+            raise ValueError(
+                "column 'attempts': record_columns does not record earlier attempts; record these calls"
+                " with record_many"
+            )
+        # seller: as given (never blank); the index has it trimmed and case-folded.
+        seller = self._column(batch, "seller")
+        default_seller = self.defaults.get("seller")
+        if seller is None:
+            if default_seller is None:
+                raise ValueError("record_columns: no 'seller' column and no seller= default")
+            seller = pa.array([default_seller] * n, pa.string())
+        names, sidx = _distinct(seller)
+        seller_json, seller_keys = [], []
+        for k, v in enumerate(names):
+            v = default_seller if v is None else v
+            if not isinstance(v, str) or not v.strip():
+                raise _bad_row("seller", _first_row(sidx, k), f"{v!r}: expected the seller's name")
+            seller_json.append(json_str(v))
+            seller_keys.append(json_str(seller_key(v)))
+        # The template fields: distinct texts per column, each row's index into them.
+        distinct: dict[str, tuple[list[str], pa.Array | None]] = {"seller": (seller_json, sidx)}
+        for name in _SCALARS:
+            if name != "reassigned_on":
+                distinct[name] = self._scalar(batch, name)
+        reassigned = self._dates(batch, "reassigned_on")
+        default_re = self.defaults.get("reassigned_on")
+        re_default = dumps(_validated("reassigned_on", default_re)) if default_re else "null"
+        distinct["reassigned_on"] = (
+            ([re_default], None) if reassigned is None else _distinct(pc.fill_null(reassigned, re_default))
+        )
+        values.update(self._evidence(batch, n))
+        # The decision: its distinct template per row, with the row's number and next_allowed_at.
+        parsed, valid = parse_numbers(to)
+        if numbers is None:
+            e164 = pc.binary_join_element_wise("+1", pa.array(parsed).cast(pa.string()), "")
+            number_text = pc.if_else(pa.array(valid), e164, to)
+        elif isinstance(numbers, pa.Array) and pa.types.is_string(numbers.type):
+            number_text = numbers
+        else:
+            ints = pa.array(np.asarray(numbers, dtype=np.uint64))
+            number_text = pc.if_else(
+                pc.equal(ints, 0), to, pc.binary_join_element_wise("+1", ints.cast(pa.string()), "")
+            )
+        if number_text.null_count:
+            raise _bad_row(
+                "numbers", int(np.argmax(number_text.is_null().to_numpy(zero_copy_only=False))), "null"
+            )
+        dvalues: dict[str, Any] = {"number": _json_texts(number_text), "next_allowed_at": "null"}
+        if next_at is not None and next_at.null_count < n:
+            filled_next = pc.fill_null(next_at, pa.scalar(0, next_at.type))
+            if next_in_call_zone:
+                js = _call_zone_json(filled_next, zone_tz, zones, zone_idx, times)
+            else:
+                js = _timestamp_json(filled_next, times)
+            dvalues["next_allowed_at"] = (
+                pc.if_else(next_at.is_null(), "null", js) if next_at.null_count else js
+            )
+        # Each row's template: one per distinct (template fields, decision), made once each.
+        rows_of = [idx.to_numpy(zero_copy_only=False) for _, idx in distinct.values() if idx is not None]
+        which_np = which.to_numpy(zero_copy_only=False)
+        group, first = factorize([*rows_of, which_np])
+        hexes: list[str] = []
+        templates: dict[bytes, bytes] = {}
+        for r in first.tolist():
+            filled = {}
+            for name, (texts, idx) in distinct.items():
+                filled[name] = texts[0] if idx is None else texts[int(idx[r].as_py())]
+            body = template_of("".join(_fill(self.call_part, filled)), self.decision_parts[int(which_np[r])])
+            h = hashlib.sha256(body).hexdigest()
+            templates[h.encode()] = body
+            hexes.append(h)
+        template = _take(hexes, pa.array(group.astype(np.int64)))
+        # extra: the call's non-empty lists, keys sorted (attempts are refused above).
+        pieces = []
+        for name in ("consents", "dnc_requests", "relationships"):
+            v = values[name]
+            if not isinstance(v, str):
+                pieces.append(pc.if_else(pc.equal(v, "[]"), "", _join([f'"{name}":', v, ","])))
+        extra: Any = "{}" if not pieces else _join(["{", pc.utf8_rtrim(_join(pieces), characters=","), "}"])
+        purpose_texts, purpose_idx = distinct["purpose"]
+        purpose = purpose_texts[0] if purpose_idx is None else _take(purpose_texts, purpose_idx)
+        if placed:
+            # The index: start, number (null when not valid), purpose, seller trimmed and case-folded.
+            index_number = pc.if_else(pa.array(valid), pa.array(parsed).cast(pa.string()), "null")
+            index: Any = _join(
+                [
+                    "[",
+                    at_us.cast(pa.string()),
+                    ",",
+                    index_number,
+                    ",",
+                    purpose,
+                    ",",
+                    _take(seller_keys, sidx),
+                    "]",
+                ]
+            )
+        else:
+            index = "null"
+        head = _join(['["', template, '",', index, ","])
+        tail = _join(
+            [
+                ",",
+                values["to"],
+                ",",
+                values["at"],
+                ",",
+                dvalues["number"],
+                ",",
+                dvalues["next_allowed_at"],
+                ",",
+                extra,
+                "]",
+            ]
+        )
+        rows = None
+        if placed:
+            purposes = [
+                json.loads(p)
+                for p in (purpose.to_pylist() if isinstance(purpose, pa.Array) else [purpose] * n)
+            ]
+            keys = [json.loads(s) for s in _take(seller_keys, sidx).to_pylist()]
+            rows = [
+                (int(x) if ok else None, s, p, u)
+                for x, ok, s, p, u in zip(
+                    parsed.tolist(), valid.tolist(), keys, purposes, at_us.to_pylist(), strict=True
+                )
+            ]
+        return head, tail, rows, templates
+
+    def _evidence(self, batch: pa.RecordBatch, n: int) -> dict[str, Any]:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        def element(parts: Sequence[str | tuple[str]], holes: Mapping[str, Any], where: pa.Array) -> pa.Array:
+            joined = _join(_fill(parts, holes))
+            return pc.if_else(where, joined, pa.scalar(None, pa.string()))
+
+        rels = []
+        for column, kind in (("last_purchase", "purchase"), ("last_inquiry", "inquiry")):
+            on = self._dates(batch, column)
+            if on is not None:
+                rels.append(
+                    element(
+                        self.relationship,
+                        {"kind": dumps(kind), "on": on.fill_null(""), "ends": "null"},
+                        on.is_valid(),
+                    )
+                )
+        on = self._dates(batch, "contract_on")
+        if on is not None:
+            ends = self._dates(batch, "contract_ends")
+            rels.append(
+                element(
+                    self.relationship,
+                    {
+                        "kind": '"contract"',
+                        "on": on.fill_null(""),
+                        "ends": "null" if ends is None else ends.fill_null("null"),
+                    },
+                    on.is_valid(),
+                )
+            )
+        out: dict[str, Any] = {"relationships": "[]", "consents": "[]", "dnc_requests": "[]"}
+        if rels:
+            # Each present element followed by a comma, the last comma dropped (elements end in "}").
+            listed = _join([pc.fill_null(pc.binary_join_element_wise(r, ",", ""), "") for r in rels])
+            out["relationships"] = _join(["[", pc.utf8_rtrim(listed, characters=","), "]"])
+        consent_kind = self._column(batch, "consent_kind")
+        on = self._dates(batch, "consent_on")
+        has_kind = (
+            np.zeros(n, bool)
+            if consent_kind is None
+            else consent_kind.is_valid().to_numpy(zero_copy_only=False)
+        )
+        has_on = np.zeros(n, bool) if on is None else on.is_valid().to_numpy(zero_copy_only=False)
+        for need, lacking in (("consent_on", has_kind & ~has_on), ("consent_kind", has_on & ~has_kind)):
+            if lacking.any():
+                other = "consent_kind" if need == "consent_on" else "consent_on"
+                raise _bad_row(need, int(np.argmax(lacking)), f"missing: required where {other} is set")
+        if consent_kind is not None and on is not None and has_on.any():
+            kinds, kidx = _distinct(consent_kind)
+            texts = []
+            for k, v in enumerate(kinds):
+                try:
+                    texts.append("null" if v is None else dumps(_consent_kind(v)))
+                except ValueError as e:
+                    raise _bad_row("consent_kind", _first_row(kidx, k), f"{v!r}: {_first_error(e)}") from None
+            revoked = self._dates(batch, "consent_revoked_on")
+            holes = {
+                "kind": _take(texts, kidx),
+                "on": on.fill_null(""),
+                "revoked_on": "null" if revoked is None else revoked.fill_null("null"),
+            }
+            out["consents"] = pc.if_else(
+                pa.array(has_on), _join(["[", *_fill(self.consent, holes), "]"]), "[]"
+            )
+        asked = self._dates(batch, "dnc_requested_on")
+        if asked is not None:
+            out["dnc_requests"] = pc.if_else(
+                asked.is_valid(), _join(["[", *_fill(self.request, {"on": asked.fill_null("")}), "]"]), "[]"
+            )
+        return out
+
+
+_HOLE: Final = "\x00consulted\x00"
+_HOLE_JSON: Final = dumps(_HOLE)
+
+
+def decided_parts(
+    decided: Any,
+    firsts: Sequence[int],
+    bad: Any = None,
+    consulted_values: Sequence[Any] | None = None,
+    consulted_idx: Any = None,
+) -> list[str]:
+    """The template part of the decision of each group of a bulk answer's rows (row
+    ``firsts[g]`` stands for group ``g``): its canonical JSON less ``number`` and
+    ``next_allowed_at``. With the rows' ``consulted`` (``consulted_values[consulted_idx[row]]``)
+    and which rows are invalid numbers (``bad``), each verdict is made into JSON once with
+    ``consulted`` a hole, and each distinct ``consulted`` once (an invalid number's decision,
+    which names the number, is made whole)."""
+    verdicts: dict[int, tuple[str, str] | None] = {}
+    consulted_texts: dict[int, str] = {}
+    out = []
+    for row in firsts:
+        if consulted_values is None or bad is None or bad[row]:
+            out.append(_whole_part(decided, row))
+            continue
+        v = int(decided.inverse[row])
+        if v not in verdicts:
+            dj = DECISION_JSON(decided.decision(row), mode="json")
+            d = {k: val for k, val in dj.items() if k not in DECISION_ENTRY_FIELDS}
+            d["consulted"] = _HOLE
+            text = dumps(d)
+            pieces = text.split(_HOLE_JSON)
+            verdicts[v] = (pieces[0], pieces[1]) if len(pieces) == 2 else None
+        cut = verdicts[v]
+        if cut is None:  # the hole's text met elsewhere: this verdict's decisions made whole
+            out.append(_whole_part(decided, row))
+            continue
+        k = int(consulted_idx[row])
+        consulted = consulted_texts.get(k)
+        if consulted is None:
+            consulted = consulted_texts[k] = dumps([c.model_dump(mode="json") for c in consulted_values[k]])
+        out.append(cut[0] + consulted + cut[1])
+    return out
+
+
+def _whole_part(decided: Any, row: int) -> str:
+    dj = DECISION_JSON(decided.decision(row), mode="json")
+    return dumps({k: v for k, v in dj.items() if k not in DECISION_ENTRY_FIELDS})

@@ -1,0 +1,315 @@
+"""Entries' canonical bytes from Call and Decision objects, fast (``record`` and ``record_many``).
+
+Each distinct template (the call less its per-entry fields, the decision less its number and next
+time) is made into JSON and hashed once; per entry, only the fields an entry holds are written.
+:func:`dncguard._ledger._format.canonical_entry` is the definition; tests hold the two equal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import itertools
+import operator
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
+
+from dncguard._ledger._format import (
+    CALL_ENTRY_FIELDS,
+    CALL_JSON,
+    DECISION_ENTRY_FIELDS,
+    DECISION_JSON,
+    EPOCH,
+    EXTRA_FIELDS,
+    Times,
+    dumps,
+    json_str,
+    number_of,
+    seller_key,
+    template_of,
+    us,
+)
+from dncguard.models import Call, Decision
+
+__all__ = ["Encoder", "PlacedRow", "decision_part"]
+
+PlacedRow = tuple[int | None, str, str, int]
+"""An index row of a placed call: number (or None), seller key, purpose, start (UTC µs)."""
+
+
+def _model_tuples(model: type[Any], names: Sequence[str]) -> tuple[str, ...]:
+    """The fields of ``model`` among ``names`` that hold tuples of models (compared by identity
+    within one batch: hashing pydantic models is slow)."""
+    from pydantic import BaseModel
+
+    out = []
+    for name in names:
+        args = typing.get_args(model.model_fields[name].annotation)
+        if args and isinstance(args[0], type) and issubclass(args[0], BaseModel):
+            out.append(name)
+    return tuple(out)
+
+
+def _getter(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    if not names:
+        return lambda d: ()
+    if len(names) == 1:
+        name = names[0]
+        return lambda d: (d[name],)
+    return operator.itemgetter(*names)
+
+
+_CALL_REST: Final = tuple(name for name in Call.model_fields if name not in CALL_ENTRY_FIELDS)
+_DECISION_REST: Final = tuple(name for name in Decision.model_fields if name not in DECISION_ENTRY_FIELDS)
+_DECISION_MODELS: Final = _model_tuples(Decision, _DECISION_REST)
+_DECISION_VALUES: Final = tuple(name for name in _DECISION_REST if name not in _DECISION_MODELS)
+_call_rest: Final = _getter(_CALL_REST)
+_decision_values: Final = _getter(_DECISION_VALUES)
+_decision_models: Final = _getter(_DECISION_MODELS)
+_decision_tuples: Final = operator.itemgetter(*_DECISION_REST)
+"""The decision's template fields (keyed by identity: the objects themselves)."""
+
+
+def _element_key(ckey: tuple[int, ...], dd: Mapping[str, Any]) -> tuple[Any, ...]:
+    """An entry's template key within one batch (its objects are alive, so identities hold):
+    the call's template fields and the decision's models by identity, its plain values by value."""
+    return (ckey, _decision_values(dd), *[tuple(map(id, v)) for v in _decision_models(dd)])
+
+
+def decision_part(decision: Decision) -> str:
+    """A decision's template part: its canonical JSON less ``number`` and ``next_allowed_at``."""
+    dj = DECISION_JSON(decision, mode="json")
+    return dumps({k: v for k, v in dj.items() if k not in DECISION_ENTRY_FIELDS})
+
+
+_IDS: Final = functools.partial(map, id)
+_TO: Final = operator.itemgetter("to")
+_AT: Final = operator.itemgetter("at")
+_NUMBER: Final = operator.itemgetter("number")
+_NEXT: Final = operator.itemgetter("next_allowed_at")
+_EXTRA: Final = operator.itemgetter(*EXTRA_FIELDS)
+_SMALL: Final = 64
+"""Fewer entries than this are written one by one in Python (:meth:`Encoder._few`)."""
+_TZINFO: Final = operator.attrgetter("tzinfo")
+_UTCOFFSET: Final = dt.datetime.utcoffset
+_FIRST: Final = operator.itemgetter(0)
+
+
+def _seconds(offset: dt.timedelta | None) -> int:
+    if offset is None:  # a Call's time is aware: never here
+        raise ValueError("expected an aware datetime (with a UTC offset)")
+    return offset.days * 86_400 + offset.seconds
+
+
+class Encoder:
+    """Builds entries' canonical bytes from calls and decisions (one per ledger object)."""
+
+    _LIMIT: Final = 8192
+
+    def __init__(self) -> None:
+        self._calls: dict[tuple[Any, ...], tuple[str, str]] = {}
+        self._decisions: dict[tuple[Any, ...], str] = {}
+        self._by_identity: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
+        self.times = Times()
+
+    def _call_part(self, call: Call) -> tuple[str, str]:
+        """The call's template part and its index's end (purpose and seller key), by value."""
+        key = _call_rest(call.__dict__)
+        got = self._calls.get(key)
+        if got is None:
+            if len(self._calls) > self._LIMIT:
+                self._calls.clear()
+            cj = CALL_JSON(call, mode="json")
+            part = dumps({k: v for k, v in cj.items() if k not in CALL_ENTRY_FIELDS})
+            tail = f",{json_str(call.purpose)},{json_str(seller_key(call.seller))}]"
+            got = self._calls[key] = (part, tail)
+        return got
+
+    def _decision_part(self, decision: Decision) -> str:
+        """A decision's template part: by the identity of its tuples of models (held here, so
+        their identities stay theirs), else by value (hashing models is slow)."""
+        dd = decision.__dict__
+        models = _decision_models(dd)
+        fast = (_decision_values(dd), *map(id, models))
+        held = self._by_identity.get(fast)
+        if held is not None:
+            return held[0]
+        key = (_decision_values(dd), models)
+        got = self._decisions.get(key)
+        if got is None:
+            if len(self._decisions) > self._LIMIT:
+                self._decisions.clear()
+            got = self._decisions[key] = decision_part(decision)
+        if len(self._by_identity) > self._LIMIT:
+            self._by_identity.clear()
+        self._by_identity[fast] = (got, models)
+        return got
+
+    def _at_json(self, ats: list[dt.datetime]) -> Any:
+        """The times as the call's JSON writes them (with their quotes), an Arrow array: UTC
+        microseconds and each time's own UTC offset, formatted column by column."""
+        import numpy as np
+        import pyarrow as pa
+
+        from dncguard._ledger._arrowtext import _offset_json
+
+        micros = pa.array(ats, pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()
+        zones = list(map(_TZINFO, ats))
+        distinct = dict(zip(map(id, zones), zones, strict=True))
+        if len(distinct) == 1 and isinstance(zones[0], dt.timezone):  # one fixed offset
+            offsets = np.full(len(ats), _seconds(zones[0].utcoffset(None)), np.int64)
+        else:
+            deltas = list(map(_UTCOFFSET, ats))
+            if any(d is not None and d.microseconds for d in deltas):  # as the call's JSON has them
+                return pa.array(['"' + self.times(a) + '"' for a in ats], pa.string())
+            offsets = np.array(list(map(_seconds, deltas)), np.int64)
+        return _offset_json(micros, offsets, self.times)
+
+    def _few(
+        self,
+        calls: Sequence[Call],
+        decisions: Sequence[Decision],
+        placed: bool,
+        first_seq: int,
+        recorded_us: int,
+    ) -> tuple[list[bytes], list[PlacedRow] | None, dict[bytes, bytes]]:
+        """:meth:`lines` for a few entries (``record``): each written whole, in Python (Arrow's
+        set-up costs more than it saves on a handful)."""
+        out: list[bytes] = []
+        rows: list[PlacedRow] | None = [] if placed else None
+        templates: dict[bytes, bytes] = {}
+        times = self.times
+        for seq, (call, decision) in enumerate(zip(calls, decisions, strict=True), first_seq):
+            c, tail = self._call_part(call)
+            body = template_of(c, self._decision_part(decision))
+            h = hashlib.sha256(body).hexdigest()
+            templates[h.encode()] = body
+            cj: dict[str, Any] = {}
+            if any(_EXTRA(call.__dict__)):
+                cj = CALL_JSON(call, mode="json", include=set(EXTRA_FIELDS))
+            extra = dumps({k: cj[k] for k in EXTRA_FIELDS if cj.get(k)})
+            index = "null"
+            if rows is not None:
+                at_us = us(call.at)
+                number = number_of(call.to)
+                index = f"[{at_us},{'null' if number is None else number}{tail}"
+                rows.append((number, seller_key(call.seller), call.purpose, at_us))
+            nxt = decision.next_allowed_at
+            out.append(
+                f'["{h}",{index},{seq},{recorded_us},{json_str(call.to)},"{times(call.at)}",'
+                f"{json_str(decision.number)},{'null' if nxt is None else chr(34) + times(nxt) + chr(34)},"
+                f"{extra}]".encode()
+            )
+        return out, rows, templates
+
+    def lines(
+        self,
+        calls: Sequence[Call],
+        decisions: Sequence[Decision],
+        placed: bool,
+        first_seq: int,
+        recorded_us: int,
+    ) -> tuple[Any, list[PlacedRow] | None, dict[bytes, bytes]]:
+        """The entries' canonical bytes (a list, for a few), or their bytes before and after
+        ``seq,recorded_us`` (Arrow arrays; see ``Ledger._append``); the placed entries' index
+        rows (None unless ``placed``); and the templates used (hex digest: body).
+
+        Field by field over the whole batch (``map`` runs in C), no Python loop per entry."""
+        import numpy as np
+        import pyarrow as pa
+
+        from dncguard._ledger._arrowtext import _join
+
+        if len(calls) < _SMALL:
+            return self._few(calls, decisions, placed, first_seq, recorded_us)
+        cds = [c.__dict__ for c in calls]
+        dds = [d.__dict__ for d in decisions]
+        if len(cds) != len(dds):
+            raise ValueError("calls and decisions differ in length")
+        # Each entry's template: keyed within the batch (whose objects are alive) by the values
+        # of the call's template fields and the decision's plain ones, and by the identity of
+        # the decision's tuples of models; each distinct one made into JSON and hashed once.
+        keys = list(
+            zip(
+                map(_call_rest, cds),
+                map(_decision_values, dds),
+                *[map(id, map(operator.itemgetter(name), dds)) for name in _DECISION_MODELS],
+                strict=True,
+            )
+        )
+        first = dict(zip(keys, range(len(keys)), strict=True))
+        templates: dict[bytes, bytes] = {}
+        by_element: dict[tuple[Any, ...], tuple[str, str]] = {}
+        made: dict[tuple[Any, ...], tuple[str, str]] = {}
+        for k, i in first.items():
+            ekey = (k[0], k[1], *[tuple(map(id, v)) for v in _decision_models(dds[i])])
+            t = by_element.get(ekey)
+            if t is None:
+                c, tail = self._call_part(calls[i])
+                body = template_of(c, self._decision_part(decisions[i]))
+                h = hashlib.sha256(body).hexdigest()
+                templates[h.encode()] = body
+                t = by_element[ekey] = (h, tail)
+            made[k] = t
+        chosen = list(map(made.__getitem__, keys))
+        nexts = list(map(_NEXT, dds))
+        timed = [i for i, x in enumerate(nexts) if x is not None]
+        next_json: Any = "null"
+        if timed:
+            import pyarrow.compute as pc
+
+            mask = np.zeros(len(nexts), bool)
+            mask[timed] = True
+            texts = self._at_json([nexts[i] for i in timed])
+            next_json = pc.replace_with_mask(pa.array(["null"] * len(nexts), pa.string()), mask, texts)
+        extras: list[str] = ["{}"] * len(cds)
+        lists = list(map(_EXTRA, cds))
+        known: dict[tuple[int, ...], str] = {}
+        for i in itertools.compress(range(len(lists)), map(any, lists)):
+            ids = tuple(map(id, lists[i]))  # the call's own tuples (alive in the batch)
+            text = known.get(ids)
+            if text is None:
+                cj = CALL_JSON(calls[i], mode="json", include=set(EXTRA_FIELDS))
+                text = known[ids] = dumps({k: cj[k] for k in EXTRA_FIELDS if cj[k]})
+            extras[i] = text
+        ats = list(map(_AT, cds))
+        rows: list[PlacedRow] | None = None
+        index: Any = "null"
+        if placed:
+            if len(calls) > 64:
+                from dncguard.numbers import parse_numbers
+
+                parsed, valid = parse_numbers([c.to for c in calls])
+                numbers: list[int | None] = [
+                    int(x) if ok else None for x, ok in zip(parsed.tolist(), valid.tolist(), strict=True)
+                ]
+            else:
+                numbers = [number_of(c.to) for c in calls]
+            rows = []
+            indexes = []
+            epoch = EPOCH
+            for at, number, t, call in zip(ats, numbers, chosen, calls, strict=True):
+                delta = at - epoch
+                at_us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+                indexes.append(f"[{at_us},{'null' if number is None else number}{t[1]}")
+                rows.append((number, seller_key(call.seller), call.purpose, at_us))
+            index = pa.array(indexes, pa.string())
+        head = _join(['["', pa.array(list(map(_FIRST, chosen)), pa.string()), '",', index, ","])
+        tail = _join(
+            [
+                ",",
+                pa.array(list(map(json_str, map(_TO, cds))), pa.string()),
+                ",",
+                self._at_json(ats),
+                ",",
+                pa.array(list(map(json_str, map(_NUMBER, dds))), pa.string()),
+                ",",
+                next_json,
+                ",",
+                pa.array(extras, pa.string()),
+                "]",
+            ]
+        )
+        return (head, tail), rows, templates

@@ -1,0 +1,214 @@
+"""``Ledger.verify``: the chain recomputed from the stored bytes, page by page.
+
+Per entry only its SHA-256 step runs in Python; the checks that each entry has the documented
+shape, uses a stored template whose digest holds, and agrees with the index of placed calls are
+done per page on the page's bytes (a set of the distinct 68-byte prefixes, one byte per entry
+for "placed", and the placed entries alone parsed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import operator
+import sqlite3
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from dncguard._ledger._format import INDEX_AT, PAGE_COLUMNS, ZERO_DIGEST, LedgerReport
+from dncguard.errors import CorruptLedgerError
+
+if TYPE_CHECKING:
+    from dncguard._ledger._read import Reader
+
+__all__ = ["check_anchor", "verify"]
+
+_PREFIX: Final = operator.itemgetter(slice(0, INDEX_AT))
+_FLAG: Final = operator.itemgetter(INDEX_AT)
+_PLACED: Final = ord("[")
+
+
+def check_anchor(anchor: tuple[int, str] | None) -> tuple[int | None, bytes | None]:
+    if anchor is None:
+        return None, None
+    try:
+        seq, digest = anchor
+        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+            raise ValueError
+        raw = bytes.fromhex(digest)
+        if len(raw) != 32:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"anchor={anchor!r}: expected (seq, digest) as kept from Ledger.head(): a seq from 1 and "
+            "a 64-digit hex digest"
+        ) from None
+    return seq, raw
+
+
+def _changed(seq: int, why: str = "it was changed or replaced") -> LedgerReport:
+    return LedgerReport(False, seq - 1, seq, f"entry {seq} does not match its digest: {why}")
+
+
+def _bad(seq: int, what: str) -> LedgerReport:
+    return LedgerReport(False, seq - 1, seq, f"entry {seq} {what}")
+
+
+def _typed(row: Sequence[Any]) -> tuple[Any, ...]:
+    """A row compared with its types (SQLite's 1.0 is not the chain's 1)."""
+    return tuple((type(v), v) for v in row)
+
+
+def _good_templates(db: sqlite3.Connection) -> set[bytes]:
+    """The stored templates whose digest is their body's: ``["<hex>",`` prefixes of entries."""
+    good = set()
+    for digest, body in db.execute("SELECT digest, body FROM templates"):
+        if type(digest) is bytes and type(body) is bytes and hashlib.sha256(body).digest() == digest:
+            good.add(b'["' + digest.hex().encode() + b'",')
+    return good
+
+
+def verify(
+    reader: Reader, db: sqlite3.Connection, anchor_seq: int | None, anchor_digest: bytes | None
+) -> LedgerReport:
+    """The report of :meth:`dncguard.Ledger.verify` on the snapshot ``db``."""
+    sha256 = hashlib.sha256
+    previous = ZERO_DIGEST
+    expected = 1  # the next entry's seq
+    try:
+        with reader._errors():
+            good = _good_templates(db)
+            pages = db.execute(f"SELECT {PAGE_COLUMNS} FROM pages ORDER BY first_seq")
+            placed_rows = db.execute("SELECT seq, number, seller, purpose, at_us FROM placed ORDER BY seq")
+        pending: list[tuple[Any, ...]] = []
+        while True:
+            with reader._errors():
+                batch = pages.fetchmany(16)
+            if not batch:
+                break
+            for first, count, recorded_us, digests, payload in batch:
+                if first != expected or type(first) is not int:
+                    what = "missing" if type(first) is int and first > expected else "out of order"
+                    return _bad(expected, f"is {what}")
+                if (
+                    type(count) is not int
+                    or count < 1
+                    or type(recorded_us) is not int
+                    or type(digests) is not bytes
+                    or len(digests) != 32 * count
+                    or type(payload) is not bytes
+                ):
+                    return _changed(first, "its page's columns were changed")
+                lines = payload.split(b"\n")
+                if lines.pop() or len(lines) != count:
+                    for i, line in enumerate(lines[:count]):
+                        previous = sha256(previous + line).digest()
+                        if previous != digests[32 * i : 32 * i + 32]:
+                            return _changed(first + i)
+                    return _changed(first + min(len(lines), count - 1))
+                computed = []
+                for line in lines:
+                    previous = sha256(previous + line).digest()
+                    computed.append(previous)
+                if b"".join(computed) != digests:
+                    i = next(i for i, d in enumerate(computed) if d != digests[32 * i : 32 * i + 32])
+                    return _changed(first + i)
+                last = first + count - 1
+                if (
+                    anchor_seq is not None
+                    and first <= anchor_seq <= last
+                    and computed[anchor_seq - first] != anchor_digest
+                ):
+                    return LedgerReport(
+                        False,
+                        anchor_seq - 1,
+                        anchor_seq,
+                        f"entry {anchor_seq} does not have the anchored digest: the ledger was "
+                        "rewritten at or before it",
+                    )
+                bad = _page_shape(lines, first, recorded_us, good)
+                if bad is not None:
+                    return bad
+                # The index of placed calls holds exactly this page's placed entries.
+                said = []
+                flags = bytes(map(_FLAG, lines))
+                for i in (i for i, f in enumerate(flags) if f == _PLACED) if _PLACED in flags else ():
+                    try:
+                        at_us, number, purpose, seller = json.loads(lines[i])[1]
+                    except (ValueError, TypeError):
+                        return _bad(first + i, "has an index that is not the documented one")
+                    said.append(_typed((first + i, number, seller, purpose, at_us)))
+                while not (pending and pending[-1][0] > last):
+                    with reader._errors():
+                        more = placed_rows.fetchmany(256)
+                    if not more:
+                        break
+                    pending += more
+                here = [r for r in pending if isinstance(r[0], int) and r[0] <= last]
+                pending = pending[len(here) :]
+                stored = [_typed(r) for r in here]
+                if stored != said:
+                    return _index_changed(first, said, stored)
+                expected = last + 1
+        with reader._errors():
+            pending += placed_rows.fetchall()
+        if pending:
+            seq = pending[0][0]
+            return LedgerReport(
+                False,
+                expected - 1,
+                seq if isinstance(seq, int) and seq >= expected else expected,
+                f"the index of placed calls names entry {seq!r}, which is not in the chain",
+            )
+    except CorruptLedgerError as e:
+        return LedgerReport(False, expected - 1, expected, f"entry {expected} cannot be read: {e.detail}")
+    ok_count = expected - 1
+    if anchor_seq is not None and ok_count < anchor_seq:
+        return LedgerReport(
+            False,
+            ok_count,
+            ok_count + 1,
+            f"the ledger ends at entry {ok_count} but the anchor is entry {anchor_seq}: it was cut back",
+        )
+    return LedgerReport(True, ok_count, None, f"{ok_count} entries verified")
+
+
+def _page_shape(lines: list[bytes], first: int, recorded_us: int, good: set[bytes]) -> LedgerReport | None:
+    """None when every entry of a page (whose chain holds) starts with a stored template's
+    digest and ``null,`` or ``[`` (its index), and its first and last entries carry the page's
+    seq and recorded_us (a page is written at once, and the chain fixes the order within it);
+    else the report of its first bad entry."""
+    prefixes = set(map(_PREFIX, lines))
+    if not prefixes <= good:
+        i = next(i for i, line in enumerate(lines) if line[:INDEX_AT] not in good)
+        return _bad(first + i, "uses a template that is missing or was changed")
+    flags = bytes(map(_FLAG, lines))
+    if flags.count(b"n") + flags.count(b"[") != len(lines):
+        i = next(i for i, f in enumerate(flags) if f not in b"n[")
+        return _bad(first + i, "is not in the documented form")
+    for i in {0, len(lines) - 1}:
+        try:
+            entry = json.loads(lines[i])
+            ok = type(entry) is list and len(entry) == 9 and entry[2:4] == [first + i, recorded_us]
+        except ValueError:
+            ok = False
+        if not ok:
+            return _bad(first + i, "does not agree with its page (seq, recorded_us or form)")
+    return None
+
+
+def _index_changed(first: int, said: list[tuple[Any, ...]], stored: list[tuple[Any, ...]]) -> LedgerReport:
+    """The report for a page whose placed entries (``said``) differ from its index rows."""
+    bad = None
+    for a, b in itertools.zip_longest(said, stored):
+        if a != b:
+            bad = min(x[0][1] for x in (a, b) if x is not None)
+            break
+    seq = bad if isinstance(bad, int) and bad >= first else first
+    return LedgerReport(
+        False,
+        seq - 1,
+        seq,
+        f"entry {seq}: the index of placed calls does not match the entry (changed, added or removed)",
+    )
