@@ -258,7 +258,7 @@ def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
     """CPU seconds of each phase of ``check`` alone, one after the other in this process: the
     command's own functions (``dncguard.cli`` internals), not a model."""
     from dncguard import bulk
-    from dncguard.cli import _batches, _callfile, _common, _decide, _main, _report, _tablefile
+    from dncguard.cli import _batches, _callfile, _check, _common, _decide, _main, _report, _tablefile
 
     args = _main._parser().parse_args(["check", "--registry", index, "--seller", "acme", str(csv)])
     defaults = _common._defaults(args)
@@ -279,16 +279,22 @@ def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
         )
         read = _batches._ReadBatches([_callfile.Batch(r, c, 1) for r, c in zip(raw, calls, strict=True)])
 
+        bulk_defaults: dict[str, Any] = {}
+
         def decide() -> list[Any]:
-            tables, bulk_defaults = _batches._bulk_tables(read)
-            return list(bulk.decide_batches(guard, tables, columns=False, **bulk_defaults))
+            tables, given = _batches._bulk_tables(read)
+            bulk_defaults.update(given)
+            return list(bulk.decide_batches(guard, tables, columns=False, **given))
 
         decided = timed("`bulk.decide_batches(columns=False)`", decide)
+        explainer = _report._Explainer(guard, path=str(csv), defaults=bulk_defaults)
         pieces, start = [], 0
         for d in decided:
-            pieces.append(_decide._Piece.of(start, d))
+            piece = _decide._Piece.of(start, d)
+            if not fmt.startswith("text"):  # the invalid numbers' texts, as the command works them out
+                piece = _check._explained(explainer, fmt.split()[0], piece)
+            pieces.append(piece)
             start += len(d.inverse)
-        explainer = _report._Explainer(guard, path=str(csv))
         target = OUT / f"cli-phase-out.{fmt.split()[0]}"
         with open(target, "w", encoding="utf-8") as out:
             name, *flags = fmt.split()
