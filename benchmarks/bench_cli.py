@@ -258,7 +258,7 @@ def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
     """CPU seconds of each phase of ``check`` alone, one after the other in this process: the
     command's own functions (``dncguard.cli`` internals), not a model."""
     from dncguard import bulk
-    from dncguard.cli import _batches, _callfile, _check, _common, _decide, _main, _report, _tablefile
+    from dncguard.cli import _batches, _callfile, _check, _common, _decide, _main, _report, _sizes, _tablefile
 
     args = _main._parser().parse_args(["check", "--registry", index, "--seller", "acme", str(csv)])
     defaults = _common._defaults(args)
@@ -301,11 +301,10 @@ def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
             writer = _report._Report(explainer, fmt=name, path=str(csv), out=out, every="--all" in flags)
             format_cpu = write_cpu = 0.0
             for piece in pieces:
-                for lo in range(0, len(piece.inverse), _report._FORMAT_ROWS):
+                step = _sizes.format_rows()
+                for lo in range(0, len(piece.inverse), step):
                     c0 = time.process_time()
-                    lines = writer.builder.lines(
-                        piece, lo, min(lo + _report._FORMAT_ROWS, len(piece.inverse))
-                    )
+                    lines = writer.builder.lines(piece, lo, min(lo + step, len(piece.inverse)))
                     c1 = time.process_time()
                     writer.sink.lines(lines)
                     format_cpu, write_cpu = format_cpu + c1 - c0, write_cpu + time.process_time() - c1

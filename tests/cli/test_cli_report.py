@@ -28,8 +28,9 @@ import reference_report
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dncguard.cli import _batches, _callfile, _check, _common, _decide, _main, _report, _tablefile, main
+from dncguard.cli import _batches, _callfile, _check, _common, _decide, _main, main
 from dncguard.errors import CallColumnError
+from dncguard.guard import Guard
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
 from strategies import hostile_texts
@@ -441,18 +442,20 @@ def test_an_invalid_number_that_parses_is_left_to_check(
     ]
     path = write(tmp_path / "calls.csv", calls)
     expected = {fmt: per_call(index, path, fmt) for fmt in FORMATS}
-    asked: list[int] = []
-    decision = _report._Explainer.decision
+    asked: list[str] = []
+    check = Guard.check
 
-    def counted(self: _report._Explainer, calls: Any, i: int, row: int) -> Any:
-        asked.append(i)
-        return decision(self, calls, i, row)
+    def counted(self: Guard, call: Any) -> Any:
+        asked.append(call.to)
+        return check(self, call)
 
-    monkeypatch.setattr(numbers, "parse_number", lambda text: 0)  # the explainer's only
-    monkeypatch.setattr(_report._Explainer, "decision", counted)
+    # No real number parses yet is one bulk finds invalid: parse_number is made to say that
+    # every number parses (for the explainer: bulk reads numbers by its own rule).
+    monkeypatch.setattr(numbers, "parse_number", lambda text: 0)
+    monkeypatch.setattr(Guard, "check", counted)
     for fmt in FORMATS:
         assert fast(index, path, fmt) == expected[fmt], fmt
-    assert asked == [0, 0, 0]  # junit, json and jsonl need the message; text does not
+    assert asked == ["555-0100"] * 3  # junit, json and jsonl need the message; text does not
 
 
 # --- JSON call files --------------------------------------------------------------------------
@@ -757,16 +760,7 @@ def test_a_path_xml_cannot_hold_gives_well_formed_junit(index: str, tmp_path: Pa
 
 _PEAK_SCRIPT = """
 import sys
-from dncguard.bulk import _scrub
-from dncguard.cli import _batches, _report, _tablefile, main
-# Small units of work, so that a few of them are far less than the file (the sizes are
-# constants of the program; the file is what must not count).
-_tablefile._CSV_BLOCK = 1 << 18
-_tablefile._BATCH_ROWS = 1 << 13
-_batches._BULK_ROWS = 1 << 14
-_scrub._BATCH_ROWS = 1 << 14
-_report._FORMAT_ROWS = 1 << 13
-_batches._RECORD_CHUNK = 1 << 12
+from dncguard.cli import main
 code = main(sys.argv[2:])
 # This process's own peak: the wait status's ru_maxrss would keep the parent's (fork and exec
 # carry the high-water mark over).
@@ -776,15 +770,19 @@ sys.exit(code)
 """
 
 
-def _peak_rss(argv: list[str], tmp_path: Path) -> int:
-    """The peak resident memory (bytes) of ``dncguard`` run with ``argv`` in a fresh process."""
+def _peak_rss(argv: list[str], tmp_path: Path, batch_rows: int = 1 << 14) -> int:
+    """The peak resident memory (bytes) of ``dncguard`` run with ``argv`` in a fresh process,
+    ``batch_rows`` calls at a time (``DNCGUARD_BATCH_ROWS``): small units of work, so that a few
+    of them are far less than the file (the batch is what may count, the file must not)."""
     import os
     import subprocess
     import sys
 
     peak = tmp_path / "peak"
+    env = {**os.environ, "DNCGUARD_BATCH_ROWS": str(batch_rows)}
     with open(os.devnull, "wb") as sink:
-        code = subprocess.run([sys.executable, "-c", _PEAK_SCRIPT, str(peak), *argv], stdout=sink).returncode
+        argv = [sys.executable, "-c", _PEAK_SCRIPT, str(peak), *argv]
+        code = subprocess.run(argv, stdout=sink, env=env).returncode
     assert code in (0, 1), argv
     return int(peak.read_text()) * 1024
 
@@ -817,11 +815,15 @@ def test_check_memory_does_not_grow_with_the_file(index: str, tmp_path: Path, fm
     assert peaks[1] - peaks[0] < 48 * 2**20, [f"{p / 2**20:.0f} MiB" for p in peaks]
 
 
+@pytest.mark.parametrize("command", ["check", pytest.param("scrub", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("suffix", [".json", ".jsonl"])
-def test_check_memory_of_a_json_file_does_not_grow_with_it(index: str, tmp_path: Path, suffix: str) -> None:
+def test_memory_of_a_json_file_does_not_grow_with_it(
+    index: str, tmp_path: Path, suffix: str, command: str
+) -> None:
     """10,000 and 60,000 calls as JSON: the same peak memory, give or take the noise of a
     process's peak. Validating every record before deciding any, as ``check`` did, held each
-    call (about 1.5 KiB a call here: some 70 MiB more for the larger file)."""
+    call (about 1.5 KiB a call here: some 70 MiB more for the larger file); so did ``scrub``,
+    which also read the whole file a second time to write it back."""
     peaks = []
     for rows in (10_000, 60_000):
         table = pa_csv.read_csv(
@@ -834,7 +836,11 @@ def test_check_memory_of_a_json_file_does_not_grow_with_it(index: str, tmp_path:
             path.write_text(json.dumps(records))
         else:
             path.write_text("".join(json.dumps(r) + "\n" for r in records))
-        peaks.append(_peak_rss(["check", "--registry", index, str(path), "--format", "jsonl"], tmp_path))
+        if command == "check":
+            argv = ["check", "--registry", index, str(path), "--format", "jsonl"]
+        else:
+            argv = ["scrub", "--registry", index, str(path), str(tmp_path / "out.parquet")]
+        peaks.append(_peak_rss(argv, tmp_path, batch_rows=1 << 12))
     assert peaks[1] - peaks[0] < 24 * 2**20, [f"{p / 2**20:.0f} MiB" for p in peaks]
 
 
@@ -843,11 +849,7 @@ def test_a_stale_row_far_into_the_file_is_named_after_the_report_has_begun(
 ) -> None:
     """The report streams, so a stale registry met in a later piece stops the command (exit 2)
     naming the first stale row, counted over the whole file; JUnit writes nothing."""
-    from dncguard.bulk import _scrub
-
-    monkeypatch.setattr(_tablefile, "_BATCH_ROWS", 1 << 8)
-    monkeypatch.setattr(_batches, "_BULK_ROWS", 1 << 9)
-    monkeypatch.setattr(_scrub, "_BATCH_ROWS", 1 << 9)
+    monkeypatch.setenv("DNCGUARD_BATCH_ROWS", str(1 << 9))
     calls = [{"to": "212-555-0101", "at": AT, "seller": "acme"}] * 2000
     calls += [{"to": "212-555-0140", "at": "2026-05-01T14:00:00-04:00", "seller": "acme"}] * 3
     path = write(tmp_path / "calls.csv", calls)

@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from dncguard import geography
 from dncguard._arrow import trimmed
 from dncguard._fields import call_columns
+from dncguard.cli import _sizes
 from dncguard.cli._filetypes import (
     _KNOWN,
     _TABLE_SUFFIXES,
@@ -52,15 +53,6 @@ _CHOICES: Mapping[str, tuple[str, ...]] = {
 _DATE_COLUMNS = EVIDENCE_DATE_COLUMNS
 
 
-_BATCH_ROWS = 1 << 19
-"""Parquet rows read at a time: half of bulk's unit of work, which takes such a batch as it is."""
-
-
-_CSV_BLOCK = 1 << 25
-"""Bytes of CSV parsed at a time: large enough that a batch is most of bulk's unit of work
-(about a million rows: no copy to join batches), small enough to start deciding early."""
-
-
 def _csv_header(path: str) -> list[str]:
     with open(path, encoding="utf-8-sig", newline="") as f:
         try:
@@ -76,7 +68,7 @@ def _csv_reader(name: str, header: Sequence[str], *, threads: bool, invalid_row:
     # which row of which column is wrong.
     return pa_csv.open_csv(
         name,
-        read_options=pa_csv.ReadOptions(block_size=_CSV_BLOCK, use_threads=threads),
+        read_options=pa_csv.ReadOptions(block_size=_sizes.csv_block(), use_threads=threads),
         parse_options=pa_csv.ParseOptions(invalid_row_handler=invalid_row),
         convert_options=pa_csv.ConvertOptions(
             column_types=dict.fromkeys(header, pa.string()),
@@ -119,9 +111,11 @@ def _raw_batches(path: str | os.PathLike[str]) -> Iterator[pa.Table]:
         try:
             reader = _csv_reader(name, header, threads=True)
             schema = reader.schema
+            step = _sizes.batch_rows()  # a block holds more rows than that only when asked
             for batch in reader:
                 empty = False
-                yield pa.Table.from_batches([batch])
+                for lo in range(0, batch.num_rows, step):
+                    yield pa.Table.from_batches([batch.slice(lo, step)])
         except pa.ArrowInvalid as e:
             if "invalid UTF8" in str(e):
                 raise _not_utf8(name, header=True) from None
@@ -130,7 +124,7 @@ def _raw_batches(path: str | os.PathLike[str]) -> Iterator[pa.Table]:
         try:
             parquet = pq.ParquetFile(name)
             schema = parquet.schema_arrow
-            for batch in parquet.iter_batches(batch_size=_BATCH_ROWS):
+            for batch in parquet.iter_batches(batch_size=_sizes.read_rows()):
                 empty = False
                 yield pa.Table.from_batches([batch])
         except pa.ArrowInvalid as e:
