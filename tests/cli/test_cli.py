@@ -7,6 +7,7 @@ the downloads were obtained.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -1042,3 +1043,91 @@ def test_a_batch_size_that_is_not_a_count_is_refused(
         code, stdout, err = run(capsys, "check", "--registry", index, calls)
         assert (code, stdout) == (2, "")
         assert f"DNCGUARD_BATCH_ROWS={value!r}: expected a whole number of calls from 1 up" in err
+
+
+# --- every call field from a table file -------------------------------------------------------------
+
+
+def test_a_table_file_gives_channel_automated_reassigned_on_and_attempts_as_json_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``channel``, ``automated``, ``reassigned_on`` and ``attempts`` are call fields in a CSV or
+    Parquet file as in JSON: the same calls, the same report. A CSV file once dropped them
+    silently, allowing an automated call to Florida that the same call in JSON blocked."""
+    ftc = tmp_path / "ftc.txt"
+    ftc.write_text("2125550199\n3055550199\n")
+    index = tmp_path / "registry.dncg"
+    assert main(["build", str(index), f"--ftc={ftc}@{OBTAINED}"]) == 0
+    capsys.readouterr()
+    florida = "305-555-0100"
+    earlier = ["2026-03-16T09:00:00-04:00", "2026-03-16T11:00:00-04:00", "2026-03-16T12:00:00-04:00"]
+    calls: list[dict[str, Any]] = [
+        {"to": florida, "at": AT, "seller": "acme", "automated": True},
+        {"to": florida, "at": AT, "seller": "acme", "channel": "text", "automated": False},
+        {"to": florida, "at": AT, "seller": "acme", "attempts": earlier},
+        {"to": florida, "at": AT, "seller": "acme", "reassigned_on": "2026-03-01"},
+        {"to": florida, "at": AT, "seller": "acme"},
+    ]
+    flags = ["--all", "--missing-state-lists", "allow"]
+    records = write_calls(tmp_path / "calls.jsonl", calls)
+    code, expected, _ = run(capsys, "check", "--registry", index, records, *flags)
+    assert code == 1
+    assert "automated_without_consent [US-FL]" in expected.splitlines()[0]
+    assert "frequency_cap" in expected.splitlines()[2]
+
+    at_type = pa.timestamp("us", tz="UTC")
+    parquet = tmp_path / "calls.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "to": [c["to"] for c in calls],
+                "at": [c["at"] for c in calls],
+                "seller": [c["seller"] for c in calls],
+                "channel": [c.get("channel") for c in calls],
+                "automated": pa.array([c.get("automated") for c in calls], pa.bool_()),
+                "reassigned_on": [c.get("reassigned_on") for c in calls],
+                "attempts": pa.array(
+                    [
+                        [dt.datetime.fromisoformat(t) for t in c["attempts"]] if "attempts" in c else None
+                        for c in calls
+                    ],
+                    pa.list_(at_type),
+                ),
+            }
+        ),
+        parquet,
+    )
+    code, got, _ = run(capsys, "check", "--registry", index, parquet, *flags)
+    assert (code, got) == (1, expected)
+    # CSV cannot hold a list of times: the same calls but the one with attempts.
+    without = [c for c in calls if "attempts" not in c]
+    csv_calls = write_calls(
+        tmp_path / "calls.csv",
+        [{k: str(v).lower() if isinstance(v, bool) else v for k, v in c.items()} for c in without],
+    )
+    expected_without = run(
+        capsys, "check", "--registry", index, write_calls(tmp_path / "w.jsonl", without), *flags
+    )
+    assert run(capsys, "check", "--registry", index, csv_calls, *flags)[:2] == expected_without[:2]
+    scrubbed = tmp_path / "scrubbed.csv"
+    assert run(capsys, "scrub", "--registry", index, csv_calls, scrubbed, *flags[1:])[0] == 0
+    assert pa_csv.read_csv(scrubbed).column("allowed").to_pylist() == [False, True, True, True]
+
+
+def test_attempts_in_a_csv_cell_are_refused_by_name(
+    tmp_path: Path, index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Earlier calls count against a frequency cap: a CSV cell giving them is an error naming the
+    row and field (text cannot say a list of times), never ignored; an empty cell gives none."""
+    calls = write_calls(
+        tmp_path / "calls.csv",
+        [
+            {"to": CLEAN, "at": AT, "seller": "acme", "attempts": ""},
+            {"to": CLEAN, "at": AT, "seller": "acme", "attempts": "2026-03-16T10:00:00-04:00"},
+        ],
+    )
+    code, out, err = run(capsys, "check", "--registry", index, calls)
+    assert (code, out) == (2, "")
+    assert (
+        f"{calls}, row 2, field 'attempts': '2026-03-16T10:00:00-04:00': earlier calls cannot be given" in err
+    )

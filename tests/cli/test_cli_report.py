@@ -28,7 +28,7 @@ import reference_report
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dncguard.cli import _batches, _callfile, _check, _common, _decide, _main, main
+from dncguard.cli import _batches, _callfile, _common, _decide, _main, main
 from dncguard.errors import CallColumnError
 from dncguard.guard import Guard
 from dncguard.layers import Chunk, LayerKey, Op
@@ -280,23 +280,7 @@ def test_bulk_output_equals_the_per_call_output(
 ) -> None:
     calls, flags = file
     path = write(tmp_path / f"calls{suffix}", calls)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_check, "_guard", cached_guard)
-        assert_same(index, path, *flags)
-
-
-_GUARDS: dict[tuple[Any, ...], Any] = {}
-_open_guard = _common._guard
-
-
-def cached_guard(args: Any) -> Any:
-    """One guard per index and policy options for the whole property: each ``Guard`` keeps its
-    bulk engine (and the mapped index) for the life of the process, and ten thousand examples
-    would otherwise run out of file descriptors."""
-    key = (args.registry, args.on_stale, args.ebr_anniversary, args.jurisdictions)
-    if key not in _GUARDS:
-        _GUARDS[key] = _open_guard(args)
-    return _GUARDS[key]
+    assert_same(index, path, *flags)
 
 
 # --- the edges --------------------------------------------------------------------------------
@@ -544,15 +528,13 @@ def test_json_lines_decided_in_bulk_print_what_a_check_per_call_prints(
     holds, the command prints, byte for byte, what a ``check`` of each call prints."""
     records, flags = file
     path = write_jsonl(tmp_path / "calls.jsonl", records)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_check, "_guard", cached_guard)
-        for fmt in FORMATS:
-            try:
-                expected = per_call_records(index, path, fmt, *flags)
-            except CallColumnError:
-                assert fast(index, path, fmt, *flags)[0] == 2  # refused alike, before deciding
-                continue
-            assert fast(index, path, fmt, *flags) == expected, fmt
+    for fmt in FORMATS:
+        try:
+            expected = per_call_records(index, path, fmt, *flags)
+        except CallColumnError:
+            assert fast(index, path, fmt, *flags)[0] == 2  # refused alike, before deciding
+            continue
+        assert fast(index, path, fmt, *flags) == expected, fmt
 
 
 def test_flat_json_calls_are_decided_in_bulk_and_nested_evidence_call_by_call(
@@ -703,11 +685,9 @@ def test_any_field_text_gives_well_formed_reports(
     flags = ["--all"] if every else []
     out: dict[str, str] = {}
     codes = set()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_check, "_guard", cached_guard)
-        for fmt in FORMATS:
-            code, out[fmt] = fast(index, path, fmt, *flags)
-            codes.add(code)
+    for fmt in FORMATS:
+        code, out[fmt] = fast(index, path, fmt, *flags)
+        codes.add(code)
     if 2 in codes:  # a blank number is refused by name (exit 2), in every format alike
         assert codes == {2}
         return

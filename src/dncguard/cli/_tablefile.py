@@ -40,17 +40,20 @@ from dncguard.cli._filetypes import (
     _not_utf8,
 )
 from dncguard.errors import CallColumnError
-from dncguard.models import EVIDENCE_DATE_COLUMNS, Call, Caller, ConsentKind, Line, Purpose
+from dncguard.models import EVIDENCE_DATE_COLUMNS, Call, Caller, Channel, ConsentKind, Line, Purpose
 
 _CHOICES: Mapping[str, tuple[str, ...]] = {
     "caller": get_args(Caller),
     "purpose": get_args(Purpose),
     "line": get_args(Line),
     "consent_kind": get_args(ConsentKind),
+    "channel": get_args(Channel),
 }
 
 
-_DATE_COLUMNS = EVIDENCE_DATE_COLUMNS
+_DATE_COLUMNS = (*EVIDENCE_DATE_COLUMNS, "reassigned_on")
+
+_BOOL_COLUMNS = ("prerecorded", "automated")
 
 
 def _csv_header(path: str) -> list[str]:
@@ -308,6 +311,36 @@ def _parse_bool(arr: pa.Array, *, path: str, first_row: int, column: str) -> pa.
     return pc.if_else(arr.is_valid(), truthy, pa.scalar(None, pa.bool_()))
 
 
+def _attempts(arr: pa.Array, *, path: str, first_row: int) -> pa.Array:
+    """The ``attempts`` column: a list of aware timestamps per row (Parquet), handed to bulk as it
+    is. Text (a CSV file) cannot say a list of times: refused where a row gives one, never
+    ignored (the earlier calls count against a frequency cap)."""
+    if pa.types.is_null(arr.type) or arr.null_count == len(arr):
+        return pa.nulls(len(arr), pa.list_(AT_TYPE))
+    if (pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type)) and pa.types.is_timestamp(
+        arr.type.value_type
+    ):
+        return arr
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        bad = _first_true(pc.invert(pc.or_(arr.is_null(), pc.or_(pc.utf8_is_space(arr), pc.equal(arr, "")))))
+        if bad is None:
+            return pa.nulls(len(arr), pa.list_(AT_TYPE))
+        raise _bad(
+            f"{arr[bad].as_py()!r}: earlier calls cannot be given in a CSV cell; give them in a JSON call"
+            " file (a list of ISO 8601 times) or a Parquet list of timestamps, or record placed calls in"
+            " the ledger (--ledger)",
+            path=path,
+            row=first_row + bad,
+            column="attempts",
+        )
+    raise _bad(
+        f"expected a list of timestamps with a time zone, found a column of {arr.type}",
+        path=path,
+        row=None,
+        column="attempts",
+    )
+
+
 def _first_true(mask: pa.Array) -> int | None:
     mask = pc.fill_null(mask, False)
     if not pc.any(mask).as_py():
@@ -337,7 +370,8 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
 
     Columns are matched by name, ignoring case and outer spaces. Absent or null ``at``/``seller``/
     ``purpose`` take ``defaults``; a null ``caller``/``purpose``/``line`` takes the Call default;
-    a null ``prerecorded`` is false. Columns that are not call fields are left out.
+    a null ``prerecorded`` or ``automated`` is false, a null ``channel`` voice. Columns that are not
+    call fields are left out.
     """
     # A near miss of a call field (or two columns giving one) is an error (docs/defaults.md).
     call_columns(raw.column_names, fold_case=True, path=path)
@@ -361,10 +395,11 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
         "at",
         "seller",
         *_CHOICES,
-        "prerecorded",
+        *_BOOL_COLUMNS,
         "callee_region",
         "callee_timezone",
         *_DATE_COLUMNS,
+        "attempts",
     ):
         given = by_name.get(column)
         if column == "at":
@@ -379,22 +414,26 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
             if given is None:
                 continue
             values = _parse_date(given.combine_chunks(), path=path, first_row=first_row, column=column)
-        elif column == "prerecorded":
+        elif column in _BOOL_COLUMNS:
             if given is None:
                 continue
             values = _parse_bool(given.combine_chunks(), path=path, first_row=first_row, column=column)
             values = pc.fill_null(values, False)
+        elif column == "attempts":
+            if given is None:
+                continue
+            values = _attempts(given.combine_chunks(), path=path, first_row=first_row)
         else:
             default: str | None = None
             if column == "seller":
                 default = defaults.seller
             elif column == "purpose":
                 default = defaults.purpose or Call.model_fields["purpose"].default
-            elif column in ("caller", "line"):
+            elif column in ("caller", "line") or (column == "channel" and given is not None):
                 default = Call.model_fields[column].default
             if given is None:
                 if default is None:
-                    if column in ("callee_region", "callee_timezone", "consent_kind"):
+                    if column in ("callee_region", "callee_timezone", "consent_kind", "channel"):
                         continue
                     values = pa.nulls(n, pa.string())
                 else:
