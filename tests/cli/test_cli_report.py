@@ -33,7 +33,7 @@ from dncguard.errors import CallColumnError
 from dncguard.guard import Guard
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
-from strategies import hostile_texts
+from strategies import CALL_ROW_COLUMNS, call_rows, hostile_texts, instants
 
 OBTAINED = dt.date(2026, 3, 2)
 FORMATS = ("text", "junit", "json", "jsonl")
@@ -154,102 +154,14 @@ def assert_same(index: str, path: Path, *flags: str, formats: tuple[str, ...] = 
 
 # --- strategies -------------------------------------------------------------------------------
 
-LINES = (100, 104, 107, 111, 115, 119, 123, 128, 140)
-OFFSETS = ("-04:00", "-05:00", "-02:30", "+05:30", "Z", "+00:00", "-0700", "-10:00")
-MINUTES = (0, 479, 480, 539, 540, 600, 719, 720, 1019, 1080, 1199, 1200, 1259, 1260, 1289, 1290, 1439)
-DAYS = (
-    dt.date(2026, 3, 7),
-    dt.date(2026, 3, 8),
-    dt.date(2026, 3, 15),
-    dt.date(2026, 3, 16),
-    dt.date(2026, 4, 5),
-)
-
-
-@st.composite
-def numbers(draw: st.DrawFn) -> str:
-    if draw(st.integers(0, 9)) == 0:
-        return draw(
-            st.sampled_from(
-                ("555-0100", "212-155-0100", "+44 20 7946 0958", "876-555-0100", "abc", "212 555 01O0", "911")
-            )
-        )
-    npa = draw(st.sampled_from((*US_NPAS, *CA_NPAS, 800)))
-    d = f"{npa}5550{draw(st.sampled_from(LINES)):03d}"
-    style = draw(st.integers(0, 7))
-    return (
-        d,
-        f"({d[:3]}) {d[3:6]}-{d[6:]}",
-        f"+1 {d[:3]} {d[3:6]} {d[6:]}",
-        f"{d[:3]}.{d[3:6]}.{d[6:]}",
-        f"1-{d[:3]}-{d[3:6]}-{d[6:]}",
-        f" {d} ",
-        f'"{d}" & <{d[:3]}>',
-        f"tél {d}",
-    )[style]
-
-
-@st.composite
-def times(draw: st.DrawFn) -> str:
-    day = draw(st.sampled_from(DAYS)) + dt.timedelta(days=draw(st.integers(0, 2)))
-    minute = draw(st.sampled_from(MINUTES)) + draw(st.integers(-1, 1))
-    when = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minute % 1440)
-    offset = draw(st.sampled_from(OFFSETS))
-    separator = draw(st.sampled_from("T "))
-    return when.strftime(f"%Y-%m-%d{separator}%H:%M:%S") + offset
-
-
 DATES = st.one_of(st.none(), st.dates(dt.date(2024, 1, 1), dt.date(2026, 4, 1)).map(dt.date.isoformat))
 
 
 @st.composite
-def rows(draw: st.DrawFn, columns: frozenset[str]) -> dict[str, Any]:
-    row: dict[str, Any] = {"to": draw(numbers())}
-    if "at" in columns:
-        row["at"] = draw(st.one_of(times(), st.none()))  # none: --at
-    if "seller" in columns:
-        row["seller"] = draw(st.sampled_from(("acme", "other", None)))
-    if "purpose" in columns:
-        row["purpose"] = draw(st.sampled_from(("sale", "survey", "donation", "political", None)))
-    if "caller" in columns:
-        row["caller"] = draw(st.sampled_from(("seller", "telemarketer", "charity", None)))
-    if "line" in columns:
-        row["line"] = draw(st.sampled_from(("unknown", "business", "wireless", None)))
-    if "prerecorded" in columns:
-        row["prerecorded"] = draw(st.sampled_from(("true", "false", None)))
-    if "callee_region" in columns:
-        row["callee_region"] = draw(st.sampled_from(("US-TX", "US-FL", "CA-ON", "US-GA", None)))
-    if "callee_timezone" in columns:
-        row["callee_timezone"] = draw(st.sampled_from(("America/Chicago", "America/St_Johns", None)))
-    if "evidence" in columns:
-        row["last_purchase"] = draw(DATES)
-        row["last_inquiry"] = draw(DATES)
-        row["dnc_requested_on"] = draw(DATES)
-        consent = draw(DATES)
-        if consent is not None:
-            row["consent_on"] = consent
-            row["consent_kind"] = draw(st.sampled_from(("written", "verbal", "electronic")))
-    return row
-
-
-OPTIONAL = (
-    "at",
-    "seller",
-    "purpose",
-    "caller",
-    "line",
-    "prerecorded",
-    "callee_region",
-    "callee_timezone",
-    "evidence",
-)
-
-
-@st.composite
 def files(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[str]]:
-    columns = frozenset(draw(st.sets(st.sampled_from(OPTIONAL))))
-    calls = draw(st.lists(rows(columns), min_size=1, max_size=30))
-    flags = ["--at", draw(times()).replace(" ", "T").replace("-0700", "-07:00"), "--seller", "acme"]
+    columns = frozenset(draw(st.sets(st.sampled_from(sorted(CALL_ROW_COLUMNS)))))
+    calls = draw(st.lists(call_rows(columns), min_size=1, max_size=30))
+    flags = ["--at", draw(instants()).isoformat(), "--seller", "acme"]
     flags += draw(
         st.sampled_from(
             ([], ["--purpose", "survey"], ["--jurisdictions", "US,CA"], ["--ebr-anniversary", "inclusive"])
