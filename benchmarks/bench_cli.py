@@ -14,6 +14,11 @@ and the JUnit reports, at most 2.5x for ``--all`` and ``--format jsonl``; the pe
 generated, then ``check --format text`` and ``--format jsonl`` run in a fresh process each, and
 the peak is the kernel's ``ru_maxrss`` of that process).
 
+The command line allocates Arrow's memory with jemalloc (where pyarrow has it), ``guard.scrub``
+with pyarrow's default: the report's second line says which each used. Peak RSS is compared
+between row counts of several batches each (a batch is about a million calls): below a few
+batches the pipeline (a batch read ahead, two decided at once, one written) is not yet full.
+
 ``--phases N`` then times each phase of ``check`` (CSV parse, typing, deciding, formatting,
 writing) alone, N times, with the command's own functions: where its CPU goes.
 ``--jsonl-rows N`` then times ``check`` of the first N rows written as JSON Lines (each record
@@ -355,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
 
+    from dncguard.cli import _common
     from dncguard.guard import Guard
 
     lines: list[str] = []
@@ -369,6 +375,13 @@ def main(argv: list[str] | None = None) -> int:
     layers = ", ".join(f"{layer.name} {layer.count:,}" for layer in registry.layers)
     say(f"Index: {layers}; {how}.")
     say(f"Load average before the run (1/5/15 min): {' / '.join(f'{x:.1f}' for x in os.getloadavg())}.")
+    with _common._arrow_memory():
+        command_pool = pa.default_memory_pool().backend_name
+    say(
+        f"Arrow allocator: guard.scrub runs with pyarrow's default ({pa.default_memory_pool().backend_name}),"
+        f" the commands with {command_pool} (dncguard's command line chooses it; ARROW_DEFAULT_MEMORY_POOL"
+        " set for this script sets both)."
+    )
     csv = csv_path(args.rows, args.blocked_share)
     write_csv(csv, args.rows, listed, guard, args.blocked_share, say)
     table = read_typed(csv)
