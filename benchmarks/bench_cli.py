@@ -14,6 +14,11 @@ and the JUnit reports, at most 2.5x for ``--all`` and ``--format jsonl``; the pe
 generated, then ``check --format text`` and ``--format jsonl`` run in a fresh process each, and
 the peak is the kernel's ``ru_maxrss`` of that process).
 
+The command line allocates Arrow's memory with jemalloc (where pyarrow has it), ``guard.scrub``
+with pyarrow's default: the report's second line says which each used. Peak RSS is compared
+between row counts of several batches each (a batch is about a million calls): below a few
+batches the pipeline (a batch read ahead, two decided at once, one written) is not yet full.
+
 ``--phases N`` then times each phase of ``check`` (CSV parse, typing, deciding, formatting,
 writing) alone, N times, with the command's own functions: where its CPU goes.
 ``--jsonl-rows N`` then times ``check`` of the first N rows written as JSON Lines (each record
@@ -258,7 +263,7 @@ def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
     """CPU seconds of each phase of ``check`` alone, one after the other in this process: the
     command's own functions (``dncguard.cli`` internals), not a model."""
     from dncguard import bulk
-    from dncguard.cli import _batches, _callfile, _common, _decide, _main, _report, _tablefile
+    from dncguard.cli import _batches, _callfile, _check, _common, _decide, _main, _report, _sizes, _tablefile
 
     args = _main._parser().parse_args(["check", "--registry", index, "--seller", "acme", str(csv)])
     defaults = _common._defaults(args)
@@ -279,27 +284,32 @@ def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
         )
         read = _batches._ReadBatches([_callfile.Batch(r, c, 1) for r, c in zip(raw, calls, strict=True)])
 
+        bulk_defaults: dict[str, Any] = {}
+
         def decide() -> list[Any]:
-            tables, bulk_defaults = _batches._bulk_tables(read)
-            return list(bulk.decide_batches(guard, tables, columns=False, **bulk_defaults))
+            tables, given = _batches._bulk_tables(read)
+            bulk_defaults.update(given)
+            return list(bulk.decide_batches(guard, tables, columns=False, **given))
 
         decided = timed("`bulk.decide_batches(columns=False)`", decide)
+        explainer = _report._Explainer(guard, path=str(csv), defaults=bulk_defaults)
         pieces, start = [], 0
         for d in decided:
-            pieces.append(_decide._Piece.of(start, d))
+            piece = _decide._Piece.of(start, d)
+            if not fmt.startswith("text"):  # the invalid numbers' texts, as the command works them out
+                piece = _check._explained(explainer, fmt.split()[0], piece)
+            pieces.append(piece)
             start += len(d.inverse)
-        explainer = _report._Explainer(guard, path=str(csv))
         target = OUT / f"cli-phase-out.{fmt.split()[0]}"
         with open(target, "w", encoding="utf-8") as out:
             name, *flags = fmt.split()
             writer = _report._Report(explainer, fmt=name, path=str(csv), out=out, every="--all" in flags)
             format_cpu = write_cpu = 0.0
             for piece in pieces:
-                for lo in range(0, len(piece.inverse), _report._FORMAT_ROWS):
+                step = _sizes.format_rows()
+                for lo in range(0, len(piece.inverse), step):
                     c0 = time.process_time()
-                    lines = writer.builder.lines(
-                        piece, lo, min(lo + _report._FORMAT_ROWS, len(piece.inverse))
-                    )
+                    lines = writer.builder.lines(piece, lo, min(lo + step, len(piece.inverse)))
                     c1 = time.process_time()
                     writer.sink.lines(lines)
                     format_cpu, write_cpu = format_cpu + c1 - c0, write_cpu + time.process_time() - c1
@@ -350,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
 
+    from dncguard.cli import _common
     from dncguard.guard import Guard
 
     lines: list[str] = []
@@ -364,6 +375,13 @@ def main(argv: list[str] | None = None) -> int:
     layers = ", ".join(f"{layer.name} {layer.count:,}" for layer in registry.layers)
     say(f"Index: {layers}; {how}.")
     say(f"Load average before the run (1/5/15 min): {' / '.join(f'{x:.1f}' for x in os.getloadavg())}.")
+    with _common._arrow_memory():
+        command_pool = pa.default_memory_pool().backend_name
+    say(
+        f"Arrow allocator: guard.scrub runs with pyarrow's default ({pa.default_memory_pool().backend_name}),"
+        f" the commands with {command_pool} (dncguard's command line chooses it; ARROW_DEFAULT_MEMORY_POOL"
+        " set for this script sets both)."
+    )
     csv = csv_path(args.rows, args.blocked_share)
     write_csv(csv, args.rows, listed, guard, args.blocked_share, say)
     table = read_typed(csv)

@@ -446,6 +446,89 @@ def calls(draw: st.DrawFn, numbers: st.SearchStrategy[str] | None = None, *, nes
 CALL_LISTS = st.lists(calls(), min_size=1, max_size=24)
 
 
+# --- calls as the rows of a call file (the command line's CSV and Parquet files) ---------------------
+
+CALL_ROW_COLUMNS = frozenset(
+    (
+        "at",
+        "seller",
+        "purpose",
+        "caller",
+        "line",
+        "prerecorded",
+        "callee_region",
+        "callee_timezone",
+        "channel",
+        "automated",
+        "reassigned_on",
+        "evidence",
+    )
+)
+"""The optional columns of :func:`call_rows` (``"evidence"``: the flat evidence columns)."""
+
+_ESCAPED_SPELLINGS = st.sampled_from(('"{d}" & <{a}>', "tél {d}", " {d} ", "{d}\t"))
+"""Numbers as written with text a report must escape (JSON quotes, XML's ``&`` and ``<``)."""
+
+
+@st.composite
+def row_numbers(draw: st.DrawFn) -> str:
+    """:func:`number_texts` but blank ones (a row without a number is no call: a missing field),
+    now and then written with text that JSON and XML must escape."""
+    text = draw(number_texts().filter(str.strip))
+    if draw(_RARE) == 0 and text[:1].isdigit():
+        return draw(_ESCAPED_SPELLINGS).format(d=text, a=text[:3])
+    return text
+
+
+def at_text(at: dt.datetime, style: int) -> str:
+    """``at`` as ISO 8601 text in its own offset: ``T`` or a space between date and time, the
+    offset as ``+HH:MM``, ``+HHMM`` or (UTC) ``Z``."""
+    text = at.isoformat(sep="T" if style % 2 == 0 else " ")
+    if style >= 2 and text[-6] in "+-":
+        text = text[:-3] + text[-2:] if style == 2 or text[-6:] != "+00:00" else text[:-6] + "Z"
+    return text
+
+
+_AT_STYLE = st.integers(0, 3)
+
+
+@st.composite
+def call_rows(
+    draw: st.DrawFn, columns: frozenset[str] = CALL_ROW_COLUMNS, numbers: st.SearchStrategy[str] | None = None
+) -> dict[str, str | None]:
+    """A call of :func:`calls` as a row of a CSV or Parquet call file: text in the columns the
+    command line reads (``columns``: the optional ones the file has, see
+    :data:`CALL_ROW_COLUMNS`), a value now and then left out (None) so that a default applies (the
+    command's ``--at`` or ``--seller``, else the call's default). ``numbers``: the called numbers
+    (default :func:`row_numbers`). The call's earlier ``attempts`` are left out: a CSV cell cannot
+    hold a list of times."""
+    from dncguard._flatcall import FLAT_TYPES, flat_row
+    from dncguard.models import EVIDENCE_COLUMNS
+
+    call = draw(calls(numbers if numbers is not None else row_numbers()))
+    flat = flat_row(call)
+    assert flat is not None  # calls() without nested evidence fits the flat columns
+    values = dict(zip(FLAT_TYPES, flat, strict=True))
+    row: dict[str, str | None] = {"to": call.to}
+    for name in FLAT_TYPES:
+        group = "evidence" if name in EVIDENCE_COLUMNS else name
+        if name in ("to", "attempts") or group not in columns:
+            continue
+        value = values[name]
+        if name == "at":
+            text: str | None = at_text(call.at, draw(_AT_STYLE))
+        elif isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, dt.date):
+            text = value.isoformat()
+        else:
+            text = value
+        if group != "evidence" and draw(_RARE) == 0:
+            text = None  # the default applies
+        row[name] = text
+    return row
+
+
 # --- calls and decisions (the ledger's round trips) --------------------------------------------------
 
 _aware = st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2090, 1, 1))

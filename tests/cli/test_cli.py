@@ -7,6 +7,7 @@ the downloads were obtained.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -19,8 +20,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
-from dncguard.bulk import _scrub
 from dncguard.cli import _tablefile, main
+from dncguard.guard import Guard
 from dncguard.models import Decision
 from dncguard.registry import Registry
 
@@ -854,13 +855,12 @@ def test_scrub_in_many_batches_writes_what_one_batch_writes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The command reads, decides and writes a file's batches at the same time; with batches of a
-    few rows (and bulk deciding them in slices smaller still) each row keeps its own decision."""
+    few rows (``DNCGUARD_BATCH_ROWS``) each row keeps its own decision."""
 
     calls = write_calls(tmp_path / "calls.csv", _many_calls(400))
     whole = tmp_path / f"whole{target}"
     assert run(capsys, "scrub", "--registry", index, calls, whole)[0] == 0
-    monkeypatch.setattr(_tablefile, "_CSV_BLOCK", 1 << 10)  # about 12 rows a batch
-    monkeypatch.setattr(_scrub, "_BATCH_ROWS", 5)  # and each decided five rows at a time
+    monkeypatch.setenv("DNCGUARD_BATCH_ROWS", "12")
     pieces = tmp_path / f"pieces{target}"
     assert run(capsys, "scrub", "--registry", index, calls, pieces)[0] == 0
     assert len(list(_tablefile._raw_batches(calls))) > 20
@@ -891,7 +891,7 @@ def test_scrub_in_many_batches_names_a_late_bad_row_and_leaves_no_output(
     rows = _many_calls(400)
     rows[330] = {**rows[330], **bad}  # a call to CLEAN: only the registry can clear it
     calls = write_calls(tmp_path / "calls.csv", rows)
-    monkeypatch.setattr(_tablefile, "_CSV_BLOCK", 1 << 10)
+    monkeypatch.setenv("DNCGUARD_BATCH_ROWS", "12")
     out = tmp_path / "scrubbed.parquet"
     code, stdout, err = run(capsys, "scrub", "--registry", index, calls, out, *options)
     assert (code, stdout) == (2, "")
@@ -936,15 +936,13 @@ def test_check_names_an_unknown_region_before_printing_anything(
     index: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """An unknown ``callee_region`` late in the file is refused while reading, naming its row,
-    not while deciding, after earlier rows had been printed."""
+    """An unknown ``callee_region`` late in a file of less than a batch is refused while
+    reading, naming its row, not while deciding, after earlier rows had been printed."""
 
     rows = _many_calls(400)
     rows[330] = {**rows[330], "callee_region": "US-ZZ"}
     calls = write_calls(tmp_path / f"calls{suffix}", rows)
-    monkeypatch.setattr(_tablefile, "_CSV_BLOCK", 1 << 10)
     code, stdout, err = run(capsys, "check", "--registry", index, calls)
     assert (code, stdout) == (2, "")
     assert f"{calls}, row 331, field 'callee_region'" in err
@@ -970,3 +968,166 @@ def test_a_call_file_without_calls_reports_none(
     out = tmp_path / "out.csv"
     assert run(capsys, "scrub", "--registry", index, calls, out)[0] == 0
     assert pa_csv.read_csv(out).num_rows == 0
+
+
+# --- scrub of a JSON call file, streamed ----------------------------------------------------------
+
+
+def _nested(i: int) -> dict[str, Any]:
+    """A call whose evidence the flat columns cannot hold (two purchases): decided by ``check``."""
+    purchases = [{"kind": "purchase", "on": "2025-12-01"}, {"kind": "purchase", "on": "2024-01-01"}]
+    return {"to": LISTED, "at": AT, "seller": "acme", "relationships": purchases, "crm_id": str(i)}
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+@pytest.mark.parametrize("target", [".csv", ".parquet"])
+def test_scrub_of_a_json_file_in_many_batches_writes_what_one_batch_writes(
+    suffix: str,
+    target: str,
+    index: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A JSON call file is scrubbed a batch of records at a time: the same rows, columns (every
+    field some record holds, in the order first met, even one that appears only late) and
+    decisions as when the whole file is one batch, batches decided in bulk and one decided call
+    by call (nested evidence) alike."""
+    rows = _many_calls(100)
+    rows[70] = _nested(70)
+    rows[90] = {**rows[90], "campaign": "spring"}  # a column first met late
+    calls = write_calls(tmp_path / f"calls{suffix}", rows)
+    whole = tmp_path / f"whole{target}"
+    assert run(capsys, "scrub", "--registry", index, calls, whole)[0] == 0
+    monkeypatch.setenv("DNCGUARD_BATCH_ROWS", "8")
+    pieces = tmp_path / f"pieces{target}"
+    assert run(capsys, "scrub", "--registry", index, calls, pieces)[0] == 0
+    if target == ".csv":
+        assert pieces.read_bytes() == whole.read_bytes()
+    got = pq.read_table(pieces) if target == ".parquet" else pa_csv.read_csv(pieces)
+    assert got.equals(pq.read_table(whole) if target == ".parquet" else pa_csv.read_csv(whole))
+    assert got.column_names[-5:] == ["campaign", "allowed", "reason", "reasons", "next_allowed_at"]
+    assert got.column("crm_id").cast(pa.string()).to_pylist() == [str(i) for i in range(100)]
+    assert [v or None for v in got.column("campaign").to_pylist()] == [None] * 90 + ["spring"] + [None] * 9
+    guard = Guard(Registry.open(index))
+    for i in (0, 1, 3, 70, 90):  # allowed, listed, opted out, two purchases, a late column
+        call = {k: v for k, v in rows[i].items() if k not in ("crm_id", "campaign")}
+        decision = guard.check(call)
+        reasons = got.column("reasons")[i].as_py() or []
+        if isinstance(reasons, str):  # CSV: joined with ";"
+            reasons = reasons.split(";")
+        assert got.column("allowed")[i].as_py() == decision.allowed, i
+        assert reasons == [r.code.value for r in decision.reasons], i
+
+
+def test_scrub_of_json_lines_names_a_stale_row_in_a_later_batch(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = _many_calls(40)
+    rows[30] = {**rows[30], "at": LATE}  # a call to CLEAN: only the registry can clear it
+    calls = write_calls(tmp_path / "calls.jsonl", rows)
+    monkeypatch.setenv("DNCGUARD_BATCH_ROWS", "8")
+    out = tmp_path / "scrubbed.csv"
+    code, stdout, err = run(capsys, "scrub", "--registry", index, calls, out, "--on-stale", "raise")
+    assert (code, stdout) == (2, "")
+    assert f"{calls}, row 31" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.jsonl"]
+
+
+def test_a_batch_size_that_is_not_a_count_is_refused(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = write_calls(tmp_path / "calls.csv", CALLS)
+    for value in ("0", "-3", "many"):
+        monkeypatch.setenv("DNCGUARD_BATCH_ROWS", value)
+        code, stdout, err = run(capsys, "check", "--registry", index, calls)
+        assert (code, stdout) == (2, "")
+        assert f"DNCGUARD_BATCH_ROWS={value!r}: expected a whole number of calls from 1 up" in err
+
+
+# --- every call field from a table file -------------------------------------------------------------
+
+
+def test_a_table_file_gives_channel_automated_reassigned_on_and_attempts_as_json_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``channel``, ``automated``, ``reassigned_on`` and ``attempts`` are call fields in a CSV or
+    Parquet file as in JSON: the same calls, the same report. A CSV file once dropped them
+    silently, allowing an automated call to Florida that the same call in JSON blocked."""
+    ftc = tmp_path / "ftc.txt"
+    ftc.write_text("2125550199\n3055550199\n")
+    index = tmp_path / "registry.dncg"
+    assert main(["build", str(index), f"--ftc={ftc}@{OBTAINED}"]) == 0
+    capsys.readouterr()
+    florida = "305-555-0100"
+    earlier = ["2026-03-16T09:00:00-04:00", "2026-03-16T11:00:00-04:00", "2026-03-16T12:00:00-04:00"]
+    calls: list[dict[str, Any]] = [
+        {"to": florida, "at": AT, "seller": "acme", "automated": True},
+        {"to": florida, "at": AT, "seller": "acme", "channel": "text", "automated": False},
+        {"to": florida, "at": AT, "seller": "acme", "attempts": earlier},
+        {"to": florida, "at": AT, "seller": "acme", "reassigned_on": "2026-03-01"},
+        {"to": florida, "at": AT, "seller": "acme"},
+    ]
+    flags = ["--all", "--missing-state-lists", "allow"]
+    records = write_calls(tmp_path / "calls.jsonl", calls)
+    code, expected, _ = run(capsys, "check", "--registry", index, records, *flags)
+    assert code == 1
+    assert "automated_without_consent [US-FL]" in expected.splitlines()[0]
+    assert "frequency_cap" in expected.splitlines()[2]
+
+    at_type = pa.timestamp("us", tz="UTC")
+    parquet = tmp_path / "calls.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "to": [c["to"] for c in calls],
+                "at": [c["at"] for c in calls],
+                "seller": [c["seller"] for c in calls],
+                "channel": [c.get("channel") for c in calls],
+                "automated": pa.array([c.get("automated") for c in calls], pa.bool_()),
+                "reassigned_on": [c.get("reassigned_on") for c in calls],
+                "attempts": pa.array(
+                    [
+                        [dt.datetime.fromisoformat(t) for t in c["attempts"]] if "attempts" in c else None
+                        for c in calls
+                    ],
+                    pa.list_(at_type),
+                ),
+            }
+        ),
+        parquet,
+    )
+    code, got, _ = run(capsys, "check", "--registry", index, parquet, *flags)
+    assert (code, got) == (1, expected)
+    # CSV cannot hold a list of times: the same calls but the one with attempts.
+    without = [c for c in calls if "attempts" not in c]
+    csv_calls = write_calls(
+        tmp_path / "calls.csv",
+        [{k: str(v).lower() if isinstance(v, bool) else v for k, v in c.items()} for c in without],
+    )
+    expected_without = run(
+        capsys, "check", "--registry", index, write_calls(tmp_path / "w.jsonl", without), *flags
+    )
+    assert run(capsys, "check", "--registry", index, csv_calls, *flags)[:2] == expected_without[:2]
+    scrubbed = tmp_path / "scrubbed.csv"
+    assert run(capsys, "scrub", "--registry", index, csv_calls, scrubbed, *flags[1:])[0] == 0
+    assert pa_csv.read_csv(scrubbed).column("allowed").to_pylist() == [False, True, True, True]
+
+
+def test_attempts_in_a_csv_cell_are_refused_by_name(
+    tmp_path: Path, index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Earlier calls count against a frequency cap: a CSV cell giving them is an error naming the
+    row and field (text cannot say a list of times), never ignored; an empty cell gives none."""
+    calls = write_calls(
+        tmp_path / "calls.csv",
+        [
+            {"to": CLEAN, "at": AT, "seller": "acme", "attempts": ""},
+            {"to": CLEAN, "at": AT, "seller": "acme", "attempts": "2026-03-16T10:00:00-04:00"},
+        ],
+    )
+    code, out, err = run(capsys, "check", "--registry", index, calls)
+    assert (code, out) == (2, "")
+    assert (
+        f"{calls}, row 2, field 'attempts': '2026-03-16T10:00:00-04:00': earlier calls cannot be given" in err
+    )

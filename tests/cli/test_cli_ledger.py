@@ -162,12 +162,7 @@ def test_check_text_summary_names_the_registry_oldest_copy_and_sellers_without_a
 
 def _small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     """Read, and decide, a call file a few rows at a time: many pieces."""
-    from dncguard.bulk import _scrub
-    from dncguard.cli import _batches, _tablefile
-
-    monkeypatch.setattr(_tablefile, "_BATCH_ROWS", 8)
-    monkeypatch.setattr(_batches, "_BULK_ROWS", 16)
-    monkeypatch.setattr(_scrub, "_BATCH_ROWS", 16)
+    monkeypatch.setenv("DNCGUARD_BATCH_ROWS", "16")
 
 
 def test_check_records_each_piece_as_it_is_decided_with_the_defaults_it_was_given(

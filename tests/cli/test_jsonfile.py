@@ -33,20 +33,18 @@ json_values = st.recursive(
     st.sampled_from([1, 2, 3, 7, 64]),
 )
 def test_array_elements_as_json_loads_reads_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, values: list[Any], indent: int | None, chunk: int
+    tmp_path: Path, values: list[Any], indent: int | None, chunk: int
 ) -> None:
-    monkeypatch.setattr(_jsonfile, "_CHUNK", chunk)  # records cut by every read
     path = tmp_path / "calls.json"
     path.write_text(json.dumps(values, indent=indent), encoding="utf-8")
-    assert list(_jsonfile.read_records(path)) == list(enumerate(values, start=1))
+    assert list(_jsonfile.read_records(path, chunk=chunk)) == list(enumerate(values, start=1))  # cut records
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(alphabet='[]{},:"0123456789.eE+-tfnrul \n\\', max_size=30), st.sampled_from([1, 3, 64]))
 def test_any_text_is_read_as_json_loads_reads_it_or_refused_by_name(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, chunk: int
+    tmp_path: Path, text: str, chunk: int
 ) -> None:
-    monkeypatch.setattr(_jsonfile, "_CHUNK", chunk)
     path = tmp_path / "calls.json"
     path.write_text(text, encoding="utf-8")
     try:
@@ -54,10 +52,10 @@ def test_any_text_is_read_as_json_loads_reads_it_or_refused_by_name(
     except (json.JSONDecodeError, RecursionError):
         whole = None
     if isinstance(whole, list):
-        assert list(_jsonfile.read_records(path)) == list(enumerate(whole, start=1))
+        assert list(_jsonfile.read_records(path, chunk=chunk)) == list(enumerate(whole, start=1))
     else:
         with pytest.raises(CallColumnError, match=str(path)):
-            list(_jsonfile.read_records(path))
+            list(_jsonfile.read_records(path, chunk=chunk))
 
 
 @pytest.mark.parametrize(
@@ -89,17 +87,14 @@ def test_a_json_array_that_is_not_utf8_names_the_byte(tmp_path: Path) -> None:
 def _peak_reading(path: Path) -> int:
     tracemalloc.start()
     try:
-        for _ in _jsonfile.read_records(path):
+        for _ in _jsonfile.read_records(path, chunk=1 << 14):
             pass
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
 
 
-def test_reading_a_json_array_takes_memory_that_does_not_grow_with_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(_jsonfile, "_CHUNK", 1 << 14)
+def test_reading_a_json_array_takes_memory_that_does_not_grow_with_it(tmp_path: Path) -> None:
     record = {"to": "212-555-0143", "at": "2026-03-16T14:00:00-04:00", "seller": "acme"}
     peaks = []
     for n in (2_000, 20_000):

@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from dncguard._flatcall import flat_row, flat_table
-from dncguard.cli import _tablefile
+from dncguard.cli import _sizes
 from dncguard.cli._callfile import (
     Batch,
     Defaults,
@@ -34,6 +34,8 @@ class _Records:
     calls: list[Call]
     rows: list[int]
     tos: list[str]
+    records: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    """The records as read (only when asked: ``scrub`` writes them back)."""
 
 
 def _read_records(path: str, defaults: Defaults) -> _Records:
@@ -44,18 +46,14 @@ def _read_records(path: str, defaults: Defaults) -> _Records:
     return records
 
 
-_RECORD_CHUNK = 1 << 15
-"""Records of a JSON call file validated and decided at a time by ``check``."""
-
-
 class _RecordChunks:
     """A JSON call file's records, validated, in :class:`_Records` of at most
-    :data:`_RECORD_CHUNK` (``whole``: one of all); ``ignored`` gathers the keys that are not call
-    fields as they go."""
+    :func:`._sizes.record_rows` (``whole``: one of all; ``keep``: with the records as read);
+    ``ignored`` gathers the keys that are not call fields as they go."""
 
-    def __init__(self, path: str, defaults: Defaults, *, whole: bool = False) -> None:
-        self.path, self.defaults = path, defaults
-        self.size = None if whole else _RECORD_CHUNK
+    def __init__(self, path: str, defaults: Defaults, *, whole: bool = False, keep: bool = False) -> None:
+        self.path, self.defaults, self.keep = path, defaults, keep
+        self.size = None if whole else _sizes.record_rows()
         self.ignored: set[str] = set()
 
     def __iter__(self) -> Iterator[_Records]:
@@ -64,6 +62,8 @@ class _RecordChunks:
             records.calls.append(call_from_record(record, path=self.path, row=row, defaults=self.defaults))
             records.rows.append(row)
             records.tos.append(str(record.get("to")))
+            if self.keep:
+                records.records.append(record)
             self.ignored.update(unknown_fields(list(record)))
             if self.size is not None and len(records.calls) >= self.size:
                 yield records
@@ -99,7 +99,7 @@ def _flat_batches(records: _Records) -> list[Batch] | None:
         rows.append(row)
     table = flat_table(rows)
     raw = table.schema.empty_table()
-    step = _tablefile._BATCH_ROWS
+    step = _sizes.read_rows()
     return [Batch(raw, table.slice(i, step), i + 1) for i in range(0, max(table.num_rows, 1), step)]
 
 
@@ -208,10 +208,6 @@ _AHEAD = 1
 """Batches a reader that does not keep them reads ahead of their use (``dncguard scrub``)."""
 
 
-_BULK_ROWS = 1 << 20
-"""Rows handed to ``bulk.decide_batches`` at a time (its own unit of work)."""
-
-
 # Call columns a file may leave out, which the reader then fills with one value for every row:
 # bulk is given that value as a default instead of a column of copies.
 _DEFAULTED = ("seller", "purpose", "caller", "line")
@@ -238,14 +234,15 @@ def _bulk_tables(reader: _TableReader | _ReadBatches) -> tuple[Iterator[pa.Table
     def tables() -> Iterator[pa.Table]:
         run: list[pa.Table] = []
         size = 0
+        rows = _sizes.batch_rows()  # handed to ``bulk.decide_batches`` at a time
         for batch in itertools.chain([first], batches):
             calls = batch.calls.drop_columns(left_out)
-            if run and size + calls.num_rows > _BULK_ROWS:
+            if run and size + calls.num_rows > rows:
                 yield pa.concat_tables(run)
                 run, size = [], 0
             run.append(calls)
             size += calls.num_rows
-            if size >= _BULK_ROWS // 2:  # large enough: decided as it is, without a copy to join
+            if size >= rows // 2:  # large enough: decided as it is, without a copy to join
                 yield pa.concat_tables(run)
                 run, size = [], 0
         if run:

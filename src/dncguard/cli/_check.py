@@ -63,7 +63,7 @@ def _check_records(
     """Decide a JSON / JSON Lines file's calls and write them in ``args.format``; return the
     number blocked.
 
-    The records are read, validated and decided :data:`_RECORD_CHUNK` at a time, and each chunk
+    The records are read, validated and decided :func:`._sizes.record_rows` at a time, and each chunk
     written at once and dropped, so memory does not grow with the file: a chunk whose calls all
     fit the flat columns is decided in bulk, as a CSV file of the same calls is; one with nested
     evidence they cannot hold is decided call by call. A bad record or a stale registry met part

@@ -29,6 +29,37 @@ PROG = "dncguard"
 EXIT_OK, EXIT_BLOCKED, EXIT_BAD_INPUT = 0, 1, 2
 
 
+@contextlib.contextmanager
+def _arrow_memory() -> Iterator[None]:
+    """Arrow's buffers allocated with jemalloc while a command runs, where pyarrow has it and the
+    user has not chosen an allocator (``ARROW_DEFAULT_MEMORY_POOL``); the previous default is
+    restored after.
+
+    ``check`` and ``scrub`` allocate and drop buffers of tens of megabytes per batch (columns,
+    report lines). pyarrow's default allocator (mimalloc) hands such blocks back to the system
+    when they are freed, so each new batch faults its pages in again: on the project's machine
+    that doubled the system time of ``check --format jsonl`` (1.0 against 2.0-2.3 CPU seconds a
+    million calls). jemalloc keeps them for reuse a moment (Arrow's decay), which keeps the
+    command's memory as flat as before.
+    """
+    import pyarrow as pa
+
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        yield
+        return
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a pyarrow built without it (Windows): its default serves
+        yield
+        return
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pool)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
+
+
 def _describe(e: BaseException) -> str:
     if isinstance(e, OSError) and e.filename is not None:
         return f"{e.filename}: {e.strerror or e}"

@@ -43,17 +43,6 @@ def _decide_records(guard: Guard, records: _Records, *, path: str) -> list[Decis
     return _check_calls(guard, records.calls, records.rows, path=path)
 
 
-def _flat_verdicts(guard: Guard, batches: list[Batch], *, path: str) -> pa.Table:
-    """The scrub columns of a JSON call file's calls decided in bulk (see :func:`_flat_batches`)."""
-    from dncguard import bulk
-
-    try:
-        decided = list(bulk.decide_batches(guard, [b.calls for b in batches]))
-    except StaleRegistryError as e:
-        raise _stale_error(guard, batches, path, e) from None
-    return pa.concat_tables([_verdict_columns(d.output) for d in decided])
-
-
 def _verdict_columns(output: pa.RecordBatch) -> pa.Table:
     """The scrub columns of a bulk answer, as :data:`DECISION_SCHEMA` types them."""
     return pa.table([output.column(f.name).cast(f.type) for f in DECISION_SCHEMA], schema=DECISION_SCHEMA)

@@ -39,17 +39,19 @@ _NEAR_END = 16
 ``-``, ``\\u00``, ``1e``): more is read before it is taken for an error."""
 
 
-def read_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
+def read_records(path: str | os.PathLike[str], *, chunk: int = _CHUNK) -> Iterator[tuple[int, Any]]:
     """Yield ``(row, object)`` from a ``.jsonl`` file (one object a line) or a ``.json`` array.
 
-    Rows count records from 1; a blank line in JSON Lines is skipped and not counted.
+    Rows count records from 1; a blank line in JSON Lines is skipped and not counted. ``chunk``:
+    the characters of a ``.json`` array read at a time (a record longer than that is read whole;
+    memory holds about a chunk and the record being read, whatever the file's length).
     """
     name = os.fspath(path)
     suffix = _check_suffix(path, _RECORD_SUFFIXES + _TABLE_SUFFIXES, "call file")
     try:
         with open(name, encoding="utf-8-sig") as f:
             if suffix == ".json":
-                yield from _array_records(name, f)
+                yield from _array_records(name, f, chunk)
             else:
                 yield from _line_records(name, f)
     except UnicodeDecodeError:
@@ -78,8 +80,8 @@ class _ArrayText:
     """The text of a ``.json`` file read a chunk at a time, from a position ``at`` on: what lies
     before ``at`` is dropped as reading goes (memory holds about one chunk and one record)."""
 
-    def __init__(self, name: str, f: IO[str]) -> None:
-        self.name, self.f = name, f
+    def __init__(self, name: str, f: IO[str], chunk: int = _CHUNK) -> None:
+        self.name, self.f, self.chunk = name, f, max(chunk, 1)
         self.text = ""
         self.at = 0
         self.lines = 1
@@ -93,7 +95,7 @@ class _ArrayText:
         if self.at > len(self.text) // 2:  # drop what was read: amortised, each character once
             self.lines += self.text.count("\n", 0, self.at)
             self.text, self.at = self.text[self.at :], 0
-        chunk = self.f.read(max(_CHUNK, len(self.text) - self.at))
+        chunk = self.f.read(max(self.chunk, len(self.text) - self.at))
         if not chunk:
             self.eof = True
             return False
@@ -118,11 +120,11 @@ class _ArrayText:
         return CallColumnError(f"not JSON: {message} (line {self.line_of(pos)})", path=self.name, row=row)
 
 
-def _array_records(name: str, f: IO[str]) -> Iterator[tuple[int, Any]]:
+def _array_records(name: str, f: IO[str], chunk: int = _CHUNK) -> Iterator[tuple[int, Any]]:
     """The elements of the file's one JSON array, one at a time (``json.JSONDecoder.raw_decode``
     on the text read so far; a record the read cut is decoded again once more is read)."""
     decoder = json.JSONDecoder()
-    text = _ArrayText(name, f)
+    text = _ArrayText(name, f, chunk)
     first = text.skip_space()
     if first == "":
         raise CallColumnError("not JSON: Expecting value (line 1)", path=name)

@@ -14,7 +14,7 @@ import pyarrow as pa
 from dncguard import __version__, ledger_cli
 from dncguard.cli._build import _cmd_build, _cmd_update, add_history_flag
 from dncguard.cli._check import _cmd_check
-from dncguard.cli._common import EXIT_BAD_INPUT, EXIT_OK, PROG, _describe, _error
+from dncguard.cli._common import EXIT_BAD_INPUT, EXIT_OK, PROG, _arrow_memory, _describe, _error
 from dncguard.cli._info import _cmd_info, _cmd_lookup
 from dncguard.cli._ledger import add_ledger_flag
 from dncguard.cli._replay import add_parser as _add_replay
@@ -260,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else EXIT_BAD_INPUT
     run: Callable[[argparse.Namespace], int] = args.run
     try:
-        return run(args)
+        with _arrow_memory():
+            return run(args)
     except BrokenPipeError:
         # The reader went away (``| head``): stop quietly, without a second error on exit.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import collections
 import datetime as dt
+import errno
 import os
 import shutil
 import tempfile
@@ -22,6 +23,7 @@ from typing import IO, TYPE_CHECKING, Any, TextIO
 import numpy as np
 import pyarrow as pa
 
+from dncguard.cli import _sizes
 from dncguard.cli._common import PROG, _Progress
 from dncguard.cli._decide import _is_invalid, _Piece
 from dncguard.cli._escape import _attr, _cdata, _strings
@@ -43,9 +45,6 @@ if TYPE_CHECKING:
 
 FORMATS = ("text", "json", "jsonl", "junit")
 """``check --format``: text (for people), json (one array), jsonl (a line a call), junit."""
-
-_FORMAT_ROWS = 1 << 18
-"""Rows formatted (and written) at a time: bounds the memory the output text takes."""
 
 
 class _Sink:
@@ -108,13 +107,42 @@ class _Sink:
             assert target is not None
             if self.out is not None:
                 self.out.flush()
-            shutil.copyfileobj(spool, target, 1 << 20)
+            target.flush()
+            if not _send(spool, target):
+                shutil.copyfileobj(spool, target, 1 << 20)
             target.flush()
             return
         decoder = codecs.getincrementaldecoder("utf-8")()
         while chunk := spool.read(1 << 20):
             self.out.write(decoder.decode(chunk))
         self.out.write(decoder.decode(b"", final=True))
+
+
+def _send(spool: IO[bytes], target: IO[bytes]) -> bool:
+    """Copy the whole of ``spool`` to ``target`` in the kernel (``sendfile``: a file or a pipe
+    on Linux), without passing the bytes through Python; False where that cannot be done (a
+    stream without a file descriptor, a system whose ``sendfile`` takes only sockets) and nothing
+    was written."""
+    sendfile = getattr(os, "sendfile", None)
+    try:
+        out_fd, in_fd = target.fileno(), spool.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+        return False
+    if sendfile is None:
+        return False
+    spool.flush()
+    size, done = os.fstat(in_fd).st_size, 0
+    while done < size:
+        try:
+            sent = sendfile(out_fd, in_fd, done, min(size - done, 1 << 30))
+        except OSError as e:
+            if done == 0 and e.errno in (errno.EINVAL, errno.ENOSYS, errno.ENOTSOCK, errno.EOPNOTSUPP):
+                return False
+            raise
+        if sent == 0:
+            raise OSError(errno.EIO, f"the report's temporary file ended after {done} of {size} bytes")
+        done += sent
+    return True
 
 
 class _Report:
@@ -145,6 +173,8 @@ class _Report:
         self.started = False
         self.rows_written = 0
         self.progress = _Progress()
+        self.step = _sizes.format_rows()
+        """Rows formatted (and written) at a time: bounds the memory the output text takes."""
 
     def _count(self, piece: _Piece) -> None:
         if self.fmt == "text":
@@ -168,10 +198,9 @@ class _Report:
             return
         for piece in pieces:
             self._count(piece)
+        step = self.step
         slices = [
-            (p, lo, min(lo + _FORMAT_ROWS, len(p.inverse)))
-            for p in pieces
-            for lo in range(0, len(p.inverse), _FORMAT_ROWS)
+            (p, lo, min(lo + step, len(p.inverse))) for p in pieces for lo in range(0, len(p.inverse), step)
         ]
         with ThreadPoolExecutor(2, thread_name_prefix="dncguard-format") as pool:
             pending: collections.deque[Future[pa.Array]] = collections.deque()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import gc
 import itertools
 import json
 import os
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from dncguard.cli._batches import _flat_batches, _left_out, _read_records, _TableReader
+from dncguard.cli._batches import _flat_batches, _left_out, _RecordChunks, _Records, _TableReader
 from dncguard.cli._callfile import Batch, Defaults, is_table_file, read_records
 from dncguard.cli._common import (
     EXIT_OK,
@@ -24,15 +25,15 @@ from dncguard.cli._common import (
     _Progress,
 )
 from dncguard.cli._decide import (
+    _check_calls,
     _decide_records,
     _decision_columns,
-    _flat_verdicts,
     _stale_error,
     _verdict_columns,
 )
 from dncguard.cli._ledger import Recorder, recorder
 from dncguard.cli._write import DECISION_COLUMNS, OutputWriter
-from dncguard.errors import StaleRegistryError, UsageError
+from dncguard.errors import CallColumnError, DncguardError, StaleRegistryError, UsageError
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
@@ -56,22 +57,7 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
 
 def _scrub_file(args: argparse.Namespace, path: str, defaults: Defaults, record: Recorder | None) -> int:
     if not is_table_file(path):
-        with _collector_paused():
-            records = _read_records(path, defaults)
-            flat = _flat_batches(records)
-        guard = _guard(args)
-        if flat is not None:  # decided in bulk, as a CSV file of the same calls is
-            verdicts = _flat_verdicts(guard, flat, path=path)
-        else:  # nested evidence that scrub's flat columns cannot hold: decided call by call
-            decisions = _decide_records(guard, records, path=path)
-            verdicts = _decision_columns(decisions)
-            if record is not None:
-                record.calls(records.calls, decisions)
-                record = None
-        if record is not None:  # each call's whole decision, as check gives it
-            record.calls(records.calls, _decide_records(guard, records, path=path))
-        with OutputWriter(args.output) as writer:
-            writer.write(_with_verdicts(_records_table(path), verdicts))
+        _scrub_records(args, path, defaults, record)
         return EXIT_OK
     guard = _guard(args)
     reader = _TableReader(path, defaults, keep=False)
@@ -81,6 +67,52 @@ def _scrub_file(args: argparse.Namespace, path: str, defaults: Defaults, record:
     finally:
         reader.close()
     return EXIT_OK
+
+
+def _scrub_records(args: argparse.Namespace, path: str, defaults: Defaults, record: Recorder | None) -> None:
+    """``scrub`` of a JSON / JSON Lines file, streamed: memory does not grow with the file.
+
+    A first pass gathers the output's columns (every field some record holds, in the order first
+    met: the rows of a table share one header). Then the records are read, validated, decided
+    and written :func:`._sizes.record_rows` at a time: a chunk whose calls all fit the flat
+    columns is decided in bulk, as a CSV file of the same calls is; one with nested evidence
+    they cannot hold, call by call (the same decisions). The index is opened once the first
+    chunk has read well, so a bad file is named before a bad index, as when it was read whole.
+    """
+    from dncguard import bulk
+
+    names = _record_names(path)
+    chunks = _RecordChunks(path, defaults, keep=True)
+    guard: Guard | None = None
+    written = False
+    with _collector_paused(), OutputWriter(args.output) as writer:
+        for chunk in chunks:
+            if guard is None:
+                guard = _guard(args)
+            flat = _flat_batches(chunk)
+            if flat is None:  # nested evidence that scrub's flat columns cannot hold
+                decisions = _decide_records(guard, chunk, path=path)
+                verdicts = _decision_columns(decisions)
+            else:
+                try:
+                    decided = list(bulk.decide_batches(guard, [b.calls for b in flat]))
+                except StaleRegistryError as e:
+                    _check_calls(guard, chunk.calls, chunk.rows, path=path)  # names the row
+                    raise StaleRegistryError(f"{path}: {e}") from None
+                verdicts = pa.concat_tables([_verdict_columns(d.output) for d in decided])
+                # The ledger keeps each call's whole decision, as check gives it.
+                decisions = _decide_records(guard, chunk, path=path) if record is not None else []
+            if record is not None:
+                record.calls(chunk.calls, decisions)
+            writer.write(_with_verdicts(_records_table(chunk, names, path), verdicts))
+            written = True
+            del chunk, flat
+            gc.collect(0)  # the chunk's objects only (see ``check``)
+        if guard is None:  # no records: the index is checked all the same
+            _guard(args)
+        if not written:  # no records: the decision columns alone
+            writer.write(_with_verdicts(pa.table({}), _decision_columns([])))
+    chunks.warn()
 
 
 def _scrub_table(
@@ -137,12 +169,34 @@ def _with_verdicts(raw: pa.Table, verdicts: pa.Table) -> pa.Table:
     return pa.table([*raw.columns, *verdicts.columns], names=raw.column_names + verdicts.column_names)
 
 
-def _records_table(path: str) -> pa.Table:
-    """A JSON call file's records as text columns (nested values as JSON), as a CSV reads."""
+def _record_names(path: str) -> list[str]:
+    """Every field some record of a JSON call file holds, in the order first met.
+
+    A file that does not read stops this pass quietly: the pass that validates the records
+    meets the same error, or an earlier row's, and names it."""
+    names: dict[str, None] = {}
+    try:
+        for _, rec in read_records(path):
+            if isinstance(rec, dict):
+                names.update(dict.fromkeys(rec))
+    except (DncguardError, ValueError, RecursionError):
+        pass
+    return list(names)
+
+
+def _records_table(records: _Records, names: list[str], path: str) -> pa.Table:
+    """A chunk's records as text columns ``names`` (nested values as JSON), as a CSV reads."""
 
     def text(value: Any) -> str | None:
         return value if isinstance(value, str) or value is None else json.dumps(value)
 
-    records = [rec for _, rec in read_records(path)]
-    names = list(dict.fromkeys(k for rec in records for k in rec))
-    return pa.table({n: pa.array([text(rec.get(n)) for rec in records], pa.string()) for n in names})
+    for row, rec in zip(records.rows, records.records, strict=True):
+        extra = [k for k in rec if k not in names]
+        if extra:  # fail closed: a field is never dropped (the file changed while it was read)
+            raise CallColumnError(
+                f"field {extra[0]!r} was not in the file when it was first read: it changed while"
+                " being read; scrub it again once it is written",
+                path=path,
+                row=row,
+            )
+    return pa.table({n: pa.array([text(rec.get(n)) for rec in records.records], pa.string()) for n in names})

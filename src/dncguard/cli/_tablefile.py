@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from dncguard import geography
 from dncguard._arrow import trimmed
 from dncguard._fields import call_columns
+from dncguard.cli import _sizes
 from dncguard.cli._filetypes import (
     _KNOWN,
     _TABLE_SUFFIXES,
@@ -39,26 +40,20 @@ from dncguard.cli._filetypes import (
     _not_utf8,
 )
 from dncguard.errors import CallColumnError
-from dncguard.models import EVIDENCE_DATE_COLUMNS, Call, Caller, ConsentKind, Line, Purpose
+from dncguard.models import EVIDENCE_DATE_COLUMNS, Call, Caller, Channel, ConsentKind, Line, Purpose
 
 _CHOICES: Mapping[str, tuple[str, ...]] = {
     "caller": get_args(Caller),
     "purpose": get_args(Purpose),
     "line": get_args(Line),
     "consent_kind": get_args(ConsentKind),
+    "channel": get_args(Channel),
 }
 
 
-_DATE_COLUMNS = EVIDENCE_DATE_COLUMNS
+_DATE_COLUMNS = (*EVIDENCE_DATE_COLUMNS, "reassigned_on")
 
-
-_BATCH_ROWS = 1 << 19
-"""Parquet rows read at a time: half of bulk's unit of work, which takes such a batch as it is."""
-
-
-_CSV_BLOCK = 1 << 25
-"""Bytes of CSV parsed at a time: large enough that a batch is most of bulk's unit of work
-(about a million rows: no copy to join batches), small enough to start deciding early."""
+_BOOL_COLUMNS = ("prerecorded", "automated")
 
 
 def _csv_header(path: str) -> list[str]:
@@ -76,7 +71,7 @@ def _csv_reader(name: str, header: Sequence[str], *, threads: bool, invalid_row:
     # which row of which column is wrong.
     return pa_csv.open_csv(
         name,
-        read_options=pa_csv.ReadOptions(block_size=_CSV_BLOCK, use_threads=threads),
+        read_options=pa_csv.ReadOptions(block_size=_sizes.csv_block(), use_threads=threads),
         parse_options=pa_csv.ParseOptions(invalid_row_handler=invalid_row),
         convert_options=pa_csv.ConvertOptions(
             column_types=dict.fromkeys(header, pa.string()),
@@ -119,9 +114,11 @@ def _raw_batches(path: str | os.PathLike[str]) -> Iterator[pa.Table]:
         try:
             reader = _csv_reader(name, header, threads=True)
             schema = reader.schema
+            step = _sizes.batch_rows()  # a block holds more rows than that only when asked
             for batch in reader:
                 empty = False
-                yield pa.Table.from_batches([batch])
+                for lo in range(0, batch.num_rows, step):
+                    yield pa.Table.from_batches([batch.slice(lo, step)])
         except pa.ArrowInvalid as e:
             if "invalid UTF8" in str(e):
                 raise _not_utf8(name, header=True) from None
@@ -130,7 +127,7 @@ def _raw_batches(path: str | os.PathLike[str]) -> Iterator[pa.Table]:
         try:
             parquet = pq.ParquetFile(name)
             schema = parquet.schema_arrow
-            for batch in parquet.iter_batches(batch_size=_BATCH_ROWS):
+            for batch in parquet.iter_batches(batch_size=_sizes.read_rows()):
                 empty = False
                 yield pa.Table.from_batches([batch])
         except pa.ArrowInvalid as e:
@@ -314,6 +311,36 @@ def _parse_bool(arr: pa.Array, *, path: str, first_row: int, column: str) -> pa.
     return pc.if_else(arr.is_valid(), truthy, pa.scalar(None, pa.bool_()))
 
 
+def _attempts(arr: pa.Array, *, path: str, first_row: int) -> pa.Array:
+    """The ``attempts`` column: a list of aware timestamps per row (Parquet), handed to bulk as it
+    is. Text (a CSV file) cannot say a list of times: refused where a row gives one, never
+    ignored (the earlier calls count against a frequency cap)."""
+    if pa.types.is_null(arr.type) or arr.null_count == len(arr):
+        return pa.nulls(len(arr), pa.list_(AT_TYPE))
+    if (pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type)) and pa.types.is_timestamp(
+        arr.type.value_type
+    ):
+        return arr
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        bad = _first_true(pc.invert(pc.or_(arr.is_null(), pc.or_(pc.utf8_is_space(arr), pc.equal(arr, "")))))
+        if bad is None:
+            return pa.nulls(len(arr), pa.list_(AT_TYPE))
+        raise _bad(
+            f"{arr[bad].as_py()!r}: earlier calls cannot be given in a CSV cell; give them in a JSON call"
+            " file (a list of ISO 8601 times) or a Parquet list of timestamps, or record placed calls in"
+            " the ledger (--ledger)",
+            path=path,
+            row=first_row + bad,
+            column="attempts",
+        )
+    raise _bad(
+        f"expected a list of timestamps with a time zone, found a column of {arr.type}",
+        path=path,
+        row=None,
+        column="attempts",
+    )
+
+
 def _first_true(mask: pa.Array) -> int | None:
     mask = pc.fill_null(mask, False)
     if not pc.any(mask).as_py():
@@ -343,7 +370,8 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
 
     Columns are matched by name, ignoring case and outer spaces. Absent or null ``at``/``seller``/
     ``purpose`` take ``defaults``; a null ``caller``/``purpose``/``line`` takes the Call default;
-    a null ``prerecorded`` is false. Columns that are not call fields are left out.
+    a null ``prerecorded`` or ``automated`` is false, a null ``channel`` voice. Columns that are not
+    call fields are left out.
     """
     # A near miss of a call field (or two columns giving one) is an error (docs/defaults.md).
     call_columns(raw.column_names, fold_case=True, path=path)
@@ -367,10 +395,11 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
         "at",
         "seller",
         *_CHOICES,
-        "prerecorded",
+        *_BOOL_COLUMNS,
         "callee_region",
         "callee_timezone",
         *_DATE_COLUMNS,
+        "attempts",
     ):
         given = by_name.get(column)
         if column == "at":
@@ -385,22 +414,26 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
             if given is None:
                 continue
             values = _parse_date(given.combine_chunks(), path=path, first_row=first_row, column=column)
-        elif column == "prerecorded":
+        elif column in _BOOL_COLUMNS:
             if given is None:
                 continue
             values = _parse_bool(given.combine_chunks(), path=path, first_row=first_row, column=column)
             values = pc.fill_null(values, False)
+        elif column == "attempts":
+            if given is None:
+                continue
+            values = _attempts(given.combine_chunks(), path=path, first_row=first_row)
         else:
             default: str | None = None
             if column == "seller":
                 default = defaults.seller
             elif column == "purpose":
                 default = defaults.purpose or Call.model_fields["purpose"].default
-            elif column in ("caller", "line"):
+            elif column in ("caller", "line") or (column == "channel" and given is not None):
                 default = Call.model_fields[column].default
             if given is None:
                 if default is None:
-                    if column in ("callee_region", "callee_timezone", "consent_kind"):
+                    if column in ("callee_region", "callee_timezone", "consent_kind", "channel"):
                         continue
                     values = pa.nulls(n, pa.string())
                 else:

@@ -1,0 +1,77 @@
+"""How many calls ``check`` and ``scrub`` read, decide and write at a time.
+
+About a million by default: large enough that per-batch work is amortised, small enough that
+memory stays bounded (it does not grow with the file, only with the batch). The environment
+variable ``DNCGUARD_BATCH_ROWS`` sets another size, e.g. to bound memory more tightly on a small
+machine (at some cost in speed) or to see a small file go through many batches:
+
+>>> import os
+>>> os.environ["DNCGUARD_BATCH_ROWS"] = "1000"
+>>> batch_rows(), read_rows(), record_rows(), format_rows()
+(1000, 500, 1000, 250)
+>>> os.environ["DNCGUARD_BATCH_ROWS"] = "a lot"
+>>> batch_rows()
+Traceback (most recent call last):
+...
+dncguard.errors.UsageError: DNCGUARD_BATCH_ROWS='a lot': expected a whole number of calls from 1 up
+>>> del os.environ["DNCGUARD_BATCH_ROWS"]
+>>> batch_rows()
+1048576
+
+Every size follows from that one: the rows handed to ``bulk`` at a time (:func:`batch_rows`),
+the rows of a Parquet file read at a time (:func:`read_rows`: half of it, so that two reads make
+a batch; a CSV file is parsed in blocks of bytes, :func:`csv_block`, cut to at most a batch),
+the records of a JSON
+file validated at a time (:func:`record_rows`), and the report lines built at a time
+(:func:`format_rows`).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Final
+
+from dncguard.errors import UsageError
+
+BATCH_ROWS_VARIABLE: Final = "DNCGUARD_BATCH_ROWS"
+
+_DEFAULT_ROWS: Final = 1 << 20
+
+
+def batch_rows() -> int:
+    """Calls decided at a time (``DNCGUARD_BATCH_ROWS``, default 1,048,576)."""
+    text = os.environ.get(BATCH_ROWS_VARIABLE, "").strip()
+    if not text:
+        return _DEFAULT_ROWS
+    try:
+        rows = int(text)
+    except ValueError:
+        rows = 0
+    if rows < 1:
+        raise UsageError(f"{BATCH_ROWS_VARIABLE}={text!r}: expected a whole number of calls from 1 up")
+    return rows
+
+
+def read_rows() -> int:
+    """Rows of a CSV / Parquet file read (and typed) at a time: half a batch."""
+    return max(batch_rows() // 2, 1)
+
+
+def csv_block() -> int:
+    """Bytes of CSV parsed at a time: about 32 bytes a row of a batch, from 1 MiB (a row never
+    straddles more than one block boundary) to 32 MiB (by default: most of a batch, so that no
+    copy is needed to join parsed blocks into one)."""
+    return min(max(batch_rows() * 32, 1 << 20), 1 << 25)
+
+
+def record_rows() -> int:
+    """Records of a JSON call file validated and decided at a time (at most 32,768: each is a
+    few Python objects until it is decided)."""
+    return min(batch_rows(), 1 << 15)
+
+
+def format_rows() -> int:
+    """Rows of the ``check`` report built (and written) at a time: bounds the report's text in
+    memory (at most 65,536 rows: some 30 MB of JSON Lines, a few such slices built at once; at
+    262,144 the report's slices took some 450 MB more at the peak, for no gain in speed)."""
+    return max(min(batch_rows() // 4, 1 << 16), 1)
