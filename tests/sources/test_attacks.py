@@ -512,36 +512,53 @@ def test_a_fifo_is_refused_without_being_opened(tmp_path: pathlib.Path) -> None:
     assert "is not a regular file" in str(done[0])
 
 
-@pytest.mark.parametrize("code", [errno.EACCES, errno.EIO, errno.ENOSPC])
-def test_os_errors_while_reading_name_the_file(tmp_path: pathlib.Path, code: int) -> None:
+def test_a_file_gone_before_it_is_read_names_the_file(tmp_path: pathlib.Path) -> None:
+    """The download is checked when the source is made and opened again when it is read: a file
+    removed, or made unreachable, in between is a named error, not an empty layer."""
     path = tmp_path / "ftc.txt"
     path.write_text("2125550100\n")
     src = sources.ftc(path, obtained=D)
-    with (
-        mock.patch("dncguard.sources._read.os.open", side_effect=OSError(code, os.strerror(code))),
-        pytest.raises(RegistryFormatError, match=os.strerror(code)) as info,
-    ):
+    path.unlink()
+    with pytest.raises(RegistryFormatError, match="cannot be read: No such file or directory") as info:
         list(src)
     assert info.value.path == str(path)
+    # A folder on the way that became a file (ENOTDIR), and a symbolic-link loop (ELOOP).
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    (folder / "ftc.txt").write_text("2125550100\n")
+    src = sources.ftc(folder / "ftc.txt", obtained=D)
+    (folder / "ftc.txt").unlink()
+    folder.rmdir()
+    folder.write_text("not a folder\n")
+    with pytest.raises(RegistryFormatError, match=os.strerror(errno.ENOTDIR)) as info:
+        list(src)
+    assert info.value.path == str(folder / "ftc.txt")
+    path.write_text("2125550100\n")
+    src = sources.ftc(path, obtained=D)
+    path.unlink()
+    path.symlink_to(path)
+    with pytest.raises(RegistryFormatError, match=os.strerror(errno.ELOOP)):
+        list(src)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="no /proc/self/mem here")
+def test_an_os_error_while_reading_names_the_file() -> None:
+    """``/proc/self/mem`` is a regular file that opens (as root too) and fails its first read with
+    EIO (address 0 is never mapped): a disk error, reached without faking one."""
+    with pytest.raises(RegistryFormatError, match=os.strerror(errno.EIO)) as info:
+        list(sources.ftc("/proc/self/mem", obtained=D))
+    assert info.value.path == "/proc/self/mem"
 
 
 def test_an_os_error_in_the_middle_of_a_read_names_the_file(tmp_path: pathlib.Path) -> None:
-    path = tmp_path / "ftc.txt"
-    path.write_text("2125550100\n" * 100)
-
-    class Failing(io.RawIOBase):
-        def readable(self) -> bool:
-            return True
-
-        def readinto(self, b: bytearray) -> int:  # type: ignore[override]
-            raise OSError(errno.EIO, os.strerror(errno.EIO))
-
-    with (
-        mock.patch("dncguard.sources._read._open_regular", return_value=io.BufferedReader(Failing())),
-        pytest.raises(RegistryFormatError, match="Input/output error") as info,
-    ):
+    """A gzip stream that goes bad after its magic bytes raises an OSError (BadGzipFile) in the
+    reading thread: it reaches the caller as the file's error, not as a short read."""
+    path = tmp_path / "ftc.txt.gz"
+    path.write_bytes(b"\x1f\x8b\x07" + b"\x00" * 64)  # compression method 7: not deflate
+    with pytest.raises(RegistryFormatError, match="unreadable file: .*compression method") as info:
         list(sources.ftc(path, obtained=D))
     assert info.value.path == str(path)
+    assert isinstance(info.value.__cause__, OSError)
 
 
 # --- found while attacking: nested archives, BOMs, CRLF, duplicates, path tricks ------------------
@@ -831,7 +848,9 @@ def test_a_zip_of_thousands_of_tiny_members_reads_in_linear_time(tmp_path: pathl
         started.append(1)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    with mock.patch("dncguard.sources._read.threading.Thread", counting):
+    # Fault injection is the only way to see a thread that was never started: the public
+    # ``threading.Thread`` is counted where it lives, no dncguard name is patched.
+    with mock.patch("threading.Thread", counting):
         chunks = list(sources.ftc(path, obtained=D))
     assert numbers(chunks) == [2125550000 + k for k in range(5000)]
     # A reader thread a member cost 1.4 ms each (7 s here): small members are read inline.
