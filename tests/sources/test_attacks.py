@@ -555,7 +555,7 @@ def test_an_os_error_in_the_middle_of_a_read_names_the_file(tmp_path: pathlib.Pa
     reading thread: it reaches the caller as the file's error, not as a short read."""
     path = tmp_path / "ftc.txt.gz"
     path.write_bytes(b"\x1f\x8b\x07" + b"\x00" * 64)  # compression method 7: not deflate
-    with pytest.raises(RegistryFormatError, match="unreadable file: .*compression method") as info:
+    with pytest.raises(RegistryFormatError, match=r"unreadable file: .*compression method") as info:
         list(sources.ftc(path, obtained=D))
     assert info.value.path == str(path)
     assert isinstance(info.value.__cause__, OSError)
