@@ -55,6 +55,7 @@ __all__ = [
     "open_member",
     "parse_date",
     "read_date",
+    "resolve",
     "say_bytes",
     "split_trailer",
     "unreadable",
