@@ -4,7 +4,7 @@
 ``HYPOTHESIS_PROFILE=thorough``) runs 2,000 per property, and 10,000 for the invariants marked
 with :func:`invariant`: bulk and single-call answers agree on every field
 (``tests/bulk/test_bulk.py``), any spelling of a number parses to the same number
-(``tests/test_numbers.py``). Properties whose single example builds and saves whole indexes
+(``tests/numbers/test_numbers.py``). Properties whose single example builds and saves whole indexes
 state their own bounded counts next to them (the index holds exactly the distinct numbers put in:
 1,000 and 300 in ``tests/index/test_index_duplicates.py``; ``as_of`` equals a rebuild: 300 in
 ``tests/test_history.py``). The split keeps the whole CI run under 30 minutes on 2 cores.

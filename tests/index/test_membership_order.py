@@ -7,7 +7,6 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from dncguard import registry as registry_module
 from dncguard.index import sort_queries
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
@@ -38,12 +37,16 @@ def build(rng: np.random.Generator) -> tuple[Registry, list[np.ndarray]]:
     return registry, [national, state, internal]
 
 
-@pytest.mark.parametrize("sort_from", [1, 1 << 15, 1 << 40])
-def test_membership_answers_in_input_order(monkeypatch: pytest.MonkeyPatch, sort_from: int) -> None:
+#: ``Registry.membership`` sorts a query array of 32,768 (``1 << 15``) numbers or more before
+#: probing: the sizes on either side of that threshold, and well past it, reach both paths.
+SIZES = [1, 5, (1 << 15) - 1, 1 << 15, 47_019]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_membership_answers_in_input_order(seed: int) -> None:
     """Unsorted, duplicated and out-of-range queries (0, below 2e9, 10**10 and more, 2**64 - 1):
     the same answers, in the same order, whether the queries are sorted first or not."""
-    monkeypatch.setattr(registry_module, "_SORT_FROM", sort_from)
-    rng = np.random.default_rng(sort_from % 1000)
+    rng = np.random.default_rng(seed)
     registry, layers = build(rng)
     listed = np.concatenate(layers)
     queries = np.concatenate(
@@ -54,14 +57,15 @@ def test_membership_answers_in_input_order(monkeypatch: pytest.MonkeyPatch, sort
             np.array([0, 1, 1_999_999_999, 10**10, 10**10 + 1, 2**63, 2**64 - 1] * 3, np.uint64),
         ]
     )
+    assert len(queries) == SIZES[-1]
     queries = queries[rng.permutation(len(queries))]
     expected = np.zeros(len(queries), np.uint64)
     for i, numbers in enumerate(layers):
         expected |= np.isin(queries, numbers).astype(np.uint64) << np.uint64(i)
-    got = registry.membership(queries)
-    assert np.array_equal(got, expected)
+    for size in SIZES:
+        assert np.array_equal(registry.membership(queries[:size]), expected[:size]), size
+        assert np.array_equal(registry.membership(queries[-size:]), expected[-size:]), size
     assert np.array_equal(registry.membership(queries.reshape(3, -1)), expected.reshape(3, -1))
-    assert np.array_equal(registry.membership(queries[:5]), expected[:5])
 
 
 def test_sort_queries() -> None:

@@ -7,7 +7,6 @@ import inspect
 import pathlib
 import zipfile
 from collections.abc import Callable
-from unittest import mock
 
 import numpy as np
 import pytest
@@ -133,11 +132,7 @@ def test_chunks_stay_bounded_whatever_the_file_size(tmp_path: pathlib.Path) -> N
     path = tmp_path / "ftc.txt"
     expected = [int(f"212555{k:04d}") for k in range(1000)]
     path.write_text("".join(f"{n}\n" for n in expected))
-    with (
-        mock.patch("dncguard.sources._source.CHUNK_NUMBERS", 64),
-        mock.patch("dncguard.sources._read.BLOCK_BYTES", 100),
-    ):
-        chunks = list(sources.ftc(path, obtained=D))
+    chunks = list(sources.ftc(path, obtained=D, tuning=sources.Tuning(chunk_numbers=64, block_bytes=100)))
     assert max(c.numbers.size for c in chunks) < 64 + 10
     assert np.concatenate([c.numbers for c in chunks]).tolist() == expected
 
@@ -191,22 +186,72 @@ def test_abandoning_a_source_midway_stops_its_reader(tmp_path: pathlib.Path) -> 
     path = tmp_path / "ftc.txt"
     path.write_text("".join(f"212555{k:04d}\n" for k in range(5000)))
     before = threading.active_count()
-    with (
-        mock.patch("dncguard.sources._source.CHUNK_NUMBERS", 10),
-        mock.patch("dncguard.sources._read.BLOCK_BYTES", 200),
-    ):
-        it = iter(sources.ftc(path, obtained=D))
-        next(it)
-        del it
+    it = iter(sources.ftc(path, obtained=D, tuning=sources.Tuning(chunk_numbers=10, block_bytes=200)))
+    next(it)
+    del it
     assert threading.active_count() == before
 
 
 def test_a_file_without_line_ends_is_refused_in_bounded_memory(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "ftc.txt"
     path.write_bytes(b"2125550100 " * 200)
-    with (
-        mock.patch("dncguard.sources._read.BLOCK_BYTES", 64),
-        mock.patch("dncguard.sources._read.MAX_LINE", 1000),
-        pytest.raises(RegistryFormatError, match="no line end"),
-    ):
-        list(sources.ftc(path, obtained=D))
+    with pytest.raises(RegistryFormatError, match="no line end in 1000 bytes"):
+        list(sources.ftc(path, obtained=D, tuning=sources.Tuning(block_bytes=64, max_line=1000)))
+
+
+# --- sources.Tuning: block and chunk sizes, refusal bounds ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "why"),
+    [
+        ({"block_bytes": 0}, r"Tuning\(block_bytes=0\): expected a whole number, at least 1"),
+        ({"chunk_numbers": True}, r"Tuning\(chunk_numbers=True\): expected a whole number"),
+        ({"max_line": 1.5}, r"Tuning\(max_line=1.5\): expected a whole number"),
+        ({"max_line": (64 << 20) + 1}, r"Tuning\(max_line=67108865\): a refusal bound can only be lowered"),
+        (
+            {"area_code_numbers": 10**7 + 1},
+            r"area_code_numbers=10000001\): a refusal bound can only",
+        ),
+    ],
+)
+def test_tuning_refuses_what_is_not_a_size_or_raises_a_bound(kwargs: dict[str, object], why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        sources.Tuning(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", sorted(sources.SOURCES))
+def test_every_reader_takes_tuning_and_refuses_anything_else(tmp_path: pathlib.Path, name: str) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text("number\n2125550100\n")
+    args: tuple[object, ...] = ("US-TX", path) if name == "state" else (path,)
+    kwargs: dict[str, object] = {"seller": "acme"} if name == "internal" else {"obtained": D}
+    with pytest.raises(TypeError, match=rf"{name}\(\): tuning= must be a dncguard.sources.Tuning or None"):
+        sources.SOURCES[name](*args, **kwargs, tuning={"block_bytes": 64})
+    assert sources.SOURCES[name](*args, **kwargs, tuning=sources.Tuning(block_bytes=4)) is not None
+
+
+def test_tuning_never_changes_what_is_read(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "ftc.txt"
+    expected = [int(f"212555{k:04d}") for k in range(300)]
+    path.write_text("".join(f"{n}\r\n" for n in expected))
+    for tune in (None, sources.Tuning(block_bytes=1, chunk_numbers=1), sources.Tuning(block_bytes=7)):
+        chunks = list(sources.ftc(path, obtained=D, tuning=tune))
+        assert np.concatenate([c.numbers for c in chunks]).tolist() == expected
+        if tune is not None:
+            assert max(c.numbers.size for c in chunks) <= tune.chunk_numbers + 100
+
+
+def test_a_zip_member_declaring_more_than_a_lowered_bound_is_refused_unread(tmp_path: pathlib.Path) -> None:
+    """The declared size of ``212.txt`` is checked against ``area_code_numbers`` longest records
+    (plus 1 MiB of slack) before the member is inflated."""
+    path = tmp_path / "ftc.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("212.txt", b"2125550100\n" * 200_000)  # 2.2 MB
+    tune = sources.Tuning(area_code_numbers=1000)
+    with pytest.raises(
+        RegistryFormatError, match=r"inflates to 2200000 bytes, more than 1000 records"
+    ) as info:
+        list(sources.ftc(path, obtained=D, tuning=tune))
+    assert info.value.member == "212.txt"
+    assert len(np.concatenate([c.numbers for c in sources.ftc(path, obtained=D)])) == 200_000

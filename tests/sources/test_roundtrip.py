@@ -14,7 +14,6 @@ import pathlib
 import tempfile
 import zipfile
 from collections.abc import Callable
-from unittest import mock
 
 import numpy as np
 import pytest
@@ -97,16 +96,14 @@ def test_numbers_written_in_any_variant_read_back_as_the_same_set(
             path.write_bytes(gzip.compress(data))
         else:
             path.write_bytes(data)
-        with mock.patch("dncguard.sources._read.BLOCK_BYTES", block):
-            if not numbers or (
-                isinstance(data, dict)
-                and not all(any(c.isdigit() for c in v.decode()) for v in data.values())
-            ):
-                # A file or member without a number covers nothing: refused (RULES.md §6.16).
-                with pytest.raises(RegistryFormatError, match="no number can be read"):
-                    list(sources.ftc(path, obtained=D))
-                return
-            chunks = list(sources.ftc(path, obtained=D))
+        if not numbers or (
+            isinstance(data, dict) and not all(any(c.isdigit() for c in v.decode()) for v in data.values())
+        ):
+            # A file or member without a number covers nothing: refused (RULES.md §6.16).
+            with pytest.raises(RegistryFormatError, match="no number can be read"):
+                list(sources.ftc(path, obtained=D, tuning=sources.Tuning(block_bytes=block)))
+            return
+        chunks = list(sources.ftc(path, obtained=D, tuning=sources.Tuning(block_bytes=block)))
     got = sorted(int(n) for c in chunks for n in c.numbers)
     assert got == sorted(numbers)
     covered = {ac for c in chunks for ac in c.coverage}
@@ -149,8 +146,7 @@ def test_xml_in_either_style_reads_back_as_the_same_set(
     with tempfile.TemporaryDirectory() as tmp:
         path = pathlib.Path(tmp) / "dncl.xml"
         path.write_text(doc)
-        with mock.patch("dncguard.sources._read.BLOCK_BYTES", block):
-            chunks = list(sources.dncl(path, obtained=D))
+        chunks = list(sources.dncl(path, obtained=D, tuning=sources.Tuning(block_bytes=block)))
     assert sorted(int(n) for c in chunks for n in c.numbers) == sorted(numbers)
 
 
@@ -224,8 +220,7 @@ def test_any_packaging_with_heavy_repetition_yields_exactly_the_numbers_put_in(
     with tempfile.TemporaryDirectory() as tmp:
         path = pathlib.Path(tmp) / "download"
         _write(path, packaging, lines, copies, xml)
-        with mock.patch("dncguard.sources._read.BLOCK_BYTES", block):
-            chunks = list(sources.ftc(path, obtained=D))
+        chunks = list(sources.ftc(path, obtained=D, tuning=sources.Tuning(block_bytes=block)))
     got = np.unique(np.concatenate([c.numbers for c in chunks]))
     assert got.tolist() == np.unique(np.array(distinct, dtype=np.uint64)).tolist()
     assert {ac for c in chunks for ac in c.coverage} == {n // 10**7 for n in distinct}
@@ -253,9 +248,12 @@ def test_xml_cut_at_any_byte_before_its_end_is_refused(
     with tempfile.TemporaryDirectory() as tmp:
         path = pathlib.Path(tmp) / "dncl.xml"
         path.write_text(doc[:cut])
-        with mock.patch("dncguard.sources._read.BLOCK_BYTES", block), pytest.raises(RegistryFormatError):
-            list(sources.dncl(path, obtained=D))
+        with pytest.raises(RegistryFormatError):
+            list(sources.dncl(path, obtained=D, tuning=sources.Tuning(block_bytes=block)))
         path.write_text(doc)
-        with mock.patch("dncguard.sources._read.BLOCK_BYTES", block):
-            got = [int(n) for c in sources.dncl(path, obtained=D) for n in c.numbers]
+        got = [
+            int(n)
+            for c in sources.dncl(path, obtained=D, tuning=sources.Tuning(block_bytes=block))
+            for n in c.numbers
+        ]
     assert sorted(got) == sorted(numbers)

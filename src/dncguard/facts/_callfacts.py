@@ -73,7 +73,7 @@ class CallFacts:
     def day_masks(self) -> tuple[DayMask, ...]:
         """Every :data:`DayMask` these facts hold: the policy sees the call's date only through
         them, so facts whose masks are all :data:`NO_DAYS` or :data:`ALL_DAYS` decide the same
-        on every day (``tests/test_facts.py`` holds this list to the fields)."""
+        on every day (``tests/facts/test_facts.py`` holds this list to the fields)."""
         return (
             self.national_fresh,
             self.requested,

@@ -10,6 +10,8 @@ while iterating.
 Every reader accepts ``.zip`` archives (one or many members, nested folders), ``.gz`` and bare
 files; UTF-8 with or without a byte-order mark; LF, CRLF or CR line ends; blank lines; header and
 trailer lines without digits; and checks a trailer's record count (docs/sources.md#what-every-reader-accepts).
+Every reader takes ``tuning=`` (a :class:`Tuning`): block and chunk sizes, which never change
+what is read, and refusal bounds, which can only be lowered (docs/sources.md#tuning-a-reader).
 
 Every reader fails closed, naming the file, member and line: a download from which no number can
 be read (an empty file or member, a zip of only ``__MACOSX/`` entries, XML without ``<ph>``
@@ -36,13 +38,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import MappingProxyType
 
+from dncguard.sources._read import Tuning
 from dncguard.sources._source import Source
 from dncguard.sources.dncl import dncl
 from dncguard.sources.ftc import ftc, ftc_changes
 from dncguard.sources.internal import internal
 from dncguard.sources.state import state
 
-__all__ = ["SOURCES", "Source", "dncl", "ftc", "ftc_changes", "internal", "state"]
+__all__ = ["SOURCES", "Source", "Tuning", "dncl", "ftc", "ftc_changes", "internal", "state"]
 
 #: Every reader by name (a test ties this to the modules and to docs/sources.md).
 SOURCES: MappingProxyType[str, Callable[..., Source]] = MappingProxyType(

@@ -28,11 +28,11 @@ from dncguard.errors import CoverageError, RegistryFormatError
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.sources._nanp import Parsed, area_code_counts, parse_lines
 from dncguard.sources._read import (
-    AREA_CODE_NUMBERS,
     READ_ERRORS,
     Block,
     Budget,
     Member,
+    Tuning,
     blocks,
     members,
     open_member,
@@ -162,26 +162,26 @@ def foreign_error(member: Member, layer: LayerKey, number: int, line: int | None
 
 
 def read_full(
-    path: str, layer: LayerKey, obtained: dt.date, area_codes: frozenset[int] | None
+    path: str, layer: LayerKey, obtained: dt.date, area_codes: frozenset[int] | None, tuning: Tuning
 ) -> Iterator[Chunk]:
     """The ``replace`` chunks of a full download, with its coverage.
 
     Every member must yield at least one number: an empty member covers nothing (docs/defaults.md).
     """
-    batch = Batcher(layer, Op.REPLACE, obtained=obtained, source=path)
+    batch = Batcher(layer, Op.REPLACE, obtained=obtained, source=path, chunk_numbers=tuning.chunk_numbers)
     allowed: npt.NDArray[np.bool_] | None = None
     if area_codes is not None:
         allowed = np.zeros(1000, dtype=bool)
         allowed[list(area_codes)] = True
         yield from batch.add(np.empty(0, np.uint64), area_codes)
     seen = np.zeros(1000, dtype=bool)
-    for member in members(path):
+    for member in members(path, tuning):
         declared = None
         if allowed is None and member.name is not None:
             declared = member_area_code(member.name)
         budget = Budget(member, FLAT_RECORD_BYTES)
         if declared is not None:
-            budget.check_declared(AREA_CODE_NUMBERS)
+            budget.check_declared()
         read = 0
         for numbers, line_of, list_type in member_numbers(member, budget):
             if list_type == "change":

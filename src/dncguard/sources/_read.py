@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dncguard.errors import CoverageError, RegistryFormatError
+from dncguard.sources._source import CHUNK_NUMBERS
 
 __all__ = [
     "AREA_CODE_NUMBERS",
@@ -47,12 +48,15 @@ __all__ = [
     "Budget",
     "Member",
     "Trailer",
+    "Tuning",
     "blocks",
     "count_lines",
     "members",
     "open_member",
     "parse_date",
     "read_date",
+    "resolve",
+    "say_bytes",
     "split_trailer",
     "unreadable",
 ]
@@ -69,6 +73,62 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 #: What a damaged archive member or gzip stream raises while being read.
 READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
 
+#: The most numbers one area code can hold: its 10**7 seven-digit lines (8 million of them are
+#: in service, exchanges 200-999; the round bound never refuses a real download).
+AREA_CODE_NUMBERS = 10_000_000
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """How a reader divides its work, and how early it refuses (every reader's ``tuning=``).
+
+    ``block_bytes``: bytes read at a time (default 4 MiB); ``chunk_numbers``: numbers per chunk
+    handed to the index (default 4,194,304). Neither changes what is read: they trade speed for
+    memory, and let tests cross block and chunk boundaries with small files. ``max_line``: the
+    longest line (for XML, run without a ``>``) accepted (default 64 MiB); ``area_code_numbers``:
+    the most records one area code may hold before a member is refused as not a registry file
+    (default 10,000,000, the area code's lines). These two are refusal bounds: they can only be
+    lowered, so a download is refused sooner, never accepted where the defaults refuse it.
+
+    >>> Tuning(block_bytes=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: Tuning(block_bytes=0): expected a whole number, at least 1
+    >>> Tuning(area_code_numbers=AREA_CODE_NUMBERS + 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: Tuning(area_code_numbers=10000001): a refusal bound can only be lowered, to at most 10000000
+    """
+
+    block_bytes: int = BLOCK_BYTES
+    chunk_numbers: int = CHUNK_NUMBERS
+    max_line: int = MAX_LINE
+    area_code_numbers: int = AREA_CODE_NUMBERS
+
+    def __post_init__(self) -> None:
+        for name in ("block_bytes", "chunk_numbers", "max_line", "area_code_numbers"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"Tuning({name}={value!r}): expected a whole number, at least 1")
+        for name, most in (("max_line", MAX_LINE), ("area_code_numbers", AREA_CODE_NUMBERS)):
+            if getattr(self, name) > most:
+                raise ValueError(
+                    f"Tuning({name}={getattr(self, name)!r}): a refusal bound can only be lowered, "
+                    f"to at most {most}"
+                )
+
+
+DEFAULT: Tuning = Tuning()
+
+
+def resolve(tuning: object, fn: str) -> Tuning:
+    """``tuning`` as given to a reader: a :class:`Tuning`, or None for the defaults."""
+    if tuning is None:
+        return DEFAULT
+    if not isinstance(tuning, Tuning):
+        raise TypeError(f"{fn}(): tuning= must be a dncguard.sources.Tuning or None, got {tuning!r}")
+    return tuning
+
 
 @dataclass(frozen=True)
 class Member:
@@ -82,6 +142,7 @@ class Member:
     name: str | None
     open: Callable[[], IO[bytes]]
     size: int | None = None
+    tuning: Tuning = DEFAULT
 
     def error(self, message: str, line: int | None = None) -> RegistryFormatError:
         """A :class:`RegistryFormatError` naming this file, member and (when given) line."""
@@ -112,10 +173,6 @@ class Member:
         """The member's (or file's) name without folders."""
         return os.path.basename(self.name if self.name is not None else self.path)
 
-
-#: The most numbers one area code can hold: its 10**7 seven-digit lines (8 million of them are
-#: in service, exchanges 200-999; the round bound never refuses a real download).
-AREA_CODE_NUMBERS = 10_000_000
 
 #: Bytes of a member that are not records (headers, trailers, blank lines, XML prologue, comments)
 #: accepted beyond its records' share: real headers are one line, so 1 MiB is generous.
@@ -153,18 +210,20 @@ class Budget:
 
     def count(self, area_codes: npt.NDArray[np.intp]) -> None:
         """Count records by area code (``numbers // 10**7``)."""
+        most = self.member.tuning.area_code_numbers
         self._counted += area_codes.size
         self._per_ac += np.bincount(area_codes, minlength=1000)
-        if self._counted > AREA_CODE_NUMBERS:
+        if self._counted > most:
             worst = int(np.argmax(self._per_ac))
-            if self._per_ac[worst] > AREA_CODE_NUMBERS:
+            if self._per_ac[worst] > most:
                 raise self.member.error(
-                    f"not a registry file: more than {AREA_CODE_NUMBERS} records for area code "
+                    f"not a registry file: more than {most} records for area code "
                     f"{worst}, more than the area code has numbers; a damaged download or a zip bomb"
                 )
 
-    def check_declared(self, max_records: int) -> None:
-        """Refuse a zip member whose declared size exceeds ``max_records`` of the longest record."""
+    def check_declared(self) -> None:
+        """Refuse a zip member whose declared size exceeds what one area code could hold."""
+        max_records = self.member.tuning.area_code_numbers
         size = self.member.size
         if size is not None and size > max_records * self.record_bytes + SLACK_BYTES:
             raise self.member.error(
@@ -210,7 +269,7 @@ class _Gzip(gzip.GzipFile):
             self._raw.close()
 
 
-def members(path: str) -> Iterator[Member]:
+def members(path: str, tuning: Tuning = DEFAULT) -> Iterator[Member]:
     """The text members of a download, in archive order (directories and dot-files skipped).
 
     A download with no member to read (an empty zip, one holding only ``__MACOSX/`` entries or
@@ -235,7 +294,7 @@ def members(path: str) -> Iterator[Member]:
                 base = info.filename.rsplit("/", 1)[-1]
                 if info.is_dir() or not base or base.startswith(".") or "__MACOSX/" in info.filename:
                     continue
-                member = Member(path, info.filename, _zip_opener(archive, info), info.file_size)
+                member = Member(path, info.filename, _zip_opener(archive, info), info.file_size, tuning)
                 if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
                     raise member.error(
                         f"not a registry file: it inflates {info.file_size // max(info.compress_size, 1)} "
@@ -250,9 +309,9 @@ def members(path: str) -> Iterator[Member]:
                     path=path,
                 )
     elif magic[:2] == b"\x1f\x8b":
-        yield Member(path, None, lambda: cast(IO[bytes], _Gzip(_open_regular(path))))
+        yield Member(path, None, lambda: cast(IO[bytes], _Gzip(_open_regular(path))), tuning=tuning)
     else:
-        yield Member(path, None, lambda: _open_regular(path))
+        yield Member(path, None, lambda: _open_regular(path), tuning=tuning)
 
 
 def _zip_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], IO[bytes]]:
@@ -355,9 +414,11 @@ def blocks(member: Member, *, size: int | None = None, cut: bytes = b"\n") -> It
     """Read a member as blocks of whole lines (``cut=b">"``: blocks ending after a tag).
 
     A byte-order mark is dropped; a CRLF is never split between blocks; the last block holds the
-    last non-blank line (for :func:`split_trailer`) and may end without a line end.
+    last non-blank line (for :func:`split_trailer`) and may end without a line end. ``size``:
+    bytes read at a time (default: the member's ``tuning.block_bytes``).
     """
-    size = size or BLOCK_BYTES
+    size = size or member.tuning.block_bytes
+    max_line = member.tuning.max_line
     reads = _reads(member, max(size, len(_BOM)))
     buf = next(reads)
     if buf.startswith(_BOM):
@@ -384,9 +445,9 @@ def blocks(member: Member, *, size: int | None = None, cut: bytes = b"\n") -> It
             if end == len(data):  # a CR at the very end may be the first half of a CRLF
                 end -= 1
         if end <= 0:
-            if len(data) > MAX_LINE:  # keep memory bounded on a file that is not line-oriented
+            if len(data) > max_line:  # keep memory bounded on a file that is not line-oriented
                 raise member.error(
-                    f"no line end in {MAX_LINE >> 20} MiB: expected one record per line", line + 1
+                    f"no line end in {say_bytes(max_line)}: expected one record per line", line + 1
                 )
             carry, buf = data, nxt
             continue
@@ -397,6 +458,11 @@ def blocks(member: Member, *, size: int | None = None, cut: bytes = b"\n") -> It
         offset += end
         line += count_lines(block)
         carry, buf = data[end:], nxt
+
+
+def say_bytes(n: int) -> str:
+    """``n`` bytes as a message says it: ``64 MiB``, or ``1000 bytes`` when not whole MiB."""
+    return f"{n >> 20} MiB" if n % (1 << 20) == 0 else f"{n} bytes"
 
 
 @dataclass(frozen=True)

@@ -157,7 +157,7 @@ def check_area_codes(area_codes: Iterable[int | str] | None) -> frozenset[int] |
 
 
 class Batcher:
-    """Collects the numbers of one layer and operation into chunks of about ``CHUNK_NUMBERS``."""
+    """Collects the numbers of one layer and operation into chunks of about ``chunk_numbers``."""
 
     def __init__(
         self,
@@ -167,8 +167,10 @@ class Batcher:
         obtained: dt.date | None,
         source: str,
         published: dt.date | None = None,
+        chunk_numbers: int = CHUNK_NUMBERS,
     ) -> None:
         self.layer, self.op, self.obtained, self.source = layer, op, obtained, source
+        self.chunk_numbers = chunk_numbers
         self.published = published
         self._parts: list[U64] = []
         self._dates: list[npt.NDArray[np.datetime64]] = []
@@ -186,7 +188,7 @@ class Batcher:
             if dates is not None:
                 self._dates.append(dates)
             self._size += numbers.size
-        if self._size >= CHUNK_NUMBERS:
+        if self._size >= self.chunk_numbers:
             yield self._chunk()
 
     def flush(self) -> Iterator[Chunk]:

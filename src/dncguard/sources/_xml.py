@@ -41,7 +41,7 @@ import numpy.typing as npt
 
 from dncguard.layers import Op
 from dncguard.sources._nanp import digits_value, parse_lines
-from dncguard.sources._read import MAX_LINE, Budget, Member, blocks, count_lines, parse_date
+from dncguard.sources._read import Budget, Member, blocks, count_lines, parse_date, say_bytes
 
 __all__ = ["FLAGS", "XmlRecords", "looks_like_xml", "xml_records"]
 
@@ -228,9 +228,12 @@ class _Scanner:
                     n,
                 )
             return
-        if len(tail) > MAX_LINE:
+        if len(tail) > self.member.tuning.max_line:
             raise self.error(
-                f"no end of tag in {MAX_LINE >> 20} MiB: not a registry XML file", data, base, pos
+                f"no end of tag in {say_bytes(self.member.tuning.max_line)}: not a registry XML file",
+                data,
+                base,
+                pos,
             )
         self.carry = tail
 

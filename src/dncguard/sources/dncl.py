@@ -33,21 +33,28 @@ from collections.abc import Iterable
 
 from dncguard.layers import LayerKey
 from dncguard.sources._full import read_full
+from dncguard.sources._read import Tuning, resolve
 from dncguard.sources._source import Source, check_area_codes, check_obtained, existing_file
 
 __all__ = ["dncl"]
 
 
 def dncl(
-    path: str | os.PathLike[str], *, obtained: dt.date, area_codes: Iterable[int | str] | None = None
+    path: str | os.PathLike[str],
+    *,
+    obtained: dt.date,
+    area_codes: Iterable[int | str] | None = None,
+    tuning: Tuning | None = None,
 ) -> Source:
     """A National DNCL full download: a zip of per-area-code files or one national file.
 
     ``obtained`` is the date the download was obtained; ``area_codes`` the area codes it covers
     (by default those named by the zip members, ``416.txt``, or else those in the data).
+    ``tuning`` (a :class:`~dncguard.sources.Tuning`): block and chunk sizes, refusal bounds.
     """
     p = existing_file(path, "dncl")
     ob = check_obtained(obtained, "dncl", p)
     acs = check_area_codes(area_codes)
+    tune = resolve(tuning, "dncl")
     layer = LayerKey.national("CA")
-    return Source("dncl", p, layer, ob, area_codes=acs, _read=lambda: read_full(p, layer, ob, acs))
+    return Source("dncl", p, layer, ob, area_codes=acs, _read=lambda: read_full(p, layer, ob, acs, tune))

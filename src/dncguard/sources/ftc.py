@@ -48,7 +48,17 @@ from dncguard import geography
 from dncguard._calendar import NO_DATE
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.sources._full import XML_RECORD_BYTES, foreign, foreign_error, read_full, sniff
-from dncguard.sources._read import DATE_PATTERN, Budget, Member, blocks, members, read_date, split_trailer
+from dncguard.sources._read import (
+    DATE_PATTERN,
+    Budget,
+    Member,
+    Tuning,
+    blocks,
+    members,
+    read_date,
+    resolve,
+    split_trailer,
+)
 from dncguard.sources._source import Batcher, Source, check_area_codes, check_obtained, existing_file
 from dncguard.sources._xml import FLAGS, looks_like_xml, xml_records
 
@@ -62,23 +72,33 @@ CHANGE_RECORD_BYTES = 128
 
 
 def ftc(
-    path: str | os.PathLike[str], *, obtained: dt.date, area_codes: Iterable[int | str] | None = None
+    path: str | os.PathLike[str],
+    *,
+    obtained: dt.date,
+    area_codes: Iterable[int | str] | None = None,
+    tuning: Tuning | None = None,
 ) -> Source:
     """An FTC full download (zip of per-area-code or whole-registry files, or a bare file).
 
     ``obtained`` is the date the download was obtained: it dates every covered area code.
     ``area_codes`` are the area codes it covers; by default those named by the zip members
     (``212.txt``), or else those present in the data.
+    ``tuning`` (a :class:`~dncguard.sources.Tuning`): block and chunk sizes, refusal bounds.
     """
     p = existing_file(path, "ftc")
     ob = check_obtained(obtained, "ftc", p)
     acs = check_area_codes(area_codes)
+    tune = resolve(tuning, "ftc")
     layer = LayerKey.national("US")
-    return Source("ftc", p, layer, ob, area_codes=acs, _read=lambda: read_full(p, layer, ob, acs))
+    return Source("ftc", p, layer, ob, area_codes=acs, _read=lambda: read_full(p, layer, ob, acs, tune))
 
 
 def ftc_changes(
-    path: str | os.PathLike[str], *, obtained: dt.date, area_codes: Iterable[int | str] | None = None
+    path: str | os.PathLike[str],
+    *,
+    obtained: dt.date,
+    area_codes: Iterable[int | str] | None = None,
+    tuning: Tuning | None = None,
 ) -> Source:
     """An FTC change list: additions and deletions since the last download.
 
@@ -88,12 +108,16 @@ def ftc_changes(
     present in the list. Records without a date count as older than any dated record. The whole
     list is held in memory while it is sorted (change lists are small: about 13,000 additions a
     day).
+    ``tuning`` (a :class:`~dncguard.sources.Tuning`): block and chunk sizes, refusal bounds.
     """
     p = existing_file(path, "ftc_changes")
     ob = check_obtained(obtained, "ftc_changes", p)
     acs = check_area_codes(area_codes)
+    tune = resolve(tuning, "ftc_changes")
     layer = LayerKey.national("US")
-    return Source("ftc_changes", p, layer, ob, area_codes=acs, _read=lambda: _read_changes(p, layer, ob, acs))
+    return Source(
+        "ftc_changes", p, layer, ob, area_codes=acs, _read=lambda: _read_changes(p, layer, ob, acs, tune)
+    )
 
 
 _ADD_NAME = re.compile(r"(?<![a-z])(adds?|added|additions?|ins|inserts?|inserted)(?![a-z])", re.I)
@@ -199,10 +223,10 @@ def _change_record(member: Member, line: bytes, lineno: int, implied: Op | None)
 
 
 def _read_changes(
-    path: str, layer: LayerKey, obtained: dt.date, acs: frozenset[int] | None
+    path: str, layer: LayerKey, obtained: dt.date, acs: frozenset[int] | None, tuning: Tuning
 ) -> Iterator[Chunk]:
     parts: list[_Records] = []
-    for member in members(path):
+    for member in members(path, tuning):
         implied = implied_op(member.name if member.name is not None else member.path)
         if not looks_like_xml(sniff(member)):
             parts.append(_flat_changes(member, implied, acs))
@@ -246,6 +270,6 @@ def _read_changes(
         else np.flatnonzero(np.bincount((numbers // np.uint64(_E7)).astype(np.intp), minlength=1000)).tolist()
     )
     for op, pick in ((Op.DELETE, ~adds), (Op.ADD, adds)):
-        batch = Batcher(layer, op, obtained=obtained, source=path)
+        batch = Batcher(layer, op, obtained=obtained, source=path, chunk_numbers=tuning.chunk_numbers)
         yield from batch.add(numbers[pick], cover)
         yield from batch.flush()

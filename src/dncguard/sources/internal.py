@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 from dncguard._seller import normalize_seller
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.sources._delimited import csv_batches, numbers_of, pick_number_column
-from dncguard.sources._read import Member, members, read_date
+from dncguard.sources._read import Member, Tuning, members, read_date, resolve
 from dncguard.sources._source import Batcher, Source, existing_file, latest_date
 
 __all__ = ["internal"]
@@ -41,7 +41,11 @@ _ISO = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}
 
 
 def internal(
-    path: str | os.PathLike[str], *, seller: str | None = None, number_column: str | None = None
+    path: str | os.PathLike[str],
+    *,
+    seller: str | None = None,
+    number_column: str | None = None,
+    tuning: Tuning | None = None,
 ) -> Source:
     """A seller's internal do-not-call list (CSV with ``number``, ``requested_on``, ``seller``).
 
@@ -50,14 +54,16 @@ def internal(
     column is found under any common spelling (``number``, ``phone``, ``Phone Number``,
     ``telephone``, ``tel``), preferring a phone-named column to one like ``Account Number``;
     ``number_column`` names it outright.
+    ``tuning`` (a :class:`~dncguard.sources.Tuning`): block and chunk sizes, refusal bounds.
     """
     p = existing_file(path, "internal")
     if seller is not None and not isinstance(seller, str):
         raise TypeError(f"internal(): seller= must be a str or None, got {seller!r}")
     if number_column is not None and not isinstance(number_column, str):
         raise TypeError(f"internal(): number_column= must be a column name, got {number_column!r}")
+    tune = resolve(tuning, "internal")
     layer = None if seller is None else LayerKey.internal(seller)
-    return Source("internal", p, layer, None, _read=lambda: _read(p, seller, number_column))
+    return Source("internal", p, layer, None, _read=lambda: _read(p, seller, number_column, tune))
 
 
 def _layout(
@@ -80,19 +86,25 @@ def _layout(
     return layout
 
 
-def _read(path: str, seller: str | None, number_column: str | None) -> Iterator[Chunk]:
+def _read(path: str, seller: str | None, number_column: str | None, tuning: Tuning) -> Iterator[Chunk]:
     batches: dict[str, Batcher] = {}
 
     def batcher(name: str) -> Batcher:
         # One seller however written (docs/defaults.md): "Acme" and " acme " fill one list.
         key = normalize_seller(name)
         if key not in batches:
-            batches[key] = Batcher(LayerKey.internal(name), Op.REPLACE, obtained=None, source=path)
+            batches[key] = Batcher(
+                LayerKey.internal(name),
+                Op.REPLACE,
+                obtained=None,
+                source=path,
+                chunk_numbers=tuning.chunk_numbers,
+            )
         return batches[key]
 
     if seller is not None:
         batcher(seller)
-    for member in members(path):
+    for member in members(path, tuning):
         for b in csv_batches(member, _layout(seller, number_column)):
             numbers, rows = numbers_of(member, b.columns["number"], b.line_of, b.labels["number"])
             take = pa.array(rows, type=pa.int64())

@@ -30,7 +30,7 @@ from dncguard.errors import RegistryFormatError
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.sources._delimited import Layout, csv_batches, numbers_of, pick_number_column
 from dncguard.sources._full import foreign, foreign_error
-from dncguard.sources._read import members
+from dncguard.sources._read import Tuning, members, resolve
 from dncguard.sources._source import Batcher, Source, check_date, check_obtained, existing_file
 
 __all__ = ["TERRITORIES", "check_region", "state"]
@@ -77,12 +77,14 @@ def state(
     obtained: dt.date,
     published: dt.date | None = None,
     number_column: str | None = None,
+    tuning: Tuning | None = None,
 ) -> Source:
     """A US state list for ``region`` (ISO 3166-2, e.g. ``"US-TX"``: the 50 states and DC).
 
     ``obtained`` is the date the list was obtained; ``published``, when known, the date the state
     issued it (lists are mostly quarterly). ``number_column`` names the phone-number column
     when the header's names do not make it plain (see ``pick_number_column``).
+    ``tuning`` (a :class:`~dncguard.sources.Tuning`): block and chunk sizes, refusal bounds.
     """
     p = existing_file(path, "state")
     layer = LayerKey.state(check_region(region, p))
@@ -90,7 +92,10 @@ def state(
     pub = check_date(published, "state", "published")
     if number_column is not None and not isinstance(number_column, str):
         raise TypeError(f"state(): number_column= must be a column name, got {number_column!r}")
-    return Source("state", p, layer, ob, published=pub, _read=lambda: _read(p, layer, ob, pub, number_column))
+    tune = resolve(tuning, "state")
+    return Source(
+        "state", p, layer, ob, published=pub, _read=lambda: _read(p, layer, ob, pub, number_column, tune)
+    )
 
 
 def _layout(number_column: str | None) -> Layout:
@@ -114,12 +119,24 @@ def _layout(number_column: str | None) -> Layout:
 
 
 def _read(
-    path: str, layer: LayerKey, obtained: dt.date, published: dt.date | None, number_column: str | None
+    path: str,
+    layer: LayerKey,
+    obtained: dt.date,
+    published: dt.date | None,
+    number_column: str | None,
+    tuning: Tuning,
 ) -> Iterator[Chunk]:
-    batch = Batcher(layer, Op.REPLACE, obtained=obtained, published=published, source=path)
+    batch = Batcher(
+        layer,
+        Op.REPLACE,
+        obtained=obtained,
+        published=published,
+        source=path,
+        chunk_numbers=tuning.chunk_numbers,
+    )
     us = LayerKey.national("US")
     read = 0
-    for member in members(path):
+    for member in members(path, tuning):
         for b in csv_batches(member, _layout(number_column)):
             numbers, rows = numbers_of(member, b.columns["number"], b.line_of, b.labels["number"])
             bad = foreign(us, (numbers // _E7).astype(np.intp))
