@@ -93,7 +93,7 @@ _SMALL: Final = 64
 """Fewer entries than this are written one by one in Python (:meth:`Encoder._few`)."""
 _TZINFO: Final = operator.attrgetter("tzinfo")
 _UTCOFFSET: Final = dt.datetime.utcoffset
-_FIRST: Final = operator.itemgetter(0)
+_DICT: Final = operator.attrgetter("__dict__")
 
 
 def _seconds(offset: dt.timedelta | None) -> int:
@@ -225,8 +225,8 @@ class Encoder:
 
         if len(calls) < _SMALL:
             return self._few(calls, decisions, placed, first_seq, recorded_us)
-        cds = [c.__dict__ for c in calls]
-        dds = [d.__dict__ for d in decisions]
+        cds = list(map(_DICT, calls))
+        dds = list(map(_DICT, decisions))
         if len(cds) != len(dds):
             raise ValueError("calls and decisions differ in length")
         # Each entry's template: keyed within the batch (whose objects are alive) by the values
@@ -268,16 +268,29 @@ class Encoder:
             mask[timed] = True
             texts = self._at_json([nexts[i] for i in timed])[0]
             next_json = pc.replace_with_mask(pa.array(["null"] * len(nexts), pa.string()), mask, texts)
-        extras: list[str] = ["{}"] * len(cds)
-        lists = list(map(_EXTRA, cds))
-        known: dict[tuple[int, ...], str] = {}
-        for i in itertools.compress(range(len(lists)), map(any, lists)):
-            ids = tuple(map(id, lists[i]))  # the call's own tuples (alive in the batch)
-            text = known.get(ids)
-            if text is None:
-                cj = CALL_JSON(calls[i], mode="json", include=set(EXTRA_FIELDS))
-                text = known[ids] = dumps({k: cj[k] for k in EXTRA_FIELDS if cj[k]})
-            extras[i] = text
+        # extra: the call's non-empty lists; each distinct set of them (by the identity of the
+        # call's own tuples, alive in the batch) made into JSON once.
+        extras: Any = "{}"
+        some = np.fromiter(map(any, map(_EXTRA, cds)), bool, n)
+        if some.any():
+            rows_with = np.flatnonzero(some)
+            with_extra = [cds[i] for i in rows_with.tolist()]
+            known: dict[tuple[int, ...], int] = {}
+            extra_keys = zip(
+                *[map(id, map(operator.itemgetter(name), with_extra)) for name in EXTRA_FIELDS], strict=True
+            )
+            extra_codes = np.fromiter(
+                map(known.setdefault, extra_keys, itertools.count()), np.int64, len(with_extra)
+            )
+            texts_of: dict[int, str] = {}
+            for j in known.values():
+                cj = CALL_JSON(calls[int(rows_with[j])], mode="json", include=set(EXTRA_FIELDS))
+                texts_of[j] = dumps({k: cj[k] for k in EXTRA_FIELDS if cj[k]})
+            slot = np.zeros(len(with_extra) + 1, np.int64)
+            slot[np.fromiter(texts_of, np.int64, len(texts_of))] = np.arange(1, len(texts_of) + 1)
+            which_text = np.zeros(n, np.int64)
+            which_text[rows_with] = slot[extra_codes]
+            extras = pa.array(["{}", *texts_of.values()], pa.string()).take(pa.array(which_text))
         ats = list(map(_AT, cds))
         at_json, micros = self._at_json(ats)
         rows: list[PlacedRow] | None = None
@@ -317,7 +330,7 @@ class Encoder:
                 ",",
                 next_json,
                 ",",
-                pa.array(extras, pa.string()),
+                extras,
                 "]",
             ]
         )
