@@ -212,9 +212,10 @@ class Encoder:
         first_seq: int,
         recorded_us: int,
     ) -> tuple[Any, list[PlacedRow] | None, dict[bytes, bytes]]:
-        """The entries' canonical bytes (a list, for a few), or their bytes before and after
-        ``seq,recorded_us`` (Arrow arrays; see ``Ledger._append``); the placed entries' index
-        rows (None unless ``placed``); and the templates used (hex digest: body).
+        """The entries' canonical bytes (a list, for a few), or their pieces before and after
+        ``seq,recorded_us`` (lists of texts and Arrow arrays, joined in ``Ledger._append``); the
+        placed entries' index rows (None unless ``placed``); and the templates used (hex
+        digest: body).
 
         Field by field over the whole batch (``map`` runs in C), no Python loop per entry."""
         import numpy as np
@@ -318,20 +319,18 @@ class Encoder:
                 (number, *ends[g], at_us)
                 for number, g, at_us in zip(numbers, groups.tolist(), micros.tolist(), strict=True)
             ]
-        head = _join(['["', pa.array([t[0] for t in made], pa.string()).take(group), '",', index, ","])
-        tail = _join(
-            [
-                ",",
-                pa.array(list(map(json_str, map(_TO, cds))), pa.string()),
-                ",",
-                at_json,
-                ",",
-                pa.array(list(map(json_str, map(_NUMBER, dds))), pa.string()),
-                ",",
-                next_json,
-                ",",
-                extras,
-                "]",
-            ]
-        )
-        return (head, tail), rows, templates
+        head = ['["', pa.array([t[0] for t in made], pa.string()).take(group), '",', index, ","]
+        after: list[Any] = [
+            ",",
+            pa.array(list(map(json_str, map(_TO, cds))), pa.string()),
+            ",",
+            at_json,
+            ",",
+            pa.array(list(map(json_str, map(_NUMBER, dds))), pa.string()),
+            ",",
+            next_json,
+            ",",
+            extras,
+            "]",
+        ]
+        return (head, after), rows, templates
