@@ -1109,6 +1109,36 @@ def test_record_many_records_what_repeated_record_does(
         assert many.verify().ok
 
 
+def _placed_rows(ledger: Ledger) -> list[tuple[object, ...]]:
+    db = sqlite3.connect(ledger.path)
+    rows = db.execute("SELECT seq, number, seller, purpose, at_us FROM placed ORDER BY seq").fetchall()
+    db.close()
+    return rows
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pairs=st.lists(st.tuples(any_calls(), decisions()), min_size=1, max_size=6),
+    placed=st.booleans(),
+)
+def test_a_large_batch_of_any_calls_is_written_as_small_ones_are(
+    tmp_path: pathlib.Path, pairs: list[tuple[Call, Decision]], placed: bool
+) -> None:
+    """Any calls, repeated into a batch large enough to be built column by column: the same
+    bytes and the same index of placed calls as the same entries recorded a few at a time
+    (each written whole in Python)."""
+    tiled = pairs * (70 // len(pairs) + 1)
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    with Ledger(folder / "few") as few, Ledger(folder / "many") as many:
+        for k in range(0, len(tiled), len(pairs)):
+            chunk = tiled[k : k + len(pairs)]
+            few.record_many([c for c, _ in chunk], [d for _, d in chunk], placed=placed)
+        many.record_many([c for c, _ in tiled], [d for _, d in tiled], placed=placed)
+        assert _canonical_texts(few) == _canonical_texts(many)
+        assert _placed_rows(few) == _placed_rows(many)
+        assert many.verify().ok
+
+
 def test_a_large_batch_is_written_as_entries_one_by_one_are(
     tmp_path: pathlib.Path, guard: dncguard.Guard
 ) -> None:

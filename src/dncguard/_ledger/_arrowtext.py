@@ -138,7 +138,11 @@ def _offset_json(micros: npt.NDArray[Any], offsets: npt.NDArray[Any], times: Tim
 
     local = micros + offsets * 1_000_000
     seconds, fraction = np.divmod(local, 1_000_000)
-    wall: Any = pa.array(np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s"), pa.string())
+    # Arrow writes a timestamp as ``YYYY-MM-DD HH:MM:SS`` (years 1 to 9999 in four digits, as
+    # isoformat does): its one space made the ``T`` (four times faster than numpy's strings).
+    wall: Any = pc.replace_substring(
+        pa.array(seconds.astype("datetime64[s]")).cast(pa.string()), " ", "T", max_replacements=1
+    )
     if fraction.any():  # microseconds, six digits, where there are any (as isoformat writes them)
         digits = pc.utf8_lpad(pa.array(fraction).cast(pa.string()), width=6, padding="0")
         wall = pc.if_else(pa.array(fraction != 0), _join([wall, ".", digits]), wall)

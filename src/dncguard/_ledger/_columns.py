@@ -319,22 +319,20 @@ class Columns:
             )
         else:
             index = "null"
-        head = _join(['["', template, '",', index, ","])
-        tail = _join(
-            [
-                ",",
-                values["to"],
-                ",",
-                values["at"],
-                ",",
-                dvalues["number"],
-                ",",
-                dvalues["next_allowed_at"],
-                ",",
-                extra,
-                "]",
-            ]
-        )
+        head = ['["', template, '",', index, ","]
+        tail = [
+            ",",
+            values["to"],
+            ",",
+            values["at"],
+            ",",
+            dvalues["number"],
+            ",",
+            dvalues["next_allowed_at"],
+            ",",
+            extra,
+            "]",
+        ]
         rows = None
         if placed:
             purposes = [

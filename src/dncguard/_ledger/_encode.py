@@ -21,7 +21,6 @@ from dncguard._ledger._format import (
     CALL_JSON,
     DECISION_ENTRY_FIELDS,
     DECISION_JSON,
-    EPOCH,
     EXTRA_FIELDS,
     Times,
     dumps,
@@ -94,7 +93,7 @@ _SMALL: Final = 64
 """Fewer entries than this are written one by one in Python (:meth:`Encoder._few`)."""
 _TZINFO: Final = operator.attrgetter("tzinfo")
 _UTCOFFSET: Final = dt.datetime.utcoffset
-_FIRST: Final = operator.itemgetter(0)
+_DICT: Final = operator.attrgetter("__dict__")
 
 
 def _seconds(offset: dt.timedelta | None) -> int:
@@ -147,9 +146,10 @@ class Encoder:
         self._by_identity[fast] = (got, models)
         return got
 
-    def _at_json(self, ats: list[dt.datetime]) -> Any:
+    def _at_json(self, ats: list[dt.datetime]) -> tuple[Any, Any]:
         """The times as the call's JSON writes them (with their quotes), an Arrow array: UTC
-        microseconds and each time's own UTC offset, formatted column by column."""
+        microseconds and each time's own UTC offset, formatted column by column; and the UTC
+        microseconds (a numpy array)."""
         import numpy as np
         import pyarrow as pa
 
@@ -163,9 +163,9 @@ class Encoder:
         else:
             deltas = list(map(_UTCOFFSET, ats))
             if any(d is not None and d.microseconds for d in deltas):  # as the call's JSON has them
-                return pa.array(['"' + self.times(a) + '"' for a in ats], pa.string())
+                return pa.array(['"' + self.times(a) + '"' for a in ats], pa.string()), micros
             offsets = np.array(list(map(_seconds, deltas)), np.int64)
-        return _offset_json(micros, offsets, self.times)
+        return _offset_json(micros, offsets, self.times), micros
 
     def _few(
         self,
@@ -212,37 +212,45 @@ class Encoder:
         first_seq: int,
         recorded_us: int,
     ) -> tuple[Any, list[PlacedRow] | None, dict[bytes, bytes]]:
-        """The entries' canonical bytes (a list, for a few), or their bytes before and after
-        ``seq,recorded_us`` (Arrow arrays; see ``Ledger._append``); the placed entries' index
-        rows (None unless ``placed``); and the templates used (hex digest: body).
+        """The entries' canonical bytes (a list, for a few), or their pieces before and after
+        ``seq,recorded_us`` (lists of texts and Arrow arrays, joined in ``Ledger._append``); the
+        placed entries' index rows (None unless ``placed``); and the templates used (hex
+        digest: body).
 
         Field by field over the whole batch (``map`` runs in C), no Python loop per entry."""
         import numpy as np
         import pyarrow as pa
+        import pyarrow.compute as pc
 
         from dncguard._ledger._arrowtext import _join
 
         if len(calls) < _SMALL:
             return self._few(calls, decisions, placed, first_seq, recorded_us)
-        cds = [c.__dict__ for c in calls]
-        dds = [d.__dict__ for d in decisions]
+        cds = list(map(_DICT, calls))
+        dds = list(map(_DICT, decisions))
         if len(cds) != len(dds):
             raise ValueError("calls and decisions differ in length")
         # Each entry's template: keyed within the batch (whose objects are alive) by the values
         # of the call's template fields and the decision's plain ones, and by the identity of
         # the decision's tuples of models; each distinct one made into JSON and hashed once.
-        keys = list(
-            zip(
-                map(_call_rest, cds),
-                map(_decision_values, dds),
-                *[map(id, map(operator.itemgetter(name), dds)) for name in _DECISION_MODELS],
-                strict=True,
-            )
+        # Each key is hashed once: ``setdefault`` gives each entry the row its key first met.
+        n = len(cds)
+        keys = zip(
+            map(_call_rest, cds),
+            map(_decision_values, dds),
+            *[map(id, map(operator.itemgetter(name), dds)) for name in _DECISION_MODELS],
+            strict=True,
         )
-        first = dict(zip(keys, range(len(keys)), strict=True))
+        first: dict[tuple[Any, ...], int] = {}
+        codes = np.fromiter(map(first.setdefault, keys, itertools.count()), np.int64, n)
+        firsts = np.fromiter(first.values(), np.int64, len(first))
+        number_of_group = np.empty(n, np.int64)
+        number_of_group[firsts] = np.arange(len(firsts), dtype=np.int64)
+        groups = number_of_group[codes]
+        group = pa.array(groups)
         templates: dict[bytes, bytes] = {}
         by_element: dict[tuple[Any, ...], tuple[str, str]] = {}
-        made: dict[tuple[Any, ...], tuple[str, str]] = {}
+        made: list[tuple[str, str]] = []
         for k, i in first.items():
             ekey = (k[0], k[1], *[tuple(map(id, v)) for v in _decision_models(dds[i])])
             t = by_element.get(ekey)
@@ -252,64 +260,77 @@ class Encoder:
                 h = hashlib.sha256(body).hexdigest()
                 templates[h.encode()] = body
                 t = by_element[ekey] = (h, tail)
-            made[k] = t
-        chosen = list(map(made.__getitem__, keys))
+            made.append(t)
         nexts = list(map(_NEXT, dds))
         timed = [i for i, x in enumerate(nexts) if x is not None]
         next_json: Any = "null"
         if timed:
-            import pyarrow.compute as pc
-
             mask = np.zeros(len(nexts), bool)
             mask[timed] = True
-            texts = self._at_json([nexts[i] for i in timed])
+            texts = self._at_json([nexts[i] for i in timed])[0]
             next_json = pc.replace_with_mask(pa.array(["null"] * len(nexts), pa.string()), mask, texts)
-        extras: list[str] = ["{}"] * len(cds)
-        lists = list(map(_EXTRA, cds))
-        known: dict[tuple[int, ...], str] = {}
-        for i in itertools.compress(range(len(lists)), map(any, lists)):
-            ids = tuple(map(id, lists[i]))  # the call's own tuples (alive in the batch)
-            text = known.get(ids)
-            if text is None:
-                cj = CALL_JSON(calls[i], mode="json", include=set(EXTRA_FIELDS))
-                text = known[ids] = dumps({k: cj[k] for k in EXTRA_FIELDS if cj[k]})
-            extras[i] = text
+        # extra: the call's non-empty lists; each distinct set of them (by the identity of the
+        # call's own tuples, alive in the batch) made into JSON once.
+        extras: Any = "{}"
+        some = np.fromiter(map(any, map(_EXTRA, cds)), bool, n)
+        if some.any():
+            rows_with = np.flatnonzero(some)
+            with_extra = [cds[i] for i in rows_with.tolist()]
+            known: dict[tuple[int, ...], int] = {}
+            extra_keys = zip(
+                *[map(id, map(operator.itemgetter(name), with_extra)) for name in EXTRA_FIELDS], strict=True
+            )
+            extra_codes = np.fromiter(
+                map(known.setdefault, extra_keys, itertools.count()), np.int64, len(with_extra)
+            )
+            texts_of: dict[int, str] = {}
+            for j in known.values():
+                cj = CALL_JSON(calls[int(rows_with[j])], mode="json", include=set(EXTRA_FIELDS))
+                texts_of[j] = dumps({k: cj[k] for k in EXTRA_FIELDS if cj[k]})
+            slot = np.zeros(len(with_extra) + 1, np.int64)
+            slot[np.fromiter(texts_of, np.int64, len(texts_of))] = np.arange(1, len(texts_of) + 1)
+            which_text = np.zeros(n, np.int64)
+            which_text[rows_with] = slot[extra_codes]
+            extras = pa.array(["{}", *texts_of.values()], pa.string()).take(pa.array(which_text))
         ats = list(map(_AT, cds))
+        at_json, micros = self._at_json(ats)
         rows: list[PlacedRow] | None = None
         index: Any = "null"
         if placed:
-            if len(calls) > 64:
-                from dncguard.numbers import parse_numbers
+            from dncguard.numbers import parse_numbers
 
-                parsed, valid = parse_numbers([c.to for c in calls])
-                numbers: list[int | None] = [
-                    int(x) if ok else None for x, ok in zip(parsed.tolist(), valid.tolist(), strict=True)
-                ]
-            else:
-                numbers = [number_of(c.to) for c in calls]
-            rows = []
-            indexes = []
-            epoch = EPOCH
-            for at, number, t, call in zip(ats, numbers, chosen, calls, strict=True):
-                delta = at - epoch
-                at_us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-                indexes.append(f"[{at_us},{'null' if number is None else number}{t[1]}")
-                rows.append((number, seller_key(call.seller), call.purpose, at_us))
-            index = pa.array(indexes, pa.string())
-        head = _join(['["', pa.array(list(map(_FIRST, chosen)), pa.string()), '",', index, ","])
-        tail = _join(
-            [
-                ",",
-                pa.array(list(map(json_str, map(_TO, cds))), pa.string()),
-                ",",
-                self._at_json(ats),
-                ",",
-                pa.array(list(map(json_str, map(_NUMBER, dds))), pa.string()),
-                ",",
-                next_json,
-                ",",
-                pa.array(extras, pa.string()),
-                "]",
+            parsed, valid = parse_numbers(list(map(_TO, cds)))
+            numbers: list[int | None] = [
+                int(x) if ok else None for x, ok in zip(parsed.tolist(), valid.tolist(), strict=True)
             ]
-        )
-        return (head, tail), rows, templates
+            # The index: start, number (null when not valid), then the template's purpose and
+            # seller key (its tail).
+            index = _join(
+                [
+                    "[",
+                    pa.array(micros).cast(pa.string()),
+                    ",",
+                    pc.if_else(pa.array(valid), pa.array(parsed).cast(pa.string()), "null"),
+                    pa.array([t[1] for t in made], pa.string()).take(group),
+                ]
+            )
+            ends = [(seller_key(calls[i].seller), calls[i].purpose) for i in firsts.tolist()]
+            rows = [
+                (number, *ends[g], at_us)
+                for number, g, at_us in zip(numbers, groups.tolist(), micros.tolist(), strict=True)
+            ]
+        head = ['["', pa.array([t[0] for t in made], pa.string()).take(group), '",', index, ","]
+        after: list[Any] = [
+            ",",
+            pa.array(list(map(json_str, map(_TO, cds))), pa.string()),
+            ",",
+            at_json,
+            ",",
+            pa.array(list(map(json_str, map(_NUMBER, dds))), pa.string()),
+            ",",
+            next_json,
+            ",",
+            extras,
+            "]",
+        ]
+        return (head, after), rows, templates

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from dncguard._ledger._arrowtext import _as_call, _as_decision, _distinct, _next_column, _per_row
+from dncguard._ledger._arrowtext import _as_call, _as_decision, _distinct, _join, _next_column, _per_row
 from dncguard._ledger._columns import Columns, decided_parts
 from dncguard._ledger._encode import Encoder, PlacedRow, decision_part
 from dncguard._ledger._format import (
@@ -252,7 +252,6 @@ class Ledger(Reader):
         the digest before it, recorded_us)."""
         import numpy as np
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         db = self._db
         sha256 = hashlib.sha256
@@ -281,10 +280,12 @@ class Ledger(Reader):
                             b"\n".join(lines[i : i + PAGE_ENTRIES]) + b"\n" for i in range(0, n, PAGE_ENTRIES)
                         ]
                     else:
+                        # The pieces before and after ``seq,recorded_us`` (text and Arrow
+                        # arrays), joined once here.
                         head, tail = entries
-                        n = len(head)
+                        n = next(len(p) for p in (*head, *tail) if not isinstance(p, str))
                         seqs = pa.array(np.arange(seq + 1, seq + n + 1, dtype=np.int64)).cast(pa.string())
-                        joined = pc.binary_join_element_wise(head, seqs, f",{recorded_us}", tail, "\n", "")
+                        joined = _join([*head, seqs, f",{recorded_us}", *tail, "\n"])
                         if joined.offset:
                             joined = pa.concat_arrays([joined])
                         buffers = joined.buffers()
