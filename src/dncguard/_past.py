@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from dncguard._stored import _HIGH
 from dncguard.errors import CorruptIndexError
-from dncguard.index import NAT, BlockIndex, difference, member, union
+from dncguard.index import BlockIndex, Dated, difference, member, union
 
 if TYPE_CHECKING:
     from dncguard._history import _Step
@@ -34,7 +34,7 @@ POINTS: Final = 64
 _NONE: Final = np.zeros(0, np.uint64)
 
 
-class _PastIndex:
+class _PastIndex(Dated):
     """One layer as it was at a past version: a view over today's index, not a copy.
 
     ``base`` is the layer's :class:`~dncguard.index.BlockIndex` now; ``flip`` (``uint64``,
@@ -57,7 +57,6 @@ class _PastIndex:
     """
 
     __slots__ = (
-        "_dated_mv",
         "_flip",
         "_flip_mv",
         "_full",
@@ -191,26 +190,6 @@ class _PastIndex:
 
     def contains_one(self, number: int) -> bool:
         return 0 <= number < _HIGH and self.probe(number)
-
-    def date_one(self, number: int) -> dt.date | None:
-        if not len(self.dated):
-            return None
-        if self._dated_mv is None:
-            self._dated_mv = self.dated.data.cast("B").cast("Q")
-        dated = self._dated_mv
-        i = bisect_left(dated, number)
-        if i < len(dated) and dated[i] == number:
-            return _EPOCH + dt.timedelta(days=int(self.dates[i]))
-        return None
-
-    def dates_of(self, numbers: U64) -> npt.NDArray[np.datetime64]:
-        out = np.full(len(numbers), NAT, np.int64)
-        if len(self.dated):
-            q = numbers.astype(np.uint64, copy=False)
-            idx = np.minimum(np.searchsorted(self.dated, q), len(self.dated) - 1)
-            hit = self.dated[idx] == q
-            out[hit] = self.dates[idx[hit]]
-        return out.view("datetime64[D]")
 
     def materialize(self) -> BlockIndex:
         """The past layer as an index of its own (built once)."""

@@ -143,7 +143,40 @@ def union(a: U64, b: U64) -> U64:
     return np.insert(a, np.searchsorted(a, b), b)
 
 
-class BlockIndex:
+class Dated:
+    """The dates an index keeps for some of its numbers (an internal list's request dates):
+    ``dated`` (``uint64``, sorted) and ``dates`` (``int64`` days since 1970, parallel). Today's
+    index and a past version's view answer date questions by this one rule."""
+
+    __slots__ = ("_dated_mv",)
+    dated: U64
+    dates: I64
+    _dated_mv: memoryview | None
+
+    def date_one(self, number: int) -> dt.date | None:
+        """The date stored for ``number``, or ``None``."""
+        if not len(self.dated):
+            return None
+        if self._dated_mv is None:
+            self._dated_mv = self.dated.data.cast("B").cast("Q")
+        dated = self._dated_mv
+        i = bisect_left(dated, number)
+        if i < len(dated) and dated[i] == number:
+            return _EPOCH + dt.timedelta(days=int(self.dates[i]))
+        return None
+
+    def dates_of(self, numbers: U64) -> npt.NDArray[np.datetime64]:
+        """The date stored for each number (``NaT`` when none), as ``datetime64[D]``."""
+        out = np.full(len(numbers), NAT, np.int64)
+        if len(self.dated):
+            q = numbers.astype(np.uint64, copy=False)
+            idx = np.minimum(np.searchsorted(self.dated, q), len(self.dated) - 1)
+            hit = self.dated[idx] == q
+            out[hit] = self.dates[idx[hit]]
+        return out.view("datetime64[D]")
+
+
+class BlockIndex(Dated):
     """One layer's set of numbers, with optional per-number dates.
 
     Arrays (all little-endian, memory-mapped when opened from a file):
@@ -172,7 +205,6 @@ class BlockIndex:
     __slots__ = (
         "_d16",
         "_d64",
-        "_dated_mv",
         "_probe",
         "_rows",
         "_tick",
@@ -345,28 +377,6 @@ class BlockIndex:
     def contains_one(self, number: int) -> bool:
         """Is ``number`` (a Python ``int``) in this index?"""
         return 0 <= number < 10_000_000_000 and (self._probe or self.probe)(number)
-
-    def date_one(self, number: int) -> dt.date | None:
-        """The date stored for ``number``, or ``None``."""
-        if not len(self.dated):
-            return None
-        if self._dated_mv is None:
-            self._dated_mv = self.dated.data.cast("B").cast("Q")
-        dated = self._dated_mv
-        i = bisect_left(dated, number)
-        if i < len(dated) and dated[i] == number:
-            return _EPOCH + dt.timedelta(days=int(self.dates[i]))
-        return None
-
-    def dates_of(self, numbers: U64) -> npt.NDArray[np.datetime64]:
-        """The date stored for each number (``NaT`` when none), as ``datetime64[D]``."""
-        out = np.full(len(numbers), NAT, np.int64)
-        if len(self.dated):
-            q = numbers.astype(np.uint64, copy=False)
-            idx = np.minimum(np.searchsorted(self.dated, q), len(self.dated) - 1)
-            hit = self.dated[idx] == q
-            out[hit] = self.dates[idx[hit]]
-        return out.view("datetime64[D]")
 
     def blocks(self) -> tuple[U64, U64]:
         """The non-empty blocks: their prefixes (sorted) and directory entries."""
