@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
@@ -148,14 +149,14 @@ _LONGEST_CAP_US: Final = max((window for _, _, window in _CAP_WINDOWS_US), defau
 """The longest frequency-cap window, in microseconds: how far back ``Guard`` asks the ledger."""
 
 
-def _recent(earlier: tuple[int, ...], at: int) -> tuple[tuple[int, int], ...]:
+def _recent(earlier: Sequence[int], at: int) -> tuple[tuple[int, int], ...]:
     """``CallFacts.recent``: per cap window, the earlier calls (UTC microseconds since 1970) in
     the window that ends at ``at`` (its first instant included, ``at`` excluded), counted up to
     the largest cap."""
     found = []
     for minutes, most, window in _CAP_WINDOWS_US:
         since = at - window
-        n = sum(1 for a in earlier if since <= a < at)
+        n = len([a for a in earlier if since <= a < at])
         if n:
             found.append((minutes, min(n, most)))
     return tuple(found)

@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final, Literal, Protocol, get_args
 
 from pydantic import ValidationError
@@ -337,7 +337,7 @@ class Guard:
 
     def _known(
         self, call: Call, number: int, area: Area
-    ) -> tuple[_Known, tuple[zoneinfo.ZoneInfo, ...], bool, tuple[int, ...]]:
+    ) -> tuple[_Known, tuple[zoneinfo.ZoneInfo, ...], bool, Sequence[int]]:
         """The call's facts with the policy's verdict on them, the call's candidate zones,
         whether an internal list of the call's seller (as written) holds the number, and the
         earlier calls the frequency caps count (:meth:`_earlier`).
@@ -373,8 +373,15 @@ class Guard:
         exemptions, by_kind, casl = self._evidence_facts(call, number, requests, codes, today)
         failed = self._hours_failed(call, codes, clocks) if clocks else _NONE_FAILED
         requested = requests_mask(requests, today) if requests else NO_DAYS
-        earlier = self._earlier(call, number, codes)
-        recent = _recent(earlier, us(at)) if earlier else ()
+        # The earlier calls the frequency caps count, in UTC microseconds (no datetime per call).
+        earlier: Sequence[int] = ()
+        recent: tuple[tuple[int, int], ...] = ()
+        ask_ledger = self.ledger is not None and caps_in_play(codes)
+        if ask_ledger or call.attempts:
+            at_us = us(at)
+            earlier = self._earlier(call, number, at_us, ask_ledger)
+            if earlier:
+                recent = _recent(earlier, at_us)
         # Memoised by the fields' values: most calls share their facts, and a frozen dataclass
         # costs more to build than this tuple. The policy stays the judge of every combination.
         key = (
@@ -539,19 +546,19 @@ class Guard:
                 failed = failed | _clock_failed(clocked, call.at)
         return failed
 
-    def _earlier(self, call: Call, number: int, codes: tuple[str, ...]) -> tuple[int, ...]:
-        """The earlier calls the frequency caps count, as UTC microseconds since 1970: the call's
-        ``attempts`` and, with a ledger, its placed calls by this seller to this number with this
-        purpose in the longest cap window before the call (only where a cap is in play)."""
-        attempts = tuple(map(us, call.attempts)) if call.attempts else ()
-        if self.ledger is None or not caps_in_play(codes):
+    def _earlier(self, call: Call, number: int, at: int, ask_ledger: bool) -> list[int]:
+        """The earlier calls the frequency caps count, as UTC microseconds since 1970 (``at``:
+        the call's start): the call's ``attempts`` and, with ``ask_ledger`` (a ledger, and a cap
+        in play), the ledger's placed calls by this seller to this number with this purpose in
+        the longest cap window before the call."""
+        attempts = [us(a) for a in call.attempts]
+        if not ask_ledger or self.ledger is None:
             return attempts
-        at = us(call.at)
         # Ledger.placed_calls less its conversions (the number is parsed, the times are integers).
         placed = self.ledger._placed_us(
             number, normalize_seller(call.seller), call.purpose, at - _LONGEST_CAP_US, at
         )
-        return (*attempts, *placed) if attempts else tuple(placed)
+        return attempts + placed if attempts else placed
 
     def _exemptions(self, evidence: Evidence, codes: tuple[str, ...], today: int) -> _Exemptions:
         """Per jurisdiction in play, the days its exemptions hold (``CallFacts.exemptions``)."""
