@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
@@ -142,13 +143,20 @@ def _evidence_rules(code: str) -> int:
     return _RULE_SETS.setdefault(evidence_signature(code), len(_RULE_SETS))
 
 
-def _recent(attempts: tuple[dt.datetime, ...], at: dt.datetime) -> tuple[tuple[int, int], ...]:
-    """``CallFacts.recent``: per cap window, the earlier calls in the window that ends at ``at``
-    (its first instant included, ``at`` excluded), counted up to the largest cap."""
+_CAP_WINDOWS_US: Final = tuple((minutes, most, minutes * 60_000_000) for minutes, most in cap_windows())
+""":func:`~dncguard.facts.cap_windows` with each window's length in microseconds."""
+_LONGEST_CAP_US: Final = max((window for _, _, window in _CAP_WINDOWS_US), default=0)
+"""The longest frequency-cap window, in microseconds: how far back ``Guard`` asks the ledger."""
+
+
+def _recent(earlier: Sequence[int], at: int) -> tuple[tuple[int, int], ...]:
+    """``CallFacts.recent``: per cap window, the earlier calls (UTC microseconds since 1970) in
+    the window that ends at ``at`` (its first instant included, ``at`` excluded), counted up to
+    the largest cap."""
     found = []
-    for minutes, most in cap_windows():
-        since = at - dt.timedelta(minutes=minutes)
-        n = sum(1 for a in attempts if since <= a < at)
+    for minutes, most, window in _CAP_WINDOWS_US:
+        since = at - window
+        n = len([a for a in earlier if since <= a < at])
         if n:
             found.append((minutes, min(n, most)))
     return tuple(found)

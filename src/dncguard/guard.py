@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final, Literal, Protocol, get_args
 
 from pydantic import ValidationError
@@ -63,6 +63,7 @@ from pydantic import ValidationError
 from dncguard._check_steps import (
     _HORIZON_END,
     _INTERNAL,
+    _LONGEST_CAP_US,
     _MEMO_SIZE,
     _NATIONAL,
     _NO_CASL,
@@ -86,6 +87,7 @@ from dncguard._check_steps import (
 from dncguard._context import Area, Context, MissingStateLists, OnStale
 from dncguard._fields import FLAT_KEYS as _FLAT_KEYS
 from dncguard._fields import fold_flat_evidence, invalid_call
+from dncguard._ledger._format import from_us, us
 from dncguard._provenance import Provenance, provenance
 from dncguard._seller import normalize_seller
 from dncguard.errors import InvalidNumberError, StaleRegistryError
@@ -98,7 +100,6 @@ from dncguard.facts import (
     CallFacts,
     DayMask,
     Evidence,
-    cap_windows,
     caps_in_play,
     casl_in_play,
     casl_masks,
@@ -235,7 +236,7 @@ class Guard:
         if area is None:
             verdict = invalid_number(call.to, NOT_NANP_AREA)
             return self._decision(verdict, None, call.to, self._provenance.registry_id)
-        known, zones, on_internal = self._known(call, number, area)
+        known, zones, on_internal, earlier = self._known(call, number, area)
         verdict = known.verdict
         facts = known.facts
         prov = self._provenance
@@ -256,8 +257,12 @@ class Guard:
             )
         next_at = None
         if known.may_open:
-            earlier = self._earlier(call, number, known.facts.jurisdictions) if known.facts.recent else ()
-            release = cap_release(known.facts, earlier, call.at, self.jurisdictions) if earlier else None
+            # known.facts.recent: some earlier call counts (the calls are those _known found).
+            release = (
+                cap_release(known.facts, [from_us(a) for a in earlier], call.at, self.jurisdictions)
+                if known.facts.recent
+                else None
+            )
             next_at = next_allowed_at(known.facts, call.at, zones, self.jurisdictions, release)
         return self._decision(verdict, next_at, f"+1{number}", prov.registry_id, consulted)
 
@@ -327,14 +332,15 @@ class Guard:
 
     def facts(self, call: Call, number: int, area: Area) -> tuple[CallFacts, tuple[zoneinfo.ZoneInfo, ...]]:
         """The call's facts for the policy, and its candidate time zones."""
-        known, zones, _ = self._known(call, number, area)
+        known, zones, _, _ = self._known(call, number, area)
         return known.facts, zones
 
     def _known(
         self, call: Call, number: int, area: Area
-    ) -> tuple[_Known, tuple[zoneinfo.ZoneInfo, ...], bool]:
-        """The call's facts with the policy's verdict on them, the call's candidate zones, and
-        whether an internal list of the call's seller (as written) holds the number.
+    ) -> tuple[_Known, tuple[zoneinfo.ZoneInfo, ...], bool, Sequence[int]]:
+        """The call's facts with the policy's verdict on them, the call's candidate zones,
+        whether an internal list of the call's seller (as written) holds the number, and the
+        earlier calls the frequency caps count (:meth:`_earlier`).
 
         The hot path of :meth:`check`, in named steps: the lists holding the number
         (:meth:`_listings`), where the call goes (:func:`_candidates`), its local date and
@@ -367,8 +373,15 @@ class Guard:
         exemptions, by_kind, casl = self._evidence_facts(call, number, requests, codes, today)
         failed = self._hours_failed(call, codes, clocks) if clocks else _NONE_FAILED
         requested = requests_mask(requests, today) if requests else NO_DAYS
-        earlier = self._earlier(call, number, codes)
-        recent = _recent(earlier, at) if earlier else ()
+        # The earlier calls the frequency caps count, in UTC microseconds (no datetime per call).
+        earlier: Sequence[int] = ()
+        recent: tuple[tuple[int, int], ...] = ()
+        ask_ledger = self.ledger is not None and caps_in_play(codes)
+        if ask_ledger or call.attempts:
+            at_us = us(at)
+            earlier = self._earlier(call, number, at_us, ask_ledger)
+            if earlier:
+                recent = _recent(earlier, at_us)
         # Memoised by the fields' values: most calls share their facts, and a frozen dataclass
         # costs more to build than this tuple. The policy stays the judge of every combination.
         key = (
@@ -393,7 +406,7 @@ class Guard:
         known = self._facts_memo.get(key)
         if known is None:
             known = self._facts_of(key, area.country)
-        return known, zones, on_internal
+        return known, zones, on_internal, earlier
 
     def _facts_of(self, key: tuple[Any, ...], country: str) -> _Known:
         """On a memo miss: the :class:`CallFacts` of ``key`` (:meth:`_known`'s), decided, memoised."""
@@ -533,17 +546,19 @@ class Guard:
                 failed = failed | _clock_failed(clocked, call.at)
         return failed
 
-    def _earlier(self, call: Call, number: int, codes: tuple[str, ...]) -> tuple[dt.datetime, ...]:
-        """The earlier calls the frequency caps count: the call's ``attempts`` and, with a
-        ledger, its placed calls by this seller to this number with this purpose in the longest
-        cap window before the call (only where a cap is in play)."""
-        if self.ledger is None or not caps_in_play(codes):
-            return call.attempts
-        longest = dt.timedelta(minutes=max(minutes for minutes, _ in cap_windows()))
-        placed = self.ledger.placed_calls(
-            number, call.seller, call.purpose, since=call.at - longest, until=call.at
+    def _earlier(self, call: Call, number: int, at: int, ask_ledger: bool) -> list[int]:
+        """The earlier calls the frequency caps count, as UTC microseconds since 1970 (``at``:
+        the call's start): the call's ``attempts`` and, with ``ask_ledger`` (a ledger, and a cap
+        in play), the ledger's placed calls by this seller to this number with this purpose in
+        the longest cap window before the call."""
+        attempts = [us(a) for a in call.attempts]
+        if not ask_ledger or self.ledger is None:
+            return attempts
+        # Ledger.placed_calls less its conversions (the number is parsed, the times are integers).
+        placed = self.ledger._placed_us(
+            number, normalize_seller(call.seller), call.purpose, at - _LONGEST_CAP_US, at
         )
-        return (*call.attempts, *placed)
+        return attempts + placed if attempts else placed
 
     def _exemptions(self, evidence: Evidence, codes: tuple[str, ...], today: int) -> _Exemptions:
         """Per jurisdiction in play, the days its exemptions hold (``CallFacts.exemptions``)."""

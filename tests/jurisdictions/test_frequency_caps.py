@@ -129,6 +129,26 @@ def test_the_ledger_placed_calls_count_with_attempts(tmp_path: Any) -> None:
     assert base.check({**call, "attempts": before(90)}).allowed  # without the ledger: attempts only
 
 
+def test_check_reads_the_ledger_once_per_call(tmp_path: Any) -> None:
+    """One query of the placed calls per check, also for a call over a cap whose
+    next_allowed_at counts them again: both answers come from one read of the ledger."""
+    from dncguard import Call, Guard
+    from dncguard.ledger import Ledger
+
+    ledger = Ledger(tmp_path / "calls.ledger")
+    guard = Guard(_guard(NOON.date() - dt.timedelta(days=1)).registry, ledger=ledger)
+    for m in (30, 60, 90):
+        earlier = Call(to=FL, at=NOON - dt.timedelta(minutes=m), seller="acme")
+        ledger.record(earlier, guard.check(earlier), placed=True)
+    statements: list[str] = []
+    ledger._db.set_trace_callback(statements.append)
+    d = guard.check({"to": FL, "at": NOON.isoformat(), "seller": "acme"})
+    ledger._db.set_trace_callback(None)
+    assert [r.code.value for r in d.reasons] == ["frequency_cap"]
+    assert d.next_allowed_at == NOON - dt.timedelta(minutes=90) + dt.timedelta(days=1, minutes=1)
+    assert len([s for s in statements if "FROM placed" in s]) == 1
+
+
 def test_the_ledger_option_is_validated() -> None:
     from dncguard import Guard
 

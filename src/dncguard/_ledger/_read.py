@@ -196,16 +196,22 @@ class Reader:
             if type(number) is int and 2_000_000_000 <= number < 10_000_000_000
             else parse_number(number)
         )
-        key = seller_key(seller)
+        placed = self._placed_us(
+            n, seller_key(seller), purpose, aware_us("since", since), aware_us("until", until)
+        )
+        return [from_us(at_us) for at_us in placed]
+
+    def _placed_us(self, number: int, key: str, purpose: str, since_us: int, until_us: int) -> list[int]:
+        """:meth:`placed_calls` less its conversions, for ``Guard.check``: ``number`` a valid
+        10-digit int, ``key`` the seller as :func:`seller_key` gives it, the window and the
+        start times in UTC microseconds since 1970 (oldest first)."""
         try:
             with self._lock:
-                rows = self._db.execute(
-                    PLACED_CALLS, (n, key, purpose, aware_us("since", since), aware_us("until", until))
-                ).fetchall()
+                rows = self._db.execute(PLACED_CALLS, (number, key, purpose, since_us, until_us)).fetchall()
         except sqlite3.DatabaseError:
             with self._errors():
                 raise
-        return [from_us(r[0]) for r in rows]
+        return [r[0] for r in rows]
 
     def placed_table(self, *, since: dt.datetime, until: dt.datetime) -> pa.Table:
         """Every placed call that started at or after ``since`` and before ``until``, as a
