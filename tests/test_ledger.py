@@ -1355,28 +1355,25 @@ def test_record_columns_refuses_bad_input_and_records_nothing(tmp_path: pathlib.
     assert len(ledger.placed_calls("212-555-0144", "ACME", "sale", since=AT, until=AT + dt.timedelta(1))) == 1
 
 
-def test_record_columns_built_ahead_in_pieces_still_records_all_or_nothing(
-    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_record_columns_built_ahead_in_pieces_still_records_all_or_nothing(tmp_path: pathlib.Path) -> None:
     """A table built into entries a piece at a time, the next piece on another thread while the
     one before is hashed: a bad row in a late piece is the named error and nothing is
-    recorded; a good table is recorded whole, in order, and verifies."""
+    recorded; a good table is recorded whole, in order, and verifies. (Sized from the real
+    piece size: more than two pieces, the last one short.)"""
     import numpy as np
 
     from dncguard._ledger import _store
 
-    monkeypatch.setattr(_store, "PAGE_ENTRIES", 2)
-    monkeypatch.setattr(_store, "_COLUMN_CHUNK", 4)
-    n = 23
+    n = 2 * _store._COLUMN_CHUNK + 7
     d = [Decision(allowed=True, number="")]
     good = {
-        "to": [f"212-555-01{i:02d}" for i in range(n)],
-        "at": pa.array([AT + dt.timedelta(minutes=i) for i in range(n)], pa.timestamp("us", tz="UTC")),
+        "to": [f"212-555-{i % 10_000:04d}" for i in range(n)],
+        "at": pa.array([AT + dt.timedelta(seconds=i) for i in range(n)], pa.timestamp("us", tz="UTC")),
         "seller": ["acme"] * n,
     }
     with Ledger(tmp_path / "l") as ledger:
         bad = {**good, "purpose": ["sale"] * (n - 1) + ["robbery"]}
-        with pytest.raises(ValueError, match=r"column 'purpose', row 22: 'robbery'"):
+        with pytest.raises(ValueError, match=rf"column 'purpose', row {n - 1}: 'robbery'"):
             ledger.record_columns(pa.table(bad), d, np.zeros(n, np.int64))
         assert len(ledger) == 0
         assert ledger.record_columns(pa.table(good), d, np.zeros(n, np.int64)) == n
