@@ -394,7 +394,7 @@ def test_answers_do_not_depend_on_threads_batches_or_the_group_cache(cache: int)
     ]
     table = table_of(calls)
     guard = GUARDS["default"]
-    # The batch size and the verdict cache's bound (a million rows, 65,536 combinations by
+    # The batch size and the verdict cache's bound (a million rows, 32,768 combinations by
     # default) made small enough to cross in a fast test.
     tuning = bulk.Tuning(batch_rows=700, verdict_cache=cache)
     outputs = [bulk.scrub(guard, table, threads=threads, tuning=tuning) for threads in (1, 2, 2, 1)]

@@ -1,10 +1,15 @@
-"""The Arrow allocator the command line runs with (``dncguard.cli._common._arrow_memory``)."""
+"""The memory the command line takes: the Arrow allocator it runs with
+(``dncguard.cli._common._arrow_memory``), the CSV reader's read-ahead."""
 
 from __future__ import annotations
+
+import time
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
+from dncguard.cli import _sizes, _tablefile
 from dncguard.cli._common import _arrow_memory
 
 
@@ -44,3 +49,38 @@ def test_the_default_is_restored_after_an_error(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(ValueError, match="bad"), _arrow_memory():
         raise ValueError("bad")
     assert pa.default_memory_pool().backend_name == before
+
+
+def test_a_large_csv_file_is_read_at_most_a_bounded_amount_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Arrow's CSV reader reads up to 32 blocks ahead of the parsing, in a thread of its own: with
+    blocks of 32 MiB, the whole of a 256 MiB file was held once its first batch was taken (and
+    1 GiB of a larger one), so ``check`` took more memory for a larger file. Blocks of at most
+    4 MiB bound that read-ahead to 128 MiB, whatever the file's size."""
+    monkeypatch.delenv(_sizes.BATCH_ROWS_VARIABLE, raising=False)
+    path = tmp_path / "calls.csv"
+    line = b"212-555-0101,2026-03-16T14:00:00-04:00,acme\n"
+    chunk = line * ((1 << 20) // len(line))
+    with open(path, "wb") as f:
+        f.write(b"to,at,seller\n")
+        for _ in range(256):
+            f.write(chunk)
+    pool = pa.default_memory_pool()
+    batches = _tablefile._raw_batches(path)
+    try:
+        first = next(batches)
+        assert first.num_rows > 0
+        # The reader's thread fills its queue quickly (the file is in the page cache): wait until
+        # what it holds stops growing.
+        held, deadline = -1, time.monotonic() + 10
+        while time.monotonic() < deadline:
+            time.sleep(0.25)
+            now = pool.bytes_allocated()
+            if now == held:
+                break
+            held = now
+        assert held < 192 * 2**20, f"{held / 2**20:.0f} MiB held after the first batch"
+    finally:
+        batches.close()
+        del batches
