@@ -1170,23 +1170,14 @@ def test_a_large_batch_is_written_as_entries_one_by_one_are(
 
 
 def _flat_table(rows: list[dict[str, object]]) -> pa.Table:
+    """``rows`` as flat call columns of the types the command line reads (``at`` an aware
+    timestamp, the fast way ``record_columns`` takes)."""
     import pyarrow as pa
 
-    dates = pa.date32()
-    types = {
-        "to": pa.string(),
-        "at": pa.timestamp("us", tz="UTC"),
-        "seller": pa.string(),
-        "caller": pa.string(),
-        "purpose": pa.string(),
-        "line": pa.string(),
-        "prerecorded": pa.bool_(),
-        "callee_region": pa.string(),
-        "callee_timezone": pa.string(),
-        "consent_kind": pa.string(),
-    }
-    names = list(rows[0])
-    return pa.table({k: pa.array([r[k] for r in rows], types.get(k, dates)) for k in names})
+    from dncguard._flatcall import FLAT_TYPES
+
+    types = {**FLAT_TYPES, "at": pa.timestamp("us", tz="UTC")}
+    return pa.table({k: pa.array([r[k] for r in rows], types[k]) for k in rows[0]})
 
 
 def _as_calls(table: pa.Table, seller: str | None = None) -> list[Call]:
