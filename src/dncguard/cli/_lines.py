@@ -266,16 +266,16 @@ class _Rows:
 
 @dataclasses.dataclass(frozen=True)
 class _Prepared:
-    """What a format writes the same for every row of one verdict (text, junit) or of one
-    verdict and one ``consulted`` value (json, jsonl), worked out once for a whole piece (see
+    """What a format writes the same for every row of one verdict, and (json, jsonl) the text of
+    each distinct ``consulted`` value, worked out once for a whole piece (see
     :meth:`_Lines.prepare`): each slice of the piece then only takes it per row."""
 
     allowed: npt.NDArray[np.bool_]
     """Whether each verdict allows the call."""
     texts: tuple[pa.Array, ...] = ()
-    """Per verdict (text: the suffix; junit: the opening, the failure's head, the closing and the
-    label of ``next_allowed_at``), or per template (json: the text before, between and after the
-    slots), one array each."""
+    """Per verdict, one array each: text, the suffix; junit, the opening, the failure's head, the
+    closing and the label of ``next_allowed_at``; json, the text before, between and after the
+    per-row slots."""
     failure: tuple[str, ...] = ()
     """junit: each verdict's failure opening (an invalid number's text follows it)."""
     consulted: pa.Array | None = None
@@ -295,10 +295,10 @@ class _Lines:
         self.classname = _attr(os.path.splitext(os.path.basename(path))[0])
 
     def prepare(self, piece: _Piece) -> _Prepared:
-        """The texts of ``piece``'s verdicts (and, json, of its verdict and ``consulted``
-        combinations), once for all its slices: a verdict is a few pydantic models, whose
-        hashing and comparing (the texts' caches) cost more than the Arrow kernels that write
-        the rows, when done again for every slice."""
+        """The texts of ``piece``'s verdicts (and, json, of its distinct ``consulted`` values),
+        once for all its slices: a verdict is a few pydantic models, whose hashing and comparing
+        (the texts' caches) cost more than the Arrow kernels that write the rows, when done again
+        for every slice."""
         allowed = np.array([v.allowed for v in piece.verdicts], bool)
         if self.fmt == "text":
             return _Prepared(allowed, (_strings([_text_suffix(v) for v in piece.verdicts]),))
