@@ -306,10 +306,13 @@ def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
             writer = _report._Report(explainer, fmt=name, path=str(csv), out=out, every="--all" in flags)
             format_cpu = write_cpu = 0.0
             for piece in pieces:
+                c0 = time.process_time()
+                prepared = writer.builder.prepare(piece)
+                format_cpu += time.process_time() - c0
                 step = _sizes.format_rows()
                 for lo in range(0, len(piece.inverse), step):
                     c0 = time.process_time()
-                    lines = writer.builder.lines(piece, lo, min(lo + step, len(piece.inverse)))
+                    lines = writer.builder.lines(piece, lo, min(lo + step, len(piece.inverse)), prepared)
                     c1 = time.process_time()
                     writer.sink.lines(lines)
                     format_cpu, write_cpu = format_cpu + c1 - c0, write_cpu + time.process_time() - c1

@@ -227,6 +227,20 @@ def hostile_texts(*, surrogates: bool = False) -> st.SearchStrategy[str]:
     )
 
 
+# Whitespace as Arrow's kernels and Python's ``str.isspace`` read it (ASCII and Unicode).
+WHITESPACE = " \t\n\v\f\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2028\u3000"
+
+
+def cell_texts() -> st.SearchStrategy[str | None]:
+    """A CSV / Parquet cell as read (None: absent): blank, padded, or a date or date-time,
+    the spellings the typing of a call file's date columns meets."""
+    spaces = st.text(st.sampled_from(WHITESPACE), max_size=3)
+    date = st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)).map(dt.date.isoformat)
+    when = st.builds(lambda d: d + "T10:00:00-04:00", date)
+    body = st.one_of(date, when, st.text(max_size=4), st.just(""), st.just("0000-01-01"))
+    return st.one_of(st.none(), st.builds(lambda a, b, c: a + b + c, spaces, body, spaces))
+
+
 # --------------------------------------------------------------------------------------------
 # Calls: the one strategy of random calls (every jurisdiction, every evidence kind, times around
 # every calling-hours, day and window boundary), for the agreement of scrub and check

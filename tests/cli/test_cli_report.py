@@ -195,6 +195,29 @@ def test_bulk_output_equals_the_per_call_output(
     assert_same(index, path, *flags)
 
 
+@pytest.mark.hypothesis
+@settings(
+    max_examples=min(_EXAMPLES, 200),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(files(), st.integers(4, 12))
+def test_a_piece_written_in_several_slices_equals_the_per_call_output(
+    index: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    file: tuple[list[dict[str, Any]], list[str]],
+    batch_rows: int,
+) -> None:
+    """The texts of a piece's verdicts (and JSON templates) are worked out once for the piece and
+    shared by the slices its lines are built in: with a few rows a batch (a slice of one to three
+    rows), every line is still the one a check per call writes."""
+    calls, flags = file
+    path = write(tmp_path / "calls.csv", calls)
+    monkeypatch.setenv("DNCGUARD_BATCH_ROWS", str(batch_rows))
+    assert_same(index, path, *flags)
+
+
 # --- the edges --------------------------------------------------------------------------------
 
 AT = "2026-03-16T14:00:00-04:00"  # a Monday afternoon in the Eastern zone

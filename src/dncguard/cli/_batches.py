@@ -225,6 +225,10 @@ def _left_out(first: Batch) -> tuple[list[str], dict[str, Any]]:
     return [c for c in left_out if c in defaults or c in ("caller", "line")], defaults
 
 
+_SMALL_FIRST = 2
+"""Tables of a quarter of a batch handed to bulk first (see :func:`_bulk_tables`)."""
+
+
 def _bulk_tables(reader: _TableReader | _ReadBatches) -> tuple[Iterator[pa.Table], dict[str, Any]]:
     """The calls as ``decide_batches`` takes them, about a million rows a table, and its defaults."""
     batches = iter(reader)
@@ -233,18 +237,21 @@ def _bulk_tables(reader: _TableReader | _ReadBatches) -> tuple[Iterator[pa.Table
 
     def tables() -> Iterator[pa.Table]:
         run: list[pa.Table] = []
-        size = 0
-        rows = _sizes.batch_rows()  # handed to ``bulk.decide_batches`` at a time
+        size = made = 0
+        full = _sizes.batch_rows()  # handed to ``bulk.decide_batches`` at a time
         for batch in itertools.chain([first], batches):
+            # The first tables are smaller: bulk starts deciding once it holds two (one a thread),
+            # and until then the file is read and typed on one core while the other waits.
+            rows = full if made >= _SMALL_FIRST else max(full // 4, 1)
             calls = batch.calls.drop_columns(left_out)
             if run and size + calls.num_rows > rows:
                 yield pa.concat_tables(run)
-                run, size = [], 0
+                run, size, made = [], 0, made + 1
             run.append(calls)
             size += calls.num_rows
             if size >= rows // 2:  # large enough: decided as it is, without a copy to join
                 yield pa.concat_tables(run)
-                run, size = [], 0
+                run, size, made = [], 0, made + 1
         if run:
             yield pa.concat_tables(run)
 

@@ -260,11 +260,28 @@ class _Rows:
     """The positions (among these rows) of the invalid numbers."""
     explained: Sequence[str]
     """Their junit text or JSON object."""
-    registry_id: str = ""
-    """The ``Registry.id`` the rows were decided on (json, jsonl)."""
-    consulted: tuple[Sequence[tuple[Consulted, ...]], npt.NDArray[np.intp]] | None = None
-    """The distinct ``consulted`` values and each row's index into them (json, jsonl; None for
-    text and junit)."""
+    consulted: npt.NDArray[np.intp] | None = None
+    """json: each row's index into its piece's distinct ``consulted`` values."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Prepared:
+    """What a format writes the same for every row of one verdict, and (json, jsonl) the text of
+    each distinct ``consulted`` value, worked out once for a whole piece (see
+    :meth:`_Lines.prepare`): each slice of the piece then only takes it per row."""
+
+    allowed: npt.NDArray[np.bool_]
+    """Whether each verdict allows the call."""
+    texts: tuple[pa.Array, ...] = ()
+    """Per verdict, one array each: text, the suffix; junit, the opening, the failure's head, the
+    closing and the label of ``next_allowed_at``; json, the text before, between and after the
+    per-row slots."""
+    failure: tuple[str, ...] = ()
+    """junit: each verdict's failure opening (an invalid number's text follows it)."""
+    consulted: pa.Array | None = None
+    """json: the JSON text of each distinct ``consulted`` value of the piece."""
+    slots: tuple[str, ...] = ()
+    """json: the per-row slots, in order."""
 
 
 class _Lines:
@@ -277,10 +294,24 @@ class _Lines:
         self.every = every or fmt in ("json", "jsonl")
         self.classname = _attr(os.path.splitext(os.path.basename(path))[0])
 
-    def lines(self, piece: _Piece, lo: int, hi: int) -> pa.Array:
+    def prepare(self, piece: _Piece) -> _Prepared:
+        """The texts of ``piece``'s verdicts (and, json, of its distinct ``consulted`` values),
+        once for all its slices: a verdict is a few pydantic models, whose hashing and comparing
+        (the texts' caches) cost more than the Arrow kernels that write the rows, when done again
+        for every slice."""
+        allowed = np.array([v.allowed for v in piece.verdicts], bool)
+        if self.fmt == "text":
+            return _Prepared(allowed, (_strings([_text_suffix(v) for v in piece.verdicts]),))
+        if self.fmt == "junit":
+            return self._junit_prepared(piece.verdicts, allowed)
+        return self._json_prepared(piece, allowed)
+
+    def lines(self, piece: _Piece, lo: int, hi: int, prepared: _Prepared | None = None) -> pa.Array:
         """The output of the rows listed among rows ``lo .. hi`` of ``piece`` (indices within
-        it), one string a call."""
-        allowed_v = np.array([v.allowed for v in piece.verdicts], bool)
+        it), one string a call; ``prepared``: :meth:`prepare` of ``piece`` (None: worked out)."""
+        if prepared is None:
+            prepared = self.prepare(piece)
+        allowed_v = prepared.allowed
         picked = np.arange(lo, hi) if self.every else lo + np.flatnonzero(~allowed_v[piece.inverse[lo:hi]])
         if not len(picked):
             return _strings([])
@@ -305,10 +336,6 @@ class _Lines:
                 else self.explainer.resolve(self.fmt, piece.calls, int(i), piece.start + int(i) + 1)
                 for i, text in zip(inside, itertools.compress(texts, within), strict=True)
             ]
-        consulted: tuple[Sequence[tuple[Consulted, ...]], npt.NDArray[np.intp]] | None = None
-        if self.fmt in ("json", "jsonl"):
-            values, which = piece.consulted
-            consulted = (values, which[picked])
         chosen = _Rows(
             piece.verdicts,
             pa.array(inverse),
@@ -320,32 +347,31 @@ class _Lines:
             piece.numbers[picked],
             invalid,
             explained,
-            piece.registry_id,
-            consulted,
+            piece.consulted[1][picked] if self.fmt in ("json", "jsonl") else None,
         )
         if self.fmt == "text":
-            return self._text(chosen)
+            return self._text(chosen, prepared)
         if self.fmt == "junit":
-            return self._junit(chosen)
-        return self._json(chosen)
+            return self._junit(chosen, prepared)
+        return self._json(chosen, prepared)
 
-    def _text(self, r: _Rows) -> pa.Array:
+    def _text(self, r: _Rows, p: _Prepared) -> pa.Array:
         head = pc.if_else(pa.array(r.allowed), "ALLOWED  row ", "BLOCKED  row ")
-        suffixes = [_text_suffix(v) for v in r.verdicts]
         when = _next_texts(r.next_at, r.at, json_style=False, before="  next allowed ", after="\n", none="\n")
         return pc.binary_join_element_wise(
             head,
             r.rows,
             "  ",
             _safe_column(r.to, _TERMINAL_UNSAFE, _TERMINAL_BYTES),
-            pc.take(_strings(suffixes), r.take),
+            pc.take(p.texts[0], r.take),
             when,
             "",
         )
 
-    def _junit(self, r: _Rows) -> pa.Array:
+    @staticmethod
+    def _junit_prepared(verdicts: Sequence[Verdict], allowed: npt.NDArray[np.bool_]) -> _Prepared:
         opening, failure, closing, next_label = [], [], [], []
-        for v in r.verdicts:
+        for v in verdicts:
             codes = [x.code.value for x in v.reasons]
             if v.allowed:
                 opening.append('" time="0" />\n')
@@ -357,98 +383,119 @@ class _Lines:
                 failure.append(_attr(f" blocked: {', '.join(codes)}") + f'" type="{_attr(kind)}">')
                 closing.append("</failure>\n    </testcase>\n")
             next_label.append("\nnext allowed at " if v.reasons else "next allowed at ")
-        # The failure's opening and text: per verdict, and per row for the invalid numbers.
+        # The failure's opening and text, per verdict (an invalid number's is its own, per row).
         head = [
             f + (_cdata(_failure_lines(v.reasons)) if not v.allowed else "")
-            for f, v in zip(failure, r.verdicts, strict=True)
+            for f, v in zip(failure, verdicts, strict=True)
         ]
-        head += [
-            failure[int(inverse)] + text
-            for inverse, text in zip(np.asarray(r.take)[r.invalid], r.explained, strict=True)
-        ]
+        texts = tuple(_strings(t) for t in (opening, head, closing, next_label))
+        return _Prepared(allowed, texts, tuple(failure))
+
+    def _junit(self, r: _Rows, p: _Prepared) -> pa.Array:
+        opening, head, closing, next_label = p.texts
+        if len(r.invalid):
+            extra = [
+                p.failure[int(inverse)] + text
+                for inverse, text in zip(np.asarray(r.take)[r.invalid], r.explained, strict=True)
+            ]
+            head = pa.concat_arrays([head, _strings(extra)])
         to_attr = _attr_column(r.to)
         when = _next_texts(r.next_at, r.at, json_style=False)
-        when = pc.fill_null(pc.binary_join_element_wise(pc.take(_strings(next_label), r.take), when, ""), "")
+        when = pc.fill_null(pc.binary_join_element_wise(pc.take(next_label, r.take), when, ""), "")
         return pc.binary_join_element_wise(
             f'    <testcase classname="{self.classname}" name="row ',
             r.rows,
             ": ",
             to_attr,
-            pc.take(_strings(opening), r.take),
+            pc.take(opening, r.take),
             pc.if_else(pa.array(r.allowed), "", to_attr),
-            pc.take(_strings(head), _extended(r.take, r.invalid, len(r.verdicts))),
+            pc.take(head, _extended(r.take, r.invalid, len(r.verdicts))),
             when,
-            pc.take(_strings(closing), r.take),
+            pc.take(closing, r.take),
             "",
         )
 
-    def _json(self, r: _Rows) -> pa.Array:
+    def _json_prepared(self, piece: _Piece, allowed: npt.NDArray[np.bool_]) -> _Prepared:
+        """The piece's templates, one per verdict, each split around the per-row slots
+        (:func:`_json_segments`), the line ends included (jsonl: ``\\n`` after; json: ``,\\n``
+        before, the first comma left out by the writer); and the JSON text of each distinct
+        ``consulted`` value, a slot taken per row."""
+        values, _ = piece.consulted
+        before, after = (",\n", "") if self.fmt == "json" else ("", "\n")
+        slots: tuple[str, ...] = _VARYING
+        segments: list[list[str]] = []
+        for v in piece.verdicts:
+            slots, texts = _json_segments(v, piece.registry_id)
+            segments.append([before + texts[0], *texts[1:-1], texts[-1] + after])
+        columns = tuple(_strings([t[k] for t in segments]) for k in range(len(slots) + 1))
+        consulted = _strings([_consulted_json(c) for c in values])
+        return _Prepared(allowed, columns, slots=slots, consulted=consulted)
+
+    def _json(self, r: _Rows, p: _Prepared) -> pa.Array:
         """Each row's JSON object (:func:`_decision_record`) with its line end (jsonl: ``\\n``
         after it; json: ``,\\n`` before it, the first comma left out by the writer).
 
-        The text that is the same for every row of one verdict and one ``consulted`` value (all
-        but the row, ``next_allowed_at`` and the number) is one template per such combination,
-        taken per row; the rows' own values are joined in between by one Arrow kernel."""
+        The text that is the same for every row of one verdict (all but the row,
+        ``next_allowed_at``, the number and the lists consulted) is one template per verdict,
+        taken per row; the rows' own values are joined in between by one Arrow kernel (the
+        ``consulted`` text taken per row from the piece's distinct values)."""
+        assert p.consulted is not None
         assert r.consulted is not None
-        values, which = r.consulted
         n = len(r.numbers)
-        combos, per_row = _combinations(np.asarray(r.take, np.int64), which, len(values))
+        take = r.take
+        segments = p.texts
         before, after = (",\n", "") if self.fmt == "json" else ("", "\n")
-        slots: tuple[str, ...] = ()
-        segments: list[list[str]] = []
-        for v, c in combos:
-            slots, texts = _json_segments(r.verdicts[v], r.registry_id, values[c])
-            segments.append([before + texts[0], *texts[1:-1], texts[-1] + after])
         columns = {
             "row": r.rows,
             "next_allowed_at": _next_texts(
                 r.next_at, r.at, json_style=True, before='"', after='"', none="null"
             ),
             "number": pa.array(r.numbers).cast(pa.string()),
+            "consulted": pc.take(p.consulted, pa.array(r.consulted)),
         }
         if len(r.invalid):
             # An invalid number's object is its own (its message names the number as written):
             # the first segment of a template of its own, the rest and the row's values blank.
-            per_row[r.invalid] = len(segments) + np.arange(len(r.invalid), dtype=np.int32)
-            segments += [[before + text + after] + [""] * len(slots) for text in r.explained]
-            blanked = np.arange(n, dtype=np.int32)
-            blanked[r.invalid] = n
-            columns = {
-                name: pc.take(pa.concat_arrays([values, _strings([""])]), pa.array(blanked))
-                for name, values in columns.items()
-            }
-        index = pa.array(per_row)
-        parts: list[Any] = [pc.take(_strings([t[0] for t in segments]), index)]
-        for k, name in enumerate(slots):
-            parts += [columns[name], pc.take(_strings([t[k + 1] for t in segments]), index)]
-        return pc.binary_join_element_wise(*parts, "")
+            base = len(segments[0])
+            index = np.array(take, np.int32)  # a copy: written to below
+            index[r.invalid] = base + np.arange(len(r.invalid), dtype=np.int32)
+            take = pa.array(index)
+            own = [_strings([before + text + after for text in r.explained])]
+            own += [_strings([""] * len(r.invalid))] * len(p.slots)
+            segments = tuple(pa.concat_arrays([s, o]) for s, o in zip(segments, own, strict=True))
+            kept = np.ones(n, bool)
+            kept[r.invalid] = False
+            columns = {name: _blanked(values, kept) for name, values in columns.items()}
+        parts: list[Any] = [pc.take(segments[0], take)]
+        for k, name in enumerate(p.slots):
+            parts += [columns[name], pc.take(segments[k + 1], take)]
+        # A blanked value (null) is left out, as an empty string would be.
+        return pc.binary_join_element_wise(*parts, "", null_handling="skip")
 
 
-def _combinations(
-    verdict: npt.NDArray[np.int64], consulted: npt.NDArray[np.intp], n_consulted: int
-) -> tuple[list[tuple[int, int]], npt.NDArray[np.int32]]:
-    """The distinct (verdict, consulted) pairs of the rows, and each row's index into them."""
-    key = verdict * max(n_consulted, 1) + consulted
-    encoded = pa.array(key).dictionary_encode()
-    width = max(n_consulted, 1)
-    pairs = [(int(k) // width, int(k) % width) for k in np.asarray(encoded.dictionary)]
-    return pairs, np.array(encoded.indices, np.int32)  # a copy: the caller writes to it
+def _blanked(values: pa.Array, kept: npt.NDArray[np.bool_]) -> pa.Array:
+    """``values`` (strings) with the rows not ``kept`` null: the same buffers under another
+    validity bitmap, no copy of the text (where ``values`` has no nulls of its own)."""
+    if values.null_count or pa.types.is_large_string(values.type):
+        return pc.if_else(pa.array(kept), values, pa.scalar(None, values.type))
+    bits = np.zeros(len(kept) + values.offset, bool)
+    bits[values.offset :] = kept
+    validity = pa.py_buffer(np.packbits(bits, bitorder="little"))
+    _, offsets, data = values.buffers()
+    return pa.Array.from_buffers(values.type, len(values), [validity, offsets, data], offset=values.offset)
 
 
-_VARYING = ("row", "next_allowed_at", "number")
-"""The slots of a JSON object written per row; the others are the same for a verdict and a
-``consulted`` value."""
+_VARYING = ("row", "next_allowed_at", "number", "consulted")
+"""The slots of a JSON object written per row; the others are the same for a verdict."""
 
 
 @functools.lru_cache(maxsize=4096)
-def _json_segments(
-    verdict: Verdict, registry_id: str, consulted: tuple[Consulted, ...]
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """A verdict's JSON object with its ``registry_id`` and ``consulted`` filled in, split around
-    the slots of :data:`_VARYING`: (those slots in order, the text before, between and after
-    them). The number's slot takes the ten digits (``"+1`` before it, ``"`` after)."""
+def _json_segments(verdict: Verdict, registry_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A verdict's JSON object with its ``registry_id`` filled in, split around the slots of
+    :data:`_VARYING`: (those slots in order, the text before, between and after them). The
+    number's slot takes the ten digits (``"+1`` before it, ``"`` after)."""
     order, between = _json_template(verdict)
-    filled = {"registry_id": json.dumps(registry_id), "consulted": _consulted_json(consulted)}
+    filled = {"registry_id": json.dumps(registry_id)}
     slots: list[str] = []
     texts: list[str] = []
     current = between[0]

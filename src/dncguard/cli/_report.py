@@ -199,13 +199,16 @@ class _Report:
         for piece in pieces:
             self._count(piece)
         step = self.step
+        prepared = [self.builder.prepare(p) for p in pieces]  # once a piece, not once a slice
         slices = [
-            (p, lo, min(lo + step, len(p.inverse))) for p in pieces for lo in range(0, len(p.inverse), step)
+            (p, lo, min(lo + step, len(p.inverse)), prep)
+            for p, prep in zip(pieces, prepared, strict=True)
+            for lo in range(0, len(p.inverse), step)
         ]
         with ThreadPoolExecutor(2, thread_name_prefix="dncguard-format") as pool:
             pending: collections.deque[Future[pa.Array]] = collections.deque()
-            for piece, lo, hi in slices:
-                pending.append(pool.submit(self.builder.lines, piece, lo, hi))
+            for piece, lo, hi, prep in slices:
+                pending.append(pool.submit(self.builder.lines, piece, lo, hi, prep))
                 if len(pending) > 2:
                     self._write(pending.popleft().result())
             while pending:

@@ -27,7 +27,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from dncguard import geography
-from dncguard._arrow import trimmed
+from dncguard._arrow import _MAY_BE_SPACE, trimmed
 from dncguard._fields import call_columns
 from dncguard.cli import _sizes
 from dncguard.cli._filetypes import (
@@ -185,6 +185,13 @@ def _check_range(
     values: pa.Array, low: object, high: object, *, path: str, first_row: int, column: str, text: pa.Array
 ) -> None:
     """Refuse a value outside ``low``..``high`` (year 0, year 10000) by file, row and field."""
+    # The least and greatest values first (one pass); the row is searched for only when one is out.
+    least, greatest = pc.min_max(values).values()
+    if not least.is_valid or not (
+        pc.less(least, pa.scalar(low, values.type)).as_py()
+        or pc.greater(greatest, pa.scalar(high, values.type)).as_py()
+    ):
+        return
     outside = pc.or_(
         pc.less(values, pa.scalar(low, values.type)), pc.greater(values, pa.scalar(high, values.type))
     )
@@ -242,9 +249,31 @@ def _parse_at(arr: pa.Array, *, path: str, first_row: int) -> pa.Array:
     return text
 
 
+def _may_be_blank(values: pa.Array) -> bool:
+    """Whether some value of a string array may be blank: one is empty, or starts with a byte
+    that may be (or begin) whitespace. A look at each value's length and first byte, where the
+    kernels that say it for sure read every character."""
+    if not pa.types.is_string(values.type) or not len(values):
+        return True
+    _, offsets_buf, data = values.buffers()
+    offsets = np.frombuffer(offsets_buf, np.int32, count=len(values) + 1, offset=values.offset * 4)
+    start, end = offsets[:-1], offsets[1:]
+    filled = end > start
+    empty = ~filled
+    if values.null_count:
+        empty &= np.asarray(values.is_valid().to_numpy(zero_copy_only=False), bool)
+    if empty.any():
+        return True
+    if data is None:
+        return False  # every value null
+    return bool(_MAY_BE_SPACE[np.frombuffer(data, np.uint8)[start[filled]]].any())
+
+
 def _blank_as_null(values: pa.Array) -> pa.Array:
     """Blank text (empty or only spaces) as absent: the same test as an empty trimmed value,
     without a copy when there is none."""
+    if not _may_be_blank(values):
+        return values
     blank = pc.or_(pc.utf8_is_space(values), pc.equal(pc.binary_length(values), 0))
     if pc.any(blank).as_py():
         return pc.if_else(blank, pa.scalar(None, values.type), values)
@@ -276,6 +305,14 @@ def _parse_any_date(arr: pa.Array, *, path: str, first_row: int, column: str) ->
         )
         return pc.if_else(is_datetime, pc.utf8_slice_codeunits(a, 0, 10), a).cast(pa.date32())
 
+    if arr.null_count == len(arr):
+        return pa.nulls(len(arr), pa.date32())
+    try:
+        # Plain YYYY-MM-DD everywhere (the common case) casts as is: then no value is blank
+        # either (blank text does not cast).
+        return arr.cast(pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
     # Blank text is no date, as an empty CSV field (a Parquet file may hold ""); nulled before
     # the cast, which is no test: a failing cast costs ~0.3 us a row.
     arr = _blank_as_null(arr)
@@ -342,10 +379,9 @@ def _attempts(arr: pa.Array, *, path: str, first_row: int) -> pa.Array:
 
 
 def _first_true(mask: pa.Array) -> int | None:
-    mask = pc.fill_null(mask, False)
-    if not pc.any(mask).as_py():
+    if not pc.any(mask).as_py():  # nulls are skipped: all null or none true is None / False
         return None
-    return int(pc.indices_nonzero(mask)[0].as_py())
+    return int(pc.indices_nonzero(pc.fill_null(mask, False))[0].as_py())
 
 
 def _repeat(value: str, n: int) -> pa.Array:

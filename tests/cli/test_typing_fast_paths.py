@@ -1,0 +1,62 @@
+"""The typing of a call file's columns takes short cuts in the common case (no blank cell, every
+date plain ``YYYY-MM-DD``, every value in range): each gives what the full path gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dncguard.cli import _tablefile
+from dncguard.errors import CallColumnError
+from strategies import cell_texts
+
+
+def _blank_as_null_in_full(values: pa.Array) -> pa.Array:
+    blank = pc.or_(pc.utf8_is_space(values), pc.equal(pc.binary_length(values), 0))
+    return pc.if_else(blank, pa.scalar(None, values.type), values)
+
+
+def _dates_in_full(values: pa.Array) -> pa.Array | str:
+    """The dates of the column as the typing read them before its short cuts, or the error."""
+    values = _blank_as_null_in_full(values)
+    trimmed = pc.utf8_trim_whitespace(values)
+    is_datetime = pc.and_(
+        pc.greater(pc.utf8_length(trimmed), 10), pc.match_substring_regex(trimmed, r"^\d{4}-\d\d-\d\d[T ]")
+    )
+    try:
+        dates = pc.if_else(is_datetime, pc.utf8_slice_codeunits(trimmed, 0, 10), trimmed).cast(pa.date32())
+    except pa.ArrowInvalid:
+        return "not a date"
+    if pc.any(pc.less(dates, pa.scalar(dt.date(1, 1, 1), pa.date32()))).as_py():
+        return "out of range"
+    return dates
+
+
+@given(st.lists(cell_texts(), max_size=12), st.integers(0, 3))
+def test_blank_cells_are_absent_as_the_kernels_say(cells: list[str | None], offset: int) -> None:
+    values = pa.array(["x"] * offset + cells, pa.string()).slice(offset)
+    assert _tablefile._blank_as_null(values).equals(_blank_as_null_in_full(values))
+
+
+@given(st.lists(cell_texts(), min_size=1, max_size=12))
+def test_a_date_column_reads_as_the_full_path_reads_it(cells: list[str | None]) -> None:
+    values = pa.array(cells, pa.string())
+    expected = _dates_in_full(values)
+    if isinstance(expected, str):
+        with pytest.raises(CallColumnError) as error:
+            _tablefile._parse_date(values, path="calls.csv", first_row=1, column="last_purchase")
+        assert ("out of range" in str(error.value)) == (expected == "out of range")
+    else:
+        got = _tablefile._parse_date(values, path="calls.csv", first_row=1, column="last_purchase")
+        assert got.equals(expected)
+
+
+@given(st.lists(st.one_of(st.none(), st.booleans()), max_size=12))
+def test_first_true_is_the_first_true_value(mask: list[bool | None]) -> None:
+    expected = next((i for i, v in enumerate(mask) if v), None)
+    assert _tablefile._first_true(pa.array(mask, pa.bool_())) == expected
