@@ -619,6 +619,38 @@ def test_window_ends_from_tables_are_window_end(anniversary: Any, spread: int) -
         assert not got[~where].any()
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_same_calls_again_make_no_new_verdicts(threads: int) -> None:
+    """The verdict cache is keyed by what the policy sees of a call, never by which of many
+    equivalent area codes happened to come first in a batch: calls decided once are decided
+    again from the cache in any order and any batching, so a long file of calls seen before
+    (a campaign list checked twice, a file repeating itself) does not grow the cache and, with
+    it, the command's memory."""
+    rng = np.random.default_rng(17)
+    start = dt.datetime(2026, 3, 9, tzinfo=UTC)
+    calls = [
+        Call(
+            to=number_text(
+                int(rng.choice([*US_NPAS, *CA_NPAS])), int(rng.integers(95, 135)), int(rng.integers(5))
+            ),
+            at=start + dt.timedelta(minutes=int(rng.integers(0, 4 * 1440))),
+            seller=str(rng.choice(["acme", "other"])),
+            callee_region=None if rng.random() < 0.8 else str(rng.choice(REGIONS)),
+        )
+        for _ in range(3000)
+    ]
+    table = table_of(calls)
+    guard = Guard(GUARDS["default"].registry)
+    first = guard.scrub(table, threads=threads, tuning=bulk.Tuning(batch_rows=700))
+    engine = guard.context.bulk
+    assert engine is not None
+    seen = len(engine.groups)
+    order = pa.array(rng.permutation(len(calls)))
+    again = guard.scrub(table.take(order), threads=threads, tuning=bulk.Tuning(batch_rows=450))
+    assert len(engine.groups) == seen
+    assert again.equals(first.take(order))
+
+
 def test_a_guard_used_in_bulk_is_freed_with_its_engine() -> None:
     """The bulk engine a guard gets must not keep the guard (and its mapped index) alive."""
     import gc

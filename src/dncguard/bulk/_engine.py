@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import zoneinfo
@@ -62,13 +63,39 @@ class _Engine:
                     self.nat_mask[npa] = np.uint64(1 << bit)
         self.places: dict[tuple[int, str | None, str | None, int], _Place] = {}
         self.groups: dict[_GroupKey, _Group] = {}
+        # What the policy sees of a place (``_Place.decision``): numbered once, for every batch.
+        self.decisions: dict[tuple[Any, ...], int] = {}
         self.lock = threading.Lock()
 
     def place(self, npa: int, region: str | None, zone: str | None, state_mask: int) -> _Place:
+        """The place of a call to area code ``npa`` (with ``callee_region``, ``callee_timezone``
+        and the state lists holding the number): one object per distinct place for the engine's
+        life, numbered (``decision``) by what the policy sees of it. Batches run on several
+        threads: a place is made once, under the lock, so that no two places of one key exist
+        and no two different views share a number."""
         key = (npa, region, zone, state_mask)
         found = self.places.get(key)
         if found is not None:
             return found
+        with self.lock:
+            found = self.places.get(key)
+            if found is not None:
+                return found
+            place = self._new_place(npa, region, zone, state_mask)
+            view = (
+                place.valid,
+                place.country,
+                place.codes,
+                place.covered,
+                place.states,
+                bool(place.zones),
+                place.unloaded,
+            )
+            place = dataclasses.replace(place, decision=self.decisions.setdefault(view, len(self.decisions)))
+            self.places[key] = place
+            return place
+
+    def _new_place(self, npa: int, region: str | None, zone: str | None, state_mask: int) -> _Place:
         area = self.context.area(npa) if self.area_ok[npa] else None
         if area is None:
             place = _Place(False)
@@ -97,7 +124,6 @@ class _Engine:
                 tuple(listed),
                 self.context.unloaded_states(codes),
             )
-        self.places[key] = place
         return place
 
 

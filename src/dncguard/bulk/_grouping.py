@@ -117,7 +117,9 @@ class _GroupKey(NamedTuple):
     """What a combination's facts follow from (and what its verdict is cached under)."""
 
     place: int
-    """``id`` of its :class:`_Place` (places live as long as the engine)."""
+    """``decision`` of its :class:`_Place`: what the policy sees of the place, numbered by the
+    engine for its life (the same in every batch, unlike the first row's place, and never an
+    address a freed object could pass on)."""
     purpose: str
     caller: str
     line: str
@@ -132,8 +134,10 @@ class _GroupKey(NamedTuple):
     """Bits of the time rules the call's start fails."""
     evidence: tuple[int, ...] | None
     """Packed evidence masks per jurisdiction of the place, or ``None``: no evidence."""
-    day: int | None
-    """The call's day when state lists hold the number (their masks depend on it), else ``None``."""
+    state_from: tuple[int, ...] | None
+    """Where state lists hold the number: per list of the place, the day offset (from the
+    call's, clamped to the horizon as a day mask is) from which it binds; else ``None``. The
+    offset, not the call's day, so that calls on different days with the same listings share it."""
     channel: str
     automated: bool
     consents: tuple[tuple[str, int], ...]
@@ -146,13 +150,18 @@ class _GroupKey(NamedTuple):
 
 def _facts(p: _Place, key: _GroupKey, jset: frozenset[str] | None) -> CallFacts:
     """The facts of a combination of ``key`` at place ``p`` (the same as ``Guard.facts``)."""
-    purpose, channel, ev_key, t = key.purpose, key.channel, key.evidence, key.day
+    purpose, channel, ev_key, state_from = key.purpose, key.channel, key.evidence, key.state_from
     exemptions: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
     if ev_key is not None:
         exemptions = tuple((code, _unpack(v)) for code, v in zip(p.codes, ev_key, strict=True))
     states: tuple[tuple[str, int], ...] = ()
-    if t is not None:
-        states = tuple(sorted((region, span_mask(start - t, FAR_FUTURE)) for region, start in p.states))
+    if state_from is not None:
+        states = tuple(
+            sorted(
+                (region, span_mask(lo, FAR_FUTURE))
+                for (region, _), lo in zip(p.states, state_from, strict=True)
+            )
+        )
     return CallFacts(
         country=p.country,
         jurisdictions=p.codes,

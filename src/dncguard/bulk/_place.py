@@ -64,6 +64,10 @@ class _Place:
     """(region, first day the loaded list binds) for each state list holding the number."""
     unloaded: tuple[str, ...] = ()
     """The states in play keeping their own list that is not loaded (``Context.unloaded_states``)."""
+    decision: int = 0
+    """What the policy sees of the place, numbered by its engine for the engine's life
+    (:meth:`_Engine.place`): places with the same number give the same facts to every row, so a
+    verdict cached under it serves them all, in any batch."""
 
     @property
     def covered(self) -> bool:

@@ -145,17 +145,11 @@ def _place_rows(engine: _Engine, rows: _Rows, lookup: _Lookup) -> _Placement:
     ]
     place_valid = np.array([p.valid for p in places], bool)
     ok = place_valid[place_inv]
-    # What the policy sees of a place (zones only as "known or not"): many area codes share it.
-    seen: dict[tuple[Any, ...], int] = {}
-    decision_place = np.array(
-        [
-            seen.setdefault((p.valid, p.country, p.codes, p.covered, p.states, bool(p.zones)), len(seen))
-            for p in places
-        ],
-        np.intp,
-    )
-
-    return _Placement(places, place_inv, ok, decision_place, len(seen), state_code)
+    # What the policy sees of a place (zones only as "known or not"): many area codes share it,
+    # numbered by the engine once for all batches (the verdict cache is keyed by that number).
+    decision_place = np.array([p.decision for p in places], np.intp)
+    n_decision = int(decision_place.max()) + 1 if len(places) else 1
+    return _Placement(places, place_inv, ok, decision_place, n_decision, state_code)
 
 
 @dataclass(frozen=True)

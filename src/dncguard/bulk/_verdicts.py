@@ -206,7 +206,7 @@ def _group_key(
     with_ev = bool(first.extra and first.has_ev)
     kind_mask = first.by_kind
     return _GroupKey(
-        id(place),
+        place.decision,
         rows.purpose.values[first.purpose],
         rows.caller.values[first.caller],
         rows.line.values[first.line],
@@ -216,7 +216,9 @@ def _group_key(
         first.request_lo,
         first.failed,
         tuple(first.evidence[: len(place.codes)]) if with_ev else None,
-        first.today if first.extra and place.states else None,
+        tuple(min(max(start - first.today, 0), HORIZON + 1) for _, start in place.states)
+        if first.extra and place.states
+        else None,
         rows.channel.values[first.channel],
         first.automated,
         () if not kind_mask else ((_CONSENT_KINDS[(kind_mask & 7) - 1], kind_mask >> 3),),
