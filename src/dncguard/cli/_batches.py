@@ -230,7 +230,8 @@ _SMALL_FIRST = 2
 
 
 def _bulk_tables(reader: _TableReader | _ReadBatches) -> tuple[Iterator[pa.Table], dict[str, Any]]:
-    """The calls as ``decide_batches`` takes them, about a million rows a table, and its defaults."""
+    """The calls as ``decide_batches`` takes them, a batch of rows a table
+    (``_sizes.batch_rows``), and its defaults."""
     batches = iter(reader)
     first = next(batches)
     left_out, defaults = _left_out(first)

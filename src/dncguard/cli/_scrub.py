@@ -143,7 +143,7 @@ def _scrub_table(
             while n and taken == fed[0].raw.num_rows:  # a batch without rows
                 fed.popleft()
                 taken = 0
-            # A batch of over a million rows is decided in slices: its rows, a slice at a time.
+            # A table larger than bulk's batch is decided in slices: its rows, a slice at a time.
             raw = fed[0].raw.slice(taken, n)
             # Fail closed: each decision must be written beside its own row.
             to = fed[0].calls.column("to").slice(taken, n)
