@@ -368,13 +368,11 @@ def test_scrub_agrees_with_check_on_a_larger_table() -> None:
     assert_agrees(GUARDS["default"], calls, out)
 
 
-@pytest.mark.parametrize("cache", [10, 1 << 16])
-def test_answers_do_not_depend_on_threads_batches_or_the_group_cache(cache: int) -> None:
-    """Verdicts are cached per guard across batches (and cleared when the cache is full); one
-    thread or two, a warm or a cleared cache: the same answers as Guard.check."""
-    rng = np.random.default_rng(9)
+def _varied_calls(rng: np.random.Generator, n: int) -> list[Call]:
+    """``n`` calls over four days from 2026-03-09 UTC, to US and Canadian area codes, for two
+    sellers, three in ten with a callee_region, four in ten with an inquiry."""
     start = dt.datetime(2026, 3, 9, tzinfo=UTC)
-    calls = [
+    return [
         Call(
             to=number_text(
                 int(rng.choice([*US_NPAS, *CA_NPAS])), int(rng.integers(95, 135)), int(rng.integers(5))
@@ -390,8 +388,15 @@ def test_answers_do_not_depend_on_threads_batches_or_the_group_cache(cache: int)
             if rng.random() < 0.4
             else (),
         )
-        for _ in range(3000)
+        for _ in range(n)
     ]
+
+
+@pytest.mark.parametrize("cache", [10, 1 << 16])
+def test_answers_do_not_depend_on_threads_batches_or_the_group_cache(cache: int) -> None:
+    """Verdicts are cached per guard across batches (and cleared when the cache is full); one
+    thread or two, a warm or a cleared cache: the same answers as Guard.check."""
+    calls = _varied_calls(np.random.default_rng(9), 3000)
     table = table_of(calls)
     guard = GUARDS["default"]
     # The batch size and the verdict cache's bound (a million rows, 32,768 combinations by
@@ -627,18 +632,7 @@ def test_the_same_calls_again_make_no_new_verdicts(threads: int) -> None:
     (a campaign list checked twice, a file repeating itself) does not grow the cache and, with
     it, the command's memory."""
     rng = np.random.default_rng(17)
-    start = dt.datetime(2026, 3, 9, tzinfo=UTC)
-    calls = [
-        Call(
-            to=number_text(
-                int(rng.choice([*US_NPAS, *CA_NPAS])), int(rng.integers(95, 135)), int(rng.integers(5))
-            ),
-            at=start + dt.timedelta(minutes=int(rng.integers(0, 4 * 1440))),
-            seller=str(rng.choice(["acme", "other"])),
-            callee_region=None if rng.random() < 0.8 else str(rng.choice(REGIONS)),
-        )
-        for _ in range(3000)
-    ]
+    calls = _varied_calls(rng, 3000)
     table = table_of(calls)
     guard = Guard(GUARDS["default"].registry)
     first = guard.scrub(table, threads=threads, tuning=bulk.Tuning(batch_rows=700))
