@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pyarrow as pa
 
 from dncguard._flatcall import flat_row, flat_table
+from dncguard._past import Tuning, resolve
 from dncguard.errors import DncguardError, HistoryError
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from dncguard.ledger import LedgerEntry
     from dncguard.models import Decision
 
-__all__ = ["NOT_IN_HISTORY", "NO_REGISTRY_ID", "SCHEMA", "replay"]
+__all__ = ["NOT_IN_HISTORY", "NO_REGISTRY_ID", "SCHEMA", "Tuning", "replay"]
 
 #: ``problem`` of an entry whose decision records no registry id (decided before ids were kept).
 NO_REGISTRY_ID: Final = "no registry id recorded"
@@ -49,14 +50,6 @@ SCHEMA: Final = pa.schema(
     ]
 )
 
-#: Entries read and grouped by registry version at a time: each version among them is built
-#: once (newest first, each from the next newer), then its entries are decided together.
-CHUNK: Final = 1 << 16
-
-#: A version's entries are decided in bulk from this many on (the bulk path's set-up, about as
-#: long as ``check`` takes for a few hundred calls, is paid once per version), else one by one.
-BULK_FROM: Final = 512
-
 
 def _codes(decision: Decision) -> list[str]:
     reasons = decision.reasons
@@ -72,19 +65,26 @@ def _decide_in_bulk(guard: Guard, table: pa.Table) -> list[tuple[bool, list[str]
     return [(a, sorted(set(r)) if r else []) for a, r in zip(allowed, reasons, strict=True)]
 
 
-def replay(guard: Guard, entries: Iterable[LedgerEntry], *, bulk: bool = True) -> pa.Table:
+def replay(
+    guard: Guard, entries: Iterable[LedgerEntry], *, bulk: bool = True, tuning: Tuning | None = None
+) -> pa.Table:
     """The entries whose answer changes when ``guard``'s rules decide them again against the
     registry version each was decided on (see the module docstring).
 
-    ``bulk=False`` decides every entry with ``Guard.check`` (the reference the bulk path, which
-    gives the same answers, is tested against)."""
+    Entries are read ``tuning.chunk`` at a time and grouped by registry version: each version
+    among them is made once (newest first, each from the next newer), then its entries are
+    decided together. ``bulk=False`` decides every entry with ``Guard.check`` (the reference the
+    bulk path, which gives the same answers, is tested against). ``tuning``: a :class:`Tuning`
+    (how the work is divided, never the answers)."""
     from dncguard.guard import Guard
+
+    tune = resolve(tuning)
 
     registry: Any = guard.registry
     rows: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
     it = iter(entries)
     carried: tuple[str, Any] | None = None  # the oldest version the previous chunk built
-    while chunk := list(itertools.islice(it, CHUNK)):
+    while chunk := list(itertools.islice(it, tune.chunk)):
         # per entry: None (unchanged), or (new allowed or None, new codes or None, problem)
         outcome: list[tuple[bool | None, list[str] | None, str | None] | None] = [None] * len(chunk)
         wanted: dict[str, list[int]] = {}
@@ -94,7 +94,7 @@ def replay(guard: Guard, entries: Iterable[LedgerEntry], *, bulk: bool = True) -
                 outcome[pos] = (None, None, NO_REGISTRY_ID)
             else:
                 wanted.setdefault(registry_id, []).append(pos)
-        for registry_id, past in _versions(registry, wanted, carried):
+        for registry_id, past in _versions(registry, wanted, carried, tune):
             if past is None:
                 for pos in wanted[registry_id]:
                     outcome[pos] = (None, None, NOT_IN_HISTORY)
@@ -110,7 +110,7 @@ def replay(guard: Guard, entries: Iterable[LedgerEntry], *, bulk: bool = True) -
             positions = wanted[registry_id]
             by_check = positions
             answered: list[tuple[int, tuple[bool, list[str]]]] = []
-            if bulk and len(positions) >= BULK_FROM:
+            if bulk and len(positions) >= tune.bulk_from:
                 calls = [chunk[pos].call for pos in positions]
                 flat = [flat_row(call) for call in calls]
                 fit = [i for i, row in enumerate(flat) if row is not None]
@@ -150,7 +150,7 @@ def replay(guard: Guard, entries: Iterable[LedgerEntry], *, bulk: bool = True) -
 
 
 def _versions(
-    registry: Any, ids: dict[str, list[int]], carried: tuple[str, Any] | None
+    registry: Any, ids: dict[str, list[int]], carried: tuple[str, Any] | None, tuning: Tuning
 ) -> Iterator[tuple[str, Any]]:
     """``(id, registry.as_of(id))`` for each id (``None``: not in the history kept), newest first.
 
@@ -162,23 +162,23 @@ def _versions(
     if versions is None:
         for registry_id in ids:  # a registry-like object: as_of one by one
             try:
-                yield registry_id, registry.as_of(registry_id)
+                yield registry_id, registry.as_of(registry_id)  # its own tuning, if any
             except HistoryError:
                 yield registry_id, None
         return
     if carried is None:
-        yield from versions(ids)
+        yield from versions(ids, tuning)
         return
     # ``carried._versions`` yields first every id it does not hold (newer than it, or of no
     # version kept), then builds the ones it holds, newest first, as they are asked for
-    derived = carried[1]._versions(ids)
+    derived = carried[1]._versions(ids, tuning)
     newer: list[str] = []
     for registry_id, version in derived:
         if version is not None:
             if newer:
-                yield from versions(newer)
+                yield from versions(newer, tuning)
             yield registry_id, version
             yield from derived
             return
         newer.append(registry_id)
-    yield from versions(newer)
+    yield from versions(newer, tuning)
