@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -234,3 +235,32 @@ def test_a_stale_registry_raises_as_check_does_on_the_bulk_path_too() -> None:
     with pytest.raises(dncguard.StaleRegistryError) as e:
         replay(strict, [entry], tuning=Tuning(bulk_from=1))
     assert str(e.value) == str(expected.value)
+
+
+@settings(max_examples=60 if settings().max_examples <= 200 else 2000, deadline=None)
+@given(st.lists(st.one_of(calls(), any_calls()), max_size=12))
+def test_replay_flattens_calls_as_flat_row_does(drawn: list[Any]) -> None:
+    """Replay reads a call without evidence column by column: the same table ``flat_row`` and
+    ``flat_table`` make (every column, type and value), the same calls left to ``check``."""
+    from dncguard._flatcall import flat_table
+    from dncguard.replay import _flatten
+
+    table, fit, unfit = _flatten(drawn)
+    rows = [flat_row(call) for call in drawn]
+    assert unfit == [i for i, row in enumerate(rows) if row is None]
+    assert sorted(fit) == [i for i, row in enumerate(rows) if row is not None]
+    if not fit:
+        assert table is None
+        return
+    assert table is not None
+    expected = flat_table([rows[i] for i in fit])
+    at = table.column("at")
+    if pa.types.is_timestamp(at.type):  # one offset for all: the same instants, in that offset
+        texts = expected.column("at").to_pylist()
+        assert {text[-6:] for text in texts} == {at.type.tz}
+        assert at.cast(pa.timestamp("us", tz="UTC")) == expected.column("at").cast(
+            pa.timestamp("us", tz="UTC")
+        )
+        table = table.set_column(table.schema.get_field_index("at"), "at", expected.column("at"))
+    assert table.schema == expected.schema
+    assert table.to_pylist() == expected.to_pylist()

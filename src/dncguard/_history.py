@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from dncguard._past import DEFAULT, Tuning, _undo
+from dncguard._past import DEFAULT, Tuning, _PastIndex, _undo
 from dncguard._stored import _HIGH, _ID, _damage_is_corrupt, _date, _layer_from_json
 from dncguard.errors import CorruptIndexError, HistoryError
 from dncguard.index import (
@@ -478,6 +478,11 @@ def versions(
     for rid in sorted(wanted & position.keys(), key=lambda r: -position[r]):
         keep = position[rid]
         past = rewind(newer, list(steps[keep:at]), tuning)
+        # made at once, whatever ``tuning.eager``: a walk asks each version for many numbers, and
+        # the next is made from this one's differences (a lazy layer would pass on its steps)
+        for ix in past._indexes:
+            if isinstance(ix, _PastIndex):
+                ix.settle(check=True)
         past._id = rid
         past._hist = _History(
             tuple(_with_id(step, own_id) for step in steps[:keep]),

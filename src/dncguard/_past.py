@@ -52,7 +52,8 @@ class Tuning:
 
     ``eager``: a past layer whose undone changes touch at most this many numbers is computed,
     and its count checked against the history, when ``as_of`` makes it; a larger one when first
-    asked (default 65,536; 0: every layer that changed, when first asked). ``fold``: numbers a
+    asked (default 65,536; 0: every layer that changed, when first asked; replay makes every
+    version it visits at once, as it asks each for many numbers). ``fold``: numbers a
     past layer made from a newer one keeps apart from the differences it shares with it, before
     it makes its own copy of them all (default 65,536). ``chunk``: ledger entries replay reads
     and groups by registry version at a time (default 65,536). ``bulk_from``: a version's entries

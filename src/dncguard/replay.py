@@ -14,15 +14,20 @@ The result is a ``pyarrow`` table, one row per entry, in ledger order, with the 
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import operator
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from dncguard._flatcall import flat_row, flat_table
+from dncguard._flatcall import FIXED_OFFSETS, FLAT_TYPES, flat_row, flat_table
 from dncguard._past import Tuning, resolve
 from dncguard.errors import DncguardError, HistoryError
+from dncguard.models import EVIDENCE_COLUMNS
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
@@ -61,8 +66,92 @@ def _decide_in_bulk(guard: Guard, table: pa.Table) -> list[tuple[bool, list[str]
     ``guard.scrub`` (the same answer ``check`` gives for each)."""
     out = guard.scrub(table)
     allowed = out.column("allowed").to_pylist()
-    reasons = out.column("reasons").to_pylist()
-    return [(a, sorted(set(r)) if r else []) for a, r in zip(allowed, reasons, strict=True)]
+    # each row's codes as one text, then each distinct text sorted once (a few for a table)
+    joined = pc.fill_null(pc.binary_join(out.column("reasons"), _SEP), "").combine_chunks()
+    encoded = joined.dictionary_encode()
+    canonical = [sorted(set(text.split(_SEP))) if text else [] for text in encoded.dictionary.to_pylist()]
+    codes = [canonical[i] for i in encoded.indices.to_pylist()]
+    return list(zip(allowed, codes, strict=True))
+
+
+_SEP: Final = "\x1f"  # in no reason code (codes are words and underscores)
+_EMPTY_LIST: Final = pa.list_(pa.timestamp("us", tz="UTC"))
+
+
+def _flatten(calls: list[Any]) -> tuple[pa.Table | None, list[int], list[int]]:
+    """``calls`` as a table of :data:`~dncguard._flatcall.FLAT_TYPES` (the rows
+    :func:`~dncguard._flatcall.flat_row` makes), the position of each of its rows in ``calls``,
+    and the positions of the calls the flat columns cannot hold (``flat_row`` is None).
+
+    A call without evidence or earlier attempts (most of a ledger) is read column by column
+    rather than through ``flat_row``; when all the table's calls are such calls and written in
+    one UTC offset, ``at`` is a timestamp column in that offset (the same instants, and the
+    same offset for a call without a candidate zone) rather than text."""
+    plain: list[Any] = []
+    plain_at: list[int] = []
+    other: list[tuple[Any, ...]] = []
+    other_at: list[int] = []
+    unfit: list[int] = []
+    minute = _MINUTE
+    fixed = FIXED_OFFSETS
+    offsets: set[dt.timedelta] = set()
+    for i, call in enumerate(calls):
+        when = call.at
+        offset = when.utcoffset()
+        if (
+            not call.relationships
+            and not call.consents
+            and not call.dnc_requests
+            and not call.attempts
+            and isinstance(when.tzinfo, fixed)
+            and offset is not None
+            and not offset % minute
+        ):
+            plain.append(call)
+            plain_at.append(i)
+            offsets.add(offset)
+            continue
+        row = flat_row(call)
+        if row is None:
+            unfit.append(i)
+        else:
+            other.append(row)
+            other_at.append(i)
+    if not plain and not other:
+        return None, [], unfit
+    n = len(plain)
+    fields = dict(zip(_PLAIN_FIELDS, zip(*map(_plain_fields, plain), strict=True), strict=True)) if n else {}
+    columns: dict[str, Any] = {}
+    for name, kind in FLAT_TYPES.items():
+        if name == "at":
+            if len(offsets) == 1 and not other:
+                (offset,) = offsets
+                minutes = offset // minute
+                zone = f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+                columns[name] = pa.array([call.at for call in plain], pa.timestamp("us", tz=zone))
+                continue
+            values: Any = [call.at.isoformat() for call in plain]
+        elif name in _PLAIN_FIELDS:
+            values = fields.get(name, ())
+        elif name == "attempts":
+            columns[name] = pa.ListArray.from_arrays(
+                pa.array(np.zeros(n + 1, np.int32)), pa.array([], kind.value_type)
+            )
+            continue
+        else:  # an evidence column: none
+            columns[name] = pa.nulls(n, kind)
+            continue
+        columns[name] = pa.array(values, kind)
+    table = pa.table(columns)
+    if other:
+        table = pa.concat_tables([table, flat_table(other)]).combine_chunks()
+    return table, plain_at + other_at, unfit
+
+
+_MINUTE: Final = dt.timedelta(minutes=1)
+#: The flat columns that are a call's field of the same name (a plain call's others are empty).
+_PLAIN_FIELDS: Final = tuple(name for name in FLAT_TYPES if name not in ("at", "attempts", *EVIDENCE_COLUMNS))
+_plain_fields: Final = operator.attrgetter(*_PLAIN_FIELDS)
 
 
 def replay(
@@ -111,12 +200,9 @@ def replay(
             by_check = positions
             answered: list[tuple[int, tuple[bool, list[str]]]] = []
             if bulk and len(positions) >= tune.bulk_from:
-                calls = [chunk[pos].call for pos in positions]
-                flat = [flat_row(call) for call in calls]
-                fit = [i for i, row in enumerate(flat) if row is not None]
-                if fit:
-                    by_check = [positions[i] for i, row in enumerate(flat) if row is None]
-                    table = flat_table([row for row in flat if row is not None])
+                table, fit, unfit = _flatten([chunk[pos].call for pos in positions])
+                if table is not None:
+                    by_check = [positions[i] for i in unfit]
                     try:
                         decided = _decide_in_bulk(again, table)
                     except DncguardError:  # say it as check does, naming the call (not a table row)
