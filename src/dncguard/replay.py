@@ -61,8 +61,8 @@ def _codes(decision: Decision) -> list[str]:
     return sorted({str(reason.code) for reason in reasons}) if reasons else []
 
 
-def _decide_in_bulk(guard: Guard, table: pa.Table) -> list[tuple[bool, list[str]]]:
-    """``(allowed, sorted distinct reason codes)`` of each row of ``table``, decided by
+def _decide_in_bulk(guard: Guard, table: pa.Table) -> tuple[list[bool], list[list[str]]]:
+    """``allowed`` and the sorted distinct reason codes of each row of ``table``, decided by
     ``guard.scrub`` (the same answer ``check`` gives for each)."""
     out = guard.scrub(table)
     allowed = out.column("allowed").to_pylist()
@@ -71,7 +71,7 @@ def _decide_in_bulk(guard: Guard, table: pa.Table) -> list[tuple[bool, list[str]
     encoded = joined.dictionary_encode()
     canonical = [sorted(set(text.split(_SEP))) if text else [] for text in encoded.dictionary.to_pylist()]
     codes = [canonical[i] for i in encoded.indices.to_pylist()]
-    return list(zip(allowed, codes, strict=True))
+    return allowed, codes
 
 
 _SEP: Final = "\x1f"  # in no reason code (codes are words and underscores)
@@ -174,15 +174,17 @@ def replay(
     it = iter(entries)
     carried: tuple[str, Any] | None = None  # the oldest version the previous chunk built
     while chunk := list(itertools.islice(it, tune.chunk)):
-        # per entry: None (unchanged), or (new allowed or None, new codes or None, problem)
-        outcome: list[tuple[bool | None, list[str] | None, str | None] | None] = [None] * len(chunk)
+        # the entries listed: position -> (new allowed or None, new codes or None, problem)
+        outcome: dict[int, tuple[bool | None, list[str] | None, str | None]] = {}
         wanted: dict[str, list[int]] = {}
         for pos, entry in enumerate(chunk):
             registry_id = getattr(entry.decision, "registry_id", None)
             if not isinstance(registry_id, str) or not registry_id:
                 outcome[pos] = (None, None, NO_REGISTRY_ID)
+            elif (found := wanted.get(registry_id)) is not None:
+                found.append(pos)
             else:
-                wanted.setdefault(registry_id, []).append(pos)
+                wanted[registry_id] = [pos]
         for registry_id, past in _versions(registry, wanted, carried, tune):
             if past is None:
                 for pos in wanted[registry_id]:
@@ -198,29 +200,23 @@ def replay(
             )
             positions = wanted[registry_id]
             by_check = positions
-            answered: list[tuple[int, tuple[bool, list[str]]]] = []
             if bulk and len(positions) >= tune.bulk_from:
                 table, fit, unfit = _flatten([chunk[pos].call for pos in positions])
                 if table is not None:
-                    by_check = [positions[i] for i in unfit]
                     try:
-                        decided = _decide_in_bulk(again, table)
+                        allowed, codes = _decide_in_bulk(again, table)
                     except DncguardError:  # say it as check does, naming the call (not a table row)
-                        by_check = positions
+                        pass
                     else:
-                        answered = list(zip([positions[i] for i in fit], decided, strict=True))
+                        by_check = [positions[i] for i in unfit]
+                        _compare(chunk, [positions[i] for i in fit], allowed, codes, outcome)
             for pos in by_check:
                 decision = again.check(chunk[pos].call)
-                answered.append((pos, (decision.allowed, _codes(decision))))
-            for pos, (allowed, codes) in answered:
-                old = chunk[pos].decision
-                if allowed != old.allowed or codes != _codes(old):
-                    outcome[pos] = (allowed, codes, None)
+                _compare(chunk, [pos], [decision.allowed], [_codes(decision)], outcome)
             del past, again
-        for entry, result in zip(chunk, outcome, strict=True):
-            if result is None:
-                continue
-            new_allowed, new_codes, problem = result
+        for pos in sorted(outcome):
+            entry = chunk[pos]
+            new_allowed, new_codes, problem = outcome[pos]
             old = entry.decision
             registry_id = getattr(old, "registry_id", None)
             rows["seq"].append(entry.seq)
@@ -233,6 +229,21 @@ def replay(
             rows["new_reasons"].append(new_codes)
             rows["problem"].append(problem)
     return pa.table(rows, schema=SCHEMA)
+
+
+def _compare(
+    chunk: list[Any],
+    positions: list[int],
+    allowed: list[bool],
+    codes: list[list[str]],
+    outcome: dict[int, tuple[bool | None, list[str] | None, str | None]],
+) -> None:
+    """Each entry of ``chunk`` at ``positions`` whose recorded answer differs from its new one
+    (``allowed``, sorted distinct ``codes``) into ``outcome``."""
+    for pos, new_allowed, new_codes in zip(positions, allowed, codes, strict=True):
+        old = chunk[pos].decision
+        if new_allowed != old.allowed or new_codes != _codes(old):
+            outcome[pos] = (new_allowed, new_codes, None)
 
 
 def _versions(
