@@ -337,6 +337,11 @@ def test_a_history_that_does_not_add_up_is_corrupt() -> None:
     r2._hist = dataclasses.replace(hist, steps=(*hist.steps[:-1], consistent))
     with pytest.raises(CorruptIndexError, match="history of layer us-ftc does not match"):
         r2.as_of(D)
+    # a lazy past layer checks its count when asked to, and again each time it is asked
+    (ix,) = r2.as_of(D, tuning=Tuning(eager=0))._indexes
+    for _ in range(2):
+        with pytest.raises(CorruptIndexError, match="history of layer us-ftc does not match"):
+            ix.settle(check=True)
 
 
 def test_keep_history_flag_of_build_and_update(

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ CHUNK: Final = 1 << 16
 #: long as ``check`` takes for a few hundred calls, is paid once per version), else one by one.
 BULK_FROM: Final = 512
 _NONE: Final = np.zeros(0, np.uint64)
+#: Held while a past layer computes its differences (a bulk query may ask from two threads at
+#: once; the first computes them, and drops what it made them from, under the lock).
+_SETTLING: Final = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -120,13 +124,12 @@ class _PastIndex(Dated):
 
     __slots__ = (
         "_far",
-        "_far_mv",
         "_flip",
         "_flip_len",
         "_full",
         "_in_base",
+        "_mvs",
         "_near",
-        "_near_mv",
         "_points",
         "_probe",
         "base",
@@ -160,8 +163,7 @@ class _PastIndex(Dated):
         self.name = name
         self._far: U64 | None = None  # with ``_near``: None until settled
         self._near: U64 | None = None
-        self._far_mv: memoryview | None = None
-        self._near_mv: memoryview | None = None
+        self._mvs: tuple[memoryview, memoryview] | None = None  # of far and near, for single lookups
         self._flip: U64 | None = None  # far xor near, made when asked for
         self._flip_len = 0
         self._in_base: int | None = None
@@ -195,38 +197,43 @@ class _PastIndex(Dated):
         count: :class:`CorruptIndexError` if the history does not add up to the count it recorded."""
         if self._near is not None and (not check or self._in_base is not None):
             return
-        base = self.base
-        if self._near is None:
-            parent = self.parent
-            far, near = (_NONE, _NONE) if parent is None else parent.parts()
-            sets = [a for step in self.steps for i in (0, 1) if len(a := step.numbers(i))]
-            if len(sets) == 1:
-                changed = sets[0]
-            elif sets:
-                changed = _odd(np.sort(np.concatenate(sets)))
-            else:
-                changed = _NONE
-            flip_len = 0 if parent is None else parent._flip_len
-            if len(changed):
-                # changed back: in the newer version's flip, so no longer a difference from now
-                again = member(far, changed) ^ member(near, changed)
-                flip_len += len(changed) - 2 * int(again.sum())
-                if check and parent is not None and parent._in_base is not None:
-                    gained = int(base.contains(changed[~again]).sum())
-                    self._in_base = parent._in_base + gained - int(base.contains(changed[again]).sum())
-                near = _xor(near, changed)
-                if len(near) > max(self.fold, len(far) // _FOLD_SHARE):
-                    far, near = _xor(far, near), _NONE
-            elif check and parent is not None:
-                self._in_base = parent._in_base
-            self._far, self._near, self._flip_len = far, near, flip_len
-            # what made them is no longer needed (a chain of versions is not kept alive)
-            self.parent, self.steps = None, ()
-        if check:
-            if self._in_base is None:
-                self._in_base = int(base.contains(self.flip).sum())
-            if base.count + self._flip_len - 2 * self._in_base != self.count:
-                raise CorruptIndexError(f"history of layer {self.name} does not match the registry")
+        with _SETTLING:
+            if self._near is not None and (not check or self._in_base is not None):
+                return  # another thread computed them
+            base = self.base
+            in_base = None  # set on ``self`` only once the count is checked
+            if self._near is None:
+                parent = self.parent
+                far, near = (_NONE, _NONE) if parent is None else parent.parts()
+                sets = [a for step in self.steps for i in (0, 1) if len(a := step.numbers(i))]
+                if len(sets) == 1:
+                    changed = sets[0]
+                elif sets:
+                    changed = _odd(np.sort(np.concatenate(sets)))
+                else:
+                    changed = _NONE
+                flip_len = 0 if parent is None else parent._flip_len
+                if len(changed):
+                    # changed back: in the newer version's flip, so no longer a difference from now
+                    again = member(far, changed) ^ member(near, changed)
+                    flip_len += len(changed) - 2 * int(again.sum())
+                    if check and parent is not None and parent._in_base is not None:
+                        gained = int(base.contains(changed[~again]).sum())
+                        in_base = parent._in_base + gained - int(base.contains(changed[again]).sum())
+                    near = _xor(near, changed)
+                    if len(near) > max(self.fold, len(far) // _FOLD_SHARE):
+                        far, near = _xor(far, near), _NONE
+                elif check and parent is not None:
+                    in_base = parent._in_base
+                self._far, self._near, self._flip_len = far, near, flip_len
+                # what made them is no longer needed (a chain of versions is not kept alive)
+                self.parent, self.steps = None, ()
+            if check:
+                if in_base is None:
+                    in_base = int(base.contains(self.flip).sum())
+                if base.count + self._flip_len - 2 * in_base != self.count:
+                    raise CorruptIndexError(f"history of layer {self.name} does not match the registry")
+                self._in_base = in_base
 
     def parts(self) -> tuple[U64, U64]:
         """``(far, near)``: ``flip`` is their symmetric difference (see the class docstring)."""
@@ -237,18 +244,19 @@ class _PastIndex(Dated):
 
     def flips_one(self, n: int) -> bool:
         """Whether ``n``'s membership differs between this version and now."""
+        # what makes them first: ``settle`` drops it only after ``near`` is set
+        parent, steps = self.parent, self.steps
         if self._near is None and self._points >= POINTS:
             self.settle(check=False)
         if self._near is not None:
-            assert self._far is not None
-            if self._far_mv is None:
-                self._far_mv = _view(self._far)
-                self._near_mv = _view(self._near)
-            assert self._near_mv is not None
-            return _has(self._far_mv, n) != _has(self._near_mv, n)
+            mvs = self._mvs
+            if mvs is None:
+                far, near = self.parts()
+                mvs = self._mvs = (_view(far), _view(near))
+            return _has(mvs[0], n) != _has(mvs[1], n)
         self._points += 1
-        changed = False if self.parent is None else self.parent.flips_one(n)
-        for step in self.steps:
+        changed = False if parent is None else parent.flips_one(n)
+        for step in steps:
             if step.flips(n):
                 changed = not changed
         return changed
@@ -366,10 +374,11 @@ def _undo(ix: _AnyIndex, steps: list[_Step], count: int, name: str, tuning: Tuni
     undone = tuple(steps)
     if isinstance(ix, _PastIndex):
         base = ix.base
+        ix_parent, ix_steps = ix.parent, ix.steps  # before ``settled``: see ``flips_one``
         if ix.settled:
             parent: _PastIndex | None = ix
         else:  # ix is not computed: undo its steps and these together
-            parent, undone = ix.parent, (*undone, *ix.steps)
+            parent, undone = ix_parent, (*undone, *ix_steps)
     else:
         base, parent = ix, None
     for step in reversed(steps):
