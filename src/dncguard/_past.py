@@ -218,8 +218,8 @@ class _PastIndex(Dated):
                     again = member(far, changed) ^ member(near, changed)
                     flip_len += len(changed) - 2 * int(again.sum())
                     if check and parent is not None and parent._in_base is not None:
-                        gained = int(base.contains(changed[~again]).sum())
-                        in_base = parent._in_base + gained - int(base.contains(changed[again]).sum())
+                        held = base.contains(changed)  # gained where not again, lost where again
+                        in_base = parent._in_base + int(held[~again].sum()) - int(held[again].sum())
                     near = _xor(near, changed)
                     if len(near) > max(self.fold, len(far) // _FOLD_SHARE):
                         far, near = _xor(far, near), _NONE
