@@ -2,6 +2,7 @@
 
     python benchmarks/bench_history.py --scale 1.0       # US scale: 258.5 M numbers (quiet machine)
     python benchmarks/bench_history.py --scale 0.002 --entries 20000 --per-entry 5000 --repeat 1  # smoke
+    python benchmarks/bench_history.py --scale 1.0 --replay-only --per-entry 0  # replay alone
 
 The year: a full download on day 0 (``benchmarks/generate.py``'s clustered synthetic registry),
 then 365 daily change lists, and on days 30, 60, ... 360 a monthly full download (twelve in all;
@@ -257,6 +258,11 @@ def main(argv: list[str] | None = None) -> int:
         default=100_000,
         help="of those, how many to replay with check per entry too (the path before bulk; 0: none)",
     )
+    ap.add_argument(
+        "--replay-only",
+        action="store_true",
+        help="measure replay and its baselines only (no update, as_of or membership measures)",
+    )
     args = ap.parse_args(argv)
 
     count = max(10_000, round(FULL * args.scale))
@@ -309,34 +315,35 @@ def main(argv: list[str] | None = None) -> int:
         new, gone = extra
         cover = dict.fromkeys(npas, last)
         day = [[Chunk(US, Op.ADD, new, coverage=cover), Chunk(US, Op.DELETE, gone, coverage=cover)]]
-        out = Path(tmp) / "out.dncg"
-        t_hist = median_time(lambda: Registry.open(with_history).update(day).save(out), args.repeat)
-        t_plain = median_time(lambda: plain_update(Registry.open(plain), day).save(out), args.repeat)
-        back = DAY0 + dt.timedelta(days=args.days // 2)
-
-        def ready(on: dt.date) -> Callable[[], object]:
-            # open without the checksum pass (a file verified before), as_of, one lookup
-            return lambda: Registry.open(with_history, verify=False).as_of(on).lookup(probe_number)
-
-        t_open_hist = median_time(lambda: Registry.open(with_history, verify=False), args.repeat)
-        t_open_plain = median_time(lambda: Registry.open(plain, verify=False), args.repeat)
-        t_ready = median_time(ready(back), args.repeat)
-        # how as_of's cost grows with the history it undoes
-        depths = sorted({1, 30, args.days // 2, args.days})
-        t_depth = {d: median_time(ready(last - dt.timedelta(days=d + 1)), args.repeat) for d in depths}
-        hist = registry._history_data()
-        assert hist is not None
-        set_bits = sum(8 * (len(st.sets[0]) + len(st.sets[1])) for st in hist.steps)
-        set_numbers = sum(st.counts[0] + st.counts[1] for st in hist.steps)
-        floor = sum(floor_bits(st.counts[0]) + floor_bits(st.counts[1]) for st in hist.steps)
-        skip_bits = sum(8 * len(s) for st in hist.steps for s in (st.skips or ()))
         opened = Registry.open(with_history)
-        past = opened.as_of(back)
-        t = time.perf_counter()
-        past.membership(q)  # the first computes the version's differences from today
-        t_first = time.perf_counter() - t
-        t_now = median_time(lambda: opened.membership(q), args.repeat)
-        t_past = median_time(lambda: past.membership(q), args.repeat)
+        if not args.replay_only:
+            out = Path(tmp) / "out.dncg"
+            t_hist = median_time(lambda: Registry.open(with_history).update(day).save(out), args.repeat)
+            t_plain = median_time(lambda: plain_update(Registry.open(plain), day).save(out), args.repeat)
+            back = DAY0 + dt.timedelta(days=args.days // 2)
+
+            def ready(on: dt.date) -> Callable[[], object]:
+                # open without the checksum pass (a file verified before), as_of, one lookup
+                return lambda: Registry.open(with_history, verify=False).as_of(on).lookup(probe_number)
+
+            t_open_hist = median_time(lambda: Registry.open(with_history, verify=False), args.repeat)
+            t_open_plain = median_time(lambda: Registry.open(plain, verify=False), args.repeat)
+            t_ready = median_time(ready(back), args.repeat)
+            # how as_of's cost grows with the history it undoes
+            depths = sorted({1, 30, args.days // 2, args.days})
+            t_depth = {d: median_time(ready(last - dt.timedelta(days=d + 1)), args.repeat) for d in depths}
+            hist = registry._history_data()
+            assert hist is not None
+            set_bits = sum(8 * (len(st.sets[0]) + len(st.sets[1])) for st in hist.steps)
+            set_numbers = sum(st.counts[0] + st.counts[1] for st in hist.steps)
+            floor = sum(floor_bits(st.counts[0]) + floor_bits(st.counts[1]) for st in hist.steps)
+            skip_bits = sum(8 * len(s) for st in hist.steps for s in (st.skips or ()))
+            past = opened.as_of(back)
+            t = time.perf_counter()
+            past.membership(q)  # the first computes the version's differences from today
+            t_first = time.perf_counter() - t
+            t_now = median_time(lambda: opened.membership(q), args.repeat)
+            t_past = median_time(lambda: past.membership(q), args.repeat)
 
         n_entries = args.entries
         calls = rng.integers(0, len(ids), n_entries)
@@ -393,39 +400,43 @@ def main(argv: list[str] | None = None) -> int:
         f"downloads, {len(ids):,} versions ({how}); simulated in {simulate:.1f} s. "
         f"Medians of {args.repeat} runs.\n"
     )
-    rows = [
-        (
-            "history size / index size",
-            f"{hist_bytes:,} / {index_bytes:,} B = {hist_bytes / index_bytes:.1%}",
-            "<= 15%",
-        ),
-        (
-            "history number sets: bits a number / floor log2 C(10^10, k) a step",
-            f"{set_bits / set_numbers:.1f} / {floor / set_numbers:.1f} bits ({set_numbers:,} numbers); "
-            f"skip tables {skip_bits / set_numbers:.2f} bits",
-            "-",
-        ),
-        (
-            "update, one day (open+update+save): history / plain",
-            f"{t_hist:.3f} s / {t_plain:.3f} s = {t_hist / t_plain:.2f}x",
-            "<= 1.5x",
-        ),
-        (
-            "open (verify=False): with history / without",
-            f"{t_open_hist * 1e3:.1f} / {t_open_plain * 1e3:.1f} ms",
-            "-",
-        ),
-        (f"as_of({back}) ready (open + as_of + one lookup)", f"{t_ready * 1e3:.1f} ms", "<= 100 ms"),
-        *(
-            (f"as_of, {d} day(s) back (open + as_of + one lookup)", f"{t * 1e3:.1f} ms", "-")
-            for d, t in t_depth.items()
-        ),
-        (
-            f"first membership of {len(q):,} on as_of({back}) (computes its differences)",
-            f"{t_first:.2f} s",
-            "-",
-        ),
-        (f"membership of {len(q):,}: as_of / current speed", f"{t_now / t_past:.2f}x", ">= 0.5x"),
+    rows = []
+    if not args.replay_only:
+        rows += [
+            (
+                "history size / index size",
+                f"{hist_bytes:,} / {index_bytes:,} B = {hist_bytes / index_bytes:.1%}",
+                "<= 15%",
+            ),
+            (
+                "history number sets: bits a number / floor log2 C(10^10, k) a step",
+                f"{set_bits / set_numbers:.1f} / {floor / set_numbers:.1f} bits ({set_numbers:,} numbers); "
+                f"skip tables {skip_bits / set_numbers:.2f} bits",
+                "-",
+            ),
+            (
+                "update, one day (open+update+save): history / plain",
+                f"{t_hist:.3f} s / {t_plain:.3f} s = {t_hist / t_plain:.2f}x",
+                "<= 1.5x",
+            ),
+            (
+                "open (verify=False): with history / without",
+                f"{t_open_hist * 1e3:.1f} / {t_open_plain * 1e3:.1f} ms",
+                "-",
+            ),
+            (f"as_of({back}) ready (open + as_of + one lookup)", f"{t_ready * 1e3:.1f} ms", "<= 100 ms"),
+            *(
+                (f"as_of, {d} day(s) back (open + as_of + one lookup)", f"{t * 1e3:.1f} ms", "-")
+                for d, t in t_depth.items()
+            ),
+            (
+                f"first membership of {len(q):,} on as_of({back}) (computes its differences)",
+                f"{t_first:.2f} s",
+                "-",
+            ),
+            (f"membership of {len(q):,}: as_of / current speed", f"{t_now / t_past:.2f}x", ">= 0.5x"),
+        ]
+    rows += [
         (
             f"replay of {n_entries:,} entries ({changed.num_rows:,} changed)",
             f"{t_replay:.1f} s ({t_replay / n_entries * 1e6:.0f} µs an entry)",

@@ -13,7 +13,6 @@ import pathlib
 import struct
 import tempfile
 import zlib
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -29,6 +28,7 @@ from dncguard.index import _format as fmt
 from dncguard.index._history import encode_set, skips_of
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import KEEP_HISTORY, Registry
+from dncguard.replay import Tuning
 from strategies import HISTORY_POOL, registry_histories
 
 US = LayerKey.national("US")
@@ -88,15 +88,10 @@ def _ftc(
     return [Chunk(US, op, np.array(numbers, dtype=np.uint64), coverage=dict.fromkeys(npas, day))]
 
 
-@contextlib.contextmanager
-def _eager_up_to(work: int) -> Iterator[None]:
-    """Past layers computed at ``as_of`` up to ``work`` changed numbers (-1: never, all lazy)."""
-    was = _past.EAGER
-    _past.EAGER = work  # type: ignore[misc]
-    try:
-        yield
-    finally:
-        _past.EAGER = was  # type: ignore[misc]
+def _tuning(lazy: bool) -> Tuning:
+    """``lazy``: every past layer that changed is computed when first asked (as at US scale);
+    else when ``as_of`` makes it, and its count checked (the defaults, at these sizes)."""
+    return Tuning(eager=0) if lazy else Tuning()
 
 
 @_bounded(100, 300)  # an example builds and saves several registries (1000 took 15 min, loaded)
@@ -106,11 +101,12 @@ def test_as_of_answers_as_the_registry_built_from_that_days_data(
 ) -> None:
     """``lazy``: every past layer computed when first asked (as at US scale), its first lookups
     answered from the skip tables; else computed, and its count checked, by ``as_of``."""
-    with _eager_up_to(-1 if lazy else _past.EAGER):
-        _check_as_of(updates, keep_days)
+    _check_as_of(updates, keep_days, _tuning(lazy))
 
 
-def _check_as_of(updates: list[list[tuple[dt.date, list[Chunk]]]], keep_days: int | None) -> None:
+def _check_as_of(
+    updates: list[list[tuple[dt.date, list[Chunk]]]], keep_days: int | None, tuning: Tuning
+) -> None:
     keep = KEEP_HISTORY if keep_days is None else dt.timedelta(days=keep_days)
     registry = Registry()
     versions = []
@@ -130,10 +126,10 @@ def _check_as_of(updates: list[list[tuple[dt.date, list[Chunk]]]], keep_days: in
             for day in days:
                 if day < first:
                     with pytest.raises(HistoryError):
-                        reg.as_of(day)
+                        reg.as_of(day, tuning=tuning)
                     continue
                 try:
-                    past = reg.as_of(day)
+                    past = reg.as_of(day, tuning=tuning)
                 except HistoryError:
                     assert day < cutoff  # at least keep_history is kept
                     continue
@@ -142,12 +138,20 @@ def _check_as_of(updates: list[list[tuple[dt.date, list[Chunk]]]], keep_days: in
                 _same(past, Registry.build([chunks for d, chunks in sources if d <= day]), guard=decide)
             for newest, version in versions:
                 try:
-                    past = reg.as_of(version.id)
+                    past = reg.as_of(version.id, tuning=tuning)
                 except HistoryError:
                     assert newest < cutoff
                     continue
                 _same(past, version)
-            _same(reg.as_of(reg.id), registry)
+            _same(reg.as_of(reg.id, tuning=tuning), registry)
+        # each version made from the next newer one (as replay walks them): with ``fold=0`` each
+        # makes its own differences from the newer one's at once, else shares them
+        newer = registry
+        for newest, version in reversed(versions):
+            if newest < cutoff:
+                break
+            newer = newer.as_of(version.id, tuning=Tuning(fold=0) if tuning.eager == 0 else tuning)
+            _same(newer, version)
 
 
 def test_history_lists_each_change_with_counts_dates_and_version_ids() -> None:
@@ -333,6 +337,11 @@ def test_a_history_that_does_not_add_up_is_corrupt() -> None:
     r2._hist = dataclasses.replace(hist, steps=(*hist.steps[:-1], consistent))
     with pytest.raises(CorruptIndexError, match="history of layer us-ftc does not match"):
         r2.as_of(D)
+    # a lazy past layer checks its count when asked to, and again each time it is asked
+    (ix,) = r2.as_of(D, tuning=Tuning(eager=0))._indexes
+    for _ in range(2):
+        with pytest.raises(CorruptIndexError, match="history of layer us-ftc does not match"):
+            ix.settle(check=True)
 
 
 def test_keep_history_flag_of_build_and_update(
@@ -474,25 +483,25 @@ def test_a_version_3_file_keeps_its_history(tmp_path: pathlib.Path, lazy: bool) 
     assert fmt.read_header(blob, len(blob)).version == 3
     versions = _v3_versions()
     assert tuple(r.id for r in versions) == V3_IDS
-    with _eager_up_to(-1 if lazy else _past.EAGER):
-        opened = Registry.open(old)
-        assert opened.history == versions[-1].history
-        for version in versions:
-            _same(opened.as_of(version.id), version)
-        # the next update writes version 4: the same history, with skip tables
-        day40 = D + dt.timedelta(days=40)
-        newer = opened.update([_ftc([3055550100], day40, Op.DELETE, (305,))])
-        new = tmp_path / "v4.dncg"
-        newer.save(new)
-        blob = new.read_bytes()
-        assert fmt.read_header(blob, len(blob)).version == fmt.FORMAT_VERSION == 4
-        reopened = Registry.open(new)
-        hist = reopened._history_data()
-        assert hist is not None
-        assert all(step.skips is not None for step in hist.steps)
-        for version in versions:
-            _same(reopened.as_of(version.id), version)
-        assert reopened.as_of(D + dt.timedelta(days=39)).id == V3_IDS[2]
+    tuning = _tuning(lazy)
+    opened = Registry.open(old)
+    assert opened.history == versions[-1].history
+    for version in versions:
+        _same(opened.as_of(version.id, tuning=tuning), version)
+    # the next update writes version 4: the same history, with skip tables
+    day40 = D + dt.timedelta(days=40)
+    newer = opened.update([_ftc([3055550100], day40, Op.DELETE, (305,))])
+    new = tmp_path / "v4.dncg"
+    newer.save(new)
+    blob = new.read_bytes()
+    assert fmt.read_header(blob, len(blob)).version == fmt.FORMAT_VERSION == 4
+    reopened = Registry.open(new)
+    hist = reopened._history_data()
+    assert hist is not None
+    assert all(step.skips is not None for step in hist.steps)
+    for version in versions:
+        _same(reopened.as_of(version.id, tuning=tuning), version)
+    assert reopened.as_of(D + dt.timedelta(days=39), tuning=tuning).id == V3_IDS[2]
 
 
 def test_as_of_decodes_nothing_until_a_bulk_query(tmp_path: pathlib.Path) -> None:
@@ -514,18 +523,17 @@ def test_as_of_decodes_nothing_until_a_bulk_query(tmp_path: pathlib.Path) -> Non
     registry.save(path)
     opened = Registry.open(path)
     expected = Registry.build([_ftc(start.tolist(), D, npas=(212,))])  # the first version, rebuilt
-    with _eager_up_to(100):
-        past = opened.as_of(D)
-        (ix,) = past._indexes
-        assert ix._flip is None  # nothing decoded
-        probe = np.arange(2125550000, 2125550000 + _past.POINTS, dtype=np.uint64).tolist()
-        assert [past.lookup(n) != () for n in probe] == [expected.lookup(n) != () for n in probe]
-        assert ix._flip is None  # answered from the skip tables
-        past.lookup(2125559999)
-        assert ix._flip is not None  # the lookup after ``POINTS`` computes ``flip`` once
-        q = np.arange(2125550000, 2125560000, dtype=np.uint64)
-        assert past.membership(q).tolist() == expected.membership(q).tolist()
-        assert past.id == expected.id
+    past = opened.as_of(D, tuning=Tuning(eager=100))
+    (ix,) = past._indexes
+    assert not ix.settled  # nothing decoded
+    probe = np.arange(2125550000, 2125550000 + _past.POINTS, dtype=np.uint64).tolist()
+    assert [past.lookup(n) != () for n in probe] == [expected.lookup(n) != () for n in probe]
+    assert not ix.settled  # answered from the skip tables
+    past.lookup(2125559999)
+    assert ix.settled  # the lookup after ``POINTS`` computes ``flip`` once
+    q = np.arange(2125550000, 2125560000, dtype=np.uint64)
+    assert past.membership(q).tolist() == expected.membership(q).tolist()
+    assert past.id == expected.id
 
 
 @given(
@@ -571,10 +579,9 @@ def test_a_number_added_and_deleted_the_same_day_and_added_again(lazy: bool) -> 
     registry = Registry()
     for _, chunks in sources:
         registry = registry.update([chunks])
-    with _eager_up_to(-1 if lazy else _past.EAGER):
-        for day in (D, d1, d2, d3):
-            past = registry.as_of(day)
-            expected = Registry.build([chunks for on, chunks in sources if on <= day])
-            for n in range(2125550099, 2125550105):
-                assert past.lookup(n) == expected.lookup(n), (day, n)
-            assert past.id == expected.id
+    for day in (D, d1, d2, d3):
+        past = registry.as_of(day, tuning=_tuning(lazy))
+        expected = Registry.build([chunks for on, chunks in sources if on <= day])
+        for n in range(2125550099, 2125550105):
+            assert past.lookup(n) == expected.lookup(n), (day, n)
+        assert past.id == expected.id

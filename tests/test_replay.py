@@ -7,9 +7,9 @@ import json
 import pathlib
 from types import SimpleNamespace
 from typing import Any
-from unittest import mock
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,7 +22,7 @@ from dncguard.errors import HistoryError
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.ledger import Ledger
 from dncguard.registry import Registry
-from dncguard.replay import NO_REGISTRY_ID, NOT_IN_HISTORY, replay
+from dncguard.replay import NO_REGISTRY_ID, NOT_IN_HISTORY, Tuning, replay
 from strategies import HISTORY_POOL, any_calls, calls, decisions, registry_histories
 
 US = LayerKey.national("US")
@@ -103,12 +103,10 @@ def test_cli_replay_exit_codes(tmp_path: pathlib.Path, capsys: Any) -> None:
     assert main(["replay", "--registry", str(index), str(tmp_path / "missing.ledger")]) == 2
 
 
-def test_replay_over_many_versions_in_any_order_answers_as_each_version(monkeypatch: Any) -> None:
+def test_replay_over_many_versions_in_any_order_answers_as_each_version() -> None:
     """Entries are grouped by version a chunk at a time and each version is derived from the
     next newer one: the answers are those of ``as_of(id)`` and ``check``, entry by entry, in
     ledger order."""
-    import dncguard.replay
-
     numbers = [2125550100 + i for i in range(6)]
     registry = Registry.build(
         [[Chunk(US, Op.REPLACE, np.array(numbers[:3], dtype=np.uint64), coverage={212: D, 305: D})]]
@@ -136,9 +134,10 @@ def test_replay_over_many_versions_in_any_order_answers_as_each_version(monkeypa
         if again.allowed != e.decision.allowed or codes != sorted({str(r.code) for r in e.decision.reasons}):
             expected.append((e.seq, again.allowed, codes))
     assert expected  # the test exercises changed answers
+    rows = dncguard.Guard(registry).replay(entries).to_pylist()
+    assert [(r["seq"], r["new_allowed"], r["new_reasons"]) for r in rows] == expected
     for chunk in (1, 7, 1 << 16):
-        monkeypatch.setattr(dncguard.replay, "CHUNK", chunk)
-        rows = dncguard.Guard(registry).replay(entries).to_pylist()
+        rows = replay(dncguard.Guard(registry), entries, tuning=Tuning(chunk=chunk)).to_pylist()
         assert [(r["seq"], r["new_allowed"], r["new_reasons"]) for r in rows] == expected
 
 
@@ -191,13 +190,11 @@ def test_bulk_replay_answers_as_check_on_each_entrys_version(
         entries.append(SimpleNamespace(seq=seq, call=call, decision=decision))
     expected = _reference(registry, entries)
     guard = dncguard.Guard(registry)
-    for chunk in (1, 3, 1 << 16):
-        with (
-            mock.patch.object(dncguard.replay, "CHUNK", chunk),
-            mock.patch.object(dncguard.replay, "BULK_FROM", 1),
-        ):
-            assert _rows(replay(guard, entries)) == expected
-            assert _rows(replay(guard, entries, bulk=False)) == expected
+    assert _rows(replay(guard, entries)) == expected
+    for chunk, fold in ((1, 0), (3, 1 << 16), (1 << 16, 0)):
+        tuning = Tuning(chunk=chunk, bulk_from=1, fold=fold)
+        assert _rows(replay(guard, entries, tuning=tuning)) == expected
+        assert _rows(replay(guard, entries, bulk=False, tuning=tuning)) == expected
 
 
 def test_calls_the_flat_columns_cannot_hold_are_decided_by_check() -> None:
@@ -212,8 +209,7 @@ def test_calls_the_flat_columns_cannot_hold_are_decided_by_check() -> None:
     for e in entries[1:]:
         assert flat_row(e.call) is None
     assert flat_row(entries[0].call) is not None
-    with mock.patch.object(dncguard.replay, "BULK_FROM", 1):
-        assert dncguard.Guard(r2).replay(entries).num_rows == 0
+    assert replay(dncguard.Guard(r2), entries, tuning=Tuning(bulk_from=1)).num_rows == 0
 
 
 def test_replay_decides_with_every_option_of_the_guard() -> None:
@@ -236,6 +232,35 @@ def test_a_stale_registry_raises_as_check_does_on_the_bulk_path_too() -> None:
     strict = dncguard.Guard(r2, on_stale="raise")
     with pytest.raises(dncguard.StaleRegistryError) as expected:
         dncguard.Guard(r1, on_stale="raise").check(late)
-    with mock.patch.object(dncguard.replay, "BULK_FROM", 1), pytest.raises(dncguard.StaleRegistryError) as e:
-        strict.replay([entry])
+    with pytest.raises(dncguard.StaleRegistryError) as e:
+        replay(strict, [entry], tuning=Tuning(bulk_from=1))
     assert str(e.value) == str(expected.value)
+
+
+@settings(max_examples=60 if settings().max_examples <= 200 else 2000, deadline=None)
+@given(st.lists(st.one_of(calls(), any_calls()), max_size=12))
+def test_replay_flattens_calls_as_flat_row_does(drawn: list[Any]) -> None:
+    """Replay reads a call without evidence column by column: the same table ``flat_row`` and
+    ``flat_table`` make (every column, type and value), the same calls left to ``check``."""
+    from dncguard._flatcall import flat_table
+    from dncguard.replay import _flatten
+
+    table, fit, unfit = _flatten(drawn)
+    rows = [flat_row(call) for call in drawn]
+    assert unfit == [i for i, row in enumerate(rows) if row is None]
+    assert sorted(fit) == [i for i, row in enumerate(rows) if row is not None]
+    if not fit:
+        assert table is None
+        return
+    assert table is not None
+    expected = flat_table([rows[i] for i in fit])
+    at = table.column("at")
+    if pa.types.is_timestamp(at.type):  # one offset for all: the same instants, in that offset
+        texts = expected.column("at").to_pylist()
+        assert {text[-6:] for text in texts} == {at.type.tz}
+        assert at.cast(pa.timestamp("us", tz="UTC")) == expected.column("at").cast(
+            pa.timestamp("us", tz="UTC")
+        )
+        table = table.set_column(table.schema.get_field_index("at"), "at", expected.column("at"))
+    assert table.schema == expected.schema
+    assert table.to_pylist() == expected.to_pylist()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from dncguard._past import _undo
+from dncguard._past import DEFAULT, Tuning, _PastIndex, _undo
 from dncguard._stored import _HIGH, _ID, _damage_is_corrupt, _date, _layer_from_json
 from dncguard.errors import CorruptIndexError, HistoryError
 from dncguard.index import (
@@ -391,7 +391,7 @@ def _parse_history(text: bytes, buf: Any, s_data: fmt.Section, version: int = fm
         raise CorruptIndexError(f"unreadable history: {e!r}") from None
 
 
-def as_of(registry: Registry, when: dt.date | str) -> Registry:
+def as_of(registry: Registry, when: dt.date | str, tuning: Tuning = DEFAULT) -> Registry:
     """:meth:`Registry.as_of`."""
     hist = registry._history_data()
     steps = () if hist is None else hist.steps
@@ -411,7 +411,7 @@ def as_of(registry: Registry, when: dt.date | str) -> Registry:
                     f"{_span(hist)}) has it"
                 )
         kept, undo = list(steps[:keep]), list(steps[keep:])
-        past = rewind(registry, undo)
+        past = rewind(registry, undo, tuning)
         past._id = when
     elif isinstance(when, dt.date) and not isinstance(when, dt.datetime):
         # before the first change kept, the registry held what it held before it: data up to
@@ -431,7 +431,7 @@ def as_of(registry: Registry, when: dt.date | str) -> Registry:
                 )
         kept = [step for i, step in enumerate(steps) if i not in undo_at]
         undo = [step for i, step in enumerate(steps) if i in undo_at]
-        past = rewind(registry, undo)
+        past = rewind(registry, undo, tuning)
         if not undo:
             past._id = registry._id
         elif min(undo_at) == len(kept):
@@ -456,7 +456,9 @@ def as_of(registry: Registry, when: dt.date | str) -> Registry:
     return past
 
 
-def versions(registry: Registry, ids: Iterable[str]) -> Iterator[tuple[str, Registry | None]]:
+def versions(
+    registry: Registry, ids: Iterable[str], tuning: Tuning = DEFAULT
+) -> Iterator[tuple[str, Registry | None]]:
     """:meth:`Registry._versions`."""
     hist = registry._history_data()
     steps = () if hist is None else hist.steps
@@ -475,7 +477,12 @@ def versions(registry: Registry, ids: Iterable[str]) -> Iterator[tuple[str, Regi
     newer, at = registry, len(steps)
     for rid in sorted(wanted & position.keys(), key=lambda r: -position[r]):
         keep = position[rid]
-        past = rewind(newer, list(steps[keep:at]))
+        past = rewind(newer, list(steps[keep:at]), tuning)
+        # made at once, whatever ``tuning.eager``: a walk asks each version for many numbers, and
+        # the next is made from this one's differences (a lazy layer would pass on its steps)
+        for ix in past._indexes:
+            if isinstance(ix, _PastIndex):
+                ix.settle(check=True)
         past._id = rid
         past._hist = _History(
             tuple(_with_id(step, own_id) for step in steps[:keep]),
@@ -487,7 +494,7 @@ def versions(registry: Registry, ids: Iterable[str]) -> Iterator[tuple[str, Regi
         yield rid, past
 
 
-def rewind(registry: Registry, undo: list[_Step]) -> Registry:
+def rewind(registry: Registry, undo: list[_Step], tuning: Tuning = DEFAULT) -> Registry:
     """:meth:`Registry._rewind`."""
     from dncguard._apply import _sort_key  # not at import: _apply imports this module
 
@@ -506,7 +513,7 @@ def rewind(registry: Registry, undo: list[_Step]) -> Registry:
                 del current[key]  # the layer's first data: before it, no layer
                 continue
             layer = _layer_from_json(_before(first))
-            current[key] = (layer, _undo(current[key][1], layer_steps, layer.count, name))
+            current[key] = (layer, _undo(current[key][1], layer_steps, layer.count, name, tuning))
     keys = sorted(current, key=_sort_key)
     return type(registry)(
         [current[k][0] for k in keys],

@@ -83,6 +83,7 @@ from dncguard._indexfile import (
     _write_array,
 )
 from dncguard._past import _EPOCH, _AnyIndex, _hits, _PastIndex
+from dncguard._past import resolve as _past_tuning
 from dncguard._stored import (
     _HIGH,
     _SECTIONS,
@@ -298,7 +299,7 @@ class Registry:
         own = self.id if any(step.registry_id is None for step in hist.steps) else ""
         return sum(a.nbytes for a in _history_sections(hist, own))
 
-    def as_of(self, when: dt.date | str) -> Registry:
+    def as_of(self, when: dt.date | str, *, tuning: Any = None) -> Registry:
         """The registry as it was: for a date, the data obtained on or before it; for a registry
         id (``"dncg:..."``, as a decision records it), exactly that version (the same
         :attr:`id`).
@@ -309,14 +310,15 @@ class Registry:
         one the history cannot separate: a layer's data applied out of date order around it), or
         an id of no version kept. A damaged history is
         :class:`~dncguard.errors.CorruptIndexError`, never a wrong answer.
+        ``tuning=dncguard.replay.Tuning(...)`` divides the work differently (never the answers).
         """
-        return _hist.as_of(self, when)
+        return _hist.as_of(self, when, _past_tuning(tuning))
 
-    def _versions(self, ids: Iterable[str]) -> Iterator[tuple[str, Registry | None]]:
+    def _versions(self, ids: Iterable[str], tuning: Any = None) -> Iterator[tuple[str, Registry | None]]:
         """``(id, as_of(id))`` for each distinct id of ``ids``, ``None`` for an id of no version
         kept; newest version first, each older one derived from the one before it (undoing only
         the changes between them: replaying a ledger visits many neighbouring versions)."""
-        return _hist.versions(self, ids)
+        return _hist.versions(self, ids, _past_tuning(tuning))
 
     def _rewind(self, undo: list[_Step]) -> Registry:
         """This registry with ``undo``'s steps undone: a view (see :class:`_PastIndex`) over the

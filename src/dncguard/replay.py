@@ -14,21 +14,27 @@ The result is a ``pyarrow`` table, one row per entry, in ledger order, with the 
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import operator
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from dncguard._flatcall import flat_row, flat_table
+from dncguard._flatcall import FIXED_OFFSETS, FLAT_TYPES, flat_row, flat_table
+from dncguard._past import Tuning, resolve
 from dncguard.errors import DncguardError, HistoryError
+from dncguard.models import EVIDENCE_COLUMNS
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
     from dncguard.ledger import LedgerEntry
     from dncguard.models import Decision
 
-__all__ = ["NOT_IN_HISTORY", "NO_REGISTRY_ID", "SCHEMA", "replay"]
+__all__ = ["NOT_IN_HISTORY", "NO_REGISTRY_ID", "SCHEMA", "Tuning", "replay"]
 
 #: ``problem`` of an entry whose decision records no registry id (decided before ids were kept).
 NO_REGISTRY_ID: Final = "no registry id recorded"
@@ -49,52 +55,137 @@ SCHEMA: Final = pa.schema(
     ]
 )
 
-#: Entries read and grouped by registry version at a time: each version among them is built
-#: once (newest first, each from the next newer), then its entries are decided together.
-CHUNK: Final = 1 << 16
-
-#: A version's entries are decided in bulk from this many on (the bulk path's set-up, about as
-#: long as ``check`` takes for a few hundred calls, is paid once per version), else one by one.
-BULK_FROM: Final = 512
-
 
 def _codes(decision: Decision) -> list[str]:
     reasons = decision.reasons
     return sorted({str(reason.code) for reason in reasons}) if reasons else []
 
 
-def _decide_in_bulk(guard: Guard, table: pa.Table) -> list[tuple[bool, list[str]]]:
-    """``(allowed, sorted distinct reason codes)`` of each row of ``table``, decided by
+def _decide_in_bulk(guard: Guard, table: pa.Table) -> tuple[list[bool], list[list[str]]]:
+    """``allowed`` and the sorted distinct reason codes of each row of ``table``, decided by
     ``guard.scrub`` (the same answer ``check`` gives for each)."""
     out = guard.scrub(table)
     allowed = out.column("allowed").to_pylist()
-    reasons = out.column("reasons").to_pylist()
-    return [(a, sorted(set(r)) if r else []) for a, r in zip(allowed, reasons, strict=True)]
+    # each row's codes as one text, then each distinct text sorted once (a few for a table)
+    joined = pc.fill_null(pc.binary_join(out.column("reasons"), _SEP), "").combine_chunks()
+    encoded = joined.dictionary_encode()
+    canonical = [sorted(set(text.split(_SEP))) if text else [] for text in encoded.dictionary.to_pylist()]
+    codes = [canonical[i] for i in encoded.indices.to_pylist()]
+    return allowed, codes
 
 
-def replay(guard: Guard, entries: Iterable[LedgerEntry], *, bulk: bool = True) -> pa.Table:
+_SEP: Final = "\x1f"  # in no reason code (codes are words and underscores)
+_EMPTY_LIST: Final = pa.list_(pa.timestamp("us", tz="UTC"))
+
+
+def _flatten(calls: list[Any]) -> tuple[pa.Table | None, list[int], list[int]]:
+    """``calls`` as a table of :data:`~dncguard._flatcall.FLAT_TYPES` (the rows
+    :func:`~dncguard._flatcall.flat_row` makes), the position of each of its rows in ``calls``,
+    and the positions of the calls the flat columns cannot hold (``flat_row`` is None).
+
+    A call without evidence or earlier attempts (most of a ledger) is read column by column
+    rather than through ``flat_row``; when all the table's calls are such calls and written in
+    one UTC offset, ``at`` is a timestamp column in that offset (the same instants, and the
+    same offset for a call without a candidate zone) rather than text."""
+    plain: list[Any] = []
+    plain_at: list[int] = []
+    other: list[tuple[Any, ...]] = []
+    other_at: list[int] = []
+    unfit: list[int] = []
+    minute = _MINUTE
+    fixed = FIXED_OFFSETS
+    offsets: set[dt.timedelta] = set()
+    for i, call in enumerate(calls):
+        when = call.at
+        offset = when.utcoffset()
+        if (
+            not call.relationships
+            and not call.consents
+            and not call.dnc_requests
+            and not call.attempts
+            and isinstance(when.tzinfo, fixed)
+            and offset is not None
+            and not offset % minute
+        ):
+            plain.append(call)
+            plain_at.append(i)
+            offsets.add(offset)
+            continue
+        row = flat_row(call)
+        if row is None:
+            unfit.append(i)
+        else:
+            other.append(row)
+            other_at.append(i)
+    if not plain and not other:
+        return None, [], unfit
+    n = len(plain)
+    fields = dict(zip(_PLAIN_FIELDS, zip(*map(_plain_fields, plain), strict=True), strict=True)) if n else {}
+    columns: dict[str, Any] = {}
+    for name, kind in FLAT_TYPES.items():
+        if name == "at":
+            if len(offsets) == 1 and not other:
+                (offset,) = offsets
+                minutes = offset // minute
+                zone = f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+                columns[name] = pa.array([call.at for call in plain], pa.timestamp("us", tz=zone))
+                continue
+            values: Any = [call.at.isoformat() for call in plain]
+        elif name in _PLAIN_FIELDS:
+            values = fields.get(name, ())
+        elif name == "attempts":
+            columns[name] = pa.ListArray.from_arrays(
+                pa.array(np.zeros(n + 1, np.int32)), pa.array([], kind.value_type)
+            )
+            continue
+        else:  # an evidence column: none
+            columns[name] = pa.nulls(n, kind)
+            continue
+        columns[name] = pa.array(values, kind)
+    table = pa.table(columns)
+    if other:
+        table = pa.concat_tables([table, flat_table(other)]).combine_chunks()
+    return table, plain_at + other_at, unfit
+
+
+_MINUTE: Final = dt.timedelta(minutes=1)
+#: The flat columns that are a call's field of the same name (a plain call's others are empty).
+_PLAIN_FIELDS: Final = tuple(name for name in FLAT_TYPES if name not in ("at", "attempts", *EVIDENCE_COLUMNS))
+_plain_fields: Final = operator.attrgetter(*_PLAIN_FIELDS)
+
+
+def replay(
+    guard: Guard, entries: Iterable[LedgerEntry], *, bulk: bool = True, tuning: Tuning | None = None
+) -> pa.Table:
     """The entries whose answer changes when ``guard``'s rules decide them again against the
     registry version each was decided on (see the module docstring).
 
-    ``bulk=False`` decides every entry with ``Guard.check`` (the reference the bulk path, which
-    gives the same answers, is tested against)."""
+    Entries are read ``tuning.chunk`` at a time and grouped by registry version: each version
+    among them is made once (newest first, each from the next newer), then its entries are
+    decided together. ``bulk=False`` decides every entry with ``Guard.check`` (the reference the
+    bulk path, which gives the same answers, is tested against). ``tuning``: a :class:`Tuning`
+    (how the work is divided, never the answers)."""
     from dncguard.guard import Guard
+
+    tune = resolve(tuning)
 
     registry: Any = guard.registry
     rows: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
     it = iter(entries)
     carried: tuple[str, Any] | None = None  # the oldest version the previous chunk built
-    while chunk := list(itertools.islice(it, CHUNK)):
-        # per entry: None (unchanged), or (new allowed or None, new codes or None, problem)
-        outcome: list[tuple[bool | None, list[str] | None, str | None] | None] = [None] * len(chunk)
+    while chunk := list(itertools.islice(it, tune.chunk)):
+        # the entries listed: position -> (new allowed or None, new codes or None, problem)
+        outcome: dict[int, tuple[bool | None, list[str] | None, str | None]] = {}
         wanted: dict[str, list[int]] = {}
         for pos, entry in enumerate(chunk):
             registry_id = getattr(entry.decision, "registry_id", None)
             if not isinstance(registry_id, str) or not registry_id:
                 outcome[pos] = (None, None, NO_REGISTRY_ID)
+            elif (found := wanted.get(registry_id)) is not None:
+                found.append(pos)
             else:
-                wanted.setdefault(registry_id, []).append(pos)
-        for registry_id, past in _versions(registry, wanted, carried):
+                wanted[registry_id] = [pos]
+        for registry_id, past in _versions(registry, wanted, carried, tune):
             if past is None:
                 for pos in wanted[registry_id]:
                     outcome[pos] = (None, None, NOT_IN_HISTORY)
@@ -109,32 +200,23 @@ def replay(guard: Guard, entries: Iterable[LedgerEntry], *, bulk: bool = True) -
             )
             positions = wanted[registry_id]
             by_check = positions
-            answered: list[tuple[int, tuple[bool, list[str]]]] = []
-            if bulk and len(positions) >= BULK_FROM:
-                calls = [chunk[pos].call for pos in positions]
-                flat = [flat_row(call) for call in calls]
-                fit = [i for i, row in enumerate(flat) if row is not None]
-                if fit:
-                    by_check = [positions[i] for i, row in enumerate(flat) if row is None]
-                    table = flat_table([row for row in flat if row is not None])
+            if bulk and len(positions) >= tune.bulk_from:
+                table, fit, unfit = _flatten([chunk[pos].call for pos in positions])
+                if table is not None:
                     try:
-                        decided = _decide_in_bulk(again, table)
+                        allowed, codes = _decide_in_bulk(again, table)
                     except DncguardError:  # say it as check does, naming the call (not a table row)
-                        by_check = positions
+                        pass
                     else:
-                        answered = list(zip([positions[i] for i in fit], decided, strict=True))
+                        by_check = [positions[i] for i in unfit]
+                        _compare(chunk, [positions[i] for i in fit], allowed, codes, outcome)
             for pos in by_check:
                 decision = again.check(chunk[pos].call)
-                answered.append((pos, (decision.allowed, _codes(decision))))
-            for pos, (allowed, codes) in answered:
-                old = chunk[pos].decision
-                if allowed != old.allowed or codes != _codes(old):
-                    outcome[pos] = (allowed, codes, None)
+                _compare(chunk, [pos], [decision.allowed], [_codes(decision)], outcome)
             del past, again
-        for entry, result in zip(chunk, outcome, strict=True):
-            if result is None:
-                continue
-            new_allowed, new_codes, problem = result
+        for pos in sorted(outcome):
+            entry = chunk[pos]
+            new_allowed, new_codes, problem = outcome[pos]
             old = entry.decision
             registry_id = getattr(old, "registry_id", None)
             rows["seq"].append(entry.seq)
@@ -149,8 +231,23 @@ def replay(guard: Guard, entries: Iterable[LedgerEntry], *, bulk: bool = True) -
     return pa.table(rows, schema=SCHEMA)
 
 
+def _compare(
+    chunk: list[Any],
+    positions: list[int],
+    allowed: list[bool],
+    codes: list[list[str]],
+    outcome: dict[int, tuple[bool | None, list[str] | None, str | None]],
+) -> None:
+    """Each entry of ``chunk`` at ``positions`` whose recorded answer differs from its new one
+    (``allowed``, sorted distinct ``codes``) into ``outcome``."""
+    for pos, new_allowed, new_codes in zip(positions, allowed, codes, strict=True):
+        old = chunk[pos].decision
+        if new_allowed != old.allowed or new_codes != _codes(old):
+            outcome[pos] = (new_allowed, new_codes, None)
+
+
 def _versions(
-    registry: Any, ids: dict[str, list[int]], carried: tuple[str, Any] | None
+    registry: Any, ids: dict[str, list[int]], carried: tuple[str, Any] | None, tuning: Tuning
 ) -> Iterator[tuple[str, Any]]:
     """``(id, registry.as_of(id))`` for each id (``None``: not in the history kept), newest first.
 
@@ -162,23 +259,23 @@ def _versions(
     if versions is None:
         for registry_id in ids:  # a registry-like object: as_of one by one
             try:
-                yield registry_id, registry.as_of(registry_id)
+                yield registry_id, registry.as_of(registry_id)  # its own tuning, if any
             except HistoryError:
                 yield registry_id, None
         return
     if carried is None:
-        yield from versions(ids)
+        yield from versions(ids, tuning)
         return
     # ``carried._versions`` yields first every id it does not hold (newer than it, or of no
     # version kept), then builds the ones it holds, newest first, as they are asked for
-    derived = carried[1]._versions(ids)
+    derived = carried[1]._versions(ids, tuning)
     newer: list[str] = []
     for registry_id, version in derived:
         if version is not None:
             if newer:
-                yield from versions(newer)
+                yield from versions(newer, tuning)
             yield registry_id, version
             yield from derived
             return
         newer.append(registry_id)
-    yield from versions(newer)
+    yield from versions(newer, tuning)
