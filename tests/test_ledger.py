@@ -1522,3 +1522,107 @@ def test_each_group_of_a_bulk_answer_is_recorded_with_its_rows_whole_decision(
         assert decided_parts(decided, [row], bad, values, np.asarray(idx)) == [want]
         assert '"number"' not in want
         assert '"next_allowed_at"' not in want
+
+
+_FIXED_TEXT_TIMES = st.builds(
+    lambda day, seconds, offset: (
+        f"{day.isoformat()}T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}{offset}"
+    ),
+    st.dates(dt.date(1000, 1, 1), dt.date(9999, 12, 31)),
+    st.integers(0, 86_399),
+    st.sampled_from(
+        ["+00:00", "-00:00", "-04:00", "-05:00", "+05:30", "-09:30", "+14:00", "-23:59", "+23:59"]
+    ),
+)
+_NEAR_MISS_TEXTS = [
+    "2026-02-30T10:00:00-05:00",  # no such day: the cast refuses it
+    "2026-13-01T10:00:00-05:00",
+    "2026-00-01T10:00:00-05:00",
+    "2026-01-32T10:00:00-05:00",
+    "2026-01-00T10:00:00-05:00",
+    "2026-01-01T24:00:00-05:00",
+    "2026-01-01T10:60:00-05:00",
+    "2026-01-01T10:00:60-05:00",
+    "2026-01-01T10:00:00-24:00",
+    "2026-01-01T10:00:00-05:60",
+    "0999-01-01T10:00:00-05:00",
+    "2026-01-01 10:00:00-05:00",
+    "2026/01/01T10:00:00-05:00",
+    "2026-01-01T10:00:00*05:00",
+    "2026-01-01T10:00:00-05-00",
+    "2026-01-01T10:00:0a-05:00",
+    "2026-01-01T10:00:00-0a:00",
+    "2026-01-01T10:00:00\u00b2-5:00",
+    "2026-01-01T10:00:00Z     ",
+    "2026-01-01T10:00:00+05:30",
+    "2026-01-01T10:00:00z",
+    "2026-01-01T10:00:00+",
+    "2026-01-01T10:00:0\u0660Z",
+    "0999-01-01T10:00:00Z",
+    "2026-02-29T10:00:00Z",
+]
+_NEAR_MISSES = st.sampled_from(_NEAR_MISS_TEXTS)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.lists(_FIXED_TEXT_TIMES, min_size=1, max_size=6)
+    | st.lists(_FIXED_TEXT_TIMES.map(lambda t: t[:19] + "Z"), min_size=1, max_size=6),
+    odd=st.none() | _NEAR_MISSES | _TEXT_TIMES,
+    where=st.integers(0, 6),
+)
+def test_text_times_of_the_usual_shape_read_as_the_regular_expression_reads_them(
+    texts: list[str], odd: str | None, where: int
+) -> None:
+    """The numpy check of the usual ``at`` text (``YYYY-MM-DDTHH:MM:SS`` and ``Z`` or
+    ``±HH:MM``) takes exactly the columns the regular expression takes, with the same JSON,
+    microseconds and offsets (``+00:00`` written ``Z``, as a Call writes it); any other column
+    is left to the regular expression."""
+    import numpy as np
+
+    from dncguard._ledger._arrowtext import _fixed_times, _regex_times
+    from dncguard._ledger._format import Times
+
+    if odd is not None:
+        texts = [*texts[:where], odd, *texts[where:]]
+    column = pa.array(["pad", *texts], pa.string()).slice(1)  # a slice, as a piece of a table is
+    fast, slow = _fixed_times(column, Times()), _regex_times(column, Times())
+    if fast is None:
+        assert odd is not None  # every usual column is taken (a mix of shapes need not be)
+        return
+    assert slow is not None
+    assert fast[0].to_pylist() == slow[0].to_pylist()
+    assert fast[1].to_pylist() == slow[1].to_pylist()
+    assert np.array_equal(fast[2], slow[2])
+    for text, json_text in zip(texts, fast[0].to_pylist(), strict=True):
+        call = Call(to="212-555-0143", at=text, seller="acme")
+        assert json_text == json.dumps(call.model_dump(mode="json")["at"])
+
+
+@pytest.mark.parametrize("odd", _NEAR_MISS_TEXTS)
+def test_text_times_near_misses_of_the_usual_shape_read_as_the_regular_expression_reads_them(
+    odd: str,
+) -> None:
+    """Each near miss of the usual shape, beside usual rows of its width, is read as the regular
+    expression reads the column (taken, or refused and left to Call one value at a time)."""
+    from dncguard._ledger._arrowtext import _fixed_times, _regex_times
+    from dncguard._ledger._format import Times
+
+    usual = "2026-03-16T14:00:00Z" if len(odd) == 20 else "2026-03-16T14:00:00-04:00"
+    column = pa.array([usual, odd, usual], pa.string())
+    fast, slow = _fixed_times(column, Times()), _regex_times(column, Times())
+    assert (fast is None) == (slow is None)
+    if fast is not None and slow is not None:
+        assert fast[0].to_pylist() == slow[0].to_pylist()
+        assert fast[1].to_pylist() == slow[1].to_pylist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.text(max_size=12), min_size=1, max_size=8), skip=st.integers(0, 3))
+def test_json_texts_writes_each_text_as_json_does(texts: list[str], skip: int) -> None:
+    """Each text of a column (any slice of it) as ``json.dumps`` writes it, whether all of them
+    are plain ASCII (the fast way) or some must be escaped."""
+    from dncguard._ledger._arrowtext import _json_texts
+
+    column = pa.array(["x"] * skip + texts, pa.string()).slice(skip)
+    assert _json_texts(column).to_pylist() == [json.dumps(t) for t in texts]

@@ -112,6 +112,8 @@ class Encoder:
         self._decisions: dict[tuple[Any, ...], str] = {}
         self._by_identity: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
         self.times = Times()
+        self.column_templates: dict[tuple[str, ...], tuple[str, bytes]] = {}
+        """``record_columns``' templates by their fields' texts and decision part (hex, body)."""
 
     def _call_part(self, call: Call) -> tuple[str, str]:
         """The call's template part and its index's end (purpose and seller key), by value."""

@@ -468,7 +468,7 @@ class Ledger(Reader):
             return 0
         if parts is None:
             parts = [decision_part(_as_decision(d)) for d in decisions]
-        builder = Columns(parts, defaults, self._encoder.times)
+        builder = Columns(parts, defaults, self._encoder.times, self._encoder.column_templates)
         number_col = _per_row("numbers", numbers, n)
         next_col = _next_column(next_allowed_at, n)
         which_arr = pa.array(rows.astype(np.int64, copy=False))
