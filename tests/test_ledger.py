@@ -1626,3 +1626,51 @@ def test_json_texts_writes_each_text_as_json_does(texts: list[str], skip: int) -
 
     column = pa.array(["x"] * skip + texts, pa.string()).slice(skip)
     assert _json_texts(column).to_pylist() == [json.dumps(t) for t in texts]
+
+
+def _near(decision: Decision, how: int) -> Decision:
+    """``decision`` with one field of one of its parts changed (a template a cache must not
+    mistake for the original's)."""
+    from dncguard.models import Consulted, Reason
+
+    if how == 0 and decision.consulted:
+        first = decision.consulted[0]
+        listed = {None: True, True: False, False: None}[first.listed]
+        changed = Consulted.model_validate({**first.model_dump(), "listed": listed})
+        return decision.model_copy(update={"consulted": (changed, *decision.consulted[1:])})
+    if how == 1 and decision.reasons:
+        first = decision.reasons[0]
+        changed = Reason.model_validate({**first.model_dump(), "message": first.message + "\u00e9"})
+        return decision.model_copy(update={"reasons": (changed, *decision.reasons[1:])})
+    if how == 2:
+        return decision.model_copy(
+            update={"exemptions": decision.exemptions[1:], "allowed": not decision.allowed}
+        )
+    return decision.model_copy(update={"registry_id": decision.registry_id + "0"})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pairs=st.lists(st.tuples(any_calls(), decisions()), min_size=1, max_size=4),
+    how=st.integers(0, 3),
+    placed=st.booleans(),
+)
+def test_large_batches_one_after_another_each_record_their_own_decisions(
+    tmp_path: pathlib.Path, pairs: list[tuple[Call, Decision]], how: int, placed: bool
+) -> None:
+    """Large batches recorded one after another by one ledger object (which keeps the templates
+    it made): a batch whose decisions differ from the last batch's in one field of one reason,
+    exemption or consulted list, or in a plain field, is recorded with its own decisions: every
+    digest follows the documented definition and every entry reads back as given."""
+    tiled = pairs * (70 // len(pairs) + 1)
+    calls_ = [c for c, _ in tiled]
+    first = [d for _, d in tiled]
+    second = [_near(d, how) for d in first]
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    with Ledger(folder / "l") as ledger:
+        ledger.record_many(calls_, first, placed=placed)
+        ledger.record_many(calls_, second, placed=placed)
+        ledger.record_many(calls_, [d.model_copy() for d in first], placed=placed)
+        _digests_follow_the_definition(ledger)
+        assert [e.decision for e in ledger.entries()] == first + second + first
+        assert ledger.verify().ok

@@ -111,6 +111,7 @@ class Encoder:
         self._calls: dict[tuple[Any, ...], tuple[str, str]] = {}
         self._decisions: dict[tuple[Any, ...], str] = {}
         self._by_identity: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
+        self._templates: dict[tuple[Any, ...], tuple[str, str, bytes, bytes]] = {}
         self.times = Times()
         self.column_templates: dict[tuple[str, ...], tuple[str, bytes]] = {}
         """``record_columns``' templates by their fields' texts and decision part (hex, body)."""
@@ -251,17 +252,25 @@ class Encoder:
         groups = number_of_group[codes]
         group = pa.array(groups)
         templates: dict[bytes, bytes] = {}
-        by_element: dict[tuple[Any, ...], tuple[str, str]] = {}
-        made: list[tuple[str, str]] = []
+        made: list[tuple[str, str, bytes, bytes]] = []
+        cache = self._templates
         for k, i in first.items():
-            ekey = (k[0], k[1], *[tuple(map(id, v)) for v in _decision_models(dds[i])])
-            t = by_element.get(ekey)
+            # The group's template, by value (kept from batch to batch): the call's template
+            # fields, the decision's plain ones, and the class and fields of each of its models.
+            vkey = (
+                k[0],
+                k[1],
+                *[tuple([(m.__class__, *m.__dict__.values()) for m in v]) for v in _decision_models(dds[i])],
+            )
+            t = cache.get(vkey)
             if t is None:
                 c, tail = self._call_part(calls[i])
                 body = template_of(c, self._decision_part(decisions[i]))
                 h = hashlib.sha256(body).hexdigest()
-                templates[h.encode()] = body
-                t = by_element[ekey] = (h, tail)
+                if len(cache) > self._LIMIT:
+                    cache.clear()
+                t = cache[vkey] = (h, tail, h.encode(), body)
+            templates[t[2]] = t[3]
             made.append(t)
         nexts = list(map(_NEXT, dds))
         timed = [i for i, x in enumerate(nexts) if x is not None]
