@@ -1674,3 +1674,41 @@ def test_large_batches_one_after_another_each_record_their_own_decisions(
         _digests_follow_the_definition(ledger)
         assert [e.decision for e in ledger.entries()] == first + second + first
         assert ledger.verify().ok
+
+
+def test_a_batch_of_many_chunks_is_written_whole_in_order_or_not_at_all(tmp_path: pathlib.Path) -> None:
+    """``record_many`` of several chunks (each written by SQLite on another thread while the next
+    is hashed) writes the bytes one chunk would, in order; a write that fails in a middle chunk
+    is the ledger's named error and leaves nothing recorded."""
+    from dncguard._ledger import _store
+
+    n = 3 * _store._CHUNK + 5
+    calls_ = [
+        Call(to=f"212-555-{i % 10_000:04d}", at=AT + dt.timedelta(seconds=i), seller=f"s{i % 3}")
+        for i in range(n)
+    ]
+    d = [Decision(allowed=bool(i % 2), number=f"+1212555{i % 10_000:04d}") for i in range(n)]
+    real = _store._write
+    writes: list[int] = []
+
+    def failing(*args: object) -> None:
+        writes.append(1)
+        if len(writes) == 2:
+            raise sqlite3.OperationalError("disk I/O error")
+        real(*args)  # type: ignore[arg-type]
+
+    with Ledger(tmp_path / "l") as ledger:
+        _store._write = failing  # type: ignore[assignment]
+        try:
+            with pytest.raises(dncguard.LedgerError, match="disk I/O error"):
+                ledger.record_many(calls_, d, placed=True)
+        finally:
+            _store._write = real  # type: ignore[assignment]
+        assert len(writes) >= 2
+        assert len(ledger) == 0
+        assert _placed_rows(ledger) == []
+        assert ledger.record_many(calls_, d, placed=True) == n
+        assert ledger.verify().ok
+        assert [e.call for e in ledger.entries()] == calls_
+        assert len(_placed_rows(ledger)) == n
+        _digests_follow_the_definition(ledger)
