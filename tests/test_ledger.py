@@ -1628,6 +1628,16 @@ def test_json_texts_writes_each_text_as_json_does(texts: list[str], skip: int) -
     assert _json_texts(column).to_pylist() == [json.dumps(t) for t in texts]
 
 
+def _definition_texts(calls_: list[Call], decisions_: list[Decision], placed: bool) -> list[bytes]:
+    """The documented canonical bytes of these entries from seq 1, recorded_us 0."""
+    from dncguard.ledger import canonical_entry
+
+    return [
+        canonical_entry(c, d, seq=i + 1, recorded_us=0, placed=placed)
+        for i, (c, d) in enumerate(zip(calls_, decisions_, strict=True))
+    ]
+
+
 def _near(decision: Decision, how: int) -> Decision:
     """``decision`` with one field of one of its parts changed (a template a cache must not
     mistake for the original's)."""
@@ -1672,6 +1682,7 @@ def test_large_batches_one_after_another_each_record_their_own_decisions(
         ledger.record_many(calls_, second, placed=placed)
         ledger.record_many(calls_, [d.model_copy() for d in first], placed=placed)
         _digests_follow_the_definition(ledger)
+        assert _canonical_texts(ledger) == _definition_texts(calls_ * 3, first + second + first, placed)
         assert [e.decision for e in ledger.entries()] == first + second + first
         assert ledger.verify().ok
 
@@ -1712,3 +1723,64 @@ def test_a_batch_of_many_chunks_is_written_whole_in_order_or_not_at_all(tmp_path
         assert [e.call for e in ledger.entries()] == calls_
         assert len(_placed_rows(ledger)) == n
         _digests_follow_the_definition(ledger)
+
+
+def _near_call(call: Call, how: int) -> tuple[Call, Call]:
+    """``call`` with one of its lists made non-empty, and the same with that list changed in one
+    value (an ``extra`` a cache must not mistake for the first's): an attempt at the same instant
+    in another UTC offset, another consent kind, a relationship a day later, a request by
+    another seller."""
+    from dncguard.models import Consent, DncRequest, Relationship
+
+    day = dt.date(2026, 1, 5)
+    if how == 0:
+        attempts = call.attempts or (AT,)
+        moved = attempts[0].astimezone(dt.timezone(dt.timedelta(hours=5, minutes=30)))
+        if moved.utcoffset() == attempts[0].utcoffset():
+            moved = attempts[0].astimezone(dt.UTC)
+        return (
+            call.model_copy(update={"attempts": attempts}),
+            call.model_copy(update={"attempts": (moved, *attempts[1:])}),
+        )
+    if how == 1:
+        consents = call.consents or (Consent(kind="written", on=day),)
+        kind = "verbal" if consents[0].kind != "verbal" else "written"
+        changed = (consents[0].model_copy(update={"kind": kind}), *consents[1:])
+        return call.model_copy(update={"consents": consents}), call.model_copy(update={"consents": changed})
+    if how == 2:
+        rels = call.relationships or (Relationship(kind="purchase", on=day),)
+        later = (rels[0].model_copy(update={"on": rels[0].on + dt.timedelta(days=1)}), *rels[1:])
+        return call.model_copy(update={"relationships": rels}), call.model_copy(
+            update={"relationships": later}
+        )
+    asks = call.dnc_requests or (DncRequest(on=day),)
+    other = (asks[0].model_copy(update={"seller": (asks[0].seller or "") + "\u00df"}), *asks[1:])
+    return call.model_copy(update={"dnc_requests": asks}), call.model_copy(update={"dnc_requests": other})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pairs=st.lists(st.tuples(any_calls(), decisions()), min_size=1, max_size=4),
+    how=st.integers(0, 3),
+    placed=st.booleans(),
+)
+def test_large_batches_one_after_another_each_record_their_own_calls_lists(
+    tmp_path: pathlib.Path, pairs: list[tuple[Call, Decision]], how: int, placed: bool
+) -> None:
+    """Large batches recorded one after another by one ledger object (which keeps the lists'
+    JSON it made): calls whose attempts, consents, relationships or requests differ from the
+    last batch's in one value are recorded as given: every digest follows the documented
+    definition and every call reads back as given."""
+    tiled = pairs * (70 // len(pairs) + 1)
+    first, second = (list(x) for x in zip(*[_near_call(c, how) for c, _ in tiled], strict=True))
+    decisions_ = [d for _, d in tiled]
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    with Ledger(folder / "l") as ledger:
+        ledger.record_many(first, decisions_, placed=placed)
+        ledger.record_many(second, decisions_, placed=placed)
+        ledger.record_many([c.model_copy() for c in first], decisions_, placed=placed)
+        _digests_follow_the_definition(ledger)
+        given = first + second + first
+        assert _canonical_texts(ledger) == _definition_texts(given, decisions_ * 3, placed)
+        assert [e.call for e in ledger.entries()] == given
+        assert ledger.verify().ok

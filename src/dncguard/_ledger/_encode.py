@@ -102,6 +102,19 @@ def _seconds(offset: dt.timedelta | None) -> int:
     return offset.days * 86_400 + offset.seconds
 
 
+def _extra_key(cd: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A call's lists (``extra``) by value: each time's instant and UTC offset (equal times in
+    other offsets are written differently), each model's class and fields."""
+    return (
+        tuple([(t, t.utcoffset()) for t in cd["attempts"]]),
+        *[tuple([(m.__class__, *m.__dict__.values()) for m in cd[name]]) for name in _EXTRA_MODELS],
+    )
+
+
+_EXTRA_MODELS: Final = tuple(name for name in EXTRA_FIELDS if name != "attempts")
+assert _model_tuples(Call, EXTRA_FIELDS) == _EXTRA_MODELS
+
+
 class Encoder:
     """Builds entries' canonical bytes from calls and decisions (one per ledger object)."""
 
@@ -112,6 +125,7 @@ class Encoder:
         self._decisions: dict[tuple[Any, ...], str] = {}
         self._by_identity: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
         self._templates: dict[tuple[Any, ...], tuple[str, str, bytes, bytes]] = {}
+        self._extras: dict[tuple[Any, ...], str] = {}
         self.times = Times()
         self.column_templates: dict[tuple[str, ...], tuple[str, bytes]] = {}
         """``record_columns``' templates by their fields' texts and decision part (hex, body)."""
@@ -295,9 +309,19 @@ class Encoder:
                 map(known.setdefault, extra_keys, itertools.count()), np.int64, len(with_extra)
             )
             texts_of: dict[int, str] = {}
+            extras_made = self._extras
             for j in known.values():
-                cj = CALL_JSON(calls[int(rows_with[j])], mode="json", include=set(EXTRA_FIELDS))
-                texts_of[j] = dumps({k: cj[k] for k in EXTRA_FIELDS if cj[k]})
+                # By value (kept from batch to batch): each model's class and fields, each
+                # time's instant and UTC offset.
+                vkey = _extra_key(with_extra[j])
+                text = extras_made.get(vkey)
+                if text is None:
+                    cj = CALL_JSON(calls[int(rows_with[j])], mode="json", include=set(EXTRA_FIELDS))
+                    text = dumps({k: cj[k] for k in EXTRA_FIELDS if cj[k]})
+                    if len(extras_made) > self._LIMIT:
+                        extras_made.clear()
+                    extras_made[vkey] = text
+                texts_of[j] = text
             slot = np.zeros(len(with_extra) + 1, np.int64)
             slot[np.fromiter(texts_of, np.int64, len(texts_of))] = np.arange(1, len(texts_of) + 1)
             which_text = np.zeros(n, np.int64)
