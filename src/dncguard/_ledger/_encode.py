@@ -126,6 +126,8 @@ class Encoder:
         self._by_identity: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
         self._templates: dict[tuple[Any, ...], tuple[str, str, bytes, bytes]] = {}
         self._extras: dict[tuple[Any, ...], str] = {}
+        self._extras_by_ids: dict[tuple[int, ...], tuple[str, tuple[Any, ...]]] = {}
+        self._by_ids: dict[tuple[Any, ...], tuple[tuple[str, str, bytes, bytes], tuple[Any, ...]]] = {}
         self.times = Times()
         self.column_templates: dict[tuple[str, ...], tuple[str, bytes]] = {}
         """``record_columns``' templates by their fields' texts and decision part (hex, body)."""
@@ -268,22 +270,34 @@ class Encoder:
         templates: dict[bytes, bytes] = {}
         made: list[tuple[str, str, bytes, bytes]] = []
         cache = self._templates
+        by_ids = self._by_ids
         for k, i in first.items():
-            # The group's template, by value (kept from batch to batch): the call's template
-            # fields, the decision's plain ones, and the class and fields of each of its models.
-            vkey = (
-                k[0],
-                k[1],
-                *[tuple([(m.__class__, *m.__dict__.values()) for m in v]) for v in _decision_models(dds[i])],
-            )
-            t = cache.get(vkey)
-            if t is None:
-                c, tail = self._call_part(calls[i])
-                body = template_of(c, self._decision_part(decisions[i]))
-                h = hashlib.sha256(body).hexdigest()
-                if len(cache) > self._LIMIT:
-                    cache.clear()
-                t = cache[vkey] = (h, tail, h.encode(), body)
+            # The group's template: by the key itself when met before (its tuples of models
+            # are held with it, so their identities are still theirs), else by value (kept from
+            # batch to batch): the call's template fields, the decision's plain ones, and the
+            # class and fields of each of its models.
+            held = by_ids.get(k)
+            if held is not None:
+                t = held[0]
+            else:
+                models = _decision_models(dds[i])
+                vkey = (
+                    k[0],
+                    k[1],
+                    *[tuple([(m.__class__, *m.__dict__.values()) for m in v]) for v in models],
+                )
+                got = cache.get(vkey)
+                if got is None:
+                    c, tail = self._call_part(calls[i])
+                    body = template_of(c, self._decision_part(decisions[i]))
+                    h = hashlib.sha256(body).hexdigest()
+                    if len(cache) > self._LIMIT:
+                        cache.clear()
+                    got = cache[vkey] = (h, tail, h.encode(), body)
+                t = got
+                if len(by_ids) > self._LIMIT:
+                    by_ids.clear()
+                by_ids[k] = (t, models)
             templates[t[2]] = t[3]
             made.append(t)
         nexts = list(map(_NEXT, dds))
@@ -309,10 +323,15 @@ class Encoder:
                 map(known.setdefault, extra_keys, itertools.count()), np.int64, len(with_extra)
             )
             texts_of: dict[int, str] = {}
-            extras_made = self._extras
-            for j in known.values():
-                # By value (kept from batch to batch): each model's class and fields, each
-                # time's instant and UTC offset.
+            extras_made, extras_held = self._extras, self._extras_by_ids
+            for ids, j in known.items():
+                # By the tuples' identities when met before (held with it), else by value (kept
+                # from batch to batch): each model's class and fields, each time's instant and
+                # UTC offset.
+                kept = extras_held.get(ids)
+                if kept is not None:
+                    texts_of[j] = kept[0]
+                    continue
                 vkey = _extra_key(with_extra[j])
                 text = extras_made.get(vkey)
                 if text is None:
@@ -321,6 +340,9 @@ class Encoder:
                     if len(extras_made) > self._LIMIT:
                         extras_made.clear()
                     extras_made[vkey] = text
+                if len(extras_held) > self._LIMIT:
+                    extras_held.clear()
+                extras_held[ids] = (text, _EXTRA(with_extra[j]))
                 texts_of[j] = text
             slot = np.zeros(len(with_extra) + 1, np.int64)
             slot[np.fromiter(texts_of, np.int64, len(texts_of))] = np.arange(1, len(texts_of) + 1)

@@ -45,8 +45,8 @@ __all__ = ["Ledger"]
 
 SQLITE_PAGE: Final = 65_536
 _MMAP: Final = 1 << 30
-_CHUNK: Final = 32 * PAGE_ENTRIES
-"""Entries built, hashed and written at a time (whole pages; small enough that SQLite writing
+_CHUNK: Final = 64 * PAGE_ENTRIES
+"""Entries built, hashed and written at a time (whole pages; few enough that SQLite writing
 one overlaps hashing the next)."""
 _COLUMN_CHUNK: Final = 32 * PAGE_ENTRIES
 """Rows of a table built into entries at a time by :meth:`Ledger.record_columns` (whole pages;
