@@ -1659,7 +1659,7 @@ def _near(decision: Decision, how: int) -> Decision:
     return decision.model_copy(update={"registry_id": decision.registry_id + "0"})
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     pairs=st.lists(st.tuples(any_calls(), decisions()), min_size=1, max_size=4),
     how=st.integers(0, 3),
@@ -1687,12 +1687,17 @@ def test_large_batches_one_after_another_each_record_their_own_decisions(
         assert ledger.verify().ok
 
 
-def test_a_batch_of_many_chunks_is_written_whole_in_order_or_not_at_all(tmp_path: pathlib.Path) -> None:
+def test_a_batch_of_many_chunks_is_written_whole_in_order_or_not_at_all(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``record_many`` of several chunks (each written by SQLite on another thread while the next
     is hashed) writes the bytes one chunk would, in order; a write that fails in a middle chunk
-    is the ledger's named error and leaves nothing recorded."""
+    is the ledger's named error and leaves nothing recorded. (Chunks of two pages, to keep the
+    test small.)"""
     from dncguard._ledger import _store
+    from dncguard.ledger import PAGE_ENTRIES
 
+    monkeypatch.setattr(_store, "_CHUNK", 2 * PAGE_ENTRIES)
     n = 3 * _store._CHUNK + 5
     calls_ = [
         Call(to=f"212-555-{i % 10_000:04d}", at=AT + dt.timedelta(seconds=i), seller=f"s{i % 3}")
@@ -1758,7 +1763,7 @@ def _near_call(call: Call, how: int) -> tuple[Call, Call]:
     return call.model_copy(update={"dnc_requests": asks}), call.model_copy(update={"dnc_requests": other})
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     pairs=st.lists(st.tuples(any_calls(), decisions()), min_size=1, max_size=4),
     how=st.integers(0, 3),
