@@ -1687,23 +1687,42 @@ def test_large_batches_one_after_another_each_record_their_own_decisions(
         assert ledger.verify().ok
 
 
+@pytest.mark.parametrize("how", ["record_many", "record_columns"])
 def test_a_batch_of_many_chunks_is_written_whole_in_order_or_not_at_all(
-    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
-    """``record_many`` of several chunks (each written by SQLite on another thread while the next
-    is hashed) writes the bytes one chunk would, in order; a write that fails in a middle chunk
-    is the ledger's named error and leaves nothing recorded. (Chunks of two pages, to keep the
-    test small.)"""
+    """An append of several chunks (``record_columns``: each written by SQLite on another thread
+    while the next is hashed; ``record_many``: each at once) writes the bytes one chunk would, in
+    order; a write that fails in a middle chunk is the ledger's named error and leaves nothing
+    recorded. (Chunks of two pages, to keep the test small.)"""
+    import numpy as np
+
     from dncguard._ledger import _store
     from dncguard.ledger import PAGE_ENTRIES
 
     monkeypatch.setattr(_store, "_CHUNK", 2 * PAGE_ENTRIES)
-    n = 3 * _store._CHUNK + 5
+    monkeypatch.setattr(_store, "_COLUMN_CHUNK", 2 * PAGE_ENTRIES)
+    n = 3 * 2 * PAGE_ENTRIES + 5
     calls_ = [
         Call(to=f"212-555-{i % 10_000:04d}", at=AT + dt.timedelta(seconds=i), seller=f"s{i % 3}")
         for i in range(n)
     ]
     d = [Decision(allowed=bool(i % 2), number=f"+1212555{i % 10_000:04d}") for i in range(n)]
+    table = pa.table(
+        {
+            "to": [c.to for c in calls_],
+            "at": pa.array([c.at for c in calls_], pa.timestamp("us", tz="UTC")),
+            "seller": [c.seller for c in calls_],
+        }
+    )
+    distinct = [Decision(allowed=False, number=""), Decision(allowed=True, number="")]
+    which = np.arange(n, dtype=np.int64) % 2
+
+    def record(ledger: Ledger) -> int:
+        if how == "record_many":
+            return ledger.record_many(calls_, d, placed=True)
+        return ledger.record_columns(table, distinct, which, placed=True)
+
     real = _store._write
     writes: list[int] = []
 
@@ -1714,18 +1733,17 @@ def test_a_batch_of_many_chunks_is_written_whole_in_order_or_not_at_all(
         real(*args)  # type: ignore[arg-type]
 
     with Ledger(tmp_path / "l") as ledger:
-        _store._write = failing  # type: ignore[assignment]
-        try:
-            with pytest.raises(dncguard.LedgerError, match="disk I/O error"):
-                ledger.record_many(calls_, d, placed=True)
-        finally:
-            _store._write = real  # type: ignore[assignment]
+        monkeypatch.setattr(_store, "_write", failing)
+        with pytest.raises(dncguard.LedgerError, match="disk I/O error"):
+            record(ledger)
+        monkeypatch.setattr(_store, "_write", real)
         assert len(writes) >= 2
         assert len(ledger) == 0
         assert _placed_rows(ledger) == []
-        assert ledger.record_many(calls_, d, placed=True) == n
+        assert record(ledger) == n
         assert ledger.verify().ok
         assert [e.call for e in ledger.entries()] == calls_
+        assert [e.decision.allowed for e in ledger.entries()] == [x.allowed for x in d]
         assert len(_placed_rows(ledger)) == n
         _digests_follow_the_definition(ledger)
 

@@ -46,8 +46,7 @@ __all__ = ["Ledger"]
 SQLITE_PAGE: Final = 65_536
 _MMAP: Final = 1 << 30
 _CHUNK: Final = 64 * PAGE_ENTRIES
-"""Entries built, hashed and written at a time (whole pages; few enough that SQLite writing
-one overlaps hashing the next)."""
+"""Entries built, hashed and written at a time by ``record_many`` (whole pages)."""
 _COLUMN_CHUNK: Final = 32 * PAGE_ENTRIES
 """Rows of a table built into entries at a time by :meth:`Ledger.record_columns` (whole pages;
 building the next overlaps hashing this one)."""
@@ -131,17 +130,21 @@ def _write(
 
 
 class _Writes:
-    """An append's writes, each made on a second thread while the caller hashes the next chunk,
-    in order; the last one (or the only one: ``record`` starts no thread) is made by the caller.
+    """An append's writes, in order. ``ahead``: each made on a second thread while the caller
+    hashes the next chunk, the last one (or the only one) by the caller; else each at once.
     ``finish`` waits for all of them and raises the first error; ``abandon`` waits for the one
     running and drops the rest."""
 
-    def __init__(self) -> None:
+    def __init__(self, ahead: bool) -> None:
+        self._ahead = ahead
         self._pending: Callable[[], None] | None = None
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._done: list[concurrent.futures.Future[None]] = []
 
     def add(self, write: Callable[[], None]) -> None:
+        if not self._ahead:
+            write()
+            return
         if self._pending is not None:
             if self._pool is None:
                 self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dncguard-write")
@@ -333,18 +336,23 @@ class Ledger(Reader):
 
     # -- writing
 
-    def _append(self, produce: Callable[[int, int], Iterable[_Chunk]]) -> tuple[int, bytes, bytes, int]:
+    def _append(
+        self, produce: Callable[[int, int], Iterable[_Chunk]], *, write_ahead: bool = False
+    ) -> tuple[int, bytes, bytes, int]:
         """Append entries in one transaction. ``produce(first_seq, recorded_us)`` gives chunks
         of entries from ``first_seq`` on (see :data:`_Chunk`). Returns (last seq, its digest,
         the digest before it, recorded_us).
 
-        Each chunk is hashed here and written by SQLite on a second thread (which lets go of the
-        GIL) while the next chunk is hashed; a single chunk (``record``) is written here. The
-        transaction ends here, once every write is done: all of it, or on any error none."""
+        Each chunk is hashed here; with ``write_ahead``, SQLite writes it on a second thread
+        (which lets go of the GIL) while the next chunk is hashed (a single chunk is written
+        here). Measured, that pays where the chunks are built on a thread of their own
+        (``record_columns``) and costs where they are built here (``record_many``: the writer
+        and the hashing loop then trade the GIL). The transaction ends here, once every write is
+        done: all of it, or on any error none."""
         db = self._db
         sha256 = hashlib.sha256
         added: set[bytes] = set()
-        with self._lock, self._errors(), _Writes() as writes:
+        with self._lock, self._errors(), _Writes(write_ahead) as writes:
             db.execute("BEGIN IMMEDIATE")
             try:
                 row = db.execute(
@@ -571,7 +579,8 @@ class Ledger(Reader):
         with _ReadAhead(chunks()) as stream:
             first = next(stream)
             self._append(
-                lambda _seq, _recorded: ((c[:2], c[2], c[3]) for c in itertools.chain([first], stream))
+                lambda _seq, _recorded: ((c[:2], c[2], c[3]) for c in itertools.chain([first], stream)),
+                write_ahead=True,
             )
         return int(n)
 
