@@ -1522,3 +1522,288 @@ def test_each_group_of_a_bulk_answer_is_recorded_with_its_rows_whole_decision(
         assert decided_parts(decided, [row], bad, values, np.asarray(idx)) == [want]
         assert '"number"' not in want
         assert '"next_allowed_at"' not in want
+
+
+_FIXED_TEXT_TIMES = st.builds(
+    lambda day, seconds, offset: (
+        f"{day.isoformat()}T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}{offset}"
+    ),
+    st.dates(dt.date(1000, 1, 1), dt.date(9999, 12, 31)),
+    st.integers(0, 86_399),
+    st.sampled_from(
+        ["+00:00", "-00:00", "-04:00", "-05:00", "+05:30", "-09:30", "+14:00", "-23:59", "+23:59"]
+    ),
+)
+_NEAR_MISS_TEXTS = [
+    "2026-02-30T10:00:00-05:00",  # no such day: the cast refuses it
+    "2026-13-01T10:00:00-05:00",
+    "2026-00-01T10:00:00-05:00",
+    "2026-01-32T10:00:00-05:00",
+    "2026-01-00T10:00:00-05:00",
+    "2026-01-01T24:00:00-05:00",
+    "2026-01-01T10:60:00-05:00",
+    "2026-01-01T10:00:60-05:00",
+    "2026-01-01T10:00:00-24:00",
+    "2026-01-01T10:00:00-05:60",
+    "0999-01-01T10:00:00-05:00",
+    "2026-01-01 10:00:00-05:00",
+    "2026/01/01T10:00:00-05:00",
+    "2026-01-01T10:00:00*05:00",
+    "2026-01-01T10:00:00-05-00",
+    "2026-01-01T10:00:0a-05:00",
+    "2026-01-01T10:00:00-0a:00",
+    "2026-01-01T10:00:00\u00b2-5:00",
+    "2026-01-01T10:00:00Z     ",
+    "2026-01-01T10:00:00+05:30",
+    "2026-01-01T10:00:00z",
+    "2026-01-01T10:00:00+",
+    "2026-01-01T10:00:0\u0660Z",
+    "0999-01-01T10:00:00Z",
+    "2026-02-29T10:00:00Z",
+]
+_NEAR_MISSES = st.sampled_from(_NEAR_MISS_TEXTS)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.lists(_FIXED_TEXT_TIMES, min_size=1, max_size=6)
+    | st.lists(_FIXED_TEXT_TIMES.map(lambda t: t[:19] + "Z"), min_size=1, max_size=6),
+    odd=st.none() | _NEAR_MISSES | _TEXT_TIMES,
+    where=st.integers(0, 6),
+)
+def test_text_times_of_the_usual_shape_read_as_the_regular_expression_reads_them(
+    texts: list[str], odd: str | None, where: int
+) -> None:
+    """The numpy check of the usual ``at`` text (``YYYY-MM-DDTHH:MM:SS`` and ``Z`` or
+    ``±HH:MM``) takes exactly the columns the regular expression takes, with the same JSON,
+    microseconds and offsets (``+00:00`` written ``Z``, as a Call writes it); any other column
+    is left to the regular expression."""
+    import numpy as np
+
+    from dncguard._ledger._arrowtext import _fixed_times, _regex_times
+    from dncguard._ledger._format import Times
+
+    if odd is not None:
+        texts = [*texts[:where], odd, *texts[where:]]
+    column = pa.array(["pad", *texts], pa.string()).slice(1)  # a slice, as a piece of a table is
+    fast, slow = _fixed_times(column, Times()), _regex_times(column, Times())
+    if fast is None:
+        assert odd is not None  # every usual column is taken (a mix of shapes need not be)
+        return
+    assert slow is not None
+    assert fast[0].to_pylist() == slow[0].to_pylist()
+    assert fast[1].to_pylist() == slow[1].to_pylist()
+    assert np.array_equal(fast[2], slow[2])
+    for text, json_text in zip(texts, fast[0].to_pylist(), strict=True):
+        call = Call(to="212-555-0143", at=text, seller="acme")
+        assert json_text == json.dumps(call.model_dump(mode="json")["at"])
+
+
+@pytest.mark.parametrize("odd", _NEAR_MISS_TEXTS)
+def test_text_times_near_misses_of_the_usual_shape_read_as_the_regular_expression_reads_them(
+    odd: str,
+) -> None:
+    """Each near miss of the usual shape, beside usual rows of its width, is read as the regular
+    expression reads the column (taken, or refused and left to Call one value at a time)."""
+    from dncguard._ledger._arrowtext import _fixed_times, _regex_times
+    from dncguard._ledger._format import Times
+
+    usual = "2026-03-16T14:00:00Z" if len(odd) == 20 else "2026-03-16T14:00:00-04:00"
+    column = pa.array([usual, odd, usual], pa.string())
+    fast, slow = _fixed_times(column, Times()), _regex_times(column, Times())
+    assert (fast is None) == (slow is None)
+    if fast is not None and slow is not None:
+        assert fast[0].to_pylist() == slow[0].to_pylist()
+        assert fast[1].to_pylist() == slow[1].to_pylist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.text(max_size=12), min_size=1, max_size=8), skip=st.integers(0, 3))
+def test_json_texts_writes_each_text_as_json_does(texts: list[str], skip: int) -> None:
+    """Each text of a column (any slice of it) as ``json.dumps`` writes it, whether all of them
+    are plain ASCII (the fast way) or some must be escaped."""
+    from dncguard._ledger._arrowtext import _json_texts
+
+    column = pa.array(["x"] * skip + texts, pa.string()).slice(skip)
+    assert _json_texts(column).to_pylist() == [json.dumps(t) for t in texts]
+
+
+def _definition_texts(calls_: list[Call], decisions_: list[Decision], placed: bool) -> list[bytes]:
+    """The documented canonical bytes of these entries from seq 1, recorded_us 0."""
+    from dncguard.ledger import canonical_entry
+
+    return [
+        canonical_entry(c, d, seq=i + 1, recorded_us=0, placed=placed)
+        for i, (c, d) in enumerate(zip(calls_, decisions_, strict=True))
+    ]
+
+
+def _near(decision: Decision, how: int) -> Decision:
+    """``decision`` with one field of one of its parts changed (a template a cache must not
+    mistake for the original's)."""
+    from dncguard.models import Consulted, Reason
+
+    if how == 0 and decision.consulted:
+        first = decision.consulted[0]
+        listed = {None: True, True: False, False: None}[first.listed]
+        changed = Consulted.model_validate({**first.model_dump(), "listed": listed})
+        return decision.model_copy(update={"consulted": (changed, *decision.consulted[1:])})
+    if how == 1 and decision.reasons:
+        first = decision.reasons[0]
+        changed = Reason.model_validate({**first.model_dump(), "message": first.message + "\u00e9"})
+        return decision.model_copy(update={"reasons": (changed, *decision.reasons[1:])})
+    if how == 2:
+        return decision.model_copy(
+            update={"exemptions": decision.exemptions[1:], "allowed": not decision.allowed}
+        )
+    return decision.model_copy(update={"registry_id": decision.registry_id + "0"})
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pairs=st.lists(st.tuples(any_calls(), decisions()), min_size=1, max_size=4),
+    how=st.integers(0, 3),
+    placed=st.booleans(),
+)
+def test_large_batches_one_after_another_each_record_their_own_decisions(
+    tmp_path: pathlib.Path, pairs: list[tuple[Call, Decision]], how: int, placed: bool
+) -> None:
+    """Large batches recorded one after another by one ledger object (which keeps the templates
+    it made): a batch whose decisions differ from the last batch's in one field of one reason,
+    exemption or consulted list, or in a plain field, is recorded with its own decisions: every
+    digest follows the documented definition and every entry reads back as given."""
+    tiled = pairs * (70 // len(pairs) + 1)
+    calls_ = [c for c, _ in tiled]
+    first = [d for _, d in tiled]
+    second = [_near(d, how) for d in first]
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    with Ledger(folder / "l") as ledger:
+        ledger.record_many(calls_, first, placed=placed)
+        ledger.record_many(calls_, second, placed=placed)
+        ledger.record_many(calls_, [d.model_copy() for d in first], placed=placed)
+        _digests_follow_the_definition(ledger)
+        assert _canonical_texts(ledger) == _definition_texts(calls_ * 3, first + second + first, placed)
+        assert [e.decision for e in ledger.entries()] == first + second + first
+        assert ledger.verify().ok
+
+
+@pytest.mark.parametrize("how", ["record_many", "record_columns"])
+def test_a_batch_of_many_chunks_is_written_whole_in_order_or_not_at_all(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """An append of several chunks (``record_columns``: each written by SQLite on another thread
+    while the next is hashed; ``record_many``: each at once) writes the bytes one chunk would, in
+    order; a write that fails in a middle chunk is the ledger's named error and leaves nothing
+    recorded. (Chunks of two pages, to keep the test small.)"""
+    import numpy as np
+
+    from dncguard._ledger import _store
+    from dncguard.ledger import PAGE_ENTRIES
+
+    monkeypatch.setattr(_store, "_CHUNK", 2 * PAGE_ENTRIES)
+    monkeypatch.setattr(_store, "_COLUMN_CHUNK", 2 * PAGE_ENTRIES)
+    n = 3 * 2 * PAGE_ENTRIES + 5
+    calls_ = [
+        Call(to=f"212-555-{i % 10_000:04d}", at=AT + dt.timedelta(seconds=i), seller=f"s{i % 3}")
+        for i in range(n)
+    ]
+    d = [Decision(allowed=bool(i % 2), number=f"+1212555{i % 10_000:04d}") for i in range(n)]
+    table = pa.table(
+        {
+            "to": [c.to for c in calls_],
+            "at": pa.array([c.at for c in calls_], pa.timestamp("us", tz="UTC")),
+            "seller": [c.seller for c in calls_],
+        }
+    )
+    distinct = [Decision(allowed=False, number=""), Decision(allowed=True, number="")]
+    which = np.arange(n, dtype=np.int64) % 2
+
+    def record(ledger: Ledger) -> int:
+        if how == "record_many":
+            return ledger.record_many(calls_, d, placed=True)
+        return ledger.record_columns(table, distinct, which, placed=True)
+
+    real = _store._write
+    writes: list[int] = []
+
+    def failing(*args: object) -> None:
+        writes.append(1)
+        if len(writes) == 2:
+            raise sqlite3.OperationalError("disk I/O error")
+        real(*args)  # type: ignore[arg-type]
+
+    with Ledger(tmp_path / "l") as ledger:
+        monkeypatch.setattr(_store, "_write", failing)
+        with pytest.raises(dncguard.LedgerError, match="disk I/O error"):
+            record(ledger)
+        monkeypatch.setattr(_store, "_write", real)
+        assert len(writes) >= 2
+        assert len(ledger) == 0
+        assert _placed_rows(ledger) == []
+        assert record(ledger) == n
+        assert ledger.verify().ok
+        assert [e.call for e in ledger.entries()] == calls_
+        assert [e.decision.allowed for e in ledger.entries()] == [x.allowed for x in d]
+        assert len(_placed_rows(ledger)) == n
+        _digests_follow_the_definition(ledger)
+
+
+def _near_call(call: Call, how: int) -> tuple[Call, Call]:
+    """``call`` with one of its lists made non-empty, and the same with that list changed in one
+    value (an ``extra`` a cache must not mistake for the first's): an attempt at the same instant
+    in another UTC offset, another consent kind, a relationship a day later, a request by
+    another seller."""
+    from dncguard.models import Consent, DncRequest, Relationship
+
+    day = dt.date(2026, 1, 5)
+    if how == 0:
+        attempts = call.attempts or (AT,)
+        moved = attempts[0].astimezone(dt.timezone(dt.timedelta(hours=5, minutes=30)))
+        if moved.utcoffset() == attempts[0].utcoffset():
+            moved = attempts[0].astimezone(dt.UTC)
+        return (
+            call.model_copy(update={"attempts": attempts}),
+            call.model_copy(update={"attempts": (moved, *attempts[1:])}),
+        )
+    if how == 1:
+        consents = call.consents or (Consent(kind="written", on=day),)
+        kind = "verbal" if consents[0].kind != "verbal" else "written"
+        changed = (consents[0].model_copy(update={"kind": kind}), *consents[1:])
+        return call.model_copy(update={"consents": consents}), call.model_copy(update={"consents": changed})
+    if how == 2:
+        rels = call.relationships or (Relationship(kind="purchase", on=day),)
+        later = (rels[0].model_copy(update={"on": rels[0].on + dt.timedelta(days=1)}), *rels[1:])
+        return call.model_copy(update={"relationships": rels}), call.model_copy(
+            update={"relationships": later}
+        )
+    asks = call.dnc_requests or (DncRequest(on=day),)
+    other = (asks[0].model_copy(update={"seller": (asks[0].seller or "") + "\u00df"}), *asks[1:])
+    return call.model_copy(update={"dnc_requests": asks}), call.model_copy(update={"dnc_requests": other})
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pairs=st.lists(st.tuples(any_calls(), decisions()), min_size=1, max_size=4),
+    how=st.integers(0, 3),
+    placed=st.booleans(),
+)
+def test_large_batches_one_after_another_each_record_their_own_calls_lists(
+    tmp_path: pathlib.Path, pairs: list[tuple[Call, Decision]], how: int, placed: bool
+) -> None:
+    """Large batches recorded one after another by one ledger object (which keeps the lists'
+    JSON it made): calls whose attempts, consents, relationships or requests differ from the
+    last batch's in one value are recorded as given: every digest follows the documented
+    definition and every call reads back as given."""
+    tiled = pairs * (70 // len(pairs) + 1)
+    first, second = (list(x) for x in zip(*[_near_call(c, how) for c, _ in tiled], strict=True))
+    decisions_ = [d for _, d in tiled]
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    with Ledger(folder / "l") as ledger:
+        ledger.record_many(first, decisions_, placed=placed)
+        ledger.record_many(second, decisions_, placed=placed)
+        ledger.record_many([c.model_copy() for c in first], decisions_, placed=placed)
+        _digests_follow_the_definition(ledger)
+        given = first + second + first
+        assert _canonical_texts(ledger) == _definition_texts(given, decisions_ * 3, placed)
+        assert [e.call for e in ledger.entries()] == given
+        assert ledger.verify().ok

@@ -4,6 +4,7 @@ text of each row's values as pydantic writes it, built with Arrow compute, no Py
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -13,6 +14,7 @@ from dncguard.bulk._columns import _SCALAR_DEFAULTS
 from dncguard.models import EVIDENCE_COLUMNS, Call, Decision
 
 if TYPE_CHECKING:
+    import numpy as np
     import numpy.typing as npt
     import pyarrow as pa
 
@@ -53,12 +55,38 @@ def _json_texts(arr: pa.Array) -> pa.Array:
     import pyarrow.compute as pc
 
     quoted = pc.binary_join_element_wise('"', arr, '"', "")
+    _, data = _string_bytes(arr)
+    if _plain_bytes()[data].all():  # every text plain (one pass over the bytes): no escapes
+        return quoted
     plain = pc.match_substring_regex(arr, _PLAIN_TEXT)
     if plain.false_count:
         other = np.flatnonzero(~plain.to_numpy(zero_copy_only=False))
         fixed = [json_str(v) for v in arr.take(pa.array(other)).to_pylist()]
         quoted = pc.replace_with_mask(quoted, pc.invert(plain), pa.array(fixed, pa.string()))
     return quoted
+
+
+def _string_bytes(arr: pa.Array) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8]]:
+    """A string array's value offsets (``len(arr) + 1``, from its first value's) and the bytes
+    of its values, one after the other (numpy views of its buffers, no copy)."""
+    import numpy as np
+
+    buffers = arr.buffers()
+    offsets = np.frombuffer(buffers[1], np.int32)[arr.offset : arr.offset + len(arr) + 1]
+    if buffers[2] is None or not len(arr):
+        return offsets, np.zeros(0, np.uint8)
+    return offsets, np.frombuffer(buffers[2], np.uint8)[int(offsets[0]) : int(offsets[-1])]
+
+
+@functools.cache
+def _plain_bytes() -> npt.NDArray[np.bool_]:
+    """Bytes that :data:`_PLAIN_TEXT` allows (by value)."""
+    import numpy as np
+
+    table = np.zeros(256, bool)
+    table[0x20:0x7F] = True
+    table[[ord('"'), ord("\\")]] = False
+    return table
 
 
 def _distinct(arr: pa.Array) -> tuple[list[Any], pa.Array]:
@@ -165,12 +193,22 @@ _ISO_AT: Final = (
 def _text_times(at: pa.Array, times: Times) -> tuple[pa.Array, pa.Array, npt.NDArray[Any]] | None:
     """A text ``at`` column read column by column: each row's JSON (as the Call it stands for
     writes it), UTC microseconds and written UTC offset (seconds); None unless every row is
-    an ISO 8601 time of :data:`_ISO_AT`'s plain form."""
+    an ISO 8601 time of :data:`_ISO_AT`'s plain form. The usual shape is checked with numpy
+    (:func:`_fixed_times`), any other by regular expression (:func:`_regex_times`): the same
+    answer."""
+    if at.null_count:
+        return None
+    fixed = _fixed_times(at, times)
+    return fixed if fixed is not None else _regex_times(at, times)
+
+
+def _regex_times(at: pa.Array, times: Times) -> tuple[pa.Array, pa.Array, npt.NDArray[Any]] | None:
+    """:func:`_text_times` by regular expression (any row of :data:`_ISO_AT`'s forms; no nulls)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if at.null_count or not pc.all(pc.match_substring_regex(at, _ISO_AT)).as_py():
+    if not pc.all(pc.match_substring_regex(at, _ISO_AT)).as_py():
         return None
     try:
         micros = at.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
@@ -192,6 +230,88 @@ def _text_times(at: pa.Array, times: Times) -> tuple[pa.Array, pa.Array, npt.NDA
     offsets = np.asarray(seconds, np.int64)[idx.to_numpy(zero_copy_only=False)]
     us = micros.to_numpy(zero_copy_only=False)
     return _offset_json(us, offsets, times), micros, offsets
+
+
+_DIGITS: Final = (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18)
+"""Where ``YYYY-MM-DDTHH:MM:SS`` has its digits."""
+
+
+def _fixed_times(at: pa.Array, times: Times) -> tuple[pa.Array, pa.Array, npt.NDArray[Any]] | None:
+    """:func:`_text_times` for the usual shape, checked byte by byte with numpy rather than by
+    regular expression: every row ``YYYY-MM-DDTHH:MM:SS`` then ``Z`` (all rows) or ``+HH:MM``
+    / ``-HH:MM`` (all rows), with the ranges :data:`_ISO_AT` allows. None for any other shape
+    (then the regular expression decides)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(at)
+    offsets, data = _string_bytes(at)
+    if not n or len(data) not in (20 * n, 25 * n):
+        return None
+    width = len(data) // n
+    if not (np.diff(offsets) == width).all():
+        return None
+    m = data.reshape(n, width)
+    d = m[:, _DIGITS] - np.uint8(48)  # a non-digit wraps past 9
+    if not (d <= 9).all():
+        return None
+    d = d.astype(np.int16)
+
+    def two(k: int) -> npt.NDArray[Any]:
+        return d[:, k] * 10 + d[:, k + 1]
+
+    month, day, hour, minute, second = two(4), two(6), two(8), two(10), two(12)
+    ok = (
+        (m[:, 4] == 45)
+        & (m[:, 7] == 45)
+        & (m[:, 10] == 84)
+        & (m[:, 13] == 58)
+        & (m[:, 16] == 58)
+        & (d[:, 0] >= 1)
+        & (month >= 1)
+        & (month <= 12)
+        & (day >= 1)
+        & (day <= 31)
+        & (hour <= 23)
+        & (minute <= 59)
+        & (second <= 59)
+    )
+    if width == 20:
+        ok &= m[:, 19] == 90  # Z
+        seconds = np.zeros(n, np.int64)
+    else:
+        z = m[:, 20:25].astype(np.int16) - 48
+        sign = m[:, 19]
+        off_hour, off_minute = z[:, 0] * 10 + z[:, 1], z[:, 3] * 10 + z[:, 4]
+        ok &= (
+            ((sign == 43) | (sign == 45))
+            & (z[:, [0, 1, 3, 4]] >= 0).all(axis=1)
+            & (z[:, [0, 1, 3, 4]] <= 9).all(axis=1)
+            & (m[:, 22] == 58)
+            & (off_hour <= 23)
+            & (off_minute <= 59)
+        )
+        seconds = np.where(sign == 45, -1, 1) * (off_hour.astype(np.int64) * 3600 + off_minute * 60)
+    if not ok.all():
+        return None
+    try:
+        micros = at.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. February 30th: read one by one
+        return None
+    us = micros.to_numpy(zero_copy_only=False)
+    # The JSON is the text itself where pydantic writes each offset as written (``-05:00``; a
+    # zero offset it writes ``Z``, so ``+00:00`` is rewritten).
+    distinct = np.unique(seconds).tolist()
+    if width == 20 or all(o and times.suffix(dt.timedelta(seconds=o)) == _offset_text(o) for o in distinct):
+        return pc.binary_join_element_wise('"', at, '"', ""), micros, seconds
+    return _offset_json(us, seconds, times), micros, seconds
+
+
+def _offset_text(seconds: int) -> str:
+    """A UTC offset of whole minutes as ISO 8601 writes it: ``-05:00``."""
+    hours, minutes = divmod(abs(seconds) // 60, 60)
+    return f"{'-' if seconds < 0 else '+'}{hours:02d}:{minutes:02d}"
 
 
 def _call_zone_json(

@@ -52,13 +52,26 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
+_CACHE_LIMIT: Final = 1 << 16
+"""At most this many templates kept from one table to the next (then the cache starts again)."""
+
+
 class Columns:
     """One slice of a flat call table turned into entries' canonical JSON (without
     ``recorded_at`` and ``seq``), column by column, no Python per row."""
 
-    def __init__(self, decision_parts: Sequence[str], defaults: Mapping[str, Any], times: Times) -> None:
+    def __init__(
+        self,
+        decision_parts: Sequence[str],
+        defaults: Mapping[str, Any],
+        times: Times,
+        cache: dict[tuple[str, ...], tuple[str, bytes]] | None = None,
+    ) -> None:
         """``decision_parts``: each distinct decision's template part (its canonical JSON less
-        ``number`` and ``next_allowed_at``)."""
+        ``number`` and ``next_allowed_at``). ``cache``: templates already made (hex digest and
+        body) by their fields' texts and decision part, kept by the caller from one table to the
+        next (a scrub's batches share most of their templates)."""
+        self.cache: dict[tuple[str, ...], tuple[str, bytes]] = {} if cache is None else cache
         unknown = set(defaults) - {"at", "seller", *_SCALARS}
         if unknown:
             raise TypeError(f"record_columns: unknown default(s) {', '.join(sorted(unknown))}")
@@ -252,7 +265,7 @@ class Columns:
         )
         values.update(self._evidence(batch, n))
         # The decision: its distinct template per row, with the row's number and next_allowed_at.
-        parsed, valid = parse_numbers(to)
+        parsed, valid = parse_numbers(to) if numbers is None or placed else (None, None)
         if numbers is None:
             e164 = pc.binary_join_element_wise("+1", pa.array(parsed).cast(pa.string()), "")
             number_text = pc.if_else(pa.array(valid), e164, to)
@@ -283,14 +296,26 @@ class Columns:
         group, first = factorize([*rows_of, which_np])
         hexes: list[str] = []
         templates: dict[bytes, bytes] = {}
-        for r in first.tolist():
-            filled = {}
-            for name, (texts, idx) in distinct.items():
-                filled[name] = texts[0] if idx is None else texts[int(idx[r].as_py())]
-            body = template_of("".join(_fill(self.call_part, filled)), self.decision_parts[int(which_np[r])])
-            h = hashlib.sha256(body).hexdigest()
-            templates[h.encode()] = body
-            hexes.append(h)
+        # Each group's template fields' texts (a row of each column's distinct texts), as lists.
+        names = list(distinct)
+        per_column = [
+            [texts[0]] * len(first)
+            if idx is None
+            else [texts[k] for k in idx.to_numpy(zero_copy_only=False)[first].tolist()]
+            for texts, idx in distinct.values()
+        ]
+        parts = self.decision_parts
+        cache = self.cache
+        for key in zip(*per_column, [parts[k] for k in which_np[first].tolist()], strict=True):
+            got = cache.get(key)
+            if got is None:
+                filled = dict(zip(names, key, strict=False))
+                body = template_of("".join(_fill(self.call_part, filled)), key[-1])
+                if len(cache) >= _CACHE_LIMIT:
+                    cache.clear()
+                got = cache[key] = (hashlib.sha256(body).hexdigest(), body)
+            templates[got[0].encode()] = got[1]
+            hexes.append(got[0])
         template = _take(hexes, pa.array(group.astype(np.int64)))
         # extra: the call's non-empty lists, keys sorted (attempts are refused above).
         pieces = []
@@ -303,6 +328,8 @@ class Columns:
         purpose = purpose_texts[0] if purpose_idx is None else _take(purpose_texts, purpose_idx)
         if placed:
             # The index: start, number (null when not valid), purpose, seller trimmed and case-folded.
+            assert parsed is not None
+            assert valid is not None
             index_number = pc.if_else(pa.array(valid), pa.array(parsed).cast(pa.string()), "null")
             index: Any = _join(
                 [
@@ -335,6 +362,8 @@ class Columns:
         ]
         rows = None
         if placed:
+            assert parsed is not None
+            assert valid is not None
             purposes = [
                 json.loads(p)
                 for p in (purpose.to_pylist() if isinstance(purpose, pa.Array) else [purpose] * n)

@@ -102,6 +102,19 @@ def _seconds(offset: dt.timedelta | None) -> int:
     return offset.days * 86_400 + offset.seconds
 
 
+def _extra_key(cd: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A call's lists (``extra``) by value: each time's instant and UTC offset (equal times in
+    other offsets are written differently), each model's class and fields."""
+    return (
+        tuple([(t, t.utcoffset()) for t in cd["attempts"]]),
+        *[tuple([(m.__class__, *m.__dict__.values()) for m in cd[name]]) for name in _EXTRA_MODELS],
+    )
+
+
+_EXTRA_MODELS: Final = tuple(name for name in EXTRA_FIELDS if name != "attempts")
+assert _model_tuples(Call, EXTRA_FIELDS) == _EXTRA_MODELS
+
+
 class Encoder:
     """Builds entries' canonical bytes from calls and decisions (one per ledger object)."""
 
@@ -111,7 +124,13 @@ class Encoder:
         self._calls: dict[tuple[Any, ...], tuple[str, str]] = {}
         self._decisions: dict[tuple[Any, ...], str] = {}
         self._by_identity: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
+        self._templates: dict[tuple[Any, ...], tuple[str, str, bytes, bytes]] = {}
+        self._extras: dict[tuple[Any, ...], str] = {}
+        self._extras_by_ids: dict[tuple[int, ...], tuple[str, tuple[Any, ...]]] = {}
+        self._by_ids: dict[tuple[Any, ...], tuple[tuple[str, str, bytes, bytes], tuple[Any, ...]]] = {}
         self.times = Times()
+        self.column_templates: dict[tuple[str, ...], tuple[str, bytes]] = {}
+        """``record_columns``' templates by their fields' texts and decision part (hex, body)."""
 
     def _call_part(self, call: Call) -> tuple[str, str]:
         """The call's template part and its index's end (purpose and seller key), by value."""
@@ -249,17 +268,37 @@ class Encoder:
         groups = number_of_group[codes]
         group = pa.array(groups)
         templates: dict[bytes, bytes] = {}
-        by_element: dict[tuple[Any, ...], tuple[str, str]] = {}
-        made: list[tuple[str, str]] = []
+        made: list[tuple[str, str, bytes, bytes]] = []
+        cache = self._templates
+        by_ids = self._by_ids
         for k, i in first.items():
-            ekey = (k[0], k[1], *[tuple(map(id, v)) for v in _decision_models(dds[i])])
-            t = by_element.get(ekey)
-            if t is None:
-                c, tail = self._call_part(calls[i])
-                body = template_of(c, self._decision_part(decisions[i]))
-                h = hashlib.sha256(body).hexdigest()
-                templates[h.encode()] = body
-                t = by_element[ekey] = (h, tail)
+            # The group's template: by the key itself when met before (its tuples of models
+            # are held with it, so their identities are still theirs), else by value (kept from
+            # batch to batch): the call's template fields, the decision's plain ones, and the
+            # class and fields of each of its models.
+            held = by_ids.get(k)
+            if held is not None:
+                t = held[0]
+            else:
+                models = _decision_models(dds[i])
+                vkey = (
+                    k[0],
+                    k[1],
+                    *[tuple([(m.__class__, *m.__dict__.values()) for m in v]) for v in models],
+                )
+                got = cache.get(vkey)
+                if got is None:
+                    c, tail = self._call_part(calls[i])
+                    body = template_of(c, self._decision_part(decisions[i]))
+                    h = hashlib.sha256(body).hexdigest()
+                    if len(cache) > self._LIMIT:
+                        cache.clear()
+                    got = cache[vkey] = (h, tail, h.encode(), body)
+                t = got
+                if len(by_ids) > self._LIMIT:
+                    by_ids.clear()
+                by_ids[k] = (t, models)
+            templates[t[2]] = t[3]
             made.append(t)
         nexts = list(map(_NEXT, dds))
         timed = [i for i, x in enumerate(nexts) if x is not None]
@@ -284,9 +323,27 @@ class Encoder:
                 map(known.setdefault, extra_keys, itertools.count()), np.int64, len(with_extra)
             )
             texts_of: dict[int, str] = {}
-            for j in known.values():
-                cj = CALL_JSON(calls[int(rows_with[j])], mode="json", include=set(EXTRA_FIELDS))
-                texts_of[j] = dumps({k: cj[k] for k in EXTRA_FIELDS if cj[k]})
+            extras_made, extras_held = self._extras, self._extras_by_ids
+            for ids, j in known.items():
+                # By the tuples' identities when met before (held with it), else by value (kept
+                # from batch to batch): each model's class and fields, each time's instant and
+                # UTC offset.
+                kept = extras_held.get(ids)
+                if kept is not None:
+                    texts_of[j] = kept[0]
+                    continue
+                vkey = _extra_key(with_extra[j])
+                text = extras_made.get(vkey)
+                if text is None:
+                    cj = CALL_JSON(calls[int(rows_with[j])], mode="json", include=set(EXTRA_FIELDS))
+                    text = dumps({k: cj[k] for k in EXTRA_FIELDS if cj[k]})
+                    if len(extras_made) > self._LIMIT:
+                        extras_made.clear()
+                    extras_made[vkey] = text
+                if len(extras_held) > self._LIMIT:
+                    extras_held.clear()
+                extras_held[ids] = (text, _EXTRA(with_extra[j]))
+                texts_of[j] = text
             slot = np.zeros(len(with_extra) + 1, np.int64)
             slot[np.fromiter(texts_of, np.int64, len(texts_of))] = np.arange(1, len(texts_of) + 1)
             which_text = np.zeros(n, np.int64)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import os
@@ -44,11 +45,11 @@ __all__ = ["Ledger"]
 
 SQLITE_PAGE: Final = 65_536
 _MMAP: Final = 1 << 30
-_CHUNK: Final = 128 * PAGE_ENTRIES
-"""Entries built, hashed and written at a time (whole pages)."""
+_CHUNK: Final = 64 * PAGE_ENTRIES
+"""Entries built, hashed and written at a time by ``record_many`` (whole pages)."""
 _COLUMN_CHUNK: Final = 32 * PAGE_ENTRIES
 """Rows of a table built into entries at a time by :meth:`Ledger.record_columns` (whole pages;
-smaller than :data:`_CHUNK`, so that building the next overlaps hashing this one)."""
+building the next overlaps hashing this one)."""
 
 # A chunk of entries: their canonical bytes (a list), or Arrow arrays of the bytes before and
 # after ``seq,recorded_us``; the placed entries' index rows; the templates used (hex: body).
@@ -82,6 +83,95 @@ class _ReadAhead:
 
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _lines(entries: Any, seq: int, recorded_us: int) -> tuple[Sequence[bytes], list[Any]]:
+    """A chunk's entries (see :data:`_Chunk`) from ``seq + 1`` on: each entry's canonical bytes,
+    and the pages' payloads (at most :data:`PAGE_ENTRIES` entries each, each line ended)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if isinstance(entries, list):
+        n = len(entries)
+        texts = [b"\n".join(entries[i : i + PAGE_ENTRIES]) + b"\n" for i in range(0, n, PAGE_ENTRIES)]
+        return entries, texts
+    # The pieces before and after ``seq,recorded_us`` (text and Arrow arrays), joined once here.
+    head, tail = entries
+    n = next(len(p) for p in (*head, *tail) if not isinstance(p, str))
+    if not n:
+        return [], []
+    seqs = pa.array(np.arange(seq + 1, seq + n + 1, dtype=np.int64)).cast(pa.string())
+    joined = _join([*head, seqs, f",{recorded_us}", *tail, "\n"])
+    if joined.offset:
+        joined = pa.concat_arrays([joined])
+    buffers = joined.buffers()
+    ends = np.frombuffer(buffers[1], np.int32, n + 1)
+    data = memoryview(buffers[2])[: int(ends[-1])].tobytes()
+    lines = data.split(b"\n")
+    lines.pop()  # after the last line feed
+    # Each page's payload: a view of the bytes (SQLite copies it in).
+    cuts = ends[::PAGE_ENTRIES].tolist() + ([int(ends[-1])] if n % PAGE_ENTRIES else [])
+    view = memoryview(data)
+    return lines, [view[a:b] for a, b in itertools.pairwise(cuts)]
+
+
+def _write(
+    db: sqlite3.Connection,
+    templates: list[tuple[bytes, bytes]],
+    pages: list[tuple[Any, ...]],
+    placed: list[tuple[Any, ...]] | None,
+) -> None:
+    """One chunk's rows, inserted in the open transaction."""
+    if templates:
+        db.executemany(INSERT_TEMPLATE, templates)
+    db.executemany(INSERT_PAGE, pages)
+    if placed:
+        db.executemany(INSERT_PLACED, placed)
+
+
+class _Writes:
+    """An append's writes, in order. ``ahead``: each made on a second thread while the caller
+    hashes the next chunk, the last one (or the only one) by the caller; else each at once.
+    ``finish`` waits for all of them and raises the first error; ``abandon`` waits for the one
+    running and drops the rest."""
+
+    def __init__(self, ahead: bool) -> None:
+        self._ahead = ahead
+        self._pending: Callable[[], None] | None = None
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._done: list[concurrent.futures.Future[None]] = []
+
+    def add(self, write: Callable[[], None]) -> None:
+        if not self._ahead:
+            write()
+            return
+        if self._pending is not None:
+            if self._pool is None:
+                self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dncguard-write")
+            self._done.append(self._pool.submit(self._pending))
+            if self._done[0].done():  # an error stops the append at once
+                self._done.pop(0).result()
+        self._pending = write
+
+    def finish(self) -> None:
+        for future in self._done:
+            future.result()
+        self._done = []
+        if self._pending is not None:
+            write, self._pending = self._pending, None
+            write()
+
+    def abandon(self) -> None:
+        self._pending = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> _Writes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.abandon()
 
 
 class Ledger(Reader):
@@ -246,17 +336,23 @@ class Ledger(Reader):
 
     # -- writing
 
-    def _append(self, produce: Callable[[int, int], Iterable[_Chunk]]) -> tuple[int, bytes, bytes, int]:
+    def _append(
+        self, produce: Callable[[int, int], Iterable[_Chunk]], *, write_ahead: bool = False
+    ) -> tuple[int, bytes, bytes, int]:
         """Append entries in one transaction. ``produce(first_seq, recorded_us)`` gives chunks
         of entries from ``first_seq`` on (see :data:`_Chunk`). Returns (last seq, its digest,
-        the digest before it, recorded_us)."""
-        import numpy as np
-        import pyarrow as pa
+        the digest before it, recorded_us).
 
+        Each chunk is hashed here; with ``write_ahead``, SQLite writes it on a second thread
+        (which lets go of the GIL) while the next chunk is hashed (a single chunk is written
+        here). Measured, that pays where the chunks are built on a thread of their own
+        (``record_columns``) and costs where they are built here (``record_many``: the writer
+        and the hashing loop then trade the GIL). The transaction ends here, once every write is
+        done: all of it, or on any error none."""
         db = self._db
         sha256 = hashlib.sha256
         added: set[bytes] = set()
-        with self._lock, self._errors():
+        with self._lock, self._errors(), _Writes(write_ahead) as writes:
             db.execute("BEGIN IMMEDIATE")
             try:
                 row = db.execute(
@@ -271,31 +367,9 @@ class Ledger(Reader):
                         (bytes.fromhex(h.decode()), b) for h, b in templates.items() if h not in self._stored
                     ]
                     if new:
-                        db.executemany(INSERT_TEMPLATE, new)
                         added.update(h for h in templates if h not in self._stored)
-                    if isinstance(entries, list):
-                        lines: Sequence[Any] = entries
-                        n = len(lines)
-                        texts = [
-                            b"\n".join(lines[i : i + PAGE_ENTRIES]) + b"\n" for i in range(0, n, PAGE_ENTRIES)
-                        ]
-                    else:
-                        # The pieces before and after ``seq,recorded_us`` (text and Arrow
-                        # arrays), joined once here.
-                        head, tail = entries
-                        n = next(len(p) for p in (*head, *tail) if not isinstance(p, str))
-                        seqs = pa.array(np.arange(seq + 1, seq + n + 1, dtype=np.int64)).cast(pa.string())
-                        joined = _join([*head, seqs, f",{recorded_us}", *tail, "\n"])
-                        if joined.offset:
-                            joined = pa.concat_arrays([joined])
-                        buffers = joined.buffers()
-                        offsets = np.frombuffer(buffers[1], np.int32, n + 1)
-                        data = bytes(buffers[2])[: int(offsets[-1])]
-                        ends = offsets.tolist()
-                        texts = [
-                            data[ends[i] : ends[min(i + PAGE_ENTRIES, n)]] for i in range(0, n, PAGE_ENTRIES)
-                        ]
-                        lines = [line for t in texts for line in t.split(b"\n")[:-1]]
+                    lines, texts = _lines(entries, seq, recorded_us)
+                    n = len(lines)
                     if not n:
                         continue
                     digests: list[bytes] = []
@@ -316,15 +390,17 @@ class Ledger(Reader):
                         )
                         for k, text in enumerate(texts)
                     ]
-                    db.executemany(INSERT_PAGE, pages)
-                    if placed_rows is not None:
-                        db.executemany(
-                            INSERT_PLACED,
-                            [(seq + 1 + i, *r) for i, r in enumerate(placed_rows) if r is not None],
-                        )
+                    placed = (
+                        None
+                        if placed_rows is None
+                        else [(seq + 1 + i, *r) for i, r in enumerate(placed_rows) if r is not None]
+                    )
+                    writes.add(functools.partial(_write, db, new, pages, placed))
                     seq += n
+                writes.finish()
                 db.execute("COMMIT")
             except BaseException:
+                writes.abandon()  # nothing is written after this
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
@@ -468,7 +544,7 @@ class Ledger(Reader):
             return 0
         if parts is None:
             parts = [decision_part(_as_decision(d)) for d in decisions]
-        builder = Columns(parts, defaults, self._encoder.times)
+        builder = Columns(parts, defaults, self._encoder.times, self._encoder.column_templates)
         number_col = _per_row("numbers", numbers, n)
         next_col = _next_column(next_allowed_at, n)
         which_arr = pa.array(rows.astype(np.int64, copy=False))
@@ -503,7 +579,8 @@ class Ledger(Reader):
         with _ReadAhead(chunks()) as stream:
             first = next(stream)
             self._append(
-                lambda _seq, _recorded: ((c[:2], c[2], c[3]) for c in itertools.chain([first], stream))
+                lambda _seq, _recorded: ((c[:2], c[2], c[3]) for c in itertools.chain([first], stream)),
+                write_ahead=True,
             )
         return int(n)
 
