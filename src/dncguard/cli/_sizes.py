@@ -1,10 +1,11 @@
 """How many calls ``check`` and ``scrub`` read, decide and write at a time.
 
-262,144 by default: large enough that per-batch work is amortised (a million was no faster),
-small enough that memory stays bounded and flat (it does not grow with the file, only with the
-batch: at a million rows a batch, ``check``'s peak grew some 17% from 10 to 100 million rows, as
-the C heap of two threads' batch-sized arrays fragmented and more batches met at their peaks; at
-262,144, 4%, and a third less memory). The environment
+262,144 by default: small enough that memory stays bounded and flat (it does not grow with the
+file, only with the batch: at a million rows a batch, ``check``'s peak grew some 17% from 10 to
+100 million rows, as the C heap of two threads' batch-sized arrays fragmented and more batches
+met at their peaks; at 262,144, 9%, and a third less memory; at 524,288, 10%), at a cost in
+speed: bulk's work for each distinct combination of facts is per batch, and a 10-million-row
+text report took some 20% longer than with batches of a million (11% at 524,288). The environment
 variable ``DNCGUARD_BATCH_ROWS`` sets another size, e.g. to bound memory more tightly on a small
 machine (at some cost in speed) or to see a small file go through many batches:
 
