@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dncguard._stored import _HIGH
+from dncguard._tuning import resolve_tuning
 from dncguard.errors import CorruptIndexError
 from dncguard.index import BlockIndex, Dated, difference, member, union
 
@@ -87,11 +88,7 @@ DEFAULT: Final = Tuning()
 
 def resolve(tuning: object) -> Tuning:
     """``tuning`` as given to ``as_of`` or replay: a :class:`Tuning`, or None for the defaults."""
-    if tuning is None:
-        return DEFAULT
-    if not isinstance(tuning, Tuning):
-        raise TypeError(f"tuning={tuning!r}: expected a dncguard.replay.Tuning or None")
-    return tuning
+    return resolve_tuning(tuning, DEFAULT, "dncguard.replay.Tuning")
 
 
 class _PastIndex(Dated):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
+from dncguard._tuning import resolve_tuning
+
 Clocks = Literal["auto", "rows", "tables"]
 
 VERDICT_CACHE: Final = 1 << 15
@@ -57,8 +59,4 @@ DEFAULT: Final = Tuning()
 
 def resolve(tuning: object) -> Tuning:
     """``tuning`` as given to ``scrub``: a :class:`Tuning`, or None for the defaults."""
-    if tuning is None:
-        return DEFAULT
-    if not isinstance(tuning, Tuning):
-        raise TypeError(f"tuning={tuning!r}: expected a dncguard.bulk.Tuning or None")
-    return tuning
+    return resolve_tuning(tuning, DEFAULT, "dncguard.bulk.Tuning")
