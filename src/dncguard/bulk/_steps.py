@@ -28,7 +28,7 @@ from dncguard._seller import normalize_seller
 from dncguard.bulk._clock import _use_tables, _ZoneTables, local_clock
 from dncguard.bulk._columns import _fallback_days, _Rows
 from dncguard.bulk._engine import _Engine
-from dncguard.bulk._evidence import _clip_offset, _fresh_end
+from dncguard.bulk._evidence import _clip_offset
 from dncguard.bulk._grouping import (
     factorize,
 )
@@ -250,11 +250,11 @@ def _registry_facts(
     place_inv = placement.place_inv
     passes = clock.passes
     today = clock.today
-    place_codes = np.array([sum(1 << _BIT[c] for c in p.codes) for p in places], np.int64)
+    place_codes = np.array([p.code_bits for p in places], np.int64)
     failed_bits = place_codes[place_inv] & ~passes
-    nat_mask = np.array([engine.nat_mask[p.npa] if p.valid else 0 for p in places], np.uint64)
+    nat_mask = np.array([p.national_bit for p in places], np.uint64)
     national_listed = (masks & nat_mask[place_inv]) != 0
-    fresh_end = np.array([_fresh_end(p) for p in places], np.int64)
+    fresh_end = np.array([p.fresh_end for p in places], np.int64)
     fresh_len = _clip_offset(fresh_end[place_inv] - today)
     dnc = rows.dates.get("dnc_requested_on")
     col_request = None if dnc is None else np.where(dnc == NO_DATE, FAR_FUTURE, dnc)
