@@ -212,9 +212,13 @@ def _engine_keys(
         columns += [np.where(with_ev, a[ev_at], 0) for a in sub_ev]
         columns.append(np.where(with_ev, evidence.sub_casl[ev_at], 0))
     today = clock.today[fr]
-    for _, _, start in engine.state_layers:
-        # the state lists' offsets from the call's day, as ``_group_key`` reads them
-        columns.append(np.where(special, np.minimum(np.maximum(start - today, 0), HORIZON + 1), 0))
+    state_code = placement.state_code  # None only without state lists
+    for bit, _, start in engine.state_layers:
+        # where the list holds the number: its offset from the call's day, as ``_group_key``
+        # reads it (``_Place.states``)
+        assert state_code is not None
+        on = special & (state_code[fr] >> (bit - engine.state_shift) & 1 != 0)
+        columns.append(np.where(on, np.minimum(np.maximum(start - today, 0), HORIZON + 1), 0))
     recent_cols = combinations.recent_cols
     columns += [c[fr] for _, c, _ in recent_cols]
     layout = (len(columns), len(sub_ev), len(engine.state_layers), *(m for m, _, _ in recent_cols))
