@@ -160,7 +160,8 @@ class _Clock:
     minutes: npt.NDArray[np.int64]
     today: npt.NDArray[np.int64]
     passes: npt.NDArray[np.int64]
-    """Bits (``_BIT``) of the time rules the call's start passes in every candidate zone."""
+    """Bits (``_BIT``) of the time rules the call's start passes in every candidate zone (a
+    code's bit is meaningful only where the code is in play: elsewhere it may be set)."""
     all_codes: list[str]
     """Every jurisdiction in play in the batch, sorted."""
 
@@ -213,11 +214,17 @@ def _clock_rows(rows: _Rows, placement: _Placement, clocks: Clocks = "auto") -> 
             flat = zid[idx_rows] * tables.span + tables.row_base[idx_rows]
             today[idx_rows] = np.maximum(today[idx_rows], tables.local[flat])
             passes[idx_rows] &= tables.passes[flat]
-    for code, clock in hours_clocks(tuple(all_codes)):
-        # Hours set on a fixed clock (Mississippi's Central Standard Time) must pass there too.
-        day, minute = local_clock(minutes, clock.key)
+    fixed = hours_clocks(tuple(all_codes))
+    place_codes = np.array([p.code_bits for p in places], np.int64) if fixed else None
+    for code, clock in fixed:
+        # Hours set on a fixed clock (Mississippi's Central Standard Time) must pass there too,
+        # for the calls in play there (a bit of ``passes`` counts only where its code is).
+        assert place_codes is not None
+        bit = 1 << _BIT[code]
+        held = np.flatnonzero((place_codes & bit != 0)[place_inv])
+        day, minute = local_clock(minutes[held], clock.key)
         clock_ok = np.asarray(time_rule_passes(time_rule(code), day, minute), bool)
-        passes &= np.where(clock_ok, _ALL_CODE_BITS, _ALL_CODE_BITS ^ (1 << _BIT[code]))
+        passes[held] &= np.where(clock_ok, _ALL_CODE_BITS, _ALL_CODE_BITS ^ bit)
     no_zone = np.flatnonzero(today == NO_DATE)
     if len(no_zone):
         today[no_zone] = _fallback_days(rows.fallback_day, minutes, no_zone)
