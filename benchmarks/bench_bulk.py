@@ -15,7 +15,10 @@ What it measures, each against a baseline in the same run (medians of ``--repeat
   (2 million of them: a set of all 258.5 million would need about 19 GB), timed on a sample
   and scaled (it would take about two minutes per million rows);
 * memory: ``guard.scrub_batches`` over ``--memory-rows`` generated rows, peak anonymous RSS
-  (``RssAnon``: the mapped index's file pages are not counted) above the level before the run.
+  (``RssAnon``: the mapped index's file pages are not counted) above the level before the run;
+* per batch (``--batch-sizes 262144,1048576``): ``bulk.decide_batches(columns=False)``, what
+  ``dncguard check`` asks of bulk, over the same rows at each batch size in turn, in CPU seconds,
+  and the CPU each extra batch of the smallest size costs.
 
 Generated calls use synthetic numbers only (``benchmarks/generate.py``): half are registered
 numbers of the synthetic index, half other lines of the same blocks.
@@ -188,7 +191,7 @@ def baseline_loop(strings: list[str], listed: frozenset[int]) -> int:
 
 def throughput(
     args: argparse.Namespace, guard: Any, listed: np.ndarray, rng: np.random.Generator, say: Any
-) -> None:
+) -> pa.Table:
     """``guard.scrub`` on ``args.rows`` rows against the loop, timed back to back per repeat."""
     t0 = time.perf_counter()
     table = calls_table(rng, args.rows, listed)
@@ -266,6 +269,39 @@ def throughput(
         f"{statistics.median(parse_times):.2f} s, `registry.membership` median "
         f"{statistics.median(member_times):.2f} s."
     )
+    return table
+
+
+def batch_sizes(args: argparse.Namespace, guard: Any, table: pa.Table, say: Any) -> None:
+    """``bulk.decide_batches(columns=False)`` (what ``dncguard check`` asks of bulk) over the same
+    table at each of ``args.batch_sizes`` rows per batch, in turn per repeat: CPU seconds (all
+    threads), and from the smallest and largest size the CPU each extra batch costs."""
+    from dncguard import bulk
+
+    sizes = sorted({int(x) for x in args.batch_sizes.split(",")})
+    cpu: dict[int, list[float]] = {size: [] for size in sizes}
+    for _ in range(args.repeat):
+        for size in sizes:
+            gc.collect()
+            c0 = time.process_time()
+            for _ in bulk.decide_batches(
+                guard, table, columns=False, tuning=bulk.Tuning(batch_rows=size), seller="acme"
+            ):
+                pass
+            cpu[size].append(time.process_time() - c0)
+    say("")
+    say(f"`bulk.decide_batches(columns=False)` over the {table.num_rows:,} rows, CPU seconds (all threads):")
+    for size in sizes:
+        batches = -(-table.num_rows // size)
+        say(
+            f"  batches of {size:,} ({batches} batches): median {statistics.median(cpu[size]):.2f} "
+            f"({', '.join(f'{c:.2f}' for c in cpu[size])})"
+        )
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        extra = -(-table.num_rows // small) + (table.num_rows // -large)
+        per_batch = (statistics.median(cpu[small]) - statistics.median(cpu[large])) / max(extra, 1)
+        say(f"  CPU per extra batch (batches of {small:,} against {large:,}): {per_batch * 1000:.0f} ms")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -278,6 +314,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-rows", type=int, default=1_000_000)
     ap.add_argument(
         "--provenance", action="store_true", help="also time scrub(provenance=True) against provenance=False"
+    )
+    ap.add_argument(
+        "--batch-sizes",
+        default="",
+        help="also time decide_batches(columns=False) at these rows per batch, e.g. 262144,1048576",
     )
     ap.add_argument("--write", type=Path, help="write the results as Markdown here")
     args = ap.parse_args(argv)
@@ -298,7 +339,9 @@ def main(argv: list[str] | None = None) -> int:
 
     say(f"Load average before the run (1/5/15 min): {' / '.join(f'{x:.1f}' for x in os.getloadavg())}.")
     if args.rows:
-        throughput(args, guard, listed, rng, say)
+        table = throughput(args, guard, listed, rng, say)
+        if args.batch_sizes:
+            batch_sizes(args, guard, table, say)
 
     if args.memory_rows and args.rows:
         # A fresh process: the throughput run's freed memory would hide the stream's own needs.

@@ -5,7 +5,7 @@ clocks themselves, UTC minute -> local day and minute, are ``dncguard._minutes``
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -24,17 +24,17 @@ def _day_passes(zone: str, code: str, utc_day: int) -> npt.NDArray[np.int64]:
     return bits
 
 
-def _zone_days(
-    zone: str, codes: Iterable[str], days: Sequence[int]
+@functools.lru_cache(maxsize=1024)
+def _zone_day(
+    zone: str, codes: tuple[str, ...], utc_day: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Over the UTC ``days`` (their minutes, concatenated): local days in ``zone``, and the bits of
-    the ``codes`` whose time rules pass there."""
-    codes = tuple(codes)
-    local = np.concatenate([day_clock(zone, d)[0] for d in days])
-    passes = np.zeros(len(local), np.int64)
+    """Over the minutes of the UTC ``utc_day``: the local day in ``zone``, and the bits of the
+    ``codes`` whose time rules pass there (cached, read-only: batches share them)."""
+    passes = np.zeros(1440, np.int64)
     for code in codes:
-        passes |= np.concatenate([_day_passes(zone, code, d) for d in days])
-    return local, passes
+        passes |= _day_passes(zone, code, utc_day)
+    passes.setflags(write=False)
+    return day_clock(zone, utc_day)[0], passes
 
 
 def _use_tables(n: int, slots: int, zones: int, minutes: npt.NDArray[np.int64]) -> bool:
@@ -67,14 +67,9 @@ class _ZoneTables:
         position = np.cumsum(present) - 1
         self.row_base = position[utc_day - d0] * 1440 + self.minute_of_day
         self.span = len(self.days) * 1440
-        local = [np.zeros(0, np.int64)]
-        passes = [np.zeros(0, np.int64)]
-        for zone, codes in zone_codes.items():
-            zl, zp = _zone_days(zone, codes, self.days)
-            local.append(zl)
-            passes.append(zp)
-        self.local = np.concatenate(local)
-        self.passes = np.concatenate(passes)
+        pieces = [_zone_day(zone, tuple(codes), d) for zone, codes in zone_codes.items() for d in self.days]
+        self.local = np.concatenate([np.zeros(0, np.int64), *(local for local, _ in pieces)])
+        self.passes = np.concatenate([np.zeros(0, np.int64), *(passes for _, passes in pieces)])
 
 
 __all__ = ["local_clock"]

@@ -6,24 +6,29 @@ import dataclasses
 import os
 import threading
 import zoneinfo
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from dncguard import geography
 from dncguard._context import order_jurisdictions
 from dncguard._seller import normalize_seller
-from dncguard.bulk._place import _Place
+from dncguard.bulk._evidence import _fresh_end
+from dncguard.bulk._place import _BIT, _Place
 from dncguard.facts import (
     FAR_PAST,
     KNOWN_JURISDICTIONS,
     day_number,
 )
+from dncguard.policy import clock_key
 
 if TYPE_CHECKING:
     from dncguard._context import Context
     from dncguard.bulk._grouping import _Group, _GroupKey
     from dncguard.guard import Guard
+    from dncguard.models import Consulted
 
 
 class _Engine:
@@ -63,9 +68,28 @@ class _Engine:
                     self.nat_mask[npa] = np.uint64(1 << bit)
         self.places: dict[tuple[int, str | None, str | None, int], _Place] = {}
         self.groups: dict[_GroupKey, _Group] = {}
+        # The same verdicts by their combinations' engine keys (``_verdicts._engine_keys``), per
+        # layout of the key: a combination met in an earlier batch is found with one look-up.
+        self.known: dict[tuple[int, ...], dict[bytes, _Group]] = {}
+        # ``consulted`` per (area code, layer bits, seller, region), for ``_provenance``.
+        self.consulted: dict[bytes, tuple[Consulted, ...]] = {}
+        # Values of the call's kinds (purpose, caller, line, channel), numbered for every batch.
+        self._value_ids: dict[tuple[str, str, Any], int] = {}
         # What the policy sees of a place (``_Place.decision``): numbered once, for every batch.
         self.decisions: dict[tuple[Any, ...], int] = {}
         self.lock = threading.Lock()
+
+    def value_ids(self, column: str, values: Sequence[Any]) -> npt.NDArray[np.int64]:
+        """The engine's number of each of a column's ``values`` (a batch's dictionary of the
+        column): one number per distinct value for the engine's life, the same in every batch
+        (a value's position in a batch's dictionary depends on the batch)."""
+        ids = self._value_ids
+        keys = [(column, type(v).__name__, v) for v in values]
+        found = [ids.get(k) for k in keys]
+        if None in found:
+            with self.lock:
+                found = [ids.setdefault(k, len(ids)) for k in keys]
+        return np.array(found, np.int64)
 
     def place(self, npa: int, region: str | None, zone: str | None, state_mask: int) -> _Place:
         """The place of a call to area code ``npa`` (with ``callee_region``, ``callee_timezone``
@@ -91,9 +115,26 @@ class _Engine:
                 bool(place.zones),
                 place.unloaded,
             )
-            place = dataclasses.replace(place, decision=self.decisions.setdefault(view, len(self.decisions)))
+            place = dataclasses.replace(
+                place, decision=self.decisions.setdefault(view, len(self.decisions)), **self._derived(place)
+            )
             self.places[key] = place
             return place
+
+    def _derived(self, place: _Place) -> dict[str, Any]:
+        """What batches read of a place, derived once (the fields of :class:`_Place` that take
+        no part in comparing places)."""
+        slots = np.full(len(_BIT), -1, np.int64)
+        for k, code in enumerate(place.codes):
+            slots[_BIT[code]] = k
+        slots.setflags(write=False)
+        return {
+            "code_bits": sum(1 << _BIT[c] for c in place.codes),
+            "national_bit": int(self.nat_mask[place.npa]) if place.valid else 0,
+            "fresh_end": _fresh_end(place),
+            "slots": slots,
+            "clock_keys": tuple(clock_key(z) for z in place.zones),
+        }
 
     def _new_place(self, npa: int, region: str | None, zone: str | None, state_mask: int) -> _Place:
         area = self.context.area(npa) if self.area_ok[npa] else None

@@ -16,6 +16,7 @@ from dncguard.bulk._evidence import _clip_offset
 from dncguard.bulk._grouping import (
     factorize,
 )
+from dncguard.bulk._place import _BIT
 from dncguard.bulk._steps import _Clock, _Lookup, _Placement, _RegistryFacts
 from dncguard.facts import (
     FAR_FUTURE,
@@ -166,11 +167,10 @@ def _masks_by_slot(
     by_signature: dict[tuple[Any, ...], list[str]] = {}
     for code in all_codes:
         by_signature.setdefault(evidence_signature(code), []).append(code)
+    # Per place of the batch, each jurisdiction's slot in its codes (-1: not in play there).
+    place_slots = np.stack([p.slots for p in places]) if places else np.zeros((0, len(_BIT)), np.int64)
     for codes in by_signature.values():
-        slots_of = [
-            np.array([p.codes.index(c) if c in p.codes else -1 for p in places], np.int64)[sub_place]
-            for c in codes
-        ]
+        slots_of = [place_slots[:, _BIT[c]][sub_place] for c in codes]
         in_play = np.flatnonzero(ev_here & np.logical_or.reduce([sl >= 0 for sl in slots_of]))
         if not len(in_play):
             continue

@@ -22,7 +22,6 @@ from dncguard.policy import (
     GRID_DAYS,
     NO_MINUTE,
     allowed_minute,
-    clock_key,
     first_grid_minute,
     minute_waits,
     next_allowed_at,
@@ -57,9 +56,7 @@ def _next_allowed(
         return out
     group_bits = np.array([g.hour_bits for g in groups], np.int64)
     zonesets: dict[tuple[Zone, ...], int] = {}
-    zoneset_of_place = np.array(
-        [zonesets.setdefault(tuple(clock_key(z) for z in p.zones), len(zonesets)) for p in places], np.intp
-    )
+    zoneset_of_place = np.array([zonesets.setdefault(p.clock_keys, len(zonesets)) for p in places], np.intp)
     names_of_zoneset = list(zonesets)
     g_w = inverse[wanted]
     zs_w = zoneset_of_place[place_inv[wanted]]

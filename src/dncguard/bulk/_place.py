@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from dataclasses import dataclass, field
+from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 
+from dncguard._minutes import Zone
 from dncguard.facts import (
     HORIZON,
     JURISDICTION_CODES,
     SEARCH_DAYS,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 # --------------------------------------------------------------------------------------------
 # The engine: columns -> facts -> one policy call per distinct combination -> columns
@@ -44,6 +42,10 @@ _SEARCH_MINUTES: Final = SEARCH_DAYS * 1440
 _NO_ROW: Final = np.iinfo(np.int64).max
 
 
+_NO_SLOTS: Final = np.full(len(_CODES), -1, np.int64)
+_NO_SLOTS.setflags(write=False)
+
+
 NO_NEXT: Final = _NO_ROW
 """``Decided.next_at`` of a row without a ``next_allowed_at``."""
 
@@ -68,6 +70,20 @@ class _Place:
     """What the policy sees of the place, numbered by its engine for the engine's life
     (:meth:`_Engine.place`): places with the same number give the same facts to every row, so a
     verdict cached under it serves them all, in any batch."""
+
+    # Derived once by the engine (``_Engine.place``) for every batch, rather than per batch:
+    # they follow from the fields above (and the engine's registry), so they take no part in
+    # comparing places.
+    code_bits: int = field(default=0, compare=False)
+    """Bits (``_BIT``) of ``codes``."""
+    national_bit: int = field(default=0, compare=False)
+    """The bit of the national layer of the number's country (0: none, or not valid)."""
+    fresh_end: int = field(default=0, compare=False)
+    """The first day on which the national copy of the area code is too old (0: none)."""
+    slots: npt.NDArray[np.int64] = field(default_factory=lambda: _NO_SLOTS, compare=False, repr=False)
+    """Per jurisdiction code (by ``_BIT``), its position in ``codes`` (-1: not in play here)."""
+    clock_keys: tuple[Zone, ...] = field(default=(), compare=False)
+    """``zones`` as ``policy.minute_waits`` names them (``policy.clock_key``)."""
 
     @property
     def covered(self) -> bool:

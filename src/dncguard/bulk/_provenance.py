@@ -8,9 +8,9 @@ provenance is asked for (``Decided.decision`` asks for one row).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -51,6 +51,12 @@ class ProvenanceRows:
     sellers: Sequence[Any]
     region_codes: npt.NDArray[Any]
     regions: Sequence[Any]
+    value_ids: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+    """The engine's numbers of ``sellers`` and ``regions`` (``_Engine.value_ids``): the same in
+    every batch, unlike the codes, whose order depends on the batch."""
+    memo: MutableMapping[bytes, tuple[Consulted, ...]] | None = None
+    """``consulted`` by (area code, layer bits, seller and region numbers), kept by the engine
+    across batches (None: none kept)."""
 
     def row(self, i: int) -> tuple[Consulted, ...]:
         """Row ``i``'s ``consulted``."""
@@ -87,7 +93,32 @@ class ProvenanceRows:
                 axis=1,
             )
             _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-        return [self.row(int(r)) for r in first], np.asarray(inverse, np.intp).reshape(-1)
+        return self._rows(np.asarray(first, np.intp)), np.asarray(inverse, np.intp).reshape(-1)
+
+    def _rows(self, first: npt.NDArray[np.intp]) -> list[tuple[Consulted, ...]]:
+        """``consulted`` of rows ``first``, found in the engine's memo when an earlier batch
+        had a row of the same area code, layer bits, seller and region."""
+        memo, ids = self.memo, self.value_ids
+        if memo is None or ids is None:
+            return [self.row(r) for r in first.tolist()]
+        if len(memo) > _MEMO:
+            memo.clear()
+        keys = np.stack(
+            [
+                self.npa[first].astype(np.int64),
+                self.masks[first].astype(np.uint64).view(np.int64),
+                ids[0][np.asarray(self.seller_codes)[first]],
+                ids[1][np.asarray(self.region_codes)[first]],
+            ],
+            axis=1,
+        )
+        out = []
+        for key, r in zip(_as_bytes(keys), first.tolist(), strict=True):
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = self.row(r)
+            out.append(found)
+        return out
 
     def columns(self) -> list[pa.Array]:
         """The ``registry_id`` and ``consulted`` columns of every row."""
@@ -99,6 +130,16 @@ class ProvenanceRows:
             pa.array(np.zeros(n, np.int32))
         )
         return [registry_id, consulted]
+
+
+_MEMO: Final = 1 << 16
+"""``consulted`` values an engine keeps across batches before it starts afresh."""
+
+
+def _as_bytes(table: npt.NDArray[np.int64]) -> list[bytes]:
+    """Each row of an ``int64`` table as bytes (a dictionary key)."""
+    rows = np.ascontiguousarray(table).view(np.dtype((np.void, 8 * table.shape[1]))).ravel().tolist()
+    return cast(list[bytes], rows)
 
 
 def append_provenance(batch: pa.RecordBatch, rows: ProvenanceRows) -> pa.RecordBatch:

@@ -242,6 +242,8 @@ def _scrub_batch(
         rows.seller.values,
         rows.region.codes,
         rows.region.values,
+        (engine.value_ids("seller", rows.seller.values), engine.value_ids("region", rows.region.values)),
+        engine.consulted,
     )
     output = _append(batch, _decision_columns(verdicts, inverse, next_at)) if with_columns else batch
     if with_columns and with_provenance:

@@ -28,7 +28,7 @@ from dncguard._seller import normalize_seller
 from dncguard.bulk._clock import _use_tables, _ZoneTables, local_clock
 from dncguard.bulk._columns import _fallback_days, _Rows
 from dncguard.bulk._engine import _Engine
-from dncguard.bulk._evidence import _clip_offset, _fresh_end
+from dncguard.bulk._evidence import _clip_offset
 from dncguard.bulk._grouping import (
     factorize,
 )
@@ -160,7 +160,8 @@ class _Clock:
     minutes: npt.NDArray[np.int64]
     today: npt.NDArray[np.int64]
     passes: npt.NDArray[np.int64]
-    """Bits (``_BIT``) of the time rules the call's start passes in every candidate zone."""
+    """Bits (``_BIT``) of the time rules the call's start passes in every candidate zone (a
+    code's bit is meaningful only where the code is in play: elsewhere it may be set)."""
     all_codes: list[str]
     """Every jurisdiction in play in the batch, sorted."""
 
@@ -213,11 +214,17 @@ def _clock_rows(rows: _Rows, placement: _Placement, clocks: Clocks = "auto") -> 
             flat = zid[idx_rows] * tables.span + tables.row_base[idx_rows]
             today[idx_rows] = np.maximum(today[idx_rows], tables.local[flat])
             passes[idx_rows] &= tables.passes[flat]
-    for code, clock in hours_clocks(tuple(all_codes)):
-        # Hours set on a fixed clock (Mississippi's Central Standard Time) must pass there too.
-        day, minute = local_clock(minutes, clock.key)
+    fixed = hours_clocks(tuple(all_codes))
+    place_codes = np.array([p.code_bits for p in places], np.int64) if fixed else None
+    for code, clock in fixed:
+        # Hours set on a fixed clock (Mississippi's Central Standard Time) must pass there too,
+        # for the calls in play there (a bit of ``passes`` counts only where its code is).
+        assert place_codes is not None
+        bit = 1 << _BIT[code]
+        held = np.flatnonzero((place_codes & bit != 0)[place_inv])
+        day, minute = local_clock(minutes[held], clock.key)
         clock_ok = np.asarray(time_rule_passes(time_rule(code), day, minute), bool)
-        passes &= np.where(clock_ok, _ALL_CODE_BITS, _ALL_CODE_BITS ^ (1 << _BIT[code]))
+        passes[held] &= np.where(clock_ok, _ALL_CODE_BITS, _ALL_CODE_BITS ^ bit)
     no_zone = np.flatnonzero(today == NO_DATE)
     if len(no_zone):
         today[no_zone] = _fallback_days(rows.fallback_day, minutes, no_zone)
@@ -250,11 +257,11 @@ def _registry_facts(
     place_inv = placement.place_inv
     passes = clock.passes
     today = clock.today
-    place_codes = np.array([sum(1 << _BIT[c] for c in p.codes) for p in places], np.int64)
+    place_codes = np.array([p.code_bits for p in places], np.int64)
     failed_bits = place_codes[place_inv] & ~passes
-    nat_mask = np.array([engine.nat_mask[p.npa] if p.valid else 0 for p in places], np.uint64)
+    nat_mask = np.array([p.national_bit for p in places], np.uint64)
     national_listed = (masks & nat_mask[place_inv]) != 0
-    fresh_end = np.array([_fresh_end(p) for p in places], np.int64)
+    fresh_end = np.array([p.fresh_end for p in places], np.int64)
     fresh_len = _clip_offset(fresh_end[place_inv] - today)
     dnc = rows.dates.get("dnc_requested_on")
     col_request = None if dnc is None else np.where(dnc == NO_DATE, FAR_FUTURE, dnc)

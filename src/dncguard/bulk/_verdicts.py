@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Final, NamedTuple, get_args
+from typing import Any, Final, NamedTuple, cast, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -125,25 +125,112 @@ def _group_verdicts(
     verdict_cache: int = VERDICT_CACHE,
 ) -> list[_Group]:
     """Step 7: one policy call per distinct combination of facts, cached across batches (at most
-    ``verdict_cache`` of them, then afresh): its first row's values (:func:`_first_rows`) make
-    a key (:func:`_group_key`) from which the facts follow."""
+    ``verdict_cache`` of them, then afresh).
+
+    Each combination's facts follow from its first row's values in engine terms
+    (:func:`_engine_keys`: the same bytes in every batch for the same values, whatever the
+    batch's own dictionary codes), so a combination met in an earlier batch is found with one
+    look-up. Only a new one reads its first row's values (:func:`_first_rows`) to make the key
+    (:func:`_group_key`) under which its verdict is cached."""
     places = placement.places
     jset = engine.jurisdictions
     cache = engine.groups
-    if len(cache) > verdict_cache:
+    layout, keys = _engine_keys(engine, rows, placement, clock, registry, evidence, combinations)
+    known = engine.known.get(layout)
+    if len(cache) > verdict_cache or (known is not None and len(known) > verdict_cache):
         cache.clear()
-    groups: list[_Group] = []
-    for first in _first_rows(rows, placement, clock, registry, evidence, combinations):
+        engine.known.clear()
+        known = None
+    if known is None:
+        if len(engine.known) >= _LAYOUTS:
+            engine.known.clear()
+        known = engine.known.setdefault(layout, {})
+    found = [known.get(k) for k in keys]
+    missing = [g for g, group in enumerate(found) if group is None]
+    if not missing:
+        return cast(list[_Group], found)
+    firsts = _first_rows(rows, placement, clock, registry, evidence, combinations, np.array(missing, np.intp))
+    for g, first in zip(missing, firsts, strict=True):
         if not first.valid:
-            groups.append(_INVALID_GROUP)
-            continue
-        place = places[first.place]
-        key = _group_key(rows, place, first, combinations.recent_cols)
-        group = cache.get(key)
-        if group is None:
-            group = cache[key] = _Group(_facts(place, key, jset), jset)
-        groups.append(group)
-    return groups
+            group = _INVALID_GROUP
+        else:
+            place = places[first.place]
+            key = _group_key(rows, place, first, combinations.recent_cols)
+            cached = cache.get(key)
+            group = cache[key] = _Group(_facts(place, key, jset), jset) if cached is None else cached
+        found[g] = known[keys[g]] = group
+    return cast(list[_Group], found)
+
+
+_LAYOUTS: Final = 64
+"""Layouts of engine keys (``_engine_keys``) an engine keeps verdicts under before it starts
+afresh (one per kind of batch: the jurisdiction slots, state lists and cap windows in play)."""
+
+
+def _engine_keys(
+    engine: _Engine,
+    rows: _Rows,
+    placement: _Placement,
+    clock: _Clock,
+    registry: _RegistryFacts,
+    evidence: _EvidenceKeys,
+    combinations: _Combinations,
+) -> tuple[tuple[int, ...], list[bytes]]:
+    """Per combination, the values its facts follow from in terms that mean the same in every
+    batch, as bytes (one ``int64`` each), and the layout of those bytes.
+
+    Every field of :func:`_group_key`'s key follows from these values (and the layout), so equal
+    bytes of one layout give one verdict: the place as the policy sees it (``_Place.decision``,
+    numbered by the engine), the call's kinds as the engine numbers their values (not the
+    batch's dictionary codes, whose order depends on the batch), the registry's offsets, and
+    the evidence and state listings by value (not by the batch's numbering of their
+    combinations). A value added here only splits combinations; one left out would let a
+    verdict pass to calls it does not fit."""
+    fr = combinations.first_rows
+    extra = evidence.extra[fr]
+    special = extra != 0
+    with_ev = special & evidence.has_ev[fr]
+    columns: list[npt.NDArray[Any]] = [
+        placement.decision_place[placement.place_inv[fr]],
+        engine.value_ids("purpose", rows.purpose.values)[rows.purpose.codes[fr]],
+        engine.value_ids("caller", rows.caller.values)[rows.caller.codes[fr]],
+        engine.value_ids("line", rows.line.values)[rows.line.codes[fr]],
+        engine.value_ids("channel", rows.channel.values)[rows.channel.codes[fr]],
+        rows.prerecorded[fr],
+        rows.automated[fr],
+        registry.national_listed[fr],
+        registry.fresh_len[fr],
+        registry.request_lo[fr],
+        registry.failed_bits[fr],
+        evidence.by_kind[fr],
+        special,
+        with_ev,
+    ]
+    sub_ev = evidence.sub_ev
+    if sub_ev:
+        ev_at = _evidence_rows(evidence.special, fr)
+        columns += [np.where(with_ev, a[ev_at], 0) for a in sub_ev]
+        columns.append(np.where(with_ev, evidence.sub_casl[ev_at], 0))
+    today = clock.today[fr]
+    state_code = placement.state_code  # None only without state lists
+    for bit, _, start in engine.state_layers:
+        # where the list holds the number: its offset from the call's day, as ``_group_key``
+        # reads it (``_Place.states``)
+        assert state_code is not None
+        on = special & (state_code[fr] >> (bit - engine.state_shift) & 1 != 0)
+        columns.append(np.where(on, np.minimum(np.maximum(start - today, 0), HORIZON + 1), 0))
+    recent_cols = combinations.recent_cols
+    columns += [c[fr] for _, c, _ in recent_cols]
+    layout = (len(columns), len(sub_ev), len(engine.state_layers), *(m for m, _, _ in recent_cols))
+    table = np.stack([c.astype(np.int64, copy=False) for c in columns], axis=1)
+    keys = np.ascontiguousarray(table).view(np.dtype((np.void, 8 * len(columns)))).ravel().tolist()
+    return layout, cast(list[bytes], keys)
+
+
+def _evidence_rows(special: npt.NDArray[np.intp], fr: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    """Per row of ``fr``, its position among the ``special`` rows (any, for a row not among them)."""
+    at: npt.NDArray[np.intp] = np.minimum(np.searchsorted(special, fr), max(len(special) - 1, 0))
+    return at
 
 
 def _first_rows(
@@ -153,14 +240,16 @@ def _first_rows(
     registry: _RegistryFacts,
     evidence: _EvidenceKeys,
     combinations: _Combinations,
+    groups: npt.NDArray[np.intp],
 ) -> Iterator[_FirstRow]:
-    """Each combination's first row, its columns read once as lists (one ``tolist`` per column)."""
-    fr = combinations.first_rows
+    """The first row of each combination of ``groups``, its columns read once as lists (one
+    ``tolist`` per column)."""
+    fr = combinations.first_rows[groups]
     n_groups = len(fr)
     special = evidence.special
     sub_ev = evidence.sub_ev
     recent_cols = combinations.recent_cols
-    ev_at = np.minimum(np.searchsorted(special, fr), max(len(special) - 1, 0))
+    ev_at = _evidence_rows(special, fr)
     ev_rows: list[list[int]] = (
         np.stack([a[ev_at] for a in sub_ev], axis=1).tolist() if sub_ev and len(special) else [[]] * n_groups
     )
