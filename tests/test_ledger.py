@@ -1689,6 +1689,87 @@ def test_large_batches_one_after_another_each_record_their_own_decisions(
         assert ledger.verify().ok
 
 
+_CONSULTED = dncguard.Consulted(layer="us-ftc", jurisdiction="US", obtained=OBTAINED, listed=False)
+
+
+def _own(call: Call, decision: Decision) -> tuple[Call, Decision]:
+    """The call validated again (its own lists and models, as a dialer makes each call) and the
+    decision with tuples of its own holding the same models (as Guard.check makes them; one
+    consulted at least, so that no two share a tuple)."""
+    own = {f: tuple(list(getattr(decision, f))) for f in ("reasons", "exemptions")}
+    own["consulted"] = tuple(list(decision.consulted or (_CONSULTED,)))
+    return Call.model_validate(call.model_dump()), decision.model_copy(update=own)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pairs=st.lists(st.tuples(any_calls(), decisions()), min_size=1, max_size=4),
+    how_call=st.integers(0, 3),
+    how_decision=st.integers(0, 3),
+    placed=st.booleans(),
+)
+def test_a_large_batch_of_calls_and_decisions_each_owning_its_objects_is_recorded_as_given(
+    tmp_path: pathlib.Path,
+    pairs: list[tuple[Call, Decision]],
+    how_call: int,
+    how_decision: int,
+    placed: bool,
+) -> None:
+    """A large batch whose calls each own their lists and whose decisions each own their tuples
+    (sharing the reasons and lists consulted in them), with near copies among them (a call whose
+    list differs in one value, a decision differing in one field of one part): recorded twice by
+    one ledger object (which keeps what it made), every digest follows the documented definition
+    and every entry reads back as given."""
+    tiled = pairs * (140 // len(pairs) + 1)
+    calls_: list[Call] = []
+    decisions_: list[Decision] = []
+    for i, (call, decision) in enumerate(tiled):
+        c, d = _own(_near_call(call, how_call)[i % 2], decision)
+        c, d = _own(c, _near(d, how_decision) if i % 3 == 0 else d)
+        calls_.append(c)
+        decisions_.append(d)
+    again = [_own(c, d) for c, d in zip(calls_, decisions_, strict=True)]
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    with Ledger(folder / "l") as ledger:
+        ledger.record_many(calls_, decisions_, placed=placed)
+        ledger.record_many([c for c, _ in again], [d for _, d in again], placed=placed)
+        _digests_follow_the_definition(ledger)
+        assert _canonical_texts(ledger) == _definition_texts(calls_ * 2, decisions_ * 2, placed)
+        entries = list(ledger.entries())
+        assert [e.call for e in entries] == calls_ * 2
+        assert [e.decision for e in entries] == decisions_ * 2
+        assert ledger.verify().ok
+
+
+def test_guard_checks_own_decisions_in_a_large_batch_are_recorded_as_given(
+    tmp_path: pathlib.Path, guard: dncguard.Guard
+) -> None:
+    """Calls made one by one and decided by Guard.check (each decision owning its tuples), in
+    batches large enough to be written column by column: the bytes are the documented ones."""
+    calls_ = []
+    for i in range(300):
+        fields: dict[str, object] = {
+            "to": f"{(212, 415, 305)[i % 3]}555{(i * 37) % 10_000:04d}" if i % 50 else "555-0143",
+            "at": (AT + dt.timedelta(minutes=13 * i)).isoformat(),
+            "seller": ["acme", "globex"][i % 2],
+            "purpose": ["sale", "survey", "donation"][i % 3],
+        }
+        if i % 4 == 1:
+            fields["relationships"] = [{"kind": "purchase", "on": f"2026-0{1 + i % 9}-01"}]
+        elif i % 4 == 2:
+            fields["consents"] = [{"kind": "written", "on": "2026-05-01"}]
+        calls_.append(Call.model_validate(fields))
+    decisions_ = [guard.check(c) for c in calls_]
+    with Ledger(tmp_path / "l") as ledger:
+        ledger.record_many(calls_[:100], decisions_[:100], placed=True)
+        ledger.record_many(calls_[100:], decisions_[100:])
+        _digests_follow_the_definition(ledger)
+        texts = _definition_texts(calls_[:100], decisions_[:100], True)
+        rest = _definition_texts(calls_, decisions_, False)[100:]
+        assert _canonical_texts(ledger) == texts + rest
+        assert [e.decision for e in ledger.entries()] == decisions_
+
+
 def _stored_pages(path: str | os.PathLike[str]) -> list[tuple[object, ...]]:
     """The stored pages less their time of recording (what a second append of the same
     entries into an empty ledger must store again)."""
