@@ -1935,6 +1935,34 @@ def test_tuning_is_checked_and_named() -> None:
     assert Tuning(chunk_entries=PAGE_ENTRIES, mmap_bytes=0).chunk_entries == PAGE_ENTRIES
 
 
+def test_a_ledger_reads_the_same_mapped_or_not(tmp_path: pathlib.Path, guard: dncguard.Guard) -> None:
+    """``mmap_bytes`` changes only how pages are read: a ledger opened with no memory map
+    records, reads, verifies and answers frequency caps as a mapped one does. On a 64-bit
+    system the default maps the whole file (up to SQLite's own cap), not only its first GiB:
+    the index of placed calls spreads over all of it."""
+    from dncguard.ledger import Tuning
+
+    calls_ = _calls(40)
+    with Ledger(tmp_path / "l") as mapped:
+        mapped.record_many(calls_[:20], guard.check_many(calls_[:20]), placed=True)
+    with Ledger(tmp_path / "l", tuning=Tuning(mmap_bytes=0)) as unmapped:
+        unmapped.record_many(calls_[20:], guard.check_many(calls_[20:]), placed=True)
+        plain = (list(unmapped.entries()), unmapped.verify(), unmapped.head())
+        caps = [
+            unmapped.placed_calls(c.to, c.seller, c.purpose, since=AT, until=AT + dt.timedelta(1))
+            for c in calls_
+        ]
+    with Ledger(tmp_path / "l") as mapped:
+        assert (list(mapped.entries()), mapped.verify(), mapped.head()) == plain
+        assert plain[1].ok
+        assert [
+            mapped.placed_calls(c.to, c.seller, c.purpose, since=AT, until=AT + dt.timedelta(1))
+            for c in calls_
+        ] == caps
+    if sys.maxsize > 1 << 32:
+        assert Tuning().mmap_bytes >= 1 << 40
+
+
 def test_a_wrong_tuning_is_refused_before_anything_is_recorded(tmp_path: pathlib.Path) -> None:
     import numpy as np
 
