@@ -14,6 +14,7 @@ import json
 import os
 import pathlib
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -1349,13 +1350,14 @@ def test_record_columns_refuses_bad_input_and_records_nothing(tmp_path: pathlib.
 def test_record_columns_built_ahead_in_pieces_still_records_all_or_nothing(tmp_path: pathlib.Path) -> None:
     """A table built into entries a piece at a time, the next piece on another thread while the
     one before is hashed: a bad row in a late piece is the named error and nothing is
-    recorded; a good table is recorded whole, in order, and verifies. (Sized from the real
-    piece size: more than two pieces, the last one short.)"""
+    recorded; a good table is recorded whole, in order, and verifies. (Pieces of two pages:
+    more than two pieces, the last one short.)"""
     import numpy as np
 
-    from dncguard._ledger import _store
+    from dncguard.ledger import PAGE_ENTRIES, Tuning
 
-    n = 2 * _store._COLUMN_CHUNK + 7
+    tuning = Tuning(chunk_entries=2 * PAGE_ENTRIES)
+    n = 2 * 2 * PAGE_ENTRIES + 7
     d = [Decision(allowed=True, number="")]
     good = {
         "to": [f"212-555-{i % 10_000:04d}" for i in range(n)],
@@ -1365,9 +1367,9 @@ def test_record_columns_built_ahead_in_pieces_still_records_all_or_nothing(tmp_p
     with Ledger(tmp_path / "l") as ledger:
         bad = {**good, "purpose": ["sale"] * (n - 1) + ["robbery"]}
         with pytest.raises(ValueError, match=rf"column 'purpose', row {n - 1}: 'robbery'"):
-            ledger.record_columns(pa.table(bad), d, np.zeros(n, np.int64))
+            ledger.record_columns(pa.table(bad), d, np.zeros(n, np.int64), tuning=tuning)
         assert len(ledger) == 0
-        assert ledger.record_columns(pa.table(good), d, np.zeros(n, np.int64)) == n
+        assert ledger.record_columns(pa.table(good), d, np.zeros(n, np.int64), tuning=tuning) == n
         assert ledger.verify().ok
         assert [e.call.to for e in ledger.entries()] == good["to"]
 
@@ -1687,22 +1689,111 @@ def test_large_batches_one_after_another_each_record_their_own_decisions(
         assert ledger.verify().ok
 
 
+_CONSULTED = dncguard.Consulted(layer="us-ftc", jurisdiction="US", obtained=OBTAINED, listed=False)
+
+
+def _own(call: Call, decision: Decision) -> tuple[Call, Decision]:
+    """The call validated again (its own lists and models, as a dialer makes each call) and the
+    decision with tuples of its own holding the same models (as Guard.check makes them; one
+    consulted at least, so that no two share a tuple)."""
+    own = {f: tuple(list(getattr(decision, f))) for f in ("reasons", "exemptions")}
+    own["consulted"] = tuple(list(decision.consulted or (_CONSULTED,)))
+    return Call.model_validate(call.model_dump()), decision.model_copy(update=own)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pairs=st.lists(st.tuples(any_calls(), decisions()), min_size=1, max_size=4),
+    how_call=st.integers(0, 3),
+    how_decision=st.integers(0, 3),
+    placed=st.booleans(),
+)
+def test_a_large_batch_of_calls_and_decisions_each_owning_its_objects_is_recorded_as_given(
+    tmp_path: pathlib.Path,
+    pairs: list[tuple[Call, Decision]],
+    how_call: int,
+    how_decision: int,
+    placed: bool,
+) -> None:
+    """A large batch whose calls each own their lists and whose decisions each own their tuples
+    (sharing the reasons and lists consulted in them), with near copies among them (a call whose
+    list differs in one value, a decision differing in one field of one part): recorded twice by
+    one ledger object (which keeps what it made), every digest follows the documented definition
+    and every entry reads back as given."""
+    tiled = pairs * (140 // len(pairs) + 1)
+    calls_: list[Call] = []
+    decisions_: list[Decision] = []
+    for i, (call, decision) in enumerate(tiled):
+        c, d = _own(_near_call(call, how_call)[i % 2], decision)
+        c, d = _own(c, _near(d, how_decision) if i % 3 == 0 else d)
+        calls_.append(c)
+        decisions_.append(d)
+    again = [_own(c, d) for c, d in zip(calls_, decisions_, strict=True)]
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    with Ledger(folder / "l") as ledger:
+        ledger.record_many(calls_, decisions_, placed=placed)
+        ledger.record_many([c for c, _ in again], [d for _, d in again], placed=placed)
+        _digests_follow_the_definition(ledger)
+        assert _canonical_texts(ledger) == _definition_texts(calls_ * 2, decisions_ * 2, placed)
+        entries = list(ledger.entries())
+        assert [e.call for e in entries] == calls_ * 2
+        assert [e.decision for e in entries] == decisions_ * 2
+        assert ledger.verify().ok
+
+
+def test_guard_checks_own_decisions_in_a_large_batch_are_recorded_as_given(
+    tmp_path: pathlib.Path, guard: dncguard.Guard
+) -> None:
+    """Calls made one by one and decided by Guard.check (each decision owning its tuples), in
+    batches large enough to be written column by column: the bytes are the documented ones."""
+    calls_ = []
+    for i in range(300):
+        fields: dict[str, object] = {
+            "to": f"{(212, 415, 305)[i % 3]}555{(i * 37) % 10_000:04d}" if i % 50 else "555-0143",
+            "at": (AT + dt.timedelta(minutes=13 * i)).isoformat(),
+            "seller": ["acme", "globex"][i % 2],
+            "purpose": ["sale", "survey", "donation"][i % 3],
+        }
+        if i % 4 == 1:
+            fields["relationships"] = [{"kind": "purchase", "on": f"2026-0{1 + i % 9}-01"}]
+        elif i % 4 == 2:
+            fields["consents"] = [{"kind": "written", "on": "2026-05-01"}]
+        calls_.append(Call.model_validate(fields))
+    decisions_ = [guard.check(c) for c in calls_]
+    with Ledger(tmp_path / "l") as ledger:
+        ledger.record_many(calls_[:100], decisions_[:100], placed=True)
+        ledger.record_many(calls_[100:], decisions_[100:])
+        _digests_follow_the_definition(ledger)
+        texts = _definition_texts(calls_[:100], decisions_[:100], True)
+        rest = _definition_texts(calls_, decisions_, False)[100:]
+        assert _canonical_texts(ledger) == texts + rest
+        assert [e.decision for e in ledger.entries()] == decisions_
+
+
+def _stored_pages(path: str | os.PathLike[str]) -> list[tuple[object, ...]]:
+    """The stored pages less their time of recording (what a second append of the same
+    entries into an empty ledger must store again)."""
+    db = sqlite3.connect(path)
+    rows = db.execute("SELECT first_seq, entries, digests, payload FROM pages ORDER BY first_seq").fetchall()
+    db.close()
+    return rows
+
+
 @pytest.mark.parametrize("how", ["record_many", "record_columns"])
 def test_a_batch_of_many_chunks_is_written_whole_in_order_or_not_at_all(
-    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, how: str
+    tmp_path: pathlib.Path, how: str
 ) -> None:
     """An append of several chunks (``record_columns``: each written by SQLite on another thread
-    while the next is hashed; ``record_many``: each at once) writes the bytes one chunk would, in
-    order; a write that fails in a middle chunk is the ledger's named error and leaves nothing
-    recorded. (Chunks of two pages, to keep the test small.)"""
+    while the next is hashed; ``record_many``: each at once) stores the pages and entries one
+    chunk would, in order; a write that SQLite refuses in a middle chunk (a trigger added with
+    ``sqlite3``, as any failing insert) is the ledger's named error and leaves nothing recorded.
+    (Chunks of two pages, to keep the test small.)"""
     import numpy as np
 
-    from dncguard._ledger import _store
-    from dncguard.ledger import PAGE_ENTRIES
+    from dncguard.ledger import PAGE_ENTRIES, Tuning
 
-    monkeypatch.setattr(_store, "_CHUNK", 2 * PAGE_ENTRIES)
-    monkeypatch.setattr(_store, "_COLUMN_CHUNK", 2 * PAGE_ENTRIES)
-    n = 3 * 2 * PAGE_ENTRIES + 5
+    chunk = 2 * PAGE_ENTRIES
+    n = 3 * chunk + 5
     calls_ = [
         Call(to=f"212-555-{i % 10_000:04d}", at=AT + dt.timedelta(seconds=i), seller=f"s{i % 3}")
         for i in range(n)
@@ -1718,34 +1809,174 @@ def test_a_batch_of_many_chunks_is_written_whole_in_order_or_not_at_all(
     distinct = [Decision(allowed=False, number=""), Decision(allowed=True, number="")]
     which = np.arange(n, dtype=np.int64) % 2
 
-    def record(ledger: Ledger) -> int:
+    def record(ledger: Ledger, tuning: Tuning | None) -> int:
         if how == "record_many":
-            return ledger.record_many(calls_, d, placed=True)
-        return ledger.record_columns(table, distinct, which, placed=True)
+            return ledger.record_many(calls_, d, placed=True, tuning=tuning)
+        return ledger.record_columns(table, distinct, which, placed=True, tuning=tuning)
 
-    real = _store._write
-    writes: list[int] = []
-
-    def failing(*args: object) -> None:
-        writes.append(1)
-        if len(writes) == 2:
-            raise sqlite3.OperationalError("disk I/O error")
-        real(*args)  # type: ignore[arg-type]
-
-    with Ledger(tmp_path / "l") as ledger:
-        monkeypatch.setattr(_store, "_write", failing)
-        with pytest.raises(dncguard.LedgerError, match="disk I/O error"):
-            record(ledger)
-        monkeypatch.setattr(_store, "_write", real)
-        assert len(writes) >= 2
+    # One chunk: the pages every division of the same batch must store.
+    with Ledger(tmp_path / "whole") as whole:
+        assert record(whole, Tuning(chunk_entries=n + PAGE_ENTRIES - n % PAGE_ENTRIES)) == n
+    # The second chunk's first page is refused when inserted, after the first chunk's were.
+    Ledger(tmp_path / "l").close()
+    _tamper(
+        tmp_path / "l",
+        f"CREATE TRIGGER fail_mid_batch BEFORE INSERT ON pages WHEN NEW.first_seq > {chunk}"
+        " BEGIN SELECT RAISE(ABORT, 'the disk refused the write'); END",
+        drop_triggers=False,
+    )
+    with Ledger(tmp_path / "l", tuning=Tuning(chunk_entries=chunk)) as ledger:
+        with pytest.raises(dncguard.LedgerError, match="the disk refused the write"):
+            record(ledger, None)
         assert len(ledger) == 0
+        assert _stored_pages(ledger.path) == []
         assert _placed_rows(ledger) == []
-        assert record(ledger) == n
+        assert ledger.verify().ok
+        _tamper(ledger.path, "DROP TRIGGER fail_mid_batch", drop_triggers=False)
+        assert record(ledger, None) == n
         assert ledger.verify().ok
         assert [e.call for e in ledger.entries()] == calls_
         assert [e.decision.allowed for e in ledger.entries()] == [x.allowed for x in d]
         assert len(_placed_rows(ledger)) == n
         _digests_follow_the_definition(ledger)
+    stored, one = _stored_pages(tmp_path / "l"), _stored_pages(tmp_path / "whole")
+    assert (
+        [p[:2] for p in stored]
+        == [p[:2] for p in one]
+        == [(1 + k * PAGE_ENTRIES, min(PAGE_ENTRIES, n - k * PAGE_ENTRIES)) for k in range(len(one))]
+    )
+    # The same entries, recorded at another time: each page's payload differs only in its
+    # entries' recorded_us (and so in its digests).
+    recorded = re.compile(rb"(,\d+,)\d+(,)")
+    assert [recorded.sub(rb"\1\2", p[3]) for p in stored] == [recorded.sub(rb"\1\2", p[3]) for p in one]
+
+
+_DISK_FULL = textwrap.dedent(
+    """
+    import datetime as dt, os, resource, signal, sys
+    from dncguard.errors import LedgerError
+    from dncguard.ledger import Ledger, Tuning
+    from dncguard.models import Call, Decision
+
+    path, how = sys.argv[1], sys.argv[2]
+    at = dt.datetime(2026, 12, 1, 14, tzinfo=dt.timezone.utc)
+    n = 16 * 1024
+    calls = [Call(to=f"212-555-{i % 10_000:04d}", at=at + dt.timedelta(seconds=i), seller="acme")
+             for i in range(n)]
+    ds = [Decision(allowed=bool(i % 2), number=f"+1212555{i % 10_000:04d}") for i in range(n)]
+    with Ledger(path, tuning=Tuning(chunk_entries=1024)) as ledger:
+        ledger.record_many(calls[:10], ds[:10], placed=True)
+        # Files this process writes may grow by 512 KiB more, no further (EFBIG, as a full disk).
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        grown = max(os.path.getsize(path + s) for s in ("", "-wal")) + 512 * 1024
+        resource.setrlimit(resource.RLIMIT_FSIZE, (grown, hard))
+        try:
+            if how == "record_many":
+                ledger.record_many(calls, ds, placed=True)
+            else:
+                import numpy as np, pyarrow as pa
+                table = pa.table({"to": [c.to for c in calls],
+                                  "at": pa.array([c.at for c in calls], pa.timestamp("us", tz="UTC")),
+                                  "seller": [c.seller for c in calls]})
+                ledger.record_columns(table, ds[:2], np.arange(n) % 2, placed=True)
+        except LedgerError as e:
+            print("refused:", e)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        print("after:", len(ledger), ledger.verify().ok)
+        print("again:", ledger.record_many(calls[:10], ds[:10], placed=True), len(ledger), ledger.verify().ok)
+    """
+)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="file size limits (RLIMIT_FSIZE) are POSIX")
+@pytest.mark.parametrize("how", ["record_many", "record_columns"])
+def test_a_disk_that_fills_mid_batch_records_nothing_of_it(tmp_path: pathlib.Path, how: str) -> None:
+    """A batch of sixteen chunks whose writes run out of room part-way (the process may not grow
+    a file by more than 512 KiB: the operating system refuses the write as a full disk would):
+    the ledger's error says the disk failed, not that the file is damaged; nothing of the batch
+    is recorded, the ledger verifies, and the next append goes on from it."""
+    path = tmp_path / "full.ledger"
+    root = pathlib.Path(__file__).parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", _DISK_FULL, str(path), how],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("refused:"), done.stdout
+    assert "the disk failed" in lines[0]
+    assert "damaged" not in lines[0]
+    assert lines[1:] == ["after: 10 True", "again: 10 20 True"]
+    with Ledger(path) as ledger:
+        assert ledger.verify().ok
+        assert len(_placed_rows(ledger)) == 20
+
+
+def test_tuning_is_checked_and_named() -> None:
+    """A wrong ``tuning`` is a named error in the words of the keyword (a ``Tuning`` or None; a
+    chunk of whole pages; a map of no negative size)."""
+    from dncguard.ledger import PAGE_ENTRIES, Tuning
+
+    for bad in (
+        {"chunk_entries": 0},
+        {"chunk_entries": PAGE_ENTRIES + 1},
+        {"chunk_entries": True},
+        {"chunk_entries": 1024.0},
+        {"mmap_bytes": -1},
+        {"mmap_bytes": None},
+    ):
+        with pytest.raises(ValueError, match=r"Tuning\("):
+            Tuning(**bad)  # type: ignore[arg-type]
+    assert Tuning(chunk_entries=PAGE_ENTRIES, mmap_bytes=0).chunk_entries == PAGE_ENTRIES
+
+
+def test_a_ledger_reads_the_same_mapped_or_not(tmp_path: pathlib.Path, guard: dncguard.Guard) -> None:
+    """``mmap_bytes`` changes only how pages are read: a ledger opened with no memory map
+    records, reads, verifies and answers frequency caps as a mapped one does. On a 64-bit
+    system the default maps the whole file (up to SQLite's own cap), not only its first GiB:
+    the index of placed calls spreads over all of it."""
+    from dncguard.ledger import Tuning
+
+    calls_ = _calls(40)
+    with Ledger(tmp_path / "l") as mapped:
+        mapped.record_many(calls_[:20], guard.check_many(calls_[:20]), placed=True)
+    with Ledger(tmp_path / "l", tuning=Tuning(mmap_bytes=0)) as unmapped:
+        unmapped.record_many(calls_[20:], guard.check_many(calls_[20:]), placed=True)
+        plain = (list(unmapped.entries()), unmapped.verify(), unmapped.head())
+        caps = [
+            unmapped.placed_calls(c.to, c.seller, c.purpose, since=AT, until=AT + dt.timedelta(1))
+            for c in calls_
+        ]
+    with Ledger(tmp_path / "l") as mapped:
+        assert (list(mapped.entries()), mapped.verify(), mapped.head()) == plain
+        assert plain[1].ok
+        assert [
+            mapped.placed_calls(c.to, c.seller, c.purpose, since=AT, until=AT + dt.timedelta(1))
+            for c in calls_
+        ] == caps
+    if sys.maxsize > 1 << 32:
+        assert Tuning().mmap_bytes >= 1 << 40
+
+
+def test_a_wrong_tuning_is_refused_before_anything_is_recorded(tmp_path: pathlib.Path) -> None:
+    import numpy as np
+
+    with pytest.raises(TypeError, match=r"tuning=.*dncguard.ledger.Tuning"):
+        Ledger(tmp_path / "l", tuning={"chunk_entries": 512})  # type: ignore[arg-type]
+    with Ledger(tmp_path / "l") as ledger:
+        call = _calls(1)[0]
+        d = Decision(allowed=True, number="+12125550100")
+        with pytest.raises(TypeError, match=r"tuning=.*dncguard.ledger.Tuning"):
+            ledger.record_many([call], [d], tuning=512)  # type: ignore[arg-type]
+        table = pa.table({"to": [call.to], "at": pa.array([call.at], pa.timestamp("us", tz="UTC"))})
+        with pytest.raises(TypeError, match=r"tuning=.*dncguard.ledger.Tuning"):
+            ledger.record_columns(table, [d], np.zeros(1, np.int64), seller="acme", tuning="fast")
+        assert len(ledger) == 0
 
 
 def _near_call(call: Call, how: int) -> tuple[Call, Call]:

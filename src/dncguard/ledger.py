@@ -52,6 +52,7 @@ from dncguard._ledger._format import (
     canonical_template,
 )
 from dncguard._ledger._store import Ledger
+from dncguard._ledger._tuning import Tuning
 from dncguard.errors import CorruptLedgerError, LedgerError, LedgerVersionError, NotALedgerError
 
 __all__ = [
@@ -65,6 +66,7 @@ __all__ = [
     "LedgerReport",
     "LedgerVersionError",
     "NotALedgerError",
+    "Tuning",
     "canonical_entry",
     "canonical_template",
 ]

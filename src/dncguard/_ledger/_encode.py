@@ -13,7 +13,7 @@ import hashlib
 import itertools
 import operator
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from dncguard._ledger._format import (
@@ -71,10 +71,34 @@ _decision_tuples: Final = operator.itemgetter(*_DECISION_REST)
 """The decision's template fields (keyed by identity: the objects themselves)."""
 
 
-def _element_key(ckey: tuple[int, ...], dd: Mapping[str, Any]) -> tuple[Any, ...]:
-    """An entry's template key within one batch (its objects are alive, so identities hold):
-    the call's template fields and the decision's models by identity, its plain values by value."""
-    return (ckey, _decision_values(dd), *[tuple(map(id, v)) for v in _decision_models(dd)])
+_SAMPLE: Final = 1024
+"""Objects sampled to choose how a batch's templates and lists are keyed."""
+
+
+def _element_keys(dds: Sequence[Mapping[str, Any]]) -> list[bytes]:
+    """Each decision's (its ``__dict__``) tuples of models by the identity of the models in
+    them: the bytes of the three tuples' lengths and then each model's ``id``, as int64 (the
+    lengths say which tuple each model is in). Made over all of them at once (``map`` runs in C;
+    numpy lays the rows out)."""
+    import numpy as np
+
+    n = len(dds)
+    tuples = list(itertools.chain.from_iterable(map(_decision_models, dds)))
+    lens = np.fromiter(map(len, tuples), np.int64, len(tuples))
+    models = list(itertools.chain.from_iterable(tuples))
+    ids = np.fromiter(map(id, models), np.int64, len(models))
+    k = len(_DECISION_MODELS)
+    per_row = lens.reshape(n, k).sum(axis=1)
+    width = per_row + k
+    ends = np.cumsum(width)
+    starts = ends - width
+    out = np.empty(int(ends[-1]) if n else 0, np.int64)
+    out[(starts[:, None] + np.arange(k)).ravel()] = lens
+    row_of = np.repeat(np.arange(n), per_row)
+    first_model = np.cumsum(per_row) - per_row
+    out[starts[row_of] + k + (np.arange(len(models)) - first_model[row_of])] = ids
+    data = out.tobytes()
+    return list(map(data.__getitem__, map(slice, (starts * 8).tolist(), (ends * 8).tolist())))
 
 
 def decision_part(decision: Decision) -> str:
@@ -107,8 +131,32 @@ def _extra_key(cd: Mapping[str, Any]) -> tuple[Any, ...]:
     other offsets are written differently), each model's class and fields."""
     return (
         tuple([(t, t.utcoffset()) for t in cd["attempts"]]),
-        *[tuple([(m.__class__, *m.__dict__.values()) for m in cd[name]]) for name in _EXTRA_MODELS],
+        *[tuple([(m.__class__, tuple(m.__dict__.values())) for m in cd[name]]) for name in _EXTRA_MODELS],
     )
+
+
+def _extra_keys(cds: Sequence[Mapping[str, Any]]) -> Iterator[tuple[Any, ...]]:
+    """:func:`_extra_key` of each call (its ``__dict__``), made list by list over all of them
+    (``map`` runs in C): each list's items flattened, keyed, and cut back into rows."""
+    columns = []
+    for name in EXTRA_FIELDS:
+        lists = list(map(operator.itemgetter(name), cds))
+        flat = list(itertools.chain.from_iterable(lists))
+        if name == "attempts":
+            items: Iterator[Any] = zip(flat, map(_UTCOFFSET, flat), strict=True)
+        else:
+            items = zip(map(type, flat), map(tuple, map(dict.values, map(_DICT, flat))), strict=True)
+        columns.append(map(tuple, map(itertools.islice, itertools.repeat(items), map(len, lists))))
+    return zip(*columns, strict=True)
+
+
+def _repeat(dds: Sequence[Mapping[str, Any]], names: Sequence[str]) -> bool:
+    """Whether the objects (their ``__dict__``) share their ``names`` tuples: in an even sample
+    of them, fewer than nine in ten distinct (``model_copy`` shares them; a call validated on its
+    own, or a decision Guard.check makes, owns its own)."""
+    sample = dds[:: max(1, len(dds) // _SAMPLE)][:_SAMPLE]
+    ids = [map(id, map(operator.itemgetter(name), sample)) for name in names]
+    return len(set(zip(*ids, strict=True))) * 10 < len(sample) * 9
 
 
 _EXTRA_MODELS: Final = tuple(name for name in EXTRA_FIELDS if name != "attempts")
@@ -146,11 +194,11 @@ class Encoder:
         return got
 
     def _decision_part(self, decision: Decision) -> str:
-        """A decision's template part: by the identity of its tuples of models (held here, so
-        their identities stay theirs), else by value (hashing models is slow)."""
+        """A decision's template part: by the identities of the models in its tuples (held here,
+        so their identities stay theirs), else by value (hashing models is slow)."""
         dd = decision.__dict__
         models = _decision_models(dd)
-        fast = (_decision_values(dd), *map(id, models))
+        fast = (_decision_values(dd), *map(tuple, map(_IDS, models)))
         held = self._by_identity.get(fast)
         if held is not None:
             return held[0]
@@ -251,15 +299,18 @@ class Encoder:
             raise ValueError("calls and decisions differ in length")
         # Each entry's template: keyed within the batch (whose objects are alive) by the values
         # of the call's template fields and the decision's plain ones, and by the identity of
-        # the decision's tuples of models; each distinct one made into JSON and hashed once.
-        # Each key is hashed once: ``setdefault`` gives each entry the row its key first met.
+        # the decision's tuples of models, or of the models in them where the tuples are
+        # (nearly) all distinct (Guard.check makes a new tuple per decision but shares its
+        # reasons, exemptions and lists consulted among them: a key per tuple would make
+        # each entry a group of its own, whose template is found by value, slowly). Each
+        # distinct key is made into JSON and hashed once. Each key is hashed once:
+        # ``setdefault`` gives each entry the row its key first met.
         n = len(cds)
-        keys = zip(
-            map(_call_rest, cds),
-            map(_decision_values, dds),
-            *[map(id, map(operator.itemgetter(name), dds)) for name in _DECISION_MODELS],
-            strict=True,
-        )
+        if _repeat(dds, _DECISION_MODELS):
+            by: list[Any] = [map(id, map(operator.itemgetter(name), dds)) for name in _DECISION_MODELS]
+        else:
+            by = [_element_keys(dds)]
+        keys = zip(map(_call_rest, cds), map(_decision_values, dds), *by, strict=True)
         first: dict[tuple[Any, ...], int] = {}
         codes = np.fromiter(map(first.setdefault, keys, itertools.count()), np.int64, n)
         firsts = np.fromiter(first.values(), np.int64, len(first))
@@ -273,7 +324,7 @@ class Encoder:
         by_ids = self._by_ids
         for k, i in first.items():
             # The group's template: by the key itself when met before (its tuples of models
-            # are held with it, so their identities are still theirs), else by value (kept from
+            # are held with it, so their models' identities are still theirs), else by value (kept from
             # batch to batch): the call's template fields, the decision's plain ones, and the
             # class and fields of each of its models.
             held = by_ids.get(k)
@@ -301,38 +352,47 @@ class Encoder:
             templates[t[2]] = t[3]
             made.append(t)
         nexts = list(map(_NEXT, dds))
-        timed = [i for i, x in enumerate(nexts) if x is not None]
         next_json: Any = "null"
-        if timed:
-            mask = np.zeros(len(nexts), bool)
-            mask[timed] = True
-            texts = self._at_json([nexts[i] for i in timed])[0]
-            next_json = pc.replace_with_mask(pa.array(["null"] * len(nexts), pa.string()), mask, texts)
-        # extra: the call's non-empty lists; each distinct set of them (by the identity of the
-        # call's own tuples, alive in the batch) made into JSON once.
+        if nexts.count(None) != n:
+            mask = np.fromiter(map(operator.is_not, nexts, itertools.repeat(None)), bool, n)
+            timed = np.flatnonzero(mask)
+            texts = self._at_json([nexts[i] for i in timed.tolist()])[0]
+            # Each entry's text: null, or its own (the k-th timed entry takes text k + 1).
+            slot = np.cumsum(mask, dtype=np.int64)
+            slot[~mask] = 0
+            next_json = pa.concat_arrays([pa.array(["null"], pa.string()), texts]).take(pa.array(slot))
+        # extra: the call's non-empty lists; each distinct set of them made into JSON once:
+        # keyed by the identity of the call's own tuples (alive in the batch) where calls share
+        # them, else by value.
         extras: Any = "{}"
         some = np.fromiter(map(any, map(_EXTRA, cds)), bool, n)
         if some.any():
             rows_with = np.flatnonzero(some)
             with_extra = [cds[i] for i in rows_with.tolist()]
-            known: dict[tuple[int, ...], int] = {}
-            extra_keys = zip(
-                *[map(id, map(operator.itemgetter(name), with_extra)) for name in EXTRA_FIELDS], strict=True
+            shared = _repeat(with_extra, EXTRA_FIELDS)
+            known: dict[tuple[Any, ...], int] = {}
+            extra_keys = (
+                zip(
+                    *[map(id, map(operator.itemgetter(name), with_extra)) for name in EXTRA_FIELDS],
+                    strict=True,
+                )
+                if shared
+                else _extra_keys(with_extra)
             )
             extra_codes = np.fromiter(
                 map(known.setdefault, extra_keys, itertools.count()), np.int64, len(with_extra)
             )
             texts_of: dict[int, str] = {}
             extras_made, extras_held = self._extras, self._extras_by_ids
-            for ids, j in known.items():
+            for key, j in known.items():
                 # By the tuples' identities when met before (held with it), else by value (kept
                 # from batch to batch): each model's class and fields, each time's instant and
                 # UTC offset.
-                kept = extras_held.get(ids)
+                kept = extras_held.get(key) if shared else None
                 if kept is not None:
                     texts_of[j] = kept[0]
                     continue
-                vkey = _extra_key(with_extra[j])
+                vkey = _extra_key(with_extra[j]) if shared else key
                 text = extras_made.get(vkey)
                 if text is None:
                     cj = CALL_JSON(calls[int(rows_with[j])], mode="json", include=set(EXTRA_FIELDS))
@@ -340,9 +400,10 @@ class Encoder:
                     if len(extras_made) > self._LIMIT:
                         extras_made.clear()
                     extras_made[vkey] = text
-                if len(extras_held) > self._LIMIT:
-                    extras_held.clear()
-                extras_held[ids] = (text, _EXTRA(with_extra[j]))
+                if shared:
+                    if len(extras_held) > self._LIMIT:
+                        extras_held.clear()
+                    extras_held[key] = (text, _EXTRA(with_extra[j]))
                 texts_of[j] = text
             slot = np.zeros(len(with_extra) + 1, np.int64)
             slot[np.fromiter(texts_of, np.int64, len(texts_of))] = np.arange(1, len(texts_of) + 1)

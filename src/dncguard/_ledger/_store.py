@@ -34,6 +34,7 @@ from dncguard._ledger._format import (
     us,
 )
 from dncguard._ledger._read import Reader
+from dncguard._ledger._tuning import CHUNK, COLUMN_CHUNK, Tuning, resolve
 from dncguard.errors import CorruptLedgerError, LedgerError, LedgerVersionError, NotALedgerError
 from dncguard.models import Call, Decision
 
@@ -44,12 +45,6 @@ if TYPE_CHECKING:
 __all__ = ["Ledger"]
 
 SQLITE_PAGE: Final = 65_536
-_MMAP: Final = 1 << 30
-_CHUNK: Final = 64 * PAGE_ENTRIES
-"""Entries built, hashed and written at a time by ``record_many`` (whole pages)."""
-_COLUMN_CHUNK: Final = 32 * PAGE_ENTRIES
-"""Rows of a table built into entries at a time by :meth:`Ledger.record_columns` (whole pages;
-building the next overlaps hashing this one)."""
 
 # A chunk of entries: their canonical bytes (a list), or Arrow arrays of the bytes before and
 # after ``seq,recorded_us``; the placed entries' index rows; the templates used (hex: body).
@@ -181,15 +176,25 @@ class Ledger(Reader):
     a missing file is a :class:`NotALedgerError`). Many processes may read and record at once:
     SQLite's locking lets one writer append at a time, and each append reads the chain's head
     inside the same ``BEGIN IMMEDIATE`` transaction, so the chain stays one. A ``Ledger`` object
-    may be shared by threads (its connection is guarded by a lock).
+    may be shared by threads (its connection is guarded by a lock). ``tuning``: a
+    :class:`~dncguard.ledger.Tuning`, how the ledger divides its work (its memory map, and the
+    default chunks of ``record_many`` and ``record_columns``), never what it records.
 
     Raises :class:`NotALedgerError` for a file that is not a dncguard ledger,
     :class:`LedgerVersionError` for one written by a newer dncguard (or by a development version
     of schema 1 or 2), and :class:`CorruptLedgerError` for a damaged one.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, create: bool = True, timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        create: bool = True,
+        timeout: float = 60.0,
+        tuning: Tuning | None = None,
+    ) -> None:
         self.path = os.fspath(path)
+        self._tuning = resolve(tuning)
         self._lock = threading.RLock()
         if not os.path.exists(self.path):
             if not create:
@@ -206,7 +211,7 @@ class Ledger(Reader):
                 self._db.execute("PRAGMA synchronous = FULL")  # a commit is on disk before it returns
                 # Read the index of placed calls (Guard's frequency caps) from the mapped file
                 # rather than copying its 64 KiB pages into SQLite's cache.
-                self._db.execute(f"PRAGMA mmap_size = {_MMAP}")
+                self._db.execute(f"PRAGMA mmap_size = {self._tuning.mmap_bytes}")
                 self._open()
         except BaseException:
             self._db.close()
@@ -242,6 +247,14 @@ class Ledger(Reader):
                 raise NotALedgerError(f"cannot open: {text}", path=self.path) from e
             if isinstance(e, sqlite3.IntegrityError) or "append-only" in text:
                 raise LedgerError(f"refused: {text}", path=self.path) from e
+            if getattr(e, "sqlite_errorname", "").startswith(("SQLITE_IOERR", "SQLITE_FULL")):
+                # The disk failed (full, a file size limit, an I/O error), not the file: an
+                # append is one transaction, so nothing of the one that failed is recorded.
+                raise LedgerError(
+                    f"the disk failed ({text}): free space or fix the disk, then retry (an"
+                    " append that fails records nothing of itself)",
+                    path=self.path,
+                ) from e
             if "not a database" in text:
                 raise CorruptLedgerError(
                     f"damaged ledger file ({text}); restore it from a copy", path=self.path
@@ -408,12 +421,12 @@ class Ledger(Reader):
         return seq, previous, before, recorded_us
 
     def _produce(
-        self, calls: Sequence[Call], decisions: Sequence[Decision], placed: bool
+        self, calls: Sequence[Call], decisions: Sequence[Decision], placed: bool, chunk: int = CHUNK
     ) -> Callable[[int, int], Iterator[_Chunk]]:
         def produce(first_seq: int, recorded_us: int) -> Iterator[_Chunk]:
-            for i in range(0, len(calls), _CHUNK):
+            for i in range(0, len(calls), chunk):
                 yield self._encoder.lines(
-                    calls[i : i + _CHUNK], decisions[i : i + _CHUNK], placed, first_seq + i, recorded_us
+                    calls[i : i + chunk], decisions[i : i + chunk], placed, first_seq + i, recorded_us
                 )
 
         return produce
@@ -438,16 +451,20 @@ class Ledger(Reader):
         decisions: Iterable[Decision | Mapping[str, Any]],
         *,
         placed: bool = False,
+        tuning: Tuning | None = None,
     ) -> int:
         """Append one entry per (call, decision) pair, all in one transaction: all or none.
 
         ``calls`` and ``decisions`` are parallel iterables of the same length (else
         ``ValueError``, and nothing is recorded). Every entry gets the same ``placed`` and
         ``recorded_at``. Returns the number of entries recorded. (A table of calls decided in
-        bulk is recorded faster with :meth:`record_columns`.)
+        bulk is recorded faster with :meth:`record_columns`.) ``tuning``: a
+        :class:`~dncguard.ledger.Tuning` (how the work is divided, never what is recorded;
+        default: the ledger's).
         """
         if not isinstance(placed, bool):
             raise TypeError("placed must be True (the calls were dialed) or False (decisions only)")
+        chunk = resolve(tuning, self._tuning).chunk_entries or CHUNK
         cs = [c if type(c) is Call else _as_call(c) for c in calls]
         ds = [d if type(d) is Decision else _as_decision(d) for d in decisions]
         if len(cs) != len(ds):
@@ -456,7 +473,7 @@ class Ledger(Reader):
             )
         if not cs:
             return 0
-        self._append(self._produce(cs, ds, placed))
+        self._append(self._produce(cs, ds, placed, chunk))
         return len(cs)
 
     def record_columns(
@@ -468,6 +485,7 @@ class Ledger(Reader):
         numbers: Any = None,
         next_allowed_at: Any = None,
         placed: bool = False,
+        tuning: Tuning | None = None,
         **defaults: Any,
     ) -> int:
         """Record a table of calls decided in bulk, in one transaction: all or none.
@@ -495,6 +513,8 @@ class Ledger(Reader):
           ``datetime64`` (NaT: none), or int64 UTC microseconds (``dncguard.bulk.NO_NEXT``:
           none); default none.
         - ``placed``: the same for every row (a scrub records decisions: ``False``).
+        - ``tuning``: a :class:`~dncguard.ledger.Tuning` (how the work is divided, never what
+          is recorded; default: the ledger's).
 
         Returns the number of entries recorded. Raises ``ValueError`` naming the column and the
         first bad row for input a :class:`Call` would refuse (nothing is recorded then). The
@@ -507,6 +527,7 @@ class Ledger(Reader):
             numbers=numbers,
             next_allowed_at=next_allowed_at,
             placed=placed,
+            tuning=tuning,
             **defaults,
         )
 
@@ -521,6 +542,7 @@ class Ledger(Reader):
         placed: bool = False,
         next_in_call_zone: bool = False,
         parts: Sequence[str] | None = None,
+        tuning: Tuning | None = None,
         **defaults: Any,
     ) -> int:
         """:meth:`record_columns`; ``next_in_call_zone``: each ``next_allowed_at`` written in the
@@ -531,6 +553,7 @@ class Ledger(Reader):
 
         if not isinstance(placed, bool):
             raise TypeError("placed must be True (the calls were dialed) or False (decisions only)")
+        chunk = resolve(tuning, self._tuning).chunk_entries or COLUMN_CHUNK
         batches = calls.to_batches() if isinstance(calls, pa.Table) else [calls]
         n = calls.num_rows
         rows = np.asarray(which)
@@ -552,8 +575,8 @@ class Ledger(Reader):
         def chunks() -> Iterator[Any]:
             done = 0
             for batch in batches:
-                for start in range(0, batch.num_rows, _COLUMN_CHUNK):
-                    part = batch.slice(start, _COLUMN_CHUNK)
+                for start in range(0, batch.num_rows, chunk):
+                    part = batch.slice(start, chunk)
                     k = part.num_rows
                     sl = slice(done, done + k)
                     try:
