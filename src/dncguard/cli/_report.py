@@ -173,7 +173,7 @@ class _Report:
         self.started = False
         self.rows_written = 0
         self.progress = _Progress()
-        self.step = _sizes.format_rows()
+        self.step = _sizes.format_rows(fmt)
         """Rows formatted (and written) at a time: bounds the memory the output text takes."""
 
     def _count(self, piece: _Piece) -> None:
