@@ -37,9 +37,11 @@ class _ByIdentity(Generic[_T]):
     report derives from a verdict (is it an invalid number, its text) is the same each time. A
     verdict is a few pydantic models, whose hashing and comparing (a value-keyed cache) cost
     more than that work: here each is looked up by ``id`` and worked out once. At most
-    ``bound`` objects are remembered (then forgotten all at once and remembered anew)."""
+    ``bound`` objects are remembered (then forgotten all at once and remembered anew): a few
+    batches' worth, so that what is held does not grow with the file (a verdict the cache of
+    bulk has dropped is not kept alive here for long)."""
 
-    def __init__(self, work: Callable[[Any], _T], bound: int = 1 << 16) -> None:
+    def __init__(self, work: Callable[[Any], _T], bound: int = 1 << 12) -> None:
         self._work, self._bound = work, bound
         self._seen: dict[int, tuple[object, _T]] = {}
         self._lock = threading.Lock()
@@ -59,7 +61,7 @@ class _ByIdentity(Generic[_T]):
 class _Remembered(Generic[_T]):
     """``work(*key)`` per distinct (hashable) key, at most ``bound`` remembered (as above)."""
 
-    def __init__(self, work: Callable[..., _T], bound: int = 1 << 16) -> None:
+    def __init__(self, work: Callable[..., _T], bound: int = 1 << 12) -> None:
         self._work, self._bound = work, bound
         self._seen: dict[Hashable, _T] = {}
         self._lock = threading.Lock()
@@ -217,5 +219,5 @@ def _distinct_consulted(prov: ProvenanceRows) -> tuple[list[tuple[Consulted, ...
     return values, np.asarray(inverse, np.intp).reshape(-1)
 
 
-_consulted_of = _ByIdentity(lambda provenance: _Remembered(provenance.for_mask, bound=1 << 14), bound=16)
+_consulted_of = _ByIdentity(lambda provenance: _Remembered(provenance.for_mask, bound=1 << 13), bound=16)
 """Per ``Provenance`` object (one per registry), its ``for_mask`` remembered per argument tuple."""

@@ -313,7 +313,7 @@ class _Sources:
             # The batches share most values, as the same objects (see ``_decide._distinct_consulted``).
             if self._seen.get(id(value)) is value:
                 continue
-            if len(self._seen) >= 1 << 16:
+            if len(self._seen) >= 1 << 12:
                 self._seen.clear()
             self._seen[id(value)] = value
             for c in value:
