@@ -309,7 +309,7 @@ def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
                 c0 = time.process_time()
                 prepared = writer.builder.prepare(piece)
                 format_cpu += time.process_time() - c0
-                step = _sizes.format_rows()
+                step = _sizes.format_rows(name)
                 for lo in range(0, len(piece.inverse), step):
                     c0 = time.process_time()
                     lines = writer.builder.lines(piece, lo, min(lo + step, len(piece.inverse)), prepared)

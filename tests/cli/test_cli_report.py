@@ -774,3 +774,35 @@ def test_a_stale_row_far_into_the_file_is_named_after_the_report_has_begun(
         assert code == 2
         assert f"{path}, row 2001:" in err
         assert out.startswith("BLOCKED  row 1 ") if fmt == "text" else out == ""
+
+
+@pytest.mark.hypothesis
+@settings(
+    max_examples=min(_EXAMPLES, 100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(files())
+def test_consulted_values_remembered_across_batches_equal_bulk_s_own(
+    index: str, tmp_path: Path, file: tuple[list[dict[str, Any]], list[str]]
+) -> None:
+    """The report works each distinct ``consulted`` value out once for the whole file (the same
+    object for every batch that has it): per batch, the values and each row's index are what
+    bulk's own ``distinct()`` gives, and asked again, the same objects."""
+    from dncguard import bulk
+
+    calls, flags = file
+    path = write(tmp_path / "calls.csv", calls)
+    args = _main._parser().parse_args(["check", "--registry", index, str(path), *flags])
+    guard = _common._guard(args)
+    batches = list(_callfile.read_table_batches(str(path), defaults=_common._defaults(args)))
+    tables = [b.calls.slice(lo, 3) for b in batches for lo in range(0, b.calls.num_rows, 3)]
+    for decided in bulk.decide_batches(guard, tables, columns=False):
+        prov = decided.provenance
+        assert prov is not None
+        values, rows = _decide._distinct_consulted(prov)
+        expected_values, expected_rows = prov.distinct()
+        assert [values[i] for i in rows] == [expected_values[i] for i in expected_rows]
+        assert rows.tolist() == np.asarray(expected_rows).tolist()
+        again, _ = _decide._distinct_consulted(prov)
+        assert all(a is b for a, b in zip(again, values, strict=True))

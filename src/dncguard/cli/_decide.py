@@ -5,9 +5,10 @@ and the rows named when the registry is too old.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import Future
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -21,8 +22,61 @@ from dncguard.models import Call, Consulted, Decision, ReasonCode
 
 if TYPE_CHECKING:
     from dncguard.bulk import Decided
+    from dncguard.bulk._provenance import ProvenanceRows
     from dncguard.guard import Guard
     from dncguard.policy import Verdict
+
+_T = TypeVar("_T")
+
+
+class _ByIdentity(Generic[_T]):
+    """``work(value)``, remembered per object (by identity, the object kept alive with it).
+
+    Bulk answers each batch with its verdicts, one per distinct combination of facts (some
+    thousand a batch), and hands the same verdict objects again from batch to batch; what the
+    report derives from a verdict (is it an invalid number, its text) is the same each time. A
+    verdict is a few pydantic models, whose hashing and comparing (a value-keyed cache) cost
+    more than that work: here each is looked up by ``id`` and worked out once. At most
+    ``bound`` objects are remembered (then forgotten all at once and remembered anew): a few
+    batches' worth, so that what is held does not grow with the file (a verdict the cache of
+    bulk has dropped is not kept alive here for long)."""
+
+    def __init__(self, work: Callable[[Any], _T], bound: int = 1 << 12) -> None:
+        self._work, self._bound = work, bound
+        self._seen: dict[int, tuple[object, _T]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, value: object) -> _T:
+        hit = self._seen.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        result = self._work(value)
+        with self._lock:
+            if len(self._seen) >= self._bound:
+                self._seen.clear()
+            self._seen[id(value)] = (value, result)
+        return result
+
+
+class _Remembered(Generic[_T]):
+    """``work(*key)`` per distinct (hashable) key, at most ``bound`` remembered (as above)."""
+
+    def __init__(self, work: Callable[..., _T], bound: int = 1 << 12) -> None:
+        self._work, self._bound = work, bound
+        self._seen: dict[Hashable, _T] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, *key: Hashable) -> _T:
+        try:
+            return self._seen[key]
+        except KeyError:
+            pass
+        result = self._work(*key)
+        with self._lock:
+            if len(self._seen) >= self._bound:
+                self._seen.clear()
+            self._seen[key] = result
+        return result
 
 
 def _check_calls(guard: Guard, calls: Sequence[Call], rows: Sequence[int], *, path: str) -> list[Decision]:
@@ -101,7 +155,7 @@ class _Piece:
         ``consulted=False``: the rows' ``consulted`` values are not worked out (a report that
         does not show them: junit)."""
         inverse = decided.inverse.astype(np.int32, copy=False)
-        invalid = np.flatnonzero(np.array([_is_invalid(v) for v in decided.verdicts], bool)[inverse])
+        invalid = np.flatnonzero(np.array([_invalid(v) for v in decided.verdicts], bool)[inverse])
         prov = decided.provenance
         registry_id = "" if prov is None else prov.provenance.registry_id
         if prov is None or not consulted:
@@ -110,7 +164,7 @@ class _Piece:
                 np.zeros(len(inverse), np.intp),
             )
         else:
-            values, rows = prov.distinct()
+            values, rows = _distinct_consulted(prov)
             distinct = (tuple(values), rows)
         return cls(
             start,
@@ -127,3 +181,43 @@ class _Piece:
 
 def _is_invalid(verdict: Verdict) -> bool:
     return any(r.code is ReasonCode.INVALID_NUMBER for r in verdict.reasons)
+
+
+_invalid = _ByIdentity(_is_invalid)
+""":func:`_is_invalid`, remembered per verdict object."""
+
+
+def _distinct_consulted(prov: ProvenanceRows) -> tuple[list[tuple[Consulted, ...]], npt.NDArray[np.intp]]:
+    """``prov.distinct()``: the distinct ``consulted`` values of the rows and each row's index
+    into them, each value worked out once for the whole file rather than once a batch (a row's
+    ``consulted`` follows from its area code, ``callee_region``, seller and layer bits alone,
+    and the batches of a file share most of those combinations)."""
+    from dncguard.bulk._grouping import factorize
+
+    n = len(prov.npa)
+    masks = prov.masks.astype(np.uint64, copy=False)
+    if not n or int(masks.max()) >= 1 << 63:  # factorize takes non-negative int64 keys
+        return prov.distinct()
+    inverse, first = factorize(
+        [
+            prov.npa,
+            masks.astype(np.int64),
+            np.asarray(prov.seller_codes, np.int64),
+            np.asarray(prov.region_codes, np.int64),
+        ]
+    )
+    owner = _consulted_of(prov.provenance)
+    values = [
+        owner(
+            int(prov.npa[r]),
+            prov.regions[int(prov.region_codes[r])],
+            str(prov.sellers[int(prov.seller_codes[r])]),
+            int(masks[r]),
+        )
+        for r in first.tolist()
+    ]
+    return values, np.asarray(inverse, np.intp).reshape(-1)
+
+
+_consulted_of = _ByIdentity(lambda provenance: _Remembered(provenance.for_mask, bound=1 << 13), bound=16)
+"""Per ``Provenance`` object (one per registry), its ``for_mask`` remembered per argument tuple."""

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from dncguard._arrow import trimmed
 from dncguard.cli._callfile import Defaults, call_from_record
-from dncguard.cli._decide import _Piece
+from dncguard.cli._decide import _ByIdentity, _Piece, _Remembered
 from dncguard.models import Consulted, Decision, Reason
 from dncguard.policy import Verdict
 
@@ -301,7 +301,7 @@ class _Lines:
         for every slice."""
         allowed = np.array([v.allowed for v in piece.verdicts], bool)
         if self.fmt == "text":
-            return _Prepared(allowed, (_strings([_text_suffix(v) for v in piece.verdicts]),))
+            return _Prepared(allowed, (_strings([_text_suffix_of(v) for v in piece.verdicts]),))
         if self.fmt == "junit":
             return self._junit_prepared(piece.verdicts, allowed)
         return self._json_prepared(piece, allowed)
@@ -370,24 +370,8 @@ class _Lines:
 
     @staticmethod
     def _junit_prepared(verdicts: Sequence[Verdict], allowed: npt.NDArray[np.bool_]) -> _Prepared:
-        opening, failure, closing, next_label = [], [], [], []
-        for v in verdicts:
-            codes = [x.code.value for x in v.reasons]
-            if v.allowed:
-                opening.append('" time="0" />\n')
-                failure.append("")
-                closing.append("")
-            else:
-                opening.append('" time="0">\n      <failure message="')
-                kind = codes[0] if codes else "blocked"
-                failure.append(_attr(f" blocked: {', '.join(codes)}") + f'" type="{_attr(kind)}">')
-                closing.append("</failure>\n    </testcase>\n")
-            next_label.append("\nnext allowed at " if v.reasons else "next allowed at ")
-        # The failure's opening and text, per verdict (an invalid number's is its own, per row).
-        head = [
-            f + (_cdata(_failure_lines(v.reasons)) if not v.allowed else "")
-            for f, v in zip(failure, verdicts, strict=True)
-        ]
+        parts = [_junit_parts_of(v) for v in verdicts]
+        opening, failure, closing, next_label, head = ([p[k] for p in parts] for k in range(5))
         texts = tuple(_strings(t) for t in (opening, head, closing, next_label))
         return _Prepared(allowed, texts, tuple(failure))
 
@@ -425,10 +409,10 @@ class _Lines:
         slots: tuple[str, ...] = _VARYING
         segments: list[list[str]] = []
         for v in piece.verdicts:
-            slots, texts = _json_segments(v, piece.registry_id)
+            slots, texts = _json_segments_of(v)(piece.registry_id)
             segments.append([before + texts[0], *texts[1:-1], texts[-1] + after])
         columns = tuple(_strings([t[k] for t in segments]) for k in range(len(slots) + 1))
-        consulted = _strings([_consulted_json(c) for c in values])
+        consulted = _strings([_consulted_json_of(c) for c in values])
         return _Prepared(allowed, columns, slots=slots, consulted=consulted)
 
     def _json(self, r: _Rows, p: _Prepared) -> pa.Array:
@@ -587,6 +571,30 @@ def _json_template(verdict: Verdict) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return order, tuple(between)
 
 
+def _junit_parts(v: Verdict) -> tuple[str, str, str, str, str]:
+    """A verdict's JUnit texts: the test case's opening, the failure's opening, the closing,
+    the label of ``next_allowed_at``, and the failure's opening and text (an invalid number's
+    text is its own, per row)."""
+    codes = [x.code.value for x in v.reasons]
+    next_label = "\nnext allowed at " if v.reasons else "next allowed at "
+    if v.allowed:
+        return '" time="0" />\n', "", "", next_label, ""
+    kind = codes[0] if codes else "blocked"
+    failure = _attr(f" blocked: {', '.join(codes)}") + f'" type="{_attr(kind)}">'
+    head = failure + _cdata(_failure_lines(v.reasons))
+    return '" time="0">\n      <failure message="', failure, "</failure>\n    </testcase>\n", next_label, head
+
+
+_junit_parts_of = _ByIdentity(_junit_parts)
+""":func:`_junit_parts`, remembered per verdict object (see :class:`._decide._ByIdentity`)."""
+
+
+_json_segments_of = _ByIdentity(
+    lambda verdict: _Remembered(functools.partial(_json_segments, verdict), bound=64)
+)
+""":func:`_json_segments` of a verdict object, remembered per registry id."""
+
+
 @functools.lru_cache(maxsize=4096)
 def _text_suffix(verdict: Verdict) -> str:
     """What follows the number in a text line: a blocked call's reasons, an allowed call's
@@ -596,3 +604,12 @@ def _text_suffix(verdict: Verdict) -> str:
     else:
         items = [f"{r.code.value} [{r.jurisdiction}]" for r in verdict.reasons]
     return "  " + "; ".join(items) if items else ""
+
+
+_text_suffix_of = _ByIdentity(_text_suffix)
+""":func:`_text_suffix`, remembered per verdict object (see :class:`._decide._ByIdentity`)."""
+
+
+_consulted_json_of = _ByIdentity(_consulted_json)
+""":func:`_consulted_json`, remembered per ``consulted`` value object: the batches of a file
+share their values as the same objects (see ``._decide._distinct_consulted``)."""

@@ -173,16 +173,20 @@ class _Report:
         self.started = False
         self.rows_written = 0
         self.progress = _Progress()
-        self.step = _sizes.format_rows()
+        self.step = _sizes.format_rows(fmt)
         """Rows formatted (and written) at a time: bounds the memory the output text takes."""
 
     def _count(self, piece: _Piece) -> None:
         if self.fmt == "text":
             self.sources.add(piece.registry_id, piece.consulted[0])
         counts = np.bincount(piece.inverse, minlength=len(piece.verdicts)).tolist()
+        # Per distinct verdict object (bulk hands the same object for many combinations of facts).
+        by_object: dict[int, list[Any]] = {}
         for v, count in zip(piece.verdicts, counts, strict=True):
-            if not count:
-                continue
+            if count:
+                entry = by_object.setdefault(id(v), [v, 0])
+                entry[1] += count
+        for v, count in by_object.values():
             self.calls += count
             if v.allowed:
                 if self.every:
@@ -300,11 +304,18 @@ class _Sources:
         self.registry_id = ""
         self.oldest: tuple[dt.date, str] | None = None
         self.unlisted: set[str] = set()
+        self._seen: dict[int, Sequence[Consulted]] = {}
 
     def add(self, registry_id: str, consulted: Sequence[Sequence[Consulted]]) -> None:
         if not self.registry_id:
             self.registry_id = registry_id
         for value in consulted:
+            # The batches share most values, as the same objects (see ``_decide._distinct_consulted``).
+            if self._seen.get(id(value)) is value:
+                continue
+            if len(self._seen) >= 1 << 12:
+                self._seen.clear()
+            self._seen[id(value)] = value
             for c in value:
                 if c.layer in _NATIONAL_LAYERS and c.obtained is not None:
                     if self.oldest is None or (c.obtained, c.layer) < self.oldest:
