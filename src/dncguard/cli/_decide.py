@@ -22,7 +22,6 @@ from dncguard.models import Call, Consulted, Decision, ReasonCode
 
 if TYPE_CHECKING:
     from dncguard.bulk import Decided
-    from dncguard.bulk._provenance import ProvenanceRows
     from dncguard.guard import Guard
     from dncguard.policy import Verdict
 
@@ -164,7 +163,7 @@ class _Piece:
                 np.zeros(len(inverse), np.intp),
             )
         else:
-            values, rows = _distinct_consulted(prov)
+            values, rows = prov.distinct()
             distinct = (tuple(values), rows)
         return cls(
             start,
@@ -185,39 +184,3 @@ def _is_invalid(verdict: Verdict) -> bool:
 
 _invalid = _ByIdentity(_is_invalid)
 """:func:`_is_invalid`, remembered per verdict object."""
-
-
-def _distinct_consulted(prov: ProvenanceRows) -> tuple[list[tuple[Consulted, ...]], npt.NDArray[np.intp]]:
-    """``prov.distinct()``: the distinct ``consulted`` values of the rows and each row's index
-    into them, each value worked out once for the whole file rather than once a batch (a row's
-    ``consulted`` follows from its area code, ``callee_region``, seller and layer bits alone,
-    and the batches of a file share most of those combinations)."""
-    from dncguard.bulk._grouping import factorize
-
-    n = len(prov.npa)
-    masks = prov.masks.astype(np.uint64, copy=False)
-    if not n or int(masks.max()) >= 1 << 63:  # factorize takes non-negative int64 keys
-        return prov.distinct()
-    inverse, first = factorize(
-        [
-            prov.npa,
-            masks.astype(np.int64),
-            np.asarray(prov.seller_codes, np.int64),
-            np.asarray(prov.region_codes, np.int64),
-        ]
-    )
-    owner = _consulted_of(prov.provenance)
-    values = [
-        owner(
-            int(prov.npa[r]),
-            prov.regions[int(prov.region_codes[r])],
-            str(prov.sellers[int(prov.seller_codes[r])]),
-            int(masks[r]),
-        )
-        for r in first.tolist()
-    ]
-    return values, np.asarray(inverse, np.intp).reshape(-1)
-
-
-_consulted_of = _ByIdentity(lambda provenance: _Remembered(provenance.for_mask, bound=1 << 13), bound=16)
-"""Per ``Provenance`` object (one per registry), its ``for_mask`` remembered per argument tuple."""

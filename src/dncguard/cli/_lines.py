@@ -612,4 +612,4 @@ _text_suffix_of = _ByIdentity(_text_suffix)
 
 _consulted_json_of = _ByIdentity(_consulted_json)
 """:func:`_consulted_json`, remembered per ``consulted`` value object: the batches of a file
-share their values as the same objects (see ``._decide._distinct_consulted``)."""
+share their values as the same objects (bulk's ``ProvenanceRows.distinct`` keeps them across batches)."""

@@ -310,7 +310,8 @@ class _Sources:
         if not self.registry_id:
             self.registry_id = registry_id
         for value in consulted:
-            # The batches share most values, as the same objects (see ``_decide._distinct_consulted``).
+            # The batches share most values, as the same objects (bulk's
+            # ``ProvenanceRows.distinct`` keeps them across batches).
             if self._seen.get(id(value)) is value:
                 continue
             if len(self._seen) >= 1 << 12:
