@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dncguard._stored import _HIGH
-from dncguard._tuning import resolve_tuning
+from dncguard._tuning import check_whole, resolve_tuning
 from dncguard.errors import CorruptIndexError
 from dncguard.index import BlockIndex, Dated, difference, member, union
 
@@ -77,10 +77,8 @@ class Tuning:
     bulk_from: int = BULK_FROM
 
     def __post_init__(self) -> None:
-        for name, least in (("eager", 0), ("fold", 0), ("chunk", 1), ("bulk_from", 1)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise ValueError(f"Tuning({name}={value!r}): expected a whole number, at least {least}")
+        check_whole(self, "eager", "fold", least=0)
+        check_whole(self, "chunk", "bulk_from")
 
 
 DEFAULT: Final = Tuning()

@@ -1,4 +1,4 @@
-"""What every ``tuning=`` keyword shares (``bulk.Tuning``, ``replay.Tuning``): one way to take it."""
+"""What every ``tuning=`` keyword shares (the ``Tuning`` of bulk, replay, sources and the ledger)."""
 
 from __future__ import annotations
 
@@ -15,3 +15,12 @@ def resolve_tuning(tuning: object, default: T, public_name: str) -> T:
     if not isinstance(tuning, type(default)):
         raise TypeError(f"tuning={tuning!r}: expected a {public_name} or None")
     return tuning
+
+
+def check_whole(tuning: object, *names: str, least: int = 1) -> None:
+    """Each of ``tuning``'s fields ``names`` a whole number, at least ``least`` (a ``ValueError``
+    naming the field otherwise): every ``Tuning`` checks its sizes so."""
+    for name in names:
+        value = getattr(tuning, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ValueError(f"Tuning({name}={value!r}): expected a whole number, at least {least}")

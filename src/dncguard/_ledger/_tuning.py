@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from dncguard._ledger._format import PAGE_ENTRIES
-from dncguard._tuning import resolve_tuning
+from dncguard._tuning import check_whole, resolve_tuning
 
 __all__ = ["CHUNK", "COLUMN_CHUNK", "DEFAULT", "MMAP", "Tuning", "resolve"]
 
@@ -29,12 +29,6 @@ memory: only the pages read are resident, and the system may drop them. So on a 
 the whole file is mapped (SQLite caps the map at its compile-time ``SQLITE_MAX_MMAP_SIZE``:
 2 GiB in the SQLite of the Python this was measured with, 3.40.1, more where it was built with
 more); on a 32-bit one, whose address space is scarce, 256 MiB."""
-
-
-def _whole(name: str, value: object, least: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise ValueError(f"Tuning({name}={value!r}): expected a whole number, at least {least}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -67,13 +61,13 @@ class Tuning:
 
     def __post_init__(self) -> None:
         if self.chunk_entries is not None:
-            _whole("chunk_entries", self.chunk_entries, PAGE_ENTRIES)
+            check_whole(self, "chunk_entries", least=PAGE_ENTRIES)
             if self.chunk_entries % PAGE_ENTRIES:
                 raise ValueError(
                     f"Tuning(chunk_entries={self.chunk_entries!r}): expected a whole number of pages,"
                     f" a multiple of {PAGE_ENTRIES}"
                 )
-        _whole("mmap_bytes", self.mmap_bytes, 0)
+        check_whole(self, "mmap_bytes", least=0)
 
 
 DEFAULT: Final = Tuning()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
-from dncguard._tuning import resolve_tuning
+from dncguard._tuning import check_whole, resolve_tuning
 
 Clocks = Literal["auto", "rows", "tables"]
 
@@ -43,12 +43,7 @@ class Tuning:
     verdict_cache: int = VERDICT_CACHE
 
     def __post_init__(self) -> None:
-        for name in ("batch_rows", "verdict_cache"):
-            value = getattr(self, name)
-            if value is None and name == "batch_rows":
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"Tuning({name}={value!r}): expected a whole number, at least 1")
+        check_whole(self, *(("batch_rows",) if self.batch_rows is not None else ()), "verdict_cache")
         if self.clocks not in get_args(Clocks):
             allowed = ", ".join(repr(c) for c in get_args(Clocks))
             raise ValueError(f"Tuning(clocks={self.clocks!r}): expected one of {allowed}")

@@ -36,6 +36,7 @@ from typing import IO, cast
 import numpy as np
 import numpy.typing as npt
 
+from dncguard._tuning import check_whole
 from dncguard.errors import CoverageError, RegistryFormatError
 from dncguard.sources._source import CHUNK_NUMBERS
 
@@ -106,10 +107,7 @@ class Tuning:
     area_code_numbers: int = AREA_CODE_NUMBERS
 
     def __post_init__(self) -> None:
-        for name in ("block_bytes", "chunk_numbers", "max_line", "area_code_numbers"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"Tuning({name}={value!r}): expected a whole number, at least 1")
+        check_whole(self, "block_bytes", "chunk_numbers", "max_line", "area_code_numbers")
         for name, most in (("max_line", MAX_LINE), ("area_code_numbers", AREA_CODE_NUMBERS)):
             if getattr(self, name) > most:
                 raise ValueError(
