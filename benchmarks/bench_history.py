@@ -235,6 +235,31 @@ def floor_bits(k: int) -> float:
     return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)) / math.log(2)
 
 
+def log2_comb(n: int, k: int) -> float:
+    """log2 C(n, k), the bits needed to say which k of n things were chosen (all equally likely)."""
+    return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)) / math.log(2)
+
+
+def given_floor_bits(steps: Any, exchanges: int) -> float:
+    """The fewest bits any encoding of this simulation's number sets can use on average, given
+    what the simulation does and what a decoder already holds: each step's removals are drawn
+    uniformly from the numbers listed before it (``log2 C(listed, removed)``), its additions
+    uniformly from the lines never listed in the ``exchanges`` that hold registrations
+    (``log2 C(free lines, added)``), except a monthly download's drift, which adds one chosen
+    line in each of the exchanges it draws (``log2 C(exchanges, added)``). Shannon's bound for
+    uniform draws: no coder, however clever, stores these sets in fewer bits on average. The
+    first step (the build) is not stored."""
+    bits, listed, ever = 0.0, 0, 0
+    for i, st in enumerate(steps):
+        added, removed = st.added, st.removed  # a build's sets are not stored: its counts are 0
+        if i > 0:
+            pool = exchanges if st.kind == "replace" else exchanges * 10_000 - ever
+            bits += log2_comb(pool, added) + log2_comb(listed, removed)
+        listed += added - removed
+        ever += added
+    return bits
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=float, default=1.0, help="fraction of US scale (258.5 M numbers)")
@@ -305,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
                 ids.append((when, registry.id))
                 pending = []
         extra = year.day(adds_day, dels_day)  # the day after the year: the update measured
+    exchanges = len(year.prefixes)
     del year
     simulate = time.perf_counter() - t
 
@@ -340,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
             set_bits = sum(8 * (len(st.sets[0]) + len(st.sets[1])) for st in hist.steps)
             set_numbers = sum(st.counts[0] + st.counts[1] for st in hist.steps)
             floor = sum(floor_bits(st.counts[0]) + floor_bits(st.counts[1]) for st in hist.steps)
+            given = given_floor_bits(hist.steps, exchanges)
             skip_bits = sum(8 * len(s) for st in hist.steps for s in (st.skips or ()))
             past = opened.as_of(back)
             t = time.perf_counter()
@@ -410,6 +437,12 @@ def main(argv: list[str] | None = None) -> int:
                 "history size / index size",
                 f"{hist_bytes:,} / {index_bytes:,} B = {hist_bytes / index_bytes:.1%}",
                 "<= 15%",
+            ),
+            (
+                "floor of the history's number sets given the registry (see `given_floor_bits`) / index size",
+                f"{given / 8:,.0f} / {index_bytes:,} B = {given / 8 / index_bytes:.1%} "
+                f"({given / set_numbers:.1f} bits a number)",
+                "the least any history of this year can add",
             ),
             (
                 "history number sets: bits a number / floor log2 C(10^10, k) a step",
