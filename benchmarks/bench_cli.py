@@ -278,11 +278,14 @@ def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
 
     def one_round() -> None:
         raw = timed("CSV parse (`_tablefile._raw_batches`)", lambda: list(_tablefile._raw_batches(csv)))
-        calls = timed(
-            "typing and checking (`_tablefile.normalise`)",
-            lambda: [_tablefile.normalise(r, path=str(csv), first_row=1, defaults=defaults) for r in raw],
+        typed = timed(
+            "typing and checking (`_tablefile._typed`)",
+            lambda: [_tablefile._typed(r, path=str(csv), first_row=1, defaults=defaults) for r in raw],
         )
-        read = _batches._ReadBatches([_callfile.Batch(r, c, 1) for r, c in zip(raw, calls, strict=True)])
+        # With the instants of each ``at`` column, which bulk then takes instead of parsing it.
+        read = _batches._ReadBatches(
+            [_callfile.Batch(r, c, 1, at) for r, (c, at) in zip(raw, typed, strict=True)]
+        )
 
         bulk_defaults: dict[str, Any] = {}
 

@@ -6,6 +6,7 @@ Every problem names the column and the first bad row.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -192,17 +193,73 @@ def _at(batch: pa.RecordBatch, default: Any, n: int) -> tuple[npt.NDArray[np.int
         ts = pc.cast(col, pa.timestamp("us", tz="UTC"), safe=False)
         fallback = _tz_name_fallback(col.type.tz)
     elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-        text = trimmed(col)
-        try:
-            ts = text.cast(pa.timestamp("us", tz="UTC"))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            ts = _first_bad_time(col)
+        known = PARSED_TIMES.take(col)
+        if known is not None:  # read and parsed already (the command line's reader)
+            text, ts = col, known
+        else:
+            text = trimmed(col)
+            try:
+                ts = text.cast(pa.timestamp("us", tz="UTC"))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                ts = _first_bad_time(col)
         fallback = ("rows", _TextOffsets(text))
     else:
         raise CallColumnError(f"expected an aware timestamp or ISO 8601 text, got {col.type}", column="at")
     if ts.null_count:
         raise _bad("at", _first(np.asarray(ts.is_null())), "no start time: every call needs one")
     return np.asarray(ts.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64), fallback
+
+
+class ParsedTimes:
+    """``at`` text columns whose times their maker has parsed already, so that bulk does not
+    parse them again: the command line parses each ``at`` column as it reads it (to name a bad
+    row), then hands the same text to bulk, which reads it as its times and its written UTC
+    offsets.
+
+    A column is known by its buffers, its offset and its length. An entry holds its column, so
+    while it is kept no other live column has those buffers, and Arrow's buffers do not change:
+    a column with that key is that text. Each entry is taken once; at most :attr:`kept` are kept
+    (the oldest then forgotten: such a column is parsed again, with the same times). Only plain
+    text without nulls is taken.
+    """
+
+    kept: Final = 8
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[int, ...], tuple[pa.Array, pa.Array]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(text: pa.Array) -> tuple[int, ...] | None:
+        if not pa.types.is_string(text.type) or text.null_count or not len(text):
+            return None
+        _, offsets, data = text.buffers()
+        return (offsets.address, 0 if data is None else data.address, text.offset, len(text))
+
+    def put(self, text: pa.Array, times: pa.Array) -> None:
+        """Remember that ``text`` (an ``at`` column) reads as ``times`` (UTC microseconds, its
+        row for row): what ``trimmed(text).cast(timestamp("us", tz="UTC"))`` gives."""
+        key = self._key(text)
+        if key is None or len(times) != len(text) or times.null_count:
+            return
+        times = times.cast(pa.timestamp("us", tz="UTC"))
+        with self._lock:
+            while len(self._known) >= self.kept:
+                del self._known[next(iter(self._known))]
+            self._known[key] = (text, times)
+
+    def take(self, text: pa.Array) -> pa.Array | None:
+        """The times of ``text`` when they were put (then forgotten), else None."""
+        key = self._key(text)
+        if key is None:
+            return None
+        with self._lock:
+            found = self._known.pop(key, None)
+        return None if found is None else found[1]
+
+
+PARSED_TIMES: Final = ParsedTimes()
+"""The ``at`` columns parsed already (:class:`ParsedTimes`), for every engine of the process."""
 
 
 def _tz_fallback(tz: dt.tzinfo | None, when: dt.datetime) -> _Fallback:
@@ -243,9 +300,10 @@ class _TextOffsets:
         self.text = text
 
     def __getitem__(self, rows: Any) -> Any:
+        # Trimmed here (the rows asked about only): the text may be given as written.
         if isinstance(rows, int | np.integer):
-            return int(_text_offsets(self.text.take(pa.array([int(rows)])))[0])
-        return _text_offsets(self.text.take(pa.array(np.asarray(rows, dtype=np.int64))))
+            return int(_text_offsets(trimmed(self.text.take(pa.array([int(rows)]))))[0])
+        return _text_offsets(trimmed(self.text.take(pa.array(np.asarray(rows, dtype=np.int64)))))
 
 
 def _fallback_days(

@@ -237,23 +237,38 @@ def _bulk_tables(reader: _TableReader | _ReadBatches) -> tuple[Iterator[pa.Table
     left_out, defaults = _left_out(first)
 
     def tables() -> Iterator[pa.Table]:
-        run: list[pa.Table] = []
+        run: list[Batch] = []
         size = made = 0
         full = _sizes.batch_rows()  # handed to ``bulk.decide_batches`` at a time
         for batch in itertools.chain([first], batches):
             # The first tables are smaller: bulk starts deciding once it holds two (one a thread),
             # and until then the file is read and typed on one core while the other waits.
             rows = full if made >= _SMALL_FIRST else max(full // 4, 1)
-            calls = batch.calls.drop_columns(left_out)
-            if run and size + calls.num_rows > rows:
-                yield pa.concat_tables(run)
+            if run and size + batch.calls.num_rows > rows:
+                yield _joined(run, left_out)
                 run, size, made = [], 0, made + 1
-            run.append(calls)
-            size += calls.num_rows
-            if size >= rows // 2:  # large enough: decided as it is, without a copy to join
-                yield pa.concat_tables(run)
+            run.append(batch)
+            size += batch.calls.num_rows
+            if size >= rows // 2:  # large enough: decided as it is
+                yield _joined(run, left_out)
                 run, size, made = [], 0, made + 1
         if run:
-            yield pa.concat_tables(run)
+            yield _joined(run, left_out)
 
     return tables(), defaults
+
+
+def _joined(run: Sequence[Batch], left_out: Sequence[str]) -> pa.Table:
+    """The calls of ``run`` as one table of one chunk a column (as bulk would join them), for
+    ``decide_batches``; the instants of its ``at`` text, where the reader parsed them all, are
+    handed to bulk with it (:data:`dncguard.bulk._columns.PARSED_TIMES`: not parsed again)."""
+    from dncguard.bulk._columns import PARSED_TIMES
+
+    calls = [batch.calls.drop_columns(left_out) for batch in run]
+    table = calls[0] if len(calls) == 1 else pa.concat_tables(calls).combine_chunks()
+    times = [batch.at_times for batch in run]
+    if "at" in table.column_names and all(t is not None for t in times):
+        at = table.column("at")
+        if at.num_chunks == 1:
+            PARSED_TIMES.put(at.chunk(0), times[0] if len(times) == 1 else pa.concat_arrays(times))
+    return table

@@ -179,7 +179,12 @@ class _Piece:
 
 
 def _is_invalid(verdict: Verdict) -> bool:
-    return any(r.code is ReasonCode.INVALID_NUMBER for r in verdict.reasons)
+    return any(r.code is _INVALID_NUMBER for r in verdict.reasons)
+
+
+_INVALID_NUMBER = ReasonCode.INVALID_NUMBER
+"""Looked up once: a member of an enum is a descriptor look-up each time (some thousands of
+verdicts a batch)."""
 
 
 _invalid = _ByIdentity(_is_invalid)

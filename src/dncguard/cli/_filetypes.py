@@ -98,11 +98,14 @@ class Batch:
     ``at`` ISO 8601 text or an aware timestamp, as given; dates ``date32``; ``prerecorded``
     bool), defaults filled.
     ``first_row``: the 1-based data row of the batch's first row.
+    ``at_times``: the ``at`` column of ``calls`` read as UTC instants, row for row, where it is
+    text the reader has parsed (to check it) and holds no null; else None.
     """
 
     raw: pa.Table
     calls: pa.Table
     first_row: int
+    at_times: pa.Array | None = None
 
     def records(self, indices: Sequence[int] | None = None) -> list[dict[str, Any]]:
         """Rows (all, or those at ``indices``) as dicts for :func:`call_from_record`."""

@@ -141,8 +141,8 @@ def read_table_batches(path: str | os.PathLike[str], *, defaults: Defaults) -> I
     name = os.fspath(path)
     first_row = 1
     for raw in _raw_batches(path):
-        calls = normalise(raw, path=name, first_row=first_row, defaults=defaults)
-        yield Batch(raw, calls, first_row)
+        calls, at_times = _typed(raw, path=name, first_row=first_row, defaults=defaults)
+        yield Batch(raw, calls, first_row, at_times)
         first_row += raw.num_rows
 
 
@@ -207,8 +207,9 @@ def _check_range(
         )
 
 
-def _parse_at(arr: pa.Array, *, path: str, first_row: int) -> pa.Array:
-    """Check the ``at`` column; return it as given (text trimmed).
+def _parse_at(arr: pa.Array, *, path: str, first_row: int) -> tuple[pa.Array, pa.Array | None]:
+    """Check the ``at`` column; return it as given (text trimmed), and the instants the text
+    reads as (None for timestamps).
 
     The written UTC offset is kept, not converted away: where the called party's zone is unknown
     it is the caller's calendar that dates the call, in ``check`` and ``scrub`` alike.
@@ -224,19 +225,28 @@ def _parse_at(arr: pa.Array, *, path: str, first_row: int) -> pa.Array:
                 column="at",
             )
         _check_range(arr.cast(AT_TYPE), *_AT_RANGE, path=path, first_row=first_row, column="at", text=arr)
-        return arr
+        return arr, None
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         raise _bad(
             f"expected an ISO 8601 date-time, found a column of {arr.type}", path=path, row=None, column="at"
         )
-    text = trimmed(arr.cast(pa.string()))
+    text = arr.cast(pa.string())
 
     def convert(a: pa.Array) -> pa.Array:
         return a.cast(AT_TYPE)
 
     try:
+        # Arrow parses no value with outer white space: text that parses as it is needs no trim.
         parsed = convert(text)
     except pa.ArrowInvalid:
+        parsed = None
+    if parsed is None:
+        text = trimmed(text)
+        try:
+            parsed = convert(text)
+        except pa.ArrowInvalid:
+            parsed = None
+    if parsed is None:
         i = _first_failure(text, convert)
         value = text[i].as_py()
         try:
@@ -246,7 +256,7 @@ def _parse_at(arr: pa.Array, *, path: str, first_row: int) -> pa.Array:
             why = "is not an ISO 8601 date-time with a UTC offset such as 2026-03-16T14:00:00-04:00"
         raise _bad(f"{value!r} {why}", path=path, row=first_row + i, column="at") from None
     _check_range(parsed, *_AT_RANGE, path=path, first_row=first_row, column="at", text=text)
-    return text
+    return text, parsed
 
 
 def _may_be_blank(values: pa.Array) -> bool:
@@ -409,6 +419,14 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
     a null ``prerecorded`` or ``automated`` is false, a null ``channel`` voice. Columns that are not
     call fields are left out.
     """
+    return _typed(raw, path=path, first_row=first_row, defaults=defaults)[0]
+
+
+def _typed(
+    raw: pa.Table, *, path: str, first_row: int, defaults: Defaults
+) -> tuple[pa.Table, pa.Array | None]:
+    """:func:`normalise`, and the instants of its ``at`` column where that is text parsed here
+    without a null (see :attr:`Batch.at_times`), else None."""
     # A near miss of a call field (or two columns giving one) is an error (docs/defaults.md).
     call_columns(raw.column_names, fold_case=True, path=path)
     by_name: dict[str, pa.ChunkedArray] = {}
@@ -426,6 +444,7 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
             column="to",
         )
     out: dict[str, pa.Array] = {}
+    at_times: pa.Array | None = None
     for column in (
         "to",
         "at",
@@ -442,7 +461,9 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
             if given is None:
                 values = pa.nulls(n, pa.string())
             else:
-                values = _parse_at(given.combine_chunks(), path=path, first_row=first_row)
+                values, at_times = _parse_at(given.combine_chunks(), path=path, first_row=first_row)
+                if values.null_count:  # the filled rows are not parsed here
+                    at_times = None
             if defaults.at is not None:
                 default_at = defaults.at.isoformat() if pa.types.is_string(values.type) else defaults.at
                 values = pc.fill_null(values, pa.scalar(default_at, values.type))
@@ -483,6 +504,8 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
         out[column] = values
 
     for column in ("to", "at", "seller"):
+        if not out[column].null_count:
+            continue
         missing = _first_true(out[column].is_null())
         if missing is not None:
             hint = f" (or give --{column})" if column != "to" else ""
@@ -553,4 +576,4 @@ def normalise(raw: pa.Table, *, path: str, first_row: int, defaults: Defaults) -
             row=first_row + seller_blank,
             column="seller",
         )
-    return pa.table(out)
+    return pa.table(out), at_times
