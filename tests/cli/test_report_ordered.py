@@ -31,8 +31,9 @@ def test_slices_are_written_in_the_order_handed_over(delays: list[float], ahead:
         threads.add(threading.current_thread().name)
         written.extend(lines.to_pylist())
 
-    ordered = _Ordered(_lines, write, ahead=ahead)
+    ordered = _Ordered(_lines, write)
     for number, delay in enumerate(delays):
+        ordered.wait(ahead)
         ordered.submit(number, delay)
     ordered.drain()
     ordered.close()

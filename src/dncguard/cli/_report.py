@@ -147,37 +147,42 @@ def _send(spool: IO[bytes], target: IO[bytes]) -> bool:
     return True
 
 
+_AHEAD = 3
+"""Slices of the pieces before that may still be in flight when a piece is handed over."""
+
+
 class _Ordered:
     """Slices of the report built on two threads and written in order, each by the thread that
     built it where it is its turn (its lines still in that core's cache), else by the thread
-    writing the slice before it; at most ``ahead`` slices in flight.
+    writing the slice before it.
 
-    ``check``'s own thread only hands the slices over (:meth:`submit`) and goes back to
-    deciding: it used to wait for each piece's last slice and write every slice itself, while
-    bulk's threads, their batches decided, waited for it. Once a slice fails (built or written),
-    no later slice is written, and the error is raised to the caller by :meth:`submit`,
-    :meth:`drain` or :meth:`close`."""
+    ``check``'s own thread hands a piece's slices over (:meth:`submit`) and goes back to
+    deciding; before the next piece's, it waits until at most a few of the last piece's are
+    left (:meth:`wait`): the report runs at most a piece behind. It used to wait for each
+    piece's last slice and write every slice itself, while bulk's threads, their batches
+    decided, waited for it. However many slices are queued, a slice is built only once the
+    slices from ``_AHEAD`` before it are written, so at most that many slices' lines are held,
+    as before. Once a slice fails (built or written), no later slice is written, and the error
+    is raised to the caller by :meth:`wait`, :meth:`drain` or :meth:`close`."""
 
-    def __init__(
-        self,
-        build: Callable[..., pa.Array],
-        write: Callable[[pa.Array], None],
-        *,
-        ahead: int = 3,
-    ) -> None:
-        self._build, self._write, self._ahead = build, write, ahead
+    def __init__(self, build: Callable[..., pa.Array], write: Callable[[pa.Array], None]) -> None:
+        self._build, self._write = build, write
         self._pool = ThreadPoolExecutor(2, thread_name_prefix="dncguard-format")
         self._pending: collections.deque[Future[None]] = collections.deque()
         self._lock = threading.Lock()
+        self._written = threading.Condition(self._lock)
         self._ready: dict[int, pa.Array | None] = {}
         """Built slices not yet written, by number (None: one whose building failed)."""
         self._submitted = self._turn = 0
         self._writing = self._failed = False
 
+    def wait(self, most: int) -> None:
+        """Wait until at most ``most`` slices are in flight (raising the first error met)."""
+        while len(self._pending) > most:
+            self._pending.popleft().result()
+
     def submit(self, *args: Any) -> None:
         """Build ``build(*args)`` and write it after the slices submitted before."""
-        while len(self._pending) >= self._ahead:
-            self._pending.popleft().result()
         number = self._submitted
         self._submitted += 1
         self._pending.append(self._pool.submit(self._run, number, args))
@@ -201,6 +206,8 @@ class _Ordered:
             self._pool.shutdown(wait=True)
 
     def _run(self, number: int, args: tuple[Any, ...]) -> None:
+        with self._written:  # the slice ``_AHEAD`` before is written (by the other thread)
+            self._written.wait_for(lambda: number - self._turn < _AHEAD)
         try:
             lines: pa.Array | None = self._build(*args)
         except BaseException:
@@ -233,6 +240,7 @@ class _Ordered:
                 with self._lock:
                     self._turn += 1
                     self._writing = False
+                    self._written.notify_all()
 
 
 class _Report:
@@ -290,8 +298,9 @@ class _Report:
 
     def write(self, pieces: Sequence[_Piece]) -> None:
         """Count ``pieces`` and hand their slices to the formatting threads, which write them in
-        order (:class:`_Ordered`); return once all are handed over (at most three slices in
-        flight), so that the caller decides the next piece while these are written."""
+        order (:class:`_Ordered`); return once they are handed over, so that the caller decides
+        the next piece while these are written (first waiting until at most three slices of the
+        pieces before are left)."""
         if not pieces:
             return
         for piece in pieces:
@@ -301,6 +310,7 @@ class _Report:
         if self.ordered is None:
             self.ordered = _Ordered(self.builder.lines, self._write)
         for piece, prep in zip(pieces, prepared, strict=True):
+            self.ordered.wait(_AHEAD)
             for lo in range(0, len(piece.inverse), step):
                 self.ordered.submit(piece, lo, min(lo + step, len(piece.inverse)), prep)
 
