@@ -118,10 +118,14 @@ def _next_index(
         offsets = (local.astype(np.int64) - utc) // 1_000_000
     else:
         offsets = _text_offsets(picked.cast(pa.string())) * 60
-    if np.any(utc % _MINUTE_US) or np.any(np.abs(offsets) >= 1 << 20):
-        keys = np.arange(len(rows), dtype=np.int64)  # never from the minute search: one by one
+    # Each distinct (instant, offset) once: the instant from the slice's earliest, times the
+    # number of distinct offsets, plus the offset's own number (one by one, were that too large).
+    zones = pa.array(offsets, pa.int64()).dictionary_encode()
+    span = int(utc.max()) - int(utc.min())
+    if span < (1 << 62) // len(zones.dictionary):
+        keys = (utc - utc.min()) * len(zones.dictionary) + np.asarray(zones.indices, np.int64)
     else:
-        keys = (utc // _MINUTE_US) << 21 | (offsets + (1 << 20))
+        keys = np.arange(len(rows), dtype=np.int64)
     encoded = pa.array(keys).dictionary_encode()
     first = np.asarray(pc.index_in(encoded.dictionary, value_set=pa.array(keys)))
     texts = [_instant_text(int(utc[i]), int(offsets[i]), json_style=json_style) for i in first]
