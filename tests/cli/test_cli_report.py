@@ -291,6 +291,44 @@ def test_state_internal_lists_and_exemptions(index: str, tmp_path: Path) -> None
     assert '"exemptions": [{"code": "survey"' in out["json"]
 
 
+@pytest.mark.parametrize("batch_rows", ["3", "7", "1000"])
+def test_json_runs_keyed_by_next_allowed_at_and_consulted(
+    index: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_rows: str
+) -> None:
+    """The JSON lines are written as runs of template text between a row's two numbers, each
+    run written once per distinct (verdict, ``next_allowed_at``, ``consulted``) in a slice: rows
+    of one verdict with different next openings (offsets, fractions of a second, a half-hour
+    zone), of one verdict with different lists consulted (sellers with and without a list, a
+    seller whose name JSON escapes), invalid numbers among them, in slices of a few rows."""
+    monkeypatch.setenv("DNCGUARD_BATCH_ROWS", batch_rows)
+    late = ["2026-03-17T02:00:00", "2026-03-17T02:00:00.250", "2026-03-16T23:59:59.999999"]
+    offsets = ["-04:00", "Z", "+05:30", "-0330", "-07:00"]
+    sellers = ["acme", 'Zo\u00eb "&" <Co>\u2028', "other", "ACME "]
+    numbers = [
+        "212-555-0140",
+        "212-555-0101",
+        "416-555-0110",
+        "555-0100",
+        "512-555-0125",
+        "+1 (907) 555-0140",
+    ]
+    calls = [
+        {
+            "to": numbers[i % len(numbers)],
+            "at": late[i % len(late)] + offsets[i % len(offsets)],
+            "seller": sellers[i % 4],
+        }
+        for i in range(60)
+    ]
+    calls += [{"to": "212-555-0140", "at": AT, "seller": seller} for seller in sellers]
+    out = assert_same(index, write(tmp_path / "calls.csv", calls), formats=("json", "jsonl", "junit", "text"))
+    lines = [json.loads(line) for line in out["jsonl"].splitlines()]
+    assert len({line["next_allowed_at"] for line in lines}) > 3
+    assert len({json.dumps(line["consulted"]) for line in lines}) > 2
+    assert '"layer": "internal:zo\\u00eb \\"&\\" <co>"' in out["jsonl"]  # escaped as json.dumps does
+    assert any(line["number"] == "555-0100" for line in lines)  # an invalid number, as written
+
+
 def test_defaults_from_flags_and_a_file_of_numbers_only(index: str, tmp_path: Path) -> None:
     path = tmp_path / "numbers.csv"
     path.write_text("to\n212-555-0140\n212-555-0101\n512-555-0125\n555-0100\n")

@@ -54,9 +54,15 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MINUTE_US = 60_000_000
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _instant_text(utc_us: int, offset_seconds: int, *, json_style: bool) -> str:
     """An instant in a UTC offset, as ``Decision.next_allowed_at`` is written: ``isoformat()``
-    (text, junit), or the Decision's JSON (json)."""
+    (text, junit), or the Decision's JSON (json).
+
+    Remembered (at most 16,384 texts, some 1 MB): the slices of a file share a few hundred
+    distinct instants (the next opening of a rule, per zone and day), each some microseconds to
+    write through a ``Decision``; worked out again for every slice, they cost as much as the
+    Arrow kernels that write the slice's JSON lines."""
     tz = dt.timezone(dt.timedelta(seconds=offset_seconds))
     when = (_EPOCH + dt.timedelta(microseconds=utc_us)).astimezone(tz)
     if json_style:
@@ -74,16 +80,28 @@ def _next_texts(
     after: str = "",
     none: str | None = None,
 ) -> pa.Array:
+    """``next_allowed_at`` of each row as the per-call path writes ``Decision.next_allowed_at``
+    (see :func:`_next_index`), between ``before`` and ``after``; a row without one gets ``none``
+    (None: null)."""
+    texts, positions = _next_index(next_at, at, json_style=json_style)
+    if not texts:
+        return pa.repeat(pa.scalar(none, pa.string()), len(next_at))
+    return pc.take(_strings([*(f"{before}{t}{after}" for t in texts), none]), pa.array(positions))
+
+
+def _next_index(
+    next_at: npt.NDArray[np.int64], at: pa.Array, *, json_style: bool
+) -> tuple[list[str], npt.NDArray[np.int32]]:
     """``next_allowed_at`` of each row as the per-call path writes ``Decision.next_allowed_at``:
     in the UTC offset of the call's own ``at`` (``policy.next_allowed_at`` returns
-    ``t.astimezone(at.tzinfo)``).
+    ``t.astimezone(at.tzinfo)``). Returns the distinct texts and each row's index into them
+    (``len(texts)``: none).
 
-    ``next_at``: UTC microseconds, ``bulk.NO_NEXT`` where none (null in the result). ``at``: the
-    calls' ``at`` column as read: ISO 8601 text keeps its written offset; an aware timestamp
-    column has its time zone, whose offset at the instant itself applies. The rows share few
-    distinct (instant, offset) pairs (the next opening of a rule, per zone and day): each pair
-    is written once, in Python, exactly as ``check``'s decision writes it, between ``before``
-    and ``after``; a row without one gets ``none``.
+    ``next_at``: UTC microseconds, ``bulk.NO_NEXT`` where none. ``at``: the calls' ``at``
+    column as read: ISO 8601 text keeps its written offset; an aware timestamp column has its
+    time zone, whose offset at the instant itself applies. The rows share few distinct
+    (instant, offset) pairs (the next opening of a rule, per zone and day): each pair is
+    written once, in Python, exactly as ``check``'s decision writes it.
     """
     from dncguard import bulk
 
@@ -91,7 +109,7 @@ def _next_texts(
     has = next_at != bulk.NO_NEXT
     rows = np.flatnonzero(has)
     if not len(rows):
-        return pa.repeat(pa.scalar(none, pa.string()), n)
+        return [], np.zeros(n, np.int32)
     utc = next_at[rows]
     picked = at.take(pa.array(rows))
     if pa.types.is_timestamp(picked.type):
@@ -100,18 +118,20 @@ def _next_texts(
         offsets = (local.astype(np.int64) - utc) // 1_000_000
     else:
         offsets = _text_offsets(picked.cast(pa.string())) * 60
-    if np.any(utc % _MINUTE_US) or np.any(np.abs(offsets) >= 1 << 20):
-        keys = np.arange(len(rows), dtype=np.int64)  # never from the minute search: one by one
+    # Each distinct (instant, offset) once: the instant from the slice's earliest, times the
+    # number of distinct offsets, plus the offset's own number (one by one, were that too large).
+    zones = pa.array(offsets, pa.int64()).dictionary_encode()
+    span = int(utc.max()) - int(utc.min())
+    if span < (1 << 62) // len(zones.dictionary):
+        keys = (utc - utc.min()) * len(zones.dictionary) + np.asarray(zones.indices, np.int64)
     else:
-        keys = (utc // _MINUTE_US) << 21 | (offsets + (1 << 20))
+        keys = np.arange(len(rows), dtype=np.int64)
     encoded = pa.array(keys).dictionary_encode()
     first = np.asarray(pc.index_in(encoded.dictionary, value_set=pa.array(keys)))
-    texts = [
-        f"{before}{_instant_text(int(utc[i]), int(offsets[i]), json_style=json_style)}{after}" for i in first
-    ]
-    positions = np.full(n, len(texts), np.int32)  # the last entry: ``none`` (None: null)
+    texts = [_instant_text(int(utc[i]), int(offsets[i]), json_style=json_style) for i in first]
+    positions = np.full(n, len(texts), np.int32)  # the last entry: none
     positions[rows] = np.asarray(encoded.indices)
-    return pc.take(_strings([*texts, none]), pa.array(positions))
+    return texts, positions
 
 
 def _text_offsets(text: pa.Array) -> npt.NDArray[np.int64]:
@@ -282,6 +302,73 @@ class _Prepared:
     """json: the JSON text of each distinct ``consulted`` value of the piece."""
     slots: tuple[str, ...] = ()
     """json: the per-row slots, in order."""
+    runs: tuple[_Run, ...] = ()
+    """json: the text between the numbers of a line (:class:`_Run`), in order."""
+
+
+_NUMERIC = ("row", "number")
+"""The JSON slots written from a number of each row (the others are texts of few values)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Run:
+    """json: the text of a line between two of its numbers (:data:`_NUMERIC`), or before the
+    first or after the last: the template's segments with the keyed slots
+    (``next_allowed_at``, ``consulted``) among them, each row's text a function of its verdict
+    and of those slots' values. A line is then a few runs taken per row and the numbers
+    between, where it was a take per segment and per slot."""
+
+    items: tuple[int | str, ...]
+    """The run's parts in order: an ``int``, that segment (:attr:`_Prepared.texts`); a ``str``,
+    that keyed slot."""
+    keyed: tuple[str, ...]
+    """The keyed slots among the items, in order."""
+    same: str | None
+    """The run's text when it is the same for every verdict and has no keyed slot (``{"row": ``
+    at the start of a line): a scalar of the join, taken for no row."""
+    texts: pa.Array | None
+    """The run's text per verdict, when it has no keyed slot."""
+
+
+def _run(items: Sequence[int | str], segments: Sequence[Sequence[str]]) -> _Run:
+    """The :class:`_Run` of ``items`` for a piece whose verdicts' segments are ``segments``."""
+    keyed = tuple(i for i in items if isinstance(i, str))
+    if keyed:
+        return _Run(tuple(items), keyed, None, None)
+    texts = ["".join(t[i] for i in items if isinstance(i, int)) for t in segments]
+    same = texts[0] if texts and all(t == texts[0] for t in texts) else None
+    return _Run(tuple(items), keyed, same, _strings(texts))
+
+
+def _run_texts(
+    run: _Run,
+    segments: Sequence[pa.Array],
+    verdict: npt.NDArray[np.int64],
+    keyed: dict[str, tuple[pa.Array, npt.NDArray[np.integer[Any]]]],
+) -> tuple[pa.Array, npt.NDArray[np.integer[Any]]]:
+    """A run's distinct texts among rows of the verdicts ``verdict`` and each row's index into
+    them: per verdict, or (a run with keyed slots, whose ``keyed[name]`` are the slot's texts and
+    each row's index into them) per distinct combination of verdict and keyed values, each
+    written once by a join of the small arrays."""
+    if run.texts is not None:
+        return run.texts, verdict
+    key = verdict
+    for name in run.keyed:
+        values, index = keyed[name]
+        key = key * len(values) + index
+    encoded = pa.array(key, pa.int64()).dictionary_encode()
+    rest = np.asarray(encoded.dictionary, np.int64)
+    which: dict[str, pa.Array] = {}
+    for name in reversed(run.keyed):
+        size = len(keyed[name][0])
+        which[name] = pa.array(rest % size)
+        rest = rest // size
+    of_verdict = pa.array(rest)
+    parts = [
+        pc.take(segments[i], of_verdict) if isinstance(i, int) else pc.take(keyed[i][0], which[i])
+        for i in run.items
+    ]
+    return pc.binary_join_element_wise(*parts, ""), np.asarray(encoded.indices)
 
 
 class _Lines:
@@ -413,47 +500,61 @@ class _Lines:
             segments.append([before + texts[0], *texts[1:-1], texts[-1] + after])
         columns = tuple(_strings([t[k] for t in segments]) for k in range(len(slots) + 1))
         consulted = _strings([_consulted_json_of(c) for c in values])
-        return _Prepared(allowed, columns, slots=slots, consulted=consulted)
+        runs: list[_Run] = []
+        items: list[int | str] = [0]
+        for k, name in enumerate(slots):
+            if name in _NUMERIC:
+                runs.append(_run(items, segments))
+                items = []
+            else:
+                items.append(name)
+            items.append(k + 1)
+        runs.append(_run(items, segments))
+        return _Prepared(allowed, columns, slots=slots, consulted=consulted, runs=tuple(runs))
 
     def _json(self, r: _Rows, p: _Prepared) -> pa.Array:
         """Each row's JSON object (:func:`_decision_record`) with its line end (jsonl: ``\\n``
         after it; json: ``,\\n`` before it, the first comma left out by the writer).
 
         The text that is the same for every row of one verdict (all but the row,
-        ``next_allowed_at``, the number and the lists consulted) is one template per verdict,
-        taken per row; the rows' own values are joined in between by one Arrow kernel (the
-        ``consulted`` text taken per row from the piece's distinct values)."""
+        ``next_allowed_at``, the number and the lists consulted) is one template per verdict;
+        between the row's two numbers, each run of it (:class:`_Run`) with the
+        ``next_allowed_at`` and ``consulted`` texts in it is written once per distinct
+        combination in the slice and taken per row; the runs and the numbers are joined by one
+        Arrow kernel. An invalid number's object is its own (its message names the number as
+        written): the first run of the line, the rest blank."""
         assert p.consulted is not None
         assert r.consulted is not None
         n = len(r.numbers)
-        take = r.take
-        segments = p.texts
+        verdict = np.asarray(r.take, np.int64)
         before, after = (",\n", "") if self.fmt == "json" else ("", "\n")
-        columns = {
-            "row": r.rows,
-            "next_allowed_at": _next_texts(
-                r.next_at, r.at, json_style=True, before='"', after='"', none="null"
-            ),
-            "number": pa.array(r.numbers).cast(pa.string()),
-            "consulted": pc.take(p.consulted, pa.array(r.consulted)),
+        next_texts, next_index = _next_index(r.next_at, r.at, json_style=True)
+        keyed: dict[str, tuple[pa.Array, npt.NDArray[np.integer[Any]]]] = {
+            "next_allowed_at": (_strings([*(f'"{t}"' for t in next_texts), "null"]), next_index),
+            "consulted": (p.consulted, r.consulted),
         }
-        if len(r.invalid):
-            # An invalid number's object is its own (its message names the number as written):
-            # the first segment of a template of its own, the rest and the row's values blank.
-            base = len(segments[0])
-            index = np.array(take, np.int32)  # a copy: written to below
-            index[r.invalid] = base + np.arange(len(r.invalid), dtype=np.int32)
-            take = pa.array(index)
-            own = [_strings([before + text + after for text in r.explained])]
-            own += [_strings([""] * len(r.invalid))] * len(p.slots)
-            segments = tuple(pa.concat_arrays([s, o]) for s, o in zip(segments, own, strict=True))
+        numbers: dict[str, pa.Array] = {"row": r.rows, "number": pa.array(r.numbers).cast(pa.string())}
+        invalid = r.invalid
+        if len(invalid):
             kept = np.ones(n, bool)
-            kept[r.invalid] = False
-            columns = {name: _blanked(values, kept) for name, values in columns.items()}
-        parts: list[Any] = [pc.take(segments[0], take)]
-        for k, name in enumerate(p.slots):
-            parts += [columns[name], pc.take(segments[k + 1], take)]
-        # A blanked value (null) is left out, as an empty string would be.
+            kept[invalid] = False
+            numbers = {name: _blanked(values, kept) for name, values in numbers.items()}
+            own = _strings([before + text + after for text in r.explained])
+        between = [name for name in p.slots if name in _NUMERIC]
+        parts: list[Any] = []
+        for k, run in enumerate(p.runs):
+            if k:
+                parts.append(numbers[between[k - 1]])
+            if run.same is not None and not len(invalid):
+                parts.append(run.same)
+                continue
+            texts, index = _run_texts(run, p.texts, verdict, keyed)
+            if len(invalid):
+                index = np.array(index, np.int32)  # a copy: written to below
+                index[invalid] = len(texts) + (np.arange(len(invalid), dtype=np.int32) if k == 0 else 0)
+                texts = pa.concat_arrays([texts, own if k == 0 else _strings([""])])
+            parts.append(pc.take(texts, pa.array(index)))
+        # A blanked number (null) is left out, as an empty string would be.
         return pc.binary_join_element_wise(*parts, "", null_handling="skip")
 
 

@@ -15,8 +15,10 @@ import datetime as dt
 import errno
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
@@ -145,6 +147,102 @@ def _send(spool: IO[bytes], target: IO[bytes]) -> bool:
     return True
 
 
+_AHEAD = 3
+"""Slices of the pieces before that may still be in flight when a piece is handed over."""
+
+
+class _Ordered:
+    """Slices of the report built on two threads and written in order, each by the thread that
+    built it where it is its turn (its lines still in that core's cache), else by the thread
+    writing the slice before it.
+
+    ``check``'s own thread hands a piece's slices over (:meth:`submit`) and goes back to
+    deciding; before the next piece's, it waits until at most a few of the last piece's are
+    left (:meth:`wait`): the report runs at most a piece behind. It used to wait for each
+    piece's last slice and write every slice itself, while bulk's threads, their batches
+    decided, waited for it. However many slices are queued, a slice is built only once the
+    slices from ``_AHEAD`` before it are written, so at most that many slices' lines are held,
+    as before. Once a slice fails (built or written), no later slice is written, and the error
+    is raised to the caller by :meth:`wait`, :meth:`drain` or :meth:`close`."""
+
+    def __init__(self, build: Callable[..., pa.Array], write: Callable[[pa.Array], None]) -> None:
+        self._build, self._write = build, write
+        self._pool = ThreadPoolExecutor(2, thread_name_prefix="dncguard-format")
+        self._pending: collections.deque[Future[None]] = collections.deque()
+        self._lock = threading.Lock()
+        self._written = threading.Condition(self._lock)
+        self._ready: dict[int, pa.Array | None] = {}
+        """Built slices not yet written, by number (None: one whose building failed)."""
+        self._submitted = self._turn = 0
+        self._writing = self._failed = False
+
+    def wait(self, most: int) -> None:
+        """Wait until at most ``most`` slices are in flight (raising the first error met)."""
+        while len(self._pending) > most:
+            self._pending.popleft().result()
+
+    def submit(self, *args: Any) -> None:
+        """Build ``build(*args)`` and write it after the slices submitted before."""
+        number = self._submitted
+        self._submitted += 1
+        self._pending.append(self._pool.submit(self._run, number, args))
+
+    def drain(self) -> None:
+        """Wait until every slice submitted is written (raising the first error met)."""
+        while self._pending:
+            self._pending.popleft().result()
+
+    def close(self) -> None:
+        """Wait for the slices in flight (written, unless one failed), then stop the threads;
+        their errors are raised unless an error is already on its way (the caller's)."""
+        try:
+            if sys.exc_info()[1] is None:
+                self.drain()
+            else:
+                for future in self._pending:
+                    future.exception()  # waited for; the caller's error is the one raised
+                self._pending.clear()
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def _run(self, number: int, args: tuple[Any, ...]) -> None:
+        with self._written:  # the slice ``_AHEAD`` before is written (by the other thread)
+            self._written.wait_for(lambda: number - self._turn < _AHEAD)
+        try:
+            lines: pa.Array | None = self._build(*args)
+        except BaseException:
+            self._put(number, None)
+            raise
+        self._put(number, lines)
+
+    def _put(self, number: int, lines: pa.Array | None) -> None:
+        """Leave slice ``number``'s lines, then write every slice whose turn it is, unless
+        another thread is writing (it writes them after its own)."""
+        with self._lock:
+            self._ready[number] = lines
+        while True:
+            with self._lock:
+                if self._writing or self._turn not in self._ready:
+                    return
+                self._writing = True
+                lines = self._ready.pop(self._turn)
+                failed = self._failed = self._failed or lines is None
+            try:
+                if not failed:
+                    assert lines is not None
+                    self._write(lines)
+            except BaseException:
+                with self._lock:
+                    self._failed = True
+                raise
+            finally:
+                del lines
+                with self._lock:
+                    self._turn += 1
+                    self._writing = False
+                    self._written.notify_all()
+
+
 class _Report:
     """The report of one ``check``: decided pieces written in order as they come (formatted on
     two threads), the counts kept, and the summary (text), the closing bracket (json) or the
@@ -175,6 +273,7 @@ class _Report:
         self.progress = _Progress()
         self.step = _sizes.format_rows(fmt)
         """Rows formatted (and written) at a time: bounds the memory the output text takes."""
+        self.ordered: _Ordered | None = None
 
     def _count(self, piece: _Piece) -> None:
         if self.fmt == "text":
@@ -198,25 +297,27 @@ class _Report:
                 self.cited[(r.code.value, r.jurisdiction, r.rule)] = None
 
     def write(self, pieces: Sequence[_Piece]) -> None:
+        """Count ``pieces`` and hand their slices to the formatting threads, which write them in
+        order (:class:`_Ordered`); return once they are handed over, so that the caller decides
+        the next piece while these are written (first waiting until at most three slices of the
+        pieces before are left)."""
         if not pieces:
             return
         for piece in pieces:
             self._count(piece)
         step = self.step
         prepared = [self.builder.prepare(p) for p in pieces]  # once a piece, not once a slice
-        slices = [
-            (p, lo, min(lo + step, len(p.inverse)), prep)
-            for p, prep in zip(pieces, prepared, strict=True)
-            for lo in range(0, len(p.inverse), step)
-        ]
-        with ThreadPoolExecutor(2, thread_name_prefix="dncguard-format") as pool:
-            pending: collections.deque[Future[pa.Array]] = collections.deque()
-            for piece, lo, hi, prep in slices:
-                pending.append(pool.submit(self.builder.lines, piece, lo, hi, prep))
-                if len(pending) > 2:
-                    self._write(pending.popleft().result())
-            while pending:
-                self._write(pending.popleft().result())
+        if self.ordered is None:
+            self.ordered = _Ordered(self.builder.lines, self._write)
+        for piece, prep in zip(pieces, prepared, strict=True):
+            self.ordered.wait(_AHEAD)
+            for lo in range(0, len(piece.inverse), step):
+                self.ordered.submit(piece, lo, min(lo + step, len(piece.inverse)), prep)
+
+    def _drain(self) -> None:
+        """Wait until every slice handed over is written (raising the first error met)."""
+        if self.ordered is not None:
+            self.ordered.drain()
 
     def _write(self, lines: pa.Array) -> None:
         if not len(lines):
@@ -233,6 +334,7 @@ class _Report:
 
     def finish(self) -> None:
         """Write what follows the calls (and, for junit, the whole document); flush."""
+        self._drain()
         if self.fmt == "text":
             self.out.text(self._legend() + self._summary())
         elif self.fmt == "json":
@@ -248,9 +350,15 @@ class _Report:
         self.progress.done()
 
     def close(self) -> None:
-        """Drop the spool (after an error: nothing of a junit document is written)."""
-        if self.spool is not None:
-            self.spool.close()
+        """Stop the formatting threads, once what was handed over is written (after an error in
+        the caller, as it was before the error; after one of their own, nothing more), and drop
+        the spool (after an error: nothing of a junit document is written)."""
+        try:
+            if self.ordered is not None:
+                self.ordered.close()
+        finally:
+            if self.spool is not None:
+                self.spool.close()
 
     def _legend(self) -> str:
         if not self.cited:
