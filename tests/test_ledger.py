@@ -2038,3 +2038,113 @@ def test_large_batches_one_after_another_each_record_their_own_calls_lists(
         assert _canonical_texts(ledger) == _definition_texts(given, decisions_ * 3, placed)
         assert [e.call for e in ledger.entries()] == given
         assert ledger.verify().ok
+
+
+# --- the bytes and digests, pinned -----------------------------------------------------------------
+
+
+def _pinned_ledger(path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> Ledger:
+    """A small ledger made the same way every time, through every way of recording: ``record``
+    (placed and not), ``record_many`` of a few (written in Python) and of many (with Arrow), and
+    ``record_columns``; every entry recorded at the same fixed time."""
+    import types
+
+    from dncguard._ledger import _store
+    from dncguard.models import Consent, Consulted, Exemption, Reason, Relationship
+
+    class _Fixed(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> _Fixed:
+            return cls(2026, 12, 7, 1, 2, 3, 456789, tzinfo=UTC)
+
+    monkeypatch.setattr(_store, "dt", types.SimpleNamespace(datetime=_Fixed, UTC=UTC))
+    consulted = (
+        Consulted(layer="national", jurisdiction="US", obtained=OBTAINED, listed=True),
+        Consulted(layer="state", jurisdiction="FL", obtained=None, listed=False),
+    )
+    blocked = Decision(
+        allowed=False,
+        number="+12125550143",
+        reasons=(Reason(code="national_registry", jurisdiction="US", rule="16 CFR 310.4", message="listed"),),
+        registry_id="dncg:" + "ab" * 16,
+        consulted=consulted,
+    )
+    allowed = Decision(
+        allowed=True,
+        number="+13055550100",
+        exemptions=(
+            Exemption(code="ebr_purchase", jurisdiction="US", rule="16 CFR 310.4(b)(1)(iii)(B)(ii)"),
+        ),
+        next_allowed_at=AT + dt.timedelta(hours=3),
+        consulted=consulted[:1],
+    )
+    calls = []
+    for i in range(150):
+        fields: dict[str, object] = {
+            "to": f"(212) 555-01{i % 100:02d}" if i % 7 else "555-01x3",
+            "at": AT + dt.timedelta(minutes=7 * i, microseconds=i % 3),
+            "seller": ["acme", " Acme ", "ACME", "globex \u00e9"][i % 4],
+            "purpose": ["sale", "sale", "survey"][i % 3],
+        }
+        if i % 5 == 1:
+            fields["relationships"] = [Relationship(kind="purchase", on=dt.date(2026, 6, 1))]
+        if i % 5 == 2:
+            fields["consents"] = [Consent(kind="written", on=dt.date(2026, 5, 1))]
+        if i % 11 == 3:
+            fields["attempts"] = [AT - dt.timedelta(hours=2)]
+        calls.append(Call.model_validate(fields))
+    decisions = [blocked if i % 3 else allowed for i in range(150)]
+    ledger = Ledger(path)
+    ledger.record(calls[0], decisions[0], placed=True)
+    ledger.record(calls[1], decisions[1], placed=False)
+    ledger.record_many(calls[2:10], decisions[2:10], placed=True)
+    ledger.record_many(calls[10:], decisions[10:], placed=False)
+    ledger.record_many(calls[10:110], decisions[10:110], placed=True)
+    table = pa.table(
+        {
+            "to": [f"305555{i:04d}" if i % 9 else "bad" for i in range(120)],
+            "at": pa.array([AT + dt.timedelta(seconds=i) for i in range(120)], pa.timestamp("us", tz="UTC")),
+            "seller": ["acme", "Globex"] * 60,
+            "purpose": ["sale", "survey", "sale"] * 40,
+            "last_purchase": pa.array([dt.date(2026, 1, 1) if i % 4 else None for i in range(120)]),
+        }
+    )
+    which = [i % 2 for i in range(120)]
+    ledger.record_columns(table, [blocked, allowed], pa.array(which).to_numpy(), placed=False)
+    ledger.record_columns(
+        table.slice(0, 70), [allowed, blocked], pa.array(which[:70]).to_numpy(), placed=True
+    )
+    return ledger
+
+
+# The head digest, and a digest over every page's digests, payload and the templates, of
+# _pinned_ledger. They change only where the ledger's bytes change for the same input, or where
+# Call or Decision gained a field (templates hold every field, by design): then re-pin them with
+# a note in the CHANGELOG. A faster way of writing the same ledger must leave them as they are.
+PINNED_HEAD = "abdf930d2594862c5b359d87205d36d86b6c8cf91872651a77bd18255d150261"
+PINNED_FILE = "081556a3e8daf5ee579b43976e38c0656e7c560f408fc7f00980a4b0fe1ebf83"
+
+
+def test_the_same_input_gives_the_same_bytes_and_digests(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = _pinned_ledger(tmp_path / "pinned.ledger", monkeypatch)
+    try:
+        assert ledger.verify().ok
+        head = ledger.head()
+        assert head is not None
+        assert head.seq == 2 + 8 + 140 + 100 + 120 + 70
+        db = sqlite3.connect(tmp_path / "pinned.ledger")
+        whole = hashlib.sha256()
+        for row in db.execute(
+            "SELECT first_seq, entries, recorded_us, digests, payload FROM pages ORDER BY 1"
+        ):
+            whole.update(repr(row[:3]).encode() + row[3] + row[4])
+        for digest, body in db.execute("SELECT digest, body FROM templates ORDER BY digest"):
+            whole.update(digest + body)
+        for row in db.execute("SELECT * FROM placed ORDER BY seq"):
+            whole.update(repr(row).encode())
+        db.close()
+        assert (head.digest, whole.hexdigest()) == (PINNED_HEAD, PINNED_FILE)
+    finally:
+        ledger.close()
