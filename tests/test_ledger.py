@@ -2125,8 +2125,20 @@ PINNED_HEAD = "abdf930d2594862c5b359d87205d36d86b6c8cf91872651a77bd18255d150261"
 PINNED_FILE = "081556a3e8daf5ee579b43976e38c0656e7c560f408fc7f00980a4b0fe1ebf83"
 
 
+@pytest.fixture(params=["compiled", "python"])
+def chain_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The ledger's hash chain in C (the optional extension, where built) and in Python."""
+    from dncguard._ledger import _chain
+
+    if request.param == "python":
+        monkeypatch.setattr(_chain, "_chainc", None)
+    elif not _chain.COMPILED:
+        pytest.skip("the optional C chain (dncguard._ledger._chainc) was not built here")
+    return str(request.param)
+
+
 def test_the_same_input_gives_the_same_bytes_and_digests(
-    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, chain_in: str
 ) -> None:
     ledger = _pinned_ledger(tmp_path / "pinned.ledger", monkeypatch)
     try:
@@ -2148,3 +2160,51 @@ def test_the_same_input_gives_the_same_bytes_and_digests(
         assert (head.digest, whole.hexdigest()) == (PINNED_HEAD, PINNED_FILE)
     finally:
         ledger.close()
+
+
+@given(
+    previous=st.binary(min_size=32, max_size=32),
+    lines=st.lists(st.binary(max_size=300).map(lambda b: b.replace(b"\n", b"")), max_size=40),
+    tail=st.binary(max_size=20).map(lambda b: b.replace(b"\n", b"")),
+)
+def test_the_c_chain_gives_the_python_chain(previous: bytes, lines: list[bytes], tail: bytes) -> None:
+    """The optional C chain (where built) gives the digests the Python one gives, over any bytes;
+    bytes after the last line feed are not an entry."""
+    from dncguard._ledger import _chain
+
+    payload = b"".join(line + b"\n" for line in lines) + tail
+    expected = _chain.python_chain(previous, payload)
+    assert len(expected) == 32 * len(lines)
+    assert _chain.chain_lines(previous, lines) == expected
+    if lines:
+        assert expected[:32] == hashlib.sha256(previous + lines[0]).digest()
+    if _chain.COMPILED:
+        assert _chain.chain(previous, payload) == expected
+        assert _chain.chain(previous, memoryview(payload)) == expected
+        assert _chain.chain(previous, pa.py_buffer(payload)) == expected
+
+
+def test_the_c_chain_refuses_a_previous_that_is_not_a_digest() -> None:
+    from dncguard._ledger import _chain
+
+    if not _chain.COMPILED:
+        pytest.skip("the optional C chain (dncguard._ledger._chainc) was not built here")
+    with pytest.raises(ValueError, match="32-byte"):
+        _chain.chain(b"short", b"a\n")
+    with pytest.raises(TypeError):
+        _chain.chain(bytes(32), "text\n")  # type: ignore[arg-type]
+
+
+def test_verify_finds_a_changed_entry_with_either_chain(
+    filled: tuple[Ledger, list[LedgerEntry]], chain_in: str
+) -> None:
+    ledger, entries = filled
+    assert ledger.verify(anchor=(entries[-1].seq, entries[-1].digest)).ok
+    _tamper(
+        ledger.path,
+        "UPDATE pages SET payload = CAST(replace(payload, '555-0103', '555-0199') AS BLOB)"
+        " WHERE first_seq = 4",
+    )
+    report = ledger.verify()
+    assert not report.ok
+    assert report.first_bad_seq == 4

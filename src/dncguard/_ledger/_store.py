@@ -6,7 +6,6 @@ import concurrent.futures
 import contextlib
 import datetime as dt
 import functools
-import hashlib
 import itertools
 import os
 import re
@@ -16,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from dncguard._ledger._arrowtext import _as_call, _as_decision, _distinct, _join, _next_column, _per_row
+from dncguard._ledger._chain import chain
 from dncguard._ledger._columns import Columns, decided_parts
 from dncguard._ledger._encode import Encoder, PlacedRow, decision_part
 from dncguard._ledger._format import (
@@ -80,34 +80,33 @@ class _ReadAhead:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _lines(entries: Any, seq: int, recorded_us: int) -> tuple[Sequence[bytes], list[Any]]:
-    """A chunk's entries (see :data:`_Chunk`) from ``seq + 1`` on: each entry's canonical bytes,
-    and the pages' payloads (at most :data:`PAGE_ENTRIES` entries each, each line ended)."""
+def _lines(entries: Any, seq: int, recorded_us: int) -> tuple[int, Any, list[Any]]:
+    """A chunk's entries (see :data:`_Chunk`) from ``seq + 1`` on: how many; their canonical
+    bytes, each followed by a line feed, one after the other (a bytes-like object); and the
+    pages' payloads (at most :data:`PAGE_ENTRIES` entries each: views of those bytes)."""
     import numpy as np
     import pyarrow as pa
 
     if isinstance(entries, list):
         n = len(entries)
         texts = [b"\n".join(entries[i : i + PAGE_ENTRIES]) + b"\n" for i in range(0, n, PAGE_ENTRIES)]
-        return entries, texts
+        return n, texts[0] if len(texts) == 1 else b"".join(texts), texts
     # The pieces before and after ``seq,recorded_us`` (text and Arrow arrays), joined once here.
     head, tail = entries
     n = next(len(p) for p in (*head, *tail) if not isinstance(p, str))
     if not n:
-        return [], []
+        return 0, b"", []
     seqs = pa.array(np.arange(seq + 1, seq + n + 1, dtype=np.int64)).cast(pa.string())
     joined = _join([*head, seqs, f",{recorded_us}", *tail, "\n"])
     if joined.offset:
         joined = pa.concat_arrays([joined])
     buffers = joined.buffers()
     ends = np.frombuffer(buffers[1], np.int32, n + 1)
-    data = memoryview(buffers[2])[: int(ends[-1])].tobytes()
-    lines = data.split(b"\n")
-    lines.pop()  # after the last line feed
-    # Each page's payload: a view of the bytes (SQLite copies it in).
+    # The joined bytes in place (Arrow's buffer, kept alive by the view); each page's payload a
+    # view of them (SQLite copies it in).
+    data = memoryview(buffers[2])[: int(ends[-1])]
     cuts = ends[::PAGE_ENTRIES].tolist() + ([int(ends[-1])] if n % PAGE_ENTRIES else [])
-    view = memoryview(data)
-    return lines, [view[a:b] for a, b in itertools.pairwise(cuts)]
+    return n, data, [data[a:b] for a, b in itertools.pairwise(cuts)]
 
 
 def _write(
@@ -363,7 +362,6 @@ class Ledger(Reader):
         and the hashing loop then trade the GIL). The transaction ends here, once every write is
         done: all of it, or on any error none."""
         db = self._db
-        sha256 = hashlib.sha256
         added: set[bytes] = set()
         with self._lock, self._errors(), _Writes(write_ahead) as writes:
             db.execute("BEGIN IMMEDIATE")
@@ -381,24 +379,20 @@ class Ledger(Reader):
                     ]
                     if new:
                         added.update(h for h in templates if h not in self._stored)
-                    lines, texts = _lines(entries, seq, recorded_us)
-                    n = len(lines)
+                    n, data, texts = _lines(entries, seq, recorded_us)
                     if not n:
                         continue
-                    digests: list[bytes] = []
-                    append = digests.append
-                    before = previous
-                    for line in lines:
-                        previous = sha256(previous + line).digest()
-                        append(previous)
-                    if n > 1:
-                        before = digests[-2]
+                    digests = chain(previous, data)
+                    if len(digests) != 32 * n:  # an entry's bytes held a line feed: never written
+                        raise RuntimeError("an entry's canonical bytes held a line feed")
+                    before = digests[-64:-32] if n > 1 else previous
+                    previous = digests[-32:]
                     pages = [
                         (
                             seq + 1 + k * PAGE_ENTRIES,
                             min(PAGE_ENTRIES, n - k * PAGE_ENTRIES),
                             recorded_us,
-                            b"".join(digests[k * PAGE_ENTRIES : (k + 1) * PAGE_ENTRIES]),
+                            digests[32 * k * PAGE_ENTRIES : 32 * (k + 1) * PAGE_ENTRIES],
                             text,
                         )
                         for k, text in enumerate(texts)
