@@ -2208,3 +2208,35 @@ def test_verify_finds_a_changed_entry_with_either_chain(
     report = ledger.verify()
     assert not report.ok
     assert report.first_bad_seq == 4
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_recording_leaves_the_garbage_collector_as_it_was(tmp_path: pathlib.Path, enabled: bool) -> None:
+    """record_many and record_columns pause Python's cyclic collector while they encode (no
+    cycles are made), and leave it on or off as it was, also when they refuse the input."""
+    import gc
+
+    import numpy as np
+
+    calls_ = _calls(100)
+    ds = [Decision(allowed=True, number=f"+1212555{i:04d}") for i in range(100)]
+    table = pa.table(
+        {"to": [c.to for c in calls_], "at": pa.array([c.at for c in calls_]), "seller": ["a"] * 100}
+    )
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        with Ledger(tmp_path / "gc.ledger") as ledger:
+            assert ledger.record_many(calls_, ds) == 100
+            assert gc.isenabled() is enabled
+            with pytest.raises(ValueError, match="decision"):
+                ledger.record_many(calls_, ds[:-1])
+            assert gc.isenabled() is enabled
+            assert ledger.record_columns(table, ds[:1], np.zeros(100, np.int64)) == 100
+            assert gc.isenabled() is enabled
+            with pytest.raises(ValueError, match="which"):
+                ledger.record_columns(table, ds[:1], np.zeros(99, np.int64))
+            assert gc.isenabled() is enabled
+            assert ledger.verify().ok
+    finally:
+        gc.enable() if was else gc.disable()

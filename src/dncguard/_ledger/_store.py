@@ -6,6 +6,7 @@ import concurrent.futures
 import contextlib
 import datetime as dt
 import functools
+import gc
 import itertools
 import os
 import re
@@ -49,6 +50,22 @@ SQLITE_PAGE: Final = 65_536
 # A chunk of entries: their canonical bytes (a list), or Arrow arrays of the bytes before and
 # after ``seq,recorded_us``; the placed entries' index rows; the templates used (hex: body).
 _Chunk = tuple[Any, "Sequence[PlacedRow] | None", "Mapping[bytes, bytes]"]
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a batch is recorded: encoding entries makes
+    and drops a few objects an entry (no cycles among them), and each collection they set off
+    walks the young objects the caller holds (the calls and decisions being recorded): about
+    1 us an entry of ``record_many`` with calls validated one by one. It is on again after, if
+    it was on before."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _ReadAhead:
@@ -124,39 +141,46 @@ def _write(
 
 
 class _Writes:
-    """An append's writes, in order. ``ahead``: each made on a second thread while the caller
-    hashes the next chunk, the last one (or the only one) by the caller; else each at once.
-    ``finish`` waits for all of them and raises the first error; ``abandon`` waits for the one
-    running and drops the rest."""
+    """An append's chunks hashed and written, in order. ``ahead``: each on a second thread (the
+    C chain and SQLite let go of the GIL) while the caller makes the next chunk, at most two
+    waiting; else each at once, here. ``finish`` waits for all of them and raises the first
+    error; ``abandon`` waits for the one running and drops the rest."""
+
+    _WAITING: Final = 2
 
     def __init__(self, ahead: bool) -> None:
         self._ahead = ahead
-        self._pending: Callable[[], None] | None = None
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._done: list[concurrent.futures.Future[None]] = []
+        self.failed = False
 
     def add(self, write: Callable[[], None]) -> None:
         if not self._ahead:
             write()
             return
-        if self._pending is not None:
-            if self._pool is None:
-                self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dncguard-write")
-            self._done.append(self._pool.submit(self._pending))
-            if self._done[0].done():  # an error stops the append at once
-                self._done.pop(0).result()
-        self._pending = write
+        if self._pool is None:
+            self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dncguard-write")
+        while self._done and (self._done[0].done() or len(self._done) >= self._WAITING):
+            self._done.pop(0).result()  # an error stops the append at once
+        self._done.append(self._pool.submit(self._guarded, write))
+
+    def _guarded(self, write: Callable[[], None]) -> None:
+        if self.failed:  # a chunk before failed: chaining on would chain from the wrong digest
+            return
+        try:
+            write()
+        except BaseException:
+            self.failed = True
+            raise
 
     def finish(self) -> None:
-        for future in self._done:
+        done, self._done = self._done, []
+        for future in done:
             future.result()
-        self._done = []
-        if self._pending is not None:
-            write, self._pending = self._pending, None
-            write()
 
     def abandon(self) -> None:
-        self._pending = None
+        self.failed = True
+        self._done = []
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -166,6 +190,45 @@ class _Writes:
 
     def __exit__(self, *exc: object) -> None:
         self.abandon()
+
+
+class _Head:
+    """The chain's head as an append's chunks are hashed: the last digest, and the one before."""
+
+    def __init__(self, previous: bytes) -> None:
+        self.previous = self.before = previous
+
+
+def _hash_and_write(
+    db: sqlite3.Connection,
+    head: _Head,
+    first_seq: int,
+    n: int,
+    data: Any,
+    texts: list[Any],
+    recorded_us: int,
+    templates: list[tuple[bytes, bytes]],
+    placed: list[tuple[Any, ...]] | None,
+) -> None:
+    """One chunk of ``n`` entries from ``first_seq`` on (``data``: their bytes, each line ended;
+    ``texts``: its pages' payloads): chained from ``head`` (moved on), and its rows inserted in
+    the open transaction."""
+    digests = chain(head.previous, data)
+    if len(digests) != 32 * n:  # an entry's bytes held a line feed: never written
+        raise RuntimeError("an entry's canonical bytes held a line feed")
+    head.before = digests[-64:-32] if n > 1 else head.previous
+    head.previous = digests[-32:]
+    pages = [
+        (
+            first_seq + k * PAGE_ENTRIES,
+            min(PAGE_ENTRIES, n - k * PAGE_ENTRIES),
+            recorded_us,
+            digests[32 * k * PAGE_ENTRIES : 32 * (k + 1) * PAGE_ENTRIES],
+            text,
+        )
+        for k, text in enumerate(texts)
+    ]
+    _write(db, templates, pages, placed)
 
 
 class Ledger(Reader):
@@ -355,12 +418,10 @@ class Ledger(Reader):
         of entries from ``first_seq`` on (see :data:`_Chunk`). Returns (last seq, its digest,
         the digest before it, recorded_us).
 
-        Each chunk is hashed here; with ``write_ahead``, SQLite writes it on a second thread
-        (which lets go of the GIL) while the next chunk is hashed (a single chunk is written
-        here). Measured, that pays where the chunks are built on a thread of their own
-        (``record_columns``) and costs where they are built here (``record_many``: the writer
-        and the hashing loop then trade the GIL). The transaction ends here, once every write is
-        done: all of it, or on any error none."""
+        Each chunk is joined into its bytes here; with ``write_ahead``, it is hashed and written
+        on a second thread (the C chain, where built, and SQLite let go of the GIL) while the
+        next chunk is made, else here. The transaction ends here, once every write is done: all
+        of it, or on any error none."""
         db = self._db
         added: set[bytes] = set()
         with self._lock, self._errors(), _Writes(write_ahead) as writes:
@@ -371,7 +432,7 @@ class Ledger(Reader):
                     " ORDER BY first_seq DESC LIMIT 1"
                 ).fetchone()
                 seq, previous = (0, ZERO_DIGEST) if row is None else (int(row[0]), bytes(row[1]))
-                before = previous
+                head = _Head(previous)
                 recorded_us = us(dt.datetime.now(dt.UTC))
                 for entries, placed_rows, templates in produce(seq + 1, recorded_us):
                     new = [
@@ -382,27 +443,16 @@ class Ledger(Reader):
                     n, data, texts = _lines(entries, seq, recorded_us)
                     if not n:
                         continue
-                    digests = chain(previous, data)
-                    if len(digests) != 32 * n:  # an entry's bytes held a line feed: never written
-                        raise RuntimeError("an entry's canonical bytes held a line feed")
-                    before = digests[-64:-32] if n > 1 else previous
-                    previous = digests[-32:]
-                    pages = [
-                        (
-                            seq + 1 + k * PAGE_ENTRIES,
-                            min(PAGE_ENTRIES, n - k * PAGE_ENTRIES),
-                            recorded_us,
-                            digests[32 * k * PAGE_ENTRIES : 32 * (k + 1) * PAGE_ENTRIES],
-                            text,
-                        )
-                        for k, text in enumerate(texts)
-                    ]
                     placed = (
                         None
                         if placed_rows is None
                         else [(seq + 1 + i, *r) for i, r in enumerate(placed_rows) if r is not None]
                     )
-                    writes.add(functools.partial(_write, db, new, pages, placed))
+                    writes.add(
+                        functools.partial(
+                            _hash_and_write, db, head, seq + 1, n, data, texts, recorded_us, new, placed
+                        )
+                    )
                     seq += n
                 writes.finish()
                 db.execute("COMMIT")
@@ -412,7 +462,7 @@ class Ledger(Reader):
                     db.execute("ROLLBACK")
                 raise
         self._stored |= added
-        return seq, previous, before, recorded_us
+        return seq, head.previous, head.before, recorded_us
 
     def _produce(
         self, calls: Sequence[Call], decisions: Sequence[Decision], placed: bool, chunk: int = CHUNK
@@ -459,15 +509,17 @@ class Ledger(Reader):
         if not isinstance(placed, bool):
             raise TypeError("placed must be True (the calls were dialed) or False (decisions only)")
         chunk = resolve(tuning, self._tuning).chunk_entries or CHUNK
-        cs = [c if type(c) is Call else _as_call(c) for c in calls]
-        ds = [d if type(d) is Decision else _as_decision(d) for d in decisions]
-        if len(cs) != len(ds):
-            raise ValueError(
-                f"record_many: {len(cs)} calls but {len(ds)} decisions; give one decision per call"
-            )
-        if not cs:
-            return 0
-        self._append(self._produce(cs, ds, placed, chunk))
+        with _collector_paused():
+            cs = [c if type(c) is Call else _as_call(c) for c in calls]
+            ds = [d if type(d) is Decision else _as_decision(d) for d in decisions]
+            if len(cs) != len(ds):
+                raise ValueError(
+                    f"record_many: {len(cs)} calls but {len(ds)} decisions; give one decision per call"
+                )
+            if not cs:
+                return 0
+            # Several chunks: each hashed and written on a second thread while the next is made.
+            self._append(self._produce(cs, ds, placed, chunk), write_ahead=len(cs) > chunk)
         return len(cs)
 
     def record_columns(
@@ -593,7 +645,7 @@ class Ledger(Reader):
         # Build the first chunk before taking the write lock: bad input fails before anything.
         # Each next chunk is built on another thread (Arrow lets go of the GIL) while this one
         # hashes the chunk before.
-        with _ReadAhead(chunks()) as stream:
+        with _collector_paused(), _ReadAhead(chunks()) as stream:
             first = next(stream)
             self._append(
                 lambda _seq, _recorded: ((c[:2], c[2], c[3]) for c in itertools.chain([first], stream)),
