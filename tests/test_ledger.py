@@ -2240,3 +2240,57 @@ def test_recording_leaves_the_garbage_collector_as_it_was(tmp_path: pathlib.Path
             assert ledger.verify().ok
     finally:
         gc.enable() if was else gc.disable()
+
+
+@given(
+    columns=st.lists(
+        st.one_of(st.text(max_size=5), st.lists(st.text(max_size=12), min_size=6, max_size=6)), max_size=6
+    ),
+    first_seq=st.integers(0, 10**15),
+    cut=st.integers(0, 2),
+)
+def test_the_c_join_gives_arrows_join(columns: list[object], first_seq: int, cut: int) -> None:
+    """The optional C join (where built) writes, line by line, the bytes Arrow's
+    binary_join_element_wise writes from the same parts and the seq (any text, empty values,
+    arrays that are slices of others), each line ended by a line feed."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from dncguard._ledger import _chain
+
+    if not _chain.COMPILED:
+        pytest.skip("the optional C chain (dncguard._ledger._chainc) was not built here")
+    n = 6 - cut
+    parts: list[object] = [
+        c if isinstance(c, str) else pa.array(["x", *c], pa.string()).slice(1 + cut, n) for c in columns
+    ]
+    parts = ["[", *parts, None, ","]
+    seqs = pa.array(np.arange(first_seq, first_seq + n, dtype=np.int64)).cast(pa.string())
+    arrow = pc.binary_join_element_wise(*[seqs if p is None else p for p in parts], "\n", "")
+    got = _chain.join(parts, n, first_seq)
+    assert got is not None
+    data, ends = got
+    assert data == "".join(arrow.to_pylist()).encode()
+    assert np.frombuffer(ends, np.int64).tolist() == [
+        0,
+        *np.cumsum([len(s.encode()) for s in arrow.to_pylist()]),
+    ]
+
+
+def test_the_c_join_leaves_what_it_does_not_take_to_arrow() -> None:
+    from dncguard._ledger import _chain, _chainc
+
+    if not _chain.COMPILED:
+        pytest.skip("the optional C chain (dncguard._ledger._chainc) was not built here")
+    assert _chain.join(["a", pa.array(["b", None])], 2, 1) is None  # a null
+    assert _chain.join(["a", pa.array(["b"], pa.large_string())], 1, 1) is None
+    assert _chain.join(["a", pa.array(["b", "c"])], 3, 1) is None  # not n values
+    offsets = pa.array(["ab", "c"]).buffers()[1]
+    with pytest.raises(ValueError, match="shorter"):
+        _chainc.join([(offsets, b"abc", 0)], 3, 1)
+    with pytest.raises(ValueError, match="outside"):
+        _chainc.join([(offsets, b"ab", 0)], 2, 1)
+    with pytest.raises(TypeError):
+        _chainc.join([1], 1, 1)
+    with pytest.raises(ValueError, match="negative"):
+        _chainc.join([b"a"], -1, 1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer  # collections.abc.Buffer from Python 3.12
@@ -20,7 +20,7 @@ try:
 except ImportError:  # not built (no C compiler or no OpenSSL headers where it was installed)
     _chainc = None  # type: ignore[assignment]
 
-__all__ = ["COMPILED", "chain", "chain_lines", "python_chain"]
+__all__ = ["COMPILED", "chain", "chain_lines", "join", "python_chain"]
 
 COMPILED: Final = _chainc is not None
 """Whether the C chain was built (then :func:`chain` runs in C, without the GIL)."""
@@ -51,3 +51,30 @@ def chain(previous: bytes, payload: Buffer) -> bytes:
     if _chainc is not None:
         return _chainc.chain(previous, payload)
     return python_chain(previous, payload)
+
+
+def join(parts: Sequence[Any], n: int, first_seq: int) -> tuple[bytes, bytes] | None:
+    """In C (None where it was not built, or for a part it does not take): ``n`` lines, line
+    ``i`` the parts' ``i``-th values one after the other, then a line feed. A part is text (the
+    same in every line), None (the line's seq, ``first_seq + i``), or an Arrow string array of
+    ``n`` values without nulls. Returns the lines and their ends (``n + 1`` int64 values from 0,
+    as bytes). The GIL is let go meanwhile. The Python twin is Arrow's
+    ``binary_join_element_wise`` over the same parts (the seq as an Arrow array)."""
+    if _chainc is None:
+        return None
+    import pyarrow as pa
+
+    pieces: list[Any] = []
+    for part in parts:
+        if part is None:
+            pieces.append(None)
+        elif isinstance(part, str):
+            pieces.append(part.encode())
+        elif (
+            isinstance(part, pa.Array) and part.type == pa.string() and not part.null_count and len(part) == n
+        ):
+            _, offsets, data = part.buffers()
+            pieces.append((offsets, b"" if data is None else data, part.offset))
+        else:
+            return None
+    return _chainc.join(pieces, n, first_seq)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from dncguard._ledger._arrowtext import _as_call, _as_decision, _distinct, _join, _next_column, _per_row
-from dncguard._ledger._chain import chain
+from dncguard._ledger._chain import chain, join
 from dncguard._ledger._columns import Columns, decided_parts
 from dncguard._ledger._encode import Encoder, PlacedRow, decision_part
 from dncguard._ledger._format import (
@@ -113,6 +113,13 @@ def _lines(entries: Any, seq: int, recorded_us: int) -> tuple[int, Any, list[Any
     n = next(len(p) for p in (*head, *tail) if not isinstance(p, str))
     if not n:
         return 0, b"", []
+    joined_c = join([*head, None, f",{recorded_us}", *tail], n, seq + 1)
+    if joined_c is not None:  # in C, where built (the same bytes as Arrow's join below)
+        data_c, ends_c = joined_c
+        line_ends = np.frombuffer(ends_c, np.int64)
+        cuts = line_ends[::PAGE_ENTRIES].tolist() + ([int(line_ends[-1])] if n % PAGE_ENTRIES else [])
+        whole = memoryview(data_c)
+        return n, data_c, [whole[a:b] for a, b in itertools.pairwise(cuts)]
     seqs = pa.array(np.arange(seq + 1, seq + n + 1, dtype=np.int64)).cast(pa.string())
     joined = _join([*head, seqs, f",{recorded_us}", *tail, "\n"])
     if joined.offset:
