@@ -231,10 +231,6 @@ join(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             }
         }
     }
-    if (total > INT32_MAX) { /* the caller cuts pages with int32 Arrow offsets elsewhere */
-        PyErr_SetString(PyExc_ValueError, "join(): more than 2 GiB of lines");
-        goto done;
-    }
     payload = PyBytes_FromStringAndSize(NULL, total);
     ends = PyBytes_FromStringAndSize(NULL, (n + 1) * (Py_ssize_t)sizeof(int64_t));
     if (payload == NULL || ends == NULL) {
