@@ -140,10 +140,13 @@ def _extra_key(cd: Mapping[str, Any]) -> tuple[Any, ...]:
 def _extra_keys(cds: Sequence[Mapping[str, Any]]) -> Iterator[tuple[Any, ...]]:
     """:func:`_extra_key` of each call (its ``__dict__``), made list by list over all of them
     (``map`` runs in C): each list's items flattened, keyed, and cut back into rows."""
-    columns = []
+    columns: list[Iterator[tuple[Any, ...]]] = []
     for name in EXTRA_FIELDS:
         lists = list(map(operator.itemgetter(name), cds))
         flat = list(itertools.chain.from_iterable(lists))
+        if not flat:  # every row's list empty (attempts, requests: most often)
+            columns.append(itertools.repeat((), len(lists)))
+            continue
         if name == "attempts":
             items: Iterator[Any] = zip(flat, map(_UTCOFFSET, flat), strict=True)
         else:
