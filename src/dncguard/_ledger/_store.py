@@ -5,7 +5,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import datetime as dt
-import functools
 import gc
 import itertools
 import os
@@ -145,58 +144,6 @@ def _write(
     db.executemany(INSERT_PAGE, pages)
     if placed:
         db.executemany(INSERT_PLACED, placed)
-
-
-class _Writes:
-    """An append's chunks hashed and written, in order. ``ahead``: each on a second thread (the
-    C chain and SQLite let go of the GIL) while the caller makes the next chunk, at most two
-    waiting; else each at once, here. ``finish`` waits for all of them and raises the first
-    error; ``abandon`` waits for the one running and drops the rest."""
-
-    _WAITING: Final = 2
-
-    def __init__(self, ahead: bool) -> None:
-        self._ahead = ahead
-        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
-        self._done: list[concurrent.futures.Future[None]] = []
-        self.failed = False
-
-    def add(self, write: Callable[[], None]) -> None:
-        if not self._ahead:
-            write()
-            return
-        if self._pool is None:
-            self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dncguard-write")
-        while self._done and (self._done[0].done() or len(self._done) >= self._WAITING):
-            self._done.pop(0).result()  # an error stops the append at once
-        self._done.append(self._pool.submit(self._guarded, write))
-
-    def _guarded(self, write: Callable[[], None]) -> None:
-        if self.failed:  # a chunk before failed: chaining on would chain from the wrong digest
-            return
-        try:
-            write()
-        except BaseException:
-            self.failed = True
-            raise
-
-    def finish(self) -> None:
-        done, self._done = self._done, []
-        for future in done:
-            future.result()
-
-    def abandon(self) -> None:
-        self.failed = True
-        self._done = []
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-
-    def __enter__(self) -> _Writes:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.abandon()
 
 
 class _Head:
@@ -418,20 +365,20 @@ class Ledger(Reader):
 
     # -- writing
 
-    def _append(
-        self, produce: Callable[[int, int], Iterable[_Chunk]], *, write_ahead: bool = False
-    ) -> tuple[int, bytes, bytes, int]:
+    def _append(self, produce: Callable[[int, int], Iterable[_Chunk]]) -> tuple[int, bytes, bytes, int]:
         """Append entries in one transaction. ``produce(first_seq, recorded_us)`` gives chunks
         of entries from ``first_seq`` on (see :data:`_Chunk`). Returns (last seq, its digest,
         the digest before it, recorded_us).
 
-        Each chunk is joined into its bytes here; with ``write_ahead``, it is hashed and written
-        on a second thread (the C chain, where built, and SQLite let go of the GIL) while the
-        next chunk is made, else here. The transaction ends here, once every write is done: all
-        of it, or on any error none."""
+        Each chunk is joined into its bytes, hashed and written here (the C join and chain,
+        where built, and SQLite let go of the GIL: ``record_columns``' builder thread makes the
+        next chunk meanwhile). Measured, a second thread hashing and writing while the next
+        chunk is made did not pay once the chain was in C (it waits for the GIL each time it
+        takes it back). The transaction ends here, once every chunk is written: all of it, or on
+        any error none."""
         db = self._db
         added: set[bytes] = set()
-        with self._lock, self._errors(), _Writes(write_ahead) as writes:
+        with self._lock, self._errors():
             db.execute("BEGIN IMMEDIATE")
             try:
                 row = db.execute(
@@ -455,16 +402,10 @@ class Ledger(Reader):
                         if placed_rows is None
                         else [(seq + 1 + i, *r) for i, r in enumerate(placed_rows) if r is not None]
                     )
-                    writes.add(
-                        functools.partial(
-                            _hash_and_write, db, head, seq + 1, n, data, texts, recorded_us, new, placed
-                        )
-                    )
+                    _hash_and_write(db, head, seq + 1, n, data, texts, recorded_us, new, placed)
                     seq += n
-                writes.finish()
                 db.execute("COMMIT")
             except BaseException:
-                writes.abandon()  # nothing is written after this
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
@@ -525,8 +466,7 @@ class Ledger(Reader):
                 )
             if not cs:
                 return 0
-            # Several chunks: each hashed and written on a second thread while the next is made.
-            self._append(self._produce(cs, ds, placed, chunk), write_ahead=len(cs) > chunk)
+            self._append(self._produce(cs, ds, placed, chunk))
         return len(cs)
 
     def record_columns(
@@ -655,8 +595,7 @@ class Ledger(Reader):
         with _collector_paused(), _ReadAhead(chunks()) as stream:
             first = next(stream)
             self._append(
-                lambda _seq, _recorded: ((c[:2], c[2], c[3]) for c in itertools.chain([first], stream)),
-                write_ahead=True,
+                lambda _seq, _recorded: ((c[:2], c[2], c[3]) for c in itertools.chain([first], stream))
             )
         return int(n)
 
