@@ -67,6 +67,7 @@ import numpy as np
 import pyarrow as pa
 
 import dncguard
+from dncguard._ledger import _chain
 from dncguard.ledger import Ledger, canonical_entry
 from dncguard.models import Call, Decision
 
@@ -430,7 +431,8 @@ def main(argv: list[str] | None = None) -> int:
         ledger = Ledger(path)
         say(
             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"SQLite {sqlite3.sqlite_version}; {dt.date.today()}; load average {os.getloadavg()[0]:.1f}."
+            f"SQLite {sqlite3.sqlite_version}; {dt.date.today()}; load average {os.getloadavg()[0]:.1f}; "
+            f"ledger chain and join in {'C' if _chain.COMPILED else 'Python (C extension not built)'}."
         )
         say(f"Ledger: {path.parent} ({args.entries:,} entries, batches of {args.batch:,}).")
 

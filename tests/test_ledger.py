@@ -2038,3 +2038,259 @@ def test_large_batches_one_after_another_each_record_their_own_calls_lists(
         assert _canonical_texts(ledger) == _definition_texts(given, decisions_ * 3, placed)
         assert [e.call for e in ledger.entries()] == given
         assert ledger.verify().ok
+
+
+# --- the bytes and digests, pinned -----------------------------------------------------------------
+
+
+def _pinned_ledger(path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> Ledger:
+    """A small ledger made the same way every time, through every way of recording: ``record``
+    (placed and not), ``record_many`` of a few (written in Python) and of many (with Arrow), and
+    ``record_columns``; every entry recorded at the same fixed time."""
+    import types
+
+    from dncguard._ledger import _store
+    from dncguard.models import Consent, Consulted, Exemption, Reason, Relationship
+
+    class _Fixed(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> _Fixed:
+            return cls(2026, 12, 7, 1, 2, 3, 456789, tzinfo=UTC)
+
+    monkeypatch.setattr(_store, "dt", types.SimpleNamespace(datetime=_Fixed, UTC=UTC))
+    consulted = (
+        Consulted(layer="national", jurisdiction="US", obtained=OBTAINED, listed=True),
+        Consulted(layer="state", jurisdiction="FL", obtained=None, listed=False),
+    )
+    blocked = Decision(
+        allowed=False,
+        number="+12125550143",
+        reasons=(Reason(code="national_registry", jurisdiction="US", rule="16 CFR 310.4", message="listed"),),
+        registry_id="dncg:" + "ab" * 16,
+        consulted=consulted,
+    )
+    allowed = Decision(
+        allowed=True,
+        number="+13055550100",
+        exemptions=(
+            Exemption(code="ebr_purchase", jurisdiction="US", rule="16 CFR 310.4(b)(1)(iii)(B)(ii)"),
+        ),
+        next_allowed_at=AT + dt.timedelta(hours=3),
+        consulted=consulted[:1],
+    )
+    calls = []
+    for i in range(150):
+        fields: dict[str, object] = {
+            "to": f"(212) 555-01{i % 100:02d}" if i % 7 else "555-01x3",
+            "at": AT + dt.timedelta(minutes=7 * i, microseconds=i % 3),
+            "seller": ["acme", " Acme ", "ACME", "globex \u00e9"][i % 4],
+            "purpose": ["sale", "sale", "survey"][i % 3],
+        }
+        if i % 5 == 1:
+            fields["relationships"] = [Relationship(kind="purchase", on=dt.date(2026, 6, 1))]
+        if i % 5 == 2:
+            fields["consents"] = [Consent(kind="written", on=dt.date(2026, 5, 1))]
+        if i % 11 == 3:
+            fields["attempts"] = [AT - dt.timedelta(hours=2)]
+        calls.append(Call.model_validate(fields))
+    decisions = [blocked if i % 3 else allowed for i in range(150)]
+    ledger = Ledger(path)
+    ledger.record(calls[0], decisions[0], placed=True)
+    ledger.record(calls[1], decisions[1], placed=False)
+    ledger.record_many(calls[2:10], decisions[2:10], placed=True)
+    ledger.record_many(calls[10:], decisions[10:], placed=False)
+    ledger.record_many(calls[10:110], decisions[10:110], placed=True)
+    table = pa.table(
+        {
+            "to": [f"305555{i:04d}" if i % 9 else "bad" for i in range(120)],
+            "at": pa.array([AT + dt.timedelta(seconds=i) for i in range(120)], pa.timestamp("us", tz="UTC")),
+            "seller": ["acme", "Globex"] * 60,
+            "purpose": ["sale", "survey", "sale"] * 40,
+            "last_purchase": pa.array([dt.date(2026, 1, 1) if i % 4 else None for i in range(120)]),
+        }
+    )
+    which = [i % 2 for i in range(120)]
+    ledger.record_columns(table, [blocked, allowed], pa.array(which).to_numpy(), placed=False)
+    ledger.record_columns(
+        table.slice(0, 70), [allowed, blocked], pa.array(which[:70]).to_numpy(), placed=True
+    )
+    return ledger
+
+
+# The head digest, and a digest over every page's digests, payload and the templates, of
+# _pinned_ledger. They change only where the ledger's bytes change for the same input, or where
+# Call or Decision gained a field (templates hold every field, by design): then re-pin them with
+# a note in the CHANGELOG. A faster way of writing the same ledger must leave them as they are.
+PINNED_HEAD = "abdf930d2594862c5b359d87205d36d86b6c8cf91872651a77bd18255d150261"
+PINNED_FILE = "081556a3e8daf5ee579b43976e38c0656e7c560f408fc7f00980a4b0fe1ebf83"
+
+
+@pytest.fixture(params=["compiled", "python"])
+def chain_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The ledger's hash chain in C (the optional extension, where built) and in Python."""
+    from dncguard._ledger import _chain
+
+    if request.param == "python":
+        monkeypatch.setattr(_chain, "_chainc", None)
+    elif not _chain.COMPILED:
+        pytest.skip("the optional C chain (dncguard._ledger._chainc) was not built here")
+    return str(request.param)
+
+
+def test_the_same_input_gives_the_same_bytes_and_digests(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, chain_in: str
+) -> None:
+    ledger = _pinned_ledger(tmp_path / "pinned.ledger", monkeypatch)
+    try:
+        assert ledger.verify().ok
+        head = ledger.head()
+        assert head is not None
+        assert head.seq == 2 + 8 + 140 + 100 + 120 + 70
+        db = sqlite3.connect(tmp_path / "pinned.ledger")
+        whole = hashlib.sha256()
+        for row in db.execute(
+            "SELECT first_seq, entries, recorded_us, digests, payload FROM pages ORDER BY 1"
+        ):
+            whole.update(repr(row[:3]).encode() + row[3] + row[4])
+        for digest, body in db.execute("SELECT digest, body FROM templates ORDER BY digest"):
+            whole.update(digest + body)
+        for row in db.execute("SELECT * FROM placed ORDER BY seq"):
+            whole.update(repr(row).encode())
+        db.close()
+        assert (head.digest, whole.hexdigest()) == (PINNED_HEAD, PINNED_FILE)
+    finally:
+        ledger.close()
+
+
+@given(
+    previous=st.binary(min_size=32, max_size=32),
+    lines=st.lists(st.binary(max_size=300).map(lambda b: b.replace(b"\n", b"")), max_size=40),
+    tail=st.binary(max_size=20).map(lambda b: b.replace(b"\n", b"")),
+)
+def test_the_c_chain_gives_the_python_chain(previous: bytes, lines: list[bytes], tail: bytes) -> None:
+    """The optional C chain (where built) gives the digests the Python one gives, over any bytes;
+    bytes after the last line feed are not an entry."""
+    from dncguard._ledger import _chain
+
+    payload = b"".join(line + b"\n" for line in lines) + tail
+    expected = _chain.python_chain(previous, payload)
+    assert len(expected) == 32 * len(lines)
+    assert _chain.chain_lines(previous, lines) == expected
+    if lines:
+        assert expected[:32] == hashlib.sha256(previous + lines[0]).digest()
+    if _chain.COMPILED:
+        assert _chain.chain(previous, payload) == expected
+        assert _chain.chain(previous, memoryview(payload)) == expected
+        assert _chain.chain(previous, pa.py_buffer(payload)) == expected
+
+
+def test_the_c_chain_refuses_a_previous_that_is_not_a_digest() -> None:
+    from dncguard._ledger import _chain
+
+    if not _chain.COMPILED:
+        pytest.skip("the optional C chain (dncguard._ledger._chainc) was not built here")
+    with pytest.raises(ValueError, match="32-byte"):
+        _chain.chain(b"short", b"a\n")
+    with pytest.raises(TypeError):
+        _chain.chain(bytes(32), "text\n")  # type: ignore[arg-type]
+
+
+def test_verify_finds_a_changed_entry_with_either_chain(
+    filled: tuple[Ledger, list[LedgerEntry]], chain_in: str
+) -> None:
+    ledger, entries = filled
+    assert ledger.verify(anchor=(entries[-1].seq, entries[-1].digest)).ok
+    _tamper(
+        ledger.path,
+        "UPDATE pages SET payload = CAST(replace(payload, '555-0103', '555-0199') AS BLOB)"
+        " WHERE first_seq = 4",
+    )
+    report = ledger.verify()
+    assert not report.ok
+    assert report.first_bad_seq == 4
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_recording_leaves_the_garbage_collector_as_it_was(tmp_path: pathlib.Path, enabled: bool) -> None:
+    """record_many and record_columns pause Python's cyclic collector while they encode (no
+    cycles are made), and leave it on or off as it was, also when they refuse the input."""
+    import gc
+
+    import numpy as np
+
+    calls_ = _calls(100)
+    ds = [Decision(allowed=True, number=f"+1212555{i:04d}") for i in range(100)]
+    table = pa.table(
+        {"to": [c.to for c in calls_], "at": pa.array([c.at for c in calls_]), "seller": ["a"] * 100}
+    )
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        with Ledger(tmp_path / "gc.ledger") as ledger:
+            assert ledger.record_many(calls_, ds) == 100
+            assert gc.isenabled() is enabled
+            with pytest.raises(ValueError, match="decision"):
+                ledger.record_many(calls_, ds[:-1])
+            assert gc.isenabled() is enabled
+            assert ledger.record_columns(table, ds[:1], np.zeros(100, np.int64)) == 100
+            assert gc.isenabled() is enabled
+            with pytest.raises(ValueError, match="which"):
+                ledger.record_columns(table, ds[:1], np.zeros(99, np.int64))
+            assert gc.isenabled() is enabled
+            assert ledger.verify().ok
+    finally:
+        gc.enable() if was else gc.disable()
+
+
+@given(
+    columns=st.lists(
+        st.one_of(st.text(max_size=5), st.lists(st.text(max_size=12), min_size=6, max_size=6)), max_size=6
+    ),
+    first_seq=st.integers(0, 10**15),
+    cut=st.integers(0, 2),
+)
+def test_the_c_join_gives_arrows_join(columns: list[object], first_seq: int, cut: int) -> None:
+    """The optional C join (where built) writes, line by line, the bytes Arrow's
+    binary_join_element_wise writes from the same parts and the seq (any text, empty values,
+    arrays that are slices of others), each line ended by a line feed."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from dncguard._ledger import _chain
+
+    if not _chain.COMPILED:
+        pytest.skip("the optional C chain (dncguard._ledger._chainc) was not built here")
+    n = 6 - cut
+    parts: list[object] = [
+        c if isinstance(c, str) else pa.array(["x", *c], pa.string()).slice(1 + cut, n) for c in columns
+    ]
+    parts = ["[", *parts, None, ","]
+    seqs = pa.array(np.arange(first_seq, first_seq + n, dtype=np.int64)).cast(pa.string())
+    arrow = pc.binary_join_element_wise(*[seqs if p is None else p for p in parts], "\n", "")
+    got = _chain.join(parts, n, first_seq)
+    assert got is not None
+    data, ends = got
+    assert data == "".join(arrow.to_pylist()).encode()
+    assert np.frombuffer(ends, np.int64).tolist() == [
+        0,
+        *np.cumsum([len(s.encode()) for s in arrow.to_pylist()]),
+    ]
+
+
+def test_the_c_join_leaves_what_it_does_not_take_to_arrow() -> None:
+    from dncguard._ledger import _chain, _chainc
+
+    if not _chain.COMPILED:
+        pytest.skip("the optional C chain (dncguard._ledger._chainc) was not built here")
+    assert _chain.join(["a", pa.array(["b", None])], 2, 1) is None  # a null
+    assert _chain.join(["a", pa.array(["b"], pa.large_string())], 1, 1) is None
+    assert _chain.join(["a", pa.array(["b", "c"])], 3, 1) is None  # not n values
+    offsets = pa.array(["ab", "c"]).buffers()[1]
+    with pytest.raises(ValueError, match="shorter"):
+        _chainc.join([(offsets, b"abc", 0)], 3, 1)
+    with pytest.raises(ValueError, match="outside"):
+        _chainc.join([(offsets, b"ab", 0)], 2, 1)
+    with pytest.raises(TypeError):
+        _chainc.join([1], 1, 1)
+    with pytest.raises(ValueError, match="negative"):
+        _chainc.join([b"a"], -1, 1)

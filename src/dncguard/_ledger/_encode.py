@@ -73,6 +73,8 @@ _decision_tuples: Final = operator.itemgetter(*_DECISION_REST)
 
 _SAMPLE: Final = 1024
 """Objects sampled to choose how a batch's templates and lists are keyed."""
+_RUN: Final = 8192
+"""Objects one after the other looked at for the same choice (see :func:`_repeat`)."""
 
 
 def _element_keys(dds: Sequence[Mapping[str, Any]]) -> list[bytes]:
@@ -138,10 +140,13 @@ def _extra_key(cd: Mapping[str, Any]) -> tuple[Any, ...]:
 def _extra_keys(cds: Sequence[Mapping[str, Any]]) -> Iterator[tuple[Any, ...]]:
     """:func:`_extra_key` of each call (its ``__dict__``), made list by list over all of them
     (``map`` runs in C): each list's items flattened, keyed, and cut back into rows."""
-    columns = []
+    columns: list[Iterator[tuple[Any, ...]]] = []
     for name in EXTRA_FIELDS:
         lists = list(map(operator.itemgetter(name), cds))
         flat = list(itertools.chain.from_iterable(lists))
+        if not flat:  # every row's list empty (attempts, requests: most often)
+            columns.append(itertools.repeat((), len(lists)))
+            continue
         if name == "attempts":
             items: Iterator[Any] = zip(flat, map(_UTCOFFSET, flat), strict=True)
         else:
@@ -151,12 +156,17 @@ def _extra_keys(cds: Sequence[Mapping[str, Any]]) -> Iterator[tuple[Any, ...]]:
 
 
 def _repeat(dds: Sequence[Mapping[str, Any]], names: Sequence[str]) -> bool:
-    """Whether the objects (their ``__dict__``) share their ``names`` tuples: in an even sample
-    of them, fewer than nine in ten distinct (``model_copy`` shares them; a call validated on its
-    own, or a decision Guard.check makes, owns its own)."""
+    """Whether the objects (their ``__dict__``) share their ``names`` tuples: fewer than nine in
+    ten distinct in an even sample of them, or in a run of :data:`_RUN` of them one after the
+    other (``model_copy`` shares them; a call validated on its own, or a decision Guard.check
+    makes, owns its own). The run sees a batch that cycles through more objects than the even
+    sample holds (copies of a few thousand decided calls, in turn)."""
     sample = dds[:: max(1, len(dds) // _SAMPLE)][:_SAMPLE]
-    ids = [map(id, map(operator.itemgetter(name), sample)) for name in names]
-    return len(set(zip(*ids, strict=True))) * 10 < len(sample) * 9
+    for some in (sample, dds[:_RUN]):
+        ids = [map(id, map(operator.itemgetter(name), some)) for name in names]
+        if len(set(zip(*ids, strict=True))) * 10 < len(some) * 9:
+            return True
+    return False
 
 
 _EXTRA_MODELS: Final = tuple(name for name in EXTRA_FIELDS if name != "attempts")

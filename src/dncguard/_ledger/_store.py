@@ -5,8 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import datetime as dt
-import functools
-import hashlib
+import gc
 import itertools
 import os
 import re
@@ -16,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from dncguard._ledger._arrowtext import _as_call, _as_decision, _distinct, _join, _next_column, _per_row
+from dncguard._ledger._chain import chain, join
 from dncguard._ledger._columns import Columns, decided_parts
 from dncguard._ledger._encode import Encoder, PlacedRow, decision_part
 from dncguard._ledger._format import (
@@ -51,6 +51,22 @@ SQLITE_PAGE: Final = 65_536
 _Chunk = tuple[Any, "Sequence[PlacedRow] | None", "Mapping[bytes, bytes]"]
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a batch is recorded: encoding entries makes
+    and drops a few objects an entry (no cycles among them), and each collection they set off
+    walks the young objects the caller holds (the calls and decisions being recorded): about
+    1 us an entry of ``record_many`` with calls validated one by one. It is on again after, if
+    it was on before."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class _ReadAhead:
     """An iterator whose next item is made on a second thread while the caller uses this one
     (errors are raised where the item is taken). A context manager: leaving it waits for the
@@ -80,34 +96,40 @@ class _ReadAhead:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _lines(entries: Any, seq: int, recorded_us: int) -> tuple[Sequence[bytes], list[Any]]:
-    """A chunk's entries (see :data:`_Chunk`) from ``seq + 1`` on: each entry's canonical bytes,
-    and the pages' payloads (at most :data:`PAGE_ENTRIES` entries each, each line ended)."""
+def _lines(entries: Any, seq: int, recorded_us: int) -> tuple[int, Any, list[Any]]:
+    """A chunk's entries (see :data:`_Chunk`) from ``seq + 1`` on: how many; their canonical
+    bytes, each followed by a line feed, one after the other (a bytes-like object); and the
+    pages' payloads (at most :data:`PAGE_ENTRIES` entries each: views of those bytes)."""
     import numpy as np
     import pyarrow as pa
 
     if isinstance(entries, list):
         n = len(entries)
         texts = [b"\n".join(entries[i : i + PAGE_ENTRIES]) + b"\n" for i in range(0, n, PAGE_ENTRIES)]
-        return entries, texts
+        return n, texts[0] if len(texts) == 1 else b"".join(texts), texts
     # The pieces before and after ``seq,recorded_us`` (text and Arrow arrays), joined once here.
     head, tail = entries
     n = next(len(p) for p in (*head, *tail) if not isinstance(p, str))
     if not n:
-        return [], []
+        return 0, b"", []
+    joined_c = join([*head, None, f",{recorded_us}", *tail], n, seq + 1)
+    if joined_c is not None:  # in C, where built (the same bytes as Arrow's join below)
+        data_c, ends_c = joined_c
+        line_ends = np.frombuffer(ends_c, np.int64)
+        cuts = line_ends[::PAGE_ENTRIES].tolist() + ([int(line_ends[-1])] if n % PAGE_ENTRIES else [])
+        whole = memoryview(data_c)
+        return n, data_c, [whole[a:b] for a, b in itertools.pairwise(cuts)]
     seqs = pa.array(np.arange(seq + 1, seq + n + 1, dtype=np.int64)).cast(pa.string())
     joined = _join([*head, seqs, f",{recorded_us}", *tail, "\n"])
     if joined.offset:
         joined = pa.concat_arrays([joined])
     buffers = joined.buffers()
     ends = np.frombuffer(buffers[1], np.int32, n + 1)
-    data = memoryview(buffers[2])[: int(ends[-1])].tobytes()
-    lines = data.split(b"\n")
-    lines.pop()  # after the last line feed
-    # Each page's payload: a view of the bytes (SQLite copies it in).
+    # The joined bytes in place (Arrow's buffer, kept alive by the view); each page's payload a
+    # view of them (SQLite copies it in).
+    data = memoryview(buffers[2])[: int(ends[-1])]
     cuts = ends[::PAGE_ENTRIES].tolist() + ([int(ends[-1])] if n % PAGE_ENTRIES else [])
-    view = memoryview(data)
-    return lines, [view[a:b] for a, b in itertools.pairwise(cuts)]
+    return n, data, [data[a:b] for a, b in itertools.pairwise(cuts)]
 
 
 def _write(
@@ -124,49 +146,43 @@ def _write(
         db.executemany(INSERT_PLACED, placed)
 
 
-class _Writes:
-    """An append's writes, in order. ``ahead``: each made on a second thread while the caller
-    hashes the next chunk, the last one (or the only one) by the caller; else each at once.
-    ``finish`` waits for all of them and raises the first error; ``abandon`` waits for the one
-    running and drops the rest."""
+class _Head:
+    """The chain's head as an append's chunks are hashed: the last digest, and the one before."""
 
-    def __init__(self, ahead: bool) -> None:
-        self._ahead = ahead
-        self._pending: Callable[[], None] | None = None
-        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
-        self._done: list[concurrent.futures.Future[None]] = []
+    def __init__(self, previous: bytes) -> None:
+        self.previous = self.before = previous
 
-    def add(self, write: Callable[[], None]) -> None:
-        if not self._ahead:
-            write()
-            return
-        if self._pending is not None:
-            if self._pool is None:
-                self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dncguard-write")
-            self._done.append(self._pool.submit(self._pending))
-            if self._done[0].done():  # an error stops the append at once
-                self._done.pop(0).result()
-        self._pending = write
 
-    def finish(self) -> None:
-        for future in self._done:
-            future.result()
-        self._done = []
-        if self._pending is not None:
-            write, self._pending = self._pending, None
-            write()
-
-    def abandon(self) -> None:
-        self._pending = None
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-
-    def __enter__(self) -> _Writes:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.abandon()
+def _hash_and_write(
+    db: sqlite3.Connection,
+    head: _Head,
+    first_seq: int,
+    n: int,
+    data: Any,
+    texts: list[Any],
+    recorded_us: int,
+    templates: list[tuple[bytes, bytes]],
+    placed: list[tuple[Any, ...]] | None,
+) -> None:
+    """One chunk of ``n`` entries from ``first_seq`` on (``data``: their bytes, each line ended;
+    ``texts``: its pages' payloads): chained from ``head`` (moved on), and its rows inserted in
+    the open transaction."""
+    digests = chain(head.previous, data)
+    if len(digests) != 32 * n:  # an entry's bytes held a line feed: never written
+        raise RuntimeError("an entry's canonical bytes held a line feed")
+    head.before = digests[-64:-32] if n > 1 else head.previous
+    head.previous = digests[-32:]
+    pages = [
+        (
+            first_seq + k * PAGE_ENTRIES,
+            min(PAGE_ENTRIES, n - k * PAGE_ENTRIES),
+            recorded_us,
+            digests[32 * k * PAGE_ENTRIES : 32 * (k + 1) * PAGE_ENTRIES],
+            text,
+        )
+        for k, text in enumerate(texts)
+    ]
+    _write(db, templates, pages, placed)
 
 
 class Ledger(Reader):
@@ -349,23 +365,20 @@ class Ledger(Reader):
 
     # -- writing
 
-    def _append(
-        self, produce: Callable[[int, int], Iterable[_Chunk]], *, write_ahead: bool = False
-    ) -> tuple[int, bytes, bytes, int]:
+    def _append(self, produce: Callable[[int, int], Iterable[_Chunk]]) -> tuple[int, bytes, bytes, int]:
         """Append entries in one transaction. ``produce(first_seq, recorded_us)`` gives chunks
         of entries from ``first_seq`` on (see :data:`_Chunk`). Returns (last seq, its digest,
         the digest before it, recorded_us).
 
-        Each chunk is hashed here; with ``write_ahead``, SQLite writes it on a second thread
-        (which lets go of the GIL) while the next chunk is hashed (a single chunk is written
-        here). Measured, that pays where the chunks are built on a thread of their own
-        (``record_columns``) and costs where they are built here (``record_many``: the writer
-        and the hashing loop then trade the GIL). The transaction ends here, once every write is
-        done: all of it, or on any error none."""
+        Each chunk is joined into its bytes, hashed and written here (the C join and chain,
+        where built, and SQLite let go of the GIL: ``record_columns``' builder thread makes the
+        next chunk meanwhile). Measured, a second thread hashing and writing while the next
+        chunk is made did not pay once the chain was in C (it waits for the GIL each time it
+        takes it back). The transaction ends here, once every chunk is written: all of it, or on
+        any error none."""
         db = self._db
-        sha256 = hashlib.sha256
         added: set[bytes] = set()
-        with self._lock, self._errors(), _Writes(write_ahead) as writes:
+        with self._lock, self._errors():
             db.execute("BEGIN IMMEDIATE")
             try:
                 row = db.execute(
@@ -373,7 +386,7 @@ class Ledger(Reader):
                     " ORDER BY first_seq DESC LIMIT 1"
                 ).fetchone()
                 seq, previous = (0, ZERO_DIGEST) if row is None else (int(row[0]), bytes(row[1]))
-                before = previous
+                head = _Head(previous)
                 recorded_us = us(dt.datetime.now(dt.UTC))
                 for entries, placed_rows, templates in produce(seq + 1, recorded_us):
                     new = [
@@ -381,44 +394,23 @@ class Ledger(Reader):
                     ]
                     if new:
                         added.update(h for h in templates if h not in self._stored)
-                    lines, texts = _lines(entries, seq, recorded_us)
-                    n = len(lines)
+                    n, data, texts = _lines(entries, seq, recorded_us)
                     if not n:
                         continue
-                    digests: list[bytes] = []
-                    append = digests.append
-                    before = previous
-                    for line in lines:
-                        previous = sha256(previous + line).digest()
-                        append(previous)
-                    if n > 1:
-                        before = digests[-2]
-                    pages = [
-                        (
-                            seq + 1 + k * PAGE_ENTRIES,
-                            min(PAGE_ENTRIES, n - k * PAGE_ENTRIES),
-                            recorded_us,
-                            b"".join(digests[k * PAGE_ENTRIES : (k + 1) * PAGE_ENTRIES]),
-                            text,
-                        )
-                        for k, text in enumerate(texts)
-                    ]
                     placed = (
                         None
                         if placed_rows is None
                         else [(seq + 1 + i, *r) for i, r in enumerate(placed_rows) if r is not None]
                     )
-                    writes.add(functools.partial(_write, db, new, pages, placed))
+                    _hash_and_write(db, head, seq + 1, n, data, texts, recorded_us, new, placed)
                     seq += n
-                writes.finish()
                 db.execute("COMMIT")
             except BaseException:
-                writes.abandon()  # nothing is written after this
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
         self._stored |= added
-        return seq, previous, before, recorded_us
+        return seq, head.previous, head.before, recorded_us
 
     def _produce(
         self, calls: Sequence[Call], decisions: Sequence[Decision], placed: bool, chunk: int = CHUNK
@@ -465,15 +457,16 @@ class Ledger(Reader):
         if not isinstance(placed, bool):
             raise TypeError("placed must be True (the calls were dialed) or False (decisions only)")
         chunk = resolve(tuning, self._tuning).chunk_entries or CHUNK
-        cs = [c if type(c) is Call else _as_call(c) for c in calls]
-        ds = [d if type(d) is Decision else _as_decision(d) for d in decisions]
-        if len(cs) != len(ds):
-            raise ValueError(
-                f"record_many: {len(cs)} calls but {len(ds)} decisions; give one decision per call"
-            )
-        if not cs:
-            return 0
-        self._append(self._produce(cs, ds, placed, chunk))
+        with _collector_paused():
+            cs = [c if type(c) is Call else _as_call(c) for c in calls]
+            ds = [d if type(d) is Decision else _as_decision(d) for d in decisions]
+            if len(cs) != len(ds):
+                raise ValueError(
+                    f"record_many: {len(cs)} calls but {len(ds)} decisions; give one decision per call"
+                )
+            if not cs:
+                return 0
+            self._append(self._produce(cs, ds, placed, chunk))
         return len(cs)
 
     def record_columns(
@@ -599,11 +592,10 @@ class Ledger(Reader):
         # Build the first chunk before taking the write lock: bad input fails before anything.
         # Each next chunk is built on another thread (Arrow lets go of the GIL) while this one
         # hashes the chunk before.
-        with _ReadAhead(chunks()) as stream:
+        with _collector_paused(), _ReadAhead(chunks()) as stream:
             first = next(stream)
             self._append(
-                lambda _seq, _recorded: ((c[:2], c[2], c[3]) for c in itertools.chain([first], stream)),
-                write_ahead=True,
+                lambda _seq, _recorded: ((c[:2], c[2], c[3]) for c in itertools.chain([first], stream))
             )
         return int(n)
 

@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+from dncguard._ledger._chain import chain
 from dncguard._ledger._format import INDEX_AT, PAGE_COLUMNS, ZERO_DIGEST, LedgerReport
 from dncguard.errors import CorruptLedgerError
 
@@ -107,18 +108,20 @@ def verify(
                         if previous != digests[32 * i : 32 * i + 32]:
                             return _changed(first + i)
                     return _changed(first + min(len(lines), count - 1))
-                computed = []
-                for line in lines:
-                    previous = sha256(previous + line).digest()
-                    computed.append(previous)
-                if b"".join(computed) != digests:
-                    i = next(i for i, d in enumerate(computed) if d != digests[32 * i : 32 * i + 32])
+                computed = chain(previous, payload)  # count lines, each ended (checked above)
+                if computed != digests:
+                    i = next(
+                        i
+                        for i in range(count)
+                        if computed[32 * i : 32 * i + 32] != digests[32 * i : 32 * i + 32]
+                    )
                     return _changed(first + i)
+                previous = computed[-32:]
                 last = first + count - 1
                 if (
                     anchor_seq is not None
                     and first <= anchor_seq <= last
-                    and computed[anchor_seq - first] != anchor_digest
+                    and computed[32 * (anchor_seq - first) : 32 * (anchor_seq - first + 1)] != anchor_digest
                 ):
                     return LedgerReport(
                         False,
