@@ -5,7 +5,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import datetime as dt
-import gc
 import itertools
 import os
 import re
@@ -14,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+from dncguard._gcpause import collector_paused
 from dncguard._ledger._arrowtext import _as_call, _as_decision, _distinct, _join, _next_column, _per_row
 from dncguard._ledger._chain import chain, join
 from dncguard._ledger._columns import Columns, decided_parts
@@ -49,22 +49,6 @@ SQLITE_PAGE: Final = 65_536
 # A chunk of entries: their canonical bytes (a list), or Arrow arrays of the bytes before and
 # after ``seq,recorded_us``; the placed entries' index rows; the templates used (hex: body).
 _Chunk = tuple[Any, "Sequence[PlacedRow] | None", "Mapping[bytes, bytes]"]
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a batch is recorded: encoding entries makes
-    and drops a few objects an entry (no cycles among them), and each collection they set off
-    walks the young objects the caller holds (the calls and decisions being recorded): about
-    1 us an entry of ``record_many`` with calls validated one by one. It is on again after, if
-    it was on before."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _ReadAhead:
@@ -457,7 +441,7 @@ class Ledger(Reader):
         if not isinstance(placed, bool):
             raise TypeError("placed must be True (the calls were dialed) or False (decisions only)")
         chunk = resolve(tuning, self._tuning).chunk_entries or CHUNK
-        with _collector_paused():
+        with collector_paused():
             cs = [c if type(c) is Call else _as_call(c) for c in calls]
             ds = [d if type(d) is Decision else _as_decision(d) for d in decisions]
             if len(cs) != len(ds):
@@ -592,7 +576,7 @@ class Ledger(Reader):
         # Build the first chunk before taking the write lock: bad input fails before anything.
         # Each next chunk is built on another thread (Arrow lets go of the GIL) while this one
         # hashes the chunk before.
-        with _collector_paused(), _ReadAhead(chunks()) as stream:
+        with collector_paused(), _ReadAhead(chunks()) as stream:
             first = next(stream)
             self._append(
                 lambda _seq, _recorded: ((c[:2], c[2], c[3]) for c in itertools.chain([first], stream))

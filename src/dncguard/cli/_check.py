@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import pyarrow as pa
 
 from dncguard._fields import call_columns
+from dncguard._gcpause import collector_paused
 from dncguard._seller import normalize_seller
 from dncguard.cli._batches import _bulk_tables, _flat_batches, _ReadBatches, _RecordChunks, _TableReader
 from dncguard.cli._callfile import Batch, Defaults, call_from_record, is_table_file
@@ -21,7 +22,6 @@ from dncguard.cli._common import (
     EXIT_BLOCKED,
     EXIT_OK,
     _call_file,
-    _collector_paused,
     _defaults,
     _guard,
     _Progress,
@@ -80,7 +80,7 @@ def _check_records(
     sellers: set[str] = set()
     start = 0
     try:
-        with _collector_paused():
+        with collector_paused():
             for chunk in chunks:
                 sellers.update(call.seller for call in chunk.calls)
                 flat = _flat_batches(chunk)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import gc
 import os
 import re
 import stat
@@ -175,20 +174,6 @@ def _guard(args: argparse.Namespace) -> Guard:
         return Guard(registry, **options)
     except (TypeError, ValueError) as e:
         raise UsageError(str(e)) from None
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the block: reading a JSON call file makes a few
-    objects a call (no cycles among them), and each full collection walks every one made so far
-    (a third of the reading time for 200,000 calls). It runs once, after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # --- lookup / info ----------------------------------------------------------------------------

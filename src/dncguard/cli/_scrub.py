@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from dncguard._gcpause import collector_paused
 from dncguard.cli._batches import _flat_batches, _left_out, _RecordChunks, _Records, _TableReader
 from dncguard.cli._callfile import Batch, Defaults, is_table_file, read_records
 from dncguard.cli._common import (
     EXIT_OK,
     _call_file,
-    _collector_paused,
     _defaults,
     _guard,
     _output,
@@ -85,7 +85,7 @@ def _scrub_records(args: argparse.Namespace, path: str, defaults: Defaults, reco
     chunks = _RecordChunks(path, defaults, keep=True)
     guard: Guard | None = None
     written = False
-    with _collector_paused(), OutputWriter(args.output) as writer:
+    with collector_paused(), OutputWriter(args.output) as writer:
         for chunk in chunks:
             if guard is None:
                 guard = _guard(args)
