@@ -23,11 +23,13 @@
 
 static void
 chain_lines(const unsigned char *previous, const unsigned char *data, Py_ssize_t size,
-            unsigned char *out)
+            unsigned char *out, Py_ssize_t most)
 {
+    /* At most ``most`` digests (what ``out`` holds): ``data`` read again after it was counted
+     * could hold more lines if its owner changed it meanwhile (a mutable buffer). */
     const unsigned char *p = data, *end = data + size, *prev = previous;
     SHA256_CTX ctx;
-    while (p < end) {
+    while (p < end && most-- > 0) {
         const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
         if (nl == NULL) {
             break;
@@ -95,7 +97,7 @@ chain(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     {
         unsigned char *digests = (unsigned char *)PyBytes_AS_STRING(out);
         Py_BEGIN_ALLOW_THREADS
-        chain_lines(previous.buf, payload.buf, payload.len, digests);
+        chain_lines(previous.buf, payload.buf, payload.len, digests, n);
         Py_END_ALLOW_THREADS
     }
 done:
