@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from dncguard.cli import _sizes
 from dncguard.cli._common import PROG, _Progress
-from dncguard.cli._decide import _is_invalid, _Piece
+from dncguard.cli._decide import _ByIdentity, _is_invalid, _Piece
 from dncguard.cli._escape import _attr, _cdata, _strings
 from dncguard.cli._lines import (
     _EPOCH,
@@ -412,25 +412,23 @@ class _Sources:
         self.registry_id = ""
         self.oldest: tuple[dt.date, str] | None = None
         self.unlisted: set[str] = set()
-        self._seen: dict[int, Sequence[Consulted]] = {}
+        # Each value tallied once: the batches share most of them, as the same objects (bulk's
+        # ``ProvenanceRows.distinct`` keeps them across batches).
+        self._tally = _ByIdentity(self._tally_value)
 
     def add(self, registry_id: str, consulted: Sequence[Sequence[Consulted]]) -> None:
         if not self.registry_id:
             self.registry_id = registry_id
         for value in consulted:
-            # The batches share most values, as the same objects (bulk's
-            # ``ProvenanceRows.distinct`` keeps them across batches).
-            if self._seen.get(id(value)) is value:
-                continue
-            if len(self._seen) >= 1 << 12:
-                self._seen.clear()
-            self._seen[id(value)] = value
-            for c in value:
-                if c.layer in _NATIONAL_LAYERS and c.obtained is not None:
-                    if self.oldest is None or (c.obtained, c.layer) < self.oldest:
-                        self.oldest = (c.obtained, c.layer)
-                elif c.layer.startswith("internal:") and c.listed is None:
-                    self.unlisted.add(c.layer.removeprefix("internal:"))
+            self._tally(value)
+
+    def _tally_value(self, value: Sequence[Consulted]) -> None:
+        for c in value:
+            if c.layer in _NATIONAL_LAYERS and c.obtained is not None:
+                if self.oldest is None or (c.obtained, c.layer) < self.oldest:
+                    self.oldest = (c.obtained, c.layer)
+            elif c.layer.startswith("internal:") and c.listed is None:
+                self.unlisted.add(c.layer.removeprefix("internal:"))
 
     def summary(self) -> str:
         if self.oldest is None:
