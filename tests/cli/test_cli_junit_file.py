@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import io
 import json
 import os
@@ -298,3 +299,35 @@ def test_the_opening_part_has_room_for_any_count(path: str, every: bool, calls: 
 def test_a_count_beyond_the_room_is_refused() -> None:
     with pytest.raises(OverflowError, match="room"):
         _report._junit_head("calls.csv", "calls", LARGEST + 1, 0, every=False)
+
+
+@pytest.mark.parametrize("failing", [1, 2, 4])
+def test_a_failed_write_leaves_the_output_file_as_it_was(
+    index: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    failing: int,
+) -> None:
+    """A disk that fills up part way through a write (of the opening part, the first write, or
+    of the test cases): exit 2 naming the error, and nothing of a document left in the file."""
+    monkeypatch.setenv("DNCGUARD_BATCH_ROWS", "4")
+    path = calls_file(tmp_path / "calls.csv", [n % 20 for n in range(60)])
+    target = tmp_path / "report.xml"
+    before = b"kept\n"
+    target.write_bytes(before)
+    calls = 0
+    write = _report._InPlace.write
+
+    def full(self: _report._InPlace, data: bytes | memoryview, /) -> int:
+        nonlocal calls
+        calls += 1
+        if calls == failing:
+            os.write(self.fd, memoryview(data)[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write(self, data)
+
+    monkeypatch.setattr(_report._InPlace, "write", full)
+    assert into_file(target, "r+", argv(index, path)) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert target.read_bytes() == before
