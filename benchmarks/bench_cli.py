@@ -37,6 +37,11 @@ What it measures, per repeat and back to back so both see the same machine state
   (the output is really written), for each of ``--formats`` (default: text, junit, text --all,
   jsonl). The command reads and checks the CSV, decides it in bulk, and writes the blocked calls
   (text, junit) or every call (``--all``, jsonl);
+* after each command, unless ``--no-write-floor``: writing as many bytes as it wrote into a new
+  file in ``benchmarks/out`` with plain 1 MiB ``os.write`` calls of one buffer (then deleted),
+  the "write floor": what the page cache alone costs for that report on this machine, whatever
+  program writes it, reported next to each command's ratio (``writing its N MB alone: X s =
+  Y x guard.scrub``);
 * ``dncguard scrub --registry INDEX --seller acme FILE OUT`` in-process, for each ``--scrub-to``
   kind of OUT (Parquet, CSV): the pipeline command, writing every row plus its decision columns.
   No target of its own; it is reported against ``guard.scrub`` the same way.
@@ -218,6 +223,30 @@ def run_check(index: str, csv: Path, fmt: str, out: Path) -> tuple[float, float,
     return secs, cpu, code
 
 
+_FLOOR_BLOCK = memoryview(b"x" * (1 << 20))
+"""What :func:`write_floor` writes at a time (one buffer, made once)."""
+
+
+def write_floor(size: int, directory: Path) -> tuple[float, float]:
+    """Wall and CPU seconds (all threads) to write ``size`` bytes into a new file in
+    ``directory`` with plain 1 MiB ``os.write`` calls of one buffer made beforehand, the file
+    deleted after (not timed): what writing a report of that size costs whatever program writes
+    it, on this machine, the page cache's share included."""
+    path = directory / "cli-write-floor.bin"
+    gc.collect()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        t0, c0 = time.perf_counter(), time.process_time()
+        left = size
+        while left > 0:
+            left -= os.write(fd, _FLOOR_BLOCK[: min(left, len(_FLOOR_BLOCK))])
+        secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+    finally:
+        os.close(fd)
+        path.unlink()
+    return secs, cpu
+
+
 def run_scrub(index: str, csv: Path, out: Path) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds (all threads) and exit code of ``dncguard scrub CSV OUT``."""
     from dncguard.cli import main
@@ -226,6 +255,19 @@ def run_scrub(index: str, csv: Path, out: Path) -> tuple[float, float, int]:
     t0, c0 = time.perf_counter(), time.process_time()
     code = main(["scrub", "--registry", index, "--seller", "acme", str(csv), str(out)])
     return time.perf_counter() - t0, time.process_time() - c0, code
+
+
+def floor_line(size: int, times: list[float], cpu: list[float], scrub_times: list[float]) -> str:
+    """What writing ``size`` bytes alone took (:func:`write_floor`), against ``guard.scrub``."""
+    ratios = [f / s for f, s in zip(times, scrub_times, strict=True)]
+    secs = statistics.median(times)
+    rate = f"{size / secs / 1e9:.2f} GB/s" if secs > 0 else "-"
+    return (
+        f"writing its {size / 1e6:,.0f} MB alone: median {secs:.2f} s"
+        f" ({', '.join(f'{t:.2f}' for t in times)}; {rate}; CPU {statistics.median(cpu):.2f} s)"
+        f" = {statistics.median(ratios):.2f}x guard.scrub"
+        f" (per repeat {', '.join(f'{x:.2f}' for x in ratios)})"
+    )
 
 
 def jsonl_against_csv(index: str, csv: Path, rows: int, repeat: int, say: Any) -> None:
@@ -356,6 +398,12 @@ def main(argv: list[str] | None = None) -> int:
         default="parquet,csv",
         help="also time `dncguard scrub CSV OUT` to these output kinds (comma-separated; '' for none)",
     )
+    ap.add_argument(
+        "--no-write-floor",
+        action="store_true",
+        help="do not time, after each command, writing as many bytes as it wrote (1 MiB os.write calls"
+        " into a new file in benchmarks/out): the page cache's cost, whatever program writes",
+    )
     ap.add_argument("--write", type=Path, help="write the results as Markdown here")
     ap.add_argument("--phases", type=int, default=0, help="then time each phase of check alone, N times")
     ap.add_argument(
@@ -405,6 +453,8 @@ def main(argv: list[str] | None = None) -> int:
     scrub_cpu: list[float] = []
     check_times: dict[str, list[float]] = {label: [] for label in labels}
     check_cpu: dict[str, list[float]] = {label: [] for label in labels}
+    floor_times: dict[str, list[float]] = {label: [] for label in labels}
+    floor_cpu: dict[str, list[float]] = {label: [] for label in labels}
     sizes: dict[str, int] = {}
     codes: dict[str, int] = {}
     allowed = 0
@@ -426,6 +476,10 @@ def main(argv: list[str] | None = None) -> int:
             check_cpu[label].append(cpu)
             sizes[label], codes[label] = target.stat().st_size, code
             target.unlink()
+            if not args.no_write_floor:
+                secs, cpu = write_floor(sizes[label], OUT)
+                floor_times[label].append(secs)
+                floor_cpu[label].append(cpu)
         say(
             f"repeat {r + 1}: scrub {scrub_times[-1]:.2f} s; "
             + "; ".join(f"{label} {check_times[label][-1]:.2f} s" for label in labels)
@@ -447,6 +501,15 @@ def main(argv: list[str] | None = None) -> int:
             f"{', '.join(f'{x:.2f}' for x in ratios)} (median {statistics.median(ratios):.2f}x; "
             f"ratio of medians {statistics.median(times) / med:.2f}x)."
         )
+    if not args.no_write_floor:
+        say("")
+        say(
+            "Write floor: after each command, as many bytes as it wrote written into a new file in"
+            " benchmarks/out with plain 1 MiB os.write calls (then deleted): the page cache's cost"
+            " of the report, whatever program writes it."
+        )
+        for fmt in labels:
+            say(f"  {fmt}: {floor_line(sizes[fmt], floor_times[fmt], floor_cpu[fmt], scrub_times)}")
     say("")
     say(
         f"CPU seconds (all threads; less sensitive to the other users of the machine): scrub median "
@@ -464,7 +527,15 @@ def main(argv: list[str] | None = None) -> int:
         ratio = statistics.median(c / s for c, s in zip(check_times[fmt], scrub_times, strict=True))
         limit = 2.5 if ("--all" in fmt or "json" in fmt) else 1.5
         verdict = "met" if ratio <= limit else "NOT met"
-        say(f"Target {fmt} <= {limit}x scrub (wall, median of per-repeat ratios): {verdict} ({ratio:.2f}x).")
+        floor = ""
+        if not args.no_write_floor:
+            alone = statistics.median(f / s for f, s in zip(floor_times[fmt], scrub_times, strict=True))
+            secs = statistics.median(floor_times[fmt])
+            floor = f"; writing its {sizes[fmt] / 1e6:,.0f} MB alone: {secs:.2f} s = {alone:.2f}x guard.scrub"
+        say(
+            f"Target {fmt} <= {limit}x scrub (wall, median of per-repeat ratios): {verdict} ({ratio:.2f}x)"
+            f"{floor}."
+        )
     rss_rows = [int(x) for x in args.rss_rows.split(",") if x.strip()]
     if rss_rows:
         del table

@@ -9,6 +9,7 @@ import collections
 import dataclasses
 import json
 import os
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import TextIO
@@ -203,8 +204,43 @@ def write_junit(outcomes: Outcomes, path: str, out: TextIO, *, every: bool = Fal
         )
         failure.text = xml_safe("\n".join(lines))
     ET.indent(suites)
+    text = ET.tostring(suites, encoding="unicode") + "\n"
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    out.write(ET.tostring(suites, encoding="unicode") + "\n")
+    out.write(with_room(text, classname, every=every))
+
+
+COUNT_WIDTH = 20
+"""The characters each count of a JUnit report's opening part takes, its digits then spaces
+before the end of its tag: the opening part is as long whatever the counts (so ``check`` can
+write it before it knows them, and write it again in place once it does)."""
+
+
+def _room(*counts: str) -> str:
+    return " " * sum(COUNT_WIDTH - len(c) for c in counts)
+
+
+def with_room(xml: str, classname: str, *, every: bool) -> str:
+    """ElementTree's JUnit document with the room for its counts: spaces before the ``>`` of the
+    suites' tags and the ``/>`` of the properties and of the allowed calls' test case; where
+    there is no such test case (``--all``, or no allowed call), ``</properties>`` instead holds
+    that test case's room as spaces (``--all``: nothing)."""
+    lines = xml.split("\n")
+    allowed_case = re.compile(r'    <testcase classname="[^"]*" name="(\d+) allowed calls" time="0" />')
+    has_case = False
+    for i, line in enumerate(lines):
+        if suite := re.fullmatch(r'(\s*<testsuites? name="[^"]*" tests="(\d+)" failures="(\d+)".*)>', line):
+            lines[i] = suite[1] + _room(suite[2], suite[3]) + ">"
+        elif prop := re.fullmatch(r'(\s*<property name="\w+" value="(\d+)")( />)', line):
+            lines[i] = prop[1] + _room(prop[2]) + prop[3]
+        elif case := allowed_case.fullmatch(line):
+            lines[i] = line[: -len(" />")] + _room(case[1]) + " />"
+            has_case = True
+    if not every and not has_case:
+        attributes = {"classname": classname, "name": "0 allowed calls", "time": "0"}
+        case = ET.tostring(ET.Element("testcase", attributes), encoding="unicode")
+        room = f"    {case.removesuffix(' />')}{_room('0')} />\n"
+        return "\n".join(lines).replace("</properties>", "</properties" + " " * len(room.encode()) + ">", 1)
+    return "\n".join(lines)
 
 
 def write_records(decisions: Sequence[Decision], rows: Sequence[int], tos: Sequence[str]) -> Outcomes:

@@ -1,8 +1,10 @@
 """The ``check`` report, written as the calls are decided: the pieces of decided rows in order
 (their lines built by :mod:`._lines`, on two threads), the counts, the legend and the summary.
 
-Text and JSON go to the output as each piece is decided; JUnit, whose opening element carries the
-counts, goes to a temporary file until the counts are known. Nothing is kept per call, so the
+Text and JSON go to the output as each piece is decided. JUnit's opening elements carry the
+counts: where the output is a regular file written at its end, the document goes straight to it,
+its counts written in place at the end (:class:`_InPlace`); elsewhere (a pipe, a terminal) the
+test cases go to a temporary file until the counts are known. Nothing is kept per call, so the
 memory ``check`` takes does not grow with the file (the text summary's provenance is tallied as
 the pieces go: the registry id, the oldest national copy, the sellers without a list).
 """
@@ -15,12 +17,13 @@ import datetime as dt
 import errno
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import IO, TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, Protocol, TextIO
 
 import numpy as np
 import pyarrow as pa
@@ -49,13 +52,21 @@ FORMATS = ("text", "json", "jsonl", "junit")
 """``check --format``: text (for people), json (one array), jsonl (a line a call), junit."""
 
 
+class _Binary(Protocol):
+    """Where :class:`_Sink` writes bytes: a binary file, or :class:`_InPlace`."""
+
+    def write(self, data: bytes | memoryview, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+
 class _Sink:
     """Writes text, and Arrow string arrays as their UTF-8 bytes, to a text stream, or to a
     binary file (``binary``)."""
 
-    def __init__(self, out: TextIO | None, binary: IO[bytes] | None = None) -> None:
+    def __init__(self, out: TextIO | None, binary: _Binary | None = None) -> None:
         self.out = out
-        self.buffer: IO[bytes] | None = binary
+        self.buffer: _Binary | None = binary
         if out is not None:
             buffer = getattr(out, "buffer", None)
             encoding = getattr(out, "encoding", None) or ""
@@ -120,14 +131,14 @@ class _Sink:
         self.out.write(decoder.decode(b"", final=True))
 
 
-def _send(spool: IO[bytes], target: IO[bytes]) -> bool:
+def _send(spool: IO[bytes], target: _Binary) -> bool:
     """Copy the whole of ``spool`` to ``target`` in the kernel (``sendfile``: a file or a pipe
     on Linux), without passing the bytes through Python; False where that cannot be done (a
     stream without a file descriptor, a system whose ``sendfile`` takes only sockets) and nothing
     was written."""
     sendfile = getattr(os, "sendfile", None)
     try:
-        out_fd, in_fd = target.fileno(), spool.fileno()
+        out_fd, in_fd = getattr(target, "fileno")(), spool.fileno()  # noqa: B009 (not every target has one)
     except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
         return False
     if sendfile is None:
@@ -145,6 +156,132 @@ def _send(spool: IO[bytes], target: IO[bytes]) -> bool:
             raise OSError(errno.EIO, f"the report's temporary file ended after {done} of {size} bytes")
         done += sent
     return True
+
+
+class _InPlace:
+    """The JUnit document written straight into the regular file ``check``'s output is, from
+    where the file ends, with no temporary copy: the opening part first, its counts left as room
+    (:func:`_junit_head` of no calls, as long as of any counts), then the test cases as they are
+    decided, then (:meth:`finish`) the real opening part written over the first, in place.
+    :meth:`discard` cuts the file back to where the report began (a bad row far into the file,
+    exit 2): as with a temporary copy, no part of a document is left, and nothing of what the
+    file held before is lost.
+
+    Writing the cases once instead of twice (a copy of 840 MB for 10 million calls of which
+    15% are blocked, then the copy written out, after the last call is decided) is worth having
+    where writing to the page cache is dear; :meth:`of` says where it is safe."""
+
+    def __init__(self, fd: int, start: int) -> None:
+        self.fd, self.start = fd, start
+
+    @classmethod
+    def of(cls, out: TextIO) -> _InPlace | None:
+        """The file behind ``out`` to write in place, or None where the document must be put
+        together first: a pipe, a terminal, a device; a file opened to append (every write goes
+        to its end, the counts' place too) or written short of its end (cutting it back on an
+        error would cut what follows); one that stderr also writes to (a warning would land
+        amid the test cases); a stream that is not UTF-8 or has no file descriptor; a system
+        without ``fcntl`` (Windows)."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return None
+        buffer = getattr(out, "buffer", None)
+        if _Sink(out).buffer is None or buffer is None:  # not UTF-8 bytes
+            return None
+        try:
+            fd = out.fileno()
+            out.flush()
+            buffer.flush()
+            status = os.fstat(fd)
+            if not stat.S_ISREG(status.st_mode) or fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND:
+                return None
+            start = os.lseek(fd, 0, os.SEEK_CUR)
+        except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+            return None
+        if start != status.st_size or _same_file(status, 2) or _same_file(status, sys.stderr):
+            return None
+        return cls(fd, start)
+
+    def write(self, data: bytes | memoryview, /) -> int:
+        view = memoryview(data).cast("B")
+        done = 0
+        while done < len(view):
+            done += os.write(self.fd, view[done:])
+        return done
+
+    def flush(self) -> None:
+        pass
+
+    def finish(self, head: bytes) -> None:
+        """Write ``head`` over the opening part written first."""
+        done = 0
+        while done < len(head):
+            done += os.pwrite(self.fd, head[done:], self.start + done)
+
+    def discard(self) -> None:
+        """Cut the file back to where the report began, and go on writing from there."""
+        os.ftruncate(self.fd, self.start)
+        os.lseek(self.fd, self.start, os.SEEK_SET)
+
+
+def _same_file(status: os.stat_result, other: int | TextIO) -> bool:
+    """Whether ``other`` (a file descriptor or a stream) writes to the file of ``status``."""
+    try:
+        theirs = os.fstat(other if isinstance(other, int) else other.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
+    return (theirs.st_dev, theirs.st_ino) == (status.st_dev, status.st_ino)
+
+
+_COUNT_WIDTH = 20
+"""Characters each count of JUnit's opening part has room for: any count below 10**20 (a file
+of that many calls would be 100 exabytes). A count written with fewer digits is followed by as
+many spaces, inside its tag, so the opening part is as long whatever the counts are."""
+
+
+def _room(*counts: int) -> str:
+    """The spaces that follow ``counts`` in their tag."""
+    for count in counts:
+        if not 0 <= count < 10**_COUNT_WIDTH:
+            raise OverflowError(f"a JUnit report has room for counts below 10**{_COUNT_WIDTH}, not {count}")
+    return " " * sum(_COUNT_WIDTH - len(str(count)) for count in counts)
+
+
+def _junit_head(path: str, classname: str, calls: int, blocked: int, *, every: bool) -> str:
+    """JUnit's opening part, up to the blocked calls' test cases: the suites with their counts,
+    the counts as properties and (without ``every``) the allowed calls as one test case.
+
+    Its length does not depend on the counts (:data:`_COUNT_WIDTH`): each count is followed by
+    spaces before the end of its tag; where there is no allowed call to count (all blocked, or
+    none), the room of that test case is spaces before the ``>`` of ``</properties>``. So the
+    document can be written before the counts are known and its opening part written again
+    once they are (:class:`_InPlace`), and a report is the same bytes whatever it was written to."""
+    allowed = calls - blocked
+    aggregate = not every and allowed > 0
+    cases = calls if every else blocked + aggregate
+    counts = f'tests="{cases}" failures="{blocked}" errors="0" skipped="0"{_room(cases, blocked)}'
+    head = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<testsuites name="{_attr(PROG + " check")}" {counts}>\n'
+        f'  <testsuite name="{_attr(path)}" {counts}>\n'
+        "    <properties>\n"
+        f'      <property name="calls" value="{calls}"{_room(calls)} />\n'
+        f'      <property name="allowed" value="{allowed}"{_room(allowed)} />\n'
+        f'      <property name="blocked" value="{blocked}"{_room(blocked)} />\n'
+        "    </properties"
+    )
+    if every:
+        return head + ">\n"
+    case = (
+        f'    <testcase classname="{classname}" name="{allowed} allowed calls" time="0"{_room(allowed)} />\n'
+    )
+    if aggregate:
+        return head + ">\n" + case
+    return head + " " * len(case.encode("utf-8")) + ">\n"
+
+
+_JUNIT_TAIL = "  </testsuite>\n</testsuites>\n"
 
 
 _AHEAD = 3
@@ -249,9 +386,11 @@ class _Report:
     whole document around the spooled test cases (junit) written by :meth:`finish`.
 
     JUnit's ``<testsuite>`` carries its counts in its opening tag, before the test cases, which
-    is where every consumer reads them; so the test cases go to a temporary file first (disk,
-    not memory) and the document is put together once the counts are known. A bad input met
-    late in the file (exit 2) then leaves no JUnit document at all, rather than a wrong one."""
+    is where every consumer reads them. Where the output is a regular file written at its end,
+    the document is written straight into it and its counts written in place once known
+    (:class:`_InPlace`); elsewhere the test cases go to a temporary file first (disk, not
+    memory) and the document is put together once the counts are known. Either way a bad input
+    met late in the file (exit 2) leaves no JUnit document at all, rather than a wrong one."""
 
     def __init__(
         self, explainer: _Explainer, *, fmt: str, path: str, out: TextIO, every: bool = False
@@ -260,10 +399,21 @@ class _Report:
         self.builder = _Lines(fmt, explainer, path, every=every)
         self.out = _Sink(out)
         self.spool: IO[bytes] | None = None
+        self.in_place: _InPlace | None = None
+        self.finished = False
         self.sink = self.out
         if fmt == "junit":
-            self.spool = tempfile.TemporaryFile(prefix="dncguard-check-")  # noqa: SIM115 (closed by close)
-            self.sink = _Sink(None, self.spool)
+            self.in_place = _InPlace.of(out)
+            if self.in_place is not None:
+                self.sink = _Sink(None, self.in_place)
+                try:
+                    self.sink.text(self._junit_head(0, 0))  # the counts' room, written over by finish
+                except BaseException:
+                    self.in_place.discard()
+                    raise
+            else:
+                self.spool = tempfile.TemporaryFile(prefix="dncguard-check-")  # noqa: SIM115 (closed by close)
+                self.sink = _Sink(None, self.spool)
         self.calls = self.blocked = 0
         self.reasons: collections.Counter[str] = collections.Counter()
         self.cited: dict[tuple[str, str, str], None] = {}
@@ -339,26 +489,33 @@ class _Report:
             self.out.text(self._legend() + self._summary())
         elif self.fmt == "json":
             self.out.text("\n]\n" if self.started else "[]\n")
+        elif self.in_place is not None:
+            self.sink.text(_JUNIT_TAIL)
+            self.in_place.finish(self._junit_head(self.calls, self.blocked).encode("utf-8"))
         elif self.fmt == "junit":
             assert self.spool is not None
-            self.out.text(self._junit_head())
+            self.out.text(self._junit_head(self.calls, self.blocked))
             self.out.copy(self.spool)
-            self.out.text("  </testsuite>\n</testsuites>\n")
+            self.out.text(_JUNIT_TAIL)
             self.spool.close()
         if self.out.out is not None:
             self.out.out.flush()
+        self.finished = True
         self.progress.done()
 
     def close(self) -> None:
         """Stop the formatting threads, once what was handed over is written (after an error in
         the caller, as it was before the error; after one of their own, nothing more), and drop
-        the spool (after an error: nothing of a junit document is written)."""
+        the spool (after an error: nothing of a junit document is written) or, for a junit
+        document written in place that was not finished, cut the file back to where it began."""
         try:
             if self.ordered is not None:
                 self.ordered.close()
         finally:
             if self.spool is not None:
                 self.spool.close()
+            if self.in_place is not None and not self.finished:
+                self.in_place.discard()
 
     def _legend(self) -> str:
         if not self.cited:
@@ -375,28 +532,8 @@ class _Report:
             f"  {code}: {count}\n" for code, count in counts
         )
 
-    def _junit_head(self) -> str:
-        n, blocked = self.calls, self.blocked
-        allowed = n - blocked
-        aggregate = not self.every and allowed > 0
-        cases = n if self.every else blocked + aggregate
-        counts = f'tests="{cases}" failures="{blocked}" errors="0" skipped="0"'
-        head = (
-            '<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<testsuites name="{_attr(PROG + " check")}" {counts}>\n'
-            f'  <testsuite name="{_attr(self.path)}" {counts}>\n'
-            "    <properties>\n"
-            f'      <property name="calls" value="{n}" />\n'
-            f'      <property name="allowed" value="{allowed}" />\n'
-            f'      <property name="blocked" value="{blocked}" />\n'
-            "    </properties>\n"
-        )
-        if aggregate:
-            head += (
-                f'    <testcase classname="{self.builder.classname}" '
-                f'name="{allowed} allowed calls" time="0" />\n'
-            )
-        return head
+    def _junit_head(self, calls: int, blocked: int) -> str:
+        return _junit_head(self.path, self.builder.classname, calls, blocked, every=self.every)
 
 
 _NATIONAL_LAYERS = ("us-ftc", "ca-dncl")
