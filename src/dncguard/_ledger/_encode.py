@@ -77,30 +77,62 @@ _RUN: Final = 8192
 """Objects one after the other looked at for the same choice (see :func:`_repeat`)."""
 
 
-def _element_keys(dds: Sequence[Mapping[str, Any]]) -> list[bytes]:
-    """Each decision's (its ``__dict__``) tuples of models by the identity of the models in
-    them: the bytes of the three tuples' lengths and then each model's ``id``, as int64 (the
-    lengths say which tuple each model is in). Made over all of them at once (``map`` runs in C;
-    numpy lays the rows out)."""
+def _grouped(columns: Sequence[Any], n: int) -> tuple[Any, Any]:
+    """Rows of integer ``columns`` (numpy arrays of ``n`` each) grouped by equal rows: each
+    row's group (numbered in the order groups first appear) and each group's first row. One
+    sort (numpy), no Python per row."""
     import numpy as np
 
-    n = len(dds)
-    tuples = list(itertools.chain.from_iterable(map(_decision_models, dds)))
-    lens = np.fromiter(map(len, tuples), np.int64, len(tuples))
-    models = list(itertools.chain.from_iterable(tuples))
-    ids = np.fromiter(map(id, models), np.int64, len(models))
-    k = len(_DECISION_MODELS)
-    per_row = lens.reshape(n, k).sum(axis=1)
-    width = per_row + k
-    ends = np.cumsum(width)
-    starts = ends - width
-    out = np.empty(int(ends[-1]) if n else 0, np.int64)
-    out[(starts[:, None] + np.arange(k)).ravel()] = lens
-    row_of = np.repeat(np.arange(n), per_row)
-    first_model = np.cumsum(per_row) - per_row
-    out[starts[row_of] + k + (np.arange(len(models)) - first_model[row_of])] = ids
-    data = out.tobytes()
-    return list(map(data.__getitem__, map(slice, (starts * 8).tolist(), (ends * 8).tolist())))
+    if not columns:
+        return np.zeros(n, np.int64), np.zeros(1 if n else 0, np.int64)
+    order = np.lexsort(columns[::-1])  # stable: a group's rows in their order
+    new = np.zeros(n, bool)
+    new[:1] = True
+    for column in columns:
+        ordered = column[order]
+        new[1:] |= ordered[1:] != ordered[:-1]
+    firsts = order[new]
+    by_first = np.argsort(firsts, kind="stable")
+    number = np.empty(len(firsts), np.int64)
+    number[by_first] = np.arange(len(firsts), dtype=np.int64)
+    groups = np.empty(n, np.int64)
+    groups[order] = number[np.cumsum(new) - 1]
+    return groups, firsts[by_first]
+
+
+def _lists_columns(lists: Sequence[tuple[Any, ...]], codes: Any) -> list[Any]:
+    """Integer columns that say, per row, what its list holds: its length, then the codes of
+    its items (``codes``: one per item of all the lists, one after the other; from 1), 0 past
+    its end. Equal rows: equal lists."""
+    import numpy as np
+
+    n = len(lists)
+    lens = np.fromiter(map(len, lists), np.int64, n)
+    width = int(lens.max()) if n else 0
+    out = [lens]
+    if width:
+        matrix = np.zeros((n, width), np.int64)
+        rows = np.repeat(np.arange(n), lens)
+        starts = np.cumsum(lens) - lens
+        matrix[rows, np.arange(len(codes)) - starts[rows]] = codes
+        out.extend(matrix.T)
+    return out
+
+
+_DAYS_TO_1970: Final = dt.date(1970, 1, 1).toordinal()
+_WALL: Final = operator.attrgetter("hour", "minute", "second", "microsecond")
+
+
+def _wall_us(ats: Sequence[dt.datetime]) -> Any:
+    """Each time's wall clock (its own date and time, its offset not applied) as microseconds
+    since 1970 (a numpy array): two method calls per time (``map`` runs in C), the rest numpy."""
+    import numpy as np
+
+    n = len(ats)
+    days = np.fromiter(map(dt.datetime.toordinal, ats), np.int64, n) - _DAYS_TO_1970
+    hmsu = np.fromiter(itertools.chain.from_iterable(map(_WALL, ats)), np.int64, 4 * n).reshape(n, 4)
+    seconds = ((days * 24 + hmsu[:, 0]) * 60 + hmsu[:, 1]) * 60 + hmsu[:, 2]
+    return seconds * 1_000_000 + hmsu[:, 3]
 
 
 def decision_part(decision: Decision) -> str:
@@ -137,22 +169,29 @@ def _extra_key(cd: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def _extra_keys(cds: Sequence[Mapping[str, Any]]) -> Iterator[tuple[Any, ...]]:
-    """:func:`_extra_key` of each call (its ``__dict__``), made list by list over all of them
-    (``map`` runs in C): each list's items flattened, keyed, and cut back into rows."""
-    columns: list[Iterator[tuple[Any, ...]]] = []
-    for name in EXTRA_FIELDS:
-        lists = list(map(operator.itemgetter(name), cds))
-        flat = list(itertools.chain.from_iterable(lists))
+def _extra_columns(lists: Sequence[tuple[tuple[Any, ...], ...]]) -> list[Any]:
+    """Integer columns (:func:`_lists_columns`) of each call's lists (its ``_EXTRA`` tuple),
+    equal rows for equal lists. Each list's items are coded by value, list by list over all the
+    calls at once (``map`` runs in C): a time by its instant and UTC offset; a model by its
+    fields (and its class, where the calls' items are not all of one class)."""
+    import numpy as np
+
+    columns: list[Any] = []
+    for k, name in enumerate(EXTRA_FIELDS):
+        column = list(map(operator.itemgetter(k), lists))
+        flat = list(itertools.chain.from_iterable(column))
         if not flat:  # every row's list empty (attempts, requests: most often)
-            columns.append(itertools.repeat((), len(lists)))
             continue
         if name == "attempts":
-            items: Iterator[Any] = zip(flat, map(_UTCOFFSET, flat), strict=True)
+            keys: Iterator[Any] = zip(flat, map(_UTCOFFSET, flat), strict=True)
         else:
-            items = zip(map(type, flat), map(tuple, map(dict.values, map(_DICT, flat))), strict=True)
-        columns.append(map(tuple, map(itertools.islice, itertools.repeat(items), map(len, lists))))
-    return zip(*columns, strict=True)
+            values = map(tuple, map(dict.values, map(_DICT, flat)))
+            one_class = len(set(map(type, flat))) == 1
+            keys = values if one_class else zip(map(type, flat), values, strict=True)
+        codes: dict[Any, int] = {}
+        items = np.fromiter(map(codes.setdefault, keys, itertools.count(1)), np.int64, len(flat))
+        columns.extend(_lists_columns(column, items))
+    return columns
 
 
 def _repeat(dds: Sequence[Mapping[str, Any]], names: Sequence[str]) -> bool:
@@ -184,7 +223,6 @@ class Encoder:
         self._by_identity: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
         self._templates: dict[tuple[Any, ...], tuple[str, str, bytes, bytes]] = {}
         self._extras: dict[tuple[Any, ...], str] = {}
-        self._extras_by_ids: dict[tuple[int, ...], tuple[str, tuple[Any, ...]]] = {}
         self._by_ids: dict[tuple[Any, ...], tuple[tuple[str, str, bytes, bytes], tuple[Any, ...]]] = {}
         self.times = Times()
         self.column_templates: dict[tuple[str, ...], tuple[str, bytes]] = {}
@@ -226,22 +264,23 @@ class Encoder:
     def _at_json(self, ats: list[dt.datetime]) -> tuple[Any, Any]:
         """The times as the call's JSON writes them (with their quotes), an Arrow array: UTC
         microseconds and each time's own UTC offset, formatted column by column; and the UTC
-        microseconds (a numpy array)."""
+        microseconds (a numpy array): each time's wall clock less its UTC offset, as Python
+        defines an aware time's instant."""
         import numpy as np
         import pyarrow as pa
 
         from dncguard._ledger._arrowtext import _offset_json
 
-        micros = pa.array(ats, pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()
-        zones = list(map(_TZINFO, ats))
-        distinct = dict(zip(map(id, zones), zones, strict=True))
-        if len(distinct) == 1 and isinstance(zones[0], dt.timezone):  # one fixed offset
-            offsets = np.full(len(ats), _seconds(zones[0].utcoffset(None)), np.int64)
+        zones = set(map(_TZINFO, ats))
+        if len(zones) == 1 and type(zone := next(iter(zones))) is dt.timezone:  # one fixed offset
+            offsets = np.full(len(ats), _seconds(zone.utcoffset(None)), np.int64)
         else:
             deltas = list(map(_UTCOFFSET, ats))
             if any(d is not None and d.microseconds for d in deltas):  # as the call's JSON has them
+                micros = pa.array(ats, pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()
                 return pa.array(['"' + self.times(a) + '"' for a in ats], pa.string()), micros
             offsets = np.array(list(map(_seconds, deltas)), np.int64)
+        micros = _wall_us(ats) - offsets * 1_000_000
         return _offset_json(micros, offsets, self.times), micros
 
     def _few(
@@ -316,37 +355,52 @@ class Encoder:
         # distinct key is made into JSON and hashed once. Each key is hashed once:
         # ``setdefault`` gives each entry the row its key first met.
         n = len(cds)
+        # Rows grouped by the values of the call's template fields and the decision's plain
+        # ones, and by the identity of the decision's tuples of models where decisions share
+        # them (model_copy), else of the models in them (Guard.check makes new tuples of the
+        # models it shares among its decisions: a group per tuple would make each entry a group
+        # of its own, whose template is found by value, slowly). Every object keyed by identity
+        # is alive (held by the batch) while its rows are grouped.
+        plain: dict[tuple[Any, ...], int] = {}
+        columns = [
+            np.fromiter(
+                map(
+                    plain.setdefault,
+                    zip(map(_call_rest, cds), map(_decision_values, dds), strict=True),
+                    itertools.count(),
+                ),
+                np.int64,
+                n,
+            )
+        ]
+        tuples = list(itertools.chain.from_iterable(map(_decision_models, dds)))
+        k = len(_DECISION_MODELS)
         if _repeat(dds, _DECISION_MODELS):
-            by: list[Any] = [map(id, map(operator.itemgetter(name), dds)) for name in _DECISION_MODELS]
+            columns.extend(np.fromiter(map(id, tuples), np.int64, len(tuples)).reshape(n, k).T)
         else:
-            by = [_element_keys(dds)]
-        keys = zip(map(_call_rest, cds), map(_decision_values, dds), *by, strict=True)
-        first: dict[tuple[Any, ...], int] = {}
-        codes = np.fromiter(map(first.setdefault, keys, itertools.count()), np.int64, n)
-        firsts = np.fromiter(first.values(), np.int64, len(first))
-        number_of_group = np.empty(n, np.int64)
-        number_of_group[firsts] = np.arange(len(firsts), dtype=np.int64)
-        groups = number_of_group[codes]
+            for f in range(k):
+                field = tuples[f::k]
+                ids = np.fromiter(map(id, itertools.chain.from_iterable(field)), np.int64)
+                columns.extend(_lists_columns(field, ids))  # ids: never 0, the columns' padding
+        groups, firsts = _grouped(columns, n)
         group = pa.array(groups)
         templates: dict[bytes, bytes] = {}
         made: list[tuple[str, str, bytes, bytes]] = []
         cache = self._templates
         by_ids = self._by_ids
-        for k, i in first.items():
-            # The group's template: by the key itself when met before (its tuples of models
-            # are held with it, so their models' identities are still theirs), else by value (kept from
-            # batch to batch): the call's template fields, the decision's plain ones, and the
-            # class and fields of each of its models.
-            held = by_ids.get(k)
+        for i in firsts.tolist():
+            # The group's template: by its first row's values and its models' identities when
+            # met before (its tuples of models are held with it, so their models' identities
+            # are still theirs), else by value (kept from batch to batch): the call's template
+            # fields, the decision's plain ones, and the class and fields of each of its models.
+            models = _decision_models(dds[i])
+            values = (_call_rest(cds[i]), _decision_values(dds[i]))
+            key = (*values, *[tuple(map(id, v)) for v in models])
+            held = by_ids.get(key)
             if held is not None:
                 t = held[0]
             else:
-                models = _decision_models(dds[i])
-                vkey = (
-                    k[0],
-                    k[1],
-                    *[tuple([(m.__class__, *m.__dict__.values()) for m in v]) for v in models],
-                )
+                vkey = (*values, *[tuple([(m.__class__, *m.__dict__.values()) for m in v]) for v in models])
                 got = cache.get(vkey)
                 if got is None:
                     c, tail = self._call_part(calls[i])
@@ -358,7 +412,7 @@ class Encoder:
                 t = got
                 if len(by_ids) > self._LIMIT:
                     by_ids.clear()
-                by_ids[k] = (t, models)
+                by_ids[key] = (t, models)
             templates[t[2]] = t[3]
             made.append(t)
         nexts = list(map(_NEXT, dds))
@@ -375,34 +429,19 @@ class Encoder:
         # keyed by the identity of the call's own tuples (alive in the batch) where calls share
         # them, else by value.
         extras: Any = "{}"
-        some = np.fromiter(map(any, map(_EXTRA, cds)), bool, n)
+        lists = list(map(_EXTRA, cds))
+        some = np.fromiter(map(any, lists), bool, n)
         if some.any():
+            # The rows with lists grouped by their lists' values (each item coded by value, the
+            # rows' codes sorted); each group's text made once, or found by value (kept from
+            # batch to batch): each model's class and fields, each time's instant and UTC offset.
             rows_with = np.flatnonzero(some)
-            with_extra = [cds[i] for i in rows_with.tolist()]
-            shared = _repeat(with_extra, EXTRA_FIELDS)
-            known: dict[tuple[Any, ...], int] = {}
-            extra_keys = (
-                zip(
-                    *[map(id, map(operator.itemgetter(name), with_extra)) for name in EXTRA_FIELDS],
-                    strict=True,
-                )
-                if shared
-                else _extra_keys(with_extra)
-            )
-            extra_codes = np.fromiter(
-                map(known.setdefault, extra_keys, itertools.count()), np.int64, len(with_extra)
-            )
-            texts_of: dict[int, str] = {}
-            extras_made, extras_held = self._extras, self._extras_by_ids
-            for key, j in known.items():
-                # By the tuples' identities when met before (held with it), else by value (kept
-                # from batch to batch): each model's class and fields, each time's instant and
-                # UTC offset.
-                kept = extras_held.get(key) if shared else None
-                if kept is not None:
-                    texts_of[j] = kept[0]
-                    continue
-                vkey = _extra_key(with_extra[j]) if shared else key
+            with_lists = [lists[i] for i in rows_with.tolist()]
+            extra_groups, extra_firsts = _grouped(_extra_columns(with_lists), len(with_lists))
+            extras_made = self._extras
+            extra_texts: list[str] = ["{}"]
+            for j in extra_firsts.tolist():
+                vkey = _extra_key(cds[int(rows_with[j])])
                 text = extras_made.get(vkey)
                 if text is None:
                     cj = CALL_JSON(calls[int(rows_with[j])], mode="json", include=set(EXTRA_FIELDS))
@@ -410,16 +449,10 @@ class Encoder:
                     if len(extras_made) > self._LIMIT:
                         extras_made.clear()
                     extras_made[vkey] = text
-                if shared:
-                    if len(extras_held) > self._LIMIT:
-                        extras_held.clear()
-                    extras_held[key] = (text, _EXTRA(with_extra[j]))
-                texts_of[j] = text
-            slot = np.zeros(len(with_extra) + 1, np.int64)
-            slot[np.fromiter(texts_of, np.int64, len(texts_of))] = np.arange(1, len(texts_of) + 1)
+                extra_texts.append(text)
             which_text = np.zeros(n, np.int64)
-            which_text[rows_with] = slot[extra_codes]
-            extras = pa.array(["{}", *texts_of.values()], pa.string()).take(pa.array(which_text))
+            which_text[rows_with] = extra_groups + 1
+            extras = pa.array(extra_texts, pa.string()).take(pa.array(which_text))
         ats = list(map(_AT, cds))
         at_json, micros = self._at_json(ats)
         rows: list[PlacedRow] | None = None
