@@ -119,6 +119,49 @@ def _lists_columns(lists: Sequence[tuple[Any, ...]], codes: Any) -> list[Any]:
     return out
 
 
+def _rows_of_lists(lists: Sequence[tuple[Any, ...]], k: int, codes: Any) -> list[Any]:
+    """Integer columns that say, per row, what its ``k`` lists (``lists``: ``k`` per row, one
+    row after the other) hold: their lengths, then the codes of their items (``codes``: one per
+    item of all the lists, one after the other; from 1), 0 past the row's end. Equal rows: equal
+    lists."""
+    import numpy as np
+
+    n = len(lists) // k
+    lens = np.fromiter(map(len, lists), np.int64, len(lists)).reshape(n, k)
+    per_row = lens.sum(axis=1)
+    width = int(per_row.max()) if n else 0
+    matrix = np.zeros((n, k + width), np.int64)
+    matrix[:, :k] = lens
+    if width:
+        rows = np.repeat(np.arange(n), per_row)
+        starts = np.cumsum(per_row) - per_row
+        matrix[rows, k + np.arange(len(codes)) - starts[rows]] = codes
+    return list(matrix.T)
+
+
+def _model_codes(models: list[Any]) -> Any:
+    """Codes (from 1, a numpy array) of ``models`` by value, equal codes for equal class and
+    fields: each distinct object (found by identity with numpy: all are alive in the list) keyed
+    by value once. Guard.check shares a few hundred models among many decisions."""
+    import numpy as np
+
+    ids = np.fromiter(map(id, models), np.int64, len(models))
+    order = np.argsort(ids, kind="stable")
+    ordered = ids[order]
+    new = np.ones(len(ids), bool)
+    new[1:] = ordered[1:] != ordered[:-1]
+    by_value: dict[tuple[Any, ...], int] = {}
+    distinct = [models[j] for j in order[new].tolist()]
+    codes = np.fromiter(
+        [by_value.setdefault((m.__class__, *m.__dict__.values()), len(by_value) + 1) for m in distinct],
+        np.int64,
+        len(distinct),
+    )
+    out = np.empty(len(ids), np.int64)
+    out[order] = codes[np.cumsum(new) - 1]
+    return out
+
+
 _DAYS_TO_1970: Final = dt.date(1970, 1, 1).toordinal()
 _WALL: Final = operator.attrgetter("hour", "minute", "second", "microsecond")
 
@@ -202,9 +245,16 @@ def _repeat(dds: Sequence[Mapping[str, Any]], names: Sequence[str]) -> bool:
     sample holds (copies of a few thousand decided calls, in turn)."""
     sample = dds[:: max(1, len(dds) // _SAMPLE)][:_SAMPLE]
     for some in (sample, dds[:_RUN]):
-        ids = [map(id, map(operator.itemgetter(name), some)) for name in names]
-        if len(set(zip(*ids, strict=True))) * 10 < len(some) * 9:
-            return True
+        enough = len(some) * 9
+        ids = []
+        for name in reversed(names):  # the last (consulted) most often not empty
+            column = list(map(id, map(operator.itemgetter(name), some)))
+            if len(set(column)) * 10 >= enough:  # so many distinct: the rows are too
+                break
+            ids.append(column)
+        else:
+            if len(set(zip(*ids, strict=True))) * 10 < enough:
+                return True
     return False
 
 
@@ -375,13 +425,12 @@ class Encoder:
         ]
         tuples = list(itertools.chain.from_iterable(map(_decision_models, dds)))
         k = len(_DECISION_MODELS)
-        if _repeat(dds, _DECISION_MODELS):
+        shared = _repeat(dds, _DECISION_MODELS)
+        if shared:
             columns.extend(np.fromiter(map(id, tuples), np.int64, len(tuples)).reshape(n, k).T)
-        else:
-            for f in range(k):
-                field = tuples[f::k]
-                ids = np.fromiter(map(id, itertools.chain.from_iterable(field)), np.int64)
-                columns.extend(_lists_columns(field, ids))  # ids: never 0, the columns' padding
+        else:  # each model coded by value: a group per template
+            every_model = list(itertools.chain.from_iterable(tuples))
+            columns.extend(_rows_of_lists(tuples, k, _model_codes(every_model)))
         groups, firsts = _grouped(columns, n)
         group = pa.array(groups)
         templates: dict[bytes, bytes] = {}
@@ -389,14 +438,15 @@ class Encoder:
         cache = self._templates
         by_ids = self._by_ids
         for i in firsts.tolist():
-            # The group's template: by its first row's values and its models' identities when
-            # met before (its tuples of models are held with it, so their models' identities
-            # are still theirs), else by value (kept from batch to batch): the call's template
-            # fields, the decision's plain ones, and the class and fields of each of its models.
+            # The group's template: where decisions share their tuples, by its first row's
+            # values and tuples' identities when met before (the tuples are held with it, so
+            # their identities are still theirs); else by value (kept from batch to batch): the
+            # call's template fields, the decision's plain ones, and the class and fields of
+            # each of its models.
             models = _decision_models(dds[i])
             values = (_call_rest(cds[i]), _decision_values(dds[i]))
-            key = (*values, *[tuple(map(id, v)) for v in models])
-            held = by_ids.get(key)
+            key = (*values, *map(id, models)) if shared else None
+            held = None if key is None else by_ids.get(key)
             if held is not None:
                 t = held[0]
             else:
@@ -410,9 +460,10 @@ class Encoder:
                         cache.clear()
                     got = cache[vkey] = (h, tail, h.encode(), body)
                 t = got
-                if len(by_ids) > self._LIMIT:
-                    by_ids.clear()
-                by_ids[key] = (t, models)
+                if key is not None:
+                    if len(by_ids) > self._LIMIT:
+                        by_ids.clear()
+                    by_ids[key] = (t, models)
             templates[t[2]] = t[3]
             made.append(t)
         nexts = list(map(_NEXT, dds))
