@@ -77,14 +77,32 @@ _RUN: Final = 8192
 """Objects one after the other looked at for the same choice (see :func:`_repeat`)."""
 
 
+def _packed(columns: Sequence[Any]) -> list[Any]:
+    """The same rows in fewer integer columns: side by side, as many as fit in 63 bits (each
+    column in the bits its largest value needs; any column with a negative value alone), so
+    equal rows stay equal and unequal ones unequal."""
+    words: list[Any] = []
+    used = 64
+    for column in columns:
+        bits = max(1, int(column.max()).bit_length()) if int(column.min()) >= 0 else 64
+        if used + bits <= 63:
+            words[-1] = (words[-1] << bits) | column
+            used += bits
+        else:
+            words.append(column)
+            used = bits
+    return words
+
+
 def _grouped(columns: Sequence[Any], n: int) -> tuple[Any, Any]:
     """Rows of integer ``columns`` (numpy arrays of ``n`` each) grouped by equal rows: each
     row's group (numbered in the order groups first appear) and each group's first row. One
     sort (numpy), no Python per row."""
     import numpy as np
 
-    if not columns:
+    if not columns or not n:
         return np.zeros(n, np.int64), np.zeros(1 if n else 0, np.int64)
+    columns = _packed(columns)
     order = np.lexsort(columns[::-1])  # stable: a group's rows in their order
     new = np.zeros(n, bool)
     new[:1] = True
@@ -146,7 +164,7 @@ def _model_codes(models: list[Any]) -> Any:
     import numpy as np
 
     ids = np.fromiter(map(id, models), np.int64, len(models))
-    order = np.argsort(ids, kind="stable")
+    order = np.argsort(ids)  # equal ids: the same object, any of them
     ordered = ids[order]
     new = np.ones(len(ids), bool)
     new[1:] = ordered[1:] != ordered[:-1]
