@@ -7,7 +7,6 @@ shares them), and near-identical ones differing in one field only."""
 from __future__ import annotations
 
 import datetime as dt
-
 import json
 import pathlib
 import random
@@ -201,3 +200,45 @@ def test_remembered_parts_are_never_another_values(
     assert len(ones) == len(picks)
     for i, line in zip(picks, ones, strict=True):
         assert _zeroed(lines[i]) == _zeroed(line), i
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 3), st.sampled_from([0, 1, 2**40, 2**62 - 1]), st.integers(-2, 2)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_rows_are_grouped_exactly(rows: list[tuple[int, int, int]]) -> None:
+    """Rows of integer columns (packed side by side where they fit in 63 bits, a negative
+    column alone): the same group exactly when equal, groups numbered in the order they first
+    appear, each group's first row its representative."""
+    import numpy as np
+
+    from dncguard._ledger._encode import _grouped
+
+    columns = [np.array(column, np.int64) for column in zip(*rows, strict=True)]
+    groups, firsts = _grouped(columns, len(rows))
+    seen: dict[tuple[int, int, int], int] = {}
+    for i, row in enumerate(rows):
+        seen.setdefault(row, i)
+    expected = {row: number for number, row in enumerate(seen)}
+    assert groups.tolist() == [expected[row] for row in rows]
+    assert firsts.tolist() == list(seen.values())
+
+
+def test_models_are_coded_by_value() -> None:
+    """Equal models (distinct objects or the same one) share a code; models one field apart
+    do not."""
+    from dncguard._ledger._encode import _model_codes
+
+    a = Reason(code=ReasonCode.NATIONAL_REGISTRY, jurisdiction="US", rule="r", message="m")
+    twin = Reason.model_validate(a.model_dump())
+    other = a.model_copy(update={"message": "n"})
+    c = Consulted(layer="us-ftc", jurisdiction="US", obtained=None, listed=None)
+    later = c.model_copy(update={"obtained": dt.date(2026, 11, 20)})
+    codes = _model_codes([a, twin, other, a, c, later, Consulted.model_validate(c.model_dump())]).tolist()
+    assert codes[0] == codes[1] == codes[3]
+    assert codes[4] == codes[6]
+    assert len({codes[0], codes[2], codes[4], codes[5]}) == 4
