@@ -118,25 +118,6 @@ def _grouped(columns: Sequence[Any], n: int) -> tuple[Any, Any]:
     return groups, firsts[by_first]
 
 
-def _lists_columns(lists: Sequence[tuple[Any, ...]], codes: Any) -> list[Any]:
-    """Integer columns that say, per row, what its list holds: its length, then the codes of
-    its items (``codes``: one per item of all the lists, one after the other; from 1), 0 past
-    its end. Equal rows: equal lists."""
-    import numpy as np
-
-    n = len(lists)
-    lens = np.fromiter(map(len, lists), np.int64, n)
-    width = int(lens.max()) if n else 0
-    out = [lens]
-    if width:
-        matrix = np.zeros((n, width), np.int64)
-        rows = np.repeat(np.arange(n), lens)
-        starts = np.cumsum(lens) - lens
-        matrix[rows, np.arange(len(codes)) - starts[rows]] = codes
-        out.extend(matrix.T)
-    return out
-
-
 def _rows_of_lists(lists: Sequence[tuple[Any, ...]], k: int, codes: Any) -> list[Any]:
     """Integer columns that say, per row, what its ``k`` lists (``lists``: ``k`` per row, one
     row after the other) hold: their lengths, then the codes of their items (``codes``: one per
@@ -231,7 +212,7 @@ def _extra_key(cd: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def _extra_columns(lists: Sequence[tuple[tuple[Any, ...], ...]]) -> list[Any]:
-    """Integer columns (:func:`_lists_columns`) of each call's lists (its ``_EXTRA`` tuple),
+    """Integer columns (:func:`_rows_of_lists`) of each call's lists (its ``_EXTRA`` tuple),
     equal rows for equal lists. Each list's items are coded by value, list by list over all the
     calls at once (``map`` runs in C): a time by its instant and UTC offset; a model by its
     fields (and its class, where the calls' items are not all of one class)."""
@@ -251,7 +232,7 @@ def _extra_columns(lists: Sequence[tuple[tuple[Any, ...], ...]]) -> list[Any]:
             keys = values if one_class else zip(map(type, flat), values, strict=True)
         codes: dict[Any, int] = {}
         items = np.fromiter(map(codes.setdefault, keys, itertools.count(1)), np.int64, len(flat))
-        columns.extend(_lists_columns(column, items))
+        columns.extend(_rows_of_lists(column, 1, items))
     return columns
 
 
@@ -260,7 +241,8 @@ def _repeat(dds: Sequence[Mapping[str, Any]], names: Sequence[str]) -> bool:
     ten distinct in an even sample of them, or in a run of :data:`_RUN` of them one after the
     other (``model_copy`` shares them; a call validated on its own, or a decision Guard.check
     makes, owns its own). The run sees a batch that cycles through more objects than the even
-    sample holds (copies of a few thousand decided calls, in turn)."""
+    sample holds (copies of a few thousand decided calls, in turn). One field's tuples nearly all
+    distinct answer at once (the rows are then too)."""
     sample = dds[:: max(1, len(dds) // _SAMPLE)][:_SAMPLE]
     for some in (sample, dds[:_RUN]):
         enough = len(some) * 9
@@ -339,8 +321,8 @@ class Encoder:
 
         from dncguard._ledger._arrowtext import _offset_json
 
-        zones = set(map(_TZINFO, ats))
-        if len(zones) == 1 and type(zone := next(iter(zones))) is dt.timezone:  # one fixed offset
+        zone = ats[0].tzinfo if ats else None
+        if type(zone) is dt.timezone and len(set(map(id, map(_TZINFO, ats)))) == 1:  # one fixed offset
             offsets = np.full(len(ats), _seconds(zone.utcoffset(None)), np.int64)
         else:
             deltas = list(map(_UTCOFFSET, ats))
@@ -414,21 +396,15 @@ class Encoder:
         dds = list(map(_DICT, decisions))
         if len(cds) != len(dds):
             raise ValueError("calls and decisions differ in length")
-        # Each entry's template: keyed within the batch (whose objects are alive) by the values
-        # of the call's template fields and the decision's plain ones, and by the identity of
-        # the decision's tuples of models, or of the models in them where the tuples are
-        # (nearly) all distinct (Guard.check makes a new tuple per decision but shares its
-        # reasons, exemptions and lists consulted among them: a key per tuple would make
-        # each entry a group of its own, whose template is found by value, slowly). Each
-        # distinct key is made into JSON and hashed once. Each key is hashed once:
-        # ``setdefault`` gives each entry the row its key first met.
+        # Each entry's template. The rows are grouped (integer columns, sorted by numpy) by the
+        # values of the call's template fields and the decision's plain ones (a code per
+        # distinct pair), and by the identity of the decision's tuples of models where
+        # decisions share them (model_copy), else by the models in them coded by value
+        # (Guard.check makes new tuples of the few hundred models it shares among its
+        # decisions: each distinct model is keyed by value once, and a group is a template).
+        # Every object keyed by identity is alive (held by the batch) while its rows are
+        # grouped. Each group's template is made into JSON and hashed once.
         n = len(cds)
-        # Rows grouped by the values of the call's template fields and the decision's plain
-        # ones, and by the identity of the decision's tuples of models where decisions share
-        # them (model_copy), else of the models in them (Guard.check makes new tuples of the
-        # models it shares among its decisions: a group per tuple would make each entry a group
-        # of its own, whose template is found by value, slowly). Every object keyed by identity
-        # is alive (held by the batch) while its rows are grouped.
         plain: dict[tuple[Any, ...], int] = {}
         columns = [
             np.fromiter(
@@ -494,9 +470,7 @@ class Encoder:
             slot = np.cumsum(mask, dtype=np.int64)
             slot[~mask] = 0
             next_json = pa.concat_arrays([pa.array(["null"], pa.string()), texts]).take(pa.array(slot))
-        # extra: the call's non-empty lists; each distinct set of them made into JSON once:
-        # keyed by the identity of the call's own tuples (alive in the batch) where calls share
-        # them, else by value.
+        # extra: the call's non-empty lists; each distinct set of them made into JSON once.
         extras: Any = "{}"
         lists = list(map(_EXTRA, cds))
         some = np.fromiter(map(any, lists), bool, n)
