@@ -219,8 +219,7 @@ def _extra_columns(lists: Sequence[tuple[tuple[Any, ...], ...]]) -> list[Any]:
     import numpy as np
 
     columns: list[Any] = []
-    for k, name in enumerate(EXTRA_FIELDS):
-        column = list(map(operator.itemgetter(k), lists))
+    for name, column in zip(EXTRA_FIELDS, zip(*lists, strict=True), strict=True):
         flat = list(itertools.chain.from_iterable(column))
         if not flat:  # every row's list empty (attempts, requests: most often)
             continue
@@ -410,7 +409,7 @@ class Encoder:
             np.fromiter(
                 map(
                     plain.setdefault,
-                    zip(map(_call_rest, cds), map(_decision_values, dds), strict=True),
+                    map(operator.add, map(_call_rest, cds), map(_decision_values, dds)),  # fixed lengths
                     itertools.count(),
                 ),
                 np.int64,
