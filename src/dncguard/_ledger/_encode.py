@@ -463,8 +463,7 @@ class Encoder:
         next_json: Any = "null"
         if nexts.count(None) != n:
             mask = np.fromiter(map(operator.is_not, nexts, itertools.repeat(None)), bool, n)
-            timed = np.flatnonzero(mask)
-            texts = self._at_json([nexts[i] for i in timed.tolist()])[0]
+            texts = self._at_json(list(itertools.compress(nexts, mask.tolist())))[0]
             # Each entry's text: null, or its own (the k-th timed entry takes text k + 1).
             slot = np.cumsum(mask, dtype=np.int64)
             slot[~mask] = 0
