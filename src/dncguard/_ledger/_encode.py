@@ -502,9 +502,9 @@ class Encoder:
             from dncguard.numbers import parse_numbers
 
             parsed, valid = parse_numbers(list(map(_TO, cds)))
-            numbers: list[int | None] = [
-                int(x) if ok else None for x, ok in zip(parsed.tolist(), valid.tolist(), strict=True)
-            ]
+            numbers: list[int | None] = parsed.tolist()
+            for i in np.flatnonzero(~valid).tolist():  # not a valid number (rare)
+                numbers[i] = None
             # The index: start, number (null when not valid), then the template's purpose and
             # seller key (its tail).
             index = _join(
@@ -516,11 +516,11 @@ class Encoder:
                     pa.array([t[1] for t in made], pa.string()).take(group),
                 ]
             )
-            ends = [(seller_key(calls[i].seller), calls[i].purpose) for i in firsts.tolist()]
-            rows = [
-                (number, *ends[g], at_us)
-                for number, g, at_us in zip(numbers, groups.tolist(), micros.tolist(), strict=True)
-            ]
+            # Each row's seller key and purpose: its group's (taken row by row in C).
+            of_group = groups.tolist()
+            sellers = list(map([seller_key(calls[i].seller) for i in firsts.tolist()].__getitem__, of_group))
+            purposes = list(map([calls[i].purpose for i in firsts.tolist()].__getitem__, of_group))
+            rows = list(zip(numbers, sellers, purposes, micros.tolist(), strict=True))
         head = ['["', pa.array([t[0] for t in made], pa.string()).take(group), '",', index, ","]
         after: list[Any] = [
             ",",
