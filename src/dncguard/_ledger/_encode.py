@@ -77,30 +77,104 @@ _RUN: Final = 8192
 """Objects one after the other looked at for the same choice (see :func:`_repeat`)."""
 
 
-def _element_keys(dds: Sequence[Mapping[str, Any]]) -> list[bytes]:
-    """Each decision's (its ``__dict__``) tuples of models by the identity of the models in
-    them: the bytes of the three tuples' lengths and then each model's ``id``, as int64 (the
-    lengths say which tuple each model is in). Made over all of them at once (``map`` runs in C;
-    numpy lays the rows out)."""
+def _packed(columns: Sequence[Any]) -> list[Any]:
+    """The same rows in fewer integer columns: side by side, as many as fit in 63 bits (each
+    column in the bits its largest value needs; any column with a negative value alone), so
+    equal rows stay equal and unequal ones unequal."""
+    words: list[Any] = []
+    used = 64
+    for column in columns:
+        bits = max(1, int(column.max()).bit_length()) if int(column.min()) >= 0 else 64
+        if used + bits <= 63:
+            words[-1] = (words[-1] << bits) | column
+            used += bits
+        else:
+            words.append(column)
+            used = bits
+    return words
+
+
+def _grouped(columns: Sequence[Any], n: int) -> tuple[Any, Any]:
+    """Rows of integer ``columns`` (numpy arrays of ``n`` each) grouped by equal rows: each
+    row's group (numbered in the order groups first appear) and each group's first row. One
+    sort (numpy), no Python per row."""
     import numpy as np
 
-    n = len(dds)
-    tuples = list(itertools.chain.from_iterable(map(_decision_models, dds)))
-    lens = np.fromiter(map(len, tuples), np.int64, len(tuples))
-    models = list(itertools.chain.from_iterable(tuples))
+    if not columns or not n:
+        return np.zeros(n, np.int64), np.zeros(1 if n else 0, np.int64)
+    columns = _packed(columns)
+    order = np.lexsort(columns[::-1])  # stable: a group's rows in their order
+    new = np.zeros(n, bool)
+    new[:1] = True
+    for column in columns:
+        ordered = column[order]
+        new[1:] |= ordered[1:] != ordered[:-1]
+    firsts = order[new]
+    by_first = np.argsort(firsts, kind="stable")
+    number = np.empty(len(firsts), np.int64)
+    number[by_first] = np.arange(len(firsts), dtype=np.int64)
+    groups = np.empty(n, np.int64)
+    groups[order] = number[np.cumsum(new) - 1]
+    return groups, firsts[by_first]
+
+
+def _rows_of_lists(lists: Sequence[tuple[Any, ...]], k: int, codes: Any) -> list[Any]:
+    """Integer columns that say, per row, what its ``k`` lists (``lists``: ``k`` per row, one
+    row after the other) hold: their lengths, then the codes of their items (``codes``: one per
+    item of all the lists, one after the other; from 1), 0 past the row's end. Equal rows: equal
+    lists."""
+    import numpy as np
+
+    n = len(lists) // k
+    lens = np.fromiter(map(len, lists), np.int64, len(lists)).reshape(n, k)
+    per_row = lens.sum(axis=1)
+    width = int(per_row.max()) if n else 0
+    matrix = np.zeros((n, k + width), np.int64)
+    matrix[:, :k] = lens
+    if width:
+        rows = np.repeat(np.arange(n), per_row)
+        starts = np.cumsum(per_row) - per_row
+        matrix[rows, k + np.arange(len(codes)) - starts[rows]] = codes
+    return list(matrix.T)
+
+
+def _model_codes(models: list[Any]) -> Any:
+    """Codes (from 1, a numpy array) of ``models`` by value, equal codes for equal class and
+    fields: each distinct object (found by identity with numpy: all are alive in the list) keyed
+    by value once. Guard.check shares a few hundred models among many decisions."""
+    import numpy as np
+
     ids = np.fromiter(map(id, models), np.int64, len(models))
-    k = len(_DECISION_MODELS)
-    per_row = lens.reshape(n, k).sum(axis=1)
-    width = per_row + k
-    ends = np.cumsum(width)
-    starts = ends - width
-    out = np.empty(int(ends[-1]) if n else 0, np.int64)
-    out[(starts[:, None] + np.arange(k)).ravel()] = lens
-    row_of = np.repeat(np.arange(n), per_row)
-    first_model = np.cumsum(per_row) - per_row
-    out[starts[row_of] + k + (np.arange(len(models)) - first_model[row_of])] = ids
-    data = out.tobytes()
-    return list(map(data.__getitem__, map(slice, (starts * 8).tolist(), (ends * 8).tolist())))
+    order = np.argsort(ids)  # equal ids: the same object, any of them
+    ordered = ids[order]
+    new = np.ones(len(ids), bool)
+    new[1:] = ordered[1:] != ordered[:-1]
+    by_value: dict[tuple[Any, ...], int] = {}
+    distinct = [models[j] for j in order[new].tolist()]
+    codes = np.fromiter(
+        [by_value.setdefault((m.__class__, *m.__dict__.values()), len(by_value) + 1) for m in distinct],
+        np.int64,
+        len(distinct),
+    )
+    out = np.empty(len(ids), np.int64)
+    out[order] = codes[np.cumsum(new) - 1]
+    return out
+
+
+_DAYS_TO_1970: Final = dt.date(1970, 1, 1).toordinal()
+_WALL: Final = operator.attrgetter("hour", "minute", "second", "microsecond")
+
+
+def _wall_us(ats: Sequence[dt.datetime]) -> Any:
+    """Each time's wall clock (its own date and time, its offset not applied) as microseconds
+    since 1970 (a numpy array): two method calls per time (``map`` runs in C), the rest numpy."""
+    import numpy as np
+
+    n = len(ats)
+    days = np.fromiter(map(dt.datetime.toordinal, ats), np.int64, n) - _DAYS_TO_1970
+    hmsu = np.fromiter(itertools.chain.from_iterable(map(_WALL, ats)), np.int64, 4 * n).reshape(n, 4)
+    seconds = ((days * 24 + hmsu[:, 0]) * 60 + hmsu[:, 1]) * 60 + hmsu[:, 2]
+    return seconds * 1_000_000 + hmsu[:, 3]
 
 
 def decision_part(decision: Decision) -> str:
@@ -137,22 +211,28 @@ def _extra_key(cd: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def _extra_keys(cds: Sequence[Mapping[str, Any]]) -> Iterator[tuple[Any, ...]]:
-    """:func:`_extra_key` of each call (its ``__dict__``), made list by list over all of them
-    (``map`` runs in C): each list's items flattened, keyed, and cut back into rows."""
-    columns: list[Iterator[tuple[Any, ...]]] = []
-    for name in EXTRA_FIELDS:
-        lists = list(map(operator.itemgetter(name), cds))
-        flat = list(itertools.chain.from_iterable(lists))
+def _extra_columns(lists: Sequence[tuple[tuple[Any, ...], ...]]) -> list[Any]:
+    """Integer columns (:func:`_rows_of_lists`) of each call's lists (its ``_EXTRA`` tuple),
+    equal rows for equal lists. Each list's items are coded by value, list by list over all the
+    calls at once (``map`` runs in C): a time by its instant and UTC offset; a model by its
+    fields (and its class, where the calls' items are not all of one class)."""
+    import numpy as np
+
+    columns: list[Any] = []
+    for name, column in zip(EXTRA_FIELDS, zip(*lists, strict=True), strict=True):
+        flat = list(itertools.chain.from_iterable(column))
         if not flat:  # every row's list empty (attempts, requests: most often)
-            columns.append(itertools.repeat((), len(lists)))
             continue
         if name == "attempts":
-            items: Iterator[Any] = zip(flat, map(_UTCOFFSET, flat), strict=True)
+            keys: Iterator[Any] = zip(flat, map(_UTCOFFSET, flat), strict=True)
         else:
-            items = zip(map(type, flat), map(tuple, map(dict.values, map(_DICT, flat))), strict=True)
-        columns.append(map(tuple, map(itertools.islice, itertools.repeat(items), map(len, lists))))
-    return zip(*columns, strict=True)
+            values = map(tuple, map(dict.values, map(_DICT, flat)))
+            one_class = len(set(map(type, flat))) == 1
+            keys = values if one_class else zip(map(type, flat), values, strict=True)
+        codes: dict[Any, int] = {}
+        items = np.fromiter(map(codes.setdefault, keys, itertools.count(1)), np.int64, len(flat))
+        columns.extend(_rows_of_lists(column, 1, items))
+    return columns
 
 
 def _repeat(dds: Sequence[Mapping[str, Any]], names: Sequence[str]) -> bool:
@@ -160,12 +240,20 @@ def _repeat(dds: Sequence[Mapping[str, Any]], names: Sequence[str]) -> bool:
     ten distinct in an even sample of them, or in a run of :data:`_RUN` of them one after the
     other (``model_copy`` shares them; a call validated on its own, or a decision Guard.check
     makes, owns its own). The run sees a batch that cycles through more objects than the even
-    sample holds (copies of a few thousand decided calls, in turn)."""
+    sample holds (copies of a few thousand decided calls, in turn). One field's tuples nearly all
+    distinct answer at once (the rows are then too)."""
     sample = dds[:: max(1, len(dds) // _SAMPLE)][:_SAMPLE]
     for some in (sample, dds[:_RUN]):
-        ids = [map(id, map(operator.itemgetter(name), some)) for name in names]
-        if len(set(zip(*ids, strict=True))) * 10 < len(some) * 9:
-            return True
+        enough = len(some) * 9
+        ids = []
+        for name in reversed(names):  # the last (consulted) most often not empty
+            column = list(map(id, map(operator.itemgetter(name), some)))
+            if len(set(column)) * 10 >= enough:  # so many distinct: the rows are too
+                break
+            ids.append(column)
+        else:
+            if len(set(zip(*ids, strict=True))) * 10 < enough:
+                return True
     return False
 
 
@@ -184,7 +272,6 @@ class Encoder:
         self._by_identity: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
         self._templates: dict[tuple[Any, ...], tuple[str, str, bytes, bytes]] = {}
         self._extras: dict[tuple[Any, ...], str] = {}
-        self._extras_by_ids: dict[tuple[int, ...], tuple[str, tuple[Any, ...]]] = {}
         self._by_ids: dict[tuple[Any, ...], tuple[tuple[str, str, bytes, bytes], tuple[Any, ...]]] = {}
         self.times = Times()
         self.column_templates: dict[tuple[str, ...], tuple[str, bytes]] = {}
@@ -226,22 +313,23 @@ class Encoder:
     def _at_json(self, ats: list[dt.datetime]) -> tuple[Any, Any]:
         """The times as the call's JSON writes them (with their quotes), an Arrow array: UTC
         microseconds and each time's own UTC offset, formatted column by column; and the UTC
-        microseconds (a numpy array)."""
+        microseconds (a numpy array): each time's wall clock less its UTC offset, as Python
+        defines an aware time's instant."""
         import numpy as np
         import pyarrow as pa
 
         from dncguard._ledger._arrowtext import _offset_json
 
-        micros = pa.array(ats, pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()
-        zones = list(map(_TZINFO, ats))
-        distinct = dict(zip(map(id, zones), zones, strict=True))
-        if len(distinct) == 1 and isinstance(zones[0], dt.timezone):  # one fixed offset
-            offsets = np.full(len(ats), _seconds(zones[0].utcoffset(None)), np.int64)
+        zone = ats[0].tzinfo if ats else None
+        if type(zone) is dt.timezone and len(set(map(id, map(_TZINFO, ats)))) == 1:  # one fixed offset
+            offsets = np.full(len(ats), _seconds(zone.utcoffset(None)), np.int64)
         else:
             deltas = list(map(_UTCOFFSET, ats))
             if any(d is not None and d.microseconds for d in deltas):  # as the call's JSON has them
+                micros = pa.array(ats, pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()
                 return pa.array(['"' + self.times(a) + '"' for a in ats], pa.string()), micros
             offsets = np.array(list(map(_seconds, deltas)), np.int64)
+        micros = _wall_us(ats) - offsets * 1_000_000
         return _offset_json(micros, offsets, self.times), micros
 
     def _few(
@@ -307,46 +395,55 @@ class Encoder:
         dds = list(map(_DICT, decisions))
         if len(cds) != len(dds):
             raise ValueError("calls and decisions differ in length")
-        # Each entry's template: keyed within the batch (whose objects are alive) by the values
-        # of the call's template fields and the decision's plain ones, and by the identity of
-        # the decision's tuples of models, or of the models in them where the tuples are
-        # (nearly) all distinct (Guard.check makes a new tuple per decision but shares its
-        # reasons, exemptions and lists consulted among them: a key per tuple would make
-        # each entry a group of its own, whose template is found by value, slowly). Each
-        # distinct key is made into JSON and hashed once. Each key is hashed once:
-        # ``setdefault`` gives each entry the row its key first met.
+        # Each entry's template. The rows are grouped (integer columns, sorted by numpy) by the
+        # values of the call's template fields and the decision's plain ones (a code per
+        # distinct pair), and by the identity of the decision's tuples of models where
+        # decisions share them (model_copy), else by the models in them coded by value
+        # (Guard.check makes new tuples of the few hundred models it shares among its
+        # decisions: each distinct model is keyed by value once, and a group is a template).
+        # Every object keyed by identity is alive (held by the batch) while its rows are
+        # grouped. Each group's template is made into JSON and hashed once.
         n = len(cds)
-        if _repeat(dds, _DECISION_MODELS):
-            by: list[Any] = [map(id, map(operator.itemgetter(name), dds)) for name in _DECISION_MODELS]
-        else:
-            by = [_element_keys(dds)]
-        keys = zip(map(_call_rest, cds), map(_decision_values, dds), *by, strict=True)
-        first: dict[tuple[Any, ...], int] = {}
-        codes = np.fromiter(map(first.setdefault, keys, itertools.count()), np.int64, n)
-        firsts = np.fromiter(first.values(), np.int64, len(first))
-        number_of_group = np.empty(n, np.int64)
-        number_of_group[firsts] = np.arange(len(firsts), dtype=np.int64)
-        groups = number_of_group[codes]
+        plain: dict[tuple[Any, ...], int] = {}
+        columns = [
+            np.fromiter(
+                map(
+                    plain.setdefault,
+                    map(operator.add, map(_call_rest, cds), map(_decision_values, dds)),  # fixed lengths
+                    itertools.count(),
+                ),
+                np.int64,
+                n,
+            )
+        ]
+        tuples = list(itertools.chain.from_iterable(map(_decision_models, dds)))
+        k = len(_DECISION_MODELS)
+        shared = _repeat(dds, _DECISION_MODELS)
+        if shared:
+            columns.extend(np.fromiter(map(id, tuples), np.int64, len(tuples)).reshape(n, k).T)
+        else:  # each model coded by value: a group per template
+            every_model = list(itertools.chain.from_iterable(tuples))
+            columns.extend(_rows_of_lists(tuples, k, _model_codes(every_model)))
+        groups, firsts = _grouped(columns, n)
         group = pa.array(groups)
         templates: dict[bytes, bytes] = {}
         made: list[tuple[str, str, bytes, bytes]] = []
         cache = self._templates
         by_ids = self._by_ids
-        for k, i in first.items():
-            # The group's template: by the key itself when met before (its tuples of models
-            # are held with it, so their models' identities are still theirs), else by value (kept from
-            # batch to batch): the call's template fields, the decision's plain ones, and the
-            # class and fields of each of its models.
-            held = by_ids.get(k)
+        for i in firsts.tolist():
+            # The group's template: where decisions share their tuples, by its first row's
+            # values and tuples' identities when met before (the tuples are held with it, so
+            # their identities are still theirs); else by value (kept from batch to batch): the
+            # call's template fields, the decision's plain ones, and the class and fields of
+            # each of its models.
+            models = _decision_models(dds[i])
+            values = (_call_rest(cds[i]), _decision_values(dds[i]))
+            key = (*values, *map(id, models)) if shared else None
+            held = None if key is None else by_ids.get(key)
             if held is not None:
                 t = held[0]
             else:
-                models = _decision_models(dds[i])
-                vkey = (
-                    k[0],
-                    k[1],
-                    *[tuple([(m.__class__, *m.__dict__.values()) for m in v]) for v in models],
-                )
+                vkey = (*values, *[tuple([(m.__class__, *m.__dict__.values()) for m in v]) for v in models])
                 got = cache.get(vkey)
                 if got is None:
                     c, tail = self._call_part(calls[i])
@@ -356,53 +453,36 @@ class Encoder:
                         cache.clear()
                     got = cache[vkey] = (h, tail, h.encode(), body)
                 t = got
-                if len(by_ids) > self._LIMIT:
-                    by_ids.clear()
-                by_ids[k] = (t, models)
+                if key is not None:
+                    if len(by_ids) > self._LIMIT:
+                        by_ids.clear()
+                    by_ids[key] = (t, models)
             templates[t[2]] = t[3]
             made.append(t)
         nexts = list(map(_NEXT, dds))
         next_json: Any = "null"
         if nexts.count(None) != n:
             mask = np.fromiter(map(operator.is_not, nexts, itertools.repeat(None)), bool, n)
-            timed = np.flatnonzero(mask)
-            texts = self._at_json([nexts[i] for i in timed.tolist()])[0]
+            texts = self._at_json(list(itertools.compress(nexts, mask.tolist())))[0]
             # Each entry's text: null, or its own (the k-th timed entry takes text k + 1).
             slot = np.cumsum(mask, dtype=np.int64)
             slot[~mask] = 0
             next_json = pa.concat_arrays([pa.array(["null"], pa.string()), texts]).take(pa.array(slot))
-        # extra: the call's non-empty lists; each distinct set of them made into JSON once:
-        # keyed by the identity of the call's own tuples (alive in the batch) where calls share
-        # them, else by value.
+        # extra: the call's non-empty lists; each distinct set of them made into JSON once.
         extras: Any = "{}"
-        some = np.fromiter(map(any, map(_EXTRA, cds)), bool, n)
+        lists = list(map(_EXTRA, cds))
+        some = np.fromiter(map(any, lists), bool, n)
         if some.any():
+            # The rows with lists grouped by their lists' values (each item coded by value, the
+            # rows' codes sorted); each group's text made once, or found by value (kept from
+            # batch to batch): each model's class and fields, each time's instant and UTC offset.
             rows_with = np.flatnonzero(some)
-            with_extra = [cds[i] for i in rows_with.tolist()]
-            shared = _repeat(with_extra, EXTRA_FIELDS)
-            known: dict[tuple[Any, ...], int] = {}
-            extra_keys = (
-                zip(
-                    *[map(id, map(operator.itemgetter(name), with_extra)) for name in EXTRA_FIELDS],
-                    strict=True,
-                )
-                if shared
-                else _extra_keys(with_extra)
-            )
-            extra_codes = np.fromiter(
-                map(known.setdefault, extra_keys, itertools.count()), np.int64, len(with_extra)
-            )
-            texts_of: dict[int, str] = {}
-            extras_made, extras_held = self._extras, self._extras_by_ids
-            for key, j in known.items():
-                # By the tuples' identities when met before (held with it), else by value (kept
-                # from batch to batch): each model's class and fields, each time's instant and
-                # UTC offset.
-                kept = extras_held.get(key) if shared else None
-                if kept is not None:
-                    texts_of[j] = kept[0]
-                    continue
-                vkey = _extra_key(with_extra[j]) if shared else key
+            with_lists = [lists[i] for i in rows_with.tolist()]
+            extra_groups, extra_firsts = _grouped(_extra_columns(with_lists), len(with_lists))
+            extras_made = self._extras
+            extra_texts: list[str] = ["{}"]
+            for j in extra_firsts.tolist():
+                vkey = _extra_key(cds[int(rows_with[j])])
                 text = extras_made.get(vkey)
                 if text is None:
                     cj = CALL_JSON(calls[int(rows_with[j])], mode="json", include=set(EXTRA_FIELDS))
@@ -410,16 +490,10 @@ class Encoder:
                     if len(extras_made) > self._LIMIT:
                         extras_made.clear()
                     extras_made[vkey] = text
-                if shared:
-                    if len(extras_held) > self._LIMIT:
-                        extras_held.clear()
-                    extras_held[key] = (text, _EXTRA(with_extra[j]))
-                texts_of[j] = text
-            slot = np.zeros(len(with_extra) + 1, np.int64)
-            slot[np.fromiter(texts_of, np.int64, len(texts_of))] = np.arange(1, len(texts_of) + 1)
+                extra_texts.append(text)
             which_text = np.zeros(n, np.int64)
-            which_text[rows_with] = slot[extra_codes]
-            extras = pa.array(["{}", *texts_of.values()], pa.string()).take(pa.array(which_text))
+            which_text[rows_with] = extra_groups + 1
+            extras = pa.array(extra_texts, pa.string()).take(pa.array(which_text))
         ats = list(map(_AT, cds))
         at_json, micros = self._at_json(ats)
         rows: list[PlacedRow] | None = None
@@ -428,9 +502,9 @@ class Encoder:
             from dncguard.numbers import parse_numbers
 
             parsed, valid = parse_numbers(list(map(_TO, cds)))
-            numbers: list[int | None] = [
-                int(x) if ok else None for x, ok in zip(parsed.tolist(), valid.tolist(), strict=True)
-            ]
+            numbers: list[int | None] = parsed.tolist()
+            for i in np.flatnonzero(~valid).tolist():  # not a valid number (rare)
+                numbers[i] = None
             # The index: start, number (null when not valid), then the template's purpose and
             # seller key (its tail).
             index = _join(
@@ -442,11 +516,11 @@ class Encoder:
                     pa.array([t[1] for t in made], pa.string()).take(group),
                 ]
             )
-            ends = [(seller_key(calls[i].seller), calls[i].purpose) for i in firsts.tolist()]
-            rows = [
-                (number, *ends[g], at_us)
-                for number, g, at_us in zip(numbers, groups.tolist(), micros.tolist(), strict=True)
-            ]
+            # Each row's seller key and purpose: its group's (taken row by row in C).
+            of_group = groups.tolist()
+            sellers = list(map([seller_key(calls[i].seller) for i in firsts.tolist()].__getitem__, of_group))
+            purposes = list(map([calls[i].purpose for i in firsts.tolist()].__getitem__, of_group))
+            rows = list(zip(numbers, sellers, purposes, micros.tolist(), strict=True))
         head = ['["', pa.array([t[0] for t in made], pa.string()).take(group), '",', index, ","]
         after: list[Any] = [
             ",",
