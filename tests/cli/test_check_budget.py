@@ -153,33 +153,39 @@ def _spy_budgets(monkeypatch: pytest.MonkeyPatch) -> list[_Budget]:
     return made
 
 
-def test_the_reader_reads_a_few_blocks_ahead_of_the_batches_taken(
+def test_the_reader_reads_no_more_than_the_budget_admits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_blocks: int
 ) -> None:
-    """Arrow's reader reads up to 32 blocks ahead of the parsing on its own: read through the
-    budget, at most :func:`_sizes.csv_ahead` bytes are read and not yet given as a batch."""
-    budgets = _spy_budgets(monkeypatch)
+    """Arrow's reader reads up to 32 blocks ahead of the parsing on its own: through a budget,
+    the bytes read and not yet done with stay within it, and the reading waits for room."""
     path = _csv(tmp_path / "calls.csv", 5000)
-    batches = _tablefile._raw_batches(path)
+    budget = _Budget(4 * small_blocks)
+    batches = _tablefile._raw_batches(path, budget)
+    rows = 0
     try:
-        first = next(batches)
-        time.sleep(0.3)  # Arrow's reading thread reads what it may
-        (budget,) = budgets
-        assert budget.limit == _sizes.csv_ahead() == 4 * small_blocks
-        assert budget.in_flight <= budget.limit
-        rows = first.num_rows + sum(t.num_rows for t in batches)
+        for table in batches:
+            rows += table.num_rows
+            time.sleep(0.002)  # Arrow's reading thread reads what it may
+            assert budget.in_flight <= budget.limit
+            budget.done(rows)
     finally:
         batches.close()
     assert rows == 5000
     assert budget.waits > 0  # the bound held the reader back
-    assert budget.high_water <= budget.limit + _tablefile._STALL_BLOCKS * small_blocks
+    assert budget.high_water <= budget.limit
+    assert budget.over == 0
+    assert budget.in_flight == 0
 
 
-def test_the_rows_read_through_the_budget_are_the_file_s(
+def test_the_rows_read_through_a_budget_are_the_file_s(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_blocks: int
 ) -> None:
     path = _csv(tmp_path / "calls.csv", 3000)
-    tables = list(_tablefile._raw_batches(path))
+    budget = _Budget(3 * small_blocks)
+    tables = []
+    for table in _tablefile._raw_batches(path, budget):
+        tables.append(table)
+        budget.done(sum(t.num_rows for t in tables))
     assert len(tables) > 10
     read = pa.concat_tables(tables)
     text = dict.fromkeys(read.column_names, pa.string())
@@ -193,12 +199,17 @@ def test_the_rows_read_through_the_budget_are_the_file_s(
 def test_stopping_part_way_leaves_no_reader_waiting(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_blocks: int
 ) -> None:
+    """A reader stopped part way, with the budget full, ends: Arrow's reading thread, waiting for
+    room, is told the file has ended."""
     path = _csv(tmp_path / "calls.csv", 5000)
     before = threading.active_count()
     for _ in range(5):
-        batches = _tablefile._raw_batches(path)
+        budget = _Budget(2 * small_blocks)
+        batches = _tablefile._raw_batches(path, budget)
         next(batches)
+        time.sleep(0.05)
         batches.close()
+        assert budget.in_flight <= budget.limit
     deadline = time.monotonic() + 5
     while threading.active_count() > before + 8 and time.monotonic() < deadline:
         time.sleep(0.05)

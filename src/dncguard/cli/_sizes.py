@@ -26,8 +26,9 @@ Every size follows from that one: the rows handed to ``bulk`` at a time (:func:`
 the rows of a Parquet file read at a time (:func:`read_rows`: half of it, so that two reads make
 a batch; a CSV file is parsed in blocks of bytes, :func:`csv_block`, cut to at most a batch),
 the records of a JSON
-file validated at a time (:func:`record_rows`), and the report lines built at a time
-(:func:`format_rows`).
+file validated at a time (:func:`record_rows`), the report lines built at a time
+(:func:`format_rows`), and the bytes of a CSV file ``check`` holds between reading and reporting
+them (:func:`flight_bytes`).
 """
 
 from __future__ import annotations
@@ -70,25 +71,14 @@ def csv_block() -> int:
     queue of its own, which no option sets). With blocks of 32 MiB, the whole of a
     10-million-row file (470 MB) was held at once, and 1 GiB of one of 100 million rows:
     ``check`` then took 1.1 GiB more for the larger file. Blocks of 4 MiB held at most 128 MiB,
-    whatever the file's size, and more or less of it at each moment; the blocks are now read
-    only as a budget of bytes admits them (:func:`csv_ahead`, :func:`flight_bytes`).
+    whatever the file's size, and more or less of it at each moment: ``check`` reads the blocks
+    only as a budget of bytes admits them (:func:`flight_bytes`).
     """
     return min(max(batch_rows() * 32, 1 << 20), CSV_BLOCK_MAX)
 
 
 CSV_BLOCK_MAX: Final = 1 << 22
 """The largest CSV block (:func:`csv_block`): 32 of them are the most Arrow's reader reads ahead."""
-
-
-_AHEAD_BLOCKS: Final = 4
-"""Blocks of a CSV file read ahead of the batches taken from Arrow's reader (:func:`csv_ahead`)."""
-
-
-def csv_ahead() -> int:
-    """Bytes of a CSV file read and not yet given as a batch, at most (a few blocks): Arrow's
-    reader gives a block's rows once it holds the block after it, and parses two at a time on
-    two cores."""
-    return _AHEAD_BLOCKS * csv_block()
 
 
 _FLIGHT_BLOCKS: Final = 16

@@ -201,52 +201,39 @@ def _bad_csv_row(name: str, header: Sequence[str], error: pa.ArrowInvalid) -> Ca
 def _raw_batches(path: str | os.PathLike[str], budget: _Budget | None = None) -> Iterator[pa.Table]:
     """The file's rows as read, in batches; a file without rows gives one empty batch.
 
-    A CSV file is read a block at a time as a budget admits its bytes (:class:`_GatedFile`):
-    ``budget``, whose bytes are held until the rows are done with (:meth:`._Budget.charge`), or
-    one of :func:`._sizes.csv_ahead` bytes read and not yet given as a batch."""
+    ``budget``: a CSV file is read a block at a time as the budget admits its bytes
+    (:class:`_GatedFile`), each batch's bytes held until its rows are done with
+    (:meth:`._Budget.charge`); without one, Arrow's reader reads ahead as it does."""
     name = os.fspath(path)
     suffix = _check_suffix(path, _TABLE_SUFFIXES, "table")
     empty = True
     if suffix == ".csv":
         header = _csv_header(name)
-        own = budget is None
-        gate_budget = _Budget(_sizes.csv_ahead()) if budget is None else budget
-        gate = _GatedFile(name, gate_budget)
+        gate = None if budget is None else _GatedFile(name, budget)
         reader = None
         try:
             # Parsed on every core; a file that does not parse is read again to name its bad row.
-            if own:
-                gate_budget.starve(True)
-            reader = _csv_reader(gate, header, threads=True)
+            reader = _csv_reader(name if gate is None else gate, header, threads=True)
             schema = reader.schema
             step = _sizes.batch_rows()  # a block holds more rows than that only when asked
-            while True:
-                if own:
-                    gate_budget.starve(True)  # waiting for Arrow's next batch
-                batch = reader.read_next_batch()
-                if own:
-                    gate_budget.starve(False)
-                n = gate.taken()
-                if budget is None:
-                    gate_budget.release(n)
-                else:
-                    budget.charge(batch.num_rows, n)
+            for batch in reader:
+                if gate is not None:
+                    gate.budget.charge(batch.num_rows, gate.taken())
                 empty = False
                 for lo in range(0, batch.num_rows, step):
                     yield pa.Table.from_batches([batch.slice(lo, step)])
-        except StopIteration:
-            pass
         except pa.ArrowInvalid as e:
-            if gate.closed or gate_budget.closed:  # stopped part way: what was read is not the file
-                return
+            if gate is not None and (gate.closed or gate.budget.closed):
+                return  # stopped part way: what was read is not the whole file
             if "invalid UTF8" in str(e):
                 raise _not_utf8(name, header=True) from None
             raise _bad_csv_row(name, header, e) from None
         finally:
-            gate.stop()  # a block Arrow's reader waits for is the end of the file
-            if reader is not None:
-                reader.close()
-            gate.close()
+            if gate is not None:
+                gate.stop()  # a block Arrow's reader waits for is the end of the file
+                if reader is not None:
+                    reader.close()
+                gate.close()
     else:
         try:
             parquet = pq.ParquetFile(name)
