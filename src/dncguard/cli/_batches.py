@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from dncguard._flatcall import flat_row, flat_table
 from dncguard.cli import _sizes
+from dncguard.cli._budget import _Budget
 from dncguard.cli._callfile import (
     Batch,
     Defaults,
@@ -108,6 +109,7 @@ class _ReadBatches:
 
     done = True
     error: BaseException | None = None
+    budget: _Budget | None = None
 
     def __init__(self, batches: list[Batch]) -> None:
         self.batches = batches
@@ -141,11 +143,22 @@ class _TableReader:
     are not kept, and the thread reads at most :data:`_AHEAD` batches ahead of the iteration
     (bounded memory; :meth:`wait` then only waits); :meth:`close` stops it early. ``raw=False``:
     each batch's ``raw`` is left empty (its columns named, no rows), for a caller that never
-    writes the rows back (``check``: half the memory it holds).
+    writes the rows back (``check``: half the memory it holds). ``budget``: the bytes of a CSV
+    file in flight, read as the budget admits them and held until the caller says their rows are
+    done with (:meth:`._Budget.done`); the iteration tells it when it waits for a batch.
     """
 
-    def __init__(self, path: str, defaults: Defaults, *, keep: bool = True, raw: bool = True) -> None:
+    def __init__(
+        self,
+        path: str,
+        defaults: Defaults,
+        *,
+        keep: bool = True,
+        raw: bool = True,
+        budget: _Budget | None = None,
+    ) -> None:
         self.path, self.defaults, self.keep, self.raw = path, defaults, keep, raw
+        self.budget = budget
         self.batches: list[Batch] = []
         self.columns: list[str] | None = None
         """The file's column names, once its first batch is read."""
@@ -167,7 +180,7 @@ class _TableReader:
     def _run(self) -> None:
         progress = _Progress()
         try:
-            for batch in read_table_batches(self.path, defaults=self.defaults):
+            for batch in read_table_batches(self.path, defaults=self.defaults, budget=self.budget):
                 if self.columns is None:
                     self.columns = batch.raw.column_names
                 if not self.raw:
@@ -184,14 +197,31 @@ class _TableReader:
 
     def close(self) -> None:
         """Stop reading (the batches not yet taken are dropped)."""
+        if self.budget is not None:
+            self.budget.close()  # wakes the file's reading, waiting for room
         self._closed.set()
         self._thread.join()
 
     def __iter__(self) -> Iterator[Batch]:
-        while (batch := self._queue.get()) is not None:
+        while (batch := self._get()) is not None:
             yield batch
         if self.error is not None:
             raise self.error
+
+    def _get(self) -> Batch | None:
+        """The next batch, waiting for it; with a budget, which is told while it is waited for
+        (the pipeline then cannot go on without more bytes)."""
+        if self.budget is None:
+            return self._queue.get()
+        try:
+            return self._queue.get_nowait()
+        except queue.Empty:
+            pass
+        self.budget.starve(True)
+        try:
+            return self._queue.get()
+        finally:
+            self.budget.starve(False)
 
     @property
     def done(self) -> bool:

@@ -16,7 +16,9 @@ import pyarrow as pa
 from dncguard._fields import call_columns
 from dncguard._gcpause import collector_paused
 from dncguard._seller import normalize_seller
+from dncguard.cli import _sizes
 from dncguard.cli._batches import _bulk_tables, _flat_batches, _ReadBatches, _RecordChunks, _TableReader
+from dncguard.cli._budget import _Budget
 from dncguard.cli._callfile import Batch, Defaults, call_from_record, is_table_file
 from dncguard.cli._common import (
     EXIT_BLOCKED,
@@ -142,14 +144,23 @@ def _check_table(
 
     The file is read in a thread (a batch ahead) while the batches read are decided, and each
     decided piece is written at once and dropped: nothing is kept per call, so memory does not
-    grow with the file. A bad row or (``--on-stale raise``) a stale registry met part way stops
-    the command with exit 2; what was written by then stays written (text, jsonl; a json array
-    is left without its closing bracket, and junit writes nothing: see ``_Report``). With
-    ``--ledger``, each decided piece is recorded as it is decided (the pieces decided before such
-    a stop stay recorded).
+    grow with the file. A CSV file's blocks are read only as a budget of bytes admits them
+    (:func:`._sizes.flight_bytes`), and a piece's bytes are given back once it is handed to the
+    report: the rows in flight across the reading, bulk and the report are bounded by bytes,
+    not by counts of items of varying sizes in each stage. A bad row or (``--on-stale raise``) a
+    stale registry met part way stops the command with exit 2; what was written by then stays
+    written (text, jsonl; a json array is left without its closing bracket, and junit writes
+    nothing: see ``_Report``). With ``--ledger``, each decided piece is recorded as it is decided
+    (the pieces decided before such a stop stay recorded).
     """
     fmt: str = args.format
-    reader = _TableReader(path, defaults, keep=False, raw=False) if read is None else read
+    if read is None:
+        budget = _Budget(_sizes.flight_bytes())
+        reader: _TableReader | _ReadBatches = _TableReader(
+            path, defaults, keep=False, raw=False, budget=budget
+        )
+    else:
+        reader = read
     try:
         guard = _guard(args)
     except BaseException:
@@ -214,6 +225,9 @@ def _decide_and_report(
                 fed.popleft()
             progress.show(f"{path}: decided {start:,} calls")
             report.write([piece])
+            del decided, piece
+            if reader.budget is not None:  # the rows handed to the report: their bytes read more
+                reader.budget.done(start)
         decided_all = True
         progress.done()
         report.finish()

@@ -26,8 +26,9 @@ Every size follows from that one: the rows handed to ``bulk`` at a time (:func:`
 the rows of a Parquet file read at a time (:func:`read_rows`: half of it, so that two reads make
 a batch; a CSV file is parsed in blocks of bytes, :func:`csv_block`, cut to at most a batch),
 the records of a JSON
-file validated at a time (:func:`record_rows`), and the report lines built at a time
-(:func:`format_rows`).
+file validated at a time (:func:`record_rows`), the report lines built at a time
+(:func:`format_rows`), and the bytes of a CSV file ``check`` holds between reading and reporting
+them (:func:`flight_bytes`).
 """
 
 from __future__ import annotations
@@ -67,16 +68,29 @@ def csv_block() -> int:
     batches).
 
     Arrow's CSV reader reads up to 32 blocks ahead of the parsing in a thread of its own (a
-    queue of its own, which no option sets): that read-ahead is what bounds the memory a large
-    file takes, 32 blocks at most. With blocks of 32 MiB, the whole of a 10-million-row file
-    (470 MB) was held at once, and 1 GiB of one of 100 million rows: ``check`` then took 1.1 GiB
-    more for the larger file. Blocks of 4 MiB hold at most 128 MiB, whatever the file's size.
+    queue of its own, which no option sets). With blocks of 32 MiB, the whole of a
+    10-million-row file (470 MB) was held at once, and 1 GiB of one of 100 million rows:
+    ``check`` then took 1.1 GiB more for the larger file. Blocks of 4 MiB held at most 128 MiB,
+    whatever the file's size, and more or less of it at each moment: ``check`` reads the blocks
+    only as a budget of bytes admits them (:func:`flight_bytes`).
     """
     return min(max(batch_rows() * 32, 1 << 20), CSV_BLOCK_MAX)
 
 
 CSV_BLOCK_MAX: Final = 1 << 22
 """The largest CSV block (:func:`csv_block`): 32 of them are the most Arrow's reader reads ahead."""
+
+
+_FLIGHT_BLOCKS: Final = 16
+"""Blocks of a CSV file ``check`` holds at most between reading them and reporting their rows."""
+
+
+def flight_bytes() -> int:
+    """Bytes of a CSV call file ``check`` holds at most between reading them and reporting their
+    rows (:class:`._budget._Budget`): 16 blocks, 64 MiB by default. Bulk decides about two blocks
+    a table on each of two threads, with a table waiting for each; the report holds one, and
+    the reading a few more, typed or parsed; what is left is read ahead."""
+    return _FLIGHT_BLOCKS * csv_block()
 
 
 def record_rows() -> int:

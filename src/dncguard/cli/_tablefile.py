@@ -13,9 +13,11 @@ dncguard.errors.CallColumnError: calls.csv, row 1, field 'at': '2026-03-16T14:00
 
 from __future__ import annotations
 
+import collections
 import csv
 import datetime as dt
 import os
+import stat
 import zoneinfo
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, get_args
@@ -30,6 +32,7 @@ from dncguard import geography
 from dncguard._arrow import _MAY_BE_SPACE, trimmed
 from dncguard._fields import call_columns
 from dncguard.cli import _sizes
+from dncguard.cli._budget import _Budget
 from dncguard.cli._filetypes import (
     _KNOWN,
     _TABLE_SUFFIXES,
@@ -66,7 +69,9 @@ def _csv_header(path: str) -> list[str]:
             raise _not_utf8(path, header=True) from None
 
 
-def _csv_reader(name: str, header: Sequence[str], *, threads: bool, invalid_row: Any = None) -> Any:
+def _csv_reader(
+    name: str | _GatedFile, header: Sequence[str], *, threads: bool, invalid_row: Any = None
+) -> Any:
     # Every column is read as text: a number column stays as written, and the typing below knows
     # which row of which column is wrong.
     return pa_csv.open_csv(
@@ -79,6 +84,96 @@ def _csv_reader(name: str, header: Sequence[str], *, threads: bool, invalid_row:
             null_values=[""],
         ),
     )
+
+
+_STALL_BLOCKS = 3
+"""Blocks read and not yet parsed into a batch taken, below which the reader may lack a block to
+give the next batch from: Arrow's reader gives a block's rows once it holds the block after it
+(which says whether the block is the last, and completes its last row)."""
+
+
+class _GatedFile:
+    """A CSV call file as Arrow's reader reads it, a block at a time (``read_buffer``, called in
+    Arrow's reading thread), each block read only once ``budget`` admits its bytes: Arrow's
+    reader otherwise reads up to 32 blocks ahead of the parsing (a queue of its own, which no
+    option sets), and more or fewer of them at the moment the rest of the pipeline holds its
+    most. Arrow gives one batch a block, in order: :meth:`taken` says which bytes a batch came
+    from. Over the budget, a block is admitted where the pipeline would stall without it (its
+    last stage waits for rows, ``budget.starving``, and Arrow lacks the block that gives them)."""
+
+    def __init__(self, name: str, budget: _Budget) -> None:
+        self._file = open(name, "rb", buffering=0)  # noqa: SIM115 (closed by close)
+        info = os.fstat(self._file.fileno())
+        self._size = info.st_size if stat.S_ISREG(info.st_mode) else None
+        self._pos = 0
+        self.budget = budget
+        self.blocks: collections.deque[int] = collections.deque()
+        """The bytes of each block read whose batch is not yet taken (:meth:`taken`)."""
+        self.closed = False
+
+    def _stalled(self) -> bool:
+        # Read under the budget's lock: no lock of its own to take here.
+        return self.closed or (self.budget.starving and len(self.blocks) < _STALL_BLOCKS)
+
+    def read_buffer(self, n: int) -> pa.Buffer:
+        """Up to ``n`` bytes, once the budget admits them (none once closed: the end of the file)."""
+        want = n
+        if self._size is not None:
+            # Past the size the file had, the end of the file is asked for, not waited for; were
+            # the file to have grown, what is read is taken as it is (it is read all the same).
+            want = max(min(n, self._size - self._pos), 0)
+        if want:
+            if not self.budget.acquire(want, self._stalled):  # closed
+                return pa.py_buffer(b"")
+            if self.closed:
+                self.budget.release(want)
+                return pa.py_buffer(b"")
+        elif self.closed:
+            return pa.py_buffer(b"")
+        size = want or n
+        try:
+            buffer = pa.allocate_buffer(size, resizable=True)
+            got = self._file.readinto(memoryview(buffer)) or 0
+        except BaseException:
+            self.budget.release(want)
+            raise
+        if got < size:
+            buffer.resize(got)
+        if got > want:
+            self.budget.acquire(got - want, lambda: True)
+        elif got < want:
+            self.budget.release(want - got)
+        if got:
+            self.blocks.append(got)
+            self._pos += got
+        return buffer
+
+    def read(self, n: int) -> bytes:
+        return bytes(self.read_buffer(n).to_pybytes())
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        return self._pos
+
+    def taken(self) -> int:
+        """The bytes of the block the batch just taken from Arrow's reader was parsed from."""
+        n = self.blocks.popleft() if self.blocks else 0
+        self.budget.poke()  # one block fewer waiting to be parsed: the pipeline may be stalled
+        return n
+
+    def stop(self) -> None:
+        """Read nothing more (the end of the file for Arrow's reader)."""
+        self.closed = True
+        self.budget.poke()
+
+    def close(self) -> None:
+        self.stop()
+        self._file.close()
 
 
 def _bad_csv_row(name: str, header: Sequence[str], error: pa.ArrowInvalid) -> CallColumnError:
@@ -103,26 +198,42 @@ def _bad_csv_row(name: str, header: Sequence[str], error: pa.ArrowInvalid) -> Ca
     return CallColumnError(f"cannot read: {error}", path=name)
 
 
-def _raw_batches(path: str | os.PathLike[str]) -> Iterator[pa.Table]:
-    """The file's rows as read, in batches; a file without rows gives one empty batch."""
+def _raw_batches(path: str | os.PathLike[str], budget: _Budget | None = None) -> Iterator[pa.Table]:
+    """The file's rows as read, in batches; a file without rows gives one empty batch.
+
+    ``budget``: a CSV file is read a block at a time as the budget admits its bytes
+    (:class:`_GatedFile`), each batch's bytes held until its rows are done with
+    (:meth:`._Budget.charge`); without one, Arrow's reader reads ahead as it does."""
     name = os.fspath(path)
     suffix = _check_suffix(path, _TABLE_SUFFIXES, "table")
     empty = True
     if suffix == ".csv":
         header = _csv_header(name)
-        # Parsed on every core; a file that does not parse is read again to name its bad row.
+        gate = None if budget is None else _GatedFile(name, budget)
+        reader = None
         try:
-            reader = _csv_reader(name, header, threads=True)
+            # Parsed on every core; a file that does not parse is read again to name its bad row.
+            reader = _csv_reader(name if gate is None else gate, header, threads=True)
             schema = reader.schema
             step = _sizes.batch_rows()  # a block holds more rows than that only when asked
             for batch in reader:
+                if gate is not None:
+                    gate.budget.charge(batch.num_rows, gate.taken())
                 empty = False
                 for lo in range(0, batch.num_rows, step):
                     yield pa.Table.from_batches([batch.slice(lo, step)])
         except pa.ArrowInvalid as e:
+            if gate is not None and (gate.closed or gate.budget.closed):
+                return  # stopped part way: what was read is not the whole file
             if "invalid UTF8" in str(e):
                 raise _not_utf8(name, header=True) from None
             raise _bad_csv_row(name, header, e) from None
+        finally:
+            if gate is not None:
+                gate.stop()  # a block Arrow's reader waits for is the end of the file
+                if reader is not None:
+                    reader.close()
+                gate.close()
     else:
         try:
             parquet = pq.ParquetFile(name)
@@ -136,11 +247,14 @@ def _raw_batches(path: str | os.PathLike[str]) -> Iterator[pa.Table]:
         yield schema.empty_table()
 
 
-def read_table_batches(path: str | os.PathLike[str], *, defaults: Defaults) -> Iterator[Batch]:
-    """Read a CSV or Parquet call file in batches, each typed and checked by :func:`normalise`."""
+def read_table_batches(
+    path: str | os.PathLike[str], *, defaults: Defaults, budget: _Budget | None = None
+) -> Iterator[Batch]:
+    """Read a CSV or Parquet call file in batches, each typed and checked by :func:`normalise`
+    (``budget``: the bytes of a CSV file in flight, see :func:`_raw_batches`)."""
     name = os.fspath(path)
     first_row = 1
-    for raw in _raw_batches(path):
+    for raw in _raw_batches(path, budget):
         calls, at_times = _typed(raw, path=name, first_row=first_row, defaults=defaults)
         yield Batch(raw, calls, first_row, at_times)
         first_row += raw.num_rows
