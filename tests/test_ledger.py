@@ -2280,10 +2280,12 @@ def test_the_c_join_gives_arrows_join(columns: list[object], first_seq: int, cut
 
 
 def test_the_c_join_leaves_what_it_does_not_take_to_arrow() -> None:
-    from dncguard._ledger import _chain, _chainc
+    from dncguard._ledger import _chain
 
     if not _chain.COMPILED:
         pytest.skip("the optional C chain (dncguard._ledger._chainc) was not built here")
+    from dncguard._ledger import _chainc
+
     assert _chain.join(["a", pa.array(["b", None])], 2, 1) is None  # a null
     assert _chain.join(["a", pa.array(["b"], pa.large_string())], 1, 1) is None
     assert _chain.join(["a", pa.array(["b", "c"])], 3, 1) is None  # not n values
@@ -2406,10 +2408,12 @@ def test_the_c_join_refuses_pieces_that_do_not_hold_and_reads_nothing_outside_th
     wrong length, times out of range, an unknown kind) raises; it never reads outside a buffer."""
     import numpy as np
 
-    from dncguard._ledger import _chain, _chainc
+    from dncguard._ledger import _chain
 
     if not _chain.COMPILED:
         pytest.skip("the optional C chain (dncguard._ledger._chainc) was not built here")
+    from dncguard._ledger import _chainc
+
     i64 = lambda *v: np.array(v, np.int64)  # noqa: E731
     ends, texts = i64(0, 1, 3), b"abc"
     assert _chainc.join([(2, ends, texts, i64(1, 0))], 2, 1)[0] == b"bc\na\n"
