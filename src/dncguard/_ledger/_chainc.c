@@ -310,6 +310,88 @@ stamp(sink_t *s, const piece_t *p, Py_ssize_t i)
 }
 
 static int
+digits_u64(unsigned long long v)
+{
+    int d = 1;
+    while (v >= 10) {
+        v /= 10;
+        d++;
+    }
+    return d;
+}
+
+/* The length of the text table_text writes (checked as it does, nothing written). */
+static int
+table_len(sink_t *s, const piece_t *p, int eb, int tb, int64_t k)
+{
+    Py_ssize_t m = p->b[eb].len / (Py_ssize_t)sizeof(int64_t) - 1;
+    if (k < 0 || k >= m) {
+        s->err = "join(): an index falls outside its texts";
+        return -1;
+    }
+    int64_t a = load64(p->b[eb].buf, (Py_ssize_t)k), b = load64(p->b[eb].buf, (Py_ssize_t)k + 1);
+    if (a < 0 || b < a || b > (int64_t)p->b[tb].len) {
+        s->err = "join(): a text's ends fall outside its texts";
+        return -1;
+    }
+    return put(s, NULL, (Py_ssize_t)(b - a));
+}
+
+/* Counting: what emit would write for value i, without formatting it (the write pass checks
+ * every value again as it writes, and that the counted room is exactly filled). */
+static int
+measure(sink_t *s, const piece_t *p, Py_ssize_t i, long long seq)
+{
+    switch (p->kind) {
+    case CONST:
+        return put(s, NULL, p->b[0].len);
+    case SEQ:
+        return put(s, NULL, digits_u64((unsigned long long)seq));
+    case ARRAY:
+    case QUOTED: {
+        int32_t a = load32(p->b[0].buf, p->offset + i), b = load32(p->b[0].buf, p->offset + i + 1);
+        if (a < 0 || b < a || (Py_ssize_t)b > p->b[1].len) {
+            s->err = "join(): an array's offsets fall outside its data";
+            return -1;
+        }
+        return put(s, NULL, (Py_ssize_t)(b - a) + (p->kind == QUOTED ? 2 : 0));
+    }
+    case TAKEN:
+        return table_len(s, p, 0, 1, load64(p->b[2].buf, i));
+    case NUMBER: {
+        uint64_t v = (uint64_t)load64(p->b[0].buf, i);
+        if (v == 0) {
+            int32_t a = load32(p->b[1].buf, p->offset + i), b = load32(p->b[1].buf, p->offset + i + 1);
+            if (a < 0 || b < a || (Py_ssize_t)b > p->b[2].len) {
+                s->err = "join(): an array's offsets fall outside its data";
+                return -1;
+            }
+            return put(s, NULL, (Py_ssize_t)(b - a) + (p->fallback_quoted ? 2 : 0));
+        }
+        return put(s, NULL, 4 + digits_u64(v));
+    }
+    case STAMP: {
+        if (p->has_valid && ((const uint8_t *)p->b[5].buf)[i] == 0) {
+            return put(s, NULL, 4);
+        }
+        int64_t us = load64(p->b[0].buf, i), off = load64(p->b[1].buf, i);
+        if (off <= -86400 || off >= 86400 || us < -MOST_US || us > MOST_US) {
+            s->err = "join(): a time or UTC offset out of range";
+            return -1;
+        }
+        int64_t local = us + off * US;
+        int has_frac = local % US != 0;
+        if (put(s, NULL, 21 + (has_frac ? 7 : 0)) < 0) { /* "YYYY-MM-DDTHH:MM:SS[.ffffff] and " */
+            return -1;
+        }
+        return table_len(s, p, 2, 3, load64(p->b[4].buf, i));
+    }
+    }
+    s->err = "join(): an unknown piece";
+    return -1;
+}
+
+static int
 emit(sink_t *s, const piece_t *p, Py_ssize_t i, long long seq)
 {
     switch (p->kind) {
@@ -478,7 +560,8 @@ lines(sink_t *s, const piece_t *pieces, Py_ssize_t count, Py_ssize_t n, long lon
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         for (Py_ssize_t k = 0; k < count; k++) {
-            if (emit(s, &pieces[k], i, first_seq + i) < 0) {
+            if ((s->out == NULL ? measure(s, &pieces[k], i, first_seq + i)
+                                : emit(s, &pieces[k], i, first_seq + i)) < 0) {
                 return -1;
             }
         }
