@@ -253,7 +253,10 @@ def join(parts: Sequence[Any], n: int, first_seq: int) -> tuple[bytes, bytes] | 
         if part is None:
             pieces.append(None)
         elif isinstance(part, str):
-            pieces.append(part.encode())
+            if pieces and isinstance(pieces[-1], bytes):  # one copy for text side by side
+                pieces[-1] += part.encode()
+            elif part:
+                pieces.append(part.encode())
         elif isinstance(part, Quoted):
             got = _array(part.values, n)
             if got is None:

@@ -167,7 +167,7 @@ load32(const void *base, Py_ssize_t k)
     return v;
 }
 
-static int
+static inline int
 put(sink_t *s, const void *data, Py_ssize_t len)
 {
     if (len < 0 || s->at > PY_SSIZE_T_MAX - len) {
