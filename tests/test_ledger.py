@@ -2572,3 +2572,46 @@ def test_record_columns_writes_the_same_bytes_in_c_and_in_python_as_record_many(
         assert by_columns("python.ledger") == want
     if _chain.COMPILED:
         assert by_columns("c.ledger") == want
+
+
+def test_evidence_texts_kept_from_one_table_to_the_next_follow_each_tables_values(
+    tmp_path: pathlib.Path,
+) -> None:
+    """The evidence of a table's distinct rows, kept for the next table, is taken again only for
+    the same values in columns of the same names and types: tables of the same dates as dates,
+    as text and as dictionaries, with a consent added, each record what ``record_many`` does."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    days = [dt.date(2026, 6, 1), None, dt.date(2026, 6, 2)]
+    base = {
+        "to": ["212-555-0143", "212-555-0150", "415-555-0143"],
+        "at": pa.array([AT, AT, AT], pa.timestamp("us", tz="UTC")),
+        "seller": ["acme"] * 3,
+    }
+    tables = [
+        pa.table({**base, "last_purchase": pa.array(days, pa.date32())}),
+        pa.table({**base, "last_purchase": pa.array([d and d.isoformat() for d in days], pa.string())}),
+        pa.table({**base, "last_purchase": pc.dictionary_encode(pa.array(days, pa.date32()))}),
+        pa.table({**base, "last_inquiry": pa.array(days, pa.date32())}),
+        pa.table(
+            {
+                **base,
+                "last_purchase": pa.array(days, pa.date32()),
+                "consent_kind": ["written", None, None],
+                "consent_on": pa.array([dt.date(2026, 5, 1), None, None], pa.date32()),
+            }
+        ),
+    ]
+    from dncguard.numbers import format_e164
+
+    d = Decision(allowed=True, number="")
+    with Ledger(tmp_path / "a.ledger") as a, Ledger(tmp_path / "b.ledger") as b:
+        for table in tables * 2:
+            a.record_columns(table, [d], np.zeros(3, np.int64))
+            calls_ = _as_calls(table)
+            b.record_many(
+                calls_,
+                [d.model_copy(update={"number": format_e164(dncguard.parse_number(c.to))}) for c in calls_],
+            )
+        assert _canonical_texts(a) == _canonical_texts(b)

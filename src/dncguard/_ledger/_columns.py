@@ -390,13 +390,31 @@ class Columns:
             return _extra_texts(self._evidence(batch, n))
         group, first = factorize(keys)
         distinct = batch.select(names).take(pa.array(first))
+        # The texts of these distinct rows, by their values (and the columns' names and types),
+        # are the same in the next batch: kept, as the templates are.
+        key: Any = (
+            "extra",
+            tuple(names),
+            tuple(str(t) for t in distinct.schema.types),
+            tuple(tuple(c) for c in distinct.to_pydict().values()),
+        )
         try:
-            texts = _extra_texts(self._evidence(distinct, len(first)))
-        except ValueError:
-            # The first bad row of the whole batch named (its distinct rows are in no order).
-            self._evidence(batch, n)
-            raise
-        return Taken([texts] * len(first) if isinstance(texts, str) else texts.to_pylist(), group)
+            got = _PARTS.get(key)
+        except TypeError:  # a value that cannot be hashed: made, not kept
+            key, got = None, None
+        if got is None:
+            try:
+                texts = _extra_texts(self._evidence(distinct, len(first)))
+            except ValueError:
+                # The first bad row of the whole batch named (its distinct rows are in no order).
+                self._evidence(batch, n)
+                raise
+            got = [texts] * len(first) if isinstance(texts, str) else texts.to_pylist()
+            if key is not None:
+                if len(_PARTS) >= _CACHE_LIMIT:
+                    _PARTS.clear()
+                _PARTS[key] = got
+        return Taken(got, group)
 
     def _evidence(self, batch: pa.RecordBatch, n: int) -> dict[str, Any]:
         import pyarrow as pa
@@ -491,10 +509,11 @@ _HOLE_JSON: Final = dumps(_HOLE)
 
 
 _PARTS: dict[Any, Any] = {}
-"""Decision parts by value, kept from one batch (and one call) to the next: a verdict's JSON cut
-at ``consulted`` by (verdict, registry id), a ``consulted`` value's JSON by that value, an
-invalid number's whole part by (its text, registry id). At most :data:`_CACHE_LIMIT` (then it
-starts again)."""
+"""Texts by value, kept from one batch (and one call) to the next: a verdict's JSON cut at
+``consulted`` by (verdict, registry id), a ``consulted`` value's JSON by that value, an invalid
+number's whole decision part by (its text, registry id), and the ``extra`` texts of a batch's
+distinct evidence rows by those rows' values (with their columns' names and types). At most
+:data:`_CACHE_LIMIT` (then it starts again)."""
 
 
 def _cached(key: Any, make: Callable[[], Any]) -> Any:
