@@ -2615,3 +2615,16 @@ def test_evidence_texts_kept_from_one_table_to_the_next_follow_each_tables_value
                 [d.model_copy(update={"number": format_e164(dncguard.parse_number(c.to))}) for c in calls_],
             )
         assert _canonical_texts(a) == _canonical_texts(b)
+
+
+@given(offsets=st.lists(st.integers(-86_399, 86_399) | st.sampled_from([0, -14_400, 19_800]), max_size=20))
+def test_offsets_are_grouped_as_numpys_unique_groups_them(offsets: list[int]) -> None:
+    import numpy as np
+
+    from dncguard._ledger._arrowtext import _offset_groups
+
+    values = np.array(offsets, np.int64)
+    distinct, index = _offset_groups(values)
+    want_distinct, want_index = np.unique(values, return_inverse=True)
+    assert distinct.tolist() == want_distinct.tolist()
+    assert index.tolist() == want_index.reshape(-1).tolist()

@@ -181,6 +181,22 @@ def _offset_json(micros: npt.NDArray[Any], offsets: npt.NDArray[Any], times: Tim
 _DAY: Final = 86_400
 
 
+def _offset_groups(offsets: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """UTC offsets (seconds, under a day either way) grouped as ``np.unique(offsets,
+    return_inverse=True)`` groups them (sorted distinct values, each row's index), by a table of
+    the day's seconds rather than a sort or a hash (numpy's unique of integers hashes, slowly)."""
+    import numpy as np
+
+    offsets = np.asarray(offsets, np.int64)
+    if not len(offsets) or int(np.abs(offsets).max()) >= _DAY:
+        distinct, inverse = np.unique(offsets, return_inverse=True)
+        return distinct, inverse.reshape(-1).astype(np.int64)
+    present = np.zeros(2 * _DAY, bool)
+    present[offsets + _DAY] = True
+    index = np.cumsum(present, dtype=np.int64) - 1
+    return np.flatnonzero(present) - _DAY, index[offsets + _DAY]
+
+
 def _stamps(micros: npt.NDArray[Any], offsets: npt.NDArray[Any], times: Times, valid: Any = None) -> Stamps:
     """:func:`_offset_json` as a piece for the join (null where ``valid`` is False): each row's
     offset text found by a table of the day's seconds (no sort, no hash)."""
@@ -194,12 +210,8 @@ def _stamps(micros: npt.NDArray[Any], offsets: npt.NDArray[Any], times: Times, v
         suffixes = [times.suffix(dt.timedelta(seconds=first))]
         index: Any = np.zeros(len(offsets), np.int64)
     else:
-        present = np.zeros(2 * _DAY, bool)
-        present[offsets + _DAY] = True
-        index = (np.cumsum(present, dtype=np.int64) - 1)[offsets + _DAY]
-        suffixes = [
-            times.suffix(dt.timedelta(seconds=int(o) - _DAY)) for o in np.flatnonzero(present).tolist()
-        ]
+        distinct, index = _offset_groups(offsets)
+        suffixes = [times.suffix(dt.timedelta(seconds=o)) for o in distinct.tolist()]
     return Stamps(micros, offsets, suffixes, index, valid)
 
 
@@ -321,7 +333,7 @@ def _fixed_times(at: pa.Array, times: Times) -> tuple[Quoted | Stamps, pa.Array,
     us = micros.to_numpy(zero_copy_only=False)
     # The JSON is the text itself where pydantic writes each offset as written (``-05:00``; a
     # zero offset it writes ``Z``, so ``+00:00`` is rewritten).
-    distinct = np.unique(seconds).tolist()
+    distinct = _offset_groups(seconds)[0].tolist()
     if width == 20 or all(o and times.suffix(dt.timedelta(seconds=o)) == _offset_text(o) for o in distinct):
         return Quoted(at), micros, seconds
     return _stamps(us, seconds, times), micros, seconds

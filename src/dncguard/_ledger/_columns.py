@@ -28,6 +28,7 @@ from dncguard._ledger._arrowtext import (
     _first_row,
     _join,
     _json_piece,
+    _offset_groups,
     _take,
     _text_times,
     _timestamp_json,
@@ -214,7 +215,7 @@ class Columns:
         elif (fast := _text_times(at, times)) is not None:
             values["at"], at_us, offsets = fast
             # Each row's zone is its written offset.
-            written, inverse = np.unique(offsets, return_inverse=True)
+            written, inverse = _offset_groups(offsets)
             zones += [dt.timezone(dt.timedelta(seconds=int(o))) for o in written.tolist()]
             zone_idx = inverse.astype(np.int64).reshape(-1) + 1
         else:
