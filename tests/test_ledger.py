@@ -2464,7 +2464,9 @@ def test_the_c_join_refuses_pieces_that_do_not_hold_and_reads_nothing_outside_th
     placed=st.booleans(),
     at_form=st.sampled_from(["UTC", "America/New_York", "Asia/Kolkata", "text", "text Z"]),
     numbers_form=st.sampled_from(["default", "integers", "text"]),
-    dictionary=st.sets(st.sampled_from(["to", "seller", "purpose", "consent_kind", "last_purchase"])),
+    dictionary=st.sets(
+        st.sampled_from(["to", "seller", "purpose", "caller", "line", "consent_kind", "last_purchase"])
+    ),
     skip=st.integers(0, 3),
     in_call_zone=st.booleans(),
 )
@@ -2628,3 +2630,39 @@ def test_offsets_are_grouped_as_numpys_unique_groups_them(offsets: list[int]) ->
     want_distinct, want_index = np.unique(values, return_inverse=True)
     assert distinct.tolist() == want_distinct.tolist()
     assert index.tolist() == want_index.reshape(-1).tolist()
+
+
+def test_a_dictionary_column_is_read_from_its_own_dictionary_as_its_values_are(
+    tmp_path: pathlib.Path,
+) -> None:
+    """A scalar column given as a dictionary is read from the dictionary itself: a null row takes
+    the default, a value no row holds is never checked, and a bad value a row holds is refused
+    naming the first row that holds it; the entries are those of the decoded column."""
+    import numpy as np
+
+    n = 4
+    base = {
+        "to": ["212-555-0143"] * n,
+        "at": pa.array([AT] * n, pa.timestamp("us", tz="UTC")),
+        "seller": ["acme"] * n,
+    }
+    purposes = pa.DictionaryArray.from_arrays(
+        pa.array([1, None, 2, 1], pa.int8()), pa.array(["no such purpose", "sale", "survey"])
+    )
+    d = Decision(allowed=True, number="+12125550143")
+    with Ledger(tmp_path / "a.ledger") as a, Ledger(tmp_path / "b.ledger") as b:
+        a.record_columns(pa.table({**base, "purpose": purposes}), [d], np.zeros(n, np.int64))
+        b.record_columns(
+            pa.table({**base, "purpose": purposes.dictionary_decode()}), [d], np.zeros(n, np.int64)
+        )
+        assert _canonical_texts(a) == _canonical_texts(b)
+        assert [e.call.purpose for e in a.entries()] == ["sale", "sale", "survey", "sale"]
+        bad = pa.DictionaryArray.from_arrays(
+            pa.array([1, 1, 0, 0], pa.int8()), pa.array(["no such purpose", "sale"])
+        )
+        with pytest.raises(ValueError, match="column 'purpose', row 2"):
+            a.record_columns(pa.table({**base, "purpose": bad}).slice(0), [d], np.zeros(n, np.int64))
+        sliced = pa.table({**base, "purpose": bad}).slice(1)
+        with pytest.raises(ValueError, match="column 'purpose', row 1"):
+            a.record_columns(sliced, [d], np.zeros(n - 1, np.int64))
+        assert len(a) == n

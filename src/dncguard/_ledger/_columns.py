@@ -118,9 +118,13 @@ class Columns:
 
         if col is None:
             return [text(default)], None
-        values, idx = _distinct(col)
+        own = _own_dictionary(batch.column(name))
+        values, idx = _distinct(col) if own is None else own
         texts = []
         for k, v in enumerate(values):
+            if v is _UNUSED:  # a value of the column's dictionary that no row holds
+                texts.append("")
+                continue
             v = default if v is None else v
             try:
                 texts.append(text(v))
@@ -490,6 +494,31 @@ class Columns:
                 asked.is_valid(), _join(["[", *_fill(self.request, {"on": asked.fill_null("")}), "]"]), "[]"
             )
         return out
+
+
+_UNUSED: Final = object()
+
+
+def _own_dictionary(col: pa.Array) -> tuple[list[Any], pa.Array] | None:
+    """A dictionary column's distinct values and each row's index into them, from its own
+    dictionary (not decoded and encoded again): values no row holds are :data:`_UNUSED`, and
+    a null row takes a last value None. None unless ``col`` is a dictionary array of distinct
+    values (then :func:`_distinct`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_dictionary(col.type) or len(col.dictionary) > 4096:
+        return None
+    dictionary = col.dictionary
+    if len(pc.unique(dictionary)) != len(dictionary) or dictionary.null_count:
+        return None
+    values: list[Any] = dictionary.to_pylist()
+    indices = col.indices.cast(pa.int64())
+    if col.null_count:
+        values.append(None)
+        indices = pc.fill_null(indices, len(values) - 1)
+    used = np.bincount(indices.to_numpy(zero_copy_only=False), minlength=len(values)) > 0
+    return [v if u else _UNUSED for v, u in zip(values, used.tolist(), strict=True)], indices
 
 
 def _extra_texts(values: Mapping[str, Any]) -> Any:
