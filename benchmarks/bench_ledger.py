@@ -35,7 +35,9 @@ on the disk a dialer would use, since ``record`` waits for it):
 - the floor: SHA-256 chained over the same entries' canonical bytes in a plain Python loop, the
   work no ledger keeping the documented per-entry chain avoids in pure Python (a baseline in the
   same run), also over the entries ``scrub --ledger`` recorded, against the scrub's own time,
-  and there the same chain in C where the optional extension was built.
+  and there the same chain in C where the optional extension was built; and the storage floor of
+  ``scrub --ledger``: the same entries joined into pages and chained in C and written by SQLite
+  in one transaction, nothing else (what remains once building the entries costs nothing).
 - ``Guard.check`` with a ledger (``--query-entries M``: the index of placed calls of an
   M-entry ledger, filled with SQL) against the same guard without one, on the same calls
   (numbers in states that cap calls, so the ledger is asked), alternately. Target: at most
@@ -206,6 +208,57 @@ def _floor_compiled(texts: list[bytes]) -> float | None:
     return time.process_time() - c
 
 
+def _floor_storage(folder: Path, texts: list[bytes]) -> tuple[float, float] | None:
+    """Wall and CPU seconds to store ``texts`` as ``scrub --ledger`` stores its entries, with
+    nothing else: joined into pages by the C join (one copy, as each chunk is), chained by the C
+    chain, and the pages inserted into a fresh ledger in one transaction (SQLite's page writes
+    and commit), a chunk of ``COLUMN_CHUNK`` entries at a time. None where the optional
+    extension was not built. What a faster entry builder could not take away with this storage."""
+    from dncguard._ledger._format import INSERT_PAGE, PAGE_ENTRIES
+    from dncguard._ledger._tuning import COLUMN_CHUNK
+
+    if not _chain.COMPILED:
+        return None
+    path = folder / "floor.ledger"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    chunks = [
+        pa.array([t.decode() for t in texts[i : i + COLUMN_CHUNK]], pa.string())
+        for i in range(0, len(texts), COLUMN_CHUNK)
+    ]  # made before the clock starts, as the entries' pieces are
+    with Ledger(path) as ledger:
+        db = ledger._db
+        t, c = time.perf_counter(), time.process_time()
+        db.execute("BEGIN IMMEDIATE")
+        previous, seq = bytes(32), 1
+        for chunk in chunks:
+            n = len(chunk)
+            got = _chain.join([chunk], n, seq)
+            assert got is not None
+            data, ends_bytes = got
+            ends = np.frombuffer(ends_bytes, np.int64)
+            digests = _chain.chain(previous, data)
+            previous = digests[-32:]
+            whole = memoryview(data)
+            pages = [
+                (
+                    seq + k,
+                    min(PAGE_ENTRIES, n - k),
+                    0,
+                    digests[32 * k : 32 * (k + PAGE_ENTRIES)],
+                    whole[int(ends[k]) : int(ends[min(k + PAGE_ENTRIES, n)])],
+                )
+                for k in range(0, n, PAGE_ENTRIES)
+            ]
+            db.executemany(INSERT_PAGE, pages)
+            seq += n
+        db.execute("COMMIT")
+        out = time.perf_counter() - t, time.process_time() - c
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return out
+
+
 def _guard_with_ledger(
     registry: dncguard.Registry,
     ledger: Ledger,
@@ -307,6 +360,7 @@ def _scrub_against_ledger(
     db.close()
     chain = _floor(lines)
     compiled = _floor_compiled(lines)
+    storage = _floor_storage(folder, lines)
     del lines
     plain = statistics.median(w for w, _ in runs["plain"])
     with_ledger = statistics.median(w for w, _ in runs["ledger"])
@@ -323,6 +377,15 @@ def _scrub_against_ledger(
         + ("" if compiled is None else f", {compiled:.2f} s in C ({compiled / plain:.2f}x)")
         + f" ({_load()})"
     )
+    if storage is not None:
+        added = with_ledger - plain
+        say(
+            f"scrub --ledger storage floor: the same {rows:,} entries joined into pages (C), chained (C) and "
+            f"written to a fresh ledger by SQLite in one transaction, nothing else, in the same run: "
+            f"{storage[0]:.2f} s (CPU {storage[1]:.2f} s, {storage[1] / rows * 1e6:.2f} us/entry), "
+            f"{1 + storage[0] / plain:.2f}x the scrub without a ledger were it added wall time; "
+            f"scrub --ledger adds {added:.2f} s, {added / storage[0]:.2f}x this floor ({_load()})"
+        )
 
 
 def _query_at_scale(

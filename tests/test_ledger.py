@@ -1583,6 +1583,7 @@ def test_text_times_of_the_usual_shape_read_as_the_regular_expression_reads_them
     import numpy as np
 
     from dncguard._ledger._arrowtext import _fixed_times, _regex_times
+    from dncguard._ledger._chain import arrow
     from dncguard._ledger._format import Times
 
     if odd is not None:
@@ -1593,10 +1594,10 @@ def test_text_times_of_the_usual_shape_read_as_the_regular_expression_reads_them
         assert odd is not None  # every usual column is taken (a mix of shapes need not be)
         return
     assert slow is not None
-    assert fast[0].to_pylist() == slow[0].to_pylist()
+    assert arrow(fast[0]).to_pylist() == arrow(slow[0]).to_pylist()
     assert fast[1].to_pylist() == slow[1].to_pylist()
     assert np.array_equal(fast[2], slow[2])
-    for text, json_text in zip(texts, fast[0].to_pylist(), strict=True):
+    for text, json_text in zip(texts, arrow(fast[0]).to_pylist(), strict=True):
         call = Call(to="212-555-0143", at=text, seller="acme")
         assert json_text == json.dumps(call.model_dump(mode="json")["at"])
 
@@ -1608,6 +1609,7 @@ def test_text_times_near_misses_of_the_usual_shape_read_as_the_regular_expressio
     """Each near miss of the usual shape, beside usual rows of its width, is read as the regular
     expression reads the column (taken, or refused and left to Call one value at a time)."""
     from dncguard._ledger._arrowtext import _fixed_times, _regex_times
+    from dncguard._ledger._chain import arrow
     from dncguard._ledger._format import Times
 
     usual = "2026-03-16T14:00:00Z" if len(odd) == 20 else "2026-03-16T14:00:00-04:00"
@@ -1615,7 +1617,7 @@ def test_text_times_near_misses_of_the_usual_shape_read_as_the_regular_expressio
     fast, slow = _fixed_times(column, Times()), _regex_times(column, Times())
     assert (fast is None) == (slow is None)
     if fast is not None and slow is not None:
-        assert fast[0].to_pylist() == slow[0].to_pylist()
+        assert arrow(fast[0]).to_pylist() == arrow(slow[0]).to_pylist()
         assert fast[1].to_pylist() == slow[1].to_pylist()
 
 
@@ -2278,10 +2280,12 @@ def test_the_c_join_gives_arrows_join(columns: list[object], first_seq: int, cut
 
 
 def test_the_c_join_leaves_what_it_does_not_take_to_arrow() -> None:
-    from dncguard._ledger import _chain, _chainc
+    from dncguard._ledger import _chain
 
     if not _chain.COMPILED:
         pytest.skip("the optional C chain (dncguard._ledger._chainc) was not built here")
+    from dncguard._ledger import _chainc
+
     assert _chain.join(["a", pa.array(["b", None])], 2, 1) is None  # a null
     assert _chain.join(["a", pa.array(["b"], pa.large_string())], 1, 1) is None
     assert _chain.join(["a", pa.array(["b", "c"])], 3, 1) is None  # not n values
@@ -2294,3 +2298,371 @@ def test_the_c_join_leaves_what_it_does_not_take_to_arrow() -> None:
         _chainc.join([1], 1, 1)
     with pytest.raises(ValueError, match="negative"):
         _chainc.join([b"a"], -1, 1)
+
+
+# --- the C join's pieces (taken texts, numbers, times), against their Arrow twin ------------------
+
+_US_RANGE = st.integers(-62_135_596_800_000_000 + 86_400_000_000, 253_402_300_799_999_999 - 86_400_000_000)
+
+
+@st.composite
+def _join_pieces(draw: st.DrawFn, n: int) -> list[object]:
+    """Pieces of every kind the join takes, ``n`` values each (arrays sliced at any offset)."""
+    import numpy as np
+
+    from dncguard._ledger import _chain
+
+    def strings(plain: bool) -> pa.Array:
+        text = st.text(
+            st.characters(min_codepoint=0x20, max_codepoint=0x7E, exclude_characters='"\\'), max_size=6
+        )
+        values = draw(st.lists(text if plain else line, min_size=n, max_size=n))
+        skip = draw(st.integers(0, 3))
+        return pa.array(["x"] * skip + values, pa.string()).slice(skip)
+
+    line = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\n"), max_size=6)
+    pieces: list[object] = []
+    for kind in draw(
+        st.lists(st.sampled_from(["text", "seq", "array", "quoted", "taken", "number", "stamp"]), max_size=8)
+    ):
+        if kind == "text":
+            pieces.append(draw(line))
+        elif kind == "seq":
+            pieces.append(None)
+        elif kind == "array":
+            pieces.append(strings(False))
+        elif kind == "quoted":
+            pieces.append(_chain.Quoted(strings(True)))
+        elif kind == "taken":
+            texts = draw(st.lists(line, min_size=1, max_size=4))
+            pieces.append(
+                _chain.Taken(texts, draw(st.lists(st.integers(0, len(texts) - 1), min_size=n, max_size=n)))
+            )
+        elif kind == "number":
+            numbers = draw(st.lists(st.just(0) | st.integers(0, 2**64 - 1), min_size=n, max_size=n))
+            fallback = _chain.Quoted(strings(True)) if draw(st.booleans()) else strings(False)
+            pieces.append(_chain.Numbers(np.array(numbers, np.uint64), fallback))
+        else:
+            micros = draw(st.lists(_US_RANGE | st.integers(0, 10**12), min_size=n, max_size=n))
+            offsets = draw(
+                st.lists(
+                    st.sampled_from([0, -14_400, 19_800, -86_399, 86_399, 3_607]), min_size=n, max_size=n
+                )
+            )
+            suffixes = draw(st.lists(line, min_size=1, max_size=3))
+            index = draw(st.lists(st.integers(0, len(suffixes) - 1), min_size=n, max_size=n))
+            valid = draw(st.none() | st.lists(st.booleans(), min_size=n, max_size=n))
+            pieces.append(_chain.Stamps(micros, offsets, suffixes, index, valid))
+    return pieces
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), n=st.integers(0, 6), first_seq=st.integers(0, 10**15))
+def test_the_c_join_of_every_piece_gives_the_arrow_join(data: st.DataObject, n: int, first_seq: int) -> None:
+    """Every kind of piece (texts taken by index, E.164 numbers with their fallback, times at
+    any offset with or without microseconds, nulls, arrays sliced at an offset) is written by the
+    C join exactly as the Arrow twin writes it; the times exactly as ``datetime.isoformat``."""
+    import numpy as np
+
+    from dncguard._ledger import _chain
+
+    pieces = data.draw(_join_pieces(n))
+    want, want_ends = _chain.python_join(pieces, n, first_seq)
+    lines = want.split(b"\n")[:-1] if n else []
+    assert len(lines) == n
+    assert np.frombuffer(want_ends, np.int64).tolist() == [0, *np.cumsum([len(x) + 1 for x in lines])]
+    for piece in pieces:  # the twin's times are datetime's
+        if isinstance(piece, _chain.Stamps):
+            for i, text in enumerate(piece.arrow().to_pylist()):
+                if piece.valid is not None and not piece.valid[i]:
+                    assert text == "null"
+                    continue
+                off = int(piece.offsets[i])
+                t = dt.datetime(1970, 1, 1) + dt.timedelta(
+                    microseconds=int(piece.micros[i]) + off * 1_000_000
+                )
+                assert text == '"' + t.isoformat() + piece.suffixes[int(piece.suffix_index[i])] + '"'
+    if not _chain.COMPILED:
+        return
+    got = _chain.join(pieces, n, first_seq)
+    assert got is not None
+    assert got == (want, want_ends)
+
+
+def test_times_outside_the_years_a_datetime_holds_are_refused() -> None:
+    from dncguard._ledger import _chain
+
+    first = -62_135_596_800_000_000  # 0001-01-01T00:00:00
+    assert _chain.Stamps([first], [0], ["Z"], [0]).arrow().to_pylist() == ['"0001-01-01T00:00:00Z"']
+    with pytest.raises(ValueError, match="years 1 to 9999"):
+        _chain.Stamps([first], [-1], ["Z"], [0])
+    with pytest.raises(ValueError, match="years 1 to 9999"):
+        _chain.Stamps([253_402_300_799_999_999], [1], ["Z"], [0])
+    with pytest.raises(ValueError, match="out of range"):
+        _chain.Stamps([0], [86_400], ["Z"], [0])
+    assert _chain.Stamps([2**62], [86_400], ["Z"], [0], [False]).arrow().to_pylist() == ["null"]
+
+
+def test_the_c_join_refuses_pieces_that_do_not_hold_and_reads_nothing_outside_them() -> None:
+    """Input the C join cannot trust (offsets or indices outside their buffers, buffers of the
+    wrong length, times out of range, an unknown kind) raises; it never reads outside a buffer."""
+    import numpy as np
+
+    from dncguard._ledger import _chain
+
+    if not _chain.COMPILED:
+        pytest.skip("the optional C chain (dncguard._ledger._chainc) was not built here")
+    from dncguard._ledger import _chainc
+
+    i64 = lambda *v: np.array(v, np.int64)  # noqa: E731
+    ends, texts = i64(0, 1, 3), b"abc"
+    assert _chainc.join([(2, ends, texts, i64(1, 0))], 2, 1)[0] == b"bc\na\n"
+    bad_pieces: list[tuple[object, type[Exception], str]] = [
+        ((2, ends, texts, i64(2, 0)), ValueError, "outside its texts"),  # index == number of texts
+        ((2, ends, texts, i64(-1, 0)), ValueError, "outside its texts"),  # negative
+        ((2, ends, texts, i64(0)), ValueError, "index"),  # one index for two lines
+        ((2, i64(0, 1, 9), texts, i64(1, 1)), ValueError, "outside its texts"),  # past the data
+        ((2, i64(0, 2, 1), texts, i64(1, 1)), ValueError, "outside its texts"),  # backwards
+        ((2, i64(-5, 1), texts, i64(0, 0)), ValueError, "outside its texts"),
+        ((2, np.zeros(0, np.int64), b"", i64(0, 0)), ValueError, "at least one"),
+        ((2, b"\x00" * 9, texts, i64(0, 0)), ValueError, "int64"),
+        ((1, pa.array(["ab", "c"]).buffers()[1], b"ab", 0), ValueError, "outside"),
+        ((1, pa.array(["a"]).buffers()[1], b"a", 0), ValueError, "shorter"),
+        ((1, pa.array(["a", "b"]).buffers()[1], b"ab", 1), ValueError, "shorter"),
+        ((1, pa.array(["a", "b"]).buffers()[1], b"ab", -1), ValueError, "negative"),
+        (
+            (3, np.array([1], np.uint64), (1, pa.array(["a", "b"]).buffers()[1], b"ab", 0)),
+            ValueError,
+            "numbers",
+        ),
+        ((3, np.array([0, 0], np.uint64), (pa.array(["a"]).buffers()[1], b"a", 0)), ValueError, "shorter"),
+        ((3, np.array([0, 0], np.uint64), "x"), TypeError, "piece"),
+        ((4, i64(0, 0), i64(0, 86_400), ends, texts, i64(0, 0), None), ValueError, "out of range"),
+        ((4, i64(0, 2**62), i64(0, 0), ends, texts, i64(0, 0), None), ValueError, "out of range"),
+        ((4, i64(0, -62_135_596_800_000_001), i64(0, 0), ends, texts, i64(0, 0), None), ValueError, "years"),
+        ((4, i64(0, 0), i64(0, 0), ends, texts, i64(0, 5), None), ValueError, "outside its texts"),
+        ((4, i64(0, 0), i64(0, 0), ends, texts, i64(0, 0), b"\x01"), ValueError, "valid"),
+        ((4, i64(0), i64(0, 0), ends, texts, i64(0, 0), None), ValueError, "micros"),
+        ((9, b"a"), TypeError, "piece"),
+        ((2, ends, texts), TypeError, "piece"),
+    ]
+    for piece, error, message in bad_pieces:
+        with pytest.raises(error, match=message):
+            _chainc.join([b"[", piece, b"]"], 2, 1)
+    # Null times are never read: any value at all there.
+    got = _chainc.join([(4, i64(2**62, 0), i64(10**9, 0), ends, texts, i64(99, 0), b"\x00\x01")], 2, 1)
+    assert got[0] == b'null\n"1970-01-01T00:00:00a"\n'
+    with pytest.raises(ValueError, match="negative"):
+        _chainc.join([b"a"], 2, -1)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(flat_rows(), min_size=1, max_size=10),
+    templates=st.lists(decisions(), min_size=1, max_size=3),
+    data=st.data(),
+    placed=st.booleans(),
+    at_form=st.sampled_from(["UTC", "America/New_York", "Asia/Kolkata", "text", "text Z"]),
+    numbers_form=st.sampled_from(["default", "integers", "text"]),
+    dictionary=st.sets(
+        st.sampled_from(["to", "seller", "purpose", "caller", "line", "consent_kind", "last_purchase"])
+    ),
+    skip=st.integers(0, 3),
+    in_call_zone=st.booleans(),
+)
+def test_record_columns_writes_the_same_bytes_in_c_and_in_python_as_record_many(
+    tmp_path: pathlib.Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rows: list[dict[str, object]],
+    templates: list[Decision],
+    data: st.DataObject,
+    placed: bool,
+    at_form: str,
+    numbers_form: str,
+    dictionary: set[str],
+    skip: int,
+    in_call_zone: bool,
+) -> None:
+    """A table of calls (nulls, zones and offsets, microseconds, sparse evidence, dictionary
+    columns, a slice at an offset, invalid numbers, numbers given or not) is recorded with the C
+    join's pieces and with their Arrow twin to the same bytes, and those are the bytes
+    ``record_many`` writes for the calls and decisions the rows stand for."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from dncguard._ledger import _chain
+
+    n = len(rows)
+    table = _flat_table([*rows[:1] * skip, *rows])
+    if at_form.startswith("text"):
+        texts = [t.isoformat() for t in table.column("at").to_pylist()]
+        if at_form == "text Z":
+            texts = [t.replace("+00:00", "Z") for t in texts]
+        table = table.set_column(table.schema.get_field_index("at"), "at", pa.array(texts, pa.string()))
+    else:
+        at_col = table.column("at").cast(pa.timestamp("us", tz=at_form))
+        table = table.set_column(table.schema.get_field_index("at"), "at", at_col)
+    for name in dictionary:
+        k = table.schema.get_field_index(name)
+        table = table.set_column(k, name, pc.dictionary_encode(table.column(name)))
+    table = table.slice(skip)  # every column a slice at an offset
+    assert table.num_rows == n
+    which = np.array(data.draw(st.lists(st.integers(0, len(templates) - 1), min_size=n, max_size=n)))
+    nexts = data.draw(
+        st.lists(
+            st.none() | st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2090, 1, 1)),
+            min_size=n,
+            max_size=n,
+        )
+    )
+    next_col = pa.array(
+        [None if t is None else t.replace(tzinfo=UTC) for t in nexts], pa.timestamp("us", tz="UTC")
+    )
+    calls_ = _as_calls(table, seller="Default Seller")
+    from dncguard.numbers import format_e164
+
+    parsed: list[int] = []
+    for c in calls_:
+        try:
+            parsed.append(int(dncguard.parse_number(c.to)))
+        except dncguard.InvalidNumberError:
+            parsed.append(0)
+    given_numbers: object = None
+    if numbers_form == "integers":
+        given_numbers = np.array(parsed, np.uint64)
+    elif numbers_form == "text":
+        given_numbers = pa.array(
+            [format_e164(x) if x else c.to for x, c in zip(parsed, calls_, strict=True)], pa.string()
+        )
+
+    def when(i: int, call: Call) -> dt.datetime | None:
+        t = next_col[i].as_py()
+        return None if t is None or not in_call_zone else t.astimezone(call.at.tzinfo)
+
+    decisions_ = [
+        templates[k].model_copy(
+            update={
+                "number": format_e164(parsed[i]) if parsed[i] else c.to,
+                "next_allowed_at": when(i, c) if in_call_zone else next_col[i].as_py(),
+            }
+        )
+        for i, (c, k) in enumerate(zip(calls_, which.tolist(), strict=True))
+    ]
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+
+    def by_columns(name: str) -> list[bytes]:
+        with Ledger(folder / name) as ledger:
+            got = ledger._record_columns(
+                table,
+                templates,
+                which,
+                numbers=given_numbers,
+                next_allowed_at=next_col,
+                placed=placed,
+                next_in_call_zone=in_call_zone,
+                seller="Default Seller",
+            )
+            assert got == n
+            assert ledger.verify().ok
+            return _canonical_texts(ledger)
+
+    with Ledger(folder / "objects.ledger") as b:
+        b.record_many(calls_, decisions_, placed=placed)
+        want = _canonical_texts(b)
+    with monkeypatch.context() as m:
+        m.setattr(_chain, "_chainc", None)
+        assert by_columns("python.ledger") == want
+    if _chain.COMPILED:
+        assert by_columns("c.ledger") == want
+
+
+def test_evidence_texts_kept_from_one_table_to_the_next_follow_each_tables_values(
+    tmp_path: pathlib.Path,
+) -> None:
+    """The evidence of a table's distinct rows, kept for the next table, is taken again only for
+    the same values in columns of the same names and types: tables of the same dates as dates,
+    as text and as dictionaries, with a consent added, each record what ``record_many`` does."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    days = [dt.date(2026, 6, 1), None, dt.date(2026, 6, 2)]
+    base = {
+        "to": ["212-555-0143", "212-555-0150", "415-555-0143"],
+        "at": pa.array([AT, AT, AT], pa.timestamp("us", tz="UTC")),
+        "seller": ["acme"] * 3,
+    }
+    tables = [
+        pa.table({**base, "last_purchase": pa.array(days, pa.date32())}),
+        pa.table({**base, "last_purchase": pa.array([d and d.isoformat() for d in days], pa.string())}),
+        pa.table({**base, "last_purchase": pc.dictionary_encode(pa.array(days, pa.date32()))}),
+        pa.table({**base, "last_inquiry": pa.array(days, pa.date32())}),
+        pa.table(
+            {
+                **base,
+                "last_purchase": pa.array(days, pa.date32()),
+                "consent_kind": ["written", None, None],
+                "consent_on": pa.array([dt.date(2026, 5, 1), None, None], pa.date32()),
+            }
+        ),
+    ]
+    from dncguard.numbers import format_e164
+
+    d = Decision(allowed=True, number="")
+    with Ledger(tmp_path / "a.ledger") as a, Ledger(tmp_path / "b.ledger") as b:
+        for table in tables * 2:
+            a.record_columns(table, [d], np.zeros(3, np.int64))
+            calls_ = _as_calls(table)
+            b.record_many(
+                calls_,
+                [d.model_copy(update={"number": format_e164(dncguard.parse_number(c.to))}) for c in calls_],
+            )
+        assert _canonical_texts(a) == _canonical_texts(b)
+
+
+@given(offsets=st.lists(st.integers(-86_399, 86_399) | st.sampled_from([0, -14_400, 19_800]), max_size=20))
+def test_offsets_are_grouped_as_numpys_unique_groups_them(offsets: list[int]) -> None:
+    import numpy as np
+
+    from dncguard._ledger._arrowtext import _offset_groups
+
+    values = np.array(offsets, np.int64)
+    distinct, index = _offset_groups(values)
+    want_distinct, want_index = np.unique(values, return_inverse=True)
+    assert distinct.tolist() == want_distinct.tolist()
+    assert index.tolist() == want_index.reshape(-1).tolist()
+
+
+def test_a_dictionary_column_is_read_from_its_own_dictionary_as_its_values_are(
+    tmp_path: pathlib.Path,
+) -> None:
+    """A scalar column given as a dictionary is read from the dictionary itself: a null row takes
+    the default, a value no row holds is never checked, and a bad value a row holds is refused
+    naming the first row that holds it; the entries are those of the decoded column."""
+    import numpy as np
+
+    n = 4
+    base = {
+        "to": ["212-555-0143"] * n,
+        "at": pa.array([AT] * n, pa.timestamp("us", tz="UTC")),
+        "seller": ["acme"] * n,
+    }
+    purposes = pa.DictionaryArray.from_arrays(
+        pa.array([1, None, 2, 1], pa.int8()), pa.array(["no such purpose", "sale", "survey"])
+    )
+    d = Decision(allowed=True, number="+12125550143")
+    with Ledger(tmp_path / "a.ledger") as a, Ledger(tmp_path / "b.ledger") as b:
+        a.record_columns(pa.table({**base, "purpose": purposes}), [d], np.zeros(n, np.int64))
+        b.record_columns(
+            pa.table({**base, "purpose": purposes.dictionary_decode()}), [d], np.zeros(n, np.int64)
+        )
+        assert _canonical_texts(a) == _canonical_texts(b)
+        assert [e.call.purpose for e in a.entries()] == ["sale", "sale", "survey", "sale"]
+        bad = pa.DictionaryArray.from_arrays(
+            pa.array([1, 1, 0, 0], pa.int8()), pa.array(["no such purpose", "sale"])
+        )
+        with pytest.raises(ValueError, match="column 'purpose', row 2"):
+            a.record_columns(pa.table({**base, "purpose": bad}).slice(0), [d], np.zeros(n, np.int64))
+        sliced = pa.table({**base, "purpose": bad}).slice(1)
+        with pytest.raises(ValueError, match="column 'purpose', row 1"):
+            a.record_columns(sliced, [d], np.zeros(n - 1, np.int64))
+        assert len(a) == n

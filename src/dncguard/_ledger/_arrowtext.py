@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+from dncguard._ledger._chain import Quoted, Stamps
 from dncguard._ledger._format import CALL_JSON, EPOCH, Times, dumps, json_str
 from dncguard.bulk._columns import _SCALAR_DEFAULTS
 from dncguard.models import EVIDENCE_COLUMNS, Call, Decision
@@ -64,6 +65,15 @@ def _json_texts(arr: pa.Array) -> pa.Array:
         fixed = [json_str(v) for v in arr.take(pa.array(other)).to_pylist()]
         quoted = pc.replace_with_mask(quoted, pc.invert(plain), pa.array(fixed, pa.string()))
     return quoted
+
+
+def _json_piece(arr: pa.Array) -> pa.Array | Quoted:
+    """:func:`_json_texts` as a piece for the join: the texts themselves, quoted there, where
+    every one is plain (no copy here); else their JSON texts."""
+    _, data = _string_bytes(arr)
+    if _plain_bytes()[data].all():
+        return Quoted(arr)
+    return _json_texts(arr)
 
 
 def _string_bytes(arr: pa.Array) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8]]:
@@ -150,37 +160,59 @@ def _zone_offsets(micros: npt.NDArray[Any], zone: str) -> npt.NDArray[Any]:
 def _timestamp_json(col: pa.Array, times: Times) -> pa.Array:
     """Aware timestamps (no nulls) as pydantic's JSON of the datetimes pyarrow gives for them:
     the wall time in the column's zone, then the offset (``Z`` for UTC)."""
+    return _timestamp_stamps(col, times).arrow()
+
+
+def _timestamp_stamps(col: pa.Array, times: Times, valid: Any = None) -> Stamps:
+    """:func:`_timestamp_json` as a piece for the join (null where ``valid`` is False)."""
     import pyarrow as pa
 
     col = col.cast(pa.timestamp("us", tz=col.type.tz))  # safe: refuses to drop nanoseconds
     micros = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
-    return _offset_json(micros, _zone_offsets(micros, col.type.tz), times)
+    return _stamps(micros, _zone_offsets(micros, col.type.tz), times, valid)
 
 
 def _offset_json(micros: npt.NDArray[Any], offsets: npt.NDArray[Any], times: Times) -> pa.Array:
     """UTC microseconds as pydantic's JSON of aware datetimes at the given UTC offsets (seconds,
     one per row): the wall time at that offset, then the offset (``Z`` for UTC)."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    return _stamps(micros, offsets, times).arrow()
 
-    local = micros + offsets * 1_000_000
-    seconds, fraction = np.divmod(local, 1_000_000)
-    # Arrow writes a timestamp as ``YYYY-MM-DD HH:MM:SS`` (years 1 to 9999 in four digits, as
-    # isoformat does): its one space made the ``T`` (four times faster than numpy's strings).
-    wall: Any = pc.replace_substring(
-        pa.array(seconds.astype("datetime64[s]")).cast(pa.string()), " ", "T", max_replacements=1
-    )
-    if fraction.any():  # microseconds, six digits, where there are any (as isoformat writes them)
-        digits = pc.utf8_lpad(pa.array(fraction).cast(pa.string()), width=6, padding="0")
-        wall = pc.if_else(pa.array(fraction != 0), _join([wall, ".", digits]), wall)
-    distinct, inverse = np.unique(offsets, return_inverse=True)
-    if len(distinct) == 1:
-        suffix: Any = times.suffix(dt.timedelta(seconds=int(distinct[0])))
+
+_DAY: Final = 86_400
+
+
+def _offset_groups(offsets: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """UTC offsets (seconds, under a day either way) grouped as ``np.unique(offsets,
+    return_inverse=True)`` groups them (sorted distinct values, each row's index), by a table of
+    the day's seconds rather than a sort or a hash (numpy's unique of integers hashes, slowly)."""
+    import numpy as np
+
+    offsets = np.asarray(offsets, np.int64)
+    if not len(offsets) or int(np.abs(offsets).max()) >= _DAY:
+        distinct, inverse = np.unique(offsets, return_inverse=True)
+        return distinct, inverse.reshape(-1).astype(np.int64)
+    present = np.zeros(2 * _DAY, bool)
+    present[offsets + _DAY] = True
+    index = np.cumsum(present, dtype=np.int64) - 1
+    return np.flatnonzero(present) - _DAY, index[offsets + _DAY]
+
+
+def _stamps(micros: npt.NDArray[Any], offsets: npt.NDArray[Any], times: Times, valid: Any = None) -> Stamps:
+    """:func:`_offset_json` as a piece for the join (null where ``valid`` is False): each row's
+    offset text found by a table of the day's seconds (no sort, no hash)."""
+    import numpy as np
+
+    offsets = np.asarray(offsets, np.int64)
+    if len(offsets) and int(np.abs(offsets).max()) >= _DAY:
+        raise ValueError("a UTC offset of a day or more")
+    first = int(offsets[0]) if len(offsets) else 0
+    if not len(offsets) or (offsets == first).all():
+        suffixes = [times.suffix(dt.timedelta(seconds=first))]
+        index: Any = np.zeros(len(offsets), np.int64)
     else:
-        texts = [times.suffix(dt.timedelta(seconds=int(o))) for o in distinct.tolist()]
-        suffix = _take(texts, pa.array(inverse.astype(np.int64)))
-    return _join(['"', wall, suffix, '"'])
+        distinct, index = _offset_groups(offsets)
+        suffixes = [times.suffix(dt.timedelta(seconds=o)) for o in distinct.tolist()]
+    return Stamps(micros, offsets, suffixes, index, valid)
 
 
 _ISO_AT: Final = (
@@ -190,19 +222,19 @@ _ISO_AT: Final = (
 """ISO 8601 times that Arrow and pydantic read alike (others are read one by one as Call does)."""
 
 
-def _text_times(at: pa.Array, times: Times) -> tuple[pa.Array, pa.Array, npt.NDArray[Any]] | None:
+def _text_times(at: pa.Array, times: Times) -> tuple[Quoted | Stamps, pa.Array, npt.NDArray[Any]] | None:
     """A text ``at`` column read column by column: each row's JSON (as the Call it stands for
-    writes it), UTC microseconds and written UTC offset (seconds); None unless every row is
-    an ISO 8601 time of :data:`_ISO_AT`'s plain form. The usual shape is checked with numpy
-    (:func:`_fixed_times`), any other by regular expression (:func:`_regex_times`): the same
-    answer."""
+    writes it; a piece for the join), UTC microseconds and written UTC offset (seconds); None
+    unless every row is an ISO 8601 time of :data:`_ISO_AT`'s plain form. The usual shape is
+    checked with numpy (:func:`_fixed_times`), any other by regular expression
+    (:func:`_regex_times`): the same answer."""
     if at.null_count:
         return None
     fixed = _fixed_times(at, times)
     return fixed if fixed is not None else _regex_times(at, times)
 
 
-def _regex_times(at: pa.Array, times: Times) -> tuple[pa.Array, pa.Array, npt.NDArray[Any]] | None:
+def _regex_times(at: pa.Array, times: Times) -> tuple[Stamps, pa.Array, npt.NDArray[Any]] | None:
     """:func:`_text_times` by regular expression (any row of :data:`_ISO_AT`'s forms; no nulls)."""
     import numpy as np
     import pyarrow as pa
@@ -229,21 +261,20 @@ def _regex_times(at: pa.Array, times: Times) -> tuple[pa.Array, pa.Array, npt.ND
             seconds.append(sign * (int(text[1:3]) * 3600 + int(text[3:5]) * 60))
     offsets = np.asarray(seconds, np.int64)[idx.to_numpy(zero_copy_only=False)]
     us = micros.to_numpy(zero_copy_only=False)
-    return _offset_json(us, offsets, times), micros, offsets
+    return _stamps(us, offsets, times), micros, offsets
 
 
 _DIGITS: Final = (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18)
 """Where ``YYYY-MM-DDTHH:MM:SS`` has its digits."""
 
 
-def _fixed_times(at: pa.Array, times: Times) -> tuple[pa.Array, pa.Array, npt.NDArray[Any]] | None:
+def _fixed_times(at: pa.Array, times: Times) -> tuple[Quoted | Stamps, pa.Array, npt.NDArray[Any]] | None:
     """:func:`_text_times` for the usual shape, checked byte by byte with numpy rather than by
     regular expression: every row ``YYYY-MM-DDTHH:MM:SS`` then ``Z`` (all rows) or ``+HH:MM``
     / ``-HH:MM`` (all rows), with the ranges :data:`_ISO_AT` allows. None for any other shape
     (then the regular expression decides)."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     n = len(at)
     offsets, data = _string_bytes(at)
@@ -302,10 +333,10 @@ def _fixed_times(at: pa.Array, times: Times) -> tuple[pa.Array, pa.Array, npt.ND
     us = micros.to_numpy(zero_copy_only=False)
     # The JSON is the text itself where pydantic writes each offset as written (``-05:00``; a
     # zero offset it writes ``Z``, so ``+00:00`` is rewritten).
-    distinct = np.unique(seconds).tolist()
+    distinct = _offset_groups(seconds)[0].tolist()
     if width == 20 or all(o and times.suffix(dt.timedelta(seconds=o)) == _offset_text(o) for o in distinct):
-        return pc.binary_join_element_wise('"', at, '"', ""), micros, seconds
-    return _offset_json(us, seconds, times), micros, seconds
+        return Quoted(at), micros, seconds
+    return _stamps(us, seconds, times), micros, seconds
 
 
 def _offset_text(seconds: int) -> str:
@@ -315,10 +346,16 @@ def _offset_text(seconds: int) -> str:
 
 
 def _call_zone_json(
-    col: pa.Array, zone_tz: str | None, zones: Sequence[dt.tzinfo | None], zone_idx: Any, times: Times
-) -> pa.Array:
+    col: pa.Array,
+    zone_tz: str | None,
+    zones: Sequence[dt.tzinfo | None],
+    zone_idx: Any,
+    times: Times,
+    valid: Any = None,
+) -> Stamps:
     """Timestamps (no nulls) as pydantic's JSON of each row's datetime in its call's zone:
-    ``zone_tz`` where ``zone_idx`` is -1, else ``zones[zone_idx]``."""
+    ``zone_tz`` where ``zone_idx`` is -1, else ``zones[zone_idx]`` (a piece for the join; null
+    where ``valid`` is False)."""
     import numpy as np
     import pyarrow as pa
 
@@ -346,7 +383,7 @@ def _call_zone_json(
             off = (EPOCH + dt.timedelta(microseconds=int(micros[i]))).astimezone(zone).utcoffset()
             assert off is not None
             offsets[i] = int(off.total_seconds())
-    return _offset_json(micros, offsets, times)
+    return _stamps(micros, offsets, times, valid)
 
 
 def _consent_kind(value: Any) -> Any:

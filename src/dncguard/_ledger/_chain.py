@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+    import pyarrow as pa
     from typing_extensions import Buffer  # collections.abc.Buffer from Python 3.12
 
 try:
@@ -20,7 +22,19 @@ try:
 except ImportError:  # not built (no C compiler or no OpenSSL headers where it was installed)
     _chainc = None  # type: ignore[assignment]
 
-__all__ = ["COMPILED", "chain", "chain_lines", "join", "python_chain"]
+__all__ = [
+    "COMPILED",
+    "Numbers",
+    "Quoted",
+    "Stamps",
+    "Taken",
+    "arrow",
+    "chain",
+    "chain_lines",
+    "join",
+    "python_chain",
+    "python_join",
+]
 
 COMPILED: Final = _chainc is not None
 """Whether the C chain was built (then :func:`chain` runs in C, without the GIL)."""
@@ -53,13 +67,183 @@ def chain(previous: bytes, payload: Buffer) -> bytes:
     return python_chain(previous, payload)
 
 
+class Quoted:
+    """A piece: an Arrow string array (no nulls) of texts that JSON writes as they are (printable
+    ASCII without ``"`` or ``\\``, checked by whoever makes it), each written between double
+    quotes."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: pa.Array) -> None:
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def arrow(self) -> pa.Array:
+        import pyarrow.compute as pc
+
+        return pc.binary_join_element_wise('"', self.values, '"', "")
+
+
+class Taken:
+    """A piece: text ``index[i]`` of ``texts`` in line ``i`` (a column of few distinct values)."""
+
+    __slots__ = ("index", "texts")
+
+    def __init__(self, texts: Sequence[str], index: npt.ArrayLike) -> None:
+        import numpy as np
+
+        self.texts = list(texts)
+        self.index = np.ascontiguousarray(index, np.int64)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def arrow(self) -> pa.Array:
+        import pyarrow as pa
+
+        return pa.array(self.texts, pa.string()).take(pa.array(self.index))
+
+
+class Numbers:
+    """A piece: ``"+1"`` and ``numbers[i]`` (uint64) in decimal between double quotes (the
+    E.164 JSON text of a 10-digit number); where it is 0, value ``i`` of ``fallback`` (an Arrow
+    string array of JSON texts, or :class:`Quoted`)."""
+
+    __slots__ = ("fallback", "numbers")
+
+    def __init__(self, numbers: npt.ArrayLike, fallback: pa.Array | Quoted) -> None:
+        import numpy as np
+
+        self.numbers = np.ascontiguousarray(numbers, np.uint64)
+        self.fallback = fallback
+        if len(self.numbers) != len(fallback):
+            raise ValueError("Numbers: the numbers and their fallback differ in length")
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def arrow(self) -> pa.Array:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        ints = pa.array(self.numbers)
+        fallback = self.fallback.arrow() if isinstance(self.fallback, Quoted) else self.fallback
+        e164 = pc.binary_join_element_wise('"+1', ints.cast(pa.string()), '"', "")
+        return pc.if_else(pc.equal(ints, pa.scalar(0, pa.uint64())), fallback, e164)
+
+
+class Stamps:
+    """A piece: UTC microseconds ``micros[i]`` at the UTC offset ``offsets[i]`` (seconds) as the
+    JSON of an aware datetime: ``"YYYY-MM-DDTHH:MM:SS"``, ``.ffffff`` where there are
+    microseconds, then text ``suffix_index[i]`` of ``suffixes`` (the offset as pydantic writes
+    it: ``Z``, ``-04:00``) and ``"``; ``null`` where ``valid`` (bool, None: all) is False. Every
+    wall time must fall in the years 1 to 9999 (else ``ValueError``, as a datetime would)."""
+
+    __slots__ = ("micros", "offsets", "suffix_index", "suffixes", "valid")
+
+    def __init__(
+        self,
+        micros: npt.ArrayLike,
+        offsets: npt.ArrayLike,
+        suffixes: Sequence[str],
+        suffix_index: npt.ArrayLike,
+        valid: npt.ArrayLike | None = None,
+    ) -> None:
+        import numpy as np
+
+        self.micros = np.ascontiguousarray(micros, np.int64)
+        self.offsets = np.ascontiguousarray(offsets, np.int64)
+        self.suffixes = list(suffixes)
+        self.suffix_index = np.ascontiguousarray(suffix_index, np.int64)
+        self.valid = None if valid is None else np.ascontiguousarray(valid, np.bool_)
+        n = len(self.micros)
+        if not (
+            len(self.offsets) == len(self.suffix_index) == n and (self.valid is None or len(self.valid) == n)
+        ):
+            raise ValueError("Stamps: the columns differ in length")
+        used = self.micros if self.valid is None else self.micros[self.valid]
+        used_offsets = self.offsets if self.valid is None else self.offsets[self.valid]
+        if len(used) and (
+            np.abs(used_offsets).max() >= 86_400 or used.min() < _FIRST_US or used.max() > _LAST_US
+        ):
+            raise ValueError("a time or its UTC offset is out of range (years 1 to 9999)")
+        if len(used):
+            local = used + used_offsets * 1_000_000
+            if local.min() < _FIRST_US or local.max() > _LAST_US:
+                raise ValueError("a time falls outside the years 1 to 9999 at its UTC offset")
+
+    def __len__(self) -> int:
+        return len(self.micros)
+
+    def arrow(self) -> pa.Array:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        valid = self.valid
+        micros = self.micros if valid is None else np.where(valid, self.micros, 0)
+        offsets = self.offsets if valid is None else np.where(valid, self.offsets, 0)
+        local = micros + offsets * 1_000_000
+        seconds, fraction = np.divmod(local, 1_000_000)
+        # Arrow writes a timestamp as ``YYYY-MM-DD HH:MM:SS`` (years 1 to 9999 in four digits, as
+        # isoformat does): its one space made the ``T``.
+        wall: Any = pc.replace_substring(
+            pa.array(seconds.astype("datetime64[s]")).cast(pa.string()), " ", "T", max_replacements=1
+        )
+        if fraction.any():  # microseconds, six digits, where there are any (as isoformat writes them)
+            digits = pc.utf8_lpad(pa.array(fraction).cast(pa.string()), width=6, padding="0")
+            wall = pc.if_else(
+                pa.array(fraction != 0), pc.binary_join_element_wise(wall, ".", digits, ""), wall
+            )
+        suffix = Taken(self.suffixes, self.suffix_index).arrow()
+        out = pc.binary_join_element_wise('"', wall, suffix, '"', "")
+        if valid is not None and not valid.all():
+            out = pc.if_else(pa.array(valid), out, "null")
+        return out
+
+
+_FIRST_US: Final = -62_135_596_800_000_000
+"""0001-01-01T00:00:00 in microseconds from 1970-01-01."""
+_LAST_US: Final = 253_402_300_799_999_999
+"""9999-12-31T23:59:59.999999 in microseconds from 1970-01-01."""
+
+
+def arrow(part: Any) -> Any:
+    """A part as :func:`join`'s Arrow twin takes it: text or an Arrow array (pieces made into
+    Arrow string arrays)."""
+    return part.arrow() if isinstance(part, Quoted | Taken | Numbers | Stamps) else part
+
+
+def _table(texts: Sequence[str]) -> tuple[Any, bytes]:
+    import numpy as np
+
+    encoded = [t.encode() for t in texts]
+    ends = np.zeros(len(encoded) + 1, np.int64)
+    np.cumsum([len(e) for e in encoded], out=ends[1:])
+    return ends, b"".join(encoded)
+
+
+def _array(part: pa.Array, n: int) -> tuple[Any, Any, int] | None:
+    import pyarrow as pa
+
+    if part.type != pa.string() or part.null_count or len(part) != n:
+        return None
+    _, offsets, data = part.buffers()
+    return (offsets, b"" if data is None else data, part.offset)
+
+
 def join(parts: Sequence[Any], n: int, first_seq: int) -> tuple[bytes, bytes] | None:
     """In C (None where it was not built, or for a part it does not take): ``n`` lines, line
     ``i`` the parts' ``i``-th values one after the other, then a line feed. A part is text (the
-    same in every line), None (the line's seq, ``first_seq + i``), or an Arrow string array of
-    ``n`` values without nulls. Returns the lines and their ends (``n + 1`` int64 values from 0,
-    as bytes). The GIL is let go meanwhile. The Python twin is Arrow's
-    ``binary_join_element_wise`` over the same parts (the seq as an Arrow array)."""
+    same in every line), None (the line's seq, ``first_seq + i``), an Arrow string array of ``n``
+    values without nulls, or a :class:`Quoted`, :class:`Taken`, :class:`Numbers` or
+    :class:`Stamps` of ``n`` values. Returns the lines and their ends (``n + 1`` int64 values
+    from 0, as bytes). The GIL is let go meanwhile. The Python twin is :func:`python_join`:
+    Arrow's ``binary_join_element_wise`` over the same parts, each made an Arrow array
+    (:func:`arrow`; the seq as an Arrow array), as ``_store._lines`` joins them where this is
+    not built."""
     if _chainc is None:
         return None
     import pyarrow as pa
@@ -69,12 +253,52 @@ def join(parts: Sequence[Any], n: int, first_seq: int) -> tuple[bytes, bytes] | 
         if part is None:
             pieces.append(None)
         elif isinstance(part, str):
-            pieces.append(part.encode())
-        elif (
-            isinstance(part, pa.Array) and part.type == pa.string() and not part.null_count and len(part) == n
-        ):
-            _, offsets, data = part.buffers()
-            pieces.append((offsets, b"" if data is None else data, part.offset))
+            if pieces and isinstance(pieces[-1], bytes):  # one copy for text side by side
+                pieces[-1] += part.encode()
+            elif part:
+                pieces.append(part.encode())
+        elif isinstance(part, Quoted):
+            got = _array(part.values, n)
+            if got is None:
+                return None
+            pieces.append((1, *got))
+        elif isinstance(part, Taken):
+            if len(part) != n:
+                return None
+            pieces.append((2, *_table(part.texts), part.index))
+        elif isinstance(part, Numbers):
+            fallback = part.fallback
+            fb = _array(fallback.values if isinstance(fallback, Quoted) else fallback, n)
+            if fb is None or len(part) != n:
+                return None
+            pieces.append((3, part.numbers, (1, *fb) if isinstance(fallback, Quoted) else fb))
+        elif isinstance(part, Stamps):
+            if len(part) != n:
+                return None
+            valid = None if part.valid is None else part.valid.view("uint8")
+            pieces.append((4, part.micros, part.offsets, *_table(part.suffixes), part.suffix_index, valid))
+        elif isinstance(part, pa.Array):
+            got = _array(part, n)
+            if got is None:
+                return None
+            pieces.append(got)
         else:
             return None
     return _chainc.join(pieces, n, first_seq)
+
+
+def python_join(parts: Sequence[Any], n: int, first_seq: int) -> tuple[bytes, bytes]:
+    """:func:`join` with Arrow (what runs where the C join was not built): the same bytes."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    seqs = pa.array(np.arange(first_seq, first_seq + n, dtype=np.int64)).cast(pa.string())
+    merged = [seqs if p is None else arrow(p) for p in parts]
+    if not any(isinstance(p, pa.Array) for p in merged):
+        merged.append(pa.array([""] * n, pa.string()))
+    joined = pc.binary_join_element_wise(*merged, "\n", "")
+    data = "".join(joined.to_pylist()).encode()
+    ends = np.zeros(n + 1, np.int64)
+    np.cumsum([len(s.encode()) for s in joined.to_pylist()], out=ends[1:])
+    return data, ends.tobytes()

@@ -13,6 +13,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -108,20 +109,208 @@ done:
 
 
 /* join(pieces, n, first_seq): n lines, line i the pieces' i-th values one after the other, then
- * a line feed. A piece is bytes (the same in every line), None (the line's seq: first_seq + i in
- * decimal), or (offsets, data, offset): an Arrow string array of n values without nulls (its
- * int32 value offsets buffer, its data buffer, and the array's offset into them). Returns
- * (payload, ends): the lines, and the int64 end of each line in payload after a leading 0. */
-enum { CONST, SEQ, ARRAY };
+ * a line feed. A piece is one of:
+ *   bytes                                   the same text in every line;
+ *   None                                    the line's seq (first_seq + i) in decimal;
+ *   (offsets, data, offset)                 an Arrow string array of n values without nulls: its
+ *                                           int32 value offsets, its data, its offset into them;
+ *   (1, offsets, data, offset)              the same, each value written between double quotes;
+ *   (2, text_ends, texts, index)            taken: text index[i] (int64) of a table of texts,
+ *                                           text k the bytes texts[text_ends[k]:text_ends[k+1]]
+ *                                           (text_ends: int64, from 0, one more than the texts);
+ *   (3, numbers, fallback)                  a number: "+1" and numbers[i] (uint64) in decimal,
+ *                                           between double quotes; where it is 0, the fallback's
+ *                                           value (a piece of kind (offsets, ...) or 1);
+ *   (4, micros, offsets, text_ends, texts, index, valid)
+ *                                           a time: UTC microseconds micros[i] (int64) at the UTC
+ *                                           offset offsets[i] (int64 seconds), written
+ *                                           "YYYY-MM-DDTHH:MM:SS[.ffffff]" then the text
+ *                                           index[i] of the table, then a double quote; null
+ *                                           where valid (uint8, or None: all valid) is 0.
+ * Every buffer is checked (lengths when taken; offsets, indices and times as each value is
+ * read, and the room left before each write): input that does not hold raises ValueError,
+ * never a read or write outside a buffer. Returns (payload, ends): the lines, and the int64
+ * end of each line in payload after a leading 0. */
+enum { CONST, SEQ, ARRAY, QUOTED, TAKEN, NUMBER, STAMP };
+
+#define MAX_BUFS 6
 
 typedef struct {
     int kind;
-    Py_buffer a, b; /* CONST: a; ARRAY: a the offsets, b the data */
-    Py_ssize_t offset;
+    int held;                  /* buffers held in b[0..held) */
+    Py_buffer b[MAX_BUFS];
+    Py_ssize_t offset;         /* ARRAY, QUOTED, NUMBER's fallback: the array's offset */
+    int fallback_quoted;       /* NUMBER: its fallback written between quotes */
+    int has_valid;             /* STAMP: b[5] holds the validity */
 } piece_t;
 
+typedef struct {
+    char *out;                 /* NULL: only count */
+    Py_ssize_t cap, at;
+    const char *err;
+} sink_t;
+
+/* Loads that hold at any alignment (a buffer may be a slice of another). */
+static inline int64_t
+load64(const void *base, Py_ssize_t k)
+{
+    int64_t v;
+    memcpy(&v, (const char *)base + k * 8, 8);
+    return v;
+}
+
+static inline int32_t
+load32(const void *base, Py_ssize_t k)
+{
+    int32_t v;
+    memcpy(&v, (const char *)base + k * 4, 4);
+    return v;
+}
+
+static inline int
+put(sink_t *s, const void *data, Py_ssize_t len)
+{
+    if (len < 0 || s->at > PY_SSIZE_T_MAX - len) {
+        s->err = "join(): the lines are too long";
+        return -1;
+    }
+    if (s->out != NULL) {
+        if (s->at + len > s->cap) {
+            s->err = "join(): a buffer changed while it was read";
+            return -1;
+        }
+        memcpy(s->out + s->at, data, (size_t)len);
+    }
+    s->at += len;
+    return 0;
+}
+
 static int
-digits(long long v)
+put_u64(sink_t *s, unsigned long long v)
+{
+    char tmp[24];
+    int d = 24;
+    do {
+        tmp[--d] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return put(s, tmp + d, 24 - d);
+}
+
+/* Value i of an Arrow string array (offsets b[ob], data b[db]). */
+static int
+array_value(sink_t *s, const piece_t *p, int ob, int db, Py_ssize_t i, int quoted)
+{
+    int32_t a = load32(p->b[ob].buf, p->offset + i), b = load32(p->b[ob].buf, p->offset + i + 1);
+    if (a < 0 || b < a || (Py_ssize_t)b > p->b[db].len) {
+        s->err = "join(): an array's offsets fall outside its data";
+        return -1;
+    }
+    if (quoted && put(s, "\"", 1) < 0) {
+        return -1;
+    }
+    if (put(s, (const char *)p->b[db].buf + a, b - a) < 0) {
+        return -1;
+    }
+    return quoted ? put(s, "\"", 1) : 0;
+}
+
+/* Text k of a table (ends b[eb], texts b[tb]). */
+static int
+table_text(sink_t *s, const piece_t *p, int eb, int tb, int64_t k)
+{
+    Py_ssize_t m = p->b[eb].len / (Py_ssize_t)sizeof(int64_t) - 1;
+    if (k < 0 || k >= m) {
+        s->err = "join(): an index falls outside its texts";
+        return -1;
+    }
+    int64_t a = load64(p->b[eb].buf, (Py_ssize_t)k), b = load64(p->b[eb].buf, (Py_ssize_t)k + 1);
+    if (a < 0 || b < a || b > (int64_t)p->b[tb].len) {
+        s->err = "join(): a text's ends fall outside its texts";
+        return -1;
+    }
+    return put(s, (const char *)p->b[tb].buf + a, (Py_ssize_t)(b - a));
+}
+
+#define US 1000000LL
+#define MOST_US (4000000LL * 86400LL * US) /* beyond any year 1..9999, far from overflow */
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static int
+stamp(sink_t *s, const piece_t *p, Py_ssize_t i)
+{
+    if (p->has_valid && ((const uint8_t *)p->b[5].buf)[i] == 0) {
+        return put(s, "null", 4);
+    }
+    int64_t us = load64(p->b[0].buf, i);
+    int64_t off = load64(p->b[1].buf, i);
+    if (off <= -86400 || off >= 86400 || us < -MOST_US || us > MOST_US) {
+        s->err = "join(): a time or UTC offset out of range";
+        return -1;
+    }
+    int64_t local = us + off * US;
+    int64_t secs = floor_div(local, US), frac = local - secs * US;
+    int64_t days = floor_div(secs, 86400), sod = secs - days * 86400;
+    /* days since 1970-01-01 to the civil date (H. Hinnant's algorithm) */
+    int64_t z = days + 719468;
+    int64_t era = floor_div(z, 146097);
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t day = doy - (153 * mp + 2) / 5 + 1;
+    int64_t month = mp < 10 ? mp + 3 : mp - 9;
+    int64_t year = yoe + era * 400 + (month <= 2);
+    if (year < 1 || year > 9999) {
+        s->err = "join(): a time falls outside the years 1 to 9999";
+        return -1;
+    }
+    char t[28];
+    int64_t hh = sod / 3600, mm = sod / 60 % 60, ss = sod % 60;
+    t[0] = '"';
+    t[1] = (char)('0' + year / 1000);
+    t[2] = (char)('0' + year / 100 % 10);
+    t[3] = (char)('0' + year / 10 % 10);
+    t[4] = (char)('0' + year % 10);
+    t[5] = '-';
+    t[6] = (char)('0' + month / 10);
+    t[7] = (char)('0' + month % 10);
+    t[8] = '-';
+    t[9] = (char)('0' + day / 10);
+    t[10] = (char)('0' + day % 10);
+    t[11] = 'T';
+    t[12] = (char)('0' + hh / 10);
+    t[13] = (char)('0' + hh % 10);
+    t[14] = ':';
+    t[15] = (char)('0' + mm / 10);
+    t[16] = (char)('0' + mm % 10);
+    t[17] = ':';
+    t[18] = (char)('0' + ss / 10);
+    t[19] = (char)('0' + ss % 10);
+    int len = 20;
+    if (frac) {
+        t[len++] = '.';
+        for (int64_t div = 100000; div; div /= 10) {
+            t[len++] = (char)('0' + frac / div % 10);
+        }
+    }
+    if (put(s, t, len) < 0) {
+        return -1;
+    }
+    if (table_text(s, p, 2, 3, load64(p->b[4].buf, i)) < 0) {
+        return -1;
+    }
+    return put(s, "\"", 1);
+}
+
+static int
+digits_u64(unsigned long long v)
 {
     int d = 1;
     while (v >= 10) {
@@ -131,18 +320,276 @@ digits(long long v)
     return d;
 }
 
+/* The length of the text table_text writes (checked as it does, nothing written). */
+static int
+table_len(sink_t *s, const piece_t *p, int eb, int tb, int64_t k)
+{
+    Py_ssize_t m = p->b[eb].len / (Py_ssize_t)sizeof(int64_t) - 1;
+    if (k < 0 || k >= m) {
+        s->err = "join(): an index falls outside its texts";
+        return -1;
+    }
+    int64_t a = load64(p->b[eb].buf, (Py_ssize_t)k), b = load64(p->b[eb].buf, (Py_ssize_t)k + 1);
+    if (a < 0 || b < a || b > (int64_t)p->b[tb].len) {
+        s->err = "join(): a text's ends fall outside its texts";
+        return -1;
+    }
+    return put(s, NULL, (Py_ssize_t)(b - a));
+}
+
+/* Counting: what emit would write for value i, without formatting it (the write pass checks
+ * every value again as it writes, and that the counted room is exactly filled). */
+static int
+measure(sink_t *s, const piece_t *p, Py_ssize_t i, long long seq)
+{
+    switch (p->kind) {
+    case CONST:
+        return put(s, NULL, p->b[0].len);
+    case SEQ:
+        return put(s, NULL, digits_u64((unsigned long long)seq));
+    case ARRAY:
+    case QUOTED: {
+        int32_t a = load32(p->b[0].buf, p->offset + i), b = load32(p->b[0].buf, p->offset + i + 1);
+        if (a < 0 || b < a || (Py_ssize_t)b > p->b[1].len) {
+            s->err = "join(): an array's offsets fall outside its data";
+            return -1;
+        }
+        return put(s, NULL, (Py_ssize_t)(b - a) + (p->kind == QUOTED ? 2 : 0));
+    }
+    case TAKEN:
+        return table_len(s, p, 0, 1, load64(p->b[2].buf, i));
+    case NUMBER: {
+        uint64_t v = (uint64_t)load64(p->b[0].buf, i);
+        if (v == 0) {
+            int32_t a = load32(p->b[1].buf, p->offset + i), b = load32(p->b[1].buf, p->offset + i + 1);
+            if (a < 0 || b < a || (Py_ssize_t)b > p->b[2].len) {
+                s->err = "join(): an array's offsets fall outside its data";
+                return -1;
+            }
+            return put(s, NULL, (Py_ssize_t)(b - a) + (p->fallback_quoted ? 2 : 0));
+        }
+        return put(s, NULL, 4 + digits_u64(v));
+    }
+    case STAMP: {
+        if (p->has_valid && ((const uint8_t *)p->b[5].buf)[i] == 0) {
+            return put(s, NULL, 4);
+        }
+        int64_t us = load64(p->b[0].buf, i), off = load64(p->b[1].buf, i);
+        if (off <= -86400 || off >= 86400 || us < -MOST_US || us > MOST_US) {
+            s->err = "join(): a time or UTC offset out of range";
+            return -1;
+        }
+        int64_t local = us + off * US;
+        int has_frac = local % US != 0;
+        if (put(s, NULL, 21 + (has_frac ? 7 : 0)) < 0) { /* "YYYY-MM-DDTHH:MM:SS[.ffffff] and " */
+            return -1;
+        }
+        return table_len(s, p, 2, 3, load64(p->b[4].buf, i));
+    }
+    }
+    s->err = "join(): an unknown piece";
+    return -1;
+}
+
+static int
+emit(sink_t *s, const piece_t *p, Py_ssize_t i, long long seq)
+{
+    switch (p->kind) {
+    case CONST:
+        return put(s, p->b[0].buf, p->b[0].len);
+    case SEQ:
+        return put_u64(s, (unsigned long long)seq);
+    case ARRAY:
+        return array_value(s, p, 0, 1, i, 0);
+    case QUOTED:
+        return array_value(s, p, 0, 1, i, 1);
+    case TAKEN:
+        return table_text(s, p, 0, 1, load64(p->b[2].buf, i));
+    case NUMBER: {
+        uint64_t v = (uint64_t)load64(p->b[0].buf, i);
+        if (v == 0) {
+            return array_value(s, p, 1, 2, i, p->fallback_quoted);
+        }
+        if (put(s, "\"+1", 3) < 0 || put_u64(s, v) < 0) {
+            return -1;
+        }
+        return put(s, "\"", 1);
+    }
+    case STAMP:
+        return stamp(s, p, i);
+    }
+    s->err = "join(): an unknown piece";
+    return -1;
+}
+
+static int
+hold(piece_t *p, PyObject *obj, Py_ssize_t need, const char *what)
+{
+    /* Take obj's buffer as p->b[p->held]; need >= 0: it must hold exactly need bytes. */
+    if (PyObject_GetBuffer(obj, &p->b[p->held], PyBUF_SIMPLE) < 0) {
+        return -1;
+    }
+    p->held++;
+    if (need >= 0 && p->b[p->held - 1].len != need) {
+        PyErr_Format(PyExc_ValueError, "join(): %s: expected %zd bytes, got %zd", what, need,
+                     p->b[p->held - 1].len);
+        return -1;
+    }
+    return 0;
+}
+
+/* An Arrow array (offsets, data, offset) from t[at..at+3) into b[held], b[held+1]. */
+static int
+hold_array(piece_t *p, PyObject *t, Py_ssize_t at, Py_ssize_t n)
+{
+    p->offset = PyLong_AsSsize_t(PyTuple_GET_ITEM(t, at + 2));
+    if (p->offset < 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "join(): a negative array offset");
+        }
+        return -1;
+    }
+    if (hold(p, PyTuple_GET_ITEM(t, at), -1, "offsets") < 0 ||
+        hold(p, PyTuple_GET_ITEM(t, at + 1), -1, "data") < 0) {
+        return -1;
+    }
+    if (p->offset > PY_SSIZE_T_MAX / 8 - n - 1 ||
+        (p->offset + n + 1) * (Py_ssize_t)sizeof(int32_t) > p->b[p->held - 2].len) {
+        PyErr_SetString(PyExc_ValueError, "join(): an array's offsets are shorter than n values");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+hold_table(piece_t *p, PyObject *ends, PyObject *texts)
+{
+    if (hold(p, ends, -1, "text ends") < 0 || hold(p, texts, -1, "texts") < 0) {
+        return -1;
+    }
+    Py_ssize_t len = p->b[p->held - 2].len;
+    if (len < (Py_ssize_t)sizeof(int64_t) || len % (Py_ssize_t)sizeof(int64_t)) {
+        PyErr_SetString(PyExc_ValueError, "join(): text ends must be int64 values, at least one");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+take_piece(piece_t *p, PyObject *item, Py_ssize_t n)
+{
+    if (item == Py_None) {
+        p->kind = SEQ;
+        return 0;
+    }
+    if (PyBytes_Check(item)) {
+        p->kind = CONST;
+        return hold(p, item, -1, "text");
+    }
+    if (!PyTuple_Check(item)) {
+        goto bad;
+    }
+    Py_ssize_t size = PyTuple_GET_SIZE(item);
+    if (size == 3 && !PyLong_Check(PyTuple_GET_ITEM(item, 0))) {
+        p->kind = ARRAY;
+        return hold_array(p, item, 0, n);
+    }
+    if (size < 2 || !PyLong_Check(PyTuple_GET_ITEM(item, 0))) {
+        goto bad;
+    }
+    long tag = PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
+    Py_ssize_t n8 = n * 8;
+    if (tag == 1 && size == 4) {
+        p->kind = QUOTED;
+        return hold_array(p, item, 1, n);
+    }
+    if (tag == 2 && size == 4) {
+        p->kind = TAKEN;
+        if (hold_table(p, PyTuple_GET_ITEM(item, 1), PyTuple_GET_ITEM(item, 2)) < 0) {
+            return -1;
+        }
+        return hold(p, PyTuple_GET_ITEM(item, 3), n8, "index");
+    }
+    if (tag == 3 && size == 3) {
+        p->kind = NUMBER;
+        if (hold(p, PyTuple_GET_ITEM(item, 1), n8, "numbers") < 0) {
+            return -1;
+        }
+        PyObject *fb = PyTuple_GET_ITEM(item, 2);
+        if (PyTuple_Check(fb) && PyTuple_GET_SIZE(fb) == 3 && !PyLong_Check(PyTuple_GET_ITEM(fb, 0))) {
+            p->fallback_quoted = 0;
+            return hold_array(p, fb, 0, n);
+        }
+        if (PyTuple_Check(fb) && PyTuple_GET_SIZE(fb) == 4 && PyLong_Check(PyTuple_GET_ITEM(fb, 0)) &&
+            PyLong_AsLong(PyTuple_GET_ITEM(fb, 0)) == 1) {
+            p->fallback_quoted = 1;
+            return hold_array(p, fb, 1, n);
+        }
+        goto bad;
+    }
+    if (tag == 4 && size == 7) {
+        p->kind = STAMP;
+        if (hold(p, PyTuple_GET_ITEM(item, 1), n8, "micros") < 0 ||
+            hold(p, PyTuple_GET_ITEM(item, 2), n8, "offsets") < 0 ||
+            hold_table(p, PyTuple_GET_ITEM(item, 3), PyTuple_GET_ITEM(item, 4)) < 0 ||
+            hold(p, PyTuple_GET_ITEM(item, 5), n8, "index") < 0) {
+            return -1;
+        }
+        if (PyTuple_GET_ITEM(item, 6) != Py_None) {
+            if (hold(p, PyTuple_GET_ITEM(item, 6), n, "valid") < 0) {
+                return -1;
+            }
+            p->has_valid = 1;
+        }
+        return 0;
+    }
+    if (PyErr_Occurred()) {
+        return -1;
+    }
+bad:
+    PyErr_SetString(PyExc_TypeError, "join(): a piece must be bytes, None or a tuple of a kind join takes");
+    return -1;
+}
+
+static int
+lines(sink_t *s, const piece_t *pieces, Py_ssize_t count, Py_ssize_t n, long long first_seq,
+      int64_t *ends)
+{
+    if (ends != NULL) {
+        ends[0] = 0;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        for (Py_ssize_t k = 0; k < count; k++) {
+            if ((s->out == NULL ? measure(s, &pieces[k], i, first_seq + i)
+                                : emit(s, &pieces[k], i, first_seq + i)) < 0) {
+                return -1;
+            }
+        }
+        if (put(s, "\n", 1) < 0) {
+            return -1;
+        }
+        if (ends != NULL) {
+            ends[i + 1] = s->at;
+        }
+    }
+    return 0;
+}
+
 PyDoc_STRVAR(join_doc,
 "join(pieces, n, first_seq, /)\n--\n\n"
 "n lines joined from pieces (bytes; None for the line's seq; (offsets, data, offset) of an\n"
-"Arrow string array), each ended by a line feed: (payload, ends as int64 bytes, n + 1 of them).");
+"Arrow string array; (1, offsets, data, offset) the same quoted; (2, text_ends, texts, index)\n"
+"taken; (3, numbers, array) E.164 numbers; (4, micros, offsets, text_ends, texts, index, valid)\n"
+"times), each ended by a line feed: (payload, ends as int64 bytes, n + 1 of them).");
 
 static PyObject *
 join(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     PyObject *seq_list, *payload = NULL, *ends = NULL, *result = NULL;
     piece_t *pieces = NULL;
-    Py_ssize_t count = 0, got = 0, n, i, k;
+    Py_ssize_t count = 0, got = 0, n, k;
     long long first_seq;
+    int failed;
     if (nargs != 3) {
         PyErr_SetString(PyExc_TypeError, "join() takes pieces, n and first_seq");
         return NULL;
@@ -152,7 +599,7 @@ join(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (PyErr_Occurred()) {
         return NULL;
     }
-    if (n < 0 || first_seq < 0) {
+    if (n < 0 || first_seq < 0 || n > PY_SSIZE_T_MAX / 16 || first_seq > LLONG_MAX - n) {
         PyErr_SetString(PyExc_ValueError, "join(): n and first_seq must not be negative");
         return NULL;
     }
@@ -166,124 +613,45 @@ join(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_NoMemory();
         goto done;
     }
-    Py_ssize_t per_line = 1; /* the line feed */
-    Py_ssize_t total = 0;
-    for (got = 0; got < count; got++) {
-        PyObject *item = PySequence_Fast_GET_ITEM(seq_list, got);
-        piece_t *p = &pieces[got];
-        if (item == Py_None) {
-            p->kind = SEQ;
-        }
-        else if (PyBytes_Check(item)) {
-            p->kind = CONST;
-            if (PyObject_GetBuffer(item, &p->a, PyBUF_SIMPLE) < 0) {
-                goto done;
-            }
-            per_line += p->a.len;
-        }
-        else if (PyTuple_Check(item) && PyTuple_GET_SIZE(item) == 3) {
-            p->kind = ARRAY;
-            p->offset = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 2));
-            if (p->offset < 0) {
-                if (!PyErr_Occurred()) {
-                    PyErr_SetString(PyExc_ValueError, "join(): a negative array offset");
-                }
-                p->kind = SEQ; /* nothing held yet */
-                goto done;
-            }
-            if (PyObject_GetBuffer(PyTuple_GET_ITEM(item, 0), &p->a, PyBUF_SIMPLE) < 0) {
-                p->kind = SEQ;
-                goto done;
-            }
-            if (PyObject_GetBuffer(PyTuple_GET_ITEM(item, 1), &p->b, PyBUF_SIMPLE) < 0) {
-                PyBuffer_Release(&p->a);
-                p->kind = SEQ;
-                goto done;
-            }
-            if ((p->offset + n + 1) * (Py_ssize_t)sizeof(int32_t) > p->a.len) {
-                PyErr_SetString(PyExc_ValueError, "join(): an array's offsets are shorter than n values");
-                got++;
-                goto done;
-            }
-            const int32_t *off = (const int32_t *)p->a.buf + p->offset;
-            if (off[0] < 0 || off[n] < off[0] || off[n] > p->b.len) {
-                PyErr_SetString(PyExc_ValueError, "join(): an array's offsets fall outside its data");
-                got++;
-                goto done;
-            }
-            for (i = 0; i < n; i++) {
-                if (off[i + 1] < off[i]) {
-                    PyErr_SetString(PyExc_ValueError, "join(): an array's offsets go backwards");
-                    got++;
-                    goto done;
-                }
-            }
-            total += off[n] - off[0];
-        }
-        else {
-            PyErr_SetString(PyExc_TypeError, "join(): a piece must be bytes, None or (offsets, data, offset)");
+    for (got = 0; got < count;) {
+        got++; /* release what it holds even when taking it fails */
+        if (take_piece(&pieces[got - 1], PySequence_Fast_GET_ITEM(seq_list, got - 1), n) < 0) {
             goto done;
         }
     }
-    total += per_line * n;
-    for (k = 0; k < count; k++) {
-        if (pieces[k].kind == SEQ) {
-            for (i = 0; i < n; i++) {
-                total += digits(first_seq + i);
-            }
-        }
+    sink_t s = {NULL, 0, 0, NULL};
+    Py_BEGIN_ALLOW_THREADS
+    failed = lines(&s, pieces, count, n, first_seq, NULL);
+    Py_END_ALLOW_THREADS
+    if (failed < 0) {
+        PyErr_SetString(PyExc_ValueError, s.err);
+        goto done;
     }
-    payload = PyBytes_FromStringAndSize(NULL, total);
+    payload = PyBytes_FromStringAndSize(NULL, s.at);
     ends = PyBytes_FromStringAndSize(NULL, (n + 1) * (Py_ssize_t)sizeof(int64_t));
     if (payload == NULL || ends == NULL) {
         goto done;
     }
     {
-        char *out = PyBytes_AS_STRING(payload);
         int64_t *end = (int64_t *)PyBytes_AS_STRING(ends);
-        Py_ssize_t at = 0;
+        sink_t w = {PyBytes_AS_STRING(payload), s.at, 0, NULL};
         Py_BEGIN_ALLOW_THREADS
-        end[0] = 0;
-        for (i = 0; i < n; i++) {
-            for (k = 0; k < count; k++) {
-                piece_t *p = &pieces[k];
-                if (p->kind == CONST) {
-                    memcpy(out + at, p->a.buf, (size_t)p->a.len);
-                    at += p->a.len;
-                }
-                else if (p->kind == SEQ) {
-                    char tmp[24];
-                    long long v = first_seq + i;
-                    int d = 0;
-                    do {
-                        tmp[d++] = (char)('0' + v % 10);
-                        v /= 10;
-                    } while (v);
-                    while (d) {
-                        out[at++] = tmp[--d];
-                    }
-                }
-                else {
-                    const int32_t *off = (const int32_t *)p->a.buf + p->offset;
-                    Py_ssize_t len = off[i + 1] - off[i];
-                    memcpy(out + at, (const char *)p->b.buf + off[i], (size_t)len);
-                    at += len;
-                }
-            }
-            out[at++] = '\n';
-            end[i + 1] = at;
+        failed = lines(&w, pieces, count, n, first_seq, end);
+        if (failed == 0 && w.at != w.cap) {
+            w.err = "join(): a buffer changed while it was read";
+            failed = -1;
         }
         Py_END_ALLOW_THREADS
+        if (failed < 0) {
+            PyErr_SetString(PyExc_ValueError, w.err);
+            goto done;
+        }
     }
     result = PyTuple_Pack(2, payload, ends);
 done:
     for (k = 0; k < got && pieces != NULL; k++) {
-        if (pieces[k].kind == CONST) {
-            PyBuffer_Release(&pieces[k].a);
-        }
-        else if (pieces[k].kind == ARRAY) {
-            PyBuffer_Release(&pieces[k].a);
-            PyBuffer_Release(&pieces[k].b);
+        for (int b = 0; b < pieces[k].held; b++) {
+            PyBuffer_Release(&pieces[k].b[b]);
         }
     }
     PyMem_Free(pieces);

@@ -5,9 +5,10 @@ per-entry fields with Arrow, no Python per row."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -26,12 +27,15 @@ from dncguard._ledger._arrowtext import (
     _first_error,
     _first_row,
     _join,
-    _json_texts,
+    _json_piece,
+    _offset_groups,
     _take,
     _text_times,
     _timestamp_json,
+    _timestamp_stamps,
     _validated,
 )
+from dncguard._ledger._chain import Numbers, Taken
 from dncguard._ledger._encode import PlacedRow
 from dncguard._ledger._format import (
     CALL_ENTRY_FIELDS,
@@ -46,7 +50,7 @@ from dncguard._ledger._format import (
 )
 from dncguard._ledger._format import us as to_us
 from dncguard.bulk._grouping import factorize
-from dncguard.models import Call
+from dncguard.models import EVIDENCE_COLUMNS, Call
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -114,9 +118,13 @@ class Columns:
 
         if col is None:
             return [text(default)], None
-        values, idx = _distinct(col)
+        own = _own_dictionary(batch.column(name))
+        values, idx = _distinct(col) if own is None else own
         texts = []
         for k, v in enumerate(values):
+            if v is _UNUSED:  # a value of the column's dictionary that no row holds
+                texts.append("")
+                continue
             v = default if v is None else v
             try:
                 texts.append(text(v))
@@ -174,7 +182,7 @@ class Columns:
             raise ValueError(f"column 'to': expected text or integers, got {to.type}")
         if to.null_count:
             raise _bad_row("to", int(np.argmax(to.is_null().to_numpy(zero_copy_only=False))), "no number")
-        values["to"] = _json_texts(to)
+        values["to"] = _json_piece(to)
         # at: aware timestamps (fast) or text with an offset (each distinct one read like Call does).
         at = self._column(batch, "at")
         default_at = self.defaults.get("at")
@@ -206,12 +214,12 @@ class Columns:
                 values["at"] = pc.if_else(nulls, '"' + times(fallback) + '"', _timestamp_json(filled, times))
                 at = filled
             else:
-                values["at"] = _timestamp_json(at, times)
+                values["at"] = _timestamp_stamps(at, times)
             at_us = at.cast(pa.int64())
         elif (fast := _text_times(at, times)) is not None:
             values["at"], at_us, offsets = fast
             # Each row's zone is its written offset.
-            written, inverse = np.unique(offsets, return_inverse=True)
+            written, inverse = _offset_groups(offsets)
             zones += [dt.timezone(dt.timedelta(seconds=int(o))) for o in written.tolist()]
             zone_idx = inverse.astype(np.int64).reshape(-1) + 1
         else:
@@ -228,7 +236,7 @@ class Columns:
                 js.append('"' + times(t) + '"')
                 us.append(to_us(t))
                 zones.append(t.tzinfo)
-            values["at"] = _take(js, idx)
+            values["at"] = Taken(js, idx.to_numpy(zero_copy_only=False))
             zone_idx = idx.to_numpy(zero_copy_only=False).astype(np.int64) + 1
             at_us = pa.array(us, pa.int64()).take(idx)
         attempts = self._column(batch, "attempts")
@@ -263,33 +271,31 @@ class Columns:
         distinct["reassigned_on"] = (
             ([re_default], None) if reassigned is None else _distinct(pc.fill_null(reassigned, re_default))
         )
-        values.update(self._evidence(batch, n))
+        extra = self._extra(batch, n)
         # The decision: its distinct template per row, with the row's number and next_allowed_at.
         parsed, valid = parse_numbers(to) if numbers is None or placed else (None, None)
+        number: Any
         if numbers is None:
-            e164 = pc.binary_join_element_wise("+1", pa.array(parsed).cast(pa.string()), "")
-            number_text = pc.if_else(pa.array(valid), e164, to)
+            assert parsed is not None
+            assert valid is not None
+            number = Numbers(np.where(valid, parsed, 0), values["to"])
         elif isinstance(numbers, pa.Array) and pa.types.is_string(numbers.type):
-            number_text = numbers
+            if numbers.null_count:
+                raise _bad_row(
+                    "numbers", int(np.argmax(numbers.is_null().to_numpy(zero_copy_only=False))), "null"
+                )
+            number = _json_piece(numbers)
         else:
-            ints = pa.array(np.asarray(numbers, dtype=np.uint64))
-            number_text = pc.if_else(
-                pc.equal(ints, 0), to, pc.binary_join_element_wise("+1", ints.cast(pa.string()), "")
-            )
-        if number_text.null_count:
-            raise _bad_row(
-                "numbers", int(np.argmax(number_text.is_null().to_numpy(zero_copy_only=False))), "null"
-            )
-        dvalues: dict[str, Any] = {"number": _json_texts(number_text), "next_allowed_at": "null"}
+            number = Numbers(np.asarray(numbers, dtype=np.uint64), values["to"])
+        dvalues: dict[str, Any] = {"number": number, "next_allowed_at": "null"}
         if next_at is not None and next_at.null_count < n:
             filled_next = pc.fill_null(next_at, pa.scalar(0, next_at.type))
+            valid_next = next_at.is_valid().to_numpy(zero_copy_only=False) if next_at.null_count else None
             if next_in_call_zone:
-                js = _call_zone_json(filled_next, zone_tz, zones, zone_idx, times)
+                stamps = _call_zone_json(filled_next, zone_tz, zones, zone_idx, times, valid_next)
             else:
-                js = _timestamp_json(filled_next, times)
-            dvalues["next_allowed_at"] = (
-                pc.if_else(next_at.is_null(), "null", js) if next_at.null_count else js
-            )
+                stamps = _timestamp_stamps(filled_next, times, valid_next)
+            dvalues["next_allowed_at"] = stamps
         # Each row's template: one per distinct (template fields, decision), made once each.
         rows_of = [idx.to_numpy(zero_copy_only=False) for _, idx in distinct.values() if idx is not None]
         which_np = which.to_numpy(zero_copy_only=False)
@@ -316,17 +322,10 @@ class Columns:
                 got = cache[key] = (hashlib.sha256(body).hexdigest(), body)
             templates[got[0].encode()] = got[1]
             hexes.append(got[0])
-        template = _take(hexes, pa.array(group.astype(np.int64)))
-        # extra: the call's non-empty lists, keys sorted (attempts are refused above).
-        pieces = []
-        for name in ("consents", "dnc_requests", "relationships"):
-            v = values[name]
-            if not isinstance(v, str):
-                pieces.append(pc.if_else(pc.equal(v, "[]"), "", _join([f'"{name}":', v, ","])))
-        extra: Any = "{}" if not pieces else _join(["{", pc.utf8_rtrim(_join(pieces), characters=","), "}"])
-        purpose_texts, purpose_idx = distinct["purpose"]
-        purpose = purpose_texts[0] if purpose_idx is None else _take(purpose_texts, purpose_idx)
+        template = Taken(hexes, group)
         if placed:
+            purpose_texts, purpose_idx = distinct["purpose"]
+            purpose = purpose_texts[0] if purpose_idx is None else _take(purpose_texts, purpose_idx)
             # The index: start, number (null when not valid), purpose, seller trimmed and case-folded.
             assert parsed is not None
             assert valid is not None
@@ -376,6 +375,51 @@ class Columns:
                 )
             ]
         return head, tail, rows, templates
+
+    def _extra(self, batch: pa.RecordBatch, n: int) -> Any:
+        """Each row's ``extra`` (the call's non-empty evidence lists, keys sorted; attempts are
+        refused before): made once per distinct combination of the evidence columns' values
+        (they are sparse and hold few distinct values), then taken per row."""
+        import pyarrow as pa
+
+        names = [
+            name
+            for name in EVIDENCE_COLUMNS
+            if name in batch.schema.names and batch.column(name).null_count < n
+        ]
+        if not names:
+            return "{}"
+        try:
+            keys = [_distinct(batch.column(name))[1].to_numpy(zero_copy_only=False) for name in names]
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):  # a type without hashing
+            return _extra_texts(self._evidence(batch, n))
+        group, first = factorize(keys)
+        distinct = batch.select(names).take(pa.array(first))
+        # The texts of these distinct rows, by their values (and the columns' names and types),
+        # are the same in the next batch: kept, as the templates are.
+        key: Any = (
+            "extra",
+            tuple(names),
+            tuple(str(t) for t in distinct.schema.types),
+            tuple(tuple(c) for c in distinct.to_pydict().values()),
+        )
+        try:
+            got = _PARTS.get(key)
+        except TypeError:  # a value that cannot be hashed: made, not kept
+            key, got = None, None
+        if got is None:
+            try:
+                texts = _extra_texts(self._evidence(distinct, len(first)))
+            except ValueError:
+                # The first bad row of the whole batch named (its distinct rows are in no order).
+                self._evidence(batch, n)
+                raise
+            got = [texts] * len(first) if isinstance(texts, str) else texts.to_pylist()
+            if key is not None:
+                if len(_PARTS) >= _CACHE_LIMIT:
+                    _PARTS.clear()
+                _PARTS[key] = got
+        return Taken(got, group)
 
     def _evidence(self, batch: pa.RecordBatch, n: int) -> dict[str, Any]:
         import pyarrow as pa
@@ -452,8 +496,64 @@ class Columns:
         return out
 
 
+_UNUSED: Final = object()
+
+
+def _own_dictionary(col: pa.Array) -> tuple[list[Any], pa.Array] | None:
+    """A dictionary column's distinct values and each row's index into them, from its own
+    dictionary (not decoded and encoded again): values no row holds are :data:`_UNUSED`, and
+    a null row takes a last value None. None unless ``col`` is a dictionary array of distinct
+    values (then :func:`_distinct`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_dictionary(col.type) or len(col.dictionary) > 4096:
+        return None
+    dictionary = col.dictionary
+    if len(pc.unique(dictionary)) != len(dictionary) or dictionary.null_count:
+        return None
+    values: list[Any] = dictionary.to_pylist()
+    indices = col.indices.cast(pa.int64())
+    if col.null_count:
+        values.append(None)
+        indices = pc.fill_null(indices, len(values) - 1)
+    used = np.bincount(indices.to_numpy(zero_copy_only=False), minlength=len(values)) > 0
+    return [v if u else _UNUSED for v, u in zip(values, used.tolist(), strict=True)], indices
+
+
+def _extra_texts(values: Mapping[str, Any]) -> Any:
+    """``extra`` from the evidence lists' JSON (:meth:`Columns._evidence`): the non-empty ones,
+    keys sorted; text where it is the same for every row, else an Arrow array."""
+    import pyarrow.compute as pc
+
+    pieces = []
+    for name in ("consents", "dnc_requests", "relationships"):
+        v = values[name]
+        if not isinstance(v, str):
+            pieces.append(pc.if_else(pc.equal(v, "[]"), "", _join([f'"{name}":', v, ","])))
+    return "{}" if not pieces else _join(["{", pc.utf8_rtrim(_join(pieces), characters=","), "}"])
+
+
 _HOLE: Final = "\x00consulted\x00"
 _HOLE_JSON: Final = dumps(_HOLE)
+
+
+_PARTS: dict[Any, Any] = {}
+"""Texts by value, kept from one batch (and one call) to the next: a verdict's JSON cut at
+``consulted`` by (verdict, registry id), a ``consulted`` value's JSON by that value, an invalid
+number's whole decision part by (its text, registry id), and the ``extra`` texts of a batch's
+distinct evidence rows by those rows' values (with their columns' names and types). At most
+:data:`_CACHE_LIMIT` (then it starts again)."""
+
+
+def _cached(key: Any, make: Callable[[], Any]) -> Any:
+    got = _PARTS.get(key)
+    if got is None:
+        got = make()
+        if len(_PARTS) >= _CACHE_LIMIT:
+            _PARTS.clear()
+        _PARTS[key] = got
+    return got
 
 
 def decided_parts(
@@ -468,32 +568,56 @@ def decided_parts(
     ``next_allowed_at``. With the rows' ``consulted`` (``consulted_values[consulted_idx[row]]``)
     and which rows are invalid numbers (``bad``), each verdict is made into JSON once with
     ``consulted`` a hole, and each distinct ``consulted`` once (an invalid number's decision,
-    which names the number, is made whole)."""
-    verdicts: dict[int, tuple[str, str] | None] = {}
-    consulted_texts: dict[int, str] = {}
+    which names the number, is made whole), each kept by value for the next batch."""
     out = []
-    for row in firsts:
-        if consulted_values is None or bad is None or bad[row]:
+    if consulted_values is None or bad is None:
+        return [_whole_part(decided, row) for row in firsts]
+    prov = decided.provenance
+    registry_id = "" if prov is None else prov.provenance.registry_id
+    to = decided.output.column("to")
+    # By index within this batch first (cheap), by value across batches (hashing a verdict's
+    # models costs more than a look-up by index).
+    cuts: dict[int, Any] = {}
+    texts: dict[int, str] = {}
+    rows = np.asarray(firsts, np.int64)
+    for row, is_bad, v, k in zip(
+        rows.tolist(),
+        np.asarray(bad)[rows].tolist(),
+        np.asarray(decided.inverse)[rows].tolist(),
+        np.asarray(consulted_idx)[rows].tolist(),
+        strict=True,
+    ):
+        if is_bad:  # what it depends on: the number's text and the registry id
+            key: Any = ("invalid", str(to[row].as_py()), registry_id)
+            out.append(_cached(key, functools.partial(_whole_part, decided, row)))
+            continue
+        cut = cuts.get(v)
+        if cut is None:
+            cut = cuts[v] = _cached(
+                ("verdict", decided.verdicts[v], registry_id), functools.partial(_verdict_cut, decided, row)
+            )
+        if not cut:  # the hole's text met elsewhere: this verdict's decisions made whole
             out.append(_whole_part(decided, row))
             continue
-        v = int(decided.inverse[row])
-        if v not in verdicts:
-            dj = DECISION_JSON(decided.decision(row), mode="json")
-            d = {k: val for k, val in dj.items() if k not in DECISION_ENTRY_FIELDS}
-            d["consulted"] = _HOLE
-            text = dumps(d)
-            pieces = text.split(_HOLE_JSON)
-            verdicts[v] = (pieces[0], pieces[1]) if len(pieces) == 2 else None
-        cut = verdicts[v]
-        if cut is None:  # the hole's text met elsewhere: this verdict's decisions made whole
-            out.append(_whole_part(decided, row))
-            continue
-        k = int(consulted_idx[row])
-        consulted = consulted_texts.get(k)
+        consulted = texts.get(k)
         if consulted is None:
-            consulted = consulted_texts[k] = dumps([c.model_dump(mode="json") for c in consulted_values[k]])
+            value = consulted_values[k]
+            consulted = texts[k] = _cached(("consulted", value), functools.partial(_consulted_text, value))
         out.append(cut[0] + consulted + cut[1])
     return out
+
+
+def _consulted_text(value: Sequence[Any]) -> str:
+    return dumps([c.model_dump(mode="json") for c in value])
+
+
+def _verdict_cut(decided: Any, row: int) -> tuple[str, str] | tuple[()]:
+    """Row ``row``'s decision part cut where ``consulted`` goes (empty where it cannot be)."""
+    dj = DECISION_JSON(decided.decision(row), mode="json")
+    d = {k: val for k, val in dj.items() if k not in DECISION_ENTRY_FIELDS}
+    d["consulted"] = _HOLE
+    pieces = dumps(d).split(_HOLE_JSON)
+    return (pieces[0], pieces[1]) if len(pieces) == 2 else ()
 
 
 def _whole_part(decided: Any, row: int) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from dncguard._gcpause import collector_paused
 from dncguard._ledger._arrowtext import _as_call, _as_decision, _distinct, _join, _next_column, _per_row
-from dncguard._ledger._chain import chain, join
+from dncguard._ledger._chain import arrow, chain, join
 from dncguard._ledger._columns import Columns, decided_parts
 from dncguard._ledger._encode import Encoder, PlacedRow, decision_part
 from dncguard._ledger._format import (
@@ -91,7 +91,8 @@ def _lines(entries: Any, seq: int, recorded_us: int) -> tuple[int, Any, list[Any
         n = len(entries)
         texts = [b"\n".join(entries[i : i + PAGE_ENTRIES]) + b"\n" for i in range(0, n, PAGE_ENTRIES)]
         return n, texts[0] if len(texts) == 1 else b"".join(texts), texts
-    # The pieces before and after ``seq,recorded_us`` (text and Arrow arrays), joined once here.
+    # The pieces before and after ``seq,recorded_us`` (text, Arrow arrays and the join's pieces),
+    # joined once here: in C where built, else each piece made an Arrow array and joined by Arrow.
     head, tail = entries
     n = next(len(p) for p in (*head, *tail) if not isinstance(p, str))
     if not n:
@@ -104,7 +105,7 @@ def _lines(entries: Any, seq: int, recorded_us: int) -> tuple[int, Any, list[Any
         whole = memoryview(data_c)
         return n, data_c, [whole[a:b] for a, b in itertools.pairwise(cuts)]
     seqs = pa.array(np.arange(seq + 1, seq + n + 1, dtype=np.int64)).cast(pa.string())
-    joined = _join([*head, seqs, f",{recorded_us}", *tail, "\n"])
+    joined = _join([*map(arrow, head), seqs, f",{recorded_us}", *map(arrow, tail), "\n"])
     if joined.offset:
         joined = pa.concat_arrays([joined])
     buffers = joined.buffers()
@@ -614,9 +615,12 @@ class Ledger(Reader):
         inverse = np.where(bad, 0, inverse + 1)
         consulted = np.where(bad, 0, consulted)
         text_idx = np.zeros(n, np.int64)
-        if bad.any():
-            _, idx = _distinct(decided.output.column("to"))
-            text_idx = np.where(bad, idx.to_numpy(zero_copy_only=False).astype(np.int64) + 1, 0)
+        if bad.any():  # the distinct texts of the invalid numbers (the others' texts not read)
+            import pyarrow as pa
+
+            bad_rows = np.flatnonzero(bad)
+            _, idx = _distinct(decided.output.column("to").take(pa.array(bad_rows)))
+            text_idx[bad_rows] = idx.to_numpy(zero_copy_only=False).astype(np.int64) + 1
         which, first = factorize([inverse, consulted, text_idx])
         parts = decided_parts(decided, first.tolist(), bad, consulted_values, consulted)
         numbers = np.where(bad, np.uint64(0), np.asarray(decided.numbers, np.uint64))
