@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from dncguard._fields import call_columns
 from dncguard._gcpause import collector_paused
+from dncguard._memtrim import Trimmer
 from dncguard._seller import normalize_seller
 from dncguard.cli import _sizes
 from dncguard.cli._batches import _bulk_tables, _flat_batches, _ReadBatches, _RecordChunks, _TableReader
@@ -206,6 +207,9 @@ def _decide_and_report(
     # The invalid numbers' texts (junit, json) are worked out as the rest is decided.
     explaining = ThreadPoolExecutor(1, thread_name_prefix="dncguard-explain") if fmt != "text" else None
     progress = _Progress()
+    # The allocator's free pages handed back every few seconds: the peak stays that of a short
+    # file however long this one (see dncguard._memtrim).
+    trimmer = Trimmer()
     sellers: set[str] = set()
     decided_all = False
     start = 0
@@ -228,6 +232,7 @@ def _decide_and_report(
             del decided, piece
             if reader.budget is not None:  # the rows handed to the report: their bytes read more
                 reader.budget.done(start)
+            trimmer.due()
         decided_all = True
         progress.done()
         report.finish()

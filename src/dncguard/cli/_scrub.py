@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from dncguard._gcpause import collector_paused
+from dncguard._memtrim import Trimmer
 from dncguard.cli._batches import _flat_batches, _left_out, _RecordChunks, _Records, _TableReader
 from dncguard.cli._callfile import Batch, Defaults, is_table_file, read_records
 from dncguard.cli._common import (
@@ -136,6 +137,7 @@ def _scrub_table(
 
     taken = 0  # rows of fed[0] already written
     done = 0
+    trimmer = Trimmer()  # the allocator's free pages handed back every few seconds
     try:
         # Written as decided: meanwhile ``decide_batches``' threads decide the next batches.
         for decided in bulk.decide_batches(guard, calls(), **bulk_defaults):
@@ -158,6 +160,7 @@ def _scrub_table(
             writer.write(_with_verdicts(raw, _verdict_columns(decided.output)))
             done += n
             progress.show(f"{path}: scrubbed {done:,} rows")
+            trimmer.due()
     except StaleRegistryError as e:
         raise _stale_error(guard, fed, path, e) from None  # among the calls not yet written
     progress.done()
