@@ -1203,6 +1203,25 @@ def _canonical_texts(ledger: Ledger) -> list[bytes]:
     return out
 
 
+def _draw_which_and_next(data: st.DataObject, n: int, templates: int) -> tuple[object, pa.Array]:
+    """Per row: an index into ``templates`` decisions (a numpy array), and a ``next_allowed_at``
+    (or none) as an Arrow UTC timestamp column."""
+    import numpy as np
+
+    which = np.array(data.draw(st.lists(st.integers(0, templates - 1), min_size=n, max_size=n)))
+    nexts = data.draw(
+        st.lists(
+            st.none() | st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2090, 1, 1)),
+            min_size=n,
+            max_size=n,
+        )
+    )
+    next_col = pa.array(
+        [None if t is None else t.replace(tzinfo=UTC) for t in nexts], pa.timestamp("us", tz="UTC")
+    )
+    return which, next_col
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     rows=st.lists(flat_rows(), min_size=1, max_size=12),
@@ -1219,7 +1238,6 @@ def test_record_columns_records_what_record_many_would(
     placed: bool,
     zone: str,
 ) -> None:
-    import numpy as np
     import pyarrow as pa
 
     n = len(rows)
@@ -1227,17 +1245,7 @@ def test_record_columns_records_what_record_many_would(
     table = table.set_column(
         0 + table.schema.get_field_index("at"), "at", table.column("at").cast(pa.timestamp("us", tz=zone))
     )
-    which = np.array(data.draw(st.lists(st.integers(0, len(templates) - 1), min_size=n, max_size=n)))
-    nexts = data.draw(
-        st.lists(
-            st.none() | st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2090, 1, 1)),
-            min_size=n,
-            max_size=n,
-        )
-    )
-    next_col = pa.array(
-        [None if t is None else t.replace(tzinfo=UTC) for t in nexts], pa.timestamp("us", tz="UTC")
-    )
+    which, next_col = _draw_which_and_next(data, n, len(templates))
     calls_ = _as_calls(table, seller="Default Seller")
     from dncguard.numbers import format_e164
 
@@ -2507,17 +2515,7 @@ def test_record_columns_writes_the_same_bytes_in_c_and_in_python_as_record_many(
         table = table.set_column(k, name, pc.dictionary_encode(table.column(name)))
     table = table.slice(skip)  # every column a slice at an offset
     assert table.num_rows == n
-    which = np.array(data.draw(st.lists(st.integers(0, len(templates) - 1), min_size=n, max_size=n)))
-    nexts = data.draw(
-        st.lists(
-            st.none() | st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2090, 1, 1)),
-            min_size=n,
-            max_size=n,
-        )
-    )
-    next_col = pa.array(
-        [None if t is None else t.replace(tzinfo=UTC) for t in nexts], pa.timestamp("us", tz="UTC")
-    )
+    which, next_col = _draw_which_and_next(data, n, len(templates))
     calls_ = _as_calls(table, seller="Default Seller")
     from dncguard.numbers import format_e164
 

@@ -5,21 +5,18 @@ command takes is bounded by bytes, whatever the length of the file, and the outp
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import io
 import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pytest
+from small_index import save_index
 
 from dncguard.cli import _budget, _sizes, _tablefile, main
 from dncguard.cli._budget import _Budget
-from dncguard.layers import Chunk, LayerKey, Op
-from dncguard.registry import Registry
 
 # --- the budget itself ------------------------------------------------------------------------
 
@@ -223,28 +220,9 @@ def test_stopping_part_way_leaves_no_reader_waiting(
 def index(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A US list of 212-555-0100..0149 and 305-555-0100..0129, acme's internal list of
     415-555-0100..0119."""
-    national = np.array(
-        sorted([2125550100 + i for i in range(50)] + [3055550100 + i for i in range(30)]), np.uint64
-    )
-    internal = np.array([4155550100 + i for i in range(20)], np.uint64)
-    obtained = dt.date(2026, 3, 2)
-    registry = Registry.build(
-        [
-            [
-                Chunk(
-                    LayerKey.national("US"),
-                    Op.REPLACE,
-                    national,
-                    {212: obtained, 305: obtained, 415: obtained},
-                    obtained=obtained,
-                )
-            ],
-            [Chunk(LayerKey.internal("acme"), Op.REPLACE, internal)],
-        ]
-    )
-    path = tmp_path_factory.mktemp("budget") / "registry.dncg"
-    registry.save(path)
-    return str(path)
+    national = [2125550100 + i for i in range(50)] + [3055550100 + i for i in range(30)]
+    internal = [4155550100 + i for i in range(20)]
+    return save_index(tmp_path_factory.mktemp("budget"), national, internal, [212, 305, 415])
 
 
 def _check(index: str, path: Path, *flags: str) -> tuple[int, str, str]:

@@ -10,17 +10,15 @@ import datetime as dt
 import io
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from small_index import save_index
 
 from dncguard.bulk import _columns
 from dncguard.bulk._columns import ParsedTimes
 from dncguard.cli import main
-from dncguard.layers import Chunk, LayerKey, Op
-from dncguard.registry import Registry
 from strategies import at_text, instants
 
 AT = pa.timestamp("us", tz="UTC")
@@ -29,25 +27,8 @@ AT = pa.timestamp("us", tz="UTC")
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A US list of 212-555-0100..0109 and acme's internal list of 212-555-0110..0111."""
-    national = np.array([2125550100 + i for i in range(10)], np.uint64)
-    internal = np.array([2125550110, 2125550111], np.uint64)
-    registry = Registry.build(
-        [
-            [
-                Chunk(
-                    LayerKey.national("US"),
-                    Op.REPLACE,
-                    national,
-                    {212: dt.date(2026, 3, 2)},
-                    obtained=dt.date(2026, 3, 2),
-                )
-            ],
-            [Chunk(LayerKey.internal("acme"), Op.REPLACE, internal)],
-        ]
-    )
-    path = tmp_path_factory.mktemp("read-path") / "registry.dncg"
-    registry.save(path)
-    return str(path)
+    national = [2125550100 + i for i in range(10)]
+    return save_index(tmp_path_factory.mktemp("read-path"), national, [2125550110, 2125550111], [212])
 
 
 def run(index: str, path: Path, *flags: str) -> tuple[int, str, str]:

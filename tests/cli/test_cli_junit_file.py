@@ -7,7 +7,6 @@ well-formed document, whose opening part has room for any count (spaces inside i
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import errno
 import io
 import json
@@ -18,14 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from small_index import save_index
 
 from dncguard.cli import _report, main
-from dncguard.layers import Chunk, LayerKey, Op
-from dncguard.registry import Registry
 from strategies import hostile_texts
 
 AT = "2026-03-16T14:00:00-04:00"  # a Monday afternoon in the Eastern zone
@@ -35,25 +32,8 @@ AT = "2026-03-16T14:00:00-04:00"  # a Monday afternoon in the Eastern zone
 def index(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A US list of 212-555-0100..0109 and acme's internal list of 212-555-0110..0111: of the
     numbers 212-555-0100..0119 called for acme, 12 are blocked and 8 allowed."""
-    national = np.array([2125550100 + i for i in range(10)], np.uint64)
-    internal = np.array([2125550110, 2125550111], np.uint64)
-    registry = Registry.build(
-        [
-            [
-                Chunk(
-                    LayerKey.national("US"),
-                    Op.REPLACE,
-                    national,
-                    {212: dt.date(2026, 3, 2)},
-                    obtained=dt.date(2026, 3, 2),
-                )
-            ],
-            [Chunk(LayerKey.internal("acme"), Op.REPLACE, internal)],
-        ]
-    )
-    path = tmp_path_factory.mktemp("junit-file") / "registry.dncg"
-    registry.save(path)
-    return str(path)
+    national = [2125550100 + i for i in range(10)]
+    return save_index(tmp_path_factory.mktemp("junit-file"), national, [2125550110, 2125550111], [212])
 
 
 def calls_file(path: Path, lines: list[int], *, bad_row: int = 0) -> Path:

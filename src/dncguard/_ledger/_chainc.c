@@ -215,18 +215,30 @@ array_value(sink_t *s, const piece_t *p, int ob, int db, Py_ssize_t i, int quote
     return quoted ? put(s, "\"", 1) : 0;
 }
 
-/* Text k of a table (ends b[eb], texts b[tb]). */
+/* Where text k of a table (ends b[eb], texts b[tb]) lies: [*a, *b) of b[tb], checked. */
 static int
-table_text(sink_t *s, const piece_t *p, int eb, int tb, int64_t k)
+table_span(sink_t *s, const piece_t *p, int eb, int tb, int64_t k, int64_t *a, int64_t *b)
 {
     Py_ssize_t m = p->b[eb].len / (Py_ssize_t)sizeof(int64_t) - 1;
     if (k < 0 || k >= m) {
         s->err = "join(): an index falls outside its texts";
         return -1;
     }
-    int64_t a = load64(p->b[eb].buf, (Py_ssize_t)k), b = load64(p->b[eb].buf, (Py_ssize_t)k + 1);
-    if (a < 0 || b < a || b > (int64_t)p->b[tb].len) {
+    *a = load64(p->b[eb].buf, (Py_ssize_t)k);
+    *b = load64(p->b[eb].buf, (Py_ssize_t)k + 1);
+    if (*a < 0 || *b < *a || *b > (int64_t)p->b[tb].len) {
         s->err = "join(): a text's ends fall outside its texts";
+        return -1;
+    }
+    return 0;
+}
+
+/* Text k of a table (ends b[eb], texts b[tb]). */
+static int
+table_text(sink_t *s, const piece_t *p, int eb, int tb, int64_t k)
+{
+    int64_t a, b;
+    if (table_span(s, p, eb, tb, k, &a, &b) < 0) {
         return -1;
     }
     return put(s, (const char *)p->b[tb].buf + a, (Py_ssize_t)(b - a));
@@ -324,14 +336,8 @@ digits_u64(unsigned long long v)
 static int
 table_len(sink_t *s, const piece_t *p, int eb, int tb, int64_t k)
 {
-    Py_ssize_t m = p->b[eb].len / (Py_ssize_t)sizeof(int64_t) - 1;
-    if (k < 0 || k >= m) {
-        s->err = "join(): an index falls outside its texts";
-        return -1;
-    }
-    int64_t a = load64(p->b[eb].buf, (Py_ssize_t)k), b = load64(p->b[eb].buf, (Py_ssize_t)k + 1);
-    if (a < 0 || b < a || b > (int64_t)p->b[tb].len) {
-        s->err = "join(): a text's ends fall outside its texts";
+    int64_t a, b;
+    if (table_span(s, p, eb, tb, k, &a, &b) < 0) {
         return -1;
     }
     return put(s, NULL, (Py_ssize_t)(b - a));
