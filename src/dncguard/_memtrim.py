@@ -16,7 +16,6 @@ does nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 import time
 from collections.abc import Callable
@@ -31,8 +30,9 @@ def _malloc_trim() -> Callable[[], object] | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
+        # The symbols the process has loaded, the C library's among them (no search for the
+        # library's file, which would start ``ldconfig`` at every command's start).
+        trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         return None
     trim.argtypes = [ctypes.c_size_t]
