@@ -126,12 +126,18 @@ done:
  *                                           offset offsets[i] (int64 seconds), written
  *                                           "YYYY-MM-DDTHH:MM:SS[.ffffff]" then the text
  *                                           index[i] of the table, then a double quote; null
- *                                           where valid (uint8, or None: all valid) is 0.
+ *                                           where valid (uint8, or None: all valid) is 0;
+ *   (5, values)                             values[i] (uint64) in decimal;
+ *   (6, text_ends, texts, index)            whole lines: where index[i] (int64) is k >= 0, line i
+ *                                           is text k of the table alone (the other pieces are
+ *                                           not written, nor read, for it); where it is -1, this
+ *                                           piece writes nothing and the line is the others'. At
+ *                                           most one such piece.
  * Every buffer is checked (lengths when taken; offsets, indices and times as each value is
  * read, and the room left before each write): input that does not hold raises ValueError,
  * never a read or write outside a buffer. Returns (payload, ends): the lines, and the int64
  * end of each line in payload after a leading 0. */
-enum { CONST, SEQ, ARRAY, QUOTED, TAKEN, NUMBER, STAMP };
+enum { CONST, SEQ, ARRAY, QUOTED, TAKEN, NUMBER, STAMP, DECIMAL, WHOLE };
 
 #define MAX_BUFS 6
 
@@ -392,6 +398,10 @@ measure(sink_t *s, const piece_t *p, Py_ssize_t i, long long seq)
         }
         return table_len(s, p, 2, 3, load64(p->b[4].buf, i));
     }
+    case DECIMAL:
+        return put(s, NULL, digits_u64((unsigned long long)(uint64_t)load64(p->b[0].buf, i)));
+    case WHOLE:
+        return 0; /* a line of the others (lines() writes the whole ones) */
     }
     s->err = "join(): an unknown piece";
     return -1;
@@ -423,6 +433,10 @@ emit(sink_t *s, const piece_t *p, Py_ssize_t i, long long seq)
     }
     case STAMP:
         return stamp(s, p, i);
+    case DECIMAL:
+        return put_u64(s, (unsigned long long)(uint64_t)load64(p->b[0].buf, i));
+    case WHOLE:
+        return 0;
     }
     s->err = "join(): an unknown piece";
     return -1;
@@ -549,6 +563,17 @@ take_piece(piece_t *p, PyObject *item, Py_ssize_t n)
         }
         return 0;
     }
+    if (tag == 5 && size == 2) {
+        p->kind = DECIMAL;
+        return hold(p, PyTuple_GET_ITEM(item, 1), n8, "values");
+    }
+    if (tag == 6 && size == 4) {
+        p->kind = WHOLE;
+        if (hold_table(p, PyTuple_GET_ITEM(item, 1), PyTuple_GET_ITEM(item, 2)) < 0) {
+            return -1;
+        }
+        return hold(p, PyTuple_GET_ITEM(item, 3), n8, "index");
+    }
     if (PyErr_Occurred()) {
         return -1;
     }
@@ -559,13 +584,23 @@ bad:
 
 static int
 lines(sink_t *s, const piece_t *pieces, Py_ssize_t count, Py_ssize_t n, long long first_seq,
-      int64_t *ends)
+      const piece_t *whole, int64_t *ends)
 {
     if (ends != NULL) {
         ends[0] = 0;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        for (Py_ssize_t k = 0; k < count; k++) {
+        int64_t w = whole == NULL ? -1 : load64(whole->b[2].buf, i);
+        if (w < -1) {
+            s->err = "join(): an index falls outside its texts";
+            return -1;
+        }
+        if (w >= 0) {
+            if ((s->out == NULL ? table_len(s, whole, 0, 1, w) : table_text(s, whole, 0, 1, w)) < 0) {
+                return -1;
+            }
+        }
+        for (Py_ssize_t k = 0; w < 0 && k < count; k++) {
             if ((s->out == NULL ? measure(s, &pieces[k], i, first_seq + i)
                                 : emit(s, &pieces[k], i, first_seq + i)) < 0) {
                 return -1;
@@ -586,7 +621,8 @@ PyDoc_STRVAR(join_doc,
 "n lines joined from pieces (bytes; None for the line's seq; (offsets, data, offset) of an\n"
 "Arrow string array; (1, offsets, data, offset) the same quoted; (2, text_ends, texts, index)\n"
 "taken; (3, numbers, array) E.164 numbers; (4, micros, offsets, text_ends, texts, index, valid)\n"
-"times), each ended by a line feed: (payload, ends as int64 bytes, n + 1 of them).");
+"times; (5, values) uint64 in decimal; (6, text_ends, texts, index) whole lines where index >= 0),\n"
+"each ended by a line feed: (payload, ends as int64 bytes, n + 1 of them).");
 
 static PyObject *
 join(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -625,9 +661,19 @@ join(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto done;
         }
     }
+    const piece_t *whole = NULL;
+    for (k = 0; k < count; k++) {
+        if (pieces[k].kind == WHOLE) {
+            if (whole != NULL) {
+                PyErr_SetString(PyExc_ValueError, "join(): at most one piece of whole lines");
+                goto done;
+            }
+            whole = &pieces[k];
+        }
+    }
     sink_t s = {NULL, 0, 0, NULL};
     Py_BEGIN_ALLOW_THREADS
-    failed = lines(&s, pieces, count, n, first_seq, NULL);
+    failed = lines(&s, pieces, count, n, first_seq, whole, NULL);
     Py_END_ALLOW_THREADS
     if (failed < 0) {
         PyErr_SetString(PyExc_ValueError, s.err);
@@ -642,7 +688,7 @@ join(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         int64_t *end = (int64_t *)PyBytes_AS_STRING(ends);
         sink_t w = {PyBytes_AS_STRING(payload), s.at, 0, NULL};
         Py_BEGIN_ALLOW_THREADS
-        failed = lines(&w, pieces, count, n, first_seq, end);
+        failed = lines(&w, pieces, count, n, first_seq, whole, end);
         if (failed == 0 && w.at != w.cap) {
             w.err = "join(): a buffer changed while it was read";
             failed = -1;
