@@ -20,7 +20,9 @@ def _pieces(draw: st.DrawFn, n: int) -> list[object]:
     kinds around them (text, the seq, an array sliced at an offset), ``n`` values each."""
     pieces: list[object] = []
     whole = False
-    for kind in draw(st.lists(st.sampled_from(["text", "seq", "array", "decimal", "whole", "texts"]), max_size=8)):
+    for kind in draw(
+        st.lists(st.sampled_from(["text", "seq", "array", "decimal", "whole", "texts"]), max_size=8)
+    ):
         if kind == "text":
             pieces.append(draw(_LINE))
         elif kind == "seq":
@@ -46,7 +48,9 @@ def _pieces(draw: st.DrawFn, n: int) -> list[object]:
 
 @settings(max_examples=300, deadline=None)
 @given(data=st.data(), n=st.integers(0, 6), first_seq=st.integers(0, 10**15))
-def test_decimals_and_whole_lines_in_c_give_the_arrow_twin(data: st.DataObject, n: int, first_seq: int) -> None:
+def test_decimals_and_whole_lines_in_c_give_the_arrow_twin(
+    data: st.DataObject, n: int, first_seq: int
+) -> None:
     """Every line is the others' pieces, or (a whole line) that text alone, in C exactly as the
     Arrow twin writes it; the twin's decimals are Python's and its whole lines the table's."""
     pieces = data.draw(_pieces(n))
