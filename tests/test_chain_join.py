@@ -117,3 +117,48 @@ def test_the_c_join_refuses_decimals_and_whole_lines_that_do_not_hold() -> None:
         _chainc.join([(6, ends, texts, i64(0, 0)), (6, ends, texts, i64(-1, -1))], 2, 1)
     # Where a line is whole, the other pieces are not read for it: a bad index there is never met.
     assert _chainc.join([(2, ends, texts, i64(99, 0)), (6, ends, texts, i64(1, -1))], 2, 1)[0] == b"bc\na\n"
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), n=st.integers(0, 6), first_seq=st.integers(0, 10**15))
+def test_the_c_join_into_buffers_it_is_given_writes_the_same_bytes(
+    data: st.DataObject, n: int, first_seq: int
+) -> None:
+    """With ``allocate`` (Arrow's memory pool, as ``check`` gives it), the lines and their ends
+    are the bytes the join returns without it, in the buffers allocate made."""
+    if not _chain.COMPILED:
+        pytest.skip("the optional C chain (dncguard._ledger._chainc) was not built here")
+    pieces = data.draw(_pieces(n))
+    want = _chain.join(pieces, n, first_seq)
+    sizes: list[int] = []
+
+    def allocate(size: int) -> pa.Buffer:
+        sizes.append(size)
+        return pa.allocate_buffer(size)
+
+    got = _chain.join(pieces, n, first_seq, allocate)
+    assert want is not None
+    assert got is not None
+    payload, ends = got
+    assert isinstance(payload, pa.Buffer)
+    assert isinstance(ends, pa.Buffer)
+    assert (payload.to_pybytes(), ends.to_pybytes()) == want
+    assert sizes == [len(want[0]), 8 * (n + 1)]
+
+
+def test_the_c_join_refuses_a_buffer_it_cannot_write_or_shorter_than_asked() -> None:
+    if not _chain.COMPILED:
+        pytest.skip("the optional C chain (dncguard._ledger._chainc) was not built here")
+    from dncguard._ledger import _chainc
+
+    pieces = [b"abc", None]
+    with pytest.raises(ValueError, match="shorter than asked"):
+        _chainc.join(pieces, 2, 1, lambda size: bytearray(max(size - 1, 0)))
+    with pytest.raises(BufferError):  # read-only
+        _chainc.join(pieces, 2, 1, lambda size: bytes(size))
+    with pytest.raises(ZeroDivisionError):  # allocate's own error
+        _chainc.join(pieces, 2, 1, lambda size: 1 // 0)
+    # A longer buffer is written from its start; the ends say where the lines end.
+    payload, ends = _chainc.join(pieces, 2, 1, lambda size: bytearray(size + 3))
+    assert np.frombuffer(bytes(ends[:24]), np.int64).tolist() == [0, 5, 10]
+    assert bytes(payload[:10]) == b"abc1\nabc2\n"

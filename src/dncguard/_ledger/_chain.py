@@ -9,7 +9,7 @@ stores them.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
@@ -307,16 +307,24 @@ def _array(part: pa.Array, n: int) -> tuple[Any, Any, int] | None:
     return (offsets, b"" if data is None else data, part.offset)
 
 
-def join(parts: Sequence[Any], n: int, first_seq: int) -> tuple[bytes, bytes] | None:
+def join(
+    parts: Sequence[Any], n: int, first_seq: int, allocate: Callable[[int], Any] | None = None
+) -> tuple[Any, Any] | None:
     """In C (None where it was not built, or for a part it does not take): ``n`` lines, line
     ``i`` the parts' ``i``-th values one after the other, then a line feed. A part is text (the
     same in every line), None (the line's seq, ``first_seq + i``), an Arrow string array of ``n``
     values without nulls, or a :class:`Quoted`, :class:`Taken`, :class:`Numbers`,
-    :class:`Stamps`, :class:`Decimals` or :class:`Whole` (at most one) of ``n`` values. Returns the lines and their ends (``n + 1`` int64 values
-    from 0, as bytes). The GIL is let go meanwhile. The Python twin is :func:`python_join`:
-    Arrow's ``binary_join_element_wise`` over the same parts, each made an Arrow array
-    (:func:`arrow`; the seq as an Arrow array), as ``_store._lines`` joins them where this is
-    not built."""
+    :class:`Stamps`, :class:`Decimals` or :class:`Whole` (at most one) of ``n`` values. Returns
+    the lines and their ends (``n + 1`` int64 values from 0, as bytes). The GIL is let go
+    meanwhile. The Python twin is :func:`python_join`: Arrow's ``binary_join_element_wise``
+    over the same parts, each made an Arrow array (:func:`arrow`; the seq as an Arrow array; a
+    whole line where :class:`Whole` has one), as ``_store._lines`` joins them where this is not
+    built.
+
+    ``allocate(size)``: where given, makes the buffers the lines and their ends are written into
+    (each new, writable, at least ``size`` bytes: ``pyarrow.allocate_buffer``, whose memory pool
+    keeps its pages, where a fresh ``bytes`` of some megabytes has its pages faulted in, which
+    costs more than joining the lines), returned instead of ``bytes``."""
     if _chainc is None:
         return None
     import pyarrow as pa
@@ -365,7 +373,9 @@ def join(parts: Sequence[Any], n: int, first_seq: int) -> tuple[bytes, bytes] | 
             pieces.append(got)
         else:
             return None
-    return _chainc.join(pieces, n, first_seq)
+    if allocate is None:
+        return _chainc.join(pieces, n, first_seq)
+    return _chainc.join(pieces, n, first_seq, allocate)
 
 
 def python_join(parts: Sequence[Any], n: int, first_seq: int) -> tuple[bytes, bytes]:

@@ -136,7 +136,10 @@ done:
  * Every buffer is checked (lengths when taken; offsets, indices and times as each value is
  * read, and the room left before each write): input that does not hold raises ValueError,
  * never a read or write outside a buffer. Returns (payload, ends): the lines, and the int64
- * end of each line in payload after a leading 0. */
+ * end of each line in payload after a leading 0; as bytes, or (join(pieces, n, first_seq,
+ * allocate)) in the buffers allocate(size) returns for each: new and writable, at least size
+ * bytes (a memory pool's that keeps its pages: a fresh buffer's pages faulted in cost more
+ * than joining the lines into them). */
 enum { CONST, SEQ, ARRAY, QUOTED, TAKEN, NUMBER, STAMP, DECIMAL, WHOLE };
 
 #define MAX_BUFS 6
@@ -582,12 +585,19 @@ bad:
     return -1;
 }
 
+/* Stores that hold at any alignment (a buffer the caller allocated). */
+static inline void
+store64(char *base, Py_ssize_t k, int64_t v)
+{
+    memcpy(base + k * 8, &v, 8);
+}
+
 static int
 lines(sink_t *s, const piece_t *pieces, Py_ssize_t count, Py_ssize_t n, long long first_seq,
-      const piece_t *whole, int64_t *ends)
+      const piece_t *whole, char *ends)
 {
     if (ends != NULL) {
-        ends[0] = 0;
+        store64(ends, 0, 0);
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         int64_t w = whole == NULL ? -1 : load64(whole->b[2].buf, i);
@@ -610,30 +620,35 @@ lines(sink_t *s, const piece_t *pieces, Py_ssize_t count, Py_ssize_t n, long lon
             return -1;
         }
         if (ends != NULL) {
-            ends[i + 1] = s->at;
+            store64(ends, i + 1, (int64_t)s->at);
         }
     }
     return 0;
 }
 
 PyDoc_STRVAR(join_doc,
-"join(pieces, n, first_seq, /)\n--\n\n"
+"join(pieces, n, first_seq, allocate=None, /)\n--\n\n"
 "n lines joined from pieces (bytes; None for the line's seq; (offsets, data, offset) of an\n"
 "Arrow string array; (1, offsets, data, offset) the same quoted; (2, text_ends, texts, index)\n"
 "taken; (3, numbers, array) E.164 numbers; (4, micros, offsets, text_ends, texts, index, valid)\n"
 "times; (5, values) uint64 in decimal; (6, text_ends, texts, index) whole lines where index >= 0),\n"
-"each ended by a line feed: (payload, ends as int64 bytes, n + 1 of them).");
+"each ended by a line feed: (payload, ends as int64 bytes, n + 1 of them). allocate(size): where\n"
+"given, called for the payload's and the ends' buffers (new, writable, at least size bytes), which\n"
+"are returned in place of bytes.");
 
 static PyObject *
 join(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     PyObject *seq_list, *payload = NULL, *ends = NULL, *result = NULL;
+    PyObject *allocate = nargs == 4 ? args[3] : Py_None;
+    Py_buffer out_buf = {0}, ends_buf = {0};
+    int out_held = 0, ends_held = 0;
     piece_t *pieces = NULL;
     Py_ssize_t count = 0, got = 0, n, k;
     long long first_seq;
     int failed;
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "join() takes pieces, n and first_seq");
+    if (nargs != 3 && nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "join() takes pieces, n, first_seq and allocate");
         return NULL;
     }
     n = PyLong_AsSsize_t(args[1]);
@@ -679,14 +694,39 @@ join(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_ValueError, s.err);
         goto done;
     }
-    payload = PyBytes_FromStringAndSize(NULL, s.at);
-    ends = PyBytes_FromStringAndSize(NULL, (n + 1) * (Py_ssize_t)sizeof(int64_t));
-    if (payload == NULL || ends == NULL) {
-        goto done;
+    Py_ssize_t ends_size = (n + 1) * (Py_ssize_t)sizeof(int64_t);
+    char *out_at, *ends_at;
+    if (allocate == Py_None) {
+        payload = PyBytes_FromStringAndSize(NULL, s.at);
+        ends = PyBytes_FromStringAndSize(NULL, ends_size);
+        if (payload == NULL || ends == NULL) {
+            goto done;
+        }
+        out_at = PyBytes_AS_STRING(payload);
+        ends_at = PyBytes_AS_STRING(ends);
+    } else {
+        /* Buffers of the caller's (a memory pool that keeps its pages, say), new and writable,
+         * each at least as long as asked. */
+        payload = PyObject_CallFunction(allocate, "n", s.at);
+        if (payload == NULL || PyObject_GetBuffer(payload, &out_buf, PyBUF_WRITABLE) < 0) {
+            goto done;
+        }
+        out_held = 1;
+        ends = PyObject_CallFunction(allocate, "n", ends_size);
+        if (ends == NULL || PyObject_GetBuffer(ends, &ends_buf, PyBUF_WRITABLE) < 0) {
+            goto done;
+        }
+        ends_held = 1;
+        if (out_buf.len < s.at || ends_buf.len < ends_size) {
+            PyErr_SetString(PyExc_ValueError, "join(): allocate gave a buffer shorter than asked");
+            goto done;
+        }
+        out_at = out_buf.buf;
+        ends_at = ends_buf.buf;
     }
     {
-        int64_t *end = (int64_t *)PyBytes_AS_STRING(ends);
-        sink_t w = {PyBytes_AS_STRING(payload), s.at, 0, NULL};
+        char *end = ends_at;
+        sink_t w = {out_at, s.at, 0, NULL};
         Py_BEGIN_ALLOW_THREADS
         failed = lines(&w, pieces, count, n, first_seq, whole, end);
         if (failed == 0 && w.at != w.cap) {
@@ -701,6 +741,12 @@ join(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     result = PyTuple_Pack(2, payload, ends);
 done:
+    if (out_held) {
+        PyBuffer_Release(&out_buf);
+    }
+    if (ends_held) {
+        PyBuffer_Release(&ends_buf);
+    }
     for (k = 0; k < got && pieces != NULL; k++) {
         for (int b = 0; b < pieces[k].held; b++) {
             PyBuffer_Release(&pieces[k].b[b]);

@@ -285,13 +285,14 @@ def _of_verdict(texts: str | Texts, verdict: npt.NDArray[np.int64]) -> str | Tak
 
 def _joined(parts: Sequence[Any], n: int, first_seq: int) -> pa.Array:
     """The ``n`` lines of ``parts`` (:func:`._chain.join`, each ended by a line feed; in C with
-    the GIL let go, else by its Arrow twin, the same bytes), as an Arrow ``large_string`` array
-    over the joined bytes (no copy)."""
-    got = _chain.join(parts, n, first_seq)
+    the GIL let go, into buffers of Arrow's memory pool, which keeps its pages from slice to
+    slice; else by its Arrow twin, the same bytes), as an Arrow ``large_string`` array over the
+    joined bytes (no copy)."""
+    got = _chain.join(parts, n, first_seq, pa.allocate_buffer)
     if got is None:
         got = _chain.python_join(parts, n, first_seq)
-    payload, ends = got
-    return pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(ends), pa.py_buffer(payload)])
+    payload, ends = (b if isinstance(b, pa.Buffer) else pa.py_buffer(b) for b in got)
+    return pa.Array.from_buffers(pa.large_string(), n, [None, ends, payload])
 
 
 def _plain(values: pa.Array) -> pa.Array:
