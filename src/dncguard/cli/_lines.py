@@ -1,5 +1,5 @@
 """The lines of the ``check`` report, one template per format (text, json, jsonl, junit), built
-for a slice of decided rows at a time: per verdict once, per row by Arrow string kernels (see
+for a slice of decided rows at a time: per verdict once, per row by one pass of the C join (see
 :class:`_Lines`); and the texts of the invalid numbers, which bulk decides with one verdict but
 ``check`` explains one by one (:class:`_Explainer`).
 """
@@ -42,10 +42,11 @@ from dncguard.cli._escape import (
 )
 
 # One policy, two front ends, one template per format: ``bulk.decide_batches`` decides the rows
-# per distinct combination of facts; each verdict's text is built once and broadcast to its rows
-# with Arrow's ``take``; only what varies per row (the row number, the number as written,
-# ``next_allowed_at``, the called number in E.164, the registry id and the lists consulted) is
-# formatted per row, by Arrow string kernels.
+# per distinct combination of facts; each verdict's texts are built once a piece, as tables the
+# C join (:func:`._chain.join`) takes each row's text from by index; what varies per row (the row
+# number, the number as written, ``next_allowed_at``, the called number, the lists consulted) is
+# written per row by the same join, in one pass, with the GIL let go (or by its Arrow twin where
+# the extension was not built: the same bytes).
 # Calls decided one by one (:func:`._report._decisions_piece`) are written through the same
 # templates.
 
