@@ -218,6 +218,31 @@ def test_a_piece_written_in_several_slices_equals_the_per_call_output(
     assert_same(index, path, *flags)
 
 
+@pytest.mark.hypothesis
+@settings(
+    max_examples=min(_EXAMPLES, 100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(files(), st.sampled_from(["3", "7", "1000"]))
+def test_lines_joined_by_the_arrow_twin_equal_the_per_call_output(
+    index: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    file: tuple[list[dict[str, Any]], list[str]],
+    batch_rows: str,
+) -> None:
+    """Where the optional C join was not built, the report's lines are joined by its Arrow twin
+    (``_chain.python_join``): every format, ``--all`` or not, in slices of a few rows, is still
+    what a check per call prints (and so what the C join writes, tested above)."""
+    from dncguard._ledger import _chain
+
+    monkeypatch.setattr(_chain, "_chainc", None)
+    monkeypatch.setenv("DNCGUARD_BATCH_ROWS", batch_rows)
+    calls, flags = file
+    assert_same(index, write(tmp_path / "calls.csv", calls), *flags)
+
+
 # --- the edges --------------------------------------------------------------------------------
 
 AT = "2026-03-16T14:00:00-04:00"  # a Monday afternoon in the Eastern zone
@@ -291,15 +316,23 @@ def test_state_internal_lists_and_exemptions(index: str, tmp_path: Path) -> None
     assert '"exemptions": [{"code": "survey"' in out["json"]
 
 
+@pytest.mark.parametrize("compiled", [True, False], ids=["c-join", "arrow-twin"])
 @pytest.mark.parametrize("batch_rows", ["3", "7", "1000"])
-def test_json_runs_keyed_by_next_allowed_at_and_consulted(
-    index: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_rows: str
+def test_json_lines_keyed_by_next_allowed_at_and_consulted(
+    index: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_rows: str, compiled: bool
 ) -> None:
-    """The JSON lines are written as runs of template text between a row's two numbers, each
-    run written once per distinct (verdict, ``next_allowed_at``, ``consulted``) in a slice: rows
-    of one verdict with different next openings (offsets, fractions of a second, a half-hour
+    """Each line takes its verdict's texts, its ``next_allowed_at`` and its ``consulted`` text by
+    index from small tables (joined in C, or by the Arrow twin where C was not built): rows of
+    one verdict with different next openings (offsets, fractions of a second, a half-hour
     zone), of one verdict with different lists consulted (sellers with and without a list, a
-    seller whose name JSON escapes), invalid numbers among them, in slices of a few rows."""
+    seller whose name JSON escapes), invalid numbers (a whole line of their own) among them, in
+    slices of a few rows."""
+    from dncguard._ledger import _chain
+
+    if not compiled:
+        monkeypatch.setattr(_chain, "_chainc", None)
+    elif not _chain.COMPILED:
+        pytest.skip("the optional C chain (dncguard._ledger._chainc) was not built here")
     monkeypatch.setenv("DNCGUARD_BATCH_ROWS", batch_rows)
     late = ["2026-03-17T02:00:00", "2026-03-17T02:00:00.250", "2026-03-16T23:59:59.999999"]
     offsets = ["-04:00", "Z", "+05:30", "-0330", "-07:00"]

@@ -9,7 +9,7 @@ stores them.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
@@ -24,10 +24,13 @@ except ImportError:  # not built (no C compiler or no OpenSSL headers where it w
 
 __all__ = [
     "COMPILED",
+    "Decimals",
     "Numbers",
     "Quoted",
     "Stamps",
     "Taken",
+    "Texts",
+    "Whole",
     "arrow",
     "chain",
     "chain_lines",
@@ -86,24 +89,94 @@ class Quoted:
         return pc.binary_join_element_wise('"', self.values, '"', "")
 
 
+class Texts:
+    """A table of texts encoded once, for pieces that take from it line by line (:class:`Taken`,
+    :class:`Whole`) in many joins: the texts, their UTF-8 bytes one after the other and the
+    ends (int64, from 0) of each."""
+
+    __slots__ = ("data", "ends", "texts")
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = list(texts)
+        self.ends, self.data = _table(self.texts)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
 class Taken:
     """A piece: text ``index[i]`` of ``texts`` in line ``i`` (a column of few distinct values)."""
 
-    __slots__ = ("index", "texts")
+    __slots__ = ("_table", "index", "texts")
 
-    def __init__(self, texts: Sequence[str], index: npt.ArrayLike) -> None:
+    def __init__(self, texts: Sequence[str] | Texts, index: npt.ArrayLike) -> None:
         import numpy as np
 
-        self.texts = list(texts)
+        self._table = texts if isinstance(texts, Texts) else None
+        self.texts = texts.texts if isinstance(texts, Texts) else list(texts)
         self.index = np.ascontiguousarray(index, np.int64)
 
     def __len__(self) -> int:
         return len(self.index)
 
+    def table(self) -> tuple[Any, bytes]:
+        """The texts' ends and bytes (:class:`Texts`)."""
+        return _table(self.texts) if self._table is None else (self._table.ends, self._table.data)
+
     def arrow(self) -> pa.Array:
         import pyarrow as pa
 
         return pa.array(self.texts, pa.string()).take(pa.array(self.index))
+
+
+class Decimals:
+    """A piece: ``values[i]`` (uint64) in decimal."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: npt.ArrayLike) -> None:
+        import numpy as np
+
+        self.values = np.ascontiguousarray(values, np.uint64)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def arrow(self) -> pa.Array:
+        import pyarrow as pa
+
+        return pa.array(self.values, pa.uint64()).cast(pa.string())
+
+
+class Whole:
+    """A piece of whole lines: where ``index[i]`` is ``k >= 0``, line ``i`` is text ``k`` of
+    ``texts`` alone (the other parts are not written for it); where it is -1, nothing (the line
+    is the other parts'). At most one a join. An index below -1 or past the texts raises
+    ``ValueError``."""
+
+    __slots__ = ("_table", "index", "texts")
+
+    def __init__(self, texts: Sequence[str] | Texts, index: npt.ArrayLike) -> None:
+        import numpy as np
+
+        self._table = texts if isinstance(texts, Texts) else Texts(texts)
+        self.texts = self._table.texts
+        self.index = np.ascontiguousarray(index, np.int64)
+        if len(self.index) and (self.index.min() < -1 or self.index.max() >= len(self.texts)):
+            raise ValueError("Whole: an index falls outside its texts")
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def table(self) -> tuple[Any, bytes]:
+        return self._table.ends, self._table.data
+
+    def arrow(self) -> pa.Array:
+        """Each line's whole text, null where the line is the other parts'."""
+        import pyarrow as pa
+
+        texts = pa.array([*self.texts, None], pa.string())
+        return texts.take(pa.array(self.index % (len(self.texts) + 1)))
 
 
 class Numbers:
@@ -213,7 +286,7 @@ _LAST_US: Final = 253_402_300_799_999_999
 def arrow(part: Any) -> Any:
     """A part as :func:`join`'s Arrow twin takes it: text or an Arrow array (pieces made into
     Arrow string arrays)."""
-    return part.arrow() if isinstance(part, Quoted | Taken | Numbers | Stamps) else part
+    return part.arrow() if isinstance(part, Quoted | Taken | Numbers | Stamps | Decimals) else part
 
 
 def _table(texts: Sequence[str]) -> tuple[Any, bytes]:
@@ -234,16 +307,24 @@ def _array(part: pa.Array, n: int) -> tuple[Any, Any, int] | None:
     return (offsets, b"" if data is None else data, part.offset)
 
 
-def join(parts: Sequence[Any], n: int, first_seq: int) -> tuple[bytes, bytes] | None:
+def join(
+    parts: Sequence[Any], n: int, first_seq: int, allocate: Callable[[int], Any] | None = None
+) -> tuple[Any, Any] | None:
     """In C (None where it was not built, or for a part it does not take): ``n`` lines, line
     ``i`` the parts' ``i``-th values one after the other, then a line feed. A part is text (the
     same in every line), None (the line's seq, ``first_seq + i``), an Arrow string array of ``n``
-    values without nulls, or a :class:`Quoted`, :class:`Taken`, :class:`Numbers` or
-    :class:`Stamps` of ``n`` values. Returns the lines and their ends (``n + 1`` int64 values
-    from 0, as bytes). The GIL is let go meanwhile. The Python twin is :func:`python_join`:
-    Arrow's ``binary_join_element_wise`` over the same parts, each made an Arrow array
-    (:func:`arrow`; the seq as an Arrow array), as ``_store._lines`` joins them where this is
-    not built."""
+    values without nulls, or a :class:`Quoted`, :class:`Taken`, :class:`Numbers`,
+    :class:`Stamps`, :class:`Decimals` or :class:`Whole` (at most one) of ``n`` values. Returns
+    the lines and their ends (``n + 1`` int64 values from 0, as bytes). The GIL is let go
+    meanwhile. The Python twin is :func:`python_join`: Arrow's ``binary_join_element_wise``
+    over the same parts, each made an Arrow array (:func:`arrow`; the seq as an Arrow array; a
+    whole line where :class:`Whole` has one), as ``_store._lines`` joins them where this is not
+    built.
+
+    ``allocate(size)``: where given, makes the buffers the lines and their ends are written into
+    (each new, writable, at least ``size`` bytes: ``pyarrow.allocate_buffer``, whose memory pool
+    keeps its pages, where a fresh ``bytes`` of some megabytes has its pages faulted in, which
+    costs more than joining the lines), returned instead of ``bytes``."""
     if _chainc is None:
         return None
     import pyarrow as pa
@@ -265,7 +346,7 @@ def join(parts: Sequence[Any], n: int, first_seq: int) -> tuple[bytes, bytes] | 
         elif isinstance(part, Taken):
             if len(part) != n:
                 return None
-            pieces.append((2, *_table(part.texts), part.index))
+            pieces.append((2, *part.table(), part.index))
         elif isinstance(part, Numbers):
             fallback = part.fallback
             fb = _array(fallback.values if isinstance(fallback, Quoted) else fallback, n)
@@ -277,6 +358,14 @@ def join(parts: Sequence[Any], n: int, first_seq: int) -> tuple[bytes, bytes] | 
                 return None
             valid = None if part.valid is None else part.valid.view("uint8")
             pieces.append((4, part.micros, part.offsets, *_table(part.suffixes), part.suffix_index, valid))
+        elif isinstance(part, Decimals):
+            if len(part) != n:
+                return None
+            pieces.append((5, part.values))
+        elif isinstance(part, Whole):
+            if len(part) != n:
+                return None
+            pieces.append((6, *part.table(), part.index))
         elif isinstance(part, pa.Array):
             got = _array(part, n)
             if got is None:
@@ -284,7 +373,9 @@ def join(parts: Sequence[Any], n: int, first_seq: int) -> tuple[bytes, bytes] | 
             pieces.append(got)
         else:
             return None
-    return _chainc.join(pieces, n, first_seq)
+    if allocate is None:
+        return _chainc.join(pieces, n, first_seq)
+    return _chainc.join(pieces, n, first_seq, allocate)
 
 
 def python_join(parts: Sequence[Any], n: int, first_seq: int) -> tuple[bytes, bytes]:
@@ -293,11 +384,17 @@ def python_join(parts: Sequence[Any], n: int, first_seq: int) -> tuple[bytes, by
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    wholes = [p for p in parts if isinstance(p, Whole)]
+    if len(wholes) > 1:
+        raise ValueError("join(): at most one piece of whole lines")
     seqs = pa.array(np.arange(first_seq, first_seq + n, dtype=np.int64)).cast(pa.string())
-    merged = [seqs if p is None else arrow(p) for p in parts]
+    merged = [seqs if p is None else "" if isinstance(p, Whole) else arrow(p) for p in parts]
     if not any(isinstance(p, pa.Array) for p in merged):
         merged.append(pa.array([""] * n, pa.string()))
     joined = pc.binary_join_element_wise(*merged, "\n", "")
+    if wholes:
+        whole = wholes[0].arrow()
+        joined = pc.if_else(pc.is_null(whole), joined, pc.binary_join_element_wise(whole, "\n", ""))
     data = "".join(joined.to_pylist()).encode()
     ends = np.zeros(n + 1, np.int64)
     np.cumsum([len(s.encode()) for s in joined.to_pylist()], out=ends[1:])

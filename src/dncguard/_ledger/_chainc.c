@@ -126,12 +126,21 @@ done:
  *                                           offset offsets[i] (int64 seconds), written
  *                                           "YYYY-MM-DDTHH:MM:SS[.ffffff]" then the text
  *                                           index[i] of the table, then a double quote; null
- *                                           where valid (uint8, or None: all valid) is 0.
+ *                                           where valid (uint8, or None: all valid) is 0;
+ *   (5, values)                             values[i] (uint64) in decimal;
+ *   (6, text_ends, texts, index)            whole lines: where index[i] (int64) is k >= 0, line i
+ *                                           is text k of the table alone (the other pieces are
+ *                                           not written, nor read, for it); where it is -1, this
+ *                                           piece writes nothing and the line is the others'. At
+ *                                           most one such piece.
  * Every buffer is checked (lengths when taken; offsets, indices and times as each value is
  * read, and the room left before each write): input that does not hold raises ValueError,
  * never a read or write outside a buffer. Returns (payload, ends): the lines, and the int64
- * end of each line in payload after a leading 0. */
-enum { CONST, SEQ, ARRAY, QUOTED, TAKEN, NUMBER, STAMP };
+ * end of each line in payload after a leading 0; as bytes, or (join(pieces, n, first_seq,
+ * allocate)) in the buffers allocate(size) returns for each: new and writable, at least size
+ * bytes (a memory pool's that keeps its pages: a fresh buffer's pages faulted in cost more
+ * than joining the lines into them). */
+enum { CONST, SEQ, ARRAY, QUOTED, TAKEN, NUMBER, STAMP, DECIMAL, WHOLE };
 
 #define MAX_BUFS 6
 
@@ -392,6 +401,10 @@ measure(sink_t *s, const piece_t *p, Py_ssize_t i, long long seq)
         }
         return table_len(s, p, 2, 3, load64(p->b[4].buf, i));
     }
+    case DECIMAL:
+        return put(s, NULL, digits_u64((unsigned long long)(uint64_t)load64(p->b[0].buf, i)));
+    case WHOLE:
+        return 0; /* a line of the others (lines() writes the whole ones) */
     }
     s->err = "join(): an unknown piece";
     return -1;
@@ -423,6 +436,10 @@ emit(sink_t *s, const piece_t *p, Py_ssize_t i, long long seq)
     }
     case STAMP:
         return stamp(s, p, i);
+    case DECIMAL:
+        return put_u64(s, (unsigned long long)(uint64_t)load64(p->b[0].buf, i));
+    case WHOLE:
+        return 0;
     }
     s->err = "join(): an unknown piece";
     return -1;
@@ -549,6 +566,17 @@ take_piece(piece_t *p, PyObject *item, Py_ssize_t n)
         }
         return 0;
     }
+    if (tag == 5 && size == 2) {
+        p->kind = DECIMAL;
+        return hold(p, PyTuple_GET_ITEM(item, 1), n8, "values");
+    }
+    if (tag == 6 && size == 4) {
+        p->kind = WHOLE;
+        if (hold_table(p, PyTuple_GET_ITEM(item, 1), PyTuple_GET_ITEM(item, 2)) < 0) {
+            return -1;
+        }
+        return hold(p, PyTuple_GET_ITEM(item, 3), n8, "index");
+    }
     if (PyErr_Occurred()) {
         return -1;
     }
@@ -557,15 +585,32 @@ bad:
     return -1;
 }
 
+/* Stores that hold at any alignment (a buffer the caller allocated). */
+static inline void
+store64(char *base, Py_ssize_t k, int64_t v)
+{
+    memcpy(base + k * 8, &v, 8);
+}
+
 static int
 lines(sink_t *s, const piece_t *pieces, Py_ssize_t count, Py_ssize_t n, long long first_seq,
-      int64_t *ends)
+      const piece_t *whole, char *ends)
 {
     if (ends != NULL) {
-        ends[0] = 0;
+        store64(ends, 0, 0);
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        for (Py_ssize_t k = 0; k < count; k++) {
+        int64_t w = whole == NULL ? -1 : load64(whole->b[2].buf, i);
+        if (w < -1) {
+            s->err = "join(): an index falls outside its texts";
+            return -1;
+        }
+        if (w >= 0) {
+            if ((s->out == NULL ? table_len(s, whole, 0, 1, w) : table_text(s, whole, 0, 1, w)) < 0) {
+                return -1;
+            }
+        }
+        for (Py_ssize_t k = 0; w < 0 && k < count; k++) {
             if ((s->out == NULL ? measure(s, &pieces[k], i, first_seq + i)
                                 : emit(s, &pieces[k], i, first_seq + i)) < 0) {
                 return -1;
@@ -575,29 +620,35 @@ lines(sink_t *s, const piece_t *pieces, Py_ssize_t count, Py_ssize_t n, long lon
             return -1;
         }
         if (ends != NULL) {
-            ends[i + 1] = s->at;
+            store64(ends, i + 1, (int64_t)s->at);
         }
     }
     return 0;
 }
 
 PyDoc_STRVAR(join_doc,
-"join(pieces, n, first_seq, /)\n--\n\n"
+"join(pieces, n, first_seq, allocate=None, /)\n--\n\n"
 "n lines joined from pieces (bytes; None for the line's seq; (offsets, data, offset) of an\n"
 "Arrow string array; (1, offsets, data, offset) the same quoted; (2, text_ends, texts, index)\n"
 "taken; (3, numbers, array) E.164 numbers; (4, micros, offsets, text_ends, texts, index, valid)\n"
-"times), each ended by a line feed: (payload, ends as int64 bytes, n + 1 of them).");
+"times; (5, values) uint64 in decimal; (6, text_ends, texts, index) whole lines where index >= 0),\n"
+"each ended by a line feed: (payload, ends as int64 bytes, n + 1 of them). allocate(size): where\n"
+"given, called for the payload's and the ends' buffers (new, writable, at least size bytes), which\n"
+"are returned in place of bytes.");
 
 static PyObject *
 join(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     PyObject *seq_list, *payload = NULL, *ends = NULL, *result = NULL;
+    PyObject *allocate = nargs == 4 ? args[3] : Py_None;
+    Py_buffer out_buf = {0}, ends_buf = {0};
+    int out_held = 0, ends_held = 0;
     piece_t *pieces = NULL;
     Py_ssize_t count = 0, got = 0, n, k;
     long long first_seq;
     int failed;
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "join() takes pieces, n and first_seq");
+    if (nargs != 3 && nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "join() takes pieces, n, first_seq and allocate");
         return NULL;
     }
     n = PyLong_AsSsize_t(args[1]);
@@ -625,24 +676,59 @@ join(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto done;
         }
     }
+    const piece_t *whole = NULL;
+    for (k = 0; k < count; k++) {
+        if (pieces[k].kind == WHOLE) {
+            if (whole != NULL) {
+                PyErr_SetString(PyExc_ValueError, "join(): at most one piece of whole lines");
+                goto done;
+            }
+            whole = &pieces[k];
+        }
+    }
     sink_t s = {NULL, 0, 0, NULL};
     Py_BEGIN_ALLOW_THREADS
-    failed = lines(&s, pieces, count, n, first_seq, NULL);
+    failed = lines(&s, pieces, count, n, first_seq, whole, NULL);
     Py_END_ALLOW_THREADS
     if (failed < 0) {
         PyErr_SetString(PyExc_ValueError, s.err);
         goto done;
     }
-    payload = PyBytes_FromStringAndSize(NULL, s.at);
-    ends = PyBytes_FromStringAndSize(NULL, (n + 1) * (Py_ssize_t)sizeof(int64_t));
-    if (payload == NULL || ends == NULL) {
-        goto done;
+    Py_ssize_t ends_size = (n + 1) * (Py_ssize_t)sizeof(int64_t);
+    char *out_at, *ends_at;
+    if (allocate == Py_None) {
+        payload = PyBytes_FromStringAndSize(NULL, s.at);
+        ends = PyBytes_FromStringAndSize(NULL, ends_size);
+        if (payload == NULL || ends == NULL) {
+            goto done;
+        }
+        out_at = PyBytes_AS_STRING(payload);
+        ends_at = PyBytes_AS_STRING(ends);
+    } else {
+        /* Buffers of the caller's (a memory pool that keeps its pages, say), new and writable,
+         * each at least as long as asked. */
+        payload = PyObject_CallFunction(allocate, "n", s.at);
+        if (payload == NULL || PyObject_GetBuffer(payload, &out_buf, PyBUF_WRITABLE) < 0) {
+            goto done;
+        }
+        out_held = 1;
+        ends = PyObject_CallFunction(allocate, "n", ends_size);
+        if (ends == NULL || PyObject_GetBuffer(ends, &ends_buf, PyBUF_WRITABLE) < 0) {
+            goto done;
+        }
+        ends_held = 1;
+        if (out_buf.len < s.at || ends_buf.len < ends_size) {
+            PyErr_SetString(PyExc_ValueError, "join(): allocate gave a buffer shorter than asked");
+            goto done;
+        }
+        out_at = out_buf.buf;
+        ends_at = ends_buf.buf;
     }
     {
-        int64_t *end = (int64_t *)PyBytes_AS_STRING(ends);
-        sink_t w = {PyBytes_AS_STRING(payload), s.at, 0, NULL};
+        char *end = ends_at;
+        sink_t w = {out_at, s.at, 0, NULL};
         Py_BEGIN_ALLOW_THREADS
-        failed = lines(&w, pieces, count, n, first_seq, end);
+        failed = lines(&w, pieces, count, n, first_seq, whole, end);
         if (failed == 0 && w.at != w.cap) {
             w.err = "join(): a buffer changed while it was read";
             failed = -1;
@@ -655,6 +741,12 @@ join(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     result = PyTuple_Pack(2, payload, ends);
 done:
+    if (out_held) {
+        PyBuffer_Release(&out_buf);
+    }
+    if (ends_held) {
+        PyBuffer_Release(&ends_buf);
+    }
     for (k = 0; k < got && pieces != NULL; k++) {
         for (int b = 0; b < pieces[k].held; b++) {
             PyBuffer_Release(&pieces[k].b[b]);

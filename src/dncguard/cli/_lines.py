@@ -1,5 +1,5 @@
 """The lines of the ``check`` report, one template per format (text, json, jsonl, junit), built
-for a slice of decided rows at a time: per verdict once, per row by Arrow string kernels (see
+for a slice of decided rows at a time: per verdict once, per row by one pass of the C join (see
 :class:`_Lines`); and the texts of the invalid numbers, which bulk decides with one verdict but
 ``check`` explains one by one (:class:`_Explainer`).
 """
@@ -21,6 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dncguard._arrow import trimmed
+from dncguard._ledger import _chain
+from dncguard._ledger._chain import Decimals, Taken, Texts, Whole
 from dncguard.cli._callfile import Defaults, call_from_record
 from dncguard.cli._decide import _ByIdentity, _Piece, _Remembered
 from dncguard.models import Consulted, Decision, Reason
@@ -40,10 +42,11 @@ from dncguard.cli._escape import (
 )
 
 # One policy, two front ends, one template per format: ``bulk.decide_batches`` decides the rows
-# per distinct combination of facts; each verdict's text is built once and broadcast to its rows
-# with Arrow's ``take``; only what varies per row (the row number, the number as written,
-# ``next_allowed_at``, the called number in E.164, the registry id and the lists consulted) is
-# formatted per row, by Arrow string kernels.
+# per distinct combination of facts; each verdict's texts are built once a piece, as tables the
+# C join (:func:`._chain.join`) takes each row's text from by index; what varies per row (the row
+# number, the number as written, ``next_allowed_at``, the called number, the lists consulted) is
+# written per row by the same join, in one pass, with the GIL let go (or by its Arrow twin where
+# the extension was not built: the same bytes).
 # Calls decided one by one (:func:`._report._decisions_piece`) are written through the same
 # templates.
 
@@ -69,24 +72,6 @@ def _instant_text(utc_us: int, offset_seconds: int, *, json_style: bool) -> str:
         dumped = Decision(allowed=False, number="", next_allowed_at=when).model_dump(mode="json")
         return str(dumped["next_allowed_at"])
     return when.isoformat()
-
-
-def _next_texts(
-    next_at: npt.NDArray[np.int64],
-    at: pa.Array,
-    *,
-    json_style: bool,
-    before: str = "",
-    after: str = "",
-    none: str | None = None,
-) -> pa.Array:
-    """``next_allowed_at`` of each row as the per-call path writes ``Decision.next_allowed_at``
-    (see :func:`_next_index`), between ``before`` and ``after``; a row without one gets ``none``
-    (None: null)."""
-    texts, positions = _next_index(next_at, at, json_style=json_style)
-    if not texts:
-        return pa.repeat(pa.scalar(none, pa.string()), len(next_at))
-    return pc.take(_strings([*(f"{before}{t}{after}" for t in texts), none]), pa.array(positions))
 
 
 def _next_index(
@@ -263,112 +248,57 @@ def _failure_lines(reasons: Sequence[Reason]) -> str:
 
 
 @dataclasses.dataclass(frozen=True)
-class _Rows:
-    """The rows of a piece a format lists (all, or the blocked ones), as the templates take them."""
-
-    verdicts: Sequence[Verdict]
-    take: pa.Array
-    """Each row's verdict (an index into ``verdicts``)."""
-    allowed: npt.NDArray[np.bool_]
-    rows: pa.Array
-    """The data rows (from 1), as text."""
-    to: pa.Array
-    at: pa.Array
-    next_at: npt.NDArray[np.int64]
-    numbers: npt.NDArray[np.uint64]
-    invalid: npt.NDArray[np.intp]
-    """The positions (among these rows) of the invalid numbers."""
-    explained: Sequence[str]
-    """Their junit text or JSON object."""
-    consulted: npt.NDArray[np.intp] | None = None
-    """json: each row's index into its piece's distinct ``consulted`` values."""
-
-
-@dataclasses.dataclass(frozen=True)
 class _Prepared:
     """What a format writes the same for every row of one verdict, and (json, jsonl) the text of
     each distinct ``consulted`` value, worked out once for a whole piece (see
-    :meth:`_Lines.prepare`): each slice of the piece then only takes it per row."""
+    :meth:`_Lines.prepare`) as tables of texts encoded once (:class:`._chain.Texts`): each slice
+    of the piece then only says, per row, which text of each table its line takes."""
 
     allowed: npt.NDArray[np.bool_]
     """Whether each verdict allows the call."""
-    texts: tuple[pa.Array, ...] = ()
-    """Per verdict, one array each: text, the suffix; junit, the opening, the failure's head, the
-    closing and the label of ``next_allowed_at``; json, the text before, between and after the
-    per-row slots."""
+    texts: tuple[str | Texts, ...] = ()
+    """Per verdict: text, the line's head and the suffix; junit, the opening, the failure's head
+    (and an empty text past the verdicts': an invalid number's row, whose own text follows) and
+    the closing; json, the text before, between and after the per-row slots (:attr:`slots`).
+    A text the same for every verdict is a ``str``. The line feed that ends a line is the
+    join's, not the last text's."""
     failure: tuple[str, ...] = ()
     """junit: each verdict's failure opening (an invalid number's text follows it)."""
-    consulted: pa.Array | None = None
+    reasons: npt.NDArray[np.int64] | None = None
+    """junit: whether each verdict has reasons (1) or not (0): ``next_allowed_at``'s label."""
+    consulted: Texts | None = None
     """json: the JSON text of each distinct ``consulted`` value of the piece."""
     slots: tuple[str, ...] = ()
     """json: the per-row slots, in order."""
-    runs: tuple[_Run, ...] = ()
-    """json: the text between the numbers of a line (:class:`_Run`), in order."""
 
 
-_NUMERIC = ("row", "number")
-"""The JSON slots written from a number of each row (the others are texts of few values)."""
+def _per_verdict(texts: Sequence[str]) -> str | Texts:
+    """A table of one text per verdict, or the text itself where it is every verdict's."""
+    if texts and all(t == texts[0] for t in texts):
+        return texts[0]
+    return Texts(texts)
 
 
-@dataclasses.dataclass(frozen=True)
-class _Run:
-    """json: the text of a line between two of its numbers (:data:`_NUMERIC`), or before the
-    first or after the last: the template's segments with the keyed slots
-    (``next_allowed_at``, ``consulted``) among them, each row's text a function of its verdict
-    and of those slots' values. A line is then a few runs taken per row and the numbers
-    between, where it was a take per segment and per slot."""
-
-    items: tuple[int | str, ...]
-    """The run's parts in order: an ``int``, that segment (:attr:`_Prepared.texts`); a ``str``,
-    that keyed slot."""
-    keyed: tuple[str, ...]
-    """The keyed slots among the items, in order."""
-    same: str | None
-    """The run's text when it is the same for every verdict and has no keyed slot (``{"row": ``
-    at the start of a line): a scalar of the join, taken for no row."""
-    texts: pa.Array | None
-    """The run's text per verdict, when it has no keyed slot."""
+def _of_verdict(texts: str | Texts, verdict: npt.NDArray[np.int64]) -> str | Taken:
+    """The part of a line that is each row's verdict's text of ``texts``."""
+    return texts if isinstance(texts, str) else Taken(texts, verdict)
 
 
-def _run(items: Sequence[int | str], segments: Sequence[Sequence[str]]) -> _Run:
-    """The :class:`_Run` of ``items`` for a piece whose verdicts' segments are ``segments``."""
-    keyed = tuple(i for i in items if isinstance(i, str))
-    if keyed:
-        return _Run(tuple(items), keyed, None, None)
-    texts = ["".join(t[i] for i in items if isinstance(i, int)) for t in segments]
-    same = texts[0] if texts and all(t == texts[0] for t in texts) else None
-    return _Run(tuple(items), keyed, same, _strings(texts))
+def _joined(parts: Sequence[Any], n: int, first_seq: int) -> pa.Array:
+    """The ``n`` lines of ``parts`` (:func:`._chain.join`, each ended by a line feed; in C with
+    the GIL let go, into buffers of Arrow's memory pool, which keeps its pages from slice to
+    slice; else by its Arrow twin, the same bytes), as an Arrow ``large_string`` array over the
+    joined bytes (no copy)."""
+    got = _chain.join(parts, n, first_seq, pa.allocate_buffer)
+    if got is None:
+        got = _chain.python_join(parts, n, first_seq)
+    payload, ends = (b if isinstance(b, pa.Buffer) else pa.py_buffer(b) for b in got)
+    return pa.Array.from_buffers(pa.large_string(), n, [None, ends, payload])
 
 
-def _run_texts(
-    run: _Run,
-    segments: Sequence[pa.Array],
-    verdict: npt.NDArray[np.int64],
-    keyed: dict[str, tuple[pa.Array, npt.NDArray[np.integer[Any]]]],
-) -> tuple[pa.Array, npt.NDArray[np.integer[Any]]]:
-    """A run's distinct texts among rows of the verdicts ``verdict`` and each row's index into
-    them: per verdict, or (a run with keyed slots, whose ``keyed[name]`` are the slot's texts and
-    each row's index into them) per distinct combination of verdict and keyed values, each
-    written once by a join of the small arrays."""
-    if run.texts is not None:
-        return run.texts, verdict
-    key = verdict
-    for name in run.keyed:
-        values, index = keyed[name]
-        key = key * len(values) + index
-    encoded = pa.array(key, pa.int64()).dictionary_encode()
-    rest = np.asarray(encoded.dictionary, np.int64)
-    which: dict[str, pa.Array] = {}
-    for name in reversed(run.keyed):
-        size = len(keyed[name][0])
-        which[name] = pa.array(rest % size)
-        rest = rest // size
-    of_verdict = pa.array(rest)
-    parts = [
-        pc.take(segments[i], of_verdict) if isinstance(i, int) else pc.take(keyed[i][0], which[i])
-        for i in run.items
-    ]
-    return pc.binary_join_element_wise(*parts, ""), np.asarray(encoded.indices)
+def _plain(values: pa.Array) -> pa.Array:
+    """A string column as the C join takes it (``string``, not ``large_string``: a slice's)."""
+    return values.cast(pa.string()) if pa.types.is_large_string(values.type) else values
 
 
 class _Lines:
@@ -384,32 +314,48 @@ class _Lines:
     def prepare(self, piece: _Piece) -> _Prepared:
         """The texts of ``piece``'s verdicts (and, json, of its distinct ``consulted`` values),
         once for all its slices: a verdict is a few pydantic models, whose hashing and comparing
-        (the texts' caches) cost more than the Arrow kernels that write the rows, when done again
-        for every slice."""
+        (the texts' caches) cost more than writing the rows, when done again for every slice."""
         allowed = np.array([v.allowed for v in piece.verdicts], bool)
         if self.fmt == "text":
-            return _Prepared(allowed, (_strings([_text_suffix_of(v) for v in piece.verdicts]),))
+            heads = [("ALLOWED" if v.allowed else "BLOCKED") + "  row " for v in piece.verdicts]
+            suffixes = [_text_suffix_of(v) for v in piece.verdicts]
+            return _Prepared(allowed, (_per_verdict(heads), _per_verdict(suffixes)))
         if self.fmt == "junit":
             return self._junit_prepared(piece.verdicts, allowed)
         return self._json_prepared(piece, allowed)
 
     def lines(self, piece: _Piece, lo: int, hi: int, prepared: _Prepared | None = None) -> pa.Array:
         """The output of the rows listed among rows ``lo .. hi`` of ``piece`` (indices within
-        it), one string a call; ``prepared``: :meth:`prepare` of ``piece`` (None: worked out)."""
+        it), one string a call, each ended by a line feed (json: each object followed by ``,``,
+        the writer leaving out the last); ``prepared``: :meth:`prepare` of ``piece`` (None:
+        worked out).
+
+        Each line is joined in one pass (:func:`._chain.join`, in C where built, the GIL let go):
+        per row, the texts of its verdict from the piece's tables, the row number, and the
+        texts of its few distinct values (``next_allowed_at``, ``consulted``) from the slice's
+        tables, the number in decimal; an invalid number's line is its own text, whole."""
         if prepared is None:
             prepared = self.prepare(piece)
         allowed_v = prepared.allowed
         picked = np.arange(lo, hi) if self.every else lo + np.flatnonzero(~allowed_v[piece.inverse[lo:hi]])
-        if not len(picked):
+        n = len(picked)
+        if not n:
             return _strings([])
         inverse = piece.inverse[picked]
+        verdict = inverse.astype(np.int64)
         allowed = allowed_v[inverse]
         next_at = np.where(allowed, np.int64(_no_next()), piece.next_at[picked])
         if self.every:  # every row of the slice: a slice, not a copy
             calls = piece.calls.select(["to", "at"]).slice(lo, hi - lo)
         else:
             calls = piece.calls.select(["to", "at"]).take(pa.array(picked))
-        rows = pa.array(piece.start + 1 + picked.astype(np.int64)).cast(pa.string())
+        to, at = (
+            column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+            for column in (calls.column("to"), calls.column("at"))
+        )
+        # The row numbers: the seq of a slice of consecutive rows, else each row's own.
+        row: Decimals | None = None if self.every else Decimals(piece.start + 1 + picked)
+        first_seq = piece.start + 1 + lo
         invalid: npt.NDArray[np.intp] = np.zeros(0, np.intp)
         explained: list[str] = []
         if self.fmt != "text":
@@ -423,151 +369,147 @@ class _Lines:
                 else self.explainer.resolve(self.fmt, piece.calls, int(i), piece.start + int(i) + 1)
                 for i, text in zip(inside, itertools.compress(texts, within), strict=True)
             ]
-        chosen = _Rows(
-            piece.verdicts,
-            pa.array(inverse),
-            allowed,
-            rows,
-            calls.column("to").combine_chunks() if isinstance(calls, pa.Table) else calls.column("to"),
-            calls.column("at").combine_chunks() if isinstance(calls, pa.Table) else calls.column("at"),
-            next_at,
-            piece.numbers[picked],
-            invalid,
-            explained,
-            piece.consulted[1][picked] if self.fmt in ("json", "jsonl") else None,
-        )
         if self.fmt == "text":
-            return self._text(chosen, prepared)
-        if self.fmt == "junit":
-            return self._junit(chosen, prepared)
-        return self._json(chosen, prepared)
+            parts = self._text(prepared, verdict, row, to, at, next_at)
+        elif self.fmt == "junit":
+            parts = self._junit(prepared, verdict, allowed, row, to, at, next_at, invalid, explained)
+        else:
+            consulted = piece.consulted[1][picked]
+            parts = self._json(
+                prepared, verdict, row, at, next_at, piece.numbers[picked], consulted, invalid, explained
+            )
+        return _joined(parts, n, first_seq)
 
-    def _text(self, r: _Rows, p: _Prepared) -> pa.Array:
-        head = pc.if_else(pa.array(r.allowed), "ALLOWED  row ", "BLOCKED  row ")
-        when = _next_texts(r.next_at, r.at, json_style=False, before="  next allowed ", after="\n", none="\n")
-        return pc.binary_join_element_wise(
-            head,
-            r.rows,
-            "  ",
-            _safe_column(r.to, _TERMINAL_UNSAFE, _TERMINAL_BYTES),
-            pc.take(p.texts[0], r.take),
-            when,
-            "",
-        )
+    @staticmethod
+    def _text(
+        p: _Prepared,
+        verdict: npt.NDArray[np.int64],
+        row: Decimals | None,
+        to: pa.Array,
+        at: pa.Array,
+        next_at: npt.NDArray[np.int64],
+    ) -> list[Any]:
+        heads, suffixes = p.texts
+        next_texts, next_index = _next_index(next_at, at, json_style=False)
+        when = Taken([*(f"  next allowed {t}" for t in next_texts), ""], next_index)
+        safe = _plain(_safe_column(to, _TERMINAL_UNSAFE, _TERMINAL_BYTES))
+        return [_of_verdict(heads, verdict), row, "  ", safe, _of_verdict(suffixes, verdict), when]
 
     @staticmethod
     def _junit_prepared(verdicts: Sequence[Verdict], allowed: npt.NDArray[np.bool_]) -> _Prepared:
-        parts = [_junit_parts_of(v) for v in verdicts]
-        opening, failure, closing, next_label, head = ([p[k] for p in parts] for k in range(5))
-        texts = tuple(_strings(t) for t in (opening, head, closing, next_label))
-        return _Prepared(allowed, texts, tuple(failure))
+        openings, heads, closings, reasons = [], [], [], []
+        failure = []
+        for v in verdicts:
+            opening, fail, closing, next_label, head = _junit_parts_of(v)
+            # The line feed that ends the test case is the join's: the closing's, or (an allowed
+            # call, which has neither failure nor ``next_allowed_at``) the opening's.
+            if closing.endswith("\n"):
+                closing = closing[:-1]
+            elif v.allowed and not head and not closing and opening.endswith("\n"):
+                opening = opening[:-1]
+            else:  # pragma: no cover - every test case ends in a line feed
+                raise AssertionError(f"a JUnit test case that does not end its line: {v!r}")
+            openings.append(opening)
+            heads.append(head)
+            closings.append(closing)
+            failure.append(fail)
+            reasons.append(1 if next_label.startswith("\n") else 0)
+        texts = (_per_verdict(openings), Texts([*heads, ""]), _per_verdict(closings))
+        return _Prepared(allowed, texts, tuple(failure), reasons=np.array(reasons, np.int64))
 
-    def _junit(self, r: _Rows, p: _Prepared) -> pa.Array:
-        opening, head, closing, next_label = p.texts
-        if len(r.invalid):
-            extra = [
-                p.failure[int(inverse)] + text
-                for inverse, text in zip(np.asarray(r.take)[r.invalid], r.explained, strict=True)
-            ]
-            head = pa.concat_arrays([head, _strings(extra)])
-        to_attr = _attr_column(r.to)
-        when = _next_texts(r.next_at, r.at, json_style=False)
-        when = pc.fill_null(pc.binary_join_element_wise(pc.take(next_label, r.take), when, ""), "")
-        return pc.binary_join_element_wise(
+    def _junit(
+        self,
+        p: _Prepared,
+        verdict: npt.NDArray[np.int64],
+        allowed: npt.NDArray[np.bool_],
+        row: Decimals | None,
+        to: pa.Array,
+        at: pa.Array,
+        next_at: npt.NDArray[np.int64],
+        invalid: npt.NDArray[np.intp],
+        explained: Sequence[str],
+    ) -> list[Any]:
+        opening, heads, closing = p.texts
+        assert isinstance(heads, Texts)
+        assert p.reasons is not None
+        to_attr = _plain(_attr_column(to))
+        # The number again in the failure's message: a blocked call's (an allowed one has none).
+        again = to_attr if not allowed.any() else _plain(pc.if_else(pa.array(allowed), "", to_attr))
+        head_index = verdict
+        own: list[Any] = []
+        if len(invalid):  # an invalid number's failure text is its own: the verdict's head left out
+            head_index = verdict.copy()
+            head_index[invalid] = len(heads) - 1
+            which = np.zeros(len(verdict), np.int64)
+            which[invalid] = 1 + np.arange(len(invalid))
+            extra = [p.failure[int(v)] + text for v, text in zip(verdict[invalid], explained, strict=True)]
+            own = [Taken(["", *extra], which)]
+        next_texts, next_index = _next_index(next_at, at, json_style=False)
+        labels = [x for t in next_texts for x in (f"next allowed at {t}", f"\nnext allowed at {t}")]
+        when = Taken([*labels, "", ""], next_index.astype(np.int64) * 2 + p.reasons[verdict])
+        return [
             f'    <testcase classname="{self.classname}" name="row ',
-            r.rows,
+            row,
             ": ",
             to_attr,
-            pc.take(opening, r.take),
-            pc.if_else(pa.array(r.allowed), "", to_attr),
-            pc.take(head, _extended(r.take, r.invalid, len(r.verdicts))),
+            _of_verdict(opening, verdict),
+            again,
+            Taken(heads, head_index),
+            *own,
             when,
-            pc.take(closing, r.take),
-            "",
-        )
+            _of_verdict(closing, verdict),
+        ]
 
     def _json_prepared(self, piece: _Piece, allowed: npt.NDArray[np.bool_]) -> _Prepared:
         """The piece's templates, one per verdict, each split around the per-row slots
-        (:func:`_json_segments`), the line ends included (jsonl: ``\\n`` after; json: ``,\\n``
-        before, the first comma left out by the writer); and the JSON text of each distinct
-        ``consulted`` value, a slot taken per row."""
+        (:func:`_json_segments`), json's ``,`` after each object (the writer leaves out the
+        last); and the JSON text of each distinct ``consulted`` value, a slot taken per row."""
         values, _ = piece.consulted
-        before, after = (",\n", "") if self.fmt == "json" else ("", "\n")
+        after = "," if self.fmt == "json" else ""
         slots: tuple[str, ...] = _VARYING
         segments: list[list[str]] = []
         for v in piece.verdicts:
             slots, texts = _json_segments_of(v)(piece.registry_id)
-            segments.append([before + texts[0], *texts[1:-1], texts[-1] + after])
-        columns = tuple(_strings([t[k] for t in segments]) for k in range(len(slots) + 1))
-        consulted = _strings([_consulted_json_of(c) for c in values])
-        runs: list[_Run] = []
-        items: list[int | str] = [0]
-        for k, name in enumerate(slots):
-            if name in _NUMERIC:
-                runs.append(_run(items, segments))
-                items = []
-            else:
-                items.append(name)
-            items.append(k + 1)
-        runs.append(_run(items, segments))
-        return _Prepared(allowed, columns, slots=slots, consulted=consulted, runs=tuple(runs))
+            segments.append([*texts[:-1], texts[-1] + after])
+        columns = tuple(_per_verdict([t[k] for t in segments]) for k in range(len(slots) + 1))
+        consulted = Texts([_consulted_json_of(c) for c in values])
+        return _Prepared(allowed, columns, slots=slots, consulted=consulted)
 
-    def _json(self, r: _Rows, p: _Prepared) -> pa.Array:
-        """Each row's JSON object (:func:`_decision_record`) with its line end (jsonl: ``\\n``
-        after it; json: ``,\\n`` before it, the first comma left out by the writer).
-
-        The text that is the same for every row of one verdict (all but the row,
-        ``next_allowed_at``, the number and the lists consulted) is one template per verdict;
-        between the row's two numbers, each run of it (:class:`_Run`) with the
-        ``next_allowed_at`` and ``consulted`` texts in it is written once per distinct
-        combination in the slice and taken per row; the runs and the numbers are joined by one
-        Arrow kernel. An invalid number's object is its own (its message names the number as
-        written): the first run of the line, the rest blank."""
+    def _json(
+        self,
+        p: _Prepared,
+        verdict: npt.NDArray[np.int64],
+        row: Decimals | None,
+        at: pa.Array,
+        next_at: npt.NDArray[np.int64],
+        numbers: npt.NDArray[np.uint64],
+        consulted: npt.NDArray[np.intp],
+        invalid: npt.NDArray[np.intp],
+        explained: Sequence[str],
+    ) -> list[Any]:
+        """Each row's JSON object (:func:`_decision_record`): the texts of its verdict's template
+        (:meth:`_json_prepared`) with the slots between them, the row, ``next_allowed_at``
+        (taken from the slice's distinct texts), the number's digits and ``consulted`` (taken
+        from the piece's). An invalid number's object is its own (its message names the number
+        as written): a whole line."""
         assert p.consulted is not None
-        assert r.consulted is not None
-        n = len(r.numbers)
-        verdict = np.asarray(r.take, np.int64)
-        before, after = (",\n", "") if self.fmt == "json" else ("", "\n")
-        next_texts, next_index = _next_index(r.next_at, r.at, json_style=True)
-        keyed: dict[str, tuple[pa.Array, npt.NDArray[np.integer[Any]]]] = {
-            "next_allowed_at": (_strings([*(f'"{t}"' for t in next_texts), "null"]), next_index),
-            "consulted": (p.consulted, r.consulted),
+        after = "," if self.fmt == "json" else ""
+        next_texts, next_index = _next_index(next_at, at, json_style=True)
+        slot: dict[str, Any] = {
+            "row": row,
+            "next_allowed_at": Taken([*(f'"{t}"' for t in next_texts), "null"], next_index),
+            "number": Decimals(numbers),
+            "consulted": Taken(p.consulted, consulted),
         }
-        numbers: dict[str, pa.Array] = {"row": r.rows, "number": pa.array(r.numbers).cast(pa.string())}
-        invalid = r.invalid
-        if len(invalid):
-            kept = np.ones(n, bool)
-            kept[invalid] = False
-            numbers = {name: _blanked(values, kept) for name, values in numbers.items()}
-            own = _strings([before + text + after for text in r.explained])
-        between = [name for name in p.slots if name in _NUMERIC]
         parts: list[Any] = []
-        for k, run in enumerate(p.runs):
-            if k:
-                parts.append(numbers[between[k - 1]])
-            if run.same is not None and not len(invalid):
-                parts.append(run.same)
-                continue
-            texts, index = _run_texts(run, p.texts, verdict, keyed)
-            if len(invalid):
-                index = np.array(index, np.int32)  # a copy: written to below
-                index[invalid] = len(texts) + (np.arange(len(invalid), dtype=np.int32) if k == 0 else 0)
-                texts = pa.concat_arrays([texts, own if k == 0 else _strings([""])])
-            parts.append(pc.take(texts, pa.array(index)))
-        # A blanked number (null) is left out, as an empty string would be.
-        return pc.binary_join_element_wise(*parts, "", null_handling="skip")
-
-
-def _blanked(values: pa.Array, kept: npt.NDArray[np.bool_]) -> pa.Array:
-    """``values`` (strings) with the rows not ``kept`` null: the same buffers under another
-    validity bitmap, no copy of the text (where ``values`` has no nulls of its own)."""
-    if values.null_count or pa.types.is_large_string(values.type):
-        return pc.if_else(pa.array(kept), values, pa.scalar(None, values.type))
-    bits = np.zeros(len(kept) + values.offset, bool)
-    bits[values.offset :] = kept
-    validity = pa.py_buffer(np.packbits(bits, bitorder="little"))
-    _, offsets, data = values.buffers()
-    return pa.Array.from_buffers(values.type, len(values), [validity, offsets, data], offset=values.offset)
+        for k, name in enumerate(p.slots):
+            parts += [_of_verdict(p.texts[k], verdict), slot[name]]
+        parts.append(_of_verdict(p.texts[-1], verdict))
+        if len(invalid):
+            which = np.full(len(verdict), -1, np.int64)
+            which[invalid] = np.arange(len(invalid))
+            parts.append(Whole([text + after for text in explained], which))
+        return parts
 
 
 _VARYING = ("row", "next_allowed_at", "number", "consulted")
@@ -598,16 +540,9 @@ def _json_segments(verdict: Verdict, registry_id: str) -> tuple[tuple[str, ...],
     return tuple(slots), tuple(texts)
 
 
-def _extended(take: pa.Array, rows: npt.NDArray[np.intp], base: int) -> pa.Array:
-    """``take`` with ``rows`` pointing past the ``base`` per-verdict entries, to their own."""
-    if not len(rows):
-        return take
-    index = np.array(take, np.int32)
-    index[rows] = base + np.arange(len(rows), dtype=np.int32)
-    return pa.array(index)
-
-
+@functools.cache
 def _no_next() -> int:
+    """``bulk.NO_NEXT`` (looked up once: an import statement a slice cost 0.15 ms)."""
     from dncguard import bulk
 
     return int(bulk.NO_NEXT)

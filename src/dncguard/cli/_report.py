@@ -87,8 +87,8 @@ class _Sink:
         else:
             self.out.write(text)
 
-    def lines(self, lines: pa.Array, skip: int = 0) -> None:
-        """Write ``lines`` (all but their first ``skip`` bytes)."""
+    def lines(self, lines: pa.Array, skip: int = 0, trim: int = 0) -> None:
+        """Write ``lines`` (all but their first ``skip`` bytes and their last ``trim``)."""
         if len(lines) == 0:
             return
         assert lines.null_count == 0
@@ -100,7 +100,7 @@ class _Sink:
         offsets = np.frombuffer(
             offsets_buf, width, count=len(lines) + 1, offset=lines.offset * np.dtype(width).itemsize
         )
-        view = memoryview(data)[int(offsets[0]) + skip : int(offsets[-1])]
+        view = memoryview(data)[int(offsets[0]) + skip : int(offsets[-1]) - trim]
         if self.out is None:
             assert self.buffer is not None
             self.buffer.write(view)
@@ -472,13 +472,15 @@ class _Report:
     def _write(self, lines: pa.Array) -> None:
         if not len(lines):
             return
-        skip = 0
-        if not self.started:
+        if self.fmt == "json":
+            # Each object is followed by ``,`` and a line feed: the last of a slice's are written
+            # before the next slice's objects (the first slice opens the array), or left out.
+            self.sink.text(",\n" if self.started else "[\n")
             self.started = True
-            if self.fmt == "json":
-                self.sink.text("[")
-                skip = 1  # the comma before the first element
-        self.sink.lines(lines, skip)
+            self.sink.lines(lines, trim=2)
+        else:
+            self.started = True
+            self.sink.lines(lines)
         self.rows_written += len(lines)
         self.progress.show(f"{self.path}: wrote {self.rows_written:,} calls")
 
