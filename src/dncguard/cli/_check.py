@@ -102,7 +102,7 @@ def _check_records(
                     for decided in answers:
                         if record is not None:
                             _record(record, first, decided, {})
-                        piece = _Piece.of(first, decided, consulted=fmt != "junit")
+                        piece = _Piece.of(first, decided, fmt=fmt)
                         if fmt != "text":
                             piece = _explained(explainer, fmt, piece)
                         report.write([piece])
@@ -218,7 +218,7 @@ def _decide_and_report(
             if record is not None:  # recorded as decided, nothing kept: memory stays flat
                 _record(record, start, decided, bulk_defaults)
             sellers.update(decided.sellers)
-            piece = _Piece.of(start, decided, consulted=fmt != "junit")
+            piece = _Piece.of(start, decided, fmt=fmt)
             if explaining is not None:
                 tos = decided.output.column("to").take(pa.array(piece.invalid)).to_pylist()
                 rows = (start + piece.invalid).tolist()

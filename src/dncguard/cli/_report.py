@@ -284,6 +284,10 @@ def _junit_head(path: str, classname: str, calls: int, blocked: int, *, every: b
 _JUNIT_TAIL = "  </testsuite>\n</testsuites>\n"
 
 
+_Kind = tuple[bool, tuple[str, ...], tuple[tuple[str, str, str], ...]]
+"""What the counts and the legend read of a verdict (``_Report._kind``)."""
+
+
 _AHEAD = 3
 """Slices of the pieces before that may still be in flight when a piece is handed over."""
 
@@ -418,6 +422,9 @@ class _Report:
         self.reasons: collections.Counter[str] = collections.Counter()
         self.cited: dict[tuple[str, str, str], None] = {}
         self.sources = _Sources()
+        self._kinds: list[_Kind] = []
+        self._kind_numbers: dict[_Kind, int] = {}
+        self._kind_of = _ByIdentity(self._kind)
         self.started = False
         self.rows_written = 0
         self.progress = _Progress()
@@ -428,23 +435,40 @@ class _Report:
     def _count(self, piece: _Piece) -> None:
         if self.fmt == "text":
             self.sources.add(piece.registry_id, piece.consulted[0])
-        counts = np.bincount(piece.inverse, minlength=len(piece.verdicts)).tolist()
-        # Per distinct verdict object (bulk hands the same object for many combinations of facts).
-        by_object: dict[int, list[Any]] = {}
-        for v, count in zip(piece.verdicts, counts, strict=True):
-            if count:
-                entry = by_object.setdefault(id(v), [v, 0])
-                entry[1] += count
-        for v, count in by_object.values():
+        # The rows of each verdict, summed per kind of verdict (what the counts and the legend
+        # read of it: :meth:`_kind`, worked out once per verdict object, the same objects coming
+        # again from batch to batch): a loop over the few kinds, not over the verdicts.
+        verdicts = piece.verdicts
+        counts = np.bincount(piece.inverse, minlength=len(verdicts))
+        kinds = np.fromiter(map(self._kind_of, verdicts), np.intp, len(verdicts))
+        per_kind = np.bincount(kinds, weights=counts, minlength=len(self._kinds))
+        for k in np.flatnonzero(per_kind).tolist():
+            count = int(per_kind[k])
+            allowed, codes, cited = self._kinds[k]
             self.calls += count
-            if v.allowed:
+            if allowed:
                 if self.every:
-                    self.cited.update(((e.code.value, e.jurisdiction, e.rule), None) for e in v.exemptions)
+                    self.cited.update(dict.fromkeys(cited))
                 continue
             self.blocked += count
-            for r in v.reasons:
-                self.reasons[r.code.value] += count
-                self.cited[(r.code.value, r.jurisdiction, r.rule)] = None
+            for code in codes:
+                self.reasons[code] += count
+            self.cited.update(dict.fromkeys(cited))
+
+    def _kind(self, verdict: Verdict) -> int:
+        """The number of ``verdict``'s kind: whether it allows the call, its reasons' codes and
+        the citations it adds to the legend (its reasons', or an allowed call's exemptions')."""
+        kind: _Kind
+        if verdict.allowed:
+            kind = (True, (), tuple((e.code.value, e.jurisdiction, e.rule) for e in verdict.exemptions))
+        else:
+            cited = tuple((r.code.value, r.jurisdiction, r.rule) for r in verdict.reasons)
+            kind = (False, tuple(c[0] for c in cited), cited)
+        number = self._kind_numbers.get(kind)
+        if number is None:
+            number = self._kind_numbers[kind] = len(self._kinds)
+            self._kinds.append(kind)
+        return number
 
     def write(self, pieces: Sequence[_Piece]) -> None:
         """Count ``pieces`` and hand their slices to the formatting threads, which write them in
