@@ -60,3 +60,37 @@ def test_a_date_column_reads_as_the_full_path_reads_it(cells: list[str | None]) 
 def test_first_true_is_the_first_true_value(mask: list[bool | None]) -> None:
     expected = next((i for i, v in enumerate(mask) if v), None)
     assert _tablefile._first_true(pa.array(mask, pa.bool_())) == expected
+
+
+_LOW_US, _HIGH_US = (pa.scalar(bound, pa.timestamp("us", tz="UTC")).value for bound in _tablefile._AT_RANGE)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.integers(_LOW_US - 2, _LOW_US + 2),
+            st.integers(_HIGH_US - 2, _HIGH_US + 2),
+            st.integers(_LOW_US - 10**15, _HIGH_US + 10**15),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_an_instant_is_refused_exactly_when_it_is_out_of_range(micros: list[int | None]) -> None:
+    """The range of ``at`` is checked on the least and greatest instants as stored (microseconds),
+    with the bounds as Arrow compares them: the first row outside is named, and none inside is."""
+    values = pa.array(micros, pa.timestamp("us", tz="UTC"))
+    low, high = (pa.scalar(bound, values.type) for bound in _tablefile._AT_RANGE)
+    outside = pc.fill_null(pc.or_(pc.less(values, low), pc.greater(values, high)), False).to_pylist()
+    text = pa.array([str(m) for m in micros], pa.string())
+    if any(outside):
+        with pytest.raises(CallColumnError) as error:
+            _tablefile._check_range(
+                values, *_tablefile._AT_RANGE, path="c.csv", first_row=1, column="at", text=text
+            )
+        assert error.value.row == 1 + outside.index(True)
+    else:
+        _tablefile._check_range(
+            values, *_tablefile._AT_RANGE, path="c.csv", first_row=1, column="at", text=text
+        )

@@ -146,28 +146,42 @@ class _Piece:
     registry_id: str = ""
     """The ``Registry.id`` the rows were decided on."""
     consulted: tuple[tuple[tuple[Consulted, ...], ...], npt.NDArray[np.intp]] = ((), np.zeros(0, np.intp))
-    """The distinct ``consulted`` values of the rows, and each row's index into them."""
+    """The distinct ``consulted`` values of the rows, and each row's index into them (for the
+    text report, the values it tallies and no index: see :meth:`of`)."""
 
     @classmethod
-    def of(cls, start: int, decided: Decided, *, consulted: bool = True) -> _Piece:
-        """The piece of one answer of ``bulk.decide_batches``, starting at row ``start``.
-        ``consulted=False``: the rows' ``consulted`` values are not worked out (a report that
-        does not show them: junit)."""
+    def of(cls, start: int, decided: Decided, *, fmt: str | None = None) -> _Piece:
+        """The piece of one answer of ``bulk.decide_batches``, starting at row ``start``, with
+        what a report of format ``fmt`` reads of it (None: everything):
+
+        * ``consulted``: each row's index into the distinct values (json, jsonl: each line
+          shows its own); for the text summary, only the values of one row per distinct area
+          code and seller (:meth:`~dncguard.bulk._provenance.ProvenanceRows.summary_values`:
+          what the summary tallies, the oldest national copy and the sellers without a list,
+          follows from those two alone), with no index per row; none for junit;
+        * ``invalid``: the rows of invalid numbers, whose texts the other formats work out;
+          text shows an invalid number as any blocked call (none worked out).
+        """
         inverse = decided.inverse.astype(np.int32, copy=False)
-        invalid = np.flatnonzero(np.array([_invalid(v) for v in decided.verdicts], bool)[inverse])
+        verdicts = decided.verdicts
+        if fmt == "text":
+            invalid: npt.NDArray[np.intp] = np.zeros(0, np.intp)
+        else:
+            bad = np.fromiter(map(_invalid, verdicts), bool, len(verdicts))
+            invalid = np.flatnonzero(bad[inverse]) if bad.any() else np.zeros(0, np.intp)
         prov = decided.provenance
         registry_id = "" if prov is None else prov.provenance.registry_id
-        if prov is None or not consulted:
-            distinct: tuple[tuple[tuple[Consulted, ...], ...], npt.NDArray[np.intp]] = (
-                ((),),
-                np.zeros(len(inverse), np.intp),
-            )
+        rows = np.zeros(0, np.intp) if fmt == "text" else np.zeros(len(inverse), np.intp)
+        if prov is None or fmt == "junit":
+            distinct: tuple[tuple[tuple[Consulted, ...], ...], npt.NDArray[np.intp]] = (((),), rows)
+        elif fmt == "text":
+            distinct = (tuple(prov.summary_values()), rows)
         else:
-            values, rows = prov.distinct()
-            distinct = (tuple(values), rows)
+            values, which = prov.distinct()
+            distinct = (tuple(values), which)
         return cls(
             start,
-            decided.verdicts,
+            verdicts,
             inverse,
             decided.next_at,
             invalid,

@@ -26,6 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, TYPE_CHECKING, Any, Protocol, TextIO
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from dncguard.cli import _sizes
@@ -284,6 +285,14 @@ def _junit_head(path: str, classname: str, calls: int, blocked: int, *, every: b
 _JUNIT_TAIL = "  </testsuite>\n</testsuites>\n"
 
 
+_Kind = tuple[bool, tuple[str, ...], tuple[tuple[str, str, str], ...]]
+"""What the counts and the legend read of a verdict (``_Report._kind``)."""
+
+
+_KINDS_HELD = 1 << 13
+"""Verdict objects the counts' table of kinds holds before it starts afresh (``_Report._kinds_of``)."""
+
+
 _AHEAD = 3
 """Slices of the pieces before that may still be in flight when a piece is handed over."""
 
@@ -418,6 +427,11 @@ class _Report:
         self.reasons: collections.Counter[str] = collections.Counter()
         self.cited: dict[tuple[str, str, str], None] = {}
         self.sources = _Sources()
+        self._kinds: list[_Kind] = []
+        self._kind_numbers: dict[_Kind, int] = {}
+        self._held: list[Verdict] = []
+        self._known_ids: npt.NDArray[np.uint64] = np.zeros(0, np.uint64)
+        self._known_kinds: npt.NDArray[np.intp] = np.zeros(0, np.intp)
         self.started = False
         self.rows_written = 0
         self.progress = _Progress()
@@ -428,23 +442,72 @@ class _Report:
     def _count(self, piece: _Piece) -> None:
         if self.fmt == "text":
             self.sources.add(piece.registry_id, piece.consulted[0])
-        counts = np.bincount(piece.inverse, minlength=len(piece.verdicts)).tolist()
-        # Per distinct verdict object (bulk hands the same object for many combinations of facts).
-        by_object: dict[int, list[Any]] = {}
-        for v, count in zip(piece.verdicts, counts, strict=True):
-            if count:
-                entry = by_object.setdefault(id(v), [v, 0])
-                entry[1] += count
-        for v, count in by_object.values():
+        # The rows of each verdict, summed per kind of verdict (what the counts and the legend
+        # read of it: :meth:`_kind`, worked out once per verdict object, the same objects coming
+        # again from batch to batch): a loop over the few kinds, not over the verdicts.
+        verdicts = piece.verdicts
+        counts = np.bincount(piece.inverse, minlength=len(verdicts))
+        kinds = self._kinds_of(verdicts)
+        per_kind = np.bincount(kinds, weights=counts, minlength=len(self._kinds))
+        for k in np.flatnonzero(per_kind).tolist():
+            count = int(per_kind[k])
+            allowed, codes, cited = self._kinds[k]
             self.calls += count
-            if v.allowed:
+            if allowed:
                 if self.every:
-                    self.cited.update(((e.code.value, e.jurisdiction, e.rule), None) for e in v.exemptions)
+                    self.cited.update(dict.fromkeys(cited))
                 continue
             self.blocked += count
-            for r in v.reasons:
-                self.reasons[r.code.value] += count
-                self.cited[(r.code.value, r.jurisdiction, r.rule)] = None
+            for code in codes:
+                self.reasons[code] += count
+            self.cited.update(dict.fromkeys(cited))
+
+    def _kinds_of(self, verdicts: Sequence[Verdict]) -> npt.NDArray[np.intp]:
+        """The kind of each verdict: looked up by the objects' ids in a sorted table (one numpy
+        search for a piece's some thousand verdicts, most of them met in the pieces before),
+        :meth:`_kind` worked out only for an object not in it. The table holds the objects it
+        numbers (an id is not reused while its object lives), at most :data:`_KINDS_HELD`."""
+        ids = np.fromiter(map(id, verdicts), np.uint64, len(verdicts))
+        kinds = np.empty(len(ids), np.intp)
+        known = self._known_ids
+        if len(known):
+            at = np.minimum(np.searchsorted(known, ids), len(known) - 1)
+            hit = known[at] == ids
+            kinds[hit] = self._known_kinds[at[hit]]
+            missing = np.flatnonzero(~hit)
+        else:
+            missing = np.arange(len(ids))
+        if not len(missing):
+            return kinds
+        # Each object once (one met twice in the piece), in the order of their ids.
+        _, first = np.unique(ids[missing], return_index=True)
+        new = missing[first]
+        objects = [verdicts[i] for i in new.tolist()]
+        new_kinds = np.fromiter(map(self._kind, objects), np.intp, len(objects))
+        if len(self._held) + len(objects) > _KINDS_HELD:
+            self._held, known, self._known_kinds = [], known[:0], self._known_kinds[:0]
+        self._held.extend(objects)
+        ids_all = np.concatenate([known, ids[new]])
+        kinds_all = np.concatenate([self._known_kinds, new_kinds])
+        order = np.argsort(ids_all, kind="stable")
+        self._known_ids, self._known_kinds = ids_all[order], kinds_all[order]
+        kinds[missing] = new_kinds[np.searchsorted(ids[new], ids[missing])]
+        return kinds
+
+    def _kind(self, verdict: Verdict) -> int:
+        """The number of ``verdict``'s kind: whether it allows the call, its reasons' codes and
+        the citations it adds to the legend (its reasons', or an allowed call's exemptions')."""
+        kind: _Kind
+        if verdict.allowed:
+            kind = (True, (), tuple((e.code.value, e.jurisdiction, e.rule) for e in verdict.exemptions))
+        else:
+            cited = tuple((r.code.value, r.jurisdiction, r.rule) for r in verdict.reasons)
+            kind = (False, tuple(c[0] for c in cited), cited)
+        number = self._kind_numbers.get(kind)
+        if number is None:
+            number = self._kind_numbers[kind] = len(self._kinds)
+            self._kinds.append(kind)
+        return number
 
     def write(self, pieces: Sequence[_Piece]) -> None:
         """Count ``pieces`` and hand their slices to the formatting threads, which write them in
