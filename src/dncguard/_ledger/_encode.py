@@ -16,6 +16,7 @@ import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
+from dncguard._ledger._chain import Taken
 from dncguard._ledger._format import (
     CALL_ENTRY_FIELDS,
     CALL_JSON,
@@ -177,6 +178,21 @@ def _wall_us(ats: Sequence[dt.datetime]) -> Any:
     return seconds * 1_000_000 + hmsu[:, 3]
 
 
+def _texts_piece(texts: list[str]) -> Any:
+    """Texts as their JSON strings (as :func:`json_str` writes each), a piece for the join: the
+    texts themselves, quoted there, where all are printable ASCII without quotes or
+    backslashes; else each one's JSON (text Arrow cannot hold, such as a lone surrogate, made
+    one by one)."""
+    import pyarrow as pa
+
+    from dncguard._ledger._arrowtext import _json_piece
+
+    try:
+        return _json_piece(pa.array(texts, pa.string()))
+    except (pa.ArrowException, UnicodeError):
+        return pa.array(list(map(json_str, texts)), pa.string())
+
+
 def decision_part(decision: Decision) -> str:
     """A decision's template part: its canonical JSON less ``number`` and ``next_allowed_at``."""
     dj = DECISION_JSON(decision, mode="json")
@@ -310,27 +326,33 @@ class Encoder:
         self._by_identity[fast] = (got, models)
         return got
 
-    def _at_json(self, ats: list[dt.datetime]) -> tuple[Any, Any]:
-        """The times as the call's JSON writes them (with their quotes), an Arrow array: UTC
-        microseconds and each time's own UTC offset, formatted column by column; and the UTC
-        microseconds (a numpy array): each time's wall clock less its UTC offset, as Python
-        defines an aware time's instant."""
+    def _at_json(self, ats: list[dt.datetime]) -> tuple[Any, Any, Any]:
+        """The times as the call's JSON writes them (with their quotes): a piece for the join
+        (:class:`~dncguard._ledger._chain.Stamps`: UTC microseconds and each time's own UTC
+        offset, formatted in C or column by column); the UTC microseconds (a numpy array): each
+        time's wall clock less its UTC offset, as Python defines an aware time's instant; and
+        the UTC offsets in seconds (a numpy array), or None where an offset holds microseconds
+        (then the piece is an Arrow array of texts made one by one, as the call's JSON has them)."""
         import numpy as np
         import pyarrow as pa
 
-        from dncguard._ledger._arrowtext import _offset_json
+        from dncguard._ledger._arrowtext import _stamps
 
         zone = ats[0].tzinfo if ats else None
         if type(zone) is dt.timezone and len(set(map(id, map(_TZINFO, ats)))) == 1:  # one fixed offset
             offsets = np.full(len(ats), _seconds(zone.utcoffset(None)), np.int64)
         else:
             deltas = list(map(_UTCOFFSET, ats))
-            if any(d is not None and d.microseconds for d in deltas):  # as the call's JSON has them
+            # Each distinct offset's seconds once (a datetime's own zone may be any tzinfo).
+            seconds = {d: None if d is None else _seconds(d) for d in set(deltas)}
+            if any(d is not None and d.microseconds for d in seconds):  # as the call's JSON has them
                 micros = pa.array(ats, pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()
-                return pa.array(['"' + self.times(a) + '"' for a in ats], pa.string()), micros
-            offsets = np.array(list(map(_seconds, deltas)), np.int64)
+                return pa.array(['"' + self.times(a) + '"' for a in ats], pa.string()), micros, None
+            if None in seconds:  # a Call's time is aware: never here
+                raise ValueError("expected an aware datetime (with a UTC offset)")
+            offsets = np.fromiter(map(seconds.__getitem__, deltas), np.int64, len(deltas))
         micros = _wall_us(ats) - offsets * 1_000_000
-        return _offset_json(micros, offsets, self.times), micros
+        return _stamps(micros, offsets, self.times), micros, offsets
 
     def _few(
         self,
@@ -425,7 +447,6 @@ class Encoder:
             every_model = list(itertools.chain.from_iterable(tuples))
             columns.extend(_rows_of_lists(tuples, k, _model_codes(every_model)))
         groups, firsts = _grouped(columns, n)
-        group = pa.array(groups)
         templates: dict[bytes, bytes] = {}
         made: list[tuple[str, str, bytes, bytes]] = []
         cache = self._templates
@@ -461,13 +482,24 @@ class Encoder:
             made.append(t)
         nexts = list(map(_NEXT, dds))
         next_json: Any = "null"
-        if nexts.count(None) != n:
+        nones = nexts.count(None)
+        if nones == 0:
+            next_json = self._at_json(nexts)[0]
+        elif nones != n:
+            from dncguard._ledger._arrowtext import _stamps
+
             mask = np.fromiter(map(operator.is_not, nexts, itertools.repeat(None)), bool, n)
-            texts = self._at_json(list(itertools.compress(nexts, mask.tolist())))[0]
-            # Each entry's text: null, or its own (the k-th timed entry takes text k + 1).
-            slot = np.cumsum(mask, dtype=np.int64)
-            slot[~mask] = 0
-            next_json = pa.concat_arrays([pa.array(["null"], pa.string()), texts]).take(pa.array(slot))
+            texts, timed_us, timed_offsets = self._at_json(list(itertools.compress(nexts, mask.tolist())))
+            if timed_offsets is not None:  # one piece: null where there is none
+                next_us = np.zeros(n, np.int64)
+                next_offsets = np.zeros(n, np.int64)
+                next_us[mask] = timed_us
+                next_offsets[mask] = timed_offsets
+                next_json = _stamps(next_us, next_offsets, self.times, mask)
+            else:  # each entry's text: null, or its own (the k-th timed entry takes text k + 1)
+                slot = np.cumsum(mask, dtype=np.int64)
+                slot[~mask] = 0
+                next_json = pa.concat_arrays([pa.array(["null"], pa.string()), texts]).take(pa.array(slot))
         # extra: the call's non-empty lists; each distinct set of them made into JSON once.
         extras: Any = "{}"
         lists = list(map(_EXTRA, cds))
@@ -495,7 +527,7 @@ class Encoder:
             which_text[rows_with] = extra_groups + 1
             extras = pa.array(extra_texts, pa.string()).take(pa.array(which_text))
         ats = list(map(_AT, cds))
-        at_json, micros = self._at_json(ats)
+        at_json, micros, _ = self._at_json(ats)
         rows: list[PlacedRow] | None = None
         index: Any = "null"
         if placed:
@@ -513,7 +545,7 @@ class Encoder:
                     pa.array(micros).cast(pa.string()),
                     ",",
                     pc.if_else(pa.array(valid), pa.array(parsed).cast(pa.string()), "null"),
-                    pa.array([t[1] for t in made], pa.string()).take(group),
+                    pa.array([t[1] for t in made], pa.string()).take(pa.array(groups)),
                 ]
             )
             # Each row's seller key and purpose: its group's (taken row by row in C).
@@ -521,14 +553,14 @@ class Encoder:
             sellers = list(map([seller_key(calls[i].seller) for i in firsts.tolist()].__getitem__, of_group))
             purposes = list(map([calls[i].purpose for i in firsts.tolist()].__getitem__, of_group))
             rows = list(zip(numbers, sellers, purposes, micros.tolist(), strict=True))
-        head = ['["', pa.array([t[0] for t in made], pa.string()).take(group), '",', index, ","]
+        head = ['["', Taken([t[0] for t in made], groups), '",', index, ","]
         after: list[Any] = [
             ",",
-            pa.array(list(map(json_str, map(_TO, cds))), pa.string()),
+            _texts_piece(list(map(_TO, cds))),
             ",",
             at_json,
             ",",
-            pa.array(list(map(json_str, map(_NUMBER, dds))), pa.string()),
+            _texts_piece(list(map(_NUMBER, dds))),
             ",",
             next_json,
             ",",
