@@ -371,11 +371,11 @@ class Ledger(Reader):
         the digest before it, recorded_us).
 
         Each chunk is joined into its bytes, hashed and written here (the C join and chain,
-        where built, and SQLite let go of the GIL: ``record_columns``' builder thread makes the
-        next chunk meanwhile). Measured, a second thread hashing and writing while the next
-        chunk is made did not pay once the chain was in C (it waits for the GIL each time it
-        takes it back). The transaction ends here, once every chunk is written: all of it, or on
-        any error none."""
+        where built, and SQLite let go of the GIL: ``record_columns``' and ``record_many``'s
+        builder thread makes the next chunk meanwhile). Measured, a second thread hashing and
+        writing while the next chunk is made did not pay once the chain was in C (it waits for
+        the GIL each time it takes it back). The transaction ends here, once every chunk is
+        written: all of it, or on any error none."""
         db = self._db
         added: set[bytes] = set()
         with self._lock, self._errors():
