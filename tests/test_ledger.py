@@ -2673,11 +2673,12 @@ def test_a_dictionary_column_is_read_from_its_own_dictionary_as_its_values_are(
     tail=st.integers(1, 70),
     copies=st.booleans(),
 )
-def test_a_batch_of_several_chunks_built_ahead_is_the_documented_encoding(
+def test_a_batch_of_several_chunks_is_the_documented_encoding(
     tmp_path: pathlib.Path, pairs: list[tuple[Call, Decision]], placed: bool, tail: int, copies: bool
 ) -> None:
-    """``record_many`` of a batch of several chunks (each next one built on another thread, the
-    last one perhaps a few entries, still built column by column), of shared objects or of
+    """``record_many`` of a batch of several chunks (whether its decisions share their tuples
+    asked once for all; the last chunk perhaps a few entries, still built column by column), of
+    shared objects or of
     copies (``model_copy``, whose tuples are shared, or not), writes each entry's documented
     canonical bytes (:func:`canonical_entry`), whatever mix of times, next times and lists."""
     from dncguard.ledger import PAGE_ENTRIES, Tuning, canonical_entry

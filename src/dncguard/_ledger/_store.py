@@ -371,8 +371,8 @@ class Ledger(Reader):
         the digest before it, recorded_us).
 
         Each chunk is joined into its bytes, hashed and written here (the C join and chain,
-        where built, and SQLite let go of the GIL: ``record_columns``' and ``record_many``'s
-        builder thread makes the next chunk meanwhile). Measured, a second thread hashing and
+        where built, and SQLite let go of the GIL: ``record_columns``' builder thread makes the
+        next chunk meanwhile). Measured, a second thread hashing and
         writing while the next chunk is made did not pay once the chain was in C (it waits for
         the GIL each time it takes it back). The transaction ends here, once every chunk is
         written: all of it, or on any error none."""
@@ -456,9 +456,7 @@ class Ledger(Reader):
         if not isinstance(placed, bool):
             raise TypeError("placed must be True (the calls were dialed) or False (decisions only)")
         chunk = resolve(tuning, self._tuning).chunk_entries or CHUNK
-        # The encoder is used under the lock (another thread's record waits, as it would for
-        # the write).
-        with self._lock, collector_paused():
+        with collector_paused():
             cs = [c if type(c) is Call else _as_call(c) for c in calls]
             ds = [d if type(d) is Decision else _as_decision(d) for d in decisions]
             if len(cs) != len(ds):
@@ -470,19 +468,17 @@ class Ledger(Reader):
             if len(cs) <= chunk:
                 self._append(self._produce(cs, ds, placed))
                 return len(cs)
-            # Chunk by chunk: each next chunk built on another thread while this one is joined,
-            # hashed and written (the C join and chain and SQLite let go of the GIL). The first
-            # is built before the write lock is taken.
+            # Chunk by chunk, each built once the one before is written. (Built on a second
+            # thread meanwhile, as record_columns does, was measured: no faster here, the
+            # building being Python that holds the GIL.)
             shared = shares_tuples(ds)
             encoder = self._encoder
 
-            def chunks() -> Iterator[_Chunk]:
+            def produce(_seq: int, _recorded: int) -> Iterator[_Chunk]:
                 for i in range(0, len(cs), chunk):
                     yield encoder.lines(cs[i : i + chunk], ds[i : i + chunk], placed, 0, 0, shared)
 
-            with _ReadAhead(chunks()) as stream:
-                first = next(stream)
-                self._append(lambda _seq, _recorded: itertools.chain([first], stream))
+            self._append(produce)
         return len(cs)
 
     def record_columns(

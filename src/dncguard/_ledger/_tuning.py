@@ -40,8 +40,8 @@ class Tuning:
 
     ``chunk_entries``: entries built, hashed and written at a time by ``record_many`` and
     ``record_columns``, a whole number of pages (a multiple of ``PAGE_ENTRIES``, 512); None, the
-    default: 32,768 for ``record_many``, 16,384 for ``record_columns`` (both build the next
-    chunk on a second thread while this one is hashed and written). A batch of many chunks is still one
+    default: 32,768 for ``record_many``, 16,384 for ``record_columns`` (whose next chunk is
+    built on a second thread while this one is hashed). A batch of many chunks is still one
     transaction: all of it or none. ``mmap_bytes``: how much of the file SQLite reads through a
     memory map, taken when the ledger is opened (default: all of it on a 64-bit system, up to
     SQLite's own cap; 256 MiB on a 32-bit one; 0: none, every page read with a system call).
