@@ -2664,3 +2664,40 @@ def test_a_dictionary_column_is_read_from_its_own_dictionary_as_its_values_are(
         with pytest.raises(ValueError, match="column 'purpose', row 1"):
             a.record_columns(sliced, [d], np.zeros(n - 1, np.int64))
         assert len(a) == n
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pairs=st.lists(st.tuples(any_calls(), decisions()), min_size=1, max_size=6),
+    placed=st.booleans(),
+    tail=st.integers(1, 70),
+    copies=st.booleans(),
+)
+def test_a_batch_of_several_chunks_is_the_documented_encoding(
+    tmp_path: pathlib.Path, pairs: list[tuple[Call, Decision]], placed: bool, tail: int, copies: bool
+) -> None:
+    """``record_many`` of a batch of several chunks (whether its decisions share their tuples
+    asked once for all; the last chunk perhaps a few entries, still built column by column), of
+    shared objects or of
+    copies (``model_copy``, whose tuples are shared, or not), writes each entry's documented
+    canonical bytes (:func:`canonical_entry`), whatever mix of times, next times and lists."""
+    from dncguard.ledger import PAGE_ENTRIES, Tuning, canonical_entry
+
+    n = 2 * PAGE_ENTRIES + tail
+    tiled = (pairs * (n // len(pairs) + 1))[:n]
+    if copies:
+        tiled = [(c.model_copy(), d.model_copy(update={"number": d.number})) for c, d in tiled]
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    with Ledger(folder / "many") as many:
+        got = many.record_many(
+            [c for c, _ in tiled],
+            [d for _, d in tiled],
+            placed=placed,
+            tuning=Tuning(chunk_entries=PAGE_ENTRIES),
+        )
+        assert got == n
+        want = [
+            canonical_entry(c, d, seq=i + 1, recorded_us=0, placed=placed) for i, (c, d) in enumerate(tiled)
+        ]
+        assert _canonical_texts(many) == want
+        assert many.verify().ok

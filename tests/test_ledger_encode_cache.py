@@ -230,15 +230,25 @@ def test_rows_are_grouped_exactly(rows: list[tuple[int, int, int]]) -> None:
 
 def test_models_are_coded_by_value() -> None:
     """Equal models (distinct objects or the same one) share a code; models one field apart
-    do not."""
-    from dncguard._ledger._encode import _model_codes
+    do not; in a later batch too (found by identity then), and after the kept codes start
+    again."""
+    from dncguard._ledger._encode import ModelCodes
 
     a = Reason(code=ReasonCode.NATIONAL_REGISTRY, jurisdiction="US", rule="r", message="m")
     twin = Reason.model_validate(a.model_dump())
     other = a.model_copy(update={"message": "n"})
     c = Consulted(layer="us-ftc", jurisdiction="US", obtained=None, listed=None)
     later = c.model_copy(update={"obtained": dt.date(2026, 11, 20)})
-    codes = _model_codes([a, twin, other, a, c, later, Consulted.model_validate(c.model_dump())]).tolist()
-    assert codes[0] == codes[1] == codes[3]
-    assert codes[4] == codes[6]
-    assert len({codes[0], codes[2], codes[4], codes[5]}) == 4
+    model_codes = ModelCodes()
+    batch = [a, twin, other, a, c, later, Consulted.model_validate(c.model_dump())]
+    for _ in range(2):  # the second time from what it kept
+        codes = model_codes(batch).tolist()
+        assert codes[0] == codes[1] == codes[3]
+        assert codes[4] == codes[6]
+        assert len({codes[0], codes[2], codes[4], codes[5]}) == 4
+    # Past its limit it starts again: a new object whose id an old one had is not mistaken.
+    model_codes.LIMIT = 3  # type: ignore[misc]
+    fresh = [Reason.model_validate(a.model_dump()) for _ in range(5)]
+    codes = model_codes([*fresh, other]).tolist()
+    assert len(set(codes[:5])) == 1
+    assert codes[5] != codes[0]

@@ -288,3 +288,66 @@ def test_a_file_decided_in_bulk_is_recorded_column_by_column_as_check_decides_it
     assert any(guard.check(c).next_allowed_at for c in calls)
     assert _texts(ledger) == _texts(tmp_path / "expected.ledger")
     assert any(e.decision.consulted for e in entries(ledger))
+
+
+@pytest.mark.parametrize("where", ["third", "last"])
+def test_scrub_whose_ledger_fails_part_way_writes_no_output(
+    index: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+) -> None:
+    """scrub records on a thread of its own while it writes and decides: a ledger that fails
+    on the third piece, or on the last (whose rows are written before it is recorded), still
+    stops the command (exit 2, the ledger named), no output file is written, the pieces before
+    it are recorded whole and in order and none after it."""
+    from dncguard.errors import LedgerError
+
+    _small_pieces(monkeypatch)
+    rows = [{**CALLS[i % 4], "to": f"212-555-{i:04d}"} for i in range(160)]
+    calls = write_calls(tmp_path / "calls.csv", rows)
+    ledger = tmp_path / "calls.ledger"
+    out = tmp_path / "out.parquet"
+    real = dncguard.Ledger._record_decided
+    seen = []
+
+    def failing(self: dncguard.Ledger, table: Any, decided: Any) -> int:
+        seen.append(table.num_rows)
+        last = table.column("to")[-1].as_py() == rows[-1]["to"]
+        if (where == "third" and len(seen) == 3) or (where == "last" and last):
+            raise LedgerError("the disk failed (test)", path=self.path)
+        return real(self, table, decided)
+
+    monkeypatch.setattr(dncguard.Ledger, "_record_decided", failing)
+    code, _, err = run(capsys, "scrub", "--registry", index, calls, out, "--ledger", ledger)
+    assert code == 2
+    assert "the disk failed (test)" in err
+    assert str(ledger) in err
+    assert not out.exists()
+    got = entries(ledger)
+    assert len(got) == sum(seen[:-1]) < len(rows)  # none recorded after the failure
+    assert where == "last" or len(seen) == 3
+    assert [e.call.to for e in got] == [r["to"] for r in rows[: len(got)]]
+
+
+def test_scrub_stopped_part_way_keeps_the_pieces_recorded_before(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stale registry met far into the file (exit 2) stops scrub; the pieces decided before it,
+    being recorded on the recorder's thread meanwhile, are recorded whole, in order."""
+    _small_pieces(monkeypatch)
+    fresh = {"to": "212-555-0199", "at": "2026-03-16T14:00:00-04:00", "seller": "acme"}
+    stale = {**fresh, "at": "2026-06-16T14:00:00-04:00"}
+    rows = [{**fresh, "to": f"212-555-{i:04d}"} for i in range(200)] + [stale]
+    calls = write_calls(tmp_path / "calls.csv", rows)
+    ledger = tmp_path / "calls.ledger"
+    out = tmp_path / "out.parquet"
+    code, _, err = run(
+        capsys, "scrub", "--registry", index, calls, out, "--on-stale", "raise", "--ledger", ledger
+    )
+    assert code == 2, err
+    assert not out.exists()
+    got = entries(ledger)
+    assert 0 < len(got) <= 200
+    assert [e.call.to for e in got] == [r["to"] for r in rows[: len(got)]]

@@ -16,6 +16,7 @@ import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
+from dncguard._ledger._chain import Taken
 from dncguard._ledger._format import (
     CALL_ENTRY_FIELDS,
     CALL_JSON,
@@ -138,27 +139,42 @@ def _rows_of_lists(lists: Sequence[tuple[Any, ...]], k: int, codes: Any) -> list
     return list(matrix.T)
 
 
-def _model_codes(models: list[Any]) -> Any:
-    """Codes (from 1, a numpy array) of ``models`` by value, equal codes for equal class and
-    fields: each distinct object (found by identity with numpy: all are alive in the list) keyed
-    by value once. Guard.check shares a few hundred models among many decisions."""
-    import numpy as np
+class ModelCodes:
+    """Codes (from 1) of models by value, kept from batch to batch: equal codes for equal class
+    and fields. Each object met is keyed by value once and held here, so its identity stays its
+    own while its code is kept: in a later batch it is found by identity alone (Guard.check
+    shares a few hundred models among all its decisions). At most :data:`LIMIT` objects are held
+    (then it starts again, before a batch: codes are compared within one batch only)."""
 
-    ids = np.fromiter(map(id, models), np.int64, len(models))
-    order = np.argsort(ids)  # equal ids: the same object, any of them
-    ordered = ids[order]
-    new = np.ones(len(ids), bool)
-    new[1:] = ordered[1:] != ordered[:-1]
-    by_value: dict[tuple[Any, ...], int] = {}
-    distinct = [models[j] for j in order[new].tolist()]
-    codes = np.fromiter(
-        [by_value.setdefault((m.__class__, *m.__dict__.values()), len(by_value) + 1) for m in distinct],
-        np.int64,
-        len(distinct),
-    )
-    out = np.empty(len(ids), np.int64)
-    out[order] = codes[np.cumsum(new) - 1]
-    return out
+    LIMIT: Final = 1 << 16
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, int] = {}
+        self._by_value: dict[tuple[Any, ...], int] = {}
+        self._held: list[Any] = []
+
+    def __call__(self, models: list[Any]) -> Any:
+        """Each of ``models``' code (a numpy array)."""
+        import numpy as np
+
+        if len(self._held) > self.LIMIT:
+            self._by_id.clear()
+            self._by_value.clear()
+            self._held.clear()
+        by_id = self._by_id
+        codes = np.fromiter(map(by_id.get, map(id, models), itertools.repeat(0)), np.int64, len(models))
+        missing = np.flatnonzero(codes == 0)
+        if len(missing):
+            by_value = self._by_value
+            for j in missing.tolist():
+                m = models[j]
+                code = by_id.get(id(m))  # met before in this batch
+                if code is None:
+                    code = by_value.setdefault((m.__class__, *m.__dict__.values()), len(by_value) + 1)
+                    by_id[id(m)] = code
+                    self._held.append(m)
+                codes[j] = code
+        return codes
 
 
 _DAYS_TO_1970: Final = dt.date(1970, 1, 1).toordinal()
@@ -175,6 +191,21 @@ def _wall_us(ats: Sequence[dt.datetime]) -> Any:
     hmsu = np.fromiter(itertools.chain.from_iterable(map(_WALL, ats)), np.int64, 4 * n).reshape(n, 4)
     seconds = ((days * 24 + hmsu[:, 0]) * 60 + hmsu[:, 1]) * 60 + hmsu[:, 2]
     return seconds * 1_000_000 + hmsu[:, 3]
+
+
+def _texts_piece(texts: list[str]) -> Any:
+    """Texts as their JSON strings (as :func:`json_str` writes each), a piece for the join: the
+    texts themselves, quoted there, where all are printable ASCII without quotes or
+    backslashes; else each one's JSON (text Arrow cannot hold, such as a lone surrogate, made
+    one by one)."""
+    import pyarrow as pa
+
+    from dncguard._ledger._arrowtext import _json_piece
+
+    try:
+        return _json_piece(pa.array(texts, pa.string()))
+    except (pa.ArrowException, UnicodeError):
+        return pa.array(list(map(json_str, texts)), pa.string())
 
 
 def decision_part(decision: Decision) -> str:
@@ -212,17 +243,25 @@ def _extra_key(cd: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def _extra_columns(lists: Sequence[tuple[tuple[Any, ...], ...]]) -> list[Any]:
-    """Integer columns (:func:`_rows_of_lists`) of each call's lists (its ``_EXTRA`` tuple),
-    equal rows for equal lists. Each list's items are coded by value, list by list over all the
-    calls at once (``map`` runs in C): a time by its instant and UTC offset; a model by its
-    fields (and its class, where the calls' items are not all of one class)."""
+    """Integer columns of each call's lists (its ``_EXTRA`` tuple), equal rows for equal lists.
+    Per list field: its lengths, then its items' codes (:func:`_rows_of_lists`), or, where each
+    call's list holds one item at most, that item's code (0: none). Each list's items are coded
+    by value, list by list over the calls that have one (``map`` runs in C): a time by its
+    instant and UTC offset; a model by its fields (and its class, where the calls' items are not
+    all of one class)."""
     import numpy as np
 
+    n = len(lists)
     columns: list[Any] = []
-    for name, column in zip(EXTRA_FIELDS, zip(*lists, strict=True), strict=True):
-        flat = list(itertools.chain.from_iterable(column))
-        if not flat:  # every row's list empty (attempts, requests: most often)
+    for j, name in enumerate(EXTRA_FIELDS):
+        column = list(map(operator.itemgetter(j), lists))
+        length = np.fromiter(map(len, column), np.int64, n)
+        rows = np.flatnonzero(length)
+        if not len(rows):  # every call's list empty (attempts, requests: most often)
             continue
+        if len(rows) < n:
+            column = list(map(column.__getitem__, rows.tolist()))
+        flat = list(itertools.chain.from_iterable(column))
         if name == "attempts":
             keys: Iterator[Any] = zip(flat, map(_UTCOFFSET, flat), strict=True)
         else:
@@ -231,19 +270,25 @@ def _extra_columns(lists: Sequence[tuple[tuple[Any, ...], ...]]) -> list[Any]:
             keys = values if one_class else zip(map(type, flat), values, strict=True)
         codes: dict[Any, int] = {}
         items = np.fromiter(map(codes.setdefault, keys, itertools.count(1)), np.int64, len(flat))
-        columns.extend(_rows_of_lists(column, 1, items))
+        parts = [items] if len(flat) == len(rows) else _rows_of_lists(column, 1, items)  # one item each
+        for part in parts:
+            whole = np.zeros(n, np.int64)
+            whole[rows] = part
+            columns.append(whole)
     return columns
 
 
-def _repeat(dds: Sequence[Mapping[str, Any]], names: Sequence[str]) -> bool:
-    """Whether the objects (their ``__dict__``) share their ``names`` tuples: fewer than nine in
-    ten distinct in an even sample of them, or in a run of :data:`_RUN` of them one after the
-    other (``model_copy`` shares them; a call validated on its own, or a decision Guard.check
-    makes, owns its own). The run sees a batch that cycles through more objects than the even
-    sample holds (copies of a few thousand decided calls, in turn). One field's tuples nearly all
-    distinct answer at once (the rows are then too)."""
-    sample = dds[:: max(1, len(dds) // _SAMPLE)][:_SAMPLE]
-    for some in (sample, dds[:_RUN]):
+def _repeat(
+    sample: Sequence[Mapping[str, Any]], run: Sequence[Mapping[str, Any]], names: Sequence[str]
+) -> bool:
+    """Whether a batch's objects (their ``__dict__``) share their ``names`` tuples: fewer than
+    nine in ten distinct in ``sample`` (an even sample of them, :data:`_SAMPLE` at most), or in
+    ``run`` (the first :data:`_RUN` of them, one after the other). ``model_copy`` shares them;
+    a call validated on its own, or a decision Guard.check makes, owns its own. The run sees a
+    batch that cycles through more objects than the even sample holds (copies of a few thousand
+    decided calls, in turn). One field's tuples nearly all distinct answer at once (the rows
+    are then too)."""
+    for some in (sample, run):
         enough = len(some) * 9
         ids = []
         for name in reversed(names):  # the last (consulted) most often not empty
@@ -255,6 +300,15 @@ def _repeat(dds: Sequence[Mapping[str, Any]], names: Sequence[str]) -> bool:
             if len(set(zip(*ids, strict=True))) * 10 < enough:
                 return True
     return False
+
+
+def shares_tuples(decisions: Sequence[Decision]) -> bool:
+    """Whether ``decisions`` share their tuples of models (:func:`_repeat`), as ``model_copy``
+    makes them: then a batch's templates are grouped by the identities of its decisions' tuples,
+    else by the models in them (the same templates either way). Asked once for a whole
+    ``record_many`` batch, chunk by chunk the same answer."""
+    sample = decisions[:: max(1, len(decisions) // _SAMPLE)][:_SAMPLE]
+    return _repeat([d.__dict__ for d in sample], [d.__dict__ for d in decisions[:_RUN]], _DECISION_MODELS)
 
 
 _EXTRA_MODELS: Final = tuple(name for name in EXTRA_FIELDS if name != "attempts")
@@ -273,6 +327,7 @@ class Encoder:
         self._templates: dict[tuple[Any, ...], tuple[str, str, bytes, bytes]] = {}
         self._extras: dict[tuple[Any, ...], str] = {}
         self._by_ids: dict[tuple[Any, ...], tuple[tuple[str, str, bytes, bytes], tuple[Any, ...]]] = {}
+        self._model_codes = ModelCodes()
         self.times = Times()
         self.column_templates: dict[tuple[str, ...], tuple[str, bytes]] = {}
         """``record_columns``' templates by their fields' texts and decision part (hex, body)."""
@@ -310,27 +365,33 @@ class Encoder:
         self._by_identity[fast] = (got, models)
         return got
 
-    def _at_json(self, ats: list[dt.datetime]) -> tuple[Any, Any]:
-        """The times as the call's JSON writes them (with their quotes), an Arrow array: UTC
-        microseconds and each time's own UTC offset, formatted column by column; and the UTC
-        microseconds (a numpy array): each time's wall clock less its UTC offset, as Python
-        defines an aware time's instant."""
+    def _at_json(self, ats: list[dt.datetime]) -> tuple[Any, Any, Any]:
+        """The times as the call's JSON writes them (with their quotes): a piece for the join
+        (:class:`~dncguard._ledger._chain.Stamps`: UTC microseconds and each time's own UTC
+        offset, formatted in C or column by column); the UTC microseconds (a numpy array): each
+        time's wall clock less its UTC offset, as Python defines an aware time's instant; and
+        the UTC offsets in seconds (a numpy array), or None where an offset holds microseconds
+        (then the piece is an Arrow array of texts made one by one, as the call's JSON has them)."""
         import numpy as np
         import pyarrow as pa
 
-        from dncguard._ledger._arrowtext import _offset_json
+        from dncguard._ledger._arrowtext import _stamps
 
         zone = ats[0].tzinfo if ats else None
         if type(zone) is dt.timezone and len(set(map(id, map(_TZINFO, ats)))) == 1:  # one fixed offset
             offsets = np.full(len(ats), _seconds(zone.utcoffset(None)), np.int64)
         else:
             deltas = list(map(_UTCOFFSET, ats))
-            if any(d is not None and d.microseconds for d in deltas):  # as the call's JSON has them
+            # Each distinct offset's seconds once (a datetime's own zone may be any tzinfo).
+            seconds = {d: None if d is None else _seconds(d) for d in set(deltas)}
+            if any(d is not None and d.microseconds for d in seconds):  # as the call's JSON has them
                 micros = pa.array(ats, pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()
-                return pa.array(['"' + self.times(a) + '"' for a in ats], pa.string()), micros
-            offsets = np.array(list(map(_seconds, deltas)), np.int64)
+                return pa.array(['"' + self.times(a) + '"' for a in ats], pa.string()), micros, None
+            if None in seconds:  # a Call's time is aware: never here
+                raise ValueError("expected an aware datetime (with a UTC offset)")
+            offsets = np.fromiter(map(seconds.__getitem__, deltas), np.int64, len(deltas))
         micros = _wall_us(ats) - offsets * 1_000_000
-        return _offset_json(micros, offsets, self.times), micros
+        return _stamps(micros, offsets, self.times), micros, offsets
 
     def _few(
         self,
@@ -376,11 +437,14 @@ class Encoder:
         placed: bool,
         first_seq: int,
         recorded_us: int,
+        shared: bool | None = None,
     ) -> tuple[Any, list[PlacedRow] | None, dict[bytes, bytes]]:
-        """The entries' canonical bytes (a list, for a few), or their pieces before and after
-        ``seq,recorded_us`` (lists of texts and Arrow arrays, joined in ``Ledger._append``); the
-        placed entries' index rows (None unless ``placed``); and the templates used (hex
-        digest: body).
+        """The entries' canonical bytes (a list, for a few, unless ``shared`` is given), or their
+        pieces before and after ``seq,recorded_us`` (lists of texts and pieces, joined in
+        ``Ledger._append``: ``first_seq`` and ``recorded_us`` are not used); the placed entries'
+        index rows (None unless ``placed``); and the templates used (hex digest: body).
+        ``shared``: whether the batch's decisions share their tuples (:func:`shares_tuples`),
+        asked here when None.
 
         Field by field over the whole batch (``map`` runs in C), no Python loop per entry."""
         import numpy as np
@@ -389,7 +453,7 @@ class Encoder:
 
         from dncguard._ledger._arrowtext import _join
 
-        if len(calls) < _SMALL:
+        if len(calls) < _SMALL and shared is None:
             return self._few(calls, decisions, placed, first_seq, recorded_us)
         cds = list(map(_DICT, calls))
         dds = list(map(_DICT, decisions))
@@ -418,14 +482,14 @@ class Encoder:
         ]
         tuples = list(itertools.chain.from_iterable(map(_decision_models, dds)))
         k = len(_DECISION_MODELS)
-        shared = _repeat(dds, _DECISION_MODELS)
+        if shared is None:
+            shared = shares_tuples(decisions)
         if shared:
             columns.extend(np.fromiter(map(id, tuples), np.int64, len(tuples)).reshape(n, k).T)
         else:  # each model coded by value: a group per template
             every_model = list(itertools.chain.from_iterable(tuples))
-            columns.extend(_rows_of_lists(tuples, k, _model_codes(every_model)))
+            columns.extend(_rows_of_lists(tuples, k, self._model_codes(every_model)))
         groups, firsts = _grouped(columns, n)
-        group = pa.array(groups)
         templates: dict[bytes, bytes] = {}
         made: list[tuple[str, str, bytes, bytes]] = []
         cache = self._templates
@@ -461,23 +525,34 @@ class Encoder:
             made.append(t)
         nexts = list(map(_NEXT, dds))
         next_json: Any = "null"
-        if nexts.count(None) != n:
+        nones = nexts.count(None)
+        if nones == 0:
+            next_json = self._at_json(nexts)[0]
+        elif nones != n:
+            from dncguard._ledger._arrowtext import _stamps
+
             mask = np.fromiter(map(operator.is_not, nexts, itertools.repeat(None)), bool, n)
-            texts = self._at_json(list(itertools.compress(nexts, mask.tolist())))[0]
-            # Each entry's text: null, or its own (the k-th timed entry takes text k + 1).
-            slot = np.cumsum(mask, dtype=np.int64)
-            slot[~mask] = 0
-            next_json = pa.concat_arrays([pa.array(["null"], pa.string()), texts]).take(pa.array(slot))
+            texts, timed_us, timed_offsets = self._at_json(list(itertools.compress(nexts, mask.tolist())))
+            if timed_offsets is not None:  # one piece: null where there is none
+                next_us = np.zeros(n, np.int64)
+                next_offsets = np.zeros(n, np.int64)
+                next_us[mask] = timed_us
+                next_offsets[mask] = timed_offsets
+                next_json = _stamps(next_us, next_offsets, self.times, mask)
+            else:  # each entry's text: null, or its own (the k-th timed entry takes text k + 1)
+                slot = np.cumsum(mask, dtype=np.int64)
+                slot[~mask] = 0
+                next_json = pa.concat_arrays([pa.array(["null"], pa.string()), texts]).take(pa.array(slot))
         # extra: the call's non-empty lists; each distinct set of them made into JSON once.
         extras: Any = "{}"
         lists = list(map(_EXTRA, cds))
         some = np.fromiter(map(any, lists), bool, n)
         if some.any():
-            # The rows with lists grouped by their lists' values (each item coded by value, the
-            # rows' codes sorted); each group's text made once, or found by value (kept from
-            # batch to batch): each model's class and fields, each time's instant and UTC offset.
+            # The calls with lists grouped by their lists' values (each item coded by value);
+            # each group's text made once, or found by value (kept from batch to batch): each
+            # model's class and fields, each time's instant and UTC offset.
             rows_with = np.flatnonzero(some)
-            with_lists = [lists[i] for i in rows_with.tolist()]
+            with_lists = list(map(lists.__getitem__, rows_with.tolist()))
             extra_groups, extra_firsts = _grouped(_extra_columns(with_lists), len(with_lists))
             extras_made = self._extras
             extra_texts: list[str] = ["{}"]
@@ -495,7 +570,7 @@ class Encoder:
             which_text[rows_with] = extra_groups + 1
             extras = pa.array(extra_texts, pa.string()).take(pa.array(which_text))
         ats = list(map(_AT, cds))
-        at_json, micros = self._at_json(ats)
+        at_json, micros, _ = self._at_json(ats)
         rows: list[PlacedRow] | None = None
         index: Any = "null"
         if placed:
@@ -513,7 +588,7 @@ class Encoder:
                     pa.array(micros).cast(pa.string()),
                     ",",
                     pc.if_else(pa.array(valid), pa.array(parsed).cast(pa.string()), "null"),
-                    pa.array([t[1] for t in made], pa.string()).take(group),
+                    pa.array([t[1] for t in made], pa.string()).take(pa.array(groups)),
                 ]
             )
             # Each row's seller key and purpose: its group's (taken row by row in C).
@@ -521,14 +596,14 @@ class Encoder:
             sellers = list(map([seller_key(calls[i].seller) for i in firsts.tolist()].__getitem__, of_group))
             purposes = list(map([calls[i].purpose for i in firsts.tolist()].__getitem__, of_group))
             rows = list(zip(numbers, sellers, purposes, micros.tolist(), strict=True))
-        head = ['["', pa.array([t[0] for t in made], pa.string()).take(group), '",', index, ","]
+        head = ['["', Taken([t[0] for t in made], groups), '",', index, ","]
         after: list[Any] = [
             ",",
-            pa.array(list(map(json_str, map(_TO, cds))), pa.string()),
+            _texts_piece(list(map(_TO, cds))),
             ",",
             at_json,
             ",",
-            pa.array(list(map(json_str, map(_NUMBER, dds))), pa.string()),
+            _texts_piece(list(map(_NUMBER, dds))),
             ",",
             next_json,
             ",",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import datetime as dt
+import functools
 import itertools
 import os
 import re
@@ -17,7 +18,7 @@ from dncguard._gcpause import collector_paused
 from dncguard._ledger._arrowtext import _as_call, _as_decision, _distinct, _join, _next_column, _per_row
 from dncguard._ledger._chain import arrow, chain, join
 from dncguard._ledger._columns import Columns, decided_parts
-from dncguard._ledger._encode import Encoder, PlacedRow, decision_part
+from dncguard._ledger._encode import Encoder, PlacedRow, decision_part, shares_tuples
 from dncguard._ledger._format import (
     APPLICATION_ID,
     FORMAT,
@@ -117,6 +118,18 @@ def _lines(entries: Any, seq: int, recorded_us: int) -> tuple[int, Any, list[Any
     return n, data, [data[a:b] for a, b in itertools.pairwise(cuts)]
 
 
+_PAGES_AT_ONCE: Final = 64
+"""Pages inserted by one statement (a chunk's pages in one step: SQLite lets go of the GIL once
+for them, not once a page, so a thread building the next chunk meanwhile holds it up less)."""
+
+
+@functools.cache
+def _insert_pages(count: int) -> str:
+    """``INSERT_PAGE`` of ``count`` rows at once."""
+    assert INSERT_PAGE.endswith(" VALUES (?, ?, ?, ?, ?)")
+    return INSERT_PAGE + ", (?, ?, ?, ?, ?)" * (count - 1)
+
+
 def _write(
     db: sqlite3.Connection,
     templates: list[tuple[bytes, bytes]],
@@ -126,7 +139,9 @@ def _write(
     """One chunk's rows, inserted in the open transaction."""
     if templates:
         db.executemany(INSERT_TEMPLATE, templates)
-    db.executemany(INSERT_PAGE, pages)
+    for k in range(0, len(pages), _PAGES_AT_ONCE):
+        some = pages[k : k + _PAGES_AT_ONCE]
+        db.execute(_insert_pages(len(some)), [value for page in some for value in page])
     if placed:
         db.executemany(INSERT_PLACED, placed)
 
@@ -357,10 +372,10 @@ class Ledger(Reader):
 
         Each chunk is joined into its bytes, hashed and written here (the C join and chain,
         where built, and SQLite let go of the GIL: ``record_columns``' builder thread makes the
-        next chunk meanwhile). Measured, a second thread hashing and writing while the next
-        chunk is made did not pay once the chain was in C (it waits for the GIL each time it
-        takes it back). The transaction ends here, once every chunk is written: all of it, or on
-        any error none."""
+        next chunk meanwhile). Measured, a second thread hashing and
+        writing while the next chunk is made did not pay once the chain was in C (it waits for
+        the GIL each time it takes it back). The transaction ends here, once every chunk is
+        written: all of it, or on any error none."""
         db = self._db
         added: set[bytes] = set()
         with self._lock, self._errors():
@@ -398,13 +413,12 @@ class Ledger(Reader):
         return seq, head.previous, head.before, recorded_us
 
     def _produce(
-        self, calls: Sequence[Call], decisions: Sequence[Decision], placed: bool, chunk: int = CHUNK
+        self, calls: Sequence[Call], decisions: Sequence[Decision], placed: bool
     ) -> Callable[[int, int], Iterator[_Chunk]]:
+        """A few entries (``record``), built in one piece once the chain's head is read."""
+
         def produce(first_seq: int, recorded_us: int) -> Iterator[_Chunk]:
-            for i in range(0, len(calls), chunk):
-                yield self._encoder.lines(
-                    calls[i : i + chunk], decisions[i : i + chunk], placed, first_seq + i, recorded_us
-                )
+            yield self._encoder.lines(calls, decisions, placed, first_seq, recorded_us)
 
         return produce
 
@@ -451,7 +465,20 @@ class Ledger(Reader):
                 )
             if not cs:
                 return 0
-            self._append(self._produce(cs, ds, placed, chunk))
+            if len(cs) <= chunk:
+                self._append(self._produce(cs, ds, placed))
+                return len(cs)
+            # Chunk by chunk, each built once the one before is written. (Built on a second
+            # thread meanwhile, as record_columns does, was measured: no faster here, the
+            # building being Python that holds the GIL.)
+            shared = shares_tuples(ds)
+            encoder = self._encoder
+
+            def produce(_seq: int, _recorded: int) -> Iterator[_Chunk]:
+                for i in range(0, len(cs), chunk):
+                    yield encoder.lines(cs[i : i + chunk], ds[i : i + chunk], placed, 0, 0, shared)
+
+            self._append(produce)
         return len(cs)
 
     def record_columns(

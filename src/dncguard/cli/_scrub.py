@@ -48,12 +48,17 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
     if os.path.exists(args.output) and os.path.samefile(path, args.output):
         # also through a symlink or a hard link: the rows would be overwritten as they are read
         raise UsageError(f"{args.output}: OUT is the call file IN ({path}): write the output to another file")
-    record = recorder(args, path=path)
+    # The ledger records on a thread of its own while rows are written and decided.
+    record = recorder(args, path=path, ahead=True)
     try:
-        return _scrub_file(args, path, defaults, record)
-    finally:
+        code = _scrub_file(args, path, defaults, record)
+    except BaseException:
         if record is not None:
-            record.close()
+            record.close(quiet=True)  # what was given is recorded; this command's error wins
+        raise
+    if record is not None:
+        record.close()
+    return code
 
 
 def _scrub_file(args: argparse.Namespace, path: str, defaults: Defaults, record: Recorder | None) -> int:
@@ -109,6 +114,8 @@ def _scrub_records(args: argparse.Namespace, path: str, defaults: Defaults, reco
             written = True
             del chunk, flat
             gc.collect(0)  # the chunk's objects only (see ``check``)
+        if record is not None:  # every decision recorded before the output is committed
+            record.finish()
         if guard is None:  # no records: the index is checked all the same
             _guard(args)
         if not written:  # no records: the decision columns alone
@@ -161,6 +168,8 @@ def _scrub_table(
             done += n
             progress.show(f"{path}: scrubbed {done:,} rows")
             trimmer.due()
+        if record is not None:  # every decision recorded before the output is committed
+            record.finish()
     except StaleRegistryError as e:
         raise _stale_error(guard, fed, path, e) from None  # among the calls not yet written
     progress.done()
