@@ -338,15 +338,16 @@ class _Fields(typing.NamedTuple):
     numbers: list[str]
 
 
-def _fields(cds: Sequence[Mapping[str, Any]], dds: Sequence[Mapping[str, Any]]) -> _Fields:
-    """The fields :meth:`Encoder.lines` reads per entry (calls' and decisions' ``__dict__``),
-    :data:`_BLOCK` entries at a time (``map`` runs in C)."""
+def _fields(calls: Sequence[Call], decisions: Sequence[Decision]) -> _Fields:
+    """The fields :meth:`Encoder.lines` reads per entry (from the calls' and decisions'
+    ``__dict__``), :data:`_BLOCK` entries at a time (``map`` runs in C)."""
     codes: dict[tuple[Any, ...], int] = {}
     count = itertools.count()
     f = _Fields([], [], [], [], [], [], [])
     chain = itertools.chain.from_iterable
-    for i in range(0, len(cds), _BLOCK):
-        c, d = cds[i : i + _BLOCK], dds[i : i + _BLOCK]
+    for i in range(0, len(calls), _BLOCK):
+        c = list(map(_DICT, calls[i : i + _BLOCK]))
+        d = list(map(_DICT, decisions[i : i + _BLOCK]))
         # fixed lengths: the sum of the call's and the decision's tuples is one key
         f.plain.extend(
             map(codes.setdefault, map(operator.add, map(_call_rest, c), map(_decision_values, d)), count)
@@ -502,8 +503,6 @@ class Encoder:
             return self._few(calls, decisions, placed, first_seq, recorded_us)
         if len(calls) != len(decisions):
             raise ValueError("calls and decisions differ in length")
-        cds = list(map(_DICT, calls))
-        dds = list(map(_DICT, decisions))
         # Each entry's template. The rows are grouped (integer columns, sorted by numpy) by the
         # values of the call's template fields and the decision's plain ones (a code per
         # distinct pair), and by the identity of the decision's tuples of models where
@@ -512,8 +511,8 @@ class Encoder:
         # decisions: each distinct model is keyed by value once, and a group is a template).
         # Every object keyed by identity is alive (held by the batch) while its rows are
         # grouped. Each group's template is made into JSON and hashed once.
-        n = len(cds)
-        f = _fields(cds, dds)
+        n = len(calls)
+        f = _fields(calls, decisions)
         columns = [np.array(f.plain, np.int64)]
         tuples = f.tuples
         k = len(_DECISION_MODELS)
@@ -535,8 +534,9 @@ class Encoder:
             # their identities are still theirs); else by value (kept from batch to batch): the
             # call's template fields, the decision's plain ones, and the class and fields of
             # each of its models.
-            models = _decision_models(dds[i])
-            values = (_call_rest(cds[i]), _decision_values(dds[i]))
+            cd, dd = calls[i].__dict__, decisions[i].__dict__
+            models = _decision_models(dd)
+            values = (_call_rest(cd), _decision_values(dd))
             key = (*values, *map(id, models)) if shared else None
             held = None if key is None else by_ids.get(key)
             if held is not None:
@@ -592,7 +592,7 @@ class Encoder:
             extras_made = self._extras
             extra_texts: list[str] = ["{}"]
             for j in extra_firsts.tolist():
-                vkey = _extra_key(cds[int(rows_with[j])])
+                vkey = _extra_key(calls[int(rows_with[j])].__dict__)
                 text = extras_made.get(vkey)
                 if text is None:
                     cj = CALL_JSON(calls[int(rows_with[j])], mode="json", include=set(EXTRA_FIELDS))
