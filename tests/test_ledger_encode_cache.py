@@ -252,3 +252,89 @@ def test_models_are_coded_by_value() -> None:
     codes = model_codes([*fresh, other]).tolist()
     assert len(set(codes[:5])) == 1
     assert codes[5] != codes[0]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    base_call=any_calls(),
+    base_decision=_decisions(),
+    seed=st.integers(0, 2**32 - 1),
+    placed=st.booleans(),
+    block=st.sampled_from([1, 3, 7, 64]),
+)
+def test_fields_read_block_by_block_are_the_whole_chunks(
+    tmp_path: pathlib.Path,
+    monkeypatch: Any,
+    base_call: Call,
+    base_decision: Decision,
+    seed: int,
+    placed: bool,
+    block: int,
+) -> None:
+    """record_many reads the entries' fields a few thousand at a time (``_BLOCK``); with blocks
+    of a few entries, so that equal values fall in different blocks and an entry one field
+    apart sits anywhere, every entry is still the documented canonical encoding."""
+    from dncguard._ledger import _encode
+
+    monkeypatch.setattr(_encode, "_BLOCK", block)
+    rng = random.Random(seed)
+    calls = [base_call] + [_call_changed(base_call, k) for k in range(6)]
+    decisions = [base_decision] + [_one_field_changed(base_decision, k) for k in range(10)]
+    pairs = []
+    for i in range(BATCH):
+        call = _copy(rng.choice(calls), rng.randrange(4))
+        call = call.model_copy(update={"to": f"212555{i % 100:04d}", "at": call.at + dt.timedelta(seconds=i)})
+        pairs.append((call, _copy(rng.choice(decisions), rng.randrange(4))))
+    with Ledger(pathlib.Path(tempfile.mkdtemp(dir=tmp_path)) / "many") as many:
+        many.record_many([c for c, _ in pairs], [d for _, d in pairs], placed=placed)
+        lines = _lines(many)
+    assert len(lines) == len(pairs)
+    for seq, (line, (call, decision)) in enumerate(zip(lines, pairs, strict=True), 1):
+        recorded_us = json.loads(line)[3]
+        assert line == canonical_entry(call, decision, seq=seq, recorded_us=recorded_us, placed=placed), seq
+
+
+def test_one_entry_apart_past_the_first_block(tmp_path: pathlib.Path) -> None:
+    """A chunk of more entries than one block (``_BLOCK``) of equal but distinct calls and
+    decisions, one of them one field apart in the last block, another one call field apart:
+    each of those two is recorded with its own values, the others all alike."""
+    from dncguard._ledger import _encode
+
+    n = 2 * _encode._BLOCK + 5
+    at = dt.datetime(2026, 12, 1, 14, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    consulted = Consulted(layer="us-ftc", jurisdiction="US", obtained=dt.date(2026, 11, 20), listed=True)
+    reason = Reason(code=ReasonCode.NATIONAL_REGISTRY, jurisdiction="US", rule="r", message="m")
+    calls = [
+        Call.model_validate(
+            {"to": f"212555{i % 10_000:04d}", "at": at + dt.timedelta(seconds=i), "seller": "acme"}
+        )
+        for i in range(n)
+    ]
+    decisions = [
+        Decision.model_validate(
+            {
+                "allowed": False,
+                "number": f"+1212555{i % 10_000:04d}",
+                "reasons": (reason,),
+                "consulted": (consulted,),
+                "registry_id": "dncg:" + "ab" * 16,
+            }
+        )
+        for i in range(n)
+    ]
+    odd_decision, odd_call = n - 2, _encode._BLOCK + 1
+    decisions[odd_decision] = decisions[odd_decision].model_copy(
+        update={"consulted": (consulted.model_copy(update={"listed": False}),)}
+    )
+    calls[odd_call] = calls[odd_call].model_copy(update={"callee_region": "US-FL"})
+    with Ledger(tmp_path / "many") as many:
+        many.record_many(calls, decisions)
+        lines = _lines(many)
+    templates = [json.loads(line)[0] for line in lines]
+    assert len(set(templates)) == 3
+    assert templates[odd_decision] != templates[0] != templates[odd_call] != templates[odd_decision]
+    for i in (0, _encode._BLOCK - 1, _encode._BLOCK, odd_call, odd_decision, n - 1):
+        recorded_us = json.loads(lines[i])[3]
+        assert lines[i] == canonical_entry(
+            calls[i], decisions[i], seq=i + 1, recorded_us=recorded_us, placed=False
+        )
