@@ -395,7 +395,13 @@ def python_join(parts: Sequence[Any], n: int, first_seq: int) -> tuple[bytes, by
     if wholes:
         whole = wholes[0].arrow()
         joined = pc.if_else(pc.is_null(whole), joined, pc.binary_join_element_wise(whole, "\n", ""))
-    data = "".join(joined.to_pylist()).encode()
-    ends = np.zeros(n + 1, np.int64)
-    np.cumsum([len(s.encode()) for s in joined.to_pylist()], out=ends[1:])
-    return data, ends.tobytes()
+    if not n:
+        return b"", bytes(8)
+    # The joined bytes as Arrow laid them out, and their ends from 0.
+    _, offsets_buf, data_buf = joined.buffers()
+    wide = pa.types.is_large_string(joined.type)
+    offsets = np.frombuffer(
+        offsets_buf, np.int64 if wide else np.int32, n + 1, joined.offset * (8 if wide else 4)
+    )
+    ends = offsets.astype(np.int64) - int(offsets[0])
+    return memoryview(data_buf)[int(offsets[0]) : int(offsets[-1])].tobytes(), ends.tobytes()

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from dncguard._gcpause import collector_paused
-from dncguard._ledger._arrowtext import _as_call, _as_decision, _distinct, _join, _next_column, _per_row
-from dncguard._ledger._chain import arrow, chain, join
+from dncguard._ledger._arrowtext import _as_call, _as_decision, _distinct, _next_column, _per_row
+from dncguard._ledger._chain import chain, join, python_join
 from dncguard._ledger._columns import Columns, decided_parts
 from dncguard._ledger._encode import Encoder, PlacedRow, decision_part, shares_tuples
 from dncguard._ledger._format import (
@@ -86,36 +86,24 @@ def _lines(entries: Any, seq: int, recorded_us: int) -> tuple[int, Any, list[Any
     bytes, each followed by a line feed, one after the other (a bytes-like object); and the
     pages' payloads (at most :data:`PAGE_ENTRIES` entries each: views of those bytes)."""
     import numpy as np
-    import pyarrow as pa
 
     if isinstance(entries, list):
         n = len(entries)
         texts = [b"\n".join(entries[i : i + PAGE_ENTRIES]) + b"\n" for i in range(0, n, PAGE_ENTRIES)]
         return n, texts[0] if len(texts) == 1 else b"".join(texts), texts
     # The pieces before and after ``seq,recorded_us`` (text, Arrow arrays and the join's pieces),
-    # joined once here: in C where built, else each piece made an Arrow array and joined by Arrow.
+    # joined once here: in C where built, else by its Arrow twin (the same bytes).
     head, tail = entries
     n = next(len(p) for p in (*head, *tail) if not isinstance(p, str))
     if not n:
         return 0, b"", []
-    joined_c = join([*head, None, f",{recorded_us}", *tail], n, seq + 1)
-    if joined_c is not None:  # in C, where built (the same bytes as Arrow's join below)
-        data_c, ends_c = joined_c
-        line_ends = np.frombuffer(ends_c, np.int64)
-        cuts = line_ends[::PAGE_ENTRIES].tolist() + ([int(line_ends[-1])] if n % PAGE_ENTRIES else [])
-        whole = memoryview(data_c)
-        return n, data_c, [whole[a:b] for a, b in itertools.pairwise(cuts)]
-    seqs = pa.array(np.arange(seq + 1, seq + n + 1, dtype=np.int64)).cast(pa.string())
-    joined = _join([*map(arrow, head), seqs, f",{recorded_us}", *map(arrow, tail), "\n"])
-    if joined.offset:
-        joined = pa.concat_arrays([joined])
-    buffers = joined.buffers()
-    ends = np.frombuffer(buffers[1], np.int32, n + 1)
-    # The joined bytes in place (Arrow's buffer, kept alive by the view); each page's payload a
-    # view of them (SQLite copies it in).
-    data = memoryview(buffers[2])[: int(ends[-1])]
-    cuts = ends[::PAGE_ENTRIES].tolist() + ([int(ends[-1])] if n % PAGE_ENTRIES else [])
-    return n, data, [data[a:b] for a, b in itertools.pairwise(cuts)]
+    parts = [*head, None, f",{recorded_us}", *tail]
+    data, ends = join(parts, n, seq + 1) or python_join(parts, n, seq + 1)
+    line_ends = np.frombuffer(ends, np.int64)
+    cuts = line_ends[::PAGE_ENTRIES].tolist() + ([int(line_ends[-1])] if n % PAGE_ENTRIES else [])
+    # Each page's payload a view of the joined bytes (SQLite copies it in).
+    whole = memoryview(data)
+    return n, data, [whole[a:b] for a, b in itertools.pairwise(cuts)]
 
 
 _PAGES_AT_ONCE: Final = 64
