@@ -206,13 +206,26 @@ put_u64(sink_t *s, unsigned long long v)
     return put(s, tmp + d, 24 - d);
 }
 
+/* Where value i of an Arrow string array (offsets b[ob], data b[db]) lies: [*a, *b) of b[db],
+ * checked. */
+static int
+array_span(sink_t *s, const piece_t *p, int ob, int db, Py_ssize_t i, int32_t *a, int32_t *b)
+{
+    *a = load32(p->b[ob].buf, p->offset + i);
+    *b = load32(p->b[ob].buf, p->offset + i + 1);
+    if (*a < 0 || *b < *a || (Py_ssize_t)*b > p->b[db].len) {
+        s->err = "join(): an array's offsets fall outside its data";
+        return -1;
+    }
+    return 0;
+}
+
 /* Value i of an Arrow string array (offsets b[ob], data b[db]). */
 static int
 array_value(sink_t *s, const piece_t *p, int ob, int db, Py_ssize_t i, int quoted)
 {
-    int32_t a = load32(p->b[ob].buf, p->offset + i), b = load32(p->b[ob].buf, p->offset + i + 1);
-    if (a < 0 || b < a || (Py_ssize_t)b > p->b[db].len) {
-        s->err = "join(): an array's offsets fall outside its data";
+    int32_t a, b;
+    if (array_span(s, p, ob, db, i, &a, &b) < 0) {
         return -1;
     }
     if (quoted && put(s, "\"", 1) < 0) {
@@ -263,19 +276,30 @@ floor_div(int64_t a, int64_t b)
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
+/* Time i of a STAMP piece as wall-clock microseconds at its UTC offset, checked. */
 static int
-stamp(sink_t *s, const piece_t *p, Py_ssize_t i)
+stamp_local(sink_t *s, const piece_t *p, Py_ssize_t i, int64_t *local)
 {
-    if (p->has_valid && ((const uint8_t *)p->b[5].buf)[i] == 0) {
-        return put(s, "null", 4);
-    }
     int64_t us = load64(p->b[0].buf, i);
     int64_t off = load64(p->b[1].buf, i);
     if (off <= -86400 || off >= 86400 || us < -MOST_US || us > MOST_US) {
         s->err = "join(): a time or UTC offset out of range";
         return -1;
     }
-    int64_t local = us + off * US;
+    *local = us + off * US;
+    return 0;
+}
+
+static int
+stamp(sink_t *s, const piece_t *p, Py_ssize_t i)
+{
+    if (p->has_valid && ((const uint8_t *)p->b[5].buf)[i] == 0) {
+        return put(s, "null", 4);
+    }
+    int64_t local;
+    if (stamp_local(s, p, i, &local) < 0) {
+        return -1;
+    }
     int64_t secs = floor_div(local, US), frac = local - secs * US;
     int64_t days = floor_div(secs, 86400), sod = secs - days * 86400;
     /* days since 1970-01-01 to the civil date (H. Hinnant's algorithm) */
@@ -364,9 +388,8 @@ measure(sink_t *s, const piece_t *p, Py_ssize_t i, long long seq)
         return put(s, NULL, digits_u64((unsigned long long)seq));
     case ARRAY:
     case QUOTED: {
-        int32_t a = load32(p->b[0].buf, p->offset + i), b = load32(p->b[0].buf, p->offset + i + 1);
-        if (a < 0 || b < a || (Py_ssize_t)b > p->b[1].len) {
-            s->err = "join(): an array's offsets fall outside its data";
+        int32_t a, b;
+        if (array_span(s, p, 0, 1, i, &a, &b) < 0) {
             return -1;
         }
         return put(s, NULL, (Py_ssize_t)(b - a) + (p->kind == QUOTED ? 2 : 0));
@@ -376,9 +399,8 @@ measure(sink_t *s, const piece_t *p, Py_ssize_t i, long long seq)
     case NUMBER: {
         uint64_t v = (uint64_t)load64(p->b[0].buf, i);
         if (v == 0) {
-            int32_t a = load32(p->b[1].buf, p->offset + i), b = load32(p->b[1].buf, p->offset + i + 1);
-            if (a < 0 || b < a || (Py_ssize_t)b > p->b[2].len) {
-                s->err = "join(): an array's offsets fall outside its data";
+            int32_t a, b;
+            if (array_span(s, p, 1, 2, i, &a, &b) < 0) {
                 return -1;
             }
             return put(s, NULL, (Py_ssize_t)(b - a) + (p->fallback_quoted ? 2 : 0));
@@ -389,12 +411,10 @@ measure(sink_t *s, const piece_t *p, Py_ssize_t i, long long seq)
         if (p->has_valid && ((const uint8_t *)p->b[5].buf)[i] == 0) {
             return put(s, NULL, 4);
         }
-        int64_t us = load64(p->b[0].buf, i), off = load64(p->b[1].buf, i);
-        if (off <= -86400 || off >= 86400 || us < -MOST_US || us > MOST_US) {
-            s->err = "join(): a time or UTC offset out of range";
+        int64_t local;
+        if (stamp_local(s, p, i, &local) < 0) {
             return -1;
         }
-        int64_t local = us + off * US;
         int has_frac = local % US != 0;
         if (put(s, NULL, 21 + (has_frac ? 7 : 0)) < 0) { /* "YYYY-MM-DDTHH:MM:SS[.ffffff] and " */
             return -1;
