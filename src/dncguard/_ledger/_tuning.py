@@ -20,7 +20,10 @@ distinct templates found, its pieces made, a hand-over between threads) is paid 
 a scrub's decided batch (some 60,000 rows) recorded as one chunk of 65,536 took about 0.2 s of
 CPU less a million entries than as four of 16,384 (1.06 s against 1.29, the ledger's whole
 work), and a table that fits one chunk is built on the caller's thread (no second thread to
-start and wait for)."""
+start and wait for). It costs memory: at a million rows, the peak resident memory of
+``scrub --ledger`` was 451 MB against 427, of ``check --ledger`` (whose batches of 262,144 rows
+are four chunks, two at a time in hand) 522-559 MB against 487-502; neither grows with the
+rows."""
 MMAP: Final = (1 << 40) if sys.maxsize > 1 << 32 else 1 << 28
 """Bytes of the file SQLite reads through a memory map (``PRAGMA mmap_size``).
 
