@@ -65,6 +65,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import pyarrow as pa
@@ -208,12 +209,31 @@ def _floor_compiled(texts: list[bytes]) -> float | None:
     return time.process_time() - c
 
 
-def _floor_storage(folder: Path, texts: list[bytes]) -> tuple[float, float] | None:
-    """Wall and CPU seconds to store ``texts`` as ``scrub --ledger`` stores its entries, with
-    nothing else: joined into pages by the C join (one copy, as each chunk is), chained by the C
-    chain, and the pages inserted into a fresh ledger in one transaction (SQLite's page writes
-    and commit), a chunk of ``COLUMN_CHUNK`` entries at a time. None where the optional
-    extension was not built. What a faster entry builder could not take away with this storage."""
+_STAGES: Final = ("join", "chain", "pages", "insert", "commit", "close")
+"""The storage floor's stages (see :func:`_floor_storage`)."""
+
+
+def _cpu() -> tuple[float, float, float]:
+    """Wall, user and system CPU seconds of this thread so far (of the process where a thread's
+    own are not kept)."""
+    import resource
+
+    who = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)
+    r = resource.getrusage(who)
+    return time.perf_counter(), r.ru_utime, r.ru_stime
+
+
+def _floor_storage(folder: Path, texts: list[bytes]) -> dict[str, tuple[float, float, float]] | None:
+    """Wall, user and system CPU seconds to store ``texts`` as ``scrub --ledger`` stores its
+    entries, with nothing else, stage by stage (:data:`_STAGES`): joined into pages by the C
+    join (one copy, as each chunk is: ``join``), chained by the C chain (``chain``), each
+    chunk's pages made (``pages``, Python) and inserted into a fresh ledger in one transaction
+    (``insert``: SQLite copies them into its pages and writes the ones its cache cannot hold to
+    the write-ahead log), a chunk of ``COLUMN_CHUNK`` entries at a time; then ``commit`` (the
+    rest of the log written and synced, and the checkpoints that copy the log into the database
+    file, SQLite's own every 1,000 pages of log, and sync it) and ``close`` (the last checkpoint
+    of the log). None where the optional extension was not built. What a faster entry builder
+    could not take away with this storage."""
     from dncguard._ledger._format import INSERT_PAGE, PAGE_ENTRIES
     from dncguard._ledger._tuning import COLUMN_CHUNK
 
@@ -226,37 +246,51 @@ def _floor_storage(folder: Path, texts: list[bytes]) -> tuple[float, float] | No
         pa.array([t.decode() for t in texts[i : i + COLUMN_CHUNK]], pa.string())
         for i in range(0, len(texts), COLUMN_CHUNK)
     ]  # made before the clock starts, as the entries' pieces are
-    with Ledger(path) as ledger:
-        db = ledger._db
-        t, c = time.perf_counter(), time.process_time()
-        db.execute("BEGIN IMMEDIATE")
-        previous, seq = bytes(32), 1
-        for chunk in chunks:
-            n = len(chunk)
-            got = _chain.join([chunk], n, seq)
-            assert got is not None
-            data, ends_bytes = got
-            ends = np.frombuffer(ends_bytes, np.int64)
-            digests = _chain.chain(previous, data)
-            previous = digests[-32:]
-            whole = memoryview(data)
-            pages = [
-                (
-                    seq + k,
-                    min(PAGE_ENTRIES, n - k),
-                    0,
-                    digests[32 * k : 32 * (k + PAGE_ENTRIES)],
-                    whole[int(ends[k]) : int(ends[min(k + PAGE_ENTRIES, n)])],
-                )
-                for k in range(0, n, PAGE_ENTRIES)
-            ]
-            db.executemany(INSERT_PAGE, pages)
-            seq += n
-        db.execute("COMMIT")
-        out = time.perf_counter() - t, time.process_time() - c
+    spent = dict.fromkeys(_STAGES, (0.0, 0.0, 0.0))
+
+    def add(stage: str, before: tuple[float, float, float]) -> tuple[float, float, float]:
+        now = _cpu()
+        w, u, sy = spent[stage]
+        spent[stage] = (w + now[0] - before[0], u + now[1] - before[1], sy + now[2] - before[2])
+        return now
+
+    ledger = Ledger(path)
+    db = ledger._db
+    t = _cpu()
+    db.execute("BEGIN IMMEDIATE")
+    previous, seq = bytes(32), 1
+    for chunk in chunks:
+        n = len(chunk)
+        got = _chain.join([chunk], n, seq)
+        assert got is not None
+        data, ends_bytes = got
+        t = add("join", t)
+        digests = _chain.chain(previous, data)
+        previous = digests[-32:]
+        t = add("chain", t)
+        ends = np.frombuffer(ends_bytes, np.int64)
+        whole = memoryview(data)
+        pages = [
+            (
+                seq + k,
+                min(PAGE_ENTRIES, n - k),
+                0,
+                digests[32 * k : 32 * (k + PAGE_ENTRIES)],
+                whole[int(ends[k]) : int(ends[min(k + PAGE_ENTRIES, n)])],
+            )
+            for k in range(0, n, PAGE_ENTRIES)
+        ]
+        t = add("pages", t)
+        db.executemany(INSERT_PAGE, pages)
+        seq += n
+        t = add("insert", t)
+    db.execute("COMMIT")
+    t = add("commit", t)
+    ledger.close()
+    add("close", t)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return out
+    return spent
 
 
 def _guard_with_ledger(
@@ -379,12 +413,23 @@ def _scrub_against_ledger(
     )
     if storage is not None:
         added = with_ledger - plain
+        wall = sum(w for w, _, _ in storage.values())
+        cpu = sum(u + s for _, u, s in storage.values())
         say(
             f"scrub --ledger storage floor: the same {rows:,} entries joined into pages (C), chained (C) and "
             f"written to a fresh ledger by SQLite in one transaction, nothing else, in the same run: "
-            f"{storage[0]:.2f} s (CPU {storage[1]:.2f} s, {storage[1] / rows * 1e6:.2f} us/entry), "
-            f"{1 + storage[0] / plain:.2f}x the scrub without a ledger were it added wall time; "
-            f"scrub --ledger adds {added:.2f} s, {added / storage[0]:.2f}x this floor ({_load()})"
+            f"{wall:.2f} s (CPU {cpu:.2f} s, {cpu / rows * 1e6:.2f} us/entry), "
+            f"{1 + wall / plain:.2f}x the scrub without a ledger were it added wall time; "
+            f"scrub --ledger adds {added:.2f} s, {added / wall:.2f}x this floor ({_load()})"
+        )
+        say(
+            "  its CPU by stage, us/entry user + system: "
+            + ", ".join(
+                f"{stage} {u / rows * 1e6:.2f} + {s / rows * 1e6:.2f}" for stage, (_, u, s) in storage.items()
+            )
+            + " (join: the C join; chain: SHA-256 in C; pages: Python; insert: SQLite's pages and"
+            " the write-ahead log; commit: the log synced and checkpointed into the database file;"
+            " close: the last checkpoint)"
         )
 
 

@@ -1789,6 +1789,55 @@ def _stored_pages(path: str | os.PathLike[str]) -> list[tuple[object, ...]]:
     return rows
 
 
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    n=st.integers(1, 3 * 512 + 9),
+    chunks=st.lists(st.sampled_from([512, 1024, 2048, None]), min_size=2, max_size=2),
+    seed=st.integers(0, 2**32 - 1),
+    placed=st.booleans(),
+)
+def test_record_columns_stores_the_same_pages_however_it_is_chunked(
+    tmp_path: pathlib.Path, n: int, chunks: list[int | None], seed: int, placed: bool
+) -> None:
+    """``Tuning.chunk_entries`` divides the work, never what is stored: the same table recorded
+    at the same instant with two chunk sizes (the default: one chunk built on the caller's
+    thread; a smaller one: many, each next one built on a second thread) stores the same pages,
+    byte for byte, digests included, and the same index of placed calls."""
+    from unittest import mock
+
+    import numpy as np
+
+    from dncguard._ledger import _store
+    from dncguard.ledger import Tuning
+
+    rng = random.Random(seed)
+    table = pa.table(
+        {
+            "to": [f"{rng.choice(['212', '305', '999'])}-555-{rng.randrange(10_000):04d}" for _ in range(n)],
+            "at": pa.array(
+                [AT + dt.timedelta(seconds=rng.randrange(86_400)) for _ in range(n)],
+                pa.timestamp("us", tz="UTC"),
+            ),
+            "seller": [rng.choice(["acme", "Acme  Co", "globex"]) for _ in range(n)],
+            "purpose": [rng.choice(["sale", "survey"]) for _ in range(n)],
+        }
+    )
+    d = [Decision(allowed=True, number=""), Decision(allowed=False, number="")]
+    which = np.array([rng.randrange(2) for _ in range(n)], np.int64)
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    stored = []
+    with mock.patch.object(_store, "us", return_value=1_796_000_000_000_000):  # one recorded_us
+        for k, chunk in enumerate(chunks):
+            with Ledger(folder / f"{k}.ledger") as ledger:
+                tuning = None if chunk is None else Tuning(chunk_entries=chunk)
+                assert ledger.record_columns(table, d, which, placed=placed, tuning=tuning) == n
+                assert ledger.verify().ok
+                stored.append((_stored_pages(ledger.path), _placed_rows(ledger)))
+    assert stored[0] == stored[1]
+    assert sum(p[1] for p in stored[0][0]) == n
+    assert len(stored[0][1]) == (n if placed else 0)
+
+
 @pytest.mark.parametrize("how", ["record_many", "record_columns"])
 def test_a_batch_of_many_chunks_is_written_whole_in_order_or_not_at_all(
     tmp_path: pathlib.Path, how: str

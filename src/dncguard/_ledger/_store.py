@@ -591,8 +591,9 @@ class Ledger(Reader):
 
         # Build the first chunk before taking the write lock: bad input fails before anything.
         # Each next chunk is built on another thread (Arrow lets go of the GIL) while this one
-        # hashes the chunk before.
-        with collector_paused(), _ReadAhead(chunks()) as stream:
+        # hashes the chunk before; a table of one chunk is built here (no thread to start).
+        ahead = _ReadAhead(chunks()) if n > chunk else contextlib.nullcontext(chunks())
+        with collector_paused(), ahead as stream:
             first = next(stream)
             self._append(
                 lambda _seq, _recorded: ((c[:2], c[2], c[3]) for c in itertools.chain([first], stream))
