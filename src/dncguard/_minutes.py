@@ -19,6 +19,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from dncguard._caches import DAY_CLOCKS
+
 __all__ = ["Zone", "call_day", "day_clock", "local_clock", "local_day_minute", "local_day_minute_array"]
 
 _EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
@@ -113,7 +115,7 @@ def local_clock(
     return day, (local - day * 86400) // 60
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=DAY_CLOCKS)
 def day_clock(zone: Zone, utc_day: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Local day and minute in ``zone`` of each of the 1440 UTC minutes of ``utc_day`` (cached,
     read-only)."""

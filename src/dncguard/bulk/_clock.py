@@ -10,12 +10,13 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import numpy.typing as npt
 
+from dncguard._caches import DAY_PASSES, ZONE_DAYS
 from dncguard._minutes import day_clock, local_clock
 from dncguard.bulk._place import _BIT
 from dncguard.facts import time_rule_passes_on
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=DAY_PASSES)
 def _day_passes(zone: str, code: str, utc_day: int) -> npt.NDArray[np.int64]:
     """Bit ``_BIT[code]`` set on each UTC minute of ``utc_day`` at which ``code``'s calling hours,
     day and holiday bans pass in ``zone`` (cached)."""
@@ -24,7 +25,7 @@ def _day_passes(zone: str, code: str, utc_day: int) -> npt.NDArray[np.int64]:
     return bits
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=ZONE_DAYS)
 def _zone_day(
     zone: str, codes: tuple[str, ...], utc_day: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:

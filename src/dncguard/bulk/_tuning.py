@@ -5,18 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
+from dncguard._caches import BULK_COMBINATIONS
 from dncguard._tuning import check_whole, resolve_tuning
 
 Clocks = Literal["auto", "rows", "tables"]
 
-VERDICT_CACHE: Final = 1 << 15
-"""Distinct fact combinations an engine remembers across batches (then it starts afresh).
+VERDICT_CACHE: Final = BULK_COMBINATIONS
+"""Distinct fact combinations an engine remembers across batches (then it starts afresh):
+``dncguard._caches.BULK_COMBINATIONS``, where the bounds of every cache of decisions are.
 
-Each takes some 4 to 5 KB with its verdict (measured in ``dncguard check``). A combination is
-keyed by what the policy sees (the place as the policy sees it, the day offsets that matter), so
-calls seen before add none: the project's 10-million-row benchmark file makes some 4,200 in all,
-and a 100-million-row file repeating it no more. A file of ever new kinds of calls would go on
-filling it: at 32,768 it holds some 150 MB at most."""
+A combination is keyed by what the policy sees (the place as the policy sees it, the day offsets
+that matter), so calls seen before add none; varied calls go on adding a few: the project's
+10-million-row benchmark file makes some 4,400, and a 100-million-row one over 7,000."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Tuning:
     becomes local days and minutes: ``"rows"`` converts each row's time, ``"tables"`` reads
     per-zone minute tables over the days the batch spans, ``"auto"`` (the default) picks the
     cheaper for the batch. ``verdict_cache``: distinct combinations of facts a guard remembers
-    across batches before it starts afresh (default 32,768).
+    across batches before it starts afresh (default 8,192).
 
     >>> Tuning(batch_rows=0)
     Traceback (most recent call last):

@@ -11,6 +11,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from dncguard._caches import TIME_RULE_DAYS
 from dncguard._calendar import (
     civil_from_days,
     date_of,
@@ -108,7 +109,7 @@ def time_rule_passes(rule: TimeRule, day: Any, minute: Any) -> Any:
     return ok
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=TIME_RULE_DAYS)
 def time_rule_passes_on(zone: Zone, code: str, utc_day: int) -> npt.NDArray[np.bool_]:
     """Whether ``code``'s calling hours, day and holiday bans pass in ``zone`` at each of the
     1440 UTC minutes of ``utc_day`` (cached, read-only)."""

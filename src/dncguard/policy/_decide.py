@@ -8,6 +8,7 @@ import functools
 from collections.abc import Mapping
 from typing import Final
 
+from dncguard._caches import DECISIONS
 from dncguard.facts import (
     CallFacts,
     DayMask,
@@ -100,7 +101,7 @@ def hour_rules(
     )
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=DECISIONS)
 def decide(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> Verdict:
     """Decide a call from its facts. ``jurisdictions``: the ``Guard`` option (``None``: all known).
 

@@ -14,6 +14,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from dncguard._caches import MINUTE_WAITS, OPEN_DAYS
 from dncguard._minutes import Zone, day_clock
 from dncguard.facts import (
     ALL_DAYS,
@@ -41,7 +42,7 @@ _SEARCHED_DAYS: Final[DayMask] = (1 << (SEARCH_DAYS + 2)) - 1
 """The day offsets ``next_allowed_at`` may land on (local days ``0..SEARCH_DAYS + 1``)."""
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=OPEN_DAYS)
 def open_days(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> DayMask:
     """The day offsets (bit ``d``: local day ``call_date + d``, up to ``SEARCH_DAYS + 1``) on
     which every rule but the clock lets the call through; ``0``: none.
@@ -163,7 +164,7 @@ def allowed_minute(wait: Any, start: Any, at_us: Any) -> Any:
     return when if ok else NO_MINUTE
 
 
-@functools.lru_cache(maxsize=2048)  # 34 KB each
+@functools.lru_cache(maxsize=MINUTE_WAITS)
 def minute_waits(
     clocks: tuple[Zone, ...], codes: tuple[str, ...], open_on: DayMask, t0: int
 ) -> npt.NDArray[np.uint16]:
