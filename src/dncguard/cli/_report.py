@@ -544,6 +544,7 @@ class _Report:
         else:
             self.started = True
             self.sink.lines(lines)
+        self.builder.release(lines)  # written: its buffers serve the next slices
         self.rows_written += len(lines)
         self.progress.show(f"{self.path}: wrote {self.rows_written:,} calls")
 
