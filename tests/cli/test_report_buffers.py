@@ -3,13 +3,17 @@ at a time (``_report._write_in_steps``): the same bytes as fresh buffers and one
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dncguard._ledger import _chain
-from dncguard.cli import _lines
+from dncguard.cli import _lines, _report
 
 _LINE = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\n"), max_size=40)
 
@@ -85,3 +89,36 @@ def test_the_buffers_kept_are_bounded() -> None:
         buffers.release(pa.Array.from_buffers(pa.large_string(), 0, [None, ends, data]))
     assert len(buffers._free) == 2
     assert not buffers._lent
+
+
+@pytest.mark.parametrize("size", [0, 1, 6, 7, 8, 13, 14, 15, 100])
+def test_lines_written_in_steps_are_the_same_bytes(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
+    """A slice's bytes written a few bytes a call (the step made small) land whole and in order,
+    through a binary file and through a text stream's buffer."""
+    monkeypatch.setattr(_report, "_WRITE_BYTES", 7)
+    data = bytes(range(48, 48 + 75))[:size].decode()
+    lines = pa.array([data[i : i + 5] for i in range(0, len(data), 5)] or [""], pa.large_string())
+    target = io.BytesIO()
+    _report._Sink(None, target).lines(lines)
+    assert target.getvalue() == data.encode()
+    text = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    text.write("head ")
+    _report._Sink(text).lines(lines)
+    text.flush()
+    assert text.buffer.getvalue() == b"head " + data.encode()  # type: ignore[attr-defined]
+
+
+def test_junit_written_in_place_in_steps_is_the_same_bytes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Into a regular file written in place, every byte lands, in order, a step at a time."""
+    monkeypatch.setattr(_report, "_WRITE_BYTES", 7)
+    path = tmp_path / "out.xml"
+    data = "".join(chr(0x41 + i % 26) + ("\u00e9" if i % 5 == 0 else "") for i in range(101)).encode()
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("before\n")
+        in_place = _report._InPlace.of(out)
+        assert in_place is not None
+        assert in_place.write(data) == len(data)
+        in_place.finish(b"HEAD")  # written over the report's first bytes, where it began
+    assert path.read_bytes() == b"before\n" + b"HEAD" + data[4:]
