@@ -243,6 +243,32 @@ def test_lines_joined_by_the_arrow_twin_equal_the_per_call_output(
     assert_same(index, write(tmp_path / "calls.csv", calls), *flags)
 
 
+@pytest.mark.hypothesis
+@settings(
+    max_examples=min(_EXAMPLES, 100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(files(), st.integers(1, 9), st.integers(1, 40))
+def test_lines_in_buffers_used_again_written_in_small_steps_equal_the_per_call_output(
+    index: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    file: tuple[list[dict[str, Any]], list[str]],
+    batch_rows: int,
+    step: int,
+) -> None:
+    """The report's slices (a few rows each) joined into the same few buffers again and again
+    (``_lines._Buffers``) and written ``step`` bytes a call (``_report._write_in_steps``; JUnit
+    in place too): every format is still what a check per call prints."""
+    from dncguard.cli import _report
+
+    monkeypatch.setattr(_report, "_WRITE_BYTES", step)
+    monkeypatch.setenv("DNCGUARD_BATCH_ROWS", str(batch_rows))
+    calls, flags = file
+    assert_same(index, write(tmp_path / "calls.csv", calls), *flags)
+
+
 # --- the edges --------------------------------------------------------------------------------
 
 AT = "2026-03-16T14:00:00-04:00"  # a Monday afternoon in the Eastern zone

@@ -12,6 +12,7 @@ import functools
 import itertools
 import json
 import os
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -284,12 +285,67 @@ def _of_verdict(texts: str | Texts, verdict: npt.NDArray[np.int64]) -> str | Tak
     return texts if isinstance(texts, str) else Taken(texts, verdict)
 
 
-def _joined(parts: Sequence[Any], n: int, first_seq: int) -> pa.Array:
+class _Buffers:
+    """The buffers the C join writes a slice's lines into, used again once the lines are
+    written (:meth:`release`) instead of fresh ones from Arrow's pool each slice.
+
+    A fresh buffer of some megabytes has its pages faulted in (and zeroed by the kernel) as the
+    join first writes them: jemalloc hands much of what a slice freed back to the system before
+    the next slice asks, and 10 million JSON Lines (4.8 GB) faulted in some 1.5 GB of pages
+    that way. A buffer used again is already mapped, and its lines are written into pages that
+    the processor's caches may still hold. At most :data:`_BUFFERS_KEPT` are kept (the slices
+    in flight at once: see ``_report._Ordered``), so what is held does not grow with the file."""
+
+    def __init__(self, kept: int | None = None) -> None:
+        self._kept = _BUFFERS_KEPT if kept is None else kept
+        self._free: list[pa.Buffer] = []
+        self._lent: dict[int, pa.Buffer] = {}
+        self._lock = threading.Lock()
+
+    def allocate(self, size: int) -> pa.Buffer:
+        """A writable buffer of at least ``size`` bytes, not lent out: the smallest free one
+        that holds ``size`` (and is not more than four times as large), else a new one."""
+        with self._lock:
+            fits = [b for b in self._free if size <= b.size <= 4 * size + _SMALLEST]
+            if fits:
+                buffer = min(fits, key=lambda b: b.size)
+                self._free.remove(buffer)
+            else:
+                buffer = None
+        if buffer is None:
+            # Some room to spare, so that the next slices' (of about as many bytes) fit.
+            buffer = pa.allocate_buffer(max(size + size // 8, _SMALLEST))
+        with self._lock:
+            self._lent[buffer.address] = buffer
+        return buffer
+
+    def release(self, lines: pa.Array) -> None:
+        """Take back the buffers of ``lines`` (:func:`_joined`'s), which are not read again."""
+        with self._lock:
+            for held in lines.buffers()[1:]:
+                buffer = None if held is None else self._lent.pop(held.address, None)
+                if buffer is None:
+                    continue
+                self._free.append(buffer)
+                if len(self._free) > self._kept:  # the smallest dropped: the larger serve more
+                    self._free.remove(min(self._free, key=lambda b: b.size))
+
+
+_BUFFERS_KEPT = 8
+"""Buffers :class:`_Buffers` keeps for reuse: a payload and its ends for each of the slices that
+may be in flight at once (``_report._AHEAD``, one more being written)."""
+
+_SMALLEST = 1 << 16
+"""The least :class:`_Buffers` allocates (a slice's ends are ``8 * (rows + 1)`` bytes)."""
+
+
+def _joined(parts: Sequence[Any], n: int, first_seq: int, buffers: _Buffers | None = None) -> pa.Array:
     """The ``n`` lines of ``parts`` (:func:`._chain.join`, each ended by a line feed; in C with
-    the GIL let go, into buffers of Arrow's memory pool, which keeps its pages from slice to
-    slice; else by its Arrow twin, the same bytes), as an Arrow ``large_string`` array over the
-    joined bytes (no copy)."""
-    got = _chain.join(parts, n, first_seq, pa.allocate_buffer)
+    the GIL let go, into ``buffers``' buffers, else new buffers of Arrow's memory pool; else by
+    its Arrow twin, the same bytes), as an Arrow ``large_string`` array over the joined bytes
+    (no copy). Where ``buffers`` are used, the array's buffers are lent: give them back with
+    ``buffers.release(array)`` once the lines are written, and read the array no more."""
+    got = _chain.join(parts, n, first_seq, pa.allocate_buffer if buffers is None else buffers.allocate)
     if got is None:
         got = _chain.python_join(parts, n, first_seq)
     payload, ends = (b if isinstance(b, pa.Buffer) else pa.py_buffer(b) for b in got)
@@ -310,6 +366,12 @@ class _Lines:
         self.fmt, self.explainer, self.path = fmt, explainer, path
         self.every = every or fmt in ("json", "jsonl")
         self.classname = _attr(os.path.splitext(os.path.basename(path))[0])
+        self.buffers = _Buffers()
+        """Where the lines are joined: give each slice's back (:meth:`release`) once written."""
+
+    def release(self, lines: pa.Array) -> None:
+        """Give back the buffers of ``lines`` (of :meth:`lines`), written and not read again."""
+        self.buffers.release(lines)
 
     def prepare(self, piece: _Piece) -> _Prepared:
         """The texts of ``piece``'s verdicts (and, json, of its distinct ``consulted`` values),
@@ -378,7 +440,7 @@ class _Lines:
             parts = self._json(
                 prepared, verdict, row, at, next_at, piece.numbers[picked], consulted, invalid, explained
             )
-        return _joined(parts, n, first_seq)
+        return _joined(parts, n, first_seq, self.buffers)
 
     @staticmethod
     def _text(

@@ -102,16 +102,15 @@ class _Sink:
             offsets_buf, width, count=len(lines) + 1, offset=lines.offset * np.dtype(width).itemsize
         )
         view = memoryview(data)[int(offsets[0]) + skip : int(offsets[-1]) - trim]
-        if self.out is None:
-            assert self.buffer is not None
-            self.buffer.write(view)
-            return
-        if self.buffer is None:
+        if self.out is not None and self.buffer is None:
             self.out.write(bytes(view).decode("utf-8"))
             return
-        self.out.flush()
-        self.buffer.write(view)
-        self.buffer.flush()
+        if self.out is not None:
+            self.out.flush()
+        assert self.buffer is not None
+        _write_in_steps(self.buffer, view)
+        if self.out is not None:
+            self.buffer.flush()
 
     def copy(self, spool: IO[bytes]) -> None:
         """Write what ``spool`` holds (UTF-8), from its start."""
@@ -130,6 +129,25 @@ class _Sink:
         while chunk := spool.read(1 << 20):
             self.out.write(decoder.decode(chunk))
         self.out.write(decoder.decode(b"", final=True))
+
+
+_WRITE_BYTES = 1 << 18
+"""Bytes handed to the kernel a ``write`` at most (:func:`_write_in_steps`)."""
+
+
+def _write_in_steps(target: _Binary, view: memoryview) -> None:
+    """Write ``view`` to ``target`` :data:`_WRITE_BYTES` at a time.
+
+    The same bytes as one ``write`` of the whole, for less of the kernel's time: measured on
+    the project's machine (Linux, ext4), a slice of JSON Lines (some 8 MB) written into the page
+    cache in one call took about twice the system time of the same bytes written 128-512 KiB a
+    call (a 10-million-call JSON Lines report, 4.8 GB: 3.1-3.5 against 7.4-9.6 system seconds;
+    1.4 GB of it alone, in a fresh process: 0.4 against 2.5, the copy into the page cache being
+    the difference; 1 MiB or 2 MiB a call cost more than 256 KiB). Why is not known: written a
+    second time by the same process, whole slices took no more CPU than steps (0.94 against
+    1.02-1.07 s in all): a kernel matter (Linux 6.18, ext4), where steps lose at most 0.1 s."""
+    for at in range(0, len(view), _WRITE_BYTES):
+        target.write(view[at : at + _WRITE_BYTES])
 
 
 def _send(spool: IO[bytes], target: _Binary) -> bool:
@@ -207,8 +225,8 @@ class _InPlace:
     def write(self, data: bytes | memoryview, /) -> int:
         view = memoryview(data).cast("B")
         done = 0
-        while done < len(view):
-            done += os.write(self.fd, view[done:])
+        while done < len(view):  # at most _WRITE_BYTES a call (see _write_in_steps)
+            done += os.write(self.fd, view[done : done + _WRITE_BYTES])
         return done
 
     def flush(self) -> None:
@@ -544,6 +562,7 @@ class _Report:
         else:
             self.started = True
             self.sink.lines(lines)
+        self.builder.release(lines)  # written: its buffers serve the next slices
         self.rows_written += len(lines)
         self.progress.show(f"{self.path}: wrote {self.rows_written:,} calls")
 
