@@ -360,10 +360,10 @@ class Ledger(Reader):
 
         Each chunk is joined into its bytes, hashed and written here (the C join and chain,
         where built, and SQLite let go of the GIL: ``record_columns``' builder thread makes the
-        next chunk meanwhile). Measured, a second thread hashing and
-        writing while the next chunk is made did not pay once the chain was in C (it waits for
-        the GIL each time it takes it back). The transaction ends here, once every chunk is
-        written: all of it, or on any error none."""
+        next chunk meanwhile). Measured, a second thread hashing and writing while the next
+        chunk is made did not pay once the chain was in C (it waits for the GIL each time it
+        takes it back). The transaction ends here, once every chunk is written: all of it, or on
+        any error none."""
         db = self._db
         added: set[bytes] = set()
         with self._lock, self._errors():
@@ -403,7 +403,8 @@ class Ledger(Reader):
     def _produce(
         self, calls: Sequence[Call], decisions: Sequence[Decision], placed: bool
     ) -> Callable[[int, int], Iterator[_Chunk]]:
-        """A few entries (``record``), built in one piece once the chain's head is read."""
+        """Entries built in one piece once the chain's head is read: ``record``'s, or a
+        ``record_many`` of at most a chunk."""
 
         def produce(first_seq: int, recorded_us: int) -> Iterator[_Chunk]:
             yield self._encoder.lines(calls, decisions, placed, first_seq, recorded_us)
