@@ -56,3 +56,11 @@ about 130 MiB, in practice far less (a file's calls span a few days in a few hun
 BULK_COMBINATIONS: Final = 1 << 13
 """The distinct combinations of facts an engine of ``scrub`` remembers across batches, each
 with its verdicts (some 4 KB): about 32 MiB full, then it starts afresh."""
+
+ARRAY_BLOCKS_KEPT: Final = 128 << 20
+"""Bytes of numpy's freed large blocks (256 KiB to 64 MiB) that ``check`` and ``scrub`` keep
+for the next batches' arrays (:mod:`dncguard._arraymem`) at most, whatever the file's length."""
+
+ARRAY_BLOCKS_WAIT: Final = 0.25
+"""Seconds a kept block waits for an array to reuse it at most, then it is handed back: what is
+kept is what the last second's batches freed (a batch takes well under a second)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from small_index import save_index
 
 from dncguard.cli import _sizes, _tablefile
 from dncguard.cli._common import _arrow_memory
@@ -84,3 +85,33 @@ def test_a_large_csv_file_is_read_at_most_a_bounded_amount_ahead(
     finally:
         batches.close()
         del batches
+
+
+def test_check_uses_kept_blocks_and_writes_the_same_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    """``dncguard check`` makes its arrays in kept blocks (``dncguard._arraymem``), and its
+    report is the same without them."""
+    from dncguard import _arraymem
+    from dncguard.cli import main
+
+    if not _arraymem.available():
+        pytest.skip("the optional extension dncguard._arraymemc was not built")
+
+    index = save_index(tmp_path, range(2125550000, 2125555000), range(2125559000, 2125559100), [212, 646])
+    rows = ["to,at"] + [
+        f"+1{212 if i % 3 else 646}555{i % 10000:04d},2026-03-1{i % 7}T{8 + i % 14:02d}:{i % 60:02d}:00-05:00"
+        for i in range(120_000)
+    ]
+    calls = tmp_path / "calls.csv"
+    calls.write_text("\n".join(rows) + "\n")
+    argv = ["check", "--registry", index, "--seller", "acme", "--format", "jsonl", str(calls)]
+    before = _arraymem.stats()
+    code = main(argv)
+    with_kept = capsysbinary.readouterr().out
+    after = _arraymem.stats()
+    assert after["maps"] + after["reused"] > before["maps"] + before["reused"]
+    assert after["cap"] == 0  # set back once the command ended
+    monkeypatch.setattr(_arraymem, "_C", None)
+    assert main(argv) == code
+    assert capsysbinary.readouterr().out == with_kept

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+from dncguard._arraymem import in_thread
 from dncguard._gcpause import collector_paused
 from dncguard._ledger._arrowtext import _as_call, _as_decision, _distinct, _next_column, _per_row
 from dncguard._ledger._chain import chain, join, python_join
@@ -61,7 +62,9 @@ class _ReadAhead:
 
     def __init__(self, items: Iterator[Any]) -> None:
         self._items = items
-        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dncguard-build")
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            1, thread_name_prefix="dncguard-build", initializer=in_thread
+        )
         self._next = self._pool.submit(next, items, self._END)
 
     def __iter__(self) -> _ReadAhead:

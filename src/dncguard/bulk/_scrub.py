@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from dncguard._arraymem import in_thread
 from dncguard._provenance import provenance as _provenance_of
 from dncguard.bulk._caps import _capped_next_allowed
 from dncguard.bulk._columns import _check_defaults, _read
@@ -363,7 +364,7 @@ def decide_batches(
                 engine, batch, defaults, 1 if n_threads == 1 else None, columns, provenance, first, tune
             )
         return
-    with ThreadPoolExecutor(n_threads, thread_name_prefix="dncguard-scrub") as pool:
+    with ThreadPoolExecutor(n_threads, thread_name_prefix="dncguard-scrub", initializer=in_thread) as pool:
         pending: collections.deque[Future[Decided]] = collections.deque()
         for first, batch in itertools.chain(head, stream):
             # Batches on every thread: each parses on its own (no threads within threads).

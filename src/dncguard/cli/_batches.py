@@ -13,6 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from dncguard._arraymem import in_thread
 from dncguard._flatcall import flat_row, flat_table
 from dncguard.cli import _sizes
 from dncguard.cli._budget import _Budget
@@ -178,6 +179,7 @@ class _TableReader:
         return False
 
     def _run(self) -> None:
+        in_thread()  # this thread's arrays in the command's kept blocks (dncguard._arraymem)
         progress = _Progress()
         try:
             for batch in read_table_batches(self.path, defaults=self.defaults, budget=self.budget):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import pyarrow as pa
 
+from dncguard._arraymem import in_thread
 from dncguard._fields import call_columns
 from dncguard._gcpause import collector_paused
 from dncguard._memtrim import Trimmer
@@ -205,7 +206,11 @@ def _decide_and_report(
             yield table
 
     # The invalid numbers' texts (junit, json) are worked out as the rest is decided.
-    explaining = ThreadPoolExecutor(1, thread_name_prefix="dncguard-explain") if fmt != "text" else None
+    explaining = (
+        ThreadPoolExecutor(1, thread_name_prefix="dncguard-explain", initializer=in_thread)
+        if fmt != "text"
+        else None
+    )
     progress = _Progress()
     # The allocator's free pages handed back every few seconds: the peak stays that of a short
     # file however long this one (see dncguard._memtrim).

@@ -59,6 +59,14 @@ def _arrow_memory() -> Iterator[None]:
         pa.set_memory_pool(previous)
 
 
+def _array_memory(args: argparse.Namespace) -> contextlib.AbstractContextManager[None]:
+    """numpy's large blocks kept for reuse while ``check`` or ``scrub`` runs (their memory then
+    stays flat however long the file: see :mod:`dncguard._arraymem`); other commands as they are."""
+    from dncguard._arraymem import kept_blocks
+
+    return kept_blocks() if getattr(args, "keep_array_blocks", False) else contextlib.nullcontext()
+
+
 def _describe(e: BaseException) -> str:
     if isinstance(e, OSError) and e.filename is not None:
         return f"{e.filename}: {e.strerror or e}"

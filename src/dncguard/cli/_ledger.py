@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Final
 
 import pyarrow.compute as pc
 
+from dncguard._arraymem import in_thread
 from dncguard.cli._batches import _batch_calls
 from dncguard.cli._callfile import Batch
 from dncguard.ledger import Ledger
@@ -53,7 +54,11 @@ class Recorder:
         self.ledger, self.path = ledger, path
         self.recorded = 0
         self._pool = (
-            concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dncguard-ledger") if ahead else None
+            concurrent.futures.ThreadPoolExecutor(
+                1, thread_name_prefix="dncguard-ledger", initializer=in_thread
+            )
+            if ahead
+            else None
         )
         self._pending: collections.deque[concurrent.futures.Future[None]] = collections.deque()
         self._failed = False

@@ -14,7 +14,15 @@ import pyarrow as pa
 from dncguard import __version__, ledger_cli
 from dncguard.cli._build import _cmd_build, _cmd_update, add_history_flag
 from dncguard.cli._check import _cmd_check
-from dncguard.cli._common import EXIT_BAD_INPUT, EXIT_OK, PROG, _arrow_memory, _describe, _error
+from dncguard.cli._common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    PROG,
+    _array_memory,
+    _arrow_memory,
+    _describe,
+    _error,
+)
 from dncguard.cli._info import _cmd_info, _cmd_lookup
 from dncguard.cli._ledger import add_ledger_flag
 from dncguard.cli._replay import add_parser as _add_replay
@@ -204,7 +212,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_guard_flags(p)
     add_ledger_flag(p)
-    p.set_defaults(run=_cmd_check)
+    p.set_defaults(run=_cmd_check, keep_array_blocks=True)
 
     p = sub.add_parser(
         "scrub",
@@ -217,7 +225,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("output", metavar="OUT")
     _add_guard_flags(p)
     add_ledger_flag(p)
-    p.set_defaults(run=_cmd_scrub)
+    p.set_defaults(run=_cmd_scrub, keep_array_blocks=True)
 
     p = sub.add_parser(
         "lookup",
@@ -260,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else EXIT_BAD_INPUT
     run: Callable[[argparse.Namespace], int] = args.run
     try:
-        with _arrow_memory():
+        with _arrow_memory(), _array_memory(args):
             return run(args)
     except BrokenPipeError:
         # The reader went away (``| head``): stop quietly, without a second error on exit.

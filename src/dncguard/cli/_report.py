@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from dncguard._arraymem import in_thread
 from dncguard.cli import _sizes
 from dncguard.cli._common import PROG, _Progress
 from dncguard.cli._decide import _ByIdentity, _is_invalid, _Piece
@@ -331,7 +332,7 @@ class _Ordered:
 
     def __init__(self, build: Callable[..., pa.Array], write: Callable[[pa.Array], None]) -> None:
         self._build, self._write = build, write
-        self._pool = ThreadPoolExecutor(2, thread_name_prefix="dncguard-format")
+        self._pool = ThreadPoolExecutor(2, thread_name_prefix="dncguard-format", initializer=in_thread)
         self._pending: collections.deque[Future[None]] = collections.deque()
         self._lock = threading.Lock()
         self._written = threading.Condition(self._lock)

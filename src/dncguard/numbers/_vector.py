@@ -14,6 +14,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dncguard._arraymem import in_thread
 from dncguard.errors import InvalidNumberError
 from dncguard.numbers._plan import _MAX_INPUT_CHARS, _TWO_NUMBER_DIGITS, _plan
 from dncguard.numbers._scalar import _EXTENSION_ROW, _PLAIN_ROW, _PREFIXES_PLAIN, _PREFIXES_PLUS, parse_number
@@ -302,7 +303,7 @@ def _parse_array(arr: pa.Array, threads: int) -> tuple[npt.NDArray[np.uint64], n
     if threads > 1 and len(pieces) == 1 and n >= _THREADS_FROM_ROWS:
         pieces = [arr.slice(0, n // 2), arr.slice(n // 2)]
     if threads > 1 and len(pieces) > 1:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
+        with ThreadPoolExecutor(max_workers=threads, initializer=in_thread) as pool:
             parts = list(pool.map(_parse_slice, pieces))
     else:
         parts = [_parse_slice(piece) for piece in pieces]
