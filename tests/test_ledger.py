@@ -1577,7 +1577,8 @@ _NEAR_MISSES = st.sampled_from(_NEAR_MISS_TEXTS)
 @settings(max_examples=200, deadline=None)
 @given(
     texts=st.lists(_FIXED_TEXT_TIMES, min_size=1, max_size=6)
-    | st.lists(_FIXED_TEXT_TIMES.map(lambda t: t[:19] + "Z"), min_size=1, max_size=6),
+    | st.lists(_FIXED_TEXT_TIMES.map(lambda t: t[:19] + "Z"), min_size=1, max_size=6)
+    | st.lists(_FIXED_TEXT_TIMES | _FIXED_TEXT_TIMES.map(lambda t: t[:19] + "Z"), min_size=2, max_size=8),
     odd=st.none() | _NEAR_MISSES | _TEXT_TIMES,
     where=st.integers(0, 6),
 )
@@ -1585,9 +1586,9 @@ def test_text_times_of_the_usual_shape_read_as_the_regular_expression_reads_them
     texts: list[str], odd: str | None, where: int
 ) -> None:
     """The numpy check of the usual ``at`` text (``YYYY-MM-DDTHH:MM:SS`` and ``Z`` or
-    ``±HH:MM``) takes exactly the columns the regular expression takes, with the same JSON,
-    microseconds and offsets (``+00:00`` written ``Z``, as a Call writes it); any other column
-    is left to the regular expression."""
+    ``±HH:MM``, the two mixed in one column or not) takes exactly the columns the regular
+    expression takes, with the same JSON, microseconds and offsets (``+00:00`` written ``Z``, as
+    a Call writes it); any other column is left to the regular expression."""
     import numpy as np
 
     from dncguard._ledger._arrowtext import _fixed_times, _regex_times
@@ -1611,17 +1612,21 @@ def test_text_times_of_the_usual_shape_read_as_the_regular_expression_reads_them
 
 
 @pytest.mark.parametrize("odd", _NEAR_MISS_TEXTS)
+@pytest.mark.parametrize("mixed", [False, True])
 def test_text_times_near_misses_of_the_usual_shape_read_as_the_regular_expression_reads_them(
-    odd: str,
+    odd: str, mixed: bool
 ) -> None:
-    """Each near miss of the usual shape, beside usual rows of its width, is read as the regular
-    expression reads the column (taken, or refused and left to Call one value at a time)."""
+    """Each near miss of the usual shape, beside usual rows of its width (or of both widths),
+    is read as the regular expression reads the column (taken, or refused and left to Call one
+    value at a time)."""
     from dncguard._ledger._arrowtext import _fixed_times, _regex_times
     from dncguard._ledger._chain import arrow
     from dncguard._ledger._format import Times
 
-    usual = "2026-03-16T14:00:00Z" if len(odd) == 20 else "2026-03-16T14:00:00-04:00"
-    column = pa.array([usual, odd, usual], pa.string())
+    zulu, offset = "2026-03-16T14:00:00Z", "2026-03-16T14:00:00-04:00"
+    usual = zulu if len(odd) == 20 else offset
+    other = (offset if usual == zulu else zulu) if mixed else usual
+    column = pa.array([usual, odd, other, odd, usual], pa.string())
     fast, slow = _fixed_times(column, Times()), _regex_times(column, Times())
     assert (fast is None) == (slow is None)
     if fast is not None and slow is not None:
