@@ -1534,6 +1534,97 @@ def test_each_group_of_a_bulk_answer_is_recorded_with_its_rows_whole_decision(
         assert '"next_allowed_at"' not in want
 
 
+_BULK_TOS = [
+    "212-555-0143",
+    "212-555-0150",
+    "212-555-0151",
+    "718-555-0143",
+    "718-555-0150",
+    "415-555-0143",
+    "604-555-0100",
+    "876-555-0100",
+    "12",
+    "456-555-0100",
+    "212-155-0100",
+    "+44 20 7946 0000",
+    "not a number",
+]
+
+
+@pytest.fixture(scope="module")
+def two_copies_guard(tmp_path_factory: pytest.TempPathFactory) -> dncguard.Guard:
+    """A guard whose national copies of two area codes of one state are of two dates: the same
+    verdict for calls to either, each with its own ``consulted``."""
+    folder = tmp_path_factory.mktemp("two-copies")
+    (folder / "212.txt").write_text("2125550143\n")
+    (folder / "718.txt").write_text("7185550143\n")
+    registry = dncguard.Registry.build(
+        [
+            dncguard.sources.ftc(folder / "212.txt", obtained=dt.date(2026, 3, 1), area_codes=[212]),
+            dncguard.sources.ftc(folder / "718.txt", obtained=dt.date(2026, 3, 10), area_codes=[718]),
+        ]
+    )
+    return dncguard.Guard(registry)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    tables=st.lists(
+        st.lists(
+            st.tuples(
+                st.sampled_from(_BULK_TOS),
+                st.sampled_from(["acme", "ACME", " Acme ", "globex"]),
+                st.sampled_from([None, "US-FL", "CA-ON"]),
+                st.integers(0, 30),
+            ),
+            min_size=1,
+            max_size=12,
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    again=st.booleans(),
+)
+def test_decision_parts_kept_across_batches_are_each_rows_whole_decision(
+    two_copies_guard: dncguard.Guard, tables: list[list[tuple[str, str, str | None, int]]], again: bool
+) -> None:
+    """The decision parts ``--ledger`` keeps from one batch (and one command) to the next, by
+    the identity of a verdict and a ``consulted`` value or by value, are for every row of every
+    batch the JSON of that row's own whole decision (made afresh, nothing kept): listed, not
+    listed, one verdict with two ``consulted``, other sellers, regions and area codes, invalid
+    numbers of every kind."""
+    import numpy as np
+
+    from dncguard import bulk
+    from dncguard._ledger._columns import decided_parts
+    from dncguard._ledger._encode import decision_part
+    from dncguard.models import ReasonCode
+
+    start = dt.datetime(2026, 3, 16, 17, tzinfo=dt.UTC)
+    arrow_tables = [
+        pa.table(
+            {
+                "to": [r[0] for r in rows],
+                "at": pa.array([start + dt.timedelta(hours=r[3]) for r in rows], pa.timestamp("us", "UTC")),
+                "seller": [r[1] for r in rows],
+                "callee_region": pa.array([r[2] for r in rows], pa.string()),
+            }
+        )
+        for rows in tables
+    ]
+    for _ in range(2 if again else 1):  # again: the same engine's objects met a second time
+        answers = bulk.decide_batches(two_copies_guard, arrow_tables, provenance=True)
+        for table, decided in zip(arrow_tables, answers, strict=True):
+            n = table.num_rows
+            values, idx = decided.provenance.distinct()
+            invalid = [any(r.code is ReasonCode.INVALID_NUMBER for r in v.reasons) for v in decided.verdicts]
+            bad = np.array([invalid[int(v)] for v in decided.inverse], bool)
+            want = [decision_part(decided.decision(row)) for row in range(n)]
+            assert decided_parts(decided, list(range(n))) == want
+            for _ in range(2):
+                assert decided_parts(decided, list(range(n)), bad, values, np.asarray(idx)) == want
+
+
 _FIXED_TEXT_TIMES = st.builds(
     lambda day, seconds, offset: (
         f"{day.isoformat()}T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}{offset}"

@@ -556,6 +556,16 @@ def _cached(key: Any, make: Callable[[], Any]) -> Any:
     return got
 
 
+_GROUPS: dict[tuple[int, int, str], tuple[Any, Any, str]] = {}
+"""A valid number's decision part by the identity of its verdict and ``consulted`` value (and
+the registry id), kept from one batch to the next: a bulk engine hands out the very same
+objects batch after batch, so a look-up by ``id`` costs no hashing of their models. Each entry
+holds the two objects themselves (so their ids cannot be taken by others while it is kept) and
+is used only for those very objects. At most :data:`_GROUPS_LIMIT` (then it starts again)."""
+
+_GROUPS_LIMIT: Final = 1 << 14
+
+
 def decided_parts(
     decided: Any,
     firsts: Sequence[int],
@@ -568,13 +578,16 @@ def decided_parts(
     ``next_allowed_at``. With the rows' ``consulted`` (``consulted_values[consulted_idx[row]]``)
     and which rows are invalid numbers (``bad``), each verdict is made into JSON once with
     ``consulted`` a hole, and each distinct ``consulted`` once (an invalid number's decision,
-    which names the number, is made whole), each kept by value for the next batch."""
+    which names the number, is made whole), each kept by value for the next batch; and the
+    part of each (verdict, ``consulted``) pair is kept by the two objects' identity
+    (:data:`_GROUPS`)."""
     out = []
     if consulted_values is None or bad is None:
         return [_whole_part(decided, row) for row in firsts]
     prov = decided.provenance
     registry_id = "" if prov is None else prov.provenance.registry_id
     to = decided.output.column("to")
+    verdicts = decided.verdicts
     # By index within this batch first (cheap), by value across batches (hashing a verdict's
     # models costs more than a look-up by index).
     cuts: dict[int, Any] = {}
@@ -591,19 +604,29 @@ def decided_parts(
             key: Any = ("invalid", str(to[row].as_py()), registry_id)
             out.append(_cached(key, functools.partial(_whole_part, decided, row)))
             continue
+        verdict, value = verdicts[v], consulted_values[k]
+        same = (id(verdict), id(value), registry_id)
+        kept = _GROUPS.get(same)
+        if kept is not None and kept[0] is verdict and kept[1] is value:
+            out.append(kept[2])
+            continue
         cut = cuts.get(v)
         if cut is None:
             cut = cuts[v] = _cached(
-                ("verdict", decided.verdicts[v], registry_id), functools.partial(_verdict_cut, decided, row)
+                ("verdict", verdict, registry_id), functools.partial(_verdict_cut, decided, row)
             )
-        if not cut:  # the hole's text met elsewhere: this verdict's decisions made whole
-            out.append(_whole_part(decided, row))
-            continue
-        consulted = texts.get(k)
-        if consulted is None:
-            value = consulted_values[k]
-            consulted = texts[k] = _cached(("consulted", value), functools.partial(_consulted_text, value))
-        out.append(cut[0] + consulted + cut[1])
+        if cut:
+            consulted = texts.get(k)
+            if consulted is None:
+                make = functools.partial(_consulted_text, value)
+                consulted = texts[k] = _cached(("consulted", value), make)
+            part = cut[0] + consulted + cut[1]
+        else:  # the hole's text met elsewhere: this verdict's decisions made whole
+            part = _whole_part(decided, row)
+        if len(_GROUPS) >= _GROUPS_LIMIT:
+            _GROUPS.clear()
+        _GROUPS[same] = (verdict, value, part)
+        out.append(part)
     return out
 
 
