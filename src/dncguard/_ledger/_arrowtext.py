@@ -294,7 +294,7 @@ def _fixed_times(at: pa.Array, times: Times) -> tuple[Quoted | Stamps, pa.Array,
         starts = (offsets[:-1] - offsets[0]).astype(np.int64)
         padded = np.zeros(len(data) + 5, np.uint8)
         padded[: len(data)] = data
-        m = padded[starts[:, None] + np.arange(25)]
+        m = np.lib.stride_tricks.sliding_window_view(padded, 25)[starts]
     d = m[:, _DIGITS] - np.uint8(48)  # a non-digit wraps past 9
     if not (d <= 9).all():
         return None

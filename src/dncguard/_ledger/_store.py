@@ -640,6 +640,11 @@ class Ledger(Reader):
             text_idx[bad_rows] = idx.to_numpy(zero_copy_only=False).astype(np.int64) + 1
         which, first = factorize([inverse, consulted, text_idx])
         parts = decided_parts(decided, first.tolist(), bad, consulted_values, consulted)
+        # Groups whose parts are the same text (verdicts that differ only where an entry does not
+        # show it) made one: the builder makes a template per distinct group and chunk.
+        index: dict[str, int] = {}
+        same = np.fromiter((index.setdefault(p, len(index)) for p in parts), np.int64, len(parts))
+        which, parts = same[which], list(index)
         numbers = np.where(bad, np.uint64(0), np.asarray(decided.numbers, np.uint64))
         next_us = np.where(bad, np.int64(NO_NEXT), np.asarray(decided.next_at, np.int64))
         return self._record_columns(
