@@ -2719,6 +2719,64 @@ def test_record_columns_writes_the_same_bytes_in_c_and_in_python_as_record_many(
         assert by_columns("c.ledger") == want
 
 
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    n=st.integers(1, 700) | st.just(700),
+    span=st.sampled_from([1, 2, 7, 365, 3000]),
+    sparse=st.sampled_from([0.0, 0.5, 0.9, 1.0]),
+    seed=st.integers(0, 2**32 - 1),
+    chunk=st.sampled_from([None, 512, 1024]),
+)
+def test_many_distinct_evidence_rows_are_recorded_as_record_many_records_them(
+    tmp_path: pathlib.Path, n: int, span: int, sparse: float, seed: int, chunk: int | None
+) -> None:
+    """A table of many distinct evidence rows (dates of every day, few or many nulls, a
+    column null in one chunk and not in the next) and of few, recorded column by column twice
+    by one ledger (the second time with whatever it kept from the first), in chunks or not, is
+    stored as the same bytes ``record_many`` stores for the calls the rows stand for."""
+    import numpy as np
+
+    from dncguard.ledger import Tuning
+
+    rng = random.Random(seed)
+    start = dt.date(2020, 1, 1)
+
+    def day() -> dt.date | None:
+        return None if rng.random() < sparse else start + dt.timedelta(days=rng.randrange(span))
+
+    rows = []
+    for i in range(n):
+        consent_on = day()
+        contract_on = day()
+        rows.append(
+            {
+                "to": f"212555{i % 10_000:04d}",
+                "at": AT + dt.timedelta(minutes=i),
+                "seller": "acme",
+                "last_purchase": day(),
+                "last_inquiry": day(),
+                "contract_on": contract_on,
+                "contract_ends": day() if contract_on else None,
+                "consent_kind": rng.choice(["written", "electronic", "verbal"]) if consent_on else None,
+                "consent_on": consent_on,
+                "consent_revoked_on": day() if consent_on else None,
+                "dnc_requested_on": day(),
+            }
+        )
+    table = _flat_table(rows)
+    calls_ = _as_calls(table)
+    d = Decision(allowed=True, number="")
+    tuning = None if chunk is None else Tuning(chunk_entries=chunk)
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    with Ledger(folder / "objects.ledger") as b:
+        b.record_many(calls_ * 2, [d.model_copy(update={"number": c.to}) for c in calls_ * 2])
+        want = _canonical_texts(b)
+    with Ledger(folder / "columns.ledger") as a:
+        for _ in range(2):
+            a.record_columns(table, [d], np.zeros(n, np.int64), numbers=table["to"], tuning=tuning)
+        assert _canonical_texts(a) == want
+
+
 def test_evidence_texts_kept_from_one_table_to_the_next_follow_each_tables_values(
     tmp_path: pathlib.Path,
 ) -> None:

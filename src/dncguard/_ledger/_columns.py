@@ -53,6 +53,7 @@ from dncguard.bulk._grouping import factorize
 from dncguard.models import EVIDENCE_COLUMNS, Call
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
     import pyarrow as pa
 
 
@@ -390,23 +391,27 @@ class Columns:
         if not names:
             return "{}"
         try:
-            keys = [_distinct(batch.column(name))[1].to_numpy(zero_copy_only=False) for name in names]
+            keys = [_value_codes(batch.column(name)) for name in names]
         except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):  # a type without hashing
             return _extra_texts(self._evidence(batch, n))
         group, first = factorize(keys)
         distinct = batch.select(names).take(pa.array(first))
         # The texts of these distinct rows, by their values (and the columns' names and types),
-        # are the same in the next batch: kept, as the templates are.
-        key: Any = (
-            "extra",
-            tuple(names),
-            tuple(str(t) for t in distinct.schema.types),
-            tuple(tuple(c) for c in distinct.to_pydict().values()),
-        )
-        try:
-            got = _PARTS.get(key)
-        except TypeError:  # a value that cannot be hashed: made, not kept
-            key, got = None, None
+        # are the same in the next batch: kept, as the templates are, where they are few (many
+        # distinct rows, dates of every day, are seldom all met again, and cost memory kept).
+        key: Any = None
+        got = None
+        if len(first) <= _EXTRA_KEPT:
+            key = (
+                "extra",
+                tuple(names),
+                tuple(str(t) for t in distinct.schema.types),
+                tuple(tuple(c) for c in distinct.to_pydict().values()),
+            )
+            try:
+                got = _PARTS.get(key)
+            except TypeError:  # a value that cannot be hashed: made, not kept
+                key, got = None, None
         if got is None:
             try:
                 texts = _extra_texts(self._evidence(distinct, len(first)))
@@ -497,6 +502,28 @@ class Columns:
 
 
 _UNUSED: Final = object()
+
+_EXTRA_KEPT: Final = 256
+"""The ``extra`` texts of a batch's distinct evidence rows are kept for the next batch when
+they are at most this many rows."""
+
+
+def _value_codes(col: pa.Array) -> npt.NDArray[np.int64]:
+    """Each row's value of ``col`` as a small non-negative integer, the same for the same value
+    (0 for null): a date column's days counted from its first day (no hashing), any other
+    column's index into its distinct values."""
+    import pyarrow as pa
+
+    if pa.types.is_date32(col.type) and len(col) and col.null_count < len(col):
+        days = np.frombuffer(col.buffers()[1], np.int32)[col.offset : col.offset + len(col)]
+        codes = days.astype(np.int64)
+        if not col.null_count:
+            return codes - (int(codes.min()) - 1)
+        valid = col.is_valid().to_numpy(zero_copy_only=False)
+        codes -= int(codes[valid].min()) - 1
+        codes[~valid] = 0
+        return codes
+    return np.asarray(_distinct(col)[1].to_numpy(zero_copy_only=False), np.int64)
 
 
 def _own_dictionary(col: pa.Array) -> tuple[list[Any], pa.Array] | None:
