@@ -1682,6 +1682,7 @@ def test_text_times_of_the_usual_shape_read_as_the_regular_expression_reads_them
     a Call writes it); any other column is left to the regular expression."""
     import numpy as np
 
+    from dncguard._ledger import _chain
     from dncguard._ledger._arrowtext import _fixed_times, _regex_times
     from dncguard._ledger._chain import arrow
     from dncguard._ledger._format import Times
@@ -1690,6 +1691,13 @@ def test_text_times_of_the_usual_shape_read_as_the_regular_expression_reads_them
         texts = [*texts[:where], odd, *texts[where:]]
     column = pa.array(["pad", *texts], pa.string()).slice(1)  # a slice, as a piece of a table is
     fast, slow = _fixed_times(column, Times()), _regex_times(column, Times())
+    with pytest.MonkeyPatch.context() as m:  # the numpy twin of the C check: the same answer
+        m.setattr(_chain, "_chainc", None)
+        twin = _fixed_times(column, Times())
+    assert (twin is None) == (fast is None)
+    if twin is not None and fast is not None:
+        assert arrow(twin[0]).to_pylist() == arrow(fast[0]).to_pylist()
+        assert np.array_equal(twin[2], fast[2])
     if fast is None:
         assert odd is not None  # every usual column is taken (a mix of shapes need not be)
         return
@@ -1700,6 +1708,48 @@ def test_text_times_of_the_usual_shape_read_as_the_regular_expression_reads_them
     for text, json_text in zip(texts, arrow(fast[0]).to_pylist(), strict=True):
         call = Call(to="212-555-0143", at=text, seller="acme")
         assert json_text == json.dumps(call.model_dump(mode="json")["at"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(_FIXED_TEXT_TIMES | _FIXED_TEXT_TIMES.map(lambda t: t[:19] + "Z"), min_size=1, max_size=8),
+    changes=st.lists(
+        st.tuples(
+            st.integers(0, 7), st.integers(0, 26), st.sampled_from(list(b"0123456789Zz+-:T /\x00\xff"))
+        ),
+        max_size=3,
+    ),
+    cut=st.sampled_from([None, -1, 1]),
+    skip=st.integers(0, 2),
+)
+def test_the_c_check_of_text_times_answers_as_its_numpy_twin(
+    texts: list[str], changes: list[tuple[int, int, int]], cut: int | None, skip: int
+) -> None:
+    """The C check of the usual ``at`` shape (``iso_times``) gives exactly what its numpy twin
+    gives (the same offsets and ``Z`` rows, or None) for usual texts of both widths, with a byte
+    or a few changed, a row a byte shorter or longer, a slice at an offset."""
+    import numpy as np
+
+    from dncguard._ledger import _chain
+    from dncguard._ledger._arrowtext import _fixed_shape, _string_bytes
+
+    if not _chain.COMPILED:
+        pytest.skip("the C extension is not built")
+    rows = [bytearray(t.encode()) for t in texts]
+    for row, at, byte in changes:
+        target = rows[row % len(rows)]
+        target[at % len(target)] = byte
+    if cut is not None:
+        rows[0] = rows[0][:-1] if cut < 0 else rows[0] + b"0"
+    values = [bytes(r).decode("latin-1") for r in rows]
+    column = pa.array(["x"] * skip + values, pa.string()).slice(skip)
+    offsets, data = _string_bytes(column)
+    want = _fixed_shape(offsets, data, len(values))
+    got = _chain._chainc.iso_times(offsets, data)
+    assert (got is None) == (want is None)
+    if got is not None and want is not None:
+        assert np.array_equal(np.frombuffer(got[0], np.int64), np.frombuffer(want[0], np.int64))
+        assert got[1] == want[1]
 
 
 @pytest.mark.parametrize("odd", _NEAR_MISS_TEXTS)
