@@ -583,14 +583,29 @@ def _cached(key: Any, make: Callable[[], Any]) -> Any:
     return got
 
 
-_GROUPS: dict[tuple[int, int, str], tuple[Any, Any, str]] = {}
-"""A valid number's decision part by the identity of its verdict and ``consulted`` value (and
-the registry id), kept from one batch to the next: a bulk engine hands out the very same
-objects batch after batch, so a look-up by ``id`` costs no hashing of their models. Each entry
-holds the two objects themselves (so their ids cannot be taken by others while it is kept) and
-is used only for those very objects. At most :data:`_GROUPS_LIMIT` (then it starts again)."""
+_SAME_LIMIT: Final = 1 << 14
 
-_GROUPS_LIMIT: Final = 1 << 14
+_SAME: dict[tuple[str, int, str], tuple[Any, Any]] = {}
+"""A verdict's decision part cut at ``consulted`` (by the verdict and the registry id) and a
+``consulted`` value's JSON, kept from one batch to the next by the identity of the verdict or
+value: a bulk engine hands out the very same objects batch after batch, so a look-up by ``id``
+costs no hashing of their models. Each entry holds its object (so that its id cannot be taken
+by another while it is kept) and is used only for that very object; where the object is new,
+the texts are found by value (:data:`_PARTS`). At most :data:`_SAME_LIMIT` (then it starts
+again)."""
+
+
+def _same(kind: str, obj: Any, also: str, make: Callable[[], Any]) -> Any:
+    """What ``make`` gives for ``obj`` (and ``also``), kept by ``obj``'s identity."""
+    key = (kind, id(obj), also)
+    kept = _SAME.get(key)
+    if kept is not None and kept[0] is obj:
+        return kept[1]
+    got = make()
+    if len(_SAME) >= _SAME_LIMIT:
+        _SAME.clear()
+    _SAME[key] = (obj, got)
+    return got
 
 
 def decided_parts(
@@ -603,58 +618,83 @@ def decided_parts(
     """The template part of the decision of each group of a bulk answer's rows (row
     ``firsts[g]`` stands for group ``g``): its canonical JSON less ``number`` and
     ``next_allowed_at``. With the rows' ``consulted`` (``consulted_values[consulted_idx[row]]``)
-    and which rows are invalid numbers (``bad``), each verdict is made into JSON once with
-    ``consulted`` a hole, and each distinct ``consulted`` once (an invalid number's decision,
-    which names the number, is made whole), each kept by value for the next batch; and the
-    part of each (verdict, ``consulted``) pair is kept by the two objects' identity
-    (:data:`_GROUPS`)."""
-    out = []
+    and which rows are invalid numbers (``bad``): see :func:`decided_part_index`."""
     if consulted_values is None or bad is None:
         return [_whole_part(decided, row) for row in firsts]
+    parts, index = decided_part_index(decided, firsts, bad, consulted_values, consulted_idx)
+    return [parts[i] for i in index.tolist()]
+
+
+def decided_part_index(
+    decided: Any, firsts: Sequence[int], bad: Any, consulted_values: Sequence[Any], consulted_idx: Any
+) -> tuple[list[str], npt.NDArray[np.int64]]:
+    """:func:`decided_parts` as its distinct texts and each group's index into them. Each
+    distinct verdict of the groups is made into JSON once with ``consulted`` a hole, and each
+    distinct ``consulted`` once (each kept for the next batch, by identity and by value), then
+    each distinct pair of those two texts joined once; an invalid number's decision, which
+    names the number, is made whole (kept by the number's text)."""
     prov = decided.provenance
     registry_id = "" if prov is None else prov.provenance.registry_id
-    to = decided.output.column("to")
-    verdicts = decided.verdicts
-    # By index within this batch first (cheap), by value across batches (hashing a verdict's
-    # models costs more than a look-up by index).
-    cuts: dict[int, Any] = {}
-    texts: dict[int, str] = {}
     rows = np.asarray(firsts, np.int64)
-    for row, is_bad, v, k in zip(
-        rows.tolist(),
-        np.asarray(bad)[rows].tolist(),
-        np.asarray(decided.inverse)[rows].tolist(),
-        np.asarray(consulted_idx)[rows].tolist(),
-        strict=True,
-    ):
-        if is_bad:  # what it depends on: the number's text and the registry id
-            key: Any = ("invalid", str(to[row].as_py()), registry_id)
-            out.append(_cached(key, functools.partial(_whole_part, decided, row)))
-            continue
-        verdict, value = verdicts[v], consulted_values[k]
-        same = (id(verdict), id(value), registry_id)
-        kept = _GROUPS.get(same)
-        if kept is not None and kept[0] is verdict and kept[1] is value:
-            out.append(kept[2])
-            continue
-        cut = cuts.get(v)
-        if cut is None:
-            cut = cuts[v] = _cached(
-                ("verdict", verdict, registry_id), functools.partial(_verdict_cut, decided, row)
-            )
+    out = np.zeros(len(rows), np.int64)
+    numbers: dict[str, int] = {}  # each distinct part's index
+    is_bad = np.asarray(bad, bool)[rows]
+    if is_bad.any():
+        to = decided.output.column("to")
+        for g in np.flatnonzero(is_bad).tolist():  # what it depends on: the text and registry id
+            row = int(rows[g])
+            key = ("invalid", str(to[row].as_py()), registry_id)
+            part = _cached(key, functools.partial(_whole_part, decided, row))
+            out[g] = numbers.setdefault(part, len(numbers))
+    good = np.flatnonzero(~is_bad)
+    if not len(good):
+        return list(numbers), out
+    good_rows = rows[good]
+    v_of = np.asarray(decided.inverse, np.int64)[good_rows]
+    k_of = np.asarray(consulted_idx, np.int64)[good_rows]
+    # Each distinct verdict's cut, numbered by the cut's identity (a verdict whose cut is empty,
+    # made whole, numbered alone); each distinct consulted value's text, numbered by value.
+    verdicts = decided.verdicts
+    distinct_v, first_v = np.unique(v_of, return_index=True)
+    cut_number = np.zeros(int(distinct_v[-1]) + 1, np.int64)
+    cuts: list[Any] = []
+    cut_ids: dict[int, int] = {}
+    whole_rows: dict[int, int] = {}  # a cut number made whole: a row of its verdict
+    for v, at in zip(distinct_v.tolist(), first_v.tolist(), strict=True):
+        row = int(good_rows[at])
+        verdict = verdicts[v]
+        made = functools.partial(_verdict_cut, decided, row)
+        by_value = functools.partial(_cached, ("verdict", verdict, registry_id), made)
+        cut = _same("verdict", verdict, registry_id, by_value)
         if cut:
-            consulted = texts.get(k)
-            if consulted is None:
-                make = functools.partial(_consulted_text, value)
-                consulted = texts[k] = _cached(("consulted", value), make)
-            part = cut[0] + consulted + cut[1]
+            c = cut_ids.get(id(cut))
+            if c is None:
+                c = cut_ids[id(cut)] = len(cuts)
+                cuts.append(cut)
         else:  # the hole's text met elsewhere: this verdict's decisions made whole
-            part = _whole_part(decided, row)
-        if len(_GROUPS) >= _GROUPS_LIMIT:
-            _GROUPS.clear()
-        _GROUPS[same] = (verdict, value, part)
-        out.append(part)
-    return out
+            c = len(cuts)
+            cuts.append(cut)
+            whole_rows[c] = row
+        cut_number[v] = c
+    distinct_k = np.unique(k_of)
+    text_number = np.zeros(int(distinct_k[-1]) + 1, np.int64)
+    texts: dict[str, int] = {}
+    for k in distinct_k.tolist():
+        value = consulted_values[k]
+        made = functools.partial(_consulted_text, value)
+        by_value = functools.partial(_cached, ("consulted", value), made)
+        text_number[k] = texts.setdefault(_same("consulted", value, "", by_value), len(texts))
+    text_of = list(texts)
+    pair, first_pair = factorize([cut_number[v_of], text_number[k_of]])
+    made_parts = []
+    for at in first_pair.tolist():
+        c, t = int(cut_number[v_of[at]]), int(text_number[k_of[at]])
+        cut = cuts[c]
+        # A cut made whole: the part of its verdict and consulted value, from a row of the pair.
+        part = cut[0] + text_of[t] + cut[1] if cut else _whole_part(decided, int(good_rows[at]))
+        made_parts.append(numbers.setdefault(part, len(numbers)))
+    out[good] = np.asarray(made_parts, np.int64)[pair]
+    return list(numbers), out
 
 
 def _consulted_text(value: Sequence[Any]) -> str:
