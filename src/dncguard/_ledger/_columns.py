@@ -681,9 +681,9 @@ def decided_part_index(
     texts: dict[str, int] = {}
     for k in distinct_k.tolist():
         value = consulted_values[k]
-        made = functools.partial(_consulted_text, value)
-        by_value = functools.partial(_cached, ("consulted", value), made)
-        text_number[k] = texts.setdefault(_same("consulted", value, "", by_value), len(texts))
+        text_made = functools.partial(_consulted_text, value)
+        text_by_value = functools.partial(_cached, ("consulted", value), text_made)
+        text_number[k] = texts.setdefault(_same("consulted", value, "", text_by_value), len(texts))
     text_of = list(texts)
     pair, first_pair = factorize([cut_number[v_of], text_number[k_of]])
     made_parts = []
