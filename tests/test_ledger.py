@@ -1584,21 +1584,21 @@ def two_copies_guard(tmp_path_factory: pytest.TempPathFactory) -> dncguard.Guard
         max_size=4,
     ),
     again=st.booleans(),
+    whole=st.booleans(),
 )
 def test_decision_parts_kept_across_batches_are_each_rows_whole_decision(
-    two_copies_guard: dncguard.Guard, tables: list[list[tuple[str, str, str | None, int]]], again: bool
+    two_copies_guard: dncguard.Guard,
+    tables: list[list[tuple[str, str, str | None, int]]],
+    again: bool,
+    whole: bool,
 ) -> None:
     """The decision parts ``--ledger`` keeps from one batch (and one command) to the next, by
     the identity of a verdict and a ``consulted`` value or by value, are for every row of every
     batch the JSON of that row's own whole decision (made afresh, nothing kept): listed, not
     listed, one verdict with two ``consulted``, other sellers, regions and area codes, invalid
-    numbers of every kind."""
-    import numpy as np
-
-    from dncguard import bulk
-    from dncguard._ledger._columns import decided_parts
-    from dncguard._ledger._encode import decision_part
-    from dncguard.models import ReasonCode
+    numbers of every kind; and so where a verdict cannot be cut at ``consulted`` (``whole``:
+    every verdict's decisions made whole, paired with each ``consulted`` value)."""
+    from dncguard._ledger import _columns
 
     start = dt.datetime(2026, 3, 16, 17, tzinfo=dt.UTC)
     arrow_tables = [
@@ -1612,8 +1612,29 @@ def test_decision_parts_kept_across_batches_are_each_rows_whole_decision(
         )
         for rows in tables
     ]
+    with pytest.MonkeyPatch.context() as m:
+        if whole:  # no cut made, none kept met: every verdict made whole
+            m.setattr(_columns, "_verdict_cut", lambda decided, row: ())
+            _columns._PARTS.clear()
+            _columns._SAME.clear()
+        try:
+            _check_decision_parts(two_copies_guard, arrow_tables, again)
+        finally:
+            if whole:  # no empty cut left for another test
+                _columns._PARTS.clear()
+                _columns._SAME.clear()
+
+
+def _check_decision_parts(guard: dncguard.Guard, arrow_tables: list[pa.Table], again: bool) -> None:
+    import numpy as np
+
+    from dncguard import bulk
+    from dncguard._ledger._columns import decided_parts
+    from dncguard._ledger._encode import decision_part
+    from dncguard.models import ReasonCode
+
     for _ in range(2 if again else 1):  # again: the same engine's objects met a second time
-        answers = bulk.decide_batches(two_copies_guard, arrow_tables, provenance=True)
+        answers = bulk.decide_batches(guard, arrow_tables, provenance=True)
         for table, decided in zip(arrow_tables, answers, strict=True):
             n = table.num_rows
             values, idx = decided.provenance.distinct()

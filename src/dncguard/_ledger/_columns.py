@@ -659,7 +659,7 @@ def decided_part_index(
     cut_number = np.zeros(int(distinct_v[-1]) + 1, np.int64)
     cuts: list[Any] = []
     cut_ids: dict[int, int] = {}
-    whole_rows: dict[int, int] = {}  # a cut number made whole: a row of its verdict
+    whole = np.zeros(len(verdicts) + 1, bool)  # a verdict whose decisions are made whole
     for v, at in zip(distinct_v.tolist(), first_v.tolist(), strict=True):
         row = int(good_rows[at])
         verdict = verdicts[v]
@@ -674,7 +674,7 @@ def decided_part_index(
         else:  # the hole's text met elsewhere: this verdict's decisions made whole
             c = len(cuts)
             cuts.append(cut)
-            whole_rows[c] = row
+            whole[v] = True
         cut_number[v] = c
     distinct_k = np.unique(k_of)
     text_number = np.zeros(int(distinct_k[-1]) + 1, np.int64)
@@ -685,12 +685,14 @@ def decided_part_index(
         text_by_value = functools.partial(_cached, ("consulted", value), text_made)
         text_number[k] = texts.setdefault(_same("consulted", value, "", text_by_value), len(texts))
     text_of = list(texts)
-    pair, first_pair = factorize([cut_number[v_of], text_number[k_of]])
+    # A verdict made whole is paired with each consulted value itself, not with its text.
+    second = np.where(whole[v_of], len(texts) + k_of, text_number[k_of])
+    pair, first_pair = factorize([cut_number[v_of], second])
     made_parts = []
     for at in first_pair.tolist():
         c, t = int(cut_number[v_of[at]]), int(text_number[k_of[at]])
         cut = cuts[c]
-        # A cut made whole: the part of its verdict and consulted value, from a row of the pair.
+        # Made whole: the part of this verdict and consulted value, from a row of the pair.
         part = cut[0] + text_of[t] + cut[1] if cut else _whole_part(decided, int(good_rows[at]))
         made_parts.append(numbers.setdefault(part, len(numbers)))
     out[good] = np.asarray(made_parts, np.int64)[pair]
