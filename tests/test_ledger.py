@@ -2848,6 +2848,56 @@ def test_many_distinct_evidence_rows_are_recorded_as_record_many_records_them(
         assert _canonical_texts(a) == want
 
 
+@pytest.mark.parametrize("placed", [False, True])
+@pytest.mark.parametrize("form", ["missing", "dictionary", "dictionary with nulls", "text"])
+def test_the_seller_column_in_every_form_is_recorded_as_record_many_records_it(
+    tmp_path: pathlib.Path, placed: bool, form: str
+) -> None:
+    """The seller of each row, from no column (the ``seller=`` default), a dictionary column
+    (its dictionary holding a value no row holds; null rows taking the default) or text, is
+    recorded as ``record_many`` records the calls, the placed calls' index included."""
+    import numpy as np
+
+    n = 7
+    names = ["acme", " Globex ", "ACME", None, "acme", "Initech", None]
+    table = pa.table(
+        {
+            "to": [f"212555{i:04d}" for i in range(n)],
+            "at": pa.array([AT + dt.timedelta(minutes=i) for i in range(n)], pa.timestamp("us", "UTC")),
+        }
+    )
+    if form == "missing":
+        sellers = ["Default Seller"] * n
+    else:
+        given = [v or "Initech" for v in names] if form in ("dictionary", "text") else names
+        sellers = [v or "Default Seller" for v in given]
+        if form == "text":
+            column: pa.Array = pa.array(given, pa.string())
+        else:
+            dictionary = pa.array(["never held", "acme", " Globex ", "ACME", "Initech"])
+            codes = {v: k for k, v in enumerate(dictionary.to_pylist())}
+            indices = pa.array([None if v is None else codes[v] for v in given], pa.int8())
+            column = pa.DictionaryArray.from_arrays(indices, dictionary)
+        table = table.append_column("seller", column)
+    calls_ = [
+        Call(to=t, at=a, seller=v)
+        for t, a, v in zip(table["to"].to_pylist(), table["at"].to_pylist(), sellers, strict=True)
+    ]
+    d = Decision(allowed=True, number="")
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    with Ledger(folder / "objects.ledger") as b:
+        b.record_many(calls_, [d.model_copy(update={"number": c.to}) for c in calls_], placed=placed)
+        want = _canonical_texts(b)
+        want_placed = sqlite3.connect(b.path).execute("SELECT * FROM placed ORDER BY seq").fetchall()
+    with Ledger(folder / "columns.ledger") as a:
+        numbers = table["to"]
+        a.record_columns(
+            table, [d], np.zeros(n, np.int64), numbers=numbers, placed=placed, seller="Default Seller"
+        )
+        assert _canonical_texts(a) == want
+        assert sqlite3.connect(a.path).execute("SELECT * FROM placed ORDER BY seq").fetchall() == want_placed
+
+
 def test_evidence_texts_kept_from_one_table_to_the_next_follow_each_tables_values(
     tmp_path: pathlib.Path,
 ) -> None:

@@ -247,15 +247,23 @@ class Columns:
                 " with record_many"
             )
         # seller: as given (never blank); the index has it trimmed and case-folded.
-        seller = self._column(batch, "seller")
         default_seller = self.defaults.get("seller")
-        if seller is None:
-            if default_seller is None:
-                raise ValueError("record_columns: no 'seller' column and no seller= default")
-            seller = pa.array([default_seller] * n, pa.string())
-        names, sidx = _distinct(seller)
+        own = _own_dictionary(batch.column("seller")) if "seller" in batch.schema.names else None
+        names: list[Any]
+        if own is not None:  # a dictionary column: its own dictionary (not decoded, encoded again)
+            names, sidx = own
+        elif "seller" in batch.schema.names:
+            names, sidx = _distinct(batch.column("seller"))
+        elif default_seller is None:
+            raise ValueError("record_columns: no 'seller' column and no seller= default")
+        else:
+            names, sidx = [default_seller], pa.array(np.zeros(n, np.int64))
         seller_json, seller_keys = [], []
         for k, v in enumerate(names):
+            if v is _UNUSED:  # a value of the column's dictionary that no row holds
+                seller_json.append("")
+                seller_keys.append("")
+                continue
             v = default_seller if v is None else v
             if not isinstance(v, str) or not v.strip():
                 raise _bad_row("seller", _first_row(sidx, k), f"{v!r}: expected the seller's name")
