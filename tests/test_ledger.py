@@ -1534,6 +1534,118 @@ def test_each_group_of_a_bulk_answer_is_recorded_with_its_rows_whole_decision(
         assert '"next_allowed_at"' not in want
 
 
+_BULK_TOS = [
+    "212-555-0143",
+    "212-555-0150",
+    "212-555-0151",
+    "718-555-0143",
+    "718-555-0150",
+    "415-555-0143",
+    "604-555-0100",
+    "876-555-0100",
+    "12",
+    "456-555-0100",
+    "212-155-0100",
+    "+44 20 7946 0000",
+    "not a number",
+]
+
+
+@pytest.fixture(scope="module")
+def two_copies_guard(tmp_path_factory: pytest.TempPathFactory) -> dncguard.Guard:
+    """A guard whose national copies of two area codes of one state are of two dates: the same
+    verdict for calls to either, each with its own ``consulted``."""
+    folder = tmp_path_factory.mktemp("two-copies")
+    (folder / "212.txt").write_text("2125550143\n")
+    (folder / "718.txt").write_text("7185550143\n")
+    registry = dncguard.Registry.build(
+        [
+            dncguard.sources.ftc(folder / "212.txt", obtained=dt.date(2026, 3, 1), area_codes=[212]),
+            dncguard.sources.ftc(folder / "718.txt", obtained=dt.date(2026, 3, 10), area_codes=[718]),
+        ]
+    )
+    return dncguard.Guard(registry)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    tables=st.lists(
+        st.lists(
+            st.tuples(
+                st.sampled_from(_BULK_TOS),
+                st.sampled_from(["acme", "ACME", " Acme ", "globex"]),
+                st.sampled_from([None, "US-FL", "CA-ON"]),
+                st.integers(0, 30),
+            ),
+            min_size=1,
+            max_size=12,
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    again=st.booleans(),
+    whole=st.booleans(),
+)
+def test_decision_parts_kept_across_batches_are_each_rows_whole_decision(
+    two_copies_guard: dncguard.Guard,
+    tables: list[list[tuple[str, str, str | None, int]]],
+    again: bool,
+    whole: bool,
+) -> None:
+    """The decision parts ``--ledger`` keeps from one batch (and one command) to the next, by
+    the identity of a verdict and a ``consulted`` value or by value, are for every row of every
+    batch the JSON of that row's own whole decision (made afresh, nothing kept): listed, not
+    listed, one verdict with two ``consulted``, other sellers, regions and area codes, invalid
+    numbers of every kind; and so where a verdict cannot be cut at ``consulted`` (``whole``:
+    every verdict's decisions made whole, paired with each ``consulted`` value)."""
+    from dncguard._ledger import _columns
+
+    start = dt.datetime(2026, 3, 16, 17, tzinfo=dt.UTC)
+    arrow_tables = [
+        pa.table(
+            {
+                "to": [r[0] for r in rows],
+                "at": pa.array([start + dt.timedelta(hours=r[3]) for r in rows], pa.timestamp("us", "UTC")),
+                "seller": [r[1] for r in rows],
+                "callee_region": pa.array([r[2] for r in rows], pa.string()),
+            }
+        )
+        for rows in tables
+    ]
+    with pytest.MonkeyPatch.context() as m:
+        if whole:  # no cut made, none kept met: every verdict made whole
+            m.setattr(_columns, "_verdict_cut", lambda decided, row: ())
+            _columns._PARTS.clear()
+            _columns._SAME.clear()
+        try:
+            _check_decision_parts(two_copies_guard, arrow_tables, again)
+        finally:
+            if whole:  # no empty cut left for another test
+                _columns._PARTS.clear()
+                _columns._SAME.clear()
+
+
+def _check_decision_parts(guard: dncguard.Guard, arrow_tables: list[pa.Table], again: bool) -> None:
+    import numpy as np
+
+    from dncguard import bulk
+    from dncguard._ledger._columns import decided_parts
+    from dncguard._ledger._encode import decision_part
+    from dncguard.models import ReasonCode
+
+    for _ in range(2 if again else 1):  # again: the same engine's objects met a second time
+        answers = bulk.decide_batches(guard, arrow_tables, provenance=True)
+        for table, decided in zip(arrow_tables, answers, strict=True):
+            n = table.num_rows
+            values, idx = decided.provenance.distinct()
+            invalid = [any(r.code is ReasonCode.INVALID_NUMBER for r in v.reasons) for v in decided.verdicts]
+            bad = np.array([invalid[int(v)] for v in decided.inverse], bool)
+            want = [decision_part(decided.decision(row)) for row in range(n)]
+            assert decided_parts(decided, list(range(n))) == want
+            for _ in range(2):
+                assert decided_parts(decided, list(range(n)), bad, values, np.asarray(idx)) == want
+
+
 _FIXED_TEXT_TIMES = st.builds(
     lambda day, seconds, offset: (
         f"{day.isoformat()}T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}{offset}"
@@ -1577,7 +1689,8 @@ _NEAR_MISSES = st.sampled_from(_NEAR_MISS_TEXTS)
 @settings(max_examples=200, deadline=None)
 @given(
     texts=st.lists(_FIXED_TEXT_TIMES, min_size=1, max_size=6)
-    | st.lists(_FIXED_TEXT_TIMES.map(lambda t: t[:19] + "Z"), min_size=1, max_size=6),
+    | st.lists(_FIXED_TEXT_TIMES.map(lambda t: t[:19] + "Z"), min_size=1, max_size=6)
+    | st.lists(_FIXED_TEXT_TIMES | _FIXED_TEXT_TIMES.map(lambda t: t[:19] + "Z"), min_size=2, max_size=8),
     odd=st.none() | _NEAR_MISSES | _TEXT_TIMES,
     where=st.integers(0, 6),
 )
@@ -1585,11 +1698,12 @@ def test_text_times_of_the_usual_shape_read_as_the_regular_expression_reads_them
     texts: list[str], odd: str | None, where: int
 ) -> None:
     """The numpy check of the usual ``at`` text (``YYYY-MM-DDTHH:MM:SS`` and ``Z`` or
-    ``±HH:MM``) takes exactly the columns the regular expression takes, with the same JSON,
-    microseconds and offsets (``+00:00`` written ``Z``, as a Call writes it); any other column
-    is left to the regular expression."""
+    ``±HH:MM``, the two mixed in one column or not) takes exactly the columns the regular
+    expression takes, with the same JSON, microseconds and offsets (``+00:00`` written ``Z``, as
+    a Call writes it); any other column is left to the regular expression."""
     import numpy as np
 
+    from dncguard._ledger import _chain
     from dncguard._ledger._arrowtext import _fixed_times, _regex_times
     from dncguard._ledger._chain import arrow
     from dncguard._ledger._format import Times
@@ -1598,6 +1712,13 @@ def test_text_times_of_the_usual_shape_read_as_the_regular_expression_reads_them
         texts = [*texts[:where], odd, *texts[where:]]
     column = pa.array(["pad", *texts], pa.string()).slice(1)  # a slice, as a piece of a table is
     fast, slow = _fixed_times(column, Times()), _regex_times(column, Times())
+    with pytest.MonkeyPatch.context() as m:  # the numpy twin of the C check: the same answer
+        m.setattr(_chain, "_chainc", None)
+        twin = _fixed_times(column, Times())
+    assert (twin is None) == (fast is None)
+    if twin is not None and fast is not None:
+        assert arrow(twin[0]).to_pylist() == arrow(fast[0]).to_pylist()
+        assert np.array_equal(twin[2], fast[2])
     if fast is None:
         assert odd is not None  # every usual column is taken (a mix of shapes need not be)
         return
@@ -1610,18 +1731,64 @@ def test_text_times_of_the_usual_shape_read_as_the_regular_expression_reads_them
         assert json_text == json.dumps(call.model_dump(mode="json")["at"])
 
 
-@pytest.mark.parametrize("odd", _NEAR_MISS_TEXTS)
-def test_text_times_near_misses_of_the_usual_shape_read_as_the_regular_expression_reads_them(
-    odd: str,
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(_FIXED_TEXT_TIMES | _FIXED_TEXT_TIMES.map(lambda t: t[:19] + "Z"), min_size=1, max_size=8),
+    changes=st.lists(
+        st.tuples(
+            st.integers(0, 7), st.integers(0, 26), st.sampled_from(list(b"0123456789Zz+-:T /\x00\xff"))
+        ),
+        max_size=3,
+    ),
+    cut=st.sampled_from([None, -1, 1]),
+    skip=st.integers(0, 2),
+)
+def test_the_c_check_of_text_times_answers_as_its_numpy_twin(
+    texts: list[str], changes: list[tuple[int, int, int]], cut: int | None, skip: int
 ) -> None:
-    """Each near miss of the usual shape, beside usual rows of its width, is read as the regular
-    expression reads the column (taken, or refused and left to Call one value at a time)."""
+    """The C check of the usual ``at`` shape (``iso_times``) gives exactly what its numpy twin
+    gives (the same offsets and ``Z`` rows, or None) for usual texts of both widths, with a byte
+    or a few changed, a row a byte shorter or longer, a slice at an offset."""
+    import numpy as np
+
+    from dncguard._ledger import _chain
+    from dncguard._ledger._arrowtext import _fixed_shape, _string_bytes
+
+    if not _chain.COMPILED:
+        pytest.skip("the C extension is not built")
+    rows = [bytearray(t.encode()) for t in texts]
+    for row, at, byte in changes:
+        target = rows[row % len(rows)]
+        target[at % len(target)] = byte
+    if cut is not None:
+        rows[0] = rows[0][:-1] if cut < 0 else rows[0] + b"0"
+    values = [bytes(r).decode("latin-1") for r in rows]
+    column = pa.array(["x"] * skip + values, pa.string()).slice(skip)
+    offsets, data = _string_bytes(column)
+    want = _fixed_shape(offsets, data, len(values))
+    got = _chain._chainc.iso_times(offsets, data)
+    assert (got is None) == (want is None)
+    if got is not None and want is not None:
+        assert np.array_equal(np.frombuffer(got[0], np.int64), np.frombuffer(want[0], np.int64))
+        assert got[1] == want[1]
+
+
+@pytest.mark.parametrize("odd", _NEAR_MISS_TEXTS)
+@pytest.mark.parametrize("mixed", [False, True])
+def test_text_times_near_misses_of_the_usual_shape_read_as_the_regular_expression_reads_them(
+    odd: str, mixed: bool
+) -> None:
+    """Each near miss of the usual shape, beside usual rows of its width (or of both widths),
+    is read as the regular expression reads the column (taken, or refused and left to Call one
+    value at a time)."""
     from dncguard._ledger._arrowtext import _fixed_times, _regex_times
     from dncguard._ledger._chain import arrow
     from dncguard._ledger._format import Times
 
-    usual = "2026-03-16T14:00:00Z" if len(odd) == 20 else "2026-03-16T14:00:00-04:00"
-    column = pa.array([usual, odd, usual], pa.string())
+    zulu, offset = "2026-03-16T14:00:00Z", "2026-03-16T14:00:00-04:00"
+    usual = zulu if len(odd) == 20 else offset
+    other = (offset if usual == zulu else zulu) if mixed else usual
+    column = pa.array([usual, odd, other, odd, usual], pa.string())
     fast, slow = _fixed_times(column, Times()), _regex_times(column, Times())
     assert (fast is None) == (slow is None)
     if fast is not None and slow is not None:
@@ -2621,6 +2788,114 @@ def test_record_columns_writes_the_same_bytes_in_c_and_in_python_as_record_many(
         assert by_columns("python.ledger") == want
     if _chain.COMPILED:
         assert by_columns("c.ledger") == want
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    n=st.integers(1, 700) | st.just(700),
+    span=st.sampled_from([1, 2, 7, 365, 3000]),
+    sparse=st.sampled_from([0.0, 0.5, 0.9, 1.0]),
+    seed=st.integers(0, 2**32 - 1),
+    chunk=st.sampled_from([None, 512, 1024]),
+)
+def test_many_distinct_evidence_rows_are_recorded_as_record_many_records_them(
+    tmp_path: pathlib.Path, n: int, span: int, sparse: float, seed: int, chunk: int | None
+) -> None:
+    """A table of many distinct evidence rows (dates of every day, few or many nulls, a
+    column null in one chunk and not in the next) and of few, recorded column by column twice
+    by one ledger (the second time with whatever it kept from the first), in chunks or not, is
+    stored as the same bytes ``record_many`` stores for the calls the rows stand for."""
+    import numpy as np
+
+    from dncguard.ledger import Tuning
+
+    rng = random.Random(seed)
+    start = dt.date(2020, 1, 1)
+
+    def day() -> dt.date | None:
+        return None if rng.random() < sparse else start + dt.timedelta(days=rng.randrange(span))
+
+    rows = []
+    for i in range(n):
+        consent_on = day()
+        contract_on = day()
+        rows.append(
+            {
+                "to": f"212555{i % 10_000:04d}",
+                "at": AT + dt.timedelta(minutes=i),
+                "seller": "acme",
+                "last_purchase": day(),
+                "last_inquiry": day(),
+                "contract_on": contract_on,
+                "contract_ends": day() if contract_on else None,
+                "consent_kind": rng.choice(["written", "electronic", "verbal"]) if consent_on else None,
+                "consent_on": consent_on,
+                "consent_revoked_on": day() if consent_on else None,
+                "dnc_requested_on": day(),
+            }
+        )
+    table = _flat_table(rows)
+    calls_ = _as_calls(table)
+    d = Decision(allowed=True, number="")
+    tuning = None if chunk is None else Tuning(chunk_entries=chunk)
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    with Ledger(folder / "objects.ledger") as b:
+        b.record_many(calls_ * 2, [d.model_copy(update={"number": c.to}) for c in calls_ * 2])
+        want = _canonical_texts(b)
+    with Ledger(folder / "columns.ledger") as a:
+        for _ in range(2):
+            a.record_columns(table, [d], np.zeros(n, np.int64), numbers=table["to"], tuning=tuning)
+        assert _canonical_texts(a) == want
+
+
+@pytest.mark.parametrize("placed", [False, True])
+@pytest.mark.parametrize("form", ["missing", "dictionary", "dictionary with nulls", "text"])
+def test_the_seller_column_in_every_form_is_recorded_as_record_many_records_it(
+    tmp_path: pathlib.Path, placed: bool, form: str
+) -> None:
+    """The seller of each row, from no column (the ``seller=`` default), a dictionary column
+    (its dictionary holding a value no row holds; null rows taking the default) or text, is
+    recorded as ``record_many`` records the calls, the placed calls' index included."""
+    import numpy as np
+
+    n = 7
+    names = ["acme", " Globex ", "ACME", None, "acme", "Initech", None]
+    table = pa.table(
+        {
+            "to": [f"212555{i:04d}" for i in range(n)],
+            "at": pa.array([AT + dt.timedelta(minutes=i) for i in range(n)], pa.timestamp("us", "UTC")),
+        }
+    )
+    if form == "missing":
+        sellers = ["Default Seller"] * n
+    else:
+        given = [v or "Initech" for v in names] if form in ("dictionary", "text") else names
+        sellers = [v or "Default Seller" for v in given]
+        if form == "text":
+            column: pa.Array = pa.array(given, pa.string())
+        else:
+            dictionary = pa.array(["never held", "acme", " Globex ", "ACME", "Initech"])
+            codes = {v: k for k, v in enumerate(dictionary.to_pylist())}
+            indices = pa.array([None if v is None else codes[v] for v in given], pa.int8())
+            column = pa.DictionaryArray.from_arrays(indices, dictionary)
+        table = table.append_column("seller", column)
+    calls_ = [
+        Call(to=t, at=a, seller=v)
+        for t, a, v in zip(table["to"].to_pylist(), table["at"].to_pylist(), sellers, strict=True)
+    ]
+    d = Decision(allowed=True, number="")
+    folder = pathlib.Path(tempfile.mkdtemp(dir=tmp_path))
+    with Ledger(folder / "objects.ledger") as b:
+        b.record_many(calls_, [d.model_copy(update={"number": c.to}) for c in calls_], placed=placed)
+        want = _canonical_texts(b)
+        want_placed = sqlite3.connect(b.path).execute("SELECT * FROM placed ORDER BY seq").fetchall()
+    with Ledger(folder / "columns.ledger") as a:
+        numbers = table["to"]
+        a.record_columns(
+            table, [d], np.zeros(n, np.int64), numbers=numbers, placed=placed, seller="Default Seller"
+        )
+        assert _canonical_texts(a) == want
+        assert sqlite3.connect(a.path).execute("SELECT * FROM placed ORDER BY seq").fetchall() == want_placed
 
 
 def test_evidence_texts_kept_from_one_table_to_the_next_follow_each_tables_values(

@@ -191,10 +191,13 @@ def _offset_groups(offsets: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDA
     if not len(offsets) or int(np.abs(offsets).max()) >= _DAY:
         distinct, inverse = np.unique(offsets, return_inverse=True)
         return distinct, inverse.reshape(-1).astype(np.int64)
+    at = offsets + _DAY
     present = np.zeros(2 * _DAY, bool)
-    present[offsets + _DAY] = True
-    index = np.cumsum(present, dtype=np.int64) - 1
-    return np.flatnonzero(present) - _DAY, index[offsets + _DAY]
+    present[at] = True
+    distinct = np.flatnonzero(present)
+    index = np.zeros(2 * _DAY, np.int64)  # only the distinct values' slots written (no cumsum)
+    index[distinct] = np.arange(len(distinct))
+    return distinct - _DAY, index[at]
 
 
 def _stamps(micros: npt.NDArray[Any], offsets: npt.NDArray[Any], times: Times, valid: Any = None) -> Stamps:
@@ -269,21 +272,64 @@ _DIGITS: Final = (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18)
 
 
 def _fixed_times(at: pa.Array, times: Times) -> tuple[Quoted | Stamps, pa.Array, npt.NDArray[Any]] | None:
-    """:func:`_text_times` for the usual shape, checked byte by byte with numpy rather than by
-    regular expression: every row ``YYYY-MM-DDTHH:MM:SS`` then ``Z`` (all rows) or ``+HH:MM``
-    / ``-HH:MM`` (all rows), with the ranges :data:`_ISO_AT` allows. None for any other shape
-    (then the regular expression decides)."""
+    """:func:`_text_times` for the usual shape, checked byte by byte (in C where built, else
+    with numpy: the same answer) rather than by regular expression: every row
+    ``YYYY-MM-DDTHH:MM:SS`` then ``Z`` or ``+HH:MM`` / ``-HH:MM`` (each row either, mixed or
+    not), with the ranges :data:`_ISO_AT` allows. None for any other shape (then the regular
+    expression decides)."""
     import numpy as np
     import pyarrow as pa
 
+    from dncguard._ledger import _chain
+
     n = len(at)
     offsets, data = _string_bytes(at)
-    if not n or len(data) not in (20 * n, 25 * n):
+    if not n:
         return None
-    width = len(data) // n
-    if not (np.diff(offsets) == width).all():
+    in_c = _chain.iso_times_in_c()
+    shape = _fixed_shape(offsets, data, n) if in_c is None else in_c(offsets, data)
+    if shape is None:
         return None
-    m = data.reshape(n, width)
+    seconds = np.frombuffer(shape[0], np.int64)
+    zulu = np.frombuffer(shape[1], np.bool_)
+    try:
+        micros = at.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. February 30th: read one by one
+        return None
+    us = micros.to_numpy(zero_copy_only=False)
+    # The JSON is the text itself where pydantic writes each offset as written (``-05:00``, and
+    # ``Z``; a zero offset written ``+00:00`` it writes ``Z``, so such a row is rewritten).
+    every_zulu = bool(zulu.all())
+    written = seconds if every_zulu or not zulu.any() else seconds[~zulu]
+    distinct = _offset_groups(written)[0].tolist() if len(written) else []
+    if times.suffix(dt.timedelta(0)) == "Z" and (
+        every_zulu or all(o and times.suffix(dt.timedelta(seconds=o)) == _offset_text(o) for o in distinct)
+    ):
+        return Quoted(at), micros, seconds
+    return _stamps(us, seconds, times), micros, seconds
+
+
+def _fixed_shape(offsets: npt.NDArray[Any], data: npt.NDArray[Any], n: int) -> tuple[bytes, bytes] | None:
+    """The numpy twin of the C ``iso_times``: each row's UTC offset (seconds, int64) and whether
+    it is written ``Z`` (one byte a row), as bytes; None unless every row is of the usual
+    shape (:func:`_fixed_times`)."""
+    import numpy as np
+
+    if len(data) in (20 * n, 25 * n):
+        width = len(data) // n
+        if not (np.diff(offsets) == width).all():
+            return None
+        m = data.reshape(n, width)
+        zulu = np.full(n, width == 20)
+    else:  # rows of both widths: each row's 25 bytes from its start (past the end: 0, not read)
+        lengths = np.diff(offsets)
+        zulu = lengths == 20
+        if not (zulu | (lengths == 25)).all():
+            return None
+        starts = (offsets[:-1] - offsets[0]).astype(np.int64)
+        padded = np.zeros(len(data) + 5, np.uint8)
+        padded[: len(data)] = data
+        m = np.lib.stride_tricks.sliding_window_view(padded, 25)[starts]
     d = m[:, _DIGITS] - np.uint8(48)  # a non-digit wraps past 9
     if not (d <= 9).all():
         return None
@@ -308,14 +354,14 @@ def _fixed_times(at: pa.Array, times: Times) -> tuple[Quoted | Stamps, pa.Array,
         & (minute <= 59)
         & (second <= 59)
     )
-    if width == 20:
+    if m.shape[1] == 20:
         ok &= m[:, 19] == 90  # Z
         seconds = np.zeros(n, np.int64)
     else:
         z = m[:, 20:25].astype(np.int16) - 48
         sign = m[:, 19]
         off_hour, off_minute = z[:, 0] * 10 + z[:, 1], z[:, 3] * 10 + z[:, 4]
-        ok &= (
+        written = (
             ((sign == 43) | (sign == 45))
             & (z[:, [0, 1, 3, 4]] >= 0).all(axis=1)
             & (z[:, [0, 1, 3, 4]] <= 9).all(axis=1)
@@ -323,20 +369,12 @@ def _fixed_times(at: pa.Array, times: Times) -> tuple[Quoted | Stamps, pa.Array,
             & (off_hour <= 23)
             & (off_minute <= 59)
         )
+        ok &= np.where(zulu, sign == 90, written)
         seconds = np.where(sign == 45, -1, 1) * (off_hour.astype(np.int64) * 3600 + off_minute * 60)
+        seconds[zulu] = 0
     if not ok.all():
         return None
-    try:
-        micros = at.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. February 30th: read one by one
-        return None
-    us = micros.to_numpy(zero_copy_only=False)
-    # The JSON is the text itself where pydantic writes each offset as written (``-05:00``; a
-    # zero offset it writes ``Z``, so ``+00:00`` is rewritten).
-    distinct = _offset_groups(seconds)[0].tolist()
-    if width == 20 or all(o and times.suffix(dt.timedelta(seconds=o)) == _offset_text(o) for o in distinct):
-        return Quoted(at), micros, seconds
-    return _stamps(us, seconds, times), micros, seconds
+    return seconds.astype(np.int64).tobytes(), zulu.astype(np.uint8).tobytes()
 
 
 def _offset_text(seconds: int) -> str:

@@ -34,6 +34,7 @@ __all__ = [
     "arrow",
     "chain",
     "chain_lines",
+    "iso_times_in_c",
     "join",
     "python_chain",
     "python_join",
@@ -41,6 +42,12 @@ __all__ = [
 
 COMPILED: Final = _chainc is not None
 """Whether the C chain was built (then :func:`chain` runs in C, without the GIL)."""
+
+
+def iso_times_in_c() -> Callable[[Any, Any], tuple[bytes, bytes] | None] | None:
+    """The C check of text times' usual shape (``_chainc.iso_times``; the numpy twin is
+    ``_arrowtext._fixed_shape``), None where it was not built."""
+    return None if _chainc is None else getattr(_chainc, "iso_times", None)
 
 
 def python_chain(previous: bytes, payload: Buffer) -> bytes:

@@ -53,6 +53,7 @@ from dncguard.bulk._grouping import factorize
 from dncguard.models import EVIDENCE_COLUMNS, Call
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
     import pyarrow as pa
 
 
@@ -246,15 +247,23 @@ class Columns:
                 " with record_many"
             )
         # seller: as given (never blank); the index has it trimmed and case-folded.
-        seller = self._column(batch, "seller")
         default_seller = self.defaults.get("seller")
-        if seller is None:
-            if default_seller is None:
-                raise ValueError("record_columns: no 'seller' column and no seller= default")
-            seller = pa.array([default_seller] * n, pa.string())
-        names, sidx = _distinct(seller)
+        own = _own_dictionary(batch.column("seller")) if "seller" in batch.schema.names else None
+        names: list[Any]
+        if own is not None:  # a dictionary column: its own dictionary (not decoded, encoded again)
+            names, sidx = own
+        elif "seller" in batch.schema.names:
+            names, sidx = _distinct(batch.column("seller"))
+        elif default_seller is None:
+            raise ValueError("record_columns: no 'seller' column and no seller= default")
+        else:
+            names, sidx = [default_seller], pa.array(np.zeros(n, np.int64))
         seller_json, seller_keys = [], []
         for k, v in enumerate(names):
+            if v is _UNUSED:  # a value of the column's dictionary that no row holds
+                seller_json.append("")
+                seller_keys.append("")
+                continue
             v = default_seller if v is None else v
             if not isinstance(v, str) or not v.strip():
                 raise _bad_row("seller", _first_row(sidx, k), f"{v!r}: expected the seller's name")
@@ -390,23 +399,27 @@ class Columns:
         if not names:
             return "{}"
         try:
-            keys = [_distinct(batch.column(name))[1].to_numpy(zero_copy_only=False) for name in names]
+            keys = [_value_codes(batch.column(name)) for name in names]
         except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):  # a type without hashing
             return _extra_texts(self._evidence(batch, n))
         group, first = factorize(keys)
         distinct = batch.select(names).take(pa.array(first))
         # The texts of these distinct rows, by their values (and the columns' names and types),
-        # are the same in the next batch: kept, as the templates are.
-        key: Any = (
-            "extra",
-            tuple(names),
-            tuple(str(t) for t in distinct.schema.types),
-            tuple(tuple(c) for c in distinct.to_pydict().values()),
-        )
-        try:
-            got = _PARTS.get(key)
-        except TypeError:  # a value that cannot be hashed: made, not kept
-            key, got = None, None
+        # are the same in the next batch: kept, as the templates are, where they are few (many
+        # distinct rows, dates of every day, are seldom all met again, and cost memory kept).
+        key: Any = None
+        got = None
+        if len(first) <= _EXTRA_KEPT:
+            key = (
+                "extra",
+                tuple(names),
+                tuple(str(t) for t in distinct.schema.types),
+                tuple(tuple(c) for c in distinct.to_pydict().values()),
+            )
+            try:
+                got = _PARTS.get(key)
+            except TypeError:  # a value that cannot be hashed: made, not kept
+                key, got = None, None
         if got is None:
             try:
                 texts = _extra_texts(self._evidence(distinct, len(first)))
@@ -498,6 +511,28 @@ class Columns:
 
 _UNUSED: Final = object()
 
+_EXTRA_KEPT: Final = 256
+"""The ``extra`` texts of a batch's distinct evidence rows are kept for the next batch when
+they are at most this many rows."""
+
+
+def _value_codes(col: pa.Array) -> npt.NDArray[np.int64]:
+    """Each row's value of ``col`` as a small non-negative integer, the same for the same value
+    (0 for null): a date column's days counted from its first day (no hashing), any other
+    column's index into its distinct values."""
+    import pyarrow as pa
+
+    if pa.types.is_date32(col.type) and len(col) and col.null_count < len(col):
+        days = np.frombuffer(col.buffers()[1], np.int32)[col.offset : col.offset + len(col)]
+        codes = days.astype(np.int64)
+        if not col.null_count:
+            return codes - (int(codes.min()) - 1)
+        valid = col.is_valid().to_numpy(zero_copy_only=False)
+        codes -= int(codes[valid].min()) - 1
+        codes[~valid] = 0
+        return codes
+    return np.asarray(_distinct(col)[1].to_numpy(zero_copy_only=False), np.int64)
+
 
 def _own_dictionary(col: pa.Array) -> tuple[list[Any], pa.Array] | None:
     """A dictionary column's distinct values and each row's index into them, from its own
@@ -556,6 +591,31 @@ def _cached(key: Any, make: Callable[[], Any]) -> Any:
     return got
 
 
+_SAME_LIMIT: Final = 1 << 14
+
+_SAME: dict[tuple[str, int, str], tuple[Any, Any]] = {}
+"""A verdict's decision part cut at ``consulted`` (by the verdict and the registry id) and a
+``consulted`` value's JSON, kept from one batch to the next by the identity of the verdict or
+value: a bulk engine hands out the very same objects batch after batch, so a look-up by ``id``
+costs no hashing of their models. Each entry holds its object (so that its id cannot be taken
+by another while it is kept) and is used only for that very object; where the object is new,
+the texts are found by value (:data:`_PARTS`). At most :data:`_SAME_LIMIT` (then it starts
+again)."""
+
+
+def _same(kind: str, obj: Any, also: str, make: Callable[[], Any]) -> Any:
+    """What ``make`` gives for ``obj`` (and ``also``), kept by ``obj``'s identity."""
+    key = (kind, id(obj), also)
+    kept = _SAME.get(key)
+    if kept is not None and kept[0] is obj:
+        return kept[1]
+    got = make()
+    if len(_SAME) >= _SAME_LIMIT:
+        _SAME.clear()
+    _SAME[key] = (obj, got)
+    return got
+
+
 def decided_parts(
     decided: Any,
     firsts: Sequence[int],
@@ -566,45 +626,85 @@ def decided_parts(
     """The template part of the decision of each group of a bulk answer's rows (row
     ``firsts[g]`` stands for group ``g``): its canonical JSON less ``number`` and
     ``next_allowed_at``. With the rows' ``consulted`` (``consulted_values[consulted_idx[row]]``)
-    and which rows are invalid numbers (``bad``), each verdict is made into JSON once with
-    ``consulted`` a hole, and each distinct ``consulted`` once (an invalid number's decision,
-    which names the number, is made whole), each kept by value for the next batch."""
-    out = []
+    and which rows are invalid numbers (``bad``): see :func:`decided_part_index`."""
     if consulted_values is None or bad is None:
         return [_whole_part(decided, row) for row in firsts]
+    parts, index = decided_part_index(decided, firsts, bad, consulted_values, consulted_idx)
+    return [parts[i] for i in index.tolist()]
+
+
+def decided_part_index(
+    decided: Any, firsts: Sequence[int], bad: Any, consulted_values: Sequence[Any], consulted_idx: Any
+) -> tuple[list[str], npt.NDArray[np.int64]]:
+    """:func:`decided_parts` as its distinct texts and each group's index into them. Each
+    distinct verdict of the groups is made into JSON once with ``consulted`` a hole, and each
+    distinct ``consulted`` once (each kept for the next batch, by identity and by value), then
+    each distinct pair of those two texts joined once; an invalid number's decision, which
+    names the number, is made whole (kept by the number's text)."""
     prov = decided.provenance
     registry_id = "" if prov is None else prov.provenance.registry_id
-    to = decided.output.column("to")
-    # By index within this batch first (cheap), by value across batches (hashing a verdict's
-    # models costs more than a look-up by index).
-    cuts: dict[int, Any] = {}
-    texts: dict[int, str] = {}
     rows = np.asarray(firsts, np.int64)
-    for row, is_bad, v, k in zip(
-        rows.tolist(),
-        np.asarray(bad)[rows].tolist(),
-        np.asarray(decided.inverse)[rows].tolist(),
-        np.asarray(consulted_idx)[rows].tolist(),
-        strict=True,
-    ):
-        if is_bad:  # what it depends on: the number's text and the registry id
-            key: Any = ("invalid", str(to[row].as_py()), registry_id)
-            out.append(_cached(key, functools.partial(_whole_part, decided, row)))
-            continue
-        cut = cuts.get(v)
-        if cut is None:
-            cut = cuts[v] = _cached(
-                ("verdict", decided.verdicts[v], registry_id), functools.partial(_verdict_cut, decided, row)
-            )
-        if not cut:  # the hole's text met elsewhere: this verdict's decisions made whole
-            out.append(_whole_part(decided, row))
-            continue
-        consulted = texts.get(k)
-        if consulted is None:
-            value = consulted_values[k]
-            consulted = texts[k] = _cached(("consulted", value), functools.partial(_consulted_text, value))
-        out.append(cut[0] + consulted + cut[1])
-    return out
+    out = np.zeros(len(rows), np.int64)
+    numbers: dict[str, int] = {}  # each distinct part's index
+    is_bad = np.asarray(bad, bool)[rows]
+    if is_bad.any():
+        to = decided.output.column("to")
+        for g in np.flatnonzero(is_bad).tolist():  # what it depends on: the text and registry id
+            row = int(rows[g])
+            key = ("invalid", str(to[row].as_py()), registry_id)
+            part = _cached(key, functools.partial(_whole_part, decided, row))
+            out[g] = numbers.setdefault(part, len(numbers))
+    good = np.flatnonzero(~is_bad)
+    if not len(good):
+        return list(numbers), out
+    good_rows = rows[good]
+    v_of = np.asarray(decided.inverse, np.int64)[good_rows]
+    k_of = np.asarray(consulted_idx, np.int64)[good_rows]
+    # Each distinct verdict's cut, numbered by the cut's identity (a verdict whose cut is empty,
+    # made whole, numbered alone); each distinct consulted value's text, numbered by value.
+    verdicts = decided.verdicts
+    distinct_v, first_v = np.unique(v_of, return_index=True)
+    cut_number = np.zeros(int(distinct_v[-1]) + 1, np.int64)
+    cuts: list[Any] = []
+    cut_ids: dict[int, int] = {}
+    whole = np.zeros(len(verdicts) + 1, bool)  # a verdict whose decisions are made whole
+    for v, at in zip(distinct_v.tolist(), first_v.tolist(), strict=True):
+        row = int(good_rows[at])
+        verdict = verdicts[v]
+        made = functools.partial(_verdict_cut, decided, row)
+        by_value = functools.partial(_cached, ("verdict", verdict, registry_id), made)
+        cut = _same("verdict", verdict, registry_id, by_value)
+        if cut:
+            c = cut_ids.get(id(cut))
+            if c is None:
+                c = cut_ids[id(cut)] = len(cuts)
+                cuts.append(cut)
+        else:  # the hole's text met elsewhere: this verdict's decisions made whole
+            c = len(cuts)
+            cuts.append(cut)
+            whole[v] = True
+        cut_number[v] = c
+    distinct_k = np.unique(k_of)
+    text_number = np.zeros(int(distinct_k[-1]) + 1, np.int64)
+    texts: dict[str, int] = {}
+    for k in distinct_k.tolist():
+        value = consulted_values[k]
+        text_made = functools.partial(_consulted_text, value)
+        text_by_value = functools.partial(_cached, ("consulted", value), text_made)
+        text_number[k] = texts.setdefault(_same("consulted", value, "", text_by_value), len(texts))
+    text_of = list(texts)
+    # A verdict made whole is paired with each consulted value itself, not with its text.
+    second = np.where(whole[v_of], len(texts) + k_of, text_number[k_of])
+    pair, first_pair = factorize([cut_number[v_of], second])
+    made_parts = []
+    for at in first_pair.tolist():
+        c, t = int(cut_number[v_of[at]]), int(text_number[k_of[at]])
+        cut = cuts[c]
+        # Made whole: the part of this verdict and consulted value, from a row of the pair.
+        part = cut[0] + text_of[t] + cut[1] if cut else _whole_part(decided, int(good_rows[at]))
+        made_parts.append(numbers.setdefault(part, len(numbers)))
+    out[good] = np.asarray(made_parts, np.int64)[pair]
+    return list(numbers), out
 
 
 def _consulted_text(value: Sequence[Any]) -> str:

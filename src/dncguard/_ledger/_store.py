@@ -18,7 +18,7 @@ from dncguard._arraymem import in_thread
 from dncguard._gcpause import collector_paused
 from dncguard._ledger._arrowtext import _as_call, _as_decision, _distinct, _next_column, _per_row
 from dncguard._ledger._chain import chain, join, python_join
-from dncguard._ledger._columns import Columns, decided_parts
+from dncguard._ledger._columns import Columns, decided_part_index, decided_parts
 from dncguard._ledger._encode import Encoder, PlacedRow, decision_part, shares_tuples
 from dncguard._ledger._format import (
     APPLICATION_ID,
@@ -642,7 +642,13 @@ class Ledger(Reader):
             _, idx = _distinct(decided.output.column("to").take(pa.array(bad_rows)))
             text_idx[bad_rows] = idx.to_numpy(zero_copy_only=False).astype(np.int64) + 1
         which, first = factorize([inverse, consulted, text_idx])
-        parts = decided_parts(decided, first.tolist(), bad, consulted_values, consulted)
+        if consulted_values is None:
+            parts = decided_parts(decided, first.tolist())
+        else:
+            # Groups whose parts are the same text (verdicts that differ only where an entry does
+            # not show it) made one: the builder makes a template per distinct group and chunk.
+            parts, same = decided_part_index(decided, first.tolist(), bad, consulted_values, consulted)
+            which = same[which]
         numbers = np.where(bad, np.uint64(0), np.asarray(decided.numbers, np.uint64))
         next_us = np.where(bad, np.int64(NO_NEXT), np.asarray(decided.next_at, np.int64))
         return self._record_columns(

@@ -244,6 +244,7 @@ def is_valid_area_code(area_code: int) -> bool:
     return 200 <= area_code < 1000 and bool(_plan().valid_area[area_code])
 
 
+@functools.lru_cache(maxsize=1024)  # a few hundred area codes: the bincount once each
 def _area_code_region(area_code: int) -> str | None:
     """The NANP member (ISO 3166 code) phonenumbers places most numbers of an area code in.
 
