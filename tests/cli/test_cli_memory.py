@@ -115,3 +115,33 @@ def test_check_uses_kept_blocks_and_writes_the_same_report(
     monkeypatch.setattr(_arraymem, "_C", None)
     assert main(argv) == code
     assert capsysbinary.readouterr().out == with_kept
+
+
+@pytest.mark.parametrize("value", ["0", "1", "", "yes"])
+def test_keeping_arrays_can_be_turned_off_and_a_bad_value_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    """``DNCGUARD_KEEP_ARRAYS=0`` leaves numpy's allocator as it is; another value than 0 or 1
+    stops the command with exit 2, naming the variable."""
+    from dncguard import _arraymem
+    from dncguard.cli import main
+
+    if not _arraymem.available():
+        pytest.skip("the optional extension dncguard._arraymemc was not built")
+    index = save_index(tmp_path, range(2125550000, 2125550100), [], [212])
+    calls = tmp_path / "calls.csv"
+    rows = (f"+1212555{i % 10_000:04d},2026-03-10T15:00:00-05:00\n" for i in range(300_000))
+    calls.write_text("to,at\n" + "".join(rows))
+    monkeypatch.setenv("DNCGUARD_KEEP_ARRAYS", value)
+    before = _arraymem.stats()
+    code = main(["check", "--registry", index, "--seller", "acme", "--format", "jsonl", str(calls)])
+    after = _arraymem.stats()
+    out = capsys.readouterr()
+    used = after["maps"] + after["reused"] > before["maps"] + before["reused"]
+    if value == "yes":
+        assert code == 2
+        assert "DNCGUARD_KEEP_ARRAYS='yes'" in out.err
+        assert not used
+    else:
+        assert code == 1, out.err
+        assert used == (value != "0")

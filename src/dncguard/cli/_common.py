@@ -59,12 +59,25 @@ def _arrow_memory() -> Iterator[None]:
         pa.set_memory_pool(previous)
 
 
+KEEP_ARRAYS_VARIABLE = "DNCGUARD_KEEP_ARRAYS"
+
+
 def _array_memory(args: argparse.Namespace) -> contextlib.AbstractContextManager[None]:
     """numpy's large blocks kept for reuse while ``check`` or ``scrub`` runs (their memory then
-    stays flat however long the file: see :mod:`dncguard._arraymem`); other commands as they are."""
+    stays flat however long the file: see :mod:`dncguard._arraymem`); other commands as they are.
+    ``DNCGUARD_KEEP_ARRAYS=0`` leaves numpy's own allocator in place (``1``, the default, or
+    unset: kept); any other value stops the command."""
     from dncguard._arraymem import kept_blocks
 
-    return kept_blocks() if getattr(args, "keep_array_blocks", False) else contextlib.nullcontext()
+    text = os.environ.get(KEEP_ARRAYS_VARIABLE, "").strip()
+    if text not in ("", "0", "1"):
+        raise UsageError(
+            f"{KEEP_ARRAYS_VARIABLE}={text!r}: expected 0 (numpy's own allocator) or 1 (large arrays"
+            " kept for reuse, the default)"
+        )
+    if not getattr(args, "keep_array_blocks", False) or text == "0":
+        return contextlib.nullcontext()
+    return kept_blocks()
 
 
 def _describe(e: BaseException) -> str:
