@@ -20,7 +20,8 @@ flat, and so does the command's memory. A new map is faulted in whole by one cal
 
 It is done by the optional C extension ``dncguard._arraymemc`` (numpy's allocator interface, numpy
 1.22 and later); where it was not built, numpy's default allocator serves and nothing else
-changes. numpy's allocator is a per-context setting, so a thread the command starts sets it too
+changes, and so where ``DNCGUARD_KEEP_ARRAYS=0`` is set (``dncguard.cli._common``). numpy's
+allocator is a per-context setting, so a thread the command starts sets it too
 (:func:`in_thread`, the initializer of dncguard's thread pools); a library user's own threads
 and arrays are never touched: outside a command, :func:`in_thread` does nothing.
 """
