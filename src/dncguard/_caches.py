@@ -62,5 +62,6 @@ ARRAY_BLOCKS_KEPT: Final = 128 << 20
 for the next batches' arrays (:mod:`dncguard._arraymem`) at most, whatever the file's length."""
 
 ARRAY_BLOCKS_WAIT: Final = 0.25
-"""Seconds a kept block waits for an array to reuse it at most, then it is handed back: what is
-kept is what the last second's batches freed (a batch takes well under a second)."""
+"""Seconds a kept block waits for an array to reuse it; one kept longer is handed back the next
+time a block is freed. So what is kept is about what the last quarter second of work freed (the
+next batch's arrays are made within it), never more than :data:`ARRAY_BLOCKS_KEPT`."""
