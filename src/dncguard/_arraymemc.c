@@ -101,6 +101,27 @@ unlink_kept(kept *b)
     kept_bytes -= b->len;
 }
 
+/* Under the lock: take the oldest kept block out of both lists onto `*drop` (chained by
+ * `next`), to be unmapped by unmap_dropped once the lock is let go. */
+static void
+drop_oldest(kept **drop)
+{
+    kept *o = oldest;
+    unlink_kept(o);
+    o->next = *drop;
+    *drop = o;
+}
+
+static void
+unmap_dropped(kept *drop)
+{
+    while (drop != NULL) {
+        kept *o = drop;
+        drop = o->next;
+        munmap(o, o->len);
+    }
+}
+
 /* A map of at least `total` bytes, kept or new; `*fresh`: new (its pages are zero). */
 static head *
 map_take(size_t total, int *fresh)
@@ -171,10 +192,7 @@ map_give(head *h)
     uint64_t t = now_ns();
     pthread_mutex_lock(&lock);
     while (oldest != NULL && (kept_bytes + len > cap || oldest->freed + decay < t)) {
-        kept *o = oldest;
-        unlink_kept(o);
-        o->next = drop;
-        drop = o;
+        drop_oldest(&drop);
         n_unmapped++;
     }
     if (kept_bytes + len <= cap) {
@@ -199,11 +217,7 @@ map_give(head *h)
         b = NULL;
     }
     pthread_mutex_unlock(&lock);
-    while (drop != NULL) {
-        kept *o = drop;
-        drop = o->next;
-        munmap(o, o->len);
-    }
+    unmap_dropped(drop);
     if (b != NULL) {
         munmap(b, len);
     }
@@ -390,17 +404,10 @@ release(PyObject *self, PyObject *noargs)
     kept *drop = NULL;
     pthread_mutex_lock(&lock);
     while (oldest != NULL) {
-        kept *o = oldest;
-        unlink_kept(o);
-        o->next = drop;
-        drop = o;
+        drop_oldest(&drop);
     }
     pthread_mutex_unlock(&lock);
-    while (drop != NULL) {
-        kept *o = drop;
-        drop = o->next;
-        munmap(o, o->len);
-    }
+    unmap_dropped(drop);
     Py_RETURN_NONE;
 }
 
