@@ -177,6 +177,7 @@ def write_junit(outcomes: Outcomes, path: str, out: TextIO, *, every: bool = Fal
     for name, value in (("calls", n), ("allowed", n - blocked), ("blocked", blocked)):
         ET.SubElement(properties, "property", {"name": name, "value": str(value)})
     classname = xml_safe(os.path.splitext(os.path.basename(path))[0])
+    cited: set[tuple[str, str, str]] = set()
     if aggregate:
         ET.SubElement(
             suite, "testcase", {"classname": classname, "name": f"{n - blocked} allowed calls", "time": "0"}
@@ -190,7 +191,8 @@ def write_junit(outcomes: Outcomes, path: str, out: TextIO, *, every: bool = Fal
         if ok:
             continue
         d = outcomes.decisions[i]
-        lines = [f"{r.code.value} ({r.jurisdiction}, {r.rule}): {r.message}" for r in d.reasons]
+        lines = [f"{r.code.value} [{r.jurisdiction}]: {r.message}" for r in d.reasons]
+        cited.update((r.code.value, r.jurisdiction, r.rule) for r in d.reasons)
         if d.next_allowed_at is not None:
             lines.append(f"next allowed at {d.next_allowed_at.isoformat()}")
         codes = [r.code.value for r in d.reasons]
@@ -203,6 +205,9 @@ def write_junit(outcomes: Outcomes, path: str, out: TextIO, *, every: bool = Fal
             },
         )
         failure.text = xml_safe("\n".join(lines))
+    if cited:  # each blocked call's reasons cited once, as the text report's legend does
+        legend = "".join(f"  {code} [{where}]: {rule}\n" for code, where, rule in sorted(cited))
+        ET.SubElement(suite, "system-out").text = xml_safe("citations:\n" + legend)
     ET.indent(suites)
     text = ET.tostring(suites, encoding="unicode") + "\n"
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')

@@ -430,6 +430,59 @@ def test_json_lines_parse_and_junit_is_xml(index: str, tmp_path: Path) -> None:
     assert [c.get("name") for c in cases] == [f"row {i + 1}: {c['to']}" for i, c in enumerate(calls)]
 
 
+def test_junit_failures_give_each_reason_and_its_message_and_cite_each_rule_once(
+    index: str, tmp_path: Path
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    from dncguard import Call, Guard, Registry
+
+    # Listed (federal and Texas lists), Texas calling hours, an invalid number: several reasons
+    # and jurisdictions, the national registry's reason on many calls.
+    calls = [{"to": f"212-555-01{i:02d}", "at": AT, "seller": "acme"} for i in range(40)]
+    calls += [
+        {"to": "512-555-0105", "at": "2026-03-15T07:00:00-05:00", "seller": "acme"},
+        {"to": "555-0100", "at": AT, "seller": "acme"},
+    ]
+    path = write(tmp_path / "calls.csv", calls)
+    _, xml = fast(index, path, "junit")
+    suite = ET.fromstring(xml.split("\n", 1)[1]).find("testsuite")
+    assert suite is not None
+    guard = Guard(Registry.open(index))
+    cited = set()
+    failures = {c.get("name"): c.find("failure") for c in suite.findall("testcase")}
+    for i, row in enumerate(calls):
+        decision = guard.check(Call(to=row["to"], at=row["at"], seller=row["seller"]))
+        if decision.allowed:
+            assert f"row {i + 1}: {row['to']}" not in failures
+            continue
+        failure = failures[f"row {i + 1}: {row['to']}"]
+        assert failure is not None
+        assert failure.text is not None
+        lines = failure.text.splitlines()
+        # Each reason a line of its own: code, jurisdiction and message; no citation.
+        for reason, line in zip(decision.reasons, lines, strict=False):
+            assert line == f"{reason.code.value} [{reason.jurisdiction}]: {reason.message}"
+            assert reason.rule not in line
+            cited.add((reason.code.value, reason.jurisdiction, reason.rule))
+    assert len(cited) >= 3
+    legend = suite.find("system-out")
+    assert legend is not None
+    assert legend.text is not None
+    assert legend.text.startswith("citations:\n")
+    # Each rule once, in the order of the text report's legend.
+    legend_lines = [f"  {code} [{where}]: {rule}" for code, where, rule in sorted(cited)]
+    assert legend.text.splitlines()[1:] == legend_lines
+    assert xml.count("16 CFR 310.4(b)(1)(iii)(B)") == 1
+
+    # No call blocked: no legend.
+    fine = write(tmp_path / "fine.csv", [{"to": "212-555-0140", "at": AT, "seller": "acme"}])
+    _, xml = fast(index, fine, "junit", "--all")
+    suite = ET.fromstring(xml.split("\n", 1)[1]).find("testsuite")
+    assert suite is not None
+    assert suite.find("system-out") is None
+
+
 def test_on_stale_raise_names_the_file_and_row(
     index: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

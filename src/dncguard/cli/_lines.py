@@ -165,7 +165,7 @@ class _Explainer:
         template = invalid_number(self._TO, self._WHY)
         (reason,) = template.reasons
         self._message = reason.message
-        self._junit = f"{reason.code.value} ({reason.jurisdiction}, {reason.rule}): "
+        self._junit = f"{reason.code.value} [{reason.jurisdiction}]: "
         # An invalid number consults no list (``consulted`` empty), as ``Guard.check`` says.
         decision = Decision(
             allowed=False,
@@ -245,7 +245,9 @@ class _Explainer:
 
 
 def _failure_lines(reasons: Sequence[Reason]) -> str:
-    return "\n".join(f"{r.code.value} ({r.jurisdiction}, {r.rule}): {r.message}" for r in reasons)
+    """A JUnit failure's text: each reason as ``code [jurisdiction]: message``, a line each (its
+    citation is in the legend at the end of the suite, once: ``_report._junit_legend``)."""
+    return "\n".join(f"{r.code.value} [{r.jurisdiction}]: {r.message}" for r in reasons)
 
 
 @dataclasses.dataclass(frozen=True)

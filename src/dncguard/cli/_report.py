@@ -21,7 +21,7 @@ import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, TYPE_CHECKING, Any, Protocol, TextIO
 
@@ -304,6 +304,17 @@ def _junit_head(path: str, classname: str, calls: int, blocked: int, *, every: b
 _JUNIT_TAIL = "  </testsuite>\n</testsuites>\n"
 
 
+def _junit_legend(cited: Iterable[tuple[str, str, str]]) -> str:
+    """The suite's ``<system-out>``: the citation of each reason the failures name, once, as the
+    text report's legend gives them (a failure names ``code [jurisdiction]`` and its message);
+    nothing when no call is blocked."""
+    lines = [f"  {code} [{where}]: {rule}\n" for code, where, rule in sorted(cited)]
+    if not lines:
+        return ""
+    legend = _cdata("citations:\n" + "".join(lines))
+    return f"    <system-out>{legend}</system-out>\n"
+
+
 _Kind = tuple[bool, tuple[str, ...], tuple[tuple[str, str, str], ...]]
 """What the counts and the legend read of a verdict (``_Report._kind``)."""
 
@@ -473,7 +484,7 @@ class _Report:
             allowed, codes, cited = self._kinds[k]
             self.calls += count
             if allowed:
-                if self.every:
+                if self.every and self.fmt == "text":  # text --all names the exemptions; junit does not
                     self.cited.update(dict.fromkeys(cited))
                 continue
             self.blocked += count
@@ -575,13 +586,13 @@ class _Report:
         elif self.fmt == "json":
             self.out.text("\n]\n" if self.started else "[]\n")
         elif self.in_place is not None:
-            self.sink.text(_JUNIT_TAIL)
+            self.sink.text(_junit_legend(self.cited) + _JUNIT_TAIL)
             self.in_place.finish(self._junit_head(self.calls, self.blocked).encode("utf-8"))
         elif self.fmt == "junit":
             assert self.spool is not None
             self.out.text(self._junit_head(self.calls, self.blocked))
             self.out.copy(self.spool)
-            self.out.text(_JUNIT_TAIL)
+            self.out.text(_junit_legend(self.cited) + _JUNIT_TAIL)
             self.spool.close()
         if self.out.out is not None:
             self.out.out.flush()
