@@ -176,6 +176,18 @@ load32(const void *base, Py_ssize_t k)
     return v;
 }
 
+/* Room for len more bytes counted, nothing written (the counting pass). */
+static inline int
+count(sink_t *s, Py_ssize_t len)
+{
+    if (len < 0 || s->at > PY_SSIZE_T_MAX - len) {
+        s->err = "join(): the lines are too long";
+        return -1;
+    }
+    s->at += len;
+    return 0;
+}
+
 static inline int
 put(sink_t *s, const void *data, Py_ssize_t len)
 {
@@ -373,7 +385,7 @@ table_len(sink_t *s, const piece_t *p, int eb, int tb, int64_t k)
     if (table_span(s, p, eb, tb, k, &a, &b) < 0) {
         return -1;
     }
-    return put(s, NULL, (Py_ssize_t)(b - a));
+    return count(s, (Py_ssize_t)(b - a));
 }
 
 /* Counting: what emit would write for value i, without formatting it (the write pass checks
@@ -383,16 +395,16 @@ measure(sink_t *s, const piece_t *p, Py_ssize_t i, long long seq)
 {
     switch (p->kind) {
     case CONST:
-        return put(s, NULL, p->b[0].len);
+        return count(s, p->b[0].len);
     case SEQ:
-        return put(s, NULL, digits_u64((unsigned long long)seq));
+        return count(s, digits_u64((unsigned long long)seq));
     case ARRAY:
     case QUOTED: {
         int32_t a, b;
         if (array_span(s, p, 0, 1, i, &a, &b) < 0) {
             return -1;
         }
-        return put(s, NULL, (Py_ssize_t)(b - a) + (p->kind == QUOTED ? 2 : 0));
+        return count(s, (Py_ssize_t)(b - a) + (p->kind == QUOTED ? 2 : 0));
     }
     case TAKEN:
         return table_len(s, p, 0, 1, load64(p->b[2].buf, i));
@@ -403,26 +415,26 @@ measure(sink_t *s, const piece_t *p, Py_ssize_t i, long long seq)
             if (array_span(s, p, 1, 2, i, &a, &b) < 0) {
                 return -1;
             }
-            return put(s, NULL, (Py_ssize_t)(b - a) + (p->fallback_quoted ? 2 : 0));
+            return count(s, (Py_ssize_t)(b - a) + (p->fallback_quoted ? 2 : 0));
         }
-        return put(s, NULL, 4 + digits_u64(v));
+        return count(s, 4 + digits_u64(v));
     }
     case STAMP: {
         if (p->has_valid && ((const uint8_t *)p->b[5].buf)[i] == 0) {
-            return put(s, NULL, 4);
+            return count(s, 4);
         }
         int64_t local;
         if (stamp_local(s, p, i, &local) < 0) {
             return -1;
         }
         int has_frac = local % US != 0;
-        if (put(s, NULL, 21 + (has_frac ? 7 : 0)) < 0) { /* "YYYY-MM-DDTHH:MM:SS[.ffffff] and " */
+        if (count(s, 21 + (has_frac ? 7 : 0)) < 0) { /* "YYYY-MM-DDTHH:MM:SS[.ffffff] and " */
             return -1;
         }
         return table_len(s, p, 2, 3, load64(p->b[4].buf, i));
     }
     case DECIMAL:
-        return put(s, NULL, digits_u64((unsigned long long)(uint64_t)load64(p->b[0].buf, i)));
+        return count(s, digits_u64((unsigned long long)(uint64_t)load64(p->b[0].buf, i)));
     case WHOLE:
         return 0; /* a line of the others (lines() writes the whole ones) */
     }
