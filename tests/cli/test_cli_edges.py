@@ -289,10 +289,29 @@ def test_lookup_says_not_covered_where_check_blocks_the_area_code_as_not_covered
 
 def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
     import dncguard
+    from dncguard import _arraymem
+    from dncguard._ledger import _chain
 
     code, out, _ = run(capsys, "--version")
     assert code == 0
-    assert out == f"dncguard {dncguard.__version__}\n"
+    first, second = out.splitlines()
+    assert first == f"dncguard {dncguard.__version__}"  # the first line alone, for scripts
+    ledger = "built" if _chain.COMPILED else "not built"
+    memory = "built" if _arraymem.available() else "not built"
+    assert second.startswith(f"optional C extensions: ledger {ledger}, array memory {memory} (")
+
+
+def test_version_says_an_extension_that_is_not_built(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dncguard import _arraymem
+    from dncguard._ledger import _chain
+
+    monkeypatch.setattr(_chain, "COMPILED", False)
+    monkeypatch.setattr(_arraymem, "_C", None)
+    code, out, _ = run(capsys, "--version")
+    assert code == 0
+    assert "optional C extensions: ledger not built, array memory not built" in out
 
 
 def test_build_and_update_print_a_summary_on_stdout_when_it_is_not_a_terminal(

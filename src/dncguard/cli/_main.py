@@ -168,6 +168,33 @@ evidence, are decided call by call.
 """
 
 
+def _version() -> str:
+    """``--version``: the version, then whether each optional C extension was built (without
+    one, the work it does is done in Python: the same results, more slowly or in more memory)."""
+    from dncguard import _arraymem
+    from dncguard._ledger import _chain
+
+    def said(built: bool) -> str:
+        return "built" if built else "not built"
+
+    return (
+        f"{PROG} {__version__}\n"
+        f"optional C extensions: ledger {said(_chain.COMPILED)}, array memory {said(_arraymem.available())}"
+        " (built at install where a C compiler is found; the ledger's also needs OpenSSL's headers)"
+    )
+
+
+class _Version(argparse.Action):
+    """``--version``, written as :func:`_version` gives it (argparse's own rewraps the text)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        sys.stdout.write(_version() + "\n")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -175,7 +202,9 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok / all calls allowed, 1 a call is blocked (check) or a national "
         "list is stale (info), 2 bad input.",
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--version", action=_Version, help="print the version and which optional C extensions are built"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("build", help="build an index from registry downloads")
