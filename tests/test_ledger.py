@@ -976,6 +976,60 @@ def test_an_index_row_outside_the_chain_is_found(filled: tuple[Ledger, list[Ledg
     assert "not in the chain" in report.message
 
 
+def _swap_index(path: str, where: str) -> None:
+    """What the sqlite3 shell can do with ``PRAGMA writable_schema``: point the index frequency
+    caps search (``placed_calls``) at the B-tree of another index, one over the placed rows
+    ``where`` holds, leaving the ``placed`` table (what the entries are compared with) as it was."""
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("CREATE TABLE decoy (seq INTEGER PRIMARY KEY, number INTEGER, seller, purpose, at_us)")
+        db.execute(f"INSERT INTO decoy SELECT * FROM placed WHERE {where}")
+        db.execute("CREATE INDEX decoy_calls ON decoy (number, seller, purpose, at_us)")
+        roots = dict(db.execute("SELECT name, rootpage FROM sqlite_master WHERE type = 'index'"))
+        db.execute("PRAGMA writable_schema = ON")
+        swap = "UPDATE sqlite_master SET rootpage = ? WHERE name = ?"
+        db.execute(swap, (roots["decoy_calls"], "placed_calls"))
+        db.execute(swap, (roots["placed_calls"], "decoy_calls"))
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(("where", "first_bad"), [("seq <> 5", 5), ("0", 1)])
+def test_an_index_of_placed_calls_swapped_behind_the_table_is_found(
+    filled: tuple[Ledger, list[LedgerEntry]], tmp_path: pathlib.Path, where: str, first_bad: int
+) -> None:
+    """The table of placed calls left as the entries say, its index replaced by one without
+    entry 5 (or without any): frequency caps, which search the index, no longer count those
+    calls, so verify (and the documented script) must fail on the first entry missing from it."""
+    ledger, entries = filled
+    call = entries[first_bad - 1].call
+    window = {"since": call.at, "until": call.at + dt.timedelta(seconds=1)}
+    assert ledger.placed_calls(call.to, call.seller, call.purpose, **window) == [call.at]
+    ledger.close()
+    _swap_index(ledger.path, where)
+    with Ledger(ledger.path) as swapped:
+        assert swapped.placed_calls(call.to, call.seller, call.purpose, **window) == []  # not counted
+        report = swapped.verify()
+    assert (report.ok, report.first_bad_seq, report.entries) == (False, first_bad, first_bad - 1)
+    assert "placed_calls" in report.message
+    script = tmp_path / "verify_ledger.py"
+    script.write_text(_doc_snippet())
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONNOUSERSITE": "1"}
+    bad = subprocess.run(
+        [sys.executable, "-I", str(script), ledger.path], capture_output=True, text=True, env=env, check=False
+    )
+    assert bad.returncode == 1
+    assert f"entry {first_bad} is bad" in bad.stdout
+
+
+def test_a_dropped_index_of_placed_calls_fails_verify(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, _ = filled
+    _tamper(ledger.path, "DROP INDEX placed_calls")
+    report = ledger.verify()
+    assert (report.ok, report.first_bad_seq) == (False, 1)
+    assert "placed_calls" in report.message
+
+
 def test_schema_1_ledger_is_a_named_error(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "v1.ledger"
     db = sqlite3.connect(path)
