@@ -1030,6 +1030,38 @@ def test_a_dropped_index_of_placed_calls_fails_verify(filled: tuple[Ledger, list
     assert "placed_calls" in report.message
 
 
+def test_a_ledger_keeps_reading_its_own_file_after_a_chdir_or_a_moved_symlink(
+    tmp_path: pathlib.Path, guard: dncguard.Guard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ledger opened by a relative path (or through a symlink): once the process changes its
+    working directory (a daemon's chdir) or the symlink is pointed at another ledger, verify,
+    entries, len and placed_table (what Guard.scrub counts caps from) still read the file it
+    opened, as record and placed_calls do, not whatever the path names now."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    Ledger(tmp_path / "b" / "calls.ledger").close()  # another, empty ledger of the same name
+    (tmp_path / "link.ledger").symlink_to(tmp_path / "a" / "calls.ledger")
+    monkeypatch.chdir(tmp_path / "a")
+    calls = _calls(3)
+    for opened in (Ledger("calls.ledger"), Ledger(tmp_path / "link.ledger")):
+        with opened as ledger:
+            for call in calls:
+                ledger.record(call, guard.check(call), placed=True)
+            monkeypatch.chdir(tmp_path / "b")
+            (tmp_path / "link.ledger").unlink()
+            (tmp_path / "link.ledger").symlink_to(tmp_path / "b" / "calls.ledger")
+            n = len(list(ledger.entries()))
+            assert n >= 3
+            assert (len(ledger), ledger.verify().entries, ledger.head().seq) == (n, n, n)  # type: ignore[union-attr]
+            window = {"since": AT - dt.timedelta(days=1), "until": AT + dt.timedelta(days=1)}
+            assert ledger.placed_table(**window).num_rows == n
+        monkeypatch.chdir(tmp_path / "a")
+        (tmp_path / "link.ledger").unlink()
+        (tmp_path / "link.ledger").symlink_to(tmp_path / "a" / "calls.ledger")
+    with Ledger(tmp_path / "b" / "calls.ledger") as other:
+        assert len(other) == 0
+
+
 def test_schema_1_ledger_is_a_named_error(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "v1.ledger"
     db = sqlite3.connect(path)

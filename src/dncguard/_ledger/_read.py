@@ -40,6 +40,7 @@ class Reader:
     """The reading half of :class:`dncguard.Ledger` (which sets ``path``, ``_lock``, ``_db``)."""
 
     path: str
+    _file: str  # ``path`` resolved when the ledger was opened: what every connection opens
     _lock: threading.RLock
     _db: sqlite3.Connection
 
@@ -52,7 +53,7 @@ class Reader:
         with self._lock, self._errors():
             # A private connection: a long read must not block record() on this object.
             db = sqlite3.connect(
-                f"file:{urllib.parse.quote(self.path)}?mode=ro", uri=True, timeout=60.0, isolation_level=None
+                f"file:{urllib.parse.quote(self._file)}?mode=ro", uri=True, timeout=60.0, isolation_level=None
             )
         # Text that is not UTF-8 (a damaged or edited row) is read, not raised: verify names its entry.
         db.text_factory = _lenient_text

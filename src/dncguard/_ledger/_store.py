@@ -201,6 +201,10 @@ class Ledger(Reader):
         tuning: Tuning | None = None,
     ) -> None:
         self.path = os.fspath(path)
+        # The file itself, resolved once: the reads that open a connection of their own (verify,
+        # entries, placed_table) must read the file this object opened, even after the process
+        # changes its working directory or a symlink on the path is pointed elsewhere.
+        self._file = os.path.realpath(self.path)
         self._tuning = resolve(tuning)
         self._lock = threading.RLock()
         if not os.path.exists(self.path):
@@ -211,7 +215,7 @@ class Ledger(Reader):
         with self._errors():
             # isolation_level=None: transactions are begun and ended here, explicitly.
             self._db = sqlite3.connect(
-                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+                self._file, timeout=timeout, isolation_level=None, check_same_thread=False
             )
         try:
             with self._errors():
