@@ -717,6 +717,35 @@ def test_sigkill_many_times(tmp_path: pathlib.Path) -> None:
     _kill_during_writes(tmp_path, kills=40, seed=2)
 
 
+def test_a_closed_ledger_says_it_was_closed_not_that_it_is_damaged(
+    tmp_path: pathlib.Path, guard: dncguard.Guard
+) -> None:
+    """A Ledger used after close() (a guard still holding it, a late record): every use is the
+    same LedgerError saying to open it again, never a CorruptLedgerError calling the file damaged,
+    and the file itself still verifies."""
+    ledger = Ledger(tmp_path / "calls.ledger")
+    call = Call(to="305-555-0123", at=AT, seller="acme")
+    ledger.record(call, guard.check(call), placed=True)
+    ledger.close()
+    capped = dncguard.Guard(guard.registry, ledger=ledger)
+    window = {"since": AT - dt.timedelta(days=1), "until": AT + dt.timedelta(days=1)}
+    uses = [
+        lambda: ledger.record(call, guard.check(call), placed=True),
+        lambda: ledger.placed_calls(call.to, call.seller, call.purpose, **window),
+        lambda: ledger.placed_table(**window),
+        ledger.verify,
+        ledger.head,
+        lambda: list(ledger.entries()),
+        lambda: capped.check(call),
+    ]
+    for use in uses:
+        with pytest.raises(dncguard.LedgerError, match="was closed: open the ledger again") as e:
+            use()
+        assert not isinstance(e.value, CorruptLedgerError)
+    with Ledger(tmp_path / "calls.ledger") as again:
+        assert again.verify().ok
+
+
 def test_ledger_errors_are_dncguard_errors() -> None:
     for error in (CorruptLedgerError, LedgerVersionError, NotALedgerError):
         assert issubclass(error, DncguardError)

@@ -207,6 +207,7 @@ class Ledger(Reader):
         self._file = os.path.realpath(self.path)
         self._tuning = resolve(tuning)
         self._lock = threading.RLock()
+        self._closed = False
         if not os.path.exists(self.path):
             if not create:
                 raise NotALedgerError("no such ledger file; check the path", path=self.path)
@@ -250,6 +251,10 @@ class Ledger(Reader):
             yield
         except sqlite3.DatabaseError as e:
             text = str(e)
+            if self._closed:
+                raise LedgerError(
+                    "this Ledger was closed: open the ledger again to use it", path=self.path
+                ) from e
             if isinstance(e, sqlite3.OperationalError) and "locked" in text:
                 raise LedgerError(
                     f"the ledger stayed locked by another writer ({text}); retry", path=self.path
@@ -347,6 +352,7 @@ class Ledger(Reader):
     def close(self) -> None:
         """Close the file (the ledger object is unusable after)."""
         with self._lock:
+            self._closed = True
             self._db.close()
 
     def __enter__(self) -> Ledger:
