@@ -513,6 +513,24 @@ def test_empty_file_becomes_a_ledger(tmp_path: pathlib.Path) -> None:
     assert Ledger(path).verify().ok
 
 
+def test_an_empty_file_is_not_a_ledger_to_read(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ledger file emptied (truncated to 0 bytes, a copy that failed) is not "intact, 0
+    entries": reading it (create=False, as `dncguard ledger verify`, `head` and `export` open it)
+    is a NotALedgerError, exit 2, and leaves the file as it was, never made into a new ledger."""
+    path = tmp_path / "emptied.ledger"
+    path.write_bytes(b"")
+    with pytest.raises(NotALedgerError, match="empty file"):
+        Ledger(path, create=False)
+    for command in ("verify", "head"):
+        code, _, err = _cli("ledger", command, str(path), capsys=capsys)
+        assert code == 2
+        assert "empty file" in err
+    assert path.read_bytes() == b""
+    assert not (tmp_path / "emptied.ledger-wal").exists()
+
+
 def test_newer_schema_is_refused(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
     ledger, _ = filled
     ledger.close()

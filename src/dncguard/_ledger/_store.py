@@ -180,7 +180,7 @@ class Ledger(Reader):
     """An append-only, hash-chained record of calls and decisions in one SQLite file.
 
     ``Ledger(path)`` opens the ledger at ``path``, creating it when missing (``create=False``:
-    a missing file is a :class:`NotALedgerError`). Many processes may read and record at once:
+    a missing or empty file is a :class:`NotALedgerError`). Many processes may read and record at once:
     SQLite's locking lets one writer append at a time, and each append reads the chain's head
     inside the same ``BEGIN IMMEDIATE`` transaction, so the chain stays one. A ``Ledger`` object
     may be shared by threads (its connection is guarded by a lock). ``tuning``: a
@@ -212,7 +212,7 @@ class Ledger(Reader):
             if not create:
                 raise NotALedgerError("no such ledger file; check the path", path=self.path)
         else:
-            self._check_magic()
+            self._check_magic(create)
         with self._errors():
             # isolation_level=None: transactions are begun and ended here, explicitly.
             self._db = sqlite3.connect(
@@ -233,10 +233,19 @@ class Ledger(Reader):
 
     # -- opening
 
-    def _check_magic(self) -> None:
+    def _check_magic(self, create: bool) -> None:
         try:
             with open(self.path, "rb") as f:
                 head = f.read(len(SQLITE_MAGIC))
+            # A ledger's file is never empty once made (its first page is written before its
+            # tables, in the write-ahead log); an empty one becomes a ledger only where asked to.
+            wal = self.path + "-wal"
+            if not head and not create and not (os.path.exists(wal) and os.path.getsize(wal)):
+                raise NotALedgerError(
+                    "an empty file (0 bytes), not a ledger: check the path (a ledger is made only"
+                    " where it may be created, never by reading it)",
+                    path=self.path,
+                )
         except OSError as e:
             raise NotALedgerError(f"cannot read: {e.strerror}", path=self.path) from e
         if head and head != SQLITE_MAGIC:
