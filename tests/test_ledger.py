@@ -513,6 +513,24 @@ def test_empty_file_becomes_a_ledger(tmp_path: pathlib.Path) -> None:
     assert Ledger(path).verify().ok
 
 
+def test_an_empty_file_is_not_a_ledger_to_read(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ledger file emptied (truncated to 0 bytes, a copy that failed) is not "intact, 0
+    entries": reading it (create=False, as `dncguard ledger verify`, `head` and `export` open it)
+    is a NotALedgerError, exit 2, and leaves the file as it was, never made into a new ledger."""
+    path = tmp_path / "emptied.ledger"
+    path.write_bytes(b"")
+    with pytest.raises(NotALedgerError, match="empty file"):
+        Ledger(path, create=False)
+    for command in ("verify", "head"):
+        code, _, err = _cli("ledger", command, str(path), capsys=capsys)
+        assert code == 2
+        assert "empty file" in err
+    assert path.read_bytes() == b""
+    assert not (tmp_path / "emptied.ledger-wal").exists()
+
+
 def test_newer_schema_is_refused(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
     ledger, _ = filled
     ledger.close()
@@ -715,6 +733,35 @@ def test_sigkill_while_recording_leaves_a_ledger_that_verifies(tmp_path: pathlib
 @pytest.mark.slow
 def test_sigkill_many_times(tmp_path: pathlib.Path) -> None:
     _kill_during_writes(tmp_path, kills=40, seed=2)
+
+
+def test_a_closed_ledger_says_it_was_closed_not_that_it_is_damaged(
+    tmp_path: pathlib.Path, guard: dncguard.Guard
+) -> None:
+    """A Ledger used after close() (a guard still holding it, a late record): every use is the
+    same LedgerError saying to open it again, never a CorruptLedgerError calling the file damaged,
+    and the file itself still verifies."""
+    ledger = Ledger(tmp_path / "calls.ledger")
+    call = Call(to="305-555-0123", at=AT, seller="acme")
+    ledger.record(call, guard.check(call), placed=True)
+    ledger.close()
+    capped = dncguard.Guard(guard.registry, ledger=ledger)
+    window = {"since": AT - dt.timedelta(days=1), "until": AT + dt.timedelta(days=1)}
+    uses = [
+        lambda: ledger.record(call, guard.check(call), placed=True),
+        lambda: ledger.placed_calls(call.to, call.seller, call.purpose, **window),
+        lambda: ledger.placed_table(**window),
+        ledger.verify,
+        ledger.head,
+        lambda: list(ledger.entries()),
+        lambda: capped.check(call),
+    ]
+    for use in uses:
+        with pytest.raises(dncguard.LedgerError, match="was closed: open the ledger again") as e:
+            use()
+        assert not isinstance(e.value, CorruptLedgerError)
+    with Ledger(tmp_path / "calls.ledger") as again:
+        assert again.verify().ok
 
 
 def test_ledger_errors_are_dncguard_errors() -> None:
@@ -974,6 +1021,92 @@ def test_an_index_row_outside_the_chain_is_found(filled: tuple[Ledger, list[Ledg
     report = ledger.verify()
     assert (report.ok, report.first_bad_seq, report.entries) == (False, 99, 8)
     assert "not in the chain" in report.message
+
+
+def _swap_index(path: str, where: str) -> None:
+    """What the sqlite3 shell can do with ``PRAGMA writable_schema``: point the index frequency
+    caps search (``placed_calls``) at the B-tree of another index, one over the placed rows
+    ``where`` holds, leaving the ``placed`` table (what the entries are compared with) as it was."""
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("CREATE TABLE decoy (seq INTEGER PRIMARY KEY, number INTEGER, seller, purpose, at_us)")
+        db.execute(f"INSERT INTO decoy SELECT * FROM placed WHERE {where}")
+        db.execute("CREATE INDEX decoy_calls ON decoy (number, seller, purpose, at_us)")
+        roots = dict(db.execute("SELECT name, rootpage FROM sqlite_master WHERE type = 'index'"))
+        db.execute("PRAGMA writable_schema = ON")
+        swap = "UPDATE sqlite_master SET rootpage = ? WHERE name = ?"
+        db.execute(swap, (roots["decoy_calls"], "placed_calls"))
+        db.execute(swap, (roots["placed_calls"], "decoy_calls"))
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(("where", "first_bad"), [("seq <> 5", 5), ("0", 1)])
+def test_an_index_of_placed_calls_swapped_behind_the_table_is_found(
+    filled: tuple[Ledger, list[LedgerEntry]], tmp_path: pathlib.Path, where: str, first_bad: int
+) -> None:
+    """The table of placed calls left as the entries say, its index replaced by one without
+    entry 5 (or without any): frequency caps, which search the index, no longer count those
+    calls, so verify (and the documented script) must fail on the first entry missing from it."""
+    ledger, entries = filled
+    call = entries[first_bad - 1].call
+    window = {"since": call.at, "until": call.at + dt.timedelta(seconds=1)}
+    assert ledger.placed_calls(call.to, call.seller, call.purpose, **window) == [call.at]
+    ledger.close()
+    _swap_index(ledger.path, where)
+    with Ledger(ledger.path) as swapped:
+        assert swapped.placed_calls(call.to, call.seller, call.purpose, **window) == []  # not counted
+        report = swapped.verify()
+    assert (report.ok, report.first_bad_seq, report.entries) == (False, first_bad, first_bad - 1)
+    assert "placed_calls" in report.message
+    script = tmp_path / "verify_ledger.py"
+    script.write_text(_doc_snippet())
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONNOUSERSITE": "1"}
+    bad = subprocess.run(
+        [sys.executable, "-I", str(script), ledger.path], capture_output=True, text=True, env=env, check=False
+    )
+    assert bad.returncode == 1
+    assert f"entry {first_bad} is bad" in bad.stdout
+
+
+def test_a_dropped_index_of_placed_calls_fails_verify(filled: tuple[Ledger, list[LedgerEntry]]) -> None:
+    ledger, _ = filled
+    _tamper(ledger.path, "DROP INDEX placed_calls")
+    report = ledger.verify()
+    assert (report.ok, report.first_bad_seq) == (False, 1)
+    assert "placed_calls" in report.message
+
+
+def test_a_ledger_keeps_reading_its_own_file_after_a_chdir_or_a_moved_symlink(
+    tmp_path: pathlib.Path, guard: dncguard.Guard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ledger opened by a relative path (or through a symlink): once the process changes its
+    working directory (a daemon's chdir) or the symlink is pointed at another ledger, verify,
+    entries, len and placed_table (what Guard.scrub counts caps from) still read the file it
+    opened, as record and placed_calls do, not whatever the path names now."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    Ledger(tmp_path / "b" / "calls.ledger").close()  # another, empty ledger of the same name
+    (tmp_path / "link.ledger").symlink_to(tmp_path / "a" / "calls.ledger")
+    monkeypatch.chdir(tmp_path / "a")
+    calls = _calls(3)
+    for opened in (Ledger("calls.ledger"), Ledger(tmp_path / "link.ledger")):
+        with opened as ledger:
+            for call in calls:
+                ledger.record(call, guard.check(call), placed=True)
+            monkeypatch.chdir(tmp_path / "b")
+            (tmp_path / "link.ledger").unlink()
+            (tmp_path / "link.ledger").symlink_to(tmp_path / "b" / "calls.ledger")
+            n = len(list(ledger.entries()))
+            assert n >= 3
+            assert (len(ledger), ledger.verify().entries, ledger.head().seq) == (n, n, n)  # type: ignore[union-attr]
+            window = {"since": AT - dt.timedelta(days=1), "until": AT + dt.timedelta(days=1)}
+            assert ledger.placed_table(**window).num_rows == n
+        monkeypatch.chdir(tmp_path / "a")
+        (tmp_path / "link.ledger").unlink()
+        (tmp_path / "link.ledger").symlink_to(tmp_path / "a" / "calls.ledger")
+    with Ledger(tmp_path / "b" / "calls.ledger") as other:
+        assert len(other) == 0
 
 
 def test_schema_1_ledger_is_a_named_error(tmp_path: pathlib.Path) -> None:

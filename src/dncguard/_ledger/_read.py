@@ -22,7 +22,7 @@ from dncguard._ledger._format import (
     from_us,
     seller_key,
 )
-from dncguard.errors import CorruptLedgerError
+from dncguard.errors import CorruptLedgerError, LedgerError
 from dncguard.models import Call, Decision
 from dncguard.numbers import parse_number
 
@@ -40,8 +40,10 @@ class Reader:
     """The reading half of :class:`dncguard.Ledger` (which sets ``path``, ``_lock``, ``_db``)."""
 
     path: str
+    _file: str  # ``path`` resolved when the ledger was opened: what every connection opens
     _lock: threading.RLock
     _db: sqlite3.Connection
+    _closed: bool
 
     def _errors(self) -> contextlib.AbstractContextManager[None]:
         raise NotImplementedError
@@ -50,9 +52,11 @@ class Reader:
     def _snapshot(self) -> Iterator[sqlite3.Connection]:
         """A private read-only connection in one read transaction (one snapshot)."""
         with self._lock, self._errors():
+            if self._closed:  # as record() and placed_calls() are: every use answers alike
+                raise LedgerError("this Ledger was closed: open the ledger again to use it", path=self.path)
             # A private connection: a long read must not block record() on this object.
             db = sqlite3.connect(
-                f"file:{urllib.parse.quote(self.path)}?mode=ro", uri=True, timeout=60.0, isolation_level=None
+                f"file:{urllib.parse.quote(self._file)}?mode=ro", uri=True, timeout=60.0, isolation_level=None
             )
         # Text that is not UTF-8 (a damaged or edited row) is read, not raised: verify names its entry.
         db.text_factory = _lenient_text

@@ -180,7 +180,7 @@ class Ledger(Reader):
     """An append-only, hash-chained record of calls and decisions in one SQLite file.
 
     ``Ledger(path)`` opens the ledger at ``path``, creating it when missing (``create=False``:
-    a missing file is a :class:`NotALedgerError`). Many processes may read and record at once:
+    a missing or empty file is a :class:`NotALedgerError`). Many processes may read and record at once:
     SQLite's locking lets one writer append at a time, and each append reads the chain's head
     inside the same ``BEGIN IMMEDIATE`` transaction, so the chain stays one. A ``Ledger`` object
     may be shared by threads (its connection is guarded by a lock). ``tuning``: a
@@ -201,17 +201,22 @@ class Ledger(Reader):
         tuning: Tuning | None = None,
     ) -> None:
         self.path = os.fspath(path)
+        # The file itself, resolved once: the reads that open a connection of their own (verify,
+        # entries, placed_table) must read the file this object opened, even after the process
+        # changes its working directory or a symlink on the path is pointed elsewhere.
+        self._file = os.path.realpath(self.path)
         self._tuning = resolve(tuning)
         self._lock = threading.RLock()
+        self._closed = False
         if not os.path.exists(self.path):
             if not create:
                 raise NotALedgerError("no such ledger file; check the path", path=self.path)
         else:
-            self._check_magic()
+            self._check_magic(create)
         with self._errors():
             # isolation_level=None: transactions are begun and ended here, explicitly.
             self._db = sqlite3.connect(
-                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+                self._file, timeout=timeout, isolation_level=None, check_same_thread=False
             )
         try:
             with self._errors():
@@ -228,10 +233,19 @@ class Ledger(Reader):
 
     # -- opening
 
-    def _check_magic(self) -> None:
+    def _check_magic(self, create: bool) -> None:
         try:
             with open(self.path, "rb") as f:
                 head = f.read(len(SQLITE_MAGIC))
+            # A ledger's file is never empty once made (its first page is written before its
+            # tables, in the write-ahead log); an empty one becomes a ledger only where asked to.
+            wal = self.path + "-wal"
+            if not head and not create and not (os.path.exists(wal) and os.path.getsize(wal)):
+                raise NotALedgerError(
+                    "an empty file (0 bytes), not a ledger: check the path (a ledger is made only"
+                    " where it may be created, never by reading it)",
+                    path=self.path,
+                )
         except OSError as e:
             raise NotALedgerError(f"cannot read: {e.strerror}", path=self.path) from e
         if head and head != SQLITE_MAGIC:
@@ -246,6 +260,10 @@ class Ledger(Reader):
             yield
         except sqlite3.DatabaseError as e:
             text = str(e)
+            if self._closed:
+                raise LedgerError(
+                    "this Ledger was closed: open the ledger again to use it", path=self.path
+                ) from e
             if isinstance(e, sqlite3.OperationalError) and "locked" in text:
                 raise LedgerError(
                     f"the ledger stayed locked by another writer ({text}); retry", path=self.path
@@ -343,6 +361,7 @@ class Ledger(Reader):
     def close(self) -> None:
         """Close the file (the ledger object is unusable after)."""
         with self._lock:
+            self._closed = True
             self._db.close()
 
     def __enter__(self) -> Ledger:

@@ -28,6 +28,13 @@ __all__ = ["check_anchor", "verify"]
 _PREFIX: Final = operator.itemgetter(slice(0, INDEX_AT))
 _FLAG: Final = operator.itemgetter(INDEX_AT)
 _PLACED: Final = ord("[")
+_ROWS: Final = "SELECT seq, number, seller, purpose, at_us FROM placed"
+STALE_INDEX: Final = (
+    f"SELECT min(seq) FROM (SELECT * FROM ({_ROWS} NOT INDEXED EXCEPT {_ROWS} INDEXED BY placed_calls)"
+    f" UNION ALL SELECT * FROM ({_ROWS} INDEXED BY placed_calls EXCEPT {_ROWS} NOT INDEXED))"
+)
+"""The first seq whose row differs between the ``placed`` table (what verify compares with the
+entries) and its index ``placed_calls`` (what frequency caps search): None when they agree."""
 
 
 def check_anchor(anchor: tuple[int, str] | None) -> tuple[int | None, bytes | None]:
@@ -77,6 +84,14 @@ def verify(
     sha256 = hashlib.sha256
     previous = ZERO_DIGEST
     expected = 1  # the next entry's seq
+    try:
+        with reader._errors():
+            stale = db.execute(STALE_INDEX).fetchone()[0]
+    except CorruptLedgerError as e:
+        why = e.__cause__ if e.__cause__ is not None else e.detail
+        return LedgerReport(
+            False, 0, 1, f"the index of placed calls (placed_calls) is missing or was changed ({why})"
+        )
     try:
         with reader._errors():
             good = _good_templates(db)
@@ -153,6 +168,8 @@ def verify(
                 stored = [_typed(r) for r in here]
                 if stored != said:
                     return _index_changed(first, said, stored)
+                if stale is not None and stale <= last:
+                    return _index_stale(max(stale, first) if isinstance(stale, int) else first)
                 expected = last + 1
         with reader._errors():
             pending += placed_rows.fetchall()
@@ -164,6 +181,8 @@ def verify(
                 seq if isinstance(seq, int) and seq >= expected else expected,
                 f"the index of placed calls names entry {seq!r}, which is not in the chain",
             )
+        if stale is not None:
+            return _index_stale(stale if isinstance(stale, int) and stale >= expected else expected)
     except CorruptLedgerError as e:
         return LedgerReport(False, expected - 1, expected, f"entry {expected} cannot be read: {e.detail}")
     ok_count = expected - 1
@@ -214,4 +233,16 @@ def _index_changed(first: int, said: list[tuple[Any, ...]], stored: list[tuple[A
         seq - 1,
         seq,
         f"entry {seq}: the index of placed calls does not match the entry (changed, added or removed)",
+    )
+
+
+def _index_stale(seq: int) -> LedgerReport:
+    """The report for an index of placed calls that no longer holds the ``placed`` table's rows
+    (its B-tree swapped or edited): frequency caps would not count what verify checked."""
+    return LedgerReport(
+        False,
+        seq - 1,
+        seq,
+        f"entry {seq}: the index that frequency caps search (placed_calls) does not hold the placed "
+        "table's row (the index was changed or replaced)",
     )
