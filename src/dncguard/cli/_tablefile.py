@@ -35,6 +35,7 @@ from dncguard._fields import call_columns
 from dncguard.cli import _sizes
 from dncguard.cli._budget import _Budget
 from dncguard.cli._filetypes import (
+    _AT_RANGE,
     _KNOWN,
     _TABLE_SUFFIXES,
     AT_TYPE,
@@ -293,11 +294,6 @@ def _as_string(values: pa.ChunkedArray, *, path: str, first_row: int, column: st
     if pa.types.is_integer(arr.type) or pa.types.is_dictionary(arr.type):
         return arr.cast(pa.string())
     raise _bad(f"expected text, found a column of {arr.type}", path=path, row=None, column=column)
-
-
-_AT_RANGE = (dt.datetime(1, 1, 2, tzinfo=dt.UTC), dt.datetime(9999, 12, 30, tzinfo=dt.UTC))
-"""The instants a call may be at: years 1 to 9999 (what ISO 8601 and Python's dates hold), a day
-in from either end so that every UTC offset keeps the local date in range too."""
 
 
 _DATE_RANGE = (dt.date(1, 1, 1), dt.date(9999, 12, 31))
