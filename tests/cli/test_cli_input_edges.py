@@ -74,3 +74,48 @@ def test_an_at_flag_out_of_range_is_a_usage_error(index: str, tmp_path: Path, at
     assert code == 2
     assert "Traceback" not in err
     assert err.startswith(f"dncguard: error: --at {at!r}: out of range: dncguard reads the years 1 to 9999")
+
+
+# --- a key given twice in one JSON object ---------------------------------------------------
+
+AT = "2026-03-16T14:00:00-04:00"
+
+
+@pytest.mark.parametrize(
+    ("record", "key"),
+    [
+        # The listed number first: JSON's last value wins, and the call to it was allowed.
+        (f'{{"to": "212-555-0101", "at": "{AT}", "seller": "acme", "to": "212-555-0150"}}', "to"),
+        # A request cancelled by a later null: the evidence dropped without a word.
+        (
+            f'{{"to": "212-555-0150", "at": "{AT}", "seller": "acme", "dnc_requested_on": "2026-01-02",'
+            ' "dnc_requested_on": null}',
+            "dnc_requested_on",
+        ),
+        (
+            f'{{"to": "212-555-0150", "at": "{AT}", "seller": "acme",'
+            ' "dnc_requests": [{"on": "2026-01-02", "on": "2027-01-02"}]}',
+            "on",
+        ),
+    ],
+)
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+@pytest.mark.parametrize("command", ["check", "scrub"])
+def test_a_json_key_given_twice_is_refused(
+    index: str, tmp_path: Path, record: str, key: str, suffix: str, command: str
+) -> None:
+    first = f'{{"to": "212-555-0150", "at": "{AT}", "seller": "acme"}}'
+    path = tmp_path / f"calls{suffix}"
+    if suffix == ".json":
+        path.write_text(f"[{first},\n {record}]\n", encoding="utf-8")
+    else:
+        path.write_text(f"{first}\n\n{record}\n", encoding="utf-8")  # a blank line: not a row
+    out = tmp_path / "out.csv"
+    argv = [command, "--registry", index, str(path)] + ([str(out)] if command == "scrub" else [])
+    code, _, err = run(*argv)
+    assert code == 2
+    assert err == (
+        f"dncguard: error: {path}, row 2, field {key!r}: line {2 if suffix == '.json' else 3}, given twice"
+        " in one object (JSON would keep the last silently): keep one\n"
+    )
+    assert not out.exists()
