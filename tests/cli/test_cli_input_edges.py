@@ -119,3 +119,66 @@ def test_a_json_key_given_twice_is_refused(
         " in one object (JSON would keep the last silently): keep one\n"
     )
     assert not out.exists()
+
+
+# --- two files for one state or internal list -----------------------------------------------
+
+
+def _lists(tmp_path: Path) -> dict[str, Path]:
+    files = {
+        "a.csv": "number\n2125550150\n",
+        "b.csv": "number\n2125550151\n",
+        "sellers.csv": "number,seller\n2125550152,ACME\n2125550153,beta\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return {name: tmp_path / name for name in files}
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--internal", "acme=a.csv", "--internal", "acme=b.csv"],
+        ["--internal", "acme=a.csv", "--internal", "Acme =b.csv"],  # one seller, however written
+        ["--internal", "acme=a.csv", "--internal", "sellers.csv"],  # its seller column names acme
+        ["--state", "US-TX=a.csv@2026-03-02", "--state", "us-tx=b.csv@2026-03-02"],
+    ],
+)
+@pytest.mark.parametrize("command", ["build", "update"])
+def test_two_files_for_one_list_are_refused(
+    index: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flags: list[str], command: str
+) -> None:
+    _lists(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out.dncg"
+    if command == "update":
+        out.write_bytes(Path(index).read_bytes())
+    before = out.read_bytes() if out.exists() else None
+    code, stdout, err = run(command, str(out), *flags)
+    assert code == 2
+    assert stdout == ""
+    assert err == (
+        f"dncguard: error: {flags[2]} {flags[3]}: {flags[0]} {flags[1]} gives the"
+        f" {'us-tx' if flags[0] == '--state' else 'internal:acme'} list too"
+        f" ({'obtained 2026-03-02' if flags[0] == '--state' else 'no date'}, both): the later would"
+        " replace the earlier whole and drop its numbers; join the two files into one list\n"
+    )
+    assert (out.read_bytes() if out.exists() else None) == before
+
+
+def test_lists_of_other_sellers_or_days_still_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several sellers, one file each or one file for all, and a newer state list replacing an
+    older one (applied in date order) are what the flags are repeatable for."""
+    _lists(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    flags = ["--internal", "zeta=a.csv", "--internal", "sellers.csv"]
+    flags += ["--state", "US-TX=b.csv@2026-03-09", "--state", "US-TX=a.csv@2026-03-02"]
+    code, stdout, err = run("build", "out.dncg", *flags)
+    assert (code, err) == (0, "")
+    assert "us-tx (1), internal:acme (1), internal:beta (1), internal:zeta (1)" in stdout
+    from dncguard import Registry
+
+    registry = Registry.open(tmp_path / "out.dncg")
+    assert [layer.name for layer in registry.layers if layer.name == "us-tx"] == ["us-tx"]
+    assert [listing.layer.name for listing in registry.lookup(2125550151)] == ["us-tx"]  # the newer list
+    assert [listing.layer.name for listing in registry.lookup(2125550150)] == ["internal:zeta"]
