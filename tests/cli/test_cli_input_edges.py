@@ -182,3 +182,44 @@ def test_lists_of_other_sellers_or_days_still_build(tmp_path: Path, monkeypatch:
     assert [layer.name for layer in registry.layers if layer.name == "us-tx"] == ["us-tx"]
     assert [listing.layer.name for listing in registry.lookup(2125550151)] == ["us-tx"]  # the newer list
     assert [listing.layer.name for listing in registry.lookup(2125550150)] == ["internal:zeta"]
+
+
+# --- CSV values holding line ends, past the first block -------------------------------------
+
+
+def _multiline_calls(path: Path, rows: int) -> list[list[str]]:
+    """``rows`` calls, each with a quoted note of three lines: over 1 MiB, the smallest block
+    Arrow's reader is given, so some block boundary falls inside a note."""
+    import csv
+
+    table = [["to", "at", "seller", "note"]]
+    table += [
+        [f"212-555-01{i % 20:02d}", AT, "acme", f"first line {i}\nsecond line\nthird, with a comma"]
+        for i in range(rows)
+    ]
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(table)
+    assert path.stat().st_size > 1 << 20
+    return table
+
+
+def test_line_ends_in_quoted_values_past_the_first_block(
+    index: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+    import json
+
+    monkeypatch.setenv("DNCGUARD_BATCH_ROWS", "1000")  # blocks of 1 MiB
+    path = tmp_path / "calls.csv"
+    table = _multiline_calls(path, 17_000)
+    code, out, err = run("check", "--registry", index, str(path), "--format", "jsonl", "--all")
+    assert (code, err) == (1, f"dncguard: warning: {path}: ignoring columns that are not call fields: note\n")
+    decided = [json.loads(line) for line in out.splitlines()]
+    assert [d["row"] for d in decided] == list(range(1, len(table)))
+    assert [d["allowed"] for d in decided] == [row[0] >= "212-555-0112" for row in table[1:]]
+    scrubbed = tmp_path / "out.csv"
+    code, _, _ = run("scrub", "--registry", index, str(path), str(scrubbed))
+    assert code == 0
+    with open(scrubbed, encoding="utf-8", newline="") as f:
+        written = list(csv.reader(f))
+    assert [row[:4] for row in written] == table

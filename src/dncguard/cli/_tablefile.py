@@ -79,7 +79,10 @@ def _csv_reader(
     return pa_csv.open_csv(
         name,
         read_options=pa_csv.ReadOptions(block_size=_sizes.csv_block(), use_threads=threads),
-        parse_options=pa_csv.ParseOptions(invalid_row_handler=invalid_row),
+        # A quoted value may hold line ends: Arrow's reader then finds where a block ends by the
+        # quotes too, where it would otherwise cut a block at a line end inside a quoted value
+        # (a file past the first block refused by a row it made up, "expected 4 fields, found 1").
+        parse_options=pa_csv.ParseOptions(invalid_row_handler=invalid_row, newlines_in_values=True),
         convert_options=pa_csv.ConvertOptions(
             column_types=dict.fromkeys(header, pa.string()),
             strings_can_be_null=True,
