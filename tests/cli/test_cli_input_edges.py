@@ -223,3 +223,47 @@ def test_line_ends_in_quoted_values_past_the_first_block(
     with open(scrubbed, encoding="utf-8", newline="") as f:
         written = list(csv.reader(f))
     assert [row[:4] for row in written] == table
+
+
+# --- a quote opened and never closed ---------------------------------------------------------
+
+_HEADER = "to,at,seller,note"
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+@pytest.mark.parametrize("final_eol", [True, False])
+@pytest.mark.parametrize("command", ["check", "scrub"])
+def test_a_quote_never_closed_is_refused_not_the_rows_after_it_dropped(
+    index: str, tmp_path: Path, eol: str, final_eol: bool, command: str
+) -> None:
+    rows = [
+        f"212-555-0150,{AT},acme,fine",
+        f'212-555-0151,{AT},acme,"a note cut short',
+        f"212-555-0101,{AT},acme,listed: was never decided",  # taken into the note above
+        f"212-555-0152,{AT},acme,x",
+    ]
+    path = tmp_path / "calls.csv"
+    path.write_bytes((eol.join([_HEADER, *rows]) + (eol if final_eol else "")).encode())
+    out = tmp_path / "out.csv"
+    argv = [command, "--registry", index, str(path)] + ([str(out)] if command == "scrub" else [])
+    code, stdout, err = run(*argv)
+    assert code == 2, stdout  # was 0: "2 calls: 2 allowed, 0 blocked"
+    assert err.endswith(
+        f"dncguard: error: {path}, row 2: a quoted value is never closed: it runs to the end of the file,"
+        " taking in every line after its opening quote; close the quote (a quote inside a quoted value"
+        " is written twice)\n"
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+@pytest.mark.parametrize("final_eol", [True, False])
+def test_a_last_quoted_value_holding_line_ends_is_read(
+    index: str, tmp_path: Path, eol: str, final_eol: bool
+) -> None:
+    rows = [f"212-555-0150,{AT},acme,fine", f'212-555-0101,{AT},acme,"two{eol}lines, ""quoted"""']
+    path = tmp_path / "calls.csv"
+    path.write_bytes((eol.join([_HEADER, *rows]) + (eol if final_eol else "")).encode())
+    code, stdout, _ = run("check", "--registry", index, str(path))
+    assert code == 1
+    assert "2 calls: 1 allowed, 1 blocked" in stdout

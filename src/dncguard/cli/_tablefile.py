@@ -203,6 +203,28 @@ def _bad_csv_row(name: str, header: Sequence[str], error: pa.ArrowInvalid) -> Ca
     return CallColumnError(f"cannot read: {error}", path=name)
 
 
+def _check_closed(name: str, last: pa.Scalar, row: int) -> None:
+    """Refuse a CSV file whose last value opened a quote never closed: Arrow's reader takes the
+    rest of the file into that value, every row after it with it, and gives no error (a listed
+    number's row after a stray quote was never decided). The last value of the last row holds a
+    line end only when it was quoted, so the file then ends with its closing quote (and at most
+    a line end); a value that runs to the end of the file does not."""
+    value = last.as_py()
+    if not isinstance(value, str) or ("\n" not in value and "\r" not in value):
+        return
+    with open(name, "rb") as f:
+        f.seek(max(os.fstat(f.fileno()).st_size - 3, 0))
+        tail = f.read()
+    if tail.rstrip(b"\r\n").endswith(b'"'):
+        return
+    raise CallColumnError(
+        "a quoted value is never closed: it runs to the end of the file, taking in every line"
+        " after its opening quote; close the quote (a quote inside a quoted value is written twice)",
+        path=name,
+        row=row,
+    )
+
+
 def _raw_batches(path: str | os.PathLike[str], budget: _Budget | None = None) -> Iterator[pa.Table]:
     """The file's rows as read, in batches; a file without rows gives one empty batch.
 
@@ -221,12 +243,19 @@ def _raw_batches(path: str | os.PathLike[str], budget: _Budget | None = None) ->
             reader = _csv_reader(name if gate is None else gate, header, threads=True)
             schema = reader.schema
             step = _sizes.batch_rows()  # a block holds more rows than that only when asked
+            rows = 0
+            last = None
             for batch in reader:
                 if gate is not None:
                     gate.budget.charge(batch.num_rows, gate.taken())
                 empty = False
+                if batch.num_rows:
+                    rows += batch.num_rows
+                    last = batch.column(batch.num_columns - 1)[batch.num_rows - 1]
                 for lo in range(0, batch.num_rows, step):
                     yield pa.Table.from_batches([batch.slice(lo, step)])
+            if last is not None and not (gate is not None and (gate.closed or gate.budget.closed)):
+                _check_closed(name, last, rows)
         except pa.ArrowInvalid as e:
             if gate is not None and (gate.closed or gate.budget.closed):
                 return  # stopped part way: what was read is not the whole file
