@@ -267,3 +267,43 @@ def test_a_last_quoted_value_holding_line_ends_is_read(
     code, stdout, _ = run("check", "--registry", index, str(path))
     assert code == 1
     assert "2 calls: 1 allowed, 1 blocked" in stdout
+
+
+# --- a call field's name in other letters ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ｄｎｃ＿ｒｅｑｕｅｓｔｅｄ＿ｏｎ",  # full width
+        "dnc_requested_ｏｎ",  # its last word full width: not "another word" like contract_no
+        "dnc_requested_\u043en",  # a Cyrillic o
+        "ｓｅｌｌｅｒ",
+    ],
+)
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_field_in_lookalike_letters_is_a_near_miss(
+    index: str, tmp_path: Path, name: str, suffix: str
+) -> None:
+    path = tmp_path / f"calls{suffix}"
+    if suffix == ".csv":
+        path.write_text(f"to,at,seller,{name}\n212-555-0150,{AT},acme,2026-01-02\n", encoding="utf-8")
+    else:
+        path.write_text(
+            f'{{"to": "212-555-0150", "at": "{AT}", "seller": "acme", "{name}": "2026-01-02"}}\n',
+            encoding="utf-8",
+        )
+    code, stdout, err = run("check", "--registry", index, str(path))
+    assert code == 2, stdout  # was 0: the request ignored with a warning, the call allowed
+    field = "seller" if name == "ｓｅｌｌｅｒ" else "dnc_requested_on"
+    assert f"field {name!r}: did you mean {field!r}?" in err
+
+
+def test_an_ascii_short_word_is_still_another_column(index: str, tmp_path: Path) -> None:
+    path = tmp_path / "calls.csv"
+    path.write_text(f"to,at,seller,contract_no\n212-555-0150,{AT},acme,C-17\n", encoding="utf-8")
+    code, _, err = run("check", "--registry", index, str(path))
+    assert (code, err) == (
+        0,
+        f"dncguard: warning: {path}: ignoring columns that are not call fields: contract_no\n",
+    )
