@@ -122,7 +122,7 @@ def _another_word(name: str, field: str) -> bool:
 
 def _closeness(name: str, field: str) -> int | None:
     """How close ``name`` is to ``field`` (lower is closer), or None when it is not close."""
-    # Compatibility forms read as their letters: ``ｄｎｃ＿ｒｅｑｕｅｓｔｅｄ＿ｏｎ`` (full width) is a slip.
+    # Compatibility forms read as their letters: dnc_requested_on in full-width letters is a slip.
     folded = unicodedata.normalize("NFKC", name).strip().casefold()
     squashed, target = _squash(folded), _squash(field)
     if squashed == target:

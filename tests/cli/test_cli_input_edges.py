@@ -57,7 +57,8 @@ def test_a_json_call_out_of_range_is_named_like_a_csv_one(
     code, _, err = run(*argv)
     assert code == 2
     assert err == (
-        f"dncguard: error: {path}, row 1, field 'at': {at!r} is out of range: dncguard reads the years 1 to 9999\n"
+        f"dncguard: error: {path}, row 1, field 'at': {at!r} is out of range:"
+        " dncguard reads the years 1 to 9999\n"
     )
     assert not out.exists()
 
