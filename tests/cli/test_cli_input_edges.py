@@ -308,3 +308,31 @@ def test_an_ascii_short_word_is_still_another_column(index: str, tmp_path: Path)
         0,
         f"dncguard: warning: {path}: ignoring columns that are not call fields: contract_no\n",
     )
+
+
+# --- a state or internal list's number in other digits ---------------------------------------
+
+
+@pytest.mark.parametrize("digits", ["２１２５５５０１５０", "٢١٢٥٥٥٠١٥٠"])  # full width, Arabic-Indic
+@pytest.mark.parametrize("flag", ["--state", "--internal"])
+def test_a_list_number_in_other_digits_is_refused_not_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, digits: str, flag: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("list.csv").write_text(f"number\n2125550151\n{digits}\n", encoding="utf-8")
+    spec = "US-TX=list.csv@2026-03-02" if flag == "--state" else "acme=list.csv"
+    code, stdout, err = run("build", "out.dncg", flag, spec)
+    assert code == 2, stdout  # was 0: "us-tx (1)", the second number dropped
+    assert err == (
+        f"dncguard: error: list.csv, line 3: column 'number': digits other than 0-9 in {digits!r}:"
+        " write the number in the digits 0-9\n"
+    )
+    assert not Path("out.dncg").exists()
+
+
+def test_a_list_row_without_digits_is_still_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("list.csv").write_text("Téléphone\n2125550151\n\nn/a\n", encoding="utf-8")
+    code, stdout, err = run("build", "out.dncg", "--state", "US-TX=list.csv@2026-03-02")
+    assert (code, err) == (0, "")
+    assert "us-tx (1)" in stdout
