@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, get_args, get_origin
 
@@ -110,17 +111,19 @@ def _allowed_edits(field: str) -> int:
 
 def _another_word(name: str, field: str) -> bool:
     """The names differ only in one short word (at most three letters) swapped for another:
-    ``contract_no`` is a contract number, not a misspelt ``contract_on``."""
+    ``contract_no`` is a contract number, not a misspelt ``contract_on``. A word of other letters
+    than ASCII's is no such word (``dnc_requested_оn`` with a Cyrillic ``о`` is a slip)."""
     a, b = _SEPARATORS.split(name), _SEPARATORS.split(field)
     if len(a) != len(b) or len(a) < 2:
         return False
     diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
-    return len(diff) == 1 and len(diff[0][0]) <= 3 and len(diff[0][1]) <= 3
+    return len(diff) == 1 and len(diff[0][0]) <= 3 and len(diff[0][1]) <= 3 and diff[0][0].isascii()
 
 
 def _closeness(name: str, field: str) -> int | None:
     """How close ``name`` is to ``field`` (lower is closer), or None when it is not close."""
-    folded = name.strip().casefold()
+    # Compatibility forms read as their letters: dnc_requested_on in full-width letters is a slip.
+    folded = unicodedata.normalize("NFKC", name).strip().casefold()
     squashed, target = _squash(folded), _squash(field)
     if squashed == target:
         return 0

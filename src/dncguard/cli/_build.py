@@ -14,7 +14,7 @@ from dncguard.cli._common import EXIT_OK, _existing, _index_path, _output, _Prog
 from dncguard.errors import DncguardError, UsageError
 
 if TYPE_CHECKING:
-    from dncguard.layers import Chunk
+    from dncguard.layers import Chunk, LayerKey
     from dncguard.registry import Registry
 
 # --- build / update ---------------------------------------------------------------------------
@@ -138,10 +138,43 @@ def _sources(args: argparse.Namespace, progress: _Progress) -> list[Iterable[Chu
         raise UsageError(
             "no sources given: add at least one of --ftc, --ftc-changes, --dncl, --state, --internal"
         )
-    opened = [_open_source(kind, spec, options) for kind, spec, options in flags]
+    lists: dict[LayerKey, tuple[dt.date | None, str]] = {}
+    opened: list[Iterable[Chunk]] = [
+        _OneList(_open_source(kind, spec, options), f"--{kind.replace('_', '-')} {spec}", lists)
+        for kind, spec, options in flags
+    ]
     if not progress.enabled:
         return opened
     return [_Counted(source, spec, progress) for source, (_, spec, _) in zip(opened, flags, strict=True)]
+
+
+class _OneList:
+    """A source's chunks, refusing a state or internal list that another source of the same
+    command gives too, of the same day (internal lists have none): the registry applies a list
+    as a replacement of the whole layer, so the later would drop the earlier's numbers without a
+    word (two files for one seller, once names are compared as one). ``lists``: the lists met so
+    far, shared by the command's sources."""
+
+    def __init__(
+        self, source: Iterable[Chunk], label: str, lists: dict[LayerKey, tuple[dt.date | None, str]]
+    ) -> None:
+        self.source, self.label, self.lists = source, label, lists
+
+    def __iter__(self) -> Iterator[Chunk]:
+        from dncguard.layers import LayerKind, Op
+
+        for chunk in self.source:
+            key = chunk.layer
+            if chunk.op is Op.REPLACE and key.kind is not LayerKind.NATIONAL:
+                first = self.lists.setdefault(key, (chunk.obtained, self.label))
+                if first[1] != self.label and first[0] == chunk.obtained:
+                    day = "no date" if chunk.obtained is None else f"obtained {chunk.obtained.isoformat()}"
+                    raise UsageError(
+                        f"{self.label}: {first[1]} gives the {key.name} list too ({day}, both): the"
+                        " later would replace the earlier whole and drop its numbers; join the two"
+                        " files into one list"
+                    )
+            yield chunk
 
 
 class _Counted:

@@ -30,6 +30,7 @@ from dncguard.cli._filetypes import (
     Defaults,
     _check_suffix,
     _not_utf8,
+    at_out_of_range,
     is_table_file,
 )
 from dncguard.cli._jsonfile import read_records
@@ -101,6 +102,12 @@ def call_from_record(record: Any, *, path: str, row: int, defaults: Defaults) ->
     data = {k: v for k, v in data.items() if v is not None}
     call = _model(Call, data, path=path, row=row, rename={})
     assert isinstance(call, Call)
+    # The years a CSV or Parquet ``at`` is held to, so that no clock runs off Python's dates.
+    if at_out_of_range(call.at):
+        shown = repr(data["at"]) if isinstance(data["at"], str) else call.at.isoformat()
+        raise CallColumnError(
+            f"{shown} is out of range: dncguard reads the years 1 to 9999", path=path, row=row, column="at"
+        )
     return call
 
 

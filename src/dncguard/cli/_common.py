@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from dncguard.cli._callfile import Defaults
+from dncguard.cli._filetypes import at_out_of_range
 from dncguard.errors import StaleRegistryError, UsageError
 
 if TYPE_CHECKING:
@@ -170,6 +171,8 @@ def _defaults(args: argparse.Namespace) -> Defaults:
             raise UsageError(
                 f"--at {args.at!r}: a time without a UTC offset is ambiguous: add one, e.g. -04:00"
             )
+        if at_out_of_range(at):
+            raise UsageError(f"--at {args.at!r}: out of range: dncguard reads the years 1 to 9999")
     if args.seller is not None and not args.seller.strip():
         raise UsageError("--seller: name the party on whose behalf the calls are made")
     return Defaults(at=at, seller=args.seller, purpose=args.purpose)

@@ -26,6 +26,17 @@ _TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 _RECORD_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
 
+_AT_RANGE = (dt.datetime(1, 1, 2, tzinfo=dt.UTC), dt.datetime(9999, 12, 30, tzinfo=dt.UTC))
+"""The instants a call may be at: years 1 to 9999 (what ISO 8601 and Python's dates hold), a day
+in from either end so that every UTC offset keeps the local date in range too."""
+
+
+def at_out_of_range(at: dt.datetime) -> bool:
+    """Whether the aware instant ``at`` lies outside :data:`_AT_RANGE` (a CSV or Parquet ``at``
+    column is held to the same range, column by column)."""
+    return not _AT_RANGE[0] <= at <= _AT_RANGE[1]
+
+
 # Instants: ``next_allowed_at`` as scrub writes it, and what an ``at`` text must parse to.
 AT_TYPE = pa.timestamp("us", tz="UTC")
 

@@ -39,6 +39,37 @@ _NEAR_END = 16
 ``-``, ``\\u00``, ``1e``): more is read before it is taken for an error."""
 
 
+class _TwiceError(ValueError):
+    """A key given twice in one JSON object (raised while the object is decoded)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _one_value_a_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's pairs as a dict, refusing a key given twice: JSON's last value wins silently,
+    so ``{"to": LISTED, ..., "to": OTHER}`` or a later ``"dnc_requested_on": null`` would decide
+    another call than the one written (a CSV file's two columns for one field are refused too)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _TwiceError(key)
+            seen.add(key)
+    return obj
+
+
+def _twice(error: _TwiceError, where: str, *, path: str, row: int | None) -> CallColumnError:
+    return CallColumnError(
+        f"{where}given twice in one object (JSON would keep the last silently): keep one",
+        path=path,
+        row=row,
+        column=error.key,
+    )
+
+
 def read_records(path: str | os.PathLike[str], *, chunk: int = _CHUNK) -> Iterator[tuple[int, Any]]:
     """Yield ``(row, object)`` from a ``.jsonl`` file (one object a line) or a ``.json`` array.
 
@@ -66,9 +97,11 @@ def _line_records(name: str, f: IO[str]) -> Iterator[tuple[int, Any]]:
         row += 1
         where = f"line {line_no}, " if line_no != row else ""
         try:
-            obj = json.loads(line)
+            obj = json.loads(line, object_pairs_hook=_one_value_a_key)
         except json.JSONDecodeError as e:
             raise CallColumnError(f"{where}not JSON: {e.msg}", path=name, row=row) from None
+        except _TwiceError as e:
+            raise _twice(e, where, path=name, row=row) from None
         except RecursionError:
             raise CallColumnError(
                 f"{where}JSON nested too deeply: {_MAX_DEPTH_HINT}", path=name, row=row
@@ -123,7 +156,7 @@ class _ArrayText:
 def _array_records(name: str, f: IO[str], chunk: int = _CHUNK) -> Iterator[tuple[int, Any]]:
     """The elements of the file's one JSON array, one at a time (``json.JSONDecoder.raw_decode``
     on the text read so far; a record the read cut is decoded again once more is read)."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(object_pairs_hook=_one_value_a_key)
     text = _ArrayText(name, f, chunk)
     first = text.skip_space()
     if first == "":
@@ -158,6 +191,8 @@ def _array_records(name: str, f: IO[str], chunk: int = _CHUNK) -> Iterator[tuple
                 raise CallColumnError(
                     f"JSON nested too deeply: {_MAX_DEPTH_HINT}", path=name, row=row
                 ) from None
+            except _TwiceError as e:
+                raise _twice(e, f"line {text.line_of(text.at)}, ", path=name, row=row) from None
             # A number that ends the text read may go on in what follows: read more first.
             number = isinstance(obj, int | float) and not isinstance(obj, bool)
             if number and end >= len(text.text) - _NEAR_END and not text.eof:

@@ -35,6 +35,7 @@ from dncguard._fields import call_columns
 from dncguard.cli import _sizes
 from dncguard.cli._budget import _Budget
 from dncguard.cli._filetypes import (
+    _AT_RANGE,
     _KNOWN,
     _TABLE_SUFFIXES,
     AT_TYPE,
@@ -78,7 +79,10 @@ def _csv_reader(
     return pa_csv.open_csv(
         name,
         read_options=pa_csv.ReadOptions(block_size=_sizes.csv_block(), use_threads=threads),
-        parse_options=pa_csv.ParseOptions(invalid_row_handler=invalid_row),
+        # A quoted value may hold line ends: Arrow's reader then finds where a block ends by the
+        # quotes too, where it would otherwise cut a block at a line end inside a quoted value
+        # (a file past the first block refused by a row it made up, "expected 4 fields, found 1").
+        parse_options=pa_csv.ParseOptions(invalid_row_handler=invalid_row, newlines_in_values=True),
         convert_options=pa_csv.ConvertOptions(
             column_types=dict.fromkeys(header, pa.string()),
             strings_can_be_null=True,
@@ -199,6 +203,28 @@ def _bad_csv_row(name: str, header: Sequence[str], error: pa.ArrowInvalid) -> Ca
     return CallColumnError(f"cannot read: {error}", path=name)
 
 
+def _check_closed(name: str, last: pa.Scalar, row: int) -> None:
+    """Refuse a CSV file whose last value opened a quote never closed: Arrow's reader takes the
+    rest of the file into that value, every row after it with it, and gives no error (a listed
+    number's row after a stray quote was never decided). The last value of the last row holds a
+    line end only when it was quoted, so the file then ends with its closing quote (and at most
+    a line end); a value that runs to the end of the file does not."""
+    value = last.as_py()
+    if not isinstance(value, str) or ("\n" not in value and "\r" not in value):
+        return
+    with open(name, "rb") as f:
+        f.seek(max(os.fstat(f.fileno()).st_size - 3, 0))
+        tail = f.read()
+    if tail.rstrip(b"\r\n").endswith(b'"'):
+        return
+    raise CallColumnError(
+        "a quoted value is never closed: it runs to the end of the file, taking in every line"
+        " after its opening quote; close the quote (a quote inside a quoted value is written twice)",
+        path=name,
+        row=row,
+    )
+
+
 def _raw_batches(path: str | os.PathLike[str], budget: _Budget | None = None) -> Iterator[pa.Table]:
     """The file's rows as read, in batches; a file without rows gives one empty batch.
 
@@ -217,12 +243,19 @@ def _raw_batches(path: str | os.PathLike[str], budget: _Budget | None = None) ->
             reader = _csv_reader(name if gate is None else gate, header, threads=True)
             schema = reader.schema
             step = _sizes.batch_rows()  # a block holds more rows than that only when asked
+            rows = 0
+            last = None
             for batch in reader:
                 if gate is not None:
                     gate.budget.charge(batch.num_rows, gate.taken())
                 empty = False
+                if batch.num_rows:
+                    rows += batch.num_rows
+                    last = batch.column(batch.num_columns - 1)[batch.num_rows - 1]
                 for lo in range(0, batch.num_rows, step):
                     yield pa.Table.from_batches([batch.slice(lo, step)])
+            if last is not None and not (gate is not None and (gate.closed or gate.budget.closed)):
+                _check_closed(name, last, rows)
         except pa.ArrowInvalid as e:
             if gate is not None and (gate.closed or gate.budget.closed):
                 return  # stopped part way: what was read is not the whole file
@@ -293,11 +326,6 @@ def _as_string(values: pa.ChunkedArray, *, path: str, first_row: int, column: st
     if pa.types.is_integer(arr.type) or pa.types.is_dictionary(arr.type):
         return arr.cast(pa.string())
     raise _bad(f"expected text, found a column of {arr.type}", path=path, row=None, column=column)
-
-
-_AT_RANGE = (dt.datetime(1, 1, 2, tzinfo=dt.UTC), dt.datetime(9999, 12, 30, tzinfo=dt.UTC))
-"""The instants a call may be at: years 1 to 9999 (what ISO 8601 and Python's dates hold), a day
-in from either end so that every UTC offset keeps the local date in range too."""
 
 
 _DATE_RANGE = (dt.date(1, 1, 1), dt.date(9999, 12, 31))

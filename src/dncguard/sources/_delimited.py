@@ -246,4 +246,33 @@ def numbers_of(
         raise member.error(f"{where}{parsed.error}; got {column[row].as_py()!r}", line_of(row))
     assert parsed.starts is not None
     rows = np.searchsorted(starts, parsed.starts, side="right") - 1
+    if len(rows) < n:
+        _refuse_other_digits(member, column, data, starts, ends, rows, line_of, label)
     return parsed.numbers, rows
+
+
+def _refuse_other_digits(
+    member: Member,
+    column: pa.Array,
+    data: npt.NDArray[np.uint8],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    rows: npt.NDArray[np.intp],
+    line_of: Callable[[int], int],
+    label: str | None,
+) -> None:
+    """Refuse a record skipped for holding no digit 0-9 that holds digits of another script
+    (``２１２５５５０１４３`` full width, ``٢١٢٥٥٥٠١٤٣``): not a blank or a header, but a number
+    that would be dropped without a word."""
+    skipped = np.ones(len(starts), bool)
+    skipped[rows] = False
+    for i in np.flatnonzero(skipped & (ends > starts)):
+        if not (data[starts[i] : ends[i]] >= 0x80).any():
+            continue
+        value = column[int(i)].as_py()
+        if isinstance(value, str) and any(ch.isdecimal() for ch in value):
+            where = "" if label is None else f"column {label}: "
+            raise member.error(
+                f"{where}digits other than 0-9 in {value!r}: write the number in the digits 0-9",
+                line_of(int(i)),
+            )
