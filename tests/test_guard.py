@@ -1164,3 +1164,44 @@ def test_another_sellers_list_and_another_countrys_registry_are_not_asked() -> N
         or (layer.kind == "national" and layer.jurisdiction == "US")
         or layer.seller == "globex"
     )
+
+
+_ANY_OFFSET = st.integers(-14 * 60, 14 * 60).map(lambda m: dt.timezone(dt.timedelta(minutes=m)))
+
+
+@pytest.mark.hypothesis
+@given(
+    when=st.one_of(
+        st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31, 23, 59)),
+        # the edges of the range, on purpose: the first and the last days Python can write
+        st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(1, 1, 4)),
+        st.datetimes(min_value=dt.datetime(9999, 12, 27), max_value=dt.datetime(9999, 12, 31, 23, 59)),
+    ),
+    tz=_ANY_OFFSET,
+    to=st.sampled_from(["212-555-0143", "416-555-0143", "512-555-0177", "305-555-0100", "709-555-0151"]),
+    attempts=st.lists(st.integers(-3 * 1440, 3 * 1440), max_size=3),
+)
+def test_any_instant_is_decided_or_refused_by_name_never_an_arithmetic_error(
+    when: dt.datetime, tz: dt.timezone, to: str, attempts: list[int]
+) -> None:
+    """A call at any instant Python can write, at any UTC offset, with attempts about it: decided
+    (every clock, window and next time worked out) when it lies within ``AT_RANGE``, else refused
+    as an invalid call naming ``at`` or ``attempts``, never an OverflowError or a bare ValueError
+    from date arithmetic (a dialer's retry loop must be able to tell a bad call from a bug)."""
+    from dncguard.errors import InvalidCallError
+    from dncguard.models import AT_RANGE
+
+    at = when.replace(tzinfo=tz)
+    tries = []
+    for minutes in attempts:
+        try:
+            tries.append(at + dt.timedelta(minutes=minutes))
+        except OverflowError:
+            continue
+    call = {"to": to, "at": at.isoformat(), "seller": "acme", "attempts": [t.isoformat() for t in tries]}
+    if not all(AT_RANGE[0] <= t <= AT_RANGE[1] for t in (at, *tries)):
+        with pytest.raises(InvalidCallError, match=r"field '(at|attempts)"):
+            GUARD.check(call)
+        return
+    decision = GUARD.check(call)
+    assert decision.allowed == (not decision.reasons)

@@ -43,8 +43,15 @@ def _year_transitions(zone: Zone, year: int) -> tuple[tuple[int, int], ...]:
     transition at any second (Newfoundland's 02:00 local is 05:30 UTC) is exact.
     """
     tz = _tz(zone)
-    lo = int(dt.datetime(year, 1, 1, tzinfo=dt.UTC).timestamp())
-    hi = int(dt.datetime(year + 1, 1, 1, tzinfo=dt.UTC).timestamp())
+    # Within the instants whose local time at any offset is a date Python holds: year 1 is read
+    # from its second day, year 9999 up to its last (no zone changes its offset on those days).
+    lo = int(dt.datetime(year, 1, 2 if year == dt.MINYEAR else 1, tzinfo=dt.UTC).timestamp())
+    end = (
+        dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+        if year == dt.MAXYEAR
+        else dt.datetime(year + 1, 1, 1, tzinfo=dt.UTC)
+    )
+    hi = int(end.timestamp())
 
     def offset(t: int) -> int:
         off = dt.datetime.fromtimestamp(t, tz).utcoffset()

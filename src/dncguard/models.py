@@ -107,6 +107,20 @@ class DncRequest(_Model):
     seller: str | None = None
 
 
+AT_RANGE: tuple[dt.datetime, dt.datetime] = (
+    dt.datetime(2, 1, 1, tzinfo=dt.UTC),
+    dt.datetime(9998, 12, 31, tzinfo=dt.UTC),
+)
+"""The instants a call (and its ``attempts``) may be at: the years 2 to 9998 UTC. Python's
+dates hold the years 1 to 9999; a decision works out local dates at every UTC offset, calling
+hours a day before and up to twelve days after the call (its next allowed time) and frequency
+caps a day before it, so a year is left at either end. The command line holds every ``at`` it
+reads (CSV, Parquet and JSON, and ``--at``) to the same range."""
+
+AT_RANGE_WORDS = "dncguard reads times from 0002-01-01 to 9998-12-31 UTC"
+"""What an error says of :data:`AT_RANGE`."""
+
+
 class Call(_Model):
     """One planned outbound call. See docs/calls.md for every field's meaning."""
 
@@ -133,6 +147,14 @@ class Call(_Model):
         # A CRM export often holds numbers as integers; 2125550143 means "2125550143".
         if isinstance(value, int) and not isinstance(value, bool):
             return str(value)
+        return value
+
+    @field_validator("at", "attempts")
+    @classmethod
+    def _in_range(cls, value: Any) -> Any:
+        for at in value if isinstance(value, tuple) else (value,):
+            if not AT_RANGE[0] <= at <= AT_RANGE[1]:
+                raise ValueError(f"{at.isoformat()} is out of range: {AT_RANGE_WORDS}")
         return value
 
     @field_validator("seller")

@@ -36,7 +36,7 @@ from dncguard.cli._filetypes import (
 from dncguard.cli._jsonfile import read_records
 from dncguard.cli._tablefile import normalise, read_table_batches
 from dncguard.errors import CallColumnError, InvalidCallError
-from dncguard.models import Call
+from dncguard.models import AT_RANGE_WORDS, Call
 
 __all__ = [
     "AT_TYPE",
@@ -105,9 +105,7 @@ def call_from_record(record: Any, *, path: str, row: int, defaults: Defaults) ->
     # The years a CSV or Parquet ``at`` is held to, so that no clock runs off Python's dates.
     if at_out_of_range(call.at):
         shown = repr(data["at"]) if isinstance(data["at"], str) else call.at.isoformat()
-        raise CallColumnError(
-            f"{shown} is out of range: dncguard reads the years 1 to 9999", path=path, row=row, column="at"
-        )
+        raise CallColumnError(f"{shown} is out of range: {AT_RANGE_WORDS}", path=path, row=row, column="at")
     return call
 
 

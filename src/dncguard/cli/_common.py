@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from dncguard.cli._callfile import Defaults
 from dncguard.cli._filetypes import at_out_of_range
 from dncguard.errors import StaleRegistryError, UsageError
+from dncguard.models import AT_RANGE_WORDS
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
@@ -172,7 +173,7 @@ def _defaults(args: argparse.Namespace) -> Defaults:
                 f"--at {args.at!r}: a time without a UTC offset is ambiguous: add one, e.g. -04:00"
             )
         if at_out_of_range(at):
-            raise UsageError(f"--at {args.at!r}: out of range: dncguard reads the years 1 to 9999")
+            raise UsageError(f"--at {args.at!r}: out of range: {AT_RANGE_WORDS}")
     if args.seller is not None and not args.seller.strip():
         raise UsageError("--seller: name the party on whose behalf the calls are made")
     return Defaults(at=at, seller=args.seller, purpose=args.purpose)

@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from dncguard.errors import CallColumnError
-from dncguard.models import EVIDENCE_COLUMNS, Call
+from dncguard.models import AT_RANGE, EVIDENCE_COLUMNS, Call
 
 _KNOWN = frozenset(Call.model_fields) | frozenset(EVIDENCE_COLUMNS)
 """The names a call file's column or JSON key may have: a call field or a flat evidence column."""
@@ -26,9 +26,8 @@ _TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 _RECORD_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
 
-_AT_RANGE = (dt.datetime(1, 1, 2, tzinfo=dt.UTC), dt.datetime(9999, 12, 30, tzinfo=dt.UTC))
-"""The instants a call may be at: years 1 to 9999 (what ISO 8601 and Python's dates hold), a day
-in from either end so that every UTC offset keeps the local date in range too."""
+_AT_RANGE = AT_RANGE
+"""The instants a call may be at (:data:`dncguard.models.AT_RANGE`, the one copy)."""
 
 
 def at_out_of_range(at: dt.datetime) -> bool:

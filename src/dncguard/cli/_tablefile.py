@@ -45,7 +45,16 @@ from dncguard.cli._filetypes import (
     _not_utf8,
 )
 from dncguard.errors import CallColumnError
-from dncguard.models import EVIDENCE_DATE_COLUMNS, Call, Caller, Channel, ConsentKind, Line, Purpose
+from dncguard.models import (
+    AT_RANGE_WORDS,
+    EVIDENCE_DATE_COLUMNS,
+    Call,
+    Caller,
+    Channel,
+    ConsentKind,
+    Line,
+    Purpose,
+)
 
 _CHOICES: Mapping[str, tuple[str, ...]] = {
     "caller": get_args(Caller),
@@ -332,7 +341,15 @@ _DATE_RANGE = (dt.date(1, 1, 1), dt.date(9999, 12, 31))
 
 
 def _check_range(
-    values: pa.Array, low: object, high: object, *, path: str, first_row: int, column: str, text: pa.Array
+    values: pa.Array,
+    low: object,
+    high: object,
+    *,
+    path: str,
+    first_row: int,
+    column: str,
+    text: pa.Array,
+    words: str = "dncguard reads the years 1 to 9999",
 ) -> None:
     """Refuse a value outside ``low``..``high`` (year 0, year 10000) by file, row and field."""
     # The least and greatest values first (one pass); the row is searched for only when one is out.
@@ -352,7 +369,7 @@ def _check_range(
         value = text[bad].as_py()
         shown = repr(value) if isinstance(value, str) else "the value"
         raise _bad(
-            f"{shown} is out of range: dncguard reads the years 1 to 9999",
+            f"{shown} is out of range: {words}",
             path=path,
             row=first_row + bad,
             column=column,
@@ -383,7 +400,15 @@ def _parse_at(arr: pa.Array, *, path: str, first_row: int) -> tuple[pa.Array, pa
                 row=row,
                 column="at",
             )
-        _check_range(arr.cast(AT_TYPE), *_AT_RANGE, path=path, first_row=first_row, column="at", text=arr)
+        _check_range(
+            arr.cast(AT_TYPE),
+            *_AT_RANGE,
+            path=path,
+            first_row=first_row,
+            column="at",
+            text=arr,
+            words=AT_RANGE_WORDS,
+        )
         return arr, None
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         raise _bad(
@@ -414,7 +439,9 @@ def _parse_at(arr: pa.Array, *, path: str, first_row: int) -> tuple[pa.Array, pa
         except pa.ArrowInvalid:
             why = "is not an ISO 8601 date-time with a UTC offset such as 2026-03-16T14:00:00-04:00"
         raise _bad(f"{value!r} {why}", path=path, row=first_row + i, column="at") from None
-    _check_range(parsed, *_AT_RANGE, path=path, first_row=first_row, column="at", text=text)
+    _check_range(
+        parsed, *_AT_RANGE, path=path, first_row=first_row, column="at", text=text, words=AT_RANGE_WORDS
+    )
     return text, parsed
 
 
