@@ -748,13 +748,21 @@ def registry_histories(draw: st.DrawFn) -> list[list[tuple[dt.date, list[object]
 
     day = dt.date(2026, 1, 1) + dt.timedelta(days=draw(st.integers(0, 30)))
     updates: list[list[tuple[dt.date, list[object]]]] = []
+    covered: set[int] = set()  # a change list changes only area codes a full download covers
     for _ in range(draw(st.integers(1, 5))):
         update: list[tuple[dt.date, list[object]]] = []
         for _ in range(draw(st.integers(1, 3))):
             day += dt.timedelta(days=draw(st.integers(0, 6)))
             kind = draw(st.sampled_from(["ftc", "ftc-changes", "state", "internal", "internal-changes"]))
+            if kind == "ftc-changes" and not covered:
+                kind = "ftc"
             if kind in ("ftc", "ftc-changes"):
-                npas = draw(st.sampled_from([(212,), (305,), (212, 305)]))
+                choices = [(212,), (305,), (212, 305)]
+                if kind == "ftc-changes":
+                    choices = [c for c in choices if covered.issuperset(c)]
+                npas = draw(st.sampled_from(choices))
+                if kind == "ftc":
+                    covered.update(npas)
                 pool = tuple(n for n in HISTORY_POOL if n // 10**7 in npas)
                 cover = dict.fromkeys(npas, day)
                 dense_ok = 212 in npas and draw(st.integers(0, 4)) == 0

@@ -136,6 +136,35 @@ def _check_order(key: LayerKey, p: _Pending, meta: _Meta | None) -> None:
         )
 
 
+#: Per (national layer, area code): the source whose change list made the area code covered in
+#: this update, while no full download has covered it (see :func:`check_backed`).
+Unbacked = dict[tuple[LayerKey, int], str]
+
+
+def check_backed(unbacked: Unbacked) -> None:
+    """Refuse an update after which a national area code is covered by change lists alone.
+
+    A change list changes data already held; a few additions are not an area code's list, and
+    coverage claimed without it would allow calls to every number the list holds
+    (docs/sources.md#ftc-change-lists). Checked once the update's sources are all applied, so a
+    full download given in the same update (of any date order) backs the change list.
+    """
+    if not unbacked:
+        return
+    (key, _), source = next(iter(unbacked.items()))
+    new = sorted(npa for (k, npa), s in unbacked.items() if k == key and s == source)
+    shown = ", ".join(str(a) for a in new[:10]) + (f" and {len(new) - 10} more" if len(new) > 10 else "")
+    full = "sources.dncl(...)" if key.jurisdiction == "CA" else "sources.ftc(...)"
+    raise CoverageError(
+        f"{source}: a change list for area code{'s' if len(new) > 1 else ''} {shown}, which the "
+        f"{key.name} data does not cover: a change list only changes a full download already "
+        f"loaded and cannot make an area code covered; load the full download of "
+        f"{'those area codes' if len(new) > 1 else 'that area code'} ({full}) in the same build "
+        "or update, or an earlier one",
+        path=source,
+    )
+
+
 def _check_chunk(chunk: Chunk) -> None:
     bad_codes = [a for a in chunk.coverage if type(a) is not int or not 200 <= a <= 999]
     if bad_codes:
@@ -171,6 +200,7 @@ def _apply_source(
     metas: dict[LayerKey, _Meta],
     indexes: dict[LayerKey, BlockIndex],
     steps: list[_Step] | None = None,
+    unbacked: Unbacked | None = None,
 ) -> None:
     pending: dict[LayerKey, _Pending] = {}
     for chunk in chunks:
@@ -198,7 +228,7 @@ def _apply_source(
             continue  # coverage taken from the data: checked below once the numbers are known
         _check_order(key, p, metas.get(key))
     with _damage_is_corrupt():  # the chunks are read: from here on only index arrays are indexed
-        _apply_pending(pending, metas, indexes, steps)
+        _apply_pending(pending, metas, indexes, steps, unbacked)
 
 
 def _apply_pending(
@@ -206,6 +236,7 @@ def _apply_pending(
     metas: dict[LayerKey, _Meta],
     indexes: dict[LayerKey, BlockIndex],
     steps: list[_Step] | None = None,
+    unbacked: Unbacked | None = None,
 ) -> None:
     for key, p in pending.items():
         existed = key in metas
@@ -231,6 +262,9 @@ def _apply_pending(
                     touched.append(ix.numbers_in(sorted(covered)))
                 ix = ix.edit(clear_npas=sorted(covered), adds=numbers)
                 meta.area_codes.update(covered)
+                if unbacked:
+                    for npa in covered:
+                        unbacked.pop((key, npa), None)
             else:
                 if steps is not None and existed:
                     touched.append(ix.numbers())
@@ -245,6 +279,10 @@ def _apply_pending(
             if steps is not None and existed:
                 touched += [adds, dels]
             if key.kind is LayerKind.NATIONAL:
+                if unbacked is not None:
+                    for npa in p.coverage:
+                        if npa not in meta.area_codes:
+                            unbacked.setdefault((key, npa), p.source or key.name)
                 meta.area_codes.update(p.coverage)
         if key.kind is not LayerKind.NATIONAL and p.obtained is not None:
             meta.obtained = p.obtained

@@ -849,3 +849,34 @@ def test_a_zip_of_thousands_of_tiny_members_reads_in_linear_time(tmp_path: pathl
     assert numbers(chunks) == [2125550000 + k for k in range(5000)]
     # A reader thread a member cost 1.4 ms each (7 s here): small members are read inline.
     assert started == []
+
+
+# --- a change list never makes an area code covered --------------------------------------------
+
+
+def test_a_change_list_alone_covers_no_area_code(tmp_path: pathlib.Path) -> None:
+    """A change list holds a day's additions and deletions, not an area code's list: built on its
+    own it would mark 212 covered and let every 212 number it does not name be called."""
+    from dncguard import Guard, Registry
+
+    changes = tmp_path / "changes.txt"
+    changes.write_text("2125550110,2026-03-10,A\n2125550109,2026-03-10,D\n")
+    with pytest.raises(CoverageError, match=r"changes\.txt: a change list for area code 212, which the"):
+        Registry.build([sources.ftc_changes(changes, obtained=D)])
+    full = tmp_path / "212.txt"
+    full.write_text("2125550109\n2125550111\n")
+    registry = Registry.build([sources.ftc(full, obtained=D)])
+    with pytest.raises(CoverageError, match="area code 305, which the us-ftc data does not cover"):
+        registry.update([sources.ftc_changes(write_zip(tmp_path / "c.zip", {
+            "212.txt": "2125550112,2026-03-11,A\n", "305.txt": "3055550112,2026-03-11,A\n",
+        }), obtained=D + dt.timedelta(days=1))])  # fmt: skip
+    # backed by a full download in the same build, in either order, or an earlier one: applied
+    for order in ([full, changes], [changes, full]):
+        made = {full: sources.ftc(full, obtained=D), changes: sources.ftc_changes(changes, obtained=D)}
+        built = Registry.build([made[p] for p in order])
+        assert dict(built.layers[0].area_codes) == {212: D}
+    updated = registry.update([sources.ftc_changes(changes, obtained=D + dt.timedelta(days=1))])
+    assert updated.layers[0].area_codes == {212: D + dt.timedelta(days=1)}
+    assert [bool(updated.lookup(n)) for n in (2125550109, 2125550110, 2125550111)] == [False, True, True]
+    call = {"to": "2125550199", "at": "2026-03-16T14:00:00-04:00", "seller": "acme"}
+    assert Guard(updated).check(call).allowed  # covered by the full download, and not listed
