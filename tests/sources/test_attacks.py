@@ -314,6 +314,26 @@ def test_a_request_date_in_the_future_is_refused_naming_the_line(tmp_path: pathl
     assert len(list(sources.internal(path, seller="acme"))) == 1
 
 
+def test_a_change_record_dated_in_the_future_is_refused_naming_the_line(tmp_path: pathlib.Path) -> None:
+    """A typo year (2062 for 2026) would make a deletion the number's latest record, outranking
+    the real re-addition after it: the listed number would be lost."""
+    path = tmp_path / "changes.txt"
+    future = latest_date() + dt.timedelta(days=1)
+    for written in (future.isoformat(), future.strftime("%m/%d/%Y"), "2062-03-11T08:00:00"):
+        path.write_text(f"2125550110,2026-03-12,A\n2125550110,{written},D\n")
+        with pytest.raises(RegistryFormatError, match="is in the future") as info:
+            list(sources.ftc_changes(path, obtained=D))
+        assert info.value.line == 2
+    xml = tmp_path / "changes.xml"
+    xml.write_text("<list>\n<add date='2026-03-12'><ph val='2125550110'/></add>\n"
+                   "<delete date='2062-03-11'><ph val='2125550110'/></delete>\n</list>\n")  # fmt: skip
+    with pytest.raises(RegistryFormatError, match="2062-03-11 is in the future") as info:
+        list(sources.ftc_changes(xml, obtained=D))
+    assert info.value.line == 3
+    path.write_text(f"2125550110,2026-03-12,A\n2125550110,{latest_date().isoformat()},D\n")
+    assert numbers(list(sources.ftc_changes(path, obtained=D)), Op.DELETE) == [2125550110]
+
+
 # --- 12.7: the wrong list under the wrong flag --------------------------------------------------------
 
 

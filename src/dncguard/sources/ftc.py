@@ -59,7 +59,14 @@ from dncguard.sources._read import (
     resolve,
     split_trailer,
 )
-from dncguard.sources._source import Batcher, Source, check_area_codes, check_obtained, existing_file
+from dncguard.sources._source import (
+    Batcher,
+    Source,
+    check_area_codes,
+    check_obtained,
+    existing_file,
+    latest_date,
+)
 from dncguard.sources._xml import FLAGS, looks_like_xml, xml_records
 
 __all__ = ["ftc", "ftc_changes"]
@@ -192,6 +199,7 @@ def _change_record(member: Member, line: bytes, lineno: int, implied: Op | None)
             date = read_date(m.group(0))
         except ValueError as e:
             raise member.error(str(e), lineno) from None
+        _check_not_future(member, date, lineno)
         day = (date - dt.date(1970, 1, 1)).days
         line = line[: m.start()] + b" " + line[m.end() :]
     words = _WORD.findall(line)
@@ -222,6 +230,19 @@ def _change_record(member: Member, line: bytes, lineno: int, implied: Op | None)
     return int(digits[-10:]), day, op
 
 
+def _check_not_future(member: Member, date: dt.date, lineno: int) -> None:
+    """A change record dated after today is a typo or a wrong clock (docs/defaults.md): as the
+    latest record of its number it would outrank every real one, so it is refused, never applied."""
+    latest = latest_date()
+    if date > latest:
+        raise member.error(
+            f"date {date.isoformat()} is in the future (today is "
+            f"{(latest - dt.timedelta(days=1)).isoformat()} in UTC): a change cannot be recorded "
+            "before it is made; fetch the download again",
+            lineno,
+        )
+
+
 def _read_changes(
     path: str, layer: LayerKey, obtained: dt.date, acs: frozenset[int] | None, tuning: Tuning
 ) -> Iterator[Chunk]:
@@ -250,6 +271,8 @@ def _read_changes(
                     i = outside.index(True)
                     what = "the area codes given in area_codes="
                     raise member.coverage_error(int(rec.numbers[i]), rec.line_of(i), what)
+            if rec.date is not None:
+                _check_not_future(member, rec.date, rec.line_of(0))
             day = NO_DATE if rec.date is None else (rec.date - dt.date(1970, 1, 1)).days
             size = rec.numbers.size
             parts.append((rec.numbers, np.full(size, day, np.int64), np.full(size, op is Op.ADD)))
