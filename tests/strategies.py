@@ -749,6 +749,7 @@ def registry_histories(draw: st.DrawFn) -> list[list[tuple[dt.date, list[object]
     day = dt.date(2026, 1, 1) + dt.timedelta(days=draw(st.integers(0, 30)))
     updates: list[list[tuple[dt.date, list[object]]]] = []
     covered: set[int] = set()  # a change list changes only area codes a full download covers
+    replaced_on: dict[str, dt.date] = {}  # the day of the last state and internal list
     for _ in range(draw(st.integers(1, 5))):
         update: list[tuple[dt.date, list[object]]] = []
         for _ in range(draw(st.integers(1, 3))):
@@ -756,6 +757,11 @@ def registry_histories(draw: st.DrawFn) -> list[list[tuple[dt.date, list[object]
             kind = draw(st.sampled_from(["ftc", "ftc-changes", "state", "internal", "internal-changes"]))
             if kind == "ftc-changes" and not covered:
                 kind = "ftc"
+            if kind in ("state", "internal"):
+                # two lists of one state or seller of one date in one build are refused
+                if replaced_on.get(kind) == day:
+                    day += dt.timedelta(days=1)
+                replaced_on[kind] = day
             if kind in ("ftc", "ftc-changes"):
                 choices = [(212,), (305,), (212, 305)]
                 if kind == "ftc-changes":

@@ -165,6 +165,29 @@ def check_backed(unbacked: Unbacked) -> None:
     )
 
 
+#: Per state or internal layer: the date and source of the list that replaced it in this update.
+Replaced = dict[LayerKey, tuple[dt.date | None, str]]
+
+
+def _check_one_list(key: LayerKey, p: _Pending, replaced: Replaced) -> None:
+    """Two lists of one state or seller, of one date, in one update: the later would replace the
+    earlier whole and its numbers would be lost without a word (fail closed: refuse). Lists of
+    different dates apply in date order, as across updates."""
+    if key.kind is LayerKind.NATIONAL or not p.replaced:
+        return
+    what = p.source or key.name
+    before = replaced.get(key)
+    if before is not None and before[0] == p.obtained:
+        when = "undated" if p.obtained is None else f"both obtained {p.obtained.isoformat()}"
+        raise ChangeOrderError(
+            f"{what}: a second list for {key.name} in one build or update beside {before[1]} "
+            f"({when}): each replaces the {key.name} list whole, so the numbers of the first would "
+            "be lost; combine them into one file",
+            path=p.source,
+        )
+    replaced[key] = (p.obtained, what)
+
+
 def _check_chunk(chunk: Chunk) -> None:
     bad_codes = [a for a in chunk.coverage if type(a) is not int or not 200 <= a <= 999]
     if bad_codes:
@@ -201,6 +224,7 @@ def _apply_source(
     indexes: dict[LayerKey, BlockIndex],
     steps: list[_Step] | None = None,
     unbacked: Unbacked | None = None,
+    replaced: Replaced | None = None,
 ) -> None:
     pending: dict[LayerKey, _Pending] = {}
     for chunk in chunks:
@@ -227,6 +251,9 @@ def _apply_source(
         if key.kind is LayerKind.NATIONAL and not p.coverage and p.replaced and p.obtained is not None:
             continue  # coverage taken from the data: checked below once the numbers are known
         _check_order(key, p, metas.get(key))
+    if replaced is not None:
+        for key, p in pending.items():
+            _check_one_list(key, p, replaced)
     with _damage_is_corrupt():  # the chunks are read: from here on only index arrays are indexed
         _apply_pending(pending, metas, indexes, steps, unbacked)
 

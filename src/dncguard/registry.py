@@ -57,6 +57,7 @@ import numpy.typing as npt
 from dncguard import _history as _hist
 from dncguard._apply import (
     _LOW,
+    Replaced,
     Unbacked,
     _apply_source,
     _by_date,
@@ -259,8 +260,9 @@ class Registry:
             for layer, ix in zip(self._layers, self._indexes, strict=True)
         }
         unbacked: Unbacked = {}  # area codes covered by change lists alone, so far
+        replaced: Replaced = {}  # state and internal lists replaced so far, and by what
         for chunks in _by_date(sources):
-            _apply_source(chunks, metas, indexes, steps, unbacked)
+            _apply_source(chunks, metas, indexes, steps, unbacked, replaced)
         check_backed(unbacked)
         keys = sorted(metas, key=_sort_key)
         # layers left as they were still read this registry's file: keep watching it

@@ -900,3 +900,39 @@ def test_a_change_list_alone_covers_no_area_code(tmp_path: pathlib.Path) -> None
     assert [bool(updated.lookup(n)) for n in (2125550109, 2125550110, 2125550111)] == [False, True, True]
     call = {"to": "2125550199", "at": "2026-03-16T14:00:00-04:00", "seller": "acme"}
     assert Guard(updated).check(call).allowed  # covered by the full download, and not listed
+
+
+# --- two lists of one seller or state in one build ---------------------------------------------
+
+
+def test_two_lists_of_one_seller_or_state_of_one_date_in_one_build_are_refused(
+    tmp_path: pathlib.Path,
+) -> None:
+    """Each replaces its layer whole: the second would silently drop every number of the first."""
+    from dncguard import ChangeOrderError, Registry
+
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("number\n2125550120\n")
+    b.write_text("number,seller\n3055550121,ACME \n3055550122,bob\n")
+    with pytest.raises(ChangeOrderError, match=r"b\.csv: a second list for internal:acme .* beside .*a\.csv"):
+        Registry.build([sources.internal(a, seller="Acme"), sources.internal(b)])
+    with pytest.raises(ChangeOrderError, match="combine them into one file"):
+        Registry.build([sources.internal(a, seller="acme"), sources.internal(a, seller=" acme")])
+    tx1, tx2 = tmp_path / "tx1.csv", tmp_path / "tx2.csv"
+    tx1.write_text("Phone\n5125550100\n")
+    tx2.write_text("Phone\n5125550101\n")
+    with pytest.raises(ChangeOrderError, match=r"us-tx .*\(both obtained 2026-03-10\)"):
+        Registry.build([sources.state("US-TX", tx1, obtained=D), sources.state("us-tx", tx2, obtained=D)])
+    # lists of different dates apply in date order, as across updates; other sellers are apart
+    later = D + dt.timedelta(days=1)
+    built = Registry.build(
+        [sources.state("US-TX", tx2, obtained=later), sources.state("US-TX", tx1, obtained=D)]
+    )
+    assert [bool(built.lookup(n)) for n in (5125550100, 5125550101)] == [False, True]
+    b.write_text("number,seller\n3055550122,bob\n")
+    built = Registry.build([sources.internal(a, seller="acme"), sources.internal(b)])
+    assert [layer.name for layer in built.layers] == ["internal:acme", "internal:bob"]
+    replaced = Registry.build([sources.internal(a, seller="acme")]).update(
+        [sources.internal(tx2, seller="acme")]
+    )
+    assert [bool(replaced.lookup(n)) for n in (2125550120, 5125550101)] == [False, True]  # a later update
