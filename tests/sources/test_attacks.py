@@ -936,3 +936,33 @@ def test_two_lists_of_one_seller_or_state_of_one_date_in_one_build_are_refused(
         [sources.internal(tx2, seller="acme")]
     )
     assert [bool(replaced.lookup(n)) for n in (2125550120, 5125550101)] == [False, True]  # a later update
+
+
+@pytest.mark.parametrize("read", [sources.ftc, sources.dncl])
+def test_a_change_lists_addition_and_deletion_files_given_as_a_full_download_are_refused(
+    tmp_path: pathlib.Path, read: Callable[..., object]
+) -> None:
+    """Undated addition and deletion files hold bare numbers: read as a full download they would
+    replace every number of 212 with the day's two changes (the deletion listed, too)."""
+    from dncguard import Registry
+
+    split = write_zip(
+        tmp_path / "changes.zip", {"additions.txt": "2125550130\n", "deletions.txt": "2125550109\n"}
+    )
+    with pytest.raises(
+        RegistryFormatError, match=r"changes\.zip:additions\.txt: 'additions\.txt' is named as a"
+    ):
+        list(read(split, obtained=D))  # type: ignore[call-overload]
+    bare = tmp_path / "ftc_deletions_2026-03-10.txt"
+    bare.write_text("2125550109\n")
+    with pytest.raises(RegistryFormatError, match=r"read a change list with sources\.ftc_changes"):
+        list(sources.ftc(bare, obtained=D))
+    full = tmp_path / "212.txt"
+    full.write_text("".join(f"212555{i:04d}\n" for i in range(100, 130)))
+    registry = Registry.build([sources.ftc(full, obtained=D)])
+    updated = registry.update([sources.ftc_changes(split, obtained=D + dt.timedelta(days=1))])
+    assert updated.layers[0].count == 30  # 0109 deleted, 0130 added, the other 29 kept
+    # names that only look alike are full downloads
+    for name in ("addresses.txt", "Delaware.txt", "212.txt", "insurance_212.txt"):
+        (tmp_path / name).write_text("2125550110\n")
+        assert numbers(list(sources.ftc(tmp_path / name, obtained=D))) == [2125550110]

@@ -47,7 +47,7 @@ import numpy.typing as npt
 from dncguard import geography
 from dncguard._calendar import NO_DATE
 from dncguard.layers import Chunk, LayerKey, Op
-from dncguard.sources._full import XML_RECORD_BYTES, foreign, foreign_error, read_full, sniff
+from dncguard.sources._full import XML_RECORD_BYTES, foreign, foreign_error, implied_op, read_full, sniff
 from dncguard.sources._read import (
     DATE_PATTERN,
     Budget,
@@ -125,23 +125,6 @@ def ftc_changes(
     return Source(
         "ftc_changes", p, layer, ob, area_codes=acs, _read=lambda: _read_changes(p, layer, ob, acs, tune)
     )
-
-
-_ADD_NAME = re.compile(r"(?<![a-z])(adds?|added|additions?|ins|inserts?|inserted)(?![a-z])", re.I)
-_DEL_NAME = re.compile(r"(?<![a-z])(dels?|deletes?|deleted|deletions?)(?![a-z])", re.I)
-
-
-def implied_op(name: str) -> Op | None:
-    """The operation a separate addition or deletion file's name implies.
-
-    >>> implied_op("ftc/additions_2026-03-11.txt"), implied_op("DEL.csv"), implied_op("changes.txt")
-    (<Op.ADD: 'add'>, <Op.DELETE: 'delete'>, None)
-    """
-    stem = os.path.splitext(os.path.basename(name))[0]
-    add, delete = _ADD_NAME.search(stem), _DEL_NAME.search(stem)
-    if bool(add) == bool(delete):
-        return None
-    return Op.ADD if add else Op.DELETE
 
 
 _DATE_IN = re.compile(rb"(?<![0-9A-Za-z])(?:" + DATE_PATTERN + rb")(?![0-9A-Za-z])", re.IGNORECASE)
