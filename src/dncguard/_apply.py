@@ -165,18 +165,34 @@ def check_backed(unbacked: Unbacked) -> None:
     )
 
 
-#: Per state or internal layer: the date and source of the list that replaced it in this update.
-Replaced = dict[LayerKey, tuple[dt.date | None, str]]
+#: Per state or internal layer (area code ``None``), and per national layer and area code: the
+#: date and source of the list that replaced it in this update.
+Replaced = dict[tuple[LayerKey, int | None], tuple[dt.date | None, str]]
 
 
 def _check_one_list(key: LayerKey, p: _Pending, replaced: Replaced) -> None:
-    """Two lists of one state or seller, of one date, in one update: the later would replace the
-    earlier whole and its numbers would be lost without a word (fail closed: refuse). Lists of
-    different dates apply in date order, as across updates."""
-    if key.kind is LayerKind.NATIONAL or not p.replaced:
+    """Two lists of one state or seller, or two full downloads covering one area code, of one
+    date, in one update: the later would replace the earlier and its numbers would be lost
+    without a word (fail closed: refuse). Lists of different dates apply in date order, as
+    across updates."""
+    if not p.replaced:
         return
     what = p.source or key.name
-    before = replaced.get(key)
+    if key.kind is LayerKind.NATIONAL:
+        for npa, day in sorted(p.coverage.items()):
+            before = replaced.get((key, npa))
+            if before is not None and before[0] == day:
+                raise ChangeOrderError(
+                    f"{what}: a second full download covering area code {npa} in one build or update "
+                    f"beside {before[1]} (both obtained {day.isoformat()}): each replaces the {key.name} "
+                    f"data of area code {npa}, so the numbers of the first would be lost; give both "
+                    "files in one zip (one source), or the whole area code in one file",
+                    path=p.source,
+                )
+        for npa, day in p.coverage.items():
+            replaced[key, npa] = (day, what)
+        return
+    before = replaced.get((key, None))
     if before is not None and before[0] == p.obtained:
         when = "undated" if p.obtained is None else f"both obtained {p.obtained.isoformat()}"
         raise ChangeOrderError(
@@ -185,7 +201,7 @@ def _check_one_list(key: LayerKey, p: _Pending, replaced: Replaced) -> None:
             "be lost; combine them into one file",
             path=p.source,
         )
-    replaced[key] = (p.obtained, what)
+    replaced[key, None] = (p.obtained, what)
 
 
 def _check_chunk(chunk: Chunk) -> None:

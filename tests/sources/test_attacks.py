@@ -966,3 +966,27 @@ def test_a_change_lists_addition_and_deletion_files_given_as_a_full_download_are
     for name in ("addresses.txt", "Delaware.txt", "212.txt", "insurance_212.txt"):
         (tmp_path / name).write_text("2125550110\n")
         assert numbers(list(sources.ftc(tmp_path / name, obtained=D))) == [2125550110]
+
+
+def test_two_full_downloads_of_one_date_covering_one_area_code_in_one_build_are_refused(
+    tmp_path: pathlib.Path,
+) -> None:
+    """Two parts of 212 given as two flags: the second replaced 212 and the first part was lost."""
+    from dncguard import ChangeOrderError, Registry
+
+    part1, part2, other = tmp_path / "212-a.txt", tmp_path / "212-b.txt", tmp_path / "305.txt"
+    part1.write_text("2125550101\n")
+    part2.write_text("2125550102\n")
+    other.write_text("3055550101\n")
+    with pytest.raises(
+        ChangeOrderError, match=r"212-b\.txt: a second full download covering area code 212 .*212-a"
+    ):
+        Registry.build([sources.ftc(part1, obtained=D), sources.ftc(part2, obtained=D)])
+    # one zip of both parts is one source; other area codes, or another date, apply as before
+    both = write_zip(tmp_path / "parts.zip", {"a.txt": "2125550101\n", "b.txt": "2125550102\n"})
+    built = Registry.build([sources.ftc(both, obtained=D), sources.ftc(other, obtained=D)])
+    assert built.layers[0].count == 3
+    later = Registry.build(
+        [sources.ftc(part1, obtained=D), sources.ftc(part2, obtained=D + dt.timedelta(days=1))]
+    )
+    assert [bool(later.lookup(n)) for n in (2125550101, 2125550102)] == [False, True]
