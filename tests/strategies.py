@@ -748,13 +748,31 @@ def registry_histories(draw: st.DrawFn) -> list[list[tuple[dt.date, list[object]
 
     day = dt.date(2026, 1, 1) + dt.timedelta(days=draw(st.integers(0, 30)))
     updates: list[list[tuple[dt.date, list[object]]]] = []
+    covered: set[int] = set()  # a change list changes only area codes a full download covers
+    replaced_on: dict[str, dt.date] = {}  # the day of the last state, internal and full list
     for _ in range(draw(st.integers(1, 5))):
         update: list[tuple[dt.date, list[object]]] = []
         for _ in range(draw(st.integers(1, 3))):
             day += dt.timedelta(days=draw(st.integers(0, 6)))
             kind = draw(st.sampled_from(["ftc", "ftc-changes", "state", "internal", "internal-changes"]))
+            if kind == "ftc-changes" and not covered:
+                kind = "ftc"
+            if kind in ("state", "internal"):
+                # two lists of one state or seller of one date in one build are refused
+                if replaced_on.get(kind) == day:
+                    day += dt.timedelta(days=1)
+                replaced_on[kind] = day
             if kind in ("ftc", "ftc-changes"):
-                npas = draw(st.sampled_from([(212,), (305,), (212, 305)]))
+                choices = [(212,), (305,), (212, 305)]
+                if kind == "ftc-changes":
+                    choices = [c for c in choices if covered.issuperset(c)]
+                npas = draw(st.sampled_from(choices))
+                if kind == "ftc":
+                    covered.update(npas)
+                    # two full downloads of one date covering one area code in one build are refused
+                    if any(replaced_on.get(f"ftc-{a}") == day for a in npas):
+                        day += dt.timedelta(days=1)
+                    replaced_on.update({f"ftc-{a}": day for a in npas})
                 pool = tuple(n for n in HISTORY_POOL if n // 10**7 in npas)
                 cover = dict.fromkeys(npas, day)
                 dense_ok = 212 in npas and draw(st.integers(0, 4)) == 0

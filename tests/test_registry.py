@@ -293,6 +293,79 @@ def test_the_index_holds_exactly_the_expected_sets_after_save_and_open(
         assert {x.layer.name for x in reopened.lookup(q)} == {name for name in names if q in model[name]}
 
 
+@st.composite
+def repeated(draw: st.DrawFn, numbers: set[int]) -> list[np.ndarray]:  # type: ignore[type-arg]
+    """``numbers`` as a source gives them: each repeated (up to many times), shuffled, and split
+    over one to three chunks; empty chunks too."""
+    reps = [draw(st.sampled_from([1, 1, 2, 3, 50])) for _ in numbers]
+    flat = np.repeat(np.array(sorted(numbers), dtype=np.uint64), reps)
+    flat = flat[np.random.default_rng(draw(st.integers(0, 2**16))).permutation(len(flat))]
+    cuts = sorted(draw(st.lists(st.integers(0, len(flat)), max_size=2)))
+    return np.split(flat, cuts)
+
+
+change_records = st.lists(
+    st.tuples(st.sampled_from([Op.ADD, Op.DELETE]), numbers_in()), min_size=1, max_size=3
+)
+full_lists = st.sets(st.sampled_from(NPAS), min_size=1).flatmap(
+    lambda covered: st.tuples(st.just("full"), numbers_in(sorted(covered)), st.just(covered))
+)
+
+
+@examples(40)
+@given(
+    numbers_in(),
+    st.lists(st.one_of(st.tuples(st.just("changes"), change_records, st.booleans()), full_lists), max_size=4),
+    st.data(),
+)
+def test_full_and_change_lists_with_repeats_hold_exactly_the_distinct_numbers_and_coverage(
+    national: set[int],
+    ops: list[tuple],
+    data: st.DataObject,  # type: ignore[type-arg]
+) -> None:
+    """Any sequence of full lists and change lists, every number repeated and spread over chunks,
+    deletions of numbers never listed, empty lists and a change list applied twice: the layer
+    holds exactly the model's numbers, and covers exactly the area codes full lists covered, each
+    dated by the last list (full or changes) that covered it."""
+    model, covered = set(national), dict.fromkeys(NPAS, D1)
+    registry = Registry.build([[chunk(US, Op.REPLACE, part, coverage=dict.fromkeys(NPAS, D1), obtained=D1)
+                                for part in data.draw(repeated(national))]])  # fmt: skip
+    day = D1
+    for op in ops:
+        day += dt.timedelta(days=1)
+        if op[0] == "full":
+            numbers, npas = op[1], op[2]
+            model = {n for n in model if n // 10_000_000 not in npas} | numbers
+            covered.update(dict.fromkeys(npas, day))
+            cover = dict.fromkeys(npas, day)
+            registry = registry.update(
+                [
+                    [
+                        chunk(US, Op.REPLACE, part, coverage=cover, obtained=day)
+                        for part in data.draw(repeated(numbers))
+                    ]
+                ]
+            )
+            continue
+        records, twice = op[1], op[2]
+        for kind, numbers in records:  # the last record of a number wins (no dates: file order)
+            model = model | numbers if kind is Op.ADD else model - numbers
+        npas = {n // 10_000_000 for _, numbers in records for n in numbers} or {NPAS[0]}
+        cover = {a: day for a in npas}
+        source = [chunk(US, kind, part, coverage=cover, obtained=day) for kind, numbers in records
+                  for part in data.draw(repeated(numbers))]  # fmt: skip
+        covered.update(cover)
+        registry = registry.update([source])
+        if twice:
+            registry = registry.update([source])  # the same change list again changes nothing
+    assert listed(registry, "us-ftc") == model
+    assert registry.layers[0].count == len(model)
+    assert dict(registry.layers[0].area_codes) == covered
+    queries = np.array(sorted(model | {n + 1 for n in model} | {2125550000}), dtype=np.uint64)
+    expected = np.array([int(q) in model for q in queries], dtype=np.uint64)
+    assert np.array_equal(registry.membership(queries), expected)
+
+
 # --------------------------------------------------------------------------- files
 
 

@@ -136,6 +136,74 @@ def _check_order(key: LayerKey, p: _Pending, meta: _Meta | None) -> None:
         )
 
 
+#: Per (national layer, area code): the source whose change list made the area code covered in
+#: this update, while no full download has covered it (see :func:`check_backed`).
+Unbacked = dict[tuple[LayerKey, int], str]
+
+
+def check_backed(unbacked: Unbacked) -> None:
+    """Refuse an update after which a national area code is covered by change lists alone.
+
+    A change list changes data already held; a few additions are not an area code's list, and
+    coverage claimed without it would allow calls to every number the list holds
+    (docs/sources.md#ftc-change-lists). Checked once the update's sources are all applied, so a
+    full download given in the same update (of any date order) backs the change list.
+    """
+    if not unbacked:
+        return
+    (key, _), source = next(iter(unbacked.items()))
+    new = sorted(npa for (k, npa), s in unbacked.items() if k == key and s == source)
+    shown = ", ".join(str(a) for a in new[:10]) + (f" and {len(new) - 10} more" if len(new) > 10 else "")
+    full = "sources.dncl(...)" if key.jurisdiction == "CA" else "sources.ftc(...)"
+    raise CoverageError(
+        f"{source}: a change list for area code{'s' if len(new) > 1 else ''} {shown}, which the "
+        f"{key.name} data does not cover: a change list only changes a full download already "
+        f"loaded and cannot make an area code covered; load the full download of "
+        f"{'those area codes' if len(new) > 1 else 'that area code'} ({full}) in the same build "
+        "or update, or an earlier one",
+        path=source,
+    )
+
+
+#: Per state or internal layer (area code ``None``), and per national layer and area code: the
+#: date and source of the list that replaced it in this update.
+Replaced = dict[tuple[LayerKey, int | None], tuple[dt.date | None, str]]
+
+
+def _check_one_list(key: LayerKey, p: _Pending, replaced: Replaced) -> None:
+    """Two lists of one state or seller, or two full downloads covering one area code, of one
+    date, in one update: the later would replace the earlier and its numbers would be lost
+    without a word (fail closed: refuse). Lists of different dates apply in date order, as
+    across updates."""
+    if not p.replaced:
+        return
+    what = p.source or key.name
+    if key.kind is LayerKind.NATIONAL:
+        for npa, day in sorted(p.coverage.items()):
+            before = replaced.get((key, npa))
+            if before is not None and before[0] == day:
+                raise ChangeOrderError(
+                    f"{what}: a second full download covering area code {npa} in one build or update "
+                    f"beside {before[1]} (both obtained {day.isoformat()}): each replaces the {key.name} "
+                    f"data of area code {npa}, so the numbers of the first would be lost; give both "
+                    "files in one zip (one source), or the whole area code in one file",
+                    path=p.source,
+                )
+        for npa, day in p.coverage.items():
+            replaced[key, npa] = (day, what)
+        return
+    before = replaced.get((key, None))
+    if before is not None and before[0] == p.obtained:
+        when = "undated" if p.obtained is None else f"both obtained {p.obtained.isoformat()}"
+        raise ChangeOrderError(
+            f"{what}: a second list for {key.name} in one build or update beside {before[1]} "
+            f"({when}): each replaces the {key.name} list whole, so the numbers of the first would "
+            "be lost; combine them into one file",
+            path=p.source,
+        )
+    replaced[key, None] = (p.obtained, what)
+
+
 def _check_chunk(chunk: Chunk) -> None:
     bad_codes = [a for a in chunk.coverage if type(a) is not int or not 200 <= a <= 999]
     if bad_codes:
@@ -171,6 +239,8 @@ def _apply_source(
     metas: dict[LayerKey, _Meta],
     indexes: dict[LayerKey, BlockIndex],
     steps: list[_Step] | None = None,
+    unbacked: Unbacked | None = None,
+    replaced: Replaced | None = None,
 ) -> None:
     pending: dict[LayerKey, _Pending] = {}
     for chunk in chunks:
@@ -197,8 +267,11 @@ def _apply_source(
         if key.kind is LayerKind.NATIONAL and not p.coverage and p.replaced and p.obtained is not None:
             continue  # coverage taken from the data: checked below once the numbers are known
         _check_order(key, p, metas.get(key))
+    if replaced is not None:
+        for key, p in pending.items():
+            _check_one_list(key, p, replaced)
     with _damage_is_corrupt():  # the chunks are read: from here on only index arrays are indexed
-        _apply_pending(pending, metas, indexes, steps)
+        _apply_pending(pending, metas, indexes, steps, unbacked)
 
 
 def _apply_pending(
@@ -206,6 +279,7 @@ def _apply_pending(
     metas: dict[LayerKey, _Meta],
     indexes: dict[LayerKey, BlockIndex],
     steps: list[_Step] | None = None,
+    unbacked: Unbacked | None = None,
 ) -> None:
     for key, p in pending.items():
         existed = key in metas
@@ -231,6 +305,9 @@ def _apply_pending(
                     touched.append(ix.numbers_in(sorted(covered)))
                 ix = ix.edit(clear_npas=sorted(covered), adds=numbers)
                 meta.area_codes.update(covered)
+                if unbacked:
+                    for npa in covered:
+                        unbacked.pop((key, npa), None)
             else:
                 if steps is not None and existed:
                     touched.append(ix.numbers())
@@ -245,6 +322,10 @@ def _apply_pending(
             if steps is not None and existed:
                 touched += [adds, dels]
             if key.kind is LayerKind.NATIONAL:
+                if unbacked is not None:
+                    for npa in p.coverage:
+                        if npa not in meta.area_codes:
+                            unbacked.setdefault((key, npa), p.source or key.name)
                 meta.area_codes.update(p.coverage)
         if key.kind is not LayerKind.NATIONAL and p.obtained is not None:
             meta.obtained = p.obtained

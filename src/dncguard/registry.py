@@ -57,10 +57,13 @@ import numpy.typing as npt
 from dncguard import _history as _hist
 from dncguard._apply import (
     _LOW,
+    Replaced,
+    Unbacked,
     _apply_source,
     _by_date,
     _meta_of,
     _sort_key,
+    check_backed,
 )
 from dncguard._history import (
     Change,
@@ -256,8 +259,11 @@ class Registry:
             layer.key: ix if isinstance(ix, BlockIndex) else ix.materialize()
             for layer, ix in zip(self._layers, self._indexes, strict=True)
         }
+        unbacked: Unbacked = {}  # area codes covered by change lists alone, so far
+        replaced: Replaced = {}  # state and internal lists replaced so far, and by what
         for chunks in _by_date(sources):
-            _apply_source(chunks, metas, indexes, steps)
+            _apply_source(chunks, metas, indexes, steps, unbacked, replaced)
+        check_backed(unbacked)
         keys = sorted(metas, key=_sort_key)
         # layers left as they were still read this registry's file: keep watching it
         registry = Registry(

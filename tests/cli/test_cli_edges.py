@@ -536,3 +536,16 @@ def test_info_warns_about_an_empty_internal_list(tmp_path: Path, capsys: pytest.
     code, out, _ = run(capsys, "info", "--registry", idx)
     assert code == 0
     assert "warning: internal:acme: empty" in out
+
+
+def test_build_from_a_change_list_alone_is_refused_naming_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    changes = tmp_path / "changes.txt"
+    changes.write_text("2125550110,2026-03-10,A\n")
+    out = tmp_path / "registry.dncg"
+    code, _, err = run(capsys, "build", out, f"--ftc-changes={changes}@{OBTAINED}")
+    assert code == 2
+    assert not out.exists()
+    assert "a change list for area code 212, which the us-ftc data does not cover" in err
+    assert "(--ftc) in the same build or update" in err

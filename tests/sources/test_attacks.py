@@ -314,6 +314,26 @@ def test_a_request_date_in_the_future_is_refused_naming_the_line(tmp_path: pathl
     assert len(list(sources.internal(path, seller="acme"))) == 1
 
 
+def test_a_change_record_dated_in_the_future_is_refused_naming_the_line(tmp_path: pathlib.Path) -> None:
+    """A typo year (2062 for 2026) would make a deletion the number's latest record, outranking
+    the real re-addition after it: the listed number would be lost."""
+    path = tmp_path / "changes.txt"
+    future = latest_date() + dt.timedelta(days=1)
+    for written in (future.isoformat(), future.strftime("%m/%d/%Y"), "2062-03-11T08:00:00"):
+        path.write_text(f"2125550110,2026-03-12,A\n2125550110,{written},D\n")
+        with pytest.raises(RegistryFormatError, match="is in the future") as info:
+            list(sources.ftc_changes(path, obtained=D))
+        assert info.value.line == 2
+    xml = tmp_path / "changes.xml"
+    xml.write_text("<list>\n<add date='2026-03-12'><ph val='2125550110'/></add>\n"
+                   "<delete date='2062-03-11'><ph val='2125550110'/></delete>\n</list>\n")  # fmt: skip
+    with pytest.raises(RegistryFormatError, match="2062-03-11 is in the future") as info:
+        list(sources.ftc_changes(xml, obtained=D))
+    assert info.value.line == 3
+    path.write_text(f"2125550110,2026-03-12,A\n2125550110,{latest_date().isoformat()},D\n")
+    assert numbers(list(sources.ftc_changes(path, obtained=D)), Op.DELETE) == [2125550110]
+
+
 # --- 12.7: the wrong list under the wrong flag --------------------------------------------------------
 
 
@@ -849,3 +869,124 @@ def test_a_zip_of_thousands_of_tiny_members_reads_in_linear_time(tmp_path: pathl
     assert numbers(chunks) == [2125550000 + k for k in range(5000)]
     # A reader thread a member cost 1.4 ms each (7 s here): small members are read inline.
     assert started == []
+
+
+# --- a change list never makes an area code covered --------------------------------------------
+
+
+def test_a_change_list_alone_covers_no_area_code(tmp_path: pathlib.Path) -> None:
+    """A change list holds a day's additions and deletions, not an area code's list: built on its
+    own it would mark 212 covered and let every 212 number it does not name be called."""
+    from dncguard import Guard, Registry
+
+    changes = tmp_path / "changes.txt"
+    changes.write_text("2125550110,2026-03-10,A\n2125550109,2026-03-10,D\n")
+    with pytest.raises(CoverageError, match=r"changes\.txt: a change list for area code 212, which the"):
+        Registry.build([sources.ftc_changes(changes, obtained=D)])
+    full = tmp_path / "212.txt"
+    full.write_text("2125550109\n2125550111\n")
+    registry = Registry.build([sources.ftc(full, obtained=D)])
+    with pytest.raises(CoverageError, match="area code 305, which the us-ftc data does not cover"):
+        registry.update([sources.ftc_changes(write_zip(tmp_path / "c.zip", {
+            "212.txt": "2125550112,2026-03-11,A\n", "305.txt": "3055550112,2026-03-11,A\n",
+        }), obtained=D + dt.timedelta(days=1))])  # fmt: skip
+    # backed by a full download in the same build, in either order, or an earlier one: applied
+    for order in ([full, changes], [changes, full]):
+        made = {full: sources.ftc(full, obtained=D), changes: sources.ftc_changes(changes, obtained=D)}
+        built = Registry.build([made[p] for p in order])
+        assert dict(built.layers[0].area_codes) == {212: D}
+    updated = registry.update([sources.ftc_changes(changes, obtained=D + dt.timedelta(days=1))])
+    assert updated.layers[0].area_codes == {212: D + dt.timedelta(days=1)}
+    assert [bool(updated.lookup(n)) for n in (2125550109, 2125550110, 2125550111)] == [False, True, True]
+    call = {"to": "2125550199", "at": "2026-03-16T14:00:00-04:00", "seller": "acme"}
+    assert Guard(updated).check(call).allowed  # covered by the full download, and not listed
+
+
+# --- two lists of one seller or state in one build ---------------------------------------------
+
+
+def test_two_lists_of_one_seller_or_state_of_one_date_in_one_build_are_refused(
+    tmp_path: pathlib.Path,
+) -> None:
+    """Each replaces its layer whole: the second would silently drop every number of the first."""
+    from dncguard import ChangeOrderError, Registry
+
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("number\n2125550120\n")
+    b.write_text("number,seller\n3055550121,ACME \n3055550122,bob\n")
+    with pytest.raises(ChangeOrderError, match=r"b\.csv: a second list for internal:acme .* beside .*a\.csv"):
+        Registry.build([sources.internal(a, seller="Acme"), sources.internal(b)])
+    with pytest.raises(ChangeOrderError, match="combine them into one file"):
+        Registry.build([sources.internal(a, seller="acme"), sources.internal(a, seller=" acme")])
+    tx1, tx2 = tmp_path / "tx1.csv", tmp_path / "tx2.csv"
+    tx1.write_text("Phone\n5125550100\n")
+    tx2.write_text("Phone\n5125550101\n")
+    with pytest.raises(ChangeOrderError, match=r"us-tx .*\(both obtained 2026-03-10\)"):
+        Registry.build([sources.state("US-TX", tx1, obtained=D), sources.state("us-tx", tx2, obtained=D)])
+    # lists of different dates apply in date order, as across updates; other sellers are apart
+    later = D + dt.timedelta(days=1)
+    built = Registry.build(
+        [sources.state("US-TX", tx2, obtained=later), sources.state("US-TX", tx1, obtained=D)]
+    )
+    assert [bool(built.lookup(n)) for n in (5125550100, 5125550101)] == [False, True]
+    b.write_text("number,seller\n3055550122,bob\n")
+    built = Registry.build([sources.internal(a, seller="acme"), sources.internal(b)])
+    assert [layer.name for layer in built.layers] == ["internal:acme", "internal:bob"]
+    replaced = Registry.build([sources.internal(a, seller="acme")]).update(
+        [sources.internal(tx2, seller="acme")]
+    )
+    assert [bool(replaced.lookup(n)) for n in (2125550120, 5125550101)] == [False, True]  # a later update
+
+
+@pytest.mark.parametrize("read", [sources.ftc, sources.dncl])
+def test_a_change_lists_addition_and_deletion_files_given_as_a_full_download_are_refused(
+    tmp_path: pathlib.Path, read: Callable[..., object]
+) -> None:
+    """Undated addition and deletion files hold bare numbers: read as a full download they would
+    replace every number of 212 with the day's two changes (the deletion listed, too)."""
+    from dncguard import Registry
+
+    split = write_zip(
+        tmp_path / "changes.zip", {"additions.txt": "2125550130\n", "deletions.txt": "2125550109\n"}
+    )
+    with pytest.raises(
+        RegistryFormatError, match=r"changes\.zip:additions\.txt: 'additions\.txt' is named as a"
+    ):
+        list(read(split, obtained=D))  # type: ignore[call-overload]
+    bare = tmp_path / "ftc_deletions_2026-03-10.txt"
+    bare.write_text("2125550109\n")
+    with pytest.raises(RegistryFormatError, match=r"read a change list with sources\.ftc_changes"):
+        list(sources.ftc(bare, obtained=D))
+    full = tmp_path / "212.txt"
+    full.write_text("".join(f"212555{i:04d}\n" for i in range(100, 130)))
+    registry = Registry.build([sources.ftc(full, obtained=D)])
+    updated = registry.update([sources.ftc_changes(split, obtained=D + dt.timedelta(days=1))])
+    assert updated.layers[0].count == 30  # 0109 deleted, 0130 added, the other 29 kept
+    # names that only look alike are full downloads
+    for name in ("addresses.txt", "Delaware.txt", "212.txt", "insurance_212.txt"):
+        (tmp_path / name).write_text("2125550110\n")
+        assert numbers(list(sources.ftc(tmp_path / name, obtained=D))) == [2125550110]
+
+
+def test_two_full_downloads_of_one_date_covering_one_area_code_in_one_build_are_refused(
+    tmp_path: pathlib.Path,
+) -> None:
+    """Two parts of 212 given as two flags: the second replaced 212 and the first part was lost."""
+    from dncguard import ChangeOrderError, Registry
+
+    part1, part2, other = tmp_path / "212-a.txt", tmp_path / "212-b.txt", tmp_path / "305.txt"
+    part1.write_text("2125550101\n")
+    part2.write_text("2125550102\n")
+    other.write_text("3055550101\n")
+    with pytest.raises(
+        ChangeOrderError, match=r"212-b\.txt: a second full download covering area code 212 .*212-a"
+    ):
+        Registry.build([sources.ftc(part1, obtained=D), sources.ftc(part2, obtained=D)])
+    # one zip of both parts is one source; other area codes, or another date, apply as before
+    both = write_zip(tmp_path / "parts.zip", {"a.txt": "2125550101\n", "b.txt": "2125550102\n"})
+    built = Registry.build([sources.ftc(both, obtained=D), sources.ftc(other, obtained=D)])
+    assert built.layers[0].count == 3
+    later = Registry.build(
+        [sources.ftc(part1, obtained=D), sources.ftc(part2, obtained=D + dt.timedelta(days=1))]
+    )
+    assert [bool(later.lookup(n)) for n in (2125550101, 2125550102)] == [False, True]

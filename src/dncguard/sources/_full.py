@@ -42,7 +42,15 @@ from dncguard.sources._read import (
 from dncguard.sources._source import Batcher
 from dncguard.sources._xml import looks_like_xml, xml_records
 
-__all__ = ["foreign", "foreign_error", "member_area_code", "member_numbers", "read_full", "sniff"]
+__all__ = [
+    "foreign",
+    "foreign_error",
+    "implied_op",
+    "member_area_code",
+    "member_numbers",
+    "read_full",
+    "sniff",
+]
 
 U64 = npt.NDArray[np.uint64]
 _E7 = np.uint64(10_000_000)
@@ -58,6 +66,23 @@ def member_area_code(name: str) -> int | None:
     stem = os.path.splitext(os.path.basename(name))[0]
     found = _MEMBER_AC.findall(stem)
     return int(found[0]) if len(found) == 1 else None
+
+
+_ADD_NAME = re.compile(r"(?<![a-z])(adds?|added|additions?|ins|inserts?|inserted)(?![a-z])", re.I)
+_DEL_NAME = re.compile(r"(?<![a-z])(dels?|deletes?|deleted|deletions?)(?![a-z])", re.I)
+
+
+def implied_op(name: str) -> Op | None:
+    """The operation a separate addition or deletion file's name implies.
+
+    >>> implied_op("ftc/additions_2026-03-11.txt"), implied_op("DEL.csv"), implied_op("changes.txt")
+    (<Op.ADD: 'add'>, <Op.DELETE: 'delete'>, None)
+    """
+    stem = os.path.splitext(os.path.basename(name))[0]
+    add, delete = _ADD_NAME.search(stem), _DEL_NAME.search(stem)
+    if bool(add) == bool(delete):  # both: a file of flagged records, or no such name
+        return None
+    return Op.ADD if add else Op.DELETE
 
 
 def sniff(member: Member) -> bytes:
@@ -176,6 +201,15 @@ def read_full(
         yield from batch.add(np.empty(0, np.uint64), area_codes)
     seen = np.zeros(1000, dtype=bool)
     for member in members(path, tuning):
+        name = member.basename
+        if _ADD_NAME.search(os.path.splitext(name)[0]) or _DEL_NAME.search(os.path.splitext(name)[0]):
+            # read as a full list, a day's additions (and deletions, as listed!) would replace
+            # every number of the area codes they touch
+            raise member.error(
+                f"{name!r} is named as a change list's additions or deletions, not a full download: "
+                "a full download replaces the area codes it covers, so it would drop every number "
+                "not in it; read a change list with sources.ftc_changes(...)"
+            )
         declared = None
         if allowed is None and member.name is not None:
             declared = member_area_code(member.name)

@@ -47,7 +47,7 @@ import numpy.typing as npt
 from dncguard import geography
 from dncguard._calendar import NO_DATE
 from dncguard.layers import Chunk, LayerKey, Op
-from dncguard.sources._full import XML_RECORD_BYTES, foreign, foreign_error, read_full, sniff
+from dncguard.sources._full import XML_RECORD_BYTES, foreign, foreign_error, implied_op, read_full, sniff
 from dncguard.sources._read import (
     DATE_PATTERN,
     Budget,
@@ -59,7 +59,14 @@ from dncguard.sources._read import (
     resolve,
     split_trailer,
 )
-from dncguard.sources._source import Batcher, Source, check_area_codes, check_obtained, existing_file
+from dncguard.sources._source import (
+    Batcher,
+    Source,
+    check_area_codes,
+    check_obtained,
+    existing_file,
+    latest_date,
+)
 from dncguard.sources._xml import FLAGS, looks_like_xml, xml_records
 
 __all__ = ["ftc", "ftc_changes"]
@@ -120,23 +127,6 @@ def ftc_changes(
     )
 
 
-_ADD_NAME = re.compile(r"(?<![a-z])(adds?|added|additions?|ins|inserts?|inserted)(?![a-z])", re.I)
-_DEL_NAME = re.compile(r"(?<![a-z])(dels?|deletes?|deleted|deletions?)(?![a-z])", re.I)
-
-
-def implied_op(name: str) -> Op | None:
-    """The operation a separate addition or deletion file's name implies.
-
-    >>> implied_op("ftc/additions_2026-03-11.txt"), implied_op("DEL.csv"), implied_op("changes.txt")
-    (<Op.ADD: 'add'>, <Op.DELETE: 'delete'>, None)
-    """
-    stem = os.path.splitext(os.path.basename(name))[0]
-    add, delete = _ADD_NAME.search(stem), _DEL_NAME.search(stem)
-    if bool(add) == bool(delete):
-        return None
-    return Op.ADD if add else Op.DELETE
-
-
 _DATE_IN = re.compile(rb"(?<![0-9A-Za-z])(?:" + DATE_PATTERN + rb")(?![0-9A-Za-z])", re.IGNORECASE)
 #: Something written as a date that no accepted layout reads (``03/11/26``): the date is blamed.
 _DATE_LIKE = re.compile(rb"(?<![0-9])\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?![0-9])")
@@ -192,6 +182,7 @@ def _change_record(member: Member, line: bytes, lineno: int, implied: Op | None)
             date = read_date(m.group(0))
         except ValueError as e:
             raise member.error(str(e), lineno) from None
+        _check_not_future(member, date, lineno)
         day = (date - dt.date(1970, 1, 1)).days
         line = line[: m.start()] + b" " + line[m.end() :]
     words = _WORD.findall(line)
@@ -222,6 +213,19 @@ def _change_record(member: Member, line: bytes, lineno: int, implied: Op | None)
     return int(digits[-10:]), day, op
 
 
+def _check_not_future(member: Member, date: dt.date, lineno: int) -> None:
+    """A change record dated after today is a typo or a wrong clock (docs/defaults.md): as the
+    latest record of its number it would outrank every real one, so it is refused, never applied."""
+    latest = latest_date()
+    if date > latest:
+        raise member.error(
+            f"date {date.isoformat()} is in the future (today is "
+            f"{(latest - dt.timedelta(days=1)).isoformat()} in UTC): a change cannot be recorded "
+            "before it is made; fetch the download again",
+            lineno,
+        )
+
+
 def _read_changes(
     path: str, layer: LayerKey, obtained: dt.date, acs: frozenset[int] | None, tuning: Tuning
 ) -> Iterator[Chunk]:
@@ -250,6 +254,8 @@ def _read_changes(
                     i = outside.index(True)
                     what = "the area codes given in area_codes="
                     raise member.coverage_error(int(rec.numbers[i]), rec.line_of(i), what)
+            if rec.date is not None:
+                _check_not_future(member, rec.date, rec.line_of(0))
             day = NO_DATE if rec.date is None else (rec.date - dt.date(1970, 1, 1)).days
             size = rec.numbers.size
             parts.append((rec.numbers, np.full(size, day, np.int64), np.full(size, op is Op.ADD)))
