@@ -504,6 +504,18 @@ def _query_at_scale(
             _guard_with_ledger(registry, ledger, hot, n, queries, say)
 
 
+def _verified(ledger: Ledger, label: str) -> str:
+    """``ledger.verify()`` timed (it must pass): the report's line."""
+    t, c = time.perf_counter(), time.process_time()
+    report = ledger.verify()
+    took, cpu = time.perf_counter() - t, time.process_time() - c
+    assert report.ok, report
+    return (
+        f"{label}: {report.entries / took:,.0f} entries/s ({took:.2f} s; {report.entries / cpu:,.0f}/s of "
+        f"CPU time, {cpu / report.entries * 1e6:.2f} us/entry; target >= 500,000/s; {_load()})"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -662,15 +674,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         ledger = Ledger(path)
-        t, c = time.perf_counter(), time.process_time()
-        report = ledger.verify()
-        took, cpu = time.perf_counter() - t, time.process_time() - c
-        assert report.ok, report
-        say(
-            f"verify: {report.entries / took:,.0f} entries/s ({took:.2f} s; "
-            f"{report.entries / cpu:,.0f}/s of CPU time, {cpu / report.entries * 1e6:.2f} us/entry; "
-            f"target >= 500,000/s; {_load()})"
-        )
+        say(_verified(ledger, "verify"))
 
         # verify of a dialer's own ledger: every entry a placed call, each with its row in the
         # index of placed calls, which verify compares with the entries and with the table.
@@ -681,15 +685,7 @@ def main(argv: list[str] | None = None) -> int:
             table, distinct, which, next_at = _columns(_mix(templates, n, rng))
             dialer.record_columns(table, distinct, which, next_allowed_at=next_at, placed=True)
             placed_done += n
-        t, c = time.perf_counter(), time.process_time()
-        report = dialer.verify()
-        took, cpu = time.perf_counter() - t, time.process_time() - c
-        assert report.ok, report
-        say(
-            f"verify, every entry a placed call ({placed_done:,}): {report.entries / took:,.0f} entries/s "
-            f"({took:.2f} s; {report.entries / cpu:,.0f}/s of CPU time, {cpu / report.entries * 1e6:.2f} "
-            f"us/entry; target >= 500,000/s; {_load()})"
-        )
+        say(_verified(dialer, f"verify, every entry a placed call ({placed_done:,})"))
         dialer.close()
 
         # placed_calls: a 24-hour window before a call, for numbers with and without history.
