@@ -769,3 +769,58 @@ def test_decide_batches_without_columns_gives_the_same_verdicts() -> None:
     assert bare.verdicts == full.verdicts
     assert (bare.inverse == full.inverse).all()
     assert (bare.next_at == full.next_at).all()
+
+
+_EDGE_TIMES = st.one_of(
+    st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(1, 1, 5)),
+    st.datetimes(min_value=dt.datetime(1, 12, 28), max_value=dt.datetime(2, 1, 3)),
+    st.datetimes(min_value=dt.datetime(9998, 12, 28), max_value=dt.datetime(9999, 12, 31, 23, 59)),
+    st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2026, 12, 31)),
+).map(lambda t: t.replace(tzinfo=dt.UTC))
+
+
+@pytest.mark.hypothesis
+@settings(max_examples=60, deadline=None)
+@given(
+    times=st.lists(_EDGE_TIMES, min_size=1, max_size=4),
+    attempt=st.none() | _EDGE_TIMES,
+)
+def test_bulk_refuses_and_decides_the_times_a_call_refuses_and_decides(
+    times: list[dt.datetime], attempt: dt.datetime | None
+) -> None:
+    """A time (or an attempt) outside ``AT_RANGE`` is refused by ``Guard.scrub`` naming its
+    column and row, as ``Guard.check`` refuses it naming its field, never an IndexError or an
+    OverflowError from deep in the clocks; inside it both decide, and alike."""
+    from dncguard.errors import CallColumnError, InvalidCallError
+    from dncguard.models import AT_RANGE
+
+    guard = GUARDS["default"]
+    tries = [] if attempt is None else [attempt]
+    table = pa.table(
+        {
+            "to": ["212-555-0143"] * len(times),
+            "at": pa.array(times, pa.timestamp("us", tz="UTC")),
+            "seller": ["acme"] * len(times),
+            "attempts": pa.array([tries] * len(times), pa.list_(pa.timestamp("us", tz="UTC"))),
+        }
+    )
+
+    def inside(t: dt.datetime) -> bool:
+        return AT_RANGE[0] <= t <= AT_RANGE[1]
+
+    if not all(map(inside, times)) or not all(map(inside, tries)):
+        bad_at = next((i for i, t in enumerate(times) if not inside(t)), None)
+        column, row = ("at", bad_at + 1) if bad_at is not None else ("attempts", 1)
+        with pytest.raises(CallColumnError, match=rf"column '{column}', row {row}: .* out of range"):
+            guard.scrub(table)
+        for t in times:
+            call = {"to": "212-555-0143", "at": t.isoformat(), "seller": "acme", "attempts": tries}
+            if not inside(t) or not all(map(inside, tries)):
+                with pytest.raises(InvalidCallError):
+                    guard.check(call)
+        return
+    scrubbed = guard.scrub(table)
+    for i, t in enumerate(times):
+        d = guard.check(Call(to="212-555-0143", at=t, seller="acme", attempts=tuple(tries)))
+        assert scrubbed.column("allowed")[i].as_py() == d.allowed
+        assert scrubbed.column("reasons")[i].as_py() == [r.code.value for r in d.reasons]

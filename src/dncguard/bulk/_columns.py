@@ -24,6 +24,8 @@ from dncguard.bulk._clock import local_clock
 from dncguard.errors import CallColumnError
 from dncguard.facts import NO_DATE
 from dncguard.models import (
+    AT_RANGE,
+    AT_RANGE_WORDS,
     EVIDENCE_COLUMNS,
     EVIDENCE_DATE_COLUMNS,
     Call,
@@ -76,6 +78,26 @@ def _bad(column: str, row: int, what: str) -> CallColumnError:
 
 def _first(mask: npt.NDArray[np.bool_]) -> int:
     return int(np.argmax(mask))
+
+
+_AT_RANGE_US: Final = tuple(
+    (t - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1) for t in AT_RANGE
+)
+""":data:`dncguard.models.AT_RANGE` as UTC microseconds since 1970."""
+
+
+def _check_at_range(
+    micros: npt.NDArray[np.int64], column: str, row_of: npt.NDArray[np.int64] | None = None
+) -> None:
+    """Refuse a time outside :data:`~dncguard.models.AT_RANGE`, as a ``Call`` does (one pass
+    for the least and greatest; the row looked for only when one is out). ``row_of``: the list
+    offsets of a list column, whose value ``i`` is in the row ``searchsorted(row_of, i) - 1``."""
+    if not len(micros) or (micros.min() >= _AT_RANGE_US[0] and micros.max() <= _AT_RANGE_US[1]):
+        return
+    i = _first((micros < _AT_RANGE_US[0]) | (micros > _AT_RANGE_US[1]))
+    row = i if row_of is None else int(np.searchsorted(row_of, i, side="right")) - 1
+    shown = f"{np.datetime64(int(micros[i]), 'us')}Z"
+    raise _bad(column, row, f"{shown} is out of range: {AT_RANGE_WORDS}")
 
 
 @dataclass(frozen=True)
@@ -177,6 +199,7 @@ def _at(batch: pa.RecordBatch, default: Any, n: int) -> tuple[npt.NDArray[np.int
             raise CallColumnError("no 'at' column and no at= default: every call needs its start time")
         value = _aware(default, "at")
         micros = (value - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
+        _check_at_range(np.array([micros], np.int64), "at")
         return np.full(n, micros, np.int64), _tz_fallback(value.tzinfo, value)
     if pa.types.is_dictionary(col.type):
         col = col.dictionary_decode()
@@ -207,7 +230,9 @@ def _at(batch: pa.RecordBatch, default: Any, n: int) -> tuple[npt.NDArray[np.int
         raise CallColumnError(f"expected an aware timestamp or ISO 8601 text, got {col.type}", column="at")
     if ts.null_count:
         raise _bad("at", _first(np.asarray(ts.is_null())), "no start time: every call needs one")
-    return np.asarray(ts.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64), fallback
+    times = np.asarray(ts.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+    _check_at_range(times, "at")
+    return times, fallback
 
 
 class ParsedTimes:
@@ -628,4 +653,5 @@ def _attempts(batch: pa.RecordBatch, n: int) -> tuple[npt.NDArray[np.int64], npt
         .to_numpy(zero_copy_only=False),
         np.int64,
     )
+    _check_at_range(micros, "attempts", offsets - offsets[0])
     return offsets - offsets[0], micros
