@@ -990,3 +990,18 @@ def test_two_full_downloads_of_one_date_covering_one_area_code_in_one_build_are_
         [sources.ftc(part1, obtained=D), sources.ftc(part2, obtained=D + dt.timedelta(days=1))]
     )
     assert [bool(later.lookup(n)) for n in (2125550101, 2125550102)] == [False, True]
+
+
+def test_a_damaged_change_group_tag_is_refused_not_read_into_the_group_still_open(
+    tmp_path: pathlib.Path,
+) -> None:
+    """``</add>\\n  <delete`` with two bits flipped reads ``=/add>\\n  <eelete``: the ``<add>`` is left
+    open and the next group's deletion would be read as an addition. A closing tag of no open
+    element (the ``</delete>`` after it) is the sign: refused, naming the line."""
+    doc = (FIXTURES / "ftc-changes" / "changes.xml").read_bytes()
+    damaged = doc.replace(b"</add>\n  <delete", b"=/add>\n  <eelete", 1)
+    assert damaged != doc
+    path = tmp_path / "changes.xml"
+    path.write_bytes(damaged)
+    with pytest.raises(RegistryFormatError, match=r"line \d+: </delete> closes no open element"):
+        _read_all("ftc_changes", path)

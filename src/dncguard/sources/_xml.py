@@ -277,6 +277,15 @@ class _Scanner:
                 if self.stack[k].name == name:
                     del self.stack[k:]
                     break
+            else:
+                # A closing tag of no open element: a damaged tag before it (``<delete>`` read
+                # as ``<eelete>`` would leave its numbers in the ``<add>`` still open).
+                raise self.error(
+                    f"</{name}> closes no open element: the XML is damaged; fetch the download again",
+                    data,
+                    base,
+                    t.start(),
+                )
             if self.rooted and not self.stack:
                 self.closed = True
             return
