@@ -1005,3 +1005,18 @@ def test_a_damaged_change_group_tag_is_refused_not_read_into_the_group_still_ope
     path.write_bytes(damaged)
     with pytest.raises(RegistryFormatError, match=r"line \d+: </delete> closes no open element"):
         _read_all("ftc_changes", path)
+
+
+def test_a_change_record_that_lost_its_date_among_dated_ones_is_refused(tmp_path: pathlib.Path) -> None:
+    """``<delete date=`` with one bit flipped reads ``<delete eate=``: the record loses its date
+    and would sort before every dated one (an older addition beating it). Among dated records,
+    a record without a date is refused, naming its line."""
+    doc = (FIXTURES / "ftc-changes" / "changes.xml").read_bytes()
+    damaged = doc.replace(b'<delete date="2026-03-11"', b'<delete eate="2026-03-11"', 1)
+    assert damaged != doc
+    path = tmp_path / "changes.xml"
+    path.write_bytes(damaged)
+    with pytest.raises(
+        RegistryFormatError, match=r"line \d+: a change record without a date among dated ones"
+    ):
+        _read_all("ftc_changes", path)

@@ -230,6 +230,8 @@ def _read_changes(
     path: str, layer: LayerKey, obtained: dt.date, acs: frozenset[int] | None, tuning: Tuning
 ) -> Iterator[Chunk]:
     parts: list[_Records] = []
+    dated = False
+    undated: tuple[Member, int] | None = None  # the first XML record without a date
     for member in members(path, tuning):
         implied = implied_op(member.name if member.name is not None else member.path)
         if not looks_like_xml(sniff(member)):
@@ -256,6 +258,18 @@ def _read_changes(
                     raise member.coverage_error(int(rec.numbers[i]), rec.line_of(i), what)
             if rec.date is not None:
                 _check_not_future(member, rec.date, rec.line_of(0))
+                dated = True
+            elif undated is None:
+                undated = (member, rec.line_of(0))
+            if dated and undated is not None:
+                # Some records dated and some not: a record that lost its date (a damaged
+                # ``date=`` attribute) would sort before every dated one, and an addition of the
+                # latest day could lose to an older deletion.
+                raise undated[0].error(
+                    "a change record without a date among dated ones: every <add> or <delete> needs"
+                    " its date='YYYY-MM-DD' (a damaged download? fetch it again)",
+                    undated[1],
+                )
             day = NO_DATE if rec.date is None else (rec.date - dt.date(1970, 1, 1)).days
             size = rec.numbers.size
             parts.append((rec.numbers, np.full(size, day, np.int64), np.full(size, op is Op.ADD)))
