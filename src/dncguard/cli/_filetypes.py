@@ -26,14 +26,10 @@ _TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 _RECORD_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
 
-_AT_RANGE = AT_RANGE
-"""The instants a call may be at (:data:`dncguard.models.AT_RANGE`, the one copy)."""
-
-
 def at_out_of_range(at: dt.datetime) -> bool:
-    """Whether the aware instant ``at`` lies outside :data:`_AT_RANGE` (a CSV or Parquet ``at``
-    column is held to the same range, column by column)."""
-    return not _AT_RANGE[0] <= at <= _AT_RANGE[1]
+    """Whether the aware instant ``at`` lies outside :data:`dncguard.models.AT_RANGE` (a CSV or
+    Parquet ``at`` column is held to the same range, column by column)."""
+    return not AT_RANGE[0] <= at <= AT_RANGE[1]
 
 
 # Instants: ``next_allowed_at`` as scrub writes it, and what an ``at`` text must parse to.

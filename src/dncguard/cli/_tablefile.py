@@ -35,7 +35,6 @@ from dncguard._fields import call_columns
 from dncguard.cli import _sizes
 from dncguard.cli._budget import _Budget
 from dncguard.cli._filetypes import (
-    _AT_RANGE,
     _KNOWN,
     _TABLE_SUFFIXES,
     AT_TYPE,
@@ -46,6 +45,7 @@ from dncguard.cli._filetypes import (
 )
 from dncguard.errors import CallColumnError
 from dncguard.models import (
+    AT_RANGE,
     AT_RANGE_WORDS,
     EVIDENCE_DATE_COLUMNS,
     Call,
@@ -402,7 +402,7 @@ def _parse_at(arr: pa.Array, *, path: str, first_row: int) -> tuple[pa.Array, pa
             )
         _check_range(
             arr.cast(AT_TYPE),
-            *_AT_RANGE,
+            *AT_RANGE,
             path=path,
             first_row=first_row,
             column="at",
@@ -440,7 +440,7 @@ def _parse_at(arr: pa.Array, *, path: str, first_row: int) -> tuple[pa.Array, pa
             why = "is not an ISO 8601 date-time with a UTC offset such as 2026-03-16T14:00:00-04:00"
         raise _bad(f"{value!r} {why}", path=path, row=first_row + i, column="at") from None
     _check_range(
-        parsed, *_AT_RANGE, path=path, first_row=first_row, column="at", text=text, words=AT_RANGE_WORDS
+        parsed, *AT_RANGE, path=path, first_row=first_row, column="at", text=text, words=AT_RANGE_WORDS
     )
     return text, parsed
 

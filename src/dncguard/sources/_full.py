@@ -202,7 +202,8 @@ def read_full(
     seen = np.zeros(1000, dtype=bool)
     for member in members(path, tuning):
         name = member.basename
-        if _ADD_NAME.search(os.path.splitext(name)[0]) or _DEL_NAME.search(os.path.splitext(name)[0]):
+        stem = os.path.splitext(name)[0]
+        if _ADD_NAME.search(stem) or _DEL_NAME.search(stem):
             # read as a full list, a day's additions (and deletions, as listed!) would replace
             # every number of the area codes they touch
             raise member.error(
