@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from dncguard.cli import _tablefile
 from dncguard.errors import CallColumnError
+from dncguard.models import AT_RANGE
 from strategies import cell_texts
 
 
@@ -62,7 +63,7 @@ def test_first_true_is_the_first_true_value(mask: list[bool | None]) -> None:
     assert _tablefile._first_true(pa.array(mask, pa.bool_())) == expected
 
 
-_LOW_US, _HIGH_US = (pa.scalar(bound, pa.timestamp("us", tz="UTC")).value for bound in _tablefile._AT_RANGE)
+_LOW_US, _HIGH_US = (pa.scalar(bound, pa.timestamp("us", tz="UTC")).value for bound in AT_RANGE)
 
 
 @given(
@@ -81,16 +82,12 @@ def test_an_instant_is_refused_exactly_when_it_is_out_of_range(micros: list[int 
     """The range of ``at`` is checked on the least and greatest instants as stored (microseconds),
     with the bounds as Arrow compares them: the first row outside is named, and none inside is."""
     values = pa.array(micros, pa.timestamp("us", tz="UTC"))
-    low, high = (pa.scalar(bound, values.type) for bound in _tablefile._AT_RANGE)
+    low, high = (pa.scalar(bound, values.type) for bound in AT_RANGE)
     outside = pc.fill_null(pc.or_(pc.less(values, low), pc.greater(values, high)), False).to_pylist()
     text = pa.array([str(m) for m in micros], pa.string())
     if any(outside):
         with pytest.raises(CallColumnError) as error:
-            _tablefile._check_range(
-                values, *_tablefile._AT_RANGE, path="c.csv", first_row=1, column="at", text=text
-            )
+            _tablefile._check_range(values, *AT_RANGE, path="c.csv", first_row=1, column="at", text=text)
         assert error.value.row == 1 + outside.index(True)
     else:
-        _tablefile._check_range(
-            values, *_tablefile._AT_RANGE, path="c.csv", first_row=1, column="at", text=text
-        )
+        _tablefile._check_range(values, *AT_RANGE, path="c.csv", first_row=1, column="at", text=text)
