@@ -12,6 +12,7 @@ from typing import Final
 from hypothesis import strategies as st
 
 from dncguard import Call, Consent, DncRequest, Relationship
+from dncguard._calendar import latest_date
 from dncguard.facts import JURISDICTION_CODES
 
 UTC = dt.UTC
@@ -368,9 +369,8 @@ def _months_back(d: dt.date, months: int, days: int) -> dt.date:
 def _evidence_day(draw: st.DrawFn, call_day: dt.date) -> dt.date:
     """A date around a window edge before ``call_day`` (30 days, 1/3/6/12/18 months), or anywhere."""
     kind, a, b = draw(_EVIDENCE)
-    if kind == "months":
-        return _months_back(call_day, a, b)
-    return call_day - dt.timedelta(days=a)
+    day = _months_back(call_day, a, b) if kind == "months" else call_day - dt.timedelta(days=a)
+    return min(day, latest_date())  # evidence dated after today is refused (RULES §6.14)
 
 
 @st.composite
@@ -568,12 +568,12 @@ def any_calls(draw: st.DrawFn) -> object:
     """Any valid :class:`dncguard.Call`, with evidence, messy numbers and unusual seller names."""
     from dncguard.models import Call, Consent, DncRequest, Relationship
 
-    dates = st.dates()
+    dates = st.dates(max_value=latest_date())  # evidence dated after today is refused (RULES §6.14)
     relationship = st.builds(
         Relationship,
         kind=st.sampled_from(["purchase", "inquiry", "contract"]),
         on=dates,
-        ends=st.none() | dates,
+        ends=st.none() | st.dates(),  # a contract may end in the future
         seller=st.none() | _names(),
     )
     consent = st.builds(
@@ -648,6 +648,8 @@ def registry_numbers(country: str = "US") -> st.SearchStrategy[int]:
 # --- flat call tables (the bulk columns of API.md section 5), for the ledger's record_columns ------
 
 _FLAT_DATES = st.none() | st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2090, 1, 1))
+_FLAT_PAST = st.none() | st.dates(min_value=dt.date(1990, 1, 1), max_value=latest_date())
+"""Evidence dates: none after today (RULES §6.14); a contract's end may lie ahead."""
 
 
 @st.composite
@@ -658,8 +660,8 @@ def flat_rows(draw: st.DrawFn) -> dict[str, object]:
 
     zone = draw(st.sampled_from([dt.UTC, ZoneInfo("America/New_York"), ZoneInfo("America/St_Johns")]))
     at = draw(st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2090, 1, 1)))
-    consent_on = draw(_FLAT_DATES)
-    contract_on = draw(_FLAT_DATES)
+    consent_on = draw(_FLAT_PAST)
+    contract_on = draw(_FLAT_PAST)
     return {
         "to": draw(st.one_of(messy_strings(), junk_strings().filter(bool))),
         "at": at.replace(tzinfo=dt.UTC).astimezone(zone),
@@ -670,17 +672,17 @@ def flat_rows(draw: st.DrawFn) -> dict[str, object]:
         "prerecorded": draw(st.none() | st.booleans()),
         "callee_region": draw(st.sampled_from([None, "US-GA", " us-fl ", "CA-ON"])),
         "callee_timezone": draw(st.sampled_from([None, "America/Chicago", "America/Toronto"])),
-        "reassigned_on": draw(_FLAT_DATES),
-        "last_purchase": draw(_FLAT_DATES),
-        "last_inquiry": draw(_FLAT_DATES),
+        "reassigned_on": draw(_FLAT_PAST),
+        "last_purchase": draw(_FLAT_PAST),
+        "last_inquiry": draw(_FLAT_PAST),
         "contract_on": contract_on,
         "contract_ends": draw(_FLAT_DATES) if contract_on else None,
         "consent_kind": draw(st.sampled_from(["written", "electronic", "recorded_verbal", "verbal"]))
         if consent_on
         else None,
         "consent_on": consent_on,
-        "consent_revoked_on": draw(_FLAT_DATES) if consent_on else None,
-        "dnc_requested_on": draw(_FLAT_DATES),
+        "consent_revoked_on": draw(_FLAT_PAST) if consent_on else None,
+        "dnc_requested_on": draw(_FLAT_PAST),
     }
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "date_of",
     "day_number",
     "days_from_civil",
+    "latest_date",
     "span_mask",
 ]
 
@@ -59,6 +60,15 @@ IntLike = TypeVar("IntLike", int, npt.NDArray[np.int64])
 # --------------------------------------------------------------------------------------------
 # Calendar arithmetic on day numbers: one code path for ints and numpy arrays
 # --------------------------------------------------------------------------------------------
+
+
+def latest_date() -> dt.date:
+    """The latest date a download, a request or any evidence may carry: today in UTC plus one day.
+
+    A date after it is in the future wherever the user is (the zones ahead of UTC are at most a
+    day ahead), so it is a typo or a wrong clock, never data (docs/defaults.md).
+    """
+    return dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
 
 
 def day_number(d: dt.date) -> int:

@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from dncguard._calendar import latest_date
 from dncguard.codes import ExemptionCode, ReasonCode
 
 __all__ = [
@@ -65,6 +66,30 @@ def _to_date(value: Any) -> Any:
 
 Date = Annotated[dt.date, BeforeValidator(_to_date)]
 
+
+def _not_future(value: dt.date | None) -> dt.date | None:
+    """Evidence is a record of what happened: a date after today (in UTC, plus a day for the
+    zones ahead of it) is a typo or a wrong clock, refused (docs/defaults.md#nothing-is-dated-in-the-future).
+    Read as a date, a request typed 2062 for 2026 would let every call through until 2062."""
+    if value is not None:
+        latest = latest_date()
+        if value > latest:
+            raise ValueError(
+                f"{value.isoformat()} is in the future (today is "
+                f"{(latest - dt.timedelta(days=1)).isoformat()} in UTC): evidence cannot be dated "
+                "before it happened"
+            )
+    return value
+
+
+def _seller_or_default(value: str | None) -> str | None:
+    """A piece of evidence names a seller or leaves it out (the call's seller): a blank name is
+    neither, and read as some other seller it would drop a do-not-call request unseen."""
+    if value is not None and not value.strip():
+        raise ValueError("seller is blank: name the seller, or leave it out for the call's seller")
+    return value
+
+
 Caller = Literal["seller", "telemarketer", "charity"]
 Purpose = Literal["sale", "donation", "political", "survey", "newspaper_subscription", "informational"]
 Line = Literal["residential", "wireless", "business", "unknown"]
@@ -89,6 +114,9 @@ class Relationship(_Model):
     ends: Date | None = None
     seller: str | None = None
 
+    _on_past = field_validator("on")(_not_future)
+    _seller_named = field_validator("seller")(_seller_or_default)
+
 
 class Consent(_Model):
     """Permission to call: ``written``/``electronic`` mean signed (E-SIGN counts)."""
@@ -99,12 +127,18 @@ class Consent(_Model):
     number: str | None = None
     revoked_on: Date | None = None
 
+    _dates_past = field_validator("on", "revoked_on")(_not_future)
+    _seller_named = field_validator("seller")(_seller_or_default)
+
 
 class DncRequest(_Model):
     """A do-not-call request made to ``seller`` (default: the call's seller) on ``on``."""
 
     on: Date
     seller: str | None = None
+
+    _on_past = field_validator("on")(_not_future)
+    _seller_named = field_validator("seller")(_seller_or_default)
 
 
 AT_RANGE: tuple[dt.datetime, dt.datetime] = (
@@ -163,6 +197,8 @@ class Call(_Model):
         if not value.strip():
             raise ValueError("seller must name the party on whose behalf the call is made")
         return value
+
+    _reassigned_past = field_validator("reassigned_on")(_not_future)
 
     @field_validator("callee_region")
     @classmethod

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from dncguard import geography
 from dncguard._arrow import trimmed
+from dncguard._calendar import date_of, day_number, latest_date
 from dncguard._fields import call_columns, near_miss
 from dncguard.bulk._clock import local_clock
 from dncguard.errors import CallColumnError
@@ -609,6 +610,19 @@ def _evidence_columns(
         for name in _DATE_COLUMNS
         if defaults.get(name) is not None or _column(batch, name) is not None
     }
+    latest = day_number(latest_date())
+    for name, days in dates.items():
+        # Evidence is a record of what happened (Call refuses the same dates); a contract's end
+        # may be ahead (docs/defaults.md#nothing-is-dated-in-the-future).
+        late = days > latest  # NO_DATE is below every day
+        if name != "contract_ends" and late.any():
+            row = _first(late)
+            raise _bad(
+                name,
+                row,
+                f"{date_of(int(days[row])).isoformat()} is in the future (today is "
+                f"{date_of(latest - 1).isoformat()} in UTC): evidence cannot be dated before it happened",
+            )
     kind = _enum(batch, "consent_kind", _CONSENTS, defaults.get("consent_kind"), n, optional=True)
     has_kind = np.array([v is not None for v in kind.values], bool)[kind.codes]
     has_on = dates["consent_on"] != NO_DATE if "consent_on" in dates else np.zeros(n, bool)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from dncguard._calendar import latest_date
 from dncguard.errors import RegistryFormatError
 from dncguard.layers import Chunk, LayerKey, LayerKind, Op
 
@@ -105,15 +106,6 @@ def existing_file(path: str | os.PathLike[str], fn: str) -> str:
     if why is not None:
         raise RegistryFormatError(why, path=p)
     return p
-
-
-def latest_date() -> dt.date:
-    """The latest date a download or a request may carry: today in UTC plus one day.
-
-    A date after it is in the future wherever the user is (the zones ahead of UTC are at most a
-    day ahead), so it is a typo or a wrong clock, never data (docs/defaults.md).
-    """
-    return dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
 
 
 def check_obtained(obtained: object, fn: str, path: str | None = None) -> dt.date:
