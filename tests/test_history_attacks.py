@@ -1,0 +1,117 @@
+"""Attacks on time travel and proof: ``as_of`` against a rebuild from only the data of that day,
+with sources given out of date order, the same day twice, and days at every edge; replay of
+entries whose answers hang on more than the registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dncguard.errors import DncguardError, HistoryError
+from dncguard.layers import Chunk, LayerKey, Op
+from dncguard.registry import Registry
+from strategies import HISTORY_POOL
+
+US = LayerKey.national("US")
+TX = LayerKey.state("US-TX")
+ACME = LayerKey.internal("acme")
+D0 = dt.date(2026, 1, 1)
+QUERIES = [*HISTORY_POOL, 2125559999, 3055559999]
+
+
+@st.composite
+def shuffled_histories(draw: st.DrawFn) -> list[list[tuple[dt.date, list[Chunk]]]]:
+    """Updates whose sources come at any date (not in date order across updates or layers), some
+    the same day as another, over a small pool of numbers so that numbers come and go."""
+    updates = []
+    for _ in range(draw(st.integers(1, 6))):
+        update = []
+        for _ in range(draw(st.integers(1, 2))):
+            day = D0 + dt.timedelta(days=draw(st.integers(0, 12)))
+            kind = draw(st.sampled_from(["ftc", "ftc-changes", "state", "internal"]))
+            pool = list(HISTORY_POOL)
+            picked = np.array(draw(st.lists(st.sampled_from(pool), max_size=6)), dtype=np.uint64)
+            if kind in ("ftc", "ftc-changes"):
+                npas = draw(st.sampled_from([(212,), (305,), (212, 305)]))
+                picked = picked[np.isin(picked // 10**7, npas)]
+                op = Op.REPLACE if kind == "ftc" else draw(st.sampled_from([Op.ADD, Op.DELETE]))
+                chunks = [Chunk(US, op, picked, coverage=dict.fromkeys(npas, day))]
+            elif kind == "state":
+                chunks = [Chunk(TX, Op.REPLACE, picked, obtained=day)]
+            else:
+                chunks = [Chunk(ACME, Op.REPLACE, picked, obtained=day)]
+            update.append((day, chunks))
+        updates.append(update)
+    return updates
+
+
+def _answers(registry: Registry) -> list[Any]:
+    return [registry.layers, [registry.lookup(n) for n in QUERIES]]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shuffled_histories(), st.integers(-1, 14))
+def test_as_of_a_day_is_the_rebuild_from_that_days_data_whatever_the_order_applied(
+    updates: list[list[tuple[dt.date, list[Chunk]]]], offset: int
+) -> None:
+    registry = Registry()
+    applied: list[list[tuple[dt.date, list[Chunk]]]] = []
+    for update in updates:
+        try:
+            registry = registry.update([chunks for _, chunks in update])
+        except DncguardError:
+            continue  # refused as a whole (older than the data held, a change list alone)
+        applied.append(update)
+    if not applied:
+        return
+    day = D0 + dt.timedelta(days=offset)
+    try:
+        past = registry.as_of(day)
+    except HistoryError:
+        return  # refused with a named error: never a wrong answer
+    # the same updates in the same order, each with only its sources obtained on or before the day
+    expected = Registry()
+    try:
+        for update in applied:
+            if sources := [chunks for on, chunks in update if on <= day]:
+                expected = expected.update(sources)
+    except DncguardError as e:
+        pytest.fail(f"as_of({day}) answered, but the data of that day does not build: {e}")
+    assert _answers(past) == _answers(expected), day
+    assert past.id == expected.id
+
+
+def _nums(*numbers: int) -> np.ndarray:  # type: ignore[type-arg]
+    return np.array(numbers, dtype=np.uint64)
+
+
+@pytest.mark.parametrize("saved", [False, True])
+def test_a_day_covered_only_by_a_change_list_older_than_its_full_download_is_refused(
+    saved: bool, tmp_path: Any
+) -> None:
+    """A change list (1 March) and the full download that backs it (2 March) in one build: on
+    1 March no data covered area code 212 (a change list alone cannot be built), so ``as_of``
+    that day must not answer with 212 covered by the change list's one number (it allowed every
+    other 212 number, naming the national list as consulted)."""
+    import dncguard
+
+    d1, d2 = dt.date(2026, 3, 1), dt.date(2026, 3, 2)
+    changes = [Chunk(US, Op.ADD, _nums(2125550100), coverage={212: d1})]
+    full = [Chunk(US, Op.REPLACE, _nums(2125550100, 2125550101), coverage={212: d2})]
+    registry = Registry.build([changes, full])
+    if saved:
+        registry.save(tmp_path / "r.dncg")
+        registry = Registry.open(tmp_path / "r.dncg")
+    with pytest.raises(DncguardError):
+        Registry.build([changes])  # the data of 1 March alone
+    with pytest.raises(HistoryError, match="212 of us-ftc were covered on that day only by a change list"):
+        registry.as_of(d1)
+    past = registry.as_of(d2)
+    call = {"to": "212-555-0101", "at": "2026-03-02T15:00:00-05:00", "seller": "acme"}
+    assert not dncguard.Guard(past).check(call).allowed
+    assert registry.as_of(registry.id).id == registry.id
