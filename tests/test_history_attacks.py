@@ -115,3 +115,65 @@ def test_a_day_covered_only_by_a_change_list_older_than_its_full_download_is_ref
     call = {"to": "212-555-0101", "at": "2026-03-02T15:00:00-05:00", "seller": "acme"}
     assert not dncguard.Guard(past).check(call).allowed
     assert registry.as_of(registry.id).id == registry.id
+
+
+FL = LayerKey.state("US-FL")
+
+
+def _capped_ledger(tmp_path: Any, *, guard_has_ledger: bool) -> tuple[Registry, Any]:
+    """Four sales calls by one seller to one Florida number within a few hours, each placed:
+    Florida allows three in 24 hours."""
+    import dncguard
+    from dncguard.ledger import Ledger
+
+    d = dt.date(2026, 3, 1)
+    registry = Registry.build(
+        [
+            [Chunk(US, Op.REPLACE, _nums(3055550100), coverage={305: d})],
+            [Chunk(FL, Op.REPLACE, _nums(3055550101), obtained=d)],
+        ]
+    )
+    ledger = Ledger(tmp_path / "calls.ledger")
+    guard = dncguard.Guard(registry, ledger=ledger if guard_has_ledger else None)
+    for hour in range(4):
+        seller = ("acme", " ACME ", "Acme", "acme")[hour]  # one seller however written
+        call = {"to": "305-555-0177", "at": f"2026-03-04T{10 + hour}:00:00-05:00", "seller": seller}
+        ledger.record(call, guard.check(call), placed=True)
+    return registry, ledger
+
+
+@pytest.mark.parametrize("bulk_from", [1, 512])
+def test_replay_counts_the_placed_calls_recorded_before_each_entry(tmp_path: Any, bulk_from: int) -> None:
+    """A call a frequency cap blocked was listed by replay as now allowed (the replay's guard
+    counted no placed call), and a call over the cap that was allowed would never be found."""
+    import dncguard
+    from dncguard.replay import CAPS_NOT_COUNTED, Tuning, replay
+
+    registry, ledger = _capped_ledger(tmp_path, guard_has_ledger=True)
+    entries = list(ledger.entries())
+    assert [e.decision.allowed for e in entries] == [True, True, True, False]
+    same = replay(dncguard.Guard(registry, ledger=ledger), entries, tuning=Tuning(bulk_from=bulk_from))
+    assert same.num_rows == 0
+    # without the ledger the cap cannot be counted: said so, never "now allowed"
+    rows = replay(dncguard.Guard(registry), entries, tuning=Tuning(bulk_from=bulk_from)).to_pylist()
+    assert [(r["seq"], r["new_allowed"], r["problem"]) for r in rows] == [(4, None, CAPS_NOT_COUNTED)]
+
+
+def test_replay_finds_a_call_over_the_cap_that_was_decided_without_the_ledger(tmp_path: Any) -> None:
+    import dncguard
+
+    registry, ledger = _capped_ledger(tmp_path, guard_has_ledger=False)
+    rows = dncguard.Guard(registry, ledger=ledger).replay(ledger.entries()).to_pylist()
+    assert [(r["seq"], r["old_allowed"], r["new_allowed"], r["new_reasons"]) for r in rows] == [
+        (4, True, False, ["frequency_cap"])
+    ]
+
+
+def test_replay_command_counts_the_ledgers_placed_calls(tmp_path: Any, capsys: Any) -> None:
+    from dncguard.cli import main
+
+    registry, ledger = _capped_ledger(tmp_path, guard_has_ledger=True)
+    registry.save(tmp_path / "r.dncg")
+    ledger.close()
+    assert main(["replay", "--registry", str(tmp_path / "r.dncg"), str(tmp_path / "calls.ledger")]) == 0
+    assert "0 changed, 0 could not be replayed" in capsys.readouterr().out

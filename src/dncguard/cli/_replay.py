@@ -57,7 +57,8 @@ def _cmd_replay(args: argparse.Namespace) -> int:
                 entries += 1
                 yield entry
 
-        table = Guard(registry).replay(counted())
+        # the ledger's placed calls count toward frequency caps, as when each entry was decided
+        table = Guard(registry, ledger=ledger).replay(counted())
     rows = table.to_pylist()
     changed = [r for r in rows if r["problem"] is None]
     problems = [r for r in rows if r["problem"] is not None]
