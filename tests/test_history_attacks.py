@@ -177,3 +177,26 @@ def test_replay_command_counts_the_ledgers_placed_calls(tmp_path: Any, capsys: A
     ledger.close()
     assert main(["replay", "--registry", str(tmp_path / "r.dncg"), str(tmp_path / "calls.ledger")]) == 0
     assert "0 changed, 0 could not be replayed" in capsys.readouterr().out
+
+
+def test_replay_command_refuses_a_ledger_that_does_not_verify(tmp_path: Any, capsys: Any) -> None:
+    """A placed call removed from what the caps count (the triggers dropped with the sqlite3
+    shell) made the capped call replay as newly allowed; a changed ledger proves nothing."""
+    import sqlite3
+
+    from dncguard.cli import main
+
+    registry, ledger = _capped_ledger(tmp_path, guard_has_ledger=True)
+    registry.save(tmp_path / "r.dncg")
+    ledger.close()
+    db = sqlite3.connect(tmp_path / "calls.ledger", isolation_level=None)
+    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        db.execute(f"DROP TRIGGER {name}")
+    db.execute("DELETE FROM placed WHERE seq = 1")
+    db.close()
+    code = main(["replay", "--registry", str(tmp_path / "r.dncg"), str(tmp_path / "calls.ledger")])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "does not verify" in err
+    assert "calls.ledger" in err
+    assert "allowed" not in out
