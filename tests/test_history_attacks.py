@@ -36,10 +36,19 @@ def shuffled_histories(draw: st.DrawFn) -> list[list[tuple[dt.date, list[Chunk]]
         update = []
         for _ in range(draw(st.integers(1, 2))):
             day = D0 + dt.timedelta(days=draw(st.integers(0, 12)))
-            kind = draw(st.sampled_from(["ftc", "ftc-changes", "state", "internal", "internal-changes"]))
+            kind = draw(
+                st.sampled_from(["ftc", "ftc-changes", "ftc-mixed", "state", "internal", "internal-changes"])
+            )
             pool = list(HISTORY_POOL)
             picked = np.array(draw(st.lists(st.sampled_from(pool), max_size=6)), dtype=np.uint64)
-            if kind in ("ftc", "ftc-changes"):
+            if kind == "ftc-mixed":  # one source, two downloads of different days (Chunk API)
+                later = day + dt.timedelta(days=draw(st.integers(1, 4)))
+                chunks = [
+                    Chunk(US, Op.REPLACE, picked[picked // 10**7 == 212], coverage={212: day}),
+                    Chunk(US, Op.REPLACE, picked[picked // 10**7 == 305], coverage={305: later}),
+                ]
+                day = later
+            elif kind in ("ftc", "ftc-changes"):
                 npas = draw(st.sampled_from([(212,), (305,), (212, 305)]))
                 picked = picked[np.isin(picked // 10**7, npas)]
                 op = Op.REPLACE if kind == "ftc" else draw(st.sampled_from([Op.ADD, Op.DELETE]))
@@ -58,6 +67,12 @@ def shuffled_histories(draw: st.DrawFn) -> list[list[tuple[dt.date, list[Chunk]]
             update.append((day, chunks))
         updates.append(update)
     return updates
+
+
+def _day(chunk: Chunk) -> dt.date:
+    day = chunk.obtained or max(chunk.coverage.values())
+    assert day is not None
+    return day
 
 
 def _answers(registry: Registry) -> list[Any]:
@@ -101,7 +116,8 @@ def test_as_of_a_day_is_the_rebuild_from_that_days_data_whatever_the_order_appli
     expected = Registry()
     try:
         for update in applied:
-            if sources := [chunks for on, chunks in update if on <= day]:
+            # each chunk by its own date (one source may hold downloads of several days)
+            if sources := [kept for _, chunks in update if (kept := [c for c in chunks if _day(c) <= day])]:
                 expected = expected.update(sources)
     except DncguardError as e:
         pytest.fail(f"as_of({day}) answered, but the data of that day does not build: {e}")
@@ -223,3 +239,23 @@ def test_replay_command_refuses_a_ledger_that_does_not_verify(tmp_path: Any, cap
     assert "does not verify" in err
     assert "calls.ledger" in err
     assert "allowed" not in out
+
+
+def test_a_day_inside_one_sources_span_of_dates_is_refused() -> None:
+    """One source (built with the Chunk API) holding a 10 March download of 212 and a 20 March
+    download of 305: its history step is dated 20 March, so ``as_of(12 March)`` undid the 212
+    data of 10 March too and allowed a number it lists."""
+    import dncguard
+
+    d0, d1, d2 = dt.date(2026, 3, 1), dt.date(2026, 3, 10), dt.date(2026, 3, 20)
+    registry = Registry.build([[Chunk(US, Op.REPLACE, _nums(2125550100), coverage={212: d0, 305: d0})]])
+    mixed = [
+        Chunk(US, Op.REPLACE, _nums(2125550100, 2125550101), coverage={212: d1}),
+        Chunk(US, Op.REPLACE, _nums(3055550100), coverage={305: d2}),
+    ]
+    registry = registry.update([mixed])
+    with pytest.raises(HistoryError, match="data obtained from 2026-03-10 to 2026-03-20"):
+        registry.as_of(dt.date(2026, 3, 12))
+    call = {"to": "212-555-0101", "at": "2026-03-09T15:00:00-04:00", "seller": "acme"}
+    assert dncguard.Guard(registry.as_of(dt.date(2026, 3, 9))).check(call).allowed  # before it: fine
+    assert registry.as_of(d2).id == registry.id

@@ -101,6 +101,7 @@ class _Pending:
     obtained: dt.date | None = None
     published: dt.date | None = None
     source: str | None = None
+    first: dt.date | None = None  # the oldest date of its chunks (obtained or coverage)
 
 
 def _check_order(key: LayerKey, p: _Pending, meta: _Meta | None) -> None:
@@ -257,6 +258,9 @@ def _apply_source(
             p.changes.append((chunk.numbers, chunk.op is Op.ADD, dates))
         for npa, day in chunk.coverage.items():
             p.coverage[npa] = max(day, p.coverage.get(npa, day))
+        for dated in (chunk.obtained, *chunk.coverage.values()):
+            if dated is not None and (p.first is None or dated < p.first):
+                p.first = dated
         if chunk.obtained is not None:
             p.obtained = max(chunk.obtained, p.obtained or chunk.obtained)
         if chunk.published is not None:

@@ -72,7 +72,8 @@ class _Step:
     (their numbers; their dates as ``int64`` days). ``skips``: the skip tables of the added and
     removed sets (``None``: not stored, as in a version 3 file; made when saved again).
     ``unbacked``: the national area codes this step (a change list) made covered before the full
-    download that backs it, later in the same update (see :func:`as_of`)."""
+    download that backs it, later in the same update; ``since``: the oldest date of the source's
+    data when older than ``obtained`` (one source of several dates; see :func:`as_of`)."""
 
     layer: str
     obtained: dt.date
@@ -85,6 +86,7 @@ class _Step:
     sets: tuple[Any, ...] = _NO_SETS
     skips: tuple[Any, Any] | None = None
     unbacked: tuple[int, ...] = ()
+    since: dt.date | None = None
 
     def change(self, own_id: str) -> Change:
         rid = own_id if self.registry_id is None else self.registry_id
@@ -161,8 +163,11 @@ def _step_of(
     download (later in the same update)."""
     when = p.obtained or (max(p.coverage.values()) if p.coverage else None) or dt.date.today()
     kind = "build" if before is None else "replace" if p.replaced else "changes"
+    since = p.first if p.first is not None and p.first < when else None
     if before is None:
-        return _Step(key.name, when, kind, new.count, 0, None, None, (0, 0, 0, 0), unbacked=unbacked)
+        return _Step(
+            key.name, when, kind, new.count, 0, None, None, (0, 0, 0, 0), unbacked=unbacked, since=since
+        )
     # each touched array on its own (a full download and the data it replaces are 2 GB each at
     # US scale: never concatenated); what changed is small, and merged at the end
     added_parts, removed_parts = [], []
@@ -188,7 +193,9 @@ def _step_of(
     )
     counts = (len(added), len(removed), len(dnew), len(dgone))
     skips = (skips_of(sets[0]), skips_of(sets[1]))
-    return _Step(key.name, when, kind, len(added), len(removed), None, before, counts, sets, skips, unbacked)
+    return _Step(
+        key.name, when, kind, len(added), len(removed), None, before, counts, sets, skips, unbacked, since
+    )
 
 
 def _pair_diff(od: U64, ot: I64, nd: U64, nt: I64) -> tuple[U64, U64, I64]:
@@ -286,6 +293,8 @@ def _history_sections(hist: _History, own_id: str) -> list[npt.NDArray[np.uint8]
         }
         if step.unbacked:  # written only when there are some: older files read the same
             record["unbacked"] = list(step.unbacked)
+        if step.since is not None:
+            record["since"] = step.since.isoformat()
         records.append(record)
     doc = {
         "steps": records,
@@ -381,6 +390,9 @@ def _parse_history(text: bytes, buf: Any, s_data: fmt.Section, version: int = fm
                 type(a) is not int or not 200 <= a <= 999 for a in unbacked
             ):
                 raise CorruptIndexError("a history entry is malformed")
+            since = _date(r.get("since"))
+            if since is not None and since >= obtained:
+                raise CorruptIndexError("a history entry is malformed")
             steps.append(
                 _Step(
                     layer,
@@ -394,6 +406,7 @@ def _parse_history(text: bytes, buf: Any, s_data: fmt.Section, version: int = fm
                     tuple(sets),
                     skips,
                     tuple(unbacked),
+                    since,
                 )
             )
         base, start = doc["base"], _date(doc["start"])
@@ -453,6 +466,15 @@ def as_of(registry: Registry, when: dt.date | str, tuning: Tuning = DEFAULT) -> 
                     f"before data obtained on or before it: ask for a registry id instead"
                 )
         _check_backed_on(when, steps, undo_at)
+        for i in sorted(undo_at):
+            step = steps[i]
+            if step.since is not None and step.since <= when:
+                raise HistoryError(
+                    f"{when.isoformat()}: one source changed layer {step.layer} with data obtained from "
+                    f"{step.since.isoformat()} to {step.obtained.isoformat()}: the history cannot separate "
+                    "the part obtained by that day (give each download as a source of its own); ask "
+                    "for a day outside that span or a registry id"
+                )
         kept = [step for i, step in enumerate(steps) if i not in undo_at]
         undo = [step for i, step in enumerate(steps) if i in undo_at]
         past = rewind(registry, undo, tuning)
