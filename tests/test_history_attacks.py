@@ -92,14 +92,19 @@ def test_as_of_a_day_is_the_rebuild_from_that_days_data_whatever_the_order_appli
 ) -> None:
     registry = Registry()
     applied: list[list[tuple[dt.date, list[Chunk]]]] = []
+    versions = []
     for update in updates:
         try:
             registry = registry.update([chunks for _, chunks in update])
         except DncguardError:
             continue  # refused as a whole (older than the data held, a change list alone)
         applied.append(update)
+        versions.append(registry)
     if not applied:
         return
+    for version in versions:  # each version by its id: exactly that version, whatever the dates
+        assert _answers(registry.as_of(version.id)) == _answers(version)
+        assert registry.as_of(version.id).id == version.id
     day = D0 + dt.timedelta(days=offset)
     with tempfile.TemporaryDirectory() as tmp:
         registry.save(pathlib.Path(tmp) / "r.dncg")
