@@ -128,6 +128,26 @@ def test_as_of_a_day_is_the_rebuild_from_that_days_data_whatever_the_order_appli
         pytest.fail(f"as_of({day}) answered, but the data of that day does not build: {e}")
     assert _answers(past) == _answers(expected), day
     assert past.id == expected.id
+    assert _decided(past, day) == _decided(expected, day)
+
+
+def _decided(registry: Registry, day: dt.date) -> list[Any]:
+    """``check`` and ``scrub(provenance=True)`` of a few calls on the day after ``day``: the
+    answers and what they say they were decided on."""
+    import pyarrow as pa
+
+    import dncguard
+
+    at = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(15), dt.timezone(dt.timedelta(hours=-5)))
+    calls = [
+        {"to": str(n), "at": at.isoformat(), "seller": seller}
+        for n in (*HISTORY_POOL[::2], 2125559999, 3055559999)
+        for seller in ("acme", " ACME", "zed")
+    ]
+    guard = dncguard.Guard(registry)
+    checked = [guard.check(c).model_dump(mode="json") for c in calls]
+    table = guard.scrub(pa.table({k: [c[k] for c in calls] for k in ("to", "at", "seller")}), provenance=True)
+    return [checked, table.drop_columns(["to", "at", "seller"]).to_pylist()]
 
 
 def _nums(*numbers: int) -> np.ndarray:  # type: ignore[type-arg]
