@@ -186,6 +186,8 @@ def replay(
     while chunk := list(itertools.islice(it, tune.chunk)):
         # the entries listed: position -> (new allowed or None, new codes or None, problem)
         outcome: dict[int, tuple[bool | None, list[str] | None, str | None]] = {}
+        # a ledger of decisions only (``dncguard check --ledger``) has no placed call to count
+        placed_from = ledger if ledger is not None and ledger._any_placed() else None
         wanted: dict[str, list[int]] = {}
         for pos, entry in enumerate(chunk):
             registry_id = getattr(entry.decision, "registry_id", None)
@@ -209,7 +211,7 @@ def replay(
                 missing_state_lists=guard.missing_state_lists,
             )
             positions = wanted[registry_id]
-            calls = {pos: _with_placed(ledger, chunk[pos]) for pos in positions}
+            calls = {pos: _with_placed(placed_from, chunk[pos]) for pos in positions}
             by_check = positions
             if bulk and len(positions) >= tune.bulk_from:
                 table, fit, unfit = _flatten([calls[pos] for pos in positions])

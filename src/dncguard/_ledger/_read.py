@@ -225,6 +225,10 @@ class Reader:
                 raise
         return [r[0] for r in rows]
 
+    def _any_placed(self) -> bool:
+        """Whether the ledger holds a placed call (one indexed lookup)."""
+        return any(True for _ in self._rows("SELECT 1 FROM placed LIMIT 1"))
+
     def _placed_before_us(
         self, number: int, key: str, purpose: str, since_us: int, until_us: int, seq: int
     ) -> list[int]:
