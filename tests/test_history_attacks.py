@@ -86,16 +86,18 @@ def _answers(registry: Registry) -> list[Any]:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(shuffled_histories(), st.integers(-1, 14))
+@given(shuffled_histories(), st.integers(-1, 16), st.one_of(st.none(), st.integers(0, 8)))
 def test_as_of_a_day_is_the_rebuild_from_that_days_data_whatever_the_order_applied(
-    updates: list[list[tuple[dt.date, list[Chunk]]]], offset: int
+    updates: list[list[tuple[dt.date, list[Chunk]]]], offset: int, keep_days: int | None
 ) -> None:
+    """``keep_days``: the history kept (pruned from its oldest end), else the default."""
+    keep = {} if keep_days is None else {"keep_history": dt.timedelta(days=keep_days)}
     registry = Registry()
     applied: list[list[tuple[dt.date, list[Chunk]]]] = []
     versions = []
     for update in updates:
         try:
-            registry = registry.update([chunks for _, chunks in update])
+            registry = registry.update([chunks for _, chunks in update], **keep)
         except DncguardError:
             continue  # refused as a whole (older than the data held, a change list alone)
         applied.append(update)
@@ -103,8 +105,13 @@ def test_as_of_a_day_is_the_rebuild_from_that_days_data_whatever_the_order_appli
     if not applied:
         return
     for version in versions:  # each version by its id: exactly that version, whatever the dates
-        assert _answers(registry.as_of(version.id)) == _answers(version)
-        assert registry.as_of(version.id).id == version.id
+        try:
+            by_id = registry.as_of(version.id)
+        except HistoryError:
+            assert keep  # pruned
+            continue
+        assert _answers(by_id) == _answers(version)
+        assert by_id.id == version.id
     day = D0 + dt.timedelta(days=offset)
     with tempfile.TemporaryDirectory() as tmp:
         registry.save(pathlib.Path(tmp) / "r.dncg")
@@ -284,3 +291,16 @@ def test_a_day_inside_one_sources_span_of_dates_is_refused() -> None:
     call = {"to": "212-555-0101", "at": "2026-03-09T15:00:00-04:00", "seller": "acme"}
     assert dncguard.Guard(registry.as_of(dt.date(2026, 3, 9))).check(call).allowed  # before it: fine
     assert registry.as_of(d2).id == registry.id
+
+
+def test_a_change_list_pruned_from_the_history_does_not_reopen_its_day() -> None:
+    """The change list of 1 March dropped by ``keep_history`` while the full download of 5 March
+    that backs it (same update) is kept: ``as_of(1 March)`` rewound to the change list alone."""
+    d1, d5 = dt.date(2026, 3, 1), dt.date(2026, 3, 5)
+    changes = [Chunk(US, Op.ADD, _nums(2125550100), coverage={212: d1})]
+    full = [Chunk(US, Op.REPLACE, _nums(2125550100, 2125550101), coverage={212: d5})]
+    registry = Registry().update([changes, full], keep_history=dt.timedelta(days=2))
+    assert [c.obtained for c in registry.history] == [d5]
+    with pytest.raises(HistoryError):
+        registry.as_of(d1)
+    assert registry.as_of(d5).lookup(2125550101)

@@ -250,6 +250,17 @@ def _prune(steps: list[_Step], base_id: str | None, start: dt.date | None, keep:
         whole = i == len(steps) or steps[i].registry_id != last.registry_id
         base_id = last.registry_id if whole else None
         start = max([d for d in (start, *(step.obtained for step in steps[:i])) if d is not None])
+        for step in steps[:i] if not whole else ():
+            if step.unbacked and step.registry_id == last.registry_id:
+                # a change list dropped made area codes covered that a full download kept (later
+                # in the same update) backs: the days before that layer's last step of the update
+                # are what as_of refuses (``_check_backed_on``), which can no longer see the change list
+                same = [
+                    s.obtained
+                    for s in steps[i:]
+                    if s.layer == step.layer and s.registry_id == step.registry_id
+                ]
+                start = max([start, *same])
     return _History(tuple(steps[i:]), base_id, start)
 
 
