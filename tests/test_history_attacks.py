@@ -304,3 +304,49 @@ def test_a_change_list_pruned_from_the_history_does_not_reopen_its_day() -> None
     with pytest.raises(HistoryError):
         registry.as_of(d1)
     assert registry.as_of(d5).lookup(2125550101)
+
+
+@settings(
+    max_examples=60 if settings().max_examples <= 200 else 600,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(shuffled_histories(), st.data())
+def test_an_honest_ledger_replays_with_no_change(
+    updates: list[list[tuple[dt.date, list[Chunk]]]], data: st.DataObject
+) -> None:
+    """Calls decided on each version as it was current (a guard with the ledger, some placed,
+    into a state with a frequency cap too), recorded, then replayed against the last version:
+    the same rules on the same data, so no answer changes and every entry is replayable."""
+    import dncguard
+    from dncguard.ledger import Ledger
+    from dncguard.replay import Tuning as ReplayTuning
+    from dncguard.replay import replay
+
+    registry = Registry()
+    with tempfile.TemporaryDirectory() as tmp:
+        ledger = Ledger(pathlib.Path(tmp) / "calls.ledger")
+        for update in updates:
+            try:
+                registry = registry.update([chunks for _, chunks in update])
+            except DncguardError:
+                continue
+            guard = dncguard.Guard(registry, ledger=ledger)
+            day = max(on for on, _ in update)
+            for _ in range(data.draw(st.integers(1, 4))):
+                n = data.draw(st.sampled_from([*HISTORY_POOL, 3055559999]))
+                hour = data.draw(st.integers(9, 18))
+                call = {
+                    "to": str(n),
+                    "at": f"{day + dt.timedelta(days=data.draw(st.integers(0, 2)))}T{hour:02d}:00:00-05:00",
+                    "seller": data.draw(st.sampled_from(["acme", " ACME", "zed"])),
+                }
+                ledger.record(call, guard.check(call), placed=data.draw(st.booleans()))
+        entries = list(ledger.entries())
+        if not entries:
+            return
+        guard = dncguard.Guard(registry, ledger=ledger)
+        for tuning in (ReplayTuning(), ReplayTuning(chunk=2, bulk_from=1, fold=0)):
+            rows = replay(guard, entries, tuning=tuning).to_pylist()
+            assert rows == [], rows
+        ledger.close()
