@@ -350,3 +350,27 @@ def test_an_honest_ledger_replays_with_no_change(
             rows = replay(guard, entries, tuning=tuning).to_pylist()
             assert rows == [], rows
         ledger.close()
+
+
+@pytest.mark.parametrize("zone", ["Etc/GMT-14", "Etc/GMT+12"])
+def test_an_undated_list_is_dated_the_earlier_of_the_local_and_utc_day(zone: str) -> None:
+    """An internal list has no obtained date: its change is dated the day it is applied. The local
+    date alone put it a day after the UTC day east of UTC (14:00 UTC is tomorrow in Kiribati), so
+    ``as_of`` that UTC day left out a list loaded on it."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import datetime as dt, numpy as np\n"
+        "from dncguard.layers import Chunk, LayerKey, Op\n"
+        "from dncguard.registry import Registry\n"
+        "acme = Chunk(LayerKey.internal('acme'), Op.REPLACE, np.array([2125550100], np.uint64))\n"
+        "r = Registry.build([[acme]])\n"
+        "print(r.history[0].obtained.isoformat(), dt.date.today().isoformat(),"
+        " dt.datetime.now(dt.UTC).date().isoformat())\n"
+    )
+    env = {**os.environ, "TZ": zone}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    step, local, utc = (dt.date.fromisoformat(x) for x in out.stdout.split())
+    assert step == min(local, utc)

@@ -51,7 +51,8 @@ class Change:
     ``kind`` is ``"build"`` (the layer's first data), ``"changes"`` (a change list) or
     ``"replace"`` (a full download or a state or internal list replacing the layer's data);
     ``added`` and ``removed`` count the numbers that entered and left the layer; ``obtained`` is
-    the date the source's data was obtained (for a list without one, the day it was applied);
+    the date the source's data was obtained (for a list without one, the day it was applied: the
+    earlier of the machine's local and UTC dates);
     ``registry_id`` is the :attr:`Registry.id` of the version the update that applied it produced.
     """
 
@@ -161,7 +162,7 @@ def _step_of(
     the ``touched`` numbers, each array sorted and distinct: the only numbers whose membership it
     can have changed); ``unbacked``: the area codes a change list made covered before their full
     download (later in the same update)."""
-    when = p.obtained or (max(p.coverage.values()) if p.coverage else None) or dt.date.today()
+    when = p.obtained or (max(p.coverage.values()) if p.coverage else None) or _applied_on()
     kind = "build" if before is None else "replace" if p.replaced else "changes"
     since = p.first if p.first is not None and p.first < when else None
     if before is None:
@@ -196,6 +197,13 @@ def _step_of(
     return _Step(
         key.name, when, kind, len(added), len(removed), None, before, counts, sets, skips, unbacked, since
     )
+
+
+def _applied_on() -> dt.date:
+    """The date of a list without one (an internal list): the day it is applied, the earlier of
+    the machine's local and UTC dates, so that ``as_of`` of either day holds it (a list that only
+    adds blocks is never left out of the day it was loaded on)."""
+    return min(dt.date.today(), dt.datetime.now(dt.UTC).date())
 
 
 def _pair_diff(od: U64, ot: I64, nd: U64, nt: I64) -> tuple[U64, U64, I64]:
