@@ -22,7 +22,7 @@ from dncguard.errors import HistoryError
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.ledger import Ledger
 from dncguard.registry import Registry
-from dncguard.replay import NO_REGISTRY_ID, NOT_IN_HISTORY, Tuning, replay
+from dncguard.replay import CAPS_NOT_COUNTED, NO_REGISTRY_ID, NOT_IN_HISTORY, Tuning, replay
 from strategies import HISTORY_POOL, any_calls, calls, decisions, registry_histories
 
 US = LayerKey.national("US")
@@ -157,7 +157,9 @@ def _reference(registry: Registry, entries: list[Any]) -> list[tuple[Any, ...]]:
             continue
         again = dncguard.Guard(past).check(e.call)
         new = (again.allowed, sorted({str(r.code) for r in again.reasons}))
-        if new != old:
+        if again.allowed and "frequency_cap" in old[1]:  # no ledger: the caps' calls not counted
+            out.append((e.seq, None, None, CAPS_NOT_COUNTED))
+        elif new != old:
             out.append((e.seq, *new, None))
     return out
 

@@ -101,6 +101,7 @@ class _Pending:
     obtained: dt.date | None = None
     published: dt.date | None = None
     source: str | None = None
+    first: dt.date | None = None  # the oldest date of its chunks (obtained or coverage)
 
 
 def _check_order(key: LayerKey, p: _Pending, meta: _Meta | None) -> None:
@@ -257,6 +258,9 @@ def _apply_source(
             p.changes.append((chunk.numbers, chunk.op is Op.ADD, dates))
         for npa, day in chunk.coverage.items():
             p.coverage[npa] = max(day, p.coverage.get(npa, day))
+        for dated in (chunk.obtained, *chunk.coverage.values()):
+            if dated is not None and (p.first is None or dated < p.first):
+                p.first = dated
         if chunk.obtained is not None:
             p.obtained = max(chunk.obtained, p.obtained or chunk.obtained)
         if chunk.published is not None:
@@ -287,6 +291,8 @@ def _apply_pending(
         ix = indexes.get(key) or BlockIndex.empty()
         before = _layer_json(meta.layer(ix.count)) if existed else None
         ix_old = ix
+        # area codes a change list makes covered before their full download (later in the update)
+        unbacked_here: tuple[int, ...] = ()
         touched: list[U64] = []  # numbers whose membership this source may have changed
         internal = key.kind is LayerKind.INTERNAL
         if p.replaced:
@@ -322,6 +328,8 @@ def _apply_pending(
             if steps is not None and existed:
                 touched += [adds, dels]
             if key.kind is LayerKind.NATIONAL:
+                if not p.replaced:
+                    unbacked_here = tuple(sorted(npa for npa in p.coverage if npa not in meta.area_codes))
                 if unbacked is not None:
                     for npa in p.coverage:
                         if npa not in meta.area_codes:
@@ -336,7 +344,7 @@ def _apply_pending(
         if len(metas) > MAX_LAYERS:
             raise ValueError(f"more than {MAX_LAYERS} layers: a registry holds at most {MAX_LAYERS}")
         if steps is not None:
-            steps.append(_step_of(key, p, before, ix_old, ix, touched))
+            steps.append(_step_of(key, p, before, ix_old, ix, touched, unbacked_here))
 
 
 def _merge_list(parts: list[U64], dates: list[I64] | None) -> tuple[U64, I64 | None]:

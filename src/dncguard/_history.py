@@ -51,7 +51,8 @@ class Change:
     ``kind`` is ``"build"`` (the layer's first data), ``"changes"`` (a change list) or
     ``"replace"`` (a full download or a state or internal list replacing the layer's data);
     ``added`` and ``removed`` count the numbers that entered and left the layer; ``obtained`` is
-    the date the source's data was obtained (for a list without one, the day it was applied);
+    the date the source's data was obtained (for a list without one, the day it was applied: the
+    earlier of the machine's local and UTC dates);
     ``registry_id`` is the :attr:`Registry.id` of the version the update that applied it produced.
     """
 
@@ -70,7 +71,10 @@ class _Step:
     added (not kept for a ``build``: undoing it drops the layer) and removed, and for a layer with
     request dates the numbers whose (number, date) pair it introduced, and the pairs it ended
     (their numbers; their dates as ``int64`` days). ``skips``: the skip tables of the added and
-    removed sets (``None``: not stored, as in a version 3 file; made when saved again)."""
+    removed sets (``None``: not stored, as in a version 3 file; made when saved again).
+    ``unbacked``: the national area codes this step (a change list) made covered before the full
+    download that backs it, later in the same update; ``since``: the oldest date of the source's
+    data when older than ``obtained`` (one source of several dates; see :func:`as_of`)."""
 
     layer: str
     obtained: dt.date
@@ -82,6 +86,8 @@ class _Step:
     counts: tuple[int, int, int, int]
     sets: tuple[Any, ...] = _NO_SETS
     skips: tuple[Any, Any] | None = None
+    unbacked: tuple[int, ...] = ()
+    since: dt.date | None = None
 
     def change(self, own_id: str) -> Change:
         rid = own_id if self.registry_id is None else self.registry_id
@@ -150,14 +156,19 @@ def _step_of(
     old: BlockIndex,
     new: BlockIndex,
     touched: list[U64],
+    unbacked: tuple[int, ...] = (),
 ) -> _Step:
     """The history step of one source's change to one layer: what it added and removed (among
     the ``touched`` numbers, each array sorted and distinct: the only numbers whose membership it
-    can have changed)."""
-    when = p.obtained or (max(p.coverage.values()) if p.coverage else None) or dt.date.today()
+    can have changed); ``unbacked``: the area codes a change list made covered before their full
+    download (later in the same update)."""
+    when = p.obtained or (max(p.coverage.values()) if p.coverage else None) or _applied_on()
     kind = "build" if before is None else "replace" if p.replaced else "changes"
+    since = p.first if p.first is not None and p.first < when else None
     if before is None:
-        return _Step(key.name, when, kind, new.count, 0, None, None, (0, 0, 0, 0))
+        return _Step(
+            key.name, when, kind, new.count, 0, None, None, (0, 0, 0, 0), unbacked=unbacked, since=since
+        )
     # each touched array on its own (a full download and the data it replaces are 2 GB each at
     # US scale: never concatenated); what changed is small, and merged at the end
     added_parts, removed_parts = [], []
@@ -183,7 +194,16 @@ def _step_of(
     )
     counts = (len(added), len(removed), len(dnew), len(dgone))
     skips = (skips_of(sets[0]), skips_of(sets[1]))
-    return _Step(key.name, when, kind, len(added), len(removed), None, before, counts, sets, skips)
+    return _Step(
+        key.name, when, kind, len(added), len(removed), None, before, counts, sets, skips, unbacked, since
+    )
+
+
+def _applied_on() -> dt.date:
+    """The date of a list without one (an internal list): the day it is applied, the earlier of
+    the machine's local and UTC dates, so that ``as_of`` of either day holds it (a list that only
+    adds blocks is never left out of the day it was loaded on)."""
+    return min(dt.date.today(), dt.datetime.now(dt.UTC).date())
 
 
 def _pair_diff(od: U64, ot: I64, nd: U64, nt: I64) -> tuple[U64, U64, I64]:
@@ -238,6 +258,17 @@ def _prune(steps: list[_Step], base_id: str | None, start: dt.date | None, keep:
         whole = i == len(steps) or steps[i].registry_id != last.registry_id
         base_id = last.registry_id if whole else None
         start = max([d for d in (start, *(step.obtained for step in steps[:i])) if d is not None])
+        for step in steps[:i] if not whole else ():
+            if step.unbacked and step.registry_id == last.registry_id:
+                # a change list dropped made area codes covered that a full download kept (later
+                # in the same update) backs: the days before that layer's last step of the update
+                # are what as_of refuses (``_check_backed_on``), which can no longer see the change list
+                same = [
+                    s.obtained
+                    for s in steps[i:]
+                    if s.layer == step.layer and s.registry_id == step.registry_id
+                ]
+                start = max([start, *same])
     return _History(tuple(steps[i:]), base_id, start)
 
 
@@ -268,19 +299,22 @@ def _history_sections(hist: _History, own_id: str) -> list[npt.NDArray[np.uint8]
             pad = -length % 8
             parts += [blob, pads[pad]]
             size += length + pad
-        records.append(
-            {
-                "layer": step.layer,
-                "obtained": step.obtained.isoformat(),
-                "kind": step.kind,
-                "added": step.added,
-                "removed": step.removed,
-                "id": step.registry_id or own_id,
-                "before": before is not None,
-                "counts": list(step.counts),
-                "at": at,
-            }
-        )
+        record = {
+            "layer": step.layer,
+            "obtained": step.obtained.isoformat(),
+            "kind": step.kind,
+            "added": step.added,
+            "removed": step.removed,
+            "id": step.registry_id or own_id,
+            "before": before is not None,
+            "counts": list(step.counts),
+            "at": at,
+        }
+        if step.unbacked:  # written only when there are some: older files read the same
+            record["unbacked"] = list(step.unbacked)
+        if step.since is not None:
+            record["since"] = step.since.isoformat()
+        records.append(record)
     doc = {
         "steps": records,
         "base": hist.base_id,
@@ -370,8 +404,29 @@ def _parse_history(text: bytes, buf: Any, s_data: fmt.Section, version: int = fm
             before = (_Zipped(last) if blobs == 8 else last) if r["before"] else None
             if before is None and len(last):
                 raise CorruptIndexError("a history entry is malformed")
+            unbacked = r.get("unbacked", [])
+            if not isinstance(unbacked, list) or any(
+                type(a) is not int or not 200 <= a <= 999 for a in unbacked
+            ):
+                raise CorruptIndexError("a history entry is malformed")
+            since = _date(r.get("since"))
+            if since is not None and since >= obtained:
+                raise CorruptIndexError("a history entry is malformed")
             steps.append(
-                _Step(layer, obtained, kind, added, removed, rid, before, counts, tuple(sets), skips)
+                _Step(
+                    layer,
+                    obtained,
+                    kind,
+                    added,
+                    removed,
+                    rid,
+                    before,
+                    counts,
+                    tuple(sets),
+                    skips,
+                    tuple(unbacked),
+                    since,
+                )
             )
         base, start = doc["base"], _date(doc["start"])
         if base is not None and (not isinstance(base, str) or not _ID.fullmatch(base)):
@@ -429,6 +484,16 @@ def as_of(registry: Registry, when: dt.date | str, tuning: Tuning = DEFAULT) -> 
                     f"{when.isoformat()}: layer {step.layer} had data obtained after it applied "
                     f"before data obtained on or before it: ask for a registry id instead"
                 )
+        _check_backed_on(when, steps, undo_at)
+        for i in sorted(undo_at):
+            step = steps[i]
+            if step.since is not None and step.since <= when:
+                raise HistoryError(
+                    f"{when.isoformat()}: one source changed layer {step.layer} with data obtained from "
+                    f"{step.since.isoformat()} to {step.obtained.isoformat()}: the history cannot separate "
+                    "the part obtained by that day (give each download as a source of its own); ask "
+                    "for a day outside that span or a registry id"
+                )
         kept = [step for i, step in enumerate(steps) if i not in undo_at]
         undo = [step for i, step in enumerate(steps) if i in undo_at]
         past = rewind(registry, undo, tuning)
@@ -454,6 +519,27 @@ def as_of(registry: Registry, when: dt.date | str, tuning: Tuning = DEFAULT) -> 
     )
     past._past = True
     return past
+
+
+def _check_backed_on(when: dt.date, steps: tuple[_Step, ...], undo_at: set[int]) -> None:
+    """Refuse a day on which a change list kept made area codes covered whose full download
+    (later in the same update, obtained after the day) is undone: the data of that day would not
+    build (a change list cannot make an area code covered), and answering would allow every
+    number of those area codes but the change list's few."""
+    for i, step in enumerate(steps):
+        if not step.unbacked or i in undo_at:
+            continue
+        for j in range(i + 1, len(steps)):
+            later = steps[j]
+            if j in undo_at and later.layer == step.layer and later.registry_id == step.registry_id:
+                codes = ", ".join(str(a) for a in step.unbacked)
+                raise HistoryError(
+                    f"{when.isoformat()}: area code(s) {codes} of {step.layer} were covered on that day "
+                    f"only by a change list (obtained {step.obtained.isoformat()}); the full download "
+                    f"that backs it was obtained {later.obtained.isoformat()}, after it: no data of "
+                    f"that day covers them; ask for {later.obtained.isoformat()} or later, or a "
+                    "registry id"
+                )
 
 
 def versions(

@@ -8,6 +8,12 @@ changed: allowed <-> blocked, or a different set of reason codes. An entry that 
 (no registry id recorded, or a version older than the history kept) is returned too, with
 ``problem`` saying why and no new answer: never silently counted as unchanged.
 
+Frequency caps count the calls placed before a call: with ``Guard(registry, ledger=ledger)``
+(the ledger replayed), each entry is decided with the placed calls that ledger recorded before
+it (``seq`` lower) added to the call's ``attempts``, as the guard that decided it counted them.
+Without a ledger, an entry a cap blocked that would now be allowed is returned with
+``problem`` :data:`CAPS_NOT_COUNTED`, never as newly allowed.
+
 The result is a ``pyarrow`` table, one row per entry, in ledger order, with the columns of
 :data:`SCHEMA`.
 """
@@ -34,12 +40,15 @@ if TYPE_CHECKING:
     from dncguard.ledger import LedgerEntry
     from dncguard.models import Decision
 
-__all__ = ["NOT_IN_HISTORY", "NO_REGISTRY_ID", "SCHEMA", "Tuning", "replay"]
+__all__ = ["CAPS_NOT_COUNTED", "NOT_IN_HISTORY", "NO_REGISTRY_ID", "SCHEMA", "Tuning", "replay"]
 
 #: ``problem`` of an entry whose decision records no registry id (decided before ids were kept).
 NO_REGISTRY_ID: Final = "no registry id recorded"
 #: ``problem`` of an entry whose registry version the history no longer (or never) held.
 NOT_IN_HISTORY: Final = "registry version not in the history kept"
+#: ``problem`` of an entry a frequency cap blocked, replayed without the ledger whose placed calls
+#: the cap counted (``Guard(registry, ledger=ledger)``).
+CAPS_NOT_COUNTED: Final = "frequency caps not counted: replay with the ledger (Guard(registry, ledger=...))"
 
 SCHEMA: Final = pa.schema(
     [
@@ -170,12 +179,15 @@ def replay(
     tune = resolve(tuning)
 
     registry: Any = guard.registry
+    ledger = getattr(guard, "ledger", None)
     rows: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
     it = iter(entries)
     carried: tuple[str, Any] | None = None  # the oldest version the previous chunk built
     while chunk := list(itertools.islice(it, tune.chunk)):
         # the entries listed: position -> (new allowed or None, new codes or None, problem)
         outcome: dict[int, tuple[bool | None, list[str] | None, str | None]] = {}
+        # a ledger of decisions only (``dncguard check --ledger``) has no placed call to count
+        placed_from = ledger if ledger is not None and ledger._any_placed() else None
         wanted: dict[str, list[int]] = {}
         for pos, entry in enumerate(chunk):
             registry_id = getattr(entry.decision, "registry_id", None)
@@ -199,9 +211,10 @@ def replay(
                 missing_state_lists=guard.missing_state_lists,
             )
             positions = wanted[registry_id]
+            calls = {pos: _with_placed(placed_from, chunk[pos]) for pos in positions}
             by_check = positions
             if bulk and len(positions) >= tune.bulk_from:
-                table, fit, unfit = _flatten([chunk[pos].call for pos in positions])
+                table, fit, unfit = _flatten([calls[pos] for pos in positions])
                 if table is not None:
                     try:
                         allowed, codes = _decide_in_bulk(again, table)
@@ -211,9 +224,14 @@ def replay(
                         by_check = [positions[i] for i in unfit]
                         _compare(chunk, [positions[i] for i in fit], allowed, codes, outcome)
             for pos in by_check:
-                decision = again.check(chunk[pos].call)
+                decision = again.check(calls[pos])
                 _compare(chunk, [pos], [decision.allowed], [_codes(decision)], outcome)
-            del past, again
+            del past, again, calls
+        if ledger is None:
+            for pos, (new_allowed, _, problem) in list(outcome.items()):
+                # allowed now only because no placed call was counted: not an answer to list
+                if problem is None and new_allowed and "frequency_cap" in _codes(chunk[pos].decision):
+                    outcome[pos] = (None, None, CAPS_NOT_COUNTED)
         for pos in sorted(outcome):
             entry = chunk[pos]
             new_allowed, new_codes, problem = outcome[pos]
@@ -229,6 +247,32 @@ def replay(
             rows["new_reasons"].append(new_codes)
             rows["problem"].append(problem)
     return pa.table(rows, schema=SCHEMA)
+
+
+def _with_placed(ledger: Any, entry: Any) -> Any:
+    """``entry``'s call with the calls ``ledger`` recorded as placed before it (same number,
+    seller and purpose, in the longest cap window before the call) added to its ``attempts``:
+    what its frequency caps counted when it was decided (``ledger`` None: the call as recorded)."""
+    call = entry.call
+    if ledger is None:
+        return call
+    from dncguard._ledger._format import from_us, us
+    from dncguard._seller import normalize_seller
+    from dncguard.facts import cap_windows
+    from dncguard.numbers import parse_number
+
+    try:
+        number = parse_number(call.to)
+    except DncguardError:
+        return call  # decided invalid again: no cap counts
+    at = us(call.at)
+    longest = max(minutes for minutes, _ in cap_windows()) * 60_000_000
+    placed = ledger._placed_before_us(
+        number, normalize_seller(call.seller), call.purpose, at - longest, at, entry.seq
+    )
+    if not placed:
+        return call
+    return call.model_copy(update={"attempts": (*call.attempts, *(from_us(t) for t in placed))})
 
 
 def _compare(

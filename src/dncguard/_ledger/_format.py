@@ -101,6 +101,10 @@ PLACED_CALLS: Final = (
     "SELECT at_us FROM placed WHERE number = ? AND seller = ? AND purpose = ?"
     " AND at_us >= ? AND at_us < ? ORDER BY at_us"
 )
+PLACED_CALLS_BEFORE: Final = (
+    "SELECT at_us FROM placed WHERE number = ? AND seller = ? AND purpose = ?"
+    " AND at_us >= ? AND at_us < ? AND seq < ? ORDER BY at_us"
+)
 PAGE_COLUMNS: Final = "first_seq, entries, recorded_us, digests, payload"
 TEMPLATE_AT: Final = slice(2, 66)
 """Where an entry's template digest (hex) sits in its canonical bytes."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from dncguard._ledger._format import (
     PAGE_COLUMNS,
     PLACED_CALLS,
+    PLACED_CALLS_BEFORE,
     ZERO_DIGEST,
     LedgerEntry,
     LedgerReport,
@@ -219,6 +220,25 @@ class Reader:
         try:
             with self._lock:
                 rows = self._db.execute(PLACED_CALLS, (number, key, purpose, since_us, until_us)).fetchall()
+        except sqlite3.DatabaseError:
+            with self._errors():
+                raise
+        return [r[0] for r in rows]
+
+    def _any_placed(self) -> bool:
+        """Whether the ledger holds a placed call (one indexed lookup)."""
+        return any(True for _ in self._rows("SELECT 1 FROM placed LIMIT 1"))
+
+    def _placed_before_us(
+        self, number: int, key: str, purpose: str, since_us: int, until_us: int, seq: int
+    ) -> list[int]:
+        """:meth:`_placed_us` among the entries recorded before entry ``seq`` only: the placed
+        calls the ledger held when that entry was decided (for replay)."""
+        try:
+            with self._lock:
+                rows = self._db.execute(
+                    PLACED_CALLS_BEFORE, (number, key, purpose, since_us, until_us, seq)
+                ).fetchall()
         except sqlite3.DatabaseError:
             with self._errors():
                 raise

@@ -18,9 +18,12 @@ Decide every entry of the call ledger LEDGER again, with this version of dncguar
 the registry version the entry was decided on (kept in INDEX's history), and list the entries
 whose answer changes: allowed <-> blocked, or a different set of reason codes, with both answers.
 
-Exit 0 when no answer changes, 1 when some do, 2 on bad input: a missing or unreadable file, or
-entries that cannot be replayed (decided without a registry id, or on a version older than the
-history INDEX keeps), which are listed too.
+The ledger is verified first (as `dncguard ledger verify`): a ledger that does not verify is not
+replayed. Frequency caps count the calls LEDGER recorded as placed before each entry.
+
+Exit 0 when no answer changes, 1 when some do, 2 on bad input: a missing or unreadable file, a
+ledger that does not verify, or entries that cannot be replayed (decided without a registry id,
+or on a version older than the history INDEX keeps), which are listed too.
 """
 
 
@@ -49,6 +52,15 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
     registry = _open_registry(args.registry, "--registry")
     with Ledger(_existing(args.ledger, "LEDGER"), create=False) as ledger:
+        # a changed ledger's entries prove nothing (a decision rewritten to today's answer, a
+        # placed call removed from what the caps count): replay only a ledger that verifies
+        report = ledger.verify()
+        if not report.ok:
+            _error(
+                f"{args.ledger}: the ledger does not verify (first bad entry: {report.first_bad_seq}; "
+                f"{report.message}): not replayed; see dncguard ledger verify"
+            )
+            return EXIT_BAD_INPUT
         entries = 0
 
         def counted() -> Any:
@@ -57,7 +69,8 @@ def _cmd_replay(args: argparse.Namespace) -> int:
                 entries += 1
                 yield entry
 
-        table = Guard(registry).replay(counted())
+        # the ledger's placed calls count toward frequency caps, as when each entry was decided
+        table = Guard(registry, ledger=ledger).replay(counted())
     rows = table.to_pylist()
     changed = [r for r in rows if r["problem"] is None]
     problems = [r for r in rows if r["problem"] is not None]
