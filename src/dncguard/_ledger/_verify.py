@@ -187,8 +187,10 @@ class _IndexCheck:
         snapshot) too; raises what either thread met."""
         try:
             self._search(db)
-        finally:
-            self._thread.join()
+        except BaseException:
+            self.cancel()
+            raise
+        self._thread.join()
         if self._error is not None:
             raise self._error
         with self._reader._errors():
