@@ -3173,6 +3173,10 @@ _PLACED_EDITS = (
     "UPDATE placed SET number = number + 0.5 WHERE seq = {seq}",
     "DELETE FROM placed WHERE seq = {seq}",
     "UPDATE placed SET seq = seq + 1000 WHERE seq = {seq}",
+    "UPDATE placed SET seller = CAST(x'ff' AS TEXT) WHERE seq = {seq}",  # not UTF-8
+    "UPDATE placed SET seller = seller || char(127) WHERE seq = {seq}",
+    "UPDATE placed SET at_us = -at_us WHERE seq = {seq}",
+    "UPDATE placed SET number = 9223372036854775807 WHERE seq = {seq}",
     "",  # untouched
 )
 
@@ -3184,7 +3188,10 @@ _PLACED_EDITS = (
     placed_share=st.sampled_from([1, 2, 3]),
     pick=st.integers(0, 10**6),
     edit=st.sampled_from(_PLACED_EDITS),
-    seller=st.sampled_from(["acme", "Café Ünïcode", 'quo"te\\back', "\u2028 line"]),
+    seller=st.sampled_from(
+        ["acme", "Café Ünïcode", 'quo"te\\back', "\u2028 line", "tab\there\x01\x1f\x7f", "/sl ash"]
+    ),
+    chunk=st.sampled_from([1, 3, 65_536]),
 )
 def test_verify_compares_the_index_of_placed_calls_exactly_whichever_way_it_reads_it(
     tmp_path: pathlib.Path,
@@ -3194,12 +3201,15 @@ def test_verify_compares_the_index_of_placed_calls_exactly_whichever_way_it_read
     pick: int,
     edit: str,
     seller: str,
+    chunk: int,
 ) -> None:
     """verify compares each page's placed entries with their rows of the index of placed calls by
-    writing the rows as the entries write them and comparing bytes, and falls back to parsing the
-    entries (which names what differs) where that does not hold: its report is the parsing one's,
-    whatever was edited (a value changed, of another type, a row removed or moved), and an edited
-    row is always found."""
+    writing the rows as the entries write them and comparing bytes (in C where built, else in
+    Python), and falls back to parsing the entries (which names what differs) where that does not
+    hold: its report is the parsing one's, whatever was edited (a value changed, of another type,
+    not UTF-8, a row removed or moved), and an edited row is always found. The index is searched
+    for the table's rows in ranges of seqs shared by two threads: any range size gives the same
+    report."""
     from dncguard._ledger import _verify
 
     path = pathlib.Path(tempfile.mkdtemp(dir=tmp_path)) / "placed.ledger"
@@ -3217,11 +3227,14 @@ def test_verify_compares_the_index_of_placed_calls_exactly_whichever_way_it_read
     if edit:
         _tamper(path, edit.format(seq=seq))
     with Ledger(path) as ledger:
-        fast = ledger.verify()
         with monkeypatch.context() as patched:  # this example only
+            patched.setattr(_verify, "_CHUNK", chunk)
+            fast = ledger.verify()
+            patched.setattr(_verify, "placed_match_in_c", lambda: None)
+            python = ledger.verify()
             patched.setattr(_verify, "_same_index", lambda *args: False)
             exact = ledger.verify()
-    assert fast == exact
+    assert fast == python == exact
     unchanged = not edit or "* 1.0" in edit
     assert fast.ok == unchanged
     if not unchanged:

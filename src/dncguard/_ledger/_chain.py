@@ -50,6 +50,13 @@ def iso_times_in_c() -> Callable[[Any, Any], tuple[bytes, bytes] | None] | None:
     return None if _chainc is None else getattr(_chainc, "iso_times", None)
 
 
+def placed_match_in_c() -> Callable[[list[bytes], int, list[tuple[Any, ...]], int], bool] | None:
+    """The C comparison of a page's placed entries with its rows of the index of placed calls
+    (``_chainc.placed_match``; its Python twin is ``_verify._same_index``), None where it was
+    not built."""
+    return None if _chainc is None else getattr(_chainc, "placed_match", None)
+
+
 def python_chain(previous: bytes, payload: Buffer) -> bytes:
     """:func:`chain` in Python."""
     lines = bytes(payload).split(b"\n")

@@ -917,10 +917,220 @@ done:
     return result;
 }
 
+
+/* placed_match(lines, first, rows, at): whether the rows of the index of placed calls of a page
+ * are its placed entries', one for one, in order (verify's common case, without a Python object
+ * made per row). Line i (bytes, entry seq first + i) is placed when its byte ``at`` is '['; its
+ * bytes from ``at`` on must then start with the next row (seq, number, seller, purpose, at_us)
+ * written as the entry writes it: [at_us,number,"purpose","seller"],seq, (number null for None;
+ * the texts as json.dumps writes them). Only rows of exact ints, None and ASCII str are written
+ * here; any other row, a text that does not fit, or a row left over is False: the caller then
+ * compares the page exactly (False never means "changed" on its own). */
+
+#define ROW_TEXT 1024
+
+static char *
+put_int(char *p, const char *end, PyObject *v)
+{
+    /* v (an exact int) in decimal; NULL when it is no int, does not fit 64 bits or the room. */
+    char tmp[24];
+    int k = 0, overflow = 0;
+    long long x;
+    unsigned long long u;
+    if (!PyLong_CheckExact(v)) {
+        return NULL;
+    }
+    x = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (overflow || (x == -1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        return NULL;
+    }
+    if (end - p < 21) {
+        return NULL;
+    }
+    if (x < 0) {
+        *p++ = '-';
+        u = (unsigned long long)(-(x + 1)) + 1u;
+    }
+    else {
+        u = (unsigned long long)x;
+    }
+    do {
+        tmp[k++] = (char)('0' + (int)(u % 10u));
+        u /= 10u;
+    } while (u);
+    while (k) {
+        *p++ = tmp[--k];
+    }
+    return p;
+}
+
+static char *
+put_json(char *p, const char *end, PyObject *s)
+{
+    /* s (an exact ASCII str) as json.dumps writes it (ensure_ascii): NULL for anything else. */
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *c;
+    Py_ssize_t n, i;
+    if (!PyUnicode_CheckExact(s) || !PyUnicode_IS_ASCII(s)) {
+        return NULL;
+    }
+    c = PyUnicode_1BYTE_DATA(s);
+    n = PyUnicode_GET_LENGTH(s);
+    if (end - p < 2) {
+        return NULL;
+    }
+    *p++ = '"';
+    for (i = 0; i < n; i++) {
+        unsigned char ch = c[i];
+        if (end - p < 7) {
+            return NULL;
+        }
+        if (ch >= ' ' && ch <= '~' && ch != '"' && ch != '\\') {
+            *p++ = (char)ch;
+            continue;
+        }
+        *p++ = '\\';
+        switch (ch) {
+        case '"': *p++ = '"'; break;
+        case '\\': *p++ = '\\'; break;
+        case '\b': *p++ = 'b'; break;
+        case '\f': *p++ = 'f'; break;
+        case '\n': *p++ = 'n'; break;
+        case '\r': *p++ = 'r'; break;
+        case '\t': *p++ = 't'; break;
+        default:
+            *p++ = 'u';
+            *p++ = '0';
+            *p++ = '0';
+            *p++ = hex[ch >> 4];
+            *p++ = hex[ch & 15];
+        }
+    }
+    if (end - p < 1) {
+        return NULL;
+    }
+    *p++ = '"';
+    return p;
+}
+
+PyDoc_STRVAR(placed_match_doc,
+"placed_match(lines, first, rows, at, /)\n--\n\n"
+"Whether ``rows`` (tuples seq, number, seller, purpose, at_us) are the placed entries of\n"
+"``lines`` (bytes; line i is entry first + i, placed when its byte ``at`` is '['), one for one:\n"
+"each placed line's bytes from ``at`` start with its row written\n"
+"``[at_us,number,\"purpose\",\"seller\"],seq,`` as the entry writes it. False also where a row\n"
+"is not of exact ints, None and ASCII str, or too long to write here: compare exactly then.");
+
+static PyObject *
+placed_match(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *lines, *rows;
+    Py_ssize_t first, at, n, nrows, i, k = 0;
+    char buf[ROW_TEXT];
+    const char *end = buf + sizeof(buf);
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "placed_match() takes lines, first, rows and at");
+        return NULL;
+    }
+    lines = args[0];
+    rows = args[2];
+    if (!PyList_CheckExact(lines) || !PyList_CheckExact(rows)) {
+        PyErr_SetString(PyExc_TypeError, "placed_match(): lines and rows must be lists");
+        return NULL;
+    }
+    first = PyLong_AsSsize_t(args[1]);
+    if (first == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    at = PyLong_AsSsize_t(args[3]);
+    if (at == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (at < 0) {
+        PyErr_SetString(PyExc_ValueError, "placed_match(): at must not be negative");
+        return NULL;
+    }
+    n = PyList_GET_SIZE(lines);
+    nrows = PyList_GET_SIZE(rows);
+    for (i = 0; i < n; i++) {
+        PyObject *line = PyList_GET_ITEM(lines, i), *row, **f;
+        const char *text;
+        char *p = buf;
+        Py_ssize_t size;
+        long long seq;
+        int overflow = 0;
+        if (!PyBytes_CheckExact(line)) {
+            Py_RETURN_FALSE;
+        }
+        size = PyBytes_GET_SIZE(line);
+        text = PyBytes_AS_STRING(line);
+        if (size <= at || text[at] != '[') {
+            continue;
+        }
+        if (k >= nrows) {
+            Py_RETURN_FALSE;
+        }
+        row = PyList_GET_ITEM(rows, k++);
+        if (!PyTuple_CheckExact(row) || PyTuple_GET_SIZE(row) != 5) {
+            Py_RETURN_FALSE;
+        }
+        f = &PyTuple_GET_ITEM(row, 0);
+        if (!PyLong_CheckExact(f[0])) {
+            Py_RETURN_FALSE;
+        }
+        seq = PyLong_AsLongLongAndOverflow(f[0], &overflow);
+        if (overflow || (seq == -1 && PyErr_Occurred()) || seq != (long long)first + (long long)i) {
+            PyErr_Clear();
+            Py_RETURN_FALSE;
+        }
+        *p++ = '[';
+        if ((p = put_int(p, end, f[4])) == NULL || end - p < 1) {
+            Py_RETURN_FALSE;
+        }
+        *p++ = ',';
+        if (f[1] == Py_None) {
+            if (end - p < 4) {
+                Py_RETURN_FALSE;
+            }
+            memcpy(p, "null", 4);
+            p += 4;
+        }
+        else if ((p = put_int(p, end, f[1])) == NULL) {
+            Py_RETURN_FALSE;
+        }
+        if (end - p < 1) {
+            Py_RETURN_FALSE;
+        }
+        *p++ = ',';
+        if ((p = put_json(p, end, f[3])) == NULL || end - p < 1) {
+            Py_RETURN_FALSE;
+        }
+        *p++ = ',';
+        if ((p = put_json(p, end, f[2])) == NULL || end - p < 2) {
+            Py_RETURN_FALSE;
+        }
+        *p++ = ']';
+        *p++ = ',';
+        if ((p = put_int(p, end, f[0])) == NULL || end - p < 1) {
+            Py_RETURN_FALSE;
+        }
+        *p++ = ',';
+        if (size - at < p - buf || memcmp(text + at, buf, (size_t)(p - buf)) != 0) {
+            Py_RETURN_FALSE;
+        }
+    }
+    if (k != nrows) {
+        Py_RETURN_FALSE;
+    }
+    Py_RETURN_TRUE;
+}
+
 static PyMethodDef methods[] = {
     {"chain", (PyCFunction)(void (*)(void))chain, METH_FASTCALL, chain_doc},
     {"join", (PyCFunction)(void (*)(void))join, METH_FASTCALL, join_doc},
     {"iso_times", (PyCFunction)(void (*)(void))iso_times, METH_FASTCALL, iso_times_doc},
+    {"placed_match", (PyCFunction)(void (*)(void))placed_match, METH_FASTCALL, placed_match_doc},
     {NULL, NULL, 0, NULL},
 };
 

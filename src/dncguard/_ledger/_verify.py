@@ -13,11 +13,13 @@ import itertools
 import json
 import operator
 import sqlite3
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from dncguard._ledger._chain import chain
+from dncguard._ledger._chain import chain, placed_match_in_c
 from dncguard._ledger._format import INDEX_AT, PAGE_COLUMNS, ZERO_DIGEST, LedgerReport
+from dncguard._ledger._read import _lenient_text
 from dncguard.errors import CorruptLedgerError
 
 if TYPE_CHECKING:
@@ -45,6 +47,23 @@ _MISSING: Final = (
 )
 """The first row of the ``placed`` table that its index does not hold (one seek of the index a
 row, not a sort)."""
+
+_PAGE_ROWS: Final = f"{_ROWS} WHERE seq BETWEEN ? AND ? ORDER BY seq"
+"""A page's rows of the ``placed`` table (a search of its primary key)."""
+
+_BEFORE_ALL: Final = -(2**63)
+"""The lowest seq SQLite holds: the first page's rows are those from there up to its last entry."""
+
+_LEFT_OVER: Final = (
+    "SELECT seq FROM placed WHERE seq IS NULL OR NOT (seq BETWEEN ? AND ?) ORDER BY seq LIMIT 1"
+)
+"""A row of the ``placed`` table outside every page's rows (None: there is none)."""
+
+_MISSING_IN: Final = f"{_MISSING} AND t.seq BETWEEN ? AND ?"
+""":data:`_MISSING` for the rows of a range of seqs."""
+
+_CHUNK: Final = 65_536
+"""The seqs of a range of :class:`_IndexCheck`'s (a few hundredths of a second of seeking)."""
 
 _COUNTS: Final = (
     "SELECT (SELECT count(*) FROM placed INDEXED BY placed_calls), (SELECT count(*) FROM placed NOT INDEXED)"
@@ -103,117 +122,143 @@ def _good_templates(db: sqlite3.Connection) -> set[bytes]:
     return good
 
 
+class _IndexCheck:
+    """:func:`stale_index`, shared between a thread of its own and the page loop's thread once
+    that is done: SQLite lets go of Python's GIL while it seeks the index a row at a time (the
+    dearest part of verifying a ledger of placed calls), so the check runs on the second core
+    beside the page loop, and then on both. The rows are taken in ranges of :data:`_CHUNK` seqs,
+    each searched for the first row the index does not hold; the counts and (where a row is
+    missing or they differ) the exact query are then as :func:`stale_index`'s. The thread reads a
+    snapshot of its own, begun a moment after the page loop's: the ledger is append-only, and
+    the ranges are the page loop's snapshot's, so the two hold the same rows in them."""
+
+    def __init__(self, reader: Reader, db: sqlite3.Connection) -> None:
+        self._reader = reader
+        self._firsts: list[int] = []
+        self._error: BaseException | None = None
+        self._thread_db: sqlite3.Connection | None = None
+        self._guard = threading.Lock()
+        self._cancelled = False
+        with reader._errors():
+            low, high = db.execute("SELECT min(seq), max(seq) FROM placed").fetchone()
+        # seq is the table's integer primary key; any other shape (an edited schema) is searched whole.
+        whole = type(low) is not int or type(high) is not int
+        self._chunks: Iterator[int | None] = iter([None] if whole else range(low, high + 1, _CHUNK))
+        self._thread = threading.Thread(target=self._run, name="dncguard-verify-index", daemon=True)
+        self._thread.start()
+
+    def _take(self) -> tuple[bool, int | None]:
+        with self._guard:
+            if self._cancelled:
+                return False, None
+            return next(((True, c) for c in self._chunks), (False, None))
+
+    def _search(self, db: sqlite3.Connection) -> None:
+        while True:
+            more, low = self._take()
+            if not more:
+                return
+            with self._reader._errors():
+                if low is None:
+                    first = db.execute(_MISSING).fetchone()[0]
+                else:
+                    first = db.execute(_MISSING_IN, (low, low + _CHUNK - 1)).fetchone()[0]
+            if first is not None:
+                with self._guard:
+                    self._firsts.append(first)
+
+    def _run(self) -> None:
+        try:
+            with self._reader._snapshot() as db:
+                with self._guard:
+                    if self._cancelled:
+                        return
+                    self._thread_db = db
+                try:
+                    self._search(db)
+                finally:
+                    with self._guard:
+                        self._thread_db = None
+        except BaseException as e:  # handed to the thread that asks for the result
+            self._error = e
+
+    def result(self, db: sqlite3.Connection) -> int | None:
+        """:func:`stale_index`'s answer, the ranges left searched on ``db`` (the page loop's
+        snapshot) too; raises what either thread met."""
+        try:
+            self._search(db)
+        except BaseException:
+            self.cancel()
+            raise
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        with self._reader._errors():
+            if not self._firsts:
+                indexed, rows = db.execute(_COUNTS).fetchone()
+                if indexed == rows:
+                    return None
+            stale: int | None = db.execute(STALE_INDEX).fetchone()[0]
+        return stale
+
+    def cancel(self) -> None:
+        """Stop the check where it is (a no-op once it is done) and wait for its thread."""
+        with self._guard:
+            self._cancelled = True
+            if self._thread_db is not None:
+                self._thread_db.interrupt()
+        self._thread.join()
+
+
 def verify(
     reader: Reader, db: sqlite3.Connection, anchor_seq: int | None, anchor_digest: bytes | None
 ) -> LedgerReport:
-    """The report of :meth:`dncguard.Ledger.verify` on the snapshot ``db``."""
-    sha256 = hashlib.sha256
-    previous = ZERO_DIGEST
-    expected = 1  # the next entry's seq
+    """The report of :meth:`dncguard.Ledger.verify` on the snapshot ``db``.
+
+    The order of the checks, and so which bad entry is named first, is that of checking the
+    index of placed calls against the ``placed`` table (:func:`stale_index`) before anything
+    else, then each page in turn; the index check only runs beside the pages (:class:`_IndexCheck`)."""
     try:
-        with reader._errors():
-            stale = stale_index(db)
+        check = _IndexCheck(reader, db)
     except CorruptLedgerError as e:
         why = e.__cause__ if e.__cause__ is not None else e.detail
         return LedgerReport(
             False, 0, 1, f"the index of placed calls (placed_calls) is missing or was changed ({why})"
         )
     try:
-        with reader._errors():
-            good = _good_templates(db)
-            pages = db.execute(f"SELECT {PAGE_COLUMNS} FROM pages ORDER BY first_seq")
-            placed_rows = db.execute("SELECT seq, number, seller, purpose, at_us FROM placed ORDER BY seq")
-        pending: list[tuple[Any, ...]] = []
-        quoted: dict[str, str] = {}  # a seller's or purpose's JSON text (a few distinct values)
-        while True:
-            with reader._errors():
-                batch = pages.fetchmany(16)
-            if not batch:
-                break
-            for first, count, recorded_us, digests, payload in batch:
-                if first != expected or type(first) is not int:
-                    what = "missing" if type(first) is int and first > expected else "out of order"
-                    return _bad(expected, f"is {what}")
-                if (
-                    type(count) is not int
-                    or count < 1
-                    or type(recorded_us) is not int
-                    or type(digests) is not bytes
-                    or len(digests) != 32 * count
-                    or type(payload) is not bytes
-                ):
-                    return _changed(first, "its page's columns were changed")
-                lines = payload.split(b"\n")
-                if lines.pop() or len(lines) != count:
-                    for i, line in enumerate(lines[:count]):
-                        previous = sha256(previous + line).digest()
-                        if previous != digests[32 * i : 32 * i + 32]:
-                            return _changed(first + i)
-                    return _changed(first + min(len(lines), count - 1))
-                computed = chain(previous, payload)  # count lines, each ended (checked above)
-                if computed != digests:
-                    i = next(
-                        i
-                        for i in range(count)
-                        if computed[32 * i : 32 * i + 32] != digests[32 * i : 32 * i + 32]
-                    )
-                    return _changed(first + i)
-                previous = computed[-32:]
-                last = first + count - 1
-                if (
-                    anchor_seq is not None
-                    and first <= anchor_seq <= last
-                    and computed[32 * (anchor_seq - first) : 32 * (anchor_seq - first + 1)] != anchor_digest
-                ):
-                    return LedgerReport(
-                        False,
-                        anchor_seq - 1,
-                        anchor_seq,
-                        f"entry {anchor_seq} does not have the anchored digest: the ledger was "
-                        "rewritten at or before it",
-                    )
-                bad = _page_shape(lines, first, recorded_us, good)
-                if bad is not None:
-                    return bad
-                # The index of placed calls holds exactly this page's placed entries.
-                flags = bytes(map(_FLAG, lines))
-                placed_at = [i for i, f in enumerate(flags) if f == _PLACED] if _PLACED in flags else []
-                while not (pending and pending[-1][0] > last):
-                    with reader._errors():
-                        more = placed_rows.fetchmany(1024)
-                    if not more:
-                        break
-                    pending += more
-                here = [r for r in pending if isinstance(r[0], int) and r[0] <= last]
-                pending = pending[len(here) :]
-                if not _same_index(lines, first, placed_at, here, quoted):
-                    said = []
-                    for i in placed_at:
-                        try:
-                            at_us, number, purpose, seller = json.loads(lines[i])[1]
-                        except (ValueError, TypeError):
-                            return _bad(first + i, "has an index that is not the documented one")
-                        said.append(_typed((first + i, number, seller, purpose, at_us)))
-                    stored = [_typed(r) for r in here]
-                    if stored != said:
-                        return _index_changed(first, said, stored)
-                if stale is not None and stale <= last:
-                    return _index_stale(max(stale, first) if isinstance(stale, int) else first)
-                expected = last + 1
-        with reader._errors():
-            pending += placed_rows.fetchall()
-        if pending:
-            seq = pending[0][0]
+        report, failed_at, expected = _walk(reader, db, anchor_seq, anchor_digest)
+        try:
+            stale = check.result(db)
+        except CorruptLedgerError as e:
+            why = e.__cause__ if e.__cause__ is not None else e.detail
             return LedgerReport(
-                False,
-                expected - 1,
-                seq if isinstance(seq, int) and seq >= expected else expected,
-                f"the index of placed calls names entry {seq!r}, which is not in the chain",
+                False, 0, 1, f"the index of placed calls (placed_calls) is missing or was changed ({why})"
             )
-        if stale is not None:
-            return _index_stale(stale if isinstance(stale, int) and stale >= expected else expected)
-    except CorruptLedgerError as e:
-        return LedgerReport(False, expected - 1, expected, f"entry {expected} cannot be read: {e.detail}")
+    finally:
+        check.cancel()
+    if stale is not None:
+        # The page holding the first stale row (page 1 for a row before the first entry) would
+        # have been the first to fail had the index been checked page by page.
+        s = stale if isinstance(stale, int) else 0
+        if failed_at > 1 and s < failed_at:
+            return _index_stale(max(s, 1))
+    if report is not None:
+        return report
+    with reader._errors():
+        if expected == 1:
+            left = db.execute("SELECT seq FROM placed ORDER BY seq LIMIT 1").fetchone()
+        else:
+            left = db.execute(_LEFT_OVER, (_BEFORE_ALL, expected - 1)).fetchone()
+    if left is not None:
+        seq = left[0]
+        return LedgerReport(
+            False,
+            expected - 1,
+            seq if isinstance(seq, int) and seq >= expected else expected,
+            f"the index of placed calls names entry {seq!r}, which is not in the chain",
+        )
+    if stale is not None:
+        return _index_stale(stale if isinstance(stale, int) and stale >= expected else expected)
     ok_count = expected - 1
     if anchor_seq is not None and ok_count < anchor_seq:
         return LedgerReport(
@@ -225,7 +270,117 @@ def verify(
     return LedgerReport(True, ok_count, None, f"{ok_count} entries verified")
 
 
-def _page_shape(lines: list[bytes], first: int, recorded_us: int, good: set[bytes]) -> LedgerReport | None:
+def _walk(
+    reader: Reader, db: sqlite3.Connection, anchor_seq: int | None, anchor_digest: bytes | None
+) -> tuple[LedgerReport | None, int, int]:
+    """The pages checked in order: (the first page's report that fails, None if every page
+    holds; the first seq of the page that failed, or the next seq after the last page; the next
+    seq expected after the pages that held)."""
+    sha256 = hashlib.sha256
+    previous = ZERO_DIGEST
+    expected = 1  # the next entry's seq
+    in_c = placed_match_in_c()
+    try:
+        with reader._errors():
+            good = _good_templates(db)
+            pages = db.execute(f"SELECT {PAGE_COLUMNS} FROM pages ORDER BY first_seq")
+        quoted: dict[str, str] = {}  # a seller's or purpose's JSON text (a few distinct values)
+        while True:
+            with reader._errors():
+                batch = pages.fetchmany(16)
+            if not batch:
+                break
+            for first, count, recorded_us, digests, payload in batch:
+                if first != expected or type(first) is not int:
+                    what = "missing" if type(first) is int and first > expected else "out of order"
+                    return _bad(expected, f"is {what}"), expected, expected
+                if (
+                    type(count) is not int
+                    or count < 1
+                    or type(recorded_us) is not int
+                    or type(digests) is not bytes
+                    or len(digests) != 32 * count
+                    or type(payload) is not bytes
+                ):
+                    return _changed(first, "its page's columns were changed"), first, expected
+                lines = payload.split(b"\n")
+                if lines.pop() or len(lines) != count:
+                    for i, line in enumerate(lines[:count]):
+                        previous = sha256(previous + line).digest()
+                        if previous != digests[32 * i : 32 * i + 32]:
+                            return _changed(first + i), first, expected
+                    return _changed(first + min(len(lines), count - 1)), first, expected
+                computed = chain(previous, payload)  # count lines, each ended (checked above)
+                if computed != digests:
+                    i = next(
+                        i
+                        for i in range(count)
+                        if computed[32 * i : 32 * i + 32] != digests[32 * i : 32 * i + 32]
+                    )
+                    return _changed(first + i), first, expected
+                previous = computed[-32:]
+                last = first + count - 1
+                if (
+                    anchor_seq is not None
+                    and first <= anchor_seq <= last
+                    and computed[32 * (anchor_seq - first) : 32 * (anchor_seq - first + 1)] != anchor_digest
+                ):
+                    report = LedgerReport(
+                        False,
+                        anchor_seq - 1,
+                        anchor_seq,
+                        f"entry {anchor_seq} does not have the anchored digest: the ledger was "
+                        "rewritten at or before it",
+                    )
+                    return report, first, expected
+                flags = bytes(map(_FLAG, lines))
+                bad = _page_shape(lines, flags, first, recorded_us, good)
+                if bad is not None:
+                    return bad, first, expected
+                # The index of placed calls holds exactly this page's placed entries (its rows of
+                # seq first..last; the first page's also those of any seq before 1).
+                with reader._errors():
+                    here = _page_rows(db, _BEFORE_ALL if first == 1 else first, last)
+                if in_c is None or not in_c(lines, first, here, INDEX_AT):
+                    placed_at = [i for i, f in enumerate(flags) if f == _PLACED] if _PLACED in flags else []
+                    if not _same_index(lines, first, placed_at, here, quoted):
+                        said = []
+                        for i in placed_at:
+                            try:
+                                at_us, number, purpose, seller = json.loads(lines[i])[1]
+                            except (ValueError, TypeError):
+                                what = "has an index that is not the documented one"
+                                return _bad(first + i, what), first, expected
+                            said.append(_typed((first + i, number, seller, purpose, at_us)))
+                        stored = [_typed(r) for r in here]
+                        if stored != said:
+                            return _index_changed(first, said, stored), first, expected
+                expected = last + 1
+    except CorruptLedgerError as e:
+        report = LedgerReport(False, expected - 1, expected, f"entry {expected} cannot be read: {e.detail}")
+        return report, expected, expected
+    return None, expected, expected
+
+
+def _page_rows(db: sqlite3.Connection, low: int, high: int) -> list[tuple[Any, ...]]:
+    """The ``placed`` table's rows of seq ``low``..``high``, in order: their texts decoded by
+    SQLite (quick), or, where one is not UTF-8 (an edited row), leniently (each then compares
+    as the text it is, and differs from the entry)."""
+    factory = db.text_factory
+    try:
+        db.text_factory = str
+        try:
+            return db.execute(_PAGE_ROWS, (low, high)).fetchall()
+        except sqlite3.OperationalError:
+            db.text_factory = _lenient_text
+            return db.execute(_PAGE_ROWS, (low, high)).fetchall()
+    finally:
+        db.text_factory = factory
+
+
+def _page_shape(
+    lines: list[bytes], flags: bytes, first: int, recorded_us: int, good: set[bytes]
+) -> LedgerReport | None:
     """None when every entry of a page (whose chain holds) starts with a stored template's
     digest and ``null,`` or ``[`` (its index), and its first and last entries carry the page's
     seq and recorded_us (a page is written at once, and the chain fixes the order within it);
@@ -234,7 +389,6 @@ def _page_shape(lines: list[bytes], first: int, recorded_us: int, good: set[byte
     if not prefixes <= good:
         i = next(i for i, line in enumerate(lines) if line[:INDEX_AT] not in good)
         return _bad(first + i, "uses a template that is missing or was changed")
-    flags = bytes(map(_FLAG, lines))
     if flags.count(b"n") + flags.count(b"[") != len(lines):
         i = next(i for i, f in enumerate(flags) if f not in b"n[")
         return _bad(first + i, "is not in the documented form")
