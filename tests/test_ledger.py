@@ -2943,7 +2943,7 @@ def test_many_distinct_evidence_rows_are_recorded_as_record_many_records_them(
     from dncguard.ledger import Tuning
 
     rng = random.Random(seed)
-    start = dt.date(2020, 1, 1)
+    start = dt.date(2017, 1, 1)  # + 3000 days: 2025-03-20, never after today (a later date is refused)
 
     def day() -> dt.date | None:
         return None if rng.random() < sparse else start + dt.timedelta(days=rng.randrange(span))
@@ -3226,14 +3226,13 @@ def test_verify_compares_the_index_of_placed_calls_exactly_whichever_way_it_read
     seq = placed[pick % len(placed)]
     if edit:
         _tamper(path, edit.format(seq=seq))
-    with Ledger(path) as ledger:
-        with monkeypatch.context() as patched:  # this example only
-            patched.setattr(_verify, "_CHUNK", chunk)
-            fast = ledger.verify()
-            patched.setattr(_verify, "placed_match_in_c", lambda: None)
-            python = ledger.verify()
-            patched.setattr(_verify, "_same_index", lambda *args: False)
-            exact = ledger.verify()
+    with Ledger(path) as ledger, monkeypatch.context() as patched:  # this example only
+        patched.setattr(_verify, "_CHUNK", chunk)
+        fast = ledger.verify()
+        patched.setattr(_verify, "placed_match_in_c", lambda: None)
+        python = ledger.verify()
+        patched.setattr(_verify, "_same_index", lambda *args: False)
+        exact = ledger.verify()
     assert fast == python == exact
     unchanged = not edit or "* 1.0" in edit
     assert fast.ok == unchanged
