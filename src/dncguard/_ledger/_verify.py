@@ -51,13 +51,11 @@ row, not a sort)."""
 _PAGE_ROWS: Final = f"{_ROWS} WHERE seq BETWEEN ? AND ? ORDER BY seq"
 """A page's rows of the ``placed`` table (a search of its primary key)."""
 
-_BEFORE_ALL: Final = -(2**63)
-"""The lowest seq SQLite holds: the first page's rows are those from there up to its last entry."""
+_FIRST_PAGE_ROWS: Final = f"{_ROWS} WHERE seq <= ? ORDER BY seq"
+"""The first page's rows: also those of any seq before 1."""
 
-_LEFT_OVER: Final = (
-    "SELECT seq FROM placed WHERE seq IS NULL OR NOT (seq BETWEEN ? AND ?) ORDER BY seq LIMIT 1"
-)
-"""A row of the ``placed`` table outside every page's rows (None: there is none)."""
+_LEFT_OVER: Final = "SELECT seq FROM placed WHERE typeof(seq) <> 'integer' OR seq > ? ORDER BY seq LIMIT 1"
+"""Once every page's rows matched: a row of the ``placed`` table outside them (None: none)."""
 
 _MISSING_IN: Final = f"{_MISSING} AND t.seq BETWEEN ? AND ?"
 """:data:`_MISSING` for the rows of a range of seqs."""
@@ -135,6 +133,7 @@ class _IndexCheck:
     def __init__(self, reader: Reader, db: sqlite3.Connection) -> None:
         self._reader = reader
         self._firsts: list[int] = []
+        self.rows: int | None = None  # the table's rows, where result() counted them
         self._error: BaseException | None = None
         self._thread_db: sqlite3.Connection | None = None
         self._guard = threading.Lock()
@@ -195,8 +194,8 @@ class _IndexCheck:
             raise self._error
         with self._reader._errors():
             if not self._firsts:
-                indexed, rows = db.execute(_COUNTS).fetchone()
-                if indexed == rows:
+                indexed, self.rows = db.execute(_COUNTS).fetchone()
+                if indexed == self.rows:
                     return None
             stale: int | None = db.execute(STALE_INDEX).fetchone()[0]
         return stale
@@ -226,7 +225,7 @@ def verify(
             False, 0, 1, f"the index of placed calls (placed_calls) is missing or was changed ({why})"
         )
     try:
-        report, failed_at, expected = _walk(reader, db, anchor_seq, anchor_digest)
+        report, failed_at, expected, compared = _walk(reader, db, anchor_seq, anchor_digest)
         try:
             stale = check.result(db)
         except CorruptLedgerError as e:
@@ -245,10 +244,12 @@ def verify(
     if report is not None:
         return report
     with reader._errors():
-        if expected == 1:
+        if check.rows == compared:  # every row of the table was one of a page's
+            left = None
+        elif expected == 1:
             left = db.execute("SELECT seq FROM placed ORDER BY seq LIMIT 1").fetchone()
         else:
-            left = db.execute(_LEFT_OVER, (_BEFORE_ALL, expected - 1)).fetchone()
+            left = db.execute(_LEFT_OVER, (expected - 1,)).fetchone()
     if left is not None:
         seq = left[0]
         return LedgerReport(
@@ -272,10 +273,12 @@ def verify(
 
 def _walk(
     reader: Reader, db: sqlite3.Connection, anchor_seq: int | None, anchor_digest: bytes | None
-) -> tuple[LedgerReport | None, int, int]:
+) -> tuple[LedgerReport | None, int, int, int]:
     """The pages checked in order: (the first page's report that fails, None if every page
     holds; the first seq of the page that failed, or the next seq after the last page; the next
-    seq expected after the pages that held)."""
+    seq expected after the pages that held; how many rows of the ``placed`` table were compared
+    with their entries)."""
+    compared = 0
     sha256 = hashlib.sha256
     previous = ZERO_DIGEST
     expected = 1  # the next entry's seq
@@ -293,7 +296,7 @@ def _walk(
             for first, count, recorded_us, digests, payload in batch:
                 if first != expected or type(first) is not int:
                     what = "missing" if type(first) is int and first > expected else "out of order"
-                    return _bad(expected, f"is {what}"), expected, expected
+                    return _bad(expected, f"is {what}"), expected, expected, compared
                 if (
                     type(count) is not int
                     or count < 1
@@ -302,14 +305,14 @@ def _walk(
                     or len(digests) != 32 * count
                     or type(payload) is not bytes
                 ):
-                    return _changed(first, "its page's columns were changed"), first, expected
+                    return _changed(first, "its page's columns were changed"), first, expected, compared
                 lines = payload.split(b"\n")
                 if lines.pop() or len(lines) != count:
                     for i, line in enumerate(lines[:count]):
                         previous = sha256(previous + line).digest()
                         if previous != digests[32 * i : 32 * i + 32]:
-                            return _changed(first + i), first, expected
-                    return _changed(first + min(len(lines), count - 1)), first, expected
+                            return _changed(first + i), first, expected, compared
+                    return _changed(first + min(len(lines), count - 1)), first, expected, compared
                 computed = chain(previous, payload)  # count lines, each ended (checked above)
                 if computed != digests:
                     i = next(
@@ -317,7 +320,7 @@ def _walk(
                         for i in range(count)
                         if computed[32 * i : 32 * i + 32] != digests[32 * i : 32 * i + 32]
                     )
-                    return _changed(first + i), first, expected
+                    return _changed(first + i), first, expected, compared
                 previous = computed[-32:]
                 last = first + count - 1
                 if (
@@ -332,15 +335,19 @@ def _walk(
                         f"entry {anchor_seq} does not have the anchored digest: the ledger was "
                         "rewritten at or before it",
                     )
-                    return report, first, expected
+                    return report, first, expected, compared
                 flags = bytes(map(_FLAG, lines))
                 bad = _page_shape(lines, flags, first, recorded_us, good)
                 if bad is not None:
-                    return bad, first, expected
+                    return bad, first, expected, compared
                 # The index of placed calls holds exactly this page's placed entries (its rows of
                 # seq first..last; the first page's also those of any seq before 1).
                 with reader._errors():
-                    here = _page_rows(db, _BEFORE_ALL if first == 1 else first, last)
+                    if first == 1:
+                        here = _page_rows(db, _FIRST_PAGE_ROWS, (last,))
+                    else:
+                        here = _page_rows(db, _PAGE_ROWS, (first, last))
+                compared += len(here)
                 if in_c is None or not in_c(lines, first, here, INDEX_AT):
                     placed_at = [i for i, f in enumerate(flags) if f == _PLACED] if _PLACED in flags else []
                     if not _same_index(lines, first, placed_at, here, quoted):
@@ -350,30 +357,30 @@ def _walk(
                                 at_us, number, purpose, seller = json.loads(lines[i])[1]
                             except (ValueError, TypeError):
                                 what = "has an index that is not the documented one"
-                                return _bad(first + i, what), first, expected
+                                return _bad(first + i, what), first, expected, compared
                             said.append(_typed((first + i, number, seller, purpose, at_us)))
                         stored = [_typed(r) for r in here]
                         if stored != said:
-                            return _index_changed(first, said, stored), first, expected
+                            return _index_changed(first, said, stored), first, expected, compared
                 expected = last + 1
     except CorruptLedgerError as e:
         report = LedgerReport(False, expected - 1, expected, f"entry {expected} cannot be read: {e.detail}")
-        return report, expected, expected
-    return None, expected, expected
+        return report, expected, expected, compared
+    return None, expected, expected, compared
 
 
-def _page_rows(db: sqlite3.Connection, low: int, high: int) -> list[tuple[Any, ...]]:
-    """The ``placed`` table's rows of seq ``low``..``high``, in order: their texts decoded by
+def _page_rows(db: sqlite3.Connection, sql: str, params: tuple[int, ...]) -> list[tuple[Any, ...]]:
+    """The ``placed`` table's rows that ``sql`` selects, in order: their texts decoded by
     SQLite (quick), or, where one is not UTF-8 (an edited row), leniently (each then compares
     as the text it is, and differs from the entry)."""
     factory = db.text_factory
     try:
         db.text_factory = str
         try:
-            return db.execute(_PAGE_ROWS, (low, high)).fetchall()
+            return db.execute(sql, params).fetchall()
         except sqlite3.OperationalError:
             db.text_factory = _lenient_text
-            return db.execute(_PAGE_ROWS, (low, high)).fetchall()
+            return db.execute(sql, params).fetchall()
     finally:
         db.text_factory = factory
 
