@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
+from pydantic import TypeAdapter, ValidationError
 
 from dncguard import geography
 from dncguard._arrow import trimmed
@@ -32,6 +33,7 @@ from dncguard.models import (
     Caller,
     Channel,
     ConsentKind,
+    Date,
     Line,
     Purpose,
 )
@@ -373,33 +375,136 @@ def _aware(value: Any, name: str) -> dt.datetime:
     return value
 
 
+_DATE_ADAPTER: Final = TypeAdapter(Date)
+"""A date as ``Call`` reads one (``dncguard.models.Date``)."""
+
+
 def _to_date(value: Any, name: str) -> np.datetime64:
     """A keyword default for a date column, read as ``Call`` reads it."""
     if value is None:
         return NAT
-    if isinstance(value, str):
-        text = value.strip()
+    try:
+        day = _DATE_ADAPTER.validate_python(value.strip() if isinstance(value, str) else value)
+    except ValidationError:
+        raise ValueError(f"{name}={value!r}: expected an ISO 8601 date") from None
+    return np.datetime64(day, "D")
+
+
+_EPOCH_DATE: Final = dt.date(1970, 1, 1)
+_DAY_RANGE: Final = ((dt.date(1, 1, 1) - _EPOCH_DATE).days, (dt.date(9999, 12, 31) - _EPOCH_DATE).days)
+"""The days a ``Call`` can hold (Python's dates: the years 1 to 9999), as day numbers."""
+_DAY_RANGE_WORDS: Final = "dncguard reads the years 1 to 9999"
+_PER_DAY: Final = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+_INT64: Final = np.iinfo(np.int64)
+
+# Date-time text whose date is its first ten characters, as ``dncguard.models`` reads it (a
+# date-time stands for its date as written): checked here as a whole, so that no other text is
+# cut to its first ten characters ("2025-12-01 junk" is no date). Text of other shapes is read
+# value by value with the model's own rule.
+_DATE_TIME: Final = (
+    r"^\d{4}-\d\d-\d\d[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?"
+    r"(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$"
+)
+
+
+def _ints(values: pa.Array) -> npt.NDArray[np.int64]:
+    """The whole numbers a date or timestamp column stores (0 where null), as int64."""
+    width = pa.int32() if values.type.bit_width == 32 else pa.int64()
+    stored = values.view(width)
+    if stored.null_count:
+        stored = pc.fill_null(stored, 0)
+    return np.asarray(stored.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _first_outside(
+    values: npt.NDArray[np.int64], valid: npt.NDArray[np.bool_] | None, lo: int, hi: int
+) -> int:
+    """The first row (of ``valid`` ones) whose value lies outside ``lo``..``hi``, or -1."""
+    if not len(values):
+        return -1
+    outside = (values < lo) | (values > hi)
+    if valid is not None:
+        outside &= valid
+    return _first(outside) if outside.any() else -1
+
+
+def _valid(col: pa.Array) -> npt.NDArray[np.bool_] | None:
+    return np.asarray(col.is_valid().to_numpy(zero_copy_only=False), bool) if col.null_count else None
+
+
+def _date_range_error(name: str, row: int, shown: str) -> CallColumnError:
+    return _bad(name, row, f"{shown} is out of range: {_DAY_RANGE_WORDS}")
+
+
+def _timestamp_days(col: pa.Array, name: str) -> npt.NDArray[np.int64]:
+    """A timestamp column as the day numbers of its dates in its own zone (as written when
+    naive), as ``Call`` reads a datetime given for a date; outside the years 1 to 9999 refused."""
+    t = col.type
+    per_day = _PER_DAY[t.unit]
+    valid = _valid(col)
+    # Outside the years 1 to 9999 in any zone (a day's margin): refused before the zone's
+    # arithmetic could overflow.
+    lo = max((_DAY_RANGE[0] - 1) * per_day, _INT64.min)
+    hi = min((_DAY_RANGE[1] + 2) * per_day - 1, _INT64.max)
+    raw = _ints(col)
+    bad = _first_outside(raw, valid, lo, hi)
+    if bad >= 0:
+        raise _date_range_error(name, bad, f"{np.datetime64(int(raw[bad]), t.unit)}")
+    if t.tz is not None:
         try:
-            value = (
-                dt.datetime.fromisoformat(text).date()
-                if ("T" in text or " " in text)
-                else dt.date.fromisoformat(text)
-            )
-        except ValueError:
-            raise ValueError(f"{name}={value!r}: expected an ISO 8601 date") from None
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if not isinstance(value, dt.date):
-        raise ValueError(f"{name}={value!r}: expected a date")
-    return np.datetime64(value, "D")
+            col = pc.local_timestamp(col)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise CallColumnError(
+                f"the column's time zone {t.tz!r} is not one dncguard knows: give an IANA time zone"
+                " such as 'America/Chicago' or a UTC offset such as '-05:00'",
+                column=name,
+            ) from None
+        raw = _ints(col)
+    return raw // per_day
+
+
+def _text_days(text: pa.Array, name: str) -> pa.Array:
+    """Date text (trimmed; blank is no date) as a date32 column, read as ``Call`` reads it: a
+    date, or a date-time standing for its date as written. Anything ``Call`` refuses is refused
+    naming the first row that holds it."""
+    enc = pc.dictionary_encode(text)
+    values = enc.dictionary
+    days = np.full(len(values), NO_DATE, np.int64)
+    if len(values):
+        shaped = np.asarray(pc.match_substring_regex(values, _DATE_TIME).to_numpy(zero_copy_only=False), bool)
+        if shaped.any():
+            picked = np.flatnonzero(shaped)
+            heads = pc.utf8_slice_codeunits(values.take(pa.array(picked)), 0, 10)
+            try:
+                days[picked] = np.asarray(heads.cast(pa.date32()).cast(pa.int32()).to_numpy(), np.int64)
+            except pa.ArrowInvalid:  # a day that is not in its month: read one by one below
+                shaped[:] = False
+        bad = np.zeros(len(values), bool)
+        for k in np.flatnonzero(~shaped).tolist():
+            value = values[k].as_py()
+            if not value:
+                continue  # blank text is no date
+            try:
+                days[k] = (_DATE_ADAPTER.validate_python(value) - _EPOCH_DATE).days
+            except ValidationError:
+                bad[k] = True
+        indices = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), np.int64)
+        if bad.any():
+            row = _first(np.isin(indices, np.flatnonzero(bad)))
+            raise _bad(name, row, f"{values[int(indices[row])].as_py()!r} is not an ISO 8601 date")
+        out = np.where(indices >= 0, days[np.maximum(indices, 0)], NO_DATE)
+    else:
+        out = np.full(len(text), NO_DATE, np.int64)
+    return pa.array(out.astype(np.int32), pa.date32(), mask=out == NO_DATE)
 
 
 def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArray[np.int64]:
     """A date column as day numbers (days since 1970-01-01; :data:`NO_DATE` for null).
 
     Read as ``Call`` reads a date: date columns; timestamps (the date in the column's own zone,
-    or as written when naive); ISO 8601 date or datetime text (the date as written). A null
-    takes ``default`` when one is given.
+    or as written when naive); ISO 8601 date or datetime text (the date as written; blank text
+    is no date). A null takes ``default`` when one is given. A date outside the years 1 to 9999
+    (which no ``Call`` can hold) is refused naming the row.
     """
     col = _column(batch, name)
     if col is None:
@@ -409,38 +514,31 @@ def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArra
         col = col.dictionary_decode()
     t = col.type
     if pa.types.is_null(t):
-        out = pa.nulls(len(col), pa.date32())
-    elif pa.types.is_date(t):
-        out = col.cast(pa.date32())
+        col = pa.nulls(len(col), pa.date32())
+    elif pa.types.is_date64(t):
+        days = _ints(col) // _PER_DAY["ms"]
+        col = pa.array(days, pa.int64(), mask=~col.is_valid().to_numpy(zero_copy_only=False))
     elif pa.types.is_timestamp(t):
-        local = pc.local_timestamp(col) if t.tz is not None else col
-        out = local.cast(pa.timestamp("s")).cast(pa.date32())
+        days = _timestamp_days(col, name)
+        col = pa.array(days, pa.int64(), mask=~col.is_valid().to_numpy(zero_copy_only=False))
     elif pa.types.is_string(t) or pa.types.is_large_string(t):
-        text = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(col), 0, 10)
-        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        text = trimmed(col)
         try:
-            out = text.cast(pa.date32())
-        except pa.ArrowInvalid:
-            for row, value in enumerate(col.to_pylist()):
-                if value is None or not value.strip():
-                    continue
-                try:
-                    _to_date(value, name)
-                except ValueError:
-                    raise _bad(name, row, f"{value!r} is not an ISO 8601 date") from None
-            raise
-    else:
+            # Plain YYYY-MM-DD everywhere (the common case) casts as it is.
+            col = text.cast(pa.date32())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            col = _text_days(text, name)
+    elif not pa.types.is_date32(t):
         raise CallColumnError(f"expected dates, got {t}", column=name)
-    if not out.null_count:
-        return np.asarray(out.cast(pa.int32()).to_numpy(zero_copy_only=False)).astype(np.int64)
+    days = _ints(col)
+    valid = _valid(col)
+    bad = _first_outside(days, valid, *_DAY_RANGE)
+    if bad >= 0:
+        raise _date_range_error(name, bad, f"{np.datetime64(int(days[bad]), 'D')}")
+    if valid is None:
+        return days
     fill = _to_date(default, name)
-    fill_day: int = NO_DATE if np.isnat(fill) else int(fill.astype(np.int64))
-    marker = np.iinfo(np.int32).min
-    days = np.asarray(pc.fill_null(out.cast(pa.int32()), marker).to_numpy(zero_copy_only=False)).astype(
-        np.int64
-    )
-    days[days == marker] = fill_day
-    return days
+    return np.where(valid, days, NO_DATE if np.isnat(fill) else int(fill.astype(np.int64)))
 
 
 def _check_defaults(defaults: Mapping[str, Any]) -> None:
