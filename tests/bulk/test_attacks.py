@@ -151,3 +151,88 @@ def test_an_evidence_timestamp_in_a_zone_dncguard_does_not_know_is_refused_by_na
     table = _table(dnc_requested_on=pa.array([0], pa.timestamp("s", tz="Mars/Olympus")))
     error = _refused(table, "dnc_requested_on", None)
     assert "Mars/Olympus" in str(error)
+
+
+# --------------------------------------------------------------------------------------------
+# at
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "utc", "-05"])
+def test_an_at_timestamp_in_a_zone_dncguard_does_not_know_is_refused_by_name(zone: str) -> None:
+    """A toll-free call (no zone of its own) is dated in ``at``'s zone: a zone no time zone
+    database knows stopped scrub with ``ZoneInfoNotFoundError``. It is refused by name, for
+    every table, whichever numbers it holds."""
+    times = pa.array([AT, AT], pa.timestamp("us", tz=zone))
+    for to in (["800-555-0100", FREE], [FREE, FREE]):
+        error = _refused(_table(to=to, at=times), "at", None)
+        assert zone in str(error)
+
+
+@pytest.mark.parametrize("zone", ["+05:30", "-0500", "Z", "UTC", "America/Chicago"])
+def test_an_at_timestamp_in_an_offset_or_a_zone_dates_a_toll_free_call(zone: str) -> None:
+    times = pa.array([AT], pa.timestamp("us", tz=zone))
+    out = GUARD.scrub(_table(to=["800-555-0100"], at=times))
+    assert out.num_rows == 1
+
+
+@pytest.mark.parametrize("unit", ["s", "ms"])
+def test_an_at_timestamp_too_large_for_microseconds_is_refused_not_wrapped(unit: str) -> None:
+    """A seconds timestamp of year ~586,000 multiplied out to microseconds wrapped around to a
+    time in 2026 and was decided as that call; it is out of range, by row."""
+    per_us = {"s": 10**6, "ms": 10**3}[unit]
+    wrapped = 2**64 + 1_773_684_000_000_000  # 2026-03-16T18:00Z in microseconds, plus 2**64
+    wrapped += (-wrapped) % per_us  # a whole number of the unit
+    first = int(AT.timestamp()) * (10**6 // per_us)
+    times = pa.array([first, wrapped // per_us], pa.timestamp(unit, tz="UTC"))
+    error = _refused(_table(at=times), "at", 2)
+    assert "out of range" in str(error)
+
+
+# --------------------------------------------------------------------------------------------
+# attempts
+# --------------------------------------------------------------------------------------------
+
+_ATTEMPTS = pa.list_(pa.timestamp("us", tz="UTC"))
+_EARLIER = [AT - dt.timedelta(hours=h) for h in (1, 2, 3)]
+
+
+def test_an_attempt_without_a_time_is_refused_naming_its_row() -> None:
+    table = _table(
+        to=[FLORIDA] * 3, attempts=pa.array([[], None, [_EARLIER[0], None, _EARLIER[1]]], _ATTEMPTS)
+    )
+    _refused(table, "attempts", 3)
+
+
+def test_attempts_given_as_a_default_count_toward_the_caps() -> None:
+    """``scrub(table, attempts=[...])`` was accepted and ignored, so a fourth sales call into
+    Florida within 24 hours was allowed; a default fills a missing column (and null cells) as
+    for every other field."""
+    call = {"to": FLORIDA, "at": AT, "seller": "acme"}
+    assert not GUARD.check({**call, "attempts": _EARLIER}).allowed
+    assert _allowed(_table(to=[FLORIDA]), attempts=_EARLIER) == [False]
+    texts = [a.isoformat() for a in _EARLIER]
+    assert _allowed(_table(to=[FLORIDA]), attempts=texts) == [False]
+    column = pa.array([None, [], _EARLIER[:1]], _ATTEMPTS)
+    assert _allowed(_table(to=[FLORIDA] * 3, attempts=column), attempts=_EARLIER) == [False, True, True]
+
+
+@pytest.mark.parametrize("bad", [[dt.datetime(2026, 3, 16, 17)], ["yesterday"], 5])
+def test_a_bad_attempts_default_is_refused_by_name(bad: Any) -> None:
+    with pytest.raises(ValueError, match="attempts"):
+        GUARD.scrub(_table(to=[FLORIDA]), attempts=bad)
+
+
+# --------------------------------------------------------------------------------------------
+# to
+# --------------------------------------------------------------------------------------------
+
+
+def test_an_integer_to_default_is_the_number_it_spells() -> None:
+    """``Call`` reads an integer ``to`` as its digits; ``scrub(to=2125550199)`` raised Arrow's
+    ``ArrowTypeError``."""
+    table = pa.table({"at": [AT], "seller": ["acme"]})
+    assert _allowed(table, to=2125550199) == [False]
+    assert _allowed(table, to=2125550100) == [True]
+    with pytest.raises(ValueError, match=r"to=2125550199\.0"):
+        GUARD.scrub(table, to=2125550199.0)

@@ -6,6 +6,7 @@ Every problem names the column and the first bad row.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import zoneinfo
 from collections.abc import Iterable, Mapping
@@ -16,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import TypeAdapter, ValidationError
+from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from dncguard import geography
 from dncguard._arrow import trimmed
@@ -82,9 +83,8 @@ def _first(mask: npt.NDArray[np.bool_]) -> int:
     return int(np.argmax(mask))
 
 
-_AT_RANGE_US: Final = tuple(
-    (t - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1) for t in AT_RANGE
-)
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_AT_RANGE_US: Final = tuple((t - _EPOCH) // dt.timedelta(microseconds=1) for t in AT_RANGE)
 """:data:`dncguard.models.AT_RANGE` as UTC microseconds since 1970."""
 
 
@@ -214,9 +214,10 @@ def _at(batch: pa.RecordBatch, default: Any, n: int) -> tuple[npt.NDArray[np.int
                 "a timestamp without a time zone is ambiguous across the called party's zones; "
                 "give the column a time zone (e.g. cast to timestamp[us, tz=UTC])",
             )
-        # Nanoseconds are truncated to microseconds, as a Python datetime holds them.
-        ts = pc.cast(col, pa.timestamp("us", tz="UTC"), safe=False)
         fallback = _tz_name_fallback(col.type.tz)
+        if col.null_count:
+            raise _bad("at", _first(np.asarray(col.is_null())), "no start time: every call needs one")
+        return _utc_micros(col, "at"), fallback
     elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         known = PARSED_TIMES.take(col)
         if known is not None:  # read and parsed already (the command line's reader)
@@ -297,13 +298,50 @@ def _tz_fallback(tz: dt.tzinfo | None, when: dt.datetime) -> _Fallback:
 
 
 def _tz_name_fallback(name: str) -> _Fallback:
+    """How a timestamp column's zone (``name``) dates a call: a UTC offset (``-05:00``,
+    ``+0530``) or an IANA zone; a zone no time-zone database knows is refused by name (whether
+    or not some row needs it: the answer does not depend on which numbers a table holds)."""
     text = name.strip()
     if text in ("UTC", "Z", "Etc/UTC", "GMT", "+00:00", "-00:00"):
         return ("const", 0)
-    if text[:1] in "+-" and len(text) == 6 and text[3] == ":":
-        sign = -1 if text[0] == "-" else 1
-        return ("const", sign * (int(text[1:3]) * 60 + int(text[4:6])))
+    offset = re.fullmatch(r"([+-])(\d\d):?(\d\d)", text)
+    if offset is not None:
+        sign = -1 if offset[1] == "-" else 1
+        return ("const", sign * (int(offset[2]) * 60 + int(offset[3])))
+    try:
+        zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise CallColumnError(
+            f"the column's time zone {name!r} is not one dncguard knows: give an IANA time zone such"
+            " as 'America/Chicago' or a UTC offset such as '-05:00'",
+            column="at",
+        ) from None
     return ("zone", text)
+
+
+def _utc_micros(
+    col: pa.Array, column: str, row_of: npt.NDArray[np.int64] | None = None
+) -> npt.NDArray[np.int64]:
+    """An aware timestamp column without nulls as UTC microseconds, a time outside
+    :data:`~dncguard.models.AT_RANGE` refused naming its row (``row_of``: as for
+    :func:`_check_at_range`). Seconds and milliseconds are checked before they are multiplied
+    out, which would wrap a time of year 586,000 around to one in range; nanoseconds are
+    truncated to microseconds, as a Python datetime holds them."""
+    unit = col.type.unit
+    if unit in ("s", "ms"):
+        per = 1_000_000 if unit == "s" else 1_000
+        raw = _ints(col)
+        lo, hi = -(-_AT_RANGE_US[0] // per), _AT_RANGE_US[1] // per
+        if len(raw) and (raw.min() < lo or raw.max() > hi):
+            i = _first((raw < lo) | (raw > hi))
+            row = i if row_of is None else int(np.searchsorted(row_of, i, side="right")) - 1
+            raise _bad(column, row, f"{np.datetime64(int(raw[i]), unit)}Z is out of range: {AT_RANGE_WORDS}")
+        micros = raw * per
+    else:
+        ts = pc.cast(col, pa.timestamp("us", tz="UTC"), safe=False)
+        micros = np.asarray(ts.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+    _check_at_range(micros, column, row_of)
+    return micros
 
 
 def _text_offsets(text: pa.Array) -> npt.NDArray[np.int64]:
@@ -616,7 +654,7 @@ def _read(batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> _Rows:
         to=to,
         channel=_enum(batch, "channel", _CHANNELS, _default(defaults, "channel"), n),
         automated=_bool(batch, "automated", _default(defaults, "automated"), n),
-        attempts=_attempts(batch, n),
+        attempts=_attempts(batch, n, defaults.get("attempts")),
     )
 
 
@@ -626,7 +664,7 @@ def _to_column(batch: pa.RecordBatch, defaults: Mapping[str, Any], n: int) -> pa
     if to is None:
         if "to" not in defaults:
             raise CallColumnError("no 'to' column: every call needs the called number")
-        to = pa.array([defaults["to"]] * n, pa.string())
+        to = _to_default(defaults["to"], n)
     if pa.types.is_dictionary(to.type):
         to = to.dictionary_decode()
     if pa.types.is_integer(to.type) or pa.types.is_large_string(to.type):
@@ -636,6 +674,16 @@ def _to_column(batch: pa.RecordBatch, defaults: Mapping[str, Any], n: int) -> pa
     if to.null_count:
         raise _bad("to", _first(np.asarray(to.is_null())), "no number: every call needs the called number")
     return to
+
+
+def _to_default(value: Any, n: int) -> pa.Array:
+    """``to=``: the number every row without a ``to`` column calls (an integer read as its
+    digits, as ``Call`` reads it)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"to={value!r}: expected the called number as text or an integer")
+    return pa.array([value], pa.string()).take(pa.array(np.zeros(n, np.int32)))
 
 
 def _seller_column(batch: pa.RecordBatch, seller_default: Any, n: int) -> Codes:
@@ -718,16 +766,61 @@ def _evidence_columns(
     return dates, kind
 
 
-def _attempts(batch: pa.RecordBatch, n: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
-    """The ``attempts`` column (a list of aware timestamps per row; null: none) as offsets and UTC
-    microseconds."""
-    col = _column(batch, "attempts")
-    if col is None:
+_ATTEMPTS_ADAPTER: Final = TypeAdapter(tuple[AwareDatetime, ...])
+"""A list of earlier calls as ``Call.attempts`` reads one (aware times)."""
+
+
+def _attempts_default(default: Any) -> npt.NDArray[np.int64] | None:
+    """``attempts=``, the earlier calls of every row without its own, as UTC microseconds (read
+    as ``Call`` reads them; ``None``: none given)."""
+    if default is None:
         return None
+    try:
+        times = _ATTEMPTS_ADAPTER.validate_python(default)
+    except ValidationError:
+        raise ValueError(
+            f"attempts={default!r}: expected a list of times with a UTC offset (a naive time is ambiguous)"
+        ) from None
+    micros = np.array([(t - _EPOCH) // dt.timedelta(microseconds=1) for t in times], np.int64)
+    try:
+        _check_at_range(micros, "attempts")
+    except CallColumnError as e:
+        raise ValueError(f"attempts={default!r}: {e.detail}") from None
+    return micros
+
+
+def _with_default(
+    row_of: npt.NDArray[np.int64],
+    micros: npt.NDArray[np.int64],
+    null_rows: npt.NDArray[np.bool_],
+    fill: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The lists ``(row_of, micros)`` with ``fill`` in the ``null_rows``."""
+    counts = np.diff(row_of)
+    counts[null_rows] = len(fill)
+    offsets = np.concatenate([np.zeros(1, np.int64), np.cumsum(counts)])
+    row = np.repeat(np.arange(len(counts)), counts)  # each output value's row
+    within = np.arange(int(offsets[-1])) - offsets[row]
+    own = ~null_rows[row]
+    out = np.empty(int(offsets[-1]), np.int64)
+    out[own] = micros[row_of[row[own]] + within[own]]
+    out[~own] = fill[within[~own]]
+    return offsets, out
+
+
+def _attempts(
+    batch: pa.RecordBatch, n: int, default: Any = None
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+    """The ``attempts`` column (a list of aware timestamps per row; null: none, or ``default``)
+    as offsets and UTC microseconds; ``default`` (``attempts=``) also fills a missing column."""
+    col = _column(batch, "attempts")
+    fill = _attempts_default(default)
+    if col is None or pa.types.is_null(col.type):
+        if fill is None:
+            return None if col is None else (np.zeros(n + 1, np.int64), np.zeros(0, np.int64))
+        return np.arange(n + 1, dtype=np.int64) * len(fill), np.tile(fill, n)
     if isinstance(col, pa.ChunkedArray):
         col = col.combine_chunks()
-    if pa.types.is_null(col.type):
-        return np.zeros(n + 1, np.int64), np.zeros(0, np.int64)
     if not (pa.types.is_list(col.type) or pa.types.is_large_list(col.type)) or not pa.types.is_timestamp(
         col.type.value_type
     ):
@@ -743,13 +836,12 @@ def _attempts(batch: pa.RecordBatch, n: int) -> tuple[npt.NDArray[np.int64], npt
     filled = pc.fill_null(col, pa.scalar([], col.type))
     offsets = np.asarray(filled.offsets.to_numpy(zero_copy_only=False), np.int64)
     values = filled.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+    row_of = offsets - offsets[0]
     if values.null_count:
-        raise _bad("attempts", 0, "an earlier call without a time: every attempt needs one")
-    micros = np.asarray(
-        pc.cast(values, pa.timestamp("us", tz="UTC"), safe=False)
-        .cast(pa.int64())
-        .to_numpy(zero_copy_only=False),
-        np.int64,
-    )
-    _check_at_range(micros, "attempts", offsets - offsets[0])
-    return offsets - offsets[0], micros
+        i = _first(np.asarray(values.is_null()))
+        row = int(np.searchsorted(row_of, i, side="right")) - 1
+        raise _bad("attempts", row, "an earlier call without a time: every attempt needs one")
+    micros = _utc_micros(values, "attempts", row_of)
+    if fill is not None and col.null_count:
+        return _with_default(row_of, micros, np.asarray(col.is_null()), fill)
+    return row_of, micros
