@@ -236,3 +236,43 @@ def test_an_integer_to_default_is_the_number_it_spells() -> None:
     assert _allowed(table, to=2125550100) == [True]
     with pytest.raises(ValueError, match=r"to=2125550199\.0"):
         GUARD.scrub(table, to=2125550199.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Column names
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "field"),
+    [
+        ("dnc_requested_on_date", "dnc_requested_on"),
+        ("consent_on_date", "consent_on"),
+        ("contract_on_day", "contract_on"),
+        ("reassigned_on_date", "reassigned_on"),
+        ("consent_revoked_on_date", "consent_revoked_on"),
+    ],
+)
+def test_a_field_with_a_date_word_added_is_a_near_miss(name: str, field: str) -> None:
+    """docs/calls.md: a name that is the field with a date word added at its end is close to it.
+    ``dnc_requested_on_date`` passed through as another column, and the requests it held were
+    never seen: the calls were allowed."""
+    table = _table(to=[LISTED], **{name: [dt.date(2026, 1, 5)]})
+    error = _refused(table, name, None)
+    assert f"did you mean {field!r}" in str(error)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "d\u200bn\u200bc\u200b_requested_on",  # zero-width spaces
+        "dnc_requ\u00adest\u00aded_o\u00adn",  # soft hyphens
+        "dnc_requ\u0435st\u0435d_\u043en",  # three Cyrillic lookalikes
+        "\u0441\u043ensent_kind",  # Cyrillic es and o
+        "s\u0435ll\u0435r",  # Cyrillic ie twice in a short name
+    ],
+)
+def test_invisible_and_lookalike_letters_do_not_hide_a_call_field(name: str) -> None:
+    table = _table(**{name: ["x"]})
+    error = _refused(table, name, None)
+    assert "did you mean" in str(error)
