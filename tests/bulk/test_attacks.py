@@ -7,15 +7,21 @@ answer from a misread value.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import zoneinfo
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_bulk import GUARDS, table_of
 
-from dncguard import CallColumnError, Guard, InvalidCallError
+from dncguard import Call, CallColumnError, Guard, InvalidCallError, bulk
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
+from strategies import CALL_LISTS
 
 UTC = dt.UTC
 OBTAINED = dt.date(2026, 3, 10)
@@ -276,3 +282,213 @@ def test_invisible_and_lookalike_letters_do_not_hide_a_call_field(name: str) -> 
     table = _table(**{name: ["x"]})
     error = _refused(table, name, None)
     assert "did you mean" in str(error)
+
+
+# --------------------------------------------------------------------------------------------
+# Tables of no rows
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_table_or_batch_of_no_rows_with_any_call_column_is_decided() -> None:
+    """A frame filtered down to no rows (a Polars filter, a DuckDB query with no match, an empty
+    batch in a stream) with a ``consent_kind`` column stopped scrub with ``IndexError``."""
+    full = _table(
+        to=[LISTED, FREE],
+        consent_kind=[None, "written"],
+        consent_on=[None, dt.date(2026, 1, 5)],
+        purpose=["sale", "survey"],
+        callee_region=["US-NY", None],
+        attempts=pa.array([[], None], pa.list_(pa.timestamp("us", tz="UTC"))),
+    )
+    empty = full.slice(0, 0)
+    out = GUARD.scrub(empty)
+    assert out.num_rows == 0
+    assert out.column_names[-4:] == ["allowed", "reason", "reasons", "next_allowed_at"]
+    stream = [full.slice(0, 1), empty, full.slice(1)]
+    outs = list(GUARD.scrub_batches(stream))
+    assert [b.num_rows for b in outs] == [1, 0, 1]
+    assert [v for b in outs for v in b.column("allowed").to_pylist()] == [False, True]
+
+
+# --------------------------------------------------------------------------------------------
+# The invariant over every Arrow spelling of a table: scrub's decision for each row is check's
+# --------------------------------------------------------------------------------------------
+
+_TEXT_KINDS = ("string", "large_string", "string_view", "dictionary", "view_dictionary")
+_DATE_KINDS = ("date32", "date64", "naive", "aware", "text", "text_time", "dictionary")
+_UNITS = ("s", "ms", "us", "ns")
+_ZONES: dict[str, dt.tzinfo] = {
+    "UTC": UTC,
+    "America/New_York": zoneinfo.ZoneInfo("America/New_York"),
+    "Pacific/Kiritimati": zoneinfo.ZoneInfo("Pacific/Kiritimati"),
+    "+05:30": dt.timezone(dt.timedelta(hours=5, minutes=30)),
+    "-0300": dt.timezone(dt.timedelta(hours=-3)),
+}
+
+
+def _text(values: list[Any], kind: str) -> pa.Array:
+    """Text as a frame may hold it: plain, large, views (Polars), dictionary-encoded (a
+    categorical), a dictionary of views (a Polars categorical)."""
+    plain = pa.array(values, pa.string())
+    if kind == "large_string":
+        return plain.cast(pa.large_string())
+    if kind == "string_view":
+        return plain.cast(pa.string_view())
+    if kind == "dictionary":
+        return plain.dictionary_encode()
+    if kind == "view_dictionary":
+        enc = plain.dictionary_encode()
+        return pa.DictionaryArray.from_arrays(enc.indices, enc.dictionary.cast(pa.string_view()))
+    return plain
+
+
+def _dates_as(days: list[dt.date | None], kind: str, unit: str, zone: str, rnd: Any) -> pa.Array:
+    """Dates as a frame may hold them, each meaning the same date as ``Call`` reads it: date32,
+    date64, a timestamp at some time of that day (naive, or in ``zone``), ISO text of the date
+    or of a time on it (in some offset), a dictionary of dates."""
+
+    def moment(d: dt.date) -> dt.datetime:
+        t = dt.datetime.combine(d, dt.time()) + dt.timedelta(seconds=rnd.randrange(86_400))
+        return t if unit == "s" else t + dt.timedelta(microseconds=rnd.randrange(1_000) * 1_000)
+
+    if kind == "date64":
+        return pa.array(days, pa.date64())
+    if kind == "naive":
+        return pa.array([None if d is None else moment(d) for d in days], pa.timestamp(unit))
+    if kind == "aware":
+        local = [None if d is None else moment(d).replace(tzinfo=_ZONES[zone]) for d in days]
+        return pa.array(local, pa.timestamp(unit, tz=zone))
+    if kind == "text":
+        return pa.array([None if d is None else d.isoformat() for d in days], pa.string())
+    if kind == "text_time":
+        offsets = ("Z", "+05:30", "-04:00", "", "+0200")
+        return pa.array(
+            [
+                None
+                if d is None
+                else moment(d).isoformat(sep=rnd.choice("T "), timespec="seconds") + rnd.choice(offsets)
+                for d in days
+            ],
+            pa.string(),
+        )
+    if kind == "dictionary":
+        return pa.array(days, pa.date32()).dictionary_encode()
+    return pa.array(days, pa.date32())
+
+
+def _chunked(values: pa.Array, rnd: Any) -> pa.ChunkedArray:
+    """``values`` in chunks of a random layout, empty chunks among them."""
+    cuts = sorted(rnd.randrange(len(values) + 1) for _ in range(rnd.randrange(3)))
+    bounds = [0, *cuts, len(values)]
+    pieces = [values.slice(a, b - a) for a, b in itertools.pairwise(bounds)]
+    if rnd.random() < 0.5:
+        pieces.insert(rnd.randrange(len(pieces) + 1), values.slice(0, 0))
+    return pa.chunked_array(pieces, type=values.type)
+
+
+def _respelt(seller: str, rnd: Any) -> str:
+    return rnd.choice((seller, seller.upper(), f" {seller.title()} ", f"{seller}\u00a0", seller))
+
+
+class _CStream:
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        return self.table.__arrow_c_stream__(requested_schema)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(
+    CALL_LISTS,
+    st.sampled_from(sorted(GUARDS)),
+    st.randoms(use_true_random=False),
+    st.fixed_dictionaries(
+        {
+            "text": st.sampled_from(_TEXT_KINDS),
+            "to": st.sampled_from((*_TEXT_KINDS, "int64")),
+            "at": st.sampled_from(("text", *_UNITS)),
+            "at_zone": st.sampled_from(sorted(_ZONES)),
+            "dates": st.sampled_from(_DATE_KINDS),
+            "date_unit": st.sampled_from(_UNITS),
+            "date_zone": st.sampled_from(sorted(_ZONES)),
+            "attempts": st.sampled_from(("list", "large_list")),
+            "attempts_unit": st.sampled_from(_UNITS),
+            "prefix": st.integers(0, 3),
+            "input": st.sampled_from(("table", "batch", "reader", "c_stream", "batches")),
+        }
+    ),
+)
+def test_scrub_agrees_with_check_whatever_arrow_types_hold_the_calls(
+    calls: list[Call], guard_name: str, rnd: Any, how: dict[str, Any]
+) -> None:
+    """The same calls in any Arrow spelling a user's frame may carry (text as large strings,
+    views or dictionaries; ``to`` as integers; ``at`` as text or timestamps of any unit and zone;
+    dates as date32, date64, timestamps of any unit, naive or in a zone, ISO text of a date or a
+    time; sellers spelt ``" Acme "`` and ``"ACME"``; columns chunked unevenly with empty
+    chunks; a slice of a larger table; a batch, a reader or a C stream): every row's decision
+    equals ``check``'s of the row's call, in every field."""
+    guard = GUARDS[guard_name]
+    prefix = calls[: how["prefix"]]
+    all_calls = [*prefix, *calls]  # a slice of a larger table
+    zone = _ZONES[how["at_zone"]]
+    sellers = [_respelt(c.seller, rnd) for c in all_calls]
+    regions = [
+        None if c.callee_region is None else rnd.choice((c.callee_region, c.callee_region.lower()))
+        for c in all_calls
+    ]
+    row_calls = [
+        Call.model_validate(
+            {
+                **c.model_dump(),
+                "seller": s,
+                "callee_region": r,
+                "at": c.at if how["at"] == "text" else c.at.astimezone(zone),
+            }
+        )
+        for c, s, r in zip(all_calls, sellers, regions, strict=True)
+    ]
+    flat = table_of(all_calls)
+    columns: dict[str, pa.Array] = {}
+    for name in flat.column_names:
+        values = flat.column(name).combine_chunks()
+        kind = flat.schema.field(name).type
+        if name == "to":
+            digits = all(c.to.isdigit() for c in all_calls)
+            if how["to"] == "int64" and digits:
+                values = pa.array([int(c.to) for c in all_calls], pa.int64())
+            elif how["to"] != "int64":
+                values = _text(values.to_pylist(), how["to"])
+        elif name == "at":
+            if how["at"] == "text":
+                values = pa.array([c.at.isoformat() for c in all_calls], pa.string())
+            else:
+                values = pa.array([c.at for c in all_calls], pa.timestamp(how["at"], tz=how["at_zone"]))
+        elif name == "seller":
+            values = _text(sellers, how["text"])
+        elif name == "callee_region":
+            values = _text(regions, how["text"])
+        elif pa.types.is_string(kind):
+            values = _text(values.to_pylist(), how["text"])
+        elif pa.types.is_date(kind):
+            values = _dates_as(values.to_pylist(), how["dates"], how["date_unit"], how["date_zone"], rnd)
+        elif name == "attempts":
+            unit = how["attempts_unit"]
+            element = pa.timestamp(unit, tz=how["date_zone"])
+            kind = pa.list_(element) if how["attempts"] == "list" else pa.large_list(element)
+            values = pa.array([[a.astimezone(UTC) for a in c.attempts] for c in all_calls], kind)
+        columns[name] = _chunked(values, rnd)
+    table = pa.table(columns).slice(len(prefix))
+    data: Any = {
+        "table": [table],
+        "batch": [table.combine_chunks().to_batches()[0]] if table.num_rows else [table],
+        "reader": table.to_reader(),
+        "c_stream": _CStream(table),
+        "batches": table.to_batches(),
+    }[how["input"]]
+    decided = list(bulk.decide_batches(guard, data, provenance=True))
+    rows = [(d, i) for d in decided for i in range(d.output.num_rows)]
+    assert len(rows) == len(calls)
+    for call, (d, i) in zip(row_calls[len(prefix) :], rows, strict=True):
+        want = guard.check(call)
+        assert d.decision(i) == want, f"{call!r}\nscrub: {d.decision(i)!r}\ncheck: {want!r}"
