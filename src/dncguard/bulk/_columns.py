@@ -568,15 +568,30 @@ def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArra
             col = _text_days(text, name)
     elif not pa.types.is_date32(t):
         raise CallColumnError(f"expected dates, got {t}", column=name)
-    days = _ints(col)
-    valid = _valid(col)
-    bad = _first_outside(days, valid, *_DAY_RANGE)
-    if bad >= 0:
-        raise _date_range_error(name, bad, f"{np.datetime64(int(days[bad]), 'D')}")
-    if valid is None:
-        return days
-    fill = _to_date(default, name)
-    return np.where(valid, days, NO_DATE if np.isnat(fill) else int(fill.astype(np.int64)))
+    # The day numbers as stored (date32's int32, or int64), nulls as the range's first day while
+    # the range is checked (the least and greatest; the row looked for only when one is out).
+    stored = col.view(pa.int32() if col.type.bit_width == 32 else pa.int64())
+    nulls = stored.null_count
+    kept = pc.fill_null(stored, _DAY_RANGE[0]) if nulls else stored
+    as_stored = np.asarray(kept.to_numpy(zero_copy_only=False))
+    if len(as_stored) and (as_stored.min() < _DAY_RANGE[0] or as_stored.max() > _DAY_RANGE[1]):
+        bad = _first((as_stored < _DAY_RANGE[0]) | (as_stored > _DAY_RANGE[1]))
+        raise _date_range_error(name, bad, f"{np.datetime64(int(as_stored[bad]), 'D')}")
+    days = as_stored.astype(np.int64)
+    if nulls:
+        fill = _to_date(default, name)
+        days[_nulls(stored)] = NO_DATE if np.isnat(fill) else int(fill.astype(np.int64))
+    return days
+
+
+def _nulls(values: pa.Array) -> npt.NDArray[np.bool_]:
+    """Where ``values`` (with some null) is null, read from its validity bitmap."""
+    bitmap = values.buffers()[0]
+    if bitmap is None:  # every value null
+        return np.ones(len(values), bool)
+    bits = np.unpackbits(np.frombuffer(bitmap, np.uint8), bitorder="little")
+    out: npt.NDArray[np.bool_] = bits[values.offset : values.offset + len(values)] == 0
+    return out
 
 
 def _check_defaults(defaults: Mapping[str, Any]) -> None:
