@@ -244,6 +244,17 @@ def test_an_integer_to_default_is_the_number_it_spells() -> None:
         GUARD.scrub(table, to=2125550199.0)
 
 
+def test_a_rows_decision_names_an_invalid_number_given_as_the_to_default() -> None:
+    """``Decided.decision(row)`` of an invalid number read the ``to`` column, and a table whose
+    numbers came from ``to=`` has none: ``KeyError``."""
+    table = pa.table({"at": [AT], "seller": ["acme"]})
+    (decided,) = bulk.decide_batches(GUARD, [table], to="876-555-0100")
+    want = GUARD.check({"to": "876-555-0100", "at": AT, "seller": "acme"})
+    assert decided.decision(0) == want
+    assert not want.allowed
+    assert "876-555-0100" in want.reasons[0].message
+
+
 # --------------------------------------------------------------------------------------------
 # Column names
 # --------------------------------------------------------------------------------------------
