@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from dncguard import geography
-from dncguard._arrow import trimmed
+from dncguard._arrow import DATE_TIME_TEXT, trimmed
 from dncguard._fields import call_columns, near_miss
 from dncguard.bulk._clock import local_clock
 from dncguard.errors import CallColumnError
@@ -435,15 +435,6 @@ _DAY_RANGE_WORDS: Final = "dncguard reads the years 1 to 9999"
 _PER_DAY: Final = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 _INT64: Final = np.iinfo(np.int64)
 
-# Date-time text whose date is its first ten characters, as ``dncguard.models`` reads it (a
-# date-time stands for its date as written): checked here as a whole, so that no other text is
-# cut to its first ten characters ("2025-12-01 junk" is no date). Text of other shapes is read
-# value by value with the model's own rule.
-_DATE_TIME: Final = (
-    r"^\d{4}-\d\d-\d\d[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?"
-    r"(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$"
-)
-
 
 def _ints(values: pa.Array) -> npt.NDArray[np.int64]:
     """The whole numbers a date or timestamp column stores (0 where null), as int64."""
@@ -509,7 +500,9 @@ def _text_days(text: pa.Array, name: str) -> pa.Array:
     values = enc.dictionary
     days = np.full(len(values), NO_DATE, np.int64)
     if len(values):
-        shaped = np.asarray(pc.match_substring_regex(values, _DATE_TIME).to_numpy(zero_copy_only=False), bool)
+        shaped = np.asarray(
+            pc.match_substring_regex(values, DATE_TIME_TEXT).to_numpy(zero_copy_only=False), bool
+        )
         if shaped.any():
             picked = np.flatnonzero(shaped)
             heads = pc.utf8_slice_codeunits(values.take(pa.array(picked)), 0, 10)
