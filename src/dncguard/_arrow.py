@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -13,6 +15,15 @@ _ASCII_SPACES = " \t\n\v\f\r\x1c\x1d\x1e\x1f"
 _MAY_BE_SPACE = np.zeros(256, bool)
 _MAY_BE_SPACE[[ord(c) for c in _ASCII_SPACES]] = True
 _MAY_BE_SPACE[0x80:] = True
+
+DATE_TIME_TEXT: Final = (
+    r"^\d{4}-\d\d-\d\d[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?"
+    r"(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$"
+)
+"""Date-time text whose date is its first ten characters, as ``dncguard.models`` reads a date-time
+given for a date (its date as written): a date, a valid time of day and an optional UTC offset, the
+whole text. Only text of this shape is cut to its first ten characters where a date is read (bulk
+and the command line): ``"2025-12-01 junk"`` is no date."""
 
 
 def trimmed(values: pa.Array) -> pa.Array:

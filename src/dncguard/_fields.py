@@ -120,14 +120,36 @@ def _another_word(name: str, field: str) -> bool:
     return len(diff) == 1 and len(diff[0][0]) <= 3 and len(diff[0][1]) <= 3 and diff[0][0].isascii()
 
 
+# Letters of other scripts that look like Latin ones (after case folding): a name spelt with
+# them reads as the Latin name it shows.
+_LOOKALIKES: Final = str.maketrans(
+    {
+        **dict(zip("аесіјкорѕухһԁԛԝӏ", "aecijkopsyxhdqwl", strict=True)),  # Cyrillic
+        **dict(zip("αικνορτυχ", "aiknoptux", strict=True)),  # Greek
+        **dict(zip("օսɡ", "oug", strict=True)),  # Armenian, Latin script g
+    }
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _letters(name: str) -> str:
+    """``name`` as the letters it shows: compatibility forms as their letters (full-width
+    ``ｄｎｃ``), without accents and invisible format characters (zero-width spaces, soft
+    hyphens), case-folded, lookalike letters of other scripts as the Latin ones."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    kept = "".join(c for c in decomposed if unicodedata.category(c) not in ("Mn", "Cf"))
+    return unicodedata.normalize("NFC", kept).strip().casefold().translate(_LOOKALIKES)
+
+
 def _closeness(name: str, field: str) -> int | None:
     """How close ``name`` is to ``field`` (lower is closer), or None when it is not close."""
-    # Compatibility forms read as their letters: dnc_requested_on in full-width letters is a slip.
-    folded = unicodedata.normalize("NFKC", name).strip().casefold()
+    folded = _letters(name)
     squashed, target = _squash(folded), _squash(field)
     if squashed == target:
         return 0
-    if _stem(squashed) == _stem(target) and len(_stem(target)) >= 3:
+    stem = _stem(squashed)
+    if (stem == _stem(target) and len(_stem(target)) >= 3) or stem == target:
+        # a date word dropped, swapped or added (dnc_requested, contract_date, consent_on_date)
         return 1
     if _another_word(folded, field):
         return None

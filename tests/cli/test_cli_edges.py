@@ -59,6 +59,11 @@ BROKEN: dict[str, bytes] = {
     "date-year10000.csv": (
         "to,at,seller,dnc_requested_on\n" + f"2125550100,{AT},acme,10000-01-01\n"
     ).encode(),
+    # text that only begins with a date is no date (it was read as 2025-12-01: an exemption)
+    "date-junk.csv": ("to,at,seller,last_purchase\n" + f"2125550199,{AT},acme,2025-12-01 junk\n").encode(),
+    "date-bad-time.csv": (
+        "to,at,seller,last_purchase\n" + f"2125550199,{AT},acme,2025-12-01T25:99\n"
+    ).encode(),
     "year0.jsonl": b'{"to": "2125550100", "at": "0000-03-16T14:00:00-04:00", "seller": "acme"}\n',
     "year10000.jsonl": b'{"to": "2125550100", "at": "10000-03-16T14:00:00-04:00", "seller": "acme"}\n',
     "semicolons.csv": f"to;at;seller\n2125550100;{AT};acme\n".encode(),

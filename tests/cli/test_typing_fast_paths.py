@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dncguard._arrow import DATE_TIME_TEXT
 from dncguard.cli import _tablefile
 from dncguard.errors import CallColumnError
 from dncguard.models import AT_RANGE
@@ -26,9 +27,7 @@ def _dates_in_full(values: pa.Array) -> pa.Array | str:
     """The dates of the column as the typing read them before its short cuts, or the error."""
     values = _blank_as_null_in_full(values)
     trimmed = pc.utf8_trim_whitespace(values)
-    is_datetime = pc.and_(
-        pc.greater(pc.utf8_length(trimmed), 10), pc.match_substring_regex(trimmed, r"^\d{4}-\d\d-\d\d[T ]")
-    )
+    is_datetime = pc.match_substring_regex(trimmed, DATE_TIME_TEXT)  # a whole date-time
     try:
         dates = pc.if_else(is_datetime, pc.utf8_slice_codeunits(trimmed, 0, 10), trimmed).cast(pa.date32())
     except pa.ArrowInvalid:

@@ -6,6 +6,7 @@ Every problem names the column and the first bad row.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import zoneinfo
 from collections.abc import Iterable, Mapping
@@ -16,9 +17,10 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
+from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from dncguard import geography
-from dncguard._arrow import trimmed
+from dncguard._arrow import DATE_TIME_TEXT, trimmed
 from dncguard._calendar import date_of, day_number, latest_date
 from dncguard._fields import call_columns, near_miss
 from dncguard.bulk._clock import local_clock
@@ -33,6 +35,7 @@ from dncguard.models import (
     Caller,
     Channel,
     ConsentKind,
+    Date,
     Line,
     Purpose,
 )
@@ -81,9 +84,8 @@ def _first(mask: npt.NDArray[np.bool_]) -> int:
     return int(np.argmax(mask))
 
 
-_AT_RANGE_US: Final = tuple(
-    (t - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1) for t in AT_RANGE
-)
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_AT_RANGE_US: Final = tuple((t - _EPOCH) // dt.timedelta(microseconds=1) for t in AT_RANGE)
 """:data:`dncguard.models.AT_RANGE` as UTC microseconds since 1970."""
 
 
@@ -213,9 +215,10 @@ def _at(batch: pa.RecordBatch, default: Any, n: int) -> tuple[npt.NDArray[np.int
                 "a timestamp without a time zone is ambiguous across the called party's zones; "
                 "give the column a time zone (e.g. cast to timestamp[us, tz=UTC])",
             )
-        # Nanoseconds are truncated to microseconds, as a Python datetime holds them.
-        ts = pc.cast(col, pa.timestamp("us", tz="UTC"), safe=False)
         fallback = _tz_name_fallback(col.type.tz)
+        if col.null_count:
+            raise _bad("at", _first(np.asarray(col.is_null())), "no start time: every call needs one")
+        return _utc_micros(col, "at"), fallback
     elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         known = PARSED_TIMES.take(col)
         if known is not None:  # read and parsed already (the command line's reader)
@@ -296,13 +299,50 @@ def _tz_fallback(tz: dt.tzinfo | None, when: dt.datetime) -> _Fallback:
 
 
 def _tz_name_fallback(name: str) -> _Fallback:
+    """How a timestamp column's zone (``name``) dates a call: a UTC offset (``-05:00``,
+    ``+0530``) or an IANA zone; a zone no time-zone database knows is refused by name (whether
+    or not some row needs it: the answer does not depend on which numbers a table holds)."""
     text = name.strip()
     if text in ("UTC", "Z", "Etc/UTC", "GMT", "+00:00", "-00:00"):
         return ("const", 0)
-    if text[:1] in "+-" and len(text) == 6 and text[3] == ":":
-        sign = -1 if text[0] == "-" else 1
-        return ("const", sign * (int(text[1:3]) * 60 + int(text[4:6])))
+    offset = re.fullmatch(r"([+-])(\d\d):?(\d\d)", text)
+    if offset is not None:
+        sign = -1 if offset[1] == "-" else 1
+        return ("const", sign * (int(offset[2]) * 60 + int(offset[3])))
+    try:
+        zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise CallColumnError(
+            f"the column's time zone {name!r} is not one dncguard knows: give an IANA time zone such"
+            " as 'America/Chicago' or a UTC offset such as '-05:00'",
+            column="at",
+        ) from None
     return ("zone", text)
+
+
+def _utc_micros(
+    col: pa.Array, column: str, row_of: npt.NDArray[np.int64] | None = None
+) -> npt.NDArray[np.int64]:
+    """An aware timestamp column without nulls as UTC microseconds, a time outside
+    :data:`~dncguard.models.AT_RANGE` refused naming its row (``row_of``: as for
+    :func:`_check_at_range`). Seconds and milliseconds are checked before they are multiplied
+    out, which would wrap a time of year 586,000 around to one in range; nanoseconds are
+    truncated to microseconds, as a Python datetime holds them."""
+    unit = col.type.unit
+    if unit in ("s", "ms"):
+        per = 1_000_000 if unit == "s" else 1_000
+        raw = _ints(col)
+        lo, hi = -(-_AT_RANGE_US[0] // per), _AT_RANGE_US[1] // per
+        if len(raw) and (raw.min() < lo or raw.max() > hi):
+            i = _first((raw < lo) | (raw > hi))
+            row = i if row_of is None else int(np.searchsorted(row_of, i, side="right")) - 1
+            raise _bad(column, row, f"{np.datetime64(int(raw[i]), unit)}Z is out of range: {AT_RANGE_WORDS}")
+        micros = raw * per
+    else:
+        ts = pc.cast(col, pa.timestamp("us", tz="UTC"), safe=False)
+        micros = np.asarray(ts.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+    _check_at_range(micros, column, row_of)
+    return micros
 
 
 def _text_offsets(text: pa.Array) -> npt.NDArray[np.int64]:
@@ -374,33 +414,129 @@ def _aware(value: Any, name: str) -> dt.datetime:
     return value
 
 
+_DATE_ADAPTER: Final = TypeAdapter(Date)
+"""A date as ``Call`` reads one (``dncguard.models.Date``)."""
+
+
 def _to_date(value: Any, name: str) -> np.datetime64:
     """A keyword default for a date column, read as ``Call`` reads it."""
     if value is None:
         return NAT
-    if isinstance(value, str):
-        text = value.strip()
+    try:
+        day = _DATE_ADAPTER.validate_python(value.strip() if isinstance(value, str) else value)
+    except ValidationError:
+        raise ValueError(f"{name}={value!r}: expected an ISO 8601 date") from None
+    return np.datetime64(day, "D")
+
+
+_EPOCH_DATE: Final = dt.date(1970, 1, 1)
+_DAY_RANGE: Final = ((dt.date(1, 1, 1) - _EPOCH_DATE).days, (dt.date(9999, 12, 31) - _EPOCH_DATE).days)
+"""The days a ``Call`` can hold (Python's dates: the years 1 to 9999), as day numbers."""
+_DAY_RANGE_WORDS: Final = "dncguard reads the years 1 to 9999"
+_PER_DAY: Final = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+_INT64: Final = np.iinfo(np.int64)
+
+
+def _ints(values: pa.Array) -> npt.NDArray[np.int64]:
+    """The whole numbers a date or timestamp column stores (0 where null), as int64."""
+    width = pa.int32() if values.type.bit_width == 32 else pa.int64()
+    stored = values.view(width)
+    if stored.null_count:
+        stored = pc.fill_null(stored, 0)
+    return np.asarray(stored.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _first_outside(
+    values: npt.NDArray[np.int64], valid: npt.NDArray[np.bool_] | None, lo: int, hi: int
+) -> int:
+    """The first row (of ``valid`` ones) whose value lies outside ``lo``..``hi``, or -1."""
+    if not len(values):
+        return -1
+    outside = (values < lo) | (values > hi)
+    if valid is not None:
+        outside &= valid
+    return _first(outside) if outside.any() else -1
+
+
+def _valid(col: pa.Array) -> npt.NDArray[np.bool_] | None:
+    return np.asarray(col.is_valid().to_numpy(zero_copy_only=False), bool) if col.null_count else None
+
+
+def _date_range_error(name: str, row: int, shown: str) -> CallColumnError:
+    return _bad(name, row, f"{shown} is out of range: {_DAY_RANGE_WORDS}")
+
+
+def _timestamp_days(col: pa.Array, name: str) -> npt.NDArray[np.int64]:
+    """A timestamp column as the day numbers of its dates in its own zone (as written when
+    naive), as ``Call`` reads a datetime given for a date; outside the years 1 to 9999 refused."""
+    t = col.type
+    per_day = _PER_DAY[t.unit]
+    valid = _valid(col)
+    # Outside the years 1 to 9999 in any zone (a day's margin): refused before the zone's
+    # arithmetic could overflow.
+    lo = max((_DAY_RANGE[0] - 1) * per_day, _INT64.min)
+    hi = min((_DAY_RANGE[1] + 2) * per_day - 1, _INT64.max)
+    raw = _ints(col)
+    bad = _first_outside(raw, valid, lo, hi)
+    if bad >= 0:
+        raise _date_range_error(name, bad, f"{np.datetime64(int(raw[bad]), t.unit)}")
+    if t.tz is not None:
         try:
-            value = (
-                dt.datetime.fromisoformat(text).date()
-                if ("T" in text or " " in text)
-                else dt.date.fromisoformat(text)
-            )
-        except ValueError:
-            raise ValueError(f"{name}={value!r}: expected an ISO 8601 date") from None
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if not isinstance(value, dt.date):
-        raise ValueError(f"{name}={value!r}: expected a date")
-    return np.datetime64(value, "D")
+            col = pc.local_timestamp(col)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise CallColumnError(
+                f"the column's time zone {t.tz!r} is not one dncguard knows: give an IANA time zone"
+                " such as 'America/Chicago' or a UTC offset such as '-05:00'",
+                column=name,
+            ) from None
+        raw = _ints(col)
+    return raw // per_day
+
+
+def _text_days(text: pa.Array, name: str) -> pa.Array:
+    """Date text (trimmed; blank is no date) as a date32 column, read as ``Call`` reads it: a
+    date, or a date-time standing for its date as written. Anything ``Call`` refuses is refused
+    naming the first row that holds it."""
+    enc = pc.dictionary_encode(text)
+    values = enc.dictionary
+    days = np.full(len(values), NO_DATE, np.int64)
+    if len(values):
+        shaped = np.asarray(
+            pc.match_substring_regex(values, DATE_TIME_TEXT).to_numpy(zero_copy_only=False), bool
+        )
+        if shaped.any():
+            picked = np.flatnonzero(shaped)
+            heads = pc.utf8_slice_codeunits(values.take(pa.array(picked)), 0, 10)
+            try:
+                days[picked] = np.asarray(heads.cast(pa.date32()).cast(pa.int32()).to_numpy(), np.int64)
+            except pa.ArrowInvalid:  # a day that is not in its month: read one by one below
+                shaped[:] = False
+        bad = np.zeros(len(values), bool)
+        for k in np.flatnonzero(~shaped).tolist():
+            value = values[k].as_py()
+            if not value:
+                continue  # blank text is no date
+            try:
+                days[k] = (_DATE_ADAPTER.validate_python(value) - _EPOCH_DATE).days
+            except ValidationError:
+                bad[k] = True
+        indices = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), np.int64)
+        if bad.any():
+            row = _first(np.isin(indices, np.flatnonzero(bad)))
+            raise _bad(name, row, f"{values[int(indices[row])].as_py()!r} is not an ISO 8601 date")
+        out = np.where(indices >= 0, days[np.maximum(indices, 0)], NO_DATE)
+    else:
+        out = np.full(len(text), NO_DATE, np.int64)
+    return pa.array(out.astype(np.int32), pa.date32(), mask=out == NO_DATE)
 
 
 def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArray[np.int64]:
     """A date column as day numbers (days since 1970-01-01; :data:`NO_DATE` for null).
 
     Read as ``Call`` reads a date: date columns; timestamps (the date in the column's own zone,
-    or as written when naive); ISO 8601 date or datetime text (the date as written). A null
-    takes ``default`` when one is given.
+    or as written when naive); ISO 8601 date or datetime text (the date as written; blank text
+    is no date). A null takes ``default`` when one is given. A date outside the years 1 to 9999
+    (which no ``Call`` can hold) is refused naming the row.
     """
     col = _column(batch, name)
     if col is None:
@@ -410,38 +546,46 @@ def _dates(batch: pa.RecordBatch, name: str, default: Any, n: int) -> npt.NDArra
         col = col.dictionary_decode()
     t = col.type
     if pa.types.is_null(t):
-        out = pa.nulls(len(col), pa.date32())
-    elif pa.types.is_date(t):
-        out = col.cast(pa.date32())
+        col = pa.nulls(len(col), pa.date32())
+    elif pa.types.is_date64(t):
+        days = _ints(col) // _PER_DAY["ms"]
+        col = pa.array(days, pa.int64(), mask=~col.is_valid().to_numpy(zero_copy_only=False))
     elif pa.types.is_timestamp(t):
-        local = pc.local_timestamp(col) if t.tz is not None else col
-        out = local.cast(pa.timestamp("s")).cast(pa.date32())
+        days = _timestamp_days(col, name)
+        col = pa.array(days, pa.int64(), mask=~col.is_valid().to_numpy(zero_copy_only=False))
     elif pa.types.is_string(t) or pa.types.is_large_string(t):
-        text = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(col), 0, 10)
-        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        text = trimmed(col)
         try:
-            out = text.cast(pa.date32())
-        except pa.ArrowInvalid:
-            for row, value in enumerate(col.to_pylist()):
-                if value is None or not value.strip():
-                    continue
-                try:
-                    _to_date(value, name)
-                except ValueError:
-                    raise _bad(name, row, f"{value!r} is not an ISO 8601 date") from None
-            raise
-    else:
+            # Plain YYYY-MM-DD everywhere (the common case) casts as it is.
+            col = text.cast(pa.date32())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            col = _text_days(text, name)
+    elif not pa.types.is_date32(t):
         raise CallColumnError(f"expected dates, got {t}", column=name)
-    if not out.null_count:
-        return np.asarray(out.cast(pa.int32()).to_numpy(zero_copy_only=False)).astype(np.int64)
-    fill = _to_date(default, name)
-    fill_day: int = NO_DATE if np.isnat(fill) else int(fill.astype(np.int64))
-    marker = np.iinfo(np.int32).min
-    days = np.asarray(pc.fill_null(out.cast(pa.int32()), marker).to_numpy(zero_copy_only=False)).astype(
-        np.int64
-    )
-    days[days == marker] = fill_day
+    # The day numbers as stored (date32's int32, or int64), nulls as the range's first day while
+    # the range is checked (the least and greatest; the row looked for only when one is out).
+    stored = col.view(pa.int32() if col.type.bit_width == 32 else pa.int64())
+    nulls = stored.null_count
+    kept = pc.fill_null(stored, _DAY_RANGE[0]) if nulls else stored
+    as_stored = np.asarray(kept.to_numpy(zero_copy_only=False))
+    if len(as_stored) and (as_stored.min() < _DAY_RANGE[0] or as_stored.max() > _DAY_RANGE[1]):
+        bad = _first((as_stored < _DAY_RANGE[0]) | (as_stored > _DAY_RANGE[1]))
+        raise _date_range_error(name, bad, f"{np.datetime64(int(as_stored[bad]), 'D')}")
+    days = as_stored.astype(np.int64)
+    if nulls:
+        fill = _to_date(default, name)
+        days[_nulls(stored)] = NO_DATE if np.isnat(fill) else int(fill.astype(np.int64))
     return days
+
+
+def _nulls(values: pa.Array) -> npt.NDArray[np.bool_]:
+    """Where ``values`` (with some null) is null, read from its validity bitmap."""
+    bitmap = values.buffers()[0]
+    if bitmap is None:  # every value null
+        return np.ones(len(values), bool)
+    bits = np.unpackbits(np.frombuffer(bitmap, np.uint8), bitorder="little")
+    out: npt.NDArray[np.bool_] = bits[values.offset : values.offset + len(values)] == 0
+    return out
 
 
 def _check_defaults(defaults: Mapping[str, Any]) -> None:
@@ -519,7 +663,7 @@ def _read(batch: pa.RecordBatch, defaults: Mapping[str, Any]) -> _Rows:
         to=to,
         channel=_enum(batch, "channel", _CHANNELS, _default(defaults, "channel"), n),
         automated=_bool(batch, "automated", _default(defaults, "automated"), n),
-        attempts=_attempts(batch, n),
+        attempts=_attempts(batch, n, defaults.get("attempts")),
     )
 
 
@@ -529,7 +673,7 @@ def _to_column(batch: pa.RecordBatch, defaults: Mapping[str, Any], n: int) -> pa
     if to is None:
         if "to" not in defaults:
             raise CallColumnError("no 'to' column: every call needs the called number")
-        to = pa.array([defaults["to"]] * n, pa.string())
+        to = _to_default(defaults["to"], n)
     if pa.types.is_dictionary(to.type):
         to = to.dictionary_decode()
     if pa.types.is_integer(to.type) or pa.types.is_large_string(to.type):
@@ -539,6 +683,16 @@ def _to_column(batch: pa.RecordBatch, defaults: Mapping[str, Any], n: int) -> pa
     if to.null_count:
         raise _bad("to", _first(np.asarray(to.is_null())), "no number: every call needs the called number")
     return to
+
+
+def _to_default(value: Any, n: int) -> pa.Array:
+    """``to=``: the number every row without a ``to`` column calls (an integer read as its
+    digits, as ``Call`` reads it)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"to={value!r}: expected the called number as text or an integer")
+    return pa.array([value], pa.string()).take(pa.array(np.zeros(n, np.int32)))
 
 
 def _seller_column(batch: pa.RecordBatch, seller_default: Any, n: int) -> Codes:
@@ -634,16 +788,61 @@ def _evidence_columns(
     return dates, kind
 
 
-def _attempts(batch: pa.RecordBatch, n: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
-    """The ``attempts`` column (a list of aware timestamps per row; null: none) as offsets and UTC
-    microseconds."""
-    col = _column(batch, "attempts")
-    if col is None:
+_ATTEMPTS_ADAPTER: Final = TypeAdapter(tuple[AwareDatetime, ...])
+"""A list of earlier calls as ``Call.attempts`` reads one (aware times)."""
+
+
+def _attempts_default(default: Any) -> npt.NDArray[np.int64] | None:
+    """``attempts=``, the earlier calls of every row without its own, as UTC microseconds (read
+    as ``Call`` reads them; ``None``: none given)."""
+    if default is None:
         return None
+    try:
+        times = _ATTEMPTS_ADAPTER.validate_python(default)
+    except ValidationError:
+        raise ValueError(
+            f"attempts={default!r}: expected a list of times with a UTC offset (a naive time is ambiguous)"
+        ) from None
+    micros = np.array([(t - _EPOCH) // dt.timedelta(microseconds=1) for t in times], np.int64)
+    try:
+        _check_at_range(micros, "attempts")
+    except CallColumnError as e:
+        raise ValueError(f"attempts={default!r}: {e.detail}") from None
+    return micros
+
+
+def _with_default(
+    row_of: npt.NDArray[np.int64],
+    micros: npt.NDArray[np.int64],
+    null_rows: npt.NDArray[np.bool_],
+    fill: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The lists ``(row_of, micros)`` with ``fill`` in the ``null_rows``."""
+    counts = np.diff(row_of)
+    counts[null_rows] = len(fill)
+    offsets = np.concatenate([np.zeros(1, np.int64), np.cumsum(counts)])
+    row = np.repeat(np.arange(len(counts)), counts)  # each output value's row
+    within = np.arange(int(offsets[-1])) - offsets[row]
+    own = ~null_rows[row]
+    out = np.empty(int(offsets[-1]), np.int64)
+    out[own] = micros[row_of[row[own]] + within[own]]
+    out[~own] = fill[within[~own]]
+    return offsets, out
+
+
+def _attempts(
+    batch: pa.RecordBatch, n: int, default: Any = None
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+    """The ``attempts`` column (a list of aware timestamps per row; null: none, or ``default``)
+    as offsets and UTC microseconds; ``default`` (``attempts=``) also fills a missing column."""
+    col = _column(batch, "attempts")
+    fill = _attempts_default(default)
+    if col is None or pa.types.is_null(col.type):
+        if fill is None:
+            return None if col is None else (np.zeros(n + 1, np.int64), np.zeros(0, np.int64))
+        return np.arange(n + 1, dtype=np.int64) * len(fill), np.tile(fill, n)
     if isinstance(col, pa.ChunkedArray):
         col = col.combine_chunks()
-    if pa.types.is_null(col.type):
-        return np.zeros(n + 1, np.int64), np.zeros(0, np.int64)
     if not (pa.types.is_list(col.type) or pa.types.is_large_list(col.type)) or not pa.types.is_timestamp(
         col.type.value_type
     ):
@@ -659,13 +858,12 @@ def _attempts(batch: pa.RecordBatch, n: int) -> tuple[npt.NDArray[np.int64], npt
     filled = pc.fill_null(col, pa.scalar([], col.type))
     offsets = np.asarray(filled.offsets.to_numpy(zero_copy_only=False), np.int64)
     values = filled.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+    row_of = offsets - offsets[0]
     if values.null_count:
-        raise _bad("attempts", 0, "an earlier call without a time: every attempt needs one")
-    micros = np.asarray(
-        pc.cast(values, pa.timestamp("us", tz="UTC"), safe=False)
-        .cast(pa.int64())
-        .to_numpy(zero_copy_only=False),
-        np.int64,
-    )
-    _check_at_range(micros, "attempts", offsets - offsets[0])
-    return offsets - offsets[0], micros
+        i = _first(np.asarray(values.is_null()))
+        row = int(np.searchsorted(row_of, i, side="right")) - 1
+        raise _bad("attempts", row, "an earlier call without a time: every attempt needs one")
+    micros = _utc_micros(values, "attempts", row_of)
+    if fill is not None and col.null_count:
+        return _with_default(row_of, micros, np.asarray(col.is_null()), fill)
+    return row_of, micros

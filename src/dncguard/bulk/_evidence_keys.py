@@ -114,7 +114,7 @@ def _has_evidence(rows: _Rows, ok: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool
     for name in ("last_purchase", "last_inquiry", "contract_on"):
         if name in d:
             has_ev |= d[name] != NO_DATE
-    if len(kind.values) > 1 or kind.values[0] is not None:
+    if any(v is not None for v in kind.values):  # (a batch of no rows has no values)
         has_ev |= np.array([v is not None for v in kind.values], bool)[kind.codes]
     has_ev &= ok
     return has_ev
@@ -238,7 +238,7 @@ def _consents_by_kind(
     ``Guard.check`` fills it, only for prerecorded or automated calls with a consent."""
     out = np.zeros(rows.n, np.int64)
     kind = rows.consent_kind
-    if len(kind.values) == 1 and kind.values[0] is None:
+    if all(v is None for v in kind.values):
         return out
     index = np.array([-1 if v is None else _CONSENT_KINDS.index(v) for v in kind.values], np.int64)[
         kind.codes

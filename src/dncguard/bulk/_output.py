@@ -41,6 +41,11 @@ def decision_schema(schema: pa.Schema) -> pa.Schema:
 
 
 def _append(batch: pa.RecordBatch, columns: Sequence[pa.Array]) -> pa.RecordBatch:
+    if not batch.num_rows:
+        # Built afresh: an empty batch imported through Arrow's C interface may carry an offset
+        # that Arrow's own validation refuses (a sliced string_view column, pyarrow 26).
+        schema = decision_schema(batch.schema)
+        return pa.RecordBatch.from_arrays([pa.nulls(0, f.type) for f in schema], schema=schema)
     keep = [i for i, f in enumerate(batch.schema) if f.name not in _DECISION_NAMES]
     arrays = [batch.column(i) for i in keep] + list(columns)
     return pa.RecordBatch.from_arrays(arrays, schema=decision_schema(batch.schema))

@@ -172,6 +172,8 @@ class Decided:
     provenance: ProvenanceRows | None = None
     sellers: tuple[str, ...] = ()
     """The distinct sellers of the batch, as written (for a summary that names sellers)."""
+    to: pa.Array | None = None
+    """The called numbers as text, row by row (the ``to`` column's, or the ``to=`` default's)."""
 
     def provenance_columns(self) -> list[pa.Array]:
         """The ``registry_id`` and ``consulted`` columns of this batch's rows."""
@@ -187,7 +189,8 @@ class Decided:
         prov = self.provenance
         registry_id = "" if prov is None else prov.provenance.registry_id
         if any(r.code is ReasonCode.INVALID_NUMBER for r in verdict.reasons):
-            to = str(self.output.column("to")[row].as_py())
+            numbers = self.output.column("to") if self.to is None else self.to
+            to = str(numbers[row].as_py())
             return _decision(invalid_call_number(to), None, to, registry_id)
         micros = int(self.next_at[row])
         when = None if micros == NO_NEXT else _EPOCH + dt.timedelta(microseconds=micros)
@@ -249,7 +252,8 @@ def _scrub_batch(
     output = _append(batch, _decision_columns(verdicts, inverse, next_at)) if with_columns else batch
     if with_columns and with_provenance:
         output = append_provenance(output, prov)
-    return Decided(output, tuple(verdicts), inverse, next_at, numbers, prov, tuple(rows.seller.values))
+    sellers = tuple(rows.seller.values)
+    return Decided(output, tuple(verdicts), inverse, next_at, numbers, prov, sellers, rows.to)
 
 
 def scrub(

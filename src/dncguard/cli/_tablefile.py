@@ -30,7 +30,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from dncguard import geography
-from dncguard._arrow import _MAY_BE_SPACE, trimmed
+from dncguard._arrow import _MAY_BE_SPACE, DATE_TIME_TEXT, trimmed
 from dncguard._fields import call_columns
 from dncguard.cli import _sizes
 from dncguard.cli._budget import _Budget
@@ -500,9 +500,8 @@ def _parse_any_date(arr: pa.Array, *, path: str, first_row: int, column: str) ->
     def convert(a: pa.Array) -> pa.Array:
         a = pc.utf8_trim_whitespace(a)
         # "2026-03-16T10:00:00-04:00" stands for 2026-03-16, as in dncguard.models.
-        is_datetime = pc.and_(
-            pc.greater(pc.utf8_length(a), 10), pc.match_substring_regex(a, r"^\d{4}-\d\d-\d\d[T ]")
-        )
+        # Only a whole date-time is cut to its date: "2025-12-01 junk" is refused, not read as a date.
+        is_datetime = pc.match_substring_regex(a, DATE_TIME_TEXT)
         return pc.if_else(is_datetime, pc.utf8_slice_codeunits(a, 0, 10), a).cast(pa.date32())
 
     if arr.null_count == len(arr):
