@@ -123,3 +123,14 @@ def test_the_sentinel_rule_sees_a_literal() -> None:
     assert _int64_min_literals(
         ast.parse("import numpy as np\nx = np.iinfo(np.int64).min\ny = -(2**63)\n")
     ) == [2, 3]
+
+
+def test_every_test_file_has_a_name_of_its_own() -> None:
+    """The test directories are not packages: pytest imports each file by its base name, so two
+    files of one name (tests/policy/test_attacks.py and tests/sources/test_attacks.py) stop the
+    whole run with an import error."""
+    tests = Path(__file__).resolve().parent
+    names: dict[str, list[str]] = {}
+    for path in tests.rglob("test_*.py"):
+        names.setdefault(path.name, []).append(str(path.relative_to(tests)))
+    assert not {name: paths for name, paths in names.items() if len(paths) > 1}
