@@ -2,6 +2,8 @@
 
 from dncguard import sources
 from dncguard.errors import (
+    ArgumentError,
+    ArgumentTypeError,
     CallColumnError,
     ChangeOrderError,
     CorruptIndexError,
@@ -41,6 +43,8 @@ from dncguard.registry import Change, Registry
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "ArgumentError",
+    "ArgumentTypeError",
     "Call",
     "CallColumnError",
     "Change",

@@ -1,9 +1,12 @@
 """Errors raised by dncguard.
 
 Every error derives from :class:`DncguardError`; errors caused by bad input also derive from
-:class:`ValueError`, so code that already catches ``ValueError`` keeps working::
+:class:`ValueError` (an argument of the wrong type from :class:`TypeError`), so code that already
+catches ``ValueError`` or ``TypeError`` keeps working::
 
     DncguardError
+    ├── ArgumentError           (ValueError)  an argument with a value a function cannot take: names it
+    ├── ArgumentTypeError       (TypeError)   an argument of a type a function cannot take: names it
     ├── InvalidNumberError      (ValueError)  a string that is not a US/Canadian NANP number
     ├── RegistryFormatError     (ValueError)  a registry download that cannot be read: file, member, line
     ├── CoverageError           (ValueError)  a number outside the area codes a source declared
@@ -37,6 +40,8 @@ from __future__ import annotations
 import os
 
 __all__ = [
+    "ArgumentError",
+    "ArgumentTypeError",
     "CallColumnError",
     "ChangeOrderError",
     "CorruptIndexError",
@@ -60,6 +65,25 @@ __all__ = [
 
 class DncguardError(Exception):
     """The base of every error dncguard raises."""
+
+
+class ArgumentError(DncguardError, ValueError):
+    """An argument given to a dncguard function or constructor with a value it cannot take, such
+    as ``Guard(registry, on_stale="warn")`` or ``scrub(..., threads=0)``. The message names the
+    argument and says what it takes.
+
+    >>> try:
+    ...     raise ArgumentError("threads=0: expected 1 or more")
+    ... except ValueError as e:
+    ...     print(e)
+    threads=0: expected 1 or more
+    """
+
+
+class ArgumentTypeError(DncguardError, TypeError):
+    """An argument given to a dncguard function or constructor of a type it cannot take, such as
+    ``sources.ftc(3)`` or ``parse_number(2.5)``. The message names the argument and the types it
+    takes."""
 
 
 class InvalidNumberError(DncguardError, ValueError):

@@ -90,7 +90,7 @@ from dncguard._fields import fold_flat_evidence, invalid_call
 from dncguard._ledger._format import from_us, us
 from dncguard._provenance import Provenance, provenance
 from dncguard._seller import normalize_seller
-from dncguard.errors import InvalidNumberError, StaleRegistryError
+from dncguard.errors import ArgumentError, InvalidNumberError, StaleRegistryError
 from dncguard.facts import (
     FAR_FUTURE,
     FAR_PAST,
@@ -141,7 +141,7 @@ _validate_decision: Final = Decision.__pydantic_validator__.validate_python
 
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> Any:
     if value not in allowed:
-        raise ValueError(f"{name}={value!r}: expected one of {', '.join(repr(a) for a in allowed)}")
+        raise ArgumentError(f"{name}={value!r}: expected one of {', '.join(repr(a) for a in allowed)}")
     return value
 
 
@@ -161,7 +161,7 @@ class Guard:
         from dncguard.ledger import Ledger
 
         if ledger is not None and not isinstance(ledger, Ledger):
-            raise ValueError(f"ledger={ledger!r}: expected a dncguard.Ledger or None")
+            raise ArgumentError(f"ledger={ledger!r}: expected a dncguard.Ledger or None")
         self.ledger: Ledger | None = ledger
         self.on_stale: OnStale = _choice("on_stale", on_stale, get_args(OnStale))
         self.missing_state_lists: MissingStateLists = _choice(
@@ -172,14 +172,14 @@ class Guard:
             self.jurisdictions: frozenset[str] | None = None
         else:
             if isinstance(jurisdictions, str):
-                raise ValueError(
+                raise ArgumentError(
                     f"jurisdictions={jurisdictions!r}: expected a collection of codes such as ('US', 'CA')"
                 )
             chosen = frozenset(jurisdictions)
             for code in sorted(chosen):
                 if code not in KNOWN_JURISDICTIONS:
                     known = ", ".join(JURISDICTION_CODES[:3])
-                    raise ValueError(f"jurisdictions: unknown code {code!r}; known: {known}, ...")
+                    raise ArgumentError(f"jurisdictions: unknown code {code!r}; known: {known}, ...")
             self.jurisdictions = chosen
         self.registry = registry
         self.context = Context(

@@ -97,6 +97,8 @@ from dncguard._stored import (
     _load,
 )
 from dncguard.errors import (
+    ArgumentError,
+    ArgumentTypeError,
     CorruptIndexError,
     IndexChangedError,
 )
@@ -169,7 +171,7 @@ class Registry:
         if len(self._layers) != len(self._indexes):
             raise ValueError("one index per layer")
         if len(self._layers) > MAX_LAYERS:
-            raise ValueError(
+            raise ArgumentError(
                 f"{len(self._layers)} layers: a registry holds at most {MAX_LAYERS} (one bit each in a mask)"
             )
         self._mmap = _mmap
@@ -246,7 +248,7 @@ class Registry:
         """
         self._writable("update")
         if not isinstance(keep_history, dt.timedelta) or keep_history < dt.timedelta(0):
-            raise ValueError(f"keep_history={keep_history!r}: expected a datetime.timedelta of 0 or more")
+            raise ArgumentError(f"keep_history={keep_history!r}: expected a datetime.timedelta of 0 or more")
         old = self._history_data()
         if old is None:
             old = _History((), self.id, _newest_date(self._layers))
@@ -274,7 +276,7 @@ class Registry:
 
     def _writable(self, doing: str) -> None:
         if self._past:
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"cannot {doing} a past version of the registry (from as_of): it is read-only; "
                 "update or save the registry it came from"
             )

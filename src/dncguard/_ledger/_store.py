@@ -8,7 +8,6 @@ import datetime as dt
 import functools
 import itertools
 import os
-import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -37,7 +36,15 @@ from dncguard._ledger._format import (
 )
 from dncguard._ledger._read import Reader
 from dncguard._ledger._tuning import CHUNK, COLUMN_CHUNK, Tuning, resolve
-from dncguard.errors import CorruptLedgerError, LedgerError, LedgerVersionError, NotALedgerError
+from dncguard.errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    CallColumnError,
+    CorruptLedgerError,
+    LedgerError,
+    LedgerVersionError,
+    NotALedgerError,
+)
 from dncguard.models import Call, Decision
 
 if TYPE_CHECKING:
@@ -442,7 +449,7 @@ class Ledger(Reader):
         decision only (a scrub, a plan). ``call`` may be a dict of Call fields.
         """
         if not isinstance(placed, bool):
-            raise TypeError("placed must be True (the call was dialed) or False (a decision only)")
+            raise ArgumentTypeError("placed must be True (the call was dialed) or False (a decision only)")
         c, d = _as_call(call), _as_decision(decision)
         seq, digest, previous, recorded_us = self._append(self._produce([c], [d], placed))
         return LedgerEntry(seq, from_us(recorded_us), c, d, placed, digest.hex(), previous.hex())
@@ -465,13 +472,13 @@ class Ledger(Reader):
         default: the ledger's).
         """
         if not isinstance(placed, bool):
-            raise TypeError("placed must be True (the calls were dialed) or False (decisions only)")
+            raise ArgumentTypeError("placed must be True (the calls were dialed) or False (decisions only)")
         chunk = resolve(tuning, self._tuning).chunk_entries or CHUNK
         with collector_paused():
             cs = [c if type(c) is Call else _as_call(c) for c in calls]
             ds = [d if type(d) is Decision else _as_decision(d) for d in decisions]
             if len(cs) != len(ds):
-                raise ValueError(
+                raise ArgumentError(
                     f"record_many: {len(cs)} calls but {len(ds)} decisions; give one decision per call"
                 )
             if not cs:
@@ -568,17 +575,19 @@ class Ledger(Reader):
         import pyarrow as pa
 
         if not isinstance(placed, bool):
-            raise TypeError("placed must be True (the calls were dialed) or False (decisions only)")
+            raise ArgumentTypeError("placed must be True (the calls were dialed) or False (decisions only)")
         chunk = resolve(tuning, self._tuning).chunk_entries or COLUMN_CHUNK
         batches = calls.to_batches() if isinstance(calls, pa.Table) else [calls]
         n = calls.num_rows
         rows = np.asarray(which)
         if rows.shape != (n,) or (n and rows.dtype.kind not in "iu"):
-            raise ValueError(
+            raise ArgumentError(
                 f"which: expected {n} integer indices into decisions, one per row, got {rows.shape}"
             )
         if n and (rows.min() < 0 or rows.max() >= len(decisions if parts is None else parts)):
-            raise ValueError(f"which: indices must be in 0..{len(decisions) - 1} (one per distinct decision)")
+            raise ArgumentError(
+                f"which: indices must be in 0..{len(decisions) - 1} (one per distinct decision)"
+            )
         if n == 0:
             return 0
         if parts is None:
@@ -604,11 +613,10 @@ class Ledger(Reader):
                             placed,
                             next_in_call_zone,
                         )
-                    except ValueError as e:  # the row of the piece, as the row of the table
-                        m = re.fullmatch(r"column '([^']*)', row (\d+)(.*)", str(e), re.S)
-                        if m is None:
+                    except CallColumnError as e:  # the row of the piece, as the row of the table
+                        if e.row is None:
                             raise
-                        raise ValueError(f"column '{m[1]}', row {int(m[2]) + done}{m[3]}") from None
+                        raise CallColumnError(e.detail, column=e.column, row=e.row + done) from None
                     yield built
                     done += k
 

@@ -22,7 +22,7 @@ from dncguard._arrow import trimmed
 from dncguard._calendar import date_of, day_number, latest_date
 from dncguard._fields import call_columns, near_miss
 from dncguard.bulk._clock import local_clock
-from dncguard.errors import CallColumnError
+from dncguard.errors import ArgumentError, ArgumentTypeError, CallColumnError
 from dncguard.facts import NO_DATE
 from dncguard.models import (
     AT_RANGE,
@@ -158,7 +158,7 @@ def _enum(
     allowed = tuple(allowed)
     if col is None:
         if check and default is not None and default not in allowed:
-            raise ValueError(f"{name}={default!r}: expected one of {', '.join(allowed)}")
+            raise ArgumentError(f"{name}={default!r}: expected one of {', '.join(allowed)}")
         return Codes.constant(default, n)
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type) or pa.types.is_null(col.type)):
         col_t = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
@@ -178,7 +178,7 @@ def _bool(batch: pa.RecordBatch, name: str, default: bool, n: int) -> npt.NDArra
     col = _column(batch, name)
     if col is None:
         if not isinstance(default, bool):
-            raise ValueError(f"{name}={default!r}: expected True or False")
+            raise ArgumentError(f"{name}={default!r}: expected True or False")
         return np.full(n, default)
     if pa.types.is_null(col.type):
         return np.full(n, default)
@@ -368,9 +368,9 @@ def _aware(value: Any, name: str) -> dt.datetime:
         try:
             value = dt.datetime.fromisoformat(value.strip())
         except ValueError:
-            raise ValueError(f"{name}={value!r}: expected an ISO 8601 time with a UTC offset") from None
+            raise ArgumentError(f"{name}={value!r}: expected an ISO 8601 time with a UTC offset") from None
     if not isinstance(value, dt.datetime) or value.utcoffset() is None:
-        raise ValueError(f"{name}={value!r}: expected an aware datetime (a naive time is ambiguous)")
+        raise ArgumentError(f"{name}={value!r}: expected an aware datetime (a naive time is ambiguous)")
     return value
 
 
@@ -387,11 +387,11 @@ def _to_date(value: Any, name: str) -> np.datetime64:
                 else dt.date.fromisoformat(text)
             )
         except ValueError:
-            raise ValueError(f"{name}={value!r}: expected an ISO 8601 date") from None
+            raise ArgumentError(f"{name}={value!r}: expected an ISO 8601 date") from None
     if isinstance(value, dt.datetime):
         value = value.date()
     if not isinstance(value, dt.date):
-        raise ValueError(f"{name}={value!r}: expected a date")
+        raise ArgumentError(f"{name}={value!r}: expected a date")
     return np.datetime64(value, "D")
 
 
@@ -451,7 +451,7 @@ def _check_defaults(defaults: Mapping[str, Any]) -> None:
         said = ", ".join(
             n if h is None else f"{n} (did you mean {h}=?)" for n, h in zip(unknown, hints, strict=True)
         )
-        raise TypeError(f"scrub() got unknown column default(s): {said}")
+        raise ArgumentTypeError(f"scrub() got unknown column default(s): {said}")
 
 
 @dataclass
@@ -546,7 +546,7 @@ def _seller_column(batch: pa.RecordBatch, seller_default: Any, n: int) -> Codes:
     seller = _codes(_column(batch, "seller")) if _column(batch, "seller") is not None else None
     if seller is None:
         if seller_default is None:
-            raise ValueError(
+            raise ArgumentError(
                 "no 'seller' column and no seller= default: name the party on whose behalf the calls are made"
             )
         seller = Codes.constant(seller_default, n)
