@@ -22,6 +22,7 @@ DOCUMENTED = {
     "CoverageError",
     "CorruptIndexError", "CallColumnError", "StaleRegistryError", "ChangeOrderError",
     "IndexChangedError", "IndexFileError", "IndexLockedError", "InvalidCallError", "HistoryError",
+    "InvalidModelError",
     "LedgerError", "NotALedgerError", "LedgerVersionError", "CorruptLedgerError",
     # the call ledger
     "Ledger", "LedgerEntry", "LedgerReport",

@@ -15,6 +15,7 @@ catches ``ValueError`` or ``TypeError`` keeps working::
     │   └── IndexChangedError                 an open index file changed in place under its reader
     ├── CallColumnError         (ValueError)  a call field that cannot be used: column, row (and file)
     ├── InvalidCallError        (ValueError)  a call given to Guard.check that cannot be used: field
+    ├── InvalidModelError       (ValueError)  a Call, Consent, ... with a bad field (a ValidationError)
     ├── UsageError              (ValueError)  a command-line argument that cannot be used (exit 2)
     ├── IndexFileError          (OSError)     an index file that cannot be read or written: names it
     ├── IndexLockedError                      another update holds the index's lock (``timeout=``)
@@ -39,6 +40,8 @@ from __future__ import annotations
 
 import os
 
+import pydantic_core
+
 __all__ = [
     "ArgumentError",
     "ArgumentTypeError",
@@ -53,6 +56,7 @@ __all__ = [
     "IndexFileError",
     "IndexLockedError",
     "InvalidCallError",
+    "InvalidModelError",
     "InvalidNumberError",
     "LedgerError",
     "LedgerVersionError",
@@ -213,6 +217,23 @@ class InvalidCallError(DncguardError, ValueError):
         self.field = field
         self.detail = message
         super().__init__(f"field {field!r}: {message}" if field else message)
+
+
+class InvalidModelError(pydantic_core.ValidationError, DncguardError):
+    """A :class:`~dncguard.Call`, ``Relationship``, ``Consent``, ``DncRequest``, ``Decision`` (or
+    another model of :mod:`dncguard.models`) built or read (``Call(...)``, ``model_validate``,
+    ``model_validate_json``) with fields that cannot be used.
+
+    It is pydantic's own ``ValidationError`` (so a ``ValueError``), with its message and
+    ``errors()`` naming each field, and also a :class:`DncguardError`.
+
+    >>> import datetime as dt, dncguard
+    >>> try:
+    ...     dncguard.Call(to="2125550143", at=dt.datetime(2026, 3, 16, 14), seller="acme")
+    ... except DncguardError as e:
+    ...     print(e.errors()[0]["loc"], e.errors()[0]["msg"])
+    ('at',) Input should have timezone info
+    """
 
 
 class UsageError(DncguardError, ValueError):

@@ -39,7 +39,7 @@ True
 >>> region_zones("GA")
 Traceback (most recent call last):
 ...
-ValueError: unknown region 'GA': expected an ISO 3166-2 code of a US state, ...; did you mean 'US-GA'?
+dncguard.errors.ArgumentError: unknown region 'GA': expected an ISO 3166-2 code ...; did you mean 'US-GA'?
 
 Whole columns, with no Python loop per row: :func:`npas` takes 10-digit numbers to area codes;
 :func:`countries`, :func:`regionsets`, :func:`zonesets` and :func:`geographic` index the

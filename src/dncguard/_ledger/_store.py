@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+from dncguard import _args
 from dncguard._arraymem import in_thread
 from dncguard._gcpause import collector_paused
 from dncguard._ledger._arrowtext import _as_call, _as_decision, _distinct, _next_column, _per_row
@@ -207,7 +208,8 @@ class Ledger(Reader):
         timeout: float = 60.0,
         tuning: Tuning | None = None,
     ) -> None:
-        self.path = os.fspath(path)
+        self.path = _args.fspath(path, "Ledger")
+        _args.seconds(timeout, "timeout")
         # The file itself, resolved once: the reads that open a connection of their own (verify,
         # entries, placed_table) must read the file this object opened, even after the process
         # changes its working directory or a symlink on the path is pointed elsewhere.

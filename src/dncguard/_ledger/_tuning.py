@@ -58,11 +58,11 @@ class Tuning:
     >>> Tuning(chunk_entries=1000)
     Traceback (most recent call last):
     ...
-    ValueError: Tuning(chunk_entries=1000): expected a whole number of pages, a multiple of 512
+    dncguard.errors.ArgumentError: Tuning(chunk_entries=1000): expected a whole number of pages, ...
     >>> Tuning(mmap_bytes=-1)
     Traceback (most recent call last):
     ...
-    ValueError: Tuning(mmap_bytes=-1): expected a whole number, at least 0
+    dncguard.errors.ArgumentError: Tuning(mmap_bytes=-1): expected a whole number, at least 0
     """
 
     chunk_entries: int | None = None

@@ -36,7 +36,7 @@ class Tuning:
     >>> Tuning(batch_rows=0)
     Traceback (most recent call last):
     ...
-    ValueError: Tuning(batch_rows=0): expected a whole number, at least 1
+    dncguard.errors.ArgumentError: Tuning(batch_rows=0): expected a whole number, at least 1
     """
 
     batch_rows: int | None = None

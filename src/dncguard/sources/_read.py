@@ -94,11 +94,11 @@ class Tuning:
     >>> Tuning(block_bytes=0)
     Traceback (most recent call last):
     ...
-    ValueError: Tuning(block_bytes=0): expected a whole number, at least 1
+    dncguard.errors.ArgumentError: Tuning(block_bytes=0): expected a whole number, at least 1
     >>> Tuning(area_code_numbers=AREA_CODE_NUMBERS + 1)
     Traceback (most recent call last):
     ...
-    ValueError: Tuning(area_code_numbers=10000001): a refusal bound can only be lowered, to at most 10000000
+    dncguard.errors.ArgumentError: Tuning(area_code_numbers=10000001): a refusal bound can only be ...
     """
 
     block_bytes: int = BLOCK_BYTES
