@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 from dncguard._ledger._chain import Quoted, Stamps
 from dncguard._ledger._format import CALL_JSON, EPOCH, Times, dumps, json_str
 from dncguard.bulk._columns import _SCALAR_DEFAULTS
-from dncguard.errors import ArgumentError, CallColumnError
+from dncguard.errors import ArgumentError
 from dncguard.models import EVIDENCE_COLUMNS, Call, Decision
 
 if TYPE_CHECKING:
@@ -46,8 +46,8 @@ def _fill(parts: Sequence[str | tuple[str]], values: Mapping[str, Any]) -> list[
     return [values[p[0]] if isinstance(p, tuple) else p for p in parts]
 
 
-def _bad_row(column: str, row: int, what: str) -> CallColumnError:
-    return CallColumnError(what, column=column, row=row)
+def _bad_row(column: str, row: int, what: str) -> ArgumentError:
+    return ArgumentError(f"column {column!r}, row {row}: {what}")
 
 
 def _json_texts(arr: pa.Array) -> pa.Array:

@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import itertools
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -40,7 +41,6 @@ from dncguard._ledger._tuning import CHUNK, COLUMN_CHUNK, Tuning, resolve
 from dncguard.errors import (
     ArgumentError,
     ArgumentTypeError,
-    CallColumnError,
     CorruptLedgerError,
     LedgerError,
     LedgerVersionError,
@@ -615,10 +615,11 @@ class Ledger(Reader):
                             placed,
                             next_in_call_zone,
                         )
-                    except CallColumnError as e:  # the row of the piece, as the row of the table
-                        if e.row is None:
+                    except ValueError as e:  # the row of the piece, as the row of the table
+                        m = re.fullmatch(r"column '([^']*)', row (\d+)(.*)", str(e), re.S)
+                        if m is None:
                             raise
-                        raise CallColumnError(e.detail, column=e.column, row=e.row + done) from None
+                        raise ArgumentError(f"column '{m[1]}', row {int(m[2]) + done}{m[3]}") from None
                     yield built
                     done += k
 

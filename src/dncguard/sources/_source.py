@@ -7,7 +7,7 @@ the download and reads it again, lazily, so the index can consume it in constant
 >>> check_obtained(None, "ftc")
 Traceback (most recent call last):
 ...
-TypeError: ftc(): obtained= must be the datetime.date the download was obtained, got None
+dncguard.errors.ArgumentTypeError: ftc(): obtained= must be the datetime.date the download was obtained, ...
 >>> sorted(check_area_codes(["212", 305]))
 [212, 305]
 """
@@ -142,7 +142,7 @@ def check_area_codes(area_codes: Iterable[int | str] | None) -> frozenset[int] |
     out = set()
     for ac in area_codes:
         s = str(ac).strip()
-        if not (len(s) == 3 and s.isdigit() and s[0] in "23456789"):
+        if not (len(s) == 3 and s.isascii() and s.isdigit() and s[0] in "23456789"):
             raise ArgumentError(f"area code {ac!r}: expected three digits, the first 2-9, like 212")
         out.add(int(s))
     return frozenset(out)
