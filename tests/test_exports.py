@@ -18,9 +18,11 @@ DOCUMENTED = {
     # numbers
     "parse_number", "parse_numbers", "format_e164",
     # errors (the tree in dncguard.errors)
-    "DncguardError", "InvalidNumberError", "RegistryFormatError", "CoverageError",
+    "DncguardError", "ArgumentError", "ArgumentTypeError", "InvalidNumberError", "RegistryFormatError",
+    "CoverageError",
     "CorruptIndexError", "CallColumnError", "StaleRegistryError", "ChangeOrderError",
     "IndexChangedError", "IndexFileError", "IndexLockedError", "InvalidCallError", "HistoryError",
+    "InvalidModelError",
     "LedgerError", "NotALedgerError", "LedgerVersionError", "CorruptLedgerError",
     # the call ledger
     "Ledger", "LedgerEntry", "LedgerReport",
@@ -47,10 +49,21 @@ def test_api_md_names_are_exported() -> None:
 
 
 def test_input_errors_are_value_errors() -> None:
-    for name in ("InvalidNumberError", "RegistryFormatError", "CorruptIndexError", "CoverageError"):
+    for name in (
+        "ArgumentError",
+        "InvalidNumberError",
+        "RegistryFormatError",
+        "CorruptIndexError",
+        "CoverageError",
+    ):
         error = getattr(dncguard, name)
         assert issubclass(error, ValueError), name
         assert issubclass(error, dncguard.DncguardError), name
+
+
+def test_argument_type_errors_are_type_errors() -> None:
+    assert issubclass(dncguard.ArgumentTypeError, TypeError)
+    assert issubclass(dncguard.ArgumentTypeError, dncguard.DncguardError)
 
 
 def test_all_is_the_documented_names() -> None:

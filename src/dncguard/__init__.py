@@ -2,6 +2,8 @@
 
 from dncguard import sources
 from dncguard.errors import (
+    ArgumentError,
+    ArgumentTypeError,
     CallColumnError,
     ChangeOrderError,
     CorruptIndexError,
@@ -13,6 +15,7 @@ from dncguard.errors import (
     IndexFileError,
     IndexLockedError,
     InvalidCallError,
+    InvalidModelError,
     InvalidNumberError,
     LedgerError,
     LedgerVersionError,
@@ -41,6 +44,8 @@ from dncguard.registry import Change, Registry
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "ArgumentError",
+    "ArgumentTypeError",
     "Call",
     "CallColumnError",
     "Change",
@@ -61,6 +66,7 @@ __all__ = [
     "IndexFileError",
     "IndexLockedError",
     "InvalidCallError",
+    "InvalidModelError",
     "InvalidNumberError",
     "Layer",
     "Ledger",

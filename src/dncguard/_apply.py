@@ -18,6 +18,7 @@ import numpy.typing as npt
 from dncguard._history import _Step, _step_of
 from dncguard._stored import _HIGH, MAX_LAYERS, _damage_is_corrupt, _layer_json
 from dncguard.errors import (
+    ArgumentError,
     ChangeOrderError,
     CoverageError,
     InvalidNumberError,
@@ -342,7 +343,7 @@ def _apply_pending(
         metas[key] = meta
         indexes[key] = ix
         if len(metas) > MAX_LAYERS:
-            raise ValueError(f"more than {MAX_LAYERS} layers: a registry holds at most {MAX_LAYERS}")
+            raise ArgumentError(f"more than {MAX_LAYERS} layers: a registry holds at most {MAX_LAYERS}")
         if steps is not None:
             steps.append(_step_of(key, p, before, ix_old, ix, touched, unbacked_here))
 

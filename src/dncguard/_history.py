@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from dncguard._past import DEFAULT, Tuning, _PastIndex, _undo
 from dncguard._stored import _HIGH, _ID, _damage_is_corrupt, _date, _layer_from_json
-from dncguard.errors import CorruptIndexError, HistoryError
+from dncguard.errors import ArgumentTypeError, CorruptIndexError, HistoryError
 from dncguard.index import (
     BlockIndex,
     sort_unique,
@@ -510,7 +510,7 @@ def as_of(registry: Registry, when: dt.date | str, tuning: Tuning = DEFAULT) -> 
                 if rid is not None and rid != steps[k].registry_id:
                     past._id = rid
     else:
-        raise TypeError(f"as_of({when!r}): expected a datetime.date or a registry id string")
+        raise ArgumentTypeError(f"as_of({when!r}): expected a datetime.date or a registry id string")
     own_id = registry.id if any(step.registry_id is None for step in kept) else ""
     past._hist = _History(
         tuple(_with_id(step, own_id) for step in kept),

@@ -68,7 +68,7 @@ class Tuning:
     >>> Tuning(chunk=0)
     Traceback (most recent call last):
     ...
-    ValueError: Tuning(chunk=0): expected a whole number, at least 1
+    dncguard.errors.ArgumentError: Tuning(chunk=0): expected a whole number, at least 1
     """
 
     eager: int = EAGER

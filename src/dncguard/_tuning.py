@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from dncguard.errors import ArgumentError, ArgumentTypeError
+
 T = TypeVar("T")
 
 
@@ -13,7 +15,7 @@ def resolve_tuning(tuning: object, default: T, public_name: str) -> T:
     if tuning is None:
         return default
     if not isinstance(tuning, type(default)):
-        raise TypeError(f"tuning={tuning!r}: expected a {public_name} or None")
+        raise ArgumentTypeError(f"tuning={tuning!r}: expected a {public_name} or None")
     return tuning
 
 
@@ -23,4 +25,4 @@ def check_whole(tuning: object, *names: str, least: int = 1) -> None:
     for name in names:
         value = getattr(tuning, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise ValueError(f"Tuning({name}={value!r}): expected a whole number, at least {least}")
+            raise ArgumentError(f"Tuning({name}={value!r}): expected a whole number, at least {least}")

@@ -1,9 +1,12 @@
 """Errors raised by dncguard.
 
 Every error derives from :class:`DncguardError`; errors caused by bad input also derive from
-:class:`ValueError`, so code that already catches ``ValueError`` keeps working::
+:class:`ValueError` (an argument of the wrong type from :class:`TypeError`), so code that already
+catches ``ValueError`` or ``TypeError`` keeps working::
 
     DncguardError
+    ├── ArgumentError           (ValueError)  an argument with a value a function cannot take: names it
+    ├── ArgumentTypeError       (TypeError)   an argument of a type a function cannot take: names it
     ├── InvalidNumberError      (ValueError)  a string that is not a US/Canadian NANP number
     ├── RegistryFormatError     (ValueError)  a registry download that cannot be read: file, member, line
     ├── CoverageError           (ValueError)  a number outside the area codes a source declared
@@ -12,6 +15,7 @@ Every error derives from :class:`DncguardError`; errors caused by bad input also
     │   └── IndexChangedError                 an open index file changed in place under its reader
     ├── CallColumnError         (ValueError)  a call field that cannot be used: column, row (and file)
     ├── InvalidCallError        (ValueError)  a call given to Guard.check that cannot be used: field
+    ├── InvalidModelError       (ValueError)  a Call, Consent, ... with a bad field (a ValidationError)
     ├── UsageError              (ValueError)  a command-line argument that cannot be used (exit 2)
     ├── IndexFileError          (OSError)     an index file that cannot be read or written: names it
     ├── IndexLockedError                      another update holds the index's lock (``timeout=``)
@@ -36,7 +40,11 @@ from __future__ import annotations
 
 import os
 
+import pydantic_core
+
 __all__ = [
+    "ArgumentError",
+    "ArgumentTypeError",
     "CallColumnError",
     "ChangeOrderError",
     "CorruptIndexError",
@@ -48,6 +56,7 @@ __all__ = [
     "IndexFileError",
     "IndexLockedError",
     "InvalidCallError",
+    "InvalidModelError",
     "InvalidNumberError",
     "LedgerError",
     "LedgerVersionError",
@@ -60,6 +69,25 @@ __all__ = [
 
 class DncguardError(Exception):
     """The base of every error dncguard raises."""
+
+
+class ArgumentError(DncguardError, ValueError):
+    """An argument given to a dncguard function or constructor with a value it cannot take, such
+    as ``Guard(registry, on_stale="warn")`` or ``scrub(..., threads=0)``. The message names the
+    argument and says what it takes.
+
+    >>> try:
+    ...     raise ArgumentError("threads=0: expected 1 or more")
+    ... except ValueError as e:
+    ...     print(e)
+    threads=0: expected 1 or more
+    """
+
+
+class ArgumentTypeError(DncguardError, TypeError):
+    """An argument given to a dncguard function or constructor of a type it cannot take, such as
+    ``sources.ftc(3)`` or ``parse_number(2.5)``. The message names the argument and the types it
+    takes."""
 
 
 class InvalidNumberError(DncguardError, ValueError):
@@ -189,6 +217,23 @@ class InvalidCallError(DncguardError, ValueError):
         self.field = field
         self.detail = message
         super().__init__(f"field {field!r}: {message}" if field else message)
+
+
+class InvalidModelError(pydantic_core.ValidationError, DncguardError):
+    """A :class:`~dncguard.Call`, ``Relationship``, ``Consent``, ``DncRequest``, ``Decision`` (or
+    another model of :mod:`dncguard.models`) built or read (``Call(...)``, ``model_validate``,
+    ``model_validate_json``) with fields that cannot be used.
+
+    It is pydantic's own ``ValidationError`` (so a ``ValueError``), with its message and
+    ``errors()`` naming each field, and also a :class:`DncguardError`.
+
+    >>> import datetime as dt, dncguard
+    >>> try:
+    ...     dncguard.Call(to="2125550143", at=dt.datetime(2026, 3, 16, 14), seller="acme")
+    ... except DncguardError as e:
+    ...     print(e.errors()[0]["loc"], e.errors()[0]["msg"])
+    ('at',) Input should have timezone info
+    """
 
 
 class UsageError(DncguardError, ValueError):

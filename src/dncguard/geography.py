@@ -39,7 +39,7 @@ True
 >>> region_zones("GA")
 Traceback (most recent call last):
 ...
-ValueError: unknown region 'GA': expected an ISO 3166-2 code of a US state, ...; did you mean 'US-GA'?
+dncguard.errors.ArgumentError: unknown region 'GA': expected an ISO 3166-2 code ...; did you mean 'US-GA'?
 
 Whole columns, with no Python loop per row: :func:`npas` takes 10-digit numbers to area codes;
 :func:`countries`, :func:`regionsets`, :func:`zonesets` and :func:`geographic` index the
@@ -71,6 +71,7 @@ import numpy.typing as npt
 from dncguard import _geodata
 from dncguard._geotables import _OVERRIDES as _OVERRIDES  # the corrections (tests, _render)
 from dncguard._geotables import _REGION_NAMES, _REGION_ZONE_OVERRIDES, Country, _Row
+from dncguard.errors import ArgumentError, ArgumentTypeError
 
 __all__ = [
     "COUNTRIES",
@@ -182,10 +183,10 @@ ZONESETS: Final[tuple[tuple[str, ...], ...]] = _VECTORS[5]
 
 def _check_npa(npa: object) -> int:
     if isinstance(npa, bool) or not isinstance(npa, int | np.integer):
-        raise TypeError(f"an area code is an int such as 212, not {type(npa).__name__} {npa!r}")
+        raise ArgumentTypeError(f"an area code is an int such as 212, not {type(npa).__name__} {npa!r}")
     value = int(npa)
     if not 0 <= value <= 999:
-        raise ValueError(
+        raise ArgumentError(
             f"{value} is not an area code: expected the three digits 0..999 (such as 212);"
             " for a whole number use its first three digits"
         )
@@ -218,12 +219,12 @@ def regions(country: str | None = None) -> tuple[str, ...]:
 
 def _check_country(country: str | None) -> None:
     if country not in (None, "US", "CA"):
-        raise ValueError(f"unknown country {country!r}: expected 'US', 'CA' or None (both)")
+        raise ArgumentError(f"unknown country {country!r}: expected 'US', 'CA' or None (both)")
 
 
 def _canonical_region(region: str) -> str:
     if not isinstance(region, str):
-        raise TypeError(f"a region is a str such as 'US-GA', not {type(region).__name__}")
+        raise ArgumentTypeError(f"a region is a str such as 'US-GA', not {type(region).__name__}")
     key = region.strip().upper().replace("_", "-")
     if key in _REGION_NAMES:
         return key
@@ -234,7 +235,7 @@ def _canonical_region(region: str) -> str:
         hint = [names[n] for n in difflib.get_close_matches(key, names, n=1)]
         hint += difflib.get_close_matches(key, _REGION_NAMES, n=1)
     suggestion = f"; did you mean {' or '.join(repr(h) for h in dict.fromkeys(hint))}?" if hint else ""
-    raise ValueError(
+    raise ArgumentError(
         f"unknown region {region!r}: expected an ISO 3166-2 code of a US state, DC or territory"
         " (such as 'US-GA', 'US-PR') or of a Canadian province or territory (such as 'CA-ON')"
         f"{suggestion}"
@@ -274,20 +275,22 @@ def npas(numbers: npt.ArrayLike) -> npt.NDArray[np.int16]:
     """
     array = np.asarray(numbers)
     if array.dtype.kind not in "iu":
-        raise TypeError(f"numbers must be an integer array (uint64), not {array.dtype}")
+        raise ArgumentTypeError(f"numbers must be an integer array (uint64), not {array.dtype}")
     if array.size and (array.min() < 0 or array.max() >= 10_000_000_000):
         bad = array[(array < 0) | (array >= 10_000_000_000)][0]
-        raise ValueError(f"{bad} is not a 10-digit number: pass national numbers without the country code 1")
+        raise ArgumentError(
+            f"{bad} is not a 10-digit number: pass national numbers without the country code 1"
+        )
     return (array // 10_000_000).astype(np.int16)
 
 
 def _indices(codes: npt.ArrayLike) -> npt.NDArray[np.intp]:
     array = np.asarray(codes)
     if array.dtype.kind not in "iu":
-        raise TypeError(f"area codes must be an integer array, not {array.dtype}")
+        raise ArgumentTypeError(f"area codes must be an integer array, not {array.dtype}")
     if array.size and (array.min() < 0 or array.max() > 999):
         bad = array[(array < 0) | (array > 999)][0]
-        raise ValueError(
+        raise ArgumentError(
             f"{bad} is not an area code (0..999): for 10-digit numbers, take npas(numbers) first"
         )
     # Typed as intp for the indexing below, which takes any integer dtype: no copy of a column.

@@ -40,15 +40,15 @@ caps count with each call's ``attempts``; None: ``attempts`` only), ``missing_st
 >>> Guard(object(), on_stale="sometimes")
 Traceback (most recent call last):
 ...
-ValueError: on_stale='sometimes': expected one of 'block', 'raise'
+dncguard.errors.ArgumentError: on_stale='sometimes': expected one of 'block', 'raise'
 >>> Guard(object(), missing_state_lists="ignore")
 Traceback (most recent call last):
 ...
-ValueError: missing_state_lists='ignore': expected one of 'block', 'allow'
+dncguard.errors.ArgumentError: missing_state_lists='ignore': expected one of 'block', 'allow'
 >>> Guard(object(), jurisdictions=("US", "XX"))
 Traceback (most recent call last):
 ...
-ValueError: jurisdictions: unknown code 'XX'; known: CA, US, US-AL, ...
+dncguard.errors.ArgumentError: jurisdictions: unknown code 'XX'; known: CA, US, US-AL, ...
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ from dncguard._fields import fold_flat_evidence, invalid_call
 from dncguard._ledger._format import from_us, us
 from dncguard._provenance import Provenance, provenance
 from dncguard._seller import normalize_seller
-from dncguard.errors import InvalidNumberError, StaleRegistryError
+from dncguard.errors import ArgumentError, ArgumentTypeError, InvalidNumberError, StaleRegistryError
 from dncguard.facts import (
     FAR_FUTURE,
     FAR_PAST,
@@ -141,7 +141,7 @@ _validate_decision: Final = Decision.__pydantic_validator__.validate_python
 
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> Any:
     if value not in allowed:
-        raise ValueError(f"{name}={value!r}: expected one of {', '.join(repr(a) for a in allowed)}")
+        raise ArgumentError(f"{name}={value!r}: expected one of {', '.join(repr(a) for a in allowed)}")
     return value
 
 
@@ -161,7 +161,7 @@ class Guard:
         from dncguard.ledger import Ledger
 
         if ledger is not None and not isinstance(ledger, Ledger):
-            raise ValueError(f"ledger={ledger!r}: expected a dncguard.Ledger or None")
+            raise ArgumentError(f"ledger={ledger!r}: expected a dncguard.Ledger or None")
         self.ledger: Ledger | None = ledger
         self.on_stale: OnStale = _choice("on_stale", on_stale, get_args(OnStale))
         self.missing_state_lists: MissingStateLists = _choice(
@@ -172,15 +172,22 @@ class Guard:
             self.jurisdictions: frozenset[str] | None = None
         else:
             if isinstance(jurisdictions, str):
-                raise ValueError(
+                raise ArgumentError(
                     f"jurisdictions={jurisdictions!r}: expected a collection of codes such as ('US', 'CA')"
                 )
-            chosen = frozenset(jurisdictions)
+            try:
+                chosen = frozenset(jurisdictions)
+            except TypeError:
+                raise ArgumentTypeError(
+                    f"jurisdictions={jurisdictions!r}: expected a collection of codes such as ('US', 'CA')"
+                ) from None
             for code in sorted(chosen):
                 if code not in KNOWN_JURISDICTIONS:
                     known = ", ".join(JURISDICTION_CODES[:3])
-                    raise ValueError(f"jurisdictions: unknown code {code!r}; known: {known}, ...")
+                    raise ArgumentError(f"jurisdictions: unknown code {code!r}; known: {known}, ...")
             self.jurisdictions = chosen
+        if not hasattr(registry, "layers") or not callable(getattr(registry, "lookup", None)):
+            raise ArgumentTypeError(f"registry={registry!r}: expected a dncguard.Registry")
         self.registry = registry
         self.context = Context(
             registry,
@@ -216,7 +223,12 @@ class Guard:
         :class:`~dncguard.errors.StaleRegistryError` only with ``on_stale="raise"``.
         """
         if not isinstance(call, Call):
-            data = call if isinstance(call, dict) else dict(call)
+            try:
+                data = call if isinstance(call, dict) else dict(call)
+            except (TypeError, ValueError):
+                raise ArgumentTypeError(
+                    f"call={call!r}: expected a dncguard.Call or a mapping of its fields"
+                ) from None
             if not _FLAT_KEYS.isdisjoint(data):
                 data = fold_flat_evidence(data)  # a table row's flat evidence, as scrub reads it
             try:

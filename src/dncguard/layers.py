@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dncguard._seller import normalize_seller
+from dncguard.errors import ArgumentError, ArgumentTypeError
 
 __all__ = ["Chunk", "Layer", "LayerKey", "LayerKind", "Listing", "Op"]
 
@@ -73,13 +74,13 @@ class LayerKey:
     @classmethod
     def national(cls, country: str) -> LayerKey:
         if country not in _NATIONAL_NAMES:
-            raise ValueError(f"no national registry for {country!r}: expected 'US' or 'CA'")
+            raise ArgumentError(f"no national registry for {country!r}: expected 'US' or 'CA'")
         return cls(LayerKind.NATIONAL, country)
 
     @classmethod
     def state(cls, region: str) -> LayerKey:
         if not (len(region) == 5 and region.startswith("US-") and region[3:].isalpha()):
-            raise ValueError(f"state list region {region!r}: expected ISO 3166-2 like 'US-TX'")
+            raise ArgumentError(f"state list region {region!r}: expected ISO 3166-2 like 'US-TX'")
         return cls(LayerKind.STATE, region.upper())
 
     @classmethod
@@ -88,7 +89,7 @@ class LayerKey:
         written: see :func:`dncguard._seller.normalize_seller`)."""
         name = normalize_seller(seller) if isinstance(seller, str) else ""
         if not name:
-            raise ValueError(f"seller {seller!r}: expected a non-empty name")
+            raise ArgumentError(f"seller {seller!r}: expected a non-empty name")
         return cls(LayerKind.INTERNAL, None, name)
 
     @property
@@ -125,11 +126,11 @@ class Chunk:
 
     def __post_init__(self) -> None:
         if self.numbers.dtype != np.uint64 or self.numbers.ndim != 1:
-            raise TypeError("Chunk.numbers must be a 1-D uint64 array")
+            raise ArgumentTypeError("Chunk.numbers must be a 1-D uint64 array")
         if self.dates is not None and (
             self.dates.dtype != np.dtype("datetime64[D]") or self.dates.shape != self.numbers.shape
         ):
-            raise TypeError("Chunk.dates must be datetime64[D] parallel to Chunk.numbers")
+            raise ArgumentTypeError("Chunk.dates must be datetime64[D] parallel to Chunk.numbers")
 
 
 @dataclass(frozen=True)

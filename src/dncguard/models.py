@@ -11,7 +11,7 @@ aware datetime: a naive one is ambiguous across the called party's zones and is 
 >>> Call.model_validate({"to": "2125550143", "at": "2026-03-16T14:00:00", "seller": "acme"})
 Traceback (most recent call last):
 ...
-pydantic_core._pydantic_core.ValidationError: 1 validation error for Call
+dncguard.errors.InvalidModelError: 1 validation error for Call
 at
   Input should have timezone info ...
 
@@ -23,12 +23,21 @@ local calendar when it matters at midnight).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from dncguard._calendar import latest_date
 from dncguard.codes import ExemptionCode, ReasonCode
+from dncguard.errors import InvalidModelError
 
 __all__ = [
     "EVIDENCE_COLUMNS",
@@ -98,8 +107,37 @@ RelationshipKind = Literal["purchase", "inquiry", "contract"]
 ConsentKind = Literal["written", "electronic", "recorded_verbal", "verbal"]
 
 
+def _invalid(error: ValidationError) -> ValidationError:
+    """pydantic's ``error`` as an :class:`~dncguard.errors.InvalidModelError` (the same errors)."""
+    try:
+        return InvalidModelError.from_exception_data(error.title, error.errors())  # type: ignore[arg-type]
+    except Exception:  # an error pydantic cannot build again: the error itself
+        return error
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def __init__(self, /, **data: Any) -> None:
+        """Fields that cannot be used raise :class:`~dncguard.errors.InvalidModelError`."""
+        try:
+            self.__pydantic_validator__.validate_python(data, self_instance=self)
+        except ValidationError as e:
+            raise _invalid(e) from None
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as e:
+            raise _invalid(e) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate_json(json_data, **kwargs)
+        except ValidationError as e:
+            raise _invalid(e) from None
 
 
 class Relationship(_Model):

@@ -54,6 +54,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from dncguard import _args
 from dncguard import _history as _hist
 from dncguard._apply import (
     _LOW,
@@ -97,6 +98,8 @@ from dncguard._stored import (
     _load,
 )
 from dncguard.errors import (
+    ArgumentError,
+    ArgumentTypeError,
     CorruptIndexError,
     IndexChangedError,
 )
@@ -169,7 +172,7 @@ class Registry:
         if len(self._layers) != len(self._indexes):
             raise ValueError("one index per layer")
         if len(self._layers) > MAX_LAYERS:
-            raise ValueError(
+            raise ArgumentError(
                 f"{len(self._layers)} layers: a registry holds at most {MAX_LAYERS} (one bit each in a mask)"
             )
         self._mmap = _mmap
@@ -246,7 +249,7 @@ class Registry:
         """
         self._writable("update")
         if not isinstance(keep_history, dt.timedelta) or keep_history < dt.timedelta(0):
-            raise ValueError(f"keep_history={keep_history!r}: expected a datetime.timedelta of 0 or more")
+            raise ArgumentError(f"keep_history={keep_history!r}: expected a datetime.timedelta of 0 or more")
         old = self._history_data()
         if old is None:
             old = _History((), self.id, _newest_date(self._layers))
@@ -274,7 +277,7 @@ class Registry:
 
     def _writable(self, doing: str) -> None:
         if self._past:
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"cannot {doing} a past version of the registry (from as_of): it is read-only; "
                 "update or save the registry it came from"
             )
@@ -375,7 +378,10 @@ class Registry:
             watch.check()
         q = np.asarray(numbers)
         if q.dtype != np.uint64:
-            q = q.astype(np.uint64)
+            try:
+                q = q.astype(np.uint64)
+            except (TypeError, ValueError, OverflowError):
+                raise ArgumentError(f"numbers: expected 10-digit integers (uint64), got {q.dtype}") from None
         mask = np.zeros(q.shape, np.uint64)
         flat = q.ravel()
         out = mask.reshape(-1)
@@ -441,7 +447,7 @@ class Registry:
         :class:`~dncguard.errors.IndexFileError` naming the file.
         """
         self._writable("save")
-        target = os.path.realpath(os.fspath(path))
+        target = os.path.realpath(_args.fspath(path, "Registry.save"))
         layers_meta, arrays = self._parts()
         if self._id is None and sum(a.nbytes for a in arrays) >= _HASH_ASIDE:
             # the id's hash and the checksums, each one pass over the sections, run side by side
@@ -504,7 +510,9 @@ class Registry:
         it gives up after that long with :class:`~dncguard.errors.IndexLockedError`. Returns the
         updated registry. ``keep_history``: as for :meth:`update`.
         """
-        target = os.path.realpath(os.fspath(path))
+        target = os.path.realpath(_args.fspath(path, "Registry.update_file"))
+        if timeout is not None:
+            _args.seconds(timeout, "timeout")
         with _locked(target + ".lock", timeout):
             registry = cls.open(target).update(sources, keep_history=keep_history)
             registry.save(target)
@@ -528,7 +536,7 @@ class Registry:
         overwrite the file in place, pass ``copy=True`` to read it into private memory instead
         (one read of the file at open; then immune to changes of the file).
         """
-        name = os.fspath(path)
+        name = _args.fspath(path, "Registry.open")
         with _naming(name, "read"):
             if not stat.S_ISREG(os.stat(name).st_mode):
                 raise CorruptIndexError("not a regular file: not a dncguard index", path=name)

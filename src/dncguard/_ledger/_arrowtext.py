@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 from dncguard._ledger._chain import Quoted, Stamps
 from dncguard._ledger._format import CALL_JSON, EPOCH, Times, dumps, json_str
 from dncguard.bulk._columns import _SCALAR_DEFAULTS
+from dncguard.errors import ArgumentError
 from dncguard.models import EVIDENCE_COLUMNS, Call, Decision
 
 if TYPE_CHECKING:
@@ -45,8 +46,8 @@ def _fill(parts: Sequence[str | tuple[str]], values: Mapping[str, Any]) -> list[
     return [values[p[0]] if isinstance(p, tuple) else p for p in parts]
 
 
-def _bad_row(column: str, row: int, what: str) -> ValueError:
-    return ValueError(f"column {column!r}, row {row}: {what}")
+def _bad_row(column: str, row: int, what: str) -> ArgumentError:
+    return ArgumentError(f"column {column!r}, row {row}: {what}")
 
 
 def _json_texts(arr: pa.Array) -> pa.Array:
@@ -464,13 +465,13 @@ def _per_row(name: str, values: Any, n: int) -> Any:
         if pa.types.is_large_string(values.type):
             values = values.cast(pa.string())
         if not (pa.types.is_string(values.type) or pa.types.is_integer(values.type)):
-            raise ValueError(f"{name}: expected text or 10-digit integers, got {values.type}")
+            raise ArgumentError(f"{name}: expected text or 10-digit integers, got {values.type}")
         out: Any = values if pa.types.is_string(values.type) else values.to_numpy(zero_copy_only=False)
     else:
         array = np.asarray(values)
         out = pa.array(array.tolist(), pa.string()) if array.dtype.kind in "UO" else array
     if len(out) != n:
-        raise ValueError(f"{name}: expected {n} values, one per row, got {len(out)}")
+        raise ArgumentError(f"{name}: expected {n} values, one per row, got {len(out)}")
     return out
 
 
@@ -485,7 +486,7 @@ def _next_column(values: Any, n: int) -> pa.Array | None:
         values = values.combine_chunks()
     if isinstance(values, pa.Array):
         if not pa.types.is_timestamp(values.type) or values.type.tz is None:
-            raise ValueError(f"next_allowed_at: expected aware timestamps, got {values.type}")
+            raise ArgumentError(f"next_allowed_at: expected aware timestamps, got {values.type}")
         col = values
     else:
         array = np.asarray(values)
@@ -500,9 +501,11 @@ def _next_column(values: Any, n: int) -> pa.Array | None:
             ints = array.astype(np.int64)
             col = pa.array(ints, pa.int64(), mask=ints == NO_NEXT).cast(pa.timestamp("us", tz="UTC"))
         else:
-            raise ValueError(f"next_allowed_at: expected timestamps or UTC microseconds, got {array.dtype}")
+            raise ArgumentError(
+                f"next_allowed_at: expected timestamps or UTC microseconds, got {array.dtype}"
+            )
     if len(col) != n:
-        raise ValueError(f"next_allowed_at: expected {n} values, one per row, got {len(col)}")
+        raise ArgumentError(f"next_allowed_at: expected {n} values, one per row, got {len(col)}")
     return col
 
 

@@ -50,6 +50,7 @@ from dncguard._ledger._format import (
 )
 from dncguard._ledger._format import us as to_us
 from dncguard.bulk._grouping import factorize
+from dncguard.errors import ArgumentError, ArgumentTypeError
 from dncguard.models import EVIDENCE_COLUMNS, Call
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class Columns:
         self.cache: dict[tuple[str, ...], tuple[str, bytes]] = {} if cache is None else cache
         unknown = set(defaults) - {"at", "seller", *_SCALARS}
         if unknown:
-            raise TypeError(f"record_columns: unknown default(s) {', '.join(sorted(unknown))}")
+            raise ArgumentTypeError(f"record_columns: unknown default(s) {', '.join(sorted(unknown))}")
         self.defaults = dict(defaults)
         self.times = times
         self.decision_parts = list(decision_parts)
@@ -176,11 +177,11 @@ class Columns:
         # to: text or integers, never null.
         to = self._column(batch, "to")
         if to is None:
-            raise ValueError("record_columns: no 'to' column: every call needs the called number")
+            raise ArgumentError("record_columns: no 'to' column: every call needs the called number")
         if pa.types.is_integer(to.type) or pa.types.is_large_string(to.type):
             to = to.cast(pa.string())
         elif not pa.types.is_string(to.type):
-            raise ValueError(f"column 'to': expected text or integers, got {to.type}")
+            raise ArgumentError(f"column 'to': expected text or integers, got {to.type}")
         if to.null_count:
             raise _bad_row("to", int(np.argmax(to.is_null().to_numpy(zero_copy_only=False))), "no number")
         values["to"] = _json_piece(to)
@@ -194,12 +195,12 @@ class Columns:
         zone_idx: Any = np.zeros(n, np.int64)
         if at is None:
             if fallback is None:
-                raise ValueError("record_columns: no 'at' column and no at= default")
+                raise ArgumentError("record_columns: no 'at' column and no at= default")
             values["at"] = '"' + times(fallback) + '"'
             at_us = pa.array(np.full(n, to_us(fallback), np.int64))
         elif pa.types.is_timestamp(at.type):
             if at.type.tz is None:
-                raise ValueError(
+                raise ArgumentError(
                     "column 'at': timestamps without a time zone are ambiguous; give them a zone"
                 )
             at = at.cast(pa.timestamp("us", tz=at.type.tz))  # safe: refuses to drop nanoseconds
@@ -242,7 +243,7 @@ class Columns:
             at_us = pa.array(us, pa.int64()).take(idx)
         attempts = self._column(batch, "attempts")
         if attempts is not None and pc.sum(pc.list_value_length(attempts)).as_py():
-            raise ValueError(
+            raise ArgumentError(
                 "column 'attempts': record_columns does not record earlier attempts; record these calls"
                 " with record_many"
             )
@@ -255,7 +256,7 @@ class Columns:
         elif "seller" in batch.schema.names:
             names, sidx = _distinct(batch.column("seller"))
         elif default_seller is None:
-            raise ValueError("record_columns: no 'seller' column and no seller= default")
+            raise ArgumentError("record_columns: no 'seller' column and no seller= default")
         else:
             names, sidx = [default_seller], pa.array(np.zeros(n, np.int64))
         seller_json, seller_keys = [], []

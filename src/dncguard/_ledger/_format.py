@@ -32,7 +32,7 @@ from json.encoder import encode_basestring_ascii as _json_str
 from typing import Any, Final, NamedTuple
 
 from dncguard._seller import normalize_seller
-from dncguard.errors import InvalidNumberError
+from dncguard.errors import ArgumentError, InvalidNumberError
 from dncguard.models import Call, Decision
 from dncguard.numbers import parse_number
 
@@ -168,7 +168,7 @@ def us(t: dt.datetime) -> int:
 
 def aware_us(name: str, value: dt.datetime) -> int:
     if not isinstance(value, dt.datetime) or value.utcoffset() is None:
-        raise ValueError(f"{name}: expected an aware datetime (with a UTC offset), got {value!r}")
+        raise ArgumentError(f"{name}: expected an aware datetime (with a UTC offset), got {value!r}")
     return us(value)
 
 

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+from dncguard import _args
 from dncguard._arraymem import in_thread
 from dncguard._gcpause import collector_paused
 from dncguard._ledger._arrowtext import _as_call, _as_decision, _distinct, _next_column, _per_row
@@ -37,7 +38,14 @@ from dncguard._ledger._format import (
 )
 from dncguard._ledger._read import Reader
 from dncguard._ledger._tuning import CHUNK, COLUMN_CHUNK, Tuning, resolve
-from dncguard.errors import CorruptLedgerError, LedgerError, LedgerVersionError, NotALedgerError
+from dncguard.errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    CorruptLedgerError,
+    LedgerError,
+    LedgerVersionError,
+    NotALedgerError,
+)
 from dncguard.models import Call, Decision
 
 if TYPE_CHECKING:
@@ -200,7 +208,8 @@ class Ledger(Reader):
         timeout: float = 60.0,
         tuning: Tuning | None = None,
     ) -> None:
-        self.path = os.fspath(path)
+        self.path = _args.fspath(path, "Ledger")
+        _args.seconds(timeout, "timeout")
         # The file itself, resolved once: the reads that open a connection of their own (verify,
         # entries, placed_table) must read the file this object opened, even after the process
         # changes its working directory or a symlink on the path is pointed elsewhere.
@@ -442,7 +451,7 @@ class Ledger(Reader):
         decision only (a scrub, a plan). ``call`` may be a dict of Call fields.
         """
         if not isinstance(placed, bool):
-            raise TypeError("placed must be True (the call was dialed) or False (a decision only)")
+            raise ArgumentTypeError("placed must be True (the call was dialed) or False (a decision only)")
         c, d = _as_call(call), _as_decision(decision)
         seq, digest, previous, recorded_us = self._append(self._produce([c], [d], placed))
         return LedgerEntry(seq, from_us(recorded_us), c, d, placed, digest.hex(), previous.hex())
@@ -465,13 +474,13 @@ class Ledger(Reader):
         default: the ledger's).
         """
         if not isinstance(placed, bool):
-            raise TypeError("placed must be True (the calls were dialed) or False (decisions only)")
+            raise ArgumentTypeError("placed must be True (the calls were dialed) or False (decisions only)")
         chunk = resolve(tuning, self._tuning).chunk_entries or CHUNK
         with collector_paused():
             cs = [c if type(c) is Call else _as_call(c) for c in calls]
             ds = [d if type(d) is Decision else _as_decision(d) for d in decisions]
             if len(cs) != len(ds):
-                raise ValueError(
+                raise ArgumentError(
                     f"record_many: {len(cs)} calls but {len(ds)} decisions; give one decision per call"
                 )
             if not cs:
@@ -568,17 +577,19 @@ class Ledger(Reader):
         import pyarrow as pa
 
         if not isinstance(placed, bool):
-            raise TypeError("placed must be True (the calls were dialed) or False (decisions only)")
+            raise ArgumentTypeError("placed must be True (the calls were dialed) or False (decisions only)")
         chunk = resolve(tuning, self._tuning).chunk_entries or COLUMN_CHUNK
         batches = calls.to_batches() if isinstance(calls, pa.Table) else [calls]
         n = calls.num_rows
         rows = np.asarray(which)
         if rows.shape != (n,) or (n and rows.dtype.kind not in "iu"):
-            raise ValueError(
+            raise ArgumentError(
                 f"which: expected {n} integer indices into decisions, one per row, got {rows.shape}"
             )
         if n and (rows.min() < 0 or rows.max() >= len(decisions if parts is None else parts)):
-            raise ValueError(f"which: indices must be in 0..{len(decisions) - 1} (one per distinct decision)")
+            raise ArgumentError(
+                f"which: indices must be in 0..{len(decisions) - 1} (one per distinct decision)"
+            )
         if n == 0:
             return 0
         if parts is None:
@@ -608,7 +619,7 @@ class Ledger(Reader):
                         m = re.fullmatch(r"column '([^']*)', row (\d+)(.*)", str(e), re.S)
                         if m is None:
                             raise
-                        raise ValueError(f"column '{m[1]}', row {int(m[2]) + done}{m[3]}") from None
+                        raise ArgumentError(f"column '{m[1]}', row {int(m[2]) + done}{m[3]}") from None
                     yield built
                     done += k
 

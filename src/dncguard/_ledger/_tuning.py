@@ -8,6 +8,7 @@ from typing import Final
 
 from dncguard._ledger._format import PAGE_ENTRIES
 from dncguard._tuning import check_whole, resolve_tuning
+from dncguard.errors import ArgumentError
 
 __all__ = ["CHUNK", "COLUMN_CHUNK", "DEFAULT", "MMAP", "Tuning", "resolve"]
 
@@ -57,11 +58,11 @@ class Tuning:
     >>> Tuning(chunk_entries=1000)
     Traceback (most recent call last):
     ...
-    ValueError: Tuning(chunk_entries=1000): expected a whole number of pages, a multiple of 512
+    dncguard.errors.ArgumentError: Tuning(chunk_entries=1000): expected a whole number of pages, ...
     >>> Tuning(mmap_bytes=-1)
     Traceback (most recent call last):
     ...
-    ValueError: Tuning(mmap_bytes=-1): expected a whole number, at least 0
+    dncguard.errors.ArgumentError: Tuning(mmap_bytes=-1): expected a whole number, at least 0
     """
 
     chunk_entries: int | None = None
@@ -71,7 +72,7 @@ class Tuning:
         if self.chunk_entries is not None:
             check_whole(self, "chunk_entries", least=PAGE_ENTRIES)
             if self.chunk_entries % PAGE_ENTRIES:
-                raise ValueError(
+                raise ArgumentError(
                     f"Tuning(chunk_entries={self.chunk_entries!r}): expected a whole number of pages,"
                     f" a multiple of {PAGE_ENTRIES}"
                 )

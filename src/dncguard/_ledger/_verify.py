@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 from dncguard._ledger._chain import chain, placed_match_in_c
 from dncguard._ledger._format import INDEX_AT, PAGE_COLUMNS, ZERO_DIGEST, LedgerReport
 from dncguard._ledger._read import _lenient_text
-from dncguard.errors import CorruptLedgerError
+from dncguard.errors import ArgumentError, CorruptLedgerError
 
 if TYPE_CHECKING:
     from dncguard._ledger._read import Reader
@@ -91,7 +91,7 @@ def check_anchor(anchor: tuple[int, str] | None) -> tuple[int | None, bytes | No
         if len(raw) != 32:
             raise ValueError
     except (TypeError, ValueError):
-        raise ValueError(
+        raise ArgumentError(
             f"anchor={anchor!r}: expected (seq, digest) as kept from Ledger.head(): a seq from 1 and "
             "a 64-digit hex digest"
         ) from None

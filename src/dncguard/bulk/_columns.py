@@ -24,7 +24,7 @@ from dncguard._arrow import DATE_TIME_TEXT, trimmed
 from dncguard._calendar import date_of, day_number, latest_date
 from dncguard._fields import call_columns, near_miss
 from dncguard.bulk._clock import local_clock
-from dncguard.errors import CallColumnError
+from dncguard.errors import ArgumentError, ArgumentTypeError, CallColumnError
 from dncguard.facts import NO_DATE
 from dncguard.models import (
     AT_RANGE,
@@ -160,7 +160,7 @@ def _enum(
     allowed = tuple(allowed)
     if col is None:
         if check and default is not None and default not in allowed:
-            raise ValueError(f"{name}={default!r}: expected one of {', '.join(allowed)}")
+            raise ArgumentError(f"{name}={default!r}: expected one of {', '.join(allowed)}")
         return Codes.constant(default, n)
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type) or pa.types.is_null(col.type)):
         col_t = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
@@ -180,7 +180,7 @@ def _bool(batch: pa.RecordBatch, name: str, default: bool, n: int) -> npt.NDArra
     col = _column(batch, name)
     if col is None:
         if not isinstance(default, bool):
-            raise ValueError(f"{name}={default!r}: expected True or False")
+            raise ArgumentError(f"{name}={default!r}: expected True or False")
         return np.full(n, default)
     if pa.types.is_null(col.type):
         return np.full(n, default)
@@ -408,9 +408,9 @@ def _aware(value: Any, name: str) -> dt.datetime:
         try:
             value = dt.datetime.fromisoformat(value.strip())
         except ValueError:
-            raise ValueError(f"{name}={value!r}: expected an ISO 8601 time with a UTC offset") from None
+            raise ArgumentError(f"{name}={value!r}: expected an ISO 8601 time with a UTC offset") from None
     if not isinstance(value, dt.datetime) or value.utcoffset() is None:
-        raise ValueError(f"{name}={value!r}: expected an aware datetime (a naive time is ambiguous)")
+        raise ArgumentError(f"{name}={value!r}: expected an aware datetime (a naive time is ambiguous)")
     return value
 
 
@@ -425,7 +425,7 @@ def _to_date(value: Any, name: str) -> np.datetime64:
     try:
         day = _DATE_ADAPTER.validate_python(value.strip() if isinstance(value, str) else value)
     except ValidationError:
-        raise ValueError(f"{name}={value!r}: expected an ISO 8601 date") from None
+        raise ArgumentError(f"{name}={value!r}: expected an ISO 8601 date") from None
     return np.datetime64(day, "D")
 
 
@@ -595,7 +595,7 @@ def _check_defaults(defaults: Mapping[str, Any]) -> None:
         said = ", ".join(
             n if h is None else f"{n} (did you mean {h}=?)" for n, h in zip(unknown, hints, strict=True)
         )
-        raise TypeError(f"scrub() got unknown column default(s): {said}")
+        raise ArgumentTypeError(f"scrub() got unknown column default(s): {said}")
 
 
 @dataclass
@@ -691,7 +691,7 @@ def _to_default(value: Any, n: int) -> pa.Array:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        raise ValueError(f"to={value!r}: expected the called number as text or an integer")
+        raise ArgumentError(f"to={value!r}: expected the called number as text or an integer")
     return pa.array([value], pa.string()).take(pa.array(np.zeros(n, np.int32)))
 
 
@@ -700,7 +700,7 @@ def _seller_column(batch: pa.RecordBatch, seller_default: Any, n: int) -> Codes:
     seller = _codes(_column(batch, "seller")) if _column(batch, "seller") is not None else None
     if seller is None:
         if seller_default is None:
-            raise ValueError(
+            raise ArgumentError(
                 "no 'seller' column and no seller= default: name the party on whose behalf the calls are made"
             )
         seller = Codes.constant(seller_default, n)
@@ -800,14 +800,14 @@ def _attempts_default(default: Any) -> npt.NDArray[np.int64] | None:
     try:
         times = _ATTEMPTS_ADAPTER.validate_python(default)
     except ValidationError:
-        raise ValueError(
+        raise ArgumentError(
             f"attempts={default!r}: expected a list of times with a UTC offset (a naive time is ambiguous)"
         ) from None
     micros = np.array([(t - _EPOCH) // dt.timedelta(microseconds=1) for t in times], np.int64)
     try:
         _check_at_range(micros, "attempts")
     except CallColumnError as e:
-        raise ValueError(f"attempts={default!r}: {e.detail}") from None
+        raise ArgumentError(f"attempts={default!r}: {e.detail}") from None
     return micros
 
 

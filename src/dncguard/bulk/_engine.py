@@ -17,6 +17,7 @@ from dncguard._context import order_jurisdictions
 from dncguard._seller import normalize_seller
 from dncguard.bulk._evidence import _fresh_end
 from dncguard.bulk._place import _BIT, _Place
+from dncguard.errors import ArgumentError, ArgumentTypeError
 from dncguard.facts import (
     FAR_PAST,
     KNOWN_JURISDICTIONS,
@@ -188,6 +189,8 @@ def _engine(guard: Guard) -> _Engine:
 def _threads(threads: int | None) -> int:
     if threads is None:
         return min(2, os.cpu_count() or 1)
+    if isinstance(threads, bool) or not isinstance(threads, int | np.integer):
+        raise ArgumentTypeError(f"threads={threads!r}: expected a whole number, 1 or more, or None")
     if threads < 1:
-        raise ValueError(f"threads={threads}: expected 1 or more")
-    return threads
+        raise ArgumentError(f"threads={threads}: expected 1 or more")
+    return int(threads)

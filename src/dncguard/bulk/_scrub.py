@@ -29,7 +29,7 @@ from dncguard.bulk._provenance import ProvenanceRows, append_provenance, provena
 from dncguard.bulk._steps import _clock_rows, _look_up, _place_rows, _raise_if_stale, _registry_facts
 from dncguard.bulk._tuning import DEFAULT, Tuning, resolve
 from dncguard.bulk._verdicts import _combine, _group_verdicts
-from dncguard.errors import CallColumnError
+from dncguard.errors import ArgumentTypeError, CallColumnError
 from dncguard.models import Decision, ReasonCode
 from dncguard.numbers import format_e164
 from dncguard.policy import Verdict, invalid_call_number
@@ -68,7 +68,9 @@ def _reader(data: Any) -> pa.RecordBatchReader | None:
         try:
             return pa.RecordBatchReader.from_stream(data)
         except (TypeError, ValueError, pa.ArrowException) as e:
-            raise TypeError(f"scrub() takes {_TAKES}; {type(data).__name__}'s Arrow stream: {e}") from None
+            raise ArgumentTypeError(
+                f"scrub() takes {_TAKES}; {type(data).__name__}'s Arrow stream: {e}"
+            ) from None
     return None
 
 
@@ -84,8 +86,10 @@ def as_arrow(data: Any) -> pa.Table | pa.RecordBatch:
         try:
             return pa.record_batch(data)
         except (TypeError, ValueError, pa.ArrowException) as e:
-            raise TypeError(f"scrub() takes {_TAKES}; {type(data).__name__}'s Arrow array: {e}") from None
-    raise TypeError(f"scrub() takes {_TAKES}, not {type(data).__name__}")
+            raise ArgumentTypeError(
+                f"scrub() takes {_TAKES}; {type(data).__name__}'s Arrow array: {e}"
+            ) from None
+    raise ArgumentTypeError(f"scrub() takes {_TAKES}, not {type(data).__name__}")
 
 
 def _stream(batches: Any) -> Iterator[pa.RecordBatch | pa.Table]:
@@ -111,7 +115,7 @@ def _batches(data: pa.Table | pa.RecordBatch, batch_rows: int) -> list[pa.Record
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
     if not isinstance(data, pa.Table):
-        raise TypeError(f"scrub() takes {_TAKES}, not {type(data).__name__}")
+        raise ArgumentTypeError(f"scrub() takes {_TAKES}, not {type(data).__name__}")
     out: list[pa.RecordBatch] = []
     run: list[pa.RecordBatch] = []
     size = 0

@@ -7,6 +7,7 @@ from typing import Final, Literal, get_args
 
 from dncguard._caches import BULK_COMBINATIONS
 from dncguard._tuning import check_whole, resolve_tuning
+from dncguard.errors import ArgumentError
 
 Clocks = Literal["auto", "rows", "tables"]
 
@@ -35,7 +36,7 @@ class Tuning:
     >>> Tuning(batch_rows=0)
     Traceback (most recent call last):
     ...
-    ValueError: Tuning(batch_rows=0): expected a whole number, at least 1
+    dncguard.errors.ArgumentError: Tuning(batch_rows=0): expected a whole number, at least 1
     """
 
     batch_rows: int | None = None
@@ -46,7 +47,7 @@ class Tuning:
         check_whole(self, *(("batch_rows",) if self.batch_rows is not None else ()), "verdict_cache")
         if self.clocks not in get_args(Clocks):
             allowed = ", ".join(repr(c) for c in get_args(Clocks))
-            raise ValueError(f"Tuning(clocks={self.clocks!r}): expected one of {allowed}")
+            raise ArgumentError(f"Tuning(clocks={self.clocks!r}): expected one of {allowed}")
 
 
 DEFAULT: Final = Tuning()

@@ -11,7 +11,7 @@ import numpy.typing as npt
 import phonenumbers
 from phonenumbers import phonenumberutil as _pnu
 
-from dncguard.errors import InvalidNumberError
+from dncguard.errors import ArgumentTypeError, InvalidNumberError
 
 #: ISO 3166 codes of the NANP members whose numbers dncguard accepts: the US, its territories
 #: in the plan, and Canada (docs/defaults.md#jurisdiction-follows-the-number).
@@ -241,7 +241,11 @@ def is_valid_area_code(area_code: int) -> bool:
     >>> is_valid_area_code(212), is_valid_area_code(416), is_valid_area_code(876), is_valid_area_code(456)
     (True, True, False, False)
     """
-    return 200 <= area_code < 1000 and bool(_plan().valid_area[area_code])
+    try:
+        return 200 <= area_code < 1000 and bool(_plan().valid_area[area_code])
+    except (TypeError, IndexError):
+        kind = type(area_code).__name__
+        raise ArgumentTypeError(f"area_code={area_code!r}: expected an int such as 212, not {kind}") from None
 
 
 @functools.lru_cache(maxsize=1024)  # a few hundred area codes: the bincount once each

@@ -12,7 +12,7 @@ import numpy as np
 import phonenumbers
 from phonenumbers import phonenumberutil as _pnu
 
-from dncguard.errors import InvalidNumberError
+from dncguard.errors import ArgumentTypeError, InvalidNumberError
 from dncguard.numbers._plan import (
     _MAX_INPUT_CHARS,
     _TWO_NUMBER_DIGITS,
@@ -163,7 +163,7 @@ def parse_number(s: str | int | None) -> int:
     elif s is None:
         raise InvalidNumberError(s, "empty")
     elif isinstance(s, bool) or not isinstance(s, str | int | np.integer):
-        raise TypeError(f"parse_number() takes a str or int, not {type(s).__name__}: {s!r}")
+        raise ArgumentTypeError(f"parse_number() takes a str or int, not {type(s).__name__}: {s!r}")
     else:
         text = s if isinstance(s, str) else str(s)
     if len(text) > _MAX_INPUT_CHARS:

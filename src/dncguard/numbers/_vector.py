@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dncguard._arraymem import in_thread
-from dncguard.errors import InvalidNumberError
+from dncguard.errors import ArgumentError, ArgumentTypeError, InvalidNumberError
 from dncguard.numbers._plan import _MAX_INPUT_CHARS, _TWO_NUMBER_DIGITS, _plan
 from dncguard.numbers._scalar import _EXTENSION_ROW, _PLAIN_ROW, _PREFIXES_PLAIN, _PREFIXES_PLUS, parse_number
 
@@ -238,20 +238,20 @@ def _as_arrow(values: object) -> pa.Array | pa.ChunkedArray:
         arr = values
     elif isinstance(values, np.ndarray):
         if values.dtype.kind not in "UO":
-            raise TypeError(f"parse_numbers() takes strings; got a numpy array of {values.dtype}")
+            raise ArgumentTypeError(f"parse_numbers() takes strings; got a numpy array of {values.dtype}")
         items = values.tolist() if values.dtype.kind == "O" else values
         arr = pa.array(items, type=pa.string(), from_pandas=True)
     elif isinstance(values, Sequence) and not isinstance(values, str | bytes):
         arr = pa.array(list(values), type=pa.string())
     else:
-        raise TypeError(
+        raise ArgumentTypeError(
             "parse_numbers() takes a pyarrow string array, a numpy array of str, or a sequence of "
             f"str; got {type(values).__name__}"
         )
     if pa.types.is_null(arr.type):  # all nulls (what pyarrow infers for [] or [None, ...])
         arr = arr.cast(pa.string())
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        raise TypeError(f"parse_numbers() takes strings; got an Arrow column of {arr.type}")
+        raise ArgumentTypeError(f"parse_numbers() takes strings; got an Arrow column of {arr.type}")
     return arr
 
 
@@ -286,7 +286,7 @@ def parse_numbers(
         cores = os.cpu_count() or 1
         threads = 2 if cores >= 2 and os.getloadavg()[0] <= cores - 1 else 1
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"threads must be a positive int or None, not {threads!r}")
+        raise ArgumentError(f"threads must be a positive int or None, not {threads!r}")
     arr = _as_arrow(values)
     chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
     parts = [_parse_array(chunk, threads) for chunk in chunks]

@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dncguard._tuning import check_whole
-from dncguard.errors import CoverageError, RegistryFormatError
+from dncguard.errors import ArgumentError, ArgumentTypeError, CoverageError, RegistryFormatError
 from dncguard.sources._source import CHUNK_NUMBERS
 
 __all__ = [
@@ -94,11 +94,11 @@ class Tuning:
     >>> Tuning(block_bytes=0)
     Traceback (most recent call last):
     ...
-    ValueError: Tuning(block_bytes=0): expected a whole number, at least 1
+    dncguard.errors.ArgumentError: Tuning(block_bytes=0): expected a whole number, at least 1
     >>> Tuning(area_code_numbers=AREA_CODE_NUMBERS + 1)
     Traceback (most recent call last):
     ...
-    ValueError: Tuning(area_code_numbers=10000001): a refusal bound can only be lowered, to at most 10000000
+    dncguard.errors.ArgumentError: Tuning(area_code_numbers=10000001): a refusal bound can only be ...
     """
 
     block_bytes: int = BLOCK_BYTES
@@ -110,7 +110,7 @@ class Tuning:
         check_whole(self, "block_bytes", "chunk_numbers", "max_line", "area_code_numbers")
         for name, most in (("max_line", MAX_LINE), ("area_code_numbers", AREA_CODE_NUMBERS)):
             if getattr(self, name) > most:
-                raise ValueError(
+                raise ArgumentError(
                     f"Tuning({name}={getattr(self, name)!r}): a refusal bound can only be lowered, "
                     f"to at most {most}"
                 )
@@ -124,7 +124,7 @@ def resolve(tuning: object, fn: str) -> Tuning:
     if tuning is None:
         return DEFAULT
     if not isinstance(tuning, Tuning):
-        raise TypeError(f"{fn}(): tuning= must be a dncguard.sources.Tuning or None, got {tuning!r}")
+        raise ArgumentTypeError(f"{fn}(): tuning= must be a dncguard.sources.Tuning or None, got {tuning!r}")
     return tuning
 
 

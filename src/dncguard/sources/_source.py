@@ -7,7 +7,7 @@ the download and reads it again, lazily, so the index can consume it in constant
 >>> check_obtained(None, "ftc")
 Traceback (most recent call last):
 ...
-TypeError: ftc(): obtained= must be the datetime.date the download was obtained, got None
+dncguard.errors.ArgumentTypeError: ftc(): obtained= must be the datetime.date the download was obtained, ...
 >>> sorted(check_area_codes(["212", 305]))
 [212, 305]
 """
@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dncguard._calendar import latest_date
-from dncguard.errors import RegistryFormatError
+from dncguard.errors import ArgumentError, ArgumentTypeError, RegistryFormatError
 from dncguard.layers import Chunk, LayerKey, LayerKind, Op
 
 __all__ = [
@@ -70,7 +70,7 @@ class Source:
 def check_path(path: str | os.PathLike[str], fn: str) -> str:
     """The path as a string; ``TypeError`` for anything that is not a path."""
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{fn}(): path must be a str or os.PathLike, got {type(path).__name__}")
+        raise ArgumentTypeError(f"{fn}(): path must be a str or os.PathLike, got {type(path).__name__}")
     return os.fspath(path)
 
 
@@ -111,7 +111,7 @@ def existing_file(path: str | os.PathLike[str], fn: str) -> str:
 def check_obtained(obtained: object, fn: str, path: str | None = None) -> dt.date:
     """``obtained`` must be a date, not in the future: a download without its date is refused."""
     if isinstance(obtained, dt.datetime) or not isinstance(obtained, dt.date):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"{fn}(): obtained= must be the datetime.date the download was obtained, got {obtained!r}"
         )
     latest = latest_date()
@@ -129,7 +129,7 @@ def check_date(value: object, fn: str, name: str) -> dt.date | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise TypeError(f"{fn}(): {name}= must be a datetime.date or None, got {value!r}")
+        raise ArgumentTypeError(f"{fn}(): {name}= must be a datetime.date or None, got {value!r}")
     return value
 
 
@@ -138,12 +138,12 @@ def check_area_codes(area_codes: Iterable[int | str] | None) -> frozenset[int] |
     if area_codes is None:
         return None
     if isinstance(area_codes, (str, bytes, int)):
-        raise TypeError(f"area_codes= must be a collection of area codes, got {area_codes!r}")
+        raise ArgumentTypeError(f"area_codes= must be a collection of area codes, got {area_codes!r}")
     out = set()
     for ac in area_codes:
         s = str(ac).strip()
-        if not (len(s) == 3 and s.isdigit() and s[0] in "23456789"):
-            raise ValueError(f"area code {ac!r}: expected three digits, the first 2-9, like 212")
+        if not (len(s) == 3 and s.isascii() and s.isdigit() and s[0] in "23456789"):
+            raise ArgumentError(f"area code {ac!r}: expected three digits, the first 2-9, like 212")
         out.add(int(s))
     return frozenset(out)
 

@@ -31,7 +31,7 @@ dncguard.errors.RegistryFormatError: .../bad.txt, line 2: expected a 10-digit nu
 >>> ftc(d / "212.txt", obtained=None)
 Traceback (most recent call last):
 ...
-TypeError: ftc(): obtained= must be the datetime.date the download was obtained, got None
+dncguard.errors.ArgumentTypeError: ftc(): obtained= must be the datetime.date the download was obtained, ...
 """
 
 from __future__ import annotations

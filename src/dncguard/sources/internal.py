@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dncguard._seller import normalize_seller
+from dncguard.errors import ArgumentTypeError
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.sources._delimited import csv_batches, numbers_of, pick_number_column
 from dncguard.sources._read import Member, Tuning, members, read_date, resolve
@@ -58,9 +59,9 @@ def internal(
     """
     p = existing_file(path, "internal")
     if seller is not None and not isinstance(seller, str):
-        raise TypeError(f"internal(): seller= must be a str or None, got {seller!r}")
+        raise ArgumentTypeError(f"internal(): seller= must be a str or None, got {seller!r}")
     if number_column is not None and not isinstance(number_column, str):
-        raise TypeError(f"internal(): number_column= must be a column name, got {number_column!r}")
+        raise ArgumentTypeError(f"internal(): number_column= must be a column name, got {number_column!r}")
     tune = resolve(tuning, "internal")
     layer = None if seller is None else LayerKey.internal(seller)
     return Source("internal", p, layer, None, _read=lambda: _read(p, seller, number_column, tune))

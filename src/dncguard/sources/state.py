@@ -26,7 +26,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from dncguard import geography
-from dncguard.errors import RegistryFormatError
+from dncguard.errors import ArgumentTypeError, RegistryFormatError
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.sources._delimited import Layout, csv_batches, numbers_of, pick_number_column
 from dncguard.sources._full import foreign, foreign_error
@@ -47,7 +47,7 @@ TERRITORIES = frozenset({"US-AS", "US-GU", "US-MP", "US-PR", "US-UM", "US-VI"})
 def check_region(region: object, path: str | None = None) -> str:
     """``region`` as ``US-XX``: one of the 50 states or DC; anything else is a named error."""
     if not isinstance(region, str):
-        raise TypeError(f"state(): region must be a str such as 'US-TX', got {region!r}")
+        raise ArgumentTypeError(f"state(): region must be a str such as 'US-TX', got {region!r}")
     try:
         country = geography.region_country(region)
     except ValueError as e:
@@ -91,7 +91,7 @@ def state(
     ob = check_obtained(obtained, "state", p)
     pub = check_date(published, "state", "published")
     if number_column is not None and not isinstance(number_column, str):
-        raise TypeError(f"state(): number_column= must be a column name, got {number_column!r}")
+        raise ArgumentTypeError(f"state(): number_column= must be a column name, got {number_column!r}")
     tune = resolve(tuning, "state")
     return Source(
         "state", p, layer, ob, published=pub, _read=lambda: _read(p, layer, ob, pub, number_column, tune)
