@@ -81,6 +81,7 @@ from dncguard._check_steps import (
     _local_clocks,
     _open_at,
     _recent,
+    _supporter_evidence,
     _window,
     _Windows,
 )
@@ -109,6 +110,8 @@ from dncguard.facts import (
     hours_clocks,
     requests_mask,
     span_mask,
+    supporter_mask,
+    supporter_window,
 )
 from dncguard.layers import Layer, Listing
 from dncguard.models import Call, Decision
@@ -385,6 +388,14 @@ class Guard:
         exemptions, by_kind, casl = self._evidence_facts(call, number, requests, codes, today)
         failed = self._hours_failed(call, codes, clocks) if clocks else _NONE_FAILED
         requested = requests_mask(requests, today) if requests else NO_DAYS
+        supporter = NO_DAYS
+        if call.prerecorded and call.relationships:
+            donor_window = supporter_window(codes, call.purpose, call.caller, True)
+            if donor_window is not None:
+                gifts, memberships, reassigned = _supporter_evidence(call)
+                supporter = supporter_mask(
+                    gifts, memberships, reassigned, donor_window, self.ebr_anniversary, today
+                )
         # The earlier calls the frequency caps count, in UTC microseconds (no datetime per call).
         earlier: Sequence[int] = ()
         recent: tuple[tuple[int, int], ...] = ()
@@ -414,6 +425,7 @@ class Guard:
             by_kind,
             casl,
             recent,
+            supporter,
         )
         known = self._facts_memo.get(key)
         if known is None:
@@ -440,6 +452,7 @@ class Guard:
             by_kind,
             casl,
             recent,
+            supporter,
         ) = key
         facts = CallFacts(
             country=country,
@@ -462,6 +475,7 @@ class Guard:
             states_unloaded=self.context.unloaded_states(codes),
             casl=(casl[0], casl[1], casl[2], casl[3]),
             recent=recent,
+            supporter=supporter,
         )
         known = _Known.of(facts, self.jurisdictions)
         if len(self._facts_memo) >= _MEMO_SIZE:
