@@ -670,6 +670,7 @@ def flat_rows(draw: st.DrawFn) -> dict[str, object]:
     at = draw(st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2090, 1, 1)))
     consent_on = draw(_FLAT_PAST)
     contract_on = draw(_FLAT_PAST)
+    membership_on = draw(_FLAT_PAST)
     return {
         "to": draw(st.one_of(messy_strings(), junk_strings().filter(bool))),
         "at": at.replace(tzinfo=dt.UTC).astimezone(zone),
@@ -691,6 +692,9 @@ def flat_rows(draw: st.DrawFn) -> dict[str, object]:
         "consent_on": consent_on,
         "consent_revoked_on": draw(_FLAT_PAST) if consent_on else None,
         "dnc_requested_on": draw(_FLAT_PAST),
+        "last_donation": draw(_FLAT_PAST),
+        "membership_on": membership_on,
+        "membership_ends": draw(_FLAT_DATES) if membership_on else None,
     }
 
 
