@@ -219,7 +219,8 @@ class Guard:
 
         A dict may give the evidence as a table row does, in the flat fields ``last_purchase``,
         ``last_inquiry``, ``contract_on``, ``contract_ends``, ``consent_kind``, ``consent_on``,
-        ``consent_revoked_on`` and ``dnc_requested_on``, with the meaning ``scrub`` gives them
+        ``consent_revoked_on``, ``dnc_requested_on``, ``last_donation``, ``membership_on`` and
+        ``membership_ends``, with the meaning ``scrub`` gives them
         (the call's seller's, for the called number); given with the nested lists too, they add
         to them. Invalid call fields raise :class:`~dncguard.errors.InvalidCallError` (a
         ``ValueError``) naming the field; an invalid number is a blocked decision. Raises
