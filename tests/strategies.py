@@ -329,7 +329,7 @@ _MINUTES = st.one_of(
 _SECONDS = st.sampled_from((0, 0, 0, 30, 59))
 _SHOWN = st.sampled_from(SHOWN_IN)
 _EVIDENCE = st.one_of(
-    st.tuples(st.just("months"), st.sampled_from((1, 3, 6, 12, 18)), st.sampled_from((-1, 0, 1))),
+    st.tuples(st.just("months"), st.sampled_from((1, 3, 6, 12, 18, 24)), st.sampled_from((-1, 0, 1))),
     st.tuples(st.just("days"), st.sampled_from((-2, -1, 0, 1, 2, 29, 30, 31)), st.just(0)),
     st.tuples(st.just("days"), st.integers(-10, 900), st.just(0)),
 )
@@ -367,7 +367,7 @@ def _months_back(d: dt.date, months: int, days: int) -> dt.date:
 
 
 def _evidence_day(draw: st.DrawFn, call_day: dt.date) -> dt.date:
-    """A date around a window edge before ``call_day`` (30 days, 1/3/6/12/18 months), or anywhere."""
+    """A date around a window edge before ``call_day`` (30 days, 1/3/6/12/18/24 months), or anywhere."""
     kind, a, b = draw(_EVIDENCE)
     day = _months_back(call_day, a, b) if kind == "months" else call_day - dt.timedelta(days=a)
     return min(day, latest_date())  # evidence dated after today is refused (RULES §6.14)
@@ -424,6 +424,14 @@ def calls(draw: st.DrawFn, numbers: st.SearchStrategy[str] | None = None, *, nes
             ends = _evidence_day(draw, day) if draw(_RARE) < 2 else None
             relationships.append(
                 Relationship(kind="contract", on=_evidence_day(draw, day), ends=ends, seller=seller())
+            )
+    for _ in range(many):  # a charity's evidence: a previous donor or a member
+        if draw(_RARE) == 0:
+            relationships.append(Relationship(kind="donation", on=_evidence_day(draw, day), seller=seller()))
+        if draw(_RARE) == 0:
+            ends = _evidence_day(draw, day) if draw(_RARE) < 2 else None
+            relationships.append(
+                Relationship(kind="membership", on=_evidence_day(draw, day), ends=ends, seller=seller())
             )
     consents = []
     for _ in range(many):
@@ -662,6 +670,7 @@ def flat_rows(draw: st.DrawFn) -> dict[str, object]:
     at = draw(st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2090, 1, 1)))
     consent_on = draw(_FLAT_PAST)
     contract_on = draw(_FLAT_PAST)
+    membership_on = draw(_FLAT_PAST)
     return {
         "to": draw(st.one_of(messy_strings(), junk_strings().filter(bool))),
         "at": at.replace(tzinfo=dt.UTC).astimezone(zone),
@@ -683,6 +692,9 @@ def flat_rows(draw: st.DrawFn) -> dict[str, object]:
         "consent_on": consent_on,
         "consent_revoked_on": draw(_FLAT_PAST) if consent_on else None,
         "dnc_requested_on": draw(_FLAT_PAST),
+        "last_donation": draw(_FLAT_PAST),
+        "membership_on": membership_on,
+        "membership_ends": draw(_FLAT_DATES) if membership_on else None,
     }
 
 

@@ -183,8 +183,9 @@ def _call_evidence(call: Call, number: int, requests: list[int]) -> Evidence:
             purchases.append(day_number(r.on))
         elif r.kind == "inquiry":
             inquiries.append(day_number(r.on))
-        else:
+        elif r.kind == "contract":
             contracts.append((day_number(r.on), day_of(r.ends)))
+        # a donation or membership is no business relationship: see _supporter_evidence
     consents: list[tuple[str, int, int | None]] = []
     for c in call.consents:
         if c.seller is not None and normalize_seller(c.seller) != normalize_seller(seller):
@@ -204,6 +205,24 @@ def _call_evidence(call: Call, number: int, requests: list[int]) -> Evidence:
         requests=tuple(requests),
         reassigned=day_of(call.reassigned_on),
     )
+
+
+def _supporter_evidence(call: Call) -> tuple[tuple[int, ...], tuple[tuple[int, int | None], ...], int | None]:
+    """The call's donations and memberships with its own seller (the charity), as day numbers:
+    ``(donation days, (membership start, end or None) ...)``, and the reassignment day."""
+    seller = call.seller
+    donations: list[int] = []
+    memberships: list[tuple[int, int | None]] = []
+    for r in call.relationships:
+        if r.kind not in ("donation", "membership"):
+            continue
+        if r.seller is not None and normalize_seller(r.seller) != normalize_seller(seller):
+            continue  # a gift to another charity does not count
+        if r.kind == "donation":
+            donations.append(day_number(r.on))
+        else:
+            memberships.append((day_number(r.on), day_of(r.ends)))
+    return tuple(donations), tuple(memberships), day_of(call.reassigned_on)
 
 
 _Windows = dict[tuple[tuple[str, ...], int], tuple[int, int]]

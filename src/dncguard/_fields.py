@@ -257,6 +257,8 @@ _FLAT_RENAMES: Final[dict[str, dict[str, str]]] = {
     "contract": {"on": "contract_on", "ends": "contract_ends"},
     "consent": {"kind": "consent_kind", "on": "consent_on", "revoked_on": "consent_revoked_on"},
     "request": {"on": "dnc_requested_on"},
+    "donation": {"on": "last_donation"},
+    "membership": {"on": "membership_on", "ends": "membership_ends"},
 }
 FLAT_KEYS: Final[frozenset[str]] = frozenset(EVIDENCE_COLUMNS)
 
@@ -277,7 +279,9 @@ def fold_flat_evidence(record: Mapping[str, Any]) -> dict[str, Any]:
     ...) turned into the nested ``relationships``/``consents``/``dnc_requests`` a Call holds,
     with the meaning ``Guard.scrub`` gives the columns: all of it the call's seller's and for
     the called number; a contract only where ``contract_on`` is set (then an absent
-    ``contract_ends`` means in force); ``consent_kind`` and ``consent_on`` together. A null
+    ``contract_ends`` means in force), a membership likewise (``membership_on``,
+    ``membership_ends``), a donation where ``last_donation`` is set; ``consent_kind`` and
+    ``consent_on`` together. A null
     (``None``) flat field is absent. Nested evidence given too is kept: the flat fields add to it.
 
     Raises :class:`~dncguard.errors.InvalidCallError` naming the flat field that cannot be used.
@@ -296,6 +300,12 @@ def fold_flat_evidence(record: Mapping[str, Any]) -> dict[str, Any]:
     if "contract_on" in flat:
         data = {"kind": "contract", "on": flat["contract_on"], "ends": flat.get("contract_ends")}
         rels.append(_piece(Relationship, data, _FLAT_RENAMES["contract"]))
+    if "last_donation" in flat:
+        data = {"kind": "donation", "on": flat["last_donation"]}
+        rels.append(_piece(Relationship, data, _FLAT_RENAMES["donation"]))
+    if "membership_on" in flat:
+        data = {"kind": "membership", "on": flat["membership_on"], "ends": flat.get("membership_ends")}
+        rels.append(_piece(Relationship, data, _FLAT_RENAMES["membership"]))
     if "consent_on" in flat or "consent_kind" in flat:
         for need, other in (("consent_on", "consent_kind"), ("consent_kind", "consent_on")):
             if need not in flat:

@@ -54,13 +54,14 @@ def flat_row(call: Call) -> tuple[Any, ...] | None:
         return name is not None and normalize_seller(name) != seller
 
     on: dict[str, dt.date] = {}
-    contract_ends = None
+    ends: dict[str, dt.date | None] = {}
     for rel in call.relationships:
-        if theirs(rel.seller) or rel.kind in on or (rel.kind != "contract" and rel.ends is not None):
+        lasting = rel.kind in ("contract", "membership")
+        if theirs(rel.seller) or rel.kind in on or (not lasting and rel.ends is not None):
             return None
         on[rel.kind] = rel.on
-        if rel.kind == "contract":
-            contract_ends = rel.ends
+        if lasting:
+            ends[rel.kind] = rel.ends
     consent_kind = consent_on = consent_revoked_on = None
     for consent in call.consents:
         if theirs(consent.seller) or consent.number is not None:
@@ -88,11 +89,14 @@ def flat_row(call: Call) -> tuple[Any, ...] | None:
         on.get("purchase"),
         on.get("inquiry"),
         on.get("contract"),
-        contract_ends,
+        ends.get("contract"),
         consent_kind,
         consent_on,
         consent_revoked_on,
         requested,
+        on.get("donation"),
+        on.get("membership"),
+        ends.get("membership"),
     )
 
 

@@ -81,6 +81,7 @@ from dncguard._check_steps import (
     _local_clocks,
     _open_at,
     _recent,
+    _supporter_evidence,
     _window,
     _Windows,
 )
@@ -109,6 +110,8 @@ from dncguard.facts import (
     hours_clocks,
     requests_mask,
     span_mask,
+    supporter_mask,
+    supporter_window,
 )
 from dncguard.layers import Layer, Listing
 from dncguard.models import Call, Decision
@@ -216,7 +219,8 @@ class Guard:
 
         A dict may give the evidence as a table row does, in the flat fields ``last_purchase``,
         ``last_inquiry``, ``contract_on``, ``contract_ends``, ``consent_kind``, ``consent_on``,
-        ``consent_revoked_on`` and ``dnc_requested_on``, with the meaning ``scrub`` gives them
+        ``consent_revoked_on``, ``dnc_requested_on``, ``last_donation``, ``membership_on`` and
+        ``membership_ends``, with the meaning ``scrub`` gives them
         (the call's seller's, for the called number); given with the nested lists too, they add
         to them. Invalid call fields raise :class:`~dncguard.errors.InvalidCallError` (a
         ``ValueError``) naming the field; an invalid number is a blocked decision. Raises
@@ -385,6 +389,14 @@ class Guard:
         exemptions, by_kind, casl = self._evidence_facts(call, number, requests, codes, today)
         failed = self._hours_failed(call, codes, clocks) if clocks else _NONE_FAILED
         requested = requests_mask(requests, today) if requests else NO_DAYS
+        supporter = NO_DAYS
+        if call.prerecorded and call.relationships:
+            donor_window = supporter_window(codes, call.purpose, call.caller, True)
+            if donor_window is not None:
+                gifts, memberships, reassigned = _supporter_evidence(call)
+                supporter = supporter_mask(
+                    gifts, memberships, reassigned, donor_window, self.ebr_anniversary, today
+                )
         # The earlier calls the frequency caps count, in UTC microseconds (no datetime per call).
         earlier: Sequence[int] = ()
         recent: tuple[tuple[int, int], ...] = ()
@@ -414,6 +426,7 @@ class Guard:
             by_kind,
             casl,
             recent,
+            supporter,
         )
         known = self._facts_memo.get(key)
         if known is None:
@@ -440,6 +453,7 @@ class Guard:
             by_kind,
             casl,
             recent,
+            supporter,
         ) = key
         facts = CallFacts(
             country=country,
@@ -462,6 +476,7 @@ class Guard:
             states_unloaded=self.context.unloaded_states(codes),
             casl=(casl[0], casl[1], casl[2], casl[3]),
             recent=recent,
+            supporter=supporter,
         )
         known = _Known.of(facts, self.jurisdictions)
         if len(self._facts_memo) >= _MEMO_SIZE:

@@ -103,7 +103,7 @@ Caller = Literal["seller", "telemarketer", "charity"]
 Purpose = Literal["sale", "donation", "political", "survey", "newspaper_subscription", "informational"]
 Line = Literal["residential", "wireless", "business", "unknown"]
 Channel = Literal["voice", "text"]
-RelationshipKind = Literal["purchase", "inquiry", "contract"]
+RelationshipKind = Literal["purchase", "inquiry", "contract", "donation", "membership"]
 ConsentKind = Literal["written", "electronic", "recorded_verbal", "verbal"]
 
 
@@ -141,10 +141,14 @@ class _Model(BaseModel):
 
 
 class Relationship(_Model):
-    """An established business relationship: a purchase, an inquiry, or a contract.
+    """An established business relationship (a purchase, an inquiry, or a contract), or the
+    called party's tie to a charity (a ``donation`` or a ``membership``).
 
-    ``on`` is the last purchase, payment, shipment or inquiry (for a contract, its start);
-    ``ends`` is a contract's end (``None`` while in force); ``seller`` defaults to the call's.
+    ``on`` is the last purchase, payment, shipment or inquiry (for a contract or a membership,
+    its start; for a donation, the day of the last gift); ``ends`` is a contract's or a
+    membership's end (``None`` while in force); ``seller`` defaults to the call's (for a charity
+    call, the charity). A donation or membership only matters for a prerecorded charity call
+    made by a telemarketer (docs/calls.md); it is never a business relationship.
     """
 
     kind: RelationshipKind
@@ -268,8 +272,10 @@ class Call(_Model):
 
 
 #: The flat, nullable evidence columns of a bulk table (docs/calls.md): the call's seller's last
-#: purchase and inquiry, its contract, its consent and its do-not-call request. ``contract_ends``
-#: counts only where ``contract_on`` is set; ``consent_kind`` and ``consent_on`` go together.
+#: purchase and inquiry, its contract, its consent and its do-not-call request; for a charity,
+#: the called party's last donation and membership. ``contract_ends`` (``membership_ends``)
+#: counts only where ``contract_on`` (``membership_on``) is set; ``consent_kind`` and
+#: ``consent_on`` go together.
 EVIDENCE_COLUMNS: tuple[str, ...] = (
     "last_purchase",
     "last_inquiry",
@@ -279,6 +285,9 @@ EVIDENCE_COLUMNS: tuple[str, ...] = (
     "consent_on",
     "consent_revoked_on",
     "dnc_requested_on",
+    "last_donation",
+    "membership_on",
+    "membership_ends",
 )
 #: The columns of a bulk table that hold calendar dates.
 EVIDENCE_DATE_COLUMNS: tuple[str, ...] = (

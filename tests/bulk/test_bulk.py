@@ -54,6 +54,8 @@ def table_of(calls: Sequence[Call], *, at_as_text: bool = False) -> pa.Table:
     purchase = [rel(c, "purchase") for c in calls]
     inquiry = [rel(c, "inquiry") for c in calls]
     contract = [rel(c, "contract") for c in calls]
+    donation = [rel(c, "donation") for c in calls]
+    membership = [rel(c, "membership") for c in calls]
     consents = [consent(c) for c in calls]
     at: pa.Array
     if at_as_text:
@@ -82,6 +84,9 @@ def table_of(calls: Sequence[Call], *, at_as_text: bool = False) -> pa.Table:
             "dnc_requested_on": pa.array(
                 [c.dnc_requests[0].on if c.dnc_requests else None for c in calls], pa.date32()
             ),
+            "last_donation": pa.array([r.on if r else None for r in donation], pa.date32()),
+            "membership_on": pa.array([r.on if r else None for r in membership], pa.date32()),
+            "membership_ends": pa.array([r.ends if r else None for r in membership], pa.date32()),
             "channel": [c.channel for c in calls],
             "automated": [c.automated for c in calls],
             "attempts": pa.array(

@@ -454,20 +454,26 @@ class Columns:
                         on.is_valid(),
                     )
                 )
-        on = self._dates(batch, "contract_on")
-        if on is not None:
-            ends = self._dates(batch, "contract_ends")
-            rels.append(
-                element(
-                    self.relationship,
-                    {
-                        "kind": '"contract"',
-                        "on": on.fill_null(""),
-                        "ends": "null" if ends is None else ends.fill_null("null"),
-                    },
-                    on.is_valid(),
+        # In the order fold_flat_evidence gives them: contract, donation, membership.
+        for start, end, kind in (
+            ("contract_on", "contract_ends", "contract"),
+            ("last_donation", None, "donation"),
+            ("membership_on", "membership_ends", "membership"),
+        ):
+            on = self._dates(batch, start)
+            if on is not None:
+                ends = None if end is None else self._dates(batch, end)
+                rels.append(
+                    element(
+                        self.relationship,
+                        {
+                            "kind": dumps(kind),
+                            "on": on.fill_null(""),
+                            "ends": "null" if ends is None else ends.fill_null("null"),
+                        },
+                        on.is_valid(),
+                    )
                 )
-            )
         out: dict[str, Any] = {"relationships": "[]", "consents": "[]", "dnc_requests": "[]"}
         if rels:
             # Each present element followed by a comma, the last comma dropped (elements end in "}").

@@ -524,7 +524,8 @@ class Ledger(Reader):
           fast way, or text with a UTC offset), ``seller``, ``caller``, ``purpose``, ``line``,
           ``prerecorded``, ``callee_region``, ``callee_timezone``, ``reassigned_on`` and the
           evidence ``last_purchase``, ``last_inquiry``, ``contract_on``, ``contract_ends``,
-          ``consent_kind``, ``consent_on``, ``consent_revoked_on``, ``dnc_requested_on`` (dates;
+          ``consent_kind``, ``consent_on``, ``consent_revoked_on``, ``dnc_requested_on``,
+          ``last_donation``, ``membership_on``, ``membership_ends`` (dates;
           the call's seller's: a relationship, consent or request with ``seller=None``). Other
           columns are ignored. A missing column, or a null cell, takes the keyword default given
           here (``at``, ``seller`` and the scalar fields), else the Call default.

@@ -12,8 +12,9 @@ Input columns (docs/calls.md): ``to`` (string or integer), any scalar
 :class:`~dncguard.Call` field (``at``, ``seller``, ``caller``, ``purpose``, ``line``,
 ``prerecorded``, ``callee_region``, ``callee_timezone``, ``reassigned_on``) and the evidence as
 flat nullable columns (``last_purchase``, ``last_inquiry``, ``contract_on``, ``contract_ends``,
-``consent_kind``, ``consent_on``, ``consent_revoked_on``, ``dnc_requested_on``), all of it the
-call's seller's. A column that is not a call field but is close to one (``dnc_request_on``) is
+``consent_kind``, ``consent_on``, ``consent_revoked_on``, ``dnc_requested_on``, and for a
+charity ``last_donation``, ``membership_on``, ``membership_ends``), all of it the call's seller's.
+A column that is not a call field but is close to one (``dnc_request_on``) is
 a ``CallColumnError`` naming both spellings; other columns pass through. A missing column takes
 the keyword default given to ``scrub``, else the Call
 default; a null cell in a column with a default takes that default too. ``seller`` and ``at``

@@ -28,6 +28,8 @@ from dncguard.facts import (
     consent_mask_columns,
     evidence_masks_columns,
     evidence_signature,
+    supporter_mask_columns,
+    supporter_window,
 )
 from dncguard.models import ConsentKind
 
@@ -49,6 +51,8 @@ class _EvidenceKeys:
     sub_casl: npt.NDArray[np.int64]
     by_kind: npt.NDArray[np.int64]
     """Per row, the consent by kind (``_consents_by_kind``)."""
+    supporter: npt.NDArray[np.int64]
+    """Per row, ``CallFacts.supporter`` (``_supporters``)."""
 
 
 def _evidence_keys(
@@ -103,7 +107,44 @@ def _evidence_keys(
 
     by_kind = _consents_by_kind(rows, ok, today, lookup.reg_request, registry.col_request)
 
-    return _EvidenceKeys(has_ev, special, extra, n_extra, sub_ev, sub_casl, by_kind)
+    supporter = _supporters(engine, rows, placement, today)
+
+    return _EvidenceKeys(has_ev, special, extra, n_extra, sub_ev, sub_casl, by_kind, supporter)
+
+
+def _supporters(
+    engine: _Engine, rows: _Rows, placement: _Placement, today: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """``CallFacts.supporter`` per row: filled, as ``Guard.check`` fills it, only for a
+    prerecorded call with a donation or membership that a member/donor rule reaches
+    (:func:`supporter_window` of its place's jurisdictions, purpose and caller)."""
+    out = np.zeros(rows.n, np.int64)
+    d = rows.dates
+    dated = np.zeros(rows.n, bool)
+    for name in ("last_donation", "membership_on"):
+        if name in d:
+            dated |= d[name] != NO_DATE
+    want = np.flatnonzero(dated & rows.prerecorded & placement.ok)
+    if not len(want):
+        return out
+    inv, first = factorize([placement.place_inv[want], rows.purpose.codes[want], rows.caller.codes[want]])
+    for g, f in enumerate(first.tolist()):
+        row = int(want[f])
+        window = supporter_window(
+            placement.places[int(placement.place_inv[row])].codes,
+            rows.purpose.values[int(rows.purpose.codes[row])],
+            rows.caller.values[int(rows.caller.codes[row])],
+            True,
+        )
+        if window is None:
+            continue
+        at = want[inv == g]
+        cols = {
+            name: (d[name][at] if name in d else np.full(len(at), NO_DATE, np.int64))
+            for name in ("reassigned_on", "last_donation", "membership_on", "membership_ends")
+        }
+        out[at] = supporter_mask_columns(today[at], cols, window, engine.anniversary)
+    return out
 
 
 def _has_evidence(rows: _Rows, ok: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:

@@ -146,6 +146,9 @@ class _GroupKey(NamedTuple):
     """Packed CASL masks, or 0."""
     recent: tuple[tuple[int, int], ...]
     """``CallFacts.recent``: (window minutes, earlier calls in it)."""
+    supporter: int
+    """``CallFacts.supporter``: days on which the called party is the charity's member or
+    previous donor (0: none, or no such rule reaches the call)."""
 
 
 def _facts(p: _Place, key: _GroupKey, jset: frozenset[str] | None) -> CallFacts:
@@ -185,6 +188,7 @@ def _facts(p: _Place, key: _GroupKey, jset: frozenset[str] | None) -> CallFacts:
         states_unloaded=p.unloaded,
         casl=_unpack(key.casl),
         recent=key.recent,
+        supporter=key.supporter,
     )
 
 

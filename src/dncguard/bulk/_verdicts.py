@@ -80,6 +80,7 @@ def _combine(
     packer.add(rows.channel.codes, len(rows.channel.values) - 1)
     packer.add(rows.automated, int(rows.automated.any()))
     packer.add(by_kind, int(by_kind.max()) if n else 0)
+    packer.add(evidence.supporter, int(evidence.supporter.max()) if n else 0)
     if engine.context.ledger is not None:
         _add_placed_calls(engine, rows, numbers, places, place_inv)
     recent_cols = _recent_counts(rows)
@@ -112,6 +113,7 @@ class _FirstRow(NamedTuple):
     by_kind: int
     casl: int
     recent: tuple[int, ...]
+    supporter: int
 
 
 def _group_verdicts(
@@ -203,6 +205,7 @@ def _engine_keys(
         registry.request_lo[fr],
         registry.failed_bits[fr],
         evidence.by_kind[fr],
+        evidence.supporter[fr],
         special,
         with_ev,
     ]
@@ -279,6 +282,7 @@ def _first_rows(
         evidence.by_kind[fr].tolist(),
         casl_rows,
         recent,
+        evidence.supporter[fr].tolist(),
         strict=True,
     )
     return map(_FirstRow._make, columns)
@@ -313,4 +317,5 @@ def _group_key(
         () if not kind_mask else ((_CONSENT_KINDS[(kind_mask & 7) - 1], kind_mask >> 3),),
         first.casl if with_ev else 0,
         tuple((m, c) for (m, _, _), c in zip(recent_cols, first.recent, strict=True) if c),
+        first.supporter,
     )

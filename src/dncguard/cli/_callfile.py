@@ -4,7 +4,8 @@ and ``.csv``/``.parquet`` (:mod:`._tablefile`, in batches), each record or row a
 A call file holds one call per record with the fields of :class:`dncguard.Call`. CSV and Parquet
 hold them as columns named like the fields, with the evidence in the flat columns of the bulk API
 (``last_purchase``, ``last_inquiry``, ``contract_on``, ``contract_ends``, ``consent_kind``,
-``consent_on``, ``consent_revoked_on``, ``dnc_requested_on``); a JSON object may use those flat
+``consent_on``, ``consent_revoked_on``, ``dnc_requested_on``, ``last_donation``, ``membership_on``,
+``membership_ends``); a JSON object may use those flat
 fields, the nested ``relationships``/``consents``/``dnc_requests`` lists, or both. Other columns
 of a table are carried along (``scrub`` writes them back) and otherwise ignored; other keys of a
 JSON object are ignored too, and :func:`unknown_fields` names them for a warning.

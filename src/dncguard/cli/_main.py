@@ -159,8 +159,9 @@ exit code.
 Fields (JSON keys, or CSV/Parquet columns by name): to, at (ISO 8601 with a UTC offset), seller,
 caller, purpose, line, prerecorded, callee_region, callee_timezone, reassigned_on; evidence as
 the flat columns last_purchase, last_inquiry, contract_on, contract_ends, consent_kind,
-consent_on, consent_revoked_on, dnc_requested_on (the call's seller's), or in JSON also as the
-lists relationships, consents and dnc_requests. Other columns are ignored.
+consent_on, consent_revoked_on, dnc_requested_on, last_donation, membership_on, membership_ends
+(the call's seller's), or in JSON also as the lists relationships, consents and
+dnc_requests. Other columns are ignored.
 
 CSV and Parquet files are decided in bulk, and every call is explained from the answer for its
 combination of facts (the same text a check of the call gives); JSON files, which may nest

@@ -69,6 +69,7 @@ from dncguard.facts._columns import (
     casl_masks_columns,
     consent_mask_columns,
     evidence_masks_columns,
+    supporter_mask_columns,
 )
 from dncguard.facts._evidence import (
     Evidence,
@@ -80,6 +81,7 @@ from dncguard.facts._evidence import (
     held_by_caller,
     relationship_end,
     requests_mask,
+    supporter_mask,
 )
 from dncguard.facts._hours import (
     TimeRule,
@@ -102,6 +104,7 @@ from dncguard.facts._law import (
     evidence_signature,
     fresh_end,
     list_states,
+    supporter_window,
 )
 from dncguard.facts._windows import Anniversary, window_end
 
@@ -152,6 +155,9 @@ __all__ = [
     "relationship_end",
     "requests_mask",
     "span_mask",
+    "supporter_mask",
+    "supporter_mask_columns",
+    "supporter_window",
     "time_rule",
     "time_rule_passes",
     "time_rule_passes_on",

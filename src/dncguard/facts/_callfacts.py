@@ -45,7 +45,10 @@ class CallFacts:
     its anti-spam law (:func:`casl_masks`); zeros otherwise. ``recent``: ``(window minutes,
     earlier calls in it)`` per frequency-cap window (:func:`cap_windows`) holding some: the
     call's ``attempts`` in the window that ends at its start (the start excluded, the window's
-    first instant included), counted up to the cap.
+    first instant included), counted up to the cap. ``supporter``: days on which the called
+    party is a member of, or a previous donor to, the charity the call is for
+    (:func:`supporter_mask`), filled only for a call a member/donor rule reaches (a prerecorded
+    charity call by a telemarketer into the US), else :data:`NO_DAYS`.
     """
 
     country: str
@@ -69,6 +72,7 @@ class CallFacts:
     states_unloaded: tuple[str, ...] = ()
     casl: tuple[DayMask, DayMask, DayMask, DayMask] = (0, 0, 0, 0)
     recent: tuple[tuple[int, int], ...] = ()
+    supporter: DayMask = NO_DAYS
 
     def day_masks(self) -> tuple[DayMask, ...]:
         """Every :data:`DayMask` these facts hold: the policy sees the call's date only through
@@ -81,4 +85,5 @@ class CallFacts:
             *(mask for _, four in self.exemptions for mask in four),
             *(mask for _, mask in self.consents),
             *self.casl,
+            self.supporter,
         )

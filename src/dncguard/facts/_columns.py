@@ -143,3 +143,26 @@ def _window_end_table(window: Window, anniversary: Anniversary, lo: int, hi: int
     table: npt.NDArray[np.int64] = np.asarray(window_end(days, window, anniversary), np.int64)
     table.setflags(write=False)
     return table
+
+
+def supporter_mask_columns(
+    today: npt.NDArray[np.int64],
+    d: Mapping[str, npt.NDArray[np.int64]],
+    window: Window,
+    anniversary: Anniversary,
+) -> npt.NDArray[np.int64]:
+    """:func:`supporter_mask` for whole columns: one ``last_donation`` and one membership
+    (``membership_on``, ``membership_ends``) per row; :data:`NO_DATE`: absent."""
+    reassigned = d["reassigned_on"]
+    since = np.where(reassigned == NO_DATE, FAR_PAST, reassigned)
+    gift = d["last_donation"]
+    ok = (gift != NO_DATE) & held_by_caller(gift, since)
+    g0 = np.where(ok, gift, 0)
+    donor = np.where(ok, span_mask(g0 - today, _window_ends(g0, ok, window, anniversary) - today), 0)
+    start, ends = d["membership_on"], d["membership_ends"]
+    ok = (start != NO_DATE) & held_by_caller(start, since)
+    s0 = np.where(ok, start, 0)
+    end = np.where(ends == NO_DATE, FAR_FUTURE, ends)
+    member = np.where(ok, span_mask(s0 - today, end - today), 0)
+    out: npt.NDArray[np.int64] = np.asarray(donor | member, np.int64)
+    return out

@@ -175,3 +175,28 @@ def requests_mask(requests: Iterable[int], today: int) -> DayMask:
     first = min(requests, default=FAR_FUTURE)
     mask: DayMask = span_mask(first - today, FAR_FUTURE - today)
     return mask
+
+
+def supporter_mask(
+    donations: Iterable[int],
+    memberships: Iterable[tuple[int, int | None]],
+    reassigned: int | None,
+    window: Window,
+    anniversary: Anniversary,
+    today: int,
+) -> DayMask:
+    """Days on which the called party is a member of, or a previous donor to, the charity the
+    call is for (16 CFR 310.4(b)(1)(v)(B)): from a donation's day until ``window`` after it
+    (the anniversary rule of the relationship windows), and from a membership's start until the
+    day before its end (``None``: in force). Evidence dated before ``reassigned`` belonged to the
+    number's previous holder. A do-not-call request does not end it here: the internal-list
+    rule blocks the call by itself."""
+    since = FAR_PAST if reassigned is None else reassigned
+    mask = NO_DAYS
+    for on in donations:
+        if held_by_caller(on, since):
+            mask |= span_mask(on - today, window_end(on, window, anniversary) - today)
+    for start, ends in memberships:
+        if held_by_caller(start, since):
+            mask |= span_mask(start - today, (FAR_FUTURE if ends is None else ends) - today)
+    return mask

@@ -12,7 +12,13 @@ from dncguard._calendar import (
     IntLike,
 )
 from dncguard.jurisdictions import JURISDICTIONS
-from dncguard.jurisdictions.call_rules import CASL_CONSENT_KINDS, FREQUENCY_CAPS, TEXT_RULES
+from dncguard.jurisdictions.base import Window
+from dncguard.jurisdictions.call_rules import (
+    CASL_CONSENT_KINDS,
+    FREQUENCY_CAPS,
+    PRERECORDED_CHARITY,
+    TEXT_RULES,
+)
 
 JURISDICTION_CODES: Final = tuple(sorted(JURISDICTIONS))
 """Every known rule set's code, sorted (``"CA"``, ``"US"``, ``"US-AL"``, ...)."""
@@ -83,3 +89,17 @@ def casl_in_play(codes: Iterable[str], channel: str) -> bool:
 def casl_consent_accepted(kind: str) -> bool:
     """Whether a consent of ``kind`` is express consent under CASL (s. 10(1))."""
     return kind in CASL_CONSENT_KINDS
+
+
+def supporter_window(codes: Iterable[str], purpose: str, caller: str, prerecorded: bool) -> Window | None:
+    """How long a donation makes the called party a previous donor, when the call is one that a
+    jurisdiction of ``codes`` lets reach only a charity's members and previous donors (a
+    prerecorded charity call by a telemarketer into the US); ``None``: no such rule applies, so
+    donations and memberships need not be read. One window for all (the US's, two years)."""
+    if not prerecorded:
+        return None
+    for code in codes:
+        rule = PRERECORDED_CHARITY.get(code)
+        if rule is not None and purpose in rule.purposes and caller in rule.callers:
+            return rule.donor_window
+    return None

@@ -50,10 +50,14 @@ __all__ = [
     "CASL_RULE",
     "CASL_UNSUBSCRIBE_RULE",
     "FREQUENCY_CAPS",
+    "PRERECORDED_CHARITY",
+    "PRERECORDED_CHARITY_RULE",
     "PRERECORDED_WIRELESS",
+    "PREVIOUS_DONOR_WINDOW",
     "TEXT_RULES",
     "AutomatedDialingRule",
     "FrequencyCap",
+    "PrerecordedCharityRule",
     "PrerecordedWirelessRule",
 ]
 
@@ -138,6 +142,55 @@ PRERECORDED_WIRELESS: Final[Mapping[str, PrerecordedWirelessRule]] = MappingProx
     }
 )
 """Prerecorded or artificial voice calls to wireless numbers, by country."""
+
+
+@dataclass(frozen=True)
+class PrerecordedCharityRule:
+    """A prerecorded call soliciting a charitable contribution, placed by one of ``callers`` (a
+    for-profit telemarketer), may reach only the charity's members and its previous donors: a
+    donation within ``donor_window`` before the call, or a membership in force on the call's day.
+    No consent or business relationship replaces that (the rule names none)."""
+
+    jurisdiction: str
+    purposes: frozenset[str]
+    callers: frozenset[str]
+    donor_window: Months
+    rule: str
+    basis: Basis
+
+
+# 16 CFR 310.4(b)(1)(v): an outbound telephone call delivering a prerecorded message is an abusive
+# practice unless (A) for a sale, the seller holds the person's express written agreement, or (B)
+# the call is "to induce a charitable contribution from a member of, or previous donor to, a
+# non-profit charitable organization on whose behalf the call is made" (with the opt-out the
+# rule describes). The TSR reaches for-profit telemarketers soliciting for a charity (USA PATRIOT
+# Act 2001); a non-profit calling for itself is outside the FTC's jurisdiction. 16 CFR 310.2
+# (2024 amendments, 89 FR 26760): a "previous donor" gave to that charity within the two years
+# before the call. A membership counts while in force. Whether the message offers the opt-out
+# cannot be seen from a call's fields and is not checked.
+PRERECORDED_CHARITY_RULE: Final = "16 CFR 310.4(b)(1)(v)(B); 16 CFR 310.2 (previous donor)"
+PREVIOUS_DONOR_WINDOW: Final = Months(24)
+PRERECORDED_CHARITY: Final[Mapping[str, PrerecordedCharityRule]] = MappingProxyType(
+    {
+        "US": PrerecordedCharityRule(
+            "US",
+            frozenset({"donation"}),
+            frozenset({"telemarketer"}),
+            PREVIOUS_DONOR_WINDOW,
+            PRERECORDED_CHARITY_RULE,
+            Basis(
+                "prerecorded",
+                PRERECORDED_CHARITY_RULE,
+                False,
+                "https://www.ecfr.gov/current/title-16/chapter-I/subchapter-C/part-310",
+                "the member/previous-donor limit from the FTC's own summary for telefunders (no "
+                "'cold' prerecorded calls; opt-out on calls to a member or previous donor) and the "
+                "design research; the 310.2 'previous donor' text (two years) was not read",
+            ),
+        ),
+    }
+)
+"""Prerecorded charity calls by telemarketers, by country."""
 
 FREQUENCY_CAPS: Final[Mapping[str, FrequencyCap]] = MappingProxyType(
     {

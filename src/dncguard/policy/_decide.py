@@ -22,6 +22,7 @@ from dncguard.jurisdictions.call_rules import (
     CASL_RULE,
     CASL_UNSUBSCRIBE_RULE,
     FREQUENCY_CAPS,
+    PRERECORDED_CHARITY,
     PRERECORDED_WIRELESS,
     TEXT_RULES,
 )
@@ -342,6 +343,9 @@ def _call_kind_rules(code: str, facts: CallFacts, own: tuple[DayMask, ...], reas
     * An artificial or prerecorded voice call to a wireless number (or one of unknown line type)
       needs prior express consent whatever its purpose; a selling call's written consent is the
       country's prerecorded rule above.
+    * A prerecorded call soliciting a charitable contribution, made by a telemarketer, may only
+      reach the charity's members and previous donors (``facts.supporter``); a consent or a
+      business relationship does not replace that.
     * A sales call with automated selection or dialing into a state that requires prior express
       written consent for it needs that consent; a relationship does not replace it unless the
       statute's scope says so.
@@ -361,6 +365,24 @@ def _call_kind_rules(code: str, facts: CallFacts, own: tuple[DayMask, ...], reas
                 rule=wireless.rule,
                 message="a prerecorded or artificial voice call to a wireless number (or one of unknown"
                 " line type) needs the called party's prior express consent",
+            )
+        )
+    charity = PRERECORDED_CHARITY.get(code)
+    if (
+        charity is not None
+        and facts.prerecorded
+        and facts.purpose in charity.purposes
+        and facts.caller in charity.callers
+        and not _on(facts.supporter, facts.day)
+    ):
+        reasons.append(
+            Reason(
+                code=ReasonCode.PRERECORDED_WITHOUT_CONSENT,
+                jurisdiction=code,
+                rule=charity.rule,
+                message="a prerecorded charity call by a telemarketer may only reach the charity's members"
+                f" or previous donors (a donation in the {charity.donor_window.n} months before the call):"
+                " the call shows neither",
             )
         )
     automated = AUTOMATED_DIALING.get(code)
