@@ -551,6 +551,35 @@ def test_the_registry_id_is_a_digest_of_the_content(tmp_path: pathlib.Path) -> N
     assert changed[0].update([[chunk(US, Op.ADD, [2125550144], coverage={212: D1})]]).id == changed[0].id
 
 
+def test_an_index_whose_content_was_changed_under_its_id_is_refused(tmp_path: pathlib.Path) -> None:
+    """Every decision records the registry id as the data it was made on. A file whose numbers
+    were changed (here: one listed number taken out) and whose header was written again with the
+    old id and fresh checksums passes every checksum: open(verify=True) must recompute the id
+    and refuse it, or decisions on the changed data would carry the id of the original."""
+    from dncguard.index import _format as fmt
+
+    a = Registry.build([ftc([2125550143, 2125550144, 3055550100], [212, 305])])
+    b = Registry.build([ftc([2125550143, 3055550100], [212, 305])])  # 2125550144 taken out
+    a.save(tmp_path / "a.dncg")
+    b.save(tmp_path / "b.dncg")
+    blob = bytearray((tmp_path / "b.dncg").read_bytes())
+    header = fmt.read_header(bytes(blob), len(blob))
+    meta = dict(header.meta, id=a.id)
+    head = fmt.pack_header(meta, [s.length for s in header.sections], [s.crc for s in header.sections])
+    assert len(head) == header.header_length
+    blob[: len(head)] = head
+    forged = tmp_path / "forged.dncg"
+    forged.write_bytes(bytes(blob))
+    trusted = Registry.open(forged, verify=False)  # the caller's choice: the header is believed
+    assert trusted.id == a.id
+    assert trusted.lookup(2125550144) == ()
+    with pytest.raises(CorruptIndexError, match=f"not the {a.id} its header states"):
+        Registry.open(forged)
+    with pytest.raises(CorruptIndexError, match=r"forged\.dncg"):
+        Registry.open(forged, copy=True)
+    assert Registry.open(tmp_path / "a.dncg").id == a.id  # an untouched file opens as before
+
+
 @pytest.mark.parametrize("code", [1200, -1, 99, "212"])
 def test_a_coverage_that_is_not_an_area_code_is_refused(code: object) -> None:
     """Before, 1200 raised IndexError and -1 silently marked area code 999 as covered."""

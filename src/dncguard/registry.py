@@ -48,7 +48,7 @@ import mmap
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -205,19 +205,15 @@ class Registry:
         """The registry's identity: ``"dncg:"`` and 32 hex digits of a SHA-256 digest of its
         content (every layer's metadata and numbers). Two registries with the same content have
         the same id, saved or not; any update changes it. Stored in the index file's header:
-        :meth:`open` reads it without hashing the file."""
+        :meth:`open` checks it against the content, which it hashes (as it checks the
+        checksums); with ``verify=False`` it believes it without hashing the file."""
         if self._id is None:
             layers_meta, arrays = self._parts()
             self._id = _content_id(layers_meta, arrays)
         return self._id
 
     def _parts(self) -> tuple[list[dict[str, Any]], list[np.ndarray[Any, Any]]]:
-        arrays: list[np.ndarray[Any, Any]] = []
-        layers_meta = []
-        for layer, ix in zip(self._layers, self._indexes, strict=True):
-            arrays += [ix.pages, ix.directory, ix.data, ix.dated, ix.dates]
-            layers_meta.append(_layer_json(layer))
-        return layers_meta, arrays
+        return _parts(self._layers, self._indexes)
 
     # ----------------------------------------------------------------------------- building
 
@@ -522,7 +518,9 @@ class Registry:
     def open(cls, path: str | os.PathLike[str], *, verify: bool = True, copy: bool = False) -> Registry:
         """Open the index file at ``path``. Checks its magic, version, size, header checksum and
         structure, and (unless ``verify=False``, for a file already trusted) every section
-        checksum; :class:`~dncguard.errors.CorruptIndexError` if anything is wrong. Without the
+        checksum and the id its header states (:attr:`id`, recomputed from the content: a file
+        changed and given fresh checksums keeps no id it does not have);
+        :class:`~dncguard.errors.CorruptIndexError` if anything is wrong. Without the
         checksums a damaged file is still refused at open or at query when its structure is
         wrong (never another exception), but a flipped bit inside a container can change an
         answer: pass ``verify=False`` only for a file verified before.
@@ -581,8 +579,9 @@ class Registry:
         size = len(buf)
         header = fmt.read_header(buf, size)
         if verify:
-            fmt.verify_sections(buf, header)
-        layers, indexes, content_id, history_at = _load(buf, header)
+            layers, indexes, content_id, history_at = _verified(buf, header)
+        else:
+            layers, indexes, content_id, history_at = _load(buf, header)
         if _watch is not None:
             for ix in indexes:
                 ix.watch(_watch.check)
@@ -591,6 +590,44 @@ class Registry:
         if history_at is not None:
             registry._hist = _history_reader(buf, header, history_at, _watch, checked=verify)
         return registry
+
+
+def _verified(buf: Any, header: fmt.Header) -> tuple[list[Layer], list[BlockIndex], str, int | None]:
+    """:func:`_load`'s answer for a file whose every section checksum holds and whose content
+    has the id its header states. The id is what every decision records as the data it was made
+    on: a file whose content was changed and its checksums written again must not keep the id
+    of the content it replaced. The content is hashed on a second thread while the checksums
+    are checked (both let go of the GIL), so the two take about the time of one; a damaged
+    file is still named by its checksums first (its structure, read meanwhile, is checked as
+    with ``verify=False``: an error it finds waits for them)."""
+    try:
+        loaded = _load(buf, header)
+    except Exception:
+        fmt.verify_sections(buf, header)  # a damaged file is named by its checksums first
+        raise
+    layers, indexes, stated, _ = loaded
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dncguard-id") as pool:
+        digest = pool.submit(_content_id, *_parts(layers, indexes))
+        fmt.verify_sections(buf, header)
+        actual = digest.result()
+    if actual != stated:
+        raise CorruptIndexError(
+            f"the index's content has the id {actual}, not the {stated} its header states: the "
+            "file was changed after it was saved; build or download it again"
+        )
+    return loaded
+
+
+def _parts(
+    layers: Sequence[Layer], indexes: Sequence[Any]
+) -> tuple[list[dict[str, Any]], list[np.ndarray[Any, Any]]]:
+    """What the registry id is a digest of: the layers' metadata and their indexes' arrays."""
+    arrays: list[np.ndarray[Any, Any]] = []
+    layers_meta = []
+    for layer, ix in zip(layers, indexes, strict=True):
+        arrays += [ix.pages, ix.directory, ix.data, ix.dated, ix.dates]
+        layers_meta.append(_layer_json(layer))
+    return layers_meta, arrays
 
 
 def _parse(number: str | int) -> int:

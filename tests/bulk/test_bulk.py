@@ -486,6 +486,24 @@ def test_rescrubbing_replaces_the_decision_columns() -> None:
     assert twice.equals(once)
 
 
+def test_rescrubbing_without_provenance_drops_the_earlier_provenance() -> None:
+    """A table scrubbed with provenance=True and scrubbed again without it: the earlier
+    decisions' registry_id and consulted must not stay beside the new decisions (an audit would
+    read data the new decision was not made on); with provenance=True they are the new ones."""
+    table = pa.table({"to": ["212-555-0180", "305-555-0100"]})
+    once = GUARDS["default"].scrub(table, at=AT, seller="acme", provenance=True)
+    assert {"registry_id", "consulted"} <= set(once.column_names)
+    stale = once.set_column(
+        once.column_names.index("registry_id"), "registry_id", pa.array(["dncg:" + "0" * 32] * 2)
+    )
+    plain = GUARDS["default"].scrub(stale, at=AT, seller="acme")
+    assert "registry_id" not in plain.column_names
+    assert "consulted" not in plain.column_names
+    assert plain.equals(GUARDS["default"].scrub(table, at=AT, seller="acme"))
+    again = GUARDS["default"].scrub(stale, at=AT, seller="acme", provenance=True)
+    assert again.equals(once)
+
+
 def test_empty_table() -> None:
     table = pa.table({"to": pa.array([], pa.string()), "at": pa.array([], pa.timestamp("us", tz="UTC"))})
     out = GUARDS["default"].scrub(table, seller="acme")

@@ -608,6 +608,25 @@ def test_scrub_writes_the_rows_plus_decision_columns(
         assert pa.types.is_list(table.schema.field("reasons").type)
 
 
+@pytest.mark.parametrize("target", [".csv", ".parquet"])
+def test_scrub_again_drops_the_earlier_decisions_and_their_provenance(
+    target: str, index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file scrubbed before (here with stale allowed/registry_id/consulted columns, as a
+    Python scrub with provenance=True writes them) scrubbed again: the new decision columns
+    replace the old, and the old provenance is not written beside the new decisions."""
+    rows = [{**c, "allowed": "false", "registry_id": "dncg:" + "0" * 32, "consulted": "stale"} for c in CALLS]
+    calls = write_calls(tmp_path / "calls.csv", rows)
+    out = tmp_path / f"scrubbed{target}"
+    code, _, _ = run(capsys, "scrub", "--registry", index, calls, out)
+    assert code == 0
+    table = pq.read_table(out) if target == ".parquet" else pa_csv.read_csv(out)
+    assert "registry_id" not in table.column_names
+    assert "consulted" not in table.column_names
+    assert table.column_names.count("allowed") == 1
+    assert table.column("allowed").to_pylist() == [ok for ok, _ in EXPECTED]
+
+
 def test_scrub_leaves_no_output_on_bad_input(
     index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -22,16 +22,20 @@ DECISION_FIELDS: Final = (
 """The columns ``scrub`` appends to its input, in this order."""
 
 
-_DECISION_NAMES: Final = frozenset(f.name for f in DECISION_FIELDS)
+REPLACED_COLUMNS: Final = frozenset(f.name for f in DECISION_FIELDS) | {"registry_id", "consulted"}
+"""The input columns ``scrub`` drops: its decision columns, and the provenance ones (which it
+writes only with ``provenance=True``): a re-scrub's output never carries the earlier decisions'
+``registry_id`` and ``consulted`` beside the new decisions."""
 
 
 def decision_schema(schema: pa.Schema) -> pa.Schema:
-    """The schema of ``scrub``'s output for an input of ``schema``: input + decision columns.
+    """The schema of ``scrub``'s output for an input of ``schema``: input + decision columns
+    (input columns of those names, or of the provenance columns', dropped).
 
     >>> decision_schema(pa.schema([("to", pa.string())])).names
     ['to', 'allowed', 'reason', 'reasons', 'next_allowed_at']
     """
-    kept = [f for f in schema if f.name not in _DECISION_NAMES]
+    kept = [f for f in schema if f.name not in REPLACED_COLUMNS]
     return pa.schema([*kept, *DECISION_FIELDS], metadata=schema.metadata)
 
 
@@ -46,7 +50,7 @@ def _append(batch: pa.RecordBatch, columns: Sequence[pa.Array]) -> pa.RecordBatc
         # that Arrow's own validation refuses (a sliced string_view column, pyarrow 26).
         schema = decision_schema(batch.schema)
         return pa.RecordBatch.from_arrays([pa.nulls(0, f.type) for f in schema], schema=schema)
-    keep = [i for i, f in enumerate(batch.schema) if f.name not in _DECISION_NAMES]
+    keep = [i for i, f in enumerate(batch.schema) if f.name not in REPLACED_COLUMNS]
     arrays = [batch.column(i) for i in keep] + list(columns)
     return pa.RecordBatch.from_arrays(arrays, schema=decision_schema(batch.schema))
 

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from dncguard._gcpause import collector_paused
 from dncguard._memtrim import Trimmer
+from dncguard.bulk._output import REPLACED_COLUMNS
 from dncguard.cli._batches import _flat_batches, _left_out, _RecordChunks, _Records, _TableReader
 from dncguard.cli._callfile import Batch, Defaults, is_table_file, read_records
 from dncguard.cli._common import (
@@ -33,7 +34,7 @@ from dncguard.cli._decide import (
     _verdict_columns,
 )
 from dncguard.cli._ledger import Recorder, recorder
-from dncguard.cli._write import DECISION_COLUMNS, OutputWriter
+from dncguard.cli._write import OutputWriter
 from dncguard.errors import CallColumnError, DncguardError, StaleRegistryError, UsageError
 
 if TYPE_CHECKING:
@@ -176,8 +177,9 @@ def _scrub_table(
 
 
 def _with_verdicts(raw: pa.Table, verdicts: pa.Table) -> pa.Table:
-    """``raw``'s columns (less any earlier decision columns: a re-scrub replaces them) + verdicts."""
-    raw = raw.drop_columns([c for c in DECISION_COLUMNS if c in raw.column_names])
+    """``raw``'s columns (less any earlier decision and provenance columns, as ``Guard.scrub``
+    drops them: a re-scrub replaces them) + verdicts."""
+    raw = raw.drop_columns([c for c in raw.column_names if c in REPLACED_COLUMNS])
     return pa.table([*raw.columns, *verdicts.columns], names=raw.column_names + verdicts.column_names)
 
 

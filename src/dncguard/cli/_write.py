@@ -17,9 +17,6 @@ from dncguard.cli._callfile import _TABLE_SUFFIXES, AT_TYPE, _check_suffix
 
 # --- writing ----------------------------------------------------------------------------------
 
-DECISION_COLUMNS: tuple[str, ...] = ("allowed", "reason", "reasons", "next_allowed_at")
-
-
 DECISION_SCHEMA = pa.schema(
     [
         ("allowed", pa.bool_()),
