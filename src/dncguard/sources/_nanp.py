@@ -21,6 +21,7 @@ reported, only after the vectorised checks fail.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,7 +143,14 @@ def parse_spans(a: U8, starts: I64, ends: I64, *, local: bool = False) -> Parsed
         rec = np.searchsorted(starts, bad_bytes, side="right") - 1
         inside = (rec >= 0) & (bad_bytes < ends[np.maximum(rec, 0)])
         rec = rec[inside]
+        wide = rec[~has[rec] & (a[bad_bytes[inside]] >= 0x80)]
         rec = rec[has[rec]]
+        if wide.size:
+            # A line of other digits than 0-9 (full-width, Arabic-Indic) has no ASCII digit: it
+            # would be skipped as a header line, and its number lost. Refused, like a letter.
+            i = _other_digits(a, starts, ends, np.unique(wide))
+            if i is not None and (not rec.size or i < rec[0]):
+                return _bad(starts, i, "expected a phone number in the digits 0-9, got other digits")
         if rec.size:
             i = int(rec[0])
             return _bad(starts, i, "expected a phone number (digits and - ( ) + , ; . spaces only)")
@@ -174,6 +182,17 @@ def parse_spans(a: U8, starts: I64, ends: I64, *, local: bool = False) -> Parsed
         i = int(keep[np.argmax(shape_bad)])
         return _bad(starts, i, "expected the area code and the exchange to start with 2-9")
     return Parsed(digits_value(d), starts=starts[keep], local=is_local if local else None)
+
+
+_UNICODE_DIGIT = re.compile(r"\d")
+
+
+def _other_digits(a: U8, starts: I64, ends: I64, recs: I64) -> int | None:
+    """The first of the records ``recs`` (which hold no ASCII digit) that holds a Unicode digit."""
+    for i in recs.tolist():
+        if _UNICODE_DIGIT.search(a[starts[i] : ends[i]].tobytes().decode("utf-8", "replace")):
+            return int(i)
+    return None
 
 
 def _bad(starts: I64, i: int, why: str) -> Parsed:

@@ -129,6 +129,15 @@ def _looks_like_number(text: bytes) -> bool:
     return _digits(text) >= 7 and (len(text) > 64 or parse_date(text.strip()) is None)
 
 
+def _broken_tag(text: bytes) -> bool:
+    """Text with a digit and markup (``=ph val='5550100' />``): a tag whose ``<`` was damaged.
+
+    Text holding a short number (a count, a date) is tolerated between tags; with ``=``, a quote
+    or ``/>`` beside it, it is the remains of an element, and a record in it would be lost.
+    """
+    return bool(_digits(text)) and any(c in text for c in (b"=", b"'", b'"', b"/", b">"))
+
+
 def _local(name: bytes) -> str:
     return name.rsplit(b":", 1)[-1].decode("ascii", "replace").lower()
 
@@ -354,7 +363,7 @@ class _Scanner:
         n_lt = data.count(b"<", start, end)
         if not n_lt:  # text between structural tags: no number may hide there
             text = data[start:end]
-            if len(text) < 4096 and text.strip(_SPACE) and _looks_like_number(text):
+            if len(text) < 4096 and text.strip(_SPACE) and (_looks_like_number(text) or _broken_tag(text)):
                 raise self.error(
                     f"{text.strip(_SPACE).decode('utf-8', 'replace')[:40]!r}: a number outside a <ph> "
                     "element (expected <ph>NNNNNNNNNN</ph>); a damaged or unknown XML layout",

@@ -1,0 +1,170 @@
+"""Damaged or odd downloads found by the random-damage pass (and by hand) that were read wrongly.
+
+Each test is one hole: a download that lost a listed number without a word. The rule is
+tests/sources/test_attacks.py's: a download is read exactly, or refused with a named
+:class:`~dncguard.errors.RegistryFormatError` (file, member, line) - never read in part.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import pathlib
+import zipfile
+from collections.abc import Callable
+
+import pytest
+
+from dncguard import RegistryFormatError, sources
+
+D = dt.date(2026, 3, 10)
+FIXTURES = pathlib.Path(__file__).resolve().parents[2] / "data" / "fixtures" / "registry"
+
+
+def read_numbers(source: sources.Source) -> list[int]:
+    return sorted(int(n) for c in source for n in c.numbers)
+
+
+def zip_bytes(members: dict[str, str]) -> bytearray:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, text in members.items():
+            z.writestr(name, text)
+    return bytearray(buf.getvalue())
+
+
+# --- zip directories -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("read", [sources.ftc, sources.dncl, sources.ftc_changes])
+def test_a_zip_whose_directory_lost_a_member_is_refused(
+    tmp_path: pathlib.Path, read: Callable[..., sources.Source]
+) -> None:
+    """Found by the random pass on dncl.zip: one bit of the first entry's comment length set, and
+    the comment swallowed the second entry. zipfile reads the directory by its byte size and
+    never counts entries, so 709.txt was never read: its numbers lost, the rest read as whole."""
+    data = bytearray((FIXTURES / "dncl" / "dncl.zip").read_bytes())
+    first = data.index(b"PK\x01\x02")
+    data[first + 33] ^= 1  # the comment length, 0 -> 256: past the directory's end
+    path = tmp_path / "dncl.zip"
+    path.write_bytes(bytes(data))
+    says = "end record says 2 members but its directory lists 1"
+    with pytest.raises(RegistryFormatError, match=says) as info:
+        list(read(path, obtained=D))
+    assert info.value.path == str(path)
+
+
+def test_a_member_whose_directory_name_turned_into_a_dot_file_is_refused(tmp_path: pathlib.Path) -> None:
+    """A damaged name in the central directory (``b.txt`` read as ``..txt``) made a registry
+    file look like a dot-file, which is skipped unread: its numbers were lost."""
+    data = zip_bytes({"a.txt": "2125550100\n", "b.txt": "2125550101\n"})
+    data[data.rindex(b"PK\x01\x02") + 46] = ord(".")
+    path = tmp_path / "d.zip"
+    path.write_bytes(bytes(data))
+    with pytest.raises(RegistryFormatError, match=r"entry '\.\.txt' is damaged .*differ"):
+        list(sources.ftc(path, obtained=D))
+    # real folders, dot-files and __MACOSX entries are still skipped
+    path.write_bytes(
+        bytes(zip_bytes({"ftc/": "", ".DS_Store": "x", "__MACOSX/._a.txt": "x", "ftc/a.txt": "2125550100\n"}))
+    )
+    assert read_numbers(sources.ftc(path, obtained=D)) == [2125550100]
+
+
+# --- flat text: digits other than 0-9 ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("read", "text", "bad"),
+    [
+        (sources.ftc, "2125550100\n", "２１２５５５０１０１"),  # full width
+        (sources.ftc, "2125550100\r\n", "٢١٢٥٥٥٠١٠١"),  # Arabic-Indic, CRLF
+        (sources.dncl, "416,5550100\n", "٤١٦,٥٥٥٠١٠١"),
+        (sources.dncl, "416,5550100\n", "４１６,５５５０１０１"),
+    ],
+)
+def test_a_flat_line_in_other_digits_is_refused_naming_it(
+    tmp_path: pathlib.Path, read: Callable[..., sources.Source], text: str, bad: str
+) -> None:
+    """A line with no digit 0-9 was skipped as a header: a number written in full-width or
+    Arabic-Indic digits was lost without a word (state and internal lists already refused it)."""
+    path = tmp_path / "list.txt"
+    end = "\r\n" if text.endswith("\r\n") else "\n"
+    path.write_text(text + bad + end + text, encoding="utf-8", newline="")
+    with pytest.raises(RegistryFormatError, match="line 2: expected a phone number in the digits 0-9"):
+        list(read(path, obtained=D))
+
+
+def test_a_change_record_in_other_digits_is_refused_naming_it(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "changes.txt"
+    path.write_text("2125550100,2026-03-10,A\n２１２５５５０１０１,２０２６-０３-１０,Ａ\n", encoding="utf-8")
+    with pytest.raises(RegistryFormatError, match="line 2: expected a change record in the digits 0-9"):
+        list(sources.ftc_changes(path, obtained=D))
+
+
+def test_an_xml_number_in_other_digits_is_refused(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "ftc.xml"
+    path.write_text("<list>\n<ph>2125550100</ph>\n<ph>２１２５５５０１０１</ph>\n</list>\n", encoding="utf-8")
+    says = "line 3: <ph> '２１２５５５０１０１': expected a phone number in the digits 0-9"
+    with pytest.raises(RegistryFormatError, match=says):
+        list(sources.ftc(path, obtained=D))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "ＦＴＣ ＬＩＳＴ\n2125550100\n2125550101\n",  # a full-width header without digits: a header
+        "\ufeff2125550100\r\n2125550101\r\n",  # BOM, CRLF
+        "2125550100 \t\n2125550101\t\n",  # trailing spaces and tabs
+        "2125550100\n\x00\n2125550101\n",  # a NUL alone on a line holds no number
+    ],
+)
+def test_odd_but_whole_flat_files_read_exactly(tmp_path: pathlib.Path, body: str) -> None:
+    path = tmp_path / "212.txt"
+    path.write_text(body, encoding="utf-8", newline="")
+    assert read_numbers(sources.ftc(path, obtained=D)) == [2125550100, 2125550101]
+
+
+# --- XML --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bits", [((201, 1), (210, 8)), ((201, 4),)])
+def test_an_xml_element_whose_opening_bracket_was_damaged_is_refused(
+    tmp_path: pathlib.Path, bits: tuple[tuple[int, int], ...]
+) -> None:
+    """Found by the random pass on ftc/full.xml: ``<ph val='5550100' />`` with its ``<`` flipped
+    to ``=`` (and a value digit to ``=``) is text, not a tag; text with fewer than 7 digits was
+    tolerated as a count or a date, and 3055550100 (the only 305 number) was lost with its
+    area code's coverage. Digits beside markup (``=``, quotes, ``/>``) are a broken tag."""
+    data = bytearray((FIXTURES / "ftc" / "full.xml").read_bytes())
+    assert data[201:204] == b"<ph"
+    for at, bit in bits:
+        data[at] ^= bit
+    path = tmp_path / "full.xml"
+    path.write_bytes(bytes(data))
+    with pytest.raises(RegistryFormatError, match=r"line 9: .*a number outside a <ph> element"):
+        list(sources.ftc(path, obtained=D))
+
+
+def test_xml_metadata_text_with_a_short_number_is_still_read(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "ftc.xml"
+    path.write_text(
+        "<list><total>1</total><generated>2026-03-10T08:00:00</generated><ph>2125550100</ph></list>"
+    )
+    assert read_numbers(sources.ftc(path, obtained=D)) == [2125550100]
+
+
+@pytest.mark.parametrize("read", [sources.ftc, sources.dncl, sources.ftc_changes])
+def test_a_local_header_flagged_utf8_with_a_damaged_name_is_a_named_error(
+    tmp_path: pathlib.Path, read: Callable[..., sources.Source]
+) -> None:
+    """Found by the random pass on ftc/full.zip: a member's local header with the UTF-8 flag
+    bit set and a name byte flipped to 0xE6 raised UnicodeDecodeError out of zipfile when the
+    member was opened, not an error naming the download."""
+    data = zip_bytes({"212.txt": "2125550100,2026-03-10,A\n"})
+    data[7] |= 0x08  # general purpose flags: 0x800, the name is UTF-8
+    data[30] ^= 0x80  # the name's first byte: '2' -> 0xB2, not UTF-8
+    path = tmp_path / "d.zip"
+    path.write_bytes(bytes(data))
+    with pytest.raises(RegistryFormatError, match="unreadable archive member") as info:
+        list(read(path, obtained=D))
+    assert info.value.path == str(path)
