@@ -168,3 +168,27 @@ def test_a_local_header_flagged_utf8_with_a_damaged_name_is_a_named_error(
     with pytest.raises(RegistryFormatError, match="unreadable archive member") as info:
         list(read(path, obtained=D))
     assert info.value.path == str(path)
+
+
+def test_a_change_group_left_open_by_a_damaged_closing_tag_is_refused(tmp_path: pathlib.Path) -> None:
+    """Found by the random pass on changes.xml: ``</add>`` flipped to ``=/add>`` left the first
+    ``<add date='2026-03-10'>`` open, and a later ``<add eate=…>`` (its date damaged too) inside
+    it took the open group's date: 3055550105's addition of 03-11 became one of 03-10, the
+    deletion of 03-10 after it in the file won, and the number was read as deleted. A change
+    group inside another is never written: refused, naming its line."""
+    doc = (FIXTURES / "ftc-changes" / "changes.xml").read_bytes()
+    damaged = doc.replace(b"</ph></add>", b"</ph>=/add>", 1).replace(b"<add date=", b"<add eate=", 2)
+    damaged = damaged.replace(b"<add eate=", b"<add date=", 1)  # only the second group's date
+    assert damaged.count(b"=/add>") == 1
+    assert damaged.count(b"eate=") == 1
+    path = tmp_path / "changes.xml"
+    path.write_bytes(damaged)
+    with pytest.raises(
+        RegistryFormatError,
+        match=r"line 4: <delete> opens a change group inside another \(<add> is still open\)",
+    ):
+        list(sources.ftc_changes(path, obtained=dt.date(2026, 3, 11)))
+    # only the closing tag damaged: also refused (the deletion nested in the addition)
+    path.write_bytes(doc.replace(b"</ph></add>", b"</ph>=/add>", 1))
+    with pytest.raises(RegistryFormatError, match="change group inside another"):
+        list(sources.ftc_changes(path, obtained=dt.date(2026, 3, 11)))

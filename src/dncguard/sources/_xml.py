@@ -334,6 +334,17 @@ class _Scanner:
             if name != "list" and attrs.get(key, "").lower() in FLAGS:
                 flag = attrs[key].lower()
         if flag is not None:
+            if top.op is not None:
+                # A change group inside another is never written: the outer group's closing tag
+                # was damaged (``</add>`` read as ``=/add>``), and the inner group's records
+                # would take its date, or its flag, from the group left open.
+                raise self.error(
+                    f"<{name}> opens a change group inside another (<{top.name}> is still open): "
+                    "a damaged closing tag; fetch the download again",
+                    data,
+                    base,
+                    t.start(),
+                )
             op = FLAGS[flag]
         if "date" in attrs:
             date = parse_date(attrs["date"].encode())
