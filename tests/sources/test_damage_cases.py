@@ -192,3 +192,26 @@ def test_a_change_group_left_open_by_a_damaged_closing_tag_is_refused(tmp_path: 
     path.write_bytes(doc.replace(b"</ph></add>", b"</ph>=/add>", 1))
     with pytest.raises(RegistryFormatError, match="change group inside another"):
         list(sources.ftc_changes(path, obtained=dt.date(2026, 3, 11)))
+
+
+def test_a_declaration_inside_the_root_element_is_refused(tmp_path: pathlib.Path) -> None:
+    """``<ph val='5550101' />`` with its name damaged into ``<!h val='5550101' />`` was skipped
+    as a declaration (``<!DOCTYPE …>``), and its number lost. Declarations belong before the
+    root; one inside it is refused, naming its line."""
+    path = tmp_path / "ftc.xml"
+    path.write_text("<list>\n<ac val='305'>\n<ph val='5550100' />\n<!h val='5550101' />\n</ac>\n</list>\n")
+    with pytest.raises(RegistryFormatError, match=r"line 4: a declaration \(<!…>\) inside the root element"):
+        list(sources.ftc(path, obtained=D))
+    path.write_text("<?xml version='1.0'?>\n<!DOCTYPE list>\n<list><ph>2125550100</ph></list>\n")
+    assert read_numbers(sources.ftc(path, obtained=D)) == [2125550100]  # before the root: read
+
+
+def test_change_groups_in_a_full_download_are_refused(tmp_path: pathlib.Path) -> None:
+    """A change list whose ``type="change"`` was damaged (``type="chanfe"``) was read as a full
+    download: every addition and deletion read as a listed number, replacing 212 and 305 with
+    the day's changes."""
+    doc = (FIXTURES / "ftc-changes" / "changes.xml").read_text().replace('type="change"', 'type="chanfe"')
+    path = tmp_path / "changes.xml"
+    path.write_text(doc)
+    with pytest.raises(RegistryFormatError, match=r"line 3: a change record \(inside an <add> group\)"):
+        list(sources.ftc(path, obtained=dt.date(2026, 3, 11)))

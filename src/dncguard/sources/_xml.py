@@ -190,6 +190,15 @@ class _Scanner:
                 break
             at = m.start()
             skip = next((k for k in _SKIP if data.startswith(k, at)), None)
+            if skip == b"<!" and self.rooted:
+                # A declaration (``<!DOCTYPE …>``) belongs before the root; inside it, ``<!h val=…/>``
+                # is a ``<ph>`` whose name was damaged, and skipping it would lose its number.
+                raise self.error(
+                    "a declaration (<!…>) inside the root element: a damaged tag; fetch the download again",
+                    data,
+                    base,
+                    at,
+                )
             if skip is not None:
                 stop = data.find(_SKIP[skip], at + len(skip))
                 if stop < 0:
