@@ -131,8 +131,12 @@ def parse_lines(data: bytes, *, local: bool = False) -> Parsed:
     return parse_spans(a, starts, ends, local=local)
 
 
-def parse_spans(a: U8, starts: I64, ends: I64, *, local: bool = False) -> Parsed:
-    """Parse the records ``a[starts[i]:ends[i]]`` (the general path; also for Arrow strings)."""
+def parse_spans(a: U8, starts: I64, ends: I64, *, local: bool = False, other_digits: bool = True) -> Parsed:
+    """Parse the records ``a[starts[i]:ends[i]]`` (the general path; also for Arrow strings).
+
+    ``other_digits``: refuse a record written in other digits than 0-9 (the delimited readers
+    refuse those themselves, naming the column).
+    """
     is_digit = (a - _ZERO) <= _NINE
     csum = np.zeros(a.size + 1, dtype=np.int64)
     np.cumsum(is_digit, out=csum[1:])
@@ -145,7 +149,7 @@ def parse_spans(a: U8, starts: I64, ends: I64, *, local: bool = False) -> Parsed
         rec = rec[inside]
         wide = rec[~has[rec] & (a[bad_bytes[inside]] >= 0x80)]
         rec = rec[has[rec]]
-        if wide.size:
+        if wide.size and other_digits:
             # A line of other digits than 0-9 (full-width, Arabic-Indic) has no ASCII digit: it
             # would be skipped as a header line, and its number lost. Refused, like a letter.
             i = _other_digits(a, starts, ends, np.unique(wide))
