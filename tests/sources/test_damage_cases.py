@@ -215,3 +215,48 @@ def test_change_groups_in_a_full_download_are_refused(tmp_path: pathlib.Path) ->
     path.write_text(doc)
     with pytest.raises(RegistryFormatError, match=r"line 3: a change record \(inside an <add> group\)"):
         list(sources.ftc(path, obtained=dt.date(2026, 3, 11)))
+
+
+# --- dates cut short ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cut", ["2026-03-2 ", '2026-03-2"', "2026-03-2'"])
+def test_a_change_date_whose_last_digit_became_a_separator_is_refused(
+    tmp_path: pathlib.Path, cut: str
+) -> None:
+    """``2026-03-20`` with its last digit flipped into a space (or a quote, or cut off) read as
+    ``2026-03-2``, March 2: the addition of the 20th sorted before the deletion of the 15th and
+    the number was read as deleted. A date that pads its month pads its day: refused."""
+    path = tmp_path / "changes.txt"
+    path.write_text("2125550105,2026-03-20,A\n2125550105,2026-03-15,D\n")
+    chunks = list(sources.ftc_changes(path, obtained=dt.date(2026, 3, 21)))
+    assert [(c.op.value, c.numbers.tolist()) for c in chunks] == [("delete", []), ("add", [2125550105])]
+    path.write_text(f"2125550105,{cut},A\n2125550105,2026-03-15,D\n")
+    with pytest.raises(RegistryFormatError, match="line 1: date '2026-03-2' pads the month but not the day"):
+        list(sources.ftc_changes(path, obtained=dt.date(2026, 3, 21)))
+    xml = tmp_path / "changes.xml"
+    xml.write_text(  # in an attribute, the space (a quote breaks the tag, refused before)
+        '<list type="change"><add date="2026-03-2 "><ph>2125550105</ph></add>'
+        '<delete date="2026-03-15"><ph>2125550105</ph></delete></list>'
+    )
+    with pytest.raises(RegistryFormatError, match="line 1: date"):
+        list(sources.ftc_changes(xml, obtained=dt.date(2026, 3, 21)))
+
+
+def test_an_internal_request_date_cut_short_is_refused(tmp_path: pathlib.Path) -> None:
+    """A file cut inside its last date (``2026-01-15`` -> ``2026-01-1``) gave the request the
+    date 2026-01-01, before a consent of 2026-01-10 it should outrank."""
+    path = tmp_path / "optouts.csv"
+    path.write_text("number,requested_on\n2125550100,2026-01-15\n3055550101,2026-01-1")
+    with pytest.raises(RegistryFormatError, match=r"line 3: requested_on '2026-01-1': .*pads the month"):
+        list(sources.internal(path, seller="acme"))
+
+
+def test_unpadded_dates_are_still_read(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "changes.txt"
+    path.write_text("2125550105,2026-3-5,A\n2125550106,2026-10-5,D\n2125550107,3/5/2026,A\n")
+    chunks = list(sources.ftc_changes(path, obtained=dt.date(2026, 12, 1)))
+    assert [(c.op.value, c.numbers.tolist()) for c in chunks] == [
+        ("delete", [2125550106]),
+        ("add", [2125550105, 2125550107]),
+    ]

@@ -595,6 +595,13 @@ def read_date(text: bytes) -> dt.date:
     g = m.groups()
     try:
         if g[0]:
+            if g[2][:1] == b"0" and len(g[3]) == 1:
+                # A writer that pads the month pads the day: ``2026-03-1`` is ``2026-03-10`` cut
+                # short, or with its last digit damaged into a space or a quote.
+                raise ValueError(
+                    f"date {word!r} pads the month but not the day (2026-03-01 pads both): a "
+                    "damaged or cut date; fetch the file again"
+                )
             return dt.date(int(g[0]), int(g[2]), int(g[3]))
         if g[4]:
             a, b, year = int(g[4]), int(g[6]), int(g[7])
@@ -612,7 +619,7 @@ def read_date(text: bytes) -> dt.date:
             return dt.date(int(g[13]), _MONTHS[g[11][:3].decode().lower()], int(g[12]))
         return dt.date(int(g[16]), _MONTHS[g[15][:3].decode().lower()], int(g[14]))
     except (ValueError, KeyError) as e:
-        if "ambiguous" in str(e):
+        if "ambiguous" in str(e) or "pads the month" in str(e):
             raise
         raise ValueError(
             f"date {word!r} does not parse: no such day; expected a date like 2026-03-11"
