@@ -260,3 +260,23 @@ def test_unpadded_dates_are_still_read(tmp_path: pathlib.Path) -> None:
         ("delete", [2125550106]),
         ("add", [2125550105, 2125550107]),
     ]
+
+
+@pytest.mark.parametrize(("at", "bit"), [(97, 0), (118, 0)])
+def test_a_ph_whose_name_and_a_digit_were_damaged_is_refused(
+    tmp_path: pathlib.Path, at: int, bit: int
+) -> None:
+    """Found by the thorough pass on dncl/sample.xml: ``<ph val='5550100' />`` with two bits
+    flipped reads ``<qh val='=550100' />``, an unknown element whose value had too few digits to
+    look like a number: skipped, and 4165550100 lost. A number attribute (``val``) with digits
+    on another element than ``<list>``, ``<ac>`` or ``<ph>`` is refused, naming its line."""
+    data = bytearray((FIXTURES / "dncl" / "sample.xml").read_bytes())
+    assert data[at - 1 : at + 2] == b"<ph"
+    data[at] ^= 1 << bit  # p -> q
+    data[at + 8] ^= 8  # 5 -> =
+    path = tmp_path / "sample.xml"
+    path.write_bytes(bytes(data))
+    with pytest.raises(
+        RegistryFormatError, match=r"line \d: \"<qh val='=55010[01]' />\": a number outside a <ph>"
+    ):
+        list(sources.dncl(path, obtained=D))

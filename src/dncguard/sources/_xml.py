@@ -322,7 +322,10 @@ class _Scanner:
             rest = _ATTR.sub(b"", raw) + b" ".join(
                 v.encode() for k, v in attrs.items() if k != "date" and _looks_like_number(v.encode())
             )
-            if name[:2] == "ph" or _looks_like_number(t.group(2) + rest):
+            # ``<qh val='=550100'/>``: a ``<ph>`` with its name and a digit damaged holds too few
+            # digits to look like a number, but a number attribute on another element is one.
+            held = any(k in _NUMBER_ATTRS and _digits(v.encode()) for k, v in attrs.items())
+            if name[:2] == "ph" or held or _looks_like_number(t.group(2) + rest):
                 raise self.error(
                     f"{t.group(0)[:60].decode('utf-8', 'replace')!r}: a number outside a <ph> element "
                     "(expected <ph val='…'/>); a damaged or unknown XML layout",
