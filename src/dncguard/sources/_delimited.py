@@ -239,7 +239,7 @@ def numbers_of(
     data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.empty(0, np.uint8)
     data = data[: int(offsets[-1])]
     starts, ends = offsets[:-1], offsets[1:]
-    parsed = parse_spans(data, starts, ends)
+    parsed = parse_spans(data, starts, ends, other_digits=False)  # refused below, naming the column
     if parsed.error is not None:
         row = int(np.searchsorted(starts, parsed.error_at, side="right") - 1)
         where = "" if label is None else f"column {label}: "

@@ -122,6 +122,12 @@ def member_numbers(member: Member, budget: Budget) -> Iterator[tuple[U64, LineOf
     if looks_like_xml(sniff(member)):
         budget.record_bytes = XML_RECORD_BYTES
         for rec in xml_records(member, budget):
+            if rec.op is not None:  # a change list whose type='change' was lost (or not written)
+                raise member.error(
+                    f"a change record (inside an <{rec.op.value}> group) in a full download: read a "
+                    "change list with sources.ftc_changes(...)",
+                    rec.line_of(0),
+                )
             yield rec.numbers, rec.line_of, rec.list_type
         return
     records = 0

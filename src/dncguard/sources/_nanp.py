@@ -21,6 +21,7 @@ reported, only after the vectorised checks fail.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,8 +131,12 @@ def parse_lines(data: bytes, *, local: bool = False) -> Parsed:
     return parse_spans(a, starts, ends, local=local)
 
 
-def parse_spans(a: U8, starts: I64, ends: I64, *, local: bool = False) -> Parsed:
-    """Parse the records ``a[starts[i]:ends[i]]`` (the general path; also for Arrow strings)."""
+def parse_spans(a: U8, starts: I64, ends: I64, *, local: bool = False, other_digits: bool = True) -> Parsed:
+    """Parse the records ``a[starts[i]:ends[i]]`` (the general path; also for Arrow strings).
+
+    ``other_digits``: refuse a record written in other digits than 0-9 (the delimited readers
+    refuse those themselves, naming the column).
+    """
     is_digit = (a - _ZERO) <= _NINE
     csum = np.zeros(a.size + 1, dtype=np.int64)
     np.cumsum(is_digit, out=csum[1:])
@@ -142,7 +147,14 @@ def parse_spans(a: U8, starts: I64, ends: I64, *, local: bool = False) -> Parsed
         rec = np.searchsorted(starts, bad_bytes, side="right") - 1
         inside = (rec >= 0) & (bad_bytes < ends[np.maximum(rec, 0)])
         rec = rec[inside]
+        wide = rec[~has[rec] & (a[bad_bytes[inside]] >= 0x80)]
         rec = rec[has[rec]]
+        if wide.size and other_digits:
+            # A line of other digits than 0-9 (full-width, Arabic-Indic) has no ASCII digit: it
+            # would be skipped as a header line, and its number lost. Refused, like a letter.
+            i = _other_digits(a, starts, ends, np.unique(wide))
+            if i is not None and (not rec.size or i < rec[0]):
+                return _bad(starts, i, "expected a phone number in the digits 0-9, got other digits")
         if rec.size:
             i = int(rec[0])
             return _bad(starts, i, "expected a phone number (digits and - ( ) + , ; . spaces only)")
@@ -174,6 +186,17 @@ def parse_spans(a: U8, starts: I64, ends: I64, *, local: bool = False) -> Parsed
         i = int(keep[np.argmax(shape_bad)])
         return _bad(starts, i, "expected the area code and the exchange to start with 2-9")
     return Parsed(digits_value(d), starts=starts[keep], local=is_local if local else None)
+
+
+_UNICODE_DIGIT = re.compile(r"\d")
+
+
+def _other_digits(a: U8, starts: I64, ends: I64, recs: I64) -> int | None:
+    """The first of the records ``recs`` (which hold no ASCII digit) that holds a Unicode digit."""
+    for i in recs.tolist():
+        if _UNICODE_DIGIT.search(a[starts[i] : ends[i]].tobytes().decode("utf-8", "replace")):
+            return int(i)
+    return None
 
 
 def _bad(starts: I64, i: int, why: str) -> Parsed:

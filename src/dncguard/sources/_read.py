@@ -26,6 +26,7 @@ import gzip
 import os
 import queue
 import re
+import struct
 import threading
 import zipfile
 import zlib
@@ -287,10 +288,12 @@ def members(path: str, tuning: Tuning = DEFAULT) -> Iterator[Member]:
         except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError, EOFError) as e:
             raise RegistryFormatError(f"not a readable zip archive ({e})", path=path) from e
         with archive:
+            _check_directory(path, archive)
             found = 0
             for info in archive.infolist():
                 base = info.filename.rsplit("/", 1)[-1]
                 if info.is_dir() or not base or base.startswith(".") or "__MACOSX/" in info.filename:
+                    _check_skipped(path, archive, info)
                     continue
                 member = Member(path, info.filename, _zip_opener(archive, info), info.file_size, tuning)
                 if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
@@ -310,6 +313,47 @@ def members(path: str, tuning: Tuning = DEFAULT) -> Iterator[Member]:
         yield Member(path, None, lambda: cast(IO[bytes], _Gzip(_open_regular(path))), tuning=tuning)
     else:
         yield Member(path, None, lambda: _open_regular(path), tuning=tuning)
+
+
+def _check_directory(path: str, archive: zipfile.ZipFile) -> None:
+    """Refuse a zip whose central directory lists fewer or more members than its end record says.
+
+    zipfile reads the directory by its byte size and never counts its entries: one damaged
+    length field (a member's comment length) swallows the next member's entry, which then is
+    never read, and its numbers are lost.
+    """
+    end = getattr(zipfile, "_EndRecData", None)  # what zipfile itself read the directory by
+    if end is None:
+        return
+    try:
+        with open(path, "rb") as f:
+            record = end(f)
+    except (OSError, zipfile.BadZipFile, struct.error) as e:
+        raise RegistryFormatError(f"not a readable zip archive ({e})", path=path) from e
+    if record is None:
+        return
+    declared, listed = int(record[4]), len(archive.infolist())
+    if declared != listed:
+        raise RegistryFormatError(
+            f"not a readable zip archive: its end record says {declared} members but its directory "
+            f"lists {listed} (a damaged download; fetch it again)",
+            path=path,
+        )
+
+
+def _check_skipped(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """A skipped entry (folder, dot-file, ``__MACOSX``) must be one in its local header too.
+
+    A damaged name in the central directory (``.12.txt`` for ``212.txt``) would otherwise skip a
+    registry file unread; opening the entry compares the two names (zipfile refuses a mismatch).
+    """
+    try:
+        archive.open(info).close()
+    except (*READ_ERRORS, NotImplementedError, RuntimeError, ValueError) as e:
+        raise RegistryFormatError(
+            f"not a readable zip archive: entry {info.filename!r} is damaged ({e}); fetch it again",
+            path=path,
+        ) from e
 
 
 def _zip_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], IO[bytes]]:
@@ -347,7 +391,8 @@ def open_member(member: Member) -> IO[bytes]:
     """Open a member; a damaged, encrypted or unsupported one is a ``RegistryFormatError``."""
     try:
         return member.open()
-    except (*READ_ERRORS, NotImplementedError, RuntimeError) as e:
+    # ValueError: a local header flagged UTF-8 whose name is not (UnicodeDecodeError).
+    except (*READ_ERRORS, NotImplementedError, RuntimeError, ValueError) as e:
         raise unreadable(member, e) from e
 
 
@@ -550,6 +595,13 @@ def read_date(text: bytes) -> dt.date:
     g = m.groups()
     try:
         if g[0]:
+            if g[2][:1] == b"0" and len(g[3]) == 1:
+                # A writer that pads the month pads the day: ``2026-03-1`` is ``2026-03-10`` cut
+                # short, or with its last digit damaged into a space or a quote.
+                raise ValueError(
+                    f"date {word!r} pads the month but not the day (2026-03-01 pads both): a "
+                    "damaged or cut date; fetch the file again"
+                )
             return dt.date(int(g[0]), int(g[2]), int(g[3]))
         if g[4]:
             a, b, year = int(g[4]), int(g[6]), int(g[7])
@@ -567,7 +619,7 @@ def read_date(text: bytes) -> dt.date:
             return dt.date(int(g[13]), _MONTHS[g[11][:3].decode().lower()], int(g[12]))
         return dt.date(int(g[16]), _MONTHS[g[15][:3].decode().lower()], int(g[14]))
     except (ValueError, KeyError) as e:
-        if "ambiguous" in str(e):
+        if "ambiguous" in str(e) or "pads the month" in str(e):
             raise
         raise ValueError(
             f"date {word!r} does not parse: no such day; expected a date like 2026-03-11"

@@ -129,6 +129,15 @@ def _looks_like_number(text: bytes) -> bool:
     return _digits(text) >= 7 and (len(text) > 64 or parse_date(text.strip()) is None)
 
 
+def _broken_tag(text: bytes) -> bool:
+    """Text with a digit and markup (``=ph val='5550100' />``): a tag whose ``<`` was damaged.
+
+    Text holding a short number (a count, a date) is tolerated between tags; with ``=``, a quote
+    or ``/>`` beside it, it is the remains of an element, and a record in it would be lost.
+    """
+    return bool(_digits(text)) and any(c in text for c in (b"=", b"'", b'"', b"/", b">"))
+
+
 def _local(name: bytes) -> str:
     return name.rsplit(b":", 1)[-1].decode("ascii", "replace").lower()
 
@@ -181,6 +190,15 @@ class _Scanner:
                 break
             at = m.start()
             skip = next((k for k in _SKIP if data.startswith(k, at)), None)
+            if skip == b"<!" and self.rooted:
+                # A declaration (``<!DOCTYPE …>``) belongs before the root; inside it, ``<!h val=…/>``
+                # is a ``<ph>`` whose name was damaged, and skipping it would lose its number.
+                raise self.error(
+                    "a declaration (<!…>) inside the root element: a damaged tag; fetch the download again",
+                    data,
+                    base,
+                    at,
+                )
             if skip is not None:
                 stop = data.find(_SKIP[skip], at + len(skip))
                 if stop < 0:
@@ -304,7 +322,10 @@ class _Scanner:
             rest = _ATTR.sub(b"", raw) + b" ".join(
                 v.encode() for k, v in attrs.items() if k != "date" and _looks_like_number(v.encode())
             )
-            if name[:2] == "ph" or _looks_like_number(t.group(2) + rest):
+            # ``<qh val='=550100'/>``: a ``<ph>`` with its name and a digit damaged holds too few
+            # digits to look like a number, but a number attribute on another element is one.
+            held = any(k in _NUMBER_ATTRS and _digits(v.encode()) for k, v in attrs.items())
+            if name[:2] == "ph" or held or _looks_like_number(t.group(2) + rest):
                 raise self.error(
                     f"{t.group(0)[:60].decode('utf-8', 'replace')!r}: a number outside a <ph> element "
                     "(expected <ph val='…'/>); a damaged or unknown XML layout",
@@ -325,6 +346,17 @@ class _Scanner:
             if name != "list" and attrs.get(key, "").lower() in FLAGS:
                 flag = attrs[key].lower()
         if flag is not None:
+            if top.op is not None:
+                # A change group inside another is never written: the outer group's closing tag
+                # was damaged (``</add>`` read as ``=/add>``), and the inner group's records
+                # would take its date, or its flag, from the group left open.
+                raise self.error(
+                    f"<{name}> opens a change group inside another (<{top.name}> is still open): "
+                    "a damaged closing tag; fetch the download again",
+                    data,
+                    base,
+                    t.start(),
+                )
             op = FLAGS[flag]
         if "date" in attrs:
             date = parse_date(attrs["date"].encode())
@@ -354,7 +386,7 @@ class _Scanner:
         n_lt = data.count(b"<", start, end)
         if not n_lt:  # text between structural tags: no number may hide there
             text = data[start:end]
-            if len(text) < 4096 and text.strip(_SPACE) and _looks_like_number(text):
+            if len(text) < 4096 and text.strip(_SPACE) and (_looks_like_number(text) or _broken_tag(text)):
                 raise self.error(
                     f"{text.strip(_SPACE).decode('utf-8', 'replace')[:40]!r}: a number outside a <ph> "
                     "element (expected <ph>NNNNNNNNNN</ph>); a damaged or unknown XML layout",

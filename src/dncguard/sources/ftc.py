@@ -132,6 +132,7 @@ _DATE_IN = re.compile(rb"(?<![0-9A-Za-z])(?:" + DATE_PATTERN + rb")(?![0-9A-Za-z
 _DATE_LIKE = re.compile(rb"(?<![0-9])\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?![0-9])")
 _WORD = re.compile(rb"[A-Za-z]+")
 _NOT_NUMBER = re.compile(rb"[^0-9 \t,;\-()+.\"'|]")
+_UNICODE_DIGIT = re.compile(r"\d")
 _FLAG_HELP = "expected A/D, ADD/DEL, ADDED/DELETED or I/D"
 
 
@@ -150,9 +151,16 @@ def _flat_changes(member: Member, implied: Op | None, acs: frozenset[int] | None
         budget.check(raw.offset, records)  # before the line loop: blank gigabytes stop here
         block, trailer = split_trailer(raw) if raw.last else (raw, None)
         for k, line in enumerate(block.data.splitlines()):
-            if not any(48 <= c <= 57 for c in line):
-                continue  # blank, header: no digits
             lineno = block.line + k + 1
+            if not any(48 <= c <= 57 for c in line):
+                if max(line, default=0) >= 0x80 and _UNICODE_DIGIT.search(line.decode("utf-8", "replace")):
+                    # full-width or Arabic-Indic digits: a record, not a header line to skip
+                    raise member.error(
+                        "expected a change record in the digits 0-9, got other digits: "
+                        f"{line.decode('utf-8', 'replace').strip()[:60]!r}",
+                        lineno,
+                    )
+                continue  # blank, header: no digits
             records += 1
             number, day, op = _change_record(member, line, lineno, implied)
             if acs is not None and number // _E7 not in acs:
