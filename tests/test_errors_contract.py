@@ -378,7 +378,7 @@ INTERNAL: dict[str, dict[str, int]] = {
     "numbers/_plan.py": {"_parse_pattern": 1, "atom": 2},  # libphonenumber's metadata patterns
     "registry.py": {"__init__": 1},  # one index per layer, as dncguard builds them
     "sources/_delimited.py": {"pick_number_column": 3},  # caught: a RegistryFormatError naming the file
-    "sources/_read.py": {"read_date": 3},  # caught: a RegistryFormatError naming file and line
+    "sources/_read.py": {"read_date": 4},  # caught: a RegistryFormatError naming file and line
     "sources/internal.py": {"layout": 2},  # caught: a RegistryFormatError naming the file
     "sources/state.py": {"layout": 2},  # caught: a RegistryFormatError naming the file
 }  # fmt: skip

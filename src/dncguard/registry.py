@@ -606,8 +606,11 @@ def _verified(buf: Any, header: fmt.Header) -> tuple[list[Layer], list[BlockInde
         fmt.verify_sections(buf, header)  # a damaged file is named by its checksums first
         raise
     layers, indexes, stated, _ = loaded
+    # The layers' metadata as the file holds it (what was hashed when it was saved: a file
+    # written before a layer's name was normalised keeps the id it was given then).
+    arrays = _parts(layers, indexes)[1]
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="dncguard-id") as pool:
-        digest = pool.submit(_content_id, *_parts(layers, indexes))
+        digest = pool.submit(_content_id, header.meta["layers"], arrays)
         fmt.verify_sections(buf, header)
         actual = digest.result()
     if actual != stated:
