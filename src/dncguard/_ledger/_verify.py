@@ -37,8 +37,8 @@ STALE_INDEX: Final = (
 )
 """The first seq whose row differs between the ``placed`` table (what verify compares with the
 entries) and its index ``placed_calls`` (what frequency caps search): None when they agree.
-Exact, and dear (both sides sorted into temporary B-trees): run only once :func:`stale_index`'s
-cheaper test has found a difference, to name it."""
+Exact, and dear (both sides sorted into temporary B-trees): run only once
+:class:`_IndexCheck`'s cheaper test has found a difference, to name it."""
 
 _MISSING: Final = (
     "SELECT min(t.seq) FROM placed AS t NOT INDEXED WHERE NOT EXISTS (SELECT 1 FROM placed AS i"
@@ -67,18 +67,6 @@ threads finish together."""
 _COUNTS: Final = (
     "SELECT (SELECT count(*) FROM placed INDEXED BY placed_calls), (SELECT count(*) FROM placed NOT INDEXED)"
 )
-
-
-def stale_index(db: sqlite3.Connection) -> int | None:
-    """:data:`STALE_INDEX`'s answer, found more cheaply where nothing differs: every row of the
-    table (its ``seq`` unique) found in the index, and the index holding as many rows, means the
-    index holds exactly the table's rows; only where that fails is the exact query run."""
-    if db.execute(_MISSING).fetchone()[0] is None:
-        indexed, rows = db.execute(_COUNTS).fetchone()
-        if indexed == rows:
-            return None
-    stale: int | None = db.execute(STALE_INDEX).fetchone()[0]
-    return stale
 
 
 def check_anchor(anchor: tuple[int, str] | None) -> tuple[int | None, bytes | None]:
@@ -122,12 +110,16 @@ def _good_templates(db: sqlite3.Connection) -> set[bytes]:
 
 
 class _IndexCheck:
-    """:func:`stale_index`, shared between a thread of its own and the page loop's thread once
-    that is done: SQLite lets go of Python's GIL while it seeks the index a row at a time (the
+    """:data:`STALE_INDEX`'s answer, found more cheaply where nothing differs: every row of the
+    table (its ``seq`` unique) found in the index, and the index holding as many rows, means the
+    index holds exactly the table's rows; only where that fails is the exact query run.
+
+    The search is shared between a thread of its own and the page loop's thread once that is
+    done: SQLite lets go of Python's GIL while it seeks the index a row at a time (the
     dearest part of verifying a ledger of placed calls), so the check runs on the second core
     beside the page loop, and then on both. The rows are taken in ranges of :data:`_CHUNK` seqs,
     each searched for the first row the index does not hold; the counts and (where a row is
-    missing or they differ) the exact query are then as :func:`stale_index`'s. The thread reads a
+    missing or they differ) the exact query follow on the page loop's snapshot. The thread reads a
     snapshot of its own, begun a moment after the page loop's: the ledger is append-only, and
     the ranges are the page loop's snapshot's, so the two hold the same rows in them."""
 
@@ -183,8 +175,8 @@ class _IndexCheck:
             self._error = e
 
     def result(self, db: sqlite3.Connection) -> int | None:
-        """:func:`stale_index`'s answer, the ranges left searched on ``db`` (the page loop's
-        snapshot) too; raises what either thread met."""
+        """The first seq whose index row differs (None: none), the ranges left searched on ``db``
+        (the page loop's snapshot) too; raises what either thread met."""
         try:
             self._search(db)
         except BaseException:
@@ -216,7 +208,7 @@ def verify(
     """The report of :meth:`dncguard.Ledger.verify` on the snapshot ``db``.
 
     The order of the checks, and so which bad entry is named first, is that of checking the
-    index of placed calls against the ``placed`` table (:func:`stale_index`) before anything
+    index of placed calls against the ``placed`` table (:class:`_IndexCheck`) before anything
     else, then each page in turn; the index check only runs beside the pages (:class:`_IndexCheck`)."""
     try:
         check = _IndexCheck(reader, db)

@@ -95,7 +95,7 @@ def supporter_window(codes: Iterable[str], purpose: str, caller: str, prerecorde
     """How long a donation makes the called party a previous donor, when the call is one that a
     jurisdiction of ``codes`` lets reach only a charity's members and previous donors (a
     prerecorded charity call by a telemarketer into the US); ``None``: no such rule applies, so
-    donations and memberships need not be read. One window for all (the US's, two years)."""
+    donations and memberships need not be read. One window for all (the US's)."""
     if not prerecorded:
         return None
     for code in codes:
