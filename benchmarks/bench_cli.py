@@ -21,6 +21,9 @@ batches the pipeline (a batch read ahead, two decided at once, one written) is n
 
 ``--phases N`` then times each phase of ``check`` (CSV parse, typing, deciding, formatting,
 writing) alone, N times, with the command's own functions: where its CPU goes.
+``--threads N`` then runs ``check`` whole N times and gives the CPU seconds of each of its
+threads (reading and typing, bulk, formatting, the main thread, the rest): where a real run's
+CPU goes, each stage competing with the others for the cores.
 ``--jsonl-rows N`` then times ``check`` of the first N rows written as JSON Lines (each record
 validated as a ``Call``, then decided in bulk) against the same rows as CSV.
 
@@ -377,6 +380,48 @@ def phases(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
     say(f"  sum of the medians: {total:.2f}")
 
 
+def thread_cpu(index: str, csv: Path, fmt: str, repeat: int, say: Any) -> None:
+    """CPU seconds of each thread of ``check`` run whole (the pipeline as it runs, every stage
+    competing for the cores), by the thread's name: ``dncguard-read`` (the CSV parsed and typed),
+    ``dncguard-scrub`` (bulk's deciding), ``dncguard-format`` (the report's lines, written),
+    ``dncguard-explain``, the main thread (joining tables, handing pieces on), and the rest of
+    the process (threads Python did not start: Arrow's, jemalloc's). Where :func:`phases` times
+    each phase alone, this says where a real run's CPU goes. A thread still running when the
+    command returns is counted in the rest."""
+    import threading
+
+    times: dict[str, list[float]] = collections.defaultdict(list)
+    run = threading.Thread.run
+    for _ in range(repeat):
+        spent: collections.Counter[str] = collections.Counter()
+
+        def timed_run(self: threading.Thread, spent: collections.Counter[str] = spent) -> None:
+            try:
+                run(self)
+            finally:
+                spent[self.name.rsplit("_", 1)[0]] += time.thread_time()
+
+        threading.Thread.run = timed_run  # type: ignore[method-assign]
+        target = OUT / f"cli-thread-out.{fmt.split()[0]}"
+        try:
+            gc.collect()
+            main0, c0 = time.thread_time(), time.process_time()
+            run_check(index, csv, fmt, target)
+            total, main = time.process_time() - c0, time.thread_time() - main0
+        finally:
+            threading.Thread.run = run  # type: ignore[method-assign]
+            target.unlink(missing_ok=True)
+        spent["main thread"] = main
+        spent["rest of the process"] = total - sum(spent.values())
+        spent["total"] = total
+        for name, cpu in spent.items():
+            times[name].append(cpu)
+    say("")
+    say(f"CPU seconds by thread of `check --format {fmt}` run whole (median of {repeat}):")
+    for name, values in sorted(times.items(), key=lambda kv: -statistics.median(kv[1])):
+        say(f"  {name}: {statistics.median(values):.2f} ({', '.join(f'{v:.2f}' for v in values)})")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=258_500_000, help="national listings (default: US scale)")
@@ -406,6 +451,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--write", type=Path, help="write the results as Markdown here")
     ap.add_argument("--phases", type=int, default=0, help="then time each phase of check alone, N times")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="then the CPU of each thread of check (first of --formats) run whole, N times",
+    )
     ap.add_argument(
         "--jsonl-rows",
         type=int,
@@ -556,6 +607,8 @@ def main(argv: list[str] | None = None) -> int:
             say(f"Target peak RSS the same within 10% ({label}): {verdict} ({spread:.1%} apart).")
     if args.phases and formats:
         phases(index, csv, formats[0], args.phases, say)
+    if args.threads and formats:
+        thread_cpu(index, csv, formats[0], args.threads, say)
     if args.jsonl_rows:
         jsonl_against_csv(index, csv, args.jsonl_rows, args.repeat, say)
 
