@@ -338,3 +338,36 @@ def test_info_shows_the_registry_id_and_update_takes_the_lock(
     assert main(["update", str(path), "--internal", f"acme={internal}"]) == 0  # under the lock
     assert [layer.name for layer in Registry.open(path).layers] == ["us-ftc", "internal:acme"]
     assert (tmp_path / "r.dncg.lock").exists()
+
+
+@posix_only
+def test_build_waits_for_an_update_holding_the_lock(tmp_path: pathlib.Path) -> None:
+    """``dncguard build`` over an index an update is working on saves after it: before, the
+    update (which read the old index) saved over the build, whose numbers were lost although it
+    said it had written them."""
+    import threading
+
+    from dncguard.cli import main
+
+    path = tmp_path / "r.dncg"
+    small([2125550143]).save(path)
+    internal = tmp_path / "optouts.csv"
+    internal.write_text("number\n2125550100\n")
+    holder = python(HOLD_LOCK, str(path) + ".lock")
+    codes: list[int] = []
+    build = threading.Thread(
+        target=lambda: codes.append(main(["build", "--internal", f"acme={internal}", str(path)]))
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == b"locked"
+        build.start()
+        build.join(1.5)
+        assert build.is_alive()  # waiting for the lock
+        assert [layer.name for layer in Registry.open(path).layers] == ["us-ftc"]
+    finally:
+        holder.kill()
+        holder.communicate()
+    build.join(30)
+    assert codes == [0]
+    assert [layer.name for layer in Registry.open(path).layers] == ["internal:acme"]

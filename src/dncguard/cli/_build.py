@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from dncguard._indexfile import _locked
 from dncguard.cli._common import EXIT_OK, _existing, _index_path, _output, _Progress
 from dncguard.errors import DncguardError, UsageError
 
@@ -255,7 +256,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
     with _in_cli_words():
         registry = Registry().update(_sources(args, progress), keep_history=_keep(args))
     progress.show(f"writing {out} ...", force=True)
-    registry.save(out)
+    # under the lock update takes: an update running meanwhile (it read the old index) finishes
+    # first, then this build replaces its result, instead of saving the old data over this one
+    with _locked(os.path.realpath(out) + ".lock", None):
+        registry.save(out)
     progress.done()
     print(_summary(registry, out))  # on stdout, terminal or not: a cron log records what was written
     return EXIT_OK
