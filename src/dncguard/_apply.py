@@ -246,6 +246,17 @@ def _check_chunk(chunk: Chunk) -> None:
     nums = chunk.numbers
     if not len(nums):
         return
+    national = chunk.layer.kind is LayerKind.NATIONAL
+    if national and not chunk.coverage and (chunk.op is not Op.REPLACE or chunk.obtained is None):
+        # no area code, so no date: a change list would delete numbers from data of any date
+        # (never refused as older), a replacement would add them to area codes it leaves uncovered
+        where = chunk.source or chunk.layer.name
+        raise CoverageError(
+            f"{where}: {len(nums)} {chunk.layer.name} number(s) ({chunk.op}) without the area codes "
+            "they cover: give the chunk coverage= (each area code with the date its data was "
+            "obtained), or, for a full download, obtained=",
+            path=chunk.source,
+        )
     lo, hi = int(nums.min()), int(nums.max())
     if lo < _LOW or hi >= _HIGH:
         bad = lo if lo < _LOW else hi

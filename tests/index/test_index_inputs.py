@@ -8,7 +8,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from dncguard.errors import ArgumentError
+from dncguard.errors import ArgumentError, CoverageError
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
 
@@ -84,3 +84,28 @@ def test_membership_of_whole_numbers_in_other_types_answers() -> None:
         [2125550143, 2125550144],
     ):
         assert registry.membership(numbers).tolist() == [1, 0]
+
+
+@pytest.mark.parametrize(
+    "chunk",
+    [
+        Chunk(US, Op.DELETE, one(2125550143), obtained=dt.date(2025, 1, 1)),
+        Chunk(US, Op.DELETE, one(2125550143)),
+        Chunk(US, Op.ADD, one(3055550100), obtained=D1),
+        Chunk(US, Op.REPLACE, one(3055550100)),
+    ],
+    ids=["old-deletion", "undated-deletion", "addition", "undated-replacement"],
+)
+def test_national_numbers_without_coverage_are_refused(chunk: Chunk) -> None:
+    # A change list of 2025 without coverage deleted a number of data obtained in 2026 (its date
+    # could not be compared), and area code 212 stayed dated 2026-03-10: listed, then not listed.
+    registry = Registry.build([[Chunk(US, Op.REPLACE, one(2125550143), coverage={212: D1})]])
+    with pytest.raises(CoverageError, match="without the area codes they cover"):
+        registry.update([[chunk]])
+    assert registry.lookup(2125550143)
+
+
+def test_a_full_download_dated_by_obtained_takes_its_coverage_from_its_numbers() -> None:
+    registry = Registry.build([[Chunk(US, Op.REPLACE, one(2125550143, 3055550100), obtained=D1)]])
+    assert dict(registry.layers[0].area_codes) == {212: D1, 305: D1}
+    assert Registry.build([[Chunk(US, Op.DELETE, one(), obtained=D1)]]).layers[0].count == 0
