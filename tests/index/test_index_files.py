@@ -371,3 +371,34 @@ def test_build_waits_for_an_update_holding_the_lock(tmp_path: pathlib.Path) -> N
     build.join(30)
     assert codes == [0]
     assert [layer.name for layer in Registry.open(path).layers] == ["internal:acme"]
+
+
+@pytest.mark.parametrize("content", [b"number\n2125550100\n", b"DNCG"])
+def test_build_refuses_to_replace_a_file_that_is_not_an_index(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str], content: bytes
+) -> None:
+    """``dncguard build --internal acme=optouts.csv optouts.csv``: OUT named the seller's list
+    (or any file not an index) and the build replaced it; the list was gone."""
+    from dncguard.cli import main
+
+    optouts = tmp_path / "optouts.csv"
+    optouts.write_bytes(b"number\n2125550100\n")
+    out = optouts if content.startswith(b"number") else tmp_path / "other.bin"
+    out.write_bytes(content)
+    assert main(["build", "--internal", f"acme={optouts}", str(out)]) == 2
+    assert "is not a dncguard index" in capsys.readouterr().err
+    assert out.read_bytes() == content
+
+
+def test_build_replaces_an_index_and_writes_an_empty_file(tmp_path: pathlib.Path) -> None:
+    from dncguard.cli import main
+
+    optouts = tmp_path / "optouts.csv"
+    optouts.write_text("number\n2125550100\n")
+    path = tmp_path / "r.dncg"
+    small([2125550143]).save(path)
+    empty = tmp_path / "empty.dncg"
+    empty.touch()
+    for out in (path, empty):
+        assert main(["build", "--internal", f"acme={optouts}", str(out)]) == 0
+        assert [layer.name for layer in Registry.open(out).layers] == ["internal:acme"]
