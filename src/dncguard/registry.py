@@ -501,6 +501,11 @@ class Registry:
                         _write_array(f, a)
                     f.flush()
                     os.fsync(f.fileno())
+                if self._watch is not None:
+                    # the file its layers were read from (or this registry's, before an update)
+                    # was not changed in place since it was opened: else what was written mixes
+                    # two files' bytes under fresh checksums and a fresh id
+                    self._watch.check()
                 os.replace(tmp, target)
             except BaseException:
                 with contextlib.suppress(OSError):
