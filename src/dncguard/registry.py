@@ -284,6 +284,8 @@ class Registry:
         if unchecked is None:
             return
         buf, header, name = unchecked
+        if self._watch is not None:
+            self._watch.check()  # first: reading a mapping truncated in place would fault
         try:
             _verified(buf, header)
         except CorruptIndexError as e:
