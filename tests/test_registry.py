@@ -164,9 +164,16 @@ def test_change_lists_apply_in_date_order() -> None:
 
 def test_within_a_change_list_the_last_record_wins() -> None:
     registry = Registry.build([ftc([2125550001], [212], D1)])
-    records = [chunk(US, Op.DELETE, [2125550001]), chunk(US, Op.ADD, [2125550001, 2125550002])]
+    at = {212: D1}
+    records = [
+        chunk(US, Op.DELETE, [2125550001], coverage=at),
+        chunk(US, Op.ADD, [2125550001, 2125550002], coverage=at),
+    ]
     assert listed(registry.update([records]), "us-ftc") == {2125550001, 2125550002}
-    records = [chunk(US, Op.ADD, [2125550003]), chunk(US, Op.DELETE, [2125550003, 2125550001])]
+    records = [
+        chunk(US, Op.ADD, [2125550003], coverage=at),
+        chunk(US, Op.DELETE, [2125550003, 2125550001], coverage=at),
+    ]
     assert listed(registry.update([records]), "us-ftc") == set()
 
 
@@ -259,14 +266,15 @@ def test_the_index_holds_exactly_the_expected_sets_after_save_and_open(
 ) -> None:
     model = {"us-ftc": set(national), "us-tx": set(state), "internal:acme": set()}
     registry = Registry.build([ftc(national, NPAS), [chunk(TX, Op.REPLACE, state, obtained=D1)]])
+    changed = dict.fromkeys(NPAS, D2)  # change lists say which area codes they refresh
     for op in ops:
         kind, numbers = op[0], op[1]
         if kind == "add":
             model["us-ftc"] |= numbers
-            registry = registry.update([[chunk(US, Op.ADD, numbers)]])
+            registry = registry.update([[chunk(US, Op.ADD, numbers, coverage=changed)]])
         elif kind == "delete":
             model["us-ftc"] -= numbers
-            registry = registry.update([[chunk(US, Op.DELETE, numbers)]])
+            registry = registry.update([[chunk(US, Op.DELETE, numbers, coverage=changed)]])
         elif kind == "full":
             covered = op[2]
             model["us-ftc"] = {n for n in model["us-ftc"] if n // 10_000_000 not in covered} | numbers
@@ -413,7 +421,7 @@ def test_readers_of_the_old_file_keep_working(tmp_path: pathlib.Path) -> None:
     small_registry().save(path)
     reader = Registry.open(path)
     before = answers(reader)
-    reader.update([[chunk(US, Op.DELETE, [2125550143])]]).save(path)
+    reader.update([[chunk(US, Op.DELETE, [2125550143], coverage={212: D1})]]).save(path)
     assert answers(reader) == before
     assert Registry.open(path).membership(u64(2125550143)).tolist() == [4]
 

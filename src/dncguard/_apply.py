@@ -15,6 +15,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from dncguard._calendar import latest_date
 from dncguard._history import _Step, _step_of
 from dncguard._stored import _HIGH, MAX_LAYERS, _damage_is_corrupt, _layer_json
 from dncguard.errors import (
@@ -206,6 +207,34 @@ def _check_one_list(key: LayerKey, p: _Pending, replaced: Replaced) -> None:
     replaced[key, None] = (p.obtained, what)
 
 
+def _check_not_future(chunk: Chunk) -> None:
+    """A chunk dated after today (UTC, plus a day) is refused, as the sources refuse it
+    (docs/defaults.md#nothing-is-dated-in-the-future): an area code obtained in 2062 would be
+    fresh until 2062, a request dated 2062 would block no call until then."""
+    latest = latest_date()
+    where = chunk.source or chunk.layer.name
+    for what, day in (
+        ("obtained", chunk.obtained),
+        *((f"area code {npa} obtained", day) for npa, day in chunk.coverage.items()),
+    ):
+        if day is not None and day > latest:
+            raise ArgumentError(
+                f"{where}: {what} {day.isoformat()} is in the future (today is "
+                f"{(latest - dt.timedelta(days=1)).isoformat()} in UTC): give the date the data was obtained"
+            )
+    if chunk.dates is not None and len(chunk.dates):
+        days = chunk.dates.view(np.int64)
+        late = np.flatnonzero((days != NAT) & (days > (latest - _EPOCH).days))
+        if len(late):
+            raise ArgumentError(
+                f"{where}: the request date {chunk.dates[late[0]]} of {int(chunk.numbers[late[0]])} is in "
+                f"the future (today is {(latest - dt.timedelta(days=1)).isoformat()} in UTC)"
+            )
+
+
+_EPOCH: Final = dt.date(1970, 1, 1)
+
+
 def _check_chunk(chunk: Chunk) -> None:
     bad_codes = [a for a in chunk.coverage if type(a) is not int or not 200 <= a <= 999]
     if bad_codes:
@@ -213,9 +242,21 @@ def _check_chunk(chunk: Chunk) -> None:
         raise CoverageError(
             f"{where}: area code {bad_codes[0]!r} is not a NANP area code (200-999)", path=chunk.source
         )
+    _check_not_future(chunk)
     nums = chunk.numbers
     if not len(nums):
         return
+    national = chunk.layer.kind is LayerKind.NATIONAL
+    if national and not chunk.coverage and (chunk.op is not Op.REPLACE or chunk.obtained is None):
+        # no area code, so no date: a change list would delete numbers from data of any date
+        # (never refused as older), a replacement would add them to area codes it leaves uncovered
+        where = chunk.source or chunk.layer.name
+        raise CoverageError(
+            f"{where}: {len(nums)} {chunk.layer.name} number(s) ({chunk.op}) without the area codes "
+            "they cover: give the chunk coverage= (each area code with the date its data was "
+            "obtained), or, for a full download, obtained=",
+            path=chunk.source,
+        )
     lo, hi = int(nums.min()), int(nums.max())
     if lo < _LOW or hi >= _HIGH:
         bad = lo if lo < _LOW else hi

@@ -13,11 +13,13 @@ data was obtained), a ``uint64`` array of 10-digit numbers, and for internal lis
 Operations, applied in the order the chunks arrive:
 
 * ``add`` / ``delete``: change-list records; deleting an absent number is not an error. The
-  chunk's ``coverage`` says which area codes the change list refreshed.
+  chunk's ``coverage`` says which area codes the change list refreshed; a national layer's
+  records without it are refused (with no date per area code they could not be ordered).
 * ``replace``: the chunk's numbers are (part of) the new content of the layer. All ``replace``
   chunks of one layer from one source form one replacement: for a national layer, the union of
-  their ``coverage`` is replaced (other area codes keep their data and dates); for a state or
-  internal layer, whose ``coverage`` is empty, the whole layer is replaced.
+  their ``coverage`` is replaced (other area codes keep their data and dates; without
+  ``coverage``, the area codes of the numbers, dated ``obtained``, which is then required); for a
+  state or internal layer, whose ``coverage`` is empty, the whole layer is replaced.
 
 >>> key = LayerKey.national("US")
 >>> key.name

@@ -156,6 +156,7 @@ class Registry:
         "_mmap",
         "_past",
         "_probes",
+        "_unchecked",
         "_watch",
     )
 
@@ -181,6 +182,9 @@ class Registry:
         # None: no history; else the history, or a function reading it from the file (lazily)
         self._hist: _History | Callable[[], _History] | None = None
         self._past = False  # a version returned by as_of: read-only
+        # opened with verify=False: the buffer, header and path whose checksums and id were not
+        # checked (see ``_trust``); None once checked, or for a registry not read from a file
+        self._unchecked: tuple[Any, fmt.Header, str] | None = None
         self._listings = tuple(Listing(layer, None) for layer in self._layers)
         self._probes: list[tuple[Callable[[int], bool], Listing, _AnyIndex | None]] | None = None
         cov = np.full((max(len(self._layers), 1), 1001), NAT, np.int64)
@@ -244,6 +248,7 @@ class Registry:
         period of a private TCPA action, 28 U.S.C. 1658(a)).
         """
         self._writable("update")
+        self._trust("update")
         if not isinstance(keep_history, dt.timedelta) or keep_history < dt.timedelta(0):
             raise ArgumentError(f"keep_history={keep_history!r}: expected a datetime.timedelta of 0 or more")
         old = self._history_data()
@@ -270,6 +275,28 @@ class Registry:
         )
         registry._hist = _prune(steps, old.base_id, old.start, keep_history)
         return registry
+
+    def _trust(self, doing: str) -> None:
+        """Check the checksums and the id of a registry opened with ``verify=False`` before its
+        layers are carried into a new registry or a file: both are given fresh checksums and a
+        fresh id there, so damage not found now would be written down as good data."""
+        unchecked = self._unchecked
+        if unchecked is None:
+            return
+        buf, header, name = unchecked
+        if self._watch is not None:
+            self._watch.check()  # first: reading a mapping truncated in place would fault
+        try:
+            _verified(buf, header)
+        except CorruptIndexError as e:
+            raise CorruptIndexError(
+                f"{e.args[0] if e.args else e}; it was opened with verify=False and cannot be used to "
+                f"{doing} an index: build it again from the downloads (dncguard build)",
+                path=name,
+            ) from None
+        if self._watch is not None:
+            self._watch.check()
+        self._unchecked = None
 
     def _writable(self, doing: str) -> None:
         if self._past:
@@ -374,10 +401,7 @@ class Registry:
             watch.check()
         q = np.asarray(numbers)
         if q.dtype != np.uint64:
-            try:
-                q = q.astype(np.uint64)
-            except (TypeError, ValueError, OverflowError):
-                raise ArgumentError(f"numbers: expected 10-digit integers (uint64), got {q.dtype}") from None
+            q = _as_numbers(q)
         mask = np.zeros(q.shape, np.uint64)
         flat = q.ravel()
         out = mask.reshape(-1)
@@ -408,6 +432,8 @@ class Registry:
     def request_dates(self, numbers: npt.ArrayLike, layer_index: int) -> npt.NDArray[np.datetime64]:
         """The request date of each number in layer ``layer_index`` (``NaT``: none, or not listed)."""
         q = np.asarray(numbers)
+        if not 0 <= layer_index < len(self._layers):  # not a negative index: another layer's dates
+            raise IndexError(f"layer {layer_index}: the registry has {len(self._layers)} layers")
         if self._watch is not None:
             self._watch.check()
         with _damage_is_corrupt():
@@ -443,6 +469,7 @@ class Registry:
         :class:`~dncguard.errors.IndexFileError` naming the file.
         """
         self._writable("save")
+        self._trust("save")
         target = os.path.realpath(_args.fspath(path, "Registry.save"))
         layers_meta, arrays = self._parts()
         if self._id is None and sum(a.nbytes for a in arrays) >= _HASH_ASIDE:
@@ -476,6 +503,11 @@ class Registry:
                         _write_array(f, a)
                     f.flush()
                     os.fsync(f.fileno())
+                if self._watch is not None:
+                    # the file its layers were read from (or this registry's, before an update)
+                    # was not changed in place since it was opened: else what was written mixes
+                    # two files' bytes under fresh checksums and a fresh id
+                    self._watch.check()
                 os.replace(tmp, target)
             except BaseException:
                 with contextlib.suppress(OSError):
@@ -523,7 +555,9 @@ class Registry:
         :class:`~dncguard.errors.CorruptIndexError` if anything is wrong. Without the
         checksums a damaged file is still refused at open or at query when its structure is
         wrong (never another exception), but a flipped bit inside a container can change an
-        answer: pass ``verify=False`` only for a file verified before.
+        answer: pass ``verify=False`` only for a file verified before. :meth:`update` and
+        :meth:`save` check such a registry's checksums and id first (what they write gets fresh
+        ones, so damage must be found before).
 
         The file is memory-mapped read-only (shared by every process that opens it; constant-time
         with ``verify=False``). Replace an index file, never overwrite it in place: a reader keeps
@@ -565,6 +599,8 @@ class Registry:
                 buf.madvise(mmap.MADV_WILLNEED)
         try:
             registry = cls._from_buffer(buf, verify=verify, _watch=watch)
+            if registry._unchecked is not None:
+                registry._unchecked = (buf, registry._unchecked[1], name)
             if watch is not None:
                 watch.check()  # unchanged while it was verified
             return registry
@@ -587,6 +623,8 @@ class Registry:
                 ix.watch(_watch.check)
         registry = cls(layers, indexes, _mmap=buf, _watch=_watch)
         registry._id = content_id
+        if not verify:
+            registry._unchecked = (buf, header, "")
         if history_at is not None:
             registry._hist = _history_reader(buf, header, history_at, _watch, checked=verify)
         return registry
@@ -631,6 +669,30 @@ def _parts(
         arrays += [ix.pages, ix.directory, ix.data, ix.dated, ix.dates]
         layers_meta.append(_layer_json(layer))
     return layers_meta, arrays
+
+
+def _as_numbers(q: np.ndarray[Any, Any]) -> U64:
+    """``q`` as ``uint64`` numbers; what is no whole number of 0 or more (NaN, a fraction, a
+    negative number, which a cast would wrap round to a number no layer holds) is an error."""
+    bad = None
+    try:
+        if q.dtype.kind == "f":
+            bad = ~np.isfinite(q) | (q < 0) | (q != np.floor(q))
+        elif q.dtype.kind == "i":
+            bad = q < 0
+        elif q.dtype.kind not in "ub":
+            q = q.astype(np.float64) if q.dtype.kind in "OUS" else q
+            return _as_numbers(q) if q.dtype.kind == "f" else q.astype(np.uint64)
+        if bad is not None and bad.any():
+            at = int(np.flatnonzero(bad.ravel())[0])
+            raise ArgumentError(
+                f"numbers: expected 10-digit integers (uint64); item {at} is {q.ravel()[at]!r}"
+            )
+        return q.astype(np.uint64)
+    except (TypeError, ValueError, OverflowError) as e:
+        if isinstance(e, ArgumentError):
+            raise
+        raise ArgumentError(f"numbers: expected 10-digit integers (uint64), got {q.dtype}") from None
 
 
 def _parse(number: str | int) -> int:

@@ -167,3 +167,30 @@ def test_truncating_an_open_index_does_not_kill_its_reader(
     out, err = proc.communicate(b"go\n", timeout=60)
     assert proc.returncode == 0, (proc.returncode, err.decode())
     assert out.decode().split() == ["IndexChangedError"] * 3
+
+
+@pytest.mark.parametrize("updated", [True, False])
+def test_an_index_changed_in_place_is_not_saved_with_fresh_checksums(
+    tmp_path: pathlib.Path, updated: bool
+) -> None:
+    """A bit cleared in place (in the bitmap of the dense block) after open: before, an update and
+    save (the history already read, so nothing else looked at the file) wrote the changed bytes
+    under fresh checksums and a fresh id, and every later verified open served them."""
+    from dncguard.index import _format as fmt
+
+    numbers = np.arange(2125550000, 2125560000, 2, dtype=np.uint64)
+    path, out = tmp_path / "r.dncg", tmp_path / "out.dncg"
+    Registry.build([[Chunk(US, Op.REPLACE, numbers, coverage={212: D1})]]).save(path)
+    registry = Registry.open(path)
+    assert registry.history  # read now: later steps need not look at the file again
+    data = fmt.read_header(path.read_bytes(), path.stat().st_size).sections[2]
+    with open(path, "r+b") as f:  # as a program writing into the file in place would
+        f.seek(data.offset + (142 >> 3))
+        byte = f.read(1)[0]
+        f.seek(data.offset + (142 >> 3))
+        f.write(bytes([byte & ~(1 << (142 & 7)) & 0xFF]))
+    acme = [Chunk(LayerKey.internal("acme"), Op.REPLACE, np.array([3055550100], np.uint64))]
+    with pytest.raises(IndexChangedError, match="changed in place"):
+        (registry.update([acme]) if updated else registry).save(out)
+    assert not out.exists()
+    assert not [p.name for p in tmp_path.iterdir() if "tmp" in p.name]

@@ -338,3 +338,67 @@ def test_info_shows_the_registry_id_and_update_takes_the_lock(
     assert main(["update", str(path), "--internal", f"acme={internal}"]) == 0  # under the lock
     assert [layer.name for layer in Registry.open(path).layers] == ["us-ftc", "internal:acme"]
     assert (tmp_path / "r.dncg.lock").exists()
+
+
+@posix_only
+def test_build_waits_for_an_update_holding_the_lock(tmp_path: pathlib.Path) -> None:
+    """``dncguard build`` over an index an update is working on saves after it: before, the
+    update (which read the old index) saved over the build, whose numbers were lost although it
+    said it had written them."""
+    import threading
+
+    from dncguard.cli import main
+
+    path = tmp_path / "r.dncg"
+    small([2125550143]).save(path)
+    internal = tmp_path / "optouts.csv"
+    internal.write_text("number\n2125550100\n")
+    holder = python(HOLD_LOCK, str(path) + ".lock")
+    codes: list[int] = []
+    build = threading.Thread(
+        target=lambda: codes.append(main(["build", "--internal", f"acme={internal}", str(path)]))
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == b"locked"
+        build.start()
+        build.join(1.5)
+        assert build.is_alive()  # waiting for the lock
+        assert [layer.name for layer in Registry.open(path).layers] == ["us-ftc"]
+    finally:
+        holder.kill()
+        holder.communicate()
+    build.join(30)
+    assert codes == [0]
+    assert [layer.name for layer in Registry.open(path).layers] == ["internal:acme"]
+
+
+@pytest.mark.parametrize("content", [b"number\n2125550100\n", b"DNCG"])
+def test_build_refuses_to_replace_a_file_that_is_not_an_index(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str], content: bytes
+) -> None:
+    """``dncguard build --internal acme=optouts.csv optouts.csv``: OUT named the seller's list
+    (or any file not an index) and the build replaced it; the list was gone."""
+    from dncguard.cli import main
+
+    optouts = tmp_path / "optouts.csv"
+    optouts.write_bytes(b"number\n2125550100\n")
+    out = optouts if content.startswith(b"number") else tmp_path / "other.bin"
+    out.write_bytes(content)
+    assert main(["build", "--internal", f"acme={optouts}", str(out)]) == 2
+    assert "is not a dncguard index" in capsys.readouterr().err
+    assert out.read_bytes() == content
+
+
+def test_build_replaces_an_index_and_writes_an_empty_file(tmp_path: pathlib.Path) -> None:
+    from dncguard.cli import main
+
+    optouts = tmp_path / "optouts.csv"
+    optouts.write_text("number\n2125550100\n")
+    path = tmp_path / "r.dncg"
+    small([2125550143]).save(path)
+    empty = tmp_path / "empty.dncg"
+    empty.touch()
+    for out in (path, empty):
+        assert main(["build", "--internal", f"acme={optouts}", str(out)]) == 0
+        assert [layer.name for layer in Registry.open(out).layers] == ["internal:acme"]

@@ -7,9 +7,11 @@ import contextlib
 import datetime as dt
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from dncguard._indexfile import _locked
 from dncguard.cli._common import EXIT_OK, _existing, _index_path, _output, _Progress
 from dncguard.errors import DncguardError, UsageError
 
@@ -247,15 +249,45 @@ def _keep(args: argparse.Namespace) -> dt.timedelta:
     return KEEP_HISTORY if value is None else keep_history(value)
 
 
+def _replaceable(out: str) -> None:
+    """``OUT`` may be replaced: missing, empty, or a dncguard index. Anything else (a download
+    given as ``OUT`` by mistake, a call file, a directory or FIFO) would be lost or hang: refused
+    before a source is read."""
+    from dncguard.index._format import MAGIC
+
+    try:
+        mode = os.stat(out).st_mode
+    except FileNotFoundError:
+        return
+    except OSError:
+        return  # the save names it
+    if not stat.S_ISREG(mode):
+        raise UsageError(f"{out}: not a regular file, so not an index file to replace (OUT)")
+    try:
+        with open(out, "rb") as f:
+            head = f.read(len(MAGIC))
+    except OSError:
+        return  # the save names it
+    if head and head != MAGIC:
+        raise UsageError(
+            f"{out}: exists and is not a dncguard index: building would replace it (OUT is the "
+            "index file to write, after the source flags); give another name, or remove it first"
+        )
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     from dncguard.registry import Registry
 
     out = _output(args.out, "OUT")
+    _replaceable(out)
     progress = _Progress()
     with _in_cli_words():
         registry = Registry().update(_sources(args, progress), keep_history=_keep(args))
     progress.show(f"writing {out} ...", force=True)
-    registry.save(out)
+    # under the lock update takes: an update running meanwhile (it read the old index) finishes
+    # first, then this build replaces its result, instead of saving the old data over this one
+    with _locked(os.path.realpath(out) + ".lock", None):
+        registry.save(out)
     progress.done()
     print(_summary(registry, out))  # on stdout, terminal or not: a cron log records what was written
     return EXIT_OK
