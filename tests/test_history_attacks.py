@@ -374,3 +374,45 @@ def test_an_undated_list_is_dated_the_earlier_of_the_local_and_utc_day(zone: str
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     step, local, utc = (dt.date.fromisoformat(x) for x in out.stdout.split())
     assert step == min(local, utc)
+
+
+def _tampered(tmp_path: Any) -> tuple[Registry, Any]:
+    """The capped ledger with its first placed call removed from what the caps count (the
+    triggers dropped with the sqlite3 shell), reopened."""
+    import sqlite3
+
+    from dncguard.ledger import Ledger
+
+    registry, ledger = _capped_ledger(tmp_path, guard_has_ledger=True)
+    ledger.close()
+    db = sqlite3.connect(tmp_path / "calls.ledger", isolation_level=None)
+    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        db.execute(f"DROP TRIGGER {name}")
+    db.execute("DELETE FROM placed WHERE seq = 1")
+    db.close()
+    return registry, Ledger(tmp_path / "calls.ledger", create=False)
+
+
+@pytest.mark.parametrize(("given", "guard_ledger"), [("entries", True), ("ledger", True), ("ledger", False)])
+def test_guard_replay_refuses_a_ledger_that_does_not_verify(
+    tmp_path: Any, given: str, guard_ledger: bool
+) -> None:
+    """``dncguard replay`` refused a changed ledger, ``Guard.replay`` replayed it: the capped
+    fourth call came back as newly allowed. The guard's ledger and a ledger given are verified
+    first, with the command line's error."""
+    import dncguard
+
+    registry, ledger = _tampered(tmp_path)
+    guard = dncguard.Guard(registry, ledger=ledger if guard_ledger else None)
+    with pytest.raises(dncguard.CorruptLedgerError, match=r"calls.ledger: the ledger does not verify"):
+        guard.replay(ledger.entries() if given == "entries" else ledger)
+    # verify=False: the caller's choice, documented
+    rows = guard.replay(ledger.entries(), verify=False).to_pylist()
+    assert [r["seq"] for r in rows] == [4]  # the capped call, now allowed or caps not counted
+
+
+def test_guard_replay_of_a_ledger_replays_its_entries(tmp_path: Any) -> None:
+    import dncguard
+
+    registry, ledger = _capped_ledger(tmp_path, guard_has_ledger=True)
+    assert dncguard.Guard(registry, ledger=ledger).replay(ledger).num_rows == 0

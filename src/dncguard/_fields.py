@@ -50,6 +50,7 @@ __all__ = [
     "fold_flat_evidence",
     "invalid_call",
     "near_miss",
+    "near_miss_advice",
 ]
 
 #: The Call fields that hold lists of evidence models: a record may have them, a table may not
@@ -174,6 +175,16 @@ def near_miss(name: str, fields: Sequence[str] = RECORD_FIELDS) -> str | None:
     return _near_miss(name, tuple(fields))
 
 
+def near_miss_advice(close: str, what: str = "call field") -> str:
+    """What an error says of a name close to the field ``close`` (the name itself is named by
+    the error's column): the one wording of call columns and of list columns."""
+    return (
+        f"did you mean {close!r}? A name this close to a {what} is refused rather than"
+        f" ignored: rename it to {close!r}, or to a name not close to any {what} if it"
+        " means something else"
+    )
+
+
 @functools.lru_cache(maxsize=256)
 def _checked(names: tuple[str, ...], fields: tuple[str, ...], fold_case: bool) -> tuple[str, ...]:
     passed: list[str] = []
@@ -195,12 +206,7 @@ def _checked(names: tuple[str, ...], fields: tuple[str, ...], fold_case: bool) -
             )
         close = _near_miss(name, fields)
         if close is not None:
-            raise CallColumnError(
-                f"did you mean {close!r}? A name this close to a call field is refused rather than"
-                f" ignored: rename it to {close!r}, or to a name not close to any call field if it"
-                " means something else",
-                column=name,
-            )
+            raise CallColumnError(near_miss_advice(close), column=name)
         passed.append(name)
     return tuple(passed)
 

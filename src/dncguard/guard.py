@@ -312,14 +312,16 @@ class Guard:
 
         return bulk.scrub_batches(self, batches, **defaults)
 
-    def replay(self, entries: Iterable[Any]) -> Any:
+    def replay(self, entries: Iterable[Any], *, verify: bool = True) -> Any:
         """Re-decide ledger entries with this guard's rules against the registry version each was
         decided on (``registry.as_of(entry.decision.registry_id)``); a ``pyarrow`` table of the
         entries whose answer changed, and of those that could not be replayed (see
-        :mod:`dncguard.replay`)."""
+        :mod:`dncguard.replay`). ``entries``: ``ledger.entries()`` or the ledger itself. The
+        ledger given and this guard's own are verified first (``CorruptLedgerError`` if one does
+        not verify, as ``dncguard replay`` refuses it); ``verify=False`` skips that."""
         from dncguard.replay import replay
 
-        return replay(self, entries)
+        return replay(self, entries, verify=verify)
 
     @staticmethod
     def _decision(

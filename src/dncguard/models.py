@@ -23,6 +23,7 @@ local calendar when it matters at midnight).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -74,6 +75,9 @@ def _to_date(value: Any) -> Any:
 
 
 Date = Annotated[dt.date, BeforeValidator(_to_date)]
+
+_EPOCH_TEXT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+"""A text pydantic would read as a number of seconds or milliseconds since 1970."""
 
 
 def _not_future(value: dt.date | None) -> dt.date | None:
@@ -223,6 +227,21 @@ class Call(_Model):
         # A CRM export often holds numbers as integers; 2125550143 means "2125550143".
         if isinstance(value, int) and not isinstance(value, bool):
             return str(value)
+        return value
+
+    @field_validator("at", "attempts", mode="before")
+    @classmethod
+    def _not_a_number(cls, value: Any) -> Any:
+        # pydantic's lax mode reads a number (or a text of digits) as seconds or milliseconds
+        # since 1970, guessing which by its size: a number is not a time (docs/calls.md).
+        many = isinstance(value, list | tuple)
+        for at in value if many else (value,):
+            if isinstance(at, int | float) or (isinstance(at, str) and _EPOCH_TEXT.match(at)):
+                raise ValueError(
+                    (f"{at!r} in the list: " if many else "")
+                    + "a number is not a time (seconds or milliseconds since 1970?): write it in"
+                    " ISO 8601 with a UTC offset (2026-03-16T14:00:00-04:00)"
+                )
         return value
 
     @field_validator("at", "attempts")

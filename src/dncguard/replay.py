@@ -32,15 +32,15 @@ import pyarrow.compute as pc
 
 from dncguard._flatcall import FIXED_OFFSETS, FLAT_TYPES, flat_row, flat_table
 from dncguard._past import Tuning, resolve
-from dncguard.errors import DncguardError, HistoryError
+from dncguard.errors import CorruptLedgerError, DncguardError, HistoryError
 from dncguard.models import EVIDENCE_COLUMNS
 
 if TYPE_CHECKING:
     from dncguard.guard import Guard
-    from dncguard.ledger import LedgerEntry
+    from dncguard.ledger import Ledger, LedgerEntry
     from dncguard.models import Decision
 
-__all__ = ["CAPS_NOT_COUNTED", "NOT_IN_HISTORY", "NO_REGISTRY_ID", "SCHEMA", "Tuning", "replay"]
+__all__ = ["CAPS_NOT_COUNTED", "NOT_IN_HISTORY", "NO_REGISTRY_ID", "SCHEMA", "Tuning", "replay", "verified"]
 
 #: ``problem`` of an entry whose decision records no registry id (decided before ids were kept).
 NO_REGISTRY_ID: Final = "no registry id recorded"
@@ -163,11 +163,36 @@ _PLAIN_FIELDS: Final = tuple(name for name in FLAT_TYPES if name not in ("at", "
 _plain_fields: Final = operator.attrgetter(*_PLAIN_FIELDS)
 
 
+def verified(ledger: Any) -> None:
+    """Raise :class:`~dncguard.errors.CorruptLedgerError` naming ``ledger``'s file when it does
+    not verify (:meth:`dncguard.Ledger.verify`): a changed ledger's entries prove nothing (a
+    decision rewritten to today's answer, a placed call removed from what the caps count)."""
+    report = ledger.verify()
+    if not report.ok:
+        raise CorruptLedgerError(
+            f"the ledger does not verify (first bad entry: {report.first_bad_seq}; {report.message}):"
+            " not replayed; see dncguard ledger verify",
+            path=ledger.path,
+        )
+
+
 def replay(
-    guard: Guard, entries: Iterable[LedgerEntry], *, bulk: bool = True, tuning: Tuning | None = None
+    guard: Guard,
+    entries: Iterable[LedgerEntry] | Ledger,
+    *,
+    bulk: bool = True,
+    tuning: Tuning | None = None,
+    verify: bool = True,
 ) -> pa.Table:
     """The entries whose answer changes when ``guard``'s rules decide them again against the
     registry version each was decided on (see the module docstring).
+
+    ``entries``: ledger entries (``ledger.entries()``), or a :class:`~dncguard.Ledger`, whose
+    entries are replayed. The ledger given, and the guard's own (``Guard(registry,
+    ledger=...)``, whose placed calls the caps count), are verified first, and one that does not
+    verify raises :class:`~dncguard.errors.CorruptLedgerError` before anything is decided, as
+    ``dncguard replay`` refuses it; ``verify=False`` skips that (entries already verified).
+    Entries given as an iterable come from a ledger this function cannot see: verify it first.
 
     Entries are read ``tuning.chunk`` at a time and grouped by registry version: each version
     among them is made once (newest first, each from the next newer), then its entries are
@@ -175,13 +200,19 @@ def replay(
     bulk path, which gives the same answers, is tested against). ``tuning``: a :class:`Tuning`
     (how the work is divided, never the answers)."""
     from dncguard.guard import Guard
+    from dncguard.ledger import Ledger
 
     tune = resolve(tuning)
 
     registry: Any = guard.registry
     ledger = getattr(guard, "ledger", None)
+    given = entries if isinstance(entries, Ledger) else None
+    if verify:
+        for each in {id(x): x for x in (given, ledger) if x is not None}.values():
+            verified(each)
+    read = entries.entries() if isinstance(entries, Ledger) else entries
     rows: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
-    it = iter(entries)
+    it = iter(read)
     carried: tuple[str, Any] | None = None  # the oldest version the previous chunk built
     while chunk := list(itertools.islice(it, tune.chunk)):
         # the entries listed: position -> (new allowed or None, new codes or None, problem)

@@ -841,23 +841,18 @@ def test_check_names_the_row_of_a_csv_line_with_too_many_fields(
     assert f"{calls}, row 2: expected 3 fields, found 4" in err
 
 
-def test_scrub_of_a_file_without_rows_keeps_its_columns(
+def test_scrub_of_a_file_without_rows_is_refused(
     index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A header and no calls (an export that failed) is not a file of calls all allowed: exit 2,
+    nothing written (tests/cli/test_cli_leftovers.py has every format)."""
     calls = tmp_path / "calls.csv"
     calls.write_text("to,at,seller,crm_id\n")
     out = tmp_path / "scrubbed.csv"
-    assert run(capsys, "scrub", "--registry", index, calls, out)[0] == 0
-    assert pa_csv.read_csv(out).column_names == [
-        "to",
-        "at",
-        "seller",
-        "crm_id",
-        "allowed",
-        "reason",
-        "reasons",
-        "next_allowed_at",
-    ]
+    code, _, err = run(capsys, "scrub", "--registry", index, calls, out)
+    assert code == 2
+    assert f"{calls}: no calls: only a header row" in err
+    assert not out.exists()
 
 
 def _many_calls(n: int) -> list[dict[str, Any]]:
@@ -969,24 +964,21 @@ def test_check_names_an_unknown_region_before_printing_anything(
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".json"])
-def test_a_call_file_without_calls_reports_none(
+def test_a_call_file_without_calls_is_refused(
     index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str
 ) -> None:
-    """An empty JSON call file is an empty report (exit 0) and an empty scrub, as an empty CSV
-    file is; it once crashed in bulk, which was handed a batch without rows."""
+    """An empty JSON call file is refused (exit 2) in every report format and by scrub, as an
+    empty CSV file is: an export that failed is not a list of calls all allowed (it once
+    crashed in bulk, which was handed a batch without rows, then was an empty report)."""
     calls = tmp_path / f"calls{suffix}"
     calls.write_text("[]\n" if suffix == ".json" else "")
-    assert run(capsys, "check", "--registry", index, calls)[:2] == (0, "0 calls: 0 allowed, 0 blocked\n")
-    assert run(capsys, "check", "--registry", index, "--format", "json", calls)[:2] == (0, "[]\n")
-    assert run(capsys, "check", "--registry", index, "--format", "jsonl", calls)[:2] == (0, "")
-    code, junit, _ = run(capsys, "check", "--registry", index, "--format", "junit", calls)
-    suite = ET.fromstring(junit).find("testsuite")
-    assert code == 0
-    assert suite is not None
-    assert (suite.get("tests"), len(suite.findall("testcase"))) == ("0", 0)
-    out = tmp_path / "out.csv"
-    assert run(capsys, "scrub", "--registry", index, calls, out)[0] == 0
-    assert pa_csv.read_csv(out).num_rows == 0
+    for fmt in ("text", "json", "jsonl", "junit"):
+        code, out, err = run(capsys, "check", "--registry", index, "--format", fmt, calls)
+        assert (code, out) == (2, "")
+        assert f"{calls}: no calls: " in err
+    out_path = tmp_path / "out.csv"
+    assert run(capsys, "scrub", "--registry", index, calls, out_path)[0] == 2
+    assert not out_path.exists()
 
 
 # --- scrub of a JSON call file, streamed ----------------------------------------------------------

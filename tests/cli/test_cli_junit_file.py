@@ -126,8 +126,7 @@ FILES = {  # lines called -> (calls, blocked)
     "mixed": ([n % 20 for n in range(50)], 50, 34),
     "all blocked": ([n % 12 for n in range(30)], 30, 30),
     "all allowed": ([12 + n % 8 for n in range(30)], 30, 0),
-    "no calls": ([], 0, 0),
-}
+}  # a file of no calls is refused (tests/cli/test_cli_leftovers.py)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])

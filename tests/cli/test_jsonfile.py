@@ -37,6 +37,10 @@ def test_array_elements_as_json_loads_reads_them(
 ) -> None:
     path = tmp_path / "calls.json"
     path.write_text(json.dumps(values, indent=indent), encoding="utf-8")
+    if not values:
+        with pytest.raises(CallColumnError, match="no calls: the array is empty"):
+            list(_jsonfile.read_records(path, chunk=chunk))
+        return
     assert list(_jsonfile.read_records(path, chunk=chunk)) == list(enumerate(values, start=1))  # cut records
 
 
@@ -51,7 +55,7 @@ def test_any_text_is_read_as_json_loads_reads_it_or_refused_by_name(
         whole = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
         whole = None
-    if isinstance(whole, list):
+    if isinstance(whole, list) and whole:  # [] is no calls: refused
         assert list(_jsonfile.read_records(path, chunk=chunk)) == list(enumerate(whole, start=1))
     else:
         with pytest.raises(CallColumnError, match=str(path)):
@@ -61,7 +65,8 @@ def test_any_text_is_read_as_json_loads_reads_it_or_refused_by_name(
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("", "not JSON: Expecting value (line 1)"),
+        ("", "no calls: the file is empty or holds only white space"),
+        (" [\n] ", "no calls: the array is empty"),
         ('{"to": "2125550143"}', "expected a JSON array of call objects"),
         ('[{"to": 1},\n{"to": 2}\n{"to": 3}]', "row 2: not JSON: Expecting ',' delimiter (line 3)"),
         ('[{"to": 1},\n\n{"to": tru}]', "row 2: not JSON: Expecting value (line 3)"),

@@ -67,6 +67,15 @@ def _check_suffix(path: str | os.PathLike[str], allowed: Sequence[str], what: st
     return suffix
 
 
+def no_calls(path: str, what: str) -> CallColumnError:
+    """The error of a call file that holds no call (``what`` says what it holds instead): every
+    format says it alike, for ``check`` and ``scrub``. A call list that came out empty (an export
+    that failed, the wrong file) is not "every call allowed"."""
+    return CallColumnError(
+        f"no calls: {what}; a call file holds one call per row (is it the file you meant?)", path=path
+    )
+
+
 # --- decoding --------------------------------------------------------------------------------
 
 

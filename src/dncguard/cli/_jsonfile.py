@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from dncguard.cli._filetypes import _RECORD_SUFFIXES, _TABLE_SUFFIXES, _check_suffix, _not_utf8
+from dncguard.cli._filetypes import _RECORD_SUFFIXES, _TABLE_SUFFIXES, _check_suffix, _not_utf8, no_calls
 from dncguard.errors import CallColumnError
 
 _MAX_DEPTH_HINT = "a call is one object of fields, its evidence at most a list of objects"
@@ -107,6 +107,8 @@ def _line_records(name: str, f: IO[str]) -> Iterator[tuple[int, Any]]:
                 f"{where}JSON nested too deeply: {_MAX_DEPTH_HINT}", path=name, row=row
             ) from None
         yield row, obj
+    if not row:
+        raise no_calls(name, "the file is empty or holds only blank lines")
 
 
 class _ArrayText:
@@ -160,7 +162,7 @@ def _array_records(name: str, f: IO[str], chunk: int = _CHUNK) -> Iterator[tuple
     text = _ArrayText(name, f, chunk)
     first = text.skip_space()
     if first == "":
-        raise CallColumnError("not JSON: Expecting value (line 1)", path=name)
+        raise no_calls(name, "the file is empty or holds only white space")
     if first != "[":
         raise CallColumnError("expected a JSON array of call objects", path=name)
     text.at += 1
@@ -168,7 +170,7 @@ def _array_records(name: str, f: IO[str], chunk: int = _CHUNK) -> Iterator[tuple
     while True:
         c = text.skip_space()
         if c == "]" and row == 0:
-            break
+            raise no_calls(name, "the array is empty")
         if row:  # after an element: a comma and the next, or the end of the array
             if c == "]":
                 break

@@ -42,6 +42,7 @@ from dncguard.cli._filetypes import (
     Defaults,
     _check_suffix,
     _not_utf8,
+    no_calls,
 )
 from dncguard.errors import CallColumnError
 from dncguard.models import (
@@ -71,13 +72,25 @@ _BOOL_COLUMNS = ("prerecorded", "automated")
 
 
 def _csv_header(path: str) -> list[str]:
+    """The header's names: the first line that is not empty (Arrow's reader skips empty lines)."""
     with open(path, encoding="utf-8-sig", newline="") as f:
         try:
-            return next(csv.reader(f))
-        except StopIteration:
-            raise CallColumnError("empty file: expected a header row naming the columns", path=path) from None
+            lines = csv.reader(f)
+            for names in lines:
+                if not names:
+                    continue
+                if any(name.strip() for name in names):
+                    return names
+                line = lines.line_num
+                if any(any(value.strip() for value in row) for row in lines):
+                    raise CallColumnError(
+                        f"line {line} holds only spaces where the header row naming the columns"
+                        " belongs: remove it",
+                        path=path,
+                    )
         except UnicodeDecodeError:
             raise _not_utf8(path, header=True) from None
+    raise no_calls(path, "the file is empty or holds only blank lines, not even a header row")
 
 
 def _csv_reader(
@@ -209,7 +222,45 @@ def _bad_csv_row(name: str, header: Sequence[str], error: pa.ArrowInvalid) -> Ca
         row = bad.number - 1 if bad.number is not None else None  # the header is row 0
         message = f"expected {bad.expected_columns} fields, found {bad.actual_columns}: {bad.text}"
         return CallColumnError(message, path=name, row=row)
+    if "straddl" in str(error):
+        long = _long_row(name)
+        if long is not None:
+            return long
     return CallColumnError(f"cannot read: {error}", path=name)
+
+
+def _long_row(name: str) -> CallColumnError | None:
+    """The error naming the first row longer than a read block (:func:`._sizes.csv_block`), which
+    Arrow's reader refuses without naming it ("straddles two block boundaries"): read again by
+    Python's CSV reader, whose field limit is set to the block for the search (a value that long
+    is refused at once, never held whole; a row is measured in UTF-8 bytes)."""
+    block = _sizes.csv_block()
+    limit = csv.field_size_limit(block)
+    try:
+        with open(name, encoding="utf-8-sig", newline="") as f:
+            lines = csv.reader(f)
+            row = -1  # the header is row 0
+            start = 1
+            try:
+                for fields in lines:
+                    if fields:
+                        row += 1
+                        if sum(len(v.encode()) for v in fields) + len(fields) > block:
+                            break
+                    start = lines.line_num + 1
+                else:
+                    return None
+            except csv.Error:
+                row += 1
+    finally:
+        csv.field_size_limit(limit)
+    return CallColumnError(
+        f"the row starting on line {start:,} is longer than {block >> 20} MiB, the most a row may"
+        " hold: a quote opened and never closed takes in the lines after it (close it), or a"
+        " field holds far more than a call needs (shorten it)",
+        path=name,
+        row=max(row, 0),
+    )
 
 
 def _check_closed(name: str, last: pa.Scalar, row: int) -> None:
@@ -235,7 +286,7 @@ def _check_closed(name: str, last: pa.Scalar, row: int) -> None:
 
 
 def _raw_batches(path: str | os.PathLike[str], budget: _Budget | None = None) -> Iterator[pa.Table]:
-    """The file's rows as read, in batches; a file without rows gives one empty batch.
+    """The file's rows as read, in batches; a file without rows is refused (:func:`no_calls`).
 
     ``budget``: a CSV file is read a block at a time as the budget admits its bytes
     (:class:`_GatedFile`), each batch's bytes held until its rows are done with
@@ -250,20 +301,21 @@ def _raw_batches(path: str | os.PathLike[str], budget: _Budget | None = None) ->
         try:
             # Parsed on every core; a file that does not parse is read again to name its bad row.
             reader = _csv_reader(name if gate is None else gate, header, threads=True)
-            schema = reader.schema
             step = _sizes.batch_rows()  # a block holds more rows than that only when asked
             rows = 0
             last = None
             for batch in reader:
                 if gate is not None:
                     gate.budget.charge(batch.num_rows, gate.taken())
-                empty = False
                 if batch.num_rows:
+                    empty = False
                     rows += batch.num_rows
                     last = batch.column(batch.num_columns - 1)[batch.num_rows - 1]
                 for lo in range(0, batch.num_rows, step):
                     yield pa.Table.from_batches([batch.slice(lo, step)])
-            if last is not None and not (gate is not None and (gate.closed or gate.budget.closed)):
+            if gate is not None and (gate.closed or gate.budget.closed):
+                return  # stopped part way: what was read is not the whole file
+            if last is not None:
                 _check_closed(name, last, rows)
         except pa.ArrowInvalid as e:
             if gate is not None and (gate.closed or gate.budget.closed):
@@ -280,14 +332,13 @@ def _raw_batches(path: str | os.PathLike[str], budget: _Budget | None = None) ->
     else:
         try:
             parquet = pq.ParquetFile(name)
-            schema = parquet.schema_arrow
             for batch in parquet.iter_batches(batch_size=_sizes.read_rows()):
-                empty = False
+                empty = empty and not batch.num_rows
                 yield pa.Table.from_batches([batch])
         except pa.ArrowInvalid as e:
             raise CallColumnError(f"cannot read: {e}", path=name) from None
     if empty:
-        yield schema.empty_table()
+        raise no_calls(name, "only a header row" if suffix == ".csv" else "the table has no rows")
 
 
 def read_table_batches(

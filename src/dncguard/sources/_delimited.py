@@ -17,6 +17,7 @@ to line numbers only on the error path.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -73,17 +74,19 @@ def _words(name: str) -> str:
 def pick_number_column(header: list[str], explicit: str | None = None) -> int:
     """The index of the phone-number column of ``header``; ``ValueError`` naming the choice.
 
-    ``explicit`` (the ``number_column=`` keyword) names it outright. Otherwise the column whose
-    name is a number's (``number``, ``phone``, ``Phone Number``, ``telephone``, ``tel``, ...)
-    wins over one that mentions a phone (``Home Phone``), which wins over one that only mentions
-    a number (``Account Number``); two columns tied at the best rank are ambiguous.
+    ``explicit`` (the ``number_column=`` keyword) names it outright. Otherwise the one column
+    whose name is a number's (``number``, ``phone``, ``Phone Number``, ``telephone``, ``tel``,
+    ...) or mentions a phone (``Home Phone``) wins over one that only mentions a number
+    (``Account Number``). Two columns of the same kind are ambiguous, and so are a phone number's
+    name beside another that mentions a phone (``Cell Phone`` and ``Home Phone``): only one
+    column is read, so the other's numbers would be dropped without a word.
 
     >>> pick_number_column(["Account Number", "Name", "Phone Number"])
     2
-    >>> pick_number_column(["Home Phone", "Work Phone"])
+    >>> pick_number_column(["Home Phone", "Cell Phone"])
     Traceback (most recent call last):
     ...
-    ValueError: two phone-number columns, 'Home Phone' and 'Work Phone': name the one to read with...
+    ValueError: two phone-number columns, 'Home Phone' and 'Cell Phone': only one is read; name the one...
     """
     if explicit is not None:
         for i, name in enumerate(header):
@@ -91,17 +94,19 @@ def pick_number_column(header: list[str], explicit: str | None = None) -> int:
                 return i
         raise ValueError(f"no column named {explicit!r} (number_column=) in the header {header}")
     ranks = [
-        [i for i, h in enumerate(header) if _fold(h) in _EXACT],
-        [i for i, h in enumerate(header) if _PHONE_WORD.search(_words(h))],
+        [i for i, h in enumerate(header) if _fold(h) in _EXACT or _PHONE_WORD.search(_words(h))],
         [i for i, h in enumerate(header) if _NUMBER_WORD.search(_words(h))],
     ]
     for hits in ranks:
         if len(hits) == 1:
             return hits[0]
         if hits:
+            names = [header[i] for i in hits]
+            both = " and ".join(repr(n) for n in names) if len(hits) == 2 else ", ".join(map(repr, names))
             raise ValueError(
-                f"two phone-number columns, {header[hits[0]]!r} and {header[hits[1]]!r}: "
-                "name the one to read with number_column="
+                f"{'two' if len(hits) == 2 else len(hits)} phone-number columns, {both}: only one is "
+                "read; name the one to read with number_column=, and give the numbers of the "
+                "others as rows of their own"
             )
     raise ValueError(
         f"no phone-number column in the header {header}: expected one named number, phone, "
@@ -204,7 +209,7 @@ def _read_block(
     member: Member, block: Block, names: list[str], delimiter: str, wanted: list[int]
 ) -> pa.Table:
     try:
-        return pa_csv.read_csv(
+        table = pa_csv.read_csv(
             pa.BufferReader(block.data),
             read_options=pa_csv.ReadOptions(column_names=names),
             parse_options=pa_csv.ParseOptions(delimiter=delimiter),
@@ -224,6 +229,37 @@ def _read_block(
                     line,
                 ) from e
         raise member.error(f"cannot be read as delimited text: {e}") from e
+    data = block.data
+    # A row a line (the common case, told by a count of line ends), or else as many rows as the
+    # lines _rows gives (pyarrow skips the empty ones): a value over several lines took them in.
+    if table.num_rows != data.count(b"\n") + (not data.endswith(b"\n")):
+        lines = data.splitlines()
+        if table.num_rows != len(lines) - lines.count(b""):
+            _refuse_multiline(member, block, delimiter)
+    return table
+
+
+def _refuse_multiline(member: Member, block: Block, delimiter: str) -> None:
+    """Refuse the first row that runs over more than one line: a quote opened and not closed
+    (``"Al``), or one opening a field that is closed lines later (``x"`` then ``"y``), takes the
+    lines after it into one value, and the numbers on them were lost. A list row is one line."""
+    text = block.data.decode("utf-8", "replace")
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 1
+    try:
+        for _ in rows:
+            if rows.line_num > start:
+                break
+            start = rows.line_num + 1
+    except csv.Error:
+        pass
+    raise member.error(
+        f"a quoted value runs from this line over {rows.line_num - start} more: a quote opened and"
+        " never closed, or a quote starting a field, takes the lines after it into one value and"
+        " their numbers would be lost; remove or close the quote (a list row is one line, a quote"
+        " inside a quoted value is written twice)",
+        block.line + start,
+    )
 
 
 def numbers_of(

@@ -29,6 +29,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dncguard._fields import near_miss, near_miss_advice
 from dncguard._seller import normalize_seller
 from dncguard.errors import ArgumentTypeError
 from dncguard.layers import Chunk, LayerKey, Op
@@ -37,6 +38,9 @@ from dncguard.sources._read import Member, Tuning, members, read_date, resolve
 from dncguard.sources._source import Batcher, Source, existing_file, latest_date
 
 __all__ = ["internal"]
+
+_ROLES = ("requested_on", "seller")
+"""The columns of an internal list besides its number."""
 
 _ISO = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
 
@@ -79,7 +83,13 @@ def _layout(
             )
         names = [h.strip().lower() for h in header]
         roles: dict[str, int] = {"number": pick_number_column(header, number_column)}
-        roles.update({role: names.index(role) for role in ("requested_on", "seller") if role in names})
+        roles.update({role: names.index(role) for role in _ROLES if role in names})
+        for i, name in enumerate(header):
+            # docs/defaults.md#near-miss-call-columns: a misspelt requested_on would drop every
+            # request date (the list then applied always) and a misspelt seller the sellers
+            close = None if i in roles.values() else near_miss(name.strip(), _ROLES)
+            if close is not None:
+                raise ValueError(f"column {name!r}: {near_miss_advice(close, 'column of an internal list')}")
         if seller is None and "seller" not in roles:
             raise ValueError("no seller column: pass seller= or add a 'seller' column")
         return roles
