@@ -70,3 +70,11 @@ def test_scrub_agrees() -> None:
     assert [g and g.astimezone(dt.UTC) for g in got] == [
         d.next_allowed_at and d.next_allowed_at.astimezone(dt.UTC) for d in want
     ]
+
+
+def test_a_between_rule_refuses_a_start_within_its_last_minute_too() -> None:
+    # 201 CMR 12.02(2) refuses "between the hours of 8:00 P.M. to 8:00 A.M.": 08:01-19:59 at
+    # minute resolution; 19:59:30 is refused too (the closed side, docs/defaults.md).
+    ma = "617-555-0123"
+    assert hours_ok(ma, "2026-03-16", "19:59:00", zone="America/New_York")
+    assert not hours_ok(ma, "2026-03-16", "19:59:30", zone="America/New_York")
