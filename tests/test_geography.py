@@ -252,6 +252,7 @@ def test_unassigned_and_special_codes_are_none(npa: int) -> None:
         (850, 448),
         (812, 930),
         (270, 364),
+        (423, 729),
         (541, 458),
         (208, 986),
         (306, 639, 474),

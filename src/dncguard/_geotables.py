@@ -131,6 +131,11 @@ _OVERRIDES: Final[Mapping[int, _Row]] = MappingProxyType(
         # Alaska keeps Hawaii time; the western Aleutians use America/Adak, which has DST
         # (zone1970.tab: "Alaska - western Aleutians").
         907: ("US", ("US-AK",), ("America/Adak", "America/Anchorage", "America/Juneau")),
+        # Overlay of 423 (Tennessee PUC, 30 May 2023; numbers assigned from 5 September 2025),
+        # which reaches Central-time counties west of Chattanooga (Sequatchie, Van Buren).
+        # Not in libphonenumber yet (its numbers are refused as a bad area code until it is): an
+        # update that adds it with Eastern time only, as 364, 448 and 930 were, stays corrected.
+        729: ("US", ("US-TN",), (_CT, _ET)),
         # Overlay of 812, which has Evansville and southwest Indiana on Central time;
         # libphonenumber: Eastern only.
         930: ("US", ("US-IN",), (_CT, _ET)),

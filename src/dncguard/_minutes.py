@@ -21,7 +21,16 @@ import numpy.typing as npt
 
 from dncguard._caches import DAY_CLOCKS
 
-__all__ = ["Zone", "call_day", "day_clock", "local_clock", "local_day_minute", "local_day_minute_array"]
+__all__ = [
+    "Zone",
+    "call_day",
+    "day_clock",
+    "local_clock",
+    "local_day_minute",
+    "local_day_minute_array",
+    "minute_after",
+    "within_minute",
+]
 
 _EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
 
@@ -130,6 +139,33 @@ def day_clock(zone: Zone, utc_day: int) -> tuple[npt.NDArray[np.int64], npt.NDAr
     day.setflags(write=False)
     minute.setflags(write=False)
     return day, minute
+
+
+_MINUTE_US: Final = 60_000_000
+
+
+def minute_after(instant: dt.datetime) -> dt.datetime | None:
+    """The next whole minute after ``instant`` when it falls within a minute (21:00:30 gives
+    21:01:00), else None (21:00:00).
+
+    Calling hours are kept at minute resolution, and a window's last minute is the instant it
+    ends: a call at 21:00:30 is after 21:00, so a start within a minute must pass that minute
+    and the next (docs/defaults.md#calling-hours).
+
+    >>> minute_after(dt.datetime(2026, 7, 1, 21, 0, 30, tzinfo=dt.UTC))
+    datetime.datetime(2026, 7, 1, 21, 1, tzinfo=datetime.timezone.utc)
+    >>> minute_after(dt.datetime(2026, 7, 1, 21, 0, tzinfo=dt.UTC)) is None
+    True
+    """
+    if not instant.second and not instant.microsecond:
+        return None
+    return instant.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+
+
+def within_minute(micros: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Where UTC instants (microseconds since 1970) fall within a minute: :func:`minute_after`
+    for a column (an offset of whole minutes does not change it)."""
+    return np.asarray(micros % _MINUTE_US != 0)
 
 
 def local_day_minute(instant: dt.datetime, zone: zoneinfo.ZoneInfo) -> tuple[int, int]:

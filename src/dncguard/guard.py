@@ -108,6 +108,7 @@ from dncguard.facts import (
     day_number,
     evidence_masks,
     hours_clocks,
+    minute_after,
     requests_mask,
     span_mask,
     supporter_mask,
@@ -389,7 +390,7 @@ class Guard:
         # The national copy is fresh on day offsets below fresh_until (a prefix mask); -1: not covered.
         fresh_until = -1 if area.fresh_end is None else min(max(area.fresh_end - today, 0), _HORIZON_END)
         exemptions, by_kind, casl = self._evidence_facts(call, number, requests, codes, today)
-        failed = self._hours_failed(call, codes, clocks) if clocks else _NONE_FAILED
+        failed = self._hours_failed(call, codes, clocks, zones) if clocks else _NONE_FAILED
         requested = requests_mask(requests, today) if requests else NO_DAYS
         supporter = NO_DAYS
         if call.prerecorded and call.relationships:
@@ -553,15 +554,23 @@ class Guard:
         return _EvidenceFacts(found, by_kind, casl)
 
     def _hours_failed(
-        self, call: Call, codes: tuple[str, ...], clocks: list[tuple[int, int]]
+        self,
+        call: Call,
+        codes: tuple[str, ...],
+        clocks: list[tuple[int, int]],
+        zones: tuple[zoneinfo.ZoneInfo, ...],
     ) -> frozenset[str]:
         """Step 5: the jurisdictions whose calling hours, day or holiday bans the call's start
-        fails in some candidate zone (``clocks``: its local day and minute in each), or on the
-        fixed clock a jurisdiction also reads its hours on."""
+        fails in some candidate zone (``clocks``: its local day and minute in each, in
+        ``zones``), or on the fixed clock a jurisdiction also reads its hours on. A start within
+        a minute (21:00:30) must pass that minute and the next (``minute_after``)."""
         failed = _NONE_FAILED
         hour_codes = hour_rules(codes, call.purpose, self.jurisdictions, call.channel)
         if hour_codes:
             windows = self._windows
+            after = minute_after(call.at)
+            if after is not None:
+                clocks = clocks + _local_clocks(after, zones)[1]
             for day, minute in clocks:
                 start, end = windows.get((hour_codes, day)) or _window(windows, hour_codes, day)
                 if not start <= minute <= end:
@@ -573,6 +582,8 @@ class Guard:
             clocked = hours_clocks(hour_codes)
             if clocked:
                 failed = failed | _clock_failed(clocked, call.at)
+                if after is not None:
+                    failed = failed | _clock_failed(clocked, after)
         return failed
 
     def _earlier(self, call: Call, number: int, at: int, ask_ledger: bool) -> list[int]:

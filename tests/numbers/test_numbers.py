@@ -389,6 +389,7 @@ def test_spellings(s: str | int, number: int) -> None:
         ("212 555 014", "too short"),
         ("555-0143", "too short"),
         ("212 555 01433", "too long"),
+        ("+1 212 555 014", "too short: 9 digits after \\+1"),
         ("212 555 0143 / 212 555 0199", "two numbers"),
         ("212-555-0143;2125550199", "two numbers"),
         ("212-555-0143 ext. 2125550199", "two numbers"),

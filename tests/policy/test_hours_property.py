@@ -2,9 +2,10 @@
 
 For every area code whose region adds no rules of its own (US: the federal 08:00-21:00 every
 day; Canada: 09:00-21:30 Monday-Friday, 10:00-18:00 Saturday and Sunday), a call is refused on
-``calling_hours`` exactly when its start, read to the minute with ``zoneinfo`` in *some* zone
-of the area code, falls outside the window: inside in every zone is allowed, one minute out in
-any is refused. The oracle knows nothing of dncguard's minute tables; ``Guard.scrub`` must give
+``calling_hours`` exactly when its start, read with ``zoneinfo`` in *some* zone of the area
+code, falls outside the window: inside in every zone is allowed, one minute out in any is
+refused, and so is a start within the window's last minute (21:00:30 is after 9 p.m.). The
+oracle knows nothing of dncguard's minute tables; ``Guard.scrub`` must give
 the same answer as ``Guard.check``.
 """
 
@@ -70,12 +71,17 @@ def _guard(obtained: dt.date) -> Guard:
 
 
 def _inside(country: str, local: dt.datetime) -> bool:
-    m = local.hour * 60 + local.minute
+    # The instant itself, to the microsecond: 21:00:00 is inside the federal window, 21:00:30 is
+    # after 9 p.m. (docs/defaults.md#calling-hours).
+    t = dt.timedelta(
+        hours=local.hour, minutes=local.minute, seconds=local.second, microseconds=local.microsecond
+    )
+    m = dt.timedelta(minutes=1)
     if country == "US":
-        return 8 * 60 <= m <= 21 * 60
+        return 8 * 60 * m <= t <= 21 * 60 * m
     if local.weekday() < 5:
-        return 9 * 60 <= m <= 21 * 60 + 30
-    return 10 * 60 <= m <= 18 * 60
+        return 9 * 60 * m <= t <= (21 * 60 + 30) * m
+    return 10 * 60 * m <= t <= 18 * 60 * m
 
 
 @settings(max_examples=400, deadline=None)

@@ -43,6 +43,7 @@ from dncguard.facts import (
     hours_clocks,
     time_rule,
     time_rule_passes,
+    within_minute,
 )
 from dncguard.models import ConsentKind, ReasonCode
 from dncguard.numbers import parse_numbers
@@ -169,10 +170,28 @@ class _Clock:
 def _clock_rows(rows: _Rows, placement: _Placement, clocks: Clocks = "auto") -> _Clock:
     """Step 3: UTC minutes; per candidate zone the local day and the time rules that pass.
     ``clocks`` (``Tuning.clocks``): per row, through per-zone minute tables, or the cheaper."""
-    n = rows.n
     places = placement.places
-    place_inv = placement.place_inv
     minutes = rows.micros // _MINUTE_US
+    today, passes, all_codes = _passes_at(minutes, places, placement.place_inv, clocks)
+    later = np.flatnonzero(within_minute(rows.micros))
+    if len(later):
+        # A start within a minute (21:00:30) must pass the next minute too: a window's last
+        # minute is the instant it ends (docs/defaults.md#calling-hours).
+        passes[later] &= _passes_at(minutes[later] + 1, places, placement.place_inv[later], clocks)[1]
+    no_zone = np.flatnonzero(today == NO_DATE)
+    if len(no_zone):
+        today[no_zone] = _fallback_days(rows.fallback_day, minutes, no_zone)
+
+    return _Clock(minutes, today, passes, all_codes)
+
+
+def _passes_at(
+    minutes: npt.NDArray[np.int64], places: list[_Place], place_inv: npt.NDArray[np.intp], clocks: Clocks
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], list[str]]:
+    """Per row at UTC ``minutes`` (its place ``places[place_inv]``): the local day (the latest
+    over its zones; NO_DATE without one), the bits of the time rules passed in every zone and on
+    every fixed clock, and the codes in play."""
+    n = len(minutes)
     zone_codes: dict[str, set[str]] = {}
     for p in places:
         for z in p.zones:
@@ -225,11 +244,7 @@ def _clock_rows(rows: _Rows, placement: _Placement, clocks: Clocks = "auto") -> 
         day, minute = local_clock(minutes[held], clock.key)
         clock_ok = np.asarray(time_rule_passes(time_rule(code), day, minute), bool)
         passes[held] &= np.where(clock_ok, _ALL_CODE_BITS, _ALL_CODE_BITS ^ bit)
-    no_zone = np.flatnonzero(today == NO_DATE)
-    if len(no_zone):
-        today[no_zone] = _fallback_days(rows.fallback_day, minutes, no_zone)
-
-    return _Clock(minutes, today, passes, all_codes)
+    return today, passes, all_codes
 
 
 @dataclass(frozen=True)

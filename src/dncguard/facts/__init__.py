@@ -60,6 +60,8 @@ from dncguard._minutes import (
     call_day,
     local_day_minute,
     local_day_minute_array,
+    minute_after,
+    within_minute,
 )
 from dncguard.facts._callfacts import CallFacts
 from dncguard.facts._columns import (
@@ -152,6 +154,7 @@ __all__ = [
     "list_states",
     "local_day_minute",
     "local_day_minute_array",
+    "minute_after",
     "relationship_end",
     "requests_mask",
     "span_mask",
@@ -162,4 +165,5 @@ __all__ = [
     "time_rule_passes",
     "time_rule_passes_on",
     "window_end",
+    "within_minute",
 ]

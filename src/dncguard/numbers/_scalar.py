@@ -45,6 +45,8 @@ def _national(digits: str, plus: bool, value: object) -> int:
             raise InvalidNumberError(value, f"country code +{cc} is not the US or Canada")
         if n >= 10 + _TWO_NUMBER_DIGITS:
             raise InvalidNumberError(value, "two numbers in one field; give one number per field")
+        if plus and n == 10 and digits[0] == "1":  # +1 and nine digits
+            raise InvalidNumberError(value, "too short: 9 digits after +1, expected 10")
         raise InvalidNumberError(value, f"too long: {n} digits, expected 10 (or 11 starting with 1)")
     return _checked(int(nn), value)
 
