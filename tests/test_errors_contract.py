@@ -373,7 +373,7 @@ INTERNAL: dict[str, dict[str, int]] = {
     "index/_history.py": {"encode_set": 2},  # history sets dncguard builds
     "jurisdictions/base.py": {"of": 1},  # the built-in calling hours
     # pydantic validators: pydantic makes their errors an InvalidModelError
-    "models.py": {"_in_range": 1, "_known_zone": 1, "_not_a_number": 1, "_not_future": 1,
+    "models.py": {"_in_range": 1, "_known_zone": 1, "_not_a_number": 1, "_not_future": 1, "_to_date": 1,
                   "_region_shape": 1, "_seller_named": 1, "_seller_or_default": 1},
     "numbers/_plan.py": {"_parse_pattern": 1, "atom": 2},  # libphonenumber's metadata patterns
     "registry.py": {"__init__": 1},  # one index per layer, as dncguard builds them

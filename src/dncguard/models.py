@@ -62,8 +62,17 @@ __all__ = [
 ]
 
 
+_EPOCH_TEXT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+"""A text pydantic would read as a number of seconds or milliseconds since 1970."""
+
+
 def _to_date(value: Any) -> Any:
-    """Accept a datetime (or an ISO datetime string) where a date is expected: keep its date."""
+    """Accept a datetime (or an ISO datetime string) where a date is expected: keep its date.
+
+    A number (or a text of digits) is refused: pydantic's lax mode would read ``1773619200`` as
+    seconds since 1970 (a date when it falls on midnight UTC), as it did for ``at``."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _EPOCH_TEXT.match(value)):
+        raise ValueError("a number is not a date (seconds since 1970?): write it as YYYY-MM-DD (2026-03-16)")
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, str) and ("T" in value or " " in value.strip()):
@@ -75,9 +84,6 @@ def _to_date(value: Any) -> Any:
 
 
 Date = Annotated[dt.date, BeforeValidator(_to_date)]
-
-_EPOCH_TEXT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
-"""A text pydantic would read as a number of seconds or milliseconds since 1970."""
 
 
 def _not_future(value: dt.date | None) -> dt.date | None:
