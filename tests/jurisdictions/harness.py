@@ -141,7 +141,11 @@ def check(to: str, when: str, **fields: Any) -> Decision:
     """``Guard.check`` of a sale call by ``acme`` (unless ``fields`` say otherwise)."""
     day = dt.datetime.fromisoformat(when).date()
     call = {"to": to, "at": when, "seller": "acme", "purpose": "sale", **fields}
-    return _guard(day - dt.timedelta(days=1)).check(call)
+    # The lists are fresh for the call: obtained the day before it, or today for a call dated
+    # later than tomorrow (a date after today is refused: docs/defaults.md); calling hours do
+    # not depend on the lists' dates.
+    today = dt.datetime.now(dt.UTC).date()
+    return _guard(min(day - dt.timedelta(days=1), today)).check(call)
 
 
 def codes(d: Decision) -> set[str]:
