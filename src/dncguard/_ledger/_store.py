@@ -37,7 +37,7 @@ from dncguard._ledger._format import (
     us,
 )
 from dncguard._ledger._read import Reader
-from dncguard._ledger._tuning import CHUNK, Tuning, column_chunk, resolve
+from dncguard._ledger._tuning import CHUNK, COLUMN_CHUNK, Tuning, resolve
 from dncguard.errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -579,9 +579,9 @@ class Ledger(Reader):
 
         if not isinstance(placed, bool):
             raise ArgumentTypeError("placed must be True (the calls were dialed) or False (decisions only)")
-        n = calls.num_rows
-        chunk = resolve(tuning, self._tuning).chunk_entries or column_chunk(n)
+        chunk = resolve(tuning, self._tuning).chunk_entries or COLUMN_CHUNK
         batches = calls.to_batches() if isinstance(calls, pa.Table) else [calls]
+        n = calls.num_rows
         rows = np.asarray(which)
         if rows.shape != (n,) or (n and rows.dtype.kind not in "iu"):
             raise ArgumentError(

@@ -10,7 +10,7 @@ from dncguard._ledger._format import PAGE_ENTRIES
 from dncguard._tuning import check_whole, resolve_tuning
 from dncguard.errors import ArgumentError
 
-__all__ = ["CHUNK", "COLUMN_CHUNK", "DEFAULT", "MMAP", "Tuning", "column_chunk", "resolve"]
+__all__ = ["CHUNK", "COLUMN_CHUNK", "DEFAULT", "MMAP", "Tuning", "resolve"]
 
 CHUNK: Final = 64 * PAGE_ENTRIES
 """Entries ``record_many`` builds, hashes and writes at a time (whole pages)."""
@@ -25,22 +25,6 @@ start and wait for). It costs memory: at a million rows, the peak resident memor
 ``scrub --ledger`` was 451 MB against 427, of ``check --ledger`` (whose batches of 262,144 rows
 are four chunks, two at a time in hand) 522-559 MB against 487-502; neither grows with the
 rows."""
-
-
-def column_chunk(n: int) -> int:
-    """Rows a chunk of ``record_columns`` when no ``chunk_entries`` is given: a table of ``n``
-    rows divided into the fewest chunks of about :data:`COLUMN_CHUNK` (at most half as many rows
-    again), each a whole number of pages. A scrub's decided batch a little larger than one chunk
-    (some 83,000 rows of the realistic file) is then one chunk, not a full one and a small one:
-    the chunk's fixed work paid once (measured on 2026-12-07, one thread, a million rows:
-    building the entries' pieces 0.25-0.27 s against 0.30-0.33 s)."""
-    if n <= COLUMN_CHUNK:
-        return COLUMN_CHUNK
-    count = max(1, round(n / COLUMN_CHUNK))
-    pages = -(-n // (count * PAGE_ENTRIES))
-    return pages * PAGE_ENTRIES
-
-
 MMAP: Final = (1 << 40) if sys.maxsize > 1 << 32 else 1 << 28
 """Bytes of the file SQLite reads through a memory map (``PRAGMA mmap_size``).
 
@@ -65,9 +49,8 @@ class Tuning:
 
     ``chunk_entries``: entries built, hashed and written at a time by ``record_many`` and
     ``record_columns``, a whole number of pages (a multiple of ``PAGE_ENTRIES``, 512); None, the
-    default: 32,768 for ``record_many``, about 65,536 for ``record_columns`` (the table divided
-    into the fewest chunks of at most 98,304; the next chunk built on a second thread while this
-    one is hashed). A batch of many chunks is still one
+    default: 32,768 for ``record_many``, 65,536 for ``record_columns`` (whose next chunk is
+    built on a second thread while this one is hashed). A batch of many chunks is still one
     transaction: all of it or none. ``mmap_bytes``: how much of the file SQLite reads through a
     memory map, taken when the ledger is opened (default: all of it on a 64-bit system, up to
     SQLite's own cap; 256 MiB on a 32-bit one; 0: none, every page read with a system call).
