@@ -26,7 +26,7 @@ from collections.abc import Iterator
 
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import dncguard
@@ -1904,6 +1904,53 @@ def test_the_c_check_of_text_times_answers_as_its_numpy_twin(
     if got is not None and want is not None:
         assert np.array_equal(np.frombuffer(got[0], np.int64), np.frombuffer(want[0], np.int64))
         assert got[1] == want[1]
+        assert got[2] == want[2]
+        # The microseconds are what Arrow's cast of the texts to UTC timestamps gives.
+        cast = column.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()
+        assert np.array_equal(np.frombuffer(got[2], np.int64), cast)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    year=st.sampled_from([1000, 1600, 1700, 1900, 2000, 2023, 2024, 2100, 2400, 9999])
+    | st.integers(1000, 9999),
+    month=st.sampled_from([2, 4, 12]) | st.integers(1, 12),
+    day=st.sampled_from([28, 29, 30, 31]) | st.integers(1, 31),
+    rest=st.sampled_from(["T00:00:00Z", "T23:59:59-05:00", "T12:30:00+14:00", "T00:00:00+23:59"]),
+)
+@example(year=1900, month=2, day=29, rest="T00:00:00Z")
+@example(year=2100, month=2, day=29, rest="T23:59:59-05:00")
+@example(year=2000, month=2, day=29, rest="T12:30:00+14:00")
+@example(year=2024, month=2, day=29, rest="T00:00:00Z")
+@example(year=2026, month=2, day=29, rest="T00:00:00Z")
+@example(year=2026, month=4, day=31, rest="T00:00:00Z")
+@example(year=9999, month=12, day=31, rest="T00:00:00+23:59")
+def test_a_usual_text_time_of_a_day_its_month_lacks_is_left_to_the_slow_path(
+    year: int, month: int, day: int, rest: str
+) -> None:
+    """Days its month has (leap years included) are read in the fast pass, C or numpy, with the
+    microseconds Arrow's cast gives; any other (February 30th, April 31st, February 29th of a
+    common year) is no usual shape (None: read one by one, which refuses it as Call does)."""
+    import numpy as np
+
+    from dncguard._ledger import _chain
+    from dncguard._ledger._arrowtext import _fixed_shape, _string_bytes
+
+    try:
+        dt.date(year, month, day)
+        exists = True
+    except ValueError:
+        exists = False
+    column = pa.array([f"{year:04d}-{month:02d}-{day:02d}{rest}"], pa.string())
+    offsets, data = _string_bytes(column)
+    answers = [_fixed_shape(offsets, data, 1)]
+    if _chain.COMPILED:
+        answers.append(_chain._chainc.iso_times(offsets, data))
+    for got in answers:
+        assert (got is not None) == exists
+        if got is not None:
+            cast = column.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()
+            assert np.array_equal(np.frombuffer(got[2], np.int64), cast)
 
 
 @pytest.mark.parametrize("odd", _NEAR_MISS_TEXTS)
@@ -2102,7 +2149,9 @@ def test_record_columns_stores_the_same_pages_however_it_is_chunked(
     """``Tuning.chunk_entries`` divides the work, never what is stored: the same table recorded
     at the same instant with two chunk sizes (the default: one chunk built on the caller's
     thread; a smaller one: many, each next one built on a second thread) stores the same pages,
-    byte for byte, digests included, and the same index of placed calls."""
+    byte for byte, digests included, the same templates (by digest: the order they are inserted
+    in, their rowids, follows the chunks' groups, and is no part of the format) and the same
+    index of placed calls."""
     from unittest import mock
 
     import numpy as np
@@ -2132,7 +2181,10 @@ def test_record_columns_stores_the_same_pages_however_it_is_chunked(
                 tuning = None if chunk is None else Tuning(chunk_entries=chunk)
                 assert ledger.record_columns(table, d, which, placed=placed, tuning=tuning) == n
                 assert ledger.verify().ok
-                stored.append((_stored_pages(ledger.path), _placed_rows(ledger)))
+                db = sqlite3.connect(ledger.path)
+                templates = db.execute("SELECT digest, body FROM templates ORDER BY digest").fetchall()
+                db.close()
+                stored.append((_stored_pages(ledger.path), _placed_rows(ledger), templates))
     assert stored[0] == stored[1]
     assert sum(p[1] for p in stored[0][0]) == n
     assert len(stored[0][1]) == (n if placed else 0)

@@ -293,11 +293,10 @@ def _fixed_times(at: pa.Array, times: Times) -> tuple[Quoted | Stamps, pa.Array,
         return None
     seconds = np.frombuffer(shape[0], np.int64)
     zulu = np.frombuffer(shape[1], np.bool_)
-    try:
-        micros = at.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. February 30th: read one by one
-        return None
-    us = micros.to_numpy(zero_copy_only=False)
+    # Each row's UTC microseconds, read in the same pass (what Arrow's cast of the text to a UTC
+    # timestamp gives; a day its month lacks, February 30th, is no usual shape: read one by one).
+    us = np.frombuffer(shape[2], np.int64)
+    micros = pa.array(us, pa.int64())
     # The JSON is the text itself where pydantic writes each offset as written (``-05:00``, and
     # ``Z``; a zero offset written ``+00:00`` it writes ``Z``, so such a row is rewritten).
     every_zulu = bool(zulu.all())
@@ -310,10 +309,13 @@ def _fixed_times(at: pa.Array, times: Times) -> tuple[Quoted | Stamps, pa.Array,
     return _stamps(us, seconds, times), micros, seconds
 
 
-def _fixed_shape(offsets: npt.NDArray[Any], data: npt.NDArray[Any], n: int) -> tuple[bytes, bytes] | None:
-    """The numpy twin of the C ``iso_times``: each row's UTC offset (seconds, int64) and whether
-    it is written ``Z`` (one byte a row), as bytes; None unless every row is of the usual
-    shape (:func:`_fixed_times`)."""
+def _fixed_shape(
+    offsets: npt.NDArray[Any], data: npt.NDArray[Any], n: int
+) -> tuple[bytes, bytes, bytes] | None:
+    """The numpy twin of the C ``iso_times``: each row's UTC offset (seconds, int64), whether
+    it is written ``Z`` (one byte a row) and its time as UTC microseconds (int64), as bytes;
+    None unless every row is of the usual shape (:func:`_fixed_times`), its day one its month
+    has."""
     import numpy as np
 
     if len(data) in (20 * n, 25 * n):
@@ -373,9 +375,23 @@ def _fixed_shape(offsets: npt.NDArray[Any], data: npt.NDArray[Any], n: int) -> t
         ok &= np.where(zulu, sign == 90, written)
         seconds = np.where(sign == 45, -1, 1) * (off_hour.astype(np.int64) * 3600 + off_minute * 60)
         seconds[zulu] = 0
+    year = (two(0).astype(np.int64) * 100 + two(2)).astype(np.int64)
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    ok &= day <= np.asarray(_MONTH_DAYS, np.int16)[np.clip(month, 1, 12) - 1] + ((month == 2) & leap)
     if not ok.all():
         return None
-    return seconds.astype(np.int64).tobytes(), zulu.astype(np.uint8).tobytes()
+    # Days since 1970 of the proleptic Gregorian calendar (years 1000-9999 here).
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (month.astype(np.int64) + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+    days = era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468
+    wall = ((days * 24 + hour) * 60 + minute) * 60 + second
+    micros = (wall - seconds.astype(np.int64)) * 1_000_000
+    return seconds.astype(np.int64).tobytes(), zulu.astype(np.uint8).tobytes(), micros.tobytes()
+
+
+_MONTH_DAYS: Final = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def _offset_text(seconds: int) -> str:

@@ -44,7 +44,7 @@ COMPILED: Final = _chainc is not None
 """Whether the C chain was built (then :func:`chain` runs in C, without the GIL)."""
 
 
-def iso_times_in_c() -> Callable[[Any, Any], tuple[bytes, bytes] | None] | None:
+def iso_times_in_c() -> Callable[[Any, Any], tuple[bytes, bytes, bytes] | None] | None:
     """The C check of text times' usual shape (``_chainc.iso_times``; the numpy twin is
     ``_arrowtext._fixed_shape``), None where it was not built."""
     return None if _chainc is None else getattr(_chainc, "iso_times", None)

@@ -803,10 +803,30 @@ two_digits(const unsigned char *p)
     return (p[0] - '0') * 10 + (p[1] - '0');
 }
 
-/* One row of iso_times: 1 and its offset (seconds) and whether it is written Z; 0 when it is
- * not of the usual shape. */
+/* Days from 1970-01-01 to a date of the proleptic Gregorian calendar (month 1-12). */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
 static int
-iso_row(const unsigned char *p, Py_ssize_t len, int64_t *seconds, unsigned char *zulu)
+days_in_month(int y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return days[m - 1] + (m == 2 && leap);
+}
+
+/* One row of iso_times: 1 and its offset (seconds), whether it is written Z and its UTC
+ * microseconds; 0 when it is not of the usual shape or its day does not exist (February 30th). */
+static int
+iso_row(const unsigned char *p, Py_ssize_t len, int64_t *seconds, unsigned char *zulu, int64_t *micros)
 {
     static const int digits[14] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
     int k, month, day, hour, minute, second, off_hour, off_minute;
@@ -829,9 +849,15 @@ iso_row(const unsigned char *p, Py_ssize_t len, int64_t *seconds, unsigned char 
     if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) {
         return 0;
     }
+    int year = two_digits(p) * 100 + two_digits(p + 2);
+    if (day > days_in_month(year, month)) {
+        return 0;
+    }
+    int64_t wall = ((days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60 + second;
     if (len == 20) {
         *seconds = 0;
         *zulu = 1;
+        *micros = wall * 1000000;
         return p[19] == 'Z';
     }
     if ((p[19] != '+' && p[19] != '-') || !is_digit(p[20]) || !is_digit(p[21]) || p[22] != ':'
@@ -845,6 +871,7 @@ iso_row(const unsigned char *p, Py_ssize_t len, int64_t *seconds, unsigned char 
     }
     *seconds = (p[19] == '-' ? -1 : 1) * (int64_t)(off_hour * 3600 + off_minute * 60);
     *zulu = 0;
+    *micros = (wall - *seconds) * 1000000;
     return 1;
 }
 
@@ -853,15 +880,15 @@ PyDoc_STRVAR(iso_times_doc,
 "The usual ISO 8601 times of a string column: ``offsets`` its n + 1 int32 value offsets,\n"
 "``data`` its values' bytes from ``offsets[0]`` on. Every row ``YYYY-MM-DDTHH:MM:SS`` then\n"
 "``Z`` or ``+HH:MM`` / ``-HH:MM`` (month 1-12, day 1-31, hour 0-23, minute and second 0-59,\n"
-"a year not starting with 0; offset hours 0-23, minutes 0-59): returns (each row's UTC offset\n"
-"in seconds, n int64; 1 for each row written Z, else 0, n bytes). None when a row is of any\n"
-"other shape.");
+"a year not starting with 0, a day its month has; offset hours 0-23, minutes 0-59): returns\n"
+"(each row's UTC offset in seconds, n int64; 1 for each row written Z, else 0, n bytes; each\n"
+"row's time as UTC microseconds since 1970, n int64). None when a row is of any other shape.");
 
 static PyObject *
 iso_times(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     Py_buffer offsets, data;
-    PyObject *seconds = NULL, *zulu = NULL, *result = NULL;
+    PyObject *seconds = NULL, *zulu = NULL, *micros = NULL, *result = NULL;
     Py_ssize_t n, i;
     int ok = 1;
     if (nargs != 2) {
@@ -882,7 +909,8 @@ iso_times(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     n = offsets.len / (Py_ssize_t)sizeof(int32_t) - 1;
     seconds = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(int64_t));
     zulu = PyBytes_FromStringAndSize(NULL, n);
-    if (seconds == NULL || zulu == NULL) {
+    micros = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(int64_t));
+    if (seconds == NULL || zulu == NULL || micros == NULL) {
         goto done;
     }
     {
@@ -890,6 +918,7 @@ iso_times(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         const unsigned char *bytes = (const unsigned char *)data.buf;
         int64_t *sec = (int64_t *)PyBytes_AS_STRING(seconds);
         unsigned char *z = (unsigned char *)PyBytes_AS_STRING(zulu);
+        int64_t *us = (int64_t *)PyBytes_AS_STRING(micros);
         int32_t base = off[0];
         for (i = 0; i < n; i++) {
             if (off[i + 1] < off[i] || off[i] < base || (Py_ssize_t)(off[i + 1] - base) > data.len) {
@@ -899,7 +928,8 @@ iso_times(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         Py_BEGIN_ALLOW_THREADS
         for (i = 0; i < n && ok; i++) {
-            ok = iso_row(bytes + (off[i] - base), (Py_ssize_t)(off[i + 1] - off[i]), sec + i, z + i);
+            ok = iso_row(bytes + (off[i] - base), (Py_ssize_t)(off[i + 1] - off[i]), sec + i, z + i,
+                         us + i);
         }
         Py_END_ALLOW_THREADS
     }
@@ -908,10 +938,11 @@ iso_times(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         result = Py_None;
         goto done;
     }
-    result = PyTuple_Pack(2, seconds, zulu);
+    result = PyTuple_Pack(3, seconds, zulu, micros);
 done:
     Py_XDECREF(seconds);
     Py_XDECREF(zulu);
+    Py_XDECREF(micros);
     PyBuffer_Release(&data);
     PyBuffer_Release(&offsets);
     return result;
