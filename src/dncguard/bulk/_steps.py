@@ -159,6 +159,9 @@ class _Clock:
 
     minutes: npt.NDArray[np.int64]
     today: npt.NDArray[np.int64]
+    lag: npt.NDArray[np.int64]
+    """Days the earliest local date over the row's zones is behind ``today`` (evidence starts
+    only once its day has begun in every zone, docs/defaults.md#evidence-across-time-zones)."""
     passes: npt.NDArray[np.int64]
     """Bits (``_BIT``) of the time rules the call's start passes in every candidate zone (a
     code's bit is meaningful only where the code is in play: elsewhere it may be set)."""
@@ -181,6 +184,7 @@ def _clock_rows(rows: _Rows, placement: _Placement, clocks: Clocks = "auto") -> 
     zone_codes_sorted = {z: sorted(c) for z, c in sorted(zone_codes.items())}
     slots = max((len(p.zones) for p in places), default=0)
     today = np.full(n, NO_DATE, np.int64)  # no zone yet: below every day
+    earliest: npt.NDArray[np.int64] | None = None  # None: today (no row has two zones yet)
     passes = np.full(n, _ALL_CODE_BITS, np.int64)
     tabled = _use_tables(n, slots, len(zone_codes), minutes) if clocks == "auto" else clocks == "tables"
     if not tabled:
@@ -189,6 +193,9 @@ def _clock_rows(rows: _Rows, placement: _Placement, clocks: Clocks = "auto") -> 
             holder = np.array([any(z.key == zone for z in p.zones) for p in places], bool)
             idx_rows = np.flatnonzero(holder[place_inv])
             day, minute = local_clock(minutes[idx_rows], zone)
+            if earliest is None:
+                earliest = np.full(n, np.iinfo(np.int64).max, np.int64)
+            earliest[idx_rows] = np.minimum(earliest[idx_rows], day)
             today[idx_rows] = np.maximum(today[idx_rows], day)
             bits = np.full(len(idx_rows), _ALL_CODE_BITS, np.int64)
             for code in codes:
@@ -212,6 +219,10 @@ def _clock_rows(rows: _Rows, placement: _Placement, clocks: Clocks = "auto") -> 
                 continue
             idx_rows = np.flatnonzero(zid >= 0)
             flat = zid[idx_rows] * tables.span + tables.row_base[idx_rows]
+            if s > 0 and earliest is None:
+                earliest = today.copy()
+            if earliest is not None:
+                earliest[idx_rows] = np.minimum(earliest[idx_rows], tables.local[flat])
             today[idx_rows] = np.maximum(today[idx_rows], tables.local[flat])
             passes[idx_rows] &= tables.passes[flat]
     fixed = hours_clocks(tuple(all_codes))
@@ -228,8 +239,12 @@ def _clock_rows(rows: _Rows, placement: _Placement, clocks: Clocks = "auto") -> 
     no_zone = np.flatnonzero(today == NO_DATE)
     if len(no_zone):
         today[no_zone] = _fallback_days(rows.fallback_day, minutes, no_zone)
-
-    return _Clock(minutes, today, passes, all_codes)
+    if earliest is None or slots <= 1:
+        lag = np.zeros(n, np.int64)
+    else:
+        lag = np.where(today == NO_DATE, 0, today - np.minimum(earliest, today))
+        lag[no_zone] = 0
+    return _Clock(minutes, today, lag, passes, all_codes)
 
 
 @dataclass(frozen=True)
