@@ -95,6 +95,7 @@ from dncguard.errors import ArgumentError, ArgumentTypeError, InvalidNumberError
 from dncguard.facts import (
     FAR_FUTURE,
     FAR_PAST,
+    HORIZON,
     JURISDICTION_CODES,
     KNOWN_JURISDICTIONS,
     NO_DAYS,
@@ -147,6 +148,14 @@ def _choice(name: str, value: object, allowed: tuple[str, ...]) -> Any:
     if value not in allowed:
         raise ArgumentError(f"{name}={value!r}: expected one of {', '.join(repr(a) for a in allowed)}")
     return value
+
+
+def _starts_near(call: Call, today: int) -> bool:
+    """Whether some evidence of ``call`` starts near its date ``today`` (within the lags before
+    it and the day masks' horizon after it): only then can it read differently at another lag
+    (evidence further off reads the same at every one)."""
+    days = [r.on for r in call.relationships] + [c.on for c in call.consents]
+    return any(today - LAGS <= day_number(d) <= today + HORIZON + 1 for d in days)
 
 
 class Guard:
@@ -274,7 +283,7 @@ class Guard:
             )
         next_at = None
         by_lag = None
-        if len(zones) > 1 and (call.relationships or call.consents):
+        if len(zones) > 1 and _starts_near(call, _local_clocks(call.at, zones)[0]):
             # Zones that may be on different dates: the evidence at each lag, for the minutes
             # of the search at which the earliest date is that far behind the latest
             # (docs/defaults.md#evidence-across-time-zones).

@@ -19,7 +19,7 @@ from dncguard.bulk._evidence_keys import _evidence_at_lag, _EvidenceKeys
 from dncguard.bulk._grouping import _facts_at_lag, factorize
 from dncguard.bulk._place import _BIT, _CODES, _MINUTE_US, _NO_ROW, _Place
 from dncguard.bulk._steps import _Clock, _Lookup, _Placement, _RegistryFacts
-from dncguard.facts import NO_DATE, CallFacts
+from dncguard.facts import HORIZON, CallFacts
 from dncguard.policy import (
     GRID_DAYS,
     LAGS,
@@ -54,6 +54,18 @@ class _Lagged(NamedTuple):
         return None
 
 
+_STARTS: Final = (
+    "last_purchase",
+    "last_inquiry",
+    "contract_on",
+    "consent_on",
+    "last_donation",
+    "membership_on",
+)
+"""The flat evidence columns whose dates start evidence (``facts``: counted from the earliest
+local date over the zones)."""
+
+
 def _lagged(
     engine: _Engine,
     rows: _Rows,
@@ -73,12 +85,19 @@ def _lagged(
     if not multi.any():
         return none
     blocked = np.array([not g.verdict.allowed and g.facts is not None for g in groups], bool)
-    dated = evidence.has_ev.copy()
+    at = np.flatnonzero(multi[placement.place_inv] & blocked[inverse] & placement.ok)
+    if not len(at):
+        return none
+    # Only a start (the lag moves starts alone) near the call's date can read differently at
+    # another lag: within the lags before it and the masks' horizon after it.
+    today = clock.today[at]
+    near = np.zeros(len(at), bool)
     d = rows.dates
-    for name in ("last_donation", "membership_on"):
+    for name in _STARTS:
         if name in d:
-            dated |= (d[name] != NO_DATE) & rows.prerecorded
-    at = np.flatnonzero(multi[placement.place_inv] & blocked[inverse] & dated & placement.ok)
+            on = d[name][at]
+            near |= (on >= today - LAGS) & (on <= today + HORIZON + 1)
+    at = at[near]
     if not len(at):
         return none
     per_lag = [
