@@ -262,7 +262,7 @@ class Guard:
         if area is None:
             verdict = invalid_number(call.to, NOT_NANP_AREA)
             return self._decision(verdict, None, call.to, self._provenance.registry_id)
-        known, zones, on_internal, earlier = self._known(call, number, area)
+        known, zones, on_internal, earlier, today = self._known(call, number, area)
         verdict = known.verdict
         facts = known.facts
         prov = self._provenance
@@ -283,7 +283,7 @@ class Guard:
             )
         next_at = None
         by_lag = None
-        if len(zones) > 1 and _starts_near(call, _local_clocks(call.at, zones)[0]):
+        if len(zones) > 1 and _starts_near(call, today):
             # Zones that may be on different dates: the evidence at each lag, for the minutes
             # of the search at which the earliest date is that far behind the latest
             # (docs/defaults.md#evidence-across-time-zones).
@@ -364,15 +364,16 @@ class Guard:
 
     def facts(self, call: Call, number: int, area: Area) -> tuple[CallFacts, tuple[zoneinfo.ZoneInfo, ...]]:
         """The call's facts for the policy, and its candidate time zones."""
-        known, zones, _, _ = self._known(call, number, area)
+        known, zones, _, _, _ = self._known(call, number, area)
         return known.facts, zones
 
     def _known(
         self, call: Call, number: int, area: Area, lag: int | None = None
-    ) -> tuple[_Known, tuple[zoneinfo.ZoneInfo, ...], bool, Sequence[int]]:
+    ) -> tuple[_Known, tuple[zoneinfo.ZoneInfo, ...], bool, Sequence[int], int]:
         """The call's facts with the policy's verdict on them, the call's candidate zones,
-        whether an internal list of the call's seller (as written) holds the number, and the
-        earlier calls the frequency caps count (:meth:`_earlier`).
+        whether an internal list of the call's seller (as written) holds the number, the
+        earlier calls the frequency caps count (:meth:`_earlier`) and the call's local date
+        (the latest over the zones).
 
         The hot path of :meth:`check`, in named steps: the lists holding the number
         (:meth:`_listings`), where the call goes (:func:`_candidates`), its local date and
@@ -390,7 +391,7 @@ class Guard:
         at = call.at
         today, clocks = _local_clocks(at, zones)
         if lag is None:
-            lag = today - min(day for day, _ in clocks) if len(clocks) > 1 else 0
+            lag = today - min(clocks)[0] if len(clocks) > 1 else 0
         # A loaded state list binds in full from the day it was obtained; the statutory grace
         # periods for new entries are not applied (docs/defaults.md#state-lists).
         state_listed: tuple[tuple[str, DayMask], ...] = ()
@@ -453,7 +454,7 @@ class Guard:
         known = self._facts_memo.get(key)
         if known is None:
             known = self._facts_of(key, area.country)
-        return known, zones, on_internal, earlier
+        return known, zones, on_internal, earlier, today
 
     def _facts_of(self, key: tuple[Any, ...], country: str) -> _Known:
         """On a memo miss: the :class:`CallFacts` of ``key`` (:meth:`_known`'s), decided, memoised."""
