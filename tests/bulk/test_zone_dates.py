@@ -312,3 +312,44 @@ def test_next_allowed_at_is_allowed_and_earliest_across_zone_dates(call: Call, r
         t = nxt - dt.timedelta(minutes=k)
         if call.at <= t < nxt:
             assert not GUARD.check(_at(call, t)).allowed, t
+
+
+def test_scrub_agrees_with_check_on_a_larger_multi_zone_table() -> None:
+    """Thousands of rows (per-zone minute tables, several batches) of multi-zone calls whose
+    evidence starts, ends and stops calls around the zones' dates."""
+    rng = np.random.default_rng(11)
+    numbers = ("212-555-0100", "850-555-0100", "850-555-0150", "907-555-0100", "867-555-0150")
+    kinds = ("written", "recorded_verbal")
+
+    def day(at: dt.datetime) -> dt.date:
+        return at.date() + dt.timedelta(days=int(rng.integers(-2, 3)))
+
+    calls = []
+    for _ in range(3000):
+        at = _START + dt.timedelta(minutes=int(rng.integers(0, 3 * 1440)))
+        calls.append(
+            Call(
+                to=str(rng.choice(numbers)),
+                at=at,
+                seller="zeta",
+                purpose=str(rng.choice(["sale", "political"])),
+                channel=str(rng.choice(["voice", "voice", "text"])),
+                prerecorded=bool(rng.random() < 0.4),
+                callee_region=None if rng.random() < 0.6 else str(rng.choice(["US-GU", "CA-YT", "US-HI"])),
+                relationships=(Relationship(kind="purchase", on=day(at)),) if rng.random() < 0.3 else (),
+                consents=(
+                    Consent(
+                        kind=str(rng.choice(kinds)),
+                        on=day(at),
+                        revoked_on=day(at) + dt.timedelta(days=2) if rng.random() < 0.3 else None,
+                    ),
+                )
+                if rng.random() < 0.6
+                else (),
+                dnc_requests=(DncRequest(on=day(at)),) if rng.random() < 0.2 else (),
+            )
+        )
+    out = GUARD.scrub(table_of(calls), tuning=bulk.Tuning(batch_rows=1000))
+    assert_agrees(GUARD, calls, out)
+    assert sum(out.column("allowed").to_pylist()) > 0
+    assert any(t is not None for t in out.column("next_allowed_at").to_pylist())
