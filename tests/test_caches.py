@@ -14,7 +14,7 @@ from dncguard.bulk import Tuning
 from dncguard.bulk._clock import _day_passes, _zone_day
 from dncguard.facts._hours import time_rule_passes_on
 from dncguard.policy._decide import decide
-from dncguard.policy._next_allowed import minute_waits, open_days
+from dncguard.policy._next_allowed import LAGS, minute_waits, open_days
 
 _DAY = 20_528  # 2026-03-16, days since 1970-01-01
 
@@ -44,7 +44,7 @@ def _nbytes(value: Any) -> int:
 
 def test_full_tables_fit_the_documented_memory() -> None:
     zone = "America/New_York"
-    waits = minute_waits((zone,), ("US",), 0b111, _DAY)
+    waits = minute_waits((zone,), ("US",), (0b111,) * LAGS, _DAY)
     assert waits.nbytes == 34_560
     full = (
         _nbytes(waits) * _caches.MINUTE_WAITS

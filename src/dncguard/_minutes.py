@@ -177,8 +177,10 @@ def local_day_minute(instant: dt.datetime, zone: zoneinfo.ZoneInfo) -> tuple[int
 def call_day(instant: dt.datetime, zones: Sequence[zoneinfo.ZoneInfo], fallback: dt.tzinfo | None) -> int:
     """The call's local date as a day number: the latest over the candidate zones (fail closed).
 
-    Windows, requests and registry age are judged on this date (docs/defaults.md); without a
-    candidate zone, the date in ``fallback`` (the call's own offset).
+    Windows' ends, revocations, requests and registry age are judged on this date; evidence that
+    starts (a consent, a purchase) only on the earliest date over the zones, as ``lag`` days
+    after it (docs/defaults.md#evidence-across-time-zones). Without a candidate zone, the date in
+    ``fallback`` (the call's own offset).
     """
     if zones:
         return max(local_day_minute(instant, z)[0] for z in zones)

@@ -95,6 +95,7 @@ from dncguard.errors import ArgumentError, ArgumentTypeError, InvalidNumberError
 from dncguard.facts import (
     FAR_FUTURE,
     FAR_PAST,
+    HORIZON,
     JURISDICTION_CODES,
     KNOWN_JURISDICTIONS,
     NO_DAYS,
@@ -118,6 +119,7 @@ from dncguard.layers import Layer, Listing
 from dncguard.models import Call, Decision
 from dncguard.numbers import parse_number
 from dncguard.policy import (
+    LAGS,
     NOT_NANP_AREA,
     Verdict,
     cap_release,
@@ -147,6 +149,14 @@ def _choice(name: str, value: object, allowed: tuple[str, ...]) -> Any:
     if value not in allowed:
         raise ArgumentError(f"{name}={value!r}: expected one of {', '.join(repr(a) for a in allowed)}")
     return value
+
+
+def _starts_near(call: Call, today: int) -> bool:
+    """Whether some evidence of ``call`` starts near its date ``today`` (within the lags before
+    it and the day masks' horizon after it): only then can it read differently at another lag
+    (evidence further off reads the same at every one)."""
+    days = [r.on for r in call.relationships] + [c.on for c in call.consents]
+    return any(today - LAGS <= day_number(d) <= today + HORIZON + 1 for d in days)
 
 
 class Guard:
@@ -204,7 +214,7 @@ class Guard:
         """What ``check`` and bulk decide with (the options, the registry, its area codes)."""
         self._areas = self.context.areas
         self._facts_memo: dict[tuple[Any, ...], _Known] = {}
-        self._exemptions_memo: dict[tuple[Evidence, tuple[str, ...], int], _Exemptions] = {}
+        self._exemptions_memo: dict[tuple[Evidence, tuple[str, ...], int, int], _Exemptions] = {}
         self._plans: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._probing = callable(getattr(registry, "probes", None))
         self._windows: _Windows = {}
@@ -253,7 +263,7 @@ class Guard:
         if area is None:
             verdict = invalid_number(call.to, NOT_NANP_AREA)
             return self._decision(verdict, None, call.to, self._provenance.registry_id)
-        known, zones, on_internal, earlier = self._known(call, number, area)
+        known, zones, on_internal, earlier, today = self._known(call, number, area)
         verdict = known.verdict
         facts = known.facts
         prov = self._provenance
@@ -273,14 +283,20 @@ class Guard:
                 f" at {call.at.isoformat()}: download a fresh copy"
             )
         next_at = None
-        if known.may_open:
+        by_lag = None
+        if len(zones) > 1 and _starts_near(call, today):
+            # Zones that may be on different dates: the evidence at each lag, for the minutes
+            # of the search at which the earliest date is that far behind the latest
+            # (docs/defaults.md#evidence-across-time-zones).
+            by_lag = tuple(self._known(call, number, area, lag)[0].facts for lag in range(LAGS))
+        if known.may_open or by_lag is not None:
             # known.facts.recent: some earlier call counts (the calls are those _known found).
             release = (
                 cap_release(known.facts, [from_us(a) for a in earlier], call.at, self.jurisdictions)
                 if known.facts.recent
                 else None
             )
-            next_at = next_allowed_at(known.facts, call.at, zones, self.jurisdictions, release)
+            next_at = next_allowed_at(known.facts, call.at, zones, self.jurisdictions, release, by_lag)
         return self._decision(verdict, next_at, f"+1{number}", prov.registry_id, consulted)
 
     def check_many(self, calls: Iterable[Call | Mapping[str, Any]]) -> list[Decision]:
@@ -351,15 +367,16 @@ class Guard:
 
     def facts(self, call: Call, number: int, area: Area) -> tuple[CallFacts, tuple[zoneinfo.ZoneInfo, ...]]:
         """The call's facts for the policy, and its candidate time zones."""
-        known, zones, _, _ = self._known(call, number, area)
+        known, zones, _, _, _ = self._known(call, number, area)
         return known.facts, zones
 
     def _known(
-        self, call: Call, number: int, area: Area
-    ) -> tuple[_Known, tuple[zoneinfo.ZoneInfo, ...], bool, Sequence[int]]:
+        self, call: Call, number: int, area: Area, lag: int | None = None
+    ) -> tuple[_Known, tuple[zoneinfo.ZoneInfo, ...], bool, Sequence[int], int]:
         """The call's facts with the policy's verdict on them, the call's candidate zones,
-        whether an internal list of the call's seller (as written) holds the number, and the
-        earlier calls the frequency caps count (:meth:`_earlier`).
+        whether an internal list of the call's seller (as written) holds the number, the
+        earlier calls the frequency caps count (:meth:`_earlier`) and the call's local date
+        (the latest over the zones).
 
         The hot path of :meth:`check`, in named steps: the lists holding the number
         (:meth:`_listings`), where the call goes (:func:`_candidates`), its local date and
@@ -367,11 +384,17 @@ class Guard:
         time rules it fails (:meth:`_hours_failed`). The facts are reduced to a small key of
         plain values (offsets rather than day masks, built only on a miss), memoised with the
         verdict (:meth:`_facts_of`).
+
+        ``today`` is the latest local date over the zones; evidence starts counting only once
+        its date has begun in every zone: ``lag`` days after it, the earliest date's distance
+        behind ``today`` (``None``: the call's own; ``next_allowed_at`` asks for each).
         """
         national_listed, listed_states, requests, on_internal = self._listings(call, number, area)
         zones, codes = _candidates(call, area, listed_states)
         at = call.at
         today, clocks = _local_clocks(at, zones)
+        if lag is None:
+            lag = today - min(clocks)[0] if len(clocks) > 1 else 0
         # A loaded state list binds in full from the day it was obtained; the statutory grace
         # periods for new entries are not applied (docs/defaults.md#state-lists).
         state_listed: tuple[tuple[str, DayMask], ...] = ()
@@ -389,7 +412,7 @@ class Guard:
             )
         # The national copy is fresh on day offsets below fresh_until (a prefix mask); -1: not covered.
         fresh_until = -1 if area.fresh_end is None else min(max(area.fresh_end - today, 0), _HORIZON_END)
-        exemptions, by_kind, casl = self._evidence_facts(call, number, requests, codes, today)
+        exemptions, by_kind, casl = self._evidence_facts(call, number, requests, codes, today, lag)
         failed = self._hours_failed(call, codes, clocks, zones) if clocks else _NONE_FAILED
         requested = requests_mask(requests, today) if requests else NO_DAYS
         supporter = NO_DAYS
@@ -398,7 +421,7 @@ class Guard:
             if donor_window is not None:
                 gifts, memberships, reassigned = _supporter_evidence(call)
                 supporter = supporter_mask(
-                    gifts, memberships, reassigned, donor_window, self.ebr_anniversary, today
+                    gifts, memberships, reassigned, donor_window, self.ebr_anniversary, today, lag
                 )
         # The earlier calls the frequency caps count, in UTC microseconds (no datetime per call).
         earlier: Sequence[int] = ()
@@ -434,7 +457,7 @@ class Guard:
         known = self._facts_memo.get(key)
         if known is None:
             known = self._facts_of(key, area.country)
-        return known, zones, on_internal, earlier
+        return known, zones, on_internal, earlier, today
 
     def _facts_of(self, key: tuple[Any, ...], country: str) -> _Known:
         """On a memo miss: the :class:`CallFacts` of ``key`` (:meth:`_known`'s), decided, memoised."""
@@ -529,7 +552,7 @@ class Guard:
         return _Listings(national_listed, listed_states, requests, on_internal)
 
     def _evidence_facts(
-        self, call: Call, number: int, requests: list[int], codes: tuple[str, ...], today: int
+        self, call: Call, number: int, requests: list[int], codes: tuple[str, ...], today: int, lag: int
     ) -> _EvidenceFacts:
         """Step 4: the call's relationships and consents as day masks: per jurisdiction in play
         (``CallFacts.exemptions``), by consent kind for a prerecorded or automated call, and under
@@ -540,14 +563,14 @@ class Guard:
         casl: tuple[DayMask, ...] = _NO_CASL
         evidence = _call_evidence(call, number, requests)
         if call.consents and (call.prerecorded or call.automated):
-            by_kind = consent_masks(evidence, today)
+            by_kind = consent_masks(evidence, today, lag)
         if casl_in_play(codes, call.channel):
-            casl = tuple(casl_masks(evidence, self.ebr_anniversary, today))
-        # Memoised by value: the masks depend only on the evidence's days, the rules and today.
-        evidence_key = (evidence, codes, today)
+            casl = tuple(casl_masks(evidence, self.ebr_anniversary, today, lag))
+        # Memoised by value: the masks depend only on the evidence's days, the rules, today and lag.
+        evidence_key = (evidence, codes, today, lag)
         found = self._exemptions_memo.get(evidence_key)
         if found is None:
-            found = self._exemptions(evidence, codes, today)
+            found = self._exemptions(evidence, codes, today, lag)
             if len(self._exemptions_memo) >= _MEMO_SIZE:
                 self._exemptions_memo.clear()
             self._exemptions_memo[evidence_key] = found
@@ -600,7 +623,7 @@ class Guard:
         )
         return attempts + placed if attempts else placed
 
-    def _exemptions(self, evidence: Evidence, codes: tuple[str, ...], today: int) -> _Exemptions:
+    def _exemptions(self, evidence: Evidence, codes: tuple[str, ...], today: int, lag: int) -> _Exemptions:
         """Per jurisdiction in play, the days its exemptions hold (``CallFacts.exemptions``)."""
         anniversary = self.ebr_anniversary
         # Jurisdictions with the same windows and consent kinds reduce the evidence alike.
@@ -610,7 +633,7 @@ class Guard:
             rules = _evidence_rules(code)
             m = reduced.get(rules)
             if m is None:
-                e = evidence_masks(evidence, code, anniversary, today)
+                e = evidence_masks(evidence, code, anniversary, today, lag)
                 m = reduced[rules] = (e.purchase, e.inquiry, e.contract, e.consent)
             items.append((code, m))
         return tuple(items)

@@ -120,9 +120,10 @@ def assert_agrees(guard: Any, calls: Sequence[Call], out: pa.Table, *, as_utc: b
     ("to", "channel", "purpose", "opens"),
     [
         # A prerecorded call to a line of unknown type needs prior express consent whatever its
-        # purpose; political calls keep no US calling hours: it opens at the consent day's first
-        # local minute (Alaska's, the latest of 907's zones).
-        ("9075550100", "voice", "political", dt.datetime(2026, 2, 22, 9, 0, tzinfo=UTC)),
+        # purpose; political calls keep no US calling hours: it opens once the consent's day has
+        # begun in every one of 907's zones (at midnight in Adak, the earliest of them; at 09:00
+        # UTC it has begun only in Anchorage).
+        ("9075550100", "voice", "political", dt.datetime(2026, 2, 22, 10, 0, tzinfo=UTC)),
         # 212-555-0100 is on acme's internal list undated: that request predates every consent,
         # so no minute in the search window passes and no time can be named.
         ("2125550100", "voice", "political", None),

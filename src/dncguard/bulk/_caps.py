@@ -5,7 +5,7 @@ each row's earlier calls counted per cap window, and ``next_allowed_at`` of the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -18,7 +18,7 @@ from dncguard.bulk._columns import _Rows
 from dncguard.bulk._engine import _Engine
 from dncguard.bulk._grouping import _Group, factorize
 from dncguard.bulk._place import _MINUTE_US, NO_NEXT
-from dncguard.facts import cap_windows, caps_in_play
+from dncguard.facts import CallFacts, cap_windows, caps_in_play
 from dncguard.models import ReasonCode
 from dncguard.policy import cap_release, next_allowed_at
 
@@ -149,22 +149,26 @@ def _capped_next_allowed(
     places: Sequence[Any],
     place_inv: npt.NDArray[np.intp],
     next_at: npt.NDArray[np.int64],
+    by_lag: Callable[[int], tuple[CallFacts, ...] | None],
 ) -> None:
     """``next_allowed_at`` of the rows a frequency cap blocks (few): per row, as ``Guard.check``
-    finds it, from when the oldest counted call leaves the cap's window."""
-    capped = [
-        g.open_days != 0 and any(r.code is ReasonCode.FREQUENCY_CAP for r in g.verdict.reasons)
-        for g in groups
-    ]
+    finds it, from when the oldest counted call leaves the cap's window (``by_lag``: a row's
+    facts at each lag, where its evidence depends on it, ``_next_allowed._Lagged.of_row``)."""
+    capped = [any(r.code is ReasonCode.FREQUENCY_CAP for r in g.verdict.reasons) for g in groups]
     rows_capped = np.flatnonzero(np.array(capped, bool)[inverse]) if any(capped) else np.zeros(0, np.intp)
     assert rows.attempts is not None or not len(rows_capped)
     for r in rows_capped.tolist():
-        facts = groups[int(inverse[r])].facts
+        group = groups[int(inverse[r])]
+        facts = group.facts
         assert facts is not None
+        lagged = by_lag(r)
+        if lagged is None and group.open_days == 0:
+            continue
         assert rows.attempts is not None
         offsets, values = rows.attempts
         at = _EPOCH + dt.timedelta(microseconds=int(rows.micros[r]))
         attempts = [_EPOCH + dt.timedelta(microseconds=int(v)) for v in values[offsets[r] : offsets[r + 1]]]
         release = cap_release(facts, attempts, at, engine.jurisdictions)
-        found = next_allowed_at(facts, at, places[int(place_inv[r])].zones, engine.jurisdictions, release)
+        zones = places[int(place_inv[r])].zones
+        found = next_allowed_at(facts, at, zones, engine.jurisdictions, release, lagged)
         next_at[r] = NO_NEXT if found is None else (found - _EPOCH) // dt.timedelta(microseconds=1)

@@ -71,6 +71,7 @@ def _evidence_keys(
     ok = placement.ok
     state_code = placement.state_code
     today = clock.today
+    lag = clock.lag
     has_ev = _has_evidence(rows, ok)
     has_state = (state_code != 0) & ok if state_code is not None else np.zeros(n, bool)
     special = np.flatnonzero(has_ev | has_state)
@@ -86,34 +87,111 @@ def _evidence_keys(
         sub_ev = [np.zeros(len(special), np.int64) for _ in range(code_slots)]
         sub_casl = np.zeros(len(special), np.int64)
         if ev_here.any():
-            d = rows.dates
-            sub = {
-                name: (d[name][special] if name in d else np.full(len(special), NO_DATE))
-                for name in _DATE_COLUMNS
-            }
-            requests = _requests(lookup.reg_request, registry.col_request, special)
-            sub_place = placement.place_inv[special]
-            _masks_by_slot(
-                engine, rows, placement, clock.all_codes, special, sub_today, ev_here, sub, requests, sub_ev
-            )
-            sub_kind = rows.consent_kind.codes[special]
-            places = placement.places
-            sub_casl = _casl_columns(
-                engine, rows, places, sub_place, special, ev_here, sub_today, sub, sub_kind, requests
+            sub_ev, sub_casl = _slot_masks(
+                engine,
+                rows,
+                lookup,
+                placement,
+                clock.all_codes,
+                registry,
+                special,
+                sub_today,
+                ev_here,
+                lag[special],
             )
         sub_inv, _ = factorize([*sub_state, ev_here.astype(np.int64), *sub_ev, sub_casl])
         extra[special] = sub_inv + 1
         n_extra = int(sub_inv.max()) + 1
 
-    by_kind = _consents_by_kind(rows, ok, today, lookup.reg_request, registry.col_request)
+    by_kind = _consents_by_kind(rows, ok, today, lookup.reg_request, registry.col_request, lag)
 
-    supporter = _supporters(engine, rows, placement, today)
+    supporter = _supporters(engine, rows, placement, today, lag, ok)
 
     return _EvidenceKeys(has_ev, special, extra, n_extra, sub_ev, sub_casl, by_kind, supporter)
 
 
+def _slot_masks(
+    engine: _Engine,
+    rows: _Rows,
+    lookup: _Lookup,
+    placement: _Placement,
+    all_codes: Sequence[str],
+    registry: _RegistryFacts,
+    special: npt.NDArray[np.intp],
+    sub_today: npt.NDArray[np.int64],
+    ev_here: npt.NDArray[np.bool_],
+    sub_lag: npt.NDArray[np.int64],
+) -> tuple[list[npt.NDArray[np.int64]], npt.NDArray[np.int64]]:
+    """The packed evidence masks per jurisdiction slot (:func:`_masks_by_slot`) and CASL's
+    (:func:`_casl_columns`) of the ``special`` rows, their evidence starting ``sub_lag`` days
+    after its date (the earliest local date over the zones, docs/defaults.md)."""
+    code_slots = max((len(p.codes) for p in placement.places), default=0)
+    sub_ev = [np.zeros(len(special), np.int64) for _ in range(code_slots)]
+    d = rows.dates
+    sub = {
+        name: (d[name][special] if name in d else np.full(len(special), NO_DATE)) for name in _DATE_COLUMNS
+    }
+    requests = _requests(lookup.reg_request, registry.col_request, special)
+    sub_place = placement.place_inv[special]
+    _masks_by_slot(
+        engine, rows, placement, all_codes, special, sub_today, ev_here, sub, requests, sub_ev, sub_lag
+    )
+    sub_kind = rows.consent_kind.codes[special]
+    sub_casl = _casl_columns(
+        engine,
+        rows,
+        placement.places,
+        sub_place,
+        special,
+        ev_here,
+        sub_today,
+        sub,
+        sub_kind,
+        requests,
+        sub_lag,
+    )
+    return sub_ev, sub_casl
+
+
+def _evidence_at_lag(
+    engine: _Engine,
+    rows: _Rows,
+    lookup: _Lookup,
+    placement: _Placement,
+    clock: _Clock,
+    registry: _RegistryFacts,
+    evidence: _EvidenceKeys,
+    at: npt.NDArray[np.intp],
+    lag: int,
+) -> tuple[list[npt.NDArray[np.int64]], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """For the rows ``at`` (sorted), their evidence as :func:`_evidence_keys` reads it had the
+    earliest local date over their zones been ``lag`` days behind the latest: the packed masks
+    per jurisdiction slot, CASL's, the consent by kind and ``CallFacts.supporter``
+    (``next_allowed_at`` reads each lag at the minutes the zones are that far apart)."""
+    today = clock.today
+    lags = np.full(rows.n, lag, np.int64)
+    ev_here = evidence.has_ev[at]
+    if ev_here.any():
+        sub_ev, sub_casl = _slot_masks(
+            engine, rows, lookup, placement, clock.all_codes, registry, at, today[at], ev_here, lags[at]
+        )
+    else:
+        sub_ev, sub_casl = [], np.zeros(len(at), np.int64)
+    only = np.zeros(rows.n, bool)
+    only[at] = True
+    ok = placement.ok & only
+    by_kind = _consents_by_kind(rows, ok, today, lookup.reg_request, registry.col_request, lags)[at]
+    supporter = _supporters(engine, rows, placement, today, lags, ok)[at]
+    return sub_ev, sub_casl, by_kind, supporter
+
+
 def _supporters(
-    engine: _Engine, rows: _Rows, placement: _Placement, today: npt.NDArray[np.int64]
+    engine: _Engine,
+    rows: _Rows,
+    placement: _Placement,
+    today: npt.NDArray[np.int64],
+    lag: npt.NDArray[np.int64],
+    ok: npt.NDArray[np.bool_],
 ) -> npt.NDArray[np.int64]:
     """``CallFacts.supporter`` per row: filled, as ``Guard.check`` fills it, only for a
     prerecorded call with a donation or membership that a member/donor rule reaches
@@ -124,7 +202,7 @@ def _supporters(
     for name in ("last_donation", "membership_on"):
         if name in d:
             dated |= d[name] != NO_DATE
-    want = np.flatnonzero(dated & rows.prerecorded & placement.ok)
+    want = np.flatnonzero(dated & rows.prerecorded & ok)
     if not len(want):
         return out
     inv, first = factorize([placement.place_inv[want], rows.purpose.codes[want], rows.caller.codes[want]])
@@ -143,7 +221,7 @@ def _supporters(
             name: (d[name][at] if name in d else np.full(len(at), NO_DATE, np.int64))
             for name in ("reassigned_on", "last_donation", "membership_on", "membership_ends")
         }
-        out[at] = supporter_mask_columns(today[at], cols, window, engine.anniversary)
+        out[at] = supporter_mask_columns(today[at], cols, window, engine.anniversary, lag[at])
     return out
 
 
@@ -197,6 +275,7 @@ def _masks_by_slot(
     sub: Mapping[str, npt.NDArray[np.int64]],
     requests: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
     sub_ev: list[npt.NDArray[np.int64]],
+    sub_lag: npt.NDArray[np.int64],
 ) -> None:
     """Fill ``sub_ev[k]`` with the packed evidence masks (``facts.evidence_masks_columns``) of
     the ``special`` rows under the rules of the jurisdiction in slot ``k`` of their place,
@@ -224,6 +303,7 @@ def _masks_by_slot(
             {name: col[in_play] for name, col in sub.items()},
             kinds_ok,
             (requests[0][in_play], requests[1][in_play]),
+            sub_lag[in_play],
         )
         for sl in slots_of:
             slot = sl[in_play]
@@ -244,6 +324,7 @@ def _casl_columns(
     sub: Mapping[str, npt.NDArray[np.int64]],
     sub_kind: npt.NDArray[np.int32],
     requests: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    sub_lag: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.int64]:
     """``CallFacts.casl`` packed, for the special rows (zeros where it does not apply): texts
     into Canada with evidence, as ``Guard.check`` fills it."""
@@ -264,6 +345,7 @@ def _casl_columns(
         {name: col[want] for name, col in sub.items()},
         accepted[sub_kind[want]],
         (requests[0][want], requests[1][want]),
+        sub_lag[want],
     )
     return out
 
@@ -274,6 +356,7 @@ def _consents_by_kind(
     today: npt.NDArray[np.int64],
     reg_request: npt.NDArray[np.int64] | None,
     col_request: npt.NDArray[np.int64] | None,
+    lag: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.int64]:
     """``CallFacts.consents`` per row, packed ``mask << 3 | kind + 1`` (0: none): filled, as
     ``Guard.check`` fills it, only for prerecorded or automated calls with a consent."""
@@ -297,6 +380,6 @@ def _consents_by_kind(
         none_ if reg_request is None else reg_request[want],
         none_ if col_request is None else col_request[want],
     )
-    mask = consent_mask_columns(today[want], cols, np.ones(len(want), bool), requests)
+    mask = consent_mask_columns(today[want], cols, np.ones(len(want), bool), requests, lag[want])
     out[want] = np.where(mask != 0, mask << 3 | (index[want] + 1), 0)
     return out

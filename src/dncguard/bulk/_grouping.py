@@ -4,8 +4,9 @@ integer keys, then one policy call per combination).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +21,7 @@ from dncguard.facts import (
     CallFacts,
     span_mask,
 )
+from dncguard.models import ConsentKind
 from dncguard.policy import Verdict, decide, hour_rules, invalid_number
 
 # --------------------------------------------------------------------------------------------
@@ -192,6 +194,28 @@ def _facts(p: _Place, key: _GroupKey, jset: frozenset[str] | None) -> CallFacts:
     )
 
 
+def _facts_at_lag(
+    facts: CallFacts,
+    p: _Place,
+    with_ev: bool,
+    evidence: Sequence[int],
+    casl: int,
+    by_kind: int,
+    supporter: int,
+) -> CallFacts:
+    """``facts`` (a combination's, at place ``p``) with the evidence of one of its rows judged at
+    another lag (``_evidence_at_lag``), read as :func:`_group_key` reads a first row's."""
+    return dataclasses.replace(
+        facts,
+        exemptions=tuple((code, _unpack(v)) for code, v in zip(p.codes, evidence, strict=False))
+        if with_ev
+        else (),
+        consents=() if not by_kind else ((get_args(ConsentKind)[(by_kind & 7) - 1], by_kind >> 3),),
+        casl=_unpack(casl) if with_ev else (0, 0, 0, 0),
+        supporter=supporter,
+    )
+
+
 class _Group:
     """One distinct combination of facts: the policy's verdict, and for a blocked call what
     ``next_allowed_at`` needs (computed on first use)."""
@@ -223,6 +247,13 @@ class _Group:
                 self.hour_bits = sum(1 << _BIT[c] for c in codes)
             self._open = found
         return self._open
+
+    def time_bits(self) -> int:
+        """The bits (``_BIT``) of the time rules that apply to the call (:func:`hour_rules`)."""
+        facts = self.facts
+        assert facts is not None
+        codes = hour_rules(facts.jurisdictions, facts.purpose, self.jset, facts.channel)
+        return sum(1 << _BIT[c] for c in codes)
 
 
 _INVALID_GROUP: Final = _Group(None, None, _INVALID)

@@ -22,7 +22,7 @@ from dncguard.bulk._caps import _capped_next_allowed
 from dncguard.bulk._columns import _check_defaults, _read
 from dncguard.bulk._engine import _Engine, _engine, _threads
 from dncguard.bulk._evidence_keys import _evidence_keys
-from dncguard.bulk._next_allowed import _next_allowed
+from dncguard.bulk._next_allowed import _lagged, _next_allowed
 from dncguard.bulk._output import _append, _decision_columns, decision_schema
 from dncguard.bulk._place import NO_NEXT
 from dncguard.bulk._provenance import ProvenanceRows, append_provenance, provenance_schema
@@ -239,9 +239,10 @@ def _scrub_batch(
     numbers, npa, masks = lookup.numbers, lookup.npa, lookup.masks
     places, place_inv, inverse = placement.places, placement.place_inv, combinations.inverse
     today, minutes = clock.today, clock.minutes
-    next_at = _next_allowed(engine, rows, inverse, groups, places, place_inv, today, minutes)
+    lagged = _lagged(engine, rows, lookup, placement, clock, registry, evidence, inverse, groups)
+    next_at = _next_allowed(engine, rows, inverse, groups, places, place_inv, today, minutes, lagged)
     if combinations.recent_cols:
-        _capped_next_allowed(engine, rows, inverse, groups, places, place_inv, next_at)
+        _capped_next_allowed(engine, rows, inverse, groups, places, place_inv, next_at, lagged.of_row)
     prov = ProvenanceRows(
         _provenance_of(engine.context),
         npa,

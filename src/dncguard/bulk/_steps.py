@@ -160,6 +160,9 @@ class _Clock:
 
     minutes: npt.NDArray[np.int64]
     today: npt.NDArray[np.int64]
+    lag: npt.NDArray[np.int64]
+    """Days the earliest local date over the row's zones is behind ``today`` (evidence starts
+    only once its day has begun in every zone, docs/defaults.md#evidence-across-time-zones)."""
     passes: npt.NDArray[np.int64]
     """Bits (``_BIT``) of the time rules the call's start passes in every candidate zone (a
     code's bit is meaningful only where the code is in play: elsewhere it may be set)."""
@@ -172,25 +175,25 @@ def _clock_rows(rows: _Rows, placement: _Placement, clocks: Clocks = "auto") -> 
     ``clocks`` (``Tuning.clocks``): per row, through per-zone minute tables, or the cheaper."""
     places = placement.places
     minutes = rows.micros // _MINUTE_US
-    today, passes, all_codes = _passes_at(minutes, places, placement.place_inv, clocks)
+    today, lag, passes, all_codes = _passes_at(minutes, places, placement.place_inv, clocks)
     later = np.flatnonzero(within_minute(rows.micros))
     if len(later):
         # A start within a minute (21:00:30) must pass the next minute too: a window's last
         # minute is the instant it ends (docs/defaults.md#calling-hours).
-        passes[later] &= _passes_at(minutes[later] + 1, places, placement.place_inv[later], clocks)[1]
+        passes[later] &= _passes_at(minutes[later] + 1, places, placement.place_inv[later], clocks)[2]
     no_zone = np.flatnonzero(today == NO_DATE)
     if len(no_zone):
         today[no_zone] = _fallback_days(rows.fallback_day, minutes, no_zone)
-
-    return _Clock(minutes, today, passes, all_codes)
+    return _Clock(minutes, today, lag, passes, all_codes)
 
 
 def _passes_at(
     minutes: npt.NDArray[np.int64], places: list[_Place], place_inv: npt.NDArray[np.intp], clocks: Clocks
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], list[str]]:
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], list[str]]:
     """Per row at UTC ``minutes`` (its place ``places[place_inv]``): the local day (the latest
-    over its zones; NO_DATE without one), the bits of the time rules passed in every zone and on
-    every fixed clock, and the codes in play."""
+    over its zones; NO_DATE without one), the days the earliest is behind it (``_Clock.lag``; 0
+    without a zone), the bits of the time rules passed in every zone and on every fixed clock,
+    and the codes in play."""
     n = len(minutes)
     zone_codes: dict[str, set[str]] = {}
     for p in places:
@@ -200,6 +203,7 @@ def _passes_at(
     zone_codes_sorted = {z: sorted(c) for z, c in sorted(zone_codes.items())}
     slots = max((len(p.zones) for p in places), default=0)
     today = np.full(n, NO_DATE, np.int64)  # no zone yet: below every day
+    earliest: npt.NDArray[np.int64] | None = None  # None: today (no row has two zones yet)
     passes = np.full(n, _ALL_CODE_BITS, np.int64)
     tabled = _use_tables(n, slots, len(zone_codes), minutes) if clocks == "auto" else clocks == "tables"
     if not tabled:
@@ -208,6 +212,9 @@ def _passes_at(
             holder = np.array([any(z.key == zone for z in p.zones) for p in places], bool)
             idx_rows = np.flatnonzero(holder[place_inv])
             day, minute = local_clock(minutes[idx_rows], zone)
+            if earliest is None:
+                earliest = np.full(n, np.iinfo(np.int64).max, np.int64)
+            earliest[idx_rows] = np.minimum(earliest[idx_rows], day)
             today[idx_rows] = np.maximum(today[idx_rows], day)
             bits = np.full(len(idx_rows), _ALL_CODE_BITS, np.int64)
             for code in codes:
@@ -231,6 +238,10 @@ def _passes_at(
                 continue
             idx_rows = np.flatnonzero(zid >= 0)
             flat = zid[idx_rows] * tables.span + tables.row_base[idx_rows]
+            if s > 0 and earliest is None:
+                earliest = today.copy()
+            if earliest is not None:
+                earliest[idx_rows] = np.minimum(earliest[idx_rows], tables.local[flat])
             today[idx_rows] = np.maximum(today[idx_rows], tables.local[flat])
             passes[idx_rows] &= tables.passes[flat]
     fixed = hours_clocks(tuple(all_codes))
@@ -244,7 +255,11 @@ def _passes_at(
         day, minute = local_clock(minutes[held], clock.key)
         clock_ok = np.asarray(time_rule_passes(time_rule(code), day, minute), bool)
         passes[held] &= np.where(clock_ok, _ALL_CODE_BITS, _ALL_CODE_BITS ^ bit)
-    return today, passes, all_codes
+    if earliest is None or slots <= 1:
+        lag = np.zeros(n, np.int64)
+    else:
+        lag = np.where(today == NO_DATE, 0, today - np.minimum(earliest, today))
+    return today, lag, passes, all_codes
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,11 @@ of rows by it and asks the policy once per distinct value. The days after the ca
 ``next_allowed_at``, which may land on a later date where a relationship has lapsed or the
 registry copy has gone stale (docs/defaults.md#calling-hours: "passes every rule").
 
+``call_date`` is the latest local date over the call's candidate zones; evidence that starts (a
+consent, a purchase) counts only from the earliest, ``lag`` days behind it, so its masks are
+built with that ``lag`` (docs/defaults.md#evidence-across-time-zones): ``next_allowed_at`` asks
+for the masks at each lag the zones reach during its search.
+
 Every date function here works on Python ``int`` day numbers (days since 1970-01-01) **and** on
 numpy ``int64`` arrays of them, with the same code: no per-row Python in the bulk path. The
 calendar arithmetic that holds no law (day numbers, months, day masks) is ``dncguard._calendar``

@@ -31,6 +31,7 @@ def evidence_masks_columns(
     d: Mapping[str, npt.NDArray[np.int64]],
     consent_ok: npt.NDArray[np.bool_],
     requests: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    lag: npt.NDArray[np.int64] | int = 0,
 ) -> npt.NDArray[np.int64]:
     """:func:`evidence_masks` for whole columns under ``code``'s rules, packed
     ``purchase | inquiry << 11 | contract << 22 | consent << 33``.
@@ -38,9 +39,11 @@ def evidence_masks_columns(
     ``d``: the flat evidence columns as day numbers (:data:`NO_DATE`: absent), at most one
     purchase, inquiry, contract, consent and request each; ``requests``: that request and the
     registry's internal-list entry (:data:`FAR_FUTURE`: none; :data:`FAR_PAST`: undated).
+    ``lag``: per row, the days the earliest local date over its zones is behind ``today``
+    (evidence starts only once its day has begun in every zone, :func:`evidence_masks`).
     The rules are the same functions :func:`evidence_masks` applies to one call.
     """
-    return _masks_columns_under(JURISDICTIONS[code].ebr, anniversary, today, d, consent_ok, requests)
+    return _masks_columns_under(JURISDICTIONS[code].ebr, anniversary, today, d, consent_ok, requests, lag)
 
 
 def casl_masks_columns(
@@ -49,9 +52,10 @@ def casl_masks_columns(
     d: Mapping[str, npt.NDArray[np.int64]],
     consent_ok: npt.NDArray[np.bool_],
     requests: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    lag: npt.NDArray[np.int64] | int = 0,
 ) -> npt.NDArray[np.int64]:
     """:func:`casl_masks` for whole columns, packed as :func:`evidence_masks_columns`."""
-    return _masks_columns_under(CASL_IMPLIED_CONSENT, anniversary, today, d, consent_ok, requests)
+    return _masks_columns_under(CASL_IMPLIED_CONSENT, anniversary, today, d, consent_ok, requests, lag)
 
 
 def _masks_columns_under(
@@ -61,8 +65,10 @@ def _masks_columns_under(
     d: Mapping[str, npt.NDArray[np.int64]],
     consent_ok: npt.NDArray[np.bool_],
     requests: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    lag: npt.NDArray[np.int64] | int,
 ) -> npt.NDArray[np.int64]:
     r1, r2 = requests
+    begun = today - lag  # evidence starts on the earliest local date over the zones
     first_request = np.minimum(r1, r2)
     reassigned = d["reassigned_on"]
     since = np.where(reassigned == NO_DATE, FAR_PAST, reassigned)
@@ -76,7 +82,7 @@ def _masks_columns_under(
             ok = (on != NO_DATE) & held_by_caller(on, since)
             anchor = np.where(ok, on, 0)
             end = relationship_end(_window_ends(anchor, ok, window, anniversary), first_request)
-            return np.where(ok, span_mask(anchor - today, end - today), 0)
+            return np.where(ok, span_mask(anchor - begun, end - today), 0)
 
         purchase = relationship(d["last_purchase"], ebr.purchase)
         inquiry = relationship(d["last_inquiry"], ebr.inquiry)
@@ -86,8 +92,8 @@ def _masks_columns_under(
             s0 = np.where(ok, start, 0)
             dated = ends != NO_DATE
             end = np.where(dated, _window_ends(ends, dated, ebr.contract, anniversary), FAR_FUTURE)
-            contract = np.where(ok, span_mask(s0 - today, relationship_end(end, first_request) - today), 0)
-    consent = consent_mask_columns(today, d, consent_ok, requests)
+            contract = np.where(ok, span_mask(s0 - begun, relationship_end(end, first_request) - today), 0)
+    consent = consent_mask_columns(today, d, consent_ok, requests, lag)
     packed: npt.NDArray[np.int64] = purchase | inquiry << 11 | contract << 22 | consent << 33
     return packed
 
@@ -97,9 +103,11 @@ def consent_mask_columns(
     d: Mapping[str, npt.NDArray[np.int64]],
     consent_ok: npt.NDArray[np.bool_],
     requests: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    lag: npt.NDArray[np.int64] | int = 0,
 ) -> npt.NDArray[np.int64]:
     """The consent day mask of each row (:func:`consent_masks` for the flat columns: one consent
-    per row, counted where ``consent_ok``, i.e. of a kind the rule at hand accepts)."""
+    per row, counted where ``consent_ok``, i.e. of a kind the rule at hand accepts; ``lag`` as
+    for :func:`evidence_masks_columns`)."""
     r1, r2 = requests
     reassigned = d["reassigned_on"]
     since = np.where(reassigned == NO_DATE, FAR_PAST, reassigned)
@@ -110,7 +118,7 @@ def consent_mask_columns(
     end = np.where(revoked == NO_DATE, FAR_FUTURE, revoked)
     for r in (r1, r2):
         end = consent_end(end, r, g0)
-    consent: npt.NDArray[np.int64] = np.where(ok, span_mask(g0 - today, end - today), 0)
+    consent: npt.NDArray[np.int64] = np.where(ok, span_mask(g0 - (today - lag), end - today), 0)
     return consent
 
 
@@ -150,19 +158,22 @@ def supporter_mask_columns(
     d: Mapping[str, npt.NDArray[np.int64]],
     window: Window,
     anniversary: Anniversary,
+    lag: npt.NDArray[np.int64] | int = 0,
 ) -> npt.NDArray[np.int64]:
     """:func:`supporter_mask` for whole columns: one ``last_donation`` and one membership
-    (``membership_on``, ``membership_ends``) per row; :data:`NO_DATE`: absent."""
+    (``membership_on``, ``membership_ends``) per row; :data:`NO_DATE`: absent; ``lag`` as for
+    :func:`evidence_masks_columns`."""
+    begun = today - lag
     reassigned = d["reassigned_on"]
     since = np.where(reassigned == NO_DATE, FAR_PAST, reassigned)
     gift = d["last_donation"]
     ok = (gift != NO_DATE) & held_by_caller(gift, since)
     g0 = np.where(ok, gift, 0)
-    donor = np.where(ok, span_mask(g0 - today, _window_ends(g0, ok, window, anniversary) - today), 0)
+    donor = np.where(ok, span_mask(g0 - begun, _window_ends(g0, ok, window, anniversary) - today), 0)
     start, ends = d["membership_on"], d["membership_ends"]
     ok = (start != NO_DATE) & held_by_caller(start, since)
     s0 = np.where(ok, start, 0)
     end = np.where(ends == NO_DATE, FAR_FUTURE, ends)
-    member = np.where(ok, span_mask(s0 - today, end - today), 0)
+    member = np.where(ok, span_mask(s0 - begun, end - today), 0)
     out: npt.NDArray[np.int64] = np.asarray(donor | member, np.int64)
     return out

@@ -74,7 +74,12 @@ class EvidenceMasks(NamedTuple):
 
 
 def _relationship_mask(
-    events: Iterable[tuple[int, int]], window: Window | None, anniversary: Anniversary, today: int, cut: int
+    events: Iterable[tuple[int, int]],
+    window: Window | None,
+    anniversary: Anniversary,
+    today: int,
+    cut: int,
+    lag: int = 0,
 ) -> DayMask:
     """Union over ``(valid_from, window_from)`` events, each valid up to its window's end or ``cut``."""
     if window is None:
@@ -82,11 +87,13 @@ def _relationship_mask(
     mask = NO_DAYS
     for start, anchor in events:
         end = relationship_end(window_end(anchor, window, anniversary), cut)
-        mask |= span_mask(start - today, end - today)
+        mask |= span_mask(start + lag - today, end - today)
     return mask
 
 
-def evidence_masks(ev: Evidence, code: str, anniversary: Anniversary, today: int) -> EvidenceMasks:
+def evidence_masks(
+    ev: Evidence, code: str, anniversary: Anniversary, today: int, lag: int = 0
+) -> EvidenceMasks:
     """Which exemptions the evidence supports under the rules of jurisdiction ``code``, day by day.
 
     * A relationship is valid from its day until its window ends (docs/defaults.md), and never
@@ -97,20 +104,31 @@ def evidence_masks(ev: Evidence, code: str, anniversary: Anniversary, today: int
       while no do-not-call request dated on or after it exists: a consent given before a request is
       superseded by it; one given after it permits calls again (docs/defaults.md). An undated
       internal-list entry predates every consent.
+
+    Across candidate zones (docs/defaults.md#evidence-across-time-zones): ``today`` is the
+    call's latest local date over its zones and ``lag`` how many days its earliest is behind.
+    Evidence *starts* (a purchase, inquiry, contract or consent counts) only once its day has
+    begun in every zone: from ``today + d - lag >= day``; it *ends* (a window's end, a
+    revocation, a request) as soon as that day has begun in any zone: from ``today + d``.
     """
     jurisdiction = JURISDICTIONS[code]
-    return _masks_under(ev, jurisdiction.ebr, jurisdiction.consent_kinds, anniversary, today)
+    return _masks_under(ev, jurisdiction.ebr, jurisdiction.consent_kinds, anniversary, today, lag)
 
 
-def casl_masks(ev: Evidence, anniversary: Anniversary, today: int) -> EvidenceMasks:
+def casl_masks(ev: Evidence, anniversary: Anniversary, today: int, lag: int = 0) -> EvidenceMasks:
     """:func:`evidence_masks` under Canada's anti-spam law for a commercial text: implied consent
     by relationship (two years after a purchase or contract, six months after an inquiry,
     S.C. 2010, c. 23, s. 10(10)) and express consent of the kinds it accepts."""
-    return _masks_under(ev, CASL_IMPLIED_CONSENT, CASL_CONSENT_KINDS, anniversary, today)
+    return _masks_under(ev, CASL_IMPLIED_CONSENT, CASL_CONSENT_KINDS, anniversary, today, lag)
 
 
 def _masks_under(
-    ev: Evidence, ebr: EbrWindows | None, kinds: frozenset[str], anniversary: Anniversary, today: int
+    ev: Evidence,
+    ebr: EbrWindows | None,
+    kinds: frozenset[str],
+    anniversary: Anniversary,
+    today: int,
+    lag: int,
 ) -> EvidenceMasks:
     first_request = min(ev.requests, default=FAR_FUTURE)
     since = FAR_PAST if ev.reassigned is None else ev.reassigned
@@ -123,6 +141,7 @@ def _masks_under(
             anniversary,
             today,
             first_request,
+            lag,
         )
         inquiry = _relationship_mask(
             ((q, q) for q in ev.inquiries if held_by_caller(q, since)),
@@ -130,6 +149,7 @@ def _masks_under(
             anniversary,
             today,
             first_request,
+            lag,
         )
         contract = NO_DAYS
         if ebr.contract is not None:
@@ -137,7 +157,7 @@ def _masks_under(
                 if not held_by_caller(start, since):
                     continue
                 end = FAR_FUTURE if ends is None else window_end(ends, ebr.contract, anniversary)
-                contract |= span_mask(start - today, relationship_end(end, first_request) - today)
+                contract |= span_mask(start + lag - today, relationship_end(end, first_request) - today)
     consent = NO_DAYS
     undated_request = FAR_PAST in ev.requests
     if not undated_request:
@@ -147,11 +167,11 @@ def _masks_under(
             end = FAR_FUTURE if revoked is None else revoked
             for request in ev.requests:
                 end = consent_end(end, request, given)
-            consent |= span_mask(given - today, end - today)
+            consent |= span_mask(given + lag - today, end - today)
     return EvidenceMasks(purchase, inquiry, contract, consent)
 
 
-def consent_masks(ev: Evidence, today: int) -> tuple[tuple[str, DayMask], ...]:
+def consent_masks(ev: Evidence, today: int, lag: int = 0) -> tuple[tuple[str, DayMask], ...]:
     """Per consent kind, the days on which a consent of that kind holds (kinds with none left
     out), under the same rules as :func:`evidence_masks` but whatever kinds a list accepts: for
     the rules that name their own consent (a prerecorded call to a wireless number, automated
@@ -166,12 +186,13 @@ def consent_masks(ev: Evidence, today: int) -> tuple[tuple[str, DayMask], ...]:
         end = FAR_FUTURE if revoked is None else revoked
         for request in ev.requests:
             end = consent_end(end, request, given)
-        found[kind] = found.get(kind, NO_DAYS) | span_mask(given - today, end - today)
+        found[kind] = found.get(kind, NO_DAYS) | span_mask(given + lag - today, end - today)
     return tuple(sorted((kind, mask) for kind, mask in found.items() if mask))
 
 
 def requests_mask(requests: Iterable[int], today: int) -> DayMask:
-    """Days on which some do-not-call request for the seller is in effect (from its day on)."""
+    """Days on which some do-not-call request for the seller is in effect (from its day on, as
+    soon as that day has begun in any candidate zone: no ``lag``)."""
     first = min(requests, default=FAR_FUTURE)
     mask: DayMask = span_mask(first - today, FAR_FUTURE - today)
     return mask
@@ -184,19 +205,21 @@ def supporter_mask(
     window: Window,
     anniversary: Anniversary,
     today: int,
+    lag: int = 0,
 ) -> DayMask:
     """Days on which the called party is a member of, or a previous donor to, the charity the
     call is for (16 CFR 310.4(b)(1)(v)(B)): from a donation's day until ``window`` after it
     (the anniversary rule of the relationship windows), and from a membership's start until the
     day before its end (``None``: in force). Evidence dated before ``reassigned`` belonged to the
     number's previous holder. A do-not-call request does not end it here: the internal-list
-    rule blocks the call by itself."""
+    rule blocks the call by itself. ``lag``: as for :func:`evidence_masks` (a donation or
+    membership starts counting once its day has begun in every candidate zone)."""
     since = FAR_PAST if reassigned is None else reassigned
     mask = NO_DAYS
     for on in donations:
         if held_by_caller(on, since):
-            mask |= span_mask(on - today, window_end(on, window, anniversary) - today)
+            mask |= span_mask(on + lag - today, window_end(on, window, anniversary) - today)
     for start, ends in memberships:
         if held_by_caller(start, since):
-            mask |= span_mask(start - today, (FAR_FUTURE if ends is None else ends) - today)
+            mask |= span_mask(start + lag - today, (FAR_FUTURE if ends is None else ends) - today)
     return mask

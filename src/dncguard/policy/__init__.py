@@ -39,6 +39,7 @@ from __future__ import annotations
 from dncguard.policy._decide import decide, hour_rules, time_rules
 from dncguard.policy._next_allowed import (
     GRID_DAYS,
+    LAGS,
     NEVER,
     NO_MINUTE,
     allowed_minute,
@@ -48,6 +49,7 @@ from dncguard.policy._next_allowed import (
     minute_waits,
     next_allowed_at,
     open_days,
+    open_days_by_lag,
 )
 from dncguard.policy._verdict import (
     EXCLUDED_RULE,
@@ -62,6 +64,7 @@ __all__ = [
     "EXCLUDED_RULE",
     "GRID_DAYS",
     "INVALID_NUMBER_RULE",
+    "LAGS",
     "NEVER",
     "NOT_NANP_AREA",
     "NO_MINUTE",
@@ -77,5 +80,6 @@ __all__ = [
     "minute_waits",
     "next_allowed_at",
     "open_days",
+    "open_days_by_lag",
     "time_rules",
 ]

@@ -58,12 +58,31 @@ def open_days(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> 
     return sum(1 << d for d in days if decide(dataclasses.replace(base, day=d), jurisdictions).allowed)
 
 
+LAGS: Final = 3
+"""How many local dates a call's candidate zones can be on at one instant (offsets lie within
+UTC-12..UTC+14, so the earliest is at most two days behind the latest): the ``lag`` of
+:func:`open_days_by_lag` is ``0..LAGS - 1``; a minute at a larger one never passes."""
+
+
+def open_days_by_lag(
+    by_lag: Sequence[CallFacts], jurisdictions: frozenset[str] | None = None
+) -> tuple[DayMask, ...]:
+    """:func:`open_days` of the call's facts at each lag (``by_lag[g]``: the facts with its
+    evidence judged as if its earliest local date were ``g`` days behind its latest,
+    docs/defaults.md#evidence-across-time-zones); one facts for all lags when ``by_lag`` holds one."""
+    if len(by_lag) == 1:
+        return (open_days(by_lag[0], jurisdictions),) * LAGS
+    assert len(by_lag) == LAGS
+    return tuple(open_days(f, jurisdictions) for f in by_lag)
+
+
 def next_allowed_at(
     facts: CallFacts,
     at: dt.datetime,
     zones: Sequence[zoneinfo.ZoneInfo],
     jurisdictions: frozenset[str] | None = None,
     not_before: dt.datetime | None = None,
+    by_lag: Sequence[CallFacts] | None = None,
 ) -> dt.datetime | None:
     """The earliest instant after ``at``, up to 8 days ahead, at which the call passes every rule.
 
@@ -73,7 +92,10 @@ def next_allowed_at(
     ``facts`` are the call's facts at ``at`` (with ``day=0``); ``zones`` its candidate zones. Only
     ``at`` changes: a minute passes when every time rule passes in every zone and the call's
     local date then is one of its :func:`open_days` (every other rule re-decided on that date, so
-    a relationship that lapses or a registry copy that goes stale later is honoured). The minutes
+    a relationship that lapses or a registry copy that goes stale later is honoured). Where the
+    zones are on different dates, the evidence is judged at that minute's lag (``by_lag``: the
+    facts at each lag ``0..LAGS - 1``, :func:`open_days_by_lag`; ``None``: ``facts`` hold at
+    every lag, as with one zone or evidence that does not depend on it). The minutes
     are read from :func:`minute_waits`, the same table ``Guard.scrub`` reads for whole columns.
     The result is a minute boundary in ``at``'s own offset; ``None`` when no minute within
     ``SEARCH_DAYS`` days passes.
@@ -81,8 +103,8 @@ def next_allowed_at(
     codes = time_rules(facts, jurisdictions)
     if codes and not zones:
         return None  # location unknown: no minute can pass
-    open_on = open_days(facts, jurisdictions)
-    if not open_on:
+    open_on = open_days_by_lag((facts,) if by_lag is None else by_lag, jurisdictions)
+    if not any(open_on):
         return None
     tz = at.tzinfo
     today = call_day(at, zones, tz)
@@ -166,7 +188,7 @@ def allowed_minute(wait: Any, start: Any, at_us: Any) -> Any:
 
 @functools.lru_cache(maxsize=MINUTE_WAITS)
 def minute_waits(
-    clocks: tuple[Zone, ...], codes: tuple[str, ...], open_on: DayMask, t0: int
+    clocks: tuple[Zone, ...], codes: tuple[str, ...], open_on: tuple[DayMask, ...], t0: int
 ) -> npt.NDArray[np.uint16]:
     """For each UTC minute of the :data:`GRID_DAYS` days from :func:`first_grid_minute` of
     ``t0``: how many minutes until the first minute (at or after it) at which a call of local
@@ -174,15 +196,20 @@ def minute_waits(
 
     A minute passes when the time rules of ``codes`` pass in every zone of ``clocks`` (and on
     their fixed clock, :func:`~dncguard.facts.hours_clocks`), and the call's local date then (the
-    latest over ``clocks``) is ``t0 + d`` for a day ``d`` of ``open_on`` (:func:`open_days`).
+    latest over ``clocks``) is ``t0 + d`` for a day ``d`` of ``open_on[g]``
+    (:func:`open_days_by_lag`), ``g`` the days the earliest local date over ``clocks`` is then
+    behind the latest (a minute at ``g >= len(open_on)`` never passes).
     ``clocks``: the candidate zones (:func:`clock_key`), or the call's own offset when it has none
     (then ``codes`` is empty: only the date counts). Cached, read-only.
     """
     days = range(t0 - 1, t0 - 1 + GRID_DAYS)
     passes = np.ones(GRID_DAYS * 1440, bool)
     local_day = np.full(GRID_DAYS * 1440, NO_DATE, np.int64)  # no zone yet: below every day
+    earliest = np.full(GRID_DAYS * 1440, np.iinfo(np.int64).max, np.int64)
     for zone in clocks:
-        np.maximum(local_day, np.concatenate([day_clock(zone, d)[0] for d in days]), out=local_day)
+        zone_day = np.concatenate([day_clock(zone, d)[0] for d in days])
+        np.maximum(local_day, zone_day, out=local_day)
+        np.minimum(earliest, zone_day, out=earliest)
         for code in codes:
             passes &= np.concatenate([time_rule_passes_on(zone, code, d) for d in days])
     for code, clock in hours_clocks(codes):
@@ -190,7 +217,15 @@ def minute_waits(
         passes &= np.concatenate([time_rule_passes_on(clock_key(clock), code, d) for d in days])
     offset = local_day - t0
     inside = (offset >= 0) & (offset < SEARCH_DAYS + 2)
-    passes &= inside & ((open_on >> np.clip(offset, 0, SEARCH_DAYS + 1)) & 1).astype(bool)
+    shift = np.clip(offset, 0, SEARCH_DAYS + 1)
+    lag = local_day - earliest
+    if len(set(open_on)) == 1:
+        on_day = ((open_on[0] >> shift) & 1).astype(bool) & (lag < len(open_on))
+    else:
+        on_day = np.zeros(len(passes), bool)
+        for g, mask in enumerate(open_on):
+            on_day |= (lag == g) & ((mask >> shift) & 1).astype(bool)
+    passes &= inside & on_day
     never = np.iinfo(np.int64).max
     index = np.arange(len(passes), dtype=np.int64)
     nxt = np.minimum.accumulate(np.where(passes, index, never)[::-1])[::-1]
