@@ -20,6 +20,7 @@ from dncguard._history import _Step, _step_of
 from dncguard._stored import _HIGH, MAX_LAYERS, _damage_is_corrupt, _layer_json
 from dncguard.errors import (
     ArgumentError,
+    ArgumentTypeError,
     ChangeOrderError,
     CoverageError,
     InvalidNumberError,
@@ -217,6 +218,10 @@ def _check_not_future(chunk: Chunk) -> None:
         ("obtained", chunk.obtained),
         *((f"area code {npa} obtained", day) for npa, day in chunk.coverage.items()),
     ):
+        if day is not None and (isinstance(day, dt.datetime) or not isinstance(day, dt.date)):
+            # A datetime would compare with a date by a bare TypeError (or, held, mean a date
+            # in some zone nobody named): a chunk's dates are calendar dates.
+            raise ArgumentTypeError(f"{where}: {what} must be a datetime.date, not {type(day).__name__}")
         if day is not None and day > latest:
             raise ArgumentError(
                 f"{where}: {what} {day.isoformat()} is in the future (today is "

@@ -55,7 +55,7 @@ def _with(blob: bytes, at: int, new: bytes) -> bytes:
         ),
         (
             lambda b: _with(b, 8, struct.pack("<H", 5)),
-            "format version 5, .* rebuild the index with this version",
+            "format version 5, .* written by a newer dncguard: upgrade dncguard",
         ),
         (lambda b: b + b"\0", "header records 192 bytes, the file has 193"),
         (lambda b: b[:150], "truncated"),

@@ -8,7 +8,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from dncguard.errors import ArgumentError, CoverageError
+from dncguard.errors import ArgumentError, ArgumentTypeError, CoverageError
 from dncguard.layers import Chunk, LayerKey, Op
 from dncguard.registry import Registry
 
@@ -109,3 +109,15 @@ def test_a_full_download_dated_by_obtained_takes_its_coverage_from_its_numbers()
     registry = Registry.build([[Chunk(US, Op.REPLACE, one(2125550143, 3055550100), obtained=D1)]])
     assert dict(registry.layers[0].area_codes) == {212: D1, 305: D1}
     assert Registry.build([[Chunk(US, Op.DELETE, one(), obtained=D1)]]).layers[0].count == 0
+
+
+@pytest.mark.parametrize("day", [dt.datetime(2026, 3, 2, 12), "2026-03-02", 20260302])
+def test_a_chunk_date_that_is_not_a_date_is_a_named_type_error(day: object) -> None:
+    """A datetime (or a text, a number) in a chunk's coverage or obtained date was compared with
+    today's date by a bare TypeError naming nothing; it is an ArgumentTypeError naming the list."""
+    for chunk in (
+        Chunk(US, Op.REPLACE, one(2125550101), {212: day}, obtained=D1),  # type: ignore[dict-item]
+        Chunk(US, Op.REPLACE, one(2125550101), {212: D1}, obtained=day),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(ArgumentTypeError, match=r"us-ftc: .*must be a datetime\.date"):
+            Registry.build([[chunk]])

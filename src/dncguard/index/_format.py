@@ -168,9 +168,13 @@ def read_header(buf: Any, size: int) -> Header:
     if magic != MAGIC:
         raise CorruptIndexError(f"not a dncguard index (wrong magic {bytes(magic)!r})")
     if version not in READS:
+        advice = (
+            "it was written by a newer dncguard: upgrade dncguard (pip install -U dncguard) to read it"
+            if version > FORMAT_VERSION
+            else "rebuild the index with this version of dncguard (dncguard build, or Registry.build)"
+        )
         raise CorruptIndexError(
-            f"format version {version}, this dncguard reads versions {READS[0]}-{READS[-1]}: "
-            "rebuild the index with this version of dncguard (dncguard build, or Registry.build)"
+            f"format version {version}, this dncguard reads versions {READS[0]}-{READS[-1]}: {advice}"
         )
     if file_length != size:
         raise CorruptIndexError(
