@@ -86,11 +86,14 @@ from dncguard.facts._evidence import (
     supporter_mask,
 )
 from dncguard.facts._hours import (
+    TIME_RULE_CODES,
     TimeRule,
     hours_clock,
     hours_clocks,
     is_holiday,
     time_rule,
+    time_rule_keys,
+    time_rule_owner,
     time_rule_passes,
     time_rule_passes_on,
 )
@@ -120,6 +123,7 @@ __all__ = [
     "NO_DATE",
     "NO_DAYS",
     "SEARCH_DAYS",
+    "TIME_RULE_CODES",
     "Anniversary",
     "CallFacts",
     "DayMask",
@@ -162,6 +166,8 @@ __all__ = [
     "supporter_mask_columns",
     "supporter_window",
     "time_rule",
+    "time_rule_keys",
+    "time_rule_owner",
     "time_rule_passes",
     "time_rule_passes_on",
     "window_end",
