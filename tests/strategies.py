@@ -352,8 +352,8 @@ _PURPOSE = st.sampled_from(
 _LINE = st.sampled_from(("unknown", "residential", "wireless", "business"))
 _CHANNEL = st.sampled_from(("voice", "voice", "text"))
 # One call in eight is a donation call to a Mississippi number (601), mostly by a paid fund-raiser:
-# the calls Miss. Code 79-11-524's window (09:00-21:00 Monday-Saturday) binds, beside the sales
-# window of 77-3-723 (08:00-20:00 CST), and their neighbours (the charity itself, a seller).
+# the calls Miss. Code 79-11-524's window (09:00-21:00 Monday-Saturday, but not to a business
+# line) binds, beside the sales window of 77-3-723 (08:00-20:00 CST).
 _MS_DONATION = st.integers(0, 7)
 _MS_CALLER = st.sampled_from(("telemarketer", "telemarketer", "telemarketer", "charity", "seller"))
 # Earlier calls, minutes before the call: around the 24-hour window's edge (1,440 minutes).

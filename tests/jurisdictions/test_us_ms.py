@@ -127,9 +127,12 @@ MS_CASES = (
         FUND_RAISERS_RULE,
         ("2026-01-10", "09:00"),
     ),
-    # A charity's own staff are not fund-raising counsel, professional fund-raisers or solicitors.
-    ("2026-01-12", "08:30", "charity", "donation", "unknown", None, None),
-    ("2026-01-12", "20:30", "charity", "donation", "unknown", SALES_RULE, ("2026-01-13", "08:00")),
+    # A charity's own staff paid by commission are professional fund-raisers (79-11-501); a call
+    # does not say how its caller is paid: bound (fail closed).
+    ("2026-01-12", "08:30", "charity", "donation", "unknown", FUND_RAISERS_RULE, ("2026-01-12", "09:00")),
+    ("2026-01-12", "20:30", "charity", "donation", "unknown", SALES_RULE, ("2026-01-13", "09:00")),
+    # A charity's sales call is a sales call: 77-3-723 alone.
+    ("2026-01-12", "08:30", "charity", "sale", "unknown", None, None),
     # A seller's own donation call: not a charity calling for itself, bound (fail closed).
     ("2026-01-12", "08:30", "seller", "donation", "unknown", FUND_RAISERS_RULE, ("2026-01-12", "09:00")),
     # "to a residential telephone number": a business line is outside 79-11-524, not 77-3-723.
@@ -230,7 +233,8 @@ def test_fund_raisers_window_is_recorded_once_with_its_source() -> None:
     window = CALLER_HOURS["US-MS fund-raisers"]
     assert window.jurisdiction == "US-MS"
     assert window.rule == FUND_RAISERS_RULE
-    assert window.callers == {"telemarketer", "seller"}  # not "charity": its own staff
+    # "charity" too: its staff paid by commission are professional fund-raisers (79-11-501)
+    assert window.callers == {"telemarketer", "seller", "charity"}
     assert window.lines == {"residential", "wireless", "unknown"}  # not "business"
     assert window.basis.primary
     assert window.basis.url

@@ -371,12 +371,17 @@ govern a text; consent does (``channel="text"``, docs/defaults.md#channels-texts
 # shall be made on Sundays." This is on top of Miss. Code 77-3-723(1) (08:00-20:00 Central
 # Standard Time, no Sunday; the US-MS rule set), which a donation call also meets: a paid
 # fund-raiser's call may start 09:00-20:00 local time, Monday to Saturday.
-# * Who: a paid calling firm (``caller="telemarketer"``). The statute names fund-raising counsel,
-#   professional fund-raisers, professional solicitors and their employees, not a charity's own
-#   officers or employees: a charity calling for itself (``caller="charity"``) is not under it.
+# * Who: fund-raising counsel, professional fund-raisers, professional solicitors and their
+#   employees. A paid calling firm (``caller="telemarketer"``) is one. The section does not name a
+#   charity's own officers and employees, but 79-11-501's definition of "professional
+#   fund-raiser" ends: "A bona fide officer or employee of a charitable organization shall not be
+#   deemed a professional fund-raiser unless his salary or other compensation is paid as a
+#   commission which is computed on the basis of funds to be raised or actually raised". A call
+#   does not say how its caller is paid, so a charity calling for itself (``caller="charity"``) is
+#   bound too (fail closed: its commission-paid staff are professional fund-raisers).
 #   ``caller="seller"`` with a donation purpose is a business other than a charity calling for
-#   itself (a charity calling for itself is ``caller="charity"``, docs/calls.md); whether it is
-#   a professional solicitor cannot be told from the call, so the window binds it (fail closed).
+#   itself (docs/calls.md): whether it is a professional fund-raiser or solicitor cannot be told
+#   from the call, so the window binds it as well.
 # * What: a solicitation "subject to the provisions of this chapter", a charitable one:
 #   ``purpose="donation"``.
 # * Where: "to a residential telephone number". A business line is not one; a wireless number is
@@ -391,7 +396,7 @@ CALLER_HOURS: Final[Mapping[str, CallerHours]] = MappingProxyType(
             key="US-MS fund-raisers",
             jurisdiction="US-MS",
             hours=Week.of(Hours.of("09:00", "21:00"), sunday=None),
-            callers=frozenset({"telemarketer", "seller"}),
+            callers=frozenset({"telemarketer", "seller", "charity"}),
             purposes=frozenset({"donation"}),
             lines=frozenset({"residential", "wireless", "unknown"}),
             rule=_MS_FUND_RAISERS_RULE,
@@ -399,11 +404,11 @@ CALLER_HOURS: Final[Mapping[str, CallerHours]] = MappingProxyType(
                 "hours",
                 _MS_FUND_RAISERS_RULE,
                 True,
-                "https://getpocketlaw.com/law/state_mississippi/"
-                "section-79-11-524-restrictions-on-hours-of-telephone-solicitation_b2fa0ba0c333",
-                "read via a copy of the code (getpocketlaw); the Secretary of State's compilation "
-                "'Mississippi Regulation of Charitable Solicitations' (effective July 1, 2018) lists "
-                "79-11-524 'Restrictions on hours of telephone solicitations'",
+                "https://github.com/UniCourt/cic-code-ms/blob/master/transforms/ms/ocms/r78/"
+                "gov.ms.code.title.79.html#t79c11s79-11-524",
+                "read in the Official Code of Mississippi Annotated, Release 78 (2020-07-08), as posted "
+                "by Public.Resource.Org (79-11-524: Laws 1997, ch. 444, s. 18; the definitions of "
+                "79-11-501 read there too), and in a copy of the code (getpocketlaw, the same text)",
             ),
         ),
     }
