@@ -588,7 +588,9 @@ class Guard:
         ``zones``), or on the fixed clock a jurisdiction also reads its hours on. A start within
         a minute (21:00:30) must pass that minute and the next (``minute_after``)."""
         failed = _NONE_FAILED
-        hour_codes = hour_rules(codes, call.purpose, self.jurisdictions, call.channel)
+        hour_codes = hour_rules(
+            codes, call.purpose, self.jurisdictions, call.channel, caller=call.caller, line=call.line
+        )
         if hour_codes:
             windows = self._windows
             after = minute_after(call.at)

@@ -22,6 +22,7 @@ from dncguard.facts import (
     FAR_PAST,
     KNOWN_JURISDICTIONS,
     day_number,
+    time_rule_keys,
 )
 from dncguard.policy import clock_key
 
@@ -130,7 +131,7 @@ class _Engine:
             slots[_BIT[code]] = k
         slots.setflags(write=False)
         return {
-            "code_bits": sum(1 << _BIT[c] for c in place.codes),
+            "code_bits": sum(1 << _BIT[c] for c in time_rule_keys(place.codes)),
             "national_bit": int(self.nat_mask[place.npa]) if place.valid else 0,
             "fresh_end": _fresh_end(place),
             "slots": slots,

@@ -22,7 +22,7 @@ from dncguard.facts import (
     span_mask,
 )
 from dncguard.models import ConsentKind
-from dncguard.policy import Verdict, decide, hour_rules, invalid_number
+from dncguard.policy import Verdict, decide, hour_rules, invalid_number, time_rules
 
 # --------------------------------------------------------------------------------------------
 # Distinct combinations
@@ -182,7 +182,9 @@ def _facts(p: _Place, key: _GroupKey, jset: frozenset[str] | None) -> CallFacts:
         exemptions=exemptions,
         location_known=bool(p.zones),
         hours_failed=frozenset(
-            c for c in hour_rules(p.codes, purpose, jset, channel) if key.failed >> _BIT[c] & 1
+            c
+            for c in hour_rules(p.codes, purpose, jset, channel, caller=key.caller, line=key.line)
+            if key.failed >> _BIT[c] & 1
         ),
         channel=channel,
         automated=key.automated,
@@ -243,7 +245,7 @@ class _Group:
             assert facts is not None
             found = 0 if self.verdict.allowed else policy.open_days(facts, self.jset)
             if found:
-                codes = hour_rules(facts.jurisdictions, facts.purpose, self.jset, facts.channel)
+                codes = time_rules(facts, self.jset)
                 self.hour_bits = sum(1 << _BIT[c] for c in codes)
             self._open = found
         return self._open

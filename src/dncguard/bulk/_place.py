@@ -13,15 +13,17 @@ import numpy.typing as npt
 from dncguard._minutes import Zone
 from dncguard.facts import (
     HORIZON,
-    JURISDICTION_CODES,
     SEARCH_DAYS,
+    TIME_RULE_CODES,
 )
 
 # --------------------------------------------------------------------------------------------
 # The engine: columns -> facts -> one policy call per distinct combination -> columns
 # --------------------------------------------------------------------------------------------
 
-_CODES: Final = JURISDICTION_CODES
+_CODES: Final = TIME_RULE_CODES
+"""Every time rule's key (each jurisdiction's code, then the windows binding only some calls):
+one bit each in the time-rule bit masks (``_BIT``)."""
 
 
 _BIT: Final[Mapping[str, int]] = {code: i for i, code in enumerate(_CODES)}

@@ -42,6 +42,7 @@ from dncguard.facts import (
     NO_DATE,
     hours_clocks,
     time_rule,
+    time_rule_keys,
     time_rule_passes,
     within_minute,
 )
@@ -198,7 +199,7 @@ def _passes_at(
     zone_codes: dict[str, set[str]] = {}
     for p in places:
         for z in p.zones:
-            zone_codes.setdefault(z.key, set()).update(p.codes)
+            zone_codes.setdefault(z.key, set()).update(time_rule_keys(p.codes))
     all_codes = sorted({c for p in places for c in p.codes})
     zone_codes_sorted = {z: sorted(c) for z, c in sorted(zone_codes.items())}
     slots = max((len(p.zones) for p in places), default=0)

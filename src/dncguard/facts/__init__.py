@@ -91,11 +91,14 @@ from dncguard.facts._evidence import (
     supporter_mask,
 )
 from dncguard.facts._hours import (
+    TIME_RULE_CODES,
     TimeRule,
     hours_clock,
     hours_clocks,
     is_holiday,
     time_rule,
+    time_rule_keys,
+    time_rule_owner,
     time_rule_passes,
     time_rule_passes_on,
 )
@@ -125,6 +128,7 @@ __all__ = [
     "NO_DATE",
     "NO_DAYS",
     "SEARCH_DAYS",
+    "TIME_RULE_CODES",
     "Anniversary",
     "CallFacts",
     "DayMask",
@@ -167,6 +171,8 @@ __all__ = [
     "supporter_mask_columns",
     "supporter_window",
     "time_rule",
+    "time_rule_keys",
+    "time_rule_owner",
     "time_rule_passes",
     "time_rule_passes_on",
     "window_end",

@@ -30,8 +30,10 @@ class CallFacts:
     Evidence: ``exemptions`` maps each jurisdiction in play to ``(purchase, inquiry, contract,
     consent)`` day masks under its windows and consent kinds.
 
-    Time: ``location_known`` (some candidate zone exists); ``hours_failed`` (jurisdictions whose
-    calling hours or day bans the call's start fails in some candidate zone); ``day`` (the local
+    Time: ``location_known`` (some candidate zone exists); ``hours_failed`` (the time rules,
+    ``TIME_RULE_CODES``: a jurisdiction's own hours by its code, a window binding only some calls
+    by its ``CALLER_HOURS`` key, whose calling hours or day bans the call's start fails in some
+    candidate zone); ``day`` (the local
     day offset at which to decide: 0 for the call itself, more when ``next_allowed_at`` searches).
 
     Call kinds (docs/calls.md): ``channel`` (``"voice"``/``"text"``), ``automated`` (an automated

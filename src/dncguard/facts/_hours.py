@@ -19,6 +19,8 @@ from dncguard._calendar import (
 )
 from dncguard._minutes import Zone, day_clock
 from dncguard.jurisdictions import JURISDICTIONS
+from dncguard.jurisdictions.base import Week
+from dncguard.jurisdictions.call_rules import CALLER_HOURS
 from dncguard.jurisdictions.holidays import holidays
 
 _CLOSED: Final = (24 * 60, -1)  # a day with no calls: no minute satisfies start <= m <= end
@@ -40,24 +42,56 @@ class TimeRule:
     ends_array: npt.NDArray[np.int64]
 
 
+TIME_RULE_CODES: Final = (*sorted(JURISDICTIONS), *sorted(CALLER_HOURS))
+"""Every time rule's key: each jurisdiction's own hours (its code), then each window that binds
+only some calls into one (``CALLER_HOURS``'s keys, e.g. ``"US-MS fund-raisers"``)."""
+
+
+def time_rule_owner(key: str) -> str:
+    """The jurisdiction a time rule's failure is reported under (its code for its own hours)."""
+    window = CALLER_HOURS.get(key)
+    return key if window is None else window.jurisdiction
+
+
+@functools.lru_cache(maxsize=4096)
+def time_rule_keys(codes: tuple[str, ...]) -> tuple[str, ...]:
+    """``codes`` and, after each, every window that may bind some calls into it (which bind a
+    given call is ``policy.hour_rules``'s to say): the time rules a place's clock computes."""
+    return tuple(
+        key
+        for code in codes
+        for key in (code, *(k for k, w in CALLER_HOURS.items() if w.jurisdiction == code))
+    )
+
+
 @functools.cache
 def time_rule(code: str) -> TimeRule:
-    """The compiled time rule of jurisdiction ``code`` (all day, every day, if it sets no hours)."""
-    j = JURISDICTIONS[code]
-    days = j.hours.days if j.hours is not None else (None,) * 7
+    """The compiled time rule of ``code``: a jurisdiction's own hours (all day, every day, if it
+    sets no hours), or a window of ``CALLER_HOURS`` (no holiday ban of its own)."""
+    window = CALLER_HOURS.get(code)
+    week: Week | None
+    if window is not None:
+        week, calendar = window.hours, None
+    else:
+        j = JURISDICTIONS[code]
+        week, calendar = j.hours, j.holidays
+    days = week.days if week is not None else (None,) * 7
     bounds = [
-        (0, 24 * 60 - 1) if j.hours is None else (_CLOSED if h is None else (h.start, h.end)) for h in days
+        (0, 24 * 60 - 1) if week is None else (_CLOSED if h is None else (h.start, h.end)) for h in days
     ]
     starts = tuple(b[0] for b in bounds)
     ends = tuple(b[1] for b in bounds)
-    return TimeRule(code, starts, ends, j.holidays, np.array(starts, np.int64), np.array(ends, np.int64))
+    return TimeRule(code, starts, ends, calendar, np.array(starts, np.int64), np.array(ends, np.int64))
 
 
 @functools.cache
 def hours_clock(code: str) -> zoneinfo.ZoneInfo | None:
     """The fixed clock on which jurisdiction ``code``'s hours are *also* read (``None``: local
     time only). Mississippi sets its hours in Central Standard Time (Miss. Code 77-3-723): a call
-    must pass its time rule both on the called party's local clock and on UTC-6."""
+    must pass its time rule both on the called party's local clock and on UTC-6. A window of
+    ``CALLER_HOURS`` is read on local time only (Miss. Code 79-11-524 names no zone)."""
+    if code in CALLER_HOURS:
+        return None
     name = JURISDICTIONS[code].hours_clock
     return None if name is None else zoneinfo.ZoneInfo(name)
 

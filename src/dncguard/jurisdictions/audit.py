@@ -49,6 +49,8 @@ def rows() -> Iterator[tuple[str, Basis]]:
         yield f"{code} frequency cap", cap.basis
     for code, auto in sorted(call_rules.AUTOMATED_DIALING.items()):
         yield f"{code} automated dialing", auto.basis
+    for key, window in sorted(call_rules.CALLER_HOURS.items()):
+        yield key, window.basis
     yield "CA texts (CASL)", call_rules.CASL_BASIS
 
 

@@ -30,6 +30,7 @@ from dncguard.codes import ExemptionCode
 __all__ = [
     "Basis",
     "BusinessDays",
+    "CallerHours",
     "Days",
     "EbrWindows",
     "Hours",
@@ -164,6 +165,27 @@ class Basis:
     primary: bool
     url: str = ""
     note: str = ""
+
+
+@dataclass(frozen=True)
+class CallerHours:
+    """Calling hours that bind only some calls into a jurisdiction, on top of its own ``hours``
+    (a call must meet both: the strictest intersection), read on the called party's local time.
+
+    ``key`` names the window as a time rule (``hours_failed``, ``next_allowed_at``'s tables);
+    ``jurisdiction`` is the code its failures are reported under (reason ``calling_hours``,
+    citing ``rule``). The window binds a call whose ``caller``, ``purpose`` and ``line`` are in
+    ``callers``, ``purposes`` and ``lines``.
+    """
+
+    key: str
+    jurisdiction: str
+    hours: Week
+    callers: frozenset[str]
+    purposes: frozenset[str]
+    lines: frozenset[str]
+    rule: str
+    basis: Basis
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ and a :class:`~dncguard.jurisdictions.base.Basis` saying whether the statute tex
   the selection or dialing of numbers; ``relationship_exempts`` says whether the statute's own
   scope takes a call to an existing customer outside the rule (``False`` where the text is
   unclear or was not read: fail closed).
+* :data:`CALLER_HOURS`: calling hours that bind only some callers' calls (Mississippi's paid
+  fund-raisers, Miss. Code 79-11-524), on top of the jurisdiction's own hours.
 * :data:`CASL_IMPLIED_CONSENT`: how long a Canadian existing business relationship implies
   consent to a commercial electronic message (a text), S.C. 2010, c. 23, s. 10(10).
 
@@ -27,6 +29,8 @@ References (official texts):
 (3, 1440)
 >>> AUTOMATED_DIALING["US-MD"].relationship_exempts
 False
+>>> CALLER_HOURS["US-MS fund-raisers"].hours.days[0], CALLER_HOURS["US-MS fund-raisers"].hours.days[6]
+(Hours(start=540, end=1260), None)
 >>> CASL_IMPLIED_CONSENT.purchase, CASL_IMPLIED_CONSENT.inquiry
 (Months(n=24), Months(n=6))
 """
@@ -38,10 +42,11 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal
 
-from dncguard.jurisdictions.base import Basis, EbrWindows, Months
+from dncguard.jurisdictions.base import Basis, CallerHours, EbrWindows, Hours, Months, Week
 
 __all__ = [
     "AUTOMATED_DIALING",
+    "CALLER_HOURS",
     "CASL_BASIS",
     "CASL_CONSENT_KINDS",
     "CASL_EXPRESS_RULE",
@@ -357,3 +362,57 @@ TEXT_RULES: Final[Mapping[str, str]] = MappingProxyType({"CA": CASL_RULE})
 """Countries where a commercial text is governed by an electronic-message law (CASL) instead of
 the telemarketing rules: their do-not-call list, internal-list and calling-hour rules do not
 govern a text; consent does (``channel="text"``, docs/defaults.md#channels-texts)."""
+
+# Miss. Code 79-11-524 ("Restrictions on hours of telephone solicitation", in the Regulation of
+# Charitable Solicitations, Miss. Code 79-11-501 et seq.): "Any fund-raising counsel, professional
+# fund-raiser, professional solicitor or employee of any of these who makes a telephone
+# solicitation subject to the provisions of this chapter to a residential telephone number shall
+# make calls only between the hours of 9:00 a.m. and 9:00 p.m., Monday through Saturday. No calls
+# shall be made on Sundays." This is on top of Miss. Code 77-3-723(1) (08:00-20:00 Central
+# Standard Time, no Sunday; the US-MS rule set), which a donation call also meets: a paid
+# fund-raiser's call may start 09:00-20:00 local time, Monday to Saturday.
+# * Who: fund-raising counsel, professional fund-raisers, professional solicitors and their
+#   employees. A paid calling firm (``caller="telemarketer"``) is one. The section does not name a
+#   charity's own officers and employees, but 79-11-501's definition of "professional
+#   fund-raiser" ends: "A bona fide officer or employee of a charitable organization shall not be
+#   deemed a professional fund-raiser unless his salary or other compensation is paid as a
+#   commission which is computed on the basis of funds to be raised or actually raised". A call
+#   does not say how its caller is paid, so a charity calling for itself (``caller="charity"``) is
+#   bound too (fail closed: its commission-paid staff are professional fund-raisers).
+#   ``caller="seller"`` with a donation purpose is a business other than a charity calling for
+#   itself (docs/calls.md): whether it is a professional fund-raiser or solicitor cannot be told
+#   from the call, so the window binds it as well.
+# * What: a solicitation "subject to the provisions of this chapter", a charitable one:
+#   ``purpose="donation"``.
+# * Where: "to a residential telephone number". A business line is not one; a wireless number is
+#   presumed residential (docs/defaults.md#business-lines) and a line of unknown kind is treated
+#   as residential (fail closed).
+# * When: the statute names no time zone (unlike 77-3-723): read on the called party's local time,
+#   in every candidate zone. No holiday ban.
+_MS_FUND_RAISERS_RULE: Final = "Miss. Code 79-11-524"
+CALLER_HOURS: Final[Mapping[str, CallerHours]] = MappingProxyType(
+    {
+        "US-MS fund-raisers": CallerHours(
+            key="US-MS fund-raisers",
+            jurisdiction="US-MS",
+            hours=Week.of(Hours.of("09:00", "21:00"), sunday=None),
+            callers=frozenset({"telemarketer", "seller", "charity"}),
+            purposes=frozenset({"donation"}),
+            lines=frozenset({"residential", "wireless", "unknown"}),
+            rule=_MS_FUND_RAISERS_RULE,
+            basis=Basis(
+                "hours",
+                _MS_FUND_RAISERS_RULE,
+                True,
+                "https://github.com/UniCourt/cic-code-ms/blob/master/transforms/ms/ocms/r78/"
+                "gov.ms.code.title.79.html#t79c11s79-11-524",
+                "read in the Official Code of Mississippi Annotated, Release 78 (2020-07-08), as posted "
+                "by Public.Resource.Org (79-11-524: Laws 1997, ch. 444, s. 18; the definitions of "
+                "79-11-501 read there too), and in a copy of the code (getpocketlaw, the same text)",
+            ),
+        ),
+    }
+)
+"""Calling hours that bind only some calls into a jurisdiction, by time-rule key
+(:class:`~dncguard.jurisdictions.base.CallerHours`): a call they bind meets them and the
+jurisdiction's own hours alike."""

@@ -12,11 +12,13 @@ from dncguard._caches import DECISIONS
 from dncguard.facts import (
     CallFacts,
     DayMask,
+    time_rule_owner,
 )
 from dncguard.jurisdictions import JURISDICTIONS
-from dncguard.jurisdictions.base import Jurisdiction, ListName
+from dncguard.jurisdictions.base import Hours, Jurisdiction, ListName
 from dncguard.jurisdictions.call_rules import (
     AUTOMATED_DIALING,
+    CALLER_HOURS,
     CASL_EXPRESS_RULE,
     CASL_PURPOSES,
     CASL_RULE,
@@ -80,7 +82,14 @@ def time_rules(facts: CallFacts, jurisdictions: frozenset[str] | None = None) ->
     leaves outside them (US: surveys, political and informational calls; Canada: surveys and
     informational calls). ``jurisdictions`` is the ``Guard`` option (``None``: all).
     """
-    return hour_rules(facts.jurisdictions, facts.purpose, jurisdictions, facts.channel)
+    return hour_rules(
+        facts.jurisdictions,
+        facts.purpose,
+        jurisdictions,
+        facts.channel,
+        caller=facts.caller,
+        line=facts.line,
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -89,17 +98,35 @@ def hour_rules(
     purpose: str,
     jurisdictions: frozenset[str] | None = None,
     channel: str = "voice",
+    *,
+    caller: str,
+    line: str,
 ) -> tuple[str, ...]:
-    """:func:`time_rules` from the jurisdictions in play, the purpose and the channel alone (a
-    text into a country whose electronic-message law governs it keeps no calling hours there)."""
-    return tuple(
-        code
-        for code in in_play
-        if _applies(code, jurisdictions)
-        and (_rules(code).hours is not None or _rules(code).holidays is not None)
-        and purpose not in _rules(code).hours_exempt_purposes
-        and not (channel == "text" and code in TEXT_RULES)
-    )
+    """:func:`time_rules` from the jurisdictions in play, the purpose, the channel, the caller
+    and the line alone (a text into a country whose electronic-message law governs it keeps no
+    calling hours there).
+
+    The time rules (``facts.TIME_RULE_CODES``): each jurisdiction's own hours, by its code, and
+    after it each window of ``CALLER_HOURS`` binding this caller's calls of this purpose to this
+    line (Mississippi's paid fund-raisers, Miss. Code 79-11-524): the one place that says which
+    windows a call must meet, for ``Guard.check``, ``Guard.scrub`` and ``next_allowed_at``.
+    """
+    found: list[str] = []
+    for code in in_play:
+        if not _applies(code, jurisdictions) or (channel == "text" and code in TEXT_RULES):
+            continue
+        j = _rules(code)
+        if (j.hours is not None or j.holidays is not None) and purpose not in j.hours_exempt_purposes:
+            found.append(code)
+        found.extend(
+            key
+            for key, window in CALLER_HOURS.items()
+            if window.jurisdiction == code
+            and caller in window.callers
+            and purpose in window.purposes
+            and line in window.lines
+        )
+    return tuple(found)
 
 
 @functools.lru_cache(maxsize=DECISIONS)
@@ -132,7 +159,7 @@ def decide(facts: CallFacts, jurisdictions: frozenset[str] | None = None) -> Ver
             _country_rules(j, facts, own, reasons)
         _call_kind_rules(code, facts, own, reasons)
         _frequency_cap(code, facts, reasons)
-        if code in hour_codes:
+        if any(time_rule_owner(key) == code for key in hour_codes):
             _hours_rules(j, facts, hour_codes, reasons)
     _unruled_state_lists(facts, jurisdictions, masks, reasons, exemptions)
     return Verdict(not reasons, tuple(reasons), tuple(exemptions), tuple(applied))
@@ -238,28 +265,69 @@ def _country_rules(
 def _hours_rules(
     j: Jurisdiction, facts: CallFacts, hour_codes: tuple[str, ...], reasons: list[Reason]
 ) -> None:
-    """Calling hours, day and holiday bans of ``j`` (one of ``hour_codes``): failed in some
-    candidate zone, or unknowable without a location (said once, by the country or the first)."""
+    """Calling hours, day and holiday bans of ``j`` (its time rules among ``hour_codes``: its own
+    hours, and the windows of ``CALLER_HOURS`` binding this call): failed in some candidate zone,
+    or unknowable without a location (said once, by the country or the first).
+
+    One ``calling_hours`` reason per jurisdiction, citing each of its time rules that failed
+    (``"Miss. Code 77-3-723(1); Miss. Code 79-11-524"`` when both Mississippi windows do)."""
     code = j.code
+    mine = [key for key in hour_codes if time_rule_owner(key) == code]
     if not facts.location_known:
-        if code == facts.country or code == hour_codes[0]:
+        if code == facts.country or code == time_rule_owner(hour_codes[0]):
             reasons.append(
                 Reason(
                     code=ReasonCode.CALLING_HOURS,
                     jurisdiction=code,
-                    rule=j.hours_rule,
+                    rule=j.hours_rule if code in mine else "; ".join(_hours_citation(j, k) for k in mine),
                     message="location unknown: give callee_timezone or callee_region for this number",
                 )
             )
-    elif code in facts.hours_failed:
+        return
+    failed = [key for key in mine if key in facts.hours_failed]
+    if failed:
+        messages = [
+            f"outside {j.name} calling hours, days or holidays (local time)"
+            if key == code
+            else f"outside the hours {CALLER_HOURS[key].rule} sets for this call:"
+            f" {_week_text(CALLER_HOURS[key].hours.days)} (local time)"
+            for key in failed
+        ]
+        message = "; ".join(messages)
         reasons.append(
             Reason(
                 code=ReasonCode.CALLING_HOURS,
                 jurisdiction=code,
-                rule=j.hours_rule if j.hours is not None else j.holidays_rule,
-                message=f"outside {j.name} calling hours, days or holidays (local time)",
+                rule="; ".join(_hours_citation(j, key) for key in failed),
+                message=message,
             )
         )
+
+
+def _hours_citation(j: Jurisdiction, key: str) -> str:
+    """The citation of time rule ``key`` of ``j``: its own hours (or holidays), or a window's."""
+    if key == j.code:
+        return j.hours_rule if j.hours is not None else j.holidays_rule
+    return CALLER_HOURS[key].rule
+
+
+def _week_text(days: tuple[object, ...]) -> str:
+    """A window's week in words, e.g. ``09:00-21:00 Monday-Saturday, no calls on Sunday``."""
+    names = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    parts: list[str] = []
+    i = 0
+    while i < 7:
+        h = days[i]
+        k = i
+        while k + 1 < 7 and days[k + 1] == h:
+            k += 1
+        span = names[i] if k == i else f"{names[i]}-{names[k]}"
+        if isinstance(h, Hours):
+            parts.append(f"{h.start // 60:02d}:{h.start % 60:02d}-{h.end // 60:02d}:{h.end % 60:02d} {span}")
+        else:
+            parts.append(f"no calls on {span}")
+        i = k + 1
+    return ", ".join(parts)
 
 
 def _state_list_not_loaded(
