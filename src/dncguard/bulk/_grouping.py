@@ -251,10 +251,10 @@ class _Group:
         return self._open
 
     def time_bits(self) -> int:
-        """The bits (``_BIT``) of the time rules that apply to the call (:func:`hour_rules`)."""
+        """The bits (``_BIT``) of the time rules that apply to the call (:func:`time_rules`)."""
         facts = self.facts
         assert facts is not None
-        codes = hour_rules(facts.jurisdictions, facts.purpose, self.jset, facts.channel)
+        codes = time_rules(facts, self.jset)
         return sum(1 << _BIT[c] for c in codes)
 
 
