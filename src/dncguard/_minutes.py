@@ -86,16 +86,29 @@ def _year_transitions(zone: Zone, year: int) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
-def _offset_table(zone: Zone, lo: int, hi: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+_DENSE_YEARS: Final = 64
+"""Up to this many years between the earliest and latest instant, every year's transitions are
+read; over more (calls dated 0002 and 9998 in one table), only the years some instant falls in."""
+
+
+def _offset_table(
+    zone: Zone, lo: int, hi: int, minutes: npt.NDArray[np.int64] | None = None
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Transition instants (UTC minutes) and the offset (seconds) in force from each, over [lo, hi].
 
     Only the transitions that matter inside the range are returned; the first entry is in force
     at ``lo``. A transition within a minute takes effect at the next whole minute (a minute is
-    read at its first second).
+    read at its first second). Over a span of many years, ``minutes`` (the instants to be read)
+    limit the table to the years they fall in: each year's transitions begin with the offset in
+    force at its first instant, so the years between them are not needed.
     """
     y0 = dt.datetime.fromtimestamp(lo * 60, dt.UTC).year
     y1 = dt.datetime.fromtimestamp(hi * 60, dt.UTC).year
-    pairs = [p for y in range(y0, y1 + 1) for p in _year_transitions(zone, y)]
+    if minutes is not None and y1 - y0 >= _DENSE_YEARS:
+        years = np.unique(minutes.astype("datetime64[m]").astype("datetime64[Y]").astype(np.int64) + 1970)
+    else:
+        years = np.arange(y0, y1 + 1)
+    pairs = [p for y in years.tolist() for p in _year_transitions(zone, y)]
     starts = np.array([-(-p[0] // 60) for p in pairs], np.int64)
     offsets = np.array([p[1] for p in pairs], np.int64)
     i0 = int(np.searchsorted(starts, lo, side="right")) - 1
@@ -122,7 +135,7 @@ def local_clock(
     if len(minutes) == 0:
         empty = np.zeros(0, np.int64)
         return empty, empty
-    starts, offsets = _offset_table(zone, int(minutes.min()), int(minutes.max()))
+    starts, offsets = _offset_table(zone, int(minutes.min()), int(minutes.max()), minutes)
     if len(starts) == 1:
         local = minutes * 60 + offsets[0]
     else:
