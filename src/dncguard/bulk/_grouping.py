@@ -86,6 +86,11 @@ def _unpack(packed: int) -> tuple[int, int, int, int]:
     return (packed & m, packed >> 11 & m, packed >> 22 & m, packed >> 33 & m)
 
 
+def _unpack_consent(packed: int) -> tuple[tuple[str, int], ...]:
+    """``CallFacts.consents`` from its packed ``mask << 3 | kind + 1`` (``_consents_by_kind``)."""
+    return () if not packed else ((get_args(ConsentKind)[(packed & 7) - 1], packed >> 3),)
+
+
 class _Packer:
     """Packs small non-negative integer columns into as few ``int64`` key columns as fit."""
 
@@ -212,7 +217,7 @@ def _facts_at_lag(
         exemptions=tuple((code, _unpack(v)) for code, v in zip(p.codes, evidence, strict=False))
         if with_ev
         else (),
-        consents=() if not by_kind else ((get_args(ConsentKind)[(by_kind & 7) - 1], by_kind >> 3),),
+        consents=_unpack_consent(by_kind),
         casl=_unpack(casl) if with_ev else (0, 0, 0, 0),
         supporter=supporter,
     )

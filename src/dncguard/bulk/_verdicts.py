@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Final, NamedTuple, cast, get_args
+from typing import Any, Final, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +20,7 @@ from dncguard.bulk._grouping import (
     _Group,
     _GroupKey,
     _Packer,
+    _unpack_consent,
     factorize,
 )
 from dncguard.bulk._place import _ALL_CODE_BITS, _Place
@@ -28,9 +29,6 @@ from dncguard.bulk._tuning import VERDICT_CACHE
 from dncguard.facts import (
     HORIZON,
 )
-from dncguard.models import ConsentKind
-
-_CONSENT_KINDS: Final = get_args(ConsentKind)
 
 
 @dataclass(frozen=True)
@@ -314,7 +312,7 @@ def _group_key(
         else None,
         rows.channel.values[first.channel],
         first.automated,
-        () if not kind_mask else ((_CONSENT_KINDS[(kind_mask & 7) - 1], kind_mask >> 3),),
+        _unpack_consent(kind_mask),
         first.casl if with_ev else 0,
         tuple((m, c) for (m, _, _), c in zip(recent_cols, first.recent, strict=True) if c),
         first.supporter,
